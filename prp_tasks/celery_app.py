@@ -1,0 +1,116 @@
+"""Celery adapter: the app, its configuration and routing, built from :class:`Settings`.
+
+Only this module and :mod:`prp_tasks.tasks` import Celery.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from prp_tasks.engine import Engine
+from prp_tasks.keys import Keys
+from prp_tasks.settings import QUEUE_CLASSES, Settings
+from prp_tasks.store import RunStore, connect
+
+#: The routing table: task name -> queue class. ``prp.run_check`` follows its gate's ``queue``.
+TASK_QUEUE_CLASS: dict[str, str | None] = {
+    "prp.run_check": None,
+    "prp.finalize_run": "control",
+}
+
+
+def queue_name(queue_class: str) -> str:
+    """Broker queue of a queue class (``automated`` -> ``prp.automated``)."""
+    return f"prp.{queue_class}"
+
+
+def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict[str, str] | None:
+    """Celery router over :data:`TASK_QUEUE_CLASS`."""
+    if name not in TASK_QUEUE_CLASS:
+        return None
+    queue_class = TASK_QUEUE_CLASS[name] or (kwargs or {}).get("queue", "automated")
+    return {"queue": queue_name(queue_class)}
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery settings derived from ours: JSON only, late acks, no result backend."""
+    return {
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_queues": [Queue(queue_name(c)) for c in QUEUE_CLASSES],
+        "task_default_queue": queue_name("control"),
+        "task_routes": (route_task,),
+        "task_create_missing_queues": False,
+        "broker_transport_options": {
+            "visibility_timeout": settings.visibility_timeout_s,
+            "unacked_restore_interval": settings.restore_interval_s,
+            "unacked_restore_throttle": 1,
+        },
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        "worker_send_task_events": settings.task_events,
+        "task_send_sent_event": settings.task_events,
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        "enable_utc": True,
+    }
+
+
+class Runtime:
+    """What tasks need at run time: settings, the store and the engine (built lazily, per process)."""
+
+    def __init__(self, settings: Settings, app: Celery) -> None:
+        self.settings = settings
+        self.app = app
+
+    @cached_property
+    def store(self) -> RunStore:
+        if self.settings.redis_url is None:
+            raise RuntimeError("PRP_REDIS_URL is not set")
+        return RunStore(connect(self.settings.redis_url), Keys(self.settings.key_prefix))
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine(self.settings, self.store, CeleryEnqueuer(self.app))
+
+
+class CeleryEnqueuer:
+    """:class:`prp_tasks.engine.Enqueuer` over Celery messages."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def check(self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float) -> None:
+        self.app.send_task(
+            "prp.run_check",
+            kwargs={"run_id": run_id, "gate_id": gate_id, "check": check, "queue": queue},
+            queue=queue_name(queue),
+            time_limit=time_limit_s + 30,
+            shadow=f"prp.run_check[{run_id} {gate_id}/{check}]",
+        )
+
+    def finalize(self, run_id: str) -> None:
+        self.app.send_task(
+            "prp.finalize_run", kwargs={"run_id": run_id}, queue=queue_name("control")
+        )
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A configured Celery app with the ``prp.*`` tasks registered; ``app.runtime`` holds services."""
+    from prp_tasks.tasks import register_tasks
+
+    app = Celery("prp_tasks", broker=settings.broker, set_as_current=False)
+    app.conf.update(celery_config(settings))
+    runtime = Runtime(settings, app)
+    app.runtime = runtime  # type: ignore[attr-defined]
+    register_tasks(app, runtime)
+    return app

@@ -1,0 +1,84 @@
+"""Check implementations and :func:`execute`, which runs one check and stamps its result."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import traceback
+from collections.abc import Callable
+
+from prp_tasks.checks import planning, verification
+from prp_tasks.checks.base import CheckContext, Outcome
+from prp_tasks.checks.command import run_command
+from prp_tasks.core.evaluate import utc_now
+from prp_tasks.core.models import CheckStatus
+from prp_tasks.core.redact import redact
+from prp_tasks.core.results import CheckResult, Evidence, evidence_id
+
+Builtin = Callable[[CheckContext], Outcome]
+
+BUILTINS: dict[str, Builtin] = {
+    "blueprint-validation": planning.blueprint_validation,
+    "duplication-check": planning.duplication_check,
+    "policy-quick-check": planning.policy_quick_check,
+    "architecture-policy-presence": planning.architecture_policy_presence,
+    "governance-required-checks": planning.governance_required_checks,
+    "repo-layout-hints": planning.repo_layout_hints,
+    "coverage-targets": planning.coverage_targets,
+    "perf-a11y-budgets": planning.perf_a11y_budgets,
+    "test-categories-plan": planning.test_categories_plan,
+    "lint-and-types-configured": planning.lint_and_types_configured,
+    "codeowners-present": planning.codeowners_present,
+    "coverage-validation": verification.coverage_validation,
+    "performance-validation": verification.performance_validation,
+    "security-validation": verification.security_validation,
+    "no-red-findings": verification.no_red_findings,
+    "all-prior-gates-passed": verification.all_prior_gates_passed,
+    "release-artifacts-present": verification.release_artifacts_present,
+}
+
+HOSTNAME = socket.gethostname()
+
+
+def outcome_of(ctx: CheckContext) -> Outcome:
+    """Run the check; an unexpected exception is a failed check, never a crashed task."""
+    try:
+        if ctx.check.run is not None:
+            return run_command(ctx)
+        return BUILTINS[ctx.check.builtin or ""](ctx)
+    except Exception as exc:  # noqa: BLE001 - a bug in one check must not kill the gate
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return Outcome(CheckStatus.FAIL, f"check crashed: {redact(last)}")
+
+
+def execute(ctx: CheckContext) -> tuple[CheckResult, bool]:
+    """Run one check; return its result and whether a failure may be retried."""
+    started_at = utc_now()
+    t0 = time.monotonic()
+    outcome = outcome_of(ctx)
+    duration = int((time.monotonic() - t0) * 1000)
+    finished_at = utc_now()
+    return stamp(ctx, outcome, started_at, finished_at, duration), outcome.retryable
+
+
+def stamp(ctx: CheckContext, outcome: Outcome, started_at: str, finished_at: str, duration: int) -> CheckResult:
+    """Turn an outcome into a CheckResult with one evidence item."""
+    spec = ctx.spec
+    source = outcome.source or f"{ctx.gate.id.lower()}-{ctx.check.name}"
+    content = {"status": outcome.status.value, "output": outcome.output, **outcome.details}
+    evidence = Evidence(
+        id=evidence_id(spec.run_id, ctx.gate.id, ctx.check.name),
+        type=outcome.evidence_type,
+        source=source,
+        content=json.dumps(content, sort_keys=True, default=str),
+        timestamp=finished_at,
+        phase=ctx.gate.phase,
+        commit_sha=spec.repo.commit_sha,
+        metadata={"gate": ctx.gate.id, "check": ctx.check.name, "attempt": ctx.attempt},
+    )
+    return CheckResult(
+        name=ctx.check.name, status=outcome.status, output=outcome.output[:4000],
+        duration=duration, started_at=started_at, finished_at=finished_at,
+        attempt=ctx.attempt, worker=HOSTNAME, evidence=(evidence,),
+    )

@@ -1,0 +1,79 @@
+"""What a check implementation sees (:class:`CheckContext`) and returns (:class:`Outcome`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.core.models import CheckSpec, CheckStatus, GateSpec
+from prp_tasks.core.profile import EnforcementProfile
+from prp_tasks.core.results import EvidenceType, GateRecord
+from prp_tasks.core.run import RunSpec
+from prp_tasks.errors import PrpError
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one check execution, before it is stamped with timing and evidence ids."""
+
+    status: CheckStatus
+    output: str
+    evidence_type: EvidenceType = EvidenceType.VALIDATION
+    #: JSON-able details stored as the evidence content
+    details: dict[str, Any] = field(default_factory=dict)
+    #: evidence source (a file path when the check read a report)
+    source: str | None = None
+    #: True when the failure is an infrastructure timeout the gate's ``retries`` may retry
+    retryable: bool = False
+
+    @classmethod
+    def verdict(cls, problems: list[str], ok: str, **kwargs: Any) -> Outcome:
+        """PASS with ``ok`` when ``problems`` is empty, else FAIL listing them."""
+        if problems:
+            return cls(CheckStatus.FAIL, "; ".join(problems), **kwargs)
+        return cls(CheckStatus.PASS, ok, **kwargs)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check may use. Built by the engine for each execution."""
+
+    spec: RunSpec
+    gate: GateSpec
+    check: CheckSpec
+    timeout_s: float
+    env_allowlist: tuple[str, ...]
+    output_tail_bytes: int
+    attempt: int = 1
+    #: set when the run is cancelled or the lease is lost: long checks must stop
+    stop: threading.Event = field(default_factory=threading.Event)
+    #: records of the run's gates so far (for checks that look back: G5, G6, G7)
+    load_records: Callable[[], Mapping[str, GateRecord]] = dict
+    #: names of artifacts stored for the run so far
+    load_artifact_names: Callable[[], frozenset[str]] = frozenset
+
+    @property
+    def repo(self) -> Path:
+        return Path(self.spec.repo.path)
+
+    @property
+    def profile(self) -> EnforcementProfile:
+        return self.spec.profile.profile
+
+
+class CheckSetupError(PrpError):
+    """A check could not even start (missing report, unknown built-in)."""
+
+
+def safe_repo_path(repo: Path, relative: str) -> Path | None:
+    """``repo/relative`` if it stays inside ``repo`` (no absolute paths, ``..`` or escaping links)."""
+    if not relative or Path(relative).is_absolute():
+        return None
+    root = repo.resolve()
+    target = (root / relative).resolve()
+    if target != root and root not in target.parents:
+        return None
+    return target

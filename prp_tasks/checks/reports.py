@@ -1,0 +1,133 @@
+"""Readers for the reports G4 verifies: coverage (Cobertura XML, coverage.py JSON), performance
+(Lighthouse JSON or a flat ``{lcp, tbt, fcp, tti}`` object) and security (SARIF or flat counts)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from defusedxml import ElementTree
+
+from prp_tasks.checks.base import CheckSetupError, safe_repo_path
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report found on disk and the numbers read from it (metric -> value)."""
+
+    path: str
+    format: str
+    values: dict[str, float]
+
+
+def find_report(repo: Path, candidates: tuple[str, ...], kind: str, setting: str) -> tuple[str, Path]:
+    """First candidate that exists, or a CheckSetupError naming every file tried."""
+    if not candidates:
+        raise CheckSetupError(f"no {kind} report configured ({setting} in initial.md)")
+    for name in candidates:
+        path = safe_repo_path(repo, name)
+        if path is None:
+            raise CheckSetupError(f"{setting}: {name!r} is not a relative path inside the repository")
+        if path.is_file():
+            return name, path
+    raise CheckSetupError(f"{kind} report not found: tried {', '.join(candidates)}")
+
+
+def read_coverage(repo: Path, candidates: tuple[str, ...]) -> Report:
+    name, path = find_report(repo, candidates, "coverage", "reports.coverage")
+    try:
+        if path.suffix == ".json":
+            return Report(name, "coverage.py-json", _coverage_json(json.loads(path.read_text())))
+        return Report(name, "cobertura-xml", _cobertura(path))
+    except (ValueError, KeyError, TypeError, ElementTree.ParseError) as exc:
+        raise CheckSetupError(f"{name}: not a readable coverage report ({exc})") from None
+
+
+def _cobertura(path: Path) -> dict[str, float]:
+    root = ElementTree.parse(str(path)).getroot()
+    if root.tag != "coverage":
+        raise ValueError("root element is not <coverage>")
+    values = {"lines": float(root.attrib["line-rate"]) * 100}
+    if int(root.attrib.get("branches-valid", "0") or 0) > 0:
+        values["branches"] = float(root.attrib["branch-rate"]) * 100
+    return values
+
+
+def _coverage_json(data: dict[str, Any]) -> dict[str, float]:
+    totals = data["totals"]
+    values = {}
+    statements = totals.get("num_statements", 0)
+    if statements:
+        values["statements"] = 100.0 * totals["covered_lines"] / statements
+        values["lines"] = values["statements"]
+    if totals.get("num_branches"):
+        values["branches"] = 100.0 * totals["covered_branches"] / totals["num_branches"]
+    if not values:
+        values["lines"] = float(totals["percent_covered"])
+    return values
+
+
+_LIGHTHOUSE = {
+    "lcp": "largest-contentful-paint", "tbt": "total-blocking-time",
+    "fcp": "first-contentful-paint", "tti": "interactive",
+}
+
+
+def read_performance(repo: Path, candidates: tuple[str, ...]) -> Report:
+    name, path = find_report(repo, candidates, "performance", "reports.performance")
+    try:
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "audits" in data:
+            audits = data["audits"]
+            values = {
+                k: float(audits[a]["numericValue"]) for k, a in _LIGHTHOUSE.items() if a in audits
+            }
+            return Report(name, "lighthouse-json", values)
+        values = {k: float(data[k]) for k in _LIGHTHOUSE if k in data}
+        return Report(name, "json", values)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckSetupError(f"{name}: not a readable performance report ({exc})") from None
+
+
+_SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def read_security(repo: Path, candidates: tuple[str, ...]) -> Report:
+    name, path = find_report(repo, candidates, "security", "reports.security")
+    try:
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "runs" in data:
+            return Report(name, "sarif", _sarif_counts(data))
+        return Report(name, "json", {s: float(int(data.get(s, 0))) for s in _SEVERITIES})
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CheckSetupError(f"{name}: not a readable security report ({exc})") from None
+
+
+def _sarif_counts(data: dict[str, Any]) -> dict[str, float]:
+    counts = dict.fromkeys(_SEVERITIES, 0.0)
+    for run in data["runs"]:
+        rules = _sarif_rule_severity(run)
+        for result in run.get("results", []):
+            counts[_sarif_severity(result, rules)] += 1
+    return counts
+
+
+def _sarif_rule_severity(run: dict[str, Any]) -> dict[str, float]:
+    rules = run.get("tool", {}).get("driver", {}).get("rules", [])
+    out = {}
+    for rule in rules:
+        score = rule.get("properties", {}).get("security-severity")
+        if score is not None:
+            out[rule.get("id", "")] = float(score)
+    return out
+
+
+def _sarif_severity(result: dict[str, Any], rules: dict[str, float]) -> str:
+    score = result.get("properties", {}).get("security-severity", rules.get(result.get("ruleId", "")))
+    if score is not None:
+        score = float(score)
+        return "critical" if score >= 9 else "high" if score >= 7 else "medium" if score >= 4 else "low"
+    level = result.get("level", "warning")
+    return {"error": "high", "warning": "medium"}.get(level, "low")

@@ -1,0 +1,133 @@
+"""Built-in checks of the verification gates (G4–G7): real reports and the run's own results."""
+
+from __future__ import annotations
+
+from prp_tasks.checks.base import CheckContext, CheckSetupError, Outcome
+from prp_tasks.checks.reports import Report, read_coverage, read_performance, read_security
+from prp_tasks.core import dag
+from prp_tasks.core.catalog import GATE_REPORTS
+from prp_tasks.core.models import CheckStatus, GateStatus
+from prp_tasks.core.results import EvidenceType
+
+
+def _report_outcome(report: Report, failures: list[str], warnings: list[str], kind: EvidenceType) -> Outcome:
+    shown = ", ".join(f"{k} {v:g}" for k, v in sorted(report.values.items()))
+    ok = f"{report.path} ({report.format}): {shown}"
+    if warnings:
+        ok += "; warnings: " + "; ".join(warnings)
+    details = {"report": report.path, "format": report.format, "actual": report.values,
+               "failures": failures, "warnings": warnings}
+    return Outcome.verdict(failures, ok, evidence_type=kind, details=details, source=report.path)
+
+
+def coverage_validation(ctx: CheckContext) -> Outcome:
+    """Each measured coverage metric must reach its budget (equal to the budget only warns)."""
+    try:
+        report = read_coverage(ctx.repo, ctx.profile.reports.coverage)
+    except CheckSetupError as exc:
+        return Outcome(CheckStatus.FAIL, exc.message, EvidenceType.COVERAGE)
+    budget = ctx.profile.budgets.coverage
+    failures, warnings = [], []
+    for metric, actual in sorted(report.values.items()):
+        required = float(getattr(budget, metric))
+        if actual < required:
+            failures.append(f"{metric} coverage {actual:.1f}% < required {required:g}%")
+        elif actual == required:
+            warnings.append(f"{metric} coverage exactly at the {required:g}% budget")
+    unmeasured = [m for m in ("lines", "branches", "functions", "statements") if m not in report.values]
+    if unmeasured:
+        warnings.append("not measured by this report: " + ", ".join(unmeasured))
+    return _report_outcome(report, failures, warnings, EvidenceType.COVERAGE)
+
+
+def performance_validation(ctx: CheckContext) -> Outcome:
+    if not ctx.profile.reports.performance:
+        return Outcome(CheckStatus.SKIP, "no performance report configured (reports.performance)")
+    try:
+        report = read_performance(ctx.repo, ctx.profile.reports.performance)
+    except CheckSetupError as exc:
+        return Outcome(CheckStatus.FAIL, exc.message, EvidenceType.ANALYSIS)
+    budget = ctx.profile.budgets.performance
+    failures, warnings = [], []
+    for metric, actual in sorted(report.values.items()):
+        limit = getattr(budget, metric)
+        if limit is None:
+            continue
+        if actual > limit:
+            failures.append(f"{metric.upper()} {actual:g} ms > budget {limit:g} ms")
+        elif actual > 0.9 * limit:
+            warnings.append(f"{metric.upper()} {actual:g} ms within 10% of the {limit:g} ms budget")
+    if "lcp" not in report.values or "tbt" not in report.values:
+        failures.append(f"{report.path} has no LCP/TBT measurement")
+    return _report_outcome(report, failures, warnings, EvidenceType.ANALYSIS)
+
+
+def security_validation(ctx: CheckContext) -> Outcome:
+    if not ctx.profile.reports.security:
+        return Outcome(CheckStatus.SKIP, "no security report configured (reports.security)")
+    try:
+        report = read_security(ctx.repo, ctx.profile.reports.security)
+    except CheckSetupError as exc:
+        return Outcome(CheckStatus.FAIL, exc.message, EvidenceType.SECURITY)
+    sec = ctx.profile.budgets.security
+    counts = report.values
+    failures, warnings = [], []
+    for level, limit in (("critical", sec.max_critical), ("high", sec.max_high)):
+        if counts.get(level, 0) > limit:
+            failures.append(f"{counts[level]:g} {level} finding(s) > allowed {limit}")
+    medium = counts.get("medium", 0)
+    if medium > sec.max_medium:
+        failures.append(f"{medium:g} medium finding(s) > allowed {sec.max_medium}")
+    elif medium > 0 and sec.max_medium == 0:
+        warnings.append(f"{medium:g} medium finding(s)")
+    if counts.get("low", 0) > 0:
+        warnings.append(f"{counts['low']:g} low finding(s)")
+    if sec.fail_on_any and any(counts.values()) and not failures:
+        failures.append("security.fail_on_any is set and the report has findings")
+    return _report_outcome(report, failures, warnings, EvidenceType.SECURITY)
+
+
+def no_red_findings(ctx: CheckContext) -> Outcome:
+    """Red = a failed check whose name contains "blocker" (review rules), in any settled gate."""
+    records = ctx.load_records()
+    red, amber = [], []
+    for gate_id, record in sorted(records.items()):
+        if gate_id == ctx.gate.id:
+            continue
+        for check in record.result.automated_checks:
+            if check.status == CheckStatus.FAIL:
+                (red if "blocker" in check.name else amber).append(f"{gate_id}/{check.name}")
+    if red:
+        return Outcome(CheckStatus.FAIL, "red findings: " + ", ".join(red), EvidenceType.ANALYSIS)
+    note = f"; amber: {', '.join(amber)}" if amber else ""
+    return Outcome(CheckStatus.PASS, f"no red findings across {len(records)} gates{note}",
+                   EvidenceType.ANALYSIS, {"amber": amber})
+
+
+def _ancestors(ctx: CheckContext) -> list[str]:
+    wf = ctx.spec.workflow
+    return [g for g in wf.gate_ids if ctx.gate.id in dag.transitive_dependents(wf, g)]
+
+
+def all_prior_gates_passed(ctx: CheckContext) -> Outcome:
+    records = ctx.load_records()
+    problems = []
+    for gate_id in _ancestors(ctx):
+        record = records.get(gate_id)
+        status = record.result.status if record else "not run"
+        if status != GateStatus.PASSED:
+            problems.append(f"{gate_id} is {status}")
+    return Outcome.verdict(problems, f"all {len(_ancestors(ctx))} prior gates passed")
+
+
+def release_artifacts_present(ctx: CheckContext) -> Outcome:
+    """Every artifact an earlier gate of this run declares (its report) must have been stored."""
+    wf = ctx.spec.workflow
+    expected = [GATE_REPORTS[wf.gate(g).report or ""] for g in _ancestors(ctx) if wf.gate(g).report]
+    present = ctx.load_artifact_names()
+    missing = [name for name in expected if name not in present]
+    problems = [f"missing artifact {name}" for name in missing]
+    return Outcome.verdict(
+        problems, "present: " + (", ".join(expected) or "no artifacts expected"),
+        details={"expected": expected, "missing": missing},
+    )

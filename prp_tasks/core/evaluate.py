@@ -1,0 +1,136 @@
+"""Gate evaluation: turn a gate's check results into its GateRecord, and apply decisions. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.results import (
+    AutomatedCheck,
+    CheckResult,
+    Decision,
+    Evidence,
+    GateRecord,
+    GateResult,
+    HumanApproval,
+)
+
+
+def utc_now() -> str:
+    """ISO-8601 UTC timestamp with milliseconds, e.g. ``2026-11-28T10:00:00.123Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_ts(value: str) -> datetime:
+    """Parse an ISO-8601 timestamp; one without a timezone is taken as UTC."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def elapsed_ms(start: str, end: str) -> int:
+    return max(0, int((parse_ts(end) - parse_ts(start)).total_seconds() * 1000))
+
+
+def evaluate_gate(
+    gate: GateSpec,
+    checks: Mapping[str, CheckResult],
+    *,
+    started_at: str,
+    finished_at: str,
+    extra_evidence: tuple[Evidence, ...] = (),
+    artifacts: tuple[str, ...] = (),
+) -> GateRecord:
+    """Outcome of a gate whose checks have all reported (in declaration order)."""
+    ordered = [checks[c.name] for c in gate.checks]
+    failing = [c.name for c in ordered if c.status == CheckStatus.FAIL]
+    if failing:
+        status, reason = GateStatus.FAILED, "checks failed: " + ", ".join(failing)
+    elif gate.approval is not None:
+        status, reason = GateStatus.AWAITING_APPROVAL, None
+    else:
+        status, reason = GateStatus.PASSED, None
+    evidence = tuple(e for c in ordered for e in c.evidence) + extra_evidence
+    result = GateResult(
+        id=gate.id,
+        name=gate.display_name,
+        status=status,
+        requires_human_approval=gate.approval is not None,
+        automated_checks=tuple(
+            AutomatedCheck(name=c.name, status=c.status, output=c.output, duration=c.duration)
+            for c in ordered
+        ),
+        artifacts=artifacts if not failing else (),
+        evidence=tuple(e.id for e in evidence),
+        timestamp=started_at,
+        next_steps=_next_steps(gate, failing),
+        reason=reason,
+        finished_at=finished_at,
+        duration_ms=elapsed_ms(started_at, finished_at),
+        queue=gate.queue,
+    )
+    return GateRecord(result=result, evidence=evidence)
+
+
+def _next_steps(gate: GateSpec, failing: list[str]) -> tuple[str, ...]:
+    steps = []
+    if failing:
+        steps.append(f"Fix {len(failing)} failing checks: {', '.join(failing)}")
+    elif gate.approval is not None:
+        steps.append(f"Request {gate.approval.role} approval")
+    if not steps:
+        steps.append("Gate passed - proceed to next gate")
+    return tuple(steps)
+
+
+def apply_decision(record: GateRecord, approval: HumanApproval) -> GateRecord:
+    """Settle a parked gate with a human (or auto) decision."""
+    approved = approval.decision == Decision.APPROVED
+    who = f"{approval.actor} ({approval.role})" if approval.role else approval.actor
+    result = record.result.model_copy(
+        update={
+            "status": GateStatus.PASSED if approved else GateStatus.FAILED,
+            "human_approval": approval,
+            "reason": None if approved else f"rejected by {who}",
+            "finished_at": approval.timestamp,
+            "duration_ms": elapsed_ms(record.result.timestamp, approval.timestamp),
+            "next_steps": ("Gate passed - proceed to next gate",)
+            if approved
+            else (f"Address the rejection by {who}",),
+        }
+    )
+    return record.model_copy(update={"result": result})
+
+
+def skipped_record(gate: GateSpec, reason: str, at: str) -> GateRecord:
+    """Record of a gate that never ran."""
+    result = GateResult(
+        id=gate.id,
+        name=gate.display_name,
+        status=GateStatus.SKIPPED,
+        requires_human_approval=gate.approval is not None,
+        timestamp=at,
+        finished_at=at,
+        duration_ms=0,
+        reason=reason,
+        next_steps=(f"Resolve: {reason}",),
+        queue=gate.queue,
+    )
+    return GateRecord(result=result)
+
+
+def failed_record(gate: GateSpec, reason: str, started_at: str, at: str) -> GateRecord:
+    """Record of a gate that ended without a normal evaluation (e.g. approval expired)."""
+    result = GateResult(
+        id=gate.id,
+        name=gate.display_name,
+        status=GateStatus.FAILED,
+        requires_human_approval=gate.approval is not None,
+        timestamp=started_at,
+        finished_at=at,
+        duration_ms=elapsed_ms(started_at, at),
+        reason=reason,
+        next_steps=(f"Resolve: {reason}",),
+        queue=gate.queue,
+    )
+    return GateRecord(result=result)

@@ -1,0 +1,174 @@
+"""Workflow specifications: what a user declares (gates, checks, approvals) and the status vocabulary."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Gate ids, check names and queue classes: plain identifiers, safe in Redis keys and file names.
+ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
+Ident = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+
+
+class GateStatus(StrEnum):
+    """Where a gate is in its life."""
+
+    PENDING = "pending"  #: waiting for its dependencies
+    RUNNING = "running"  #: dispatched; its checks are queued or running
+    AWAITING_APPROVAL = "awaiting_approval"  #: checks passed; parked until a human decides
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  #: never ran: a dependency failed, the run was cancelled or a budget ran out
+
+
+#: Statuses a gate never leaves.
+TERMINAL = frozenset({GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED})
+
+
+class CheckStatus(StrEnum):
+    """Outcome of one automated check (the reference's ``pass|fail|skip``)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+class Role(StrEnum):
+    """Roles that may decide a human approval (the reference's allowed roles)."""
+
+    PRODUCT_OWNER = "product-owner"
+    ARCHITECT = "architect"
+    QA_LEAD = "qa-lead"
+    CODE_REVIEWER = "code-reviewer"
+    SECURITY_REVIEWER = "security-reviewer"
+    MAINTAINER = "maintainer"
+    RELEASE_MANAGER = "release-manager"
+
+
+class Phase(StrEnum):
+    """Evidence phase (reference §1.2)."""
+
+    STRATEGY = "strategy"
+    BUILD = "build"
+    EVALUATION = "evaluation"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CheckSpec(_Spec):
+    """One automated check: either an argv to execute or a registered built-in."""
+
+    name: Ident
+    #: argv executed in the repository without a shell; passes on exit code 0
+    run: tuple[str, ...] | None = Field(default=None, min_length=1)
+    #: name of a registered built-in check
+    builtin: str | None = None
+    description: str = ""
+    #: hard time limit for this check; defaults to the gate's, then to settings
+    timeout_s: float | None = Field(default=None, gt=0, le=86400)
+
+    @field_validator("run", mode="before")
+    @classmethod
+    def _argv_not_shell(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(
+                "must be an argv list such as [\"pytest\", \"-q\"], not a shell string"
+            )
+        if isinstance(value, list | tuple) and any(not isinstance(v, str) for v in value):
+            raise ValueError("every argv element must be a string")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CheckSpec:
+        if (self.run is None) == (self.builtin is None):
+            raise ValueError("a check needs exactly one of 'run' (argv list) or 'builtin'")
+        if self.run is not None and not self.run[0].strip():
+            raise ValueError("run[0] (the program) must not be empty")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "run" if self.run is not None else "builtin"
+
+
+class ApprovalSpec(_Spec):
+    """A human decision required after all of a gate's checks pass."""
+
+    role: Role
+    description: str = ""
+
+
+class GateSpec(_Spec):
+    """One quality gate: checks run in parallel, then an optional approval."""
+
+    id: Ident
+    name: str = ""
+    purpose: str = ""
+    depends_on: tuple[Ident, ...] = ()
+    #: queue class whose workers run this gate's checks
+    queue: Ident = "automated"
+    #: default hard time limit per check of this gate
+    timeout_s: float | None = Field(default=None, gt=0, le=86400)
+    #: extra attempts for a check that timed out
+    retries: int = Field(default=0, ge=0, le=10)
+    checks: tuple[CheckSpec, ...] = ()
+    approval: ApprovalSpec | None = None
+    #: review-JSON category (reference §1.3); defaults to the gate id
+    category: str | None = None
+    phase: Phase = Phase.EVALUATION
+    #: a built-in gate report rendered as an artifact once the checks pass
+    report: Ident | None = None
+
+    @model_validator(mode="after")
+    def _unique_checks(self) -> GateSpec:
+        seen: set[str] = set()
+        for check in self.checks:
+            if check.name in seen:
+                raise ValueError(f"duplicate check name {check.name!r} in gate {self.id!r}")
+            seen.add(check.name)
+        if len(set(self.depends_on)) != len(self.depends_on):
+            raise ValueError(f"gate {self.id!r} lists a dependency twice")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+    @property
+    def review_category(self) -> str:
+        return self.category or self.id
+
+    def check(self, name: str) -> CheckSpec:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(name)
+
+
+class Workflow(_Spec):
+    """A named DAG of gates. Structural rules (ids, dependencies, cycles) live in :mod:`.dag`."""
+
+    name: Ident
+    description: str = ""
+    gates: tuple[GateSpec, ...]
+
+    @field_validator("gates")
+    @classmethod
+    def _not_empty(cls, gates: tuple[GateSpec, ...]) -> tuple[GateSpec, ...]:
+        if not gates:
+            raise ValueError("a workflow needs at least one gate")
+        return gates
+
+    def gate(self, gate_id: str) -> GateSpec:
+        for gate in self.gates:
+            if gate.id == gate_id:
+                return gate
+        raise KeyError(gate_id)
+
+    @property
+    def gate_ids(self) -> tuple[str, ...]:
+        return tuple(g.id for g in self.gates)

@@ -1,0 +1,134 @@
+"""The enforcement profile: budgets and governance parsed from a repository's ``initial.md``.
+
+Field names follow the keys users write in the ``initial.md`` YAML/JSON blocks
+(``budgets.coverage.lines``); defaults are the reference's (upstream §2.3).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from prp_tasks.core.models import Role
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+PositiveMs = Annotated[float, Field(gt=0)]
+Count = Annotated[int, Field(ge=0)]
+Argv = Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CoverageBudget(_Section):
+    lines: Percent = 95
+    branches: Percent = 90
+    functions: Percent = 95
+    statements: Percent = 95
+
+
+class PerformanceBudget(_Section):
+    lcp: PositiveMs = 2500
+    tbt: PositiveMs = 300
+    fcp: PositiveMs | None = None
+    tti: PositiveMs | None = None
+
+
+class AccessibilityBudget(_Section):
+    score: Percent = 95
+    wcag_level: Literal["A", "AA", "AAA"] = "AA"
+    wcag_version: str = "2.2"
+
+
+class SecurityBudget(_Section):
+    max_critical: Count = 0
+    max_high: Count = 0
+    max_medium: Count = 5
+    fail_on_any: bool = False
+
+
+class Budgets(_Section):
+    coverage: CoverageBudget = CoverageBudget()
+    performance: PerformanceBudget = PerformanceBudget()
+    accessibility: AccessibilityBudget = AccessibilityBudget()
+    security: SecurityBudget = SecurityBudget()
+
+
+class Architecture(_Section):
+    #: allowed package boundaries (upstream ``allowedPackageBoundaries``)
+    boundaries: tuple[str, ...] = ()
+    #: naming conventions, e.g. ``{modules: snake_case}``
+    naming: dict[str, str] = Field(default_factory=dict)
+    #: paths the repository layout must contain (G1 checks they exist)
+    layout: tuple[str, ...] = ()
+    #: allowed cross-boundary imports
+    exceptions: tuple[str, ...] = ()
+
+
+class Governance(_Section):
+    license: str = "(Apache-2.0 OR Commercial)"
+    #: code owners per path pattern
+    owners: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    #: required check names (the compiler default, not the kernel's empty list)
+    checks: tuple[str, ...] = ("test", "lint", "type-check")
+    #: argv to run for each required check; G3 runs them (ours, upstream had none)
+    commands: dict[str, Argv] = Field(default_factory=dict)
+    structure_guard_exceptions: tuple[str, ...] = ()
+
+
+class Reports(_Section):
+    """Where checks find reports, relative to the repository root (first existing wins)."""
+
+    coverage: tuple[str, ...] = ("coverage.xml", "coverage.json")
+    security: tuple[str, ...] = ()
+    performance: tuple[str, ...] = ()
+
+
+class ApprovalPolicy(_Section):
+    """Approval knobs (extended by the approvals work)."""
+
+    #: gate ids approved automatically once their checks pass (never in strict mode)
+    auto_approve: tuple[str, ...] = ()
+    #: default time a parked gate waits for a human
+    timeout_s: float = Field(default=86400, gt=0)
+
+
+class EnforcementProfile(_Section):
+    """Budgets, architecture and governance rules for one repository."""
+
+    budgets: Budgets = Budgets()
+    architecture: Architecture = Architecture()
+    governance: Governance = Governance()
+    reports: Reports = Reports()
+    #: approver role overrides per gate id
+    approvers: dict[str, Role] = Field(default_factory=dict)
+    approval: ApprovalPolicy = ApprovalPolicy()
+
+
+#: Top-level keys an ``initial.md`` block may set.
+PROFILE_KEYS = tuple(EnforcementProfile.model_fields)
+
+
+class InitialDoc(_Section):
+    """The markdown structure of ``initial.md`` (upstream parsed and discarded it; we keep it)."""
+
+    title: str = ""
+    context: str = ""
+    requirements: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    tests: tuple[str, ...] = ()
+    acceptance_criteria: tuple[str, ...] = ()
+
+
+class ResolvedProfile(_Section):
+    """A parsed ``initial.md``: document sections, the profile and where it came from."""
+
+    profile: EnforcementProfile = EnforcementProfile()
+    doc: InitialDoc = InitialDoc()
+    #: path of the file read, or None when none was found and defaults apply
+    source: str | None = None
+    #: sha256 of the file bytes (empty string for defaults)
+    sha256: str = ""

@@ -1,0 +1,181 @@
+"""Helpers shared by the renderers: gate lookups, blueprint metadata and text formatting."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from prp_tasks.core import dag
+from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.core.models import GateSpec, GateStatus, Workflow
+from prp_tasks.core.results import GateRecord, HumanApproval
+from prp_tasks.core.snapshot import GateView, RunSnapshot
+
+#: Gate ids of the built-in workflow; a workflow with exactly these ids gets the reference stages.
+BUILTIN_GATE_IDS = tuple(f"G{i}" for i in range(8))
+#: Gate statuses that mean the gate's checks ran (the reference's "executed" gates).
+EXECUTED = frozenset({GateStatus.PASSED, GateStatus.FAILED, GateStatus.AWAITING_APPROVAL})
+#: Version written into prp.md and the release notes (the reference default).
+DOC_VERSION = "0.1.0"
+NOT_SPECIFIED = "_Not specified_"
+
+_SPACE = re.compile(r"\s+")
+_BACKTICKS = re.compile(r"`+")
+
+
+def is_builtin(workflow: Workflow) -> bool:
+    """True when the workflow has exactly the built-in gate ids G0–G7."""
+    return sorted(workflow.gate_ids) == list(BUILTIN_GATE_IDS)
+
+
+def gates_in_order(snapshot: RunSnapshot) -> list[GateSpec]:
+    """The workflow's gates in a stable topological order (declaration order within a level)."""
+    workflow = snapshot.spec.workflow
+    return [workflow.gate(g) for g in dag.topological_order(workflow)]
+
+
+def label(gate: GateSpec) -> str:
+    """``G1 Architecture & Specification``; just the id when the gate has no name of its own."""
+    return gate.id if gate.display_name == gate.id else f"{gate.id} {gate.display_name}"
+
+
+def view_of(snapshot: RunSnapshot, gate_id: str) -> GateView:
+    """The gate's view; a gate the snapshot does not know is shown as pending."""
+    view = snapshot.gates.get(gate_id)
+    return view if view is not None else GateView(gate_id=gate_id, status=GateStatus.PENDING)
+
+
+def record_of(snapshot: RunSnapshot, gate_id: str) -> GateRecord | None:
+    return view_of(snapshot, gate_id).record
+
+
+def executed_gates(snapshot: RunSnapshot) -> list[GateSpec]:
+    """Gates whose checks ran (passed, failed or awaiting approval), in workflow order."""
+    return [g for g in snapshot.spec.workflow.gates if view_of(snapshot, g.id).status in EXECUTED]
+
+
+def known(value: str | None) -> str | None:
+    """``value`` unless it is empty or the placeholder ``unknown``."""
+    if value is None or not value.strip() or value.strip().lower() == "unknown":
+        return None
+    return value
+
+
+def approvals_of(snapshot: RunSnapshot) -> list[HumanApproval]:
+    """Every recorded decision: the snapshot's list plus any only found on a gate record."""
+    out = list(snapshot.approvals)
+    for gate in snapshot.spec.workflow.gates:
+        record = record_of(snapshot, gate.id)
+        approval = record.result.human_approval if record is not None else None
+        if approval is not None and approval not in out:
+            out.append(approval)
+    return out
+
+
+def plan_paths(metadata: Mapping[str, Any]) -> dict[str, str]:
+    """Plan paths keyed by lower-cased key, from ``task.planPaths`` then ``planPaths``."""
+    task = metadata.get("task")
+    sources = [task.get("planPaths") if isinstance(task, Mapping) else None]
+    sources.append(metadata.get("planPaths"))
+    out: dict[str, str] = {}
+    for source in sources:
+        if not isinstance(source, Mapping):
+            continue
+        for key, value in source.items():
+            if isinstance(value, str) and value.strip():
+                out.setdefault(str(key).lower(), value)
+    return out
+
+
+def as_list(value: Any) -> list[str]:
+    """A metadata value as a list of non-empty strings (a string is one item)."""
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        value = [f"{k}: {v}" for k, v in value.items()]
+    items = value if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def dedupe(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order without repeats."""
+    return list(dict.fromkeys(items))
+
+
+def num(value: float) -> str:
+    """A budget number without a useless ``.0``."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def inline(text: str, limit: int | None = None) -> str:
+    """Text on one line (whitespace collapsed), cut to ``limit`` characters with an ellipsis."""
+    flat = _SPACE.sub(" ", text).strip()
+    if limit is not None and len(flat) > limit:
+        return flat[: limit - 1] + "…"
+    return flat
+
+
+def trim(text: str, limit: int) -> str:
+    """Stripped text cut to ``limit`` characters (the last one an ellipsis when cut)."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fence(text: str, lang: str = "") -> str:
+    """A fenced code block that cannot be closed early by backticks inside ``text``."""
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
+
+
+def code(text: str) -> str:
+    """Inline code span that survives backticks inside ``text``."""
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def bullets(items: Iterable[str], empty: str = NOT_SPECIFIED) -> str:
+    """A markdown list, or ``empty`` when there is nothing to list."""
+    lines = [f"- {item}" for item in items]
+    return "\n".join(lines) if lines else empty
+
+
+def utc(ts: str) -> datetime | None:
+    """Parse an ISO timestamp as an aware UTC datetime (naive means UTC); None if unparsable."""
+    try:
+        parsed = parse_ts(ts)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def utc_seconds(ts: str) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ``, or the text unchanged when it is not a timestamp."""
+    parsed = utc(ts)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S") + "Z" if parsed is not None else ts
+
+
+def ts_key(ts: str) -> tuple[int, float, str]:
+    """Sort key for timestamps: parsable ones in time order first, the rest by text."""
+    parsed = utc(ts)
+    return (0, parsed.timestamp(), "") if parsed is not None else (1, 0.0, ts)
+
+
+def duration_ms(start: str | None, end: str | None) -> int | None:
+    """Milliseconds from ``start`` to ``end`` (clamped at 0), or None when either is unknown."""
+    begin, finish = utc(start or ""), utc(end or "")
+    if begin is None or finish is None:
+        return None
+    return max(0, int((finish - begin).total_seconds() * 1000))
+
+
+def dump_json(obj: Any) -> str:
+    """The JSON text of a rendered file."""
+    return json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

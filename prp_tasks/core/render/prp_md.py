@@ -1,0 +1,217 @@
+"""prp.md (reference §4.2): the header and sections 1–6, joined with sections 7–13."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.render.common import (
+    DOC_VERSION,
+    NOT_SPECIFIED,
+    as_list,
+    bullets,
+    code,
+    inline,
+    num,
+    view_of,
+)
+from prp_tasks.core.render.prp_sections import artifact_names, later_sections
+from prp_tasks.core.results import EvidenceType
+from prp_tasks.core.run import Blueprint, RunStatus
+from prp_tasks.core.snapshot import RunSnapshot
+
+SEPARATOR = "\n\n---\n\n"
+_FAILED_RUN = frozenset({RunStatus.FAILED, RunStatus.CANCELLED})
+_LINKS = (("issue", "Issue"), ("pr", "Pull Request"), ("checks", "Checks"))
+_MARKS = {"fulfilled": "✅", "missing": "⚠️", "pending": "⏳"}
+
+
+def prp_markdown(
+    snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapping[str, Any]
+) -> str:
+    """The whole document: sections 0–13 in order, separated by horizontal rules."""
+    spec = snapshot.spec
+    sections = [
+        header(snapshot),
+        _objective(spec.blueprint),
+        _scope(spec.blueprint.metadata),
+        _constraints(spec.profile),
+        _design(snapshot),
+        _handoffs(manifest),
+        _interfaces(snapshot, review, manifest),
+        *later_sections(snapshot, review, manifest),
+    ]
+    return SEPARATOR.join(s.strip() for s in sections) + "\n"
+
+
+def document_status(snapshot: RunSnapshot) -> str:
+    """``ready-for-release`` when every gate passed, ``failed`` for a failed or cancelled run.
+
+    A run still finalizing has every gate settled: it is failed unless they all passed.
+    """
+    statuses = [view_of(snapshot, g).status for g in snapshot.spec.workflow.gate_ids]
+    all_passed = all(s == GateStatus.PASSED for s in statuses)
+    if snapshot.status in _FAILED_RUN or snapshot.cancelled:
+        return "failed"
+    if all_passed:
+        return "ready-for-release"
+    return "failed" if snapshot.status == RunStatus.FINALIZING else "in-progress"
+
+
+def header(snapshot: RunSnapshot) -> str:
+    spec = snapshot.spec
+    fields = [
+        ("ID", spec.run_id),
+        ("Title", inline(spec.blueprint.title)),
+        ("Repository", spec.repo.full_name),
+        ("Branch", spec.repo.branch),
+        ("Owner", spec.repo.owner),
+        ("Created", spec.created_at),
+        ("Updated", snapshot.finished_at or "_not finished_"),
+        ("Version", DOC_VERSION),
+        ("Status", document_status(snapshot)),
+    ]
+    lines = [f"- **{name}:** {value}" for name, value in fields]
+    links = spec.blueprint.metadata.get("links")
+    if isinstance(links, Mapping):
+        found = [f"[{label}]({links[key]})" for key, label in _LINKS if links.get(key)]
+        if found:
+            lines.append("- **Links:** " + " · ".join(found))
+    return "# PRP Document\n\n" + "\n".join(lines)
+
+
+def _objective(blueprint: Blueprint) -> str:
+    requirements = list(blueprint.requirements)
+    outcome = requirements[0] if requirements else NOT_SPECIFIED
+    return "\n\n".join(
+        [
+            "## 1. Objective",
+            f"**Problem:** {blueprint.description.strip() or NOT_SPECIFIED}",
+            f"**Outcome (Measurable):** {outcome}",
+            "**Requirements:**",
+            bullets(requirements),
+        ]
+    )
+
+
+def _scope(metadata: Mapping[str, Any]) -> str:
+    return "\n\n".join(
+        [
+            "## 2. Scope & Non-Goals",
+            "**In Scope:**",
+            bullets(as_list(metadata.get("scope"))),
+            "**Non-Goals:**",
+            bullets(as_list(metadata.get("nonGoals"))),
+        ]
+    )
+
+
+def _constraints(resolved: ResolvedProfile) -> str:
+    profile = resolved.profile
+    budgets, arch, gov = profile.budgets, profile.architecture, profile.governance
+    cov, perf, a11y, sec = (
+        budgets.coverage,
+        budgets.performance,
+        budgets.accessibility,
+        budgets.security,
+    )
+    source = (
+        f"From {code(resolved.source)}"
+        if resolved.source
+        else "Built-in defaults (no initial.md found)"
+    )
+    items = [
+        f"**Coverage:** lines ≥ {num(cov.lines)}%, branches ≥ {num(cov.branches)}%",
+        f"**Performance:** LCP ≤ {num(perf.lcp)} ms, TBT ≤ {num(perf.tbt)} ms",
+        f"**Accessibility:** WCAG {a11y.wcag_version} {a11y.wcag_level}, score ≥ {num(a11y.score)}",
+        (
+            f"**Security:** at most {sec.max_critical} critical, {sec.max_high} high and "
+            f"{sec.max_medium} medium findings"
+        ),
+        "**Package boundaries:** " + (", ".join(map(code, arch.boundaries)) or "none declared"),
+        "**Allowed cross-boundary imports:** " + (", ".join(map(code, arch.exceptions)) or "none"),
+        "**Required checks:** " + (", ".join(gov.checks) or "none"),
+        f"**License policy:** {gov.license or 'none'}",
+    ]
+    parts = ["## 3. Constraints", source + ".", bullets(items)]
+    if resolved.doc.constraints:
+        parts += ["**Further constraints (initial.md):**", bullets(resolved.doc.constraints)]
+    return "\n\n".join(parts)
+
+
+def _design(snapshot: RunSnapshot) -> str:
+    items = []
+    for evidence in snapshot.evidence():
+        if evidence.type == EvidenceType.ANALYSIS and "design" in evidence.source.lower():
+            items.append(f"{code(evidence.source)}: {_summary_of(evidence.content)}")
+    return "## 4. Design Summary\n\n" + bullets(items, "_No design evidence recorded._")
+
+
+def _summary_of(content: str) -> str:
+    """The ``summary`` of a JSON evidence content, else the content itself, on one line."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        data = None
+    if isinstance(data, Mapping) and data.get("summary"):
+        return inline(str(data["summary"]), 300)
+    return inline(content, 300)
+
+
+def _handoffs(manifest: Mapping[str, Any]) -> str:
+    blocks = ["## 5. Chain I/O Handoffs"]
+    for stage in manifest["stages"]:
+        handoff = stage["handoff"]
+        title = f"### {stage['title']}"
+        if handoff["persona"]:
+            title += f" ({handoff['persona']})"
+        gates = ", ".join(stage["gate"]["sourceGateIds"])
+        blocks += [title, f"Status: {stage['status']} · Gates: {gates}"]
+        if handoff["description"]:
+            blocks.append(handoff["description"])
+        deliverables = [_deliverable_line(d) for d in handoff["requiredArtifacts"]]
+        blocks += ["**Deliverables:**", bullets(deliverables, "_No deliverables declared._")]
+        if handoff["batonCheckpoints"]:
+            blocks.append(
+                "**Baton checkpoints:** " + ", ".join(map(code, handoff["batonCheckpoints"]))
+            )
+    return "\n\n".join(blocks)
+
+
+def _deliverable_line(deliverable: Mapping[str, Any]) -> str:
+    status = deliverable["status"]
+    line = f"{_MARKS.get(status, '')} {code(deliverable['name'])} — {status}".strip()
+    if deliverable.get("reference"):
+        return f"{line} ({code(deliverable['reference'])})"
+    if deliverable.get("planPathKey"):
+        return f"{line} (plan path {code(deliverable['planPathKey'])})"
+    return line
+
+
+def _interfaces(
+    snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapping[str, Any]
+) -> str:
+    paths = manifest["artifacts"]
+    outputs = [
+        f"{code(paths['prpMarkdownPath'])}: this document.",
+        (
+            f"{code(paths['reviewJsonPath'])}: review scores and findings "
+            f"(schema {code(review['schema'])})."
+        ),
+        (
+            f"{code(paths['manifestPath'])}: stages, approvals, blockers and telemetry "
+            f"(schema version {manifest['schemaVersion']})."
+        ),
+    ]
+    artifacts = artifact_names(snapshot)
+    outputs.append("Gate artifacts: " + (", ".join(map(code, artifacts)) or "none"))
+    note = (
+        "Gate results, evidence and approvals keep the reference's GateResult, Evidence "
+        "and HumanApproval shapes (camelCase JSON)."
+    )
+    return "\n\n".join(
+        ["## 6. Interfaces & Contracts", "This run produces:", bullets(outputs), note]
+    )

@@ -1,0 +1,210 @@
+"""prp.md sections 7–13: tests, verification, review, decisions, release, artifacts, follow-ups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from prp_tasks.core.builtin_workflow import APPROVAL_DISPLAY_NAMES
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.render.common import (
+    DOC_VERSION,
+    approvals_of,
+    as_list,
+    bullets,
+    code,
+    dedupe,
+    executed_gates,
+    fence,
+    gates_in_order,
+    inline,
+    is_builtin,
+    known,
+    label,
+    record_of,
+    ts_key,
+    utc_seconds,
+    view_of,
+)
+from prp_tasks.core.results import EvidenceType, HumanApproval
+from prp_tasks.core.snapshot import RunSnapshot
+
+_TEST_EVIDENCE = frozenset({EvidenceType.TEST, EvidenceType.COVERAGE})
+_VERIFIED = (GateStatus.PASSED, GateStatus.FAILED)
+
+
+def later_sections(
+    snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapping[str, Any]
+) -> list[str]:
+    """Sections 7 to 13, in order."""
+    return [
+        _test_plan(snapshot),
+        _verification(snapshot),
+        _reviewer_summary(review),
+        _decisions(snapshot),
+        _release_notes(snapshot.spec.blueprint.metadata),
+        _artifacts(snapshot, manifest),
+        _follow_ups(snapshot),
+    ]
+
+
+def artifact_names(snapshot: RunSnapshot) -> list[str]:
+    """Sorted names of every artifact the run produced (snapshot artifacts and gate artifacts)."""
+    names = set(snapshot.artifacts)
+    for gate_id in snapshot.spec.workflow.gate_ids:
+        record = record_of(snapshot, gate_id)
+        if record is not None:
+            names.update(record.result.artifacts)
+    return sorted(names)
+
+
+def _test_plan(snapshot: RunSnapshot) -> str:
+    doc = snapshot.spec.profile.doc
+    evidence = [
+        f"{code(e.source)} ({e.type}): {inline(e.content[:100])}"
+        for e in snapshot.evidence()
+        if e.type in _TEST_EVIDENCE
+    ]
+    parts = [
+        "## 7. Test Plan",
+        "**Test evidence:**",
+        bullets(evidence, "_No test evidence recorded._"),
+    ]
+    categories = as_list(snapshot.spec.blueprint.metadata.get("testCategories"))
+    if categories:
+        parts.append("**Test categories:** " + ", ".join(categories))
+    parts += ["**Tests (initial.md):**", bullets(doc.tests)]
+    parts += ["**Acceptance criteria (initial.md):**", bullets(doc.acceptance_criteria)]
+    return "\n\n".join(parts)
+
+
+def _verification(snapshot: RunSnapshot) -> str:
+    lines, unverified = [], []
+    for gate in gates_in_order(snapshot):
+        view = view_of(snapshot, gate.id)
+        if view.status not in _VERIFIED or view.record is None:
+            unverified.append(f"{gate.id} ({view.status})")
+            continue
+        result = view.record.result
+        evidence = len(view.record.evidence) or len(result.evidence)
+        line = (
+            f"**{label(gate)}:** {view.status} — "
+            f"Checks: {result.checks_passed}/{len(result.automated_checks)} · Evidence: {evidence}"
+        )
+        if result.reason:
+            line += f" · Reason: {inline(result.reason, 300)}"
+        lines.append(line)
+    parts = ["## 8. Verification Results", bullets(lines, "_No gate has been verified yet._")]
+    if unverified:
+        parts.append("Not verified: " + ", ".join(unverified) + ".")
+    return "\n\n".join(parts)
+
+
+def _reviewer_summary(review: Mapping[str, Any]) -> str:
+    shown = dict(review)
+    findings = review.get("findings", [])
+    shown["findings"] = [{k: v for k, v in f.items() if k != "evidence"} for f in findings]
+    body = json.dumps(shown, indent=2, ensure_ascii=False)
+    key = [
+        f"**{f['severity']}** {code(f['id'])}: {inline(f['recommendation'], 200)}" for f in findings
+    ]
+    return "\n\n".join(
+        [
+            "## 9. Reviewer Summary",
+            fence(body, "json"),
+            "**Key Findings:**",
+            bullets(key, "_No findings._"),
+        ]
+    )
+
+
+def _decisions(snapshot: RunSnapshot) -> str:
+    order = {g.id: i for i, g in enumerate(gates_in_order(snapshot))}
+    approvals = sorted(
+        approvals_of(snapshot),
+        key=lambda a: (ts_key(a.timestamp), order.get(a.gate_id, len(order))),
+    )
+    lines = [approval_line(snapshot, a) for a in approvals]
+    rationales = []
+    for gate in gates_in_order(snapshot):
+        for approval in approvals:
+            if approval.gate_id == gate.id and approval.rationale.strip():
+                rationales.append(
+                    f"**{gate_name(snapshot, gate.id)}:** {inline(approval.rationale)}"
+                )
+    return "\n\n".join(
+        [
+            "## 10. Decisions & Approvals",
+            bullets(lines, "_No approvals recorded._"),
+            "**Rationales:**",
+            bullets(rationales, "_No rationales recorded._"),
+        ]
+    )
+
+
+def gate_name(snapshot: RunSnapshot, gate_id: str) -> str:
+    """Approval display name for built-in gates, else the gate's own display name."""
+    workflow = snapshot.spec.workflow
+    if is_builtin(workflow):
+        return APPROVAL_DISPLAY_NAMES[gate_id]
+    return workflow.gate(gate_id).display_name if gate_id in workflow.gate_ids else gate_id
+
+
+def approval_line(snapshot: RunSnapshot, approval: HumanApproval) -> str:
+    """``**<Gate>** — <decision> by <actor> (<role>, via <channel>) @ <time>Z (SHA: <7>)``."""
+    role = approval.role
+    if role is None and approval.gate_id in snapshot.spec.workflow.gate_ids:
+        spec = snapshot.spec.workflow.gate(approval.gate_id).approval
+        role = str(spec.role) if spec is not None else None
+    how = f"{role}, via {approval.channel}" if role else f"via {approval.channel}"
+    line = (
+        f"**{gate_name(snapshot, approval.gate_id)}** — {approval.decision} by {approval.actor} "
+        f"({how}) @ {utc_seconds(approval.timestamp)}"
+    )
+    sha = known(approval.commit_sha)
+    return f"{line} (SHA: {sha[:7]})" if sha else line
+
+
+def _release_notes(metadata: Mapping[str, Any]) -> str:
+    highlights = as_list(metadata.get("highlights")) or ["Initial implementation"]
+    breaking = as_list(metadata.get("breakingChanges"))
+    parts = ["## 11. Release Notes", f"**Version:** {DOC_VERSION}", "**Highlights:**"]
+    parts.append(bullets(highlights))
+    if not breaking:
+        return "\n\n".join([*parts, "**Breaking Changes:** None", "**Migration:** N/A"])
+    migration = as_list(metadata.get("migration"))
+    parts += ["**Breaking Changes:**", bullets(breaking), "**Migration:**", bullets(migration)]
+    return "\n\n".join(parts)
+
+
+def _artifacts(snapshot: RunSnapshot, manifest: Mapping[str, Any]) -> str:
+    names = artifact_names(snapshot)
+    paths = manifest["artifacts"]
+    total = len(snapshot.spec.workflow.gates)
+    facts = [
+        (
+            f"Run manifest: {code(paths['manifestPath'])} (summary status: "
+            f"{manifest['summary']['status']})"
+        ),
+        f"Review: {code(paths['reviewJsonPath'])}",
+        f"Evidence items: {len(snapshot.evidence())}",
+        f"Gates executed: {len(executed_gates(snapshot))} of {total}",
+    ]
+    return "\n\n".join(
+        [
+            "## 12. Artifacts",
+            "**Gate artifacts:**",
+            bullets(map(code, names), "_No artifacts produced._"),
+            bullets(facts),
+        ]
+    )
+
+
+def _follow_ups(snapshot: RunSnapshot) -> str:
+    steps = []
+    for gate in gates_in_order(snapshot):
+        record = record_of(snapshot, gate.id)
+        if record is not None:
+            steps += [s for s in record.result.next_steps if "proceed" not in s.lower()]
+    return "## 13. Follow-ups\n\n" + bullets(dedupe(steps), "_None._")

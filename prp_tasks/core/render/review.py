@@ -1,0 +1,110 @@
+"""The review JSON (reference §4.3): a traffic-light score per gate category and the findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.render.common import EXECUTED, known, trim, view_of
+from prp_tasks.core.results import AutomatedCheck
+from prp_tasks.core.snapshot import GateView, RunSnapshot
+
+SCHEMA = "com.cortex.review/v1"
+#: Longest recommendation text taken from a check's output.
+RECOMMENDATION_LIMIT = 500
+_RANK = {"green": 0, "amber": 1, "red": 2}
+
+
+def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
+    """Scores for every gate whose checks ran, and one finding per failed check or decision."""
+    sha = known(snapshot.spec.repo.commit_sha)
+    scores: dict[str, str] = {}
+    findings: list[dict[str, Any]] = []
+    for gate in snapshot.spec.workflow.gates:
+        view = view_of(snapshot, gate.id)
+        if view.status not in EXECUTED:
+            continue
+        score, gate_findings = _assess(gate, view, sha)
+        category = gate.review_category
+        previous = scores.get(category, "green")
+        scores[category] = max(previous, score, key=_RANK.__getitem__)
+        findings.extend(gate_findings)
+    return {
+        "schema": SCHEMA,
+        "runId": snapshot.run_id,
+        "generatedAt": snapshot.finished_at,
+        "scores": scores,
+        "findings": findings,
+    }
+
+
+def severity(check_name: str) -> str:
+    """``blocker`` or ``major`` when the check's name says so, else ``minor``."""
+    name = check_name.lower()
+    if "blocker" in name:
+        return "blocker"
+    return "major" if "major" in name else "minor"
+
+
+def _assess(gate: GateSpec, view: GateView, sha: str | None) -> tuple[str, list[dict[str, Any]]]:
+    checks = view.record.result.automated_checks if view.record is not None else ()
+    failed = [c for c in checks if c.status == CheckStatus.FAIL]
+    if failed:
+        red = any("blocker" in c.name.lower() for c in failed)
+        return ("red" if red else "amber"), [_check_finding(gate, view, c, sha) for c in failed]
+    if view.status == GateStatus.FAILED:
+        return "amber", [_decision_finding(gate, view, sha)]
+    return "green", []
+
+
+def _check_finding(
+    gate: GateSpec, view: GateView, check: AutomatedCheck, sha: str | None
+) -> dict[str, Any]:
+    output = (check.output or "").strip()
+    if not output and check.name in view.checks:
+        output = view.checks[check.name].output.strip()
+    return {
+        "id": f"{gate.id}-{check.name}",
+        "severity": severity(check.name),
+        "evidence": _check_evidence(gate.id, check.name, view, sha),
+        "recommendation": trim(output, RECOMMENDATION_LIMIT)
+        if output
+        else f"Fix {check.name} in {gate.display_name}",
+    }
+
+
+def _check_evidence(
+    gate_id: str, check_name: str, view: GateView, sha: str | None
+) -> list[dict[str, str]]:
+    result = view.checks.get(check_name)
+    refs: list[dict[str, str]] = []
+    for evidence in result.evidence if result is not None else ():
+        ref = _ref(evidence.source, known(evidence.commit_sha) or sha)
+        if evidence.line_range:
+            ref["lines"] = evidence.line_range
+        if ref not in refs:
+            refs.append(ref)
+    return refs or [_ref(f"gates/{gate_id}/checks/{check_name}", sha)]
+
+
+def _decision_finding(gate: GateSpec, view: GateView, sha: str | None) -> dict[str, Any]:
+    result = view.record.result if view.record is not None else None
+    approval = result.human_approval if result is not None else None
+    reason = (result.reason if result is not None else None) or f"{gate.display_name} failed"
+    if approval is not None and approval.rationale.strip():
+        reason = f"{reason}: {approval.rationale.strip()}"
+    if approval is not None:
+        evidence = _ref(f"gates/{gate.id}/approval", known(approval.commit_sha) or sha)
+    else:
+        evidence = _ref(f"gates/{gate.id}", sha)
+    return {
+        "id": f"{gate.id}-decision",
+        "severity": "major",
+        "evidence": [evidence],
+        "recommendation": trim(reason, RECOMMENDATION_LIMIT),
+    }
+
+
+def _ref(path: str, sha: str | None) -> dict[str, str]:
+    """An evidence pointer; the sha is left out when it is not known."""
+    return {"path": path, "sha": sha} if sha is not None else {"path": path}

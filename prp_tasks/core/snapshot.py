@@ -1,0 +1,73 @@
+"""A read-only view of a whole run, as renderers and status views consume it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.results import CheckResult, Evidence, GateRecord, HumanApproval
+from prp_tasks.core.run import RunSpec, RunStatus
+
+
+class GateEventType(StrEnum):
+    START = "start"
+    SETTLE = "settle"
+
+
+class GateEvent(BaseModel):
+    """A gate was dispatched (start) or reached a terminal status (settle)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gate_id: str
+    type: GateEventType
+    timestamp: str
+    status: str | None = None
+    message: str | None = None
+
+
+class GateView(BaseModel):
+    """One gate as seen now: its status, its record once evaluated, its check results so far."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gate_id: str
+    status: GateStatus
+    started_at: str | None = None
+    record: GateRecord | None = None
+    checks: dict[str, CheckResult] = {}
+
+
+class RunSnapshot(BaseModel):
+    """Everything known about a run at one moment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spec: RunSpec
+    status: RunStatus
+    gates: dict[str, GateView]
+    #: decisions in the order they were recorded
+    approvals: tuple[HumanApproval, ...] = ()
+    events: tuple[GateEvent, ...] = ()
+    finished_at: str | None = None
+    #: artifact name -> content produced by gates (reports) and checks
+    artifacts: dict[str, str] = {}
+    cancelled: bool = False
+
+    @property
+    def run_id(self) -> str:
+        return self.spec.run_id
+
+    def gate_status(self, gate_id: str) -> GateStatus:
+        return self.gates[gate_id].status
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        """All evidence, gates in workflow order."""
+        out: list[Evidence] = []
+        for gate_id in self.spec.workflow.gate_ids:
+            record = self.gates[gate_id].record
+            if record is not None:
+                out.extend(record.evidence)
+        return tuple(out)

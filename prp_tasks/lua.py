@@ -1,0 +1,156 @@
+"""Lua scripts behind every state transition that must be atomic (joins, claims, settles).
+
+Each script touches only the keys of one run (same hash slot). Statuses are the strings of
+:class:`prp_tasks.core.models.GateStatus`.
+"""
+
+from __future__ import annotations
+
+#: Take the execution lease of a check.
+#: KEYS: meta, status, checks, lease, attempts   ARGV: gate, field, token, lease_ms
+#: -> {"stale"} | {"done"} | {"busy", pttl} | {"ok", starts, ends}
+ACQUIRE = """
+if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return {'stale'} end
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'running' then return {'stale'} end
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return {'done'} end
+local cur = redis.call('GET', KEYS[4])
+if cur and cur ~= ARGV[3] then return {'busy', redis.call('PTTL', KEYS[4])} end
+redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4])
+local starts = tonumber(redis.call('HGET', KEYS[5], ARGV[2] .. '|starts') or '0')
+if not cur then
+  starts = redis.call('HINCRBY', KEYS[5], ARGV[2] .. '|starts', 1)
+  if redis.call('TTL', KEYS[5]) < 0 then redis.call('EXPIRE', KEYS[5], redis.call('TTL', KEYS[1])) end
+end
+local ends = tonumber(redis.call('HGET', KEYS[5], ARGV[2] .. '|ends') or '0')
+return {'ok', starts, ends}
+"""
+
+#: Extend a lease the caller still holds; report whether the check should keep running.
+#: KEYS: meta, status, lease   ARGV: gate, token, lease_ms  -> {held(0/1), gate status, cancelled}
+HEARTBEAT = """
+local held = 0
+if redis.call('GET', KEYS[3]) == ARGV[2] then
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  held = 1
+end
+return {held, redis.call('HGET', KEYS[2], ARGV[1]) or '', redis.call('HGET', KEYS[1], 'cancelled') or '0'}
+"""
+
+#: Give up an execution without a result (it will be retried): count it, free the lease.
+#: KEYS: lease, attempts   ARGV: field, token
+END_ATTEMPT = """
+redis.call('HINCRBY', KEYS[2], ARGV[1] .. '|ends', 1)
+if redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+#: Claim a check's result exactly once and count down the gate's join.
+#: KEYS: status, checks, left, lease   ARGV: gate, field, result_json, token
+#: -> {"stale", -1} | {"fenced", -1} | {"dup", left} | {"ok", left}
+RECORD_CHECK = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'running' then return {'stale', -1} end
+local cur = redis.call('GET', KEYS[4])
+if cur and cur ~= ARGV[4] then return {'fenced', -1} end
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then
+  return {'dup', tonumber(redis.call('HGET', KEYS[3], ARGV[1]))}
+end
+if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1])) end
+local left = redis.call('HINCRBY', KEYS[3], ARGV[1], -1)
+if cur then redis.call('DEL', KEYS[4]) end
+return {'ok', left}
+"""
+
+#: Move one gate from an expected status to a new one, and advance the graph in the same step.
+#: KEYS: meta, status, deps, records, started, events, approvals, outputs
+#: ARGV: gate, from, to, record_json, now, approval_json ('' for none),
+#:       n_dependents, dependents..., n_skips, (gate, record_json)..., n_outputs, (name, content)...
+#: -> {"conflict", current} | {"ok", unsettled, ready...}
+SETTLE = """
+local gate, from, to, now = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
+local cur = redis.call('HGET', KEYS[2], gate)
+if cur ~= from then return {'conflict', cur or ''} end
+local terminal = {passed=true, failed=true, skipped=true}
+redis.call('HSET', KEYS[2], gate, to)
+redis.call('HSET', KEYS[4], gate, ARGV[4])
+if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[7], ARGV[6]) end
+local unsettled = tonumber(redis.call('HGET', KEYS[1], 'unsettled'))
+if terminal[to] then
+  unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
+  redis.call('RPUSH', KEYS[6], cjson.encode({gate_id=gate, type='settle', status=to, timestamp=now}))
+end
+local i = 7
+local n = tonumber(ARGV[i])
+local ready = {}
+for j = 1, n do
+  local dep = ARGV[i + j]
+  if to == 'passed' then
+    local left = redis.call('HINCRBY', KEYS[3], dep, -1)
+    if left <= 0 and redis.call('HGET', KEYS[2], dep) == 'pending' then
+      redis.call('HSET', KEYS[2], dep, 'running')
+      redis.call('HSET', KEYS[5], dep, now)
+      redis.call('RPUSH', KEYS[6], cjson.encode({gate_id=dep, type='start', timestamp=now}))
+      ready[#ready + 1] = dep
+    end
+  end
+end
+i = i + n + 1
+n = tonumber(ARGV[i])
+for j = 0, n - 1 do
+  local sg, rec = ARGV[i + 1 + 2 * j], ARGV[i + 2 + 2 * j]
+  if redis.call('HGET', KEYS[2], sg) == 'pending' then
+    redis.call('HSET', KEYS[2], sg, 'skipped')
+    redis.call('HSET', KEYS[4], sg, rec)
+    unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
+    redis.call('RPUSH', KEYS[6], cjson.encode({gate_id=sg, type='settle', status='skipped', timestamp=now}))
+  end
+end
+i = i + 2 * n + 1
+n = tonumber(ARGV[i])
+for j = 0, n - 1 do
+  redis.call('HSET', KEYS[8], ARGV[i + 1 + 2 * j], ARGV[i + 2 + 2 * j])
+end
+if redis.call('TTL', KEYS[8]) < 0 then redis.call('EXPIRE', KEYS[8], redis.call('TTL', KEYS[1])) end
+if redis.call('TTL', KEYS[7]) < 0 then redis.call('EXPIRE', KEYS[7], redis.call('TTL', KEYS[1])) end
+redis.call('HSET', KEYS[1], 'updated_at', now)
+local out = {'ok', unsettled}
+for _, g in ipairs(ready) do out[#out + 1] = g end
+return out
+"""
+
+#: Cancel a run: every gate not yet terminal becomes skipped.
+#: KEYS: meta, status, records, events   ARGV: now, n, (gate, record_json)...
+#: -> {"already"} | {"ok", unsettled}
+CANCEL = """
+if redis.call('HGET', KEYS[1], 'cancelled') == '1' or redis.call('HGET', KEYS[1], 'finalized') == '1' then
+  return {'already'}
+end
+redis.call('HSET', KEYS[1], 'cancelled', '1', 'cancelled_at', ARGV[1], 'updated_at', ARGV[1])
+local terminal = {passed=true, failed=true, skipped=true}
+local unsettled = tonumber(redis.call('HGET', KEYS[1], 'unsettled'))
+local n = tonumber(ARGV[2])
+for j = 0, n - 1 do
+  local g, rec = ARGV[3 + 2 * j], ARGV[4 + 2 * j]
+  local cur = redis.call('HGET', KEYS[2], g)
+  if cur and not terminal[cur] then
+    redis.call('HSET', KEYS[2], g, 'skipped')
+    redis.call('HSET', KEYS[3], g, rec)
+    unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
+    redis.call('RPUSH', KEYS[4], cjson.encode({gate_id=g, type='settle', status='skipped', timestamp=ARGV[1], message='cancelled'}))
+  end
+end
+return {'ok', unsettled}
+"""
+
+#: Commit a run's final outputs once and start its retention clock.
+#: KEYS: meta, outputs, then every state key   ARGV: status, finished_at, retention_s, n, (name, content)...
+#: -> 0 when already finalized, 1 when this call committed
+FINALIZE = """
+if redis.call('HGET', KEYS[1], 'finalized') == '1' then return 0 end
+local n = tonumber(ARGV[4])
+for j = 0, n - 1 do
+  redis.call('HSET', KEYS[2], ARGV[5 + 2 * j], ARGV[6 + 2 * j])
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], 'updated_at', ARGV[2], 'finalized', '1')
+for k = 1, #KEYS do redis.call('EXPIRE', KEYS[k], ARGV[3]) end
+return 1
+"""

@@ -1,0 +1,69 @@
+"""Enforcement profiles: find a repository's ``initial.md`` and parse it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.errors import ProfileError
+from prp_tasks.profiles.parser import Parsed, parse_initial_md
+
+#: Where ``initial.md`` is looked for, after an explicit path (upstream's order).
+LOOKUP = ("initial.md", ".prp/initial.md", "docs/initial.md", "INITIAL.md")
+MAX_PROFILE_BYTES = 1_000_000
+
+
+def find_initial_md(repo: Path, explicit: str | Path | None = None) -> Path | None:
+    """The profile file for ``repo``: ``explicit`` if given (must exist), else the first found."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_absolute():
+            path = repo / path if not path.exists() else path
+        if not path.is_file():
+            raise ProfileError(f"profile file not found: {explicit}")
+        return path
+    for name in LOOKUP:
+        candidate = repo / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_profile_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError(f"{path}: larger than {MAX_PROFILE_BYTES} bytes")
+    return data
+
+
+def parse_bytes(data: bytes, source: str) -> Parsed:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{source}: not UTF-8 text (byte {exc.start})") from None
+    return parse_initial_md(text, source=source)
+
+
+def resolve_profile(repo: Path, explicit: str | Path | None = None) -> ResolvedProfile:
+    """Parse the repository's profile; defaults (``source=None``) when no file exists."""
+    path = find_initial_md(repo, explicit)
+    if path is None:
+        return ResolvedProfile()
+    data = read_profile_bytes(path)
+    source = _display(path, repo)
+    parsed = parse_bytes(data, source)
+    return ResolvedProfile(
+        profile=parsed.profile, doc=parsed.doc, source=source,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _display(path: Path, repo: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(repo.resolve()))
+    except ValueError:
+        return str(path)

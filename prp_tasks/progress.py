@@ -1,0 +1,88 @@
+"""Live per-gate progress for the terminal (rich): state, duration, checks passed/total."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from prp_tasks.control import Control
+from prp_tasks.core.evaluate import utc_now
+from prp_tasks.views import run_view
+
+STYLES = {
+    "pending": "dim", "running": "cyan", "awaiting_approval": "yellow bold",
+    "passed": "green", "failed": "red bold", "skipped": "magenta",
+}
+ICONS = {
+    "pending": "·", "running": "▶", "awaiting_approval": "⏸", "passed": "✔",
+    "failed": "✘", "skipped": "↷",
+}
+
+
+def gate_table(view: dict[str, Any]) -> Table:
+    table = Table(title=f"{view['run_id']}  [{view['status']}]", title_justify="left", expand=False)
+    for column in ("gate", "state", "after", "duration", "checks", "note"):
+        table.add_column(column)
+    for gate in view["gates"]:
+        status = gate["status"]
+        duration = "" if gate["duration_ms"] is None else f"{gate['duration_ms'] / 1000:.2f}s"
+        note = gate["reason"] or ""
+        if status == "awaiting_approval":
+            note = f"needs {gate['approval_role']} approval"
+        elif gate["approval"]:
+            note = f"{gate['approval']['decision']} by {gate['approval']['actor']}"
+        table.add_row(
+            f"{gate['id']} {gate['name']}" if gate["name"] != gate["id"] else gate["id"],
+            Text(f"{ICONS.get(status, '?')} {status}", style=STYLES.get(status, "")),
+            ",".join(gate["depends_on"]),
+            duration,
+            f"{gate['checks_passed']}/{gate['checks_total']}",
+            note[:80],
+        )
+    return table
+
+
+def approval_hint(view: dict[str, Any], redis_url: str | None) -> Text | None:
+    waiting = [g for g in view["gates"] if g["status"] == "awaiting_approval"]
+    if not waiting:
+        return None
+    env = f"PRP_REDIS_URL={redis_url} " if redis_url else ""
+    lines = [f"{env}prp approve {view['run_id']} {g['id']} --as <you>   # {g['approval_role']}" for g in waiting]
+    return Text("Waiting for approval; in another terminal run:\n  " + "\n  ".join(lines), style="yellow")
+
+
+def follow(
+    control: Control,
+    run_id: str,
+    console: Console,
+    *,
+    live: bool,
+    timeout_s: float | None = None,
+    redis_url: str | None = None,
+    on_tick: Callable[[], None] | None = None,
+) -> bool:
+    """Show progress until the run is final; False if ``timeout_s`` passed first."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+
+    def render() -> Group:
+        view = run_view(control.snapshot(run_id), now=utc_now())
+        hint = approval_hint(view, redis_url)
+        return Group(gate_table(view), *([hint] if hint else []))
+
+    with Live(render(), console=console, refresh_per_second=8, transient=False, auto_refresh=False) as display:
+        while not control.is_final(run_id):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            if on_tick:
+                on_tick()
+            if live:
+                display.update(render(), refresh=True)
+            time.sleep(0.1)
+        display.update(render(), refresh=True)
+    return True

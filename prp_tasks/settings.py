@@ -1,0 +1,149 @@
+"""The one configuration object: :class:`Settings`, read from ``PRP_*`` environment variables.
+
+Build it at an entrypoint with :func:`load_settings` and pass it down; nothing reads the environment
+elsewhere. Unknown ``PRP_*`` variables are errors (a typo such as ``PRP_REDIS_ULR`` is not ignored).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from prp_tasks.errors import ConfigError
+
+QUEUE_CLASSES = ("automated", "approval", "control")
+
+
+class QueueSettings(BaseModel):
+    """How workers of one queue class run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    concurrency: int = Field(default=4, ge=1, le=512)
+    pool: Literal["prefork", "threads", "solo"] = "prefork"
+    prefetch_multiplier: int = Field(default=1, ge=1, le=256)
+    max_tasks_per_child: int | None = Field(default=None, ge=1)
+
+
+class Queues(BaseModel):
+    """Per-class worker settings (``PRP_QUEUES__AUTOMATED__CONCURRENCY=8``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    automated: QueueSettings = QueueSettings(concurrency=4)
+    approval: QueueSettings = QueueSettings(concurrency=2, pool="threads")
+    control: QueueSettings = QueueSettings(concurrency=4, pool="threads")
+
+    def get(self, name: str) -> QueueSettings:
+        if name not in QUEUE_CLASSES:
+            raise ConfigError(f"unknown queue class {name!r} (known: {', '.join(QUEUE_CLASSES)})")
+        settings: QueueSettings = getattr(self, name)
+        return settings
+
+
+DEFAULT_ENV_ALLOWLIST = (
+    "PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TERM", "USER", "LOGNAME",
+    "SHELL", "SYSTEMROOT",
+)
+
+
+class Settings(BaseSettings):
+    """All knobs of prp-tasks. Every field maps to ``PRP_<FIELD>`` (nested: ``__``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PRP_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    #: state store and (by default) broker; unset means embedded mode for ``prp run``
+    redis_url: str | None = None
+    #: broker when it differs from the state store (e.g. ``amqp://``)
+    broker_url: str | None = None
+    #: prefix of every Redis key the project writes
+    key_prefix: str = Field(default="prp", pattern=r"^[A-Za-z0-9_.-]+$")
+    #: how long a finished run's state and outputs are kept
+    retention_s: int = Field(default=7 * 86400, ge=60)
+    #: upper bound on the life of an unfinished run's state
+    run_ttl_s: int = Field(default=30 * 86400, ge=60)
+    #: default hard time limit of a check
+    check_timeout_s: float = Field(default=600, gt=0)
+    #: lease a running check holds (refreshed by a heartbeat); a dead holder frees it after this
+    check_lease_s: float = Field(default=15, ge=0.5)
+    #: executions of one check that may die without reporting before it fails as ``worker lost``
+    max_lost_attempts: int = Field(default=3, ge=1, le=100)
+    #: bytes of stdout/stderr kept (tail) in a command check's evidence
+    output_tail_bytes: int = Field(default=4000, ge=200, le=1_000_000)
+    #: environment variables passed to command checks (everything else is scrubbed)
+    env_allowlist: tuple[str, ...] = DEFAULT_ENV_ALLOWLIST
+    #: kombu Redis visibility timeout: unacked messages of a dead worker are redelivered after it
+    visibility_timeout_s: int = Field(default=3600, ge=1)
+    #: how often workers sweep for unacked messages older than the visibility timeout
+    restore_interval_s: int = Field(default=10, ge=1)
+    #: send Celery task events (Flower)
+    task_events: bool = True
+    queues: Queues = Queues()
+    #: log format for services: json or console (console when attached to a terminal)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def broker(self) -> str:
+        url = self.broker_url or self.redis_url
+        if url is None:
+            raise ConfigError("PRP_REDIS_URL is not set")
+        return to_kombu_url(url)
+
+
+def to_kombu_url(url: str) -> str:
+    """redis-py's ``unix:///path`` becomes kombu's ``redis+socket:///path``."""
+    if url.startswith("unix://"):
+        return "redis+socket://" + url[len("unix://") :]
+    return url
+
+
+def unknown_env_keys(environ: Mapping[str, str]) -> list[str]:
+    """``PRP_*`` variables that match no top-level setting."""
+    fields = {name.upper() for name in Settings.model_fields}
+    out = []
+    for key in environ:
+        if not key.startswith("PRP_"):
+            continue
+        head = key[4:].split("__", 1)[0]
+        if head not in fields:
+            out.append(key)
+    return sorted(out)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, refusing unknown ``PRP_*`` keys; ``overrides`` win."""
+    unknown = unknown_env_keys(os.environ)
+    if unknown:
+        raise ConfigError(
+            "unknown setting(s): " + "; ".join(_describe_unknown(key) for key in unknown)
+        )
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(exc)) from None
+
+
+def _describe_unknown(key: str) -> str:
+    fields = [f"PRP_{name.upper()}" for name in Settings.model_fields]
+    close = difflib.get_close_matches(key.split("__", 1)[0], fields, n=1)
+    return f"{key} (did you mean {close[0]}?)" if close else key
+
+
+def _format_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        name = "PRP_" + "__".join(str(p).upper() for p in err["loc"])
+        parts.append(f"{name}: {err['msg']}")
+    return "invalid setting(s): " + "; ".join(parts)

@@ -1,0 +1,359 @@
+"""Run state in Redis: creation, atomic check/gate transitions (Lua), snapshots, outputs.
+
+The only module (with :mod:`prp_tasks.lua`) that knows how a run is laid out in Redis. Every method
+either reads or performs one atomic transition; none of them decides what should happen next
+(that is :mod:`prp_tasks.engine`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from prp_tasks import lua
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.results import CheckResult, GateRecord, HumanApproval
+from prp_tasks.core.run import RunSpec, RunStatus
+from prp_tasks.core.snapshot import GateEvent, GateView, RunSnapshot
+from prp_tasks.errors import RunNotFound, StoreError
+from prp_tasks.keys import Keys, RunKeys, check_field
+
+#: outputs hash entries that are run outputs, not gate artifacts
+OUTPUT_FILES = ("prp.md", "review.json", "run-manifest.json")
+
+
+def connect(url: str) -> redis.Redis:
+    """A Redis client that retries and reconnects on its own (``unix://`` paths work too)."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        health_check_interval=10,
+        retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), 8),
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+    )
+
+
+@dataclass(frozen=True)
+class Settle:
+    """Result of a settle transition."""
+
+    ok: bool
+    unsettled: int = -1
+    ready: tuple[str, ...] = ()
+    current: str | None = None  #: the gate's status when the transition was refused
+
+
+@contextmanager
+def wrap_errors() -> Iterator[None]:
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise StoreError(f"Redis error: {exc}") from exc
+
+
+class RunStore:
+    """Redis-backed run state."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
+        self._acquire = client.register_script(lua.ACQUIRE)
+        self._heartbeat = client.register_script(lua.HEARTBEAT)
+        self._end_attempt = client.register_script(lua.END_ATTEMPT)
+        self._record = client.register_script(lua.RECORD_CHECK)
+        self._settle = client.register_script(lua.SETTLE)
+        self._cancel = client.register_script(lua.CANCEL)
+        self._finalize = client.register_script(lua.FINALIZE)
+        self._spec = lru_cache(maxsize=256)(self._load_spec)
+
+    def k(self, run_id: str) -> RunKeys:
+        return self.keys.run(run_id)
+
+    # creation ---------------------------------------------------------------------------------
+
+    def create_run(self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str) -> None:
+        """Write a new run with its roots already dispatched (one transaction)."""
+        k = self.k(spec.run_id)
+        gates = spec.workflow.gates
+        with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(k.meta, mapping={
+                "spec": spec.model_dump_json(), "status": RunStatus.RUNNING.value,
+                "unsettled": len(gates), "cancelled": "0", "created_at": spec.created_at,
+                "updated_at": now, "repo": spec.repo.full_name,
+            })
+            pipe.hset(k.status, mapping={
+                g.id: (GateStatus.RUNNING if g.id in roots else GateStatus.PENDING).value
+                for g in gates
+            })
+            pipe.hset(k.deps, mapping={g.id: len(g.depends_on) for g in gates})
+            pipe.hset(k.left, mapping={g.id: len(g.checks) for g in gates})
+            if roots:
+                pipe.hset(k.started, mapping={g: now for g in roots})
+                pipe.rpush(k.events, *(_event(g, "start", now) for g in roots))
+            pipe.zadd(self.keys.runs, {spec.run_id: _ms(spec.created_at)})
+            for key in (k.meta, k.status, k.deps, k.left, k.started, k.events):
+                pipe.expire(key, ttl_s)
+            pipe.execute()
+
+    # reads ------------------------------------------------------------------------------------
+
+    def spec(self, run_id: str) -> RunSpec:
+        """The run's immutable spec (cached per process)."""
+        spec: RunSpec = self._spec(run_id)
+        return spec
+
+    def _load_spec(self, run_id: str) -> RunSpec:
+        with wrap_errors():
+            raw = self.redis.hget(self.k(run_id).meta, "spec")
+        if raw is None:
+            raise RunNotFound(f"no such run: {run_id}")
+        return RunSpec.model_validate_json(raw)
+
+    def exists(self, run_id: str) -> bool:
+        with wrap_errors():
+            return bool(self.redis.exists(self.k(run_id).meta))
+
+    def meta(self, run_id: str) -> dict[str, str]:
+        with wrap_errors():
+            meta: dict[str, str] = self.redis.hgetall(self.k(run_id).meta)
+        if not meta:
+            raise RunNotFound(f"no such run: {run_id}")
+        return meta
+
+    def gate_statuses(self, run_id: str) -> dict[str, GateStatus]:
+        with wrap_errors():
+            raw = self.redis.hgetall(self.k(run_id).status)
+        return {g: GateStatus(s) for g, s in raw.items()}
+
+    def gate_status(self, run_id: str, gate_id: str) -> GateStatus | None:
+        with wrap_errors():
+            raw = self.redis.hget(self.k(run_id).status, gate_id)
+        return GateStatus(raw) if raw else None
+
+    def started_at(self, run_id: str, gate_id: str) -> str | None:
+        with wrap_errors():
+            value: str | None = self.redis.hget(self.k(run_id).started, gate_id)
+        return value
+
+    def check_results(self, run_id: str, gate_id: str) -> dict[str, CheckResult]:
+        """Results recorded so far for one gate's checks."""
+        spec = self.spec(run_id)
+        names = [c.name for c in spec.workflow.gate(gate_id).checks]
+        if not names:
+            return {}
+        with wrap_errors():
+            raw = self.redis.hmget(self.k(run_id).checks, [check_field(gate_id, n) for n in names])
+        return {n: CheckResult.model_validate_json(r) for n, r in zip(names, raw, strict=True) if r}
+
+    def record(self, run_id: str, gate_id: str) -> GateRecord | None:
+        with wrap_errors():
+            raw = self.redis.hget(self.k(run_id).records, gate_id)
+        return GateRecord.model_validate_json(raw) if raw else None
+
+    def records(self, run_id: str) -> dict[str, GateRecord]:
+        with wrap_errors():
+            raw = self.redis.hgetall(self.k(run_id).records)
+        return {g: GateRecord.model_validate_json(r) for g, r in raw.items()}
+
+    def outputs(self, run_id: str, names: Sequence[str] | None = None) -> dict[str, str]:
+        """Stored outputs and artifacts (all, or just ``names``)."""
+        key = self.k(run_id).outputs
+        with wrap_errors():
+            if names is None:
+                out: dict[str, str] = self.redis.hgetall(key)
+                return out
+            values = self.redis.hmget(key, list(names))
+        return {n: v for n, v in zip(names, values, strict=True) if v is not None}
+
+    def artifact_names(self, run_id: str) -> frozenset[str]:
+        """Names of the artifacts stored for a run so far."""
+        with wrap_errors():
+            names = self.redis.hkeys(self.k(run_id).outputs)
+        return frozenset(n for n in names if n not in OUTPUT_FILES)
+
+    def snapshot(self, run_id: str) -> RunSnapshot:
+        """Everything about a run, read in one round trip."""
+        k = self.k(run_id)
+        with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
+            for key in (k.meta, k.status, k.started, k.records, k.checks, k.outputs):
+                pipe.hgetall(key)
+            pipe.lrange(k.events, 0, -1)
+            pipe.lrange(k.approvals, 0, -1)
+            meta, status, started, records, checks, outputs, events, approvals = pipe.execute()
+        if not meta:
+            raise RunNotFound(f"no such run: {run_id}")
+        return _build_snapshot(
+            self.spec(run_id), meta, status, started, records, checks, outputs, events, approvals
+        )
+
+    def list_runs(self, offset: int = 0, limit: int = 50) -> list[str]:
+        """Run ids, newest first."""
+        with wrap_errors():
+            ids: list[str] = self.redis.zrevrange(self.keys.runs, offset, offset + limit - 1)
+        return ids
+
+    # check transitions ------------------------------------------------------------------------
+
+    def acquire(
+        self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
+    ) -> tuple[str, int, int]:
+        """Take a check's lease: ("ok", starts, ends) | ("busy", pttl, 0) | ("done"|"stale", 0, 0)."""
+        k = self.k(run_id)
+        field = check_field(gate_id, check)
+        with wrap_errors():
+            out = self._acquire(
+                keys=[k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts],
+                args=[gate_id, field, token, lease_ms],
+            )
+        return str(out[0]), int(out[1]) if len(out) > 1 else 0, int(out[2]) if len(out) > 2 else 0
+
+    def heartbeat(
+        self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
+    ) -> tuple[bool, str, bool]:
+        """Extend the lease: (still held, gate status, run cancelled)."""
+        k = self.k(run_id)
+        with wrap_errors():
+            held, status, cancelled = self._heartbeat(
+                keys=[k.meta, k.status, k.lease(gate_id, check)], args=[gate_id, token, lease_ms]
+            )
+        return bool(int(held)), str(status), cancelled == "1"
+
+    def end_attempt(self, run_id: str, gate_id: str, check: str, token: str) -> None:
+        k = self.k(run_id)
+        with wrap_errors():
+            self._end_attempt(
+                keys=[k.lease(gate_id, check), k.attempts], args=[check_field(gate_id, check), token]
+            )
+
+    def record_check(
+        self, run_id: str, gate_id: str, result: CheckResult, token: str
+    ) -> tuple[str, int]:
+        """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate)."""
+        k = self.k(run_id)
+        with wrap_errors():
+            out = self._record(
+                keys=[k.status, k.checks, k.left, k.lease(gate_id, result.name)],
+                args=[gate_id, check_field(gate_id, result.name), result.to_json(), token],
+            )
+        return str(out[0]), int(out[1])
+
+    # gate transitions -------------------------------------------------------------------------
+
+    def settle(
+        self,
+        run_id: str,
+        gate_id: str,
+        *,
+        expect: GateStatus,
+        record: GateRecord,
+        now: str,
+        dependents: Sequence[str] = (),
+        skips: Mapping[str, GateRecord] | None = None,
+        approval: HumanApproval | None = None,
+        outputs: Mapping[str, str] | None = None,
+    ) -> Settle:
+        """Atomically move ``gate_id`` from ``expect`` to ``record``'s status and advance the DAG."""
+        k = self.k(run_id)
+        args: list[Any] = [
+            gate_id, expect.value, record.result.status.value, record.to_json(), now,
+            approval.to_json() if approval else "", len(dependents), *dependents,
+        ]
+        skips = skips or {}
+        args += [len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
+        outputs = outputs or {}
+        args += [len(outputs), *[v for item in outputs.items() for v in item]]
+        keys = [k.meta, k.status, k.deps, k.records, k.started, k.events, k.approvals, k.outputs]
+        with wrap_errors():
+            out = self._settle(keys=keys, args=args)
+        if out[0] == "conflict":
+            return Settle(ok=False, current=str(out[1]) or None)
+        return Settle(ok=True, unsettled=int(out[1]), ready=tuple(str(g) for g in out[2:]))
+
+    def cancel(self, run_id: str, skips: Mapping[str, GateRecord], now: str) -> int | None:
+        """Skip every unsettled gate; returns gates still unsettled, or None if already cancelled."""
+        k = self.k(run_id)
+        args: list[Any] = [now, len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
+        with wrap_errors():
+            out = self._cancel(keys=[k.meta, k.status, k.records, k.events], args=args)
+        return None if out[0] == "already" else int(out[1])
+
+    def finalize(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        finished_at: str,
+        outputs: Mapping[str, str],
+        retention_s: int,
+    ) -> bool:
+        """Commit final outputs once; True when this call committed them."""
+        k = self.k(run_id)
+        args: list[Any] = [status.value, finished_at, retention_s, len(outputs)]
+        args += [v for item in outputs.items() for v in item]
+        with wrap_errors():
+            done = self._finalize(keys=[k.meta, k.outputs, *k.all_state()[1:]], args=args)
+        return bool(done)
+
+    def claim_finished_at(self, run_id: str, now: str) -> str:
+        """The run's finish time, fixed by the first finalizer so re-renders are identical."""
+        key = self.k(run_id).meta
+        with wrap_errors():
+            self.redis.hsetnx(key, "finished_at_claim", now)
+            value: str = self.redis.hget(key, "finished_at_claim") or now
+        return value
+
+
+def _event(gate_id: str, kind: str, now: str) -> str:
+    return json.dumps({"gate_id": gate_id, "type": kind, "timestamp": now})
+
+
+def _ms(iso: str) -> int:
+    from prp_tasks.core.evaluate import parse_ts
+
+    return int(parse_ts(iso).timestamp() * 1000)
+
+
+def _build_snapshot(
+    spec: RunSpec,
+    meta: dict[str, str],
+    status: dict[str, str],
+    started: dict[str, str],
+    records: dict[str, str],
+    checks: dict[str, str],
+    outputs: dict[str, str],
+    events: list[str],
+    approvals: list[str],
+) -> RunSnapshot:
+    views = {}
+    for gate in spec.workflow.gates:
+        prefix = f"{gate.id}/"
+        gate_checks = {
+            f[len(prefix):]: CheckResult.model_validate_json(v)
+            for f, v in checks.items() if f.startswith(prefix)
+        }
+        raw = records.get(gate.id)
+        views[gate.id] = GateView(
+            gate_id=gate.id,
+            status=GateStatus(status.get(gate.id, GateStatus.PENDING.value)),
+            started_at=started.get(gate.id),
+            record=GateRecord.model_validate_json(raw) if raw else None,
+            checks=gate_checks,
+        )
+    return RunSnapshot(
+        spec=spec,
+        status=RunStatus(meta.get("status", RunStatus.RUNNING.value)),
+        gates=views,
+        approvals=tuple(HumanApproval.model_validate_json(a) for a in approvals),
+        events=tuple(GateEvent.model_validate(json.loads(e)) for e in events),
+        finished_at=meta.get("finished_at") or meta.get("finished_at_claim"),
+        artifacts={n: v for n, v in outputs.items() if n not in OUTPUT_FILES},
+        cancelled=meta.get("cancelled") == "1",
+    )

@@ -1,0 +1,108 @@
+"""Turn what a user gives (a repo, maybe a workflow file and a blueprint) into a validated RunSpec.
+
+Everything is validated here, before anything is written or enqueued: a bad input never leaves
+a half-created run behind.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from prp_tasks.core import dag
+from prp_tasks.core.builtin_workflow import builtin_workflow
+from prp_tasks.core.catalog import BUILTIN_CHECKS
+from prp_tasks.core.evaluate import utc_now
+from prp_tasks.core.models import Workflow
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.run import Blueprint, RunSpec, new_run_id
+from prp_tasks.core.validation import problems_from
+from prp_tasks.errors import BlueprintError
+from prp_tasks.profiles import resolve_profile
+from prp_tasks.repo import inspect_repo
+from prp_tasks.settings import QUEUE_CLASSES
+from prp_tasks.workflow_files import load_workflow
+from prp_tasks.yamlsrc import parse_yaml
+
+MAX_BLUEPRINT_BYTES = 1_000_000
+
+
+def load_blueprint(path: str | Path) -> Blueprint:
+    """A blueprint from a YAML or JSON file (``title``, ``description``, ``requirements``, ``metadata``)."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+        if len(raw) > MAX_BLUEPRINT_BYTES:
+            raise BlueprintError(f"larger than {MAX_BLUEPRINT_BYTES} bytes", source=source)
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise BlueprintError(f"cannot read blueprint: {exc.strerror or exc}", source=source) from None
+    except UnicodeDecodeError:
+        raise BlueprintError("not UTF-8 text", source=source) from None
+    doc, problems = parse_yaml(text)
+    if doc is None or problems:
+        raise BlueprintError(problems=problems, source=source)
+    if not isinstance(doc.data, dict):
+        raise BlueprintError("the top level must be a mapping with at least 'title'", source=source)
+    try:
+        return Blueprint.model_validate(doc.data)
+    except ValidationError as exc:
+        raise BlueprintError(problems=doc.with_lines(problems_from(exc, Blueprint)), source=source) from None
+
+
+def blueprint_from_profile(profile: ResolvedProfile, repo_name: str) -> Blueprint:
+    """The default blueprint: initial.md's title, context and requirements."""
+    doc = profile.doc
+    return Blueprint(
+        title=doc.title or f"PRP for {repo_name}",
+        description=doc.context,
+        requirements=doc.requirements,
+        metadata={"source": profile.source or "defaults"},
+    )
+
+
+def blueprint_from_data(data: dict[str, Any]) -> Blueprint:
+    """Validate a blueprint given as data (API payloads)."""
+    try:
+        return Blueprint.model_validate(data)
+    except ValidationError as exc:
+        raise BlueprintError(problems=problems_from(exc, Blueprint)) from None
+
+
+def prepare_run(
+    repo: str | Path,
+    *,
+    workflow: str | Path | Workflow | None = None,
+    blueprint: str | Path | Blueprint | None = None,
+    profile_path: str | Path | None = None,
+    actor: str = "system",
+    strict: bool = False,
+    auto_approve: bool = False,
+    run_id: str | None = None,
+) -> RunSpec:
+    """Validate every input and build the run's immutable spec (nothing is written)."""
+    info = inspect_repo(repo)
+    resolved = resolve_profile(Path(info.path), profile_path)
+    if workflow is None:
+        wf = builtin_workflow(resolved.profile)
+    elif isinstance(workflow, Workflow):
+        wf = dag.validate(workflow, known_builtins=BUILTIN_CHECKS, queue_classes=QUEUE_CLASSES)
+    else:
+        wf = load_workflow(workflow)
+    if blueprint is None:
+        bp = blueprint_from_profile(resolved, info.repo)
+    elif isinstance(blueprint, Blueprint):
+        bp = blueprint
+    else:
+        bp = load_blueprint(blueprint)
+    return RunSpec(
+        run_id=run_id or new_run_id(), workflow=wf, blueprint=bp, repo=info, profile=resolved,
+        created_at=utc_now(), actor=actor, strict=strict, auto_approve=auto_approve,
+    )
+
+
+def spec_summary(spec: RunSpec) -> str:
+    return json.dumps({"run_id": spec.run_id, "workflow": spec.workflow.name, "gates": len(spec.workflow.gates)})

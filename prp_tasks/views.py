@@ -1,0 +1,96 @@
+"""Stable JSON views of runs (``prp run --json``, ``prp status --json``, later the API).
+
+The shape is a contract (documented in the README); add keys, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prp_tasks.core.evaluate import elapsed_ms
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.run import RunStatus
+from prp_tasks.core.snapshot import GateView, RunSnapshot
+
+#: ``prp run`` exit codes
+EXIT_PASSED, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 3
+
+
+def exit_code(snapshot: RunSnapshot, *, timed_out: bool = False) -> int:
+    """0 all passed, 1 some gate failed, 3 cancelled / timed out / approval expired."""
+    if timed_out or snapshot.status == RunStatus.CANCELLED:
+        return EXIT_CANCELLED
+    if snapshot.status == RunStatus.PASSED:
+        return EXIT_PASSED
+    expired = any(
+        v.record is not None and (v.record.result.reason or "").startswith("approval expired")
+        for v in snapshot.gates.values()
+    )
+    return EXIT_CANCELLED if expired else EXIT_FAILED
+
+
+def live_status(snapshot: RunSnapshot) -> RunStatus:
+    """Run status including the derived ``awaiting_approval`` (nothing running, a gate parked)."""
+    if snapshot.status != RunStatus.RUNNING:
+        return snapshot.status
+    statuses = {v.status for v in snapshot.gates.values()}
+    if GateStatus.AWAITING_APPROVAL in statuses and GateStatus.RUNNING not in statuses:
+        return RunStatus.AWAITING_APPROVAL
+    if all(s in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED) for s in statuses):
+        return RunStatus.FINALIZING
+    return RunStatus.RUNNING
+
+
+def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) -> dict[str, Any]:
+    gate = snapshot.spec.workflow.gate(view.gate_id)
+    result = view.record.result if view.record else None
+    checks = [
+        {"name": c.name, "status": view.checks[c.name].status.value,
+         "duration_ms": view.checks[c.name].duration, "output": view.checks[c.name].output}
+        for c in gate.checks if c.name in view.checks
+    ]
+    approval = result.human_approval if result else None
+    duration = result.duration_ms if result else None
+    if duration is None and view.started_at and now:
+        duration = elapsed_ms(view.started_at, now)
+    return {
+        "id": gate.id,
+        "name": gate.display_name,
+        "status": view.status.value,
+        "depends_on": list(gate.depends_on),
+        "queue": gate.queue,
+        "started_at": view.started_at,
+        "finished_at": result.finished_at if result else None,
+        "duration_ms": duration,
+        "checks_passed": sum(1 for c in checks if c["status"] == "pass"),
+        "checks_total": len(gate.checks),
+        "reason": result.reason if result else None,
+        "approval_role": gate.approval.role.value if gate.approval else None,
+        "approval": None if approval is None else {
+            "actor": approval.actor, "decision": approval.decision.value, "role": approval.role,
+            "channel": approval.channel, "rationale": approval.rationale,
+            "timestamp": approval.timestamp,
+        },
+        "checks": checks,
+    }
+
+
+def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> dict[str, Any]:
+    spec = snapshot.spec
+    gates = [gate_view(snapshot, snapshot.gates[g], now=now) for g in spec.workflow.gate_ids]
+    return {
+        "run_id": spec.run_id,
+        "status": live_status(snapshot).value,
+        "workflow": spec.workflow.name,
+        "repo": spec.repo.model_dump(),
+        "actor": spec.actor,
+        "strict": spec.strict,
+        "profile": {"source": spec.profile.source, "sha256": spec.profile.sha256},
+        "created_at": spec.created_at,
+        "finished_at": snapshot.finished_at,
+        "gates": gates,
+        "active_gates": [
+            {"id": g["id"], "status": g["status"], "since": g["started_at"]}
+            for g in gates if g["status"] in ("running", "awaiting_approval")
+        ],
+    }

@@ -1,0 +1,55 @@
+"""Starting Celery workers for queue classes: one code path for ``prp worker``, Procfile and units."""
+
+from __future__ import annotations
+
+import socket
+
+from prp_tasks.celery_app import create_celery, queue_name
+from prp_tasks.errors import ConfigError
+from prp_tasks.settings import QUEUE_CLASSES, Settings
+
+
+def worker_argv(
+    settings: Settings,
+    classes: tuple[str, ...],
+    *,
+    concurrency: int | None = None,
+    pool: str | None = None,
+    loglevel: str = "INFO",
+    hostname: str | None = None,
+) -> list[str]:
+    """``celery worker`` arguments for ``classes``, from their queue settings.
+
+    A process consuming several classes uses the first class's pool and prefetch and the sum of
+    their concurrency, unless overridden.
+    """
+    if not classes:
+        raise ConfigError("no queue class given")
+    unknown = [c for c in classes if c not in QUEUE_CLASSES]
+    if unknown:
+        raise ConfigError(f"unknown queue class(es): {', '.join(unknown)} (known: {', '.join(QUEUE_CLASSES)})")
+    first = settings.queues.get(classes[0])
+    total = concurrency or sum(settings.queues.get(c).concurrency for c in classes)
+    argv = [
+        "worker",
+        "--queues", ",".join(queue_name(c) for c in classes),
+        "--concurrency", str(total),
+        "--pool", pool or first.pool,
+        "--prefetch-multiplier", str(first.prefetch_multiplier),
+        "--loglevel", loglevel,
+        "--hostname", hostname or f"{'+'.join(classes)}@{socket.gethostname()}",
+        "--without-mingle",
+    ]
+    if settings.task_events:
+        argv.append("--task-events")
+    if first.max_tasks_per_child:
+        argv += ["--max-tasks-per-child", str(first.max_tasks_per_child)]
+    return argv
+
+
+def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) -> None:
+    """Run a worker in this process until it is told to stop (blocks)."""
+    if settings.redis_url is None:
+        raise ConfigError("PRP_REDIS_URL must be set to start a worker (it names the shared Redis)")
+    argv = worker_argv(settings, classes, **options)  # type: ignore[arg-type]
+    create_celery(settings).worker_main(argv)

@@ -1,0 +1,103 @@
+"""Shared fixtures: a private Redis per session, an in-process worker, helpers.
+
+Tiers: ``tests/unit`` (pure core and adapters without services), ``tests/integration`` (real Redis
+and real Celery workers), ``tests/acceptance`` (the ``prp`` CLI as a subprocess).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Embedded servers started by tests register themselves under XDG_CACHE_HOME: keep that private.
+_CACHE = Path(os.environ.get("PRP_TEST_CACHE", "/tmp")) / f"prp-tests-{os.getpid()}"
+os.environ["XDG_CACHE_HOME"] = str(_CACHE)
+for _key in [k for k in os.environ if k.startswith("PRP_")]:
+    del os.environ[_key]  # tests must not pick up the developer's settings
+
+# Import task modules at conftest import time so every worker knows them.
+import prp_tasks.tasks  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A private redis-server on a unix socket for the whole session."""
+    from prp_tasks.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), label="pytest")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(redis_server: object) -> object:
+    from prp_tasks.settings import load_settings
+
+    return load_settings(
+        redis_url=redis_server.url,  # type: ignore[attr-defined]
+        key_prefix=f"t{secrets.token_hex(3)}",
+        check_lease_s=2.0,
+        task_events=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def celery_app(settings: object) -> Iterator[object]:
+    """The project's Celery app with one in-process threads worker for all queue classes."""
+    from prp_tasks.celery_app import create_celery
+    from prp_tasks.embedded import embedded_worker
+
+    app = create_celery(settings)  # type: ignore[arg-type]
+    with embedded_worker(app, settings, concurrency=24):  # type: ignore[arg-type]
+        yield app
+
+
+@pytest.fixture
+def control(settings: object, celery_app: object) -> object:
+    from prp_tasks.control import Control
+
+    return Control(settings, celery_app)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """A directory to run checks in, optionally with files."""
+
+    def make(files: dict[str, str] | None = None) -> Path:
+        repo = tmp_path / f"repo-{secrets.token_hex(3)}"
+        repo.mkdir()
+        for name, content in (files or {}).items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(content)
+        return repo
+
+    return make
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, interval: float = 0.02) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def run_prp(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the ``prp`` CLI as a subprocess (the installed console script's module)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "prp_tasks.cli", *args], capture_output=True, text=True,
+        env=full_env, cwd=cwd or ROOT, timeout=timeout, check=False,
+    )

@@ -1,0 +1,233 @@
+"""The DAG engine on a real Redis with a real Celery worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from prp_tasks.control import Control
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.run import RunStatus
+from prp_tasks.core.snapshot import RunSnapshot
+from tests.conftest import wait_until
+from tests.integration.conftest import events
+
+Submit = Callable[..., str]
+Finish = Callable[..., RunSnapshot]
+
+
+def statuses(snapshot: RunSnapshot) -> dict[str, str]:
+    return {g: v.status.value for g, v in snapshot.gates.items()}
+
+
+def assert_started_after_dependencies(snapshot: RunSnapshot) -> None:
+    for gate in snapshot.spec.workflow.gates:
+        (started,) = events(snapshot, "start", gate.id)
+        for dep in gate.depends_on:
+            (settled,) = events(snapshot, "settle", dep)
+            assert settled <= started, f"{gate.id} started before {dep} settled"
+
+
+DIAMOND = """
+name: diamond
+gates:
+  - {id: A, checks: [{name: a, run: ["true"]}]}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}, {name: b2, run: ["true"]}]}
+  - {id: C, depends_on: [A], checks: [{name: c, run: ["sleep", "0.2"]}]}
+  - {id: D, depends_on: [B, C], checks: [{name: d, run: ["true"]}]}
+"""
+
+
+def test_a_diamond_runs_every_gate_once_after_its_dependencies(submit: Submit, finish: Finish) -> None:
+    snapshot = finish(submit(DIAMOND))
+    assert snapshot.status == RunStatus.PASSED
+    assert set(statuses(snapshot).values()) == {"passed"}
+    assert_started_after_dependencies(snapshot)
+    for gate in "ABCD":
+        assert len(events(snapshot, "settle", gate)) == 1
+
+
+NOT_SERIES_PARALLEL = """
+name: n-shape
+gates:
+  - {id: A, checks: [{name: a, run: ["sleep", "0.3"]}]}
+  - {id: B, checks: [{name: b, run: ["true"]}]}
+  - {id: C, depends_on: [A, B], checks: [{name: c, run: ["true"]}]}
+  - {id: D, depends_on: [B], checks: [{name: d, run: ["true"]}]}
+  - {id: E, depends_on: [D, A], checks: [{name: e, run: ["true"]}]}
+"""
+
+
+def test_a_graph_that_is_not_series_parallel_runs_on_its_own_dependencies(
+    submit: Submit, finish: Finish
+) -> None:
+    snapshot = finish(submit(NOT_SERIES_PARALLEL))
+    assert snapshot.status == RunStatus.PASSED
+    assert_started_after_dependencies(snapshot)
+    # D depends only on B: it must not wait for A (no level barrier)
+    (d_started,) = events(snapshot, "start", "D")
+    (a_settled,) = events(snapshot, "settle", "A")
+    assert d_started < a_settled
+
+
+CRITICAL_PATH = """
+name: critical-path
+gates:
+  - {id: A, checks: [{name: s, run: ["sleep", "1.0"]}]}
+  - {id: B, checks: [{name: s, run: ["sleep", "0.1"]}]}
+  - {id: C, depends_on: [B], checks: [{name: s, run: ["sleep", "1.0"]}]}
+  - {id: D, depends_on: [A], checks: [{name: s, run: ["sleep", "0.1"]}]}
+"""
+
+
+def test_gates_start_when_their_own_dependencies_finish_not_their_level(
+    submit: Submit, finish: Finish
+) -> None:
+    snapshot = finish(submit(CRITICAL_PATH))
+    (c_started,) = events(snapshot, "start", "C")
+    (a_settled,) = events(snapshot, "settle", "A")
+    (d_started,) = events(snapshot, "start", "D")
+    (c_settled,) = events(snapshot, "settle", "C")
+    assert c_started < a_settled  # C followed B without waiting for A (~0.9 s margin)
+    assert d_started < c_settled  # D followed A without waiting for C
+
+
+FAILING = """
+name: failing
+gates:
+  - {id: A, checks: [{name: bad, run: ["false"]}, {name: good, run: ["true"]}]}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
+  - {id: C, depends_on: [B], checks: [{name: c, run: ["true"]}]}
+  - {id: D, checks: [{name: d, run: ["sleep", "0.3"]}]}
+  - {id: E, depends_on: [D], checks: [{name: e, run: ["true"]}]}
+"""
+
+
+def test_a_failed_gate_skips_its_dependents_and_independent_branches_continue(
+    submit: Submit, finish: Finish
+) -> None:
+    snapshot = finish(submit(FAILING))
+    assert statuses(snapshot) == {"A": "failed", "B": "skipped", "C": "skipped", "D": "passed", "E": "passed"}
+    a = snapshot.gates["A"].record
+    assert a is not None and a.result.reason == "checks failed: bad"
+    for gate in "BC":
+        record = snapshot.gates[gate].record
+        assert record is not None and record.result.reason == "dependency A failed"
+    assert snapshot.status == RunStatus.FAILED
+
+
+TWO_CHECKS = """
+name: two-checks
+gates:
+  - {id: X, checks: [{name: fast, run: ["true"]}, {name: slow, run: ["sleep", "1.0"]}]}
+  - {id: Y, depends_on: [X], checks: [{name: y, run: ["true"]}]}
+"""
+
+
+def test_a_check_completed_twice_is_counted_once(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    run_id = submit(TWO_CHECKS)
+    wait_until(lambda: "fast" in control.snapshot(run_id).gates["X"].checks, timeout=10)
+    # a redelivered copy of the finished check: it must neither re-run nor count down again
+    assert control.engine.run_check(run_id, "X", "fast").state == "done"
+    assert control.store.redis.hget(control.store.k(run_id).left, "X") == "1"
+    snapshot = finish(run_id)
+    assert statuses(snapshot) == {"X": "passed", "Y": "passed"}
+    assert len(events(snapshot, "start", "Y")) == 1
+
+
+def test_a_gate_completed_twice_fires_its_dependents_once(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    run_id = submit(TWO_CHECKS)
+    snapshot = finish(run_id)
+    record_before = snapshot.gates["X"].record
+    control.engine.complete_gate(run_id, "X")  # a duplicate evaluation of a settled gate
+    control.engine.run_check(run_id, "Y", "y")  # and a duplicate of the dependent's check
+    after = control.snapshot(run_id)
+    assert after.gates["X"].record == record_before
+    assert len(events(after, "start", "Y")) == 1
+    assert len(events(after, "settle", "X")) == 1
+
+
+CANCELLABLE = """
+name: cancellable
+gates:
+  - {id: A, checks: [{name: long, run: ["sleep", "30"]}]}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
+"""
+
+
+def test_cancelling_mid_run_stops_the_check_and_skips_what_did_not_finish(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    run_id = submit(CANCELLABLE)
+    lease = control.store.k(run_id).lease("A", "long")
+    wait_until(lambda: control.store.redis.exists(lease) == 1, timeout=10)
+    started = time.monotonic()
+    assert control.cancel(run_id) is True
+    snapshot = finish(run_id)
+    assert snapshot.status == RunStatus.CANCELLED
+    for gate in "AB":
+        record = snapshot.gates[gate].record
+        assert record is not None and record.result.reason == "cancelled"
+        assert snapshot.gates[gate].status == GateStatus.SKIPPED
+    # the heartbeat noticed the cancel and killed the 30 s sleep
+    wait_until(lambda: control.store.redis.exists(lease) == 0, timeout=10)
+    assert time.monotonic() - started < 10
+    assert control.cancel(run_id) is False  # cancelling again changes nothing
+
+
+APPROVAL = """
+name: approval
+gates:
+  - id: A
+    checks: [{name: a, run: ["true"]}]
+    approval: {role: code-reviewer}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
+"""
+
+
+def test_an_approval_gate_parks_until_a_decision_resumes_the_graph(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    run_id = submit(APPROVAL)
+    wait_until(lambda: control.snapshot(run_id).gates["A"].status == GateStatus.AWAITING_APPROVAL)
+    assert control.snapshot(run_id).gates["B"].status == GateStatus.PENDING
+    control.decide(run_id, "A", actor="alice", approve=True, rationale="looks good")
+    snapshot = finish(run_id)
+    assert statuses(snapshot) == {"A": "passed", "B": "passed"}
+    record = snapshot.gates["A"].record
+    assert record is not None and record.result.human_approval is not None
+    assert record.result.human_approval.actor == "alice"
+    assert record.result.human_approval.role == "code-reviewer"
+    assert [a.actor for a in snapshot.approvals] == ["alice"]
+
+
+def test_a_rejection_fails_the_gate_and_skips_its_dependents(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    run_id = submit(APPROVAL)
+    wait_until(lambda: control.snapshot(run_id).gates["A"].status == GateStatus.AWAITING_APPROVAL)
+    control.decide(run_id, "A", actor="bob", approve=False, rationale="missing tests")
+    snapshot = finish(run_id)
+    assert statuses(snapshot) == {"A": "failed", "B": "skipped"}
+    record = snapshot.gates["A"].record
+    assert record is not None and record.result.reason == "rejected by bob (code-reviewer)"
+
+
+def test_auto_approve_records_the_auto_actor(submit: Submit, finish: Finish) -> None:
+    snapshot = finish(submit(APPROVAL, auto_approve=True))
+    assert snapshot.status == RunStatus.PASSED
+    (approval,) = snapshot.approvals
+    assert (approval.actor, approval.channel) == ("auto", "auto")
+    assert "--auto-approve" in approval.rationale
+
+
+def test_the_finished_run_has_its_three_outputs(control: Control, submit: Submit, finish: Finish) -> None:
+    run_id = submit(DIAMOND)
+    finish(run_id)
+    outputs = control.store.outputs(run_id)
+    assert {"prp.md", "review.json", "run-manifest.json"} <= set(outputs)
+    assert outputs["prp.md"].startswith("# PRP Document")

@@ -1,0 +1,193 @@
+"""Unit tests of review.json: scores, findings, severities and evidence."""
+
+from __future__ import annotations
+
+import json
+
+from tests.unit.render_builders import (
+    FINISHED,
+    SHA,
+    all_passed,
+    approval,
+    at,
+    custom_gate,
+    make_spec,
+    passed_views,
+    pending,
+    record,
+    run_gate,
+    skipped,
+    snap,
+    with_gates,
+)
+
+from prp_tasks.core.evaluate import failed_record
+from prp_tasks.core.models import GateStatus, Phase, Workflow
+from prp_tasks.core.render import review_json
+from prp_tasks.core.results import Decision, Evidence
+from prp_tasks.core.run import RunStatus
+from prp_tasks.core.snapshot import GateView
+
+# review.json -----------------------------------------------------------------------------------
+
+
+def test_review_scores_every_executed_gate_by_its_category() -> None:
+    snapshot = all_passed()
+    workflow = snapshot.spec.workflow
+    snapshot = with_gates(
+        snapshot,
+        RunStatus.AWAITING_APPROVAL,
+        G5=run_gate(workflow.gate("G5"), 5),
+        G6=pending(workflow.gate("G6")),
+        G7=skipped(workflow.gate("G7"), 7),
+    )
+    review = review_json(snapshot)
+    assert review["schema"] == "com.cortex.review/v1"
+    assert review["runId"] == "run-test-1" and review["generatedAt"] == FINISHED
+    assert review["scores"] == {
+        "planning": "green",
+        "design": "green",
+        "tests": "green",
+        "implementation": "green",
+        "security": "green",
+        "review": "green",
+    }
+    assert review["findings"] == []
+
+
+def test_review_is_red_for_a_blocker_check_amber_for_another_failure_green_otherwise() -> None:
+    gates = (
+        custom_gate("lint", ["style-blocker", "format"]),
+        custom_gate("unit", ["major-regressions", "flaky"], category="tests"),
+        custom_gate("docs", ["spelling"]),
+    )
+    spec = make_spec(Workflow(name="custom", gates=gates))
+    views = {
+        "lint": run_gate(gates[0], 0, fail=["style-blocker", "format"]),
+        "unit": run_gate(gates[1], 1, fail=["major-regressions"]),
+        "docs": run_gate(gates[2], 2),
+    }
+    review = review_json(snap(spec, views, RunStatus.FAILED))
+    assert review["scores"] == {"lint": "red", "tests": "amber", "docs": "green"}
+    severities = {f["id"]: f["severity"] for f in review["findings"]}
+    assert severities == {
+        "lint-style-blocker": "blocker",
+        "lint-format": "minor",
+        "unit-major-regressions": "major",
+    }
+
+
+def test_gates_sharing_a_category_get_the_worst_score() -> None:
+    gates = (custom_gate("a", ["x"], category="qa"), custom_gate("b", ["y"], category="qa"))
+    spec = make_spec(Workflow(name="custom", gates=gates))
+    views = {"a": run_gate(gates[0], 0, fail=["x"]), "b": run_gate(gates[1], 1)}
+    assert review_json(snap(spec, views, RunStatus.FAILED))["scores"] == {"qa": "amber"}
+
+
+def test_finding_evidence_points_at_the_check_evidence_and_the_commit() -> None:
+    snapshot = all_passed()
+    g4 = run_gate(
+        snapshot.spec.workflow.gate("G4"),
+        4,
+        fail=["coverage-validation", "security-validation"],
+        sources={"coverage-validation": ["coverage.xml", "coverage.xml", "htmlcov/index.html"]},
+    )
+    findings = review_json(with_gates(snapshot, RunStatus.FAILED, G4=g4))["findings"]
+    assert findings[0]["evidence"] == [
+        {"path": "coverage.xml", "sha": SHA},
+        {"path": "htmlcov/index.html", "sha": SHA},
+    ]
+    assert findings[1]["evidence"] == [{"path": "gates/G4/checks/security-validation", "sha": SHA}]
+    assert "lines" not in json.dumps(findings) and "unknown" not in json.dumps(findings)
+
+
+def test_finding_evidence_omits_an_unknown_sha() -> None:
+    spec = make_spec(commit_sha="unknown")
+    views = passed_views(spec.workflow)
+    views["G0"] = run_gate(spec.workflow.gate("G0"), 0, fail=["policy-quick-check"])
+    finding = review_json(snap(spec, views, RunStatus.FAILED))["findings"][0]
+    assert finding["evidence"] == [{"path": "gates/G0/checks/policy-quick-check"}]
+
+
+def test_recommendation_is_the_trimmed_check_output_or_a_fix_hint() -> None:
+    snapshot = all_passed()
+    g2 = run_gate(
+        snapshot.spec.workflow.gate("G2"),
+        2,
+        fail=["coverage-targets", "perf-a11y-budgets"],
+        outputs={"coverage-targets": "  " + "x" * 900 + "  "},
+    )
+    result = record(g2).result
+    silent = tuple(
+        c.model_copy(update={"output": None}) if c.name == "perf-a11y-budgets" else c
+        for c in result.automated_checks
+    )
+    result = result.model_copy(update={"automated_checks": silent})
+    g2_record = record(g2).model_copy(update={"result": result})
+    g2 = g2.model_copy(update={"record": g2_record, "checks": {}})
+    findings = review_json(with_gates(snapshot, RunStatus.FAILED, G2=g2))["findings"]
+    assert len(findings[0]["recommendation"]) == 500
+    assert findings[0]["recommendation"].startswith("xxx")
+    assert findings[1]["recommendation"] == "Fix perf-a11y-budgets in Test Plan"
+
+
+def test_a_rejected_approval_scores_amber_with_a_decision_finding() -> None:
+    snapshot = all_passed()
+    reject = approval(
+        "G1",
+        1,
+        decision=Decision.REJECTED,
+        actor="dave",
+        role="architect",
+        rationale="Boundaries unclear",
+    )
+    g1 = run_gate(snapshot.spec.workflow.gate("G1"), 1, decide=reject)
+    review = review_json(with_gates(snapshot, RunStatus.FAILED, G1=g1))
+    assert review["scores"]["design"] == "amber"
+    assert review["findings"] == [
+        {
+            "id": "G1-decision",
+            "severity": "major",
+            "evidence": [{"path": "gates/G1/approval", "sha": SHA}],
+            "recommendation": "rejected by dave (architect): Boundaries unclear",
+        }
+    ]
+
+
+def test_a_gate_failed_without_checks_gets_a_decision_finding_with_its_reason() -> None:
+    snapshot = all_passed()
+    gate = snapshot.spec.workflow.gate("G5")
+    expired = failed_record(gate, "approval timed out after 86400 s", at(5), at(6))
+    g5 = GateView(gate_id="G5", status=GateStatus.FAILED, record=expired)
+    review = review_json(with_gates(snapshot, RunStatus.FAILED, G5=g5))
+    assert review["scores"]["review"] == "amber"
+    assert review["findings"] == [
+        {
+            "id": "G5-decision",
+            "severity": "major",
+            "evidence": [{"path": "gates/G5", "sha": SHA}],
+            "recommendation": "approval timed out after 86400 s",
+        }
+    ]
+
+
+def test_finding_evidence_keeps_a_known_line_range_and_evidence_commit() -> None:
+    snapshot = all_passed()
+    g3 = run_gate(snapshot.spec.workflow.gate("G3"), 3, fail=["codeowners-present"])
+    evidence = Evidence(
+        id="ev-owners",
+        type="file",
+        source="CODEOWNERS",
+        content="{}",
+        timestamp=at(3),
+        phase=Phase.BUILD,
+        commit_sha="f" * 40,
+        line_range="1-4",
+    )
+    checks = dict(g3.checks)
+    checks["codeowners-present"] = checks["codeowners-present"].model_copy(
+        update={"evidence": (evidence,)}
+    )
+    g3 = g3.model_copy(update={"checks": checks})
+    finding = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3))["findings"][0]
+    assert finding["evidence"] == [{"path": "CODEOWNERS", "sha": "f" * 40, "lines": "1-4"}]
