@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from prp_tasks.engine import Engine
 from prp_tasks.keys import Keys
@@ -36,6 +36,12 @@ def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None
     return {"queue": queue_name(queue_class)}
 
 
+def _queue(queue_class: str) -> Queue:
+    """One direct exchange per queue class, so a message reaches exactly one queue."""
+    name = queue_name(queue_class)
+    return Queue(name, Exchange(name, type="direct"), routing_key=name)
+
+
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings derived from ours: JSON only, late acks, no result backend."""
     return {
@@ -46,7 +52,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_queues": [Queue(queue_name(c)) for c in QUEUE_CLASSES],
+        "task_queues": [_queue(c) for c in QUEUE_CLASSES],
         "task_default_queue": queue_name("control"),
         "task_routes": (route_task,),
         "task_create_missing_queues": False,

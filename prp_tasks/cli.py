@@ -199,6 +199,37 @@ def cancel(run_id: Annotated[str, typer.Argument(help="run id")]) -> None:
     out.print(f"{run_id}: {'cancelled' if changed else 'already cancelled'}")
 
 
+def _all_controls() -> list[Control]:
+    from prp_tasks.embedded import live_embedded_urls
+
+    settings = _settings()
+    if settings.redis_url is not None:
+        return [connect_control(settings)]
+    return [connect_control(settings.model_copy(update={"redis_url": u})) for u in live_embedded_urls()]
+
+
+@app.command("runs")
+def list_runs(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="how many, newest first")] = 20,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List recent runs (of PRP_REDIS_URL, or of every live embedded `prp run`)."""
+    rows = []
+    with _errors():
+        for control in _all_controls():
+            for run_id in control.run_ids(0, limit):
+                with contextlib.suppress(RunNotFound):
+                    view = run_view(control.snapshot(run_id))
+                    rows.append({k: view[k] for k in ("run_id", "status", "workflow", "created_at")}
+                                | {"repo": view["repo"]["path"]})
+    rows.sort(key=lambda r: r["created_at"], reverse=True)
+    if json_out:
+        _print_json(rows[:limit])
+        return
+    for row in rows[:limit]:
+        out.print(f"{row['run_id']}  {row['status']:<18} {row['workflow']:<16} {row['repo']}")
+
+
 @app.command()
 def outputs(
     run_id: Annotated[str, typer.Argument(help="run id")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -17,6 +18,25 @@ from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
 
 _POLL_S = 0.05
+_PR_SET_PDEATHSIG = 1
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGKILL if the worker that started us dies (Linux)."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def scrubbed_env(environ: Mapping[str, str], allowlist: tuple[str, ...]) -> dict[str, str]:
@@ -44,7 +64,7 @@ def run_command(ctx: CheckContext) -> Outcome:
         try:
             proc = subprocess.Popen(
                 argv, cwd=ctx.repo, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                start_new_session=True, shell=False,
+                start_new_session=True, shell=False, preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             return Outcome(

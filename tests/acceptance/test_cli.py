@@ -1,0 +1,169 @@
+"""The ``prp`` CLI as a user runs it: a subprocess, embedded mode or a configured Redis."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from prp_tasks.settings import Settings
+from tests.conftest import ROOT, run_prp, wait_until
+
+DEMO = ROOT / "examples" / "demo-repo"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A private copy of the demo repository (its tests write coverage files)."""
+    target = tmp_path / "demo-repo"
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns(".prp", ".coverage", "coverage.xml", "*_cache"))
+    return target
+
+
+def redis_processes() -> set[int]:
+    out = subprocess.run(["pgrep", "-f", "redis-server"], capture_output=True, text=True, check=False)
+    return {int(p) for p in out.stdout.split()}
+
+
+def test_the_demo_runs_end_to_end_in_embedded_mode(demo: Path) -> None:
+    before = redis_processes()
+    result = run_prp("run", str(demo), "--auto-approve", "--json")
+    assert result.returncode == 0, result.stderr
+    view = json.loads(result.stdout)
+    assert view["status"] == "passed" and view["exit_code"] == 0
+    assert [g["id"] for g in view["gates"]] == [f"G{i}" for i in range(8)]
+    assert all(g["status"] == "passed" for g in view["gates"])
+    out_dir = Path(view["out_dir"])
+    for name in ("prp.md", "review.json", "run-manifest.json"):
+        assert (out_dir / name).is_file()
+        assert view["outputs"][name] == str(out_dir / name)
+    assert json.loads((out_dir / "review.json").read_text())["schema"] == "com.cortex.review/v1"
+    manifest = json.loads((out_dir / "run-manifest.json").read_text())
+    assert manifest["summary"]["status"] == "completed"
+    # G4 read the coverage report the G3 tests really wrote
+    g4 = next(g for g in view["gates"] if g["id"] == "G4")
+    coverage = next(c for c in g4["checks"] if c["name"] == "coverage-validation")
+    assert coverage["status"] == "pass" and "coverage.xml (cobertura-xml)" in coverage["output"]
+    assert (out_dir / "artifacts" / "verification-report.md").is_file()
+    # everything shut down: no stray redis-server, socket gone, registration gone
+    assert redis_processes() <= before
+    assert not (demo / ".prp" / "redis.sock").exists()
+
+
+BAD_WORKFLOWS = {
+    "cycle": ("name: c\ngates:\n  - {id: A, depends_on: [B]}\n  - {id: B, depends_on: [A]}\n",
+              "dependency cycle: A -> B -> A"),
+    "unknown-dependency": ("name: u\ngates:\n  - {id: A, depends_on: [Z]}\n",
+                           "gate 'A' depends on unknown gate 'Z'"),
+    "shell-string": ("name: s\ngates:\n  - id: A\n    checks: [{name: a, run: 'make test'}]\n",
+                     "must be an argv list"),
+    "unknown-key": ("name: k\ngates:\n  - id: A\n    depend_on: []\n",
+                    "unknown key 'depend_on' (did you mean 'depends_on'?)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_WORKFLOWS))
+def test_a_bad_workflow_file_exits_2_before_anything_starts(case: str, tmp_path: Path) -> None:
+    text, expected = BAD_WORKFLOWS[case]
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(text)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    result = run_prp("run", str(repo), "--workflow", str(workflow))
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert str(workflow) in result.stderr
+    assert not (repo / ".prp").exists()  # no embedded server was even started
+
+
+def test_a_bad_workflow_enqueues_nothing_on_a_shared_redis(
+    settings: Settings, celery_app: object, tmp_path: Path
+) -> None:
+    from prp_tasks.store import connect
+
+    client = connect(settings.redis_url or "")
+    runs_key = f"{settings.key_prefix}:runs"
+    before = client.zcard(runs_key)
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(BAD_WORKFLOWS["cycle"][0])
+    env = {"PRP_REDIS_URL": settings.redis_url or "", "PRP_KEY_PREFIX": settings.key_prefix}
+    result = run_prp("run", str(tmp_path), "--workflow", str(workflow), env=env)
+    assert result.returncode == 2
+    assert client.zcard(runs_key) == before
+    assert client.llen("prp.automated") == 0
+
+
+def test_unknown_settings_are_refused_with_a_suggestion(tmp_path: Path) -> None:
+    result = run_prp("run", str(tmp_path), env={"PRP_REDIS_ULR": "redis://x"})
+    assert result.returncode == 2
+    assert "PRP_REDIS_ULR (did you mean PRP_REDIS_URL?)" in result.stderr
+
+
+APPROVAL = """
+name: approval
+gates:
+  - id: A
+    checks: [{name: a, run: ["true"]}]
+    approval: {role: code-reviewer}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
+"""
+
+
+def test_a_second_terminal_sees_and_approves_an_embedded_run(tmp_path: Path) -> None:
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(APPROVAL)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    first = subprocess.Popen(
+        [sys.executable, "-m", "prp_tasks.cli", "run", str(repo), "--workflow", str(workflow), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        run_id = _wait_for_run(repo)
+        wait_until(lambda: _status(run_id)["status"] == "awaiting_approval", timeout=30, interval=0.2)
+        decided = run_prp("approve", run_id, "A", "--as", "alice", "--rationale", "ok")
+        assert decided.returncode == 0, decided.stderr
+        stdout, stderr = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, stderr
+    view = json.loads(stdout)
+    assert [g["status"] for g in view["gates"]] == ["passed", "passed"]
+    assert view["gates"][0]["approval"]["actor"] == "alice"
+
+
+def _wait_for_run(repo: Path) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        listed = run_prp("runs", "--json")
+        if listed.returncode == 0:
+            mine = [r for r in json.loads(listed.stdout) if r["repo"] == str(repo.resolve())]
+            if mine:
+                return str(mine[0]["run_id"])
+        time.sleep(0.2)
+    raise AssertionError("the embedded run never showed up in `prp runs`")
+
+
+def _status(run_id: str) -> dict[str, object]:
+    result = run_prp("status", run_id, "--json")
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_a_failing_gate_exits_1_and_a_timeout_exits_3(tmp_path: Path) -> None:
+    failing = tmp_path / "fail.yaml"
+    failing.write_text("name: f\ngates:\n  - {id: A, checks: [{name: a, run: ['false']}]}\n")
+    assert run_prp("run", str(tmp_path), "--workflow", str(failing)).returncode == 1
+    parked = tmp_path / "parked.yaml"
+    parked.write_text(APPROVAL)
+    result = run_prp("run", str(tmp_path), "--workflow", str(parked), "--timeout", "2", "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["status"] == "cancelled"
