@@ -39,7 +39,7 @@ gates:
   - {id: D, depends_on: [A], checks: [{name: s, run: ["sleep", "0.1"]}]}
 """
 FANOUT = "name: fanout\ngates:\n" + "".join(
-    f"  - {{id: g{i}, checks: [{{name: s, run: [\"sleep\", \"0.5\"]}}]}}\n" for i in range(16)
+    f'  - {{id: g{i}, checks: [{{name: s, run: ["sleep", "0.5"]}}]}}\n' for i in range(16)
 )
 
 
@@ -56,8 +56,11 @@ def time_workflow(control: Control, repo: Path, text: str) -> float:
 def ours(url: str, repo: Path, rounds: int) -> tuple[list[float], list[float]]:
     settings = load_settings(redis_url=url, key_prefix="bench", task_events=False)
     settings = settings.model_copy(
-        update={"queues": settings.queues.model_copy(
-            update={"automated": settings.queues.automated.model_copy(update={"concurrency": 16})})}
+        update={
+            "queues": settings.queues.model_copy(
+                update={"automated": settings.queues.automated.model_copy(update={"concurrency": 16})}
+            )
+        }
     )
     app = create_celery(settings)
     control = Control(settings, app)

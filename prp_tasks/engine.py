@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from prp_tasks import checks
-from prp_tasks.checks.base import CheckContext
+from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core import dag
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.evaluate import apply_decision, evaluate_gate, skipped_record, utc_now
@@ -114,9 +114,13 @@ class Engine:
         self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int
     ) -> tuple[CheckResult, bool]:
         ctx = CheckContext(
-            spec=spec, gate=gate, check=gate.check(check), timeout_s=self._timeout(gate, check),
+            spec=spec,
+            gate=gate,
+            check=gate.check(check),
+            timeout_s=self._timeout(gate, check),
             env_allowlist=self.settings.env_allowlist,
-            output_tail_bytes=self.settings.output_tail_bytes, attempt=attempt,
+            output_tail_bytes=self.settings.output_tail_bytes,
+            attempt=attempt,
             load_records=lambda: self.store.records(spec.run_id),
             load_artifact_names=lambda: self.store.artifact_names(spec.run_id),
         )
@@ -136,10 +140,10 @@ class Engine:
             while not done.wait(interval):
                 try:
                     held, status, cancelled = self.store.heartbeat(run_id, gate_id, check, token, lease_ms)
-                except Exception:  # noqa: BLE001 - a missed beat is retried; the lease is generous
+                except Exception:
                     continue
-                if cancelled or status != GateStatus.RUNNING.value:
-                    stop.set()
+                if not held or cancelled or status != GateStatus.RUNNING.value:
+                    stop.set()  # cancelled, gate settled elsewhere, or lease taken over
 
         thread = threading.Thread(target=beat, name=f"prp-lease-{gate_id}/{check}", daemon=True)
         thread.start()
@@ -149,19 +153,22 @@ class Engine:
             done.set()
             thread.join(timeout=5)
 
-    def _worker_lost(
-        self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int
-    ) -> CheckResult:
+    def _worker_lost(self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int) -> CheckResult:
         ctx = CheckContext(
-            spec=spec, gate=gate, check=gate.check(check), timeout_s=0, env_allowlist=(),
-            output_tail_bytes=0, attempt=starts,
+            spec=spec,
+            gate=gate,
+            check=gate.check(check),
+            timeout_s=0,
+            env_allowlist=(),
+            output_tail_bytes=0,
+            attempt=starts,
         )
         message = (
             f"worker lost: {lost} execution(s) of this check died without reporting "
             f"(limit {self.settings.max_lost_attempts})"
         )
         now = utc_now()
-        return checks.stamp(ctx, checks.Outcome(CheckStatus.FAIL, message), now, now, 0)
+        return checks.stamp(ctx, Outcome(CheckStatus.FAIL, message), now, now, 0)
 
     def _join_again(self, run_id: str, gate_id: str) -> None:
         """A redelivered check found its result recorded: finish the gate if its join is complete."""
@@ -209,9 +216,14 @@ class Engine:
     def _auto_approval(self, spec: RunSpec, gate: GateSpec, now: str) -> HumanApproval:
         rule = "--auto-approve" if spec.auto_approve else "approval.auto_approve"
         return HumanApproval(
-            gate_id=gate.id, actor="auto", decision=Decision.APPROVED, timestamp=now,
-            commit_sha=spec.repo.commit_sha, rationale=f"auto-approved by rule {rule}",
-            role=gate.approval.role.value if gate.approval else None, channel="auto",
+            gate_id=gate.id,
+            actor="auto",
+            decision=Decision.APPROVED,
+            timestamp=now,
+            commit_sha=spec.repo.commit_sha,
+            rationale=f"auto-approved by rule {rule}",
+            role=gate.approval.role.value if gate.approval else None,
+            channel="auto",
         )
 
     def _settle(
@@ -231,9 +243,15 @@ class Engine:
             for gid in dag.transitive_dependents(spec.workflow, gate.id):
                 skips[gid] = skipped_record(spec.workflow.gate(gid), reason, now)
         return self.store.settle(
-            run_id, gate.id, expect=expect, record=record, now=now,
-            dependents=dag.dependents(spec.workflow)[gate.id], skips=skips,
-            approval=approval, outputs=outputs,
+            run_id,
+            gate.id,
+            expect=expect,
+            record=record,
+            now=now,
+            dependents=dag.dependents(spec.workflow)[gate.id],
+            skips=skips,
+            approval=approval,
+            outputs=outputs,
         )
 
     def _after_settle(self, run_id: str, settle: Settle) -> None:
@@ -256,8 +274,10 @@ class Engine:
                 self.complete_gate(run_id, gate.id)
             for name in missing:
                 self.enqueue.check(run_id, gate.id, name, gate.queue, self._timeout(gate, name))
-        if all(v.status in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED)
-               for v in snapshot.gates.values()):
+        if all(
+            v.status in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED)
+            for v in snapshot.gates.values()
+        ):
             self.enqueue.finalize(run_id)
 
     # decisions and cancellation ---------------------------------------------------------------
@@ -274,7 +294,9 @@ class Engine:
         if status != GateStatus.AWAITING_APPROVAL or record is None:
             raise ConflictError(f"gate {gate_id} is {status}, not awaiting approval", state=str(status))
         decided = apply_decision(record, approval)
-        settle = self._settle(run_id, gate, GateStatus.AWAITING_APPROVAL, decided, approval.timestamp, approval)
+        settle = self._settle(
+            run_id, gate, GateStatus.AWAITING_APPROVAL, decided, approval.timestamp, approval
+        )
         if not settle.ok:
             raise ConflictError(
                 f"gate {gate_id} was settled concurrently: it is {settle.current}", state=settle.current
@@ -287,7 +309,9 @@ class Engine:
         spec = self.store.spec(run_id)
         meta = self.store.meta(run_id)
         if meta.get("finalized") == "1" and meta.get("cancelled") != "1":
-            raise ConflictError(f"run {run_id} already finished ({meta.get('status')})", state=meta.get("status"))
+            raise ConflictError(
+                f"run {run_id} already finished ({meta.get('status')})", state=meta.get("status")
+            )
         now = utc_now()
         skips = {g.id: skipped_record(g, "cancelled", now) for g in spec.workflow.gates}
         unsettled = self.store.cancel(run_id, skips, now)
@@ -308,7 +332,10 @@ class Engine:
         snapshot = snapshot.model_copy(update={"status": status, "finished_at": finished_at})
         outputs = render_outputs(snapshot)
         return self.store.finalize(
-            run_id, status=status, finished_at=finished_at, outputs=outputs,
+            run_id,
+            status=status,
+            finished_at=finished_at,
+            outputs=outputs,
             retention_s=self.settings.retention_s,
         )
 
@@ -327,13 +354,24 @@ def _with_artifacts(record: GateRecord, names: tuple[str, ...]) -> GateRecord:
 
 
 def decision(
-    spec: RunSpec, gate_id: str, *, actor: str, approve: bool, rationale: str = "",
-    channel: str = "cli", role: str | None = None,
+    spec: RunSpec,
+    gate_id: str,
+    *,
+    actor: str,
+    approve: bool,
+    rationale: str = "",
+    channel: str = "cli",
+    role: str | None = None,
 ) -> HumanApproval:
     """Build a decision record for ``gate_id`` of ``spec``'s run."""
     gate = spec.workflow.gate(gate_id)
     return HumanApproval(
-        gate_id=gate_id, actor=actor, decision=Decision.APPROVED if approve else Decision.REJECTED,
-        timestamp=utc_now(), commit_sha=spec.repo.commit_sha, rationale=rationale,
-        role=role or (gate.approval.role.value if gate.approval else None), channel=channel,
+        gate_id=gate_id,
+        actor=actor,
+        decision=Decision.APPROVED if approve else Decision.REJECTED,
+        timestamp=utc_now(),
+        commit_sha=spec.repo.commit_sha,
+        rationale=rationale,
+        role=role or (gate.approval.role.value if gate.approval else None),
+        channel=channel,
     )

@@ -15,7 +15,11 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:approvals       list   HumanApproval JSON, in decision order
     P:run:{R}:outputs         hash   output / artifact name -> content
     P:runs                    zset   run id -> created (ms), for listing
-    P:notify:{R}              pubsub channel: "something changed" pings for waiters
+    P:profile:V:SHA           string parsed profile JSON, TTL refreshed on hits
+    P:profile-error:V:SHA     string problems of content that failed to parse, short TTL
+    P:profile-lock:V:SHA      string single-flight lock while one process parses
+    P:profiles                zset   profile key -> last use, bounds the cache size
+    P:stats:profile-cache     hash   cache counters (hits, misses, parses, ...)
 """
 
 from __future__ import annotations
@@ -78,18 +82,23 @@ class RunKeys:
     def outputs(self) -> str:
         return f"{self.base}:outputs"
 
-    @property
-    def notify(self) -> str:
-        return f"{self.prefix}:notify:{{{self.run_id}}}"
-
     def lease(self, gate_id: str, check: str) -> str:
         return f"{self.base}:lease:{check_field(gate_id, check)}"
 
     def all_state(self) -> tuple[str, ...]:
         """Every long-lived key of the run (those that get the retention TTL)."""
         return (
-            self.meta, self.status, self.deps, self.left, self.started, self.records,
-            self.checks, self.attempts, self.events, self.approvals, self.outputs,
+            self.meta,
+            self.status,
+            self.deps,
+            self.left,
+            self.started,
+            self.records,
+            self.checks,
+            self.attempts,
+            self.events,
+            self.approvals,
+            self.outputs,
         )
 
 
@@ -110,3 +119,27 @@ class Keys:
     @property
     def runs(self) -> str:
         return f"{self.prefix}:runs"
+
+    # parsed-profile cache (content addressed: sha256 of the file bytes + parser/schema version)
+
+    def profile(self, version: str, sha256: str) -> str:
+        """``P:profile:VERSION:SHA`` string: the parsed profile (or its error) as JSON (TTL)."""
+        return f"{self.prefix}:profile:{version}:{sha256}"
+
+    def profile_error(self, version: str, sha256: str) -> str:
+        """``P:profile-error:VERSION:SHA`` string: a parse error, kept briefly (never refreshed)."""
+        return f"{self.prefix}:profile-error:{version}:{sha256}"
+
+    def profile_lock(self, version: str, sha256: str) -> str:
+        """``P:profile-lock:VERSION:SHA`` string: single-flight lock of the one parser (PX)."""
+        return f"{self.prefix}:profile-lock:{version}:{sha256}"
+
+    @property
+    def profile_index(self) -> str:
+        """``P:profiles`` zset: cached profile key -> last use (ms); bounds the entry count."""
+        return f"{self.prefix}:profiles"
+
+    @property
+    def profile_stats(self) -> str:
+        """``P:stats:profile-cache`` hash: hit/miss/parse counters summed over every process."""
+        return f"{self.prefix}:stats:profile-cache"

@@ -135,7 +135,8 @@ for j = 0, n - 1 do
     redis.call('HSET', KEYS[2], g, 'skipped')
     redis.call('HSET', KEYS[3], g, rec)
     unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
-    redis.call('RPUSH', KEYS[4], cjson.encode({gate_id=g, type='settle', status='skipped', timestamp=ARGV[1], message='cancelled'}))
+    local event = {gate_id=g, type='settle', status='skipped', timestamp=ARGV[1], message='cancelled'}
+    redis.call('RPUSH', KEYS[4], cjson.encode(event))
   end
 end
 return {'ok', unsettled}
@@ -150,7 +151,8 @@ local n = tonumber(ARGV[4])
 for j = 0, n - 1 do
   redis.call('HSET', KEYS[2], ARGV[5 + 2 * j], ARGV[6 + 2 * j])
 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], 'updated_at', ARGV[2], 'finalized', '1')
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], 'updated_at', ARGV[2],
+  'finalized', '1')
 for k = 1, #KEYS do redis.call('EXPIRE', KEYS[k], ARGV[3]) end
 return 1
 """

@@ -16,12 +16,20 @@ from prp_tasks.core.evaluate import utc_now
 from prp_tasks.views import run_view
 
 STYLES = {
-    "pending": "dim", "running": "cyan", "awaiting_approval": "yellow bold",
-    "passed": "green", "failed": "red bold", "skipped": "magenta",
+    "pending": "dim",
+    "running": "cyan",
+    "awaiting_approval": "yellow bold",
+    "passed": "green",
+    "failed": "red bold",
+    "skipped": "magenta",
 }
 ICONS = {
-    "pending": "·", "running": "▶", "awaiting_approval": "⏸", "passed": "✔",
-    "failed": "✘", "skipped": "↷",
+    "pending": "·",
+    "running": "▶",
+    "awaiting_approval": "⏸",
+    "passed": "✔",
+    "failed": "✘",
+    "skipped": "↷",
 }
 
 
@@ -53,7 +61,9 @@ def approval_hint(view: dict[str, Any], redis_url: str | None) -> Text | None:
     if not waiting:
         return None
     env = f"PRP_REDIS_URL={redis_url} " if redis_url else ""
-    lines = [f"{env}prp approve {view['run_id']} {g['id']} --as <you>   # {g['approval_role']}" for g in waiting]
+    lines = [
+        f"{env}prp approve {view['run_id']} {g['id']} --as <you>   # {g['approval_role']}" for g in waiting
+    ]
     return Text("Waiting for approval; in another terminal run:\n  " + "\n  ".join(lines), style="yellow")
 
 
@@ -75,7 +85,9 @@ def follow(
         hint = approval_hint(view, redis_url)
         return Group(gate_table(view), *([hint] if hint else []))
 
-    with Live(render(), console=console, refresh_per_second=8, transient=False, auto_refresh=False) as display:
+    with Live(
+        render(), console=console, refresh_per_second=8, transient=False, auto_refresh=False
+    ) as display:
         while not control.is_final(run_id):
             if deadline is not None and time.monotonic() >= deadline:
                 return False

@@ -40,6 +40,4 @@ def inspect_repo(path: str | Path) -> RepoInfo:
         match = _REMOTE.search(remote)
         if match:
             owner, name = match.group(1), match.group(2)
-    return RepoInfo(
-        owner=owner, repo=name, branch=branch, commit_sha=sha, path=str(repo), dirty=bool(status)
-    )
+    return RepoInfo(owner=owner, repo=name, branch=branch, commit_sha=sha, path=str(repo), dirty=bool(status))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from prp_tasks.errors import ConfigError
 
@@ -30,14 +31,34 @@ class QueueSettings(BaseModel):
     max_tasks_per_child: int | None = Field(default=None, ge=1)
 
 
+class AutomatedQueue(QueueSettings):
+    """Checks: CPU and subprocess work, so processes by default."""
+
+
+class ApprovalQueue(QueueSettings):
+    """Approval bookkeeping: short Redis work, threads."""
+
+    concurrency: int = Field(default=2, ge=1, le=512)
+    pool: Literal["prefork", "threads", "solo"] = "threads"
+
+
+class ControlQueue(QueueSettings):
+    """DAG advance and finalize: short Redis work, threads."""
+
+    pool: Literal["prefork", "threads", "solo"] = "threads"
+
+
 class Queues(BaseModel):
-    """Per-class worker settings (``PRP_QUEUES__AUTOMATED__CONCURRENCY=8``)."""
+    """Per-class worker settings (``PRP_QUEUES__AUTOMATED__CONCURRENCY=8``).
+
+    Each class has its own defaults, so setting one variable keeps the class's other defaults.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    automated: QueueSettings = QueueSettings(concurrency=4)
-    approval: QueueSettings = QueueSettings(concurrency=2, pool="threads")
-    control: QueueSettings = QueueSettings(concurrency=4, pool="threads")
+    automated: AutomatedQueue = AutomatedQueue()
+    approval: ApprovalQueue = ApprovalQueue()
+    control: ControlQueue = ControlQueue()
 
     def get(self, name: str) -> QueueSettings:
         if name not in QUEUE_CLASSES:
@@ -46,9 +67,38 @@ class Queues(BaseModel):
         return settings
 
 
+class ProfileCacheSettings(BaseModel):
+    """The parsed-profile cache (``PRP_PROFILE_CACHE__TTL_S`` …)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: life of a cached profile in Redis and in-process, refreshed on every hit
+    ttl_s: int = Field(default=86400, ge=1)
+    #: entries kept in Redis; the least recently used beyond this are deleted by the cache
+    max_entries: int = Field(default=1000, ge=1)
+    #: life of a cached parse error
+    error_ttl_s: float = Field(default=60, gt=0)
+    #: entries kept in each process's LRU
+    local_size: int = Field(default=256, ge=1)
+    #: how long a process waits for another one's parse of the same content
+    wait_s: float = Field(default=2.0, ge=0)
+    #: single-flight lock life (a crashed parser frees it after this)
+    lock_s: float = Field(default=10.0, gt=0)
+
+
 DEFAULT_ENV_ALLOWLIST = (
-    "PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TERM", "USER", "LOGNAME",
-    "SHELL", "SYSTEMROOT",
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "TERM",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "SYSTEMROOT",
 )
 
 
@@ -86,6 +136,7 @@ class Settings(BaseSettings):
     #: send Celery task events (Flower)
     task_events: bool = True
     queues: Queues = Queues()
+    profile_cache: ProfileCacheSettings = ProfileCacheSettings()
     #: log format for services: json or console (console when attached to a terminal)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
@@ -126,13 +177,19 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, refusing unknown ``PRP_*`` keys; ``overrides`` win."""
     unknown = unknown_env_keys(os.environ)
     if unknown:
-        raise ConfigError(
-            "unknown setting(s): " + "; ".join(_describe_unknown(key) for key in unknown)
-        )
+        raise ConfigError("unknown setting(s): " + "; ".join(_describe_unknown(key) for key in unknown))
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(_format_validation(exc)) from None
+    except SettingsError as exc:  # a list/dict variable that is not valid JSON
+        match = re.search(r'field "([^"]+)"', str(exc))
+        name = f"PRP_{match.group(1).upper()}" if match else "a PRP_* variable"
+        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
+        raise ConfigError(
+            f"{name}: not valid JSON{cause}; lists and maps are given as JSON, "
+            'e.g. PRP_ENV_ALLOWLIST=\'["PATH", "HOME"]\''
+        ) from None
 
 
 def _describe_unknown(key: str) -> str:

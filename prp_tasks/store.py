@@ -20,11 +20,13 @@ from redis.retry import Retry
 
 from prp_tasks import lua
 from prp_tasks.core.models import GateStatus
+from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import CheckResult, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import GateEvent, GateView, RunSnapshot
 from prp_tasks.errors import RunNotFound, StoreError
 from prp_tasks.keys import Keys, RunKeys, check_field
+from prp_tasks.profiles.cache import ProfileCache
 
 #: outputs hash entries that are run outputs, not gate artifacts
 OUTPUT_FILES = ("prp.md", "review.json", "run-manifest.json")
@@ -62,9 +64,10 @@ def wrap_errors() -> Iterator[None]:
 class RunStore:
     """Redis-backed run state."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, profiles: ProfileCache) -> None:
         self.redis = client
         self.keys = keys
+        self.profiles = profiles
         self._acquire = client.register_script(lua.ACQUIRE)
         self._heartbeat = client.register_script(lua.HEARTBEAT)
         self._end_attempt = client.register_script(lua.END_ATTEMPT)
@@ -84,15 +87,24 @@ class RunStore:
         k = self.k(spec.run_id)
         gates = spec.workflow.gates
         with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(k.meta, mapping={
-                "spec": spec.model_dump_json(), "status": RunStatus.RUNNING.value,
-                "unsettled": len(gates), "cancelled": "0", "created_at": spec.created_at,
-                "updated_at": now, "repo": spec.repo.full_name,
-            })
-            pipe.hset(k.status, mapping={
-                g.id: (GateStatus.RUNNING if g.id in roots else GateStatus.PENDING).value
-                for g in gates
-            })
+            pipe.hset(
+                k.meta,
+                mapping={
+                    "spec": dump_spec(spec),
+                    "status": RunStatus.RUNNING.value,
+                    "unsettled": len(gates),
+                    "cancelled": "0",
+                    "created_at": spec.created_at,
+                    "updated_at": now,
+                    "repo": spec.repo.full_name,
+                },
+            )
+            pipe.hset(
+                k.status,
+                mapping={
+                    g.id: (GateStatus.RUNNING if g.id in roots else GateStatus.PENDING).value for g in gates
+                },
+            )
             pipe.hset(k.deps, mapping={g.id: len(g.depends_on) for g in gates})
             pipe.hset(k.left, mapping={g.id: len(g.checks) for g in gates})
             if roots:
@@ -115,7 +127,7 @@ class RunStore:
             raw = self.redis.hget(self.k(run_id).meta, "spec")
         if raw is None:
             raise RunNotFound(f"no such run: {run_id}")
-        return RunSpec.model_validate_json(raw)
+        return load_spec(raw, self.profiles)
 
     def exists(self, run_id: str) -> bool:
         with wrap_errors():
@@ -233,9 +245,7 @@ class RunStore:
                 keys=[k.lease(gate_id, check), k.attempts], args=[check_field(gate_id, check), token]
             )
 
-    def record_check(
-        self, run_id: str, gate_id: str, result: CheckResult, token: str
-    ) -> tuple[str, int]:
+    def record_check(self, run_id: str, gate_id: str, result: CheckResult, token: str) -> tuple[str, int]:
         """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate)."""
         k = self.k(run_id)
         with wrap_errors():
@@ -263,8 +273,14 @@ class RunStore:
         """Atomically move ``gate_id`` from ``expect`` to ``record``'s status and advance the DAG."""
         k = self.k(run_id)
         args: list[Any] = [
-            gate_id, expect.value, record.result.status.value, record.to_json(), now,
-            approval.to_json() if approval else "", len(dependents), *dependents,
+            gate_id,
+            expect.value,
+            record.result.status.value,
+            record.to_json(),
+            now,
+            approval.to_json() if approval else "",
+            len(dependents),
+            *dependents,
         ]
         skips = skips or {}
         args += [len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
@@ -311,6 +327,27 @@ class RunStore:
         return value
 
 
+def dump_spec(spec: RunSpec) -> str:
+    """The spec as stored: the profile by reference (source, hash, text), not parsed."""
+    data = spec.model_dump(mode="json", exclude={"profile"})
+    profile = spec.profile
+    data["profile_ref"] = {"source": profile.source, "sha256": profile.sha256, "text": profile.text}
+    return json.dumps(data)
+
+
+def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
+    """A stored spec, its profile re-derived through the content-addressed cache."""
+    data = json.loads(raw)
+    ref = data.pop("profile_ref")
+    if ref["source"] is None:
+        profile = ResolvedProfile()
+    else:
+        profile = profiles.resolve(ref["text"].encode("utf-8"), ref["source"])
+        if profile.sha256 != ref["sha256"]:
+            raise StoreError(f"stored profile text does not match its hash {ref['sha256']}")
+    return RunSpec.model_validate({**data, "profile": profile})
+
+
 def _event(gate_id: str, kind: str, now: str) -> str:
     return json.dumps({"gate_id": gate_id, "type": kind, "timestamp": now})
 
@@ -336,8 +373,9 @@ def _build_snapshot(
     for gate in spec.workflow.gates:
         prefix = f"{gate.id}/"
         gate_checks = {
-            f[len(prefix):]: CheckResult.model_validate_json(v)
-            for f, v in checks.items() if f.startswith(prefix)
+            f[len(prefix) :]: CheckResult.model_validate_json(v)
+            for f, v in checks.items()
+            if f.startswith(prefix)
         }
         raw = records.get(gate.id)
         views[gate.id] = GateView(

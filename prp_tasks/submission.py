@@ -6,7 +6,6 @@ a half-created run behind.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,11 @@ from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.run import Blueprint, RunSpec, new_run_id
 from prp_tasks.core.validation import problems_from
 from prp_tasks.errors import BlueprintError
+from prp_tasks.keys import Keys
 from prp_tasks.profiles import resolve_profile
+from prp_tasks.profiles.cache import ProfileCache
 from prp_tasks.repo import inspect_repo
-from prp_tasks.settings import QUEUE_CLASSES
+from prp_tasks.settings import QUEUE_CLASSES, ProfileCacheSettings
 from prp_tasks.workflow_files import load_workflow
 from prp_tasks.yamlsrc import parse_yaml
 
@@ -82,10 +83,15 @@ def prepare_run(
     strict: bool = False,
     auto_approve: bool = False,
     run_id: str | None = None,
+    profiles: ProfileCache | None = None,
 ) -> RunSpec:
-    """Validate every input and build the run's immutable spec (nothing is written)."""
+    """Validate every input and build the run's immutable spec (nothing is written).
+
+    ``profiles`` is the parsed-profile cache to use (a process-local one when omitted).
+    """
     info = inspect_repo(repo)
-    resolved = resolve_profile(Path(info.path), profile_path)
+    cache = profiles or ProfileCache(None, Keys(), ProfileCacheSettings())
+    resolved = resolve_profile(Path(info.path), profile_path, cache=cache)
     if workflow is None:
         wf = builtin_workflow(resolved.profile)
     elif isinstance(workflow, Workflow):
@@ -99,10 +105,13 @@ def prepare_run(
     else:
         bp = load_blueprint(blueprint)
     return RunSpec(
-        run_id=run_id or new_run_id(), workflow=wf, blueprint=bp, repo=info, profile=resolved,
-        created_at=utc_now(), actor=actor, strict=strict, auto_approve=auto_approve,
+        run_id=run_id or new_run_id(),
+        workflow=wf,
+        blueprint=bp,
+        repo=info,
+        profile=resolved,
+        created_at=utc_now(),
+        actor=actor,
+        strict=strict,
+        auto_approve=auto_approve,
     )
-
-
-def spec_summary(spec: RunSpec) -> str:
-    return json.dumps({"run_id": spec.run_id, "workflow": spec.workflow.name, "gates": len(spec.workflow.gates)})

@@ -18,8 +18,14 @@ log = logging.getLogger("prp_tasks.tasks")
 def register_tasks(app: Celery, runtime: Runtime) -> dict[str, Task]:
     """Register the tasks on ``app``; they reach services through ``runtime``."""
 
-    @app.task(name="prp.run_check", bind=True, acks_late=True, reject_on_worker_lost=True,
-              max_retries=None, ignore_result=True)
+    @app.task(
+        name="prp.run_check",
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=None,
+        ignore_result=True,
+    )
     def run_check(self: Task, run_id: str, gate_id: str, check: str, queue: str = "automated") -> str:
         """Execute one check of one gate (redelivery-safe)."""
         try:
@@ -31,8 +37,9 @@ def register_tasks(app: Celery, runtime: Runtime) -> dict[str, Task]:
             raise self.retry(countdown=outcome.delay_s, max_retries=None)
         return outcome.state
 
-    @app.task(name="prp.finalize_run", bind=True, acks_late=True, reject_on_worker_lost=True,
-              ignore_result=True)
+    @app.task(
+        name="prp.finalize_run", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+    )
     def finalize_run(self: Task, run_id: str) -> bool:
         """Render and store the run's outputs once every gate settled."""
         try:

@@ -45,9 +45,14 @@ def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) 
     gate = snapshot.spec.workflow.gate(view.gate_id)
     result = view.record.result if view.record else None
     checks = [
-        {"name": c.name, "status": view.checks[c.name].status.value,
-         "duration_ms": view.checks[c.name].duration, "output": view.checks[c.name].output}
-        for c in gate.checks if c.name in view.checks
+        {
+            "name": c.name,
+            "status": view.checks[c.name].status.value,
+            "duration_ms": view.checks[c.name].duration,
+            "output": view.checks[c.name].output,
+        }
+        for c in gate.checks
+        if c.name in view.checks
     ]
     approval = result.human_approval if result else None
     duration = result.duration_ms if result else None
@@ -66,9 +71,14 @@ def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) 
         "checks_total": len(gate.checks),
         "reason": result.reason if result else None,
         "approval_role": gate.approval.role.value if gate.approval else None,
-        "approval": None if approval is None else {
-            "actor": approval.actor, "decision": approval.decision.value, "role": approval.role,
-            "channel": approval.channel, "rationale": approval.rationale,
+        "approval": None
+        if approval is None
+        else {
+            "actor": approval.actor,
+            "decision": approval.decision.value,
+            "role": approval.role,
+            "channel": approval.channel,
+            "rationale": approval.rationale,
             "timestamp": approval.timestamp,
         },
         "checks": checks,
@@ -91,6 +101,7 @@ def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> dict[str, Any]
         "gates": gates,
         "active_gates": [
             {"id": g["id"], "status": g["status"], "since": g["started_at"]}
-            for g in gates if g["status"] in ("running", "awaiting_approval")
+            for g in gates
+            if g["status"] in ("running", "awaiting_approval")
         ],
     }

@@ -27,17 +27,25 @@ def worker_argv(
         raise ConfigError("no queue class given")
     unknown = [c for c in classes if c not in QUEUE_CLASSES]
     if unknown:
-        raise ConfigError(f"unknown queue class(es): {', '.join(unknown)} (known: {', '.join(QUEUE_CLASSES)})")
+        raise ConfigError(
+            f"unknown queue class(es): {', '.join(unknown)} (known: {', '.join(QUEUE_CLASSES)})"
+        )
     first = settings.queues.get(classes[0])
     total = concurrency or sum(settings.queues.get(c).concurrency for c in classes)
     argv = [
         "worker",
-        "--queues", ",".join(queue_name(c) for c in classes),
-        "--concurrency", str(total),
-        "--pool", pool or first.pool,
-        "--prefetch-multiplier", str(first.prefetch_multiplier),
-        "--loglevel", loglevel,
-        "--hostname", hostname or f"{'+'.join(classes)}@{socket.gethostname()}",
+        "--queues",
+        ",".join(queue_name(c) for c in classes),
+        "--concurrency",
+        str(total),
+        "--pool",
+        pool or first.pool,
+        "--prefetch-multiplier",
+        str(first.prefetch_multiplier),
+        "--loglevel",
+        loglevel,
+        "--hostname",
+        hostname or f"{'+'.join(classes)}@{socket.gethostname()}",
         "--without-mingle",
     ]
     if settings.task_events:

@@ -51,9 +51,7 @@ def parse_workflow(
         workflow = Workflow.model_validate(doc.data)
     except ValidationError as exc:
         raise WorkflowError(problems=doc.with_lines(problems_from(exc, Workflow)), source=source) from None
-    structural = dag.structural_problems(
-        workflow, known_builtins=BUILTIN_CHECKS, queue_classes=queue_classes
-    )
+    structural = dag.structural_problems(workflow, known_builtins=BUILTIN_CHECKS, queue_classes=queue_classes)
     if structural:
         raise WorkflowError(problems=doc.with_lines(structural), source=source)
     return workflow

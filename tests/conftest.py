@@ -92,12 +92,18 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, interval: f
         time.sleep(interval)
 
 
-def run_prp(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_prp(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the ``prp`` CLI as a subprocess (the installed console script's module)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "prp_tasks.cli", *args], capture_output=True, text=True,
-        env=full_env, cwd=cwd or ROOT, timeout=timeout, check=False,
+        [sys.executable, "-m", "prp_tasks.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=timeout,
+        check=False,
     )

@@ -47,7 +47,7 @@ def outcome_of(ctx: CheckContext) -> Outcome:
         if ctx.check.run is not None:
             return run_command(ctx)
         return BUILTINS[ctx.check.builtin or ""](ctx)
-    except Exception as exc:  # noqa: BLE001 - a bug in one check must not kill the gate
+    except Exception as exc:
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return Outcome(CheckStatus.FAIL, f"check crashed: {redact(last)}")
 
@@ -62,7 +62,9 @@ def execute(ctx: CheckContext) -> tuple[CheckResult, bool]:
     return stamp(ctx, outcome, started_at, finished_at, duration), outcome.retryable
 
 
-def stamp(ctx: CheckContext, outcome: Outcome, started_at: str, finished_at: str, duration: int) -> CheckResult:
+def stamp(
+    ctx: CheckContext, outcome: Outcome, started_at: str, finished_at: str, duration: int
+) -> CheckResult:
     """Turn an outcome into a CheckResult with one evidence item."""
     spec = ctx.spec
     source = outcome.source or f"{ctx.gate.id.lower()}-{ctx.check.name}"
@@ -78,7 +80,13 @@ def stamp(ctx: CheckContext, outcome: Outcome, started_at: str, finished_at: str
         metadata={"gate": ctx.gate.id, "check": ctx.check.name, "attempt": ctx.attempt},
     )
     return CheckResult(
-        name=ctx.check.name, status=outcome.status, output=outcome.output[:4000],
-        duration=duration, started_at=started_at, finished_at=finished_at,
-        attempt=ctx.attempt, worker=HOSTNAME, evidence=(evidence,),
+        name=ctx.check.name,
+        status=outcome.status,
+        output=outcome.output[:4000],
+        duration=duration,
+        started_at=started_at,
+        finished_at=finished_at,
+        attempt=ctx.attempt,
+        worker=HOSTNAME,
+        evidence=(evidence,),
     )

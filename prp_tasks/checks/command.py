@@ -63,28 +63,39 @@ def run_command(ctx: CheckContext) -> Outcome:
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
-                argv, cwd=ctx.repo, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                start_new_session=True, shell=False, preexec_fn=_die_with_parent,
+                argv,
+                cwd=ctx.repo,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                shell=False,
+                preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             return Outcome(
-                CheckStatus.FAIL, f"cannot start {shown[0]!r}: {exc.strerror or exc}",
-                EvidenceType.COMMAND, {"argv": shown, "error": str(exc)},
+                CheckStatus.FAIL,
+                f"cannot start {shown[0]!r}: {exc.strerror or exc}",
+                EvidenceType.COMMAND,
+                {"argv": shown, "error": str(exc)},
             )
         ended = _wait(proc, ctx)
         duration_ms = int((time.monotonic() - started) * 1000)
-        stdout = redact(_tail(out, ctx.output_tail_bytes), secrets)
-        stderr = redact(_tail(err, ctx.output_tail_bytes), secrets)
+        stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets)
+        stderr = _redacted_tail(err, ctx.output_tail_bytes, secrets)
     details = {
-        "argv": shown, "exit_code": proc.returncode, "duration_ms": duration_ms,
-        "ended": ended, "stdout_tail": stdout, "stderr_tail": stderr,
+        "argv": shown,
+        "exit_code": proc.returncode,
+        "duration_ms": duration_ms,
+        "ended": ended,
+        "stdout_tail": stdout,
+        "stderr_tail": stderr,
     }
     return _judge(ctx, proc.returncode, ended, duration_ms, details)
 
 
-def _judge(
-    ctx: CheckContext, code: int, ended: str, duration_ms: int, details: dict[str, object]
-) -> Outcome:
+def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: dict[str, object]) -> Outcome:
     tail = str(details["stderr_tail"] or details["stdout_tail"]).strip()
     last = "\n".join(tail.splitlines()[-15:])
     if ended == "timeout":
@@ -132,10 +143,17 @@ def _signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-def _tail(stream: IO[bytes], limit: int) -> str:
+def _redacted_tail(stream: IO[bytes], limit: int, secrets: tuple[str, ...]) -> str:
+    """The last ``limit`` characters, redacted *before* cutting so no secret is cut in half.
+
+    A margin larger than any secret is read and redacted first, so a secret overlapping the kept
+    tail is already masked when the text is cut.
+    """
+    margin = 4096 + max((len(s) for s in secrets), default=0)
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
-    stream.seek(max(0, size - limit))
-    data = stream.read()
-    text = data.decode("utf-8", errors="replace")
-    return ("…" + text) if size > limit else text
+    stream.seek(max(0, size - limit - margin))
+    text = redact(stream.read().decode("utf-8", errors="replace"), secrets)
+    if size <= limit and len(text) <= limit:
+        return text
+    return "…" + text[-limit:]

@@ -22,9 +22,7 @@ def blueprint_validation(ctx: CheckContext) -> Outcome:
     if not [r for r in bp.requirements if r.strip()]:
         problems.append("blueprint has no requirement")
     ok = f"title, description and {len(bp.requirements)} requirement(s) present"
-    return Outcome.verdict(
-        problems, ok, details={"title": bp.title, "requirements": len(bp.requirements)}
-    )
+    return Outcome.verdict(problems, ok, details={"title": bp.title, "requirements": len(bp.requirements)})
 
 
 def _normal(text: str) -> str:
@@ -48,9 +46,7 @@ def duplication_check(ctx: CheckContext) -> Outcome:
                 problems.append(f"duplicate {label}: {item!r}")
             seen.add(key)
     total = sum(len(v) for v in lists.values())
-    return Outcome.verdict(
-        problems, f"{total} items compared, no duplicates", details={"items": total}
-    )
+    return Outcome.verdict(problems, f"{total} items compared, no duplicates", details={"items": total})
 
 
 def policy_quick_check(ctx: CheckContext) -> Outcome:
@@ -61,7 +57,8 @@ def policy_quick_check(ctx: CheckContext) -> Outcome:
     if not gov.checks:
         problems.append("governance.checks (required checks) is empty")
     return Outcome.verdict(
-        problems, f"license {gov.license}; required checks: {', '.join(gov.checks)}",
+        problems,
+        f"license {gov.license}; required checks: {', '.join(gov.checks)}",
         details={"license": gov.license, "checks": list(gov.checks)},
     )
 
@@ -74,7 +71,8 @@ def architecture_policy_presence(ctx: CheckContext) -> Outcome:
     if not arch.naming:
         problems.append("architecture.naming is empty")
     return Outcome.verdict(
-        problems, f"{len(arch.boundaries)} boundaries, {len(arch.naming)} naming rules",
+        problems,
+        f"{len(arch.boundaries)} boundaries, {len(arch.naming)} naming rules",
         details={"boundaries": list(arch.boundaries), "naming": arch.naming},
     )
 

@@ -41,7 +41,7 @@ def read_coverage(repo: Path, candidates: tuple[str, ...]) -> Report:
         if path.suffix == ".json":
             return Report(name, "coverage.py-json", _coverage_json(json.loads(path.read_text())))
         return Report(name, "cobertura-xml", _cobertura(path))
-    except (ValueError, KeyError, TypeError, ElementTree.ParseError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, ElementTree.ParseError) as exc:
         raise CheckSetupError(f"{name}: not a readable coverage report ({exc})") from None
 
 
@@ -49,29 +49,38 @@ def _cobertura(path: Path) -> dict[str, float]:
     root = ElementTree.parse(str(path)).getroot()
     if root.tag != "coverage":
         raise ValueError("root element is not <coverage>")
-    values = {"lines": float(root.attrib["line-rate"]) * 100}
+    values = {"lines": _percent(float(root.attrib["line-rate"]) * 100)}
     if int(root.attrib.get("branches-valid", "0") or 0) > 0:
-        values["branches"] = float(root.attrib["branch-rate"]) * 100
+        values["branches"] = _percent(float(root.attrib["branch-rate"]) * 100)
     return values
+
+
+def _percent(value: float) -> float:
+    """Round away float noise (0.57 * 100 is 56.99999999999999, which must not fail 57)."""
+    return round(value, 6)
 
 
 def _coverage_json(data: dict[str, Any]) -> dict[str, float]:
     totals = data["totals"]
+    if not isinstance(totals, dict):
+        raise ValueError("'totals' is not an object")
     values = {}
     statements = totals.get("num_statements", 0)
     if statements:
-        values["statements"] = 100.0 * totals["covered_lines"] / statements
+        values["statements"] = _percent(100.0 * totals["covered_lines"] / statements)
         values["lines"] = values["statements"]
     if totals.get("num_branches"):
-        values["branches"] = 100.0 * totals["covered_branches"] / totals["num_branches"]
+        values["branches"] = _percent(100.0 * totals["covered_branches"] / totals["num_branches"])
     if not values:
-        values["lines"] = float(totals["percent_covered"])
+        values["lines"] = _percent(float(totals["percent_covered"]))
     return values
 
 
 _LIGHTHOUSE = {
-    "lcp": "largest-contentful-paint", "tbt": "total-blocking-time",
-    "fcp": "first-contentful-paint", "tti": "interactive",
+    "lcp": "largest-contentful-paint",
+    "tbt": "total-blocking-time",
+    "fcp": "first-contentful-paint",
+    "tti": "interactive",
 }
 
 
@@ -81,9 +90,7 @@ def read_performance(repo: Path, candidates: tuple[str, ...]) -> Report:
         data = json.loads(path.read_text())
         if isinstance(data, dict) and "audits" in data:
             audits = data["audits"]
-            values = {
-                k: float(audits[a]["numericValue"]) for k, a in _LIGHTHOUSE.items() if a in audits
-            }
+            values = {k: float(audits[a]["numericValue"]) for k, a in _LIGHTHOUSE.items() if a in audits}
             return Report(name, "lighthouse-json", values)
         values = {k: float(data[k]) for k in _LIGHTHOUSE if k in data}
         return Report(name, "json", values)
@@ -110,24 +117,37 @@ def _sarif_counts(data: dict[str, Any]) -> dict[str, float]:
     for run in data["runs"]:
         rules = _sarif_rule_severity(run)
         for result in run.get("results", []):
-            counts[_sarif_severity(result, rules)] += 1
+            if _is_problem(result):
+                counts[_sarif_severity(result, rules)] += 1
     return counts
 
 
-def _sarif_rule_severity(run: dict[str, Any]) -> dict[str, float]:
+def _is_problem(result: dict[str, Any]) -> bool:
+    """SARIF results of kind pass/open/informational/notApplicable or level none are not findings."""
+    return result.get("kind", "fail") == "fail" and result.get("level") != "none"
+
+
+def _sarif_rule_severity(run: dict[str, Any]) -> dict[str, float | str]:
+    """Rule id -> its security-severity score, else its default level."""
     rules = run.get("tool", {}).get("driver", {}).get("rules", [])
-    out = {}
+    out: dict[str, float | str] = {}
     for rule in rules:
         score = rule.get("properties", {}).get("security-severity")
+        level = rule.get("defaultConfiguration", {}).get("level")
         if score is not None:
             out[rule.get("id", "")] = float(score)
+        elif level is not None:
+            out[rule.get("id", "")] = str(level)
     return out
 
 
-def _sarif_severity(result: dict[str, Any], rules: dict[str, float]) -> str:
-    score = result.get("properties", {}).get("security-severity", rules.get(result.get("ruleId", "")))
+def _sarif_severity(result: dict[str, Any], rules: dict[str, float | str]) -> str:
+    rule = rules.get(result.get("ruleId", ""))
+    score = result.get("properties", {}).get("security-severity")
+    if score is None and isinstance(rule, float):
+        score = rule
     if score is not None:
         score = float(score)
         return "critical" if score >= 9 else "high" if score >= 7 else "medium" if score >= 4 else "low"
-    level = result.get("level", "warning")
+    level = result.get("level") or (rule if isinstance(rule, str) else "warning")
     return {"error": "high", "warning": "medium"}.get(level, "low")

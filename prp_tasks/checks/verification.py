@@ -15,8 +15,13 @@ def _report_outcome(report: Report, failures: list[str], warnings: list[str], ki
     ok = f"{report.path} ({report.format}): {shown}"
     if warnings:
         ok += "; warnings: " + "; ".join(warnings)
-    details = {"report": report.path, "format": report.format, "actual": report.values,
-               "failures": failures, "warnings": warnings}
+    details = {
+        "report": report.path,
+        "format": report.format,
+        "actual": report.values,
+        "failures": failures,
+        "warnings": warnings,
+    }
     return Outcome.verdict(failures, ok, evidence_type=kind, details=details, source=report.path)
 
 
@@ -78,8 +83,8 @@ def security_validation(ctx: CheckContext) -> Outcome:
     medium = counts.get("medium", 0)
     if medium > sec.max_medium:
         failures.append(f"{medium:g} medium finding(s) > allowed {sec.max_medium}")
-    elif medium > 0 and sec.max_medium == 0:
-        warnings.append(f"{medium:g} medium finding(s)")
+    elif medium > 0:
+        warnings.append(f"{medium:g} medium finding(s) (allowed {sec.max_medium})")
     if counts.get("low", 0) > 0:
         warnings.append(f"{counts['low']:g} low finding(s)")
     if sec.fail_on_any and any(counts.values()) and not failures:
@@ -90,7 +95,8 @@ def security_validation(ctx: CheckContext) -> Outcome:
 def no_red_findings(ctx: CheckContext) -> Outcome:
     """Red = a failed check whose name contains "blocker" (review rules), in any settled gate."""
     records = ctx.load_records()
-    red, amber = [], []
+    red: list[str] = []
+    amber: list[str] = []
     for gate_id, record in sorted(records.items()):
         if gate_id == ctx.gate.id:
             continue
@@ -100,8 +106,12 @@ def no_red_findings(ctx: CheckContext) -> Outcome:
     if red:
         return Outcome(CheckStatus.FAIL, "red findings: " + ", ".join(red), EvidenceType.ANALYSIS)
     note = f"; amber: {', '.join(amber)}" if amber else ""
-    return Outcome(CheckStatus.PASS, f"no red findings across {len(records)} gates{note}",
-                   EvidenceType.ANALYSIS, {"amber": amber})
+    return Outcome(
+        CheckStatus.PASS,
+        f"no red findings across {len(records)} gates{note}",
+        EvidenceType.ANALYSIS,
+        {"amber": amber},
+    )
 
 
 def _ancestors(ctx: CheckContext) -> list[str]:
@@ -128,6 +138,7 @@ def release_artifacts_present(ctx: CheckContext) -> Outcome:
     missing = [name for name in expected if name not in present]
     problems = [f"missing artifact {name}" for name in missing]
     return Outcome.verdict(
-        problems, "present: " + (", ".join(expected) or "no artifacts expected"),
+        problems,
+        "present: " + (", ".join(expected) or "no artifacts expected"),
         details={"expected": expected, "missing": missing},
     )

@@ -35,9 +35,7 @@ def validate(
     queue_classes: Iterable[str] = (),
 ) -> Workflow:
     """Return ``workflow`` unchanged, or raise :class:`WorkflowError` listing every problem."""
-    problems = structural_problems(
-        workflow, known_builtins=known_builtins, queue_classes=queue_classes
-    )
+    problems = structural_problems(workflow, known_builtins=known_builtins, queue_classes=queue_classes)
     if problems:
         raise WorkflowError(problems=problems)
     return workflow
@@ -103,30 +101,29 @@ def _unknown_kinds(workflow: Workflow, builtins: set[str], queues: set[str]) -> 
 
 
 def find_cycle(workflow: Workflow) -> list[str] | None:
-    """Return one dependency cycle as a closed path (``[a, b, a]``), or None."""
+    """Return one dependency cycle as a closed path (``[a, b, a]``), or None.
+
+    Iterative depth-first search, so a very deep graph cannot exhaust the call stack.
+    """
     deps = {g.id: g.depends_on for g in workflow.gates}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for dep in deps.get(node, ()):
-            if state.get(dep) == 1:
+    for root in deps:
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        stack = [iter(deps[root])]
+        state[root] = 1
+        while stack:
+            dep = next(stack[-1], None)
+            if dep is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(dep) == 1:
                 return [*path[path.index(dep) :], dep]
-            if dep in deps and state.get(dep) is None:
-                found = visit(dep)
-                if found:
-                    return found
-        path.pop()
-        state[node] = 2
-        return None
-
-    for gate_id in deps:
-        if state.get(gate_id) is None:
-            found = visit(gate_id)
-            if found:
-                return found
+            elif dep in deps and not state.get(dep):
+                state[dep] = 1
+                path.append(dep)
+                stack.append(iter(deps[dep]))
     return None
 
 

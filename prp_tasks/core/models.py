@@ -75,9 +75,7 @@ class CheckSpec(_Spec):
     @classmethod
     def _argv_not_shell(cls, value: Any) -> Any:
         if isinstance(value, str):
-            raise ValueError(
-                "must be an argv list such as [\"pytest\", \"-q\"], not a shell string"
-            )
+            raise ValueError('must be an argv list such as ["pytest", "-q"], not a shell string')
         if isinstance(value, list | tuple) and any(not isinstance(v, str) for v in value):
             raise ValueError("every argv element must be a string")
         return value

@@ -123,12 +123,26 @@ class InitialDoc(_Section):
     acceptance_criteria: tuple[str, ...] = ()
 
 
-class ResolvedProfile(_Section):
-    """A parsed ``initial.md``: document sections, the profile and where it came from."""
+class ParsedProfile(_Section):
+    """What parsing one ``initial.md`` content yields; cached by the content's hash."""
 
     profile: EnforcementProfile = EnforcementProfile()
     doc: InitialDoc = InitialDoc()
-    #: path of the file read, or None when none was found and defaults apply
+    #: dotted field path -> line of the file that set it (absent: the default applies)
+    lines: dict[str, int] = Field(default_factory=dict)
+
+
+class ResolvedProfile(ParsedProfile):
+    """A parsed ``initial.md`` plus where it came from."""
+
+    #: path of the file read (relative to the repository), or None when defaults apply
     source: str | None = None
     #: sha256 of the file bytes (empty string for defaults)
     sha256: str = ""
+    #: the file's text, kept with the run so any process can re-derive the profile by hash
+    text: str = ""
+
+    def origin(self, path: str) -> str:
+        """Where a value came from: ``initial.md:14`` or ``default``."""
+        line = self.lines.get(path)
+        return f"{self.source}:{line}" if line is not None and self.source else "default"

@@ -1,11 +1,13 @@
 """Secret redaction for anything that leaves a check or a request: evidence, logs, events, labels.
 
-Rules (documented in the README):
-1. known token shapes (GitHub, AWS, Slack, OpenAI-style ``sk-…``, JWTs, private key blocks);
-2. ``Authorization: Bearer …`` and ``Basic …`` credentials;
-3. ``key=value`` / ``key: value`` where the key names a secret (password, secret, token, api key …);
-4. credentials inside URLs (``scheme://user:password@host``);
-5. literal values of secret-looking environment variables the caller passes in.
+Rules (documented in the README), applied in this order:
+1. literal values of secret-looking environment variables the caller passes in;
+2. known token shapes (GitHub, AWS, Slack, OpenAI-style ``sk-…``, JWTs, private key blocks);
+3. ``Bearer …`` and ``Basic …`` credentials;
+4. credentials inside URLs (``scheme://user:password@host`` keeps user and host);
+5. ``key=value`` / ``key: value`` where a component of the key names a secret (``password``,
+   ``DB_PASSWORD``, ``apiKey``, ``access-token`` …, but not ``tokens`` or ``author``); quoted
+   values keep their quotes, so redacted JSON stays JSON.
 """
 
 from __future__ import annotations
@@ -15,7 +17,21 @@ from collections.abc import Iterable, Mapping
 
 MASK = "[REDACTED]"
 
-_SECRET_NAME = r"(?:pass(?:word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth|credentials?|session[_-]?id|cookie)"
+_SECRET_WORD = (
+    r"(?i:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|auth|credentials?|session[_-]?id|cookie)"
+)
+# a key whose components (split on _ . - or camelCase) include a secret word
+_KEY = (
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*(?:[A-Za-z0-9]*[a-z0-9](?=[A-Z]))?"
+    + _SECRET_WORD
+    + r"(?![a-z])(?:[_.-]?[A-Z][A-Za-z0-9]*|[_.-][A-Za-z0-9]+)*"
+)
+_KEY_VALUE = re.compile(
+    r"(?P<q>[\"']?)(?P<key>" + _KEY + r")(?P=q)(?P<sep>\s*[:=]\s*)"
+    r"(?!\[REDACTED\])(?!(?i:bearer|basic)\s)"
+    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&\"'}]+)"
+)
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), MASK),
@@ -24,24 +40,24 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), MASK),
     (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}\b"), MASK),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"), MASK),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
-    (
-        re.compile(
-            rf"(?i)([\"']?[A-Za-z0-9_.-]*{_SECRET_NAME}[A-Za-z0-9_.-]*[\"']?\s*[:=]\s*)"
-            r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&\"'}]+)"
-        ),
-        r"\1" + MASK,
-    ),
+    (re.compile(r"(?i)\b(bearer|basic)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@"), r"\1" + MASK + "@"),
 )
 
-_SECRET_ENV = re.compile(rf"(?i){_SECRET_NAME}|_KEY$|^KEY_")
+_SECRET_ENV = re.compile(r"(?i)pass(?:word|wd|phrase)?|secret|token|api[_-]?key|credential|_KEY$|^KEY_|AUTH")
 
 
 def secret_env_values(environ: Mapping[str, str], min_length: int = 6) -> tuple[str, ...]:
     """Values of environment variables whose names look secret (long enough to be specific)."""
     values = {v for k, v in environ.items() if _SECRET_ENV.search(k) and len(v) >= min_length}
     return tuple(sorted(values, key=len, reverse=True))
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    masked = f"{value[0]}{MASK}{value[0]}" if value[0] in "\"'" else MASK
+    quote = match.group("q")
+    return f"{quote}{match.group('key')}{quote}{match.group('sep')}{masked}"
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -53,7 +69,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(value, MASK)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    return _KEY_VALUE.sub(_mask_value, text)
 
 
 def redact_argv(argv: Iterable[str], secrets: Iterable[str] = ()) -> list[str]:

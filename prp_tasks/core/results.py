@@ -17,9 +17,7 @@ from prp_tasks.core.models import CheckStatus, GateStatus, Phase
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from prp_tasks.core.models import GateStatus
-from prp_tasks.core.results import CheckResult, Evidence, GateRecord, HumanApproval
+from prp_tasks.core.models import GateStatus, Phase
+from prp_tasks.core.results import (
+    CheckResult,
+    Evidence,
+    EvidenceType,
+    GateRecord,
+    HumanApproval,
+    evidence_id,
+)
 from prp_tasks.core.run import RunSpec, RunStatus
 
 
@@ -64,10 +72,28 @@ class RunSnapshot(BaseModel):
         return self.gates[gate_id].status
 
     def evidence(self) -> tuple[Evidence, ...]:
-        """All evidence, gates in workflow order."""
-        out: list[Evidence] = []
+        """All evidence: the profile's origin first, then gates in workflow order."""
+        out: list[Evidence] = [profile_evidence(self.spec)]
         for gate_id in self.spec.workflow.gate_ids:
             record = self.gates[gate_id].record
             if record is not None:
                 out.extend(record.evidence)
         return tuple(out)
+
+
+def profile_evidence(spec: RunSpec) -> Evidence:
+    """One evidence item saying which profile the run used, or that defaults applied."""
+    profile = spec.profile
+    if profile.source is None:
+        content = {"defaults": True, "message": "no initial.md found; built-in profile defaults apply"}
+    else:
+        content = {"defaults": False, "source": profile.source, "sha256": profile.sha256}
+    return Evidence(
+        id=evidence_id(spec.run_id, "profile"),
+        type=EvidenceType.VALIDATION,
+        source=profile.source or "initial.md",
+        content=json.dumps(content, sort_keys=True),
+        timestamp=spec.created_at,
+        phase=Phase.STRATEGY,
+        commit_sha=spec.repo.commit_sha,
+    )

@@ -1,13 +1,12 @@
-"""Enforcement profiles: find a repository's ``initial.md`` and parse it."""
+"""Enforcement profiles: find a repository's ``initial.md``, parse it through the cache."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.errors import ProfileError
-from prp_tasks.profiles.parser import Parsed, parse_initial_md
+from prp_tasks.profiles.cache import ProfileCache
 
 #: Where ``initial.md`` is looked for, after an explicit path (upstream's order).
 LOOKUP = ("initial.md", ".prp/initial.md", "docs/initial.md", "INITIAL.md")
@@ -18,8 +17,8 @@ def find_initial_md(repo: Path, explicit: str | Path | None = None) -> Path | No
     """The profile file for ``repo``: ``explicit`` if given (must exist), else the first found."""
     if explicit is not None:
         path = Path(explicit)
-        if not path.is_absolute():
-            path = repo / path if not path.exists() else path
+        if not path.is_absolute() and not path.exists():
+            path = repo / path
         if not path.is_file():
             raise ProfileError(f"profile file not found: {explicit}")
         return path
@@ -40,26 +39,14 @@ def read_profile_bytes(path: Path) -> bytes:
     return data
 
 
-def parse_bytes(data: bytes, source: str) -> Parsed:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(f"{source}: not UTF-8 text (byte {exc.start})") from None
-    return parse_initial_md(text, source=source)
-
-
-def resolve_profile(repo: Path, explicit: str | Path | None = None) -> ResolvedProfile:
-    """Parse the repository's profile; defaults (``source=None``) when no file exists."""
+def resolve_profile(
+    repo: Path, explicit: str | Path | None = None, *, cache: ProfileCache
+) -> ResolvedProfile:
+    """The repository's profile via ``cache``; defaults (``source=None``) when no file exists."""
     path = find_initial_md(repo, explicit)
     if path is None:
         return ResolvedProfile()
-    data = read_profile_bytes(path)
-    source = _display(path, repo)
-    parsed = parse_bytes(data, source)
-    return ResolvedProfile(
-        profile=parsed.profile, doc=parsed.doc, source=source,
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    return cache.resolve(read_profile_bytes(path), _display(path, repo))
 
 
 def _display(path: Path, repo: Path) -> str:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from prp_tasks.core.profile import PROFILE_KEYS, EnforcementProfile, InitialDoc
+from prp_tasks.core.profile import PROFILE_KEYS, EnforcementProfile, InitialDoc, ParsedProfile
 from prp_tasks.core.validation import problems_from
 from prp_tasks.errors import Loc, Problem, ProfileError
 from prp_tasks.yamlsrc import YamlDoc, parse_yaml
@@ -32,9 +32,17 @@ from prp_tasks.yamlsrc import YamlDoc, parse_yaml
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*([\w+-]*)")
 _HEADER = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(.*)$")
+#: a top-level-looking profile key (YAML line start, or after { or , in JSON)
+_PROFILE_LINE = re.compile(
+    r"(?:^|[{,])\s*[\"']?(?:" + "|".join(PROFILE_KEYS) + r")[\"']?\s*:", re.M
+)
 _SECTIONS = (
-    ("requirement", "requirements"), ("constraint", "constraints"), ("reference", "references"),
-    ("test", "tests"), ("acceptance", "acceptance_criteria"), ("criteria", "acceptance_criteria"),
+    ("requirement", "requirements"),
+    ("constraint", "constraints"),
+    ("reference", "references"),
+    ("test", "tests"),
+    ("acceptance", "acceptance_criteria"),
+    ("criteria", "acceptance_criteria"),
 )
 
 
@@ -47,17 +55,7 @@ class Block:
     line: int
 
 
-@dataclass
-class Parsed:
-    """The outcome of parsing one file."""
-
-    profile: EnforcementProfile
-    doc: InitialDoc
-    #: dotted field path -> "file:line" of the block line that set it
-    provenance: dict[str, str] = field(default_factory=dict)
-
-
-def parse_initial_md(text: str, *, source: str = "initial.md") -> Parsed:
+def parse_initial_md(text: str, *, source: str = "initial.md") -> ParsedProfile:
     """Parse ``initial.md`` text into its sections and enforcement profile (or ProfileError)."""
     doc, blocks = _scan(text)
     merged: dict[str, Any] = {}
@@ -72,8 +70,10 @@ def parse_initial_md(text: str, *, source: str = "initial.md") -> Parsed:
     except ValidationError as exc:
         located = [_locate(p, origins) for p in problems_from(exc, EnforcementProfile)]
         raise ProfileError(problems=located, source=source) from None
-    provenance = {path: f"{source}:{ydoc.line_of(loc)}" for path, (ydoc, loc) in origins.items()}
-    return Parsed(profile, doc, provenance)
+    lines = {path: ydoc.line_of(loc) for path, (ydoc, loc) in origins.items()}
+    return ParsedProfile(
+        profile=profile, doc=doc, lines={k: v for k, v in lines.items() if v is not None}
+    )
 
 
 def _locate(problem: Problem, origins: dict[str, tuple[YamlDoc, Loc]]) -> Problem:
@@ -87,18 +87,24 @@ def _locate(problem: Problem, origins: dict[str, tuple[YamlDoc, Loc]]) -> Proble
     return problem
 
 
-def _merge_block(block: Block, merged: dict[str, Any], origins: dict[str, tuple[YamlDoc, Loc]]) -> list[Problem]:
+def _merge_block(
+    block: Block, merged: dict[str, Any], origins: dict[str, tuple[YamlDoc, Loc]]
+) -> list[Problem]:
     ydoc, problems = _load_block(block)
-    if ydoc is None or problems:
-        return problems
+    if ydoc is None:  # unparsable: an error only if it looks like it meant to configure
+        return problems if _PROFILE_LINE.search(block.text) else []
     data = ydoc.data
     if not isinstance(data, dict) or not any(k in PROFILE_KEYS for k in data):
         return []  # an example block, not profile configuration
+    if problems:
+        return problems
     unknown = [k for k in data if k not in PROFILE_KEYS]
     if unknown:
         allowed = ", ".join(PROFILE_KEYS)
-        return [Problem((k,), f"unknown profile key {k!r} (allowed: {allowed})", ydoc.line_of((k,)))
-                for k in unknown]
+        return [
+            Problem((k,), f"unknown profile key {k!r} (allowed: {allowed})", ydoc.line_of((k,)))
+            for k in unknown
+        ]
     _deep_merge(merged, data, (), ydoc, origins)
     return []
 
@@ -116,7 +122,10 @@ def _load_block(block: Block) -> tuple[YamlDoc | None, list[Problem]]:
 
 
 def _deep_merge(
-    into: dict[str, Any], data: dict[str, Any], loc: Loc, ydoc: YamlDoc,
+    into: dict[str, Any],
+    data: dict[str, Any],
+    loc: Loc,
+    ydoc: YamlDoc,
     origins: dict[str, tuple[YamlDoc, Loc]],
 ) -> None:
     for key, value in data.items():
@@ -141,8 +150,12 @@ def _scan(text: str) -> tuple[InitialDoc, list[Block]]:
     for number, line in enumerate(text.splitlines(), start=1):
         match = _FENCE.match(line)
         if fence is not None:
-            if match and match.group(1)[0] == fence[0][0] and len(match.group(1)) >= len(fence[0]) \
-                    and not line.strip()[len(match.group(1)):].strip():
+            if (
+                match
+                and match.group(1)[0] == fence[0][0]
+                and len(match.group(1)) >= len(fence[0])
+                and not line.strip()[len(match.group(1)) :].strip()
+            ):
                 state.blocks.append(Block(fence[1], "\n".join(fence[3]), fence[2]))
                 fence = None
             else:

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 def demo(tmp_path: Path) -> Path:
     """A private copy of the demo repository (its tests write coverage files)."""
     target = tmp_path / "demo-repo"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns(".prp", ".coverage", "coverage.xml", "*_cache"))
+    shutil.copytree(
+        DEMO, target, ignore=shutil.ignore_patterns(".prp", ".coverage", "coverage.xml", "*_cache")
+    )
     return target
 
 
@@ -58,14 +60,22 @@ def test_the_demo_runs_end_to_end_in_embedded_mode(demo: Path) -> None:
 
 
 BAD_WORKFLOWS = {
-    "cycle": ("name: c\ngates:\n  - {id: A, depends_on: [B]}\n  - {id: B, depends_on: [A]}\n",
-              "dependency cycle: A -> B -> A"),
-    "unknown-dependency": ("name: u\ngates:\n  - {id: A, depends_on: [Z]}\n",
-                           "gate 'A' depends on unknown gate 'Z'"),
-    "shell-string": ("name: s\ngates:\n  - id: A\n    checks: [{name: a, run: 'make test'}]\n",
-                     "must be an argv list"),
-    "unknown-key": ("name: k\ngates:\n  - id: A\n    depend_on: []\n",
-                    "unknown key 'depend_on' (did you mean 'depends_on'?)"),
+    "cycle": (
+        "name: c\ngates:\n  - {id: A, depends_on: [B]}\n  - {id: B, depends_on: [A]}\n",
+        "dependency cycle: A -> B -> A",
+    ),
+    "unknown-dependency": (
+        "name: u\ngates:\n  - {id: A, depends_on: [Z]}\n",
+        "gate 'A' depends on unknown gate 'Z'",
+    ),
+    "shell-string": (
+        "name: s\ngates:\n  - id: A\n    checks: [{name: a, run: 'make test'}]\n",
+        "must be an argv list",
+    ),
+    "unknown-key": (
+        "name: k\ngates:\n  - id: A\n    depend_on: []\n",
+        "unknown key 'depend_on' (did you mean 'depends_on'?)",
+    ),
 }
 
 
@@ -123,7 +133,10 @@ def test_a_second_terminal_sees_and_approves_an_embedded_run(tmp_path: Path) -> 
     repo.mkdir()
     first = subprocess.Popen(
         [sys.executable, "-m", "prp_tasks.cli", "run", str(repo), "--workflow", str(workflow), "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         run_id = _wait_for_run(repo)

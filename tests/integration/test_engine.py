@@ -124,9 +124,7 @@ gates:
 """
 
 
-def test_a_check_completed_twice_is_counted_once(
-    control: Control, submit: Submit, finish: Finish
-) -> None:
+def test_a_check_completed_twice_is_counted_once(control: Control, submit: Submit, finish: Finish) -> None:
     run_id = submit(TWO_CHECKS)
     wait_until(lambda: "fast" in control.snapshot(run_id).gates["X"].checks, timeout=10)
     # a redelivered copy of the finished check: it must neither re-run nor count down again

@@ -57,9 +57,24 @@ class Workers:
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("PRP_")}, **ENV}
         env["PRP_REDIS_URL"] = self.settings.redis_url or ""
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prp_tasks.cli", "worker", "--pool", "prefork",
-             "--concurrency", "2", "--loglevel", "WARNING", "--hostname", f"w{len(self.procs)}@test"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "prp_tasks.cli",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "WARNING",
+                "--hostname",
+                f"w{len(self.procs)}@test",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         self.procs.append(proc)
@@ -175,7 +190,9 @@ gates:
     assert control.wait_final(run_id, 90)
     snapshot = control.snapshot(run_id)
     assert {g: v.status.value for g, v in snapshot.gates.items()} == {
-        "A": "failed", "B": "skipped", "C": "passed",
+        "A": "failed",
+        "B": "skipped",
+        "C": "passed",
     }
     result = snapshot.gates["A"].checks["poison"]
     assert result.output.startswith("worker lost: 3 execution(s) of this check died")

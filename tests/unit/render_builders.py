@@ -182,9 +182,7 @@ def section(markdown: str, number: int) -> str:
 
 
 def custom_gate(gate_id: str, checks: Iterable[str], **kw: Any) -> GateSpec:
-    return GateSpec(
-        id=gate_id, checks=tuple(CheckSpec(name=c, run=("true",)) for c in checks), **kw
-    )
+    return GateSpec(id=gate_id, checks=tuple(CheckSpec(name=c, run=("true",)) for c in checks), **kw)
 
 
 def record(view: GateView) -> GateRecord:

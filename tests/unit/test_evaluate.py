@@ -25,7 +25,9 @@ PASS, FAIL, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.SKIP
 
 def gate(*names: str, role: Role | None = None) -> GateSpec:
     return GateSpec(
-        id="G9", name="Nine", queue="automated",
+        id="G9",
+        name="Nine",
+        queue="automated",
         checks=tuple(CheckSpec(name=n, builtin=n) for n in names),
         approval=ApprovalSpec(role=role) if role else None,
     )
@@ -33,11 +35,16 @@ def gate(*names: str, role: Role | None = None) -> GateSpec:
 
 def result(name: str, status: CheckStatus) -> CheckResult:
     evidence = Evidence(
-        id=f"ev-{name}", type="validation", source=name, content="{}", timestamp=START,
+        id=f"ev-{name}",
+        type="validation",
+        source=name,
+        content="{}",
+        timestamp=START,
         phase="evaluation",
     )
-    return CheckResult(name=name, status=status, output=f"{name} said {status}", duration=7,
-                       evidence=(evidence,))
+    return CheckResult(
+        name=name, status=status, output=f"{name} said {status}", duration=7, evidence=(evidence,)
+    )
 
 
 def evaluate(spec: GateSpec, **statuses: CheckStatus) -> GateRecord:
@@ -46,8 +53,9 @@ def evaluate(spec: GateSpec, **statuses: CheckStatus) -> GateRecord:
 
 
 def approval(decision: Decision, role: str | None = "qa-lead", at: str = END) -> HumanApproval:
-    return HumanApproval(gate_id="G9", actor="carol", decision=decision, timestamp=at,
-                         commit_sha="abc", role=role)
+    return HumanApproval(
+        gate_id="G9", actor="carol", decision=decision, timestamp=at, commit_sha="abc", role=role
+    )
 
 
 # evaluate_gate ----------------------------------------------------------------------------------
@@ -94,14 +102,13 @@ def test_a_gate_without_checks_passes() -> None:
 
 
 def test_the_record_summarises_checks_and_collects_evidence_in_order() -> None:
-    extra = Evidence(id="ev-extra", type="file", source="x", content="{}", timestamp=END,
-                     phase="evaluation")
+    extra = Evidence(id="ev-extra", type="file", source="x", content="{}", timestamp=END, phase="evaluation")
     checks = {"b": result("b", PASS), "a": result("a", SKIP)}
-    record = evaluate_gate(gate("a", "b"), checks, started_at=START, finished_at=END,
-                           extra_evidence=(extra,))
+    record = evaluate_gate(gate("a", "b"), checks, started_at=START, finished_at=END, extra_evidence=(extra,))
     res = record.result
     assert [(c.name, c.status, c.output, c.duration) for c in res.automated_checks] == [
-        ("a", SKIP, "a said skip", 7), ("b", PASS, "b said pass", 7),
+        ("a", SKIP, "a said skip", 7),
+        ("b", PASS, "b said pass", 7),
     ]
     assert res.evidence == ("ev-a", "ev-b", "ev-extra")
     assert [e.id for e in record.evidence] == ["ev-a", "ev-b", "ev-extra"]

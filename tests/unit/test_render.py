@@ -5,6 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from prp_tasks.core.models import ApprovalSpec, Phase, Role, Workflow
+from prp_tasks.core.profile import (
+    Architecture,
+    Budgets,
+    CoverageBudget,
+    EnforcementProfile,
+    InitialDoc,
+    ResolvedProfile,
+)
+from prp_tasks.core.render import render_outputs
+from prp_tasks.core.results import Evidence
+from prp_tasks.core.run import RunStatus
+from prp_tasks.core.snapshot import RunSnapshot
 from tests.unit.render_builders import (
     CREATED,
     FINISHED,
@@ -22,20 +36,6 @@ from tests.unit.render_builders import (
     snap,
     with_gates,
 )
-
-from prp_tasks.core.models import ApprovalSpec, Phase, Role, Workflow
-from prp_tasks.core.profile import (
-    Architecture,
-    Budgets,
-    CoverageBudget,
-    EnforcementProfile,
-    InitialDoc,
-    ResolvedProfile,
-)
-from prp_tasks.core.render import render_outputs
-from prp_tasks.core.results import Evidence
-from prp_tasks.core.run import RunStatus
-from prp_tasks.core.snapshot import RunSnapshot
 
 # render_outputs --------------------------------------------------------------------------------
 
@@ -262,7 +262,7 @@ def test_artifacts_section_lists_sorted_artifacts_and_run_facts() -> None:
     text = section(render_outputs(snapshot)["prp.md"], 12)
     assert text.index("`architecture-review.md`") < text.index("`test-plan.md`")
     assert "`run-manifest.json` (summary status: completed)" in text
-    assert "Evidence items: 0" in text and "Gates executed: 8 of 8" in text
+    assert "Evidence items: 1" in text and "Gates executed: 8 of 8" in text
 
 
 def test_follow_ups_skip_proceed_steps_and_repeat_nothing() -> None:

@@ -91,9 +91,7 @@ def test_an_unknown_report_name_raises_key_error() -> None:
 
 def test_architecture_review_lists_the_profile_policy_and_g1_outcomes() -> None:
     gate = WORKFLOW.gate("G1")
-    text = render_gate_report(
-        "architecture-review", gate, results_for(gate, fail="repo-layout-hints"), SPEC
-    )
+    text = render_gate_report("architecture-review", gate, results_for(gate, fail="repo-layout-hints"), SPEC)
     assert "- `core`\n- `adapters`" in text
     assert "- `modules`: snake_case" in text
     assert "- `src/`\n- `tests/`" in text

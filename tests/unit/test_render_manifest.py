@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import pytest
+
+from prp_tasks.core.models import GateStatus, Workflow
+from prp_tasks.core.render import run_manifest
+from prp_tasks.core.render.manifest import validate_stage_dependencies
+from prp_tasks.core.render.stages import stage_status
+from prp_tasks.core.results import GateRecord
+from prp_tasks.core.run import RunStatus
+from prp_tasks.core.snapshot import GateEvent, GateEventType, GateView
 from tests.unit.render_builders import (
     CREATED,
     FINISHED,
@@ -20,14 +28,6 @@ from tests.unit.render_builders import (
     stage,
     with_gates,
 )
-
-from prp_tasks.core.models import GateStatus, Workflow
-from prp_tasks.core.render import run_manifest
-from prp_tasks.core.render.manifest import validate_stage_dependencies
-from prp_tasks.core.render.stages import stage_status
-from prp_tasks.core.results import GateRecord
-from prp_tasks.core.run import RunStatus
-from prp_tasks.core.snapshot import GateEvent, GateEventType, GateView
 
 # run-manifest.json -----------------------------------------------------------------------------
 
@@ -51,8 +51,7 @@ def test_manifest_carries_the_run_identity_and_output_paths() -> None:
 def test_builtin_workflow_maps_to_the_five_reference_stages() -> None:
     manifest = run_manifest(all_passed())
     assert [
-        (s["key"], s["sequence"], s["gate"]["sourceGateIds"], s["dependencies"])
-        for s in manifest["stages"]
+        (s["key"], s["sequence"], s["gate"]["sourceGateIds"], s["dependencies"]) for s in manifest["stages"]
     ] == [
         ("product-foundation", 1, ["G0", "G1"], []),
         ("product-test-strategy", 2, ["G2"], ["product-foundation"]),
@@ -81,9 +80,9 @@ def test_stage_approvals_take_the_role_from_the_record() -> None:
         1,
         decide=approval("G1", 1, role="security-reviewer", rationale="ok"),
     )
-    approvals = stage(
-        run_manifest(with_gates(snapshot, RunStatus.PASSED, G1=g1)), "product-foundation"
-    )["gate"]["approvals"]
+    approvals = stage(run_manifest(with_gates(snapshot, RunStatus.PASSED, G1=g1)), "product-foundation")[
+        "gate"
+    ]["approvals"]
     assert [(a["gateId"], a["role"]) for a in approvals] == [
         ("G0", "product-owner"),
         ("G1", "security-reviewer"),
@@ -103,15 +102,13 @@ def test_stage_approvals_take_the_role_from_the_record() -> None:
 def test_an_approval_recorded_without_a_role_shows_the_role_the_gate_asked_for() -> None:
     snapshot = all_passed()
     g2 = run_gate(snapshot.spec.workflow.gate("G2"), 2, decide=approval("G2", 2, role=None))
-    approvals = stage(
-        run_manifest(with_gates(snapshot, RunStatus.PASSED, G2=g2)), "product-test-strategy"
-    )["gate"]["approvals"]
+    approvals = stage(run_manifest(with_gates(snapshot, RunStatus.PASSED, G2=g2)), "product-test-strategy")[
+        "gate"
+    ]["approvals"]
     assert [a["role"] for a in approvals] == ["qa-lead"]
 
 
-def view_for(
-    status: GateStatus, *, needs_approval: bool = False, approved: bool = False
-) -> GateView:
+def view_for(status: GateStatus, *, needs_approval: bool = False, approved: bool = False) -> GateView:
     gate = custom_gate("g", ["c"])
     if status == GateStatus.PENDING or status == GateStatus.RUNNING:
         return GateView(gate_id="g", status=status)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 
+from prp_tasks.core.evaluate import failed_record
+from prp_tasks.core.models import GateStatus, Phase, Workflow
+from prp_tasks.core.render import review_json
+from prp_tasks.core.results import Decision, Evidence
+from prp_tasks.core.run import RunStatus
+from prp_tasks.core.snapshot import GateView
 from tests.unit.render_builders import (
     FINISHED,
     SHA,
@@ -20,13 +26,6 @@ from tests.unit.render_builders import (
     snap,
     with_gates,
 )
-
-from prp_tasks.core.evaluate import failed_record
-from prp_tasks.core.models import GateStatus, Phase, Workflow
-from prp_tasks.core.render import review_json
-from prp_tasks.core.results import Decision, Evidence
-from prp_tasks.core.run import RunStatus
-from prp_tasks.core.snapshot import GateView
 
 # review.json -----------------------------------------------------------------------------------
 
@@ -185,9 +184,7 @@ def test_finding_evidence_keeps_a_known_line_range_and_evidence_commit() -> None
         line_range="1-4",
     )
     checks = dict(g3.checks)
-    checks["codeowners-present"] = checks["codeowners-present"].model_copy(
-        update={"evidence": (evidence,)}
-    )
+    checks["codeowners-present"] = checks["codeowners-present"].model_copy(update={"evidence": (evidence,)})
     g3 = g3.model_copy(update={"checks": checks})
     finding = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3))["findings"][0]
     assert finding["evidence"] == [{"path": "CODEOWNERS", "sha": "f" * 40, "lines": "1-4"}]

@@ -57,7 +57,9 @@ def test_a_typo_in_a_key_is_named_with_its_line_and_a_suggestion() -> None:
 
 
 def test_an_unknown_key_inside_a_check_is_an_error() -> None:
-    message = error_of(VALID.replace("        run: [\"pytest\", \"-q\"]", "        run: [\"pytest\"]\n        shel: x"))
+    message = error_of(
+        VALID.replace('        run: ["pytest", "-q"]', '        run: ["pytest"]\n        shel: x')
+    )
     assert "gates[1].checks[0].shel: unknown key 'shel'" in message
     assert message.startswith("wf.yaml:20:")
 
@@ -131,7 +133,9 @@ def test_ids_must_be_plain_identifiers() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    message = error_of(VALID.replace("depends_on: [build]", "depends_on: [nope]").replace("  - id: test", "  - id: build"))
+    message = error_of(
+        VALID.replace("depends_on: [build]", "depends_on: [nope]").replace("  - id: test", "  - id: build")
+    )
     assert "duplicate gate id" in message and "unknown gate 'nope'" in message
 
 

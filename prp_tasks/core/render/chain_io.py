@@ -151,9 +151,7 @@ def custom_stages(workflow: Workflow) -> tuple[StageDef, ...]:
     for gate_id in dag.topological_order(workflow):
         gate = workflow.gate(gate_id)
         persona = Persona("", "", gate.purpose)
-        out.append(
-            StageDef(gate.id, gate.display_name, "custom", (gate.id,), gate.depends_on, (persona,))
-        )
+        out.append(StageDef(gate.id, gate.display_name, "custom", (gate.id,), gate.depends_on, (persona,)))
     return tuple(out)
 
 

@@ -163,9 +163,7 @@ def _test_plan(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
         _section("Targets", targets, ""),
         _section("Test Categories", categories, "_Not specified in the blueprint._"),
         _section("Tests (initial.md)", list(doc.tests), "_Not specified._"),
-        _section(
-            "Acceptance Criteria (initial.md)", list(doc.acceptance_criteria), "_Not specified._"
-        ),
+        _section("Acceptance Criteria (initial.md)", list(doc.acceptance_criteria), "_Not specified._"),
         _section("Requirements Under Test", list(spec.blueprint.requirements), "_None._"),
     ]
 
@@ -214,9 +212,7 @@ def _release_checklist(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[st
     return [
         "## Checklist\n\n" + _checklist(gate, checks),
         _section("Depends On", [code(d) for d in gate.depends_on], "_No dependencies._"),
-        _section(
-            "Required Checks", [code(c) for c in spec.profile.profile.governance.checks], "_None._"
-        ),
+        _section("Required Checks", [code(c) for c in spec.profile.profile.governance.checks], "_None._"),
     ]
 
 

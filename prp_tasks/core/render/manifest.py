@@ -70,9 +70,7 @@ def blockers(stages: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     out = []
     for stage in stages:
         if stage["status"] == "failed":
-            out.append(
-                _blocker(stage, "blocker", f"{stage['title']} blocked: upstream gates failed")
-            )
+            out.append(_blocker(stage, "blocker", f"{stage['title']} blocked: upstream gates failed"))
         elif stage["status"] == "blocked":
             out.append(_blocker(stage, "major", f"{stage['title']} awaiting human approval"))
     return out

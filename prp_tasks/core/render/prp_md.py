@@ -29,9 +29,7 @@ _LINKS = (("issue", "Issue"), ("pr", "Pull Request"), ("checks", "Checks"))
 _MARKS = {"fulfilled": "✅", "missing": "⚠️", "pending": "⏳"}
 
 
-def prp_markdown(
-    snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapping[str, Any]
-) -> str:
+def prp_markdown(snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     """The whole document: sections 0–13 in order, separated by horizontal rules."""
     spec = snapshot.spec
     sections = [
@@ -118,11 +116,7 @@ def _constraints(resolved: ResolvedProfile) -> str:
         budgets.accessibility,
         budgets.security,
     )
-    source = (
-        f"From {code(resolved.source)}"
-        if resolved.source
-        else "Built-in defaults (no initial.md found)"
-    )
+    source = f"From {code(resolved.source)}" if resolved.source else "Built-in defaults (no initial.md found)"
     items = [
         f"**Coverage:** lines ≥ {num(cov.lines)}%, branches ≥ {num(cov.branches)}%",
         f"**Performance:** LCP ≤ {num(perf.lcp)} ms, TBT ≤ {num(perf.tbt)} ms",
@@ -175,9 +169,7 @@ def _handoffs(manifest: Mapping[str, Any]) -> str:
         deliverables = [_deliverable_line(d) for d in handoff["requiredArtifacts"]]
         blocks += ["**Deliverables:**", bullets(deliverables, "_No deliverables declared._")]
         if handoff["batonCheckpoints"]:
-            blocks.append(
-                "**Baton checkpoints:** " + ", ".join(map(code, handoff["batonCheckpoints"]))
-            )
+            blocks.append("**Baton checkpoints:** " + ", ".join(map(code, handoff["batonCheckpoints"])))
     return "\n\n".join(blocks)
 
 
@@ -191,16 +183,11 @@ def _deliverable_line(deliverable: Mapping[str, Any]) -> str:
     return line
 
 
-def _interfaces(
-    snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapping[str, Any]
-) -> str:
+def _interfaces(snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     paths = manifest["artifacts"]
     outputs = [
         f"{code(paths['prpMarkdownPath'])}: this document.",
-        (
-            f"{code(paths['reviewJsonPath'])}: review scores and findings "
-            f"(schema {code(review['schema'])})."
-        ),
+        (f"{code(paths['reviewJsonPath'])}: review scores and findings (schema {code(review['schema'])})."),
         (
             f"{code(paths['manifestPath'])}: stages, approvals, blockers and telemetry "
             f"(schema version {manifest['schemaVersion']})."
@@ -212,6 +199,4 @@ def _interfaces(
         "Gate results, evidence and approvals keep the reference's GateResult, Evidence "
         "and HumanApproval shapes (camelCase JSON)."
     )
-    return "\n\n".join(
-        ["## 6. Interfaces & Contracts", "This run produces:", bullets(outputs), note]
-    )
+    return "\n\n".join(["## 6. Interfaces & Contracts", "This run produces:", bullets(outputs), note])

@@ -106,9 +106,7 @@ def _reviewer_summary(review: Mapping[str, Any]) -> str:
     findings = review.get("findings", [])
     shown["findings"] = [{k: v for k, v in f.items() if k != "evidence"} for f in findings]
     body = json.dumps(shown, indent=2, ensure_ascii=False)
-    key = [
-        f"**{f['severity']}** {code(f['id'])}: {inline(f['recommendation'], 200)}" for f in findings
-    ]
+    key = [f"**{f['severity']}** {code(f['id'])}: {inline(f['recommendation'], 200)}" for f in findings]
     return "\n\n".join(
         [
             "## 9. Reviewer Summary",
@@ -130,9 +128,7 @@ def _decisions(snapshot: RunSnapshot) -> str:
     for gate in gates_in_order(snapshot):
         for approval in approvals:
             if approval.gate_id == gate.id and approval.rationale.strip():
-                rationales.append(
-                    f"**{gate_name(snapshot, gate.id)}:** {inline(approval.rationale)}"
-                )
+                rationales.append(f"**{gate_name(snapshot, gate.id)}:** {inline(approval.rationale)}")
     return "\n\n".join(
         [
             "## 10. Decisions & Approvals",
@@ -183,10 +179,7 @@ def _artifacts(snapshot: RunSnapshot, manifest: Mapping[str, Any]) -> str:
     paths = manifest["artifacts"]
     total = len(snapshot.spec.workflow.gates)
     facts = [
-        (
-            f"Run manifest: {code(paths['manifestPath'])} (summary status: "
-            f"{manifest['summary']['status']})"
-        ),
+        (f"Run manifest: {code(paths['manifestPath'])} (summary status: {manifest['summary']['status']})"),
         f"Review: {code(paths['reviewJsonPath'])}",
         f"Evidence items: {len(snapshot.evidence())}",
         f"Gates executed: {len(executed_gates(snapshot))} of {total}",

@@ -57,9 +57,7 @@ def _assess(gate: GateSpec, view: GateView, sha: str | None) -> tuple[str, list[
     return "green", []
 
 
-def _check_finding(
-    gate: GateSpec, view: GateView, check: AutomatedCheck, sha: str | None
-) -> dict[str, Any]:
+def _check_finding(gate: GateSpec, view: GateView, check: AutomatedCheck, sha: str | None) -> dict[str, Any]:
     output = (check.output or "").strip()
     if not output and check.name in view.checks:
         output = view.checks[check.name].output.strip()
@@ -73,9 +71,7 @@ def _check_finding(
     }
 
 
-def _check_evidence(
-    gate_id: str, check_name: str, view: GateView, sha: str | None
-) -> list[dict[str, str]]:
+def _check_evidence(gate_id: str, check_name: str, view: GateView, sha: str | None) -> list[dict[str, str]]:
     result = view.checks.get(check_name)
     refs: list[dict[str, str]] = []
     for evidence in result.evidence if result is not None else ():

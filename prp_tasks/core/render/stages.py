@@ -59,8 +59,7 @@ def stage_entry(
         "gate": _gate_block(gates, views),
         "artifacts": sorted({a for r in results for a in r.artifacts}),
         "evidence": [
-            {"type": "kernel", "evidenceId": e}
-            for e in dedupe(e for r in results for e in r.evidence)
+            {"type": "kernel", "evidenceId": e} for e in dedupe(e for r in results for e in r.evidence)
         ],
         "nextSteps": dedupe(s for r in results for s in r.next_steps),
         "handoff": _handoff(sdef, plan, [a for r in results for a in r.artifacts]),

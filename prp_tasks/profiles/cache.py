@@ -1,0 +1,239 @@
+"""A content-addressed cache of parsed profiles: in-process LRU in front of Redis.
+
+- Key: sha256 of the file bytes plus a parser/schema version, so any change of content, parser or
+  profile schema is a miss; a stale profile can never be served. Nothing is reachable by path:
+  a caller must have the bytes to compute the key.
+- Single-flight: on a Redis miss one process takes a short lock and parses; the others poll for
+  its result for at most ``wait_s`` and then parse themselves rather than hang.
+- Bounded without relying on eviction: entries carry a TTL (refreshed on every hit) and an index
+  zset trims the oldest entries beyond ``max_entries``.
+- Parse errors are cached too, briefly (``error_ttl_s``), so a broken file is not re-parsed by
+  every caller; they are stored as problems and re-rendered with the caller's file name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections import Counter, OrderedDict
+from typing import Any
+
+import redis
+
+from prp_tasks.core.profile import ParsedProfile, ResolvedProfile
+from prp_tasks.errors import Problem, ProfileError
+from prp_tasks.keys import Keys
+from prp_tasks.profiles.parser import parse_initial_md
+from prp_tasks.settings import ProfileCacheSettings
+
+#: bump when the parser's behaviour changes; the schema fingerprint covers model changes
+PARSER_VERSION = "1"
+
+_TRIM = """
+redis.call('ZADD', KEYS[1], ARGV[1], KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+if excess > 0 then
+  local victims = redis.call('ZPOPMIN', KEYS[1], excess)
+  for i = 1, #victims, 2 do redis.call('DEL', victims[i]) end
+end
+return excess
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def cache_version() -> str:
+    """Parser version plus a fingerprint of the cached model's schema."""
+    schema = json.dumps(ParsedProfile.model_json_schema(), sort_keys=True)
+    return f"{PARSER_VERSION}-{hashlib.sha256(schema.encode()).hexdigest()[:12]}"
+
+
+Entry = ParsedProfile | tuple[Problem, ...]
+
+
+def parse_bytes(data: bytes) -> ParsedProfile:
+    """Parse file bytes; every failure is a ProfileError with problems (no file name yet)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(problems=[Problem((), f"not UTF-8 text (byte {exc.start})")]) from None
+    return parse_initial_md(text, source="")
+
+
+class ProfileCache:
+    """Parsed profiles by content hash. ``client=None`` keeps only the in-process tier."""
+
+    def __init__(self, client: redis.Redis | None, keys: Keys, settings: ProfileCacheSettings) -> None:
+        self.client = client
+        self.keys = keys
+        self.settings = settings
+        self.version = cache_version()
+        self.counts: Counter[str] = Counter()
+        self._unflushed: Counter[str] = Counter()
+        self._local: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._trim = client.register_script(_TRIM) if client is not None else None
+        self._release = client.register_script(_RELEASE) if client is not None else None
+
+    # public -----------------------------------------------------------------------------------
+
+    def resolve(self, data: bytes, source: str | None) -> ResolvedProfile:
+        """The profile of a file's bytes (``source`` names it in errors and provenance)."""
+        sha = hashlib.sha256(data).hexdigest()
+        entry = self._entry(sha, data)
+        if isinstance(entry, tuple):
+            raise ProfileError(problems=entry, source=source)
+        return ResolvedProfile(
+            **entry.model_dump(), source=source, sha256=sha, text=data.decode("utf-8")
+        )
+
+    def stats(self) -> dict[str, int]:
+        """This process's counters: hits_local, hits_redis, misses, parses, parse_errors, waits."""
+        with self._lock:
+            return dict(self.counts)
+
+    def flush_stats(self) -> None:
+        """Add counters not yet pushed to the shared ``stats`` hash (local hits are batched)."""
+        if self.client is None:
+            return
+        with self._lock:
+            pending, self._unflushed = self._unflushed, Counter()
+        if pending:
+            with self.client.pipeline(transaction=False) as pipe:
+                for name, value in pending.items():
+                    pipe.hincrby(self.keys.profile_stats, name, value)
+                pipe.execute()
+
+    # tiers ------------------------------------------------------------------------------------
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self.counts[name] += 1
+            self._unflushed[name] += 1
+
+    def _entry(self, sha: str, data: bytes) -> Entry:
+        local = self._local_get(sha)
+        if local is not None:
+            self._count("hits_local")
+            return local
+        if self.client is None:
+            self._count("misses")
+            return self._parse_and_keep(sha, data)
+        raw = self._redis_get(sha)
+        if raw is not None:
+            self._count("hits_redis")
+            return self._keep(sha, _decode(raw))
+        self._count("misses")
+        return self._single_flight(sha, data)
+
+    def _local_get(self, sha: str) -> Entry | None:
+        with self._lock:
+            item = self._local.get(sha)
+            if item is None:
+                return None
+            expires, entry = item
+            if expires < time.monotonic():
+                del self._local[sha]
+                return None
+            self._local.move_to_end(sha)
+            return entry
+
+    def _keep(self, sha: str, entry: Entry) -> Entry:
+        ttl = self.settings.error_ttl_s if isinstance(entry, tuple) else self.settings.ttl_s
+        with self._lock:
+            self._local[sha] = (time.monotonic() + ttl, entry)
+            self._local.move_to_end(sha)
+            while len(self._local) > self.settings.local_size:
+                self._local.popitem(last=False)
+        return entry
+
+    def _redis_get(self, sha: str) -> str | None:
+        """The cached profile (its TTL refreshed) or cached error, in one round trip."""
+        assert self.client is not None
+        key = self.keys.profile(self.version, sha)
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.getex(key, ex=self.settings.ttl_s)
+            pipe.get(self.keys.profile_error(self.version, sha))
+            pipe.zadd(self.keys.profile_index, {key: int(time.time() * 1000)}, xx=True)
+            self._push_stats(pipe)
+            found, error, *_ = pipe.execute()
+        raw = found if found is not None else error
+        return raw if isinstance(raw, str) else None
+
+    def _push_stats(self, pipe: Any) -> None:
+        with self._lock:
+            pending, self._unflushed = self._unflushed, Counter()
+        for name, value in pending.items():
+            pipe.hincrby(self.keys.profile_stats, name, value)
+
+    def _single_flight(self, sha: str, data: bytes) -> Entry:
+        assert self.client is not None
+        lock_key = self.keys.profile_lock(self.version, sha)
+        token = uuid.uuid4().hex
+        lock_ms = int(self.settings.lock_s * 1000)
+        if self.client.set(lock_key, token, nx=True, px=lock_ms):
+            try:
+                return self._parse_and_store(sha, data)
+            finally:
+                assert self._release is not None
+                self._release(keys=[lock_key], args=[token])
+        self._count("waits")
+        deadline = time.monotonic() + self.settings.wait_s
+        ok_key, error_key = self.keys.profile(self.version, sha), self.keys.profile_error(self.version, sha)
+        while time.monotonic() < deadline:
+            found, error = self.client.mget([ok_key, error_key])
+            raw = found if found is not None else error
+            if raw is not None:
+                self._count("hits_redis")
+                return self._keep(sha, _decode(raw))
+            time.sleep(0.005)
+        return self._parse_and_store(sha, data)  # the parser is slow or gone: do it ourselves
+
+    def _parse(self, data: bytes) -> Entry:
+        self._count("parses")
+        try:
+            return parse_bytes(data)
+        except ProfileError as exc:
+            self._count("parse_errors")
+            return exc.problems
+
+    def _parse_and_keep(self, sha: str, data: bytes) -> Entry:
+        return self._keep(sha, self._parse(data))
+
+    def _parse_and_store(self, sha: str, data: bytes) -> Entry:
+        assert self.client is not None and self._trim is not None
+        entry = self._parse(data)
+        key = self.keys.profile(self.version, sha)
+        if isinstance(entry, tuple):
+            ttl_ms = int(self.settings.error_ttl_s * 1000)
+            self.client.set(self.keys.profile_error(self.version, sha), _encode(entry), px=ttl_ms)
+        else:
+            self.client.set(key, _encode(entry), ex=self.settings.ttl_s)
+            now_ms = int(time.time() * 1000)
+            self._trim(
+                keys=[self.keys.profile_index, key],
+                args=[now_ms, self.settings.ttl_s * 1000, self.settings.max_entries],
+            )
+        self.flush_stats()
+        return self._keep(sha, entry)
+
+
+def _encode(entry: Entry) -> str:
+    if isinstance(entry, tuple):
+        problems = [{"loc": list(p.loc), "message": p.message, "line": p.line} for p in entry]
+        return json.dumps({"error": problems})
+    return json.dumps({"ok": entry.model_dump(mode="json")})
+
+
+def _decode(raw: str) -> Entry:
+    data = json.loads(raw)
+    if "error" in data:
+        return tuple(Problem(tuple(p["loc"]), p["message"], p["line"]) for p in data["error"])
+    return ParsedProfile.model_validate(data["ok"])

@@ -1,0 +1,265 @@
+"""``run`` checks (``prp_tasks.checks.command``) through :func:`prp_tasks.checks.execute`.
+
+These start real (short) subprocesses; no shell, Redis or Celery is involved.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prp_tasks.checks import execute
+from prp_tasks.checks.base import CheckContext
+from prp_tasks.core.builtin_workflow import builtin_workflow
+from prp_tasks.core.models import CheckSpec, CheckStatus
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.results import CheckResult, EvidenceType, evidence_id
+from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
+
+PY = sys.executable
+WORKFLOW = builtin_workflow()
+SECRET_NAME, SECRET = "PRP_TEST_SECRET_TOKEN", "s3cr3t-value-123"
+
+
+def context(
+    repo: Path, *argv: str, timeout_s: float = 20, allow: tuple[str, ...] = (), tail: int = 4000
+) -> CheckContext:
+    spec = RunSpec(
+        run_id="run-unit",
+        workflow=WORKFLOW,
+        blueprint=Blueprint(title="t"),
+        repo=RepoInfo(path=str(repo), commit_sha="c0ffee"),
+        profile=ResolvedProfile(),
+        created_at="2026-03-01T10:00:00.000Z",
+    )
+    return CheckContext(
+        spec=spec,
+        gate=WORKFLOW.gate("G3"),
+        check=CheckSpec(name="cmd", run=argv),
+        timeout_s=timeout_s,
+        env_allowlist=allow,
+        output_tail_bytes=tail,
+    )
+
+
+def run(repo: Path, *argv: str, **options: Any) -> tuple[CheckResult, bool]:
+    return execute(context(repo, *argv, **options))
+
+
+def python(repo: Path, code: str, **options: Any) -> CheckResult:
+    result, _ = run(repo, PY, "-c", code, **options)
+    return result
+
+
+def content(result: CheckResult) -> dict[str, Any]:
+    details: dict[str, Any] = json.loads(result.evidence[0].content)
+    return details
+
+
+def stdout_lines(result: CheckResult) -> list[str]:
+    tail: str = content(result)["stdout_tail"]
+    return tail.splitlines()
+
+
+def is_gone(pid: int) -> bool:
+    """No such process, or a zombie waiting for init to reap it (it no longer runs)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def wait_gone(pid: int, within: float = 3.0) -> bool:
+    deadline = time.monotonic() + within
+    while not is_gone(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+# exit codes and evidence ----------------------------------------------------------------------
+
+
+def test_exit_0_passes(tmp_path: Path) -> None:
+    result, retryable = run(tmp_path, PY, "-c", "print('all good')")
+    assert result.status == CheckStatus.PASS
+    assert re.fullmatch(r"exit 0 in \d+\.\d\ds\nall good", result.output)
+    assert retryable is False
+
+
+def test_a_non_zero_exit_fails(tmp_path: Path) -> None:
+    result, retryable = run(tmp_path, PY, "-c", "import sys; sys.exit(3)")
+    assert result.status == CheckStatus.FAIL
+    assert "exit 3" in result.output
+    assert retryable is False
+
+
+def test_the_evidence_records_argv_exit_code_duration_and_output_tails(tmp_path: Path) -> None:
+    code = "import sys; print('to out'); print('to err', file=sys.stderr); sys.exit(3)"
+    result = python(tmp_path, code)
+    details = content(result)
+    assert details["argv"] == [PY, "-c", code]
+    assert details["exit_code"] == 3
+    assert details["ended"] == "exited"
+    assert isinstance(details["duration_ms"], int) and details["duration_ms"] >= 0
+    assert (details["stdout_tail"], details["stderr_tail"]) == ("to out\n", "to err\n")
+    assert details["status"] == "fail"
+    assert details["output"] == result.output
+    [evidence] = result.evidence
+    assert evidence.type == EvidenceType.COMMAND
+    assert evidence.id == evidence_id("run-unit", "G3", "cmd")
+    assert evidence.commit_sha == "c0ffee"
+    assert evidence.metadata == {"gate": "G3", "check": "cmd", "attempt": 1}
+    assert result.duration >= 0 and result.started_at and result.finished_at
+
+
+def test_the_summary_prefers_stderr_and_keeps_the_last_15_lines(tmp_path: Path) -> None:
+    result = python(tmp_path, "for i in range(30): print(f'line {i}')")
+    assert result.output.splitlines()[1:] == [f"line {i}" for i in range(15, 30)]
+    failing = python(tmp_path, "import sys; print('out'); sys.exit('boom')")
+    assert failing.output.splitlines()[1:] == ["boom"]
+
+
+# no shell, scrubbed environment, working directory --------------------------------------------
+
+
+def test_arguments_reach_the_program_literally_without_a_shell(tmp_path: Path) -> None:
+    result, _ = run(tmp_path, "echo", "$HOME", ";", "rm", "*")
+    assert result.status == CheckStatus.PASS
+    assert content(result)["stdout_tail"] == "$HOME ; rm *\n"
+
+
+PRINT_ENV_NAMES = "import os; print('\\n'.join(sorted(os.environ)))"
+
+
+def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_NAME, SECRET)
+    monkeypatch.setenv("MY_VAR", "x")
+    names = stdout_lines(python(tmp_path, PRINT_ENV_NAMES, allow=("HOME",)))
+    assert SECRET_NAME not in names
+    assert "MY_VAR" not in names
+    assert set(names) <= {"HOME", "PATH", "LANG", "LC_CTYPE"}  # LC_CTYPE: set by CPython itself
+    assert {"PATH", "LANG"} <= set(names)
+
+
+def test_allow_listed_variables_are_passed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_NAME, SECRET)
+    monkeypatch.setenv("MY_VAR", "x")
+    names = stdout_lines(python(tmp_path, PRINT_ENV_NAMES, allow=("MY_VAR", SECRET_NAME)))
+    assert {"MY_VAR", SECRET_NAME} <= set(names)
+
+
+def test_the_interpreters_bin_directory_comes_first_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/somewhere/else")
+    result = python(tmp_path, "import os; print(os.environ['PATH'])", allow=("PATH",))
+    assert stdout_lines(result) == [os.path.dirname(PY) + os.pathsep + "/somewhere/else"]
+
+
+def test_the_check_runs_in_the_repository(tmp_path: Path) -> None:
+    result = python(tmp_path, "import os; print(os.getcwd())")
+    assert stdout_lines(result) == [str(tmp_path.resolve())]
+
+
+# redaction ------------------------------------------------------------------------------------
+
+
+def test_secrets_printed_by_the_check_are_redacted(tmp_path: Path) -> None:
+    result = python(tmp_path, "print('password=hunter2hunter2')")
+    assert content(result)["stdout_tail"] == "password=[REDACTED]\n"
+    assert content(result)["argv"][2] == "print('password=[REDACTED]')"
+    assert "hunter2" not in result.to_json()
+
+
+def test_the_value_of_a_secret_environment_variable_is_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_NAME, SECRET)
+    code = f"import os, sys; print('env', os.environ[{SECRET_NAME!r}]); sys.exit('arg {SECRET}')"
+    result = python(tmp_path, code, allow=(SECRET_NAME,))
+    assert stdout_lines(result) == ["env [REDACTED]"]
+    assert content(result)["stderr_tail"] == "arg [REDACTED]\n"
+    assert SECRET not in result.to_json()
+
+
+@pytest.mark.parametrize("line", ["password=hunter2hunter2", SECRET])
+def test_a_secret_cut_by_the_output_tail_does_not_leak(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    monkeypatch.setenv(SECRET_NAME, SECRET)
+    # the 200-byte tail starts 7 characters before the end of the secret
+    padding = 200 - 7 - 1
+    result = python(tmp_path, f"print({line!r} + '.' * {padding})", tail=200)
+    assert line[-7:] not in content(result)["stdout_tail"]
+
+
+def test_the_output_tail_is_bounded(tmp_path: Path) -> None:
+    result = python(tmp_path, "print('x' * 100_000 + 'END')", tail=200)
+    tail = content(result)["stdout_tail"]
+    assert tail.startswith("…") and tail.endswith("END\n")
+    assert len(tail.encode()) <= 200 + len("…".encode())
+    assert len(result.output) <= 4000
+
+
+# time limit, stop, start failure --------------------------------------------------------------
+
+SPAWN_SLEEP = "import subprocess; p = subprocess.Popen(['sleep', '30']); print(p.pid, flush=True); p.wait()"
+SPAWN_TERM_IGNORING = (
+    "import subprocess, sys\n"
+    "child = 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "print(1, flush=True); time.sleep(30)'\n"
+    "p = subprocess.Popen([sys.executable, '-c', child], stdout=subprocess.PIPE)\n"
+    "p.stdout.readline()\n"
+    "print(p.pid, flush=True)\n"
+    "p.wait()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "timeout_s"),
+    [(SPAWN_SLEEP, 0.4), (SPAWN_TERM_IGNORING, 0.75)],  # the second starts two interpreters
+    ids=["sleep", "ignores-sigterm"],
+)
+def test_a_timeout_kills_the_whole_process_group(tmp_path: Path, code: str, timeout_s: float) -> None:
+    result, retryable = run(tmp_path, PY, "-c", code, timeout_s=timeout_s)
+    assert result.status == CheckStatus.FAIL
+    assert result.output == f"timed out after {timeout_s:g}s (killed)"
+    assert retryable is True
+    assert content(result)["ended"] == "timeout"
+    [grandchild] = stdout_lines(result)
+    assert wait_gone(int(grandchild)), "the grandchild survived the timeout"
+
+
+def test_setting_stop_ends_a_long_check_as_skipped(tmp_path: Path) -> None:
+    ctx = context(tmp_path, PY, "-c", "import time; time.sleep(30)")
+    timer = threading.Timer(0.2, ctx.stop.set)
+    timer.start()
+    started = time.monotonic()
+    try:
+        result, retryable = execute(ctx)
+    finally:
+        timer.cancel()
+        timer.join()
+    assert time.monotonic() - started < 5
+    assert (result.status, result.output) == (CheckStatus.SKIP, "stopped: run cancelled")
+    assert retryable is False
+    assert content(result)["ended"] == "stopped"
+
+
+def test_a_program_that_does_not_exist_cannot_start(tmp_path: Path) -> None:
+    result, retryable = run(tmp_path, "prp-no-such-program", "--flag")
+    assert result.status == CheckStatus.FAIL
+    assert result.output == "cannot start 'prp-no-such-program': No such file or directory"
+    assert content(result)["argv"] == ["prp-no-such-program", "--flag"]
+    assert retryable is False

@@ -1,0 +1,491 @@
+"""``initial.md`` parsing (``prp_tasks.profiles.parser``) and lookup (``prp_tasks.profiles``)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from prp_tasks.core.models import Role
+from prp_tasks.core.profile import InitialDoc, ParsedProfile, ResolvedProfile
+from prp_tasks.errors import ProfileError
+from prp_tasks.keys import Keys
+from prp_tasks.profiles import LOOKUP, MAX_PROFILE_BYTES, find_initial_md, resolve_profile
+from prp_tasks.profiles.cache import ProfileCache
+from prp_tasks.profiles.parser import parse_initial_md
+from prp_tasks.settings import ProfileCacheSettings
+
+FENCE = "```"
+
+
+def md(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def yaml_block(*lines: str) -> str:
+    return md(f"{FENCE}yaml", *lines, FENCE)
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based number of the line containing ``needle`` (its ``occurrence``-th match)."""
+    hits = [n for n, line in enumerate(text.splitlines(), start=1) if needle in line]
+    return hits[occurrence - 1]
+
+
+def profile_error(text: str, source: str = "initial.md") -> str:
+    with pytest.raises(ProfileError) as info:
+        parse_initial_md(text, source=source)
+    return info.value.message
+
+
+# markdown sections ----------------------------------------------------------------------------
+
+SECTIONS = md(
+    "Intro before any header.",
+    "",
+    "# Checkout revamp",
+    "",
+    "Users abandon carts at payment.",
+    "",
+    "## Background and description ##",
+    "More context.",
+    "",
+    "## Requirements",
+    "- Support cards",
+    "* Support wallets",
+    "+ Support vouchers",
+    "1. Refunds within 5 days",
+    "2) Partial refunds",
+    "- [ ] Unchecked item",
+    "- [x] Checked item",
+    "    continuation line",
+    f"{FENCE}text",
+    "- inside a fence, not a requirement",
+    FENCE,
+    "## Constraints",
+    "- No new services",
+    "## References",
+    "- https://example.com/spec",
+    "## Test plan",
+    "- unit tests for refunds",
+    "## Acceptance Criteria",
+    "- Refund visible in history",
+    "### Success criteria",
+    "1. Abandonment drops by 10%",
+    "## Notes",
+    "- not collected",
+    "# A second H1 is just a header",
+    "- not collected either",
+)
+
+
+def test_sections_are_collected_by_header() -> None:
+    assert parse_initial_md(SECTIONS).doc == InitialDoc(
+        title="Checkout revamp",
+        context="Intro before any header.\nUsers abandon carts at payment.\nMore context.",
+        requirements=(
+            "Support cards",
+            "Support wallets",
+            "Support vouchers",
+            "Refunds within 5 days",
+            "Partial refunds",
+            "Unchecked item",
+            "Checked item",
+            "continuation line",
+        ),
+        constraints=("No new services",),
+        references=("https://example.com/spec",),
+        tests=("unit tests for refunds",),
+        acceptance_criteria=("Refund visible in history", "Abandonment drops by 10%"),
+    )
+
+
+def test_the_first_matching_section_word_wins() -> None:
+    doc = parse_initial_md(md("## Requirements and tests", "- a", "## Acceptance tests", "- b")).doc
+    assert (doc.requirements, doc.tests, doc.acceptance_criteria) == (("a",), ("b",), ())
+
+
+def test_a_document_without_profile_blocks_has_the_default_profile() -> None:
+    parsed = parse_initial_md(SECTIONS)
+    assert parsed == ParsedProfile(doc=parsed.doc)
+
+
+def test_an_empty_document_is_all_defaults() -> None:
+    assert parse_initial_md("") == ParsedProfile()
+
+
+# profile blocks -------------------------------------------------------------------------------
+
+
+def test_yaml_lists_and_nested_maps_and_json_blocks_set_the_profile() -> None:
+    text = md(
+        "# Profile",
+        yaml_block(
+            "architecture:",
+            "  boundaries: [core, adapters]",
+            "  naming:",
+            "    modules: snake_case",
+            "  layout:",
+            "    - src",
+            "    - tests",
+            "governance:",
+            "  owners:",
+            '    "src/": ["@payments"]',
+            "  commands:",
+            "    test: [pytest, -q]",
+            "approvers:",
+            "  G0: architect",
+            "approval:",
+            "  auto_approve: [G5]",
+        ),
+        f"{FENCE}json",
+        '{"budgets": {"performance": {"lcp": 2000}}, "reports": {"security": ["scan.sarif"]}}',
+        FENCE,
+    )
+    profile = parse_initial_md(text).profile
+    assert profile.architecture.boundaries == ("core", "adapters")
+    assert profile.architecture.naming == {"modules": "snake_case"}
+    assert profile.architecture.layout == ("src", "tests")
+    assert profile.governance.owners == {"src/": ("@payments",)}
+    assert profile.governance.commands == {"test": ("pytest", "-q")}
+    assert profile.approvers == {"G0": Role.ARCHITECT}
+    assert profile.approval.auto_approve == ("G5",)
+    assert profile.budgets.performance.lcp == 2000
+    assert profile.budgets.performance.tbt == 300  # untouched default
+    assert profile.reports.security == ("scan.sarif",)
+
+
+def test_yml_and_tilde_fences_are_profile_blocks_too() -> None:
+    text = md("~~~yml", "budgets: {coverage: {lines: 70}}", "~~~")
+    assert parse_initial_md(text).profile.budgets.coverage.lines == 70
+
+
+def test_later_blocks_win_per_leaf_and_keep_sibling_keys() -> None:
+    text = md(
+        yaml_block(
+            "budgets:",
+            "  coverage:",
+            "    lines: 80",
+            "    branches: 70",
+            "architecture:",
+            "  layout: [a, b]",
+        ),
+        "Some prose between blocks.",
+        yaml_block("budgets:", "  coverage:", "    lines: 85", "architecture:", "  layout: [c]"),
+    )
+    parsed = parse_initial_md(text)
+    coverage = parsed.profile.budgets.coverage
+    assert (coverage.lines, coverage.branches, coverage.functions) == (85, 70, 95)
+    assert parsed.profile.architecture.layout == ("c",)  # lists are replaced, not merged
+    assert parsed.lines["budgets.coverage.lines"] == line_of(text, "lines: 85")
+    assert parsed.lines["budgets.coverage.branches"] == line_of(text, "branches: 70")
+
+
+def test_a_later_valid_value_replaces_an_earlier_invalid_one() -> None:
+    text = md(yaml_block("budgets: {coverage: {lines: 101}}"), yaml_block("budgets: {coverage: {lines: 90}}"))
+    assert parse_initial_md(text).profile.budgets.coverage.lines == 90
+
+
+def test_example_blocks_are_left_alone() -> None:
+    text = md(
+        yaml_block("services:", "  web: {image: nginx}"),
+        f"{FENCE}json",
+        "[1, 2, 3]",
+        FENCE,
+        yaml_block("just a string"),
+        f"{FENCE}python",
+        "budgets = {'coverage': 1}",
+        FENCE,
+        f"{FENCE}",
+        "budgets: {coverage: {lines: 1}}",
+        FENCE,  # untagged: not yaml
+    )
+    assert parse_initial_md(text).profile == ParsedProfile().profile
+
+
+def test_an_unterminated_fence_is_still_a_block() -> None:
+    text = md("# T", f"{FENCE}yaml", "budgets: {coverage: {lines: 60}}")
+    assert parse_initial_md(text).profile.budgets.coverage.lines == 60
+
+
+# errors name file, line and field -------------------------------------------------------------
+
+
+def test_an_unknown_profile_key_is_an_error_with_file_and_line() -> None:
+    text = md("# T", "", yaml_block("budgets: {}", "bugdets: {coverage: {lines: 10}}"))
+    assert profile_error(text) == (
+        f"initial.md:{line_of(text, 'bugdets')}: bugdets: unknown profile key 'bugdets' "
+        "(allowed: budgets, architecture, governance, reports, approvers, approval)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "key"),
+    [
+        (("budgets: {}", "bugdets:", "  coverage: {lines: 10}"), "bugdets"),
+        (("budgets:", "  covrage:", "    lines: 10"), "covrage"),
+    ],
+)
+def test_an_unknown_key_is_located_at_its_own_line(lines: tuple[str, ...], key: str) -> None:
+    text = md("# T", yaml_block(*lines))
+    assert profile_error(text).startswith(f"initial.md:{line_of(text, key)}: ")
+
+
+def test_an_unknown_nested_key_suggests_the_closest_field() -> None:
+    text = md("# T", yaml_block("budgets:", "  coverage:", "    line: 90"))
+    assert profile_error(text) == (
+        f"initial.md:{line_of(text, 'line: 90')}: budgets.coverage.line: "
+        "unknown key 'line' (did you mean 'lines'?)"
+    )
+
+
+def test_a_bad_value_names_file_line_and_field() -> None:
+    block = yaml_block("budgets:", "  coverage:", "    branches: 80", "    lines: 101")
+    text = md("# T", "", "Intro.", block)
+    assert profile_error(text) == (
+        f"initial.md:{line_of(text, 'lines: 101')}: budgets.coverage.lines: "
+        "Input should be less than or equal to 100"
+    )
+
+
+def test_a_bad_value_points_at_the_block_that_set_it() -> None:
+    later = yaml_block("budgets:", "  coverage:", "    lines: 101")
+    text = md(yaml_block("budgets: {coverage: {lines: 80}}"), later)
+    line = line_of(text, "lines: 101")
+    assert profile_error(text).startswith(f"initial.md:{line}: budgets.coverage.lines:")
+
+
+def test_a_bad_json_value_names_its_line() -> None:
+    json_lines = ("{", '  "budgets": {', '    "coverage": {"lines": 101}', "  }", "}")
+    text = md("# T", f"{FENCE}json", *json_lines, FENCE)
+    assert profile_error(text, source="docs/initial.md") == (
+        f"docs/initial.md:{line_of(text, 'lines')}: budgets.coverage.lines: "
+        "Input should be less than or equal to 100"
+    )
+
+
+def test_a_bad_role_is_refused() -> None:
+    text = yaml_block("approvers:", "  G0: boss")
+    line = line_of(text, "G0: boss")
+    assert profile_error(text).startswith(f"initial.md:{line}: approvers.G0: Input should be")
+
+
+def test_invalid_yaml_is_an_error_with_its_line() -> None:
+    text = md("# T", yaml_block("budgets:", "  coverage: {lines: 80", "architecture: {}"))
+    message = profile_error(text)
+    assert message.startswith("initial.md:")
+    assert ": invalid YAML: " in message
+    line = int(message.split(":")[1])
+    assert line_of(text, "coverage:") <= line <= line_of(text, "architecture")
+
+
+def test_invalid_json_is_an_error_with_its_line() -> None:
+    text = md("# T", f"{FENCE}json", '{"budgets": {"coverage":', '  {"lines": 101}}', FENCE)
+    line = line_of(text, "lines")
+    assert profile_error(text) == f"initial.md:{line}: invalid JSON: Expecting ',' delimiter"
+
+
+def test_a_duplicate_yaml_key_is_an_error() -> None:
+    text = md("# T", yaml_block("budgets:", "  coverage:", "    lines: 80", "    lines: 90"))
+    assert profile_error(text) == (
+        f"initial.md:{line_of(text, 'lines: 90')}: budgets.coverage: "
+        "duplicate key 'lines' (YAML would keep only the last)"
+    )
+
+
+def test_problems_of_every_block_are_reported_together() -> None:
+    text = md(yaml_block("bugdets: {}", "budgets: {}"), yaml_block("budgets: ["))
+    message = profile_error(text)
+    assert len(message.splitlines()) == 2
+    assert "unknown profile key 'bugdets'" in message and "invalid YAML" in message
+
+
+def test_a_duplicate_key_in_an_example_block_is_ignored() -> None:
+    parse_initial_md(yaml_block("services:", "  web: {image: a}", "  web: {image: b}"))
+
+
+@pytest.mark.parametrize("value", ["!!int x", "!!float x", "!!timestamp x"])
+def test_a_yaml_tag_that_cannot_construct_is_a_profile_error(value: str) -> None:
+    with pytest.raises(ProfileError, match=r"initial\.md:3"):
+        parse_initial_md(yaml_block("budgets:", f"  coverage: {{lines: {value}}}"))
+
+
+def test_a_recursive_yaml_alias_is_a_profile_error_or_an_example() -> None:
+    try:
+        parse_initial_md(yaml_block("- &a [*a]"))
+    except ProfileError:
+        pass
+
+
+def nested_aliases(levels: int) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return yaml_block(*lines)
+
+
+@pytest.mark.timeout(0.3)
+def test_a_small_example_block_of_nested_aliases_parses_quickly() -> None:
+    text = nested_aliases(8)  # ~460 bytes, 10**8 nodes once expanded
+    assert len(text) < 500
+    parse_initial_md(text)
+
+
+# never any other exception --------------------------------------------------------------------
+
+FRAGMENTS = [
+    f"{FENCE}yaml",
+    f"{FENCE}json",
+    FENCE,
+    "~~~yml",
+    "~~~",
+    f"{FENCE}`yaml",
+    "# Title",
+    "## Requirements",
+    "## Acceptance criteria",
+    "- item",
+    "1. item",
+    "- [x] done",
+    "budgets:",
+    "  coverage:",
+    "    lines: 101",
+    "    lines: 50",
+    "    lines: x",
+    "approvers: {G0: architect}",
+    "approvers: {G0: boss}",
+    "approvers: [G0]",
+    '{"budgets": {"coverage": {"lines": 5}}}',
+    '{"budgets": 1}',
+    '{"budgets": {"coverage": {"lines": NaN}}}',
+    "foo: 1",
+    "foo: 2",
+    "[",
+    "{",
+    "governance: []",
+    "governance:",
+    "  commands: {test: []}",
+    "~: 1",
+    "1: 2",
+    "? a",
+    ": b",
+    "<<: {budgets: 1}",
+    "&a x",
+    "*a",
+    "budgets: &b {}",
+    "--- ",
+    "...",
+    "%YAML 1.1",
+    "\t",
+    "null",
+    "budgets: {coverage: {lines: .nan}}",
+    "budgets: {coverage: {lines: true}}",
+    "approval: {timeout_s: -1}",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_arbitrary_text_parses_or_raises_a_profile_error(text: str) -> None:
+    try:
+        parse_initial_md(text)
+    except ProfileError:
+        pass
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=20))
+def test_markdown_ish_text_parses_or_raises_a_profile_error(parts: list[str]) -> None:
+    try:
+        parse_initial_md("\n".join(parts))
+    except ProfileError as exc:
+        assert exc.message
+
+
+# lookup and resolution ------------------------------------------------------------------------
+
+
+def resolve(repo: Path, explicit: str | Path | None = None) -> ResolvedProfile:
+    return resolve_profile(repo, explicit, cache=ProfileCache(None, Keys(), ProfileCacheSettings()))
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def test_the_lookup_order_is_as_documented() -> None:
+    assert LOOKUP == ("initial.md", ".prp/initial.md", "docs/initial.md", "INITIAL.md")
+
+
+@pytest.mark.parametrize("index", range(len(LOOKUP)))
+def test_the_first_file_found_in_lookup_order_is_used(tmp_path: Path, index: int) -> None:
+    for name in LOOKUP[index:]:
+        write(tmp_path / name, f"# {name}\n")
+    resolved = resolve(tmp_path)
+    assert resolved.source == LOOKUP[index]
+    assert resolved.doc.title == LOOKUP[index]
+
+
+def test_an_explicit_path_wins_over_the_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(write(tmp_path / "elsewhere" / "x", "").parent)
+    repo = tmp_path / "repo"
+    write(repo / "initial.md", "# default\n")
+    write(repo / "profiles" / "strict.md", "# strict\n")
+    assert resolve(repo, "profiles/strict.md").source == "profiles/strict.md"
+    assert find_initial_md(repo, "profiles/strict.md") == repo / "profiles" / "strict.md"
+
+
+def test_an_explicit_path_outside_the_repository_is_shown_as_given(tmp_path: Path) -> None:
+    outside = write(tmp_path / "shared" / "initial.md", "# shared\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert resolve(repo, outside).source == str(outside)
+
+
+def test_a_missing_explicit_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match=r"profile file not found: nope\.md"):
+        resolve(tmp_path, "nope.md")
+
+
+def test_without_a_file_the_defaults_apply(tmp_path: Path) -> None:
+    resolved = resolve(tmp_path)
+    assert resolved == ResolvedProfile()
+    assert (resolved.source, resolved.sha256) == (None, "")
+    assert find_initial_md(tmp_path) is None
+
+
+def test_the_sha256_is_of_the_file_bytes(tmp_path: Path) -> None:
+    data = b"# Title\n\n```yaml\nbudgets: {coverage: {lines: 80}}\n```\n"
+    write(tmp_path / "initial.md", data)
+    resolved = resolve(tmp_path)
+    assert resolved.sha256 == hashlib.sha256(data).hexdigest()
+    assert resolved.profile.budgets.coverage.lines == 80
+    assert resolved.origin("budgets.coverage.lines") == "initial.md:4"
+    assert resolved.origin("budgets.coverage.branches") == "default"
+
+
+def test_errors_name_the_file_found(tmp_path: Path) -> None:
+    write(tmp_path / "docs" / "initial.md", "# T\n```yaml\nbudgets: {coverage: {lines: 101}}\n```\n")
+    with pytest.raises(ProfileError) as info:
+        resolve(tmp_path)
+    assert info.value.message == (
+        "docs/initial.md:3: budgets.coverage.lines: Input should be less than or equal to 100"
+    )
+
+
+def test_a_file_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "initial.md", b"# T\xff\xfe\n")
+    with pytest.raises(ProfileError, match=r"initial.md: not UTF-8 text \(byte 3\)"):
+        resolve(tmp_path)
+
+
+def test_an_oversized_file_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "initial.md", b"#" * (MAX_PROFILE_BYTES + 1))
+    with pytest.raises(ProfileError, match=f"larger than {MAX_PROFILE_BYTES} bytes"):
+        resolve(tmp_path)
