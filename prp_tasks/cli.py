@@ -314,12 +314,15 @@ def profile_show(
         resolved = _resolve(repo, profile)
     rows = explain(resolved)
     if json_out:
-        _print_json({
-            "source": resolved.source, "sha256": resolved.sha256,
-            "profile": resolved.profile.model_dump(mode="json"),
-            "origins": {path: origin for path, _, origin in rows},
-            "doc": resolved.doc.model_dump(mode="json"),
-        })
+        _print_json(
+            {
+                "source": resolved.source,
+                "sha256": resolved.sha256,
+                "profile": resolved.profile.model_dump(mode="json"),
+                "origins": {path: origin for path, _, origin in rows},
+                "doc": resolved.doc.model_dump(mode="json"),
+            }
+        )
         return
     out.print(f"profile: {resolved.source or 'built-in defaults (no initial.md found)'}", highlight=False)
     for path, value, origin in rows:

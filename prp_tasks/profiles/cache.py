@@ -90,9 +90,7 @@ class ProfileCache:
         entry = self._entry(sha, data)
         if isinstance(entry, tuple):
             raise ProfileError(problems=entry, source=source)
-        return ResolvedProfile(
-            **entry.model_dump(), source=source, sha256=sha, text=data.decode("utf-8")
-        )
+        return ResolvedProfile(**entry.model_dump(), source=source, sha256=sha, text=data.decode("utf-8"))
 
     def stats(self) -> dict[str, int]:
         """This process's counters: hits_local, hits_redis, misses, parses, parse_errors, waits."""

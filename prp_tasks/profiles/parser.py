@@ -7,8 +7,9 @@ Rules:
   acceptance/criteria (upstream's order).
 - A fenced block tagged ``yaml``/``yml``/``json`` is a *profile block* when its top level is a
   mapping with at least one profile key (budgets, architecture, governance, reports, approvers,
-  approval). Other blocks are examples and are left alone. In a profile block every key must be
-  known: a typo is an error, never silently dropped.
+  approval) or a near miss of one (``budget``, ``goverance``). Other blocks are examples and are
+  left alone. In a profile block every key must be known: a typo is an error with a suggestion,
+  never silently dropped. An unparsable block is an error when it mentions a profile key.
 - Blocks merge in document order: mappings merge key by key, anything else (numbers, strings,
   lists) is replaced by the later block. So a later block overrides an earlier one per leaf.
 - Every error names the file, the line and the field: ``initial.md:14: budgets.coverage.lines:
@@ -17,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -33,9 +35,7 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*([\w+-]*)")
 _HEADER = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(.*)$")
 #: a top-level-looking profile key (YAML line start, or after { or , in JSON)
-_PROFILE_LINE = re.compile(
-    r"(?:^|[{,])\s*[\"']?(?:" + "|".join(PROFILE_KEYS) + r")[\"']?\s*:", re.M
-)
+_PROFILE_LINE = re.compile(r"(?:^|[{,])\s*[\"']?(?:" + "|".join(PROFILE_KEYS) + r")[\"']?\s*:", re.M)
 _SECTIONS = (
     ("requirement", "requirements"),
     ("constraint", "constraints"),
@@ -71,9 +71,7 @@ def parse_initial_md(text: str, *, source: str = "initial.md") -> ParsedProfile:
         located = [_locate(p, origins) for p in problems_from(exc, EnforcementProfile)]
         raise ProfileError(problems=located, source=source) from None
     lines = {path: ydoc.line_of(loc) for path, (ydoc, loc) in origins.items()}
-    return ParsedProfile(
-        profile=profile, doc=doc, lines={k: v for k, v in lines.items() if v is not None}
-    )
+    return ParsedProfile(profile=profile, doc=doc, lines={k: v for k, v in lines.items() if v is not None})
 
 
 def _locate(problem: Problem, origins: dict[str, tuple[YamlDoc, Loc]]) -> Problem:
@@ -94,19 +92,29 @@ def _merge_block(
     if ydoc is None:  # unparsable: an error only if it looks like it meant to configure
         return problems if _PROFILE_LINE.search(block.text) else []
     data = ydoc.data
-    if not isinstance(data, dict) or not any(k in PROFILE_KEYS for k in data):
+    if not _is_profile_block(data):
         return []  # an example block, not profile configuration
     if problems:
         return problems
     unknown = [k for k in data if k not in PROFILE_KEYS]
     if unknown:
-        allowed = ", ".join(PROFILE_KEYS)
-        return [
-            Problem((k,), f"unknown profile key {k!r} (allowed: {allowed})", ydoc.line_of((k,)))
-            for k in unknown
-        ]
+        return [Problem((k,), _unknown_key(k), ydoc.line_of((k,))) for k in unknown]
     _deep_merge(merged, data, (), ydoc, origins)
     return []
+
+
+def _is_profile_block(data: Any) -> bool:
+    """A mapping with a profile key, or with a near miss of one (a typo must not be ignored)."""
+    if not isinstance(data, dict):
+        return False
+    keys = [str(k) for k in data]
+    return any(k in PROFILE_KEYS or difflib.get_close_matches(k, PROFILE_KEYS, n=1, cutoff=0.8) for k in keys)
+
+
+def _unknown_key(key: Any) -> str:
+    close = difflib.get_close_matches(str(key), PROFILE_KEYS, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(PROFILE_KEYS)}"
+    return f"unknown profile key {key!r} ({hint})"
 
 
 def _load_block(block: Block) -> tuple[YamlDoc | None, list[Problem]]:

@@ -218,7 +218,23 @@ def test_an_unknown_profile_key_is_an_error_with_file_and_line() -> None:
     text = md("# T", "", yaml_block("budgets: {}", "bugdets: {coverage: {lines: 10}}"))
     assert profile_error(text) == (
         f"initial.md:{line_of(text, 'bugdets')}: bugdets: unknown profile key 'bugdets' "
+        "(did you mean 'budgets'?)"
+    )
+
+
+def test_a_key_far_from_any_profile_key_lists_the_allowed_ones() -> None:
+    text = md(yaml_block("budgets: {}", "extras: 1"))
+    assert profile_error(text).endswith(
+        "unknown profile key 'extras' "
         "(allowed: budgets, architecture, governance, reports, approvers, approval)"
+    )
+
+
+def test_a_block_whose_only_key_is_a_typo_of_a_profile_key_is_not_ignored() -> None:
+    text = md("# T", yaml_block("goverance:", "  license: MIT"))
+    assert profile_error(text) == (
+        f"initial.md:{line_of(text, 'goverance')}: goverance: unknown profile key 'goverance' "
+        "(did you mean 'governance'?)"
     )
 
 
