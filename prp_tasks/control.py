@@ -11,12 +11,13 @@ from pathlib import Path
 
 from celery import Celery
 
+from prp_tasks.approvals.pending import PendingApproval, pending_approvals
+from prp_tasks.approvals.service import DecisionResult
 from prp_tasks.celery_app import create_celery
-from prp_tasks.core.evaluate import utc_now
-from prp_tasks.core.results import GateRecord
+from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.run import FINAL_RUN_STATUSES, RunSpec
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.engine import Engine, decision
+from prp_tasks.engine import Engine
 from prp_tasks.errors import InputError, RunNotFound
 from prp_tasks.settings import Settings
 from prp_tasks.store import OUTPUT_FILES, RunStore
@@ -57,17 +58,48 @@ class Control:
         approve: bool,
         rationale: str = "",
         channel: str = "cli",
-    ) -> GateRecord:
-        spec = self.store.spec(run_id)
-        if gate_id not in spec.workflow.gate_ids:
-            raise InputError(
-                f"run {run_id} has no gate {gate_id!r} (gates: {', '.join(spec.workflow.gate_ids)})"
-            )
-        approval = decision(spec, gate_id, actor=actor, approve=approve, rationale=rationale, channel=channel)
-        return self.engine.decide(run_id, gate_id, approval)
+        commit_sha: str | None = None,
+    ) -> DecisionResult:
+        """Approve or reject one gate (a parked one, or in advance one that has not parked)."""
+        return self.engine.approvals.decide(
+            run_id,
+            gate_id,
+            actor=actor,
+            approve=approve,
+            rationale=rationale,
+            channel=channel,
+            commit_sha=commit_sha,
+        )
 
-    def cancel(self, run_id: str) -> bool:
-        return self.engine.cancel(run_id)
+    def decide_all(
+        self,
+        run_ids: list[str],
+        *,
+        actor: str,
+        approve: bool,
+        rationale: str = "",
+        channel: str = "cli",
+        include_upcoming: bool = False,
+    ) -> list[DecisionResult]:
+        """Decide every parked (and optionally upcoming) gate the actor's roles cover."""
+        return self.engine.approvals.decide_all(
+            run_ids,
+            actor=actor,
+            approve=approve,
+            rationale=rationale,
+            channel=channel,
+            include_upcoming=include_upcoming,
+        )
+
+    def pending_approvals(self, role: str | None = None) -> list[PendingApproval]:
+        return pending_approvals(self.engine.approvals, role)
+
+    def audit(self, run_id: str) -> list[AuditEvent]:
+        self.store.spec(run_id)  # RunNotFound for an unknown run
+        return self.store.audit(run_id)
+
+    def cancel(self, run_id: str, actor: str = "system") -> bool:
+        return self.engine.cancel(run_id, actor)
 
     def wait_final(self, run_id: str, timeout_s: float | None = None, poll_s: float = 0.05) -> bool:
         """Block until the run's outputs are committed (True) or ``timeout_s`` passes (False)."""
@@ -124,4 +156,4 @@ def final(snapshot: RunSnapshot) -> bool:
     return snapshot.status in FINAL_RUN_STATUSES
 
 
-__all__ = ["Control", "connect_control", "final", "find_run_url", "utc_now"]
+__all__ = ["Control", "connect_control", "final", "find_run_url"]

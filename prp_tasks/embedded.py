@@ -221,3 +221,16 @@ def embedded_worker(
         worker_state.should_stop = 0
         thread.join(shutdown_timeout)
         worker_state.should_stop = None
+
+
+@contextlib.contextmanager
+def embedded_services(app: Celery, settings: Settings) -> Iterator[WorkController]:
+    """The in-process worker for every queue class plus the approval sweeper."""
+    from prp_tasks.approvals.sweeper import Sweeper
+
+    with embedded_worker(app, settings) as worker:
+        sweeper = Sweeper(app.runtime.engine.approvals, settings.sweep_interval_s).start()
+        try:
+            yield worker
+        finally:
+            sweeper.stop()

@@ -16,16 +16,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from prp_tasks import checks
+from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.approvals.service import Approvals
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core import dag
+from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
-from prp_tasks.core.evaluate import apply_decision, evaluate_gate, skipped_record, utc_now
+from prp_tasks.core.evaluate import evaluate_gate, skipped_record, utc_now
 from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
 from prp_tasks.core.render import render_gate_report, render_outputs
-from prp_tasks.core.results import CheckResult, Decision, GateRecord, HumanApproval
+from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.errors import ConflictError, GateNotFound
+from prp_tasks.errors import ConflictError
 from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore, Settle
 
@@ -55,6 +58,8 @@ class Engine:
         self.settings = settings
         self.store = store
         self.enqueue = enqueue
+        authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)
+        self.approvals = Approvals(settings, store, authorizer, self._after_settle)
 
     # submission -------------------------------------------------------------------------------
 
@@ -191,11 +196,11 @@ class Engine:
         outputs = self._reports(spec, gate, results, record)
         if outputs:
             record = _with_artifacts(record, tuple(outputs))
-        approval = None
-        if record.result.status == GateStatus.AWAITING_APPROVAL and self._auto_approves(spec, gate):
-            approval = self._auto_approval(spec, gate, now)
-            record = apply_decision(record, approval)
-        settle = self._settle(run_id, gate, GateStatus.RUNNING, record, now, approval, outputs)
+        if record.result.status == GateStatus.AWAITING_APPROVAL:
+            settle_kw = {"dependents": dag.dependents(spec.workflow)[gate.id], "outputs": outputs}
+            settle = self.approvals.park_or_auto(spec, gate, record, now, settle_kw)
+        else:
+            settle = self._settle(run_id, gate, GateStatus.RUNNING, record, now, outputs)
         if not settle.ok:
             self.repair(run_id)
             return
@@ -208,24 +213,6 @@ class Engine:
             return {}
         return {GATE_REPORTS[gate.report]: render_gate_report(gate.report, gate, results, spec)}
 
-    def _auto_approves(self, spec: RunSpec, gate: GateSpec) -> bool:
-        return spec.auto_approve or (
-            not spec.strict and gate.id in spec.profile.profile.approval.auto_approve
-        )
-
-    def _auto_approval(self, spec: RunSpec, gate: GateSpec, now: str) -> HumanApproval:
-        rule = "--auto-approve" if spec.auto_approve else "approval.auto_approve"
-        return HumanApproval(
-            gate_id=gate.id,
-            actor="auto",
-            decision=Decision.APPROVED,
-            timestamp=now,
-            commit_sha=spec.repo.commit_sha,
-            rationale=f"auto-approved by rule {rule}",
-            role=gate.approval.role.value if gate.approval else None,
-            channel="auto",
-        )
-
     def _settle(
         self,
         run_id: str,
@@ -233,7 +220,6 @@ class Engine:
         expect: GateStatus,
         record: GateRecord,
         now: str,
-        approval: HumanApproval | None = None,
         outputs: dict[str, str] | None = None,
     ) -> Settle:
         spec = self.store.spec(run_id)
@@ -250,7 +236,6 @@ class Engine:
             now=now,
             dependents=dag.dependents(spec.workflow)[gate.id],
             skips=skips,
-            approval=approval,
             outputs=outputs,
         )
 
@@ -282,29 +267,7 @@ class Engine:
 
     # decisions and cancellation ---------------------------------------------------------------
 
-    def decide(self, run_id: str, gate_id: str, approval: HumanApproval) -> GateRecord:
-        """Settle a parked gate with ``approval``; dependents are dispatched right away."""
-        spec = self.store.spec(run_id)
-        try:
-            gate = spec.workflow.gate(gate_id)
-        except KeyError:
-            raise GateNotFound(f"run {run_id} has no gate {gate_id!r}") from None
-        status = self.store.gate_status(run_id, gate_id)
-        record = self.store.record(run_id, gate_id)
-        if status != GateStatus.AWAITING_APPROVAL or record is None:
-            raise ConflictError(f"gate {gate_id} is {status}, not awaiting approval", state=str(status))
-        decided = apply_decision(record, approval)
-        settle = self._settle(
-            run_id, gate, GateStatus.AWAITING_APPROVAL, decided, approval.timestamp, approval
-        )
-        if not settle.ok:
-            raise ConflictError(
-                f"gate {gate_id} was settled concurrently: it is {settle.current}", state=settle.current
-            )
-        self._after_settle(run_id, settle)
-        return decided
-
-    def cancel(self, run_id: str) -> bool:
+    def cancel(self, run_id: str, actor: str = "system") -> bool:
         """Durably cancel a run: unsettled gates become skipped (reason ``cancelled``)."""
         spec = self.store.spec(run_id)
         meta = self.store.meta(run_id)
@@ -314,7 +277,8 @@ class Engine:
             )
         now = utc_now()
         skips = {g.id: skipped_record(g, "cancelled", now) for g in spec.workflow.gates}
-        unsettled = self.store.cancel(run_id, skips, now)
+        event = AuditEvent(type=AuditType.CANCELLED, run_id=run_id, at=now, actor=actor, reason="cancelled")
+        unsettled = self.store.cancel(run_id, skips, now, event)
         if unsettled == 0:
             self.enqueue.finalize(run_id)
         return unsettled is not None
@@ -351,27 +315,3 @@ def final_status(snapshot: RunSnapshot) -> RunStatus:
 def _with_artifacts(record: GateRecord, names: tuple[str, ...]) -> GateRecord:
     result = record.result.model_copy(update={"artifacts": record.result.artifacts + names})
     return record.model_copy(update={"result": result})
-
-
-def decision(
-    spec: RunSpec,
-    gate_id: str,
-    *,
-    actor: str,
-    approve: bool,
-    rationale: str = "",
-    channel: str = "cli",
-    role: str | None = None,
-) -> HumanApproval:
-    """Build a decision record for ``gate_id`` of ``spec``'s run."""
-    gate = spec.workflow.gate(gate_id)
-    return HumanApproval(
-        gate_id=gate_id,
-        actor=actor,
-        decision=Decision.APPROVED if approve else Decision.REJECTED,
-        timestamp=utc_now(),
-        commit_sha=spec.repo.commit_sha,
-        rationale=rationale,
-        role=role or (gate.approval.role.value if gate.approval else None),
-        channel=channel,
-    )

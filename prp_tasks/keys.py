@@ -12,9 +12,24 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:attempts        hash   "gate/check|starts" / "|ends" -> execution counters
     P:run:{R}:lease:G/C       string execution token of the check's live holder (TTL)
     P:run:{R}:events          list   gate start/settle events (JSON), in order
-    P:run:{R}:approvals       list   HumanApproval JSON, in decision order
+    P:run:{R}:audit           stream append-only audit trail of the run (approvals, cancel)
+    P:run:{R}:requests        hash   gate -> ApprovalRequest JSON (parked gates)
+    P:run:{R}:votes           hash   "gate|actor" -> HumanApproval JSON; "gate|#" -> approvals
+    P:run:{R}:preapprovals    hash   "gate|actor" -> HumanApproval JSON given before the gate parked
     P:run:{R}:outputs         hash   output / artifact name -> content
     P:runs                    zset   run id -> created (ms), for listing
+    P:audit                   stream global audit trail (MAXLEN ~100000)
+    P:approvals:pending       zset   "run/gate" -> requested (ms): parked gates, oldest first
+    P:approvals:deadlines     zset   "run/gate" -> deadline (ms), swept for expiry
+    P:approvals:reminders     zset   "run/gate" -> next reminder (ms)
+    P:approvals:escalations   zset   "run/gate" -> escalation time (ms)
+    P:approvals:preapproved   set    "run/gate" with pre-approvals not yet applied
+    P:approvals:batch:ROLE    hash   the open notification batch of a role (id, created)
+    P:approvals:batch-items:B list   "run/gate" members of batch B
+    P:lock:sweeper            string the sweeper's lease (one sweeper at a time)
+
+Approval and audit scripts also write the global keys above; those live outside the run's slot,
+so (like Celery's own keys) the layout targets a single Redis primary, not Redis Cluster.
     P:profile:V:SHA           string parsed profile JSON, TTL refreshed on hits
     P:profile-error:V:SHA     string problems of content that failed to parse, short TTL
     P:profile-lock:V:SHA      string single-flight lock while one process parses
@@ -75,8 +90,20 @@ class RunKeys:
         return f"{self.base}:events"
 
     @property
-    def approvals(self) -> str:
-        return f"{self.base}:approvals"
+    def audit(self) -> str:
+        return f"{self.base}:audit"
+
+    @property
+    def requests(self) -> str:
+        return f"{self.base}:requests"
+
+    @property
+    def votes(self) -> str:
+        return f"{self.base}:votes"
+
+    @property
+    def preapprovals(self) -> str:
+        return f"{self.base}:preapprovals"
 
     @property
     def outputs(self) -> str:
@@ -97,7 +124,10 @@ class RunKeys:
             self.checks,
             self.attempts,
             self.events,
-            self.approvals,
+            self.audit,
+            self.requests,
+            self.votes,
+            self.preapprovals,
             self.outputs,
         )
 
@@ -119,6 +149,24 @@ class Keys:
     @property
     def runs(self) -> str:
         return f"{self.prefix}:runs"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}:audit"
+
+    def approvals(self, index: str) -> str:
+        """Global approval index: pending, deadlines, reminders, escalations or preapproved."""
+        return f"{self.prefix}:approvals:{index}"
+
+    def batch(self, role: str) -> str:
+        return f"{self.prefix}:approvals:batch:{role}"
+
+    @property
+    def batch_items_prefix(self) -> str:
+        return f"{self.prefix}:approvals:batch-items:"
+
+    def lock(self, name: str) -> str:
+        return f"{self.prefix}:lock:{name}"
 
     # parsed-profile cache (content addressed: sha256 of the file bytes + parser/schema version)
 

@@ -60,76 +60,101 @@ if cur then redis.call('DEL', KEYS[4]) end
 return {'ok', left}
 """
 
-#: Move one gate from an expected status to a new one, and advance the graph in the same step.
-#: KEYS: meta, status, deps, records, started, events, approvals, outputs
-#: ARGV: gate, from, to, record_json, now, approval_json ('' for none),
-#:       n_dependents, dependents..., n_skips, (gate, record_json)..., n_outputs, (name, content)...
+#: Shared by every script that settles a gate. ``K`` = {meta, status, deps, records, started,
+#: events, audit, outputs, global_audit}; ``A`` = ARGV; settle arguments start at ``A[i]``:
+#:   gate, from, to, record_json, now,
+#:   n_dependents, dependents..., n_skips, (gate, record_json)..., n_outputs, (name, content)...,
+#:   n_audit, (type, event_json)...
+#: Moves ``gate`` from ``from`` to ``to``; when ``to`` is passed, counts down each dependent and
+#: marks those reaching zero as running (returned as ready); skips still-pending ``skips``;
+#: stores outputs; appends audit events to the run's and the global stream.
 #: -> {"conflict", current} | {"ok", unsettled, ready...}
-SETTLE = """
-local gate, from, to, now = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
-local cur = redis.call('HGET', KEYS[2], gate)
-if cur ~= from then return {'conflict', cur or ''} end
-local terminal = {passed=true, failed=true, skipped=true}
-redis.call('HSET', KEYS[2], gate, to)
-redis.call('HSET', KEYS[4], gate, ARGV[4])
-if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[7], ARGV[6]) end
-local unsettled = tonumber(redis.call('HGET', KEYS[1], 'unsettled'))
-if terminal[to] then
-  unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
-  redis.call('RPUSH', KEYS[6], cjson.encode({gate_id=gate, type='settle', status=to, timestamp=now}))
+SETTLE_FN = """
+local function audit(K, kind, event)
+  redis.call('XADD', K[7], '*', 'type', kind, 'event', event)
+  redis.call('XADD', K[9], 'MAXLEN', '~', 100000, '*', 'type', kind, 'event', event)
 end
-local i = 7
-local n = tonumber(ARGV[i])
-local ready = {}
-for j = 1, n do
-  local dep = ARGV[i + j]
-  if to == 'passed' then
-    local left = redis.call('HINCRBY', KEYS[3], dep, -1)
-    if left <= 0 and redis.call('HGET', KEYS[2], dep) == 'pending' then
-      redis.call('HSET', KEYS[2], dep, 'running')
-      redis.call('HSET', KEYS[5], dep, now)
-      redis.call('RPUSH', KEYS[6], cjson.encode({gate_id=dep, type='start', timestamp=now}))
-      ready[#ready + 1] = dep
+
+local function settle(K, A, i)
+  local gate, from, to, record, now = A[i], A[i + 1], A[i + 2], A[i + 3], A[i + 4]
+  local cur = redis.call('HGET', K[2], gate)
+  if cur ~= from then return {'conflict', cur or ''} end
+  local terminal = {passed=true, failed=true, skipped=true}
+  redis.call('HSET', K[2], gate, to)
+  redis.call('HSET', K[4], gate, record)
+  local unsettled = tonumber(redis.call('HGET', K[1], 'unsettled'))
+  if terminal[to] then
+    unsettled = redis.call('HINCRBY', K[1], 'unsettled', -1)
+    redis.call('RPUSH', K[6], cjson.encode({gate_id=gate, type='settle', status=to, timestamp=now}))
+  end
+  i = i + 5
+  local n = tonumber(A[i])
+  local ready = {}
+  for j = 1, n do
+    local dep = A[i + j]
+    if to == 'passed' then
+      local left = redis.call('HINCRBY', K[3], dep, -1)
+      if left <= 0 and redis.call('HGET', K[2], dep) == 'pending' then
+        redis.call('HSET', K[2], dep, 'running')
+        redis.call('HSET', K[5], dep, now)
+        redis.call('RPUSH', K[6], cjson.encode({gate_id=dep, type='start', timestamp=now}))
+        ready[#ready + 1] = dep
+      end
     end
   end
-end
-i = i + n + 1
-n = tonumber(ARGV[i])
-for j = 0, n - 1 do
-  local sg, rec = ARGV[i + 1 + 2 * j], ARGV[i + 2 + 2 * j]
-  if redis.call('HGET', KEYS[2], sg) == 'pending' then
-    redis.call('HSET', KEYS[2], sg, 'skipped')
-    redis.call('HSET', KEYS[4], sg, rec)
-    unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
-    redis.call('RPUSH', KEYS[6], cjson.encode({gate_id=sg, type='settle', status='skipped', timestamp=now}))
+  i = i + n + 1
+  n = tonumber(A[i])
+  for j = 0, n - 1 do
+    local sg, rec = A[i + 1 + 2 * j], A[i + 2 + 2 * j]
+    if redis.call('HGET', K[2], sg) == 'pending' then
+      redis.call('HSET', K[2], sg, 'skipped')
+      redis.call('HSET', K[4], sg, rec)
+      unsettled = redis.call('HINCRBY', K[1], 'unsettled', -1)
+      local event = {gate_id=sg, type='settle', status='skipped', timestamp=now}
+      redis.call('RPUSH', K[6], cjson.encode(event))
+    end
   end
+  i = i + 2 * n + 1
+  n = tonumber(A[i])
+  for j = 0, n - 1 do
+    redis.call('HSET', K[8], A[i + 1 + 2 * j], A[i + 2 + 2 * j])
+  end
+  i = i + 2 * n + 1
+  n = tonumber(A[i])
+  for j = 0, n - 1 do
+    audit(K, A[i + 1 + 2 * j], A[i + 2 + 2 * j])
+  end
+  local ttl = redis.call('TTL', K[1])
+  for _, key in ipairs({K[7], K[8]}) do
+    if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ttl) end
+  end
+  redis.call('HSET', K[1], 'updated_at', now)
+  local out = {'ok', unsettled}
+  for _, g in ipairs(ready) do out[#out + 1] = g end
+  return out
 end
-i = i + 2 * n + 1
-n = tonumber(ARGV[i])
-for j = 0, n - 1 do
-  redis.call('HSET', KEYS[8], ARGV[i + 1 + 2 * j], ARGV[i + 2 + 2 * j])
-end
-if redis.call('TTL', KEYS[8]) < 0 then redis.call('EXPIRE', KEYS[8], redis.call('TTL', KEYS[1])) end
-if redis.call('TTL', KEYS[7]) < 0 then redis.call('EXPIRE', KEYS[7], redis.call('TTL', KEYS[1])) end
-redis.call('HSET', KEYS[1], 'updated_at', now)
-local out = {'ok', unsettled}
-for _, g in ipairs(ready) do out[#out + 1] = g end
-return out
 """
 
+#: Settle one gate (checks reported, or a skip): KEYS = the nine settle keys, ARGV = settle args.
+SETTLE = SETTLE_FN + "return settle(KEYS, ARGV, 1)\n"
+
 #: Cancel a run: every gate not yet terminal becomes skipped.
-#: KEYS: meta, status, records, events   ARGV: now, n, (gate, record_json)...
+#: KEYS: meta, status, records, events, audit, global_audit
+#: ARGV: now, audit_json, n, (gate, record_json)...
 #: -> {"already"} | {"ok", unsettled}
 CANCEL = """
 if redis.call('HGET', KEYS[1], 'cancelled') == '1' or redis.call('HGET', KEYS[1], 'finalized') == '1' then
   return {'already'}
 end
 redis.call('HSET', KEYS[1], 'cancelled', '1', 'cancelled_at', ARGV[1], 'updated_at', ARGV[1])
+redis.call('XADD', KEYS[5], '*', 'type', 'run.cancelled', 'event', ARGV[2])
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', 100000, '*', 'type', 'run.cancelled', 'event', ARGV[2])
+if redis.call('TTL', KEYS[5]) == -1 then redis.call('EXPIRE', KEYS[5], redis.call('TTL', KEYS[1])) end
 local terminal = {passed=true, failed=true, skipped=true}
 local unsettled = tonumber(redis.call('HGET', KEYS[1], 'unsettled'))
-local n = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
 for j = 0, n - 1 do
-  local g, rec = ARGV[3 + 2 * j], ARGV[4 + 2 * j]
+  local g, rec = ARGV[4 + 2 * j], ARGV[5 + 2 * j]
   local cur = redis.call('HGET', KEYS[2], g)
   if cur and not terminal[cur] then
     redis.call('HSET', KEYS[2], g, 'skipped')

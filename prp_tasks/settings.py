@@ -10,11 +10,13 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from prp_tasks.core.models import Role
 from prp_tasks.errors import ConfigError
 
 QUEUE_CLASSES = ("automated", "approval", "control")
@@ -137,6 +139,16 @@ class Settings(BaseSettings):
     task_events: bool = True
     queues: Queues = Queues()
     profile_cache: ProfileCacheSettings = ProfileCacheSettings()
+    #: approval requests are announced in batches of up to this many, grouped by role
+    approval_batch_size: int = Field(default=2, ge=1, le=1000)
+    #: a partial batch is announced after waiting this long for more requests
+    approval_batch_window_s: float = Field(default=2.0, ge=0)
+    #: roles per actor, e.g. ``{"alice": ["code-reviewer"]}`` (JSON); unset with no file = open
+    roles: dict[str, tuple[Role, ...]] = Field(default_factory=dict)
+    #: YAML/JSON file mapping actors to roles (merged under ``roles``)
+    roles_file: Path | None = None
+    #: how often the sweeper expires, reminds, escalates and announces batches
+    sweep_interval_s: float = Field(default=1.0, gt=0, le=3600)
     #: log format for services: json or console (console when attached to a terminal)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

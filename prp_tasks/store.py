@@ -19,9 +19,10 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from prp_tasks import lua
+from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.profile import ResolvedProfile
-from prp_tasks.core.results import CheckResult, GateRecord, HumanApproval
+from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import GateEvent, GateView, RunSnapshot
 from prp_tasks.errors import RunNotFound, StoreError
@@ -198,12 +199,12 @@ class RunStore:
             for key in (k.meta, k.status, k.started, k.records, k.checks, k.outputs):
                 pipe.hgetall(key)
             pipe.lrange(k.events, 0, -1)
-            pipe.lrange(k.approvals, 0, -1)
-            meta, status, started, records, checks, outputs, events, approvals = pipe.execute()
+            pipe.xrange(k.audit)
+            meta, status, started, records, checks, outputs, events, audit = pipe.execute()
         if not meta:
             raise RunNotFound(f"no such run: {run_id}")
         return _build_snapshot(
-            self.spec(run_id), meta, status, started, records, checks, outputs, events, approvals
+            self.spec(run_id), meta, status, started, records, checks, outputs, events, audit
         )
 
     def list_runs(self, offset: int = 0, limit: int = 50) -> list[str]:
@@ -257,9 +258,23 @@ class RunStore:
 
     # gate transitions -------------------------------------------------------------------------
 
-    def settle(
+    def settle_keys(self, run_id: str) -> list[str]:
+        """The nine keys every settling script starts with (see ``lua.SETTLE_FN``)."""
+        k = self.k(run_id)
+        return [
+            k.meta,
+            k.status,
+            k.deps,
+            k.records,
+            k.started,
+            k.events,
+            k.audit,
+            k.outputs,
+            self.keys.audit,
+        ]
+
+    def settle_args(
         self,
-        run_id: str,
         gate_id: str,
         *,
         expect: GateStatus,
@@ -267,18 +282,16 @@ class RunStore:
         now: str,
         dependents: Sequence[str] = (),
         skips: Mapping[str, GateRecord] | None = None,
-        approval: HumanApproval | None = None,
         outputs: Mapping[str, str] | None = None,
-    ) -> Settle:
-        """Atomically move ``gate_id`` from ``expect`` to ``record``'s status and advance the DAG."""
-        k = self.k(run_id)
+        audit: Sequence[AuditEvent] = (),
+    ) -> list[Any]:
+        """ARGV for ``lua.SETTLE_FN``."""
         args: list[Any] = [
             gate_id,
             expect.value,
             record.result.status.value,
             record.to_json(),
             now,
-            approval.to_json() if approval else "",
             len(dependents),
             *dependents,
         ]
@@ -286,20 +299,47 @@ class RunStore:
         args += [len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
         outputs = outputs or {}
         args += [len(outputs), *[v for item in outputs.items() for v in item]]
-        keys = [k.meta, k.status, k.deps, k.records, k.started, k.events, k.approvals, k.outputs]
-        with wrap_errors():
-            out = self._settle(keys=keys, args=args)
-        if out[0] == "conflict":
-            return Settle(ok=False, current=str(out[1]) or None)
-        return Settle(ok=True, unsettled=int(out[1]), ready=tuple(str(g) for g in out[2:]))
+        args += [len(audit), *[v for e in audit for v in (e.type.value, e.to_json())]]
+        return args
 
-    def cancel(self, run_id: str, skips: Mapping[str, GateRecord], now: str) -> int | None:
+    def settle(self, run_id: str, gate_id: str, **kwargs: Any) -> Settle:
+        """Atomically move ``gate_id`` from ``expect`` to ``record``'s status and advance the DAG.
+
+        Keyword arguments are those of :meth:`settle_args`.
+        """
+        args = self.settle_args(gate_id, **kwargs)
+        with wrap_errors():
+            out = self._settle(keys=self.settle_keys(run_id), args=args)
+        return settle_result(out)
+
+    def cancel(self, run_id: str, skips: Mapping[str, GateRecord], now: str, event: AuditEvent) -> int | None:
         """Skip every unsettled gate; returns gates still unsettled, or None if already cancelled."""
         k = self.k(run_id)
-        args: list[Any] = [now, len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
+        args: list[Any] = [now, event.to_json(), len(skips)]
+        args += [v for g, r in skips.items() for v in (g, r.to_json())]
+        keys = [k.meta, k.status, k.records, k.events, k.audit, self.keys.audit]
         with wrap_errors():
-            out = self._cancel(keys=[k.meta, k.status, k.records, k.events], args=args)
+            out = self._cancel(keys=keys, args=args)
         return None if out[0] == "already" else int(out[1])
+
+    def audit(self, run_id: str) -> list[AuditEvent]:
+        """The run's audit trail, oldest first."""
+        with wrap_errors():
+            entries = self.redis.xrange(self.k(run_id).audit)
+        return [_audit_event(entry_id, fields) for entry_id, fields in entries]
+
+    def append_audit(self, run_id: str, event: AuditEvent) -> None:
+        """Append an audit record that is not part of a state change (e.g. a refusal)."""
+        k = self.k(run_id)
+        with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(k.audit, {"type": event.type.value, "event": event.to_json()})
+            pipe.xadd(
+                self.keys.audit,
+                {"type": event.type.value, "event": event.to_json()},
+                maxlen=100_000,
+                approximate=True,
+            )
+            pipe.execute()
 
     def finalize(
         self,
@@ -348,6 +388,17 @@ def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
     return RunSpec.model_validate({**data, "profile": profile})
 
 
+def settle_result(out: list[Any]) -> Settle:
+    """Decode the reply of a settling script."""
+    if out[0] == "conflict":
+        return Settle(ok=False, current=str(out[1]) or None)
+    return Settle(ok=True, unsettled=int(out[1]), ready=tuple(str(g) for g in out[2:]))
+
+
+def _audit_event(entry_id: str, fields: dict[str, str]) -> AuditEvent:
+    return AuditEvent.model_validate_json(fields["event"]).model_copy(update={"id": entry_id})
+
+
 def _event(gate_id: str, kind: str, now: str) -> str:
     return json.dumps({"gate_id": gate_id, "type": kind, "timestamp": now})
 
@@ -367,7 +418,7 @@ def _build_snapshot(
     checks: dict[str, str],
     outputs: dict[str, str],
     events: list[str],
-    approvals: list[str],
+    audit: list[tuple[str, dict[str, str]]],
 ) -> RunSnapshot:
     views = {}
     for gate in spec.workflow.gates:
@@ -389,7 +440,7 @@ def _build_snapshot(
         spec=spec,
         status=RunStatus(meta.get("status", RunStatus.RUNNING.value)),
         gates=views,
-        approvals=tuple(HumanApproval.model_validate_json(a) for a in approvals),
+        audit=tuple(_audit_event(i, f) for i, f in audit),
         events=tuple(GateEvent.model_validate(json.loads(e)) for e in events),
         finished_at=meta.get("finished_at") or meta.get("finished_at_claim"),
         artifacts={n: v for n, v in outputs.items() if n not in OUTPUT_FILES},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+from celery import Celery
+
 from prp_tasks.celery_app import create_celery, queue_name
 from prp_tasks.errors import ConfigError
 from prp_tasks.settings import QUEUE_CLASSES, Settings
@@ -60,4 +62,26 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     if settings.redis_url is None:
         raise ConfigError("PRP_REDIS_URL must be set to start a worker (it names the shared Redis)")
     argv = worker_argv(settings, classes, **options)  # type: ignore[arg-type]
-    create_celery(settings).worker_main(argv)
+    app = create_celery(settings)
+    pool = argv[argv.index("--pool") + 1]
+    if "approval" in classes and pool != "prefork":
+        _sweep_when_ready(app, settings)
+    app.worker_main(argv)
+
+
+def _sweep_when_ready(app: Celery, settings: Settings) -> None:
+    """Run the approval sweeper in this worker once it is up (never before a pool forks)."""
+    from celery.signals import worker_ready, worker_shutdown
+
+    from prp_tasks.approvals.sweeper import Sweeper
+
+    sweeper = Sweeper(app.runtime.engine.approvals, settings.sweep_interval_s)
+
+    def start(**_: object) -> None:
+        sweeper.start()
+
+    def stop(**_: object) -> None:
+        sweeper.stop()
+
+    worker_ready.connect(start, weak=False)
+    worker_shutdown.connect(stop, weak=False)

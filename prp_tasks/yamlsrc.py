@@ -81,7 +81,7 @@ def _unconstructable_line(root: yaml.Node | None) -> int:
         if isinstance(node, yaml.ScalarNode):
             try:
                 loader.construct_object(node)
-            except Exception:  # noqa: BLE001 - any failure locates the culprit
+            except Exception:
                 return int(node.start_mark.line)
         elif isinstance(node, yaml.MappingNode):
             stack.extend(v for pair in reversed(node.value) for v in reversed(pair))

@@ -133,6 +133,20 @@ def command_checks(profile: EnforcementProfile) -> tuple[CheckSpec, ...]:
     )
 
 
+def _approval(profile: EnforcementProfile, gate_id: str, role: Role, description: str) -> ApprovalSpec:
+    """The gate's approval step with the profile's overrides and approval policy applied."""
+    policy = profile.approval
+    return ApprovalSpec(
+        role=profile.approvers.get(gate_id, role),
+        description=description,
+        quorum=policy.quorum.get(gate_id, 1),
+        timeout_s=policy.timeout_s,
+        on_timeout=policy.on_timeout,
+        no_self_approval=policy.no_self_approval,
+        reminder_s=policy.reminder_s,
+    )
+
+
 def builtin_workflow(profile: EnforcementProfile | None = None) -> Workflow:
     """The default G0–G7 workflow for ``profile`` (its approver overrides and commands applied)."""
     profile = profile or EnforcementProfile()
@@ -141,7 +155,6 @@ def builtin_workflow(profile: EnforcementProfile | None = None) -> Workflow:
         specs = tuple(CheckSpec(name=c, builtin=c) for c in checks)
         if gate_id == "G3":
             specs += command_checks(profile)
-        approver = profile.approvers.get(gate_id, role)
         gates.append(
             GateSpec(
                 id=gate_id,
@@ -149,7 +162,7 @@ def builtin_workflow(profile: EnforcementProfile | None = None) -> Workflow:
                 purpose=purpose,
                 depends_on=deps,
                 checks=specs,
-                approval=ApprovalSpec(role=approver, description=f"{name}: {purpose}"),
+                approval=_approval(profile, gate_id, role, f"{name}: {purpose}"),
                 category=category,
                 phase=phase,
                 report=report,

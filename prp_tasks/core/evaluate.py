@@ -134,3 +134,17 @@ def failed_record(gate: GateSpec, reason: str, started_at: str, at: str) -> Gate
         queue=gate.queue,
     )
     return GateRecord(result=result)
+
+
+def expired_record(record: GateRecord, reason: str, at: str) -> GateRecord:
+    """A parked gate whose request expired: failed, keeping its checks."""
+    result = record.result.model_copy(
+        update={
+            "status": GateStatus.FAILED,
+            "reason": reason,
+            "finished_at": at,
+            "duration_ms": elapsed_ms(record.result.timestamp, at),
+            "next_steps": (f"Resolve: {reason}",),
+        }
+    )
+    return record.model_copy(update={"result": result})

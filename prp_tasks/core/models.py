@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -98,6 +98,25 @@ class ApprovalSpec(_Spec):
 
     role: Role
     description: str = ""
+    #: approvals from distinct actors needed; a single rejection rejects
+    quorum: int = Field(default=1, ge=1, le=20)
+    #: how long the parked gate waits (None: the profile's ``approval.timeout_s``)
+    timeout_s: float | None = Field(default=None, gt=0)
+    #: what an expired request becomes: failed ("approval expired") or approved by ``auto``
+    on_timeout: Literal["fail", "approve"] = "fail"
+    #: the run's requester may not approve its own gate
+    no_self_approval: bool = False
+    #: re-announce the request every this many seconds while it waits
+    reminder_s: float | None = Field(default=None, gt=0)
+    #: after this many seconds, ``escalate_to`` may decide too (and an escalation is audited)
+    escalate_after_s: float | None = Field(default=None, gt=0)
+    escalate_to: Role | None = None
+
+    @model_validator(mode="after")
+    def _escalation_pair(self) -> ApprovalSpec:
+        if (self.escalate_after_s is None) != (self.escalate_to is None):
+            raise ValueError("escalate_after_s and escalate_to go together")
+        return self
 
 
 class GateSpec(_Spec):

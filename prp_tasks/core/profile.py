@@ -6,9 +6,9 @@ Field names follow the keys users write in the ``initial.md`` YAML/JSON blocks
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from prp_tasks.core.models import Role
 
@@ -86,13 +86,64 @@ class Reports(_Section):
     performance: tuple[str, ...] = ()
 
 
-class ApprovalPolicy(_Section):
-    """Approval knobs (extended by the approvals work)."""
+class AutoApproveRule(_Section):
+    """Approve a parked gate automatically when it matches (gate id and/or approver role).
 
-    #: gate ids approved automatically once their checks pass (never in strict mode)
-    auto_approve: tuple[str, ...] = ()
+    Never in strict mode unless ``strict: true`` says so explicitly.
+    """
+
+    gates: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    strict: bool = False
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> AutoApproveRule:
+        if not self.gates and not self.roles:
+            raise ValueError("an auto-approve rule needs 'gates' or 'roles'")
+        return self
+
+    def matches(self, gate_id: str, role: str, strict: bool) -> bool:
+        if strict and not self.strict:
+            return False
+        gate_ok = not self.gates or gate_id in self.gates
+        role_ok = not self.roles or role in self.roles
+        return gate_ok and role_ok
+
+    def describe(self) -> str:
+        parts = [
+            f"gates={','.join(self.gates)}" if self.gates else "",
+            f"roles={','.join(self.roles)}" if self.roles else "",
+        ]
+        return (
+            "approval.auto_approve["
+            + " ".join(p for p in parts if p)
+            + ("; strict" if self.strict else "")
+            + "]"
+        )
+
+
+class ApprovalPolicy(_Section):
+    """Approval policy for the built-in workflow's gates (a workflow file sets its own per gate)."""
+
+    #: rules approving parked gates automatically; a plain string is a gate id
+    auto_approve: tuple[AutoApproveRule, ...] = ()
     #: default time a parked gate waits for a human
     timeout_s: float = Field(default=86400, gt=0)
+    #: what an expired request becomes
+    on_timeout: Literal["fail", "approve"] = "fail"
+    #: approvals needed per gate id (default 1)
+    quorum: dict[str, Annotated[int, Field(ge=1, le=20)]] = Field(default_factory=dict)
+    #: the run's requester may not approve gates of their own run
+    no_self_approval: bool = False
+    #: reminder interval while a request waits (None: no reminders)
+    reminder_s: float | None = Field(default=None, gt=0)
+
+    @field_validator("auto_approve", mode="before")
+    @classmethod
+    def _gate_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [{"gates": [v]} if isinstance(v, str) else v for v in value]
+        return value
 
 
 class EnforcementProfile(_Section):

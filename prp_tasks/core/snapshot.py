@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from prp_tasks.core.approvals import DECISION_TYPES, AuditEvent
 from prp_tasks.core.models import GateStatus, Phase
 from prp_tasks.core.results import (
     CheckResult,
@@ -56,8 +57,8 @@ class RunSnapshot(BaseModel):
     spec: RunSpec
     status: RunStatus
     gates: dict[str, GateView]
-    #: decisions in the order they were recorded
-    approvals: tuple[HumanApproval, ...] = ()
+    #: the run's audit trail, oldest first
+    audit: tuple[AuditEvent, ...] = ()
     events: tuple[GateEvent, ...] = ()
     finished_at: str | None = None
     #: artifact name -> content produced by gates (reports) and checks
@@ -67,6 +68,11 @@ class RunSnapshot(BaseModel):
     @property
     def run_id(self) -> str:
         return self.spec.run_id
+
+    @property
+    def approvals(self) -> tuple[HumanApproval, ...]:
+        """Every decision (votes, decisions, auto-approvals, expiries), in recorded order."""
+        return tuple(e.approval for e in self.audit if e.type in DECISION_TYPES and e.approval is not None)
 
     def gate_status(self, gate_id: str) -> GateStatus:
         return self.gates[gate_id].status

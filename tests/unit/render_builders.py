@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.evaluate import apply_decision, evaluate_gate, skipped_record
 from prp_tasks.core.models import CheckSpec, CheckStatus, GateSpec, GateStatus, Phase, Workflow
@@ -159,8 +160,23 @@ def snap(
         if v.record is not None and v.record.result.human_approval is not None
     )
     kw.setdefault("finished_at", FINISHED)
-    kw.setdefault("approvals", approvals)
+    decisions = kw.pop("approvals", approvals)
+    kw.setdefault("audit", tuple(decided(spec, a) for a in decisions))
     return RunSnapshot(spec=spec, status=status, gates=dict(views), **kw)
+
+
+def decided(spec: RunSpec, approval: HumanApproval) -> AuditEvent:
+    """The audit record a decision leaves (snapshots derive their approvals from it)."""
+    return AuditEvent(
+        type=AuditType.DECIDED,
+        run_id=spec.run_id,
+        gate_id=approval.gate_id,
+        at=approval.timestamp,
+        actor=approval.actor,
+        role=approval.role,
+        decision=approval.decision.value,
+        approval=approval,
+    )
 
 
 def all_passed(**spec_kw: Any) -> RunSnapshot:
@@ -169,8 +185,14 @@ def all_passed(**spec_kw: Any) -> RunSnapshot:
 
 
 def with_gates(snapshot: RunSnapshot, status: RunStatus, **views: GateView) -> RunSnapshot:
+    """Replace some gates; the audit trail follows the gates' recorded decisions."""
     gates = {**snapshot.gates, **views}
-    return snapshot.model_copy(update={"gates": gates, "status": status})
+    audit = tuple(
+        decided(snapshot.spec, v.record.result.human_approval)
+        for v in gates.values()
+        if v.record is not None and v.record.result.human_approval is not None
+    )
+    return snapshot.model_copy(update={"gates": gates, "status": status, "audit": audit})
 
 
 def stage(manifest: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prp_tasks.core.models import Role
-from prp_tasks.core.profile import InitialDoc, ParsedProfile, ResolvedProfile
+from prp_tasks.core.profile import AutoApproveRule, InitialDoc, ParsedProfile, ResolvedProfile
 from prp_tasks.errors import ProfileError
 from prp_tasks.keys import Keys
 from prp_tasks.profiles import LOOKUP, MAX_PROFILE_BYTES, find_initial_md, resolve_profile
@@ -152,7 +152,7 @@ def test_yaml_lists_and_nested_maps_and_json_blocks_set_the_profile() -> None:
     assert profile.governance.owners == {"src/": ("@payments",)}
     assert profile.governance.commands == {"test": ("pytest", "-q")}
     assert profile.approvers == {"G0": Role.ARCHITECT}
-    assert profile.approval.auto_approve == ("G5",)
+    assert profile.approval.auto_approve == (AutoApproveRule(gates=("G5",)),)
     assert profile.budgets.performance.lcp == 2000
     assert profile.budgets.performance.tbt == 300  # untouched default
     assert profile.reports.security == ("scan.sarif",)

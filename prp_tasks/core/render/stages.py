@@ -7,7 +7,8 @@ from typing import Any
 
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.render.chain_io import Deliverable, StageDef
-from prp_tasks.core.render.common import dedupe, duration_ms, ts_key, view_of
+from prp_tasks.core.render.common import approvals_of, dedupe, duration_ms, ts_key, view_of
+from prp_tasks.core.results import HumanApproval
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
 _IN_FLIGHT = frozenset({GateStatus.RUNNING, GateStatus.AWAITING_APPROVAL})
@@ -56,7 +57,7 @@ def stage_entry(
         "summary": ", ".join(f"{v.gate_id}:{v.status}" for v in views) or "No gate data recorded",
         "dependencies": list(sdef.dependencies),
         "timings": _timings(views),
-        "gate": _gate_block(gates, views),
+        "gate": _gate_block(gates, views, approvals_of(snapshot)),
         "artifacts": sorted({a for r in results for a in r.artifacts}),
         "evidence": [
             {"type": "kernel", "evidenceId": e} for e in dedupe(e for r in results for e in r.evidence)
@@ -81,32 +82,35 @@ def _timings(views: Sequence[GateView]) -> dict[str, Any]:
     }
 
 
-def _gate_block(gates: Sequence[GateSpec], views: Sequence[GateView]) -> dict[str, Any]:
+def _gate_block(
+    gates: Sequence[GateSpec], views: Sequence[GateView], decisions: Sequence[HumanApproval]
+) -> dict[str, Any]:
     return {
         "sourceGateIds": [g.id for g in gates],
         "requiresHumanApproval": any(g.approval is not None for g in gates),
-        "approvals": [a for g, v in zip(gates, views, strict=True) for a in _approvals(g, v)],
+        "approvals": [a for g in gates for a in _approvals(g, decisions)],
         "automatedChecks": [c for v in views for c in _automated_checks(v)],
     }
 
 
-def _approvals(gate: GateSpec, view: GateView) -> list[dict[str, Any]]:
-    approval = view.record.result.human_approval if view.record is not None else None
-    if approval is None:
-        return []
-    role = approval.role or (str(gate.approval.role) if gate.approval is not None else None)
-    entry: dict[str, Any] = {
-        "gateId": gate.id,
-        "role": role,
-        "actor": approval.actor,
-        "decision": str(approval.decision),
-        "timestamp": approval.timestamp,
-        "channel": approval.channel,
-    }
-    if approval.rationale:
-        entry["rationale"] = approval.rationale
-    entry["commitSha"] = approval.commit_sha
-    return [entry]
+def _approvals(gate: GateSpec, decisions: Sequence[HumanApproval]) -> list[dict[str, Any]]:
+    """Every decision on the gate (each vote of a quorum), from the audit trail."""
+    out = []
+    for approval in (a for a in decisions if a.gate_id == gate.id):
+        role = approval.role or (str(gate.approval.role) if gate.approval is not None else None)
+        entry: dict[str, Any] = {
+            "gateId": gate.id,
+            "role": role,
+            "actor": approval.actor,
+            "decision": str(approval.decision),
+            "timestamp": approval.timestamp,
+            "channel": approval.channel,
+        }
+        if approval.rationale:
+            entry["rationale"] = approval.rationale
+        entry["commitSha"] = approval.commit_sha
+        out.append(entry)
+    return out
 
 
 def _automated_checks(view: GateView) -> list[dict[str, Any]]:

@@ -1,0 +1,76 @@
+"""Listing parked gates across runs (``prp approvals``, ``GET /v1/approvals``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from prp_tasks.approvals.service import Approvals, to_ms
+from prp_tasks.approvals.store import split_member
+from prp_tasks.core.models import GateStatus
+from prp_tasks.errors import PrpError
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """One parked gate, oldest first in listings."""
+
+    run_id: str
+    gate_id: str
+    gate_name: str
+    role: str
+    description: str
+    commit_sha: str
+    requested_at: str
+    deadline: str
+    age_s: float
+    seconds_left: float
+    votes: int
+    quorum: int
+    batch_id: str | None
+    escalate_to: str | None
+    evidence_summary: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pending_approvals(
+    approvals: Approvals, role: str | None = None, limit: int = 1000
+) -> list[PendingApproval]:
+    """Parked gates, oldest request first; ``role`` keeps those that role may decide."""
+    now_ms = time.time() * 1000
+    out = []
+    for value, _ in approvals.astore.indexed("pending", limit=limit):
+        run_id, gate_id = split_member(value)
+        try:
+            parked = approvals.store.gate_status(run_id, gate_id) == GateStatus.AWAITING_APPROVAL
+            request = approvals.astore.request(run_id, gate_id) if parked else None
+        except PrpError:
+            request = None
+        if request is None:  # settled or expired by other means: drop the stale entry
+            approvals.astore.reschedule("pending", value, None)
+            continue
+        if role is not None and role not in (request.role, request.escalate_to):
+            continue
+        out.append(
+            PendingApproval(
+                run_id=run_id,
+                gate_id=gate_id,
+                gate_name=request.gate_name,
+                role=request.role,
+                description=request.description,
+                commit_sha=request.commit_sha,
+                requested_at=request.requested_at,
+                deadline=request.deadline,
+                age_s=round((now_ms - to_ms(request.requested_at)) / 1000, 3),
+                seconds_left=round((to_ms(request.deadline) - now_ms) / 1000, 3),
+                votes=approvals.astore.votes(run_id, gate_id),
+                quorum=request.quorum,
+                batch_id=request.batch_id,
+                escalate_to=request.escalate_to,
+                evidence_summary=request.evidence_summary,
+            )
+        )
+    return out

@@ -1,0 +1,431 @@
+"""Approvals: park gates, decide them (quorum, roles, self-approval, pre-approval), batch decisions.
+
+A parked gate is only data in Redis; no task, retry loop, countdown or ETA waits for it. A
+decision settles it atomically (Lua) and its dependents are dispatched by the caller, at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.approvals.store import ApprovalStore, Vote, member, split_member
+from prp_tasks.core import dag
+from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
+from prp_tasks.core.evaluate import apply_decision, parse_ts, skipped_record, utc_now
+from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
+from prp_tasks.core.results import Decision, GateRecord, HumanApproval
+from prp_tasks.core.run import RunSpec
+from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, RunNotFound
+from prp_tasks.settings import Settings
+from prp_tasks.store import RunStore, Settle
+
+Advance = Callable[[str, Settle], None]
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """What a decision call did."""
+
+    run_id: str
+    gate_id: str
+    #: approved | rejected (the gate settled), counted (quorum not reached), duplicate, preapproved
+    outcome: str
+    gate_status: str
+    votes: int = 0
+    quorum: int = 1
+
+    def describe(self) -> str:
+        if self.outcome == "counted":
+            return f"{self.gate_id}: approval counted ({self.votes} of {self.quorum}); still waiting"
+        if self.outcome == "duplicate":
+            return f"{self.gate_id}: already approved by this actor ({self.votes} of {self.quorum}); ignored"
+        if self.outcome == "preapproved":
+            return f"{self.gate_id}: pre-approval recorded; it applies when the gate's checks pass"
+        return f"{self.gate_id}: {self.gate_status} ({self.outcome})"
+
+
+def new_batch_id() -> str:
+    return f"b-{int(time.time() * 1000):x}-{secrets.token_hex(3)}"
+
+
+def iso_after(start: str, seconds: float) -> str:
+    return (
+        (parse_ts(start) + timedelta(seconds=seconds))
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def to_ms(iso: str) -> int:
+    return int(parse_ts(iso).timestamp() * 1000)
+
+
+class Approvals:
+    """The approval use cases over the run store."""
+
+    def __init__(self, settings: Settings, store: RunStore, authorizer: Authorizer, advance: Advance) -> None:
+        self.settings = settings
+        self.store = store
+        self.astore = ApprovalStore(store)
+        self.authz = authorizer
+        self.advance = advance
+
+    # parking ----------------------------------------------------------------------------------
+
+    def auto_rule(self, spec: RunSpec, gate: GateSpec) -> str | None:
+        """The auto-approval rule matching this gate, if any (strict mode needs an explicit rule)."""
+        if spec.auto_approve:
+            return "--auto-approve"
+        role = gate.approval.role.value if gate.approval else ""
+        for rule in spec.profile.profile.approval.auto_approve:
+            if rule.matches(gate.id, role, spec.strict):
+                return rule.describe()
+        return None
+
+    def park_or_auto(
+        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, settle_kw: dict[str, Any]
+    ) -> Settle:
+        """A gate whose checks passed: approve it by rule, or park it for humans."""
+        rule = self.auto_rule(spec, gate)
+        if rule is None:
+            return self.park(spec, gate, record, now, settle_kw)
+        approval = HumanApproval(
+            gate_id=gate.id,
+            actor="auto",
+            decision=Decision.APPROVED,
+            timestamp=now,
+            commit_sha=spec.repo.commit_sha,
+            rationale=f"auto-approved by rule {rule}",
+            role=gate.approval.role.value if gate.approval else None,
+            channel="auto",
+        )
+        event = self._event(AuditType.AUTO, spec, gate.id, now, approval=approval, reason=rule)
+        return self.store.settle(
+            spec.run_id,
+            gate.id,
+            expect=GateStatus.RUNNING,
+            record=apply_decision(record, approval),
+            now=now,
+            audit=[event],
+            **settle_kw,
+        )
+
+    def park(
+        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, settle_kw: dict[str, Any]
+    ) -> Settle:
+        request = self._request(spec, gate, record, now)
+        event = self._event(
+            AuditType.REQUESTED,
+            spec,
+            gate.id,
+            now,
+            role=request.role,
+            details={"deadline": request.deadline, "quorum": request.quorum},
+        )
+        args = self.store.settle_args(gate.id, expect=GateStatus.RUNNING, record=record, now=now, **settle_kw)
+        schedule = (
+            to_ms(now),
+            to_ms(request.deadline),
+            to_ms(iso_after(now, request.reminder_s)) if request.reminder_s else 0,
+            to_ms(request.escalate_at) if request.escalate_at else 0,
+        )
+        parked = self.astore.park(
+            request,
+            event,
+            args,
+            schedule=schedule,
+            batch_size=self.settings.approval_batch_size,
+            new_batch_id=new_batch_id(),
+            now=now,
+        )
+        if parked.settle.ok:
+            self.apply_preapprovals(spec.run_id, gate.id)
+        return parked.settle
+
+    def _request(self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str) -> ApprovalRequest:
+        assert gate.approval is not None
+        policy = spec.profile.profile.approval
+        appr = gate.approval
+        timeout = appr.timeout_s or policy.timeout_s
+        return ApprovalRequest(
+            run_id=spec.run_id,
+            gate_id=gate.id,
+            gate_name=gate.display_name,
+            role=appr.role.value,
+            description=appr.description or f"{gate.display_name}: {gate.purpose}".rstrip(": "),
+            commit_sha=spec.repo.commit_sha,
+            evidence_summary=tuple(
+                f"{c.status.value} {c.name}: {(c.output or '').splitlines()[0][:160] if c.output else ''}"
+                for c in record.result.automated_checks
+            ),
+            requested_at=now,
+            deadline=iso_after(now, timeout),
+            quorum=appr.quorum,
+            requester=spec.actor,
+            no_self_approval=appr.no_self_approval or policy.no_self_approval,
+            on_timeout=appr.on_timeout,
+            reminder_s=appr.reminder_s or policy.reminder_s,
+            escalate_at=iso_after(now, appr.escalate_after_s) if appr.escalate_after_s else None,
+            escalate_to=appr.escalate_to.value if appr.escalate_to else None,
+        )
+
+    def apply_preapprovals(self, run_id: str, gate_id: str) -> None:
+        """Decisions given before the gate parked take effect now, in the order they were given."""
+        for approval in self.astore.preapprovals(run_id, gate_id):
+            try:
+                self._decide_parked(self.store.spec(run_id), gate_id, approval, preapproved=True)
+            except (ConflictError, NotAuthorized):
+                break  # settled already (a pre-rejection, or a quorum reached)
+        self.astore.forget_preapproved(run_id, gate_id)
+
+    # decisions --------------------------------------------------------------------------------
+
+    def decide(
+        self,
+        run_id: str,
+        gate_id: str,
+        *,
+        actor: str,
+        approve: bool,
+        rationale: str = "",
+        channel: str = "cli",
+        commit_sha: str | None = None,
+    ) -> DecisionResult:
+        """Approve or reject a parked gate, or pre-decide one that has not parked yet."""
+        spec = self.store.spec(run_id)
+        gate = approval_gate(spec, gate_id)
+        now = utc_now()
+        if commit_sha and commit_sha != spec.repo.commit_sha:
+            self._refuse(
+                spec,
+                gate,
+                actor,
+                now,
+                f"decision is for commit {commit_sha}, run is at {spec.repo.commit_sha}",
+            )
+        status = self.store.gate_status(run_id, gate_id)
+        if status in (GateStatus.PENDING, GateStatus.RUNNING):
+            return self._preapprove(spec, gate, actor, approve, rationale, channel, now)
+        if status is None or status in TERMINAL:
+            raise ConflictError(self._settled_message(run_id, gate_id), state=str(status))
+        request = self.astore.request(run_id, gate_id)
+        role = self._authorize(spec, gate, actor, approve, now, request)
+        approval = self._approval(spec, gate, actor, approve, rationale, channel, role, now)
+        return self._decide_parked(spec, gate_id, approval)
+
+    def _decide_parked(
+        self, spec: RunSpec, gate_id: str, approval: HumanApproval, *, preapproved: bool = False
+    ) -> DecisionResult:
+        gate = spec.workflow.gate(gate_id)
+        record = self.store.record(spec.run_id, gate_id)
+        if record is None:
+            raise ConflictError(self._settled_message(spec.run_id, gate_id))
+        decided = apply_decision(record, approval)
+        now = approval.timestamp if not preapproved else utc_now()
+        details = {"preapproved": True} if preapproved else {}
+        decided_event = self._event(AuditType.DECIDED, spec, gate_id, now, approval=approval, details=details)
+        vote_event = self._event(AuditType.VOTE, spec, gate_id, now, approval=approval, details=details)
+        args = self.store.settle_args(
+            gate_id,
+            expect=GateStatus.AWAITING_APPROVAL,
+            record=decided,
+            now=now,
+            dependents=dag.dependents(spec.workflow)[gate_id],
+            skips=self._skips(spec, gate, decided),
+            audit=[decided_event],
+        )
+        quorum = gate.approval.quorum if gate.approval else 1
+        vote = self.astore.decide(spec.run_id, gate_id, approval, quorum, vote_event, args)
+        return self._vote_result(spec, gate_id, approval, vote, quorum)
+
+    def _vote_result(
+        self, spec: RunSpec, gate_id: str, approval: HumanApproval, vote: Vote, quorum: int
+    ) -> DecisionResult:
+        run_id = spec.run_id
+        if vote.outcome == "conflict":
+            raise ConflictError(self._settled_message(run_id, gate_id), state=vote.current)
+        if vote.outcome == "duplicate":
+            event = self._event(
+                AuditType.DUPLICATE,
+                spec,
+                gate_id,
+                utc_now(),
+                approval=approval,
+                reason="the same actor approved twice; counted once",
+            )
+            self.store.append_audit(run_id, event)
+            return DecisionResult(run_id, gate_id, "duplicate", "awaiting_approval", vote.count, quorum)
+        if vote.outcome == "counted":
+            return DecisionResult(run_id, gate_id, "counted", "awaiting_approval", vote.count, quorum)
+        assert vote.settle is not None
+        self.advance(run_id, vote.settle)
+        outcome = "approved" if approval.decision == Decision.APPROVED else "rejected"
+        status = "passed" if outcome == "approved" else "failed"
+        return DecisionResult(
+            run_id, gate_id, outcome, status, quorum if outcome == "approved" else 0, quorum
+        )
+
+    def _skips(self, spec: RunSpec, gate: GateSpec, decided: GateRecord) -> dict[str, GateRecord]:
+        """Gates a rejection stops: its dependents, or in strict mode every unstarted gate."""
+        if decided.result.status != GateStatus.FAILED:
+            return {}
+        now = decided.result.finished_at or utc_now()
+        if spec.strict:
+            reason = f"strict mode: run stopped after {gate.id} was rejected"
+            targets = [g for g in spec.workflow.gate_ids if g != gate.id]
+        else:
+            reason = f"dependency {gate.id} failed"
+            targets = list(dag.transitive_dependents(spec.workflow, gate.id))
+        return {g: skipped_record(spec.workflow.gate(g), reason, now) for g in targets}
+
+    def _preapprove(
+        self, spec: RunSpec, gate: GateSpec, actor: str, approve: bool, rationale: str, channel: str, now: str
+    ) -> DecisionResult:
+        role = self._authorize(spec, gate, actor, approve, now, None)
+        approval = self._approval(spec, gate, actor, approve, rationale, channel, role, now)
+        event = self._event(AuditType.PREAPPROVED, spec, gate.id, now, approval=approval)
+        stored = self.astore.preapprove(spec.run_id, gate.id, approval, event)
+        if stored == "parked":  # it parked in the meantime: an ordinary decision
+            return self._decide_parked(spec, gate.id, approval)
+        if stored.startswith("conflict"):
+            raise ConflictError(self._settled_message(spec.run_id, gate.id), state=stored.split(":", 1)[1])
+        if self.store.gate_status(spec.run_id, gate.id) == GateStatus.AWAITING_APPROVAL:
+            self.apply_preapprovals(spec.run_id, gate.id)  # parked between our check and the store
+        quorum = gate.approval.quorum if gate.approval else 1
+        return DecisionResult(spec.run_id, gate.id, "preapproved", "pending", 0, quorum)
+
+    def _authorize(
+        self,
+        spec: RunSpec,
+        gate: GateSpec,
+        actor: str,
+        approve: bool,
+        now: str,
+        request: ApprovalRequest | None,
+    ) -> str:
+        assert gate.approval is not None
+        escalation = None
+        if request and request.escalate_to and request.escalate_at and request.escalate_at <= now:
+            escalation = request.escalate_to
+        try:
+            role = self.authz.authorize(actor, gate.approval.role.value, escalation=escalation)
+        except NotAuthorized as exc:
+            self._refuse(spec, gate, actor, now, exc.message)
+        no_self = gate.approval.no_self_approval or spec.profile.profile.approval.no_self_approval
+        if approve and no_self and actor == spec.actor:
+            self._refuse(
+                spec,
+                gate,
+                actor,
+                now,
+                f"{actor} requested this run and may not approve its gates (no_self_approval)",
+            )
+        return role
+
+    def _refuse(self, spec: RunSpec, gate: GateSpec, actor: str, now: str, reason: str) -> Any:
+        self.store.append_audit(
+            spec.run_id, self._event(AuditType.REFUSED, spec, gate.id, now, actor=actor, reason=reason)
+        )
+        raise NotAuthorized(reason)
+
+    def _approval(
+        self,
+        spec: RunSpec,
+        gate: GateSpec,
+        actor: str,
+        approve: bool,
+        rationale: str,
+        channel: str,
+        role: str,
+        now: str,
+    ) -> HumanApproval:
+        return HumanApproval(
+            gate_id=gate.id,
+            actor=actor,
+            decision=Decision.APPROVED if approve else Decision.REJECTED,
+            timestamp=now,
+            commit_sha=spec.repo.commit_sha,
+            rationale=rationale,
+            role=role,
+            channel=channel,
+        )
+
+    def _settled_message(self, run_id: str, gate_id: str) -> str:
+        record = self.store.record(run_id, gate_id)
+        status = self.store.gate_status(run_id, gate_id)
+        reason = record.result.reason if record and record.result.reason else None
+        who = record.result.human_approval if record else None
+        detail = reason or (f"{who.decision.value} by {who.actor}" if who else "")
+        state = status.value if status else "unknown"
+        return f"gate {gate_id} of {run_id} is already {state}" + (f" ({detail})" if detail else "")
+
+    def _event(self, kind: AuditType, spec: RunSpec, gate_id: str | None, at: str, **kw: Any) -> AuditEvent:
+        approval: HumanApproval | None = kw.get("approval")
+        if approval is not None:
+            kw.setdefault("actor", approval.actor)
+            kw.setdefault("role", approval.role)
+            kw.setdefault("channel", approval.channel)
+            kw.setdefault("decision", approval.decision.value)
+            kw.setdefault("rationale", approval.rationale or None)
+        return AuditEvent(type=kind, run_id=spec.run_id, gate_id=gate_id, at=at, **kw)
+
+    # many at once -----------------------------------------------------------------------------
+
+    def decide_all(
+        self,
+        run_ids: Iterable[str],
+        *,
+        actor: str,
+        approve: bool,
+        rationale: str = "",
+        channel: str = "cli",
+        include_upcoming: bool = False,
+    ) -> list[DecisionResult]:
+        """Decide every parked (and with ``include_upcoming`` every not-yet-parked) gate the
+        actor's roles cover, across ``run_ids`` (all runs with parked gates when empty)."""
+        runs = list(run_ids) or sorted({split_member(m)[0] for m, _ in self.astore.indexed("pending")})
+        held = self.authz.roles_of(actor)
+        results = []
+        for run_id in runs:
+            spec = self.store.spec(run_id)
+            statuses = self.store.gate_statuses(run_id)
+            for gate in spec.workflow.gates:
+                if gate.approval is None or gate.approval.role.value not in held:
+                    continue
+                status = statuses.get(gate.id)
+                parked = status == GateStatus.AWAITING_APPROVAL
+                upcoming = include_upcoming and status in (GateStatus.PENDING, GateStatus.RUNNING)
+                if parked or upcoming:
+                    results.append(self._try(run_id, gate.id, actor, approve, rationale, channel))
+        return results
+
+    def _try(
+        self, run_id: str, gate_id: str, actor: str, approve: bool, rationale: str, channel: str
+    ) -> DecisionResult:
+        try:
+            return self.decide(
+                run_id, gate_id, actor=actor, approve=approve, rationale=rationale, channel=channel
+            )
+        except (ConflictError, NotAuthorized) as exc:
+            return DecisionResult(run_id, gate_id, f"refused: {exc.message}", "unchanged")
+
+
+def approval_gate(spec: RunSpec, gate_id: str) -> GateSpec:
+    """The gate, which must exist and have an approval step."""
+    try:
+        gate = spec.workflow.gate(gate_id)
+    except KeyError:
+        known = ", ".join(spec.workflow.gate_ids)
+        raise GateNotFound(f"run {spec.run_id} has no gate {gate_id!r} (gates: {known})") from None
+    if gate.approval is None:
+        raise InputError(f"gate {gate_id} of {spec.run_id} has no approval step")
+    return gate
+
+
+__all__ = ["Approvals", "DecisionResult", "RunNotFound", "approval_gate", "member"]

@@ -1,0 +1,247 @@
+"""The sweeper: enforces approval deadlines, sends reminders and escalations, announces partial
+batches and re-drives pre-approvals. Durable: all its inputs are Redis indexes, so it survives any
+restart; several sweepers may run (workers of the approval class, ``prp sweeper``), a Redis lease
+lets one sweep at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from prp_tasks.approvals.service import Approvals
+from prp_tasks.approvals.store import split_member
+from prp_tasks.core import dag
+from prp_tasks.core.approvals import AuditEvent, AuditType
+from prp_tasks.core.evaluate import apply_decision, expired_record, utc_now
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.results import Decision, HumanApproval
+from prp_tasks.errors import PrpError, RunNotFound
+
+log = logging.getLogger("prp_tasks.sweeper")
+
+_LEASE = """
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] or not cur then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def expire_due(approvals: Approvals, now_ms: float) -> int:
+    """Settle every parked gate past its deadline: failed, or approved by ``auto`` per policy."""
+    done = 0
+    for value, _ in approvals.astore.indexed("deadlines", until_ms=now_ms):
+        run_id, gate_id = split_member(value)
+        try:
+            settle = _expire_one(approvals, run_id, gate_id)
+        except RunNotFound:
+            approvals.astore.reschedule("deadlines", value, None)
+            continue
+        if settle is not None and settle.ok:
+            approvals.advance(run_id, settle)
+            done += 1
+    return done
+
+
+def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> object:
+    store = approvals.store
+    spec = store.spec(run_id)
+    gate = spec.workflow.gate(gate_id)
+    record = store.record(run_id, gate_id)
+    request = approvals.astore.request(run_id, gate_id)
+    if record is None or request is None or gate.approval is None:
+        approvals.astore.reschedule("deadlines", f"{run_id}/{gate_id}", None)
+        return None
+    now = utc_now()
+    reason = f"approval expired (no decision by {request.deadline})"
+    approval = None
+    if request.on_timeout == "approve":
+        approval = HumanApproval(
+            gate_id=gate_id,
+            actor="auto",
+            decision=Decision.APPROVED,
+            timestamp=now,
+            commit_sha=spec.repo.commit_sha,
+            rationale="approval expired; policy on_timeout: approve",
+            role=request.role,
+            channel="auto",
+        )
+        decided = apply_decision(record, approval)
+    else:
+        decided = expired_record(record, reason, now)
+    event = AuditEvent(
+        type=AuditType.EXPIRED,
+        run_id=run_id,
+        gate_id=gate_id,
+        at=now,
+        reason=reason,
+        role=request.role,
+        approval=approval,
+        actor=approval.actor if approval else None,
+        decision=approval.decision.value if approval else None,
+    )
+    skips = approvals._skips(spec, gate, decided)
+    args = store.settle_args(
+        gate_id,
+        expect=GateStatus.AWAITING_APPROVAL,
+        record=decided,
+        now=now,
+        dependents=dag.dependents(spec.workflow)[gate_id],
+        skips=skips,
+        audit=[event],
+    )
+    return approvals.astore.expire(run_id, gate_id, args)
+
+
+def _still_parked(approvals: Approvals, run_id: str, gate_id: str) -> bool:
+    try:
+        return approvals.store.gate_status(run_id, gate_id) == GateStatus.AWAITING_APPROVAL
+    except PrpError:
+        return False
+
+
+def remind_due(approvals: Approvals, now_ms: float) -> int:
+    """Re-announce waiting requests whose reminder time came; schedule the next reminder."""
+    sent = 0
+    for value, _ in approvals.astore.indexed("reminders", until_ms=now_ms):
+        run_id, gate_id = split_member(value)
+        request = (
+            approvals.astore.request(run_id, gate_id) if _still_parked(approvals, run_id, gate_id) else None
+        )
+        if request is None or not request.reminder_s:
+            approvals.astore.reschedule("reminders", value, None)
+            continue
+        event = AuditEvent(
+            type=AuditType.REMINDER,
+            run_id=run_id,
+            gate_id=gate_id,
+            at=utc_now(),
+            role=request.role,
+            batch_id=request.batch_id,
+            details={"deadline": request.deadline, "requested_at": request.requested_at},
+        )
+        approvals.store.append_audit(run_id, event)
+        approvals.astore.reschedule("reminders", value, now_ms + request.reminder_s * 1000)
+        sent += 1
+    return sent
+
+
+def escalate_due(approvals: Approvals, now_ms: float) -> int:
+    """Announce that a waiting request may now also be decided by its escalation role."""
+    sent = 0
+    for value, _ in approvals.astore.indexed("escalations", until_ms=now_ms):
+        run_id, gate_id = split_member(value)
+        approvals.astore.reschedule("escalations", value, None)
+        request = (
+            approvals.astore.request(run_id, gate_id) if _still_parked(approvals, run_id, gate_id) else None
+        )
+        if request is None or request.escalate_to is None:
+            continue
+        event = AuditEvent(
+            type=AuditType.ESCALATED,
+            run_id=run_id,
+            gate_id=gate_id,
+            at=utc_now(),
+            role=request.escalate_to,
+            reason=f"escalated from {request.role}",
+            details={"deadline": request.deadline},
+        )
+        approvals.store.append_audit(run_id, event)
+        sent += 1
+    return sent
+
+
+def flush_batches(approvals: Approvals, now_ms: float) -> int:
+    """Announce partial batches whose window is over (full batches announce themselves)."""
+    window_ms = approvals.settings.approval_batch_window_s * 1000
+    published = 0
+    for role, batch in approvals.astore.open_batches():
+        if float(batch.get("created", now_ms)) + window_ms > now_ms:
+            continue
+        members = approvals.astore.batch_members(batch["id"])
+        if not members:
+            continue
+        run_id, _ = split_member(members[0])
+        event = AuditEvent(type=AuditType.BATCH, run_id=run_id, at=utc_now(), batch_id=batch["id"], role=role)
+        published += approvals.astore.flush_batch(role, batch["id"], members[0], event)
+    return published
+
+
+def redrive_preapprovals(approvals: Approvals) -> int:
+    """Apply pre-approvals of gates that parked while their applier was interrupted."""
+    applied = 0
+    for value in approvals.astore.preapproved_members():
+        run_id, gate_id = split_member(value)
+        status = None
+        try:
+            status = approvals.store.gate_status(run_id, gate_id)
+        except PrpError:
+            pass
+        if status == GateStatus.AWAITING_APPROVAL:
+            approvals.apply_preapprovals(run_id, gate_id)
+            applied += 1
+        elif status is None or status.value in ("passed", "failed", "skipped"):
+            approvals.astore.forget_preapproved(run_id, gate_id)
+    return applied
+
+
+@dataclass
+class Sweeper:
+    """Runs :func:`sweep_once` every ``interval_s`` in a daemon thread while holding a lease."""
+
+    approvals: Approvals
+    interval_s: float
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def sweep_once(self, now_ms: float | None = None) -> dict[str, int] | None:
+        """One pass under the sweeper lease (None when another sweeper is mid-pass).
+
+        The lease is held only during the pass (its TTL covers a crash mid-pass), so any sweeper
+        may do the next one.
+        """
+        redis = self.approvals.store.redis
+        key = self.approvals.store.keys.lock("sweeper")
+        lease_ms = int(max(self.interval_s * 3, 30) * 1000)
+        if not redis.eval(_LEASE, 1, key, self.token, lease_ms):
+            return None
+        now = time.time() * 1000 if now_ms is None else now_ms
+        try:
+            return {
+                "expired": expire_due(self.approvals, now),
+                "reminded": remind_due(self.approvals, now),
+                "escalated": escalate_due(self.approvals, now),
+                "batches": flush_batches(self.approvals, now),
+                "preapprovals": redrive_preapprovals(self.approvals),
+            }
+        finally:
+            redis.eval(_RELEASE, 1, key, self.token)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.sweep_once()
+            except Exception:
+                log.exception("sweep failed")
+
+    def start(self) -> Sweeper:
+        self._thread = threading.Thread(target=self._loop, name="prp-sweeper", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

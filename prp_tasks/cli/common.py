@@ -1,0 +1,79 @@
+"""Shared pieces of the ``prp`` command line: consoles, error mapping, finding the Redis."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from prp_tasks.control import Control, connect_control, find_run_url
+from prp_tasks.errors import ConflictError, InputError, NotAuthorized, PrpError, RunNotFound
+from prp_tasks.settings import Settings, load_settings
+from prp_tasks.views import EXIT_INPUT
+
+app = typer.Typer(
+    name="prp",
+    help="Run PRP quality-gate workflows on Celery + Redis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+#: exit code of a refused or conflicting request (unknown runs and bad input exit 2)
+EXIT_REFUSED = 1
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def errors() -> Iterator[None]:
+    """Map project errors to exit codes: 2 bad input / unknown run, 1 refused or failed."""
+    try:
+        yield
+    except (InputError, RunNotFound) as exc:
+        raise fail(exc.message, EXIT_INPUT) from None
+    except (ConflictError, NotAuthorized) as exc:
+        raise fail(exc.message, EXIT_REFUSED) from None
+    except PrpError as exc:
+        raise fail(exc.message, 1) from None
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def control_for(run_id: str) -> Control:
+    """Control plane holding ``run_id``: PRP_REDIS_URL, else a live embedded ``prp run``."""
+    from prp_tasks.embedded import live_embedded_urls
+
+    current = settings()
+    if current.redis_url is not None:
+        return connect_control(current)
+    urls = live_embedded_urls()
+    if not urls:
+        raise InputError("PRP_REDIS_URL is not set and no embedded `prp run` is active")
+    return connect_control(current.model_copy(update={"redis_url": find_run_url(current, run_id, urls)}))
+
+
+def all_controls() -> list[Control]:
+    """PRP_REDIS_URL's control plane, or one per live embedded `prp run`."""
+    from prp_tasks.embedded import live_embedded_urls
+
+    current = settings()
+    if current.redis_url is not None:
+        return [connect_control(current)]
+    return [connect_control(current.model_copy(update={"redis_url": u})) for u in live_embedded_urls()]
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")

@@ -1,0 +1,71 @@
+"""``prp profile show|check``: the effective enforcement profile and its validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from prp_tasks.cli.common import app, errors, out, print_json, settings
+from prp_tasks.core.profile import ResolvedProfile
+
+profile_app = typer.Typer(
+    help="Inspect and validate enforcement profiles (initial.md).", no_args_is_help=True
+)
+app.add_typer(profile_app, name="profile")
+
+
+def _resolve(repo: Path, profile: Path | None) -> ResolvedProfile:
+    from prp_tasks.keys import Keys
+    from prp_tasks.profiles import resolve_profile
+    from prp_tasks.profiles.cache import ProfileCache
+    from prp_tasks.store import connect
+
+    current = settings()
+    client = connect(current.redis_url) if current.redis_url else None
+    cache = ProfileCache(client, Keys(current.key_prefix), current.profile_cache)
+    return resolve_profile(repo, profile, cache=cache)
+
+
+@profile_app.command("show")
+def profile_show(
+    repo: Annotated[Path, typer.Argument(help="repository")] = Path("."),
+    profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Print the effective profile and where each value came from (default or file:line)."""
+    from prp_tasks.profiles.explain import explain
+
+    with errors():
+        resolved = _resolve(repo, profile)
+    rows = explain(resolved)
+    if json_out:
+        print_json(
+            {
+                "source": resolved.source,
+                "sha256": resolved.sha256,
+                "profile": resolved.profile.model_dump(mode="json"),
+                "origins": {path: origin for path, _, origin in rows},
+                "doc": resolved.doc.model_dump(mode="json"),
+            }
+        )
+        return
+    out.print(f"profile: {resolved.source or 'built-in defaults (no initial.md found)'}", highlight=False)
+    for path, value, origin in rows:
+        line = f"  {path} = {escape(json.dumps(value))}  [dim]({origin})[/dim]"
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+@profile_app.command("check")
+def profile_check(
+    repo: Annotated[Path, typer.Argument(help="repository")] = Path("."),
+    profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
+) -> None:
+    """Validate the profile; exit 2 with every problem (file:line: field: message) if invalid."""
+    with errors():
+        resolved = _resolve(repo, profile)
+    where = resolved.source or "built-in defaults (no initial.md found)"
+    out.print(f"ok: {where} {resolved.sha256[:12]}".rstrip(), highlight=False)

@@ -1,0 +1,60 @@
+"""``prp worker`` and ``prp sweeper``: the processes that do the work."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from prp_tasks.cli.common import app, errors, out, print_json, settings
+from prp_tasks.errors import ConfigError
+from prp_tasks.settings import QUEUE_CLASSES
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="comma-separated queue classes")] = ",".join(QUEUE_CLASSES),
+    concurrency: Annotated[int | None, typer.Option(help="processes/threads (default: settings)")] = None,
+    pool: Annotated[str | None, typer.Option(help="prefork, threads or solo (default: settings)")] = None,
+    loglevel: Annotated[str, typer.Option(help="log level")] = "INFO",
+    hostname: Annotated[str | None, typer.Option(help="node name (default <classes>@<host>)")] = None,
+) -> None:
+    """Start a Celery worker consuming the given queue classes (needs PRP_REDIS_URL).
+
+    A worker of the approval class with a threads/solo pool also runs the sweeper (deadlines,
+    reminders, escalations, batches); with prefork, run `prp sweeper` separately.
+    """
+    with errors():
+        from prp_tasks.workers import run_worker
+
+        classes = tuple(q.strip() for q in queues.split(",") if q.strip())
+        run_worker(
+            settings(), classes, concurrency=concurrency, pool=pool, loglevel=loglevel, hostname=hostname
+        )
+
+
+@app.command()
+def sweeper(
+    once: Annotated[bool, typer.Option("--once", help="one pass, print what it did, exit")] = False,
+) -> None:
+    """Expire overdue approvals, send reminders and escalations, announce batches (needs PRP_REDIS_URL)."""
+    with errors():
+        current = settings()
+        if current.redis_url is None:
+            raise ConfigError("PRP_REDIS_URL must be set to run the sweeper")
+        from prp_tasks.approvals.sweeper import Sweeper
+        from prp_tasks.celery_app import create_celery
+
+        engine = create_celery(current).runtime.engine
+        sweep = Sweeper(engine.approvals, current.sweep_interval_s)
+        if once:
+            print_json(sweep.sweep_once() or {"skipped": "another sweeper holds the lease"})
+            return
+        out.print(f"sweeping every {current.sweep_interval_s}s (Ctrl-C to stop)")
+        sweep.start()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            sweep.stop()

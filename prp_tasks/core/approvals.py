@@ -1,0 +1,84 @@
+"""Approval requests and audit events: what is recorded when a gate parks and when anyone acts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from prp_tasks.core.results import HumanApproval
+
+#: decision channels
+Channel = Literal["cli", "http", "mcp", "auto", "client"]
+
+
+class ApprovalRequest(BaseModel):
+    """A parked gate waiting for a human decision (stored; nothing waits in a worker)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    gate_id: str
+    gate_name: str
+    role: str
+    description: str
+    commit_sha: str
+    #: one line per check, e.g. "pass blueprint-validation: title, description ... present"
+    evidence_summary: tuple[str, ...] = ()
+    requested_at: str
+    deadline: str
+    quorum: int = 1
+    #: who asked for the run (cannot approve when ``no_self_approval``)
+    requester: str
+    no_self_approval: bool = False
+    on_timeout: Literal["fail", "approve"] = "fail"
+    reminder_s: float | None = None
+    escalate_at: str | None = None
+    escalate_to: str | None = None
+    batch_id: str | None = None
+
+
+class AuditType(StrEnum):
+    """Every kind of audit record."""
+
+    REQUESTED = "approval.requested"  #: a gate parked
+    BATCH = "approval.batch"  #: a notification batch of requests was published
+    PREAPPROVED = "approval.preapproved"  #: a decision given before the gate parked
+    VOTE = "approval.vote"  #: an approval counted toward a quorum (the gate still waits)
+    DECIDED = "approval.decided"  #: a decision settled the gate
+    AUTO = "approval.auto"  #: an auto-approval rule settled the gate
+    EXPIRED = "approval.expired"  #: the deadline passed
+    REFUSED = "approval.refused"  #: a decision was refused (role, self-approval, commit)
+    DUPLICATE = "approval.duplicate"  #: the same actor approved twice; ignored
+    REMINDER = "approval.reminder"
+    ESCALATED = "approval.escalated"
+    CANCELLED = "run.cancelled"
+
+
+#: audit types that carry a decision (they feed "Decisions & Approvals" and the manifest)
+DECISION_TYPES = frozenset({AuditType.VOTE, AuditType.DECIDED, AuditType.AUTO, AuditType.EXPIRED})
+
+
+class AuditEvent(BaseModel):
+    """One audit record. ``id`` is the stream entry id once stored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: AuditType
+    run_id: str
+    at: str
+    gate_id: str | None = None
+    actor: str | None = None
+    role: str | None = None
+    channel: str | None = None
+    decision: str | None = None
+    rationale: str | None = None
+    reason: str | None = None
+    batch_id: str | None = None
+    approval: HumanApproval | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = None
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude_none=True, exclude={"id"})
