@@ -180,3 +180,45 @@ def test_a_failing_gate_exits_1_and_a_timeout_exits_3(tmp_path: Path) -> None:
     result = run_prp("run", str(tmp_path), "--workflow", str(parked), "--timeout", "2", "--json")
     assert result.returncode == 3
     assert json.loads(result.stdout)["status"] == "cancelled"
+
+
+def test_the_demo_waits_for_humans_who_approve_from_another_terminal(demo: Path) -> None:
+    first = subprocess.Popen(
+        [sys.executable, "-m", "prp_tasks.cli", "run", str(demo), "--json", "--as", "riley"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    audits: list[list[dict[str, object]]] = []
+    try:
+        run_id = _wait_for_run(demo)
+        deadline = time.monotonic() + 120
+        while first.poll() is None and time.monotonic() < deadline:
+            pending = run_prp("approvals", "--json")
+            if pending.returncode == 0 and any(p["run_id"] == run_id for p in json.loads(pending.stdout)):
+                decided = run_prp("approve", run_id, "--all-pending", "--as", "alice", "--rationale", "ok")
+                assert decided.returncode == 0, decided.stderr
+                trail = run_prp("audit", run_id, "--json")  # the run is live: its embedded Redis is up
+                if trail.returncode == 0:
+                    audits.append(json.loads(trail.stdout))
+            time.sleep(0.2)
+        stdout, stderr = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, stderr
+    view = json.loads(stdout)
+    assert [g["approval"]["actor"] for g in view["gates"]] == ["alice"] * 8
+    first_trail = audits[0]
+    assert [(e["type"], e["gate_id"]) for e in first_trail[:2]] == [
+        ("approval.requested", "G0"),
+        ("approval.decided", "G0"),
+    ]
+    assert first_trail[0]["batch_id"] and first_trail[1]["actor"] == "alice"
+    manifest = json.loads((Path(view["out_dir"]) / "run-manifest.json").read_text())
+    approvals = [a for stage in manifest["stages"] for a in stage["gate"]["approvals"]]
+    assert sorted(a["gateId"] for a in approvals) == [f"G{i}" for i in range(8)]
+    assert {a["actor"] for a in approvals} == {"alice"}
+    prp_md = (Path(view["out_dir"]) / "prp.md").read_text()
+    assert "**Product Approval** — approved by alice (product-owner, via cli)" in prp_md

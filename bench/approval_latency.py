@@ -1,0 +1,153 @@
+"""Approval latency and the cost of waiting: decision -> first dependent check start, and worker
+slots held while many gates are parked.
+
+Setup: a private redis-server; one real worker process (`prp worker`, all queue classes, threads
+pool, concurrency 8); N runs of a two-gate workflow: A (a check, then an approval) -> B (a check).
+1. All N gates A park. Then `celery inspect active` and `reserved` are asked which tasks the
+   worker holds (must be none: a parked gate is data in Redis, not a waiting task).
+2. D of them are approved one after the other; for each, the time from the decision call
+   returning to B's check starting on the worker (CheckResult.started_at) is recorded.
+
+Usage: python bench/approval_latency.py [--parked 500] [--decisions 200]
+The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.progress import Progress
+
+from prp_tasks.celery_app import create_celery
+from prp_tasks.control import Control
+from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.core.models import GateStatus
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.settings import load_settings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = parse_workflow(
+    """
+name: approval-latency
+gates:
+  - {id: A, checks: [{name: a, builtin: coverage-targets}], approval: {role: code-reviewer}}
+  - {id: B, depends_on: [A], checks: [{name: b, builtin: coverage-targets}]}
+"""
+)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def start_worker(url: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
+    env.update({"PRP_REDIS_URL": url, "PRP_KEY_PREFIX": "bench", "PRP_TASK_EVENTS": "false"})
+    return subprocess.Popen(
+        [sys.executable, "-m", "prp_tasks.cli", "worker", "--pool", "threads", "--concurrency", "8",
+         "--loglevel", "WARNING", "--hostname", "bench@local"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def park(control: Control, repo: Path, n: int) -> list[str]:
+    runs = []
+    with Progress(transient=True) as progress:
+        task = progress.add_task("parking gates", total=n)
+        for _ in range(n):
+            runs.append(control.submit(prepare_run(repo, workflow=WORKFLOW)))
+            progress.advance(task)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            parked = sum(control.store.gate_status(r, "A") == GateStatus.AWAITING_APPROVAL for r in runs)
+            progress.update(task, completed=parked, description="waiting for gates to park")
+            if parked == n:
+                return runs
+            time.sleep(0.2)
+    raise RuntimeError("gates did not park in time")
+
+
+def slots_in_use(control: Control) -> int:
+    inspect = control.app.control.inspect(timeout=2.0)
+    active = inspect.active() or {}
+    reserved = inspect.reserved() or {}
+    if not active and not reserved and not inspect.ping():
+        raise RuntimeError("the worker did not answer inspect")
+    return sum(len(v) for v in active.values()) + sum(len(v) for v in reserved.values())
+
+
+def decide_and_measure(control: Control, runs: list[str]) -> tuple[list[float], list[float]]:
+    returned: dict[str, float] = {}
+    called: dict[str, float] = {}
+    with Progress(transient=True) as progress:
+        task = progress.add_task("deciding", total=len(runs))
+        for run_id in runs:
+            called[run_id] = time.time()
+            control.decide(run_id, "A", actor="bench", approve=True)
+            returned[run_id] = time.time()
+            progress.advance(task)
+            time.sleep(0.005)
+    from_return, from_call = [], []
+    for run_id in runs:
+        result = _wait_started(control, run_id)
+        from_return.append((result - returned[run_id]) * 1000)
+        from_call.append((result - called[run_id]) * 1000)
+    return from_return, from_call
+
+
+def _wait_started(control: Control, run_id: str) -> float:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        checks = control.store.check_results(run_id, "B")
+        if "b" in checks and checks["b"].started_at:
+            return parse_ts(checks["b"].started_at).timestamp()
+        time.sleep(0.01)
+    raise RuntimeError(f"dependent of {run_id} never started")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parked", type=int, default=500)
+    parser.add_argument("--decisions", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
+        repo = Path(tmp) / "repo"
+        repo.mkdir()
+        worker = start_worker(server.url)
+        try:
+            settings = load_settings(redis_url=server.url, key_prefix="bench", task_events=False)
+            control = Control(settings, create_celery(settings))
+            runs = park(control, repo, args.parked)
+            time.sleep(1.0)
+            held = slots_in_use(control)
+            from_return, from_call = decide_and_measure(control, runs[: args.decisions])
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    result = {
+        "decisions": len(from_return),
+        "p50_ms": pct(from_return, 0.50),
+        "p95_ms": pct(from_return, 0.95),
+        "p99_ms": pct(from_return, 0.99),
+        "from_call_p50_ms": pct(from_call, 0.50),
+        "from_call_p95_ms": pct(from_call, 0.95),
+        "mean_ms": round(statistics.mean(from_return), 2),
+        "parked_gates": len(runs),
+        "slots_in_use_while_parked": held,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
