@@ -55,9 +55,24 @@ def start_worker(url: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
     env.update({"PRP_REDIS_URL": url, "PRP_KEY_PREFIX": "bench", "PRP_TASK_EVENTS": "false"})
     return subprocess.Popen(
-        [sys.executable, "-m", "prp_tasks.cli", "worker", "--pool", "threads", "--concurrency", "8",
-         "--loglevel", "WARNING", "--hostname", "bench@local"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "prp_tasks.cli",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "8",
+            "--loglevel",
+            "WARNING",
+            "--hostname",
+            "bench@local",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

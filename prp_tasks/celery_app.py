@@ -22,6 +22,7 @@ from prp_tasks.store import RunStore, connect
 TASK_QUEUE_CLASS: dict[str, str | None] = {
     "prp.run_check": None,
     "prp.finalize_run": "control",
+    "prp.submit_run": "control",
 }
 
 

@@ -28,9 +28,9 @@ from prp_tasks.core.render import render_gate_report, render_outputs
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.errors import ConflictError
+from prp_tasks.errors import ConflictError, GateNotFound
 from prp_tasks.settings import Settings
-from prp_tasks.store import RunStore, Settle
+from prp_tasks.store import OUTPUT_FILES, RunStore, Settle
 
 
 class Enqueuer(Protocol):
@@ -283,6 +283,56 @@ class Engine:
             self.enqueue.finalize(run_id)
         return unsettled is not None
 
+    def rerun_gate(self, run_id: str, gate_id: str, *, force: bool, actor: str = "system") -> list[str]:
+        """Re-execute a settled gate and every gate depending on it (``force`` is required).
+
+        Returns the gates re-opened. The run is live again and is finalized anew at the end.
+        """
+        spec = self.store.spec(run_id)
+        if gate_id not in spec.workflow.gate_ids:
+            raise GateNotFound(
+                f"run {run_id} has no gate {gate_id!r} (gates: {', '.join(spec.workflow.gate_ids)})"
+            )
+        statuses = self.store.gate_statuses(run_id)
+        current = statuses[gate_id]
+        if current not in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED):
+            raise ConflictError(
+                f"gate {gate_id} is {current.value}; only a settled gate can be re-run", state=current.value
+            )
+        if not force:
+            raise ConflictError(
+                f"gate {gate_id} is {current.value}; re-running re-executes it and its dependents: "
+                "pass force",
+                state=current.value,
+            )
+        gate = spec.workflow.gate(gate_id)
+        blocked = [d for d in gate.depends_on if statuses[d] != GateStatus.PASSED]
+        if blocked:
+            raise ConflictError(
+                f"cannot re-run {gate_id}: its dependency {blocked[0]} is {statuses[blocked[0]].value}"
+            )
+        reset = [gate_id, *dag.transitive_dependents(spec.workflow, gate_id)]
+        ok, reason = self.store.rerun(
+            run_id,
+            gate_id,
+            _rerun_plan(spec, reset, statuses),
+            _rerun_outputs(spec, reset),
+            AuditEvent(
+                type=AuditType.RERUN,
+                run_id=run_id,
+                gate_id=gate_id,
+                at=utc_now(),
+                actor=actor,
+                details={"reset": reset},
+            ),
+            self.settings.run_ttl_s,
+            utc_now(),
+        )
+        if not ok:
+            raise ConflictError(f"cannot re-run {gate_id}: {reason}")
+        self._dispatch(run_id, [gate_id])
+        return reset
+
     # finalization -----------------------------------------------------------------------------
 
     def finalize(self, run_id: str) -> bool:
@@ -310,6 +360,25 @@ def final_status(snapshot: RunSnapshot) -> RunStatus:
     if all(v.status == GateStatus.PASSED for v in snapshot.gates.values()):
         return RunStatus.PASSED
     return RunStatus.FAILED
+
+
+def _rerun_plan(
+    spec: RunSpec, reset: list[str], statuses: dict[str, GateStatus]
+) -> list[tuple[str, int, int, list[str]]]:
+    """Per re-opened gate: dependencies left (re-opened ones count as not passed), checks, fields."""
+    plan = []
+    for gate_id in reset:
+        gate = spec.workflow.gate(gate_id)
+        left = sum(1 for d in gate.depends_on if d in reset or statuses[d] != GateStatus.PASSED)
+        fields = [f"{gate_id}/{c.name}" for c in gate.checks]
+        plan.append((gate_id, 0 if gate_id == reset[0] else left, len(gate.checks), fields))
+    return plan
+
+
+def _rerun_outputs(spec: RunSpec, reset: list[str]) -> list[str]:
+    """Outputs a re-run makes stale: the run's final files and the re-opened gates' reports."""
+    reports = [GATE_REPORTS[g.report] for g in spec.workflow.gates if g.id in reset and g.report]
+    return [*OUTPUT_FILES, *reports]
 
 
 def _with_artifacts(record: GateRecord, names: tuple[str, ...]) -> GateRecord:

@@ -27,6 +27,8 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:approvals:batch:ROLE    hash   the open notification batch of a role (id, created)
     P:approvals:batch-items:B list   "run/gate" members of batch B
     P:lock:sweeper            string the sweeper's lease (one sweeper at a time)
+    P:idempotency:SHA         string {run_id, fingerprint} claimed by a submission key (TTL)
+    P:ratelimit:W:ID          string API requests of identity ID in minute W (TTL 120 s)
 
 Approval and audit scripts also write the global keys above; those live outside the run's slot,
 so (like Celery's own keys) the layout targets a single Redis primary, not Redis Cluster.
@@ -164,6 +166,14 @@ class Keys:
     @property
     def batch_items_prefix(self) -> str:
         return f"{self.prefix}:approvals:batch-items:"
+
+    def idempotency(self, digest: str) -> str:
+        """``P:idempotency:SHA`` string: the run a submission key claimed (sha256 of the key)."""
+        return f"{self.prefix}:idempotency:{digest}"
+
+    def rate_limit(self, identity: str, window: int) -> str:
+        """``P:ratelimit:WINDOW:IDENTITY`` counter of one API caller in one minute (TTL 120 s)."""
+        return f"{self.prefix}:ratelimit:{window}:{identity}"
 
     def lock(self, name: str) -> str:
         return f"{self.prefix}:lock:{name}"

@@ -181,3 +181,58 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], 'updated_
 for k = 1, #KEYS do redis.call('EXPIRE', KEYS[k], ARGV[3]) end
 return 1
 """
+
+#: Re-open a gate and its dependents for another execution (``run_prp_step`` with force).
+#: KEYS: meta, status, deps, left, started, records, checks, attempts, events, audit, global_audit,
+#:       votes, requests, outputs
+#: ARGV: now, target, run_ttl, event_json, n, (gate, deps_left, n_checks, n_fields, fields...)...,
+#:       n_outputs, output names...
+#: Every reset gate must be settled or pending (none running or parked) and the run not cancelled.
+#: -> {"conflict", reason} | {"ok", unsettled}
+RERUN = """
+if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return {'conflict', 'the run was cancelled'} end
+local now, target = ARGV[1], ARGV[2]
+local n = tonumber(ARGV[5])
+local i = 6
+local plan = {}
+for j = 1, n do
+  local gate, deps, checks, nf = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  local fields = {}
+  for f = 1, nf do fields[#fields + 1] = ARGV[i + 3 + f] end
+  local cur = redis.call('HGET', KEYS[2], gate)
+  if cur == 'running' or cur == 'awaiting_approval' then
+    return {'conflict', gate .. ' is ' .. cur}
+  end
+  plan[#plan + 1] = {gate=gate, deps=deps, checks=checks, fields=fields, cur=cur}
+  i = i + 4 + nf
+end
+local terminal = {passed=true, failed=true, skipped=true}
+local unsettled = tonumber(redis.call('HGET', KEYS[1], 'unsettled'))
+for _, p in ipairs(plan) do
+  if terminal[p.cur] then unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', 1) end
+  redis.call('HSET', KEYS[2], p.gate, p.gate == target and 'running' or 'pending')
+  redis.call('HSET', KEYS[3], p.gate, p.deps)
+  redis.call('HSET', KEYS[4], p.gate, p.checks)
+  redis.call('HDEL', KEYS[6], p.gate)
+  redis.call('HDEL', KEYS[13], p.gate)
+  for _, f in ipairs(p.fields) do
+    redis.call('HDEL', KEYS[7], f)
+    redis.call('HDEL', KEYS[8], f .. '|starts', f .. '|ends')
+  end
+  for _, v in ipairs(redis.call('HKEYS', KEYS[12])) do
+    if string.sub(v, 1, #p.gate + 1) == p.gate .. '|' then redis.call('HDEL', KEYS[12], v) end
+  end
+end
+local no = tonumber(ARGV[i])
+for j = 1, no do redis.call('HDEL', KEYS[14], ARGV[i + j]) end
+redis.call('HSET', KEYS[5], target, now)
+redis.call('RPUSH', KEYS[9], cjson.encode({gate_id=target, type='start', timestamp=now}))
+redis.call('HSET', KEYS[1], 'status', 'running', 'finalized', '0', 'updated_at', now)
+redis.call('HDEL', KEYS[1], 'finished_at', 'finished_at_claim')
+redis.call('XADD', KEYS[10], '*', 'type', 'gate.rerun', 'event', ARGV[4])
+redis.call('XADD', KEYS[11], 'MAXLEN', '~', 100000, '*', 'type', 'gate.rerun', 'event', ARGV[4])
+for k = 1, #KEYS do
+  if k ~= 11 and redis.call('EXISTS', KEYS[k]) == 1 then redis.call('EXPIRE', KEYS[k], ARGV[3]) end
+end
+return {'ok', unsettled}
+"""

@@ -81,7 +81,7 @@ def follow(
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
 
     def render() -> Group:
-        view = run_view(control.snapshot(run_id), now=utc_now())
+        view = run_view(control.snapshot(run_id), now=utc_now()).model_dump(mode="json")
         hint = approval_hint(view, redis_url)
         return Group(gate_table(view), *([hint] if hint else []))
 

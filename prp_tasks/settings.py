@@ -88,6 +88,41 @@ class ProfileCacheSettings(BaseModel):
     lock_s: float = Field(default=10.0, gt=0)
 
 
+class ApiToken(BaseModel):
+    """One API token: stored as the sha256 of the token (``prp api hash-token``), never in clear."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    #: who the token's holder is: the actor of every decision made with it
+    identity: str = Field(min_length=1, max_length=200)
+    #: approval roles the holder may decide as
+    roles: tuple[Role, ...] = ()
+    #: may create, cancel and re-run runs (this executes the submitted workflow's commands)
+    submit: bool = False
+
+
+class ApiSettings(BaseModel):
+    """The HTTP API and MCP over HTTP (``PRP_API__PORT`` …)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    #: API tokens (JSON list of {sha256, identity, roles, submit})
+    tokens: tuple[ApiToken, ...] = ()
+    #: a YAML/JSON file with a list of tokens (merged with ``tokens``)
+    tokens_file: Path | None = None
+    #: requests per token per minute; 0 disables the limit
+    rate_limit_per_min: int = Field(default=600, ge=0)
+    #: browser origins allowed to call the API (CORS); empty means none
+    cors_origins: tuple[str, ...] = ()
+    #: largest accepted request body
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: directories under which submitted repositories must lie (empty: anywhere)
+    repo_roots: tuple[Path, ...] = ()
+
+
 DEFAULT_ENV_ALLOWLIST = (
     "PATH",
     "HOME",
@@ -149,6 +184,9 @@ class Settings(BaseSettings):
     roles_file: Path | None = None
     #: how often the sweeper expires, reminds, escalates and announces batches
     sweep_interval_s: float = Field(default=1.0, gt=0, le=3600)
+    api: ApiSettings = ApiSettings()
+    #: actor of decisions made through ``prp mcp`` (stdio); defaults to the OS user
+    mcp_actor: str | None = None
     #: log format for services: json or console (console when attached to a terminal)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

@@ -76,6 +76,7 @@ class RunStore:
         self._settle = client.register_script(lua.SETTLE)
         self._cancel = client.register_script(lua.CANCEL)
         self._finalize = client.register_script(lua.FINALIZE)
+        self._rerun = client.register_script(lua.RERUN)
         self._spec = lru_cache(maxsize=256)(self._load_spec)
 
     def k(self, run_id: str) -> RunKeys:
@@ -212,6 +213,77 @@ class RunStore:
         with wrap_errors():
             ids: list[str] = self.redis.zrevrange(self.keys.runs, offset, offset + limit - 1)
         return ids
+
+    def find_runs(
+        self,
+        *,
+        status: str | None = None,
+        repository: str | None = None,
+        since_ms: int | None = None,
+        cursor: int = 0,
+        limit: int = 50,
+        chunk: int = 200,
+    ) -> tuple[list[dict[str, str]], int | None]:
+        """Runs newest first, filtered on meta fields; returns (rows, next cursor or None)."""
+        rows: list[dict[str, str]] = []
+        low = since_ms if since_ms is not None else "-inf"
+        while len(rows) < limit:
+            with wrap_errors():
+                ids = self.redis.zrevrangebyscore(self.keys.runs, "+inf", low, start=cursor, num=chunk)
+                if not ids:
+                    return rows, None
+                with self.redis.pipeline(transaction=False) as pipe:
+                    for run_id in ids:
+                        pipe.hmget(self.k(run_id).meta, ["status", "repo", "created_at", "updated_at"])
+                    metas = pipe.execute()
+            for taken, (run_id, meta) in enumerate(zip(ids, metas, strict=True), start=1):
+                row = dict(zip(("status", "repo", "created_at", "updated_at"), meta, strict=True))
+                if row["status"] is None:  # expired between the index and the read
+                    continue
+                if (status is None or row["status"] == status) and (
+                    repository is None or row["repo"] == repository
+                ):
+                    rows.append({"run_id": run_id, **row})
+                    if len(rows) == limit:
+                        return rows, cursor + taken
+            cursor += len(ids)
+        return rows, cursor
+
+    def rerun(
+        self,
+        run_id: str,
+        target: str,
+        plan: Sequence[tuple[str, int, int, Sequence[str]]],
+        drop_outputs: Sequence[str],
+        event: AuditEvent,
+        ttl_s: int,
+        now: str,
+    ) -> tuple[bool, str]:
+        """Re-open ``target`` (running) and the other planned gates (pending); (ok, conflict reason)."""
+        k = self.k(run_id)
+        keys = [
+            k.meta,
+            k.status,
+            k.deps,
+            k.left,
+            k.started,
+            k.records,
+            k.checks,
+            k.attempts,
+            k.events,
+            k.audit,
+            self.keys.audit,
+            k.votes,
+            k.requests,
+            k.outputs,
+        ]
+        args: list[Any] = [now, target, ttl_s, event.to_json(), len(plan)]
+        for gate, deps_left, n_checks, fields in plan:
+            args += [gate, deps_left, n_checks, len(fields), *fields]
+        args += [len(drop_outputs), *drop_outputs]
+        with wrap_errors():
+            out = self._rerun(keys=keys, args=args)
+        return (out[0] == "ok", str(out[1]))
 
     # check transitions ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prp_tasks.core import dag
 from prp_tasks.core.builtin_workflow import builtin_workflow
@@ -19,13 +19,13 @@ from prp_tasks.core.models import Workflow
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.run import Blueprint, RunSpec, new_run_id
 from prp_tasks.core.validation import problems_from
-from prp_tasks.errors import BlueprintError
+from prp_tasks.errors import BlueprintError, InputError
 from prp_tasks.keys import Keys
 from prp_tasks.profiles import resolve_profile
 from prp_tasks.profiles.cache import ProfileCache
 from prp_tasks.repo import inspect_repo
 from prp_tasks.settings import QUEUE_CLASSES, ProfileCacheSettings
-from prp_tasks.workflow_files import load_workflow
+from prp_tasks.workflow_files import load_workflow, workflow_from_data
 from prp_tasks.yamlsrc import parse_yaml
 
 MAX_BLUEPRINT_BYTES = 1_000_000
@@ -115,3 +115,76 @@ def prepare_run(
         strict=strict,
         auto_approve=auto_approve,
     )
+
+
+class SubmitRequest(BaseModel):
+    """A run submission from a service (HTTP body, MCP arguments, ``prp.submit_run`` kwargs)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: path of the repository as the workers see it
+    repo: str = Field(min_length=1, max_length=4096)
+    #: a workflow file path, or the workflow itself (same schema as a workflow file)
+    workflow: str | dict[str, Any] | None = None
+    #: a blueprint file path, or the blueprint itself ({title, description, requirements, metadata})
+    blueprint: str | dict[str, Any] | None = None
+    #: an initial.md to use instead of the repository's lookup
+    profile_path: str | None = Field(default=None, max_length=4096)
+    #: refuse unless the repository is at this commit
+    commit_sha: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{7,64}$")
+    strict: bool = False
+    auto_approve: bool = False
+    #: the same key returns the same run instead of starting another one
+    idempotency_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,200}$")
+    #: who asks (the HTTP API and MCP over HTTP use the token's identity instead)
+    actor: str | None = Field(default=None, max_length=200)
+
+
+def spec_from_request(
+    request: SubmitRequest,
+    *,
+    actor: str,
+    profiles: ProfileCache | None = None,
+    repo_roots: tuple[Path, ...] = (),
+    run_id: str | None = None,
+) -> RunSpec:
+    """Validate a submission completely and build its spec (nothing is written)."""
+    repo = Path(request.repo)
+    if repo_roots and not any(_inside(repo, root) for root in repo_roots):
+        roots = ", ".join(str(r) for r in repo_roots)
+        raise InputError(f"repo: {request.repo} is not under an allowed root ({roots})")
+    workflow: str | Workflow | None
+    if isinstance(request.workflow, dict):
+        workflow = workflow_from_data(request.workflow, source="workflow")
+    else:
+        workflow = request.workflow
+    blueprint = (
+        blueprint_from_data(request.blueprint) if isinstance(request.blueprint, dict) else request.blueprint
+    )
+    spec = prepare_run(
+        repo,
+        workflow=workflow,
+        blueprint=blueprint,
+        profile_path=request.profile_path,
+        actor=actor,
+        strict=request.strict,
+        auto_approve=request.auto_approve,
+        run_id=run_id,
+        profiles=profiles,
+    )
+    expected = request.commit_sha
+    if (
+        expected
+        and spec.repo.commit_sha not in ("unknown",)
+        and not spec.repo.commit_sha.startswith(expected.lower())
+    ):
+        raise InputError(f"commit_sha: the repository is at {spec.repo.commit_sha}, not {expected}")
+    return spec
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True

@@ -6,8 +6,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task
+from pydantic import ValidationError
 
-from prp_tasks.errors import RunNotFound
+from prp_tasks.errors import PrpError, RunNotFound
 
 if TYPE_CHECKING:
     from prp_tasks.celery_app import Runtime
@@ -47,5 +48,29 @@ def register_tasks(app: Celery, runtime: Runtime) -> dict[str, Task]:
         except RunNotFound:
             return False
 
-    tasks: dict[str, Any] = {"prp.run_check": run_check, "prp.finalize_run": finalize_run}
+    @app.task(
+        name="prp.submit_run", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+    )
+    def submit_run(self: Task, **payload: Any) -> str | None:
+        """Submit a run from raw Celery: ``send_task("prp.submit_run", kwargs=SubmitRequest)``.
+
+        Redelivery-safe only with an ``idempotency_key`` (as with any at-least-once message).
+        """
+        from prp_tasks.control import Control
+        from prp_tasks.submission import SubmitRequest
+
+        try:
+            request = SubmitRequest.model_validate(payload)
+            control = Control(runtime.settings, app)
+            submitted = control.submit_request(request, actor=request.actor or "celery")
+        except (PrpError, ValidationError) as exc:
+            log.error("prp.submit_run refused: %s", exc, extra={"payload_keys": sorted(payload)})
+            return None
+        return submitted.run_id
+
+    tasks: dict[str, Any] = {
+        "prp.run_check": run_check,
+        "prp.finalize_run": finalize_run,
+        "prp.submit_run": submit_run,
+    }
     return tasks

@@ -1,19 +1,82 @@
-"""Stable JSON views of runs (``prp run --json``, ``prp status --json``, later the API).
+"""Stable views of runs: ``prp run --json``, ``prp status --json``, the HTTP API and MCP.
 
-The shape is a contract (documented in the README); add keys, never rename or remove them.
+The shapes are a contract (documented in the README): keys are added, never renamed or removed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from prp_tasks.core.evaluate import elapsed_ms
-from prp_tasks.core.models import GateStatus
+from prp_tasks.core.models import TERMINAL, GateStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
 #: ``prp run`` exit codes
 EXIT_PASSED, EXIT_FAILED, EXIT_INPUT, EXIT_CANCELLED = 0, 1, 2, 3
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CheckView(_View):
+    name: str
+    status: str
+    duration_ms: int
+    output: str
+
+
+class ApprovalView(_View):
+    actor: str
+    decision: str
+    role: str | None
+    channel: str
+    rationale: str
+    timestamp: str
+
+
+class GateStateView(_View):
+    id: str
+    name: str
+    status: str
+    depends_on: list[str]
+    queue: str
+    started_at: str | None
+    finished_at: str | None
+    #: when a parked gate started waiting for its approval
+    waiting_since: str | None
+    duration_ms: int | None
+    checks_passed: int
+    checks_total: int
+    reason: str | None
+    approval_role: str | None
+    approval: ApprovalView | None
+    checks: list[CheckView]
+
+
+class ActiveGate(_View):
+    """A gate running or awaiting approval, and since when."""
+
+    id: str
+    status: str
+    since: str | None
+
+
+class RunView(_View):
+    run_id: str
+    status: str
+    workflow: str
+    repo: dict[str, Any]
+    actor: str
+    strict: bool
+    profile: dict[str, Any]
+    created_at: str
+    finished_at: str | None
+    gates: list[GateStateView]
+    active_gates: list[ActiveGate]
 
 
 def exit_code(snapshot: RunSnapshot, *, timed_out: bool = False) -> int:
@@ -36,72 +99,69 @@ def live_status(snapshot: RunSnapshot) -> RunStatus:
     statuses = {v.status for v in snapshot.gates.values()}
     if GateStatus.AWAITING_APPROVAL in statuses and GateStatus.RUNNING not in statuses:
         return RunStatus.AWAITING_APPROVAL
-    if all(s in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED) for s in statuses):
+    if statuses <= TERMINAL:
         return RunStatus.FINALIZING
     return RunStatus.RUNNING
 
 
-def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) -> dict[str, Any]:
+def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) -> GateStateView:
     gate = snapshot.spec.workflow.gate(view.gate_id)
     result = view.record.result if view.record else None
+    parked = view.status == GateStatus.AWAITING_APPROVAL
     checks = [
-        {
-            "name": c.name,
-            "status": view.checks[c.name].status.value,
-            "duration_ms": view.checks[c.name].duration,
-            "output": view.checks[c.name].output,
-        }
+        CheckView(name=c.name, status=r.status.value, duration_ms=r.duration, output=r.output)
         for c in gate.checks
-        if c.name in view.checks
+        if (r := view.checks.get(c.name)) is not None
     ]
     approval = result.human_approval if result else None
-    duration = result.duration_ms if result else None
+    duration = result.duration_ms if result and not parked else None
     if duration is None and view.started_at and now:
         duration = elapsed_ms(view.started_at, now)
-    return {
-        "id": gate.id,
-        "name": gate.display_name,
-        "status": view.status.value,
-        "depends_on": list(gate.depends_on),
-        "queue": gate.queue,
-        "started_at": view.started_at,
-        "finished_at": result.finished_at if result else None,
-        "duration_ms": duration,
-        "checks_passed": sum(1 for c in checks if c["status"] == "pass"),
-        "checks_total": len(gate.checks),
-        "reason": result.reason if result else None,
-        "approval_role": gate.approval.role.value if gate.approval else None,
-        "approval": None
+    return GateStateView(
+        id=gate.id,
+        name=gate.display_name,
+        status=view.status.value,
+        depends_on=list(gate.depends_on),
+        queue=gate.queue,
+        started_at=view.started_at,
+        finished_at=result.finished_at if result and not parked else None,
+        waiting_since=result.finished_at if result and parked else None,
+        duration_ms=duration,
+        checks_passed=sum(1 for c in checks if c.status == "pass"),
+        checks_total=len(gate.checks),
+        reason=result.reason if result else None,
+        approval_role=gate.approval.role.value if gate.approval else None,
+        approval=None
         if approval is None
-        else {
-            "actor": approval.actor,
-            "decision": approval.decision.value,
-            "role": approval.role,
-            "channel": approval.channel,
-            "rationale": approval.rationale,
-            "timestamp": approval.timestamp,
-        },
-        "checks": checks,
-    }
+        else ApprovalView(
+            actor=approval.actor,
+            decision=approval.decision.value,
+            role=approval.role,
+            channel=approval.channel,
+            rationale=approval.rationale,
+            timestamp=approval.timestamp,
+        ),
+        checks=checks,
+    )
 
 
-def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> dict[str, Any]:
+def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> RunView:
     spec = snapshot.spec
     gates = [gate_view(snapshot, snapshot.gates[g], now=now) for g in spec.workflow.gate_ids]
-    return {
-        "run_id": spec.run_id,
-        "status": live_status(snapshot).value,
-        "workflow": spec.workflow.name,
-        "repo": spec.repo.model_dump(),
-        "actor": spec.actor,
-        "strict": spec.strict,
-        "profile": {"source": spec.profile.source, "sha256": spec.profile.sha256},
-        "created_at": spec.created_at,
-        "finished_at": snapshot.finished_at,
-        "gates": gates,
-        "active_gates": [
-            {"id": g["id"], "status": g["status"], "since": g["started_at"]}
+    return RunView(
+        run_id=spec.run_id,
+        status=live_status(snapshot).value,
+        workflow=spec.workflow.name,
+        repo=spec.repo.model_dump(),
+        actor=spec.actor,
+        strict=spec.strict,
+        profile={"source": spec.profile.source, "sha256": spec.profile.sha256},
+        created_at=spec.created_at,
+        finished_at=snapshot.finished_at,
+        gates=gates,
+        active_gates=[
+            ActiveGate(id=g.id, status=g.status, since=g.waiting_since or g.started_at)
             for g in gates
-            if g["status"] in ("running", "awaiting_approval")
+            if g.status in ("running", "awaiting_approval")
         ],
-    }
+    )

@@ -35,6 +35,24 @@ def load_workflow(path: str | Path, *, queue_classes: Iterable[str] = QUEUE_CLAS
     return parse_workflow(text, source=source, queue_classes=queue_classes)
 
 
+def workflow_from_data(
+    data: object, *, source: str = "workflow", queue_classes: Iterable[str] = QUEUE_CLASSES
+) -> Workflow:
+    """Validate a workflow given as data (an API payload) with the same rules as a file."""
+    if not isinstance(data, dict):
+        raise WorkflowError(
+            problems=[Problem((), "must be a mapping with 'name' and 'gates'")], source=source
+        )
+    try:
+        workflow = Workflow.model_validate(data)
+    except ValidationError as exc:
+        raise WorkflowError(problems=problems_from(exc, Workflow), source=source) from None
+    structural = dag.structural_problems(workflow, known_builtins=BUILTIN_CHECKS, queue_classes=queue_classes)
+    if structural:
+        raise WorkflowError(problems=structural, source=source)
+    return workflow
+
+
 def parse_workflow(
     text: str, *, source: str = "<workflow>", queue_classes: Iterable[str] = QUEUE_CLASSES
 ) -> Workflow:

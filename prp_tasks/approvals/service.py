@@ -196,8 +196,14 @@ class Approvals:
         rationale: str = "",
         channel: str = "cli",
         commit_sha: str | None = None,
+        authorizer: Authorizer | None = None,
     ) -> DecisionResult:
-        """Approve or reject a parked gate, or pre-decide one that has not parked yet."""
+        """Approve or reject a parked gate, or pre-decide one that has not parked yet.
+
+        ``authorizer`` checks the actor's roles (default: the configured role mapping; the HTTP
+        API and MCP pass one holding the token's roles).
+        """
+        authz = authorizer or self.authz
         spec = self.store.spec(run_id)
         gate = approval_gate(spec, gate_id)
         now = utc_now()
@@ -211,11 +217,11 @@ class Approvals:
             )
         status = self.store.gate_status(run_id, gate_id)
         if status in (GateStatus.PENDING, GateStatus.RUNNING):
-            return self._preapprove(spec, gate, actor, approve, rationale, channel, now)
+            return self._preapprove(spec, gate, actor, approve, rationale, channel, now, authz)
         if status is None or status in TERMINAL:
             raise ConflictError(self._settled_message(run_id, gate_id), state=str(status))
         request = self.astore.request(run_id, gate_id)
-        role = self._authorize(spec, gate, actor, approve, now, request)
+        role = self._authorize(spec, gate, actor, approve, now, request, authz)
         approval = self._approval(spec, gate, actor, approve, rationale, channel, role, now)
         return self._decide_parked(spec, gate_id, approval)
 
@@ -285,9 +291,17 @@ class Approvals:
         return {g: skipped_record(spec.workflow.gate(g), reason, now) for g in targets}
 
     def _preapprove(
-        self, spec: RunSpec, gate: GateSpec, actor: str, approve: bool, rationale: str, channel: str, now: str
+        self,
+        spec: RunSpec,
+        gate: GateSpec,
+        actor: str,
+        approve: bool,
+        rationale: str,
+        channel: str,
+        now: str,
+        authz: Authorizer,
     ) -> DecisionResult:
-        role = self._authorize(spec, gate, actor, approve, now, None)
+        role = self._authorize(spec, gate, actor, approve, now, None, authz)
         approval = self._approval(spec, gate, actor, approve, rationale, channel, role, now)
         event = self._event(AuditType.PREAPPROVED, spec, gate.id, now, approval=approval)
         stored = self.astore.preapprove(spec.run_id, gate.id, approval, event)
@@ -308,13 +322,14 @@ class Approvals:
         approve: bool,
         now: str,
         request: ApprovalRequest | None,
+        authz: Authorizer,
     ) -> str:
         assert gate.approval is not None
         escalation = None
         if request and request.escalate_to and request.escalate_at and request.escalate_at <= now:
             escalation = request.escalate_to
         try:
-            role = self.authz.authorize(actor, gate.approval.role.value, escalation=escalation)
+            role = authz.authorize(actor, gate.approval.role.value, escalation=escalation)
         except NotAuthorized as exc:
             self._refuse(spec, gate, actor, now, exc.message)
         no_self = gate.approval.no_self_approval or spec.profile.profile.approval.no_self_approval
@@ -386,11 +401,13 @@ class Approvals:
         rationale: str = "",
         channel: str = "cli",
         include_upcoming: bool = False,
+        authorizer: Authorizer | None = None,
     ) -> list[DecisionResult]:
         """Decide every parked (and with ``include_upcoming`` every not-yet-parked) gate the
         actor's roles cover, across ``run_ids`` (all runs with parked gates when empty)."""
+        authz = authorizer or self.authz
         runs = list(run_ids) or sorted({split_member(m)[0] for m, _ in self.astore.indexed("pending")})
-        held = self.authz.roles_of(actor)
+        held = authz.roles_of(actor)
         results = []
         for run_id in runs:
             spec = self.store.spec(run_id)
@@ -402,15 +419,28 @@ class Approvals:
                 parked = status == GateStatus.AWAITING_APPROVAL
                 upcoming = include_upcoming and status in (GateStatus.PENDING, GateStatus.RUNNING)
                 if parked or upcoming:
-                    results.append(self._try(run_id, gate.id, actor, approve, rationale, channel))
+                    results.append(self._try(run_id, gate.id, actor, approve, rationale, channel, authz))
         return results
 
     def _try(
-        self, run_id: str, gate_id: str, actor: str, approve: bool, rationale: str, channel: str
+        self,
+        run_id: str,
+        gate_id: str,
+        actor: str,
+        approve: bool,
+        rationale: str,
+        channel: str,
+        authz: Authorizer,
     ) -> DecisionResult:
         try:
             return self.decide(
-                run_id, gate_id, actor=actor, approve=approve, rationale=rationale, channel=channel
+                run_id,
+                gate_id,
+                actor=actor,
+                approve=approve,
+                rationale=rationale,
+                channel=channel,
+                authorizer=authz,
             )
         except (ConflictError, NotAuthorized) as exc:
             return DecisionResult(run_id, gate_id, f"refused: {exc.message}", "unchanged")

@@ -96,7 +96,14 @@ def _drive(
     code = EXIT_CANCELLED if timed_out else exit_code(snapshot)
     written = control.write_outputs(run_id, target)
     if json_out:
-        print_json({**run_view(snapshot), "exit_code": code, "out_dir": str(target), "outputs": written})
+        print_json(
+            {
+                **run_view(snapshot).model_dump(mode="json"),
+                "exit_code": code,
+                "out_dir": str(target),
+                "outputs": written,
+            }
+        )
     else:
         out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {target}")
     return code
@@ -115,7 +122,7 @@ def status(
     """Show a run's gates and their states."""
     with errors():
         control = control_for(run_id)
-        view = run_view(control.snapshot(run_id), now=utc_now())
+        view = run_view(control.snapshot(run_id), now=utc_now()).model_dump(mode="json")
     if json_out:
         print_json(view)
         return
@@ -149,7 +156,7 @@ def list_runs(
         for control in all_controls():
             for run_id in control.run_ids(0, limit):
                 with contextlib.suppress(RunNotFound):
-                    view = run_view(control.snapshot(run_id))
+                    view = run_view(control.snapshot(run_id)).model_dump(mode="json")
                     row = {k: view[k] for k in ("run_id", "status", "workflow", "created_at")}
                     rows.append(row | {"repo": view["repo"]["path"]})
     rows.sort(key=lambda r: r["created_at"], reverse=True)

@@ -54,6 +54,7 @@ class AuditType(StrEnum):
     REMINDER = "approval.reminder"
     ESCALATED = "approval.escalated"
     CANCELLED = "run.cancelled"
+    RERUN = "gate.rerun"  #: a settled gate and its dependents were re-opened (forced re-run)
 
 
 #: audit types that carry a decision (they feed "Decisions & Approvals" and the manifest)

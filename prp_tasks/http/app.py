@@ -1,0 +1,93 @@
+"""The HTTP API (FastAPI): ``/v1`` routes, ``/healthz``, MCP at ``/mcp``, served by ``prp api``.
+
+The API process only reads and writes Redis and enqueues; gate work runs in workers, so requests
+are never queued behind checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from mcp.server.transport_security import TransportSecuritySettings
+
+from prp_tasks import __version__
+from prp_tasks.control import Control, connect_control
+from prp_tasks.http.models import Health
+from prp_tasks.http.routes import router
+from prp_tasks.http.security import Authenticator, BodyLimit, RateLimiter, install_error_handlers, mcp_auth
+from prp_tasks.identity import Principal, TokenBook
+from prp_tasks.settings import Settings
+
+DESCRIPTION = """Submit and steer PRP quality-gate runs.
+
+Authenticate with `Authorization: Bearer <token>`; tokens are configured as sha256 hashes with an
+identity, approval roles and the right to submit (`PRP_API__TOKENS` / `PRP_API__TOKENS_FILE`).
+Errors are `application/problem+json`.
+"""
+
+
+def create_app(settings: Settings, control: Control | None = None, *, mount_mcp: bool = True) -> FastAPI:
+    """The API for ``settings`` (``control`` is built from ``settings.redis_url`` when omitted)."""
+    control = control or connect_control(settings)
+    tokens = TokenBook.from_settings(settings)
+    limiter = None
+    if settings.api.rate_limit_per_min:
+        limiter = RateLimiter(
+            control.store.redis, control.store.keys.rate_limit, settings.api.rate_limit_per_min
+        )
+    authenticator = Authenticator(tokens, limiter)
+    mcp = _mcp(control) if mount_mcp else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if mcp is None:
+            yield
+            return
+        async with mcp.session_manager.run():
+            yield
+
+    app = FastAPI(title="prp-tasks", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.control = control
+    app.state.authenticator = authenticator
+    install_error_handlers(app)
+    app.include_router(router)
+    app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
+    if mcp is not None:
+        http_app = mcp.streamable_http_app(
+            streamable_http_path="/",
+            json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+        app.mount("/mcp", mcp_auth(http_app, authenticator))
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.api.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes)
+    return app
+
+
+def _mcp(control: Control) -> Any:
+    from prp_tasks.mcp_server import build_mcp
+
+    # over HTTP every call carries a token, so there is no local caller with rights
+    return build_mcp(control, Principal("anonymous", channel="mcp"))
+
+
+async def _health(request: Request) -> JSONResponse:
+    """Liveness and readiness: 200 when Redis answers, 503 otherwise (no authentication)."""
+    try:
+        ok = bool(request.app.state.control.store.redis.ping())
+        detail = None
+    except Exception as exc:
+        ok, detail = False, type(exc).__name__
+    body = Health(status="ok" if ok else "unavailable", redis=ok, detail=detail)
+    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

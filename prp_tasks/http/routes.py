@@ -1,0 +1,188 @@
+"""The ``/v1`` routes: each parses, calls the service layer (:class:`Control`) and formats."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from prp_tasks.control import Control
+from prp_tasks.http.models import (
+    AuditOut,
+    BatchDecisionBody,
+    BatchDecisionOut,
+    CancelOut,
+    DecisionBody,
+    DecisionOut,
+    PendingOut,
+    Problem,
+    RerunBody,
+    RerunOut,
+    RunCreated,
+    RunList,
+    RunRow,
+)
+from prp_tasks.http.security import ApiError
+from prp_tasks.identity import Principal, current_principal
+from prp_tasks.submission import SubmitRequest
+from prp_tasks.views import RunView
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "description": title}
+    for status, title in [
+        (400, "invalid input"),
+        (401, "missing or unknown token"),
+        (403, "the token lacks a right or role"),
+        (404, "no such run, gate or output"),
+        (409, "conflicts with the run's state"),
+        (413, "body too large"),
+        (422, "invalid request body or parameters"),
+        (429, "rate limited"),
+    ]
+}
+
+
+def control(request: Request) -> Control:
+    ctl: Control = request.app.state.control
+    return ctl
+
+
+bearer = HTTPBearer(auto_error=False, description="an API token (see PRP_API__TOKENS)")
+
+
+def principal(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """The caller, from its bearer token (401 without a valid one, 429 over the rate limit)."""
+    found: Principal = request.app.state.authenticator.authenticate(request.headers.get("authorization"))
+    current_principal.set(found)
+    return found
+
+
+def submitter(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if not caller.submit:
+        raise ApiError(403, "Forbidden", f"{caller.identity} may not create, cancel or re-run runs")
+    return caller
+
+
+Ctl = Annotated[Control, Depends(control)]
+Caller = Annotated[Principal, Depends(principal)]
+Submitter = Annotated[Principal, Depends(submitter)]
+router = APIRouter(prefix="/v1", responses=ERRORS)
+
+
+@router.post("/runs", status_code=201, response_model=RunCreated, tags=["runs"])
+def create_run(body: SubmitRequest, ctl: Ctl, caller: Submitter, response: Response) -> RunCreated:
+    """Submit a run (idempotent with ``idempotency_key``); the actor is the token's identity."""
+    submitted = ctl.submit_request(body.model_copy(update={"actor": caller.identity}), actor=caller.identity)
+    if not submitted.created:
+        response.status_code = 200
+    return RunCreated(
+        run_id=submitted.run_id, created=submitted.created, status_url=f"/v1/runs/{submitted.run_id}"
+    )
+
+
+@router.get("/runs", response_model=RunList, tags=["runs"])
+def list_runs(
+    ctl: Ctl,
+    caller: Caller,
+    status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
+    repository: Annotated[str | None, Query(max_length=400)] = None,
+    since: Annotated[
+        str | None, Query(max_length=64, description="ISO-8601 creation time lower bound")
+    ] = None,
+    cursor: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> RunList:
+    """Runs newest first, filtered by status, repository (owner/name) and creation time."""
+    rows, next_cursor = ctl.list_runs(
+        status=status, repository=repository, since=since, cursor=cursor, limit=limit
+    )
+    return RunList(items=[RunRow(**r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/runs/{run_id}", response_model=RunView, tags=["runs"])
+def get_run(run_id: str, ctl: Ctl, caller: Caller) -> RunView:
+    """A run's gates, statuses and ``active_gates`` (running or awaiting approval, since when)."""
+    return ctl.get_run(run_id)
+
+
+@router.delete("/runs/{run_id}", response_model=CancelOut, tags=["runs"])
+def cancel_run(run_id: str, ctl: Ctl, caller: Submitter) -> CancelOut:
+    """Cancel: gates not finished are skipped (reason ``cancelled``); nothing starts afterwards."""
+    return CancelOut(run_id=run_id, cancelled=ctl.cancel(run_id, caller.identity))
+
+
+@router.post("/runs/{run_id}/gates/{gate_id}/decision", response_model=DecisionOut, tags=["approvals"])
+def decide(run_id: str, gate_id: str, body: DecisionBody, ctl: Ctl, caller: Caller) -> DecisionOut:
+    """Approve or reject as the token's identity and roles (a gate not parked yet: pre-decide)."""
+    result = ctl.decide(
+        run_id,
+        gate_id,
+        actor=caller.identity,
+        approve=body.decision == "approve",
+        rationale=body.rationale,
+        channel="http",
+        commit_sha=body.commit_sha,
+        authorizer=caller.authorizer(),
+    )
+    return DecisionOut.of(result)
+
+
+@router.post("/runs/{run_id}/gates/{gate_id}/rerun", response_model=RerunOut, tags=["runs"])
+def rerun(run_id: str, gate_id: str, body: RerunBody, ctl: Ctl, caller: Submitter) -> RerunOut:
+    """Re-execute a settled gate and every gate depending on it (needs ``force: true``)."""
+    return RerunOut(
+        run_id=run_id, reopened=ctl.rerun(run_id, gate_id, force=body.force, actor=caller.identity)
+    )
+
+
+@router.post("/approvals/batch", response_model=BatchDecisionOut, tags=["approvals"])
+def decide_batch(body: BatchDecisionBody, ctl: Ctl, caller: Caller) -> BatchDecisionOut:
+    """Decide every parked (and optionally upcoming) gate of the runs that the token's roles cover."""
+    results = ctl.decide_all(
+        body.runs,
+        actor=caller.identity,
+        approve=body.decision == "approve",
+        rationale=body.rationale,
+        channel="http",
+        include_upcoming=body.include_upcoming,
+        authorizer=caller.authorizer(),
+    )
+    return BatchDecisionOut(results=[DecisionOut.of(r) for r in results])
+
+
+@router.get("/approvals", response_model=list[PendingOut], tags=["approvals"])
+def pending(
+    ctl: Ctl, caller: Caller, role: Annotated[str | None, Query(pattern=r"^[a-z-]{1,40}$")] = None
+) -> list[PendingOut]:
+    """Parked gates across runs, oldest first, with age and deadline."""
+    return [PendingOut.of(p) for p in ctl.pending_approvals(role)]
+
+
+@router.get("/runs/{run_id}/audit", response_model=AuditOut, tags=["runs"])
+def audit(run_id: str, ctl: Ctl, caller: Caller) -> AuditOut:
+    """The run's append-only audit trail."""
+    events = [e.model_dump(mode="json", exclude_none=True) for e in ctl.audit(run_id)]
+    return AuditOut(run_id=run_id, events=events)
+
+
+@router.get(
+    "/runs/{run_id}/outputs/{name:path}",
+    response_class=PlainTextResponse,
+    tags=["runs"],
+    responses={200: {"content": {"text/markdown": {}, "application/json": {}}}},
+)
+def output(run_id: str, name: str, ctl: Ctl, caller: Caller) -> PlainTextResponse:
+    """``prp.md``, ``review.json``, ``run-manifest.json`` or a gate artifact (plain names only)."""
+    content = ctl.output(run_id, name)
+    media = (
+        "application/json"
+        if name.endswith(".json")
+        else "text/markdown"
+        if name.endswith(".md")
+        else "text/plain"
+    )
+    return PlainTextResponse(content, media_type=f"{media}; charset=utf-8")

@@ -1,0 +1,288 @@
+"""The HTTP API through the ASGI test client (and once over a real uvicorn socket)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from prp_tasks.control import Control
+from prp_tasks.http.app import create_app
+from prp_tasks.identity import hash_token
+from prp_tasks.settings import ApiToken, Settings
+from tests.conftest import ROOT, wait_until
+
+TOKENS = {
+    "alice": ("tok-alice-0123456789", ["code-reviewer"], True),
+    "carol": ("tok-carol-0123456789", ["code-reviewer"], False),
+    "bob": ("tok-bob-0123456789", ["qa-lead"], False),
+    "rita": ("tok-rita-0123456789", [], False),  # only the rate-limit test uses her
+}
+
+WORKFLOW = {
+    "name": "api-flow",
+    "gates": [
+        {
+            "id": "A",
+            "checks": [{"name": "a", "run": ["true"]}],
+            "approval": {"role": "code-reviewer", "quorum": 2},
+        },
+        {"id": "B", "depends_on": ["A"], "checks": [{"name": "b", "run": ["true"]}]},
+    ],
+}
+
+
+def auth(who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[who][0]}"}
+
+
+def api_settings(settings: Settings, **api: Any) -> Settings:
+    tokens = tuple(
+        ApiToken(sha256=hash_token(tok), identity=name, roles=tuple(roles), submit=submit)  # type: ignore[arg-type]
+        for name, (tok, roles, submit) in TOKENS.items()
+    )
+    return settings.model_copy(update={"api": settings.api.model_copy(update={"tokens": tokens, **api})})
+
+
+@pytest.fixture
+def app(settings: Settings, control: Control) -> FastAPI:
+    configured = api_settings(settings)
+    return create_app(configured, Control(configured, control.app))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def repo(make_repo: Any) -> Path:
+    path: Path = make_repo()
+    return path
+
+
+def submit(client: TestClient, repo: Path, **extra: Any) -> httpx.Response:
+    return client.post(
+        "/v1/runs", json={"repo": str(repo), "workflow": WORKFLOW, **extra}, headers=auth("alice")
+    )
+
+
+def wait_status(client: TestClient, run_id: str, gate: str, status: str) -> dict[str, Any]:
+    def reached() -> bool:
+        view = client.get(f"/v1/runs/{run_id}", headers=auth("bob")).json()
+        return any(g["id"] == gate and g["status"] == status for g in view["gates"])
+
+    wait_until(reached, timeout=30, interval=0.05)
+    return dict(client.get(f"/v1/runs/{run_id}", headers=auth("bob")).json())
+
+
+def test_a_service_submits_approves_with_two_tokens_and_downloads_prp_md(
+    client: TestClient, repo: Path
+) -> None:
+    created = submit(client, repo)
+    assert created.status_code == 201, created.text
+    run_id = created.json()["run_id"]
+    view = wait_status(client, run_id, "A", "awaiting_approval")
+    assert [(g["id"], g["status"]) for g in view["active_gates"]] == [("A", "awaiting_approval")]
+    assert view["active_gates"][0]["since"]
+    first = client.post(
+        f"/v1/runs/{run_id}/gates/A/decision", json={"decision": "approve"}, headers=auth("alice")
+    )
+    assert first.json()["outcome"] == "counted"
+    second = client.post(
+        f"/v1/runs/{run_id}/gates/A/decision",
+        json={"decision": "approve", "rationale": "ok"},
+        headers=auth("carol"),
+    )
+    assert second.json()["outcome"] == "approved", second.text
+    wait_until(
+        lambda: client.get(f"/v1/runs/{run_id}", headers=auth("bob")).json()["status"] == "passed", timeout=30
+    )
+    prp_md = client.get(f"/v1/runs/{run_id}/outputs/prp.md", headers=auth("bob"))
+    assert prp_md.status_code == 200 and prp_md.text.startswith("# PRP Document")
+    assert prp_md.headers["content-type"].startswith("text/markdown")
+    audit = client.get(f"/v1/runs/{run_id}/audit", headers=auth("bob")).json()["events"]
+    decided = [e for e in audit if e["type"] in ("approval.vote", "approval.decided")]
+    assert [(e["actor"], e["channel"]) for e in decided] == [("alice", "http"), ("carol", "http")]
+
+
+def test_refusals_have_documented_status_codes_and_change_nothing(
+    client: TestClient, repo: Path, control: Control
+) -> None:
+    runs_before = control.store.redis.zcard(control.store.keys.runs)
+    body = {"repo": str(repo), "workflow": WORKFLOW}
+    cases = [
+        (client.post("/v1/runs", json=body), 401),
+        (client.post("/v1/runs", json=body, headers={"Authorization": "Bearer nope"}), 401),
+        (client.post("/v1/runs", json=body, headers=auth("bob")), 403),
+        (client.post("/v1/runs", json={**body, "repo_typo": 1}, headers=auth("alice")), 422),
+        (
+            client.post(
+                "/v1/runs",
+                content=b"{" + b" " * 300_000 + b"}",
+                headers={**auth("alice"), "content-type": "application/json"},
+            ),
+            413,
+        ),
+        (
+            client.post(
+                "/v1/runs", json={**body, "workflow": {"name": "x", "gates": []}}, headers=auth("alice")
+            ),
+            400,
+        ),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, (status, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == status
+    assert cases[0][0].headers["www-authenticate"] == "Bearer"
+    assert "repo_typo" in cases[3][0].json()["detail"]
+    assert control.store.redis.zcard(control.store.keys.runs) == runs_before
+
+
+def test_a_token_lacking_the_gates_role_cannot_decide(
+    client: TestClient, repo: Path, control: Control
+) -> None:
+    run_id = submit(client, repo).json()["run_id"]
+    wait_status(client, run_id, "A", "awaiting_approval")
+    refused = client.post(
+        f"/v1/runs/{run_id}/gates/A/decision", json={"decision": "approve"}, headers=auth("bob")
+    )
+    assert refused.status_code == 403
+    assert (
+        "bob may not decide this gate: it needs code-reviewer (bob has qa-lead)" in refused.json()["detail"]
+    )
+    assert control.engine.approvals.astore.votes(run_id, "A") == 0
+    client.delete(f"/v1/runs/{run_id}", headers=auth("alice"))
+
+
+def test_the_same_idempotency_key_returns_the_same_run(client: TestClient, repo: Path) -> None:
+    first = submit(client, repo, idempotency_key="deploy-42")
+    again = submit(client, repo, idempotency_key="deploy-42")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["run_id"] == again.json()["run_id"] and again.json()["created"] is False
+    other = client.post(
+        "/v1/runs", json={"repo": str(repo), "idempotency_key": "deploy-42"}, headers=auth("alice")
+    )
+    assert other.status_code == 409
+    client.delete(f"/v1/runs/{first.json()['run_id']}", headers=auth("alice"))
+
+
+def test_runs_are_listed_newest_first_with_filters_and_pages(client: TestClient, repo: Path) -> None:
+    ids = [submit(client, repo).json()["run_id"] for _ in range(3)]
+    for run_id in ids:
+        client.delete(f"/v1/runs/{run_id}", headers=auth("alice"))
+    page = client.get("/v1/runs", params={"limit": 2, "status": "cancelled"}, headers=auth("bob")).json()
+    assert [r["run_id"] for r in page["items"]] == ids[::-1][:2]
+    rest = client.get(
+        "/v1/runs",
+        params={"limit": 2, "status": "cancelled", "cursor": page["next_cursor"]},
+        headers=auth("bob"),
+    ).json()
+    assert rest["items"][0]["run_id"] == ids[0]
+    assert client.get("/v1/runs", params={"since": "not-a-time"}, headers=auth("bob")).status_code == 400
+
+
+def test_outputs_refuse_path_traversal_and_unknown_names(client: TestClient, repo: Path) -> None:
+    run_id = submit(client, repo).json()["run_id"]
+    for name in ("a/b.md", "%2e%2e%2fsecret", "%2e%2e", ".hidden/x"):
+        response = client.get(f"/v1/runs/{run_id}/outputs/{name}", headers=auth("bob"))
+        assert response.status_code == 400, name
+        assert "must be a plain file name" in response.json()["detail"]
+    missing = client.get(f"/v1/runs/{run_id}/outputs/prp.md", headers=auth("bob"))
+    assert missing.status_code == 404 and "not finished" in missing.json()["detail"]
+    client.delete(f"/v1/runs/{run_id}", headers=auth("alice"))
+
+
+def test_cancel_rerun_batch_and_listing_pending_approvals(client: TestClient, repo: Path) -> None:
+    run_id = submit(client, repo).json()["run_id"]
+    wait_status(client, run_id, "A", "awaiting_approval")
+    pending = client.get("/v1/approvals", params={"role": "code-reviewer"}, headers=auth("bob")).json()
+    assert any(p["run_id"] == run_id and p["gate_id"] == "A" for p in pending)
+    batch = client.post(
+        "/v1/approvals/batch",
+        json={"runs": [run_id], "decision": "reject", "rationale": "no"},
+        headers=auth("alice"),
+    ).json()
+    assert [(r["gate_id"], r["outcome"]) for r in batch["results"]] == [("A", "rejected")]
+    wait_until(lambda: client.get(f"/v1/runs/{run_id}", headers=auth("bob")).json()["status"] == "failed")
+    refused = client.post(f"/v1/runs/{run_id}/gates/A/rerun", json={}, headers=auth("alice"))
+    assert refused.status_code == 409 and "pass force" in refused.json()["detail"]
+    rerun = client.post(f"/v1/runs/{run_id}/gates/A/rerun", json={"force": True}, headers=auth("alice"))
+    assert rerun.json()["reopened"] == ["A", "B"]
+    wait_status(client, run_id, "A", "awaiting_approval")
+    cancelled = client.delete(f"/v1/runs/{run_id}", headers=auth("alice")).json()
+    again = client.delete(f"/v1/runs/{run_id}", headers=auth("alice")).json()
+    assert (cancelled["cancelled"], again["cancelled"]) == (True, False)
+    assert client.delete(f"/v1/runs/{run_id}", headers=auth("bob")).status_code == 403
+
+
+def test_requests_over_the_rate_limit_get_429(settings: Settings, control: Control, repo: Path) -> None:
+    configured = api_settings(settings, rate_limit_per_min=3)
+    with TestClient(create_app(configured, Control(configured, control.app), mount_mcp=False)) as client:
+        codes = [client.get("/v1/approvals", headers=auth("rita")).status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+
+
+def test_health_needs_no_token(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "redis": True, "detail": None}
+
+
+def test_the_openapi_document_is_generated_and_checked_in(app: FastAPI) -> None:
+    checked_in = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    generated = json.loads(json.dumps(app.openapi(), sort_keys=True))
+    assert generated == checked_in, "run `prp api openapi > docs/openapi.json` and review the diff"
+
+
+def raw_get(port: int, path: str, headers: dict[str, str]) -> str:
+    lines = [
+        f"GET {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = conn.recv(65536).decode(errors="replace")
+    return data.splitlines()[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_api_answers_over_a_real_uvicorn_socket(app: FastAPI, repo: Path) -> None:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, timeout=20)
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/healthz").status_code == 200
+        created = httpx.post(
+            f"{base}/v1/runs", json={"repo": str(repo), "workflow": WORKFLOW}, headers=auth("alice")
+        )
+        run_id = created.json()["run_id"]
+        assert httpx.get(f"{base}/v1/runs/{run_id}", headers=auth("bob")).json()["run_id"] == run_id
+        assert httpx.delete(f"{base}/v1/runs/{run_id}", headers=auth("alice")).json()["cancelled"] is True
+        # a raw request line keeps its dot segments (clients normalise them away)
+        status_line = raw_get(port, f"/v1/runs/{run_id}/outputs/../../etc/passwd", auth("bob"))
+        assert status_line.startswith("HTTP/1.1 400")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        time.sleep(0.1)
