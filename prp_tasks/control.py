@@ -17,6 +17,7 @@ from pathlib import Path
 from celery import Celery
 
 from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.approvals.batch import decide_all
 from prp_tasks.approvals.pending import PendingApproval, pending_approvals
 from prp_tasks.approvals.service import DecisionResult
 from prp_tasks.celery_app import create_celery
@@ -26,6 +27,7 @@ from prp_tasks.core.run import FINAL_RUN_STATUSES, RunSpec, new_run_id
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.engine import Engine
 from prp_tasks.errors import ConflictError, InputError, RunNotFound
+from prp_tasks.run_index import find_runs
 from prp_tasks.settings import Settings
 from prp_tasks.store import OUTPUT_FILES, RunStore
 from prp_tasks.submission import SubmitRequest, spec_from_request
@@ -140,8 +142,8 @@ class Control:
                 since_ms = int(parse_ts(since).timestamp() * 1000)
             except ValueError:
                 raise InputError(f"since: not an ISO-8601 time: {since!r}") from None
-        return self.store.find_runs(
-            status=status, repository=repository, since_ms=since_ms, cursor=cursor, limit=limit
+        return find_runs(
+            self.store, status=status, repository=repository, since_ms=since_ms, cursor=cursor, limit=limit
         )
 
     def run_ids(self, offset: int = 0, limit: int = 50) -> list[str]:
@@ -233,7 +235,8 @@ class Control:
         authorizer: Authorizer | None = None,
     ) -> list[DecisionResult]:
         """Decide every parked (and optionally upcoming) gate the actor's roles cover."""
-        return self.engine.approvals.decide_all(
+        return decide_all(
+            self.engine.approvals,
             run_ids,
             actor=actor,
             approve=approve,

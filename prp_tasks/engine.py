@@ -23,7 +23,7 @@ from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.evaluate import evaluate_gate, skipped_record, utc_now
-from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.models import TERMINAL, CheckStatus, GateSpec, GateStatus
 from prp_tasks.core.render import render_gate_report, render_outputs
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
@@ -289,45 +289,20 @@ class Engine:
         Returns the gates re-opened. The run is live again and is finalized anew at the end.
         """
         spec = self.store.spec(run_id)
-        if gate_id not in spec.workflow.gate_ids:
-            raise GateNotFound(
-                f"run {run_id} has no gate {gate_id!r} (gates: {', '.join(spec.workflow.gate_ids)})"
-            )
         statuses = self.store.gate_statuses(run_id)
-        current = statuses[gate_id]
-        if current not in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED):
-            raise ConflictError(
-                f"gate {gate_id} is {current.value}; only a settled gate can be re-run", state=current.value
-            )
-        if not force:
-            raise ConflictError(
-                f"gate {gate_id} is {current.value}; re-running re-executes it and its dependents: "
-                "pass force",
-                state=current.value,
-            )
-        gate = spec.workflow.gate(gate_id)
-        blocked = [d for d in gate.depends_on if statuses[d] != GateStatus.PASSED]
-        if blocked:
-            raise ConflictError(
-                f"cannot re-run {gate_id}: its dependency {blocked[0]} is {statuses[blocked[0]].value}"
-            )
+        _check_rerun(spec, statuses, gate_id, force)
         reset = [gate_id, *dag.transitive_dependents(spec.workflow, gate_id)]
-        ok, reason = self.store.rerun(
-            run_id,
-            gate_id,
-            _rerun_plan(spec, reset, statuses),
-            _rerun_outputs(spec, reset),
-            AuditEvent(
-                type=AuditType.RERUN,
-                run_id=run_id,
-                gate_id=gate_id,
-                at=utc_now(),
-                actor=actor,
-                details={"reset": reset},
-            ),
-            self.settings.run_ttl_s,
-            utc_now(),
+        now = utc_now()
+        event = AuditEvent(
+            type=AuditType.RERUN,
+            run_id=run_id,
+            gate_id=gate_id,
+            at=now,
+            actor=actor,
+            details={"reset": reset},
         )
+        plan, stale = _rerun_plan(spec, reset, statuses), _rerun_outputs(spec, reset)
+        ok, reason = self.store.rerun(run_id, gate_id, plan, stale, event, self.settings.run_ttl_s, now)
         if not ok:
             raise ConflictError(f"cannot re-run {gate_id}: {reason}")
         self._dispatch(run_id, [gate_id])
@@ -360,6 +335,28 @@ def final_status(snapshot: RunSnapshot) -> RunStatus:
     if all(v.status == GateStatus.PASSED for v in snapshot.gates.values()):
         return RunStatus.PASSED
     return RunStatus.FAILED
+
+
+def _check_rerun(spec: RunSpec, statuses: dict[str, GateStatus], gate_id: str, force: bool) -> None:
+    """Only a settled gate whose dependencies passed can be re-run, and only when forced."""
+    if gate_id not in spec.workflow.gate_ids:
+        known = ", ".join(spec.workflow.gate_ids)
+        raise GateNotFound(f"run {spec.run_id} has no gate {gate_id!r} (gates: {known})")
+    current = statuses[gate_id]
+    if current not in TERMINAL:
+        raise ConflictError(
+            f"gate {gate_id} is {current.value}; only a settled gate can be re-run", state=current
+        )
+    if not force:
+        message = (
+            f"gate {gate_id} is {current.value}; re-running re-executes it and its dependents: pass force"
+        )
+        raise ConflictError(message, state=current.value)
+    blocked = [d for d in spec.workflow.gate(gate_id).depends_on if statuses[d] != GateStatus.PASSED]
+    if blocked:
+        raise ConflictError(
+            f"cannot re-run {gate_id}: its dependency {blocked[0]} is {statuses[blocked[0]].value}"
+        )
 
 
 def _rerun_plan(

@@ -7,7 +7,6 @@ either reads or performs one atomic transition; none of them decides what should
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,18 +18,24 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from prp_tasks import lua
+from prp_tasks.codec import (
+    OUTPUT_FILES,
+    audit_event,
+    build_snapshot,
+    dump_spec,
+    gate_event,
+    load_spec,
+    settle_args,
+    to_ms,
+)
 from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.models import GateStatus
-from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
-from prp_tasks.core.snapshot import GateEvent, GateView, RunSnapshot
+from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import RunNotFound, StoreError
 from prp_tasks.keys import Keys, RunKeys, check_field
 from prp_tasks.profiles.cache import ProfileCache
-
-#: outputs hash entries that are run outputs, not gate artifacts
-OUTPUT_FILES = ("prp.md", "review.json", "run-manifest.json")
 
 
 def connect(url: str) -> redis.Redis:
@@ -111,8 +116,8 @@ class RunStore:
             pipe.hset(k.left, mapping={g.id: len(g.checks) for g in gates})
             if roots:
                 pipe.hset(k.started, mapping={g: now for g in roots})
-                pipe.rpush(k.events, *(_event(g, "start", now) for g in roots))
-            pipe.zadd(self.keys.runs, {spec.run_id: _ms(spec.created_at)})
+                pipe.rpush(k.events, *(gate_event(g, "start", now) for g in roots))
+            pipe.zadd(self.keys.runs, {spec.run_id: to_ms(spec.created_at)})
             for key in (k.meta, k.status, k.deps, k.left, k.started, k.events):
                 pipe.expire(key, ttl_s)
             pipe.execute()
@@ -204,7 +209,7 @@ class RunStore:
             meta, status, started, records, checks, outputs, events, audit = pipe.execute()
         if not meta:
             raise RunNotFound(f"no such run: {run_id}")
-        return _build_snapshot(
+        return build_snapshot(
             self.spec(run_id), meta, status, started, records, checks, outputs, events, audit
         )
 
@@ -213,41 +218,6 @@ class RunStore:
         with wrap_errors():
             ids: list[str] = self.redis.zrevrange(self.keys.runs, offset, offset + limit - 1)
         return ids
-
-    def find_runs(
-        self,
-        *,
-        status: str | None = None,
-        repository: str | None = None,
-        since_ms: int | None = None,
-        cursor: int = 0,
-        limit: int = 50,
-        chunk: int = 200,
-    ) -> tuple[list[dict[str, str]], int | None]:
-        """Runs newest first, filtered on meta fields; returns (rows, next cursor or None)."""
-        rows: list[dict[str, str]] = []
-        low = since_ms if since_ms is not None else "-inf"
-        while len(rows) < limit:
-            with wrap_errors():
-                ids = self.redis.zrevrangebyscore(self.keys.runs, "+inf", low, start=cursor, num=chunk)
-                if not ids:
-                    return rows, None
-                with self.redis.pipeline(transaction=False) as pipe:
-                    for run_id in ids:
-                        pipe.hmget(self.k(run_id).meta, ["status", "repo", "created_at", "updated_at"])
-                    metas = pipe.execute()
-            for taken, (run_id, meta) in enumerate(zip(ids, metas, strict=True), start=1):
-                row = dict(zip(("status", "repo", "created_at", "updated_at"), meta, strict=True))
-                if row["status"] is None:  # expired between the index and the read
-                    continue
-                if (status is None or row["status"] == status) and (
-                    repository is None or row["repo"] == repository
-                ):
-                    rows.append({"run_id": run_id, **row})
-                    if len(rows) == limit:
-                        return rows, cursor + taken
-            cursor += len(ids)
-        return rows, cursor
 
     def rerun(
         self,
@@ -345,34 +315,9 @@ class RunStore:
             self.keys.audit,
         ]
 
-    def settle_args(
-        self,
-        gate_id: str,
-        *,
-        expect: GateStatus,
-        record: GateRecord,
-        now: str,
-        dependents: Sequence[str] = (),
-        skips: Mapping[str, GateRecord] | None = None,
-        outputs: Mapping[str, str] | None = None,
-        audit: Sequence[AuditEvent] = (),
-    ) -> list[Any]:
-        """ARGV for ``lua.SETTLE_FN``."""
-        args: list[Any] = [
-            gate_id,
-            expect.value,
-            record.result.status.value,
-            record.to_json(),
-            now,
-            len(dependents),
-            *dependents,
-        ]
-        skips = skips or {}
-        args += [len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
-        outputs = outputs or {}
-        args += [len(outputs), *[v for item in outputs.items() for v in item]]
-        args += [len(audit), *[v for e in audit for v in (e.type.value, e.to_json())]]
-        return args
+    def settle_args(self, gate_id: str, **kwargs: Any) -> list[Any]:
+        """ARGV for ``lua.SETTLE_FN`` (see :func:`prp_tasks.codec.settle_args`)."""
+        return settle_args(gate_id, **kwargs)
 
     def settle(self, run_id: str, gate_id: str, **kwargs: Any) -> Settle:
         """Atomically move ``gate_id`` from ``expect`` to ``record``'s status and advance the DAG.
@@ -398,7 +343,7 @@ class RunStore:
         """The run's audit trail, oldest first."""
         with wrap_errors():
             entries = self.redis.xrange(self.k(run_id).audit)
-        return [_audit_event(entry_id, fields) for entry_id, fields in entries]
+        return [audit_event(entry_id, fields) for entry_id, fields in entries]
 
     def append_audit(self, run_id: str, event: AuditEvent) -> None:
         """Append an audit record that is not part of a state change (e.g. a refusal)."""
@@ -439,82 +384,8 @@ class RunStore:
         return value
 
 
-def dump_spec(spec: RunSpec) -> str:
-    """The spec as stored: the profile by reference (source, hash, text), not parsed."""
-    data = spec.model_dump(mode="json", exclude={"profile"})
-    profile = spec.profile
-    data["profile_ref"] = {"source": profile.source, "sha256": profile.sha256, "text": profile.text}
-    return json.dumps(data)
-
-
-def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
-    """A stored spec, its profile re-derived through the content-addressed cache."""
-    data = json.loads(raw)
-    ref = data.pop("profile_ref")
-    if ref["source"] is None:
-        profile = ResolvedProfile()
-    else:
-        profile = profiles.resolve(ref["text"].encode("utf-8"), ref["source"])
-        if profile.sha256 != ref["sha256"]:
-            raise StoreError(f"stored profile text does not match its hash {ref['sha256']}")
-    return RunSpec.model_validate({**data, "profile": profile})
-
-
 def settle_result(out: list[Any]) -> Settle:
     """Decode the reply of a settling script."""
     if out[0] == "conflict":
         return Settle(ok=False, current=str(out[1]) or None)
     return Settle(ok=True, unsettled=int(out[1]), ready=tuple(str(g) for g in out[2:]))
-
-
-def _audit_event(entry_id: str, fields: dict[str, str]) -> AuditEvent:
-    return AuditEvent.model_validate_json(fields["event"]).model_copy(update={"id": entry_id})
-
-
-def _event(gate_id: str, kind: str, now: str) -> str:
-    return json.dumps({"gate_id": gate_id, "type": kind, "timestamp": now})
-
-
-def _ms(iso: str) -> int:
-    from prp_tasks.core.evaluate import parse_ts
-
-    return int(parse_ts(iso).timestamp() * 1000)
-
-
-def _build_snapshot(
-    spec: RunSpec,
-    meta: dict[str, str],
-    status: dict[str, str],
-    started: dict[str, str],
-    records: dict[str, str],
-    checks: dict[str, str],
-    outputs: dict[str, str],
-    events: list[str],
-    audit: list[tuple[str, dict[str, str]]],
-) -> RunSnapshot:
-    views = {}
-    for gate in spec.workflow.gates:
-        prefix = f"{gate.id}/"
-        gate_checks = {
-            f[len(prefix) :]: CheckResult.model_validate_json(v)
-            for f, v in checks.items()
-            if f.startswith(prefix)
-        }
-        raw = records.get(gate.id)
-        views[gate.id] = GateView(
-            gate_id=gate.id,
-            status=GateStatus(status.get(gate.id, GateStatus.PENDING.value)),
-            started_at=started.get(gate.id),
-            record=GateRecord.model_validate_json(raw) if raw else None,
-            checks=gate_checks,
-        )
-    return RunSnapshot(
-        spec=spec,
-        status=RunStatus(meta.get("status", RunStatus.RUNNING.value)),
-        gates=views,
-        audit=tuple(_audit_event(i, f) for i, f in audit),
-        events=tuple(GateEvent.model_validate(json.loads(e)) for e in events),
-        finished_at=meta.get("finished_at") or meta.get("finished_at_claim"),
-        artifacts={n: v for n, v in outputs.items() if n not in OUTPUT_FILES},
-        cancelled=meta.get("cancelled") == "1",
-    )

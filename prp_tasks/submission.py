@@ -92,22 +92,10 @@ def prepare_run(
     info = inspect_repo(repo)
     cache = profiles or ProfileCache(None, Keys(), ProfileCacheSettings())
     resolved = resolve_profile(Path(info.path), profile_path, cache=cache)
-    if workflow is None:
-        wf = builtin_workflow(resolved.profile)
-    elif isinstance(workflow, Workflow):
-        wf = dag.validate(workflow, known_builtins=BUILTIN_CHECKS, queue_classes=QUEUE_CLASSES)
-    else:
-        wf = load_workflow(workflow)
-    if blueprint is None:
-        bp = blueprint_from_profile(resolved, info.repo)
-    elif isinstance(blueprint, Blueprint):
-        bp = blueprint
-    else:
-        bp = load_blueprint(blueprint)
     return RunSpec(
         run_id=run_id or new_run_id(),
-        workflow=wf,
-        blueprint=bp,
+        workflow=_workflow(workflow, resolved),
+        blueprint=_blueprint(blueprint, resolved, info.repo),
         repo=info,
         profile=resolved,
         created_at=utc_now(),
@@ -115,6 +103,24 @@ def prepare_run(
         strict=strict,
         auto_approve=auto_approve,
     )
+
+
+def _workflow(workflow: str | Path | Workflow | None, resolved: ResolvedProfile) -> Workflow:
+    """The given workflow (file or object, validated), else the built-in G0–G7 for the profile."""
+    if workflow is None:
+        return builtin_workflow(resolved.profile)
+    if isinstance(workflow, Workflow):
+        return dag.validate(workflow, known_builtins=BUILTIN_CHECKS, queue_classes=QUEUE_CLASSES)
+    return load_workflow(workflow)
+
+
+def _blueprint(blueprint: str | Path | Blueprint | None, resolved: ResolvedProfile, repo: str) -> Blueprint:
+    """The given blueprint (file or object), else one derived from initial.md."""
+    if blueprint is None:
+        return blueprint_from_profile(resolved, repo)
+    if isinstance(blueprint, Blueprint):
+        return blueprint
+    return load_blueprint(blueprint)
 
 
 class SubmitRequest(BaseModel):

@@ -25,36 +25,29 @@ def worker_argv(
     A process consuming several classes uses the first class's pool and prefetch and the sum of
     their concurrency, unless overridden.
     """
+    _check_classes(classes)
+    first = settings.queues.get(classes[0])
+    options = {
+        "--queues": ",".join(queue_name(c) for c in classes),
+        "--concurrency": str(concurrency or sum(settings.queues.get(c).concurrency for c in classes)),
+        "--pool": pool or first.pool,
+        "--prefetch-multiplier": str(first.prefetch_multiplier),
+        "--loglevel": loglevel,
+        "--hostname": hostname or f"{'+'.join(classes)}@{socket.gethostname()}",
+    }
+    if first.max_tasks_per_child:
+        options["--max-tasks-per-child"] = str(first.max_tasks_per_child)
+    flags = ["--without-mingle", *(["--task-events"] if settings.task_events else [])]
+    return ["worker", *[part for pair in options.items() for part in pair], *flags]
+
+
+def _check_classes(classes: tuple[str, ...]) -> None:
     if not classes:
         raise ConfigError("no queue class given")
     unknown = [c for c in classes if c not in QUEUE_CLASSES]
     if unknown:
-        raise ConfigError(
-            f"unknown queue class(es): {', '.join(unknown)} (known: {', '.join(QUEUE_CLASSES)})"
-        )
-    first = settings.queues.get(classes[0])
-    total = concurrency or sum(settings.queues.get(c).concurrency for c in classes)
-    argv = [
-        "worker",
-        "--queues",
-        ",".join(queue_name(c) for c in classes),
-        "--concurrency",
-        str(total),
-        "--pool",
-        pool or first.pool,
-        "--prefetch-multiplier",
-        str(first.prefetch_multiplier),
-        "--loglevel",
-        loglevel,
-        "--hostname",
-        hostname or f"{'+'.join(classes)}@{socket.gethostname()}",
-        "--without-mingle",
-    ]
-    if settings.task_events:
-        argv.append("--task-events")
-    if first.max_tasks_per_child:
-        argv += ["--max-tasks-per-child", str(first.max_tasks_per_child)]
-    return argv
+        known = ", ".join(QUEUE_CLASSES)
+        raise ConfigError(f"unknown queue class(es): {', '.join(unknown)} (known: {known})")
 
 
 def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) -> None:

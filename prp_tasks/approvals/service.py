@@ -6,18 +6,16 @@ decision settles it atomically (Lua) and its dependents are dispatched by the ca
 
 from __future__ import annotations
 
-import secrets
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from prp_tasks.approvals.authz import Authorizer
-from prp_tasks.approvals.store import ApprovalStore, Vote, member, split_member
+from prp_tasks.approvals.requests import build_request, iso_after, new_batch_id, to_ms
+from prp_tasks.approvals.store import ApprovalStore, Vote, member
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
-from prp_tasks.core.evaluate import apply_decision, parse_ts, skipped_record, utc_now
+from prp_tasks.core.evaluate import apply_decision, skipped_record, utc_now
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
@@ -48,22 +46,6 @@ class DecisionResult:
         if self.outcome == "preapproved":
             return f"{self.gate_id}: pre-approval recorded; it applies when the gate's checks pass"
         return f"{self.gate_id}: {self.gate_status} ({self.outcome})"
-
-
-def new_batch_id() -> str:
-    return f"b-{int(time.time() * 1000):x}-{secrets.token_hex(3)}"
-
-
-def iso_after(start: str, seconds: float) -> str:
-    return (
-        (parse_ts(start) + timedelta(seconds=seconds))
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-def to_ms(iso: str) -> int:
-    return int(parse_ts(iso).timestamp() * 1000)
 
 
 class Approvals:
@@ -119,7 +101,7 @@ class Approvals:
     def park(
         self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, settle_kw: dict[str, Any]
     ) -> Settle:
-        request = self._request(spec, gate, record, now)
+        request = build_request(spec, gate, record, now)
         event = self._event(
             AuditType.REQUESTED,
             spec,
@@ -147,33 +129,6 @@ class Approvals:
         if parked.settle.ok:
             self.apply_preapprovals(spec.run_id, gate.id)
         return parked.settle
-
-    def _request(self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str) -> ApprovalRequest:
-        assert gate.approval is not None
-        policy = spec.profile.profile.approval
-        appr = gate.approval
-        timeout = appr.timeout_s or policy.timeout_s
-        return ApprovalRequest(
-            run_id=spec.run_id,
-            gate_id=gate.id,
-            gate_name=gate.display_name,
-            role=appr.role.value,
-            description=appr.description or f"{gate.display_name}: {gate.purpose}".rstrip(": "),
-            commit_sha=spec.repo.commit_sha,
-            evidence_summary=tuple(
-                f"{c.status.value} {c.name}: {(c.output or '').splitlines()[0][:160] if c.output else ''}"
-                for c in record.result.automated_checks
-            ),
-            requested_at=now,
-            deadline=iso_after(now, timeout),
-            quorum=appr.quorum,
-            requester=spec.actor,
-            no_self_approval=appr.no_self_approval or policy.no_self_approval,
-            on_timeout=appr.on_timeout,
-            reminder_s=appr.reminder_s or policy.reminder_s,
-            escalate_at=iso_after(now, appr.escalate_after_s) if appr.escalate_after_s else None,
-            escalate_to=appr.escalate_to.value if appr.escalate_to else None,
-        )
 
     def apply_preapprovals(self, run_id: str, gate_id: str) -> None:
         """Decisions given before the gate parked take effect now, in the order they were given."""
@@ -243,7 +198,7 @@ class Approvals:
             record=decided,
             now=now,
             dependents=dag.dependents(spec.workflow)[gate_id],
-            skips=self._skips(spec, gate, decided),
+            skips=self.skips(spec, gate, decided),
             audit=[decided_event],
         )
         quorum = gate.approval.quorum if gate.approval else 1
@@ -277,7 +232,7 @@ class Approvals:
             run_id, gate_id, outcome, status, quorum if outcome == "approved" else 0, quorum
         )
 
-    def _skips(self, spec: RunSpec, gate: GateSpec, decided: GateRecord) -> dict[str, GateRecord]:
+    def skips(self, spec: RunSpec, gate: GateSpec, decided: GateRecord) -> dict[str, GateRecord]:
         """Gates a rejection stops: its dependents, or in strict mode every unstarted gate."""
         if decided.result.status != GateStatus.FAILED:
             return {}
@@ -391,59 +346,6 @@ class Approvals:
         return AuditEvent(type=kind, run_id=spec.run_id, gate_id=gate_id, at=at, **kw)
 
     # many at once -----------------------------------------------------------------------------
-
-    def decide_all(
-        self,
-        run_ids: Iterable[str],
-        *,
-        actor: str,
-        approve: bool,
-        rationale: str = "",
-        channel: str = "cli",
-        include_upcoming: bool = False,
-        authorizer: Authorizer | None = None,
-    ) -> list[DecisionResult]:
-        """Decide every parked (and with ``include_upcoming`` every not-yet-parked) gate the
-        actor's roles cover, across ``run_ids`` (all runs with parked gates when empty)."""
-        authz = authorizer or self.authz
-        runs = list(run_ids) or sorted({split_member(m)[0] for m, _ in self.astore.indexed("pending")})
-        held = authz.roles_of(actor)
-        results = []
-        for run_id in runs:
-            spec = self.store.spec(run_id)
-            statuses = self.store.gate_statuses(run_id)
-            for gate in spec.workflow.gates:
-                if gate.approval is None or gate.approval.role.value not in held:
-                    continue
-                status = statuses.get(gate.id)
-                parked = status == GateStatus.AWAITING_APPROVAL
-                upcoming = include_upcoming and status in (GateStatus.PENDING, GateStatus.RUNNING)
-                if parked or upcoming:
-                    results.append(self._try(run_id, gate.id, actor, approve, rationale, channel, authz))
-        return results
-
-    def _try(
-        self,
-        run_id: str,
-        gate_id: str,
-        actor: str,
-        approve: bool,
-        rationale: str,
-        channel: str,
-        authz: Authorizer,
-    ) -> DecisionResult:
-        try:
-            return self.decide(
-                run_id,
-                gate_id,
-                actor=actor,
-                approve=approve,
-                rationale=rationale,
-                channel=channel,
-                authorizer=authz,
-            )
-        except (ConflictError, NotAuthorized) as exc:
-            return DecisionResult(run_id, gate_id, f"refused: {exc.message}", "unchanged")
 
 
 def approval_gate(spec: RunSpec, gate_id: str) -> GateSpec:

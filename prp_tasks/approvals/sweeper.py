@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from prp_tasks.approvals.service import Approvals
 from prp_tasks.approvals.store import split_member
 from prp_tasks.core import dag
-from prp_tasks.core.approvals import AuditEvent, AuditType
+from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
 from prp_tasks.core.evaluate import apply_decision, expired_record, utc_now
 from prp_tasks.core.models import GateStatus
-from prp_tasks.core.results import Decision, HumanApproval
+from prp_tasks.core.results import Decision, GateRecord, HumanApproval
+from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import PrpError, RunNotFound
+from prp_tasks.store import Settle
 
 log = logging.getLogger("prp_tasks.sweeper")
 
@@ -54,7 +56,7 @@ def expire_due(approvals: Approvals, now_ms: float) -> int:
     return done
 
 
-def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> object:
+def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> Settle | None:
     store = approvals.store
     spec = store.spec(run_id)
     gate = spec.workflow.gate(gate_id)
@@ -64,44 +66,56 @@ def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> object:
         approvals.astore.reschedule("deadlines", f"{run_id}/{gate_id}", None)
         return None
     now = utc_now()
-    reason = f"approval expired (no decision by {request.deadline})"
-    approval = None
-    if request.on_timeout == "approve":
-        approval = HumanApproval(
-            gate_id=gate_id,
-            actor="auto",
-            decision=Decision.APPROVED,
-            timestamp=now,
-            commit_sha=spec.repo.commit_sha,
-            rationale="approval expired; policy on_timeout: approve",
-            role=request.role,
-            channel="auto",
-        )
-        decided = apply_decision(record, approval)
-    else:
-        decided = expired_record(record, reason, now)
-    event = AuditEvent(
-        type=AuditType.EXPIRED,
-        run_id=run_id,
-        gate_id=gate_id,
-        at=now,
-        reason=reason,
-        role=request.role,
-        approval=approval,
-        actor=approval.actor if approval else None,
-        decision=approval.decision.value if approval else None,
-    )
-    skips = approvals._skips(spec, gate, decided)
+    decided, event = _expiry(spec, request, record, now)
     args = store.settle_args(
         gate_id,
         expect=GateStatus.AWAITING_APPROVAL,
         record=decided,
         now=now,
         dependents=dag.dependents(spec.workflow)[gate_id],
-        skips=skips,
+        skips=approvals.skips(spec, gate, decided),
         audit=[event],
     )
     return approvals.astore.expire(run_id, gate_id, args)
+
+
+def _expiry(
+    spec: RunSpec, request: ApprovalRequest, record: GateRecord, now: str
+) -> tuple[GateRecord, AuditEvent]:
+    """What an expired request becomes (failed, or approved by ``auto``) and its audit record."""
+    reason = f"approval expired (no decision by {request.deadline})"
+    if request.on_timeout != "approve":
+        event = AuditEvent(
+            type=AuditType.EXPIRED,
+            run_id=spec.run_id,
+            gate_id=request.gate_id,
+            at=now,
+            reason=reason,
+            role=request.role,
+        )
+        return expired_record(record, reason, now), event
+    approval = HumanApproval(
+        gate_id=request.gate_id,
+        actor="auto",
+        decision=Decision.APPROVED,
+        timestamp=now,
+        commit_sha=spec.repo.commit_sha,
+        rationale="approval expired; policy on_timeout: approve",
+        role=request.role,
+        channel="auto",
+    )
+    event = AuditEvent(
+        type=AuditType.EXPIRED,
+        run_id=spec.run_id,
+        gate_id=request.gate_id,
+        at=now,
+        reason=reason,
+        role=request.role,
+        approval=approval,
+        actor="auto",
+        decision=approval.decision.value,
+    )
+    return apply_decision(record, approval), event
 
 
 def _still_parked(approvals: Approvals, run_id: str, gate_id: str) -> bool:

@@ -67,17 +67,28 @@ def _run_embedded(
 
 
 def _drive(
-    control: Control,
-    spec: RunSpec,
-    target: Path,
-    json_out: bool,
-    timeout: float | None,
-    hint_url: str | None,
+    control: Control, spec: RunSpec, target: Path, json_out: bool, timeout: float | None, hint_url: str | None
 ) -> int:
+    """Submit, follow until final (or timeout / Ctrl-C: cancel), write the outputs, report."""
+    run_id = control.submit(spec)
+    stopped = _follow(control, run_id, json_out, timeout, hint_url)
+    snapshot = control.snapshot(run_id)
+    code = EXIT_CANCELLED if stopped else exit_code(snapshot)
+    written = control.write_outputs(run_id, target)
+    if json_out:
+        view = run_view(snapshot).model_dump(mode="json")
+        print_json({**view, "exit_code": code, "out_dir": str(target), "outputs": written})
+    else:
+        out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {target}")
+    return code
+
+
+def _follow(
+    control: Control, run_id: str, json_out: bool, timeout: float | None, hint_url: str | None
+) -> bool:
+    """Wait for the run to be final; True when it had to be cancelled (timeout or Ctrl-C)."""
     from prp_tasks.progress import follow
 
-    run_id = control.submit(spec)
-    timed_out = False
     try:
         if json_out:
             finished = control.wait_final(run_id, timeout)
@@ -85,28 +96,13 @@ def _drive(
             finished = follow(
                 control, run_id, out, live=out.is_terminal, timeout_s=timeout, redis_url=hint_url
             )
-        if not finished:
-            timed_out = True
-            _cancel_and_wait(control, run_id, "timeout")
+        if finished:
+            return False
+        _cancel_and_wait(control, run_id, "timeout")
     except KeyboardInterrupt:
         err.print("interrupted: cancelling the run")
         _cancel_and_wait(control, run_id, "interrupt")
-        timed_out = True
-    snapshot = control.snapshot(run_id)
-    code = EXIT_CANCELLED if timed_out else exit_code(snapshot)
-    written = control.write_outputs(run_id, target)
-    if json_out:
-        print_json(
-            {
-                **run_view(snapshot).model_dump(mode="json"),
-                "exit_code": code,
-                "out_dir": str(target),
-                "outputs": written,
-            }
-        )
-    else:
-        out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {target}")
-    return code
+    return True
 
 
 def _cancel_and_wait(control: Control, run_id: str, actor: str) -> None:

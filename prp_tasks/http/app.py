@@ -58,12 +58,7 @@ def create_app(settings: Settings, control: Control | None = None, *, mount_mcp:
     app.include_router(router)
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
     if mcp is not None:
-        http_app = mcp.streamable_http_app(
-            streamable_http_path="/",
-            json_response=True,
-            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-        )
-        app.mount("/mcp", mcp_auth(http_app, authenticator))
+        _mount_mcp(app, mcp, authenticator)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -73,6 +68,26 @@ def create_app(settings: Settings, control: Control | None = None, *, mount_mcp:
         )
     app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes)
     return app
+
+
+def _authenticator(settings: Settings, control: Control) -> Authenticator:
+    limiter = None
+    if settings.api.rate_limit_per_min:
+        limiter = RateLimiter(
+            control.store.redis, control.store.keys.rate_limit, settings.api.rate_limit_per_min
+        )
+    return Authenticator(TokenBook.from_settings(settings), limiter)
+
+
+def _mount_mcp(app: FastAPI, mcp: Any, authenticator: Authenticator) -> None:
+    """MCP over streamable HTTP at /mcp/. Every request carries a bearer token, so the SDK's
+    DNS-rebinding guard (meant for unauthenticated local servers) is off."""
+    http_app = mcp.streamable_http_app(
+        streamable_http_path="/",
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    app.mount("/mcp", mcp_auth(http_app, authenticator))
 
 
 def _mcp(control: Control) -> Any:

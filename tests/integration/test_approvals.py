@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.approvals.batch import decide_all
 from prp_tasks.approvals.service import Approvals
 from prp_tasks.approvals.sweeper import Sweeper
 from prp_tasks.control import Control
@@ -191,7 +192,7 @@ def test_a_batch_decision_covers_every_parked_gate_the_role_may_decide(
     for run_id in runs:
         for gate in "ABQ":
             wait_parked(control, run_id, gate)
-    results = approvals.decide_all(runs, actor="alice", approve=True, rationale="batch")
+    results = decide_all(approvals, runs, actor="alice", approve=True, rationale="batch")
     assert sorted((r.run_id, r.gate_id, r.outcome) for r in results) == sorted(
         (run_id, gate, "approved") for run_id in runs for gate in "AB"
     )

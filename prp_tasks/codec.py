@@ -1,0 +1,121 @@
+"""How run state is encoded in Redis: the stored spec (profile by reference) and snapshots."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from prp_tasks.core.approvals import AuditEvent
+from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.results import CheckResult, GateRecord
+from prp_tasks.core.run import RunSpec, RunStatus
+from prp_tasks.core.snapshot import GateEvent, GateView, RunSnapshot
+from prp_tasks.errors import StoreError
+from prp_tasks.profiles.cache import ProfileCache
+
+#: outputs hash entries that are run outputs, not gate artifacts
+OUTPUT_FILES = ("prp.md", "review.json", "run-manifest.json")
+
+
+def dump_spec(spec: RunSpec) -> str:
+    """The spec as stored: the profile by reference (source, hash, text), not parsed."""
+    data = spec.model_dump(mode="json", exclude={"profile"})
+    profile = spec.profile
+    data["profile_ref"] = {"source": profile.source, "sha256": profile.sha256, "text": profile.text}
+    return json.dumps(data)
+
+
+def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
+    """A stored spec, its profile re-derived through the content-addressed cache."""
+    data = json.loads(raw)
+    ref = data.pop("profile_ref")
+    if ref["source"] is None:
+        profile = ResolvedProfile()
+    else:
+        profile = profiles.resolve(ref["text"].encode("utf-8"), ref["source"])
+        if profile.sha256 != ref["sha256"]:
+            raise StoreError(f"stored profile text does not match its hash {ref['sha256']}")
+    return RunSpec.model_validate({**data, "profile": profile})
+
+
+def audit_event(entry_id: str, fields: dict[str, str]) -> AuditEvent:
+    return AuditEvent.model_validate_json(fields["event"]).model_copy(update={"id": entry_id})
+
+
+def gate_event(gate_id: str, kind: str, now: str) -> str:
+    return json.dumps({"gate_id": gate_id, "type": kind, "timestamp": now})
+
+
+def to_ms(iso: str) -> int:
+    return int(parse_ts(iso).timestamp() * 1000)
+
+
+def build_snapshot(
+    spec: RunSpec,
+    meta: dict[str, str],
+    status: dict[str, str],
+    started: dict[str, str],
+    records: dict[str, str],
+    checks: dict[str, str],
+    outputs: dict[str, str],
+    events: list[str],
+    audit: list[tuple[str, dict[str, str]]],
+) -> RunSnapshot:
+    views = {}
+    for gate in spec.workflow.gates:
+        prefix = f"{gate.id}/"
+        gate_checks = {
+            f[len(prefix) :]: CheckResult.model_validate_json(v)
+            for f, v in checks.items()
+            if f.startswith(prefix)
+        }
+        raw = records.get(gate.id)
+        views[gate.id] = GateView(
+            gate_id=gate.id,
+            status=GateStatus(status.get(gate.id, GateStatus.PENDING.value)),
+            started_at=started.get(gate.id),
+            record=GateRecord.model_validate_json(raw) if raw else None,
+            checks=gate_checks,
+        )
+    return RunSnapshot(
+        spec=spec,
+        status=RunStatus(meta.get("status", RunStatus.RUNNING.value)),
+        gates=views,
+        audit=tuple(audit_event(i, f) for i, f in audit),
+        events=tuple(GateEvent.model_validate(json.loads(e)) for e in events),
+        finished_at=meta.get("finished_at") or meta.get("finished_at_claim"),
+        artifacts={n: v for n, v in outputs.items() if n not in OUTPUT_FILES},
+        cancelled=meta.get("cancelled") == "1",
+    )
+
+
+def settle_args(
+    gate_id: str,
+    *,
+    expect: GateStatus,
+    record: GateRecord,
+    now: str,
+    dependents: Sequence[str] = (),
+    skips: Mapping[str, GateRecord] | None = None,
+    outputs: Mapping[str, str] | None = None,
+    audit: Sequence[AuditEvent] = (),
+) -> list[Any]:
+    """ARGV for ``lua.SETTLE_FN``."""
+    args: list[Any] = [
+        gate_id,
+        expect.value,
+        record.result.status.value,
+        record.to_json(),
+        now,
+        len(dependents),
+        *dependents,
+    ]
+    skips = skips or {}
+    args += [len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
+    outputs = outputs or {}
+    args += [len(outputs), *[v for item in outputs.items() for v in item]]
+    args += [len(audit), *[v for e in audit for v in (e.type.value, e.to_json())]]
+    return args

@@ -1,0 +1,41 @@
+"""Finding runs by status, repository and creation time (``GET /v1/runs``, ``list_prp_workflows``)."""
+
+from __future__ import annotations
+
+from prp_tasks.store import RunStore, wrap_errors
+
+
+def find_runs(
+    store: RunStore,
+    *,
+    status: str | None = None,
+    repository: str | None = None,
+    since_ms: int | None = None,
+    cursor: int = 0,
+    limit: int = 50,
+    chunk: int = 200,
+) -> tuple[list[dict[str, str]], int | None]:
+    """Runs newest first, filtered on meta fields; returns (rows, next cursor or None)."""
+    rows: list[dict[str, str]] = []
+    low = since_ms if since_ms is not None else "-inf"
+    while len(rows) < limit:
+        with wrap_errors():
+            ids = store.redis.zrevrangebyscore(store.keys.runs, "+inf", low, start=cursor, num=chunk)
+            if not ids:
+                return rows, None
+            with store.redis.pipeline(transaction=False) as pipe:
+                for run_id in ids:
+                    pipe.hmget(store.k(run_id).meta, ["status", "repo", "created_at", "updated_at"])
+                metas = pipe.execute()
+        for taken, (run_id, meta) in enumerate(zip(ids, metas, strict=True), start=1):
+            row = dict(zip(("status", "repo", "created_at", "updated_at"), meta, strict=True))
+            if row["status"] is None:  # expired between the index and the read
+                continue
+            if (status is None or row["status"] == status) and (
+                repository is None or row["repo"] == repository
+            ):
+                rows.append({"run_id": run_id, **row})
+                if len(rows) == limit:
+                    return rows, cursor + taken
+        cursor += len(ids)
+    return rows, cursor

@@ -1,0 +1,93 @@
+"""The Python client and raw Celery submission, against the real Redis and worker."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prp_tasks import Client
+from prp_tasks.control import Control
+from prp_tasks.errors import ConflictError, InputError
+from prp_tasks.settings import Settings
+from prp_tasks.submission import SubmitRequest
+from tests.conftest import wait_until
+
+WORKFLOW: dict[str, Any] = {
+    "name": "client-flow",
+    "gates": [
+        {"id": "A", "checks": [{"name": "a", "run": ["true"]}], "approval": {"role": "maintainer"}},
+        {"id": "B", "depends_on": ["A"], "checks": [{"name": "b", "run": ["true"]}]},
+    ],
+}
+
+
+@pytest.fixture
+def client(settings: Settings, celery_app: Any) -> Client:
+    return Client(settings=settings)
+
+
+def test_a_service_submits_follows_decides_and_reads_outputs(
+    client: Client, make_repo: Callable[..., Path]
+) -> None:
+    run = client.submit(repo=make_repo(), workflow=WORKFLOW, blueprint={"title": "Client demo"}, actor="svc")
+    wait_until(lambda: run.status()["status"] == "awaiting_approval", timeout=30)
+    assert [g["id"] for g in run.status()["active_gates"]] == ["A"]
+    assert "approved" in run.decide("A", actor="mia")
+    final = run.wait(timeout=30)
+    assert final["status"] == "passed"
+    assert run.output("prp.md").startswith("# PRP Document")
+    assert "Client demo" in run.output("prp.md")
+
+
+def test_the_same_idempotency_key_returns_the_same_run(
+    client: Client, make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo()
+    first = client.submit(repo=repo, workflow=WORKFLOW, idempotency_key="svc-7")
+    again = client.submit(repo=repo, workflow=WORKFLOW, idempotency_key="svc-7")
+    assert (first.run_id, first.created, again.created) == (again.run_id, True, False)
+    with pytest.raises(ConflictError, match="already used for a different request"):
+        client.submit(repo=repo, workflow=None, idempotency_key="svc-7")
+    assert first.cancel() is True
+
+
+def test_bad_input_is_refused_before_anything_is_written(
+    client: Client, control: Control, make_repo: Callable[..., Path]
+) -> None:
+    before = control.store.redis.zcard(control.store.keys.runs)
+    with pytest.raises(InputError, match="repository path is not a directory"):
+        client.submit(repo="/does/not/exist", idempotency_key="svc-bad")
+    with pytest.raises(InputError, match="gates"):
+        client.submit(repo=make_repo(), workflow={"name": "x", "gates": []})
+    assert control.store.redis.zcard(control.store.keys.runs) == before
+    # the refused keyed submission did not keep the key: a valid one may use it now
+    ok = client.submit(repo=make_repo(), workflow=WORKFLOW, idempotency_key="svc-bad")
+    assert ok.created
+    ok.cancel()
+
+
+def test_raw_celery_send_task_submits_a_run(
+    celery_app: Any, control: Control, make_repo: Callable[..., Path]
+) -> None:
+    payload = SubmitRequest(
+        repo=str(make_repo()), workflow=WORKFLOW, idempotency_key="raw-celery-1", actor="rawbot"
+    )
+    celery_app.send_task("prp.submit_run", kwargs=payload.model_dump(mode="json"), queue="prp.control")
+    key = control.store.keys.idempotency(hashlib.sha256(b"raw-celery-1").hexdigest())
+
+    def claimed_run() -> str | None:
+        raw = control.store.redis.get(key)
+        run_id = json.loads(raw)["run_id"] if raw else None
+        return run_id if run_id and control.store.exists(run_id) else None
+
+    wait_until(lambda: claimed_run() is not None, timeout=30)
+    run_id = claimed_run()
+    assert run_id is not None
+    assert control.store.spec(run_id).actor == "rawbot"
+    assert control.submit_request(payload, actor="rawbot").run_id == run_id  # same key, same run
+    control.cancel(run_id)
