@@ -29,7 +29,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.identity import hash_token
-from prp_tasks.store import connect
+from prp_tasks.redis_client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-0123456789"

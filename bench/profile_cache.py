@@ -20,8 +20,8 @@ from pathlib import Path
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.cache import ProfileCache, parse_bytes
+from prp_tasks.redis_client import connect
 from prp_tasks.settings import ProfileCacheSettings
-from prp_tasks.store import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = (ROOT / "examples" / "demo-repo" / "initial.md").read_bytes()
@@ -69,7 +69,7 @@ def contention(url: str, processes: int, tmp: Path) -> int:
         "from prp_tasks.profiles.cache import ProfileCache\n"
         "from prp_tasks.keys import Keys\n"
         "from prp_tasks.settings import ProfileCacheSettings\n"
-        "from prp_tasks.store import connect\n"
+        "from prp_tasks.redis_client import connect\n"
         f"cache = ProfileCache(connect({url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
         f"data = open({str(path)!r}, 'rb').read()\n"
         f"time.sleep(max(0, {start_at} - time.time()))\n"

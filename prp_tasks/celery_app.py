@@ -5,6 +5,7 @@ Only this module and :mod:`prp_tasks.tasks` import Celery.
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
 from typing import Any
 
@@ -15,8 +16,9 @@ from kombu import Exchange, Queue
 from prp_tasks.engine import Engine
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.cache import ProfileCache
+from prp_tasks.redis_client import connect
 from prp_tasks.settings import QUEUE_CLASSES, Settings
-from prp_tasks.store import RunStore, connect
+from prp_tasks.store import RunStore
 
 #: The routing table: task name -> queue class. ``prp.run_check`` follows its gate's ``queue``.
 TASK_QUEUE_CLASS: dict[str, str | None] = {
@@ -115,7 +117,13 @@ class CeleryEnqueuer:
     def check(self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float) -> None:
         self.app.send_task(
             "prp.run_check",
-            kwargs={"run_id": run_id, "gate_id": gate_id, "check": check, "queue": queue},
+            kwargs={
+                "run_id": run_id,
+                "gate_id": gate_id,
+                "check": check,
+                "queue": queue,
+                "enqueued_at": time.time(),
+            },
             queue=queue_name(queue),
             time_limit=time_limit_s + 30,
             shadow=f"prp.run_check[{run_id} {gate_id}/{check}]",

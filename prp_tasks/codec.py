@@ -102,6 +102,7 @@ def settle_args(
     skips: Mapping[str, GateRecord] | None = None,
     outputs: Mapping[str, str] | None = None,
     audit: Sequence[AuditEvent] = (),
+    metrics: Sequence[tuple[str, float]] = (),
 ) -> list[Any]:
     """ARGV for ``lua.SETTLE_FN``."""
     args: list[Any] = [
@@ -118,4 +119,5 @@ def settle_args(
     outputs = outputs or {}
     args += [len(outputs), *[v for item in outputs.items() for v in item]]
     args += [len(audit), *[v for e in audit for v in (e.type.value, e.to_json())]]
+    args += [len(metrics), *[v for pair in metrics for v in pair]]
     return args

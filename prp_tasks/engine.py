@@ -9,6 +9,7 @@ counter reaches zero inside the same Lua transaction that settles its last depen
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -23,14 +24,18 @@ from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.evaluate import evaluate_gate, skipped_record, utc_now
-from prp_tasks.core.models import TERMINAL, CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
 from prp_tasks.core.render import render_gate_report, render_outputs
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.errors import ConflictError, GateNotFound
+from prp_tasks.errors import ConflictError
+from prp_tasks.events import EventSink
+from prp_tasks.lifecycle import Lifecycle
+from prp_tasks.metrics import observe
+from prp_tasks.rerun import check_rerun, rerun_outputs, rerun_plan
 from prp_tasks.settings import Settings
-from prp_tasks.store import OUTPUT_FILES, RunStore, Settle
+from prp_tasks.store import RunStore, Settle
 
 
 class Enqueuer(Protocol):
@@ -58,8 +63,10 @@ class Engine:
         self.settings = settings
         self.store = store
         self.enqueue = enqueue
+        self.events = EventSink(store.redis, store.keys, settings.events_maxlen)
+        self.lifecycle = Lifecycle(self.events)
         authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)
-        self.approvals = Approvals(settings, store, authorizer, self._after_settle)
+        self.approvals = Approvals(settings, store, authorizer, self._after_settle, self.lifecycle)
 
     # submission -------------------------------------------------------------------------------
 
@@ -67,12 +74,14 @@ class Engine:
         """Record a new run and dispatch its root gates."""
         roots = dag.roots(spec.workflow)
         self.store.create_run(spec, roots=roots, ttl_s=self.settings.run_ttl_s, now=utc_now())
+        self.lifecycle.started(spec)
         self._dispatch(spec.run_id, roots)
         return spec.run_id
 
     def _dispatch(self, run_id: str, gate_ids: tuple[str, ...] | list[str]) -> None:
         """Queue the checks of gates just marked running; gates without checks settle at once."""
         spec = self.store.spec(run_id)
+        self.lifecycle.gates_started(run_id, list(gate_ids))
         for gate_id in gate_ids:
             gate = spec.workflow.gate(gate_id)
             if not gate.checks:
@@ -87,19 +96,22 @@ class Engine:
 
     # checks -----------------------------------------------------------------------------------
 
-    def run_check(self, run_id: str, gate_id: str, check: str) -> CheckRun:
+    def run_check(
+        self,
+        run_id: str,
+        gate_id: str,
+        check: str,
+        *,
+        queue: str = "automated",
+        enqueued_at: float | None = None,
+    ) -> CheckRun:
         """Execute one check under a lease and record its result exactly once."""
         token = uuid.uuid4().hex
         lease_ms = int(self.settings.check_lease_s * 1000)
-        state, starts, ends = self.store.acquire(run_id, gate_id, check, token, lease_ms)
-        if state == "stale":
-            return CheckRun("stale")
-        if state == "done":
-            self._join_again(run_id, gate_id)
-            return CheckRun("done")
-        if state == "busy":  # another execution holds the lease; look again when it lapses
-            pttl_ms = starts
-            return CheckRun("busy", delay_s=max(0.05, pttl_ms / 1000))
+        waited = observe.queue_wait(queue, enqueued_at)
+        state, starts, ends = self.store.acquire(run_id, gate_id, check, token, lease_ms, waited)
+        if state != "ok":
+            return self._not_ours(state, starts, run_id, gate_id)
         spec = self.store.spec(run_id)
         gate = spec.workflow.gate(gate_id)
         lost = starts - 1 - ends
@@ -110,10 +122,21 @@ class Engine:
         if retryable and ends < gate.retries:
             self.store.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=min(60.0, 0.5 * 2**ends))
-        outcome, left = self.store.record_check(run_id, gate_id, result, token)
+        metrics = observe.check_recorded(gate_id, result)
+        outcome, left = self.store.record_check(run_id, gate_id, result, token, metrics)
+        if outcome == "ok":
+            self.lifecycle.check_executed(run_id, gate_id, result)
         if outcome in ("ok", "dup") and left == 0:
             self.complete_gate(run_id, gate_id)
         return CheckRun("done")
+
+    def _not_ours(self, state: str, pttl_ms: int, run_id: str, gate_id: str) -> CheckRun:
+        """A delivery that must not execute: stale, already done, or held by a live execution."""
+        if state == "done":
+            self._join_again(run_id, gate_id)
+        if state == "busy":  # another execution holds the lease; look again when it lapses
+            return CheckRun("busy", delay_s=max(0.05, pttl_ms / 1000))
+        return CheckRun(state)
 
     def _execute(
         self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int
@@ -200,7 +223,7 @@ class Engine:
             settle_kw = {"dependents": dag.dependents(spec.workflow)[gate.id], "outputs": outputs}
             settle = self.approvals.park_or_auto(spec, gate, record, now, settle_kw)
         else:
-            settle = self._settle(run_id, gate, GateStatus.RUNNING, record, now, outputs)
+            settle = self._settle(run_id, gate, record, now, outputs)
         if not settle.ok:
             self.repair(run_id)
             return
@@ -214,30 +237,29 @@ class Engine:
         return {GATE_REPORTS[gate.report]: render_gate_report(gate.report, gate, results, spec)}
 
     def _settle(
-        self,
-        run_id: str,
-        gate: GateSpec,
-        expect: GateStatus,
-        record: GateRecord,
-        now: str,
-        outputs: dict[str, str] | None = None,
+        self, run_id: str, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
     ) -> Settle:
+        """Settle a gate whose checks reported; a failure skips its dependents."""
         spec = self.store.spec(run_id)
         skips = {}
         if record.result.status in (GateStatus.FAILED, GateStatus.SKIPPED):
             reason = f"dependency {gate.id} {record.result.status.value}"
             for gid in dag.transitive_dependents(spec.workflow, gate.id):
                 skips[gid] = skipped_record(spec.workflow.gate(gid), reason, now)
-        return self.store.settle(
+        settle = self.store.settle(
             run_id,
             gate.id,
-            expect=expect,
+            expect=GateStatus.RUNNING,
             record=record,
             now=now,
             dependents=dag.dependents(spec.workflow)[gate.id],
             skips=skips,
             outputs=outputs,
+            metrics=observe.gate_settled(record, gate.queue),
         )
+        if settle.ok:
+            self.lifecycle.gates_settled(run_id, record, skips)
+        return settle
 
     def _after_settle(self, run_id: str, settle: Settle) -> None:
         if settle.ready:
@@ -279,6 +301,8 @@ class Engine:
         skips = {g.id: skipped_record(g, "cancelled", now) for g in spec.workflow.gates}
         event = AuditEvent(type=AuditType.CANCELLED, run_id=run_id, at=now, actor=actor, reason="cancelled")
         unsettled = self.store.cancel(run_id, skips, now, event)
+        if unsettled is not None:
+            self.lifecycle.cancelled(run_id, actor)
         if unsettled == 0:
             self.enqueue.finalize(run_id)
         return unsettled is not None
@@ -290,7 +314,7 @@ class Engine:
         """
         spec = self.store.spec(run_id)
         statuses = self.store.gate_statuses(run_id)
-        _check_rerun(spec, statuses, gate_id, force)
+        check_rerun(spec, statuses, gate_id, force)
         reset = [gate_id, *dag.transitive_dependents(spec.workflow, gate_id)]
         now = utc_now()
         event = AuditEvent(
@@ -301,7 +325,7 @@ class Engine:
             actor=actor,
             details={"reset": reset},
         )
-        plan, stale = _rerun_plan(spec, reset, statuses), _rerun_outputs(spec, reset)
+        plan, stale = rerun_plan(spec, reset, statuses), rerun_outputs(spec, reset)
         ok, reason = self.store.rerun(run_id, gate_id, plan, stale, event, self.settings.run_ttl_s, now)
         if not ok:
             raise ConflictError(f"cannot re-run {gate_id}: {reason}")
@@ -320,13 +344,18 @@ class Engine:
         status = final_status(snapshot)
         snapshot = snapshot.model_copy(update={"status": status, "finished_at": finished_at})
         outputs = render_outputs(snapshot)
-        return self.store.finalize(
+        committed = self.store.finalize(
             run_id,
             status=status,
             finished_at=finished_at,
             outputs=outputs,
             retention_s=self.settings.retention_s,
         )
+        if committed:
+            gates = {g: v.status.value for g, v in snapshot.gates.items()}
+            review = json.loads(outputs["review.json"])
+            self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
+        return committed
 
 
 def final_status(snapshot: RunSnapshot) -> RunStatus:
@@ -335,47 +364,6 @@ def final_status(snapshot: RunSnapshot) -> RunStatus:
     if all(v.status == GateStatus.PASSED for v in snapshot.gates.values()):
         return RunStatus.PASSED
     return RunStatus.FAILED
-
-
-def _check_rerun(spec: RunSpec, statuses: dict[str, GateStatus], gate_id: str, force: bool) -> None:
-    """Only a settled gate whose dependencies passed can be re-run, and only when forced."""
-    if gate_id not in spec.workflow.gate_ids:
-        known = ", ".join(spec.workflow.gate_ids)
-        raise GateNotFound(f"run {spec.run_id} has no gate {gate_id!r} (gates: {known})")
-    current = statuses[gate_id]
-    if current not in TERMINAL:
-        raise ConflictError(
-            f"gate {gate_id} is {current.value}; only a settled gate can be re-run", state=current
-        )
-    if not force:
-        message = (
-            f"gate {gate_id} is {current.value}; re-running re-executes it and its dependents: pass force"
-        )
-        raise ConflictError(message, state=current.value)
-    blocked = [d for d in spec.workflow.gate(gate_id).depends_on if statuses[d] != GateStatus.PASSED]
-    if blocked:
-        raise ConflictError(
-            f"cannot re-run {gate_id}: its dependency {blocked[0]} is {statuses[blocked[0]].value}"
-        )
-
-
-def _rerun_plan(
-    spec: RunSpec, reset: list[str], statuses: dict[str, GateStatus]
-) -> list[tuple[str, int, int, list[str]]]:
-    """Per re-opened gate: dependencies left (re-opened ones count as not passed), checks, fields."""
-    plan = []
-    for gate_id in reset:
-        gate = spec.workflow.gate(gate_id)
-        left = sum(1 for d in gate.depends_on if d in reset or statuses[d] != GateStatus.PASSED)
-        fields = [f"{gate_id}/{c.name}" for c in gate.checks]
-        plan.append((gate_id, 0 if gate_id == reset[0] else left, len(gate.checks), fields))
-    return plan
-
-
-def _rerun_outputs(spec: RunSpec, reset: list[str]) -> list[str]:
-    """Outputs a re-run makes stale: the run's final files and the re-opened gates' reports."""
-    reports = [GATE_REPORTS[g.report] for g in spec.workflow.gates if g.id in reset and g.report]
-    return [*OUTPUT_FILES, *reports]
 
 
 def _with_artifacts(record: GateRecord, names: tuple[str, ...]) -> GateRecord:

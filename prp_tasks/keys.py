@@ -19,6 +19,8 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:outputs         hash   output / artifact name -> content
     P:runs                    zset   run id -> created (ms), for listing
     P:audit                   stream global audit trail (MAXLEN ~100000)
+    P:events                  stream lifecycle events, CloudEvents envelopes (MAXLEN ~)
+    P:metrics                 hash   metric field -> value (see prp_tasks.metrics.schema)
     P:approvals:pending       zset   "run/gate" -> requested (ms): parked gates, oldest first
     P:approvals:deadlines     zset   "run/gate" -> deadline (ms), swept for expiry
     P:approvals:reminders     zset   "run/gate" -> next reminder (ms)
@@ -155,6 +157,16 @@ class Keys:
     @property
     def audit(self) -> str:
         return f"{self.prefix}:audit"
+
+    @property
+    def events(self) -> str:
+        """``P:events`` stream: lifecycle events (CloudEvents envelopes), capped."""
+        return f"{self.prefix}:events"
+
+    @property
+    def metrics(self) -> str:
+        """``P:metrics`` hash: counters, histogram buckets and state gauges, summed over workers."""
+        return f"{self.prefix}:metrics"
 
     def approvals(self, index: str) -> str:
         """Global approval index: pending, deadlines, reminders, escalations or preapproved."""

@@ -6,8 +6,9 @@ Each script touches only the keys of one run (same hash slot). Statuses are the 
 
 from __future__ import annotations
 
-#: Take the execution lease of a check.
-#: KEYS: meta, status, checks, lease, attempts   ARGV: gate, field, token, lease_ms
+#: Take the execution lease of a check (the first execution also records its queue wait).
+#: KEYS: meta, status, checks, lease, attempts, metrics
+#: ARGV: gate, field, token, lease_ms, n_metrics, (field, increment)...
 #: -> {"stale"} | {"done"} | {"busy", pttl} | {"ok", starts, ends}
 ACQUIRE = """
 if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return {'stale'} end
@@ -20,6 +21,11 @@ local starts = tonumber(redis.call('HGET', KEYS[5], ARGV[2] .. '|starts') or '0'
 if not cur then
   starts = redis.call('HINCRBY', KEYS[5], ARGV[2] .. '|starts', 1)
   if redis.call('TTL', KEYS[5]) < 0 then redis.call('EXPIRE', KEYS[5], redis.call('TTL', KEYS[1])) end
+  if starts == 1 then
+    for j = 0, tonumber(ARGV[5]) - 1 do
+      redis.call('HINCRBYFLOAT', KEYS[6], ARGV[6 + 2 * j], ARGV[7 + 2 * j])
+    end
+  end
 end
 local ends = tonumber(redis.call('HGET', KEYS[5], ARGV[2] .. '|ends') or '0')
 return {'ok', starts, ends}
@@ -44,8 +50,9 @@ if redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
-#: Claim a check's result exactly once and count down the gate's join.
-#: KEYS: status, checks, left, lease   ARGV: gate, field, result_json, token
+#: Claim a check's result exactly once and count down the gate's join (and record its metrics).
+#: KEYS: status, checks, left, lease, metrics
+#: ARGV: gate, field, result_json, token, n_metrics, (field, increment)...
 #: -> {"stale", -1} | {"fenced", -1} | {"dup", left} | {"ok", left}
 RECORD_CHECK = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'running' then return {'stale', -1} end
@@ -57,19 +64,27 @@ end
 if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1])) end
 local left = redis.call('HINCRBY', KEYS[3], ARGV[1], -1)
 if cur then redis.call('DEL', KEYS[4]) end
+for j = 0, tonumber(ARGV[5]) - 1 do
+  redis.call('HINCRBYFLOAT', KEYS[5], ARGV[6 + 2 * j], ARGV[7 + 2 * j])
+end
 return {'ok', left}
 """
 
 #: Shared by every script that settles a gate. ``K`` = {meta, status, deps, records, started,
-#: events, audit, outputs, global_audit}; ``A`` = ARGV; settle arguments start at ``A[i]``:
+#: events, audit, outputs, global_audit, metrics}; ``A`` = ARGV; settle arguments start at ``A[i]``:
 #:   gate, from, to, record_json, now,
 #:   n_dependents, dependents..., n_skips, (gate, record_json)..., n_outputs, (name, content)...,
-#:   n_audit, (type, event_json)...
+#:   n_audit, (type, event_json)..., n_metrics, (field, increment)...
 #: Moves ``gate`` from ``from`` to ``to``; when ``to`` is passed, counts down each dependent and
 #: marks those reaching zero as running (returned as ready); skips still-pending ``skips``;
 #: stores outputs; appends audit events to the run's and the global stream.
 #: -> {"conflict", current} | {"ok", unsettled, ready...}
 SETTLE_FN = """
+local function move(K, from, to, n)
+  if from and from ~= '' then redis.call('HINCRBY', K[10], 'gates|state=' .. from, -n) end
+  redis.call('HINCRBY', K[10], 'gates|state=' .. to, n)
+end
+
 local function audit(K, kind, event)
   redis.call('XADD', K[7], '*', 'type', kind, 'event', event)
   redis.call('XADD', K[9], 'MAXLEN', '~', 100000, '*', 'type', kind, 'event', event)
@@ -81,6 +96,7 @@ local function settle(K, A, i)
   if cur ~= from then return {'conflict', cur or ''} end
   local terminal = {passed=true, failed=true, skipped=true}
   redis.call('HSET', K[2], gate, to)
+  move(K, cur, to, 1)
   redis.call('HSET', K[4], gate, record)
   local unsettled = tonumber(redis.call('HGET', K[1], 'unsettled'))
   if terminal[to] then
@@ -96,6 +112,7 @@ local function settle(K, A, i)
       local left = redis.call('HINCRBY', K[3], dep, -1)
       if left <= 0 and redis.call('HGET', K[2], dep) == 'pending' then
         redis.call('HSET', K[2], dep, 'running')
+        move(K, 'pending', 'running', 1)
         redis.call('HSET', K[5], dep, now)
         redis.call('RPUSH', K[6], cjson.encode({gate_id=dep, type='start', timestamp=now}))
         ready[#ready + 1] = dep
@@ -108,6 +125,7 @@ local function settle(K, A, i)
     local sg, rec = A[i + 1 + 2 * j], A[i + 2 + 2 * j]
     if redis.call('HGET', K[2], sg) == 'pending' then
       redis.call('HSET', K[2], sg, 'skipped')
+      move(K, 'pending', 'skipped', 1)
       redis.call('HSET', K[4], sg, rec)
       unsettled = redis.call('HINCRBY', K[1], 'unsettled', -1)
       local event = {gate_id=sg, type='settle', status='skipped', timestamp=now}
@@ -124,6 +142,11 @@ local function settle(K, A, i)
   for j = 0, n - 1 do
     audit(K, A[i + 1 + 2 * j], A[i + 2 + 2 * j])
   end
+  i = i + 2 * n + 1
+  n = tonumber(A[i])
+  for j = 0, n - 1 do
+    redis.call('HINCRBYFLOAT', K[10], A[i + 1 + 2 * j], A[i + 2 + 2 * j])
+  end
   local ttl = redis.call('TTL', K[1])
   for _, key in ipairs({K[7], K[8]}) do
     if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ttl) end
@@ -139,7 +162,7 @@ end
 SETTLE = SETTLE_FN + "return settle(KEYS, ARGV, 1)\n"
 
 #: Cancel a run: every gate not yet terminal becomes skipped.
-#: KEYS: meta, status, records, events, audit, global_audit
+#: KEYS: meta, status, records, events, audit, global_audit, metrics
 #: ARGV: now, audit_json, n, (gate, record_json)...
 #: -> {"already"} | {"ok", unsettled}
 CANCEL = """
@@ -158,6 +181,8 @@ for j = 0, n - 1 do
   local cur = redis.call('HGET', KEYS[2], g)
   if cur and not terminal[cur] then
     redis.call('HSET', KEYS[2], g, 'skipped')
+    redis.call('HINCRBY', KEYS[7], 'gates|state=' .. cur, -1)
+    redis.call('HINCRBY', KEYS[7], 'gates|state=skipped', 1)
     redis.call('HSET', KEYS[3], g, rec)
     unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
     local event = {gate_id=g, type='settle', status='skipped', timestamp=ARGV[1], message='cancelled'}
@@ -168,7 +193,8 @@ return {'ok', unsettled}
 """
 
 #: Commit a run's final outputs once and start its retention clock.
-#: KEYS: meta, outputs, then every state key   ARGV: status, finished_at, retention_s, n, (name, content)...
+#: KEYS: meta, outputs, metrics, then every other state key
+#: ARGV: status, finished_at, retention_s, n, (name, content)...
 #: -> 0 when already finalized, 1 when this call committed
 FINALIZE = """
 if redis.call('HGET', KEYS[1], 'finalized') == '1' then return 0 end
@@ -178,13 +204,17 @@ for j = 0, n - 1 do
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], 'updated_at', ARGV[2],
   'finalized', '1')
-for k = 1, #KEYS do redis.call('EXPIRE', KEYS[k], ARGV[3]) end
+redis.call('HINCRBY', KEYS[3], 'runs|state=running', -1)
+redis.call('HINCRBY', KEYS[3], 'runs|state=' .. ARGV[1], 1)
+for k = 1, #KEYS do
+  if k ~= 3 then redis.call('EXPIRE', KEYS[k], ARGV[3]) end
+end
 return 1
 """
 
 #: Re-open a gate and its dependents for another execution (``run_prp_step`` with force).
 #: KEYS: meta, status, deps, left, started, records, checks, attempts, events, audit, global_audit,
-#:       votes, requests, outputs
+#:       votes, requests, outputs, metrics
 #: ARGV: now, target, run_ttl, event_json, n, (gate, deps_left, n_checks, n_fields, fields...)...,
 #:       n_outputs, output names...
 #: Every reset gate must be settled or pending (none running or parked) and the run not cancelled.
@@ -208,9 +238,16 @@ for j = 1, n do
 end
 local terminal = {passed=true, failed=true, skipped=true}
 local unsettled = tonumber(redis.call('HGET', KEYS[1], 'unsettled'))
+if redis.call('HGET', KEYS[1], 'finalized') == '1' then
+  redis.call('HINCRBY', KEYS[15], 'runs|state=' .. redis.call('HGET', KEYS[1], 'status'), -1)
+  redis.call('HINCRBY', KEYS[15], 'runs|state=running', 1)
+end
 for _, p in ipairs(plan) do
   if terminal[p.cur] then unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', 1) end
-  redis.call('HSET', KEYS[2], p.gate, p.gate == target and 'running' or 'pending')
+  local new = p.gate == target and 'running' or 'pending'
+  redis.call('HSET', KEYS[2], p.gate, new)
+  redis.call('HINCRBY', KEYS[15], 'gates|state=' .. p.cur, -1)
+  redis.call('HINCRBY', KEYS[15], 'gates|state=' .. new, 1)
   redis.call('HSET', KEYS[3], p.gate, p.deps)
   redis.call('HSET', KEYS[4], p.gate, p.checks)
   redis.call('HDEL', KEYS[6], p.gate)
@@ -232,7 +269,8 @@ redis.call('HDEL', KEYS[1], 'finished_at', 'finished_at_claim')
 redis.call('XADD', KEYS[10], '*', 'type', 'gate.rerun', 'event', ARGV[4])
 redis.call('XADD', KEYS[11], 'MAXLEN', '~', 100000, '*', 'type', 'gate.rerun', 'event', ARGV[4])
 for k = 1, #KEYS do
-  if k ~= 11 and redis.call('EXISTS', KEYS[k]) == 1 then redis.call('EXPIRE', KEYS[k], ARGV[3]) end
+  local global = k == 11 or k == 15
+  if not global and redis.call('EXISTS', KEYS[k]) == 1 then redis.call('EXPIRE', KEYS[k], ARGV[3]) end
 end
 return {'ok', unsettled}
 """

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from prp_tasks.store import RunStore, wrap_errors
+from prp_tasks.redis_client import wrap_errors
+from prp_tasks.store import RunStore
 
 
 def find_runs(

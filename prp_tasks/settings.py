@@ -185,6 +185,14 @@ class Settings(BaseSettings):
     #: how often the sweeper expires, reminds, escalates and announces batches
     sweep_interval_s: float = Field(default=1.0, gt=0, le=3600)
     api: ApiSettings = ApiSettings()
+    #: approximate cap of the ``prp:events`` stream (MAXLEN ~)
+    events_maxlen: int = Field(default=100_000, ge=100)
+    #: how often the metrics aggregate is refreshed (a scrape reads the last one)
+    metrics_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    #: port of ``prp metrics serve``
+    metrics_port: int = Field(default=9464, ge=1, le=65535)
+    #: OTLP/HTTP metrics endpoint (e.g. http://collector:4318/v1/metrics); unset: no export
+    otlp_endpoint: str | None = None
     #: actor of decisions made through ``prp mcp`` (stdio); defaults to the OS user
     mcp_actor: str | None = None
     #: log format for services: json or console (console when attached to a terminal)

@@ -7,17 +7,15 @@ either reads or performs one atomic transition; none of them decides what should
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from prp_tasks import lua
+from prp_tasks.check_store import CheckTransitions
 from prp_tasks.codec import (
     OUTPUT_FILES,
     audit_event,
@@ -33,20 +31,10 @@ from prp_tasks.core.models import GateStatus
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.errors import RunNotFound, StoreError
+from prp_tasks.errors import RunNotFound
 from prp_tasks.keys import Keys, RunKeys, check_field
 from prp_tasks.profiles.cache import ProfileCache
-
-
-def connect(url: str) -> redis.Redis:
-    """A Redis client that retries and reconnects on its own (``unix://`` paths work too)."""
-    return redis.Redis.from_url(
-        url,
-        decode_responses=True,
-        health_check_interval=10,
-        retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), 8),
-        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
-    )
+from prp_tasks.redis_client import wrap_errors
 
 
 @dataclass(frozen=True)
@@ -59,15 +47,7 @@ class Settle:
     current: str | None = None  #: the gate's status when the transition was refused
 
 
-@contextmanager
-def wrap_errors() -> Iterator[None]:
-    try:
-        yield
-    except redis.RedisError as exc:
-        raise StoreError(f"Redis error: {exc}") from exc
-
-
-class RunStore:
+class RunStore(CheckTransitions):
     """Redis-backed run state."""
 
     def __init__(self, client: redis.Redis, keys: Keys, profiles: ProfileCache) -> None:
@@ -118,6 +98,9 @@ class RunStore:
                 pipe.hset(k.started, mapping={g: now for g in roots})
                 pipe.rpush(k.events, *(gate_event(g, "start", now) for g in roots))
             pipe.zadd(self.keys.runs, {spec.run_id: to_ms(spec.created_at)})
+            pipe.hincrby(self.keys.metrics, "runs|state=running", 1)
+            pipe.hincrby(self.keys.metrics, "gates|state=running", len(roots))
+            pipe.hincrby(self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
             for key in (k.meta, k.status, k.deps, k.left, k.started, k.events):
                 pipe.expire(key, ttl_s)
             pipe.execute()
@@ -246,6 +229,7 @@ class RunStore:
             k.votes,
             k.requests,
             k.outputs,
+            self.keys.metrics,
         ]
         args: list[Any] = [now, target, ttl_s, event.to_json(), len(plan)]
         for gate, deps_left, n_checks, fields in plan:
@@ -257,51 +241,10 @@ class RunStore:
 
     # check transitions ------------------------------------------------------------------------
 
-    def acquire(
-        self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
-    ) -> tuple[str, int, int]:
-        """Take a check's lease: ("ok", starts, ends) | ("busy", pttl, 0) | ("done"|"stale", 0, 0)."""
-        k = self.k(run_id)
-        field = check_field(gate_id, check)
-        with wrap_errors():
-            out = self._acquire(
-                keys=[k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts],
-                args=[gate_id, field, token, lease_ms],
-            )
-        return str(out[0]), int(out[1]) if len(out) > 1 else 0, int(out[2]) if len(out) > 2 else 0
-
-    def heartbeat(
-        self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
-    ) -> tuple[bool, str, bool]:
-        """Extend the lease: (still held, gate status, run cancelled)."""
-        k = self.k(run_id)
-        with wrap_errors():
-            held, status, cancelled = self._heartbeat(
-                keys=[k.meta, k.status, k.lease(gate_id, check)], args=[gate_id, token, lease_ms]
-            )
-        return bool(int(held)), str(status), cancelled == "1"
-
-    def end_attempt(self, run_id: str, gate_id: str, check: str, token: str) -> None:
-        k = self.k(run_id)
-        with wrap_errors():
-            self._end_attempt(
-                keys=[k.lease(gate_id, check), k.attempts], args=[check_field(gate_id, check), token]
-            )
-
-    def record_check(self, run_id: str, gate_id: str, result: CheckResult, token: str) -> tuple[str, int]:
-        """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate)."""
-        k = self.k(run_id)
-        with wrap_errors():
-            out = self._record(
-                keys=[k.status, k.checks, k.left, k.lease(gate_id, result.name)],
-                args=[gate_id, check_field(gate_id, result.name), result.to_json(), token],
-            )
-        return str(out[0]), int(out[1])
-
     # gate transitions -------------------------------------------------------------------------
 
     def settle_keys(self, run_id: str) -> list[str]:
-        """The nine keys every settling script starts with (see ``lua.SETTLE_FN``)."""
+        """The ten keys every settling script starts with (see ``lua.SETTLE_FN``)."""
         k = self.k(run_id)
         return [
             k.meta,
@@ -313,6 +256,7 @@ class RunStore:
             k.audit,
             k.outputs,
             self.keys.audit,
+            self.keys.metrics,
         ]
 
     def settle_args(self, gate_id: str, **kwargs: Any) -> list[Any]:
@@ -334,7 +278,7 @@ class RunStore:
         k = self.k(run_id)
         args: list[Any] = [now, event.to_json(), len(skips)]
         args += [v for g, r in skips.items() for v in (g, r.to_json())]
-        keys = [k.meta, k.status, k.records, k.events, k.audit, self.keys.audit]
+        keys = [k.meta, k.status, k.records, k.events, k.audit, self.keys.audit, self.keys.metrics]
         with wrap_errors():
             out = self._cancel(keys=keys, args=args)
         return None if out[0] == "already" else int(out[1])
@@ -372,7 +316,8 @@ class RunStore:
         args: list[Any] = [status.value, finished_at, retention_s, len(outputs)]
         args += [v for item in outputs.items() for v in item]
         with wrap_errors():
-            done = self._finalize(keys=[k.meta, k.outputs, *k.all_state()[1:]], args=args)
+            state = [key for key in k.all_state() if key not in (k.meta, k.outputs)]
+            done = self._finalize(keys=[k.meta, k.outputs, self.keys.metrics, *state], args=args)
         return bool(done)
 
     def claim_finished_at(self, run_id: str, now: str) -> str:

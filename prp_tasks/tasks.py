@@ -34,10 +34,19 @@ def _runtime(task: Task) -> Runtime:
     return runtime
 
 
-def run_check(self: Task, run_id: str, gate_id: str, check: str, queue: str = "automated") -> str:
+def run_check(
+    self: Task,
+    run_id: str,
+    gate_id: str,
+    check: str,
+    queue: str = "automated",
+    enqueued_at: float | None = None,
+) -> str:
     """Execute one check of one gate (redelivery-safe)."""
     try:
-        outcome = _runtime(self).engine.run_check(run_id, gate_id, check)
+        outcome = _runtime(self).engine.run_check(
+            run_id, gate_id, check, queue=queue, enqueued_at=enqueued_at
+        )
     except RunNotFound:
         log.warning("check for unknown (expired?) run", extra={"run_id": run_id, "gate_id": gate_id})
         return "unknown-run"

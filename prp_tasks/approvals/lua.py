@@ -1,8 +1,8 @@
 """Lua scripts of the approval lifecycle: park, decide (votes and quorum), pre-approve, expire.
 
 Each builds on :data:`prp_tasks.lua.SETTLE_FN`, so a decision settles its gate and releases the
-gate's dependents in the same atomic step. KEYS always start with the nine settle keys
-(meta, status, deps, records, started, events, audit, outputs, global_audit).
+gate's dependents in the same atomic step. KEYS always start with the ten settle keys
+(meta, status, deps, records, started, events, audit, outputs, global_audit, metrics).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ end
 
 #: Park a gate whose checks passed: settle it to awaiting_approval, record the request, index it
 #: for listing/expiry/reminders/escalation, and put it in its role's notification batch.
-#: KEYS: 9 settle keys, requests, pending, deadlines, reminders, escalations, batch(role)
+#: KEYS: 10 settle keys, requests, pending, deadlines, reminders, escalations, batch(role)
 #: ARGV: member, request_json, requested_event_json, requested_ms, deadline_ms, reminder_ms,
 #:       escalate_ms, batch_size, new_batch_id, batch_items_prefix, role, now,
 #:       then settle args (from ARGV[13])
@@ -38,24 +38,24 @@ local member = ARGV[1]
 local r = settle(KEYS, ARGV, 13)
 if r[1] ~= 'ok' then return r end
 local gate = ARGV[13]
-local bid = redis.call('HGET', KEYS[15], 'id')
+local bid = redis.call('HGET', KEYS[16], 'id')
 if not bid then
   bid = ARGV[9]
-  redis.call('HSET', KEYS[15], 'id', bid, 'created', ARGV[4], 'role', ARGV[11])
+  redis.call('HSET', KEYS[16], 'id', bid, 'created', ARGV[4], 'role', ARGV[11])
 end
 local items = ARGV[10] .. bid
 redis.call('RPUSH', items, member)
 redis.call('EXPIRE', items, 7 * 86400)
-redis.call('HSET', KEYS[10], gate, (string.gsub(ARGV[2], BATCH_PLACEHOLDER, bid)))
-keep_ttl(KEYS[10])
-redis.call('ZADD', KEYS[11], ARGV[4], member)
-redis.call('ZADD', KEYS[12], ARGV[5], member)
-if tonumber(ARGV[6]) > 0 then redis.call('ZADD', KEYS[13], ARGV[6], member) end
-if tonumber(ARGV[7]) > 0 then redis.call('ZADD', KEYS[14], ARGV[7], member) end
+redis.call('HSET', KEYS[11], gate, (string.gsub(ARGV[2], BATCH_PLACEHOLDER, bid)))
+keep_ttl(KEYS[11])
+redis.call('ZADD', KEYS[12], ARGV[4], member)
+redis.call('ZADD', KEYS[13], ARGV[5], member)
+if tonumber(ARGV[6]) > 0 then redis.call('ZADD', KEYS[14], ARGV[6], member) end
+if tonumber(ARGV[7]) > 0 then redis.call('ZADD', KEYS[15], ARGV[7], member) end
 audit(KEYS, 'approval.requested', (string.gsub(ARGV[3], BATCH_PLACEHOLDER, bid)))
 local published = 0
 if redis.call('LLEN', items) >= tonumber(ARGV[8]) then
-  redis.call('DEL', KEYS[15])
+  redis.call('DEL', KEYS[16])
   local run_id = string.match(member, '^(.*)/[^/]*$')
   local batch = {type='approval.batch', run_id=run_id, at=ARGV[12], batch_id=bid,
                  role=ARGV[11], details={members=redis.call('LRANGE', items, 0, -1), reason='full'}}
@@ -68,7 +68,7 @@ return {'ok', r[2], bid, published}
 
 #: Record one decision on a parked gate. An approval counts toward the quorum once per actor; the
 #: approval reaching the quorum, or any rejection, settles the gate (and releases dependents).
-#: KEYS: 9 settle keys, votes, pending, deadlines, reminders, escalations
+#: KEYS: 10 settle keys, votes, pending, deadlines, reminders, escalations
 #: ARGV: member, actor, decision, quorum, approval_json, vote_event_json, then settle args (ARGV[7])
 #: -> {"conflict", current} | {"duplicate", count} | {"counted", count} | {"ok", unsettled, ready...}
 DECIDE = (
@@ -81,27 +81,27 @@ local cur = redis.call('HGET', KEYS[2], gate)
 if cur ~= 'awaiting_approval' then return {'conflict', cur or ''} end
 local field = gate .. '|' .. actor
 if decision == 'approved' then
-  if redis.call('HSETNX', KEYS[10], field, ARGV[5]) == 0 then
-    return {'duplicate', tonumber(redis.call('HGET', KEYS[10], gate .. '|#') or '0')}
+  if redis.call('HSETNX', KEYS[11], field, ARGV[5]) == 0 then
+    return {'duplicate', tonumber(redis.call('HGET', KEYS[11], gate .. '|#') or '0')}
   end
-  keep_ttl(KEYS[10])
-  local count = redis.call('HINCRBY', KEYS[10], gate .. '|#', 1)
+  keep_ttl(KEYS[11])
+  local count = redis.call('HINCRBY', KEYS[11], gate .. '|#', 1)
   if count < quorum then
     audit(KEYS, 'approval.vote', ARGV[6])
     return {'counted', count}
   end
 else
-  redis.call('HSET', KEYS[10], field, ARGV[5])
-  keep_ttl(KEYS[10])
+  redis.call('HSET', KEYS[11], field, ARGV[5])
+  keep_ttl(KEYS[11])
 end
 local r = settle(KEYS, ARGV, 7)
-unindex(11, member)
+unindex(12, member)
 return r
 """
 )
 
 #: Settle a parked gate whose deadline passed (failed, or approved by ``auto`` per policy).
-#: KEYS: 9 settle keys, pending, deadlines, reminders, escalations
+#: KEYS: 10 settle keys, pending, deadlines, reminders, escalations
 #: ARGV: member, then settle args (ARGV[2])   -> {"stale", current} | {"ok", unsettled, ready...}
 EXPIRE = (
     SETTLE_FN
@@ -110,11 +110,11 @@ EXPIRE = (
 local member, gate = ARGV[1], ARGV[2]
 local cur = redis.call('HGET', KEYS[2], gate)
 if cur ~= 'awaiting_approval' then
-  unindex(10, member)
+  unindex(11, member)
   return {'stale', cur or ''}
 end
 local r = settle(KEYS, ARGV, 2)
-unindex(10, member)
+unindex(11, member)
 return r
 """
 )

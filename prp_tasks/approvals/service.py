@@ -20,6 +20,8 @@ from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, RunNotFound
+from prp_tasks.lifecycle import Lifecycle
+from prp_tasks.metrics import observe
 from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore, Settle
 
@@ -51,7 +53,15 @@ class DecisionResult:
 class Approvals:
     """The approval use cases over the run store."""
 
-    def __init__(self, settings: Settings, store: RunStore, authorizer: Authorizer, advance: Advance) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: RunStore,
+        authorizer: Authorizer,
+        advance: Advance,
+        lifecycle: Lifecycle,
+    ) -> None:
+        self.lifecycle = lifecycle
         self.settings = settings
         self.store = store
         self.astore = ApprovalStore(store)
@@ -88,15 +98,24 @@ class Approvals:
             channel="auto",
         )
         event = self._event(AuditType.AUTO, spec, gate.id, now, approval=approval, reason=rule)
-        return self.store.settle(
+        decided = apply_decision(record, approval)
+        metrics = observe.gate_settled(decided, gate.queue) + observe.approval_waited(
+            gate.id, now, now, "auto"
+        )
+        settle = self.store.settle(
             spec.run_id,
             gate.id,
             expect=GateStatus.RUNNING,
-            record=apply_decision(record, approval),
+            record=decided,
             now=now,
             audit=[event],
+            metrics=metrics,
             **settle_kw,
         )
+        if settle.ok:
+            self.lifecycle.approval_decided(spec.run_id, approval, "approved", 1)
+            self.lifecycle.gates_settled(spec.run_id, decided)
+        return settle
 
     def park(
         self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, settle_kw: dict[str, Any]
@@ -127,6 +146,7 @@ class Approvals:
             now=now,
         )
         if parked.settle.ok:
+            self.lifecycle.approval_requested(request.model_copy(update={"batch_id": parked.batch_id}))
             self.apply_preapprovals(spec.run_id, gate.id)
         return parked.settle
 
@@ -192,23 +212,35 @@ class Approvals:
         details = {"preapproved": True} if preapproved else {}
         decided_event = self._event(AuditType.DECIDED, spec, gate_id, now, approval=approval, details=details)
         vote_event = self._event(AuditType.VOTE, spec, gate_id, now, approval=approval, details=details)
+        skips = self.skips(spec, gate, decided)
+        outcome = "approved" if approval.decision == Decision.APPROVED else "rejected"
+        parked_at = record.result.finished_at or now
+        metrics = observe.gate_settled(decided, gate.queue) + observe.approval_waited(
+            gate_id, parked_at, now, outcome
+        )
         args = self.store.settle_args(
             gate_id,
             expect=GateStatus.AWAITING_APPROVAL,
             record=decided,
             now=now,
             dependents=dag.dependents(spec.workflow)[gate_id],
-            skips=self.skips(spec, gate, decided),
+            skips=skips,
             audit=[decided_event],
+            metrics=metrics,
         )
         quorum = gate.approval.quorum if gate.approval else 1
         vote = self.astore.decide(spec.run_id, gate_id, approval, quorum, vote_event, args)
-        return self._vote_result(spec, gate_id, approval, vote, quorum)
+        return self._vote_result(spec, approval, vote, quorum, (decided, skips))
 
     def _vote_result(
-        self, spec: RunSpec, gate_id: str, approval: HumanApproval, vote: Vote, quorum: int
+        self,
+        spec: RunSpec,
+        approval: HumanApproval,
+        vote: Vote,
+        quorum: int,
+        settled: tuple[GateRecord, dict[str, GateRecord]],
     ) -> DecisionResult:
-        run_id = spec.run_id
+        run_id, gate_id = spec.run_id, approval.gate_id
         if vote.outcome == "conflict":
             raise ConflictError(self._settled_message(run_id, gate_id), state=vote.current)
         if vote.outcome == "duplicate":
@@ -223,10 +255,13 @@ class Approvals:
             self.store.append_audit(run_id, event)
             return DecisionResult(run_id, gate_id, "duplicate", "awaiting_approval", vote.count, quorum)
         if vote.outcome == "counted":
+            self.lifecycle.approval_decided(run_id, approval, "counted", vote.count)
             return DecisionResult(run_id, gate_id, "counted", "awaiting_approval", vote.count, quorum)
         assert vote.settle is not None
-        self.advance(run_id, vote.settle)
         outcome = "approved" if approval.decision == Decision.APPROVED else "rejected"
+        self.lifecycle.approval_decided(run_id, approval, outcome, quorum if outcome == "approved" else 0)
+        self.lifecycle.gates_settled(run_id, *settled)
+        self.advance(run_id, vote.settle)
         status = "passed" if outcome == "approved" else "failed"
         return DecisionResult(
             run_id, gate_id, outcome, status, quorum if outcome == "approved" else 0, quorum

@@ -9,7 +9,8 @@ from typing import Any
 from prp_tasks.approvals import lua
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent
 from prp_tasks.core.results import HumanApproval
-from prp_tasks.store import RunStore, Settle, settle_result, wrap_errors
+from prp_tasks.redis_client import wrap_errors
+from prp_tasks.store import RunStore, Settle, settle_result
 
 INDEXES = ("pending", "deadlines", "reminders", "escalations")
 

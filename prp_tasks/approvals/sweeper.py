@@ -21,6 +21,7 @@ from prp_tasks.core.models import GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import PrpError, RunNotFound
+from prp_tasks.metrics import observe
 from prp_tasks.store import Settle
 
 log = logging.getLogger("prp_tasks.sweeper")
@@ -51,6 +52,9 @@ def expire_due(approvals: Approvals, now_ms: float) -> int:
             approvals.astore.reschedule("deadlines", value, None)
             continue
         if settle is not None and settle.ok:
+            record = approvals.store.record(run_id, gate_id)
+            if record is not None:
+                approvals.lifecycle.gates_settled(run_id, record)
             approvals.advance(run_id, settle)
             done += 1
     return done
@@ -67,6 +71,9 @@ def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> Settle | Non
         return None
     now = utc_now()
     decided, event = _expiry(spec, request, record, now)
+    outcome = "approved" if decided.result.status == GateStatus.PASSED else "expired"
+    metrics = observe.gate_settled(decided, gate.queue)
+    metrics += observe.approval_waited(gate_id, record.result.finished_at or now, now, outcome)
     args = store.settle_args(
         gate_id,
         expect=GateStatus.AWAITING_APPROVAL,
@@ -75,6 +82,7 @@ def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> Settle | Non
         dependents=dag.dependents(spec.workflow)[gate_id],
         skips=approvals.skips(spec, gate, decided),
         audit=[event],
+        metrics=metrics,
     )
     return approvals.astore.expire(run_id, gate_id, args)
 

@@ -22,7 +22,7 @@ def _resolve(repo: Path, profile: Path | None) -> ResolvedProfile:
     from prp_tasks.keys import Keys
     from prp_tasks.profiles import resolve_profile
     from prp_tasks.profiles.cache import ProfileCache
-    from prp_tasks.store import connect
+    from prp_tasks.redis_client import connect
 
     current = settings()
     client = connect(current.redis_url) if current.redis_url else None

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from mcp.server.transport_security import TransportSecuritySettings
@@ -21,7 +21,9 @@ from prp_tasks.http.models import Health
 from prp_tasks.http.routes import router
 from prp_tasks.http.security import Authenticator, BodyLimit, RateLimiter, install_error_handlers, mcp_auth
 from prp_tasks.identity import Principal, TokenBook
-from prp_tasks.settings import Settings
+from prp_tasks.metrics.collector import MetricsReader
+from prp_tasks.metrics.server import registry_for, render
+from prp_tasks.settings import QUEUE_CLASSES, Settings
 
 DESCRIPTION = """Submit and steer PRP quality-gate runs.
 
@@ -34,29 +36,32 @@ Errors are `application/problem+json`.
 def create_app(settings: Settings, control: Control | None = None, *, mount_mcp: bool = True) -> FastAPI:
     """The API for ``settings`` (``control`` is built from ``settings.redis_url`` when omitted)."""
     control = control or connect_control(settings)
-    tokens = TokenBook.from_settings(settings)
-    limiter = None
-    if settings.api.rate_limit_per_min:
-        limiter = RateLimiter(
-            control.store.redis, control.store.keys.rate_limit, settings.api.rate_limit_per_min
-        )
-    authenticator = Authenticator(tokens, limiter)
+    authenticator = _authenticator(settings, control)
     mcp = _mcp(control) if mount_mcp else None
+    reader = MetricsReader(
+        control.store.redis, control.store.keys, QUEUE_CLASSES, settings.metrics_interval_s
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if mcp is None:
-            yield
-            return
-        async with mcp.session_manager.run():
-            yield
+        reader.start()
+        try:
+            if mcp is None:
+                yield
+            else:
+                async with mcp.session_manager.run():
+                    yield
+        finally:
+            reader.stop()
 
     app = FastAPI(title="prp-tasks", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.control = control
     app.state.authenticator = authenticator
+    app.state.metrics = registry_for(reader)
     install_error_handlers(app)
     app.include_router(router)
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
+    app.add_api_route("/metrics", _metrics, methods=["GET"], response_class=Response, tags=["health"])
     if mcp is not None:
         _mount_mcp(app, mcp, authenticator)
     if settings.api.cors_origins:
@@ -95,6 +100,12 @@ def _mcp(control: Control) -> Any:
 
     # over HTTP every call carries a token, so there is no local caller with rights
     return build_mcp(control, Principal("anonymous", channel="mcp"))
+
+
+async def _metrics(request: Request) -> Response:
+    """Prometheus metrics: the last background aggregate, so a scrape costs the same whatever the history."""
+    body, content_type = render(request.app.state.metrics)
+    return Response(body, media_type=content_type)
 
 
 async def _health(request: Request) -> JSONResponse:

@@ -66,7 +66,9 @@ def with_roles(control: Control) -> Callable[[dict[str, list[str]]], Approvals]:
 
     def make(roles: dict[str, list[str]]) -> Approvals:
         engine = control.engine
-        return Approvals(control.settings, control.store, Authorizer(roles), engine._after_settle)
+        return Approvals(
+            control.settings, control.store, Authorizer(roles), engine._after_settle, engine.lifecycle
+        )
 
     return make
 

@@ -17,8 +17,8 @@ from prp_tasks.control import Control
 from prp_tasks.errors import ProfileError
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.cache import ProfileCache
+from prp_tasks.redis_client import connect
 from prp_tasks.settings import ProfileCacheSettings, Settings
-from prp_tasks.store import connect
 from prp_tasks.submission import prepare_run
 from tests.conftest import ROOT
 
@@ -105,7 +105,7 @@ def test_eight_processes_resolving_new_content_at_once_parse_it_once(
         "from prp_tasks.profiles.cache import ProfileCache\n"
         "from prp_tasks.keys import Keys\n"
         "from prp_tasks.settings import ProfileCacheSettings\n"
-        "from prp_tasks.store import connect\n"
+        "from prp_tasks.redis_client import connect\n"
         f"cache = ProfileCache(connect({settings.redis_url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
         f"data = open({str(path)!r}, 'rb').read()\n"
         f"time.sleep(max(0, {start_at} - time.time()))\n"

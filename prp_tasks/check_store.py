@@ -1,0 +1,96 @@
+"""The Redis transitions of one check execution: lease, heartbeat, give up, claim the result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from prp_tasks.core.results import CheckResult
+from prp_tasks.keys import Keys, RunKeys, check_field
+from prp_tasks.redis_client import wrap_errors
+
+if TYPE_CHECKING:
+    import redis
+
+
+class CheckTransitions:
+    """Mixed into :class:`prp_tasks.store.RunStore` (which registers the scripts used here)."""
+
+    redis: redis.Redis
+    keys: Keys
+    _acquire: Any
+    _heartbeat: Any
+    _end_attempt: Any
+    _record: Any
+
+    def k(self, run_id: str) -> RunKeys:
+        return self.keys.run(run_id)
+
+    def acquire(
+        self,
+        run_id: str,
+        gate_id: str,
+        check: str,
+        token: str,
+        lease_ms: int,
+        first_start_metrics: Sequence[tuple[str, float]] = (),
+    ) -> tuple[str, int, int]:
+        """Take a check's lease: ("ok", starts, ends) | ("busy", pttl, 0) | ("done"|"stale", 0, 0).
+
+        ``first_start_metrics`` are recorded only by the check's very first execution.
+        """
+        k = self.k(run_id)
+        field = check_field(gate_id, check)
+        pairs = [v for pair in first_start_metrics for v in pair]
+        with wrap_errors():
+            out = self._acquire(
+                keys=[k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts, self.keys.metrics],
+                args=[gate_id, field, token, lease_ms, len(first_start_metrics), *pairs],
+            )
+        return str(out[0]), int(out[1]) if len(out) > 1 else 0, int(out[2]) if len(out) > 2 else 0
+
+    def heartbeat(
+        self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
+    ) -> tuple[bool, str, bool]:
+        """Extend the lease: (still held, gate status, run cancelled)."""
+        k = self.k(run_id)
+        with wrap_errors():
+            held, status, cancelled = self._heartbeat(
+                keys=[k.meta, k.status, k.lease(gate_id, check)], args=[gate_id, token, lease_ms]
+            )
+        return bool(int(held)), str(status), cancelled == "1"
+
+    def end_attempt(self, run_id: str, gate_id: str, check: str, token: str) -> None:
+        k = self.k(run_id)
+        with wrap_errors():
+            self._end_attempt(
+                keys=[k.lease(gate_id, check), k.attempts], args=[check_field(gate_id, check), token]
+            )
+
+    def record_check(
+        self,
+        run_id: str,
+        gate_id: str,
+        result: CheckResult,
+        token: str,
+        metrics: Sequence[tuple[str, float]] = (),
+    ) -> tuple[str, int]:
+        """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate).
+
+        ``metrics`` are recorded with the claim, so a result is measured exactly once.
+        """
+        k = self.k(run_id)
+        pairs = [v for pair in metrics for v in pair]
+        with wrap_errors():
+            out = self._record(
+                keys=[k.status, k.checks, k.left, k.lease(gate_id, result.name), self.keys.metrics],
+                args=[
+                    gate_id,
+                    check_field(gate_id, result.name),
+                    result.to_json(),
+                    token,
+                    len(metrics),
+                    *pairs,
+                ],
+            )
+        return str(out[0]), int(out[1])

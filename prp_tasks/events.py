@@ -1,0 +1,108 @@
+"""Lifecycle events on a Redis Stream (``prp:events``): one CloudEvents 1.0 JSON envelope per entry.
+
+Stream entry fields: ``type`` and ``subject`` (the run id), duplicated for cheap filtering, and
+``event`` (the structured-mode envelope: specversion, id, source, type, subject, time,
+datacontenttype, data). Every ``data`` carries ``a2aState`` (submitted, working, input-required,
+completed, failed, canceled) so an A2A consumer can map runs to tasks; events about several
+gates settled together carry ``batch``.
+
+Emission never blocks or fails a gate: it happens after the state change it reports, and a
+failed XADD is logged and counted (``events_failed``), never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from prp_tasks.core.evaluate import utc_now
+from prp_tasks.core.redact import redact
+from prp_tasks.keys import Keys
+
+log = logging.getLogger("prp_tasks.events")
+
+SOURCE = "urn:prp-tasks"
+
+PROCESSING_STARTED = "prp_runner.processing.started"
+GATE_STARTED = "prp_runner.gate.started"
+TASK_EXECUTED = "prp_runner.task.executed"
+APPROVAL_REQUESTED = "prp_runner.approval.requested"
+APPROVAL_DECIDED = "prp_runner.approval.decided"
+REVIEW_GENERATED = "prp_runner.review.generated"
+PROCESSING_COMPLETED = "prp_runner.processing.completed"
+RUN_CANCELLED = "prp_runner.run.cancelled"
+
+#: the A2A task state a run is in after each kind of event (``None``: depends on the run)
+A2A_AFTER = {
+    PROCESSING_STARTED: "submitted",
+    GATE_STARTED: "working",
+    TASK_EXECUTED: "working",
+    APPROVAL_REQUESTED: "input-required",
+    APPROVAL_DECIDED: "working",
+    REVIEW_GENERATED: "working",
+    RUN_CANCELLED: "canceled",
+}
+
+
+def envelope(
+    event_type: str, run_id: str, data: dict[str, Any], *, time: str | None = None
+) -> dict[str, Any]:
+    """A CloudEvents 1.0 structured-mode envelope."""
+    return {
+        "specversion": "1.0",
+        "id": uuid.uuid4().hex,
+        "source": SOURCE,
+        "type": event_type,
+        "subject": run_id,
+        "time": time or utc_now(),
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+
+
+class EventSink:
+    """Appends lifecycle events to ``P:events`` (capped with ``MAXLEN ~``)."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, maxlen: int = 100_000) -> None:
+        self.client = client
+        self.keys = keys
+        self.maxlen = maxlen
+        self.failed: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def emit(self, event_type: str, run_id: str, data: dict[str, Any], *, batch: Sequence[str] = ()) -> None:
+        """Emit one event; never raises."""
+        self.emit_many([(event_type, run_id, data)], batch=batch)
+
+    def emit_many(
+        self, events: Sequence[tuple[str, str, dict[str, Any]]], *, batch: Sequence[str] = ()
+    ) -> None:
+        """Emit several events in one round trip (in order); never raises."""
+        if not events:
+            return
+        with self._lock:
+            earlier_failures = self.failed.pop("events_failed_total", 0)
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                for event_type, run_id, data in events:
+                    body = {"a2aState": A2A_AFTER.get(event_type, "working"), **data}
+                    if batch:
+                        body["batch"] = list(batch)
+                    text = redact(json.dumps(envelope(event_type, run_id, body), sort_keys=True))
+                    fields = {"type": event_type, "subject": run_id, "event": text}
+                    pipe.xadd(self.keys.events, fields, maxlen=self.maxlen, approximate=True)
+                pipe.hincrby(self.keys.metrics, "events_emitted_total", len(events))
+                if earlier_failures:  # counted here once Redis answers again
+                    pipe.hincrby(self.keys.metrics, "events_failed_total", earlier_failures)
+                pipe.execute()
+        except Exception as exc:  # a lost event must never fail a gate
+            with self._lock:
+                self.failed["events_failed_total"] += len(events) + earlier_failures
+            log.warning("could not emit %d event(s): %s", len(events), exc)

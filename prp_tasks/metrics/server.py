@@ -1,0 +1,30 @@
+"""Serving metrics: ``/metrics`` of the API process, or ``prp metrics serve`` standalone."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from prp_tasks.keys import Keys
+from prp_tasks.metrics.collector import MetricsReader, PrpCollector
+from prp_tasks.redis_client import connect
+from prp_tasks.settings import QUEUE_CLASSES, Settings
+
+
+def reader_for(settings: Settings) -> MetricsReader:
+    if settings.redis_url is None:
+        raise ValueError("PRP_REDIS_URL is not set")
+    return MetricsReader(
+        connect(settings.redis_url), Keys(settings.key_prefix), QUEUE_CLASSES, settings.metrics_interval_s
+    )
+
+
+def registry_for(reader: MetricsReader) -> CollectorRegistry:
+    """A registry holding only the project's aggregate (no per-process metrics to double count)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(PrpCollector(reader))
+    return registry
+
+
+def render(registry: CollectorRegistry) -> tuple[bytes, str]:
+    return generate_latest(registry), CONTENT_TYPE_LATEST
