@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -32,10 +33,13 @@ from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import ConflictError
 from prp_tasks.events import EventSink
 from prp_tasks.lifecycle import Lifecycle
+from prp_tasks.logs import log_context
 from prp_tasks.metrics import observe
 from prp_tasks.rerun import check_rerun, rerun_outputs, rerun_plan
 from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore, Settle
+
+log = logging.getLogger("prp_tasks.engine")
 
 
 class Enqueuer(Protocol):
@@ -115,10 +119,12 @@ class Engine:
         spec = self.store.spec(run_id)
         gate = spec.workflow.gate(gate_id)
         lost = starts - 1 - ends
-        if lost >= self.settings.max_lost_attempts:
-            result, retryable = self._worker_lost(spec, gate, check, starts, lost), False
-        else:
-            result, retryable = self._execute(spec, gate, check, token, starts)
+        with log_context(run_id=run_id, gate_id=gate_id, check=check, attempt=starts):
+            if lost >= self.settings.max_lost_attempts:
+                result, retryable = self._worker_lost(spec, gate, check, starts, lost), False
+            else:
+                result, retryable = self._execute(spec, gate, check, token, starts)
+            log.info("check %s: %s in %d ms", check, result.status.value, result.duration)
         if retryable and ends < gate.retries:
             self.store.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=min(60.0, 0.5 * 2**ends))
@@ -258,6 +264,12 @@ class Engine:
             metrics=observe.gate_settled(record, gate.queue),
         )
         if settle.ok:
+            log.info(
+                "gate %s %s",
+                gate.id,
+                record.result.status.value,
+                extra={"run_id": run_id, "gate_id": gate.id},
+            )
             self.lifecycle.gates_settled(run_id, record, skips)
         return settle
 
@@ -352,6 +364,7 @@ class Engine:
             retention_s=self.settings.retention_s,
         )
         if committed:
+            log.info("run finished: %s", status.value, extra={"run_id": run_id})
             gates = {g: v.status.value for g, v in snapshot.gates.items()}
             review = json.loads(outputs["review.json"])
             self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)

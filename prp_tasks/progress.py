@@ -56,6 +56,51 @@ def gate_table(view: dict[str, Any]) -> Table:
     return table
 
 
+def dag_levels(gates: list[dict[str, Any]]) -> dict[str, int]:
+    """Depth of every gate from its ``depends_on`` (roots 0); a cycle, never valid, goes last."""
+    deps = {g["id"]: [d for d in g["depends_on"] if d != g["id"]] for g in gates}
+    depth: dict[str, int] = {}
+    remaining = list(deps)
+    while remaining:
+        ready = [g for g in remaining if all(d in depth or d not in deps for d in deps[g])]
+        if not ready:
+            last = 1 + max(depth.values(), default=-1)
+            depth.update(dict.fromkeys(remaining, last))
+            break
+        for gate_id in ready:
+            depth[gate_id] = 1 + max((depth[d] for d in deps[gate_id] if d in depth), default=-1)
+        remaining = [g for g in remaining if g not in depth]
+    return depth
+
+
+def dag_view(view: dict[str, Any]) -> Text:
+    """The run's gate DAG as text: one block per level, each gate with icon, state and ``⇐ deps``.
+
+    Colors only add to the icons and words, so the text reads the same without a terminal.
+    """
+    gates = view["gates"]
+    depth = dag_levels(gates)
+    width = max((len(g["id"]) for g in gates), default=0)
+    names = {g["id"]: g["name"] if g["name"] != g["id"] else "" for g in gates}
+    name_width = max((len(n) + 2 for n in names.values() if n), default=0)
+    out = Text()
+    out.append(f"gate graph of {view['run_id']}  [{view['status']}]\n", style="bold")
+    for level in sorted(set(depth.values())):
+        for index, gate in enumerate(g for g in gates if depth[g["id"]] == level):
+            status = gate["status"]
+            out.append(f"L{level:<3}" if index == 0 else " " * 4, style="dim")
+            out.append(f"{ICONS.get(status, '?')} {gate['id']:<{width}}  ", style=STYLES.get(status, ""))
+            out.append(f"{names[gate['id']]:<{name_width}}")
+            out.append(status, style=STYLES.get(status, ""))
+            if status == "awaiting_approval" and gate.get("approval_role"):
+                out.append(f" ({gate['approval_role']})", style=STYLES[status])
+            if gate["depends_on"]:
+                out.append(f"  ⇐ {', '.join(gate['depends_on'])}", style="dim")
+            out.append("\n")
+    out.rstrip()
+    return out
+
+
 def approval_hint(view: dict[str, Any], redis_url: str | None) -> Text | None:
     waiting = [g for g in view["gates"] if g["status"] == "awaiting_approval"]
     if not waiting:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prp_tasks import __version__
-from prp_tasks.cli import approvals, profile, runs, serve, workers  # noqa: F401 - register the commands
+from prp_tasks.cli import approvals, observe, profile, runs, serve, workers  # noqa: F401 - register the commands
 from prp_tasks.cli.common import app, out
 
 

@@ -32,9 +32,11 @@ def api(
         import uvicorn
 
         from prp_tasks.http.app import create_app
+        from prp_tasks.logs import setup_logging
 
+        setup_logging(current)
         application = create_app(current)
-    uvicorn.run(application, host=host or current.api.host, port=port or current.api.port, log_level="info")
+    uvicorn.run(application, host=host or current.api.host, port=port or current.api.port, log_config=None)
 
 
 @api_app.command("hash-token")

@@ -1,0 +1,110 @@
+"""Scrape cost against history: /metrics with 10 finished runs vs 10,000 in Redis.
+
+Runs are created through the real engine (one gate, no checks: submit, settle, finalize render)
+on a private redis-server, without workers. Then GET /metrics of the API app is timed (median of
+200 scrapes, in-process ASGI client) and so is one background aggregation (``MetricsReader.refresh``),
+both with 10 and with 10,000 runs in history.
+
+Usage: python bench/metrics_scrape.py [--runs 10000]
+The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from rich.progress import Progress
+
+from prp_tasks.control import Control
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.engine import Engine
+from prp_tasks.http.app import create_app
+from prp_tasks.settings import load_settings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+
+WORKFLOW = parse_workflow("name: tiny\ngates:\n  - {id: T}\n")
+
+
+class NoQueue:
+    """Collects what the engine would enqueue (the bench finalizes in-process)."""
+
+    def __init__(self) -> None:
+        self.finalize_ids: list[str] = []
+
+    def check(self, *args: object) -> None:
+        raise AssertionError("the tiny workflow has no checks")
+
+    def finalize(self, run_id: str) -> None:
+        self.finalize_ids.append(run_id)
+
+
+def add_runs(engine: Engine, queue: NoQueue, repo: Path, n: int) -> None:
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"creating {n} finished runs", total=n)
+        for _ in range(n):
+            engine.submit(prepare_run(repo, workflow=WORKFLOW))
+            engine.finalize(queue.finalize_ids.pop())
+            progress.advance(task)
+
+
+def measure(clients: list[TestClient], scrapes: int) -> list[tuple[float, float]]:
+    """Median scrape and refresh time per client, scrapes interleaved so drift hits all alike."""
+    readers = [next(iter(c.app.state.metrics._collector_to_names)).reader for c in clients]
+    scrape_ms: list[list[float]] = [[] for _ in clients]
+    refresh_ms: list[list[float]] = [[] for _ in clients]
+    for _ in range(scrapes):
+        for i, (client, reader) in enumerate(zip(clients, readers, strict=True)):
+            started = time.perf_counter()
+            assert client.get("/metrics").status_code == 200
+            scrape_ms[i].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            reader.refresh()
+            refresh_ms[i].append((time.perf_counter() - started) * 1000)
+    return [(statistics.median(s), statistics.median(r)) for s, r in zip(scrape_ms, refresh_ms, strict=True)]
+
+
+def history(url: str, prefix: str, repo: Path, runs: int) -> tuple[TestClient, int]:
+    """An API app over ``runs`` finished runs under its own key prefix."""
+    settings = load_settings(redis_url=url, key_prefix=prefix, task_events=False)
+    app = create_app(settings, mount_mcp=False)
+    control: Control = app.state.control
+    queue = NoQueue()
+    add_runs(Engine(settings, control.store, queue), queue, repo, runs)
+    return TestClient(app), int(control.store.redis.zcard(control.store.keys.runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--scrapes", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
+        repo = Path(tmp) / "repo"
+        repo.mkdir()
+        small, small_runs = history(server.url, "small", repo, 10)
+        big, big_runs = history(server.url, "big", repo, args.runs)
+        with small, big:
+            (small_scrape, small_refresh), (big_scrape, big_refresh) = measure([small, big], args.scrapes)
+    print(
+        json.dumps(
+            {
+                "scrape_ms_10_runs": round(small_scrape, 3),
+                "scrape_ms_10000_runs": round(big_scrape, 3),
+                "ratio": round(big_scrape / small_scrape, 3),
+                "refresh_ms_10_runs": round(small_refresh, 3),
+                "refresh_ms_10000_runs": round(big_refresh, 3),
+                "runs_in_history": {"small": small_runs, "big": big_runs},
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

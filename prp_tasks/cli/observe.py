@@ -1,0 +1,81 @@
+"""``prp events`` (tail the lifecycle stream) and ``prp metrics serve`` (standalone /metrics)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+import typer
+
+from prp_tasks.cli.common import app, errors, out, settings
+from prp_tasks.errors import ConfigError
+
+metrics_app = typer.Typer(help="Prometheus metrics.", no_args_is_help=True)
+app.add_typer(metrics_app, name="metrics")
+
+
+def _redis_and_keys() -> tuple[Any, Any]:
+    from prp_tasks.keys import Keys
+    from prp_tasks.redis_client import connect
+
+    current = settings()
+    if current.redis_url is None:
+        raise ConfigError("PRP_REDIS_URL must be set")
+    return connect(current.redis_url), Keys(current.key_prefix)
+
+
+def _show(fields: dict[str, str], run_id: str | None, raw: bool) -> None:
+    if run_id and fields.get("subject") != run_id:
+        return
+    if raw:
+        out.print(fields["event"], highlight=False, soft_wrap=True)
+        return
+    event = json.loads(fields["event"])
+    data = event.get("data", {})
+    what = data.get("gateId") or data.get("taskId") or ""
+    status = data.get("status") or data.get("decision") or data.get("a2aState") or ""
+    out.print(f"{event['time']} {event['subject']} {event['type']:<34} {what:<20} {status}", highlight=False)
+
+
+@app.command()
+def events(
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="keep waiting for new events")] = False,
+    run_id: Annotated[str | None, typer.Option("--run", help="only this run's events")] = None,
+    last: Annotated[int, typer.Option(help="start with the last N events")] = 50,
+    json_out: Annotated[bool, typer.Option("--json", help="print the CloudEvents envelopes")] = False,
+) -> None:
+    """Tail the lifecycle event stream (prp:events)."""
+    with errors():
+        client, keys = _redis_and_keys()
+        entries = list(reversed(client.xrevrange(keys.events, count=last)))
+    cursor = entries[-1][0] if entries else "$"
+    for _, fields in entries:
+        _show(fields, run_id, json_out)
+    while follow:
+        for _, batch in client.xread({keys.events: cursor}, block=5000, count=100) or []:
+            for entry_id, fields in batch:
+                _show(fields, run_id, json_out)
+                cursor = entry_id
+
+
+@metrics_app.command("serve")
+def metrics_serve(
+    port: Annotated[int | None, typer.Option(help="port (default PRP_METRICS_PORT, 9464)")] = None,
+    host: Annotated[str, typer.Option(help="bind address")] = "0.0.0.0",
+) -> None:
+    """Serve /metrics from the shared aggregate (one process is enough; workers need none)."""
+    with errors():
+        current = settings()
+        from prometheus_client import start_http_server
+
+        from prp_tasks.metrics.otel import start_otlp
+        from prp_tasks.metrics.server import reader_for, registry_for
+
+        reader = reader_for(current).start()
+        start_http_server(port or current.metrics_port, addr=host, registry=registry_for(reader))
+        if current.otlp_endpoint:
+            start_otlp(reader, current.otlp_endpoint, current.metrics_interval_s)
+    out.print(f"serving /metrics on {host}:{port or current.metrics_port}")
+    while True:
+        time.sleep(3600)
