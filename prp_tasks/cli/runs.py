@@ -122,8 +122,9 @@ def status(
     if json_out:
         print_json(view)
         return
-    from prp_tasks.progress import approval_hint, gate_table
+    from prp_tasks.progress import approval_hint, dag_view, gate_table
 
+    out.print(dag_view(view))
     out.print(gate_table(view))
     hint = approval_hint(view, None)
     if hint:

@@ -18,6 +18,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from prp_tasks import __version__
 from prp_tasks.control import Control, connect_control
 from prp_tasks.http.models import Health
+from prp_tasks.http.pages import pages_router
 from prp_tasks.http.routes import router
 from prp_tasks.http.security import Authenticator, BodyLimit, RateLimiter, install_error_handlers, mcp_auth
 from prp_tasks.identity import Principal, TokenBook
@@ -60,10 +61,16 @@ def create_app(settings: Settings, control: Control | None = None, *, mount_mcp:
     app.state.metrics = registry_for(reader)
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(pages_router)
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
     app.add_api_route("/metrics", _metrics, methods=["GET"], response_class=Response, tags=["health"])
     if mcp is not None:
         _mount_mcp(app, mcp, authenticator)
+    _add_middleware(app, settings)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -72,7 +79,6 @@ def create_app(settings: Settings, control: Control | None = None, *, mount_mcp:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes)
-    return app
 
 
 def _authenticator(settings: Settings, control: Control) -> Authenticator:

@@ -21,6 +21,7 @@ from prp_tasks.graph import RunGraph, run_graph
 from prp_tasks.http.routes import ERRORS, Caller, Ctl
 
 RUN_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_SLOT = re.compile(r"__RUN_ID_(?:HTML|JSON)__")
 
 CSP = (
     "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline' 'self'; "
@@ -55,7 +56,8 @@ def render_page(run_id: str) -> str:
         raise RunNotFound(f"no such run: {run_id[:100]}")
     # the id is checked above; escaping anyway keeps the template safe if the check ever widens
     as_js = json.dumps(run_id).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return PAGE.replace("__RUN_ID_HTML__", html.escape(run_id)).replace("__RUN_ID_JSON__", as_js)
+    values = {"__RUN_ID_HTML__": html.escape(run_id), "__RUN_ID_JSON__": as_js}
+    return _SLOT.sub(lambda m: values[m.group(0)], PAGE)  # one pass: inserted text is never re-read
 
 
 PAGE = """<!doctype html>
@@ -88,7 +90,9 @@ PAGE = """<!doctype html>
   svg text { font-size: 12px; fill: #1f2328; }
   svg text.gid { font-weight: 700; font-size: 13px; }
   svg text.gstatus { font-weight: 600; }
-  svg text.gchecks { fill: #57606a; }
+  svg text.gchecks, svg text.gnote { fill: #57606a; }
+  svg text.gnote { font-style: italic; }
+  #graph:empty { display: none; }
   .legend { font-size: 12px; color: #57606a; }
   .legend span { display: inline-block; margin-right: 12px; }
   .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 4px;
@@ -124,7 +128,7 @@ PAGE = """<!doctype html>
   const RUN_ID = __RUN_ID_JSON__;
   const GRAPH_URL = new URL("../v1/runs/" + encodeURIComponent(RUN_ID) + "/graph", location.href);
   const POLL_MS = 2000, KEY = "prp-token", NS = "http://www.w3.org/2000/svg";
-  const W = 220, H = 84, GX = 72, GY = 20, PAD = 16;
+  const W = 240, H = 100, GX = 72, GY = 20, PAD = 16, LANE = 10;
   const COLORS = {
     pending: ["#eaeef2", "#8c959f"], running: ["#ddf4ff", "#0969da"],
     awaiting_approval: ["#fff1c2", "#bf8700"], passed: ["#dafbe1", "#1a7f37"],
@@ -150,7 +154,9 @@ PAGE = """<!doctype html>
     try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing stored */ }
   }
   function takeFragmentToken() {
-    const token = new URLSearchParams(location.hash.slice(1)).get("token");
+    const match = /(?:^|&)token=([^&]*)/.exec(location.hash.slice(1));
+    let token = match ? match[1] : "";
+    try { token = decodeURIComponent(token); } catch (e) { /* not percent-encoded: use as is */ }
     if (token) {
       remember(token);
       history.replaceState(null, "", location.pathname + location.search);  // out of sight and history
@@ -168,10 +174,14 @@ PAGE = """<!doctype html>
     return text.length > n ? text.slice(0, n - 1) + "\\u2026" : text;
   }
   function statusLine(n) {
-    let line = String(n.status).replace(/_/g, " ");
-    if (n.status === "awaiting_approval" && n.approval_role) line += " \\u00b7 " + n.approval_role;
-    else if (n.duration_ms != null) line += " \\u00b7 " + (n.duration_ms / 1000).toFixed(1) + "s";
-    return clip(line, 32);
+    const line = String(n.status).replace(/_/g, " "), ms = n.duration_ms;
+    if (ms == null) return clip(line, 30);
+    return clip(line + " \\u00b7 " + (ms < 1000 ? ms + " ms" : (ms / 1000).toFixed(1) + " s"), 30);
+  }
+  function note(n) {
+    if (n.status === "awaiting_approval" && n.approval_role) return "needs " + n.approval_role;
+    if (n.reason) return clip(n.reason, 38);
+    return n.approval_role ? "approver: " + n.approval_role : "";
   }
   function tooltip(n) {
     const lines = [n.id + (n.name !== n.id ? " " + n.name : ""), "status: " + n.status, "queue: " + n.queue];
@@ -183,16 +193,37 @@ PAGE = """<!doctype html>
     return lines.join("\\n");
   }
 
-  function layout(nodes) {
-    const count = {}, row = {}, pos = {};
-    for (const n of nodes) count[n.level] = (count[n.level] || 0) + 1;
-    const rows = Math.max(1, ...Object.values(count)), cols = Math.max(0, ...nodes.map((n) => n.level)) + 1;
-    for (const n of nodes) {
+  function lanes(graph, level) {
+    // an edge skipping a column runs in a lane above the nodes, never through them
+    const ends = [], lane = new Map();
+    const long = graph.edges.filter((e) => level[e.target] - level[e.source] > 1)
+      .sort((a, b) => level[a.source] - level[b.source]);
+    for (const e of long) {
+      let k = ends.findIndex((end) => end <= level[e.source]);
+      if (k < 0) k = ends.push(0) - 1;
+      ends[k] = level[e.target];
+      lane.set(e, k);
+    }
+    return {lane, used: ends.length};
+  }
+  function layout(graph) {
+    const count = {}, row = {}, pos = {}, level = {};
+    for (const n of graph.nodes) {
+      count[n.level] = (count[n.level] || 0) + 1;
+      level[n.id] = n.level;
+    }
+    const {lane, used} = lanes(graph, level);
+    const top = PAD + used * LANE + (used ? 4 : 0);
+    const rows = Math.max(1, ...Object.values(count));
+    const cols = Math.max(0, ...graph.nodes.map((n) => n.level)) + 1;
+    for (const n of graph.nodes) {
       const r = (row[n.level] = (row[n.level] === undefined ? 0 : row[n.level] + 1));
       const offset = ((rows - count[n.level]) * (H + GY)) / 2;
-      pos[n.id] = {x: PAD + n.level * (W + GX), y: PAD + offset + r * (H + GY)};
+      pos[n.id] = {x: PAD + n.level * (W + GX), y: top + offset + r * (H + GY)};
     }
-    return {pos, width: 2 * PAD + cols * W + (cols - 1) * GX, height: 2 * PAD + rows * H + (rows - 1) * GY};
+    const laneY = (e) => (lane.has(e) ? top - 4 - LANE / 2 - lane.get(e) * LANE : null);
+    return {pos, laneY, width: 2 * PAD + cols * W + (cols - 1) * GX,
+            height: top + PAD + rows * H + (rows - 1) * GY};
   }
   function markers() {
     const defs = el("defs");
@@ -204,11 +235,15 @@ PAGE = """<!doctype html>
     }
     return defs;
   }
-  function edge(e, a, b) {
+  function edge(e, a, b, laneY) {
     const state = Object.prototype.hasOwnProperty.call(EDGES, e.state) ? e.state : "waiting";
     const style = EDGES[state];
     const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2, dx = Math.max(24, (x2 - x1) / 2);
-    const path = el("path", {class: "edge", d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`,
+    const g = GX / 2, d = laneY == null
+      ? `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`
+      : `M${x1},${y1} C${x1 + g},${y1} ${x1 + g / 2},${laneY} ${x1 + g},${laneY} L${x2 - g},${laneY} ` +
+        `C${x2 - g / 2},${laneY} ${x2 - g},${y2} ${x2},${y2}`;
+    const path = el("path", {class: "edge", d,
       fill: "none", stroke: style.stroke, "stroke-width": style.width, "marker-end": `url(#arrow-${state})`,
       "data-source": e.source, "data-target": e.target, "data-state": state});
     if (style.dash) path.setAttribute("stroke-dasharray", style.dash);
@@ -220,20 +255,24 @@ PAGE = """<!doctype html>
     const g = el("g", {class: "node", "data-gate": n.id, "data-status": n.status,
                        transform: `translate(${p.x},${p.y})`});
     g.append(el("title", {}, tooltip(n)));
+    const active = n.status === "running" || n.status === "awaiting_approval";
     g.append(el("rect", {width: W, height: H, rx: 10, ry: 10, fill: colors[0], stroke: colors[1],
-                         "stroke-width": n.status === "running" || n.status === "awaiting_approval" ? 3 : 1.5}));
-    g.append(el("text", {x: 12, y: 20, class: "gid"}, clip(n.id, 26)));
-    g.append(el("text", {x: 12, y: 38, class: "gname"}, clip(n.name, 30)));
-    g.append(el("text", {x: 12, y: 56, class: "gstatus", style: "fill:" + colors[1]}, statusLine(n)));
-    g.append(el("text", {x: 12, y: 74, class: "gchecks"}, `checks ${n.checks_passed}/${n.checks_total}`));
+                         "stroke-width": active ? 3 : 1.5}));
+    g.append(el("text", {x: 12, y: 20, class: "gid"}, clip(n.id, 28)));
+    g.append(el("text", {x: 12, y: 38, class: "gname"}, clip(n.name, 36)));
+    g.append(el("text", {x: 12, y: 57, class: "gstatus", style: "fill:" + colors[1]}, statusLine(n)));
+    g.append(el("text", {x: 12, y: 75, class: "gchecks"}, `checks ${n.checks_passed}/${n.checks_total}`));
+    g.append(el("text", {x: 12, y: 92, class: "gnote"}, note(n)));
     return g;
   }
   function render(graph) {
-    const {pos, width, height} = layout(graph.nodes);
+    const {pos, laneY, width, height} = layout(graph);
     const root = el("svg", {xmlns: NS, width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
                             "aria-label": "gate dependency graph of run " + graph.run_id});
     root.append(markers());
-    for (const e of graph.edges) if (pos[e.source] && pos[e.target]) root.append(edge(e, pos[e.source], pos[e.target]));
+    for (const e of graph.edges) {
+      if (pos[e.source] && pos[e.target]) root.append(edge(e, pos[e.source], pos[e.target], laneY(e)));
+    }
     for (const n of graph.nodes) root.append(node(n, pos[n.id]));
     $("graph").replaceChildren(root);
     $("run-status").textContent = graph.status;
@@ -249,6 +288,7 @@ PAGE = """<!doctype html>
   function showLogin(message) {
     clearTimeout(timer);
     $("login").hidden = false;
+    $("run-status").textContent = "needs a token";
     $("error").textContent = message || "";
     $("token").focus();
   }
@@ -258,7 +298,11 @@ PAGE = """<!doctype html>
     try {
       const response = await fetch(GRAPH_URL, {headers: {Authorization: "Bearer " + token,
                                                          Accept: "application/json"}, cache: "no-store"});
-      if (response.status === 401) { forget(); showLogin("The token was refused; enter another one."); return; }
+      if (response.status === 401) {
+        forget();
+        showLogin("The token was refused; enter another one.");
+        return;
+      }
       if (response.ok) { render(await response.json()); $("error").textContent = ""; }
       else $("error").textContent = await problem(response);
     } catch (e) {

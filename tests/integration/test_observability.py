@@ -82,7 +82,12 @@ def test_a_consumer_group_sees_a_runs_full_lifecycle_in_order(
     skipped = next(e for e in events if e["data"].get("taskId") == "C")
     assert skipped["data"]["status"] == "skipped" and skipped["data"]["batch"] == ["B", "C"]
     done = events[-1]["data"]
-    assert (done["runStatus"], done["a2aState"], done["totalTasks"], done["failedTasks"]) == ("failed", "failed", 4, 1)
+    assert (done["runStatus"], done["a2aState"], done["totalTasks"], done["failedTasks"]) == (
+        "failed",
+        "failed",
+        4,
+        1,
+    )
 
 
 @pytest.fixture
@@ -182,7 +187,10 @@ def test_otlp_export_carries_the_same_aggregate(control: Control, submit: Submit
     memory = InMemoryMetricReader()
     register_observables(MeterProvider(metric_readers=[memory]).get_meter("test"), reader)
     exported = {
-        m.name: m for rm in memory.get_metrics_data().resource_metrics for sm in rm.scope_metrics for m in sm.metrics
+        m.name: m
+        for rm in memory.get_metrics_data().resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
     }
     settled = exported["prp_gates_settled_total"].data.data_points
     assert any(p.attributes == {"status": "passed"} and p.value >= 1 for p in settled)
@@ -192,12 +200,28 @@ def test_otlp_export_carries_the_same_aggregate(control: Control, submit: Submit
 def test_flower_starts_with_the_project_config_and_requires_auth(private: Settings, tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
-    env.update({"PRP_REDIS_URL": private.redis_url or "", "FLOWER_BASIC_AUTH": "ops:pw", "FLOWER_PORT": str(port),
-                "FLOWER_DB": str(tmp_path / "flower.db")})
+    env.update(
+        {
+            "PRP_REDIS_URL": private.redis_url or "",
+            "FLOWER_BASIC_AUTH": "ops:pw",
+            "FLOWER_PORT": str(port),
+            "FLOWER_DB": str(tmp_path / "flower.db"),
+        }
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "prp_tasks.celery_main", "flower",
-         "--conf=infra/flower/flowerconfig.py"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "prp_tasks.celery_main",
+            "flower",
+            "--conf=infra/flower/flowerconfig.py",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -217,14 +241,21 @@ def _get(url: str, headers: dict[str, str] | None = None) -> int:
         return 0
 
 
-def test_prp_events_prints_the_stream(settings: Settings, control: Control, submit: Submit, finish: Finish) -> None:
+def test_prp_events_prints_the_stream(
+    settings: Settings, control: Control, submit: Submit, finish: Finish
+) -> None:
     run_id = submit("name: e\ngates:\n  - {id: E, checks: [{name: e, run: ['true']}]}\n")
     finish(run_id)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
     env.update({"PRP_REDIS_URL": settings.redis_url or "", "PRP_KEY_PREFIX": settings.key_prefix})
     result = subprocess.run(
         [sys.executable, "-m", "prp_tasks.cli", "events", "--json", "--run", run_id, "--last", "1000"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     types = [json.loads(line)["type"] for line in result.stdout.splitlines()]
     assert types[0] == "prp_runner.processing.started" and types[-1] == "prp_runner.processing.completed"

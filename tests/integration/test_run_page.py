@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 
 from prp_tasks.control import Control
 from prp_tasks.http.app import create_app
-from prp_tasks.http.pages import pages_router
 from prp_tasks.settings import Settings
 from tests.conftest import wait_until
 from tests.integration.test_http_api import TOKENS, api_settings, auth, free_port
@@ -59,10 +58,7 @@ gates:
 @pytest.fixture
 def app(settings: Settings, control: Control) -> FastAPI:
     configured = api_settings(settings)
-    built = create_app(configured, Control(configured, control.app), mount_mcp=False)
-    if not any(getattr(r, "path", None) == "/runs/{run_id}" for r in built.routes):
-        built.include_router(pages_router)  # until app.py includes it itself
-    return built
+    return create_app(configured, Control(configured, control.app), mount_mcp=False)
 
 
 @pytest.fixture
@@ -90,9 +86,8 @@ def test_the_graph_of_a_diamond_shows_levels_parked_gate_and_edge_states(
     client: TestClient, submit: Callable[..., str]
 ) -> None:
     run_id = submit(DIAMOND)
-    graph = wait_graph(client, run_id, lambda g: statuses(g) == {
-        "A": "passed", "B": "awaiting_approval", "C": "passed", "D": "pending"
-    })  # fmt: skip
+    midway = {"A": "passed", "B": "awaiting_approval", "C": "passed", "D": "pending"}
+    graph = wait_graph(client, run_id, lambda g: statuses(g) == midway)
     assert (graph["run_id"], graph["workflow"], graph["status"]) == (run_id, "diamond", "awaiting_approval")
     assert [(n["id"], n["level"]) for n in graph["nodes"]] == [("A", 0), ("B", 1), ("C", 1), ("D", 2)]
     b = graph["nodes"][1]
@@ -139,6 +134,11 @@ def test_the_page_loads_without_a_token_with_a_strict_policy_and_refuses_odd_ids
         assert directive in csp
     assert '<code id="run-id">run-abc_1.2</code>' in page.text and '"run-abc_1.2"' in page.text
     assert "http://" not in page.text.replace("http://www.w3.org/2000/svg", "")  # nothing external
+    placeholder = client.get("/runs/__RUN_ID_JSON__").text  # a valid id that looks like a template slot
+    assert (
+        'const RUN_ID = "__RUN_ID_JSON__";' in placeholder
+        and "<title>prp run __RUN_ID_JSON__</title>" in placeholder
+    )
     for odd in ("a%20b", "%3Cscript%3E", "x" * 101, "..."):
         refused = client.get(f"/runs/{odd}")
         assert refused.status_code == 404, odd
@@ -146,25 +146,37 @@ def test_the_page_loads_without_a_token_with_a_strict_policy_and_refuses_odd_ids
 
 
 class Dom(HTMLParser):
-    """The gates' ``data-status`` and the run status from a dumped page."""
+    """From a dumped page: the gates' ``data-status``, the edges' states, the header and the form."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.gates: dict[str, str] = {}
-        self.run_status = ""
-        self._in_status = False
+        self.edges: dict[tuple[str, str], str] = {}
+        self.texts: dict[str, str] = {}
+        self.login_shown = False
+        self._in: str | None = None
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if found.get("data-gate") is not None:
             self.gates[str(found["data-gate"])] = str(found.get("data-status"))
-        self._in_status = found.get("id") == "run-status"
+        if found.get("data-source") is not None:
+            self.edges[(str(found["data-source"]), str(found["data-target"]))] = str(found.get("data-state"))
+        if found.get("id") == "login":
+            self.login_shown = "hidden" not in found
+        self._in = found.get("id")
 
     def handle_data(self, data: str) -> None:
-        if self._in_status:
-            self.run_status += data.strip()
-            self._in_status = False
+        if self._in:
+            self.texts[self._in] = self.texts.get(self._in, "") + data.strip()
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    @property
+    def run_status(self) -> str:
+        return self.texts.get("run-status", "")
 
 
 def dump_dom(url: str, profile: Path) -> str:
@@ -213,7 +225,9 @@ def server(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs a Chromium binary (Debian: apt install chromium)")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs a Chromium binary (Debian: apt install chromium)"
+)
 def test_a_headless_browser_draws_the_live_dag_and_follows_an_approval(
     server: str,
     submit: Callable[..., str],
@@ -223,13 +237,35 @@ def test_a_headless_browser_draws_the_live_dag_and_follows_an_approval(
 ) -> None:
     run_id = submit(PARKED)
     wait_until(lambda: control.snapshot(run_id).gate_status("A") == "awaiting_approval", timeout=30)
-    url = f"{server}/runs/{run_id}#token={TOKENS['bob'][0]}"
-    parked = browse_until(url, tmp_path / "chromium", {"A": "awaiting_approval", "B": "pending"}, "awaiting_approval")
-    assert parked.gates == {"A": "awaiting_approval", "B": "pending"}
+    url, profile = f"{server}/runs/{run_id}", tmp_path / "chromium"
+    parked = browse_until(
+        f"{url}#token={TOKENS['bob'][0]}",
+        profile,
+        {"A": "awaiting_approval", "B": "pending"},
+        "awaiting_approval",
+    )
+    assert parked.edges == {("A", "B"): "waiting"} and not parked.login_shown
+    assert parked.texts["workflow"] == "parked" and parked.texts["updated"].startswith("last updated")
     decided = httpx.post(
         f"{server}/v1/runs/{run_id}/gates/A/decision", json={"decision": "approve"}, headers=auth("alice")
     )
     assert decided.status_code == 200, decided.text
     assert finish(run_id).status == "passed"
-    done = browse_until(url, tmp_path / "chromium", {"A": "passed", "B": "passed"}, "passed")
-    assert done.run_status == "passed"
+    done = browse_until(f"{url}#token={TOKENS['bob'][0]}", profile, {"A": "passed", "B": "passed"}, "passed")
+    assert done.edges == {("A", "B"): "satisfied"}
+
+
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs a Chromium binary (Debian: apt install chromium)"
+)
+def test_the_page_asks_for_a_token_when_it_has_none_or_the_server_refuses_it(
+    server: str, submit: Callable[..., str], tmp_path: Path
+) -> None:
+    run_id = submit(PARKED)
+    url, profile = f"{server}/runs/{run_id}", tmp_path / "chromium"
+    bare = Dom(dump_dom(url, profile))
+    assert bare.login_shown and bare.gates == {} and bare.run_status == "needs a token"
+    refused = Dom(dump_dom(f"{url}#token=not-a-token", profile))
+    assert refused.login_shown and refused.gates == {}
+    assert refused.texts["error"] == "The token was refused; enter another one."
+    assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200
