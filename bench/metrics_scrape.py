@@ -44,6 +44,9 @@ class NoQueue:
     def finalize(self, run_id: str) -> None:
         self.finalize_ids.append(run_id)
 
+    def release_workspaces(self, run_id: str) -> None:
+        pass  # no workers, no workspaces
+
 
 def add_runs(engine: Engine, queue: NoQueue, repo: Path, n: int) -> None:
     with Progress(transient=True) as progress:

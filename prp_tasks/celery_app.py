@@ -11,6 +11,7 @@ from typing import Any
 
 import redis
 from celery import Celery
+from celery.worker.control import control_command
 from kombu import Exchange, Queue
 
 from prp_tasks.engine import Engine
@@ -131,6 +132,25 @@ class CeleryEnqueuer:
 
     def finalize(self, run_id: str) -> None:
         self.app.send_task("prp.finalize_run", kwargs={"run_id": run_id}, queue=queue_name("control"))
+
+    def release_workspaces(self, run_id: str) -> None:
+        """Broadcast to every worker (remote control, no reply awaited); a missed one is GC'd later."""
+        self.app.control.broadcast(RELEASE_COMMAND, arguments={"run_id": run_id})
+
+
+RELEASE_COMMAND = "prp_release_workspace"
+
+
+@control_command(args=[("run_id", str)], signature="<run_id>")  # type: ignore[untyped-decorator]
+def prp_release_workspace(state: Any, run_id: str) -> dict[str, Any]:
+    """Worker remote control: remove this worker's worktree of a finished run."""
+    runtime: Runtime | None = getattr(state.consumer.app, "runtime", None)
+    if runtime is None:
+        return {"ok": False}
+    try:
+        return {"ok": runtime.engine.executor.release(run_id)}
+    except Exception as exc:  # a remote-control handler must never take the worker down
+        return {"error": str(exc)}
 
 
 def create_celery(settings: Settings) -> Celery:

@@ -74,23 +74,21 @@ class CheckTransitions:
         result: CheckResult,
         token: str,
         metrics: Sequence[tuple[str, float]] = (),
+        files: Sequence[tuple[str, str]] = (),
     ) -> tuple[str, int]:
         """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate).
 
-        ``metrics`` are recorded with the claim, so a result is measured exactly once.
+        ``metrics`` are recorded with the claim, so a result is measured exactly once; ``files``
+        ("gate/name", ArtifactMeta JSON) are indexed only by the claim that wins.
         """
         k = self.k(run_id)
         pairs = [v for pair in metrics for v in pair]
+        file_pairs = [v for pair in files for v in pair]
+        keys = [k.status, k.checks, k.left, k.lease(gate_id, result.name), self.keys.metrics, k.files]
+        field = check_field(gate_id, result.name)
         with wrap_errors():
             out = self._record(
-                keys=[k.status, k.checks, k.left, k.lease(gate_id, result.name), self.keys.metrics],
-                args=[
-                    gate_id,
-                    check_field(gate_id, result.name),
-                    result.to_json(),
-                    token,
-                    len(metrics),
-                    *pairs,
-                ],
+                keys=keys,
+                args=[gate_id, field, result.to_json(), token, len(metrics), *pairs, len(files), *file_pairs],
             )
         return str(out[0]), int(out[1])

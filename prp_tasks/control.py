@@ -20,6 +20,7 @@ from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.batch import decide_all
 from prp_tasks.approvals.pending import PendingApproval, pending_approvals
 from prp_tasks.approvals.service import DecisionResult
+from prp_tasks.artifacts import write_atomically
 from prp_tasks.celery_app import create_celery
 from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.evaluate import parse_ts, utc_now
@@ -92,6 +93,7 @@ class Control:
             profiles=self.store.profiles,
             repo_roots=self.settings.api.repo_roots,
             run_id=run_id,
+            workspaces=self.settings.workspace,
         )
 
     def _idem_key(self, request: SubmitRequest) -> str:
@@ -177,7 +179,7 @@ class Control:
         return found[name]
 
     def write_outputs(self, run_id: str, out_dir: Path) -> dict[str, str]:
-        """Write prp.md, review.json, run-manifest.json and gate artifacts under ``out_dir``."""
+        """Write prp.md, review.json, run-manifest.json, gate artifacts and produced files."""
         outputs = self.store.outputs(run_id)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = {}
@@ -188,6 +190,16 @@ class Control:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
             written[name] = str(target)
+        return written | self._write_files(run_id, out_dir / "files")
+
+    def _write_files(self, run_id: str, files_dir: Path) -> dict[str, str]:
+        """The files checks produced, as ``files/GATE/NAME``, each verified by sha256."""
+        artifacts = self.engine.executor.artifacts
+        written = {}
+        for field, meta in sorted(artifacts.index(run_id).items()):
+            target = files_dir / meta.gate / meta.name
+            write_atomically(target, artifacts.read(run_id, meta))
+            written[f"files/{field}"] = str(target)
         return written
 
     # acting -------------------------------------------------------------------------------------

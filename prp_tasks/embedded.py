@@ -199,6 +199,8 @@ def embedded_worker(
     """Run a threads-pool worker for ``queues`` inside this process while the block runs."""
     if concurrency is None:
         concurrency = sum(settings.queues.get(q).concurrency for q in queues)
+    # a threads pool outside ``celery worker`` looks tasks up in the process's default app
+    app.set_default()
     worker = _Controller(
         app=app,
         concurrency=concurrency,

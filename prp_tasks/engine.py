@@ -8,30 +8,26 @@ counter reaches zero inside the same Lua transaction that settles its last depen
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import threading
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from prp_tasks import checks
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.service import Approvals
-from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.evaluate import evaluate_gate, skipped_record, utc_now
-from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.models import GateSpec, GateStatus
 from prp_tasks.core.render import render_gate_report, render_outputs
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import ConflictError
 from prp_tasks.events import EventSink
+from prp_tasks.execution import CheckExecutor, Executed
 from prp_tasks.lifecycle import Lifecycle
 from prp_tasks.logs import log_context
 from prp_tasks.metrics import observe
@@ -50,6 +46,9 @@ class Enqueuer(Protocol):
 
     def finalize(self, run_id: str) -> None:
         """Queue the run's finalization."""
+
+    def release_workspaces(self, run_id: str) -> None:
+        """Tell every worker to remove its worktree of a finished run (best effort)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,7 @@ class Engine:
         self.lifecycle = Lifecycle(self.events)
         authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)
         self.approvals = Approvals(settings, store, authorizer, self._after_settle, self.lifecycle)
+        self.executor = CheckExecutor(settings, store)
 
     # submission -------------------------------------------------------------------------------
 
@@ -95,8 +95,7 @@ class Engine:
                 self.enqueue.check(run_id, gate_id, check.name, gate.queue, self._timeout(gate, check.name))
 
     def _timeout(self, gate: GateSpec, check: str) -> float:
-        spec = gate.check(check)
-        return spec.timeout_s or gate.timeout_s or self.settings.check_timeout_s
+        return self.executor.timeout(gate, check)
 
     # checks -----------------------------------------------------------------------------------
 
@@ -121,15 +120,17 @@ class Engine:
         lost = starts - 1 - ends
         with log_context(run_id=run_id, gate_id=gate_id, check=check, attempt=starts):
             if lost >= self.settings.max_lost_attempts:
-                result, retryable = self._worker_lost(spec, gate, check, starts, lost), False
+                done = Executed(self.executor.worker_lost(spec, gate, check, starts, lost), False)
             else:
-                result, retryable = self._execute(spec, gate, check, token, starts)
+                done = self.executor.execute(spec, gate, check, token, starts)
+            result = done.result
             log.info("check %s: %s in %d ms", check, result.status.value, result.duration)
-        if retryable and ends < gate.retries:
+        if done.retryable and ends < gate.retries:
             self.store.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=min(60.0, 0.5 * 2**ends))
         metrics = observe.check_recorded(gate_id, result)
-        outcome, left = self.store.record_check(run_id, gate_id, result, token, metrics)
+        files = [(m.field, m.model_dump_json()) for m in done.produced]
+        outcome, left = self.store.record_check(run_id, gate_id, result, token, metrics, files)
         if outcome == "ok":
             self.lifecycle.check_executed(run_id, gate_id, result)
         if outcome in ("ok", "dup") and left == 0:
@@ -143,66 +144,6 @@ class Engine:
         if state == "busy":  # another execution holds the lease; look again when it lapses
             return CheckRun("busy", delay_s=max(0.05, pttl_ms / 1000))
         return CheckRun(state)
-
-    def _execute(
-        self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int
-    ) -> tuple[CheckResult, bool]:
-        ctx = CheckContext(
-            spec=spec,
-            gate=gate,
-            check=gate.check(check),
-            timeout_s=self._timeout(gate, check),
-            env_allowlist=self.settings.env_allowlist,
-            output_tail_bytes=self.settings.output_tail_bytes,
-            attempt=attempt,
-            load_records=lambda: self.store.records(spec.run_id),
-            load_artifact_names=lambda: self.store.artifact_names(spec.run_id),
-        )
-        with self._heartbeat(spec.run_id, gate.id, check, token, ctx.stop):
-            return checks.execute(ctx)
-
-    @contextlib.contextmanager
-    def _heartbeat(
-        self, run_id: str, gate_id: str, check: str, token: str, stop: threading.Event
-    ) -> Iterator[None]:
-        """Keep the lease alive while the check runs; ask the check to stop if the run is cancelled."""
-        done = threading.Event()
-        lease_ms = int(self.settings.check_lease_s * 1000)
-        interval = self.settings.check_lease_s / 3
-
-        def beat() -> None:
-            while not done.wait(interval):
-                try:
-                    held, status, cancelled = self.store.heartbeat(run_id, gate_id, check, token, lease_ms)
-                except Exception:
-                    continue
-                if not held or cancelled or status != GateStatus.RUNNING.value:
-                    stop.set()  # cancelled, gate settled elsewhere, or lease taken over
-
-        thread = threading.Thread(target=beat, name=f"prp-lease-{gate_id}/{check}", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join(timeout=5)
-
-    def _worker_lost(self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int) -> CheckResult:
-        ctx = CheckContext(
-            spec=spec,
-            gate=gate,
-            check=gate.check(check),
-            timeout_s=0,
-            env_allowlist=(),
-            output_tail_bytes=0,
-            attempt=starts,
-        )
-        message = (
-            f"worker lost: {lost} execution(s) of this check died without reporting "
-            f"(limit {self.settings.max_lost_attempts})"
-        )
-        now = utc_now()
-        return checks.stamp(ctx, Outcome(CheckStatus.FAIL, message), now, now, 0)
 
     def _join_again(self, run_id: str, gate_id: str) -> None:
         """A redelivered check found its result recorded: finish the gate if its join is complete."""
@@ -364,6 +305,8 @@ class Engine:
             retention_s=self.settings.retention_s,
         )
         if committed:
+            self.executor.artifacts.expire(run_id, self.settings.retention_s)
+            self.enqueue.release_workspaces(run_id)
             log.info("run finished: %s", status.value, extra={"run_id": run_id})
             gates = {g: v.status.value for g, v in snapshot.gates.items()}
             review = json.loads(outputs["review.json"])

@@ -125,3 +125,11 @@ class StoreError(PrpError):
 
 class EmbeddedServerError(PrpError):
     """The embedded Redis server could not be started."""
+
+
+class WorkspaceError(PrpError):
+    """A check's source could not be prepared (unreachable remote, unknown commit, disk budget)."""
+
+
+class ArtifactError(PrpError):
+    """A check's declared file could not be stored or materialized (missing, oversized, bad hash)."""

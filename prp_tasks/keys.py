@@ -17,6 +17,8 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:votes           hash   "gate|actor" -> HumanApproval JSON; "gate|#" -> approvals
     P:run:{R}:preapprovals    hash   "gate|actor" -> HumanApproval JSON given before the gate parked
     P:run:{R}:outputs         hash   output / artifact name -> content
+    P:run:{R}:files           hash   "gate/name" -> ArtifactMeta JSON of a file a check produced
+    P:run:{R}:blob:SHA        string a produced file's bytes, by sha256 (run's TTL)
     P:runs                    zset   run id -> created (ms), for listing
     P:audit                   stream global audit trail (MAXLEN ~100000)
     P:events                  stream lifecycle events, CloudEvents envelopes (MAXLEN ~)
@@ -113,6 +115,13 @@ class RunKeys:
     def outputs(self) -> str:
         return f"{self.base}:outputs"
 
+    @property
+    def files(self) -> str:
+        return f"{self.base}:files"
+
+    def blob(self, sha256: str) -> str:
+        return f"{self.base}:blob:{sha256}"
+
     def lease(self, gate_id: str, check: str) -> str:
         return f"{self.base}:lease:{check_field(gate_id, check)}"
 
@@ -133,6 +142,7 @@ class RunKeys:
             self.votes,
             self.preapprovals,
             self.outputs,
+            self.files,
         )
 
 

@@ -50,9 +50,10 @@ if redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
-#: Claim a check's result exactly once and count down the gate's join (and record its metrics).
-#: KEYS: status, checks, left, lease, metrics
-#: ARGV: gate, field, result_json, token, n_metrics, (field, increment)...
+#: Claim a check's result exactly once and count down the gate's join (and record its metrics and
+#: the files it produced: only the winning claim indexes them).
+#: KEYS: status, checks, left, lease, metrics, files
+#: ARGV: gate, field, result_json, token, n_metrics, (field, increment)..., n_files, (field, meta)...
 #: -> {"stale", -1} | {"fenced", -1} | {"dup", left} | {"ok", left}
 RECORD_CHECK = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'running' then return {'stale', -1} end
@@ -64,8 +65,16 @@ end
 if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1])) end
 local left = redis.call('HINCRBY', KEYS[3], ARGV[1], -1)
 if cur then redis.call('DEL', KEYS[4]) end
-for j = 0, tonumber(ARGV[5]) - 1 do
+local nm = tonumber(ARGV[5])
+for j = 0, nm - 1 do
   redis.call('HINCRBYFLOAT', KEYS[5], ARGV[6 + 2 * j], ARGV[7 + 2 * j])
+end
+local i = 6 + 2 * nm
+for j = 0, tonumber(ARGV[i]) - 1 do
+  redis.call('HSET', KEYS[6], ARGV[i + 1 + 2 * j], ARGV[i + 2 + 2 * j])
+end
+if tonumber(ARGV[i]) > 0 and redis.call('TTL', KEYS[6]) < 0 then
+  redis.call('EXPIRE', KEYS[6], redis.call('TTL', KEYS[2]))
 end
 return {'ok', left}
 """
@@ -258,6 +267,9 @@ for _, p in ipairs(plan) do
   end
   for _, v in ipairs(redis.call('HKEYS', KEYS[12])) do
     if string.sub(v, 1, #p.gate + 1) == p.gate .. '|' then redis.call('HDEL', KEYS[12], v) end
+  end
+  for _, v in ipairs(redis.call('HKEYS', KEYS[16])) do
+    if string.sub(v, 1, #p.gate + 1) == p.gate .. '/' then redis.call('HDEL', KEYS[16], v) end
   end
 end
 local no = tonumber(ARGV[i])

@@ -60,6 +60,22 @@ class GateOut(BaseModel):
     approvalRole: str | None
 
 
+Repository = Annotated[
+    str | None, Field(description="repository path as the workers see it", max_length=4096)
+]
+CommitSha = Annotated[
+    str | None,
+    Field(
+        pattern=r"^[0-9a-fA-F]{7,64}$",
+        description="refuse unless the repository is at this commit; with gitUrl the full commit",
+    ),
+]
+GitUrl = Annotated[
+    str | None, Field(description="git remote to fetch commitSha from (not repository)", max_length=2048)
+]
+Distributed = Annotated[bool, Field(description="run on the repository's origin at HEAD (clean tree)")]
+
+
 class RunStatusOut(BaseModel):
     workflowId: str
     status: str
@@ -154,14 +170,14 @@ class PrpTools:
     @tool_errors
     def create_prp_workflow(
         self,
-        repository: Annotated[
-            str, Field(description="repository path as the workers see it", max_length=4096)
-        ],
+        repository: Repository = None,
         workflow: Annotated[str | None, Field(description="workflow file path (default: G0-G7)")] = None,
         blueprint: Annotated[
             dict[str, Any] | None, Field(description="{title, description, requirements}")
         ] = None,
-        commitSha: Annotated[str | None, Field(pattern=r"^[0-9a-fA-F]{7,64}$")] = None,
+        commitSha: CommitSha = None,
+        gitUrl: GitUrl = None,
+        distributed: Distributed = False,
         strict: bool = False,
         autoApprove: bool = False,
         idempotencyKey: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")] = None,
@@ -170,6 +186,8 @@ class PrpTools:
         who = self._caller(submit="create runs")
         request = SubmitRequest(
             repo=repository,
+            git_url=gitUrl,
+            distributed=distributed,
             workflow=workflow,
             blueprint=blueprint,
             commit_sha=commitSha,

@@ -6,7 +6,10 @@ import re
 import subprocess
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from prp_tasks.core.run import RepoInfo
+from prp_tasks.core.validation import problems_from
 from prp_tasks.errors import InputError
 
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$")
@@ -41,3 +44,49 @@ def inspect_repo(path: str | Path) -> RepoInfo:
         if match:
             owner, name = match.group(1), match.group(2)
     return RepoInfo(owner=owner, repo=name, branch=branch, commit_sha=sha, path=str(repo), dirty=bool(status))
+
+
+def distributed_source(path: str | Path, remote: str = "origin") -> RepoInfo:
+    """A local checkout as a source any worker can fetch: ``remote``'s URL at HEAD.
+
+    Refused (InputError) unless it is a git repository with a clean working tree whose HEAD is
+    on a branch of ``remote`` (pushed), because workers only see what the remote has.
+    """
+    info = inspect_repo(path)
+    where = info.path
+    if info.commit_sha == "unknown":
+        raise InputError(f"repo: {where} is not a git repository; a distributed run needs a commit to fetch")
+    if info.dirty:
+        raise InputError(
+            f"repo: {where} has uncommitted changes; workers would not see them. "
+            "Commit and push, or run locally (without --distributed)"
+        )
+    url = _git(Path(where), "remote", "get-url", "--", remote)
+    if not url:
+        raise InputError(f"repo: {where} has no git remote {remote!r} for workers to fetch from")
+    if not _git(Path(where), "branch", "-r", "--contains", info.commit_sha, "--list", f"{remote}/*"):
+        raise InputError(
+            f"repo: commit {info.commit_sha[:12]} is not on any branch of {remote!r}; git push, then retry"
+        )
+    return git_source(_as_url(url, Path(where)), info.commit_sha, branch=info.branch, path=where)
+
+
+def git_source(url: str, sha: str, *, branch: str = "unknown", path: str = "") -> RepoInfo:
+    """A remote source: ``url`` at the full commit ``sha`` (InputError naming the bad field).
+
+    ``path`` is the clean checkout it was submitted from, if any (the profile is read there).
+    """
+    match = _REMOTE.search(url)
+    owner, name = (match.group(1), match.group(2)) if match else ("remote", "repo")
+    try:
+        return RepoInfo(owner=owner, repo=name, branch=branch, commit_sha=sha.lower(), url=url, path=path)
+    except ValidationError as exc:
+        problems = problems_from(exc, RepoInfo)
+        raise InputError("git source: " + "; ".join(p.render() for p in problems)) from None
+
+
+def _as_url(remote: str, repo: Path) -> str:
+    """A remote as a URL: a local path becomes ``file://`` (relative to the repository)."""
+    if "://" in remote or re.match(r"^[A-Za-z0-9_.-]+@[^/]+:", remote):
+        return remote
+    return (repo / remote).resolve().as_uri()

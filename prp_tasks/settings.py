@@ -123,6 +123,22 @@ class ApiSettings(BaseModel):
     repo_roots: tuple[Path, ...] = ()
 
 
+class WorkspaceSettings(BaseModel):
+    """Where a worker keeps git mirrors and per-run worktrees (``PRP_WORKSPACE__CACHE_DIR``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: worker-local cache: ``mirrors/`` (bare, one per remote) and ``worktrees/`` (one per run);
+    #: unset: ``$XDG_CACHE_HOME/prp-tasks`` (``~/.cache/prp-tasks``)
+    cache_dir: Path | None = None
+    #: disk budget of the cache; least recently used worktrees (then mirrors) not in use are evicted
+    max_bytes: int = Field(default=5 * 1024**3, ge=1024 * 1024)
+    #: remote URL prefixes runs may use (empty: any ``https://``, ``ssh://``, ``git@``, ``file://``)
+    allowed_remotes: tuple[str, ...] = ()
+    #: time limit of one git clone/fetch/worktree command
+    git_timeout_s: float = Field(default=300, gt=0)
+
+
 DEFAULT_ENV_ALLOWLIST = (
     "PATH",
     "HOME",
@@ -196,6 +212,13 @@ class Settings(BaseSettings):
     #: actor of decisions made through ``prp mcp`` (stdio); defaults to the OS user
     mcp_actor: str | None = None
     #: log format for services: json or console (console when attached to a terminal)
+    workspace: WorkspaceSettings = WorkspaceSettings()
+    #: largest file a check may produce into Redis (larger ones need ``artifact_dir``)
+    artifact_max_bytes: int = Field(default=8 * 1024**2, ge=1024, le=512 * 1024**2)
+    #: shared directory (same mount on every worker) for produced files above ``artifact_max_bytes``
+    artifact_dir: Path | None = None
+    #: largest file stored in ``artifact_dir``
+    artifact_dir_max_bytes: int = Field(default=2 * 1024**3, ge=1024)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
 

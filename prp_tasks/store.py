@@ -175,6 +175,14 @@ class RunStore(CheckTransitions):
             values = self.redis.hmget(key, list(names))
         return {n: v for n, v in zip(names, values, strict=True) if v is not None}
 
+    def finished(self, run_ids: list[str]) -> list[bool]:
+        """Per run: finalized, or gone (expired). Used to clean up worker workspaces."""
+        with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
+            for run_id in run_ids:
+                pipe.hget(self.k(run_id).meta, "finalized")
+            flags = pipe.execute()
+        return [flag is None or flag == "1" for flag in flags]
+
     def artifact_names(self, run_id: str) -> frozenset[str]:
         """Names of the artifacts stored for a run so far."""
         with wrap_errors():
@@ -230,6 +238,7 @@ class RunStore(CheckTransitions):
             k.requests,
             k.outputs,
             self.keys.metrics,
+            k.files,
         ]
         args: list[Any] = [now, target, ttl_s, event.to_json(), len(plan)]
         for gate, deps_left, n_checks, fields in plan:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,8 +24,8 @@ from prp_tasks.errors import BlueprintError, InputError
 from prp_tasks.keys import Keys
 from prp_tasks.profiles import resolve_profile
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.repo import inspect_repo
-from prp_tasks.settings import QUEUE_CLASSES, ProfileCacheSettings
+from prp_tasks.settings import QUEUE_CLASSES, ProfileCacheSettings, WorkspaceSettings
+from prp_tasks.sources import RunSource
 from prp_tasks.workflow_files import load_workflow, workflow_from_data
 from prp_tasks.yamlsrc import parse_yaml
 
@@ -74,7 +75,7 @@ def blueprint_from_data(data: dict[str, Any]) -> Blueprint:
 
 
 def prepare_run(
-    repo: str | Path,
+    repo: str | Path | None,
     *,
     workflow: str | Path | Workflow | None = None,
     blueprint: str | Path | Blueprint | None = None,
@@ -84,16 +85,22 @@ def prepare_run(
     auto_approve: bool = False,
     run_id: str | None = None,
     profiles: ProfileCache | None = None,
+    source: RunSource | None = None,
 ) -> RunSpec:
     """Validate every input and build the run's immutable spec (nothing is written).
 
-    ``profiles`` is the parsed-profile cache to use (a process-local one when omitted).
+    ``repo`` is a local checkout; ``source`` says whether workers read it in place (default),
+    fetch it from its remote (``distributed``) or fetch a ``git_url`` at ``commit`` (then
+    ``repo`` is None). ``profiles`` is the parsed-profile cache (process-local when omitted).
     """
-    info = inspect_repo(repo)
+    source = source or RunSource()
+    run_id = run_id or new_run_id()
+    info = source.repo_info(repo)
     cache = profiles or ProfileCache(None, Keys(), ProfileCacheSettings())
-    resolved = resolve_profile(Path(info.path), profile_path, cache=cache)
+    with source.checkout(run_id, info) as path:
+        resolved = resolve_profile(path, profile_path, cache=cache)
     return RunSpec(
-        run_id=run_id or new_run_id(),
+        run_id=run_id,
         workflow=_workflow(workflow, resolved),
         blueprint=_blueprint(blueprint, resolved, info.repo),
         repo=info,
@@ -128,15 +135,19 @@ class SubmitRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    #: path of the repository as the workers see it
-    repo: str = Field(min_length=1, max_length=4096)
+    #: path of the repository as the workers see it (or give ``git_url``)
+    repo: str | None = Field(default=None, min_length=1, max_length=4096)
+    #: a git remote workers fetch ``commit_sha`` from (any machine); instead of ``repo``
+    git_url: str | None = Field(default=None, min_length=1, max_length=2048)
+    #: with ``repo``: run on its ``origin`` at HEAD (workers on any machine; a dirty tree is refused)
+    distributed: bool = False
     #: a workflow file path, or the workflow itself (same schema as a workflow file)
     workflow: str | dict[str, Any] | None = None
     #: a blueprint file path, or the blueprint itself ({title, description, requirements, metadata})
     blueprint: str | dict[str, Any] | None = None
     #: an initial.md to use instead of the repository's lookup
     profile_path: str | None = Field(default=None, max_length=4096)
-    #: refuse unless the repository is at this commit
+    #: refuse unless the repository is at this commit; with ``git_url``, the full commit to run on
     commit_sha: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{7,64}$")
     strict: bool = False
     auto_approve: bool = False
@@ -153,39 +164,60 @@ def spec_from_request(
     profiles: ProfileCache | None = None,
     repo_roots: tuple[Path, ...] = (),
     run_id: str | None = None,
+    workspaces: WorkspaceSettings | None = None,
 ) -> RunSpec:
     """Validate a submission completely and build its spec (nothing is written)."""
-    repo = Path(request.repo)
-    if repo_roots and not any(_inside(repo, root) for root in repo_roots):
-        roots = ", ".join(str(r) for r in repo_roots)
-        raise InputError(f"repo: {request.repo} is not under an allowed root ({roots})")
-    workflow: str | Workflow | None
-    if isinstance(request.workflow, dict):
-        workflow = workflow_from_data(request.workflow, source="workflow")
-    else:
-        workflow = request.workflow
-    blueprint = (
-        blueprint_from_data(request.blueprint) if isinstance(request.blueprint, dict) else request.blueprint
+    repo = Path(request.repo) if request.repo is not None else None
+    _check_roots(request, repo, repo_roots)
+    source = RunSource(
+        distributed=request.distributed,
+        git_url=request.git_url,
+        commit=request.commit_sha if request.git_url else None,
+        workspaces=workspaces,
+    )
+    workflow = (
+        workflow_from_data(request.workflow, source="workflow")
+        if isinstance(request.workflow, dict)
+        else request.workflow
     )
     spec = prepare_run(
         repo,
         workflow=workflow,
-        blueprint=blueprint,
+        blueprint=_request_blueprint(request),
         profile_path=request.profile_path,
         actor=actor,
         strict=request.strict,
         auto_approve=request.auto_approve,
         run_id=run_id,
         profiles=profiles,
+        source=source,
     )
-    expected = request.commit_sha
-    if (
-        expected
-        and spec.repo.commit_sha not in ("unknown",)
-        and not spec.repo.commit_sha.startswith(expected.lower())
-    ):
-        raise InputError(f"commit_sha: the repository is at {spec.repo.commit_sha}, not {expected}")
+    _check_commit(spec, request.commit_sha)
     return spec
+
+
+def _request_blueprint(request: SubmitRequest) -> Blueprint | str | None:
+    if isinstance(request.blueprint, dict):
+        return blueprint_from_data(request.blueprint)
+    return request.blueprint
+
+
+def _check_commit(spec: RunSpec, expected: str | None) -> None:
+    sha = spec.repo.commit_sha
+    if expected and sha != "unknown" and not sha.startswith(expected.lower()):
+        raise InputError(f"commit_sha: the repository is at {sha}, not {expected}")
+
+
+def _check_roots(request: SubmitRequest, repo: Path | None, roots: tuple[Path, ...]) -> None:
+    """With ``repo_roots`` set, local repositories and ``file://`` remotes must lie under them."""
+    if not roots:
+        return
+    shown = ", ".join(str(r) for r in roots)
+    if repo is not None and not any(_inside(repo, root) for root in roots):
+        raise InputError(f"repo: {request.repo} is not under an allowed root ({shown})")
+    url = request.git_url or ""
+    if url.startswith("file://") and not any(_inside(Path(unquote(url[7:])), root) for root in roots):
+        raise InputError(f"git_url: {url} is not under an allowed root ({shown})")
 
 
 def _inside(path: Path, root: Path) -> bool:

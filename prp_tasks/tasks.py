@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery, Task
 from pydantic import ValidationError
 
-from prp_tasks.errors import PrpError, RunNotFound
+from prp_tasks.errors import PrpError, RunNotFound, StoreError
 
 if TYPE_CHECKING:
     from prp_tasks.celery_app import Runtime
@@ -50,6 +50,9 @@ def run_check(
     except RunNotFound:
         log.warning("check for unknown (expired?) run", extra={"run_id": run_id, "gate_id": gate_id})
         return "unknown-run"
+    except StoreError as exc:  # Redis unreachable: try again later (the lease fences duplicates)
+        log.warning("state store unavailable, retrying: %s", exc, extra={"run_id": run_id})
+        raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
     if outcome.state in ("busy", "retry"):
         raise self.retry(countdown=outcome.delay_s, max_retries=None)
     return outcome.state
@@ -93,6 +96,9 @@ TASKS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
 def register_tasks(app: Celery, runtime: Runtime) -> dict[str, Task]:
     """Register the tasks on ``app``; their base class carries ``runtime``."""
     base = type("PrpTask", (Task,), {"runtime": runtime, "abstract": True})
+    # shared=False: a shared task would be added to every app finalized later in this process,
+    # carrying this app's runtime (its Redis) into theirs
     return {
-        name: app.task(name=name, base=base, **OPTIONS, **extra)(fn) for name, (fn, extra) in TASKS.items()
+        name: app.task(name=name, base=base, shared=False, **OPTIONS, **extra)(fn)
+        for name, (fn, extra) in TASKS.items()
     }

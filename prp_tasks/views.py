@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from prp_tasks.core.evaluate import elapsed_ms
 from prp_tasks.core.models import TERMINAL, GateStatus
-from prp_tasks.core.run import RunStatus
+from prp_tasks.core.run import RepoInfo, RunStatus, redact_url
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
 #: ``prp run`` exit codes
@@ -152,7 +152,7 @@ def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> RunView:
         run_id=spec.run_id,
         status=live_status(snapshot).value,
         workflow=spec.workflow.name,
-        repo=spec.repo.model_dump(),
+        repo=_repo(spec.repo),
         actor=spec.actor,
         strict=spec.strict,
         profile={"source": spec.profile.source, "sha256": spec.profile.sha256},
@@ -165,3 +165,11 @@ def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> RunView:
             if g.status in ("running", "awaiting_approval")
         ],
     )
+
+
+def _repo(repo: RepoInfo) -> dict[str, Any]:
+    """The source as shown to users: a remote's credentials masked."""
+    shown = repo.model_dump()
+    if repo.url:
+        shown["url"] = redact_url(repo.url)
+    return shown

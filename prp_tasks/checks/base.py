@@ -54,10 +54,12 @@ class CheckContext:
     load_records: Callable[[], Mapping[str, GateRecord]] = dict
     #: names of artifacts stored for the run so far
     load_artifact_names: Callable[[], frozenset[str]] = frozenset
+    #: where the check runs: the local source, or this worker's worktree of a git source
+    workdir: Path | None = None
 
     @property
     def repo(self) -> Path:
-        return Path(self.spec.repo.path)
+        return self.workdir or Path(self.spec.repo.path)
 
     @property
     def profile(self) -> EnforcementProfile:

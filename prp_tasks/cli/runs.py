@@ -20,7 +20,7 @@ from prp_tasks.views import EXIT_CANCELLED, exit_code, run_view
 
 @app.command()
 def run(
-    repo: Annotated[Path, typer.Argument(help="repository to check")] = Path("."),
+    repo: Annotated[Path | None, typer.Argument(help="repository to check [default: .]")] = None,
     workflow: Annotated[Path | None, typer.Option("--workflow", "-w", help="workflow YAML file")] = None,
     blueprint: Annotated[Path | None, typer.Option(help="blueprint YAML/JSON file")] = None,
     profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
@@ -30,14 +30,22 @@ def run(
     strict: Annotated[bool, typer.Option(help="strict mode (no implicit auto-approval)")] = False,
     actor: Annotated[str, typer.Option("--as", help="who requests the run")] = "",
     timeout: Annotated[float | None, typer.Option(help="cancel the run after this many seconds")] = None,
+    distributed: Annotated[
+        bool, typer.Option(help="workers fetch origin at HEAD (any machine; clean, pushed tree)")
+    ] = False,
+    git: Annotated[str | None, typer.Option("--git", help="run on this git remote instead of a path")] = None,
+    commit: Annotated[str | None, typer.Option(help="with --git: the full commit SHA")] = None,
 ) -> None:
     """Run a PRP workflow on REPO and write prp.md, review.json and run-manifest.json."""
     with errors():
         current = settings()
+        from prp_tasks.sources import RunSource
         from prp_tasks.submission import prepare_run
 
+        source = RunSource(distributed=distributed, git_url=git, commit=commit, workspaces=current.workspace)
         spec = prepare_run(
-            repo,
+            repo if repo is not None or git else Path("."),
+            source=source,
             workflow=workflow,
             blueprint=blueprint,
             profile_path=profile,
@@ -45,12 +53,17 @@ def run(
             strict=strict,
             auto_approve=auto_approve,
         )
-        target = out_dir or Path(spec.repo.path) / ".prp" / "runs" / spec.run_id
+        target = out_dir or _home(spec) / "runs" / spec.run_id
         if current.embedded:
             code = _run_embedded(current, spec, target, json_out, timeout)
         else:
             code = _drive(connect_control(current), spec, target, json_out, timeout, None)
     raise typer.Exit(code)
+
+
+def _home(spec: RunSpec) -> Path:
+    """``.prp`` of the local checkout (of the current directory for a git-only source)."""
+    return Path(spec.repo.path or ".").resolve() / ".prp"
 
 
 def _run_embedded(
@@ -59,7 +72,7 @@ def _run_embedded(
     from prp_tasks.celery_app import create_celery
     from prp_tasks.embedded import EmbeddedRedis, embedded_services
 
-    with EmbeddedRedis(Path(spec.repo.path) / ".prp", label=spec.run_id) as server:
+    with EmbeddedRedis(_home(spec), label=spec.run_id) as server:
         local = current.model_copy(update={"redis_url": server.url})
         celery = create_celery(local)
         with embedded_services(celery, local):
@@ -155,7 +168,7 @@ def list_runs(
                 with contextlib.suppress(RunNotFound):
                     view = run_view(control.snapshot(run_id)).model_dump(mode="json")
                     row = {k: view[k] for k in ("run_id", "status", "workflow", "created_at")}
-                    rows.append(row | {"repo": view["repo"]["path"]})
+                    rows.append(row | {"repo": view["repo"]["path"] or view["repo"]["url"]})
     rows.sort(key=lambda r: r["created_at"], reverse=True)
     if json_out:
         print_json(rows[:limit])

@@ -121,16 +121,35 @@ APPROVAL_DISPLAY_NAMES = {
 }
 
 
+#: the governance command whose run writes the coverage report G4 checks
+TEST_COMMAND = "test"
+
+
 def command_checks(profile: EnforcementProfile) -> tuple[CheckSpec, ...]:
-    """One ``run`` check per configured governance command, named ``run-<check>``."""
+    """One ``run`` check per configured governance command, named ``run-<check>``.
+
+    The ``test`` command produces the coverage report (the first ``reports.coverage`` path), so
+    G4 reads the file the tests wrote, on whichever worker they ran.
+    """
     return tuple(
         CheckSpec(
             name=f"run-{name}",
             run=argv,
             description=f"runs the required '{name}' check: {' '.join(argv)}",
+            produces=_coverage_file(profile) if name == TEST_COMMAND else (),
         )
         for name, argv in sorted(profile.governance.commands.items())
     )
+
+
+def _coverage_file(profile: EnforcementProfile) -> tuple[str, ...]:
+    return profile.reports.coverage[:1]
+
+
+def _check(name: str, profile: EnforcementProfile) -> CheckSpec:
+    if name == "coverage-validation" and TEST_COMMAND in profile.governance.commands:
+        return CheckSpec(name=name, builtin=name, needs_from={"G3": _coverage_file(profile)})
+    return CheckSpec(name=name, builtin=name)
 
 
 def _approval(profile: EnforcementProfile, gate_id: str, role: Role, description: str) -> ApprovalSpec:
@@ -152,7 +171,7 @@ def builtin_workflow(profile: EnforcementProfile | None = None) -> Workflow:
     profile = profile or EnforcementProfile()
     gates = []
     for gate_id, name, purpose, role, category, phase, deps, checks, report in _GATES:
-        specs = tuple(CheckSpec(name=c, builtin=c) for c in checks)
+        specs = tuple(_check(c, profile) for c in checks)
         if gate_id == "G3":
             specs += command_checks(profile)
         gates.append(

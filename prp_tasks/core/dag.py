@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from prp_tasks.core.artifacts import duplicate_products, needed
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.models import TERMINAL, GateStatus, Workflow
 from prp_tasks.errors import Problem, WorkflowError
@@ -25,6 +26,8 @@ def structural_problems(
             problems.append(
                 Problem(("gates", index, "depends_on"), "dependency cycle: " + " -> ".join(cycle))
             )
+        else:
+            problems += _artifact_problems(workflow)
     return problems
 
 
@@ -98,6 +101,31 @@ def _unknown_kinds(workflow: Workflow, builtins: set[str], queues: set[str]) -> 
                     )
                 )
     return problems
+
+
+def _artifact_problems(workflow: Workflow) -> list[Problem]:
+    """Every needed file must come from exactly one dependency; a gate produces a name once."""
+    problems = []
+    deps = ancestors(workflow)
+    for g_index, gate in enumerate(workflow.gates):
+        for name in duplicate_products(gate):
+            problems.append(Problem(("gates", g_index, "checks"), f"several checks produce {name!r}"))
+        for c_index, check in enumerate(gate.checks):
+            try:
+                needed(workflow, gate.id, check, deps[gate.id])
+            except ValueError as exc:
+                field = "needs" if str(exc).startswith("needs ") else "needs_from"
+                problems.append(Problem(("gates", g_index, "checks", c_index, field), str(exc)))
+    return problems
+
+
+def ancestors(workflow: Workflow) -> dict[str, frozenset[str]]:
+    """Each gate's transitive dependencies (acyclic workflows)."""
+    out: dict[str, frozenset[str]] = {}
+    for gate_id in topological_order(workflow):
+        gate = workflow.gate(gate_id)
+        out[gate_id] = frozenset(gate.depends_on).union(*(out[d] for d in gate.depends_on))
+    return out
 
 
 def find_cycle(workflow: Workflow) -> list[str] | None:

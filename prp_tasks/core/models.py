@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from prp_tasks.core.artifacts import ArtifactName
+
 #: Gate ids, check names and queue classes: plain identifiers, safe in Redis keys and file names.
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 Ident = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
@@ -70,6 +72,12 @@ class CheckSpec(_Spec):
     description: str = ""
     #: hard time limit for this check; defaults to the gate's, then to settings
     timeout_s: float | None = Field(default=None, gt=0, le=86400)
+    #: files (relative to the workspace) this check writes; stored when it ends
+    produces: tuple[ArtifactName, ...] = Field(default=(), max_length=50)
+    #: files produced by a gate this one depends on, placed in the workspace before the check starts
+    needs: tuple[ArtifactName, ...] = Field(default=(), max_length=50)
+    #: like ``needs``, naming the producing gate: ``{G3: [coverage.xml]}``
+    needs_from: dict[Ident, tuple[ArtifactName, ...]] = Field(default_factory=dict, max_length=50)
 
     @field_validator("run", mode="before")
     @classmethod
@@ -86,6 +94,8 @@ class CheckSpec(_Spec):
             raise ValueError("a check needs exactly one of 'run' (argv list) or 'builtin'")
         if self.run is not None and not self.run[0].strip():
             raise ValueError("run[0] (the program) must not be empty")
+        if len(set(self.produces)) != len(self.produces):
+            raise ValueError("produces lists a file twice")
         return self
 
     @property

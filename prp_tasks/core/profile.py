@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from prp_tasks.core.artifacts import ArtifactName
 from prp_tasks.core.models import Role
 
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -81,9 +82,9 @@ class Governance(_Section):
 class Reports(_Section):
     """Where checks find reports, relative to the repository root (first existing wins)."""
 
-    coverage: tuple[str, ...] = ("coverage.xml", "coverage.json")
-    security: tuple[str, ...] = ()
-    performance: tuple[str, ...] = ()
+    coverage: tuple[ArtifactName, ...] = ("coverage.xml", "coverage.json")
+    security: tuple[ArtifactName, ...] = ()
+    performance: tuple[ArtifactName, ...] = ()
 
 
 class AutoApproveRule(_Section):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from prp_tasks.core.models import Workflow
 from prp_tasks.core.profile import ResolvedProfile
@@ -46,7 +47,12 @@ class Blueprint(BaseModel):
 
 
 class RepoInfo(BaseModel):
-    """Where the source lives (reference ``RepoInfo`` plus the local path checks run in)."""
+    """Where the source lives (reference ``RepoInfo`` plus where checks get it from).
+
+    A local source has ``path`` (checks run in that directory). A git source has ``url`` and a
+    full ``commit_sha``: every worker checks that commit out into its own workspace, so it runs on
+    any machine (``path`` is then only where it was submitted from, if anywhere).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -54,13 +60,57 @@ class RepoInfo(BaseModel):
     repo: str = "repo"
     branch: str = "unknown"
     commit_sha: str = "unknown"
-    #: absolute path of the checkout checks run in
-    path: str
+    #: absolute path of the local checkout
+    path: str = ""
+    #: git remote workers check ``commit_sha`` out from (distributed runs)
+    url: str | None = None
+    #: the local checkout had uncommitted changes when the run was submitted
     dirty: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _remote(cls, value: str | None) -> str | None:
+        return None if value is None else check_remote_url(value)
+
+    @model_validator(mode="after")
+    def _source(self) -> RepoInfo:
+        if self.url is None and not self.path:
+            raise ValueError("a source needs a local path or a git url")
+        if self.url is not None and not FULL_SHA.match(self.commit_sha):
+            raise ValueError("a git source needs the full commit SHA (40 or 64 hex digits)")
+        return self
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.repo}"
+
+    @property
+    def distributed(self) -> bool:
+        """Checks fetch the source from ``url`` (any machine) rather than reading ``path``."""
+        return self.url is not None
+
+
+FULL_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
+_SCP_LIKE = re.compile(r"^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:[^\s]+$")
+
+
+def check_remote_url(url: str) -> str:
+    """``url`` if it is a git remote workers may fetch (no options, helpers or local paths)."""
+    if not url or len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ValueError("a git url is 1-2048 characters without spaces or control characters")
+    if url.startswith("-") or "::" in url.split("/", 1)[0]:
+        raise ValueError(f"{redact_url(url)!r} is not a fetchable git url")
+    if not (url.startswith(_SCHEMES) or _SCP_LIKE.match(url)):
+        raise ValueError(
+            f"{redact_url(url)!r}: use https://, http://, ssh://, git://, file:// or user@host:path"
+        )
+    return url
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any user:password@ part masked."""
+    return re.sub(r"(?<=://)[^/@\s]+@", "***@", url)
 
 
 class RunSpec(BaseModel):

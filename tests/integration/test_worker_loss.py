@@ -53,9 +53,11 @@ class Workers:
         self.settings = settings
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("PRP_")}, **ENV}
         env["PRP_REDIS_URL"] = self.settings.redis_url or ""
+        env["PRP_KEY_PREFIX"] = self.settings.key_prefix
+        env.update(extra_env or {})
         proc = subprocess.Popen(
             [
                 sys.executable,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from prp_tasks.checks import BUILTINS, outcome_of
 from prp_tasks.checks.base import CheckContext, Outcome
@@ -382,13 +383,15 @@ def test_no_configured_coverage_report_fails(tmp_path: Path) -> None:
 
 
 def test_a_coverage_report_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="not a plain relative path"):
+        EnforcementProfile.model_validate({"reports": {"coverage": ["../coverage.xml"]}})
     repo = tmp_path / "repo"
     repo.mkdir()
     write(tmp_path, "coverage.xml", cobertura("1.0"))
-    outcome = run_check(repo, "coverage-validation", {"reports": {"coverage": ["../coverage.xml"]}})
-    assert outcome.output == (
-        "reports.coverage: '../coverage.xml' is not a relative path inside the repository"
-    )
+    (repo / "coverage.xml").symlink_to(tmp_path / "coverage.xml")  # escapes through a link
+    outcome = run_check(repo, "coverage-validation", {"reports": {"coverage": ["coverage.xml"]}})
+    assert outcome.status == CheckStatus.FAIL
+    assert "not a relative path inside the repository" in outcome.output
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,14 @@ def test_manifest_carries_the_run_identity_and_output_paths() -> None:
     assert manifest["manifestId"] == "run-manifest-run-test-1"
     assert (manifest["runId"], manifest["generatedAt"]) == ("run-test-1", FINISHED)
     assert (manifest["actor"], manifest["strictMode"]) == ("carol", True)
-    assert manifest["repo"] == {"owner": "acme", "name": "shop", "branch": "main", "commitSha": SHA}
+    assert manifest["repo"] == {
+        "owner": "acme",
+        "name": "shop",
+        "branch": "main",
+        "commitSha": SHA,
+        "dirty": False,
+        "source": "local",
+    }
     assert manifest["blueprint"]["title"] == "Checkout flow"
     assert manifest["enforcementProfile"]["budgets"]["coverage"]["lines"] == 95
     assert manifest["artifacts"] == {

@@ -8,6 +8,7 @@ from typing import Any
 from prp_tasks.core.render.chain_io import stage_defs
 from prp_tasks.core.render.common import duration_ms, plan_paths, view_of
 from prp_tasks.core.render.stages import stage_entry
+from prp_tasks.core.run import redact_url
 from prp_tasks.core.snapshot import GateEvent, GateEventType, RunSnapshot
 
 SCHEMA_VERSION = "1.0.0"
@@ -38,6 +39,8 @@ def run_manifest(snapshot: RunSnapshot) -> dict[str, Any]:
             "name": spec.repo.repo,
             "branch": spec.repo.branch,
             "commitSha": spec.repo.commit_sha,
+            "dirty": spec.repo.dirty,
+            "source": redact_url(spec.repo.url) if spec.repo.url else "local",
         },
         "enforcementProfile": spec.profile.profile.model_dump(mode="json"),
         "stages": stages,

@@ -20,7 +20,7 @@ from prp_tasks.core.render.common import (
 )
 from prp_tasks.core.render.prp_sections import artifact_names, later_sections
 from prp_tasks.core.results import EvidenceType
-from prp_tasks.core.run import Blueprint, RunStatus
+from prp_tasks.core.run import Blueprint, RepoInfo, RunStatus, redact_url
 from prp_tasks.core.snapshot import RunSnapshot
 
 SEPARATOR = "\n\n---\n\n"
@@ -59,6 +59,13 @@ def document_status(snapshot: RunSnapshot) -> str:
     return "failed" if snapshot.status == RunStatus.FINALIZING else "in-progress"
 
 
+def _commit(repo: RepoInfo) -> str:
+    sha = repo.commit_sha if repo.commit_sha != "unknown" else "unknown (not a git repository)"
+    if repo.dirty:
+        sha += " + uncommitted changes"
+    return f"{sha} from {redact_url(repo.url)}" if repo.url else sha
+
+
 def header(snapshot: RunSnapshot) -> str:
     spec = snapshot.spec
     fields = [
@@ -66,6 +73,7 @@ def header(snapshot: RunSnapshot) -> str:
         ("Title", inline(spec.blueprint.title)),
         ("Repository", spec.repo.full_name),
         ("Branch", spec.repo.branch),
+        ("Commit", _commit(spec.repo)),
         ("Owner", spec.repo.owner),
         ("Created", spec.created_at),
         ("Updated", snapshot.finished_at or "_not finished_"),

@@ -1,0 +1,197 @@
+"""One check execution on a worker: its workspace, the files it needs, the check, what it produces.
+
+A local source runs in the submitted directory. A git source runs in this worker's worktree of
+the run's commit (:class:`prp_tasks.workspaces.Workspaces`), shared by the run's checks on this
+worker. Needed files are fetched and verified before the check starts; produced files are stored
+when it ends. The lease is kept alive meanwhile; a cancelled run or a lost lease stops the check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from prp_tasks import checks
+from prp_tasks.artifacts import ArtifactMeta, ArtifactStore
+from prp_tasks.checks.base import CheckContext, Outcome
+from prp_tasks.core import dag
+from prp_tasks.core.artifacts import needed
+from prp_tasks.core.evaluate import utc_now
+from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.results import CheckResult
+from prp_tasks.core.run import RunSpec
+from prp_tasks.errors import ArtifactError, StoreError, WorkspaceError
+from prp_tasks.settings import Settings
+from prp_tasks.store import RunStore
+from prp_tasks.workspaces import Workspaces
+
+log = logging.getLogger("prp_tasks.execution")
+
+#: how often a worker looks for worktrees of finished runs it missed the release broadcast of
+GC_INTERVAL_S = 60.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Executed:
+    result: CheckResult
+    retryable: bool
+    produced: tuple[ArtifactMeta, ...] = ()
+
+
+class CheckExecutor:
+    """Runs checks for the engine; one per process, safe to share between threads."""
+
+    def __init__(self, settings: Settings, store: RunStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.artifacts = ArtifactStore(store.redis, store.keys, settings)
+        self._workspaces: Workspaces | None = None
+        self._last_gc = time.monotonic()
+
+    @property
+    def workspaces(self) -> Workspaces:
+        if self._workspaces is None:  # created on first use: API processes never need one
+            self._workspaces = Workspaces(self.settings.workspace)
+        return self._workspaces
+
+    def execute(self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int) -> Executed:
+        ctx = CheckContext(
+            spec=spec,
+            gate=gate,
+            check=gate.check(check),
+            timeout_s=self.timeout(gate, check),
+            env_allowlist=self.settings.env_allowlist,
+            output_tail_bytes=self.settings.output_tail_bytes,
+            attempt=attempt,
+            load_records=lambda: self.store.records(spec.run_id),
+            load_artifact_names=lambda: self.store.artifact_names(spec.run_id),
+        )
+        with self._heartbeat(spec.run_id, gate.id, check, token, ctx.stop):
+            return self._run(ctx)
+
+    def timeout(self, gate: GateSpec, check: str) -> float:
+        spec = gate.check(check)
+        return spec.timeout_s or gate.timeout_s or self.settings.check_timeout_s
+
+    def _run(self, ctx: CheckContext) -> Executed:
+        started_at, t0 = utc_now(), time.monotonic()
+        produced: list[ArtifactMeta] = []
+        try:
+            with self._workdir(ctx.spec) as workdir:
+                ctx = dataclasses.replace(ctx, workdir=workdir)
+                wanted = needed(ctx.spec.workflow, ctx.gate.id, ctx.check, self._deps(ctx))
+                placed = self.artifacts.materialize(ctx.spec.run_id, ctx.spec.workflow, wanted, workdir)
+                outcome = checks.outcome_of(ctx)
+                if outcome.status != CheckStatus.SKIP:
+                    produced, problems = self.artifacts.collect(
+                        ctx.spec.run_id, ctx.gate.id, ctx.check.name, ctx.check.produces, workdir
+                    )
+                    outcome = with_files(outcome, placed, produced, problems)
+        except (WorkspaceError, ArtifactError) as exc:
+            outcome = Outcome(CheckStatus.FAIL, exc.message, details={"setup_error": exc.message})
+        except StoreError:
+            raise  # Redis is unreachable: the task retries once it is back
+        except Exception as exc:  # a bug must fail the check, not strand the run
+            log.exception("check %s/%s: internal error", ctx.gate.id, ctx.check.name)
+            message = f"internal error preparing or recording the check: {type(exc).__name__}"
+            outcome = Outcome(CheckStatus.FAIL, message)
+        duration = int((time.monotonic() - t0) * 1000)
+        result = checks.stamp(ctx, outcome, started_at, utc_now(), duration)
+        self.collect_garbage()
+        return Executed(result, outcome.retryable, tuple(produced))
+
+    def _deps(self, ctx: CheckContext) -> frozenset[str]:
+        if not (ctx.check.needs or ctx.check.needs_from):
+            return frozenset()
+        return dag.ancestors(ctx.spec.workflow)[ctx.gate.id]
+
+    @contextlib.contextmanager
+    def _workdir(self, spec: RunSpec) -> Iterator[Path]:
+        if spec.repo.url is None:
+            yield Path(spec.repo.path)
+            return
+        with self.workspaces.checkout(spec.run_id, spec.repo.url, spec.repo.commit_sha) as path:
+            yield path
+
+    def collect_garbage(self, *, force: bool = False) -> None:
+        """Now and then: drop worktrees of runs that finished (or expired) meanwhile, and shared
+        directory files of runs whose state expired."""
+        if not force and time.monotonic() - self._last_gc < GC_INTERVAL_S:
+            return
+        self._last_gc = time.monotonic()
+        try:
+            if self._workspaces is not None:
+                self._workspaces.release_finished(self.store.finished)
+            self.artifacts.collect_dir_garbage()
+        except Exception:  # housekeeping never fails a check
+            log.warning("workspace/artifact clean-up failed", exc_info=True)
+
+    def release(self, run_id: str) -> bool:
+        """Remove this worker's worktree of a finished run (if it has one)."""
+        return self.workspaces.release(run_id)
+
+    @contextlib.contextmanager
+    def _heartbeat(
+        self, run_id: str, gate_id: str, check: str, token: str, stop: threading.Event
+    ) -> Iterator[None]:
+        """Keep the lease alive while the check runs; ask the check to stop if the run is cancelled."""
+        done = threading.Event()
+        lease_ms = int(self.settings.check_lease_s * 1000)
+        interval = self.settings.check_lease_s / 3
+
+        def beat() -> None:
+            while not done.wait(interval):
+                try:
+                    held, status, cancelled = self.store.heartbeat(run_id, gate_id, check, token, lease_ms)
+                except Exception:
+                    continue
+                if not held or cancelled or status != GateStatus.RUNNING.value:
+                    stop.set()  # cancelled, gate settled elsewhere, or lease taken over
+
+        thread = threading.Thread(target=beat, name=f"prp-lease-{gate_id}/{check}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
+
+    def worker_lost(self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int) -> CheckResult:
+        ctx = CheckContext(
+            spec=spec,
+            gate=gate,
+            check=gate.check(check),
+            timeout_s=0,
+            env_allowlist=(),
+            output_tail_bytes=0,
+            attempt=starts,
+        )
+        message = (
+            f"worker lost: {lost} execution(s) of this check died without reporting "
+            f"(limit {self.settings.max_lost_attempts})"
+        )
+        now = utc_now()
+        return checks.stamp(ctx, Outcome(CheckStatus.FAIL, message), now, now, 0)
+
+
+def with_files(
+    outcome: Outcome, placed: list[ArtifactMeta], produced: list[ArtifactMeta], problems: list[str]
+) -> Outcome:
+    """Record the files in the evidence; a passing check that did not produce its files fails."""
+    if not (placed or produced or problems):
+        return outcome
+    files = {
+        "needed": [m.brief() for m in placed],
+        "produced": [m.brief() for m in produced],
+        "problems": problems,
+    }
+    details = {**outcome.details, "files": files}
+    if problems and outcome.status == CheckStatus.PASS:
+        output = "; ".join(problems) + "\n" + outcome.output
+        return dataclasses.replace(outcome, status=CheckStatus.FAIL, output=output, details=details)
+    return dataclasses.replace(outcome, details=details)

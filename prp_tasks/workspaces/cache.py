@@ -1,0 +1,382 @@
+"""The worker-side workspace cache: one bare mirror per remote, one worktree per run.
+
+Layout under :attr:`Workspaces.root` (every directory ``0o700``)::
+
+    mirrors/<sha256(url)[:24]>.git   bare repository, origin = url (branches and tags)
+    worktrees/<run_id>/              detached checkout of the run's commit, shared by its checks
+    meta/<run_id>.json               url (masked), mirror, sha, created, created_by, size;
+                                     its mtime is the run's last use (LRU)
+    locks/run-<run_id>.lock          flock: shared while a check uses the worktree, exclusive to
+                                     create or remove it
+    locks/mirror-<key>.lock          flock: exclusive to create, fetch, add or remove worktrees, evict
+
+Lock order is always run, then mirror; eviction never waits (it skips what is busy), so nothing
+deadlocks. A :class:`Workspaces` has no mutable state: share one between threads freely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.errors import WorkspaceError
+from prp_tasks.settings import WorkspaceSettings
+from prp_tasks.workspaces import git
+from prp_tasks.workspaces.locks import FileLock, acquire, locked
+
+logger = logging.getLogger("prp_tasks.workspaces")
+
+_ATTEMPTS = 5
+_MIRROR = re.compile(r"(?P<key>[0-9a-f]{24})\.git(?P<tmp>\+[0-9a-f]+)?")  # tmp: a crashed creation
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/prp-tasks``, else ``~/.cache/prp-tasks``."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "prp-tasks"
+
+
+def _mkdir_private(path: Path) -> None:
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        return
+    os.chmod(path, 0o700)  # whatever the umask
+
+
+def _touch(path: Path) -> None:
+    now = time.time_ns()  # finer than the file system's own clock, so the LRU order is exact
+    os.utime(path, ns=(now, now))
+
+
+def tree_size(path: Path) -> int:
+    """Bytes of the regular files (and links) under ``path``, tolerating concurrent changes."""
+    total, stack = 0, [str(path)]
+    while stack:
+        with contextlib.suppress(OSError), os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+class Workspaces:
+    """Git mirrors and per-run worktrees of one worker machine, bounded by a disk budget."""
+
+    def __init__(self, settings: WorkspaceSettings) -> None:
+        self._settings = settings
+        self._root = (settings.cache_dir or default_cache_dir()).expanduser().resolve()
+
+    @property
+    def root(self) -> Path:
+        """The cache directory (absolute)."""
+        return self._root
+
+    # Public API ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def checkout(self, run_id: str, url: str, sha: str) -> Iterator[Path]:
+        """Yield the run's worktree at ``sha`` of ``url``, holding it in use (shared lock) until exit.
+
+        The first call for a run (on this machine) fetches the commit into the mirror if missing
+        and creates the worktree; later calls reuse it without running git. Raises
+        :class:`WorkspaceError` for a bad or disallowed remote, an unknown commit, a failed git
+        command or a run that already has a worktree at another commit.
+        """
+        run_id, sha = git.check_run_id(run_id), git.check_sha(sha)
+        git.check_remote(url, self._settings.allowed_remotes)
+        self._ensure_layout()
+        lock, created = self._hold(run_id, url, sha)
+        try:
+            if created:
+                self._enforce_budget_safely(keep=run_id)
+            yield self._worktree(run_id)
+        finally:
+            lock.release()
+
+    def release(self, run_id: str) -> bool:
+        """Remove the run's worktree now unless a check is using it (then ``False``). Idempotent."""
+        return self._release(git.check_run_id(run_id), wait_mirror=True)
+
+    def release_finished(self, is_done: Callable[[list[str]], list[bool]]) -> list[str]:
+        """GC: ask ``is_done`` about every run that has a worktree here; remove those done and not in use.
+
+        ``is_done`` gets the run ids and returns one flag per id, in order. Returns the removed ids.
+        """
+        run_ids = self.run_ids()
+        if not run_ids:
+            return []
+        flags = is_done(run_ids)
+        return [r for r, done in zip(run_ids, flags, strict=True) if done and self.release(r)]
+
+    def usage_bytes(self) -> int:
+        """Bytes used by mirrors and worktrees (worktree sizes as measured at creation)."""
+        total = 0
+        for run_id in self.run_ids():
+            size = (self._read_meta(run_id) or {}).get("size")
+            total += size if isinstance(size, int) else tree_size(self._worktree(run_id))
+        if self._mirrors.is_dir():
+            total += sum(tree_size(entry) for entry in self._mirrors.iterdir())
+        return total
+
+    def run_ids(self) -> list[str]:
+        """Runs with a worktree (or the remains of one) here, sorted."""
+        found: set[str] = set()
+        with contextlib.suppress(FileNotFoundError):
+            found.update(p.name[:-5] for p in self._meta.iterdir() if p.name.endswith(".json"))
+        with contextlib.suppress(FileNotFoundError):
+            found.update(p.name for p in self._worktrees.iterdir() if p.is_dir())
+        return sorted(r for r in found if git.is_run_id(r))
+
+    # Layout ----------------------------------------------------------------------------------------
+
+    @property
+    def _mirrors(self) -> Path:
+        return self._root / "mirrors"
+
+    @property
+    def _worktrees(self) -> Path:
+        return self._root / "worktrees"
+
+    @property
+    def _meta(self) -> Path:
+        return self._root / "meta"
+
+    @property
+    def _locks(self) -> Path:
+        return self._root / "locks"
+
+    def _worktree(self, run_id: str) -> Path:
+        return self._worktrees / run_id
+
+    def _meta_path(self, run_id: str) -> Path:
+        return self._meta / f"{run_id}.json"
+
+    def _run_lock(self, run_id: str) -> Path:
+        return self._locks / f"run-{run_id}.lock"
+
+    def _mirror_lock(self, key: str) -> Path:
+        return self._locks / f"mirror-{key}.lock"
+
+    def _ensure_layout(self) -> None:
+        self._root.parent.mkdir(parents=True, exist_ok=True)
+        for path in (self._root, self._mirrors, self._worktrees, self._meta, self._locks):
+            _mkdir_private(path)
+
+    def _git(self, git_dir: Path | None, *args: str, url: str = "") -> git.GitResult:
+        """Run one git command (the single place git is started; a hook for tests)."""
+        return git.run_git(git_dir, args, timeout=self._settings.git_timeout_s, url=url)
+
+    # Metadata -------------------------------------------------------------------------------------
+
+    def _read_meta(self, run_id: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._meta_path(run_id).read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write_meta(self, run_id: str, meta: dict[str, Any]) -> None:
+        path = self._meta_path(run_id)
+        tmp = path.with_name(f"{path.name}+{uuid.uuid4().hex[:12]}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(meta, out, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+
+    def _mirror_from_meta(self, run_id: str) -> Path | None:
+        key = (self._read_meta(run_id) or {}).get("mirror")
+        if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{24}", key):
+            return self._mirrors / f"{key}.git"
+        return None
+
+    def _mirror_of_run(self, run_id: str) -> Path | None:
+        """The run's mirror, trusting only paths inside ``mirrors/`` (a check may edit ``.git``)."""
+        found = self._mirror_from_meta(run_id) or git.mirror_of(self._worktree(run_id))
+        match = _MIRROR.fullmatch(found.name) if found is not None else None
+        if found is None or found.parent != self._mirrors or match is None or match["tmp"]:
+            return None
+        return found
+
+    # Checkout ------------------------------------------------------------------------------------
+
+    def _hold(self, run_id: str, url: str, sha: str) -> tuple[FileLock, bool]:
+        """A shared lock on the run's ready worktree (created if needed) and whether we created it."""
+        created = False
+        for _ in range(_ATTEMPTS):
+            lock = acquire(self._run_lock(run_id), shared=True)
+            assert lock is not None
+            try:
+                if self._ready(run_id, sha):
+                    with contextlib.suppress(FileNotFoundError):
+                        _touch(self._meta_path(run_id))  # last use, for LRU eviction
+                    return lock, created
+            except BaseException:
+                lock.release()
+                raise
+            lock.release()
+            with locked(self._run_lock(run_id)):
+                if not self._ready(run_id, sha):
+                    self._create(run_id, url, sha)
+                    created = True
+            # flock cannot downgrade atomically: take the shared lock again and re-check
+        raise WorkspaceError(f"the worktree of run {run_id} keeps being removed while checking it out")
+
+    def _ready(self, run_id: str, sha: str) -> bool:
+        meta = self._read_meta(run_id)
+        if meta is None or not (self._worktree(run_id) / ".git").is_file():
+            return False
+        have = str(meta.get("sha", ""))
+        if not have.startswith(sha):
+            raise WorkspaceError(f"run {run_id} already has a worktree at commit {have[:12]}, not {sha}")
+        return True
+
+    def _create(self, run_id: str, url: str, sha: str) -> None:
+        """Create the run's worktree; the caller holds the run's lock exclusively."""
+        self._discard(run_id, wait_mirror=True)  # remains of a crash, if any
+        key = git.mirror_key(url)
+        mirror, path = self._mirrors / f"{key}.git", self._worktree(run_id)
+        with locked(self._mirror_lock(key)):
+            fresh = git.ensure_mirror(self._git, mirror, url)
+            try:
+                full, _ = git.fetch_commit(self._git, mirror, url, sha)
+            except BaseException:
+                if fresh:
+                    shutil.rmtree(mirror, ignore_errors=True)
+                raise
+            _mkdir_private(path)
+            try:
+                git.add_worktree(self._git, mirror, path, full)
+            except BaseException:
+                git.remove_worktree(self._git, mirror, path)
+                raise
+            meta = {
+                "run_id": run_id,
+                "url": git.mask(url, url),
+                "mirror": key,
+                "sha": full,
+                "created": time.time(),
+                "created_by": f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}",
+                "size": tree_size(path),
+            }
+            self._write_meta(run_id, meta)
+            _touch(mirror)  # last use of the mirror
+        logger.info("created worktree of run %s at %s (%d bytes)", run_id, full[:12], meta["size"])
+
+    # Removal and eviction ------------------------------------------------------------------------
+
+    def _release(self, run_id: str, *, wait_mirror: bool) -> bool:
+        if not self._locks.is_dir():
+            return True
+        lock = acquire(self._run_lock(run_id), wait=False)
+        if lock is None:
+            return False
+        with lock:
+            existed = self._worktree(run_id).exists() or self._meta_path(run_id).exists()
+            if not self._discard(run_id, wait_mirror=wait_mirror):
+                return False
+            lock.unlink()
+        if existed:
+            logger.info("removed worktree of run %s", run_id)
+        return True
+
+    def _discard(self, run_id: str, *, wait_mirror: bool) -> bool:
+        """Remove the run's worktree and metadata (run lock held exclusively); False if the mirror is busy."""
+        path = self._worktree(run_id)
+        if path.exists() or path.is_symlink():
+            mirror = self._mirror_of_run(run_id)
+            if mirror is None:
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                mirror_lock = acquire(self._mirror_lock(mirror.name[:24]), wait=wait_mirror)
+                if mirror_lock is None:
+                    return False
+                with mirror_lock:
+                    git.remove_worktree(self._git, mirror, path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._meta_path(run_id))
+        return True
+
+    def _enforce_budget_safely(self, keep: str) -> None:
+        try:
+            self._enforce_budget(keep)
+        except (OSError, WorkspaceError) as exc:  # eviction is housekeeping: never fail a check for it
+            logger.warning("workspace cache eviction failed: %s", exc)
+
+    def _enforce_budget(self, keep: str) -> None:
+        """Evict least recently used idle worktrees, then unused mirrors, while over budget."""
+        budget = self._settings.max_bytes
+        usage = self.usage_bytes()
+        if usage <= budget:
+            return
+        for run_id in self._lru(exclude=keep):
+            if usage <= budget:
+                break
+            size = (self._read_meta(run_id) or {}).get("size")
+            if self._release(run_id, wait_mirror=False):
+                usage -= size if isinstance(size, int) else 0
+                logger.info("evicted worktree of run %s (workspace cache over budget)", run_id)
+        if usage > budget:
+            self._evict_mirrors(usage, budget)
+            usage = self.usage_bytes()
+        if usage > budget:
+            logger.warning(
+                "workspace cache %s uses %d bytes, over its budget of %d bytes: the rest is in use",
+                self._root,
+                usage,
+                budget,
+            )
+
+    def _lru(self, exclude: str) -> list[str]:
+        """Runs by last use, oldest first; remains without metadata come first."""
+        order: list[tuple[float, str]] = []
+        for run_id in self.run_ids():
+            if run_id == exclude:
+                continue
+            try:
+                order.append((self._meta_path(run_id).stat().st_mtime, run_id))
+            except FileNotFoundError:
+                order.append((0.0, run_id))
+        return [run_id for _, run_id in sorted(order)]
+
+    def _referenced_mirrors(self) -> set[Path]:
+        return {m for r in self.run_ids() if (m := self._mirror_of_run(r)) is not None}
+
+    def _evict_mirrors(self, usage: int, budget: int) -> int:
+        """Remove mirrors no worktree uses, least recently used first; returns the new usage."""
+        referenced = self._referenced_mirrors()
+        candidates = []
+        for entry in self._mirrors.iterdir():
+            match = _MIRROR.fullmatch(entry.name)
+            if match and entry not in referenced:
+                with contextlib.suppress(FileNotFoundError):
+                    candidates.append((entry.stat().st_mtime, entry, match["key"]))
+        for _, entry, key in sorted(candidates):
+            if usage <= budget:
+                break
+            lock = acquire(self._mirror_lock(key), wait=False)
+            if lock is None:
+                continue
+            with lock:
+                if entry in self._referenced_mirrors():
+                    continue  # a worktree was added meanwhile
+                size = tree_size(entry)
+                shutil.rmtree(entry, ignore_errors=True)
+                lock.unlink()
+            usage -= size
+            logger.info("evicted mirror %s (workspace cache over budget)", entry.name)
+        return usage
