@@ -74,6 +74,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_send_task_events": settings.task_events,
         "task_send_sent_event": settings.task_events,
         "worker_hijack_root_logger": False,
+        "worker_autoscaler": "prp_tasks.autoscale:LoadAwareAutoscaler",
         "worker_redirect_stdouts": False,
         "enable_utc": True,
     }

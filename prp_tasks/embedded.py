@@ -198,7 +198,7 @@ def embedded_worker(
 ) -> Iterator[WorkController]:
     """Run a threads-pool worker for ``queues`` inside this process while the block runs."""
     if concurrency is None:
-        concurrency = sum(settings.queues.get(q).concurrency for q in queues)
+        concurrency = sum(settings.queue(q).upper for q in queues)
     # a threads pool outside ``celery worker`` looks tasks up in the process's default app
     app.set_default()
     worker = _Controller(

@@ -107,8 +107,12 @@ class Engine:
         *,
         queue: str = "automated",
         enqueued_at: float | None = None,
+        worker: str = "",
     ) -> CheckRun:
-        """Execute one check under a lease and record its result exactly once."""
+        """Execute one check under a lease and record its result exactly once.
+
+        ``worker`` names the executing process in the result (``node/pid``).
+        """
         token = uuid.uuid4().hex
         lease_ms = int(self.settings.check_lease_s * 1000)
         waited = observe.queue_wait(queue, enqueued_at)
@@ -122,7 +126,7 @@ class Engine:
             if lost >= self.settings.max_lost_attempts:
                 done = Executed(self.executor.worker_lost(spec, gate, check, starts, lost), False)
             else:
-                done = self.executor.execute(spec, gate, check, token, starts)
+                done = self.executor.execute(spec, gate, check, token, starts, worker)
             result = done.result
             log.info("check %s: %s in %d ms", check, result.status.value, result.duration)
         if done.retryable and ends < gate.retries:

@@ -59,7 +59,9 @@ class CheckExecutor:
             self._workspaces = Workspaces(self.settings.workspace)
         return self._workspaces
 
-    def execute(self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int) -> Executed:
+    def execute(
+        self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int, worker: str = ""
+    ) -> Executed:
         ctx = CheckContext(
             spec=spec,
             gate=gate,
@@ -70,6 +72,7 @@ class CheckExecutor:
             attempt=attempt,
             load_records=lambda: self.store.records(spec.run_id),
             load_artifact_names=lambda: self.store.artifact_names(spec.run_id),
+            worker=worker,
         )
         with self._heartbeat(spec.run_id, gate.id, check, token, ctx.stop):
             return self._run(ctx)

@@ -31,6 +31,7 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:approvals:batch:ROLE    hash   the open notification batch of a role (id, created)
     P:approvals:batch-items:B list   "run/gate" members of batch B
     P:lock:sweeper            string the sweeper's lease (one sweeper at a time)
+    P:worker:NODE             string a worker's health beat (JSON, TTL 30 s)
     P:idempotency:SHA         string {run_id, fingerprint} claimed by a submission key (TTL)
     P:ratelimit:W:ID          string API requests of identity ID in minute W (TTL 120 s)
 
@@ -196,6 +197,10 @@ class Keys:
     def rate_limit(self, identity: str, window: int) -> str:
         """``P:ratelimit:WINDOW:IDENTITY`` counter of one API caller in one minute (TTL 120 s)."""
         return f"{self.prefix}:ratelimit:{window}:{identity}"
+
+    def worker(self, node: str) -> str:
+        """``P:worker:NODE`` string: a worker's health beat (JSON, expires when it stops beating)."""
+        return f"{self.prefix}:worker:{node}"
 
     def lock(self, name: str) -> str:
         return f"{self.prefix}:lock:{name}"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from prp_tasks.core.models import Role
@@ -28,13 +28,33 @@ class QueueSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     concurrency: int = Field(default=4, ge=1, le=512)
+    #: upper bound of an adaptive (prefork) pool; None: fixed at ``concurrency``
+    max_concurrency: int | None = Field(default=None, ge=1, le=512)
     pool: Literal["prefork", "threads", "solo"] = "prefork"
     prefetch_multiplier: int = Field(default=1, ge=1, le=256)
     max_tasks_per_child: int | None = Field(default=None, ge=1)
+    #: hard / soft time limit of any task of this class (checks also carry their own limit)
+    time_limit_s: float | None = Field(default=None, gt=0)
+    soft_time_limit_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> QueueSettings:
+        if self.max_concurrency is not None and self.max_concurrency < self.concurrency:
+            raise ValueError("max_concurrency must be at least concurrency")
+        return self
+
+    @property
+    def adaptive(self) -> bool:
+        """Autoscaled between ``concurrency`` and ``max_concurrency`` (prefork pools only)."""
+        return self.pool == "prefork" and (self.max_concurrency or 0) > self.concurrency
+
+    @property
+    def upper(self) -> int:
+        return self.max_concurrency or self.concurrency
 
 
 class AutomatedQueue(QueueSettings):
-    """Checks: CPU and subprocess work, so processes by default."""
+    """Checks: CPU and subprocess work, so processes by default; concurrency from the spool settings."""
 
 
 class ApprovalQueue(QueueSettings):
@@ -63,6 +83,7 @@ class Queues(BaseModel):
     control: ControlQueue = ControlQueue()
 
     def get(self, name: str) -> QueueSettings:
+        """The class's settings as configured (see :meth:`Settings.queue` for the effective ones)."""
         if name not in QUEUE_CLASSES:
             raise ConfigError(f"unknown queue class {name!r} (known: {', '.join(QUEUE_CLASSES)})")
         settings: QueueSettings = getattr(self, name)
@@ -164,6 +185,15 @@ class Settings(BaseSettings):
 
     #: state store and (by default) broker; unset means embedded mode for ``prp run``
     redis_url: str | None = None
+    #: base concurrency of the automated class (the seed's spool), unless
+    #: ``PRP_QUEUES__AUTOMATED__CONCURRENCY`` is set
+    spool_concurrency: int = Field(default=1, ge=1, le=512)
+    #: upper bound the automated pool adapts up to under load (prefork autoscale)
+    spool_max_concurrency: int = Field(default=4, ge=1, le=512)
+    #: an adapted pool shrinks back after this long without new work
+    autoscale_keepalive_s: float = Field(default=30, gt=0)
+    #: do not grow while the host's 1-minute load per CPU is above this (back off when saturated)
+    autoscale_max_load: float = Field(default=1.5, gt=0)
     #: broker when it differs from the state store (e.g. ``amqp://``)
     broker_url: str | None = None
     #: prefix of every Redis key the project writes
@@ -221,6 +251,24 @@ class Settings(BaseSettings):
     artifact_dir_max_bytes: int = Field(default=2 * 1024**3, ge=1024)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _spool_bounds(self) -> Settings:
+        if self.spool_max_concurrency < self.spool_concurrency:
+            raise ValueError("spool_max_concurrency must be at least spool_concurrency")
+        return self
+
+    def queue(self, name: str) -> QueueSettings:
+        """Effective settings of a queue class (the automated class takes the spool settings)."""
+        configured = self.queues.get(name)
+        if name != "automated":
+            return configured
+        explicit = configured.model_fields_set
+        base = configured.concurrency if "concurrency" in explicit else self.spool_concurrency
+        update = {"concurrency": base}
+        if "max_concurrency" not in explicit:
+            update["max_concurrency"] = max(self.spool_max_concurrency, base)
+        return QueueSettings.model_validate({**configured.model_dump(), **update})
 
     @property
     def embedded(self) -> bool:

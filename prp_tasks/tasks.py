@@ -7,6 +7,7 @@ of an app a base class carrying that app's :class:`Runtime`.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +45,9 @@ def run_check(
 ) -> str:
     """Execute one check of one gate (redelivery-safe)."""
     try:
+        worker = f"{self.request.hostname or 'worker'}/{os.getpid()}"
         outcome = _runtime(self).engine.run_check(
-            run_id, gate_id, check, queue=queue, enqueued_at=enqueued_at
+            run_id, gate_id, check, queue=queue, enqueued_at=enqueued_at, worker=worker
         )
     except RunNotFound:
         log.warning("check for unknown (expired?) run", extra={"run_id": run_id, "gate_id": gate_id})

@@ -8,6 +8,7 @@ from celery import Celery
 
 from prp_tasks.celery_app import create_celery, queue_name
 from prp_tasks.errors import ConfigError
+from prp_tasks.health import install_beat
 from prp_tasks.logs import connect_celery_signals, setup_logging
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 
@@ -21,23 +22,38 @@ def worker_argv(
     loglevel: str = "INFO",
     hostname: str | None = None,
 ) -> list[str]:
-    """``celery worker`` arguments for ``classes``, from their queue settings.
+    """``celery worker`` arguments for ``classes``, from their (effective) queue settings.
 
-    A process consuming several classes uses the first class's pool and prefetch and the sum of
-    their concurrency, unless overridden.
+    A process consuming several classes uses the first class's pool, prefetch and limits and the
+    sum of their concurrency. A prefork pool whose class has a ``max_concurrency`` above its
+    concurrency autoscales between the two (:mod:`prp_tasks.autoscale`), unless ``concurrency``
+    is given explicitly; other pools cannot resize and run at the upper bound.
     """
     _check_classes(classes)
-    first = settings.queues.get(classes[0])
+    queues = [settings.queue(c) for c in classes]
+    first = queues[0]
+    chosen_pool = pool or first.pool
+    upper = sum(q.upper for q in queues)
+    # only prefork pools can grow and shrink: any other pool runs at the upper bound
+    base = concurrency or (sum(q.concurrency for q in queues) if chosen_pool == "prefork" else upper)
     options = {
         "--queues": ",".join(queue_name(c) for c in classes),
-        "--concurrency": str(concurrency or sum(settings.queues.get(c).concurrency for c in classes)),
-        "--pool": pool or first.pool,
+        "--concurrency": str(base),
+        "--pool": chosen_pool,
         "--prefetch-multiplier": str(first.prefetch_multiplier),
         "--loglevel": loglevel,
         "--hostname": hostname or f"{'+'.join(classes)}@{socket.gethostname()}",
     }
-    if first.max_tasks_per_child:
-        options["--max-tasks-per-child"] = str(first.max_tasks_per_child)
+    if concurrency is None and chosen_pool == "prefork" and upper > base:
+        options["--autoscale"] = f"{upper},{base}"
+    limits = {
+        "--max-tasks-per-child": first.max_tasks_per_child,
+        "--time-limit": first.time_limit_s,
+        "--soft-time-limit": first.soft_time_limit_s,
+    }
+    for flag, value in limits.items():
+        if value:
+            options[flag] = f"{value:g}" if isinstance(value, float) else str(value)
     flags = ["--without-mingle", *(["--task-events"] if settings.task_events else [])]
     return ["worker", *[part for pair in options.items() for part in pair], *flags]
 
@@ -62,6 +78,13 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     pool = argv[argv.index("--pool") + 1]
     if "approval" in classes and pool != "prefork":
         _sweep_when_ready(app, settings)
+    node = argv[argv.index("--hostname") + 1]
+    slots = (
+        int(argv[argv.index("--autoscale") + 1].split(",")[0])
+        if "--autoscale" in argv
+        else int(argv[argv.index("--concurrency") + 1])
+    )
+    install_beat(app, node, [queue_name(c) for c in classes], slots)
     app.worker_main(argv)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 import traceback
@@ -87,6 +88,6 @@ def stamp(
         started_at=started_at,
         finished_at=finished_at,
         attempt=ctx.attempt,
-        worker=HOSTNAME,
+        worker=ctx.worker or f"{HOSTNAME}/{os.getpid()}",
         evidence=(evidence,),
     )

@@ -56,6 +56,8 @@ class CheckContext:
     load_artifact_names: Callable[[], frozenset[str]] = frozenset
     #: where the check runs: the local source, or this worker's worktree of a git source
     workdir: Path | None = None
+    #: which worker process runs it (``node/pid``), recorded in the result
+    worker: str = ""
 
     @property
     def repo(self) -> Path:

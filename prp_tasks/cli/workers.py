@@ -34,6 +34,36 @@ def worker(
         )
 
 
+@app.command("worker-check")
+def worker_check(
+    queues: Annotated[str, typer.Argument(help="the worker's queue classes, e.g. automated")],
+    node: Annotated[str | None, typer.Option(help="node name (default <classes>@<this host>)")] = None,
+    stale_s: Annotated[float, typer.Option(help="seconds without a beat or a receive that count")] = 30.0,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Health probe: exit 0 when the worker answers a ping, beats and is consuming; else 1."""
+    with errors():
+        import socket
+
+        from prp_tasks.celery_app import create_celery
+        from prp_tasks.health import check_worker
+        from prp_tasks.keys import Keys
+
+        current = settings()
+        if current.redis_url is None:
+            raise ConfigError("PRP_REDIS_URL must be set to check a worker")
+        classes = "+".join(q.strip() for q in queues.split(",") if q.strip())
+        name = node or f"{classes}@{socket.gethostname()}"
+        health = check_worker(
+            create_celery(current), current.redis_url, Keys(current.key_prefix), name, stale_s
+        )
+    if json_out:
+        print_json({"node": name, "ok": health.ok, "problems": health.problems, "beat": health.beat})
+    else:
+        out.print(f"{name}: " + ("healthy" if health.ok else "UNHEALTHY: " + "; ".join(health.problems)))
+    raise typer.Exit(0 if health.ok else 1)
+
+
 @app.command()
 def sweeper(
     once: Annotated[bool, typer.Option("--once", help="one pass, print what it did, exit")] = False,

@@ -53,26 +53,19 @@ class Workers:
         self.settings = settings
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self, extra_env: dict[str, str] | None = None, args: list[str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """A worker for every class (prefork, 2 processes) unless ``args`` says otherwise."""
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("PRP_")}, **ENV}
         env["PRP_REDIS_URL"] = self.settings.redis_url or ""
         env["PRP_KEY_PREFIX"] = self.settings.key_prefix
         env.update(extra_env or {})
+        args = args if args is not None else ["--pool", "prefork", "--concurrency", "2"]
+        if "--hostname" not in args:
+            args = [*args, "--hostname", f"w{len(self.procs)}@test"]
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "prp_tasks.cli",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "WARNING",
-                "--hostname",
-                f"w{len(self.procs)}@test",
-            ],
+            [sys.executable, "-m", "prp_tasks.cli", "worker", "--loglevel", "WARNING", *args],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

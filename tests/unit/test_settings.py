@@ -32,16 +32,23 @@ def config_error(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
     return info.value.message
 
 
+_LIMITS = {
+    "prefetch_multiplier": 1,
+    "max_tasks_per_child": None,
+    "time_limit_s": None,
+    "soft_time_limit_s": None,
+}
 DEFAULT_QUEUES = {
-    "automated": {"concurrency": 4, "pool": "prefork", "prefetch_multiplier": 1, "max_tasks_per_child": None},
-    "approval": {"concurrency": 2, "pool": "threads", "prefetch_multiplier": 1, "max_tasks_per_child": None},
-    "control": {"concurrency": 4, "pool": "threads", "prefetch_multiplier": 1, "max_tasks_per_child": None},
+    # the automated class's concurrency comes from PRP_SPOOL_CONCURRENCY / PRP_SPOOL_MAX_CONCURRENCY
+    "automated": {"concurrency": 1, "max_concurrency": 4, "pool": "prefork", **_LIMITS},
+    "approval": {"concurrency": 2, "max_concurrency": None, "pool": "threads", **_LIMITS},
+    "control": {"concurrency": 4, "max_concurrency": None, "pool": "threads", **_LIMITS},
 }
 
 
 def queue(settings: Settings, name: str) -> dict[str, object]:
     """A queue class's values (compared as data: each class may have its own model)."""
-    values: dict[str, object] = settings.queues.get(name).model_dump()
+    values: dict[str, object] = settings.queue(name).model_dump()
     return values
 
 
@@ -80,7 +87,10 @@ def test_variables_without_the_prefix_are_ignored(monkeypatch: pytest.MonkeyPatc
 def test_one_nested_variable_keeps_the_other_classes_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRP_QUEUES__AUTOMATED__CONCURRENCY", "8")
     settings = load_settings()
-    assert queue(settings, "automated") == DEFAULT_QUEUES["automated"] | {"concurrency": 8}
+    assert queue(settings, "automated") == DEFAULT_QUEUES["automated"] | {
+        "concurrency": 8,
+        "max_concurrency": 8,
+    }
     assert queue(settings, "approval") == DEFAULT_QUEUES["approval"]
     assert queue(settings, "control") == DEFAULT_QUEUES["control"]
 
@@ -190,3 +200,14 @@ def test_the_broker_url_wins_over_the_redis_url() -> None:
 )
 def test_to_kombu_url_translates_only_unix_sockets(url: str, kombu: str) -> None:
     assert to_kombu_url(url) == kombu
+
+
+def test_the_spool_settings_bound_the_automated_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRP_SPOOL_CONCURRENCY", "2")
+    monkeypatch.setenv("PRP_SPOOL_MAX_CONCURRENCY", "6")
+    settings = load_settings()
+    assert (settings.queue("automated").concurrency, settings.queue("automated").max_concurrency) == (2, 6)
+    assert settings.queue("automated").adaptive
+    monkeypatch.setenv("PRP_SPOOL_MAX_CONCURRENCY", "1")
+    with pytest.raises(ConfigError, match="spool_max_concurrency must be at least spool_concurrency"):
+        load_settings()
