@@ -44,10 +44,17 @@ def route_task(
     return {"queue": queue_name(queue_class)}
 
 
-def _queue(queue_class: str) -> Queue:
-    """One direct exchange per queue class, so a message reaches exactly one queue."""
+def _queue(queue_class: str, quorum: bool = False) -> Queue:
+    """One direct exchange per queue class, so a message reaches exactly one queue.
+
+    ``quorum``: a replicated RabbitMQ quorum queue (Celery then uses per-consumer prefetch).
+    """
     name = queue_name(queue_class)
-    return Queue(name, Exchange(name, type="direct"), routing_key=name)
+    arguments = {"x-queue-type": "quorum"} if quorum else None
+    # RabbitMQ's native delayed delivery (retries with a countdown on quorum queues) needs a topic
+    # exchange; with the queue name as routing key it routes exactly like a direct one
+    exchange = Exchange(name, type="topic" if quorum else "direct")
+    return Queue(name, exchange, routing_key=name, queue_arguments=arguments, durable=True)
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -60,7 +67,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_queues": [_queue(c) for c in QUEUE_CLASSES],
+        "task_queues": [_queue(c, settings.broker_quorum_queues) for c in QUEUE_CLASSES],
         "task_default_queue": queue_name("control"),
         "task_routes": (route_task,),
         "task_create_missing_queues": False,
@@ -68,6 +75,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "visibility_timeout": settings.visibility_timeout_s,
             "unacked_restore_interval": settings.restore_interval_s,
             "unacked_restore_throttle": 1,
+            **settings.broker_transport_options,
         },
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,

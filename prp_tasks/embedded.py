@@ -231,7 +231,9 @@ def embedded_services(app: Celery, settings: Settings) -> Iterator[WorkControlle
     from prp_tasks.approvals.sweeper import Sweeper
 
     with embedded_worker(app, settings) as worker:
-        sweeper = Sweeper(app.runtime.engine.approvals, settings.sweep_interval_s).start()
+        sweeper = Sweeper(
+            app.runtime.engine.approvals, settings.sweep_interval_s, app.runtime.engine.budgets
+        ).start()
         try:
             yield worker
         finally:

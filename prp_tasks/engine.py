@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
@@ -25,10 +26,12 @@ from prp_tasks.core.render import render_gate_report, render_outputs
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.deadlines import Deadlines
 from prp_tasks.errors import ConflictError
 from prp_tasks.events import EventSink
 from prp_tasks.execution import CheckExecutor, Executed
 from prp_tasks.lifecycle import Lifecycle
+from prp_tasks.limits import RunLimits
 from prp_tasks.logs import log_context
 from prp_tasks.metrics import observe
 from prp_tasks.rerun import check_rerun, rerun_outputs, rerun_plan
@@ -70,29 +73,63 @@ class Engine:
         self.lifecycle = Lifecycle(self.events)
         authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)
         self.approvals = Approvals(settings, store, authorizer, self._after_settle, self.lifecycle)
-        self.executor = CheckExecutor(settings, store)
+        self.executor = CheckExecutor(settings, store, self.events)
+        self.limits = RunLimits(settings, store)
+        self.budgets = Deadlines(self)
 
     # submission -------------------------------------------------------------------------------
 
     def submit(self, spec: RunSpec) -> str:
-        """Record a new run and dispatch its root gates."""
+        """Record a new run and dispatch its root gates (or queue it when admission is full)."""
         roots = dag.roots(spec.workflow)
-        self.store.create_run(spec, roots=roots, ttl_s=self.settings.run_ttl_s, now=utc_now())
+        admitted = self.limits.admit(spec)
+        now = utc_now()
+        self.store.create_run(spec, roots=roots, ttl_s=self.settings.run_ttl_s, now=now, queued=not admitted)
+        self.budgets.watch(spec)
         self.lifecycle.started(spec)
-        self._dispatch(spec.run_id, roots)
+        if admitted:
+            self._dispatch(spec.run_id, roots)
         return spec.run_id
 
-    def _dispatch(self, run_id: str, gate_ids: tuple[str, ...] | list[str]) -> None:
-        """Queue the checks of gates just marked running; gates without checks settle at once."""
+    def start_queued(self, run_id: str) -> bool:
+        """Start a run admitted from the queue (idempotent: False when it is not queued)."""
         spec = self.store.spec(run_id)
-        self.lifecycle.gates_started(run_id, list(gate_ids))
+        roots = dag.roots(spec.workflow)
+        if not self.store.start_queued(run_id, roots, utc_now()):
+            return False
+        self._dispatch(run_id, roots)
+        return True
+
+    def _dispatch(self, run_id: str, gate_ids: tuple[str, ...] | list[str]) -> None:
+        """Gates just marked running: apply the budgets and slot limit, then queue their checks."""
+        spec = self.store.spec(run_id)
+        screen = self.limits.screen(spec, list(gate_ids))
+        for gate_id, reason in screen.skip.items():
+            self._skip_unstarted(spec, gate_id, reason)
+        self._start(spec, screen.start)
+
+    def _start(self, spec: RunSpec, gate_ids: list[str]) -> None:
+        """Queue the checks of gates allowed to start; gates without checks settle at once."""
+        if not gate_ids:
+            return
+        self.lifecycle.gates_started(spec.run_id, gate_ids)
         for gate_id in gate_ids:
             gate = spec.workflow.gate(gate_id)
             if not gate.checks:
-                self.complete_gate(run_id, gate_id)
+                self.complete_gate(spec.run_id, gate_id)
                 continue
             for check in gate.checks:
-                self.enqueue.check(run_id, gate_id, check.name, gate.queue, self._timeout(gate, check.name))
+                self.enqueue.check(
+                    spec.run_id, gate_id, check.name, gate.queue, self._timeout(gate, check.name)
+                )
+
+    def _skip_unstarted(self, spec: RunSpec, gate_id: str, reason: str) -> None:
+        """A budget ran out before the gate could start: it (and its dependents) are skipped."""
+        now = utc_now()
+        gate = spec.workflow.gate(gate_id)
+        settle = self._settle(spec.run_id, gate, skipped_record(gate, reason, now), now, {})
+        if settle.ok:
+            self._after_settle(spec.run_id, settle)
 
     def _timeout(self, gate: GateSpec, check: str) -> float:
         return self.executor.timeout(gate, check)
@@ -129,17 +166,22 @@ class Engine:
                 done = self.executor.execute(spec, gate, check, token, starts, worker)
             result = done.result
             log.info("check %s: %s in %d ms", check, result.status.value, result.duration)
-        if done.retryable and ends < gate.retries:
+        delay = retry_delay(gate, check, ends) if done.retryable else None
+        if delay is not None:
             self.store.end_attempt(run_id, gate_id, check, token)
-            return CheckRun("retry", delay_s=min(60.0, 0.5 * 2**ends))
-        metrics = observe.check_recorded(gate_id, result)
+            return CheckRun("retry", delay_s=delay)
+        self._record(run_id, gate_id, token, done)
+        return CheckRun("done")
+
+    def _record(self, run_id: str, gate_id: str, token: str, done: Executed) -> None:
+        """Claim the result (once); the last check of a gate completes it."""
+        metrics = observe.check_recorded(gate_id, done.result)
         files = [(m.field, m.model_dump_json()) for m in done.produced]
-        outcome, left = self.store.record_check(run_id, gate_id, result, token, metrics, files)
+        outcome, left = self.store.record_check(run_id, gate_id, done.result, token, metrics, files)
         if outcome == "ok":
-            self.lifecycle.check_executed(run_id, gate_id, result)
+            self.lifecycle.check_executed(run_id, gate_id, done.result)
         if outcome in ("ok", "dup") and left == 0:
             self.complete_gate(run_id, gate_id)
-        return CheckRun("done")
 
     def _not_ours(self, state: str, pttl_ms: int, run_id: str, gate_id: str) -> CheckRun:
         """A delivery that must not execute: stale, already done, or held by a live execution."""
@@ -178,7 +220,7 @@ class Engine:
         if not settle.ok:
             self.repair(run_id)
             return
-        self._after_settle(run_id, settle)
+        self._after_settle(run_id, settle, gate_id)
 
     def _reports(
         self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], record: GateRecord
@@ -218,7 +260,12 @@ class Engine:
             self.lifecycle.gates_settled(run_id, record, skips)
         return settle
 
-    def _after_settle(self, run_id: str, settle: Settle) -> None:
+    def _after_settle(self, run_id: str, settle: Settle, left_running: str = "") -> None:
+        """Start what the settle made ready (a freed slot first), or finalize when all settled."""
+        spec = self.store.spec(run_id)
+        freed = self.limits.free_slot(spec, left_running)
+        if freed:
+            self._dispatch(run_id, freed)
         if settle.ready:
             self._dispatch(run_id, list(settle.ready))
         if settle.unsettled == 0:
@@ -229,9 +276,12 @@ class Engine:
         snapshot = self.store.snapshot(run_id)
         if snapshot.status in (RunStatus.PASSED, RunStatus.FAILED, RunStatus.CANCELLED):
             return
+        freed = self.limits.free_slot(snapshot.spec)
+        waiting = set(self.limits.waiting(run_id)) - set(freed)
+        self._dispatch(run_id, freed)
         for gate in snapshot.spec.workflow.gates:
             view = snapshot.gates[gate.id]
-            if view.status != GateStatus.RUNNING:
+            if view.status != GateStatus.RUNNING or gate.id in waiting:
                 continue
             missing = [c.name for c in gate.checks if c.name not in view.checks]
             if not missing:
@@ -311,11 +361,26 @@ class Engine:
         if committed:
             self.executor.artifacts.expire(run_id, self.settings.retention_s)
             self.enqueue.release_workspaces(run_id)
+            for admitted in self.limits.release_run(run_id):
+                self.start_queued(admitted)
             log.info("run finished: %s", status.value, extra={"run_id": run_id})
             gates = {g: v.status.value for g, v in snapshot.gates.items()}
             review = json.loads(outputs["review.json"])
             self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
         return committed
+
+
+def retry_delay(gate: GateSpec, check: str, ended: int) -> float | None:
+    """The delay before another attempt of a transient failure, or None when none are left."""
+    spec = gate.check(check)
+    retries = gate.retries if spec.retries is None else spec.retries
+    return backoff(spec.retry_backoff_s, ended) if ended < retries else None
+
+
+def backoff(base_s: float, attempt: int) -> float:
+    """Exponential backoff with jitter: ``base · 2^attempt`` capped at 60 s, drawn from its upper half."""
+    ceiling = min(60.0, base_s * 2**attempt)
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def final_status(snapshot: RunSnapshot) -> RunStatus:

@@ -38,6 +38,7 @@ APPROVAL_DECIDED = "prp_runner.approval.decided"
 REVIEW_GENERATED = "prp_runner.review.generated"
 PROCESSING_COMPLETED = "prp_runner.processing.completed"
 RUN_CANCELLED = "prp_runner.run.cancelled"
+BREAKER_STATE_CHANGED = "prp_runner.breaker.state_changed"
 
 #: the A2A task state a run is in after each kind of event (``None``: depends on the run)
 A2A_AFTER = {
@@ -48,6 +49,7 @@ A2A_AFTER = {
     APPROVAL_DECIDED: "working",
     REVIEW_GENERATED: "working",
     RUN_CANCELLED: "canceled",
+    BREAKER_STATE_CHANGED: "working",
 }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from prp_tasks import checks
 from prp_tasks.artifacts import ArtifactMeta, ArtifactStore
+from prp_tasks.breakers import Breakers, Permit
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core import dag
 from prp_tasks.core.artifacts import needed
@@ -26,6 +27,8 @@ from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import ArtifactError, StoreError, WorkspaceError
+from prp_tasks.events import EventSink
+from prp_tasks.reuse import ResultReuse, inputs_digest
 from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore
 from prp_tasks.workspaces import Workspaces
@@ -46,10 +49,12 @@ class Executed:
 class CheckExecutor:
     """Runs checks for the engine; one per process, safe to share between threads."""
 
-    def __init__(self, settings: Settings, store: RunStore) -> None:
+    def __init__(self, settings: Settings, store: RunStore, events: EventSink) -> None:
         self.settings = settings
         self.store = store
         self.artifacts = ArtifactStore(store.redis, store.keys, settings)
+        self.breakers = Breakers(settings, store, events)
+        self.reuse = ResultReuse(store, settings.retention_s)
         self._workspaces: Workspaces | None = None
         self._last_gc = time.monotonic()
 
@@ -84,17 +89,12 @@ class CheckExecutor:
     def _run(self, ctx: CheckContext) -> Executed:
         started_at, t0 = utc_now(), time.monotonic()
         produced: list[ArtifactMeta] = []
+        permit = self.breakers.allow(ctx.check, ctx.spec.run_id)
         try:
-            with self._workdir(ctx.spec) as workdir:
-                ctx = dataclasses.replace(ctx, workdir=workdir)
-                wanted = needed(ctx.spec.workflow, ctx.gate.id, ctx.check, self._deps(ctx))
-                placed = self.artifacts.materialize(ctx.spec.run_id, ctx.spec.workflow, wanted, workdir)
-                outcome = checks.outcome_of(ctx)
-                if outcome.status != CheckStatus.SKIP:
-                    produced, problems = self.artifacts.collect(
-                        ctx.spec.run_id, ctx.gate.id, ctx.check.name, ctx.check.produces, workdir
-                    )
-                    outcome = with_files(outcome, placed, produced, problems)
+            if permit is not None and not permit.allowed:
+                outcome = circuit_open(permit)
+            else:
+                outcome, produced = self._in_workspace(ctx)
         except (WorkspaceError, ArtifactError) as exc:
             outcome = Outcome(CheckStatus.FAIL, exc.message, details={"setup_error": exc.message})
         except StoreError:
@@ -103,10 +103,30 @@ class CheckExecutor:
             log.exception("check %s/%s: internal error", ctx.gate.id, ctx.check.name)
             message = f"internal error preparing or recording the check: {type(exc).__name__}"
             outcome = Outcome(CheckStatus.FAIL, message)
+        if permit is not None and permit.allowed:
+            transient = outcome.status == CheckStatus.FAIL and outcome.retryable
+            self.breakers.record(ctx.check, permit, ctx.spec.run_id, ok=not transient)
         duration = int((time.monotonic() - t0) * 1000)
         result = checks.stamp(ctx, outcome, started_at, utc_now(), duration)
         self.collect_garbage()
         return Executed(result, outcome.retryable, tuple(produced))
+
+    def _in_workspace(self, ctx: CheckContext) -> tuple[Outcome, list[ArtifactMeta]]:
+        """Needed files in, the check (or its reused result), produced files out."""
+        with self._workdir(ctx.spec) as workdir:
+            ctx = dataclasses.replace(ctx, workdir=workdir)
+            wanted = needed(ctx.spec.workflow, ctx.gate.id, ctx.check, self._deps(ctx))
+            placed = self.artifacts.materialize(ctx.spec.run_id, ctx.spec.workflow, wanted, workdir)
+            digest = inputs_digest(ctx, placed)
+            outcome = (self.reuse.lookup(digest) if digest else None) or checks.outcome_of(ctx)
+            if digest:
+                self.reuse.remember(digest, outcome, ctx.spec.run_id, utc_now())
+            if outcome.status == CheckStatus.SKIP:
+                return outcome, []
+            produced, problems = self.artifacts.collect(
+                ctx.spec.run_id, ctx.gate.id, ctx.check.name, ctx.check.produces, workdir
+            )
+            return with_files(outcome, placed, produced, problems), produced
 
     def _deps(self, ctx: CheckContext) -> frozenset[str]:
         if not (ctx.check.needs or ctx.check.needs_from):
@@ -180,6 +200,15 @@ class CheckExecutor:
         )
         now = utc_now()
         return checks.stamp(ctx, Outcome(CheckStatus.FAIL, message), now, now, 0)
+
+
+def circuit_open(permit: Permit) -> Outcome:
+    """Fail fast while the dependency's breaker is open (transient: ``retries`` back off)."""
+    message = (
+        f"circuit open for {permit.name}: failing fast after repeated transient failures "
+        f"(next trial in {permit.wait_s:.0f}s)"
+    )
+    return Outcome(CheckStatus.FAIL, message, details={"breaker": permit.name}, retryable=True)
 
 
 def with_files(

@@ -19,6 +19,9 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:outputs         hash   output / artifact name -> content
     P:run:{R}:files           hash   "gate/name" -> ArtifactMeta JSON of a file a check produced
     P:run:{R}:blob:SHA        string a produced file's bytes, by sha256 (run's TTL)
+    P:run:{R}:tokens          hash   "#used" and gate -> tokens charged to the run's budget
+    P:run:{R}:slots           set    gates holding one of the run's in-flight slots
+    P:run:{R}:waiting         list   ready gates waiting for a slot, in order
     P:runs                    zset   run id -> created (ms), for listing
     P:audit                   stream global audit trail (MAXLEN ~100000)
     P:events                  stream lifecycle events, CloudEvents envelopes (MAXLEN ~)
@@ -32,6 +35,11 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:approvals:batch-items:B list   "run/gate" members of batch B
     P:lock:sweeper            string the sweeper's lease (one sweeper at a time)
     P:worker:NODE             string a worker's health beat (JSON, TTL 30 s)
+    P:admission:active        set    runs executing (with PRP_MAX_RUNS_IN_FLIGHT)
+    P:admission:queue         zset   queued runs -> created (ms), admitted oldest first
+    P:budget:deadlines        zset   run -> wall-clock budget deadline (ms)
+    P:breaker:NAME            hash   a circuit breaker shared by all workers
+    P:reuse:SHA               string a reusable passing check result, by input digest (TTL)
     P:idempotency:SHA         string {run_id, fingerprint} claimed by a submission key (TTL)
     P:ratelimit:W:ID          string API requests of identity ID in minute W (TTL 120 s)
 
@@ -117,6 +125,18 @@ class RunKeys:
         return f"{self.base}:outputs"
 
     @property
+    def tokens(self) -> str:
+        return f"{self.base}:tokens"
+
+    @property
+    def slots(self) -> str:
+        return f"{self.base}:slots"
+
+    @property
+    def waiting(self) -> str:
+        return f"{self.base}:waiting"
+
+    @property
     def files(self) -> str:
         return f"{self.base}:files"
 
@@ -144,6 +164,9 @@ class RunKeys:
             self.preapprovals,
             self.outputs,
             self.files,
+            self.tokens,
+            self.slots,
+            self.waiting,
         )
 
 
@@ -197,6 +220,23 @@ class Keys:
     def rate_limit(self, identity: str, window: int) -> str:
         """``P:ratelimit:WINDOW:IDENTITY`` counter of one API caller in one minute (TTL 120 s)."""
         return f"{self.prefix}:ratelimit:{window}:{identity}"
+
+    def admission(self, kind: str) -> str:
+        """``P:admission:active`` set (runs executing) / ``P:admission:queue`` zset (runs waiting)."""
+        return f"{self.prefix}:admission:{kind}"
+
+    @property
+    def budget_deadlines(self) -> str:
+        """``P:budget:deadlines`` zset: run -> wall-clock budget deadline (ms), swept."""
+        return f"{self.prefix}:budget:deadlines"
+
+    def breaker(self, name: str) -> str:
+        """``P:breaker:NAME`` hash: a shared circuit breaker (state, failures, trial)."""
+        return f"{self.prefix}:breaker:{name}"
+
+    def reuse(self, digest: str) -> str:
+        """``P:reuse:SHA`` string: a passing check result reusable on the same inputs (TTL)."""
+        return f"{self.prefix}:reuse:{digest}"
 
     def worker(self, node: str) -> str:
         """``P:worker:NODE`` string: a worker's health beat (JSON, expires when it stops beating)."""

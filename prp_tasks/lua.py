@@ -211,9 +211,10 @@ local n = tonumber(ARGV[4])
 for j = 0, n - 1 do
   redis.call('HSET', KEYS[2], ARGV[5 + 2 * j], ARGV[6 + 2 * j])
 end
+local was = redis.call('HGET', KEYS[1], 'status') == 'queued' and 'queued' or 'running'
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], 'updated_at', ARGV[2],
   'finalized', '1')
-redis.call('HINCRBY', KEYS[3], 'runs|state=running', -1)
+redis.call('HINCRBY', KEYS[3], 'runs|state=' .. was, -1)
 redis.call('HINCRBY', KEYS[3], 'runs|state=' .. ARGV[1], 1)
 for k = 1, #KEYS do
   if k ~= 3 then redis.call('EXPIRE', KEYS[k], ARGV[3]) end
@@ -285,4 +286,50 @@ for k = 1, #KEYS do
   if not global and redis.call('EXISTS', KEYS[k]) == 1 then redis.call('EXPIRE', KEYS[k], ARGV[3]) end
 end
 return {'ok', unsettled}
+"""
+
+#: Start an admitted run that was queued: its roots become running.
+#: KEYS: meta, status, started, events, metrics  ARGV: now, roots... -> 1 started | 0 not queued
+START_QUEUED = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'queued' or redis.call('HGET', KEYS[1], 'cancelled') == '1' then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'status', 'running', 'updated_at', ARGV[1])
+redis.call('HINCRBY', KEYS[5], 'runs|state=queued', -1)
+redis.call('HINCRBY', KEYS[5], 'runs|state=running', 1)
+for j = 2, #ARGV do
+  local g = ARGV[j]
+  if redis.call('HGET', KEYS[2], g) == 'pending' then
+    redis.call('HSET', KEYS[2], g, 'running')
+    redis.call('HINCRBY', KEYS[5], 'gates|state=pending', -1)
+    redis.call('HINCRBY', KEYS[5], 'gates|state=running', 1)
+    redis.call('HSET', KEYS[3], g, ARGV[1])
+    redis.call('RPUSH', KEYS[4], cjson.encode({gate_id=g, type='start', timestamp=ARGV[1]}))
+  end
+end
+return 1
+"""
+
+#: Skip gates still pending (a budget ran out before they could start).
+#: KEYS: meta, status, records, events, metrics  ARGV: now, reason, n, (gate, record_json)...
+#: -> {"ok", unsettled, skipped gates...}
+SKIP_PENDING = """
+if redis.call('HGET', KEYS[1], 'finalized') == '1' then return {'ok', -1} end
+local unsettled = tonumber(redis.call('HGET', KEYS[1], 'unsettled'))
+local out = {}
+for j = 0, tonumber(ARGV[3]) - 1 do
+  local g, rec = ARGV[4 + 2 * j], ARGV[5 + 2 * j]
+  if redis.call('HGET', KEYS[2], g) == 'pending' then
+    redis.call('HSET', KEYS[2], g, 'skipped')
+    redis.call('HINCRBY', KEYS[5], 'gates|state=pending', -1)
+    redis.call('HINCRBY', KEYS[5], 'gates|state=skipped', 1)
+    redis.call('HSET', KEYS[3], g, rec)
+    unsettled = redis.call('HINCRBY', KEYS[1], 'unsettled', -1)
+    local event = {gate_id=g, type='settle', status='skipped', timestamp=ARGV[1], message=ARGV[2]}
+    redis.call('RPUSH', KEYS[4], cjson.encode(event))
+    out[#out + 1] = g
+  end
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1])
+return {'ok', unsettled, unpack(out)}
 """

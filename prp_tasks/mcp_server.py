@@ -35,6 +35,7 @@ _STATUS_FILTER = {
 }
 #: run status -> A2A task state
 A2A_STATE = {
+    "queued": "submitted",
     "running": "working",
     "awaiting_approval": "input-required",
     "finalizing": "working",

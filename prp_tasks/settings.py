@@ -190,12 +190,24 @@ class Settings(BaseSettings):
     spool_concurrency: int = Field(default=1, ge=1, le=512)
     #: upper bound the automated pool adapts up to under load (prefork autoscale)
     spool_max_concurrency: int = Field(default=4, ge=1, le=512)
+    #: runs executing at once across the deployment (0: no limit); more are queued, not refused
+    max_runs_in_flight: int = Field(default=0, ge=0)
+    #: gates of one run dispatched at once unless the workflow's budget says (0: no limit)
+    run_max_gates_in_flight: int = Field(default=0, ge=0)
+    #: consecutive transient failures that open a check's circuit breaker
+    breaker_threshold: int = Field(default=5, ge=1, le=1000)
+    #: how long an open breaker fails calls fast before one trial call
+    breaker_open_s: float = Field(default=30.0, gt=0)
     #: an adapted pool shrinks back after this long without new work
     autoscale_keepalive_s: float = Field(default=30, gt=0)
     #: do not grow while the host's 1-minute load per CPU is above this (back off when saturated)
     autoscale_max_load: float = Field(default=1.5, gt=0)
     #: broker when it differs from the state store (e.g. ``amqp://``)
     broker_url: str | None = None
+    #: extra kombu transport options (JSON), e.g. ``{"master_name": "mymaster"}`` for Sentinel
+    broker_transport_options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    #: declare the queue classes as RabbitMQ quorum queues (replicated; AMQP brokers only)
+    broker_quorum_queues: bool = False
     #: prefix of every Redis key the project writes
     key_prefix: str = Field(default="prp", pattern=r"^[A-Za-z0-9_.-]+$")
     #: how long a finished run's state and outputs are kept

@@ -62,6 +62,8 @@ class RunStore(CheckTransitions):
         self._cancel = client.register_script(lua.CANCEL)
         self._finalize = client.register_script(lua.FINALIZE)
         self._rerun = client.register_script(lua.RERUN)
+        self._start_queued = client.register_script(lua.START_QUEUED)
+        self._skip_pending = client.register_script(lua.SKIP_PENDING)
         self._spec = lru_cache(maxsize=256)(self._load_spec)
 
     def k(self, run_id: str) -> RunKeys:
@@ -69,36 +71,27 @@ class RunStore(CheckTransitions):
 
     # creation ---------------------------------------------------------------------------------
 
-    def create_run(self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str) -> None:
-        """Write a new run with its roots already dispatched (one transaction)."""
+    def create_run(
+        self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str, queued: bool = False
+    ) -> None:
+        """Write a new run with its roots already dispatched (one transaction).
+
+        A ``queued`` run (not admitted yet) is written with every gate pending and no roots.
+        """
         k = self.k(spec.run_id)
         gates = spec.workflow.gates
+        roots = () if queued else roots
+        state = RunStatus.QUEUED if queued else RunStatus.RUNNING
         with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                k.meta,
-                mapping={
-                    "spec": dump_spec(spec),
-                    "status": RunStatus.RUNNING.value,
-                    "unsettled": len(gates),
-                    "cancelled": "0",
-                    "created_at": spec.created_at,
-                    "updated_at": now,
-                    "repo": spec.repo.full_name,
-                },
-            )
-            pipe.hset(
-                k.status,
-                mapping={
-                    g.id: (GateStatus.RUNNING if g.id in roots else GateStatus.PENDING).value for g in gates
-                },
-            )
+            pipe.hset(k.meta, mapping=_new_meta(spec, state, now))
+            pipe.hset(k.status, mapping={g.id: "running" if g.id in roots else "pending" for g in gates})
             pipe.hset(k.deps, mapping={g.id: len(g.depends_on) for g in gates})
             pipe.hset(k.left, mapping={g.id: len(g.checks) for g in gates})
             if roots:
                 pipe.hset(k.started, mapping={g: now for g in roots})
                 pipe.rpush(k.events, *(gate_event(g, "start", now) for g in roots))
             pipe.zadd(self.keys.runs, {spec.run_id: to_ms(spec.created_at)})
-            pipe.hincrby(self.keys.metrics, "runs|state=running", 1)
+            pipe.hincrby(self.keys.metrics, f"runs|state={state.value}", 1)
             pipe.hincrby(self.keys.metrics, "gates|state=running", len(roots))
             pipe.hincrby(self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
             for key in (k.meta, k.status, k.deps, k.left, k.started, k.events):
@@ -329,6 +322,26 @@ class RunStore(CheckTransitions):
             done = self._finalize(keys=[k.meta, k.outputs, self.keys.metrics, *state], args=args)
         return bool(done)
 
+    def start_queued(self, run_id: str, roots: Sequence[str], now: str) -> bool:
+        """An admitted queued run starts: its roots become running. False if not queued."""
+        k = self.k(run_id)
+        keys = [k.meta, k.status, k.started, k.events, self.keys.metrics]
+        with wrap_errors():
+            return bool(self._start_queued(keys=keys, args=[now, *roots]))
+
+    def skip_pending(
+        self, run_id: str, records: Mapping[str, GateRecord], reason: str, now: str
+    ) -> tuple[int, list[str]]:
+        """Skip the given gates that are still pending: (gates unsettled now, gates skipped)."""
+        k = self.k(run_id)
+        args: list[Any] = [now, reason, len(records)]
+        args += [v for g, r in records.items() for v in (g, r.to_json())]
+        with wrap_errors():
+            out = self._skip_pending(
+                keys=[k.meta, k.status, k.records, k.events, self.keys.metrics], args=args
+            )
+        return int(out[1]), [str(g) for g in out[2:]]
+
     def claim_finished_at(self, run_id: str, now: str) -> str:
         """The run's finish time, fixed by the first finalizer so re-renders are identical."""
         key = self.k(run_id).meta
@@ -336,6 +349,18 @@ class RunStore(CheckTransitions):
             self.redis.hsetnx(key, "finished_at_claim", now)
             value: str = self.redis.hget(key, "finished_at_claim") or now
         return value
+
+
+def _new_meta(spec: RunSpec, state: RunStatus, now: str) -> dict[str, str | int]:
+    return {
+        "spec": dump_spec(spec),
+        "status": state.value,
+        "unsettled": len(spec.workflow.gates),
+        "cancelled": "0",
+        "created_at": spec.created_at,
+        "updated_at": now,
+        "repo": spec.repo.full_name,
+    }
 
 
 def settle_result(out: list[Any]) -> Settle:

@@ -10,7 +10,7 @@ from prp_tasks.celery_app import create_celery, queue_name
 from prp_tasks.errors import ConfigError
 from prp_tasks.health import install_beat
 from prp_tasks.logs import connect_celery_signals, setup_logging
-from prp_tasks.settings import QUEUE_CLASSES, Settings
+from prp_tasks.settings import QUEUE_CLASSES, QueueSettings, Settings
 
 
 def worker_argv(
@@ -46,16 +46,18 @@ def worker_argv(
     }
     if concurrency is None and chosen_pool == "prefork" and upper > base:
         options["--autoscale"] = f"{upper},{base}"
-    limits = {
-        "--max-tasks-per-child": first.max_tasks_per_child,
-        "--time-limit": first.time_limit_s,
-        "--soft-time-limit": first.soft_time_limit_s,
-    }
-    for flag, value in limits.items():
-        if value:
-            options[flag] = f"{value:g}" if isinstance(value, float) else str(value)
+    options.update(_limits(first))
     flags = ["--without-mingle", *(["--task-events"] if settings.task_events else [])]
     return ["worker", *[part for pair in options.items() for part in pair], *flags]
+
+
+def _limits(queue: QueueSettings) -> dict[str, str]:
+    limits = {
+        "--max-tasks-per-child": queue.max_tasks_per_child,
+        "--time-limit": queue.time_limit_s,
+        "--soft-time-limit": queue.soft_time_limit_s,
+    }
+    return {flag: f"{v:g}" if isinstance(v, float) else str(v) for flag, v in limits.items() if v}
 
 
 def _check_classes(classes: tuple[str, ...]) -> None:
@@ -94,7 +96,7 @@ def _sweep_when_ready(app: Celery, settings: Settings) -> None:
 
     from prp_tasks.approvals.sweeper import Sweeper
 
-    sweeper = Sweeper(app.runtime.engine.approvals, settings.sweep_interval_s)
+    sweeper = Sweeper(app.runtime.engine.approvals, settings.sweep_interval_s, app.runtime.engine.budgets)
 
     def start(**_: object) -> None:
         sweeper.start()

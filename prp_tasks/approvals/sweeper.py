@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from prp_tasks.approvals.service import Approvals
 from prp_tasks.approvals.store import split_member
@@ -23,6 +24,9 @@ from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import PrpError, RunNotFound
 from prp_tasks.metrics import observe
 from prp_tasks.store import Settle
+
+if TYPE_CHECKING:
+    from prp_tasks.deadlines import Deadlines
 
 log = logging.getLogger("prp_tasks.sweeper")
 
@@ -224,6 +228,8 @@ class Sweeper:
 
     approvals: Approvals
     interval_s: float
+    #: wall-clock budgets and admission repair (:class:`prp_tasks.deadlines.Deadlines`), if given
+    deadlines: Deadlines | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -247,9 +253,18 @@ class Sweeper:
                 "escalated": escalate_due(self.approvals, now),
                 "batches": flush_batches(self.approvals, now),
                 "preapprovals": redrive_preapprovals(self.approvals),
+                **self._budgets(now),
             }
         finally:
             redis.eval(_RELEASE, 1, key, self.token)
+
+    def _budgets(self, now_ms: float) -> dict[str, int]:
+        if self.deadlines is None:
+            return {}
+        return {
+            "time_budget_skips": self.deadlines.sweep(now_ms),
+            "admitted": self.deadlines.repair_admission(),
+        }
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):

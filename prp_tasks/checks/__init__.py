@@ -50,7 +50,8 @@ def outcome_of(ctx: CheckContext) -> Outcome:
         return BUILTINS[ctx.check.builtin or ""](ctx)
     except Exception as exc:
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return Outcome(CheckStatus.FAIL, f"check crashed: {redact(last)}")
+        transient = type(exc).__name__ in ctx.check.retry_on.exceptions
+        return Outcome(CheckStatus.FAIL, f"check crashed: {redact(last)}", retryable=transient)
 
 
 def execute(ctx: CheckContext) -> tuple[CheckResult, bool]:

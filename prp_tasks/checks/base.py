@@ -26,7 +26,7 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
     #: evidence source (a file path when the check read a report)
     source: str | None = None
-    #: True when the failure is an infrastructure timeout the gate's ``retries`` may retry
+    #: True when the failure is transient (timeout, ``retry_on``, open breaker): ``retries`` apply
     retryable: bool = False
 
     @classmethod

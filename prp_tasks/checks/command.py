@@ -100,11 +100,15 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
     last = "\n".join(tail.splitlines()[-15:])
     if ended == "timeout":
         summary = f"timed out after {ctx.timeout_s:g}s (killed)"
-        return Outcome(CheckStatus.FAIL, summary, EvidenceType.COMMAND, details, retryable=True)
+        transient = ctx.check.retry_on.timeout
+        return Outcome(CheckStatus.FAIL, summary, EvidenceType.COMMAND, details, retryable=transient)
     if ended == "stopped":
         return Outcome(CheckStatus.SKIP, "stopped: run cancelled", EvidenceType.COMMAND, details)
     status = CheckStatus.PASS if code == 0 else CheckStatus.FAIL
     summary = f"exit {code} in {duration_ms / 1000:.2f}s"
+    if code in ctx.check.retry_on.exit_codes:
+        summary += " (transient: retry_on.exit_codes)"
+        return Outcome(status, f"{summary}\n{last}".strip(), EvidenceType.COMMAND, details, retryable=True)
     return Outcome(status, f"{summary}\n{last}".strip(), EvidenceType.COMMAND, details)
 
 

@@ -77,7 +77,7 @@ def sweeper(
         from prp_tasks.celery_app import create_celery
 
         engine = create_celery(current).runtime.engine
-        sweep = Sweeper(engine.approvals, current.sweep_interval_s)
+        sweep = Sweeper(engine.approvals, current.sweep_interval_s, engine.budgets)
         if once:
             print_json(sweep.sweep_once() or {"skipped": "another sweeper holds the lease"})
             return

@@ -11,7 +11,7 @@ coverage report the tests wrote.
 
 from __future__ import annotations
 
-from prp_tasks.core.models import ApprovalSpec, CheckSpec, GateSpec, Phase, Role, Workflow
+from prp_tasks.core.models import ApprovalSpec, Budget, CheckSpec, GateSpec, Phase, Role, Workflow
 from prp_tasks.core.profile import EnforcementProfile
 
 WORKFLOW_NAME = "prp-default"
@@ -121,6 +121,9 @@ APPROVAL_DISPLAY_NAMES = {
 }
 
 
+#: each gate's token estimate (upstream ``estimateTokens``)
+TOKENS_PER_GATE = 512
+
 #: the governance command whose run writes the coverage report G4 checks
 TEST_COMMAND = "test"
 
@@ -185,10 +188,13 @@ def builtin_workflow(profile: EnforcementProfile | None = None) -> Workflow:
                 category=category,
                 phase=phase,
                 report=report,
+                estimate_tokens=TOKENS_PER_GATE,
             )
         )
     return Workflow(
         name=WORKFLOW_NAME,
         description="PRP quality gates G0–G7 as a dependency graph",
         gates=tuple(gates),
+        # the upstream runner's spool: 512 tokens per gate against 2048 per gate in total
+        budget=Budget(tokens=len(gates) * TOKENS_PER_GATE * 4),
     )

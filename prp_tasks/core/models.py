@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -61,6 +62,35 @@ class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class RetryOn(_Spec):
+    """Which failures of a check are transient (worth another attempt); anything else is a verdict."""
+
+    #: exit codes of a ``run`` check that mean "try again" (never the check's own failure code)
+    exit_codes: tuple[int, ...] = Field(default=(), max_length=50)
+    #: exception class names of a built-in check that mean "try again" (e.g. ConnectionError)
+    exceptions: tuple[str, ...] = Field(default=(), max_length=50)
+    #: a timed-out attempt is transient
+    timeout: bool = True
+
+    @field_validator("exit_codes")
+    @classmethod
+    def _not_success(cls, codes: tuple[int, ...]) -> tuple[int, ...]:
+        if 0 in codes:
+            raise ValueError("exit code 0 is success, not a transient failure")
+        return codes
+
+
+class Breaker(_Spec):
+    """A circuit breaker shared by every worker: transient failures of one dependency open it."""
+
+    #: the dependency's name (checks naming the same one share the breaker)
+    name: Ident
+    #: consecutive transient failures that open it (None: settings default)
+    threshold: int | None = Field(default=None, ge=1, le=1000)
+    #: how long it stays open before one trial call is let through (None: settings default)
+    open_s: float | None = Field(default=None, gt=0, le=86400)
+
+
 class CheckSpec(_Spec):
     """One automated check: either an argv to execute or a registered built-in."""
 
@@ -76,6 +106,18 @@ class CheckSpec(_Spec):
     produces: tuple[ArtifactName, ...] = Field(default=(), max_length=50)
     #: files produced by a gate this one depends on, placed in the workspace before the check starts
     needs: tuple[ArtifactName, ...] = Field(default=(), max_length=50)
+    #: extra attempts after a transient failure (None: the gate's ``retries``)
+    retries: int | None = Field(default=None, ge=0, le=10)
+    #: what counts as transient (by default only a timeout)
+    retry_on: RetryOn = RetryOn()
+    #: first retry delay; doubles per attempt (capped at 60 s), with jitter
+    retry_backoff_s: float = Field(default=1.0, gt=0, le=60)
+    #: the circuit breaker guarding this check (default: one per program / built-in; false: none)
+    breaker: Breaker | bool = True
+    #: reuse a passing result of the same check on the same commit and profile (clean trees only)
+    cacheable: bool = False
+    #: tokens this check is expected to use (charged to the run's token budget with its gate)
+    estimate_tokens: int = Field(default=0, ge=0, le=10**9)
     #: like ``needs``, naming the producing gate: ``{G3: [coverage.xml]}``
     needs_from: dict[Ident, tuple[ArtifactName, ...]] = Field(default_factory=dict, max_length=50)
 
@@ -96,7 +138,22 @@ class CheckSpec(_Spec):
             raise ValueError("run[0] (the program) must not be empty")
         if len(set(self.produces)) != len(self.produces):
             raise ValueError("produces lists a file twice")
+        if self.cacheable and self.produces:
+            raise ValueError("a cacheable check cannot declare produces (a reused result has no files)")
         return self
+
+    @property
+    def breaker_name(self) -> str | None:
+        """The breaker this check reports to: its own, its program's or its built-in's."""
+        if isinstance(self.breaker, Breaker):
+            return self.breaker.name
+        if not self.breaker:
+            return None
+        if self.run is not None:  # one per command line: "cmd:<program>-<hash of the argv>"
+            program = "".join(c if c.isalnum() or c in "_.-" else "_" for c in self.run[0].rsplit("/", 1)[-1])
+            digest = hashlib.sha256("\0".join(self.run).encode()).hexdigest()[:8]
+            return f"cmd:{program[:40]}-{digest}"
+        return f"builtin:{self.builtin}"
 
     @property
     def kind(self) -> str:
@@ -149,6 +206,8 @@ class GateSpec(_Spec):
     phase: Phase = Phase.EVALUATION
     #: a built-in gate report rendered as an artifact once the checks pass
     report: Ident | None = None
+    #: tokens this gate is expected to use (plus its checks' estimates), charged to the run's budget
+    estimate_tokens: int = Field(default=0, ge=0, le=10**9)
 
     @model_validator(mode="after")
     def _unique_checks(self) -> GateSpec:
@@ -166,6 +225,11 @@ class GateSpec(_Spec):
         return self.name or self.id
 
     @property
+    def token_estimate(self) -> int:
+        """What starting this gate charges to the run's token budget."""
+        return self.estimate_tokens + sum(c.estimate_tokens for c in self.checks)
+
+    @property
     def review_category(self) -> str:
         return self.category or self.id
 
@@ -176,12 +240,24 @@ class GateSpec(_Spec):
         raise KeyError(name)
 
 
+class Budget(_Spec):
+    """Limits of one run (upstream spool semantics): checked when a gate is about to start."""
+
+    #: total token budget; a gate whose estimate exceeds what is left is skipped
+    tokens: int | None = Field(default=None, ge=1)
+    #: wall-clock budget from submission; gates not started by then are skipped
+    wall_s: float | None = Field(default=None, gt=0)
+    #: gates of this run dispatched at once (others wait for a slot); None: settings default
+    max_parallel_gates: int | None = Field(default=None, ge=1, le=1000)
+
+
 class Workflow(_Spec):
     """A named DAG of gates. Structural rules (ids, dependencies, cycles) live in :mod:`.dag`."""
 
     name: Ident
     description: str = ""
     gates: tuple[GateSpec, ...]
+    budget: Budget = Budget()
 
     @field_validator("gates")
     @classmethod

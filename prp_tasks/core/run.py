@@ -15,8 +15,10 @@ from prp_tasks.core.profile import ResolvedProfile
 
 
 class RunStatus(StrEnum):
-    """Run-level status. ``running``/``awaiting_approval`` are live; the last three are final."""
+    """Run-level status. ``queued`` waits for admission; ``running``/``awaiting_approval`` are live;
+    the last three are final."""
 
+    QUEUED = "queued"
     RUNNING = "running"
     AWAITING_APPROVAL = "awaiting_approval"
     FINALIZING = "finalizing"

@@ -23,7 +23,7 @@ from prp_tasks.http.routes import router
 from prp_tasks.http.security import Authenticator, BodyLimit, RateLimiter, install_error_handlers, mcp_auth
 from prp_tasks.identity import Principal, TokenBook
 from prp_tasks.metrics.collector import MetricsReader
-from prp_tasks.metrics.server import registry_for, render
+from prp_tasks.metrics.server import reader_for, registry_for, render
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 
 DESCRIPTION = """Submit and steer PRP quality-gate runs.
@@ -39,9 +39,7 @@ def create_app(settings: Settings, control: Control | None = None, *, mount_mcp:
     control = control or connect_control(settings)
     authenticator = _authenticator(settings, control)
     mcp = _mcp(control) if mount_mcp else None
-    reader = MetricsReader(
-        control.store.redis, control.store.keys, QUEUE_CLASSES, settings.metrics_interval_s
-    )
+    reader = reader_for(settings, control.app) if settings.redis_url else _local_reader(settings, control)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -79,6 +77,11 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes)
+
+
+def _local_reader(settings: Settings, control: Control) -> MetricsReader:
+    store = control.store
+    return MetricsReader(store.redis, store.keys, QUEUE_CLASSES, settings.metrics_interval_s)
 
 
 def _authenticator(settings: Settings, control: Control) -> Authenticator:

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
@@ -32,10 +32,17 @@ class MetricsReader:
     """Keeps the latest aggregate of the shared metrics (refreshed by a daemon thread)."""
 
     def __init__(
-        self, client: redis.Redis, keys: Keys, queues: Iterable[str], interval_s: float = 5.0
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        queues: Iterable[str],
+        interval_s: float = 5.0,
+        depth: Callable[[str], int] | None = None,
     ) -> None:
         self.client, self.keys, self.interval_s = client, keys, interval_s
         self.queues = tuple(queues)
+        #: queue length reader when the broker is not the state Redis (e.g. RabbitMQ)
+        self.depth = depth
         self.families: list[Metric] = []
         self.refreshed_at = 0.0
         self._stop = threading.Event()
@@ -49,9 +56,11 @@ class MetricsReader:
             pipe.zcard(pending_key)
             pipe.zrange(pending_key, 0, 0, withscores=True)
             pipe.hgetall(self.keys.profile_stats)
-            for queue in self.queues:
+            for queue in self.queues if self.depth is None else ():
                 pipe.llen(f"prp.{queue}")
             raw, pending, oldest, profile, *lengths = pipe.execute()
+        if self.depth is not None:
+            lengths = [self.depth(f"prp.{queue}") for queue in self.queues]
         families = build_families(raw, pending, oldest, profile, dict(zip(self.queues, lengths, strict=True)))
         self.families, self.refreshed_at = families, time.time()
         return families
@@ -101,7 +110,23 @@ def build_families(
     events = CounterMetricFamily("prp_events", "Lifecycle events.", labels=["outcome"])
     events.add_metric(["emitted"], values.get("events_emitted_total", 0.0))
     events.add_metric(["failed"], values.get("events_failed_total", 0.0))
-    return [*families, cache, events]
+    return [*families, cache, events, *_breaker_families(values)]
+
+
+def _breaker_families(values: dict[str, float]) -> list[Metric]:
+    state = GaugeMetricFamily(
+        "prp_breaker_state", "Circuit breaker state (0 closed, 1 open, 2 half-open).", labels=["breaker"]
+    )
+    moves = CounterMetricFamily(
+        "prp_breaker_transitions", "Circuit breaker state changes.", labels=["breaker", "to"]
+    )
+    for raw, value in sorted(values.items()):
+        name, labels, _ = parse_field(raw)
+        if name == "breaker_state":
+            state.add_metric([labels.get("breaker", "")], value)
+        elif name == "breaker_transitions":
+            moves.add_metric([labels.get("breaker", ""), labels.get("to", "")], value)
+    return [state, moves]
 
 
 def _state_families(values: dict[str, float]) -> list[Metric]:
@@ -113,8 +138,9 @@ def _state_families(values: dict[str, float]) -> list[Metric]:
     )
     for state in FINAL_GATE_STATES:
         settled.add_metric([state], values.get(f"gates|state={state}", 0.0))
-    runs = GaugeMetricFamily("prp_runs", "Runs now running.", labels=["state"])
-    runs.add_metric(["running"], max(0.0, values.get("runs|state=running", 0.0)))
+    runs = GaugeMetricFamily("prp_runs", "Runs now running or queued for admission.", labels=["state"])
+    for state in ("running", "queued"):
+        runs.add_metric([state], max(0.0, values.get(f"runs|state={state}", 0.0)))
     finished = CounterMetricFamily(
         "prp_runs_finished", "Runs that ended, by final status.", labels=["status"]
     )

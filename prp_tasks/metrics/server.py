@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from celery import Celery
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -11,12 +12,19 @@ from prp_tasks.redis_client import connect
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 
 
-def reader_for(settings: Settings) -> MetricsReader:
+def reader_for(settings: Settings, app: Celery | None = None) -> MetricsReader:
+    """The background aggregate; queue lengths come from the broker when it is not the state Redis."""
     if settings.redis_url is None:
         raise ValueError("PRP_REDIS_URL is not set")
-    return MetricsReader(
-        connect(settings.redis_url), Keys(settings.key_prefix), QUEUE_CLASSES, settings.metrics_interval_s
-    )
+    depth = None
+    if settings.broker_url is not None and settings.broker_url != settings.redis_url:
+        from prp_tasks.celery_app import create_celery
+        from prp_tasks.health import waiting_messages
+
+        broker_app = app or create_celery(settings)
+        depth = lambda queue: waiting_messages(broker_app, queue)  # noqa: E731
+    client, keys = connect(settings.redis_url), Keys(settings.key_prefix)
+    return MetricsReader(client, keys, QUEUE_CLASSES, settings.metrics_interval_s, depth)
 
 
 def registry_for(reader: MetricsReader) -> CollectorRegistry:

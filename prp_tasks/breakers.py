@@ -1,0 +1,153 @@
+"""Circuit breakers shared by every worker through Redis (one per external dependency or command).
+
+Only *transient* failures count (a timeout, an exit code or exception listed in ``retry_on``); a
+check's own verdict (tests failing) says the tool works. ``threshold`` consecutive transient
+failures open the breaker: checks using it then fail at once ("circuit open", transient, so
+their ``retries`` back off) instead of tying up slots. After ``open_s`` one trial call is let
+through (half-open): its success closes the breaker, its failure opens it again. A trial whose
+worker died is replaced after another ``open_s``. State changes are lifecycle events
+(``prp_runner.breaker.state_changed``) and metrics (``prp_breaker_state``, ``prp_breaker_transitions``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prp_tasks.core.models import Breaker, CheckSpec
+from prp_tasks.events import BREAKER_STATE_CHANGED
+from prp_tasks.metrics.schema import label_value
+from prp_tasks.redis_client import wrap_errors
+from prp_tasks.settings import Settings
+
+if TYPE_CHECKING:
+    from prp_tasks.events import EventSink
+    from prp_tasks.store import RunStore
+
+
+_MOVE = """
+local function move(to, now)
+  redis.call('HSET', KEYS[1], 'state', to, 'changed_ms', now)
+  redis.call('HINCRBY', KEYS[2], 'breaker_transitions|breaker=' .. ARGV[1] .. ',to=' .. to, 1)
+  redis.call('HSET', KEYS[2], 'breaker_state|breaker=' .. ARGV[1], ({closed=0, open=1, half_open=2})[to])
+end
+"""
+
+#: KEYS: breaker, metrics  ARGV: label, now_ms, open_ms, token -> {allowed, state, wait_ms, changed}
+ALLOW = (
+    _MOVE
+    + """
+local now, open_ms = tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if state == 'closed' then return {1, state, 0, 0} end
+if state == 'open' then
+  local opened = tonumber(redis.call('HGET', KEYS[1], 'changed_ms') or '0')
+  if now - opened < open_ms then return {0, state, opened + open_ms - now, 0} end
+  move('half_open', now)
+  redis.call('HSET', KEYS[1], 'trial', ARGV[4], 'trial_ms', now)
+  return {1, 'half_open', 0, 1}
+end
+local trial_ms = tonumber(redis.call('HGET', KEYS[1], 'trial_ms') or '0')
+if now - trial_ms >= open_ms then
+  redis.call('HSET', KEYS[1], 'trial', ARGV[4], 'trial_ms', now)
+  return {1, state, 0, 0}
+end
+return {0, state, trial_ms + open_ms - now, 0}
+"""
+)
+
+#: KEYS: breaker, metrics  ARGV: label, now_ms, ok (1/0), token, threshold -> {state, changed}
+RECORD = (
+    _MOVE
+    + """
+local now, ok, threshold = tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[5])
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if state == 'half_open' then
+  if redis.call('HGET', KEYS[1], 'trial') ~= ARGV[4] then return {state, 0} end
+  redis.call('HDEL', KEYS[1], 'trial', 'trial_ms')
+  redis.call('HSET', KEYS[1], 'failures', ok and 0 or threshold)
+  move(ok and 'closed' or 'open', now)
+  return {ok and 'closed' or 'open', 1}
+end
+if state == 'open' then return {state, 0} end
+if ok then
+  redis.call('HSET', KEYS[1], 'failures', 0)
+  return {state, 0}
+end
+if redis.call('HINCRBY', KEYS[1], 'failures', 1) >= threshold then
+  move('open', now)
+  return {'open', 1}
+end
+return {state, 0}
+"""
+)
+
+
+@dataclass(frozen=True)
+class Permit:
+    """The breaker's answer before a call."""
+
+    name: str
+    allowed: bool
+    state: str
+    wait_s: float
+    token: str
+
+
+class Breakers:
+    """Allow / record calls against the shared breakers."""
+
+    def __init__(self, settings: Settings, store: RunStore, events: EventSink) -> None:
+        self.settings = settings
+        self.store = store
+        self.events = events
+        self._allow = store.redis.register_script(ALLOW)
+        self._record = store.redis.register_script(RECORD)
+
+    def _limits(self, check: CheckSpec) -> tuple[int, float]:
+        cfg = check.breaker if isinstance(check.breaker, Breaker) else None
+        threshold = (cfg.threshold if cfg else None) or self.settings.breaker_threshold
+        open_s = (cfg.open_s if cfg else None) or self.settings.breaker_open_s
+        return threshold, open_s
+
+    def _keys(self, name: str) -> list[str]:
+        return [self.store.keys.breaker(name), self.store.keys.metrics]
+
+    def allow(self, check: CheckSpec, run_id: str) -> Permit | None:
+        """None when the check has no breaker; else whether it may run now."""
+        name = check.breaker_name
+        if name is None:
+            return None
+        _, open_s = self._limits(check)
+        token = uuid.uuid4().hex
+        args = [label_value(name), int(time.time() * 1000), int(open_s * 1000), token]
+        with wrap_errors():
+            allowed, state, wait_ms, changed = self._allow(keys=self._keys(name), args=args)
+        if int(changed):
+            self._announce(run_id, name, str(state))
+        return Permit(name, bool(int(allowed)), str(state), int(wait_ms) / 1000, token)
+
+    def record(self, check: CheckSpec, permit: Permit, run_id: str, *, ok: bool) -> str:
+        """Report the call's outcome (``ok`` = not a transient failure); returns the state."""
+        threshold, _ = self._limits(check)
+        args = [
+            label_value(permit.name),
+            int(time.time() * 1000),
+            "1" if ok else "0",
+            permit.token,
+            threshold,
+        ]
+        with wrap_errors():
+            state, changed = self._record(keys=self._keys(permit.name), args=args)
+        if int(changed):
+            self._announce(run_id, permit.name, str(state))
+        return str(state)
+
+    def state(self, name: str) -> dict[str, str]:
+        with wrap_errors():
+            return dict(self.store.redis.hgetall(self.store.keys.breaker(name)))
+
+    def _announce(self, run_id: str, name: str, state: str) -> None:
+        self.events.emit(BREAKER_STATE_CHANGED, run_id, {"breaker": name, "state": state})
