@@ -124,7 +124,9 @@ class CeleryEnqueuer:
     def __init__(self, app: Celery) -> None:
         self.app = app
 
-    def check(self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float) -> None:
+    def check(
+        self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float, task_id: str
+    ) -> None:
         self.app.send_task(
             "prp.run_check",
             kwargs={
@@ -135,6 +137,7 @@ class CeleryEnqueuer:
                 "enqueued_at": time.time(),
             },
             queue=queue_name(queue),
+            task_id=task_id,
             time_limit=time_limit_s + 30,
             shadow=f"prp.run_check[{run_id} {gate_id}/{check}]",
         )

@@ -53,9 +53,11 @@ def redis_server_binary() -> str:
 class EmbeddedRedis:
     """A private ``redis-server`` bound to a unix socket only (no TCP port)."""
 
-    def __init__(self, state_dir: Path, *, label: str = "") -> None:
+    def __init__(self, state_dir: Path, *, label: str = "", appendonly: bool = False) -> None:
         self.state_dir = state_dir
         self.label = label
+        #: persist with an append-only file (fsync every second), as infra/redis/redis.conf does
+        self.appendonly = appendonly
         self.proc: subprocess.Popen[bytes] | None = None
         self._tmp: str | None = None
         self.socket = self._socket_path()
@@ -88,7 +90,9 @@ class EmbeddedRedis:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if self.appendonly else "no",
+            "--appendfsync",
+            "everysec",
             "--dir",
             str(self.state_dir),
             "--logfile",
@@ -136,6 +140,18 @@ class EmbeddedRedis:
         self._registration = directory / f"{os.getpid()}.json"
         entry = {"pid": os.getpid(), "url": self.url, "label": self.label, "started": time.time()}
         self._registration.write_text(json.dumps(entry))
+
+    def restart(self, down_s: float = 0.0, *, crash: bool = False) -> None:
+        """Stop the server (SIGTERM, or SIGKILL with ``crash``), wait ``down_s``, start it again.
+
+        With ``appendonly`` the data comes back from the append-only file.
+        """
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill() if crash else self.proc.terminate()
+            self.proc.wait(timeout=10)
+        time.sleep(down_s)
+        self.socket.unlink(missing_ok=True)
+        self.start()
 
     def stop(self) -> None:
         if self._registration is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
@@ -34,6 +35,7 @@ from prp_tasks.lifecycle import Lifecycle
 from prp_tasks.limits import RunLimits
 from prp_tasks.logs import log_context
 from prp_tasks.metrics import observe
+from prp_tasks.reconciler import Reconciler, broker_probe
 from prp_tasks.rerun import check_rerun, rerun_outputs, rerun_plan
 from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore, Settle
@@ -44,8 +46,10 @@ log = logging.getLogger("prp_tasks.engine")
 class Enqueuer(Protocol):
     """How the engine hands work to workers (Celery in production)."""
 
-    def check(self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float) -> None:
-        """Queue one check execution."""
+    def check(
+        self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float, task_id: str
+    ) -> None:
+        """Queue one check execution as message ``task_id``."""
 
     def finalize(self, run_id: str) -> None:
         """Queue the run's finalization."""
@@ -76,6 +80,7 @@ class Engine:
         self.executor = CheckExecutor(settings, store, self.events)
         self.limits = RunLimits(settings, store)
         self.budgets = Deadlines(self)
+        self.reconciler = Reconciler(self, broker_probe(self))
 
     # submission -------------------------------------------------------------------------------
 
@@ -118,10 +123,16 @@ class Engine:
             if not gate.checks:
                 self.complete_gate(spec.run_id, gate_id)
                 continue
-            for check in gate.checks:
-                self.enqueue.check(
-                    spec.run_id, gate_id, check.name, gate.queue, self._timeout(gate, check.name)
-                )
+            self.send_checks(spec.run_id, gate, [c.name for c in gate.checks])
+
+    def send_checks(self, run_id: str, gate: GateSpec, names: list[str]) -> None:
+        """Record which message carries each check (for the reconciler), then send them."""
+        ids = {name: uuid.uuid4().hex for name in names}
+        now_ms = int(time.time() * 1000)
+        entries = {f"{gate.id}/{n}": json.dumps({"task_id": i, "at_ms": now_ms}) for n, i in ids.items()}
+        self.store.mark_dispatched(run_id, entries, self.settings.run_ttl_s)
+        for name, task_id in ids.items():
+            self.enqueue.check(run_id, gate.id, name, gate.queue, self._timeout(gate, name), task_id)
 
     def _skip_unstarted(self, spec: RunSpec, gate_id: str, reason: str) -> None:
         """A budget ran out before the gate could start: it (and its dependents) are skipped."""
@@ -286,8 +297,7 @@ class Engine:
             missing = [c.name for c in gate.checks if c.name not in view.checks]
             if not missing:
                 self.complete_gate(run_id, gate.id)
-            for name in missing:
-                self.enqueue.check(run_id, gate.id, name, gate.queue, self._timeout(gate, name))
+            self.send_checks(run_id, gate, missing)
         if all(
             v.status in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED)
             for v in snapshot.gates.values()
@@ -359,6 +369,7 @@ class Engine:
             retention_s=self.settings.retention_s,
         )
         if committed:
+            self.store.redis.srem(self.store.keys.live_runs, run_id)
             self.executor.artifacts.expire(run_id, self.settings.retention_s)
             self.enqueue.release_workspaces(run_id)
             for admitted in self.limits.release_run(run_id):

@@ -19,10 +19,12 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:outputs         hash   output / artifact name -> content
     P:run:{R}:files           hash   "gate/name" -> ArtifactMeta JSON of a file a check produced
     P:run:{R}:blob:SHA        string a produced file's bytes, by sha256 (run's TTL)
+    P:run:{R}:dispatched      hash   "gate/check" -> {task_id, at_ms} of its latest message
     P:run:{R}:tokens          hash   "#used" and gate -> tokens charged to the run's budget
     P:run:{R}:slots           set    gates holding one of the run's in-flight slots
     P:run:{R}:waiting         list   ready gates waiting for a slot, in order
     P:runs                    zset   run id -> created (ms), for listing
+    P:runs:live               set    runs not finalized yet (reconciled periodically)
     P:audit                   stream global audit trail (MAXLEN ~100000)
     P:events                  stream lifecycle events, CloudEvents envelopes (MAXLEN ~)
     P:metrics                 hash   metric field -> value (see prp_tasks.metrics.schema)
@@ -125,6 +127,10 @@ class RunKeys:
         return f"{self.base}:outputs"
 
     @property
+    def dispatched(self) -> str:
+        return f"{self.base}:dispatched"
+
+    @property
     def tokens(self) -> str:
         return f"{self.base}:tokens"
 
@@ -164,6 +170,7 @@ class RunKeys:
             self.preapprovals,
             self.outputs,
             self.files,
+            self.dispatched,
             self.tokens,
             self.slots,
             self.waiting,
@@ -187,6 +194,11 @@ class Keys:
     @property
     def runs(self) -> str:
         return f"{self.prefix}:runs"
+
+    @property
+    def live_runs(self) -> str:
+        """``P:runs:live`` set: runs not finalized yet (what the reconciler looks at)."""
+        return f"{self.prefix}:runs:live"
 
     @property
     def audit(self) -> str:

@@ -194,6 +194,10 @@ class Settings(BaseSettings):
     max_runs_in_flight: int = Field(default=0, ge=0)
     #: gates of one run dispatched at once unless the workflow's budget says (0: no limit)
     run_max_gates_in_flight: int = Field(default=0, ge=0)
+    #: how often (at most) the reconciler looks for dispatched work without a live message
+    reconcile_interval_s: float = Field(default=30.0, gt=0)
+    #: a check's message must be missing this long before it is sent again
+    reconcile_grace_s: float = Field(default=30.0, ge=0)
     #: consecutive transient failures that open a check's circuit breaker
     breaker_threshold: int = Field(default=5, ge=1, le=1000)
     #: how long an open breaker fails calls fast before one trial call

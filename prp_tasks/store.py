@@ -91,6 +91,7 @@ class RunStore(CheckTransitions):
                 pipe.hset(k.started, mapping={g: now for g in roots})
                 pipe.rpush(k.events, *(gate_event(g, "start", now) for g in roots))
             pipe.zadd(self.keys.runs, {spec.run_id: to_ms(spec.created_at)})
+            pipe.sadd(self.keys.live_runs, spec.run_id)
             pipe.hincrby(self.keys.metrics, f"runs|state={state.value}", 1)
             pipe.hincrby(self.keys.metrics, "gates|state=running", len(roots))
             pipe.hincrby(self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
@@ -341,6 +342,16 @@ class RunStore(CheckTransitions):
                 keys=[k.meta, k.status, k.records, k.events, self.keys.metrics], args=args
             )
         return int(out[1]), [str(g) for g in out[2:]]
+
+    def mark_dispatched(self, run_id: str, entries: Mapping[str, str], ttl_s: int) -> None:
+        """Record the message ids sent for checks ("gate/check" -> JSON {task_id, at_ms})."""
+        if not entries:
+            return
+        key = self.k(run_id).dispatched
+        with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping=dict(entries))
+            pipe.expire(key, ttl_s, nx=True)
+            pipe.execute()
 
     def claim_finished_at(self, run_id: str, now: str) -> str:
         """The run's finish time, fixed by the first finalizer so re-renders are identical."""

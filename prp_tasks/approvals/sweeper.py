@@ -228,7 +228,7 @@ class Sweeper:
 
     approvals: Approvals
     interval_s: float
-    #: wall-clock budgets and admission repair (:class:`prp_tasks.deadlines.Deadlines`), if given
+    #: budgets, admission and reconciliation (:class:`prp_tasks.deadlines.Deadlines`), if given
     deadlines: Deadlines | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -253,17 +253,19 @@ class Sweeper:
                 "escalated": escalate_due(self.approvals, now),
                 "batches": flush_batches(self.approvals, now),
                 "preapprovals": redrive_preapprovals(self.approvals),
-                **self._budgets(now),
+                **self._housekeeping(now),
             }
         finally:
             redis.eval(_RELEASE, 1, key, self.token)
 
-    def _budgets(self, now_ms: float) -> dict[str, int]:
+    def _housekeeping(self, now_ms: float) -> dict[str, int]:
+        """Wall-clock budgets, admission repair and (rate-limited) reconciliation."""
         if self.deadlines is None:
             return {}
         return {
             "time_budget_skips": self.deadlines.sweep(now_ms),
             "admitted": self.deadlines.repair_admission(),
+            **self.deadlines.engine.reconciler.maybe_pass(),
         }
 
     def _loop(self) -> None:

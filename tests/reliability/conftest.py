@@ -1,0 +1,77 @@
+"""Fault-injection fixtures: a private persistent Redis per test and real worker processes.
+
+``PRP_RELIABILITY_SEED`` fixes the random kill schedules (a random seed is printed otherwise), so a
+schedule that found a problem can be replayed and others can be tried from outside the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from prp_tasks.celery_app import create_celery
+from prp_tasks.control import Control
+from prp_tasks.core.run import new_run_id
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.settings import Settings, load_settings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+from tests.integration.test_worker_loss import Workers
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def seed() -> int:
+    value = int(os.environ.get("PRP_RELIABILITY_SEED") or random.SystemRandom().randrange(2**31))
+    print(f"PRP_RELIABILITY_SEED={value}")
+    return value
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A private redis-server with AOF (fsync every second), as infra/redis/redis.conf."""
+    redis = EmbeddedRedis(tmp_path / "redis", appendonly=True)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+def private(server: EmbeddedRedis) -> Settings:
+    return load_settings(
+        redis_url=server.url, key_prefix="kill", check_lease_s=1, task_events=False, reconcile_grace_s=2
+    )
+
+
+@pytest.fixture
+def workers(private: Settings) -> Iterator[Workers]:
+    pool = Workers(private)
+    try:
+        yield pool
+    finally:
+        pool.stop()
+
+
+@pytest.fixture
+def control(private: Settings) -> Control:
+    return Control(private, create_celery(private))
+
+
+def marked_run(control: Control, repo: Path, text: str) -> str:
+    """Submit ``text`` with ``RUN`` replaced by the run's own id (for side-effect lines)."""
+    run_id = new_run_id()
+    spec = prepare_run(repo, workflow=parse_workflow(text.replace("RUN", run_id)), run_id=run_id)
+    return control.submit(spec)
+
+
+def side_effect_check(name: str, gate: str, sleep: str = "0") -> str:
+    """A check appending ``RUN GATE NAME`` to effects.log, then sleeping ``sleep`` seconds."""
+    code = f"import time; open('effects.log', 'a').write('RUN {gate} {name}\\\\n'); time.sleep({sleep})"
+    return f'{{name: {name}, run: [python, -c, "{code}"]}}'

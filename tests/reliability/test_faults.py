@@ -1,0 +1,168 @@
+"""Faults during runs: killed workers, a restarted or crashed Redis, lost messages, cancellation.
+
+Every scenario ends with the queue checker (:mod:`tests.reliability.checker`): each gate result is
+ok, lost, duplicated or unexpected, and the pass criterion is 0 lost and 0 duplicated.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+from prp_tasks.control import Control
+from prp_tasks.core.approvals import AuditType
+from prp_tasks.core.models import GateStatus
+from prp_tasks.core.run import RunStatus
+from prp_tasks.embedded import EmbeddedRedis
+from tests.conftest import wait_until
+from tests.integration.test_worker_loss import Workers
+from tests.reliability.checker import claims, classify, side_effects
+from tests.reliability.conftest import marked_run, side_effect_check
+
+FAST = {"PRP_RECONCILE_INTERVAL_S": "1", "PRP_RECONCILE_GRACE_S": "2", "PRP_SWEEP_INTERVAL_S": "0.5"}
+ALL = ["--queues", "automated,approval,control", "--pool", "prefork", "--concurrency", "2"]
+
+
+def chain(sleep: str = "0.2") -> str:
+    return f"""
+name: chain
+gates:
+  - {{id: A, checks: [{side_effect_check("a1", "A", sleep)}, {side_effect_check("a2", "A", sleep)}]}}
+  - {{id: B, depends_on: [A], checks: [{side_effect_check("b", "B", sleep)}]}}
+  - {{id: C, depends_on: [A], checks: [{side_effect_check("c", "C", sleep)}]}}
+"""
+
+
+def assert_clean(control: Control, runs: list[str], repo: Path, expected: dict[str, str]) -> None:
+    for run_id in runs:
+        assert control.wait_final(run_id, 120), f"{run_id} never finished"
+    report = classify(control, {r: expected for r in runs}, side_effects(repo / "effects.log"))
+    assert report.clean(), report.counts() | {"lost": report.lost, "dup": report.duplicated}
+    assert max(claims(control, runs).values(), default=1) == 1  # each check result claimed once
+
+
+def test_workers_killed_ten_times_at_random_lose_and_duplicate_nothing(
+    control: Control, workers: Workers, tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(seed)
+    procs = [workers.start(FAST, ALL) for _ in range(2)]
+    runs = [marked_run(control, tmp_path, chain(str(rng.choice([0.1, 0.3, 0.6])))) for _ in range(20)]
+    for _ in range(10):
+        time.sleep(rng.uniform(0.2, 1.2))
+        victim = rng.randrange(len(procs))
+        os.killpg(procs[victim].pid, signal.SIGKILL)  # the whole worker: main process and children
+        procs[victim].wait()
+        procs[victim] = workers.start(FAST, ALL)
+    assert_clean(control, runs, tmp_path, {"A": "passed", "B": "passed", "C": "passed"})
+
+
+def test_a_dispatched_message_that_vanished_is_sent_again(
+    control: Control, workers: Workers, tmp_path: Path
+) -> None:
+    run_id = marked_run(control, tmp_path, chain("0"))  # no worker yet: the A checks wait in the queue
+    assert control.engine.reconciler.pass_once().resent == []  # queued messages are live
+    assert control.store.redis.delete("prp.automated") == 1  # lost between fetch and bookkeeping
+    early = control.engine.reconciler.pass_once()
+    assert early.resent == []  # within the grace period nothing is sent twice
+    later = control.engine.reconciler.pass_once(now_ms=time.time() * 1000 + 3000)
+    assert sorted(later.resent) == [f"{run_id}/A/a1", f"{run_id}/A/a2"]
+    workers.start(FAST, ALL)
+    assert_clean(control, [run_id], tmp_path, {"A": "passed", "B": "passed", "C": "passed"})
+
+
+APPROVAL = """
+name: approved
+gates:
+  - {{id: A, checks: [{a}]}}
+  - {{id: P, depends_on: [A], approval: {{role: maintainer}}}}
+  - {{id: B, depends_on: [P], checks: [{b}]}}
+"""
+
+
+def approval_flow() -> str:
+    return APPROVAL.format(a=side_effect_check("a", "A", "0.3"), b=side_effect_check("b", "B", "0.3"))
+
+
+def test_a_redis_restart_mid_run_loses_no_acknowledged_decision(
+    control: Control, workers: Workers, server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    for _ in range(2):
+        workers.start(FAST, ALL)
+    runs = [marked_run(control, tmp_path, approval_flow()) for _ in range(8)]
+    parked = lambda r: control.store.gate_status(r, "P") == GateStatus.AWAITING_APPROVAL  # noqa: E731
+    wait_until(lambda: all(parked(r) for r in runs[:4]), timeout=60)
+    for run_id in runs[:4]:
+        control.decide(run_id, "P", actor="alice", approve=True)  # acknowledged before the restart
+    server.restart(down_s=1.0)  # SIGTERM: Redis flushes its append-only file and stops
+    wait_until(lambda: all(parked(r) for r in runs[4:]), timeout=60)  # workers reconnected by themselves
+    for run_id in runs[4:]:
+        control.decide(run_id, "P", actor="bob", approve=True)
+    assert_clean(control, runs, tmp_path, {"A": "passed", "P": "passed", "B": "passed"})
+    for run_id, actor in zip(runs, ["alice"] * 4 + ["bob"] * 4, strict=True):
+        decided = [e for e in control.audit(run_id) if e.type == AuditType.DECIDED]
+        assert [(e.gate_id, e.actor) for e in decided] == [("P", actor)]
+
+
+def test_a_redis_crash_mid_run_is_repaired_without_loss_or_duplicates(
+    control: Control, workers: Workers, server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    for _ in range(2):
+        workers.start(FAST, ALL)
+    runs = [marked_run(control, tmp_path, chain("0.3")) for _ in range(10)]
+    time.sleep(1.5)
+    server.restart(down_s=1.0, crash=True)  # SIGKILL: up to a second of writes may be gone
+    survivors = [r for r in runs if control.store.redis.exists(control.store.keys.run(r).meta)]
+    assert survivors, "the append-only file lost every run"
+    assert_clean(control, survivors, tmp_path, {"A": "passed", "B": "passed", "C": "passed"})
+
+
+def test_no_gate_starts_after_a_cancel_was_acknowledged_even_across_worker_restarts(
+    control: Control, workers: Workers, tmp_path: Path
+) -> None:
+    procs = [workers.start(FAST, ALL) for _ in range(2)]
+    runs = [marked_run(control, tmp_path, chain("0.5")) for _ in range(6)]
+    wait_until(lambda: all(control.store.gate_status(r, "A") == GateStatus.RUNNING for r in runs), timeout=30)
+    time.sleep(0.3)
+    for run_id in runs:
+        control.cancel(run_id, "tester")
+    acknowledged = time.time() * 1000
+    for proc in procs:
+        os.killpg(proc.pid, signal.SIGKILL)
+    for _ in range(2):
+        workers.start(FAST, ALL)
+    for run_id in runs:
+        assert control.wait_final(run_id, 60)
+        snapshot = control.snapshot(run_id)
+        assert snapshot.status == RunStatus.CANCELLED
+        started = [e for e in snapshot.events if e.type.value == "start"]
+        assert all(_ms(e.timestamp) <= acknowledged for e in started), started
+        assert {snapshot.gates[g].status for g in "BC"} == {GateStatus.SKIPPED}
+
+
+def _ms(iso: str) -> float:
+    from prp_tasks.codec import to_ms
+
+    return to_ms(iso)
+
+
+def test_a_check_longer_than_the_visibility_timeout_never_runs_twice_at_once(
+    control: Control, workers: Workers, tmp_path: Path
+) -> None:
+    for _ in range(2):  # a second worker is ready to take the redelivered message
+        workers.start(FAST, ALL)
+    code = (
+        "import time; open('long.log','a').write('start\\\\n'); time.sleep(8); "
+        "open('long.log','a').write('end\\\\n')"
+    )
+    run_id = marked_run(
+        control,
+        tmp_path,
+        f'name: long\ngates:\n  - {{id: L, checks: [{{name: l, run: [python, -c, "{code}"]}}]}}\n',
+    )
+    assert control.wait_final(run_id, 60)  # the Redis transport redelivers after 3 s (visibility timeout)
+    assert control.snapshot(run_id).status == RunStatus.PASSED
+    assert (tmp_path / "long.log").read_text().split() == ["start", "end"]
+    assert control.snapshot(run_id).gates["L"].checks["l"].attempt == 1
