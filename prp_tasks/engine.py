@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.deadlines import Deadlines
 from prp_tasks.errors import ConflictError
 from prp_tasks.events import EventSink
-from prp_tasks.execution import CheckExecutor, Executed
+from prp_tasks.execution import CheckExecutor, Executed, retry_delay
 from prp_tasks.lifecycle import Lifecycle
 from prp_tasks.limits import RunLimits
 from prp_tasks.logs import log_context
@@ -379,19 +378,6 @@ class Engine:
             review = json.loads(outputs["review.json"])
             self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
         return committed
-
-
-def retry_delay(gate: GateSpec, check: str, ended: int) -> float | None:
-    """The delay before another attempt of a transient failure, or None when none are left."""
-    spec = gate.check(check)
-    retries = gate.retries if spec.retries is None else spec.retries
-    return backoff(spec.retry_backoff_s, ended) if ended < retries else None
-
-
-def backoff(base_s: float, attempt: int) -> float:
-    """Exponential backoff with jitter: ``base · 2^attempt`` capped at 60 s, drawn from its upper half."""
-    ceiling = min(60.0, base_s * 2**attempt)
-    return random.uniform(ceiling / 2, ceiling)
 
 
 def final_status(snapshot: RunSnapshot) -> RunStatus:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -227,3 +228,16 @@ def with_files(
         output = "; ".join(problems) + "\n" + outcome.output
         return dataclasses.replace(outcome, status=CheckStatus.FAIL, output=output, details=details)
     return dataclasses.replace(outcome, details=details)
+
+
+def retry_delay(gate: GateSpec, check: str, ended: int) -> float | None:
+    """The delay before another attempt of a transient failure, or None when none are left."""
+    spec = gate.check(check)
+    retries = gate.retries if spec.retries is None else spec.retries
+    return backoff(spec.retry_backoff_s, ended) if ended < retries else None
+
+
+def backoff(base_s: float, attempt: int) -> float:
+    """Exponential backoff with jitter: ``base · 2^attempt`` capped at 60 s, drawn from its upper half."""
+    ceiling = min(60.0, base_s * 2**attempt)
+    return random.uniform(ceiling / 2, ceiling)
