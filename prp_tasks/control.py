@@ -31,7 +31,7 @@ from prp_tasks.errors import ConflictError, InputError, RunNotFound
 from prp_tasks.run_index import find_runs
 from prp_tasks.settings import Settings
 from prp_tasks.store import OUTPUT_FILES, RunStore
-from prp_tasks.submission import SubmitRequest, spec_from_request
+from prp_tasks.submission import SubmitRequest, blueprint_from_data, spec_from_request
 from prp_tasks.views import RunView, run_view
 
 #: output and artifact names: plain file names, never paths
@@ -75,6 +75,8 @@ class Control:
         if request.idempotency_key is None:
             spec = self._spec(request, actor, None)
             return Submitted(self.submit(spec), True)
+        if isinstance(request.blueprint, dict):
+            blueprint_from_data(request.blueprint)  # refuse bad data before claiming the key
         run_id = new_run_id()
         existing = self._claim(request, actor, run_id)
         if existing is not None:

@@ -24,6 +24,11 @@ class Problem:
     message: str
     line: int | None = None
 
+    def __post_init__(self) -> None:
+        # A YAML key can be a date, float or bool; a loc holds only JSON-safe str and int parts.
+        safe = tuple(p if type(p) in (str, int) else str(p) for p in self.loc)
+        object.__setattr__(self, "loc", safe)
+
     def render(self, source: str | None = None) -> str:
         where = format_loc(self.loc)
         prefix = source or ""

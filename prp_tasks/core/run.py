@@ -30,6 +30,21 @@ class RunStatus(StrEnum):
 FINAL_RUN_STATUSES = frozenset({RunStatus.PASSED, RunStatus.FAILED, RunStatus.CANCELLED})
 
 
+#: metadata is free-form JSON, but not so deep that recording the run could not serialize it
+MAX_METADATA_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of JSON-like data, without recursion (so any input is safe to measure)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list | tuple) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 class Blueprint(BaseModel):
     """What the PRP is about (reference ``Blueprint``)."""
 
@@ -39,6 +54,13 @@ class Blueprint(BaseModel):
     description: str = Field(default="", max_length=20_000)
     requirements: tuple[str, ...] = ()
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _shallow(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if _depth(value) > MAX_METADATA_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_METADATA_DEPTH} levels")
+        return value
 
     @field_validator("requirements", mode="before")
     @classmethod
