@@ -140,6 +140,8 @@ class CeleryEnqueuer:
             task_id=task_id,
             time_limit=time_limit_s + 30,
             shadow=f"prp.run_check[{run_id} {gate_id}/{check}]",
+            argsrepr="()",  # given, so Celery does not saferepr the arguments of every message
+            kwargsrepr=f"{{run_id: {run_id}, gate: {gate_id}, check: {check}}}",
         )
 
     def finalize(self, run_id: str) -> None:

@@ -126,6 +126,7 @@ class Engine:
 
     def send_checks(self, run_id: str, gate: GateSpec, names: list[str]) -> None:
         """Record which message carries each check (for the reconciler), then send them."""
+        self.events.flush()  # what led to these checks is in the stream before they can run
         ids = {name: uuid.uuid4().hex for name in names}
         now_ms = int(time.time() * 1000)
         entries = {f"{gate.id}/{n}": json.dumps({"task_id": i, "at_ms": now_ms}) for n, i in ids.items()}
@@ -160,6 +161,12 @@ class Engine:
 
         ``worker`` names the executing process in the result (``node/pid``).
         """
+        with self.events.deferred():  # this task's events in one round trip
+            return self._run_check(run_id, gate_id, check, queue, enqueued_at, worker)
+
+    def _run_check(
+        self, run_id: str, gate_id: str, check: str, queue: str, enqueued_at: float | None, worker: str
+    ) -> CheckRun:
         token = uuid.uuid4().hex
         lease_ms = int(self.settings.check_lease_s * 1000)
         waited = observe.queue_wait(queue, enqueued_at)
@@ -214,11 +221,9 @@ class Engine:
         """Evaluate a gate whose checks all reported, settle it and advance the graph."""
         spec = self.store.spec(run_id)
         gate = spec.workflow.gate(gate_id)
-        results = self.store.check_results(run_id, gate_id)
+        results, started_at = self.store.gate_inputs(run_id, gate_id)
         now = utc_now()
-        record = evaluate_gate(
-            gate, results, started_at=self.store.started_at(run_id, gate_id) or now, finished_at=now
-        )
+        record = evaluate_gate(gate, results, started_at=started_at or now, finished_at=now)
         outputs = self._reports(spec, gate, results, record)
         if outputs:
             record = _with_artifacts(record, tuple(outputs))
@@ -279,6 +284,7 @@ class Engine:
         if settle.ready:
             self._dispatch(run_id, list(settle.ready))
         if settle.unsettled == 0:
+            self.events.flush()
             self.enqueue.finalize(run_id)
 
     def repair(self, run_id: str) -> None:
@@ -370,7 +376,8 @@ class Engine:
         if committed:
             self.store.redis.srem(self.store.keys.live_runs, run_id)
             self.executor.artifacts.expire(run_id, self.settings.retention_s)
-            self.enqueue.release_workspaces(run_id)
+            if snapshot.spec.repo.url is not None:  # only git sources have worktrees to remove
+                self.enqueue.release_workspaces(run_id)
             for admitted in self.limits.release_run(run_id):
                 self.start_queued(admitted)
             log.info("run finished: %s", status.value, extra={"run_id": run_id})

@@ -12,12 +12,13 @@ failed XADD is logged and counted (``events_failed``), never raised.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import redis
@@ -78,6 +79,29 @@ class EventSink:
         self.maxlen = maxlen
         self.failed: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._local = threading.local()  # per thread: events held back by ``deferred``
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold events emitted in this thread and write them in one round trip at ``flush`` or at
+        the end of the block (in order). A task that emits several events pays one round trip."""
+        outer = getattr(self._local, "held", None)
+        if outer is not None:  # nested: the outer block flushes
+            yield
+            return
+        self._local.held = []
+        try:
+            yield
+        finally:
+            self.flush()
+            self._local.held = None
+
+    def flush(self) -> None:
+        """Write the events held back so far (before anything that lets another process react)."""
+        held = getattr(self._local, "held", None)
+        if held:
+            self._local.held = []
+            self._write(held)
 
     def emit(self, event_type: str, run_id: str, data: dict[str, Any], *, batch: Sequence[str] = ()) -> None:
         """Emit one event; never raises."""
@@ -89,15 +113,24 @@ class EventSink:
         """Emit several events in one round trip (in order); never raises."""
         if not events:
             return
+        held = getattr(self._local, "held", None)
+        now = utc_now()
+        rows = [(t, r, d, batch, now) for t, r, d in events]
+        if held is not None:
+            held.extend(rows)
+            return
+        self._write(rows)
+
+    def _write(self, events: Sequence[tuple[str, str, dict[str, Any], Sequence[str], str]]) -> None:
         with self._lock:
             earlier_failures = self.failed.pop("events_failed_total", 0)
         try:
             with self.client.pipeline(transaction=False) as pipe:
-                for event_type, run_id, data in events:
+                for event_type, run_id, data, batch, at in events:
                     body = {"a2aState": A2A_AFTER.get(event_type, "working"), **data}
                     if batch:
                         body["batch"] = list(batch)
-                    text = redact(json.dumps(envelope(event_type, run_id, body), sort_keys=True))
+                    text = redact(json.dumps(envelope(event_type, run_id, body, time=at), sort_keys=True))
                     fields = {"type": event_type, "subject": run_id, "event": text}
                     pipe.xadd(self.keys.events, fields, maxlen=self.maxlen, approximate=True)
                 pipe.hincrby(self.keys.metrics, "events_emitted_total", len(events))

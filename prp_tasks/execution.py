@@ -3,7 +3,8 @@
 A local source runs in the submitted directory. A git source runs in this worker's worktree of
 the run's commit (:class:`prp_tasks.workspaces.Workspaces`), shared by the run's checks on this
 worker. Needed files are fetched and verified before the check starts; produced files are stored
-when it ends. The lease is kept alive meanwhile; a cancelled run or a lost lease stops the check.
+when it ends. The lease is kept alive meanwhile (:mod:`prp_tasks.leases`); a cancelled run or a lost lease
+stops the check.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import contextlib
 import dataclasses
 import logging
 import random
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,11 +24,12 @@ from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core import dag
 from prp_tasks.core.artifacts import needed
 from prp_tasks.core.evaluate import utc_now
-from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.models import CheckStatus, GateSpec
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import ArtifactError, StoreError, WorkspaceError
 from prp_tasks.events import EventSink
+from prp_tasks.leases import LeaseKeeper
 from prp_tasks.reuse import ResultReuse, inputs_digest
 from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore
@@ -56,6 +57,7 @@ class CheckExecutor:
         self.artifacts = ArtifactStore(store.redis, store.keys, settings)
         self.breakers = Breakers(settings, store, events)
         self.reuse = ResultReuse(store, settings.retention_s)
+        self.leases = LeaseKeeper(store, settings.check_lease_s)
         self._workspaces: Workspaces | None = None
         self._last_gc = time.monotonic()
 
@@ -80,7 +82,7 @@ class CheckExecutor:
             load_artifact_names=lambda: self.store.artifact_names(spec.run_id),
             worker=worker,
         )
-        with self._heartbeat(spec.run_id, gate.id, check, token, ctx.stop):
+        with self.leases.hold(spec.run_id, gate.id, check, token, ctx.stop):
             return self._run(ctx)
 
     def timeout(self, gate: GateSpec, check: str) -> float:
@@ -158,32 +160,6 @@ class CheckExecutor:
     def release(self, run_id: str) -> bool:
         """Remove this worker's worktree of a finished run (if it has one)."""
         return self.workspaces.release(run_id)
-
-    @contextlib.contextmanager
-    def _heartbeat(
-        self, run_id: str, gate_id: str, check: str, token: str, stop: threading.Event
-    ) -> Iterator[None]:
-        """Keep the lease alive while the check runs; ask the check to stop if the run is cancelled."""
-        done = threading.Event()
-        lease_ms = int(self.settings.check_lease_s * 1000)
-        interval = self.settings.check_lease_s / 3
-
-        def beat() -> None:
-            while not done.wait(interval):
-                try:
-                    held, status, cancelled = self.store.heartbeat(run_id, gate_id, check, token, lease_ms)
-                except Exception:
-                    continue
-                if not held or cancelled or status != GateStatus.RUNNING.value:
-                    stop.set()  # cancelled, gate settled elsewhere, or lease taken over
-
-        thread = threading.Thread(target=beat, name=f"prp-lease-{gate_id}/{check}", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join(timeout=5)
 
     def worker_lost(self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int) -> CheckResult:
         ctx = CheckContext(

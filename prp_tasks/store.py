@@ -141,13 +141,19 @@ class RunStore(CheckTransitions):
 
     def check_results(self, run_id: str, gate_id: str) -> dict[str, CheckResult]:
         """Results recorded so far for one gate's checks."""
-        spec = self.spec(run_id)
-        names = [c.name for c in spec.workflow.gate(gate_id).checks]
-        if not names:
-            return {}
-        with wrap_errors():
-            raw = self.redis.hmget(self.k(run_id).checks, [check_field(gate_id, n) for n in names])
-        return {n: CheckResult.model_validate_json(r) for n, r in zip(names, raw, strict=True) if r}
+        return self.gate_inputs(run_id, gate_id)[0]
+
+    def gate_inputs(self, run_id: str, gate_id: str) -> tuple[dict[str, CheckResult], str | None]:
+        """One round trip: the gate's check results so far and when it started."""
+        names = [c.name for c in self.spec(run_id).workflow.gate(gate_id).checks]
+        k = self.k(run_id)
+        with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(k.started, gate_id)
+            if names:
+                pipe.hmget(k.checks, [check_field(gate_id, n) for n in names])
+            started, *found = pipe.execute()
+        raw = found[0] if found else []
+        return {n: CheckResult.model_validate_json(r) for n, r in zip(names, raw, strict=True) if r}, started
 
     def record(self, run_id: str, gate_id: str) -> GateRecord | None:
         with wrap_errors():

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -13,30 +10,10 @@ from collections.abc import Mapping
 from typing import IO
 
 from prp_tasks.checks.base import CheckContext, Outcome
+from prp_tasks.checks.spawn import spawn, wait
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
-
-_POLL_S = 0.05
-_PR_SET_PDEATHSIG = 1
-
-
-def _libc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-_LIBC = _libc()
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGKILL if the worker that started us dies (Linux)."""
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def scrubbed_env(environ: Mapping[str, str], allowlist: tuple[str, ...]) -> dict[str, str]:
@@ -62,17 +39,7 @@ def run_command(ctx: CheckContext) -> Outcome:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=ctx.repo,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                shell=False,
-                preexec_fn=_die_with_parent,
-            )
+            proc = spawn(argv, ctx.repo, env, out, err)
         except OSError as exc:
             return Outcome(
                 CheckStatus.FAIL,
@@ -80,7 +47,7 @@ def run_command(ctx: CheckContext) -> Outcome:
                 EvidenceType.COMMAND,
                 {"argv": shown, "error": str(exc)},
             )
-        ended = _wait(proc, ctx)
+        ended = wait(proc, ctx.timeout_s, ctx.stop)
         duration_ms = int((time.monotonic() - started) * 1000)
         stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets)
         stderr = _redacted_tail(err, ctx.output_tail_bytes, secrets)
@@ -110,41 +77,6 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
         summary += " (transient: retry_on.exit_codes)"
         return Outcome(status, f"{summary}\n{last}".strip(), EvidenceType.COMMAND, details, retryable=True)
     return Outcome(status, f"{summary}\n{last}".strip(), EvidenceType.COMMAND, details)
-
-
-def _wait(proc: subprocess.Popen[bytes], ctx: CheckContext) -> str:
-    """Wait for exit, the time limit or a stop request; kill the whole process group if needed."""
-    deadline = time.monotonic() + ctx.timeout_s
-    while True:
-        try:
-            proc.wait(timeout=_POLL_S)
-            return "exited"
-        except subprocess.TimeoutExpired:
-            pass
-        if ctx.stop.is_set():
-            _kill_group(proc)
-            return "stopped"
-        if time.monotonic() >= deadline:
-            _kill_group(proc)
-            return "timeout"
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the check's process group, then SIGKILL whatever is left of it."""
-    _signal_group(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=2)
-    except subprocess.TimeoutExpired:
-        pass
-    _signal_group(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _redacted_tail(stream: IO[bytes], limit: int, secrets: tuple[str, ...]) -> str:

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -263,3 +264,41 @@ def test_a_program_that_does_not_exist_cannot_start(tmp_path: Path) -> None:
     assert result.output == "cannot start 'prp-no-such-program': No such file or directory"
     assert content(result)["argv"] == ["prp-no-such-program", "--flag"]
     assert retryable is False
+
+
+def test_a_script_relative_to_the_repository_runs_and_a_non_executable_one_cannot_start(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "bin" / "check.sh"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho from-the-repo \"$1\"\n")
+    refused, _ = run(tmp_path, "./bin/check.sh", "x")
+    assert refused.output == "cannot start './bin/check.sh': Permission denied"
+    script.chmod(0o755)
+    result, _ = run(tmp_path, "./bin/check.sh", "x")
+    assert result.status == CheckStatus.PASS and stdout_lines(result) == ["from-the-repo x"]
+    missing, _ = run(tmp_path, "./bin/absent.sh")
+    assert missing.output == "cannot start './bin/absent.sh': No such file or directory"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
+def test_a_check_dies_with_the_thread_of_the_process_that_started_it(tmp_path: Path) -> None:
+    """The parent-death signal reaches the check even though it is started without fork."""
+    code = (
+        "import subprocess, sys, time\n"
+        "from pathlib import Path\n"
+        "from prp_tasks.checks.spawn import spawn\n"
+        "out = open('child.log', 'wb')\n"
+        "proc = spawn(['sleep', '60'], '.', {'PATH': '/usr/bin:/bin'}, out, out)\n"
+        "Path('pid').write_text(str(proc.pid))\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([PY, "-c", code], cwd=tmp_path)
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child = int((tmp_path / "pid").read_text())
+    assert not is_gone(child)
+    parent.kill()
+    parent.wait()
+    assert wait_gone(child), "the check outlived the worker that started it"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prp_tasks.core.redact import MASK, redact, redact_argv, secret_env_values
 
@@ -207,3 +209,39 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 @pytest.mark.parametrize("text", ["tokens: 5 found", "author: Alice", "passed: 3"])
 def test_words_that_only_contain_a_secret_name_are_not_keys(text: str) -> None:
     assert redact(text) == text
+
+
+def _every_rule(text: str) -> str:
+    """``redact`` without its trigger pre-filter: every rule applied."""
+    from prp_tasks.core import redact as module
+
+    for pattern, replacement in module._PATTERNS:
+        text = pattern.sub(replacement, text)
+    return module._KEY_VALUE.sub(module._mask_value, text)
+
+
+_PIECES = st.sampled_from(
+    [
+        "ghp_" + "a1" * 12,
+        "AKIA" + "B" * 16,
+        "Bearer abcdefgh123",
+        "https://u:p@h/",
+        "password=x1",
+        "apiKey: 'v'",
+        "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----",
+        "eyJ" + "a" * 9 + ".bbbbbbbbb.ccccccccc",
+        "sk-" + "z" * 20,
+        "xoxb-1234567890a",
+        " ",
+        "\n",
+        "=",
+        ":",
+        '"',
+        "plain",
+    ]
+)
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=12).map("".join))
+def test_the_trigger_pre_filter_never_skips_a_rule(text: str) -> None:
+    assert redact(text) == _every_rule(text)
