@@ -30,6 +30,7 @@ from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.errors import RunNotFound
 from prp_tasks.keys import check_field
 from prp_tasks.redis_client import wrap_errors
+from prp_tasks.run_index import prune_index
 
 if TYPE_CHECKING:
     import redis
@@ -92,7 +93,11 @@ class Reconciler:
         interval_ms = int(self.engine.settings.reconcile_interval_s * 1000)
         with wrap_errors():
             due = self.store.redis.set(self.store.keys.lock("reconcile"), "1", nx=True, px=interval_ms)
-        return self.pass_once().counts() if due else {}
+        if not due:
+            return {}
+        counts = self.pass_once().counts()
+        counts["index_pruned"] = prune_index(self.store, self.engine.settings.retention_s)
+        return counts
 
     def pass_once(self, now_ms: float | None = None) -> Pass:
         now_ms = time.time() * 1000 if now_ms is None else now_ms

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import time
+
 from prp_tasks.redis_client import wrap_errors
 from prp_tasks.store import RunStore
 
@@ -40,3 +43,27 @@ def find_runs(
                     return rows, cursor + taken
         cursor += len(ids)
     return rows, cursor
+
+
+def prune_index(store: RunStore, older_than_s: float, batch: int = 1000) -> int:
+    """Drop index entries of runs whose state expired; returns how many were dropped.
+
+    Only entries created more than ``older_than_s`` ago (the retention: no finished run's state
+    can have expired sooner) are looked at, ``batch`` at a time from a random offset, so runs that
+    are still alive at the front of the index do not hide expired ones behind them.
+    """
+    cutoff = int((time.time() - older_than_s) * 1000)
+    with wrap_errors():
+        old = store.redis.zcount(store.keys.runs, "-inf", cutoff)
+        if not old:
+            return 0
+        offset = random.randrange(old - batch + 1) if old > batch else 0
+        ids = store.redis.zrangebyscore(store.keys.runs, "-inf", cutoff, start=offset, num=batch)
+        with store.redis.pipeline(transaction=False) as pipe:
+            for run_id in ids:
+                pipe.exists(store.k(run_id).meta)
+            alive = pipe.execute()
+        gone = [run_id for run_id, exists in zip(ids, alive, strict=True) if not exists]
+        if gone:
+            store.redis.zrem(store.keys.runs, *gone)
+    return len(gone)

@@ -229,3 +229,18 @@ def test_the_finished_run_has_its_three_outputs(control: Control, submit: Submit
     outputs = control.store.outputs(run_id)
     assert {"prp.md", "review.json", "run-manifest.json"} <= set(outputs)
     assert outputs["prp.md"].startswith("# PRP Document")
+
+
+def test_the_run_index_forgets_runs_whose_state_expired(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    from prp_tasks.run_index import prune_index
+
+    one = "name: idx\ngates:\n  - {id: A, checks: [{name: a, run: ['true']}]}\n"
+    expired, kept = finish(submit(one)).spec.run_id, finish(submit(one)).spec.run_id
+    redis, keys = control.store.redis, control.store.keys
+    base = keys.run(expired).base
+    redis.delete(base, *redis.keys(f"{base}:*"))  # as if its retention had passed
+    assert prune_index(control.store, older_than_s=3600) == 0  # too young to have expired
+    assert prune_index(control.store, older_than_s=0) >= 1
+    assert redis.zscore(keys.runs, expired) is None and redis.zscore(keys.runs, kept) is not None
