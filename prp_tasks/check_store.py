@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prp_tasks.core.results import CheckResult
 from prp_tasks.keys import Keys, RunKeys, check_field
@@ -11,6 +11,13 @@ from prp_tasks.redis_client import wrap_errors
 
 if TYPE_CHECKING:
     import redis
+
+
+class GateInputs(NamedTuple):
+    """What evaluating a gate needs: its checks' results and when it started."""
+
+    results: dict[str, CheckResult]
+    started_at: str | None
 
 
 class CheckTransitions:
@@ -75,20 +82,36 @@ class CheckTransitions:
         token: str,
         metrics: Sequence[tuple[str, float]] = (),
         files: Sequence[tuple[str, str]] = (),
-    ) -> tuple[str, int]:
-        """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate).
+        gate_checks: Sequence[str] = (),
+    ) -> tuple[str, int, GateInputs | None]:
+        """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate,
+        the gate's inputs when this claim completed its join).
 
         ``metrics`` are recorded with the claim, so a result is measured exactly once; ``files``
-        ("gate/name", ArtifactMeta JSON) are indexed only by the claim that wins.
+        ("gate/name", ArtifactMeta JSON) are indexed only by the claim that wins. ``gate_checks``
+        (the names of the gate's checks) lets the completing claim return every result and the
+        gate's start in the same round trip.
         """
         k = self.k(run_id)
         pairs = [v for pair in metrics for v in pair]
         file_pairs = [v for pair in files for v in pair]
-        keys = [k.status, k.checks, k.left, k.lease(gate_id, result.name), self.keys.metrics, k.files]
+        keys = [
+            k.status,
+            k.checks,
+            k.left,
+            k.lease(gate_id, result.name),
+            self.keys.metrics,
+            k.files,
+            k.started,
+        ]
         field = check_field(gate_id, result.name)
+        fields = [check_field(gate_id, n) for n in gate_checks]
+        args = [gate_id, field, result.to_json(), token, len(metrics), *pairs, len(files), *file_pairs]
         with wrap_errors():
-            out = self._record(
-                keys=keys,
-                args=[gate_id, field, result.to_json(), token, len(metrics), *pairs, len(files), *file_pairs],
-            )
-        return str(out[0]), int(out[1])
+            out = self._record(keys=keys, args=[*args, len(fields), *fields])
+        inputs = None
+        if len(out) > 2:
+            raw = dict(zip(gate_checks, out[3:], strict=True))
+            results = {n: CheckResult.model_validate_json(r) for n, r in raw.items() if r}
+            inputs = GateInputs(results, str(out[2]) or None)
+        return str(out[0]), int(out[1]), inputs

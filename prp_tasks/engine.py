@@ -17,6 +17,7 @@ from typing import Protocol
 
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.service import Approvals
+from prp_tasks.check_store import GateInputs
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
@@ -126,11 +127,11 @@ class Engine:
 
     def send_checks(self, run_id: str, gate: GateSpec, names: list[str]) -> None:
         """Record which message carries each check (for the reconciler), then send them."""
-        self.events.flush()  # what led to these checks is in the stream before they can run
         ids = {name: uuid.uuid4().hex for name in names}
         now_ms = int(time.time() * 1000)
         entries = {f"{gate.id}/{n}": json.dumps({"task_id": i, "at_ms": now_ms}) for n, i in ids.items()}
-        self.store.mark_dispatched(run_id, entries, self.settings.run_ttl_s)
+        # what led to these checks is in the event stream before they can run (same round trip)
+        self.store.mark_dispatched(run_id, entries, self.settings.run_ttl_s, before=self.events.flush)
         for name, task_id in ids.items():
             self.enqueue.check(run_id, gate.id, name, gate.queue, self._timeout(gate, name), task_id)
 
@@ -194,11 +195,14 @@ class Engine:
         """Claim the result (once); the last check of a gate completes it."""
         metrics = observe.check_recorded(gate_id, done.result)
         files = [(m.field, m.model_dump_json()) for m in done.produced]
-        outcome, left = self.store.record_check(run_id, gate_id, done.result, token, metrics, files)
+        names = [c.name for c in self.store.spec(run_id).workflow.gate(gate_id).checks]
+        outcome, left, inputs = self.store.record_check(
+            run_id, gate_id, done.result, token, metrics, files, gate_checks=names
+        )
         if outcome == "ok":
             self.lifecycle.check_executed(run_id, gate_id, done.result)
         if outcome in ("ok", "dup") and left == 0:
-            self.complete_gate(run_id, gate_id)
+            self.complete_gate(run_id, gate_id, inputs)
 
     def _not_ours(self, state: str, pttl_ms: int, run_id: str, gate_id: str) -> CheckRun:
         """A delivery that must not execute: stale, already done, or held by a live execution."""
@@ -217,11 +221,11 @@ class Engine:
 
     # gates ------------------------------------------------------------------------------------
 
-    def complete_gate(self, run_id: str, gate_id: str) -> None:
+    def complete_gate(self, run_id: str, gate_id: str, inputs: GateInputs | None = None) -> None:
         """Evaluate a gate whose checks all reported, settle it and advance the graph."""
         spec = self.store.spec(run_id)
         gate = spec.workflow.gate(gate_id)
-        results, started_at = self.store.gate_inputs(run_id, gate_id)
+        results, started_at = inputs or self.store.gate_inputs(run_id, gate_id)
         now = utc_now()
         record = evaluate_gate(gate, results, started_at=started_at or now, finished_at=now)
         outputs = self._reports(spec, gate, results, record)

@@ -70,6 +70,10 @@ def envelope(
     }
 
 
+#: an event waiting to be written: type, run id, data, batch, time
+Row = tuple[str, str, dict[str, Any], Sequence[str], str]
+
+
 class EventSink:
     """Appends lifecycle events to ``P:events`` (capped with ``MAXLEN ~``)."""
 
@@ -96,12 +100,16 @@ class EventSink:
             self.flush()
             self._local.held = None
 
-    def flush(self) -> None:
-        """Write the events held back so far (before anything that lets another process react)."""
+    def flush(self, pipe: Any = None) -> None:
+        """Write the events held back so far (before anything that lets another process react);
+        with ``pipe``, add them to that pipeline (the caller executes it)."""
         held = getattr(self._local, "held", None)
         if held:
             self._local.held = []
-            self._write(held)
+            if pipe is not None:
+                self._add(pipe, held)
+            else:
+                self._write(held)
 
     def emit(self, event_type: str, run_id: str, data: dict[str, Any], *, batch: Sequence[str] = ()) -> None:
         """Emit one event; never raises."""
@@ -121,23 +129,30 @@ class EventSink:
             return
         self._write(rows)
 
-    def _write(self, events: Sequence[tuple[str, str, dict[str, Any], Sequence[str], str]]) -> None:
-        with self._lock:
-            earlier_failures = self.failed.pop("events_failed_total", 0)
+    def _write(self, events: Sequence[Row]) -> None:
+        earlier_failures = 0
         try:
             with self.client.pipeline(transaction=False) as pipe:
-                for event_type, run_id, data, batch, at in events:
-                    body = {"a2aState": A2A_AFTER.get(event_type, "working"), **data}
-                    if batch:
-                        body["batch"] = list(batch)
-                    text = redact(json.dumps(envelope(event_type, run_id, body, time=at), sort_keys=True))
-                    fields = {"type": event_type, "subject": run_id, "event": text}
-                    pipe.xadd(self.keys.events, fields, maxlen=self.maxlen, approximate=True)
-                pipe.hincrby(self.keys.metrics, "events_emitted_total", len(events))
-                if earlier_failures:  # counted here once Redis answers again
-                    pipe.hincrby(self.keys.metrics, "events_failed_total", earlier_failures)
+                earlier_failures = self._add(pipe, events)
                 pipe.execute()
         except Exception as exc:  # a lost event must never fail a gate
             with self._lock:
                 self.failed["events_failed_total"] += len(events) + earlier_failures
             log.warning("could not emit %d event(s): %s", len(events), exc)
+
+    def _add(self, pipe: Any, events: Sequence[Row]) -> int:
+        """XADD each event (in order) and count them, to a pipeline; returns the earlier failures
+        it reports (for the caller to count again if the pipeline fails)."""
+        with self._lock:
+            earlier_failures = self.failed.pop("events_failed_total", 0)
+        for event_type, run_id, data, batch, at in events:
+            body = {"a2aState": A2A_AFTER.get(event_type, "working"), **data}
+            if batch:
+                body["batch"] = list(batch)
+            text = redact(json.dumps(envelope(event_type, run_id, body, time=at), sort_keys=True))
+            fields = {"type": event_type, "subject": run_id, "event": text}
+            pipe.xadd(self.keys.events, fields, maxlen=self.maxlen, approximate=True)
+        pipe.hincrby(self.keys.metrics, "events_emitted_total", len(events))
+        if earlier_failures:  # counted here once Redis answers again
+            pipe.hincrby(self.keys.metrics, "events_failed_total", earlier_failures)
+        return int(earlier_failures)

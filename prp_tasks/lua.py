@@ -52,9 +52,11 @@ return 1
 
 #: Claim a check's result exactly once and count down the gate's join (and record its metrics and
 #: the files it produced: only the winning claim indexes them).
-#: KEYS: status, checks, left, lease, metrics, files
-#: ARGV: gate, field, result_json, token, n_metrics, (field, increment)..., n_files, (field, meta)...
+#: KEYS: status, checks, left, lease, metrics, files, started
+#: ARGV: gate, field, result_json, token, n_metrics, (field, increment)..., n_files, (field, meta)...,
+#:       n_checks, check_field... (the gate's checks)
 #: -> {"stale", -1} | {"fenced", -1} | {"dup", left} | {"ok", left}
+#:    | {"ok", 0, started_at, result_json|""...} when this claim completed the gate's join
 RECORD_CHECK = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'running' then return {'stale', -1} end
 local cur = redis.call('GET', KEYS[4])
@@ -76,7 +78,12 @@ end
 if tonumber(ARGV[i]) > 0 and redis.call('TTL', KEYS[6]) < 0 then
   redis.call('EXPIRE', KEYS[6], redis.call('TTL', KEYS[2]))
 end
-return {'ok', left}
+if left ~= 0 then return {'ok', left} end
+-- the join is complete: hand back what evaluating the gate needs (its start, every result)
+local f = i + 1 + 2 * tonumber(ARGV[i])
+local out = {'ok', left, redis.call('HGET', KEYS[7], ARGV[1]) or ''}
+for j = 1, tonumber(ARGV[f]) do out[#out + 1] = redis.call('HGET', KEYS[2], ARGV[f + j]) or '' end
+return out
 """
 
 #: Shared by every script that settles a gate. ``K`` = {meta, status, deps, records, started,

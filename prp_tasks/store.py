@@ -7,7 +7,7 @@ either reads or performs one atomic transition; none of them decides what should
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import redis
 
 from prp_tasks import lua
-from prp_tasks.check_store import CheckTransitions
+from prp_tasks.check_store import CheckTransitions, GateInputs
 from prp_tasks.codec import (
     OUTPUT_FILES,
     audit_event,
@@ -143,7 +143,7 @@ class RunStore(CheckTransitions):
         """Results recorded so far for one gate's checks."""
         return self.gate_inputs(run_id, gate_id)[0]
 
-    def gate_inputs(self, run_id: str, gate_id: str) -> tuple[dict[str, CheckResult], str | None]:
+    def gate_inputs(self, run_id: str, gate_id: str) -> GateInputs:
         """One round trip: the gate's check results so far and when it started."""
         names = [c.name for c in self.spec(run_id).workflow.gate(gate_id).checks]
         k = self.k(run_id)
@@ -153,7 +153,8 @@ class RunStore(CheckTransitions):
                 pipe.hmget(k.checks, [check_field(gate_id, n) for n in names])
             started, *found = pipe.execute()
         raw = found[0] if found else []
-        return {n: CheckResult.model_validate_json(r) for n, r in zip(names, raw, strict=True) if r}, started
+        results = {n: CheckResult.model_validate_json(r) for n, r in zip(names, raw, strict=True) if r}
+        return GateInputs(results, started)
 
     def record(self, run_id: str, gate_id: str) -> GateRecord | None:
         with wrap_errors():
@@ -349,14 +350,18 @@ class RunStore(CheckTransitions):
             )
         return int(out[1]), [str(g) for g in out[2:]]
 
-    def mark_dispatched(self, run_id: str, entries: Mapping[str, str], ttl_s: int) -> None:
-        """Record the message ids sent for checks ("gate/check" -> JSON {task_id, at_ms})."""
-        if not entries:
-            return
+    def mark_dispatched(
+        self, run_id: str, entries: Mapping[str, str], ttl_s: int, before: Callable[[Any], None] | None = None
+    ) -> None:
+        """Record the message ids sent for checks ("gate/check" -> JSON {task_id, at_ms}); ``before``
+        adds commands of its own to the same round trip (the events that led to the dispatch)."""
         key = self.k(run_id).dispatched
         with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, mapping=dict(entries))
-            pipe.expire(key, ttl_s, nx=True)
+            if before is not None:
+                before(pipe)
+            if entries:
+                pipe.hset(key, mapping=dict(entries))
+                pipe.expire(key, ttl_s, nx=True)
             pipe.execute()
 
     def claim_finished_at(self, run_id: str, now: str) -> str:
