@@ -49,6 +49,7 @@ DEPLOY_TOKEN = "dpl-5b8e1c2f9a7d4036"  # only in the worker's environment and a 
 WORKER_ONLY = {"DEPLOY_TOKEN": DEPLOY_TOKEN, "INTERNAL_DB_HOST": "db.internal.example"}
 SECRETS = (GITHUB_TOKEN, AWS_KEY_ID, PASSWORD, DEPLOY_TOKEN)
 
+WORKER = [sys.executable, "-m", "prp_tasks.cli", "worker", "--loglevel", "INFO"]
 INJECTION = "$(touch pwned-subst); touch pwned-semicolon `touch pwned-backtick` > pwned-redirect"
 TOKENS = {
     "alice": ("sec-tok-alice-0123456789", ("code-reviewer",), True),
@@ -112,8 +113,7 @@ def worker_log(private: Settings, tmp_path: Path) -> Iterator[Path]:
     )
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prp_tasks.cli", "worker", "--loglevel", "INFO"]
-            + ["--pool", "prefork", "--concurrency", "2", "--hostname", "sec@test"],
+            [*WORKER, "--pool", "prefork", "--concurrency", "2", "--hostname", "sec@test"],
             env=env,
             cwd=ROOT,
             stdout=sink,
@@ -151,16 +151,17 @@ def everything_in_redis(url: str) -> str:
     """Every value of every key, as text (kombu message bodies are base64 JSON: decoded too)."""
     client = redis_lib.Redis.from_url(url)
     parts: list[str] = []
+    read = {
+        "string": client.get,
+        "hash": client.hgetall,
+        "list": lambda key: client.lrange(key, 0, -1),
+        "set": client.smembers,
+        "zset": lambda key: client.zrange(key, 0, -1),
+        "stream": client.xrange,
+    }
     for key in client.scan_iter(count=1000):
         kind = client.type(key).decode()
-        value: Any = {
-            "string": lambda: client.get(key),
-            "hash": lambda: client.hgetall(key),
-            "list": lambda: client.lrange(key, 0, -1),
-            "set": lambda: client.smembers(key),
-            "zset": lambda: client.zrange(key, 0, -1),
-            "stream": lambda: client.xrange(key),
-        }.get(kind, lambda: b"")()
+        value: Any = read[kind](key) if kind in read else b""
         parts.append(f"{key!r} {value!r}")
     client.close()
     return "\n".join(parts)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -271,7 +271,7 @@ def test_a_script_relative_to_the_repository_runs_and_a_non_executable_one_canno
 ) -> None:
     script = tmp_path / "bin" / "check.sh"
     script.parent.mkdir()
-    script.write_text("#!/bin/sh\necho from-the-repo \"$1\"\n")
+    script.write_text('#!/bin/sh\necho from-the-repo "$1"\n')
     refused, _ = run(tmp_path, "./bin/check.sh", "x")
     assert refused.output == "cannot start './bin/check.sh': Permission denied"
     script.chmod(0o755)

@@ -1,0 +1,734 @@
+"""Soak: N runs (default 1,000) of the built-in G0–G7 workflow with no-op checks, through the
+Procfile's process set; lost / duplicated / unexpected counts, gate dispatch latency, Redis memory
+after retention expiry.
+
+Processes (all real, each in its own process group, every group SIGKILLed at the end, also on an
+error or Ctrl-C): a private ``redis-server`` on a unix socket with ``appendonly yes`` /
+``appendfsync everysec`` (EmbeddedRedis(appendonly=True)) and the Procfile entries ``api``,
+``worker-automated``, ``worker-approval``, ``worker-control`` and ``sweeper`` started from the
+Procfile's own command lines by the acceptance helper (tests/acceptance/procfile.py), configured
+by environment only: ``PRP_RETENTION_S=60`` (the minimum), ``PRP_EVENTS_MAXLEN=2000``,
+``PRP_TASK_EVENTS=false``, ``PRP_SPOOL_CONCURRENCY=2`` / ``PRP_SPOOL_MAX_CONCURRENCY=4``,
+``PRP_API__RATE_LIMIT_PER_MIN=0`` (one client submits 1,000 runs), ``PRP_RECONCILE_INTERVAL_S=5``
+(housekeeping, which also prunes the run index, runs often enough to be seen after expiry) and a
+submit-only API token.
+
+Workload: ``POST /v1/runs {"repo": REPO, "auto_approve": true, "idempotency_key": "soak-I"}``
+over HTTP to the ``api`` process (the Procfile path a service would use; the idempotency key makes
+a retried POST safe). No workflow is given, so it is the built-in G0–G7 (8 gates, 15 checks). REPO
+is a tiny repository written by this script whose ``initial.md`` has no ``governance.commands``:
+every check is a built-in that reads a few small files (no subprocess), i.e. a no-op check, and
+every gate passes and is auto-approved.
+
+At most ``--window`` (50) runs are in flight: a run is submitted when another became final. A
+closed loop keeps the system in a steady state — the broker queue holds only the ready checks of
+about 50 runs — so dispatch latency measures what one gate's dispatch costs at full load, not how
+long a 1,000-run (15,000-check) backlog takes to drain; with all runs submitted at once the p99
+would just be the backlog's drain time.
+
+Per run, as soon as it is final (within ~0.1 s, long before its 60 s retention expires), its
+``Control.snapshot`` is classified:
+  * lost: a run not final before the timeout, a gate without a record, a check of a gate without
+    a recorded result;
+  * duplicated: a gate with more than one settle event in the run's event list, or a gate settle /
+    check result claimed twice on the lifecycle stream. ``PRP_TASK_EVENTS=false`` only switches
+    off Celery's task events (Flower); the lifecycle stream ``P:events`` is always written, but it
+    is capped at 2,000 entries, so a reader thread follows it live (XREAD) and counts
+    ``prp_runner.task.executed`` per (run, taskId) for kind=check and kind=gate. It also compares
+    what it read with the workers' ``events_emitted_total`` counter: equal means no event was
+    trimmed before it was read, so the claim counts are complete;
+  * unexpected: a final status other than ``passed``.
+Dispatch latency: per gate, its first check's ``started_at`` minus the gate's ``started_at``
+(dispatch), both ISO ms timestamps of the snapshot. Run duration: spec ``created_at`` to
+``finished_at``. runs/s: runs final / seconds from the first submission to the last final run.
+
+Memory (``INFO memory`` used_memory): baseline once the processes are up (before submitting),
+peak (sampled every 0.25 s while runs execute, and Redis' own ``used_memory_peak``), and after
+expiry: once every run is final this script waits retention + 10 s, then reads used_memory,
+``DBSIZE``, the number of ``P:run:*`` keys left (must be 0) and what remains, grouped by key
+pattern with ``MEMORY USAGE``.
+
+Usage: python bench/soak.py [--runs 1000] [--window 50] [--timeout S]
+The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python bench/soak.py`)
+    sys.path.insert(0, str(ROOT))
+
+from prp_tasks.celery_app import create_celery  # noqa: E402
+from prp_tasks.control import Control  # noqa: E402
+from prp_tasks.core.evaluate import parse_ts  # noqa: E402
+from prp_tasks.core.snapshot import GateEventType, RunSnapshot  # noqa: E402
+from prp_tasks.embedded import EmbeddedRedis  # noqa: E402
+from prp_tasks.identity import hash_token  # noqa: E402
+from prp_tasks.settings import load_settings  # noqa: E402
+from tests.acceptance.procfile import ProcfileProcesses, resolve  # noqa: E402
+
+PREFIX = "soak"
+RETENTION_S = 60
+EVENTS_MAXLEN = 2000
+#: Procfile entries on the workflow path (flower and metrics are not)
+SERVICES = ("api", "worker-automated", "worker-approval", "worker-control", "sweeper")
+WORKER_CLASSES = ("automated", "approval", "control")
+TOKEN = f"soak-{secrets.token_urlsafe(24)}"
+RUN_ID = re.compile(r"run-[a-z0-9]+-[0-9a-f]+")
+HEX = re.compile(r"\b[0-9a-f]{16,}\b")
+console = Console(stderr=True, soft_wrap=True)
+
+INITIAL_MD = """# Soak service
+
+A tiny library for the soak benchmark: every check of the built-in workflow is a cheap built-in.
+
+## Requirements
+
+- Add two integers
+
+## Tests
+
+- Unit tests for every public function
+
+## Acceptance Criteria
+
+- `add(2, 3)` returns 5
+
+## Enforcement profile
+
+```yaml
+architecture:
+  boundaries: [tiny]
+  naming: {modules: snake_case}
+  layout: [src/tiny, tests, pyproject.toml]
+governance:
+  license: Apache-2.0
+  checks: [test, lint, type-check]
+reports:
+  coverage: [coverage.xml]
+```
+"""
+COVERAGE_XML = """<?xml version="1.0" ?>
+<coverage version="7.0" lines-valid="2" lines-covered="2" line-rate="1" branches-valid="0"
+  branches-covered="0" branch-rate="1" complexity="0">
+  <packages/>
+</coverage>
+"""
+
+
+def make_repo(repo: Path) -> Path:
+    """A tiny repository on which every built-in check of G0–G7 passes without a subprocess."""
+    files = {
+        "initial.md": INITIAL_MD,
+        "coverage.xml": COVERAGE_XML,
+        "CODEOWNERS": "*  @soak/maintainers\n",
+        "pyproject.toml": '[project]\nname = "tiny"\nversion = "0.1.0"\n\n[tool.ruff]\n\n[tool.mypy]\n',
+        "src/tiny/__init__.py": "def add(a: int, b: int) -> int:\n    return a + b\n",
+        "tests/test_add.py": "from tiny import add\n\n\ndef test_add() -> None:\n    assert add(2, 3) == 5\n",
+    }
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    return repo
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=console,
+        transient=True,
+    )
+
+
+# the process set --------------------------------------------------------------------------------
+
+
+def service_env(url: str, tmp: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
+    tokens = [{"sha256": hash_token(TOKEN), "identity": "soak-bot", "roles": [], "submit": True}]
+    env.update(
+        {
+            "PRP_REDIS_URL": url,
+            "PRP_KEY_PREFIX": PREFIX,
+            "PRP_RETENTION_S": str(RETENTION_S),
+            "PRP_EVENTS_MAXLEN": str(EVENTS_MAXLEN),
+            "PRP_TASK_EVENTS": "false",
+            "PRP_SPOOL_CONCURRENCY": "2",
+            "PRP_SPOOL_MAX_CONCURRENCY": "4",
+            "PRP_API__PORT": str(port),
+            "PRP_API__TOKENS": json.dumps(tokens),
+            "PRP_API__RATE_LIMIT_PER_MIN": "0",
+            # housekeeping (reconciler, run-index pruning) every 5 s, so the index is pruned
+            # within the retention + 10 s this script waits before measuring memory
+            "PRP_RECONCILE_INTERVAL_S": "5",
+            "PRP_WORKSPACE__CACHE_DIR": str(tmp / "workspaces"),
+        }
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+def check_alive(procs: ProcfileProcesses) -> None:
+    exited = procs.exited()
+    if exited:
+        raise ServiceError(f"service(s) exited: {exited}\n{procs.tails(20)}")
+
+
+def start_services(procs: ProcfileProcesses, http: httpx.Client, timeout_s: float = 60) -> float:
+    """Start the Procfile services; wait for /healthz and ``prp worker-check`` of every class."""
+    began = time.monotonic()
+    deadline = began + timeout_s
+    for name in SERVICES:
+        procs.start(name)
+    with progress() as bar:
+        task = bar.add_task("services starting", total=1 + len(WORKER_CLASSES), info="")
+        while True:
+            check_alive(procs)
+            with contextlib.suppress(httpx.TransportError):
+                if http.get("/healthz").status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise ServiceError(f"api not healthy within {timeout_s}s\n{procs.tails(20)}")
+            time.sleep(0.2)
+        bar.advance(task)
+        pending: set[str] = set(WORKER_CLASSES)
+        last: dict[str, str] = {}
+        while pending:
+            probes = {
+                cls: subprocess.Popen(
+                    [*resolve("prp"), "worker-check", cls, "--json"],
+                    env=procs.env,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for cls in sorted(pending)
+            }
+            for cls, probe in probes.items():
+                out, err = probe.communicate(timeout=60)
+                last[cls] = f"exit {probe.returncode}: {out.strip()} {err.strip()[-300:]}"
+                if probe.returncode == 0:
+                    pending.discard(cls)
+                    bar.advance(task)
+            check_alive(procs)
+            if pending and time.monotonic() > deadline:
+                raise ServiceError(f"workers not healthy within {timeout_s}s: {last}")
+            if pending:
+                time.sleep(0.5)
+    return time.monotonic() - began
+
+
+# watchers ---------------------------------------------------------------------------------------
+
+
+class StreamCounter(threading.Thread):
+    """Follows ``P:events`` from a given id and counts result claims per (run, taskId)."""
+
+    def __init__(self, url: str, key: str, start_id: str) -> None:
+        super().__init__(name="soak-stream", daemon=True)
+        self.client = redis.Redis.from_url(url, decode_responses=True)
+        self.key = key
+        self.last_id = start_id
+        self.read = 0
+        self.check_claims: Counter[tuple[str, str]] = Counter()
+        self.gate_settles: Counter[tuple[str, str]] = Counter()
+        self.types: Counter[str] = Counter()
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                self.poll(block_ms=200)
+        except BaseException as exc:  # reported by the main thread
+            self.error = exc
+
+    def poll(self, block_ms: int | None = None) -> int:
+        got = 0
+        replies = self.client.xread({self.key: self.last_id}, count=2000, block=block_ms)
+        for _, entries in replies or []:
+            for entry_id, fields in entries:
+                self.last_id = entry_id
+                got += 1
+                self.types[fields["type"]] += 1
+                if fields["type"].endswith("task.executed"):
+                    data = json.loads(fields["event"])["data"]
+                    bucket = self.check_claims if data.get("kind") == "check" else self.gate_settles
+                    bucket[(fields["subject"], data["taskId"])] += 1
+        self.read += got
+        return got
+
+    def drain(self) -> None:
+        """Stop following, then read whatever is left."""
+        self.stop.set()
+        self.join(5)
+        while self.poll() > 0:
+            pass
+
+
+class MemorySampler(threading.Thread):
+    """``INFO memory`` used_memory and ``DBSIZE`` every ``interval`` seconds; keeps the maxima."""
+
+    def __init__(self, url: str, interval: float = 0.25) -> None:
+        super().__init__(name="soak-memory", daemon=True)
+        self.client = redis.Redis.from_url(url, decode_responses=True)
+        self.interval = interval
+        self.peak_used = 0
+        self.peak_dbsize = 0
+        self.stop = threading.Event()
+
+    def sample(self) -> None:
+        self.peak_used = max(self.peak_used, int(self.client.info("memory")["used_memory"]))
+        self.peak_dbsize = max(self.peak_dbsize, int(self.client.dbsize()))
+
+    def run(self) -> None:
+        while not self.stop.wait(self.interval):
+            with contextlib.suppress(redis.RedisError):
+                self.sample()
+
+
+# classification ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    dispatch_ms: list[float] = field(default_factory=list)
+    duration_s: float | None = None
+    #: gate -> check names, to compare with the stream's claims
+    checks: dict[str, list[str]] = field(default_factory=dict)
+
+
+def classify(snapshot: RunSnapshot) -> RunOutcome:
+    """One final run: gates without record, checks without result, double settles, latencies."""
+    out = RunOutcome(snapshot.run_id, snapshot.status.value)
+    settles = Counter(e.gate_id for e in snapshot.events if e.type == GateEventType.SETTLE)
+    for gate in snapshot.spec.workflow.gates:
+        view = snapshot.gates[gate.id]
+        names = [c.name for c in gate.checks]
+        out.checks[gate.id] = names
+        if view.record is None:
+            out.lost.append(f"{gate.id}: no record")
+        for name in names:
+            if name not in view.checks and view.status.value != "skipped":
+                out.lost.append(f"{gate.id}/{name}: no result")
+        if settles[gate.id] > 1:
+            out.duplicated.append(f"{gate.id}: {settles[gate.id]} settle events")
+        starts = [parse_ts(c.started_at) for c in view.checks.values() if c.started_at]
+        if view.started_at and starts:
+            delta = (min(starts) - parse_ts(view.started_at)).total_seconds()
+            out.dispatch_ms.append(delta * 1000)
+    if snapshot.finished_at:
+        created = parse_ts(snapshot.spec.created_at)
+        out.duration_s = (parse_ts(snapshot.finished_at) - created).total_seconds()
+    return out
+
+
+def finalized(client: redis.Redis, control: Control, run_ids: list[str]) -> list[str]:
+    with client.pipeline(transaction=False) as pipe:
+        for run_id in run_ids:
+            pipe.hget(control.store.keys.run(run_id).meta, "finalized")
+        flags = pipe.execute()
+    return [r for r, flag in zip(run_ids, flags, strict=True) if flag == "1"]
+
+
+# the soak ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Soak:
+    runs: int
+    window: int
+    timeout_s: float
+    http: httpx.Client
+    control: Control
+    procs: ProcfileProcesses
+    repo: Path
+    outcomes: dict[str, RunOutcome] = field(default_factory=dict)
+    not_final: list[str] = field(default_factory=list)
+    submit_ms: list[float] = field(default_factory=list)
+    max_in_flight: int = 0
+
+    def submit(self, index: int) -> str:
+        body = {"repo": str(self.repo), "auto_approve": True, "idempotency_key": f"soak-{index}"}
+        for attempt in range(3):
+            began = time.perf_counter()
+            try:
+                response = self.http.post("/v1/runs", json=body)
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
+                continue
+            self.submit_ms.append((time.perf_counter() - began) * 1000)
+            if response.status_code not in (200, 201):
+                raise ServiceError(f"POST /v1/runs: {response.status_code} {response.text[:500]}")
+            run_id: str = response.json()["run_id"]
+            return run_id
+        raise AssertionError("unreachable")
+
+    def execute(self) -> tuple[float, float]:
+        """Submit every run through a window of ``self.window``; (first submit, last final) times."""
+        client = self.control.store.redis
+        in_flight: list[str] = []
+        submitted = 0
+        first = last_final = time.monotonic()
+        deadline = first + self.timeout_s
+        last_progress = first
+        bad = 0
+        with progress() as bar:
+            sub_task = bar.add_task("submitted", total=self.runs, info="")
+            fin_task = bar.add_task("final", total=self.runs, info="")
+            while submitted < self.runs or in_flight:
+                while submitted < self.runs and len(in_flight) < self.window:
+                    in_flight.append(self.submit(submitted))
+                    submitted += 1
+                self.max_in_flight = max(self.max_in_flight, len(in_flight))
+                done = finalized(client, self.control, in_flight) if in_flight else []
+                for run_id in done:
+                    in_flight.remove(run_id)
+                    outcome = self.outcomes[run_id] = classify(self.control.snapshot(run_id))
+                    bad += outcome.status != "passed" or bool(outcome.lost or outcome.duplicated)
+                now = time.monotonic()
+                if done:
+                    last_final = last_progress = now
+                bar.update(sub_task, completed=submitted, info=f"in flight {len(in_flight)}")
+                bar.update(fin_task, completed=len(self.outcomes), info=f"not clean {bad}")
+                check_alive(self.procs)
+                if now > deadline or now - last_progress > 180:
+                    why = "timeout" if now > deadline else "no run became final for 180 s"
+                    console.print(
+                        f"[red]{why}: {len(in_flight)} run(s) in flight,"
+                        f" {self.runs - submitted} never submitted"
+                    )
+                    self.not_final = in_flight
+                    for run_id in in_flight:  # classified as they are (they cannot expire: not final)
+                        self.outcomes[run_id] = classify(self.control.snapshot(run_id))
+                    break
+                if not done:
+                    time.sleep(0.05)
+        return first, last_final
+
+
+def countdown(seconds: float, label: str) -> None:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[left]} s left"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=seconds, left=int(seconds))
+        began = time.monotonic()
+        while (elapsed := time.monotonic() - began) < seconds:
+            bar.update(task, completed=elapsed, left=int(seconds - elapsed + 0.999))
+            time.sleep(0.25)
+
+
+def key_groups(client: redis.Redis) -> dict[str, dict[str, int]]:
+    """Every key grouped by pattern (run ids -> RUN, hex digests -> SHA): count, bytes, without TTL."""
+    groups: dict[str, dict[str, int]] = {}
+    for key in client.scan_iter(count=1000):
+        pattern = HEX.sub("SHA", RUN_ID.sub("RUN", key))
+        group = groups.setdefault(pattern, {"keys": 0, "bytes": 0, "no_ttl": 0})
+        group["keys"] += 1
+        group["bytes"] += int(client.memory_usage(key, samples=0) or 0)
+        group["no_ttl"] += int(client.ttl(key) == -1)
+    return dict(sorted(groups.items(), key=lambda kv: -kv[1]["bytes"]))
+
+
+def memory(client: redis.Redis) -> tuple[int, int]:
+    return int(client.info("memory")["used_memory"]), int(client.dbsize())
+
+
+def report_table(result: dict[str, Any], groups_before: dict[str, Any], groups_after: dict[str, Any]) -> None:
+    table = Table(title="what Redis holds (MEMORY USAGE, bytes)")
+    for column in (
+        "key pattern",
+        "keys before",
+        "bytes before",
+        "keys after expiry",
+        "bytes after",
+        "no TTL",
+    ):
+        table.add_column(column, justify="left" if column == "key pattern" else "right")
+    for pattern in sorted(
+        set(groups_before) | set(groups_after), key=lambda p: -groups_after.get(p, {}).get("bytes", 0)
+    ):
+        b, a = groups_before.get(pattern, {}), groups_after.get(pattern, {})
+        table.add_row(
+            pattern,
+            str(b.get("keys", 0)),
+            str(b.get("bytes", 0)),
+            str(a.get("keys", 0)),
+            str(a.get("bytes", 0)),
+            str(a.get("no_ttl", 0)),
+        )
+    console.print(table)
+    summary = Table(title="soak")
+    summary.add_column("metric")
+    summary.add_column("value", justify="right")
+    for key, value in result.items():
+        if not isinstance(value, (dict, list)):
+            summary.add_row(key, str(value))
+    console.print(summary)
+
+
+@dataclass
+class Measured:
+    """Everything read while the services ran."""
+
+    soak: Soak
+    stream: StreamCounter
+    sampler: MemorySampler
+    elapsed_s: float
+    memory_before: tuple[int, int]
+    groups_before: dict[str, dict[str, int]]
+    peak_info: int
+    counters: dict[str, int]
+    memory_after: tuple[int, int]
+    groups_after: dict[str, dict[str, int]]
+    run_keys_left: int
+    runs_index: int
+
+
+def watch(url: str, client: redis.Redis, events_key: str) -> tuple[StreamCounter, MemorySampler]:
+    """Start following the lifecycle stream (from its current end) and sampling memory."""
+    start_id = "0-0"
+    if client.exists(events_key):
+        start_id = client.xinfo_stream(events_key)["last-generated-id"]
+    stream, sampler = StreamCounter(url, events_key, start_id), MemorySampler(url)
+    stream.start()
+    sampler.start()
+    return stream, sampler
+
+
+def measure(args: argparse.Namespace, tmp: Path) -> Measured:
+    """Private Redis + Procfile services; the soak; the retention wait; all stopped at the end."""
+    server = EmbeddedRedis(tmp / "redis", label="soak", appendonly=True)
+    port = free_port()
+    procs: ProcfileProcesses | None = None
+    http = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    )
+    watchers: tuple[StreamCounter, MemorySampler] | None = None
+    try:
+        server.start()
+        procs = ProcfileProcesses(service_env(server.url, tmp, port), tmp / "logs")
+        startup_s = start_services(procs, http)
+        settings = load_settings(redis_url=server.url, key_prefix=PREFIX, task_events=False)
+        control = Control(settings, create_celery(settings))
+        client, keys = control.store.redis, control.store.keys
+        repo = make_repo(tmp / "repo")
+
+        time.sleep(2.0)  # first worker beats, bindings, metrics refresh: let start-up settle
+        memory_before, groups_before = memory(client), key_groups(client)
+        emitted_before = int(client.hget(keys.metrics, "events_emitted_total") or 0)
+        watchers = stream, sampler = watch(server.url, client, keys.events)
+        console.print(
+            f"services up in {startup_s:.1f}s; baseline used_memory {memory_before[0]} B,"
+            f" dbsize {memory_before[1]}; {args.runs} runs, window {args.window}"
+        )
+
+        soak = Soak(args.runs, args.window, args.timeout, http, control, procs, repo)
+        first, last_final = soak.execute()
+        sampler.sample()
+        sampler.stop.set()
+        peak_info = int(client.info("memory")["used_memory_peak"])
+        time.sleep(0.5)  # the last events of the last run
+        stream.drain()
+        if stream.error is not None:
+            raise stream.error
+        counters = {
+            "events_emitted": int(client.hget(keys.metrics, "events_emitted_total") or 0) - emitted_before,
+            "events_failed": int(client.hget(keys.metrics, "events_failed_total") or 0),
+            "events_stream_len": int(client.xlen(keys.events)),
+            "audit_stream_len": int(client.xlen(keys.audit)),
+        }
+
+        countdown(RETENTION_S + 10, f"waiting retention ({RETENTION_S} s) + 10 s for expiry")
+        check_alive(procs)
+        return Measured(
+            soak=soak,
+            stream=stream,
+            sampler=sampler,
+            elapsed_s=last_final - first,
+            memory_before=memory_before,
+            groups_before=groups_before,
+            peak_info=peak_info,
+            counters=counters,
+            memory_after=memory(client),
+            groups_after=key_groups(client),
+            run_keys_left=sum(1 for _ in client.scan_iter(match=f"{PREFIX}:run:*", count=1000)),
+            runs_index=int(client.zcard(keys.runs)),
+        )
+    finally:
+        for watcher in watchers or ():
+            watcher.stop.set()
+        http.close()
+        if procs is not None:
+            procs.stop()
+        server.stop()
+
+
+def stream_claims(m: Measured) -> tuple[list[str], list[str]]:
+    """(duplicated, lost) from the lifecycle stream: one claim per check, one settle per gate."""
+    duplicated: list[str] = []
+    lost: list[str] = []
+    complete = m.stream.read == m.counters["events_emitted"]
+    for run_id, outcome in m.soak.outcomes.items():
+        if run_id in m.soak.not_final:
+            continue
+        for gate_id, names in outcome.checks.items():
+            settled = m.stream.gate_settles[(run_id, gate_id)]
+            if settled > 1:
+                duplicated.append(f"{run_id}/{gate_id}: {settled} gate task.executed events")
+            for name in names:
+                claimed = m.stream.check_claims[(run_id, f"{gate_id}/{name}")]
+                if claimed > 1:
+                    duplicated.append(f"{run_id}/{gate_id}/{name}: result claimed {claimed}x")
+                elif claimed == 0 and complete:
+                    lost.append(f"{run_id}/{gate_id}/{name}: no claim event")
+    return duplicated, lost
+
+
+def summarize(args: argparse.Namespace, m: Measured) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    outcomes = list(m.soak.outcomes.values())
+    not_final = set(m.soak.not_final)
+    dup_claims, lost_claims = stream_claims(m)
+    items = {
+        "lost": [f"{r}: not final" for r in m.soak.not_final]
+        + [f"{o.run_id}/{item}" for o in outcomes for item in o.lost]
+        + lost_claims,
+        "duplicated": [f"{o.run_id}/{item}" for o in outcomes for item in o.duplicated] + dup_claims,
+        "unexpected": [
+            f"{o.run_id}: {o.status}" for o in outcomes if o.status != "passed" and o.run_id not in not_final
+        ],
+    }
+    dispatch = [ms for o in outcomes for ms in o.dispatch_ms]
+    durations = [o.duration_s for o in outcomes if o.duration_s is not None]
+    finals = len(outcomes) - len(not_final)
+    (used_before, dbsize_before), (used_after, dbsize_after) = m.memory_before, m.memory_after
+    result: dict[str, Any] = {
+        "runs": args.runs,
+        "runs_final": finals,
+        "runs_never_submitted": args.runs - len(outcomes),
+        "lost": len(items["lost"]),
+        "duplicated": len(items["duplicated"]),
+        "unexpected": len(items["unexpected"]),
+        "gates_measured": len(dispatch),
+        "p50_dispatch_ms": pct(dispatch, 0.5),
+        "p99_dispatch_ms": pct(dispatch, 0.99),
+        "max_dispatch_ms": round(max(dispatch), 1) if dispatch else None,
+        "p50_run_s": pct(durations, 0.5),
+        "p99_run_s": pct(durations, 0.99),
+        "runs_per_s": round(finals / m.elapsed_s, 2) if m.elapsed_s > 0 else None,
+        "elapsed_s": round(m.elapsed_s, 1),
+        "window": args.window,
+        "max_in_flight": m.soak.max_in_flight,
+        "p50_submit_ms": pct(m.soak.submit_ms, 0.5),
+        "p99_submit_ms": pct(m.soak.submit_ms, 0.99),
+        "redis_used_memory_before_bytes": used_before,
+        "redis_used_memory_peak_bytes": m.sampler.peak_used,
+        "redis_used_memory_peak_info_bytes": m.peak_info,
+        "redis_used_memory_after_expiry_bytes": used_after,
+        "redis_used_memory_growth_bytes": used_after - used_before,
+        "dbsize_before": dbsize_before,
+        "dbsize_peak": m.sampler.peak_dbsize,
+        "dbsize_after_expiry": dbsize_after,
+        "run_keys_left": m.run_keys_left,
+        "runs_index_entries_after_expiry": m.runs_index,
+        **m.counters,
+        "events_read": m.stream.read,
+        "events_maxlen": EVENTS_MAXLEN,
+        "retention_s": RETENTION_S,
+        "after_expiry_keys": {p: g["keys"] for p, g in m.groups_after.items()},
+        "after_expiry_bytes": {p: g["bytes"] for p, g in m.groups_after.items()},
+    }
+    return result, items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--window", type=int, default=50, help="runs in flight at most")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds for every run to be final")
+    args = parser.parse_args()
+    if args.timeout is None:
+        args.timeout = 300 + 2.0 * args.runs
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    cache_dir = os.environ.get("XDG_CACHE_HOME")  # tests.conftest (imported above) points it at /tmp
+    try:
+        with tempfile.TemporaryDirectory(prefix="prp-soak-") as tmp:
+            measured = measure(args, Path(tmp))
+    finally:
+        if cache_dir and Path(cache_dir).name == f"prp-tests-{os.getpid()}":
+            shutil.rmtree(cache_dir, ignore_errors=True)
+    result, items = summarize(args, measured)
+    report_table(result, measured.groups_before, measured.groups_after)
+    for label, found in items.items():
+        for item in found[:20]:
+            console.print(f"[red]{label}: {item}")
+    if measured.stream.read != result["events_emitted"]:
+        console.print(
+            f"[yellow]read {measured.stream.read} of {result['events_emitted']} lifecycle events:"
+            " the stream's claim counts are incomplete"
+        )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

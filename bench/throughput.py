@@ -1,0 +1,785 @@
+"""Throughput: gates per second of many small runs, against raw Celery doing the same work.
+
+Workload: N runs (default 200) of an 8-gate workflow shaped like the built-in one,
+    G0 ─┬─> G1 ──> G3 ─┐
+        └─> G2 ────────┴─> G4 ──> G5 ──> G6 ──> G7
+each gate one check ``run: ["true"]``, no approvals. The N specs are built before the clock starts;
+the clock runs from the first ``Control.submit`` to the moment every run is final (its outputs are
+committed by ``prp.finalize_run``). gates/s = 8 N / seconds.
+
+Processes (all real, each in its own process group, all killed at the end, even on Ctrl-C):
+  * a private ``redis-server`` on a unix socket (EmbeddedRedis), shared by every phase;
+  * ours: ``prp worker --queues automated --pool P --concurrency C`` (the pool under test) plus
+    ``prp worker --queues control --pool threads --concurrency 4`` for ``prp.finalize_run`` (the
+    control class's defaults; the Procfile layout, one worker per class). Dependents are dispatched
+    by the check task that settles their last dependency, inside the automated worker, so the
+    control worker only renders and commits the 200 finalizations. ``--shared-worker`` instead
+    runs one worker consuming automated+control with the pool under test;
+  * baseline: ``celery -A _noop_app worker --pool P --concurrency C`` (bench/_noop_app.py, a plain
+    Celery app: JSON, acks_late, reject_on_worker_lost, prefetch 1, no result backend, no task
+    events, the same transport options as prp_tasks.celery_app.celery_config). 8 N tasks are sent
+    by this process; the clock stops when a Redis counter (one INCR per task) reaches 8 N.
+Ours and the baseline never run at the same time (the CPU is shared), and each phase starts with
+a warm-up so worker start-up and imports are not measured.
+
+Fairness. The headline pair spends the same work per unit: one gate = one ``true`` process spawned
+and waited for by a worker slot; one baseline task = ``subprocess.run(["true"])``. Everything
+else prp-tasks does per gate is what is being measured: the lease (Lua), the check's subprocess
+handling (scrubbed env, own session, death signal through ``setpriv``, output tails in temp
+files, exit through a pidfd), the lease renewal registry, recording the result (Lua),
+evaluating and settling the gate (Lua), dispatching dependents, lifecycle events, metrics, and
+per run one finalize (render prp.md, review.json, run-manifest.json) on the control worker. The
+baseline pays one INCR per task as its "done" signal and no time limit (prp sets one per check).
+Second pair, no subprocess on either side: each gate's check is the builtin ``coverage-targets``
+(two comparisons on the already-loaded profile: as close to a no-op check as a workflow can say;
+a gate with zero checks settles without any task, so it is not comparable) vs a baseline task
+that only does its INCR. That pair shows the per-gate orchestration cost without process spawn.
+
+Reported: gates/s and celery tasks/s are medians over --repeat; each ratio (gates/s ÷ celery/s)
+is the median of the per-repeat ratios, each pair measured back to back (on a shared machine the
+load drifts between repeats more than within one). A pair during which other processes used
+more than --max-foreign (0.2) of the cores is measured again (--attempts 3 in all, then kept and
+counted in ``disturbed_pairs``).
+
+Diagnostics per phase (``diag_*``): from the ``P:metrics`` hash (the workers' own observations)
+mean check duration (the command itself), mean queue wait (enqueue -> check start) and mean gate
+duration (dispatch -> settled); worker slot-ms per gate = C * seconds / gates; CPU ms per gate by
+process (from /proc: each worker's main process and its pool children, reaped ``true``
+processes included; the control worker; redis-server; this client), how busy the cores were, and
+``foreign_busy_of_cores``: CPU used meanwhile by processes outside the measurement (other jobs on
+a shared machine; when it is high, the phase was disturbed).
+
+Where the time goes (not part of the headline numbers; workers are then started through this
+script, ``--as-worker``, which wraps ``prp worker``):
+  --profile   one instrumented pass per pool: task bodies and the engine's steps (SECTIONS) timed,
+              wall and thread CPU per gate;
+  --cprofile  a cProfiled prefork×2 pass (the pool children), .prof files to a directory;
+
+Usage: python bench/throughput.py [--runs 200] [--repeat 1] [--no-builtin-pair] [--shared-worker]
+                                  [--max-foreign 0.2] [--attempts 3] [--profile]
+                                  [--cprofile DIR]
+The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from prp_tasks.celery_app import create_celery
+from prp_tasks.control import Control
+from prp_tasks.core.run import RunSpec
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.keys import Keys
+from prp_tasks.settings import Settings, load_settings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+PREFIX = "bench"
+GATES_PER_RUN = 8
+SHAPE = {  # gate -> depends_on (the built-in G0-G7 shape without G6's extra edges)
+    "G0": [],
+    "G1": ["G0"],
+    "G2": ["G0"],
+    "G3": ["G1"],
+    "G4": ["G2", "G3"],
+    "G5": ["G4"],
+    "G6": ["G5"],
+    "G7": ["G6"],
+}
+CHECKS = {"command": '{name: c, run: ["true"]}', "builtin": "{name: c, builtin: coverage-targets}"}
+BASELINE_TASK = {"command": "bench.noop_command", "builtin": "bench.noop"}
+CONFIGS = (("prefork", 2), ("threads", 8))
+CONTROL_WORKER = ["--queues", "control", "--pool", "threads", "--concurrency", "4"]
+console = Console(stderr=True, soft_wrap=True)
+
+
+def workflow_text(kind: str) -> str:
+    lines = [f"name: throughput-{kind}", "gates:"]
+    for gate, deps in SHAPE.items():
+        lines.append(f"  - {{id: {gate}, depends_on: [{', '.join(deps)}], checks: [{CHECKS[kind]}]}}")
+    return "\n".join(lines) + "\n"
+
+
+# processes -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Procs:
+    """Child processes, each the leader of its own process group (killed as a group)."""
+
+    logdir: Path
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.logdir / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        """SIGTERM each leader (warm shutdown, nothing is in flight), then SIGKILL its whole group."""
+        for _, proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for _, proc in self.procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(max(0.1, deadline - time.monotonic()))
+        for _, proc in self.procs:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        self.procs.clear()
+
+    def check_alive(self) -> None:
+        for name, proc in self.procs:
+            if proc.poll() is not None:
+                tail = (self.logdir / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Procs]:
+        try:
+            yield self
+        finally:
+            self.stop()
+
+
+def base_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRP_", "BENCH_"))}
+    env["BENCH_MODE"] = os.environ.get("BENCH_MODE", "sections")  # for the --as-worker launcher
+    env.update(
+        {
+            "PRP_REDIS_URL": url,
+            "PRP_KEY_PREFIX": PREFIX,
+            "PRP_TASK_EVENTS": "false",
+            "PRP_LOG_LEVEL": "WARNING",
+            "BENCH_REDIS_URL": url,
+        }
+    )
+    return env
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu(pgids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user+system, plus reaped children such as the `true` processes) of every
+    process in each process group, split into the group leader (``<name>.main``) and the rest
+    (``<name>.pool``: prefork children)."""
+    out = {f"{name}.{part}": 0.0 for name in pgids for part in ("main", "pool")}
+    names = {pgid: name for name, pgid in pgids.items()}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pgid = int(fields[2])
+        if pgid in names:
+            ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            part = "main" if int(entry.name) == pgid else "pool"
+            out[f"{names[pgid]}.{part}"] += ticks / CLK_TCK
+    return out
+
+
+def pid_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / CLK_TCK
+
+
+def cpu_sample(procs: Procs, redis_pid: int) -> dict[str, float]:
+    sample = group_cpu({name: proc.pid for name, proc in procs.procs})
+    sample["redis.main"] = pid_cpu(redis_pid)  # started by EmbeddedRedis in our own group
+    own = os.times()
+    sample["client.main"] = own.user + own.system
+    with open("/proc/stat") as f:  # the whole machine: user nice system idle iowait irq softirq steal
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    sample["machine"] = (sum(ticks) - ticks[3] - ticks[4]) / CLK_TCK
+    return sample
+
+
+def cpu_per_gate(
+    before: dict[str, float], after: dict[str, float], gates: int, wall: float
+) -> dict[str, float]:
+    """CPU milliseconds per gate by process role, and how busy the machine's cores were."""
+    roles: dict[str, float] = {}
+    for key, value in after.items():
+        if key == "machine":
+            continue
+        name, part = key.rsplit(".", 1)
+        role = name.split("-")[-1]  # auto / control / celery / redis / client
+        role = f"{role}_{part}" if role in ("auto", "celery") else role
+        roles[role] = roles.get(role, 0.0) + value - before.get(key, 0.0)
+    out = {f"cpu_ms_per_gate_{k}": round(1000 * v / gates, 2) for k, v in sorted(roles.items()) if v > 0}
+    total = sum(roles.values())
+    out["cpu_ms_per_gate_total"] = round(1000 * total / gates, 2)
+    out["cpu_busy_of_cores"] = round(total / (wall * (os.cpu_count() or 1)), 2)
+    if "machine" in after:  # CPU used meanwhile by processes that are not part of the measurement
+        foreign = after["machine"] - before["machine"] - total
+        out["foreign_busy_of_cores"] = round(max(0.0, foreign) / (wall * (os.cpu_count() or 1)), 2)
+    return out
+
+
+def prp_worker_argv(args: list[str], tag: str, profile_dir: Path | None) -> list[str]:
+    head = [sys.executable, "-m", "prp_tasks.cli"]
+    if profile_dir is not None:  # the instrumented launcher (see as_worker)
+        head = [sys.executable, str(Path(__file__).resolve()), "--as-worker", str(profile_dir), "--"]
+    return [*head, "worker", *args, "--loglevel", "WARNING", "--hostname", f"{tag}@bench"]
+
+
+def start_ours(
+    procs: Procs, url: str, pool: str, conc: int, tag: str, shared: bool, profile_dir: Path | None = None
+) -> list[str]:
+    env = base_env(url)
+    queues = "automated,control" if shared else "automated"
+    auto = ["--queues", queues, "--pool", pool, "--concurrency", str(conc)]
+    procs.start(f"{tag}-auto", prp_worker_argv(auto, f"auto-{tag}", profile_dir), env)
+    described = [f"prp worker {' '.join(auto)}"]
+    if not shared:
+        procs.start(f"{tag}-control", prp_worker_argv(CONTROL_WORKER, f"control-{tag}", profile_dir), env)
+        described.append(f"prp worker {' '.join(CONTROL_WORKER)}")
+    return described
+
+
+def start_baseline(procs: Procs, url: str, pool: str, conc: int, tag: str) -> str:
+    env = base_env(url) | {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH), os.environ.get("PYTHONPATH")]))
+    }
+    args = ["--pool", pool, "--concurrency", str(conc), "--prefetch-multiplier", "1", "--without-mingle"]
+    argv = [sys.executable, "-m", "celery", "-A", "_noop_app", "worker", *args]
+    procs.start(f"{tag}-celery", [*argv, "--loglevel", "WARNING", "--hostname", f"noop-{tag}@bench"], env)
+    return f"celery -A _noop_app worker {' '.join(args)}"
+
+
+# measuring -------------------------------------------------------------------------------------
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+CpuProbe = Callable[[], dict[str, float]] | None
+
+
+Phase = tuple[float, dict[str, float]]  # seconds, diagnostics
+
+
+@dataclass(frozen=True)
+class Timed:
+    seconds: float
+    cpu_before: dict[str, float]
+    cpu_after: dict[str, float]
+
+
+def finished_runs(client: redis.Redis, keys: Keys) -> int:
+    passed, failed = client.hmget(keys.metrics, "runs|state=passed", "runs|state=failed")
+    return int(passed or 0) + int(failed or 0)
+
+
+def run_ours(
+    control: Control, specs: list[RunSpec], label: str, procs: Procs, timeout_s: float, cpu: CpuProbe = None
+) -> Timed:
+    """Submit every spec, wait until all are final; seconds from first submit to the last final."""
+    client, keys = control.store.redis, control.store.keys
+    before = finished_runs(client, keys)
+    with progress() as bar:
+        task = bar.add_task(f"{label}: runs final", total=len(specs))
+        cpu_before = cpu() if cpu else {}
+        started = time.monotonic()
+        for spec in specs:
+            control.submit(spec)
+        deadline = started + timeout_s
+        while (done := finished_runs(client, keys) - before) < len(specs):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{label}: only {done}/{len(specs)} runs final after {timeout_s}s")
+            bar.update(task, completed=done)
+            procs.check_alive()
+            time.sleep(0.01)
+        elapsed = time.monotonic() - started
+        cpu_after = cpu() if cpu else {}
+    with client.pipeline(transaction=False) as pipe:  # the same test as Control.is_final, batched
+        for spec in specs:
+            pipe.hget(keys.run(spec.run_id).meta, "finalized")
+            pipe.hget(keys.run(spec.run_id).meta, "status")
+        replies = pipe.execute()
+    statuses = {replies[i + 1] for i in range(0, len(replies), 2) if replies[i] == "1"}
+    if statuses != {"passed"} or sum(r == "1" for r in replies[::2]) != len(specs):
+        raise RuntimeError(f"{label}: runs did not all pass: {statuses}")
+    return Timed(elapsed, cpu_before, cpu_after)
+
+
+def run_baseline(
+    sender: object, client: redis.Redis, task: str, n: int, label: str, procs: Procs, cpu: CpuProbe = None
+) -> Timed:
+    counter = os.environ["BENCH_COUNTER"]
+    client.delete(counter)
+    with progress() as bar:
+        bar_task = bar.add_task(f"{label}: tasks done", total=n)
+        cpu_before = cpu() if cpu else {}
+        started = time.monotonic()
+        for _ in range(n):
+            sender.send_task(task)  # type: ignore[attr-defined]
+        deadline = started + 600
+        while (done := int(client.get(counter) or 0)) < n:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{label}: only {done}/{n} tasks done")
+            bar.update(bar_task, completed=done)
+            procs.check_alive()
+            time.sleep(0.01)
+        elapsed = time.monotonic() - started
+        return Timed(elapsed, cpu_before, cpu() if cpu else {})
+
+
+def metric_sums(client: redis.Redis, keys: Keys) -> dict[str, float]:
+    """Sum/count of the histograms used for diagnostics, summed over labels."""
+    out: dict[str, float] = {}
+    for name, value in client.hgetall(keys.metrics).items():
+        base = str(name).split("|", 1)[0]
+        if base.endswith(("_sum", "_count")) and base.startswith(
+            ("prp_check_duration", "prp_queue_wait", "prp_gate_duration")
+        ):
+            out[base] = out.get(base, 0.0) + float(value)
+    return out
+
+
+def diagnostics(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    def mean_ms(name: str) -> float:
+        count = after.get(f"{name}_count", 0) - before.get(f"{name}_count", 0)
+        total = after.get(f"{name}_sum", 0) - before.get(f"{name}_sum", 0)
+        return round(1000 * total / count, 2) if count else 0.0
+
+    return {
+        "mean_check_ms": mean_ms("prp_check_duration_seconds"),
+        "mean_queue_wait_ms": mean_ms("prp_queue_wait_seconds"),
+        "mean_gate_ms": mean_ms("prp_gate_duration_seconds"),
+    }
+
+
+@dataclass
+class Bench:
+    url: str
+    redis_pid: int
+    repo: Path
+    runs: int
+    shared: bool
+    procs: Procs
+    processes: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def gates(self) -> int:
+        return self.runs * GATES_PER_RUN
+
+    def cpu(self) -> dict[str, float]:
+        return cpu_sample(self.procs, self.redis_pid)
+
+    def settings(self) -> Settings:
+        return load_settings(redis_url=self.url, key_prefix=PREFIX, task_events=False)
+
+    def specs(self, kind: str, n: int) -> list[RunSpec]:
+        workflow = parse_workflow(workflow_text(kind))
+        return [prepare_run(self.repo, workflow=workflow) for _ in range(n)]
+
+    def ours(self, kind: str, pool: str, conc: int, tag: str) -> tuple[float, dict[str, float]]:
+        settings = self.settings()
+        control = Control(settings, create_celery(settings))
+        client, keys = control.store.redis, control.store.keys
+        with self.procs.running():
+            started = start_ours(self.procs, self.url, pool, conc, tag, self.shared)
+            self.processes[f"ours_{pool}{conc}"] = started
+            run_ours(control, self.specs(kind, max(4, conc)), f"{tag} warm-up", self.procs, 120)
+            specs = self.specs(kind, self.runs)  # built before the clock starts
+            before = metric_sums(client, keys)
+            timed = run_ours(control, specs, f"ours {kind} {pool}×{conc}", self.procs, 900, self.cpu)
+            diag = diagnostics(before, metric_sums(client, keys))
+        diag["slot_ms_per_gate"] = round(1000 * conc * timed.seconds / self.gates, 2)
+        diag |= cpu_per_gate(timed.cpu_before, timed.cpu_after, self.gates, timed.seconds)
+        return timed.seconds, diag
+
+    def baseline(self, kind: str, pool: str, conc: int, tag: str) -> tuple[float, dict[str, float]]:
+        sender = importlib.import_module("_noop_app").app
+        client = redis.Redis.from_url(self.url)
+        with self.procs.running():
+            self.processes[f"celery_{pool}{conc}"] = [start_baseline(self.procs, self.url, pool, conc, tag)]
+            run_baseline(sender, client, BASELINE_TASK[kind], 4 * conc, f"{tag} warm-up", self.procs)
+            label = f"celery {kind} {pool}×{conc}"
+            timed = run_baseline(sender, client, BASELINE_TASK[kind], self.gates, label, self.procs, self.cpu)
+        diag = {"slot_ms_per_task": round(1000 * conc * timed.seconds / self.gates, 2)}
+        diag |= cpu_per_gate(timed.cpu_before, timed.cpu_after, self.gates, timed.seconds)
+        return timed.seconds, diag
+
+
+def measure_pair(bench: Bench, kind: str, pool: str, conc: int, tag: str) -> dict[str, Phase]:
+    """Baseline and ours back to back: side -> (seconds, diagnostics)."""
+    return {"celery": bench.baseline(kind, pool, conc, tag), "ours": bench.ours(kind, pool, conc, tag)}
+
+
+def measure(
+    bench: Bench, repeat: int, kinds: list[str], max_foreign: float, attempts: int
+) -> dict[str, object]:
+    samples: dict[str, list[float]] = {}
+    diags: dict[str, list[dict[str, float]]] = {}
+    disturbed = 0
+    for r in range(repeat):
+        for pool, conc in CONFIGS:
+            for kind in kinds:
+                for attempt in range(1, attempts + 1):  # a pair disturbed by other jobs is measured again
+                    phases = measure_pair(bench, kind, pool, conc, f"r{r}a{attempt}-{kind}-{pool}{conc}")
+                    foreign = max(d.get("foreign_busy_of_cores", 0.0) for _, d in phases.values())
+                    if foreign <= max_foreign:
+                        break
+                    console.print(
+                        f"[{r + 1}/{repeat}] {kind} {pool}×{conc}: other processes used {foreign:.2f} of the "
+                        f"cores (> {max_foreign}), " + ("measuring again" if attempt < attempts else "kept")
+                    )
+                else:
+                    disturbed += 1
+                for side, (seconds, d) in phases.items():
+                    samples.setdefault(f"{side}_{kind}_{pool}{conc}", []).append(seconds)
+                    diags.setdefault(f"{side}_{kind}_{pool}{conc}", []).append(d)
+                base_s = phases["celery"][0]
+                for side, (seconds, d) in phases.items():
+                    rate = f"{bench.gates / seconds:7.1f} {'tasks' if side == 'celery' else 'gates'}/s"
+                    ratio = "" if side == "celery" else f", ratio {base_s / seconds:.3f}"
+                    console.print(
+                        f"[{r + 1}/{repeat}] {kind:8} {pool}×{conc} {side:7}: {rate} ({seconds:.2f} s{ratio})"
+                        f"\n    {d}"
+                    )
+    return {"samples": samples, "diags": diags, "disturbed": disturbed}
+
+
+def median_diag(diags: list[dict[str, float]]) -> dict[str, float]:
+    keys = sorted({k for d in diags for k in d})
+    return {k: round(statistics.median(d.get(k, 0.0) for d in diags), 2) for k in keys}
+
+
+def paired_ratio(samples: dict[str, list[float]], base: str, ours: str) -> float:
+    """Median over repeats of (baseline seconds / our seconds), each pair measured back to back:
+    on a shared machine, load drifts between repeats more than within one."""
+    return round(statistics.median(b / o for b, o in zip(samples[base], samples[ours], strict=True)), 3)
+
+
+def summarize(bench: Bench, repeat: int, kinds: list[str], measured: dict[str, object]) -> dict[str, object]:
+    samples: dict[str, list[float]] = measured["samples"]  # type: ignore[assignment]
+    diags: dict[str, list[dict[str, float]]] = measured["diags"]  # type: ignore[assignment]
+    result: dict[str, object] = {"runs": bench.runs, "gates": bench.gates, "repeat": repeat}
+    result["disturbed_pairs"] = measured["disturbed"]
+    names = {
+        "command": ("gates_per_s", "celery_noop_per_s", "ratio"),
+        "builtin": ("builtin_gates_per_s", "celery_empty_per_s", "ratio_builtin"),
+    }
+    for kind in kinds:
+        ours_name, celery_name, ratio_name = names[kind]
+        for pool, conc in CONFIGS:
+            cfg = f"{pool}{conc}"
+            ours_s = statistics.median(samples[f"ours_{kind}_{cfg}"])
+            base_s = statistics.median(samples[f"celery_{kind}_{cfg}"])
+            result[f"{ours_name}_{cfg}"] = round(bench.gates / ours_s, 1)
+            result[f"{celery_name}_{cfg}"] = round(bench.gates / base_s, 1)
+            result[f"{ratio_name}_{cfg}"] = paired_ratio(
+                samples, f"celery_{kind}_{cfg}", f"ours_{kind}_{cfg}"
+            )
+    for kind in kinds:
+        for pool, conc in CONFIGS:
+            cfg = f"{pool}{conc}"
+            result[f"diag_{kind}_{cfg}"] = {
+                "seconds": {
+                    "ours": round(statistics.median(samples[f"ours_{kind}_{cfg}"]), 3),
+                    "celery": round(statistics.median(samples[f"celery_{kind}_{cfg}"]), 3),
+                },
+                "ours": median_diag(diags[f"ours_{kind}_{cfg}"]),
+                "celery": median_diag(diags[f"celery_{kind}_{cfg}"]),
+            }
+    result["processes"] = bench.processes | {
+        "redis": ["redis-server (private, unix socket)"],
+        "layout": ["shared automated+control worker" if bench.shared else "one worker per class (Procfile)"],
+    }
+    return result
+
+
+# instrumented workers (--profile, --cprofile) ---------------------------------------------------
+
+#: (module, attribute) timed in the instrumented workers; ``Class.method`` or a module function
+#: (patched where it is looked up). Times are inclusive: nested sections are also in their parent.
+SECTIONS = (
+    ("prp_tasks.engine", "Engine.run_check"),
+    ("prp_tasks.store", "RunStore.acquire"),
+    ("prp_tasks.store", "RunStore.spec"),
+    ("prp_tasks.execution", "CheckExecutor.execute"),
+    ("prp_tasks.execution", "CheckExecutor._run"),
+    ("prp_tasks.checks", "run_command"),
+    ("subprocess", "Popen.__init__"),
+    ("prp_tasks.checks.command", "wait"),
+    ("prp_tasks.checks.command", "_redacted_tail"),
+    ("prp_tasks.checks", "stamp"),
+    ("prp_tasks.store", "RunStore.record_check"),
+    ("prp_tasks.engine", "Engine.complete_gate"),
+    ("prp_tasks.store", "RunStore.check_results"),
+    ("prp_tasks.store", "RunStore.started_at"),
+    ("prp_tasks.engine", "evaluate_gate"),
+    ("prp_tasks.store", "RunStore.settle"),
+    ("prp_tasks.engine", "Engine._dispatch"),
+    ("prp_tasks.celery_app", "CeleryEnqueuer.check"),
+    ("prp_tasks.celery_app", "CeleryEnqueuer.finalize"),
+    ("prp_tasks.celery_app", "CeleryEnqueuer.release_workspaces"),
+    ("prp_tasks.events", "EventSink.emit_many"),
+    ("prp_tasks.engine", "Engine.finalize"),
+    ("prp_tasks.breakers", "Breakers.allow"),
+    ("prp_tasks.breakers", "Breakers.record"),
+    ("prp_tasks.execution", "CheckExecutor._in_workspace"),
+    ("prp_tasks.lifecycle", "Lifecycle.check_executed"),
+    ("prp_tasks.lifecycle", "Lifecycle.gates_settled"),
+    ("prp_tasks.lifecycle", "Lifecycle.gates_started"),
+    ("prp_tasks.store", "RunStore.mark_dispatched"),
+    ("prp_tasks.limits", "RunLimits.screen"),
+    ("prp_tasks.limits", "RunLimits.free_slot"),
+    ("prp_tasks.store", "RunStore.snapshot"),
+    ("prp_tasks.engine", "render_outputs"),
+    ("prp_tasks.store", "RunStore.finalize"),
+)
+SECTIONS_KEY = "bench:sections"
+
+
+def _install_sections(inst: _Instrument) -> None:
+    import functools
+
+    for module_name, attr in SECTIONS:
+        owner: object = importlib.import_module(module_name)
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+
+        def wrap(fn: Callable[..., object], label: str) -> Callable[..., object]:
+            @functools.wraps(fn)
+            def timed(*a: object, **kw: object) -> object:
+                wall, cpu = time.perf_counter(), time.thread_time()
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    inst.add(label, time.perf_counter() - wall, time.thread_time() - cpu)
+
+            return timed
+
+        setattr(owner, name, wrap(getattr(owner, name), f"{module_name.rsplit('.', 1)[-1]}.{attr}"))
+
+
+class _Instrument:
+    """Per-process totals of task bodies and SECTIONS (count, wall s, thread CPU s)."""
+
+    def __init__(self, profile_dir: Path, mode: str) -> None:
+        import threading
+
+        self.profile_dir = profile_dir
+        self.use_cprofile = mode == "cprofile"
+        self.acc: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+        self.started: dict[str, tuple[float, float]] = {}
+        self.profiler: object = None
+
+    def add(self, label: str, wall: float, cpu: float) -> None:
+        with self.lock:
+            entry = self.acc.setdefault(label, [0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += wall
+            entry[2] += cpu
+
+    def prerun(self, task_id: str, task: object, **_: object) -> None:
+        self.started[task_id] = (time.perf_counter(), time.thread_time())
+
+    def postrun(self, task_id: str, task: object, **_: object) -> None:
+        if task_id in self.started:
+            wall, cpu = self.started.pop(task_id)
+            label = f"task {getattr(task, 'name', '?')}"
+            self.add(label, time.perf_counter() - wall, time.thread_time() - cpu)
+
+    def child_init(self, **_: object) -> None:
+        self.acc.clear()
+        if self.use_cprofile:
+            import cProfile
+
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
+
+    def flush(self, **_: object) -> None:
+        """Called when a process stops: add its totals to the Redis hash (and dump a profile)."""
+        if self.profiler is not None:
+            self.profiler.disable()  # type: ignore[attr-defined]
+            self.profiler.dump_stats(str(self.profile_dir / f"child-{os.getpid()}.prof"))  # type: ignore[attr-defined]
+        with self.lock:
+            items = list(self.acc.items())
+            self.acc.clear()
+        if not items:
+            return
+        client = redis.Redis.from_url(os.environ["PRP_REDIS_URL"])
+        with client.pipeline(transaction=False) as pipe:
+            for label, (n, wall, cpu) in items:
+                pipe.hincrby(SECTIONS_KEY, f"{label}|n", int(n))
+                pipe.hincrbyfloat(SECTIONS_KEY, f"{label}|wall", wall)
+                pipe.hincrbyfloat(SECTIONS_KEY, f"{label}|cpu", cpu)
+            pipe.execute()
+
+
+def as_worker(profile_dir: Path, argv: list[str]) -> None:
+    """``prp <argv>`` in a worker launched by this script. BENCH_MODE: ``sections`` (task bodies
+    and SECTIONS timed, wall and thread CPU, totals written to Redis when a process stops),
+    ``cprofile`` (prefork children cProfiled to profile_dir)."""
+    from celery import signals
+
+    mode = os.environ.get("BENCH_MODE", "sections")
+    inst = _Instrument(profile_dir, mode)
+    if mode == "sections":
+        _install_sections(inst)
+    signals.task_prerun.connect(inst.prerun, weak=False)
+    signals.task_postrun.connect(inst.postrun, weak=False)
+    signals.worker_process_init.connect(inst.child_init, weak=False)
+    signals.worker_process_shutdown.connect(inst.flush, weak=False)
+    signals.worker_shutdown.connect(inst.flush, weak=False)
+    from prp_tasks.cli import main as prp_main
+
+    sys.argv = ["prp", *argv]
+    prp_main()
+
+
+def profile_pass(bench: Bench, pool: str, conc: int, profile_dir: Path, cprofile: bool) -> dict[str, object]:
+    """One instrumented pass of ours: where a gate's time goes, per gate (1 check + 1/8 finalize)."""
+    import pstats
+
+    settings = bench.settings()
+    control = Control(settings, create_celery(settings))
+    client = control.store.redis
+    os.environ["BENCH_MODE"] = "cprofile" if cprofile else "sections"
+    tag = f"profile-{pool}{conc}"
+    with bench.procs.running():
+        start_ours(bench.procs, bench.url, pool, conc, tag, bench.shared, profile_dir)
+        run_ours(control, bench.specs("command", max(4, conc)), f"{tag} warm-up", bench.procs, 120)
+        client.delete(SECTIONS_KEY)
+        timed = run_ours(
+            control, bench.specs("command", bench.runs), f"instrumented {pool}×{conc}", bench.procs, 900
+        )
+    # Procs.stop (SIGTERM, warm shutdown) made every process write its totals
+    raw = client.hgetall(SECTIONS_KEY)
+    client.delete(SECTIONS_KEY)
+    sections: dict[str, dict[str, float]] = {}
+    for field_name, value in raw.items():
+        label, what = str(field_name).rsplit("|", 1)
+        sections.setdefault(label, {})[what] = float(value)
+    gates = int(sections.get("task prp.run_check", {}).get("n", 0)) or 1  # warm-up included
+    table = {
+        label: {
+            "calls": int(v.get("n", 0)),
+            "wall_ms_per_gate": round(1000 * v.get("wall", 0) / gates, 3),
+            "cpu_ms_per_gate": round(1000 * v.get("cpu", 0) / gates, 3),
+        }
+        for label, v in sorted(sections.items(), key=lambda kv: -kv[1].get("wall", 0))
+    }
+    console.print(
+        f"instrumented {pool}×{conc}: {bench.gates / timed.seconds:.1f} gates/s ({timed.seconds:.2f} s)"
+    )
+    for label, row in table.items():
+        console.print(
+            f"  {label:40} calls {row['calls']:6}  wall {row['wall_ms_per_gate']:8.3f} ms/gate"
+            f"  cpu {row['cpu_ms_per_gate']:8.3f} ms/gate"
+        )
+    report: dict[str, object] = {"seconds": round(timed.seconds, 3), "sections": table}
+    files = sorted(profile_dir.glob("child-*.prof"))
+    if cprofile and files:
+        stats = pstats.Stats(*map(str, files), stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(30)
+        report["profiles"] = [str(f) for f in files]
+    return report
+
+
+# main ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--as-worker":
+        as_worker(Path(sys.argv[2]), sys.argv[4:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=1, help="repeat every phase; medians are reported")
+    parser.add_argument("--no-builtin-pair", action="store_true", help="only the subprocess pair")
+    parser.add_argument("--shared-worker", action="store_true", help="one worker for automated+control")
+    parser.add_argument(
+        "--max-foreign",
+        type=float,
+        default=0.2,
+        help="measure a pair again when other processes used more than this share of the cores",
+    )
+    parser.add_argument("--attempts", type=int, default=3, help="measurements of a disturbed pair at most")
+    parser.add_argument(
+        "--profile", action="store_true", help="also run instrumented passes (section timings, not headline)"
+    )
+    parser.add_argument(
+        "--cprofile", metavar="DIR", help="also run a cProfiled prefork×2 pass, .prof files to DIR"
+    )
+    args = parser.parse_args()
+    kinds = ["command"] if args.no_builtin_pair else ["command", "builtin"]
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    with tempfile.TemporaryDirectory(prefix="prp-tp-") as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
+        repo = Path(tmp) / "repo"
+        repo.mkdir()
+        logdir = Path(tmp) / "logs"
+        logdir.mkdir()
+        os.environ["BENCH_REDIS_URL"] = server.url
+        os.environ["BENCH_COUNTER"] = "bench:noop:done"
+        sys.path.insert(0, str(BENCH))
+        assert server.proc is not None
+        bench = Bench(server.url, server.proc.pid, repo, args.runs, args.shared_worker, Procs(logdir))
+        try:
+            measured = measure(bench, args.repeat, kinds, args.max_foreign, args.attempts)
+            result = summarize(bench, args.repeat, kinds, measured)
+            if args.profile:
+                for pool, conc in CONFIGS:
+                    result[f"profile_{pool}{conc}"] = profile_pass(bench, pool, conc, Path(tmp), False)
+            if args.cprofile:
+                profile_dir = Path(args.cprofile).resolve()
+                profile_dir.mkdir(parents=True, exist_ok=True)
+                for old in profile_dir.glob("child-*.prof"):
+                    old.unlink()
+                result["cprofile_prefork2"] = profile_pass(bench, "prefork", 2, profile_dir, True)
+        finally:
+            bench.procs.stop()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
