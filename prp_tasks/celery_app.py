@@ -119,7 +119,7 @@ class Runtime:
 
 
 class CeleryEnqueuer:
-    """:class:`prp_tasks.engine.Enqueuer` over Celery messages."""
+    """:class:`prp_tasks.enqueue.Enqueuer` over Celery messages."""
 
     def __init__(self, app: Celery) -> None:
         self.app = app

@@ -84,13 +84,11 @@ class CheckTransitions:
         files: Sequence[tuple[str, str]] = (),
         gate_checks: Sequence[str] = (),
     ) -> tuple[str, int, GateInputs | None]:
-        """Claim a check's result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate,
-        the gate's inputs when this claim completed its join).
+        """Claim a result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate, the gate's
+        inputs if this claim completed its join, read in the same round trip from ``gate_checks``).
 
-        ``metrics`` are recorded with the claim, so a result is measured exactly once; ``files``
-        ("gate/name", ArtifactMeta JSON) are indexed only by the claim that wins. ``gate_checks``
-        (the names of the gate's checks) lets the completing claim return every result and the
-        gate's start in the same round trip.
+        ``metrics`` are recorded with the claim (measured exactly once); ``files`` ("gate/name",
+        ArtifactMeta JSON) are indexed only by the claim that wins.
         """
         k = self.k(run_id)
         pairs = [v for pair in metrics for v in pair]

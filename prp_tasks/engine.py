@@ -12,8 +12,6 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Protocol
 
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.service import Approvals
@@ -28,6 +26,7 @@ from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.deadlines import Deadlines
+from prp_tasks.enqueue import CheckRun, Enqueuer
 from prp_tasks.errors import ConflictError
 from prp_tasks.events import EventSink
 from prp_tasks.execution import CheckExecutor, Executed, retry_delay
@@ -41,29 +40,6 @@ from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore, Settle
 
 log = logging.getLogger("prp_tasks.engine")
-
-
-class Enqueuer(Protocol):
-    """How the engine hands work to workers (Celery in production)."""
-
-    def check(
-        self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float, task_id: str
-    ) -> None:
-        """Queue one check execution as message ``task_id``."""
-
-    def finalize(self, run_id: str) -> None:
-        """Queue the run's finalization."""
-
-    def release_workspaces(self, run_id: str) -> None:
-        """Tell every worker to remove its worktree of a finished run (best effort)."""
-
-
-@dataclass(frozen=True)
-class CheckRun:
-    """What a check task should do after the engine ran (or declined to run) it."""
-
-    state: str  #: done | stale | busy | retry
-    delay_s: float = 0.0
 
 
 class Engine:

@@ -10,6 +10,7 @@ import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,13 @@ def side_effect_check(name: str, gate: str, sleep: str = "0") -> str:
     """A check appending ``RUN GATE NAME`` to effects.log, then sleeping ``sleep`` seconds."""
     code = f"import time; open('effects.log', 'a').write('RUN {gate} {name}\\\\n'); time.sleep({sleep})"
     return f'{{name: {name}, run: [python, -c, "{code}"]}}'
+
+
+@pytest.fixture
+def live(settings: Settings, celery_app: Any) -> Control:
+    """The session's service layer: its Redis and its in-process worker (``tests/conftest.py``).
+
+    Not the ``control`` fixture: ``tests/reliability/conftest.py`` overrides that one with a
+    private Redis per test and no worker, for the fault-injection tests.
+    """
+    return Control(settings, celery_app)
