@@ -547,7 +547,7 @@ SECTIONS = (
     ("prp_tasks.store", "RunStore.record_check"),
     ("prp_tasks.engine", "Engine.complete_gate"),
     ("prp_tasks.store", "RunStore.check_results"),
-    ("prp_tasks.store", "RunStore.started_at"),
+    ("prp_tasks.store", "RunStore.gate_inputs"),
     ("prp_tasks.engine", "evaluate_gate"),
     ("prp_tasks.store", "RunStore.settle"),
     ("prp_tasks.engine", "Engine._dispatch"),

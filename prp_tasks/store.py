@@ -134,11 +134,6 @@ class RunStore(CheckTransitions):
             raw = self.redis.hget(self.k(run_id).status, gate_id)
         return GateStatus(raw) if raw else None
 
-    def started_at(self, run_id: str, gate_id: str) -> str | None:
-        with wrap_errors():
-            value: str | None = self.redis.hget(self.k(run_id).started, gate_id)
-        return value
-
     def check_results(self, run_id: str, gate_id: str) -> dict[str, CheckResult]:
         """Results recorded so far for one gate's checks."""
         return self.gate_inputs(run_id, gate_id)[0]
