@@ -115,6 +115,19 @@ class Breakers:
     def _keys(self, name: str) -> list[str]:
         return [self.store.keys.breaker(name), self.store.keys.metrics]
 
+    def key(self, check: CheckSpec) -> str | None:
+        """The Redis key of the check's breaker (None: the check has none)."""
+        name = check.breaker_name
+        return None if name is None else self.store.keys.breaker(name)
+
+    def admit(self, check: CheckSpec, run_id: str, known_state: str | None) -> Permit | None:
+        """:meth:`allow`, without a round trip when the state read with the lease is ``closed``
+        (a closed breaker lets every call through and ``allow`` would change nothing)."""
+        name = check.breaker_name
+        if name is not None and known_state == "closed":
+            return Permit(name, True, "closed", 0.0, "")
+        return self.allow(check, run_id)
+
     def allow(self, check: CheckSpec, run_id: str) -> Permit | None:
         """None when the check has no breaker; else whether it may run now."""
         name = check.breaker_name

@@ -20,6 +20,15 @@ class GateInputs(NamedTuple):
     started_at: str | None
 
 
+class Lease(NamedTuple):
+    """The answer to taking a check's lease (see :meth:`CheckTransitions.acquire`)."""
+
+    state: str
+    starts: int
+    ends: int
+    breaker_state: str | None = None
+
+
 class CheckTransitions:
     """Mixed into :class:`prp_tasks.store.RunStore` (which registers the scripts used here)."""
 
@@ -41,20 +50,24 @@ class CheckTransitions:
         token: str,
         lease_ms: int,
         first_start_metrics: Sequence[tuple[str, float]] = (),
-    ) -> tuple[str, int, int]:
+        breaker: str | None = None,
+    ) -> Lease:
         """Take a check's lease: ("ok", starts, ends) | ("busy", pttl, 0) | ("done"|"stale", 0, 0).
 
-        ``first_start_metrics`` are recorded only by the check's very first execution.
+        ``first_start_metrics`` are recorded only by the check's very first execution. With a
+        ``breaker`` key, a lease taken also reads that breaker's state (same round trip).
         """
         k = self.k(run_id)
         field = check_field(gate_id, check)
         pairs = [v for pair in first_start_metrics for v in pair]
+        keys = [k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts, self.keys.metrics]
         with wrap_errors():
             out = self._acquire(
-                keys=[k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts, self.keys.metrics],
+                keys=keys + ([breaker] if breaker else []),
                 args=[gate_id, field, token, lease_ms, len(first_start_metrics), *pairs],
             )
-        return str(out[0]), int(out[1]) if len(out) > 1 else 0, int(out[2]) if len(out) > 2 else 0
+        number = [int(x) for x in out[1:3]] + [0, 0]
+        return Lease(str(out[0]), number[0], number[1], str(out[3]) if len(out) > 3 else None)
 
     def heartbeat(
         self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
@@ -83,12 +96,14 @@ class CheckTransitions:
         metrics: Sequence[tuple[str, float]] = (),
         files: Sequence[tuple[str, str]] = (),
         gate_checks: Sequence[str] = (),
+        breaker_ok: str | None = None,
     ) -> tuple[str, int, GateInputs | None]:
         """Claim a result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate, the gate's
         inputs if this claim completed its join, read in the same round trip from ``gate_checks``).
 
         ``metrics`` are recorded with the claim (measured exactly once); ``files`` ("gate/name",
-        ArtifactMeta JSON) are indexed only by the claim that wins.
+        ArtifactMeta JSON) are indexed only by the claim that wins. ``breaker_ok``: the key of a
+        closed breaker this execution went through and did not fail transiently (its count resets).
         """
         k = self.k(run_id)
         pairs = [v for pair in metrics for v in pair]
@@ -106,7 +121,9 @@ class CheckTransitions:
         fields = [check_field(gate_id, n) for n in gate_checks]
         args = [gate_id, field, result.to_json(), token, len(metrics), *pairs, len(files), *file_pairs]
         with wrap_errors():
-            out = self._record(keys=keys, args=[*args, len(fields), *fields])
+            out = self._record(
+                keys=keys + ([breaker_ok] if breaker_ok else []), args=[*args, len(fields), *fields]
+            )
         inputs = None
         if len(out) > 2:
             raw = dict(zip(gate_checks, out[3:], strict=True))

@@ -27,7 +27,7 @@ from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.deadlines import Deadlines
 from prp_tasks.enqueue import CheckRun, Enqueuer
-from prp_tasks.errors import ConflictError
+from prp_tasks.errors import ConflictError, RunNotFound
 from prp_tasks.events import EventSink
 from prp_tasks.execution import CheckExecutor, Executed, retry_delay
 from prp_tasks.lifecycle import Lifecycle
@@ -147,7 +147,10 @@ class Engine:
         token = uuid.uuid4().hex
         lease_ms = int(self.settings.check_lease_s * 1000)
         waited = observe.queue_wait(queue, enqueued_at)
-        state, starts, ends = self.store.acquire(run_id, gate_id, check, token, lease_ms, waited)
+        breaker = self._breaker_key(run_id, gate_id, check)
+        state, starts, ends, breaker_state = self.store.acquire(
+            run_id, gate_id, check, token, lease_ms, waited, breaker=breaker
+        )
         if state != "ok":
             return self._not_ours(state, starts, run_id, gate_id)
         spec = self.store.spec(run_id)
@@ -157,7 +160,7 @@ class Engine:
             if lost >= self.settings.max_lost_attempts:
                 done = Executed(self.executor.worker_lost(spec, gate, check, starts, lost), False)
             else:
-                done = self.executor.execute(spec, gate, check, token, starts, worker)
+                done = self.executor.execute(spec, gate, check, token, starts, worker, breaker_state)
             result = done.result
             log.info("check %s: %s in %d ms", check, result.status.value, result.duration)
         delay = retry_delay(gate, check, ends) if done.retryable else None
@@ -167,13 +170,22 @@ class Engine:
         self._record(run_id, gate_id, token, done)
         return CheckRun("done")
 
+    def _breaker_key(self, run_id: str, gate_id: str, check: str) -> str | None:
+        """The check's breaker key, read with its lease (None for an unknown run, gate or check:
+        the lease then says what to do with the message)."""
+        try:
+            spec = self.store.spec(run_id)
+            return self.executor.breakers.key(spec.workflow.gate(gate_id).check(check))
+        except (RunNotFound, LookupError):
+            return None
+
     def _record(self, run_id: str, gate_id: str, token: str, done: Executed) -> None:
         """Claim the result (once); the last check of a gate completes it."""
         metrics = observe.check_recorded(gate_id, done.result)
         files = [(m.field, m.model_dump_json()) for m in done.produced]
         names = [c.name for c in self.store.spec(run_id).workflow.gate(gate_id).checks]
         outcome, left, inputs = self.store.record_check(
-            run_id, gate_id, done.result, token, metrics, files, gate_checks=names
+            run_id, gate_id, done.result, token, metrics, files, gate_checks=names, breaker_ok=done.breaker_ok
         )
         if outcome == "ok":
             self.lifecycle.check_executed(run_id, gate_id, done.result)

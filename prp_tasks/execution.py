@@ -46,6 +46,8 @@ class Executed:
     result: CheckResult
     retryable: bool
     produced: tuple[ArtifactMeta, ...] = ()
+    #: a closed breaker the call went through without a transient failure: reset with the claim
+    breaker_ok: str | None = None
 
 
 class CheckExecutor:
@@ -68,8 +70,16 @@ class CheckExecutor:
         return self._workspaces
 
     def execute(
-        self, spec: RunSpec, gate: GateSpec, check: str, token: str, attempt: int, worker: str = ""
+        self,
+        spec: RunSpec,
+        gate: GateSpec,
+        check: str,
+        token: str,
+        attempt: int,
+        worker: str = "",
+        breaker_state: str | None = None,
     ) -> Executed:
+        """Run one check; ``breaker_state`` is its breaker's state if read with the lease."""
         ctx = CheckContext(
             spec=spec,
             gate=gate,
@@ -83,16 +93,16 @@ class CheckExecutor:
             worker=worker,
         )
         with self.leases.hold(spec.run_id, gate.id, check, token, ctx.stop):
-            return self._run(ctx)
+            return self._run(ctx, breaker_state)
 
     def timeout(self, gate: GateSpec, check: str) -> float:
         spec = gate.check(check)
         return spec.timeout_s or gate.timeout_s or self.settings.check_timeout_s
 
-    def _run(self, ctx: CheckContext) -> Executed:
+    def _run(self, ctx: CheckContext, breaker_state: str | None = None) -> Executed:
         started_at, t0 = utc_now(), time.monotonic()
         produced: list[ArtifactMeta] = []
-        permit = self.breakers.allow(ctx.check, ctx.spec.run_id)
+        permit = self.breakers.admit(ctx.check, ctx.spec.run_id, breaker_state)
         try:
             if permit is not None and not permit.allowed:
                 outcome = circuit_open(permit)
@@ -106,13 +116,22 @@ class CheckExecutor:
             log.exception("check %s/%s: internal error", ctx.gate.id, ctx.check.name)
             message = f"internal error preparing or recording the check: {type(exc).__name__}"
             outcome = Outcome(CheckStatus.FAIL, message)
-        if permit is not None and permit.allowed:
-            transient = outcome.status == CheckStatus.FAIL and outcome.retryable
-            self.breakers.record(ctx.check, permit, ctx.spec.run_id, ok=not transient)
+        reset = self._report(ctx, permit, outcome)
         duration = int((time.monotonic() - t0) * 1000)
         result = checks.stamp(ctx, outcome, started_at, utc_now(), duration)
         self.collect_garbage()
-        return Executed(result, outcome.retryable, tuple(produced))
+        return Executed(result, outcome.retryable, tuple(produced), reset)
+
+    def _report(self, ctx: CheckContext, permit: Permit | None, outcome: Outcome) -> str | None:
+        """Tell the breaker how the call went; a success through a closed breaker is left to the
+        result claim (returned: the breaker's key), which resets the count in the same round trip."""
+        if permit is None or not permit.allowed:
+            return None
+        transient = outcome.status == CheckStatus.FAIL and outcome.retryable
+        if permit.state == "closed" and not permit.token and not transient:
+            return self.breakers.key(ctx.check)
+        self.breakers.record(ctx.check, permit, ctx.spec.run_id, ok=not transient)
+        return None
 
     def _in_workspace(self, ctx: CheckContext) -> tuple[Outcome, list[ArtifactMeta]]:
         """Needed files in, the check (or its reused result), produced files out."""

@@ -7,9 +7,9 @@ Each script touches only the keys of one run (same hash slot). Statuses are the 
 from __future__ import annotations
 
 #: Take the execution lease of a check (the first execution also records its queue wait).
-#: KEYS: meta, status, checks, lease, attempts, metrics
+#: KEYS: meta, status, checks, lease, attempts, metrics[, breaker]
 #: ARGV: gate, field, token, lease_ms, n_metrics, (field, increment)...
-#: -> {"stale"} | {"done"} | {"busy", pttl} | {"ok", starts, ends}
+#: -> {"stale"} | {"done"} | {"busy", pttl} | {"ok", starts, ends[, breaker state]}
 ACQUIRE = """
 if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return {'stale'} end
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'running' then return {'stale'} end
@@ -28,6 +28,7 @@ if not cur then
   end
 end
 local ends = tonumber(redis.call('HGET', KEYS[5], ARGV[2] .. '|ends') or '0')
+if KEYS[7] then return {'ok', starts, ends, redis.call('HGET', KEYS[7], 'state') or 'closed'} end
 return {'ok', starts, ends}
 """
 
@@ -52,12 +53,16 @@ return 1
 
 #: Claim a check's result exactly once and count down the gate's join (and record its metrics and
 #: the files it produced: only the winning claim indexes them).
-#: KEYS: status, checks, left, lease, metrics, files, started
+#: KEYS: status, checks, left, lease, metrics, files, started[, breaker]
 #: ARGV: gate, field, result_json, token, n_metrics, (field, increment)..., n_files, (field, meta)...,
 #:       n_checks, check_field... (the gate's checks)
 #: -> {"stale", -1} | {"fenced", -1} | {"dup", left} | {"ok", left}
 #:    | {"ok", 0, started_at, result_json|""...} when this claim completed the gate's join
 RECORD_CHECK = """
+if KEYS[8] then  -- a call that went through a closed breaker succeeded: reset its failure count
+  local state = redis.call('HGET', KEYS[8], 'state')
+  if not state or state == 'closed' then redis.call('HSET', KEYS[8], 'failures', 0) end
+end
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'running' then return {'stale', -1} end
 local cur = redis.call('GET', KEYS[4])
 if cur and cur ~= ARGV[4] then return {'fenced', -1} end

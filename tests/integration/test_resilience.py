@@ -130,3 +130,27 @@ def test_a_cacheable_check_reuses_a_passing_result_on_the_same_inputs(
     (repo / "new.txt").write_text("uncommitted")  # a dirty tree never reuses
     finish(control.submit(prepare_run(repo, workflow=workflow)))
     assert len(runs_of(repo)) == 2
+
+
+def test_a_success_resets_the_consecutive_failures_of_a_closed_breaker(
+    control: Control, make_repo: Callable[..., Path], finish: Finish
+) -> None:
+    """Failures must be consecutive: a success in between (recorded with the result claim, in the
+    same round trip) resets the count, so the breaker stays closed."""
+    repo = make_repo({"fail.flag": "1"})
+    check = flaky("retry_on: {exit_codes: [75]}, breaker: {name: reset-svc, threshold: 2, open_s: 30}")
+    workflow = parse_workflow(flow(check))
+
+    def run() -> str:
+        snapshot = finish(control.submit(prepare_run(repo, workflow=workflow)))
+        return snapshot.gates["A"].checks["flaky"].output
+
+    def failures() -> str:
+        return str(control.store.redis.hget(control.store.keys.breaker("reset-svc"), "failures"))
+
+    assert "transient" in run() and failures() == "1"
+    assert run().startswith("exit 0") and failures() == "0"  # the success reset the count
+    (repo / "fail.flag").write_text("1")
+    assert "transient" in run() and failures() == "1"  # one failure again, not two: still closed
+    assert run().startswith("exit 0")
+    assert control.store.redis.hget(control.store.keys.breaker("reset-svc"), "state") in (None, "closed")
