@@ -5,10 +5,12 @@ Setup: a private redis-server; one real worker process (`prp worker`, all queue 
 pool, concurrency 8); N runs of a two-gate workflow: A (a check, then an approval) -> B (a check).
 1. All N gates A park. Then `celery inspect active` and `reserved` are asked which tasks the
    worker holds (must be none: a parked gate is data in Redis, not a waiting task).
-2. D of them are approved one after the other; for each, the time from the decision call
-   returning to B's check starting on the worker (CheckResult.started_at) is recorded.
+2. D of them are approved one after the other, each once the previous dependent started (plus
+   ``--gap-ms``, so the worker is idle and every run's finalization is out of the way); for each,
+   the time from the decision call returning to B's check starting on the worker
+   (CheckResult.started_at) is recorded.
 
-Usage: python bench/approval_latency.py [--parked 500] [--decisions 200]
+Usage: python bench/approval_latency.py [--parked 500] [--decisions 200] [--gap-ms 20]
 The last line of output is one JSON object.
 """
 
@@ -102,22 +104,24 @@ def slots_in_use(control: Control) -> int:
     return sum(len(v) for v in active.values()) + sum(len(v) for v in reserved.values())
 
 
-def decide_and_measure(control: Control, runs: list[str]) -> tuple[list[float], list[float]]:
-    returned: dict[str, float] = {}
-    called: dict[str, float] = {}
+def decide_and_measure(control: Control, runs: list[str], gap_s: float) -> tuple[list[float], list[float]]:
+    """One decision at a time: decide, wait until the dependent's check started, pause ``gap_s``.
+
+    Each decision finds the worker idle, so the numbers are the latency of resuming the DAG, not
+    the time a backlog of decisions waits for a slot (that is throughput: bench/throughput.py).
+    """
+    from_return, from_call = [], []
     with Progress(transient=True) as progress:
         task = progress.add_task("deciding", total=len(runs))
         for run_id in runs:
-            called[run_id] = time.time()
+            called = time.time()
             control.decide(run_id, "A", actor="bench", approve=True)
-            returned[run_id] = time.time()
+            returned = time.time()
+            started = _wait_started(control, run_id)
+            from_return.append((started - returned) * 1000)
+            from_call.append((started - called) * 1000)
             progress.advance(task)
-            time.sleep(0.005)
-    from_return, from_call = [], []
-    for run_id in runs:
-        result = _wait_started(control, run_id)
-        from_return.append((result - returned[run_id]) * 1000)
-        from_call.append((result - called[run_id]) * 1000)
+            time.sleep(gap_s)
     return from_return, from_call
 
 
@@ -135,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parked", type=int, default=500)
     parser.add_argument("--decisions", type=int, default=200)
+    parser.add_argument("--gap-ms", type=float, default=20.0, help="pause after each measured decision")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
         repo = Path(tmp) / "repo"
@@ -146,7 +151,7 @@ def main() -> None:
             runs = park(control, repo, args.parked)
             time.sleep(1.0)
             held = slots_in_use(control)
-            from_return, from_call = decide_and_measure(control, runs[: args.decisions])
+            from_return, from_call = decide_and_measure(control, runs[: args.decisions], args.gap_ms / 1000)
         finally:
             worker.terminate()
             worker.wait(30)
