@@ -21,11 +21,15 @@ _SECRET_WORD = (
     r"(?i:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|auth|credentials?|session[_-]?id|cookie)"
 )
-# a key whose components (split on _ . - or camelCase) include a secret word
+# a key whose components (split on _ . - or camelCase) include a secret word. Bounded and
+# possessive where it may be: the text is untrusted check output, and unbounded nested repeats
+# backtrack exponentially ("TokenToken…!") or quadratically ("x.x.x.…"). Up to 8 components of
+# up to 64 characters before and after the secret word; after it the longest run is taken (a
+# shorter one could never be followed by the quote or separator the key needs).
 _KEY = (
-    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*(?:[A-Za-z0-9]*[a-z0-9](?=[A-Z]))?"
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,64}[_.-]){0,8}(?:[A-Za-z0-9]{0,63}[a-z0-9](?=[A-Z]))?"
     + _SECRET_WORD
-    + r"(?![a-z])(?:[_.-]?[A-Z][A-Za-z0-9]*|[_.-][A-Za-z0-9]+)*"
+    + r"(?![a-z])(?:[_.-]?[A-Z][A-Za-z0-9]{0,63}|[_.-][A-Za-z0-9]{1,64}){0,8}+"
 )
 _KEY_VALUE = re.compile(
     r"(?P<q>[\"']?)(?P<key>" + _KEY + r")(?P=q)(?P<sep>\s*[:=]\s*)"
@@ -41,13 +45,17 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}\b"), MASK),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"), MASK),
     (re.compile(r"(?i)\b(bearer|basic)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@"), r"\1" + MASK + "@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,31}://[^/\s:@]+:)[^@\s/]+@"), r"\1" + MASK + "@"),
 )
 
 # Every rule above needs one of these literally: text without any of them is returned as it is
-# (one scan instead of one per rule; events and log lines almost never hold a secret).
+# (one scan instead of one per rule; events and log lines almost never hold a secret). A key-value
+# secret needs its secret word, more key characters at most, an optional quote and then : or =
+# ("passed" alone, in every status, does not trigger).
 _TRIGGER = re.compile(
-    r"-----BEGIN|gh[pousr]_|github_pat_|AKIA|ASIA|xox[abprs]-|sk-|eyJ|(?i:bearer|basic)|://|" + _SECRET_WORD
+    r"-----BEGIN|gh[pousr]_|github_pat_|AKIA|ASIA|xox[abprs]-|sk-|eyJ|(?i:bearer|basic)|://|"
+    + _SECRET_WORD
+    + r"[A-Za-z0-9_.-]{0,600}[\"']?\s*[:=]"  # 600 > the longest key suffix (8 × 65)
 )
 
 _SECRET_ENV = re.compile(r"(?i)pass(?:word|wd|phrase)?|secret|token|api[_-]?key|credential|_KEY$|^KEY_|AUTH")

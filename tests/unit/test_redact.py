@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prp_tasks.core.redact import MASK, redact, redact_argv, secret_env_values
@@ -237,11 +237,43 @@ _PIECES = st.sampled_from(
         "=",
         ":",
         '"',
+        "'",
         "plain",
+        "passed",
+        "token",
+        "Token",
+        "api_key",
+        "x.",
+        "-",
+        "_",
+        "Auth",
+        "session_id",
+        "\t",
     ]
 )
 
 
-@given(st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PIECES, _PIECES, st.text(max_size=12)), max_size=12).map("".join))
 def test_the_trigger_pre_filter_never_skips_a_rule(text: str) -> None:
     assert redact(text) == _every_rule(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Token" * 1600 + "! token=x",  # nested repeats: exponential before
+        "x." * 4000,  # quadratic before (key prefixes, URL schemes)
+        "api_key." * 1000 + ":",
+        "Auth-" * 1600 + "x=",
+        "passed" * 2000,
+    ],
+    ids=["camel-run", "dotted-run", "key-run", "auth-run", "passed-run"],
+)
+def test_hostile_output_is_redacted_in_bounded_time(text: str) -> None:
+    """Check output is untrusted: no input of a tail's size may stall a worker in a regex."""
+    import time
+
+    started = time.process_time()
+    redact(text)
+    assert time.process_time() - started < 2.0  # ~0.1 s here; seconds to hours before the bounds
