@@ -1,7 +1,8 @@
 """Lua scripts behind every state transition that must be atomic (joins, claims, settles).
 
-Each script touches only the keys of one run (same hash slot). Statuses are the strings of
-:class:`prp_tasks.core.models.GateStatus`.
+Each script touches the keys of one run, plus shared keys (metrics, the global audit stream, a
+check's breaker), so Redis Cluster is not supported (docs/deployment.md). Statuses are the strings
+of :class:`prp_tasks.core.models.GateStatus`.
 """
 
 from __future__ import annotations
