@@ -108,25 +108,21 @@ class CheckTransitions:
         k = self.k(run_id)
         pairs = [v for pair in metrics for v in pair]
         file_pairs = [v for pair in files for v in pair]
-        keys = [
-            k.status,
-            k.checks,
-            k.left,
-            k.lease(gate_id, result.name),
-            self.keys.metrics,
-            k.files,
-            k.started,
-        ]
+        lease = k.lease(gate_id, result.name)
+        keys = [k.status, k.checks, k.left, lease, self.keys.metrics, k.files, k.started]
+        keys += [breaker_ok] if breaker_ok else []
         field = check_field(gate_id, result.name)
         fields = [check_field(gate_id, n) for n in gate_checks]
         args = [gate_id, field, result.to_json(), token, len(metrics), *pairs, len(files), *file_pairs]
         with wrap_errors():
-            out = self._record(
-                keys=keys + ([breaker_ok] if breaker_ok else []), args=[*args, len(fields), *fields]
-            )
-        inputs = None
-        if len(out) > 2:
-            raw = dict(zip(gate_checks, out[3:], strict=True))
-            results = {n: CheckResult.model_validate_json(r) for n, r in raw.items() if r}
-            inputs = GateInputs(results, str(out[2]) or None)
-        return str(out[0]), int(out[1]), inputs
+            out = self._record(keys=keys, args=[*args, len(fields), *fields])
+        return str(out[0]), int(out[1]), _inputs(gate_checks, out)
+
+
+def _inputs(gate_checks: Sequence[str], out: Sequence[Any]) -> GateInputs | None:
+    """The gate's inputs from a claim that completed the join (else None)."""
+    if len(out) <= 2:
+        return None
+    raw = dict(zip(gate_checks, out[3:], strict=True))
+    results = {n: CheckResult.model_validate_json(r) for n, r in raw.items() if r}
+    return GateInputs(results, str(out[2]) or None)
