@@ -63,7 +63,6 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -90,7 +89,7 @@ from prp_tasks.core.snapshot import GateEventType, RunSnapshot  # noqa: E402
 from prp_tasks.embedded import EmbeddedRedis  # noqa: E402
 from prp_tasks.identity import hash_token  # noqa: E402
 from prp_tasks.settings import load_settings  # noqa: E402
-from tests.acceptance.procfile import ProcfileProcesses, resolve  # noqa: E402
+from tests.acceptance.procfile import ProcfileProcesses  # noqa: E402
 
 PREFIX = "soak"
 RETENTION_S = 60
@@ -239,21 +238,9 @@ def start_services(procs: ProcfileProcesses, http: httpx.Client, timeout_s: floa
         pending: set[str] = set(WORKER_CLASSES)
         last: dict[str, str] = {}
         while pending:
-            probes = {
-                cls: subprocess.Popen(
-                    [*resolve("prp"), "worker-check", cls, "--json"],
-                    env=procs.env,
-                    cwd=ROOT,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-                for cls in sorted(pending)
-            }
-            for cls, probe in probes.items():
-                out, err = probe.communicate(timeout=60)
-                last[cls] = f"exit {probe.returncode}: {out.strip()} {err.strip()[-300:]}"
-                if probe.returncode == 0:
+            for cls, (healthy, output) in procs.worker_checks(pending).items():
+                last[cls] = output
+                if healthy:
                     pending.discard(cls)
                     bar.advance(task)
             check_alive(procs)

@@ -86,6 +86,28 @@ class ProcfileProcesses:
         """Processes that are no longer running, with their exit codes."""
         return {name: code for name, proc in self.procs.items() if (code := proc.poll()) is not None}
 
+    def worker_checks(self, classes: set[str], timeout: float = 60) -> dict[str, tuple[bool, str]]:
+        """``prp worker-check CLASS --json`` for each class at once: class -> (healthy, its output)."""
+        probes = {
+            cls: subprocess.Popen(
+                [*resolve("prp"), "worker-check", cls, "--json"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for cls in sorted(classes)
+        }
+        found = {}
+        for cls, probe in probes.items():
+            out, err = probe.communicate(timeout=timeout)
+            found[cls] = (
+                probe.returncode == 0,
+                f"exit {probe.returncode}: {out.strip()} {err.strip()[-500:]}",
+            )
+        return found
+
     def tails(self, lines: int = 30) -> str:
         parts = []
         for name, proc in self.procs.items():

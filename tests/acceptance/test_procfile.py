@@ -259,21 +259,9 @@ class Stack:
         deadline = time.monotonic() + timeout
         pending, last = set(WORKER_CLASSES), {}
         while pending:
-            probes = {
-                cls: subprocess.Popen(
-                    [*resolve("prp"), "worker-check", cls, "--json"],
-                    env=self.env,
-                    cwd=ROOT,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-                for cls in sorted(pending)
-            }
-            for cls, probe in probes.items():
-                out, err = probe.communicate(timeout=30)
-                last[cls] = f"exit {probe.returncode}: {out.strip()} {err.strip()[-500:]}"
-                if probe.returncode == 0:
+            for cls, (healthy, output) in self.procs.worker_checks(pending, timeout=30).items():
+                last[cls] = output
+                if healthy:
                     pending.discard(cls)
             exited = self.procs.exited()
             assert not exited, f"service(s) exited at start-up: {exited}"

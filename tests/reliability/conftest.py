@@ -21,7 +21,7 @@ from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.settings import Settings, load_settings
 from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
-from tests.integration.test_worker_loss import Workers
+from tests.integration.test_worker_loss import workers  # noqa: F401  (the same fixture, on this private)
 
 pytestmark = pytest.mark.slow
 
@@ -49,15 +49,6 @@ def private(server: EmbeddedRedis) -> Settings:
     return load_settings(
         redis_url=server.url, key_prefix="kill", check_lease_s=1, task_events=False, reconcile_grace_s=2
     )
-
-
-@pytest.fixture
-def workers(private: Settings) -> Iterator[Workers]:
-    pool = Workers(private)
-    try:
-        yield pool
-    finally:
-        pool.stop()
 
 
 @pytest.fixture
