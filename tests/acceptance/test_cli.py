@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -14,19 +13,7 @@ import pytest
 from prp_tasks.settings import Settings
 from tests.conftest import ROOT, run_prp, wait_until
 
-DEMO = ROOT / "examples" / "demo-repo"
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    """A private copy of the demo repository (its tests write coverage files)."""
-    target = tmp_path / "demo-repo"
-    shutil.copytree(
-        DEMO, target, ignore=shutil.ignore_patterns(".prp", ".coverage", "coverage.xml", "*_cache")
-    )
-    return target
 
 
 def redis_processes() -> set[int]:

@@ -30,11 +30,9 @@ import pytest
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.identity import hash_token
 from tests.acceptance.procfile import ProcfileProcesses, procfile_entries, resolve
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-DEMO = ROOT / "examples" / "demo-repo"
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672"
 #: Procfile entries this test runs (flower and metrics are not part of the workflow path)
 SERVICES = ("api", "worker-automated", "worker-approval", "worker-control", "sweeper")
@@ -343,16 +341,6 @@ def stack(tmp_path: Path, redis_url: str, broker: Broker) -> Iterator[Stack]:
         yield running
     finally:
         running.close()
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    """A private copy of the demo repository (its tests write coverage files)."""
-    target = tmp_path / "demo-repo"
-    shutil.copytree(
-        DEMO, target, ignore=shutil.ignore_patterns(".prp", ".coverage", "coverage.xml", "*_cache")
-    )
-    return target
 
 
 @pytest.fixture

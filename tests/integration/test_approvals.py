@@ -408,18 +408,14 @@ print(json.dumps(won))
 """
 
 
-def test_decisions_racing_from_several_processes_settle_each_gate_once(
-    control: Control, submit: Submit, finish: Finish, settings: Settings
-) -> None:
-    names = [f"P{i}" for i in range(10)]
-    run_id = submit(gates_yaml(*(approval_gate(g, timeout_s=30) for g in names)))
-    for gate in names:
-        wait_parked(control, run_id, gate)
+def race(settings: Settings, run_id: str, gates: list[str], start_in_s: float, timeout_s: float) -> list[Any]:
+    """Three deciding actors and an expiry sweep, each its own process, all released at one
+    instant on ``gates``; what each one won."""
     env = _env({"PRP_REDIS_URL": settings.redis_url or "", "PRP_KEY_PREFIX": settings.key_prefix})
-    start_at = str(time.time() + 2.5)
+    start_at = str(time.time() + start_in_s)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, run_id, kind, start_at, ",".join(names)],
+            [sys.executable, "-c", RACER, run_id, kind, start_at, ",".join(gates)],
             env=env,
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -427,7 +423,17 @@ def test_decisions_racing_from_several_processes_settle_each_gate_once(
         )
         for kind in ("alice", "reject-bob", "carol", "expire")
     ]
-    wins = [json.loads(p.communicate(timeout=60)[0] or "[]") for p in procs]
+    return [json.loads(p.communicate(timeout=timeout_s)[0] or "[]") for p in procs]
+
+
+def test_decisions_racing_from_several_processes_settle_each_gate_once(
+    control: Control, submit: Submit, finish: Finish, settings: Settings
+) -> None:
+    names = [f"P{i}" for i in range(10)]
+    run_id = submit(gates_yaml(*(approval_gate(g, timeout_s=30) for g in names)))
+    for gate in names:
+        wait_parked(control, run_id, gate)
+    wins = race(settings, run_id, names, start_in_s=2.5, timeout_s=60)
     snapshot = finish(run_id)
     for gate in names:
         settled = [

@@ -3,18 +3,14 @@ processes) and the expiry sweeper, while other runs keep the workers busy: exact
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from prp_tasks.control import Control
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.models import GateStatus
 from prp_tasks.settings import Settings
-from tests.conftest import ROOT, wait_until
-from tests.integration.test_approvals import RACER, _env, approval_gate, gates_yaml
+from tests.conftest import wait_until
+from tests.integration.test_approvals import approval_gate, gates_yaml, race
 from tests.integration.test_worker_loss import Workers
 from tests.reliability.conftest import marked_run, side_effect_check
 
@@ -36,19 +32,7 @@ def test_fifty_gates_decided_by_three_actors_and_the_sweeper_settle_once_each(
     load = f"name: load\ngates:\n  - {{id: L, checks: [{side_effect_check('busy', 'L', '1')}]}}\n"
     for _ in range(10):  # keep the workers busy meanwhile
         marked_run(control, tmp_path, load)
-    env = _env({"PRP_REDIS_URL": private.redis_url or "", "PRP_KEY_PREFIX": private.key_prefix})
-    start_at = str(time.time() + 2.0)
-    racers = [
-        subprocess.Popen(
-            [sys.executable, "-c", RACER, run_id, kind, start_at, ",".join(GATES)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for kind in ("alice", "reject-bob", "carol", "expire")
-    ]
-    wins = [json.loads(p.communicate(timeout=90)[0] or "[]") for p in racers]
+    wins = race(private, run_id, GATES, start_in_s=2.0, timeout_s=90)
     assert control.wait_final(run_id, 60)
     snapshot = control.snapshot(run_id)
     for gate in GATES:
