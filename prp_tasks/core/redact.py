@@ -58,6 +58,41 @@ _TRIGGER = re.compile(
     + r"[A-Za-z0-9_.-]{0,600}[\"']?\s*[:=]"  # 600 > the longest key suffix (8 × 65)
 )
 
+# Each alternative of the trigger needs one of these (ASCII text, any case). Looking for literal
+# substrings is ~20x faster than the trigger's scan, which tries every alternative at every
+# position; it decides alone when none is there (most events and log lines).
+_LITERALS = (
+    "-----begin", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "akia", "asia", "xox",
+    "sk-", "eyj", "bearer", "basic", "://", "pass", "secret", "token", "api", "access", "private",
+    "auth", "credential", "session", "cookie",
+)  # fmt: skip
+
+
+def _may_hold_secret(text: str) -> bool:
+    """Whether any rule could apply (the trigger), with a literal pre-filter for ASCII text."""
+    if text.isascii():  # lower() keeps ASCII aligned with the regex's case-insensitive matching
+        low = text.lower()
+        hits = [word for word in _LITERALS if word in low]
+        if not hits:
+            return False
+        if hits == ["pass"] and not _secret_pass(text, low):
+            return False
+    return _TRIGGER.search(text) is not None
+
+
+def _secret_pass(text: str, low: str) -> bool:
+    """Whether a "pass" (any case) could be a secret word: "passed" and "passes" (every status
+    line) cannot, as a secret word is never followed by a lower-case letter (password, passwd
+    and passphrase are checked by the trigger)."""
+    at = low.find("pass")
+    while at >= 0:
+        after = text[at + 4 : at + 5]
+        if not ("a" <= after <= "z") or after in "wp":
+            return True
+        at = low.find("pass", at + 4)
+    return False
+
+
 _SECRET_ENV = re.compile(r"(?i)pass(?:word|wd|phrase)?|secret|token|api[_-]?key|credential|_KEY$|^KEY_|AUTH")
 
 
@@ -81,7 +116,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for value in secrets:
         if value:
             text = text.replace(value, MASK)
-    if _TRIGGER.search(text) is None:
+    if not _may_hold_secret(text):
         return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

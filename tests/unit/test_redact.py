@@ -240,6 +240,11 @@ _PIECES = st.sampled_from(
         "'",
         "plain",
         "passed",
+        "PASSED",  # a key: "PASS" followed by no lower-case letter
+        "passes",
+        "PassPhrase",
+        "w",
+        "E",
         "token",
         "Token",
         "api_key",
