@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from typing import IO
@@ -30,12 +31,38 @@ def scrubbed_env(environ: Mapping[str, str], allowlist: tuple[str, ...]) -> dict
     return env
 
 
+class EnvironmentView:
+    """The secret values and the scrubbed environment of this process, derived once per change of
+    ``os.environ`` (comparing the environment is far cheaper than scanning it for every check)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[object, object] | None = None
+        self._secrets: tuple[str, ...] = ()
+        self._scrubbed: dict[tuple[str, ...], dict[str, str]] = {}
+
+    def get(self, allowlist: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, str]]:
+        """(secret values, a fresh copy of the scrubbed environment for ``allowlist``)."""
+        raw = getattr(os.environ, "_data", None)  # CPython's encoded copy; compared in C
+        with self._lock:
+            if raw is None or raw != self._seen:
+                self._seen = dict(raw) if raw is not None else None
+                self._secrets = secret_env_values(os.environ)
+                self._scrubbed.clear()
+            env = self._scrubbed.get(allowlist)
+            if env is None:
+                env = self._scrubbed[allowlist] = scrubbed_env(os.environ, allowlist)
+            return self._secrets, dict(env)
+
+
+ENVIRONMENT = EnvironmentView()
+
+
 def run_command(ctx: CheckContext) -> Outcome:
     """Run ``ctx.check.run`` and judge it by exit code."""
     argv = list(ctx.check.run or ())
-    secrets = secret_env_values(os.environ)
+    secrets, env = ENVIRONMENT.get(tuple(ctx.env_allowlist))
     shown = redact_argv(argv, secrets)
-    env = scrubbed_env(os.environ, ctx.env_allowlist)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         try:

@@ -61,8 +61,20 @@ def resolve(program: str, cwd: str, env: Mapping[str, str]) -> None:
         if os.path.isdir(path) or not os.access(path, os.X_OK):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), program)
         return
-    if shutil.which(program, path=env.get("PATH", os.defpath)) is None:
+    search = env.get("PATH", os.defpath)
+    known = _FOUND.get((program, search))
+    if known is not None and os.access(known, os.X_OK):  # one access() instead of a PATH walk
+        return
+    found = shutil.which(program, path=search)
+    if found is None:
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
+    if len(_FOUND) > 1024:
+        _FOUND.clear()
+    _FOUND[(program, search)] = found
+
+
+#: (program, PATH) -> where ``shutil.which`` found it (checked again with one ``access`` per use)
+_FOUND: dict[tuple[str, str], str] = {}
 
 
 def spawn(

@@ -168,6 +168,22 @@ def test_the_interpreters_bin_directory_comes_first_on_path(
     assert stdout_lines(result) == [os.path.dirname(PY) + os.pathsep + "/somewhere/else"]
 
 
+def test_a_change_of_the_environment_reaches_the_next_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scrubbed environment and the secret values are derived once per change, not per check."""
+    code = f"import os; print(os.environ.get('MY_VAR')); print('{SECRET}')"
+    monkeypatch.setenv("MY_VAR", "one")
+    first = python(tmp_path, code, allow=("MY_VAR",))
+    assert stdout_lines(first) == ["one", SECRET]  # not secret yet: no variable holds it
+    monkeypatch.setenv("MY_VAR", "two")
+    monkeypatch.setenv(SECRET_NAME, SECRET)
+    second = python(tmp_path, code, allow=("MY_VAR",))
+    assert stdout_lines(second) == ["two", "[REDACTED]"]
+    monkeypatch.delenv(SECRET_NAME)
+    assert stdout_lines(python(tmp_path, code, allow=("MY_VAR",))) == ["two", SECRET]
+
+
 def test_the_check_runs_in_the_repository(tmp_path: Path) -> None:
     result = python(tmp_path, "import os; print(os.getcwd())")
     assert stdout_lines(result) == [str(tmp_path.resolve())]
