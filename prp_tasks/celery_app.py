@@ -5,7 +5,7 @@ Only this module and :mod:`prp_tasks.tasks` import Celery.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -15,8 +15,18 @@ from celery.worker.control import control_command
 from kombu import Exchange, Queue
 
 from prp_tasks.engine import Engine
+from prp_tasks.enqueue import CheckMessage
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.cache import ProfileCache
+from prp_tasks.publish import (
+    GRACE_S,
+    RUN_CHECK,
+    Queued,
+    RedisQueueWriter,
+    direct_publish_possible,
+    kwargsrepr,
+    shadow,
+)
 from prp_tasks.redis_client import connect
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 from prp_tasks.store import RunStore
@@ -115,34 +125,31 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return Engine(self.settings, self.store, CeleryEnqueuer(self.app))
+        return Engine(self.settings, self.store, CeleryEnqueuer(self.app, self.settings))
 
 
 class CeleryEnqueuer:
     """:class:`prp_tasks.enqueue.Enqueuer` over Celery messages."""
 
-    def __init__(self, app: Celery) -> None:
+    def __init__(self, app: Celery, settings: Settings | None = None) -> None:
         self.app = app
+        direct = settings is not None and direct_publish_possible(settings)
+        self.writer = RedisQueueWriter(app, queue_name) if direct else None
 
-    def check(
-        self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float, task_id: str
-    ) -> None:
+    def check(self, message: CheckMessage) -> None:
         self.app.send_task(
-            "prp.run_check",
-            kwargs={
-                "run_id": run_id,
-                "gate_id": gate_id,
-                "check": check,
-                "queue": queue,
-                "enqueued_at": time.time(),
-            },
-            queue=queue_name(queue),
-            task_id=task_id,
-            time_limit=time_limit_s + 30,
-            shadow=f"prp.run_check[{run_id} {gate_id}/{check}]",
-            argsrepr="()",  # given, so Celery does not saferepr the arguments of every message
-            kwargsrepr=f"{{run_id: {run_id}, gate: {gate_id}, check: {check}}}",
+            RUN_CHECK,
+            kwargs=message.kwargs(),
+            queue=queue_name(message.queue),
+            task_id=message.task_id,
+            time_limit=message.time_limit_s + GRACE_S,
+            shadow=shadow(message),
+            argsrepr="()",
+            kwargsrepr=kwargsrepr(message),
         )
+
+    def in_transaction(self, messages: Sequence[CheckMessage]) -> Queued | None:
+        return self.writer.commands(messages) if self.writer is not None else None
 
     def finalize(self, run_id: str) -> None:
         self.app.send_task("prp.finalize_run", kwargs={"run_id": run_id}, queue=queue_name("control"))

@@ -26,7 +26,7 @@ from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.deadlines import Deadlines
-from prp_tasks.enqueue import CheckRun, Enqueuer
+from prp_tasks.enqueue import CheckMessage, CheckRun, Enqueuer
 from prp_tasks.errors import ConflictError, RunNotFound
 from prp_tasks.events import EventSink
 from prp_tasks.execution import CheckExecutor, Executed, retry_delay
@@ -102,14 +102,27 @@ class Engine:
             self.send_checks(spec.run_id, gate, [c.name for c in gate.checks])
 
     def send_checks(self, run_id: str, gate: GateSpec, names: list[str]) -> None:
-        """Record which message carries each check (for the reconciler), then send them."""
-        ids = {name: uuid.uuid4().hex for name in names}
-        now_ms = int(time.time() * 1000)
-        entries = {f"{gate.id}/{n}": json.dumps({"task_id": i, "at_ms": now_ms}) for n, i in ids.items()}
+        """Record which message carries each check (for the reconciler) and queue the messages:
+        in the same transaction when the broker is the state Redis, else right after it."""
+        now = time.time()
+        messages = [
+            CheckMessage(run_id, gate.id, n, gate.queue, self._timeout(gate, n), uuid.uuid4().hex, now)
+            for n in names
+        ]
+        at_ms = int(now * 1000)
+        entries = {
+            f"{gate.id}/{m.check}": json.dumps({"task_id": m.task_id, "at_ms": at_ms}) for m in messages
+        }
+        direct = self.enqueue.in_transaction(messages) if messages else None
         # what led to these checks is in the event stream before they can run (same round trip)
-        self.store.mark_dispatched(run_id, entries, self.settings.run_ttl_s, before=self.events.flush)
-        for name, task_id in ids.items():
-            self.enqueue.check(run_id, gate.id, name, gate.queue, self._timeout(gate, name), task_id)
+        self.store.mark_dispatched(
+            run_id, entries, self.settings.run_ttl_s, before=self.events.flush, then=direct and direct.add_to
+        )
+        if direct is not None:
+            direct.announce()
+            return
+        for message in messages:
+            self.enqueue.check(message)
 
     def _skip_unstarted(self, spec: RunSpec, gate_id: str, reason: str) -> None:
         """A budget ran out before the gate could start: it (and its dependents) are skipped."""

@@ -7,17 +7,53 @@ task (finished, nothing to do, wait for a live lease, or retry later).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class CheckMessage:
+    """One check execution to queue as message ``task_id``."""
+
+    run_id: str
+    gate_id: str
+    check: str
+    queue: str  #: queue class
+    time_limit_s: float  #: the check's own timeout
+    task_id: str
+    enqueued_at: float  #: epoch seconds
+
+    def kwargs(self) -> dict[str, Any]:
+        """The check task's keyword arguments."""
+        return {
+            "run_id": self.run_id,
+            "gate_id": self.gate_id,
+            "check": self.check,
+            "queue": self.queue,
+            "enqueued_at": self.enqueued_at,
+        }
+
+
+class InTransaction(Protocol):
+    """Messages written by the state store's own dispatch transaction."""
+
+    def add_to(self, pipe: Any) -> None:
+        """Add the commands that queue the messages to a redis-py pipeline."""
+
+    def announce(self) -> None:
+        """After the transaction: tell monitors the messages were sent."""
 
 
 class Enqueuer(Protocol):
     """How the engine hands work to workers (Celery in production)."""
 
-    def check(
-        self, run_id: str, gate_id: str, check: str, queue: str, time_limit_s: float, task_id: str
-    ) -> None:
-        """Queue one check execution as message ``task_id``."""
+    def check(self, message: CheckMessage) -> None:
+        """Queue one check execution."""
+
+    def in_transaction(self, messages: Sequence[CheckMessage]) -> InTransaction | None:
+        """The messages as commands for the state Redis's dispatch transaction, or None when the
+        broker is elsewhere (then each is sent with :meth:`check` after the transaction)."""
 
     def finalize(self, run_id: str) -> None:
         """Queue the run's finalization."""

@@ -212,6 +212,9 @@ class Settings(BaseSettings):
     broker_transport_options: dict[str, str | int | float | bool] = Field(default_factory=dict)
     #: declare the queue classes as RabbitMQ quorum queues (replicated; AMQP brokers only)
     broker_quorum_queues: bool = False
+    #: when the broker is the state Redis, check messages are queued by the dispatch transaction
+    #: itself (one round trip, recorded exactly when queued); false: through Celery's send_task
+    direct_publish: bool = True
     #: prefix of every Redis key the project writes
     key_prefix: str = Field(default="prp", pattern=r"^[A-Za-z0-9_.-]+$")
     #: how long a finished run's state and outputs are kept

@@ -346,17 +346,25 @@ class RunStore(CheckTransitions):
         return int(out[1]), [str(g) for g in out[2:]]
 
     def mark_dispatched(
-        self, run_id: str, entries: Mapping[str, str], ttl_s: int, before: Callable[[Any], None] | None = None
+        self,
+        run_id: str,
+        entries: Mapping[str, str],
+        ttl_s: int,
+        before: Callable[[Any], None] | None = None,
+        then: Callable[[Any], None] | None = None,
     ) -> None:
-        """Record the message ids sent for checks ("gate/check" -> JSON {task_id, at_ms}); ``before``
-        adds commands of its own to the same round trip (the events that led to the dispatch)."""
+        """Record the message ids sent for checks ("gate/check" -> JSON {task_id, at_ms}) in one
+        transaction with the commands ``before`` adds (the events that led to the dispatch) and
+        those ``then`` adds (the messages themselves, when the broker is this Redis)."""
         key = self.k(run_id).dispatched
-        with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
+        with wrap_errors(), self.redis.pipeline(transaction=then is not None) as pipe:
             if before is not None:
                 before(pipe)
             if entries:
                 pipe.hset(key, mapping=dict(entries))
                 pipe.expire(key, ttl_s, nx=True)
+            if then is not None:
+                then(pipe)
             pipe.execute()
 
     def claim_finished_at(self, run_id: str, now: str) -> str:

@@ -1,0 +1,149 @@
+"""Check messages written into the Redis broker's queue in the same transaction as their record.
+
+When the broker is the Redis that holds the runs' state (the default: ``PRP_BROKER_URL`` unset),
+a check's Celery message does not need a second connection and two more round trips through
+kombu's producer: the engine's dispatch transaction (the events that led to the dispatch, the
+"gate/check -> message id" record the reconciler reads) also pushes the message onto the queue
+list. A check is then recorded as dispatched exactly when its message is queued, and a gate costs
+one round trip less.
+
+The message is Celery's own (task protocol 2, built by ``app.amqp.as_task_v2``) in kombu's Redis
+envelope (JSON, body base64, what ``Channel._put`` writes for priority 0 to an anonymous-exchange
+route), so workers consume it as any other; ``tests/integration/test_publish.py`` compares it with
+a message published by ``send_task``. Task-sent events (``PRP_TASK_EVENTS``) are still sent.
+Any other broker (RabbitMQ, a different Redis, a kombu key prefix) goes through ``send_task``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import Celery
+from celery.utils.nodenames import anon_nodename
+from kombu.serialization import dumps
+
+from prp_tasks.enqueue import CheckMessage
+from prp_tasks.settings import Settings, to_kombu_url
+
+#: the check task's name
+RUN_CHECK = "prp.run_check"
+#: a check task's hard time limit is its check's timeout plus this (the check is killed first)
+GRACE_S = 30
+
+
+def shadow(check: CheckMessage) -> str:
+    """The name monitors show for the message (run, gate and check at a glance)."""
+    return f"{RUN_CHECK}[{check.run_id} {check.gate_id}/{check.check}]"
+
+
+def kwargsrepr(check: CheckMessage) -> str:
+    """Given, so Celery does not ``saferepr`` the arguments of every message."""
+    return f"{{run_id: {check.run_id}, gate: {check.gate_id}, check: {check.check}}}"
+
+
+def direct_publish_possible(settings: Settings) -> bool:
+    """True when check messages can be written by the state store's own Redis connection."""
+    if not settings.direct_publish or settings.redis_url is None:
+        return False
+    broker = settings.broker_url
+    if broker is not None and to_kombu_url(broker) != to_kombu_url(settings.redis_url):
+        return False
+    return "global_keyprefix" not in settings.broker_transport_options
+
+
+class RedisQueueWriter:
+    """Builds check messages and adds their ``LPUSH`` to a pipeline of the broker's Redis."""
+
+    def __init__(self, app: Celery, queue_of: Callable[[str], str]) -> None:
+        self.app = app
+        self.queue_of = queue_of
+        self._origin = ("", 0)  # (nodename, pid): worker processes fork after import
+
+    def commands(self, checks: Sequence[CheckMessage]) -> Queued:
+        """The messages of ``checks``, ready to be added to a redis-py pipeline."""
+        parent = self.app.current_worker_task
+        root_id = parent.request.root_id or parent.request.id if parent else None
+        parent_id = parent.request.id if parent else None
+        queued = Queued(self.app)
+        for check in checks:
+            queue = self.queue_of(check.queue)
+            payload, sent = self.envelope(check, queue, root_id, parent_id)
+            queued.messages.append((queue, payload))
+            if sent is not None:
+                queued.sent.append(sent)
+        return queued
+
+    def envelope(
+        self, check: CheckMessage, queue: str, root_id: str | None = None, parent_id: str | None = None
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The message as kombu's Redis transport stores it, and its task-sent event (if enabled)."""
+        headers, properties, body, sent = self.app.amqp.as_task_v2(
+            check.task_id,
+            RUN_CHECK,
+            kwargs=check.kwargs(),
+            time_limit=check.time_limit_s + GRACE_S,
+            shadow=shadow(check),
+            argsrepr="()",
+            kwargsrepr=kwargsrepr(check),
+            root_id=root_id,
+            parent_id=parent_id,
+            reply_to=self.app.thread_oid,
+            origin=self.origin(),
+            create_sent_event=self.app.conf.task_send_sent_event,
+            ignore_result=None,  # as send_task leaves it (the task options decide)
+        )
+        content_type, encoding, data = dumps(body, serializer="json")
+        raw = data.encode(encoding) if isinstance(data, str) else data
+        properties.update(
+            argsrepr="()",  # send_task repeats these in the properties; so do we
+            kwargsrepr=kwargsrepr(check),
+            delivery_mode=2,
+            delivery_info={"exchange": "", "routing_key": queue},
+            priority=0,
+            body_encoding="base64",
+            delivery_tag=str(uuid.uuid4()),
+        )
+        message = {
+            "body": base64.b64encode(raw).decode("ascii"),
+            "content-encoding": encoding,
+            "content-type": content_type,
+            "headers": headers,
+            "properties": properties,
+        }
+        if sent is not None:
+            sent.update(queue=queue, exchange="", routing_key=queue)
+        return json.dumps(message), sent
+
+    def origin(self) -> str:
+        nodename, pid = self._origin
+        if pid != os.getpid():
+            nodename, pid = anon_nodename(), os.getpid()
+            self._origin = (nodename, pid)
+        return nodename
+
+
+@dataclass
+class Queued:
+    """Check messages to push in a transaction, and the task-sent events to send after it."""
+
+    app: Celery
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_to(self, pipe: Any) -> None:
+        for queue, payload in self.messages:
+            pipe.lpush(queue, payload)
+
+    def announce(self) -> None:
+        """Task-sent events for monitors (Flower), as ``send_task`` would have sent them."""
+        if not self.sent:
+            return
+        with self.app.events.default_dispatcher() as dispatcher:
+            for event in self.sent:
+                dispatcher.send("task-sent", **event)

@@ -1,0 +1,112 @@
+"""Direct publishing: a check message written by the dispatch transaction is the message
+``send_task`` would have sent, and monitors still hear about it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from prp_tasks.celery_app import CeleryEnqueuer, create_celery
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.enqueue import CheckMessage
+from prp_tasks.publish import direct_publish_possible
+from prp_tasks.settings import Settings, load_settings
+
+MESSAGE = CheckMessage("run-1", "G0", "lint", "automated", 30.0, "task-1", 1_700_000_000.5)
+
+
+@pytest.fixture
+def private(tmp_path: Path) -> Any:
+    """A Redis no worker consumes from (the session's worker would take the messages)."""
+    with EmbeddedRedis(tmp_path / "redis") as server:
+        yield server
+
+
+def _settings(server: EmbeddedRedis, **overrides: Any) -> Settings:
+    return load_settings(redis_url=server.url, key_prefix="pub", **{"task_events": False, **overrides})
+
+
+def _pop(client: redis.Redis, queue: str = "prp.automated") -> dict[str, Any]:
+    raw = client.rpop(queue)
+    assert raw is not None, f"nothing queued on {queue}"
+    message: dict[str, Any] = json.loads(raw)
+    message["body"] = json.loads(base64.b64decode(message["body"]))
+    return message
+
+
+def test_the_direct_message_is_the_one_send_task_writes(private: EmbeddedRedis) -> None:
+    settings = _settings(private)
+    app = create_celery(settings)
+    client = redis.Redis.from_url(private.url)
+    CeleryEnqueuer(app).check(MESSAGE)  # no settings: through send_task
+    sent = _pop(client)
+    queued = CeleryEnqueuer(app, settings).in_transaction([MESSAGE])
+    assert queued is not None
+    with client.pipeline() as pipe:
+        queued.add_to(pipe)
+        pipe.execute()
+    direct = _pop(client)
+    assert sent["properties"].pop("delivery_tag") != direct["properties"].pop("delivery_tag")
+    assert {k: v for k, v in direct["headers"].items() if sent["headers"].get(k) != v} == {}
+    assert direct == sent
+    assert direct["headers"]["timelimit"] == [60.0, None]
+    assert direct["body"][1] == MESSAGE.kwargs()
+
+
+def test_messages_leave_with_their_dispatch_record(private: EmbeddedRedis) -> None:
+    """The record the reconciler reads and the message are written by one transaction."""
+    settings = _settings(private)
+    app = create_celery(settings)
+    store = app.runtime.store  # type: ignore[attr-defined]
+    queued = app.runtime.engine.enqueue.in_transaction([MESSAGE])  # type: ignore[attr-defined]
+    entry = json.dumps({"task_id": MESSAGE.task_id, "at_ms": 1})
+    store.mark_dispatched("run-1", {"G0/lint": entry}, 60, then=queued.add_to)
+    client = redis.Redis.from_url(private.url)
+    assert client.hget(store.k("run-1").dispatched, "G0/lint") == entry.encode()
+    assert _pop(client)["headers"]["id"] == MESSAGE.task_id
+
+
+def test_task_sent_events_are_still_sent(private: EmbeddedRedis) -> None:
+    settings = _settings(private, task_events=True)
+    app = create_celery(settings)
+    heard: list[dict[str, Any]] = []
+    queued = CeleryEnqueuer(app, settings).in_transaction([MESSAGE])
+    assert queued is not None
+    with app.connection_for_read() as conn:
+        receiver = app.events.Receiver(conn, handlers={"task-sent": heard.append})
+        with receiver.Consumer() as (connection, _, _):
+            deadline, announced = time.monotonic() + 10, False
+            while not heard and time.monotonic() < deadline:
+                try:
+                    connection.drain_events(timeout=0.2)
+                except TimeoutError:  # the first idle drain has subscribed: announce now
+                    if not announced:
+                        queued.announce()
+                        announced = True
+    assert [e["uuid"] for e in heard] == [MESSAGE.task_id]
+    assert heard[0]["name"] == "prp.run_check"
+    assert heard[0]["queue"] == "prp.automated"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "possible"),
+    [
+        ({}, True),
+        ({"direct_publish": False}, False),
+        ({"broker_url": "amqp://guest:guest@127.0.0.1:5672//"}, False),
+        ({"broker_url": "redis://127.0.0.1:6379/5"}, False),
+        ({"broker_transport_options": {"global_keyprefix": "x"}}, False),
+    ],
+)
+def test_direct_publishing_only_when_the_broker_is_the_state_redis(
+    private: EmbeddedRedis, overrides: dict[str, Any], possible: bool
+) -> None:
+    assert direct_publish_possible(_settings(private, **overrides)) is possible
+    same = _settings(private, broker_url=private.url)
+    assert direct_publish_possible(same)
