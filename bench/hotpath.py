@@ -1,0 +1,122 @@
+"""CPU per gate of the engine's check path, in one process, without a Celery worker.
+
+A development tool beside ``bench/throughput.py``: that benchmark says how many gates per second
+the real worker processes reach; this one says where one process's CPU goes per gate, with less
+noise (one thread, no pool, no other process competing). Runs of the throughput benchmark's shape
+(8 gates of one ``run: ["true"]`` check) are submitted to the real engine on a private
+redis-server; the check messages are really published (``CeleryEnqueuer``, kombu over Redis) and
+this script takes them off the queue itself (``LPOP`` + JSON decode, far less than a Celery
+worker's handling) and calls ``Engine.run_check`` with their arguments; finalizations are run the
+same way. CPU is ``time.process_time`` of this process (the check's own processes are reported
+apart, from ``RUSAGE_CHILDREN``).
+
+Usage: ``.venv/bin/python bench/hotpath.py [--runs 200] [--cprofile FILE] [--top 40]``
+Last line: one JSON object (``cpu_ms_per_gate``, ``check_processes_cpu_ms_per_gate``, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import json
+import pstats
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from prp_tasks.celery_app import create_celery, queue_name
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.engine import Engine
+from prp_tasks.settings import load_settings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from throughput import GATES_PER_RUN, workflow_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def take(client: redis.Redis, queue: str) -> tuple[str, dict[str, object]] | None:
+    """One message off a kombu Redis queue: (task name, kwargs)."""
+    raw = client.rpop(queue)
+    if raw is None:
+        return None
+    message = json.loads(raw)
+    _args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+    return str(message["headers"]["task"]), kwargs
+
+
+def drain(engine: Engine, client: redis.Redis) -> int:
+    """Execute queued checks and finalizations until both queues are empty; checks executed."""
+    done = 0
+    while True:
+        item = take(client, queue_name("automated")) or take(client, queue_name("control"))
+        if item is None:
+            return done
+        name, kwargs = item
+        if name == "prp.run_check":
+            outcome = engine.run_check(**kwargs)  # type: ignore[arg-type]
+            if outcome.state != "done":
+                raise RuntimeError(f"check not done: {outcome}")
+            done += 1
+        elif name == "prp.finalize_run":
+            engine.finalize(str(kwargs["run_id"]))
+
+
+def measure(
+    engine: Engine, client: redis.Redis, runs: int, profiler: cProfile.Profile | None
+) -> dict[str, float]:
+    workflow = parse_workflow(workflow_text("command"))
+    specs = [prepare_run(ROOT, workflow=workflow) for _ in range(runs)]
+    for spec in specs:
+        engine.submit(spec)
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    done = drain(engine, client)
+    if profiler is not None:
+        profiler.disable()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_cpu = (children.ru_utime + children.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    gates = runs * GATES_PER_RUN
+    if done != gates:
+        raise RuntimeError(f"{done} checks executed, expected {gates}")
+    return {
+        "cpu_ms_per_gate": round(1000 * cpu / gates, 3),
+        "wall_ms_per_gate": round(1000 * wall / gates, 3),
+        "check_processes_cpu_ms_per_gate": round(1000 * child_cpu / gates, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--cprofile", metavar="FILE", help="profile the measured pass (CPU time) to FILE")
+    parser.add_argument("--top", type=int, default=0, help="print the top N functions by own CPU time")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="prp-hotpath-") as tmp, EmbeddedRedis(Path(tmp) / "r") as server:
+        settings = load_settings(redis_url=server.url, key_prefix="hotpath", task_events=False)
+        app = create_celery(settings)
+        engine: Engine = app.runtime.engine  # type: ignore[attr-defined]
+        client = redis.Redis.from_url(server.url)
+        measure(engine, client, max(4, args.runs // 10), None)  # warm-up: imports, scripts, caches
+        profiler = cProfile.Profile(time.process_time) if (args.cprofile or args.top) else None
+        result = measure(engine, client, args.runs, profiler)
+    if profiler is not None:
+        if args.cprofile:
+            profiler.dump_stats(args.cprofile)
+        if args.top:
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(args.top)
+    print(json.dumps({"runs": args.runs, "gates": args.runs * GATES_PER_RUN, **result}))
+
+
+if __name__ == "__main__":
+    main()
