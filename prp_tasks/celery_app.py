@@ -30,6 +30,7 @@ from prp_tasks.publish import (
 from prp_tasks.redis_client import connect
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 from prp_tasks.store import RunStore
+from prp_tasks.transport import broker_url
 
 #: The routing table: task name -> queue class. ``prp.run_check`` follows its gate's ``queue``.
 TASK_QUEUE_CLASS: dict[str, str | None] = {
@@ -178,7 +179,7 @@ def create_celery(settings: Settings) -> Celery:
     """A configured Celery app with the ``prp.*`` tasks registered; ``app.runtime`` holds services."""
     from prp_tasks.tasks import register_tasks
 
-    app = Celery("prp_tasks", broker=settings.broker, set_as_current=False)
+    app = Celery("prp_tasks", broker=broker_url(settings.broker), set_as_current=False)
     app.conf.update(celery_config(settings))
     runtime = Runtime(settings, app)
     app.runtime = runtime  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
-"""Direct publishing: a check message written by the dispatch transaction is the message
-``send_task`` would have sent, and monitors still hear about it."""
+"""Publishing and consuming over Redis: a check message written by the dispatch transaction is
+the message ``send_task`` would have sent, monitors still hear about it, and the transport reuses
+its redis-py client."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.publish import direct_publish_possible
 from prp_tasks.settings import Settings, load_settings
+from prp_tasks.transport import Channel, broker_url
 
 MESSAGE = CheckMessage("run-1", "G0", "lint", "automated", 30.0, "task-1", 1_700_000_000.5)
 
@@ -110,3 +112,31 @@ def test_direct_publishing_only_when_the_broker_is_the_state_redis(
     assert direct_publish_possible(_settings(private, **overrides)) is possible
     same = _settings(private, broker_url=private.url)
     assert direct_publish_possible(same)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("redis://h:6379/0", "prp-redis://h:6379/0"),
+        ("redis+socket:///tmp/r.sock", "prp-redis+socket:///tmp/r.sock"),
+        ("rediss://h:6380/0", "rediss://h:6380/0"),
+        ("sentinel://h:26379", "sentinel://h:26379"),
+        ("amqp://guest@h//", "amqp://guest@h//"),
+    ],
+)
+def test_only_plain_redis_urls_use_the_client_reusing_transport(url: str, expected: str) -> None:
+    assert broker_url(url) == expected
+
+
+def test_the_transport_reuses_one_client_per_channel(private: EmbeddedRedis) -> None:
+    """kombu would build a new redis-py client for every ack and every publish."""
+    app = create_celery(_settings(private))
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        assert isinstance(channel, Channel)
+        first = channel._create_client()
+        assert channel._create_client() is first
+        assert channel._create_client(asynchronous=True) is not first  # BRPOP's stays kombu's
+        assert first.ping()
+        channel._pool = None  # a reconnect builds a new pool: the client follows it
+        assert channel._create_client() is not first
