@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable, Sequence
@@ -30,6 +31,8 @@ from kombu.serialization import dumps
 
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.settings import Settings, to_kombu_url
+
+log = logging.getLogger("prp_tasks.publish")
 
 #: the check task's name
 RUN_CHECK = "prp.run_check"
@@ -141,9 +144,13 @@ class Queued:
             pipe.lpush(queue, payload)
 
     def announce(self) -> None:
-        """Task-sent events for monitors (Flower), as ``send_task`` would have sent them."""
+        """Task-sent events for monitors (Flower), as ``send_task`` would have sent them; best
+        effort: the messages are queued and recorded already, a monitor missing one is no error."""
         if not self.sent:
             return
-        with self.app.events.default_dispatcher() as dispatcher:
-            for event in self.sent:
-                dispatcher.send("task-sent", **event)
+        try:
+            with self.app.events.default_dispatcher() as dispatcher:
+                for event in self.sent:
+                    dispatcher.send("task-sent", **event)
+        except Exception as exc:
+            log.warning("task-sent events not sent: %s", exc)
