@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import redis
+from rich.console import Console
 
 from prp_tasks.celery_app import create_celery, queue_name
 from prp_tasks.embedded import EmbeddedRedis
@@ -107,9 +108,10 @@ def main() -> None:
         app = create_celery(settings)
         engine: Engine = app.runtime.engine  # type: ignore[attr-defined]
         client = redis.Redis.from_url(server.url)
-        measure(engine, client, max(4, args.runs // 10), None)  # warm-up: imports, scripts, caches
-        profiler = cProfile.Profile(time.process_time) if (args.cprofile or args.top) else None
-        result = measure(engine, client, args.runs, profiler)
+        with Console(stderr=True).status(f"{args.runs} runs × {GATES_PER_RUN} gates through the engine"):
+            measure(engine, client, max(4, args.runs // 10), None)  # warm-up: imports, scripts, caches
+            profiler = cProfile.Profile(time.process_time) if (args.cprofile or args.top) else None
+            result = measure(engine, client, args.runs, profiler)
     if profiler is not None:
         if args.cprofile:
             profiler.dump_stats(args.cprofile)
