@@ -18,15 +18,7 @@ from prp_tasks.engine import Engine
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.publish import (
-    GRACE_S,
-    RUN_CHECK,
-    Queued,
-    RedisQueueWriter,
-    direct_publish_possible,
-    kwargsrepr,
-    shadow,
-)
+from prp_tasks.publish import RUN_CHECK, Queued, RedisQueueWriter, direct_publish_possible, task_options
 from prp_tasks.redis_client import connect
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 from prp_tasks.store import RunStore
@@ -139,14 +131,7 @@ class CeleryEnqueuer:
 
     def check(self, message: CheckMessage) -> None:
         self.app.send_task(
-            RUN_CHECK,
-            kwargs=message.kwargs(),
-            queue=queue_name(message.queue),
-            task_id=message.task_id,
-            time_limit=message.time_limit_s + GRACE_S,
-            shadow=shadow(message),
-            argsrepr="()",
-            kwargsrepr=kwargsrepr(message),
+            RUN_CHECK, queue=queue_name(message.queue), task_id=message.task_id, **task_options(message)
         )
 
     def in_transaction(self, messages: Sequence[CheckMessage]) -> Queued | None:

@@ -115,9 +115,9 @@ class Engine:
         }
         direct = self.enqueue.in_transaction(messages) if messages else None
         # what led to these checks is in the event stream before they can run (same round trip)
-        self.store.mark_dispatched(
-            run_id, entries, self.settings.run_ttl_s, before=self.events.flush, then=direct and direct.add_to
-        )
+        then = direct.add_to if direct is not None else None
+        ttl = self.settings.run_ttl_s
+        self.store.mark_dispatched(run_id, entries, ttl, before=self.events.flush, then=then)
         if direct is not None:
             direct.announce()
             return

@@ -40,24 +40,25 @@ RUN_CHECK = "prp.run_check"
 GRACE_S = 30
 
 
-def shadow(check: CheckMessage) -> str:
-    """The name monitors show for the message (run, gate and check at a glance)."""
-    return f"{RUN_CHECK}[{check.run_id} {check.gate_id}/{check.check}]"
-
-
-def kwargsrepr(check: CheckMessage) -> str:
-    """Given, so Celery does not ``saferepr`` the arguments of every message."""
-    return f"{{run_id: {check.run_id}, gate: {check.gate_id}, check: {check.check}}}"
+def task_options(check: CheckMessage) -> dict[str, Any]:
+    """What ``send_task`` and ``as_task_v2`` both take for a check's message: its arguments, hard
+    time limit, the name monitors show, and the argument reprs (given, so Celery does not
+    ``saferepr`` the arguments of every message)."""
+    return {
+        "kwargs": check.kwargs(),
+        "time_limit": check.time_limit_s + GRACE_S,
+        "shadow": f"{RUN_CHECK}[{check.run_id} {check.gate_id}/{check.check}]",
+        "argsrepr": "()",
+        "kwargsrepr": f"{{run_id: {check.run_id}, gate: {check.gate_id}, check: {check.check}}}",
+    }
 
 
 def direct_publish_possible(settings: Settings) -> bool:
     """True when check messages can be written by the state store's own Redis connection."""
     if not settings.direct_publish or settings.redis_url is None:
         return False
-    broker = settings.broker_url
-    if broker is not None and to_kombu_url(broker) != to_kombu_url(settings.redis_url):
-        return False
-    return "global_keyprefix" not in settings.broker_transport_options
+    same_redis = settings.broker == to_kombu_url(settings.redis_url)
+    return same_redis and "global_keyprefix" not in settings.broker_transport_options
 
 
 class RedisQueueWriter:
@@ -66,6 +67,7 @@ class RedisQueueWriter:
     def __init__(self, app: Celery, queue_of: Callable[[str], str]) -> None:
         self.app = app
         self.queue_of = queue_of
+        self.sent_events = bool(app.conf.task_send_sent_event)
         self._origin = ("", 0)  # (nodename, pid): worker processes fork after import
 
     def commands(self, checks: Sequence[CheckMessage]) -> Queued:
@@ -86,26 +88,23 @@ class RedisQueueWriter:
         self, check: CheckMessage, queue: str, root_id: str | None = None, parent_id: str | None = None
     ) -> tuple[str, dict[str, Any] | None]:
         """The message as kombu's Redis transport stores it, and its task-sent event (if enabled)."""
+        options = task_options(check)
         headers, properties, body, sent = self.app.amqp.as_task_v2(
             check.task_id,
             RUN_CHECK,
-            kwargs=check.kwargs(),
-            time_limit=check.time_limit_s + GRACE_S,
-            shadow=shadow(check),
-            argsrepr="()",
-            kwargsrepr=kwargsrepr(check),
+            **options,
             root_id=root_id,
             parent_id=parent_id,
             reply_to=self.app.thread_oid,
             origin=self.origin(),
-            create_sent_event=self.app.conf.task_send_sent_event,
+            create_sent_event=self.sent_events,
             ignore_result=None,  # as send_task leaves it (the task options decide)
         )
         content_type, encoding, data = dumps(body, serializer="json")
         raw = data.encode(encoding) if isinstance(data, str) else data
         properties.update(
-            argsrepr="()",  # send_task repeats these in the properties; so do we
-            kwargsrepr=kwargsrepr(check),
+            argsrepr=options["argsrepr"],  # send_task repeats these in the properties; so do we
+            kwargsrepr=options["kwargsrepr"],
             delivery_mode=2,
             delivery_info={"exchange": "", "routing_key": queue},
             priority=0,
