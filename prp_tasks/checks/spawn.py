@@ -1,13 +1,9 @@
 """Start a check's process cheaply and wait for it without polling.
 
-The child must die with the worker that started it (a SIGKILLed worker must not leave its checks
-running). Linux gives that through the parent-death signal, which has to be set in the child. A
-``preexec_fn`` could set it, but it forces CPython to ``fork`` the whole worker (page tables of a
-large process, copy-on-write faults, Python code in the child), which costs more than the no-op
-check itself. Instead the child is started with ``vfork`` (no ``preexec_fn``) as
-``setpriv --pdeathsig KILL -- argv``: util-linux's small ``setpriv`` sets the signal and execs the
-check, and the setting survives that exec. Without ``setpriv`` (not Linux, or a minimal image) the
-``preexec_fn`` path is used.
+The child is started with ``vfork`` + ``exec`` (no ``preexec_fn``, no wrapper program) in its own
+session, and listed with this process's :mod:`watchdog <prp_tasks.checks.watchdog>`, which kills
+its process group if the worker dies while it runs (a SIGKILLed worker must not leave its checks
+running).
 
 The exit is waited for through a pidfd (Linux 5.3+): the wait wakes the moment the process ends,
 and still looks at the stop flag and the deadline every ``POLL_S``.
@@ -15,89 +11,40 @@ and still looks at the stop flag and the deadline every ``POLL_S``.
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import os
 import select
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
 from typing import IO
 
+from prp_tasks.checks.watchdog import WATCHDOG
+
 POLL_S = 0.05
-_PR_SET_PDEATHSIG = 1
-SETPRIV = shutil.which("setpriv") if sys.platform.startswith("linux") else None
-
-
-def _libc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-_LIBC = _libc()
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGKILL if the worker that started us dies (Linux)."""
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-def resolve(program: str, cwd: str, env: Mapping[str, str]) -> None:
-    """Raise the OSError ``exec`` would give for ``program`` (found on the check's PATH, or a path
-    relative to the repository); a wrapper exec'ing it later could only report an exit status."""
-    if os.sep in program:
-        path = program if os.path.isabs(program) else os.path.join(cwd, program)
-        if not os.path.exists(path):
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
-        if os.path.isdir(path) or not os.access(path, os.X_OK):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), program)
-        return
-    search = env.get("PATH", os.defpath)
-    known = _FOUND.get((program, search))
-    if known is not None and os.access(known, os.X_OK):  # one access() instead of a PATH walk
-        return
-    found = shutil.which(program, path=search)
-    if found is None:
-        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
-    if len(_FOUND) > 1024:
-        _FOUND.clear()
-    _FOUND[(program, search)] = found
-
-
-#: (program, PATH) -> where ``shutil.which`` found it (checked again with one ``access`` per use)
-_FOUND: dict[tuple[str, str], str] = {}
 
 
 def spawn(
     argv: list[str], cwd: str, env: Mapping[str, str], out: IO[bytes], err: IO[bytes]
 ) -> subprocess.Popen[bytes]:
-    """Start ``argv`` (no shell) in its own session, dying with this process; OSError if it cannot."""
-    options: dict[str, object] = {
-        "cwd": cwd,
-        "env": dict(env),
-        "stdin": subprocess.DEVNULL,
-        "stdout": out,
-        "stderr": err,
-        "start_new_session": True,
-        "shell": False,
-    }
-    if SETPRIV is not None:
-        resolve(argv[0], cwd, env)
-        return subprocess.Popen([SETPRIV, "--pdeathsig", "KILL", "--", *argv], **options)  # type: ignore[call-overload]
-    return subprocess.Popen(argv, preexec_fn=_die_with_parent, **options)  # type: ignore[call-overload]
+    """Start ``argv`` (no shell) in its own session, dying with this process; OSError if it cannot
+    (the program is missing or not executable, or the watchdog cannot list it: then it is killed)."""
+    WATCHDOG.ready()
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
+    )
+    try:
+        WATCHDOG.watch(proc.pid)
+    except OSError:
+        kill_group(proc)
+        raise
+    return proc
 
 
 def wait(proc: subprocess.Popen[bytes], timeout_s: float, stop: threading.Event) -> str:
-    """``exited``, or ``stopped``/``timeout`` after killing the whole process group."""
+    """``exited``, or ``stopped``/``timeout`` after killing the whole process group; either way
+    the process is reaped and no longer listed with the watchdog."""
     deadline = time.monotonic() + timeout_s
     fd = _pidfd(proc.pid)
     try:
@@ -111,6 +58,7 @@ def wait(proc: subprocess.Popen[bytes], timeout_s: float, stop: threading.Event)
                 kill_group(proc)
                 return "timeout"
     finally:
+        WATCHDOG.release(proc.pid)
         if fd is not None:
             os.close(fd)
 
@@ -127,6 +75,7 @@ def _exited(proc: subprocess.Popen[bytes], fd: int | None, seconds: float) -> bo
         ready, _, _ = select.select([fd], [], [], seconds)
         if not ready:
             return False
+        WATCHDOG.release(proc.pid)  # before reaping: the pid stays ours until then
         proc.wait()
         return True
     try:
@@ -144,6 +93,7 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         pass
     _signal_group(proc.pid, signal.SIGKILL)
+    WATCHDOG.release(proc.pid)
     proc.wait()
 
 

@@ -24,6 +24,7 @@ from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import ROOT, wait_until
 from tests.integration.conftest import check_lines, events
+from tests.processes import wait_gone
 
 pytestmark = pytest.mark.slow
 
@@ -145,6 +146,7 @@ def test_killing_the_worker_child_mid_check_redelivers_and_records_once(
     wait_until(lambda: side.exists() and bool(pids_running(marker)), timeout=30)
     (check_pid,) = pids_running(marker)
     os.kill(parent_of(check_pid), signal.SIGKILL)  # the prefork child executing the check
+    assert wait_gone(check_pid, within=1.0), "the check outlived the pool process that started it"
     assert control.wait_final(run_id, 60)
     snapshot = control.snapshot(run_id)
     assert snapshot.status == RunStatus.PASSED
@@ -162,7 +164,7 @@ def test_killing_the_whole_worker_mid_check_is_recovered_by_another_worker(
     wait_until(lambda: side.exists() and bool(pids_running(marker)), timeout=30)
     os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-check
     first.wait()
-    wait_until(lambda: not pids_running(marker), timeout=10)  # the check died with its worker
+    wait_until(lambda: not pids_running(marker), timeout=1.0)  # the check died with its worker
     workers.start()  # redelivers the unacked message after the visibility timeout
     assert control.wait_final(run_id, 90)
     assert control.snapshot(run_id).status == RunStatus.PASSED

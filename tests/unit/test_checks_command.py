@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -24,6 +23,7 @@ from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import CheckResult, EvidenceType, evidence_id
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
+from tests.processes import wait_gone
 
 PY = sys.executable
 WORKFLOW = builtin_workflow()
@@ -68,24 +68,6 @@ def content(result: CheckResult) -> dict[str, Any]:
 def stdout_lines(result: CheckResult) -> list[str]:
     tail: str = content(result)["stdout_tail"]
     return tail.splitlines()
-
-
-def is_gone(pid: int) -> bool:
-    """No such process, or a zombie waiting for init to reap it (it no longer runs)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
-
-
-def wait_gone(pid: int, within: float = 3.0) -> bool:
-    deadline = time.monotonic() + within
-    while not is_gone(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 # exit codes and evidence ----------------------------------------------------------------------
@@ -295,26 +277,3 @@ def test_a_script_relative_to_the_repository_runs_and_a_non_executable_one_canno
     assert result.status == CheckStatus.PASS and stdout_lines(result) == ["from-the-repo x"]
     missing, _ = run(tmp_path, "./bin/absent.sh")
     assert missing.output == "cannot start './bin/absent.sh': No such file or directory"
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
-def test_a_check_dies_with_the_thread_of_the_process_that_started_it(tmp_path: Path) -> None:
-    """The parent-death signal reaches the check even though it is started without fork."""
-    code = (
-        "import subprocess, sys, time\n"
-        "from pathlib import Path\n"
-        "from prp_tasks.checks.spawn import spawn\n"
-        "out = open('child.log', 'wb')\n"
-        "proc = spawn(['sleep', '60'], '.', {'PATH': '/usr/bin:/bin'}, out, out)\n"
-        "Path('pid').write_text(str(proc.pid))\n"
-        "time.sleep(60)\n"
-    )
-    parent = subprocess.Popen([PY, "-c", code], cwd=tmp_path)
-    deadline = time.monotonic() + 20
-    while not (tmp_path / "pid").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    child = int((tmp_path / "pid").read_text())
-    assert not is_gone(child)
-    parent.kill()
-    parent.wait()
-    assert wait_gone(child), "the check outlived the worker that started it"
