@@ -10,7 +10,8 @@ worker's handling) and calls ``Engine.run_check`` with their arguments; finaliza
 same way. CPU is ``time.process_time`` of this process (the check's own processes are reported
 apart, from ``RUSAGE_CHILDREN``).
 
-Usage: ``.venv/bin/python bench/hotpath.py [--runs 200] [--cprofile FILE] [--top 40]``
+Usage: ``.venv/bin/python bench/hotpath.py [--runs 200] [--check command|builtin] [--cprofile FILE]
+[--top 40]`` (``builtin``: the throughput benchmark's second pair, no subprocess)
 Last line: one JSON object (``cpu_ms_per_gate``, ``check_processes_cpu_ms_per_gate``, ...).
 """
 
@@ -71,9 +72,9 @@ def drain(engine: Engine, client: redis.Redis) -> int:
 
 
 def measure(
-    engine: Engine, client: redis.Redis, runs: int, profiler: cProfile.Profile | None
+    engine: Engine, client: redis.Redis, runs: int, profiler: cProfile.Profile | None, kind: str = "command"
 ) -> dict[str, float]:
-    workflow = parse_workflow(workflow_text("command"))
+    workflow = parse_workflow(workflow_text(kind))
     specs = [prepare_run(ROOT, workflow=workflow) for _ in range(runs)]
     for spec in specs:
         engine.submit(spec)
@@ -100,6 +101,9 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument(
+        "--check", choices=("command", "builtin"), default="command", help="each gate's check (throughput.py's)"
+    )
     parser.add_argument("--cprofile", metavar="FILE", help="profile the measured pass (CPU time) to FILE")
     parser.add_argument("--top", type=int, default=0, help="print the top N functions by own CPU time")
     args = parser.parse_args()
@@ -109,15 +113,15 @@ def main() -> None:
         engine: Engine = app.runtime.engine  # type: ignore[attr-defined]
         client = redis.Redis.from_url(server.url)
         with Console(stderr=True).status(f"{args.runs} runs × {GATES_PER_RUN} gates through the engine"):
-            measure(engine, client, max(4, args.runs // 10), None)  # warm-up: imports, scripts, caches
+            measure(engine, client, max(4, args.runs // 10), None, args.check)  # warm-up: imports, caches
             profiler = cProfile.Profile(time.process_time) if (args.cprofile or args.top) else None
-            result = measure(engine, client, args.runs, profiler)
+            result = measure(engine, client, args.runs, profiler, args.check)
     if profiler is not None:
         if args.cprofile:
             profiler.dump_stats(args.cprofile)
         if args.top:
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(args.top)
-    print(json.dumps({"runs": args.runs, "gates": args.runs * GATES_PER_RUN, **result}))
+    print(json.dumps({"runs": args.runs, "check": args.check, "gates": args.runs * GATES_PER_RUN, **result}))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,15 @@ from prp_tasks.engine import Engine
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.publish import RUN_CHECK, Queued, RedisQueueWriter, direct_publish_possible, task_options
+from prp_tasks.publish import (
+    FINALIZE_RUN,
+    RUN_CHECK,
+    Queued,
+    RedisQueueWriter,
+    direct_publish_possible,
+    finalize_options,
+    task_options,
+)
 from prp_tasks.redis_client import connect
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 from prp_tasks.store import RunStore
@@ -26,8 +34,8 @@ from prp_tasks.transport import broker_url
 
 #: The routing table: task name -> queue class. ``prp.run_check`` follows its gate's ``queue``.
 TASK_QUEUE_CLASS: dict[str, str | None] = {
-    "prp.run_check": None,
-    "prp.finalize_run": "control",
+    RUN_CHECK: None,
+    FINALIZE_RUN: "control",
     "prp.submit_run": "control",
 }
 
@@ -138,7 +146,10 @@ class CeleryEnqueuer:
         return self.writer.commands(messages) if self.writer is not None else None
 
     def finalize(self, run_id: str) -> None:
-        self.app.send_task("prp.finalize_run", kwargs={"run_id": run_id}, queue=queue_name("control"))
+        self.app.send_task(FINALIZE_RUN, queue=queue_name("control"), **finalize_options(run_id))
+
+    def finalize_in_transaction(self, run_id: str) -> Queued | None:
+        return self.writer.finalize(run_id) if self.writer is not None else None
 
     def release_workspaces(self, run_id: str) -> None:
         """Broadcast to every worker (remote control, no reply awaited); a missed one is GC'd later."""

@@ -289,8 +289,19 @@ class Engine:
         if settle.ready:
             self._dispatch(run_id, list(settle.ready))
         if settle.unsettled == 0:
+            self._queue_finalize(run_id)
+
+    def _queue_finalize(self, run_id: str) -> None:
+        """Queue the run's finalization after the events that led to it (one round trip when the
+        broker is the state Redis)."""
+        direct = self.enqueue.finalize_in_transaction(run_id)
+        if direct is None:
             self.events.flush()
             self.enqueue.finalize(run_id)
+            return
+        ttl = self.settings.run_ttl_s
+        self.store.mark_dispatched(run_id, {}, ttl, before=self.events.flush, then=direct.add_to)
+        direct.announce()
 
     def repair(self, run_id: str) -> None:
         """Re-drive a run after a replayed step: finish complete joins, re-queue missing checks."""

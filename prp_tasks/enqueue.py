@@ -58,6 +58,10 @@ class Enqueuer(Protocol):
     def finalize(self, run_id: str) -> None:
         """Queue the run's finalization."""
 
+    def finalize_in_transaction(self, run_id: str) -> InTransaction | None:
+        """The finalization message as commands for a transaction of the state Redis, or None
+        (then :meth:`finalize` sends it)."""
+
     def release_workspaces(self, run_id: str) -> None:
         """Tell every worker to remove its worktree of a finished run (best effort)."""
 

@@ -36,6 +36,8 @@ log = logging.getLogger("prp_tasks.publish")
 
 #: the check task's name
 RUN_CHECK = "prp.run_check"
+#: the finalization task's name
+FINALIZE_RUN = "prp.finalize_run"
 #: a check task's hard time limit is its check's timeout plus this (the check is killed first)
 GRACE_S = 30
 
@@ -51,6 +53,11 @@ def task_options(check: CheckMessage) -> dict[str, Any]:
         "argsrepr": "()",
         "kwargsrepr": f"{{run_id: {check.run_id}, gate: {check.gate_id}, check: {check.check}}}",
     }
+
+
+def finalize_options(run_id: str) -> dict[str, Any]:
+    """What ``send_task`` and ``as_task_v2`` both take for a run's finalization message."""
+    return {"kwargs": {"run_id": run_id}, "argsrepr": "()", "kwargsrepr": f"{{run_id: {run_id}}}"}
 
 
 def direct_publish_possible(settings: Settings) -> bool:
@@ -72,29 +79,30 @@ class RedisQueueWriter:
 
     def commands(self, checks: Sequence[CheckMessage]) -> Queued:
         """The messages of ``checks``, ready to be added to a redis-py pipeline."""
-        parent = self.app.current_worker_task
-        root_id = parent.request.root_id or parent.request.id if parent else None
-        parent_id = parent.request.id if parent else None
         queued = Queued(self.app)
         for check in checks:
-            queue = self.queue_of(check.queue)
-            payload, sent = self.envelope(check, queue, root_id, parent_id)
-            queued.messages.append((queue, payload))
-            if sent is not None:
-                queued.sent.append(sent)
+            queued.add(*self.envelope(RUN_CHECK, check.task_id, task_options(check), check.queue))
+        return queued
+
+    def finalize(self, run_id: str) -> Queued:
+        """The run's ``prp.finalize_run`` message, ready to be added to a redis-py pipeline."""
+        queued = Queued(self.app)
+        queued.add(*self.envelope(FINALIZE_RUN, uuid.uuid4().hex, finalize_options(run_id), "control"))
         return queued
 
     def envelope(
-        self, check: CheckMessage, queue: str, root_id: str | None = None, parent_id: str | None = None
-    ) -> tuple[str, dict[str, Any] | None]:
-        """The message as kombu's Redis transport stores it, and its task-sent event (if enabled)."""
-        options = task_options(check)
+        self, name: str, task_id: str, options: dict[str, Any], queue_class: str
+    ) -> tuple[str, str, dict[str, Any] | None]:
+        """(queue, the message as kombu's Redis transport stores it, its task-sent event or None);
+        the current task (if any) is the message's parent, as with ``send_task``."""
+        queue = self.queue_of(queue_class)
+        parent = self.app.current_worker_task
         headers, properties, body, sent = self.app.amqp.as_task_v2(
-            check.task_id,
-            RUN_CHECK,
+            task_id,
+            name,
             **options,
-            root_id=root_id,
-            parent_id=parent_id,
+            root_id=(parent.request.root_id or parent.request.id) if parent else None,
+            parent_id=parent.request.id if parent else None,
             reply_to=self.app.thread_oid,
             origin=self.origin(),
             create_sent_event=self.sent_events,
@@ -120,7 +128,7 @@ class RedisQueueWriter:
         }
         if sent is not None:
             sent.update(queue=queue, exchange="", routing_key=queue)
-        return json.dumps(message), sent
+        return queue, json.dumps(message), sent
 
     def origin(self) -> str:
         nodename, pid = self._origin
@@ -137,6 +145,11 @@ class Queued:
     app: Celery
     messages: list[tuple[str, str]] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, queue: str, payload: str, sent: dict[str, Any] | None) -> None:
+        self.messages.append((queue, payload))
+        if sent is not None:
+            self.sent.append(sent)
 
     def add_to(self, pipe: Any) -> None:
         for queue, payload in self.messages:

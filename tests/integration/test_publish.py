@@ -61,6 +61,27 @@ def test_the_direct_message_is_the_one_send_task_writes(private: EmbeddedRedis) 
     assert direct["body"][1] == MESSAGE.kwargs()
 
 
+def test_the_direct_finalize_message_is_the_one_send_task_writes(private: EmbeddedRedis) -> None:
+    settings = _settings(private)
+    app = create_celery(settings)
+    client = redis.Redis.from_url(private.url)
+    CeleryEnqueuer(app).finalize("run-1")
+    sent = _pop(client, "prp.control")
+    queued = CeleryEnqueuer(app, settings).finalize_in_transaction("run-1")
+    assert queued is not None and CeleryEnqueuer(app).finalize_in_transaction("run-1") is None
+    with client.pipeline() as pipe:
+        queued.add_to(pipe)
+        pipe.execute()
+    direct = _pop(client, "prp.control")
+    for message in (sent, direct):
+        message["properties"].pop("delivery_tag")
+        assert message["headers"].pop("id") == message["properties"].pop("correlation_id")
+        assert message["headers"].pop("root_id")  # the message's own id: a new one each time
+    assert direct == sent
+    assert direct["headers"]["task"] == "prp.finalize_run"
+    assert direct["body"][1] == {"run_id": "run-1"}
+
+
 def test_messages_leave_with_their_dispatch_record(private: EmbeddedRedis) -> None:
     """The record the reconciler reads and the message are written by one transaction."""
     settings = _settings(private)
