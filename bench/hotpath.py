@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument(
-        "--check", choices=("command", "builtin"), default="command", help="each gate's check (throughput.py's)"
+        "--check", choices=("command", "builtin"), default="command", help="each gate's check"
     )
     parser.add_argument("--cprofile", metavar="FILE", help="profile the measured pass (CPU time) to FILE")
     parser.add_argument("--top", type=int, default=0, help="print the top N functions by own CPU time")
