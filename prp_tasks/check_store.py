@@ -113,16 +113,20 @@ class CheckTransitions:
         keys += [breaker_ok] if breaker_ok else []
         field = check_field(gate_id, result.name)
         fields = [check_field(gate_id, n) for n in gate_checks]
-        args = [gate_id, field, result.to_json(), token, len(metrics), *pairs, len(files), *file_pairs]
+        text = result.to_json()
+        args = [gate_id, field, text, token, len(metrics), *pairs, len(files), *file_pairs]
         with wrap_errors():
             out = self._record(keys=keys, args=[*args, len(fields), *fields])
-        return str(out[0]), int(out[1]), _inputs(gate_checks, out)
+        return str(out[0]), int(out[1]), _inputs(gate_checks, out, {text: result})
 
 
-def _inputs(gate_checks: Sequence[str], out: Sequence[Any]) -> GateInputs | None:
-    """The gate's inputs from a claim that completed the join (else None)."""
+def _inputs(
+    gate_checks: Sequence[str], out: Sequence[Any], known: dict[str, CheckResult]
+) -> GateInputs | None:
+    """The gate's inputs from a claim that completed the join (else None); a stored result that is
+    exactly one of ``known`` (the one just claimed) is not parsed again."""
     if len(out) <= 2:
         return None
     raw = dict(zip(gate_checks, out[3:], strict=True))
-    results = {n: CheckResult.model_validate_json(r) for n, r in raw.items() if r}
+    results = {n: known.get(r) or CheckResult.model_validate_json(r) for n, r in raw.items() if r}
     return GateInputs(results, str(out[2]) or None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -91,6 +92,15 @@ class Breaker(_Spec):
     open_s: float | None = Field(default=None, gt=0, le=86400)
 
 
+@lru_cache(maxsize=1024)
+def _command_breaker(run: tuple[str, ...]) -> str:
+    """One breaker per command line: ``cmd:<program>-<hash of the argv>`` (asked for several times
+    per check execution, hence cached)."""
+    program = "".join(c if c.isalnum() or c in "_.-" else "_" for c in run[0].rsplit("/", 1)[-1])
+    digest = hashlib.sha256("\0".join(run).encode()).hexdigest()[:8]
+    return f"cmd:{program[:40]}-{digest}"
+
+
 class CheckSpec(_Spec):
     """One automated check: either an argv to execute or a registered built-in."""
 
@@ -149,10 +159,8 @@ class CheckSpec(_Spec):
             return self.breaker.name
         if not self.breaker:
             return None
-        if self.run is not None:  # one per command line: "cmd:<program>-<hash of the argv>"
-            program = "".join(c if c.isalnum() or c in "_.-" else "_" for c in self.run[0].rsplit("/", 1)[-1])
-            digest = hashlib.sha256("\0".join(self.run).encode()).hexdigest()[:8]
-            return f"cmd:{program[:40]}-{digest}"
+        if self.run is not None:
+            return _command_breaker(self.run)
         return f"builtin:{self.builtin}"
 
     @property
