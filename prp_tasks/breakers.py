@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from prp_tasks.core.models import Breaker, CheckSpec
 from prp_tasks.events import BREAKER_STATE_CHANGED
 from prp_tasks.metrics.schema import label_value
-from prp_tasks.redis_client import wrap_errors
+from prp_tasks.redis_client import Script, wrap_errors
 from prp_tasks.settings import Settings
 
 if TYPE_CHECKING:
@@ -103,8 +103,8 @@ class Breakers:
         self.settings = settings
         self.store = store
         self.events = events
-        self._allow = store.redis.register_script(ALLOW)
-        self._record = store.redis.register_script(RECORD)
+        self._allow = Script(store.redis, ALLOW)
+        self._record = Script(store.redis, RECORD)
 
     def _limits(self, check: CheckSpec) -> tuple[int, float]:
         cfg = check.breaker if isinstance(check.breaker, Breaker) else None

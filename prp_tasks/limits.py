@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from prp_tasks.codec import to_ms
 from prp_tasks.core.run import RunSpec
-from prp_tasks.redis_client import wrap_errors
+from prp_tasks.redis_client import Script, wrap_errors
 from prp_tasks.settings import Settings
 
 if TYPE_CHECKING:
@@ -132,11 +132,11 @@ class RunLimits:
         self.settings = settings
         self.store = store
         redis = store.redis
-        self._reserve = redis.register_script(RESERVE_TOKENS)
-        self._take = redis.register_script(TAKE_SLOT)
-        self._free = redis.register_script(FREE_SLOT)
-        self._admit = redis.register_script(ADMIT)
-        self._release = redis.register_script(RELEASE_RUN)
+        self._reserve = Script(redis, RESERVE_TOKENS)
+        self._take = Script(redis, TAKE_SLOT)
+        self._free = Script(redis, FREE_SLOT)
+        self._admit = Script(redis, ADMIT)
+        self._release = Script(redis, RELEASE_RUN)
 
     # runs -------------------------------------------------------------------------------------
 

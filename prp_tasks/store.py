@@ -34,7 +34,7 @@ from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import RunNotFound
 from prp_tasks.keys import Keys, RunKeys, check_field
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.redis_client import wrap_errors
+from prp_tasks.redis_client import Script, wrap_errors
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,16 @@ class RunStore(CheckTransitions):
         self.redis = client
         self.keys = keys
         self.profiles = profiles
-        self._acquire = client.register_script(lua.ACQUIRE)
-        self._heartbeat = client.register_script(lua.HEARTBEAT)
-        self._end_attempt = client.register_script(lua.END_ATTEMPT)
-        self._record = client.register_script(lua.RECORD_CHECK)
-        self._settle = client.register_script(lua.SETTLE)
-        self._cancel = client.register_script(lua.CANCEL)
-        self._finalize = client.register_script(lua.FINALIZE)
-        self._rerun = client.register_script(lua.RERUN)
-        self._start_queued = client.register_script(lua.START_QUEUED)
-        self._skip_pending = client.register_script(lua.SKIP_PENDING)
+        self._acquire = Script(client, lua.ACQUIRE)
+        self._heartbeat = Script(client, lua.HEARTBEAT)
+        self._end_attempt = Script(client, lua.END_ATTEMPT)
+        self._record = Script(client, lua.RECORD_CHECK)
+        self._settle = Script(client, lua.SETTLE)
+        self._cancel = Script(client, lua.CANCEL)
+        self._finalize = Script(client, lua.FINALIZE)
+        self._rerun = Script(client, lua.RERUN)
+        self._start_queued = Script(client, lua.START_QUEUED)
+        self._skip_pending = Script(client, lua.SKIP_PENDING)
         self._spec = lru_cache(maxsize=256)(self._load_spec)
 
     def k(self, run_id: str) -> RunKeys:

@@ -9,7 +9,7 @@ from typing import Any
 from prp_tasks.approvals import lua
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent
 from prp_tasks.core.results import HumanApproval
-from prp_tasks.redis_client import wrap_errors
+from prp_tasks.redis_client import Script, wrap_errors
 from prp_tasks.store import RunStore, Settle, settle_result
 
 INDEXES = ("pending", "deadlines", "reminders", "escalations")
@@ -52,11 +52,11 @@ class ApprovalStore:
         self.redis = runs.redis
         self.keys = runs.keys
         client = runs.redis
-        self._park = client.register_script(lua.PARK)
-        self._decide = client.register_script(lua.DECIDE)
-        self._expire = client.register_script(lua.EXPIRE)
-        self._preapprove = client.register_script(lua.PREAPPROVE)
-        self._flush = client.register_script(lua.FLUSH_BATCH)
+        self._park = Script(client, lua.PARK)
+        self._decide = Script(client, lua.DECIDE)
+        self._expire = Script(client, lua.EXPIRE)
+        self._preapprove = Script(client, lua.PREAPPROVE)
+        self._flush = Script(client, lua.FLUSH_BATCH)
 
     def _index_keys(self) -> list[str]:
         return [self.keys.approvals(name) for name in INDEXES]

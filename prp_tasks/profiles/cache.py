@@ -27,6 +27,7 @@ from prp_tasks.core.profile import ParsedProfile, ResolvedProfile
 from prp_tasks.errors import Problem, ProfileError
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.parser import parse_initial_md
+from prp_tasks.redis_client import Script
 from prp_tasks.settings import ProfileCacheSettings
 
 #: bump when the parser's behaviour changes; the schema fingerprint covers model changes
@@ -79,8 +80,8 @@ class ProfileCache:
         self._unflushed: Counter[str] = Counter()
         self._local: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
         self._lock = threading.Lock()
-        self._trim = client.register_script(_TRIM) if client is not None else None
-        self._release = client.register_script(_RELEASE) if client is not None else None
+        self._trim = Script(client, _TRIM) if client is not None else None
+        self._release = Script(client, _RELEASE) if client is not None else None
 
     # public -----------------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from prp_tasks.core.render.common import (
     bullets,
     code,
     dedupe,
+    dump_json,
     executed_gates,
     fence,
     gates_in_order,
@@ -105,7 +105,7 @@ def _reviewer_summary(review: Mapping[str, Any]) -> str:
     shown = dict(review)
     findings = review.get("findings", [])
     shown["findings"] = [{k: v for k, v in f.items() if k != "evidence"} for f in findings]
-    body = json.dumps(shown, indent=2, ensure_ascii=False)
+    body = dump_json(shown).rstrip("\n")
     key = [f"**{f['severity']}** {code(f['id'])}: {inline(f['recommendation'], 200)}" for f in findings]
     return "\n\n".join(
         [

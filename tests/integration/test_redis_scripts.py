@@ -1,0 +1,87 @@
+"""Lua scripts over a connection of their own (prp_tasks.redis_client.Script), against a private
+redis-server: results, a script Redis forgot, a dropped connection, a restart, threads and forks."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.redis_client import Script, _lanes, connect
+
+INCR_AND_ECHO = "return {redis.call('INCR', KEYS[1]), ARGV[1]}"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    with EmbeddedRedis(tmp_path / "redis") as running:
+        yield running
+
+
+def test_a_script_runs_with_keys_and_args_and_answers_decoded(server: EmbeddedRedis) -> None:
+    client = connect(server.url)
+    script = Script(client, INCR_AND_ECHO)
+    assert script(keys=["n"], args=["ü"]) == [1, "ü"]
+    assert script(["n"], ["x"]) == [2, "x"]
+    assert script.sha == client.script_load(INCR_AND_ECHO)
+
+
+def test_a_script_redis_forgot_is_loaded_and_run_again(server: EmbeddedRedis) -> None:
+    client = connect(server.url)
+    script = Script(client, INCR_AND_ECHO)
+    script(keys=["n"], args=["a"])
+    client.script_flush()
+    assert script(keys=["n"], args=["b"]) == [2, "b"]  # ran once more, not twice
+
+
+def test_errors_of_the_script_reach_the_caller(server: EmbeddedRedis) -> None:
+    script = Script(connect(server.url), "return redis.error_reply('nope')")
+    with pytest.raises(redis.ResponseError, match="nope"):
+        script()
+
+
+def test_a_dropped_connection_and_a_restart_are_retried(server: EmbeddedRedis) -> None:
+    client = connect(server.url)
+    script = Script(client, INCR_AND_ECHO)
+    script(keys=["n"], args=["a"])
+    admin = redis.Redis.from_url(server.url)
+    assert admin.client_kill_filter(_type="normal", skipme=True) >= 1  # drops the script's socket
+    assert script(keys=["n"], args=["b"]) == [2, "b"]
+    server.restart(down_s=0.3)
+    assert script(keys=["n"], args=["c"])[1] == "c"
+
+
+def test_each_thread_and_each_forked_child_has_its_own_connection(server: EmbeddedRedis) -> None:
+    client = connect(server.url)
+    script = Script(client, INCR_AND_ECHO)
+    script(keys=["n"], args=["parent"])
+    mine = _lanes(client).connection()
+    seen: list[object] = []
+
+    def in_a_thread() -> None:
+        script(keys=["n"], args=["t"])
+        seen.append(_lanes(client).connection())
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert seen and seen[0] is not mine
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (runs in the child)
+        try:
+            answer = script(keys=["n"], args=["child"])
+            os.write(write, f"{answer[1]} {_lanes(client).connection() is not mine}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == "child True"
+    assert script(keys=["n"], args=["parent again"]) == [4, "parent again"]  # the socket is intact
+    assert _lanes(client).connection() is mine
