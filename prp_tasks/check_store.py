@@ -20,6 +20,14 @@ class GateInputs(NamedTuple):
     started_at: str | None
 
 
+class Claim(NamedTuple):
+    """What a result claim records besides the result (see :meth:`CheckTransitions.record_check`)."""
+
+    metrics: Sequence[tuple[str, float]] = ()
+    files: Sequence[tuple[str, str]] = ()
+    breaker_ok: str | None = None
+
+
 class Lease(NamedTuple):
     """The answer to taking a check's lease (see :meth:`CheckTransitions.acquire`)."""
 
@@ -27,6 +35,8 @@ class Lease(NamedTuple):
     starts: int
     ends: int
     breaker_state: str | None = None
+    #: when the check's gate started (with a lease taken)
+    started_at: str | None = None
 
 
 class CheckTransitions:
@@ -38,9 +48,14 @@ class CheckTransitions:
     _heartbeat: Any
     _end_attempt: Any
     _record: Any
+    _record_and_settle: Any
 
     def k(self, run_id: str) -> RunKeys:
         return self.keys.run(run_id)
+
+    if TYPE_CHECKING:
+
+        def settle_keys(self, run_id: str) -> list[str]: ...
 
     def acquire(
         self,
@@ -54,20 +69,22 @@ class CheckTransitions:
     ) -> Lease:
         """Take a check's lease: ("ok", starts, ends) | ("busy", pttl, 0) | ("done"|"stale", 0, 0).
 
-        ``first_start_metrics`` are recorded only by the check's very first execution. With a
-        ``breaker`` key, a lease taken also reads that breaker's state (same round trip).
+        ``first_start_metrics`` are recorded only by the check's very first execution. A lease
+        taken also reads when the gate started and, with a ``breaker`` key, that breaker's state
+        (same round trip).
         """
         k = self.k(run_id)
         field = check_field(gate_id, check)
         pairs = [v for pair in first_start_metrics for v in pair]
-        keys = [k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts, self.keys.metrics]
+        keys = [k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts, self.keys.metrics, k.started]
         with wrap_errors():
             out = self._acquire(
                 keys=keys + ([breaker] if breaker else []),
                 args=[gate_id, field, token, lease_ms, len(first_start_metrics), *pairs],
             )
         number = [int(x) for x in out[1:3]] + [0, 0]
-        return Lease(str(out[0]), number[0], number[1], str(out[3]) if len(out) > 3 else None)
+        started = str(out[3]) or None if len(out) > 3 else None
+        return Lease(str(out[0]), number[0], number[1], str(out[4]) if len(out) > 4 else None, started)
 
     def heartbeat(
         self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
@@ -105,6 +122,46 @@ class CheckTransitions:
         ArtifactMeta JSON) are indexed only by the claim that wins. ``breaker_ok``: the key of a
         closed breaker this execution went through and did not fail transiently (its count resets).
         """
+        text = result.to_json()
+        keys, args = self._claim(run_id, gate_id, result, text, token, metrics, files, breaker_ok)
+        fields = [check_field(gate_id, n) for n in gate_checks]
+        with wrap_errors():
+            out = self._record(keys=keys, args=[*args, len(fields), *fields])
+        return str(out[0]), int(out[1]), _inputs(gate_checks, out, {text: result})
+
+    def record_and_settle(
+        self,
+        run_id: str,
+        gate_id: str,
+        result: CheckResult,
+        token: str,
+        claim: Claim,
+        settle_args: Sequence[Any],
+    ) -> tuple[str, int, list[Any] | None]:
+        """:meth:`record_check` for a gate's only check, settling the gate with ``settle_args``
+        (``lua.SETTLE_FN``'s) in the same script when the claim completes the join: (outcome,
+        checks left, the settle's reply or None when it did not settle)."""
+        keys, args = self._claim(run_id, gate_id, result, result.to_json(), token, *claim)
+        args.append(0)  # no results to read back: the caller evaluated the gate already
+        with wrap_errors():
+            out = self._record_and_settle(
+                keys=[*keys, *self.settle_keys(run_id)], args=[len(keys), len(args), *args, *settle_args]
+            )
+        claimed = out[0]
+        return str(claimed[0]), int(claimed[1]), (list(out[1]) if len(out) > 1 else None)
+
+    def _claim(
+        self,
+        run_id: str,
+        gate_id: str,
+        result: CheckResult,
+        text: str,
+        token: str,
+        metrics: Sequence[tuple[str, float]] = (),
+        files: Sequence[tuple[str, str]] = (),
+        breaker_ok: str | None = None,
+    ) -> tuple[list[str], list[Any]]:
+        """RECORD_CHECK's keys and arguments up to (not including) the gate's checks to read back."""
         k = self.k(run_id)
         pairs = [v for pair in metrics for v in pair]
         file_pairs = [v for pair in files for v in pair]
@@ -112,12 +169,8 @@ class CheckTransitions:
         keys = [k.status, k.checks, k.left, lease, self.keys.metrics, k.files, k.started]
         keys += [breaker_ok] if breaker_ok else []
         field = check_field(gate_id, result.name)
-        fields = [check_field(gate_id, n) for n in gate_checks]
-        text = result.to_json()
         args = [gate_id, field, text, token, len(metrics), *pairs, len(files), *file_pairs]
-        with wrap_errors():
-            out = self._record(keys=keys, args=[*args, len(fields), *fields])
-        return str(out[0]), int(out[1]), _inputs(gate_checks, out, {text: result})
+        return keys, args
 
 
 def _inputs(

@@ -12,10 +12,11 @@ import json
 import logging
 import time
 import uuid
+from typing import Any
 
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.service import Approvals
-from prp_tasks.check_store import GateInputs
+from prp_tasks.check_store import Claim, GateInputs
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
@@ -37,7 +38,7 @@ from prp_tasks.metrics import observe
 from prp_tasks.reconciler import Reconciler, broker_probe
 from prp_tasks.rerun import check_rerun, rerun_outputs, rerun_plan
 from prp_tasks.settings import Settings
-from prp_tasks.store import RunStore, Settle
+from prp_tasks.store import RunStore, Settle, settle_result
 
 log = logging.getLogger("prp_tasks.engine")
 
@@ -161,9 +162,8 @@ class Engine:
         lease_ms = int(self.settings.check_lease_s * 1000)
         waited = observe.queue_wait(queue, enqueued_at)
         breaker = self._breaker_key(run_id, gate_id, check)
-        state, starts, ends, breaker_state = self.store.acquire(
-            run_id, gate_id, check, token, lease_ms, waited, breaker=breaker
-        )
+        lease = self.store.acquire(run_id, gate_id, check, token, lease_ms, waited, breaker=breaker)
+        state, starts, ends, breaker_state = lease.state, lease.starts, lease.ends, lease.breaker_state
         if state != "ok":
             return self._not_ours(state, starts, run_id, gate_id)
         spec = self.store.spec(run_id)
@@ -180,7 +180,7 @@ class Engine:
         if delay is not None:
             self.store.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=delay)
-        self._record(run_id, gate_id, token, done)
+        self._record(run_id, gate_id, token, done, lease.started_at)
         return CheckRun("done")
 
     def _breaker_key(self, run_id: str, gate_id: str, check: str) -> str | None:
@@ -192,18 +192,57 @@ class Engine:
         except (RunNotFound, LookupError):
             return None
 
-    def _record(self, run_id: str, gate_id: str, token: str, done: Executed) -> None:
-        """Claim the result (once); the last check of a gate completes it."""
-        metrics = observe.check_recorded(gate_id, done.result)
+    def _record(
+        self, run_id: str, gate_id: str, token: str, done: Executed, started_at: str | None = None
+    ) -> None:
+        """Claim the result (once); the last check of a gate completes it (a gate's only check
+        settles it in the same round trip, when its gate's start is known)."""
+        spec = self.store.spec(run_id)
+        gate = spec.workflow.gate(gate_id)
         files = [(m.field, m.model_dump_json()) for m in done.produced]
-        names = [c.name for c in self.store.spec(run_id).workflow.gate(gate_id).checks]
+        claim = Claim(observe.check_recorded(gate_id, done.result), files, done.breaker_ok)
+        if (
+            len(gate.checks) == 1
+            and started_at
+            and self._claim_and_settle(spec, gate, token, done, claim, started_at)
+        ):
+            return
+        names = [c.name for c in gate.checks]
         outcome, left, inputs = self.store.record_check(
-            run_id, gate_id, done.result, token, metrics, files, gate_checks=names, breaker_ok=done.breaker_ok
+            run_id, gate_id, done.result, token, *claim[:2], gate_checks=names, breaker_ok=claim.breaker_ok
         )
         if outcome == "ok":
             self.lifecycle.check_executed(run_id, gate_id, done.result)
         if outcome in ("ok", "dup") and left == 0:
             self.complete_gate(run_id, gate_id, inputs)
+
+    def _claim_and_settle(
+        self, spec: RunSpec, gate: GateSpec, token: str, done: Executed, claim: Claim, started_at: str
+    ) -> bool:
+        """Claim the only check's result and settle its gate with the record evaluated from it, in
+        one script; False (nothing done) when the gate would wait for an approval."""
+        now = utc_now()
+        record, outputs = self._evaluated(spec, gate, {done.result.name: done.result}, started_at, now)
+        if record.result.status == GateStatus.AWAITING_APPROVAL:
+            return False
+        kwargs, skips = self._settle_plan(spec, gate, record, now, outputs)
+        args = self.store.settle_args(gate.id, **kwargs)
+        outcome, left, reply = self.store.record_and_settle(
+            spec.run_id, gate.id, done.result, token, claim, args
+        )
+        if outcome == "ok":
+            self.lifecycle.check_executed(spec.run_id, gate.id, done.result)
+        if reply is None:  # not the claim that completed the join (a duplicate, a stale delivery)
+            if outcome in ("ok", "dup") and left == 0:
+                self.complete_gate(spec.run_id, gate.id)
+            return True
+        settle = settle_result(reply)
+        self._settled(spec.run_id, gate, record, skips, settle)
+        if not settle.ok:
+            self.repair(spec.run_id)
+            return True
+        self._after_settle(spec.run_id, settle, gate.id)
+        return True
 
     def _not_ours(self, state: str, pttl_ms: int, run_id: str, gate_id: str) -> CheckRun:
         """A delivery that must not execute: stale, already done, or held by a live execution."""
@@ -228,10 +267,7 @@ class Engine:
         gate = spec.workflow.gate(gate_id)
         results, started_at = inputs or self.store.gate_inputs(run_id, gate_id)
         now = utc_now()
-        record = evaluate_gate(gate, results, started_at=started_at or now, finished_at=now)
-        outputs = self._reports(spec, gate, results, record)
-        if outputs:
-            record = _with_artifacts(record, tuple(outputs))
+        record, outputs = self._evaluated(spec, gate, results, started_at, now)
         if record.result.status == GateStatus.AWAITING_APPROVAL:
             settle_kw = {"dependents": dag.dependents(spec.workflow)[gate.id], "outputs": outputs}
             settle = self.approvals.park_or_auto(spec, gate, record, now, settle_kw)
@@ -241,6 +277,16 @@ class Engine:
             self.repair(run_id)
             return
         self._after_settle(run_id, settle, gate_id)
+
+    def _evaluated(
+        self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], started_at: str | None, now: str
+    ) -> tuple[GateRecord, dict[str, str]]:
+        """The gate's record from its checks' results, and the reports it renders."""
+        record = evaluate_gate(gate, results, started_at=started_at or now, finished_at=now)
+        outputs = self._reports(spec, gate, results, record)
+        if outputs:
+            record = _with_artifacts(record, tuple(outputs))
+        return record, outputs
 
     def _reports(
         self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], record: GateRecord
@@ -253,32 +299,38 @@ class Engine:
         self, run_id: str, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
     ) -> Settle:
         """Settle a gate whose checks reported; a failure skips its dependents."""
-        spec = self.store.spec(run_id)
+        kwargs, skips = self._settle_plan(self.store.spec(run_id), gate, record, now, outputs)
+        settle = self.store.settle(run_id, gate.id, **kwargs)
+        self._settled(run_id, gate, record, skips, settle)
+        return settle
+
+    def _settle_plan(
+        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
+    ) -> tuple[dict[str, Any], dict[str, GateRecord]]:
+        """The settle's arguments (moving the gate out of running), and the gates a failure skips."""
         skips = {}
         if record.result.status in (GateStatus.FAILED, GateStatus.SKIPPED):
             reason = f"dependency {gate.id} {record.result.status.value}"
             for gid in dag.transitive_dependents(spec.workflow, gate.id):
                 skips[gid] = skipped_record(spec.workflow.gate(gid), reason, now)
-        settle = self.store.settle(
-            run_id,
-            gate.id,
-            expect=GateStatus.RUNNING,
-            record=record,
-            now=now,
-            dependents=dag.dependents(spec.workflow)[gate.id],
-            skips=skips,
-            outputs=outputs,
-            metrics=observe.gate_settled(record, gate.queue),
-        )
+        kwargs = {
+            "expect": GateStatus.RUNNING,
+            "record": record,
+            "now": now,
+            "dependents": dag.dependents(spec.workflow)[gate.id],
+            "skips": skips,
+            "outputs": outputs,
+            "metrics": observe.gate_settled(record, gate.queue),
+        }
+        return kwargs, skips
+
+    def _settled(
+        self, run_id: str, gate: GateSpec, record: GateRecord, skips: dict[str, GateRecord], settle: Settle
+    ) -> None:
         if settle.ok:
-            log.info(
-                "gate %s %s",
-                gate.id,
-                record.result.status.value,
-                extra={"run_id": run_id, "gate_id": gate.id},
-            )
+            extra = {"run_id": run_id, "gate_id": gate.id}
+            log.info("gate %s %s", gate.id, record.result.status.value, extra=extra)
             self.lifecycle.gates_settled(run_id, record, skips)
-        return settle
 
     def _after_settle(self, run_id: str, settle: Settle, left_running: str = "") -> None:
         """Start what the settle made ready (a freed slot first), or finalize when all settled."""

@@ -8,9 +8,9 @@ of :class:`prp_tasks.core.models.GateStatus`.
 from __future__ import annotations
 
 #: Take the execution lease of a check (the first execution also records its queue wait).
-#: KEYS: meta, status, checks, lease, attempts, metrics[, breaker]
+#: KEYS: meta, status, checks, lease, attempts, metrics, started[, breaker]
 #: ARGV: gate, field, token, lease_ms, n_metrics, (field, increment)...
-#: -> {"stale"} | {"done"} | {"busy", pttl} | {"ok", starts, ends[, breaker state]}
+#: -> {"stale"} | {"done"} | {"busy", pttl} | {"ok", starts, ends, gate started_at[, breaker state]}
 ACQUIRE = """
 if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return {'stale'} end
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'running' then return {'stale'} end
@@ -29,8 +29,9 @@ if not cur then
   end
 end
 local ends = tonumber(redis.call('HGET', KEYS[5], ARGV[2] .. '|ends') or '0')
-if KEYS[7] then return {'ok', starts, ends, redis.call('HGET', KEYS[7], 'state') or 'closed'} end
-return {'ok', starts, ends}
+local started = redis.call('HGET', KEYS[7], ARGV[1]) or ''
+if KEYS[8] then return {'ok', starts, ends, started, redis.call('HGET', KEYS[8], 'state') or 'closed'} end
+return {'ok', starts, ends, started}
 """
 
 #: Extend a lease the caller still holds; report whether the check should keep running.
@@ -182,6 +183,27 @@ end
 
 #: Settle one gate (checks reported, or a skip): KEYS = the nine settle keys, ARGV = settle args.
 SETTLE = SETTLE_FN + "return settle(KEYS, ARGV, 1)\n"
+
+#: Claim the result of a gate's only check and, when that claim completes the join, settle the
+#: gate in the same script with the record evaluated beforehand (from that one result).
+#: KEYS: RECORD_CHECK's keys (n of them), then SETTLE_FN's ten
+#: ARGV: n, m, RECORD_CHECK's m arguments (no gate checks to read back), SETTLE_FN's arguments
+#: -> {record reply} when the claim did not complete the join, else {record reply, settle reply}
+RECORD_AND_SETTLE = (
+    SETTLE_FN
+    + "local function record(KEYS, ARGV)\n"
+    + RECORD_CHECK
+    + """end
+local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+local rk, ra, sk = {}, {}, {}
+for j = 1, n do rk[j] = KEYS[j] end
+for j = n + 1, #KEYS do sk[j - n] = KEYS[j] end
+for j = 1, m do ra[j] = ARGV[2 + j] end
+local claimed = record(rk, ra)
+if claimed[1] ~= 'ok' or claimed[2] ~= 0 then return {claimed} end
+return {claimed, settle(sk, ARGV, 3 + m)}
+"""
+)
 
 #: Cancel a run: every gate not yet terminal becomes skipped.
 #: KEYS: meta, status, records, events, audit, global_audit, metrics

@@ -5,7 +5,8 @@ a check's Celery message does not need a second connection and two more round tr
 kombu's producer: the engine's dispatch transaction (the events that led to the dispatch, the
 "gate/check -> message id" record the reconciler reads) also pushes the message onto the queue
 list. A check is then recorded as dispatched exactly when its message is queued, and a gate costs
-one round trip less.
+one round trip less. A run's ``prp.finalize_run`` message goes out the same way, with the events
+of the gate that settled last.
 
 The message is Celery's own (task protocol 2, built by ``app.amqp.as_task_v2``) in kombu's Redis
 envelope (JSON, body base64, what ``Channel._put`` writes for priority 0 to an anonymous-exchange

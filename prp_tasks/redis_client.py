@@ -1,4 +1,5 @@
-"""Redis clients that reconnect on their own, and Redis errors mapped to :class:`StoreError`."""
+"""Redis clients that reconnect on their own, Lua scripts run over a connection per thread, and Redis
+errors mapped to :class:`StoreError`."""
 
 from __future__ import annotations
 

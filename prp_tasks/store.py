@@ -59,6 +59,7 @@ class RunStore(CheckTransitions):
         self._end_attempt = Script(client, lua.END_ATTEMPT)
         self._record = Script(client, lua.RECORD_CHECK)
         self._settle = Script(client, lua.SETTLE)
+        self._record_and_settle = Script(client, lua.RECORD_AND_SETTLE)
         self._cancel = Script(client, lua.CANCEL)
         self._finalize = Script(client, lua.FINALIZE)
         self._rerun = Script(client, lua.RERUN)

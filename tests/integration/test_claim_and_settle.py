@@ -1,0 +1,94 @@
+"""A gate's only check claims its result and settles the gate in one script; a second delivery of
+the same check changes nothing. The engine is driven directly on a private Redis (its messages
+taken off the queue by the test), so the scripts it runs per gate can be counted."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from prp_tasks.celery_app import create_celery, queue_name
+from prp_tasks.core.run import RunStatus
+from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.engine import Engine
+from prp_tasks.settings import load_settings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+
+WORKFLOW = """
+name: singles
+gates:
+  - {id: A, checks: [{name: a, run: ["true"]}]}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
+  - {id: C, depends_on: [A], checks: [{name: c1, run: ["true"]}, {name: c2, run: ["true"]}]}
+  - {id: D, depends_on: [B, C], checks: [{name: d, run: ["false"]}]}
+  - {id: E, depends_on: [D], checks: [{name: e, run: ["true"]}]}
+"""
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[tuple[Engine, redis.Redis]]:
+    with EmbeddedRedis(tmp_path / "redis") as server:
+        settings = load_settings(redis_url=server.url, key_prefix="cs", task_events=False)
+        app = create_celery(settings)
+        yield app.runtime.engine, redis.Redis.from_url(server.url, decode_responses=True)  # type: ignore[attr-defined]
+
+
+def take(client: redis.Redis) -> dict[str, Any] | None:
+    raw = client.rpop(queue_name("automated"))
+    if raw is None:
+        return None
+    _args, kwargs, _ = json.loads(base64.b64decode(json.loads(raw)["body"]))
+    return dict(kwargs)
+
+
+def evalsha_calls(client: redis.Redis) -> int:
+    """Scripts run (a script's first call in a fresh Redis fails with NOSCRIPT and is sent again)."""
+    stats = client.info("commandstats").get("cmdstat_evalsha", {})
+    return int(stats.get("calls", 0)) - int(stats.get("failed_calls", 0))
+
+
+def test_each_single_check_gate_costs_two_scripts_and_a_failure_still_skips(
+    engine: tuple[Engine, redis.Redis], tmp_path: Path
+) -> None:
+    eng, client = engine
+    run_id = eng.submit(prepare_run(tmp_path, workflow=parse_workflow(WORKFLOW)))
+    per_check: dict[str, int] = {}
+    while (kwargs := take(client)) is not None:
+        before = evalsha_calls(client)
+        assert eng.run_check(**kwargs).state == "done"
+        per_check[f"{kwargs['gate_id']}/{kwargs['check']}"] = evalsha_calls(client) - before
+    assert per_check["A/a"] == per_check["B/b"] == per_check["D/d"] == 2  # lease, claim + settle
+    assert sorted(per_check) == ["A/a", "B/b", "C/c1", "C/c2", "D/d"]  # E is skipped, never queued
+    assert max(per_check["C/c1"], per_check["C/c2"]) == 3  # two checks: claim, then settle
+    snapshot = eng.store.snapshot(run_id)
+    status = {g: v.status.value for g, v in snapshot.gates.items()}
+    assert status == {"A": "passed", "B": "passed", "C": "passed", "D": "failed", "E": "skipped"}
+    assert eng.store.meta(run_id)["unsettled"] == "0"
+    assert [e for e in snapshot.events if e.type == "settle" and e.gate_id == "D"]
+
+
+def test_a_second_delivery_of_a_settled_single_check_changes_nothing(
+    engine: tuple[Engine, redis.Redis], tmp_path: Path
+) -> None:
+    eng, client = engine
+    run_id = eng.submit(prepare_run(tmp_path, workflow=parse_workflow(WORKFLOW)))
+    first = take(client)
+    assert first is not None and first["gate_id"] == "A"
+    assert eng.run_check(**first).state == "done"
+    metrics = client.hgetall(eng.store.keys.metrics)
+    record = eng.store.snapshot(run_id).gates["A"].record
+    queued = client.llen(queue_name("automated"))
+    assert eng.run_check(**first).state == "stale"  # the redelivered message: its gate is settled
+    assert client.llen(queue_name("automated")) == queued  # B and C were not queued again
+    assert eng.store.snapshot(run_id).gates["A"].record == record
+    assert client.hgetall(eng.store.keys.metrics) == metrics
+    while (kwargs := take(client)) is not None:
+        eng.run_check(**kwargs)
+    assert eng.store.snapshot(run_id).status in (RunStatus.RUNNING, RunStatus.FAILED)
