@@ -22,15 +22,15 @@ from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.evaluate import evaluate_gate, skipped_record, utc_now
 from prp_tasks.core.models import GateSpec, GateStatus
-from prp_tasks.core.render import render_gate_report, render_outputs
+from prp_tasks.core.render import render_gate_report
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
-from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.deadlines import Deadlines
 from prp_tasks.enqueue import CheckMessage, CheckRun, Enqueuer
 from prp_tasks.errors import ConflictError, RunNotFound
 from prp_tasks.events import EventSink
 from prp_tasks.execution import CheckExecutor, Executed, retry_delay
+from prp_tasks.finalization import Finalization
 from prp_tasks.lifecycle import Lifecycle
 from prp_tasks.limits import RunLimits
 from prp_tasks.logs import log_context
@@ -43,7 +43,7 @@ from prp_tasks.store import RunStore, Settle, settle_result
 log = logging.getLogger("prp_tasks.engine")
 
 
-class Engine:
+class Engine(Finalization):
     """DAG progress over a :class:`RunStore`; stateless apart from the store."""
 
     def __init__(self, settings: Settings, store: RunStore, enqueue: Enqueuer) -> None:
@@ -343,18 +343,6 @@ class Engine:
         if settle.unsettled == 0:
             self._queue_finalize(run_id)
 
-    def _queue_finalize(self, run_id: str) -> None:
-        """Queue the run's finalization after the events that led to it (one round trip when the
-        broker is the state Redis)."""
-        direct = self.enqueue.finalize_in_transaction(run_id)
-        if direct is None:
-            self.events.flush()
-            self.enqueue.finalize(run_id)
-            return
-        ttl = self.settings.run_ttl_s
-        self.store.mark_dispatched(run_id, {}, ttl, before=self.events.flush, then=direct.add_to)
-        direct.announce()
-
     def repair(self, run_id: str) -> None:
         """Re-drive a run after a replayed step: finish complete joins, re-queue missing checks."""
         snapshot = self.store.snapshot(run_id)
@@ -421,46 +409,6 @@ class Engine:
             raise ConflictError(f"cannot re-run {gate_id}: {reason}")
         self._dispatch(run_id, [gate_id])
         return reset
-
-    # finalization -----------------------------------------------------------------------------
-
-    def finalize(self, run_id: str) -> bool:
-        """Render prp.md, review.json and run-manifest.json once every gate settled."""
-        meta = self.store.meta(run_id)
-        if meta.get("finalized") == "1" or int(meta.get("unsettled", "1")) > 0:
-            return False
-        finished_at = self.store.claim_finished_at(run_id, utc_now())
-        snapshot = self.store.snapshot(run_id)
-        status = final_status(snapshot)
-        snapshot = snapshot.model_copy(update={"status": status, "finished_at": finished_at})
-        outputs = render_outputs(snapshot)
-        committed = self.store.finalize(
-            run_id,
-            status=status,
-            finished_at=finished_at,
-            outputs=outputs,
-            retention_s=self.settings.retention_s,
-        )
-        if committed:
-            self.store.redis.srem(self.store.keys.live_runs, run_id)
-            self.executor.artifacts.expire(run_id, self.settings.retention_s)
-            if snapshot.spec.repo.url is not None:  # only git sources have worktrees to remove
-                self.enqueue.release_workspaces(run_id)
-            for admitted in self.limits.release_run(run_id):
-                self.start_queued(admitted)
-            log.info("run finished: %s", status.value, extra={"run_id": run_id})
-            gates = {g: v.status.value for g, v in snapshot.gates.items()}
-            review = json.loads(outputs["review.json"])
-            self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
-        return committed
-
-
-def final_status(snapshot: RunSnapshot) -> RunStatus:
-    if snapshot.cancelled:
-        return RunStatus.CANCELLED
-    if all(v.status == GateStatus.PASSED for v in snapshot.gates.values()):
-        return RunStatus.PASSED
-    return RunStatus.FAILED
 
 
 def _with_artifacts(record: GateRecord, names: tuple[str, ...]) -> GateRecord:
