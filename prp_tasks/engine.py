@@ -209,7 +209,7 @@ class Engine(Finalization):
             return
         names = [c.name for c in gate.checks]
         outcome, left, inputs = self.store.record_check(
-            run_id, gate_id, done.result, token, *claim[:2], gate_checks=names, breaker_ok=claim.breaker_ok
+            run_id, gate_id, done.result, token, claim.metrics, claim.files, names, claim.breaker_ok
         )
         if outcome == "ok":
             self.lifecycle.check_executed(run_id, gate_id, done.result)
