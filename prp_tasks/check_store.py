@@ -83,8 +83,9 @@ class CheckTransitions:
                 args=[gate_id, field, token, lease_ms, len(first_start_metrics), *pairs],
             )
         number = [int(x) for x in out[1:3]] + [0, 0]
-        started = str(out[3]) or None if len(out) > 3 else None
-        return Lease(str(out[0]), number[0], number[1], str(out[4]) if len(out) > 4 else None, started)
+        started = str(out[3]) if len(out) > 3 and out[3] else None
+        breaker_state = str(out[4]) if len(out) > 4 else None
+        return Lease(str(out[0]), number[0], number[1], breaker_state, started)
 
     def heartbeat(
         self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
@@ -110,20 +111,19 @@ class CheckTransitions:
         gate_id: str,
         result: CheckResult,
         token: str,
-        metrics: Sequence[tuple[str, float]] = (),
-        files: Sequence[tuple[str, str]] = (),
+        claim: Claim,
         gate_checks: Sequence[str] = (),
-        breaker_ok: str | None = None,
     ) -> tuple[str, int, GateInputs | None]:
         """Claim a result once: ("ok"|"dup"|"fenced"|"stale", checks left in the gate, the gate's
         inputs if this claim completed its join, read in the same round trip from ``gate_checks``).
 
-        ``metrics`` are recorded with the claim (measured exactly once); ``files`` ("gate/name",
-        ArtifactMeta JSON) are indexed only by the claim that wins. ``breaker_ok``: the key of a
-        closed breaker this execution went through and did not fail transiently (its count resets).
+        ``claim.metrics`` are recorded with the claim (measured exactly once); ``claim.files``
+        ("gate/name", ArtifactMeta JSON) are indexed only by the claim that wins;
+        ``claim.breaker_ok``: the key of a closed breaker this execution went through and did not
+        fail transiently (its count resets).
         """
         text = result.to_json()
-        keys, args = self._claim(run_id, gate_id, result, text, token, metrics, files, breaker_ok)
+        keys, args = self._claim(run_id, gate_id, result, text, token, claim)
         fields = [check_field(gate_id, n) for n in gate_checks]
         with wrap_errors():
             out = self._record(keys=keys, args=[*args, len(fields), *fields])
@@ -141,7 +141,7 @@ class CheckTransitions:
         """:meth:`record_check` for a gate's only check, settling the gate with ``settle_args``
         (``lua.SETTLE_FN``'s) in the same script when the claim completes the join: (outcome,
         checks left, the settle's reply or None when it did not settle)."""
-        keys, args = self._claim(run_id, gate_id, result, result.to_json(), token, *claim)
+        keys, args = self._claim(run_id, gate_id, result, result.to_json(), token, claim)
         args.append(0)  # no results to read back: the caller evaluated the gate already
         with wrap_errors():
             out = self._record_and_settle(
@@ -151,25 +151,17 @@ class CheckTransitions:
         return str(claimed[0]), int(claimed[1]), (list(out[1]) if len(out) > 1 else None)
 
     def _claim(
-        self,
-        run_id: str,
-        gate_id: str,
-        result: CheckResult,
-        text: str,
-        token: str,
-        metrics: Sequence[tuple[str, float]] = (),
-        files: Sequence[tuple[str, str]] = (),
-        breaker_ok: str | None = None,
+        self, run_id: str, gate_id: str, result: CheckResult, text: str, token: str, claim: Claim
     ) -> tuple[list[str], list[Any]]:
         """RECORD_CHECK's keys and arguments up to (not including) the gate's checks to read back."""
         k = self.k(run_id)
-        pairs = [v for pair in metrics for v in pair]
-        file_pairs = [v for pair in files for v in pair]
+        pairs = [v for pair in claim.metrics for v in pair]
+        file_pairs = [v for pair in claim.files for v in pair]
         lease = k.lease(gate_id, result.name)
         keys = [k.status, k.checks, k.left, lease, self.keys.metrics, k.files, k.started]
-        keys += [breaker_ok] if breaker_ok else []
+        keys += [claim.breaker_ok] if claim.breaker_ok else []
         field = check_field(gate_id, result.name)
-        args = [gate_id, field, text, token, len(metrics), *pairs, len(files), *file_pairs]
+        args = [gate_id, field, text, token, len(claim.metrics), *pairs, len(claim.files), *file_pairs]
         return keys, args
 
 

@@ -163,24 +163,25 @@ class Engine(Finalization):
         waited = observe.queue_wait(queue, enqueued_at)
         breaker = self._breaker_key(run_id, gate_id, check)
         lease = self.store.acquire(run_id, gate_id, check, token, lease_ms, waited, breaker=breaker)
-        state, starts, ends, breaker_state = lease.state, lease.starts, lease.ends, lease.breaker_state
-        if state != "ok":
-            return self._not_ours(state, starts, run_id, gate_id)
+        if lease.state != "ok":
+            return self._not_ours(lease.state, lease.starts, run_id, gate_id)
         spec = self.store.spec(run_id)
         gate = spec.workflow.gate(gate_id)
-        lost = starts - 1 - ends
-        with log_context(run_id=run_id, gate_id=gate_id, check=check, attempt=starts):
+        lost = lease.starts - 1 - lease.ends
+        with log_context(run_id=run_id, gate_id=gate_id, check=check, attempt=lease.starts):
             if lost >= self.settings.max_lost_attempts:
-                done = Executed(self.executor.worker_lost(spec, gate, check, starts, lost), False)
+                done = Executed(self.executor.worker_lost(spec, gate, check, lease.starts, lost), False)
             else:
-                done = self.executor.execute(spec, gate, check, token, starts, worker, breaker_state)
+                done = self.executor.execute(
+                    spec, gate, check, token, lease.starts, worker, lease.breaker_state
+                )
             result = done.result
             log.info("check %s: %s in %d ms", check, result.status.value, result.duration)
-        delay = retry_delay(gate, check, ends) if done.retryable else None
+        delay = retry_delay(gate, check, lease.ends) if done.retryable else None
         if delay is not None:
             self.store.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=delay)
-        self._record(run_id, gate_id, token, done, lease.started_at)
+        self._record(spec, gate, token, done, lease.started_at)
         return CheckRun("done")
 
     def _breaker_key(self, run_id: str, gate_id: str, check: str) -> str | None:
@@ -193,14 +194,12 @@ class Engine(Finalization):
             return None
 
     def _record(
-        self, run_id: str, gate_id: str, token: str, done: Executed, started_at: str | None = None
+        self, spec: RunSpec, gate: GateSpec, token: str, done: Executed, started_at: str | None = None
     ) -> None:
         """Claim the result (once); the last check of a gate completes it (a gate's only check
         settles it in the same round trip, when its gate's start is known)."""
-        spec = self.store.spec(run_id)
-        gate = spec.workflow.gate(gate_id)
         files = [(m.field, m.model_dump_json()) for m in done.produced]
-        claim = Claim(observe.check_recorded(gate_id, done.result), files, done.breaker_ok)
+        claim = Claim(observe.check_recorded(gate.id, done.result), files, done.breaker_ok)
         if (
             len(gate.checks) == 1
             and started_at
@@ -208,13 +207,12 @@ class Engine(Finalization):
         ):
             return
         names = [c.name for c in gate.checks]
-        outcome, left, inputs = self.store.record_check(
-            run_id, gate_id, done.result, token, claim.metrics, claim.files, names, claim.breaker_ok
-        )
+        run_id = spec.run_id
+        outcome, left, inputs = self.store.record_check(run_id, gate.id, done.result, token, claim, names)
         if outcome == "ok":
-            self.lifecycle.check_executed(run_id, gate_id, done.result)
+            self.lifecycle.check_executed(run_id, gate.id, done.result)
         if outcome in ("ok", "dup") and left == 0:
-            self.complete_gate(run_id, gate_id, inputs)
+            self.complete_gate(run_id, gate.id, inputs)
 
     def _claim_and_settle(
         self, spec: RunSpec, gate: GateSpec, token: str, done: Executed, claim: Claim, started_at: str
@@ -238,10 +236,7 @@ class Engine(Finalization):
             return True
         settle = settle_result(reply)
         self._settled(spec.run_id, gate, record, skips, settle)
-        if not settle.ok:
-            self.repair(spec.run_id)
-            return True
-        self._after_settle(spec.run_id, settle, gate.id)
+        self._advance(spec.run_id, settle, gate.id)
         return True
 
     def _not_ours(self, state: str, pttl_ms: int, run_id: str, gate_id: str) -> CheckRun:
@@ -273,6 +268,10 @@ class Engine(Finalization):
             settle = self.approvals.park_or_auto(spec, gate, record, now, settle_kw)
         else:
             settle = self._settle(run_id, gate, record, now, outputs)
+        self._advance(run_id, settle, gate_id)
+
+    def _advance(self, run_id: str, settle: Settle, gate_id: str) -> None:
+        """After settling a gate: advance the graph, or repair the run if the settle conflicted."""
         if not settle.ok:
             self.repair(run_id)
             return

@@ -82,7 +82,9 @@ class Watchdog:
         """List a just-started check (its own session: pgid == pid) as running; OSError when this
         process already runs ``slots`` checks or the watchdog cannot be started."""
         with self._lock:
-            watch = self._ready()
+            watch = self._watch
+            if watch is None or watch.pid != os.getpid():  # ``ready`` was not called first
+                watch = self._ready()
             if not watch.free:
                 raise OSError(f"more than {self.slots} checks running in one process")
             slot = watch.free.pop()
