@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from prp_tasks.redis_client import Batch
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,8 @@ class CheckMessage:
 class InTransaction(Protocol):
     """Messages written by the state store's own dispatch transaction."""
 
-    def add_to(self, pipe: Any) -> None:
-        """Add the commands that queue the messages to a redis-py pipeline."""
+    def add_to(self, batch: Batch) -> None:
+        """Add the commands that queue the messages to the transaction's batch."""
 
     def announce(self) -> None:
         """After the transaction: tell monitors the messages were sent."""

@@ -26,6 +26,7 @@ import redis
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.redact import redact
 from prp_tasks.keys import Keys
+from prp_tasks.redis_client import Batch
 
 log = logging.getLogger("prp_tasks.events")
 
@@ -100,14 +101,14 @@ class EventSink:
             self.flush()
             self._local.held = None
 
-    def flush(self, pipe: Any = None) -> None:
+    def flush(self, batch: Batch | None = None) -> None:
         """Write the events held back so far (before anything that lets another process react);
-        with ``pipe``, add them to that pipeline (the caller executes it)."""
+        with ``batch``, add them to that batch (the caller executes it)."""
         held = getattr(self._local, "held", None)
         if held:
             self._local.held = []
-            if pipe is not None:
-                self._add(pipe, held)
+            if batch is not None:
+                self._add(batch, held)
             else:
                 self._write(held)
 
@@ -132,17 +133,17 @@ class EventSink:
     def _write(self, events: Sequence[Row]) -> None:
         earlier_failures = 0
         try:
-            with self.client.pipeline(transaction=False) as pipe:
-                earlier_failures = self._add(pipe, events)
-                pipe.execute()
+            batch = Batch(self.client, transaction=False)
+            earlier_failures = self._add(batch, events)
+            batch.execute()
         except Exception as exc:  # a lost event must never fail a gate
             with self._lock:
                 self.failed["events_failed_total"] += len(events) + earlier_failures
             log.warning("could not emit %d event(s): %s", len(events), exc)
 
-    def _add(self, pipe: Any, events: Sequence[Row]) -> int:
-        """XADD each event (in order) and count them, to a pipeline; returns the earlier failures
-        it reports (for the caller to count again if the pipeline fails)."""
+    def _add(self, out: Batch, events: Sequence[Row]) -> int:
+        """XADD each event (in order) and count them, to ``out``; returns the earlier failures
+        it reports (for the caller to count again if the batch fails)."""
         with self._lock:
             earlier_failures = self.failed.pop("events_failed_total", 0)
         for event_type, run_id, data, batch, at in events:
@@ -150,9 +151,9 @@ class EventSink:
             if batch:
                 body["batch"] = list(batch)
             text = redact(json.dumps(envelope(event_type, run_id, body, time=at), sort_keys=True))
-            fields = {"type": event_type, "subject": run_id, "event": text}
-            pipe.xadd(self.keys.events, fields, maxlen=self.maxlen, approximate=True)
-        pipe.hincrby(self.keys.metrics, "events_emitted_total", len(events))
+            fields = ("type", event_type, "subject", run_id, "event", text)
+            out.add("XADD", self.keys.events, "MAXLEN", "~", self.maxlen, "*", *fields)
+        out.add("HINCRBY", self.keys.metrics, "events_emitted_total", len(events))
         if earlier_failures:  # counted here once Redis answers again
-            pipe.hincrby(self.keys.metrics, "events_failed_total", earlier_failures)
+            out.add("HINCRBY", self.keys.metrics, "events_failed_total", earlier_failures)
         return int(earlier_failures)

@@ -31,6 +31,7 @@ from celery.utils.nodenames import anon_nodename
 from kombu.serialization import dumps
 
 from prp_tasks.enqueue import CheckMessage
+from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, to_kombu_url
 
 log = logging.getLogger("prp_tasks.publish")
@@ -70,7 +71,7 @@ def direct_publish_possible(settings: Settings) -> bool:
 
 
 class RedisQueueWriter:
-    """Builds check messages and adds their ``LPUSH`` to a pipeline of the broker's Redis."""
+    """Builds check messages and adds their ``LPUSH`` to a batch of commands for the broker's Redis."""
 
     def __init__(self, app: Celery, queue_of: Callable[[str], str]) -> None:
         self.app = app
@@ -79,14 +80,14 @@ class RedisQueueWriter:
         self._origin = ("", 0)  # (nodename, pid): worker processes fork after import
 
     def commands(self, checks: Sequence[CheckMessage]) -> Queued:
-        """The messages of ``checks``, ready to be added to a redis-py pipeline."""
+        """The messages of ``checks``, ready to be added to a batch of commands."""
         queued = Queued(self.app)
         for check in checks:
             queued.add(*self.envelope(RUN_CHECK, check.task_id, task_options(check), check.queue))
         return queued
 
     def finalize(self, run_id: str) -> Queued:
-        """The run's ``prp.finalize_run`` message, ready to be added to a redis-py pipeline."""
+        """The run's ``prp.finalize_run`` message, ready to be added to a batch of commands."""
         queued = Queued(self.app)
         queued.add(*self.envelope(FINALIZE_RUN, uuid.uuid4().hex, finalize_options(run_id), "control"))
         return queued
@@ -152,9 +153,9 @@ class Queued:
         if sent is not None:
             self.sent.append(sent)
 
-    def add_to(self, pipe: Any) -> None:
+    def add_to(self, batch: Batch) -> None:
         for queue, payload in self.messages:
-            pipe.lpush(queue, payload)
+            batch.add("LPUSH", queue, payload)
 
     def announce(self) -> None:
         """Task-sent events for monitors (Flower), as ``send_task`` would have sent them; best

@@ -34,7 +34,7 @@ from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import RunNotFound
 from prp_tasks.keys import Keys, RunKeys, check_field
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.redis_client import Script, wrap_errors
+from prp_tasks.redis_client import Batch, Script, wrap_errors
 
 
 @dataclass(frozen=True)
@@ -351,22 +351,23 @@ class RunStore(CheckTransitions):
         run_id: str,
         entries: Mapping[str, str],
         ttl_s: int,
-        before: Callable[[Any], None] | None = None,
-        then: Callable[[Any], None] | None = None,
+        before: Callable[[Batch], None] | None = None,
+        then: Callable[[Batch], None] | None = None,
     ) -> None:
         """Record the message ids sent for checks ("gate/check" -> JSON {task_id, at_ms}) in one
         transaction with the commands ``before`` adds (the events that led to the dispatch) and
         those ``then`` adds (the messages themselves, when the broker is this Redis)."""
         key = self.k(run_id).dispatched
-        with wrap_errors(), self.redis.pipeline(transaction=then is not None) as pipe:
-            if before is not None:
-                before(pipe)
-            if entries:
-                pipe.hset(key, mapping=dict(entries))
-                pipe.expire(key, ttl_s, nx=True)
-            if then is not None:
-                then(pipe)
-            pipe.execute()
+        batch = Batch(self.redis, transaction=then is not None)
+        if before is not None:
+            before(batch)
+        if entries:
+            batch.add("HSET", key, *(v for item in entries.items() for v in item))
+            batch.add("EXPIRE", key, ttl_s, "NX")
+        if then is not None:
+            then(batch)
+        with wrap_errors():
+            batch.execute()
 
     def claim_finished_at(self, run_id: str, now: str) -> str:
         """The run's finish time, fixed by the first finalizer so re-renders are identical."""

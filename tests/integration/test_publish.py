@@ -17,6 +17,7 @@ from prp_tasks.celery_app import CeleryEnqueuer, create_celery
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.publish import direct_publish_possible
+from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, load_settings
 from prp_tasks.transport import Channel, broker_url
 
@@ -50,9 +51,9 @@ def test_the_direct_message_is_the_one_send_task_writes(private: EmbeddedRedis) 
     sent = _pop(client)
     queued = CeleryEnqueuer(app, settings).in_transaction([MESSAGE])
     assert queued is not None
-    with client.pipeline() as pipe:
-        queued.add_to(pipe)
-        pipe.execute()
+    batch = Batch(client, transaction=False)
+    queued.add_to(batch)
+    batch.execute()
     direct = _pop(client)
     assert sent["properties"].pop("delivery_tag") != direct["properties"].pop("delivery_tag")
     assert {k: v for k, v in direct["headers"].items() if sent["headers"].get(k) != v} == {}
@@ -69,9 +70,9 @@ def test_the_direct_finalize_message_is_the_one_send_task_writes(private: Embedd
     sent = _pop(client, "prp.control")
     queued = CeleryEnqueuer(app, settings).finalize_in_transaction("run-1")
     assert queued is not None and CeleryEnqueuer(app).finalize_in_transaction("run-1") is None
-    with client.pipeline() as pipe:
-        queued.add_to(pipe)
-        pipe.execute()
+    batch = Batch(client, transaction=False)
+    queued.add_to(batch)
+    batch.execute()
     direct = _pop(client, "prp.control")
     for message in (sent, direct):
         message["properties"].pop("delivery_tag")

@@ -1,5 +1,6 @@
-"""Lua scripts over a connection of their own (prp_tasks.redis_client.Script), against a private
-redis-server: results, a script Redis forgot, a dropped connection, a restart, threads and forks."""
+"""Lua scripts and command batches over a connection of their own (prp_tasks.redis_client.Script
+and Batch), against a private redis-server: results, a script Redis forgot, errors, a dropped
+connection, a restart, threads and forks."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import redis
 
 from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.redis_client import Script, _lanes, connect
+from prp_tasks.redis_client import Batch, Script, _lanes, connect
 
 INCR_AND_ECHO = "return {redis.call('INCR', KEYS[1]), ARGV[1]}"
 
@@ -85,3 +86,56 @@ def test_each_thread_and_each_forked_child_has_its_own_connection(server: Embedd
         assert pipe.read() == "child True"
     assert script(keys=["n"], args=["parent again"]) == [4, "parent again"]  # the socket is intact
     assert _lanes(client).connection() is mine
+
+
+@pytest.mark.parametrize("transaction", [False, True])
+def test_a_batch_sends_its_commands_in_order_and_answers_their_replies(
+    server: EmbeddedRedis, transaction: bool
+) -> None:
+    client = connect(server.url)
+    batch = Batch(client, transaction=transaction)
+    batch.add("HSET", "h", "a", "ü", "b", 2)
+    batch.add("EXPIRE", "h", 60, "NX")
+    batch.add("EXPIRE", "h", 10, "NX")
+    batch.add("INCRBYFLOAT", "f", 0.1)
+    batch.add("HGETALL", "h")
+    assert batch.execute() == [2, 1, 0, "0.1", {"a": "ü", "b": "2"}]
+    assert client.ttl("h") > 10
+    assert Batch(client, transaction=transaction).execute() == []
+
+
+@pytest.mark.parametrize("transaction", [False, True])
+def test_a_failing_command_in_a_batch_is_raised_and_the_connection_stays_usable(
+    server: EmbeddedRedis, transaction: bool
+) -> None:
+    client = connect(server.url)
+    client.set("s", "text")
+    batch = Batch(client, transaction=transaction)
+    batch.add("INCR", "n")
+    batch.add("HSET", "s", "f", "v")  # wrong type: fails when it runs
+    batch.add("INCR", "n")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        batch.execute()
+    assert client.get("n") == "2"  # Redis runs the others (EXEC does not roll back)
+    unknown = Batch(client, transaction=transaction)
+    unknown.add("INCR", "n")
+    unknown.add("NOSUCHCOMMAND", "x")
+    with pytest.raises(redis.ResponseError, match="unknown command"):
+        unknown.execute()
+    assert client.get("n") == ("3" if not transaction else "2")  # a transaction is discarded
+    after = Batch(client, transaction=transaction)  # every reply was read: the lane is in step
+    after.add("GET", "n")
+    assert after.execute() == [client.get("n")]
+    assert Script(client, "return 7")() == 7
+
+
+def test_a_batch_is_sent_again_over_a_new_connection_when_it_was_dropped(server: EmbeddedRedis) -> None:
+    client = connect(server.url)
+    first = Batch(client, transaction=True)
+    first.add("INCR", "n")
+    assert first.execute() == [1]
+    admin = redis.Redis.from_url(server.url)
+    assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+    again = Batch(client, transaction=True)
+    again.add("INCR", "n")
+    assert again.execute() == [2]
