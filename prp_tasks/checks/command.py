@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
-from typing import IO
+from collections.abc import Iterator, Mapping
 
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.spawn import spawn, wait
@@ -63,7 +63,7 @@ def run_command(ctx: CheckContext) -> Outcome:
     argv = list(ctx.check.run or ())
     secrets, env = ENVIRONMENT.get(tuple(ctx.env_allowlist))
     shown = redact_argv(argv, secrets)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with _scratch_files() as (out, err):
         started = time.monotonic()
         try:
             proc = spawn(argv, ctx.repo, env, out, err)
@@ -106,17 +106,41 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
     return Outcome(status, f"{summary}\n{last}".strip(), EvidenceType.COMMAND, details)
 
 
-def _redacted_tail(stream: IO[bytes], limit: int, secrets: tuple[str, ...]) -> str:
+@contextlib.contextmanager
+def _scratch_files() -> Iterator[tuple[int, int]]:
+    """Two anonymous files (stdout, stderr) as plain descriptors: nothing to clean up but closing
+    them, and cheaper than two ``tempfile.TemporaryFile`` objects per check."""
+    fds: list[int] = []
+    try:
+        fds.append(_scratch_fd())
+        fds.append(_scratch_fd())
+        yield fds[0], fds[1]
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _scratch_fd() -> int:
+    try:
+        return os.open(tempfile.gettempdir(), os.O_TMPFILE | os.O_RDWR, 0o600)
+    except (AttributeError, OSError):  # no O_TMPFILE (not Linux, or the file system lacks it)
+        fd, name = tempfile.mkstemp(prefix="prp-check-")
+        os.unlink(name)
+        return fd
+
+
+def _redacted_tail(fd: int, limit: int, secrets: tuple[str, ...]) -> str:
     """The last ``limit`` characters, redacted *before* cutting so no secret is cut in half.
 
     A margin larger than any secret is read and redacted first, so a secret overlapping the kept
     tail is already masked when the text is cut.
     """
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return ""
     margin = 4096 + max((len(s) for s in secrets), default=0)
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    stream.seek(max(0, size - limit - margin))
-    text = redact(stream.read().decode("utf-8", errors="replace"), secrets)
+    start = max(0, size - limit - margin)
+    text = redact(os.pread(fd, size - start, start).decode("utf-8", errors="replace"), secrets)
     if size <= limit and len(text) <= limit:
         return text
     return "…" + text[-limit:]

@@ -5,14 +5,19 @@ session, and listed with this process's :mod:`watchdog <prp_tasks.checks.watchdo
 its process group if the worker dies while it runs (a SIGKILLed worker must not leave its checks
 running).
 
+A bare program name is looked up on the check's PATH once (per name and PATH) rather than by the
+child trying every PATH directory in turn; a program that moved since is looked up again.
+
 The exit is waited for through a pidfd (Linux 5.3+): the wait wakes the moment the process ends,
 and still looks at the stop flag and the deadline every ``POLL_S``.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -24,22 +29,52 @@ from prp_tasks.checks.watchdog import WATCHDOG
 
 POLL_S = 0.05
 
+Output = int | IO[bytes]  #: where the child's stdout/stderr go: a descriptor or a file
+
 
 def spawn(
-    argv: list[str], cwd: str, env: Mapping[str, str], out: IO[bytes], err: IO[bytes]
+    argv: list[str], cwd: str, env: Mapping[str, str], out: Output, err: Output
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` (no shell) in its own session, dying with this process; OSError if it cannot
     (the program is missing or not executable, or the watchdog cannot list it: then it is killed)."""
     WATCHDOG.ready()
-    proc = subprocess.Popen(
-        argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
-    )
+    path = env.get("PATH", os.defpath)
+    program = found_program(argv[0], path) if os.sep not in argv[0] else None
+    try:
+        proc = _popen(argv, program, cwd, env, out, err)
+    except OSError:
+        if program is None:
+            raise
+        found_program.cache_clear()  # moved or removed since: walk PATH again, as exec does
+        proc = _popen(argv, None, cwd, env, out, err)
     try:
         WATCHDOG.watch(proc.pid)
     except OSError:
         kill_group(proc)
         raise
     return proc
+
+
+@functools.lru_cache(maxsize=256)
+def found_program(name: str, path: str) -> str | None:
+    """The file a PATH walk finds for a bare program name, looked up once per (name, PATH): the
+    child then makes one ``exec`` instead of one per PATH directory before the program's."""
+    return shutil.which(name, path=path)
+
+
+def _popen(
+    argv: list[str], program: str | None, cwd: str, env: Mapping[str, str], out: Output, err: Output
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        argv,
+        executable=program,
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=err,
+        start_new_session=True,
+    )
 
 
 def wait(proc: subprocess.Popen[bytes], timeout_s: float, stop: threading.Event) -> str:

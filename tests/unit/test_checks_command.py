@@ -264,6 +264,28 @@ def test_a_program_that_does_not_exist_cannot_start(tmp_path: Path) -> None:
     assert retryable is False
 
 
+def test_a_program_on_path_that_moves_or_goes_away_is_looked_up_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Programs are looked up on the check's PATH once and then exec'd directly; one that moved
+    is found where it went (as a PATH walk would), one that is gone cannot start."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    tool = first / "prp-test-tool"
+    for directory in (first, second):
+        directory.mkdir()
+    monkeypatch.setenv("PATH", os.pathsep.join([str(first), str(second), os.environ["PATH"]]))
+    tool.write_text('#!/bin/sh\necho "first $1"\n')
+    tool.chmod(0o755)
+    assert stdout_lines(run(tmp_path, tool.name, "x", allow=("PATH",))[0]) == ["first x"]
+    assert stdout_lines(run(tmp_path, tool.name, "y", allow=("PATH",))[0]) == ["first y"]
+    tool.rename(second / tool.name)
+    moved, _ = run(tmp_path, tool.name, "z", allow=("PATH",))
+    assert moved.status == CheckStatus.PASS and stdout_lines(moved) == ["first z"]
+    (second / tool.name).unlink()
+    gone, _ = run(tmp_path, tool.name, allow=("PATH",))
+    assert gone.output == "cannot start 'prp-test-tool': No such file or directory"
+
+
 def test_a_script_relative_to_the_repository_runs_and_a_non_executable_one_cannot_start(
     tmp_path: Path,
 ) -> None:
