@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -50,8 +51,10 @@ return 0
 """
 
 
+@functools.cache
 def cache_version() -> str:
-    """Parser version plus a fingerprint of the cached model's schema."""
+    """Parser version plus a fingerprint of the cached model's schema (made once per process: a
+    JSON schema costs milliseconds, and the command line builds a cache for every run)."""
     schema = json.dumps(ParsedProfile.model_json_schema(), sort_keys=True)
     return f"{PARSER_VERSION}-{hashlib.sha256(schema.encode()).hexdigest()[:12]}"
 

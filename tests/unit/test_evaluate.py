@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -202,3 +203,13 @@ def test_utc_now_is_iso_with_milliseconds_and_z() -> None:
     assert now.endswith("Z")
     assert len(now.split(".")[1]) == len("123Z")
     assert abs((datetime.now(UTC) - parse_ts(now)).total_seconds()) < 5
+
+
+def test_utc_now_agrees_with_the_clock_across_a_second_boundary() -> None:
+    time.sleep(max(0.0, 0.95 - time.time() % 1))  # start just before a second begins
+    for _ in range(20):
+        before = datetime.now(UTC)
+        stamp = parse_ts(utc_now())
+        after = datetime.now(UTC)
+        assert before - timedelta(milliseconds=1) < stamp <= after  # cut to the millisecond
+        time.sleep(0.005)
