@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from typing import Any
 
 from prp_tasks.approvals.authz import Authorizer
@@ -31,6 +30,7 @@ from prp_tasks.errors import ConflictError, RunNotFound
 from prp_tasks.events import EventSink
 from prp_tasks.execution import CheckExecutor, Executed, retry_delay
 from prp_tasks.finalization import Finalization
+from prp_tasks.ids import new_hex
 from prp_tasks.lifecycle import Lifecycle
 from prp_tasks.limits import RunLimits
 from prp_tasks.logs import log_context
@@ -107,7 +107,7 @@ class Engine(Finalization):
         in the same transaction when the broker is the state Redis, else right after it."""
         now = time.time()
         messages = [
-            CheckMessage(run_id, gate.id, n, gate.queue, self._timeout(gate, n), uuid.uuid4().hex, now)
+            CheckMessage(run_id, gate.id, n, gate.queue, self._timeout(gate, n), new_hex(), now)
             for n in names
         ]
         at_ms = int(now * 1000)
@@ -158,7 +158,7 @@ class Engine(Finalization):
     def _run_check(
         self, run_id: str, gate_id: str, check: str, queue: str, enqueued_at: float | None, worker: str
     ) -> CheckRun:
-        token = uuid.uuid4().hex
+        token = new_hex()
         lease_ms = int(self.settings.check_lease_s * 1000)
         waited = observe.queue_wait(queue, enqueued_at)
         breaker = self._breaker_key(run_id, gate_id, check)

@@ -16,7 +16,6 @@ import contextlib
 import json
 import logging
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ import redis
 
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.redact import redact
+from prp_tasks.ids import new_hex
 from prp_tasks.keys import Keys
 from prp_tasks.redis_client import Batch
 
@@ -61,7 +61,7 @@ def envelope(
     """A CloudEvents 1.0 structured-mode envelope."""
     return {
         "specversion": "1.0",
-        "id": uuid.uuid4().hex,
+        "id": new_hex(),
         "source": SOURCE,
         "type": event_type,
         "subject": run_id,

@@ -21,7 +21,6 @@ import base64
 import json
 import logging
 import os
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from celery.utils.nodenames import anon_nodename
 from kombu.serialization import dumps
 
 from prp_tasks.enqueue import CheckMessage
+from prp_tasks.ids import new_hex, new_uuid
 from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, to_kombu_url
 
@@ -89,7 +89,7 @@ class RedisQueueWriter:
     def finalize(self, run_id: str) -> Queued:
         """The run's ``prp.finalize_run`` message, ready to be added to a batch of commands."""
         queued = Queued(self.app)
-        queued.add(*self.envelope(FINALIZE_RUN, uuid.uuid4().hex, finalize_options(run_id), "control"))
+        queued.add(*self.envelope(FINALIZE_RUN, new_hex(), finalize_options(run_id), "control"))
         return queued
 
     def envelope(
@@ -119,7 +119,7 @@ class RedisQueueWriter:
             delivery_info={"exchange": "", "routing_key": queue},
             priority=0,
             body_encoding="base64",
-            delivery_tag=str(uuid.uuid4()),
+            delivery_tag=new_uuid(),
         )
         message = {
             "body": base64.b64encode(raw).decode("ascii"),
