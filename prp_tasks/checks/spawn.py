@@ -70,11 +70,17 @@ def _popen(
         executable=program,
         cwd=cwd,
         env=dict(env),
-        stdin=subprocess.DEVNULL,
+        stdin=_devnull(),
         stdout=out,
         stderr=err,
         start_new_session=True,
     )
+
+
+@functools.cache
+def _devnull() -> int:
+    """``/dev/null`` opened once per process (``subprocess.DEVNULL`` opens and closes it per call)."""
+    return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 
 
 def wait(proc: subprocess.Popen[bytes], timeout_s: float, stop: threading.Event) -> str:
