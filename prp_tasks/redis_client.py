@@ -123,11 +123,19 @@ def _lanes(client: redis.Redis) -> _Lanes:
         return lanes
 
 
+def _pack(command: tuple[Any, ...]) -> bytes:
+    """One command in Redis's protocol (str, bytes, int and float arguments, as redis-py takes)."""
+    try:
+        return bytes(hiredis.pack_command(command))
+    except TypeError as exc:
+        raise redis.DataError(f"cannot send {command[0]!r}: {exc}") from None
+
+
 def _round_trip(conn: AbstractConnection, command: tuple[Any, ...]) -> Any:
     """Send and read one command, retried (after reconnecting) as the client's policy says."""
 
     def call() -> Any:
-        conn.send_packed_command([hiredis.pack_command(command)])
+        conn.send_packed_command([_pack(command)])
         return conn.read_response()
 
     return conn.retry.call_with_retry(call, lambda _error: conn.disconnect())
@@ -138,7 +146,7 @@ def _round_trip_many(conn: AbstractConnection, commands: Sequence[tuple[Any, ...
     others unread on the connection); retried like :func:`_round_trip`."""
 
     def call() -> list[Any]:
-        conn.send_packed_command([b"".join(map(hiredis.pack_command, commands))])
+        conn.send_packed_command([b"".join(map(_pack, commands))])
         replies: list[Any] = []
         for _ in commands:
             try:

@@ -139,3 +139,16 @@ def test_a_batch_is_sent_again_over_a_new_connection_when_it_was_dropped(server:
     again = Batch(client, transaction=True)
     again.add("INCR", "n")
     assert again.execute() == [2]
+
+
+def test_an_argument_redis_cannot_take_is_a_redis_error_and_nothing_is_sent(server: EmbeddedRedis) -> None:
+    client = connect(server.url)
+    batch = Batch(client, transaction=True)
+    batch.add("SET", "k", "v")
+    batch.add("SET", "k2", None)
+    with pytest.raises(redis.DataError, match="cannot send 'SET'"):
+        batch.execute()
+    assert client.exists("k") == 0
+    with pytest.raises(redis.DataError):
+        Script(client, INCR_AND_ECHO)(keys=["n"], args=[None])
+    assert Script(client, INCR_AND_ECHO)(keys=["n"], args=["ok"]) == [1, "ok"]
