@@ -16,6 +16,7 @@ replaced by ``invalid``. Actors, tokens, rationales, argv and outputs are never 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,7 +71,17 @@ def label_value(value: object) -> str:
 
 
 def labels_part(labels: Mapping[str, object]) -> str:
-    return ",".join(f"{k}={label_value(v)}" for k, v in labels.items())
+    items = tuple(labels.items())
+    try:
+        return _labels_part(items)
+    except TypeError:  # an unhashable value: not cached
+        return _labels_part.__wrapped__(items)
+
+
+@functools.lru_cache(maxsize=4096)
+def _labels_part(items: tuple[tuple[str, object], ...]) -> str:
+    """Label sets repeat (a gate, a queue, an outcome): each is checked and joined once."""
+    return ",".join(f"{k}={label_value(v)}" for k, v in items)
 
 
 def field(name: str, labels: Mapping[str, object] | None = None) -> str:
