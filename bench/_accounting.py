@@ -101,8 +101,25 @@ def pid_cpu(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / CLK_TCK
 
 
+def context_switches(pid: int) -> int:
+    """Context switches (voluntary and forced) of every thread of ``pid`` so far: in a threads
+    worker, mostly hand-overs of the GIL."""
+    total = 0
+    for task in os.scandir(f"/proc/{pid}/task"):
+        try:
+            with open(f"{task.path}/status") as f:
+                total += sum(int(line.split(":")[1]) for line in f if "ctxt_switches" in line)
+        except OSError:
+            continue  # the thread ended meanwhile
+    return total
+
+
 def cpu_sample(procs: Procs, redis_pid: int) -> dict[str, float]:
     sample = group_cpu({name: proc.pid for name, proc in procs.procs})
+    for name, proc in procs.procs:  # the worker's main process (a threads pool's threads)
+        role = name.rsplit("-", 1)[-1]
+        if role in ("auto", "celery"):
+            sample[f"switches:{role}"] = context_switches(proc.pid)
     sample["redis.main"] = pid_cpu(redis_pid)  # started by EmbeddedRedis in our own group
     own = os.times()
     sample["client.main"] = own.user + own.system
@@ -117,7 +134,11 @@ def cpu_per_gate(
 ) -> dict[str, float]:
     """CPU milliseconds per gate by process role, and how busy the machine's cores were."""
     roles: dict[str, float] = {}
+    switches: dict[str, float] = {}
     for key, value in after.items():
+        if key.startswith("switches:"):
+            switches[f"ctx_switches_per_gate_{key.split(':')[1]}_main"] = value - before.get(key, 0.0)
+            continue
         if key == "machine":
             continue
         name, part = key.rsplit(".", 1)
@@ -126,6 +147,7 @@ def cpu_per_gate(
         roles[role] = roles.get(role, 0.0) + value - before.get(key, 0.0)
     out = {f"cpu_ms_per_gate_{k}": round(1000 * v / gates, 2) for k, v in sorted(roles.items()) if v > 0}
     total = sum(roles.values())
+    out |= {k: round(v / gates, 1) for k, v in switches.items()}
     out["cpu_ms_per_gate_total"] = round(1000 * total / gates, 2)
     out["cpu_busy_of_cores"] = round(total / (wall * (os.cpu_count() or 1)), 2)
     if "machine" in after:  # CPU used meanwhile by processes that are not part of the measurement
