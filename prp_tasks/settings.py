@@ -36,9 +36,6 @@ class QueueSettings(BaseModel):
     #: hard / soft time limit of any task of this class (checks also carry their own limit)
     time_limit_s: float | None = Field(default=None, gt=0)
     soft_time_limit_s: float | None = Field(default=None, gt=0)
-    #: threads pool only: how long a busy thread keeps the interpreter (the GIL) before one
-    #: waiting for it is let in (``sys.setswitchinterval``; Python's own default is 5 ms)
-    switch_interval_ms: float = Field(default=50, ge=0.1, le=1000)
 
     @model_validator(mode="after")
     def _bounds(self) -> QueueSettings:

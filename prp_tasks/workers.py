@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import sys
 
 from celery import Celery
 
@@ -52,20 +51,6 @@ def worker_argv(
     return ["worker", *[part for pair in options.items() for part in pair], *flags]
 
 
-def switch_interval_s(settings: Settings, classes: tuple[str, ...], pool: str) -> float | None:
-    """The interpreter's switch interval for a worker of ``classes`` on ``pool`` (None: leave it).
-
-    A threads worker is one interpreter: its pool threads and the consumer take turns holding the
-    GIL. Every Redis round trip or process start lets go of it; Python's default interval (5 ms)
-    additionally makes a thread that waited that long force the holder out, and in a worker whose
-    eight threads all wait in turn those forced hand-overs cost about a tenth of its CPU
-    (``bench/RESULTS.md``). Threads here mostly wait on I/O, so a longer interval costs no latency
-    worth having."""
-    if pool != "threads":
-        return None
-    return settings.queue(classes[0]).switch_interval_ms / 1000
-
-
 def _limits(queue: QueueSettings) -> dict[str, str]:
     limits = {
         "--max-tasks-per-child": queue.max_tasks_per_child,
@@ -93,9 +78,6 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     connect_celery_signals()
     app = create_celery(settings)
     pool = argv[argv.index("--pool") + 1]
-    interval = switch_interval_s(settings, classes, pool)
-    if interval is not None:
-        sys.setswitchinterval(interval)
     if "approval" in classes and pool != "prefork":
         _sweep_when_ready(app, settings)
     node = argv[argv.index("--hostname") + 1]

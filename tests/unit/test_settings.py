@@ -37,7 +37,6 @@ _LIMITS = {
     "max_tasks_per_child": None,
     "time_limit_s": None,
     "soft_time_limit_s": None,
-    "switch_interval_ms": 50,
 }
 DEFAULT_QUEUES = {
     # the automated class's concurrency comes from PRP_SPOOL_CONCURRENCY / PRP_SPOOL_MAX_CONCURRENCY

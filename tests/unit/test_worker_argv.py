@@ -6,7 +6,7 @@ import pytest
 
 from prp_tasks.errors import ConfigError
 from prp_tasks.settings import load_settings
-from prp_tasks.workers import switch_interval_s, worker_argv
+from prp_tasks.workers import worker_argv
 
 
 def options(argv: list[str]) -> dict[str, str]:
@@ -47,15 +47,3 @@ def test_limits_and_prefetch_come_from_the_class() -> None:
 def test_unknown_classes_are_refused() -> None:
     with pytest.raises(ConfigError, match="unknown queue class"):
         worker_argv(load_settings(), ("gpu",))
-
-
-def test_threads_workers_get_a_longer_interpreter_switch_interval(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert switch_interval_s(load_settings(), ("automated",), "prefork") is None
-    assert switch_interval_s(load_settings(), ("automated",), "threads") == 0.05
-    assert switch_interval_s(load_settings(), ("control", "automated"), "threads") == 0.05
-    monkeypatch.setenv("PRP_QUEUES__CONTROL__SWITCH_INTERVAL_MS", "20")
-    assert switch_interval_s(load_settings(), ("control",), "threads") == 0.02
-    assert switch_interval_s(load_settings(), ("automated",), "threads") == 0.05
-    monkeypatch.setenv("PRP_QUEUES__CONTROL__SWITCH_INTERVAL_MS", "0")
-    with pytest.raises(ConfigError, match="PRP_QUEUES__CONTROL__SWITCH_INTERVAL_MS"):
-        load_settings()
