@@ -5,8 +5,9 @@ session, and listed with this process's :mod:`watchdog <prp_tasks.checks.watchdo
 its process group if the worker dies while it runs (a SIGKILLed worker must not leave its checks
 running).
 
-A bare program name is looked up on the check's PATH once (per name and PATH) rather than by the
-child trying every PATH directory in turn; a program that moved since is looked up again.
+A bare program name is looked up on the check's PATH in this process (remembered for a few seconds)
+rather than by the child trying every PATH directory in turn; a program that moved since is looked
+up again.
 
 The exit is waited for through a pidfd (Linux 5.3+): the wait wakes the moment the process ends,
 and still looks at the stop flag and the deadline every ``POLL_S``.
@@ -45,7 +46,7 @@ def spawn(
     except OSError:
         if program is None:
             raise
-        found_program.cache_clear()  # moved or removed since: walk PATH again, as exec does
+        _FOUND.pop((argv[0], path), None)  # moved or removed since: walk PATH again, as exec does
         proc = _popen(argv, None, cwd, env, out, err)
     try:
         WATCHDOG.watch(proc.pid)
@@ -55,11 +56,23 @@ def spawn(
     return proc
 
 
-@functools.lru_cache(maxsize=256)
 def found_program(name: str, path: str) -> str | None:
-    """The file a PATH walk finds for a bare program name, looked up once per (name, PATH): the
-    child then makes one ``exec`` instead of one per PATH directory before the program's."""
-    return shutil.which(name, path=path)
+    """The file a PATH walk finds for a bare program name, remembered for ``LOOKUP_TTL_S`` per
+    (name, PATH): the child then makes one ``exec`` instead of one per PATH directory before the
+    program's, and a program installed earlier on PATH is still picked up within seconds."""
+    now = time.monotonic()
+    known = _FOUND.get((name, path))
+    if known is not None and known[1] > now:
+        return known[0]
+    found = shutil.which(name, path=path)
+    if len(_FOUND) >= 256:
+        _FOUND.clear()
+    _FOUND[(name, path)] = (found, now + LOOKUP_TTL_S)
+    return found
+
+
+LOOKUP_TTL_S = 10.0
+_FOUND: dict[tuple[str, str], tuple[str | None, float]] = {}
 
 
 def _popen(

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from prp_tasks.checks import execute
+from prp_tasks.checks import spawn as spawn_module
 from prp_tasks.checks.base import CheckContext
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.models import CheckSpec, CheckStatus
@@ -284,6 +285,25 @@ def test_a_program_on_path_that_moves_or_goes_away_is_looked_up_again(
     (second / tool.name).unlink()
     gone, _ = run(tmp_path, tool.name, allow=("PATH",))
     assert gone.output == "cannot start 'prp-test-tool': No such file or directory"
+
+
+def test_a_program_installed_earlier_on_path_is_used_once_the_lookup_expires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for directory in (first, second):
+        directory.mkdir()
+    monkeypatch.setenv("PATH", os.pathsep.join([str(first), str(second), os.environ["PATH"]]))
+    monkeypatch.setattr(spawn_module, "LOOKUP_TTL_S", 1.0)
+    for directory in (second, first):  # second now; first (earlier on PATH) is installed later
+        tool = directory / "prp-test-later"
+        tool.write_text(f'#!/bin/sh\necho "{directory.name}"\n')
+        tool.chmod(0o755)
+        if directory == second:
+            assert stdout_lines(run(tmp_path, tool.name, allow=("PATH",))[0]) == ["second"]
+    assert stdout_lines(run(tmp_path, "prp-test-later", allow=("PATH",))[0]) == ["second"]  # remembered
+    time.sleep(1.1)
+    assert stdout_lines(run(tmp_path, "prp-test-later", allow=("PATH",))[0]) == ["first"]
 
 
 def test_a_script_relative_to_the_repository_runs_and_a_non_executable_one_cannot_start(
