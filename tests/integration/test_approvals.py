@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -372,7 +373,8 @@ def parked_run(control: Control, submit: Submit) -> Iterator[str]:
     run_id = submit(gates_yaml(approval_gate("A")))
     wait_parked(control, run_id, "A")
     yield run_id
-    control.cancel(run_id)
+    with contextlib.suppress(ConflictError):  # a test that decided the gate may have ended the run
+        control.cancel(run_id)
 
 
 def test_deciding_a_settled_gate_is_a_conflict_stating_its_final_state(
