@@ -71,15 +71,11 @@ def label_value(value: object) -> str:
 
 
 def labels_part(labels: Mapping[str, object]) -> str:
-    items = tuple(labels.items())
-    try:
-        return _labels_part(items)
-    except TypeError:  # an unhashable value: not cached
-        return _labels_part.__wrapped__(items)
+    return _labels_part(tuple((k, str(v)) for k, v in labels.items()))
 
 
 @functools.lru_cache(maxsize=4096)
-def _labels_part(items: tuple[tuple[str, object], ...]) -> str:
+def _labels_part(items: tuple[tuple[str, str], ...]) -> str:
     """Label sets repeat (a gate, a queue, an outcome): each is checked and joined once."""
     return ",".join(f"{k}={label_value(v)}" for k, v in items)
 
