@@ -61,10 +61,10 @@ class Script:
         conn = self._lanes.connection()
         command = ("EVALSHA", self.sha, len(keys), *keys, *args)
         try:
-            return _round_trip(conn, command)
+            return _round_trip(conn, [command])[0]
         except NoScriptError:
             self.client.script_load(self.text)
-            return _round_trip(conn, command)
+            return _round_trip(conn, [command])[0]
 
 
 class Batch:
@@ -88,13 +88,14 @@ class Batch:
         commands = self.commands
         if self.transaction:
             commands = [("MULTI",), *commands, ("EXEC",)]
-        replies = _round_trip_many(self._lanes.connection(), commands)
-        if self.transaction:
-            replies = replies[-1]
-        for reply in replies:
+        replies = _round_trip(self._lanes.connection(), commands)
+        if not self.transaction:
+            return replies
+        executed: list[Any] = replies[-1]
+        for reply in executed:
             if isinstance(reply, redis.ResponseError):  # a command that failed inside EXEC
                 raise reply
-        return list(replies)
+        return list(executed)
 
 
 class _Lanes(threading.local):
@@ -131,19 +132,10 @@ def _pack(command: tuple[Any, ...]) -> bytes:
         raise redis.DataError(f"cannot send {command[0]!r}: {exc}") from None
 
 
-def _round_trip(conn: AbstractConnection, command: tuple[Any, ...]) -> Any:
-    """Send and read one command, retried (after reconnecting) as the client's policy says."""
-
-    def call() -> Any:
-        conn.send_packed_command([_pack(command)])
-        return conn.read_response()
-
-    return conn.retry.call_with_retry(call, lambda _error: conn.disconnect())
-
-
-def _round_trip_many(conn: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """Send several commands in one write and read every reply (an error reply does not leave the
-    others unread on the connection); retried like :func:`_round_trip`."""
+def _round_trip(conn: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Send commands in one write and read every reply (an error reply does not leave the others
+    unread on the connection), retried (after reconnecting) as the client's policy says; the first
+    error Redis reports is raised."""
 
     def call() -> list[Any]:
         conn.send_packed_command([b"".join(map(_pack, commands))])
