@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.evaluate import parse_ts
-from prp_tasks.core.models import GateStatus
+from prp_tasks.core.models import GateStatus, Workflow
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
@@ -21,15 +22,18 @@ OUTPUT_FILES = ("prp.md", "review.json", "run-manifest.json")
 
 
 def dump_spec(spec: RunSpec) -> str:
-    """The spec as stored: the profile by reference (source, hash, text), not parsed."""
-    data = spec.model_dump(mode="json", exclude={"profile"})
+    """The spec as stored: the profile by reference (source, hash, text), not parsed, and the
+    workflow as its own JSON text (the key of :func:`shared_workflow`)."""
+    data = spec.model_dump(mode="json", exclude={"profile", "workflow"})
+    data["workflow_json"] = spec.workflow.model_dump_json()
     profile = spec.profile
     data["profile_ref"] = {"source": profile.source, "sha256": profile.sha256, "text": profile.text}
     return json.dumps(data)
 
 
 def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
-    """A stored spec, its profile re-derived through the content-addressed cache."""
+    """A stored spec, its profile re-derived through the content-addressed cache and its workflow
+    validated once per process for all runs of the same workflow (:func:`shared_workflow`)."""
     data = json.loads(raw)
     ref = data.pop("profile_ref")
     if ref["source"] is None:
@@ -38,7 +42,18 @@ def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
         profile = profiles.resolve(ref["text"].encode("utf-8"), ref["source"])
         if profile.sha256 != ref["sha256"]:
             raise StoreError(f"stored profile text does not match its hash {ref['sha256']}")
-    return RunSpec.model_validate({**data, "profile": profile})
+    text = data.pop("workflow_json", None)
+    if text is None:  # stored before the workflow had its own text
+        text = json.dumps(data.pop("workflow"))
+    workflow = shared_workflow(text)
+    return RunSpec.model_validate({**data, "workflow": workflow, "profile": profile})
+
+
+@lru_cache(maxsize=512)
+def shared_workflow(text: str) -> Workflow:
+    """The workflow of its stored JSON, one immutable object per distinct workflow: many runs of a
+    workflow in flight (a worker may hold thousands of specs) share its validated gates."""
+    return Workflow.model_validate_json(text)
 
 
 def audit_event(entry_id: str, fields: dict[str, str]) -> AuditEvent:

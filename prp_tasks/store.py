@@ -47,6 +47,12 @@ class Settle:
     current: str | None = None  #: the gate's status when the transition was refused
 
 
+#: specs kept per process. Runs of one workflow and profile share those objects (a spec's own part
+#: is its ids, blueprint and source: about 4 KB), so this covers thousands of runs in flight; past
+#: it, every check would load and validate its run's spec again.
+SPEC_CACHE_SIZE = 2048
+
+
 class RunStore(CheckTransitions):
     """Redis-backed run state."""
 
@@ -65,7 +71,7 @@ class RunStore(CheckTransitions):
         self._rerun = Script(client, lua.RERUN)
         self._start_queued = Script(client, lua.START_QUEUED)
         self._skip_pending = Script(client, lua.SKIP_PENDING)
-        self._spec = lru_cache(maxsize=256)(self._load_spec)
+        self._spec = lru_cache(maxsize=SPEC_CACHE_SIZE)(self._load_spec)
 
     def k(self, run_id: str) -> RunKeys:
         return self.keys.run(run_id)

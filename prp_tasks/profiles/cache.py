@@ -82,6 +82,7 @@ class ProfileCache:
         self.counts: Counter[str] = Counter()
         self._unflushed: Counter[str] = Counter()
         self._local: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+        self._resolved: OrderedDict[tuple[str, str | None], ResolvedProfile] = OrderedDict()
         self._lock = threading.Lock()
         self._trim = Script(client, _TRIM) if client is not None else None
         self._release = Script(client, _RELEASE) if client is not None else None
@@ -94,7 +95,25 @@ class ProfileCache:
         entry = self._entry(sha, data)
         if isinstance(entry, tuple):
             raise ProfileError(problems=entry, source=source)
-        return ResolvedProfile(**entry.model_dump(), source=source, sha256=sha, text=data.decode("utf-8"))
+        return self._resolved_profile(entry, sha, source, data)
+
+    def _resolved_profile(
+        self, entry: ParsedProfile, sha: str, source: str | None, data: bytes
+    ) -> ResolvedProfile:
+        """One immutable :class:`ResolvedProfile` per (content, source) in this process: the runs
+        of a repository share it (a worker may hold the specs of thousands of runs)."""
+        with self._lock:
+            resolved = self._resolved.get((sha, source))
+            if resolved is not None:
+                self._resolved.move_to_end((sha, source))
+                return resolved
+        text = data.decode("utf-8")
+        resolved = ResolvedProfile(**entry.model_dump(), source=source, sha256=sha, text=text)
+        with self._lock:
+            self._resolved[(sha, source)] = resolved
+            while len(self._resolved) > self.settings.local_size:
+                self._resolved.popitem(last=False)
+        return resolved
 
     def stats(self) -> dict[str, int]:
         """This process's counters: hits_local, hits_redis, misses, parses, parse_errors, waits."""
