@@ -1,11 +1,13 @@
 """The soak's queue checker: a live reader of the lifecycle stream, a Redis memory sampler, and
-the classification of each final run as ok, lost, duplicated or unexpected (bench/soak.py).
+the classification of each final run as ok, lost, duplicated or unexpected, and what Redis
+holds, by key pattern (bench/soak.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -131,3 +133,25 @@ def finalized(client: redis.Redis, control: Control, run_ids: list[str]) -> list
             pipe.hget(control.store.keys.run(run_id).meta, "finalized")
         flags = pipe.execute()
     return [r for r, flag in zip(run_ids, flags, strict=True) if flag == "1"]
+
+
+# what Redis holds -------------------------------------------------------------------------------
+
+RUN_ID = re.compile(r"run-[a-z0-9]+-[0-9a-f]+")
+HEX = re.compile(r"\b[0-9a-f]{16,}\b")
+
+
+def key_groups(client: redis.Redis) -> dict[str, dict[str, int]]:
+    """Every key grouped by pattern (run ids -> RUN, hex digests -> SHA): count, bytes, without TTL."""
+    groups: dict[str, dict[str, int]] = {}
+    for key in client.scan_iter(count=1000):
+        pattern = HEX.sub("SHA", RUN_ID.sub("RUN", key))
+        group = groups.setdefault(pattern, {"keys": 0, "bytes": 0, "no_ttl": 0})
+        group["keys"] += 1
+        group["bytes"] += int(client.memory_usage(key, samples=0) or 0)
+        group["no_ttl"] += int(client.ttl(key) == -1)
+    return dict(sorted(groups.items(), key=lambda kv: -kv[1]["bytes"]))
+
+
+def memory(client: redis.Redis) -> tuple[int, int]:
+    return int(client.info("memory")["used_memory"]), int(client.dbsize())

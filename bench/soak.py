@@ -55,14 +55,10 @@ The last line of output is one JSON object.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import re
-import secrets
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -72,9 +68,22 @@ from typing import Any
 
 import httpx
 import redis
-from _soak_checker import MemorySampler, RunOutcome, StreamCounter, classify, finalized
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from _soak_checker import MemorySampler, RunOutcome, StreamCounter, classify, finalized, key_groups, memory
+from _soak_services import (
+    EVENTS_MAXLEN,
+    PREFIX,
+    RETENTION_S,
+    TOKEN,
+    ServiceError,
+    check_alive,
+    console,
+    free_port,
+    make_repo,
+    progress,
+    service_env,
+    start_services,
+)
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,73 +93,8 @@ if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python b
 from prp_tasks.celery_app import create_celery  # noqa: E402
 from prp_tasks.control import Control  # noqa: E402
 from prp_tasks.embedded import EmbeddedRedis  # noqa: E402
-from prp_tasks.identity import hash_token  # noqa: E402
 from prp_tasks.settings import load_settings  # noqa: E402
 from tests.acceptance.procfile import ProcfileProcesses  # noqa: E402
-
-PREFIX = "soak"
-RETENTION_S = 60
-EVENTS_MAXLEN = 2000
-#: Procfile entries on the workflow path (flower and metrics are not)
-SERVICES = ("api", "worker-automated", "worker-approval", "worker-control", "sweeper")
-WORKER_CLASSES = ("automated", "approval", "control")
-TOKEN = f"soak-{secrets.token_urlsafe(24)}"
-RUN_ID = re.compile(r"run-[a-z0-9]+-[0-9a-f]+")
-HEX = re.compile(r"\b[0-9a-f]{16,}\b")
-console = Console(stderr=True, soft_wrap=True)
-
-INITIAL_MD = """# Soak service
-
-A tiny library for the soak benchmark: every check of the built-in workflow is a cheap built-in.
-
-## Requirements
-
-- Add two integers
-
-## Tests
-
-- Unit tests for every public function
-
-## Acceptance Criteria
-
-- `add(2, 3)` returns 5
-
-## Enforcement profile
-
-```yaml
-architecture:
-  boundaries: [tiny]
-  naming: {modules: snake_case}
-  layout: [src/tiny, tests, pyproject.toml]
-governance:
-  license: Apache-2.0
-  checks: [test, lint, type-check]
-reports:
-  coverage: [coverage.xml]
-```
-"""
-COVERAGE_XML = """<?xml version="1.0" ?>
-<coverage version="7.0" lines-valid="2" lines-covered="2" line-rate="1" branches-valid="0"
-  branches-covered="0" branch-rate="1" complexity="0">
-  <packages/>
-</coverage>
-"""
-
-
-def make_repo(repo: Path) -> Path:
-    """A tiny repository on which every built-in check of G0–G7 passes without a subprocess."""
-    files = {
-        "initial.md": INITIAL_MD,
-        "coverage.xml": COVERAGE_XML,
-        "CODEOWNERS": "*  @soak/maintainers\n",
-        "pyproject.toml": '[project]\nname = "tiny"\nversion = "0.1.0"\n\n[tool.ruff]\n\n[tool.mypy]\n',
-        "src/tiny/__init__.py": "def add(a: int, b: int) -> int:\n    return a + b\n",
-        "tests/test_add.py": "from tiny import add\n\n\ndef test_add() -> None:\n    assert add(2, 3) == 5\n",
-    }
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-    return repo
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -158,94 +102,6 @@ def pct(values: list[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
-
-
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[info]}"),
-        console=console,
-        transient=True,
-    )
-
-
-# the process set --------------------------------------------------------------------------------
-
-
-def service_env(url: str, tmp: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
-    tokens = [{"sha256": hash_token(TOKEN), "identity": "soak-bot", "roles": [], "submit": True}]
-    env.update(
-        {
-            "PRP_REDIS_URL": url,
-            "PRP_KEY_PREFIX": PREFIX,
-            "PRP_RETENTION_S": str(RETENTION_S),
-            "PRP_EVENTS_MAXLEN": str(EVENTS_MAXLEN),
-            "PRP_TASK_EVENTS": "false",
-            "PRP_SPOOL_CONCURRENCY": "2",
-            "PRP_SPOOL_MAX_CONCURRENCY": "4",
-            "PRP_API__PORT": str(port),
-            "PRP_API__TOKENS": json.dumps(tokens),
-            "PRP_API__RATE_LIMIT_PER_MIN": "0",
-            # housekeeping (reconciler, run-index pruning) every 5 s, so the index is pruned
-            # within the retention + 10 s this script waits before measuring memory
-            "PRP_RECONCILE_INTERVAL_S": "5",
-            "PRP_WORKSPACE__CACHE_DIR": str(tmp / "workspaces"),
-        }
-    )
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServiceError(RuntimeError):
-    pass
-
-
-def check_alive(procs: ProcfileProcesses) -> None:
-    exited = procs.exited()
-    if exited:
-        raise ServiceError(f"service(s) exited: {exited}\n{procs.tails(20)}")
-
-
-def start_services(procs: ProcfileProcesses, http: httpx.Client, timeout_s: float = 60) -> float:
-    """Start the Procfile services; wait for /healthz and ``prp worker-check`` of every class."""
-    began = time.monotonic()
-    deadline = began + timeout_s
-    for name in SERVICES:
-        procs.start(name)
-    with progress() as bar:
-        task = bar.add_task("services starting", total=1 + len(WORKER_CLASSES), info="")
-        while True:
-            check_alive(procs)
-            with contextlib.suppress(httpx.TransportError):
-                if http.get("/healthz").status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise ServiceError(f"api not healthy within {timeout_s}s\n{procs.tails(20)}")
-            time.sleep(0.2)
-        bar.advance(task)
-        pending: set[str] = set(WORKER_CLASSES)
-        last: dict[str, str] = {}
-        while pending:
-            for cls, (healthy, output) in procs.worker_checks(pending).items():
-                last[cls] = output
-                if healthy:
-                    pending.discard(cls)
-                    bar.advance(task)
-            check_alive(procs)
-            if pending and time.monotonic() > deadline:
-                raise ServiceError(f"workers not healthy within {timeout_s}s: {last}")
-            if pending:
-                time.sleep(0.5)
-    return time.monotonic() - began
 
 
 # the soak ---------------------------------------------------------------------------------------
@@ -339,22 +195,6 @@ def countdown(seconds: float, label: str) -> None:
         while (elapsed := time.monotonic() - began) < seconds:
             bar.update(task, completed=elapsed, left=int(seconds - elapsed + 0.999))
             time.sleep(0.25)
-
-
-def key_groups(client: redis.Redis) -> dict[str, dict[str, int]]:
-    """Every key grouped by pattern (run ids -> RUN, hex digests -> SHA): count, bytes, without TTL."""
-    groups: dict[str, dict[str, int]] = {}
-    for key in client.scan_iter(count=1000):
-        pattern = HEX.sub("SHA", RUN_ID.sub("RUN", key))
-        group = groups.setdefault(pattern, {"keys": 0, "bytes": 0, "no_ttl": 0})
-        group["keys"] += 1
-        group["bytes"] += int(client.memory_usage(key, samples=0) or 0)
-        group["no_ttl"] += int(client.ttl(key) == -1)
-    return dict(sorted(groups.items(), key=lambda kv: -kv[1]["bytes"]))
-
-
-def memory(client: redis.Redis) -> tuple[int, int]:
-    return int(client.info("memory")["used_memory"]), int(client.dbsize())
 
 
 def report_table(result: dict[str, Any], groups_before: dict[str, Any], groups_after: dict[str, Any]) -> None:
