@@ -56,6 +56,7 @@ script, ``--as-worker``, which wraps ``prp worker``):
   --cprofile  a cProfiled prefork×2 pass (the pool children), .prof files to a directory;
 
 Usage: python bench/throughput.py [--runs 200] [--repeat 1] [--no-builtin-pair] [--shared-worker]
+                                  [--config prefork2|threads8 ...]
                                   [--max-foreign 0.2] [--attempts 3] [--profile]
                                   [--cprofile DIR]
 The last line of output is one JSON object.
@@ -265,6 +266,7 @@ class Bench:
     shared: bool
     procs: Procs
     processes: dict[str, list[str]] = field(default_factory=dict)
+    configs: tuple[tuple[str, int], ...] = CONFIGS
 
     @property
     def gates(self) -> int:
@@ -321,7 +323,7 @@ def measure(
     diags: dict[str, list[dict[str, float]]] = {}
     disturbed = 0
     for r in range(repeat):
-        for pool, conc in CONFIGS:
+        for pool, conc in bench.configs:
             for kind in kinds:
                 for attempt in range(1, attempts + 1):  # a pair disturbed by other jobs is measured again
                     phases = measure_pair(bench, kind, pool, conc, f"r{r}a{attempt}-{kind}-{pool}{conc}")
@@ -359,7 +361,7 @@ def summarize(bench: Bench, repeat: int, kinds: list[str], measured: dict[str, o
     }
     for kind in kinds:
         ours_name, celery_name, ratio_name = names[kind]
-        for pool, conc in CONFIGS:
+        for pool, conc in bench.configs:
             cfg = f"{pool}{conc}"
             ours_s = statistics.median(samples[f"ours_{kind}_{cfg}"])
             base_s = statistics.median(samples[f"celery_{kind}_{cfg}"])
@@ -369,7 +371,7 @@ def summarize(bench: Bench, repeat: int, kinds: list[str], measured: dict[str, o
                 samples, f"celery_{kind}_{cfg}", f"ours_{kind}_{cfg}"
             )
     for kind in kinds:
-        for pool, conc in CONFIGS:
+        for pool, conc in bench.configs:
             cfg = f"{pool}{conc}"
             result[f"diag_{kind}_{cfg}"] = {
                 "seconds": {
@@ -449,6 +451,12 @@ def main() -> None:
     parser.add_argument("--no-builtin-pair", action="store_true", help="only the subprocess pair")
     parser.add_argument("--shared-worker", action="store_true", help="one worker for automated+control")
     parser.add_argument(
+        "--config",
+        action="append",
+        choices=[f"{pool}{conc}" for pool, conc in CONFIGS],
+        help="only this pool (repeatable; default: all; the JSON then lacks the others' keys)",
+    )
+    parser.add_argument(
         "--max-foreign",
         type=float,
         default=0.2,
@@ -477,11 +485,13 @@ def main() -> None:
         os.environ["BENCH_COUNTER"] = "bench:noop:done"
         assert server.proc is not None
         bench = Bench(server.url, server.proc.pid, repo, args.runs, args.shared_worker, Procs(logdir))
+        if args.config:
+            bench.configs = tuple((p, c) for p, c in CONFIGS if f"{p}{c}" in args.config)
         try:
             measured = measure(bench, args.repeat, kinds, args.max_foreign, args.attempts)
             result = summarize(bench, args.repeat, kinds, measured)
             if args.profile:
-                for pool, conc in CONFIGS:
+                for pool, conc in bench.configs:
                     result[f"profile_{pool}{conc}"] = profile_pass(bench, pool, conc, Path(tmp), False)
             if args.cprofile:
                 profile_dir = Path(args.cprofile).resolve()
