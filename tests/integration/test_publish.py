@@ -19,7 +19,7 @@ from prp_tasks.enqueue import CheckMessage
 from prp_tasks.publish import direct_publish_possible
 from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.transport import Channel, broker_url
+from prp_tasks.transport import Channel, QoS, broker_url
 
 MESSAGE = CheckMessage("run-1", "G0", "lint", "automated", 30.0, "task-1", 1_700_000_000.5)
 
@@ -162,3 +162,34 @@ def test_the_transport_reuses_one_client_per_channel(private: EmbeddedRedis) -> 
         assert first.ping()
         channel._pool = None  # a reconnect builds a new pool: the client follows it
         assert channel._create_client() is not first
+
+
+def test_unacked_records_are_kombus_and_an_ack_removes_them(private: EmbeddedRedis) -> None:
+    """The packed bookkeeping writes what kombu's pipelines write, so kombu restores it as its own."""
+    from types import SimpleNamespace
+
+    from kombu.transport import redis as kombu_redis
+
+    app = create_celery(_settings(private))
+    client = redis.Redis.from_url(private.url, decode_responses=True)
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        ours = channel.qos
+        assert isinstance(ours, QoS)
+        theirs = kombu_redis.QoS(channel)
+        theirs.restore_at_shutdown = False  # a test object: nothing of its own to restore at exit
+        message = SimpleNamespace(
+            delivery_info={"exchange": "", "routing_key": "prp.automated"}, _raw={"body": "e30=", "n": 1}
+        )
+        before = time.time()
+        ours.append(message, "tag-ours")
+        theirs.append(message, "tag-kombu")
+        index, records = ours.unacked_index_key, ours.unacked_key
+        assert client.hget(records, "tag-ours") == client.hget(records, "tag-kombu") is not None
+        assert before <= float(client.zscore(index, "tag-ours") or 0) <= time.time()
+        assert "tag-ours" in ours._delivered and "tag-kombu" in theirs._delivered
+        ours.ack("tag-ours")
+        theirs.ack("tag-kombu")
+        for tag in ("tag-ours", "tag-kombu"):
+            assert client.hget(records, tag) is None and client.zscore(index, tag) is None
+        assert "tag-ours" in ours._dirty and "tag-kombu" in theirs._dirty  # kombu's in-memory ack
