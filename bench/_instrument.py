@@ -31,6 +31,8 @@ SECTIONS = (
     ("prp_tasks.checks.command", "_redacted_tail"),
     ("prp_tasks.checks", "stamp"),
     ("prp_tasks.store", "RunStore.record_check"),
+    ("prp_tasks.engine", "Engine._claim_and_settle"),
+    ("prp_tasks.store", "RunStore.record_and_settle"),
     ("prp_tasks.engine", "Engine.complete_gate"),
     ("prp_tasks.store", "RunStore.check_results"),
     ("prp_tasks.store", "RunStore.gate_inputs"),
@@ -52,8 +54,10 @@ SECTIONS = (
     ("prp_tasks.limits", "RunLimits.screen"),
     ("prp_tasks.limits", "RunLimits.free_slot"),
     ("prp_tasks.store", "RunStore.snapshot"),
-    ("prp_tasks.engine", "render_outputs"),
+    ("prp_tasks.finalization", "render_outputs"),
     ("prp_tasks.store", "RunStore.finalize"),
+    ("prp_tasks.transport", "QoS.append"),
+    ("prp_tasks.transport", "QoS.ack"),
 )
 SECTIONS_KEY = "bench:sections"
 
