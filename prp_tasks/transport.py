@@ -28,9 +28,13 @@ from prp_tasks.redis_client import Batch
 
 
 class QoS(kombu_redis.QoS):  # type: ignore[misc]
-    """kombu's unacked-message records, each written in one packed transaction."""
+    """kombu's unacked-message records, each written in one packed transaction (kombu's own way
+    when the channel has a ``global_keyprefix``: its client prefixes every key it sends)."""
 
     def append(self, message: Any, delivery_tag: str) -> None:
+        if self.channel.global_keyprefix:
+            super().append(message, delivery_tag)
+            return
         delivery = message.delivery_info
         record = dumps([message._raw, delivery["exchange"], delivery["routing_key"]])
         batch = Batch(self.channel._create_client(), transaction=True)
@@ -40,6 +44,9 @@ class QoS(kombu_redis.QoS):  # type: ignore[misc]
         virtual.QoS.append(self, message, delivery_tag)
 
     def ack(self, delivery_tag: str) -> None:
+        if self.channel.global_keyprefix:
+            super().ack(delivery_tag)
+            return
         batch = Batch(self.channel._create_client(), transaction=True)
         batch.add("ZREM", self.unacked_index_key, delivery_tag)
         batch.add("HDEL", self.unacked_key, delivery_tag)

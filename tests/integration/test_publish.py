@@ -164,13 +164,16 @@ def test_the_transport_reuses_one_client_per_channel(private: EmbeddedRedis) -> 
         assert channel._create_client() is not first
 
 
-def test_unacked_records_are_kombus_and_an_ack_removes_them(private: EmbeddedRedis) -> None:
-    """The packed bookkeeping writes what kombu's pipelines write, so kombu restores it as its own."""
+@pytest.mark.parametrize("prefix", ["", "gk:"])
+def test_unacked_records_are_kombus_and_an_ack_removes_them(private: EmbeddedRedis, prefix: str) -> None:
+    """The packed bookkeeping writes what kombu's pipelines write, so kombu restores it as its own
+    (with a ``global_keyprefix``, kombu's own client writes them, prefixed)."""
     from types import SimpleNamespace
 
     from kombu.transport import redis as kombu_redis
 
-    app = create_celery(_settings(private))
+    options = {"broker_transport_options": {"global_keyprefix": prefix}} if prefix else {}
+    app = create_celery(_settings(private, **options))
     client = redis.Redis.from_url(private.url, decode_responses=True)
     with app.connection_for_write() as conn:
         channel = conn.default_channel
@@ -184,7 +187,7 @@ def test_unacked_records_are_kombus_and_an_ack_removes_them(private: EmbeddedRed
         before = time.time()
         ours.append(message, "tag-ours")
         theirs.append(message, "tag-kombu")
-        index, records = ours.unacked_index_key, ours.unacked_key
+        index, records = prefix + ours.unacked_index_key, prefix + ours.unacked_key
         assert client.hget(records, "tag-ours") == client.hget(records, "tag-kombu") is not None
         assert before <= float(client.zscore(index, "tag-ours") or 0) <= time.time()
         assert "tag-ours" in ours._delivered and "tag-kombu" in theirs._delivered
