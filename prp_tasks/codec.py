@@ -22,10 +22,8 @@ OUTPUT_FILES = ("prp.md", "review.json", "run-manifest.json")
 
 
 def dump_spec(spec: RunSpec) -> str:
-    """The spec as stored: the profile by reference (source, hash, text), not parsed, and the
-    workflow as its own JSON text (the key of :func:`shared_workflow`)."""
-    data = spec.model_dump(mode="json", exclude={"profile", "workflow"})
-    data["workflow_json"] = spec.workflow.model_dump_json()
+    """The spec as stored: the profile by reference (source, hash, text), not parsed."""
+    data = spec.model_dump(mode="json", exclude={"profile"})
     profile = spec.profile
     data["profile_ref"] = {"source": profile.source, "sha256": profile.sha256, "text": profile.text}
     return json.dumps(data)
@@ -42,18 +40,16 @@ def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
         profile = profiles.resolve(ref["text"].encode("utf-8"), ref["source"])
         if profile.sha256 != ref["sha256"]:
             raise StoreError(f"stored profile text does not match its hash {ref['sha256']}")
-    text = data.pop("workflow_json", None)
-    if text is None:  # stored before the workflow had its own text
-        text = json.dumps(data.pop("workflow"))
-    workflow = shared_workflow(text)
+    workflow = shared_workflow(json.dumps(data.pop("workflow")))
     return RunSpec.model_validate({**data, "workflow": workflow, "profile": profile})
 
 
 @lru_cache(maxsize=512)
 def shared_workflow(text: str) -> Workflow:
-    """The workflow of its stored JSON, one immutable object per distinct workflow: many runs of a
-    workflow in flight (a worker may hold thousands of specs) share its validated gates."""
-    return Workflow.model_validate_json(text)
+    """The workflow of its JSON text, one immutable object per distinct workflow: the runs of a
+    workflow (a worker may hold thousands of specs) share its validated gates. The stored layout
+    is unchanged, so workers of the previous version read what this one writes."""
+    return Workflow.model_validate(json.loads(text))
 
 
 def audit_event(entry_id: str, fields: dict[str, str]) -> AuditEvent:

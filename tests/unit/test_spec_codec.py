@@ -54,9 +54,22 @@ def test_a_changed_profile_is_not_shared(tmp_path: Path, cache: ProfileCache) ->
     assert loaded.profile.profile.budgets.coverage.lines == 78
 
 
-def test_a_spec_stored_with_its_workflow_inline_still_loads(tmp_path: Path, cache: ProfileCache) -> None:
-    """The layout before the workflow had its own text (runs recorded by an older version)."""
+def test_the_stored_layout_is_the_one_the_previous_version_reads(tmp_path: Path, cache: ProfileCache) -> None:
+    """Workers of the previous version (a rolling deploy, a rollback) load specs this one writes:
+    the workflow inline, the profile by reference, validated as a whole."""
     spec = specs(tmp_path, 1)[0]
     data = json.loads(dump_spec(spec))
-    data["workflow"] = json.loads(data.pop("workflow_json"))
-    assert load_spec(json.dumps(data), cache) == spec
+    ref = data.pop("profile_ref")
+    assert set(data) == set(RunSpec.model_fields) - {"profile"}
+    profile = cache.resolve(ref["text"].encode(), ref["source"])
+    assert RunSpec.model_validate({**data, "profile": profile}) == spec
+
+
+def test_an_infinite_value_survives_storage(tmp_path: Path, cache: ProfileCache) -> None:
+    workflow = (
+        "name: w\ngates:\n  - id: A\n    approval: {role: maintainer, timeout_s: .inf}\n"
+        "    checks: [{name: c, run: [x]}]\n"
+    )
+    spec = specs(tmp_path, 1, workflow)[0]
+    assert spec.workflow.gates[0].approval.timeout_s == float("inf")
+    assert load_spec(dump_spec(spec), cache) == spec
