@@ -82,13 +82,14 @@ class Batch:
     def add(self, *command: Any) -> None:
         self.commands.append(command)
 
-    def execute(self) -> list[Any]:
+    def execute(self, conn: AbstractConnection | None = None) -> list[Any]:
+        """Run the commands over ``conn`` (default: this thread's own connection)."""
         if not self.commands:
             return []
         commands = self.commands
         if self.transaction:
             commands = [("MULTI",), *commands, ("EXEC",)]
-        replies = _round_trip(self._lanes.connection(), commands)
+        replies = _round_trip(conn or self._lanes.connection(), commands)
         if not self.transaction:
             return replies
         executed: list[Any] = replies[-1]

@@ -10,7 +10,8 @@ The asynchronous client (BRPOP, pub/sub) is left as kombu makes it.
 Every delivered message is recorded as unacked (``ZADD`` + ``HSET`` in a transaction) and its ack
 removes it (``ZREM`` + ``HDEL``). kombu sends each pair through a redis-py pipeline, ~110 µs of CPU
 per message for the two; :class:`QoS` writes the same commands, keys and values as one packed
-``MULTI``/``EXEC`` (:class:`prp_tasks.redis_client.Batch`), ~30 µs. Restoring unacked messages
+``MULTI``/``EXEC`` (:class:`prp_tasks.redis_client.Batch`) over a connection of the channel's
+pool, ~45 µs. Restoring unacked messages
 (a lost worker, the visibility timeout) reads them as kombu does.
 """
 
@@ -37,21 +38,34 @@ class QoS(kombu_redis.QoS):  # type: ignore[misc]
             return
         delivery = message.delivery_info
         record = dumps([message._raw, delivery["exchange"], delivery["routing_key"]])
-        batch = Batch(self.channel._create_client(), transaction=True)
-        batch.add("ZADD", self.unacked_index_key, time.time(), delivery_tag)
-        batch.add("HSET", self.unacked_key, delivery_tag, record)
-        batch.execute()
+        self._transaction(
+            ("ZADD", self.unacked_index_key, time.time(), delivery_tag),
+            ("HSET", self.unacked_key, delivery_tag, record),
+        )
         virtual.QoS.append(self, message, delivery_tag)
 
     def ack(self, delivery_tag: str) -> None:
         if self.channel.global_keyprefix:
             super().ack(delivery_tag)
             return
-        batch = Batch(self.channel._create_client(), transaction=True)
-        batch.add("ZREM", self.unacked_index_key, delivery_tag)
-        batch.add("HDEL", self.unacked_key, delivery_tag)
-        batch.execute()
+        self._transaction(
+            ("ZREM", self.unacked_index_key, delivery_tag), ("HDEL", self.unacked_key, delivery_tag)
+        )
         virtual.QoS.ack(self, delivery_tag)
+
+    def _transaction(self, *commands: tuple[Any, ...]) -> None:
+        """The commands in one packed MULTI/EXEC over a connection of the channel's pool (checked
+        out and back as kombu's pipelines do: the pool's limit and clean-up on close apply)."""
+        client = self.channel._create_client()
+        batch = Batch(client, transaction=True)
+        for command in commands:
+            batch.add(*command)
+        pool = client.connection_pool
+        conn = pool.get_connection()
+        try:
+            batch.execute(conn)
+        finally:
+            pool.release(conn)
 
 
 class Channel(kombu_redis.Channel):  # type: ignore[misc]

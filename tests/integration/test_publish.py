@@ -196,3 +196,36 @@ def test_unacked_records_are_kombus_and_an_ack_removes_them(private: EmbeddedRed
         for tag in ("tag-ours", "tag-kombu"):
             assert client.hget(records, tag) is None and client.zscore(index, tag) is None
         assert "tag-ours" in ours._dirty and "tag-kombu" in theirs._dirty  # kombu's in-memory ack
+
+
+def test_acks_from_many_threads_stay_within_the_channels_pool(private: EmbeddedRedis) -> None:
+    """Each record and ack borrows a connection of the channel's pool and gives it back, as kombu's
+    pipelines do: threads that acked once keep nothing, so more of them than the pool allows (one
+    after another) still ack, and a channel's close or reconnect closes every connection it used."""
+    import threading
+    from types import SimpleNamespace
+
+    options = {"broker_transport_options": {"max_connections": 3}}
+    app = create_celery(_settings(private, **options))
+    message = SimpleNamespace(delivery_info={"exchange": "", "routing_key": "prp.automated"}, _raw={})
+    errors: list[BaseException] = []
+    with app.connection_for_write() as conn:
+        qos = conn.default_channel.qos
+
+        def worker(n: int) -> None:
+            try:
+                for i in range(5):
+                    qos.append(message, f"t{n}-{i}")
+                    qos.ack(f"t{n}-{i}")
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        for n in range(8):
+            thread = threading.Thread(target=worker, args=(n,))
+            thread.start()
+            thread.join()
+        pool = conn.default_channel.pool
+        assert not errors, errors
+        assert not pool._in_use_connections and len(pool._available_connections) <= 3
+        client = redis.Redis.from_url(private.url)
+        assert client.zcard(qos.unacked_index_key) == 0 and client.hlen(qos.unacked_key) == 0
