@@ -10,13 +10,14 @@ The asynchronous client (BRPOP, pub/sub) is left as kombu makes it.
 Every delivered message is recorded as unacked (``ZADD`` + ``HSET`` in a transaction) and its ack
 removes it (``ZREM`` + ``HDEL``). kombu sends each pair through a redis-py pipeline, ~110 µs of CPU
 per message for the two; :class:`QoS` writes the same commands, keys and values as one packed
-``MULTI``/``EXEC`` (:class:`prp_tasks.redis_client.Batch`) over a connection of the channel's
-pool, ~45 µs. Restoring unacked messages
+``MULTI``/``EXEC`` (:class:`prp_tasks.redis_client.Batch`) over one connection of the channel's
+pool, ~35 µs. Restoring unacked messages
 (a lost worker, the visibility timeout) reads them as kombu does.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -31,6 +32,11 @@ from prp_tasks.redis_client import Batch
 class QoS(kombu_redis.QoS):  # type: ignore[misc]
     """kombu's unacked-message records, each written in one packed transaction (kombu's own way
     when the channel has a ``global_keyprefix``: its client prefixes every key it sends)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held_lock = threading.Lock()
+        self._held: tuple[Any, Any] | None = None  # (pool, connection)
 
     def append(self, message: Any, delivery_tag: str) -> None:
         if self.channel.global_keyprefix:
@@ -54,18 +60,19 @@ class QoS(kombu_redis.QoS):  # type: ignore[misc]
         virtual.QoS.ack(self, delivery_tag)
 
     def _transaction(self, *commands: tuple[Any, ...]) -> None:
-        """The commands in one packed MULTI/EXEC over a connection of the channel's pool (checked
-        out and back as kombu's pipelines do: the pool's limit and clean-up on close apply)."""
+        """The commands in one packed MULTI/EXEC over the connection this QoS holds: one of the
+        channel's pool, checked out once (it counts against the pool's limit, and the pool closes
+        it when the channel closes or reconnects), taken again from a new pool after a reconnect;
+        one transaction at a time."""
         client = self.channel._create_client()
         batch = Batch(client, transaction=True)
         for command in commands:
             batch.add(*command)
         pool = client.connection_pool
-        conn = pool.get_connection()
-        try:
-            batch.execute(conn)
-        finally:
-            pool.release(conn)
+        with self._held_lock:
+            if self._held is None or self._held[0] is not pool:
+                self._held = (pool, pool.get_connection())
+            batch.execute(self._held[1])
 
 
 class Channel(kombu_redis.Channel):  # type: ignore[misc]

@@ -199,9 +199,9 @@ def test_unacked_records_are_kombus_and_an_ack_removes_them(private: EmbeddedRed
 
 
 def test_acks_from_many_threads_stay_within_the_channels_pool(private: EmbeddedRedis) -> None:
-    """Each record and ack borrows a connection of the channel's pool and gives it back, as kombu's
-    pipelines do: threads that acked once keep nothing, so more of them than the pool allows (one
-    after another) still ack, and a channel's close or reconnect closes every connection it used."""
+    """The bookkeeping holds one connection of the channel's pool, whichever thread acks: threads
+    that acked once keep nothing, so more of them than the pool allows still ack, and the pool
+    (closed with the channel) owns every connection used."""
     import threading
     from types import SimpleNamespace
 
@@ -220,12 +220,18 @@ def test_acks_from_many_threads_stay_within_the_channels_pool(private: EmbeddedR
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
-        for n in range(8):
-            thread = threading.Thread(target=worker, args=(n,))
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for thread in threads:
             thread.start()
+        for thread in threads:
             thread.join()
         pool = conn.default_channel.pool
         assert not errors, errors
-        assert not pool._in_use_connections and len(pool._available_connections) <= 3
+        assert len(pool._in_use_connections) == 1 and not pool._available_connections
+        conn.default_channel._pool = None  # a reconnect builds a new pool: the QoS follows it
+        qos.append(message, "after")
+        qos.ack("after")
+        assert conn.default_channel.pool is not pool
+        assert len(conn.default_channel.pool._in_use_connections) == 1
         client = redis.Redis.from_url(private.url)
         assert client.zcard(qos.unacked_index_key) == 0 and client.hlen(qos.unacked_key) == 0
