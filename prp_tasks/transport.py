@@ -11,12 +11,13 @@ Every delivered message is recorded as unacked (``ZADD`` + ``HSET`` in a transac
 removes it (``ZREM`` + ``HDEL``). kombu sends each pair through a redis-py pipeline, ~110 µs of CPU
 per message for the two; :class:`QoS` writes the same commands, keys and values as one packed
 ``MULTI``/``EXEC`` (:class:`prp_tasks.redis_client.Batch`) over one connection of the channel's
-pool, ~35 µs. Restoring unacked messages
-(a lost worker, the visibility timeout) reads them as kombu does.
+pool, ~35 µs. Restoring unacked messages (a lost worker, the visibility timeout) reads them as
+kombu does.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -36,7 +37,7 @@ class QoS(kombu_redis.QoS):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held_lock = threading.Lock()
-        self._held: tuple[Any, Any] | None = None  # (pool, connection)
+        self._held: tuple[Any, Any, int] | None = None  # (pool, connection, pid)
 
     def append(self, message: Any, delivery_tag: str) -> None:
         if self.channel.global_keyprefix:
@@ -62,16 +63,16 @@ class QoS(kombu_redis.QoS):  # type: ignore[misc]
     def _transaction(self, *commands: tuple[Any, ...]) -> None:
         """The commands in one packed MULTI/EXEC over the connection this QoS holds: one of the
         channel's pool, checked out once (it counts against the pool's limit, and the pool closes
-        it when the channel closes or reconnects), taken again from a new pool after a reconnect;
-        one transaction at a time."""
+        it when the channel closes or reconnects), taken again from a new pool after a reconnect
+        or in a forked child; one transaction at a time."""
         client = self.channel._create_client()
         batch = Batch(client, transaction=True)
         for command in commands:
             batch.add(*command)
         pool = client.connection_pool
         with self._held_lock:
-            if self._held is None or self._held[0] is not pool:
-                self._held = (pool, pool.get_connection())
+            if self._held is None or self._held[0] is not pool or self._held[2] != os.getpid():
+                self._held = (pool, pool.get_connection(), os.getpid())
             batch.execute(self._held[1])
 
 

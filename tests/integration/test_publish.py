@@ -235,3 +235,31 @@ def test_acks_from_many_threads_stay_within_the_channels_pool(private: EmbeddedR
         assert len(conn.default_channel.pool._in_use_connections) == 1
         client = redis.Redis.from_url(private.url)
         assert client.zcard(qos.unacked_index_key) == 0 and client.hlen(qos.unacked_key) == 0
+
+
+def test_a_forked_child_takes_its_own_connection(private: EmbeddedRedis) -> None:
+    """A child must not write on its parent's socket (their replies would interleave). A bare
+    ``os.fork``: multiprocessing's children also get kombu's after-fork pool reset."""
+    import os
+    from types import SimpleNamespace
+
+    app = create_celery(_settings(private))
+    message = SimpleNamespace(delivery_info={"exchange": "", "routing_key": "prp.automated"}, _raw={})
+    with app.connection_for_write() as conn:
+        qos = conn.default_channel.qos
+        qos.append(message, "parent")
+        parent_conn = qos._held[1]
+        pid = os.fork()
+        if pid == 0:  # the child: exit status 0 only if it acked over a connection of its own
+            try:
+                qos.append(message, "child")
+                qos.ack("child")
+                os._exit(0 if qos._held[1] is not parent_conn else 3)
+            except BaseException:
+                os._exit(4)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        qos.ack("parent")  # the parent's connection still answers in order
+        assert qos._held[1] is parent_conn
+        client = redis.Redis.from_url(private.url)
+        assert client.hlen(qos.unacked_key) == 0
