@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 from _accounting import Procs
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from prp_tasks.control import Control
 from prp_tasks.core.run import RunSpec
@@ -119,13 +119,8 @@ def run_ours(
         started = time.monotonic()
         for spec in specs:
             control.submit(spec)
-        deadline = started + timeout_s
-        while (done := finished_runs(client, keys) - before) < len(specs):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{label}: only {done}/{len(specs)} runs final after {timeout_s}s")
-            bar.update(task, completed=done)
-            procs.check_alive()
-            time.sleep(0.01)
+        final = (label, f"runs final after {timeout_s}s")
+        wait_for(lambda: finished_runs(client, keys) - before, len(specs), final, bar, task, procs, timeout_s)
         elapsed = time.monotonic() - started
         cpu_after = cpu() if cpu else {}
     with client.pipeline(transaction=False) as pipe:  # the same test as Control.is_final, batched
@@ -150,12 +145,25 @@ def run_baseline(
         started = time.monotonic()
         for _ in range(n):
             sender.send_task(task)  # type: ignore[attr-defined]
-        deadline = started + 600
-        while (done := int(client.get(counter) or 0)) < n:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{label}: only {done}/{n} tasks done")
-            bar.update(bar_task, completed=done)
-            procs.check_alive()
-            time.sleep(0.01)
+        wait_for(lambda: int(client.get(counter) or 0), n, (label, "tasks done"), bar, bar_task, procs, 600)
         elapsed = time.monotonic() - started
         return Timed(elapsed, cpu_before, cpu() if cpu else {})
+
+
+def wait_for(
+    count: Callable[[], int],
+    n: int,
+    what: tuple[str, str],
+    bar: Progress,
+    task: TaskID,
+    procs: Procs,
+    timeout_s: float,
+) -> None:
+    """Until ``count()`` reaches ``n``: the bar follows, a worker that exits or the timeout fails."""
+    deadline = time.monotonic() + timeout_s
+    while (done := count()) < n:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what[0]}: only {done}/{n} {what[1]}")
+        bar.update(task, completed=done)
+        procs.check_alive()
+        time.sleep(0.01)
