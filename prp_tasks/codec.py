@@ -48,7 +48,8 @@ def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
 def shared_workflow(text: str) -> Workflow:
     """The workflow of its JSON text, one immutable object per distinct workflow: the runs of a
     workflow (a worker may hold thousands of specs) share its validated gates. The stored layout
-    is unchanged, so workers of the previous version read what this one writes."""
+    is unchanged, so workers of the previous version read what this one writes. The models are
+    frozen; their few dict fields (and a shared profile's) must never be changed in place."""
     return Workflow.model_validate(json.loads(text))
 
 
