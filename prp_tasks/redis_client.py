@@ -89,7 +89,7 @@ class Batch:
         commands = self.commands
         if self.transaction:
             commands = [("MULTI",), *commands, ("EXEC",)]
-        replies = _round_trip(conn or self._lanes.connection(), commands)
+        replies = _round_trip(conn if conn is not None else self._lanes.connection(), commands)
         if not self.transaction:
             return replies
         executed: list[Any] = replies[-1]
