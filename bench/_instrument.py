@@ -160,3 +160,22 @@ def as_worker(profile_dir: Path, argv: list[str]) -> None:
 
     sys.argv = ["prp", *argv]
     prp_main()
+
+
+def section_table(client: redis.Redis) -> dict[str, dict[str, float]]:
+    """The instrumented workers' totals (taken out of Redis), per gate and slowest first."""
+    raw = client.hgetall(SECTIONS_KEY)
+    client.delete(SECTIONS_KEY)
+    sections: dict[str, dict[str, float]] = {}
+    for field_name, value in raw.items():
+        label, what = str(field_name).rsplit("|", 1)
+        sections.setdefault(label, {})[what] = float(value)
+    gates = int(sections.get("task prp.run_check", {}).get("n", 0)) or 1  # warm-up included
+    return {
+        label: {
+            "calls": int(v.get("n", 0)),
+            "wall_ms_per_gate": round(1000 * v.get("wall", 0) / gates, 3),
+            "cpu_ms_per_gate": round(1000 * v.get("cpu", 0) / gates, 3),
+        }
+        for label, v in sorted(sections.items(), key=lambda kv: -kv[1].get("wall", 0))
+    }

@@ -93,6 +93,7 @@ if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python b
 from prp_tasks.celery_app import create_celery  # noqa: E402
 from prp_tasks.control import Control  # noqa: E402
 from prp_tasks.embedded import EmbeddedRedis  # noqa: E402
+from prp_tasks.keys import Keys  # noqa: E402
 from prp_tasks.settings import load_settings  # noqa: E402
 from tests.acceptance.procfile import ProcfileProcesses  # noqa: E402
 
@@ -168,18 +169,20 @@ class Soak:
                 bar.update(fin_task, completed=len(self.outcomes), info=f"not clean {bad}")
                 check_alive(self.procs)
                 if now > deadline or now - last_progress > 180:
-                    why = "timeout" if now > deadline else "no run became final for 180 s"
-                    console.print(
-                        f"[red]{why}: {len(in_flight)} run(s) in flight,"
-                        f" {self.runs - submitted} never submitted"
-                    )
-                    self.not_final = in_flight
-                    for run_id in in_flight:  # classified as they are (they cannot expire: not final)
-                        self.outcomes[run_id] = classify(self.control.snapshot(run_id))
+                    self.give_up("timeout" if now > deadline else "no run became final for 180 s", in_flight)
+                    console.print(f"[red]... {self.runs - submitted} never submitted")
                     break
                 if not done:
                     time.sleep(0.05)
         return first, last_final
+
+    def give_up(self, why: str, in_flight: list[str]) -> None:
+        """Stop waiting: the runs still in flight are classified as they are (not final, they
+        cannot expire)."""
+        console.print(f"[red]{why}: {len(in_flight)} run(s) in flight")
+        self.not_final = in_flight
+        for run_id in in_flight:
+            self.outcomes[run_id] = classify(self.control.snapshot(run_id))
 
 
 def countdown(seconds: float, label: str) -> None:
@@ -267,64 +270,79 @@ def measure(args: argparse.Namespace, tmp: Path) -> Measured:
     http = httpx.Client(
         base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
     )
-    watchers: tuple[StreamCounter, MemorySampler] | None = None
+    watchers: list[StreamCounter | MemorySampler] = []
     try:
         server.start()
         procs = ProcfileProcesses(service_env(server.url, tmp, port), tmp / "logs")
         startup_s = start_services(procs, http)
-        settings = load_settings(redis_url=server.url, key_prefix=PREFIX, task_events=False)
-        control = Control(settings, create_celery(settings))
-        client, keys = control.store.redis, control.store.keys
-        repo = make_repo(tmp / "repo")
-
-        time.sleep(2.0)  # first worker beats, bindings, metrics refresh: let start-up settle
-        memory_before, groups_before = memory(client), key_groups(client)
-        emitted_before = int(client.hget(keys.metrics, "events_emitted_total") or 0)
-        watchers = stream, sampler = watch(server.url, client, keys.events)
-        console.print(
-            f"services up in {startup_s:.1f}s; baseline used_memory {memory_before[0]} B,"
-            f" dbsize {memory_before[1]}; {args.runs} runs, window {args.window}"
-        )
-
-        soak = Soak(args.runs, args.window, args.timeout, http, control, procs, repo)
-        first, last_final = soak.execute()
-        sampler.sample()
-        sampler.stop.set()
-        peak_info = int(client.info("memory")["used_memory_peak"])
-        time.sleep(0.5)  # the last events of the last run
-        stream.drain()
-        if stream.error is not None:
-            raise stream.error
-        counters = {
-            "events_emitted": int(client.hget(keys.metrics, "events_emitted_total") or 0) - emitted_before,
-            "events_failed": int(client.hget(keys.metrics, "events_failed_total") or 0),
-            "events_stream_len": int(client.xlen(keys.events)),
-            "audit_stream_len": int(client.xlen(keys.audit)),
-        }
-
-        countdown(RETENTION_S + 10, f"waiting retention ({RETENTION_S} s) + 10 s for expiry")
-        check_alive(procs)
-        return Measured(
-            soak=soak,
-            stream=stream,
-            sampler=sampler,
-            elapsed_s=last_final - first,
-            memory_before=memory_before,
-            groups_before=groups_before,
-            peak_info=peak_info,
-            counters=counters,
-            memory_after=memory(client),
-            groups_after=key_groups(client),
-            run_keys_left=sum(1 for _ in client.scan_iter(match=f"{PREFIX}:run:*", count=1000)),
-            runs_index=int(client.zcard(keys.runs)),
-        )
+        return soak_and_expire(args, tmp, server.url, procs, http, startup_s, watchers)
     finally:
-        for watcher in watchers or ():
+        for watcher in watchers:
             watcher.stop.set()
         http.close()
         if procs is not None:
             procs.stop()
         server.stop()
+
+
+def soak_and_expire(
+    args: argparse.Namespace,
+    tmp: Path,
+    url: str,
+    procs: ProcfileProcesses,
+    http: httpx.Client,
+    startup_s: float,
+    watchers: list[StreamCounter | MemorySampler],
+) -> Measured:
+    """The runs (with the stream and memory watched), then the retention wait and what is left."""
+    settings = load_settings(redis_url=url, key_prefix=PREFIX, task_events=False)
+    control = Control(settings, create_celery(settings))
+    client, keys = control.store.redis, control.store.keys
+    repo = make_repo(tmp / "repo")
+    time.sleep(2.0)  # first worker beats, bindings, metrics refresh: let start-up settle
+    memory_before, groups_before = memory(client), key_groups(client)
+    emitted_before = int(client.hget(keys.metrics, "events_emitted_total") or 0)
+    stream, sampler = watch(url, client, keys.events)
+    watchers += [stream, sampler]
+    console.print(
+        f"services up in {startup_s:.1f}s; baseline used_memory {memory_before[0]} B,"
+        f" dbsize {memory_before[1]}; {args.runs} runs, window {args.window}"
+    )
+    soak = Soak(args.runs, args.window, args.timeout, http, control, procs, repo)
+    first, last_final = soak.execute()
+    peak_info, counters = after_runs(client, keys, stream, sampler, emitted_before)
+    countdown(RETENTION_S + 10, f"waiting retention ({RETENTION_S} s) + 10 s for expiry")
+    check_alive(procs)
+    before = (memory_before, groups_before)
+    return Measured(
+        soak, stream, sampler, last_final - first, *before, peak_info, counters, *left(client, keys)
+    )
+
+
+def left(client: redis.Redis, keys: Keys) -> tuple[tuple[int, int], dict[str, dict[str, int]], int, int]:
+    """After expiry: memory and keys, keys by pattern, run keys left, run-index entries left."""
+    run_keys = sum(1 for _ in client.scan_iter(match=f"{PREFIX}:run:*", count=1000))
+    return memory(client), key_groups(client), run_keys, int(client.zcard(keys.runs))
+
+
+def after_runs(
+    client: redis.Redis, keys: Keys, stream: StreamCounter, sampler: MemorySampler, emitted_before: int
+) -> tuple[int, dict[str, int]]:
+    """Redis' peak memory and the event counters, once every run is final (the stream drained)."""
+    sampler.sample()
+    sampler.stop.set()
+    peak_info = int(client.info("memory")["used_memory_peak"])
+    time.sleep(0.5)  # the last events of the last run
+    stream.drain()
+    if stream.error is not None:
+        raise stream.error
+    counters = {
+        "events_emitted": int(client.hget(keys.metrics, "events_emitted_total") or 0) - emitted_before,
+        "events_failed": int(client.hget(keys.metrics, "events_failed_total") or 0),
+        "events_stream_len": int(client.xlen(keys.events)),
+        "audit_stream_len": int(client.xlen(keys.audit)),
+    }
+    return peak_info, counters
 
 
 def stream_claims(m: Measured) -> tuple[list[str], list[str]]:
@@ -348,11 +366,12 @@ def stream_claims(m: Measured) -> tuple[list[str], list[str]]:
     return duplicated, lost
 
 
-def summarize(args: argparse.Namespace, m: Measured) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def problems(m: Measured) -> dict[str, list[str]]:
+    """Every lost, duplicated and unexpected item, from the snapshots and the lifecycle stream."""
     outcomes = list(m.soak.outcomes.values())
     not_final = set(m.soak.not_final)
     dup_claims, lost_claims = stream_claims(m)
-    items = {
+    return {
         "lost": [f"{r}: not final" for r in m.soak.not_final]
         + [f"{o.run_id}/{item}" for o in outcomes for item in o.lost]
         + lost_claims,
@@ -361,17 +380,19 @@ def summarize(args: argparse.Namespace, m: Measured) -> tuple[dict[str, Any], di
             f"{o.run_id}: {o.status}" for o in outcomes if o.status != "passed" and o.run_id not in not_final
         ],
     }
+
+
+def summarize(args: argparse.Namespace, m: Measured) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    outcomes = list(m.soak.outcomes.values())
+    items = problems(m)
     dispatch = [ms for o in outcomes for ms in o.dispatch_ms]
     durations = [o.duration_s for o in outcomes if o.duration_s is not None]
-    finals = len(outcomes) - len(not_final)
-    (used_before, dbsize_before), (used_after, dbsize_after) = m.memory_before, m.memory_after
+    finals = len(outcomes) - len(m.soak.not_final)
     result: dict[str, Any] = {
         "runs": args.runs,
         "runs_final": finals,
         "runs_never_submitted": args.runs - len(outcomes),
-        "lost": len(items["lost"]),
-        "duplicated": len(items["duplicated"]),
-        "unexpected": len(items["unexpected"]),
+        **{label: len(found) for label, found in items.items()},
         "gates_measured": len(dispatch),
         "p50_dispatch_ms": pct(dispatch, 0.5),
         "p99_dispatch_ms": pct(dispatch, 0.99),
@@ -384,6 +405,14 @@ def summarize(args: argparse.Namespace, m: Measured) -> tuple[dict[str, Any], di
         "max_in_flight": m.soak.max_in_flight,
         "p50_submit_ms": pct(m.soak.submit_ms, 0.5),
         "p99_submit_ms": pct(m.soak.submit_ms, 0.99),
+        **memory_summary(m),
+    }
+    return result, items
+
+
+def memory_summary(m: Measured) -> dict[str, Any]:
+    (used_before, dbsize_before), (used_after, dbsize_after) = m.memory_before, m.memory_after
+    return {
         "redis_used_memory_before_bytes": used_before,
         "redis_used_memory_peak_bytes": m.sampler.peak_used,
         "redis_used_memory_peak_info_bytes": m.peak_info,
@@ -401,7 +430,6 @@ def summarize(args: argparse.Namespace, m: Measured) -> tuple[dict[str, Any], di
         "after_expiry_keys": {p: g["keys"] for p, g in m.groups_after.items()},
         "after_expiry_bytes": {p: g["bytes"] for p, g in m.groups_after.items()},
     }
-    return result, items
 
 
 def main() -> None:

@@ -87,7 +87,7 @@ from prp_tasks.workflow_files import parse_workflow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers (the baseline app, instruments)
 from _accounting import Procs, cpu_per_gate, cpu_sample, diagnostics, median_diag, metric_sums, paired_ratio
-from _instrument import SECTIONS_KEY, as_worker
+from _instrument import SECTIONS_KEY, as_worker, section_table
 from _phases import PREFIX, Phase, console, run_baseline, run_ours, start_baseline, start_ours
 
 GATES_PER_RUN = 8
@@ -260,22 +260,7 @@ def profile_pass(bench: Bench, pool: str, conc: int, profile_dir: Path, cprofile
         timed = run_ours(
             control, bench.specs("command", bench.runs), f"instrumented {pool}×{conc}", bench.procs, 900
         )
-    # Procs.stop (SIGTERM, warm shutdown) made every process write its totals
-    raw = client.hgetall(SECTIONS_KEY)
-    client.delete(SECTIONS_KEY)
-    sections: dict[str, dict[str, float]] = {}
-    for field_name, value in raw.items():
-        label, what = str(field_name).rsplit("|", 1)
-        sections.setdefault(label, {})[what] = float(value)
-    gates = int(sections.get("task prp.run_check", {}).get("n", 0)) or 1  # warm-up included
-    table = {
-        label: {
-            "calls": int(v.get("n", 0)),
-            "wall_ms_per_gate": round(1000 * v.get("wall", 0) / gates, 3),
-            "cpu_ms_per_gate": round(1000 * v.get("cpu", 0) / gates, 3),
-        }
-        for label, v in sorted(sections.items(), key=lambda kv: -kv[1].get("wall", 0))
-    }
+    table = section_table(client)  # Procs.stop (SIGTERM, warm shutdown) made every process write it
     console.print(
         f"instrumented {pool}×{conc}: {bench.gates / timed.seconds:.1f} gates/s ({timed.seconds:.2f} s)"
     )
@@ -297,10 +282,7 @@ def profile_pass(bench: Bench, pool: str, conc: int, profile_dir: Path, cprofile
 # main ------------------------------------------------------------------------------------------
 
 
-def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--as-worker":
-        as_worker(Path(sys.argv[2]), sys.argv[4:])
-        return
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="repeat every phase; medians are reported")
@@ -325,38 +307,51 @@ def main() -> None:
     parser.add_argument(
         "--cprofile", metavar="DIR", help="also run a cProfiled prefork×2 pass, .prof files to DIR"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def run(args: argparse.Namespace, tmp: Path, server: EmbeddedRedis) -> dict[str, object]:
+    """Every pair (and the instrumented passes asked for); the processes stopped at the end."""
     kinds = ["command"] if args.no_builtin_pair else ["command", "builtin"]
+    (tmp / "repo").mkdir()
+    (tmp / "logs").mkdir()
+    os.environ["BENCH_REDIS_URL"] = server.url
+    os.environ["BENCH_COUNTER"] = "bench:noop:done"
+    assert server.proc is not None
+    bench = Bench(
+        server.url, server.proc.pid, tmp / "repo", args.runs, args.shared_worker, Procs(tmp / "logs")
+    )
+    if args.config:
+        bench.configs = tuple((p, c) for p, c in CONFIGS if f"{p}{c}" in args.config)
+    try:
+        measured = measure(bench, args.repeat, kinds, args.max_foreign, args.attempts)
+        result = summarize(bench, args.repeat, kinds, measured)
+        if args.profile:
+            for pool, conc in bench.configs:
+                result[f"profile_{pool}{conc}"] = profile_pass(bench, pool, conc, tmp, False)
+        if args.cprofile:
+            profile_dir = Path(args.cprofile).resolve()
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            for old in profile_dir.glob("child-*.prof"):
+                old.unlink()
+            result["cprofile_prefork2"] = profile_pass(bench, "prefork", 2, profile_dir, True)
+        return result
+    finally:
+        bench.procs.stop()
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--as-worker":
+        as_worker(Path(sys.argv[2]), sys.argv[4:])
+        return
+    args = parse_args()
 
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
     with tempfile.TemporaryDirectory(prefix="prp-tp-") as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
-        repo = Path(tmp) / "repo"
-        repo.mkdir()
-        logdir = Path(tmp) / "logs"
-        logdir.mkdir()
-        os.environ["BENCH_REDIS_URL"] = server.url
-        os.environ["BENCH_COUNTER"] = "bench:noop:done"
-        assert server.proc is not None
-        bench = Bench(server.url, server.proc.pid, repo, args.runs, args.shared_worker, Procs(logdir))
-        if args.config:
-            bench.configs = tuple((p, c) for p, c in CONFIGS if f"{p}{c}" in args.config)
-        try:
-            measured = measure(bench, args.repeat, kinds, args.max_foreign, args.attempts)
-            result = summarize(bench, args.repeat, kinds, measured)
-            if args.profile:
-                for pool, conc in bench.configs:
-                    result[f"profile_{pool}{conc}"] = profile_pass(bench, pool, conc, Path(tmp), False)
-            if args.cprofile:
-                profile_dir = Path(args.cprofile).resolve()
-                profile_dir.mkdir(parents=True, exist_ok=True)
-                for old in profile_dir.glob("child-*.prof"):
-                    old.unlink()
-                result["cprofile_prefork2"] = profile_pass(bench, "prefork", 2, profile_dir, True)
-        finally:
-            bench.procs.stop()
+        result = run(args, Path(tmp), server)
     print(json.dumps(result))
 
 

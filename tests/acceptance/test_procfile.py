@@ -235,6 +235,32 @@ def test_the_procfile_lines_resolve_to_runnable_commands() -> None:
     assert resolve(entries["worker-approval"])[1:] == ["workers/worker.py", "approval"]
 
 
+def check_parked_then_refused(stack: Stack, small: str) -> None:
+    """The small run parks at 'review'; the submitter (no role) is refused (403, problem+json),
+    audited, and nothing changes."""
+    stack.wait_for(
+        f"{small} to park at 'review'",
+        lambda: stack.view(small)["status"] == "awaiting_approval",
+        timeout=30,
+    )
+    parked = stack.view(small)
+    assert [(g["id"], g["status"]) for g in parked["active_gates"]] == [("review", "awaiting_approval")]
+    assert {g["id"]: g["status"] for g in parked["gates"]} == {
+        "build": "passed",
+        "review": "awaiting_approval",
+        "package": "pending",
+    }
+
+    # the submitter holds no role: refused (403, problem+json), audited, nothing changes
+    refused = stack.decide(small, "review", SUBMITTER)
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["status"] == 403
+    assert stack.view(small)["gates"][1]["status"] == "awaiting_approval"
+    audit = stack.http(APPROVER).get(f"/v1/runs/{small}/audit").json()["events"]
+    assert any(e["type"] == "approval.refused" and e["actor"] == SUBMITTER for e in audit), audit
+
+
 def test_the_procfile_services_run_workflows_approved_over_http(
     stack: Stack, small_repo: Path, demo: Path
 ) -> None:
@@ -246,27 +272,7 @@ def test_the_procfile_services_run_workflows_approved_over_http(
         refused_submit = stack.http(APPROVER).post("/v1/runs", json={"repo": str(small_repo)})
         assert refused_submit.status_code == 403, refused_submit.text
 
-        stack.wait_for(
-            f"{small} to park at 'review'",
-            lambda: stack.view(small)["status"] == "awaiting_approval",
-            timeout=30,
-        )
-        parked = stack.view(small)
-        assert [(g["id"], g["status"]) for g in parked["active_gates"]] == [("review", "awaiting_approval")]
-        assert {g["id"]: g["status"] for g in parked["gates"]} == {
-            "build": "passed",
-            "review": "awaiting_approval",
-            "package": "pending",
-        }
-
-        # the submitter holds no role: refused (403, problem+json), audited, nothing changes
-        refused = stack.decide(small, "review", SUBMITTER)
-        assert refused.status_code == 403, refused.text
-        assert refused.headers["content-type"].startswith("application/problem+json")
-        assert refused.json()["status"] == 403
-        assert stack.view(small)["gates"][1]["status"] == "awaiting_approval"
-        audit = stack.http(APPROVER).get(f"/v1/runs/{small}/audit").json()["events"]
-        assert any(e["type"] == "approval.refused" and e["actor"] == SUBMITTER for e in audit), audit
+        check_parked_then_refused(stack, small)
 
         final, approved = stack.drive(small, timeout=20)
         stack.timings["small run passed"] = time.monotonic() - started
