@@ -13,8 +13,8 @@ from pathlib import Path
 
 import redis
 from _accounting import Procs
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from _ui import progress
+from rich.progress import Progress, TaskID
 
 from prp_tasks.control import Control
 from prp_tasks.core.run import RunSpec
@@ -23,7 +23,6 @@ from prp_tasks.keys import Keys
 BENCH = Path(__file__).resolve().parent
 PREFIX = "bench"
 CONTROL_WORKER = ["--queues", "control", "--pool", "threads", "--concurrency", "4"]
-console = Console(stderr=True, soft_wrap=True)
 
 
 # processes -------------------------------------------------------------------------------------
@@ -76,17 +75,6 @@ def start_baseline(procs: Procs, url: str, pool: str, conc: int, tag: str) -> st
 
 
 # measuring -------------------------------------------------------------------------------------
-
-
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 CpuProbe = Callable[[], dict[str, float]] | None

@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+import _ui
 import httpx
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TextColumn
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python bench/soak.py`)
@@ -30,7 +30,7 @@ EVENTS_MAXLEN = 2000
 SERVICES = ("api", "worker-automated", "worker-approval", "worker-control", "sweeper")
 WORKER_CLASSES = ("automated", "approval", "control")
 TOKEN = f"soak-{secrets.token_urlsafe(24)}"
-console = Console(stderr=True, soft_wrap=True)
+console = _ui.console
 
 # the repository every run checks -------------------------------------------------------------------
 
@@ -89,15 +89,7 @@ def make_repo(repo: Path) -> Path:
 
 
 def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[info]}"),
-        console=console,
-        transient=True,
-    )
+    return _ui.progress(TextColumn("{task.fields[info]}"))
 
 
 # the process set --------------------------------------------------------------------------------

@@ -88,7 +88,8 @@ from prp_tasks.workflow_files import parse_workflow
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers (the baseline app, instruments)
 from _accounting import Procs, cpu_per_gate, cpu_sample, diagnostics, median_diag, metric_sums, paired_ratio
 from _instrument import SECTIONS_KEY, as_worker, section_table
-from _phases import PREFIX, Phase, console, run_baseline, run_ours, start_baseline, start_ours
+from _phases import PREFIX, Phase, run_baseline, run_ours, start_baseline, start_ours
+from _ui import console
 
 GATES_PER_RUN = 8
 SHAPE = {  # gate -> depends_on (the built-in G0-G7 shape without G6's extra edges)
