@@ -86,6 +86,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "visibility_timeout": settings.visibility_timeout_s,
             "unacked_restore_interval": settings.restore_interval_s,
             "unacked_restore_throttle": 1,
+            "unacked_mutex_expire": restore_lock_s(settings),
             **settings.broker_transport_options,
         },
         "broker_connection_retry_on_startup": True,
@@ -97,6 +98,14 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_redirect_stdouts": False,
         "enable_utc": True,
     }
+
+
+def restore_lock_s(settings: Settings) -> int:
+    """How long the Redis transport's restore lock lives: a worker that dies holding it (it is
+    taken while messages past the visibility timeout are put back) stops every worker's restores
+    until it expires. kombu's 300 s, but never longer than the visibility timeout (at least 5 s):
+    a restore that overlaps another at worst delivers a message twice, which every task tolerates."""
+    return int(min(300, max(5, settings.visibility_timeout_s)))
 
 
 class Runtime:

@@ -263,3 +263,11 @@ def test_a_forked_child_takes_its_own_connection(private: EmbeddedRedis) -> None
         assert qos._held[1] is parent_conn
         client = redis.Redis.from_url(private.url)
         assert client.hlen(qos.unacked_key) == 0
+
+
+def test_the_transport_takes_the_restore_lock_expiry(private: EmbeddedRedis) -> None:
+    """kombu's channel gets it (its own default is 300 s, whatever the visibility timeout)."""
+    app = create_celery(_settings(private, visibility_timeout_s=3))
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        assert channel.visibility_timeout == 3 and channel.unacked_mutex_expire == 5

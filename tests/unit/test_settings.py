@@ -211,3 +211,18 @@ def test_the_spool_settings_bound_the_automated_class(monkeypatch: pytest.Monkey
     monkeypatch.setenv("PRP_SPOOL_MAX_CONCURRENCY", "1")
     with pytest.raises(ConfigError, match="spool_max_concurrency must be at least spool_concurrency"):
         load_settings()
+
+
+@pytest.mark.parametrize(("visibility", "lock"), [(3600, 300), (120, 120), (3, 5)])
+def test_the_restore_lock_never_outlives_the_visibility_timeout(visibility: int, lock: int) -> None:
+    """A worker killed while restoring unacked messages holds kombu's restore lock: it must not
+    stop every other worker's restores for longer than a visibility timeout."""
+    from prp_tasks.celery_app import celery_config
+
+    settings = load_settings(visibility_timeout_s=visibility)
+    options = celery_config(settings)["broker_transport_options"]
+    assert options["unacked_mutex_expire"] == lock and options["visibility_timeout"] == visibility
+    custom = load_settings(
+        visibility_timeout_s=visibility, broker_transport_options={"unacked_mutex_expire": 42}
+    )
+    assert celery_config(custom)["broker_transport_options"]["unacked_mutex_expire"] == 42
