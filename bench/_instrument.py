@@ -56,8 +56,6 @@ SECTIONS = (
     ("prp_tasks.store", "RunStore.snapshot"),
     ("prp_tasks.finalization", "render_outputs"),
     ("prp_tasks.store", "RunStore.finalize"),
-    ("prp_tasks.transport", "QoS.append"),
-    ("prp_tasks.transport", "QoS.ack"),
 )
 SECTIONS_KEY = "bench:sections"
 

@@ -82,14 +82,13 @@ class Batch:
     def add(self, *command: Any) -> None:
         self.commands.append(command)
 
-    def execute(self, conn: AbstractConnection | None = None) -> list[Any]:
-        """Run the commands over ``conn`` (default: this thread's own connection)."""
+    def execute(self) -> list[Any]:
         if not self.commands:
             return []
         commands = self.commands
         if self.transaction:
             commands = [("MULTI",), *commands, ("EXEC",)]
-        replies = _round_trip(conn if conn is not None else self._lanes.connection(), commands)
+        replies = _round_trip(self._lanes.connection(), commands)
         if not self.transaction:
             return replies
         executed: list[Any] = replies[-1]

@@ -19,7 +19,7 @@ from prp_tasks.enqueue import CheckMessage
 from prp_tasks.publish import direct_publish_possible
 from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.transport import Channel, QoS, broker_url
+from prp_tasks.transport import Channel, broker_url
 
 MESSAGE = CheckMessage("run-1", "G0", "lint", "automated", 30.0, "task-1", 1_700_000_000.5)
 
@@ -162,107 +162,6 @@ def test_the_transport_reuses_one_client_per_channel(private: EmbeddedRedis) -> 
         assert first.ping()
         channel._pool = None  # a reconnect builds a new pool: the client follows it
         assert channel._create_client() is not first
-
-
-@pytest.mark.parametrize("prefix", ["", "gk:"])
-def test_unacked_records_are_kombus_and_an_ack_removes_them(private: EmbeddedRedis, prefix: str) -> None:
-    """The packed bookkeeping writes what kombu's pipelines write, so kombu restores it as its own
-    (with a ``global_keyprefix``, kombu's own client writes them, prefixed)."""
-    from types import SimpleNamespace
-
-    from kombu.transport import redis as kombu_redis
-
-    options = {"broker_transport_options": {"global_keyprefix": prefix}} if prefix else {}
-    app = create_celery(_settings(private, **options))
-    client = redis.Redis.from_url(private.url, decode_responses=True)
-    with app.connection_for_write() as conn:
-        channel = conn.default_channel
-        ours = channel.qos
-        assert isinstance(ours, QoS)
-        theirs = kombu_redis.QoS(channel)
-        theirs.restore_at_shutdown = False  # a test object: nothing of its own to restore at exit
-        message = SimpleNamespace(
-            delivery_info={"exchange": "", "routing_key": "prp.automated"}, _raw={"body": "e30=", "n": 1}
-        )
-        before = time.time()
-        ours.append(message, "tag-ours")
-        theirs.append(message, "tag-kombu")
-        index, records = prefix + ours.unacked_index_key, prefix + ours.unacked_key
-        assert client.hget(records, "tag-ours") == client.hget(records, "tag-kombu") is not None
-        assert before <= float(client.zscore(index, "tag-ours") or 0) <= time.time()
-        assert "tag-ours" in ours._delivered and "tag-kombu" in theirs._delivered
-        ours.ack("tag-ours")
-        theirs.ack("tag-kombu")
-        for tag in ("tag-ours", "tag-kombu"):
-            assert client.hget(records, tag) is None and client.zscore(index, tag) is None
-        assert "tag-ours" in ours._dirty and "tag-kombu" in theirs._dirty  # kombu's in-memory ack
-
-
-def test_acks_from_many_threads_stay_within_the_channels_pool(private: EmbeddedRedis) -> None:
-    """The bookkeeping holds one connection of the channel's pool, whichever thread acks: threads
-    that acked once keep nothing, so more of them than the pool allows still ack, and the pool
-    (closed with the channel) owns every connection used."""
-    import threading
-    from types import SimpleNamespace
-
-    options = {"broker_transport_options": {"max_connections": 3}}
-    app = create_celery(_settings(private, **options))
-    message = SimpleNamespace(delivery_info={"exchange": "", "routing_key": "prp.automated"}, _raw={})
-    errors: list[BaseException] = []
-    with app.connection_for_write() as conn:
-        qos = conn.default_channel.qos
-
-        def worker(n: int) -> None:
-            try:
-                for i in range(5):
-                    qos.append(message, f"t{n}-{i}")
-                    qos.ack(f"t{n}-{i}")
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        pool = conn.default_channel.pool
-        assert not errors, errors
-        assert len(pool._in_use_connections) == 1 and not pool._available_connections
-        conn.default_channel._pool = None  # a reconnect builds a new pool: the QoS follows it
-        qos.append(message, "after")
-        qos.ack("after")
-        assert conn.default_channel.pool is not pool
-        assert len(conn.default_channel.pool._in_use_connections) == 1
-        client = redis.Redis.from_url(private.url)
-        assert client.zcard(qos.unacked_index_key) == 0 and client.hlen(qos.unacked_key) == 0
-
-
-def test_a_forked_child_takes_its_own_connection(private: EmbeddedRedis) -> None:
-    """A child must not write on its parent's socket (their replies would interleave). A bare
-    ``os.fork``: multiprocessing's children also get kombu's after-fork pool reset."""
-    import os
-    from types import SimpleNamespace
-
-    app = create_celery(_settings(private))
-    message = SimpleNamespace(delivery_info={"exchange": "", "routing_key": "prp.automated"}, _raw={})
-    with app.connection_for_write() as conn:
-        qos = conn.default_channel.qos
-        qos.append(message, "parent")
-        parent_conn = qos._held[1]
-        pid = os.fork()
-        if pid == 0:  # the child: exit status 0 only if it acked over a connection of its own
-            try:
-                qos.append(message, "child")
-                qos.ack("child")
-                os._exit(0 if qos._held[1] is not parent_conn else 3)
-            except BaseException:
-                os._exit(4)
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-        qos.ack("parent")  # the parent's connection still answers in order
-        assert qos._held[1] is parent_conn
-        client = redis.Redis.from_url(private.url)
-        assert client.hlen(qos.unacked_key) == 0
 
 
 def test_the_transport_takes_the_restore_lock_expiry(private: EmbeddedRedis) -> None:
