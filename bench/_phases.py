@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 from _accounting import Procs
-from _ui import progress
+from _ui import PlainProgress, progress
 from rich.progress import Progress, TaskID
 
 from prp_tasks.control import Control
@@ -142,7 +142,7 @@ def wait_for(
     count: Callable[[], int],
     n: int,
     what: tuple[str, str],
-    bar: Progress,
+    bar: Progress | PlainProgress,
     task: TaskID,
     procs: Procs,
     timeout_s: float,
@@ -155,3 +155,4 @@ def wait_for(
         bar.update(task, completed=done)
         procs.check_alive()
         time.sleep(0.01)
+    bar.update(task, completed=done)

@@ -88,7 +88,7 @@ def make_repo(repo: Path) -> Path:
     return repo
 
 
-def progress() -> Progress:
+def progress() -> Progress | _ui.PlainProgress:
     return _ui.progress(TextColumn("{task.fields[info]}"))
 
 
@@ -114,8 +114,12 @@ def service_env(url: str, tmp: Path, port: int) -> dict[str, str]:
             # within the retention + 10 s this script waits before measuring memory
             "PRP_RECONCILE_INTERVAL_S": "5",
             "PRP_WORKSPACE__CACHE_DIR": str(tmp / "workspaces"),
+            # the services are SIGKILLed at the end: what they leave in their temp directory
+            # (multiprocessing's pymp-*) goes with the soak's own
+            "TMPDIR": str(tmp / "tmp"),
         }
     )
+    (tmp / "tmp").mkdir(exist_ok=True)
     return env
 
 

@@ -5,8 +5,13 @@ API as its own process (`prp api`, uvicorn, MCP mounted at /mcp). A run of 16 in
 whose checks each sleep 60 s keeps 16 checks running; then N HTTP requests and N MCP tool calls
 are made one after the other and their latencies recorded.
 
-Usage: python bench/control_latency.py [--requests 300]
-The last line of output is one JSON object.
+Usage: python bench/control_latency.py [--requests 300] [--smoke]
+``--smoke``: 10 requests of each kind (the same setup, about ten seconds).
+The last line of output is one JSON object with the keys (``JSON_KEYS``):
+  requests                  requests of each kind
+  checks_running            checks still running after the requests (16 when the load held)
+  http_p50_ms, http_p99_ms  GET /v1/runs/{id} latency percentiles (ms)
+  mcp_p50_ms, mcp_p99_ms    MCP get_prp_status latency percentiles (ms)
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import httpx2
+from _ui import parse_args
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -34,6 +40,8 @@ from prp_tasks.redis_client import connect
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-0123456789"
 CHECKS = 16
+JSON_KEYS = ("requests", "checks_running", "http_p50_ms", "http_p99_ms", "mcp_p50_ms", "mcp_p99_ms")
+SMOKE = {"requests": 10}
 WORKFLOW = {
     "name": "busy",
     "gates": [{"id": f"g{i}", "checks": [{"name": "s", "run": ["sleep", "60"]}]} for i in range(CHECKS)],
@@ -67,17 +75,26 @@ def env_for(url: str, port: int) -> dict[str, str]:
     return env
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "prp_tasks.cli", *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "prp_tasks.cli", *args], env=env, cwd=ROOT, stdout=out, stderr=out
+        )
 
 
-def wait(predicate: object, timeout: float = 60) -> None:
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM (a warm shutdown), SIGKILL what has not exited 30 s later."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait(predicate: object, what: str, logs: list[Path], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -86,7 +103,8 @@ def wait(predicate: object, timeout: float = 60) -> None:
         except (httpx.HTTPError, OSError):
             pass
         time.sleep(0.1)
-    raise RuntimeError("timed out waiting for the setup")
+    tails = "".join(f"\n--- {log.name}:\n{log.read_text(errors='replace')[-2000:]}" for log in logs)
+    raise RuntimeError(f"timed out waiting for {what}{tails}")
 
 
 def running_checks(url: str, run_id: str) -> int:
@@ -118,47 +136,45 @@ async def measure_mcp(base: str, run_id: str, n: int) -> list[float]:
     return samples
 
 
+def measure(base: str, url: str, repo: Path, n: int, logs: list[Path]) -> dict[str, object]:
+    """Load the worker with CHECKS running checks, then time n HTTP and n MCP requests."""
+    wait(lambda: httpx.get(f"{base}/healthz").status_code == 200, "the API", logs)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    run_id = httpx.post(
+        f"{base}/v1/runs", json={"repo": str(repo), "workflow": WORKFLOW}, headers=headers
+    ).json()["run_id"]
+    wait(lambda: running_checks(url, run_id) == CHECKS, f"{CHECKS} running checks", logs)
+    http_ms = measure_http(base, run_id, n)
+    mcp_ms = asyncio.run(measure_mcp(base, run_id, n))
+    still_running = running_checks(url, run_id)
+    httpx.delete(f"{base}/v1/runs/{run_id}", headers=headers)
+    return {
+        "requests": n,
+        "checks_running": min(still_running, CHECKS),
+        "http_p50_ms": pct(http_ms, 0.5),
+        "http_p99_ms": pct(http_ms, 0.99),
+        "mcp_p50_ms": pct(mcp_ms, 0.5),
+        "mcp_p99_ms": pct(mcp_ms, 0.99),
+    }
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
-    args = parser.parse_args()
+    args = parse_args(parser, SMOKE)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
         repo = Path(tmp) / "repo"
         repo.mkdir()
         port = free_port()
         env = env_for(server.url, port)
-        procs = [
-            start(["worker", "--pool", "threads", "--concurrency", "20", "--loglevel", "WARNING"], env),
-            start(["api"], env),
-        ]
-        base = f"http://127.0.0.1:{port}"
+        logs = [Path(tmp) / "worker.log", Path(tmp) / "api.log"]
+        worker_args = ["worker", "--pool", "threads", "--concurrency", "20", "--loglevel", "WARNING"]
+        procs = [start(worker_args, env, logs[0]), start(["api"], env, logs[1])]
         try:
-            wait(lambda: httpx.get(f"{base}/healthz").status_code == 200)
-            headers = {"Authorization": f"Bearer {TOKEN}"}
-            run_id = httpx.post(
-                f"{base}/v1/runs", json={"repo": str(repo), "workflow": WORKFLOW}, headers=headers
-            ).json()["run_id"]
-            wait(lambda: running_checks(server.url, run_id) == CHECKS)
-            http_ms = measure_http(base, run_id, args.requests)
-            mcp_ms = asyncio.run(measure_mcp(base, run_id, args.requests))
-            still_running = running_checks(server.url, run_id)
-            httpx.delete(f"{base}/v1/runs/{run_id}", headers=headers)
+            result = measure(f"http://127.0.0.1:{port}", server.url, repo, args.requests, logs)
         finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(30)
-    print(
-        json.dumps(
-            {
-                "requests": args.requests,
-                "checks_running": min(still_running, CHECKS),
-                "http_p50_ms": pct(http_ms, 0.5),
-                "http_p99_ms": pct(http_ms, 0.99),
-                "mcp_p50_ms": pct(mcp_ms, 0.5),
-                "mcp_p99_ms": pct(mcp_ms, 0.99),
-            }
-        )
-    )
+            stop(procs)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

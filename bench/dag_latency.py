@@ -6,8 +6,16 @@ Baseline, measured in the same run on the same Redis: raw Celery running the sam
 level (group(A, B) then group(C, D), each joined by the client), i.e. what a level-barrier
 scheduler costs. Fan-out: 16 independent ``sleep 0.5`` gates with automated concurrency 16.
 
-Usage: python bench/dag_latency.py [--rounds 5]
-The last line of output is one JSON object.
+Usage: python bench/dag_latency.py [--rounds 5] [--smoke]
+``--smoke``: one round of each (after the warm-up), about ten seconds; the sleeps are the workload
+and stay as they are.
+The last line of output is one JSON object with the keys (``JSON_KEYS``):
+  critical_path_s                   1.1, the workflow's critical path
+  dag_median_s, dag_overhead_ms     the DAG's median wall time, and minus the critical path (ms)
+  level_barrier_baseline_median_s   raw Celery, level by level: median wall time
+  ratio_vs_level_barrier            dag_median_s / level_barrier_baseline_median_s
+  fanout16_median_s, fanout16_overhead_ms   16 parallel 0.5 s gates: median, and minus 0.5 s (ms)
+  rounds                            rounds measured of each
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _ui import parse_args
 from celery import Celery, group
 from celery.contrib.testing.worker import start_worker
 
@@ -38,6 +47,17 @@ gates:
   - {id: C, depends_on: [B], checks: [{name: s, run: ["sleep", "1.0"]}]}
   - {id: D, depends_on: [A], checks: [{name: s, run: ["sleep", "0.1"]}]}
 """
+JSON_KEYS = (
+    "critical_path_s",
+    "dag_median_s",
+    "dag_overhead_ms",
+    "level_barrier_baseline_median_s",
+    "ratio_vs_level_barrier",
+    "fanout16_median_s",
+    "fanout16_overhead_ms",
+    "rounds",
+)
+SMOKE = {"rounds": 1}
 FANOUT = "name: fanout\ngates:\n" + "".join(
     f'  - {{id: g{i}, checks: [{{name: s, run: ["sleep", "0.5"]}}]}}\n' for i in range(16)
 )
@@ -92,9 +112,9 @@ def baseline(url: str, rounds: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, SMOKE)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
         repo = Path(tmp) / "repo"
         repo.mkdir()

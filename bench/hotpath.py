@@ -11,8 +11,13 @@ same way. CPU is ``time.process_time`` of this process (the check's own processe
 apart, from ``RUSAGE_CHILDREN``).
 
 Usage: ``.venv/bin/python bench/hotpath.py [--runs 200] [--check command|builtin] [--cprofile FILE]
-[--top 40]`` (``builtin``: the throughput benchmark's second pair, no subprocess)
-Last line: one JSON object (``cpu_ms_per_gate``, ``check_processes_cpu_ms_per_gate``, ...).
+[--top 40] [--smoke]`` (``builtin``: the throughput benchmark's second pair, no subprocess;
+``--smoke``: 4 runs, seconds, the same passes)
+The last line of output is one JSON object with the keys (``JSON_KEYS``):
+  runs, check, gates                the measured pass: runs, --check, runs × 8 gates
+  cpu_ms_per_gate                   this process's CPU (ms) per gate (engine, Redis client, kombu)
+  wall_ms_per_gate                  wall time (ms) per gate of the measured pass
+  check_processes_cpu_ms_per_gate   CPU (ms) per gate of the checks' own processes (RUSAGE_CHILDREN)
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ import time
 from pathlib import Path
 
 import redis
-from rich.console import Console
 
 from prp_tasks.celery_app import create_celery, queue_name
 from prp_tasks.embedded import EmbeddedRedis
@@ -39,9 +43,19 @@ from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ui import parse_args, status
 from throughput import GATES_PER_RUN, workflow_text
 
 ROOT = Path(__file__).resolve().parents[1]
+JSON_KEYS = (
+    "runs",
+    "check",
+    "gates",
+    "cpu_ms_per_gate",
+    "wall_ms_per_gate",
+    "check_processes_cpu_ms_per_gate",
+)
+SMOKE = {"runs": 4}
 
 
 def take(client: redis.Redis, queue: str) -> tuple[str, dict[str, object]] | None:
@@ -106,13 +120,13 @@ def main() -> None:
     )
     parser.add_argument("--cprofile", metavar="FILE", help="profile the measured pass (CPU time) to FILE")
     parser.add_argument("--top", type=int, default=0, help="print the top N functions by own CPU time")
-    args = parser.parse_args()
+    args = parse_args(parser, SMOKE)
     with tempfile.TemporaryDirectory(prefix="prp-hotpath-") as tmp, EmbeddedRedis(Path(tmp) / "r") as server:
         settings = load_settings(redis_url=server.url, key_prefix="hotpath", task_events=False)
         app = create_celery(settings)
         engine: Engine = app.runtime.engine  # type: ignore[attr-defined]
         client = redis.Redis.from_url(server.url)
-        with Console(stderr=True).status(f"{args.runs} runs × {GATES_PER_RUN} gates through the engine"):
+        with status(f"{args.runs} runs × {GATES_PER_RUN} gates through the engine"):
             measure(engine, client, max(4, args.runs // 10), None, args.check)  # warm-up: imports, caches
             profiler = cProfile.Profile(time.process_time) if (args.cprofile or args.top) else None
             result = measure(engine, client, args.runs, profiler, args.check)

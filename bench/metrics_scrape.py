@@ -5,8 +5,14 @@ on a private redis-server, without workers. Then GET /metrics of the API app is 
 200 scrapes, in-process ASGI client) and so is one background aggregation (``MetricsReader.refresh``),
 both with 10 and with 10,000 runs in history.
 
-Usage: python bench/metrics_scrape.py [--runs 10000]
-The last line of output is one JSON object.
+Usage: python bench/metrics_scrape.py [--runs 10000] [--scrapes 300] [--smoke]
+``--smoke``: 100 runs, 20 scrapes (seconds; the same phases).
+The last line of output is one JSON object with the keys (``JSON_KEYS``):
+  scrape_ms_10_runs, scrape_ms_10000_runs  median GET /metrics (ms) with 10 and with --runs runs
+  ratio                                    scrape_ms_10000_runs / scrape_ms_10_runs
+  refresh_ms_10_runs, refresh_ms_10000_runs  median MetricsReader.refresh (ms), likewise
+  runs_in_history                          {"small": 10, "big": --runs}, as counted in Redis
+(the ``10000`` in the names is the default --runs; the keys keep it at any size)
 """
 
 from __future__ import annotations
@@ -16,48 +22,63 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+from _ui import parse_args, progress
 from fastapi.testclient import TestClient
-from rich.progress import Progress
 
 from prp_tasks.control import Control
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.engine import Engine
+from prp_tasks.enqueue import CheckMessage, InTransaction
 from prp_tasks.http.app import create_app
 from prp_tasks.settings import load_settings
 from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
 
 WORKFLOW = parse_workflow("name: tiny\ngates:\n  - {id: T}\n")
+JSON_KEYS = (
+    "scrape_ms_10_runs",
+    "scrape_ms_10000_runs",
+    "ratio",
+    "refresh_ms_10_runs",
+    "refresh_ms_10000_runs",
+    "runs_in_history",
+)
+SMOKE = {"runs": 100, "scrapes": 20}
 
 
 class NoQueue:
-    """Collects what the engine would enqueue (the bench finalizes in-process)."""
+    """An ``Enqueuer`` (prp_tasks.enqueue) without a broker: collects the finalizations the engine
+    asks for (the bench runs them in-process); there are no checks to queue."""
 
     def __init__(self) -> None:
         self.finalize_ids: list[str] = []
 
-    def check(self, *args: object) -> None:
-        raise AssertionError("the tiny workflow has no checks")
+    def check(self, message: CheckMessage) -> None:
+        raise AssertionError(f"the tiny workflow has no checks: {message}")
 
-    def in_transaction(self, messages: object) -> None:
-        return None  # no broker: check() would be asked (and there are no checks)
+    def in_transaction(self, messages: Sequence[CheckMessage]) -> InTransaction | None:
+        return None  # no broker in the state Redis: check() would be asked after the transaction
 
     def finalize(self, run_id: str) -> None:
         self.finalize_ids.append(run_id)
+
+    def finalize_in_transaction(self, run_id: str) -> InTransaction | None:
+        return None  # likewise: the engine calls finalize() after its transaction
 
     def release_workspaces(self, run_id: str) -> None:
         pass  # no workers, no workspaces
 
 
 def add_runs(engine: Engine, queue: NoQueue, repo: Path, n: int) -> None:
-    with Progress(transient=True) as progress:
-        task = progress.add_task(f"creating {n} finished runs", total=n)
+    with progress() as bar:
+        task = bar.add_task(f"creating {n} finished runs", total=n)
         for _ in range(n):
             engine.submit(prepare_run(repo, workflow=WORKFLOW))
             engine.finalize(queue.finalize_ids.pop())
-            progress.advance(task)
+            bar.advance(task)
 
 
 def measure(clients: list[TestClient], scrapes: int) -> list[tuple[float, float]]:
@@ -87,10 +108,10 @@ def history(url: str, prefix: str, repo: Path, runs: int) -> tuple[TestClient, i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--scrapes", type=int, default=300)
-    args = parser.parse_args()
+    args = parse_args(parser, SMOKE)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
         repo = Path(tmp) / "repo"
         repo.mkdir()

@@ -1,8 +1,15 @@
 """Profile cache: cold parse vs warm lookups (local and Redis tier), and parses under contention.
 
 Uses the demo repository's initial.md on a private redis-server (unix socket).
-Usage: python bench/profile_cache.py [--lookups 2000] [--processes 8]
-The last line of output is one JSON object.
+Usage: python bench/profile_cache.py [--lookups 2000] [--processes 8] [--smoke]
+``--smoke``: 50 lookups, 4 processes (the same phases, a few seconds).
+The last line of output is one JSON object with the keys (``JSON_KEYS``):
+  cold_parse_ms                               median parse of a new content (ms, 50 contents)
+  warm_local_p50_ms, warm_local_p99_ms        lookups answered by the local tier (ms)
+  warm_redis_p50_ms, warm_redis_p99_ms        lookups answered by the Redis tier (ms)
+  cold_to_warm_local_ratio, cold_to_warm_redis_ratio   cold_parse_ms / the tier's p50
+  parses_under_contention                     parses when the processes resolve one new content at once
+  processes, lookups                          the sizes used
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _ui import parse_args
+
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.keys import Keys
 from prp_tasks.profiles.cache import ProfileCache, parse_bytes
@@ -24,6 +33,19 @@ from prp_tasks.redis_client import connect
 from prp_tasks.settings import ProfileCacheSettings
 
 ROOT = Path(__file__).resolve().parents[1]
+JSON_KEYS = (
+    "cold_parse_ms",
+    "warm_local_p50_ms",
+    "warm_local_p99_ms",
+    "warm_redis_p50_ms",
+    "warm_redis_p99_ms",
+    "cold_to_warm_local_ratio",
+    "cold_to_warm_redis_ratio",
+    "parses_under_contention",
+    "processes",
+    "lookups",
+)
+SMOKE = {"lookups": 50, "processes": 4}
 DEMO = (ROOT / "examples" / "demo-repo" / "initial.md").read_bytes()
 
 
@@ -82,10 +104,10 @@ def contention(url: str, processes: int, tmp: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=8)
-    args = parser.parse_args()
+    args = parse_args(parser, SMOKE)
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
         cold_ms = cold(50)
         local_ms = warm_local(server.url, args.lookups)

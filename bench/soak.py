@@ -48,8 +48,28 @@ expiry: once every run is final this script waits retention + 10 s, then reads u
 ``DBSIZE``, the number of ``P:run:*`` keys left (must be 0) and what remains, grouped by key
 pattern with ``MEMORY USAGE``.
 
-Usage: python bench/soak.py [--runs 1000] [--window 50] [--timeout S]
-The last line of output is one JSON object.
+Usage: python bench/soak.py [--runs 1000] [--window 50] [--timeout S] [--expiry-wait S] [--smoke]
+``--smoke``: 5 runs, window 5, and a 2 s wait instead of retention + 10 s (about 15 s: every phase
+runs, but retention cannot be set below 60 s, so nothing has expired yet when the "after expiry"
+figures are read: run_keys_left is then the runs' keys, not 0).
+
+The last line of output is one JSON object with the keys (``JSON_KEYS``):
+  runs, runs_final, runs_never_submitted     runs asked for, final, never submitted (timeout)
+  lost, duplicated, unexpected               counts of the items above (0 expected)
+  gates_measured                             gates with a dispatch latency
+  p50_dispatch_ms, p99_dispatch_ms, max_dispatch_ms   gate dispatch -> first check start (ms)
+  p50_run_s, p99_run_s                       run duration (s)
+  runs_per_s, elapsed_s                      runs final per second, first submit -> last final (s)
+  window, max_in_flight                      the window, and the most runs in flight
+  p50_submit_ms, p99_submit_ms               POST /v1/runs latency (ms)
+  redis_used_memory_before_bytes, redis_used_memory_peak_bytes, redis_used_memory_peak_info_bytes,
+  redis_used_memory_after_expiry_bytes, redis_used_memory_growth_bytes   used_memory (bytes)
+  dbsize_before, dbsize_peak, dbsize_after_expiry     DBSIZE
+  run_keys_left, runs_index_entries_after_expiry     P:run:* keys and run-index entries left
+  events_emitted, events_failed, events_stream_len, audit_stream_len, events_read, events_maxlen
+                                             the lifecycle stream: written, failed, length, read
+  retention_s                                PRP_RETENTION_S
+  after_expiry_keys, after_expiry_bytes      {key pattern: keys / bytes} left after the wait
 """
 
 from __future__ import annotations
@@ -82,7 +102,8 @@ from _soak_services import (
     service_env,
     start_services,
 )
-from rich.progress import BarColumn, Progress, TextColumn
+from _ui import bars, parse_args
+from rich.progress import BarColumn, TextColumn
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python bench/soak.py`)
@@ -94,6 +115,47 @@ from prp_tasks.embedded import EmbeddedRedis  # noqa: E402
 from prp_tasks.keys import Keys  # noqa: E402
 from prp_tasks.settings import load_settings  # noqa: E402
 from tests.acceptance.procfile import ProcfileProcesses  # noqa: E402
+
+JSON_KEYS = (
+    "runs",
+    "runs_final",
+    "runs_never_submitted",
+    "lost",
+    "duplicated",
+    "unexpected",
+    "gates_measured",
+    "p50_dispatch_ms",
+    "p99_dispatch_ms",
+    "max_dispatch_ms",
+    "p50_run_s",
+    "p99_run_s",
+    "runs_per_s",
+    "elapsed_s",
+    "window",
+    "max_in_flight",
+    "p50_submit_ms",
+    "p99_submit_ms",
+    "redis_used_memory_before_bytes",
+    "redis_used_memory_peak_bytes",
+    "redis_used_memory_peak_info_bytes",
+    "redis_used_memory_after_expiry_bytes",
+    "redis_used_memory_growth_bytes",
+    "dbsize_before",
+    "dbsize_peak",
+    "dbsize_after_expiry",
+    "run_keys_left",
+    "runs_index_entries_after_expiry",
+    "events_emitted",
+    "events_failed",
+    "events_stream_len",
+    "audit_stream_len",
+    "events_read",
+    "events_maxlen",
+    "retention_s",
+    "after_expiry_keys",
+    "after_expiry_bytes",
+)
+SMOKE = {"runs": 5, "window": 5, "expiry_wait": 2.0}
 
 # the soak ---------------------------------------------------------------------------------------
 
@@ -176,18 +238,13 @@ class Soak:
 
 
 def countdown(seconds: float, label: str) -> None:
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[left]} s left"),
-        console=console,
-        transient=True,
-    ) as bar:
+    with bars(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[left]} s left")) as bar:
         task = bar.add_task(label, total=seconds, left=int(seconds))
         began = time.monotonic()
         while (elapsed := time.monotonic() - began) < seconds:
             bar.update(task, completed=elapsed, left=int(seconds - elapsed + 0.999))
             time.sleep(0.25)
+        bar.update(task, completed=seconds, left=0)
 
 
 def watch(url: str, client: redis.Redis, events_key: str) -> tuple[StreamCounter, MemorySampler]:
@@ -250,7 +307,12 @@ def soak_and_expire(
     soak = Soak(args.runs, args.window, args.timeout, http, control, procs, repo)
     first, last_final = soak.execute()
     peak_info, counters = after_runs(client, keys, stream, sampler, emitted_before)
-    countdown(RETENTION_S + 10, f"waiting retention ({RETENTION_S} s) + 10 s for expiry")
+    if args.expiry_wait < RETENTION_S + 10:
+        console.print(
+            f"[yellow]waiting {args.expiry_wait:g} s, less than retention ({RETENTION_S} s) + 10 s:"
+            " the runs have not expired when the 'after expiry' figures are read"
+        )
+    countdown(args.expiry_wait, f"waiting {args.expiry_wait:g} s (retention {RETENTION_S} s) for expiry")
     check_alive(procs)
     before = (memory_before, groups_before)
     return Measured(
@@ -289,7 +351,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--window", type=int, default=50, help="runs in flight at most")
     parser.add_argument("--timeout", type=float, default=None, help="seconds for every run to be final")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--expiry-wait",
+        type=float,
+        default=RETENTION_S + 10,
+        help="seconds to wait after the last run before reading what is left (default: retention + 10 s)",
+    )
+    args = parse_args(parser, SMOKE)
     if args.timeout is None:
         args.timeout = 300 + 2.0 * args.runs
 

@@ -58,8 +58,20 @@ script, ``--as-worker``, which wraps ``prp worker``):
 Usage: python bench/throughput.py [--runs 200] [--repeat 1] [--no-builtin-pair] [--shared-worker]
                                   [--config prefork2|threads8 ...]
                                   [--max-foreign 0.2] [--attempts 3] [--profile]
-                                  [--cprofile DIR]
-The last line of output is one JSON object.
+                                  [--cprofile DIR] [--smoke]
+``--smoke``: 4 runs, one attempt per pair; every pair of every pool still runs, each worker
+started and stopped as in a full run (that start and stop is most of its ~30 s).
+The last line of output is one JSON object with the keys (``JSON_KEYS``; a --config run has only
+its own pool's keys, --no-builtin-pair drops the builtin ones):
+  runs, gates, repeat, disturbed_pairs    sizes, and pairs kept although disturbed
+  gates_per_s_prefork2, gates_per_s_threads8, celery_noop_per_s_prefork2, celery_noop_per_s_threads8,
+  ratio_prefork2, ratio_threads8          the subprocess pair: rates (medians) and paired ratio
+  builtin_gates_per_s_prefork2, builtin_gates_per_s_threads8, celery_empty_per_s_prefork2,
+  celery_empty_per_s_threads8, ratio_builtin_prefork2, ratio_builtin_threads8   the builtin pair
+  diag_command_prefork2, diag_command_threads8, diag_builtin_prefork2, diag_builtin_threads8
+                                          {"seconds", "ours", "celery"}: diagnostics per phase
+  processes                               the command lines of every process started
+and only with --profile / --cprofile: profile_prefork2, profile_threads8, cprofile_prefork2.
 """
 
 from __future__ import annotations
@@ -89,7 +101,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers (the 
 from _accounting import Procs, cpu_per_gate, cpu_sample, diagnostics, median_diag, metric_sums, paired_ratio
 from _instrument import SECTIONS_KEY, as_worker, section_table
 from _phases import PREFIX, Phase, run_baseline, run_ours, start_baseline, start_ours
-from _ui import console
+from _ui import console, parse_args
 
 GATES_PER_RUN = 8
 SHAPE = {  # gate -> depends_on (the built-in G0-G7 shape without G6's extra edges)
@@ -105,6 +117,30 @@ SHAPE = {  # gate -> depends_on (the built-in G0-G7 shape without G6's extra edg
 CHECKS = {"command": '{name: c, run: ["true"]}', "builtin": "{name: c, builtin: coverage-targets}"}
 BASELINE_TASK = {"command": "bench.noop_command", "builtin": "bench.noop"}
 CONFIGS = (("prefork", 2), ("threads", 8))
+JSON_KEYS = (
+    "runs",
+    "gates",
+    "repeat",
+    "disturbed_pairs",
+    "gates_per_s_prefork2",
+    "celery_noop_per_s_prefork2",
+    "ratio_prefork2",
+    "gates_per_s_threads8",
+    "celery_noop_per_s_threads8",
+    "ratio_threads8",
+    "builtin_gates_per_s_prefork2",
+    "celery_empty_per_s_prefork2",
+    "ratio_builtin_prefork2",
+    "builtin_gates_per_s_threads8",
+    "celery_empty_per_s_threads8",
+    "ratio_builtin_threads8",
+    "diag_command_prefork2",
+    "diag_command_threads8",
+    "diag_builtin_prefork2",
+    "diag_builtin_threads8",
+    "processes",
+)
+SMOKE = {"runs": 4, "repeat": 1, "attempts": 1}
 
 
 def workflow_text(kind: str) -> str:
@@ -283,7 +319,7 @@ def profile_pass(bench: Bench, pool: str, conc: int, profile_dir: Path, cprofile
 # main ------------------------------------------------------------------------------------------
 
 
-def parse_args() -> argparse.Namespace:
+def command_line() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="repeat every phase; medians are reported")
@@ -308,7 +344,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--cprofile", metavar="DIR", help="also run a cProfiled prefork×2 pass, .prof files to DIR"
     )
-    return parser.parse_args()
+    return parse_args(parser, SMOKE)
 
 
 def run(args: argparse.Namespace, tmp: Path, server: EmbeddedRedis) -> dict[str, object]:
@@ -345,7 +381,7 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--as-worker":
         as_worker(Path(sys.argv[2]), sys.argv[4:])
         return
-    args = parse_args()
+    args = command_line()
 
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
