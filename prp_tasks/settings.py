@@ -260,6 +260,9 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = None
     #: actor of decisions made through ``prp mcp`` (stdio); defaults to the OS user
     mcp_actor: str | None = None
+    #: who decides with ``prp approve`` / ``prp reject`` when ``--as`` is not given (they say so on
+    #: stderr); unset: ``--as`` is required (the OS user is never taken silently)
+    actor: str | None = Field(default=None, min_length=1, max_length=200)
     #: log format for services: json or console (console when attached to a terminal)
     workspace: WorkspaceSettings = WorkspaceSettings()
     #: largest file a check may produce into Redis (larger ones need ``artifact_dir``)

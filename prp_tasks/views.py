@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from prp_tasks.core.evaluate import elapsed_ms
+from prp_tasks.core.approvals import AuditType
+from prp_tasks.core.evaluate import elapsed_ms, parse_ts
 from prp_tasks.core.models import TERMINAL, GateStatus
 from prp_tasks.core.run import RepoInfo, RunStatus, redact_url
 from prp_tasks.core.snapshot import GateView, RunSnapshot
@@ -48,7 +49,11 @@ class GateStateView(_View):
     finished_at: str | None
     #: when a parked gate started waiting for its approval
     waiting_since: str | None
+    #: from dispatch to settling (for a decided gate: including the wait for the decision)
     duration_ms: int | None
+    #: of ``duration_ms``, the time spent waiting for an approval decision (0: auto-approved;
+    #: None: the gate did not wait for one); the checks' own time is ``duration_ms - waited_ms``
+    waited_ms: int | None
     checks_passed: int
     checks_total: int
     reason: str | None
@@ -127,6 +132,7 @@ def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) 
         finished_at=result.finished_at if result and not parked else None,
         waiting_since=result.finished_at if result and parked else None,
         duration_ms=duration,
+        waited_ms=waited_ms(snapshot, view, now=now),
         checks_passed=sum(1 for c in checks if c.status == "pass"),
         checks_total=len(gate.checks),
         reason=result.reason if result else None,
@@ -143,6 +149,31 @@ def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) 
         ),
         checks=checks,
     )
+
+
+def waited_ms(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) -> int | None:
+    """How long the gate waited for its approval decision: from parking (its checks done) until
+    decided, expired or ``now`` while still parked; 0 when an auto-approval rule decided at once
+    (the park time of a settled gate is its last ``approval.requested`` audit record)."""
+    if view.record is None:
+        return None
+    result = view.record.result
+    if view.status == GateStatus.AWAITING_APPROVAL:
+        since = result.finished_at
+        return elapsed_ms(since, now) if since and now else None
+    parked = parked_at(snapshot, view.gate_id, since=result.timestamp)
+    if parked is not None and result.finished_at is not None:
+        return elapsed_ms(parked, result.finished_at)
+    auto = result.human_approval is not None and result.human_approval.channel == "auto"
+    return 0 if auto else None
+
+
+def parked_at(snapshot: RunSnapshot, gate_id: str, *, since: str) -> str | None:
+    """When the gate's execution that started at ``since`` parked (its last approval request)."""
+    for event in reversed(snapshot.audit):
+        if event.type == AuditType.REQUESTED and event.gate_id == gate_id:
+            return event.at if parse_ts(event.at) >= parse_ts(since) else None
+    return None
 
 
 def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> RunView:

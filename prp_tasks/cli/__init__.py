@@ -1,20 +1,89 @@
-"""The ``prp`` command line (typer + rich). Parses and formats only; the work is in :mod:`..control`."""
+"""The ``prp`` command line (typer + rich). Parses and formats only; the work is in :mod:`..control`.
+
+Every error a user sees is one line ``error: MESSAGE`` on stderr: ours (:func:`.common.fail`) and
+click's usage errors alike (:func:`run`), the latter with the usage and ``prp COMMAND --help``.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
 from prp_tasks import __version__
 from prp_tasks.cli import approvals, observe, profile, runs, serve, workers  # noqa: F401 - register the commands
-from prp_tasks.cli.common import app, out
+from prp_tasks.cli.common import app, err, error_line, out
+
+#: exit code of a command line that does not parse (unknown option, missing argument)
+EXIT_USAGE = 2
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(__version__, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Run PRP quality-gate workflows on Celery + Redis."""
 
 
 @app.command()
 def version() -> None:
     """Print the version."""
-    out.print(__version__)
+    out.print(__version__, highlight=False)
+
+
+def run(args: Sequence[str] | None = None) -> int:
+    """Run ``prp`` with ``args`` (default ``sys.argv[1:]``) and return its exit code."""
+    try:
+        result = app(args=args, prog_name="prp", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `prp` alone: the help (rich printed it already)
+        if exc.format_message().strip():
+            sys.stdout.write(exc.format_message() + "\n")
+        return EXIT_USAGE
+    except UsageError as exc:
+        usage_error(exc)
+        return exc.exit_code
+    except ClickException as exc:
+        err.print(error_line(sentence(exc.format_message())), highlight=False)
+        return exc.exit_code
+    except typer.Abort:
+        err.print(error_line("aborted"), highlight=False)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def usage_error(exc: UsageError) -> None:
+    """``error: MESSAGE``, then the command's usage and where its help is."""
+    err.print(error_line(sentence(exc.format_message())), highlight=False)
+    ctx = exc.ctx
+    path = ctx.command_path if ctx is not None else "prp"
+    if ctx is not None:
+        usage = ctx.get_usage().strip().removeprefix("Usage:").strip()
+        err.print(f"  usage: {usage}", highlight=False, markup=False)
+    err.print(f"  see: {path} --help", highlight=False, markup=False)
+
+
+def sentence(message: str) -> str:
+    """Click's ``Missing argument 'RUN_ID'.`` as ``missing argument 'RUN_ID'`` (``PRP_X`` stays)."""
+    message = message.strip().removesuffix(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        return message[0].lower() + message[1:]
+    return message
 
 
 def main() -> None:
-    app()
+    sys.exit(run())
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 
 from prp_tasks.approvals.service import DecisionResult
-from prp_tasks.cli.common import EXIT_REFUSED, all_controls, app, control_for, errors, out, print_json
+from prp_tasks.cli.common import (
+    EXIT_REFUSED,
+    all_controls,
+    app,
+    control_for,
+    err,
+    errors,
+    out,
+    print_json,
+    settings,
+)
 from prp_tasks.errors import InputError
 
 
@@ -22,8 +31,8 @@ def _decide(
     include_upcoming: bool,
     commit: str | None,
 ) -> None:
-    actor = actor or getpass.getuser()
     with errors():
+        actor = decider(actor)
         if all_pending or include_upcoming:
             results = _decide_many(targets, actor, approve, rationale, include_upcoming)
         else:
@@ -46,6 +55,19 @@ def _decide(
         raise typer.Exit(EXIT_REFUSED)
 
 
+def decider(given: str) -> str:
+    """Who decides: ``--as``, else the configured ``PRP_ACTOR`` (said on stderr), else refused."""
+    if given:
+        return given
+    configured = settings().actor
+    if configured is None:
+        raise InputError(
+            "who decides? give --as NAME, or set PRP_ACTOR=NAME for every decision from this shell"
+        )
+    err.print(f"deciding as {configured} (from PRP_ACTOR)", highlight=False, markup=False)
+    return configured
+
+
 def _decide_many(
     run_ids: list[str], actor: str, approve: bool, rationale: str, include_upcoming: bool
 ) -> list[DecisionResult]:
@@ -63,16 +85,23 @@ def _decide_many(
 @app.command()
 def approve(
     targets: Annotated[
-        list[str], typer.Argument(help="RUN GATE, or RUN... with --all-pending", show_default=False)
+        list[str],
+        typer.Argument(
+            metavar="RUN [GATE]", help="RUN GATE, or RUN... with --all-pending", show_default=False
+        ),
     ] = [],  # noqa: B006
-    actor: Annotated[str, typer.Option("--as", help="who decides")] = "",
+    actor: Annotated[str, typer.Option("--as", metavar="NAME", help="who decides (default: PRP_ACTOR)")] = "",
     reject: Annotated[bool, typer.Option("--reject", help="reject instead of approving")] = False,
-    rationale: Annotated[str, typer.Option(help="why")] = "",
+    rationale: Annotated[str, typer.Option(metavar="TEXT", help="why")] = "",
     all_pending: Annotated[
         bool, typer.Option("--all-pending", help="every parked gate your roles cover")
     ] = False,
-    include_upcoming: Annotated[bool, typer.Option(help="also pre-approve gates not parked yet")] = False,
-    commit: Annotated[str | None, typer.Option(help="refuse unless the run is at this commit")] = None,
+    include_upcoming: Annotated[
+        bool, typer.Option("--include-upcoming", help="also pre-approve gates not parked yet")
+    ] = False,
+    commit: Annotated[
+        str | None, typer.Option(metavar="SHA", help="refuse unless the run is at this commit")
+    ] = None,
 ) -> None:
     """Approve (or with --reject, reject) a parked gate; a gate not parked yet is pre-approved.
 
@@ -92,14 +121,19 @@ def approve(
 @app.command()
 def reject(
     targets: Annotated[
-        list[str], typer.Argument(help="RUN GATE, or RUN... with --all-pending", show_default=False)
+        list[str],
+        typer.Argument(
+            metavar="RUN [GATE]", help="RUN GATE, or RUN... with --all-pending", show_default=False
+        ),
     ] = [],  # noqa: B006
-    actor: Annotated[str, typer.Option("--as", help="who decides")] = "",
-    rationale: Annotated[str, typer.Option(help="why")] = "",
+    actor: Annotated[str, typer.Option("--as", metavar="NAME", help="who decides (default: PRP_ACTOR)")] = "",
+    rationale: Annotated[str, typer.Option(metavar="TEXT", help="why")] = "",
     all_pending: Annotated[
         bool, typer.Option("--all-pending", help="every parked gate your roles cover")
     ] = False,
-    commit: Annotated[str | None, typer.Option(help="refuse unless the run is at this commit")] = None,
+    commit: Annotated[
+        str | None, typer.Option(metavar="SHA", help="refuse unless the run is at this commit")
+    ] = None,
 ) -> None:
     """Reject a parked gate (one rejection rejects, whatever the quorum)."""
     _decide(
@@ -115,8 +149,10 @@ def reject(
 
 @app.command()
 def approvals(
-    role: Annotated[str | None, typer.Option(help="only requests this role may decide")] = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    role: Annotated[
+        str | None, typer.Option(metavar="ROLE", help="only requests this role may decide")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Parked gates across runs, oldest first, with age and deadline."""
     with errors():
@@ -138,8 +174,8 @@ def approvals(
 
 @app.command()
 def audit(
-    run_id: Annotated[str, typer.Argument(help="run id")],
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="run id")],
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The run's append-only audit trail: requests, batches, decisions, refusals, expiries."""
     with errors():

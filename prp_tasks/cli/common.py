@@ -10,11 +10,26 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from prp_tasks.cli.conventions import PrpGroup
 from prp_tasks.control import Control, connect_control, find_run_url
 from prp_tasks.errors import ConflictError, InputError, NotAuthorized, PrpError, RunNotFound
 from prp_tasks.settings import Settings, load_settings
 from prp_tasks.views import EXIT_INPUT
+
+#: the width of output that is not a terminal (a file, a pipe, CI logs): wide enough that a table is
+#: never squeezed; text is not wrapped at all (rich would wrap at 80 columns, not knowing better)
+PLAIN_WIDTH = 10_000
+
+
+def console(*, stderr: bool = False) -> Console:
+    """Rich's console on a terminal; on anything else one that never wraps lines."""
+    detected = Console(stderr=stderr)
+    if detected.is_terminal:
+        return detected
+    return Console(stderr=stderr, soft_wrap=True, width=PLAIN_WIDTH)
+
 
 app = typer.Typer(
     name="prp",
@@ -22,16 +37,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=PrpGroup,
 )
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 #: exit code of a refused or conflicting request (unknown runs and bad input exit 2)
 EXIT_REFUSED = 1
 
 
+def error_line(message: str) -> Text:
+    """``error: MESSAGE``, the one shape of every error the CLI prints (to stderr)."""
+    return Text.assemble(("error:", "red"), " ", message)
+
+
 def fail(message: str, code: int) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    err.print(error_line(message), highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

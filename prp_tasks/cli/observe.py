@@ -41,8 +41,8 @@ def _show(fields: dict[str, str], run_id: str | None, raw: bool) -> None:
 @app.command()
 def events(
     follow: Annotated[bool, typer.Option("--follow", "-f", help="keep waiting for new events")] = False,
-    run_id: Annotated[str | None, typer.Option("--run", help="only this run's events")] = None,
-    last: Annotated[int, typer.Option(help="start with the last N events")] = 50,
+    run_id: Annotated[str | None, typer.Option("--run", metavar="RUN", help="only this run's events")] = None,
+    last: Annotated[int, typer.Option(metavar="N", help="start with the last N events")] = 50,
     json_out: Annotated[bool, typer.Option("--json", help="print the CloudEvents envelopes")] = False,
 ) -> None:
     """Tail the lifecycle event stream (prp:events)."""
@@ -61,8 +61,10 @@ def events(
 
 @metrics_app.command("serve")
 def metrics_serve(
-    port: Annotated[int | None, typer.Option(help="port (default PRP_METRICS_PORT, 9464)")] = None,
-    host: Annotated[str, typer.Option(help="bind address")] = "0.0.0.0",
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="port (default PRP_METRICS_PORT, 9464)")
+    ] = None,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="bind address")] = "0.0.0.0",
 ) -> None:
     """Serve /metrics from the shared aggregate (one process is enough; workers need none)."""
     with errors():

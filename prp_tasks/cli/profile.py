@@ -32,9 +32,11 @@ def _resolve(repo: Path, profile: Path | None) -> ResolvedProfile:
 
 @profile_app.command("show")
 def profile_show(
-    repo: Annotated[Path, typer.Argument(help="repository")] = Path("."),
-    profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    repo: Annotated[Path, typer.Argument(metavar="REPO", help="repository")] = Path("."),
+    profile: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Print the effective profile and where each value came from (default or file:line)."""
     from prp_tasks.profiles.explain import explain
@@ -61,8 +63,10 @@ def profile_show(
 
 @profile_app.command("check")
 def profile_check(
-    repo: Annotated[Path, typer.Argument(help="repository")] = Path("."),
-    profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
+    repo: Annotated[Path, typer.Argument(metavar="REPO", help="repository")] = Path("."),
+    profile: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
+    ] = None,
 ) -> None:
     """Validate the profile; exit 2 with every problem (file:line: field: message) if invalid."""
     with errors():

@@ -11,14 +11,25 @@ from prp_tasks.cli.common import app, errors, out, print_json, settings
 from prp_tasks.errors import ConfigError
 from prp_tasks.settings import QUEUE_CLASSES
 
+#: every queue class, as ``--queues`` takes them
+ALL_QUEUES = ",".join(QUEUE_CLASSES)
+
 
 @app.command()
 def worker(
-    queues: Annotated[str, typer.Option(help="comma-separated queue classes")] = ",".join(QUEUE_CLASSES),
-    concurrency: Annotated[int | None, typer.Option(help="processes/threads (default: settings)")] = None,
-    pool: Annotated[str | None, typer.Option(help="prefork, threads or solo (default: settings)")] = None,
-    loglevel: Annotated[str, typer.Option(help="log level")] = "INFO",
-    hostname: Annotated[str | None, typer.Option(help="node name (default <classes>@<host>)")] = None,
+    queues: Annotated[
+        str, typer.Option(metavar="CLASSES", help="comma-separated queue classes")
+    ] = ALL_QUEUES,
+    concurrency: Annotated[
+        int | None, typer.Option(metavar="N", help="processes/threads (default: settings)")
+    ] = None,
+    pool: Annotated[
+        str | None, typer.Option(metavar="POOL", help="prefork, threads or solo (default: settings)")
+    ] = None,
+    loglevel: Annotated[str, typer.Option(metavar="LEVEL", help="log level")] = "INFO",
+    hostname: Annotated[
+        str | None, typer.Option(metavar="NAME", help="node name (default <classes>@<host>)")
+    ] = None,
 ) -> None:
     """Start a Celery worker consuming the given queue classes (needs PRP_REDIS_URL).
 
@@ -36,10 +47,16 @@ def worker(
 
 @app.command("worker-check")
 def worker_check(
-    queues: Annotated[str, typer.Argument(help="the worker's queue classes, e.g. automated")],
-    node: Annotated[str | None, typer.Option(help="node name (default <classes>@<this host>)")] = None,
-    stale_s: Annotated[float, typer.Option(help="seconds without a beat or a receive that count")] = 30.0,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    queues: Annotated[
+        str, typer.Argument(metavar="CLASSES", help="the worker's queue classes, e.g. automated")
+    ],
+    node: Annotated[
+        str | None, typer.Option(metavar="NAME", help="node name (default <classes>@<this host>)")
+    ] = None,
+    stale_s: Annotated[
+        float, typer.Option(metavar="SECONDS", help="seconds without a beat or a receive that count")
+    ] = 30.0,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Health probe: exit 0 when the worker answers a ping, beats and is consuming; else 1."""
     with errors():

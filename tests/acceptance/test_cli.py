@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -209,3 +210,96 @@ def test_the_demo_waits_for_humans_who_approve_from_another_terminal(demo: Path)
     assert {a["actor"] for a in approvals} == {"alice"}
     prp_md = (Path(view["out_dir"]) / "prp.md").read_text()
     assert "**Product Approval** — approved by alice (product-owner, via cli)" in prp_md
+
+
+# output without a terminal, and the command-line conventions ---------------------------------
+
+
+def test_without_a_terminal_prp_run_prints_each_change_and_the_approve_command_at_once(
+    tmp_path: Path,
+) -> None:
+    """``prp run > file``: one line per state change, the approve command while the gate waits."""
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(APPROVAL)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    log = tmp_path / "run.log"
+    with log.open("w") as sink:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "prp_tasks.cli", "run", str(repo), "--workflow", str(workflow)],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+    try:
+        run_id, waiting = _approve_the_line_that_says_how(log, first)
+        _, stderr = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, stderr
+    lines = log.read_text().splitlines()
+    assert lines[:3] == [f"run {run_id}: workflow approval, 2 gates", "A: started", waiting]
+    assert re.fullmatch(
+        r"A: passed in [\d.]+ m?s \(checks 1/1\); approved by alice \(code-reviewer\) after .+", lines[3]
+    )
+    assert lines[4] == "B: started" and lines[5].startswith("B: passed in ")
+    assert lines[6].startswith(f"run {run_id} finished: passed in ") and lines[6].endswith("(2 passed)")
+    assert not any(line.startswith(("┏", "│", "└")) for line in lines)  # no table frames
+
+
+def _approve_the_line_that_says_how(log: Path, run: subprocess.Popen[str]) -> tuple[str, str]:
+    """Wait for the approve command in ``run``'s output, then approve as PRP_ACTOR (embedded mode:
+    the second CLI finds the run's server through its registry). -> the run id and that line."""
+    wait_until(lambda: "prp approve" in log.read_text(), timeout=60, interval=0.1)
+    assert run.poll() is None  # the command is out while the run still waits
+    waiting = next(line for line in log.read_text().splitlines() if "prp approve" in line)
+    run_id = waiting.split(" prp approve ")[1].split()[0]
+    assert re.fullmatch(
+        r"A: awaiting approval \(code-reviewer\); to approve: "
+        rf"PRP_REDIS_URL=unix://\S+/redis\.sock prp approve {run_id} A --as <you>",
+        waiting,
+    )
+    decided = run_prp("approve", run_id, "A", env={"PRP_ACTOR": "alice"})
+    assert decided.returncode == 0, decided.stderr
+    assert decided.stderr.startswith("deciding as alice (from PRP_ACTOR)\n")
+    return run_id, waiting
+
+
+def test_version_is_an_option_and_a_command() -> None:
+    from prp_tasks import __version__
+
+    for args in (["--version"], ["version"]):
+        result = run_prp(*args)
+        assert (result.returncode, result.stdout, result.stderr) == (0, f"{__version__}\n", "")
+
+
+def test_usage_errors_have_our_error_prefix_exit_2_and_point_to_the_help() -> None:
+    unknown = run_prp("run", "--bogus")
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("error: no such option: --bogus")
+    assert "prp run --help" in unknown.stderr and "╭" not in unknown.stderr
+    missing = run_prp("audit")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: missing argument 'RUN'\n")
+    assert "prp audit --help" in missing.stderr
+    bare = run_prp()
+    assert bare.returncode == 2 and "Usage: prp [OPTIONS] COMMAND" in bare.stdout
+
+
+def test_help_without_a_terminal_shows_no_types() -> None:
+    result = run_prp("run", "--help")
+    assert result.returncode == 0
+    for noise in ("<bool>", "<str>", "<path>", "<float>", "[default: no-"):
+        assert noise not in result.stdout
+    assert "--as" in result.stdout and "--json" in result.stdout
+
+
+def test_approve_without_as_needs_a_configured_actor() -> None:
+    refused = run_prp("approve", "run-nope", "A")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: ")
+    assert "--as NAME" in refused.stderr and "PRP_ACTOR" in refused.stderr
+    configured = run_prp("approve", "run-nope", "A", env={"PRP_ACTOR": "alice"})
+    assert configured.stderr.startswith("deciding as alice (from PRP_ACTOR)\nerror: ")
