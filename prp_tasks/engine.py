@@ -378,6 +378,8 @@ class Engine(Finalization):
         skips = {g.id: skipped_record(g, "cancelled", now) for g in spec.workflow.gates}
         event = AuditEvent(type=AuditType.CANCELLED, run_id=run_id, at=now, actor=actor, reason="cancelled")
         unsettled = self.store.cancel(run_id, skips, now, event)
+        # checks of the run this process runs stop at once (other workers' heartbeats see the cancel)
+        self.executor.leases.stop_run(run_id)
         if unsettled is not None:
             self.lifecycle.cancelled(run_id, actor)
         if unsettled == 0:

@@ -2,7 +2,8 @@
 
 A class docstring doubles as its default message. Families:
 
-- input: :class:`InputError` and its subclasses (bad workflow, profile, blueprint, settings);
+- input: :class:`InputError` and its subclasses (bad workflow, profile, blueprint, settings, a
+  server below the supported floor);
   the CLI maps these to exit code 2 and the API to 4xx.
 - state: :class:`RunNotFound`, :class:`GateNotFound`, :class:`ConflictError`, :class:`NotAuthorized`.
 - infrastructure: :class:`StoreError`, :class:`EmbeddedServerError`.
@@ -96,6 +97,10 @@ class ProfileError(InputError):
 
 class BlueprintError(InputError):
     """Invalid blueprint."""
+
+
+class UnsupportedServer(InputError):
+    """The Redis server is older than the oldest one prp-tasks supports."""
 
 
 # State ----------------------------------------------------------------------------------------

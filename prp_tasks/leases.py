@@ -62,6 +62,15 @@ class LeaseKeeper:
             with self._lock:
                 self._held.pop(key, None)
 
+    def stop_run(self, run_id: str) -> int:
+        """Stop this process's running checks of ``run_id`` now (the run was cancelled here):
+        the renewal would see the cancel too, but only at its next beat. Returns how many."""
+        with self._lock:
+            held = [lease for lease in self._held.values() if lease.run_id == run_id]
+        for lease in held:
+            lease.stop.set()
+        return len(held)
+
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
             return

@@ -114,6 +114,20 @@ class AuditList(BaseModel):
     events: list[dict[str, Any]]
 
 
+class OutputFile(BaseModel):
+    name: str
+    bytes: int
+
+
+class OutputsOut(BaseModel):
+    workflowId: str
+    #: every output stored so far: prp.md, review.json, run-manifest.json and gate reports
+    outputs: list[OutputFile]
+    #: the text of the output asked for by name (None when only listing)
+    name: str | None = None
+    content: str | None = None
+
+
 def status_out(view: RunView, details: bool = False) -> RunStatusOut:
     return RunStatusOut(
         workflowId=view.run_id,
@@ -274,6 +288,23 @@ class PrpTools:
         return status_out(self.control.get_run(workflowId))
 
     @tool_errors
+    def get_prp_outputs(
+        self,
+        workflowId: str,
+        name: Annotated[
+            str | None,
+            Field(description="one output to read (prp.md, review.json, run-manifest.json or a gate "
+                  "report such as test-plan.md); omit to list them", max_length=200),
+        ] = None,
+    ) -> OutputsOut:
+        """A run's outputs: their names and sizes, and with ``name`` that output's text."""
+        self._caller()
+        stored = self.control.outputs(workflowId)
+        listing = [OutputFile(name=n, bytes=len(t.encode())) for n, t in sorted(stored.items())]
+        content = self.control.output(workflowId, name) if name is not None else None
+        return OutputsOut(workflowId=workflowId, outputs=listing, name=name, content=content)
+
+    @tool_errors
     def get_prp_audit(self, workflowId: str) -> AuditList:
         """The run's audit trail: approval requests, batches, decisions, refusals, expiries."""
         self._caller()
@@ -290,6 +321,7 @@ ANNOTATIONS = {
     "run_prp_step": ToolAnnotations(destructive_hint=True),
     "cancel_prp_workflow": ToolAnnotations(destructive_hint=True, idempotent_hint=True),
     "get_prp_audit": ToolAnnotations(read_only_hint=True),
+    "get_prp_outputs": ToolAnnotations(read_only_hint=True),
 }
 
 

@@ -19,17 +19,36 @@ from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
 from prp_tasks.errors import StoreError
+from prp_tasks.servers import check_connection
 
 
 def connect(url: str) -> redis.Redis:
-    """A Redis client that retries and reconnects on its own (``unix://`` paths work too)."""
+    """A Redis client that retries and reconnects on its own (``unix://`` paths work too); its
+    first connection to a server in this process checks the server against the supported floor
+    (:func:`prp_tasks.servers.check_connection`: :class:`~prp_tasks.errors.UnsupportedServer`)."""
     return redis.Redis.from_url(
         url,
         decode_responses=True,
+        redis_connect_func=check_connection,
         health_check_interval=10,
         retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), 8),
         retry_on_error=[redis.ConnectionError, redis.TimeoutError],
     )
+
+
+def check_server(url: str, timeout_s: float = 5.0) -> None:
+    """Connect once, now: a server below the supported floor is refused at a service's start
+    (:class:`~prp_tasks.errors.UnsupportedServer`) instead of by its first task. A server that
+    cannot be reached is no error here: services wait for it as they always did."""
+    client = redis.Redis.from_url(
+        url, redis_connect_func=check_connection, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+    )
+    try:
+        client.ping()
+    except (redis.ConnectionError, redis.TimeoutError):
+        return
+    finally:
+        client.close()
 
 
 @contextmanager

@@ -185,6 +185,12 @@ class Settings(BaseSettings):
 
     #: state store and (by default) broker; unset means embedded mode for ``prp run``
     redis_url: str | None = None
+    #: server binary of embedded mode: ``auto`` (a redis-server/valkey-server on PATH that meets
+    #: the supported floor, else the bundled Valkey), ``bundled``, or a path to a binary
+    embedded_server: str = Field(default="auto", min_length=1)
+    #: where ``prp mcp``/``prp api`` keep their embedded server's state when PRP_REDIS_URL is unset
+    #: (default: ``prp-tasks/state`` under the user's cache directory)
+    state_dir: Path | None = None
     #: base concurrency of the automated class (the seed's spool), unless
     #: ``PRP_QUEUES__AUTOMATED__CONCURRENCY`` is set
     spool_concurrency: int = Field(default=1, ge=1, le=512)

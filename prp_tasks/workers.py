@@ -10,6 +10,7 @@ from prp_tasks.celery_app import create_celery, queue_name
 from prp_tasks.errors import ConfigError
 from prp_tasks.health import install_beat
 from prp_tasks.logs import connect_celery_signals, setup_logging
+from prp_tasks.redis_client import check_server
 from prp_tasks.settings import QUEUE_CLASSES, QueueSettings, Settings
 
 
@@ -74,6 +75,7 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     if settings.redis_url is None:
         raise ConfigError("PRP_REDIS_URL must be set to start a worker (it names the shared Redis)")
     argv = worker_argv(settings, classes, **options)  # type: ignore[arg-type]
+    check_server(settings.redis_url)
     setup_logging(settings, level=str(options.get("loglevel") or settings.log_level))
     connect_celery_signals()
     app = create_celery(settings)

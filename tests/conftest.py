@@ -21,8 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # Embedded servers started by tests register themselves under XDG_CACHE_HOME: keep that private.
 _CACHE = Path(os.environ.get("PRP_TEST_CACHE", "/tmp")) / f"prp-tests-{os.getpid()}"
 os.environ["XDG_CACHE_HOME"] = str(_CACHE)
+#: the server every private Redis of the suite runs: by default the bundled one a fresh machine
+#: gets (``PRP_EMBEDDED_SERVER=bundled``); ``PRP_TEST_REDIS_SERVER=/usr/bin/redis-server`` runs
+#: the suite against another one (CI: the oldest supported server it has)
+EMBEDDED_SERVER = os.environ.get("PRP_TEST_REDIS_SERVER", "bundled")
 for _key in [k for k in os.environ if k.startswith("PRP_")]:
     del os.environ[_key]  # tests must not pick up the developer's settings
+os.environ["PRP_EMBEDDED_SERVER"] = EMBEDDED_SERVER  # ... but `prp run` subprocesses use that server
 
 # Import task modules at conftest import time so every worker knows them.
 import prp_tasks.tasks  # noqa: E402,F401
@@ -33,7 +38,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A private redis-server on a unix socket for the whole session."""
     from prp_tasks.embedded import EmbeddedRedis
 
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), label="pytest")
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), label="pytest", server=EMBEDDED_SERVER)
     server.start()
     yield server
     server.stop()
@@ -84,6 +89,19 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without ``PRP_*`` settings, except the suite's embedded server choice."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
+    return env | {"PRP_EMBEDDED_SERVER": EMBEDDED_SERVER}
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from prp_tasks.servers import embedded_binary
+
+    binary = embedded_binary(EMBEDDED_SERVER)
+    return f"private servers: {binary.version.text} ({binary.path}, {binary.origin})"
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, interval: float = 0.02) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -96,7 +114,7 @@ def run_prp(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run the ``prp`` CLI as a subprocess (the installed console script's module)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PRP_")}
+    full_env = clean_env()
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "prp_tasks.cli", *args],

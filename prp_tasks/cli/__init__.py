@@ -14,7 +14,16 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from prp_tasks import __version__
-from prp_tasks.cli import approvals, observe, profile, runs, serve, workers  # noqa: F401 - register the commands
+from prp_tasks.cli import (  # noqa: F401 - register the commands
+    approvals,
+    doctor,
+    inspection,
+    observe,
+    profile,
+    runs,
+    serve,
+    workers,
+)
 from prp_tasks.cli.common import app, err, error_line, out
 
 #: exit code of a command line that does not parse (unknown option, missing argument)

@@ -18,6 +18,8 @@ from prp_tasks.cli.common import (
     print_json,
     settings,
 )
+from prp_tasks.cli.inspection import RepoOption, find_run
+from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.errors import InputError
 
 
@@ -176,10 +178,17 @@ def approvals(
 def audit(
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="run id")],
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    repo: RepoOption = None,
 ) -> None:
-    """The run's append-only audit trail: requests, batches, decisions, refusals, expiries."""
+    """The run's append-only audit trail: requests, batches, decisions, refusals, expiries (of a
+    live run, or of a finished one's record)."""
     with errors():
-        events = control_for(run_id).audit(run_id)
+        found = find_run(run_id, repo)
+        if found.control is not None:
+            events = found.control.audit(run_id)
+        else:
+            assert found.record is not None
+            events = [AuditEvent.model_validate(e) for e in found.record.audit()]
     if json_out:
         print_json([e.model_dump(mode="json", exclude_none=True) for e in events])
         return

@@ -1,63 +1,95 @@
-"""``prp run``, ``status``, ``cancel``, ``runs``, ``outputs``."""
+"""``prp run``: submit a run, follow it to its end (or cancel it), write its outputs and record."""
 
 from __future__ import annotations
 
 import contextlib
 import getpass
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from prp_tasks.cli.common import all_controls, app, control_for, err, errors, out, print_json, settings
+from prp_tasks.cli.common import app, err, errors, out, print_json, settings
+from prp_tasks.cli.interrupts import Interrupts
 from prp_tasks.control import Control, connect_control
-from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.run import RunSpec
-from prp_tasks.errors import RunNotFound
+from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.errors import ConflictError, RunNotFound
+from prp_tasks.records import write_record
 from prp_tasks.settings import Settings
+from prp_tasks.sources import RunSource
+from prp_tasks.submission import prepare_run
 from prp_tasks.views import EXIT_CANCELLED, exit_code, run_view
 
+EXIT_CODES = """Exit codes: 0 every gate passed; 1 a gate failed or was rejected; 2 bad input (workflow,
+profile, blueprint, settings, a server below the supported floor); 3 cancelled (Ctrl-C, --timeout,
+`prp cancel`) or an approval expired; any other code: prp itself failed."""
 
-@app.command()
+
+@app.command(epilog=EXIT_CODES)
 def run(
-    repo: Annotated[Path | None, typer.Argument(help="repository to check [default: .]")] = None,
-    workflow: Annotated[Path | None, typer.Option("--workflow", "-w", help="workflow YAML file")] = None,
-    blueprint: Annotated[Path | None, typer.Option(help="blueprint YAML/JSON file")] = None,
-    profile: Annotated[Path | None, typer.Option(help="initial.md to use instead of the lookup")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="output directory")] = None,
+    repo: Annotated[Path | None, typer.Argument(help="repository to check (default: .)")] = None,
+    workflow: Annotated[
+        Path | None, typer.Option("--workflow", "-w", metavar="FILE", help="workflow YAML file")
+    ] = None,
+    blueprint: Annotated[Path | None, typer.Option(metavar="FILE", help="blueprint YAML/JSON file")] = None,
+    profile: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="output directory")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the final run as JSON")] = False,
-    auto_approve: Annotated[bool, typer.Option(help="approve parked gates automatically")] = False,
-    strict: Annotated[bool, typer.Option(help="strict mode (no implicit auto-approval)")] = False,
-    actor: Annotated[str, typer.Option("--as", help="who requests the run")] = "",
-    timeout: Annotated[float | None, typer.Option(help="cancel the run after this many seconds")] = None,
-    distributed: Annotated[
-        bool, typer.Option(help="workers fetch origin at HEAD (any machine; clean, pushed tree)")
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="approve parked gates automatically")
     ] = False,
-    git: Annotated[str | None, typer.Option("--git", help="run on this git remote instead of a path")] = None,
-    commit: Annotated[str | None, typer.Option(help="with --git: the full commit SHA")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="strict mode (no implicit auto-approval)")] = False,
+    actor: Annotated[
+        str, typer.Option("--as", metavar="NAME", help="who requests the run (default: the OS user)")
+    ] = "",
+    timeout: Annotated[
+        float | None, typer.Option(metavar="SECONDS", help="cancel the run after this many seconds")
+    ] = None,
+    distributed: Annotated[
+        bool,
+        typer.Option("--distributed", help="workers fetch origin at HEAD (any machine; clean, pushed tree)"),
+    ] = False,
+    git: Annotated[
+        str | None, typer.Option("--git", metavar="URL", help="run on this git remote instead of a path")
+    ] = None,
+    commit: Annotated[str | None, typer.Option(metavar="SHA", help="with --git: the full commit SHA")] = None,
 ) -> None:
-    """Run a PRP workflow on REPO and write prp.md, review.json and run-manifest.json."""
-    with errors():
-        current = settings()
-        from prp_tasks.sources import RunSource
-        from prp_tasks.submission import prepare_run
+    """Run a PRP workflow on REPO and write prp.md, review.json and run-manifest.json.
 
-        source = RunSource(distributed=distributed, git_url=git, commit=commit, workspaces=current.workspace)
-        spec = prepare_run(
-            repo if repo is not None or git else Path("."),
-            source=source,
-            workflow=workflow,
-            blueprint=blueprint,
-            profile_path=profile,
-            actor=actor or getpass.getuser(),
-            strict=strict,
-            auto_approve=auto_approve,
-        )
-        target = out_dir or _home(spec) / "runs" / spec.run_id
-        if current.embedded:
-            code = _run_embedded(current, spec, target, json_out, timeout)
-        else:
-            code = _drive(connect_control(current), spec, target, json_out, timeout, None)
+    Ctrl-C cancels the run (running checks are stopped), writes the cancelled run's outputs and
+    exits 3; a second Ctrl-C stops waiting for that.
+    """
+    with Interrupts() as interrupts:
+        try:
+            with errors():
+                current = settings()
+                source = RunSource(
+                    distributed=distributed, git_url=git, commit=commit, workspaces=current.workspace
+                )
+                spec = prepare_run(
+                    repo if repo is not None or git else Path("."),
+                    source=source,
+                    workflow=workflow,
+                    blueprint=blueprint,
+                    profile_path=profile,
+                    actor=actor or getpass.getuser(),
+                    strict=strict,
+                    auto_approve=auto_approve,
+                )
+                target = out_dir or _home(spec) / "runs" / spec.run_id
+                following = Following(spec, target, json_out, timeout, interrupts)
+                if current.embedded:
+                    code = _run_embedded(current, following)
+                else:
+                    code = following.drive(connect_control(current), None)
+        except KeyboardInterrupt:  # before the run was submitted (or after it ended): nothing to cancel
+            err.print("interrupted")
+            code = EXIT_CANCELLED
     raise typer.Exit(code)
 
 
@@ -66,124 +98,90 @@ def _home(spec: RunSpec) -> Path:
     return Path(spec.repo.path or ".").resolve() / ".prp"
 
 
-def _run_embedded(
-    current: Settings, spec: RunSpec, target: Path, json_out: bool, timeout: float | None
-) -> int:
+def _run_embedded(current: Settings, follow: Following) -> int:
     from prp_tasks.celery_app import create_celery
     from prp_tasks.embedded import EmbeddedRedis, embedded_services
 
-    with EmbeddedRedis(_home(spec), label=spec.run_id) as server:
+    home = _home(follow.spec)
+    with EmbeddedRedis(home, label=follow.spec.run_id, server=current.embedded_server) as server:
         local = current.model_copy(update={"redis_url": server.url})
         celery = create_celery(local)
         with embedded_services(celery, local):
-            return _drive(Control(local, celery), spec, target, json_out, timeout, server.url)
+            return follow.drive(Control(local, celery), server.url)
 
 
-def _drive(
-    control: Control, spec: RunSpec, target: Path, json_out: bool, timeout: float | None, hint_url: str | None
-) -> int:
-    """Submit, follow until final (or timeout / Ctrl-C: cancel), write the outputs, report."""
-    run_id = control.submit(spec)
-    stopped = _follow(control, run_id, json_out, timeout, hint_url)
-    snapshot = control.snapshot(run_id)
-    code = EXIT_CANCELLED if stopped else exit_code(snapshot)
-    written = control.write_outputs(run_id, target)
-    if json_out:
-        view = run_view(snapshot).model_dump(mode="json")
-        print_json({**view, "exit_code": code, "out_dir": str(target), "outputs": written})
-    else:
-        out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {target}")
-    return code
+@dataclass
+class Following:
+    """Submit a run, follow it to the end (cancelling it on timeout or Ctrl-C), record it."""
 
+    spec: RunSpec
+    target: Path
+    json_out: bool
+    timeout: float | None
+    interrupts: Interrupts
 
-def _follow(
-    control: Control, run_id: str, json_out: bool, timeout: float | None, hint_url: str | None
-) -> bool:
-    """Wait for the run to be final; True when it had to be cancelled (timeout or Ctrl-C)."""
-    from prp_tasks.progress import follow
+    def drive(self, control: Control, hint_url: str | None) -> int:
+        run_id = self.spec.run_id
+        try:
+            control.submit(self.spec)
+            cause = None if self._follow(control, hint_url) else "timeout"
+            self.interrupts.calm()  # the run ended: a Ctrl-C now must not cut the outputs short
+        except KeyboardInterrupt:
+            cause = "interrupt"
+        if cause is not None:
+            self._cancel(control, cause)
+        return self._finish(control, run_id, cancelled=cause is not None)
 
-    try:
-        if json_out:
-            finished = control.wait_final(run_id, timeout)
+    def _follow(self, control: Control, hint_url: str | None) -> bool:
+        """Wait for the run to be final; False when ``timeout`` passed first."""
+        from prp_tasks.progress import follow
+
+        if self.json_out:
+            return control.wait_final(self.spec.run_id, self.timeout)
+        return follow(
+            control, self.spec.run_id, out, live=out.is_terminal, timeout_s=self.timeout, redis_url=hint_url
+        )
+
+    def _cancel(self, control: Control, cause: str) -> None:
+        """Cancel durably (running checks are stopped) and wait for the cancelled run's outputs,
+        until a further Ctrl-C says not to."""
+        self.interrupts.calm()
+        run_id = self.spec.run_id
+        if cause == "interrupt":
+            err.print(f"interrupted: cancelling {run_id} (Ctrl-C again to stop waiting)", highlight=False)
         else:
-            finished = follow(
-                control, run_id, out, live=out.is_terminal, timeout_s=timeout, redis_url=hint_url
-            )
-        if finished:
-            return False
-        _cancel_and_wait(control, run_id, "timeout")
-    except KeyboardInterrupt:
-        err.print("interrupted: cancelling the run")
-        _cancel_and_wait(control, run_id, "interrupt")
-    return True
+            err.print(f"--timeout: cancelling {run_id}", highlight=False)
+        with contextlib.suppress(RunNotFound, ConflictError):  # not created yet / finished meanwhile
+            control.cancel(run_id, cause)
+        deadline = time.monotonic() + 30
+        while not self.interrupts.abandoned.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(RunNotFound):
+                if control.is_final(run_id):
+                    return
+            time.sleep(0.05)
+
+    def _finish(self, control: Control, run_id: str, *, cancelled: bool) -> int:
+        """Write the outputs and the run's record; report; the exit code."""
+        try:
+            snapshot = control.snapshot(run_id)
+        except RunNotFound:
+            return EXIT_CANCELLED
+        code = EXIT_CANCELLED if cancelled and not _passed_or_failed(snapshot) else exit_code(snapshot)
+        final = control.is_final(run_id)
+        written = control.write_outputs(run_id, self.target) if final else {}
+        view = run_view(snapshot).model_dump(mode="json")
+        if final:
+            audit = [e.model_dump(mode="json", exclude_none=True) for e in control.audit(run_id)]
+            write_record(_home(self.spec) / "runs" / run_id, view, audit, self.target)
+        if self.json_out:
+            print_json({**view, "exit_code": code, "out_dir": str(self.target), "outputs": written})
+        elif final:
+            out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {self.target}")
+        else:
+            err.print(f"run {run_id}: {snapshot.status.value}; not finished, so no outputs were written")
+        return code
 
 
-def _cancel_and_wait(control: Control, run_id: str, actor: str) -> None:
-    control.cancel(run_id, actor)
-    control.wait_final(run_id, 30)
-
-
-@app.command()
-def status(
-    run_id: Annotated[str, typer.Argument(help="run id")],
-    json_out: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Show a run's gates and their states."""
-    with errors():
-        control = control_for(run_id)
-        view = run_view(control.snapshot(run_id), now=utc_now()).model_dump(mode="json")
-    if json_out:
-        print_json(view)
-        return
-    from prp_tasks.progress import approval_hint, dag_view, gate_table
-
-    out.print(dag_view(view))
-    out.print(gate_table(view))
-    hint = approval_hint(view, None)
-    if hint:
-        out.print(hint)
-
-
-@app.command()
-def cancel(
-    run_id: Annotated[str, typer.Argument(help="run id")],
-    actor: Annotated[str, typer.Option("--as", help="who cancels")] = "",
-) -> None:
-    """Cancel a run: gates not yet finished are skipped; nothing starts afterwards."""
-    with errors():
-        changed = control_for(run_id).cancel(run_id, actor or getpass.getuser())
-    out.print(f"{run_id}: {'cancelled' if changed else 'already cancelled'}")
-
-
-@app.command("runs")
-def list_runs(
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="how many, newest first")] = 20,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """List recent runs (of PRP_REDIS_URL, or of every live embedded `prp run`)."""
-    rows = []
-    with errors():
-        for control in all_controls():
-            for run_id in control.run_ids(0, limit):
-                with contextlib.suppress(RunNotFound):
-                    view = run_view(control.snapshot(run_id)).model_dump(mode="json")
-                    row = {k: view[k] for k in ("run_id", "status", "workflow", "created_at")}
-                    rows.append(row | {"repo": view["repo"]["path"] or view["repo"]["url"]})
-    rows.sort(key=lambda r: r["created_at"], reverse=True)
-    if json_out:
-        print_json(rows[:limit])
-        return
-    for row in rows[:limit]:
-        out.print(f"{row['run_id']}  {row['status']:<18} {row['workflow']:<16} {row['repo']}")
-
-
-@app.command()
-def outputs(
-    run_id: Annotated[str, typer.Argument(help="run id")],
-    to: Annotated[Path, typer.Option("--to", help="directory to write into")] = Path("."),
-) -> None:
-    """Fetch a finished run's prp.md, review.json, run-manifest.json and artifacts."""
-    with errors():
-        written = control_for(run_id).write_outputs(run_id, to)
-    for name, path in written.items():
-        out.print(f"{name} -> {path}")
+def _passed_or_failed(snapshot: RunSnapshot) -> bool:
+    """The run ended on its own before the cancel took (a cancel of a finished run changes nothing)."""
+    return not snapshot.cancelled and snapshot.status.value in ("passed", "failed")

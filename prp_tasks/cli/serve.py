@@ -2,41 +2,83 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from prp_tasks.cli.common import app, errors, out, settings
-from prp_tasks.errors import ConfigError
+from prp_tasks.settings import Settings
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 api_app = typer.Typer(help="The HTTP API (FastAPI) with MCP mounted at /mcp.", invoke_without_command=True)
 app.add_typer(api_app, name="api")
 
 
+StateDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        metavar="DIR",
+        help="embedded mode (no PRP_REDIS_URL): where the private server keeps its state "
+        "[default: PRP_STATE_DIR, else prp-tasks/state in the user's cache directory]",
+    ),
+]
+
+
 @api_app.callback()
 def api(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="bind address (default PRP_API__HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="port (default PRP_API__PORT)")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="bind address (default PRP_API__HOST)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="port (default PRP_API__PORT)")] = None,
+    state_dir: StateDirOption = None,
 ) -> None:
-    """Serve the HTTP API with uvicorn (needs PRP_REDIS_URL)."""
+    """Serve the HTTP API with uvicorn: on PRP_REDIS_URL, or without it in embedded mode (a
+    private server and in-process workers that live as long as this command)."""
     if ctx.invoked_subcommand is not None:
         return
     with errors():
         current = settings()
-        if current.redis_url is None:
-            raise ConfigError("PRP_REDIS_URL must be set to serve the API")
-        import uvicorn
-
-        from prp_tasks.http.app import create_app
         from prp_tasks.logs import setup_logging
 
         setup_logging(current)
-        application = create_app(current)
-    uvicorn.run(application, host=host or current.api.host, port=port or current.api.port, log_config=None)
+        with _services(current, state_dir, "prp api") as (local, celery):
+            _serve_api(local, celery, host or local.api.host, port or local.api.port)
+
+
+def _serve_api(current: Settings, celery: Celery, host: str, port: int) -> None:
+    import uvicorn
+
+    from prp_tasks.control import Control
+    from prp_tasks.http.app import create_app
+
+    application = create_app(current, Control(current, celery))
+    uvicorn.run(application, host=host, port=port, log_config=None)
+
+
+@contextlib.contextmanager
+def _services(current: Settings, state_dir: Path | None, label: str) -> Iterator[tuple[Settings, Celery]]:
+    """PRP_REDIS_URL's settings (checked against the server floor), or embedded mode's."""
+    if current.redis_url is not None:
+        from prp_tasks.celery_app import create_celery
+        from prp_tasks.redis_client import check_server
+
+        check_server(current.redis_url)
+        yield current, create_celery(current)
+        return
+    from prp_tasks.embedded import standalone
+
+    with standalone(current, state_dir, label) as services:
+        yield services
 
 
 @api_app.command("hash-token")
@@ -64,17 +106,19 @@ def openapi() -> None:
 @app.command()
 def mcp(
     actor: Annotated[
-        str, typer.Option("--as", help="who decides (default PRP_MCP_ACTOR or the OS user)")
+        str, typer.Option("--as", metavar="NAME", help="who decides (default PRP_MCP_ACTOR or the OS user)")
     ] = "",
+    state_dir: StateDirOption = None,
 ) -> None:
-    """Serve the MCP tools over stdio (for an agent host that spawns this process)."""
+    """Serve the MCP tools over stdio (for an agent host that spawns this process): on
+    PRP_REDIS_URL, or without it in embedded mode (a private server and in-process workers that
+    live as long as this command; its state persists in --state-dir)."""
     with errors():
         current = settings()
-        from prp_tasks.control import connect_control
+        from prp_tasks.control import Control
         from prp_tasks.identity import Principal
         from prp_tasks.mcp_server import build_mcp
 
-        control = connect_control(current)
-        local = Principal(actor or current.mcp_actor or getpass.getuser(), submit=True, channel="mcp")
-        server = build_mcp(control, local)
-    server.run()
+        with _services(current, state_dir, "prp mcp") as (local, celery):
+            principal = Principal(actor or local.mcp_actor or getpass.getuser(), submit=True, channel="mcp")
+            build_mcp(Control(local, celery), principal).run()

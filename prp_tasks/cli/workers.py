@@ -92,7 +92,9 @@ def sweeper(
             raise ConfigError("PRP_REDIS_URL must be set to run the sweeper")
         from prp_tasks.approvals.sweeper import Sweeper
         from prp_tasks.celery_app import create_celery
+        from prp_tasks.redis_client import check_server
 
+        check_server(current.redis_url)
         engine = create_celery(current).runtime.engine
         sweep = Sweeper(engine.approvals, current.sweep_interval_s, engine.budgets)
         if once:

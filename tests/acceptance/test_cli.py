@@ -18,7 +18,9 @@ pytestmark = pytest.mark.slow
 
 
 def redis_processes() -> set[int]:
-    out = subprocess.run(["pgrep", "-f", "redis-server"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["pgrep", "-f", "redis-server|valkey-server"], capture_output=True, text=True, check=False
+    )
     return {int(p) for p in out.stdout.split()}
 
 

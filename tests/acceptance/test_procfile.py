@@ -34,6 +34,7 @@ from tests.acceptance.stack import (
     rabbitmq_unreachable,
     rabbitmqctl,
 )
+from tests.conftest import EMBEDDED_SERVER
 
 pytestmark = pytest.mark.slow
 
@@ -128,7 +129,7 @@ def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A private redis-server on a unix socket (never the machine's 127.0.0.1:6379)."""
-    server = EmbeddedRedis(tmp_path / "redis")
+    server = EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER)
     server.start()
     try:
         yield server.url

@@ -20,6 +20,7 @@ from prp_tasks.engine import Engine
 from prp_tasks.settings import load_settings
 from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
+from tests.conftest import EMBEDDED_SERVER
 
 WORKFLOW = """
 name: singles
@@ -34,7 +35,7 @@ gates:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[tuple[Engine, redis.Redis]]:
-    with EmbeddedRedis(tmp_path / "redis") as server:
+    with EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER) as server:
         settings = load_settings(redis_url=server.url, key_prefix="cs", task_events=False)
         app = create_celery(settings)
         yield app.runtime.engine, redis.Redis.from_url(server.url, decode_responses=True)  # type: ignore[attr-defined]

@@ -34,6 +34,7 @@ TOOLS = {
     "run_prp_step",
     "cancel_prp_workflow",
     "get_prp_audit",
+    "get_prp_outputs",
 }
 WORKFLOW = """name: mcp-flow
 gates:

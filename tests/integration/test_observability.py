@@ -28,7 +28,7 @@ from prp_tasks.redis_client import connect
 from prp_tasks.settings import QUEUE_CLASSES, Settings, load_settings
 from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
-from tests.conftest import ROOT, wait_until
+from tests.conftest import EMBEDDED_SERVER, ROOT, wait_until
 from tests.integration.test_http_api import free_port
 from tests.integration.test_worker_loss import Workers
 
@@ -92,7 +92,7 @@ def test_a_consumer_group_sees_a_runs_full_lifecycle_in_order(
 
 @pytest.fixture
 def private(tmp_path: Path) -> Iterator[Settings]:
-    server = EmbeddedRedis(tmp_path / "redis")
+    server = EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER)
     server.start()
     try:
         yield load_settings(redis_url=server.url, key_prefix="kill", task_events=False)

@@ -20,6 +20,7 @@ from prp_tasks.publish import direct_publish_possible
 from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, load_settings
 from prp_tasks.transport import Channel, broker_url
+from tests.conftest import EMBEDDED_SERVER
 
 MESSAGE = CheckMessage("run-1", "G0", "lint", "automated", 30.0, "task-1", 1_700_000_000.5)
 
@@ -27,7 +28,7 @@ MESSAGE = CheckMessage("run-1", "G0", "lint", "automated", 30.0, "task-1", 1_700
 @pytest.fixture
 def private(tmp_path: Path) -> Any:
     """A Redis no worker consumes from (the session's worker would take the messages)."""
-    with EmbeddedRedis(tmp_path / "redis") as server:
+    with EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER) as server:
         yield server
 
 

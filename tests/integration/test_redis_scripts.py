@@ -14,13 +14,14 @@ import redis
 
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.redis_client import Batch, Script, _lanes, connect
+from tests.conftest import EMBEDDED_SERVER
 
 INCR_AND_ECHO = "return {redis.call('INCR', KEYS[1]), ARGV[1]}"
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    with EmbeddedRedis(tmp_path / "redis") as running:
+    with EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER) as running:
         yield running
 
 

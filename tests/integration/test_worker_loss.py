@@ -22,7 +22,7 @@ from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.settings import Settings, load_settings
 from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
-from tests.conftest import ROOT, wait_until
+from tests.conftest import EMBEDDED_SERVER, ROOT, wait_until
 from tests.integration.conftest import check_lines, events
 from tests.processes import wait_gone
 
@@ -39,7 +39,7 @@ ENV = {
 
 @pytest.fixture
 def private(tmp_path: Path) -> Iterator[Settings]:
-    server = EmbeddedRedis(tmp_path / "redis")
+    server = EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER)
     server.start()
     try:
         yield load_settings(redis_url=server.url, key_prefix="kill", check_lease_s=1)

@@ -21,6 +21,7 @@ from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.settings import Settings, load_settings
 from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
+from tests.conftest import EMBEDDED_SERVER
 from tests.integration.test_worker_loss import workers  # noqa: F401  (the same fixture, on this private)
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ def seed() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
     """A private redis-server with AOF (fsync every second), as infra/redis/redis.conf."""
-    redis = EmbeddedRedis(tmp_path / "redis", appendonly=True)
+    redis = EmbeddedRedis(tmp_path / "redis", appendonly=True, server=EMBEDDED_SERVER)
     redis.start()
     try:
         yield redis

@@ -1,0 +1,147 @@
+"""``prp status``, ``runs``, ``outputs``, ``cancel``: runs that are live, or finished and recorded.
+
+A run is looked up on ``PRP_REDIS_URL`` (or, unset, every live embedded server), then among the
+records finished runs left on disk (:mod:`prp_tasks.records`: ``REPO/.prp/runs/RUN/``, found under
+``--repo`` or the current directory, or through the user's index of records).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from prp_tasks.cli.common import all_controls, app, control_for, errors, out, print_json
+from prp_tasks.control import Control
+from prp_tasks.core.evaluate import utc_now
+from prp_tasks.errors import InputError, RunNotFound, UnsupportedServer
+from prp_tasks.records import Record, find, listed, not_found, search_roots
+from prp_tasks.views import run_view
+
+RepoOption = Annotated[
+    Path | None,
+    typer.Option("--repo", metavar="DIR", help="repository whose finished runs to look in (default: .)"),
+]
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a run was found: a live server, or a finished run's record."""
+
+    control: Control | None = None
+    record: Record | None = None
+
+    def view(self, run_id: str) -> dict[str, Any]:
+        if self.control is not None:
+            return run_view(self.control.snapshot(run_id), now=utc_now()).model_dump(mode="json")
+        assert self.record is not None
+        return {k: v for k, v in self.record.view.items() if k != "out_dir"}
+
+
+def find_run(run_id: str, repo: Path | None) -> Found:
+    """The live server holding ``run_id``, else its record; RunNotFound naming where it looked."""
+    looked = "PRP_REDIS_URL or the live embedded servers"
+    try:
+        control = control_for(run_id)
+        if control.store.exists(run_id):
+            return Found(control=control)
+    except UnsupportedServer:
+        raise
+    except (RunNotFound, InputError):
+        pass  # no live server holds it: a finished run's record may
+    roots = search_roots(repo)
+    record = find(run_id, roots)
+    if record is None:
+        raise not_found(run_id, roots, looked)
+    return Found(record=record)
+
+
+@app.command()
+def status(
+    run_id: Annotated[str, typer.Argument(help="run id")],
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    repo: RepoOption = None,
+) -> None:
+    """Show a run's gates and their states (a live run, or a finished one's record)."""
+    with errors():
+        view = find_run(run_id, repo).view(run_id)
+    if json_out:
+        print_json(view)
+        return
+    from prp_tasks.progress import approval_hint, dag_view, gate_table
+
+    out.print(dag_view(view))
+    out.print(gate_table(view))
+    hint = approval_hint(view, None)
+    if hint:
+        out.print(hint)
+
+
+@app.command()
+def cancel(
+    run_id: Annotated[str, typer.Argument(help="run id")],
+    actor: Annotated[
+        str, typer.Option("--as", metavar="NAME", help="who cancels (default: the OS user)")
+    ] = "",
+) -> None:
+    """Cancel a run: gates not yet finished are skipped; nothing starts afterwards."""
+    with errors():
+        changed = control_for(run_id).cancel(run_id, actor or getpass.getuser())
+    out.print(f"{run_id}: {'cancelled' if changed else 'already cancelled'}")
+
+
+def _live_rows(limit: int) -> list[dict[str, Any]]:
+    rows = []
+    for control in all_controls():
+        for run_id in control.run_ids(0, limit):
+            with contextlib.suppress(RunNotFound):
+                rows.append(_row(run_view(control.snapshot(run_id)).model_dump(mode="json")))
+    return rows
+
+
+def _row(view: dict[str, Any]) -> dict[str, Any]:
+    row = {k: view[k] for k in ("run_id", "status", "workflow", "created_at")}
+    return row | {"repo": view["repo"]["path"] or view["repo"]["url"]}
+
+
+@app.command("runs")
+def list_runs(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="how many, newest first")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    repo: RepoOption = None,
+) -> None:
+    """List recent runs: live ones (PRP_REDIS_URL, or every live embedded `prp run`) and the
+    finished runs recorded in the repository's .prp/runs/."""
+    with errors():
+        rows = _live_rows(limit)
+        seen = {r["run_id"] for r in rows}
+        rows += [_row(r.view) for r in listed(search_roots(repo)) if r.run_id not in seen]
+    rows.sort(key=lambda r: r["created_at"], reverse=True)
+    if json_out:
+        print_json(rows[:limit])
+        return
+    for row in rows[:limit]:
+        line = f"{row['run_id']}  {row['status']:<18} {row['workflow']:<16} {row['repo']}"
+        out.print(line, highlight=False)
+
+
+@app.command()
+def outputs(
+    run_id: Annotated[str, typer.Argument(help="run id")],
+    to: Annotated[Path, typer.Option("--to", metavar="DIR", help="directory to write into")] = Path("."),
+    repo: RepoOption = None,
+) -> None:
+    """Write a run's prp.md, review.json, run-manifest.json, artifacts and produced files."""
+    with errors():
+        found = find_run(run_id, repo)
+        if found.control is not None:
+            written = found.control.write_outputs(run_id, to)
+        else:
+            assert found.record is not None
+            written = found.record.copy_outputs(to)
+    for name, path in written.items():
+        out.print(f"{name} -> {path}", highlight=False)

@@ -1,0 +1,85 @@
+"""Runs that finished in an earlier command stay inspectable after their embedded server is gone:
+``prp runs``, ``status``, ``audit`` and ``outputs`` read the record ``prp run`` left in
+``REPO/.prp/runs/RUN/`` (found from the repository, with ``--repo``, or through the user's index)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_prp
+
+pytestmark = pytest.mark.slow
+
+WORKFLOW = """name: finished-flow
+gates:
+  - {id: A, checks: [{name: a, run: ["true"]}], approval: {role: code-reviewer}}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["sh", "-c", "echo made > out.txt"]}]}
+"""
+
+
+@pytest.fixture
+def finished(tmp_path: Path) -> tuple[Path, dict[str, object]]:
+    """A repository with one run finished by an earlier `prp run` (embedded, auto-approved)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (tmp_path / "wf.yaml").write_text(WORKFLOW)
+    done = run_prp("run", str(repo), "--workflow", str(tmp_path / "wf.yaml"), "--auto-approve", "--json")
+    assert done.returncode == 0, done.stderr
+    return repo, json.loads(done.stdout)
+
+
+def test_status_audit_outputs_and_runs_of_a_run_finished_earlier(
+    finished: tuple[Path, dict[str, object]], tmp_path: Path
+) -> None:
+    repo, ran = finished
+    run_id = str(ran["run_id"])
+    status = run_prp("status", run_id, "--json", cwd=repo)
+    assert status.returncode == 0, status.stderr
+    view = json.loads(status.stdout)
+    assert view["status"] == "passed"
+    assert [(g["id"], g["status"]) for g in view["gates"]] == [("A", "passed"), ("B", "passed")]
+    assert view["gates"] == ran["gates"]  # the same facts the run printed when it finished
+    table = run_prp("status", run_id, cwd=repo)
+    assert table.returncode == 0 and "passed" in table.stdout
+    audit = run_prp("audit", run_id, "--json", cwd=repo)
+    assert audit.returncode == 0, audit.stderr
+    decided = [e for e in json.loads(audit.stdout) if e["type"] == "approval.auto"]
+    assert [(e["gate_id"], e["actor"], e["channel"]) for e in decided] == [("A", "auto", "auto")]
+    listing = run_prp("runs", "--json", cwd=repo)
+    assert [r["run_id"] for r in json.loads(listing.stdout)] == [run_id]
+    target = tmp_path / "copy"
+    copied = run_prp("outputs", run_id, "--to", str(target), cwd=repo)
+    assert copied.returncode == 0, copied.stderr
+    assert (target / "prp.md").read_text().count(run_id) >= 1
+    assert json.loads((target / "review.json").read_text())["schema"] == "com.cortex.review/v1"
+
+
+def test_a_finished_run_is_found_from_elsewhere_and_an_unknown_one_says_where_it_looked(
+    finished: tuple[Path, dict[str, object]], tmp_path: Path
+) -> None:
+    repo, ran = finished
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    by_repo = run_prp("status", str(ran["run_id"]), "--repo", str(repo), "--json", cwd=elsewhere)
+    assert json.loads(by_repo.stdout)["status"] == "passed"
+    by_index = run_prp("status", str(ran["run_id"]), "--json", cwd=elsewhere)  # the user's index
+    assert json.loads(by_index.stdout)["run_id"] == ran["run_id"]
+    unknown = run_prp("status", "run-nope-0000", cwd=elsewhere)
+    assert unknown.returncode == 2
+    assert "no such run: run-nope-0000" in unknown.stderr and ".prp/runs" in unknown.stderr
+
+
+def test_outputs_written_elsewhere_with_out_are_found_through_the_record(tmp_path: Path) -> None:
+    repo, out_dir = tmp_path / "repo", tmp_path / "reports"
+    repo.mkdir()
+    (tmp_path / "wf.yaml").write_text(WORKFLOW)
+    args = ("run", str(repo), "--workflow", str(tmp_path / "wf.yaml"), "--auto-approve")
+    done = run_prp(*args, "--out", str(out_dir), "--json")
+    run_id = json.loads(done.stdout)["run_id"]
+    assert (out_dir / "prp.md").is_file() and (repo / ".prp" / "runs" / run_id / "run.json").is_file()
+    copied = run_prp("outputs", run_id, "--to", str(tmp_path / "copy"), cwd=repo)
+    assert copied.returncode == 0, copied.stderr
+    assert (tmp_path / "copy" / "prp.md").read_bytes() == (out_dir / "prp.md").read_bytes()
