@@ -53,6 +53,9 @@ class NoQueue:
     """An ``Enqueuer`` (prp_tasks.enqueue) without a broker: collects the finalizations the engine
     asks for (the bench runs them in-process); there are no checks to queue."""
 
+    #: the broker is not the state Redis: the engine sends through check() and finalize()
+    direct = False
+
     def __init__(self) -> None:
         self.finalize_ids: list[str] = []
 
@@ -60,13 +63,13 @@ class NoQueue:
         raise AssertionError(f"the tiny workflow has no checks: {message}")
 
     def in_transaction(self, messages: Sequence[CheckMessage]) -> InTransaction | None:
-        return None  # no broker in the state Redis: check() would be asked after the transaction
+        return None  # no broker in the state Redis: check() would be asked instead
 
     def finalize(self, run_id: str) -> None:
         self.finalize_ids.append(run_id)
 
-    def finalize_in_transaction(self, run_id: str) -> InTransaction | None:
-        return None  # likewise: the engine calls finalize() after its transaction
+    def finalize_message(self, run_id: str) -> tuple[str, str] | None:
+        return None  # likewise: the engine calls finalize() instead
 
     def release_workspaces(self, run_id: str) -> None:
         pass  # no workers, no workspaces

@@ -18,71 +18,14 @@ from typing import TYPE_CHECKING
 
 from prp_tasks.core.models import Breaker, CheckSpec
 from prp_tasks.events import BREAKER_STATE_CHANGED
+from prp_tasks.lua import Lua
 from prp_tasks.metrics.schema import label_value
-from prp_tasks.redis_client import Script, wrap_errors
+from prp_tasks.redis_client import wrap_errors
 from prp_tasks.settings import Settings
 
 if TYPE_CHECKING:
     from prp_tasks.events import EventSink
     from prp_tasks.store import RunStore
-
-
-_MOVE = """
-local function move(to, now)
-  redis.call('HSET', KEYS[1], 'state', to, 'changed_ms', now)
-  redis.call('HINCRBY', KEYS[2], 'breaker_transitions|breaker=' .. ARGV[1] .. ',to=' .. to, 1)
-  redis.call('HSET', KEYS[2], 'breaker_state|breaker=' .. ARGV[1], ({closed=0, open=1, half_open=2})[to])
-end
-"""
-
-#: KEYS: breaker, metrics  ARGV: label, now_ms, open_ms, token -> {allowed, state, wait_ms, changed}
-ALLOW = (
-    _MOVE
-    + """
-local now, open_ms = tonumber(ARGV[2]), tonumber(ARGV[3])
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if state == 'closed' then return {1, state, 0, 0} end
-if state == 'open' then
-  local opened = tonumber(redis.call('HGET', KEYS[1], 'changed_ms') or '0')
-  if now - opened < open_ms then return {0, state, opened + open_ms - now, 0} end
-  move('half_open', now)
-  redis.call('HSET', KEYS[1], 'trial', ARGV[4], 'trial_ms', now)
-  return {1, 'half_open', 0, 1}
-end
-local trial_ms = tonumber(redis.call('HGET', KEYS[1], 'trial_ms') or '0')
-if now - trial_ms >= open_ms then
-  redis.call('HSET', KEYS[1], 'trial', ARGV[4], 'trial_ms', now)
-  return {1, state, 0, 0}
-end
-return {0, state, trial_ms + open_ms - now, 0}
-"""
-)
-
-#: KEYS: breaker, metrics  ARGV: label, now_ms, ok (1/0), token, threshold -> {state, changed}
-RECORD = (
-    _MOVE
-    + """
-local now, ok, threshold = tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[5])
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if state == 'half_open' then
-  if redis.call('HGET', KEYS[1], 'trial') ~= ARGV[4] then return {state, 0} end
-  redis.call('HDEL', KEYS[1], 'trial', 'trial_ms')
-  redis.call('HSET', KEYS[1], 'failures', ok and 0 or threshold)
-  move(ok and 'closed' or 'open', now)
-  return {ok and 'closed' or 'open', 1}
-end
-if state == 'open' then return {state, 0} end
-if ok then
-  redis.call('HSET', KEYS[1], 'failures', 0)
-  return {state, 0}
-end
-if redis.call('HINCRBY', KEYS[1], 'failures', 1) >= threshold then
-  move('open', now)
-  return {'open', 1}
-end
-return {state, 0}
-"""
-)
 
 
 @dataclass(frozen=True)
@@ -103,8 +46,8 @@ class Breakers:
         self.settings = settings
         self.store = store
         self.events = events
-        self._allow = Script(store.redis, ALLOW)
-        self._record = Script(store.redis, RECORD)
+        self._allow = Lua(store.redis, "breaker_allow")
+        self._record = Lua(store.redis, "breaker_record")
 
     def _limits(self, check: CheckSpec) -> tuple[int, float]:
         cfg = check.breaker if isinstance(check.breaker, Breaker) else None
@@ -112,8 +55,8 @@ class Breakers:
         open_s = (cfg.open_s if cfg else None) or self.settings.breaker_open_s
         return threshold, open_s
 
-    def _keys(self, name: str) -> list[str]:
-        return [self.store.keys.breaker(name), self.store.keys.metrics]
+    def _keys(self, name: str) -> dict[str, str]:
+        return {"breaker": self.store.keys.breaker(name), "metrics": self.store.keys.metrics}
 
     def key(self, check: CheckSpec) -> str | None:
         """The Redis key of the check's breaker (None: the check has none)."""

@@ -143,8 +143,8 @@ class CeleryEnqueuer:
 
     def __init__(self, app: Celery, settings: Settings | None = None) -> None:
         self.app = app
-        direct = settings is not None and direct_publish_possible(settings)
-        self.writer = RedisQueueWriter(app, queue_name) if direct else None
+        self.direct = settings is not None and direct_publish_possible(settings)
+        self.writer = RedisQueueWriter(app, queue_name) if self.direct else None
 
     def check(self, message: CheckMessage) -> None:
         self.app.send_task(
@@ -157,7 +157,7 @@ class CeleryEnqueuer:
     def finalize(self, run_id: str) -> None:
         self.app.send_task(FINALIZE_RUN, queue=queue_name("control"), **finalize_options(run_id))
 
-    def finalize_in_transaction(self, run_id: str) -> Queued | None:
+    def finalize_message(self, run_id: str) -> tuple[str, str] | None:
         return self.writer.finalize(run_id) if self.writer is not None else None
 
     def release_workspaces(self, run_id: str) -> None:

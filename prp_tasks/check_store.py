@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prp_tasks.core.results import CheckResult
+from prp_tasks.followups import Plan, SettleSpec, index_member
 from prp_tasks.keys import Keys, RunKeys, check_field
+from prp_tasks.lua import Args
 from prp_tasks.redis_client import wrap_errors
 
 if TYPE_CHECKING:
     import redis
+
+    from prp_tasks.events import Rendered
 
 
 class GateInputs(NamedTuple):
@@ -26,6 +30,8 @@ class Claim(NamedTuple):
     metrics: Sequence[tuple[str, float]] = ()
     files: Sequence[tuple[str, str]] = ()
     breaker_ok: str | None = None
+    #: lifecycle events of the execution, written only by the claim that wins
+    events: Sequence[Rendered] = ()
 
 
 class Lease(NamedTuple):
@@ -37,6 +43,8 @@ class Lease(NamedTuple):
     breaker_state: str | None = None
     #: when the check's gate started (with a lease taken)
     started_at: str | None = None
+    #: follow-up items in the run's outbox (with "stale" and "done": a redelivery re-drives them)
+    outbox: int = 0
 
 
 class CheckTransitions:
@@ -47,15 +55,11 @@ class CheckTransitions:
     _acquire: Any
     _heartbeat: Any
     _end_attempt: Any
-    _record: Any
+    _record_check: Any
     _record_and_settle: Any
 
     def k(self, run_id: str) -> RunKeys:
         return self.keys.run(run_id)
-
-    if TYPE_CHECKING:
-
-        def settle_keys(self, run_id: str) -> list[str]: ...
 
     def acquire(
         self,
@@ -67,25 +71,35 @@ class CheckTransitions:
         first_start_metrics: Sequence[tuple[str, float]] = (),
         breaker: str | None = None,
     ) -> Lease:
-        """Take a check's lease: ("ok", starts, ends) | ("busy", pttl, 0) | ("done"|"stale", 0, 0).
+        """Take a check's lease: "ok" (starts, ends, gate start, breaker state) | "busy" (pttl in
+        ``starts``) | "done"/"stale" (the run's outbox size in ``outbox``).
 
-        ``first_start_metrics`` are recorded only by the check's very first execution. A lease
-        taken also reads when the gate started and, with a ``breaker`` key, that breaker's state
-        (same round trip).
+        ``first_start_metrics`` are recorded only by the check's very first execution; with a
+        ``breaker`` key, its state is read in the same round trip.
         """
         k = self.k(run_id)
         field = check_field(gate_id, check)
-        pairs = [v for pair in first_start_metrics for v in pair]
-        keys = [k.meta, k.status, k.checks, k.lease(gate_id, check), k.attempts, self.keys.metrics, k.started]
+        lease = k.lease(gate_id, check)
+        keys = {
+            "meta": k.meta,
+            "status": k.status,
+            "checks": k.checks,
+            "lease": lease,
+            "attempts": k.attempts,
+            "metrics": self.keys.metrics,
+            "started": k.started,
+            "breaker": breaker or "",
+            "outbox": k.outbox,
+        }
+        args = Args().one(gate_id, field, token, lease_ms).rows(first_start_metrics, 2)
         with wrap_errors():
-            out = self._acquire(
-                keys=keys + ([breaker] if breaker else []),
-                args=[gate_id, field, token, lease_ms, len(first_start_metrics), *pairs],
-            )
-        number = [int(x) for x in out[1:3]] + [0, 0]
-        started = str(out[3]) if len(out) > 3 and out[3] else None
-        breaker_state = str(out[4]) if len(out) > 4 else None
-        return Lease(str(out[0]), number[0], number[1], breaker_state, started)
+            out = self._acquire(keys=keys, args=args)
+        state = str(out[0])
+        if state in ("stale", "done"):
+            return Lease(state, 0, 0, outbox=int(out[1]))
+        if state == "busy":
+            return Lease(state, int(out[1]), 0)
+        return Lease(state, int(out[1]), int(out[2]), str(out[4]) or None, str(out[3]) or None)
 
     def heartbeat(
         self, run_id: str, gate_id: str, check: str, token: str, lease_ms: int
@@ -94,7 +108,8 @@ class CheckTransitions:
         k = self.k(run_id)
         with wrap_errors():
             held, status, cancelled = self._heartbeat(
-                keys=[k.meta, k.status, k.lease(gate_id, check)], args=[gate_id, token, lease_ms]
+                keys={"meta": k.meta, "status": k.status, "lease": k.lease(gate_id, check)},
+                args=[gate_id, token, lease_ms],
             )
         return bool(int(held)), str(status), cancelled == "1"
 
@@ -102,12 +117,13 @@ class CheckTransitions:
         k = self.k(run_id)
         with wrap_errors():
             self._end_attempt(
-                keys=[k.lease(gate_id, check), k.attempts], args=[check_field(gate_id, check), token]
+                keys={"lease": k.lease(gate_id, check), "attempts": k.attempts},
+                args=[check_field(gate_id, check), token],
             )
 
     def record_check(
         self,
-        run_id: str,
+        plan: Plan,
         gate_id: str,
         result: CheckResult,
         token: str,
@@ -120,48 +136,47 @@ class CheckTransitions:
         ``claim.metrics`` are recorded with the claim (measured exactly once); ``claim.files``
         ("gate/name", ArtifactMeta JSON) are indexed only by the claim that wins;
         ``claim.breaker_ok``: the key of a closed breaker this execution went through and did not
-        fail transiently (its count resets).
+        fail transiently (its count resets). The claim completing the join leaves the gate's
+        completion in the outbox (the caller completes it next).
         """
         text = result.to_json()
-        keys, args = self._claim(run_id, gate_id, result, text, token, claim)
-        fields = [check_field(gate_id, n) for n in gate_checks]
+        keys, args = self._claim(plan, gate_id, result, text, token, claim)
+        args.many([check_field(gate_id, n) for n in gate_checks])
         with wrap_errors():
-            out = self._record(keys=keys, args=[*args, len(fields), *fields])
+            out = self._record_check(keys=keys, args=args)
         return str(out[0]), int(out[1]), _inputs(gate_checks, out, {text: result})
 
     def record_and_settle(
         self,
-        run_id: str,
+        plan: Plan,
         gate_id: str,
         result: CheckResult,
         token: str,
         claim: Claim,
-        settle_args: Sequence[Any],
+        settle: SettleSpec,
     ) -> tuple[str, int, list[Any] | None]:
-        """:meth:`record_check` for a gate's only check, settling the gate with ``settle_args``
-        (``lua.SETTLE_FN``'s) in the same script when the claim completes the join: (outcome,
-        checks left, the settle's reply or None when it did not settle)."""
-        keys, args = self._claim(run_id, gate_id, result, result.to_json(), token, claim)
-        args.append(0)  # no results to read back: the caller evaluated the gate already
+        """:meth:`record_check` for a gate's only check, settling the gate with ``settle`` in the
+        same script when the claim completes the join: (outcome, checks left, the settle's reply
+        or None when it did not settle)."""
+        keys, args = self._claim(plan, gate_id, result, result.to_json(), token, claim)
+        args.many([])  # no results to read back: the caller evaluated the gate already
         with wrap_errors():
-            out = self._record_and_settle(
-                keys=[*keys, *self.settle_keys(run_id)], args=[len(keys), len(args), *args, *settle_args]
-            )
+            out = self._record_and_settle(keys=keys, args=settle.write(args))
         claimed = out[0]
         return str(claimed[0]), int(claimed[1]), (list(out[1]) if len(out) > 1 else None)
 
     def _claim(
-        self, run_id: str, gate_id: str, result: CheckResult, text: str, token: str, claim: Claim
-    ) -> tuple[list[str], list[Any]]:
-        """RECORD_CHECK's keys and arguments up to (not including) the gate's checks to read back."""
-        k = self.k(run_id)
-        pairs = [v for pair in claim.metrics for v in pair]
-        file_pairs = [v for pair in claim.files for v in pair]
-        lease = k.lease(gate_id, result.name)
-        keys = [k.status, k.checks, k.left, lease, self.keys.metrics, k.files, k.started]
-        keys += [claim.breaker_ok] if claim.breaker_ok else []
+        self, plan: Plan, gate_id: str, result: CheckResult, text: str, token: str, claim: Claim
+    ) -> tuple[dict[str, str], Args]:
+        """The claim scripts' keys and ARGV up to (not including) the gate's checks to read back."""
+        run_id = plan.run_id
+        keys = {
+            **self.keys.settle(run_id)._asdict(),
+            **self.keys.claim(run_id, gate_id, result.name, claim.breaker_ok)._asdict(),
+        }
         field = check_field(gate_id, result.name)
-        args = [gate_id, field, text, token, len(claim.metrics), *pairs, len(claim.files), *file_pairs]
+        args = plan.write(Args()).one(gate_id, field, text, token, index_member(run_id, field))
+        args.rows(claim.metrics, 2).rows(claim.files, 2).rows(claim.events, 2)
         return keys, args
 
 

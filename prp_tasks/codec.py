@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
 
 from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.evaluate import parse_ts
@@ -102,34 +100,3 @@ def build_snapshot(
         artifacts={n: v for n, v in outputs.items() if n not in OUTPUT_FILES},
         cancelled=meta.get("cancelled") == "1",
     )
-
-
-def settle_args(
-    gate_id: str,
-    *,
-    expect: GateStatus,
-    record: GateRecord,
-    now: str,
-    dependents: Sequence[str] = (),
-    skips: Mapping[str, GateRecord] | None = None,
-    outputs: Mapping[str, str] | None = None,
-    audit: Sequence[AuditEvent] = (),
-    metrics: Sequence[tuple[str, float]] = (),
-) -> list[Any]:
-    """ARGV for ``lua.SETTLE_FN``."""
-    args: list[Any] = [
-        gate_id,
-        expect.value,
-        record.result.status.value,
-        record.to_json(),
-        now,
-        len(dependents),
-        *dependents,
-    ]
-    skips = skips or {}
-    args += [len(skips), *[v for g, r in skips.items() for v in (g, r.to_json())]]
-    outputs = outputs or {}
-    args += [len(outputs), *[v for item in outputs.items() for v in item]]
-    args += [len(audit), *[v for e in audit for v in (e.type.value, e.to_json())]]
-    args += [len(metrics), *[v for pair in metrics for v in pair]]
-    return args

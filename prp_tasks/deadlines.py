@@ -72,12 +72,12 @@ class Deadlines:
         }
         if not records:
             return 0
-        unsettled, done = self.store.skip_pending(run_id, records, TIME_EXCEEDED, now)
+        plan = self.engine.followups.plan(spec)
+        _, done = self.store.skip_pending(plan, records, TIME_EXCEEDED, now)
         for gate_id in done:
             self.engine.lifecycle.gates_settled(run_id, records[gate_id])
         log.info("time budget exceeded: %d gate(s) skipped", len(done), extra={"run_id": run_id})
-        if unsettled == 0:
-            self.engine.enqueue.finalize(run_id)
+        self.engine.followups.drain(run_id, self.engine)  # the run's finalization, when all settled
         return len(done)
 
     def repair_admission(self) -> int:

@@ -260,17 +260,13 @@ def embedded_worker(
 
 @contextlib.contextmanager
 def embedded_services(app: Celery, settings: Settings) -> Iterator[WorkController]:
-    """The in-process worker for every queue class plus the approval sweeper."""
-    from prp_tasks.approvals.sweeper import Sweeper
+    """The in-process worker for every queue class, with its housekeeping (the sweeper's pass:
+    approvals, budgets, the repair loop)."""
+    from prp_tasks.housekeeping import install_housekeeping
 
+    install_housekeeping(app)
     with embedded_worker(app, settings) as worker:
-        sweeper = Sweeper(
-            app.runtime.engine.approvals, settings.sweep_interval_s, app.runtime.engine.budgets
-        ).start()
-        try:
-            yield worker
-        finally:
-            sweeper.stop()
+        yield worker
 
 
 def default_state_dir() -> Path:

@@ -8,14 +8,12 @@ counter reaches zero inside the same Lua transaction that settles its last depen
 
 from __future__ import annotations
 
-import json
 import logging
-import time
-from typing import Any
+from collections.abc import Mapping
 
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.service import Approvals
-from prp_tasks.check_store import Claim, GateInputs
+from prp_tasks.check_store import Claim, GateInputs, Lease
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.catalog import GATE_REPORTS
@@ -23,13 +21,14 @@ from prp_tasks.core.evaluate import evaluate_gate, skipped_record, utc_now
 from prp_tasks.core.models import GateSpec, GateStatus
 from prp_tasks.core.render import render_gate_report
 from prp_tasks.core.results import CheckResult, GateRecord
-from prp_tasks.core.run import RunSpec, RunStatus
+from prp_tasks.core.run import RunSpec
 from prp_tasks.deadlines import Deadlines
-from prp_tasks.enqueue import CheckMessage, CheckRun, Enqueuer
+from prp_tasks.enqueue import CheckRun, Enqueuer
 from prp_tasks.errors import ConflictError, RunNotFound
 from prp_tasks.events import EventSink
 from prp_tasks.execution import CheckExecutor, Executed, retry_delay
 from prp_tasks.finalization import Finalization
+from prp_tasks.followups import Followups, Outgoing, Plan, SettleSpec
 from prp_tasks.ids import new_hex
 from prp_tasks.lifecycle import Lifecycle
 from prp_tasks.limits import RunLimits
@@ -52,89 +51,56 @@ class Engine(Finalization):
         self.enqueue = enqueue
         self.events = EventSink(store.redis, store.keys, settings.events_maxlen)
         self.lifecycle = Lifecycle(self.events)
-        authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)
-        self.approvals = Approvals(settings, store, authorizer, self._after_settle, self.lifecycle)
-        self.executor = CheckExecutor(settings, store, self.events)
         self.limits = RunLimits(settings, store)
+        self.followups = Followups(settings, store, enqueue, self.events, self.limits)
+        authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)
+        self.approvals = Approvals(settings, store, authorizer, self.lifecycle, self.followups, self)
+        self.executor = CheckExecutor(settings, store, self.events)
         self.budgets = Deadlines(self)
         self.reconciler = Reconciler(self, broker_probe(self))
 
     # submission -------------------------------------------------------------------------------
 
     def submit(self, spec: RunSpec) -> str:
-        """Record a new run and dispatch its root gates (or queue it when admission is full)."""
+        """Record a new run with its root gates running (or queue it when admission is full), then
+        dispatch the roots (their start is in the run's outbox until then)."""
         roots = dag.roots(spec.workflow)
         admitted = self.limits.admit(spec)
-        now = utc_now()
-        self.store.create_run(spec, roots=roots, ttl_s=self.settings.run_ttl_s, now=now, queued=not admitted)
+        plan = self.followups.plan(spec)
+        self.store.create_run(
+            spec,
+            roots=roots,
+            ttl_s=self.settings.run_ttl_s,
+            now=utc_now(),
+            due_ms=plan.due_ms,
+            queued=not admitted,
+        )
         self.budgets.watch(spec)
         self.lifecycle.started(spec)
         if admitted:
-            self._dispatch(spec.run_id, roots)
+            self.followups.drain(spec.run_id, self)
         return spec.run_id
 
     def start_queued(self, run_id: str) -> bool:
         """Start a run admitted from the queue (idempotent: False when it is not queued)."""
         spec = self.store.spec(run_id)
-        roots = dag.roots(spec.workflow)
-        if not self.store.start_queued(run_id, roots, utc_now()):
+        if not self.store.start_queued(self.followups.plan(spec), dag.roots(spec.workflow), utc_now()):
             return False
-        self._dispatch(run_id, roots)
+        self.followups.drain(run_id, self)
         return True
 
-    def _dispatch(self, run_id: str, gate_ids: tuple[str, ...] | list[str]) -> None:
-        """Gates just marked running: apply the budgets and slot limit, then queue their checks."""
-        spec = self.store.spec(run_id)
-        screen = self.limits.screen(spec, list(gate_ids))
-        for gate_id, reason in screen.skip.items():
-            self._skip_unstarted(spec, gate_id, reason)
-        self._start(spec, screen.start)
+    # what draining an outbox asks of the engine (prp_tasks.followups.FollowupActions) ----------
 
-    def _start(self, spec: RunSpec, gate_ids: list[str]) -> None:
-        """Queue the checks of gates allowed to start; gates without checks settle at once."""
-        if not gate_ids:
-            return
-        self.lifecycle.gates_started(spec.run_id, gate_ids)
-        for gate_id in gate_ids:
-            gate = spec.workflow.gate(gate_id)
-            if not gate.checks:
-                self.complete_gate(spec.run_id, gate_id)
-                continue
-            self.send_checks(spec.run_id, gate, [c.name for c in gate.checks])
-
-    def send_checks(self, run_id: str, gate: GateSpec, names: list[str]) -> None:
-        """Record which message carries each check (for the reconciler) and queue the messages:
-        in the same transaction when the broker is the state Redis, else right after it."""
-        now = time.time()
-        messages = [
-            CheckMessage(run_id, gate.id, n, gate.queue, self._timeout(gate, n), new_hex(), now)
-            for n in names
-        ]
-        at_ms = int(now * 1000)
-        entries = {
-            f"{gate.id}/{m.check}": json.dumps({"task_id": m.task_id, "at_ms": at_ms}) for m in messages
-        }
-        direct = self.enqueue.in_transaction(messages) if messages else None
-        # what led to these checks is in the event stream before they can run (same round trip)
-        then = direct.add_to if direct is not None else None
-        ttl = self.settings.run_ttl_s
-        self.store.mark_dispatched(run_id, entries, ttl, before=self.events.flush, then=then)
-        if direct is not None:
-            direct.announce()
-            return
-        for message in messages:
-            self.enqueue.check(message)
-
-    def _skip_unstarted(self, spec: RunSpec, gate_id: str, reason: str) -> None:
+    def skip_unstarted(self, spec: RunSpec, gate_id: str, reason: str) -> None:
         """A budget ran out before the gate could start: it (and its dependents) are skipped."""
         now = utc_now()
         gate = spec.workflow.gate(gate_id)
-        settle = self._settle(spec.run_id, gate, skipped_record(gate, reason, now), now, {})
+        settle, outgoing = self._settle(spec, gate, skipped_record(gate, reason, now), now, {})
         if settle.ok:
-            self._after_settle(spec.run_id, settle)
+            self._advance(spec.run_id, settle, outgoing)
 
-    def _timeout(self, gate: GateSpec, check: str) -> float:
-        return self.executor.timeout(gate, check)
+    def apply_preapprovals(self, run_id: str, gate_id: str) -> None:
+        self.approvals.apply_preapprovals(run_id, gate_id)
 
     # checks -----------------------------------------------------------------------------------
 
@@ -164,7 +130,7 @@ class Engine(Finalization):
         breaker = self._breaker_key(run_id, gate_id, check)
         lease = self.store.acquire(run_id, gate_id, check, token, lease_ms, waited, breaker=breaker)
         if lease.state != "ok":
-            return self._not_ours(lease.state, lease.starts, run_id, gate_id)
+            return self._not_ours(lease, run_id, gate_id)
         spec = self.store.spec(run_id)
         gate = spec.workflow.gate(gate_id)
         lost = lease.starts - 1 - lease.ends
@@ -199,7 +165,10 @@ class Engine(Finalization):
         """Claim the result (once); the last check of a gate completes it (a gate's only check
         settles it in the same round trip, when its gate's start is known)."""
         files = [(m.field, m.model_dump_json()) for m in done.produced]
-        claim = Claim(observe.check_recorded(gate.id, done.result), files, done.breaker_ok)
+        with self.events.capture() as executed:
+            self.lifecycle.check_executed(spec.run_id, gate.id, done.result)
+        events = self.events.render(executed)
+        claim = Claim(observe.check_recorded(gate.id, done.result), files, done.breaker_ok, events)
         if (
             len(gate.checks) == 1
             and started_at
@@ -207,50 +176,50 @@ class Engine(Finalization):
         ):
             return
         names = [c.name for c in gate.checks]
-        run_id = spec.run_id
-        outcome, left, inputs = self.store.record_check(run_id, gate.id, done.result, token, claim, names)
-        if outcome == "ok":
-            self.lifecycle.check_executed(run_id, gate.id, done.result)
+        plan = self.followups.plan(spec)
+        outcome, left, inputs = self.store.record_check(plan, gate.id, done.result, token, claim, names)
         if outcome in ("ok", "dup") and left == 0:
-            self.complete_gate(run_id, gate.id, inputs)
+            self.complete_gate(spec.run_id, gate.id, inputs)
 
     def _claim_and_settle(
         self, spec: RunSpec, gate: GateSpec, token: str, done: Executed, claim: Claim, started_at: str
     ) -> bool:
         """Claim the only check's result and settle its gate with the record evaluated from it, in
-        one script; False (nothing done) when the gate would wait for an approval."""
+        one script (its dependents' checks queued by it too); False (nothing done) when the gate
+        would wait for an approval."""
         now = utc_now()
         record, outputs = self._evaluated(spec, gate, {done.result.name: done.result}, started_at, now)
         if record.result.status == GateStatus.AWAITING_APPROVAL:
             return False
-        kwargs, skips = self._settle_plan(spec, gate, record, now, outputs)
-        args = self.store.settle_args(gate.id, **kwargs)
+        plan = self.followups.plan(spec)
+        settle_spec = self._settle_spec(spec, gate, record, now, outputs, plan)
         outcome, left, reply = self.store.record_and_settle(
-            spec.run_id, gate.id, done.result, token, claim, args
+            plan, gate.id, done.result, token, claim, settle_spec
         )
-        if outcome == "ok":
-            self.lifecycle.check_executed(spec.run_id, gate.id, done.result)
         if reply is None:  # not the claim that completed the join (a duplicate, a stale delivery)
             if outcome in ("ok", "dup") and left == 0:
                 self.complete_gate(spec.run_id, gate.id)
             return True
-        settle = settle_result(reply)
-        self._settled(spec.run_id, gate, record, skips, settle)
-        self._advance(spec.run_id, settle, gate.id)
+        self._advance(spec.run_id, settle_result(reply), settle_spec.outgoing, gate.id, record)
         return True
 
-    def _not_ours(self, state: str, pttl_ms: int, run_id: str, gate_id: str) -> CheckRun:
-        """A delivery that must not execute: stale, already done, or held by a live execution."""
-        if state == "done":
+    def _not_ours(self, lease: Lease, run_id: str, gate_id: str) -> CheckRun:
+        """A delivery that must not execute: stale, already done, or held by a live execution. A
+        stale or done delivery re-drives whatever follow-up work the run's outbox still holds."""
+        if lease.state in ("stale", "done") and lease.outbox:
+            self.followups.drain(run_id, self)
+        if lease.state == "done":
             self._join_again(run_id, gate_id)
-        if state == "busy":  # another execution holds the lease; look again when it lapses
-            return CheckRun("busy", delay_s=max(0.05, pttl_ms / 1000))
-        return CheckRun(state)
+        if lease.state == "busy":  # another execution holds the lease; look again when it lapses
+            return CheckRun("busy", delay_s=max(0.05, lease.starts / 1000))
+        return CheckRun(lease.state)
 
     def _join_again(self, run_id: str, gate_id: str) -> None:
         """A redelivered check found its result recorded: finish the gate if its join is complete."""
         spec = self.store.spec(run_id)
         gate = spec.workflow.gate(gate_id)
+        if self.store.gate_status(run_id, gate_id) != GateStatus.RUNNING:
+            return
         if len(self.store.check_results(run_id, gate_id)) == len(gate.checks):
             self.complete_gate(run_id, gate_id)
 
@@ -264,18 +233,32 @@ class Engine(Finalization):
         now = utc_now()
         record, outputs = self._evaluated(spec, gate, results, started_at, now)
         if record.result.status == GateStatus.AWAITING_APPROVAL:
-            settle_kw = {"dependents": dag.dependents(spec.workflow)[gate.id], "outputs": outputs}
-            settle = self.approvals.park_or_auto(spec, gate, record, now, settle_kw)
+            settle, outgoing = self.approvals.park_or_auto(spec, gate, record, now, outputs)
         else:
-            settle = self._settle(run_id, gate, record, now, outputs)
-        self._advance(run_id, settle, gate_id)
+            settle, outgoing = self._settle(spec, gate, record, now, outputs)
+        self._advance(run_id, settle, outgoing, gate_id, record)
 
-    def _advance(self, run_id: str, settle: Settle, gate_id: str) -> None:
-        """After settling a gate: advance the graph, or repair the run if the settle conflicted."""
+    def _advance(
+        self,
+        run_id: str,
+        settle: Settle,
+        outgoing: Mapping[str, Outgoing],
+        gate_id: str = "",
+        record: GateRecord | None = None,
+    ) -> None:
+        """After settling a gate: announce what its script queued and do what it left in the
+        outbox; after a conflicting settle, re-drive what the winner may have left undone."""
         if not settle.ok:
             self.repair(run_id)
             return
-        self._after_settle(run_id, settle, gate_id)
+        if record is not None:
+            log.info(
+                "gate %s %s",
+                gate_id,
+                record.result.status.value,
+                extra={"run_id": run_id, "gate_id": gate_id},
+            )
+        self.followups.after(run_id, settle.ready, outgoing, settle.outbox, self)
 
     def _evaluated(
         self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], started_at: str | None, now: str
@@ -295,74 +278,41 @@ class Engine(Finalization):
         return {GATE_REPORTS[gate.report]: render_gate_report(gate.report, gate, results, spec)}
 
     def _settle(
-        self, run_id: str, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
-    ) -> Settle:
-        """Settle a gate whose checks reported; a failure skips its dependents."""
-        kwargs, skips = self._settle_plan(self.store.spec(run_id), gate, record, now, outputs)
-        settle = self.store.settle(run_id, gate.id, **kwargs)
-        self._settled(run_id, gate, record, skips, settle)
-        return settle
-
-    def _settle_plan(
         self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
-    ) -> tuple[dict[str, Any], dict[str, GateRecord]]:
-        """The settle's arguments (moving the gate out of running), and the gates a failure skips."""
+    ) -> tuple[Settle, Mapping[str, Outgoing]]:
+        """Settle a running gate with its record (a failure skips its dependents)."""
+        plan = self.followups.plan(spec)
+        settle_spec = self._settle_spec(spec, gate, record, now, outputs, plan)
+        return self.store.settle(plan, settle_spec), settle_spec.outgoing
+
+    def _settle_spec(
+        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str], plan: Plan
+    ) -> SettleSpec:
+        """The settle moving a running gate to its record's status, its dependents' messages
+        prepared (those it makes ready are queued by the script), the gates a failure skips."""
         skips = {}
-        if record.result.status in (GateStatus.FAILED, GateStatus.SKIPPED):
-            reason = f"dependency {gate.id} {record.result.status.value}"
+        status = record.result.status
+        if status in (GateStatus.FAILED, GateStatus.SKIPPED):
+            reason = f"dependency {gate.id} {status.value}"
             for gid in dag.transitive_dependents(spec.workflow, gate.id):
                 skips[gid] = skipped_record(spec.workflow.gate(gid), reason, now)
-        kwargs = {
-            "expect": GateStatus.RUNNING,
-            "record": record,
-            "now": now,
-            "dependents": dag.dependents(spec.workflow)[gate.id],
-            "skips": skips,
-            "outputs": outputs,
-            "metrics": observe.gate_settled(record, gate.queue),
-        }
-        return kwargs, skips
-
-    def _settled(
-        self, run_id: str, gate: GateSpec, record: GateRecord, skips: dict[str, GateRecord], settle: Settle
-    ) -> None:
-        if settle.ok:
-            extra = {"run_id": run_id, "gate_id": gate.id}
-            log.info("gate %s %s", gate.id, record.result.status.value, extra=extra)
-            self.lifecycle.gates_settled(run_id, record, skips)
-
-    def _after_settle(self, run_id: str, settle: Settle, left_running: str = "") -> None:
-        """Start what the settle made ready (a freed slot first), or finalize when all settled."""
-        spec = self.store.spec(run_id)
-        freed = self.limits.free_slot(spec, left_running)
-        if freed:
-            self._dispatch(run_id, freed)
-        if settle.ready:
-            self._dispatch(run_id, list(settle.ready))
-        if settle.unsettled == 0:
-            self._queue_finalize(run_id)
+        dependents = dag.dependents(spec.workflow)[gate.id]
+        return SettleSpec(
+            gate_id=gate.id,
+            expect=GateStatus.RUNNING,
+            record=record,
+            now=now,
+            dependents=dependents,
+            skips=skips,
+            outputs=outputs,
+            metrics=observe.gate_settled(record, gate.queue),
+            settled_events=self.followups.settled_events(spec.run_id, record, skips),
+            outgoing=self.followups.outgoing(plan, spec, dependents) if status == GateStatus.PASSED else {},
+        )
 
     def repair(self, run_id: str) -> None:
-        """Re-drive a run after a replayed step: finish complete joins, re-queue missing checks."""
-        snapshot = self.store.snapshot(run_id)
-        if snapshot.status in (RunStatus.PASSED, RunStatus.FAILED, RunStatus.CANCELLED):
-            return
-        freed = self.limits.free_slot(snapshot.spec)
-        waiting = set(self.limits.waiting(run_id)) - set(freed)
-        self._dispatch(run_id, freed)
-        for gate in snapshot.spec.workflow.gates:
-            view = snapshot.gates[gate.id]
-            if view.status != GateStatus.RUNNING or gate.id in waiting:
-                continue
-            missing = [c.name for c in gate.checks if c.name not in view.checks]
-            if not missing:
-                self.complete_gate(run_id, gate.id)
-            self.send_checks(run_id, gate, missing)
-        if all(
-            v.status in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED)
-            for v in snapshot.gates.values()
-        ):
-            self.enqueue.finalize(run_id)
+        """Re-drive a run after a replayed or conflicting step: do what its outbox still holds."""
+        self.followups.drain(run_id, self)
 
     # decisions and cancellation ---------------------------------------------------------------
 
@@ -377,13 +327,12 @@ class Engine(Finalization):
         now = utc_now()
         skips = {g.id: skipped_record(g, "cancelled", now) for g in spec.workflow.gates}
         event = AuditEvent(type=AuditType.CANCELLED, run_id=run_id, at=now, actor=actor, reason="cancelled")
-        unsettled = self.store.cancel(run_id, skips, now, event)
+        unsettled = self.store.cancel(self.followups.plan(spec), skips, now, event)
         # checks of the run this process runs stop at once (other workers' heartbeats see the cancel)
         self.executor.leases.stop_run(run_id)
         if unsettled is not None:
             self.lifecycle.cancelled(run_id, actor)
-        if unsettled == 0:
-            self.enqueue.finalize(run_id)
+        self.followups.drain(run_id, self)
         return unsettled is not None
 
     def rerun_gate(self, run_id: str, gate_id: str, *, force: bool, actor: str = "system") -> list[str]:
@@ -404,11 +353,12 @@ class Engine(Finalization):
             actor=actor,
             details={"reset": reset},
         )
-        plan, stale = rerun_plan(spec, reset, statuses), rerun_outputs(spec, reset)
-        ok, reason = self.store.rerun(run_id, gate_id, plan, stale, event, self.settings.run_ttl_s, now)
+        plan = self.followups.plan(spec)
+        reopen, stale = rerun_plan(spec, reset, statuses), rerun_outputs(spec, reset)
+        ok, reason = self.store.rerun(plan, gate_id, reopen, stale, event, self.settings.run_ttl_s, now)
         if not ok:
             raise ConflictError(f"cannot re-run {gate_id}: {reason}")
-        self._dispatch(run_id, [gate_id])
+        self.followups.drain(run_id, self)
         return reset
 
 

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from prp_tasks.redis_client import Batch
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -39,31 +36,34 @@ class CheckMessage:
 
 
 class InTransaction(Protocol):
-    """Messages written by the state store's own dispatch transaction."""
+    """Messages a state script queues itself (the broker is the state Redis)."""
 
-    def add_to(self, batch: Batch) -> None:
-        """Add the commands that queue the messages to the transaction's batch."""
+    def payloads(self) -> list[tuple[str, str]]:
+        """(queue list, message as the broker stores it), in the order of the messages."""
 
     def announce(self) -> None:
-        """After the transaction: tell monitors the messages were sent."""
+        """After the script: tell monitors the messages were sent."""
 
 
 class Enqueuer(Protocol):
     """How the engine hands work to workers (Celery in production)."""
 
+    #: the broker is the state Redis: scripts queue messages themselves (:meth:`in_transaction`)
+    direct: bool
+
     def check(self, message: CheckMessage) -> None:
-        """Queue one check execution."""
+        """Queue one check execution (a broker other than the state Redis)."""
 
     def in_transaction(self, messages: Sequence[CheckMessage]) -> InTransaction | None:
-        """The messages as commands for the state Redis's dispatch transaction, or None when the
-        broker is elsewhere (then each is sent with :meth:`check` after the transaction)."""
+        """The messages for a state script to queue, or None when the broker is elsewhere (then
+        each is sent with :meth:`check`)."""
 
     def finalize(self, run_id: str) -> None:
-        """Queue the run's finalization."""
+        """Queue the run's finalization (a broker other than the state Redis)."""
 
-    def finalize_in_transaction(self, run_id: str) -> InTransaction | None:
-        """The finalization message as commands for a transaction of the state Redis, or None
-        (then :meth:`finalize` sends it)."""
+    def finalize_message(self, run_id: str) -> tuple[str, str] | None:
+        """(queue list, message) of the run's finalization for a state script, or None (then
+        :meth:`finalize` sends it)."""
 
     def release_workspaces(self, run_id: str) -> None:
         """Tell every worker to remove its worktree of a finished run (best effort)."""

@@ -73,6 +73,8 @@ def envelope(
 
 #: an event waiting to be written: type, run id, data, batch, time
 Row = tuple[str, str, dict[str, Any], Sequence[str], str]
+#: an event ready for a script to append: type, envelope JSON (redacted)
+Rendered = tuple[str, str]
 
 
 class EventSink:
@@ -112,6 +114,45 @@ class EventSink:
             else:
                 self._write(held)
 
+    @contextlib.contextmanager
+    def capture(self) -> Iterator[list[Row]]:
+        """Collect the events emitted in this thread during the block instead of writing them (a
+        script appends them, see :meth:`render`)."""
+        outer = getattr(self._local, "capturing", None)
+        rows: list[Row] = []
+        self._local.capturing = rows
+        try:
+            yield rows
+        finally:
+            self._local.capturing = outer
+
+    def render(self, rows: Sequence[Row]) -> list[Rendered]:
+        """Events as a script appends them: (type, redacted envelope JSON)."""
+        out = []
+        for event_type, run_id, data, batch, at in rows:
+            body = {"a2aState": A2A_AFTER.get(event_type, "working"), **data}
+            if batch:
+                body["batch"] = list(batch)
+            text = json.dumps(envelope(event_type, run_id, body, time=at), sort_keys=True)
+            out.append((event_type, redact(text)))
+        return out
+
+    def take_held(self) -> list[Rendered]:
+        """The events this thread holds back (``deferred``), rendered for a script that writes them."""
+        held = getattr(self._local, "held", None)
+        if not held:
+            return []
+        self._local.held = []
+        return self.render(held)
+
+    def hold(self, rows: Sequence[Row]) -> None:
+        """Emit captured events the usual way (held back inside ``deferred``, else written now)."""
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            held.extend(rows)
+        elif rows:
+            self._write(rows)
+
     def emit(self, event_type: str, run_id: str, data: dict[str, Any], *, batch: Sequence[str] = ()) -> None:
         """Emit one event; never raises."""
         self.emit_many([(event_type, run_id, data)], batch=batch)
@@ -125,6 +166,10 @@ class EventSink:
         held = getattr(self._local, "held", None)
         now = utc_now()
         rows = [(t, r, d, batch, now) for t, r, d in events]
+        capturing = getattr(self._local, "capturing", None)
+        if capturing is not None:
+            capturing.extend(rows)
+            return
         if held is not None:
             held.extend(rows)
             return
@@ -146,12 +191,8 @@ class EventSink:
         it reports (for the caller to count again if the batch fails)."""
         with self._lock:
             earlier_failures = self.failed.pop("events_failed_total", 0)
-        for event_type, run_id, data, batch, at in events:
-            body = {"a2aState": A2A_AFTER.get(event_type, "working"), **data}
-            if batch:
-                body["batch"] = list(batch)
-            text = redact(json.dumps(envelope(event_type, run_id, body, time=at), sort_keys=True))
-            fields = ("type", event_type, "subject", run_id, "event", text)
+        for (event_type, text), row in zip(self.render(events), events, strict=True):
+            fields = ("type", event_type, "subject", row[1], "event", text)
             out.add("XADD", self.keys.events, "MAXLEN", "~", self.maxlen, "*", *fields)
         out.add("HINCRBY", self.keys.metrics, "events_emitted_total", len(events))
         if earlier_failures:  # counted here once Redis answers again

@@ -1,5 +1,6 @@
-"""Finishing a run: queue its finalization once every gate settled, then render and commit its
-outputs (prp.md, review.json, run-manifest.json) exactly once.
+"""Finishing a run: once every gate settled (the settle leaves ``finalize`` in the run's outbox,
+:mod:`prp_tasks.followups` queues ``prp.finalize_run``), render and commit its outputs (prp.md,
+review.json, run-manifest.json) exactly once.
 
 A mixin of :class:`prp_tasks.engine.Engine` (which provides the attributes declared here).
 """
@@ -42,18 +43,6 @@ class Finalization:
     if TYPE_CHECKING:
 
         def start_queued(self, run_id: str) -> bool: ...
-
-    def _queue_finalize(self, run_id: str) -> None:
-        """Queue the run's finalization after the events that led to it (one round trip when the
-        broker is the state Redis)."""
-        direct = self.enqueue.finalize_in_transaction(run_id)
-        if direct is None:
-            self.events.flush()
-            self.enqueue.finalize(run_id)
-            return
-        ttl = self.settings.run_ttl_s
-        self.store.mark_dispatched(run_id, {}, ttl, before=self.events.flush, then=direct.add_to)
-        direct.announce()
 
     def finalize(self, run_id: str) -> bool:
         """Render prp.md, review.json and run-manifest.json once every gate settled."""

@@ -20,11 +20,17 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:files           hash   "gate/name" -> ArtifactMeta JSON of a file a check produced
     P:run:{R}:blob:SHA        string a produced file's bytes, by sha256 (run's TTL)
     P:run:{R}:dispatched      hash   "gate/check" -> {task_id, at_ms} of its latest message
+    P:run:{R}:outbox          hash   follow-up work a state change left to do: start:GATE,
+                                     complete:GATE, preapproval:GATE, finalize (-> sent ms)
     P:run:{R}:tokens          hash   "#used" and gate -> tokens charged to the run's budget
     P:run:{R}:slots           set    gates holding one of the run's in-flight slots
     P:run:{R}:waiting         list   ready gates waiting for a slot, in order
     P:runs                    zset   run id -> created (ms), for listing
     P:runs:live               set    runs not finalized yet (reconciled periodically)
+    P:outbox                  zset   run id -> when the repair loop looks at its outbox (ms)
+    P:dispatch:index          zset   JSON [run, "gate/check"] -> when the repair loop looks whether
+                                     its message is still alive (ms); gone once its result is in
+    P:repair:last             string time (ms) of the last repair pass (prp doctor, worker-check)
     P:audit                   stream global audit trail (MAXLEN ~100000)
     P:events                  stream lifecycle events, CloudEvents envelopes (MAXLEN ~)
     P:metrics                 hash   metric field -> value (see prp_tasks.metrics.schema)
@@ -57,6 +63,39 @@ so (like Celery's own keys) the layout targets a single Redis primary, not Redis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+
+class SettleKeys(NamedTuple):
+    """Keys of every script that settles a gate (``SETTLE_KEYS`` in ``lua/prelude.lua``)."""
+
+    meta: str
+    status: str
+    deps: str
+    records: str
+    started: str
+    events: str
+    audit: str
+    outputs: str
+    global_audit: str
+    metrics: str
+    outbox: str
+    outbox_index: str
+    dispatched: str
+    dispatch_index: str
+    lifecycle: str
+    slots: str
+    waiting: str
+
+
+class ClaimKeys(NamedTuple):
+    """What claiming a check's result needs besides the settle keys (``CLAIM_KEYS``)."""
+
+    checks: str
+    left: str
+    lease: str
+    files: str
+    breaker: str  #: '' when the check has no breaker
 
 
 @dataclass(frozen=True)
@@ -146,6 +185,10 @@ class RunKeys:
     def files(self) -> str:
         return f"{self.base}:files"
 
+    @property
+    def outbox(self) -> str:
+        return f"{self.base}:outbox"
+
     def blob(self, sha256: str) -> str:
         return f"{self.base}:blob:{sha256}"
 
@@ -194,6 +237,47 @@ class Keys:
     @property
     def runs(self) -> str:
         return f"{self.prefix}:runs"
+
+    @property
+    def outbox_index(self) -> str:
+        """``P:outbox`` zset: run id -> when the repair loop looks at the run's outbox (ms)."""
+        return f"{self.prefix}:outbox"
+
+    @property
+    def dispatch_index(self) -> str:
+        """``P:dispatch:index`` zset: JSON [run, "gate/check"] -> when to look at its message (ms)."""
+        return f"{self.prefix}:dispatch:index"
+
+    @property
+    def repair_last(self) -> str:
+        """``P:repair:last`` string: time (ms) of the last repair pass."""
+        return f"{self.prefix}:repair:last"
+
+    def settle(self, run_id: str) -> SettleKeys:
+        k = self.run(run_id)
+        return SettleKeys(
+            meta=k.meta,
+            status=k.status,
+            deps=k.deps,
+            records=k.records,
+            started=k.started,
+            events=k.events,
+            audit=k.audit,
+            outputs=k.outputs,
+            global_audit=self.audit,
+            metrics=self.metrics,
+            outbox=k.outbox,
+            outbox_index=self.outbox_index,
+            dispatched=k.dispatched,
+            dispatch_index=self.dispatch_index,
+            lifecycle=self.events,
+            slots=k.slots,
+            waiting=k.waiting,
+        )
+
+    def claim(self, run_id: str, gate_id: str, check: str, breaker: str | None = None) -> ClaimKeys:
+        k = self.run(run_id)
+        return ClaimKeys(k.checks, k.left, k.lease(gate_id, check), k.files, breaker or "")
 
     @property
     def live_runs(self) -> str:

@@ -11,8 +11,9 @@
   ``time budget exceeded``; the sweeper skips gates still pending at the deadline. Running checks
   are bounded by their own time limits.
 
-Every transition is one Lua call, idempotent per (run, gate), so redelivered tasks never charge
-twice or take two slots.
+Every transition is one Lua call (``lua/``), idempotent per (run, gate), so redelivered tasks never
+charge twice or take two slots. A slot is handed on by the settle that frees it, in the same script
+(``free_slots`` in ``lua/prelude.lua``), so a crash cannot strand a waiting gate.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from prp_tasks.codec import to_ms
 from prp_tasks.core.run import RunSpec
-from prp_tasks.redis_client import Script, wrap_errors
+from prp_tasks.lua import Lua
+from prp_tasks.redis_client import wrap_errors
 from prp_tasks.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,89 +33,6 @@ if TYPE_CHECKING:
 
 TOKENS_EXHAUSTED = "token budget exhausted"
 TIME_EXCEEDED = "time budget exceeded"
-
-#: KEYS: tokens hash, meta  ARGV: gate, estimate, budget -> {1|0, tokens left}
-RESERVE_TOKENS = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {1, -1} end
-local used = tonumber(redis.call('HGET', KEYS[1], '#used') or '0')
-local est, budget = tonumber(ARGV[2]), tonumber(ARGV[3])
-if used + est > budget then return {0, budget - used} end
-redis.call('HINCRBY', KEYS[1], '#used', est)
-redis.call('HSET', KEYS[1], ARGV[1], est)
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], redis.call('TTL', KEYS[2])) end
-return {1, budget - used - est}
-"""
-
-#: Count only slot holders still running (a slot lost by a crash heals itself).
-_HOLDERS = """
-local function holders(slots, status)
-  for _, g in ipairs(redis.call('SMEMBERS', slots)) do
-    if redis.call('HGET', status, g) ~= 'running' then redis.call('SREM', slots, g) end
-  end
-  return redis.call('SCARD', slots)
-end
-"""
-
-#: KEYS: slots set, waiting list, status, meta  ARGV: gate, limit -> 1 (has a slot) | 0 (waits)
-TAKE_SLOT = (
-    _HOLDERS
-    + """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
-if holders(KEYS[1], KEYS[3]) < tonumber(ARGV[2]) then
-  redis.call('SADD', KEYS[1], ARGV[1])
-  if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], redis.call('TTL', KEYS[4])) end
-  return 1
-end
-if not redis.call('LPOS', KEYS[2], ARGV[1]) then redis.call('RPUSH', KEYS[2], ARGV[1]) end
-if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[4])) end
-return 0
-"""
-)
-
-#: KEYS: slots, waiting, status  ARGV: gate leaving (or ''), limit -> gates that got a slot
-FREE_SLOT = (
-    _HOLDERS
-    + """
-if ARGV[1] ~= '' then redis.call('SREM', KEYS[1], ARGV[1]) end
-local out = {}
-while holders(KEYS[1], KEYS[3]) < tonumber(ARGV[2]) do
-  local g = redis.call('LPOP', KEYS[2])
-  if not g then break end
-  if redis.call('HGET', KEYS[3], g) == 'running' then
-    redis.call('SADD', KEYS[1], g)
-    out[#out + 1] = g
-  end
-end
-return out
-"""
-)
-
-#: KEYS: active set, queue zset  ARGV: run, limit, created_ms -> 1 admitted | 0 queued
-ADMIT = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
-if redis.call('SCARD', KEYS[1]) < tonumber(ARGV[2]) and redis.call('ZCARD', KEYS[2]) == 0 then
-  redis.call('SADD', KEYS[1], ARGV[1])
-  return 1
-end
-redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[1])
-return 0
-"""
-
-#: KEYS: active, queue  ARGV: finished run (or ''), limit -> runs admitted now
-RELEASE_RUN = """
-if ARGV[1] ~= '' then
-  redis.call('SREM', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-end
-local out = {}
-while redis.call('SCARD', KEYS[1]) < tonumber(ARGV[2]) do
-  local popped = redis.call('ZPOPMIN', KEYS[2])
-  if #popped == 0 then break end
-  redis.call('SADD', KEYS[1], popped[1])
-  out[#out + 1] = popped[1]
-end
-return out
-"""
 
 
 @dataclass(frozen=True)
@@ -132,11 +51,10 @@ class RunLimits:
         self.settings = settings
         self.store = store
         redis = store.redis
-        self._reserve = Script(redis, RESERVE_TOKENS)
-        self._take = Script(redis, TAKE_SLOT)
-        self._free = Script(redis, FREE_SLOT)
-        self._admit = Script(redis, ADMIT)
-        self._release = Script(redis, RELEASE_RUN)
+        self._reserve = Lua(redis, "reserve_tokens")
+        self._take = Lua(redis, "take_slot")
+        self._admit = Lua(redis, "admit")
+        self._release = Lua(redis, "release_run")
 
     # runs -------------------------------------------------------------------------------------
 
@@ -148,7 +66,11 @@ class RunLimits:
         keys = self.store.keys
         args = [spec.run_id, limit, to_ms(spec.created_at)]
         with wrap_errors():
-            return bool(self._admit(keys=[keys.admission("active"), keys.admission("queue")], args=args))
+            return bool(
+                self._admit(
+                    keys={"active": keys.admission("active"), "queue": keys.admission("queue")}, args=args
+                )
+            )
 
     def release_run(self, run_id: str = "") -> list[str]:
         """A run finished (or just re-check): the queued runs admitted now, oldest first."""
@@ -158,7 +80,8 @@ class RunLimits:
         keys = self.store.keys
         with wrap_errors():
             out = self._release(
-                keys=[keys.admission("active"), keys.admission("queue")], args=[run_id, limit]
+                keys={"active": keys.admission("active"), "queue": keys.admission("queue")},
+                args=[run_id, limit],
             )
         return [str(r) for r in out]
 
@@ -191,11 +114,18 @@ class RunLimits:
             return None
         k = self.store.keys.run(spec.run_id)
         with wrap_errors():
-            ok, _ = self._reserve(keys=[k.tokens, k.meta], args=[gate_id, estimate, budget.tokens])
+            ok, _ = self._reserve(
+                keys={"tokens": k.tokens, "meta": k.meta}, args=[gate_id, estimate, budget.tokens]
+            )
         return None if ok else TOKENS_EXHAUSTED
 
     def gate_limit(self, spec: RunSpec) -> int:
         return spec.workflow.budget.max_parallel_gates or self.settings.run_max_gates_in_flight
+
+    def screens(self, spec: RunSpec) -> bool:
+        """The run's gates are screened before they start (a budget or a slot limit applies)."""
+        budget = spec.workflow.budget
+        return budget.tokens is not None or budget.wall_s is not None or bool(self.gate_limit(spec))
 
     def _take_slot(self, spec: RunSpec, gate_id: str) -> bool:
         limit = self.gate_limit(spec)
@@ -203,17 +133,12 @@ class RunLimits:
             return True
         k = self.store.keys.run(spec.run_id)
         with wrap_errors():
-            return bool(self._take(keys=[k.slots, k.waiting, k.status, k.meta], args=[gate_id, limit]))
-
-    def free_slot(self, spec: RunSpec, gate_id: str = "") -> list[str]:
-        """``gate_id`` stopped running: the waiting gates that got a slot now."""
-        limit = self.gate_limit(spec)
-        if not limit:
-            return []
-        k = self.store.keys.run(spec.run_id)
-        with wrap_errors():
-            out = self._free(keys=[k.slots, k.waiting, k.status], args=[gate_id, limit])
-        return [str(g) for g in out]
+            return bool(
+                self._take(
+                    keys={"slots": k.slots, "waiting": k.waiting, "status": k.status, "meta": k.meta},
+                    args=[gate_id, limit],
+                )
+            )
 
     def waiting(self, run_id: str) -> list[str]:
         with wrap_errors():

@@ -293,8 +293,11 @@ class PrpTools:
         workflowId: str,
         name: Annotated[
             str | None,
-            Field(description="one output to read (prp.md, review.json, run-manifest.json or a gate "
-                  "report such as test-plan.md); omit to list them", max_length=200),
+            Field(
+                description="one output to read (prp.md, review.json, run-manifest.json or a gate "
+                "report such as test-plan.md); omit to list them",
+                max_length=200,
+            ),
         ] = None,
     ) -> OutputsOut:
         """A run's outputs: their names and sizes, and with ``name`` that output's text."""

@@ -31,7 +31,6 @@ from kombu.serialization import dumps
 
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.ids import new_hex, new_uuid
-from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, to_kombu_url
 
 log = logging.getLogger("prp_tasks.publish")
@@ -86,11 +85,10 @@ class RedisQueueWriter:
             queued.add(*self.envelope(RUN_CHECK, check.task_id, task_options(check), check.queue))
         return queued
 
-    def finalize(self, run_id: str) -> Queued:
-        """The run's ``prp.finalize_run`` message, ready to be added to a batch of commands."""
-        queued = Queued(self.app)
-        queued.add(*self.envelope(FINALIZE_RUN, new_hex(), finalize_options(run_id), "control"))
-        return queued
+    def finalize(self, run_id: str) -> tuple[str, str]:
+        """The run's ``prp.finalize_run`` message: (queue, message as the broker stores it)."""
+        queue, payload, _sent = self.envelope(FINALIZE_RUN, new_hex(), finalize_options(run_id), "control")
+        return queue, payload
 
     def envelope(
         self, name: str, task_id: str, options: dict[str, Any], queue_class: str
@@ -153,9 +151,8 @@ class Queued:
         if sent is not None:
             self.sent.append(sent)
 
-    def add_to(self, batch: Batch) -> None:
-        for queue, payload in self.messages:
-            batch.add("LPUSH", queue, payload)
+    def payloads(self) -> list[tuple[str, str]]:
+        return list(self.messages)
 
     def announce(self) -> None:
         """Task-sent events for monitors (Flower), as ``send_task`` would have sent them; best

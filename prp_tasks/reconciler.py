@@ -1,17 +1,23 @@
-"""The reconciler: re-drives work that was recorded as dispatched but has no live message.
+"""The repair loop: re-drives follow-up work a crash left undone and check messages that vanished.
 
 Delivery is at least once, but a message can still vanish: kombu's Redis transport pops a message
 from the queue before it records it as unacknowledged, so a worker killed in that window (or a
-Redis that lost its last second of writes) loses it. Every check the engine sends is recorded in
-``P:run:{R}:dispatched`` with its message id. Periodically (from the sweeper) every live run is
-checked:
+Redis that lost its last second of writes) loses it; and a worker killed right after a state
+change leaves its follow-up work in the run's outbox (:mod:`prp_tasks.followups`). Both are
+indexed, so a pass costs in proportion to what needs looking at, not to the runs in flight:
 
-* a check of a running gate without a result is *live* when its lease exists (executing), or its
+* :meth:`Reconciler.repair` (every sweep, about every second, in whichever process holds the
+  sweeper lease; every worker takes part): drains the outboxes that are due (``P:outbox``), then
+  looks at check messages dispatched at least ``PRP_RECONCILE_GRACE_S`` ago whose result is not
+  in (``P:dispatch:index``). A message is *live* while its check holds a lease (executing) or the
   message is in the broker (queued, or reserved by a worker: the Redis transport's ``unacked``);
-  otherwise, once older than ``PRP_RECONCILE_GRACE_S``, it is sent again. With a broker that
-  cannot be inspected (RabbitMQ, which does not lose acknowledged-late messages this way) only
-  checks older than their time limit plus the grace are sent again.
-* a gate whose checks all reported is completed; a run whose gates all settled is finalized.
+  one that is neither is sent again. With a broker that cannot be inspected (RabbitMQ, which does
+  not lose acknowledged-late messages this way) a message is only sent again once older than its
+  check's time limit plus the grace.
+* :meth:`Reconciler.maybe_pass` (at most every ``PRP_RECONCILE_INTERVAL_S``): the safety net over
+  every live run (runs written by earlier versions, an index entry lost with Redis's last second):
+  completes gates whose checks all reported, sends checks never sent, finalizes runs whose gates
+  all settled.
 
 Re-sending is safe: results are claimed once, so a message that was not lost after all only causes
 a delivery that finds the result recorded.
@@ -28,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.errors import RunNotFound
+from prp_tasks.followups import index_member
 from prp_tasks.keys import check_field
-from prp_tasks.redis_client import wrap_errors
+from prp_tasks.repair_store import DispatchState, RepairStore
 from prp_tasks.run_index import prune_index
 
 if TYPE_CHECKING:
@@ -39,11 +46,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("prp_tasks.reconciler")
 
+#: a live message is looked at again after its age, at most this long (ms)
+MAX_BACKOFF_MS = 60_000
+
 
 def redis_broker_ids(client: redis.Redis, queues: list[str]) -> set[str]:
-    """Message ids in the Redis transport: queued in ``queues`` or reserved (``unacked``)."""
+    """Message ids in the Redis transport: queued in ``queues`` or reserved (``unacked``), read in
+    one transaction (a consistent snapshot of the lists and the hash)."""
     ids: set[str] = set()
-    with client.pipeline(transaction=False) as pipe:
+    with client.pipeline(transaction=True) as pipe:
         for queue in queues:
             pipe.lrange(queue, 0, -1)
         pipe.hvals("unacked")
@@ -63,9 +74,10 @@ def _message_id(message: dict[str, Any]) -> str:
 
 @dataclass
 class Pass:
-    """What one reconciliation pass did."""
+    """What one pass did."""
 
     runs: int = 0
+    drained: int = 0
     resent: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     finalized: list[str] = field(default_factory=list)
@@ -73,51 +85,114 @@ class Pass:
     def counts(self) -> dict[str, int]:
         return {
             "reconciled_runs": self.runs,
+            "outbox_items": self.drained,
             "resent_checks": len(self.resent),
             "completed_gates": len(self.completed),
             "finalized_runs": len(self.finalized),
         }
 
+    def changed(self) -> bool:
+        return bool(self.drained or self.resent or self.completed or self.finalized)
+
 
 class Reconciler:
-    """One pass over every live run; ``broker_ids`` lists live message ids (None: unknown)."""
+    """Repair passes over the store; ``broker_ids`` lists live message ids (None: unknown)."""
 
     def __init__(self, engine: Engine, broker_ids: Callable[[], set[str]] | None) -> None:
         self.engine = engine
         self.store = engine.store
-        self.grace_s = engine.settings.reconcile_grace_s
+        self.repairs = RepairStore(engine.store.redis, engine.store.keys)
+        self.grace_ms = int(engine.settings.reconcile_grace_s * 1000)
+        self.lease_ms = int(engine.settings.check_lease_s * 1000)
         self.broker_ids = broker_ids
 
+    # the fast pass ----------------------------------------------------------------------------
+
+    def repair(self, now_ms: float | None = None, limit: int = 200) -> Pass:
+        """Drain the outboxes that are due, then look at the due check messages."""
+        now_ms = time.time() * 1000 if now_ms is None else now_ms
+        done = Pass()
+        for run_id in self.store.due_outboxes(now_ms, limit):
+            self.repairs.postpone_outbox(run_id, now_ms + self.grace_ms)  # a failing drain waits
+            try:
+                done.drained += self.engine.followups.drain(run_id, self.engine)
+            except RunNotFound:
+                continue
+        self._dispatches(now_ms, limit, done)
+        self.repairs.mark_repaired(now_ms)
+        if done.changed():
+            log.warning("repaired: %s", done.counts())
+        return done
+
+    def _dispatches(self, now_ms: float, limit: int, done: Pass) -> None:
+        states = self.repairs.due_dispatches(now_ms, limit)
+        suspects = [s for s in states if self._settled(s, now_ms)]
+        if not suspects:
+            return
+        in_broker = self.broker_ids() if self.broker_ids is not None else None
+        for state in suspects:
+            self._suspect(state, now_ms, in_broker, done)
+
+    def _settled(self, state: DispatchState, now_ms: float) -> bool:
+        """Drop or postpone what needs nothing; True for a message that may be lost."""
+        if state.resolved:
+            self.repairs.forget_dispatch(state.member)
+            return False
+        if state.leased:  # executing: look again when its lease could have lapsed
+            self.repairs.postpone_dispatch(state.member, now_ms + self.lease_ms)
+            return False
+        return True
+
+    def _suspect(self, state: DispatchState, now_ms: float, in_broker: set[str] | None, done: Pass) -> None:
+        age_ms = now_ms - state.at_ms
+        if in_broker is not None and state.task_id in in_broker:
+            self.repairs.postpone_dispatch(
+                state.member, now_ms + min(MAX_BACKOFF_MS, max(self.grace_ms, age_ms))
+            )
+            return
+        spec = self.store.spec(state.run_id)
+        gate = spec.workflow.gate(state.gate_id)
+        if in_broker is None:  # a broker we cannot look into: wait out the check's time limit
+            limit_ms = self.engine.executor.timeout(gate, state.check) * 1000 + self.grace_ms
+            if age_ms < limit_ms:
+                self.repairs.postpone_dispatch(state.member, state.at_ms + limit_ms)
+                return
+        if self.engine.followups.dispatch(spec, gate, [state.check]):
+            done.resent.append(f"{state.run_id}/{state.gate_id}/{state.check}")
+        else:
+            self.repairs.forget_dispatch(state.member)
+
+    # the safety net ---------------------------------------------------------------------------
+
     def maybe_pass(self) -> dict[str, int]:
-        """A pass unless any process made one in the last ``PRP_RECONCILE_INTERVAL_S``."""
+        """A full pass unless any process made one in the last ``PRP_RECONCILE_INTERVAL_S``."""
         interval_ms = int(self.engine.settings.reconcile_interval_s * 1000)
-        with wrap_errors():
-            due = self.store.redis.set(self.store.keys.lock("reconcile"), "1", nx=True, px=interval_ms)
-        if not due:
+        if not self.repairs.take_interval("reconcile", interval_ms):
             return {}
         counts = self.pass_once().counts()
         counts["index_pruned"] = prune_index(self.store, self.engine.settings.retention_s)
         return counts
 
     def pass_once(self, now_ms: float | None = None) -> Pass:
+        """Look at every live run (see the module doc), then make a fast pass."""
         now_ms = time.time() * 1000 if now_ms is None else now_ms
-        with wrap_errors():
-            live = sorted(self.store.redis.smembers(self.store.keys.live_runs))
         done = Pass()
-        in_broker = self.broker_ids() if (live and self.broker_ids is not None) else None
-        for run_id in live:
+        for run_id in self.store.live_runs():
             try:
-                self._run(run_id, now_ms, in_broker, done)
+                self._run(run_id, now_ms, done)
             except RunNotFound:
-                self.store.redis.srem(self.store.keys.live_runs, run_id)
-        if done.resent or done.completed or done.finalized:
+                self.store.forget_live(run_id)
+        fast = self.repair(now_ms)
+        done.drained += fast.drained
+        done.resent += fast.resent
+        if done.completed or done.finalized:
             log.warning("reconciled: %s", done.counts())
         return done
 
-    def _run(self, run_id: str, now_ms: float, in_broker: set[str] | None, done: Pass) -> None:
+    def _run(self, run_id: str, now_ms: float, done: Pass) -> None:
         meta = self.store.meta(run_id)
         if meta.get("finalized") == "1":
-            self.store.redis.srem(self.store.keys.live_runs, run_id)
+            self.store.forget_live(run_id)
             return
         if meta.get("status") == "queued":
             return
@@ -125,50 +200,28 @@ class Reconciler:
         spec = self.store.spec(run_id)
         statuses = self.store.gate_statuses(run_id)
         if all(s in TERMINAL for s in statuses.values()):
-            self.engine.enqueue.finalize(run_id)
+            self.store.outbox_add(run_id, "finalize", int(now_ms))
+            self.engine.followups.drain(run_id, self.engine)
             done.finalized.append(run_id)
             return
         waiting = set(self.engine.limits.waiting(run_id))
         for gate in spec.workflow.gates:
             if statuses.get(gate.id) == GateStatus.RUNNING and gate.id not in waiting:
-                self._gate(run_id, gate, now_ms, in_broker, done)
+                self._gate(run_id, gate, now_ms, done)
 
-    def _gate(
-        self, run_id: str, gate: GateSpec, now_ms: float, in_broker: set[str] | None, done: Pass
-    ) -> None:
-        k = self.store.keys.run(run_id)
-        fields = [check_field(gate.id, c.name) for c in gate.checks]
-        results: list[Any] = []
-        if fields:
-            with wrap_errors(), self.store.redis.pipeline(transaction=False) as pipe:
-                pipe.hmget(k.checks, fields)
-                pipe.hmget(k.dispatched, fields)
-                for check in gate.checks:
-                    pipe.exists(k.lease(gate.id, check.name))
-                results, sent, *leases = pipe.execute()
-        if all(results):
+    def _gate(self, run_id: str, gate: GateSpec, now_ms: float, done: Pass) -> None:
+        results, sent = self.store.check_dispatches(run_id, gate)
+        if all(results.values()):
             self.engine.complete_gate(run_id, gate.id)
             done.completed.append(f"{run_id}/{gate.id}")
             return
-        lost = [
-            check.name
-            for check, result, entry, lease in zip(gate.checks, results, sent, leases, strict=True)
-            if not result and not lease and self._lost(gate, check.name, entry, now_ms, in_broker)
-        ]
-        if lost:
-            self.engine.send_checks(run_id, gate, lost)
-            done.resent += [f"{run_id}/{gate.id}/{name}" for name in lost]
-
-    def _lost(
-        self, gate: GateSpec, check: str, entry: str | None, now_ms: float, in_broker: set[str] | None
-    ) -> bool:
-        if entry is None:
-            return True  # recorded running, never sent (a crash between the two)
-        sent = json.loads(entry)
-        age_s = (now_ms - sent["at_ms"]) / 1000
-        if in_broker is not None:
-            return sent["task_id"] not in in_broker and age_s > self.grace_s
-        return age_s > self.engine.executor.timeout(gate, check) + self.grace_s
+        never_sent = [name for name, result in results.items() if not result and name not in sent]
+        if never_sent:  # recorded running, never sent (a crash between the two, an older version)
+            self.engine.followups.dispatch(self.store.spec(run_id), gate, never_sent)
+            done.resent += [f"{run_id}/{gate.id}/{name}" for name in never_sent]
+        for name in sent:  # the fast pass looks at these (an index entry lost is added again)
+            if not results[name]:
+                self.repairs.index_dispatch(index_member(run_id, check_field(gate.id, name)), now_ms)
 
 
 def broker_probe(engine: Engine) -> Callable[[], set[str]] | None:

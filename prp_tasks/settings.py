@@ -200,10 +200,12 @@ class Settings(BaseSettings):
     max_runs_in_flight: int = Field(default=0, ge=0)
     #: gates of one run dispatched at once unless the workflow's budget says (0: no limit)
     run_max_gates_in_flight: int = Field(default=0, ge=0)
-    #: how often (at most) the reconciler looks for dispatched work without a live message
+    #: how often (at most) the reconciler's full pass looks at every live run (a safety net; the
+    #: repair loop runs with every sweep)
     reconcile_interval_s: float = Field(default=30.0, gt=0)
-    #: a check's message must be missing this long before it is sent again
-    reconcile_grace_s: float = Field(default=30.0, ge=0)
+    #: follow-up work a crash left in a run's outbox, and a check message found neither queued,
+    #: reserved nor executing, are re-driven this long after they were left or sent
+    reconcile_grace_s: float = Field(default=5.0, ge=0)
     #: consecutive transient failures that open a check's circuit breaker
     breaker_threshold: int = Field(default=5, ge=1, le=1000)
     #: how long an open breaker fails calls fast before one trial call

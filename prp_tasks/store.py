@@ -7,34 +7,29 @@ either reads or performs one atomic transition; none of them decides what should
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
-from prp_tasks import lua
 from prp_tasks.check_store import CheckTransitions, GateInputs
-from prp_tasks.codec import (
-    OUTPUT_FILES,
-    audit_event,
-    build_snapshot,
-    dump_spec,
-    gate_event,
-    load_spec,
-    settle_args,
-    to_ms,
-)
+from prp_tasks.codec import OUTPUT_FILES, audit_event, build_snapshot, dump_spec, gate_event, load_spec, to_ms
 from prp_tasks.core.approvals import AuditEvent
-from prp_tasks.core.models import GateStatus
+from prp_tasks.core.models import GateSpec, GateStatus
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import RunNotFound
+from prp_tasks.followups import MessageRow, Plan, SettleSpec
 from prp_tasks.keys import Keys, RunKeys, check_field
+from prp_tasks.lua import Args, Lua
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.redis_client import Batch, Script, wrap_errors
+from prp_tasks.redis_client import wrap_errors
+
+if TYPE_CHECKING:
+    from prp_tasks.events import Rendered
 
 
 @dataclass(frozen=True)
@@ -45,6 +40,8 @@ class Settle:
     unsettled: int = -1
     ready: tuple[str, ...] = ()
     current: str | None = None  #: the gate's status when the transition was refused
+    #: follow-up items the settle left in the run's outbox (:meth:`Followups.drain` them)
+    outbox: tuple[str, ...] = ()
 
 
 #: specs kept per process. Runs of one workflow and profile share those objects (a spec's own part
@@ -60,17 +57,24 @@ class RunStore(CheckTransitions):
         self.redis = client
         self.keys = keys
         self.profiles = profiles
-        self._acquire = Script(client, lua.ACQUIRE)
-        self._heartbeat = Script(client, lua.HEARTBEAT)
-        self._end_attempt = Script(client, lua.END_ATTEMPT)
-        self._record = Script(client, lua.RECORD_CHECK)
-        self._settle = Script(client, lua.SETTLE)
-        self._record_and_settle = Script(client, lua.RECORD_AND_SETTLE)
-        self._cancel = Script(client, lua.CANCEL)
-        self._finalize = Script(client, lua.FINALIZE)
-        self._rerun = Script(client, lua.RERUN)
-        self._start_queued = Script(client, lua.START_QUEUED)
-        self._skip_pending = Script(client, lua.SKIP_PENDING)
+        for name in (
+            "acquire",
+            "heartbeat",
+            "end_attempt",
+            "record_check",
+            "settle",
+            "record_and_settle",
+            "cancel",
+            "finalize",
+            "rerun",
+            "start_queued",
+            "skip_pending",
+            "dispatch",
+            "send_finalize",
+            "free_slot",
+            "outbox_done",
+        ):
+            setattr(self, f"_{name}", Lua(client, name))
         self._spec = lru_cache(maxsize=SPEC_CACHE_SIZE)(self._load_spec)
 
     def k(self, run_id: str) -> RunKeys:
@@ -79,9 +83,9 @@ class RunStore(CheckTransitions):
     # creation ---------------------------------------------------------------------------------
 
     def create_run(
-        self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str, queued: bool = False
+        self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str, due_ms: int, queued: bool = False
     ) -> None:
-        """Write a new run with its roots already dispatched (one transaction).
+        """Write a new run with its roots running and their start in the outbox (one transaction).
 
         A ``queued`` run (not admitted yet) is written with every gate pending and no roots.
         """
@@ -97,12 +101,15 @@ class RunStore(CheckTransitions):
             if roots:
                 pipe.hset(k.started, mapping={g: now for g in roots})
                 pipe.rpush(k.events, *(gate_event(g, "start", now) for g in roots))
+            if roots:
+                pipe.hset(k.outbox, mapping={f"start:{g}": "" for g in roots})
+                pipe.zadd(self.keys.outbox_index, {spec.run_id: due_ms})
             pipe.zadd(self.keys.runs, {spec.run_id: to_ms(spec.created_at)})
             pipe.sadd(self.keys.live_runs, spec.run_id)
             pipe.hincrby(self.keys.metrics, f"runs|state={state.value}", 1)
             pipe.hincrby(self.keys.metrics, "gates|state=running", len(roots))
             pipe.hincrby(self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
-            for key in (k.meta, k.status, k.deps, k.left, k.started, k.events):
+            for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox):
                 pipe.expire(key, ttl_s)
             pipe.execute()
 
@@ -215,38 +222,30 @@ class RunStore(CheckTransitions):
 
     def rerun(
         self,
-        run_id: str,
+        plan: Plan,
         target: str,
-        plan: Sequence[tuple[str, int, int, Sequence[str]]],
+        reset: Sequence[tuple[str, int, int, Sequence[str]]],
         drop_outputs: Sequence[str],
         event: AuditEvent,
         ttl_s: int,
         now: str,
     ) -> tuple[bool, str]:
-        """Re-open ``target`` (running) and the other planned gates (pending); (ok, conflict reason)."""
+        """Re-open ``target`` (running, its start in the outbox) and the other ``reset`` gates
+        (gate, dependencies left, checks, check fields) as pending; (ok, conflict reason)."""
+        run_id = plan.run_id
         k = self.k(run_id)
-        keys = [
-            k.meta,
-            k.status,
-            k.deps,
-            k.left,
-            k.started,
-            k.records,
-            k.checks,
-            k.attempts,
-            k.events,
-            k.audit,
-            self.keys.audit,
-            k.votes,
-            k.requests,
-            k.outputs,
-            self.keys.metrics,
-            k.files,
-        ]
-        args: list[Any] = [now, target, ttl_s, event.to_json(), len(plan)]
-        for gate, deps_left, n_checks, fields in plan:
-            args += [gate, deps_left, n_checks, len(fields), *fields]
-        args += [len(drop_outputs), *drop_outputs]
+        keys = {
+            **self.keys.settle(run_id)._asdict(),
+            **self.keys.claim(run_id, target, "")._asdict(),
+            "attempts": k.attempts,
+            "votes": k.votes,
+            "requests": k.requests,
+            "live_runs": self.keys.live_runs,
+        }
+        args = plan.write(Args()).one(now, target, ttl_s, event.to_json(), len(reset))
+        for gate, deps_left, n_checks, fields in reset:
+            args.one(gate, deps_left, n_checks).many(fields)
+        args.many(drop_outputs)
         with wrap_errors():
             out = self._rerun(keys=keys, args=args)
         return (out[0] == "ok", str(out[1]))
@@ -255,44 +254,21 @@ class RunStore(CheckTransitions):
 
     # gate transitions -------------------------------------------------------------------------
 
-    def settle_keys(self, run_id: str) -> list[str]:
-        """The ten keys every settling script starts with (see ``lua.SETTLE_FN``)."""
-        k = self.k(run_id)
-        return [
-            k.meta,
-            k.status,
-            k.deps,
-            k.records,
-            k.started,
-            k.events,
-            k.audit,
-            k.outputs,
-            self.keys.audit,
-            self.keys.metrics,
-        ]
-
-    def settle_args(self, gate_id: str, **kwargs: Any) -> list[Any]:
-        """ARGV for ``lua.SETTLE_FN`` (see :func:`prp_tasks.codec.settle_args`)."""
-        return settle_args(gate_id, **kwargs)
-
-    def settle(self, run_id: str, gate_id: str, **kwargs: Any) -> Settle:
-        """Atomically move ``gate_id`` from ``expect`` to ``record``'s status and advance the DAG.
-
-        Keyword arguments are those of :meth:`settle_args`.
-        """
-        args = self.settle_args(gate_id, **kwargs)
+    def settle(self, plan: Plan, spec: SettleSpec) -> Settle:
+        """Atomically move ``spec.gate_id`` from ``spec.expect`` to its record's status, with every
+        consequence (``settle`` in ``lua/prelude.lua``)."""
+        args = spec.write(plan.write(Args()))
         with wrap_errors():
-            out = self._settle(keys=self.settle_keys(run_id), args=args)
+            out = self._settle(keys=self.keys.settle(plan.run_id)._asdict(), args=args)
         return settle_result(out)
 
-    def cancel(self, run_id: str, skips: Mapping[str, GateRecord], now: str, event: AuditEvent) -> int | None:
+    def cancel(self, plan: Plan, skips: Mapping[str, GateRecord], now: str, event: AuditEvent) -> int | None:
         """Skip every unsettled gate; returns gates still unsettled, or None if already cancelled."""
-        k = self.k(run_id)
-        args: list[Any] = [now, event.to_json(), len(skips)]
-        args += [v for g, r in skips.items() for v in (g, r.to_json())]
-        keys = [k.meta, k.status, k.records, k.events, k.audit, self.keys.audit, self.keys.metrics]
+        args = (
+            plan.write(Args()).one(now, event.to_json()).rows(((g, r.to_json()) for g, r in skips.items()), 2)
+        )
         with wrap_errors():
-            out = self._cancel(keys=keys, args=args)
+            out = self._cancel(keys=self.keys.settle(plan.run_id)._asdict(), args=args)
         return None if out[0] == "already" else int(out[1])
 
     def audit(self, run_id: str) -> list[AuditEvent]:
@@ -325,55 +301,122 @@ class RunStore(CheckTransitions):
     ) -> bool:
         """Commit final outputs once; True when this call committed them."""
         k = self.k(run_id)
-        args: list[Any] = [status.value, finished_at, retention_s, len(outputs)]
-        args += [v for item in outputs.items() for v in item]
+        first = {
+            "meta": k.meta,
+            "outputs": k.outputs,
+            "metrics": self.keys.metrics,
+            "outbox": k.outbox,
+            "outbox_index": self.keys.outbox_index,
+        }
+        state = [key for key in k.all_state() if key not in first.values()]
+        args = Args().one(run_id, status.value, finished_at, retention_s).rows(outputs.items(), 2).many(state)
         with wrap_errors():
-            state = [key for key in k.all_state() if key not in (k.meta, k.outputs)]
-            done = self._finalize(keys=[k.meta, k.outputs, self.keys.metrics, *state], args=args)
+            done = self._finalize(keys=first, args=args)
         return bool(done)
 
-    def start_queued(self, run_id: str, roots: Sequence[str], now: str) -> bool:
-        """An admitted queued run starts: its roots become running. False if not queued."""
-        k = self.k(run_id)
-        keys = [k.meta, k.status, k.started, k.events, self.keys.metrics]
+    def start_queued(self, plan: Plan, roots: Sequence[str], now: str) -> bool:
+        """An admitted queued run starts: its roots become running (their start in the outbox).
+        False if it was not queued."""
+        args = plan.write(Args()).one(now).many(roots)
         with wrap_errors():
-            return bool(self._start_queued(keys=keys, args=[now, *roots]))
+            return bool(self._start_queued(keys=self.keys.settle(plan.run_id)._asdict(), args=args))
 
     def skip_pending(
-        self, run_id: str, records: Mapping[str, GateRecord], reason: str, now: str
+        self, plan: Plan, records: Mapping[str, GateRecord], reason: str, now: str
     ) -> tuple[int, list[str]]:
         """Skip the given gates that are still pending: (gates unsettled now, gates skipped)."""
-        k = self.k(run_id)
-        args: list[Any] = [now, reason, len(records)]
-        args += [v for g, r in records.items() for v in (g, r.to_json())]
+        args = plan.write(Args()).one(now, reason).rows(((g, r.to_json()) for g, r in records.items()), 2)
         with wrap_errors():
-            out = self._skip_pending(
-                keys=[k.meta, k.status, k.records, k.events, self.keys.metrics], args=args
-            )
+            out = self._skip_pending(keys=self.keys.settle(plan.run_id)._asdict(), args=args)
         return int(out[1]), [str(g) for g in out[2:]]
 
-    def mark_dispatched(
-        self,
-        run_id: str,
-        entries: Mapping[str, str],
-        ttl_s: int,
-        before: Callable[[Batch], None] | None = None,
-        then: Callable[[Batch], None] | None = None,
-    ) -> None:
-        """Record the message ids sent for checks ("gate/check" -> JSON {task_id, at_ms}) in one
-        transaction with the commands ``before`` adds (the events that led to the dispatch) and
-        those ``then`` adds (the messages themselves, when the broker is this Redis)."""
-        key = self.k(run_id).dispatched
-        batch = Batch(self.redis, transaction=then is not None)
-        if before is not None:
-            before(batch)
-        if entries:
-            batch.add("HSET", key, *(v for item in entries.items() for v in item))
-            batch.add("EXPIRE", key, ttl_s, "NX")
-        if then is not None:
-            then(batch)
+    # the outbox -------------------------------------------------------------------------------
+
+    def outbox(self, run_id: str) -> dict[str, str]:
+        """The run's follow-up items (item -> '' or, for ``finalize``, when it was last sent)."""
         with wrap_errors():
-            batch.execute()
+            items: dict[str, str] = self.redis.hgetall(self.k(run_id).outbox)
+        return items
+
+    def outbox_done(self, run_id: str, items: Sequence[str]) -> None:
+        """Items that turned out to need nothing (moot, or done by someone else)."""
+        if not items:
+            return
+        k = self.k(run_id)
+        with wrap_errors():
+            self._outbox_done(
+                keys={"outbox": k.outbox, "outbox_index": self.keys.outbox_index}, args=[run_id, *items]
+            )
+
+    def outbox_add(self, run_id: str, item: str, due_ms: int) -> None:
+        """Leave follow-up work in the run's outbox (the repair loop's safety net)."""
+        k = self.k(run_id)
+        with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(k.outbox, item, "")
+            pipe.zadd(self.keys.outbox_index, {run_id: due_ms}, lt=True)
+            pipe.execute()
+
+    def live_runs(self) -> list[str]:
+        """Runs not finalized yet."""
+        with wrap_errors():
+            return sorted(self.redis.smembers(self.keys.live_runs))
+
+    def forget_live(self, run_id: str) -> None:
+        with wrap_errors():
+            self.redis.srem(self.keys.live_runs, run_id)
+
+    def check_dispatches(self, run_id: str, gate: GateSpec) -> tuple[dict[str, bool], dict[str, str]]:
+        """Per check of a gate: whether its result is in, and its dispatched record (if any)."""
+        fields = [check_field(gate.id, c.name) for c in gate.checks]
+        if not fields:
+            return {}, {}
+        k = self.k(run_id)
+        with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(k.checks, fields)
+            pipe.hmget(k.dispatched, fields)
+            results, sent = pipe.execute()
+        names = [c.name for c in gate.checks]
+        return (
+            {n: r is not None for n, r in zip(names, results, strict=True)},
+            {n: e for n, e in zip(names, sent, strict=True) if e is not None},
+        )
+
+    def due_outboxes(self, now_ms: float, limit: int) -> list[str]:
+        """Runs whose outbox the repair loop should look at now, oldest first."""
+        with wrap_errors():
+            runs: list[str] = self.redis.zrangebyscore(self.keys.outbox_index, "-inf", now_ms, 0, limit)
+        return runs
+
+    def dispatch(
+        self, plan: Plan, item: str, gate_id: str, rows: Sequence[MessageRow], events: Sequence[Rendered]
+    ) -> bool:
+        """Record (and, direct, queue) a running gate's check messages, removing the outbox
+        ``item`` in the same step; checks whose result is in are skipped. False: nothing done."""
+        keys = {
+            **self.keys.settle(plan.run_id)._asdict(),
+            **self.keys.claim(plan.run_id, gate_id, "")._asdict(),
+        }
+        args = plan.write(Args()).one(item, gate_id).rows(rows, 5).rows(events, 2)
+        with wrap_errors():
+            return bool(self._dispatch(keys=keys, args=args))
+
+    def send_finalize(self, run_id: str, now_ms: int, resend_ms: int, queue: str, payload: str) -> bool:
+        """Queue (direct) or record as sent the run's finalization left in its outbox."""
+        k = self.k(run_id)
+        args = [run_id, now_ms, resend_ms, queue, payload]
+        with wrap_errors():
+            keys = {"meta": k.meta, "outbox": k.outbox, "outbox_index": self.keys.outbox_index}
+            return bool(self._send_finalize(keys=keys, args=args))
+
+    def free_slot(self, plan: Plan, gate_id: str = "") -> bool:
+        """``gate_id`` stopped running (or '': look again): waiting gates that fit get a slot and
+        their start goes into the outbox. True when some did."""
+        with wrap_errors():
+            return bool(
+                self._free_slot(
+                    keys=self.keys.settle(plan.run_id)._asdict(), args=plan.write(Args()).one(gate_id)
+                )
+            )
 
     def claim_finished_at(self, run_id: str, now: str) -> str:
         """The run's finish time, fixed by the first finalizer so re-renders are identical."""
@@ -397,7 +440,9 @@ def _new_meta(spec: RunSpec, state: RunStatus, now: str) -> dict[str, str | int]
 
 
 def settle_result(out: list[Any]) -> Settle:
-    """Decode the reply of a settling script."""
+    """Decode the reply of a settling script: {'conflict', current} | {'ok', unsettled, outbox
+    items (space-separated), ready...}."""
     if out[0] == "conflict":
         return Settle(ok=False, current=str(out[1]) or None)
-    return Settle(ok=True, unsettled=int(out[1]), ready=tuple(str(g) for g in out[2:]))
+    items = tuple(str(out[2]).split())
+    return Settle(ok=True, unsettled=int(out[1]), ready=tuple(str(g) for g in out[3:]), outbox=items)

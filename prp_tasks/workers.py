@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import socket
 
-from celery import Celery
-
 from prp_tasks.celery_app import create_celery, queue_name
 from prp_tasks.errors import ConfigError
 from prp_tasks.health import install_beat
+from prp_tasks.housekeeping import install_housekeeping
 from prp_tasks.logs import connect_celery_signals, setup_logging
 from prp_tasks.redis_client import check_server
 from prp_tasks.settings import QUEUE_CLASSES, QueueSettings, Settings
@@ -79,9 +78,7 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     setup_logging(settings, level=str(options.get("loglevel") or settings.log_level))
     connect_celery_signals()
     app = create_celery(settings)
-    pool = argv[argv.index("--pool") + 1]
-    if "approval" in classes and pool != "prefork":
-        _sweep_when_ready(app, settings)
+    install_housekeeping(app)
     node = argv[argv.index("--hostname") + 1]
     slots = (
         int(argv[argv.index("--autoscale") + 1].split(",")[0])
@@ -90,21 +87,3 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     )
     install_beat(app, node, [queue_name(c) for c in classes], slots)
     app.worker_main(argv)
-
-
-def _sweep_when_ready(app: Celery, settings: Settings) -> None:
-    """Run the approval sweeper in this worker once it is up (never before a pool forks)."""
-    from celery.signals import worker_ready, worker_shutdown
-
-    from prp_tasks.approvals.sweeper import Sweeper
-
-    sweeper = Sweeper(app.runtime.engine.approvals, settings.sweep_interval_s, app.runtime.engine.budgets)
-
-    def start(**_: object) -> None:
-        sweeper.start()
-
-    def stop(**_: object) -> None:
-        sweeper.stop()
-
-    worker_ready.connect(start, weak=False)
-    worker_shutdown.connect(stop, weak=False)

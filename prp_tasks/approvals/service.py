@@ -1,13 +1,14 @@
 """Approvals: park gates, decide them (quorum, roles, self-approval, pre-approval), batch decisions.
 
 A parked gate is only data in Redis; no task, retry loop, countdown or ETA waits for it. A
-decision settles it atomically (Lua) and its dependents are dispatched by the caller, at once.
+decision settles it atomically (Lua), and the same script queues its dependents' checks (or leaves
+their start in the run's outbox, done by the caller at once: :mod:`prp_tasks.followups`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prp_tasks.approvals.authz import Authorizer
@@ -20,12 +21,14 @@ from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, RunNotFound
+from prp_tasks.followups import FollowupActions, Followups, Outgoing, Plan, SettleSpec
 from prp_tasks.lifecycle import Lifecycle
 from prp_tasks.metrics import observe
 from prp_tasks.settings import Settings
 from prp_tasks.store import RunStore, Settle
 
-Advance = Callable[[str, Settle], None]
+#: a settle's reply and the messages prepared for the dependents it may have made ready
+Settled = tuple[Settle, Mapping[str, Outgoing]]
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,17 @@ class Approvals:
         settings: Settings,
         store: RunStore,
         authorizer: Authorizer,
-        advance: Advance,
         lifecycle: Lifecycle,
+        followups: Followups,
+        actions: FollowupActions,
     ) -> None:
         self.lifecycle = lifecycle
         self.settings = settings
         self.store = store
         self.astore = ApprovalStore(store)
         self.authz = authorizer
-        self.advance = advance
+        self.followups = followups
+        self.actions = actions
 
     # parking ----------------------------------------------------------------------------------
 
@@ -81,12 +86,12 @@ class Approvals:
         return None
 
     def park_or_auto(
-        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, settle_kw: dict[str, Any]
-    ) -> Settle:
+        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
+    ) -> Settled:
         """A gate whose checks passed: approve it by rule, or park it for humans."""
         rule = self.auto_rule(spec, gate)
         if rule is None:
-            return self.park(spec, gate, record, now, settle_kw)
+            return self.park(spec, gate, record, now, outputs)
         approval = HumanApproval(
             gate_id=gate.id,
             actor="auto",
@@ -102,24 +107,52 @@ class Approvals:
         metrics = observe.gate_settled(decided, gate.queue) + observe.approval_waited(
             gate.id, now, now, "auto"
         )
-        settle = self.store.settle(
-            spec.run_id,
-            gate.id,
-            expect=GateStatus.RUNNING,
+        plan = self.followups.plan(spec)
+        settle = self._settle_spec(
+            spec, gate, decided, now, plan, GateStatus.RUNNING, event, metrics, (approval, "approved", 1)
+        )
+        return self.store.settle(plan, replace(settle, outputs=outputs)), settle.outgoing
+
+    def _settle_spec(
+        self,
+        spec: RunSpec,
+        gate: GateSpec,
+        decided: GateRecord,
+        now: str,
+        plan: Plan,
+        expect: GateStatus,
+        event: AuditEvent,
+        metrics: list[tuple[str, float]],
+        decision: tuple[HumanApproval, str, int] | None,
+    ) -> SettleSpec:
+        """A decided gate's settle: its dependents' messages prepared, a rejection's skips, and
+        the decision's and settle's lifecycle events (written by the script if it settles)."""
+        skips = self.skips(spec, gate, decided)
+        dependents = dag.dependents(spec.workflow)[gate.id]
+        with self.followups.events.capture() as rows:
+            if decision is not None:
+                self.lifecycle.approval_decided(spec.run_id, *decision)
+        events = (
+            *self.followups.events.render(rows),
+            *self.followups.settled_events(spec.run_id, decided, skips),
+        )
+        passed = decided.result.status == GateStatus.PASSED
+        return SettleSpec(
+            gate_id=gate.id,
+            expect=expect,
             record=decided,
             now=now,
+            dependents=dependents,
+            skips=skips,
             audit=[event],
             metrics=metrics,
-            **settle_kw,
+            settled_events=events,
+            outgoing=self.followups.outgoing(plan, spec, dependents) if passed else {},
         )
-        if settle.ok:
-            self.lifecycle.approval_decided(spec.run_id, approval, "approved", 1)
-            self.lifecycle.gates_settled(spec.run_id, decided)
-        return settle
 
     def park(
-        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, settle_kw: dict[str, Any]
-    ) -> Settle:
+        self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
+    ) -> Settled:
         request = build_request(spec, gate, record, now)
         event = self._event(
             AuditType.REQUESTED,
@@ -129,7 +162,15 @@ class Approvals:
             role=request.role,
             details={"deadline": request.deadline, "quorum": request.quorum},
         )
-        args = self.store.settle_args(gate.id, expect=GateStatus.RUNNING, record=record, now=now, **settle_kw)
+        plan = self.followups.plan(spec)
+        settle = SettleSpec(
+            gate_id=gate.id,
+            expect=GateStatus.RUNNING,
+            record=record,
+            now=now,
+            dependents=dag.dependents(spec.workflow)[gate.id],
+            outputs=outputs,
+        )
         schedule = (
             to_ms(now),
             to_ms(request.deadline),
@@ -139,7 +180,8 @@ class Approvals:
         parked = self.astore.park(
             request,
             event,
-            args,
+            plan,
+            settle,
             schedule=schedule,
             batch_size=self.settings.approval_batch_size,
             new_batch_id=new_batch_id(),
@@ -147,8 +189,27 @@ class Approvals:
         )
         if parked.settle.ok:
             self.lifecycle.approval_requested(request.model_copy(update={"batch_id": parked.batch_id}))
-            self.apply_preapprovals(spec.run_id, gate.id)
-        return parked.settle
+        return parked.settle, {}
+
+    def expire(
+        self,
+        spec: RunSpec,
+        gate: GateSpec,
+        decided: GateRecord,
+        event: AuditEvent,
+        metrics: list[tuple[str, float]],
+    ) -> Settled | None:
+        """Settle a parked gate whose deadline passed with ``decided`` (failed, or approved by
+        ``auto``); None when it was no longer parked."""
+        now = decided.result.finished_at or utc_now()
+        plan = self.followups.plan(spec)
+        approval = decided.result.human_approval
+        decision = (approval, "approved", 1) if approval is not None else None
+        settle = self._settle_spec(
+            spec, gate, decided, now, plan, GateStatus.AWAITING_APPROVAL, event, metrics, decision
+        )
+        settled = self.astore.expire(plan, settle)
+        return (settled, settle.outgoing) if settled is not None else None
 
     def apply_preapprovals(self, run_id: str, gate_id: str) -> None:
         """Decisions given before the gate parked take effect now, in the order they were given."""
@@ -207,30 +268,34 @@ class Approvals:
         record = self.store.record(spec.run_id, gate_id)
         if record is None:
             raise ConflictError(self._settled_message(spec.run_id, gate_id))
-        decided = apply_decision(record, approval)
-        now = approval.timestamp if not preapproved else utc_now()
+        parked_at = record.result.finished_at or approval.timestamp
+        # a decision given before the gate parked takes effect now: the gate finishes when it is
+        # applied, never before it started (the approval keeps the time it was given)
+        now = max(utc_now(), parked_at) if preapproved else approval.timestamp
+        decided = apply_decision(record, approval, at=now)
         details = {"preapproved": True} if preapproved else {}
         decided_event = self._event(AuditType.DECIDED, spec, gate_id, now, approval=approval, details=details)
         vote_event = self._event(AuditType.VOTE, spec, gate_id, now, approval=approval, details=details)
-        skips = self.skips(spec, gate, decided)
         outcome = "approved" if approval.decision == Decision.APPROVED else "rejected"
-        parked_at = record.result.finished_at or now
+        quorum = gate.approval.quorum if gate.approval else 1
         metrics = observe.gate_settled(decided, gate.queue) + observe.approval_waited(
             gate_id, parked_at, now, outcome
         )
-        args = self.store.settle_args(
-            gate_id,
-            expect=GateStatus.AWAITING_APPROVAL,
-            record=decided,
-            now=now,
-            dependents=dag.dependents(spec.workflow)[gate_id],
-            skips=skips,
-            audit=[decided_event],
-            metrics=metrics,
+        plan = self.followups.plan(spec)
+        votes = quorum if outcome == "approved" else 0
+        settle = self._settle_spec(
+            spec,
+            gate,
+            decided,
+            now,
+            plan,
+            GateStatus.AWAITING_APPROVAL,
+            decided_event,
+            metrics,
+            (approval, outcome, votes),
         )
-        quorum = gate.approval.quorum if gate.approval else 1
-        vote = self.astore.decide(spec.run_id, gate_id, approval, quorum, vote_event, args)
-        return self._vote_result(spec, approval, vote, quorum, (decided, skips))
+        vote = self.astore.decide(approval, quorum, vote_event, plan, settle)
+        return self._vote_result(spec, approval, vote, quorum, settle.outgoing)
 
     def _vote_result(
         self,
@@ -238,7 +303,7 @@ class Approvals:
         approval: HumanApproval,
         vote: Vote,
         quorum: int,
-        settled: tuple[GateRecord, dict[str, GateRecord]],
+        outgoing: Mapping[str, Outgoing],
     ) -> DecisionResult:
         run_id, gate_id = spec.run_id, approval.gate_id
         if vote.outcome == "conflict":
@@ -259,9 +324,7 @@ class Approvals:
             return DecisionResult(run_id, gate_id, "counted", "awaiting_approval", vote.count, quorum)
         assert vote.settle is not None
         outcome = "approved" if approval.decision == Decision.APPROVED else "rejected"
-        self.lifecycle.approval_decided(run_id, approval, outcome, quorum if outcome == "approved" else 0)
-        self.lifecycle.gates_settled(run_id, *settled)
-        self.advance(run_id, vote.settle)
+        self.followups.after(run_id, vote.settle.ready, outgoing, vote.settle.outbox, self.actions)
         status = "passed" if outcome == "approved" else "failed"
         return DecisionResult(
             run_id, gate_id, outcome, status, quorum if outcome == "approved" else 0, quorum

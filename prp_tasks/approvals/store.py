@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from prp_tasks.approvals import lua
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent
 from prp_tasks.core.results import HumanApproval
-from prp_tasks.redis_client import Script, wrap_errors
+from prp_tasks.followups import Plan, SettleSpec
+from prp_tasks.lua import BATCH_PLACEHOLDER, Args, Lua
+from prp_tasks.redis_client import wrap_errors
 from prp_tasks.store import RunStore, Settle, settle_result
 
 INDEXES = ("pending", "deadlines", "reminders", "escalations")
@@ -52,74 +52,78 @@ class ApprovalStore:
         self.redis = runs.redis
         self.keys = runs.keys
         client = runs.redis
-        self._park = Script(client, lua.PARK)
-        self._decide = Script(client, lua.DECIDE)
-        self._expire = Script(client, lua.EXPIRE)
-        self._preapprove = Script(client, lua.PREAPPROVE)
-        self._flush = Script(client, lua.FLUSH_BATCH)
+        self._park = Lua(client, "park")
+        self._decide = Lua(client, "decide")
+        self._expire = Lua(client, "expire")
+        self._preapprove = Lua(client, "preapprove")
+        self._flush = Lua(client, "flush_batch")
 
-    def _index_keys(self) -> list[str]:
-        return [self.keys.approvals(name) for name in INDEXES]
+    def _index_keys(self) -> dict[str, str]:
+        return {name: self.keys.approvals(name) for name in INDEXES}
 
     def park(
         self,
         request: ApprovalRequest,
         event: AuditEvent,
-        settle_args: list[Any],
+        plan: Plan,
+        settle: SettleSpec,
         *,
         schedule: tuple[int, int, int, int],
         batch_size: int,
         new_batch_id: str,
         now: str,
     ) -> Park:
-        """Settle to awaiting_approval and record/index the request (one transaction).
+        """Settle to awaiting_approval and record/index the request (one transaction); a
+        pre-approval waiting for the gate is left in the run's outbox.
 
         ``schedule`` = (requested_ms, deadline_ms, reminder_ms or 0, escalate_ms or 0).
         """
         k = self.runs.k(request.run_id)
-        keys = [*self.runs.settle_keys(request.run_id), k.requests, *self._index_keys()]
-        keys.append(self.keys.batch(request.role))
-        args = [
+        keys = {**self.keys.settle(request.run_id)._asdict(), "requests": k.requests, **self._index_keys()}
+        keys |= {"batch": self.keys.batch(request.role), "preapproved": self.keys.approvals("preapproved")}
+        args = Args().one(
             member(request.run_id, request.gate_id),
-            request.model_copy(update={"batch_id": lua.BATCH_PLACEHOLDER}).model_dump_json(),
-            event.model_copy(update={"batch_id": lua.BATCH_PLACEHOLDER}).to_json(),
+            request.model_copy(update={"batch_id": BATCH_PLACEHOLDER}).model_dump_json(),
+            event.model_copy(update={"batch_id": BATCH_PLACEHOLDER}).to_json(),
             *schedule,
             batch_size,
             new_batch_id,
             self.keys.batch_items_prefix,
             request.role,
             now,
-            *settle_args,
-        ]
+        )
         with wrap_errors():
-            out = self._park(keys=keys, args=args)
+            out = self._park(keys=keys, args=settle.write(plan.write(args)))
         if out[0] != "ok":
             return Park(settle_result(out))
-        return Park(Settle(ok=True, unsettled=int(out[1])), str(out[2]), bool(int(out[3])))
+        parked = Settle(ok=True, unsettled=int(out[1]), outbox=tuple(str(out[4]).split()))
+        return Park(parked, str(out[2]), bool(int(out[3])))
 
     def decide(
         self,
-        run_id: str,
-        gate_id: str,
         approval: HumanApproval,
         quorum: int,
         vote_event: AuditEvent,
-        settle_args: list[Any],
+        plan: Plan,
+        settle: SettleSpec,
     ) -> Vote:
         """One decision: counted toward the quorum, or settling the gate."""
-        k = self.runs.k(run_id)
-        keys = [*self.runs.settle_keys(run_id), k.votes, *self._index_keys()]
-        args = [
+        run_id, gate_id = plan.run_id, approval.gate_id
+        keys = {
+            **self.keys.settle(run_id)._asdict(),
+            "votes": self.runs.k(run_id).votes,
+            **self._index_keys(),
+        }
+        args = Args().one(
             member(run_id, gate_id),
             approval.actor,
             approval.decision.value,
             quorum,
             approval.to_json(),
             vote_event.to_json(),
-            *settle_args,
-        ]
+        )
         with wrap_errors():
-            out = self._decide(keys=keys, args=args)
+            out = self._decide(keys=keys, args=settle.write(plan.write(args)))
         kind = str(out[0])
         if kind == "conflict":
             return Vote("conflict", current=str(out[1]) or None)
@@ -127,24 +131,26 @@ class ApprovalStore:
             return Vote(kind, count=int(out[1]))
         return Vote("settled", settle=settle_result(out))
 
-    def expire(self, run_id: str, gate_id: str, settle_args: list[Any]) -> Settle | None:
+    def expire(self, plan: Plan, settle: SettleSpec) -> Settle | None:
         """Settle an expired request; None when the gate was no longer parked."""
-        keys = [*self.runs.settle_keys(run_id), *self._index_keys()]
+        run_id = plan.run_id
+        keys = {**self.keys.settle(run_id)._asdict(), **self._index_keys()}
+        args = Args().one(member(run_id, settle.gate_id))
         with wrap_errors():
-            out = self._expire(keys=keys, args=[member(run_id, gate_id), *settle_args])
+            out = self._expire(keys=keys, args=settle.write(plan.write(args)))
         return None if out[0] == "stale" else settle_result(out)
 
     def preapprove(self, run_id: str, gate_id: str, approval: HumanApproval, event: AuditEvent) -> str:
         """Store a decision for a gate that has not parked: "stored", "parked" or "conflict:<state>"."""
         k = self.runs.k(run_id)
-        keys = [
-            k.status,
-            k.preapprovals,
-            k.audit,
-            self.keys.audit,
-            self.keys.approvals("preapproved"),
-            k.meta,
-        ]
+        keys = {
+            "status": k.status,
+            "preapprovals": k.preapprovals,
+            "audit": k.audit,
+            "global_audit": self.keys.audit,
+            "preapproved": self.keys.approvals("preapproved"),
+            "meta": k.meta,
+        }
         args = [gate_id, approval.actor, approval.to_json(), event.to_json(), member(run_id, gate_id)]
         with wrap_errors():
             out = self._preapprove(keys=keys, args=args)
@@ -207,7 +213,11 @@ class ApprovalStore:
 
     def flush_batch(self, role: str, batch_id: str, first_member: str, event: AuditEvent) -> bool:
         run_id, _ = split_member(first_member)
-        keys = [self.keys.batch(role), self.runs.k(run_id).audit, self.keys.audit]
+        keys = {
+            "batch": self.keys.batch(role),
+            "audit": self.runs.k(run_id).audit,
+            "global_audit": self.keys.audit,
+        }
         args = [batch_id, self.keys.batch_items_prefix + batch_id, event.to_json()]
         with wrap_errors():
             return bool(self._flush(keys=keys, args=args))

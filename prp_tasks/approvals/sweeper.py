@@ -13,9 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from prp_tasks.approvals.service import Approvals
+from prp_tasks.approvals.service import Approvals, Settled
 from prp_tasks.approvals.store import split_member
-from prp_tasks.core import dag
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
 from prp_tasks.core.evaluate import apply_decision, expired_record, utc_now
 from prp_tasks.core.models import GateStatus
@@ -23,26 +22,12 @@ from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import PrpError, RunNotFound
 from prp_tasks.metrics import observe
-from prp_tasks.store import Settle
+from prp_tasks.repair_store import Leases
 
 if TYPE_CHECKING:
     from prp_tasks.deadlines import Deadlines
 
 log = logging.getLogger("prp_tasks.sweeper")
-
-_LEASE = """
-local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] or not cur then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-"""
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 def expire_due(approvals: Approvals, now_ms: float) -> int:
@@ -51,20 +36,18 @@ def expire_due(approvals: Approvals, now_ms: float) -> int:
     for value, _ in approvals.astore.indexed("deadlines", until_ms=now_ms):
         run_id, gate_id = split_member(value)
         try:
-            settle = _expire_one(approvals, run_id, gate_id)
+            expired = _expire_one(approvals, run_id, gate_id)
         except RunNotFound:
             approvals.astore.reschedule("deadlines", value, None)
             continue
-        if settle is not None and settle.ok:
-            record = approvals.store.record(run_id, gate_id)
-            if record is not None:
-                approvals.lifecycle.gates_settled(run_id, record)
-            approvals.advance(run_id, settle)
+        if expired is not None and expired[0].ok:
+            settle, outgoing = expired
+            approvals.followups.after(run_id, settle.ready, outgoing, settle.outbox, approvals.actions)
             done += 1
     return done
 
 
-def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> Settle | None:
+def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> Settled | None:
     store = approvals.store
     spec = store.spec(run_id)
     gate = spec.workflow.gate(gate_id)
@@ -78,17 +61,7 @@ def _expire_one(approvals: Approvals, run_id: str, gate_id: str) -> Settle | Non
     outcome = "approved" if decided.result.status == GateStatus.PASSED else "expired"
     metrics = observe.gate_settled(decided, gate.queue)
     metrics += observe.approval_waited(gate_id, record.result.finished_at or now, now, outcome)
-    args = store.settle_args(
-        gate_id,
-        expect=GateStatus.AWAITING_APPROVAL,
-        record=decided,
-        now=now,
-        dependents=dag.dependents(spec.workflow)[gate_id],
-        skips=approvals.skips(spec, gate, decided),
-        audit=[event],
-        metrics=metrics,
-    )
-    return approvals.astore.expire(run_id, gate_id, args)
+    return approvals.expire(spec, gate, decided, event, metrics)
 
 
 def _expiry(
@@ -240,10 +213,10 @@ class Sweeper:
         The lease is held only during the pass (its TTL covers a crash mid-pass), so any sweeper
         may do the next one.
         """
-        redis = self.approvals.store.redis
-        key = self.approvals.store.keys.lock("sweeper")
+        store = self.approvals.store
+        leases = Leases(store.redis, store.keys)
         lease_ms = int(max(self.interval_s * 3, 30) * 1000)
-        if not redis.eval(_LEASE, 1, key, self.token, lease_ms):
+        if not leases.take("sweeper", self.token, lease_ms):
             return None
         now = time.time() * 1000 if now_ms is None else now_ms
         try:
@@ -256,16 +229,19 @@ class Sweeper:
                 **self._housekeeping(now),
             }
         finally:
-            redis.eval(_RELEASE, 1, key, self.token)
+            leases.release("sweeper", self.token)
 
     def _housekeeping(self, now_ms: float) -> dict[str, int]:
         """Wall-clock budgets, admission repair and (rate-limited) reconciliation."""
         if self.deadlines is None:
             return {}
+        reconciler = self.deadlines.engine.reconciler
+        repaired = reconciler.repair(now_ms)
         return {
             "time_budget_skips": self.deadlines.sweep(now_ms),
             "admitted": self.deadlines.repair_admission(),
-            **self.deadlines.engine.reconciler.maybe_pass(),
+            **{f"repair_{k}": v for k, v in repaired.counts().items() if k != "reconciled_runs"},
+            **reconciler.maybe_pass(),
         }
 
     def _loop(self) -> None:

@@ -93,8 +93,10 @@ def _next_steps(gate: GateSpec, failing: list[str]) -> tuple[str, ...]:
     return tuple(steps)
 
 
-def apply_decision(record: GateRecord, approval: HumanApproval) -> GateRecord:
-    """Settle a parked gate with a human (or auto) decision."""
+def apply_decision(record: GateRecord, approval: HumanApproval, at: str | None = None) -> GateRecord:
+    """Settle a parked gate with a human (or auto) decision, taking effect ``at`` (default: when
+    it was given; a pre-approval takes effect when the gate parks, never before it started)."""
+    finished = at or approval.timestamp
     approved = approval.decision == Decision.APPROVED
     who = f"{approval.actor} ({approval.role})" if approval.role else approval.actor
     result = record.result.model_copy(
@@ -102,8 +104,8 @@ def apply_decision(record: GateRecord, approval: HumanApproval) -> GateRecord:
             "status": GateStatus.PASSED if approved else GateStatus.FAILED,
             "human_approval": approval,
             "reason": None if approved else f"rejected by {who}",
-            "finished_at": approval.timestamp,
-            "duration_ms": elapsed_ms(record.result.timestamp, approval.timestamp),
+            "finished_at": finished,
+            "duration_ms": elapsed_ms(record.result.timestamp, finished),
             "next_steps": ("Gate passed - proceed to next gate",)
             if approved
             else (f"Address the rejection by {who}",),

@@ -27,28 +27,12 @@ import redis
 from prp_tasks.core.profile import ParsedProfile, ResolvedProfile
 from prp_tasks.errors import Problem, ProfileError
 from prp_tasks.keys import Keys
+from prp_tasks.lua import Lua
 from prp_tasks.profiles.parser import parse_initial_md
-from prp_tasks.redis_client import Script
 from prp_tasks.settings import ProfileCacheSettings
 
 #: bump when the parser's behaviour changes; the schema fingerprint covers model changes
 PARSER_VERSION = "1"
-
-_TRIM = """
-redis.call('ZADD', KEYS[1], ARGV[1], KEYS[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
-if excess > 0 then
-  local victims = redis.call('ZPOPMIN', KEYS[1], excess)
-  for i = 1, #victims, 2 do redis.call('DEL', victims[i]) end
-end
-return excess
-"""
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 @functools.cache
@@ -84,8 +68,8 @@ class ProfileCache:
         self._local: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
         self._resolved: OrderedDict[tuple[str, str | None], ResolvedProfile] = OrderedDict()
         self._lock = threading.Lock()
-        self._trim = Script(client, _TRIM) if client is not None else None
-        self._release = Script(client, _RELEASE) if client is not None else None
+        self._trim = Lua(client, "profile_trim") if client is not None else None
+        self._release = Lua(client, "release_lease") if client is not None else None
 
     # public -----------------------------------------------------------------------------------
 
@@ -204,7 +188,7 @@ class ProfileCache:
                 return self._parse_and_store(sha, data)
             finally:
                 assert self._release is not None
-                self._release(keys=[lock_key], args=[token])
+                self._release(keys={"lease": lock_key}, args=[token])
         self._count("waits")
         deadline = time.monotonic() + self.settings.wait_s
         ok_key, error_key = self.keys.profile(self.version, sha), self.keys.profile_error(self.version, sha)
@@ -239,7 +223,7 @@ class ProfileCache:
             self.client.set(key, _encode(entry), ex=self.settings.ttl_s)
             now_ms = int(time.time() * 1000)
             self._trim(
-                keys=[self.keys.profile_index, key],
+                keys={"index": self.keys.profile_index, "entry": key},
                 args=[now_ms, self.settings.ttl_s * 1000, self.settings.max_entries],
             )
         self.flush_stats()

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import time
@@ -47,8 +48,16 @@ def rabbitmq_unreachable() -> str | None:
     return None
 
 
+def rabbitmqctl_path() -> str | None:
+    """RabbitMQ's control tool: on PATH, or where Debian and others install it (sbin is often not
+    on a user's PATH)."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/sbin"])
+    return shutil.which("rabbitmqctl", path=search)
+
+
 def rabbitmqctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=False)
+    tool = rabbitmqctl_path() or "rabbitmqctl"
+    return subprocess.run([tool, *args], capture_output=True, text=True, timeout=60, check=False)
 
 
 @dataclass

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from tests.acceptance.stack import (
     Stack,
     rabbitmq_unreachable,
     rabbitmqctl,
+    rabbitmqctl_path,
 )
 from tests.conftest import EMBEDDED_SERVER
 
@@ -106,18 +105,13 @@ def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
         pytest.skip(reason)
     env = {"PRP_BROKER_QUORUM_QUEUES": "true"}
     vhost = f"prp-test-{secrets.token_hex(4)}"
-    problem = "rabbitmqctl is not on PATH" if shutil.which("rabbitmqctl") is None else None
+    problem = "rabbitmqctl is not installed" if rabbitmqctl_path() is None else None
     if problem is None:
         created = rabbitmqctl("add_vhost", vhost)
         if created.returncode != 0:  # e.g. no access to the node's Erlang cookie
             problem = f"rabbitmqctl add_vhost failed: {(created.stderr or created.stdout).strip()[-300:]}"
-    if problem is not None:
-        # Fallback: RabbitMQ's default vhost "/". Not isolated: prp.* queues that someone else
-        # declared there (e.g. as classic queues) make the quorum declaration fail, messages left
-        # in them reach our workers, and our durable quorum queues stay behind after the test.
-        warnings.warn(f"{problem}: using RabbitMQ's default vhost '/'", stacklevel=1)
-        yield Broker("rabbitmq", {**env, "PRP_BROKER_URL": f"{RABBITMQ}//"})
-        return
+    if problem is not None:  # RabbitMQ's shared default vhost would not be isolated: skip instead
+        pytest.skip(f"RabbitMQ answers but a private vhost cannot be made ({problem})")
     try:
         allowed = rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         assert allowed.returncode == 0, f"rabbitmqctl set_permissions: {allowed.stdout}{allowed.stderr}"

@@ -68,7 +68,7 @@ def with_roles(control: Control) -> Callable[[dict[str, list[str]]], Approvals]:
     def make(roles: dict[str, list[str]]) -> Approvals:
         engine = control.engine
         return Approvals(
-            control.settings, control.store, Authorizer(roles), engine._after_settle, engine.lifecycle
+            control.settings, control.store, Authorizer(roles), engine.lifecycle, engine.followups, engine
         )
 
     return make

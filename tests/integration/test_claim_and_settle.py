@@ -55,7 +55,7 @@ def evalsha_calls(client: redis.Redis) -> int:
     return int(stats.get("calls", 0)) - int(stats.get("failed_calls", 0))
 
 
-def test_each_single_check_gate_costs_two_scripts_and_a_failure_still_skips(
+def test_each_single_check_gate_costs_two_scripts_dependents_included_and_a_failure_still_skips(
     engine: tuple[Engine, redis.Redis], tmp_path: Path
 ) -> None:
     eng, client = engine
@@ -65,7 +65,9 @@ def test_each_single_check_gate_costs_two_scripts_and_a_failure_still_skips(
         before = evalsha_calls(client)
         assert eng.run_check(**kwargs).state == "done"
         per_check[f"{kwargs['gate_id']}/{kwargs['check']}"] = evalsha_calls(client) - before
-    assert per_check["A/a"] == per_check["B/b"] == per_check["D/d"] == 2  # lease, claim + settle
+    # lease; claim + settle + the dependents' messages (A made B and C ready)
+    assert per_check["A/a"] == per_check["B/b"] == 2
+    assert per_check["D/d"] == 3  # the run's last settle also queues its finalization
     assert sorted(per_check) == ["A/a", "B/b", "C/c1", "C/c2", "D/d"]  # E is skipped, never queued
     assert max(per_check["C/c1"], per_check["C/c2"]) == 3  # two checks: claim, then settle
     snapshot = eng.store.snapshot(run_id)

@@ -1,6 +1,6 @@
-"""Publishing and consuming over Redis: a check message written by the dispatch transaction is
-the message ``send_task`` would have sent, monitors still hear about it, and the transport reuses
-its redis-py client."""
+"""Publishing and consuming over Redis: a check message queued by a state script is the message
+``send_task`` would have sent, it is queued in the same step as its dispatch record, monitors
+still hear about it, and the transport reuses its redis-py client."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ import pytest
 import redis
 
 from prp_tasks.celery_app import CeleryEnqueuer, create_celery
+from prp_tasks.core.evaluate import utc_now
 from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.publish import direct_publish_possible
-from prp_tasks.redis_client import Batch
 from prp_tasks.settings import Settings, load_settings
+from prp_tasks.submission import prepare_run
 from prp_tasks.transport import Channel, broker_url
+from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import EMBEDDED_SERVER
 
+FLOW = "name: one\ngates:\n  - {id: G0, checks: [{name: lint, run: ['true']}]}\n"
 MESSAGE = CheckMessage("run-1", "G0", "lint", "automated", 30.0, "task-1", 1_700_000_000.5)
 
 
@@ -52,9 +55,8 @@ def test_the_direct_message_is_the_one_send_task_writes(private: EmbeddedRedis) 
     sent = _pop(client)
     queued = CeleryEnqueuer(app, settings).in_transaction([MESSAGE])
     assert queued is not None
-    batch = Batch(client, transaction=False)
-    queued.add_to(batch)
-    batch.execute()
+    [(queue, payload)] = queued.payloads()
+    client.lpush(queue, payload)  # what the scripts do with it
     direct = _pop(client)
     assert sent["properties"].pop("delivery_tag") != direct["properties"].pop("delivery_tag")
     assert {k: v for k, v in direct["headers"].items() if sent["headers"].get(k) != v} == {}
@@ -69,11 +71,9 @@ def test_the_direct_finalize_message_is_the_one_send_task_writes(private: Embedd
     client = redis.Redis.from_url(private.url)
     CeleryEnqueuer(app).finalize("run-1")
     sent = _pop(client, "prp.control")
-    queued = CeleryEnqueuer(app, settings).finalize_in_transaction("run-1")
-    assert queued is not None and CeleryEnqueuer(app).finalize_in_transaction("run-1") is None
-    batch = Batch(client, transaction=False)
-    queued.add_to(batch)
-    batch.execute()
+    message = CeleryEnqueuer(app, settings).finalize_message("run-1")
+    assert message is not None and CeleryEnqueuer(app).finalize_message("run-1") is None
+    client.lpush(*message)
     direct = _pop(client, "prp.control")
     for message in (sent, direct):
         message["properties"].pop("delivery_tag")
@@ -84,17 +84,24 @@ def test_the_direct_finalize_message_is_the_one_send_task_writes(private: Embedd
     assert direct["body"][1] == {"run_id": "run-1"}
 
 
-def test_messages_leave_with_their_dispatch_record(private: EmbeddedRedis) -> None:
-    """The record the reconciler reads and the message are written by one transaction."""
+def test_messages_leave_with_their_dispatch_record(private: EmbeddedRedis, tmp_path: Path) -> None:
+    """A gate's messages are queued by the script that records them as dispatched (and indexes
+    them for the repair loop), and only while the gate is running."""
     settings = _settings(private)
     app = create_celery(settings)
-    store = app.runtime.store  # type: ignore[attr-defined]
-    queued = app.runtime.engine.enqueue.in_transaction([MESSAGE])  # type: ignore[attr-defined]
-    entry = json.dumps({"task_id": MESSAGE.task_id, "at_ms": 1})
-    store.mark_dispatched("run-1", {"G0/lint": entry}, 60, then=queued.add_to)
-    client = redis.Redis.from_url(private.url)
-    assert client.hget(store.k("run-1").dispatched, "G0/lint") == entry.encode()
-    assert _pop(client)["headers"]["id"] == MESSAGE.task_id
+    engine = app.runtime.engine  # type: ignore[attr-defined]
+    spec = prepare_run(tmp_path, workflow=parse_workflow(FLOW))
+    engine.store.create_run(spec, roots=["G0"], ttl_s=60, now=utc_now(), due_ms=0)
+    gate = spec.workflow.gate("G0")
+    assert engine.followups.dispatch(spec, gate, ["lint"], "start:G0")
+    client = redis.Redis.from_url(private.url, decode_responses=True)
+    k = engine.store.k(spec.run_id)
+    sent = json.loads(client.hget(k.dispatched, "G0/lint") or "{}")
+    assert _pop(client)["headers"]["id"] == sent["task_id"]
+    assert client.zscore(engine.store.keys.dispatch_index, json.dumps([spec.run_id, "G0/lint"]))
+    assert client.hgetall(k.outbox) == {}  # the start item went with the messages
+    assert not engine.followups.dispatch(spec, gate, ["lint"], "start:G0")  # done already
+    assert client.llen("prp.automated") == 0
 
 
 def test_task_sent_events_are_still_sent(private: EmbeddedRedis) -> None:
