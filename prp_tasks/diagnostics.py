@@ -8,6 +8,7 @@ answers and meets the floor. Each finding is ``ok`` or a problem with what to do
 from __future__ import annotations
 
 import platform
+import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -83,7 +84,22 @@ def _shared(report: Report, settings: Settings) -> None:
         return
     finally:
         client.close()
-    if found.supported:
-        report.add("PRP_REDIS_URL", True, f"{redact_url(url)}: {found.text}")
-    else:
+    if not found.supported:
         report.add("PRP_REDIS_URL", False, f"{redact_url(url)}: {found.text}, below the floor ({FLOOR_TEXT})")
+        return
+    report.add("PRP_REDIS_URL", True, f"{redact_url(url)}: {found.text}")
+    _housekeeping(report, settings, url)
+
+
+def _housekeeping(report: Report, settings: Settings, url: str) -> None:
+    """Whether some worker has made a housekeeping (repair) pass recently."""
+    from prp_tasks.health import repair_problems
+    from prp_tasks.keys import Keys
+    from prp_tasks.redis_client import connect
+    from prp_tasks.repair_store import RepairStore
+
+    stale_s = max(30.0, 10 * settings.sweep_interval_s)
+    repairs = RepairStore(connect(url), Keys(settings.key_prefix))
+    problems = repair_problems(repairs, time.time() * 1000, stale_s)
+    detail = problems[0] if problems else f"a worker made a repair pass in the last {stale_s:g}s"
+    report.add("housekeeping", not problems, detail)

@@ -23,6 +23,7 @@ from kombu.exceptions import ChannelError
 
 from prp_tasks.keys import Keys
 from prp_tasks.redis_client import connect
+from prp_tasks.repair_store import RepairStore
 
 log = logging.getLogger("prp_tasks.health")
 
@@ -119,7 +120,18 @@ def check_worker(app: Celery, redis_url: str, keys: Keys, node: str, stale_s: fl
     if age_s > max(stale_s, 3 * BEAT_INTERVAL_S):
         problems.append(f"{node}'s last beat is {age_s:.0f}s old")
     problems += _stalled_queues(app, beat, now_ms, stale_s)
+    problems += repair_problems(RepairStore(connect(redis_url), keys), now_ms, stale_s)
     return Health(not problems, problems, beat)
+
+
+def repair_problems(repairs: RepairStore, now_ms: float, stale_s: float) -> list[str]:
+    """No repair pass anywhere for ``stale_s``: no worker does housekeeping (every worker should,
+    :mod:`prp_tasks.housekeeping`), so approval deadlines and crash repairs wait."""
+    last = repairs.last_repair_ms()
+    if last is not None and (now_ms - last) / 1000 <= stale_s:
+        return []
+    when = "ever (or in the last day)" if last is None else f"for {(now_ms - last) / 1000:.0f}s"
+    return [f"no housekeeping pass {when}: approval deadlines and crash repairs wait until a worker runs"]
 
 
 def waiting_messages(app: Celery, queue: str) -> int:

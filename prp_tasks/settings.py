@@ -205,7 +205,7 @@ class Settings(BaseSettings):
     reconcile_interval_s: float = Field(default=30.0, gt=0)
     #: follow-up work a crash left in a run's outbox, and a check message found neither queued,
     #: reserved nor executing, are re-driven this long after they were left or sent
-    reconcile_grace_s: float = Field(default=5.0, ge=0)
+    reconcile_grace_s: float = Field(default=3.0, ge=0)
     #: consecutive transient failures that open a check's circuit breaker
     breaker_threshold: int = Field(default=5, ge=1, le=1000)
     #: how long an open breaker fails calls fast before one trial call

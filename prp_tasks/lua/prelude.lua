@@ -226,7 +226,10 @@ local function settle(K, F, S)
   for _, key in ipairs({K.audit, K.outputs}) do keep_ttl(key, K.meta) end
   if F.slot_limit > 0 then free_slots(K, F, cur == 'running' and S.gate or '') end
   outbox_done(K, F, 'start:' .. S.gate, 'complete:' .. S.gate)
-  if unsettled == 0 then outbox_add(K, F, 'finalize') end
+  if unsettled == 0 then
+    redis.call('HSET', K.outbox, 'finalize', '')  -- due now, whatever an earlier item said
+    outbox_add(K, F, 'finalize')
+  end
   redis.call('HSET', K.meta, 'updated_at', S.now)
   local out = {'ok', unsettled, added(F)}
   for _, g in ipairs(ready) do out[#out + 1] = g end

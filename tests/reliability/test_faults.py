@@ -12,6 +12,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from prp_tasks.control import Control
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.models import GateStatus
@@ -169,3 +171,52 @@ def test_a_check_longer_than_the_visibility_timeout_never_runs_twice_at_once(
     assert control.snapshot(run_id).status == RunStatus.PASSED
     assert (tmp_path / "long.log").read_text().split() == ["start", "end"]
     assert control.snapshot(run_id).gates["L"].checks["l"].attempt == 1
+
+
+FANOUT = """
+name: fanout
+gates:
+  - {{id: A, checks: [{a}]}}
+  - {{id: B, depends_on: [A], checks: [{b1}, {b2}]}}
+  - {{id: P, depends_on: [A], checks: [{p}], approval: {{role: maintainer}}}}
+  - {{id: D, depends_on: [B, P], checks: [{d}]}}
+  - {{id: E, depends_on: [D]}}
+"""
+HOOK = str(Path(__file__).resolve().parent / "crashhook")
+
+
+def fanout() -> str:
+    checks = {n: side_effect_check(n, n[0].upper(), "0.05") for n in ("a", "b1", "b2", "p", "d")}
+    return FANOUT.format(**checks)
+
+
+@pytest.mark.parametrize("mode", ["child", "whole"])
+def test_workers_dying_at_the_instant_of_a_settle_leave_no_run_stuck(
+    control: Control, workers: Workers, tmp_path: Path, seed: int, mode: str
+) -> None:
+    """Every worker prefork; each settle (claim + settle, settle, decision) kills its process with
+    probability 0.3 right after the script committed: the pool process, or the whole worker."""
+    rng = random.Random(seed)
+    env = {**FAST, "PRP_MAX_LOST_ATTEMPTS": "50", "PYTHONPATH": HOOK, "PRPTEST_DIE_AT": mode}
+    deaths = tmp_path / "deaths.log"
+    env |= {"PRPTEST_SEED": str(seed), "PRPTEST_DIE_P": "0.3", "PRPTEST_DIE_LOG": str(deaths)}
+    procs = [workers.start(env, ALL) for _ in range(2)]
+    runs = [marked_run(control, tmp_path, fanout()) for _ in range(6)]
+    for run_id in runs[::2]:  # half pre-approved at random moments, the others approved parked
+        time.sleep(rng.uniform(0, 0.3))
+        control.decide(run_id, "P", actor="alice", approve=True)
+    deadline = time.monotonic() + 120
+    while not all(control.is_final(r) for r in runs):
+        assert time.monotonic() < deadline, "runs stuck: " + ", ".join(
+            r for r in runs if not control.is_final(r)
+        )
+        for i, proc in enumerate(procs):
+            if proc.poll() is not None:  # a whole worker died: its supervisor starts it again
+                procs[i] = workers.start(env, ALL)
+        for run_id in runs:
+            if control.store.gate_status(run_id, "P") == GateStatus.AWAITING_APPROVAL:
+                control.decide(run_id, "P", actor="alice", approve=True)
+        time.sleep(0.2)
+    expected = {g: "passed" for g in ("A", "B", "P", "D", "E")}
+    assert_clean(control, runs, tmp_path, expected)
+    assert len(deaths.read_text().splitlines()) >= 3  # the hook really killed workers at settles

@@ -1,0 +1,56 @@
+"""Every worker process does housekeeping, whatever its pool and queue classes: a deployment of
+prefork workers of the automated class only still expires approvals and repairs what a crash left
+undone; ``prp doctor`` and ``prp worker-check`` say when no worker has done it lately."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from prp_tasks.celery_app import create_celery
+from prp_tasks.control import Control
+from prp_tasks.core.models import GateStatus
+from prp_tasks.repair_store import RepairStore
+from prp_tasks.settings import Settings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+from tests.conftest import run_prp, wait_until
+from tests.integration.test_worker_loss import Workers, private, workers  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+EXPIRING = """name: expiring
+gates:
+  - {id: A, checks: [{name: a, run: ["true"]}], approval: {role: maintainer, timeout_s: 1}}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
+"""
+FAST = {"PRP_SWEEP_INTERVAL_S": "0.3", "PRP_RECONCILE_GRACE_S": "1"}
+
+
+def _doctor(private: Settings) -> dict[str, dict[str, object]]:  # noqa: F811
+    env = {"PRP_REDIS_URL": private.redis_url or "", "PRP_KEY_PREFIX": private.key_prefix}
+    done = run_prp("doctor", "--json", env=env)
+    return {f["name"]: f for f in json.loads(done.stdout)["findings"]}
+
+
+def test_prefork_workers_of_one_class_still_expire_approvals_and_repair(
+    private: Settings,  # noqa: F811
+    workers: Workers,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert _doctor(private)["housekeeping"]["ok"] is False  # no worker yet: nobody sweeps
+    for _ in range(2):
+        workers.start(FAST, ["--queues", "automated,control", "--pool", "prefork", "--concurrency", "1"])
+    control = Control(private, create_celery(private))
+    run_id = control.submit(prepare_run(tmp_path, workflow=parse_workflow(EXPIRING)))
+    wait_until(lambda: control.store.gate_status(run_id, "A") == GateStatus.FAILED, timeout=30)
+    record = control.store.record(run_id, "A")
+    assert record is not None and "approval expired" in (record.result.reason or "")
+    assert control.wait_final(run_id, 30)  # B was skipped, the run finalized: no approval worker
+    control.store.outbox_add(run_id, "finalize", 0)  # follow-up work a crash might have left
+    wait_until(lambda: control.store.outbox(run_id) == {}, timeout=15)
+    last = RepairStore(control.store.redis, control.store.keys).last_repair_ms()
+    assert last is not None
+    assert _doctor(private)["housekeeping"]["ok"] is True
