@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator, Mapping
 
 from prp_tasks.checks.base import CheckContext, Outcome
+from prp_tasks.checks.evidence import tool_summary
 from prp_tasks.checks.spawn import spawn, wait
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -90,8 +91,7 @@ def run_command(ctx: CheckContext) -> Outcome:
 
 
 def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: dict[str, object]) -> Outcome:
-    tail = str(details["stderr_tail"] or details["stdout_tail"]).strip()
-    last = "\n".join(tail.splitlines()[-15:])
+    last, kind = tool_summary(ctx.repo, ctx.check.run or (), details)  # facts, then stdout/stderr tails
     if ended == "timeout":
         summary = f"timed out after {ctx.timeout_s:g}s (killed)"
         transient = ctx.check.retry_on.timeout
@@ -102,8 +102,8 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
     summary = f"exit {code} in {duration_ms / 1000:.2f}s"
     if code in ctx.check.retry_on.exit_codes:
         summary += " (transient: retry_on.exit_codes)"
-        return Outcome(status, f"{summary}\n{last}".strip(), EvidenceType.COMMAND, details, retryable=True)
-    return Outcome(status, f"{summary}\n{last}".strip(), EvidenceType.COMMAND, details)
+        return Outcome(status, f"{summary}\n{last}".strip(), kind, details, retryable=True)
+    return Outcome(status, f"{summary}\n{last}".strip(), kind, details)
 
 
 @contextlib.contextmanager

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree
-
 from prp_tasks.checks.base import CheckSetupError, safe_repo_path
+from prp_tasks.checks.tool_output import cobertura_values, coverage_json_values
 
 
 @dataclass(frozen=True)
@@ -39,41 +38,10 @@ def read_coverage(repo: Path, candidates: tuple[str, ...]) -> Report:
     name, path = find_report(repo, candidates, "coverage", "reports.coverage")
     try:
         if path.suffix == ".json":
-            return Report(name, "coverage.py-json", _coverage_json(json.loads(path.read_text())))
-        return Report(name, "cobertura-xml", _cobertura(path))
-    except (ValueError, KeyError, TypeError, AttributeError, ElementTree.ParseError) as exc:
+            return Report(name, "coverage.py-json", coverage_json_values(json.loads(path.read_text())))
+        return Report(name, "cobertura-xml", cobertura_values(path.read_bytes()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CheckSetupError(f"{name}: not a readable coverage report ({exc})") from None
-
-
-def _cobertura(path: Path) -> dict[str, float]:
-    root = ElementTree.parse(str(path)).getroot()
-    if root.tag != "coverage":
-        raise ValueError("root element is not <coverage>")
-    values = {"lines": _percent(float(root.attrib["line-rate"]) * 100)}
-    if int(root.attrib.get("branches-valid", "0") or 0) > 0:
-        values["branches"] = _percent(float(root.attrib["branch-rate"]) * 100)
-    return values
-
-
-def _percent(value: float) -> float:
-    """Round away float noise (0.57 * 100 is 56.99999999999999, which must not fail 57)."""
-    return round(value, 6)
-
-
-def _coverage_json(data: dict[str, Any]) -> dict[str, float]:
-    totals = data["totals"]
-    if not isinstance(totals, dict):
-        raise ValueError("'totals' is not an object")
-    values = {}
-    statements = totals.get("num_statements", 0)
-    if statements:
-        values["statements"] = _percent(100.0 * totals["covered_lines"] / statements)
-        values["lines"] = values["statements"]
-    if totals.get("num_branches"):
-        values["branches"] = _percent(100.0 * totals["covered_branches"] / totals["num_branches"])
-    if not values:
-        values["lines"] = _percent(float(totals["percent_covered"]))
-    return values
 
 
 _LIGHTHOUSE = {

@@ -107,11 +107,13 @@ def test_the_evidence_records_argv_exit_code_duration_and_output_tails(tmp_path:
     assert result.duration >= 0 and result.started_at and result.finished_at
 
 
-def test_the_summary_prefers_stderr_and_keeps_the_last_15_lines(tmp_path: Path) -> None:
+def test_the_summary_keeps_the_last_lines_of_stdout_and_of_stderr(tmp_path: Path) -> None:
     result = python(tmp_path, "for i in range(30): print(f'line {i}')")
     assert result.output.splitlines()[1:] == [f"line {i}" for i in range(15, 30)]
     failing = python(tmp_path, "import sys; print('out'); sys.exit('boom')")
-    assert failing.output.splitlines()[1:] == ["boom"]
+    assert failing.output.splitlines()[1:] == ["out", "boom"]
+    both = python(tmp_path, "import sys; [print(i) for i in range(30)]; print('warn', file=sys.stderr)")
+    assert both.output.splitlines()[1:] == [*(str(i) for i in range(20, 30)), "warn"]
 
 
 # no shell, scrubbed environment, working directory --------------------------------------------

@@ -1,0 +1,286 @@
+"""What a ``run`` check's evidence says: facts from the tools' machine output, then output tails.
+
+:func:`tool_summary` is what :mod:`prp_tasks.checks.command` calls once a command has ended. It
+recognises the tools the built-in workflow runs (and ``prp init`` configures) from the argv:
+pytest, ruff, mypy, flake8 and coverage, also behind ``python -m`` and ``coverage run -m``. It
+reads the machine output those tools were asked to write (``--junitxml=F``, ``--cov-report=xml:F``,
+``--output-format=json --output-file=F``, ``--junit-xml F``) from the check's working directory,
+falls back to the tool's own closing lines, and states the facts first:
+
+    45 ruff violations; first src/x.py:12:E501, src/y.py:3:F401, …
+    8 tests: 7 passed, 1 failed, 0 errors, 0 skipped; failing: tests.test_x::test_y; coverage: lines 93.1%
+
+A report file older than the command is never read (a tool that crashed before writing must not
+be judged by the previous run's report). The facts land in the evidence as ``details["facts"]``;
+the bounded, redacted tails of stdout *and* stderr stay there as ``stdout_tail``/``stderr_tail``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.checks import tool_output as parse
+from prp_tasks.checks.base import safe_repo_path
+from prp_tasks.core.redact import redact, secret_env_values
+from prp_tasks.core.results import EvidenceType
+from prp_tasks.core.text import clip, clip_lines
+
+#: longest report file read (bytes); larger ones are not parsed
+MAX_REPORT_BYTES = 32 * 1024 * 1024
+#: the summary (facts line and tail lines) stays below this, so the result's 4000-character
+#: output limit never cuts it
+SUMMARY_LIMIT = 3000
+#: longest line of output kept in the summary (cut at a space)
+LINE_LIMIT = 300
+#: a report written this long before the command's recorded start still counts (clock rounding)
+STALE_SLACK_S = 2.0
+
+Facts = dict[str, Any]
+
+
+def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) -> tuple[str, EvidenceType]:
+    """The summary text after the ``exit N in Xs`` line and the evidence type of a run check.
+
+    Adds ``details["facts"]`` (tool name -> facts) when a tool's output was understood.
+    """
+    stdout, stderr = str(details.get("stdout_tail") or ""), str(details.get("stderr_tail") or "")
+    started = time.time() - float(details.get("duration_ms") or 0) / 1000 - STALE_SLACK_S
+    reader = ReportReader(workdir, started)
+    facts = read_facts(list(argv), stdout, reader)
+    lines = []
+    if facts:
+        details["facts"] = facts
+        lines.append(redact(facts_line(facts), secret_env_values(os.environ)))
+    lines += tail_lines(stdout, stderr, 5 if facts else 15)
+    kind = EvidenceType.TEST if "pytest" in facts else EvidenceType.COMMAND
+    if kind == EvidenceType.COMMAND and "coverage" in facts:
+        kind = EvidenceType.COVERAGE
+    return clip_lines(lines, SUMMARY_LIMIT), kind
+
+
+def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:
+    """The last lines of stdout and of stderr (both when both have text), each cut at a space."""
+    out = [line for line in stdout.strip().splitlines() if line.strip()]
+    err = [line for line in stderr.strip().splitlines() if line.strip()]
+    if out and err:
+        err_count = max(1, count // 3)
+        picked = out[-(count - err_count) :] + err[-err_count:]
+    else:
+        picked = (out or err)[-count:]
+    return [clip(line.rstrip(), LINE_LIMIT) for line in picked]
+
+
+class ReportReader:
+    """Reads report files named in an argv, only inside ``workdir`` and only if written by this run."""
+
+    def __init__(self, workdir: Path, not_before: float) -> None:
+        self.workdir = workdir
+        self.not_before = not_before
+        self.read: list[str] = []
+
+    def get(self, name: str) -> bytes | None:
+        path = safe_repo_path(self.workdir, name)
+        try:
+            if path is None or not path.is_file():
+                return None
+            info = path.stat()
+            if info.st_mtime < self.not_before or info.st_size > MAX_REPORT_BYTES:
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        self.read.append(name)
+        return data
+
+
+def read_facts(argv: list[str], stdout: str, reader: ReportReader) -> dict[str, Facts]:
+    """Tool name -> facts, for every recognised tool of ``argv`` whose output could be read."""
+    tool, args = identify(argv)
+    out: dict[str, Facts] = {}
+    parser = _TOOLS.get(tool or "")
+    if parser is not None:
+        found = _safely(lambda: parser(args, stdout, reader))
+        if found is not None:
+            out[str(tool)] = found
+    coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader))
+    if coverage is not None:
+        out["coverage"] = coverage
+    return out
+
+
+def _safely(read: Callable[[], Facts | None]) -> Facts | None:
+    """Facts, or None when the output is not what the tool writes (never an error)."""
+    try:
+        return read()
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return None
+
+
+def identify(argv: list[str]) -> tuple[str | None, list[str]]:
+    """(tool, its arguments): ``pytest``, ``python -m pytest``, ``coverage run -m pytest`` …"""
+    if not argv:
+        return None, []
+    program = os.path.basename(argv[0]).lower()
+    args = argv[1:]
+    if program.startswith(("python", "pypy")) and len(args) >= 2 and args[0] == "-m":
+        program, args = args[1], args[2:]
+    if program in ("py.test",):
+        program = "pytest"
+    if program == "coverage" and args[:1] == ["run"]:
+        inner = _after(args, "-m")
+        if inner:
+            return inner[0], inner[1:]
+    if program in ("ruff",) and args[:1] == ["check"]:
+        return "ruff", args[1:]
+    return program, args
+
+
+def _after(args: list[str], flag: str) -> list[str]:
+    return args[args.index(flag) + 1 :] if flag in args else []
+
+
+def option(args: Sequence[str], *names: str) -> str | None:
+    """The value of ``--name=value`` or ``--name value`` (the last one given)."""
+    value = None
+    for index, arg in enumerate(args):
+        for name in names:
+            if arg.startswith(name + "="):
+                value = arg[len(name) + 1 :]
+            elif arg == name and index + 1 < len(args):
+                value = args[index + 1]
+    return value
+
+
+def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    junit = option(args, "--junitxml", "--junit-xml", "--junit_xml")
+    data = reader.get(junit) if junit else None
+    if data is not None:
+        return {**parse.junit_facts(data), "report": junit}
+    return parse.pytest_text_facts(stdout)
+
+
+def ruff_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    out_file = option(args, "--output-file", "-o")
+    fmt = option(args, "--output-format", "--format")
+    root = str(reader.workdir.resolve())
+    if fmt == "json" and out_file:
+        data = reader.get(out_file)
+        return None if data is None else {**parse.ruff_json_facts(data.decode(), root), "report": out_file}
+    if fmt == "json":
+        return parse.ruff_json_facts(stdout, root)
+    return parse.lint_text_facts(stdout)
+
+
+def flake8_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    out_file = option(args, "--output-file")
+    data = reader.get(out_file) if out_file else None
+    if data is not None:
+        return {**parse.lint_text_facts(data.decode(errors="replace")), "report": out_file}
+    return parse.lint_text_facts(stdout)
+
+
+def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    junit = option(args, "--junit-xml")
+    data = reader.get(junit) if junit else None
+    if data is not None:
+        messages = parse.junit_messages(data) or "Success: no issues found"
+        return {**parse.mypy_text_facts(messages), "report": junit}
+    return parse.mypy_text_facts(stdout)
+
+
+def coverage_facts(tool: str | None, args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    """Totals from a coverage report the command wrote (pytest-cov or ``coverage xml/json``)."""
+    for kind, name in _coverage_reports(tool, args):
+        data = reader.get(name)
+        if data is None:
+            continue
+        if kind == "xml":
+            values = parse.cobertura_values(data)
+        else:
+            values = parse.coverage_json_values(json.loads(data))
+        return {**values, "report": name}
+    if tool in ("pytest", "coverage"):
+        total = _safely(lambda: {"total": parse.coverage_text_total(stdout)})
+        return total
+    return None
+
+
+def _coverage_reports(tool: str | None, args: list[str]) -> list[tuple[str, str]]:
+    found = []
+    if tool == "pytest":
+        for index, arg in enumerate(args):
+            value = arg.split("=", 1)[1] if arg.startswith("--cov-report=") else None
+            if arg == "--cov-report" and index + 1 < len(args):
+                value = args[index + 1]
+            kind, _, name = (value or "").partition(":")
+            if kind in ("xml", "json"):
+                found.append((kind, name or f"coverage.{kind}"))
+    if tool == "coverage" and args[:1] in (["xml"], ["json"]):
+        found.append((args[0], option(args, "-o") or f"coverage.{args[0]}"))
+    return found
+
+
+_TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
+    "pytest": pytest_facts,
+    "ruff": ruff_facts,
+    "flake8": flake8_facts,
+    "mypy": mypy_facts,
+}
+
+
+def facts_line(facts: dict[str, Facts]) -> str:
+    """One line stating the facts: counts first, then the first items named."""
+    parts = [_DESCRIBE[tool](found) for tool, found in facts.items() if tool in _DESCRIBE]
+    return "; ".join(p for p in parts if p)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _pytest_line(f: Facts) -> str:
+    if "tests" not in f:
+        counts = ", ".join(f"{v} {k}" for k, v in f.items() if isinstance(v, int))
+        return f"pytest: {counts}"
+    line = (
+        f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
+        f"{f['errors']} errors, {f['skipped']} skipped"
+    )
+    return line + (f"; failing: {', '.join(f['failing'])}" if f["failing"] else "")
+
+
+def _violations_line(tool: str) -> Callable[[Facts], str]:
+    def describe(f: Facts) -> str:
+        if not f["violations"]:
+            return f"no {tool} violations"
+        first = f"; first {', '.join(f['first'])}" if f["first"] else ""
+        return f"{plural(f['violations'], tool + ' violation')}{first}"
+
+    return describe
+
+
+def _mypy_line(f: Facts) -> str:
+    if not f["errors"]:
+        return "no mypy errors"
+    first = f"; first {' | '.join(f['first'])}" if f["first"] else ""
+    return f"{plural(f['errors'], 'mypy error')}{first}"
+
+
+def _coverage_line(f: Facts) -> str:
+    shown = [f"{k} {v:g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
+    return "coverage: " + ", ".join(shown)
+
+
+_DESCRIBE: dict[str, Callable[[Facts], str]] = {
+    "pytest": _pytest_line,
+    "ruff": _violations_line("ruff"),
+    "flake8": _violations_line("flake8"),
+    "mypy": _mypy_line,
+    "coverage": _coverage_line,
+}

@@ -1,0 +1,177 @@
+"""Facts read from what test, lint and type tools write: pure parsers of their machine output.
+
+Each parser takes the text (or bytes) of one output and returns a small JSON-able dict of facts,
+or raises ValueError when the text is not what the tool writes. Formats:
+
+- pytest: JUnit XML (``--junitxml``), else its closing line (``== 1 failed, 7 passed in 0.2s ==``);
+- ruff: ``--output-format=json`` (a list of violations), else its ``Found N errors.`` line and
+  ``path:line:col: CODE`` lines;
+- mypy: ``--junit-xml`` (the messages are the failure's text) or its plain output
+  (``path:line: error: message  [code]`` and ``Found N errors in M files``);
+- flake8: ``path:line:col: CODE message`` lines;
+- coverage: Cobertura XML, coverage.py JSON, or the ``TOTAL`` line of ``coverage report``.
+
+XML is parsed with defusedxml (no entities, no external references).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePath
+from typing import Any
+
+from defusedxml import ElementTree
+
+#: how many failing tests / violations / errors are named in the facts
+FIRST = 5
+
+_PYTEST_LINE = re.compile(r"^=+ (?P<body>.*\d+ (?:passed|failed|errors?|skipped|deselected).*) in [\d.]+s")
+_PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
+_LINT_LINE = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b")
+_RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
+_MYPY_ERROR = re.compile(
+    r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: error: (?P<msg>.*?)(?:  \[(?P<code>[\w-]+)\])?$"
+)
+_MYPY_FOUND = re.compile(r"^Found (\d+) errors? in (\d+) files?", re.M)
+_MYPY_OK = re.compile(r"^Success: no issues found", re.M)
+_COVERAGE_TOTAL = re.compile(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", re.M)
+
+
+def _xml_root(data: bytes) -> Any:
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"not XML: {exc}") from None
+
+
+def junit_facts(data: bytes) -> dict[str, Any]:
+    """Totals and the first failing test ids of a JUnit XML report (pytest, mypy's ``--junit-xml``)."""
+    root = _xml_root(data)
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    if root.tag not in ("testsuite", "testsuites"):
+        raise ValueError(f"root element is <{root.tag}>, not <testsuites>/<testsuite>")
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    failing: list[str] = []
+    for suite in suites:
+        for key in totals:
+            totals[key] += int(suite.get(key, "0") or 0)
+        for case in suite.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failing.append(_case_id(case))
+    totals["passed"] = max(0, totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"])
+    return {**totals, "failing": failing[:FIRST]}
+
+
+def _case_id(case: Any) -> str:
+    classname, name = case.get("classname", ""), case.get("name", "")
+    return f"{classname}::{name}" if classname else name
+
+
+def junit_messages(data: bytes) -> str:
+    """The text of every failure and error in a JUnit XML report (mypy writes its messages there)."""
+    root = _xml_root(data)
+    parts = [el.text or "" for tag in ("failure", "error") for el in root.iter(tag)]
+    return "\n".join(parts)
+
+
+def pytest_text_facts(stdout: str) -> dict[str, Any]:
+    """Counts from pytest's closing line (``== 1 failed, 7 passed in 0.25s ==``)."""
+    for line in reversed(stdout.splitlines()):
+        match = _PYTEST_LINE.match(line.strip())
+        if match:
+            counts: dict[str, int] = {}
+            for number, word in _PYTEST_COUNT.findall(match.group("body")):
+                key = "errors" if word.startswith("error") else word
+                counts[key] = counts.get(key, 0) + int(number)
+            return counts
+    raise ValueError("no pytest summary line")
+
+
+def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
+    """Count and the first violations (``path:line:CODE``) of ``ruff check --output-format=json``."""
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("ruff JSON output is not a list")
+    first = []
+    for item in data[:FIRST]:
+        where = item.get("location") or {}
+        path = _relative(str(item.get("filename", "?")), root)
+        first.append(f"{path}:{where.get('row', '?')}:{item.get('code') or 'syntax-error'}")
+    return {"violations": len(data), "first": first}
+
+
+def lint_text_facts(text: str) -> dict[str, Any]:
+    """Count and the first ``path:line:CODE`` of lint output lines (flake8, ruff's concise format).
+
+    ruff's ``Found N errors.`` line, when present, is the count (the text may be a tail)."""
+    hits = [m for m in (_LINT_LINE.match(line) for line in text.splitlines()) if m]
+    found = _RUFF_FOUND.search(text)
+    if not hits and not found:
+        raise ValueError("no lint output lines")
+    first = [f"{m['path']}:{m['line']}:{m['code']}" for m in hits[:FIRST]]
+    return {"violations": int(found.group(1)) if found else len(hits), "first": first}
+
+
+def mypy_text_facts(text: str) -> dict[str, Any]:
+    """Error count and the first errors (``path:line: [code] message``) of mypy's output."""
+    errors = [m for m in (_MYPY_ERROR.match(line) for line in text.splitlines()) if m]
+    found = _MYPY_FOUND.search(text)
+    if not errors and not found and not _MYPY_OK.search(text):
+        raise ValueError("no mypy output lines")
+    first = [f"{m['path']}:{m['line']}: [{m['code'] or 'error'}] {m['msg'].strip()}" for m in errors[:FIRST]]
+    count = int(found.group(1)) if found else len(errors)
+    return {"errors": count, "first": first}
+
+
+def cobertura_values(data: bytes) -> dict[str, float]:
+    """Line (and, when measured, branch) coverage percentages of a Cobertura XML report."""
+    root = _xml_root(data)
+    if root.tag != "coverage":
+        raise ValueError("root element is not <coverage>")
+    try:
+        values = {"lines": percent(float(root.attrib["line-rate"]) * 100)}
+        if int(root.attrib.get("branches-valid", "0") or 0) > 0:
+            values["branches"] = percent(float(root.attrib["branch-rate"]) * 100)
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"bad <coverage> attributes ({exc})") from None
+    return values
+
+
+def coverage_json_values(data: dict[str, Any]) -> dict[str, float]:
+    """Statement, line and branch percentages of a coverage.py JSON report's totals."""
+    totals = data["totals"]
+    if not isinstance(totals, dict):
+        raise ValueError("'totals' is not an object")
+    values = {}
+    statements = totals.get("num_statements", 0)
+    if statements:
+        values["statements"] = percent(100.0 * totals["covered_lines"] / statements)
+        values["lines"] = values["statements"]
+    if totals.get("num_branches"):
+        values["branches"] = percent(100.0 * totals["covered_branches"] / totals["num_branches"])
+    if not values:
+        values["lines"] = percent(float(totals["percent_covered"]))
+    return values
+
+
+def coverage_text_total(text: str) -> float:
+    """The total percentage on ``coverage report``'s (or pytest-cov's) ``TOTAL`` line."""
+    found = _COVERAGE_TOTAL.findall(text)
+    if not found:
+        raise ValueError("no TOTAL line")
+    return float(found[-1])
+
+
+def percent(value: float) -> float:
+    """Round away float noise (0.57 * 100 is 56.99999999999999, which must not fail 57)."""
+    return round(value, 6)
+
+
+def _relative(path: str, root: str | None) -> str:
+    if root is None:
+        return path
+    try:
+        return str(PurePath(path).relative_to(root))
+    except ValueError:
+        return path

@@ -1,0 +1,183 @@
+"""Evidence of ``run`` checks: facts from the tools' machine output (``prp_tasks.checks.evidence``).
+
+The parser tests use output the real tools wrote (pytest 8 JUnit XML, ruff JSON, mypy's JUnit XML
+and text); one test runs the real ruff through :func:`prp_tasks.checks.execute`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from prp_tasks.checks import execute, tool_output
+from prp_tasks.checks.base import CheckContext
+from prp_tasks.checks.evidence import identify, tool_summary
+from prp_tasks.core.builtin_workflow import builtin_workflow
+from prp_tasks.core.models import CheckSpec, CheckStatus
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.results import EvidenceType
+from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
+from prp_tasks.core.text import clip
+
+JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
+errors="1" failures="2" skipped="1" tests="6" time="0.138"><testcase classname="tests.test_a" name="test_ok"/>
+<testcase classname="tests.test_a" name="test_bad"><failure message="AssertionError">boom</failure></testcase>
+<testcase classname="tests.test_a" name="test_err"><failure message="RuntimeError">x</failure></testcase>
+<testcase classname="tests.test_b" name="test_setup"><error message="fixture">y</error></testcase>
+<testcase classname="tests.test_b" name="test_skip"><skipped message="no"/></testcase>
+<testcase classname="tests.test_b" name="test_ok2"/></testsuite></testsuites>"""
+
+MYPY_JUNIT = b"""<?xml version="1.0" encoding="utf-8"?>
+<testsuite errors="0" failures="1" name="mypy" skips="0" tests="1" time="0.829">
+  <testcase classname="mypy" file="mypy" line="1" name="mypy-py3_11-linux" time="0.829">
+    <failure message="mypy produced messages">src/pkg/__init__.py:3: error: Incompatible return value type \
+(got "int", expected "str")  [return-value]
+src/pkg/b.py:9: error: Name "y" is not defined  [name-defined]</failure>
+  </testcase>
+</testsuite>"""
+
+RUFF_JSON = [
+    {"code": "E501", "filename": "/w/src/x.py", "location": {"row": 12, "column": 111}},
+    {"code": "F401", "filename": "/w/src/y.py", "location": {"row": 3, "column": 1}},
+    {"code": None, "filename": "/w/src/z.py", "location": {"row": 1, "column": 1}},
+]
+
+
+def fresh(workdir: Path, name: str, data: bytes | str) -> None:
+    path = workdir / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+def summary(workdir: Path, argv: list[str], stdout: str = "", stderr: str = "") -> tuple[str, dict, str]:
+    details: dict = {"stdout_tail": stdout, "stderr_tail": stderr, "duration_ms": 50}
+    text, kind = tool_summary(workdir, argv, details)
+    return text, details.get("facts", {}), kind
+
+
+def test_pytest_junit_and_coverage_xml_become_counts_failing_ids_and_totals(tmp_path: Path) -> None:
+    fresh(tmp_path, ".prp/reports/junit.xml", JUNIT)
+    fresh(tmp_path, "cov.xml", b'<coverage line-rate="0.931" branch-rate="0.8" branches-valid="10"/>')
+    argv = ["python", "-m", "pytest", "--junitxml=.prp/reports/junit.xml", "--cov-report=xml:cov.xml"]
+    text, facts, kind = summary(tmp_path, argv, stdout="== 2 failed ==\n", stderr="DeprecationWarning: x\n")
+    first = text.splitlines()[0]
+    assert first == (
+        "6 tests: 2 passed, 2 failed, 1 errors, 1 skipped; failing: tests.test_a::test_bad, "
+        "tests.test_a::test_err, tests.test_b::test_setup; coverage: branches 80%, lines 93.1%"
+    )
+    assert text.splitlines()[1:] == ["== 2 failed ==", "DeprecationWarning: x"]  # both tails
+    assert facts["pytest"]["report"] == ".prp/reports/junit.xml" and facts["coverage"]["lines"] == 93.1
+    assert kind == EvidenceType.TEST
+
+
+def test_ruff_json_names_count_and_first_violations_relative_to_the_workdir(tmp_path: Path) -> None:
+    for item in RUFF_JSON:
+        item["filename"] = str(tmp_path / str(item["filename"]).removeprefix("/w/"))
+    fresh(tmp_path, "r/ruff.json", json.dumps(RUFF_JSON))
+    argv = ["ruff", "check", "--output-format=json", "--output-file", "r/ruff.json", "src"]
+    text, facts, _ = summary(tmp_path, argv, stderr="warning: `ruff` is deprecated\n")
+    assert text.splitlines()[0] == (
+        "3 ruff violations; first src/x.py:12:E501, src/y.py:3:F401, src/z.py:1:syntax-error"
+    )
+    assert facts["ruff"]["violations"] == 3
+
+
+def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
+    fresh(tmp_path, "m.xml", MYPY_JUNIT)
+    text, facts, _ = summary(tmp_path, ["python3", "-m", "mypy", "--junit-xml", "m.xml", "src"])
+    assert facts["mypy"]["errors"] == 2
+    assert text.startswith("2 mypy errors; first src/pkg/__init__.py:3: [return-value] Incompatible return")
+
+
+def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -> None:
+    pytest_out = "....F\n=========== 1 failed, 4 passed, 2 skipped in 0.31s ===========\n"
+    assert summary(tmp_path, ["pytest", "-q"], pytest_out)[0].splitlines()[0] == (
+        "pytest: 1 failed, 4 passed, 2 skipped"
+    )
+    ruff_out = "src/x.py:12:89: E501 Line too long (120 > 88)\nFound 45 errors.\n"
+    assert summary(tmp_path, ["ruff", "check", "."], ruff_out)[0].splitlines()[0] == (
+        "45 ruff violations; first src/x.py:12:E501"
+    )
+    mypy_out = "Success: no issues found in 3 source files\n"
+    assert summary(tmp_path, ["mypy", "src"], mypy_out)[0].splitlines()[0] == "no mypy errors"
+    cov_out = "Name  Stmts  Miss  Cover\nsrc/x.py  10  1  90%\nTOTAL  10  1  90%\n"
+    assert summary(tmp_path, ["coverage", "report"], cov_out)[1] == {"coverage": {"total": 90.0}}
+
+
+def test_a_report_older_than_the_command_or_outside_the_workdir_is_not_read(tmp_path: Path) -> None:
+    fresh(tmp_path, "junit.xml", JUNIT)
+    old = time.time() - 3600
+    os.utime(tmp_path / "junit.xml", (old, old))
+    assert summary(tmp_path, ["pytest", "--junitxml=junit.xml"])[1] == {}
+    fresh(tmp_path / "sub", "j.xml", JUNIT)
+    assert summary(tmp_path / "sub", ["pytest", "--junitxml=../sub/../../junit.xml"])[1] == {}
+
+
+def test_unreadable_or_hostile_machine_output_gives_no_facts_and_no_error(tmp_path: Path) -> None:
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><testsuite tests="&a;"/>'
+    fresh(tmp_path, "junit.xml", bomb)
+    fresh(tmp_path, "ruff.json", "{not json")
+    assert summary(tmp_path, ["pytest", "--junitxml=junit.xml"])[1] == {}
+    argv = ["ruff", "check", "--output-format=json", "--output-file=ruff.json"]
+    assert summary(tmp_path, argv, stdout="plain text\n") == ("plain text", {}, EvidenceType.COMMAND)
+
+
+@pytest.mark.parametrize(
+    ("argv", "tool"),
+    [
+        (["/v/bin/python3.11", "-m", "pytest", "-q"], "pytest"),
+        (["coverage", "run", "--branch", "-m", "pytest", "-x"], "pytest"),
+        (["py.test"], "pytest"),
+        (["python", "-m", "ruff", "check", "src"], "ruff"),
+        (["python", "-m", "mypy"], "mypy"),
+    ],
+)
+def test_tools_are_recognised_behind_python_m_and_coverage_run(argv: list[str], tool: str) -> None:
+    assert identify(argv)[0] == tool
+
+
+@given(st.text(alphabet=st.sampled_from('ab1:./"{} \n'), max_size=200), st.integers(2, 120))
+def test_clip_never_cuts_inside_a_token(text: str, limit: int) -> None:
+    cut = clip(text, limit)
+    assert len(cut) <= limit
+    tokens = text.split()
+    kept = cut.removesuffix("…").split()
+    assert kept == tokens[: len(kept)]  # whole tokens, in order
+
+
+def test_the_real_ruff_through_a_run_check(tmp_path: Path) -> None:
+    (tmp_path / "x.py").write_text("import os\nimport sys\n")
+    argv = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--output-format=json")
+    argv += ("--output-file=.prp/reports/ruff.json", "x.py")
+    workflow = builtin_workflow()
+    spec = RunSpec(
+        run_id="run-ev",
+        workflow=workflow,
+        blueprint=Blueprint(title="t"),
+        repo=RepoInfo(path=str(tmp_path), commit_sha="c0ffee"),
+        profile=ResolvedProfile(),
+        created_at="2026-03-01T10:00:00.000Z",
+    )
+    ctx = CheckContext(spec, workflow.gate("G3"), CheckSpec(name="run-lint", run=argv), 30, (), 4000)
+    result, _ = execute(ctx)
+    assert result.status == CheckStatus.FAIL
+    assert result.output.splitlines()[1] == "2 ruff violations; first x.py:1:F401, x.py:2:F401"
+    content = json.loads(result.evidence[0].content)
+    assert content["facts"]["ruff"]["violations"] == 2
+    assert {"stdout_tail", "stderr_tail"} <= set(content)
+
+
+def test_tool_output_parsers_refuse_what_the_tool_does_not_write() -> None:
+    with pytest.raises(ValueError):
+        tool_output.junit_facts(b"<coverage/>")
+    with pytest.raises(ValueError):
+        tool_output.mypy_text_facts("hello")
+    with pytest.raises(ValueError):
+        tool_output.pytest_text_facts("no summary")
