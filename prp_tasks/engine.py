@@ -102,6 +102,11 @@ class Engine(Finalization):
     def apply_preapprovals(self, run_id: str, gate_id: str) -> None:
         self.approvals.apply_preapprovals(run_id, gate_id)
 
+    def close_parked(self, run_id: str) -> None:
+        """The run already failed: no decision can change that, so its parked gates are closed."""
+        for settle, outgoing in self.approvals.close_parked(self.store.spec(run_id)):
+            self.followups.after(run_id, settle.ready, outgoing, settle.outbox, self)
+
     # checks -----------------------------------------------------------------------------------
 
     def run_check(

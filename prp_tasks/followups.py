@@ -11,7 +11,8 @@ script itself does it (``lua/prelude.lua``, ``settle``):
   the dependents that became ready; this needs the broker to be the state Redis and the run to have
   no budgets or slot limit to screen its gates against;
 * everything else is written into the run's outbox (``P:run:{R}:outbox``: ``start:GATE``,
-  ``complete:GATE``, ``preapproval:GATE``, ``finalize``) by the same script, and done right after
+  ``complete:GATE``, ``preapproval:GATE``, ``close`` (the run already failed while gates wait for
+  decisions that cannot change that), ``finalize``) by the same script, and done right after
   by the caller (:meth:`Followups.drain`). Each item goes in the same step as its effect, so doing
   one twice changes nothing. If the caller dies first, a redelivered message of the run (its
   ``acquire`` reports the outbox) or the repair loop (:mod:`prp_tasks.repair`, in every worker)
@@ -122,6 +123,8 @@ class FollowupActions(Protocol):
     def skip_unstarted(self, spec: RunSpec, gate_id: str, reason: str) -> None: ...
 
     def apply_preapprovals(self, run_id: str, gate_id: str) -> None: ...
+
+    def close_parked(self, run_id: str) -> None: ...
 
 
 class Followups:
@@ -247,6 +250,9 @@ class Followups:
                 self.store.outbox_done(spec.run_id, [item])
         elif kind == "preapproval":
             actions.apply_preapprovals(spec.run_id, gate_id)
+            self.store.outbox_done(spec.run_id, [item])
+        elif kind == "close":  # the run already failed: gates waiting for a decision are closed
+            actions.close_parked(spec.run_id)
             self.store.outbox_done(spec.run_id, [item])
         else:
             log.warning("unknown outbox item %r of %s dropped", item, spec.run_id)

@@ -211,6 +211,37 @@ class Approvals:
         settled = self.astore.expire(plan, settle)
         return (settled, settle.outgoing) if settled is not None else None
 
+    def close_parked(self, spec: RunSpec) -> list[Settled]:
+        """Close (skip) every gate of a run that already failed which still waits for a decision:
+        none can change the run's outcome any more. The reason and the audit record name the gate
+        and the decision or failure that settled the run."""
+        statuses = self.store.gate_statuses(spec.run_id)
+        parked = [g for g in spec.workflow.gates if statuses.get(g.id) == GateStatus.AWAITING_APPROVAL]
+        culprit = self._culprit(spec, statuses)
+        if not parked or culprit is None:
+            return []
+        settled = []
+        for gate in parked:
+            now = utc_now()
+            reason = f"closed without a decision: the run already failed ({culprit})"
+            event = self._event(AuditType.CLOSED, spec, gate.id, now, reason=reason, actor="system")
+            record = skipped_record(gate, reason, now)
+            closed = self.expire(spec, gate, record, event, observe.gate_settled(record, gate.queue))
+            if closed is not None and closed[0].ok:
+                settled.append(closed)
+        return settled
+
+    def _culprit(self, spec: RunSpec, statuses: Mapping[str, GateStatus]) -> str | None:
+        """The first gate (in finishing order) that failed, with why: "G1 rejected by bob (…)"."""
+        records = self.store.records(spec.run_id)
+        failed = [r for g, r in records.items() if statuses.get(g) == GateStatus.FAILED]
+        failed.sort(key=lambda r: r.result.finished_at or "")
+        if not failed:
+            skipped = [g for g, s in statuses.items() if s == GateStatus.SKIPPED]
+            return f"{skipped[0]} skipped" if skipped else None
+        first = failed[0].result
+        return f"{first.id}: {first.reason or 'failed'}"
+
     def apply_preapprovals(self, run_id: str, gate_id: str) -> None:
         """Decisions given before the gate parked take effect now, in the order they were given."""
         for approval in self.astore.preapprovals(run_id, gate_id):
@@ -332,9 +363,16 @@ class Approvals:
 
     def skips(self, spec: RunSpec, gate: GateSpec, decided: GateRecord) -> dict[str, GateRecord]:
         """Gates a rejection stops: its dependents, or in strict mode every unstarted gate."""
-        if decided.result.status != GateStatus.FAILED:
+        status = decided.result.status
+        if status not in (GateStatus.FAILED, GateStatus.SKIPPED):
             return {}
         now = decided.result.finished_at or utc_now()
+        if status == GateStatus.SKIPPED:  # closed without a decision
+            reason = f"dependency {gate.id} skipped"
+            return {
+                g: skipped_record(spec.workflow.gate(g), reason, now)
+                for g in dag.transitive_dependents(spec.workflow, gate.id)
+            }
         if spec.strict:
             reason = f"strict mode: run stopped after {gate.id} was rejected"
             targets = [g for g in spec.workflow.gate_ids if g != gate.id]

@@ -49,6 +49,8 @@ class AuditType(StrEnum):
     DECIDED = "approval.decided"  #: a decision settled the gate
     AUTO = "approval.auto"  #: an auto-approval rule settled the gate
     EXPIRED = "approval.expired"  #: the deadline passed
+    #: the run already failed: no decision could change its outcome, so the parked gate was closed
+    CLOSED = "approval.closed"
     REFUSED = "approval.refused"  #: a decision was refused (role, self-approval, commit)
     DUPLICATE = "approval.duplicate"  #: the same actor approved twice; ignored
     REMINDER = "approval.reminder"

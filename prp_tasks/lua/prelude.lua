@@ -185,6 +185,17 @@ end
 
 local TERMINAL = {passed=true, failed=true, skipped=true}
 
+-- the run already failed (a gate failed or was skipped) while some gate waits for a decision that
+-- can no longer change the outcome: the waiting gates are to be closed (outbox 'close')
+local function decided(K)
+  local failed, parked = false, false
+  for _, status in ipairs(redis.call('HVALS', K.status)) do
+    if status == 'failed' or status == 'skipped' then failed = true end
+    if status == 'awaiting_approval' then parked = true end
+  end
+  return failed and parked
+end
+
 -- Move S.gate from S.from to S.to and make every consequence durable in the same step: dependents
 -- whose last dependency passed become running and their checks are queued (or their start is left
 -- in the outbox), a failure's dependents are skipped, slots are handed on, the run's
@@ -229,6 +240,8 @@ local function settle(K, F, S)
   if unsettled == 0 then
     redis.call('HSET', K.outbox, 'finalize', '')  -- due now, whatever an earlier item said
     outbox_add(K, F, 'finalize')
+  elseif decided(K) then
+    outbox_add(K, F, 'close')
   end
   redis.call('HSET', K.meta, 'updated_at', S.now)
   local out = {'ok', unsettled, added(F)}
