@@ -101,21 +101,34 @@ def repo_layout_hints(ctx: CheckContext) -> Outcome:
 
 
 def coverage_targets(ctx: CheckContext) -> Outcome:
+    """Coverage budgets are set (> 0); ``budgets.coverage: null`` says coverage is not enforced."""
     cov = ctx.profile.budgets.coverage
-    problems = [f"budgets.coverage.{n} must be > 0" for n in ("lines", "branches") if getattr(cov, n) <= 0]
-    return Outcome.verdict(problems, f"coverage targets: lines {cov.lines:g}%, branches {cov.branches:g}%")
+    if cov is None:
+        return Outcome(CheckStatus.SKIP, "coverage is not enforced (budgets.coverage: null)")
+    enforced = cov.enforced()
+    if not enforced:
+        return Outcome(CheckStatus.FAIL, "budgets.coverage sets no budget (every metric is null)")
+    problems = [f"budgets.coverage.{m} must be > 0" for m, v in enforced.items() if v <= 0]
+    main = [m for m in ("total", "lines", "branches") if m in enforced] or list(enforced)
+    shown = ", ".join(f"{m} {enforced[m]:g}%" for m in main)
+    return Outcome.verdict(problems, f"coverage targets: {shown}")
 
 
 def perf_a11y_budgets(ctx: CheckContext) -> Outcome:
+    """Browser budgets are set; a library, CLI or service has none unless initial.md sets them."""
     b = ctx.profile.budgets
-    problems = []
-    if b.accessibility.score <= 0:
-        problems.append("budgets.accessibility.score must be > 0")
-    ok = (
-        f"LCP ≤ {b.performance.lcp:g} ms, TBT ≤ {b.performance.tbt:g} ms, "
-        f"a11y score ≥ {b.accessibility.score:g}"
-    )
-    return Outcome.verdict(problems, ok)
+    if b.performance is None and b.accessibility is None:
+        kind = ctx.profile.project.kind
+        why = f"project.kind is {kind}" if kind != "unspecified" else "budgets set to null"
+        return Outcome(CheckStatus.SKIP, f"no browser budgets (performance, accessibility): {why}")
+    problems, shown = [], []
+    if b.performance is not None:
+        shown.append(f"LCP ≤ {b.performance.lcp:g} ms, TBT ≤ {b.performance.tbt:g} ms")
+    if b.accessibility is not None:
+        if b.accessibility.score <= 0:
+            problems.append("budgets.accessibility.score must be > 0")
+        shown.append(f"a11y score ≥ {b.accessibility.score:g}")
+    return Outcome.verdict(problems, ", ".join(shown))
 
 
 def test_categories_plan(ctx: CheckContext) -> Outcome:

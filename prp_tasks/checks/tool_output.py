@@ -133,9 +133,21 @@ def cobertura_values(data: bytes) -> dict[str, float]:
         values = {"lines": percent(float(root.attrib["line-rate"]) * 100)}
         if int(root.attrib.get("branches-valid", "0") or 0) > 0:
             values["branches"] = percent(float(root.attrib["branch-rate"]) * 100)
+        total = _cobertura_total(root.attrib)
     except (KeyError, ValueError) as exc:
         raise ValueError(f"bad <coverage> attributes ({exc})") from None
+    if total is not None:
+        values["total"] = total
     return values
+
+
+def _cobertura_total(attrib: dict[str, str]) -> float | None:
+    """coverage.py's total (lines and branches together), from the counts coverage.py writes."""
+    names = ("lines-covered", "lines-valid", "branches-covered", "branches-valid")
+    if not all(n in attrib for n in names[:2]):
+        return None
+    covered, valid = (sum(int(attrib.get(n, "0") or 0) for n in pair) for pair in (names[::2], names[1::2]))
+    return percent(100.0 * covered / valid) if valid else None
 
 
 def coverage_json_values(data: dict[str, Any]) -> dict[str, float]:
@@ -152,6 +164,8 @@ def coverage_json_values(data: dict[str, Any]) -> dict[str, float]:
         values["branches"] = percent(100.0 * totals["covered_branches"] / totals["num_branches"])
     if not values:
         values["lines"] = percent(float(totals["percent_covered"]))
+    if "percent_covered" in totals:
+        values["total"] = percent(float(totals["percent_covered"]))
     return values
 
 

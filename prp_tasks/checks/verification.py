@@ -7,6 +7,7 @@ from prp_tasks.checks.reports import Report, read_coverage, read_performance, re
 from prp_tasks.core import dag
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.models import CheckStatus, GateStatus
+from prp_tasks.core.render.review import is_red, required_checks
 from prp_tasks.core.results import EvidenceType
 
 
@@ -26,20 +27,31 @@ def _report_outcome(report: Report, failures: list[str], warnings: list[str], ki
 
 
 def coverage_validation(ctx: CheckContext) -> Outcome:
-    """Each measured coverage metric must reach its budget (equal to the budget only warns)."""
+    """Each measured coverage metric must reach its budget (equal to the budget only warns).
+
+    Skipped when coverage is not enforced: ``budgets.coverage: null`` or ``reports.coverage: []``.
+    """
+    budget = ctx.profile.budgets.coverage
+    if budget is None or not ctx.profile.reports.coverage:
+        setting = "budgets.coverage: null" if budget is None else "reports.coverage is empty"
+        return Outcome(CheckStatus.SKIP, f"coverage is not enforced ({setting})", EvidenceType.COVERAGE)
     try:
         report = read_coverage(ctx.repo, ctx.profile.reports.coverage)
     except CheckSetupError as exc:
         return Outcome(CheckStatus.FAIL, exc.message, EvidenceType.COVERAGE)
-    budget = ctx.profile.budgets.coverage
     failures, warnings = [], []
+    enforced = budget.enforced()
+    if "total" not in enforced:  # coverage.py's combined total, shown only when it is a budget
+        report = Report(report.path, report.format, {k: v for k, v in report.values.items() if k != "total"})
     for metric, actual in sorted(report.values.items()):
-        required = float(getattr(budget, metric))
+        required = enforced.get(metric)
+        if required is None:
+            continue
         if actual < required:
             failures.append(f"{metric} coverage {actual:.1f}% < required {required:g}%")
         elif actual == required:
             warnings.append(f"{metric} coverage exactly at the {required:g}% budget")
-    unmeasured = [m for m in ("lines", "branches", "functions", "statements") if m not in report.values]
+    unmeasured = [m for m in enforced if m not in report.values]
     if unmeasured:
         warnings.append("not measured by this report: " + ", ".join(unmeasured))
     return _report_outcome(report, failures, warnings, EvidenceType.COVERAGE)
@@ -53,6 +65,8 @@ def performance_validation(ctx: CheckContext) -> Outcome:
     except CheckSetupError as exc:
         return Outcome(CheckStatus.FAIL, exc.message, EvidenceType.ANALYSIS)
     budget = ctx.profile.budgets.performance
+    if budget is None:
+        return Outcome(CheckStatus.SKIP, "no performance budget (budgets.performance: null)")
     failures, warnings = [], []
     for metric, actual in sorted(report.values.items()):
         limit = getattr(budget, metric)
@@ -93,8 +107,9 @@ def security_validation(ctx: CheckContext) -> Outcome:
 
 
 def no_red_findings(ctx: CheckContext) -> Outcome:
-    """Red = a failed check whose name contains "blocker" (review rules), in any settled gate."""
+    """Red = a failed blocker or required check (the review's rule), in any settled gate."""
     records = ctx.load_records()
+    required = required_checks(ctx.profile)
     red: list[str] = []
     amber: list[str] = []
     for gate_id, record in sorted(records.items()):
@@ -102,7 +117,7 @@ def no_red_findings(ctx: CheckContext) -> Outcome:
             continue
         for check in record.result.automated_checks:
             if check.status == CheckStatus.FAIL:
-                (red if "blocker" in check.name else amber).append(f"{gate_id}/{check.name}")
+                (red if is_red(check.name, required) else amber).append(f"{gate_id}/{check.name}")
     if red:
         return Outcome(CheckStatus.FAIL, "red findings: " + ", ".join(red), EvidenceType.ANALYSIS)
     note = f"; amber: {', '.join(amber)}" if amber else ""

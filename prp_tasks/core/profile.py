@@ -23,11 +23,31 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+#: coverage metrics with a budget each (``null`` turns one off)
+COVERAGE_METRICS = ("lines", "branches", "functions", "statements")
+
+
 class CoverageBudget(_Section):
-    lines: Percent = 95
-    branches: Percent = 90
-    functions: Percent = 95
-    statements: Percent = 95
+    lines: Percent | None = 95
+    branches: Percent | None = 90
+    functions: Percent | None = 95
+    statements: Percent | None = 95
+    #: coverage.py's own total: lines and branches together, as its ``fail_under`` measures them.
+    #: Given alone (no per-metric budget set), the per-metric budgets are off.
+    total: Percent | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _total_alone(cls, data: Any) -> Any:
+        alone = isinstance(data, dict) and data.get("total") is not None
+        if alone and not any(m in data for m in COVERAGE_METRICS):
+            return {**dict.fromkeys(COVERAGE_METRICS), **data}
+        return data
+
+    def enforced(self) -> dict[str, float]:
+        """Metric -> budget of every metric that has one (``total`` included when set)."""
+        values = {m: getattr(self, m) for m in (*COVERAGE_METRICS, "total")}
+        return {m: float(v) for m, v in values.items() if v is not None}
 
 
 class PerformanceBudget(_Section):
@@ -51,10 +71,24 @@ class SecurityBudget(_Section):
 
 
 class Budgets(_Section):
-    coverage: CoverageBudget = CoverageBudget()
-    performance: PerformanceBudget = PerformanceBudget()
-    accessibility: AccessibilityBudget = AccessibilityBudget()
+    """``null`` for coverage, performance or accessibility means: no such budget."""
+
+    coverage: CoverageBudget | None = CoverageBudget()
+    performance: PerformanceBudget | None = PerformanceBudget()
+    accessibility: AccessibilityBudget | None = AccessibilityBudget()
     security: SecurityBudget = SecurityBudget()
+
+
+#: what a repository is (``project.kind``); browser budgets default on only for a web app and,
+#: as upstream, when the kind is not given
+ProjectKind = Literal["library", "cli", "service", "web-app", "unspecified"]
+#: kinds whose default has no browser budgets (LCP, TBT, accessibility)
+NON_BROWSER_KINDS = ("library", "cli", "service")
+BROWSER_BUDGETS = ("performance", "accessibility")
+
+
+class Project(_Section):
+    kind: ProjectKind = "unspecified"
 
 
 class Architecture(_Section):
@@ -150,6 +184,7 @@ class ApprovalPolicy(_Section):
 class EnforcementProfile(_Section):
     """Budgets, architecture and governance rules for one repository."""
 
+    project: Project = Project()
     budgets: Budgets = Budgets()
     architecture: Architecture = Architecture()
     governance: Governance = Governance()
@@ -157,6 +192,30 @@ class EnforcementProfile(_Section):
     #: approver role overrides per gate id
     approvers: dict[str, Role] = Field(default_factory=dict)
     approval: ApprovalPolicy = ApprovalPolicy()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_defaults(cls, data: Any) -> Any:
+        """A library, CLI or service has no browser budgets unless initial.md sets them."""
+        if not isinstance(data, dict):
+            return data
+        project = data.get("project")
+        kind = project.get("kind") if isinstance(project, dict) else getattr(project, "kind", None)
+        budgets = data.get("budgets", {})
+        if kind not in NON_BROWSER_KINDS or not isinstance(budgets, dict):
+            return data
+        return {**data, "budgets": {**dict.fromkeys(BROWSER_BUDGETS), **budgets}}
+
+    def kind_default(self, path: str) -> bool:
+        """True when ``path`` is off only because of the project's kind (not set in the file)."""
+        section = path.removeprefix("budgets.").split(".")[0]
+        off = getattr(self.budgets, section, True) is None
+        return (
+            path.startswith("budgets.")
+            and section in BROWSER_BUDGETS
+            and off
+            and (self.project.kind in NON_BROWSER_KINDS)
+        )
 
 
 #: Top-level keys an ``initial.md`` block may set.
@@ -195,6 +254,20 @@ class ResolvedProfile(ParsedProfile):
     text: str = ""
 
     def origin(self, path: str) -> str:
-        """Where a value came from: ``initial.md:14`` or ``default``."""
-        line = self.lines.get(path)
-        return f"{self.source}:{line}" if line is not None and self.source else "default"
+        """Where a value came from: ``initial.md:14``, ``default`` or ``default for a library``.
+
+        A value under a section the file set to ``null`` comes from that line."""
+        parts = path.split(".")
+        for cut in range(len(parts), 0, -1):
+            line = self.lines.get(".".join(parts[:cut]))
+            if line is not None and self.source and (cut == len(parts) or self._is_null(parts[:cut])):
+                return f"{self.source}:{line}"
+        if self.profile.kind_default(path):
+            return f"default for a {self.profile.project.kind}"
+        return "default"
+
+    def _is_null(self, parts: list[str]) -> bool:
+        value: Any = self.profile
+        for part in parts:
+            value = getattr(value, part, None) if not isinstance(value, dict) else value.get(part)
+        return value is None

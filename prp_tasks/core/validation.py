@@ -46,6 +46,7 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
         current = _step(current, part)
         if current is None:
             return []
+    current = _unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []

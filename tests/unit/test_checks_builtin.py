@@ -211,21 +211,27 @@ def test_without_code_owners_the_check_names_every_file_tried(tmp_path: Path) ->
 
 def test_a_failed_blocker_check_is_a_red_finding(tmp_path: Path) -> None:
     records = {
-        "G3": record("G3", GateStatus.FAILED, **{"run-lint": FAIL, "blocker-scan": FAIL}),
+        "G3": record("G3", GateStatus.FAILED, **{"run-docs": FAIL, "blocker-scan": FAIL}),
         "G4": record("G4", GateStatus.PASSED, **{"coverage-validation": PASS}),
     }
     outcome = run_check(tmp_path, "no-red-findings", records=records)
     assert (outcome.status, outcome.output) == (FAIL, "red findings: G3/blocker-scan")
 
 
+def test_a_failed_required_check_is_a_red_finding(tmp_path: Path) -> None:
+    records = {"G3": record("G3", GateStatus.FAILED, **{"run-test": FAIL, "run-docs": FAIL})}
+    outcome = run_check(tmp_path, "no-red-findings", records=records)  # required: test, lint, type-check
+    assert (outcome.status, outcome.output) == (FAIL, "red findings: G3/run-test")
+
+
 def test_other_failed_checks_are_amber(tmp_path: Path) -> None:
     records = {
-        "G3": record("G3", GateStatus.FAILED, **{"run-lint": FAIL}),
+        "G3": record("G3", GateStatus.FAILED, **{"run-docs": FAIL}),
         "G5": record("G5", GateStatus.RUNNING, **{"blocker-self": FAIL}),  # the gate itself is ignored
     }
     outcome = run_check(tmp_path, "no-red-findings", records=records)
-    assert (outcome.status, outcome.output) == (PASS, "no red findings across 2 gates; amber: G3/run-lint")
-    assert outcome.details == {"amber": ["G3/run-lint"]}
+    assert (outcome.status, outcome.output) == (PASS, "no red findings across 2 gates; amber: G3/run-docs")
+    assert outcome.details == {"amber": ["G3/run-docs"]}
 
 
 def passed_records(*gate_ids: str) -> dict[str, GateRecord]:

@@ -119,9 +119,20 @@ def test_a_missing_coverage_report_names_every_file_tried(tmp_path: Path) -> Non
     assert outcome.evidence_type == EvidenceType.COVERAGE
 
 
-def test_no_configured_coverage_report_fails(tmp_path: Path) -> None:
+def test_coverage_is_not_enforced_without_reports_or_without_budgets(tmp_path: Path) -> None:
     outcome = run_check(tmp_path, "coverage-validation", {"reports": {"coverage": []}})
-    assert outcome.output == "no coverage report configured (reports.coverage in initial.md)"
+    assert (outcome.status, outcome.output) == (SKIP, "coverage is not enforced (reports.coverage is empty)")
+    outcome = run_check(tmp_path, "coverage-validation", {"budgets": {"coverage": None}})
+    assert (outcome.status, outcome.output) == (SKIP, "coverage is not enforced (budgets.coverage: null)")
+
+
+def test_a_total_budget_alone_checks_coverage_pys_combined_total(tmp_path: Path) -> None:
+    report = '<coverage line-rate="0.95" branch-rate="0.5" lines-valid="20" lines-covered="19"'
+    (tmp_path / "coverage.xml").write_text(report + ' branches-valid="4" branches-covered="2"/>')
+    outcome = run_check(tmp_path, "coverage-validation", {"budgets": {"coverage": {"total": 87}}})
+    assert (outcome.status, outcome.details["actual"]) == (PASS, {"lines": 95.0, "branches": 50.0, "total": 87.5})
+    outcome = run_check(tmp_path, "coverage-validation", {"budgets": {"coverage": {"total": 88}}})
+    assert (outcome.status, outcome.output) == (FAIL, "total coverage 87.5% < required 88%")
 
 
 def test_a_coverage_report_outside_the_repository_is_refused(tmp_path: Path) -> None:

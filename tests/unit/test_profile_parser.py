@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prp_tasks.core.models import Role
-from prp_tasks.core.profile import AutoApproveRule, InitialDoc, ParsedProfile
+from prp_tasks.core.profile import PROFILE_KEYS, AutoApproveRule, InitialDoc, ParsedProfile
 from prp_tasks.errors import ProfileError
 from prp_tasks.profiles.parser import parse_initial_md
 
@@ -218,10 +218,8 @@ def test_an_unknown_profile_key_is_an_error_with_file_and_line() -> None:
 
 def test_a_key_far_from_any_profile_key_lists_the_allowed_ones() -> None:
     text = md(yaml_block("budgets: {}", "extras: 1"))
-    assert profile_error(text).endswith(
-        "unknown profile key 'extras' "
-        "(allowed: budgets, architecture, governance, reports, approvers, approval)"
-    )
+    assert profile_error(text).endswith(f"unknown profile key 'extras' (allowed: {', '.join(PROFILE_KEYS)})")
+    assert {"project", "budgets", "architecture", "governance", "reports", "approval"} <= set(PROFILE_KEYS)
 
 
 def test_a_block_whose_only_key_is_a_typo_of_a_profile_key_is_not_ignored() -> None:

@@ -194,8 +194,8 @@ def test_verification_results_count_checks_and_give_the_failure_reason() -> None
     g5 = skipped(snapshot.spec.workflow.gate("G5"), 5)
     snapshot = with_gates(snapshot, RunStatus.FAILED, G1=g1, G5=g5)
     text = section(render_outputs(snapshot)["prp.md"], 8)
-    assert "**G0 Ideation & Scope:** passed — Checks: 3/3 · Evidence: 0" in text
-    assert "**G1 Architecture & Specification:** failed — Checks: 2/3" in text
+    assert "**G0 Ideation & Scope:** passed — Checks: 3/3 passed · Evidence: 0" in text
+    assert "**G1 Architecture & Specification:** failed — Checks: 2/3 passed, 1 failed" in text
     assert "Reason: checks failed: repo-layout-hints" in text
     assert "Not verified: G5 (skipped)." in text
 

@@ -223,8 +223,18 @@ def test_a_failed_gate_fails_its_stage_and_the_summary() -> None:
         {
             "stageKey": "engineering-execution",
             "severity": "blocker",
-            "message": "Engineering Execution blocked: upstream gates failed",
-        }
+            "message": "Engineering Execution failed: G3 (checks failed: codeowners-present)",
+        },
+        {
+            "stageKey": "quality-triage",
+            "severity": "major",
+            "message": "Quality Triage blocked: dependency failed",
+        },
+        {
+            "stageKey": "automation-release",
+            "severity": "major",
+            "message": "Automation Release blocked: dependency failed",
+        },
     ]
     assert manifest["telemetry"]["metrics"] == {
         "totalStages": 5,

@@ -100,7 +100,7 @@ def test_coverage_py_json_counts_statements_and_branches(tmp_path: Path) -> None
     )
     report = read_coverage(tmp_path, ("coverage.json",))
     assert report.format == "coverage.py-json"
-    assert report.values == {"statements": 75.0, "lines": 75.0, "branches": 25.0}
+    assert report.values == {"statements": 75.0, "lines": 75.0, "branches": 25.0, "total": 58.3}
 
 
 def test_coverage_py_json_without_branches_measures_none(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from prp_tasks.core.catalog import BUILTIN_CHECKS, GATE_REPORTS
 from prp_tasks.core.models import CheckStatus, GateSpec
+from prp_tasks.core.render.budgets import accessibility_text, coverage_text, performance_text
 from prp_tasks.core.render.common import (
     DOC_VERSION,
     as_list,
@@ -15,7 +16,6 @@ from prp_tasks.core.render.common import (
     fence,
     inline,
     known,
-    num,
 )
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.run import RunSpec
@@ -148,15 +148,11 @@ def _architecture_review(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[
 
 def _test_plan(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
     budgets, doc = spec.profile.profile.budgets, spec.profile.doc
-    cov, perf, a11y = budgets.coverage, budgets.performance, budgets.accessibility
+    kind = spec.profile.profile.project.kind
     targets = [
-        (
-            f"Coverage: lines ≥ {num(cov.lines)}%, branches ≥ {num(cov.branches)}%, "
-            f"functions ≥ {num(cov.functions)}%, statements ≥ {num(cov.statements)}%"
-        ),
-        f"Performance: LCP ≤ {num(perf.lcp)} ms, TBT ≤ {num(perf.tbt)} ms"
-        + _optional_perf(perf.fcp, perf.tti),
-        f"Accessibility: WCAG {a11y.wcag_version} {a11y.wcag_level}, score ≥ {num(a11y.score)}",
+        "Coverage: " + coverage_text(budgets.coverage, ("lines", "branches", "functions", "statements")),
+        "Performance: " + performance_text(budgets.performance, kind),
+        "Accessibility: " + accessibility_text(budgets.accessibility, kind),
     ]
     categories = as_list(spec.blueprint.metadata.get("testCategories"))
     return [
@@ -166,11 +162,6 @@ def _test_plan(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
         _section("Acceptance Criteria (initial.md)", list(doc.acceptance_criteria), "_Not specified._"),
         _section("Requirements Under Test", list(spec.blueprint.requirements), "_None._"),
     ]
-
-
-def _optional_perf(fcp: float | None, tti: float | None) -> str:
-    extra = [f"FCP ≤ {num(fcp)} ms" if fcp else "", f"TTI ≤ {num(tti)} ms" if tti else ""]
-    return "".join(f", {e}" for e in extra if e)
 
 
 def _code_review_checklist(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
@@ -192,10 +183,10 @@ def _code_review_checklist(gate: GateSpec, checks: Checks, spec: RunSpec) -> lis
 
 def _verification_report(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
     budgets = spec.profile.profile.budgets
-    cov, perf, sec = budgets.coverage, budgets.performance, budgets.security
+    sec, kind = budgets.security, spec.profile.profile.project.kind
     limits = [
-        f"Coverage: lines ≥ {num(cov.lines)}%, branches ≥ {num(cov.branches)}%",
-        f"Performance: LCP ≤ {num(perf.lcp)} ms, TBT ≤ {num(perf.tbt)} ms",
+        "Coverage: " + coverage_text(budgets.coverage),
+        "Performance: " + performance_text(budgets.performance, kind),
         (
             f"Security: at most {sec.max_critical} critical, {sec.max_high} high, "
             f"{sec.max_medium} medium findings"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from prp_tasks.core.models import GateStatus
 from prp_tasks.core.render.chain_io import stage_defs
 from prp_tasks.core.render.common import duration_ms, plan_paths, view_of
 from prp_tasks.core.render.stages import stage_entry
@@ -44,7 +45,7 @@ def run_manifest(snapshot: RunSnapshot) -> dict[str, Any]:
         },
         "enforcementProfile": spec.profile.profile.model_dump(mode="json"),
         "stages": stages,
-        "summary": summary(stages, str(snapshot.status)),
+        "summary": summary(stages, str(snapshot.status), gate_outcomes(snapshot)),
         "telemetry": _telemetry(snapshot, stages, stage_of),
         "artifacts": {
             "prpMarkdownPath": PRP_MARKDOWN,
@@ -68,22 +69,55 @@ def validate_stage_dependencies(stages: Sequence[Mapping[str, Any]]) -> None:
                 )
 
 
-def blockers(stages: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """A blocker per failed stage and a major item per stage awaiting approval in strict mode."""
+def gate_outcomes(snapshot: RunSnapshot) -> dict[str, tuple[str, str]]:
+    """Gate id -> (status, reason) of every gate that failed or was skipped."""
+    out = {}
+    for gate_id in snapshot.spec.workflow.gate_ids:
+        view = view_of(snapshot, gate_id)
+        if view.status in (GateStatus.FAILED, GateStatus.SKIPPED):
+            reason = view.record.result.reason if view.record is not None else None
+            out[gate_id] = (str(view.status), reason or str(view.status))
+    return out
+
+
+def blockers(
+    stages: Sequence[Mapping[str, Any]], outcomes: Mapping[str, tuple[str, str]] | None = None
+) -> list[dict[str, str]]:
+    """What stands in the way, per stage: a ``blocker`` per failed stage naming the gates that
+    failed and why; a ``major`` item per stage whose gates were not run because a dependency
+    failed ("blocked"), and per stage awaiting approval in strict mode."""
+    outcomes = outcomes or {}
     out = []
     for stage in stages:
+        gates = stage["gate"]["sourceGateIds"]
         if stage["status"] == "failed":
-            out.append(_blocker(stage, "blocker", f"{stage['title']} blocked: upstream gates failed"))
+            failed = [f"{g} ({outcomes[g][1]})" for g in gates if outcomes.get(g, ("",))[0] == "failed"]
+            why = "; ".join(failed) or "a gate failed"
+            out.append(_blocker(stage, "blocker", f"{stage['title']} failed: {why}"))
         elif stage["status"] == "blocked":
             out.append(_blocker(stage, "major", f"{stage['title']} awaiting human approval"))
+        else:
+            held = [outcomes[g][1] for g in gates if _blocked(outcomes.get(g))]
+            if held:
+                why = "; ".join(dict.fromkeys(held))
+                out.append(_blocker(stage, "major", f"{stage['title']} blocked: {why}"))
     return out
+
+
+def _blocked(outcome: tuple[str, str] | None) -> bool:
+    """Skipped because a gate it depends on failed (or was itself skipped for that)."""
+    return outcome is not None and outcome[0] == "skipped" and outcome[1].startswith("dependency ")
 
 
 def _blocker(stage: Mapping[str, Any], severity: str, message: str) -> dict[str, str]:
     return {"stageKey": stage["key"], "severity": severity, "message": message}
 
 
-def summary(stages: Sequence[Mapping[str, Any]], run_status: str) -> dict[str, Any]:
+def summary(
+    stages: Sequence[Mapping[str, Any]],
+    run_status: str,
+    outcomes: Mapping[str, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     """Stage keys by outcome and the overall status: failed, completed or in-progress."""
 
     def keys(*statuses: str) -> list[str]:
@@ -103,7 +137,7 @@ def summary(stages: Sequence[Mapping[str, Any]], run_status: str) -> dict[str, A
         "pendingStageKeys": pending,
         "failedStageKeys": failed,
         "requiresHumanAttention": keys("blocked", "failed"),
-        "blockers": blockers(stages),
+        "blockers": blockers(stages, outcomes),
     }
 
 

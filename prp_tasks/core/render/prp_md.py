@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from prp_tasks.core.models import GateStatus
-from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.profile import CoverageBudget, ResolvedProfile
+from prp_tasks.core.render.budgets import accessibility_text, coverage_text, marked, performance_text
 from prp_tasks.core.render.common import (
     DOC_VERSION,
     NOT_SPECIFIED,
@@ -15,7 +16,6 @@ from prp_tasks.core.render.common import (
     bullets,
     code,
     inline,
-    num,
     view_of,
 )
 from prp_tasks.core.render.prp_sections import artifact_names, later_sections
@@ -117,31 +117,62 @@ def _scope(metadata: Mapping[str, Any]) -> str:
 
 def _constraints(resolved: ResolvedProfile) -> str:
     profile = resolved.profile
-    budgets, arch, gov = profile.budgets, profile.architecture, profile.governance
-    cov, perf, a11y, sec = (
-        budgets.coverage,
-        budgets.performance,
-        budgets.accessibility,
-        budgets.security,
-    )
-    source = f"From {code(resolved.source)}" if resolved.source else "Built-in defaults (no initial.md found)"
+    budgets, arch, gov, kind = profile.budgets, profile.architecture, profile.governance, profile.project.kind
+    sec = budgets.security
+    if resolved.source:
+        source = (
+            f"From {code(resolved.source)}: each value names the line that set it, or `default` "
+            "when the built-in default applies"
+        )
+    else:
+        source = "Built-in defaults (no initial.md found; `prp init` writes one from the project)"
     items = [
-        f"**Coverage:** lines ≥ {num(cov.lines)}%, branches ≥ {num(cov.branches)}%",
-        f"**Performance:** LCP ≤ {num(perf.lcp)} ms, TBT ≤ {num(perf.tbt)} ms",
-        f"**Accessibility:** WCAG {a11y.wcag_version} {a11y.wcag_level}, score ≥ {num(a11y.score)}",
-        (
-            f"**Security:** at most {sec.max_critical} critical, {sec.max_high} high and "
-            f"{sec.max_medium} medium findings"
+        "**Coverage:** "
+        + marked(resolved, coverage_text(budgets.coverage), *_coverage_paths(budgets.coverage)),
+        "**Performance:** "
+        + marked(
+            resolved,
+            performance_text(budgets.performance, kind),
+            *_paths(budgets.performance, "budgets.performance", "lcp", "tbt"),
         ),
-        "**Package boundaries:** " + (", ".join(map(code, arch.boundaries)) or "none declared"),
-        "**Allowed cross-boundary imports:** " + (", ".join(map(code, arch.exceptions)) or "none"),
-        "**Required checks:** " + (", ".join(gov.checks) or "none"),
-        f"**License policy:** {gov.license or 'none'}",
+        "**Accessibility:** "
+        + marked(
+            resolved,
+            accessibility_text(budgets.accessibility, kind),
+            *_paths(budgets.accessibility, "budgets.accessibility", "score", "wcag_level"),
+        ),
+        "**Security:** "
+        + marked(
+            resolved,
+            f"at most {sec.max_critical} critical, {sec.max_high} high and {sec.max_medium} medium findings",
+            "budgets.security.max_critical",
+            "budgets.security.max_high",
+            "budgets.security.max_medium",
+        ),
+        "**Package boundaries:** "
+        + marked(
+            resolved, ", ".join(map(code, arch.boundaries)) or "none declared", "architecture.boundaries"
+        ),
+        "**Allowed cross-boundary imports:** "
+        + marked(resolved, ", ".join(map(code, arch.exceptions)) or "none", "architecture.exceptions"),
+        "**Required checks:** " + marked(resolved, ", ".join(gov.checks) or "none", "governance.checks"),
+        "**License policy:** " + marked(resolved, gov.license or "none", "governance.license"),
     ]
     parts = ["## 3. Constraints", source + ".", bullets(items)]
     if resolved.doc.constraints:
         parts += ["**Further constraints (initial.md):**", bullets(resolved.doc.constraints)]
     return "\n\n".join(parts)
+
+
+def _coverage_paths(cov: CoverageBudget | None) -> list[str]:
+    if cov is None:
+        return ["budgets.coverage"]
+    shown = [m for m in ("total", "lines", "branches") if m in cov.enforced()]
+    return [f"budgets.coverage.{m}" for m in shown] or ["budgets.coverage"]
+
+
+def _paths(section: object, prefix: str, *fields: str) -> list[str]:
+    return [prefix] if section is None else [f"{prefix}.{f}" for f in fields]
 
 
 def _design(snapshot: RunSnapshot) -> str:
@@ -202,7 +233,8 @@ def _interfaces(snapshot: RunSnapshot, review: Mapping[str, Any], manifest: Mapp
         ),
     ]
     artifacts = artifact_names(snapshot)
-    outputs.append("Gate artifacts: " + (", ".join(map(code, artifacts)) or "none"))
+    listed = f"{len(artifacts)}, listed in §12" if artifacts else "none"
+    outputs.append(f"Gate artifacts: {listed}.")
     note = (
         "Gate results, evidence and approvals keep the reference's GateResult, Evidence "
         "and HumanApproval shapes (camelCase JSON)."

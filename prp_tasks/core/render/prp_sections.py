@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,10 +29,14 @@ from prp_tasks.core.render.common import (
     utc_seconds,
     view_of,
 )
-from prp_tasks.core.results import EvidenceType, HumanApproval
+from prp_tasks.core.results import EvidenceType, GateResult, HumanApproval
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.core.text import one_line
 
 _TEST_EVIDENCE = frozenset({EvidenceType.TEST, EvidenceType.COVERAGE})
+#: longest test-evidence line in §7 (cut at a space)
+EVIDENCE_LIMIT = 240
+_OUTCOME = {"fail": "failed", "skip": "skipped"}
 _VERIFIED = (GateStatus.PASSED, GateStatus.FAILED)
 
 
@@ -62,7 +68,7 @@ def artifact_names(snapshot: RunSnapshot) -> list[str]:
 def _test_plan(snapshot: RunSnapshot) -> str:
     doc = snapshot.spec.profile.doc
     evidence = [
-        f"{code(e.source)} ({e.type}): {inline(e.content[:100])}"
+        f"{code(e.source)} ({e.type}): {evidence_summary(e.content)}"
         for e in snapshot.evidence()
         if e.type in _TEST_EVIDENCE
     ]
@@ -79,6 +85,29 @@ def _test_plan(snapshot: RunSnapshot) -> str:
     return "\n\n".join(parts)
 
 
+def evidence_summary(content: str, limit: int = EVIDENCE_LIMIT) -> str:
+    """What an evidence item says, on one line: its status and summary (the JSON's ``status`` and
+    ``output``), cut at a space, never inside a value; other content cut the same way."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        data = None
+    if isinstance(data, Mapping) and isinstance(data.get("output"), str):
+        lines = [line.strip() for line in data["output"].splitlines() if line.strip()]
+        text = "; ".join(lines[:2])
+        status = data.get("status")
+        return one_line(f"{status} — {text}" if isinstance(status, str) else text, limit)
+    return one_line(content, limit)
+
+
+def checks_line(result: GateResult) -> str:
+    """``Checks: 2/3 passed, 1 skipped`` (passed of all, then the other outcomes)."""
+    counts = Counter(str(c.status) for c in result.automated_checks)
+    total = len(result.automated_checks)
+    others = [f"{counts[s]} {_OUTCOME[s]}" for s in ("fail", "skip") if counts[s]]
+    return ", ".join([f"Checks: {counts['pass']}/{total} passed", *others])
+
+
 def _verification(snapshot: RunSnapshot) -> str:
     lines, unverified = [], []
     for gate in gates_in_order(snapshot):
@@ -88,10 +117,7 @@ def _verification(snapshot: RunSnapshot) -> str:
             continue
         result = view.record.result
         evidence = len(view.record.evidence) or len(result.evidence)
-        line = (
-            f"**{label(gate)}:** {view.status} — "
-            f"Checks: {result.checks_passed}/{len(result.automated_checks)} · Evidence: {evidence}"
-        )
+        line = f"**{label(gate)}:** {view.status} — {checks_line(result)} · Evidence: {evidence}"
         if result.reason:
             line += f" · Reason: {inline(result.reason, 300)}"
         lines.append(line)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.profile import EnforcementProfile
 from prp_tasks.core.render.common import EXECUTED, known, trim, view_of
 from prp_tasks.core.results import AutomatedCheck
 from prp_tasks.core.snapshot import GateView, RunSnapshot
@@ -18,13 +20,14 @@ _RANK = {"green": 0, "amber": 1, "red": 2}
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     """Scores for every gate whose checks ran, and one finding per failed check or decision."""
     sha = known(snapshot.spec.repo.commit_sha)
+    required = required_checks(snapshot.spec.profile.profile)
     scores: dict[str, str] = {}
     findings: list[dict[str, Any]] = []
     for gate in snapshot.spec.workflow.gates:
         view = view_of(snapshot, gate.id)
         if view.status not in EXECUTED:
             continue
-        score, gate_findings = _assess(gate, view, sha)
+        score, gate_findings = _assess(gate, view, sha, required)
         category = gate.review_category
         previous = scores.get(category, "green")
         scores[category] = max(previous, score, key=_RANK.__getitem__)
@@ -38,32 +41,48 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     }
 
 
-def severity(check_name: str) -> str:
-    """``blocker`` or ``major`` when the check's name says so, else ``minor``."""
+def required_checks(profile: EnforcementProfile) -> frozenset[str]:
+    """Names of the profile's required checks as checks run them: ``lint`` and G3's ``run-lint``."""
+    return frozenset(n for name in profile.governance.checks for n in (name, f"run-{name}"))
+
+
+def severity(check_name: str, required: Collection[str] = frozenset()) -> str:
+    """``blocker`` when the check's name says so; ``major`` when it says so or the check is a
+    required check (a failing test suite, lint or type check); else ``minor``."""
     name = check_name.lower()
     if "blocker" in name:
         return "blocker"
-    return "major" if "major" in name else "minor"
+    return "major" if "major" in name or check_name in required else "minor"
 
 
-def _assess(gate: GateSpec, view: GateView, sha: str | None) -> tuple[str, list[dict[str, Any]]]:
+def is_red(check_name: str, required: Collection[str] = frozenset()) -> bool:
+    """A failed check scores red when it is a blocker or a required check; other failures amber."""
+    return "blocker" in check_name.lower() or check_name in required
+
+
+def _assess(
+    gate: GateSpec, view: GateView, sha: str | None, required: frozenset[str]
+) -> tuple[str, list[dict[str, Any]]]:
     checks = view.record.result.automated_checks if view.record is not None else ()
     failed = [c for c in checks if c.status == CheckStatus.FAIL]
     if failed:
-        red = any("blocker" in c.name.lower() for c in failed)
-        return ("red" if red else "amber"), [_check_finding(gate, view, c, sha) for c in failed]
+        red = any(is_red(c.name, required) for c in failed)
+        findings = [_check_finding(gate, view, c, sha, required) for c in failed]
+        return ("red" if red else "amber"), findings
     if view.status == GateStatus.FAILED:
         return "amber", [_decision_finding(gate, view, sha)]
     return "green", []
 
 
-def _check_finding(gate: GateSpec, view: GateView, check: AutomatedCheck, sha: str | None) -> dict[str, Any]:
+def _check_finding(
+    gate: GateSpec, view: GateView, check: AutomatedCheck, sha: str | None, required: frozenset[str]
+) -> dict[str, Any]:
     output = (check.output or "").strip()
     if not output and check.name in view.checks:
         output = view.checks[check.name].output.strip()
     return {
         "id": f"{gate.id}-{check.name}",
-        "severity": severity(check.name),
+        "severity": severity(check.name, required),
         "evidence": _check_evidence(gate.id, check.name, view, sha),
         "recommendation": trim(output, RECOMMENDATION_LIMIT)
         if output

@@ -150,10 +150,13 @@ def _handoff(sdef: StageDef, plan: Mapping[str, str], artifacts: Sequence[str]) 
 def deliverable_entry(
     deliverable: Deliverable, plan: Mapping[str, str], artifacts: Sequence[str]
 ) -> dict[str, Any]:
-    """Fulfilled via a plan path or a matching gate artifact; else missing (plan key) or pending."""
+    """Fulfilled via a plan path, a gate artifact of the same name or a matching one; else missing
+    (a plan key was expected) or pending."""
     key = deliverable.plan_path_key
     reference = plan.get(key.lower()) if key else None
     match = deliverable.artifact_match
+    if reference is None and deliverable.name in artifacts:  # a gate wrote the deliverable itself
+        reference = deliverable.name
     if reference is None and match:
         reference = next((a for a in artifacts if match.lower() in a.lower()), None)
     status = "fulfilled" if reference else ("missing" if key else "pending")
