@@ -16,5 +16,9 @@ for _, skip in ipairs(skips) do
   end
 end
 redis.call('HSET', K.meta, 'updated_at', now)
-if #out > 0 and unsettled == 0 then outbox_add(K, F, 'finalize') end
+if #out > 0 and unsettled == 0 then
+  outbox_add(K, F, 'finalize')
+elseif #out > 0 and decided(K) then
+  outbox_add(K, F, 'close')
+end
 return {'ok', unsettled, unpack(out)}

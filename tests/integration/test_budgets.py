@@ -63,19 +63,33 @@ budget: {wall_s: 1.5}
 gates:
   - {id: A, checks: [{name: slow, run: [sleep, "2"]}]}
   - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
+"""
+    )
+    snapshot = finish(run_id)
+    assert snapshot.gates["A"].status == GateStatus.PASSED  # a running check is not interrupted
+    assert reason(snapshot, "B") == "time budget exceeded"  # skipped when about to start
+    assert snapshot.status == RunStatus.FAILED
+
+
+def test_the_sweeper_skips_gates_still_pending_at_the_wall_clock_deadline(
+    submit: Submit, finish: Finish, control: Control
+) -> None:
+    run_id = submit(
+        """
+name: wall-parked
+budget: {wall_s: 1.0}
+gates:
   - {id: P, approval: {role: maintainer}}
   - {id: Q, depends_on: [P], checks: [{name: q, run: ["true"]}]}
 """
     )
     wait_until(lambda: control.store.gate_status(run_id, "P") == GateStatus.AWAITING_APPROVAL, timeout=20)
-    wait_until(lambda: control.store.gate_status(run_id, "B") == GateStatus.SKIPPED, timeout=20)
-    snapshot = control.snapshot(run_id)
-    assert snapshot.gates["A"].status == GateStatus.PASSED  # a running check is not interrupted
-    assert reason(snapshot, "B") == "time budget exceeded"  # skipped when about to start
+    time.sleep(1.2)
     assert control.engine.budgets.sweep() == 1  # Q waits behind the parked P: the sweeper skips it
-    assert reason(control.snapshot(run_id), "Q") == "time budget exceeded"
-    control.decide(run_id, "P", actor="alice", approve=True)
-    assert finish(run_id).status == RunStatus.FAILED
+    snapshot = finish(run_id)  # the run failed: P, still waiting, is closed and the run finishes
+    assert reason(snapshot, "Q") == "time budget exceeded"
+    assert "the run already failed (Q skipped)" in (reason(snapshot, "P") or "")
+    assert snapshot.status == RunStatus.FAILED
 
 
 def test_at_most_max_parallel_gates_run_at_once(submit: Submit, finish: Finish, control: Control) -> None:

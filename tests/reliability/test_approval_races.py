@@ -39,11 +39,11 @@ def test_fifty_gates_decided_by_three_actors_and_the_sweeper_settle_once_each(
         outcomes = [
             e
             for e in snapshot.audit
-            if e.gate_id == gate and e.type in (AuditType.DECIDED, AuditType.EXPIRED)
+            if e.gate_id == gate and e.type in (AuditType.DECIDED, AuditType.EXPIRED, AuditType.CLOSED)
         ]
         assert len(outcomes) == 1, (gate, [e.type.value for e in snapshot.audit if e.gate_id == gate])
         winners = [o for racer in wins for (g, o) in racer if g == gate]
         assert len(winners) == (1 if outcomes[0].type == AuditType.DECIDED else 0), (gate, winners)
-        assert snapshot.gates[gate].status in (GateStatus.PASSED, GateStatus.FAILED)
+        assert snapshot.gates[gate].status in (GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED)
         settles = [e for e in snapshot.events if e.gate_id == gate and e.type.value == "settle"]
         assert len(settles) == 1
