@@ -197,7 +197,8 @@ def test_workers_dying_at_the_instant_of_a_settle_leave_no_run_stuck(
     """Every worker prefork; each settle (claim + settle, settle, decision) kills its process with
     probability 0.3 right after the script committed: the pool process, or the whole worker."""
     rng = random.Random(seed)
-    env = {**FAST, "PRP_MAX_LOST_ATTEMPTS": "50", "PYTHONPATH": HOOK, "PRPTEST_DIE_AT": mode}
+    path = os.pathsep.join(p for p in (HOOK, os.environ.get("PYTHONPATH", "")) if p)
+    env = {**FAST, "PRP_MAX_LOST_ATTEMPTS": "50", "PYTHONPATH": path, "PRPTEST_DIE_AT": mode}
     deaths = tmp_path / "deaths.log"
     env |= {"PRPTEST_SEED": str(seed), "PRPTEST_DIE_P": "0.3", "PRPTEST_DIE_LOG": str(deaths)}
     procs = [workers.start(env, ALL) for _ in range(2)]
