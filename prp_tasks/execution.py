@@ -1,16 +1,19 @@
 """One check execution on a worker: its workspace, the files it needs, the check, what it produces.
 
-A local source runs in the submitted directory. A git source runs in this worker's worktree of
-the run's commit (:class:`prp_tasks.workspaces.Workspaces`), shared by the run's checks on this
-worker. Needed files are fetched and verified before the check starts; produced files are stored
-when it ends. The lease is kept alive meanwhile (:mod:`prp_tasks.leases`); a cancelled run or a lost lease
-stops the check.
+Every run gets a workspace on each worker that runs its checks, shared by the run's checks there
+(:class:`prp_tasks.workspaces.Workspaces`): a git source a worktree of the run's commit; a local
+source a worktree of the user's checkout at the run's commit with its uncommitted changes (or a
+snapshot copy of a directory that is not a git checkout), so the user's files are never written.
+The workspace is removed when the run finishes. Needed files are fetched and verified before the
+check starts; produced files are stored when it ends. The lease is kept alive meanwhile
+(:mod:`prp_tasks.leases`); a cancelled run or a lost lease stops the check.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import random
 import time
@@ -27,6 +30,7 @@ from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.models import CheckStatus, GateSpec
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.run import RunSpec
+from prp_tasks.environments import Environments
 from prp_tasks.errors import ArtifactError, StoreError, WorkspaceError
 from prp_tasks.events import EventSink
 from prp_tasks.leases import LeaseKeeper
@@ -61,6 +65,9 @@ class CheckExecutor:
         self.reuse = ResultReuse(store, settings.retention_s)
         self.leases = LeaseKeeper(store, settings.check_lease_s)
         self._workspaces: Workspaces | None = None
+        self.environments = Environments(settings.workspace)
+        #: which deployment (Redis and key prefix) this worker's workspaces belong to
+        self.owner = hashlib.sha256(f"{settings.redis_url}|{settings.key_prefix}".encode()).hexdigest()[:16]
         self._last_gc = time.monotonic()
 
     @property
@@ -91,6 +98,7 @@ class CheckExecutor:
             load_records=lambda: self.store.records(spec.run_id),
             load_artifact_names=lambda: self.store.artifact_names(spec.run_id),
             worker=worker,
+            environments=self.environments,
         )
         with self.leases.hold(spec.run_id, gate.id, check, token, ctx.stop):
             return self._run(ctx, breaker_state)
@@ -157,10 +165,12 @@ class CheckExecutor:
 
     @contextlib.contextmanager
     def _workdir(self, spec: RunSpec) -> Iterator[Path]:
-        if spec.repo.url is None:
-            yield Path(spec.repo.path)
+        repo = spec.repo
+        if repo.url is None:
+            with self.workspaces.local(spec.run_id, Path(repo.path), repo.commit_sha, self.owner) as path:
+                yield path
             return
-        with self.workspaces.checkout(spec.run_id, spec.repo.url, spec.repo.commit_sha) as path:
+        with self.workspaces.checkout(spec.run_id, repo.url, repo.commit_sha, self.owner) as path:
             yield path
 
     def collect_garbage(self, *, force: bool = False) -> None:
@@ -171,13 +181,13 @@ class CheckExecutor:
         self._last_gc = time.monotonic()
         try:
             if self._workspaces is not None:
-                self._workspaces.release_finished(self.store.finished)
+                self._workspaces.release_finished(self.store.finished, self.owner)
             self.artifacts.collect_dir_garbage()
         except Exception:  # housekeeping never fails a check
             log.warning("workspace/artifact clean-up failed", exc_info=True)
 
     def release(self, run_id: str) -> bool:
-        """Remove this worker's worktree of a finished run (if it has one)."""
+        """Remove this worker's workspace of a finished run (if it has one)."""
         return self.workspaces.release(run_id)
 
     def worker_lost(self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int) -> CheckResult:

@@ -72,8 +72,7 @@ class Finalization:
         run_id = snapshot.spec.run_id
         self.store.redis.srem(self.store.keys.live_runs, run_id)
         self.executor.artifacts.expire(run_id, self.settings.retention_s)
-        if snapshot.spec.repo.url is not None:  # only git sources have worktrees to remove
-            self.enqueue.release_workspaces(run_id)
+        self.enqueue.release_workspaces(run_id)  # every worker that ran a check has a workspace
         for admitted in self.limits.release_run(run_id):
             self.start_queued(admitted)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})

@@ -158,6 +158,15 @@ class WorkspaceSettings(BaseModel):
     allowed_remotes: tuple[str, ...] = ()
     #: time limit of one git clone/fetch/worktree command
     git_timeout_s: float = Field(default=300, gt=0)
+    #: disk budget of the isolated check environments (``envs/`` in the cache); least recently
+    #: used environments not in use are removed
+    env_max_bytes: int = Field(default=10 * 1024**3, ge=1024 * 1024)
+    #: at most this many isolated environments are kept (least recently used removed first)
+    env_max_count: int = Field(default=20, ge=1, le=10_000)
+    #: time limit of building one isolated environment (creating it and installing into it)
+    env_build_timeout_s: float = Field(default=1800, gt=0)
+    #: what builds isolated environments: ``auto`` (uv when available, else venv + pip), ``uv``, ``pip``
+    env_installer: Literal["auto", "uv", "pip"] = "auto"
 
 
 DEFAULT_ENV_ALLOWLIST = (

@@ -6,13 +6,16 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prp_tasks.core.models import CheckSpec, CheckStatus, GateSpec
 from prp_tasks.core.profile import EnforcementProfile
 from prp_tasks.core.results import EvidenceType, GateRecord
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import PrpError
+
+if TYPE_CHECKING:
+    from prp_tasks.environments import Environments
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class CheckContext:
     workdir: Path | None = None
     #: which worker process runs it (``node/pid``), recorded in the result
     worker: str = ""
+    #: the worker's check environments (None: a default one for the default cache directory)
+    environments: Environments | None = None
 
     @property
     def repo(self) -> Path:

@@ -1,10 +1,16 @@
-"""``run`` checks: execute an argv in the repository, no shell, scrubbed environment, hard timeout."""
+"""``run`` checks: execute an argv in the workspace, no shell, scrubbed environment, hard timeout.
+
+The programs come from the check's environment (:mod:`prp_tasks.environments`): the project's,
+never prp-tasks' own virtualenv. An environment that cannot be set up fails the check with
+``environment setup failed: …`` before the command runs.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -16,18 +22,14 @@ from prp_tasks.checks.spawn import spawn, wait
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
+from prp_tasks.environments import Environments, EnvironmentSetupError, Prepared
+from prp_tasks.settings import WorkspaceSettings
 
 
 def scrubbed_env(environ: Mapping[str, str], allowlist: tuple[str, ...]) -> dict[str, str]:
-    """Only allow-listed variables, with this interpreter's directory first on PATH.
-
-    Putting the worker's own ``bin`` first makes ``python``/``pytest`` in a check resolve to the
-    environment prp-tasks runs in (its virtualenv), whatever the caller's PATH was.
-    """
+    """Only allow-listed variables (``LANG`` defaulted); the check's environment then decides
+    PATH and the Python variables (:meth:`Environments.prepare`)."""
     env = {k: v for k, v in environ.items() if k in allowlist}
-    bindir = os.path.dirname(sys.executable)
-    path = env.get("PATH", os.defpath)
-    env["PATH"] = bindir + os.pathsep + path if bindir else path
     env.setdefault("LANG", "C.UTF-8")
     return env
 
@@ -59,15 +61,51 @@ class EnvironmentView:
 ENVIRONMENT = EnvironmentView()
 
 
+@functools.cache
+def _default_environments() -> Environments:
+    """For contexts built without the executor's (tests, tools): the default cache directory."""
+    return Environments(WorkspaceSettings())
+
+
 def run_command(ctx: CheckContext) -> Outcome:
-    """Run ``ctx.check.run`` and judge it by exit code."""
+    """Set up the check's environment, run ``ctx.check.run`` in it and judge it by exit code."""
+    secrets, base = ENVIRONMENT.get(tuple(ctx.env_allowlist))
+    shown = redact_argv(list(ctx.check.run or ()), secrets)
+    environments = ctx.environments or _default_environments()
+    try:
+        with environments.prepare(ctx, base) as prepared:
+            outcome = _run(ctx, prepared, secrets)
+    except EnvironmentSetupError as exc:
+        return setup_failed(ctx, shown, exc.message)
+    if prepared.note:
+        first, _, rest = outcome.output.partition("\n")
+        outcome = dataclasses.replace(outcome, output="\n".join(p for p in (first, prepared.note, rest) if p))
+    return dataclasses.replace(outcome, details={**outcome.details, "environment": prepared.details})
+
+
+def setup_failed(ctx: CheckContext, shown: list[str], message: str) -> Outcome:
+    """The check fails (or, cancelled, is skipped) before its command runs."""
+    if message.startswith("stopped:"):
+        return Outcome(CheckStatus.SKIP, "stopped: run cancelled", EvidenceType.COMMAND, {"argv": shown})
+    details = {"argv": shown, "environment": {"error": message}}
+    offline = "package index is unreachable" in message
+    return Outcome(
+        CheckStatus.FAIL,
+        f"environment setup failed: {message}",
+        EvidenceType.COMMAND,
+        details,
+        retryable=offline,
+    )
+
+
+def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Outcome:
     argv = list(ctx.check.run or ())
-    secrets, env = ENVIRONMENT.get(tuple(ctx.env_allowlist))
+    env = prepared.env
     shown = redact_argv(argv, secrets)
     with _scratch_files() as (out, err):
         started = time.monotonic()
         try:
-            proc = spawn(argv, ctx.repo, env, out, err)
+            proc = spawn(argv, str(ctx.repo), env, out, err)
         except OSError as exc:
             return Outcome(
                 CheckStatus.FAIL,

@@ -92,6 +92,57 @@ class Breaker(_Spec):
     open_s: float | None = Field(default=None, gt=0, le=86400)
 
 
+#: extras and dependency groups that hold a Python project's test tools, in order of preference
+TEST_EXTRAS = ("test", "tests", "testing", "dev")
+
+
+class EnvironmentSpec(_Spec):
+    """Where a ``run`` check's programs come from (``environment:`` of a workflow, gate or check).
+
+    ``auto``: the repository's own ``.venv/`` (or ``venv/``), else an isolated environment for a
+    Python project, else ``system``. ``system``: the worker's PATH without prp-tasks' own
+    virtualenv. ``venv``: an existing environment at ``venv`` (relative to the repository).
+    ``isolated``: an environment built for the project's dependency declarations and cached.
+    Written as a string (``auto``, ``system``, ``isolated``) or a mapping (``{venv: .venv}``,
+    ``{use: isolated, extras: [tests], packages: [pytest-cov]}``).
+    """
+
+    use: Literal["auto", "system", "venv", "isolated"] = "auto"
+    #: the environment directory for ``use: venv`` (relative to the repository)
+    venv: ArtifactName | None = None
+    #: isolated: extras of the project to install (None: those of TEST_EXTRAS it declares)
+    extras: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")], ...] | None = None
+    #: isolated: dependency groups (PEP 735) to install (None: those of TEST_EXTRAS it declares)
+    groups: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")], ...] | None = None
+    #: isolated: requirement files to install (None: requirements.txt and the test ones found)
+    requirements: tuple[ArtifactName, ...] | None = None
+    #: isolated: more requirements to install (``pytest-cov``, ``ruff==0.6.9``)
+    packages: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = Field(
+        default=(), max_length=100
+    )
+    #: isolated: the interpreter (a path, a command on PATH, or a version uv can find such as ``3.12``);
+    #: default: the interpreter prp-tasks' own virtualenv was made from
+    python: str | None = Field(default=None, min_length=1, max_length=300)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"use": value}
+        if isinstance(value, dict) and "venv" in value and "use" not in value:
+            return {"use": "venv", **value}
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EnvironmentSpec:
+        if (self.use == "venv") != (self.venv is not None):
+            raise ValueError("'venv: PATH' goes with use: venv (and only with it)")
+        building = (self.extras, self.groups, self.requirements, self.python)
+        if self.use in ("system", "venv") and (any(v is not None for v in building) or self.packages):
+            raise ValueError(f"use: {self.use} takes no extras, groups, requirements, packages or python")
+        return self
+
+
 @lru_cache(maxsize=1024)
 def _command_breaker(run: tuple[str, ...]) -> str:
     """One breaker per command line: ``cmd:<program>-<hash of the argv>`` (asked for several times
@@ -130,6 +181,8 @@ class CheckSpec(_Spec):
     estimate_tokens: int = Field(default=0, ge=0, le=10**9)
     #: like ``needs``, naming the producing gate: ``{G3: [coverage.xml]}``
     needs_from: dict[Ident, tuple[ArtifactName, ...]] = Field(default_factory=dict, max_length=50)
+    #: where the check's programs come from (None: the gate's, the workflow's, then ``auto``)
+    environment: EnvironmentSpec | None = None
 
     @field_validator("run", mode="before")
     @classmethod
@@ -150,6 +203,8 @@ class CheckSpec(_Spec):
             raise ValueError("produces lists a file twice")
         if self.cacheable and self.produces:
             raise ValueError("a cacheable check cannot declare produces (a reused result has no files)")
+        if self.builtin is not None and self.environment is not None:
+            raise ValueError("environment applies to 'run' checks only")
         return self
 
     @property
@@ -216,6 +271,8 @@ class GateSpec(_Spec):
     report: Ident | None = None
     #: tokens this gate is expected to use (plus its checks' estimates), charged to the run's budget
     estimate_tokens: int = Field(default=0, ge=0, le=10**9)
+    #: where the gate's ``run`` checks get their programs (None: the workflow's)
+    environment: EnvironmentSpec | None = None
 
     @model_validator(mode="after")
     def _unique_checks(self) -> GateSpec:
@@ -266,6 +323,8 @@ class Workflow(_Spec):
     description: str = ""
     gates: tuple[GateSpec, ...]
     budget: Budget = Budget()
+    #: where ``run`` checks get their programs (None: ``initial.md``'s ``environment``, else ``auto``)
+    environment: EnvironmentSpec | None = None
 
     @field_validator("gates")
     @classmethod

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from prp_tasks.core.artifacts import ArtifactName
-from prp_tasks.core.models import Role
+from prp_tasks.core.models import EnvironmentSpec, Role
 
 Percent = Annotated[float, Field(ge=0, le=100)]
 PositiveMs = Annotated[float, Field(gt=0)]
@@ -192,6 +192,8 @@ class EnforcementProfile(_Section):
     #: approver role overrides per gate id
     approvers: dict[str, Role] = Field(default_factory=dict)
     approval: ApprovalPolicy = ApprovalPolicy()
+    #: where ``run`` checks get their programs when the workflow does not say (None: ``auto``)
+    environment: EnvironmentSpec | None = None
 
     @model_validator(mode="before")
     @classmethod

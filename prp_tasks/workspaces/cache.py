@@ -4,8 +4,10 @@ Layout under :attr:`Workspaces.root` (every directory ``0o700``)::
 
     mirrors/<sha256(url)[:24]>.git   bare repository, origin = url (branches and tags)
     worktrees/<run_id>/              detached checkout of the run's commit, shared by its checks
-    meta/<run_id>.json               url (masked), mirror, sha, created, created_by, size;
-                                     its mtime is the run's last use (LRU)
+                                     (a local source: a worktree of the user's checkout with its
+                                     uncommitted changes, or a snapshot of a plain directory)
+    meta/<run_id>.json               url (masked) or source, mirror, sha, owner, created,
+                                     created_by, size; its mtime is the run's last use (LRU)
     locks/run-<run_id>.lock          flock: shared while a check uses the worktree, exclusive to
                                      create or remove it
     locks/mirror-<key>.lock          flock: exclusive to create, fetch, add or remove worktrees, evict
@@ -32,12 +34,14 @@ from typing import Any
 
 from prp_tasks.errors import WorkspaceError
 from prp_tasks.settings import WorkspaceSettings
-from prp_tasks.workspaces import git
+from prp_tasks.workspaces import git, local
 from prp_tasks.workspaces.locks import FileLock, acquire, locked
 
 logger = logging.getLogger("prp_tasks.workspaces")
 
 _ATTEMPTS = 5
+#: a workspace another deployment (another Redis) created is left alone unless unused this long
+FOREIGN_STALE_S = 86400.0
 _MIRROR = re.compile(r"(?P<key>[0-9a-f]{24})\.git(?P<tmp>\+[0-9a-f]+)?")  # tmp: a crashed creation
 
 
@@ -47,7 +51,7 @@ def default_cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "prp-tasks"
 
 
-def _mkdir_private(path: Path) -> None:
+def mkdir_private(path: Path) -> None:
     try:
         os.mkdir(path, 0o700)
     except FileExistsError:
@@ -55,7 +59,7 @@ def _mkdir_private(path: Path) -> None:
     os.chmod(path, 0o700)  # whatever the umask
 
 
-def _touch(path: Path) -> None:
+def touch(path: Path) -> None:
     now = time.time_ns()  # finer than the file system's own clock, so the LRU order is exact
     os.utime(path, ns=(now, now))
 
@@ -89,18 +93,42 @@ class Workspaces:
     # Public API ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def checkout(self, run_id: str, url: str, sha: str) -> Iterator[Path]:
+    def checkout(self, run_id: str, url: str, sha: str, owner: str = "") -> Iterator[Path]:
         """Yield the run's worktree at ``sha`` of ``url``, holding it in use (shared lock) until exit.
 
         The first call for a run (on this machine) fetches the commit into the mirror if missing
         and creates the worktree; later calls reuse it without running git. Raises
         :class:`WorkspaceError` for a bad or disallowed remote, an unknown commit, a failed git
-        command or a run that already has a worktree at another commit.
+        command or a run that already has a worktree at another commit. ``owner`` names the
+        deployment (its Redis) the run belongs to: only it collects the worktree as finished.
         """
         run_id, sha = git.check_run_id(run_id), git.check_sha(sha)
         git.check_remote(url, self._settings.allowed_remotes)
+        with self._held(run_id, sha, lambda: self._create(run_id, url, sha, owner)) as path:
+            yield path
+
+    @contextlib.contextmanager
+    def local(self, run_id: str, source: Path, sha: str, owner: str = "") -> Iterator[Path]:
+        """Yield the run's workspace of the local directory ``source`` (see :mod:`.local`).
+
+        A git checkout at ``sha`` gets a worktree of that commit with the checkout's uncommitted
+        changes; anything else (``sha`` ``unknown``) a snapshot copy. Created by the run's first
+        check on this machine, shared by the later ones, removed like a git source's worktree.
+        The yielded path is the submitted directory's counterpart (a subdirectory of the worktree
+        when ``source`` is below the checkout's top level).
+        """
+        run_id = git.check_run_id(run_id)
+        sha = sha if sha == "unknown" else git.check_sha(sha)
+        if not source.is_dir():
+            raise WorkspaceError(f"the run's directory {source} is gone")
+        with self._held(run_id, sha, lambda: self._create_local(run_id, source, sha, owner)) as path:
+            prefix = (self._read_meta(run_id) or {}).get("prefix")
+            yield path / prefix if isinstance(prefix, str) and prefix else path
+
+    @contextlib.contextmanager
+    def _held(self, run_id: str, sha: str, create: Callable[[], None]) -> Iterator[Path]:
         self._ensure_layout()
-        lock, created = self._hold(run_id, url, sha)
+        lock, created = self._hold(run_id, sha, create)
         try:
             if created:
                 self._enforce_budget_safely(keep=run_id)
@@ -112,16 +140,29 @@ class Workspaces:
         """Remove the run's worktree now unless a check is using it (then ``False``). Idempotent."""
         return self._release(git.check_run_id(run_id), wait_mirror=True)
 
-    def release_finished(self, is_done: Callable[[list[str]], list[bool]]) -> list[str]:
-        """GC: ask ``is_done`` about every run that has a worktree here; remove those done and not in use.
+    def release_finished(self, is_done: Callable[[list[str]], list[bool]], owner: str = "") -> list[str]:
+        """GC: ask ``is_done`` about every run of ``owner`` that has a worktree here; remove those done
+        and not in use. Another owner's (another deployment's) worktrees are removed only when unused
+        for :data:`FOREIGN_STALE_S`: their runs are unknown to ``is_done``.
 
         ``is_done`` gets the run ids and returns one flag per id, in order. Returns the removed ids.
         """
-        run_ids = self.run_ids()
-        if not run_ids:
-            return []
-        flags = is_done(run_ids)
-        return [r for r, done in zip(run_ids, flags, strict=True) if done and self.release(r)]
+        mine, stale = [], []
+        for run_id in self.run_ids():
+            meta = self._read_meta(run_id) or {}
+            if not owner or meta.get("owner", "") in ("", owner):
+                mine.append(run_id)
+            elif self._unused_for(run_id) > FOREIGN_STALE_S:
+                stale.append(run_id)
+        flags = is_done(mine) if mine else []
+        done = [r for r, flag in zip(mine, flags, strict=True) if flag]
+        return [r for r in done + stale if self.release(r)]
+
+    def _unused_for(self, run_id: str) -> float:
+        try:
+            return time.time() - self._meta_path(run_id).stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
 
     def usage_bytes(self) -> int:
         """Bytes used by mirrors and worktrees (worktree sizes as measured at creation)."""
@@ -175,7 +216,7 @@ class Workspaces:
     def _ensure_layout(self) -> None:
         self._root.parent.mkdir(parents=True, exist_ok=True)
         for path in (self._root, self._mirrors, self._worktrees, self._meta, self._locks):
-            _mkdir_private(path)
+            mkdir_private(path)
 
     def _git(self, git_dir: Path | None, *args: str, url: str = "") -> git.GitResult:
         """Run one git command (the single place git is started; a hook for tests)."""
@@ -214,7 +255,7 @@ class Workspaces:
 
     # Checkout ------------------------------------------------------------------------------------
 
-    def _hold(self, run_id: str, url: str, sha: str) -> tuple[FileLock, bool]:
+    def _hold(self, run_id: str, sha: str, create: Callable[[], None]) -> tuple[FileLock, bool]:
         """A shared lock on the run's ready worktree (created if needed) and whether we created it."""
         created = False
         for _ in range(_ATTEMPTS):
@@ -223,7 +264,7 @@ class Workspaces:
             try:
                 if self._ready(run_id, sha):
                     with contextlib.suppress(FileNotFoundError):
-                        _touch(self._meta_path(run_id))  # last use, for LRU eviction
+                        touch(self._meta_path(run_id))  # last use, for LRU eviction
                     return lock, created
             except BaseException:
                 lock.release()
@@ -231,23 +272,25 @@ class Workspaces:
             lock.release()
             with locked(self._run_lock(run_id)):
                 if not self._ready(run_id, sha):
-                    self._create(run_id, url, sha)
+                    self._discard(run_id, wait_mirror=True)  # remains of a crash, if any
+                    create()
                     created = True
             # flock cannot downgrade atomically: take the shared lock again and re-check
         raise WorkspaceError(f"the worktree of run {run_id} keeps being removed while checking it out")
 
     def _ready(self, run_id: str, sha: str) -> bool:
-        meta = self._read_meta(run_id)
-        if meta is None or not (self._worktree(run_id) / ".git").is_file():
+        meta, path = self._read_meta(run_id), self._worktree(run_id)
+        if meta is None or "created" not in meta:
+            return False
+        if not ((path / ".git").is_file() if meta.get("kind") != "snapshot" else path.is_dir()):
             return False
         have = str(meta.get("sha", ""))
         if not have.startswith(sha):
             raise WorkspaceError(f"run {run_id} already has a worktree at commit {have[:12]}, not {sha}")
         return True
 
-    def _create(self, run_id: str, url: str, sha: str) -> None:
+    def _create(self, run_id: str, url: str, sha: str, owner: str) -> None:
         """Create the run's worktree; the caller holds the run's lock exclusively."""
-        self._discard(run_id, wait_mirror=True)  # remains of a crash, if any
         key = git.mirror_key(url)
         mirror, path = self._mirrors / f"{key}.git", self._worktree(run_id)
         with locked(self._mirror_lock(key)):
@@ -258,7 +301,7 @@ class Workspaces:
                 if fresh:
                     shutil.rmtree(mirror, ignore_errors=True)
                 raise
-            _mkdir_private(path)
+            mkdir_private(path)
             try:
                 git.add_worktree(self._git, mirror, path, full)
             except BaseException:
@@ -269,13 +312,40 @@ class Workspaces:
                 "url": git.mask(url, url),
                 "mirror": key,
                 "sha": full,
+                "owner": owner,
                 "created": time.time(),
                 "created_by": f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}",
                 "size": tree_size(path),
             }
             self._write_meta(run_id, meta)
-            _touch(mirror)  # last use of the mirror
+            touch(mirror)  # last use of the mirror
         logger.info("created worktree of run %s at %s (%d bytes)", run_id, full[:12], meta["size"])
+
+    def _create_local(self, run_id: str, source: Path, sha: str, owner: str) -> None:
+        """Create the run's workspace of a local directory (run lock held exclusively)."""
+        checkout = local.inspect(self._git, source, sha)
+        path = self._worktree(run_id)
+        meta: dict[str, Any] = {"run_id": run_id, "sha": sha, "owner": owner, "prefix": checkout.prefix}
+        meta["kind"], meta["source"] = (
+            ("local-git", str(checkout.top)) if checkout.is_git else ("snapshot", str(source))
+        )
+        self._write_meta(run_id, meta)  # first: a crash midway leaves remains _discard can find
+        try:
+            if checkout.is_git:
+                local.add_worktree(self._git, checkout, path, sha)
+            else:
+                mkdir_private(path)
+                local.snapshot(source, path)
+        except BaseException:
+            self._discard(run_id, wait_mirror=True)
+            raise
+        meta.update(
+            created=time.time(), size=tree_size(path), created_by=f"{socket.gethostname()}:{os.getpid()}"
+        )
+        self._write_meta(run_id, meta)
+        logger.info(
+            "created the workspace of run %s (%s of %s, %d bytes)", run_id, meta["kind"], source, meta["size"]
+        )
 
     # Removal and eviction ------------------------------------------------------------------------
 
@@ -297,7 +367,10 @@ class Workspaces:
     def _discard(self, run_id: str, *, wait_mirror: bool) -> bool:
         """Remove the run's worktree and metadata (run lock held exclusively); False if the mirror is busy."""
         path = self._worktree(run_id)
-        if path.exists() or path.is_symlink():
+        meta = self._read_meta(run_id) or {}
+        if meta.get("kind") == "local-git" and isinstance(meta.get("source"), str):
+            local.remove_worktree(self._git, Path(meta["source"]), path)
+        elif path.exists() or path.is_symlink():
             mirror = self._mirror_of_run(run_id)
             if mirror is None:
                 shutil.rmtree(path, ignore_errors=True)

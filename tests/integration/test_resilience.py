@@ -36,8 +36,11 @@ def flow(check: str, name: str = "r") -> str:
     return f"name: {name}\ngates:\n  - {{id: A, checks: [{check}]}}\n"
 
 
-def flaky(extra: str, *, code: str = FLAKY) -> str:
-    return f"{{name: flaky, run: [python, -c, {json.dumps(code)}], {extra}}}"
+def flaky(extra: str, state: Path, *, code: str = FLAKY) -> str:
+    """A check running ``code`` in ``state`` (the test's repository: checks themselves run in a
+    workspace of it, so files they leave there would not outlive the run)."""
+    code = f"import os, sys; os.chdir(sys.argv[1])\n{code}"
+    return f"{{name: flaky, run: [python, -c, {json.dumps(code)}, {json.dumps(str(state))}], {extra}}}"
 
 
 def runs_of(repo: Path) -> list[float]:
@@ -49,7 +52,7 @@ def test_a_transient_exit_code_is_retried_with_backoff(
     control: Control, make_repo: Callable[..., Path], finish: Finish
 ) -> None:
     repo = make_repo({"fail.flag": "2"})
-    text = flow(flaky("retries: 3, retry_on: {exit_codes: [75]}, retry_backoff_s: 0.2"))
+    text = flow(flaky("retries: 3, retry_on: {exit_codes: [75]}, retry_backoff_s: 0.2", repo))
     snapshot = finish(control.submit(prepare_run(repo, workflow=parse_workflow(text))))
     result = snapshot.gates["A"].checks["flaky"]
     assert (snapshot.status, result.status, result.attempt) == (RunStatus.PASSED, CheckStatus.PASS, 3)
@@ -63,7 +66,7 @@ def test_an_assertion_failure_is_never_retried(
 ) -> None:
     repo = make_repo()
     failing = "import pathlib; pathlib.Path('ran.log').open('a').write('1\\n'); raise SystemExit(1)"
-    text = flow(flaky("retries: 3, retry_on: {exit_codes: [75]}, retry_backoff_s: 0.1", code=failing))
+    text = flow(flaky("retries: 3, retry_on: {exit_codes: [75]}, retry_backoff_s: 0.1", repo, code=failing))
     snapshot = finish(control.submit(prepare_run(repo, workflow=parse_workflow(text))))
     assert snapshot.gates["A"].checks["flaky"].status == CheckStatus.FAIL
     assert len(runs_of(repo)) == 1
@@ -73,7 +76,7 @@ def test_a_breaker_opens_fails_fast_everywhere_and_closes_after_a_good_trial(
     control: Control, make_repo: Callable[..., Path], finish: Finish
 ) -> None:
     repo = make_repo({"fail.flag": "2"})
-    check = flaky("retry_on: {exit_codes: [75]}, breaker: {name: flaky-svc, threshold: 2, open_s: 1}")
+    check = flaky("retry_on: {exit_codes: [75]}, breaker: {name: flaky-svc, threshold: 2, open_s: 1}", repo)
     workflow = parse_workflow(flow(check))
 
     def run() -> str:
@@ -120,7 +123,7 @@ def test_a_cacheable_check_reuses_a_passing_result_on_the_same_inputs(
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "one")
-    workflow = parse_workflow(flow(flaky("cacheable: true")))
+    workflow = parse_workflow(flow(flaky("cacheable: true", repo)))
     first = finish(control.submit(prepare_run(repo, workflow=workflow)))
     second = finish(control.submit(prepare_run(repo, workflow=workflow)))
     assert len(runs_of(repo)) == 1  # the second run did not execute the check
@@ -138,7 +141,7 @@ def test_a_success_resets_the_consecutive_failures_of_a_closed_breaker(
     """Failures must be consecutive: a success in between (recorded with the result claim, in the
     same round trip) resets the count, so the breaker stays closed."""
     repo = make_repo({"fail.flag": "1"})
-    check = flaky("retry_on: {exit_codes: [75]}, breaker: {name: reset-svc, threshold: 2, open_s: 30}")
+    check = flaky("retry_on: {exit_codes: [75]}, breaker: {name: reset-svc, threshold: 2, open_s: 30}", repo)
     workflow = parse_workflow(flow(check))
 
     def run() -> str:

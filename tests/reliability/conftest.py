@@ -58,15 +58,17 @@ def control(private: Settings) -> Control:
 
 
 def marked_run(control: Control, repo: Path, text: str) -> str:
-    """Submit ``text`` with ``RUN`` replaced by the run's own id (for side-effect lines)."""
+    """Submit ``text`` with ``RUN`` replaced by the run's own id (for side-effect lines) and
+    ``EFFECTS`` by ``repo/effects.log`` (checks run in a workspace of ``repo``, not in it)."""
     run_id = new_run_id()
-    spec = prepare_run(repo, workflow=parse_workflow(text.replace("RUN", run_id)), run_id=run_id)
+    text = text.replace("RUN", run_id).replace("EFFECTS", str(repo / "effects.log"))
+    spec = prepare_run(repo, workflow=parse_workflow(text), run_id=run_id)
     return control.submit(spec)
 
 
 def side_effect_check(name: str, gate: str, sleep: str = "0") -> str:
-    """A check appending ``RUN GATE NAME`` to effects.log, then sleeping ``sleep`` seconds."""
-    code = f"import time; open('effects.log', 'a').write('RUN {gate} {name}\\\\n'); time.sleep({sleep})"
+    """A check appending ``RUN GATE NAME`` to the repository's effects.log, then sleeping ``sleep`` s."""
+    code = f"import time; open('EFFECTS', 'a').write('RUN {gate} {name}\\\\n'); time.sleep({sleep})"
     return f'{{name: {name}, run: [python, -c, "{code}"]}}'
 
 

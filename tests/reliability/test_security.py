@@ -49,6 +49,7 @@ DEPLOY_TOKEN = "dpl-5b8e1c2f9a7d4036"  # only in the worker's environment and a 
 WORKER_ONLY = {"DEPLOY_TOKEN": DEPLOY_TOKEN, "INTERNAL_DB_HOST": "db.internal.example"}
 SECRETS = (GITHUB_TOKEN, AWS_KEY_ID, PASSWORD, DEPLOY_TOKEN)
 
+BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
 WORKER = [sys.executable, "-m", "prp_tasks.cli", "worker", "--loglevel", "INFO"]
 INJECTION = "$(touch pwned-subst); touch pwned-semicolon `touch pwned-backtick` > pwned-redirect"
 TOKENS = {
@@ -60,28 +61,37 @@ TOKENS = {
 # The check prints secrets it finds in the repository (the workflow itself holds none: it is stored).
 LEAK_TXT = f"token {GITHUB_TOKEN} key {AWS_KEY_ID}\npassword={PASSWORD}\ndeploying with {DEPLOY_TOKEN}\n"
 LEAK = "import sys; text = open('leak.txt').read(); print(text); print(text, file=sys.stderr)"
-ENV_DUMP = "import json, os; open('env.json', 'w').write(json.dumps(dict(os.environ)))"
-ARGV_DUMP = "import sys; open('argv.txt', 'w').write(sys.argv[1])"
+# checks run in a workspace of the repository: they write what the test reads into the
+# repository itself (its path is their last argument), argv.txt with the names in their workspace
+ENV_DUMP = "import json, os, sys; open(sys.argv[-1] + '/env.json', 'w').write(json.dumps(dict(os.environ)))"
+ARGV_DUMP = (
+    "import os, sys; open(sys.argv[-1] + '/argv.txt', 'w').write(sys.argv[1]); "
+    "open(sys.argv[-1] + '/workspace.txt', 'w').write('\\n'.join(os.listdir('.')))"
+)
 
-WORKFLOW = {
-    "name": "security",
-    "gates": [
-        {
-            "id": "probe",
-            "checks": [
-                {"name": "literal-argv", "run": ["python", "-c", ARGV_DUMP, INJECTION]},
-                {"name": "environment", "run": ["python", "-c", ENV_DUMP]},
-                {"name": "leak", "run": ["python", "-c", LEAK]},
-            ],
-            "approval": {"role": "code-reviewer"},
-        },
-        {
-            "id": "fails-loudly",
-            "depends_on": ["probe"],
-            "checks": [{"name": "stderr", "run": ["python", "-c", f"{LEAK}; raise SystemExit(3)"]}],
-        },
-    ],
-}
+
+def workflow(repo: Path) -> dict[str, Any]:
+    return {
+        "name": "security",
+        "gates": [
+            {
+                "id": "probe",
+                "checks": [
+                    {"name": "literal-argv", "run": ["python", "-c", ARGV_DUMP, INJECTION, str(repo)]},
+                    # an interpreter by path: a `python` found on PATH may be a wrapper (pyenv's
+                    # shim) that adds variables of its own
+                    {"name": "environment", "run": [BASE_PYTHON, "-c", ENV_DUMP, str(repo)]},
+                    {"name": "leak", "run": ["python", "-c", LEAK]},
+                ],
+                "approval": {"role": "code-reviewer"},
+            },
+            {
+                "id": "fails-loudly",
+                "depends_on": ["probe"],
+                "checks": [{"name": "stderr", "run": ["python", "-c", f"{LEAK}; raise SystemExit(3)"]}],
+            },
+        ],
+    }
 
 
 def auth(who: str) -> dict[str, str]:
@@ -196,7 +206,7 @@ def test_a_run_with_a_hostile_workflow_leaks_nothing_and_only_the_right_role_dec
 ) -> None:
     repo = make_repo({"leak.txt": LEAK_TXT})
     created = httpx.post(
-        f"{base_url}/v1/runs", json={"repo": str(repo), "workflow": WORKFLOW}, headers=auth("alice")
+        f"{base_url}/v1/runs", json={"repo": str(repo), "workflow": workflow(repo)}, headers=auth("alice")
     )
     assert created.status_code == 201, created.text
     run_id = created.json()["run_id"]
@@ -206,6 +216,8 @@ def test_a_run_with_a_hostile_workflow_leaks_nothing_and_only_the_right_role_dec
 
     # argv reached python literally: no shell ran, nothing was created
     assert (repo / "argv.txt").read_text() == INJECTION
+    workspace = (repo / "workspace.txt").read_text().splitlines()
+    assert "leak.txt" in workspace and not [p for p in workspace if p.startswith("pwned")]
     assert not [p.name for p in repo.iterdir() if p.name.startswith("pwned")]
     # only allow-listed variables reached the check (the worker itself holds DEPLOY_TOKEN ...)
     seen = json.loads((repo / "env.json").read_text())

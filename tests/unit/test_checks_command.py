@@ -145,12 +145,21 @@ def test_allow_listed_variables_are_passed(tmp_path: Path, monkeypatch: pytest.M
     assert {"MY_VAR", SECRET_NAME} <= set(names)
 
 
-def test_the_interpreters_bin_directory_comes_first_on_path(
+def test_prp_tasks_own_virtualenv_and_python_variables_never_reach_a_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PATH", "/somewhere/else")
-    result = python(tmp_path, "import os; print(os.environ['PATH'])", allow=("PATH",))
-    assert stdout_lines(result) == [os.path.dirname(PY) + os.pathsep + "/somewhere/else"]
+    """A directory that is no Python project runs with ``system``: the worker's PATH without
+    prp-tasks' virtualenv, and ``python`` falls back to the interpreter that virtualenv was made from."""
+    assert sys.prefix != sys.base_prefix, "the suite runs in prp-tasks' virtualenv"
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(PY), "/somewhere/else"]))
+    monkeypatch.setenv("PYTHONPATH", "/prp/own/path")
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    code = "import os, sys; print(os.environ['PATH']); print(os.environ.get('PYTHONPATH')); print(sys.prefix)"
+    result, _ = run(tmp_path, "python", "-c", code, allow=("PATH", "PYTHONPATH", "VIRTUAL_ENV"))
+    path, pythonpath, prefix = stdout_lines(result)
+    assert path.split(os.pathsep)[0] == "/somewhere/else" and os.path.dirname(PY) not in path
+    assert (pythonpath, prefix) == ("None", sys.base_prefix)
+    assert content(result)["environment"]["kind"] == "system"
 
 
 def test_a_change_of_the_environment_reaches_the_next_check(

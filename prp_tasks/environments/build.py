@@ -1,0 +1,273 @@
+"""Build one isolated environment: ``uv venv`` + ``uv pip install`` (or ``uv sync`` of a
+``uv.lock``), else ``python -m venv`` + ``pip install``; each step a process with a time limit
+that a cancelled run stops, its output appended to one log.
+
+Nothing here installs into prp-tasks' own environment: every install names the new environment's
+interpreter, and the installers run without prp's ``VIRTUAL_ENV``/``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from prp_tasks.checks.spawn import spawn, wait
+from prp_tasks.environments.project import BuildPlan, EnvironmentSetupError
+
+#: variables an installer may need from the worker (indexes, proxies, certificates, caches)
+INSTALLER_ENV = re.compile(
+    r"^(PATH|HOME|USER|LOGNAME|LANG|LC_ALL|LC_CTYPE|TMPDIR|TZ|UV_.*|PIP_.*|(?i:https?_proxy|no_proxy|all_proxy)"
+    r"|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|XDG_CACHE_HOME|XDG_CONFIG_HOME|NETRC)$"
+)
+#: installer output that means the package index could not be reached
+_OFFLINE = re.compile(
+    r"Failed to fetch|error sending request|dns error|failed to lookup address|tcp connect error"
+    r"|Connection refused|Network is unreachable|NewConnectionError|Failed to establish a new connection"
+    r"|Temporary failure in name resolution|Name or service not known|ConnectTimeout|timed out.*connect",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Installer:
+    """``uv`` (with its binary) or ``pip``."""
+
+    name: str
+    binary: str | None = None
+
+
+def choose_installer(setting: str) -> Installer:
+    """``uv`` when allowed and found (the ``uv`` package's binary, else ``uv`` on PATH), else ``pip``."""
+    if setting in ("auto", "uv"):
+        found = find_uv()
+        if found:
+            return Installer("uv", found)
+        if setting == "uv":
+            raise EnvironmentSetupError("PRP_WORKSPACE__ENV_INSTALLER is uv, but no uv binary was found")
+    return Installer("pip")
+
+
+@functools.cache
+def find_uv() -> str | None:
+    try:
+        import uv  # the ``uv`` package ships the binary
+
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def installer_env() -> dict[str, str]:
+    """The worker's variables an installer needs, minus prp's own environment."""
+    env = {k: v for k, v in os.environ.items() if INSTALLER_ENV.match(k)}
+    env["PATH"] = system_path(env.get("PATH", os.defpath))
+    env.setdefault("LANG", "C.UTF-8")
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def system_path(path: str) -> str:
+    """``path`` without prp-tasks' own virtualenv (its ``bin``) and without an activated one's."""
+    return _system_path(path, os.environ.get("VIRTUAL_ENV", ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _system_path(path: str, active: str) -> str:
+    own = {os.path.join(sys.prefix, "bin")} if sys.prefix != sys.base_prefix else set()
+    if active:
+        own.add(os.path.join(active, "bin"))
+    own = {os.path.realpath(p) for p in own}
+    kept = [p for p in path.split(os.pathsep) if p and os.path.realpath(p) not in own]
+    return os.pathsep.join(kept)
+
+
+def base_python() -> str:
+    """The interpreter prp-tasks' virtualenv was made from (this interpreter outside a venv)."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return base if os.path.exists(base) else sys.executable
+
+
+@dataclass
+class Build:
+    """One environment build in progress: its steps run into ``log`` until one fails."""
+
+    plan: BuildPlan
+    installer: Installer
+    python: str
+    target: Path
+    log: Path
+    stop: threading.Event
+    deadline: float
+    offline: bool = False
+
+    def run(self) -> None:
+        """Create the environment and install the plan; EnvironmentSetupError with the installer's words."""
+        self._create()
+        if self.installer.name == "uv" and self.plan.lock:
+            self._step(self._uv_sync(), "uv sync")
+        requirements = self._requirements_file()
+        if requirements is not None:
+            self._install(["-r", str(requirements)])
+
+    def _create(self) -> None:
+        if self.installer.name == "uv":
+            argv = [self._uv, "venv", "--quiet", "--no-project", "--python", self.python, str(self.target)]
+        else:
+            argv = [_interpreter(self.python), "-m", "venv", str(self.target)]
+        self._step(argv, "creating the environment")
+
+    def _uv_sync(self) -> list[str]:
+        argv = [self._uv, "sync", "--frozen", "--no-install-project", "--no-default-groups", "--inexact"]
+        argv += [x for g in self.plan.groups for x in ("--group", g)]
+        argv += [x for e in self.plan.extras for x in ("--extra", e)]
+        return [*argv, "--python", str(self.interpreter)]
+
+    def _requirements_file(self) -> Path | None:
+        """Everything else to install, as one requirements file next to the environment."""
+        lines = [] if self.installer.name == "uv" and self.plan.lock else list(self.plan.requirements)
+        lines += [f"-r {self.plan.workspace / f}" for f in self.plan.files]
+        if self.plan.install_project:
+            extras = f"[{','.join(self.plan.extras)}]" if self.plan.extras else ""
+            lines.append(f"{self.plan.workspace}{extras}")
+        lines += self.plan.packages
+        if not lines:
+            return None
+        path = self.target.with_name(self.target.name + ".requirements.txt")
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def _install(self, args: list[str]) -> None:
+        if self.installer.name == "uv":
+            argv = [self._uv, "pip", "install", "--python", str(self.interpreter), *args]
+        else:
+            argv = [str(self.interpreter), "-m", "pip", "install", "--disable-pip-version-check", *args]
+        try:
+            self._step(argv, "installing")
+        except EnvironmentSetupError:
+            if self.installer.name != "uv" or not offline_failure(self.log):
+                raise
+            self._mark("the package index is unreachable: trying again from uv's cache (--offline)")
+            self.offline = True
+            self._step([*argv, "--offline"], "installing from uv's cache")
+
+    @property
+    def _uv(self) -> str:
+        return self.installer.binary or "uv"
+
+    @property
+    def interpreter(self) -> Path:
+        return self.target / "bin" / "python"
+
+    def _step(self, argv: list[str], what: str) -> None:
+        self._mark(f"$ {' '.join(argv)}")
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            proc = spawn(argv, str(self.plan.workspace), self._env(), fd, fd)
+        except OSError as exc:
+            raise EnvironmentSetupError(f"{what}: cannot start {argv[0]}: {exc.strerror or exc}") from None
+        finally:
+            os.close(fd)
+        ended = wait(proc, max(1.0, self.deadline - time.monotonic()), self.stop)
+        if ended == "stopped":
+            raise EnvironmentSetupError("stopped: run cancelled while building the environment")
+        if ended == "timeout":
+            raise EnvironmentSetupError(f"{what} timed out (PRP_WORKSPACE__ENV_BUILD_TIMEOUT_S)")
+        if proc.returncode != 0:
+            raise EnvironmentSetupError(failure_message(self.log, what, proc.returncode))
+
+    def _env(self) -> dict[str, str]:
+        env = installer_env()
+        if self.installer.name == "uv":
+            env["UV_PROJECT_ENVIRONMENT"] = str(self.target)
+            env.setdefault("UV_NO_PROGRESS", "1")
+        return env
+
+    def _mark(self, line: str) -> None:
+        with open(self.log, "a", encoding="utf-8") as out:
+            out.write(f"[prp] {line}\n")
+
+
+def _interpreter(python: str) -> str:
+    """A path, or a command looked up on the system PATH (never prp's own virtualenv)."""
+    if os.sep in python:
+        return python
+    found = shutil.which(python, path=system_path(os.environ.get("PATH", os.defpath)))
+    if not found:
+        raise EnvironmentSetupError(f"no interpreter {python!r} on PATH (uv can find versions: install uv)")
+    return found
+
+
+def offline_failure(log: Path) -> bool:
+    return bool(_OFFLINE.search(log_tail(log, 8000)))
+
+
+def failure_message(log: Path, what: str, code: int) -> str:
+    """The installer's own error: from its first ``error``/``ERROR`` line (at most 12 lines)."""
+    lines = [ln.rstrip() for ln in log_tail(log, 16000).splitlines() if ln.strip()]
+    last_step = max((i for i, ln in enumerate(lines) if ln.startswith("[prp] $")), default=-1)
+    lines = lines[last_step + 1 :]
+    start = next((i for i, ln in enumerate(lines) if re.match(r"\s*(error|ERROR)\b", ln)), None)
+    shown = lines[start : start + 12] if start is not None else lines[-12:]
+    reason = "\n".join(shown) or f"exit status {code}"
+    if offline_failure(log):
+        return f"{what}: the package index is unreachable (offline?), and no cached copy would do:\n{reason}"
+    return f"{what} failed (exit {code}):\n{reason}"
+
+
+def log_tail(log: Path, limit: int) -> str:
+    try:
+        with open(log, "rb") as src:
+            src.seek(0, os.SEEK_END)
+            size = src.tell()
+            src.seek(max(0, size - limit))
+            return src.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def interpreter_id(python: str, installer: Installer) -> str:
+    """What identifies the interpreter in an environment's key: its path and version."""
+    if installer.name == "uv" and os.sep not in python:
+        return f"uv:{python}"  # a version request uv resolves
+    return _version_of(_interpreter(python))
+
+
+@functools.cache
+def _version_of(path: str) -> str:
+    try:
+        out = subprocess.run(
+            [path, "-c", "import sys; print(sys.version)"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EnvironmentSetupError(f"cannot run the interpreter {path}: {exc}") from None
+    if out.returncode != 0:
+        raise EnvironmentSetupError(f"cannot run the interpreter {path}: {out.stderr.strip()[-300:]}")
+    return f"{os.path.realpath(path)} {out.stdout.strip()}"
+
+
+def freeze(installer: Installer, target: Path) -> list[str]:
+    """``name==version`` of everything installed in the environment."""
+    interpreter = str(target / "bin" / "python")
+    if installer.name == "uv":
+        argv = [installer.binary or "uv", "pip", "freeze", "--python", interpreter]
+    else:
+        argv = [interpreter, "-m", "pip", "freeze", "--all"]
+    try:
+        out = subprocess.run(
+            argv, capture_output=True, text=True, timeout=60, env=installer_env(), check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [ln for ln in out.stdout.splitlines() if ln.strip()] if out.returncode == 0 else []

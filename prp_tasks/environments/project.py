@@ -1,0 +1,275 @@
+"""What a Python project declares it needs: read from its files, never by running its code.
+
+:func:`plan` turns a workspace and an ``environment:`` setting into a :class:`BuildPlan`: the
+static dependencies of ``pyproject.toml`` (``[project]``) or ``setup.cfg``, the extras and
+dependency groups that hold test tools (``test``, ``tests``, ``testing``; ``dev`` when none of
+those exists), ``requirements.txt`` and the test requirement files, ``uv.lock``, and whether the
+project itself must be installed to learn its dependencies (``setup.py``, dynamic dependencies,
+Poetry). Its :meth:`BuildPlan.key` is the hash of those declarations, the interpreter and the
+installer: the same key, the same environment.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.core.models import TEST_EXTRAS, EnvironmentSpec
+from prp_tasks.errors import PrpError
+
+#: bump when what a plan installs changes for the same declarations
+PLAN_VERSION = "1"
+#: files whose presence makes a directory a Python project
+MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+LOCK_FILE = "uv.lock"
+_REQ_NAME = re.compile(r"^(?:requirements[-_](?P<a>[\w.-]+)|(?P<b>[\w.-]+)[-_]requirements)\.txt$")
+
+
+class EnvironmentSetupError(PrpError):
+    """A check's environment could not be set up (the check fails with this message)."""
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What an isolated environment for one project gets installed into it."""
+
+    workspace: Path
+    #: requirement strings read from the declarations (and ``packages``)
+    requirements: tuple[str, ...] = ()
+    #: requirement files (relative to the workspace) installed with ``-r``
+    files: tuple[str, ...] = ()
+    #: the setting's ``packages``, installed last
+    packages: tuple[str, ...] = ()
+    #: the project itself (with ``extras``) is installed: its dependencies are not static
+    install_project: bool = False
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    #: ``uv.lock`` is installed with ``uv sync --frozen`` (when uv builds)
+    lock: bool = False
+    #: where each part came from, for the evidence
+    sources: tuple[str, ...] = ()
+    #: files whose bytes make the key (relative to the workspace)
+    declared: tuple[str, ...] = field(default=(), repr=False)
+
+    def key(self, interpreter: str, installer: str) -> str:
+        """sha256 of the declarations, the selection, the interpreter and the installer."""
+        material: dict[str, Any] = {
+            "v": PLAN_VERSION,
+            "interpreter": interpreter,
+            "installer": installer,
+            "requirements": self.requirements,
+            "files": self.files,
+            "packages": self.packages,
+            "project": self.install_project,
+            "extras": self.extras,
+            "groups": self.groups,
+            "lock": self.lock,
+            "declared": {name: _digest(self.workspace / name) for name in sorted(self.declared)},
+        }
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def is_python_project(workspace: Path) -> bool:
+    """Whether the workspace declares Python dependencies (:data:`MARKERS`, requirement files)."""
+    return any((workspace / m).is_file() for m in MARKERS) or bool(_requirement_files(workspace, None))
+
+
+def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
+    """The build plan of the project in ``workspace`` for ``spec`` (extras, groups … or detected)."""
+    pyproject = _toml(workspace / "pyproject.toml")
+    project = pyproject.get("project") if isinstance(pyproject.get("project"), dict) else None
+    setup_cfg = _setup_cfg(workspace / "setup.cfg")
+    parts = _Parts()
+    if project is not None:
+        _from_project(project, spec, parts)
+    elif setup_cfg is not None:
+        _from_setup_cfg(setup_cfg, spec, parts)
+    if (project is None and (workspace / "setup.py").is_file()) or "poetry" in pyproject.get("tool", {}):
+        parts.install_project = True
+        parts.sources.append("the project itself (its dependencies are not static)")
+    _from_groups(pyproject.get("dependency-groups"), spec, parts)
+    files = _requirement_files(workspace, spec.requirements)
+    parts.sources.extend(files)
+    if spec.packages:
+        parts.sources.append("packages: " + ", ".join(spec.packages))
+    lock = (workspace / LOCK_FILE).is_file() and project is not None and not parts.install_project
+    declared = [
+        n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
+    ]
+    declared += [str(p.relative_to(workspace)) for p in _requirement_dir_files(workspace)]
+    return BuildPlan(
+        workspace=workspace,
+        requirements=tuple(parts.requirements),
+        files=tuple(files),
+        packages=spec.packages,
+        install_project=parts.install_project,
+        extras=tuple(parts.extras),
+        groups=tuple(parts.groups),
+        lock=lock,
+        sources=tuple(parts.sources),
+        declared=tuple(sorted(set(declared) | set(files))),
+    )
+
+
+@dataclass
+class _Parts:
+    requirements: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    install_project: bool = False
+
+
+def _from_project(project: dict[str, Any], spec: EnvironmentSpec, parts: _Parts) -> None:
+    dynamic = project.get("dynamic") or []
+    if "dependencies" in dynamic:
+        parts.install_project = True
+    else:
+        parts.requirements.extend(_strings(project.get("dependencies"), "project.dependencies"))
+        parts.sources.append("pyproject.toml [project] dependencies")
+    optional = project.get("optional-dependencies") or {}
+    if not isinstance(optional, dict):
+        raise EnvironmentSetupError("pyproject.toml: project.optional-dependencies must be a table")
+    parts.extras = select(list(optional), spec.extras, "extra")
+    if parts.extras:
+        parts.sources.append("pyproject.toml extras: " + ", ".join(parts.extras))
+    if "optional-dependencies" in dynamic:
+        parts.install_project = True
+        return
+    wanted = {normalize(e) for e in parts.extras}
+    for name, items in optional.items():
+        if normalize(name) in wanted:
+            parts.requirements.extend(_strings(items, f"project.optional-dependencies.{name}"))
+
+
+def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts: _Parts) -> None:
+    parts.requirements.extend(_lines(cfg.get("options", "install_requires", fallback="")))
+    parts.sources.append("setup.cfg [options] install_requires")
+    extras = dict(cfg.items("options.extras_require")) if cfg.has_section("options.extras_require") else {}
+    parts.extras = select(list(extras), spec.extras, "extra")
+    for name in parts.extras:
+        parts.requirements.extend(_lines(extras.get(name, extras.get(name.lower(), ""))))
+    if parts.extras:
+        parts.sources.append("setup.cfg extras: " + ", ".join(parts.extras))
+
+
+def _from_groups(groups: Any, spec: EnvironmentSpec, parts: _Parts) -> None:
+    if groups is None:
+        if spec.groups:
+            raise EnvironmentSetupError(
+                f"dependency group {spec.groups[0]!r}: pyproject.toml has no [dependency-groups]"
+            )
+        return
+    if not isinstance(groups, dict):
+        raise EnvironmentSetupError("pyproject.toml: [dependency-groups] must be a table")
+    parts.groups = select(list(groups), spec.groups, "dependency group")
+    for name in parts.groups:
+        parts.requirements.extend(flatten_group(groups, name))
+    if parts.groups:
+        parts.sources.append("pyproject.toml dependency groups: " + ", ".join(parts.groups))
+
+
+def select(available: list[str], wanted: tuple[str, ...] | None, what: str) -> list[str]:
+    """The names to install: ``wanted`` (each must exist), else the test ones of ``available``."""
+    by_name = {normalize(n): n for n in available}
+    if wanted is not None:
+        missing = [w for w in wanted if normalize(w) not in by_name]
+        if missing:
+            raise EnvironmentSetupError(
+                f"the project has no {what} {missing[0]!r} (it has: {', '.join(available) or 'none'})"
+            )
+        return [by_name[normalize(w)] for w in wanted]
+    found = [by_name[n] for n in TEST_EXTRAS[:-1] if n in by_name]
+    return found or [by_name[n] for n in TEST_EXTRAS[-1:] if n in by_name]
+
+
+def flatten_group(groups: dict[str, Any], name: str, seen: tuple[str, ...] = ()) -> list[str]:
+    """A dependency group's requirements with ``{include-group = …}`` entries expanded (PEP 735)."""
+    if name in seen:
+        raise EnvironmentSetupError(f"dependency group {name!r} includes itself")
+    by_name = {normalize(n): n for n in groups}
+    if normalize(name) not in by_name:
+        raise EnvironmentSetupError(f"dependency group {name!r} is not defined")
+    out: list[str] = []
+    for item in groups[by_name[normalize(name)]] or []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("include-group"), str):
+            out.extend(flatten_group(groups, item["include-group"], (*seen, name)))
+        else:
+            raise EnvironmentSetupError(f"dependency group {name!r}: unsupported entry {item!r}")
+    return out
+
+
+def normalize(name: str) -> str:
+    """PEP 503/685 name normalization (``Tests_Extra`` -> ``tests-extra``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_files(workspace: Path, wanted: tuple[str, ...] | None) -> list[str]:
+    """``wanted`` (each must exist), else ``requirements.txt`` plus the test requirement files."""
+    if wanted is not None:
+        for name in wanted:
+            if not (workspace / name).is_file():
+                raise EnvironmentSetupError(f"requirement file {name} does not exist")
+        return list(wanted)
+    found: dict[str, str] = {}
+    candidates = [p for p in workspace.glob("*.txt") if _REQ_NAME.match(p.name)]
+    candidates += _requirement_dir_files(workspace)
+    for path in sorted(candidates):
+        match = _REQ_NAME.match(path.name)
+        stem = (match["a"] or match["b"]) if match else path.stem
+        found.setdefault(normalize(stem), str(path.relative_to(workspace)))
+    chosen = select(list(found), None, "requirement file")
+    base = ["requirements.txt"] if (workspace / "requirements.txt").is_file() else []
+    return base + [found[c] for c in chosen]
+
+
+def _requirement_dir_files(workspace: Path) -> list[Path]:
+    folder = workspace / "requirements"
+    return sorted(p for p in folder.glob("*.txt") if p.is_file()) if folder.is_dir() else []
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise EnvironmentSetupError(f"{path.name}: cannot read it: {exc}") from None
+
+
+def _setup_cfg(path: Path) -> configparser.ConfigParser | None:
+    if not path.is_file():
+        return None
+    cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        cfg.read(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise EnvironmentSetupError(f"setup.cfg: cannot read it: {exc}") from None
+    return cfg if cfg.has_section("options") else None
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise EnvironmentSetupError(f"pyproject.toml: {where} must be a list of requirement strings")
+    return list(value)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"

@@ -1,0 +1,183 @@
+"""Which environment a ``run`` check gets, and the variables that make it so.
+
+The setting is the check's ``environment``, else its gate's, else the workflow's, else
+``initial.md``'s, else ``auto``. Whatever it is, prp-tasks' own virtualenv is not on the check's
+PATH and the worker's ``PYTHONPATH``, ``PYTHONHOME`` and ``VIRTUAL_ENV`` do not reach it:
+
+* ``system``: the worker's PATH without prp's virtualenv (plus, only when that PATH has no
+  ``python``, a directory linking ``python``/``python3`` to the interpreter prp's virtualenv was
+  made from);
+* ``venv``: that environment's ``bin`` first on PATH, ``VIRTUAL_ENV`` set, and the workspace's
+  import root (``src/`` of a src layout, else the workspace) on ``PYTHONPATH``, so the project's
+  own code is imported from the workspace rather than from an installed copy;
+* ``isolated``: the same with an environment built for the project's declarations (cached);
+* ``auto``: the repository's ``.venv``/``venv`` (looked up in the user's checkout, not the
+  workspace), else ``isolated`` for a Python project, else ``system``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from prp_tasks.core.models import EnvironmentSpec
+from prp_tasks.environments.build import system_path
+from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
+from prp_tasks.environments.store import EnvironmentStore
+from prp_tasks.settings import WorkspaceSettings
+
+if TYPE_CHECKING:
+    from prp_tasks.checks.base import CheckContext
+
+#: never passed from the worker to a check: they would point Python at prp's own environment
+PYTHON_VARS = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+    "PYTHONEXECUTABLE",
+    "__PYVENV_LAUNCHER__",
+    "CONDA_PREFIX",
+)
+#: the repository's own environments ``auto`` looks for, in order
+REPO_VENVS = (".venv", "venv")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A check's environment: its variables, its evidence and a line for the output ('' if none)."""
+
+    env: dict[str, str]
+    details: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+class Environments:
+    """Chooses and prepares check environments; one per process, safe to share between threads."""
+
+    def __init__(self, settings: WorkspaceSettings) -> None:
+        self.store = EnvironmentStore(settings)
+
+    @contextlib.contextmanager
+    def prepare(self, ctx: CheckContext, base: Mapping[str, str]) -> Iterator[Prepared]:
+        """The check's environment for the block (an isolated one stays in use until it ends);
+        EnvironmentSetupError when it cannot be had."""
+        spec, origin = effective(ctx)
+        use, venv, why = choose(spec, ctx.repo, checkout(ctx))
+        details: dict[str, Any] = {"kind": use, "from": origin, "chosen": why}
+        if use == "system":
+            yield Prepared(self.system(base), details)
+        elif use == "venv":
+            assert venv is not None
+            yield Prepared(venv_env(base, venv, ctx.repo), {**details, **describe(venv, ctx.repo)})
+        else:
+            build = plan(ctx.repo, spec)
+            with self.store.hold(build, spec.python, ctx.stop) as held:
+                info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
+                yield Prepared(
+                    venv_env(base, held.path, ctx.repo), info, note(held.record) if held.built else ""
+                )
+
+    def system(self, base: Mapping[str, str]) -> dict[str, str]:
+        env = without_python_vars(base)
+        env["PATH"] = system_path(base.get("PATH", os.defpath))
+        if shutil.which("python", path=env["PATH"]) is None:
+            env["PATH"] += os.pathsep + str(self.store.system_bin())
+        return env
+
+
+def effective(ctx: CheckContext) -> tuple[EnvironmentSpec, str]:
+    """The most specific ``environment`` setting and where it was set."""
+    profile_source = ctx.spec.profile.source or "initial.md"
+    for spec, origin in (
+        (ctx.check.environment, "check"),
+        (ctx.gate.environment, "gate"),
+        (ctx.spec.workflow.environment, "workflow"),
+        (ctx.profile.environment, profile_source),
+    ):
+        if spec is not None:
+            return spec, origin
+    return EnvironmentSpec(), "default"
+
+
+def checkout(ctx: CheckContext) -> Path:
+    """Where the repository's own environments live: the user's checkout for a local source (the
+    workspace is a worktree or snapshot without them), else the workspace."""
+    repo = ctx.spec.repo
+    if repo.url is None and repo.path and Path(repo.path).is_dir():
+        return Path(repo.path)
+    return ctx.repo
+
+
+def choose(spec: EnvironmentSpec, workspace: Path, source: Path) -> tuple[str, Path | None, str]:
+    """(``system``/``venv``/``isolated``, the venv directory, why) for ``spec``."""
+    if spec.use == "venv":
+        assert spec.venv is not None
+        return "venv", existing_venv(source / spec.venv, spec.venv), f"venv: {spec.venv}"
+    if spec.use != "auto":
+        return spec.use, None, spec.use
+    for name in REPO_VENVS:
+        if (source / name / "bin" / "python").exists():
+            return "venv", source / name, f"auto: the repository's {name}"
+    if is_python_project(workspace):
+        return "isolated", None, "auto: a Python project without its own .venv"
+    return "system", None, "auto: not a Python project"
+
+
+def existing_venv(path: Path, shown: str) -> Path:
+    if not path.is_dir():
+        raise EnvironmentSetupError(f"venv: {shown}: no such directory in the repository")
+    if not (path / "bin" / "python").exists():
+        raise EnvironmentSetupError(f"venv: {shown} is not a virtual environment (no working bin/python)")
+    return path
+
+
+def without_python_vars(base: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in base.items() if k not in PYTHON_VARS}
+
+
+def import_root(workspace: Path) -> Path:
+    """``src/`` of a src layout, else the workspace itself."""
+    src = workspace / "src"
+    return src if src.is_dir() else workspace
+
+
+def venv_env(base: Mapping[str, str], venv: Path, workspace: Path) -> dict[str, str]:
+    env = without_python_vars(base)
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), system_path(base.get("PATH", os.defpath))])
+    env["VIRTUAL_ENV"] = str(venv)
+    env["PYTHONPATH"] = str(import_root(workspace))
+    return env
+
+
+def describe(venv: Path, workspace: Path) -> dict[str, Any]:
+    return {
+        "path": str(venv),
+        "python": str(venv / "bin" / "python"),
+        "pythonpath": str(import_root(workspace)),
+    }
+
+
+def brief(record: Mapping[str, Any], built: bool) -> dict[str, Any]:
+    """The build's evidence: how long it took, what was installed from where (and its log tail
+    when this check built it)."""
+    out = {
+        k: record.get(k)
+        for k in ("key", "installer", "python", "sources", "duration_ms", "installed", "offline")
+    }
+    out["built_by_this_check"] = built
+    out["built_at"] = record.get("created")
+    if built:
+        out["log_tail"] = record.get("log_tail", "")
+    return out
+
+
+def note(record: Mapping[str, Any]) -> str:
+    seconds = int(record.get("duration_ms", 0)) / 1000
+    count = len(record.get("installed") or ())
+    where = " from uv's cache (the package index was unreachable)" if record.get("offline") else ""
+    return f"environment: built in {seconds:.1f}s with {record.get('installer')}, {count} packages{where}"

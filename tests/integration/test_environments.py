@@ -1,0 +1,224 @@
+"""Checks run in a workspace of the user's checkout, in the project's own environment, on real
+workers: the checkout is never written, an isolated environment is built once (with uv, or venv +
+pip) and reused, and a failed build fails the check with the installer's own words.
+
+Environments are built from a wheel made here (no package index is needed); the uv cache is the
+suite's private one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prp_tasks.control import Control
+from prp_tasks.core.models import CheckStatus, EnvironmentSpec
+from prp_tasks.core.run import RunStatus
+from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.environments.project import plan
+from prp_tasks.environments.store import EnvironmentStore
+from prp_tasks.settings import WorkspaceSettings
+from prp_tasks.submission import prepare_run
+from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.workspaces.cache import default_cache_dir
+from tests.conftest import wait_until
+
+Finish = Callable[..., RunSnapshot]
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@e",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@e",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**GIT_ENV, "PATH": os.environ["PATH"], "HOME": str(repo)}
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+
+def status(repo: Path) -> str:
+    return git(repo, "status", "--porcelain", "--untracked-files=all")
+
+
+def workflow(*checks: str, second: str = "") -> str:
+    gates = f"  - {{id: A, checks: [{', '.join(checks)}]}}\n"
+    if second:
+        gates += f"  - {{id: B, depends_on: [A], checks: [{second}]}}\n"
+    return f"name: w\ngates:\n{gates}"
+
+
+def py(name: str, code: str, extra: str = "") -> str:
+    return f"{{name: {name}, run: [python, -c, {json.dumps(code)}]{', ' + extra if extra else ''}}}"
+
+
+def run(control: Control, finish: Finish, repo: Path, text: str) -> RunSnapshot:
+    snapshot = finish(control.submit(prepare_run(repo, workflow=parse_workflow(text))), timeout=120)
+    workspace = default_cache_dir() / "worktrees" / snapshot.spec.run_id
+    wait_until(lambda: not workspace.exists(), timeout=20)  # released when the run finished
+    return snapshot
+
+
+def evidence(snapshot: RunSnapshot, gate: str, check: str) -> dict[str, Any]:
+    content: dict[str, Any] = json.loads(snapshot.gates[gate].checks[check].evidence[0].content)
+    return content
+
+
+def test_a_git_checkout_runs_in_a_worktree_with_its_uncommitted_changes_and_stays_as_it_was(
+    control: Control, make_repo: Callable[..., Path], finish: Finish
+) -> None:
+    repo = make_repo({"app.txt": "committed\n", "gone.txt": "x\n", ".gitignore": ".prp/\n"})
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "one")
+    (repo / "app.txt").write_text("edited\n")
+    (repo / "new.txt").write_text("untracked\n")
+    (repo / "gone.txt").unlink()
+    before = status(repo)
+    writes = (
+        "import os, pathlib; print(open('app.txt').read().strip(), open('new.txt').read().strip(), "
+        "os.path.exists('gone.txt')); pathlib.Path('coverage.xml').write_text('<coverage/>'); "
+        "os.makedirs('__pycache__', exist_ok=True); pathlib.Path('.pytest_cache').write_text('x')"
+    )
+    reads = py("reads", "print(open('coverage.xml').read())", "needs: [coverage.xml]")
+    text = workflow(py("writes", writes, "produces: [coverage.xml]"), second=reads)
+    for _ in range(2):  # the second run is as clean as the first
+        snapshot = run(control, finish, repo, text)
+        assert snapshot.status == RunStatus.PASSED, snapshot.gates
+        assert evidence(snapshot, "A", "writes")["stdout_tail"] == "edited untracked False\n"
+        assert evidence(snapshot, "B", "reads")["stdout_tail"] == "<coverage/>\n"
+        assert status(repo) == before
+        assert snapshot.spec.repo.path == str(repo) and snapshot.spec.repo.dirty
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1  # registration removed
+
+
+def test_a_directory_that_is_not_a_git_checkout_runs_in_a_snapshot(
+    control: Control, make_repo: Callable[..., Path], finish: Finish
+) -> None:
+    repo = make_repo({"data.txt": "mine\n", ".venv/marker": "", "node_modules/dep/index.js": ""})
+    before = sorted(str(p.relative_to(repo)) for p in repo.rglob("*"))
+    code = (
+        "import os; print(open('data.txt').read().strip(), os.path.exists('.venv'), "
+        "os.path.islink('node_modules')); open('data.txt', 'w').write('changed'); open('out.txt', 'w')"
+    )
+    snapshot = run(control, finish, repo, workflow(py("c", code)))
+    assert evidence(snapshot, "A", "c")["stdout_tail"] == "mine False True\n"
+    after = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if ".prp" not in p.parts)
+    assert after == before and (repo / "data.txt").read_text() == "mine\n"
+
+
+# isolated environments ---------------------------------------------------------------------------
+
+
+def tiny_wheel(folder: Path, name: str = "tinydep", where: str = "tiny") -> Path:
+    """A pure-Python wheel with one module and no dependencies, written by hand."""
+    files = {
+        f"{name}.py": f"WHERE = {where!r}\n",
+        f"{name}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
+        f"{name}-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = [f"{n},sha256={_b64(hashlib.sha256(t.encode()).digest())},{len(t)}" for n, t in files.items()]
+    files[f"{name}-1.0.dist-info/RECORD"] = "\n".join([*record, f"{name}-1.0.dist-info/RECORD,,"]) + "\n"
+    path = folder / f"{name}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for entry, text in files.items():
+            wheel.writestr(entry, text)
+    return path
+
+
+def _b64(digest: bytes) -> str:
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def python_project(make_repo: Callable[..., Path], requirement: str) -> Path:
+    return make_repo(
+        {
+            "pyproject.toml": "[project]\nname = 'proj'\nversion = '1'\ndependencies = []\n",
+            "requirements-test.txt": requirement + "\n",
+            "src/proj/__init__.py": "NAME = 'own'\n",
+        }
+    )
+
+
+def test_an_isolated_environment_is_built_once_for_concurrent_checks_and_reused(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, tmp_path: Path
+) -> None:
+    repo = python_project(make_repo, str(tiny_wheel(tmp_path)))
+    code = "import sys, tinydep, proj; print(tinydep.WHERE, proj.NAME, proj.__file__, sys.prefix)"
+    text = workflow(py("one", code), py("two", code), py("three", code))
+    first = run(control, finish, repo, text)
+    assert first.status == RunStatus.PASSED, {c: r.output for c, r in first.gates["A"].checks.items()}
+    found = [evidence(first, "A", c) for c in ("one", "two", "three")]
+    builds = [e["environment"]["build"] for e in found]
+    assert [b["built_by_this_check"] for b in builds].count(True) == 1  # the others waited for it
+    assert len({b["key"] for b in builds}) == 1 and builds[0]["installed"][0].startswith("tinydep")
+    built = next(b for b in builds if b["built_by_this_check"])
+    assert (
+        "[prp] $" in built["log_tail"]
+        and built["duration_ms"] > 0
+        and "requirements-test.txt" in built["sources"]
+    )
+    words = found[0]["stdout_tail"].split()
+    assert words[:2] == ["tiny", "own"] and "/worktrees/" in words[2] and "/envs/" in words[3]
+    second = run(control, finish, repo, text)  # another run: the same environment, not built again
+    again = [evidence(second, "A", c)["environment"]["build"] for c in ("one", "two", "three")]
+    assert {b["key"] for b in again} == {builds[0]["key"]} and not any(
+        b["built_by_this_check"] for b in again
+    )
+    assert importlib.util.find_spec("tinydep") is None  # nothing went into prp-tasks' own environment
+
+
+def test_a_failed_build_fails_the_check_with_the_installers_error(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, tmp_path: Path
+) -> None:
+    repo = python_project(make_repo, str(tmp_path / "missing-1.0-py3-none-any.whl"))
+    snapshot = run(control, finish, repo, workflow(py("c", "print('never')")))
+    result = snapshot.gates["A"].checks["c"]
+    assert (snapshot.status, result.status) == (RunStatus.FAILED, CheckStatus.FAIL)
+    assert result.output.startswith("environment setup failed: installing failed (exit")
+    assert "missing-1.0-py3-none-any.whl" in result.output and "never" not in result.output
+
+
+def test_an_unreachable_package_index_is_named(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:9/simple")  # nothing listens there
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    repo = python_project(make_repo, "prp-no-such-package-anywhere")
+    snapshot = run(control, finish, repo, workflow(py("c", "print('never')")))
+    output = snapshot.gates["A"].checks["c"].output
+    assert output.startswith("environment setup failed: installing"), output
+    assert "the package index is unreachable (offline?)" in output
+
+
+def test_without_uv_an_environment_is_built_with_venv_and_pip(tmp_path: Path) -> None:
+    wheel = tiny_wheel(tmp_path, where="pip")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "requirements.txt").write_text(f"{wheel}\n")
+    store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache", env_installer="pip"))
+    started = time.monotonic()
+    with store.hold(plan(tmp_path / "p", EnvironmentSpec()), None, threading.Event()) as held:
+        assert held.built and held.record["installer"] == "pip"
+        out = subprocess.run(
+            [held.path / "bin" / "python", "-c", "import tinydep; print(tinydep.WHERE)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout == "pip\n"
+    assert time.monotonic() - started < 60

@@ -1,0 +1,266 @@
+"""Check environments (``prp_tasks.environments``): the setting, what a project declares, which
+environment a check gets. No environment is built here (see tests/integration/test_environments.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from prp_tasks.checks import execute
+from prp_tasks.checks.base import CheckContext
+from prp_tasks.core.models import CheckSpec, CheckStatus, EnvironmentSpec, GateSpec, Workflow
+from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
+from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
+from prp_tasks.environments.build import failure_message, system_path
+from prp_tasks.environments.project import EnvironmentSetupError, flatten_group, plan, select
+from prp_tasks.environments.resolve import choose, effective
+from prp_tasks.workflow_files import parse_workflow
+
+BASE = getattr(sys, "_base_executable", sys.executable)
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+# the setting ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "use", "venv"),
+    [
+        ("auto", "auto", None),
+        ("system", "system", None),
+        ({"venv": ".venv"}, "venv", ".venv"),
+        ({"use": "isolated", "packages": ["pytest-cov"]}, "isolated", None),
+    ],
+)
+def test_the_setting_takes_a_name_or_a_mapping(value: Any, use: str, venv: str | None) -> None:
+    spec = EnvironmentSpec.model_validate(value)
+    assert (spec.use, spec.venv) == (use, venv)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("conda", "Input should be 'auto', 'system', 'venv' or 'isolated'"),
+        ({"venv": "../elsewhere"}, "not a plain relative path"),
+        ({"use": "venv"}, "'venv: PATH' goes with use: venv"),
+        ({"use": "system", "packages": ["x"]}, "use: system takes no extras"),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_field(value: Any, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        EnvironmentSpec.model_validate(value)
+
+
+def test_a_workflow_file_sets_it_per_workflow_gate_and_check_and_the_most_specific_wins() -> None:
+    workflow = parse_workflow(
+        "name: w\nenvironment: system\ngates:\n"
+        "  - id: A\n    environment: {venv: env}\n    checks:\n"
+        "      - {name: own, run: [x], environment: isolated}\n      - {name: gates, run: [x]}\n"
+        "  - id: B\n    checks: [{name: flows, run: [x]}]\n"
+    )
+    found = {
+        c.name: effective(context(Path("/r"), workflow, g.id, c.name))
+        for g in workflow.gates
+        for c in g.checks
+    }
+    assert {k: (s.use, origin) for k, (s, origin) in found.items()} == {
+        "own": ("isolated", "check"),
+        "gates": ("venv", "gate"),
+        "flows": ("system", "workflow"),
+    }
+
+
+def test_initial_md_sets_it_when_the_workflow_does_not() -> None:
+    workflow = parse_workflow("name: w\ngates: [{id: A, checks: [{name: c, run: [x]}]}]\n")
+    profile = ResolvedProfile(
+        profile=EnforcementProfile(environment=EnvironmentSpec(use="system")), source="initial.md"
+    )
+    spec, origin = effective(context(Path("/r"), workflow, "A", "c", profile=profile))
+    assert (spec.use, origin) == ("system", "initial.md")
+    assert effective(context(Path("/r"), workflow, "A", "c"))[0].use == "auto"
+
+
+def test_a_built_in_check_takes_no_environment() -> None:
+    with pytest.raises(ValidationError, match="environment applies to 'run' checks only"):
+        CheckSpec(name="c", builtin="blueprint-validation", environment=EnvironmentSpec())
+
+
+# what a project declares -----------------------------------------------------------------------------
+
+
+def test_a_pyproject_gives_its_dependencies_test_extras_and_test_groups(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": """
+[project]
+name = "p"
+dependencies = ["requests>=2"]
+[project.optional-dependencies]
+Tests = ["pytest"]
+docs = ["sphinx"]
+dev = ["tox"]
+[dependency-groups]
+lint = ["ruff"]
+testing = [{include-group = "lint"}, "hypothesis"]
+"""
+        },
+    )
+    built = plan(tmp_path, EnvironmentSpec())
+    assert (built.extras, built.groups) == (("Tests",), ("testing",))
+    assert built.requirements == ("requests>=2", "pytest", "ruff", "hypothesis")
+    assert not built.install_project and not built.lock
+
+
+def test_dev_is_taken_only_when_no_test_extra_exists() -> None:
+    assert select(["docs", "dev"], None, "extra") == ["dev"]
+    assert select(["dev", "test", "testing"], None, "extra") == ["test", "testing"]
+    assert select(["docs"], None, "extra") == []
+
+
+def test_named_extras_must_exist(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[project]\nname='p'\n[project.optional-dependencies]\nfull=['x']\n"})
+    assert plan(tmp_path, EnvironmentSpec(extras=("full",))).requirements == ("x",)
+    with pytest.raises(EnvironmentSetupError, match="the project has no extra 'tests' \\(it has: full\\)"):
+        plan(tmp_path, EnvironmentSpec(extras=("tests",)))
+
+
+def test_a_group_that_includes_itself_is_an_error() -> None:
+    with pytest.raises(EnvironmentSetupError, match="includes itself"):
+        flatten_group({"a": [{"include-group": "b"}], "b": [{"include-group": "a"}]}, "a")
+
+
+def test_setup_py_projects_are_installed_with_requirements_and_test_files(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "setup.py": "",
+            "setup.cfg": "[options]\ninstall_requires =\n    six\n",
+            "requirements/tests.txt": "pytest\n",
+            "requirements/docs.txt": "sphinx\n",
+            "requirements.txt": "attrs\n",
+        },
+    )
+    built = plan(tmp_path, EnvironmentSpec())
+    assert built.install_project and built.requirements == ("six",)
+    assert built.files == ("requirements.txt", "requirements/tests.txt")
+
+
+def test_the_key_changes_with_the_declarations_and_the_interpreter_only(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[project]\nname='p'\ndependencies=[]\n", "src/p.py": "x = 1\n"})
+    key = plan(tmp_path, EnvironmentSpec()).key("py3.11", "uv")
+    write(tmp_path, {"src/p.py": "x = 2\n"})
+    assert plan(tmp_path, EnvironmentSpec()).key("py3.11", "uv") == key  # code is not a declaration
+    assert plan(tmp_path, EnvironmentSpec()).key("py3.12", "uv") != key
+    write(tmp_path, {"requirements-test.txt": "pytest\n"})
+    assert plan(tmp_path, EnvironmentSpec()).key("py3.11", "uv") != key
+
+
+def test_an_unreachable_index_is_named_in_the_failure(tmp_path: Path) -> None:
+    log = write(
+        tmp_path,
+        {
+            "b.log": "[prp] $ uv pip install\nerror: Request failed after 3 retries\n"
+            "  Caused by: Failed to fetch: https://pypi.org/simple/x/\n"
+        },
+    )
+    message = failure_message(log / "b.log", "installing", 2)
+    assert message.startswith("installing: the package index is unreachable (offline?)")
+    assert "error: Request failed after 3 retries" in message
+
+
+# which environment a check gets -------------------------------------------------------------------
+
+
+def test_auto_prefers_the_checkouts_own_venv_then_isolated_then_system(tmp_path: Path) -> None:
+    checkout, workspace = tmp_path / "checkout", tmp_path / "workspace"
+    write(workspace, {"pyproject.toml": "[project]\nname='p'\n"})
+    checkout.mkdir()
+    assert choose(EnvironmentSpec(), workspace, checkout)[0] == "isolated"
+    assert choose(EnvironmentSpec(), checkout, checkout)[0] == "system"
+    (checkout / "venv" / "bin").mkdir(parents=True)
+    (checkout / "venv" / "bin" / "python").symlink_to(BASE)
+    assert choose(EnvironmentSpec(), workspace, checkout)[:2] == ("venv", checkout / "venv")
+
+
+def test_system_path_drops_prp_tasks_own_virtualenv() -> None:
+    own = os.path.join(sys.prefix, "bin")
+    assert system_path(os.pathsep.join([own, "/usr/bin", own])) == "/usr/bin"
+
+
+def test_a_check_uses_the_repositorys_venv_from_the_checkout_and_imports_the_workspaces_code(
+    tmp_path: Path,
+) -> None:
+    """The workspace (a worktree) has no ``.venv``: it is looked up in the user's checkout, while the
+    project's own code comes from the workspace's ``src`` through PYTHONPATH."""
+    checkout, workspace = tmp_path / "checkout", tmp_path / "workspace"
+    write(checkout, {"pyproject.toml": "[project]\nname='p'\n"})
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    (checkout / ".venv" / "bin" / "python").symlink_to(BASE)
+    write(
+        workspace,
+        {"pyproject.toml": "[project]\nname='p'\n", "src/mypkg/__init__.py": "WHERE = 'workspace'\n"},
+    )
+    code = (
+        "import os, sys, mypkg; print(sys.executable); print(os.environ['VIRTUAL_ENV']); print(mypkg.WHERE)"
+    )
+    workflow = parse_workflow(
+        f"name: w\ngates: [{{id: A, checks: [{{name: c, run: [python, -c, {json.dumps(code)}]}}]}}]\n"
+    )
+    ctx = dataclasses.replace(context(checkout, workflow, "A", "c"), workdir=workspace)
+    result, _ = execute(ctx)
+    assert result.status == CheckStatus.PASS, result.output
+    evidence = json.loads(result.evidence[0].content)
+    assert evidence["stdout_tail"].splitlines() == [
+        str(checkout / ".venv/bin/python"),
+        str(checkout / ".venv"),
+        "workspace",
+    ]
+    assert (
+        evidence["environment"] | {"kind": "venv", "chosen": "auto: the repository's .venv"}
+        == evidence["environment"]
+    )
+
+
+def test_a_missing_venv_fails_the_check_before_it_runs(tmp_path: Path) -> None:
+    workflow = parse_workflow(
+        "name: w\ngates: [{id: A, checks: [{name: c, run: [python, -V], environment: {venv: env}}]}]\n"
+    )
+    result, retryable = execute(context(tmp_path, workflow, "A", "c"))
+    assert (result.status, retryable) == (CheckStatus.FAIL, False)
+    assert result.output == "environment setup failed: venv: env: no such directory in the repository"
+
+
+def context(
+    repo: Path, workflow: Workflow, gate: str, check: str, profile: ResolvedProfile | None = None
+) -> CheckContext:
+    spec = RunSpec(
+        run_id="run-unit",
+        workflow=workflow,
+        blueprint=Blueprint(title="t"),
+        repo=RepoInfo(path=str(repo), commit_sha="unknown"),
+        profile=profile or ResolvedProfile(),
+        created_at="2026-03-01T10:00:00.000Z",
+    )
+    found: GateSpec = workflow.gate(gate)
+    return CheckContext(
+        spec=spec,
+        gate=found,
+        check=found.check(check),
+        timeout_s=20,
+        env_allowlist=("PATH", "HOME"),
+        output_tail_bytes=4000,
+    )
