@@ -31,7 +31,6 @@ from typing import Any
 
 from prp_tasks.environments.build import (
     Build,
-    Installer,
     base_python,
     choose_installer,
     freeze,
@@ -40,7 +39,7 @@ from prp_tasks.environments.build import (
 )
 from prp_tasks.environments.project import BuildPlan, EnvironmentSetupError
 from prp_tasks.settings import WorkspaceSettings
-from prp_tasks.workspaces.cache import default_cache_dir, mkdir_private, touch, tree_size
+from prp_tasks.workspaces.files import default_cache_dir, mkdir_private, touch, tree_size
 from prp_tasks.workspaces.locks import FileLock, acquire
 
 log = logging.getLogger("prp_tasks.environments")
@@ -77,9 +76,8 @@ class EnvironmentStore:
         key = plan.key(interpreter_id(python, installer), installer.name)[:32]
         self._ensure_layout()
         deadline = time.monotonic() + self._settings.env_build_timeout_s
-        lock, record, built = self._hold(
-            key, lambda: self._build(key, plan, installer, python, stop, deadline), stop, deadline
-        )
+        build = Build(plan, installer, python, self.root / key, self.root / f"{key}.log", stop, deadline)
+        lock, record, built = self._hold(key, lambda: self._build(key, build), stop, deadline)
         try:
             if built:
                 self._evict_safely(keep=key)
@@ -144,64 +142,51 @@ class EnvironmentStore:
             )
         path.unlink(missing_ok=True)
 
-    def _build(
-        self,
-        key: str,
-        plan: BuildPlan,
-        installer: Installer,
-        python: str,
-        stop: threading.Event,
-        deadline: float,
-    ) -> None:
+    def _build(self, key: str, build: Build) -> None:
         """Build ``key`` (exclusive lock held): the environment, then its record; a failure removes it."""
-        target, logfile = self.root / key, self.root / f"{key}.log"
         self._remove(key)
-        logfile.write_text("")
+        build.log.write_text("")
+        sources = "; ".join(build.plan.sources) or "no dependencies"
         log.info(
             "building environment %s with %s for %s (%s)",
             key[:12],
-            installer.name,
-            plan.workspace,
-            "; ".join(plan.sources) or "no dependencies",
+            build.installer.name,
+            build.plan.workspace,
+            sources,
         )
         started = time.monotonic()
-        build = Build(plan, installer, python, target, logfile, stop, deadline)
         try:
             build.run()
         except BaseException as exc:
-            self._remove(key)
-            message = (
-                exc.message if isinstance(exc, EnvironmentSetupError) else f"{type(exc).__name__}: {exc}"
-            )
-            if not message.startswith("stopped:"):
-                self._write_json(self.root / f"{key}.failed.json", {"at": time.time(), "message": message})
-            log.warning(
-                "environment %s failed after %.1fs: %s",
-                key[:12],
-                time.monotonic() - started,
-                message.splitlines()[0],
-            )
+            self._failed(key, exc, started)
             raise
-        duration_ms, installed = int((time.monotonic() - started) * 1000), freeze(installer, target)
+        duration_ms, installed = (
+            int((time.monotonic() - started) * 1000),
+            freeze(build.installer, build.target),
+        )
         record = {
             "key": key,
-            "installer": installer.name,
-            "python": python,
-            "sources": list(plan.sources),
+            "installer": build.installer.name,
+            "python": build.python,
+            "sources": list(build.plan.sources),
             "created": time.time(),
             "duration_ms": duration_ms,
             "installed": installed,
             "offline": build.offline,
-            "log_tail": log_tail(logfile, 4000),
-            "size": tree_size(target),
+            "log_tail": log_tail(build.log, 4000),
+            "size": tree_size(build.target),
         }
         self._write_json(self._meta(key), record)
-        log.info(
-            "environment %s ready in %.1fs (%d packages)",
-            key[:12],
-            duration_ms / 1000,
-            len(installed),
-        )
+        log.info("environment %s ready in %.1fs (%d packages)", key[:12], duration_ms / 1000, len(installed))
+
+    def _failed(self, key: str, exc: BaseException, started: float) -> None:
+        """Remove what the failed build left; remember the failure (a cancelled build is no failure)."""
+        self._remove(key)
+        message = exc.message if isinstance(exc, EnvironmentSetupError) else f"{type(exc).__name__}: {exc}"
+        if not message.startswith("stopped:"):
+            self._write_json(self.root / f"{key}.failed.json", {"at": time.time(), "message": message})
+        elapsed = time.monotonic() - started
+        log.warning("environment %s failed after %.1fs: %s", key[:12], elapsed, message.splitlines()[0])
 
     # Layout and eviction ---------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from typing import Any
 from prp_tasks.errors import WorkspaceError
 from prp_tasks.settings import WorkspaceSettings
 from prp_tasks.workspaces import git, local
+from prp_tasks.workspaces.files import default_cache_dir, mkdir_private, touch, tree_size
 from prp_tasks.workspaces.locks import FileLock, acquire, locked
 
 logger = logging.getLogger("prp_tasks.workspaces")
@@ -43,39 +44,6 @@ _ATTEMPTS = 5
 #: a workspace another deployment (another Redis) created is left alone unless unused this long
 FOREIGN_STALE_S = 86400.0
 _MIRROR = re.compile(r"(?P<key>[0-9a-f]{24})\.git(?P<tmp>\+[0-9a-f]+)?")  # tmp: a crashed creation
-
-
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/prp-tasks``, else ``~/.cache/prp-tasks``."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "prp-tasks"
-
-
-def mkdir_private(path: Path) -> None:
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        return
-    os.chmod(path, 0o700)  # whatever the umask
-
-
-def touch(path: Path) -> None:
-    now = time.time_ns()  # finer than the file system's own clock, so the LRU order is exact
-    os.utime(path, ns=(now, now))
-
-
-def tree_size(path: Path) -> int:
-    """Bytes of the regular files (and links) under ``path``, tolerating concurrent changes."""
-    total, stack = 0, [str(path)]
-    while stack:
-        with contextlib.suppress(OSError), os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                with contextlib.suppress(OSError):
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    else:
-                        total += entry.stat(follow_symlinks=False).st_size
-    return total
 
 
 class Workspaces:
@@ -325,27 +293,20 @@ class Workspaces:
         """Create the run's workspace of a local directory (run lock held exclusively)."""
         checkout = local.inspect(self._git, source, sha)
         path = self._worktree(run_id)
-        meta: dict[str, Any] = {"run_id": run_id, "sha": sha, "owner": owner, "prefix": checkout.prefix}
-        meta["kind"], meta["source"] = (
-            ("local-git", str(checkout.top)) if checkout.is_git else ("snapshot", str(source))
-        )
+        kind, origin = ("local-git", checkout.top) if checkout.is_git else ("snapshot", source)
+        meta = {"run_id": run_id, "sha": sha, "owner": owner, "prefix": checkout.prefix, "kind": kind}
+        meta["source"] = str(origin)
         self._write_meta(run_id, meta)  # first: a crash midway leaves remains _discard can find
         try:
-            if checkout.is_git:
-                local.add_worktree(self._git, checkout, path, sha)
-            else:
-                mkdir_private(path)
-                local.snapshot(source, path)
+            local.populate(self._git, checkout, path, sha)
         except BaseException:
             self._discard(run_id, wait_mirror=True)
             raise
-        meta.update(
-            created=time.time(), size=tree_size(path), created_by=f"{socket.gethostname()}:{os.getpid()}"
+        host = f"{socket.gethostname()}:{os.getpid()}"
+        self._write_meta(
+            run_id, {**meta, "created": time.time(), "size": tree_size(path), "created_by": host}
         )
-        self._write_meta(run_id, meta)
-        logger.info(
-            "created the workspace of run %s (%s of %s, %d bytes)", run_id, meta["kind"], source, meta["size"]
-        )
+        logger.info("created the workspace of run %s (%s of %s)", run_id, kind, source)
 
     # Removal and eviction ------------------------------------------------------------------------
 

@@ -72,6 +72,15 @@ def inspect(git: GitRunner, path: Path, sha: str) -> LocalCheckout:
     return LocalCheckout(path, Path(lines[0].strip()), prefix)
 
 
+def populate(git: GitRunner, checkout: LocalCheckout, target: Path, sha: str) -> None:
+    """Fill ``target`` (missing) with the checkout's files: a worktree, or a snapshot copy."""
+    if checkout.is_git:
+        add_worktree(git, checkout, target, sha)
+    else:
+        os.mkdir(target, 0o700)
+        snapshot(checkout.path, target)
+
+
 def add_worktree(git: GitRunner, checkout: LocalCheckout, target: Path, sha: str) -> None:
     """A detached worktree of ``sha`` at ``target`` plus the checkout's uncommitted changes."""
     assert checkout.top is not None

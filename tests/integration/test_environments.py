@@ -32,7 +32,7 @@ from prp_tasks.environments.store import EnvironmentStore
 from prp_tasks.settings import WorkspaceSettings
 from prp_tasks.submission import prepare_run
 from prp_tasks.workflow_files import parse_workflow
-from prp_tasks.workspaces.cache import default_cache_dir
+from prp_tasks.workspaces.files import default_cache_dir
 from tests.conftest import wait_until
 
 Finish = Callable[..., RunSnapshot]
@@ -222,3 +222,17 @@ def test_without_uv_an_environment_is_built_with_venv_and_pip(tmp_path: Path) ->
         )
         assert out.stdout == "pip\n"
     assert time.monotonic() - started < 60
+
+
+def test_the_cache_keeps_at_most_env_max_count_environments_sparing_those_in_use(tmp_path: Path) -> None:
+    store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache", env_max_count=1))
+    plans = []
+    for name in ("one", "two", "three"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "requirements.txt").write_text(f"{tiny_wheel(tmp_path / name, name)}\n")
+        plans.append(plan(tmp_path / name, EnvironmentSpec()))
+    stop = threading.Event()
+    with store.hold(plans[0], None, stop) as first, store.hold(plans[1], None, stop) as second:
+        assert sorted(store.keys()) == sorted([first.record["key"], second.record["key"]])  # both in use
+    with store.hold(plans[2], None, stop) as third:
+        assert store.keys() == [third.record["key"]]  # the least recently used went first

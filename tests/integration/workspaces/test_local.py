@@ -1,0 +1,92 @@
+"""Workspaces of local sources (real git): a worktree of the user's checkout with its uncommitted
+changes, a snapshot of a plain directory, a subdirectory of a checkout, collection by owner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.integration.workspaces.remotes import CountingWorkspaces, sh_git
+
+
+def checkout_with_changes(root: Path) -> tuple[Path, str]:
+    root.mkdir()
+    sh_git("init", "-q", str(root))
+    for name, text in {"keep.txt": "1", "edit.txt": "old", "drop.txt": "x", "pkg/sub/a.txt": "a"}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / ".gitignore").write_text("ignored.log\n")
+    sh_git("add", "-A", cwd=root)
+    sh_git("commit", "-qm", "one", cwd=root)
+    (root / "edit.txt").write_text("new")
+    (root / "drop.txt").unlink()
+    (root / "pkg/sub/fresh.txt").write_text("untracked")
+    (root / "ignored.log").write_text("ignored")
+    (root / ".venv").mkdir()
+    (root / ".venv/big").write_text("not copied")
+    (root / "link").symlink_to("keep.txt")
+    return root, sh_git("rev-parse", "HEAD", cwd=root)
+
+
+def files(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): (f"-> {p.readlink()}" if p.is_symlink() else p.read_text())
+        for p in sorted(root.rglob("*"))
+        if (p.is_file() or p.is_symlink()) and ".git" not in p.parts
+    }
+
+
+def test_a_worktree_has_exactly_the_checkouts_files_and_goes_without_a_trace(
+    ws: CountingWorkspaces, tmp_path: Path
+) -> None:
+    repo, sha = checkout_with_changes(tmp_path / "repo")
+    status = sh_git("status", "--porcelain", "--untracked-files=all", cwd=repo)
+    with ws.local("r1", repo, sha) as path:
+        assert files(path) == {
+            ".gitignore": "ignored.log\n",
+            "edit.txt": "new",
+            "keep.txt": "1",
+            "link": "-> keep.txt",
+            "pkg/sub/a.txt": "a",
+            "pkg/sub/fresh.txt": "untracked",
+        }
+        (path / "coverage.xml").write_text("written by a tool")
+        assert sh_git("rev-parse", "HEAD", cwd=path) == sha
+    assert sh_git("status", "--porcelain", "--untracked-files=all", cwd=repo) == status
+    assert ws.release("r1") and not (ws.root / "worktrees" / "r1").exists()
+    assert sh_git("worktree", "list", "--porcelain", cwd=repo).count("worktree ") == 1
+
+
+def test_a_subdirectory_of_a_checkout_gets_its_counterpart_in_the_worktree(
+    ws: CountingWorkspaces, tmp_path: Path
+) -> None:
+    repo, sha = checkout_with_changes(tmp_path / "repo")
+    with ws.local("r1", repo / "pkg", sha) as path:
+        assert path == ws.root / "worktrees" / "r1" / "pkg"
+        assert (path / "sub" / "fresh.txt").read_text() == "untracked"
+
+
+def test_a_plain_directory_gets_a_snapshot_without_environments_and_caches(
+    ws: CountingWorkspaces, tmp_path: Path
+) -> None:
+    source = tmp_path / "plain"
+    for name in ("a.txt", ".venv/x", "__pycache__/m.pyc", "deep/.mypy_cache/y", "deep/b.txt"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(name)
+    with ws.local("r1", source, "unknown") as path:
+        assert files(path) == {"a.txt": "a.txt", "deep/b.txt": "deep/b.txt"}
+        (path / "a.txt").write_text("changed")
+    assert (source / "a.txt").read_text() == "a.txt"
+
+
+def test_only_the_owners_finished_runs_are_collected(
+    make_ws: Callable[..., CountingWorkspaces], tmp_path: Path
+) -> None:
+    ws = make_ws()
+    source = tmp_path / "plain"
+    source.mkdir()
+    for run_id, owner in (("mine", "A"), ("theirs", "B")):
+        with ws.local(run_id, source, "unknown", owner):
+            pass
+    assert ws.release_finished(lambda ids: [True] * len(ids), "A") == ["mine"]
+    assert ws.run_ids() == ["theirs"]  # another deployment's run: unknown here, so left alone
