@@ -20,9 +20,9 @@ from prp_tasks.core.models import Workflow
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.run import Blueprint, RunSpec, new_run_id
 from prp_tasks.core.validation import problems_from
-from prp_tasks.errors import BlueprintError, InputError
+from prp_tasks.errors import BlueprintError, InputError, ProfileError
 from prp_tasks.keys import Keys
-from prp_tasks.profiles import resolve_profile
+from prp_tasks.profiles import LOOKUP, resolve_profile
 from prp_tasks.profiles.cache import ProfileCache
 from prp_tasks.settings import QUEUE_CLASSES, ProfileCacheSettings, WorkspaceSettings
 from prp_tasks.sources import RunSource
@@ -86,12 +86,14 @@ def prepare_run(
     run_id: str | None = None,
     profiles: ProfileCache | None = None,
     source: RunSource | None = None,
+    require_profile: bool = False,
 ) -> RunSpec:
     """Validate every input and build the run's immutable spec (nothing is written).
 
     ``repo`` is a local checkout; ``source`` says whether workers read it in place (default),
     fetch it from its remote (``distributed``) or fetch a ``git_url`` at ``commit`` (then
     ``repo`` is None). ``profiles`` is the parsed-profile cache (process-local when omitted).
+    ``require_profile`` (the command line) refuses the built-in workflow without an initial.md.
     """
     source = source or RunSource()
     run_id = run_id or new_run_id()
@@ -99,6 +101,8 @@ def prepare_run(
     cache = profiles or ProfileCache(None, Keys(), ProfileCacheSettings())
     with source.checkout(run_id, info) as path:
         resolved = resolve_profile(path, profile_path, cache=cache)
+    if require_profile and workflow is None and resolved.source is None:
+        raise ProfileError(missing_profile_message(str(repo) if repo is not None else "."))
     return RunSpec(
         run_id=run_id,
         workflow=_workflow(workflow, resolved),
@@ -109,6 +113,15 @@ def prepare_run(
         actor=actor,
         strict=strict,
         auto_approve=auto_approve,
+    )
+
+
+def missing_profile_message(repo: str) -> str:
+    """What to say when a repository has no ``initial.md``."""
+    return (
+        f"no initial.md in {repo} (looked for {', '.join(LOOKUP)}): the built-in workflow takes its "
+        f"blueprint and profile from it; write one from the project with `prp init {repo}`, "
+        "or pass --profile FILE"
     )
 
 

@@ -21,6 +21,8 @@ def blueprint_validation(ctx: CheckContext) -> Outcome:
         problems.append("blueprint description is empty")
     if not [r for r in bp.requirements if r.strip()]:
         problems.append("blueprint has no requirement")
+    if problems and ctx.spec.profile.source is None and bp.metadata.get("source") == "defaults":
+        problems.append("no initial.md found: `prp init` writes one from the project's metadata")
     ok = f"title, description and {len(bp.requirements)} requirement(s) present"
     return Outcome.verdict(problems, ok, details={"title": bp.title, "requirements": len(bp.requirements)})
 
@@ -109,7 +111,7 @@ def coverage_targets(ctx: CheckContext) -> Outcome:
     if not enforced:
         return Outcome(CheckStatus.FAIL, "budgets.coverage sets no budget (every metric is null)")
     problems = [f"budgets.coverage.{m} must be > 0" for m, v in enforced.items() if v <= 0]
-    main = [m for m in ("total", "lines", "branches") if m in enforced] or list(enforced)
+    main: list[str] = [m for m in ("total", "lines", "branches") if m in enforced] or list(enforced)
     shown = ", ".join(f"{m} {enforced[m]:g}%" for m in main)
     return Outcome.verdict(problems, f"coverage targets: {shown}")
 

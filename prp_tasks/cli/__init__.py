@@ -17,6 +17,7 @@ from prp_tasks import __version__
 from prp_tasks.cli import (  # noqa: F401 - register the commands
     approvals,
     doctor,
+    init,
     inspection,
     observe,
     profile,

@@ -55,7 +55,8 @@ def profile_show(
             }
         )
         return
-    out.print(f"profile: {resolved.source or 'built-in defaults (no initial.md found)'}", highlight=False)
+    where = resolved.source or "built-in defaults (no initial.md found; `prp init` writes one)"
+    out.print(f"profile: {where}", highlight=False)
     for path, value, origin in rows:
         line = f"  {path} = {escape(json.dumps(value))}  [dim]({origin})[/dim]"
         out.print(line, highlight=False, soft_wrap=True)
@@ -69,7 +70,11 @@ def profile_check(
     ] = None,
 ) -> None:
     """Validate the profile; exit 2 with every problem (file:line: field: message) if invalid."""
+    from prp_tasks.errors import ProfileError
+    from prp_tasks.submission import missing_profile_message
+
     with errors():
         resolved = _resolve(repo, profile)
-    where = resolved.source or "built-in defaults (no initial.md found)"
-    out.print(f"ok: {where} {resolved.sha256[:12]}".rstrip(), highlight=False)
+        if resolved.source is None:
+            raise ProfileError(missing_profile_message(str(repo)))
+    out.print(f"ok: {resolved.source} {resolved.sha256[:12]}", highlight=False)

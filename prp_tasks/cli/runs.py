@@ -80,6 +80,7 @@ def run(
                     actor=actor or getpass.getuser(),
                     strict=strict,
                     auto_approve=auto_approve,
+                    require_profile=True,
                 )
                 target = out_dir or _home(spec) / "runs" / spec.run_id
                 following = Following(spec, target, json_out, timeout, interrupts)

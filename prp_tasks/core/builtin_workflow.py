@@ -150,7 +150,11 @@ def _coverage_file(profile: EnforcementProfile) -> tuple[str, ...]:
 
 
 def _check(name: str, profile: EnforcementProfile) -> CheckSpec:
-    if name == "coverage-validation" and TEST_COMMAND in profile.governance.commands:
+    if (
+        name == "coverage-validation"
+        and TEST_COMMAND in profile.governance.commands
+        and _coverage_file(profile)
+    ):
         return CheckSpec(name=name, builtin=name, needs_from={"G3": _coverage_file(profile)})
     return CheckSpec(name=name, builtin=name)
 

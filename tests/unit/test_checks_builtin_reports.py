@@ -130,7 +130,10 @@ def test_a_total_budget_alone_checks_coverage_pys_combined_total(tmp_path: Path)
     report = '<coverage line-rate="0.95" branch-rate="0.5" lines-valid="20" lines-covered="19"'
     (tmp_path / "coverage.xml").write_text(report + ' branches-valid="4" branches-covered="2"/>')
     outcome = run_check(tmp_path, "coverage-validation", {"budgets": {"coverage": {"total": 87}}})
-    assert (outcome.status, outcome.details["actual"]) == (PASS, {"lines": 95.0, "branches": 50.0, "total": 87.5})
+    assert (outcome.status, outcome.details["actual"]) == (
+        PASS,
+        {"lines": 95.0, "branches": 50.0, "total": 87.5},
+    )
     outcome = run_check(tmp_path, "coverage-validation", {"budgets": {"coverage": {"total": 88}}})
     assert (outcome.status, outcome.output) == (FAIL, "total coverage 87.5% < required 88%")
 

@@ -116,9 +116,6 @@ def _scope(metadata: Mapping[str, Any]) -> str:
 
 
 def _constraints(resolved: ResolvedProfile) -> str:
-    profile = resolved.profile
-    budgets, arch, gov, kind = profile.budgets, profile.architecture, profile.governance, profile.project.kind
-    sec = budgets.security
     if resolved.source:
         source = (
             f"From {code(resolved.source)}: each value names the line that set it, or `default` "
@@ -126,42 +123,43 @@ def _constraints(resolved: ResolvedProfile) -> str:
         )
     else:
         source = "Built-in defaults (no initial.md found; `prp init` writes one from the project)"
-    items = [
+    parts = ["## 3. Constraints", source + ".", bullets(_budget_items(resolved) + _policy_items(resolved))]
+    if resolved.doc.constraints:
+        parts += ["**Further constraints (initial.md):**", bullets(resolved.doc.constraints)]
+    return "\n\n".join(parts)
+
+
+def _budget_items(resolved: ResolvedProfile) -> list[str]:
+    budgets, kind = resolved.profile.budgets, resolved.profile.project.kind
+    sec = budgets.security
+    perf, a11y = budgets.performance, budgets.accessibility
+    security = f"at most {sec.max_critical} critical, {sec.max_high} high and {sec.max_medium} medium"
+    sec_paths = [f"budgets.security.max_{level}" for level in ("critical", "high", "medium")]
+    return [
         "**Coverage:** "
         + marked(resolved, coverage_text(budgets.coverage), *_coverage_paths(budgets.coverage)),
         "**Performance:** "
-        + marked(
-            resolved,
-            performance_text(budgets.performance, kind),
-            *_paths(budgets.performance, "budgets.performance", "lcp", "tbt"),
-        ),
+        + marked(resolved, performance_text(perf, kind), *_paths(perf, "budgets.performance", "lcp", "tbt")),
         "**Accessibility:** "
         + marked(
             resolved,
-            accessibility_text(budgets.accessibility, kind),
-            *_paths(budgets.accessibility, "budgets.accessibility", "score", "wcag_level"),
+            accessibility_text(a11y, kind),
+            *_paths(a11y, "budgets.accessibility", "score", "wcag_level"),
         ),
-        "**Security:** "
-        + marked(
-            resolved,
-            f"at most {sec.max_critical} critical, {sec.max_high} high and {sec.max_medium} medium findings",
-            "budgets.security.max_critical",
-            "budgets.security.max_high",
-            "budgets.security.max_medium",
-        ),
-        "**Package boundaries:** "
-        + marked(
-            resolved, ", ".join(map(code, arch.boundaries)) or "none declared", "architecture.boundaries"
-        ),
+        "**Security:** " + marked(resolved, security + " findings", *sec_paths),
+    ]
+
+
+def _policy_items(resolved: ResolvedProfile) -> list[str]:
+    arch, gov = resolved.profile.architecture, resolved.profile.governance
+    boundaries = ", ".join(map(code, arch.boundaries)) or "none declared"
+    return [
+        "**Package boundaries:** " + marked(resolved, boundaries, "architecture.boundaries"),
         "**Allowed cross-boundary imports:** "
         + marked(resolved, ", ".join(map(code, arch.exceptions)) or "none", "architecture.exceptions"),
         "**Required checks:** " + marked(resolved, ", ".join(gov.checks) or "none", "governance.checks"),
         "**License policy:** " + marked(resolved, gov.license or "none", "governance.license"),
     ]
-    parts = ["## 3. Constraints", source + ".", bullets(items)]
-    if resolved.doc.constraints:
-        parts += ["**Further constraints (initial.md):**", bullets(resolved.doc.constraints)]
-    return "\n\n".join(parts)
 
 
 def _coverage_paths(cov: CoverageBudget | None) -> list[str]:

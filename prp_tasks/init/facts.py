@@ -1,0 +1,43 @@
+"""What ``prp init`` found in a repository, and where it saw each thing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Facts:
+    """Everything found, each list of sources human-readable (``pyproject.toml [tool.ruff]``)."""
+
+    repo: Path
+    name: str = ""
+    description: str = ""
+    readme: tuple[str, str] | None = None  # (file, first paragraph)
+    metadata_file: str | None = None
+    license: tuple[str, str] | None = None  # (expression, where)
+    authors: list[str] = field(default_factory=list)
+    languages: Counter[str] = field(default_factory=Counter)
+    packages: list[str] = field(default_factory=list)  # paths: src/pkg, pkg
+    tests_dir: str | None = None
+    tools: dict[str, list[str]] = field(default_factory=dict)
+    codeowners: str | None = None
+    ci: list[str] = field(default_factory=list)
+    scripts: bool = False  # declares console scripts
+    dependencies: set[str] = field(default_factory=set)
+    mypy_files: bool = False  # mypy's config names what to check
+    mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
+    coverage_source: bool = False  # coverage's config names what to measure
+    coverage_branch: bool = False
+    fail_under: tuple[float, str] | None = None
+    config: dict[str, Any] = field(default_factory=dict)  # parsed pyproject.toml
+
+    def saw(self, tool: str, where: str) -> None:
+        places = self.tools.setdefault(tool, [])
+        if where not in places:
+            places.append(where)
+
+    def uses(self, tool: str) -> bool:
+        return tool in self.tools

@@ -1,0 +1,107 @@
+"""Reading a repository's configuration files for ``prp init``: safely, never failing on bad input.
+
+Every reader returns empty data for a file that is missing, too large or unparsable: ``prp init``
+reports what it found, and a broken ``tox.ini`` must not stop it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: largest configuration file read (bytes)
+MAX_FILE_BYTES = 2_000_000
+#: directories never looked into when counting a repository's files
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".venv", "venv", ".tox", ".nox", "node_modules", "build", "dist", ".prp", "__pycache__",
+     ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages", ".eggs"}
+)  # fmt: skip
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or "" when it is missing, too large or not text."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            return ""
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
+def read_ini(path: Path) -> configparser.RawConfigParser:
+    """An ini file (setup.cfg, tox.ini, .flake8 …) without interpolation; empty when unparsable."""
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(read_text(path))
+    except configparser.Error:
+        return configparser.RawConfigParser()
+    return parser
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(read_text(path))
+    except yaml.YAMLError:
+        return None
+
+
+def requirement_names(lines: list[str] | str) -> set[str]:
+    """Normalised distribution names of requirement lines (``pytest-cov>=4`` -> ``pytest-cov``)."""
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    names = set()
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        match = _REQ_NAME.match(line)
+        if match:
+            names.add(normalise(match.group(1)))
+    return names
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def nested(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]…`` or None."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def walk_files(repo: Path, limit: int = 20_000) -> list[Path]:
+    """Files of the repository (relative), skipping virtualenvs, caches and build output."""
+    out: list[Path] = []
+    stack = [repo]
+    while stack and len(out) < limit:
+        current = stack.pop()
+        try:
+            entries = sorted(current.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                    stack.append(entry)
+            elif entry.is_file():
+                out.append(entry.relative_to(repo))
+    return out

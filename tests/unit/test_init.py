@@ -1,0 +1,192 @@
+"""``prp init``'s detection and the initial.md it writes (``prp_tasks.init``), on small repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.core.profile import ParsedProfile
+from prp_tasks.init.detect import detect, first_paragraph, project_kind
+from prp_tasks.init.render import initial_md
+from prp_tasks.profiles.parser import parse_initial_md
+
+PYPROJECT = """\
+[project]
+name = "slugs"
+description = "Turn titles into URL slugs"
+license = "MIT"
+authors = [{name = "Ada", email = "ada@example.org"}]
+
+[project.optional-dependencies]
+test = ["pytest>=8", "pytest-cov"]
+
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+
+[tool.coverage.run]
+branch = true
+source = ["slugs"]
+
+[tool.coverage.report]
+fail_under = 90
+
+[tool.ruff]
+line-length = 100
+
+[tool.mypy]
+strict = true
+files = ["src/slugs"]
+"""
+
+README = """\
+# slugs
+
+[![CI](https://example.org/badge.svg)](https://example.org)
+
+Slugs turns any title into a URL slug
+and back again.
+
+More text.
+"""
+
+
+def write(repo: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    return repo
+
+
+def parsed(repo: Path) -> tuple[str, ParsedProfile]:
+    text, _, _ = initial_md(repo)
+    return text, parse_initial_md(text)
+
+
+def test_a_pyproject_project_gets_its_own_commands_budget_and_a_derived_blueprint(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"pyproject.toml": PYPROJECT, "README.md": README, "src/slugs/__init__.py": "", "tests/t.py": ""},
+    )
+    text, result = parsed(tmp_path)
+    gov, budgets = result.profile.governance, result.profile.budgets
+    assert gov.commands["test"] == (
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=.prp/reports/junit.xml",
+        "--cov", "--cov-report=xml:.prp/reports/coverage.xml", "--cov-report=term",
+    )  # fmt: skip
+    assert gov.commands["lint"][:4] == ("python", "-m", "ruff", "check")
+    assert "--output-format=json" in gov.commands["lint"] and "--no-fix" in gov.commands["lint"]
+    assert gov.commands["type-check"] == (
+        "python",
+        "-m",
+        "mypy",
+        "--cache-dir=.prp/cache/mypy",
+        "--junit-xml",
+        ".prp/reports/mypy.xml",
+    )  # fmt: skip  (mypy's config names the files)
+    assert gov.checks == ("test", "lint", "type-check") and gov.license == "MIT"
+    assert gov.owners == {"*": ("ada@example.org",)}
+    assert budgets.coverage is not None and budgets.coverage.enforced() == {"total": 90.0}
+    assert result.profile.reports.coverage == (".prp/reports/coverage.xml",)
+    assert (result.profile.project.kind, budgets.performance, budgets.accessibility) == (
+        "library",
+        None,
+        None,
+    )
+    assert result.profile.architecture.boundaries == ("slugs",)
+    assert result.profile.architecture.layout == ("src/slugs", "tests", "pyproject.toml")
+    assert result.doc.title == "slugs: Turn titles into URL slugs"
+    assert (
+        result.doc.context
+        == "Turn titles into URL slugs.\nSlugs turns any title into a URL slug and back again."
+    )
+    assert result.doc.requirements[0] == "The test suite passes (`python -m pytest -q --cov`)"
+    assert "DERIVED" in text and "from pyproject.toml [project] and README.md" in text
+    assert "# detected: ruff: pyproject.toml [tool.ruff]" in text
+    assert "fail_under" in text and "# default: PEP 8 names" in text
+
+
+def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\nname = clicky\ndescription = CLI kit\nlicense = BSD-3-Clause\n"
+            "[tool:pytest]\ntestpaths = tests\n[coverage:run]\nbranch = True\nsource = clicky\n"
+            "[flake8]\nmax-line-length = 80\n",
+            "tox.ini": "[testenv:typing]\ncommands =\n    mypy src/clicky tests/typing\n",
+            "src/clicky/__init__.py": "",
+            "tests/test_a.py": "",
+            "CODEOWNERS": "* @team\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    gov = result.profile.governance
+    assert gov.commands["lint"] == (
+        "python", "-m", "flake8", "--output-file=.prp/reports/flake8.txt", "--tee", "src/clicky", "tests",
+    )  # fmt: skip
+    assert gov.commands["type-check"][-2:] == ("src/clicky", "tests/typing")  # as tox runs it
+    assert "--cov" not in " ".join(gov.commands["test"])
+    assert result.profile.budgets.coverage is None and result.profile.reports.coverage == ()
+    assert gov.owners == {} and "CODEOWNERS names the code owners" in text
+    assert "but pytest-cov is not" in text
+
+
+def test_pre_commit_hooks_and_ci_workflows_count_as_using_a_tool(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\n',
+            "x/__init__.py": "",
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+            "    hooks:\n      - id: ruff-check\n      - id: ruff-format\n",
+            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: python -m pytest -x\n",
+        },
+    )
+    facts = detect(tmp_path)
+    assert facts.tools["ruff"] == [".pre-commit-config.yaml hook 'ruff-check'"]
+    assert facts.tools["ruff-format"] == [".pre-commit-config.yaml hook 'ruff-format'"]
+    assert facts.tools["pytest"] == [".github/workflows/ci.yml"]
+    _, result = parsed(tmp_path)
+    assert set(result.profile.governance.commands) == {"test", "lint", "format"}
+    assert result.profile.governance.checks == ("test", "lint", "type-check", "format")
+
+
+def test_a_repository_with_nothing_configured_gets_a_valid_profile_saying_so(tmp_path: Path) -> None:
+    write(tmp_path, {"notes.txt": "hello\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands == {}
+    assert "no test tool found" in text and "no type checker (mypy) configured" in text
+    assert "(Apache-2.0 OR Commercial)" in text and "default: no license found" in text
+    assert "owners: none found" in text
+    assert result.doc.title == tmp_path.name
+
+
+def test_the_project_kind_decides_the_browser_budgets(tmp_path: Path) -> None:
+    service = write(
+        tmp_path / "svc", {"pyproject.toml": '[project]\nname = "s"\ndependencies = ["Django>=5"]\n'}
+    )
+    assert project_kind(detect(service)) == ("service", "depends on django")
+    web = write(tmp_path / "web", {"package.json": "{}", "app.js": ""})
+    _, result = parsed(web)
+    assert result.profile.project.kind == "web-app"
+    assert result.profile.budgets.performance is not None and result.profile.budgets.accessibility is not None
+
+
+def test_the_first_paragraph_skips_headings_badges_and_html() -> None:
+    assert first_paragraph(README) == "Slugs turns any title into a URL slug and back again."
+    rst = "Click\n=====\n\n.. image:: x.png\n\nClick is a package.\nIt composes.\n"
+    assert first_paragraph(rst) == "Click is a package. It composes."
+    assert first_paragraph("# Only a title\n") == ""
+
+
+def test_broken_configuration_files_are_ignored_not_fatal(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project\nname=",
+            "setup.cfg": "no section header\n",
+            "tox.ini": "[testenv]\ncommands = pytest 'unclosed\n",
+            ".pre-commit-config.yaml": "repos: [\n",
+            "pkg/__init__.py": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.architecture.boundaries == ("pkg",)
