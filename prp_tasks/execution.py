@@ -190,6 +190,13 @@ class CheckExecutor:
         """Remove this worker's workspace of a finished run (if it has one)."""
         return self.workspaces.release(run_id)
 
+    def release_quietly(self, run_id: str) -> None:
+        """:meth:`release`, as housekeeping: a failure is logged, never raised."""
+        try:
+            self.release(run_id)
+        except Exception:
+            log.warning("could not remove the workspace of run %s", run_id, exc_info=True)
+
     def worker_lost(self, spec: RunSpec, gate: GateSpec, check: str, starts: int, lost: int) -> CheckResult:
         ctx = CheckContext(
             spec=spec,

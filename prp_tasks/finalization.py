@@ -72,6 +72,7 @@ class Finalization:
         run_id = snapshot.spec.run_id
         self.store.redis.srem(self.store.keys.live_runs, run_id)
         self.executor.artifacts.expire(run_id, self.settings.retention_s)
+        self.executor.release_quietly(run_id)  # this machine's workspace, without waiting for the broadcast
         self.enqueue.release_workspaces(run_id)  # every worker that ran a check has a workspace
         for admitted in self.limits.release_run(run_id):
             self.start_queued(admitted)

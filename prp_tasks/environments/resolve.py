@@ -18,13 +18,14 @@ PATH and the worker's ``PYTHONPATH``, ``PYTHONHOME`` and ``VIRTUAL_ENV`` do not 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prp_tasks.checks.spawn import found_program
 from prp_tasks.core.models import EnvironmentSpec
 from prp_tasks.environments.build import system_path
 from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
@@ -85,7 +86,7 @@ class Environments:
     def system(self, base: Mapping[str, str]) -> dict[str, str]:
         env = without_python_vars(base)
         env["PATH"] = system_path(base.get("PATH", os.defpath))
-        if shutil.which("python", path=env["PATH"]) is None:
+        if found_program("python", env["PATH"]) is None:
             env["PATH"] += os.pathsep + str(self.store.system_bin())
         return env
 
@@ -123,9 +124,15 @@ def choose(spec: EnvironmentSpec, workspace: Path, source: Path) -> tuple[str, P
     for name in REPO_VENVS:
         if (source / name / "bin" / "python").exists():
             return "venv", source / name, f"auto: the repository's {name}"
-    if is_python_project(workspace):
+    if _python_project(str(workspace)):
         return "isolated", None, "auto: a Python project without its own .venv"
     return "system", None, "auto: not a Python project"
+
+
+@functools.lru_cache(maxsize=256)
+def _python_project(workspace: str) -> bool:
+    """:func:`is_python_project`, once per workspace (a run's workspace is its files at submission)."""
+    return is_python_project(Path(workspace))
 
 
 def existing_venv(path: Path, shown: str) -> Path:

@@ -13,7 +13,8 @@ Layout under :attr:`Workspaces.root` (every directory ``0o700``)::
     locks/mirror-<key>.lock          flock: exclusive to create, fetch, add or remove worktrees, evict
 
 Lock order is always run, then mirror; eviction never waits (it skips what is busy), so nothing
-deadlocks. A :class:`Workspaces` has no mutable state: share one between threads freely.
+deadlocks. A :class:`Workspaces` keeps no state but when it last enforced the budget: share one
+between threads freely.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ logger = logging.getLogger("prp_tasks.workspaces")
 _ATTEMPTS = 5
 #: a workspace another deployment (another Redis) created is left alone unless unused this long
 FOREIGN_STALE_S = 86400.0
+#: the disk budget is enforced at most this often after creating small worktrees (see _budget_due)
+BUDGET_INTERVAL_S = 5.0
 _MIRROR = re.compile(r"(?P<key>[0-9a-f]{24})\.git(?P<tmp>\+[0-9a-f]+)?")  # tmp: a crashed creation
 
 
@@ -52,6 +55,7 @@ class Workspaces:
     def __init__(self, settings: WorkspaceSettings) -> None:
         self._settings = settings
         self._root = (settings.cache_dir or default_cache_dir()).expanduser().resolve()
+        self._budget_checked = 0.0  # monotonic time of the last budget enforcement by this object
 
     @property
     def root(self) -> Path:
@@ -72,7 +76,7 @@ class Workspaces:
         """
         run_id, sha = git.check_run_id(run_id), git.check_sha(sha)
         git.check_remote(url, self._settings.allowed_remotes)
-        with self._held(run_id, sha, lambda: self._create(run_id, url, sha, owner)) as path:
+        with self._held(run_id, sha, lambda: self._create(run_id, url, sha, owner)) as (path, _):
             yield path
 
     @contextlib.contextmanager
@@ -89,20 +93,35 @@ class Workspaces:
         sha = sha if sha == "unknown" else git.check_sha(sha)
         if not source.is_dir():
             raise WorkspaceError(f"the run's directory {source} is gone")
-        with self._held(run_id, sha, lambda: self._create_local(run_id, source, sha, owner)) as path:
-            prefix = (self._read_meta(run_id) or {}).get("prefix")
+        with self._held(run_id, sha, lambda: self._create_local(run_id, source, sha, owner)) as (path, meta):
+            prefix = meta.get("prefix")
             yield path / prefix if isinstance(prefix, str) and prefix else path
 
     @contextlib.contextmanager
-    def _held(self, run_id: str, sha: str, create: Callable[[], None]) -> Iterator[Path]:
-        self._ensure_layout()
-        lock, created = self._hold(run_id, sha, create)
+    def _held(
+        self, run_id: str, sha: str, create: Callable[[], None]
+    ) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """The run's worktree (created if needed) and its metadata, in use for the block."""
+        if not self._locks.is_dir():
+            self._ensure_layout()
+        lock, created, meta = self._hold(run_id, sha, create)
         try:
-            if created:
+            if created and self._budget_due(meta):
                 self._enforce_budget_safely(keep=run_id)
-            yield self._worktree(run_id)
+            yield self._worktree(run_id), meta
         finally:
             lock.release()
+
+    def _budget_due(self, meta: dict[str, Any]) -> bool:
+        """Whether to enforce the disk budget after creating a worktree: always after a large one
+        (1/64 of the budget or more), else at most every BUDGET_INTERVAL_S (measuring the cache
+        reads every worktree's metadata, too much to do for every small run)."""
+        size = meta.get("size")
+        large = not isinstance(size, int) or size * 64 >= self._settings.max_bytes
+        if large or time.monotonic() - self._budget_checked >= BUDGET_INTERVAL_S:
+            self._budget_checked = time.monotonic()
+            return True
+        return False
 
     def release(self, run_id: str) -> bool:
         """Remove the run's worktree now unless a check is using it (then ``False``). Idempotent."""
@@ -223,39 +242,45 @@ class Workspaces:
 
     # Checkout ------------------------------------------------------------------------------------
 
-    def _hold(self, run_id: str, sha: str, create: Callable[[], None]) -> tuple[FileLock, bool]:
-        """A shared lock on the run's ready worktree (created if needed) and whether we created it."""
+    def _hold(
+        self, run_id: str, sha: str, create: Callable[[], None]
+    ) -> tuple[FileLock, bool, dict[str, Any]]:
+        """A shared lock on the run's ready worktree (created if needed), whether we created it and
+        its metadata."""
         created = False
         for _ in range(_ATTEMPTS):
             lock = acquire(self._run_lock(run_id), shared=True)
             assert lock is not None
             try:
-                if self._ready(run_id, sha):
+                meta = self._ready(run_id, sha)
+                if meta is not None:
                     with contextlib.suppress(FileNotFoundError):
                         touch(self._meta_path(run_id))  # last use, for LRU eviction
-                    return lock, created
+                    return lock, created, meta
             except BaseException:
                 lock.release()
                 raise
             lock.release()
             with locked(self._run_lock(run_id)):
-                if not self._ready(run_id, sha):
+                if self._ready(run_id, sha) is None:
+                    self._ensure_layout()
                     self._discard(run_id, wait_mirror=True)  # remains of a crash, if any
                     create()
                     created = True
             # flock cannot downgrade atomically: take the shared lock again and re-check
         raise WorkspaceError(f"the worktree of run {run_id} keeps being removed while checking it out")
 
-    def _ready(self, run_id: str, sha: str) -> bool:
+    def _ready(self, run_id: str, sha: str) -> dict[str, Any] | None:
+        """The metadata of the run's complete worktree, or None."""
         meta, path = self._read_meta(run_id), self._worktree(run_id)
         if meta is None or "created" not in meta:
-            return False
+            return None
         if not ((path / ".git").is_file() if meta.get("kind") != "snapshot" else path.is_dir()):
-            return False
+            return None
         have = str(meta.get("sha", ""))
         if not have.startswith(sha):
             raise WorkspaceError(f"run {run_id} already has a worktree at commit {have[:12]}, not {sha}")
-        return True
+        return meta
 
     def _create(self, run_id: str, url: str, sha: str, owner: str) -> None:
         """Create the run's worktree; the caller holds the run's lock exclusively."""
