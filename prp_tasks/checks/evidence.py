@@ -179,8 +179,8 @@ def ruff_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
 def flake8_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
     out_file = option(args, "--output-file")
     data = reader.get(out_file) if out_file else None
-    if data is not None:
-        return {**parse.lint_text_facts(data.decode(errors="replace")), "report": out_file}
+    if data is not None:  # written by this run: every line is a violation, none means clean
+        return {**parse.lint_text_facts(data.decode(errors="replace"), empty_ok=True), "report": out_file}
     return parse.lint_text_facts(stdout)
 
 

@@ -101,13 +101,14 @@ def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     return {"violations": len(data), "first": first}
 
 
-def lint_text_facts(text: str) -> dict[str, Any]:
+def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
     """Count and the first ``path:line:CODE`` of lint output lines (flake8, ruff's concise format).
 
-    ruff's ``Found N errors.`` line, when present, is the count (the text may be a tail)."""
+    ruff's ``Found N errors.`` line, when present, is the count (the text may be a tail). With
+    ``empty_ok`` (a report file the tool wrote), no violation line means no violations."""
     hits = [m for m in (_LINT_LINE.match(line) for line in text.splitlines()) if m]
     found = _RUFF_FOUND.search(text)
-    if not hits and not found:
+    if not hits and not found and not (empty_ok and not text.strip()):
         raise ValueError("no lint output lines")
     first = [f"{m['path']}:{m['line']}:{m['code']}" for m in hits[:FIRST]]
     return {"violations": int(found.group(1)) if found else len(hits), "first": first}

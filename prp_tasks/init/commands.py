@@ -33,6 +33,9 @@ class Plan:
     #: True when the test command writes COVERAGE_XML
     measures_coverage: bool
     coverage_note: str
+    #: (requirement, why) of every tool the commands run: installed into an environment prp-tasks
+    #: builds from the project's declarations (``environment.packages``)
+    packages: tuple[tuple[str, str], ...] = ()
 
 
 def plan(facts: Facts) -> Plan:
@@ -48,7 +51,29 @@ def plan(facts: Facts) -> Plan:
         commands.append(typed)
     else:
         missing["type-check"] = "no type checker (mypy) configured"
-    return Plan(tuple(commands), missing, measures, coverage_note)
+    made = Plan(tuple(commands), missing, measures, coverage_note)
+    return Plan(made.commands, missing, measures, coverage_note, tool_packages(facts, made))
+
+
+#: command -> the packages its argv runs (``python -m X``)
+_RUNS = {"pytest": "pytest", "ruff": "ruff", "flake8": "flake8", "black": "black", "mypy": "mypy"}
+
+
+def tool_packages(facts: Facts, made: Plan) -> tuple[tuple[str, str], ...]:
+    """The tools the commands run, at the project's pinned versions when it pins them."""
+    tools = [_RUNS[c.argv[2]] for c in made.commands if len(c.argv) > 2 and c.argv[2] in _RUNS]
+    if made.measures_coverage:
+        tools.append("pytest-cov")
+    out: dict[str, tuple[str, str]] = {}
+    for tool in dict.fromkeys(tools):
+        pinned = facts.pins.get(tool)
+        if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
+            out[tool] = (tool, "the version the project's test dependencies install, else the latest")
+        else:
+            out[tool] = pinned if pinned else (tool, "no version pinned by the project")
+        for plugin in facts.plugins.get(tool, []):
+            out.setdefault(plugin, (plugin, f"a {tool} plugin (pre-commit additional_dependencies)"))
+    return tuple(out.values())
 
 
 def _where(facts: Facts, tool: str, limit: int = 3) -> str:

@@ -33,6 +33,13 @@ class Facts:
     coverage_branch: bool = False
     fail_under: tuple[float, str] | None = None
     config: dict[str, Any] = field(default_factory=dict)  # parsed pyproject.toml
+    #: tool -> (requirement with the project's pin, where the pin is); pre-commit revs included
+    pins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: tool -> plugins the project runs it with (pre-commit ``additional_dependencies``)
+    plugins: dict[str, list[str]] = field(default_factory=dict)
+
+    def pin(self, tool: str, requirement: str, where: str) -> None:
+        self.pins.setdefault(tool, (requirement, where))
 
     def saw(self, tool: str, where: str) -> None:
         places = self.tools.setdefault(tool, [])

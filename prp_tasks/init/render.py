@@ -90,7 +90,7 @@ def _line(indent: int, key: str, value: Any, comment: str = "") -> str:
 def _profile_block(facts: Facts, commands: Plan) -> str:
     lines = ["## Enforcement profile", "", "```yaml"]
     lines += _project(facts) + _budgets(facts, commands) + _architecture(facts)
-    lines += _governance(facts, commands) + _reports(commands)
+    lines += _governance(facts, commands) + _reports(commands) + _environment(commands)
     lines.append("```")
     return "\n".join(lines)
 
@@ -170,3 +170,15 @@ def _reports(commands: Plan) -> list[str]:
     if commands.measures_coverage:
         return [_line(0, "reports", ...), _line(1, "coverage", [COVERAGE_XML], "written by the test command")]
     return [_line(0, "reports", ...), _line(1, "coverage", [], "none: coverage is not enforced")]
+
+
+def _environment(commands: Plan) -> list[str]:
+    """The tools the commands run, added to an environment built from the project's declarations
+    (a repository ``.venv`` is used as it is)."""
+    if not commands.packages:
+        return []
+    lines = [
+        _line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)"),
+        _line(1, "packages", ..., "the tools the commands run, installed after the project's own"),
+    ]
+    return lines + [f"    - {_value(req)}  # {why}" for req, why in commands.packages]

@@ -73,6 +73,19 @@ def requirement_names(lines: list[str] | str) -> set[str]:
     return names
 
 
+_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!-]+)\s*(?:[;#].*)?$")
+
+
+def requirement_pins(text: str) -> dict[str, str]:
+    """Normalised name -> ``name==version`` of the exactly pinned requirement lines."""
+    pins = {}
+    for line in text.splitlines():
+        match = _PIN.match(line)
+        if match:
+            pins[normalise(match.group(1))] = f"{normalise(match.group(1))}=={match.group(2)}"
+    return pins
+
+
 def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 

@@ -8,7 +8,7 @@ import shlex
 from configparser import RawConfigParser
 
 from prp_tasks.init.facts import Facts
-from prp_tasks.init.sources import read_ini, read_text, read_yaml, requirement_names
+from prp_tasks.init.sources import read_ini, read_text, read_yaml, requirement_names, requirement_pins
 
 TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
 #: (file, section) -> tool, for ini-style configuration
@@ -83,7 +83,11 @@ def requirements(facts: Facts) -> None:
     candidates = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
     candidates += sorted(repo.glob("requirements/*.in"))
     for path in candidates:
-        declared(facts, requirement_names(read_text(path)), str(path.relative_to(repo)))
+        text, where = read_text(path), str(path.relative_to(repo))
+        declared(facts, requirement_names(text), where)
+        for name, pinned in requirement_pins(text).items():
+            if name in TOOL_WORDS:
+                facts.pin(name, pinned, where)
 
 
 def runners(facts: Facts) -> None:
@@ -139,10 +143,24 @@ def _pre_commit(facts: Facts) -> None:
     data = read_yaml(facts.repo / ".pre-commit-config.yaml")
     repos = data.get("repos") if isinstance(data, dict) else None
     for repo in repos if isinstance(repos, list) else []:
-        for hook in repo.get("hooks") or [] if isinstance(repo, dict) else []:
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        for hook in hooks if isinstance(hooks, list) else []:
             tool = _HOOKS.get(str(hook.get("id", ""))) if isinstance(hook, dict) else None
             if tool:
                 facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
+                _hook_versions(facts, tool, repo, hook)
+
+
+def _hook_versions(facts: Facts, tool: str, repo: dict[str, object], hook: dict[str, object]) -> None:
+    """The tool's version (the hook repository's ``rev``) and plugins (``additional_dependencies``)."""
+    package = "ruff" if tool == "ruff-format" else tool
+    rev = str(repo.get("rev") or "").removeprefix("v")
+    if re.fullmatch(r"\d+(\.\d+)*", rev) and package in str(repo.get("repo", "")).lower():
+        facts.pin(package, f"{package}=={rev}", f".pre-commit-config.yaml rev {repo.get('rev')}")
+    extra = hook.get("additional_dependencies")
+    for dep in extra if isinstance(extra, list) else []:
+        if isinstance(dep, str) and dep not in facts.plugins.setdefault(package, []):
+            facts.plugins[package].append(dep)
 
 
 def _ci(facts: Facts) -> None:

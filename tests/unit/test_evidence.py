@@ -111,6 +111,17 @@ def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -
     assert summary(tmp_path, ["coverage", "report"], cov_out)[1] == {"coverage": {"total": 90.0}}
 
 
+def test_an_empty_flake8_report_written_by_the_command_means_no_violations(tmp_path: Path) -> None:
+    fresh(tmp_path, "f.txt", "")
+    text, facts, _ = summary(tmp_path, ["python", "-m", "flake8", "--output-file=f.txt", "--tee", "src"])
+    assert (text, facts["flake8"]["violations"]) == ("no flake8 violations", 0)
+    fresh(tmp_path, "f.txt", "src/a.py:3:1: F401 'os' imported but unused\n")
+    assert (
+        summary(tmp_path, ["flake8", "--output-file", "f.txt"])[0]
+        == "1 flake8 violation; first src/a.py:3:F401"
+    )
+
+
 def test_a_report_older_than_the_command_or_outside_the_workdir_is_not_read(tmp_path: Path) -> None:
     fresh(tmp_path, "junit.xml", JUNIT)
     old = time.time() - 3600

@@ -112,6 +112,9 @@ def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(t
             "[tool:pytest]\ntestpaths = tests\n[coverage:run]\nbranch = True\nsource = clicky\n"
             "[flake8]\nmax-line-length = 80\n",
             "tox.ini": "[testenv:typing]\ncommands =\n    mypy src/clicky tests/typing\n",
+            "requirements/typing.txt": "mypy==1.4.1\n    # via -r typing.in\n",
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/pycqa/flake8\n    rev: 7.0.0\n"
+            "    hooks:\n      - id: flake8\n        additional_dependencies: [flake8-bugbear]\n",
             "src/clicky/__init__.py": "",
             "tests/test_a.py": "",
             "CODEOWNERS": "* @team\n",
@@ -127,6 +130,8 @@ def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(t
     assert result.profile.budgets.coverage is None and result.profile.reports.coverage == ()
     assert gov.owners == {} and "CODEOWNERS names the code owners" in text
     assert "but pytest-cov is not" in text
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages == ("pytest", "flake8==7.0.0", "flake8-bugbear", "mypy==1.4.1")
 
 
 def test_pre_commit_hooks_and_ci_workflows_count_as_using_a_tool(tmp_path: Path) -> None:
@@ -136,16 +141,19 @@ def test_pre_commit_hooks_and_ci_workflows_count_as_using_a_tool(tmp_path: Path)
             "pyproject.toml": '[project]\nname = "x"\n',
             "x/__init__.py": "",
             ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
-            "    hooks:\n      - id: ruff-check\n      - id: ruff-format\n",
+            "    rev: v0.15.6\n    hooks:\n      - id: ruff-check\n      - id: ruff-format\n",
             ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: python -m pytest -x\n",
         },
     )
     facts = detect(tmp_path)
+    assert facts.pins["ruff"] == ("ruff==0.15.6", ".pre-commit-config.yaml rev v0.15.6")
     assert facts.tools["ruff"] == [".pre-commit-config.yaml hook 'ruff-check'"]
     assert facts.tools["ruff-format"] == [".pre-commit-config.yaml hook 'ruff-format'"]
     assert facts.tools["pytest"] == [".github/workflows/ci.yml"]
     _, result = parsed(tmp_path)
     assert set(result.profile.governance.commands) == {"test", "lint", "format"}
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages == ("pytest", "ruff==0.15.6")  # the project's own pin
     assert result.profile.governance.checks == ("test", "lint", "type-check", "format")
 
 
