@@ -112,7 +112,7 @@ class Build:
         """Create the environment and install the plan; EnvironmentSetupError with the installer's words."""
         self._create()
         if self.installer.name == "uv" and self.plan.lock:
-            self._step(self._uv_sync(), "uv sync")
+            self._networked(self._uv_sync(), "uv sync")
         requirements = self._requirements_file()
         if requirements is not None:
             self._install(["-r", str(requirements)])
@@ -149,14 +149,19 @@ class Build:
             argv = [self._uv, "pip", "install", "--python", str(self.interpreter), *args]
         else:
             argv = [str(self.interpreter), "-m", "pip", "install", "--disable-pip-version-check", *args]
+        self._networked(argv, "installing")
+
+    def _networked(self, argv: list[str], what: str) -> None:
+        """A step that may need the package index; with uv, once more from its cache when the
+        index cannot be reached."""
         try:
-            self._step(argv, "installing")
+            self._step(argv, what)
         except EnvironmentSetupError:
             if self.installer.name != "uv" or not offline_failure(self.log):
                 raise
             self._mark("the package index is unreachable: trying again from uv's cache (--offline)")
             self.offline = True
-            self._step([*argv, "--offline"], "installing from uv's cache")
+            self._step([*argv, "--offline"], f"{what} from uv's cache")
 
     @property
     def _uv(self) -> str:
