@@ -51,13 +51,13 @@ def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) ->
     stdout, stderr = str(details.get("stdout_tail") or ""), str(details.get("stderr_tail") or "")
     started = time.time() - float(details.get("duration_ms") or 0) / 1000 - STALE_SLACK_S
     reader = ReportReader(workdir, started)
-    facts = read_facts(list(argv), stdout, reader)
+    facts = read_facts(list(argv), stdout, reader, stderr)
     lines = []
     if facts:
         details["facts"] = facts
         lines.append(redact(facts_line(facts), secret_env_values(os.environ)))
     lines += tail_lines(stdout, stderr, 5 if facts else 15)
-    kind = EvidenceType.TEST if "pytest" in facts else EvidenceType.COMMAND
+    kind = EvidenceType.TEST if "pytest" in facts or "unittest" in facts else EvidenceType.COMMAND
     if kind == EvidenceType.COMMAND and "coverage" in facts:
         kind = EvidenceType.COVERAGE
     return clip_lines(lines, SUMMARY_LIMIT), kind
@@ -98,13 +98,14 @@ class ReportReader:
         return data
 
 
-def read_facts(argv: list[str], stdout: str, reader: ReportReader) -> dict[str, Facts]:
+def read_facts(argv: list[str], stdout: str, reader: ReportReader, stderr: str = "") -> dict[str, Facts]:
     """Tool name -> facts, for every recognised tool of ``argv`` whose output could be read."""
     tool, args = identify(argv)
     out: dict[str, Facts] = {}
     parser = _TOOLS.get(tool or "")
+    text = stderr if tool == "unittest" else stdout  # unittest reports on stderr
     if parser is not None:
-        found = _safely(lambda: parser(args, stdout, reader))
+        found = _safely(lambda: parser(args, text, reader))
         if found is not None:
             out[str(tool)] = found
     coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader))
@@ -189,8 +190,16 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
     data = reader.get(junit) if junit else None
     if data is not None:
         messages = parse.junit_messages(data) or "Success: no issues found"
-        return {**parse.mypy_text_facts(messages), "report": junit}
+        try:
+            return {**parse.mypy_text_facts(messages), "report": junit}
+        except ValueError:  # only notes (an unused config section): no error line
+            if parse.junit_facts(data)["failures"] == 0:
+                return {"errors": 0, "first": [], "report": junit}
     return parse.mypy_text_facts(stdout)
+
+
+def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    return parse.unittest_text_facts(stdout)
 
 
 def coverage_facts(tool: str | None, args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
@@ -230,6 +239,7 @@ _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
     "ruff": ruff_facts,
     "flake8": flake8_facts,
     "mypy": mypy_facts,
+    "unittest": unittest_facts,
 }
 
 
@@ -272,6 +282,11 @@ def _mypy_line(f: Facts) -> str:
     return f"{plural(f['errors'], 'mypy error')}{first}"
 
 
+def _unittest_line(f: Facts) -> str:
+    others = [f"{f[k]} {k}" for k in ("failures", "errors", "skipped") if f.get(k)]
+    return f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
+
+
 def _coverage_line(f: Facts) -> str:
     shown = [f"{k} {v:g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
     return "coverage: " + ", ".join(shown)
@@ -283,4 +298,5 @@ _DESCRIBE: dict[str, Callable[[Facts], str]] = {
     "flake8": _violations_line("flake8"),
     "mypy": _mypy_line,
     "coverage": _coverage_line,
+    "unittest": _unittest_line,
 }

@@ -88,6 +88,23 @@ def pytest_text_facts(stdout: str) -> dict[str, Any]:
     raise ValueError("no pytest summary line")
 
 
+_UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.M)
+_UNITTEST_END = re.compile(r"^(OK|FAILED)(?: \(([^)]*)\))?\s*$", re.M)
+
+
+def unittest_text_facts(text: str) -> dict[str, Any]:
+    """Counts from unittest's closing lines (``Ran 12 tests in 0.1s`` and ``FAILED (failures=1)``)."""
+    ran, end = _UNITTEST_RAN.findall(text), _UNITTEST_END.findall(text)
+    if not ran or not end:
+        raise ValueError("no unittest summary")
+    facts: dict[str, Any] = {"tests": int(ran[-1]), "ok": end[-1][0] == "OK"}
+    for part in end[-1][1].split(","):
+        key, _, value = part.strip().partition("=")
+        if value.isdigit():
+            facts[key] = int(value)
+    return facts
+
+
 def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     """Count and the first violations (``path:line:CODE``) of ``ruff check --output-format=json``."""
     data = json.loads(text)

@@ -58,7 +58,8 @@ def _pyproject(facts: Facts) -> None:
         facts.name = str(project.get("name") or "")
         facts.description = str(project.get("description") or "")
         facts.license = _license_value(project.get("license"), project.get("license-expression"))
-        facts.authors = _people(project.get("maintainers")) + _people(project.get("authors"))
+        people = _people(project.get("maintainers")) + _people(project.get("authors"))
+        facts.authors = list(dict.fromkeys(people))
         facts.scripts = bool(project.get("scripts") or project.get("gui-scripts"))
         deps = requirement_names([str(d) for d in project.get("dependencies") or []])
         facts.dependencies |= deps
