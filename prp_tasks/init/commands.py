@@ -155,5 +155,5 @@ def _type_check(facts: Facts) -> Command | None:
         source = (
             "as the project runs it" if facts.mypy_targets else "the package (mypy's config names no files)"
         )
-        why += f"; checks {', '.join(targets)} ({source})"
+        why += f"; checks {', '.join(targets)}: {source}"
     return Command("type-check", tuple(argv), why)
