@@ -25,7 +25,7 @@ from prp_tasks.core.artifacts import producer
 from prp_tasks.core.models import Workflow
 from prp_tasks.errors import ArtifactError
 from prp_tasks.keys import Keys
-from prp_tasks.redis_client import wrap_errors
+from prp_tasks.redis_client import binary_twin, wrap_errors
 from prp_tasks.settings import Settings
 
 if TYPE_CHECKING:
@@ -67,10 +67,7 @@ class ArtifactStore:
         self.dir = settings.artifact_dir
         self.dir_max_bytes = settings.artifact_dir_max_bytes
         self.ttl_s = settings.run_ttl_s
-        pool = client.connection_pool
-        kwargs = dict(pool.connection_kwargs, decode_responses=False)
-        raw_pool = pool.__class__(connection_class=pool.connection_class, **kwargs)
-        self.raw: redis.Redis = client.__class__(connection_pool=raw_pool)  # bytes in, bytes out
+        self.raw: redis.Redis = binary_twin(client)  # bytes in, bytes out
         self.redis = client
 
     # producing ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from celery import Celery
 from celery.worker.control import control_command
 from kombu import Exchange, Queue
 
+import prp_tasks.transport  # noqa: F401  (our Redis and Sentinel transports, by URL scheme)
 from prp_tasks.engine import Engine
 from prp_tasks.enqueue import CheckMessage
 from prp_tasks.keys import Keys
@@ -27,10 +28,9 @@ from prp_tasks.publish import (
     finalize_options,
     task_options,
 )
-from prp_tasks.redis_client import connect
+from prp_tasks.redis_client import Replicas, connect, target_of
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 from prp_tasks.store import RunStore
-from prp_tasks.transport import broker_url
 
 #: The routing table: task name -> queue class. ``prp.run_check`` follows its gate's ``queue``.
 TASK_QUEUE_CLASS: dict[str, str | None] = {
@@ -83,6 +83,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": (route_task,),
         "task_create_missing_queues": False,
         "broker_transport_options": {
+            **_sentinel_options(settings),
             "visibility_timeout": settings.visibility_timeout_s,
             "unacked_restore_interval": settings.restore_interval_s,
             "unacked_restore_throttle": 1,
@@ -98,6 +99,18 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_redirect_stdouts": False,
         "enable_utc": True,
     }
+
+
+def _sentinel_options(settings: Settings) -> dict[str, Any]:
+    """kombu's Sentinel transport takes the master's name (and the Sentinels' password) as
+    transport options, when the broker is the Sentinel-watched state Redis."""
+    url = settings.broker_url or settings.redis_url or ""
+    if not url.startswith("sentinel://") or settings.broker_url not in (None, settings.redis_url):
+        return {}
+    options: dict[str, Any] = {"master_name": settings.redis_sentinel_master}
+    if settings.redis_sentinel_password:
+        options["sentinel_kwargs"] = {"password": settings.redis_sentinel_password}
+    return options
 
 
 def restore_lock_s(settings: Settings) -> int:
@@ -119,7 +132,7 @@ class Runtime:
     def redis(self) -> redis.Redis:
         if self.settings.redis_url is None:
             raise RuntimeError("PRP_REDIS_URL is not set")
-        return connect(self.settings.redis_url)
+        return connect(target_of(self.settings))
 
     @cached_property
     def profiles(self) -> ProfileCache:
@@ -131,7 +144,8 @@ class Runtime:
 
     @cached_property
     def store(self) -> RunStore:
-        return RunStore(self.redis, self.keys, self.profiles)
+        replicas = Replicas(self.settings.redis_wait_replicas, self.settings.redis_wait_timeout_ms)
+        return RunStore(self.redis, self.keys, self.profiles, replicas)
 
     @cached_property
     def engine(self) -> Engine:
@@ -184,7 +198,7 @@ def create_celery(settings: Settings) -> Celery:
     """A configured Celery app with the ``prp.*`` tasks registered; ``app.runtime`` holds services."""
     from prp_tasks.tasks import register_tasks
 
-    app = Celery("prp_tasks", broker=broker_url(settings.broker), set_as_current=False)
+    app = Celery("prp_tasks", broker=settings.broker, set_as_current=False)
     app.conf.update(celery_config(settings))
     runtime = Runtime(settings, app)
     app.runtime = runtime  # type: ignore[attr-defined]

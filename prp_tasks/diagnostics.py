@@ -95,11 +95,11 @@ def _housekeeping(report: Report, settings: Settings, url: str) -> None:
     """Whether some worker has made a housekeeping (repair) pass recently."""
     from prp_tasks.health import repair_problems
     from prp_tasks.keys import Keys
-    from prp_tasks.redis_client import connect
+    from prp_tasks.redis_client import connect, target_of
     from prp_tasks.repair_store import RepairStore
 
     stale_s = max(30.0, 10 * settings.sweep_interval_s)
-    repairs = RepairStore(connect(url), Keys(settings.key_prefix))
+    repairs = RepairStore(connect(target_of(settings)), Keys(settings.key_prefix))
     problems = repair_problems(repairs, time.time() * 1000, stale_s)
     detail = problems[0] if problems else f"a worker made a repair pass in the last {stale_s:g}s"
     report.add("housekeeping", not problems, detail)

@@ -133,6 +133,10 @@ class StoreError(PrpError):
     """The state store (Redis) failed."""
 
 
+class NotReplicated(StoreError):
+    """A transition reached the primary but not the replicas it had to wait for."""
+
+
 class EmbeddedServerError(PrpError):
     """The embedded Redis server could not be started."""
 

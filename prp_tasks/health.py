@@ -22,7 +22,7 @@ from celery import Celery
 from kombu.exceptions import ChannelError
 
 from prp_tasks.keys import Keys
-from prp_tasks.redis_client import connect
+from prp_tasks.redis_client import Target, connect
 from prp_tasks.repair_store import RepairStore
 
 log = logging.getLogger("prp_tasks.health")
@@ -104,13 +104,14 @@ class Health:
     beat: dict[str, Any] | None
 
 
-def check_worker(app: Celery, redis_url: str, keys: Keys, node: str, stale_s: float) -> Health:
+def check_worker(app: Celery, redis: Target, keys: Keys, node: str, stale_s: float) -> Health:
     """Ping ``node`` through the broker and judge its beat and its queues."""
     problems = []
     replies = app.control.ping(destination=[node], timeout=min(5.0, stale_s))
     if not any(node in reply for reply in replies):
         problems.append(f"{node} does not answer a ping through the broker")
-    raw = connect(redis_url).get(keys.worker(node))
+    client = connect(redis)
+    raw = client.get(keys.worker(node))
     beat = json.loads(raw) if raw else None
     if beat is None:
         problems.append(f"{node} has no beat in Redis (not running, or hung for {BEAT_INTERVAL_S * 6:g}s)")
@@ -120,7 +121,7 @@ def check_worker(app: Celery, redis_url: str, keys: Keys, node: str, stale_s: fl
     if age_s > max(stale_s, 3 * BEAT_INTERVAL_S):
         problems.append(f"{node}'s last beat is {age_s:.0f}s old")
     problems += _stalled_queues(app, beat, now_ms, stale_s)
-    problems += repair_problems(RepairStore(connect(redis_url), keys), now_ms, stale_s)
+    problems += repair_problems(RepairStore(client, keys), now_ms, stale_s)
     return Health(not problems, problems, beat)
 
 

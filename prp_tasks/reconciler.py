@@ -225,15 +225,18 @@ class Reconciler:
 
 
 def broker_probe(engine: Engine) -> Callable[[], set[str]] | None:
-    """How to list live message ids: the Redis transport's lists, or None for other brokers."""
+    """How to list live message ids: the Redis transport's lists (on the state Redis, Sentinel
+    included, or on a Redis broker of its own), or None for other brokers."""
     settings = engine.settings
-    url = settings.broker_url or settings.redis_url or ""
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        return None
     from prp_tasks.celery_app import queue_name
     from prp_tasks.redis_client import connect
     from prp_tasks.settings import QUEUE_CLASSES
 
-    client = engine.store.redis if url == settings.redis_url else connect(url)
     queues = [queue_name(c) for c in QUEUE_CLASSES]
+    if settings.broker_url in (None, settings.redis_url):
+        client = engine.store.redis
+    elif settings.broker_url.startswith(("redis://", "rediss://", "unix://")):
+        client = connect(settings.broker_url)
+    else:
+        return None
     return lambda: redis_broker_ids(client, queues)

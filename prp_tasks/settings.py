@@ -194,6 +194,16 @@ class Settings(BaseSettings):
 
     #: state store and (by default) broker; unset means embedded mode for ``prp run``
     redis_url: str | None = None
+    #: with Sentinels in PRP_REDIS_URL (``sentinel://HOST:PORT;sentinel://HOST:PORT``): the name
+    #: of the master they watch
+    redis_sentinel_master: str | None = None
+    #: password of the Sentinels themselves (the master's goes in the URL: ``sentinel://:PW@HOST:PORT``)
+    redis_sentinel_password: str | None = None
+    #: transitions that matter (run creation, settles, decisions, cancellation, audit records)
+    #: wait until this many replicas have them (``WAIT``); 0: acknowledged by the primary alone
+    redis_wait_replicas: int = Field(default=0, ge=0, le=16)
+    #: how long a transition waits for those replicas before it fails (and is retried)
+    redis_wait_timeout_ms: int = Field(default=1000, ge=1, le=60_000)
     #: server binary of embedded mode: ``auto`` (a redis-server/valkey-server on PATH that meets
     #: the supported floor, else the bundled Valkey), ``bundled``, or a path to a binary
     embedded_server: str = Field(default="auto", min_length=1)
@@ -295,6 +305,16 @@ class Settings(BaseSettings):
     def _spool_bounds(self) -> Settings:
         if self.spool_max_concurrency < self.spool_concurrency:
             raise ValueError("spool_max_concurrency must be at least spool_concurrency")
+        return self
+
+    @model_validator(mode="after")
+    def _sentinel_master(self) -> Settings:
+        sentinel = (self.redis_url or "").startswith("sentinel://")
+        if sentinel and not self.redis_sentinel_master:
+            raise ValueError(
+                "PRP_REDIS_URL names Sentinels (sentinel://...): set PRP_REDIS_SENTINEL_MASTER to the "
+                "name of the master they watch"
+            )
         return self
 
     def queue(self, name: str) -> QueueSettings:

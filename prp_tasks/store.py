@@ -26,7 +26,7 @@ from prp_tasks.followups import MessageRow, Plan, SettleSpec
 from prp_tasks.keys import Keys, RunKeys, check_field
 from prp_tasks.lua import Args, Lua
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.redis_client import wrap_errors
+from prp_tasks.redis_client import Replicas, wrap_errors
 
 if TYPE_CHECKING:
     from prp_tasks.events import Rendered
@@ -53,10 +53,14 @@ SPEC_CACHE_SIZE = 2048
 class RunStore(CheckTransitions):
     """Redis-backed run state."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, profiles: ProfileCache) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, profiles: ProfileCache, replicas: Replicas | None = None
+    ) -> None:
         self.redis = client
         self.keys = keys
         self.profiles = profiles
+        #: transitions wait for these replicas (``PRP_REDIS_WAIT_REPLICAS``); leases do not
+        self.replicas = replicas if replicas is not None and replicas.count > 0 else None
         for name in (
             "acquire",
             "heartbeat",
@@ -74,7 +78,8 @@ class RunStore(CheckTransitions):
             "free_slot",
             "outbox_done",
         ):
-            setattr(self, f"_{name}", Lua(client, name))
+            waits = name not in ("acquire", "heartbeat", "end_attempt")
+            setattr(self, f"_{name}", Lua(client, name, self.replicas if waits else None))
         self._spec = lru_cache(maxsize=SPEC_CACHE_SIZE)(self._load_spec)
 
     def k(self, run_id: str) -> RunKeys:
@@ -111,7 +116,7 @@ class RunStore(CheckTransitions):
             pipe.hincrby(self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
             for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox):
                 pipe.expire(key, ttl_s)
-            pipe.execute()
+            self._wait(pipe)
 
     # reads ------------------------------------------------------------------------------------
 
@@ -288,7 +293,7 @@ class RunStore(CheckTransitions):
                 maxlen=100_000,
                 approximate=True,
             )
-            pipe.execute()
+            self._wait(pipe)
 
     def finalize(
         self,
@@ -417,6 +422,14 @@ class RunStore(CheckTransitions):
                     keys=self.keys.settle(plan.run_id)._asdict(), args=plan.write(Args()).one(gate_id)
                 )
             )
+
+    def _wait(self, pipe: Any) -> None:
+        """Run a transaction, then (with ``replicas``) wait for them in the same round trip."""
+        if self.replicas is not None:
+            pipe.execute_command(*self.replicas.command())
+        replies = pipe.execute()
+        if self.replicas is not None:
+            self.replicas.confirm(replies[-1])
 
     def claim_finished_at(self, run_id: str, now: str) -> str:
         """The run's finish time, fixed by the first finalizer so re-renders are identical."""

@@ -9,7 +9,7 @@ from prp_tasks.errors import ConfigError
 from prp_tasks.health import install_beat
 from prp_tasks.housekeeping import install_housekeeping
 from prp_tasks.logs import connect_celery_signals, setup_logging
-from prp_tasks.redis_client import check_server
+from prp_tasks.redis_client import check_server, target_of
 from prp_tasks.settings import QUEUE_CLASSES, QueueSettings, Settings
 
 
@@ -74,7 +74,7 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     if settings.redis_url is None:
         raise ConfigError("PRP_REDIS_URL must be set to start a worker (it names the shared Redis)")
     argv = worker_argv(settings, classes, **options)  # type: ignore[arg-type]
-    check_server(settings.redis_url)
+    check_server(target_of(settings))
     setup_logging(settings, level=str(options.get("loglevel") or settings.log_level))
     connect_celery_signals()
     app = create_celery(settings)

@@ -52,11 +52,12 @@ class ApprovalStore:
         self.redis = runs.redis
         self.keys = runs.keys
         client = runs.redis
-        self._park = Lua(client, "park")
-        self._decide = Lua(client, "decide")
-        self._expire = Lua(client, "expire")
-        self._preapprove = Lua(client, "preapprove")
-        self._flush = Lua(client, "flush_batch")
+        replicas = runs.replicas  # decisions wait for them as the run's own transitions do
+        self._park = Lua(client, "park", replicas)
+        self._decide = Lua(client, "decide", replicas)
+        self._expire = Lua(client, "expire", replicas)
+        self._preapprove = Lua(client, "preapprove", replicas)
+        self._flush = Lua(client, "flush_batch", replicas)
 
     def _index_keys(self) -> dict[str, str]:
         return {name: self.keys.approvals(name) for name in INDEXES}

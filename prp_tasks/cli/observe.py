@@ -17,12 +17,12 @@ app.add_typer(metrics_app, name="metrics")
 
 def _redis_and_keys() -> tuple[Any, Any]:
     from prp_tasks.keys import Keys
-    from prp_tasks.redis_client import connect
+    from prp_tasks.redis_client import connect, target_of
 
     current = settings()
     if current.redis_url is None:
         raise ConfigError("PRP_REDIS_URL must be set")
-    return connect(current.redis_url), Keys(current.key_prefix)
+    return connect(target_of(current)), Keys(current.key_prefix)
 
 
 def _show(fields: dict[str, str], run_id: str | None, raw: bool) -> None:

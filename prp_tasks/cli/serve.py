@@ -70,9 +70,9 @@ def _services(current: Settings, state_dir: Path | None, label: str) -> Iterator
     """PRP_REDIS_URL's settings (checked against the server floor), or embedded mode's."""
     if current.redis_url is not None:
         from prp_tasks.celery_app import create_celery
-        from prp_tasks.redis_client import check_server
+        from prp_tasks.redis_client import check_server, target_of
 
-        check_server(current.redis_url)
+        check_server(target_of(current))
         yield current, create_celery(current)
         return
     from prp_tasks.embedded import standalone

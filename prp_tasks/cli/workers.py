@@ -65,6 +65,7 @@ def worker_check(
         from prp_tasks.celery_app import create_celery
         from prp_tasks.health import check_worker
         from prp_tasks.keys import Keys
+        from prp_tasks.redis_client import target_of
 
         current = settings()
         if current.redis_url is None:
@@ -72,7 +73,7 @@ def worker_check(
         classes = "+".join(q.strip() for q in queues.split(",") if q.strip())
         name = node or f"{classes}@{socket.gethostname()}"
         health = check_worker(
-            create_celery(current), current.redis_url, Keys(current.key_prefix), name, stale_s
+            create_celery(current), target_of(current), Keys(current.key_prefix), name, stale_s
         )
     if json_out:
         print_json({"node": name, "ok": health.ok, "problems": health.problems, "beat": health.beat})
@@ -92,9 +93,9 @@ def sweeper(
             raise ConfigError("PRP_REDIS_URL must be set to run the sweeper")
         from prp_tasks.approvals.sweeper import Sweeper
         from prp_tasks.celery_app import create_celery
-        from prp_tasks.redis_client import check_server
+        from prp_tasks.redis_client import check_server, target_of
 
-        check_server(current.redis_url)
+        check_server(target_of(current))
         engine = create_celery(current).runtime.engine
         sweep = Sweeper(engine.approvals, current.sweep_interval_s, engine.budgets)
         if once:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from prp_tasks.redis_client import Script
+from prp_tasks.redis_client import Replicas, Script
 
 if TYPE_CHECKING:
     import redis
@@ -104,12 +104,13 @@ def ordered(name: str, keys: Mapping[str, str]) -> list[str]:
 
 class Lua:
     """Script ``name`` of this package on ``client``, called with its KEYS by name:
-    ``script(keys={"meta": ..., "status": ...}, args=Args()...)``."""
+    ``script(keys={"meta": ..., "status": ...}, args=Args()...)``; with ``replicas``, each call
+    waits for them (:class:`~prp_tasks.redis_client.Replicas`)."""
 
-    def __init__(self, client: redis.Redis, name: str) -> None:
+    def __init__(self, client: redis.Redis, name: str, replicas: Replicas | None = None) -> None:
         self.name = name
         self.names = key_names(name)
-        self._script = Script(client, source(name))
+        self._script = Script(client, source(name), replicas)
 
     def __call__(self, keys: Mapping[str, str], args: Sequence[Any] = ()) -> Any:
         if len(keys) != len(self.names):

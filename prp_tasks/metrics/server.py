@@ -8,7 +8,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from prp_tasks.keys import Keys
 from prp_tasks.metrics.collector import MetricsReader, PrpCollector
-from prp_tasks.redis_client import connect
+from prp_tasks.redis_client import connect, target_of
 from prp_tasks.settings import QUEUE_CLASSES, Settings
 
 
@@ -23,7 +23,7 @@ def reader_for(settings: Settings, app: Celery | None = None) -> MetricsReader:
 
         broker_app = app or create_celery(settings)
         depth = lambda queue: waiting_messages(broker_app, queue)  # noqa: E731
-    client, keys = connect(settings.redis_url), Keys(settings.key_prefix)
+    client, keys = connect(target_of(settings)), Keys(settings.key_prefix)
     return MetricsReader(client, keys, QUEUE_CLASSES, settings.metrics_interval_s, depth)
 
 

@@ -20,7 +20,7 @@ from prp_tasks.enqueue import CheckMessage
 from prp_tasks.publish import direct_publish_possible
 from prp_tasks.settings import Settings, load_settings
 from prp_tasks.submission import prepare_run
-from prp_tasks.transport import Channel, broker_url
+from prp_tasks.transport import Channel, SentinelTransport, Transport
 from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import EMBEDDED_SERVER
 
@@ -144,18 +144,20 @@ def test_direct_publishing_only_when_the_broker_is_the_state_redis(
     assert direct_publish_possible(same)
 
 
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("redis://h:6379/0", "prp-redis://h:6379/0"),
-        ("redis+socket:///tmp/r.sock", "prp-redis+socket:///tmp/r.sock"),
-        ("rediss://h:6380/0", "rediss://h:6380/0"),
-        ("sentinel://h:26379", "sentinel://h:26379"),
-        ("amqp://guest@h//", "amqp://guest@h//"),
-    ],
-)
-def test_only_plain_redis_urls_use_the_client_reusing_transport(url: str, expected: str) -> None:
-    assert broker_url(url) == expected
+@pytest.mark.parametrize("url", ["redis://h:6379/0", "redis+socket:///tmp/r.sock", "rediss://h:6380/0"])
+def test_redis_urls_keep_their_scheme_and_use_the_client_reusing_transport(url: str) -> None:
+    """Flower recognises the broker by its URL's scheme: it stays redis://."""
+    from kombu import Connection
+
+    assert Connection(url).transport_cls in ("redis", "rediss")
+    assert Connection(url).get_transport_cls() is Transport
+
+
+def test_sentinel_urls_use_the_transport_that_survives_a_failover() -> None:
+    from kombu import Connection
+
+    conn = Connection("sentinel://a:26379;sentinel://b:26379", transport_options={"master_name": "m"})
+    assert conn.get_transport_cls() is SentinelTransport
 
 
 def test_the_transport_reuses_one_client_per_channel(private: EmbeddedRedis) -> None:

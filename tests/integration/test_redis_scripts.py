@@ -13,7 +13,8 @@ import pytest
 import redis
 
 from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.redis_client import Batch, Script, _lanes, connect
+from prp_tasks.errors import NotReplicated
+from prp_tasks.redis_client import Batch, Replicas, Script, _lanes, connect
 from tests.conftest import EMBEDDED_SERVER
 
 INCR_AND_ECHO = "return {redis.call('INCR', KEYS[1]), ARGV[1]}"
@@ -153,3 +154,14 @@ def test_an_argument_redis_cannot_take_is_a_redis_error_and_nothing_is_sent(serv
     with pytest.raises(redis.DataError):
         Script(client, INCR_AND_ECHO)(keys=["n"], args=[None])
     assert Script(client, INCR_AND_ECHO)(keys=["n"], args=["ok"]) == [1, "ok"]
+
+
+def test_a_transition_waits_for_replicas_and_fails_without_them(server: EmbeddedRedis) -> None:
+    """PRP_REDIS_WAIT_REPLICAS: WAIT goes with the script; no replica acknowledging it in time is
+    an error the caller retries (the write itself is on the primary)."""
+    client = connect(server.url)
+    waiting = Script(client, INCR_AND_ECHO, Replicas(1, 50))
+    with pytest.raises(NotReplicated, match="acknowledged by 0 of 1 replica"):
+        waiting(keys=["w"], args=["x"])
+    assert client.get("w") == "1"
+    assert Script(client, INCR_AND_ECHO, Replicas(0, 50))(keys=["w"], args=["y"]) == [2, "y"]
