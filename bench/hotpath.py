@@ -46,7 +46,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ui import parse_args, status
 from throughput import GATES_PER_RUN, workflow_text
 
-ROOT = Path(__file__).resolve().parents[1]
 JSON_KEYS = (
     "runs",
     "check",
@@ -89,9 +88,15 @@ def measure(
     engine: Engine, client: redis.Redis, runs: int, profiler: cProfile.Profile | None, kind: str = "command"
 ) -> dict[str, float]:
     workflow = parse_workflow(workflow_text(kind))
-    specs = [prepare_run(ROOT, workflow=workflow) for _ in range(runs)]
-    for spec in specs:
-        engine.submit(spec)
+    with tempfile.TemporaryDirectory(prefix="prp-hotpath-repo-") as repo:  # plain: no git worktree per run
+        for _ in range(runs):
+            engine.submit(prepare_run(Path(repo), workflow=workflow))
+        return _timed(engine, client, runs, profiler)
+
+
+def _timed(
+    engine: Engine, client: redis.Redis, runs: int, profiler: cProfile.Profile | None
+) -> dict[str, float]:
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if profiler is not None:

@@ -95,8 +95,15 @@ def run(
 
 
 def _home(spec: RunSpec) -> Path:
-    """``.prp`` of the local checkout (of the current directory for a git-only source)."""
-    return Path(spec.repo.path or ".").resolve() / ".prp"
+    """``.prp`` of the local checkout (of the current directory for a git-only source), ignored
+    by git (its runs' outputs and records must not show up as untracked files)."""
+    home = Path(spec.repo.path or ".").resolve() / ".prp"
+    with contextlib.suppress(OSError):
+        home.mkdir(parents=True, exist_ok=True)
+        ignore = home / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n")
+    return home
 
 
 def _run_embedded(current: Settings, follow: Following) -> int:

@@ -17,15 +17,16 @@ from tests.conftest import ROOT, run_prp, wait_until
 pytestmark = pytest.mark.slow
 
 
-def redis_processes() -> set[int]:
+def redis_processes(where: Path) -> set[int]:
+    """Servers whose command line names ``where`` (the state directory of a run's embedded server;
+    other tests on this machine start servers of their own)."""
     out = subprocess.run(
-        ["pgrep", "-f", "redis-server|valkey-server"], capture_output=True, text=True, check=False
+        ["pgrep", "-f", f"(redis|valkey)-server.*{where}"], capture_output=True, text=True, check=False
     )
     return {int(p) for p in out.stdout.split()}
 
 
 def test_the_demo_runs_end_to_end_in_embedded_mode(demo: Path) -> None:
-    before = redis_processes()
     result = run_prp("run", str(demo), "--auto-approve", "--json")
     assert result.returncode == 0, result.stderr
     view = json.loads(result.stdout)
@@ -45,7 +46,7 @@ def test_the_demo_runs_end_to_end_in_embedded_mode(demo: Path) -> None:
     assert coverage["status"] == "pass" and "coverage.xml (cobertura-xml)" in coverage["output"]
     assert (out_dir / "artifacts" / "verification-report.md").is_file()
     # everything shut down: no stray redis-server, socket gone, registration gone
-    assert redis_processes() <= before
+    assert redis_processes(demo) == set()
     assert not (demo / ".prp" / "redis.sock").exists()
 
 
