@@ -204,10 +204,12 @@ class Batch:
     Redis spells them (``batch.add("HSET", key, field, value)``); ``execute`` raises the first
     error Redis reports and otherwise returns the replies."""
 
-    def __init__(self, client: redis.Redis, *, transaction: bool) -> None:
+    def __init__(self, client: redis.Redis, *, transaction: bool, replicas: Replicas | None = None) -> None:
         self._lanes = _lanes(client)
         self.transaction = transaction
         self.commands: list[tuple[Any, ...]] = []
+        #: wait for replicas after the batch (``WAIT`` cannot wait inside ``MULTI``: it follows EXEC)
+        self.replicas = replicas if replicas is not None and replicas.count > 0 else None
 
     def add(self, *command: Any) -> None:
         self.commands.append(command)
@@ -218,7 +220,11 @@ class Batch:
         commands = self.commands
         if self.transaction:
             commands = [("MULTI",), *commands, ("EXEC",)]
+        if self.replicas is not None:
+            commands = [*commands, self.replicas.command()]
         replies = _round_trip(self._lanes.connection(), commands)
+        if self.replicas is not None:
+            self.replicas.confirm(replies.pop())
         if not self.transaction:
             return replies
         executed: list[Any] = replies[-1]

@@ -26,7 +26,7 @@ from prp_tasks.followups import MessageRow, Plan, SettleSpec
 from prp_tasks.keys import Keys, RunKeys, check_field
 from prp_tasks.lua import Args, Lua
 from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.redis_client import Replicas, wrap_errors
+from prp_tasks.redis_client import Batch, Replicas, wrap_errors
 
 if TYPE_CHECKING:
     from prp_tasks.events import Rendered
@@ -98,25 +98,25 @@ class RunStore(CheckTransitions):
         gates = spec.workflow.gates
         roots = () if queued else roots
         state = RunStatus.QUEUED if queued else RunStatus.RUNNING
-        with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(k.meta, mapping=_new_meta(spec, state, now))
-            pipe.hset(k.status, mapping={g.id: "running" if g.id in roots else "pending" for g in gates})
-            pipe.hset(k.deps, mapping={g.id: len(g.depends_on) for g in gates})
-            pipe.hset(k.left, mapping={g.id: len(g.checks) for g in gates})
-            if roots:
-                pipe.hset(k.started, mapping={g: now for g in roots})
-                pipe.rpush(k.events, *(gate_event(g, "start", now) for g in roots))
-            if roots:
-                pipe.hset(k.outbox, mapping={f"start:{g}": "" for g in roots})
-                pipe.zadd(self.keys.outbox_index, {spec.run_id: due_ms})
-            pipe.zadd(self.keys.runs, {spec.run_id: to_ms(spec.created_at)})
-            pipe.sadd(self.keys.live_runs, spec.run_id)
-            pipe.hincrby(self.keys.metrics, f"runs|state={state.value}", 1)
-            pipe.hincrby(self.keys.metrics, "gates|state=running", len(roots))
-            pipe.hincrby(self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
-            for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox):
-                pipe.expire(key, ttl_s)
-            self._wait(pipe)
+        batch = Batch(self.redis, transaction=True, replicas=self.replicas)
+        batch.add("HSET", k.meta, *_flat(_new_meta(spec, state, now)))
+        batch.add("HSET", k.status, *_flat({g.id: "running" if g.id in roots else "pending" for g in gates}))
+        batch.add("HSET", k.deps, *_flat({g.id: len(g.depends_on) for g in gates}))
+        batch.add("HSET", k.left, *_flat({g.id: len(g.checks) for g in gates}))
+        if roots:
+            batch.add("HSET", k.started, *_flat(dict.fromkeys(roots, now)))
+            batch.add("RPUSH", k.events, *(gate_event(g, "start", now) for g in roots))
+            batch.add("HSET", k.outbox, *_flat({f"start:{g}": "" for g in roots}))
+            batch.add("ZADD", self.keys.outbox_index, due_ms, spec.run_id)
+        batch.add("ZADD", self.keys.runs, to_ms(spec.created_at), spec.run_id)
+        batch.add("SADD", self.keys.live_runs, spec.run_id)
+        batch.add("HINCRBY", self.keys.metrics, f"runs|state={state.value}", 1)
+        batch.add("HINCRBY", self.keys.metrics, "gates|state=running", len(roots))
+        batch.add("HINCRBY", self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
+        for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox):
+            batch.add("EXPIRE", key, ttl_s)
+        with wrap_errors():
+            batch.execute()
 
     # reads ------------------------------------------------------------------------------------
 
@@ -285,15 +285,12 @@ class RunStore(CheckTransitions):
     def append_audit(self, run_id: str, event: AuditEvent) -> None:
         """Append an audit record that is not part of a state change (e.g. a refusal)."""
         k = self.k(run_id)
-        with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(k.audit, {"type": event.type.value, "event": event.to_json()})
-            pipe.xadd(
-                self.keys.audit,
-                {"type": event.type.value, "event": event.to_json()},
-                maxlen=100_000,
-                approximate=True,
-            )
-            self._wait(pipe)
+        fields = ("type", event.type.value, "event", event.to_json())
+        batch = Batch(self.redis, transaction=True, replicas=self.replicas)
+        batch.add("XADD", k.audit, "*", *fields)
+        batch.add("XADD", self.keys.audit, "MAXLEN", "~", 100_000, "*", *fields)
+        with wrap_errors():
+            batch.execute()
 
     def finalize(
         self,
@@ -423,14 +420,6 @@ class RunStore(CheckTransitions):
                 )
             )
 
-    def _wait(self, pipe: Any) -> None:
-        """Run a transaction, then (with ``replicas``) wait for them in the same round trip."""
-        if self.replicas is not None:
-            pipe.execute_command(*self.replicas.command())
-        replies = pipe.execute()
-        if self.replicas is not None:
-            self.replicas.confirm(replies[-1])
-
     def claim_finished_at(self, run_id: str, now: str) -> str:
         """The run's finish time, fixed by the first finalizer so re-renders are identical."""
         key = self.k(run_id).meta
@@ -450,6 +439,11 @@ def _new_meta(spec: RunSpec, state: RunStatus, now: str) -> dict[str, str | int]
         "updated_at": now,
         "repo": spec.repo.full_name,
     }
+
+
+def _flat(mapping: Mapping[str, Any]) -> list[Any]:
+    """A mapping as HSET's field value pairs."""
+    return [v for item in mapping.items() for v in item]
 
 
 def settle_result(out: list[Any]) -> Settle:

@@ -63,14 +63,31 @@ class Topology:
         }
 
     def start(self) -> Topology:
+        """A primary, the replicas and three Sentinels."""
+        primary = self.start_replicated(wait=False)
         binary = embedded_binary(self.server).path
-        primary = self._server(binary, None)
-        for _ in range(self.replicas):
-            self._server(binary, primary.port)
         for i in range(3):
             self._sentinel(binary, primary.port, i)
         self.wait_synced()
         return self
+
+    def start_replicated(self, wait: bool = True) -> Node:
+        """A primary and the replicas, without Sentinels; returns the primary."""
+        binary = embedded_binary(self.server).path
+        primary = self._server(binary, None)
+        for _ in range(self.replicas):
+            self._server(binary, primary.port)
+        if wait:
+            self._wait_replicas(primary)
+        return primary
+
+    def _wait_replicas(self, primary: Node, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            primary.client.set("sentinels:synced", time.time())
+            if primary.client.execute_command("WAIT", self.replicas, 200) >= self.replicas:
+                return
+        raise AssertionError("replicas did not sync")
 
     def _server(self, binary: str, replica_of: int | None, port: int | None = None) -> Node:
         node = Node(port or free_port(), self.root / f"server-{len(self.servers)}")

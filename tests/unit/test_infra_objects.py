@@ -3,15 +3,18 @@ the Redis configurations, docker compose services, systemd units and the example
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from prp_tasks.approvals.authz import load_roles_file
 from prp_tasks.celery_app import queue_name
 from prp_tasks.identity import load_tokens_file
-from prp_tasks.settings import QUEUE_CLASSES, Settings
+from prp_tasks.settings import QUEUE_CLASSES, Settings, load_settings
 from tests.unit.infra_files import (
     COMPOSE,
     ENV_EXAMPLE,
@@ -21,6 +24,7 @@ from tests.unit.infra_files import (
     SERVICES,
     UNITS,
     compose_env,
+    compose_is_project,
     config_map,
     container_env,
     containers,
@@ -255,3 +259,26 @@ def test_examples_parse() -> None:
     assert load_tokens_file(INFRA / "api-tokens.example.yaml")
     assert load_roles_file(INFRA / "systemd" / "roles.example.yaml")
     assert ENV_EXAMPLE["PRP_REDIS_URL"].startswith("redis")
+
+
+def test_the_sentinel_override_reaches_every_service_and_the_configs_agree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    override = load_yaml(INFRA / "docker-compose.sentinel.yml")["services"]
+    project = {name for name, service in SERVICES.items() if compose_is_project(service)}
+    assert project <= set(override), f"services left on the plain Redis: {project - set(override)}"
+    for name in project:
+        env = compose_env(override[name])
+        assert (
+            env["PRP_REDIS_URL"].count("sentinel://") == 3 and env["PRP_REDIS_SENTINEL_MASTER"] == "prpmaster"
+        )
+        for key in [k for k in os.environ if k.startswith("PRP_")]:
+            monkeypatch.delenv(key)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        load_settings()  # every PRP_* variable is a setting with a valid value
+    sentinel = (INFRA / "redis" / "sentinel.conf").read_text()
+    assert "sentinel monitor prpmaster redis-primary 6379 2" in sentinel
+    replica = (INFRA / "redis" / "replica.conf").read_text()
+    assert "replicaof redis-primary 6379" in replica and "maxmemory-policy noeviction" in replica
+    assert "redis-primary" in override["redis"]["networks"]["default"]["aliases"]
