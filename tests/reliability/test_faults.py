@@ -160,9 +160,10 @@ def test_a_check_longer_than_the_visibility_timeout_never_runs_twice_at_once(
 ) -> None:
     for _ in range(2):  # a second worker is ready to take the redelivered message
         workers.start(FAST, ALL)
+    log = tmp_path / "long.log"  # by absolute path: the check runs in a workspace of tmp_path
     code = (
-        "import time; open('long.log','a').write('start\\\\n'); time.sleep(8); "
-        "open('long.log','a').write('end\\\\n')"
+        f"import time; open('{log}','a').write('start\\\\n'); time.sleep(8); "
+        f"open('{log}','a').write('end\\\\n')"
     )
     run_id = marked_run(
         control,
@@ -171,7 +172,7 @@ def test_a_check_longer_than_the_visibility_timeout_never_runs_twice_at_once(
     )
     assert control.wait_final(run_id, 60)  # the Redis transport redelivers after 3 s (visibility timeout)
     assert control.snapshot(run_id).status == RunStatus.PASSED
-    assert (tmp_path / "long.log").read_text().split() == ["start", "end"]
+    assert log.read_text().split() == ["start", "end"]
     assert control.snapshot(run_id).gates["L"].checks["l"].attempt == 1
 
 
