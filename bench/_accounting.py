@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.keys import Keys
+from prp_tasks.state.keys import Keys
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 Started as its own worker process: ``celery -A _noop_app worker ...`` with ``bench/`` on
 PYTHONPATH and ``BENCH_REDIS_URL`` (redis-py form, e.g. ``unix:///tmp/x/redis.sock``) set.
-Broker options mirror ``prp_tasks.celery_app.celery_config`` where they matter for throughput:
+Broker options mirror ``prp_tasks.celeryapp.app.celery_config`` where they matter for throughput:
 JSON, late acks, reject on worker lost, prefetch multiplier 1, no result backend, no task events,
 the same visibility/restore transport options, one queue behind its own direct exchange.
 

@@ -16,9 +16,9 @@ from _accounting import Procs
 from _ui import PlainProgress, progress
 from rich.progress import Progress, TaskID
 
-from prp_tasks.control import Control
 from prp_tasks.core.run import RunSpec
-from prp_tasks.keys import Keys
+from prp_tasks.service.control import Control
+from prp_tasks.state.keys import Keys
 
 BENCH = Path(__file__).resolve().parent
 PREFIX = "bench"

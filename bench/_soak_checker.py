@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import redis
 
-from prp_tasks.control import Control
 from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.snapshot import GateEventType, RunSnapshot
+from prp_tasks.service.control import Control
 
 # watchers ---------------------------------------------------------------------------------------
 

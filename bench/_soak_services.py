@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python bench/soak.py`)
     sys.path.insert(0, str(ROOT))
 
-from prp_tasks.identity import hash_token  # noqa: E402
+from prp_tasks.service.identity import hash_token  # noqa: E402
 from tests.acceptance.procfile import ProcfileProcesses  # noqa: E402
 
 PREFIX = "soak"

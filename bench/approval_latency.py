@@ -34,14 +34,14 @@ from pathlib import Path
 
 from _ui import parse_args, progress
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import GateStatus
-from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 JSON_KEYS = (

@@ -33,9 +33,9 @@ from _ui import parse_args
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.identity import hash_token
-from prp_tasks.redis_client import connect
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.service.identity import hash_token
+from prp_tasks.state.connection import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-0123456789"

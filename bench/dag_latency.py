@@ -32,12 +32,12 @@ from _ui import parse_args
 from celery import Celery, group
 from celery.contrib.testing.worker import start_worker
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
-from prp_tasks.embedded import EmbeddedRedis, embedded_worker
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis, embedded_worker
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import load_settings, to_kombu_url
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 
 CRITICAL = """
 name: critical-path

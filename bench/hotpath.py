@@ -35,12 +35,12 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.celery_app import create_celery, queue_name
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.engine import Engine
+from prp_tasks.celeryapp.app import create_celery, queue_name
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.engine.engine import Engine
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ui import parse_args, status

@@ -28,14 +28,14 @@ from pathlib import Path
 from _ui import parse_args, progress
 from fastapi.testclient import TestClient
 
-from prp_tasks.control import Control
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.engine import Engine
-from prp_tasks.enqueue import CheckMessage, InTransaction
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.engine.engine import Engine
+from prp_tasks.engine.ports import CheckMessage, InTransaction
 from prp_tasks.http.app import create_app
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 
 WORKFLOW = parse_workflow("name: tiny\ngates:\n  - {id: T}\n")
 JSON_KEYS = (
@@ -50,7 +50,7 @@ SMOKE = {"runs": 100, "scrapes": 20}
 
 
 class NoQueue:
-    """An ``Enqueuer`` (prp_tasks.enqueue) without a broker: collects the finalizations the engine
+    """An ``Enqueuer`` (prp_tasks.engine.ports) without a broker: collects the finalizations the engine
     asks for (the bench runs them in-process); there are no checks to queue."""
 
     #: the broker is not the state Redis: the engine sends through check() and finalize()

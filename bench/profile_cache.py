@@ -26,11 +26,11 @@ from pathlib import Path
 
 from _ui import parse_args
 
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.keys import Keys
-from prp_tasks.profiles.cache import ProfileCache, parse_bytes
-from prp_tasks.redis_client import connect
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.intake.profiles.cache import ProfileCache, parse_bytes
 from prp_tasks.settings import ProfileCacheSettings
+from prp_tasks.state.connection import connect
+from prp_tasks.state.keys import Keys
 
 ROOT = Path(__file__).resolve().parents[1]
 JSON_KEYS = (
@@ -88,10 +88,10 @@ def contention(url: str, processes: int, tmp: Path) -> int:
     start_at = time.time() + 2.0
     script = (
         "import time\n"
-        "from prp_tasks.profiles.cache import ProfileCache\n"
-        "from prp_tasks.keys import Keys\n"
+        "from prp_tasks.intake.profiles.cache import ProfileCache\n"
+        "from prp_tasks.state.keys import Keys\n"
         "from prp_tasks.settings import ProfileCacheSettings\n"
-        "from prp_tasks.redis_client import connect\n"
+        "from prp_tasks.state.connection import connect\n"
         f"cache = ProfileCache(connect({url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
         f"data = open({str(path)!r}, 'rb').read()\n"
         f"time.sleep(max(0, {start_at} - time.time()))\n"

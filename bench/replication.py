@@ -27,8 +27,8 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.engine import Engine
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.engine.engine import Engine
 from prp_tasks.settings import load_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

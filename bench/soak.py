@@ -109,11 +109,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python bench/soak.py`)
     sys.path.insert(0, str(ROOT))
 
-from prp_tasks.celery_app import create_celery  # noqa: E402
-from prp_tasks.control import Control  # noqa: E402
-from prp_tasks.embedded import EmbeddedRedis  # noqa: E402
-from prp_tasks.keys import Keys  # noqa: E402
+from prp_tasks.celeryapp.app import create_celery  # noqa: E402
+from prp_tasks.celeryapp.embedded import EmbeddedRedis  # noqa: E402
+from prp_tasks.service.control import Control  # noqa: E402
 from prp_tasks.settings import load_settings  # noqa: E402
+from prp_tasks.state.keys import Keys  # noqa: E402
 from tests.acceptance.procfile import ProcfileProcesses  # noqa: E402
 
 JSON_KEYS = (

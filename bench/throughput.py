@@ -17,7 +17,7 @@ Processes (all real, each in its own process group, all killed at the end, even 
     runs one worker consuming automated+control with the pool under test;
   * baseline: ``celery -A _noop_app worker --pool P --concurrency C`` (bench/_noop_app.py, a plain
     Celery app: JSON, acks_late, reject_on_worker_lost, prefetch 1, no result backend, no task
-    events, the same transport options as prp_tasks.celery_app.celery_config). 8 N tasks are sent
+    events, the same transport options as prp_tasks.celeryapp.app.celery_config). 8 N tasks are sent
     by this process; the clock stops when a Redis counter (one INCR per task) reaches 8 N.
 Ours and the baseline never run at the same time (the CPU is shared), and each phase starts with
 a warm-up so worker start-up and imports are not measured.
@@ -89,13 +89,13 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.run import RunSpec
-from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers (the baseline app, instruments)
 from _accounting import Procs, cpu_per_gate, cpu_sample, diagnostics, median_diag, metric_sums, paired_ratio

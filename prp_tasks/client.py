@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.control import Control, connect_control
 from prp_tasks.core.models import Workflow
 from prp_tasks.errors import InputError
+from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.service.control import Control, connect_control
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.submission import SubmitRequest
 
 
 @dataclass

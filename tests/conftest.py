@@ -30,13 +30,13 @@ for _key in [k for k in os.environ if k.startswith("PRP_")]:
 os.environ["PRP_EMBEDDED_SERVER"] = EMBEDDED_SERVER  # ... but `prp run` subprocesses use that server
 
 # Import task modules at conftest import time so every worker knows them.
-import prp_tasks.tasks  # noqa: E402,F401
+import prp_tasks.celeryapp.tasks  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A private redis-server on a unix socket for the whole session."""
-    from prp_tasks.embedded import EmbeddedRedis
+    from prp_tasks.celeryapp.embedded import EmbeddedRedis
 
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), label="pytest", server=EMBEDDED_SERVER)
     server.start()
@@ -59,8 +59,8 @@ def settings(redis_server: object) -> object:
 @pytest.fixture(scope="session")
 def celery_app(settings: object) -> Iterator[object]:
     """The project's Celery app with one in-process threads worker for all queue classes."""
-    from prp_tasks.celery_app import create_celery
-    from prp_tasks.embedded import embedded_worker
+    from prp_tasks.celeryapp.app import create_celery
+    from prp_tasks.celeryapp.embedded import embedded_worker
 
     app = create_celery(settings)  # type: ignore[arg-type]
     with embedded_worker(app, settings, concurrency=24):  # type: ignore[arg-type]
@@ -69,7 +69,7 @@ def celery_app(settings: object) -> Iterator[object]:
 
 @pytest.fixture
 def control(settings: object, celery_app: object) -> object:
-    from prp_tasks.control import Control
+    from prp_tasks.service.control import Control
 
     return Control(settings, celery_app)  # type: ignore[arg-type]
 
@@ -96,7 +96,7 @@ def clean_env() -> dict[str, str]:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    from prp_tasks.servers import embedded_binary
+    from prp_tasks.state.servers import embedded_binary
 
     binary = embedded_binary(EMBEDDED_SERVER)
     return f"private servers: {binary.version.text} ({binary.path}, {binary.origin})"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.servers import embedded_binary
+from prp_tasks.state.servers import embedded_binary
 
 MASTER = "prpmaster"
 

@@ -1,6 +1,6 @@
 """Flower configuration for prp-tasks.
 
-Used as ``celery -A prp_tasks.celery_main flower --conf=infra/flower/flowerconfig.py``.
+Used as ``celery -A prp_tasks.celeryapp.main flower --conf=infra/flower/flowerconfig.py``.
 
 - Authentication: HTTP basic auth from ``FLOWER_BASIC_AUTH`` (``user:password``, comma-separated
   for several). Flower refuses its API (401) without it; ``/metrics`` and ``/healthcheck`` stay

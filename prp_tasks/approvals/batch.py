@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.service import Approvals, DecisionResult
-from prp_tasks.approvals.store import split_member
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import ConflictError, NotAuthorized
+from prp_tasks.state.approvals import split_member
 
 
 def decide_all(

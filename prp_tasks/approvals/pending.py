@@ -8,9 +8,9 @@ from typing import Any
 
 from prp_tasks.approvals.requests import to_ms
 from prp_tasks.approvals.service import Approvals
-from prp_tasks.approvals.store import split_member
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import PrpError
+from prp_tasks.state.approvals import split_member
 
 
 @dataclass(frozen=True)

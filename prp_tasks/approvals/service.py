@@ -2,7 +2,7 @@
 
 A parked gate is only data in Redis; no task, retry loop, countdown or ETA waits for it. A
 decision settles it atomically (Lua), and the same script queues its dependents' checks (or leaves
-their start in the run's outbox, done by the caller at once: :mod:`prp_tasks.followups`).
+their start in the run's outbox, done by the caller at once: :mod:`prp_tasks.engine.followups`).
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ from typing import Any
 
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.requests import build_request, iso_after, new_batch_id, to_ms
-from prp_tasks.approvals.store import ApprovalStore, Vote, member
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
 from prp_tasks.core.evaluate import apply_decision, skipped_record, utc_now
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
+from prp_tasks.engine.followups import FollowupActions, Followups
+from prp_tasks.engine.lifecycle import Lifecycle
 from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, RunNotFound
-from prp_tasks.followups import FollowupActions, Followups, Outgoing, Plan, SettleSpec
-from prp_tasks.lifecycle import Lifecycle
-from prp_tasks.metrics import observe
 from prp_tasks.settings import Settings
-from prp_tasks.store import RunStore, Settle
+from prp_tasks.state.approvals import ApprovalStore, Vote, member
+from prp_tasks.state.plans import Outgoing, Plan, SettleSpec
+from prp_tasks.state.runs import RunStore, Settle
+from prp_tasks.telemetry import observe
 
 #: a settle's reply and the messages prepared for the dependents it may have made ready
 Settled = tuple[Settle, Mapping[str, Outgoing]]

@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.text import Text
 
 from prp_tasks.cli.conventions import PrpGroup
-from prp_tasks.control import Control, connect_control, find_run_url
 from prp_tasks.errors import ConflictError, InputError, NotAuthorized, PrpError, RunNotFound
+from prp_tasks.service.control import Control, connect_control, find_run_url
+from prp_tasks.service.views import EXIT_INPUT
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.views import EXIT_INPUT
 
 #: the width of output that is not a terminal (a file, a pipe, CI logs): wide enough that a table is
 #: never squeezed; text is not wrapped at all (rich would wrap at 80 columns, not knowing better)
@@ -75,7 +75,7 @@ def settings() -> Settings:
 
 def control_for(run_id: str) -> Control:
     """Control plane holding ``run_id``: PRP_REDIS_URL, else a live embedded ``prp run``."""
-    from prp_tasks.embedded import live_embedded_urls
+    from prp_tasks.celeryapp.embedded import live_embedded_urls
 
     current = settings()
     if current.redis_url is not None:
@@ -88,7 +88,7 @@ def control_for(run_id: str) -> Control:
 
 def all_controls() -> list[Control]:
     """PRP_REDIS_URL's control plane, or one per live embedded `prp run`."""
-    from prp_tasks.embedded import live_embedded_urls
+    from prp_tasks.celeryapp.embedded import live_embedded_urls
 
     current = settings()
     if current.redis_url is not None:

@@ -13,7 +13,7 @@ from prp_tasks.cli.common import app, errors, out, print_json, settings
 def doctor(json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Check this installation: Python and library versions, the server embedded mode starts, and
     PRP_REDIS_URL (answers, meets the supported floor). Exit 0 when all is well, else 1."""
-    from prp_tasks.diagnostics import diagnose
+    from prp_tasks.service.diagnostics import diagnose
 
     with errors():
         report = diagnose(settings())

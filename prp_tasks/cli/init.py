@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from prp_tasks.cli.common import app, err, errors, fail, out
-from prp_tasks.views import EXIT_INPUT
+from prp_tasks.service.views import EXIT_INPUT
 
 
 @app.command("init")
@@ -24,9 +24,9 @@ def init(
     write REPO/initial.md: a blueprint derived from the project's metadata and a profile that
     runs the project's own checks, each value commented with where it came from."""
     from prp_tasks.errors import InputError
-    from prp_tasks.init.render import initial_md
-    from prp_tasks.profiles import LOOKUP, find_initial_md
-    from prp_tasks.profiles.parser import parse_initial_md
+    from prp_tasks.intake.init.render import initial_md
+    from prp_tasks.intake.profiles import LOOKUP, find_initial_md
+    from prp_tasks.intake.profiles.parser import parse_initial_md
 
     with errors():
         if not repo.is_dir():

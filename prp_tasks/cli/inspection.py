@@ -1,7 +1,7 @@
 """``prp status``, ``runs``, ``outputs``, ``cancel``: runs that are live, or finished and recorded.
 
 A run is looked up on ``PRP_REDIS_URL`` (or, unset, every live embedded server), then among the
-records finished runs left on disk (:mod:`prp_tasks.records`: ``REPO/.prp/runs/RUN/``, found under
+records finished runs left on disk (:mod:`prp_tasks.service.records`: ``REPO/.prp/runs/RUN/``, found under
 ``--repo`` or the current directory, or through the user's index of records).
 """
 
@@ -16,11 +16,11 @@ from typing import Annotated, Any
 import typer
 
 from prp_tasks.cli.common import all_controls, app, control_for, errors, out, print_json
-from prp_tasks.control import Control
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.errors import InputError, RunNotFound, UnsupportedServer
-from prp_tasks.records import Record, find, listed, not_found, search_roots
-from prp_tasks.views import run_view
+from prp_tasks.service.control import Control
+from prp_tasks.service.records import Record, find, listed, not_found, search_roots
+from prp_tasks.service.views import run_view
 
 RepoOption = Annotated[
     Path | None,
@@ -72,7 +72,7 @@ def status(
     if json_out:
         print_json(view)
         return
-    from prp_tasks.progress import approval_hint, dag_view, gate_table
+    from prp_tasks.cli.progress import approval_hint, dag_view, gate_table
 
     out.print(dag_view(view))
     out.print(gate_table(view))

@@ -16,8 +16,8 @@ app.add_typer(metrics_app, name="metrics")
 
 
 def _redis_and_keys() -> tuple[Any, Any]:
-    from prp_tasks.keys import Keys
-    from prp_tasks.redis_client import connect, target_of
+    from prp_tasks.state.connection import connect, target_of
+    from prp_tasks.state.keys import Keys
 
     current = settings()
     if current.redis_url is None:
@@ -71,8 +71,8 @@ def metrics_serve(
         current = settings()
         from prometheus_client import start_http_server
 
-        from prp_tasks.metrics.otel import start_otlp
-        from prp_tasks.metrics.server import reader_for, registry_for
+        from prp_tasks.telemetry.otel import start_otlp
+        from prp_tasks.telemetry.server import reader_for, registry_for
 
         reader = reader_for(current).start()
         start_http_server(port or current.metrics_port, addr=host, registry=registry_for(reader))

@@ -19,10 +19,10 @@ app.add_typer(profile_app, name="profile")
 
 
 def _resolve(repo: Path, profile: Path | None) -> ResolvedProfile:
-    from prp_tasks.keys import Keys
-    from prp_tasks.profiles import resolve_profile
-    from prp_tasks.profiles.cache import ProfileCache
-    from prp_tasks.redis_client import connect
+    from prp_tasks.intake.profiles import resolve_profile
+    from prp_tasks.intake.profiles.cache import ProfileCache
+    from prp_tasks.state.connection import connect
+    from prp_tasks.state.keys import Keys
 
     current = settings()
     client = connect(current.redis_url) if current.redis_url else None
@@ -39,7 +39,7 @@ def profile_show(
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Print the effective profile and where each value came from (default or file:line)."""
-    from prp_tasks.profiles.explain import explain
+    from prp_tasks.intake.profiles.explain import explain
 
     with errors():
         resolved = _resolve(repo, profile)
@@ -71,7 +71,7 @@ def profile_check(
 ) -> None:
     """Validate the profile; exit 2 with every problem (file:line: field: message) if invalid."""
     from prp_tasks.errors import ProfileError
-    from prp_tasks.submission import missing_profile_message
+    from prp_tasks.intake.submission import missing_profile_message
 
     with errors():
         resolved = _resolve(repo, profile)

@@ -13,15 +13,15 @@ import typer
 
 from prp_tasks.cli.common import app, err, errors, out, print_json, settings
 from prp_tasks.cli.interrupts import Interrupts
-from prp_tasks.control import Control, connect_control
 from prp_tasks.core.run import RunSpec
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import ConflictError, RunNotFound
-from prp_tasks.records import write_record
+from prp_tasks.intake.sources import RunSource
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.service.control import Control, connect_control
+from prp_tasks.service.records import write_record
+from prp_tasks.service.views import EXIT_CANCELLED, exit_code, run_view
 from prp_tasks.settings import Settings
-from prp_tasks.sources import RunSource
-from prp_tasks.submission import prepare_run
-from prp_tasks.views import EXIT_CANCELLED, exit_code, run_view
 
 EXIT_CODES = """Exit codes: 0 every gate passed; 1 a gate failed or was rejected; 2 bad input (workflow,
 profile, blueprint, settings, a server below the supported floor); 3 cancelled (Ctrl-C, --timeout,
@@ -107,8 +107,8 @@ def _home(spec: RunSpec) -> Path:
 
 
 def _run_embedded(current: Settings, follow: Following) -> int:
-    from prp_tasks.celery_app import create_celery
-    from prp_tasks.embedded import EmbeddedRedis, embedded_services
+    from prp_tasks.celeryapp.app import create_celery
+    from prp_tasks.celeryapp.embedded import EmbeddedRedis, embedded_services
 
     home = _home(follow.spec)
     with EmbeddedRedis(home, label=follow.spec.run_id, server=current.embedded_server) as server:
@@ -142,7 +142,7 @@ class Following:
 
     def _follow(self, control: Control, hint_url: str | None) -> bool:
         """Wait for the run to be final; False when ``timeout`` passed first."""
-        from prp_tasks.progress import follow
+        from prp_tasks.cli.progress import follow
 
         if self.json_out:
             return control.wait_final(self.spec.run_id, self.timeout)

@@ -48,7 +48,7 @@ def api(
         return
     with errors():
         current = settings()
-        from prp_tasks.logs import setup_logging
+        from prp_tasks.telemetry.logs import setup_logging
 
         setup_logging(current)
         with _services(current, state_dir, "prp api") as (local, celery):
@@ -58,8 +58,8 @@ def api(
 def _serve_api(current: Settings, celery: Celery, host: str, port: int) -> None:
     import uvicorn
 
-    from prp_tasks.control import Control
     from prp_tasks.http.app import create_app
+    from prp_tasks.service.control import Control
 
     application = create_app(current, Control(current, celery))
     uvicorn.run(application, host=host, port=port, log_config=None)
@@ -69,13 +69,13 @@ def _serve_api(current: Settings, celery: Celery, host: str, port: int) -> None:
 def _services(current: Settings, state_dir: Path | None, label: str) -> Iterator[tuple[Settings, Celery]]:
     """PRP_REDIS_URL's settings (checked against the server floor), or embedded mode's."""
     if current.redis_url is not None:
-        from prp_tasks.celery_app import create_celery
-        from prp_tasks.redis_client import check_server, target_of
+        from prp_tasks.celeryapp.app import create_celery
+        from prp_tasks.state.connection import check_server, target_of
 
         check_server(target_of(current))
         yield current, create_celery(current)
         return
-    from prp_tasks.embedded import standalone
+    from prp_tasks.celeryapp.embedded import standalone
 
     with standalone(current, state_dir, label) as services:
         yield services
@@ -86,7 +86,7 @@ def hash_token(
     token: Annotated[str, typer.Argument(help="the secret token (read from stdin if '-')")],
 ) -> None:
     """Print the sha256 to put in PRP_API__TOKENS for TOKEN (the token itself is never stored)."""
-    from prp_tasks.identity import hash_token as digest
+    from prp_tasks.service.identity import hash_token as digest
 
     value = sys.stdin.readline().strip() if token == "-" else token
     out.print(digest(value))
@@ -115,9 +115,9 @@ def mcp(
     live as long as this command; its state persists in --state-dir)."""
     with errors():
         current = settings()
-        from prp_tasks.control import Control
-        from prp_tasks.identity import Principal
-        from prp_tasks.mcp_server import build_mcp
+        from prp_tasks.mcp.server import build_mcp
+        from prp_tasks.service.control import Control
+        from prp_tasks.service.identity import Principal
 
         with _services(current, state_dir, "prp mcp") as (local, celery):
             principal = Principal(actor or local.mcp_actor or getpass.getuser(), submit=True, channel="mcp")

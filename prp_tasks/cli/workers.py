@@ -37,7 +37,7 @@ def worker(
     reminders, escalations, batches); with prefork, run `prp sweeper` separately.
     """
     with errors():
-        from prp_tasks.workers import run_worker
+        from prp_tasks.celeryapp.workers import run_worker
 
         classes = tuple(q.strip() for q in queues.split(",") if q.strip())
         run_worker(
@@ -62,10 +62,10 @@ def worker_check(
     with errors():
         import socket
 
-        from prp_tasks.celery_app import create_celery
-        from prp_tasks.health import check_worker
-        from prp_tasks.keys import Keys
-        from prp_tasks.redis_client import target_of
+        from prp_tasks.celeryapp.app import create_celery
+        from prp_tasks.celeryapp.health import check_worker
+        from prp_tasks.state.connection import target_of
+        from prp_tasks.state.keys import Keys
 
         current = settings()
         if current.redis_url is None:
@@ -91,9 +91,9 @@ def sweeper(
         current = settings()
         if current.redis_url is None:
             raise ConfigError("PRP_REDIS_URL must be set to run the sweeper")
-        from prp_tasks.approvals.sweeper import Sweeper
-        from prp_tasks.celery_app import create_celery
-        from prp_tasks.redis_client import check_server, target_of
+        from prp_tasks.celeryapp.app import create_celery
+        from prp_tasks.housekeeping.sweeper import Sweeper
+        from prp_tasks.state.connection import check_server, target_of
 
         check_server(target_of(current))
         engine = create_celery(current).runtime.engine

@@ -16,15 +16,15 @@ from fastapi.responses import JSONResponse
 from mcp.server.transport_security import TransportSecuritySettings
 
 from prp_tasks import __version__
-from prp_tasks.control import Control, connect_control
 from prp_tasks.http.models import Health
 from prp_tasks.http.pages import pages_router
 from prp_tasks.http.routes import router
 from prp_tasks.http.security import Authenticator, BodyLimit, RateLimiter, install_error_handlers, mcp_auth
-from prp_tasks.identity import Principal, TokenBook
-from prp_tasks.metrics.collector import MetricsReader
-from prp_tasks.metrics.server import reader_for, registry_for, render
+from prp_tasks.service.control import Control, connect_control
+from prp_tasks.service.identity import Principal, TokenBook
 from prp_tasks.settings import QUEUE_CLASSES, Settings
+from prp_tasks.telemetry.collector import MetricsReader
+from prp_tasks.telemetry.server import reader_for, registry_for, render
 
 DESCRIPTION = """Submit and steer PRP quality-gate runs.
 
@@ -105,7 +105,7 @@ def _mount_mcp(app: FastAPI, mcp: Any, authenticator: Authenticator) -> None:
 
 
 def _mcp(control: Control) -> Any:
-    from prp_tasks.mcp_server import build_mcp
+    from prp_tasks.mcp.server import build_mcp
 
     # over HTTP every call carries a token, so there is no local caller with rights
     return build_mcp(control, Principal("anonymous", channel="mcp"))

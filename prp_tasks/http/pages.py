@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse
 
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.errors import RunNotFound
-from prp_tasks.graph import RunGraph, run_graph
 from prp_tasks.http.routes import ERRORS, Caller, Ctl
+from prp_tasks.service.graph import RunGraph, run_graph
 
 RUN_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _SLOT = re.compile(r"__RUN_ID_(?:HTML|JSON)__")

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from prp_tasks.control import Control
 from prp_tasks.http.models import (
     AuditOut,
     BatchDecisionBody,
@@ -25,9 +24,10 @@ from prp_tasks.http.models import (
     RunRow,
 )
 from prp_tasks.http.security import ApiError
-from prp_tasks.identity import Principal, current_principal
-from prp_tasks.submission import SubmitRequest
-from prp_tasks.views import RunView
+from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.service.control import Control
+from prp_tasks.service.identity import Principal, current_principal
+from prp_tasks.service.views import RunView
 
 ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "description": title}

@@ -21,7 +21,7 @@ from prp_tasks.errors import (
     RunNotFound,
     StoreError,
 )
-from prp_tasks.identity import Principal, TokenBook, current_principal
+from prp_tasks.service.identity import Principal, TokenBook, current_principal
 
 PROBLEM = "application/problem+json"
 

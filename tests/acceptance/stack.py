@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from prp_tasks.identity import hash_token
+from prp_tasks.service.identity import hash_token
 from tests.acceptance.procfile import ProcfileProcesses
 
 RABBITMQ = "amqp://guest:guest@127.0.0.1:5672"

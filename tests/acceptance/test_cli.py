@@ -87,7 +87,7 @@ def test_a_bad_workflow_file_exits_2_before_anything_starts(case: str, tmp_path:
 def test_a_bad_workflow_enqueues_nothing_on_a_shared_redis(
     settings: Settings, celery_app: object, tmp_path: Path
 ) -> None:
-    from prp_tasks.redis_client import connect
+    from prp_tasks.state.connection import connect
 
     client = connect(settings.redis_url or "")
     runs_key = f"{settings.key_prefix}:runs"

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from cloudevents.core.formats.json import JSONFormat
 
-from prp_tasks.keys import Keys
-from prp_tasks.redis_client import connect
 from prp_tasks.settings import Settings
+from prp_tasks.state.connection import connect
+from prp_tasks.state.keys import Keys
 from tests.conftest import ROOT, run_prp
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
-from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from tests.acceptance.procfile import procfile_entries, resolve
 from tests.acceptance.stack import (
     APPROVER,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from prp_tasks.control import Control
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ import pytest
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.batch import decide_all
 from prp_tasks.approvals.service import Approvals
-from prp_tasks.approvals.sweeper import Sweeper
-from prp_tasks.control import Control
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import ConflictError, NotAuthorized
+from prp_tasks.housekeeping.sweeper import Sweeper
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
 from tests.conftest import ROOT, wait_until
 
@@ -389,7 +389,7 @@ def test_deciding_a_settled_gate_is_a_conflict_stating_its_final_state(
 
 RACER = """
 import json, sys, time
-from prp_tasks.control import connect_control
+from prp_tasks.service.control import connect_control
 from prp_tasks.errors import ConflictError
 from prp_tasks.settings import load_settings
 control = connect_control(load_settings())
@@ -399,7 +399,7 @@ won = []
 for gate in gates:
     try:
         if kind == "expire":
-            from prp_tasks.approvals.sweeper import Sweeper
+            from prp_tasks.housekeeping.sweeper import Sweeper
             Sweeper(control.engine.approvals, 0.1).sweep_once(time.time() * 1000 + 3_600_000)
         else:
             result = control.decide(run_id, gate, actor=kind, approve=not kind.startswith("reject"))

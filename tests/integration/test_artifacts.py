@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.artifacts import ArtifactMeta, ArtifactStore
-from prp_tasks.control import Control
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import ArtifactError
-from prp_tasks.keys import Keys
-from prp_tasks.redis_client import connect
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.state.artifacts import ArtifactMeta, ArtifactStore
+from prp_tasks.state.connection import connect
+from prp_tasks.state.keys import Keys
 
 Submit = Callable[..., str]
 Finish = Callable[..., RunSnapshot]

@@ -6,14 +6,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import wait_until
 from tests.integration.test_worker_loss import Workers, private, workers  # noqa: F401
 

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 import redis
 
-from prp_tasks.celery_app import create_celery, queue_name
+from prp_tasks.celeryapp.app import create_celery, queue_name
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.run import RunStatus
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.engine import Engine
+from prp_tasks.engine.engine import Engine
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import EMBEDDED_SERVER
 
 WORKFLOW = """

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from prp_tasks import Client
-from prp_tasks.control import Control
 from prp_tasks.errors import ConflictError, InputError
+from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
-from prp_tasks.submission import SubmitRequest
 from tests.conftest import wait_until
 
 WORKFLOW: dict[str, Any] = {

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prp_tasks.control import Control
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.service.control import Control
 from tests.conftest import wait_until
 
 PARALLEL = """name: two-reviews

@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import InputError
+from prp_tasks.intake.sources import RunSource
+from prp_tasks.intake.submission import SubmitRequest, prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
-from prp_tasks.sources import RunSource
-from prp_tasks.submission import SubmitRequest, prepare_run
-from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import wait_until
 from tests.integration.test_worker_loss import Workers, private, workers  # noqa: F401
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from prp_tasks.embedded import EmbeddedRedis, live_embedded_urls
+from prp_tasks.celeryapp.embedded import EmbeddedRedis, live_embedded_urls
 from prp_tasks.errors import EmbeddedServerError, UnsupportedServer
-from prp_tasks.redis_client import connect
-from prp_tasks.servers import bundled_binary, embedded_binary
+from prp_tasks.state.connection import connect
+from prp_tasks.state.servers import bundled_binary, embedded_binary
 from tests.conftest import EMBEDDED_SERVER, clean_env, run_prp
 from tests.processes import wait_gone
 
@@ -111,7 +111,7 @@ def test_cli_services_refuse_a_server_below_the_floor_with_exit_2(
 def test_the_embedded_server_lives_in_its_own_session_and_dies_with_its_owner(tmp_path: Path) -> None:
     """A Ctrl-C in the terminal must not reach the server; a SIGKILLed owner must not leave it."""
     code = (
-        "import sys, time; from pathlib import Path; from prp_tasks.embedded import EmbeddedRedis\n"
+        "import sys, time; from pathlib import Path; from prp_tasks.celeryapp.embedded import EmbeddedRedis\n"
         f"s = EmbeddedRedis(Path({str(tmp_path / 'st')!r}), server={EMBEDDED_SERVER!r}); s.start()\n"
         "print(s.proc.pid, flush=True); time.sleep(60)\n"
     )

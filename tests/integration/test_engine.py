@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from prp_tasks.control import Control
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.service.control import Control
 from tests.conftest import wait_until
 from tests.integration.conftest import events
 
@@ -234,7 +234,7 @@ def test_the_finished_run_has_its_three_outputs(control: Control, submit: Submit
 def test_the_run_index_forgets_runs_whose_state_expired(
     control: Control, submit: Submit, finish: Finish
 ) -> None:
-    from prp_tasks.run_index import prune_index
+    from prp_tasks.state.run_index import prune_index
 
     one = "name: idx\ngates:\n  - {id: A, checks: [{name: a, run: ['true']}]}\n"
     expired, kept = finish(submit(one)).spec.run_id, finish(submit(one)).spec.run_id

@@ -23,15 +23,15 @@ from typing import Any
 
 import pytest
 
-from prp_tasks.control import Control
 from prp_tasks.core.models import CheckStatus, EnvironmentSpec
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.environments.project import plan
 from prp_tasks.environments.store import EnvironmentStore
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import WorkspaceSettings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 from prp_tasks.workspaces.files import default_cache_dir
 from tests.conftest import wait_until
 

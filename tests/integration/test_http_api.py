@@ -16,9 +16,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from prp_tasks.control import Control
 from prp_tasks.http.app import create_app
-from prp_tasks.identity import hash_token
+from prp_tasks.service.control import Control
+from prp_tasks.service.identity import hash_token
 from prp_tasks.settings import ApiToken, Settings
 from tests.conftest import ROOT, wait_until
 

@@ -14,8 +14,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from prp_tasks.control import Control
 from prp_tasks.http.app import create_app
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
 from tests.integration.test_http_api import api_settings, auth
 

@@ -1,4 +1,4 @@
-"""Every Lua script of ``prp_tasks/lua`` is loaded and run against a real server; its KEYS are
+"""Every Lua script of ``prp_tasks/state/lua`` is loaded and run against a real server; its KEYS are
 bound by name, and the Python side's key tuples have the names the scripts declare."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.keys import ClaimKeys, Keys, SettleKeys
-from prp_tasks.lua import SCRIPTS, Args, Lua, key_names, ordered, source
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.state.keys import ClaimKeys, Keys, SettleKeys
+from prp_tasks.state.lua import SCRIPTS, Args, Lua, key_names, ordered, source
 from tests.conftest import EMBEDDED_SERVER
 
-LUA = Path(__file__).resolve().parents[2] / "prp_tasks" / "lua"
+LUA = Path(__file__).resolve().parents[2] / "prp_tasks" / "state" / "lua"
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from prp_tasks.control import Control
 from prp_tasks.http.app import create_app
-from prp_tasks.identity import Principal
-from prp_tasks.mcp_server import build_mcp
+from prp_tasks.mcp.server import build_mcp
+from prp_tasks.service.control import Control
+from prp_tasks.service.identity import Principal
 from prp_tasks.settings import Settings
 from tests.conftest import ROOT, wait_until
 from tests.integration.test_http_api import api_settings, auth, free_port

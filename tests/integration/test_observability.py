@@ -17,17 +17,17 @@ import httpx
 import pytest
 from cloudevents.core.formats.json import JSONFormat
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.keys import Keys
-from prp_tasks.logs import ContextFilter, JsonFormatter, log_context
-from prp_tasks.metrics.collector import MetricsReader
-from prp_tasks.redis_client import connect
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import QUEUE_CLASSES, Settings, load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.state.connection import connect
+from prp_tasks.state.keys import Keys
+from prp_tasks.telemetry.collector import MetricsReader
+from prp_tasks.telemetry.logs import ContextFilter, JsonFormatter, log_context
 from tests.conftest import EMBEDDED_SERVER, ROOT, wait_until
 from tests.integration.test_http_api import free_port
 from tests.integration.test_worker_loss import Workers
@@ -140,7 +140,7 @@ def test_metrics_labels_never_carry_actors_rationales_or_commands(
     finish(run_id)
     from prometheus_client import CollectorRegistry, generate_latest
 
-    from prp_tasks.metrics.collector import PrpCollector
+    from prp_tasks.telemetry.collector import PrpCollector
 
     reader = MetricsReader(control.store.redis, control.store.keys, QUEUE_CLASSES)
     reader.refresh()
@@ -179,7 +179,7 @@ def test_otlp_export_carries_the_same_aggregate(control: Control, submit: Submit
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-    from prp_tasks.metrics.otel import register_observables
+    from prp_tasks.telemetry.otel import register_observables
 
     finish(submit("name: o\ngates:\n  - {id: O, checks: [{name: o, run: ['true']}]}\n"))
     reader = MetricsReader(control.store.redis, control.store.keys, QUEUE_CLASSES)
@@ -214,7 +214,7 @@ def test_flower_starts_with_the_project_config_and_requires_auth(private: Settin
             "-m",
             "celery",
             "-A",
-            "prp_tasks.celery_main",
+            "prp_tasks.celeryapp.main",
             "flower",
             "--conf=infra/flower/flowerconfig.py",
         ],

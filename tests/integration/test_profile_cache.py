@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from prp_tasks.control import Control
 from prp_tasks.errors import ProfileError
-from prp_tasks.keys import Keys
-from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.redis_client import connect
+from prp_tasks.intake.profiles.cache import ProfileCache
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.service.control import Control
 from prp_tasks.settings import ProfileCacheSettings, Settings
-from prp_tasks.submission import prepare_run
+from prp_tasks.state.connection import connect
+from prp_tasks.state.keys import Keys
 from tests.conftest import ROOT
 
 
@@ -102,10 +102,10 @@ def test_eight_processes_resolving_new_content_at_once_parse_it_once(
     start_at = time.time() + 2.0
     script = (
         "import sys, time, json\n"
-        "from prp_tasks.profiles.cache import ProfileCache\n"
-        "from prp_tasks.keys import Keys\n"
+        "from prp_tasks.intake.profiles.cache import ProfileCache\n"
+        "from prp_tasks.state.keys import Keys\n"
         "from prp_tasks.settings import ProfileCacheSettings\n"
-        "from prp_tasks.redis_client import connect\n"
+        "from prp_tasks.state.connection import connect\n"
         f"cache = ProfileCache(connect({settings.redis_url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
         f"data = open({str(path)!r}, 'rb').read()\n"
         f"time.sleep(max(0, {start_at} - time.time()))\n"
@@ -175,7 +175,7 @@ def test_a_run_stores_the_profile_by_hash_and_a_changed_byte_changes_the_next_ru
     control: Control, make_repo: Callable[..., Path], finish: Callable[..., object]
 ) -> None:
     workflow = "name: p\ngates:\n  - {id: A, checks: [{name: c, builtin: coverage-targets}]}\n"
-    from prp_tasks.workflow_files import parse_workflow
+    from prp_tasks.intake.workflow_files import parse_workflow
 
     repo = make_repo({"initial.md": profile_text(90, secrets.token_hex(4)).decode()})
     spec = prepare_run(repo, workflow=parse_workflow(workflow), profiles=control.store.profiles)

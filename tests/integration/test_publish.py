@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 import redis
 
-from prp_tasks.celery_app import CeleryEnqueuer, create_celery
+from prp_tasks.celeryapp.app import CeleryEnqueuer, create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.publish import direct_publish_possible
+from prp_tasks.celeryapp.transport import Channel, SentinelTransport, Transport
 from prp_tasks.core.evaluate import utc_now
-from prp_tasks.embedded import EmbeddedRedis
-from prp_tasks.enqueue import CheckMessage
-from prp_tasks.publish import direct_publish_possible
+from prp_tasks.engine.ports import CheckMessage
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.transport import Channel, SentinelTransport, Transport
-from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import EMBEDDED_SERVER
 
 FLOW = "name: one\ngates:\n  - {id: G0, checks: [{name: lint, run: ['true']}]}\n"

@@ -1,4 +1,4 @@
-"""Lua scripts and command batches over a connection of their own (prp_tasks.redis_client.Script
+"""Lua scripts and command batches over a connection of their own (prp_tasks.state.connection.Script
 and Batch), against a private redis-server: results, a script Redis forgot, errors, a dropped
 connection, a restart, threads and forks."""
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.errors import NotReplicated
-from prp_tasks.redis_client import Batch, Replicas, Script, _lanes, connect
+from prp_tasks.state.connection import Batch, Replicas, Script, _lanes, connect
 from tests.conftest import EMBEDDED_SERVER
 
 INCR_AND_ECHO = "return {redis.call('INCR', KEYS[1]), ARGV[1]}"

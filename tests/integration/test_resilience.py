@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from prp_tasks.breakers import Breakers
-from prp_tasks.control import Control
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.events import BREAKER_STATE_CHANGED
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.engine.breakers import Breakers
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
+from prp_tasks.state.events import BREAKER_STATE_CHANGED
 
 Submit = Callable[..., str]
 Finish = Callable[..., RunSnapshot]

@@ -17,8 +17,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from prp_tasks.control import Control
 from prp_tasks.http.app import create_app
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
 from tests.conftest import wait_until
 from tests.integration.test_http_api import TOKENS, api_settings, auth, free_port

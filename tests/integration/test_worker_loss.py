@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.run import RunStatus
-from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import EMBEDDED_SERVER, ROOT, wait_until
 from tests.integration.conftest import check_lines, events
 from tests.processes import wait_gone

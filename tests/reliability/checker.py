@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prp_tasks.control import Control
 from prp_tasks.core.snapshot import GateEventType
+from prp_tasks.service.control import Control
 
 
 @dataclass

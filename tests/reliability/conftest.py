@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.run import new_run_id
-from prp_tasks.embedded import EmbeddedRedis
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import EMBEDDED_SERVER
 from tests.integration.test_worker_loss import workers  # noqa: F401  (the same fixture, on this private)
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import redis
 
-from prp_tasks.control import Control
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import StoreError
+from prp_tasks.service.control import Control
 
 QUEUES = ("prp.automated", "prp.approval", "prp.control")
 
@@ -98,7 +98,7 @@ class Harness:
             self.crashes.append(str(crash))
             if self.redeliver:  # killed before acknowledging: the broker hands it out again
                 self.client.lpush(queue, raw)
-        except StoreError:  # Redis failed: the task retries (prp_tasks.tasks.run_check)
+        except StoreError:  # Redis failed: the task retries (prp_tasks.celeryapp.tasks.run_check)
             self.client.lpush(queue, raw)
 
     def step(self, repair: bool) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prp_tasks.control import Control
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.models import GateStatus
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
 from tests.conftest import wait_until
 from tests.integration.test_approvals import approval_gate, gates_yaml, race

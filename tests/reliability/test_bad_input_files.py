@@ -20,14 +20,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prp_tasks.control import Control
 from prp_tasks.core.profile import PROFILE_KEYS, ParsedProfile, ResolvedProfile
 from prp_tasks.errors import ProfileError, WorkflowError
-from prp_tasks.keys import Keys
-from prp_tasks.profiles.cache import ProfileCache
-from prp_tasks.profiles.parser import parse_initial_md
+from prp_tasks.intake.profiles.cache import ProfileCache
+from prp_tasks.intake.profiles.parser import parse_initial_md
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.state.keys import Keys
 from tests.reliability.fuzzing import YAML_ODDITIES, fuzz, raw_texts, scalars, to_yaml, workflow_texts
 
 # 1. workflow files ------------------------------------------------------------------------------

@@ -27,14 +27,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.errors import ConflictError, InputError, ProfileError
 from prp_tasks.http.app import create_app
-from prp_tasks.identity import hash_token
-from prp_tasks.profiles.parser import parse_initial_md
+from prp_tasks.intake.profiles.parser import parse_initial_md
+from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.service.control import Control
+from prp_tasks.service.identity import hash_token
 from prp_tasks.settings import ApiToken, Settings
-from prp_tasks.submission import SubmitRequest
 from tests.conftest import wait_until
 from tests.reliability.fuzzing import fuzz, junk, maybe, workflow_dicts
 

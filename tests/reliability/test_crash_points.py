@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 import redis
 
-from prp_tasks.approvals.store import ApprovalStore
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.run import RunStatus
-from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.errors import StoreError
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
 from prp_tasks.settings import load_settings
-from prp_tasks.store import RunStore
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.state.approvals import ApprovalStore
+from prp_tasks.state.runs import RunStore
 from tests.conftest import EMBEDDED_SERVER
 from tests.reliability.crashes import Crash, Harness, Injection
 

@@ -19,12 +19,12 @@ from typing import TypeVar
 
 import pytest
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import ConflictError, StoreError
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
 from tests.conftest import EMBEDDED_SERVER
 from tests.integration.test_worker_loss import Workers

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
-from prp_tasks.embedded import EmbeddedRedis
 from prp_tasks.errors import ConflictError
+from prp_tasks.service.control import Control
 from tests.conftest import wait_until
 from tests.integration.test_worker_loss import Workers
 from tests.reliability.checker import claims, classify, side_effects
@@ -150,7 +150,7 @@ def test_no_gate_starts_after_a_cancel_was_acknowledged_even_across_worker_resta
 
 
 def _ms(iso: str) -> float:
-    from prp_tasks.codec import to_ms
+    from prp_tasks.state.codec import to_ms
 
     return to_ms(iso)
 

@@ -30,14 +30,14 @@ import pytest
 import redis as redis_lib
 import uvicorn
 
-from prp_tasks.celery_app import create_celery
-from prp_tasks.control import Control
+from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.core.run import RunStatus
 from prp_tasks.errors import WorkflowError
 from prp_tasks.http.app import create_app
-from prp_tasks.identity import hash_token
+from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.service.control import Control
+from prp_tasks.service.identity import hash_token
 from prp_tasks.settings import DEFAULT_ENV_ALLOWLIST, ApiToken, Settings
-from prp_tasks.workflow_files import parse_workflow
 from tests.conftest import ROOT, wait_until
 from tests.integration.test_http_api import free_port, raw_get
 

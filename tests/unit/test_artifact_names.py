@@ -10,7 +10,7 @@ from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.catalog import BUILTIN_CHECKS
 from prp_tasks.core.profile import EnforcementProfile
 from prp_tasks.errors import WorkflowError
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.intake.workflow_files import parse_workflow
 
 
 def flow(a_check: str, b_check: str, c_check: str = "{name: c, run: [x]}") -> str:

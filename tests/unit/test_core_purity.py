@@ -39,9 +39,9 @@ def test_core_modules_import_only_stdlib_pydantic_and_core() -> None:
 
 def test_the_purity_check_catches_an_adapter_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("import celery\nfrom prp_tasks.store import RunStore\nimport redis.client\n")
+    bad.write_text("import celery\nfrom prp_tasks.state.runs import RunStore\nimport redis.client\n")
     assert sorted(m for m in imported_modules(bad) if offending(m)) == [
         "celery",
-        "prp_tasks.store",
+        "prp_tasks.state.runs",
         "redis.client",
     ]

@@ -21,7 +21,7 @@ from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
 from prp_tasks.environments.build import failure_message, system_path
 from prp_tasks.environments.project import EnvironmentSetupError, flatten_group, plan, select
 from prp_tasks.environments.resolve import choose, effective
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.intake.workflow_files import parse_workflow
 
 BASE = getattr(sys, "_base_executable", sys.executable)
 

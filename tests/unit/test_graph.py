@@ -6,12 +6,12 @@ from typing import Any
 
 from rich.console import Console
 
+from prp_tasks.cli.progress import dag_levels, dag_view
 from prp_tasks.core.models import ApprovalSpec, GateStatus, Role, Workflow
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import GateView, RunSnapshot
-from prp_tasks.graph import edge_state, run_graph
-from prp_tasks.progress import dag_levels, dag_view
-from prp_tasks.views import run_view
+from prp_tasks.service.graph import edge_state, run_graph
+from prp_tasks.service.views import run_view
 from tests.unit.render_builders import (
     all_passed,
     approval,

@@ -47,7 +47,7 @@ from tests.unit.infra_files import (
 
 #: commands being added to the CLI right now: while one is missing, its checks skip (named)
 PENDING_COMMANDS = {"worker-check"}
-FLOWER_ARGV = ["-A", "prp_tasks.celery_main", "flower"]
+FLOWER_ARGV = ["-A", "prp_tasks.celeryapp.main", "flower"]
 CLI = typer.main.get_command(app)
 
 # --- every command the files run ----------------------------------------------------------------

@@ -1,13 +1,13 @@
-"""``prp init``'s detection and the initial.md it writes (``prp_tasks.init``), on small repositories."""
+"""``prp init``'s detection and the initial.md it writes (``prp_tasks.intake.init``), on small repos."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from prp_tasks.core.profile import ParsedProfile
-from prp_tasks.init.detect import detect, first_paragraph, project_kind
-from prp_tasks.init.render import initial_md
-from prp_tasks.profiles.parser import parse_initial_md
+from prp_tasks.intake.init.detect import detect, first_paragraph, project_kind
+from prp_tasks.intake.init.render import initial_md
+from prp_tasks.intake.profiles.parser import parse_initial_md
 
 PYPROJECT = """\
 [project]

@@ -1,9 +1,9 @@
-"""Metric fields (prp_tasks.metrics.schema): label sets are redacted, and caching them changes
+"""Metric fields (prp_tasks.telemetry.schema): label sets are redacted, and caching them changes
 nothing about what a field says."""
 
 from __future__ import annotations
 
-from prp_tasks.metrics.schema import GATE_DURATION, field, labels_part, observe
+from prp_tasks.telemetry.schema import GATE_DURATION, field, labels_part, observe
 
 
 def test_label_values_outside_the_safe_alphabet_become_invalid_every_time() -> None:

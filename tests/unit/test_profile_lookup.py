@@ -1,4 +1,4 @@
-"""Finding and resolving ``initial.md`` (``prp_tasks.profiles``): lookup order, explicit paths, hashes
+"""Finding and resolving ``initial.md`` (``prp_tasks.intake.profiles``): lookup order, explicit paths, hashes
 and the errors that name the file."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pytest
 
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.errors import ProfileError
-from prp_tasks.keys import Keys
-from prp_tasks.profiles import LOOKUP, MAX_PROFILE_BYTES, find_initial_md, resolve_profile
-from prp_tasks.profiles.cache import ProfileCache
+from prp_tasks.intake.profiles import LOOKUP, MAX_PROFILE_BYTES, find_initial_md, resolve_profile
+from prp_tasks.intake.profiles.cache import ProfileCache
 from prp_tasks.settings import ProfileCacheSettings
+from prp_tasks.state.keys import Keys
 
 # lookup and resolution ------------------------------------------------------------------------
 

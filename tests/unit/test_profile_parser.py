@@ -1,4 +1,4 @@
-"""``initial.md`` parsing (``prp_tasks.profiles.parser``); finding and resolving the file is in
+"""``initial.md`` parsing (``prp_tasks.intake.profiles.parser``); finding and resolving the file is in
 test_profile_lookup.py."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from prp_tasks.core.models import Role
 from prp_tasks.core.profile import PROFILE_KEYS, AutoApproveRule, InitialDoc, ParsedProfile
 from prp_tasks.errors import ProfileError
-from prp_tasks.profiles.parser import parse_initial_md
+from prp_tasks.intake.profiles.parser import parse_initial_md
 
 FENCE = "```"
 

@@ -1,4 +1,4 @@
-"""Run progress for people (``prp_tasks.progress``) and the approval wait in the run view, on
+"""Run progress for people (``prp_tasks.cli.progress``) and the approval wait in the run view, on
 hand-built snapshots: human durations, the status table, and the plain lines printed without a
 terminal (one per state change, from the run's event log and audit trail)."""
 
@@ -9,12 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from prp_tasks.core.approvals import AuditEvent, AuditType
-from prp_tasks.core.models import ApprovalSpec, Role, Workflow
-from prp_tasks.core.results import Decision
-from prp_tasks.core.run import RunSpec, RunStatus
-from prp_tasks.core.snapshot import GateEvent, GateEventType, GateView, RunSnapshot
-from prp_tasks.progress import (
+from prp_tasks.cli.progress import (
     PlainCursor,
     approval_hint,
     follow,
@@ -22,7 +17,12 @@ from prp_tasks.progress import (
     human_duration,
     plain_lines,
 )
-from prp_tasks.views import run_view
+from prp_tasks.core.approvals import AuditEvent, AuditType
+from prp_tasks.core.models import ApprovalSpec, Role, Workflow
+from prp_tasks.core.results import Decision
+from prp_tasks.core.run import RunSpec, RunStatus
+from prp_tasks.core.snapshot import GateEvent, GateEventType, GateView, RunSnapshot
+from prp_tasks.service.views import run_view
 from tests.unit.render_builders import approval, at, custom_gate, make_spec, pending, run_gate, skipped, snap
 
 NOW = "2026-03-01T10:30:00.000Z"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from prp_tasks.celery_app import celery_config
+from prp_tasks.celeryapp.app import celery_config
 from prp_tasks.errors import ConfigError, StoreError
-from prp_tasks.redis_client import sentinel_hosts
 from prp_tasks.settings import load_settings
+from prp_tasks.state.connection import sentinel_hosts
 
 URL = "sentinel://:s3cret@10.0.0.1:26379/2;sentinel://10.0.0.2;sentinel://10.0.0.3:26380"
 

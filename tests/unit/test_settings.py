@@ -217,7 +217,7 @@ def test_the_spool_settings_bound_the_automated_class(monkeypatch: pytest.Monkey
 def test_the_restore_lock_never_outlives_the_visibility_timeout(visibility: int, lock: int) -> None:
     """A worker killed while restoring unacked messages holds kombu's restore lock: it must not
     stop every other worker's restores for longer than a visibility timeout."""
-    from prp_tasks.celery_app import celery_config
+    from prp_tasks.celeryapp.app import celery_config
 
     settings = load_settings(visibility_timeout_s=visibility)
     options = celery_config(settings)["broker_transport_options"]

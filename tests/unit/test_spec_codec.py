@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.codec import dump_spec, load_spec
 from prp_tasks.core.run import RunSpec
-from prp_tasks.keys import Keys
-from prp_tasks.profiles.cache import ProfileCache
+from prp_tasks.intake.profiles.cache import ProfileCache
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import ProfileCacheSettings
-from prp_tasks.submission import prepare_run
-from prp_tasks.workflow_files import parse_workflow
+from prp_tasks.state.codec import dump_spec, load_spec
+from prp_tasks.state.keys import Keys
 
 PROFILE = "# P\n\n## Requirements\n\n- one\n\n```yaml\nbudgets:\n  coverage:\n    lines: 77\n```\n"
 WORKFLOW = 'name: w\ngates:\n  - {id: A, checks: [{name: c, run: ["true"]}]}\n  - {id: B, depends_on: [A]}\n'

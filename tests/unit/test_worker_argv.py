@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from prp_tasks.celeryapp.workers import worker_argv
 from prp_tasks.errors import ConfigError
 from prp_tasks.settings import load_settings
-from prp_tasks.workers import worker_argv
 
 
 def options(argv: list[str]) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import WorkflowError
-from prp_tasks.workflow_files import load_workflow, parse_workflow
+from prp_tasks.intake.workflow_files import load_workflow, parse_workflow
 
 VALID = """\
 name: my-workflow

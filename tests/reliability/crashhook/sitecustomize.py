@@ -18,8 +18,8 @@ _MODE = os.environ.get("PRPTEST_DIE_AT")
 
 
 def _install() -> None:
-    from prp_tasks.approvals.store import ApprovalStore
-    from prp_tasks.store import RunStore
+    from prp_tasks.state.approvals import ApprovalStore
+    from prp_tasks.state.runs import RunStore
 
     rng = random.Random(f"{os.environ.get('PRPTEST_SEED', '0')}-{os.getpid()}")
     chance = float(os.environ.get("PRPTEST_DIE_P", "0.3"))

@@ -1,0 +1,10 @@
+"""Human approvals: parking gates, decisions, roles, batches, pending lists.
+
+:class:`.service.Approvals` parks a gate that needs a human, applies decisions and pre-approvals,
+and closes parked gates of a run that can no longer pass; :mod:`.authz` maps actors to roles,
+:mod:`.batch` decides many gates at once, :mod:`.pending` lists what waits for whom,
+:mod:`.requests` describes a decision request. What happens after a decision (settling, dispatching
+dependents) is asked of the engine through a port, so this package never imports the engine.
+
+May import: state, telemetry, core, errors, ids, settings.
+"""

@@ -1,0 +1,61 @@
+"""Housekeeping in every worker process, whatever its pool and queue classes.
+
+Each worker runs the sweeper's pass (:class:`prp_tasks.housekeeping.sweeper.Sweeper`: approval
+deadlines, reminders, escalations and batches, wall-clock budgets, admission, and the repair loop
+of :mod:`prp_tasks.housekeeping.reconciler`) every ``PRP_SWEEP_INTERVAL_S``; the sweeper lease in
+Redis lets one process at a time do it, so the deployment sweeps about once per interval however many workers
+there are, and keeps sweeping as long as any worker is up. ``prp doctor`` and ``prp worker-check``
+report when no pass has run recently.
+
+The pass runs on the worker's own timer (its event loop's, in the consumer's thread), not in a
+thread of its own: a prefork worker forks pool processes from that thread at any time
+(autoscaling), and a fork while another thread holds a lock leaves that lock held forever in the
+child.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, bootsteps
+
+log = logging.getLogger("prp_tasks.celeryapp.bootsteps")
+
+
+class Housekeeping(bootsteps.StartStopStep):  # type: ignore[misc]
+    """A worker bootstep: the sweeper's pass on the worker's timer."""
+
+    requires = ("celery.worker.components:Timer",)
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self.tref: Any = None
+        self.sweeper: Any = None
+
+    def start(self, worker: Any) -> None:
+        from prp_tasks.housekeeping.sweeper import Sweeper
+
+        runtime = worker.app.runtime
+        engine = runtime.engine
+        interval = runtime.settings.sweep_interval_s
+        self.sweeper = Sweeper(engine.approvals, interval, engine.budgets)
+        self.tref = worker.timer.call_repeatedly(interval, self.tick)
+
+    def stop(self, worker: Any) -> None:
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+    def tick(self) -> None:
+        try:
+            self.sweeper.sweep_once()
+        except Exception:  # Redis away for a moment, or a bug: the next tick tries again
+            log.warning("housekeeping pass failed", exc_info=True)
+
+
+def install_housekeeping(app: Celery) -> None:
+    """Every worker of ``app`` started from now on does housekeeping."""
+    steps = app.steps["worker"]
+    if Housekeeping not in steps:
+        steps.add(Housekeeping)

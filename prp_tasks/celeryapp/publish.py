@@ -1,0 +1,167 @@
+"""Check messages written into the Redis broker's queue in the same transaction as their record.
+
+When the broker is the Redis that holds the runs' state (the default: ``PRP_BROKER_URL`` unset),
+a check's Celery message does not need a second connection and two more round trips through
+kombu's producer: the engine's dispatch transaction (the events that led to the dispatch, the
+"gate/check -> message id" record the reconciler reads) also pushes the message onto the queue
+list. A check is then recorded as dispatched exactly when its message is queued, and a gate costs
+one round trip less. A run's ``prp.finalize_run`` message goes out the same way, with the events
+of the gate that settled last.
+
+The message is Celery's own (task protocol 2, built by ``app.amqp.as_task_v2``) in kombu's Redis
+envelope (JSON, body base64, what ``Channel._put`` writes for priority 0 to an anonymous-exchange
+route), so workers consume it as any other; ``tests/integration/test_publish.py`` compares it with
+a message published by ``send_task``. Task-sent events (``PRP_TASK_EVENTS``) are still sent.
+Any other broker (RabbitMQ, a different Redis, a kombu key prefix) goes through ``send_task``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import Celery
+from celery.utils.nodenames import anon_nodename
+from kombu.serialization import dumps
+
+from prp_tasks.engine.ports import CheckMessage
+from prp_tasks.ids import new_hex, new_uuid
+from prp_tasks.settings import Settings, to_kombu_url
+
+log = logging.getLogger("prp_tasks.celeryapp.publish")
+
+#: the check task's name
+RUN_CHECK = "prp.run_check"
+#: the finalization task's name
+FINALIZE_RUN = "prp.finalize_run"
+#: a check task's hard time limit is its check's timeout plus this (the check is killed first)
+GRACE_S = 30
+
+
+def task_options(check: CheckMessage) -> dict[str, Any]:
+    """What ``send_task`` and ``as_task_v2`` both take for a check's message: its arguments, hard
+    time limit, the name monitors show, and the argument reprs (given, so Celery does not
+    ``saferepr`` the arguments of every message)."""
+    return {
+        "kwargs": check.kwargs(),
+        "time_limit": check.time_limit_s + GRACE_S,
+        "shadow": f"{RUN_CHECK}[{check.run_id} {check.gate_id}/{check.check}]",
+        "argsrepr": "()",
+        "kwargsrepr": f"{{run_id: {check.run_id}, gate: {check.gate_id}, check: {check.check}}}",
+    }
+
+
+def finalize_options(run_id: str) -> dict[str, Any]:
+    """What ``send_task`` and ``as_task_v2`` both take for a run's finalization message."""
+    return {"kwargs": {"run_id": run_id}, "argsrepr": "()", "kwargsrepr": f"{{run_id: {run_id}}}"}
+
+
+def direct_publish_possible(settings: Settings) -> bool:
+    """True when check messages can be written by the state store's own Redis connection."""
+    if not settings.direct_publish or settings.redis_url is None:
+        return False
+    same_redis = settings.broker == to_kombu_url(settings.redis_url)
+    return same_redis and "global_keyprefix" not in settings.broker_transport_options
+
+
+class RedisQueueWriter:
+    """Builds check messages and adds their ``LPUSH`` to a batch of commands for the broker's Redis."""
+
+    def __init__(self, app: Celery, queue_of: Callable[[str], str]) -> None:
+        self.app = app
+        self.queue_of = queue_of
+        self.sent_events = bool(app.conf.task_send_sent_event)
+        self._origin = ("", 0)  # (nodename, pid): worker processes fork after import
+
+    def commands(self, checks: Sequence[CheckMessage]) -> Queued:
+        """The messages of ``checks``, ready to be added to a batch of commands."""
+        queued = Queued(self.app)
+        for check in checks:
+            queued.add(*self.envelope(RUN_CHECK, check.task_id, task_options(check), check.queue))
+        return queued
+
+    def finalize(self, run_id: str) -> tuple[str, str]:
+        """The run's ``prp.finalize_run`` message: (queue, message as the broker stores it)."""
+        queue, payload, _sent = self.envelope(FINALIZE_RUN, new_hex(), finalize_options(run_id), "control")
+        return queue, payload
+
+    def envelope(
+        self, name: str, task_id: str, options: dict[str, Any], queue_class: str
+    ) -> tuple[str, str, dict[str, Any] | None]:
+        """(queue, the message as kombu's Redis transport stores it, its task-sent event or None);
+        the current task (if any) is the message's parent, as with ``send_task``."""
+        queue = self.queue_of(queue_class)
+        parent = self.app.current_worker_task
+        headers, properties, body, sent = self.app.amqp.as_task_v2(
+            task_id,
+            name,
+            **options,
+            root_id=(parent.request.root_id or parent.request.id) if parent else None,
+            parent_id=parent.request.id if parent else None,
+            reply_to=self.app.thread_oid,
+            origin=self.origin(),
+            create_sent_event=self.sent_events,
+            ignore_result=None,  # as send_task leaves it (the task options decide)
+        )
+        content_type, encoding, data = dumps(body, serializer="json")
+        raw = data.encode(encoding) if isinstance(data, str) else data
+        properties.update(
+            argsrepr=options["argsrepr"],  # send_task repeats these in the properties; so do we
+            kwargsrepr=options["kwargsrepr"],
+            delivery_mode=2,
+            delivery_info={"exchange": "", "routing_key": queue},
+            priority=0,
+            body_encoding="base64",
+            delivery_tag=new_uuid(),
+        )
+        message = {
+            "body": base64.b64encode(raw).decode("ascii"),
+            "content-encoding": encoding,
+            "content-type": content_type,
+            "headers": headers,
+            "properties": properties,
+        }
+        if sent is not None:
+            sent.update(queue=queue, exchange="", routing_key=queue)
+        return queue, json.dumps(message), sent
+
+    def origin(self) -> str:
+        nodename, pid = self._origin
+        if pid != os.getpid():
+            nodename, pid = anon_nodename(), os.getpid()
+            self._origin = (nodename, pid)
+        return nodename
+
+
+@dataclass
+class Queued:
+    """Check messages to push in a transaction, and the task-sent events to send after it."""
+
+    app: Celery
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, queue: str, payload: str, sent: dict[str, Any] | None) -> None:
+        self.messages.append((queue, payload))
+        if sent is not None:
+            self.sent.append(sent)
+
+    def payloads(self) -> list[tuple[str, str]]:
+        return list(self.messages)
+
+    def announce(self) -> None:
+        """Task-sent events for monitors (Flower), as ``send_task`` would have sent them; best
+        effort: the messages are queued and recorded already, a monitor missing one is no error."""
+        if not self.sent:
+            return
+        try:
+            with self.app.events.default_dispatcher() as dispatcher:
+                for event in self.sent:
+                    dispatcher.send("task-sent", **event)
+        except Exception as exc:
+            log.warning("task-sent events not sent: %s", exc)

@@ -1,0 +1,106 @@
+"""The ``prp.*`` Celery tasks. Each body is a thin call into the engine; all are idempotent.
+
+Task functions reach the services through ``self.runtime``: :func:`register_tasks` gives every task
+of an app a base class carrying that app's :class:`Runtime`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from celery import Celery, Task
+from pydantic import ValidationError
+
+from prp_tasks.errors import PrpError, RunNotFound, StoreError
+
+if TYPE_CHECKING:
+    from prp_tasks.celeryapp.app import Runtime
+
+log = logging.getLogger("prp_tasks.celeryapp.tasks")
+
+#: every task: late ack, requeue when the worker process dies, no result backend
+OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
+
+
+def _runtime(task: Task) -> Runtime:
+    runtime: Runtime = task.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def run_check(
+    self: Task,
+    run_id: str,
+    gate_id: str,
+    check: str,
+    queue: str = "automated",
+    enqueued_at: float | None = None,
+) -> str:
+    """Execute one check of one gate (redelivery-safe)."""
+    try:
+        worker = f"{self.request.hostname or 'worker'}/{os.getpid()}"
+        outcome = _runtime(self).engine.run_check(
+            run_id, gate_id, check, queue=queue, enqueued_at=enqueued_at, worker=worker
+        )
+    except RunNotFound:
+        log.warning("check for unknown (expired?) run", extra={"run_id": run_id, "gate_id": gate_id})
+        return "unknown-run"
+    except StoreError as exc:  # Redis unreachable: try again later (the lease fences duplicates)
+        log.warning("state store unavailable, retrying: %s", exc, extra={"run_id": run_id})
+        raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
+    if outcome.state in ("busy", "retry"):
+        raise self.retry(countdown=outcome.delay_s, max_retries=None)
+    return outcome.state
+
+
+def finalize_run(self: Task, run_id: str) -> bool:
+    """Render and store the run's outputs once every gate settled."""
+    try:
+        return _runtime(self).engine.finalize(run_id)
+    except RunNotFound:
+        return False
+
+
+def submit_run(self: Task, **payload: Any) -> str | None:
+    """Submit a run from raw Celery: ``send_task("prp.submit_run", kwargs=SubmitRequest)``.
+
+    Redelivery-safe only with an ``idempotency_key`` (as with any at-least-once message).
+    """
+    from prp_tasks.intake.submission import SubmitRequest
+    from prp_tasks.service.control import Control
+
+    try:
+        request = SubmitRequest.model_validate(payload)
+        runtime = _runtime(self)
+        control = Control(runtime.settings, runtime.app)
+        submitted = control.submit_request(request, actor=request.actor or "celery")
+    except (PrpError, ValidationError) as exc:
+        log.error("prp.submit_run refused: %s", exc, extra={"payload_keys": sorted(payload)})
+        return None
+    return submitted.run_id
+
+
+#: task name -> (function, extra options)
+TASKS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "prp.run_check": (run_check, {"max_retries": None}),
+    "prp.finalize_run": (finalize_run, {}),
+    "prp.submit_run": (submit_run, {}),
+}
+
+
+def register_tasks(app: Celery, runtime: Runtime) -> dict[str, Task]:
+    """Register the tasks on ``app``; their base class carries ``runtime``."""
+    base = type("PrpTask", (Task,), {"runtime": runtime, "abstract": True})
+    # shared=False: a shared task would be added to every app finalized later in this process,
+    # carrying this app's runtime (its Redis) into theirs
+    return {
+        name: app.task(name=name, base=base, shared=False, **OPTIONS, **extra)(fn)
+        for name, (fn, extra) in TASKS.items()
+    }

@@ -1,0 +1,353 @@
+"""Run progress for people: a live per-gate table on a terminal (rich), and one plain line per
+state change anywhere else (a file, a pipe, CI logs), printed from the run's ordered event log."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from prp_tasks.core.approvals import AuditEvent, AuditType
+from prp_tasks.core.evaluate import elapsed_ms, parse_ts, utc_now
+from prp_tasks.core.snapshot import GateEvent, RunSnapshot
+from prp_tasks.service.control import Control
+from prp_tasks.service.views import run_view
+
+STYLES = {
+    "pending": "dim",
+    "running": "cyan",
+    "awaiting_approval": "yellow bold",
+    "passed": "green",
+    "failed": "red bold",
+    "skipped": "magenta",
+}
+ICONS = {
+    "pending": "·",
+    "running": "▶",
+    "awaiting_approval": "⏸",
+    "passed": "✔",
+    "failed": "✘",
+    "skipped": "↷",
+}
+
+
+#: seconds between polls of the plain follower: short after a change, growing to the upper bound
+PLAIN_POLL_S = (0.1, 1.0)
+
+
+def human_duration(ms: int | None) -> str:
+    """``45 ms``, ``1.2 s``, ``3 min 04 s``, ``2 h 05 min``; empty for None."""
+    if ms is None:
+        return ""
+    ms = max(0, ms)
+    if ms < 1000:
+        return f"{ms} ms"
+    if ms < 59_950:
+        return f"{ms / 1000:.1f} s"
+    seconds = round(ms / 1000)
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def work_ms(gate: dict[str, Any]) -> int | None:
+    """The gate's own time (its checks), without the time it waited for a decision."""
+    duration: int | None = gate["duration_ms"]
+    if duration is None:
+        return None
+    return max(0, duration - int(gate.get("waited_ms") or 0))
+
+
+def gate_label(gate: dict[str, Any]) -> str:
+    return f"{gate['id']} {gate['name']}" if gate["name"] != gate["id"] else str(gate["id"])
+
+
+def gate_table(view: dict[str, Any]) -> Table:
+    """Gates with state, dependencies, own duration, time waited for a decision, checks, note."""
+    table = Table(title=f"{view['run_id']}  [{view['status']}]", title_justify="left", expand=False)
+    for column in ("gate", "state", "after", "duration", "waited", "checks", "note"):
+        table.add_column(column)
+    for gate in view["gates"]:
+        status = gate["status"]
+        note = gate["reason"] or ""
+        if status == "awaiting_approval":
+            note = f"needs {gate['approval_role']} approval"
+        elif gate["approval"]:
+            note = f"{gate['approval']['decision']} by {gate['approval']['actor']}"
+        table.add_row(
+            gate_label(gate),
+            Text(f"{ICONS.get(status, '?')} {status}", style=STYLES.get(status, "")),
+            ",".join(gate["depends_on"]),
+            human_duration(work_ms(gate)),
+            human_duration(gate.get("waited_ms") or None),  # auto-approved (0): nothing to say
+            f"{gate['checks_passed']}/{gate['checks_total']}",
+            note[:80],
+        )
+    return table
+
+
+def dag_levels(gates: list[dict[str, Any]]) -> dict[str, int]:
+    """Depth of every gate from its ``depends_on`` (roots 0); a cycle, never valid, goes last."""
+    deps = {g["id"]: [d for d in g["depends_on"] if d != g["id"]] for g in gates}
+    depth: dict[str, int] = {}
+    remaining = list(deps)
+    while remaining:
+        ready = [g for g in remaining if all(d in depth or d not in deps for d in deps[g])]
+        if not ready:
+            last = 1 + max(depth.values(), default=-1)
+            depth.update(dict.fromkeys(remaining, last))
+            break
+        for gate_id in ready:
+            depth[gate_id] = 1 + max((depth[d] for d in deps[gate_id] if d in depth), default=-1)
+        remaining = [g for g in remaining if g not in depth]
+    return depth
+
+
+def dag_view(view: dict[str, Any]) -> Text:
+    """The run's gate DAG as text: one block per level, each gate with icon, state and ``⇐ deps``.
+
+    Colors only add to the icons and words, so the text reads the same without a terminal.
+    """
+    gates = view["gates"]
+    depth = dag_levels(gates)
+    width = max((len(g["id"]) for g in gates), default=0)
+    names = {g["id"]: g["name"] if g["name"] != g["id"] else "" for g in gates}
+    name_width = max((len(n) + 2 for n in names.values() if n), default=0)
+    out = Text()
+    out.append(f"gate graph of {view['run_id']}  [{view['status']}]\n", style="bold")
+    for level in sorted(set(depth.values())):
+        for index, gate in enumerate(g for g in gates if depth[g["id"]] == level):
+            status = gate["status"]
+            out.append(f"L{level:<3}" if index == 0 else " " * 4, style="dim")
+            out.append(f"{ICONS.get(status, '?')} {gate['id']:<{width}}  ", style=STYLES.get(status, ""))
+            out.append(f"{names[gate['id']]:<{name_width}}")
+            out.append(status, style=STYLES.get(status, ""))
+            if status == "awaiting_approval" and gate.get("approval_role"):
+                out.append(f" ({gate['approval_role']})", style=STYLES[status])
+            if gate["depends_on"]:
+                out.append(f"  ⇐ {', '.join(gate['depends_on'])}", style="dim")
+            out.append("\n")
+    out.rstrip()
+    return out
+
+
+def approve_command(run_id: str, gate_id: str, redis_url: str | None) -> str:
+    """The command that approves a parked gate (with the server's URL when one is given)."""
+    env = f"PRP_REDIS_URL={redis_url} " if redis_url else ""
+    return f"{env}prp approve {run_id} {gate_id} --as <you>"
+
+
+def approval_hint(view: dict[str, Any], redis_url: str | None) -> Text | None:
+    waiting = [g for g in view["gates"] if g["status"] == "awaiting_approval"]
+    if not waiting:
+        return None
+    lines = [
+        f"{approve_command(view['run_id'], g['id'], redis_url)}   # {g['approval_role']}" for g in waiting
+    ]
+    return Text("Waiting for approval; in another terminal run:\n  " + "\n  ".join(lines), style="yellow")
+
+
+# plain lines (no terminal) ---------------------------------------------------------------------
+
+
+@dataclass
+class PlainCursor:
+    """How much of a run's logs the plain follower has printed."""
+
+    events: int = 0
+    audit: int = 0
+    header: bool = False
+    finished: bool = False
+
+
+def plain_lines(
+    snapshot: RunSnapshot,
+    cursor: PlainCursor,
+    *,
+    redis_url: str | None = None,
+    now: str | None = None,
+    final: bool = False,
+) -> list[str]:
+    """One line per state change since ``cursor`` (which advances), in the order they happened.
+
+    From the run's gate event log (start, settle) and audit trail (a gate parked, the run was
+    cancelled), never from diffing states, so a gate that starts and settles between two polls
+    still gets both lines. ``final``: end with the run's outcome (once).
+    """
+    view = run_view(snapshot, now=now).model_dump(mode="json")
+    gates = {g["id"]: g for g in view["gates"]}
+    lines = []
+    if not cursor.header:
+        cursor.header = True
+        queued = ", queued (waiting for admission)" if view["status"] == "queued" else ""
+        lines.append(f"run {view['run_id']}: workflow {view['workflow']}, {len(gates)} gates{queued}")
+    for entry in _new_entries(snapshot, cursor):
+        line = _entry_line(entry, view["run_id"], gates, redis_url)
+        if line:
+            lines.append(line)
+    if final and not cursor.finished:
+        cursor.finished = True
+        lines.append(finish_line(view))
+    return lines
+
+
+def _new_entries(snapshot: RunSnapshot, cursor: PlainCursor) -> list[GateEvent | AuditEvent]:
+    """Gate events and the audit records that change a state, not printed yet, oldest first
+    (on equal times the audit record first: a gate parks, or a run is cancelled, before it settles)."""
+    keyed: list[tuple[Any, int, int, GateEvent | AuditEvent]] = [
+        (parse_ts(e.timestamp), 1, i, e) for i, e in enumerate(snapshot.events[cursor.events :])
+    ]
+    keyed += [
+        (parse_ts(a.at), 0, i, a)
+        for i, a in enumerate(snapshot.audit[cursor.audit :])
+        if a.type in (AuditType.REQUESTED, AuditType.CANCELLED)
+    ]
+    cursor.events, cursor.audit = len(snapshot.events), len(snapshot.audit)
+    return [entry for *_, entry in sorted(keyed, key=lambda k: k[:3])]
+
+
+def _entry_line(
+    entry: GateEvent | AuditEvent, run_id: str, gates: dict[str, Any], redis_url: str | None
+) -> str | None:
+    if isinstance(entry, AuditEvent):
+        if entry.type == AuditType.CANCELLED:
+            return f"run {run_id}: cancelled" + (f" by {entry.actor}" if entry.actor else "")
+        gate = gates.get(entry.gate_id or "")
+        if gate is None:
+            return None
+        line = f"{gate_label(gate)}: awaiting approval ({entry.role or gate['approval_role']})"
+        if gate["status"] == "awaiting_approval":
+            line += f"; to approve: {approve_command(run_id, gate['id'], redis_url)}"
+        return line
+    gate = gates.get(entry.gate_id)
+    if gate is None:
+        return None
+    if entry.type == "start":
+        return f"{gate_label(gate)}: started"
+    return settle_line(gate, entry.status or gate["status"], entry.message)
+
+
+def settle_line(gate: dict[str, Any], status: str, message: str | None = None) -> str:
+    """``G1 Architecture: failed in 0.3 s (checks 1/3): checks failed: lint`` and the like."""
+    label = gate_label(gate)
+    if status == "skipped":
+        return f"{label}: skipped: {message or gate['reason'] or 'not run'}"
+    if gate["status"] != status:  # re-run since: only what the event says
+        return f"{label}: {status}"
+    line = f"{label}: {status} in {human_duration(work_ms(gate))}"
+    if gate["checks_total"]:
+        line += f" (checks {gate['checks_passed']}/{gate['checks_total']})"
+    waited = gate.get("waited_ms")
+    after = f" after {human_duration(waited)}" if waited else ""
+    approval = gate["approval"]
+    if status == "failed":
+        return line + f": {gate['reason'] or 'failed'}{after}"
+    if approval and approval["channel"] == "auto" and not waited:
+        return line + "; auto-approved"
+    if approval:
+        role = f" ({approval['role']})" if approval["role"] else ""
+        return line + f"; {approval['decision']} by {approval['actor']}{role}{after}"
+    return line
+
+
+def finish_line(view: dict[str, Any]) -> str:
+    """``run RUN finished: passed in 12.3 s (6 passed, 1 failed, 1 skipped)``."""
+    counts = Counter(g["status"] for g in view["gates"])
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("passed", "failed", "skipped") if counts[s])
+    took = ""
+    if view["finished_at"]:
+        took = f" in {human_duration(elapsed_ms(view['created_at'], view['finished_at']))}"
+    return f"run {view['run_id']} finished: {view['status']}{took}" + (f" ({summary})" if summary else "")
+
+
+# following a run ------------------------------------------------------------------------------
+
+
+def follow(
+    control: Control,
+    run_id: str,
+    console: Console,
+    *,
+    live: bool,
+    timeout_s: float | None = None,
+    redis_url: str | None = None,
+    on_tick: Callable[[], None] | None = None,
+) -> bool:
+    """Show progress until the run is final; False if ``timeout_s`` passed first.
+
+    ``live``: a rich table redrawn in place (a terminal); otherwise one line per state change,
+    written and flushed as it happens (never a rich frame, never wrapped).
+    """
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    if live:
+        return _follow_live(control, run_id, console, deadline, redis_url, on_tick)
+    return _follow_plain(control, run_id, _line_writer(console), deadline, redis_url, on_tick)
+
+
+def _follow_live(
+    control: Control,
+    run_id: str,
+    console: Console,
+    deadline: float | None,
+    redis_url: str | None,
+    on_tick: Callable[[], None] | None,
+) -> bool:
+    def render() -> Group:
+        view = run_view(control.snapshot(run_id), now=utc_now()).model_dump(mode="json")
+        hint = approval_hint(view, redis_url)
+        return Group(gate_table(view), *([hint] if hint else []))
+
+    with Live(
+        render(), console=console, refresh_per_second=8, transient=False, auto_refresh=False
+    ) as display:
+        while not control.is_final(run_id):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            if on_tick:
+                on_tick()
+            display.update(render(), refresh=True)
+            time.sleep(0.1)
+        display.update(render(), refresh=True)
+    return True
+
+
+def _follow_plain(
+    control: Control,
+    run_id: str,
+    write: Callable[[str], None],
+    deadline: float | None,
+    redis_url: str | None,
+    on_tick: Callable[[], None] | None,
+) -> bool:
+    cursor = PlainCursor()
+    pause = PLAIN_POLL_S[0]
+    while True:
+        final = control.is_final(run_id)  # before the snapshot: a final run's snapshot is complete
+        lines = plain_lines(control.snapshot(run_id), cursor, redis_url=redis_url, now=utc_now(), final=final)
+        for line in lines:
+            write(line)
+        if final:
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        if on_tick:
+            on_tick()
+        pause = PLAIN_POLL_S[0] if lines else min(PLAIN_POLL_S[1], pause * 1.5)
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())) if deadline is not None else pause)
+
+
+def _line_writer(console: Console) -> Callable[[str], None]:
+    """Plain text straight to the console's file, flushed per line (a pipe sees it at once)."""
+
+    def write(line: str) -> None:
+        console.file.write(line + "\n")
+        console.file.flush()
+
+    return write

@@ -1,0 +1,244 @@
+"""The consequences of a settle, made durable in the same atomic step, and the outbox that holds the
+ones that cannot be done inside it.
+
+A gate settling can make work ready: dependents whose last dependency passed, a slot handed to a
+waiting gate, the run's finalization, a pre-approval waiting for a gate that just parked. A worker
+killed between the settle and that follow-up work must not leave the run stuck, so the settle
+script itself does it (``lua/prelude.lua``, ``settle``):
+
+* the ready dependents' check messages, prepared here before the call (:meth:`Followups.outgoing`),
+  are pushed onto the broker's queue lists and recorded as dispatched by the script, but only for
+  the dependents that became ready; this needs the broker to be the state Redis and the run to have
+  no budgets or slot limit to screen its gates against;
+* everything else is written into the run's outbox (``P:run:{R}:outbox``: ``start:GATE``,
+  ``complete:GATE``, ``preapproval:GATE``, ``close`` (the run already failed while gates wait for
+  decisions that cannot change that), ``finalize``) by the same script, and done right after
+  by the caller (:meth:`Followups.drain`). Each item goes in the same step as its effect, so doing
+  one twice changes nothing. If the caller dies first, a redelivered message of the run (its
+  ``acquire`` reports the outbox) or the repair loop (:mod:`prp_tasks.repair`, in every worker)
+  drains it. With a broker other than the state Redis (RabbitMQ), every start goes through the
+  outbox: the messages are sent, then the item is removed.
+
+Every check message is also indexed (``P:dispatch:index``) until its result is claimed, so the
+repair loop finds a message that vanished (a worker killed between kombu's pop and its unacked
+record) without scanning every run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from prp_tasks.core.models import GateSpec, GateStatus
+from prp_tasks.core.results import GateRecord
+from prp_tasks.core.run import RunSpec
+from prp_tasks.engine.lifecycle import Lifecycle
+from prp_tasks.engine.ports import CheckMessage, Enqueuer
+from prp_tasks.errors import RunNotFound
+from prp_tasks.ids import new_hex
+from prp_tasks.settings import Settings
+from prp_tasks.state.events import EventSink, Rendered
+from prp_tasks.state.keys import check_field
+from prp_tasks.state.plans import Outgoing, Plan, index_member
+
+if TYPE_CHECKING:
+    from prp_tasks.engine.limits import RunLimits
+    from prp_tasks.state.runs import RunStore
+
+log = logging.getLogger("prp_tasks.engine.followups")
+
+class FollowupActions(Protocol):
+    """What draining an outbox asks of the engine."""
+
+    def complete_gate(self, run_id: str, gate_id: str) -> None: ...
+
+    def skip_unstarted(self, spec: RunSpec, gate_id: str, reason: str) -> None: ...
+
+    def apply_preapprovals(self, run_id: str, gate_id: str) -> None: ...
+
+    def close_parked(self, run_id: str) -> None: ...
+
+
+class Followups:
+    """Prepares follow-up work for settle scripts and drains what they leave in the outbox."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: RunStore,
+        enqueue: Enqueuer,
+        events: EventSink,
+        limits: RunLimits,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.enqueue = enqueue
+        self.events = events
+        self.lifecycle = Lifecycle(events)
+        self.limits = limits
+        self.grace_ms = int(settings.reconcile_grace_s * 1000)
+
+    # preparing --------------------------------------------------------------------------------
+
+    def plan(self, spec: RunSpec) -> Plan:
+        """The follow-up plan of a step of ``spec``'s run; takes this thread's held events."""
+        now_ms = int(time.time() * 1000)
+        direct = self.enqueue.direct and not self.limits.screens(spec)
+        return Plan(
+            spec.run_id,
+            now_ms,
+            now_ms + self.grace_ms,
+            direct,
+            self.limits.gate_limit(spec),
+            self.settings.events_maxlen,
+            tuple(self.events.take_held()),
+        )
+
+    def outgoing(self, plan: Plan, spec: RunSpec, gate_ids: Sequence[str]) -> dict[str, Outgoing]:
+        """Prepared messages of the gates (with checks) a settle may make ready (direct plans only)."""
+        if not plan.direct:
+            return {}
+        out = {}
+        for gate_id in gate_ids:
+            gate = spec.workflow.gate(gate_id)
+            if gate.checks:
+                out[gate_id] = self._messages(spec, gate, [c.name for c in gate.checks], plan)
+        return out
+
+    def _messages(self, spec: RunSpec, gate: GateSpec, names: Sequence[str], plan: Plan) -> Outgoing:
+        now = plan.now_ms / 1000
+        timeout = self.settings.check_timeout_s
+        messages = [
+            CheckMessage(spec.run_id, gate.id, n, gate.queue, _timeout(gate, n, timeout), new_hex(), now)
+            for n in names
+        ]
+        queued = self.enqueue.in_transaction(messages) if plan.direct else None
+        payloads = queued.payloads() if queued is not None else [("", "")] * len(messages)
+        if queued is None:
+            for message in messages:  # another broker: sent first, recorded by the script after
+                self.enqueue.check(message)
+        rows = []
+        for message, (queue, payload) in zip(messages, payloads, strict=True):
+            field_ = check_field(gate.id, message.check)
+            entry = json.dumps({"task_id": message.task_id, "at_ms": plan.now_ms})
+            rows.append((queue, payload, field_, entry, index_member(spec.run_id, field_)))
+        with self.events.capture() as started:
+            self.lifecycle.gates_started(spec.run_id, [gate.id])
+        return Outgoing(tuple(rows), tuple(self.events.render(started)), queued)
+
+    def settled_events(
+        self, run_id: str, record: GateRecord, skips: Mapping[str, GateRecord]
+    ) -> tuple[Rendered, ...]:
+        """The lifecycle events of a settle, written by its script (only if it settles)."""
+        with self.events.capture() as rows:
+            self.lifecycle.gates_settled(run_id, record, skips)
+        return tuple(self.events.render(rows))
+
+    # after a settle ---------------------------------------------------------------------------
+
+    def after(
+        self,
+        run_id: str,
+        ready: Sequence[str],
+        outgoing: Mapping[str, Outgoing],
+        items: Sequence[str],
+        actions: FollowupActions,
+    ) -> None:
+        """Announce the messages a script queued, then do the ``items`` it left in the outbox."""
+        for gate_id in ready:
+            queued = outgoing[gate_id].queued if gate_id in outgoing else None
+            if queued is not None:
+                queued.announce()
+        if items:
+            self.drain(run_id, actions, dict.fromkeys(items, ""))
+
+    # the outbox -------------------------------------------------------------------------------
+
+    def drain(self, run_id: str, actions: FollowupActions, items: dict[str, str] | None = None) -> int:
+        """Do the follow-up ``items`` (default: every item of the run's outbox), each at most
+        once; returns how many were looked at."""
+        items = self.store.outbox(run_id) if items is None else items
+        if not items:
+            return 0
+        try:
+            spec = self.store.spec(run_id)
+        except RunNotFound:
+            self.store.outbox_done(run_id, list(items))
+            return 0
+        for item, value in items.items():
+            self._item(spec, item, value, actions)
+        return len(items)
+
+    def _item(self, spec: RunSpec, item: str, value: str, actions: FollowupActions) -> None:
+        kind, _, gate_id = item.partition(":")
+        if kind == "finalize":
+            self.send_finalize(spec.run_id, value)
+        elif kind == "start":
+            self._start(spec, gate_id, item, actions)
+        elif kind == "complete":
+            if self.store.gate_status(spec.run_id, gate_id) == GateStatus.RUNNING:
+                actions.complete_gate(spec.run_id, gate_id)  # the settle removes the item
+            else:
+                self.store.outbox_done(spec.run_id, [item])
+        elif kind == "preapproval":
+            actions.apply_preapprovals(spec.run_id, gate_id)
+            self.store.outbox_done(spec.run_id, [item])
+        elif kind == "close":  # the run already failed: gates waiting for a decision are closed
+            actions.close_parked(spec.run_id)
+            self.store.outbox_done(spec.run_id, [item])
+        else:
+            log.warning("unknown outbox item %r of %s dropped", item, spec.run_id)
+            self.store.outbox_done(spec.run_id, [item])
+
+    def _start(self, spec: RunSpec, gate_id: str, item: str, actions: FollowupActions) -> None:
+        """A gate that became running: screened against the run's budgets and slots, then its
+        checks are sent (or, without checks, it is completed at once)."""
+        if self.store.gate_status(spec.run_id, gate_id) != GateStatus.RUNNING:
+            self.store.outbox_done(spec.run_id, [item])
+            return
+        if self.limits.screens(spec):
+            screen = self.limits.screen(spec, [gate_id])
+            if gate_id in screen.skip:
+                actions.skip_unstarted(spec, gate_id, screen.skip[gate_id])
+                return
+            if gate_id in screen.waiting:  # a settle hands it a slot later (start:GATE again)
+                self.store.outbox_done(spec.run_id, [item])
+                return
+        gate = spec.workflow.gate(gate_id)
+        if not gate.checks:
+            with self.events.capture() as started:
+                self.lifecycle.gates_started(spec.run_id, [gate_id])
+            self.events.hold(started)
+            actions.complete_gate(spec.run_id, gate_id)
+            return
+        self.dispatch(spec, gate, [c.name for c in gate.checks], item)
+
+    def dispatch(self, spec: RunSpec, gate: GateSpec, names: Sequence[str], item: str = "") -> bool:
+        """Send checks of a running gate (an outbox ``item``, or '' to send again checks whose
+        message was lost); recorded in the same step as the item goes. False: nothing to do."""
+        plan = self.plan(spec)
+        plan_direct = Plan(**{**plan.__dict__, "direct": self.enqueue.direct})
+        out = self._messages(spec, gate, names, plan_direct)
+        sent = self.store.dispatch(plan_direct, item, gate.id, out.rows, out.events)
+        if sent and out.queued is not None:
+            out.queued.announce()
+        return sent
+
+    def send_finalize(self, run_id: str, sent: str = "") -> None:
+        """Queue the run's finalization (again only when the last one is older than the grace)."""
+        now_ms = int(time.time() * 1000)
+        if sent and now_ms - int(float(sent)) < self.grace_ms:
+            return
+        message = self.enqueue.finalize_message(run_id)
+        if message is None:  # another broker: sent first, then recorded
+            self.enqueue.finalize(run_id)
+            message = ("", "")
+        self.store.send_finalize(run_id, now_ms, self.grace_ms, *message)
+
+
+def _timeout(gate: GateSpec, check: str, default: float) -> float:
+    spec = gate.check(check)
+    return spec.timeout_s or gate.timeout_s or default

@@ -1,0 +1,242 @@
+"""The repair loop: re-drives follow-up work a crash left undone and check messages that vanished.
+
+Delivery is at least once, but a message can still vanish: kombu's Redis transport pops a message
+from the queue before it records it as unacknowledged, so a worker killed in that window (or a
+Redis that lost its last second of writes) loses it; and a worker killed right after a state
+change leaves its follow-up work in the run's outbox (:mod:`prp_tasks.engine.followups`). Both are
+indexed, so a pass costs in proportion to what needs looking at, not to the runs in flight:
+
+* :meth:`Reconciler.repair` (every sweep, about every second, in whichever process holds the
+  sweeper lease; every worker takes part): drains the outboxes that are due (``P:outbox``), then
+  looks at check messages dispatched at least ``PRP_RECONCILE_GRACE_S`` ago whose result is not
+  in (``P:dispatch:index``). A message is *live* while its check holds a lease (executing) or the
+  message is in the broker (queued, or reserved by a worker: the Redis transport's ``unacked``);
+  one that is neither is sent again. With a broker that cannot be inspected (RabbitMQ, which does
+  not lose acknowledged-late messages this way) a message is only sent again once older than its
+  check's time limit plus the grace.
+* :meth:`Reconciler.maybe_pass` (at most every ``PRP_RECONCILE_INTERVAL_S``): the safety net over
+  every live run (runs written by earlier versions, an index entry lost with Redis's last second):
+  completes gates whose checks all reported, sends checks never sent, finalizes runs whose gates
+  all settled.
+
+Re-sending is safe: results are claimed once, so a message that was not lost after all only causes
+a delivery that finds the result recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
+from prp_tasks.errors import RunNotFound
+from prp_tasks.state.keys import check_field
+from prp_tasks.state.plans import index_member
+from prp_tasks.state.repair import DispatchState, RepairStore
+from prp_tasks.state.run_index import prune_index
+
+if TYPE_CHECKING:
+    import redis
+
+    from prp_tasks.engine.engine import Engine
+
+log = logging.getLogger("prp_tasks.housekeeping.reconciler")
+
+#: a live message is looked at again after its age, at most this long (ms)
+MAX_BACKOFF_MS = 60_000
+
+
+def redis_broker_ids(client: redis.Redis, queues: list[str]) -> set[str]:
+    """Message ids in the Redis transport: queued in ``queues`` or reserved (``unacked``), read in
+    one transaction (a consistent snapshot of the lists and the hash)."""
+    ids: set[str] = set()
+    with client.pipeline(transaction=True) as pipe:
+        for queue in queues:
+            pipe.lrange(queue, 0, -1)
+        pipe.hvals("unacked")
+        *queued, unacked = pipe.execute()
+    for raw in (m for batch in queued for m in batch):
+        ids.add(_message_id(json.loads(raw)))
+    for raw in unacked:
+        ids.add(_message_id(json.loads(raw)[0]))
+    return ids
+
+
+def _message_id(message: dict[str, Any]) -> str:
+    return str(
+        (message.get("headers") or {}).get("id") or (message.get("properties") or {}).get("correlation_id")
+    )
+
+
+@dataclass
+class Pass:
+    """What one pass did."""
+
+    runs: int = 0
+    drained: int = 0
+    resent: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    finalized: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "reconciled_runs": self.runs,
+            "outbox_items": self.drained,
+            "resent_checks": len(self.resent),
+            "completed_gates": len(self.completed),
+            "finalized_runs": len(self.finalized),
+        }
+
+    def changed(self) -> bool:
+        return bool(self.drained or self.resent or self.completed or self.finalized)
+
+
+class Reconciler:
+    """Repair passes over the store; ``broker_ids`` lists live message ids (None: unknown)."""
+
+    def __init__(self, engine: Engine, broker_ids: Callable[[], set[str]] | None) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.repairs = RepairStore(engine.store.redis, engine.store.keys)
+        self.grace_ms = int(engine.settings.reconcile_grace_s * 1000)
+        self.lease_ms = int(engine.settings.check_lease_s * 1000)
+        self.broker_ids = broker_ids
+
+    # the fast pass ----------------------------------------------------------------------------
+
+    def repair(self, now_ms: float | None = None, limit: int = 200) -> Pass:
+        """Drain the outboxes that are due, then look at the due check messages."""
+        now_ms = time.time() * 1000 if now_ms is None else now_ms
+        done = Pass()
+        for run_id in self.store.due_outboxes(now_ms, limit):
+            self.repairs.postpone_outbox(run_id, now_ms + self.grace_ms)  # a failing drain waits
+            try:
+                done.drained += self.engine.followups.drain(run_id, self.engine)
+            except RunNotFound:
+                continue
+        self._dispatches(now_ms, limit, done)
+        self.repairs.mark_repaired(now_ms)
+        if done.changed():
+            log.warning("repaired: %s", done.counts())
+        return done
+
+    def _dispatches(self, now_ms: float, limit: int, done: Pass) -> None:
+        states = self.repairs.due_dispatches(now_ms, limit)
+        suspects = [s for s in states if self._settled(s, now_ms)]
+        if not suspects:
+            return
+        in_broker = self.broker_ids() if self.broker_ids is not None else None
+        for state in suspects:
+            self._suspect(state, now_ms, in_broker, done)
+
+    def _settled(self, state: DispatchState, now_ms: float) -> bool:
+        """Drop or postpone what needs nothing; True for a message that may be lost."""
+        if state.resolved:
+            self.repairs.forget_dispatch(state.member)
+            return False
+        if state.leased:  # executing: look again when its lease could have lapsed
+            self.repairs.postpone_dispatch(state.member, now_ms + self.lease_ms)
+            return False
+        return True
+
+    def _suspect(self, state: DispatchState, now_ms: float, in_broker: set[str] | None, done: Pass) -> None:
+        age_ms = now_ms - state.at_ms
+        if in_broker is not None and state.task_id in in_broker:
+            self.repairs.postpone_dispatch(
+                state.member, now_ms + min(MAX_BACKOFF_MS, max(self.grace_ms, age_ms))
+            )
+            return
+        spec = self.store.spec(state.run_id)
+        gate = spec.workflow.gate(state.gate_id)
+        if in_broker is None:  # a broker we cannot look into: wait out the check's time limit
+            limit_ms = self.engine.executor.timeout(gate, state.check) * 1000 + self.grace_ms
+            if age_ms < limit_ms:
+                self.repairs.postpone_dispatch(state.member, state.at_ms + limit_ms)
+                return
+        if self.engine.followups.dispatch(spec, gate, [state.check]):
+            done.resent.append(f"{state.run_id}/{state.gate_id}/{state.check}")
+        else:
+            self.repairs.forget_dispatch(state.member)
+
+    # the safety net ---------------------------------------------------------------------------
+
+    def maybe_pass(self) -> dict[str, int]:
+        """A full pass unless any process made one in the last ``PRP_RECONCILE_INTERVAL_S``."""
+        interval_ms = int(self.engine.settings.reconcile_interval_s * 1000)
+        if not self.repairs.take_interval("reconcile", interval_ms):
+            return {}
+        counts = self.pass_once().counts()
+        counts["index_pruned"] = prune_index(self.store, self.engine.settings.retention_s)
+        return counts
+
+    def pass_once(self, now_ms: float | None = None) -> Pass:
+        """Look at every live run (see the module doc), then make a fast pass."""
+        now_ms = time.time() * 1000 if now_ms is None else now_ms
+        done = Pass()
+        for run_id in self.store.live_runs():
+            try:
+                self._run(run_id, now_ms, done)
+            except RunNotFound:
+                self.store.forget_live(run_id)
+        fast = self.repair(now_ms)
+        done.drained += fast.drained
+        done.resent += fast.resent
+        if done.completed or done.finalized:
+            log.warning("reconciled: %s", done.counts())
+        return done
+
+    def _run(self, run_id: str, now_ms: float, done: Pass) -> None:
+        meta = self.store.meta(run_id)
+        if meta.get("finalized") == "1":
+            self.store.forget_live(run_id)
+            return
+        if meta.get("status") == "queued":
+            return
+        done.runs += 1
+        spec = self.store.spec(run_id)
+        statuses = self.store.gate_statuses(run_id)
+        if all(s in TERMINAL for s in statuses.values()):
+            self.store.outbox_add(run_id, "finalize", int(now_ms))
+            self.engine.followups.drain(run_id, self.engine)
+            done.finalized.append(run_id)
+            return
+        waiting = set(self.engine.limits.waiting(run_id))
+        for gate in spec.workflow.gates:
+            if statuses.get(gate.id) == GateStatus.RUNNING and gate.id not in waiting:
+                self._gate(run_id, gate, now_ms, done)
+
+    def _gate(self, run_id: str, gate: GateSpec, now_ms: float, done: Pass) -> None:
+        results, sent = self.store.check_dispatches(run_id, gate)
+        if all(results.values()):
+            self.engine.complete_gate(run_id, gate.id)
+            done.completed.append(f"{run_id}/{gate.id}")
+            return
+        never_sent = [name for name, result in results.items() if not result and name not in sent]
+        if never_sent:  # recorded running, never sent (a crash between the two, an older version)
+            self.engine.followups.dispatch(self.store.spec(run_id), gate, never_sent)
+            done.resent += [f"{run_id}/{gate.id}/{name}" for name in never_sent]
+        for name in sent:  # the fast pass looks at these (an index entry lost is added again)
+            if not results[name]:
+                self.repairs.index_dispatch(index_member(run_id, check_field(gate.id, name)), now_ms)
+
+
+def broker_probe(engine: Engine) -> Callable[[], set[str]] | None:
+    """How to list live message ids: the Redis transport's lists (on the state Redis, Sentinel
+    included, or on a Redis broker of its own), or None for other brokers."""
+    settings = engine.settings
+    from prp_tasks.celeryapp.app import queue_name
+    from prp_tasks.settings import QUEUE_CLASSES
+    from prp_tasks.state.connection import connect
+
+    queues = [queue_name(c) for c in QUEUE_CLASSES]
+    if settings.broker_url in (None, settings.redis_url):
+        client = engine.store.redis
+    elif settings.broker_url.startswith(("redis://", "rediss://", "unix://")):
+        client = connect(settings.broker_url)
+    else:
+        return None
+    return lambda: redis_broker_ids(client, queues)

@@ -1,0 +1,5 @@
+"""``prp init``: inspect a repository and write an ``initial.md`` that runs the project's own checks.
+
+:func:`prp_tasks.intake.init.render.initial_md` builds the text; :mod:`.detect` and :mod:`.tools` find the
+project's metadata and tools, :mod:`.commands` turns them into governance commands.
+"""

@@ -1,0 +1,159 @@
+"""The commands ``prp init`` writes into ``governance.commands``: the project's own tools, asked for
+machine output the evidence reads (JUnit XML, ruff JSON, mypy JUnit XML, coverage XML), written
+under ``.prp/reports/`` in the check's working directory, and told to leave no cache behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from prp_tasks.intake.init.facts import Facts
+
+#: where the commands write their machine output (inside the check's working directory)
+REPORTS = ".prp/reports"
+COVERAGE_XML = f"{REPORTS}/coverage.xml"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One governance command and why it is what it is."""
+
+    name: str
+    argv: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The commands and the coverage decision for a repository."""
+
+    commands: tuple[Command, ...]
+    #: checks with no command, and why (``type-check``: no type checker configured)
+    missing: dict[str, str]
+    #: True when the test command writes COVERAGE_XML
+    measures_coverage: bool
+    coverage_note: str
+    #: (requirement, why) of every tool the commands run: installed into an environment prp-tasks
+    #: builds from the project's declarations (``environment.packages``)
+    packages: tuple[tuple[str, str], ...] = ()
+
+
+def plan(facts: Facts) -> Plan:
+    commands, missing = [], {}
+    test, measures, coverage_note = _test(facts)
+    for name, made in (("test", test), ("lint", _lint(facts)), ("format", _format(facts))):
+        if made is not None:
+            commands.append(made)
+        elif name != "format":
+            missing[name] = f"no {name} tool found in the project's configuration"
+    typed = _type_check(facts)
+    if typed is not None:
+        commands.append(typed)
+    else:
+        missing["type-check"] = "no type checker (mypy) configured"
+    made = Plan(tuple(commands), missing, measures, coverage_note)
+    return Plan(made.commands, missing, measures, coverage_note, tool_packages(facts, made))
+
+
+#: command -> the packages its argv runs (``python -m X``)
+_RUNS = {"pytest": "pytest", "ruff": "ruff", "flake8": "flake8", "black": "black", "mypy": "mypy"}
+
+
+def tool_packages(facts: Facts, made: Plan) -> tuple[tuple[str, str], ...]:
+    """The tools the commands run, at the project's pinned versions when it pins them."""
+    tools = [_RUNS[c.argv[2]] for c in made.commands if len(c.argv) > 2 and c.argv[2] in _RUNS]
+    if made.measures_coverage:
+        tools.append("pytest-cov")
+    out: dict[str, tuple[str, str]] = {}
+    for tool in dict.fromkeys(tools):
+        pinned = facts.pins.get(tool)
+        if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
+            out[tool] = (tool, "the version the project's test dependencies install, else the latest")
+        else:
+            out[tool] = pinned if pinned else (tool, "no version pinned by the project")
+        for plugin in facts.plugins.get(tool, []):
+            out.setdefault(plugin, (plugin, f"a {tool} plugin (pre-commit additional_dependencies)"))
+    return tuple(out.values())
+
+
+def _where(facts: Facts, tool: str, limit: int = 3) -> str:
+    places = facts.tools.get(tool, [])
+    more = f" and {len(places) - limit} more" if len(places) > limit else ""
+    return ", ".join(places[:limit]) + more
+
+
+def import_names(facts: Facts) -> list[str]:
+    return [Path(p).stem for p in facts.packages]
+
+
+def _test(facts: Facts) -> tuple[Command | None, bool, str]:
+    if not facts.uses("pytest"):
+        if facts.tests_dir and facts.languages.get("Python"):
+            unittest: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
+            return (
+                Command("test", unittest, f"unittest: {facts.tests_dir}/ and no pytest configuration"),
+                False,
+                ("not measured: the tests run with unittest and no coverage tool is configured"),
+            )
+        return None, False, "not measured: no test runner found"
+    argv: list[str] = [
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={REPORTS}/junit.xml",
+    ]
+    why = f"pytest: {_where(facts, 'pytest')}"
+    if facts.uses("pytest-cov") and (facts.coverage_source or import_names(facts)):
+        targets = ["--cov"] if facts.coverage_source else [f"--cov={n}" for n in import_names(facts)]
+        argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
+        note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
+        return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
+    if facts.uses("coverage"):
+        note = (
+            f"not measured: coverage is configured ({_where(facts, 'coverage')}) but pytest-cov is not, "
+            "and `coverage run` writes no report in the same command"
+        )
+    else:
+        note = "not measured: no coverage tool is configured"
+    return Command("test", tuple(argv), why), False, note
+
+
+def _lint(facts: Facts) -> Command | None:
+    if facts.uses("ruff"):
+        argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
+        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json")
+        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}")
+    if facts.uses("flake8"):
+        targets = [*facts.packages, *([facts.tests_dir] if facts.tests_dir else [])] or ["."]
+        argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *targets)
+        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}")
+    return None
+
+
+def _format(facts: Facts) -> Command | None:
+    if facts.uses("ruff-format"):
+        argv = ("python", "-m", "ruff", "format", "--check", "--no-cache")
+        return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}")
+    if facts.uses("black"):
+        return Command(
+            "format", ("python", "-m", "black", "--check", "."), f"black: {_where(facts, 'black')}"
+        )
+    return None
+
+
+def _type_check(facts: Facts) -> Command | None:
+    if not facts.uses("mypy"):
+        return None
+    argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
+    why = f"mypy: {_where(facts, 'mypy')}"
+    if not facts.mypy_files:
+        targets = facts.mypy_targets or facts.packages
+        argv += targets
+        source = (
+            "as the project runs it" if facts.mypy_targets else "the package (mypy's config names no files)"
+        )
+        why += f"; checks {', '.join(targets)}: {source}"
+    return Command("type-check", tuple(argv), why)

@@ -1,0 +1,224 @@
+"""What ``prp init`` finds in a repository: metadata, languages, layout, and the tools it uses.
+
+A tool counts as used when the project configures it (a ``[tool.X]`` table, an ini section, its
+own config file), declares it (a dependency, extra, dependency group or requirements file), or
+runs it (tox, nox, pre-commit, CI workflows). Every finding keeps where it was seen, so the
+written ``initial.md`` can say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import (
+    nested,
+    read_ini,
+    read_text,
+    read_toml,
+    requirement_names,
+    walk_files,
+)
+from prp_tasks.intake.init.tools import declared, ini_files, requirements, runners
+
+LANGUAGES = {
+    ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
+    ".java": "Java", ".rb": "Ruby", ".c": "C", ".cpp": "C++", ".cs": "C#", ".php": "PHP",
+}  # fmt: skip
+CODEOWNERS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+WEB_DEPENDENCIES = frozenset({"django", "flask", "fastapi", "starlette", "aiohttp", "tornado", "pyramid"})
+
+
+def detect(repo: Path) -> Facts:
+    """Inspect ``repo`` (read only) and return what was found."""
+    facts = Facts(repo=repo)
+    files = walk_files(repo)
+    facts.languages = Counter(LANGUAGES[p.suffix] for p in files if p.suffix in LANGUAGES)
+    _pyproject(facts)
+    _setup_files(facts)
+    ini_files(facts)
+    requirements(facts)
+    runners(facts)
+    _layout(facts, files)
+    _readme(facts)
+    _license_file(facts)
+    facts.codeowners = next((c for c in CODEOWNERS if (repo / c).is_file()), None)
+    return facts
+
+
+def _pyproject(facts: Facts) -> None:
+    data = read_toml(facts.repo / "pyproject.toml")
+    facts.config = data
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    if project:
+        facts.metadata_file = "pyproject.toml [project]"
+        facts.name = str(project.get("name") or "")
+        facts.description = str(project.get("description") or "")
+        facts.license = _license_value(project.get("license"), project.get("license-expression"))
+        people = _people(project.get("maintainers")) + _people(project.get("authors"))
+        facts.authors = list(dict.fromkeys(people))
+        facts.scripts = bool(project.get("scripts") or project.get("gui-scripts"))
+        deps = requirement_names([str(d) for d in project.get("dependencies") or []])
+        facts.dependencies |= deps
+        for extra, reqs in (project.get("optional-dependencies") or {}).items():
+            declared(facts, requirement_names([str(r) for r in reqs]), f"pyproject.toml extra '{extra}'")
+    for group, reqs in (data.get("dependency-groups") or {}).items():
+        names = requirement_names([r for r in reqs if isinstance(r, str)])
+        declared(facts, names, f"pyproject.toml dependency group '{group}'")
+    _tool_tables(facts, data.get("tool") or {})
+
+
+def _license_value(value: Any, expression: Any) -> tuple[str, str] | None:
+    if isinstance(expression, str) and expression.strip():
+        return expression.strip(), "pyproject.toml license-expression"
+    if isinstance(value, str) and value.strip():
+        return value.strip(), "pyproject.toml license"
+    if isinstance(value, dict) and isinstance(value.get("text"), str) and len(value["text"]) < 80:
+        return value["text"].strip(), "pyproject.toml license.text"
+    return None
+
+
+def _people(value: Any) -> list[str]:
+    out = []
+    for person in value if isinstance(value, list) else []:
+        if isinstance(person, dict):
+            email, name = person.get("email"), person.get("name")
+            if email or name:
+                out.append(str(email or name))
+    return out
+
+
+def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
+    for name, table in (("pytest", "pytest"), ("ruff", "ruff"), ("mypy", "mypy"), ("black", "black"),
+                        ("coverage", "coverage"), ("pyright", "pyright")):  # fmt: skip
+        if table in tool:
+            facts.saw(name, f"pyproject.toml [tool.{table}]")
+    if nested(tool, "ruff", "format") is not None:
+        facts.saw("ruff-format", "pyproject.toml [tool.ruff.format]")
+    facts.mypy_files = facts.mypy_files or bool(
+        nested(tool, "mypy", "files") or nested(tool, "mypy", "packages")
+    )
+    run = nested(tool, "coverage", "run") or {}
+    facts.coverage_source = facts.coverage_source or bool(run.get("source") or run.get("source_pkgs"))
+    facts.coverage_branch = facts.coverage_branch or bool(run.get("branch"))
+    under = nested(tool, "coverage", "report", "fail_under")
+    if isinstance(under, int | float):
+        facts.fail_under = (float(under), "pyproject.toml [tool.coverage.report] fail_under")
+    addopts = nested(tool, "pytest", "ini_options", "addopts")
+    if addopts and "--cov" in str(addopts):
+        facts.saw("pytest-cov", "pyproject.toml [tool.pytest.ini_options] addopts")
+
+
+def _setup_files(facts: Facts) -> None:
+    cfg = read_ini(facts.repo / "setup.cfg")
+    if cfg.has_section("metadata") and not facts.name:
+        facts.metadata_file = "setup.cfg [metadata]"
+        facts.name = cfg.get("metadata", "name", fallback="")
+        facts.description = cfg.get("metadata", "description", fallback="")
+        lic = cfg.get("metadata", "license", fallback="").strip()
+        facts.license = (lic, "setup.cfg [metadata] license") if lic else facts.license
+        people = [cfg.get("metadata", k, fallback="") for k in ("maintainer_email", "author_email")]
+        facts.authors = [p.strip() for p in people if p.strip()]
+    if cfg.has_section("options.entry_points") and "console_scripts" in cfg["options.entry_points"]:
+        facts.scripts = True
+    for extra, reqs in (
+        cfg["options.extras_require"].items() if cfg.has_section("options.extras_require") else []
+    ):
+        declared(facts, requirement_names(reqs), f"setup.cfg extra '{extra}'")
+    facts.dependencies |= requirement_names(cfg.get("options", "install_requires", fallback=""))
+    setup_py = read_text(facts.repo / "setup.py")
+    if setup_py and not facts.name:
+        found = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", setup_py)
+        facts.name = found.group(1) if found else ""
+        facts.metadata_file = "setup.py" if found else facts.metadata_file
+
+
+def _layout(facts: Facts, files: list[Path]) -> None:
+    """Top-level Python packages (``src/pkg`` or ``pkg``) and the tests directory."""
+    inits = {p.parent for p in files if p.name == "__init__.py"}
+    packages = sorted(
+        str(p) for p in inits if (len(p.parts) == 2 and p.parts[0] == "src") or (len(p.parts) == 1)
+    )
+    tests = {"tests", "test", "testing"}
+    facts.packages = [p for p in packages if Path(p).name not in tests and not Path(p).name.startswith("_")]
+    if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
+        modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
+        facts.packages = sorted(str(p) for p in modules if str(p.parent) in (".", "src"))[:3]
+    facts.tests_dir = next((t for t in ("tests", "test", "testing") if (facts.repo / t).is_dir()), None)
+
+
+def _is_module(path: Path) -> bool:
+    name = path.stem
+    return not (name.startswith(("test", "_")) or name in ("setup", "conftest", "noxfile", "manage"))
+
+
+def _readme(facts: Facts) -> None:
+    for name in ("README.md", "README.rst", "README.txt", "README"):
+        text = read_text(facts.repo / name)
+        if text:
+            paragraph = first_paragraph(text)
+            if paragraph:
+                facts.readme = (name, paragraph)
+            return
+
+
+def first_paragraph(text: str) -> str:
+    """The first paragraph of prose: not a heading, badge, image, HTML, directive or list."""
+    block: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        stripped = line.strip()
+        if not stripped:
+            if block:
+                return " ".join(block)
+            continue
+        if _not_prose(stripped):
+            block = []
+            continue
+        block.append(stripped)
+    return ""
+
+
+def _not_prose(line: str) -> bool:
+    return bool(
+        line.startswith(("#", "[!", "![", "<", "..", ":", "|", "=", "-", "*", "~", "`", ">", "+"))
+        or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line)
+    )
+
+
+def _license_file(facts: Facts) -> None:
+    if facts.license is not None:
+        return
+    for path in sorted(facts.repo.glob("LICEN[CS]E*")) + sorted(facts.repo.glob("COPYING*")):
+        text = read_text(path)[:3000]
+        for pattern, spdx in _LICENSES:
+            if re.search(pattern, text, re.I | re.S):
+                facts.license = (spdx, f"{path.name} (recognised text)")
+                return
+
+
+_LICENSES = (
+    (r"Apache License.{0,40}Version 2\.0", "Apache-2.0"),
+    (r"MIT License|Permission is hereby granted, free of charge", "MIT"),
+    (r"Redistribution and use in source and binary forms.*Neither the name", "BSD-3-Clause"),
+    (r"Redistribution and use in source and binary forms", "BSD-2-Clause"),
+    (r"Mozilla Public License.{0,20}2\.0", "MPL-2.0"),
+    (r"GNU LESSER GENERAL PUBLIC LICENSE", "LGPL-3.0-or-later"),
+    (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 3", "GPL-3.0-or-later"),
+    (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 2", "GPL-2.0-or-later"),
+    (r"ISC License", "ISC"),
+)
+
+
+def project_kind(facts: Facts) -> tuple[str, str]:
+    """(kind, why): web-app, service, cli or library."""
+    web = sorted(facts.dependencies & WEB_DEPENDENCIES)
+    if (facts.repo / "package.json").is_file() and not facts.languages.get("Python"):
+        return "web-app", "package.json and no Python code"
+    if web:
+        return "service", f"depends on {', '.join(web)}"
+    if facts.scripts and not facts.packages:
+        return "cli", "declares console scripts"
+    return "library", "a package without a web framework dependency"

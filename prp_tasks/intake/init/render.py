@@ -1,0 +1,184 @@
+"""The ``initial.md`` that ``prp init`` writes: a blueprint derived from the project's metadata and
+a profile that runs the project's own checks, every value commented with where it came from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.intake.init.commands import COVERAGE_XML, REPORTS, Plan, plan
+from prp_tasks.intake.init.detect import detect, project_kind
+from prp_tasks.intake.init.facts import Facts
+
+DEFAULT_LICENSE = "(Apache-2.0 OR Commercial)"
+NAMING = {"modules": "snake_case", "functions": "snake_case", "classes": "PascalCase"}
+
+
+def initial_md(repo: Path) -> tuple[str, Facts, Plan]:
+    """The text of ``initial.md`` for ``repo``, with what was detected and the command plan."""
+    facts = detect(repo)
+    commands = plan(facts)
+    text = "\n\n".join([*_blueprint(facts, commands), _profile_block(facts, commands)]) + "\n"
+    return text, facts, commands
+
+
+def _title(facts: Facts) -> str:
+    name = facts.name or facts.repo.resolve().name
+    return f"{name}: {facts.description}" if facts.description else name
+
+
+def _blueprint(facts: Facts, commands: Plan) -> list[str]:
+    sources = [s for s in (facts.metadata_file, facts.readme[0] if facts.readme else None) if s]
+    where = " and ".join(sources) if sources else "the repository's name (no project metadata found)"
+    about = (
+        "## About this file\n\n"
+        f"Written by `prp init` from {where}. The title, description and requirements below are "
+        "DERIVED, not written by a person: edit them to state what this PRP is for. The profile "
+        "block runs the project's own checks; each value's comment says whether it was detected "
+        "(and where) or is a default."
+    )
+    description = facts.description.strip().rstrip(".") + "." if facts.description.strip() else ""
+    if facts.readme:
+        description = f"{description}\n\n{facts.readme[1]}".strip()
+    requirements = [f"{_requirement(c.name)} (`{_short(c.argv)}`)" for c in commands.commands]
+    return [
+        f"# {_title(facts)}",
+        about,
+        "## Description\n\n" + (description or f"The {facts.name or facts.repo.resolve().name} project."),
+        "## Requirements\n\n" + "\n".join(f"- {r}" for r in requirements or ["Describe the outcome here"]),
+    ]
+
+
+_REQUIREMENTS = {
+    "test": "The test suite passes",
+    "lint": "The code is lint-clean",
+    "format": "The code is formatted as the project's formatter wants it",
+    "type-check": "The type check reports no errors",
+}
+
+
+def _requirement(name: str) -> str:
+    return _REQUIREMENTS.get(name, f"The {name} check passes")
+
+
+_MACHINE = ("--junit", "--output-", "--cov-report", "--cache-dir", "-p", "--tee", "--no-cache", "--no-fix")
+
+
+def _short(argv: tuple[str, ...]) -> str:
+    """The command as a person would type it: without the machine-output and cache options."""
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg.startswith(_MACHINE) or arg == "no:cacheprovider":
+            skip = arg in ("--junit-xml", "-p")
+        else:
+            shown.append(arg)
+    return " ".join(shown)
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _line(indent: int, key: str, value: Any, comment: str = "") -> str:
+    text = f"{'  ' * indent}{key}:" + (f" {_value(value)}" if value is not ... else "")
+    return f"{text}  # {comment}" if comment else text
+
+
+def _profile_block(facts: Facts, commands: Plan) -> str:
+    lines = ["## Enforcement profile", "", "```yaml"]
+    lines += _project(facts) + _budgets(facts, commands) + _architecture(facts)
+    lines += _governance(facts, commands) + _reports(commands) + _environment(commands)
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def _project(facts: Facts) -> list[str]:
+    kind, why = project_kind(facts)
+    languages = ", ".join(f"{n} ({c} files)" for n, c in facts.languages.most_common(3)) or "none found"
+    browser = "browser budgets (LCP, TBT, accessibility) apply" if kind == "web-app" else "no browser budgets"
+    return [
+        _line(0, "project", ..., f"languages: {languages}"),
+        _line(1, "kind", kind, f"detected: {why}; {browser}"),
+    ]
+
+
+def _budgets(facts: Facts, commands: Plan) -> list[str]:
+    lines = [_line(0, "budgets", ...)]
+    if commands.measures_coverage and facts.fail_under:
+        value, where = facts.fail_under
+        note = f"from {where} (coverage.py's total of lines and branches)"
+        lines += [_line(1, "coverage", ...), _line(2, "total", value, note)]
+    elif commands.measures_coverage:
+        note = (
+            "not enforced: the project sets no coverage threshold (fail_under); the test evidence "
+            "shows the measured totals. To enforce one: coverage: {total: 90}"
+        )
+        lines.append(_line(1, "coverage", None, note))
+    else:
+        lines.append(_line(1, "coverage", None, f"coverage {commands.coverage_note}"))
+    lines.append("  # security: the defaults apply (checked only when reports.security names a report)")
+    return lines
+
+
+def _architecture(facts: Facts) -> list[str]:
+    names = [Path(p).stem for p in facts.packages]
+    layout = [*facts.packages, *([facts.tests_dir] if facts.tests_dir else [])]
+    found = [f for f in ("pyproject.toml", "setup.cfg", "setup.py") if (facts.repo / f).is_file()]
+    layout += found[:1]
+    return [
+        _line(0, "architecture", ...),
+        _line(1, "boundaries", names, "detected: the top-level packages" if names else "none found"),
+        _line(1, "naming", NAMING, "default: PEP 8 names"),
+        _line(1, "layout", layout, "detected: G1 checks these paths exist"),
+    ]
+
+
+def _governance(facts: Facts, commands: Plan) -> list[str]:
+    formats = any(c.name == "format" for c in commands.commands)
+    checks = ["test", "lint", "type-check", *(["format"] if formats else [])]
+    lines = [_line(0, "governance", ...)]
+    if facts.license:
+        lines.append(_line(1, "license", facts.license[0], f"detected: {facts.license[1]}"))
+    else:
+        lines.append(_line(1, "license", DEFAULT_LICENSE, "default: no license found; set yours"))
+    lines += _owners(facts)
+    missing = "; ".join(f"{k}: {v}" for k, v in commands.missing.items())
+    note = "required checks (G1/G3 need test, lint and type-check)"
+    note += f"; no command for {missing}" if missing else ""
+    lines.append(_line(1, "checks", checks, note))
+    if not commands.commands:
+        lines.append(_line(1, "commands", {}, "none: no test, lint or type tool found; add yours"))
+        return lines
+    lines.append(_line(1, "commands", ..., f"G3 runs each; machine output goes to {REPORTS}/"))
+    lines += [_line(2, c.name, list(c.argv), f"detected: {c.why}") for c in commands.commands]
+    return lines
+
+
+def _owners(facts: Facts) -> list[str]:
+    if facts.codeowners:
+        return [f"  # owners: none here, {facts.codeowners} names the code owners (detected)"]
+    if facts.authors:
+        note = f"derived from {facts.metadata_file} maintainers/authors: replace with real owners"
+        return [_line(1, "owners", {"*": facts.authors[:3]}, note)]
+    return ["  # owners: none found (no CODEOWNERS, no authors): G3's codeowners-present fails until set"]
+
+
+def _reports(commands: Plan) -> list[str]:
+    if commands.measures_coverage:
+        return [_line(0, "reports", ...), _line(1, "coverage", [COVERAGE_XML], "written by the test command")]
+    return [_line(0, "reports", ...), _line(1, "coverage", [], "none: coverage is not enforced")]
+
+
+def _environment(commands: Plan) -> list[str]:
+    """The tools the commands run, added to an environment built from the project's declarations
+    (a repository ``.venv`` is used as it is)."""
+    if not commands.packages:
+        return []
+    lines = [
+        _line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)"),
+        _line(1, "packages", ..., "the tools the commands run, installed after the project's own"),
+    ]
+    return lines + [f"    - {_value(req)}  # {why}" for req, why in commands.packages]

@@ -1,0 +1,177 @@
+"""Which test, lint, format and type tools a repository uses, from its ini files, requirement
+files and the places it runs them: tox, nox, pre-commit and CI workflows."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from configparser import RawConfigParser
+
+from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import read_ini, read_text, read_yaml, requirement_names, requirement_pins
+
+TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
+#: (file, section) -> tool, for ini-style configuration
+_INI_SECTIONS = (
+    ("setup.cfg", "tool:pytest", "pytest"),
+    ("tox.ini", "pytest", "pytest"),
+    ("pytest.ini", "pytest", "pytest"),
+    ("setup.cfg", "flake8", "flake8"),
+    ("tox.ini", "flake8", "flake8"),
+    (".flake8", "flake8", "flake8"),
+    ("setup.cfg", "mypy", "mypy"),
+    ("mypy.ini", "mypy", "mypy"),
+    (".mypy.ini", "mypy", "mypy"),
+    ("setup.cfg", "coverage:run", "coverage"),
+    ("tox.ini", "coverage:run", "coverage"),
+    (".coveragerc", "run", "coverage"),
+)
+_CONFIG_FILES = (
+    ("ruff.toml", "ruff"),
+    (".ruff.toml", "ruff"),
+    ("pyrightconfig.json", "pyright"),
+    ("conftest.py", "pytest"),
+    ("tests/conftest.py", "pytest"),
+)
+#: pre-commit hook id -> tool
+_HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff-format", "black": "black",
+          "flake8": "flake8", "mypy": "mypy", "pyright": "pyright"}  # fmt: skip
+_RUN_WORD = re.compile(r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|black|pyright|coverage)(?![\w-])")
+
+
+def ini_files(facts: Facts) -> None:
+    repo = facts.repo
+    for name, section, tool in _INI_SECTIONS:
+        ini = read_ini(repo / name)
+        if ini.has_section(section):
+            facts.saw(tool, f"{name} [{section}]")
+            _ini_details(facts, ini, name, section, tool)
+    for name, section in _FAIL_UNDER:
+        value = read_ini(repo / name).get(section, "fail_under", fallback="").strip()
+        if value and not facts.fail_under and re.fullmatch(r"\d+(\.\d+)?", value):
+            facts.fail_under = (float(value), f"{name} [{section}] fail_under")
+    for name, tool in _CONFIG_FILES:
+        if (repo / name).is_file():
+            facts.saw(tool, name)
+
+
+_FAIL_UNDER = (("setup.cfg", "coverage:report"), ("tox.ini", "coverage:report"), (".coveragerc", "report"))
+
+
+def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, tool: str) -> None:
+    if tool == "mypy" and (ini.has_option(section, "files") or ini.has_option(section, "packages")):
+        facts.mypy_files = True
+    if tool == "coverage":
+        facts.coverage_source = facts.coverage_source or ini.has_option(section, "source")
+        branch = ini.get(section, "branch", fallback="").strip().lower() in ("true", "1", "yes")
+        facts.coverage_branch = facts.coverage_branch or branch
+    if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
+        facts.saw("pytest-cov", f"{name} [{section}] addopts")
+
+
+def declared(facts: Facts, names: set[str], where: str) -> None:
+    """Tools named among declared requirements (an extra, a dependency group, a requirements file)."""
+    for tool in TOOL_WORDS:
+        if tool in names:
+            facts.saw(tool, where)
+    if "pytest-cov" in names:
+        facts.saw("pytest", where)
+
+
+def requirements(facts: Facts) -> None:
+    repo = facts.repo
+    candidates = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
+    candidates += sorted(repo.glob("requirements/*.in"))
+    for path in candidates:
+        text, where = read_text(path), str(path.relative_to(repo))
+        declared(facts, requirement_names(text), where)
+        for name, pinned in requirement_pins(text).items():
+            if name in TOOL_WORDS:
+                facts.pin(name, pinned, where)
+
+
+def runners(facts: Facts) -> None:
+    _tox(facts)
+    _nox(facts)
+    _pre_commit(facts)
+    _ci(facts)
+
+
+def _tox(facts: Facts) -> None:
+    tox = read_ini(facts.repo / "tox.ini")
+    for section in tox.sections():
+        if not section.startswith("testenv"):
+            continue
+        declared(facts, requirement_names(tox.get(section, "deps", fallback="")), f"tox.ini [{section}] deps")
+        for line in tox.get(section, "commands", fallback="").splitlines():
+            _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
+                          f"tox.ini [{section}]")  # fmt: skip
+
+
+def _command_line(facts: Facts, line: str, where: str) -> None:
+    """A command the project runs: note its tool; mypy's own targets are kept."""
+    try:
+        words = shlex.split(line.strip())
+    except ValueError:
+        return
+    if words[:2] == ["python", "-m"] or words[:2] == ["python3", "-m"]:
+        words = words[2:]
+    if not words:
+        return
+    tool = {"py.test": "pytest"}.get(words[0], words[0])
+    if tool == "coverage" and "run" in words:
+        facts.saw("coverage", where)
+        inner = words[words.index("-m") + 1 :] if "-m" in words else []
+        tool, words = (inner[0], inner) if inner else (tool, words)
+    if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright"):
+        facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
+    if tool == "mypy" and not facts.mypy_targets:
+        facts.mypy_targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
+
+
+def _nox(facts: Facts) -> None:
+    text = read_text(facts.repo / "noxfile.py")
+    for match in re.finditer(r"session\.run\(\s*([^)]*)\)", text):
+        args = re.findall(r"""["']([^"']+)["']""", match.group(1))
+        _command_line(facts, " ".join(args), "noxfile.py")
+    for word in ("pytest", "mypy", "ruff", "flake8", "black", "coverage"):
+        if re.search(rf"""["']{word}["']""", text):
+            facts.saw(word, "noxfile.py")
+
+
+def _pre_commit(facts: Facts) -> None:
+    data = read_yaml(facts.repo / ".pre-commit-config.yaml")
+    repos = data.get("repos") if isinstance(data, dict) else None
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        for hook in hooks if isinstance(hooks, list) else []:
+            tool = _HOOKS.get(str(hook.get("id", ""))) if isinstance(hook, dict) else None
+            if tool:
+                facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
+                _hook_versions(facts, tool, repo, hook)
+
+
+def _hook_versions(facts: Facts, tool: str, repo: dict[str, object], hook: dict[str, object]) -> None:
+    """The tool's version (the hook repository's ``rev``) and plugins (``additional_dependencies``)."""
+    package = "ruff" if tool == "ruff-format" else tool
+    rev = str(repo.get("rev") or "").removeprefix("v")
+    if re.fullmatch(r"\d+(\.\d+)*", rev) and package in str(repo.get("repo", "")).lower():
+        facts.pin(package, f"{package}=={rev}", f".pre-commit-config.yaml rev {repo.get('rev')}")
+    extra = hook.get("additional_dependencies")
+    for dep in extra if isinstance(extra, list) else []:
+        if isinstance(dep, str) and dep not in facts.plugins.setdefault(package, []):
+            facts.plugins[package].append(dep)
+
+
+def _ci(facts: Facts) -> None:
+    workflows = sorted((facts.repo / ".github" / "workflows").glob("*.y*ml"))
+    workflows += [
+        p for p in (facts.repo / ".gitlab-ci.yml", facts.repo / ".circleci" / "config.yml") if p.is_file()
+    ]
+    for path in workflows:
+        name = str(path.relative_to(facts.repo))
+        facts.ci.append(name)
+        for line in read_text(path).splitlines():
+            if re.match(r"^\s*(-\s*)?run:|^\s{6,}\S", line):
+                for word in _RUN_WORD.findall(line):
+                    facts.saw("ruff-format" if word == "ruff format" else word, name)

@@ -1,0 +1,337 @@
+"""MCP tools for agents (official ``mcp`` SDK, 2.x API) over the same service layer.
+
+Transports: stdio (``prp mcp``; the caller is the local user) and streamable HTTP mounted in the
+API at ``/mcp`` behind the same bearer tokens (the caller is the token's identity). Tool errors
+come back as tool results with ``is_error`` so the agent can read them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from prp_tasks.errors import PrpError
+from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.service.control import Control
+from prp_tasks.service.identity import Principal, current_principal
+from prp_tasks.service.views import RunView
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: upstream list filter values -> our run statuses
+_STATUS_FILTER = {
+    "pending": "running",
+    "running": "running",
+    "completed": "passed",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+#: run status -> A2A task state
+A2A_STATE = {
+    "queued": "submitted",
+    "running": "working",
+    "awaiting_approval": "input-required",
+    "finalizing": "working",
+    "passed": "completed",
+    "failed": "failed",
+    "cancelled": "canceled",
+}
+
+
+class ActiveGateOut(BaseModel):
+    id: str
+    status: str
+    since: str | None
+
+
+class GateOut(BaseModel):
+    id: str
+    name: str
+    status: str
+    checksPassed: int
+    checksTotal: int
+    reason: str | None
+    approvalRole: str | None
+
+
+Repository = Annotated[
+    str | None, Field(description="repository path as the workers see it", max_length=4096)
+]
+CommitSha = Annotated[
+    str | None,
+    Field(
+        pattern=r"^[0-9a-fA-F]{7,64}$",
+        description="refuse unless the repository is at this commit; with gitUrl the full commit",
+    ),
+]
+GitUrl = Annotated[
+    str | None, Field(description="git remote to fetch commitSha from (not repository)", max_length=2048)
+]
+Distributed = Annotated[bool, Field(description="run on the repository's origin at HEAD (clean tree)")]
+
+
+class RunStatusOut(BaseModel):
+    workflowId: str
+    status: str
+    #: the A2A task state of the run (working, input-required, completed, failed, canceled)
+    a2aState: str
+    repository: str
+    activeGates: list[ActiveGateOut]
+    finishedAt: str | None
+    gates: list[GateOut] | None = None
+
+
+class WorkflowRow(BaseModel):
+    workflowId: str
+    status: str
+    repository: str | None
+    createdAt: str | None
+
+
+class WorkflowList(BaseModel):
+    workflows: list[WorkflowRow]
+
+
+class StepDecisionOut(BaseModel):
+    workflowId: str
+    stepName: str
+    outcome: str
+    stepStatus: str
+    votes: int
+    quorum: int
+    message: str
+
+
+class AuditList(BaseModel):
+    workflowId: str
+    events: list[dict[str, Any]]
+
+
+class OutputFile(BaseModel):
+    name: str
+    bytes: int
+
+
+class OutputsOut(BaseModel):
+    workflowId: str
+    #: every output stored so far: prp.md, review.json, run-manifest.json and gate reports
+    outputs: list[OutputFile]
+    #: the text of the output asked for by name (None when only listing)
+    name: str | None = None
+    content: str | None = None
+
+
+def status_out(view: RunView, details: bool = False) -> RunStatusOut:
+    return RunStatusOut(
+        workflowId=view.run_id,
+        status=view.status,
+        a2aState=A2A_STATE.get(view.status, "working"),
+        repository=f"{view.repo.get('owner')}/{view.repo.get('repo')}",
+        activeGates=[ActiveGateOut(id=g.id, status=g.status, since=g.since) for g in view.active_gates],
+        finishedAt=view.finished_at,
+        gates=[
+            GateOut(
+                id=g.id,
+                name=g.name,
+                status=g.status,
+                checksPassed=g.checks_passed,
+                checksTotal=g.checks_total,
+                reason=g.reason,
+                approvalRole=g.approval_role,
+            )
+            for g in view.gates
+        ]
+        if details
+        else None,
+    )
+
+
+def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Project errors become tool errors the agent reads (not protocol errors)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except PrpError as exc:
+            raise ToolError(f"{type(exc).__name__}: {exc.message}") from None
+
+    return wrapper
+
+
+class PrpTools:
+    """The tools, bound to one control plane. ``local`` calls when no bearer token is involved."""
+
+    def __init__(self, control: Control, local: Principal) -> None:
+        self.control = control
+        self.local = local
+
+    def _caller(self, *, submit: str | None = None) -> Principal:
+        who = current_principal.get() or self.local
+        if submit and not who.submit:
+            raise ToolError(f"{who.identity} may not {submit}")
+        return who
+
+    def _authorizer(self, who: Principal) -> Any:
+        return None if who is self.local else who.authorizer()
+
+    @tool_errors
+    def create_prp_workflow(
+        self,
+        repository: Repository = None,
+        workflow: Annotated[str | None, Field(description="workflow file path (default: G0-G7)")] = None,
+        blueprint: Annotated[
+            dict[str, Any] | None, Field(description="{title, description, requirements}")
+        ] = None,
+        commitSha: CommitSha = None,
+        gitUrl: GitUrl = None,
+        distributed: Distributed = False,
+        strict: bool = False,
+        autoApprove: bool = False,
+        idempotencyKey: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")] = None,
+    ) -> RunStatusOut:
+        """Start a PRP workflow run on a repository; returns its status (workflowId = run id)."""
+        who = self._caller(submit="create runs")
+        request = SubmitRequest(
+            repo=repository,
+            git_url=gitUrl,
+            distributed=distributed,
+            workflow=workflow,
+            blueprint=blueprint,
+            commit_sha=commitSha,
+            strict=strict,
+            auto_approve=autoApprove,
+            idempotency_key=idempotencyKey,
+            actor=who.identity,
+        )
+        submitted = self.control.submit_request(request, actor=who.identity)
+        return status_out(self.control.get_run(submitted.run_id))
+
+    @tool_errors
+    def get_prp_status(self, workflowId: str, includeDetails: bool = False) -> RunStatusOut:
+        """Status of a run, with activeGates (running or awaiting approval, and since when)."""
+        self._caller()
+        return status_out(self.control.get_run(workflowId), includeDetails)
+
+    @tool_errors
+    def list_prp_workflows(
+        self,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] | None = None,
+        repository: Annotated[str | None, Field(description="owner/name", max_length=400)] = None,
+        limit: Annotated[int, Field(ge=1, le=100)] = 20,
+    ) -> WorkflowList:
+        """Recent runs, newest first."""
+        self._caller()
+        rows, _ = self.control.list_runs(
+            status=_STATUS_FILTER.get(status or ""), repository=repository, limit=limit
+        )
+        return WorkflowList(
+            workflows=[
+                WorkflowRow(
+                    workflowId=r["run_id"],
+                    status=r["status"],
+                    repository=r["repo"],
+                    createdAt=r["created_at"],
+                )
+                for r in rows
+            ]
+        )
+
+    @tool_errors
+    def approve_prp_step(
+        self,
+        workflowId: str,
+        stepName: str,
+        approved: bool,
+        comments: Annotated[str, Field(max_length=4000)] = "",
+    ) -> StepDecisionOut:
+        """Approve (approved=true) or reject a gate awaiting a human; a gate not parked yet is pre-decided."""
+        who = self._caller()
+        result = self.control.decide(
+            workflowId,
+            stepName,
+            actor=who.identity,
+            approve=approved,
+            rationale=comments,
+            channel="mcp",
+            authorizer=self._authorizer(who),
+        )
+        return StepDecisionOut(
+            workflowId=workflowId,
+            stepName=stepName,
+            outcome=result.outcome,
+            stepStatus=result.gate_status,
+            votes=result.votes,
+            quorum=result.quorum,
+            message=result.describe(),
+        )
+
+    @tool_errors
+    def run_prp_step(self, workflowId: str, stepName: str, force: bool = False) -> RunStatusOut:
+        """Re-execute a settled gate and its dependents; requires force=true."""
+        who = self._caller(submit="re-run gates")
+        self.control.rerun(workflowId, stepName, force=force, actor=who.identity)
+        return status_out(self.control.get_run(workflowId), True)
+
+    @tool_errors
+    def cancel_prp_workflow(self, workflowId: str) -> RunStatusOut:
+        """Cancel a run: unfinished gates are skipped and nothing starts afterwards."""
+        who = self._caller(submit="cancel runs")
+        self.control.cancel(workflowId, who.identity)
+        return status_out(self.control.get_run(workflowId))
+
+    @tool_errors
+    def get_prp_outputs(
+        self,
+        workflowId: str,
+        name: Annotated[
+            str | None,
+            Field(
+                description="one output to read (prp.md, review.json, run-manifest.json or a gate "
+                "report such as test-plan.md); omit to list them",
+                max_length=200,
+            ),
+        ] = None,
+    ) -> OutputsOut:
+        """A run's outputs: their names and sizes, and with ``name`` that output's text."""
+        self._caller()
+        stored = self.control.outputs(workflowId)
+        listing = [OutputFile(name=n, bytes=len(t.encode())) for n, t in sorted(stored.items())]
+        content = self.control.output(workflowId, name) if name is not None else None
+        return OutputsOut(workflowId=workflowId, outputs=listing, name=name, content=content)
+
+    @tool_errors
+    def get_prp_audit(self, workflowId: str) -> AuditList:
+        """The run's audit trail: approval requests, batches, decisions, refusals, expiries."""
+        self._caller()
+        events = [e.model_dump(mode="json", exclude_none=True) for e in self.control.audit(workflowId)]
+        return AuditList(workflowId=workflowId, events=events)
+
+
+#: tool name -> annotations (read-only, destructive, idempotent hints)
+ANNOTATIONS = {
+    "create_prp_workflow": ToolAnnotations(destructive_hint=False),
+    "get_prp_status": ToolAnnotations(read_only_hint=True),
+    "list_prp_workflows": ToolAnnotations(read_only_hint=True),
+    "approve_prp_step": ToolAnnotations(destructive_hint=False, idempotent_hint=True),
+    "run_prp_step": ToolAnnotations(destructive_hint=True),
+    "cancel_prp_workflow": ToolAnnotations(destructive_hint=True, idempotent_hint=True),
+    "get_prp_audit": ToolAnnotations(read_only_hint=True),
+    "get_prp_outputs": ToolAnnotations(read_only_hint=True),
+}
+
+
+def build_mcp(control: Control, local: Principal) -> MCPServer:
+    """The MCP server with every PRP tool registered."""
+    mcp = MCPServer("prp-tasks", instructions="Run and steer PRP quality-gate workflows (gates G0-G7).")
+    tools = PrpTools(control, local)
+    for name, hints in ANNOTATIONS.items():
+        mcp.tool(name=name, annotations=hints)(getattr(tools, name))
+    return mcp

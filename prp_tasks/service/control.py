@@ -1,0 +1,292 @@
+"""The service layer every front end (CLI, HTTP, MCP, Python client, ``prp.submit_run``) goes through.
+
+Front ends parse and format; the use cases live here: submit (idempotent), get and list runs,
+cancel, decide (one gate or many), re-run a gate, audit, outputs. Nothing here waits on gate work:
+it reads and writes Redis and enqueues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery import Celery
+
+from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.approvals.batch import decide_all
+from prp_tasks.approvals.pending import PendingApproval, pending_approvals
+from prp_tasks.approvals.service import DecisionResult
+from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.core.approvals import AuditEvent
+from prp_tasks.core.evaluate import parse_ts, utc_now
+from prp_tasks.core.run import FINAL_RUN_STATUSES, RunSpec, new_run_id
+from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.engine.engine import Engine
+from prp_tasks.errors import ConflictError, InputError, RunNotFound
+from prp_tasks.intake.submission import SubmitRequest, blueprint_from_data, spec_from_request
+from prp_tasks.service.views import RunView, run_view
+from prp_tasks.settings import Settings
+from prp_tasks.state.artifacts import write_atomically
+from prp_tasks.state.run_index import find_runs
+from prp_tasks.state.runs import OUTPUT_FILES, RunStore
+
+#: output and artifact names: plain file names, never paths
+OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
+#: an idempotency claim whose run never appeared may be taken over after this long
+_CLAIM_STALE_S = 30.0
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A submission's run, and whether this call created it (False: same idempotency key)."""
+
+    run_id: str
+    created: bool
+
+
+@dataclass
+class Control:
+    """Use cases over one Redis (state + broker)."""
+
+    settings: Settings
+    app: Celery
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.app.runtime.engine
+        return engine
+
+    @property
+    def store(self) -> RunStore:
+        return self.engine.store
+
+    # submitting ---------------------------------------------------------------------------------
+
+    def submit(self, spec: RunSpec) -> str:
+        """Record a validated spec and start its root gates."""
+        return self.engine.submit(spec)
+
+    def submit_request(self, request: SubmitRequest, *, actor: str) -> Submitted:
+        """Validate and submit; with ``idempotency_key`` the same key returns the same run."""
+        if request.idempotency_key is None:
+            spec = self._spec(request, actor, None)
+            return Submitted(self.submit(spec), True)
+        if isinstance(request.blueprint, dict):
+            blueprint_from_data(request.blueprint)  # refuse bad data before claiming the key
+        run_id = new_run_id()
+        existing = self._claim(request, actor, run_id)
+        if existing is not None:
+            return Submitted(existing, False)
+        try:
+            spec = self._spec(request, actor, run_id)
+        except Exception:
+            self.store.redis.delete(self._idem_key(request))  # a refused request claims nothing
+            raise
+        return Submitted(self.submit(spec), True)
+
+    def _spec(self, request: SubmitRequest, actor: str, run_id: str | None) -> RunSpec:
+        return spec_from_request(
+            request,
+            actor=actor,
+            profiles=self.store.profiles,
+            repo_roots=self.settings.api.repo_roots,
+            run_id=run_id,
+            workspaces=self.settings.workspace,
+        )
+
+    def _idem_key(self, request: SubmitRequest) -> str:
+        digest = hashlib.sha256((request.idempotency_key or "").encode()).hexdigest()
+        return self.store.keys.idempotency(digest)
+
+    def _claim(self, request: SubmitRequest, actor: str, run_id: str) -> str | None:
+        """Claim the key for ``run_id``; an earlier claim's run id if the key was used already."""
+        body = request.model_dump(mode="json", exclude={"idempotency_key"}) | {"actor": actor}
+        fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        key = self._idem_key(request)
+        claim = json.dumps({"run_id": run_id, "fingerprint": fingerprint, "at": time.time()})
+        redis = self.store.redis
+        if redis.set(key, claim, nx=True, ex=self.settings.retention_s):
+            return None
+        earlier = json.loads(redis.get(key) or "{}")
+        if earlier.get("fingerprint") != fingerprint:
+            raise ConflictError("idempotency_key was already used for a different request")
+        if self.store.exists(earlier["run_id"]):
+            return str(earlier["run_id"])
+        if time.time() - float(earlier.get("at", 0)) < _CLAIM_STALE_S:
+            raise ConflictError("a submission with this idempotency_key is in progress; retry shortly")
+        redis.set(key, claim, ex=self.settings.retention_s)  # the first submitter died: take over
+        return None
+
+    # reading ------------------------------------------------------------------------------------
+
+    def snapshot(self, run_id: str) -> RunSnapshot:
+        return self.store.snapshot(run_id)
+
+    def get_run(self, run_id: str) -> RunView:
+        """The run's view, ``active_gates`` included (what runs and waits, since when)."""
+        return run_view(self.snapshot(run_id), now=utc_now())
+
+    def list_runs(
+        self,
+        *,
+        status: str | None = None,
+        repository: str | None = None,
+        since: str | None = None,
+        cursor: int = 0,
+        limit: int = 20,
+    ) -> tuple[list[dict[str, str]], int | None]:
+        """Runs newest first, filtered; returns rows and the cursor of the next page (or None)."""
+        since_ms = None
+        if since is not None:
+            try:
+                since_ms = int(parse_ts(since).timestamp() * 1000)
+            except ValueError:
+                raise InputError(f"since: not an ISO-8601 time: {since!r}") from None
+        return find_runs(
+            self.store, status=status, repository=repository, since_ms=since_ms, cursor=cursor, limit=limit
+        )
+
+    def run_ids(self, offset: int = 0, limit: int = 50) -> list[str]:
+        return self.store.list_runs(offset, limit)
+
+    def is_final(self, run_id: str) -> bool:
+        return self.store.meta(run_id).get("finalized") == "1"
+
+    def wait_final(self, run_id: str, timeout_s: float | None = None, poll_s: float = 0.05) -> bool:
+        """Block until the run's outputs are committed (True) or ``timeout_s`` passes (False)."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while not self.is_final(run_id):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(poll_s)
+        return True
+
+    def audit(self, run_id: str) -> list[AuditEvent]:
+        self.store.spec(run_id)  # RunNotFound for an unknown run
+        return self.store.audit(run_id)
+
+    def output(self, run_id: str, name: str) -> str:
+        """One output (prp.md, review.json, run-manifest.json) or gate artifact, by plain name."""
+        if not OUTPUT_NAME.match(name) or name in (".", ".."):
+            raise InputError(f"output name must be a plain file name, not {name!r}")
+        self.store.spec(run_id)
+        found = self.store.outputs(run_id, [name])
+        if name not in found:
+            waiting = name in OUTPUT_FILES and not self.is_final(run_id)
+            raise RunNotFound(f"run {run_id} has {'not finished, so no' if waiting else 'no output'} {name}")
+        return found[name]
+
+    def outputs(self, run_id: str) -> dict[str, str]:
+        """Every output and gate artifact stored so far (name -> text); RunNotFound for no run."""
+        self.store.spec(run_id)
+        return {n: t for n, t in self.store.outputs(run_id).items() if OUTPUT_NAME.match(n)}
+
+    def write_outputs(self, run_id: str, out_dir: Path) -> dict[str, str]:
+        """Write prp.md, review.json, run-manifest.json, gate artifacts and produced files."""
+        outputs = self.store.outputs(run_id)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for name, content in sorted(outputs.items()):
+            if not OUTPUT_NAME.match(name):
+                continue
+            target = out_dir / name if name in OUTPUT_FILES else out_dir / "artifacts" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+            written[name] = str(target)
+        return written | self._write_files(run_id, out_dir / "files")
+
+    def _write_files(self, run_id: str, files_dir: Path) -> dict[str, str]:
+        """The files checks produced, as ``files/GATE/NAME``, each verified by sha256."""
+        artifacts = self.engine.executor.artifacts
+        written = {}
+        for field, meta in sorted(artifacts.index(run_id).items()):
+            target = files_dir / meta.gate / meta.name
+            write_atomically(target, artifacts.read(run_id, meta))
+            written[f"files/{field}"] = str(target)
+        return written
+
+    # acting -------------------------------------------------------------------------------------
+
+    def cancel(self, run_id: str, actor: str = "system") -> bool:
+        return self.engine.cancel(run_id, actor)
+
+    def rerun(self, run_id: str, gate_id: str, *, force: bool, actor: str = "system") -> list[str]:
+        """Re-execute a settled gate and its dependents (``run_prp_step``); needs ``force``."""
+        return self.engine.rerun_gate(run_id, gate_id, force=force, actor=actor)
+
+    def decide(
+        self,
+        run_id: str,
+        gate_id: str,
+        *,
+        actor: str,
+        approve: bool,
+        rationale: str = "",
+        channel: str = "cli",
+        commit_sha: str | None = None,
+        authorizer: Authorizer | None = None,
+    ) -> DecisionResult:
+        """Approve or reject one gate (a parked one, or in advance one that has not parked)."""
+        return self.engine.approvals.decide(
+            run_id,
+            gate_id,
+            actor=actor,
+            approve=approve,
+            rationale=rationale,
+            channel=channel,
+            commit_sha=commit_sha,
+            authorizer=authorizer,
+        )
+
+    def decide_all(
+        self,
+        run_ids: list[str],
+        *,
+        actor: str,
+        approve: bool,
+        rationale: str = "",
+        channel: str = "cli",
+        include_upcoming: bool = False,
+        authorizer: Authorizer | None = None,
+    ) -> list[DecisionResult]:
+        """Decide every parked (and optionally upcoming) gate the actor's roles cover."""
+        return decide_all(
+            self.engine.approvals,
+            run_ids,
+            actor=actor,
+            approve=approve,
+            rationale=rationale,
+            channel=channel,
+            include_upcoming=include_upcoming,
+            authorizer=authorizer,
+        )
+
+    def pending_approvals(self, role: str | None = None) -> list[PendingApproval]:
+        return pending_approvals(self.engine.approvals, role)
+
+
+def connect_control(settings: Settings) -> Control:
+    """Control plane for ``settings.redis_url`` (which must be set)."""
+    if settings.redis_url is None:
+        raise InputError("PRP_REDIS_URL is not set and no embedded run is active")
+    return Control(settings, create_celery(settings))
+
+
+def find_run_url(settings: Settings, run_id: str, candidates: list[str]) -> str:
+    """The first of ``candidates`` (Redis URLs) that holds ``run_id``."""
+    for url in candidates:
+        control = connect_control(settings.model_copy(update={"redis_url": url}))
+        try:
+            if control.store.exists(run_id):
+                return url
+        except Exception:
+            continue
+    raise RunNotFound(f"no such run: {run_id} (checked {len(candidates)} embedded server(s))")
+
+
+def final(snapshot: RunSnapshot) -> bool:
+    return snapshot.status in FINAL_RUN_STATUSES

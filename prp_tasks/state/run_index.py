@@ -1,0 +1,69 @@
+"""Finding runs by status, repository and creation time (``GET /v1/runs``, ``list_prp_workflows``)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from prp_tasks.state.connection import wrap_errors
+from prp_tasks.state.runs import RunStore
+
+
+def find_runs(
+    store: RunStore,
+    *,
+    status: str | None = None,
+    repository: str | None = None,
+    since_ms: int | None = None,
+    cursor: int = 0,
+    limit: int = 50,
+    chunk: int = 200,
+) -> tuple[list[dict[str, str]], int | None]:
+    """Runs newest first, filtered on meta fields; returns (rows, next cursor or None)."""
+    rows: list[dict[str, str]] = []
+    low = since_ms if since_ms is not None else "-inf"
+    while len(rows) < limit:
+        with wrap_errors():
+            ids = store.redis.zrevrangebyscore(store.keys.runs, "+inf", low, start=cursor, num=chunk)
+            if not ids:
+                return rows, None
+            with store.redis.pipeline(transaction=False) as pipe:
+                for run_id in ids:
+                    pipe.hmget(store.k(run_id).meta, ["status", "repo", "created_at", "updated_at"])
+                metas = pipe.execute()
+        for taken, (run_id, meta) in enumerate(zip(ids, metas, strict=True), start=1):
+            row = dict(zip(("status", "repo", "created_at", "updated_at"), meta, strict=True))
+            if row["status"] is None:  # expired between the index and the read
+                continue
+            if (status is None or row["status"] == status) and (
+                repository is None or row["repo"] == repository
+            ):
+                rows.append({"run_id": run_id, **row})
+                if len(rows) == limit:
+                    return rows, cursor + taken
+        cursor += len(ids)
+    return rows, cursor
+
+
+def prune_index(store: RunStore, older_than_s: float, batch: int = 1000) -> int:
+    """Drop index entries of runs whose state expired; returns how many were dropped.
+
+    Only entries created more than ``older_than_s`` ago (the retention: no finished run's state
+    can have expired sooner) are looked at, ``batch`` at a time from a random offset, so runs that
+    are still alive at the front of the index do not hide expired ones behind them.
+    """
+    cutoff = int((time.time() - older_than_s) * 1000)
+    with wrap_errors():
+        old = store.redis.zcount(store.keys.runs, "-inf", cutoff)
+        if not old:
+            return 0
+        offset = random.randrange(old - batch + 1) if old > batch else 0
+        ids = store.redis.zrangebyscore(store.keys.runs, "-inf", cutoff, start=offset, num=batch)
+        with store.redis.pipeline(transaction=False) as pipe:
+            for run_id in ids:
+                pipe.exists(store.k(run_id).meta)
+            alive = pipe.execute()
+        gone = [run_id for run_id, exists in zip(ids, alive, strict=True) if not exists]
+        if gone:
+            store.redis.zrem(store.keys.runs, *gone)
+    return len(gone)
