@@ -169,7 +169,10 @@ class Script:
         try:
             replies = _round_trip(conn, commands)
         except NoScriptError:
-            self.client.script_load(self.text)
+            # loaded over this very connection: after a Sentinel failover the client's pooled
+            # connections may still point at the old primary, back as a replica, which takes a
+            # SCRIPT LOAD as readily as the new primary; the script would never reach the latter
+            _round_trip(conn, [("SCRIPT", "LOAD", self.text)])
             replies = _round_trip(conn, commands)
         if self.replicas is not None:
             self.replicas.confirm(replies[-1])
