@@ -33,9 +33,10 @@ import time
 from pathlib import Path
 
 from _ui import parse_args, progress
+from celery import Celery
 
-from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import GateStatus
 from prp_tasks.intake.submission import prepare_run
@@ -114,8 +115,8 @@ def park(control: Control, repo: Path, n: int) -> list[str]:
     raise RuntimeError("gates did not park in time")
 
 
-def slots_in_use(control: Control) -> int:
-    inspect = control.app.control.inspect(timeout=2.0)
+def slots_in_use(app: Celery) -> int:
+    inspect = app.control.inspect(timeout=2.0)
     active = inspect.active() or {}
     reserved = inspect.reserved() or {}
     if not active and not reserved and not inspect.ping():
@@ -166,10 +167,11 @@ def main() -> None:
         worker = start_worker(server.url)
         try:
             settings = load_settings(redis_url=server.url, key_prefix="bench", task_events=False)
-            control = Control(settings, create_celery(settings))
+            runtime = Runtime(settings)
+            control = runtime.control
             runs = park(control, repo, args.parked)
             time.sleep(1.0)
-            held = slots_in_use(control)
+            held = slots_in_use(runtime.app)
             from_return, from_call = decide_and_measure(control, runs[: args.decisions], args.gap_ms / 1000)
         finally:
             worker.terminate()  # a warm shutdown; SIGKILL if it takes more than 30 s

@@ -32,8 +32,8 @@ from _ui import parse_args
 from celery import Celery, group
 from celery.contrib.testing.worker import start_worker
 
-from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis, embedded_worker
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.service.control import Control
@@ -82,8 +82,8 @@ def ours(url: str, repo: Path, rounds: int) -> tuple[list[float], list[float]]:
             )
         }
     )
-    app = create_celery(settings)
-    control = Control(settings, app)
+    runtime = Runtime(settings)
+    app, control = runtime.app, runtime.control
     with embedded_worker(app, settings):
         time_workflow(control, repo, CRITICAL)  # warm-up
         dag = [time_workflow(control, repo, CRITICAL) for _ in range(rounds)]

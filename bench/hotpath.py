@@ -35,11 +35,12 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.celeryapp.app import create_celery, queue_name
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.engine.engine import Engine
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.routing import queue_name
 from prp_tasks.settings import load_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -128,8 +129,7 @@ def main() -> None:
     args = parse_args(parser, SMOKE)
     with tempfile.TemporaryDirectory(prefix="prp-hotpath-") as tmp, EmbeddedRedis(Path(tmp) / "r") as server:
         settings = load_settings(redis_url=server.url, key_prefix="hotpath", task_events=False)
-        app = create_celery(settings)
-        engine: Engine = app.runtime.engine  # type: ignore[attr-defined]
+        engine = Runtime(settings).engine
         client = redis.Redis.from_url(server.url)
         with status(f"{args.runs} runs × {GATES_PER_RUN} gates through the engine"):
             measure(engine, client, max(4, args.runs // 10), None, args.check)  # warm-up: imports, caches

@@ -29,12 +29,12 @@ from _ui import parse_args, progress
 from fastapi.testclient import TestClient
 
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.engine.engine import Engine
 from prp_tasks.engine.ports import CheckMessage, InTransaction
 from prp_tasks.http.app import create_app
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
-from prp_tasks.service.control import Control
 from prp_tasks.settings import load_settings
 
 WORKFLOW = parse_workflow("name: tiny\ngates:\n  - {id: T}\n")
@@ -103,10 +103,11 @@ def measure(clients: list[TestClient], scrapes: int) -> list[tuple[float, float]
 def history(url: str, prefix: str, repo: Path, runs: int) -> tuple[TestClient, int]:
     """An API app over ``runs`` finished runs under its own key prefix."""
     settings = load_settings(redis_url=url, key_prefix=prefix, task_events=False)
-    app = create_app(settings, mount_mcp=False)
-    control: Control = app.state.control
     queue = NoQueue()
-    add_runs(Engine(settings, control.store, queue), queue, repo, runs)
+    runtime = Runtime(settings, enqueuer=queue)
+    app = create_app(runtime, mount_mcp=False)
+    control = runtime.control
+    add_runs(runtime.engine, queue, repo, runs)
     return TestClient(app), int(control.store.redis.zcard(control.store.keys.runs))
 
 

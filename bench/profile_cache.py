@@ -31,6 +31,7 @@ from prp_tasks.intake.profiles.cache import ProfileCache, parse_bytes
 from prp_tasks.settings import ProfileCacheSettings
 from prp_tasks.state.connection import connect
 from prp_tasks.state.keys import Keys
+from prp_tasks.state.profile_store import ProfileStore
 
 ROOT = Path(__file__).resolve().parents[1]
 JSON_KEYS = (
@@ -65,14 +66,16 @@ def cold(rounds: int) -> list[float]:
 
 
 def warm_local(url: str, lookups: int) -> list[float]:
-    cache = ProfileCache(connect(url), Keys("bench-local"), ProfileCacheSettings())
+    settings = ProfileCacheSettings()
+    cache = ProfileCache(ProfileStore(connect(url), Keys("bench-local"), settings), settings)
     cache.resolve(DEMO, "initial.md")
     return [timed_ms(cache.resolve, DEMO, "initial.md") for _ in range(lookups)]
 
 
 def warm_redis(url: str, lookups: int) -> list[float]:
     """local_size=1 and two alternating contents: every lookup misses locally, hits Redis."""
-    cache = ProfileCache(connect(url), Keys("bench-redis"), ProfileCacheSettings(local_size=1))
+    settings = ProfileCacheSettings(local_size=1)
+    cache = ProfileCache(ProfileStore(connect(url), Keys("bench-redis"), settings), settings)
     contents = [DEMO, DEMO + b"\n<!-- other -->\n"]
     for data in contents:
         cache.resolve(data, "initial.md")
@@ -92,7 +95,9 @@ def contention(url: str, processes: int, tmp: Path) -> int:
         "from prp_tasks.state.keys import Keys\n"
         "from prp_tasks.settings import ProfileCacheSettings\n"
         "from prp_tasks.state.connection import connect\n"
-        f"cache = ProfileCache(connect({url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
+        "from prp_tasks.state.profile_store import ProfileStore\n"
+        f"store = ProfileStore(connect({url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
+        "cache = ProfileCache(store, ProfileCacheSettings())\n"
         f"data = open({str(path)!r}, 'rb').read()\n"
         f"time.sleep(max(0, {start_at} - time.time()))\n"
         "cache.resolve(data, 'initial.md')\n"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.engine.engine import Engine
 from prp_tasks.settings import load_settings
 
@@ -56,7 +56,7 @@ def engine_for(port: int, wait: int) -> tuple[Engine, redis.Redis]:
     settings = load_settings(
         redis_url=url, key_prefix=f"repl{wait}", task_events=False, redis_wait_replicas=wait
     )
-    engine: Engine = create_celery(settings).runtime.engine  # type: ignore[attr-defined]
+    engine = Runtime(settings).engine
     return engine, redis.Redis.from_url(url)
 
 

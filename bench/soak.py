@@ -109,8 +109,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # for tests.acceptance.procfile (run as `python bench/soak.py`)
     sys.path.insert(0, str(ROOT))
 
-from prp_tasks.celeryapp.app import create_celery  # noqa: E402
 from prp_tasks.celeryapp.embedded import EmbeddedRedis  # noqa: E402
+from prp_tasks.celeryapp.runtime import Runtime  # noqa: E402
 from prp_tasks.service.control import Control  # noqa: E402
 from prp_tasks.settings import load_settings  # noqa: E402
 from prp_tasks.state.keys import Keys  # noqa: E402
@@ -292,7 +292,7 @@ def soak_and_expire(
 ) -> Measured:
     """The runs (with the stream and memory watched), then the retention wait and what is left."""
     settings = load_settings(redis_url=url, key_prefix=PREFIX, task_events=False)
-    control = Control(settings, create_celery(settings))
+    control = Runtime(settings).control
     client, keys = control.store.redis, control.store.keys
     repo = make_repo(tmp / "repo")
     time.sleep(2.0)  # first worker beats, bindings, metrics refresh: let start-up settle

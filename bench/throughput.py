@@ -89,12 +89,11 @@ from pathlib import Path
 
 import redis
 
-from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import RunSpec
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
-from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers (the baseline app, instruments)
@@ -177,7 +176,7 @@ class Bench:
 
     def ours(self, kind: str, pool: str, conc: int, tag: str) -> tuple[float, dict[str, float]]:
         settings = self.settings()
-        control = Control(settings, create_celery(settings))
+        control = Runtime(settings).control
         client, keys = control.store.redis, control.store.keys
         with self.procs.running():
             started = start_ours(self.procs, self.url, pool, conc, tag, self.shared)
@@ -286,7 +285,7 @@ def profile_pass(bench: Bench, pool: str, conc: int, profile_dir: Path, cprofile
     import pstats
 
     settings = bench.settings()
-    control = Control(settings, create_celery(settings))
+    control = Runtime(settings).control
     client = control.store.redis
     os.environ["BENCH_MODE"] = "cprofile" if cprofile else "sections"
     tag = f"profile-{pool}{conc}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -14,13 +15,10 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    """Lazy re-exports, so ``import prp_tasks`` stays cheap for the core and the CLI."""
+    """Lazy re-exports (PEP 562), so ``import prp_tasks`` stays cheap for the core and the CLI and
+    no module of the package depends on the client through its parent package."""
     if name in ("Client", "RunHandle"):
-        from prp_tasks import client
-
-        return getattr(client, name)
+        return getattr(importlib.import_module("prp_tasks.client"), name)
     if name == "PrpError":
-        from prp_tasks.errors import PrpError
-
-        return PrpError
+        return importlib.import_module("prp_tasks.errors").PrpError
     raise AttributeError(name)

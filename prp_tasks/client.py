@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.models import Workflow
 from prp_tasks.errors import InputError
 from prp_tasks.intake.submission import SubmitRequest
-from prp_tasks.service.control import Control, connect_control
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
 
 
@@ -58,7 +59,7 @@ class Client:
             settings = settings.model_copy(update={"redis_url": redis_url})
         if settings.redis_url is None:
             raise InputError("Client needs a Redis URL (argument or PRP_REDIS_URL)")
-        self.control = connect_control(settings)
+        self.control = Runtime(settings).control
 
     def submit(
         self,
@@ -92,5 +93,5 @@ class Client:
 
     def run(self, run_id: str) -> RunHandle:
         """A handle on an existing run."""
-        self.control.store.spec(run_id)
+        self.control.spec(run_id)
         return RunHandle(run_id, self.control, created=False)

@@ -18,8 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from prp_tasks.core.models import Role
 from prp_tasks.errors import ConfigError
-
-QUEUE_CLASSES = ("automated", "approval", "control")
+from prp_tasks.routing import QUEUE_CLASSES
 
 
 class QueueSettings(BaseModel):
@@ -290,7 +289,7 @@ class Settings(BaseSettings):
     #: who decides with ``prp approve`` / ``prp reject`` when ``--as`` is not given (they say so on
     #: stderr); unset: ``--as`` is required (the OS user is never taken silently)
     actor: str | None = Field(default=None, min_length=1, max_length=200)
-    #: log format for services: json or console (console when attached to a terminal)
+    #: worker-side checkouts and check environments (``PRP_WORKSPACE__*``)
     workspace: WorkspaceSettings = WorkspaceSettings()
     #: largest file a check may produce into Redis (larger ones need ``artifact_dir``)
     artifact_max_bytes: int = Field(default=8 * 1024**2, ge=1024, le=512 * 1024**2)
@@ -298,7 +297,9 @@ class Settings(BaseSettings):
     artifact_dir: Path | None = None
     #: largest file stored in ``artifact_dir``
     artifact_dir_max_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    #: log format for services: json or console (auto: console when attached to a terminal)
     log_format: Literal["auto", "json", "console"] = "auto"
+    #: log level of services (DEBUG, INFO, WARNING, ERROR)
     log_level: str = "INFO"
 
     @model_validator(mode="after")

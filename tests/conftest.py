@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,21 +58,26 @@ def settings(redis_server: object) -> object:
 
 
 @pytest.fixture(scope="session")
-def celery_app(settings: object) -> Iterator[object]:
+def runtime(settings: object) -> object:
+    """The composition root of the session's settings (one per session, as one per process)."""
+    from prp_tasks.celeryapp.runtime import Runtime
+
+    return Runtime(settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def celery_app(runtime: Any, settings: object) -> Iterator[object]:
     """The project's Celery app with one in-process threads worker for all queue classes."""
-    from prp_tasks.celeryapp.app import create_celery
     from prp_tasks.celeryapp.embedded import embedded_worker
 
-    app = create_celery(settings)  # type: ignore[arg-type]
+    app = runtime.app
     with embedded_worker(app, settings, concurrency=24):  # type: ignore[arg-type]
         yield app
 
 
 @pytest.fixture
-def control(settings: object, celery_app: object) -> object:
-    from prp_tasks.service.control import Control
-
-    return Control(settings, celery_app)  # type: ignore[arg-type]
+def control(runtime: Any, celery_app: object) -> object:
+    return runtime.control
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from prp_tasks.approvals.authz import Authorizer
-from prp_tasks.approvals.service import Approvals, DecisionResult
+from prp_tasks.approvals.service import Approvals
+from prp_tasks.core.approvals import DecisionResult
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import ConflictError, NotAuthorized
 from prp_tasks.state.approvals import split_member

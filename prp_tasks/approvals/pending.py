@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
 
 from prp_tasks.approvals.requests import to_ms
 from prp_tasks.approvals.service import Approvals
+from prp_tasks.core.approvals import PendingApproval
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import PrpError
 from prp_tasks.state.approvals import split_member
-
-
-@dataclass(frozen=True)
-class PendingApproval:
-    """One parked gate, oldest first in listings."""
-
-    run_id: str
-    gate_id: str
-    gate_name: str
-    role: str
-    description: str
-    commit_sha: str
-    requested_at: str
-    deadline: str
-    age_s: float
-    seconds_left: float
-    votes: int
-    quorum: int
-    batch_id: str | None
-    escalate_to: str | None
-    evidence_summary: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def pending_approvals(

@@ -8,50 +8,29 @@ their start in the run's outbox, done by the caller at once: :mod:`prp_tasks.eng
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.approvals.ports import Consequences
 from prp_tasks.approvals.requests import build_request, iso_after, new_batch_id, to_ms
 from prp_tasks.core import dag
-from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
+from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType, DecisionResult
 from prp_tasks.core.evaluate import apply_decision, skipped_record, utc_now
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
-from prp_tasks.engine.followups import FollowupActions, Followups
-from prp_tasks.engine.lifecycle import Lifecycle
 from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, RunNotFound
 from prp_tasks.settings import Settings
-from prp_tasks.state.approvals import ApprovalStore, Vote, member
+from prp_tasks.state.approvals import Vote, member
+from prp_tasks.state.manager import State
 from prp_tasks.state.plans import Outgoing, Plan, SettleSpec
-from prp_tasks.state.runs import RunStore, Settle
+from prp_tasks.state.runs import Settle
 from prp_tasks.telemetry import observe
+from prp_tasks.telemetry.lifecycle import Lifecycle
 
 #: a settle's reply and the messages prepared for the dependents it may have made ready
 Settled = tuple[Settle, Mapping[str, Outgoing]]
-
-
-@dataclass(frozen=True)
-class DecisionResult:
-    """What a decision call did."""
-
-    run_id: str
-    gate_id: str
-    #: approved | rejected (the gate settled), counted (quorum not reached), duplicate, preapproved
-    outcome: str
-    gate_status: str
-    votes: int = 0
-    quorum: int = 1
-
-    def describe(self) -> str:
-        if self.outcome == "counted":
-            return f"{self.gate_id}: approval counted ({self.votes} of {self.quorum}); still waiting"
-        if self.outcome == "duplicate":
-            return f"{self.gate_id}: already approved by this actor ({self.votes} of {self.quorum}); ignored"
-        if self.outcome == "preapproved":
-            return f"{self.gate_id}: pre-approval recorded; it applies when the gate's checks pass"
-        return f"{self.gate_id}: {self.gate_status} ({self.outcome})"
 
 
 class Approvals:
@@ -60,19 +39,17 @@ class Approvals:
     def __init__(
         self,
         settings: Settings,
-        store: RunStore,
+        state: State,
         authorizer: Authorizer,
         lifecycle: Lifecycle,
-        followups: Followups,
-        actions: FollowupActions,
+        followups: Consequences,
     ) -> None:
         self.lifecycle = lifecycle
         self.settings = settings
-        self.store = store
-        self.astore = ApprovalStore(store)
+        self.store = state.runs
+        self.astore = state.approvals
         self.authz = authorizer
         self.followups = followups
-        self.actions = actions
 
     # parking ----------------------------------------------------------------------------------
 
@@ -356,7 +333,7 @@ class Approvals:
             return DecisionResult(run_id, gate_id, "counted", "awaiting_approval", vote.count, quorum)
         assert vote.settle is not None
         outcome = "approved" if approval.decision == Decision.APPROVED else "rejected"
-        self.followups.after(run_id, vote.settle.ready, outgoing, vote.settle.outbox, self.actions)
+        self.followups.after(run_id, vote.settle.ready, outgoing, vote.settle.outbox)
         status = "passed" if outcome == "approved" else "failed"
         return DecisionResult(
             run_id, gate_id, outcome, status, quorum if outcome == "approved" else 0, quorum

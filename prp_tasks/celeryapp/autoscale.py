@@ -41,11 +41,11 @@ class LoadAwareAutoscaler(Autoscaler):  # type: ignore[misc]
 
     def __init__(self, pool: Any, max_concurrency: int, min_concurrency: int = 0, **kwargs: Any) -> None:
         super().__init__(pool, max_concurrency, min_concurrency, **kwargs)
-        runtime = getattr(getattr(self.worker, "app", None), "runtime", None)
+        services = getattr(getattr(self.worker, "app", None), "prp_services", None)  # see services_of
         self.max_load = 1.5
-        if runtime is not None:
-            self.keepalive = runtime.settings.autoscale_keepalive_s
-            self.max_load = runtime.settings.autoscale_max_load
+        if services is not None:
+            self.keepalive = services.settings.autoscale_keepalive_s
+            self.max_load = services.settings.autoscale_max_load
 
     def saturated(self) -> bool:
         try:

@@ -20,6 +20,8 @@ from typing import Any
 
 from celery import Celery, bootsteps
 
+from prp_tasks.celeryapp.app import services_of
+
 log = logging.getLogger("prp_tasks.celeryapp.bootsteps")
 
 
@@ -34,12 +36,9 @@ class Housekeeping(bootsteps.StartStopStep):  # type: ignore[misc]
         self.sweeper: Any = None
 
     def start(self, worker: Any) -> None:
-        from prp_tasks.housekeeping.sweeper import Sweeper
-
-        runtime = worker.app.runtime
-        engine = runtime.engine
-        interval = runtime.settings.sweep_interval_s
-        self.sweeper = Sweeper(engine.approvals, interval, engine.budgets)
+        services = services_of(worker.app)
+        interval = services.settings.sweep_interval_s
+        self.sweeper = services.sweeper
         self.tref = worker.timer.call_repeatedly(interval, self.tick)
 
     def stop(self, worker: Any) -> None:

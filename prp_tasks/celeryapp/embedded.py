@@ -20,17 +20,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import redis
 from celery import Celery
 from celery.worker import WorkController
 from celery.worker import state as worker_state
 
-from prp_tasks.celeryapp.app import queue_name
-from prp_tasks.checks.watchdog import WATCHDOG
+from prp_tasks.celeryapp.bootsteps import install_housekeeping
+from prp_tasks.celeryapp.runtime import Runtime, runtime_for
 from prp_tasks.errors import EmbeddedServerError
+from prp_tasks.processes.watchdog import WATCHDOG
+from prp_tasks.routing import QUEUE_CLASSES, queue_name
 from prp_tasks.service.records import cache_dir
-from prp_tasks.settings import QUEUE_CLASSES, Settings
-from prp_tasks.state.servers import embedded_binary
+from prp_tasks.settings import Settings
+from prp_tasks.state.servers import answers, embedded_binary
 
 _SOCKET_MAX = 100  # AF_UNIX paths are limited to ~107 bytes
 
@@ -44,7 +45,7 @@ class EmbeddedRedis:
 
     It runs in a session of its own, so a Ctrl-C in the terminal reaches ``prp`` only (which then
     cancels its run and stops the server itself), and this process's watchdog
-    (:mod:`prp_tasks.checks.watchdog`) kills it if this process dies without stopping it.
+    (:mod:`prp_tasks.processes.watchdog`) kills it if this process dies without stopping it.
     ``server`` is ``PRP_EMBEDDED_SERVER``'s value (:func:`prp_tasks.state.servers.embedded_binary`).
     """
 
@@ -114,17 +115,10 @@ class EmbeddedRedis:
 
     def answering(self) -> bool:
         """A server (this one, or another process's on the same state directory) answers."""
-        if not self.socket.exists():
-            return False
-        try:
-            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
+        return self.socket.exists() and answers(self.socket)
 
     def _clear_stale_socket(self) -> None:
-        try:
-            redis.Redis(unix_socket_path=str(self.socket), socket_timeout=0.5).ping()
-        except redis.RedisError:
+        if not answers(self.socket):
             self.socket.unlink(missing_ok=True)
             return
         raise EmbeddedServerError(
@@ -133,16 +127,13 @@ class EmbeddedRedis:
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=0.5)
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 log = self.state_dir / "redis.log"
                 tail = log.read_text(errors="replace")[-500:] if log.exists() else ""
                 raise EmbeddedServerError(f"{self.binary.path} exited at start: {tail.strip()}")
-            with contextlib.suppress(redis.RedisError, OSError):
-                if client.ping():
-                    client.close()
-                    return
+            if self.socket.exists() and answers(self.socket):
+                return
             time.sleep(0.02)
         self.stop()
         raise EmbeddedServerError(f"{self.binary.path} did not answer on {self.socket} within {timeout_s}s")
@@ -259,13 +250,12 @@ def embedded_worker(
 
 
 @contextlib.contextmanager
-def embedded_services(app: Celery, settings: Settings) -> Iterator[WorkController]:
+def embedded_services(runtime: Runtime) -> Iterator[WorkController]:
     """The in-process worker for every queue class, with its housekeeping (the sweeper's pass:
     approvals, budgets, the repair loop)."""
-    from prp_tasks.celeryapp.bootsteps import install_housekeeping
-
+    app = runtime.app
     install_housekeeping(app)
-    with embedded_worker(app, settings) as worker:
+    with embedded_worker(app, runtime.settings) as worker:
         yield worker
 
 
@@ -275,25 +265,31 @@ def default_state_dir() -> Path:
 
 
 @contextlib.contextmanager
-def standalone(settings: Settings, state_dir: Path | None, label: str) -> Iterator[tuple[Settings, Celery]]:
+def standalone(settings: Settings, state_dir: Path | None, label: str) -> Iterator[Runtime]:
     """Embedded mode for a long-lived command (``prp mcp``, ``prp api``) without ``PRP_REDIS_URL``:
     a private server persisting to ``state_dir`` (append-only file, so runs survive the command) and
     in-process workers and sweeper, for as long as the block runs. Later CLI calls find the server
     through the registry while it is up. When another process already serves ``state_dir``, its
     server is used and no second set of workers is started.
 
-    Yields settings naming the server and a Celery app for them.
+    Yields the runtime on that server.
     """
-    from prp_tasks.celeryapp.app import create_celery
-
     directory = state_dir or settings.state_dir or default_state_dir()
     server = EmbeddedRedis(directory, label=label, appendonly=True, server=settings.embedded_server)
     if server.answering():
-        local = settings.model_copy(update={"redis_url": server.url})
-        yield local, create_celery(local)
+        yield runtime_for(settings, server.url)
         return
     with server:
-        local = settings.model_copy(update={"redis_url": server.url})
-        celery = create_celery(local)
-        with embedded_services(celery, local):
-            yield local, celery
+        runtime = runtime_for(settings, server.url)
+        with embedded_services(runtime):
+            yield runtime
+
+
+@contextlib.contextmanager
+def private_run(settings: Settings, home: Path, label: str) -> Iterator[tuple[EmbeddedRedis, Runtime]]:
+    """``prp run`` without ``PRP_REDIS_URL``: a private server in ``home`` (gone with the block)
+    and in-process workers and sweeper."""
+    with EmbeddedRedis(home, label=label, server=settings.embedded_server) as server:
+        runtime = runtime_for(settings, server.url)
+        with embedded_services(runtime):
+            yield server, runtime

@@ -9,7 +9,6 @@ still answers pings.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -19,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from celery import Celery
+from celery.signals import task_received, worker_ready, worker_shutdown
+from celery.worker import state as worker_state
 from kombu.exceptions import ChannelError
 
-from prp_tasks.state.connection import Target, connect
-from prp_tasks.state.keys import Keys
-from prp_tasks.state.repair import RepairStore
+from prp_tasks.housekeeping.reconciler import repair_problems
+from prp_tasks.state.manager import State
+from prp_tasks.state.workers import WorkerBeats
 
 log = logging.getLogger("prp_tasks.celeryapp.health")
 
@@ -34,7 +35,7 @@ BEAT_INTERVAL_S = 5.0
 class WorkerBeat:
     """Writes ``P:worker:NODE`` every few seconds from the worker's main process."""
 
-    app: Celery
+    beats: WorkerBeats
     node: str
     queues: list[str]
     concurrency: int
@@ -49,9 +50,8 @@ class WorkerBeat:
 
     def stop(self) -> None:
         self._stop.set()
-        runtime = self.app.runtime  # type: ignore[attr-defined]
         try:
-            runtime.redis.delete(runtime.keys.worker(self.node))
+            self.beats.remove(self.node)
         except Exception:
             log.debug("could not remove the worker beat", exc_info=True)
 
@@ -68,29 +68,23 @@ class WorkerBeat:
                 return
 
     def beat(self) -> None:
-        from celery.worker import state
-
-        runtime = self.app.runtime  # type: ignore[attr-defined]
         value = {
             "node": self.node,
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "queues": self.queues,
             "concurrency": self.concurrency,
-            "reserved": len(state.reserved_requests),
+            "reserved": len(worker_state.reserved_requests),
             "beat_ms": int(time.time() * 1000),
             "received_ms": self.last_received_ms,
             "started_ms": self.started_ms,
         }
-        key = runtime.keys.worker(self.node)
-        runtime.redis.set(key, json.dumps(value), ex=int(self.interval_s * 6))
+        self.beats.beat(self.node, value, ttl_s=int(self.interval_s * 6))
 
 
-def install_beat(app: Celery, node: str, queues: list[str], concurrency: int) -> WorkerBeat:
+def install_beat(beats: WorkerBeats, node: str, queues: list[str], concurrency: int) -> WorkerBeat:
     """Start the beat when the worker is ready; note every task the consumer receives."""
-    from celery.signals import task_received, worker_ready, worker_shutdown
-
-    beat = WorkerBeat(app, node, queues, concurrency)
+    beat = WorkerBeat(beats, node, queues, concurrency)
     worker_ready.connect(lambda **_: beat.start(), weak=False)
     worker_shutdown.connect(lambda **_: beat.stop(), weak=False)
     task_received.connect(beat.received, weak=False)
@@ -104,15 +98,13 @@ class Health:
     beat: dict[str, Any] | None
 
 
-def check_worker(app: Celery, redis: Target, keys: Keys, node: str, stale_s: float) -> Health:
+def check_worker(app: Celery, state: State, node: str, stale_s: float) -> Health:
     """Ping ``node`` through the broker and judge its beat and its queues."""
     problems = []
     replies = app.control.ping(destination=[node], timeout=min(5.0, stale_s))
     if not any(node in reply for reply in replies):
         problems.append(f"{node} does not answer a ping through the broker")
-    client = connect(redis)
-    raw = client.get(keys.worker(node))
-    beat = json.loads(raw) if raw else None
+    beat = state.workers.read(node)
     if beat is None:
         problems.append(f"{node} has no beat in Redis (not running, or hung for {BEAT_INTERVAL_S * 6:g}s)")
         return Health(False, problems, None)
@@ -121,18 +113,8 @@ def check_worker(app: Celery, redis: Target, keys: Keys, node: str, stale_s: flo
     if age_s > max(stale_s, 3 * BEAT_INTERVAL_S):
         problems.append(f"{node}'s last beat is {age_s:.0f}s old")
     problems += _stalled_queues(app, beat, now_ms, stale_s)
-    problems += repair_problems(RepairStore(client, keys), now_ms, stale_s)
+    problems += repair_problems(state.repairs.last_repair_ms(), now_ms, stale_s)
     return Health(not problems, problems, beat)
-
-
-def repair_problems(repairs: RepairStore, now_ms: float, stale_s: float) -> list[str]:
-    """No repair pass anywhere for ``stale_s``: no worker does housekeeping (every worker should,
-    :mod:`prp_tasks.celeryapp.bootsteps`), so approval deadlines and crash repairs wait."""
-    last = repairs.last_repair_ms()
-    if last is not None and (now_ms - last) / 1000 <= stale_s:
-        return []
-    when = "ever (or in the last day)" if last is None else f"for {(now_ms - last) / 1000:.0f}s"
-    return [f"no housekeeping pass {when}: approval deadlines and crash repairs wait until a worker runs"]
 
 
 def waiting_messages(app: Celery, queue: str) -> int:

@@ -6,7 +6,7 @@ Settings come from the ``PRP_*`` environment like everywhere else.
 
 from __future__ import annotations
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.settings import load_settings
 
-app = create_celery(load_settings())
+app = Runtime(load_settings()).app

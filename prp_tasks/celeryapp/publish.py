@@ -31,14 +31,11 @@ from kombu.serialization import dumps
 
 from prp_tasks.engine.ports import CheckMessage
 from prp_tasks.ids import new_hex, new_uuid
+from prp_tasks.routing import CONTROL, FINALIZE_RUN, RUN_CHECK, queue_name
 from prp_tasks.settings import Settings, to_kombu_url
 
 log = logging.getLogger("prp_tasks.celeryapp.publish")
 
-#: the check task's name
-RUN_CHECK = "prp.run_check"
-#: the finalization task's name
-FINALIZE_RUN = "prp.finalize_run"
 #: a check task's hard time limit is its check's timeout plus this (the check is killed first)
 GRACE_S = 30
 
@@ -87,7 +84,7 @@ class RedisQueueWriter:
 
     def finalize(self, run_id: str) -> tuple[str, str]:
         """The run's ``prp.finalize_run`` message: (queue, message as the broker stores it)."""
-        queue, payload, _sent = self.envelope(FINALIZE_RUN, new_hex(), finalize_options(run_id), "control")
+        queue, payload, _sent = self.envelope(FINALIZE_RUN, new_hex(), finalize_options(run_id), CONTROL)
         return queue, payload
 
     def envelope(
@@ -165,3 +162,34 @@ class Queued:
                     dispatcher.send("task-sent", **event)
         except Exception as exc:
             log.warning("task-sent events not sent: %s", exc)
+
+
+#: the remote-control command that removes a finished run's worktree on every worker
+RELEASE_COMMAND = "prp_release_workspace"
+
+
+class CeleryEnqueuer:
+    """:class:`prp_tasks.engine.ports.Enqueuer` over Celery messages."""
+
+    def __init__(self, app: Celery, settings: Settings | None = None) -> None:
+        self.app = app
+        self.direct = settings is not None and direct_publish_possible(settings)
+        self.writer = RedisQueueWriter(app, queue_name) if self.direct else None
+
+    def check(self, message: CheckMessage) -> None:
+        self.app.send_task(
+            RUN_CHECK, queue=queue_name(message.queue), task_id=message.task_id, **task_options(message)
+        )
+
+    def in_transaction(self, messages: Sequence[CheckMessage]) -> Queued | None:
+        return self.writer.commands(messages) if self.writer is not None else None
+
+    def finalize(self, run_id: str) -> None:
+        self.app.send_task(FINALIZE_RUN, queue=queue_name(CONTROL), **finalize_options(run_id))
+
+    def finalize_message(self, run_id: str) -> tuple[str, str] | None:
+        return self.writer.finalize(run_id) if self.writer is not None else None
+
+    def release_workspaces(self, run_id: str) -> None:
+        """Broadcast to every worker (remote control, no reply awaited); a missed one is GC'd later."""
+        self.app.control.broadcast(RELEASE_COMMAND, arguments={"run_id": run_id})

@@ -1,7 +1,7 @@
 """The ``prp.*`` Celery tasks. Each body is a thin call into the engine; all are idempotent.
 
-Task functions reach the services through ``self.runtime``: :func:`register_tasks` gives every task
-of an app a base class carrying that app's :class:`Runtime`.
+Task functions reach the services through ``self.services``: :func:`register_tasks` gives every
+task of an app a base class carrying the :class:`Services` the composition root built for it.
 """
 
 from __future__ import annotations
@@ -9,15 +9,19 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from celery import Celery, Task
 from pydantic import ValidationError
 
+from prp_tasks.engine.engine import Engine
+from prp_tasks.engine.execution import CheckExecutor
 from prp_tasks.errors import PrpError, RunNotFound, StoreError
-
-if TYPE_CHECKING:
-    from prp_tasks.celeryapp.app import Runtime
+from prp_tasks.housekeeping.sweeper import Sweeper
+from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.routing import FINALIZE_RUN, RUN_CHECK, SUBMIT_RUN
+from prp_tasks.service.control import Control
+from prp_tasks.settings import Settings
 
 log = logging.getLogger("prp_tasks.celeryapp.tasks")
 
@@ -30,9 +34,27 @@ OPTIONS: dict[str, Any] = {
 }
 
 
-def _runtime(task: Task) -> Runtime:
-    runtime: Runtime = task.runtime  # type: ignore[attr-defined]
-    return runtime
+class Services(Protocol):
+    """What tasks and worker hooks use (:class:`prp_tasks.celeryapp.runtime.Runtime` provides it)."""
+
+    settings: Settings
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def executor(self) -> CheckExecutor: ...
+
+    @property
+    def control(self) -> Control: ...
+
+    @property
+    def sweeper(self) -> Sweeper: ...
+
+
+def _services(task: Task) -> Services:
+    services: Services = task.services  # type: ignore[attr-defined]
+    return services
 
 
 def run_check(
@@ -46,7 +68,7 @@ def run_check(
     """Execute one check of one gate (redelivery-safe)."""
     try:
         worker = f"{self.request.hostname or 'worker'}/{os.getpid()}"
-        outcome = _runtime(self).engine.run_check(
+        outcome = _services(self).engine.run_check(
             run_id, gate_id, check, queue=queue, enqueued_at=enqueued_at, worker=worker
         )
     except RunNotFound:
@@ -63,7 +85,7 @@ def run_check(
 def finalize_run(self: Task, run_id: str) -> bool:
     """Render and store the run's outputs once every gate settled."""
     try:
-        return _runtime(self).engine.finalize(run_id)
+        return _services(self).engine.finalize(run_id)
     except RunNotFound:
         return False
 
@@ -73,14 +95,9 @@ def submit_run(self: Task, **payload: Any) -> str | None:
 
     Redelivery-safe only with an ``idempotency_key`` (as with any at-least-once message).
     """
-    from prp_tasks.intake.submission import SubmitRequest
-    from prp_tasks.service.control import Control
-
     try:
         request = SubmitRequest.model_validate(payload)
-        runtime = _runtime(self)
-        control = Control(runtime.settings, runtime.app)
-        submitted = control.submit_request(request, actor=request.actor or "celery")
+        submitted = _services(self).control.submit_request(request, actor=request.actor or "celery")
     except (PrpError, ValidationError) as exc:
         log.error("prp.submit_run refused: %s", exc, extra={"payload_keys": sorted(payload)})
         return None
@@ -89,17 +106,17 @@ def submit_run(self: Task, **payload: Any) -> str | None:
 
 #: task name -> (function, extra options)
 TASKS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
-    "prp.run_check": (run_check, {"max_retries": None}),
-    "prp.finalize_run": (finalize_run, {}),
-    "prp.submit_run": (submit_run, {}),
+    RUN_CHECK: (run_check, {"max_retries": None}),
+    FINALIZE_RUN: (finalize_run, {}),
+    SUBMIT_RUN: (submit_run, {}),
 }
 
 
-def register_tasks(app: Celery, runtime: Runtime) -> dict[str, Task]:
-    """Register the tasks on ``app``; their base class carries ``runtime``."""
-    base = type("PrpTask", (Task,), {"runtime": runtime, "abstract": True})
+def register_tasks(app: Celery, services: Services) -> dict[str, Task]:
+    """Register the tasks on ``app``; their base class carries ``services``."""
+    base = type("PrpTask", (Task,), {"services": services, "abstract": True})
     # shared=False: a shared task would be added to every app finalized later in this process,
-    # carrying this app's runtime (its Redis) into theirs
+    # carrying this app's services (its Redis) into theirs
     return {
         name: app.task(name=name, base=base, shared=False, **OPTIONS, **extra)(fn)
         for name, (fn, extra) in TASKS.items()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextvars
 import socket
+from typing import Any
 
-from prp_tasks.celeryapp.app import create_celery, queue_name
+from celery.signals import setup_logging as celery_setup_logging
+from celery.signals import task_postrun, task_prerun
+
 from prp_tasks.celeryapp.bootsteps import install_housekeeping
 from prp_tasks.celeryapp.health import install_beat
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.errors import ConfigError
-from prp_tasks.settings import QUEUE_CLASSES, QueueSettings, Settings
-from prp_tasks.state.connection import check_server, target_of
-from prp_tasks.telemetry.logs import connect_celery_signals, setup_logging
+from prp_tasks.routing import QUEUE_CLASSES, queue_name
+from prp_tasks.settings import QueueSettings, Settings
+from prp_tasks.telemetry.logs import bind, setup_logging, unbind
 
 
 def worker_argv(
@@ -74,10 +79,11 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     if settings.redis_url is None:
         raise ConfigError("PRP_REDIS_URL must be set to start a worker (it names the shared Redis)")
     argv = worker_argv(settings, classes, **options)  # type: ignore[arg-type]
-    check_server(target_of(settings))
+    runtime = Runtime(settings)
+    runtime.check_server()
     setup_logging(settings, level=str(options.get("loglevel") or settings.log_level))
-    connect_celery_signals()
-    app = create_celery(settings)
+    bind_task_context()
+    app = runtime.app
     install_housekeeping(app)
     node = argv[argv.index("--hostname") + 1]
     slots = (
@@ -85,5 +91,29 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
         if "--autoscale" in argv
         else int(argv[argv.index("--concurrency") + 1])
     )
-    install_beat(app, node, [queue_name(c) for c in classes], slots)
+    install_beat(runtime.state.workers, node, [queue_name(c) for c in classes], slots)
     app.worker_main(argv)
+
+
+def bind_task_context() -> None:
+    """Bind the task context around every task (Celery's own lines included), and keep Celery from
+    replacing this logging setup."""
+    tokens: dict[str, contextvars.Token[dict[str, Any] | None]] = {}
+
+    def prerun(task_id: str = "", kwargs: dict[str, Any] | None = None, **_: Any) -> None:
+        kwargs = kwargs or {}
+        tokens[task_id] = bind(
+            task_id=task_id,
+            run_id=kwargs.get("run_id"),
+            gate_id=kwargs.get("gate_id"),
+            check=kwargs.get("check"),
+        )
+
+    def postrun(task_id: str = "", **_: Any) -> None:
+        token = tokens.pop(task_id, None)
+        if token is not None:
+            unbind(token)
+
+    task_prerun.connect(prerun, weak=False)
+    task_postrun.connect(postrun, weak=False)
+    celery_setup_logging.connect(lambda **_: None, weak=False)

@@ -1,4 +1,13 @@
-"""Check implementations and :func:`execute`, which runs one check and stamps its result."""
+"""Checks: the built-in ones, running a user's command, and reading the evidence its tools leave.
+
+:func:`execute` runs one check (in the environment :mod:`prp_tasks.environments` prepares) and
+stamps its result; :mod:`.command` runs a ``run`` check's program, :mod:`.evidence` and
+:mod:`.tool_output` read the reports it writes (JUnit, coverage, linters), :mod:`.planning` and
+:mod:`.verification` are the built-in checks of the G0–G7 workflow.
+
+May import: environments, workspaces (paths in a checkout), processes, core, errors, settings.
+Never Redis, Celery, the engine or a front end: a check knows nothing of where its result goes.
+"""
 
 from __future__ import annotations
 

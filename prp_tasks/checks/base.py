@@ -75,14 +75,3 @@ class CheckContext:
 
 class CheckSetupError(PrpError):
     """A check could not even start (missing report, unknown built-in)."""
-
-
-def safe_repo_path(repo: Path, relative: str) -> Path | None:
-    """``repo/relative`` if it stays inside ``repo`` (no absolute paths, ``..`` or escaping links)."""
-    if not relative or Path(relative).is_absolute():
-        return None
-    root = repo.resolve()
-    target = (root / relative).resolve()
-    if target != root and root not in target.parents:
-        return None
-    return target

@@ -18,11 +18,11 @@ from collections.abc import Iterator, Mapping
 
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.evidence import tool_summary
-from prp_tasks.checks.spawn import spawn, wait
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.environments import Environments, EnvironmentSetupError, Prepared
+from prp_tasks.processes.spawn import spawn, wait
 from prp_tasks.settings import WorkspaceSettings
 
 

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.checks import tool_output as parse
-from prp_tasks.checks.base import safe_repo_path
 from prp_tasks.core.redact import redact, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, clip_lines
+from prp_tasks.workspaces.files import safe_repo_path
 
 #: longest report file read (bytes); larger ones are not parsed
 MAX_REPORT_BYTES = 32 * 1024 * 1024

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from prp_tasks.checks.base import CheckContext, Outcome, safe_repo_path
+from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core.models import CheckStatus
+from prp_tasks.workspaces.files import safe_repo_path
 
 REQUIRED_CHECKS = ("test", "lint", "type-check")
 REQUIRED_TEST_CATEGORIES = ("unit", "integration", "e2e", "a11y", "security")

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.checks.base import CheckSetupError, safe_repo_path
+from prp_tasks.checks.base import CheckSetupError
 from prp_tasks.checks.tool_output import cobertura_values, coverage_json_values
+from prp_tasks.workspaces.files import safe_repo_path
 
 
 @dataclass(frozen=True)

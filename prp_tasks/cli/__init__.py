@@ -1,7 +1,14 @@
-"""The ``prp`` command line (typer + rich). Parses and formats only; the work is in :mod:`..control`.
+"""The ``prp`` command line (typer + rich). Parses and formats only; the work is in the service
+layer (:class:`prp_tasks.service.control.Control`, from the composition root
+:mod:`prp_tasks.celeryapp.runtime`).
 
 Every error a user sees is one line ``error: MESSAGE`` on stderr: ours (:func:`.common.fail`) and
 click's usage errors alike (:func:`run`), the latter with the usage and ``prp COMMAND --help``.
+
+May import: the composition root and the worker/embedded-server launchers of
+:mod:`prp_tasks.celeryapp`, service, intake (reading a user's files), http and mcp (to serve
+them), telemetry (logging, metrics), core, errors, settings, routing. Never state, engine,
+approvals or housekeeping directly.
 """
 
 from __future__ import annotations

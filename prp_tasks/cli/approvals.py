@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from prp_tasks.approvals.service import DecisionResult
 from prp_tasks.cli.common import (
     EXIT_REFUSED,
     all_controls,
@@ -19,7 +18,7 @@ from prp_tasks.cli.common import (
     settings,
 )
 from prp_tasks.cli.inspection import RepoOption, find_run
-from prp_tasks.core.approvals import AuditEvent
+from prp_tasks.core.approvals import AuditEvent, DecisionResult
 from prp_tasks.errors import InputError
 
 

@@ -6,17 +6,20 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from prp_tasks.cli.conventions import PrpGroup
-from prp_tasks.errors import ConflictError, InputError, NotAuthorized, PrpError, RunNotFound
-from prp_tasks.service.control import Control, connect_control, find_run_url
+from prp_tasks.errors import ConfigError, ConflictError, InputError, NotAuthorized, PrpError, RunNotFound
+from prp_tasks.service.control import Control
 from prp_tasks.service.views import EXIT_INPUT
 from prp_tasks.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from prp_tasks.celeryapp.runtime import Runtime
 
 #: the width of output that is not a terminal (a file, a pipe, CI logs): wide enough that a table is
 #: never squeezed; text is not wrapped at all (rich would wrap at 80 columns, not knowing better)
@@ -76,24 +79,36 @@ def settings() -> Settings:
 def control_for(run_id: str) -> Control:
     """Control plane holding ``run_id``: PRP_REDIS_URL, else a live embedded ``prp run``."""
     from prp_tasks.celeryapp.embedded import live_embedded_urls
+    from prp_tasks.celeryapp.runtime import Runtime, find_run
 
     current = settings()
     if current.redis_url is not None:
-        return connect_control(current)
+        return Runtime(current).control
     urls = live_embedded_urls()
     if not urls:
         raise InputError("PRP_REDIS_URL is not set and no embedded `prp run` is active")
-    return connect_control(current.model_copy(update={"redis_url": find_run_url(current, run_id, urls)}))
+    return find_run(current, run_id, urls).control
 
 
 def all_controls() -> list[Control]:
     """PRP_REDIS_URL's control plane, or one per live embedded `prp run`."""
     from prp_tasks.celeryapp.embedded import live_embedded_urls
+    from prp_tasks.celeryapp.runtime import Runtime, runtime_for
 
     current = settings()
     if current.redis_url is not None:
-        return [connect_control(current)]
-    return [connect_control(current.model_copy(update={"redis_url": u})) for u in live_embedded_urls()]
+        return [Runtime(current).control]
+    return [runtime_for(current, url).control for url in live_embedded_urls()]
+
+
+def shared_runtime() -> Runtime:
+    """PRP_REDIS_URL's runtime (for commands that need the shared Redis)."""
+    from prp_tasks.celeryapp.runtime import Runtime
+
+    current = settings()
+    if current.redis_url is None:
+        raise ConfigError("PRP_REDIS_URL must be set")
+    return Runtime(current)
 
 
 def print_json(data: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from prp_tasks.cli.common import app, errors, out, print_json, settings
+from prp_tasks.cli.common import app, errors, out, print_json, settings, shared_runtime
 
 
 @app.command()
@@ -16,7 +16,8 @@ def doctor(json_out: Annotated[bool, typer.Option("--json", help="print JSON")] 
     from prp_tasks.service.diagnostics import diagnose
 
     with errors():
-        report = diagnose(settings())
+        current = settings()
+        report = diagnose(current, shared_runtime().control if current.redis_url else None)
     if json_out:
         print_json(report.as_json())
     else:

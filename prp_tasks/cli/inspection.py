@@ -47,7 +47,7 @@ def find_run(run_id: str, repo: Path | None) -> Found:
     looked = "PRP_REDIS_URL or the live embedded servers"
     try:
         control = control_for(run_id)
-        if control.store.exists(run_id):
+        if control.exists(run_id):
             return Found(control=control)
     except UnsupportedServer:
         raise

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from prp_tasks.cli.common import app, errors, out, settings
-from prp_tasks.errors import ConfigError
+from prp_tasks.cli.common import app, errors, out, shared_runtime
 
 metrics_app = typer.Typer(help="Prometheus metrics.", no_args_is_help=True)
 app.add_typer(metrics_app, name="metrics")
-
-
-def _redis_and_keys() -> tuple[Any, Any]:
-    from prp_tasks.state.connection import connect, target_of
-    from prp_tasks.state.keys import Keys
-
-    current = settings()
-    if current.redis_url is None:
-        raise ConfigError("PRP_REDIS_URL must be set")
-    return connect(target_of(current)), Keys(current.key_prefix)
 
 
 def _show(fields: dict[str, str], run_id: str | None, raw: bool) -> None:
@@ -47,14 +36,13 @@ def events(
 ) -> None:
     """Tail the lifecycle event stream (prp:events)."""
     with errors():
-        client, keys = _redis_and_keys()
-        entries = list(reversed(client.xrevrange(keys.events, count=last)))
-    cursor = entries[-1][0] if entries else "$"
-    for _, fields in entries:
-        _show(fields, run_id, json_out)
-    while follow:
-        for _, batch in client.xread({keys.events: cursor}, block=5000, count=100) or []:
-            for entry_id, fields in batch:
+        control = shared_runtime().control
+        entries = control.recent_events(last)
+        cursor = entries[-1][0] if entries else "$"
+        for _, fields in entries:
+            _show(fields, run_id, json_out)
+        while follow:
+            for entry_id, fields in control.events_after(cursor):
                 _show(fields, run_id, json_out)
                 cursor = entry_id
 
@@ -68,13 +56,14 @@ def metrics_serve(
 ) -> None:
     """Serve /metrics from the shared aggregate (one process is enough; workers need none)."""
     with errors():
-        current = settings()
+        runtime = shared_runtime()
+        current = runtime.settings
         from prometheus_client import start_http_server
 
         from prp_tasks.telemetry.otel import start_otlp
-        from prp_tasks.telemetry.server import reader_for, registry_for
+        from prp_tasks.telemetry.server import registry_for
 
-        reader = reader_for(current).start()
+        reader = runtime.metrics_reader().start()
         start_http_server(port or current.metrics_port, addr=host, registry=registry_for(reader))
         if current.otlp_endpoint:
             start_otlp(reader, current.otlp_endpoint, current.metrics_interval_s)

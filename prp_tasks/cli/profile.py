@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from prp_tasks.cli.common import app, errors, out, print_json, settings
+from prp_tasks.cli.common import app, errors, out, print_json, settings, shared_runtime
 from prp_tasks.core.profile import ResolvedProfile
 
 profile_app = typer.Typer(
@@ -21,13 +21,11 @@ app.add_typer(profile_app, name="profile")
 def _resolve(repo: Path, profile: Path | None) -> ResolvedProfile:
     from prp_tasks.intake.profiles import resolve_profile
     from prp_tasks.intake.profiles.cache import ProfileCache
-    from prp_tasks.state.connection import connect
-    from prp_tasks.state.keys import Keys
 
     current = settings()
-    client = connect(current.redis_url) if current.redis_url else None
-    cache = ProfileCache(client, Keys(current.key_prefix), current.profile_cache)
-    return resolve_profile(repo, profile, cache=cache)
+    if current.redis_url is None:  # this process's cache only
+        return resolve_profile(repo, profile, cache=ProfileCache(None, current.profile_cache))
+    return resolve_profile(repo, profile, cache=shared_runtime().profiles)
 
 
 @profile_app.command("show")

@@ -18,7 +18,7 @@ from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import ConflictError, RunNotFound
 from prp_tasks.intake.sources import RunSource
 from prp_tasks.intake.submission import prepare_run
-from prp_tasks.service.control import Control, connect_control
+from prp_tasks.service.control import Control
 from prp_tasks.service.records import write_record
 from prp_tasks.service.views import EXIT_CANCELLED, exit_code, run_view
 from prp_tasks.settings import Settings
@@ -87,7 +87,7 @@ def run(
                 if current.embedded:
                     code = _run_embedded(current, following)
                 else:
-                    code = following.drive(connect_control(current), None)
+                    code = following.drive(shared_control(current), None)
         except KeyboardInterrupt:  # before the run was submitted (or after it ended): nothing to cancel
             err.print("interrupted")
             code = EXIT_CANCELLED
@@ -106,16 +106,17 @@ def _home(spec: RunSpec) -> Path:
     return home
 
 
-def _run_embedded(current: Settings, follow: Following) -> int:
-    from prp_tasks.celeryapp.app import create_celery
-    from prp_tasks.celeryapp.embedded import EmbeddedRedis, embedded_services
+def shared_control(current: Settings) -> Control:
+    from prp_tasks.celeryapp.runtime import Runtime
 
-    home = _home(follow.spec)
-    with EmbeddedRedis(home, label=follow.spec.run_id, server=current.embedded_server) as server:
-        local = current.model_copy(update={"redis_url": server.url})
-        celery = create_celery(local)
-        with embedded_services(celery, local):
-            return follow.drive(Control(local, celery), server.url)
+    return Runtime(current).control
+
+
+def _run_embedded(current: Settings, follow: Following) -> int:
+    from prp_tasks.celeryapp.embedded import private_run
+
+    with private_run(current, _home(follow.spec), follow.spec.run_id) as (server, runtime):
+        return follow.drive(runtime.control, server.url)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from prp_tasks.cli.common import app, errors, out, settings
 from prp_tasks.settings import Settings
 
 if TYPE_CHECKING:
-    from celery import Celery
+    from prp_tasks.celeryapp.runtime import Runtime
 
 api_app = typer.Typer(help="The HTTP API (FastAPI) with MCP mounted at /mcp.", invoke_without_command=True)
 app.add_typer(api_app, name="api")
@@ -51,34 +51,31 @@ def api(
         from prp_tasks.telemetry.logs import setup_logging
 
         setup_logging(current)
-        with _services(current, state_dir, "prp api") as (local, celery):
-            _serve_api(local, celery, host or local.api.host, port or local.api.port)
+        with _services(current, state_dir, "prp api") as runtime:
+            _serve_api(runtime, host or runtime.settings.api.host, port or runtime.settings.api.port)
 
 
-def _serve_api(current: Settings, celery: Celery, host: str, port: int) -> None:
+def _serve_api(runtime: Runtime, host: str, port: int) -> None:
     import uvicorn
 
     from prp_tasks.http.app import create_app
-    from prp_tasks.service.control import Control
 
-    application = create_app(current, Control(current, celery))
-    uvicorn.run(application, host=host, port=port, log_config=None)
+    uvicorn.run(create_app(runtime), host=host, port=port, log_config=None)
 
 
 @contextlib.contextmanager
-def _services(current: Settings, state_dir: Path | None, label: str) -> Iterator[tuple[Settings, Celery]]:
-    """PRP_REDIS_URL's settings (checked against the server floor), or embedded mode's."""
-    if current.redis_url is not None:
-        from prp_tasks.celeryapp.app import create_celery
-        from prp_tasks.state.connection import check_server, target_of
-
-        check_server(target_of(current))
-        yield current, create_celery(current)
-        return
+def _services(current: Settings, state_dir: Path | None, label: str) -> Iterator[Runtime]:
+    """PRP_REDIS_URL's runtime (its server checked against the floor), or embedded mode's."""
     from prp_tasks.celeryapp.embedded import standalone
+    from prp_tasks.celeryapp.runtime import Runtime
 
-    with standalone(current, state_dir, label) as services:
-        yield services
+    if current.redis_url is not None:
+        runtime = Runtime(current)
+        runtime.check_server()
+        yield runtime
+        return
+    with standalone(current, state_dir, label) as runtime:
+        yield runtime
 
 
 @api_app.command("hash-token")
@@ -95,11 +92,13 @@ def hash_token(
 @api_app.command("openapi")
 def openapi() -> None:
     """Print the OpenAPI document (docs/openapi.json is this output)."""
+    from prp_tasks.celeryapp.runtime import Runtime
     from prp_tasks.http.app import create_app
     from prp_tasks.settings import load_settings
 
-    with errors():
-        application = create_app(load_settings(redis_url="redis://localhost:6379/0"), mount_mcp=False)
+    with errors():  # nothing connects: the document is built from the routes alone
+        runtime = Runtime(load_settings(redis_url="redis://localhost:6379/0"))
+        application = create_app(runtime, mount_mcp=False)
     sys.stdout.write(json.dumps(application.openapi(), indent=2, sort_keys=True) + "\n")
 
 
@@ -116,9 +115,8 @@ def mcp(
     with errors():
         current = settings()
         from prp_tasks.mcp.server import build_mcp
-        from prp_tasks.service.control import Control
         from prp_tasks.service.identity import Principal
 
-        with _services(current, state_dir, "prp mcp") as (local, celery):
-            principal = Principal(actor or local.mcp_actor or getpass.getuser(), submit=True, channel="mcp")
-            build_mcp(Control(local, celery), principal).run()
+        with _services(current, state_dir, "prp mcp") as runtime:
+            name = actor or runtime.settings.mcp_actor or getpass.getuser()
+            build_mcp(runtime.control, Principal(name, submit=True, channel="mcp")).run()

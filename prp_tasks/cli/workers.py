@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from prp_tasks.cli.common import app, errors, out, print_json, settings
-from prp_tasks.errors import ConfigError
-from prp_tasks.settings import QUEUE_CLASSES
+from prp_tasks.cli.common import app, errors, out, print_json, settings, shared_runtime
+from prp_tasks.routing import QUEUE_CLASSES
 
 #: every queue class, as ``--queues`` takes them
 ALL_QUEUES = ",".join(QUEUE_CLASSES)
@@ -62,19 +61,12 @@ def worker_check(
     with errors():
         import socket
 
-        from prp_tasks.celeryapp.app import create_celery
         from prp_tasks.celeryapp.health import check_worker
-        from prp_tasks.state.connection import target_of
-        from prp_tasks.state.keys import Keys
 
-        current = settings()
-        if current.redis_url is None:
-            raise ConfigError("PRP_REDIS_URL must be set to check a worker")
+        runtime = shared_runtime()
         classes = "+".join(q.strip() for q in queues.split(",") if q.strip())
         name = node or f"{classes}@{socket.gethostname()}"
-        health = check_worker(
-            create_celery(current), target_of(current), Keys(current.key_prefix), name, stale_s
-        )
+        health = check_worker(runtime.app, runtime.state, name, stale_s)
     if json_out:
         print_json({"node": name, "ok": health.ok, "problems": health.problems, "beat": health.beat})
     else:
@@ -88,16 +80,10 @@ def sweeper(
 ) -> None:
     """Expire overdue approvals, send reminders and escalations, announce batches (needs PRP_REDIS_URL)."""
     with errors():
-        current = settings()
-        if current.redis_url is None:
-            raise ConfigError("PRP_REDIS_URL must be set to run the sweeper")
-        from prp_tasks.celeryapp.app import create_celery
-        from prp_tasks.housekeeping.sweeper import Sweeper
-        from prp_tasks.state.connection import check_server, target_of
-
-        check_server(target_of(current))
-        engine = create_celery(current).runtime.engine
-        sweep = Sweeper(engine.approvals, current.sweep_interval_s, engine.budgets)
+        runtime = shared_runtime()
+        runtime.check_server()
+        current = runtime.settings
+        sweep = runtime.sweeper
         if once:
             print_json(sweep.sweep_once() or {"skipped": "another sweeper holds the lease"})
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -85,3 +86,49 @@ class AuditEvent(BaseModel):
 
     def to_json(self) -> str:
         return self.model_dump_json(exclude_none=True, exclude={"id"})
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """What a decision call did."""
+
+    run_id: str
+    gate_id: str
+    #: approved | rejected (the gate settled), counted (quorum not reached), duplicate, preapproved
+    outcome: str
+    gate_status: str
+    votes: int = 0
+    quorum: int = 1
+
+    def describe(self) -> str:
+        if self.outcome == "counted":
+            return f"{self.gate_id}: approval counted ({self.votes} of {self.quorum}); still waiting"
+        if self.outcome == "duplicate":
+            return f"{self.gate_id}: already approved by this actor ({self.votes} of {self.quorum}); ignored"
+        if self.outcome == "preapproved":
+            return f"{self.gate_id}: pre-approval recorded; it applies when the gate's checks pass"
+        return f"{self.gate_id}: {self.gate_status} ({self.outcome})"
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """One parked gate, oldest first in listings."""
+
+    run_id: str
+    gate_id: str
+    gate_name: str
+    role: str
+    description: str
+    commit_sha: str
+    requested_at: str
+    deadline: str
+    age_s: float
+    seconds_left: float
+    votes: int
+    quorum: int
+    batch_id: str | None
+    escalate_to: str | None
+    evidence_summary: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -304,6 +304,10 @@ class GateSpec(_Spec):
                 return check
         raise KeyError(name)
 
+    def time_limit(self, check: str, default: float) -> float:
+        """A check's hard time limit: its own, else the gate's, else ``default`` (the deployment's)."""
+        return self.check(check).timeout_s or self.timeout_s or default
+
 
 class Budget(_Spec):
     """Limits of one run (upstream spool semantics): checked when a gate is about to start."""

@@ -110,7 +110,6 @@ class Governance(_Section):
     checks: tuple[str, ...] = ("test", "lint", "type-check")
     #: argv to run for each required check; G3 runs them (ours, upstream had none)
     commands: dict[str, Argv] = Field(default_factory=dict)
-    structure_guard_exceptions: tuple[str, ...] = ()
 
 
 class Reports(_Section):

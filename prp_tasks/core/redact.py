@@ -1,6 +1,6 @@
 """Secret redaction for anything that leaves a check or a request: evidence, logs, events, labels.
 
-Rules (documented in the README), applied in this order:
+Rules, applied in this order:
 1. literal values of secret-looking environment variables the caller passes in;
 2. known token shapes (GitHub, AWS, Slack, OpenAI-style ``sk-…``, JWTs, private key blocks);
 3. ``Bearer …`` and ``Basic …`` credentials;

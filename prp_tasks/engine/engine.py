@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.service import Approvals
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
@@ -22,43 +21,52 @@ from prp_tasks.core.render import render_gate_report
 from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec
 from prp_tasks.engine.execution import CheckExecutor, Executed, retry_delay
-from prp_tasks.engine.finalization import Finalization
+from prp_tasks.engine.finalization import Finalizer
 from prp_tasks.engine.followups import Followups
-from prp_tasks.engine.lifecycle import Lifecycle
-from prp_tasks.engine.limits import RunLimits
-from prp_tasks.engine.ports import CheckRun, Enqueuer
+from prp_tasks.engine.limits import TIME_EXCEEDED, RunLimits
+from prp_tasks.engine.ports import CheckRun
 from prp_tasks.engine.rerun import check_rerun, rerun_outputs, rerun_plan
 from prp_tasks.errors import ConflictError, RunNotFound
-from prp_tasks.housekeeping.deadlines import Deadlines
-from prp_tasks.housekeeping.reconciler import Reconciler, broker_probe
 from prp_tasks.ids import new_hex
 from prp_tasks.settings import Settings
 from prp_tasks.state.checks import Claim, GateInputs, Lease
-from prp_tasks.state.events import EventSink
+from prp_tasks.state.manager import State
 from prp_tasks.state.plans import Outgoing, Plan, SettleSpec
-from prp_tasks.state.runs import RunStore, Settle, settle_result
+from prp_tasks.state.runs import Settle, settle_result
 from prp_tasks.telemetry import observe
+from prp_tasks.telemetry.lifecycle import Lifecycle
 from prp_tasks.telemetry.logs import log_context
 
 log = logging.getLogger("prp_tasks.engine.engine")
 
 
-class Engine(Finalization):
-    """DAG progress over a :class:`RunStore`; stateless apart from the store."""
+class Engine:
+    """DAG progress over the run state; stateless apart from it. Built with its parts by the
+    composition root (:mod:`prp_tasks.celeryapp.runtime`), which also binds it to answer what
+    the outboxes ask (:meth:`Followups.answer_to`)."""
 
-    def __init__(self, settings: Settings, store: RunStore, enqueue: Enqueuer) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        state: State,
+        *,
+        followups: Followups,
+        approvals: Approvals,
+        executor: CheckExecutor,
+        finalizer: Finalizer,
+        limits: RunLimits,
+        lifecycle: Lifecycle,
+    ) -> None:
         self.settings = settings
-        self.store = store
-        self.enqueue = enqueue
-        self.events = EventSink(store.redis, store.keys, settings.events_maxlen)
-        self.lifecycle = Lifecycle(self.events)
-        self.limits = RunLimits(settings, store)
-        self.followups = Followups(settings, store, enqueue, self.events, self.limits)
-        authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)
-        self.approvals = Approvals(settings, store, authorizer, self.lifecycle, self.followups, self)
-        self.executor = CheckExecutor(settings, store, self.events)
-        self.budgets = Deadlines(self)
-        self.reconciler = Reconciler(self, broker_probe(self))
+        self.store = state.runs
+        self.checks = state.checks
+        self.events = state.events
+        self.followups = followups
+        self.approvals = approvals
+        self.executor = executor
+        self.finalizer = finalizer
+        self.limits = limits
+        self.lifecycle = lifecycle
 
     # submission -------------------------------------------------------------------------------
 
@@ -76,10 +84,9 @@ class Engine(Finalization):
             due_ms=plan.due_ms,
             queued=not admitted,
         )
-        self.budgets.watch(spec)
         self.lifecycle.started(spec)
         if admitted:
-            self.followups.drain(spec.run_id, self)
+            self.followups.drain(spec.run_id)
         return spec.run_id
 
     def start_queued(self, run_id: str) -> bool:
@@ -87,7 +94,7 @@ class Engine(Finalization):
         spec = self.store.spec(run_id)
         if not self.store.start_queued(self.followups.plan(spec), dag.roots(spec.workflow), utc_now()):
             return False
-        self.followups.drain(run_id, self)
+        self.followups.drain(run_id)
         return True
 
     # what draining an outbox asks of the engine (prp_tasks.engine.followups.FollowupActions) ----------
@@ -100,13 +107,33 @@ class Engine(Finalization):
         if settle.ok:
             self._advance(spec.run_id, settle, outgoing)
 
+    def skip_past_deadline(self, run_id: str) -> int:
+        """The run's wall-clock budget ran out: its pending gates are skipped (``time budget
+        exceeded``); returns how many. Running checks end at their own time limits."""
+        spec = self.store.spec(run_id)
+        statuses = self.store.gate_statuses(run_id)
+        now = utc_now()
+        records = {
+            g.id: skipped_record(g, TIME_EXCEEDED, now)
+            for g in spec.workflow.gates
+            if statuses.get(g.id) == GateStatus.PENDING
+        }
+        if not records:
+            return 0
+        _, done = self.store.skip_pending(self.followups.plan(spec), records, TIME_EXCEEDED, now)
+        for gate_id in done:
+            self.lifecycle.gates_settled(run_id, records[gate_id])
+        log.info("time budget exceeded: %d gate(s) skipped", len(done), extra={"run_id": run_id})
+        self.followups.drain(run_id)  # the run's finalization, when all settled
+        return len(done)
+
     def apply_preapprovals(self, run_id: str, gate_id: str) -> None:
         self.approvals.apply_preapprovals(run_id, gate_id)
 
     def close_parked(self, run_id: str) -> None:
         """The run already failed: no decision can change that, so its parked gates are closed."""
         for settle, outgoing in self.approvals.close_parked(self.store.spec(run_id)):
-            self.followups.after(run_id, settle.ready, outgoing, settle.outbox, self)
+            self.followups.after(run_id, settle.ready, outgoing, settle.outbox)
 
     # checks -----------------------------------------------------------------------------------
 
@@ -134,7 +161,7 @@ class Engine(Finalization):
         lease_ms = int(self.settings.check_lease_s * 1000)
         waited = observe.queue_wait(queue, enqueued_at)
         breaker = self._breaker_key(run_id, gate_id, check)
-        lease = self.store.acquire(run_id, gate_id, check, token, lease_ms, waited, breaker=breaker)
+        lease = self.checks.acquire(run_id, gate_id, check, token, lease_ms, waited, breaker=breaker)
         if lease.state != "ok":
             return self._not_ours(lease, run_id, gate_id)
         spec = self.store.spec(run_id)
@@ -151,7 +178,7 @@ class Engine(Finalization):
             log.info("check %s: %s in %d ms", check, result.status.value, result.duration)
         delay = retry_delay(gate, check, lease.ends) if done.retryable else None
         if delay is not None:
-            self.store.end_attempt(run_id, gate_id, check, token)
+            self.checks.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=delay)
         self._record(spec, gate, token, done, lease.started_at)
         return CheckRun("done")
@@ -183,7 +210,7 @@ class Engine(Finalization):
             return
         names = [c.name for c in gate.checks]
         plan = self.followups.plan(spec)
-        outcome, left, inputs = self.store.record_check(plan, gate.id, done.result, token, claim, names)
+        outcome, left, inputs = self.checks.record_check(plan, gate.id, done.result, token, claim, names)
         if outcome in ("ok", "dup") and left == 0:
             self.complete_gate(spec.run_id, gate.id, inputs)
 
@@ -199,7 +226,7 @@ class Engine(Finalization):
             return False
         plan = self.followups.plan(spec)
         settle_spec = self._settle_spec(spec, gate, record, now, outputs, plan)
-        outcome, left, reply = self.store.record_and_settle(
+        outcome, left, reply = self.checks.record_and_settle(
             plan, gate.id, done.result, token, claim, settle_spec
         )
         if reply is None:  # not the claim that completed the join (a duplicate, a stale delivery)
@@ -213,7 +240,7 @@ class Engine(Finalization):
         """A delivery that must not execute: stale, already done, or held by a live execution. A
         stale or done delivery re-drives whatever follow-up work the run's outbox still holds."""
         if lease.state in ("stale", "done") and lease.outbox:
-            self.followups.drain(run_id, self)
+            self.followups.drain(run_id)
         if lease.state == "done":
             self._join_again(run_id, gate_id)
         if lease.state == "busy":  # another execution holds the lease; look again when it lapses
@@ -264,7 +291,7 @@ class Engine(Finalization):
                 record.result.status.value,
                 extra={"run_id": run_id, "gate_id": gate_id},
             )
-        self.followups.after(run_id, settle.ready, outgoing, settle.outbox, self)
+        self.followups.after(run_id, settle.ready, outgoing, settle.outbox)
 
     def _evaluated(
         self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], started_at: str | None, now: str
@@ -318,7 +345,7 @@ class Engine(Finalization):
 
     def repair(self, run_id: str) -> None:
         """Re-drive a run after a replayed or conflicting step: do what its outbox still holds."""
-        self.followups.drain(run_id, self)
+        self.followups.drain(run_id)
 
     # decisions and cancellation ---------------------------------------------------------------
 
@@ -338,8 +365,20 @@ class Engine(Finalization):
         self.executor.leases.stop_run(run_id)
         if unsettled is not None:
             self.lifecycle.cancelled(run_id, actor)
-        self.followups.drain(run_id, self)
+        self.followups.drain(run_id)
         return unsettled is not None
+
+    # the end of a run ------------------------------------------------------------------------
+
+    def finalize(self, run_id: str) -> bool:
+        """Commit the run's outputs once every gate settled (True: this call did), then start the
+        queued runs its place in flight admits."""
+        admitted = self.finalizer.finalize(run_id)
+        if admitted is None:
+            return False
+        for queued in admitted:
+            self.start_queued(queued)
+        return True
 
     def rerun_gate(self, run_id: str, gate_id: str, *, force: bool, actor: str = "system") -> list[str]:
         """Re-execute a settled gate and every gate depending on it (``force`` is required).
@@ -364,7 +403,7 @@ class Engine(Finalization):
         ok, reason = self.store.rerun(plan, gate_id, reopen, stale, event, self.settings.run_ttl_s, now)
         if not ok:
             raise ConflictError(f"cannot re-run {gate_id}: {reason}")
-        self.followups.drain(run_id, self)
+        self.followups.drain(run_id)
         return reset
 
 

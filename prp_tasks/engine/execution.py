@@ -34,9 +34,8 @@ from prp_tasks.engine.reuse import ResultReuse, inputs_digest
 from prp_tasks.environments import Environments
 from prp_tasks.errors import ArtifactError, StoreError, WorkspaceError
 from prp_tasks.settings import Settings
-from prp_tasks.state.artifacts import ArtifactMeta, ArtifactStore
-from prp_tasks.state.events import EventSink
-from prp_tasks.state.runs import RunStore
+from prp_tasks.state.artifacts import ArtifactMeta
+from prp_tasks.state.manager import State
 from prp_tasks.workspaces import Workspaces
 
 log = logging.getLogger("prp_tasks.engine.execution")
@@ -57,13 +56,13 @@ class Executed:
 class CheckExecutor:
     """Runs checks for the engine; one per process, safe to share between threads."""
 
-    def __init__(self, settings: Settings, store: RunStore, events: EventSink) -> None:
+    def __init__(self, settings: Settings, state: State) -> None:
         self.settings = settings
-        self.store = store
-        self.artifacts = ArtifactStore(store.redis, store.keys, settings)
-        self.breakers = Breakers(settings, store, events)
-        self.reuse = ResultReuse(store, settings.retention_s)
-        self.leases = LeaseKeeper(store, settings.check_lease_s)
+        self.store = state.runs
+        self.artifacts = state.artifacts
+        self.breakers = Breakers(settings, state.breakers, state.events)
+        self.reuse = ResultReuse(state.reuse)
+        self.leases = LeaseKeeper(state.checks, settings.check_lease_s)
         self._workspaces: Workspaces | None = None
         self.environments = Environments(settings.workspace)
         #: which deployment (Redis and key prefix) this worker's workspaces belong to
@@ -104,8 +103,7 @@ class CheckExecutor:
             return self._run(ctx, breaker_state)
 
     def timeout(self, gate: GateSpec, check: str) -> float:
-        spec = gate.check(check)
-        return spec.timeout_s or gate.timeout_s or self.settings.check_timeout_s
+        return gate.time_limit(check, self.settings.check_timeout_s)
 
     def _run(self, ctx: CheckContext, breaker_state: str | None = None) -> Executed:
         started_at, t0 = utc_now(), time.monotonic()

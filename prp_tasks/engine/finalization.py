@@ -1,54 +1,54 @@
 """Finishing a run: once every gate settled (the settle leaves ``finalize`` in the run's outbox,
-:mod:`prp_tasks.engine.followups` queues ``prp.finalize_run``), render and commit its outputs (prp.md,
-review.json, run-manifest.json) exactly once.
-
-A mixin of :class:`prp_tasks.engine.engine.Engine` (which provides the attributes declared here).
+:mod:`prp_tasks.engine.followups` queues ``prp.finalize_run``), render and commit its outputs
+(prp.md, review.json, run-manifest.json) exactly once, then release what the run held.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
 
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.render import render_outputs
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.engine.execution import CheckExecutor
+from prp_tasks.engine.limits import RunLimits
+from prp_tasks.engine.ports import Enqueuer
+from prp_tasks.settings import Settings
+from prp_tasks.state.manager import State
+from prp_tasks.telemetry.lifecycle import Lifecycle
 
-if TYPE_CHECKING:
-    from prp_tasks.engine.execution import CheckExecutor
-    from prp_tasks.engine.lifecycle import Lifecycle
-    from prp_tasks.engine.limits import RunLimits
-    from prp_tasks.engine.ports import Enqueuer
-    from prp_tasks.settings import Settings
-    from prp_tasks.state.events import EventSink
-    from prp_tasks.state.runs import RunStore
-
-log = logging.getLogger("prp_tasks.engine.engine")
+log = logging.getLogger("prp_tasks.engine.finalization")
 
 
-class Finalization:
-    """Mixed into the engine: the end of a run."""
+class Finalizer:
+    """Commits a run's outputs once and releases its files, workspaces and place in flight."""
 
-    settings: Settings
-    store: RunStore
-    enqueue: Enqueuer
-    events: EventSink
-    executor: CheckExecutor
-    limits: RunLimits
-    lifecycle: Lifecycle
+    def __init__(
+        self,
+        settings: Settings,
+        state: State,
+        enqueue: Enqueuer,
+        executor: CheckExecutor,
+        limits: RunLimits,
+        lifecycle: Lifecycle,
+    ) -> None:
+        self.settings = settings
+        self.store = state.runs
+        self.artifacts = state.artifacts
+        self.enqueue = enqueue
+        self.executor = executor
+        self.limits = limits
+        self.lifecycle = lifecycle
 
-    if TYPE_CHECKING:
-
-        def start_queued(self, run_id: str) -> bool: ...
-
-    def finalize(self, run_id: str) -> bool:
-        """Render prp.md, review.json and run-manifest.json once every gate settled."""
+    def finalize(self, run_id: str) -> list[str] | None:
+        """Render prp.md, review.json and run-manifest.json once every gate settled; the queued
+        runs admitted in its place (None: not finished yet, or finalized already)."""
         meta = self.store.meta(run_id)
         if meta.get("finalized") == "1" or int(meta.get("unsettled", "1")) > 0:
-            return False
+            return None
         finished_at = self.store.claim_finished_at(run_id, utc_now())
         snapshot = self.store.snapshot(run_id)
         status = final_status(snapshot)
@@ -61,25 +61,25 @@ class Finalization:
             outputs=outputs,
             retention_s=self.settings.retention_s,
         )
-        if committed:
-            self._finished(snapshot, status, finished_at, outputs)
-        return committed
+        if not committed:
+            return None
+        return self._finished(snapshot, status, finished_at, outputs)
 
     def _finished(
         self, snapshot: RunSnapshot, status: RunStatus, finished_at: str, outputs: dict[str, str]
-    ) -> None:
+    ) -> list[str]:
         """After the commit: leave the live set, release files, workspaces and admission slots."""
         run_id = snapshot.spec.run_id
-        self.store.redis.srem(self.store.keys.live_runs, run_id)
-        self.executor.artifacts.expire(run_id, self.settings.retention_s)
+        self.store.forget_live(run_id)
+        self.artifacts.expire(run_id, self.settings.retention_s)
         self.executor.release_quietly(run_id)  # this machine's workspace, without waiting for the broadcast
         self.enqueue.release_workspaces(run_id)  # every worker that ran a check has a workspace
-        for admitted in self.limits.release_run(run_id):
-            self.start_queued(admitted)
+        admitted = self.limits.release_run(run_id)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})
         gates = {g: v.status.value for g, v in snapshot.gates.items()}
         review = json.loads(outputs["review.json"])
         self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
+        return admitted
 
 
 def final_status(snapshot: RunSnapshot) -> RunStatus:

@@ -4,7 +4,7 @@ ones that cannot be done inside it.
 A gate settling can make work ready: dependents whose last dependency passed, a slot handed to a
 waiting gate, the run's finalization, a pre-approval waiting for a gate that just parked. A worker
 killed between the settle and that follow-up work must not leave the run stuck, so the settle
-script itself does it (``lua/prelude.lua``, ``settle``):
+script itself does it (``state/lua/prelude.lua``, ``settle``):
 
 * the ready dependents' check messages, prepared here before the call (:meth:`Followups.outgoing`),
   are pushed onto the broker's queue lists and recorded as dispatched by the script, but only for
@@ -15,8 +15,8 @@ script itself does it (``lua/prelude.lua``, ``settle``):
   decisions that cannot change that), ``finalize``) by the same script, and done right after
   by the caller (:meth:`Followups.drain`). Each item goes in the same step as its effect, so doing
   one twice changes nothing. If the caller dies first, a redelivered message of the run (its
-  ``acquire`` reports the outbox) or the repair loop (:mod:`prp_tasks.repair`, in every worker)
-  drains it. With a broker other than the state Redis (RabbitMQ), every start goes through the
+  ``acquire`` reports the outbox) or the repair loop (:mod:`prp_tasks.housekeeping.reconciler`, in
+  every worker) drains it. With a broker other than the state Redis (RabbitMQ), every start goes through the
   outbox: the messages are sent, then the item is removed.
 
 Every check message is also indexed (``P:dispatch:index``) until its result is claimed, so the
@@ -30,25 +30,24 @@ import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from prp_tasks.core.models import GateSpec, GateStatus
 from prp_tasks.core.results import GateRecord
 from prp_tasks.core.run import RunSpec
-from prp_tasks.engine.lifecycle import Lifecycle
+from prp_tasks.engine.limits import RunLimits
 from prp_tasks.engine.ports import CheckMessage, Enqueuer
 from prp_tasks.errors import RunNotFound
 from prp_tasks.ids import new_hex
 from prp_tasks.settings import Settings
-from prp_tasks.state.events import EventSink, Rendered
+from prp_tasks.state.events import Rendered
 from prp_tasks.state.keys import check_field
+from prp_tasks.state.manager import State
 from prp_tasks.state.plans import Outgoing, Plan, index_member
-
-if TYPE_CHECKING:
-    from prp_tasks.engine.limits import RunLimits
-    from prp_tasks.state.runs import RunStore
+from prp_tasks.telemetry.lifecycle import Lifecycle
 
 log = logging.getLogger("prp_tasks.engine.followups")
+
 
 class FollowupActions(Protocol):
     """What draining an outbox asks of the engine."""
@@ -63,23 +62,33 @@ class FollowupActions(Protocol):
 
 
 class Followups:
-    """Prepares follow-up work for settle scripts and drains what they leave in the outbox."""
+    """Prepares follow-up work for settle scripts and drains what they leave in the outbox.
+
+    The items of an outbox are the engine's to do: :meth:`answer_to` names who does them (the
+    composition root binds the engine once both exist).
+    """
 
     def __init__(
-        self,
-        settings: Settings,
-        store: RunStore,
-        enqueue: Enqueuer,
-        events: EventSink,
-        limits: RunLimits,
+        self, settings: Settings, state: State, enqueue: Enqueuer, lifecycle: Lifecycle, limits: RunLimits
     ) -> None:
         self.settings = settings
-        self.store = store
+        self.store = state.runs
         self.enqueue = enqueue
-        self.events = events
-        self.lifecycle = Lifecycle(events)
+        self.events = state.events
+        self.lifecycle = lifecycle
         self.limits = limits
         self.grace_ms = int(settings.reconcile_grace_s * 1000)
+        self._actions: FollowupActions | None = None
+
+    def answer_to(self, actions: FollowupActions) -> None:
+        """Who does what an outbox asks (completing gates, applying pre-approvals ...)."""
+        self._actions = actions
+
+    @property
+    def actions(self) -> FollowupActions:
+        if self._actions is None:
+            raise RuntimeError("Followups.answer_to was never called: the engine is not bound")
+        return self._actions
 
     # preparing --------------------------------------------------------------------------------
 
@@ -112,7 +121,7 @@ class Followups:
         now = plan.now_ms / 1000
         timeout = self.settings.check_timeout_s
         messages = [
-            CheckMessage(spec.run_id, gate.id, n, gate.queue, _timeout(gate, n, timeout), new_hex(), now)
+            CheckMessage(spec.run_id, gate.id, n, gate.queue, gate.time_limit(n, timeout), new_hex(), now)
             for n in names
         ]
         queued = self.enqueue.in_transaction(messages) if plan.direct else None
@@ -145,7 +154,6 @@ class Followups:
         ready: Sequence[str],
         outgoing: Mapping[str, Outgoing],
         items: Sequence[str],
-        actions: FollowupActions,
     ) -> None:
         """Announce the messages a script queued, then do the ``items`` it left in the outbox."""
         for gate_id in ready:
@@ -153,11 +161,11 @@ class Followups:
             if queued is not None:
                 queued.announce()
         if items:
-            self.drain(run_id, actions, dict.fromkeys(items, ""))
+            self.drain(run_id, dict.fromkeys(items, ""))
 
     # the outbox -------------------------------------------------------------------------------
 
-    def drain(self, run_id: str, actions: FollowupActions, items: dict[str, str] | None = None) -> int:
+    def drain(self, run_id: str, items: dict[str, str] | None = None) -> int:
         """Do the follow-up ``items`` (default: every item of the run's outbox), each at most
         once; returns how many were looked at."""
         items = self.store.outbox(run_id) if items is None else items
@@ -169,15 +177,16 @@ class Followups:
             self.store.outbox_done(run_id, list(items))
             return 0
         for item, value in items.items():
-            self._item(spec, item, value, actions)
+            self._item(spec, item, value)
         return len(items)
 
-    def _item(self, spec: RunSpec, item: str, value: str, actions: FollowupActions) -> None:
+    def _item(self, spec: RunSpec, item: str, value: str) -> None:
+        actions = self.actions
         kind, _, gate_id = item.partition(":")
         if kind == "finalize":
             self.send_finalize(spec.run_id, value)
         elif kind == "start":
-            self._start(spec, gate_id, item, actions)
+            self._start(spec, gate_id, item)
         elif kind == "complete":
             if self.store.gate_status(spec.run_id, gate_id) == GateStatus.RUNNING:
                 actions.complete_gate(spec.run_id, gate_id)  # the settle removes the item
@@ -193,7 +202,7 @@ class Followups:
             log.warning("unknown outbox item %r of %s dropped", item, spec.run_id)
             self.store.outbox_done(spec.run_id, [item])
 
-    def _start(self, spec: RunSpec, gate_id: str, item: str, actions: FollowupActions) -> None:
+    def _start(self, spec: RunSpec, gate_id: str, item: str) -> None:
         """A gate that became running: screened against the run's budgets and slots, then its
         checks are sent (or, without checks, it is completed at once)."""
         if self.store.gate_status(spec.run_id, gate_id) != GateStatus.RUNNING:
@@ -202,7 +211,7 @@ class Followups:
         if self.limits.screens(spec):
             screen = self.limits.screen(spec, [gate_id])
             if gate_id in screen.skip:
-                actions.skip_unstarted(spec, gate_id, screen.skip[gate_id])
+                self.actions.skip_unstarted(spec, gate_id, screen.skip[gate_id])
                 return
             if gate_id in screen.waiting:  # a settle hands it a slot later (start:GATE again)
                 self.store.outbox_done(spec.run_id, [item])
@@ -212,7 +221,7 @@ class Followups:
             with self.events.capture() as started:
                 self.lifecycle.gates_started(spec.run_id, [gate_id])
             self.events.hold(started)
-            actions.complete_gate(spec.run_id, gate_id)
+            self.actions.complete_gate(spec.run_id, gate_id)
             return
         self.dispatch(spec, gate, [c.name for c in gate.checks], item)
 
@@ -237,8 +246,3 @@ class Followups:
             self.enqueue.finalize(run_id)
             message = ("", "")
         self.store.send_finalize(run_id, now_ms, self.grace_ms, *message)
-
-
-def _timeout(gate: GateSpec, check: str, default: float) -> float:
-    spec = gate.check(check)
-    return spec.timeout_s or gate.timeout_s or default

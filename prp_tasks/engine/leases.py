@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from prp_tasks.core.models import GateStatus
-from prp_tasks.state.runs import RunStore
+from prp_tasks.state.checks import CheckStore
 
 log = logging.getLogger("prp_tasks.engine.leases")
 
@@ -37,7 +37,7 @@ class Held:
 class LeaseKeeper:
     """Registry of the leases this process holds, renewed by one background thread."""
 
-    def __init__(self, store: RunStore, lease_s: float) -> None:
+    def __init__(self, store: CheckStore, lease_s: float) -> None:
         self.store = store
         self.lease_ms = int(lease_s * 1000)
         self.interval = lease_s / 3

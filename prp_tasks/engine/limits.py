@@ -11,25 +11,21 @@
   ``time budget exceeded``; the sweeper skips gates still pending at the deadline. Running checks
   are bounded by their own time limits.
 
-Every transition is one Lua call (``lua/``), idempotent per (run, gate), so redelivered tasks never
-charge twice or take two slots. A slot is handed on by the settle that frees it, in the same script
-(``free_slots`` in ``lua/prelude.lua``), so a crash cannot strand a waiting gate.
+Every transition is one Lua call (:mod:`prp_tasks.state.admission`), idempotent per (run, gate), so
+redelivered tasks never charge twice or take two slots. A slot is handed on by the settle that
+frees it, in the same script (``free_slots`` in ``state/lua/prelude.lua``), so a crash cannot
+strand a waiting gate.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from prp_tasks.core.run import RunSpec
 from prp_tasks.settings import Settings
+from prp_tasks.state.admission import AdmissionStore
 from prp_tasks.state.codec import to_ms
-from prp_tasks.state.connection import wrap_errors
-from prp_tasks.state.lua import Lua
-
-if TYPE_CHECKING:
-    from prp_tasks.state.runs import RunStore
 
 TOKENS_EXHAUSTED = "token budget exhausted"
 TIME_EXCEEDED = "time budget exceeded"
@@ -45,16 +41,11 @@ class Screen:
 
 
 class RunLimits:
-    """Admission, slots and budgets over the store's Redis."""
+    """Admission, slots and budgets: the policy over :class:`AdmissionStore`."""
 
-    def __init__(self, settings: Settings, store: RunStore) -> None:
+    def __init__(self, settings: Settings, admission: AdmissionStore) -> None:
         self.settings = settings
-        self.store = store
-        redis = store.redis
-        self._reserve = Lua(redis, "reserve_tokens")
-        self._take = Lua(redis, "take_slot")
-        self._admit = Lua(redis, "admit")
-        self._release = Lua(redis, "release_run")
+        self.admission = admission
 
     # runs -------------------------------------------------------------------------------------
 
@@ -63,31 +54,17 @@ class RunLimits:
         limit = self.settings.max_runs_in_flight
         if not limit:
             return True
-        keys = self.store.keys
-        args = [spec.run_id, limit, to_ms(spec.created_at)]
-        with wrap_errors():
-            return bool(
-                self._admit(
-                    keys={"active": keys.admission("active"), "queue": keys.admission("queue")}, args=args
-                )
-            )
+        return self.admission.admit(spec.run_id, limit, to_ms(spec.created_at))
 
     def release_run(self, run_id: str = "") -> list[str]:
         """A run finished (or just re-check): the queued runs admitted now, oldest first."""
         limit = self.settings.max_runs_in_flight
         if not limit:
             return []
-        keys = self.store.keys
-        with wrap_errors():
-            out = self._release(
-                keys={"active": keys.admission("active"), "queue": keys.admission("queue")},
-                args=[run_id, limit],
-            )
-        return [str(r) for r in out]
+        return self.admission.release(run_id, limit)
 
     def active_runs(self) -> list[str]:
-        with wrap_errors():
-            return sorted(self.store.redis.smembers(self.store.keys.admission("active")))
+        return self.admission.active()
 
     # gates ------------------------------------------------------------------------------------
 
@@ -112,11 +89,7 @@ class RunLimits:
         estimate = spec.workflow.gate(gate_id).token_estimate
         if budget.tokens is None or not estimate:
             return None
-        k = self.store.keys.run(spec.run_id)
-        with wrap_errors():
-            ok, _ = self._reserve(
-                keys={"tokens": k.tokens, "meta": k.meta}, args=[gate_id, estimate, budget.tokens]
-            )
+        ok = self.admission.reserve_tokens(spec.run_id, gate_id, estimate, budget.tokens)
         return None if ok else TOKENS_EXHAUSTED
 
     def gate_limit(self, spec: RunSpec) -> int:
@@ -129,21 +102,10 @@ class RunLimits:
 
     def _take_slot(self, spec: RunSpec, gate_id: str) -> bool:
         limit = self.gate_limit(spec)
-        if not limit:
-            return True
-        k = self.store.keys.run(spec.run_id)
-        with wrap_errors():
-            return bool(
-                self._take(
-                    keys={"slots": k.slots, "waiting": k.waiting, "status": k.status, "meta": k.meta},
-                    args=[gate_id, limit],
-                )
-            )
+        return True if not limit else self.admission.take_slot(spec.run_id, gate_id, limit)
 
     def waiting(self, run_id: str) -> list[str]:
-        with wrap_errors():
-            return list(self.store.redis.lrange(self.store.keys.run(run_id).waiting, 0, -1))
+        return self.admission.waiting(run_id)
 
     def tokens_used(self, run_id: str) -> int:
-        with wrap_errors():
-            return int(self.store.redis.hget(self.store.keys.run(run_id).tokens, "#used") or 0)
+        return self.admission.tokens_used(run_id)

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prp_tasks.checks.base import Outcome
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.state.artifacts import ArtifactMeta
-from prp_tasks.state.connection import wrap_errors
+from prp_tasks.state.reuse import ReuseStore
 
 if TYPE_CHECKING:
     from prp_tasks.checks.base import CheckContext
-    from prp_tasks.state.runs import RunStore
 
 
 def inputs_digest(ctx: CheckContext, needed: list[ArtifactMeta]) -> str | None:
@@ -42,17 +41,14 @@ def inputs_digest(ctx: CheckContext, needed: list[ArtifactMeta]) -> str | None:
 class ResultReuse:
     """Passing results by input digest, shared by every worker."""
 
-    def __init__(self, store: RunStore, ttl_s: int) -> None:
+    def __init__(self, store: ReuseStore) -> None:
         self.store = store
-        self.ttl_s = ttl_s
 
     def lookup(self, digest: str) -> Outcome | None:
         """The stored outcome as a reused one, or None."""
-        with wrap_errors():
-            raw = self.store.redis.get(self.store.keys.reuse(digest))
-        if not raw:
+        entry = self.store.get(digest)
+        if entry is None:
             return None
-        entry: dict[str, Any] = json.loads(raw)
         details = {**entry["details"], "reused_from": {"run_id": entry["run_id"], "at": entry["at"]}}
         output = f"reused the passing result of run {entry['run_id']} (same inputs)\n{entry['output']}"
         return Outcome(
@@ -71,5 +67,4 @@ class ResultReuse:
             "details": outcome.details,
             "source": outcome.source,
         }
-        with wrap_errors():
-            self.store.redis.set(self.store.keys.reuse(digest), json.dumps(entry, default=str), ex=self.ttl_s)
+        self.store.put(digest, entry)

@@ -3,7 +3,10 @@
 A check runs in the target project's environment, never in prp-tasks' own: the repository's
 ``.venv``, an existing environment it names, an isolated one built (and cached) for its
 dependency declarations, or the worker's system PATH without prp's virtualenv. See
-``docs/environments.md``.
+the environments guide in ``docs/``.
+
+May import: workspaces (the cache directory), processes (builds run as the user's processes do),
+core, errors, settings.
 """
 
 from __future__ import annotations

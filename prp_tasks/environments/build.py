@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from prp_tasks.checks.spawn import spawn, wait
 from prp_tasks.environments.project import BuildPlan, EnvironmentSetupError
+from prp_tasks.processes.spawn import spawn, wait
 
 #: variables an installer may need from the worker (indexes, proxies, certificates, caches)
 INSTALLER_ENV = re.compile(

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prp_tasks.checks.spawn import found_program
 from prp_tasks.core.models import EnvironmentSpec
 from prp_tasks.environments.build import system_path
 from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
 from prp_tasks.environments.store import EnvironmentStore
+from prp_tasks.processes.spawn import found_program
 from prp_tasks.settings import WorkspaceSettings
 
 if TYPE_CHECKING:

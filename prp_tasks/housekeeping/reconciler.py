@@ -25,51 +25,27 @@ a delivery that finds the result recorded.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
+from prp_tasks.engine.engine import Engine
+from prp_tasks.engine.followups import Followups
+from prp_tasks.engine.limits import RunLimits
 from prp_tasks.errors import RunNotFound
+from prp_tasks.settings import Settings
+from prp_tasks.state.broker import BrokerLists
 from prp_tasks.state.keys import check_field
+from prp_tasks.state.manager import State
 from prp_tasks.state.plans import index_member
-from prp_tasks.state.repair import DispatchState, RepairStore
+from prp_tasks.state.repair import DispatchState
 from prp_tasks.state.run_index import prune_index
-
-if TYPE_CHECKING:
-    import redis
-
-    from prp_tasks.engine.engine import Engine
 
 log = logging.getLogger("prp_tasks.housekeeping.reconciler")
 
 #: a live message is looked at again after its age, at most this long (ms)
 MAX_BACKOFF_MS = 60_000
-
-
-def redis_broker_ids(client: redis.Redis, queues: list[str]) -> set[str]:
-    """Message ids in the Redis transport: queued in ``queues`` or reserved (``unacked``), read in
-    one transaction (a consistent snapshot of the lists and the hash)."""
-    ids: set[str] = set()
-    with client.pipeline(transaction=True) as pipe:
-        for queue in queues:
-            pipe.lrange(queue, 0, -1)
-        pipe.hvals("unacked")
-        *queued, unacked = pipe.execute()
-    for raw in (m for batch in queued for m in batch):
-        ids.add(_message_id(json.loads(raw)))
-    for raw in unacked:
-        ids.add(_message_id(json.loads(raw)[0]))
-    return ids
-
-
-def _message_id(message: dict[str, Any]) -> str:
-    return str(
-        (message.get("headers") or {}).get("id") or (message.get("properties") or {}).get("correlation_id")
-    )
 
 
 @dataclass
@@ -96,15 +72,27 @@ class Pass:
 
 
 class Reconciler:
-    """Repair passes over the store; ``broker_ids`` lists live message ids (None: unknown)."""
+    """Repair passes over the run state; ``broker`` lists live message ids (None: a broker that
+    cannot be looked into)."""
 
-    def __init__(self, engine: Engine, broker_ids: Callable[[], set[str]] | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        state: State,
+        engine: Engine,
+        followups: Followups,
+        limits: RunLimits,
+        broker: BrokerLists | None,
+    ) -> None:
+        self.settings = settings
         self.engine = engine
-        self.store = engine.store
-        self.repairs = RepairStore(engine.store.redis, engine.store.keys)
-        self.grace_ms = int(engine.settings.reconcile_grace_s * 1000)
-        self.lease_ms = int(engine.settings.check_lease_s * 1000)
-        self.broker_ids = broker_ids
+        self.followups = followups
+        self.limits = limits
+        self.store = state.runs
+        self.repairs = state.repairs
+        self.grace_ms = int(settings.reconcile_grace_s * 1000)
+        self.lease_ms = int(settings.check_lease_s * 1000)
+        self.broker = broker
 
     # the fast pass ----------------------------------------------------------------------------
 
@@ -115,7 +103,7 @@ class Reconciler:
         for run_id in self.store.due_outboxes(now_ms, limit):
             self.repairs.postpone_outbox(run_id, now_ms + self.grace_ms)  # a failing drain waits
             try:
-                done.drained += self.engine.followups.drain(run_id, self.engine)
+                done.drained += self.followups.drain(run_id)
             except RunNotFound:
                 continue
         self._dispatches(now_ms, limit, done)
@@ -129,7 +117,7 @@ class Reconciler:
         suspects = [s for s in states if self._settled(s, now_ms)]
         if not suspects:
             return
-        in_broker = self.broker_ids() if self.broker_ids is not None else None
+        in_broker = self.broker.message_ids() if self.broker is not None else None
         for state in suspects:
             self._suspect(state, now_ms, in_broker, done)
 
@@ -153,11 +141,11 @@ class Reconciler:
         spec = self.store.spec(state.run_id)
         gate = spec.workflow.gate(state.gate_id)
         if in_broker is None:  # a broker we cannot look into: wait out the check's time limit
-            limit_ms = self.engine.executor.timeout(gate, state.check) * 1000 + self.grace_ms
+            limit_ms = gate.time_limit(state.check, self.settings.check_timeout_s) * 1000 + self.grace_ms
             if age_ms < limit_ms:
                 self.repairs.postpone_dispatch(state.member, state.at_ms + limit_ms)
                 return
-        if self.engine.followups.dispatch(spec, gate, [state.check]):
+        if self.followups.dispatch(spec, gate, [state.check]):
             done.resent.append(f"{state.run_id}/{state.gate_id}/{state.check}")
         else:
             self.repairs.forget_dispatch(state.member)
@@ -166,11 +154,11 @@ class Reconciler:
 
     def maybe_pass(self) -> dict[str, int]:
         """A full pass unless any process made one in the last ``PRP_RECONCILE_INTERVAL_S``."""
-        interval_ms = int(self.engine.settings.reconcile_interval_s * 1000)
+        interval_ms = int(self.settings.reconcile_interval_s * 1000)
         if not self.repairs.take_interval("reconcile", interval_ms):
             return {}
         counts = self.pass_once().counts()
-        counts["index_pruned"] = prune_index(self.store, self.engine.settings.retention_s)
+        counts["index_pruned"] = prune_index(self.store, self.settings.retention_s)
         return counts
 
     def pass_once(self, now_ms: float | None = None) -> Pass:
@@ -201,10 +189,10 @@ class Reconciler:
         statuses = self.store.gate_statuses(run_id)
         if all(s in TERMINAL for s in statuses.values()):
             self.store.outbox_add(run_id, "finalize", int(now_ms))
-            self.engine.followups.drain(run_id, self.engine)
+            self.followups.drain(run_id)
             done.finalized.append(run_id)
             return
-        waiting = set(self.engine.limits.waiting(run_id))
+        waiting = set(self.limits.waiting(run_id))
         for gate in spec.workflow.gates:
             if statuses.get(gate.id) == GateStatus.RUNNING and gate.id not in waiting:
                 self._gate(run_id, gate, now_ms, done)
@@ -217,26 +205,18 @@ class Reconciler:
             return
         never_sent = [name for name, result in results.items() if not result and name not in sent]
         if never_sent:  # recorded running, never sent (a crash between the two, an older version)
-            self.engine.followups.dispatch(self.store.spec(run_id), gate, never_sent)
+            self.followups.dispatch(self.store.spec(run_id), gate, never_sent)
             done.resent += [f"{run_id}/{gate.id}/{name}" for name in never_sent]
         for name in sent:  # the fast pass looks at these (an index entry lost is added again)
             if not results[name]:
                 self.repairs.index_dispatch(index_member(run_id, check_field(gate.id, name)), now_ms)
 
 
-def broker_probe(engine: Engine) -> Callable[[], set[str]] | None:
-    """How to list live message ids: the Redis transport's lists (on the state Redis, Sentinel
-    included, or on a Redis broker of its own), or None for other brokers."""
-    settings = engine.settings
-    from prp_tasks.celeryapp.app import queue_name
-    from prp_tasks.settings import QUEUE_CLASSES
-    from prp_tasks.state.connection import connect
-
-    queues = [queue_name(c) for c in QUEUE_CLASSES]
-    if settings.broker_url in (None, settings.redis_url):
-        client = engine.store.redis
-    elif settings.broker_url.startswith(("redis://", "rediss://", "unix://")):
-        client = connect(settings.broker_url)
-    else:
-        return None
-    return lambda: redis_broker_ids(client, queues)
+def repair_problems(last_ms: int | None, now_ms: float, stale_s: float) -> list[str]:
+    """No repair pass anywhere for ``stale_s`` (``last_ms``: the last one, None for none in a
+    day): no worker does housekeeping (every worker should, :mod:`prp_tasks.celeryapp.bootsteps`),
+    so approval deadlines and crash repairs wait."""
+    if last_ms is not None and (now_ms - last_ms) / 1000 <= stale_s:
+        return []
+    when = "ever (or in the last day)" if last_ms is None else f"for {(now_ms - last_ms) / 1000:.0f}s"
+    return [f"no housekeeping pass {when}: approval deadlines and crash repairs wait until a worker runs"]

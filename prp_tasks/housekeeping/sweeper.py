@@ -11,7 +11,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from prp_tasks.approvals.service import Approvals, Settled
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
@@ -20,12 +19,11 @@ from prp_tasks.core.models import GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
 from prp_tasks.errors import PrpError, RunNotFound
+from prp_tasks.housekeeping.deadlines import Deadlines
+from prp_tasks.housekeeping.reconciler import Reconciler
 from prp_tasks.state.approvals import split_member
 from prp_tasks.state.repair import Leases
 from prp_tasks.telemetry import observe
-
-if TYPE_CHECKING:
-    from prp_tasks.housekeeping.deadlines import Deadlines
 
 log = logging.getLogger("prp_tasks.sweeper")
 
@@ -42,7 +40,7 @@ def expire_due(approvals: Approvals, now_ms: float) -> int:
             continue
         if expired is not None and expired[0].ok:
             settle, outgoing = expired
-            approvals.followups.after(run_id, settle.ready, outgoing, settle.outbox, approvals.actions)
+            approvals.followups.after(run_id, settle.ready, outgoing, settle.outbox)
             done += 1
     return done
 
@@ -200,9 +198,12 @@ class Sweeper:
     """Runs :func:`sweep_once` every ``interval_s`` in a daemon thread while holding a lease."""
 
     approvals: Approvals
+    leases: Leases
     interval_s: float
-    #: budgets, admission and reconciliation (:class:`prp_tasks.housekeeping.deadlines.Deadlines`), if given
+    #: wall-clock budgets and admission repair, if given
     deadlines: Deadlines | None = None
+    #: the repair loop, if given
+    reconciler: Reconciler | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -213,8 +214,7 @@ class Sweeper:
         The lease is held only during the pass (its TTL covers a crash mid-pass), so any sweeper
         may do the next one.
         """
-        store = self.approvals.store
-        leases = Leases(store.redis, store.keys)
+        leases = self.leases
         lease_ms = int(max(self.interval_s * 3, 30) * 1000)
         if not leases.take("sweeper", self.token, lease_ms):
             return None
@@ -233,16 +233,15 @@ class Sweeper:
 
     def _housekeeping(self, now_ms: float) -> dict[str, int]:
         """Wall-clock budgets, admission repair and (rate-limited) reconciliation."""
-        if self.deadlines is None:
-            return {}
-        reconciler = self.deadlines.engine.reconciler
-        repaired = reconciler.repair(now_ms)
-        return {
-            "time_budget_skips": self.deadlines.sweep(now_ms),
-            "admitted": self.deadlines.repair_admission(),
-            **{f"repair_{k}": v for k, v in repaired.counts().items() if k != "reconciled_runs"},
-            **reconciler.maybe_pass(),
-        }
+        done: dict[str, int] = {}
+        if self.deadlines is not None:
+            done["time_budget_skips"] = self.deadlines.sweep(now_ms)
+            done["admitted"] = self.deadlines.repair_admission()
+        if self.reconciler is not None:
+            repaired = self.reconciler.repair(now_ms)
+            done |= {f"repair_{k}": v for k, v in repaired.counts().items() if k != "reconciled_runs"}
+            done |= self.reconciler.maybe_pass()
+        return done
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):

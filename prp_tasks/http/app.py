@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,11 +20,13 @@ from prp_tasks.http.models import Health
 from prp_tasks.http.pages import pages_router
 from prp_tasks.http.routes import router
 from prp_tasks.http.security import Authenticator, BodyLimit, RateLimiter, install_error_handlers, mcp_auth
-from prp_tasks.service.control import Control, connect_control
+from prp_tasks.service.control import Control
 from prp_tasks.service.identity import Principal, TokenBook
-from prp_tasks.settings import QUEUE_CLASSES, Settings
-from prp_tasks.telemetry.collector import MetricsReader
-from prp_tasks.telemetry.server import reader_for, registry_for, render
+from prp_tasks.settings import Settings
+from prp_tasks.telemetry.server import registry_for, render
+
+if TYPE_CHECKING:
+    from prp_tasks.celeryapp.runtime import Runtime
 
 DESCRIPTION = """Submit and steer PRP quality-gate runs.
 
@@ -34,12 +36,12 @@ Errors are `application/problem+json`.
 """
 
 
-def create_app(settings: Settings, control: Control | None = None, *, mount_mcp: bool = True) -> FastAPI:
-    """The API for ``settings`` (``control`` is built from ``settings.redis_url`` when omitted)."""
-    control = control or connect_control(settings)
+def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
+    """The API over ``runtime``'s service layer (its Redis is not touched until a request comes)."""
+    settings, control = runtime.settings, runtime.control
     authenticator = _authenticator(settings, control)
     mcp = _mcp(control) if mount_mcp else None
-    reader = reader_for(settings, control.app) if settings.redis_url else _local_reader(settings, control)
+    reader = runtime.metrics_reader()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -79,17 +81,10 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes)
 
 
-def _local_reader(settings: Settings, control: Control) -> MetricsReader:
-    store = control.store
-    return MetricsReader(store.redis, store.keys, QUEUE_CLASSES, settings.metrics_interval_s)
-
-
 def _authenticator(settings: Settings, control: Control) -> Authenticator:
     limiter = None
     if settings.api.rate_limit_per_min:
-        limiter = RateLimiter(
-            control.store.redis, control.store.keys.rate_limit, settings.api.rate_limit_per_min
-        )
+        limiter = RateLimiter(control.count_request, settings.api.rate_limit_per_min)
     return Authenticator(TokenBook.from_settings(settings), limiter)
 
 
@@ -120,7 +115,7 @@ async def _metrics(request: Request) -> Response:
 async def _health(request: Request) -> JSONResponse:
     """Liveness and readiness: 200 when Redis answers, 503 otherwise (no authentication)."""
     try:
-        ok = bool(request.app.state.control.store.redis.ping())
+        ok = request.app.state.control.ping()
         detail = None
     except Exception as exc:
         ok, detail = False, type(exc).__name__

@@ -6,8 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from prp_tasks.approvals.pending import PendingApproval
-from prp_tasks.approvals.service import DecisionResult
+from prp_tasks.core.approvals import DecisionResult, PendingApproval
 
 
 class _Body(BaseModel):

@@ -26,8 +26,8 @@ from prp_tasks.intake.profiles.cache import ProfileCache
 from prp_tasks.intake.sources import RunSource
 from prp_tasks.intake.workflow_files import load_workflow, workflow_from_data
 from prp_tasks.intake.yamlsrc import parse_yaml
-from prp_tasks.settings import QUEUE_CLASSES, ProfileCacheSettings, WorkspaceSettings
-from prp_tasks.state.keys import Keys
+from prp_tasks.routing import QUEUE_CLASSES
+from prp_tasks.settings import ProfileCacheSettings, WorkspaceSettings
 
 MAX_BLUEPRINT_BYTES = 1_000_000
 
@@ -98,7 +98,7 @@ def prepare_run(
     source = source or RunSource()
     run_id = run_id or new_run_id()
     info = source.repo_info(repo)
-    cache = profiles or ProfileCache(None, Keys(), ProfileCacheSettings())
+    cache = profiles or ProfileCache(None, ProfileCacheSettings())
     with source.checkout(run_id, info) as path:
         resolved = resolve_profile(path, profile_path, cache=cache)
     if require_profile and workflow is None and resolved.source is None:

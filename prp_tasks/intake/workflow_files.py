@@ -13,7 +13,7 @@ from prp_tasks.core.models import Workflow
 from prp_tasks.core.validation import problems_from
 from prp_tasks.errors import Problem, WorkflowError
 from prp_tasks.intake.yamlsrc import parse_yaml
-from prp_tasks.settings import QUEUE_CLASSES
+from prp_tasks.routing import QUEUE_CLASSES
 
 MAX_WORKFLOW_BYTES = 1_000_000
 

@@ -14,25 +14,25 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from celery import Celery
-
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.batch import decide_all
-from prp_tasks.approvals.pending import PendingApproval, pending_approvals
-from prp_tasks.approvals.service import DecisionResult
-from prp_tasks.celeryapp.app import create_celery
-from prp_tasks.core.approvals import AuditEvent
+from prp_tasks.approvals.pending import pending_approvals
+from prp_tasks.approvals.service import Approvals
+from prp_tasks.core.approvals import AuditEvent, DecisionResult, PendingApproval
 from prp_tasks.core.evaluate import parse_ts, utc_now
-from prp_tasks.core.run import FINAL_RUN_STATUSES, RunSpec, new_run_id
+from prp_tasks.core.run import RunSpec, new_run_id
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.engine.engine import Engine
 from prp_tasks.errors import ConflictError, InputError, RunNotFound
+from prp_tasks.intake.profiles.cache import ProfileCache
 from prp_tasks.intake.submission import SubmitRequest, blueprint_from_data, spec_from_request
 from prp_tasks.service.views import RunView, run_view
 from prp_tasks.settings import Settings
 from prp_tasks.state.artifacts import write_atomically
+from prp_tasks.state.events import Entry
+from prp_tasks.state.manager import State
 from prp_tasks.state.run_index import find_runs
-from prp_tasks.state.runs import OUTPUT_FILES, RunStore
+from prp_tasks.state.runs import OUTPUT_FILES
 
 #: output and artifact names: plain file names, never paths
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
@@ -48,21 +48,19 @@ class Submitted:
     created: bool
 
 
-@dataclass
 class Control:
-    """Use cases over one Redis (state + broker)."""
+    """Use cases over one deployment's state and engine (built by the composition root,
+    :class:`prp_tasks.celeryapp.runtime.Runtime`)."""
 
-    settings: Settings
-    app: Celery
-
-    @property
-    def engine(self) -> Engine:
-        engine: Engine = self.app.runtime.engine
-        return engine
-
-    @property
-    def store(self) -> RunStore:
-        return self.engine.store
+    def __init__(
+        self, settings: Settings, state: State, engine: Engine, approvals: Approvals, profiles: ProfileCache
+    ) -> None:
+        self.settings = settings
+        self.state = state
+        self.store = state.runs
+        self.engine = engine
+        self.approvals = approvals
+        self.profiles = profiles
 
     # submitting ---------------------------------------------------------------------------------
 
@@ -72,7 +70,8 @@ class Control:
 
     def submit_request(self, request: SubmitRequest, *, actor: str) -> Submitted:
         """Validate and submit; with ``idempotency_key`` the same key returns the same run."""
-        if request.idempotency_key is None:
+        key = request.idempotency_key
+        if key is None:
             spec = self._spec(request, actor, None)
             return Submitted(self.submit(spec), True)
         if isinstance(request.blueprint, dict):
@@ -84,7 +83,7 @@ class Control:
         try:
             spec = self._spec(request, actor, run_id)
         except Exception:
-            self.store.redis.delete(self._idem_key(request))  # a refused request claims nothing
+            self.state.idempotency.release(key)  # a refused request claims nothing
             raise
         return Submitted(self.submit(spec), True)
 
@@ -92,36 +91,39 @@ class Control:
         return spec_from_request(
             request,
             actor=actor,
-            profiles=self.store.profiles,
+            profiles=self.profiles,
             repo_roots=self.settings.api.repo_roots,
             run_id=run_id,
             workspaces=self.settings.workspace,
         )
 
-    def _idem_key(self, request: SubmitRequest) -> str:
-        digest = hashlib.sha256((request.idempotency_key or "").encode()).hexdigest()
-        return self.store.keys.idempotency(digest)
-
     def _claim(self, request: SubmitRequest, actor: str, run_id: str) -> str | None:
         """Claim the key for ``run_id``; an earlier claim's run id if the key was used already."""
+        key = request.idempotency_key or ""
         body = request.model_dump(mode="json", exclude={"idempotency_key"}) | {"actor": actor}
         fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-        key = self._idem_key(request)
-        claim = json.dumps({"run_id": run_id, "fingerprint": fingerprint, "at": time.time()})
-        redis = self.store.redis
-        if redis.set(key, claim, nx=True, ex=self.settings.retention_s):
+        claim = {"run_id": run_id, "fingerprint": fingerprint, "at": time.time()}
+        earlier = self.state.idempotency.claim(key, claim)
+        if earlier is None:
             return None
-        earlier = json.loads(redis.get(key) or "{}")
         if earlier.get("fingerprint") != fingerprint:
             raise ConflictError("idempotency_key was already used for a different request")
         if self.store.exists(earlier["run_id"]):
             return str(earlier["run_id"])
         if time.time() - float(earlier.get("at", 0)) < _CLAIM_STALE_S:
             raise ConflictError("a submission with this idempotency_key is in progress; retry shortly")
-        redis.set(key, claim, ex=self.settings.retention_s)  # the first submitter died: take over
+        self.state.idempotency.take_over(key, claim)  # the first submitter died: take over
         return None
 
     # reading ------------------------------------------------------------------------------------
+
+    def exists(self, run_id: str) -> bool:
+        """The run's state is here (not expired, not on another server)."""
+        return self.store.exists(run_id)
+
+    def spec(self, run_id: str) -> RunSpec:
+        """The run's spec; RunNotFound for an unknown run."""
+        return self.store.spec(run_id)
 
     def snapshot(self, run_id: str) -> RunSnapshot:
         return self.store.snapshot(run_id)
@@ -201,7 +203,7 @@ class Control:
 
     def _write_files(self, run_id: str, files_dir: Path) -> dict[str, str]:
         """The files checks produced, as ``files/GATE/NAME``, each verified by sha256."""
-        artifacts = self.engine.executor.artifacts
+        artifacts = self.state.artifacts
         written = {}
         for field, meta in sorted(artifacts.index(run_id).items()):
             target = files_dir / meta.gate / meta.name
@@ -231,7 +233,7 @@ class Control:
         authorizer: Authorizer | None = None,
     ) -> DecisionResult:
         """Approve or reject one gate (a parked one, or in advance one that has not parked)."""
-        return self.engine.approvals.decide(
+        return self.approvals.decide(
             run_id,
             gate_id,
             actor=actor,
@@ -255,7 +257,7 @@ class Control:
     ) -> list[DecisionResult]:
         """Decide every parked (and optionally upcoming) gate the actor's roles cover."""
         return decide_all(
-            self.engine.approvals,
+            self.approvals,
             run_ids,
             actor=actor,
             approve=approve,
@@ -266,27 +268,26 @@ class Control:
         )
 
     def pending_approvals(self, role: str | None = None) -> list[PendingApproval]:
-        return pending_approvals(self.engine.approvals, role)
+        return pending_approvals(self.approvals, role)
 
+    # the deployment -----------------------------------------------------------------------------
 
-def connect_control(settings: Settings) -> Control:
-    """Control plane for ``settings.redis_url`` (which must be set)."""
-    if settings.redis_url is None:
-        raise InputError("PRP_REDIS_URL is not set and no embedded run is active")
-    return Control(settings, create_celery(settings))
+    def ping(self) -> bool:
+        """The state Redis answers (raises StoreError when it does not)."""
+        return self.state.ping()
 
+    def count_request(self, identity: str, window: int) -> int:
+        """Count one API request of ``identity`` in a one-minute ``window``; the count so far."""
+        return self.state.rate_windows.hit(identity, window)
 
-def find_run_url(settings: Settings, run_id: str, candidates: list[str]) -> str:
-    """The first of ``candidates`` (Redis URLs) that holds ``run_id``."""
-    for url in candidates:
-        control = connect_control(settings.model_copy(update={"redis_url": url}))
-        try:
-            if control.store.exists(run_id):
-                return url
-        except Exception:
-            continue
-    raise RunNotFound(f"no such run: {run_id} (checked {len(candidates)} embedded server(s))")
+    def last_repair_ms(self) -> int | None:
+        """When a worker last made a housekeeping (repair) pass (None: not in the last day)."""
+        return self.state.repairs.last_repair_ms()
 
+    def recent_events(self, count: int) -> list[Entry]:
+        """The last ``count`` lifecycle events (stream entries), oldest first."""
+        return self.state.stream.recent(count)
 
-def final(snapshot: RunSnapshot) -> bool:
-    return snapshot.status in FINAL_RUN_STATUSES
+    def events_after(self, cursor: str, block_ms: int = 5000) -> list[Entry]:
+        """Lifecycle events after ``cursor``, waiting up to ``block_ms`` for one."""
+        return self.state.stream.after(cursor, block_ms)

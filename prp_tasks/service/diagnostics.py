@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-import redis
-
 from prp_tasks.core.run import redact_url
-from prp_tasks.errors import PrpError
+from prp_tasks.errors import PrpError, StoreError
+from prp_tasks.housekeeping.reconciler import repair_problems
+from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
-from prp_tasks.state.servers import FLOOR_TEXT, embedded_binary, from_info
+from prp_tasks.state.servers import FLOOR_TEXT, embedded_binary, probe
 
 
 @dataclass
@@ -50,14 +50,15 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def diagnose(settings: Settings) -> Report:
+def diagnose(settings: Settings, control: Control | None = None) -> Report:
+    """What this installation runs on; ``control``: ``PRP_REDIS_URL``'s, to look at housekeeping."""
     report = Report()
     versions = {name: _version(name) for name in ("prp-tasks", "celery", "kombu", "redis")}
     report.add("python", True, f"{platform.python_implementation()} {platform.python_version()}")
     report.add("libraries", True, ", ".join(f"{k} {v}" for k, v in versions.items()))
     report.add("server floor", True, f"{FLOOR_TEXT} or newer")
     _embedded(report, settings)
-    _shared(report, settings)
+    _shared(report, settings, control)
     return report
 
 
@@ -71,35 +72,27 @@ def _embedded(report: Report, settings: Settings) -> None:
     report.add("embedded server", True, f"{binary.version.text} at {binary.path} ({binary.origin}; {choice})")
 
 
-def _shared(report: Report, settings: Settings) -> None:
+def _shared(report: Report, settings: Settings, control: Control | None) -> None:
     url = settings.redis_url
     if url is None:
         report.add("PRP_REDIS_URL", True, "unset: `prp run`, `prp mcp` and `prp api` use embedded mode")
         return
-    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3, decode_responses=True)
     try:
-        found = from_info(client.info("server"))
-    except redis.RedisError as exc:
-        report.add("PRP_REDIS_URL", False, f"{redact_url(url)} does not answer: {exc}")
+        found = probe(url)
+    except StoreError as exc:
+        report.add("PRP_REDIS_URL", False, f"{redact_url(url)} does not answer: {exc.message}")
         return
-    finally:
-        client.close()
     if not found.supported:
         report.add("PRP_REDIS_URL", False, f"{redact_url(url)}: {found.text}, below the floor ({FLOOR_TEXT})")
         return
     report.add("PRP_REDIS_URL", True, f"{redact_url(url)}: {found.text}")
-    _housekeeping(report, settings, url)
+    if control is not None:
+        _housekeeping(report, settings, control)
 
 
-def _housekeeping(report: Report, settings: Settings, url: str) -> None:
+def _housekeeping(report: Report, settings: Settings, control: Control) -> None:
     """Whether some worker has made a housekeeping (repair) pass recently."""
-    from prp_tasks.celeryapp.health import repair_problems
-    from prp_tasks.state.connection import connect, target_of
-    from prp_tasks.state.keys import Keys
-    from prp_tasks.state.repair import RepairStore
-
     stale_s = max(30.0, 10 * settings.sweep_interval_s)
-    repairs = RepairStore(connect(target_of(settings)), Keys(settings.key_prefix))
-    problems = repair_problems(repairs, time.time() * 1000, stale_s)
+    problems = repair_problems(control.last_repair_ms(), time.time() * 1000, stale_s)
     detail = problems[0] if problems else f"a worker made a repair pass in the last {stale_s:g}s"
     report.add("housekeeping", not problems, detail)

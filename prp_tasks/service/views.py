@@ -1,6 +1,6 @@
 """Stable views of runs: ``prp run --json``, ``prp status --json``, the HTTP API and MCP.
 
-The shapes are a contract (documented in the README): keys are added, never renamed or removed.
+The shapes are a contract (docs/reference/run-json.md): keys are added, never renamed or removed.
 """
 
 from __future__ import annotations

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from prp_tasks.checks.base import safe_repo_path
 from prp_tasks.core.artifacts import producer
 from prp_tasks.core.models import Workflow
 from prp_tasks.errors import ArtifactError
 from prp_tasks.settings import Settings
 from prp_tasks.state.connection import binary_twin, wrap_errors
 from prp_tasks.state.keys import Keys
+from prp_tasks.workspaces.files import safe_repo_path
 
 if TYPE_CHECKING:
     import redis

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import redis
+
 from prp_tasks.core.results import CheckResult
-from prp_tasks.state.connection import wrap_errors
+from prp_tasks.state.connection import Replicas, wrap_errors
 from prp_tasks.state.keys import Keys, RunKeys, check_field
-from prp_tasks.state.lua import Args
+from prp_tasks.state.lua import Args, Lua
 from prp_tasks.state.plans import Plan, SettleSpec, index_member
 
 if TYPE_CHECKING:
-    import redis
-
     from prp_tasks.state.events import Rendered
 
 
@@ -25,7 +25,7 @@ class GateInputs(NamedTuple):
 
 
 class Claim(NamedTuple):
-    """What a result claim records besides the result (see :meth:`CheckTransitions.record_check`)."""
+    """What a result claim records besides the result (see :meth:`CheckStore.record_check`)."""
 
     metrics: Sequence[tuple[str, float]] = ()
     files: Sequence[tuple[str, str]] = ()
@@ -35,7 +35,7 @@ class Claim(NamedTuple):
 
 
 class Lease(NamedTuple):
-    """The answer to taking a check's lease (see :meth:`CheckTransitions.acquire`)."""
+    """The answer to taking a check's lease (see :meth:`CheckStore.acquire`)."""
 
     state: str
     starts: int
@@ -47,16 +47,17 @@ class Lease(NamedTuple):
     outbox: int = 0
 
 
-class CheckTransitions:
-    """Mixed into :class:`prp_tasks.state.runs.RunStore` (which registers the scripts used here)."""
+class CheckStore:
+    """A check execution's transitions: lease, heartbeat, give up, claim the result (and settle)."""
 
-    redis: redis.Redis
-    keys: Keys
-    _acquire: Any
-    _heartbeat: Any
-    _end_attempt: Any
-    _record_check: Any
-    _record_and_settle: Any
+    def __init__(self, client: redis.Redis, keys: Keys, replicas: Replicas | None = None) -> None:
+        self.keys = keys
+        # leases need no replica: a lost one is taken again; a claimed result waits for them
+        self._acquire = Lua(client, "acquire")
+        self._heartbeat = Lua(client, "heartbeat")
+        self._end_attempt = Lua(client, "end_attempt")
+        self._record_check = Lua(client, "record_check", replicas)
+        self._record_and_settle = Lua(client, "record_and_settle", replicas)
 
     def k(self, run_id: str) -> RunKeys:
         return self.keys.run(run_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import Protocol
 
 from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.evaluate import parse_ts
@@ -13,10 +14,16 @@ from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import GateEvent, GateView, RunSnapshot
 from prp_tasks.errors import StoreError
-from prp_tasks.intake.profiles.cache import ProfileCache
 
 #: outputs hash entries that are run outputs, not gate artifacts
 OUTPUT_FILES = ("prp.md", "review.json", "run-manifest.json")
+
+
+class ProfileResolver(Protocol):
+    """Parses a stored profile's text again (:class:`prp_tasks.intake.profiles.cache.ProfileCache`,
+    content-addressed, so a run's profile is parsed once per process and content)."""
+
+    def resolve(self, data: bytes, source: str | None) -> ResolvedProfile: ...
 
 
 def dump_spec(spec: RunSpec) -> str:
@@ -27,7 +34,7 @@ def dump_spec(spec: RunSpec) -> str:
     return json.dumps(data)
 
 
-def load_spec(raw: str, profiles: ProfileCache) -> RunSpec:
+def load_spec(raw: str, profiles: ProfileResolver) -> RunSpec:
     """A stored spec, its profile re-derived through the content-addressed cache and its workflow
     validated once per process for all runs of the same workflow (:func:`shared_workflow`)."""
     data = json.loads(raw)

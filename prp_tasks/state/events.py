@@ -25,7 +25,7 @@ import redis
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.redact import redact
 from prp_tasks.ids import new_hex
-from prp_tasks.state.connection import Batch
+from prp_tasks.state.connection import Batch, wrap_errors
 from prp_tasks.state.keys import Keys
 
 log = logging.getLogger("prp_tasks.state.events")
@@ -198,3 +198,27 @@ class EventSink:
         if earlier_failures:  # counted here once Redis answers again
             out.add("HINCRBY", self.keys.metrics, "events_failed_total", earlier_failures)
         return int(earlier_failures)
+
+
+#: a stream entry: its id and fields (``type``, ``subject``, ``event``)
+Entry = tuple[str, dict[str, str]]
+
+
+class EventStream:
+    """Reads the lifecycle stream (``prp events``)."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.key = keys.events
+
+    def recent(self, count: int) -> list[Entry]:
+        """The last ``count`` entries, oldest first."""
+        with wrap_errors():
+            entries = self.client.xrevrange(self.key, count=count)
+        return list(reversed(entries))
+
+    def after(self, cursor: str, block_ms: int = 5000, count: int = 100) -> list[Entry]:
+        """Entries after ``cursor`` (``$``: from now on), waiting up to ``block_ms`` for one."""
+        with wrap_errors():
+            batches = self.client.xread({self.key: cursor}, block=block_ms, count=count) or []
+        return [entry for _, batch in batches for entry in batch]

@@ -86,5 +86,3 @@ class SettleSpec:
         for gate_id, out in self.outgoing.items():
             args.one(gate_id).rows(out.rows, 5).rows(out.events, 2)
         return args
-
-

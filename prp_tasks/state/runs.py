@@ -7,6 +7,7 @@ either reads or performs one atomic transition; none of them decides what should
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,10 +21,10 @@ from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import RunNotFound
-from prp_tasks.intake.profiles.cache import ProfileCache
-from prp_tasks.state.checks import CheckTransitions, GateInputs
+from prp_tasks.state.checks import GateInputs
 from prp_tasks.state.codec import (
     OUTPUT_FILES,
+    ProfileResolver,
     audit_event,
     build_snapshot,
     dump_spec,
@@ -58,36 +59,23 @@ class Settle:
 SPEC_CACHE_SIZE = 2048
 
 
-class RunStore(CheckTransitions):
-    """Redis-backed run state."""
+class RunStore:
+    """Redis-backed run state: creation, reads, gate transitions, outbox, outputs."""
 
     def __init__(
-        self, client: redis.Redis, keys: Keys, profiles: ProfileCache, replicas: Replicas | None = None
+        self, client: redis.Redis, keys: Keys, profiles: ProfileResolver, replicas: Replicas | None = None
     ) -> None:
         self.redis = client
         self.keys = keys
         self.profiles = profiles
         #: transitions wait for these replicas (``PRP_REDIS_WAIT_REPLICAS``); leases do not
         self.replicas = replicas if replicas is not None and replicas.count > 0 else None
-        for name in (
-            "acquire",
-            "heartbeat",
-            "end_attempt",
-            "record_check",
-            "settle",
-            "record_and_settle",
-            "cancel",
-            "finalize",
-            "rerun",
-            "start_queued",
-            "skip_pending",
-            "dispatch",
-            "send_finalize",
-            "free_slot",
-            "outbox_done",
-        ):
-            waits = name not in ("acquire", "heartbeat", "end_attempt")
-            setattr(self, f"_{name}", Lua(client, name, self.replicas if waits else None))
+        script = functools.partial(Lua, client, replicas=self.replicas)
+        self._settle, self._cancel, self._finalize = script("settle"), script("cancel"), script("finalize")
+        self._rerun, self._start_queued = script("rerun"), script("start_queued")
+        self._skip_pending, self._dispatch = script("skip_pending"), script("dispatch")
+        self._send_finalize = script("send_finalize")
+        self._outbox_done = script("outbox_done")
         self._spec = lru_cache(maxsize=SPEC_CACHE_SIZE)(self._load_spec)
 
     def k(self, run_id: str) -> RunKeys:
@@ -98,7 +86,8 @@ class RunStore(CheckTransitions):
     def create_run(
         self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str, due_ms: int, queued: bool = False
     ) -> None:
-        """Write a new run with its roots running and their start in the outbox (one transaction).
+        """Write a new run with its roots running and their start in the outbox (one transaction),
+        indexed by its wall-clock deadline if it has one.
 
         A ``queued`` run (not admitted yet) is written with every gate pending and no roots.
         """
@@ -118,6 +107,9 @@ class RunStore(CheckTransitions):
             batch.add("ZADD", self.keys.outbox_index, due_ms, spec.run_id)
         batch.add("ZADD", self.keys.runs, to_ms(spec.created_at), spec.run_id)
         batch.add("SADD", self.keys.live_runs, spec.run_id)
+        wall_s = spec.workflow.budget.wall_s
+        if wall_s is not None:  # the sweeper skips what is still pending at the deadline
+            batch.add("ZADD", self.keys.budget_deadlines, to_ms(spec.created_at) + wall_s * 1000, spec.run_id)
         batch.add("HINCRBY", self.keys.metrics, f"runs|state={state.value}", 1)
         batch.add("HINCRBY", self.keys.metrics, "gates|state=running", len(roots))
         batch.add("HINCRBY", self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
@@ -262,8 +254,6 @@ class RunStore(CheckTransitions):
         with wrap_errors():
             out = self._rerun(keys=keys, args=args)
         return (out[0] == "ok", str(out[1]))
-
-    # check transitions ------------------------------------------------------------------------
 
     # gate transitions -------------------------------------------------------------------------
 
@@ -417,16 +407,6 @@ class RunStore(CheckTransitions):
         with wrap_errors():
             keys = {"meta": k.meta, "outbox": k.outbox, "outbox_index": self.keys.outbox_index}
             return bool(self._send_finalize(keys=keys, args=args))
-
-    def free_slot(self, plan: Plan, gate_id: str = "") -> bool:
-        """``gate_id`` stopped running (or '': look again): waiting gates that fit get a slot and
-        their start goes into the outbox. True when some did."""
-        with wrap_errors():
-            return bool(
-                self._free_slot(
-                    keys=self.keys.settle(plan.run_id)._asdict(), args=plan.write(Args()).one(gate_id)
-                )
-            )
 
     def claim_finished_at(self, run_id: str, now: str) -> str:
         """The run's finish time, fixed by the first finalizer so re-renders are identical."""

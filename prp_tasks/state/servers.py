@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.errors import EmbeddedServerError, UnsupportedServer
+import redis
+
+from prp_tasks.errors import EmbeddedServerError, StoreError, UnsupportedServer
 
 #: oldest Redis release supported (Valkey: every release, 7.2 and later)
 FLOOR = (7, 0, 0)
@@ -74,6 +76,31 @@ def from_info(info: dict[str, Any]) -> ServerVersion:
 
 def refusal(found: ServerVersion, where: str, hint: str = "upgrade the server") -> UnsupportedServer:
     return UnsupportedServer(f"{where} runs {found.text}; prp-tasks needs {FLOOR_TEXT} or newer ({hint})")
+
+
+def probe(url: str, timeout_s: float = 3.0) -> ServerVersion:
+    """The version of the server at ``url``, asked with a short timeout (``prp doctor``);
+    StoreError when it does not answer."""
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s, decode_responses=True
+    )
+    try:
+        return from_info(client.info("server"))
+    except redis.RedisError as exc:
+        raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        client.close()
+
+
+def answers(socket: Path, timeout_s: float = 0.5) -> bool:
+    """A server answers PING on the unix ``socket``."""
+    client = redis.Redis(unix_socket_path=str(socket), socket_timeout=timeout_s)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
 
 
 # the check every process makes at connect ------------------------------------------------------

@@ -1,8 +1,9 @@
 """Aggregating metrics in the background; a scrape only renders the last aggregate.
 
-:class:`MetricsReader` reads a fixed, small set of Redis values every ``interval_s`` (the metric
-hash, whose size depends on label cardinality only, plus O(1) reads: pending approvals, oldest
-pending, queue lengths, profile-cache counters) and turns them into Prometheus metric families.
+:class:`MetricsReader` reads a fixed, small set of Redis values every ``interval_s``
+(:class:`prp_tasks.state.metrics.MetricStore`: the metric hash, whose size depends on label
+cardinality only, plus O(1) reads: pending approvals, oldest pending, queue lengths,
+profile-cache counters) and turns them into Prometheus metric families.
 A scrape of ``/metrics`` yields those precomputed families: its cost does not depend on how many
 runs or gates are in history.
 """
@@ -16,11 +17,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import redis
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from prp_tasks.state.keys import Keys
+from prp_tasks.routing import queue_name
+from prp_tasks.state.metrics import MetricStore
 from prp_tasks.telemetry.schema import FINAL_GATE_STATES, HISTOGRAMS, LIVE_GATE_STATES, Histogram, parse_field
 
 log = logging.getLogger("prp_tasks.telemetry")
@@ -33,15 +34,15 @@ class MetricsReader:
 
     def __init__(
         self,
-        client: redis.Redis,
-        keys: Keys,
+        store: MetricStore,
         queues: Iterable[str],
         interval_s: float = 5.0,
         depth: Callable[[str], int] | None = None,
     ) -> None:
-        self.client, self.keys, self.interval_s = client, keys, interval_s
+        self.store, self.interval_s = store, interval_s
+        #: queue classes
         self.queues = tuple(queues)
-        #: queue length reader when the broker is not the state Redis (e.g. RabbitMQ)
+        #: queue length of a class when the broker is not the state Redis (e.g. RabbitMQ)
         self.depth = depth
         self.families: list[Metric] = []
         self.refreshed_at = 0.0
@@ -50,18 +51,16 @@ class MetricsReader:
 
     def refresh(self) -> list[Metric]:
         """Read the shared values once and rebuild the families (constant number of commands)."""
-        pending_key = self.keys.approvals("pending")
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.keys.metrics)
-            pipe.zcard(pending_key)
-            pipe.zrange(pending_key, 0, 0, withscores=True)
-            pipe.hgetall(self.keys.profile_stats)
-            for queue in self.queues if self.depth is None else ():
-                pipe.llen(f"prp.{queue}")
-            raw, pending, oldest, profile, *lengths = pipe.execute()
-        if self.depth is not None:
-            lengths = [self.depth(f"prp.{queue}") for queue in self.queues]
-        families = build_families(raw, pending, oldest, profile, dict(zip(self.queues, lengths, strict=True)))
+        lists = [queue_name(q) for q in self.queues] if self.depth is None else []
+        values = self.store.read(lists)
+        lengths = values.queue_lengths if self.depth is None else [self.depth(q) for q in self.queues]
+        families = build_families(
+            values.metrics,
+            values.pending,
+            values.oldest,
+            values.profile,
+            dict(zip(self.queues, lengths, strict=True)),
+        )
         self.families, self.refreshed_at = families, time.time()
         return families
 

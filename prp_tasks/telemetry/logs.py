@@ -20,7 +20,6 @@ from typing import Any
 from prp_tasks.core.redact import redact, secret_env_values
 from prp_tasks.settings import Settings
 
-CONTEXT_FIELDS = ("run_id", "gate_id", "check", "attempt", "task_id")
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "prp_log_context", default=None
 )
@@ -114,30 +113,3 @@ def setup_logging(settings: Settings, *, stream: Any = None, level: str | None =
     root.addHandler(handler)
     root.setLevel((level or settings.log_level).upper())
     return handler
-
-
-def connect_celery_signals() -> None:
-    """Bind the task context around every task (Celery's own lines included), and keep Celery from
-    replacing this logging setup."""
-    from celery.signals import setup_logging as celery_setup_logging
-    from celery.signals import task_postrun, task_prerun
-
-    tokens: dict[str, contextvars.Token[dict[str, Any] | None]] = {}
-
-    def prerun(task_id: str = "", kwargs: dict[str, Any] | None = None, **_: Any) -> None:
-        kwargs = kwargs or {}
-        tokens[task_id] = bind(
-            task_id=task_id,
-            run_id=kwargs.get("run_id"),
-            gate_id=kwargs.get("gate_id"),
-            check=kwargs.get("check"),
-        )
-
-    def postrun(task_id: str = "", **_: Any) -> None:
-        token = tokens.pop(task_id, None)
-        if token is not None:
-            unbind(token)
-
-    task_prerun.connect(prerun, weak=False)
-    task_postrun.connect(postrun, weak=False)
-    celery_setup_logging.connect(lambda **_: None, weak=False)

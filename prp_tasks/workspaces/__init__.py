@@ -8,6 +8,8 @@ Usage (on a worker, around a check)::
     workspaces.release_finished(lambda ids: [store.is_finished(r) for r in ids])
 
 Everything raised on purpose is a :class:`WorkspaceError` with a credential-free message.
+
+May import: core, errors, settings.
 """
 
 from __future__ import annotations

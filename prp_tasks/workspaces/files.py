@@ -1,4 +1,5 @@
-"""Small file helpers of the worker's cache directory (workspaces and check environments)."""
+"""Small file helpers: paths inside a checkout, and the worker's cache directory (workspaces and
+check environments)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ def tree_size(path: Path) -> int:
                     else:
                         total += entry.stat(follow_symlinks=False).st_size
     return total
+
+
+def safe_repo_path(repo: Path, relative: str) -> Path | None:
+    """``repo/relative`` if it stays inside ``repo`` (no absolute paths, ``..`` or escaping links)."""
+    if not relative or Path(relative).is_absolute():
+        return None
+    root = repo.resolve()
+    target = (root / relative).resolve()
+    if target != root and root not in target.parents:
+        return None
+    return target

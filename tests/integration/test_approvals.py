@@ -67,9 +67,8 @@ def with_roles(control: Control) -> Callable[[dict[str, list[str]]], Approvals]:
 
     def make(roles: dict[str, list[str]]) -> Approvals:
         engine = control.engine
-        return Approvals(
-            control.settings, control.store, Authorizer(roles), engine.lifecycle, engine.followups, engine
-        )
+        authorizer = Authorizer(roles)
+        return Approvals(control.settings, control.state, authorizer, engine.lifecycle, engine.followups)
 
     return make
 
@@ -214,7 +213,7 @@ def test_requests_are_announced_in_batches_per_role(
     requests = {g: control.engine.approvals.astore.request(run_id, g) for g in "ABC"}
     batch_ids = {r.batch_id for r in requests.values() if r}
     assert len(batch_ids) == 2  # batch size 2: two requests share one batch, the third opens another
-    sweeper = Sweeper(control.engine.approvals, 0.1)
+    sweeper = Sweeper(control.approvals, control.state.leases, 0.1)
     wait_until(
         lambda: (
             bool(sweeper.sweep_once(time.time() * 1000 + 60_000) or True)
@@ -268,7 +267,7 @@ def test_on_timeout_approve_records_an_auto_decision(
 ) -> None:
     run_id = submit(gates_yaml(approval_gate("A", timeout_s=0.5, on_timeout="approve")))
     wait_parked(control, run_id, "A")
-    sweeper = Sweeper(control.engine.approvals, 0.1)
+    sweeper = Sweeper(control.approvals, control.state.leases, 0.1)
     wait_until(
         lambda: bool(sweeper.sweep_once()) and status_of(control, run_id, "A") != GateStatus.AWAITING_APPROVAL
     )
@@ -289,7 +288,7 @@ def test_reminders_and_escalation_are_audited_and_escalation_widens_who_may_deci
     with pytest.raises(NotAuthorized):
         approvals.decide(run_id, "A", actor="mona", approve=True)
     time.sleep(0.4)
-    Sweeper(control.engine.approvals, 0.1).sweep_once()
+    Sweeper(control.approvals, control.state.leases, 0.1).sweep_once()
     types = audit_types(control, run_id, "A")
     assert "approval.reminder" in types and "approval.escalated" in types
     assert approvals.decide(run_id, "A", actor="mona", approve=True).outcome == "approved"
@@ -334,7 +333,7 @@ def test_racing_approve_reject_and_expiry_give_exactly_one_outcome_per_gate(
         wait_parked(control, run_id, f"G{i}")
     outcomes: dict[str, list[str]] = {f"G{i}": [] for i in range(12)}
     barrier = threading.Barrier(4)
-    sweeper = Sweeper(control.engine.approvals, 0.1)
+    sweeper = Sweeper(control.approvals, control.state.leases, 0.1)
 
     def act(kind: str) -> None:
         barrier.wait()
@@ -389,10 +388,10 @@ def test_deciding_a_settled_gate_is_a_conflict_stating_its_final_state(
 
 RACER = """
 import json, sys, time
-from prp_tasks.service.control import connect_control
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.errors import ConflictError
 from prp_tasks.settings import load_settings
-control = connect_control(load_settings())
+control = Runtime(load_settings()).control
 run_id, kind, start_at, gates = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
 time.sleep(max(0.0, start_at - time.time()))
 won = []
@@ -400,7 +399,7 @@ for gate in gates:
     try:
         if kind == "expire":
             from prp_tasks.housekeeping.sweeper import Sweeper
-            Sweeper(control.engine.approvals, 0.1).sweep_once(time.time() * 1000 + 3_600_000)
+            Sweeper(control.approvals, control.state.leases, 0.1).sweep_once(time.time() * 1000 + 3_600_000)
         else:
             result = control.decide(run_id, gate, actor=kind, approve=not kind.startswith("reject"))
             won.append((gate, result.outcome))

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
@@ -72,7 +72,7 @@ gates:
 
 
 def test_the_sweeper_skips_gates_still_pending_at_the_wall_clock_deadline(
-    submit: Submit, finish: Finish, control: Control
+    submit: Submit, finish: Finish, control: Control, runtime: Runtime
 ) -> None:
     run_id = submit(
         """
@@ -85,7 +85,7 @@ gates:
     )
     wait_until(lambda: control.store.gate_status(run_id, "P") == GateStatus.AWAITING_APPROVAL, timeout=20)
     time.sleep(1.2)
-    assert control.engine.budgets.sweep() == 1  # Q waits behind the parked P: the sweeper skips it
+    assert runtime.deadlines.sweep() == 1  # Q waits behind the parked P: the sweeper skips it
     snapshot = finish(run_id)  # the run failed: P, still waiting, is closed and the run finishes
     assert reason(snapshot, "Q") == "time budget exceeded"
     assert "the run already failed (Q skipped)" in (reason(snapshot, "P") or "")
@@ -112,7 +112,7 @@ def test_runs_beyond_the_admission_limit_queue_and_start_in_order(
     env = {"PRP_MAX_RUNS_IN_FLIGHT": "1", "PRP_SWEEP_INTERVAL_S": "0.2"}
     workers.start(env, ["--queues", "automated,approval,control", "--pool", "threads", "--concurrency", "4"])
     limited = private.model_copy(update={"max_runs_in_flight": 1})
-    control = Control(limited, create_celery(limited))
+    control = Runtime(limited).control
     flow = parse_workflow("name: one\ngates:\n  - {id: A, checks: [{name: a, run: [sleep, '0.4']}]}\n")
     runs = [control.submit(prepare_run(tmp_path, workflow=flow)) for _ in range(3)]
     assert [control.snapshot(r).status for r in runs[1:]] == [RunStatus.QUEUED] * 2
@@ -139,11 +139,12 @@ def test_admission_recovers_a_place_lost_in_a_crash(
         {"PRP_MAX_RUNS_IN_FLIGHT": "1"}, ["--queues", "automated,approval,control", "--pool", "threads"]
     )
     limited = private.model_copy(update={"max_runs_in_flight": 1})
-    control = Control(limited, create_celery(limited))
+    limited_runtime = Runtime(limited)
+    control = limited_runtime.control
     control.store.redis.sadd(control.store.keys.admission("active"), "run-that-crashed")
     flow = parse_workflow("name: one\ngates:\n  - {id: A, checks: [{name: a, run: ['true']}]}\n")
     run_id = control.submit(prepare_run(tmp_path, workflow=flow))
     time.sleep(0.5)
     assert control.snapshot(run_id).status == RunStatus.QUEUED
-    assert control.engine.budgets.repair_admission() == 1
+    assert limited_runtime.deadlines.repair_admission() == 1
     assert control.wait_final(run_id, 30) and control.snapshot(run_id).status == RunStatus.PASSED

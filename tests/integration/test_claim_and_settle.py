@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import redis
 
-from prp_tasks.celeryapp.app import create_celery, queue_name
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import RunStatus
 from prp_tasks.engine.engine import Engine
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.routing import queue_name
 from prp_tasks.settings import load_settings
 from tests.conftest import EMBEDDED_SERVER
 
@@ -37,8 +38,7 @@ gates:
 def engine(tmp_path: Path) -> Iterator[tuple[Engine, redis.Redis]]:
     with EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER) as server:
         settings = load_settings(redis_url=server.url, key_prefix="cs", task_events=False)
-        app = create_celery(settings)
-        yield app.runtime.engine, redis.Redis.from_url(server.url, decode_responses=True)  # type: ignore[attr-defined]
+        yield Runtime(settings).engine, redis.Redis.from_url(server.url, decode_responses=True)
 
 
 def take(client: redis.Redis) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import InputError
@@ -121,7 +121,7 @@ def test_a_file_made_on_one_worker_reaches_a_check_on_another(
 ) -> None:
     first_cache, second_cache = tmp_path / "machine-1", tmp_path / "machine-2"
     first = workers.start(cache_env(first_cache))
-    control = Control(private, create_celery(private))
+    control = Runtime(private).control
     spec = prepare_run(
         origin.work, workflow=parse_workflow(handoff(approval=True)), source=RunSource(distributed=True)
     )
@@ -155,7 +155,7 @@ def test_runs_pass_whichever_worker_takes_which_check(
     caches = [tmp_path / "machine-1", tmp_path / "machine-2"]
     for cache in caches:
         workers.start(cache_env(cache))
-    control = Control(private, create_celery(private))
+    control = Runtime(private).control
     flow = parse_workflow(handoff(approval=False))
     source = RunSource(distributed=True)
     runs = [control.submit(prepare_run(origin.work, workflow=flow, source=source)) for _ in range(3)]

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.models import GateStatus
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
-from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
 from prp_tasks.state.repair import RepairStore
 from tests.conftest import run_prp, wait_until
@@ -43,7 +42,7 @@ def test_prefork_workers_of_one_class_still_expire_approvals_and_repair(
     assert _doctor(private)["housekeeping"]["ok"] is False  # no worker yet: nobody sweeps
     for _ in range(2):
         workers.start(FAST, ["--queues", "automated,control", "--pool", "prefork", "--concurrency", "1"])
-    control = Control(private, create_celery(private))
+    control = Runtime(private).control
     run_id = control.submit(prepare_run(tmp_path, workflow=parse_workflow(EXPIRING)))
     wait_until(lambda: control.store.gate_status(run_id, "A") == GateStatus.FAILED, timeout=30)
     record = control.store.record(run_id, "A")

@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.http.app import create_app
 from prp_tasks.service.control import Control
 from prp_tasks.service.identity import hash_token
@@ -57,7 +58,7 @@ def api_settings(settings: Settings, **api: Any) -> Settings:
 @pytest.fixture
 def app(settings: Settings, control: Control) -> FastAPI:
     configured = api_settings(settings)
-    return create_app(configured, Control(configured, control.app))
+    return create_app(Runtime(configured))
 
 
 @pytest.fixture
@@ -230,7 +231,7 @@ def test_cancel_rerun_batch_and_listing_pending_approvals(client: TestClient, re
 
 def test_requests_over_the_rate_limit_get_429(settings: Settings, control: Control, repo: Path) -> None:
     configured = api_settings(settings, rate_limit_per_min=3)
-    with TestClient(create_app(configured, Control(configured, control.app), mount_mcp=False)) as client:
+    with TestClient(create_app(Runtime(configured), mount_mcp=False)) as client:
         codes = [client.get("/v1/approvals", headers=auth("rita")).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
 

@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.http.app import create_app
 from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
@@ -25,7 +26,7 @@ def operations(settings: Settings, control: Control, tmp_path: Path) -> list[Any
     allowed = tmp_path / "allowed"
     allowed.mkdir()
     configured = api_settings(settings, repo_roots=(allowed,), rate_limit_per_min=0)
-    app = create_app(configured, Control(configured, control.app), mount_mcp=False)
+    app = create_app(Runtime(configured), mount_mcp=False)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     return [result.ok() for result in schema.get_all_operations()]
 

@@ -16,6 +16,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.http.app import create_app
 from prp_tasks.mcp.server import build_mcp
 from prp_tasks.service.control import Control
@@ -135,7 +136,7 @@ async def test_mcp_over_http_needs_a_token_and_acts_as_its_identity(
     settings: Settings, control: Control, make_repo: Callable[..., Path], workflow_file: Path
 ) -> None:
     configured = api_settings(settings)
-    app = create_app(configured, Control(configured, control.app))
+    app = create_app(Runtime(configured))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -17,15 +17,17 @@ import httpx
 import pytest
 from cloudevents.core.formats.json import JSONFormat
 
-from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
+from prp_tasks.routing import QUEUE_CLASSES
 from prp_tasks.service.control import Control
-from prp_tasks.settings import QUEUE_CLASSES, Settings, load_settings
+from prp_tasks.settings import Settings, load_settings
 from prp_tasks.state.connection import connect
 from prp_tasks.state.keys import Keys
+from prp_tasks.state.metrics import MetricStore
 from prp_tasks.telemetry.collector import MetricsReader
 from prp_tasks.telemetry.logs import ContextFilter, JsonFormatter, log_context
 from tests.conftest import EMBEDDED_SERVER, ROOT, wait_until
@@ -108,7 +110,7 @@ def test_metrics_count_each_gate_once_with_prefork_workers(private: Settings, tm
     workers = Workers(private)
     workers.start()  # prefork, concurrency 2
     try:
-        control = Control(private, create_celery(private))
+        control = Runtime(private).control
         flow = parse_workflow(
             "name: m\ngates:\n  - {id: X, checks: [{name: x1, run: ['true']}, {name: x2, run: ['true']}]}\n"
             "  - {id: Y, depends_on: [X], checks: [{name: y, run: ['false']}]}\n"
@@ -119,7 +121,8 @@ def test_metrics_count_each_gate_once_with_prefork_workers(private: Settings, tm
             assert control.wait_final(run_id, 60)
     finally:
         workers.stop()
-    metrics = values(MetricsReader(connect(private.redis_url or ""), Keys("kill"), QUEUE_CLASSES))
+    store = MetricStore(connect(private.redis_url or ""), Keys("kill"))
+    metrics = values(MetricsReader(store, QUEUE_CLASSES))
     assert metrics[("prp_gates_settled_total", (("status", "passed"),))] == 6
     assert metrics[("prp_gates_settled_total", (("status", "failed"),))] == 6
     assert metrics[("prp_gates_settled_total", (("status", "skipped"),))] == 6
@@ -142,7 +145,7 @@ def test_metrics_labels_never_carry_actors_rationales_or_commands(
 
     from prp_tasks.telemetry.collector import PrpCollector
 
-    reader = MetricsReader(control.store.redis, control.store.keys, QUEUE_CLASSES)
+    reader = MetricsReader(control.state.metrics, QUEUE_CLASSES)
     reader.refresh()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(PrpCollector(reader))
@@ -182,7 +185,7 @@ def test_otlp_export_carries_the_same_aggregate(control: Control, submit: Submit
     from prp_tasks.telemetry.otel import register_observables
 
     finish(submit("name: o\ngates:\n  - {id: O, checks: [{name: o, run: ['true']}]}\n"))
-    reader = MetricsReader(control.store.redis, control.store.keys, QUEUE_CLASSES)
+    reader = MetricsReader(control.state.metrics, QUEUE_CLASSES)
     reader.refresh()
     memory = InMemoryMetricReader()
     register_observables(MeterProvider(metric_readers=[memory]).get_meter("test"), reader)

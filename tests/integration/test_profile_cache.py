@@ -20,6 +20,7 @@ from prp_tasks.service.control import Control
 from prp_tasks.settings import ProfileCacheSettings, Settings
 from prp_tasks.state.connection import connect
 from prp_tasks.state.keys import Keys
+from prp_tasks.state.profile_store import ProfileStore
 from tests.conftest import ROOT
 
 
@@ -41,16 +42,16 @@ def make_cache(client: redis.Redis) -> Callable[..., ProfileCache]:
     keys = Keys(f"pc{secrets.token_hex(3)}")
 
     def make(**options: float) -> ProfileCache:
-        return ProfileCache(client, keys, ProfileCacheSettings(**options))  # type: ignore[arg-type]
+        settings = ProfileCacheSettings(**options)  # type: ignore[arg-type]
+        return ProfileCache(ProfileStore(client, keys, settings), settings)
 
     return make
 
 
 def shared_stats(cache: ProfileCache) -> dict[str, int]:
-    assert cache.client is not None
+    assert cache.store is not None
     cache.flush_stats()
-    raw = cache.client.hgetall(cache.keys.profile_stats)
-    return {k: int(v) for k, v in raw.items()}
+    return cache.store.stats()
 
 
 def test_a_repeat_lookup_hits_the_local_tier_then_other_processes_hit_redis(
@@ -85,7 +86,7 @@ def test_the_key_is_the_content_hash_plus_the_parser_version(
 ) -> None:
     cache = make_cache()
     resolved = cache.resolve(profile_text(marker=secrets.token_hex(4)), "initial.md")
-    key = cache.keys.profile(cache.version, resolved.sha256)
+    key = cache.store.keys.profile(cache.version, resolved.sha256)  # type: ignore[union-attr]
     assert client.exists(key) == 1
     assert cache.version.startswith("1-") and len(cache.version) == 14
 
@@ -106,7 +107,9 @@ def test_eight_processes_resolving_new_content_at_once_parse_it_once(
         "from prp_tasks.state.keys import Keys\n"
         "from prp_tasks.settings import ProfileCacheSettings\n"
         "from prp_tasks.state.connection import connect\n"
-        f"cache = ProfileCache(connect({settings.redis_url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
+        "from prp_tasks.state.profile_store import ProfileStore\n"
+        f"store = ProfileStore(connect({settings.redis_url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
+        "cache = ProfileCache(store, ProfileCacheSettings())\n"
         f"data = open({str(path)!r}, 'rb').read()\n"
         f"time.sleep(max(0, {start_at} - time.time()))\n"
         "cache.resolve(data, 'initial.md')\n"
@@ -129,7 +132,7 @@ def test_entries_expire_after_their_ttl_and_hits_refresh_it(
     data = profile_text(marker=secrets.token_hex(4))
     cache = make_cache(ttl_s=2)
     sha = cache.resolve(data, "initial.md").sha256
-    key = cache.keys.profile(cache.version, sha)
+    key = cache.store.keys.profile(cache.version, sha)
     time.sleep(1.1)
     make_cache(ttl_s=2).resolve(data, "initial.md")  # a Redis hit refreshes the TTL
     assert client.pttl(key) > 1500
@@ -148,8 +151,8 @@ def test_the_cache_keeps_at_most_max_entries_by_itself(
     for n in range(5):
         shas.append(cache.resolve(profile_text(80 + n, secrets.token_hex(4)), "initial.md").sha256)
         time.sleep(0.002)
-    assert client.zcard(cache.keys.profile_index) == 3
-    alive = [client.exists(cache.keys.profile(cache.version, sha)) for sha in shas]
+    assert client.zcard(cache.store.keys.profile_index) == 3
+    alive = [client.exists(cache.store.keys.profile(cache.version, sha)) for sha in shas]
     assert alive == [0, 0, 1, 1, 1]  # the least recently used went first
 
 

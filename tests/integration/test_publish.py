@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import redis
 
-from prp_tasks.celeryapp.app import CeleryEnqueuer, create_celery
+from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
-from prp_tasks.celeryapp.publish import direct_publish_possible
+from prp_tasks.celeryapp.publish import CeleryEnqueuer, direct_publish_possible
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.celeryapp.transport import Channel, SentinelTransport, Transport
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.engine.ports import CheckMessage
@@ -88,8 +89,7 @@ def test_messages_leave_with_their_dispatch_record(private: EmbeddedRedis, tmp_p
     """A gate's messages are queued by the script that records them as dispatched (and indexes
     them for the repair loop), and only while the gate is running."""
     settings = _settings(private)
-    app = create_celery(settings)
-    engine = app.runtime.engine  # type: ignore[attr-defined]
+    engine = Runtime(settings).engine
     spec = prepare_run(tmp_path, workflow=parse_workflow(FLOW))
     engine.store.create_run(spec, roots=["G0"], ttl_s=60, now=utc_now(), due_ms=0)
     gate = spec.workflow.gate("G0")

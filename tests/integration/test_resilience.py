@@ -87,7 +87,7 @@ def test_a_breaker_opens_fails_fast_everywhere_and_closes_after_a_good_trial(
     started = len(runs_of(repo))
     assert run().startswith("circuit open for flaky-svc")
     assert len(runs_of(repo)) == started  # failed fast: the command did not run
-    other = Breakers(control.settings, control.store, control.engine.events)  # any other worker
+    other = Breakers(control.settings, control.state.breakers, control.state.events)  # any other worker
     permit = other.allow(workflow.gate("A").check("flaky"), "probe")
     assert permit is not None and not permit.allowed and permit.state == "open"
     time.sleep(1.1)

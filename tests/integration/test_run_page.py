@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.http.app import create_app
 from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
@@ -58,7 +59,7 @@ gates:
 @pytest.fixture
 def app(settings: Settings, control: Control) -> FastAPI:
     configured = api_settings(settings)
-    return create_app(configured, Control(configured, control.app), mount_mcp=False)
+    return create_app(Runtime(configured), mount_mcp=False)
 
 
 @pytest.fixture

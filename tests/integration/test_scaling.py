@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import RunStatus
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
-from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
 from tests.conftest import run_prp, wait_until
 from tests.integration.test_worker_loss import Workers, private, workers  # noqa: F401
@@ -35,14 +34,14 @@ def burst(n: int, seconds: float) -> str:
     return f"name: burst\ngates:\n  - {{id: B, checks: [{checks}]}}\n"
 
 
-def pool_size(control: Control, node: str) -> int | None:
-    stats = control.app.control.inspect(destination=[node], timeout=2).stats() or {}
+def pool_size(runtime: Runtime, node: str) -> int | None:
+    stats = runtime.app.control.inspect(destination=[node], timeout=2).stats() or {}
     info = stats.get(node)
     return None if info is None else len(info["pool"]["processes"])
 
 
 def run_burst(private: Settings, tmp_path: Path, n: int, seconds: float) -> tuple[float, set[str]]:  # noqa: F811
-    control = Control(private, create_celery(private))
+    control = Runtime(private).control
     spec = prepare_run(tmp_path, workflow=parse_workflow(burst(n, seconds)))
     started = time.monotonic()
     run_id = control.submit(spec)
@@ -64,12 +63,12 @@ def test_the_automated_pool_grows_to_max_under_a_burst_and_returns_to_base(
 ) -> None:
     workers.start(SPOOL, ["--queues", "automated", "--hostname", "auto@test"])
     control_worker(workers)
-    control = Control(private, create_celery(private))
-    wait_until(lambda: pool_size(control, "auto@test") == 1, timeout=30, interval=0.5)
+    runtime = Runtime(private)
+    wait_until(lambda: pool_size(runtime, "auto@test") == 1, timeout=30, interval=0.5)
     elapsed, processes = run_burst(private, tmp_path, 40, 0.5)
     assert len(processes) == 4  # grew from 1 to max 4 …
     assert elapsed < 40 * 0.5 / 3  # … and the 40 × 0.5 s ran ~4 at a time (ideal 5 s)
-    wait_until(lambda: pool_size(control, "auto@test") == 1, timeout=20, interval=0.5)  # at rest: base
+    wait_until(lambda: pool_size(runtime, "auto@test") == 1, timeout=20, interval=0.5)  # at rest: base
 
 
 def test_a_saturated_host_does_not_grow_the_pool(
@@ -107,10 +106,11 @@ def test_the_health_check_catches_a_worker_that_stopped_consuming_or_hangs(
     tmp_path: Path,
 ) -> None:
     proc = workers.start(args=["--queues", "automated", "--concurrency", "2", "--hostname", "auto@test"])
-    control = Control(private, create_celery(private))
+    runtime = Runtime(private)
+    control = runtime.control
     wait_until(lambda: worker_check(private, "auto@test", 2).returncode == 0, timeout=30, interval=0.5)
     # still alive and answering pings, but no longer consuming its queue (as after a bad reconnect)
-    control.app.control.cancel_consumer("prp.automated", destination=["auto@test"], reply=True)
+    runtime.app.control.cancel_consumer("prp.automated", destination=["auto@test"], reply=True)
     control.submit(prepare_run(tmp_path, workflow=parse_workflow(burst(2, 0.1))))
     time.sleep(2.5)
     stuck = worker_check(private, "auto@test", 2)

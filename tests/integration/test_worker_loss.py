@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import RunStatus
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
@@ -124,7 +124,7 @@ gates:
 
 
 def submit(settings: Settings, repo: Path, text: str) -> tuple[Control, str]:
-    control = Control(settings, create_celery(settings))
+    control = Runtime(settings).control
     return control, control.submit(prepare_run(repo, workflow=parse_workflow(text)))
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import new_run_id
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
@@ -53,8 +53,13 @@ def private(server: EmbeddedRedis) -> Settings:
 
 
 @pytest.fixture
-def control(private: Settings) -> Control:
-    return Control(private, create_celery(private))
+def private_runtime(private: Settings) -> Runtime:
+    return Runtime(private)
+
+
+@pytest.fixture
+def control(private_runtime: Runtime) -> Control:
+    return private_runtime.control
 
 
 def marked_run(control: Control, repo: Path, text: str) -> str:
@@ -73,10 +78,11 @@ def side_effect_check(name: str, gate: str, sleep: str = "0") -> str:
 
 
 @pytest.fixture
-def live(settings: Settings, celery_app: Any) -> Control:
+def live(runtime: Any, celery_app: Any) -> Control:
     """The session's service layer: its Redis and its in-process worker (``tests/conftest.py``).
 
     Not the ``control`` fixture: ``tests/reliability/conftest.py`` overrides that one with a
     private Redis per test and no worker, for the fault-injection tests.
     """
-    return Control(settings, celery_app)
+    control: Control = runtime.control
+    return control

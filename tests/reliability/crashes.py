@@ -21,6 +21,7 @@ import redis
 
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import StoreError
+from prp_tasks.housekeeping.reconciler import Reconciler
 from prp_tasks.service.control import Control
 
 QUEUES = ("prp.automated", "prp.approval", "prp.control")
@@ -71,6 +72,7 @@ class Injection:
 class Harness:
     control: Control
     client: redis.Redis
+    reconciler: Reconciler
     redeliver: bool = True
     crashes: list[str] = field(default_factory=list)
     finalized: int = 0
@@ -107,7 +109,7 @@ class Harness:
         if repair:  # the repair loop, after its grace period
             self.skew_ms += 60_000
             try:
-                self.control.engine.reconciler.repair(now_ms=time.time() * 1000 + self.skew_ms)
+                self.reconciler.repair(now_ms=time.time() * 1000 + self.skew_ms)
             except Crash as crash:
                 self.crashes.append(str(crash))
             except StoreError:  # the sweeper logs it and tries again at its next tick

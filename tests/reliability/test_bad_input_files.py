@@ -28,6 +28,7 @@ from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
 from prp_tasks.state.keys import Keys
+from prp_tasks.state.profile_store import ProfileStore
 from tests.reliability.fuzzing import YAML_ODDITIES, fuzz, raw_texts, scalars, to_yaml, workflow_texts
 
 # 1. workflow files ------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def profile_cache(settings: Settings, live: Control) -> Iterator[ProfileCache]:
     """The Redis-backed cache (as ``prp profile check`` with ``PRP_REDIS_URL`` and submissions use
     it), under a prefix of its own so nothing else sees its entries."""
     keys = Keys(f"{settings.key_prefix}-fuzz-{os.getpid()}")
-    cache = ProfileCache(live.store.redis, keys, settings.profile_cache)
+    cache = ProfileCache(ProfileStore(live.store.redis, keys, settings.profile_cache), settings.profile_cache)
     yield cache
     for key in live.store.redis.scan_iter(f"{keys.prefix}:*", count=1000):
         live.store.redis.delete(key)

@@ -27,7 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.errors import ConflictError, InputError, ProfileError
 from prp_tasks.http.app import create_app
 from prp_tasks.intake.profiles.parser import parse_initial_md
@@ -59,10 +59,10 @@ def isolated(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[tu
     breaker names) would trip circuit breakers shared with the rest of the session.
     """
     configured = settings.model_copy(update={"key_prefix": f"{settings.key_prefix}-fuzz{os.getpid()}"})
-    app = create_celery(configured)
+    runtime = Runtime(configured)
     outbox = Outbox()
-    monkeypatch.setattr(app, "send_task", outbox)
-    control = Control(configured, app)
+    monkeypatch.setattr(runtime.app, "send_task", outbox)
+    control = runtime.control
     yield control, outbox
     redis = control.store.redis
     for key in redis.scan_iter(f"{configured.key_prefix}:*", count=5000):
@@ -230,7 +230,7 @@ def with_tokens(settings: Settings, **api: Any) -> Settings:
 
 def api_client(settings: Settings, control: Control, **api: Any) -> TestClient:
     configured = with_tokens(settings, rate_limit_per_min=0, **api)
-    app = create_app(configured, Control(configured, control.app), mount_mcp=False)
+    app = create_app(Runtime(configured), mount_mcp=False)
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 import redis
 
-from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import RunStatus
 from prp_tasks.errors import StoreError
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
-from prp_tasks.service.control import Control
 from prp_tasks.settings import load_settings
 from prp_tasks.state.approvals import ApprovalStore
+from prp_tasks.state.checks import CheckStore
 from prp_tasks.state.runs import RunStore
 from tests.conftest import EMBEDDED_SERVER
 from tests.reliability.crashes import Crash, Harness, Injection
@@ -57,12 +57,12 @@ def _finalize_item(*_: Any, reply: Any = None, **__: Any) -> bool:
 POINTS: list[tuple[str, Any, str, str, Any]] = [
     (
         "after a single-check gate settled and queued its dependents",
-        RunStore,
+        CheckStore,
         "record_and_settle",
         "after",
         None,
     ),
-    ("after the claim completing a two-check gate", RunStore, "record_check", "after", _last),
+    ("after the claim completing a two-check gate", CheckStore, "record_check", "after", _last),
     ("after a gate settled (two-check, fan-in)", RunStore, "settle", "after", None),
     ("before an outbox start was sent", RunStore, "dispatch", "before", None),
     ("after an outbox start was sent", RunStore, "dispatch", "after", None),
@@ -79,9 +79,9 @@ POINTS: list[tuple[str, Any, str, str, Any]] = [
 def harness(tmp_path: Path) -> Iterator[Harness]:
     with EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER) as server:
         settings = load_settings(redis_url=server.url, key_prefix="crash", task_events=False)
-        control = Control(settings, create_celery(settings))
+        runtime = Runtime(settings)
         client = redis.Redis(unix_socket_path=str(server.socket), decode_responses=True)
-        yield Harness(control, client)
+        yield Harness(runtime.control, client, runtime.reconciler)
 
 
 def _submit(harness: Harness, tmp_path: Path, preapprove: bool = False) -> str:
@@ -184,9 +184,9 @@ def test_a_check_message_lost_between_pop_and_record_is_sent_again_after_the_gra
 ) -> None:
     run_id = _submit(harness, tmp_path)
     assert harness.client.delete("prp.automated") == 1  # popped by a worker killed before unacked
-    early = harness.control.engine.reconciler.repair()
+    early = harness.reconciler.repair()
     assert early.resent == []  # within the grace period nothing is sent twice
-    later = harness.control.engine.reconciler.repair(now_ms=harness_now() + 60_000)
+    later = harness.reconciler.repair(now_ms=harness_now() + 60_000)
     assert later.resent == [f"{run_id}/A/a"]
     harness.finish(run_id, approve=("C",))
     _assert_once(harness, run_id)

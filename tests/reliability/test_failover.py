@@ -6,12 +6,15 @@ acknowledged transition is on a replica before it is acknowledged. The primary i
 killed server comes back as a replica, then the new primary is killed too. Every acknowledged
 submission and decision must survive, every run must finish, and every gate result must be
 recorded once (the queue checker). The pause from a kill to the first gate settling afterwards is
-printed.
+printed. A second test kills the primary while a worker puts back the messages a killed worker
+left unacknowledged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,14 +22,14 @@ from typing import TypeVar
 
 import pytest
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import GateStatus
 from prp_tasks.errors import ConflictError, StoreError
 from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings, load_settings
-from tests.conftest import EMBEDDED_SERVER
+from tests.conftest import EMBEDDED_SERVER, wait_until
 from tests.integration.test_worker_loss import Workers
 from tests.reliability.checker import classify, side_effects
 from tests.reliability.conftest import marked_run, side_effect_check
@@ -99,7 +102,7 @@ def test_killing_the_primary_twice_loses_no_acknowledged_submission_or_decision(
     sentinels: Topology, tmp_path: Path
 ) -> None:
     settings = _settings(sentinels)
-    control = Control(settings, create_celery(settings))
+    control = Runtime(settings).control
     workers = Workers(settings)
     env = {**sentinels.env(wait_replicas=1), **FAST, "PRP_VISIBILITY_TIMEOUT_S": "3"}
     try:
@@ -135,6 +138,43 @@ def test_killing_the_primary_twice_loses_no_acknowledged_submission_or_decision(
             "pause from each kill to the next settle (s):",
             [_first_settle_after(control, runs, t) for t in pauses],
         )
+    finally:
+        workers.stop()
+
+
+def test_a_failover_while_a_worker_restores_unacked_messages_loses_nothing(
+    sentinels: Topology, tmp_path: Path
+) -> None:
+    """A worker dies holding checks (their messages stay in the transport's ``unacked`` hash); the
+    primary is killed as the next worker starts putting them back (after the visibility timeout,
+    under the transport's restore lock). Restored messages may land on the old primary only (lost
+    with it) or on both: every run still finishes, every result once."""
+    settings = _settings(sentinels)
+    control = Runtime(settings).control
+    workers = Workers(settings)
+    visibility = {"PRP_VISIBILITY_TIMEOUT_S": "3", "PRP_RESTORE_INTERVAL_S": "1"}
+    env = {**sentinels.env(wait_replicas=1), **FAST, **visibility}
+    try:
+        first = workers.start(env, ["--queues", "automated,approval,control", "--pool", "threads"])
+        flow = FLOW.format(a=side_effect_check("a", "A", "4.0"), b=side_effect_check("b", "B", "0.2"))
+        runs = [acknowledged(lambda: marked_run(control, tmp_path, flow)) for _ in range(8)]
+        effects = tmp_path / "effects.log"
+        wait_until(lambda: len(side_effects(effects)) >= 4, timeout=30)  # checks are running
+        os.killpg(first.pid, signal.SIGKILL)  # mid-check: the messages stay unacked
+        first.wait()
+        killed_at = time.monotonic()
+        workers.start(env, ["--queues", "automated,approval,control", "--pool", "threads"])
+        time.sleep(max(0.0, 3.0 - (time.monotonic() - killed_at)))  # restores begin now
+        old = sentinels.master_port()
+        assert old is not None
+        killed = sentinels.kill_master()
+        sentinels.wait_failover(old)
+        sentinels.restart(killed)
+        sentinels.wait_synced()
+        approved: set[str] = set()
+        _finish(control, runs, approved)
+        report = classify(control, {r: dict.fromkeys("APB", "passed") for r in runs}, side_effects(effects))
+        assert report.clean(), report.counts() | {"lost": report.lost, "dup": report.duplicated}
     finally:
         workers.stop()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
@@ -67,14 +68,14 @@ def test_workers_killed_ten_times_at_random_lose_and_duplicate_nothing(
 
 
 def test_a_dispatched_message_that_vanished_is_sent_again(
-    control: Control, workers: Workers, tmp_path: Path
+    private_runtime: Runtime, control: Control, workers: Workers, tmp_path: Path
 ) -> None:
     run_id = marked_run(control, tmp_path, chain("0"))  # no worker yet: the A checks wait in the queue
-    assert control.engine.reconciler.pass_once().resent == []  # queued messages are live
+    assert private_runtime.reconciler.pass_once().resent == []  # queued messages are live
     assert control.store.redis.delete("prp.automated") == 1  # lost between fetch and bookkeeping
-    early = control.engine.reconciler.pass_once()
+    early = private_runtime.reconciler.pass_once()
     assert early.resent == []  # within the grace period nothing is sent twice
-    later = control.engine.reconciler.pass_once(now_ms=time.time() * 1000 + 3000)
+    later = private_runtime.reconciler.pass_once(now_ms=time.time() * 1000 + 3000)
     assert sorted(later.resent) == [f"{run_id}/A/a1", f"{run_id}/A/a2"]
     workers.start(FAST, ALL)
     assert_clean(control, [run_id], tmp_path, {"A": "passed", "B": "passed", "C": "passed"})

@@ -30,12 +30,11 @@ import pytest
 import redis as redis_lib
 import uvicorn
 
-from prp_tasks.celeryapp.app import create_celery
+from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.run import RunStatus
 from prp_tasks.errors import WorkflowError
 from prp_tasks.http.app import create_app
 from prp_tasks.intake.workflow_files import parse_workflow
-from prp_tasks.service.control import Control
 from prp_tasks.service.identity import hash_token
 from prp_tasks.settings import DEFAULT_ENV_ALLOWLIST, ApiToken, Settings
 from tests.conftest import ROOT, wait_until
@@ -144,7 +143,7 @@ def worker_log(private: Settings, tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def base_url(api_settings: Settings) -> Iterator[str]:
     """The HTTP API on a real uvicorn socket (a raw request line keeps its ``..`` segments)."""
-    app = create_app(api_settings, Control(api_settings, create_celery(api_settings)), mount_mcp=False)
+    app = create_app(Runtime(api_settings), mount_mcp=False)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -225,7 +224,7 @@ def test_a_run_with_a_hostile_workflow_leaks_nothing_and_only_the_right_role_dec
     assert not set(WORKER_ONLY) & set(seen) and DEPLOY_TOKEN not in json.dumps(seen)
 
     assert_only_the_role_decides(base_url, run_id)
-    control = Control(api_settings, create_celery(api_settings))
+    control = Runtime(api_settings).control
     assert control.wait_final(run_id, 60)
     assert control.snapshot(run_id).status == RunStatus.FAILED  # fails-loudly exits 3
     assert_nothing_leaks(base_url, run_id, api_settings, worker_log)

@@ -9,7 +9,7 @@ from prp_tasks.core.builtin_workflow import APPROVAL_DISPLAY_NAMES, WORKFLOW_NAM
 from prp_tasks.core.catalog import BUILTIN_CHECKS, GATE_REPORTS
 from prp_tasks.core.models import GateStatus, Phase, Role, Workflow
 from prp_tasks.core.profile import EnforcementProfile
-from prp_tasks.settings import QUEUE_CLASSES
+from prp_tasks.routing import QUEUE_CLASSES
 
 GATES = ("G0", "G1", "G2", "G3", "G4", "G5", "G6", "G7")
 

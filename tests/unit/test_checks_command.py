@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from prp_tasks.checks import execute
-from prp_tasks.checks import spawn as spawn_module
 from prp_tasks.checks.base import CheckContext
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import CheckResult, EvidenceType, evidence_id
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
+from prp_tasks.processes import spawn as spawn_module
 from tests.processes import wait_gone
 
 PY = sys.executable

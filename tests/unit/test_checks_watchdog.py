@@ -1,4 +1,4 @@
-"""A check dies with the worker process that started it (prp_tasks.checks.watchdog).
+"""A check dies with the worker process that started it (prp_tasks.processes.watchdog).
 
 Each scenario runs a small "worker" script as its own process, which starts checks through
 ``spawn``; the test then kills that worker with SIGKILL (nothing of it runs any more) and looks at
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.checks.spawn import spawn, wait
-from prp_tasks.checks.watchdog import WATCHDOG, Watchdog
+from prp_tasks.processes.spawn import spawn, wait
+from prp_tasks.processes.watchdog import WATCHDOG, Watchdog
 from tests.processes import is_gone, wait_for_file, wait_gone
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -28,8 +28,8 @@ ENV = {"PATH": "/usr/bin:/bin"}
 START = (
     "import os, signal, subprocess, sys, time\n"
     "from pathlib import Path\n"
-    "from prp_tasks.checks.spawn import spawn\n"
-    "from prp_tasks.checks.watchdog import WATCHDOG\n"
+    "from prp_tasks.processes.spawn import spawn\n"
+    "from prp_tasks.processes.watchdog import WATCHDOG\n"
     "log = open('check.log', 'wb')\n"
     "def check(*argv):\n"
     "    return spawn(list(argv), '.', {'PATH': '/usr/bin:/bin'}, log, log)\n"
@@ -90,7 +90,7 @@ def test_checks_that_ended_are_not_listed_and_the_watchdog_leaves_with_the_worke
     where, _ = worker
     proc = run_worker(
         worker,
-        "from prp_tasks.checks.spawn import wait\n"
+        "from prp_tasks.processes.spawn import wait\n"
         "import threading\n"
         "p = check('true')\n"
         "wait(p, 10, threading.Event())\n"

@@ -25,7 +25,8 @@ from pydantic import BaseModel
 
 from prp_tasks.cli import app
 from prp_tasks.errors import ConfigError
-from prp_tasks.settings import QUEUE_CLASSES, Settings, load_settings, unknown_env_keys
+from prp_tasks.routing import QUEUE_CLASSES
+from prp_tasks.settings import Settings, load_settings, unknown_env_keys
 from tests.unit.infra_files import (
     DEPLOYMENT_DOC,
     ENV_EXAMPLE,

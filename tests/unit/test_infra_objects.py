@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from prp_tasks.approvals.authz import load_roles_file
-from prp_tasks.celeryapp.app import queue_name
+from prp_tasks.routing import QUEUE_CLASSES, queue_name
 from prp_tasks.service.identity import load_tokens_file
-from prp_tasks.settings import QUEUE_CLASSES, Settings, load_settings
+from prp_tasks.settings import Settings, load_settings
 from tests.unit.infra_files import (
     COMPOSE,
     ENV_EXAMPLE,

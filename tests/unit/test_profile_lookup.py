@@ -13,13 +13,12 @@ from prp_tasks.errors import ProfileError
 from prp_tasks.intake.profiles import LOOKUP, MAX_PROFILE_BYTES, find_initial_md, resolve_profile
 from prp_tasks.intake.profiles.cache import ProfileCache
 from prp_tasks.settings import ProfileCacheSettings
-from prp_tasks.state.keys import Keys
 
 # lookup and resolution ------------------------------------------------------------------------
 
 
 def resolve(repo: Path, explicit: str | Path | None = None) -> ResolvedProfile:
-    return resolve_profile(repo, explicit, cache=ProfileCache(None, Keys(), ProfileCacheSettings()))
+    return resolve_profile(repo, explicit, cache=ProfileCache(None, ProfileCacheSettings()))
 
 
 def write(path: Path, text: str | bytes) -> Path:

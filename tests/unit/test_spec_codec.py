@@ -13,7 +13,6 @@ from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import ProfileCacheSettings
 from prp_tasks.state.codec import dump_spec, load_spec
-from prp_tasks.state.keys import Keys
 
 PROFILE = "# P\n\n## Requirements\n\n- one\n\n```yaml\nbudgets:\n  coverage:\n    lines: 77\n```\n"
 WORKFLOW = 'name: w\ngates:\n  - {id: A, checks: [{name: c, run: ["true"]}]}\n  - {id: B, depends_on: [A]}\n'
@@ -21,7 +20,7 @@ WORKFLOW = 'name: w\ngates:\n  - {id: A, checks: [{name: c, run: ["true"]}]}\n  
 
 @pytest.fixture
 def cache() -> ProfileCache:
-    return ProfileCache(None, Keys("codec-test"), ProfileCacheSettings())
+    return ProfileCache(None, ProfileCacheSettings())
 
 
 def specs(tmp_path: Path, n: int, workflow: str = WORKFLOW) -> list[RunSpec]:

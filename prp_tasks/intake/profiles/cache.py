@@ -20,17 +20,12 @@ import threading
 import time
 import uuid
 from collections import Counter, OrderedDict
-from typing import TYPE_CHECKING
 
 from prp_tasks.core.profile import ParsedProfile, ResolvedProfile
 from prp_tasks.errors import Problem, ProfileError
 from prp_tasks.intake.profiles.parser import parse_initial_md
 from prp_tasks.settings import ProfileCacheSettings
-from prp_tasks.state.keys import Keys
 from prp_tasks.state.profile_store import ProfileStore
-
-if TYPE_CHECKING:
-    import redis
 
 #: bump when the parser's behaviour changes; the schema fingerprint covers model changes
 PARSER_VERSION = "1"
@@ -57,11 +52,10 @@ def parse_bytes(data: bytes) -> ParsedProfile:
 
 
 class ProfileCache:
-    """Parsed profiles by content hash. ``client=None`` keeps only the in-process tier."""
+    """Parsed profiles by content hash. ``store=None`` keeps only the in-process tier."""
 
-    def __init__(self, client: redis.Redis | None, keys: Keys, settings: ProfileCacheSettings) -> None:
-        self.client = client
-        self.keys = keys
+    def __init__(self, store: ProfileStore | None, settings: ProfileCacheSettings) -> None:
+        self.store = store
         self.settings = settings
         self.version = cache_version()
         self.counts: Counter[str] = Counter()
@@ -69,7 +63,6 @@ class ProfileCache:
         self._local: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
         self._resolved: OrderedDict[tuple[str, str | None], ResolvedProfile] = OrderedDict()
         self._lock = threading.Lock()
-        self.store = ProfileStore(client, keys, self.version, settings) if client is not None else None
 
     # public -----------------------------------------------------------------------------------
 
@@ -130,7 +123,7 @@ class ProfileCache:
         if self.store is None:
             self._count("misses")
             return self._parse_and_keep(sha, data)
-        raw = self.store.get(sha, self._take_unflushed())
+        raw = self.store.get(self.version, sha, self._take_unflushed())
         if raw is not None:
             self._count("hits_redis")
             return self._keep(sha, _decode(raw))
@@ -161,15 +154,15 @@ class ProfileCache:
     def _single_flight(self, sha: str, data: bytes) -> Entry:
         assert self.store is not None
         token = uuid.uuid4().hex
-        if self.store.lock(sha, token):
+        if self.store.lock(self.version, sha, token):
             try:
                 return self._parse_and_store(sha, data)
             finally:
-                self.store.unlock(sha, token)
+                self.store.unlock(self.version, sha, token)
         self._count("waits")
         deadline = time.monotonic() + self.settings.wait_s
         while time.monotonic() < deadline:
-            raw = self.store.peek(sha)
+            raw = self.store.peek(self.version, sha)
             if raw is not None:
                 self._count("hits_redis")
                 return self._keep(sha, _decode(raw))
@@ -190,7 +183,7 @@ class ProfileCache:
     def _parse_and_store(self, sha: str, data: bytes) -> Entry:
         assert self.store is not None
         entry = self._parse(data)
-        self.store.put(sha, _encode(entry), error=isinstance(entry, tuple))
+        self.store.put(self.version, sha, _encode(entry), error=isinstance(entry, tuple))
         self.flush_stats()
         return self._keep(sha, entry)
 

@@ -38,7 +38,6 @@ SCRIPTS = (
     "expire",
     "finalize",
     "flush_batch",
-    "free_slot",
     "heartbeat",
     "outbox_done",
     "park",

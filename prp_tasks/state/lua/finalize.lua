@@ -13,8 +13,7 @@ for _, o in ipairs(outputs) do redis.call('HSET', K.outputs, o[1], o[2]) end
 local was = redis.call('HGET', K.meta, 'status') == 'queued' and 'queued' or 'running'
 redis.call('HSET', K.meta, 'status', status, 'finished_at', finished_at, 'updated_at', finished_at,
   'finalized', '1')
-redis.call('HINCRBY', K.metrics, 'runs|state=' .. was, -1)
-redis.call('HINCRBY', K.metrics, 'runs|state=' .. status, 1)
+move_run(K.metrics, was, status)
 redis.call('DEL', K.outbox)
 redis.call('ZREM', K.outbox_index, run_id)
 redis.call('EXPIRE', K.meta, retention_s)

@@ -63,6 +63,12 @@ local function move(metrics, from, to, n)
   redis.call('HINCRBY', metrics, 'gates|state=' .. to, n)
 end
 
+-- move a run from one state gauge to another (queued, running, passed, failed, cancelled)
+local function move_run(metrics, from, to)
+  redis.call('HINCRBY', metrics, 'runs|state=' .. from, -1)
+  redis.call('HINCRBY', metrics, 'runs|state=' .. to, 1)
+end
+
 -- a parked gate leaves the global approval indexes
 local function unindex(K, member)
   for _, key in ipairs({K.pending, K.deadlines, K.reminders, K.escalations}) do redis.call('ZREM', key, member) end

@@ -22,8 +22,7 @@ for _, p in ipairs(plan) do
 end
 local unsettled = tonumber(redis.call('HGET', K.meta, 'unsettled'))
 if redis.call('HGET', K.meta, 'finalized') == '1' then
-  redis.call('HINCRBY', K.metrics, 'runs|state=' .. redis.call('HGET', K.meta, 'status'), -1)
-  redis.call('HINCRBY', K.metrics, 'runs|state=running', 1)
+  move_run(K.metrics, redis.call('HGET', K.meta, 'status'), 'running')
 end
 for _, p in ipairs(plan) do
   if TERMINAL[p.cur] then unsettled = redis.call('HINCRBY', K.meta, 'unsettled', 1) end

@@ -9,8 +9,7 @@ if redis.call('HGET', K.meta, 'status') ~= 'queued' or redis.call('HGET', K.meta
   return 0
 end
 redis.call('HSET', K.meta, 'status', 'running', 'updated_at', now)
-redis.call('HINCRBY', K.metrics, 'runs|state=queued', -1)
-redis.call('HINCRBY', K.metrics, 'runs|state=running', 1)
+move_run(K.metrics, 'queued', 'running')
 for _, g in ipairs(roots) do
   if redis.call('HGET', K.status, g) == 'pending' then
     redis.call('HSET', K.status, g, 'running')

@@ -19,6 +19,7 @@ _MODE = os.environ.get("PRPTEST_DIE_AT")
 
 def _install() -> None:
     from prp_tasks.state.approvals import ApprovalStore
+    from prp_tasks.state.checks import CheckStore
     from prp_tasks.state.runs import RunStore
 
     rng = random.Random(f"{os.environ.get('PRPTEST_SEED', '0')}-{os.getpid()}")
@@ -44,7 +45,7 @@ def _install() -> None:
 
         setattr(owner, name, wrapped)
 
-    for owner, name in ((RunStore, "settle"), (RunStore, "record_and_settle"), (ApprovalStore, "decide")):
+    for owner, name in ((RunStore, "settle"), (CheckStore, "record_and_settle"), (ApprovalStore, "decide")):
         wrap(owner, name)
 
 

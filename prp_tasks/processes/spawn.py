@@ -1,7 +1,7 @@
 """Start a check's process cheaply and wait for it without polling.
 
 The child is started with ``vfork`` + ``exec`` (no ``preexec_fn``, no wrapper program) in its own
-session, and listed with this process's :mod:`watchdog <prp_tasks.checks.watchdog>`, which kills
+session, and listed with this process's :mod:`watchdog <prp_tasks.processes.watchdog>`, which kills
 its process group if the worker dies while it runs (a SIGKILLed worker must not leave its checks
 running).
 
@@ -26,7 +26,7 @@ import time
 from collections.abc import Mapping
 from typing import IO
 
-from prp_tasks.checks.watchdog import WATCHDOG
+from prp_tasks.processes.watchdog import WATCHDOG
 
 POLL_S = 0.05
 
