@@ -153,6 +153,8 @@ class RunSpec(BaseModel):
     strict: bool = False
     #: approve every parked gate automatically (recorded as actor ``auto``)
     auto_approve: bool = False
+    #: the submission's idempotency key (``GET /v1/runs?idempotency_key=`` finds the run by it)
+    idempotency_key: str | None = None
 
 
 def new_run_id(now: float | None = None) -> str:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from mcp.server.transport_security import TransportSecuritySettings
 
 from prp_tasks import __version__
+from prp_tasks.http.contract import Methods, contract_openapi
 from prp_tasks.http.models import Health
 from prp_tasks.http.pages import pages_router
 from prp_tasks.http.routes import router
@@ -62,15 +63,31 @@ def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(pages_router)
-    app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
-    app.add_api_route("/metrics", _metrics, methods=["GET"], response_class=Response, tags=["health"])
+    app.add_api_route(
+        "/healthz",
+        _health,
+        methods=["GET"],
+        response_model=Health,
+        tags=["health"],
+        responses={503: {"model": Health, "description": "Redis does not answer"}},
+    )
+    app.add_api_route(
+        "/metrics",
+        _metrics,
+        methods=["GET"],
+        response_class=Response,
+        tags=["health"],
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     if mcp is not None:
         _mount_mcp(app, mcp, authenticator)
+    app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
     _add_middleware(app, settings)
     return app
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(Methods, routers=[app.router, router, pages_router])
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

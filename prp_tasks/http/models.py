@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from prp_tasks.core.approvals import DecisionResult, PendingApproval
+from prp_tasks.core.run import RunStatus
+from prp_tasks.service.views import a2a_state
 
 
 class _Body(BaseModel):
@@ -22,10 +24,24 @@ class RunCreated(_Body):
 
 class RunRow(_Body):
     run_id: str
-    status: str
+    #: what the run's own view (``GET /v1/runs/{id}``) says, ``awaiting_approval`` included
+    status: RunStatus
+    #: the A2A task state beside it (submitted, working, input-required, completed, failed, canceled)
+    a2a_state: str
     repo: str | None
     created_at: str | None
     updated_at: str | None
+
+    @classmethod
+    def of(cls, row: dict[str, str]) -> RunRow:
+        return cls(
+            run_id=row["run_id"],
+            status=RunStatus(row["status"]),
+            a2a_state=a2a_state(row["status"]),
+            repo=row.get("repo"),
+            created_at=row.get("created_at"),
+            updated_at=row.get("updated_at"),
+        )
 
 
 class RunList(_Body):
@@ -47,7 +63,7 @@ class BatchDecisionBody(_Body):
     decision: Literal["approve", "reject"]
     rationale: str = Field(default="", max_length=4000)
     #: also pre-approve gates that have not parked yet
-    include_upcoming: bool = False
+    include_upcoming: bool = Field(default=False, strict=True)
 
 
 class DecisionOut(_Body):
@@ -79,7 +95,7 @@ class BatchDecisionOut(_Body):
 
 class RerunBody(_Body):
     #: required: re-running re-executes the gate and every gate depending on it
-    force: bool = False
+    force: bool = Field(default=False, strict=True)
 
 
 class RerunOut(_Body):

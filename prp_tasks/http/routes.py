@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import base64
+import re
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 
 from prp_tasks.http.models import (
     AuditOut,
@@ -23,24 +27,59 @@ from prp_tasks.http.models import (
     RunList,
     RunRow,
 )
+from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.core.run import RunStatus
 from prp_tasks.http.security import ApiError
-from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.intake.submission import IDEMPOTENCY_KEY, SubmitRequest
 from prp_tasks.service.control import Control
 from prp_tasks.service.identity import Principal, current_principal
 from prp_tasks.service.views import RunView
 
-ERRORS: dict[int | str, dict[str, object]] = {
+#: every error an operation can answer, as ``application/problem+json`` (:mod:`.contract`)
+ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": title}
     for status, title in [
-        (400, "invalid input"),
+        (400, "invalid input (a value the schema allows but the server refuses, e.g. a repository "
+         "outside the allowed roots or a workflow whose gates form a cycle)"),
         (401, "missing or unknown token"),
         (403, "the token lacks a right or role"),
         (404, "no such run, gate or output"),
         (409, "conflicts with the run's state"),
         (413, "body too large"),
         (422, "invalid request body or parameters"),
-        (429, "rate limited"),
+        (429, "rate limited (see Retry-After)"),
+        (503, "the state store does not answer"),
     ]
+}
+LOCATION = {"Location": {"description": "the run's URL", "schema": {"type": "string"}}}
+RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+def rfc3339(value: str | None) -> str | None:
+    """An RFC 3339 date-time (what ``format: date-time`` means), else a validation error."""
+    if value is None:
+        return None
+    if not RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 date-time such as 2026-12-04T17:55:00Z")
+    try:
+        parse_ts(re.sub(r":60(?=[.Zz+-])", ":59", value))  # a leap second is a valid time
+    except ValueError:
+        raise ValueError("must be an RFC 3339 date-time such as 2026-12-04T17:55:00Z") from None
+    return value
+
+
+#: documented only: the handlers refuse other names with 400, as they always have (a path
+#: parameter validated by FastAPI would answer 422 and hide the traversal refusal)
+OUTPUT_NAME_SCHEMA: dict[str, Any] = {
+    "json_schema_extra": {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"},
+}
+FILE_PATH: dict[str, Any] = {
+    "json_schema_extra": {
+        "pattern": r"^\.*[A-Za-z0-9_@+=,-][A-Za-z0-9_.@+=,-]*(/\.*[A-Za-z0-9_@+=,-][A-Za-z0-9_.@+=,-]*)*$",
+        "maxLength": 255,
+    },
 }
 
 
@@ -67,40 +106,97 @@ def submitter(caller: Annotated[Principal, Depends(principal)]) -> Principal:
     return caller
 
 
+def known_query(request: Request) -> None:
+    """Refuse query parameters the operation does not declare (422 naming the accepted ones): a
+    misspelt filter must not silently list everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    accepted = sorted({p.alias for p in _query_params(dependant)})
+    unknown = sorted(set(request.query_params) - set(accepted))
+    if unknown:
+        raise ApiError(
+            422,
+            "Unprocessable Content",
+            f"unknown query parameter {', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}",
+        )
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    found = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        found += _query_params(sub)
+    return found
+
+
 Ctl = Annotated[Control, Depends(control)]
 Caller = Annotated[Principal, Depends(principal)]
 Submitter = Annotated[Principal, Depends(submitter)]
-router = APIRouter(prefix="/v1", responses=ERRORS)
+router = APIRouter(prefix="/v1", responses=ERRORS, dependencies=[Depends(known_query)])
 
 
-@router.post("/runs", status_code=201, response_model=RunCreated, tags=["runs"])
+@router.post(
+    "/runs",
+    status_code=201,
+    response_model=RunCreated,
+    tags=["runs"],
+    responses={
+        201: {"description": "the run was created", "headers": LOCATION},
+        200: {
+            "model": RunCreated,
+            "description": "an earlier request with the same idempotency_key (and the same body) "
+            "created the run: its id, with created=false",
+            "headers": LOCATION,
+        },
+    },
+)
 def create_run(body: SubmitRequest, ctl: Ctl, caller: Submitter, response: Response) -> RunCreated:
-    """Submit a run (idempotent with ``idempotency_key``); the actor is the token's identity."""
+    """Submit a run (idempotent with ``idempotency_key``); the actor is the token's identity.
+
+    201 with ``Location`` when this request created the run; 200 (same body, ``created: false``)
+    when an earlier request with the same key did."""
     submitted = ctl.submit_request(body.model_copy(update={"actor": caller.identity}), actor=caller.identity)
+    url = f"/v1/runs/{submitted.run_id}"
+    response.headers["Location"] = url
     if not submitted.created:
         response.status_code = 200
-    return RunCreated(
-        run_id=submitted.run_id, created=submitted.created, status_url=f"/v1/runs/{submitted.run_id}"
-    )
+    return RunCreated(run_id=submitted.run_id, created=submitted.created, status_url=url)
 
 
 @router.get("/runs", response_model=RunList, tags=["runs"])
 def list_runs(
     ctl: Ctl,
     caller: Caller,
-    status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
-    repository: Annotated[str | None, Query(max_length=400)] = None,
+    status: Annotated[RunStatus | None, Query(description="the status the run's own view shows")] = None,
+    repository: Annotated[str | None, Query(max_length=400, description="owner/name")] = None,
     since: Annotated[
-        str | None, Query(max_length=64, description="ISO-8601 creation time lower bound")
+        str | None,
+        Query(
+            max_length=64,
+            description="creation time lower bound (RFC 3339)",
+            json_schema_extra={"format": "date-time"},
+        ),
+        AfterValidator(rfc3339),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Query(pattern=IDEMPOTENCY_KEY, description="the run a submission with this key created"),
     ] = None,
     cursor: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RunList:
-    """Runs newest first, filtered by status, repository (owner/name) and creation time."""
+    """Runs newest first, filtered by status, repository (owner/name), creation time, or the
+    idempotency key of the submission that created one (then at most one row)."""
     rows, next_cursor = ctl.list_runs(
-        status=status, repository=repository, since=since, cursor=cursor, limit=limit
+        status=status.value if status is not None else None,
+        repository=repository,
+        since=since,
+        cursor=cursor,
+        limit=limit,
+        idempotency_key=idempotency_key,
     )
-    return RunList(items=[RunRow(**r) for r in rows], next_cursor=next_cursor)
+    return RunList(items=[RunRow.of(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/runs/{run_id}", response_model=RunView, tags=["runs"])
@@ -170,12 +266,61 @@ def audit(run_id: str, ctl: Ctl, caller: Caller) -> AuditOut:
 
 
 @router.get(
+    "/runs/{run_id}/outputs/files/{gate_id}/{path:path}",
+    response_class=Response,
+    tags=["runs"],
+    responses={
+        200: {
+            "description": "the file's bytes, verified against its recorded sha256",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                "Repr-Digest": {"description": "sha-256 of the file (RFC 9530)", "schema": {"type": "string"}},
+                "ETag": {"description": "the file's sha256", "schema": {"type": "string"}},
+            },
+        }
+    },
+)
+def produced_file(
+    run_id: str,
+    gate_id: str,
+    path: Annotated[str, Path(description="the file's name relative to the workspace", **FILE_PATH)],
+    ctl: Ctl,
+    caller: Caller,
+) -> Response:
+    """A file a check of the gate produced (``files`` in the run's view; what ``prp outputs --to
+    DIR`` writes as ``files/GATE/NAME``). Absolute names and ``..`` segments are refused (400)."""
+    meta, data = ctl.produced_file(run_id, gate_id, path)
+    digest = base64.b64encode(bytes.fromhex(meta.sha256)).decode()
+    filename = meta.name.rsplit("/", 1)[-1]
+    headers = {
+        "Repr-Digest": f"sha-256=:{digest}:",
+        "ETag": f'"{meta.sha256}"',
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
+@router.get(
     "/runs/{run_id}/outputs/{name:path}",
     response_class=PlainTextResponse,
     tags=["runs"],
-    responses={200: {"content": {"text/markdown": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "content": {
+                "text/markdown": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            }
+        }
+    },
 )
-def output(run_id: str, name: str, ctl: Ctl, caller: Caller) -> PlainTextResponse:
+def output(
+    run_id: str,
+    name: Annotated[str, Path(description="a plain file name", **OUTPUT_NAME_SCHEMA)],
+    ctl: Ctl,
+    caller: Caller,
+) -> PlainTextResponse:
     """``prp.md``, ``review.json``, ``run-manifest.json`` or a gate artifact (plain names only)."""
     content = ctl.output(run_id, name)
     media = (

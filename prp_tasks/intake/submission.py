@@ -30,6 +30,8 @@ from prp_tasks.routing import QUEUE_CLASSES
 from prp_tasks.settings import ProfileCacheSettings, WorkspaceSettings
 
 MAX_BLUEPRINT_BYTES = 1_000_000
+#: what an idempotency key may be (HTTP, MCP, ``prp.submit_run``)
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_.:-]{1,200}$"
 
 
 def load_blueprint(path: str | Path) -> Blueprint:
@@ -87,6 +89,7 @@ def prepare_run(
     profiles: ProfileCache | None = None,
     source: RunSource | None = None,
     require_profile: bool = False,
+    idempotency_key: str | None = None,
 ) -> RunSpec:
     """Validate every input and build the run's immutable spec (nothing is written).
 
@@ -113,6 +116,7 @@ def prepare_run(
         actor=actor,
         strict=strict,
         auto_approve=auto_approve,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -144,16 +148,29 @@ def _blueprint(blueprint: str | Path | Blueprint | None, resolved: ResolvedProfi
 
 
 class SubmitRequest(BaseModel):
-    """A run submission from a service (HTTP body, MCP arguments, ``prp.submit_run`` kwargs)."""
+    """A run submission from a service (HTTP body, MCP arguments, ``prp.submit_run`` kwargs).
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Booleans are strict (``true``/``false``, never ``0`` or ``"yes"``); one of ``repo`` and
+    ``git_url`` is required (the JSON Schema says so with ``anyOf``).
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["repo"], "properties": {"repo": {"type": "string"}}},
+                {"required": ["git_url"], "properties": {"git_url": {"type": "string"}}},
+            ]
+        },
+    )
 
     #: path of the repository as the workers see it (or give ``git_url``)
     repo: str | None = Field(default=None, min_length=1, max_length=4096)
     #: a git remote workers fetch ``commit_sha`` from (any machine); instead of ``repo``
     git_url: str | None = Field(default=None, min_length=1, max_length=2048)
     #: with ``repo``: run on its ``origin`` at HEAD (workers on any machine; a dirty tree is refused)
-    distributed: bool = False
+    distributed: bool = Field(default=False, strict=True)
     #: a workflow file path, or the workflow itself (same schema as a workflow file)
     workflow: str | dict[str, Any] | None = None
     #: a blueprint file path, or the blueprint itself ({title, description, requirements, metadata})
@@ -162,10 +179,10 @@ class SubmitRequest(BaseModel):
     profile_path: str | None = Field(default=None, max_length=4096)
     #: refuse unless the repository is at this commit; with ``git_url``, the full commit to run on
     commit_sha: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{7,64}$")
-    strict: bool = False
-    auto_approve: bool = False
+    strict: bool = Field(default=False, strict=True)
+    auto_approve: bool = Field(default=False, strict=True)
     #: the same key returns the same run instead of starting another one
-    idempotency_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,200}$")
+    idempotency_key: str | None = Field(default=None, pattern=IDEMPOTENCY_KEY)
     #: who asks (the HTTP API and MCP over HTTP use the token's identity instead)
     actor: str | None = Field(default=None, max_length=200)
 
@@ -204,6 +221,7 @@ def spec_from_request(
         run_id=run_id,
         profiles=profiles,
         source=source,
+        idempotency_key=request.idempotency_key,
     )
     _check_commit(spec, request.commit_sha)
     return spec

@@ -18,17 +18,18 @@ from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.batch import decide_all
 from prp_tasks.approvals.pending import pending_approvals
 from prp_tasks.approvals.service import Approvals
+from prp_tasks.core.artifacts import check_artifact_name
 from prp_tasks.core.approvals import AuditEvent, DecisionResult, PendingApproval
 from prp_tasks.core.evaluate import parse_ts, utc_now
-from prp_tasks.core.run import RunSpec, new_run_id
+from prp_tasks.core.run import RunSpec, RunStatus, new_run_id
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.engine.engine import Engine
-from prp_tasks.errors import ConflictError, InputError, RunNotFound
+from prp_tasks.errors import ArtifactError, ConflictError, GateNotFound, InputError, RunNotFound
 from prp_tasks.intake.profiles.cache import ProfileCache
 from prp_tasks.intake.submission import SubmitRequest, blueprint_from_data, spec_from_request
-from prp_tasks.service.views import RunView, run_view
+from prp_tasks.service.views import DocumentView, FileView, RunView, derived_status, run_view
 from prp_tasks.settings import Settings
-from prp_tasks.state.artifacts import write_atomically
+from prp_tasks.state.artifacts import ArtifactMeta, write_atomically
 from prp_tasks.state.events import Entry
 from prp_tasks.state.manager import State
 from prp_tasks.state.run_index import find_runs
@@ -36,6 +37,8 @@ from prp_tasks.state.runs import OUTPUT_FILES
 
 #: output and artifact names: plain file names, never paths
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
+#: every run status a surface shows (and filters on)
+RUN_STATUSES = tuple(s.value for s in RunStatus)
 #: an idempotency claim whose run never appeared may be taken over after this long
 _CLAIM_STALE_S = 30.0
 
@@ -129,8 +132,53 @@ class Control:
         return self.store.snapshot(run_id)
 
     def get_run(self, run_id: str) -> RunView:
-        """The run's view, ``active_gates`` included (what runs and waits, since when)."""
-        return run_view(self.snapshot(run_id), now=utc_now())
+        """The run's view, ``active_gates`` included (what runs and waits, since when), with the
+        files its checks produced and the outputs stored so far (sizes and sha256 digests)."""
+        view = run_view(self.snapshot(run_id), now=utc_now())
+        return view.model_copy(update={"files": self.files(run_id), "documents": self.documents(run_id)})
+
+    def files(self, run_id: str) -> list[FileView]:
+        """The files the run's checks produced so far (what ``prp outputs`` writes under files/)."""
+        return [
+            FileView(
+                gate=m.gate,
+                check=m.check,
+                name=m.name,
+                size=m.size,
+                sha256=m.sha256,
+                url=f"/v1/runs/{run_id}/outputs/files/{m.gate}/{m.name}",
+            )
+            for _, m in sorted(self.state.artifacts.index(run_id).items())
+        ]
+
+    def documents(self, run_id: str) -> list[DocumentView]:
+        """The outputs and gate reports stored so far."""
+        return [
+            DocumentView(
+                name=name,
+                size=len(data := text.encode()),
+                sha256=hashlib.sha256(data).hexdigest(),
+                url=f"/v1/runs/{run_id}/outputs/{name}",
+            )
+            for name, text in sorted(self.outputs(run_id).items())
+        ]
+
+    def produced_file(self, run_id: str, gate_id: str, name: str) -> tuple[ArtifactMeta, bytes]:
+        """One produced file by gate and relative name (as listed in ``files``), verified by sha256."""
+        try:
+            check_artifact_name(name)
+        except ValueError as exc:
+            raise InputError(f"file name: {exc}") from None
+        spec = self.store.spec(run_id)
+        if gate_id not in spec.workflow.gate_ids:
+            raise GateNotFound(f"run {run_id} has no gate {gate_id}")
+        meta = self.state.artifacts.meta(run_id, gate_id, name)
+        if meta is None:
+            raise RunNotFound(f"gate {gate_id} of run {run_id} produced no file {name}")
+        try:
+            return meta, self.state.artifacts.read(run_id, meta)
+        except ArtifactError as exc:  # expired, or failed verification: not served
+            raise RunNotFound(exc.message) from None
 
     def list_runs(
         self,
@@ -140,17 +188,57 @@ class Control:
         since: str | None = None,
         cursor: int = 0,
         limit: int = 20,
+        idempotency_key: str | None = None,
     ) -> tuple[list[dict[str, str]], int | None]:
-        """Runs newest first, filtered; returns rows and the cursor of the next page (or None)."""
+        """Runs newest first, filtered; returns rows and the cursor of the next page (or None).
+
+        ``status`` is the status a run's own view shows (``awaiting_approval`` included);
+        ``idempotency_key`` finds the run a submission with that key created (at most one).
+        """
+        if status is not None and status not in RUN_STATUSES:
+            raise InputError(f"status: must be one of {', '.join(RUN_STATUSES)}, not {status!r}")
         since_ms = None
         if since is not None:
             try:
                 since_ms = int(parse_ts(since).timestamp() * 1000)
             except ValueError:
                 raise InputError(f"since: not an ISO-8601 time: {since!r}") from None
+        if idempotency_key is not None:
+            return self._keyed_run(idempotency_key, status, repository, since_ms), None
         return find_runs(
-            self.store, status=status, repository=repository, since_ms=since_ms, cursor=cursor, limit=limit
+            self.store,
+            status=status,
+            repository=repository,
+            since_ms=since_ms,
+            cursor=cursor,
+            limit=limit,
+            derive=_shown_status,
         )
+
+    def run_for_key(self, idempotency_key: str) -> str | None:
+        """The run a submission with ``idempotency_key`` created (None: none, or not created yet)."""
+        claim = self.state.idempotency.lookup(idempotency_key)
+        run_id = None if claim is None else str(claim.get("run_id") or "")
+        return run_id if run_id and self.store.exists(run_id) else None
+
+    def _keyed_run(
+        self, key: str, status: str | None, repository: str | None, since_ms: int | None
+    ) -> list[dict[str, str]]:
+        run_id = self.run_for_key(key)
+        if run_id is None:
+            return []
+        meta = self.store.meta(run_id)
+        row = {
+            "run_id": run_id,
+            "status": _shown_status(meta.get("status", ""), list(self.store.gate_statuses(run_id).values())),
+            "repo": meta.get("repo"),
+            "created_at": meta.get("created_at"),
+            "updated_at": meta.get("updated_at"),
+        }
+        created_ms = int(parse_ts(row["created_at"]).timestamp() * 1000) if row["created_at"] else 0
+        if (status and row["status"] != status) or (repository and row["repo"] != repository):
+            return []
+        return [] if since_ms is not None and created_ms < since_ms else [row]  # type: ignore[list-item]
 
     def run_ids(self, offset: int = 0, limit: int = 50) -> list[str]:
         return self.store.list_runs(offset, limit)
@@ -291,3 +379,8 @@ class Control:
     def events_after(self, cursor: str, block_ms: int = 5000) -> list[Entry]:
         """Lifecycle events after ``cursor``, waiting up to ``block_ms`` for one."""
         return self.state.stream.after(cursor, block_ms)
+
+
+def _shown_status(stored: str, gate_statuses: list[str]) -> str:
+    return derived_status(stored, gate_statuses).value
+

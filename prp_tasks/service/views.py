@@ -5,6 +5,7 @@ The shapes are a contract (docs/reference/run-json.md): keys are added, never re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -70,9 +71,32 @@ class ActiveGate(_View):
     since: str | None
 
 
+class FileView(_View):
+    """A file a check produced (``files/GATE/NAME`` in ``prp outputs --to DIR``)."""
+
+    gate: str
+    check: str
+    name: str
+    size: int
+    sha256: str
+    #: the HTTP route serving it (``GET`` with a token)
+    url: str
+
+
+class DocumentView(_View):
+    """A stored output (prp.md, review.json, run-manifest.json) or gate report."""
+
+    name: str
+    size: int
+    sha256: str
+    url: str
+
+
 class RunView(_View):
     run_id: str
     status: str
+    #: the A2A task state beside ``status`` (submitted, working, input-required, completed, ...)
+    a2a_state: str
     workflow: str
     repo: dict[str, Any]
     actor: str
@@ -82,6 +106,28 @@ class RunView(_View):
     finished_at: str | None
     gates: list[GateStateView]
     active_gates: list[ActiveGate]
+    #: files the checks produced so far, with sizes and sha256 digests (the service's view of a
+    #: run; absent from views built without reading the artifact index)
+    files: list[FileView] = []
+    #: outputs and gate reports stored so far, with sizes and sha256 digests
+    documents: list[DocumentView] = []
+
+
+#: run status -> the A2A task state beside it (events carry the same in ``a2aState``)
+A2A_STATE = {
+    RunStatus.QUEUED: "submitted",
+    RunStatus.RUNNING: "working",
+    RunStatus.AWAITING_APPROVAL: "input-required",
+    RunStatus.FINALIZING: "working",
+    RunStatus.PASSED: "completed",
+    RunStatus.FAILED: "failed",
+    RunStatus.CANCELLED: "canceled",
+}
+
+
+def a2a_state(status: RunStatus | str) -> str:
+    """The A2A task state of a run in ``status``."""
+    return A2A_STATE[RunStatus(status)]
 
 
 def exit_code(snapshot: RunSnapshot, *, timed_out: bool = False) -> int:
@@ -99,12 +145,20 @@ def exit_code(snapshot: RunSnapshot, *, timed_out: bool = False) -> int:
 
 def live_status(snapshot: RunSnapshot) -> RunStatus:
     """Run status including the derived ``awaiting_approval`` (nothing running, a gate parked)."""
-    if snapshot.status != RunStatus.RUNNING:
-        return snapshot.status
-    statuses = {v.status for v in snapshot.gates.values()}
+    return derived_status(snapshot.status, [v.status for v in snapshot.gates.values()])
+
+
+def derived_status(stored: RunStatus | str, gate_statuses: Iterable[GateStatus | str]) -> RunStatus:
+    """The run status every surface shows, from the stored one and its gates' statuses: a running
+    run with nothing running and a gate parked is ``awaiting_approval``; with every gate settled
+    but its outputs not committed yet, ``finalizing``."""
+    stored = RunStatus(stored)
+    if stored != RunStatus.RUNNING:
+        return stored
+    statuses = {GateStatus(s) for s in gate_statuses}
     if GateStatus.AWAITING_APPROVAL in statuses and GateStatus.RUNNING not in statuses:
         return RunStatus.AWAITING_APPROVAL
-    if statuses <= TERMINAL:
+    if statuses and statuses <= TERMINAL:
         return RunStatus.FINALIZING
     return RunStatus.RUNNING
 
@@ -179,9 +233,11 @@ def parked_at(snapshot: RunSnapshot, gate_id: str, *, since: str) -> str | None:
 def run_view(snapshot: RunSnapshot, *, now: str | None = None) -> RunView:
     spec = snapshot.spec
     gates = [gate_view(snapshot, snapshot.gates[g], now=now) for g in spec.workflow.gate_ids]
+    status = live_status(snapshot)
     return RunView(
         run_id=spec.run_id,
-        status=live_status(snapshot).value,
+        status=status.value,
+        a2a_state=a2a_state(status),
         workflow=spec.workflow.name,
         repo=_repo(spec.repo),
         actor=spec.actor,

@@ -37,6 +37,13 @@ class IdempotencyStore:
             earlier: dict[str, Any] = json.loads(self.redis.get(key) or "{}")
         return earlier
 
+    def lookup(self, idempotency_key: str) -> dict[str, Any] | None:
+        """The claim of ``idempotency_key`` (run id, fingerprint, when), or None."""
+        with wrap_errors():
+            raw = self.redis.get(self._key(idempotency_key))
+        found: dict[str, Any] | None = json.loads(raw) if raw else None
+        return found
+
     def take_over(self, idempotency_key: str, claim: dict[str, Any]) -> None:
         """Replace a claim whose claimant died before creating its run."""
         with wrap_errors():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 
 from prp_tasks.state.connection import wrap_errors
 from prp_tasks.state.runs import RunStore
@@ -18,8 +19,13 @@ def find_runs(
     cursor: int = 0,
     limit: int = 50,
     chunk: int = 200,
+    derive: Callable[[str, list[str]], str] | None = None,
 ) -> tuple[list[dict[str, str]], int | None]:
-    """Runs newest first, filtered on meta fields; returns (rows, next cursor or None)."""
+    """Runs newest first, filtered on meta fields; returns (rows, next cursor or None).
+
+    ``derive`` turns a run's stored status and its gates' statuses into the status shown (and
+    filtered on), so a list says what a run's own view says.
+    """
     rows: list[dict[str, str]] = []
     low = since_ms if since_ms is not None else "-inf"
     while len(rows) < limit:
@@ -30,11 +36,15 @@ def find_runs(
             with store.redis.pipeline(transaction=False) as pipe:
                 for run_id in ids:
                     pipe.hmget(store.k(run_id).meta, ["status", "repo", "created_at", "updated_at"])
-                metas = pipe.execute()
-        for taken, (run_id, meta) in enumerate(zip(ids, metas, strict=True), start=1):
+                    pipe.hvals(store.k(run_id).status)
+                found = pipe.execute()
+        metas, gates = found[0::2], found[1::2]
+        for taken, (run_id, meta, statuses) in enumerate(zip(ids, metas, gates, strict=True), start=1):
             row = dict(zip(("status", "repo", "created_at", "updated_at"), meta, strict=True))
             if row["status"] is None:  # expired between the index and the read
                 continue
+            if derive is not None:
+                row["status"] = derive(row["status"], statuses)
             if (status is None or row["status"] == status) and (
                 repository is None or row["repo"] == repository
             ):

@@ -40,6 +40,8 @@ class Lifecycle:
             "tasks": list(spec.workflow.gate_ids),
             "startedAt": spec.created_at,
         }
+        if spec.idempotency_key is not None:  # how a raw-Celery submitter recognises its run
+            data["idempotencyKey"] = spec.idempotency_key
         self.sink.emit(ev.PROCESSING_STARTED, spec.run_id, data)
 
     def gates_started(self, run_id: str, gate_ids: Sequence[str]) -> None:

@@ -1,0 +1,118 @@
+"""What makes the OpenAPI document the contract: the real media types of errors in the document,
+and methods answered by resource (``OPTIONS``, ``HEAD``, ``405`` with a complete ``Allow``).
+
+FastAPI documents error models as ``application/json`` and answers a method a path lacks from the
+first route that matches it (so ``Allow`` names only that route's methods); both are fixed here,
+once, for every route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.routing import Match, Mount, Route, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from prp_tasks.http.security import problem
+
+PROBLEM = "application/problem+json"
+#: the methods every resource answers besides the ones its routes declare
+IMPLICIT = ("HEAD", "OPTIONS")
+
+
+def contract_openapi(app: FastAPI) -> dict[str, Any]:
+    """The document FastAPI generates, with every 4xx/5xx declared as ``application/problem+json``
+    (what :func:`prp_tasks.http.security.problem` sends) and FastAPI's own 422 model replaced."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    for path in doc.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    schemas = doc.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    app.openapi_schema = doc
+    return doc
+
+
+def allowed_methods(routers: Sequence[Router], scope: Scope) -> list[str] | None:
+    """The methods the resource at ``scope``'s path answers (None: no route of ours has it, or a
+    mounted app owns it). ``routers``: the app's own and every router it includes."""
+    methods: set[str] = set()
+    probe = {**scope, "method": "GET"}
+    for route in (r for router in routers for r in router.routes):
+        if isinstance(route, Mount):
+            if route.matches(probe)[0] != Match.NONE:
+                return None
+            continue
+        if isinstance(route, Route) and route.matches(probe)[0] != Match.NONE:
+            methods |= set(route.methods or ())
+    if not methods:
+        return None
+    if "GET" in methods:
+        methods.add("HEAD")
+    methods.add("OPTIONS")
+    return sorted(methods)
+
+
+class Methods:
+    """Answers ``OPTIONS`` (204 with ``Allow``), ``HEAD`` (the ``GET`` without its body) and a
+    method the resource lacks (405, problem+json, ``Allow`` listing every method it has)."""
+
+    def __init__(self, app: ASGIApp, routers: Sequence[Router]) -> None:
+        self.app, self.routers = app, routers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        allowed = allowed_methods(self.routers, scope)
+        method = scope["method"]
+        if allowed is None or (method in allowed and method not in IMPLICIT):
+            await self.app(scope, receive, send)
+            return
+        allow = {"allow": ", ".join(allowed)}
+        if method == "OPTIONS":
+            await _respond(send, 204, b"", allow)
+        elif method == "HEAD":
+            try:
+                await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+            except _HeadersSent:
+                pass
+        else:
+            response = problem(405, "Method Not Allowed", f"{method} is not allowed here; use {allow['allow']}")
+            response.headers.update(allow)
+            await response(scope, receive, send)
+
+
+class _HeadersSent(Exception):
+    """A HEAD answer is complete once its headers are out (stops a streaming GET at once)."""
+
+
+def _without_body(send: Send) -> Send:
+    async def headers_only(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        raise _HeadersSent
+
+    return headers_only
+
+
+async def _respond(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
+    raw = [(k.encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
