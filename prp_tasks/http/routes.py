@@ -309,7 +309,7 @@ def produced_file(
         200: {
             "content": {
                 "text/markdown": {"schema": {"type": "string"}},
-                "application/json": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"description": "any JSON document"}},
                 "text/plain": {"schema": {"type": "string"}},
             }
         }
