@@ -230,7 +230,11 @@ class Control:
         meta = self.store.meta(run_id)
         row = {
             "run_id": run_id,
-            "status": _shown_status(meta.get("status", ""), list(self.store.gate_statuses(run_id).values())),
+            "status": _shown_status(
+                meta.get("status", ""),
+                list(self.store.gate_statuses(run_id).values()),
+                meta.get("cancelled") == "1",
+            ),
             "repo": meta.get("repo"),
             "created_at": meta.get("created_at"),
             "updated_at": meta.get("updated_at"),
@@ -381,6 +385,6 @@ class Control:
         return self.state.stream.after(cursor, block_ms)
 
 
-def _shown_status(stored: str, gate_statuses: list[str]) -> str:
-    return derived_status(stored, gate_statuses).value
+def _shown_status(stored: str, gate_statuses: list[str], cancelled: bool) -> str:
+    return derived_status(stored, gate_statuses, cancelled=cancelled).value
 

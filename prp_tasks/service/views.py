@@ -145,14 +145,20 @@ def exit_code(snapshot: RunSnapshot, *, timed_out: bool = False) -> int:
 
 def live_status(snapshot: RunSnapshot) -> RunStatus:
     """Run status including the derived ``awaiting_approval`` (nothing running, a gate parked)."""
-    return derived_status(snapshot.status, [v.status for v in snapshot.gates.values()])
+    gates = [v.status for v in snapshot.gates.values()]
+    return derived_status(snapshot.status, gates, cancelled=snapshot.cancelled)
 
 
-def derived_status(stored: RunStatus | str, gate_statuses: Iterable[GateStatus | str]) -> RunStatus:
+def derived_status(
+    stored: RunStatus | str, gate_statuses: Iterable[GateStatus | str], *, cancelled: bool = False
+) -> RunStatus:
     """The run status every surface shows, from the stored one and its gates' statuses: a running
     run with nothing running and a gate parked is ``awaiting_approval``; with every gate settled
-    but its outputs not committed yet, ``finalizing``."""
+    but its outputs not committed yet, ``finalizing``; a cancelled run is ``cancelled`` at once
+    (its outputs follow), so an answer right after a cancel is final."""
     stored = RunStatus(stored)
+    if cancelled and stored in (RunStatus.RUNNING, RunStatus.QUEUED):
+        return RunStatus.CANCELLED
     if stored != RunStatus.RUNNING:
         return stored
     statuses = {GateStatus(s) for s in gate_statuses}

@@ -10,6 +10,10 @@ from prp_tasks.state.connection import wrap_errors
 from prp_tasks.state.runs import RunStore
 
 
+#: the meta fields of a listed run
+FIELDS = ("status", "repo", "created_at", "updated_at")
+
+
 def find_runs(
     store: RunStore,
     *,
@@ -19,12 +23,12 @@ def find_runs(
     cursor: int = 0,
     limit: int = 50,
     chunk: int = 200,
-    derive: Callable[[str, list[str]], str] | None = None,
+    derive: Callable[[str, list[str], bool], str] | None = None,
 ) -> tuple[list[dict[str, str]], int | None]:
     """Runs newest first, filtered on meta fields; returns (rows, next cursor or None).
 
-    ``derive`` turns a run's stored status and its gates' statuses into the status shown (and
-    filtered on), so a list says what a run's own view says.
+    ``derive`` turns a run's stored status, its gates' statuses and whether it was cancelled into
+    the status shown (and filtered on), so a list says what a run's own view says.
     """
     rows: list[dict[str, str]] = []
     low = since_ms if since_ms is not None else "-inf"
@@ -35,16 +39,16 @@ def find_runs(
                 return rows, None
             with store.redis.pipeline(transaction=False) as pipe:
                 for run_id in ids:
-                    pipe.hmget(store.k(run_id).meta, ["status", "repo", "created_at", "updated_at"])
+                    pipe.hmget(store.k(run_id).meta, [*FIELDS, "cancelled"])
                     pipe.hvals(store.k(run_id).status)
                 found = pipe.execute()
         metas, gates = found[0::2], found[1::2]
         for taken, (run_id, meta, statuses) in enumerate(zip(ids, metas, gates, strict=True), start=1):
-            row = dict(zip(("status", "repo", "created_at", "updated_at"), meta, strict=True))
+            row = dict(zip(FIELDS, meta[:-1], strict=True))
             if row["status"] is None:  # expired between the index and the read
                 continue
             if derive is not None:
-                row["status"] = derive(row["status"], statuses)
+                row["status"] = derive(row["status"], statuses, meta[-1] == "1")
             if (status is None or row["status"] == status) and (
                 repository is None or row["repo"] == repository
             ):

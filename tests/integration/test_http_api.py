@@ -192,7 +192,58 @@ def test_runs_are_listed_newest_first_with_filters_and_pages(client: TestClient,
         headers=auth("bob"),
     ).json()
     assert rest["items"][0]["run_id"] == ids[0]
-    assert client.get("/v1/runs", params={"since": "not-a-time"}, headers=auth("bob")).status_code == 400
+    for bad in ({"since": "not-a-time"}, {"since": "2026-12-04"}, {"status": "bogus"}, {"statuss": "x"}):
+        refused = client.get("/v1/runs", params=bad, headers=auth("bob"))
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"] == "application/problem+json"
+    unknown = client.get("/v1/runs", params={"statuss": "x"}, headers=auth("bob")).json()["detail"]
+    assert "statuss" in unknown and "accepted: cursor, idempotency_key, limit" in unknown
+    since = client.get("/v1/runs", params={"since": "2000-01-01T00:00:00Z"}, headers=auth("bob"))
+    assert since.status_code == 200 and len(since.json()["items"]) >= 3
+
+
+def test_a_run_is_found_by_the_idempotency_key_of_its_submission(client: TestClient, repo: Path) -> None:
+    first = submit(client, repo, idempotency_key="find-me-7")
+    run_id = first.json()["run_id"]
+    found = client.get("/v1/runs", params={"idempotency_key": "find-me-7"}, headers=auth("bob")).json()
+    assert [r["run_id"] for r in found["items"]] == [run_id] and found["next_cursor"] is None
+    assert found["items"][0]["a2a_state"] in ("working", "input-required")
+    none = client.get("/v1/runs", params={"idempotency_key": "never-used"}, headers=auth("bob")).json()
+    assert none["items"] == []
+    client.delete(f"/v1/runs/{run_id}", headers=auth("alice"))
+
+
+def test_the_list_says_the_status_the_run_view_says(client: TestClient, repo: Path) -> None:
+    run_id = submit(client, repo).json()["run_id"]
+    wait_until(
+        lambda: client.get(f"/v1/runs/{run_id}", headers=auth("bob")).json()["status"] == "awaiting_approval"
+    )
+    listed = client.get("/v1/runs", params={"status": "awaiting_approval"}, headers=auth("bob")).json()
+    row = next(r for r in listed["items"] if r["run_id"] == run_id)
+    assert (row["status"], row["a2a_state"]) == ("awaiting_approval", "input-required")
+    client.delete(f"/v1/runs/{run_id}", headers=auth("alice"))
+
+
+def test_methods_are_answered_per_resource_with_a_complete_allow(client: TestClient) -> None:
+    options = client.options("/v1/runs/run-x")
+    assert (options.status_code, options.headers["allow"]) == (204, "DELETE, GET, HEAD, OPTIONS")
+    put = client.put("/v1/runs/run-x", headers=auth("bob"))
+    assert (put.status_code, put.headers["allow"]) == (405, "DELETE, GET, HEAD, OPTIONS")
+    assert put.headers["content-type"] == "application/problem+json"
+    head = client.head("/healthz")
+    assert head.status_code == 200 and head.content == b""
+    assert client.options("/v1/runs").headers["allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_bodies_are_as_strict_as_the_schema_says(client: TestClient, repo: Path) -> None:
+    for body in ({}, {"repo": None}, {"repo": str(repo), "strict": 0}, {"repo": str(repo), "auto_approve": "yes"}):
+        refused = client.post("/v1/runs", json=body, headers=auth("alice"))
+        assert refused.status_code in (400, 422), body
+        assert refused.headers["content-type"] == "application/problem+json"
+    batch = client.post(
+        "/v1/approvals/batch", json={"decision": "approve", "include_upcoming": 0}, headers=auth("bob")
+    )
+    assert batch.status_code == 422 and "include_upcoming" in batch.json()["detail"]
 
 
 def test_outputs_refuse_path_traversal_and_unknown_names(client: TestClient, repo: Path) -> None:
