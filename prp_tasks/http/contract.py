@@ -92,7 +92,8 @@ class Methods:
             except _HeadersSent:
                 pass
         else:
-            response = problem(405, "Method Not Allowed", f"{method} is not allowed here; use {allow['allow']}")
+            detail = f"{method} is not allowed here; use {allow['allow']}"
+            response = problem(405, "Method Not Allowed", detail)
             response.headers.update(allow)
             await response(scope, receive, send)
 

@@ -12,6 +12,8 @@ from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
+from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.core.run import RunStatus
 from prp_tasks.http.models import (
     AuditOut,
     BatchDecisionBody,
@@ -27,8 +29,6 @@ from prp_tasks.http.models import (
     RunList,
     RunRow,
 )
-from prp_tasks.core.evaluate import parse_ts
-from prp_tasks.core.run import RunStatus
 from prp_tasks.http.security import ApiError
 from prp_tasks.intake.submission import IDEMPOTENCY_KEY, SubmitRequest
 from prp_tasks.service.control import Control
@@ -39,8 +39,11 @@ from prp_tasks.service.views import RunView
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": title}
     for status, title in [
-        (400, "invalid input (a value the schema allows but the server refuses, e.g. a repository "
-         "outside the allowed roots or a workflow whose gates form a cycle)"),
+        (
+            400,
+            "invalid input (a value the schema allows but the server refuses, e.g. a repository "
+            "outside the allowed roots or a workflow whose gates form a cycle)",
+        ),
         (401, "missing or unknown token"),
         (403, "the token lacks a right or role"),
         (404, "no such run, gate or output"),
@@ -52,9 +55,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     ]
 }
 LOCATION = {"Location": {"description": "the run's URL", "schema": {"type": "string"}}}
-RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def rfc3339(value: str | None) -> str | None:
@@ -274,7 +275,10 @@ def audit(run_id: str, ctl: Ctl, caller: Caller) -> AuditOut:
             "description": "the file's bytes, verified against its recorded sha256",
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
             "headers": {
-                "Repr-Digest": {"description": "sha-256 of the file (RFC 9530)", "schema": {"type": "string"}},
+                "Repr-Digest": {
+                    "description": "sha-256 of the file (RFC 9530)",
+                    "schema": {"type": "string"},
+                },
                 "ETag": {"description": "the file's sha256", "schema": {"type": "string"}},
             },
         }

@@ -8,41 +8,42 @@ come back as tool results with ``is_error`` so the agent can read them.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
+from prp_tasks import __version__
 from prp_tasks.errors import PrpError
-from prp_tasks.intake.submission import SubmitRequest
+from prp_tasks.intake.submission import IDEMPOTENCY_KEY, SubmitRequest
 from prp_tasks.service.control import Control
 from prp_tasks.service.identity import Principal, current_principal
-from prp_tasks.service.views import RunView
+from prp_tasks.service.views import RunView, a2a_state
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: upstream list filter values -> our run statuses
-_STATUS_FILTER = {
-    "pending": "running",
-    "running": "running",
-    "completed": "passed",
-    "failed": "failed",
-    "cancelled": "cancelled",
+#: the run statuses every surface shows (HTTP, CLI, events): the ``status`` filter takes them
+RunStatusName = Literal[
+    "queued", "running", "awaiting_approval", "finalizing", "passed", "failed", "cancelled"
+]
+#: submission fields (what the service layer's messages name) -> this tool's parameters
+_SUBMIT_NAMES = {
+    "repo": "repository",
+    "git_url": "gitUrl",
+    "commit_sha": "commitSha",
+    "auto_approve": "autoApprove",
+    "idempotency_key": "idempotencyKey",
+    "profile_path": "profilePath",
 }
-#: run status -> A2A task state
-A2A_STATE = {
-    "queued": "submitted",
-    "running": "working",
-    "awaiting_approval": "input-required",
-    "finalizing": "working",
-    "passed": "completed",
-    "failed": "failed",
-    "cancelled": "canceled",
-}
+_FIELD = re.compile(r"(?<![\w/.~-])(" + "|".join(_SUBMIT_NAMES) + r")(?![\w/.~-])")
 
 
 class ActiveGateOut(BaseModel):
@@ -91,6 +92,8 @@ class RunStatusOut(BaseModel):
 class WorkflowRow(BaseModel):
     workflowId: str
     status: str
+    #: the A2A task state beside ``status``
+    a2aState: str
     repository: str | None
     createdAt: str | None
 
@@ -132,7 +135,7 @@ def status_out(view: RunView, details: bool = False) -> RunStatusOut:
     return RunStatusOut(
         workflowId=view.run_id,
         status=view.status,
-        a2aState=A2A_STATE.get(view.status, "working"),
+        a2aState=view.a2a_state,
         repository=f"{view.repo.get('owner')}/{view.repo.get('repo')}",
         activeGates=[ActiveGateOut(id=g.id, status=g.status, since=g.since) for g in view.active_gates],
         finishedAt=view.finished_at,
@@ -154,16 +157,25 @@ def status_out(view: RunView, details: bool = False) -> RunStatusOut:
 
 
 def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Project errors become tool errors the agent reads (not protocol errors)."""
+    """Project errors become tool errors the agent reads (not protocol errors), naming the
+    tool's own parameters (``repository``, not the service's ``repo``)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except PrpError as exc:
-            raise ToolError(f"{type(exc).__name__}: {exc.message}") from None
+            raise ToolError(f"{type(exc).__name__}: {in_tool_terms(exc.message)}") from None
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise ToolError(f"InputError: {in_tool_terms(problems)}") from None
 
     return wrapper
+
+
+def in_tool_terms(message: str) -> str:
+    """A service-layer message with submission field names as the tools spell them."""
+    return _FIELD.sub(lambda m: _SUBMIT_NAMES[m.group(1)], message)
 
 
 class PrpTools:
@@ -186,16 +198,29 @@ class PrpTools:
     def create_prp_workflow(
         self,
         repository: Repository = None,
-        workflow: Annotated[str | None, Field(description="workflow file path (default: G0-G7)")] = None,
+        workflow: Annotated[
+            str | dict[str, Any] | None,
+            Field(
+                description="a workflow file path as the workers see it, or the workflow itself "
+                "({name, gates: [...]}, the schema of a workflow file); default: the built-in G0-G7"
+            ),
+        ] = None,
         blueprint: Annotated[
-            dict[str, Any] | None, Field(description="{title, description, requirements}")
+            str | dict[str, Any] | None,
+            Field(description="a blueprint file path, or {title, description, requirements, metadata}"),
+        ] = None,
+        profilePath: Annotated[
+            str | None, Field(description="an initial.md to use instead of the repository's", max_length=4096)
         ] = None,
         commitSha: CommitSha = None,
         gitUrl: GitUrl = None,
         distributed: Distributed = False,
-        strict: bool = False,
-        autoApprove: bool = False,
-        idempotencyKey: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")] = None,
+        strict: Annotated[bool, Field(strict=True)] = False,
+        autoApprove: Annotated[bool, Field(strict=True)] = False,
+        idempotencyKey: Annotated[
+            str | None,
+            Field(pattern=IDEMPOTENCY_KEY, description="the same key returns the same run"),
+        ] = None,
     ) -> RunStatusOut:
         """Start a PRP workflow run on a repository; returns its status (workflowId = run id)."""
         who = self._caller(submit="create runs")
@@ -205,6 +230,7 @@ class PrpTools:
             distributed=distributed,
             workflow=workflow,
             blueprint=blueprint,
+            profile_path=profilePath,
             commit_sha=commitSha,
             strict=strict,
             auto_approve=autoApprove,
@@ -223,20 +249,28 @@ class PrpTools:
     @tool_errors
     def list_prp_workflows(
         self,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] | None = None,
+        status: Annotated[
+            RunStatusName | None,
+            Field(description="the status get_prp_status shows (the same as HTTP and the CLI)"),
+        ] = None,
         repository: Annotated[str | None, Field(description="owner/name", max_length=400)] = None,
+        idempotencyKey: Annotated[
+            str | None,
+            Field(pattern=IDEMPOTENCY_KEY, description="the run a submission with this key created"),
+        ] = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 20,
     ) -> WorkflowList:
-        """Recent runs, newest first."""
+        """Recent runs, newest first, each with the status get_prp_status shows."""
         self._caller()
         rows, _ = self.control.list_runs(
-            status=_STATUS_FILTER.get(status or ""), repository=repository, limit=limit
+            status=status, repository=repository, limit=limit, idempotency_key=idempotencyKey
         )
         return WorkflowList(
             workflows=[
                 WorkflowRow(
                     workflowId=r["run_id"],
                     status=r["status"],
+                    a2aState=a2a_state(r["status"]),
                     repository=r["repo"],
                     createdAt=r["created_at"],
                 )
@@ -329,9 +363,42 @@ ANNOTATIONS = {
 
 
 def build_mcp(control: Control, local: Principal) -> MCPServer:
-    """The MCP server with every PRP tool registered."""
-    mcp = MCPServer("prp-tasks", instructions="Run and steer PRP quality-gate workflows (gates G0-G7).")
-    tools = PrpTools(control, local)
-    for name, hints in ANNOTATIONS.items():
-        mcp.tool(name=name, annotations=hints)(getattr(tools, name))
-    return mcp
+    """The MCP server with every PRP tool registered; each refuses arguments it does not have."""
+    bound = PrpTools(control, local)
+    tools = [
+        refuse_unknown_arguments(Tool.from_function(getattr(bound, name), name=name, annotations=hints))
+        for name, hints in ANNOTATIONS.items()
+    ]
+    return MCPServer(
+        "prp-tasks",
+        version=__version__,
+        instructions="Run and steer PRP quality-gate workflows (gates G0-G7).",
+        tools=tools,
+    )
+
+
+def refuse_unknown_arguments(tool: Tool) -> Tool:
+    """Make the tool's arguments model refuse names it lacks (``additionalProperties: false`` in
+    its input schema), with an error listing the accepted ones: an ignored argument misleads."""
+    base: type[ArgModelBase] = tool.fn_metadata.arg_model
+    name, accepted = tool.name, [f.alias or n for n, f in base.model_fields.items()]
+
+    class Strict(base):  # type: ignore[valid-type,misc]
+        model_config = ConfigDict(**{**base.model_config, "extra": "forbid"})
+
+        @model_validator(mode="before")
+        @classmethod
+        def _known(cls, data: Any) -> Any:
+            unknown = sorted(set(data) - set(accepted)) if isinstance(data, dict) else []
+            if unknown:
+                raise PydanticCustomError(
+                    "unknown_argument",
+                    "unknown argument {unknown}; {tool} accepts: {accepted}",
+                    {"unknown": ", ".join(unknown), "tool": name, "accepted": ", ".join(accepted)},
+                )
+            return data
+
+    Strict.__name__ = Strict.__qualname__ = base.__name__
+    tool.fn_metadata.arg_model = Strict
+    tool.parameters = Strict.model_json_schema(by_alias=True)
+    return tool

@@ -18,8 +18,8 @@ from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.batch import decide_all
 from prp_tasks.approvals.pending import pending_approvals
 from prp_tasks.approvals.service import Approvals
-from prp_tasks.core.artifacts import check_artifact_name
 from prp_tasks.core.approvals import AuditEvent, DecisionResult, PendingApproval
+from prp_tasks.core.artifacts import check_artifact_name
 from prp_tasks.core.evaluate import parse_ts, utc_now
 from prp_tasks.core.run import RunSpec, RunStatus, new_run_id
 from prp_tasks.core.snapshot import RunSnapshot
@@ -387,4 +387,3 @@ class Control:
 
 def _shown_status(stored: str, gate_statuses: list[str], cancelled: bool) -> str:
     return derived_status(stored, gate_statuses, cancelled=cancelled).value
-

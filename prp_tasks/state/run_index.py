@@ -9,7 +9,6 @@ from collections.abc import Callable
 from prp_tasks.state.connection import wrap_errors
 from prp_tasks.state.runs import RunStore
 
-
 #: the meta fields of a listed run
 FIELDS = ("status", "repo", "created_at", "updated_at")
 

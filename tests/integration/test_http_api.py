@@ -236,7 +236,12 @@ def test_methods_are_answered_per_resource_with_a_complete_allow(client: TestCli
 
 
 def test_bodies_are_as_strict_as_the_schema_says(client: TestClient, repo: Path) -> None:
-    for body in ({}, {"repo": None}, {"repo": str(repo), "strict": 0}, {"repo": str(repo), "auto_approve": "yes"}):
+    for body in (
+        {},
+        {"repo": None},
+        {"repo": str(repo), "strict": 0},
+        {"repo": str(repo), "auto_approve": "yes"},
+    ):
         refused = client.post("/v1/runs", json=body, headers=auth("alice"))
         assert refused.status_code in (400, 422), body
         assert refused.headers["content-type"] == "application/problem+json"

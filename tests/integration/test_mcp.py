@@ -16,6 +16,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from prp_tasks import __version__
 from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.http.app import create_app
 from prp_tasks.mcp.server import build_mcp
@@ -166,3 +167,71 @@ async def test_mcp_over_http_needs_a_token_and_acts_as_its_identity(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+INLINE = {
+    "name": "mcp-inline",
+    "gates": [
+        {"id": "A", "checks": [{"name": "a", "run": ["true"]}], "approval": {"role": "code-reviewer"}},
+        {"id": "B", "depends_on": ["A"], "checks": [{"name": "b", "run": ["true"]}]},
+    ],
+}
+
+
+async def test_every_tool_refuses_arguments_it_does_not_have_listing_the_accepted_ones(
+    control: Control,
+) -> None:
+    server = build_mcp(control, Principal("agent-7", submit=True, channel="mcp"))
+    async with Client(server) as client:
+        assert client.server_info.version == __version__
+        for tool in (await client.list_tools()).tools:
+            assert tool.input_schema.get("additionalProperties") is False, tool.name
+            accepted = list(tool.input_schema["properties"])
+            answer = await client.call_tool(tool.name, {"bogusArgument": 1})
+            text = answer.content[0].text  # type: ignore[union-attr]
+            assert answer.is_error and "unknown argument bogusArgument" in text, (tool.name, text)
+            assert f"{tool.name} accepts: {', '.join(accepted)}" in text, (tool.name, text)
+        repo = await client.call_tool("create_prp_workflow", {"repo": "/tmp/x"})
+        assert repo.is_error and "accepts: repository, workflow" in repo.content[0].text  # type: ignore[union-attr]
+
+
+async def test_errors_name_the_tool_parameters_not_the_service_fields(control: Control) -> None:
+    server = build_mcp(control, Principal("agent-7", submit=True, channel="mcp"))
+    async with Client(server) as client:
+        none = await client.call_tool("create_prp_workflow", {})
+        text = none.content[0].text  # type: ignore[union-attr]
+        assert none.is_error and text.startswith(
+            "Error executing tool create_prp_workflow: InputError: repository:"
+        )
+        both = await client.call_tool(
+            "create_prp_workflow", {"repository": "/tmp/x", "gitUrl": "file:///tmp/y"}
+        )
+        assert "repository:" in both.content[0].text and "repo:" not in both.content[0].text  # type: ignore[union-attr]
+        coerced = await client.call_tool("create_prp_workflow", {"repository": "/tmp/x", "strict": 0})
+        assert coerced.is_error and "strict" in coerced.content[0].text  # type: ignore[union-attr]
+
+
+async def test_an_inline_workflow_one_status_vocabulary_and_a_final_answer_after_cancel(
+    control: Control, make_repo: Callable[..., Path]
+) -> None:
+    server = build_mcp(control, Principal("agent-7", submit=True, channel="mcp"))
+    async with Client(server, raise_exceptions=True) as client:
+        created = await client.call_tool(
+            "create_prp_workflow",
+            {"repository": str(make_repo()), "workflow": INLINE, "idempotencyKey": "mcp-k1"},
+        )
+        run_id = created.structured_content["workflowId"]  # type: ignore[index]
+        assert control.spec(run_id).workflow.name == "mcp-inline"
+        await wait_for(client, run_id, lambda s: s["status"] == "awaiting_approval")
+        listed = await client.call_tool("list_prp_workflows", {"status": "awaiting_approval", "limit": 100})
+        rows = {r["workflowId"]: r for r in listed.structured_content["workflows"]}  # type: ignore[index]
+        assert (rows[run_id]["status"], rows[run_id]["a2aState"]) == ("awaiting_approval", "input-required")
+        keyed = await client.call_tool("list_prp_workflows", {"idempotencyKey": "mcp-k1"})
+        assert [r["workflowId"] for r in keyed.structured_content["workflows"]] == [run_id]  # type: ignore[index]
+        cancelled = await client.call_tool("cancel_prp_workflow", {"workflowId": run_id})
+        answer = cancelled.structured_content
+        assert (answer["status"], answer["a2aState"]) == ("cancelled", "canceled")  # type: ignore[index]
+        again = await client.call_tool("get_prp_status", {"workflowId": run_id})
+        assert again.structured_content["status"] == "cancelled"  # type: ignore[index]
+        bogus = await client.call_tool("list_prp_workflows", {"status": "completed"})
+        assert bogus.is_error and "awaiting_approval" in bogus.content[0].text  # type: ignore[union-attr]
