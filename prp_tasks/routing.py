@@ -21,6 +21,10 @@ FINALIZE_RUN = "prp.finalize_run"
 #: submit a run from raw Celery (``send_task("prp.submit_run", kwargs=...)``)
 SUBMIT_RUN = "prp.submit_run"
 
+#: where Celery puts a message sent without ``queue=`` (by an app without prp's routes): no prp
+#: worker consumes it, so ``prp doctor`` reports messages waiting there
+CELERY_DEFAULT_QUEUE = "celery"
+
 #: task name -> queue class; None: the message's own ``queue`` argument (its gate's class)
 TASK_QUEUE_CLASS: dict[str, str | None] = {
     RUN_CHECK: None,

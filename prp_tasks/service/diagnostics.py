@@ -16,8 +16,10 @@ from typing import Any
 from prp_tasks.core.run import redact_url
 from prp_tasks.errors import PrpError, StoreError
 from prp_tasks.housekeeping.reconciler import repair_problems
+from prp_tasks.routing import CELERY_DEFAULT_QUEUE, CONTROL, queue_name
 from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
+from prp_tasks.state.broker import BrokerLists
 from prp_tasks.state.servers import FLOOR_TEXT, embedded_binary, probe
 
 
@@ -88,6 +90,7 @@ def _shared(report: Report, settings: Settings, control: Control | None) -> None
     report.add("PRP_REDIS_URL", True, f"{redact_url(url)}: {found.text}")
     if control is not None:
         _housekeeping(report, settings, control)
+        _default_queue(report, settings, control)
 
 
 def _housekeeping(report: Report, settings: Settings, control: Control) -> None:
@@ -96,3 +99,39 @@ def _housekeeping(report: Report, settings: Settings, control: Control) -> None:
     problems = repair_problems(control.last_repair_ms(), time.time() * 1000, stale_s)
     detail = problems[0] if problems else f"a worker made a repair pass in the last {stale_s:g}s"
     report.add("housekeeping", not problems, detail)
+
+
+def _default_queue(report: Report, settings: Settings, control: Control) -> None:
+    """Messages waiting in Celery's default queue, which no prp worker consumes (a raw
+    ``send_task("prp.submit_run", ...)`` without ``queue=``)."""
+    lists = _default_queue_lists(settings, control)
+    if lists is None:
+        report.add("default queue", True, "not checked: the broker is not Redis")
+        return
+    try:
+        waiting = lists.waiting_tasks().get(CELERY_DEFAULT_QUEUE, [])
+    except StoreError as exc:
+        report.add("default queue", False, f"cannot read the broker: {exc.message}")
+        return
+    if not waiting:
+        report.add(
+            "default queue", True, f"no message waits in Celery's default queue `{CELERY_DEFAULT_QUEUE}`"
+        )
+        return
+    names = ", ".join(sorted(set(waiting)))
+    report.add(
+        "default queue",
+        False,
+        f"{len(waiting)}{'+' if len(waiting) >= 100 else ''} message(s) ({names}) wait in Celery's default "
+        f"queue `{CELERY_DEFAULT_QUEUE}`, which no prp worker consumes: send them with "
+        f"queue='{queue_name(CONTROL)}' (see docs/how-to/raw-celery.md)",
+    )
+
+
+def _default_queue_lists(settings: Settings, control: Control) -> BrokerLists | None:
+    broker_url = settings.broker_url
+    if broker_url in (None, settings.redis_url):
+        return control.state.broker_lists([CELERY_DEFAULT_QUEUE])
+    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+        return BrokerLists.connect(broker_url, [CELERY_DEFAULT_QUEUE])
+    return None

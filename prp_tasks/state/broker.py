@@ -40,6 +40,19 @@ class BrokerLists:
         return ids | {_message_id(json.loads(raw)[0]) for raw in unacked}
 
 
+    def waiting_tasks(self, limit: int = 100) -> dict[str, list[str]]:
+        """Per queue, the task names of up to ``limit`` messages waiting in it (oldest last)."""
+        with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
+            for queue in self.queues:
+                pipe.lrange(queue, 0, limit - 1)
+            found = pipe.execute()
+        return {
+            queue: [str((json.loads(raw).get("headers") or {}).get("task")) for raw in batch]
+            for queue, batch in zip(self.queues, found, strict=True)
+            if batch
+        }
+
+
 def _message_id(message: dict[str, Any]) -> str:
     return str(
         (message.get("headers") or {}).get("id") or (message.get("properties") or {}).get("correlation_id")

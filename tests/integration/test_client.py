@@ -91,3 +91,33 @@ def test_raw_celery_send_task_submits_a_run(
     assert control.store.spec(run_id).actor == "rawbot"
     assert control.submit_request(payload, actor="rawbot").run_id == run_id  # same key, same run
     control.cancel(run_id)
+
+
+def test_a_plain_celery_submitter_finds_its_run_by_key_and_a_misrouted_message_is_reported(
+    settings: Settings, celery_app: Any, control: Control, make_repo: Callable[..., Path]
+) -> None:
+    """A submitter with nothing of prp but Celery: the documented message contract."""
+    from celery import Celery
+
+    from prp_tasks.service.diagnostics import diagnose
+    from prp_tasks.settings import to_kombu_url
+
+    plain = Celery("raw-submitter", broker=to_kombu_url(settings.redis_url or ""))
+    kwargs = {"repo": str(make_repo()), "workflow": WORKFLOW, "idempotency_key": "plain-7", "actor": "rawbot"}
+    with plain.connection_for_write() as conn:
+        plain.send_task("prp.submit_run", kwargs=kwargs, queue="prp.control", connection=conn)
+        wait_until(lambda: control.list_runs(idempotency_key="plain-7")[0] != [], timeout=30)
+        [row] = control.list_runs(idempotency_key="plain-7")[0]
+        started = [
+            json.loads(fields["event"])["data"]
+            for _, fields in control.recent_events(2000)
+            if fields["type"] == "prp_runner.processing.started" and fields["subject"] == row["run_id"]
+        ]
+        assert [s.get("idempotencyKey") for s in started] == ["plain-7"]
+        control.cancel(row["run_id"])
+        assert diagnose(settings, control).as_json()["findings"][-1]["ok"] is True
+        plain.send_task("prp.submit_run", kwargs={**kwargs, "idempotency_key": "lost-1"}, connection=conn)
+    finding = diagnose(settings, control).as_json()["findings"][-1]
+    assert finding["name"] == "default queue" and finding["ok"] is False
+    assert "prp.submit_run" in finding["detail"] and "queue='prp.control'" in finding["detail"]
+    control.state.client.delete("celery")
