@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 
 from prp_tasks.cli.common import all_controls, app, control_for, errors, out, print_json
-from prp_tasks.core.evaluate import utc_now
 from prp_tasks.errors import InputError, RunNotFound, UnsupportedServer
 from prp_tasks.service.control import Control
 from prp_tasks.service.records import Record, find, listed, not_found, search_roots
@@ -37,7 +36,7 @@ class Found:
 
     def view(self, run_id: str) -> dict[str, Any]:
         if self.control is not None:
-            return run_view(self.control.snapshot(run_id), now=utc_now()).model_dump(mode="json")
+            return self.control.get_run(run_id).model_dump(mode="json")
         assert self.record is not None
         return {k: v for k, v in self.record.view.items() if k != "out_dir"}
 

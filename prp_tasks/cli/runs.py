@@ -179,7 +179,8 @@ class Following:
         final = control.is_final(run_id)
         written = control.write_outputs(run_id, self.target) if final else {}
         view = run_view(snapshot).model_dump(mode="json")
-        if final:
+        if final:  # the finished run's view lists what it produced, as `prp status` does
+            view |= control.get_run(run_id).model_dump(mode="json", include={"files", "documents"})
             audit = [e.model_dump(mode="json", exclude_none=True) for e in control.audit(run_id)]
             write_record(_home(self.spec) / "runs" / run_id, view, audit, self.target)
         if self.json_out:
