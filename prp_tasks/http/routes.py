@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
 from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.core.models import Role
 from prp_tasks.core.run import RunStatus
 from prp_tasks.http.models import (
     AuditOut,
@@ -253,10 +254,12 @@ def decide_batch(body: BatchDecisionBody, ctl: Ctl, caller: Caller) -> BatchDeci
 
 @router.get("/approvals", response_model=list[PendingOut], tags=["approvals"])
 def pending(
-    ctl: Ctl, caller: Caller, role: Annotated[str | None, Query(pattern=r"^[a-z-]{1,40}$")] = None
+    ctl: Ctl,
+    caller: Caller,
+    role: Annotated[Role | None, Query(description="only gates this role may decide")] = None,
 ) -> list[PendingOut]:
     """Parked gates across runs, oldest first, with age and deadline."""
-    return [PendingOut.of(p) for p in ctl.pending_approvals(role)]
+    return [PendingOut.of(p) for p in ctl.pending_approvals(role.value if role is not None else None)]
 
 
 @router.get("/runs/{run_id}/audit", response_model=AuditOut, tags=["runs"])
