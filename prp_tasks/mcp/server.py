@@ -122,10 +122,21 @@ class OutputFile(BaseModel):
     bytes: int
 
 
+class ProducedFile(BaseModel):
+    gate: str
+    name: str
+    bytes: int
+    sha256: str
+    #: the HTTP route that serves it (with a token)
+    url: str
+
+
 class OutputsOut(BaseModel):
     workflowId: str
     #: every output stored so far: prp.md, review.json, run-manifest.json and gate reports
     outputs: list[OutputFile]
+    #: files the checks produced (``files/GATE/NAME`` in ``prp outputs --to DIR``)
+    files: list[ProducedFile] = []
     #: the text of the output asked for by name (None when only listing)
     name: str | None = None
     content: str | None = None
@@ -334,12 +345,17 @@ class PrpTools:
             ),
         ] = None,
     ) -> OutputsOut:
-        """A run's outputs: their names and sizes, and with ``name`` that output's text."""
+        """A run's outputs (names and sizes; with ``name``, that output's text) and the files its
+        checks produced (gate, name, size, sha256, HTTP route)."""
         self._caller()
         stored = self.control.outputs(workflowId)
         listing = [OutputFile(name=n, bytes=len(t.encode())) for n, t in sorted(stored.items())]
         content = self.control.output(workflowId, name) if name is not None else None
-        return OutputsOut(workflowId=workflowId, outputs=listing, name=name, content=content)
+        files = [
+            ProducedFile(gate=f.gate, name=f.name, bytes=f.size, sha256=f.sha256, url=f.url)
+            for f in self.control.files(workflowId)
+        ]
+        return OutputsOut(workflowId=workflowId, outputs=listing, files=files, name=name, content=content)
 
     @tool_errors
     def get_prp_audit(self, workflowId: str) -> AuditList:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
@@ -235,3 +236,27 @@ async def test_an_inline_workflow_one_status_vocabulary_and_a_final_answer_after
         assert again.structured_content["status"] == "cancelled"  # type: ignore[index]
         bogus = await client.call_tool("list_prp_workflows", {"status": "completed"})
         assert bogus.is_error and "awaiting_approval" in bogus.content[0].text  # type: ignore[union-attr]
+
+
+async def test_outputs_list_the_files_checks_produced_with_digests(
+    control: Control, make_repo: Callable[..., Path]
+) -> None:
+    write = "open('cov.xml', 'w').write('<c/>')"
+    workflow = {
+        "name": "files",
+        "gates": [
+            {"id": "G3", "checks": [{"name": "t", "run": ["python", "-c", write], "produces": ["cov.xml"]}]}
+        ],
+    }
+    server = build_mcp(control, Principal("agent-7", submit=True, channel="mcp"))
+    async with Client(server, raise_exceptions=True) as client:
+        created = await client.call_tool(
+            "create_prp_workflow", {"repository": str(make_repo()), "workflow": workflow}
+        )
+        run_id = created.structured_content["workflowId"]  # type: ignore[index]
+        await wait_for(client, run_id, lambda s: s["status"] == "passed")
+        outputs = (await client.call_tool("get_prp_outputs", {"workflowId": run_id})).structured_content
+        [produced] = outputs["files"]  # type: ignore[index]
+        assert (produced["gate"], produced["name"], produced["bytes"]) == ("G3", "cov.xml", 4)
+        assert produced["sha256"] == hashlib.sha256(b"<c/>").hexdigest()
+        assert produced["url"] == f"/v1/runs/{run_id}/outputs/files/G3/cov.xml"
