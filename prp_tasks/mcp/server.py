@@ -395,12 +395,13 @@ def build_mcp(control: Control, local: Principal) -> MCPServer:
 
 def refuse_unknown_arguments(tool: Tool) -> Tool:
     """Make the tool's arguments model refuse names it lacks (``additionalProperties: false`` in
-    its input schema), with an error listing the accepted ones: an ignored argument misleads."""
+    its input schema), with an error listing the accepted ones: an ignored argument misleads.
+    Values are strict as well: ``approved: "no"`` is an error, never a coerced ``True``."""
     base: type[ArgModelBase] = tool.fn_metadata.arg_model
     name, accepted = tool.name, [f.alias or n for n, f in base.model_fields.items()]
 
     class Strict(base):  # type: ignore[valid-type,misc]
-        model_config = ConfigDict(**{**base.model_config, "extra": "forbid"})
+        model_config = ConfigDict(**{**base.model_config, "extra": "forbid", "strict": True})
 
         @model_validator(mode="before")
         @classmethod

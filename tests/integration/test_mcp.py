@@ -210,6 +210,11 @@ async def test_errors_name_the_tool_parameters_not_the_service_fields(control: C
         assert "repository:" in both.content[0].text and "repo:" not in both.content[0].text  # type: ignore[union-attr]
         coerced = await client.call_tool("create_prp_workflow", {"repository": "/tmp/x", "strict": 0})
         assert coerced.is_error and "strict" in coerced.content[0].text  # type: ignore[union-attr]
+        vote = {"workflowId": "run-x", "stepName": "G0", "approved": "no"}
+        said_no = await client.call_tool("approve_prp_step", vote)
+        assert said_no.is_error and "approved" in said_no.content[0].text  # type: ignore[union-attr]
+        missing = await client.call_tool("get_prp_status", {})
+        assert missing.is_error and "workflowId" in missing.content[0].text  # type: ignore[union-attr]
 
 
 async def test_an_inline_workflow_one_status_vocabulary_and_a_final_answer_after_cancel(
