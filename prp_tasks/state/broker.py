@@ -39,7 +39,6 @@ class BrokerLists:
         ids = {_message_id(json.loads(raw)) for batch in queued for raw in batch}
         return ids | {_message_id(json.loads(raw)[0]) for raw in unacked}
 
-
     def waiting_tasks(self, limit: int = 100) -> dict[str, list[str]]:
         """Per queue, the task names of up to ``limit`` messages waiting in it (oldest last)."""
         with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
