@@ -95,3 +95,9 @@ class Client:
         """A handle on an existing run."""
         self.control.spec(run_id)
         return RunHandle(run_id, self.control, created=False)
+
+    def find(self, idempotency_key: str) -> RunHandle | None:
+        """The run a submission with ``idempotency_key`` created (a raw ``prp.submit_run``
+        message included), or None while there is none (not consumed yet, or refused)."""
+        run_id = self.control.run_for_key(idempotency_key)
+        return None if run_id is None else RunHandle(run_id, self.control, created=False)

@@ -108,6 +108,9 @@ def test_a_plain_celery_submitter_finds_its_run_by_key_and_a_misrouted_message_i
         plain.send_task("prp.submit_run", kwargs=kwargs, queue="prp.control", connection=conn)
         wait_until(lambda: control.list_runs(idempotency_key="plain-7")[0] != [], timeout=30)
         [row] = control.list_runs(idempotency_key="plain-7")[0]
+        found = Client(settings=settings).find("plain-7")
+        assert found is not None and found.run_id == row["run_id"]
+        assert Client(settings=settings).find("never-sent") is None
         started = [
             json.loads(fields["event"])["data"]
             for _, fields in control.recent_events(2000)
