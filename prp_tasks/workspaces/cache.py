@@ -194,7 +194,11 @@ class Workspaces:
         if paths is None:
             if len(self._run_paths) >= _PATHS_KEPT:
                 self._run_paths.clear()
-            paths = (self._worktrees / run_id, self._meta / f"{run_id}.json", self._locks / f"run-{run_id}.lock")
+            paths = (
+                self._worktrees / run_id,
+                self._meta / f"{run_id}.json",
+                self._locks / f"run-{run_id}.lock",
+            )
             self._run_paths[run_id] = paths
         return paths
 
