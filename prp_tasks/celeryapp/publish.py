@@ -42,12 +42,12 @@ GRACE_S = 30
 
 def task_options(check: CheckMessage) -> dict[str, Any]:
     """What ``send_task`` and ``as_task_v2`` both take for a check's message: its arguments, hard
-    time limit, the name monitors show, and the argument reprs (given, so Celery does not
-    ``saferepr`` the arguments of every message)."""
+    time limit and the argument reprs (given, so Celery does not ``saferepr`` the arguments of
+    every message). Monitors show the registered task name; run, gate and check are in the
+    kwargs repr, never in a name (a per-run name is an unbounded label in Flower's metrics)."""
     return {
         "kwargs": check.kwargs(),
         "time_limit": check.time_limit_s + GRACE_S,
-        "shadow": f"{RUN_CHECK}[{check.run_id} {check.gate_id}/{check.check}]",
         "argsrepr": "()",
         "kwargsrepr": f"{{run_id: {check.run_id}, gate: {check.gate_id}, check: {check.check}}}",
     }

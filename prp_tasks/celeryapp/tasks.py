@@ -2,6 +2,14 @@
 
 Task functions reach the services through ``self.services``: :func:`register_tasks` gives every
 task of an app a base class carrying the :class:`Services` the composition root built for it.
+
+What monitors see: a check that failed, timed out or was stopped by a cancel ends its task with
+:class:`~prp_tasks.errors.CheckFailed` (the reason as the exception text), raised only after its
+result is recorded; a refused ``prp.submit_run`` ends with
+:class:`~prp_tasks.errors.SubmissionRefused`. Both are in the tasks' ``throws`` (logged without a
+traceback), and Celery acknowledges a late-acked message whose task failed
+(``task_acks_on_failure_or_timeout``, on by default and set explicitly by
+:func:`prp_tasks.celeryapp.app.celery_config`): no redelivery, no retry, the result counted once.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ from pydantic import ValidationError
 
 from prp_tasks.engine.engine import Engine
 from prp_tasks.engine.execution import CheckExecutor
-from prp_tasks.errors import PrpError, RunNotFound, StoreError
+from prp_tasks.engine.ports import CheckRun
+from prp_tasks.errors import CheckFailed, PrpError, RunNotFound, StoreError, SubmissionRefused, TaskOutcome
 from prp_tasks.housekeeping.sweeper import Sweeper
 from prp_tasks.intake.submission import SubmitRequest
 from prp_tasks.routing import FINALIZE_RUN, RUN_CHECK, SUBMIT_RUN
@@ -79,7 +88,19 @@ def run_check(
         raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
     if outcome.state in ("busy", "retry"):
         raise self.retry(countdown=outcome.delay_s, max_retries=None)
+    failed = check_failure(gate_id, check, outcome)
+    if failed is not None:
+        raise failed
     return outcome.state
+
+
+def check_failure(gate_id: str, check: str, outcome: CheckRun) -> CheckFailed | None:
+    """The exception that ends the task of a check that failed, timed out or was stopped by a
+    cancel (its result already recorded), or None."""
+    stopped = outcome.status == "skip" and outcome.reason.startswith("stopped:")
+    if outcome.state != "done" or not (outcome.status == "fail" or stopped):
+        return None
+    return CheckFailed(f"{gate_id}/{check} {outcome.status}: {outcome.reason}".rstrip(": "))
 
 
 def finalize_run(self: Task, run_id: str) -> bool:
@@ -90,25 +111,30 @@ def finalize_run(self: Task, run_id: str) -> bool:
         return False
 
 
-def submit_run(self: Task, **payload: Any) -> str | None:
+def submit_run(self: Task, **payload: Any) -> str:
     """Submit a run from raw Celery: ``send_task("prp.submit_run", kwargs=SubmitRequest)``.
 
+    Returns the run id (the task's result, shown by Flower). An invalid payload ends the task with
+    :class:`SubmissionRefused` (the validation message as its text); an unreachable Redis retries.
     Redelivery-safe only with an ``idempotency_key`` (as with any at-least-once message).
     """
     try:
         request = SubmitRequest.model_validate(payload)
         submitted = _services(self).control.submit_request(request, actor=request.actor or "celery")
+    except StoreError as exc:
+        log.warning("state store unavailable, retrying prp.submit_run: %s", exc)
+        raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
     except (PrpError, ValidationError) as exc:
         log.error("prp.submit_run refused: %s", exc, extra={"payload_keys": sorted(payload)})
-        return None
+        raise SubmissionRefused(f"prp.submit_run refused: {exc}") from None
     return submitted.run_id
 
 
 #: task name -> (function, extra options)
 TASKS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
-    RUN_CHECK: (run_check, {"max_retries": None}),
+    RUN_CHECK: (run_check, {"max_retries": None, "throws": (TaskOutcome,)}),
     FINALIZE_RUN: (finalize_run, {}),
-    SUBMIT_RUN: (submit_run, {}),
+    SUBMIT_RUN: (submit_run, {"max_retries": None, "throws": (TaskOutcome,)}),
 }
 
 

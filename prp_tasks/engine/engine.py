@@ -181,7 +181,7 @@ class Engine:
             self.checks.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=delay)
         self._record(spec, gate, token, done, lease.started_at)
-        return CheckRun("done")
+        return CheckRun("done", status=result.status.value, reason=result.output.partition("\n")[0])
 
     def _breaker_key(self, run_id: str, gate_id: str, check: str) -> str | None:
         """The check's breaker key, read with its lease (None for an unknown run, gate or check:

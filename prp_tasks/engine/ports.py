@@ -75,3 +75,6 @@ class CheckRun:
 
     state: str  #: done | stale | busy | retry
     delay_s: float = 0.0
+    #: ``done``: the recorded check's status (pass | fail | skip) and the first line of its output
+    status: str = ""
+    reason: str = ""
