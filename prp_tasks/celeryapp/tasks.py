@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -31,6 +32,7 @@ from prp_tasks.intake.submission import SubmitRequest
 from prp_tasks.routing import FINALIZE_RUN, RUN_CHECK, SUBMIT_RUN
 from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
+from prp_tasks.telemetry.tracing import Tracing
 
 log = logging.getLogger("prp_tasks.celeryapp.tasks")
 
@@ -60,6 +62,9 @@ class Services(Protocol):
     @property
     def sweeper(self) -> Sweeper: ...
 
+    @property
+    def tracing(self) -> Tracing: ...
+
 
 def _services(task: Task) -> Services:
     services: Services = task.services  # type: ignore[attr-defined]
@@ -74,24 +79,57 @@ def run_check(
     queue: str = "automated",
     enqueued_at: float | None = None,
 ) -> str:
-    """Execute one check of one gate (redelivery-safe)."""
-    try:
-        worker = f"{self.request.hostname or 'worker'}/{os.getpid()}"
-        outcome = _services(self).engine.run_check(
-            run_id, gate_id, check, queue=queue, enqueued_at=enqueued_at, worker=worker
-        )
-    except RunNotFound:
-        log.warning("check for unknown (expired?) run", extra={"run_id": run_id, "gate_id": gate_id})
-        return "unknown-run"
-    except StoreError as exc:  # Redis unreachable: try again later (the lease fences duplicates)
-        log.warning("state store unavailable, retrying: %s", exc, extra={"run_id": run_id})
-        raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
+    """Execute one check of one gate (redelivery-safe), in a span of the run's trace."""
+    services = _services(self)
+    worker = f"{self.request.hostname or 'worker'}/{os.getpid()}"
+    waited = max(0.0, time.time() - enqueued_at) if enqueued_at is not None else None
+    tracing = services.tracing
+    with tracing.check_span(
+        run_id, gate_id, check, self.request, queue=queue, worker=worker, queue_wait_s=waited
+    ) as span:
+        outcome = _run_check(self, services, run_id, gate_id, check, queue, enqueued_at, worker)
+        span.update(_span_attributes(outcome))
     if outcome.state in ("busy", "retry"):
         raise self.retry(countdown=outcome.delay_s, max_retries=None)
     failed = check_failure(gate_id, check, outcome)
     if failed is not None:
         raise failed
     return outcome.state
+
+
+def _run_check(
+    self: Task,
+    services: Services,
+    run_id: str,
+    gate_id: str,
+    check: str,
+    queue: str,
+    enqueued_at: float | None,
+    worker: str,
+) -> CheckRun:
+    try:
+        return services.engine.run_check(
+            run_id, gate_id, check, queue=queue, enqueued_at=enqueued_at, worker=worker
+        )
+    except RunNotFound:
+        log.warning("check for unknown (expired?) run", extra={"run_id": run_id, "gate_id": gate_id})
+        return CheckRun("unknown-run")
+    except StoreError as exc:  # Redis unreachable: try again later (the lease fences duplicates)
+        log.warning("state store unavailable, retrying: %s", exc, extra={"run_id": run_id})
+        raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
+
+
+#: a check's status as a span's (and a metric's) outcome
+_OUTCOMES = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+
+
+def _span_attributes(outcome: CheckRun) -> dict[str, Any]:
+    """What the check's span records: its outcome (``passed``/``failed``/``skipped``, or what the
+    delivery did: ``stale``, ``busy``, ``retry``...), commit, attempt and reason."""
+    attributes: dict[str, Any] = {"outcome": _OUTCOMES.get(outcome.status, outcome.status or outcome.state)}
+    if outcome.state == "done":
+        attributes.update(commit=outcome.commit, attempt=outcome.attempt, reason=outcome.reason[:200])
+    return attributes
 
 
 def check_failure(gate_id: str, check: str, outcome: CheckRun) -> CheckFailed | None:

@@ -78,3 +78,5 @@ class CheckRun:
     #: ``done``: the recorded check's status (pass | fail | skip) and the first line of its output
     status: str = ""
     reason: str = ""
+    commit: str = ""  #: the run's commit (for the check's span)
+    attempt: int = 0
