@@ -92,9 +92,19 @@ def run_check(
     if outcome.state in ("busy", "retry"):
         raise self.retry(countdown=outcome.delay_s, max_retries=None)
     failed = check_failure(gate_id, check, outcome)
+    if failed is None and outcome.state == "stale" and _cancelled(services, run_id):
+        failed = CheckFailed(f"{gate_id}/{check} cancelled: the run was cancelled before the check started")
     if failed is not None:
         raise failed
     return outcome.state
+
+
+def _cancelled(services: Services, run_id: str) -> bool:
+    """A stale delivery of a cancelled run's check (read only for stale deliveries)."""
+    try:
+        return services.engine.store.meta(run_id).get("cancelled") == "1"
+    except (RunNotFound, StoreError):
+        return False
 
 
 def _run_check(

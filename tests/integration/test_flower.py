@@ -46,7 +46,10 @@ gates:
       - {name: slow, run: ["sleep", "30"], timeout_s: 1, retry_on: {timeout: false}}
 """
 SMALL = "name: small\ngates:\n  - {id: S, checks: [{name: s, run: ['true']}]}\n"
-LONG = "name: long\ngates:\n  - {id: L, checks: [{name: sleepy, run: ['sleep', '60']}]}\n"
+#: more checks than the two workers' four processes: some are still queued when the run is cancelled
+LONG = "name: long\ngates:\n  - id: L\n    checks:\n" + "".join(
+    f"      - {{name: sleepy{i}, run: ['sleep', '60']}}\n" for i in range(6)
+)
 
 
 class Flower:
@@ -145,7 +148,7 @@ def test_failed_timed_out_and_cancelled_checks_are_failures_in_flower(
     def settled() -> bool:
         tasks = flower.tasks()
         mine = _of_run(tasks, run_id) + _of_run(tasks, long_run)
-        return len(mine) == 6 and all(_final(t) for t in mine)
+        return len(mine) == 11 and all(_final(t) for t in mine)
 
     wait_until(settled, timeout=60, interval=0.5)
     tasks = flower.tasks()
@@ -159,17 +162,19 @@ def test_failed_timed_out_and_cancelled_checks_are_failures_in_flower(
         by_check["exit3"]["state"] == "FAILURE" and "V/exit3 fail: exit 3" in by_check["exit3"]["exception"]
     )
     assert by_check["slow"]["state"] == "FAILURE" and "timed out after 1s" in by_check["slow"]["exception"]
-    assert (
-        by_check["sleepy"]["state"] == "FAILURE"
-        and "stopped: run cancelled" in by_check["sleepy"]["exception"]
-    )
+    sleepy = [by_check[f"sleepy{i}"] for i in range(6)]
+    assert all(t["state"] == "FAILURE" and "cancelled" in t["exception"] for t in sleepy)
+    assert any("stopped: run cancelled" in t["exception"] for t in sleepy)  # stopped while running
+    assert any("cancelled before the check started" in t["exception"] for t in sleepy)  # still queued
     assert all(t["retries"] == 0 for t in by_check.values())
-    # each check executed once: no redelivery after the failure, the result recorded once
+    # each check executed once: no redelivery after the failure, the result recorded once, and
+    # every message acknowledged (none left in the Redis transport's unacked hash to come back)
+    wait_until(lambda: control.store.redis.hlen("unacked") == 0, timeout=10)
     for rid, gate in ((run_id, "V"), (long_run, "L")):
         results = control.store.check_results(rid, gate)
         assert all(r.attempt == 1 for r in results.values())
     assert flower.json("/api/tasks", state="FAILURE", limit=1000).keys() >= {
-        by_check[c]["uuid"] for c in ("exit3", "slow", "sleepy")
+        by_check[c]["uuid"] for c in ("exit3", "slow", "sleepy0")
     }
 
 
