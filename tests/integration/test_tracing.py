@@ -21,7 +21,7 @@ from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.telemetry.tracing import Tracing, gate_span_id, run_span_id, trace_id_of
+from prp_tasks.telemetry.tracing import Tracing, gate_span_id, run_span_id, trace_id_of, traceparent
 from tests.conftest import EMBEDDED_SERVER, wait_until
 from tests.integration.test_worker_loss import Workers
 
@@ -149,3 +149,34 @@ def test_tracing_off_imports_no_tracer_and_adds_no_header(settings: Settings) ->
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_spans_go_to_the_otlp_endpoint_with_the_service_name(settings: Settings) -> None:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from tests.integration.test_observability import OtlpSink
+
+    sink = OtlpSink()
+    configured = settings.model_copy(
+        update={"otlp_traces_endpoint": f"{sink.url}/v1/traces", "service_name": "prp-otlp"}
+    )
+    tracing = Tracing(configured)
+    try:
+        assert tracing.headers("run-otlp", "G1") == {"traceparent": traceparent("run-otlp", "G1")}
+        with tracing.check_span("run-otlp", "G1", "lint", queue="automated") as span:
+            span.update(outcome="passed", commit="abc123")
+        tracing.flush()
+    finally:
+        tracing.shutdown()
+        sink.close()
+    path, body = sink.bodies[-1]
+    request = ExportTraceServiceRequest.FromString(body)
+    resource = {a.key: a.value.string_value for a in request.resource_spans[0].resource.attributes}
+    [exported] = request.resource_spans[0].scope_spans[0].spans
+    attributes = {a.key: a.value.string_value for a in exported.attributes}
+    assert path == "/v1/traces" and resource["service.name"] == "prp-otlp"
+    assert (
+        exported.name == "prp.check G1/lint" and exported.trace_id.hex() == f"{trace_id_of('run-otlp'):032x}"
+    )
+    assert exported.parent_span_id.hex() == f"{gate_span_id('run-otlp', 'G1'):016x}"
+    assert attributes["prp.outcome"] == "passed" and attributes["prp.commit"] == "abc123"
