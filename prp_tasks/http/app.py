@@ -64,6 +64,10 @@ def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
     app.include_router(pages_router)
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
     app.add_api_route("/metrics", _metrics, methods=["GET"], response_class=Response, tags=["health"])
+    # HEAD answered like GET (without the body); not a separate operation of the OpenAPI document
+    app.add_api_route(
+        "/metrics", _metrics, methods=["HEAD"], response_class=Response, include_in_schema=False
+    )
     if mcp is not None:
         _mount_mcp(app, mcp, authenticator)
     _add_middleware(app, settings)
