@@ -101,12 +101,12 @@ def summarize(args: argparse.Namespace, m: Measured) -> tuple[dict[str, Any], di
         "max_in_flight": m.soak.max_in_flight,
         "p50_submit_ms": pct(m.soak.submit_ms, 0.5),
         "p99_submit_ms": pct(m.soak.submit_ms, 0.99),
-        **memory_summary(m),
+        **memory_summary(m, finals),
     }
     return result, items
 
 
-def memory_summary(m: Measured) -> dict[str, Any]:
+def memory_summary(m: Measured, finals: int) -> dict[str, Any]:
     (used_before, dbsize_before), (used_after, dbsize_after) = m.memory_before, m.memory_after
     return {
         "redis_used_memory_before_bytes": used_before,
@@ -114,6 +114,7 @@ def memory_summary(m: Measured) -> dict[str, Any]:
         "redis_used_memory_peak_info_bytes": m.peak_info,
         "redis_used_memory_after_expiry_bytes": used_after,
         "redis_used_memory_growth_bytes": used_after - used_before,
+        "redis_bytes_per_finished_run_after_retention": round((used_after - used_before) / max(1, finals)),
         "dbsize_before": dbsize_before,
         "dbsize_peak": m.sampler.peak_dbsize,
         "dbsize_after_expiry": dbsize_after,

@@ -64,6 +64,8 @@ The last line of output is one JSON object with the keys (``JSON_KEYS``):
   p50_submit_ms, p99_submit_ms               POST /v1/runs latency (ms)
   redis_used_memory_before_bytes, redis_used_memory_peak_bytes, redis_used_memory_peak_info_bytes,
   redis_used_memory_after_expiry_bytes, redis_used_memory_growth_bytes   used_memory (bytes)
+  redis_bytes_per_finished_run_after_retention   growth ÷ final runs: what a finished run leaves
+                                             behind once its state expired (capped streams, audit)
   dbsize_before, dbsize_peak, dbsize_after_expiry     DBSIZE
   run_keys_left, runs_index_entries_after_expiry     P:run:* keys and run-index entries left
   events_emitted, events_failed, events_stream_len, audit_stream_len, events_read, events_maxlen
@@ -140,6 +142,7 @@ JSON_KEYS = (
     "redis_used_memory_peak_info_bytes",
     "redis_used_memory_after_expiry_bytes",
     "redis_used_memory_growth_bytes",
+    "redis_bytes_per_finished_run_after_retention",
     "dbsize_before",
     "dbsize_peak",
     "dbsize_after_expiry",

@@ -70,6 +70,8 @@ its own pool's keys, --no-builtin-pair drops the builtin ones):
   celery_empty_per_s_threads8, ratio_builtin_prefork2, ratio_builtin_threads8   the builtin pair
   diag_command_prefork2, diag_command_threads8, diag_builtin_prefork2, diag_builtin_threads8
                                           {"seconds", "ours", "celery"}: diagnostics per phase
+  cpu_ms_per_gate_total                   {"command_prefork2": {"ours", "celery"}, ...}: CPU ms per
+                                          gate of all processes on each side (medians over repeats)
   processes                               the command lines of every process started
 and only with --profile / --cprofile: profile_prefork2, profile_threads8, cprofile_prefork2.
 """
@@ -137,6 +139,7 @@ JSON_KEYS = (
     "diag_command_threads8",
     "diag_builtin_prefork2",
     "diag_builtin_threads8",
+    "cpu_ms_per_gate_total",
     "processes",
 )
 SMOKE = {"runs": 4, "repeat": 1, "attempts": 1}
@@ -273,11 +276,28 @@ def summarize(bench: Bench, repeat: int, kinds: list[str], measured: dict[str, o
                 "ours": median_diag(diags[f"ours_{kind}_{cfg}"]),
                 "celery": median_diag(diags[f"celery_{kind}_{cfg}"]),
             }
+    result["cpu_ms_per_gate_total"] = cpu_totals(result, kinds, bench.configs)
     result["processes"] = bench.processes | {
         "redis": ["redis-server (private, unix socket)"],
         "layout": ["shared automated+control worker" if bench.shared else "one worker per class (Procfile)"],
     }
     return result
+
+
+def cpu_totals(
+    result: dict[str, object], kinds: list[str], configs: tuple[tuple[str, int], ...]
+) -> dict[str, dict[str, float | None]]:
+    """CPU (ms) per gate of every process on each side, per pair: ours (workers, their pool
+    children and checks, redis-server, this client) against raw Celery's for the same work."""
+    totals: dict[str, dict[str, float | None]] = {}
+    for kind in kinds:
+        for pool, conc in configs:
+            diag = result[f"diag_{kind}_{pool}{conc}"]
+            assert isinstance(diag, dict)
+            totals[f"{kind}_{pool}{conc}"] = {
+                side: diag[side].get("cpu_ms_per_gate_total") for side in ("ours", "celery")
+            }
+    return totals
 
 
 def profile_pass(bench: Bench, pool: str, conc: int, profile_dir: Path, cprofile: bool) -> dict[str, object]:

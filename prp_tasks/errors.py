@@ -7,6 +7,8 @@ A class docstring doubles as its default message. Families:
   the CLI maps these to exit code 2 and the API to 4xx.
 - state: :class:`RunNotFound`, :class:`GateNotFound`, :class:`ConflictError`, :class:`NotAuthorized`.
 - infrastructure: :class:`StoreError`, :class:`EmbeddedServerError`.
+- task outcomes: :class:`TaskOutcome` (:class:`CheckFailed`, :class:`SubmissionRefused`), raised by
+  Celery tasks after their work so monitors (Flower, celery-exporter) count them as failed.
 """
 
 from __future__ import annotations
@@ -147,3 +149,18 @@ class WorkspaceError(PrpError):
 
 class ArtifactError(PrpError):
     """A check's declared file could not be stored or materialized (missing, oversized, bad hash)."""
+
+
+# Task outcomes --------------------------------------------------------------------------------
+
+
+class TaskOutcome(PrpError):
+    """A Celery task ended in a failure state on purpose (its work, if any, already recorded)."""
+
+
+class CheckFailed(TaskOutcome):
+    """A check failed, timed out or was stopped by a cancel (its result is recorded)."""
+
+
+class SubmissionRefused(TaskOutcome):
+    """A raw-Celery submission was refused (nothing was submitted)."""

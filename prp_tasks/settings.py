@@ -282,8 +282,16 @@ class Settings(BaseSettings):
     metrics_interval_s: float = Field(default=5.0, gt=0, le=3600)
     #: port of ``prp metrics serve``
     metrics_port: int = Field(default=9464, ge=1, le=65535)
+    #: bind address of ``prp metrics serve`` (loopback, like the API; ``0.0.0.0`` in a container)
+    metrics_host: str = "127.0.0.1"
     #: OTLP/HTTP metrics endpoint (e.g. http://collector:4318/v1/metrics); unset: no export
     otlp_endpoint: str | None = None
+    #: OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); unset: no trace export
+    otlp_traces_endpoint: str | None = None
+    #: also write finished spans as JSON lines to this file (debugging; the tests read it)
+    trace_file: Path | None = None
+    #: ``service.name`` of exported metrics and traces
+    service_name: str = Field(default="prp-tasks", min_length=1, max_length=100)
     #: actor of decisions made through ``prp mcp`` (stdio); defaults to the OS user
     mcp_actor: str | None = None
     #: who decides with ``prp approve`` / ``prp reject`` when ``--as`` is not given (they say so on

@@ -8,6 +8,8 @@ Used as ``celery -A prp_tasks.celeryapp.main flower --conf=infra/flower/flowerco
 - State survives restarts: ``persistent`` with a shelve file (``FLOWER_DB``), saved every minute.
 - Bounded memory: at most ``FLOWER_MAX_TASKS`` tasks are kept (default 10 000), offline workers
   are purged after an hour.
+- The Tasks page shows the kwargs (run, gate, check) and the exception: a failed, timed-out or
+  cancelled check is ``FAILURE`` with its reason (docs/how-to/observability.md, "Flower").
 """
 
 import os
@@ -23,4 +25,4 @@ max_workers = 200
 purge_offline_workers = 3600
 enable_events = True
 natural_time = False
-tasks_columns = "name,uuid,state,args,kwargs,result,received,started,runtime,worker"
+tasks_columns = "name,uuid,state,args,kwargs,result,exception,received,started,runtime,worker"

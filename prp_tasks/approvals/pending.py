@@ -7,8 +7,6 @@ import time
 from prp_tasks.approvals.requests import to_ms
 from prp_tasks.approvals.service import Approvals
 from prp_tasks.core.approvals import PendingApproval
-from prp_tasks.core.models import GateStatus
-from prp_tasks.errors import PrpError
 from prp_tasks.state.approvals import split_member
 
 
@@ -18,13 +16,9 @@ def pending_approvals(
     """Parked gates, oldest request first; ``role`` keeps those that role may decide."""
     now_ms = time.time() * 1000
     out = []
-    for value, _ in approvals.astore.indexed("pending", limit=limit):
+    members = [value for value, _ in approvals.astore.indexed("pending", limit=limit)]
+    for value, (request, votes) in zip(members, approvals.astore.parked_requests(members), strict=True):
         run_id, gate_id = split_member(value)
-        try:
-            parked = approvals.store.gate_status(run_id, gate_id) == GateStatus.AWAITING_APPROVAL
-            request = approvals.astore.request(run_id, gate_id) if parked else None
-        except PrpError:
-            request = None
         if request is None:  # settled or expired by other means: drop the stale entry
             approvals.astore.reschedule("pending", value, None)
             continue
@@ -42,7 +36,7 @@ def pending_approvals(
                 deadline=request.deadline,
                 age_s=round((now_ms - to_ms(request.requested_at)) / 1000, 3),
                 seconds_left=round((to_ms(request.deadline) - now_ms) / 1000, 3),
-                votes=approvals.astore.votes(run_id, gate_id),
+                votes=votes,
                 quorum=request.quorum,
                 batch_id=request.batch_id,
                 escalate_to=request.escalate_to,

@@ -53,6 +53,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # a task that ends in a failure state (a failed check, a refused submission) is acked, not
+        # redelivered: its work is recorded already (Celery's default, stated because we rely on it)
+        "task_acks_on_failure_or_timeout": True,
         "worker_prefetch_multiplier": 1,
         "task_queues": [_queue(c, settings.broker_quorum_queues) for c in QUEUE_CLASSES],
         "task_default_queue": queue_name(CONTROL),

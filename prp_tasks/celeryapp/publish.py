@@ -22,6 +22,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from prp_tasks.engine.ports import CheckMessage
 from prp_tasks.ids import new_hex, new_uuid
 from prp_tasks.routing import CONTROL, FINALIZE_RUN, RUN_CHECK, queue_name
 from prp_tasks.settings import Settings, to_kombu_url
+from prp_tasks.telemetry.tracing import Tracing
 
 log = logging.getLogger("prp_tasks.celeryapp.publish")
 
@@ -40,22 +42,34 @@ log = logging.getLogger("prp_tasks.celeryapp.publish")
 GRACE_S = 30
 
 
-def task_options(check: CheckMessage) -> dict[str, Any]:
+def task_options(check: CheckMessage, headers: dict[str, str] | None = None) -> dict[str, Any]:
     """What ``send_task`` and ``as_task_v2`` both take for a check's message: its arguments, hard
-    time limit, the name monitors show, and the argument reprs (given, so Celery does not
-    ``saferepr`` the arguments of every message)."""
-    return {
+    time limit and the argument reprs (given, so Celery does not ``saferepr`` the arguments of
+    every message). Monitors show the registered task name; run, gate and check are in the
+    kwargs repr, never in a name (a per-run name is an unbounded label in Flower's metrics).
+    ``headers``: extra message headers (the gate span's W3C ``traceparent`` when tracing is on)."""
+    options: dict[str, Any] = {
         "kwargs": check.kwargs(),
         "time_limit": check.time_limit_s + GRACE_S,
-        "shadow": f"{RUN_CHECK}[{check.run_id} {check.gate_id}/{check.check}]",
         "argsrepr": "()",
         "kwargsrepr": f"{{run_id: {check.run_id}, gate: {check.gate_id}, check: {check.check}}}",
     }
+    if headers:
+        options["headers"] = headers
+    return options
 
 
-def finalize_options(run_id: str) -> dict[str, Any]:
-    """What ``send_task`` and ``as_task_v2`` both take for a run's finalization message."""
-    return {"kwargs": {"run_id": run_id}, "argsrepr": "()", "kwargsrepr": f"{{run_id: {run_id}}}"}
+def finalize_options(run_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """What ``send_task`` and ``as_task_v2`` both take for a run's finalization message
+    (``headers``: the run span's ``traceparent`` when tracing is on)."""
+    options: dict[str, Any] = {
+        "kwargs": {"run_id": run_id},
+        "argsrepr": "()",
+        "kwargsrepr": f"{{run_id: {run_id}}}",
+    }
+    if headers:
+        options["headers"] = headers
+    return options
 
 
 def direct_publish_possible(settings: Settings) -> bool:
@@ -69,9 +83,10 @@ def direct_publish_possible(settings: Settings) -> bool:
 class RedisQueueWriter:
     """Builds check messages and adds their ``LPUSH`` to a batch of commands for the broker's Redis."""
 
-    def __init__(self, app: Celery, queue_of: Callable[[str], str]) -> None:
+    def __init__(self, app: Celery, queue_of: Callable[[str], str], tracing: Tracing | None = None) -> None:
         self.app = app
         self.queue_of = queue_of
+        self.tracing = tracing
         self.sent_events = bool(app.conf.task_send_sent_event)
         self._origin = ("", 0)  # (nodename, pid): worker processes fork after import
 
@@ -79,12 +94,17 @@ class RedisQueueWriter:
         """The messages of ``checks``, ready to be added to a batch of commands."""
         queued = Queued(self.app)
         for check in checks:
-            queued.add(*self.envelope(RUN_CHECK, check.task_id, task_options(check), check.queue))
+            options = task_options(check, self.headers(check))
+            queued.add(*self.envelope(RUN_CHECK, check.task_id, options, check.queue))
         return queued
+
+    def headers(self, check: CheckMessage) -> dict[str, str]:
+        return self.tracing.headers(check.run_id, check.gate_id) if self.tracing is not None else {}
 
     def finalize(self, run_id: str) -> tuple[str, str]:
         """The run's ``prp.finalize_run`` message: (queue, message as the broker stores it)."""
-        queue, payload, _sent = self.envelope(FINALIZE_RUN, new_hex(), finalize_options(run_id), CONTROL)
+        options = finalize_options(run_id, self.tracing.headers(run_id) if self.tracing is not None else None)
+        queue, payload, _sent = self.envelope(FINALIZE_RUN, new_hex(), options, CONTROL)
         return queue, payload
 
     def envelope(
@@ -105,6 +125,7 @@ class RedisQueueWriter:
             create_sent_event=self.sent_events,
             ignore_result=None,  # as send_task leaves it (the task options decide)
         )
+        headers.update(options.get("headers") or {})  # as send_task merges them
         content_type, encoding, data = dumps(body, serializer="json")
         raw = data.encode(encoding) if isinstance(data, str) else data
         properties.update(
@@ -171,21 +192,24 @@ RELEASE_COMMAND = "prp_release_workspace"
 class CeleryEnqueuer:
     """:class:`prp_tasks.engine.ports.Enqueuer` over Celery messages."""
 
-    def __init__(self, app: Celery, settings: Settings | None = None) -> None:
+    def __init__(self, app: Celery, settings: Settings | None = None, tracing: Tracing | None = None) -> None:
         self.app = app
         self.direct = settings is not None and direct_publish_possible(settings)
-        self.writer = RedisQueueWriter(app, queue_name) if self.direct else None
+        self.tracing = tracing
+        self.writer = RedisQueueWriter(app, queue_name, tracing) if self.direct else None
 
     def check(self, message: CheckMessage) -> None:
-        self.app.send_task(
-            RUN_CHECK, queue=queue_name(message.queue), task_id=message.task_id, **task_options(message)
-        )
+        headers = self.tracing.headers(message.run_id, message.gate_id) if self.tracing is not None else {}
+        options = task_options(message, headers)
+        with self.tracing.publishing(message.run_id, message.gate_id) if self.tracing else nullcontext():
+            self.app.send_task(RUN_CHECK, queue=queue_name(message.queue), task_id=message.task_id, **options)
 
     def in_transaction(self, messages: Sequence[CheckMessage]) -> Queued | None:
         return self.writer.commands(messages) if self.writer is not None else None
 
     def finalize(self, run_id: str) -> None:
-        self.app.send_task(FINALIZE_RUN, queue=queue_name(CONTROL), **finalize_options(run_id))
+        headers = self.tracing.headers(run_id) if self.tracing is not None else None
+        self.app.send_task(FINALIZE_RUN, queue=queue_name(CONTROL), **finalize_options(run_id, headers))
 
     def finalize_message(self, run_id: str) -> tuple[str, str] | None:
         return self.writer.finalize(run_id) if self.writer is not None else None

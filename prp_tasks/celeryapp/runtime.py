@@ -53,6 +53,7 @@ from prp_tasks.state.connection import check_server, target_of
 from prp_tasks.state.manager import State
 from prp_tasks.telemetry.collector import MetricsReader
 from prp_tasks.telemetry.lifecycle import Lifecycle
+from prp_tasks.telemetry.tracing import Tracing
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,19 @@ class Runtime:
 
     @cached_property
     def enqueuer(self) -> Enqueuer:
-        return self._enqueuer or CeleryEnqueuer(self.app, self.settings)
+        return self._enqueuer or CeleryEnqueuer(self.app, self.settings, self.tracing)
+
+    @cached_property
+    def tracing(self) -> Tracing:
+        """This process's traces (a no-op unless an exporter is configured)."""
+        return Tracing(self.settings)
 
     # the engine ---------------------------------------------------------------------------------
 
     @cached_property
     def _engine(self) -> _Engine:
         settings, state = self.settings, self.state
-        lifecycle = Lifecycle(state.events)
+        lifecycle = Lifecycle(state.events, self.tracing)
         limits = RunLimits(settings, state.admission)
         followups = Followups(settings, state, self.enqueuer, lifecycle, limits)
         authorizer = Authorizer.from_sources(settings.roles, settings.roles_file)

@@ -12,6 +12,7 @@ from celery.signals import task_postrun, task_prerun
 from prp_tasks.celeryapp.bootsteps import install_housekeeping
 from prp_tasks.celeryapp.health import install_beat
 from prp_tasks.celeryapp.runtime import Runtime
+from prp_tasks.celeryapp.tracing import install_tracing
 from prp_tasks.errors import ConfigError
 from prp_tasks.routing import QUEUE_CLASSES, queue_name
 from prp_tasks.settings import QueueSettings, Settings
@@ -85,6 +86,7 @@ def run_worker(settings: Settings, classes: tuple[str, ...], **options: object) 
     bind_task_context()
     app = runtime.app
     install_housekeeping(app)
+    install_tracing(runtime.tracing)
     node = argv[argv.index("--hostname") + 1]
     slots = (
         int(argv[argv.index("--autoscale") + 1].split(",")[0])

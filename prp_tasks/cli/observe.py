@@ -52,21 +52,23 @@ def metrics_serve(
     port: Annotated[
         int | None, typer.Option(metavar="PORT", help="port (default PRP_METRICS_PORT, 9464)")
     ] = None,
-    host: Annotated[str, typer.Option(metavar="ADDRESS", help="bind address")] = "0.0.0.0",
+    host: Annotated[
+        str | None,
+        typer.Option(metavar="ADDRESS", help="bind address (default PRP_METRICS_HOST, 127.0.0.1)"),
+    ] = None,
 ) -> None:
     """Serve /metrics from the shared aggregate (one process is enough; workers need none)."""
     with errors():
         runtime = shared_runtime()
         current = runtime.settings
-        from prometheus_client import start_http_server
-
         from prp_tasks.telemetry.otel import start_otlp
-        from prp_tasks.telemetry.server import registry_for
+        from prp_tasks.telemetry.server import registry_for, serve
 
         reader = runtime.metrics_reader().start()
-        start_http_server(port or current.metrics_port, addr=host, registry=registry_for(reader))
+        bind, bound_port = host or current.metrics_host, port or current.metrics_port
+        serve(registry_for(reader), bind, bound_port)
         if current.otlp_endpoint:
-            start_otlp(reader, current.otlp_endpoint, current.metrics_interval_s)
-    out.print(f"serving /metrics on {host}:{port or current.metrics_port}")
+            start_otlp(reader, current.otlp_endpoint, current.metrics_interval_s, current.service_name)
+    out.print(f"serving /metrics on {bind}:{bound_port}")
     while True:
         time.sleep(3600)

@@ -181,7 +181,8 @@ class Engine:
             self.checks.end_attempt(run_id, gate_id, check, token)
             return CheckRun("retry", delay_s=delay)
         self._record(spec, gate, token, done, lease.started_at)
-        return CheckRun("done")
+        reason = result.output.partition("\n")[0]
+        return CheckRun("done", 0.0, result.status.value, reason, spec.repo.commit_sha, lease.starts)
 
     def _breaker_key(self, run_id: str, gate_id: str, check: str) -> str | None:
         """The check's breaker key, read with its lease (None for an unknown run, gate or check:

@@ -79,6 +79,7 @@ class Finalizer:
         gates = {g: v.status.value for g, v in snapshot.gates.items()}
         review = json.loads(outputs["review.json"])
         self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
+        self.lifecycle.traced(snapshot, status.value, finished_at)
         return admitted
 
 

@@ -75,3 +75,8 @@ class CheckRun:
 
     state: str  #: done | stale | busy | retry
     delay_s: float = 0.0
+    #: ``done``: the recorded check's status (pass | fail | skip) and the first line of its output
+    status: str = ""
+    reason: str = ""
+    commit: str = ""  #: the run's commit (for the check's span)
+    attempt: int = 0

@@ -79,6 +79,10 @@ def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
         tags=["health"],
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
+    # HEAD answered like GET (without the body); not a separate operation of the OpenAPI document
+    app.add_api_route(
+        "/metrics", _metrics, methods=["HEAD"], response_class=Response, include_in_schema=False
+    )
     if mcp is not None:
         _mount_mcp(app, mcp, authenticator)
     app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]

@@ -13,8 +13,10 @@ from prp_tasks.core.approvals import ApprovalRequest
 from prp_tasks.core.evaluate import elapsed_ms
 from prp_tasks.core.results import CheckResult, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
+from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.state import events as ev
 from prp_tasks.state.events import EventSink
+from prp_tasks.telemetry.tracing import Tracing
 
 #: final run status -> (upstream completion status, A2A state)
 _COMPLETION = {
@@ -25,10 +27,17 @@ _COMPLETION = {
 
 
 class Lifecycle:
-    """Builds the event payloads; :class:`EventSink` writes them."""
+    """Builds the event payloads; :class:`EventSink` writes them. With ``tracing``, a finished
+    run's spans are emitted too (:meth:`traced`)."""
 
-    def __init__(self, sink: EventSink) -> None:
+    def __init__(self, sink: EventSink, tracing: Tracing | None = None) -> None:
         self.sink = sink
+        self.tracing = tracing
+
+    def traced(self, snapshot: RunSnapshot, status: str, finished_at: str) -> None:
+        """The run's span and its gates' spans (nothing when tracing is off)."""
+        if self.tracing is not None:
+            self.tracing.run_finished(snapshot, status, finished_at)
 
     def started(self, spec: RunSpec) -> None:
         data = {

@@ -9,6 +9,7 @@ from prp_tasks.core.results import CheckResult, GateRecord
 from prp_tasks.telemetry.schema import (
     APPROVAL_WAIT,
     CHECK_DURATION,
+    CHECK_STATUS_LABEL,
     GATE_DURATION,
     QUEUE_WAIT,
     observe,
@@ -25,7 +26,10 @@ def gate_settled(record: GateRecord, queue: str) -> Pairs:
 
 
 def check_recorded(gate_id: str, result: CheckResult) -> Pairs:
-    return observe(CHECK_DURATION, {"gate": gate_id, "status": result.status.value}, result.duration / 1000)
+    """A check's result was claimed: its run time, labelled ``passed``/``failed``/``skipped`` (the
+    gates' vocabulary)."""
+    status = CHECK_STATUS_LABEL.get(result.status.value, result.status.value)
+    return observe(CHECK_DURATION, {"gate": gate_id, "status": status}, result.duration / 1000)
 
 
 def queue_wait(queue: str, enqueued_at: float | None) -> Pairs:

@@ -63,6 +63,9 @@ HISTOGRAMS = (GATE_DURATION, CHECK_DURATION, QUEUE_WAIT, APPROVAL_WAIT)
 LIVE_GATE_STATES = ("pending", "running", "awaiting_approval")
 FINAL_GATE_STATES = ("passed", "failed", "skipped")
 
+#: one status vocabulary in labels: a check's ``pass``/``fail``/``skip`` is labelled as a gate's
+CHECK_STATUS_LABEL = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+
 
 def label_value(value: object) -> str:
     """A label value that passed the redaction rule (or ``invalid``)."""

@@ -42,6 +42,8 @@ from prp_tasks.workspaces.locks import FileLock, acquire, locked
 logger = logging.getLogger("prp_tasks.workspaces")
 
 _ATTEMPTS = 5
+#: per-run paths remembered (a plain cache, dropped whole when full)
+_PATHS_KEPT = 4096
 #: a workspace another deployment (another Redis) created is left alone unless unused this long
 FOREIGN_STALE_S = 86400.0
 #: the disk budget is enforced at most this often after creating small worktrees (see _budget_due)
@@ -56,6 +58,11 @@ class Workspaces:
         self._settings = settings
         self._root = (settings.cache_dir or default_cache_dir()).expanduser().resolve()
         self._budget_checked = 0.0  # monotonic time of the last budget enforcement by this object
+        self._mirrors = self._root / "mirrors"
+        self._worktrees = self._root / "worktrees"
+        self._meta = self._root / "meta"
+        self._locks = self._root / "locks"
+        self._run_paths: dict[str, tuple[Path, Path, Path]] = {}
 
     @property
     def root(self) -> Path:
@@ -172,30 +179,28 @@ class Workspaces:
 
     # Layout ----------------------------------------------------------------------------------------
 
-    @property
-    def _mirrors(self) -> Path:
-        return self._root / "mirrors"
-
-    @property
-    def _worktrees(self) -> Path:
-        return self._root / "worktrees"
-
-    @property
-    def _meta(self) -> Path:
-        return self._root / "meta"
-
-    @property
-    def _locks(self) -> Path:
-        return self._root / "locks"
-
     def _worktree(self, run_id: str) -> Path:
-        return self._worktrees / run_id
+        return self._paths(run_id)[0]
 
     def _meta_path(self, run_id: str) -> Path:
-        return self._meta / f"{run_id}.json"
+        return self._paths(run_id)[1]
 
     def _run_lock(self, run_id: str) -> Path:
-        return self._locks / f"run-{run_id}.lock"
+        return self._paths(run_id)[2]
+
+    def _paths(self, run_id: str) -> tuple[Path, Path, Path]:
+        """The run's worktree, metadata file and lock, built once per run (every check asks)."""
+        paths = self._run_paths.get(run_id)
+        if paths is None:
+            if len(self._run_paths) >= _PATHS_KEPT:
+                self._run_paths.clear()
+            paths = (
+                self._worktrees / run_id,
+                self._meta / f"{run_id}.json",
+                self._locks / f"run-{run_id}.lock",
+            )
+            self._run_paths[run_id] = paths
+        return paths
 
     def _mirror_lock(self, key: str) -> Path:
         return self._locks / f"mirror-{key}.lock"

@@ -118,6 +118,21 @@ def test_a_quorum_counts_distinct_actors_and_ignores_a_repeat(
     ]
 
 
+def test_the_pending_list_reads_votes_and_drops_entries_of_gates_no_longer_parked(
+    control: Control, submit: Submit
+) -> None:
+    run_id = submit(gates_yaml(approval_gate("A", quorum=2), plain_gate("B", deps="A")))
+    wait_parked(control, run_id, "A")
+    control.decide(run_id, "A", actor="alice", approve=True)
+    index = control.state.keys.approvals("pending")
+    stale = f"{run_id}/B"  # B is not parked: an entry left behind by a crash, say
+    control.state.client.zadd(index, {stale: 0})
+    listed = [(p.gate_id, p.votes, p.quorum) for p in control.pending_approvals() if p.run_id == run_id]
+    assert listed == [("A", 1, 2)]
+    assert control.state.client.zscore(index, stale) is None
+    assert control.state.client.zscore(index, f"{run_id}/A") is not None
+
+
 def test_one_rejection_rejects_whatever_the_quorum(control: Control, submit: Submit, finish: Finish) -> None:
     run_id = submit(gates_yaml(approval_gate("A", quorum=3), plain_gate("B", deps="A")))
     wait_parked(control, run_id, "A")

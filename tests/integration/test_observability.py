@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from prp_tasks.state.keys import Keys
 from prp_tasks.state.metrics import MetricStore
 from prp_tasks.telemetry.collector import MetricsReader
 from prp_tasks.telemetry.logs import ContextFilter, JsonFormatter, log_context
+from prp_tasks.telemetry.schema import CHECK_DURATION
 from tests.conftest import EMBEDDED_SERVER, ROOT, wait_until
 from tests.integration.test_http_api import free_port
 from tests.integration.test_worker_loss import Workers
@@ -178,26 +180,69 @@ def test_lines_logged_inside_a_task_carry_its_context_and_are_redacted(
     assert lines[-1]["message"] == "Authorization: Bearer [REDACTED]" and lines[-1]["run_id"] == run_id
 
 
-def test_otlp_export_carries_the_same_aggregate(control: Control, submit: Submit, finish: Finish) -> None:
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+class OtlpSink:
+    """A tiny OTLP/HTTP receiver: keeps the protobuf bodies POSTed to it."""
 
-    from prp_tasks.telemetry.otel import register_observables
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        bodies = self.bodies = []  # type: list[tuple[str, bytes]]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                bodies.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_otlp_export_sends_histograms_with_buckets_and_the_service_name(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+
+    from prp_tasks.telemetry.otel import start_otlp
 
     finish(submit("name: o\ngates:\n  - {id: O, checks: [{name: o, run: ['true']}]}\n"))
     reader = MetricsReader(control.state.metrics, QUEUE_CLASSES)
     reader.refresh()
-    memory = InMemoryMetricReader()
-    register_observables(MeterProvider(metric_readers=[memory]).get_meter("test"), reader)
-    exported = {
-        m.name: m
-        for rm in memory.get_metrics_data().resource_metrics
-        for sm in rm.scope_metrics
-        for m in sm.metrics
-    }
-    settled = exported["prp_gates_settled_total"].data.data_points
-    assert any(p.attributes == {"status": "passed"} and p.value >= 1 for p in settled)
-    assert "prp_check_duration_seconds_count" in exported
+    sink = OtlpSink()
+    push = start_otlp(reader, f"{sink.url}/v1/metrics", 3600, "prp-test-service")
+    try:
+        assert push.export_once()
+    finally:
+        push.stop()
+        sink.close()
+    path, body = sink.bodies[-1]
+    request = ExportMetricsServiceRequest.FromString(body)
+    resource = request.resource_metrics[0].resource
+    attributes = {a.key: a.value.string_value for a in resource.attributes}
+    assert path == "/v1/metrics" and attributes["service.name"] == "prp-test-service"
+    exported = {m.name: m for m in request.resource_metrics[0].scope_metrics[0].metrics}
+    checks = exported["prp_check_duration_seconds"].histogram
+    point = next(
+        p
+        for p in checks.data_points
+        if {a.key: a.value.string_value for a in p.attributes} == {"gate": "O", "status": "passed"}
+    )
+    assert list(point.explicit_bounds) == [float(b) for b in CHECK_DURATION.buckets]
+    assert len(point.bucket_counts) == len(point.explicit_bounds) + 1
+    assert sum(point.bucket_counts) == point.count >= 1
+    settled = exported["prp_gates_settled_total"].sum
+    assert settled.is_monotonic and any(p.as_double >= 1 for p in settled.data_points)
+    assert "prp_check_duration_seconds_count" not in exported
 
 
 def test_flower_starts_with_the_project_config_and_requires_auth(private: Settings, tmp_path: Path) -> None:
@@ -262,3 +307,27 @@ def test_prp_events_prints_the_stream(
     )
     types = [json.loads(line)["type"] for line in result.stdout.splitlines()]
     assert types[0] == "prp_runner.processing.started" and types[-1] == "prp_runner.processing.completed"
+
+
+def test_metrics_answer_head_and_bind_loopback_by_default(runtime: Runtime, control: Control) -> None:
+    from fastapi.testclient import TestClient
+
+    from prp_tasks.http.app import create_app
+    from prp_tasks.telemetry.server import registry_for, serve
+
+    assert Settings().metrics_host == "127.0.0.1" == Settings().api.host
+    reader = MetricsReader(control.state.metrics, QUEUE_CLASSES)
+    reader.refresh()
+    server = serve(registry_for(reader), "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/metrics"
+        head, get = httpx.head(url, timeout=5), httpx.get(url, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (head.status_code, head.content) == (200, b"")
+    assert get.status_code == 200 and "prp_gates_settled_total" in get.text
+    assert head.headers["content-type"] == get.headers["content-type"]
+    with TestClient(create_app(runtime, mount_mcp=False)) as client:
+        api_head, api_get = client.head("/metrics"), client.get("/metrics")
+    assert (api_head.status_code, api_head.content) == (200, b"") and api_get.status_code == 200

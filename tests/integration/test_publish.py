@@ -85,6 +85,29 @@ def test_the_direct_finalize_message_is_the_one_send_task_writes(private: Embedd
     assert direct["body"][1] == {"run_id": "run-1"}
 
 
+def test_with_tracing_both_paths_carry_the_gate_and_run_traceparent(
+    private: EmbeddedRedis, tmp_path: Path
+) -> None:
+    from prp_tasks.telemetry.tracing import Tracing, traceparent
+
+    settings = _settings(private, trace_file=tmp_path / "spans.jsonl")
+    tracing = Tracing(settings)
+    app = create_celery(settings)
+    client = redis.Redis.from_url(private.url)
+    CeleryEnqueuer(app, tracing=tracing).check(MESSAGE)
+    CeleryEnqueuer(app, tracing=tracing).finalize(MESSAGE.run_id)
+    queued = CeleryEnqueuer(app, settings, tracing).in_transaction([MESSAGE])
+    finalize = CeleryEnqueuer(app, settings, tracing).finalize_message(MESSAGE.run_id)
+    assert queued is not None and finalize is not None
+    client.lpush(*queued.payloads()[0])
+    client.lpush(*finalize)
+    gate = traceparent(MESSAGE.run_id, MESSAGE.gate_id)
+    run = traceparent(MESSAGE.run_id)
+    assert gate != run and gate.startswith("00-") and gate.endswith("-01")
+    assert [_pop(client)["headers"]["traceparent"] for _ in range(2)] == [gate, gate]
+    assert [_pop(client, "prp.control")["headers"]["traceparent"] for _ in range(2)] == [run, run]
+
+
 def test_messages_leave_with_their_dispatch_record(private: EmbeddedRedis, tmp_path: Path) -> None:
     """A gate's messages are queued by the script that records them as dispatched (and indexes
     them for the repair loop), and only while the gate is running."""
