@@ -76,13 +76,20 @@ GitUrl = Annotated[
     str | None, Field(description="git remote to fetch commitSha from (not repository)", max_length=2048)
 ]
 Distributed = Annotated[bool, Field(description="run on the repository's origin at HEAD (clean tree)")]
+WorkflowId = Annotated[str, Field(description="the run id (create_prp_workflow answers it as workflowId)")]
+StepName = Annotated[str, Field(description="a gate id of the run's workflow, such as G0")]
 
 
 class RunStatusOut(BaseModel):
     workflowId: str
-    status: str
-    #: the A2A task state of the run (working, input-required, completed, failed, canceled)
-    a2aState: str
+    status: str = Field(
+        description="queued, running, awaiting_approval, finalizing, passed, failed or cancelled "
+        "(what HTTP and the CLI say)"
+    )
+    a2aState: str = Field(
+        description="the A2A task state beside status: submitted, working, input-required, "
+        "completed, failed or canceled"
+    )
     repository: str
     activeGates: list[ActiveGateOut]
     finishedAt: str | None
@@ -252,7 +259,11 @@ class PrpTools:
         return status_out(self.control.get_run(submitted.run_id))
 
     @tool_errors
-    def get_prp_status(self, workflowId: str, includeDetails: bool = False) -> RunStatusOut:
+    def get_prp_status(
+        self,
+        workflowId: WorkflowId,
+        includeDetails: Annotated[bool, Field(description="also every gate with its checks")] = False,
+    ) -> RunStatusOut:
         """Status of a run, with activeGates (running or awaiting approval, and since when)."""
         self._caller()
         return status_out(self.control.get_run(workflowId), includeDetails)
@@ -292,10 +303,10 @@ class PrpTools:
     @tool_errors
     def approve_prp_step(
         self,
-        workflowId: str,
-        stepName: str,
-        approved: bool,
-        comments: Annotated[str, Field(max_length=4000)] = "",
+        workflowId: WorkflowId,
+        stepName: StepName,
+        approved: Annotated[bool, Field(description="true approves, false rejects")],
+        comments: Annotated[str, Field(max_length=4000, description="the rationale, audited")] = "",
     ) -> StepDecisionOut:
         """Approve (approved=true) or reject a gate awaiting a human; a gate not parked yet is pre-decided."""
         who = self._caller()
@@ -319,14 +330,19 @@ class PrpTools:
         )
 
     @tool_errors
-    def run_prp_step(self, workflowId: str, stepName: str, force: bool = False) -> RunStatusOut:
+    def run_prp_step(
+        self,
+        workflowId: WorkflowId,
+        stepName: StepName,
+        force: Annotated[bool, Field(description="required: re-running re-executes dependents")] = False,
+    ) -> RunStatusOut:
         """Re-execute a settled gate and its dependents; requires force=true."""
         who = self._caller(submit="re-run gates")
         self.control.rerun(workflowId, stepName, force=force, actor=who.identity)
         return status_out(self.control.get_run(workflowId), True)
 
     @tool_errors
-    def cancel_prp_workflow(self, workflowId: str) -> RunStatusOut:
+    def cancel_prp_workflow(self, workflowId: WorkflowId) -> RunStatusOut:
         """Cancel a run: unfinished gates are skipped and nothing starts afterwards."""
         who = self._caller(submit="cancel runs")
         self.control.cancel(workflowId, who.identity)
@@ -335,7 +351,7 @@ class PrpTools:
     @tool_errors
     def get_prp_outputs(
         self,
-        workflowId: str,
+        workflowId: WorkflowId,
         name: Annotated[
             str | None,
             Field(
@@ -358,7 +374,7 @@ class PrpTools:
         return OutputsOut(workflowId=workflowId, outputs=listing, files=files, name=name, content=content)
 
     @tool_errors
-    def get_prp_audit(self, workflowId: str) -> AuditList:
+    def get_prp_audit(self, workflowId: WorkflowId) -> AuditList:
         """The run's audit trail: approval requests, batches, decisions, refusals, expiries."""
         self._caller()
         events = [e.model_dump(mode="json", exclude_none=True) for e in self.control.audit(workflowId)]
