@@ -37,14 +37,20 @@ def contract_openapi(app: FastAPI) -> dict[str, Any]:
     )
     for path in doc.get("paths", {}).values():
         for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
-                if status[0] in "45":
+            for response in operation.get("responses", {}).values():
+                if _is_error_model(response):
                     response["content"] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     schemas = doc.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     app.openapi_schema = doc
     return doc
+
+
+def _is_error_model(response: dict[str, Any]) -> bool:
+    """A response documented with the Problem model or FastAPI's validation error model."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return str(schema.get("$ref", "")).rsplit("/", 1)[-1] in ("Problem", "HTTPValidationError")
 
 
 def allowed_methods(routers: Sequence[Router], scope: Scope) -> list[str] | None:

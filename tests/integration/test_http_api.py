@@ -343,3 +343,18 @@ def test_the_api_answers_over_a_real_uvicorn_socket(app: FastAPI, repo: Path) ->
         server.should_exit = True
         thread.join(timeout=10)
         time.sleep(0.1)
+
+
+def test_the_document_declares_each_error_with_the_media_type_it_is_sent_with(app: FastAPI) -> None:
+    document = app.openapi()
+    declared = {
+        (path, method, code): next(iter(response.get("content", {})), None)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for code, response in operation["responses"].items()
+        if code[0] in "45"
+    }
+    assert declared[("/healthz", "get", "503")] == "application/json"  # the Health body
+    others = {key: media for key, media in declared.items() if key[0] != "/healthz"}
+    assert len(others) > 50 and set(others.values()) == {"application/problem+json"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
