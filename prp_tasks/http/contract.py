@@ -48,9 +48,10 @@ def contract_openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def _is_error_model(response: dict[str, Any]) -> bool:
-    """A response documented with the Problem model or FastAPI's validation error model."""
-    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    return str(schema.get("$ref", "")).rsplit("/", 1)[-1] in ("Problem", "HTTPValidationError")
+    """A response documented with the Problem model or FastAPI's validation error model (under
+    whatever media type FastAPI gave it: the route's own for a plain-text route)."""
+    refs = [str(c.get("schema", {}).get("$ref", "")) for c in response.get("content", {}).values()]
+    return any(ref.rsplit("/", 1)[-1] in ("Problem", "HTTPValidationError") for ref in refs)
 
 
 def allowed_methods(routers: Sequence[Router], scope: Scope) -> list[str] | None:
