@@ -1,5 +1,6 @@
 """What makes the OpenAPI document the contract: the real media types of errors in the document,
-and methods answered by resource (``OPTIONS``, ``HEAD``, ``405`` with a complete ``Allow``).
+methods answered by resource (``OPTIONS``, ``HEAD``, ``405`` with a complete ``Allow``), unknown
+query parameters refused, and the parameter formats the handlers check (RFC 3339 times, names).
 
 FastAPI documents error models as ``application/json`` and answers a method a path lacks from the
 first route that matches it (so ``Allow`` names only that route's methods); both are fixed here,
@@ -8,15 +9,17 @@ once, for every route.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.routing import Match, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from prp_tasks.http.security import problem
+from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.http.security import ApiError, problem
 
 PROBLEM = "application/problem+json"
 #: the methods every resource answers besides the ones its routes declare
@@ -124,3 +127,56 @@ async def _respond(send: Send, status: int, body: bytes, headers: dict[str, str]
     raw = [(k.encode(), v.encode()) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def rfc3339(value: str | None) -> str | None:
+    """An RFC 3339 date-time (what ``format: date-time`` means), else a validation error."""
+    if value is None:
+        return None
+    if not RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 date-time such as 2026-12-04T17:55:00Z")
+    try:
+        parse_ts(re.sub(r":60(?=[.Zz+-])", ":59", value))  # a leap second is a valid time
+    except ValueError:
+        raise ValueError("must be an RFC 3339 date-time such as 2026-12-04T17:55:00Z") from None
+    return value
+
+
+#: documented only: the handlers refuse other names with 400, as they always have (a path
+#: parameter validated by FastAPI would answer 422 and hide the traversal refusal)
+OUTPUT_NAME_SCHEMA: dict[str, Any] = {
+    "json_schema_extra": {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"},
+}
+FILE_PATH: dict[str, Any] = {
+    "json_schema_extra": {
+        "pattern": r"^\.*[A-Za-z0-9_@+=,-][A-Za-z0-9_.@+=,-]*(/\.*[A-Za-z0-9_@+=,-][A-Za-z0-9_.@+=,-]*)*$",
+        "maxLength": 255,
+    },
+}
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the operation does not declare (422 naming the accepted ones): a
+    misspelt filter must not silently list everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    accepted = sorted({p.alias for p in _query_params(dependant)})
+    unknown = sorted(set(request.query_params) - set(accepted))
+    if unknown:
+        raise ApiError(
+            422,
+            "Unprocessable Content",
+            f"unknown query parameter {', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}",
+        )
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    found = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        found += _query_params(sub)
+    return found

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,9 +11,9 @@ from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
-from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import Role
 from prp_tasks.core.run import RunStatus
+from prp_tasks.http.contract import FILE_PATH, OUTPUT_NAME_SCHEMA, known_query, rfc3339
 from prp_tasks.http.models import (
     AuditOut,
     BatchDecisionBody,
@@ -56,33 +55,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     ]
 }
 LOCATION = {"Location": {"description": "the run's URL", "schema": {"type": "string"}}}
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-def rfc3339(value: str | None) -> str | None:
-    """An RFC 3339 date-time (what ``format: date-time`` means), else a validation error."""
-    if value is None:
-        return None
-    if not RFC3339.match(value):
-        raise ValueError("must be an RFC 3339 date-time such as 2026-12-04T17:55:00Z")
-    try:
-        parse_ts(re.sub(r":60(?=[.Zz+-])", ":59", value))  # a leap second is a valid time
-    except ValueError:
-        raise ValueError("must be an RFC 3339 date-time such as 2026-12-04T17:55:00Z") from None
-    return value
-
-
-#: documented only: the handlers refuse other names with 400, as they always have (a path
-#: parameter validated by FastAPI would answer 422 and hide the traversal refusal)
-OUTPUT_NAME_SCHEMA: dict[str, Any] = {
-    "json_schema_extra": {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"},
-}
-FILE_PATH: dict[str, Any] = {
-    "json_schema_extra": {
-        "pattern": r"^\.*[A-Za-z0-9_@+=,-][A-Za-z0-9_.@+=,-]*(/\.*[A-Za-z0-9_@+=,-][A-Za-z0-9_.@+=,-]*)*$",
-        "maxLength": 255,
-    },
-}
 
 
 def control(request: Request) -> Control:
@@ -106,30 +78,6 @@ def submitter(caller: Annotated[Principal, Depends(principal)]) -> Principal:
     if not caller.submit:
         raise ApiError(403, "Forbidden", f"{caller.identity} may not create, cancel or re-run runs")
     return caller
-
-
-def known_query(request: Request) -> None:
-    """Refuse query parameters the operation does not declare (422 naming the accepted ones): a
-    misspelt filter must not silently list everything."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
-        return
-    accepted = sorted({p.alias for p in _query_params(dependant)})
-    unknown = sorted(set(request.query_params) - set(accepted))
-    if unknown:
-        raise ApiError(
-            422,
-            "Unprocessable Content",
-            f"unknown query parameter {', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}",
-        )
-
-
-def _query_params(dependant: Any) -> list[Any]:
-    found = list(dependant.query_params)
-    for sub in dependant.dependencies:
-        found += _query_params(sub)
-    return found
 
 
 Ctl = Annotated[Control, Depends(control)]
