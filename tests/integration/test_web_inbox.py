@@ -1,0 +1,143 @@
+"""The approvers' inbox in a real headless Chromium (Playwright): sign in, decide, pre-approve,
+live updates from a decision made elsewhere, refusals, and the audit trail's channel ``web``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.celeryapp.runtime import Runtime
+from prp_tasks.core.approvals import AuditType
+from prp_tasks.http.app import create_app
+from prp_tasks.service.control import Control
+from prp_tasks.settings import Settings
+from tests.conftest import wait_until
+from tests.integration.test_http_api import TOKENS, api_settings, auth
+from tests.integration.web_browser import chromium_page, needs_browser, serve
+
+INBOX = """
+name: inbox-flow
+gates:
+  - id: A
+    name: Review
+    checks: [{name: a, run: ["true"]}]
+    approval: {role: qa-lead}
+  - id: B
+    name: Sign-off
+    depends_on: [A]
+    checks: [{name: b, run: ["true"]}]
+    approval: {role: qa-lead}
+  - id: C
+    name: Code review
+    checks: [{name: c, run: ["true"]}]
+    approval: {role: code-reviewer}
+"""
+
+
+@pytest.fixture
+def app(settings: Settings, control: Control) -> FastAPI:
+    return create_app(Runtime(api_settings(settings)), mount_mcp=False)
+
+
+@pytest.fixture
+def server(app: FastAPI) -> Iterator[str]:
+    yield from serve(app)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    yield from chromium_page()
+
+
+def parked(control: Control, run_id: str, *gates: str) -> None:
+    wait_until(lambda: all(control.snapshot(run_id).gate_status(g) == "awaiting_approval" for g in gates))
+
+
+def sign_in(page: Any, server: str, who: str) -> None:
+    page.goto(f"{server}/")
+    page.wait_for_selector("#login:not([hidden])")
+    page.get_by_label("API token").fill(TOKENS[who][0])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#live[data-state='live']", timeout=10_000)
+
+
+def card(page: Any, run_id: str, gate: str, kind: str = "parked") -> Any:
+    return page.locator(f"li.card[data-kind='{kind}'][data-row='{run_id}/{gate}']")
+
+
+@needs_browser
+def test_decide_and_pre_approve_from_the_inbox(
+    server: str, page: Any, submit: Callable[..., str], control: Control
+) -> None:
+    run_id = submit(INBOX, actor="submitter")
+    parked(control, run_id, "A", "C")
+    sign_in(page, server, "bob")  # qa-lead
+    assert "signed in as bob" in page.locator("#whoami").inner_text()
+    a = card(page, run_id, "A")
+    a.wait_for()
+    assert card(page, run_id, "C").count() == 0  # code-reviewer: not bob's
+    text = a.inner_text()
+    assert "0 of 1" in text and "qa-lead" in text and "left" in text
+    b = card(page, run_id, "B", "upcoming")
+    b.get_by_label("Rationale").fill("plan reviewed in advance")
+    b.get_by_role("button", name="Pre-approve").click()
+    wait_until(lambda: "pre" in b.locator(".result").inner_text().lower(), timeout=10)
+    a.get_by_label("Rationale").fill("evidence looks good")
+    a.get_by_role("button", name="Approve").click()
+    a.wait_for(state="detached", timeout=10_000)  # decided: gone from the inbox, live
+    # the pre-approval took effect when B parked
+    wait_until(lambda: control.snapshot(run_id).gate_status("B") == "passed", timeout=30)
+    events = control.audit(run_id)
+    decided = [e for e in events if e.gate_id == "A" and e.type == AuditType.DECIDED]
+    assert [(e.actor, e.channel, e.rationale) for e in decided] == [("bob", "web", "evidence looks good")]
+    pre = [e for e in events if e.gate_id == "B" and e.type == AuditType.PREAPPROVED]
+    assert [(e.actor, e.channel) for e in pre] == [("bob", "web")]
+    assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200
+    assert page.problems == []
+
+
+@needs_browser
+def test_a_decision_made_in_the_cli_shows_within_a_second(
+    server: str, page: Any, submit: Callable[..., str], control: Control
+) -> None:
+    run_id = submit(INBOX, actor="submitter")
+    parked(control, run_id, "A")
+    sign_in(page, server, "bob")
+    a = card(page, run_id, "A")
+    a.wait_for()
+    page.wait_for_timeout(300)  # let the first refresh settle
+    decided = time.monotonic()
+    control.decide(run_id, "A", actor="dave", approve=True, channel="cli",
+                   authorizer=Authorizer({"dave": {"qa-lead"}}))
+    a.wait_for(state="detached", timeout=5_000)
+    assert time.monotonic() - decided < 1.0
+    assert card(page, run_id, "B").count() == 1 or card(page, run_id, "B", "upcoming").count() == 0
+    assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200
+    assert page.problems == []
+
+
+@needs_browser
+def test_a_refusal_shows_the_services_message(
+    server: str, page: Any, submit: Callable[..., str], control: Control
+) -> None:
+    run_id = submit(INBOX, actor="submitter")
+    parked(control, run_id, "C")
+    sign_in(page, server, "bob")
+    page.goto(f"{server}/runs/{run_id}")  # the token stays in the tab's sessionStorage
+    row = page.locator("tr#gate-C")
+    row.get_by_role("button", name="Approve").click()
+    result = row.locator(".result")
+    wait_until(lambda: "refused" in result.inner_text(), timeout=10)
+    message = result.inner_text()
+    assert "bob" in message and "code-reviewer" in message, message
+    refused = [e for e in control.audit(run_id) if e.type == AuditType.REFUSED]
+    assert [(e.actor, e.gate_id) for e in refused] == [("bob", "C")]
+    assert control.snapshot(run_id).gate_status("C") == "awaiting_approval"
+    assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200
+    assert page.problems == []
