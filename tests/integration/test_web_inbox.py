@@ -113,8 +113,9 @@ def test_a_decision_made_in_the_cli_shows_within_a_second(
     a.wait_for()
     page.wait_for_timeout(300)  # let the first refresh settle
     decided = time.monotonic()
-    control.decide(run_id, "A", actor="dave", approve=True, channel="cli",
-                   authorizer=Authorizer({"dave": {"qa-lead"}}))
+    control.decide(
+        run_id, "A", actor="dave", approve=True, channel="cli", authorizer=Authorizer({"dave": {"qa-lead"}})
+    )
     a.wait_for(state="detached", timeout=5_000)
     assert time.monotonic() - decided < 1.0
     assert card(page, run_id, "B").count() == 1 or card(page, run_id, "B", "upcoming").count() == 0

@@ -38,7 +38,9 @@ needs_browser = pytest.mark.skipif(browser_missing() is not None, reason=str(bro
 def serve(app: FastAPI) -> Iterator[str]:
     """``app`` on 127.0.0.1 (a free port) until the generator closes."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
+    )
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, daemon=True)
     thread.start()
@@ -64,8 +66,10 @@ def chromium_page(width: int = 1280, height: int = 800) -> Iterator[Any]:
             page.on("pageerror", lambda e: page.problems.append(f"error: {e}"))
             page.on(
                 "request",
-                lambda r: r.url.startswith(("http://127.0.0.1", "blob:", "data:"))
-                or page.problems.append(f"request elsewhere: {r.url}"),
+                lambda r: (
+                    r.url.startswith(("http://127.0.0.1", "blob:", "data:"))
+                    or page.problems.append(f"request elsewhere: {r.url}")
+                ),
             )
             yield page
         finally:

@@ -86,6 +86,7 @@
                           "aria-label": n.id + " " + n.name + ": " + statusLine(n) + ", " + checkLine(n)});
       g.append(svg("title", {}, n.id + " " + n.name + "\n" + statusLine(n) + "\n" + checkLine(n) + "\n" + note(n)));
       g.append(svg("rect", {width: W, height: H, rx: 8, ry: 8}));
+      root.append(g);  // in the document before its labels are measured
       const lines = [["gid", n.id + " " + n.name], ["gstatus", statusLine(n)], ["gchecks", checkLine(n)], ["gnote", note(n)]];
       lines.forEach(([cls, text], i) => {
         const t = svg("text", {x: 8, y: 18 + i * 18, class: cls}, text);
@@ -94,7 +95,6 @@
       });
       g.addEventListener("click", () => focusRow(n.id));
       g.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); focusRow(n.id); } });
-      root.append(g);
     }
   }
   function focusRow(gateId) {
