@@ -179,6 +179,7 @@ const PRP = (function () {
   }
   function showLogin(message) {
     $("login").hidden = false;
+    if ($("run-status")) $("run-status").textContent = "needs a token";
     $("error").textContent = message || "";
     $("token").focus();
   }

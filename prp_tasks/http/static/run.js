@@ -154,7 +154,7 @@
         skipped: n.checks_skipped, total: n.checks_total})),
         ...(checksOf[n.id] || []).map((c) => h("div", {}, h("strong", {}, c.name + ": " + c.status + " \u00b7 " + duration(c.duration_ms)),
           c.output ? h("pre", {}, c.output) : null)));
-      const row = h("tr", {id: "gate-" + n.id, tabindex: -1, "data-gate": n.id},
+      const row = h("tr", {id: "gate-" + n.id, tabindex: -1},
         h("th", {scope: "row", "data-label": "Gate"}, n.id + " " + n.name),
         h("td", {"data-label": "Status"}, n.status.replace(/_/g, " ") + (n.reason ? " \u2014 " + n.reason : "")),
         h("td", {"data-label": "Duration"}, duration(n.duration_ms) + (n.waited_ms ? " (" + duration(n.waited_ms) + " waiting for approval)" : "")),
