@@ -169,12 +169,7 @@ def _frame(entry_id: str, fields: dict[str, str]) -> str:
     return f"id: {entry_id}\nevent: lifecycle\ndata: {json.dumps(brief, separators=(',', ':'))}\n\n"
 
 
-@web_router.get(
-    "/events/stream",
-    tags=["runs"],
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
-)
+@web_router.get("/events/stream", response_class=StreamingResponse, include_in_schema=False)
 async def event_stream(
     request: Request,
     ctl: Ctl,
@@ -182,7 +177,8 @@ async def event_stream(
     last_event_id: Annotated[str | None, Header(pattern=r"^\d{1,20}-\d{1,20}$")] = None,
 ) -> StreamingResponse:
     """Lifecycle events as server-sent events (``text/event-stream``), from now on (or after
-    ``Last-Event-ID``); a comment line every second keeps the connection open."""
+    ``Last-Event-ID``); a comment line every second keeps the connection open. Not in the OpenAPI
+    document (an endless stream is no request/response operation): docs/reference/http-api.md."""
     start = last_event_id if last_event_id else await run_in_threadpool(_latest_id, ctl)
     return StreamingResponse(
         _events(request, ctl, start),
