@@ -150,6 +150,7 @@ class Webhook(BaseModel):
 
     #: the approval role whose requests it receives ("*": every role)
     role: Role | Literal["*"]
+    #: where notifications are POSTed (http or https)
     url: AnyHttpUrl
     #: ``json``: the generic payload; ``slack``: a Slack incoming-webhook message (text + blocks)
     format: Literal["json", "slack"] = "json"
@@ -170,6 +171,7 @@ class NotifySettings(BaseModel):
     max_attempts: int = Field(default=6, ge=1, le=50)
     #: wait before the first retry; doubles per attempt up to ``backoff_max_s``
     backoff_s: float = Field(default=2.0, gt=0, le=3600)
+    #: the longest wait between two attempts
     backoff_max_s: float = Field(default=300.0, gt=0, le=86400)
     #: deliveries attempted per sweep (the rest wait for the next one)
     per_sweep: int = Field(default=20, ge=1, le=1000)
