@@ -191,11 +191,18 @@
     $("repo").textContent = graph.repository || "local repository";
     $("commit").textContent = (graph.commit_sha || "").slice(0, 12);
     $("actor").textContent = graph.actor;
-    const end = graph.finished_at ? Date.parse(graph.finished_at) : Date.now();
-    $("elapsed").textContent = (graph.finished_at ? "took " : "running for ") + duration(end - Date.parse(graph.created_at));
+    shown = graph;
+    elapsed();
     $("updated").textContent = "last updated " + new Date().toLocaleTimeString();
     $("error").textContent = "";
   }
+  let shown = null;
+  function elapsed() {  // a local clock between events: no request to the server
+    if (!shown) return;
+    const end = shown.finished_at ? Date.parse(shown.finished_at) : Date.now();
+    $("elapsed").textContent = (shown.finished_at ? "took " : "running for ") + duration(end - Date.parse(shown.created_at));
+  }
+  setInterval(elapsed, 1000);
   const refresh = debounce(() => load().catch(failed), 80);
   function failed(e) {
     if (e instanceof PRP.Unauthorized) {
