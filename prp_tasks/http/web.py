@@ -8,18 +8,19 @@ CLI, ``/v1`` and MCP, as channel ``web``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
 from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, PrpError, RunNotFound
+from prp_tasks.http.live import EventHub, Subscriber
 from prp_tasks.http.routes import ERRORS, Ctl, bearer
 from prp_tasks.service.identity import Principal, current_principal
 from prp_tasks.service.inbox import Inbox, inbox
@@ -170,39 +171,46 @@ def _frame(entry_id: str, fields: dict[str, str]) -> str:
 
 
 @web_router.get("/events/stream", response_class=StreamingResponse, include_in_schema=False)
-async def event_stream(
-    request: Request,
-    ctl: Ctl,
-    caller: WebCaller,
-    last_event_id: Annotated[str | None, Header(pattern=r"^\d{1,20}-\d{1,20}$")] = None,
-) -> StreamingResponse:
-    """Lifecycle events as server-sent events (``text/event-stream``), from now on (or after
-    ``Last-Event-ID``); a comment line every second keeps the connection open. Not in the OpenAPI
-    document (an endless stream is no request/response operation): docs/reference/http-api.md."""
-    start = last_event_id if last_event_id else await run_in_threadpool(_latest_id, ctl)
+async def event_stream(request: Request, ctl: Ctl, caller: WebCaller) -> StreamingResponse:
+    """Lifecycle events from now on as server-sent events (``text/event-stream``); a comment
+    line every second keeps the connection open. Not in the OpenAPI document (an endless stream is
+    no request/response operation): docs/how-to/services-and-agents.md."""
+    hub = _hub(request, ctl)
+    subscriber = hub.subscribe(asyncio.get_running_loop())
     return StreamingResponse(
-        _events(request, ctl, start),
+        _events(request, hub, subscriber),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-def _latest_id(ctl: Ctl) -> str:
-    recent = ctl.recent_events(1)
-    return recent[-1][0] if recent else "0-0"
+def _hub(request: Request, ctl: Ctl) -> EventHub:
+    hub: EventHub | None = getattr(request.app.state, "event_hub", None)
+    if hub is None:
+
+        def latest() -> str:
+            recent = ctl.recent_events(1)
+            return recent[-1][0] if recent else "0-0"
+
+        hub = request.app.state.event_hub = EventHub(ctl.events_after, latest)
+    return hub
 
 
-async def _events(request: Request, ctl: Ctl, cursor: str) -> AsyncIterator[str]:
+async def _events(request: Request, hub: EventHub, subscriber: Subscriber) -> AsyncIterator[str]:
     ends = time.monotonic() + STREAM_MAX_S
-    yield "retry: 1000\n\n"
-    while time.monotonic() < ends and not await request.is_disconnected():
-        try:
-            entries = await run_in_threadpool(ctl.events_after, cursor, STREAM_BLOCK_MS)
-        except PrpError:
-            yield ": the event store does not answer\n\n"
-            return
-        for entry_id, fields in entries:
-            cursor = entry_id
-            yield _frame(entry_id, fields)
-        if not entries:
-            yield ": keep-alive\n\n"
+    try:
+        yield "retry: 1000\n\n"
+        while time.monotonic() < ends and not await request.is_disconnected():
+            try:
+                entries = await asyncio.wait_for(subscriber.queue.get(), timeout=STREAM_BLOCK_MS / 1000 * 2)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if entries is None:
+                return
+            for entry_id, fields in entries:
+                yield _frame(entry_id, fields)
+            if not entries:
+                yield ": keep-alive\n\n"
+    finally:
+        hub.unsubscribe(subscriber)

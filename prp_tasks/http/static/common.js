@@ -63,13 +63,13 @@ const PRP = (function () {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
-  /* Server-sent events read with fetch (so the token travels in a header, not the URL). */
+  /* Server-sent events read with fetch (so the token travels in a header, not the URL); after a
+     reconnection the page refreshes its data (onState "live"), so nothing missed stays missing. */
   function live(onEvent, onState) {
-    let lastId = null, stopped = false, controller = null, delay = 500;
+    let stopped = false, controller = null, delay = 500;
     async function connect() {
       controller = new AbortController();
       const headers = {Accept: "text/event-stream"};
-      if (lastId) headers["Last-Event-ID"] = lastId;
       const response = await api("/v1/events/stream", {headers, signal: controller.signal});
       onState("live");
       delay = 500;
@@ -83,12 +83,10 @@ const PRP = (function () {
         while ((cut = buffer.indexOf("\n\n")) >= 0) {
           const frame = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
-          let data = null, id = null;
+          let data = null;
           for (const line of frame.split("\n")) {
             if (line.startsWith("data:")) data = (data || "") + line.slice(5).trim();
-            else if (line.startsWith("id:")) id = line.slice(3).trim();
           }
-          if (id) lastId = id;
           if (data) { try { onEvent(JSON.parse(data)); } catch (e) { /* not ours */ } }
         }
       }
