@@ -55,7 +55,6 @@ gates:
 """
 
 
-
 def record_scripts() -> set[str]:
     """Every Lua script called from now on in this process (the worker's threads included)."""
     seen: set[str] = set()

@@ -137,7 +137,10 @@ def test_the_page_loads_without_a_token_with_a_strict_policy_and_refuses_odd_ids
     assert '<code id="run-id">run-abc_1.2</code>' in page.text and 'data-run-id="run-abc_1.2"' in page.text
     assert "http://" not in page.text  # nothing external
     placeholder = client.get("/runs/__RUN_ID_HTML__").text  # a valid id that looks like the template slot
-    assert 'data-run-id="__RUN_ID_HTML__"' in placeholder and "<title>prp run __RUN_ID_HTML__</title>" in placeholder
+    assert (
+        'data-run-id="__RUN_ID_HTML__"' in placeholder
+        and "<title>prp run __RUN_ID_HTML__</title>" in placeholder
+    )
     for odd in ("a%20b", "%3Cscript%3E", "x" * 101, "..."):
         refused = client.get(f"/runs/{odd}")
         assert refused.status_code == 404, odd

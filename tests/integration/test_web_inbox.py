@@ -84,9 +84,18 @@ def test_decide_and_pre_approve_from_the_inbox(
     assert card(page, run_id, "C").count() == 0  # code-reviewer: not bob's
     text = a.inner_text()
     assert "0 of 1" in text and "qa-lead" in text and "left" in text
+    unlabelled = page.evaluate(
+        "() => [...document.querySelectorAll('input, textarea, select, button')]"
+        ".filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')"
+        " && !el.textContent.trim()).map((el) => el.outerHTML)"
+    )
+    assert unlabelled == []  # every control has an accessible name
     b = card(page, run_id, "B", "upcoming")
-    b.get_by_label("Rationale").fill("plan reviewed in advance")
-    b.get_by_role("button", name="Pre-approve").click()
+    b.get_by_label("Rationale").focus()  # by keyboard: type, Tab to the button, Enter
+    page.keyboard.type("plan reviewed in advance")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Pre-approve"
+    page.keyboard.press("Enter")
     wait_until(lambda: "pre" in b.locator(".result").inner_text().lower(), timeout=10)
     a.get_by_label("Rationale").fill("evidence looks good")
     a.get_by_role("button", name="Approve").click()
@@ -97,7 +106,7 @@ def test_decide_and_pre_approve_from_the_inbox(
     decided = [e for e in events if e.gate_id == "A" and e.type == AuditType.DECIDED]
     assert [(e.actor, e.channel, e.rationale) for e in decided] == [("bob", "web", "evidence looks good")]
     pre = [e for e in events if e.gate_id == "B" and e.type == AuditType.PREAPPROVED]
-    assert [(e.actor, e.channel) for e in pre] == [("bob", "web")]
+    assert [(e.actor, e.channel, e.rationale) for e in pre] == [("bob", "web", "plan reviewed in advance")]
     assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200
     assert page.problems == []
 

@@ -167,3 +167,46 @@ def test_a_batch_of_three_requests_is_one_signed_notification_retried_until_acce
     dead = [t for t in trail if t[1] != receiver.url]
     assert [t[0] for t in dead] == [AuditType.NOTIFY_RETRY, AuditType.NOTIFY_RETRY, AuditType.NOTIFY_FAILED]
     assert all("/dead" not in str(e.details) for e in control.audit(run_id))  # no URL paths in the trail
+
+
+FOLLOW_UPS = """
+name: follow-ups
+gates:
+  - id: M
+    checks: [{name: m, run: ["true"]}]
+    approval: {role: maintainer, reminder_s: 0.5, escalate_after_s: 0.5, escalate_to: release-manager}
+"""
+
+
+def test_reminders_and_escalations_reach_the_webhooks_of_their_roles(
+    runtime: Any,
+    settings: Settings,
+    receiver: Receiver,
+    sweeping: None,
+    submit: Callable[..., str],
+    control: Control,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    receiver.fail_first = 0
+    notify = NotifySettings(
+        webhooks=(
+            Webhook(role="maintainer", url=f"{receiver.url}/maintainer"),  # type: ignore[arg-type]
+            Webhook(role="release-manager", url=f"{receiver.url}/release", format="slack"),  # type: ignore[arg-type]
+        ),
+        backoff_s=0.2,
+    )
+    changed = settings.model_copy(update={"notify": notify, "approval_batch_size": 1})
+    monkeypatch.setattr(runtime.approvals, "settings", changed)
+    monkeypatch.setattr(runtime.approvals.notifier, "settings", changed)
+    run_id = submit(FOLLOW_UPS, actor="submitter")
+
+    def kinds(path: str) -> list[str]:
+        return [r[1]["X-PRP-Event"] for r in receiver.at(path)]
+
+    wait_until(lambda: {"approval.requested", "approval.reminder"} <= set(kinds("/maintainer")), timeout=30)
+    wait_until(lambda: kinds("/release") == ["approval.escalated"], timeout=30)
+    assert "approval.escalated" not in kinds("/maintainer")
+    escalated = json.loads(receiver.at("/release")[0][2])
+    assert escalated["text"].startswith("1 escalated approval request for release-manager")
+    assert "X-PRP-Signature" not in receiver.at("/release")[0][1]  # no secret: unsigned
+    control.cancel(run_id, "test")
