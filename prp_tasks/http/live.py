@@ -13,9 +13,11 @@ import threading
 from collections.abc import Callable
 
 from prp_tasks.errors import PrpError
-from prp_tasks.state.events import Entry
 
 log = logging.getLogger("prp_tasks.http.live")
+
+#: a stream entry: its id and fields (``type``, ``subject``, ``event``)
+Entry = tuple[str, dict[str, str]]
 
 #: how long one read waits for an entry; also how soon the thread notices it has no subscriber
 READ_BLOCK_MS = 1000
