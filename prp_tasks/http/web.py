@@ -108,47 +108,43 @@ def get_inbox(
 def decide_from_page(body: WebDecisionBody, ctl: Ctl, caller: WebCaller) -> WebDecisions:
     """Approve or reject (pre-approve, for a gate not parked yet) each item, as channel ``web``;
     each refusal carries the service's own message."""
-    results = []
-    for item in body.items:
-        try:
-            result = ctl.decide(
-                item.run_id,
-                item.gate_id,
-                actor=caller.identity,
-                approve=body.decision == "approve",
-                rationale=body.rationale,
-                channel="web",
-                commit_sha=item.commit_sha,
-                authorizer=caller.authorizer(),
-            )
-        except tuple(kind for kind, _ in _REFUSALS) as exc:
-            status = next(code for kind, code in _REFUSALS if isinstance(exc, kind))
-            results.append(
-                WebDecision(
-                    run_id=item.run_id,
-                    gate_id=item.gate_id,
-                    outcome="refused",
-                    gate_status="unchanged",
-                    votes=0,
-                    quorum=0,
-                    message=exc.message,
-                    status=status,
-                )
-            )
-            continue
-        results.append(
-            WebDecision(
-                run_id=result.run_id,
-                gate_id=result.gate_id,
-                outcome=result.outcome,
-                gate_status=result.gate_status,
-                votes=result.votes,
-                quorum=result.quorum,
-                message=result.describe(),
-                status=200,
-            )
+    return WebDecisions(results=[_decide_one(ctl, caller, body, item) for item in body.items])
+
+
+def _decide_one(ctl: Ctl, caller: Principal, body: WebDecisionBody, item: Target) -> WebDecision:
+    try:
+        result = ctl.decide(
+            item.run_id,
+            item.gate_id,
+            actor=caller.identity,
+            approve=body.decision == "approve",
+            rationale=body.rationale,
+            channel="web",
+            commit_sha=item.commit_sha,
+            authorizer=caller.authorizer(),
         )
-    return WebDecisions(results=results)
+    except tuple(kind for kind, _ in _REFUSALS) as exc:
+        status = next(code for kind, code in _REFUSALS if isinstance(exc, kind))
+        return WebDecision(
+            run_id=item.run_id,
+            gate_id=item.gate_id,
+            outcome="refused",
+            gate_status="unchanged",
+            votes=0,
+            quorum=0,
+            message=exc.message,
+            status=status,
+        )
+    return WebDecision(
+        run_id=result.run_id,
+        gate_id=result.gate_id,
+        outcome=result.outcome,
+        gate_status=result.gate_status,
+        votes=result.votes,
+        quorum=result.quorum,
+        message=result.describe(),
+        status=200,
+    )
 
 
 def _frame(entry_id: str, fields: dict[str, str]) -> str:

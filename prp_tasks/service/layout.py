@@ -112,6 +112,25 @@ def _ports(
     return offsets
 
 
+def _routes(
+    centres: dict[str, tuple[float, float]],
+    edges: list[tuple[str, str]],
+    bends: dict[tuple[str, str], list[tuple[float, float]]],
+) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """Each edge's points: out of its source's right side, level through each column it skips
+    (a bend point becomes that column's left and right edge), into its target's left side."""
+    first = {e: (bends[e][0][1] if bends[e] else centres[e[1]][1]) for e in edges}
+    last = {e: (bends[e][-1][1] if bends[e] else centres[e[0]][1]) for e in edges}
+    out_port, in_port = _ports(edges, first, 0), _ports(edges, last, 1)
+    raw = {}
+    for s, t in edges:
+        (sx, sy), (tx, ty) = centres[s], centres[t]
+        inner = [p for x, y in bends[(s, t)] for p in ((x - NODE_W / 2, y), (x + NODE_W / 2, y))]
+        start, end = (sx + NODE_W / 2, sy + out_port[(s, t)]), (tx - NODE_W / 2, ty + in_port[(s, t)])
+        raw[(s, t)] = [start, *inner, end]
+    return raw
+
+
 def _framed(
     nodes: list[str],
     centres: dict[str, tuple[float, float]],
@@ -120,18 +139,7 @@ def _framed(
 ) -> GraphLayout:
     """Shift everything so the drawing starts at the margin; an edge leaves its source's right
     side, runs level through each column it skips, and enters its target's left side."""
-    first = {e: (bends[e][0][1] if bends[e] else centres[e[1]][1]) for e in edges}
-    last = {e: (bends[e][-1][1] if bends[e] else centres[e[0]][1]) for e in edges}
-    out_port, in_port = _ports(edges, first, 0), _ports(edges, last, 1)
-    raw = {}
-    for s, t in edges:
-        (sx, sy), (tx, ty) = centres[s], centres[t]
-        inner = [p for x, y in bends[(s, t)] for p in ((x - NODE_W / 2, y), (x + NODE_W / 2, y))]
-        raw[(s, t)] = [
-            (sx + NODE_W / 2, sy + out_port[(s, t)]),
-            *inner,
-            (tx - NODE_W / 2, ty + in_port[(s, t)]),
-        ]
+    raw = _routes(centres, edges, bends)
     xs = [x for x, _ in centres.values()]
     ys = [y for _, y in centres.values()] + [y for pts in raw.values() for _, y in pts]
     left = min(xs, default=0.0) - NODE_W / 2 - MARGIN

@@ -211,8 +211,14 @@
       PRP.showLogin("The token was refused; enter another one.");
     } else $("error").textContent = e.message;
   }
+  let arrived = false;
   function start() {
     load().then(() => {
+      if (!arrived && /^#(gate-|outputs)/.test(location.hash)) {  // a link from the inbox
+        const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+        if (target) { target.scrollIntoView({block: "start"}); target.focus(); }
+      }
+      arrived = true;
       stopLive = live((event) => { if (event.run_id === RUN_ID) refresh(); }, (state) => {
         $("live").dataset.state = state;
         $("live").textContent = state;
