@@ -11,13 +11,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.http.app import create_app
 from prp_tasks.service.control import Control
 from prp_tasks.settings import Settings
-from tests.conftest import wait_until
+from tests.conftest import run_prp, wait_until
 from tests.integration.test_http_api import TOKENS, api_settings, auth
 from tests.integration.web_browser import chromium_page, needs_browser, serve
 
@@ -113,21 +112,26 @@ def test_decide_and_pre_approve_from_the_inbox(
 
 @needs_browser
 def test_a_decision_made_in_the_cli_shows_within_a_second(
-    server: str, page: Any, submit: Callable[..., str], control: Control
+    server: str, page: Any, submit: Callable[..., str], control: Control, settings: Settings
 ) -> None:
     run_id = submit(INBOX, actor="submitter")
     parked(control, run_id, "A")
     sign_in(page, server, "bob")
     a = card(page, run_id, "A")
     a.wait_for()
-    page.wait_for_timeout(300)  # let the first refresh settle
-    decided = time.monotonic()
-    control.decide(
-        run_id, "A", actor="dave", approve=True, channel="cli", authorizer=Authorizer({"dave": {"qa-lead"}})
-    )
+    env = {
+        "PRP_REDIS_URL": str(settings.redis_url),
+        "PRP_KEY_PREFIX": settings.key_prefix,
+        "PRP_ROLES": '{"dave": ["qa-lead"]}',
+    }
+    done = run_prp("approve", run_id, "A", "--as", "dave", "--rationale", "from the terminal", env=env)
+    decided = time.monotonic()  # the decision was stored before the command ended
+    assert done.returncode == 0, done.stderr
     a.wait_for(state="detached", timeout=5_000)
     assert time.monotonic() - decided < 1.0
-    assert card(page, run_id, "B").count() == 1 or card(page, run_id, "B", "upcoming").count() == 0
+    card(page, run_id, "B").wait_for(timeout=5_000)  # B parked next: it appears, live too
+    cli = [e for e in control.audit(run_id) if e.type == AuditType.DECIDED and e.gate_id == "A"]
+    assert [(e.actor, e.channel) for e in cli] == [("dave", "cli")]
     assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200
     assert page.problems == []
 
