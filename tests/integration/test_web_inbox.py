@@ -80,6 +80,9 @@ def test_decide_and_pre_approve_from_the_inbox(
     assert "signed in as bob" in page.locator("#whoami").inner_text()
     a = card(page, run_id, "A")
     a.wait_for()
+    page.set_viewport_size({"width": 400, "height": 800})  # a narrow window: nothing wider than it
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    page.set_viewport_size({"width": 1280, "height": 800})
     assert card(page, run_id, "C").count() == 0  # code-reviewer: not bob's
     text = a.inner_text()
     assert "0 of 1" in text and "qa-lead" in text and "left" in text
@@ -153,5 +156,8 @@ def test_a_refusal_shows_the_services_message(
     refused = [e for e in control.audit(run_id) if e.type == AuditType.REFUSED]
     assert [(e.actor, e.gate_id) for e in refused] == [("bob", "C")]
     assert control.snapshot(run_id).gate_status("C") == "awaiting_approval"
+    page.set_viewport_size({"width": 400, "height": 800})  # the run page in a narrow window
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    assert row.get_by_role("button", name="Approve").is_visible()
     assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200
     assert page.problems == []
