@@ -133,6 +133,7 @@ def test_a_decision_made_in_the_cli_shows_within_a_second(
     a.wait_for(state="detached", timeout=5_000)
     assert time.monotonic() - decided < 1.0
     card(page, run_id, "B").wait_for(timeout=5_000)  # B parked next: it appears, live too
+    assert page.locator("#announce").inner_text() == "1 new gate waiting for your decision"  # read out
     cli = [e for e in control.audit(run_id) if e.type == AuditType.DECIDED and e.gate_id == "A"]
     assert [(e.actor, e.channel) for e in cli] == [("dave", "cli")]
     assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code == 200

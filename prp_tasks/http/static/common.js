@@ -152,9 +152,15 @@ const PRP = (function () {
     }
     return node;
   }
-  function debounce(fn, ms) {
-    let timer = null;
-    return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  function throttle(fn, ms) {
+    // at once when idle, then at most once per ms (the last call is never lost): a burst of
+    // events costs one request, and a busy deployment stays under the API's rate limit
+    let last = 0, timer = null;
+    return () => {
+      if (timer) return;
+      const wait = Math.max(0, last + ms - Date.now());
+      timer = setTimeout(() => { timer = null; last = Date.now(); fn(); }, wait);
+    };
   }
 
   /* The sign-in form: shows itself when there is no token, calls start() once there is one. */
@@ -182,6 +188,6 @@ const PRP = (function () {
     $("token").focus();
   }
 
-  return {$, api, download, live, duration, countdown, when, checks, h, debounce, signIn, showLogin,
+  return {$, api, download, live, duration, countdown, when, checks, h, throttle, signIn, showLogin,
           Unauthorized};
 })();

@@ -1,8 +1,8 @@
 /* The approvers' inbox: parked gates the token's roles cover, decisions, pre-approvals, live. */
 "use strict";
 (function () {
-  const {$, api, live, countdown, when, checks, h, debounce} = PRP;
-  let data = null, stopLive = null;
+  const {$, api, live, countdown, when, checks, h, throttle} = PRP;
+  let data = null, stopLive = null, seen = null;
 
   const keyOf = (item) => item.kind + ":" + item.run_id + "/" + item.gate_id;
   const idOf = (item, what) => what + "-" + keyOf(item).replace(/[^A-Za-z0-9_-]/g, "_");
@@ -88,6 +88,10 @@
     const empty = (text) => h("li", {class: "empty"}, text);
     $("parked").replaceChildren(...(data.parked.length ? data.parked.map(card) : [empty("Nothing waits for your roles.")]));
     $("upcoming").replaceChildren(...(data.upcoming.length ? data.upcoming.map(card) : [empty("No upcoming gates.")]));
+    const now = data.parked.map(keyOf);
+    const fresh = seen === null ? [] : now.filter((k) => !seen.includes(k));
+    if (fresh.length) $("announce").textContent = fresh.length + " new gate" + (fresh.length > 1 ? "s" : "") + " waiting for your decision";
+    seen = now;
     $("parked-count").textContent = data.parked.length;
     $("upcoming-count").textContent = data.upcoming.length;
     for (const [id, value] of Object.entries(kept)) {
@@ -136,7 +140,7 @@
     decide(rows, decision, $("batch-rationale").value, out);
   }
 
-  const refresh = debounce(() => load().catch(failed), 80);
+  const refresh = throttle(() => load().catch(failed), 500);
   function failed(e) {
     if (e instanceof PRP.Unauthorized) { if (stopLive) stopLive(); $("main").hidden = true; PRP.showLogin("The token was refused; enter another one."); }
     else $("error").textContent = e.message;
@@ -153,7 +157,8 @@
     $("main").hidden = false;
     load().then(() => {
       stopLive = live((event) => {
-        if (/approval|task\.executed|gate|processing|run\./.test(event.type)) refresh();
+        // what changes the inbox: requests and decisions, gates settling (status set), runs ending
+        if (/approval|cancelled|completed|gate\.started/.test(event.type) || (/task\.executed/.test(event.type) && event.status)) refresh();
       }, (state) => {
         $("live").dataset.state = state;
         $("live").textContent = state === "live" ? "live" : state;

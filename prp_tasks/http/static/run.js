@@ -1,7 +1,7 @@
 /* The run page: the gate DAG drawn from the server's layered layout, gates, approvals, outputs. */
 "use strict";
 (function () {
-  const {$, api, download, live, duration, when, checks, h, debounce} = PRP;
+  const {$, api, download, live, duration, when, checks, h, throttle} = PRP;
   const RUN_ID = document.body.dataset.runId;
   const BASE = "/v1/runs/" + encodeURIComponent(RUN_ID);
   const NS = "http://www.w3.org/2000/svg";
@@ -203,7 +203,7 @@
     $("elapsed").textContent = (shown.finished_at ? "took " : "running for ") + duration(end - Date.parse(shown.created_at));
   }
   setInterval(elapsed, 1000);
-  const refresh = debounce(() => load().catch(failed), 80);
+  const refresh = throttle(() => load().catch(failed), 700);
   function failed(e) {
     if (e instanceof PRP.Unauthorized) {
       if (stopLive) stopLive();
