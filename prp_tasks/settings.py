@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from prp_tasks.core.models import Role
@@ -141,6 +141,42 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     #: directories under which submitted repositories must lie (empty: anywhere)
     repo_roots: tuple[Path, ...] = ()
+
+
+class Webhook(BaseModel):
+    """One webhook notified of approval requests (batches), reminders and escalations."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: the approval role whose requests it receives ("*": every role)
+    role: Role | Literal["*"]
+    #: where notifications are POSTed (http or https)
+    url: AnyHttpUrl
+    #: ``json``: the generic payload; ``slack``: a Slack incoming-webhook message (text + blocks)
+    format: Literal["json", "slack"] = "json"
+    #: HMAC-SHA256 key of the ``X-PRP-Signature`` header (unset: unsigned)
+    secret: SecretStr | None = None
+
+
+class NotifySettings(BaseModel):
+    """Webhook notifications (``PRP_NOTIFY__WEBHOOKS`` …), delivered by the sweeper."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: JSON list of {role, url, format, secret}
+    webhooks: tuple[Webhook, ...] = ()
+    #: one delivery attempt's time limit
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+    #: attempts before a delivery is given up (recorded as ``notification.failed``)
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    #: wait before the first retry; doubles per attempt up to ``backoff_max_s``
+    backoff_s: float = Field(default=2.0, gt=0, le=3600)
+    #: the longest wait between two attempts
+    backoff_max_s: float = Field(default=300.0, gt=0, le=86400)
+    #: deliveries attempted per sweep (the rest wait for the next one)
+    per_sweep: int = Field(default=20, ge=1, le=1000)
+    #: base URL of the web pages for links in messages (e.g. https://prp.example.com)
+    public_url: str = Field(default="", max_length=400)
 
 
 class WorkspaceSettings(BaseModel):
@@ -276,6 +312,8 @@ class Settings(BaseSettings):
     #: how often the sweeper expires, reminds, escalates and announces batches
     sweep_interval_s: float = Field(default=1.0, gt=0, le=3600)
     api: ApiSettings = ApiSettings()
+    #: webhook notifications of approval requests (``PRP_NOTIFY__*``)
+    notify: NotifySettings = NotifySettings()
     #: approximate cap of the ``prp:events`` stream (MAXLEN ~)
     events_maxlen: int = Field(default=100_000, ge=100)
     #: how often the metrics aggregate is refreshed (a scrape reads the last one)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from prp_tasks.approvals.authz import Authorizer
+from prp_tasks.approvals.notify import Notifier
 from prp_tasks.approvals.ports import Consequences
 from prp_tasks.approvals.requests import build_request, iso_after, new_batch_id, to_ms
 from prp_tasks.core import dag
@@ -50,6 +51,8 @@ class Approvals:
         self.astore = state.approvals
         self.authz = authorizer
         self.followups = followups
+        #: webhook notifications of published batches, reminders and escalations (sent by the sweeper)
+        self.notifier = Notifier(settings, state, self.astore)
 
     # parking ----------------------------------------------------------------------------------
 

@@ -60,7 +60,8 @@ def _serve_api(runtime: Runtime, host: str, port: int) -> None:
 
     from prp_tasks.http.app import create_app
 
-    uvicorn.run(create_app(runtime), host=host, port=port, log_config=None)
+    # open event streams (the pages) end within 5 s of a shutdown instead of holding it up
+    uvicorn.run(create_app(runtime), host=host, port=port, log_config=None, timeout_graceful_shutdown=5)
 
 
 @contextlib.contextmanager

@@ -58,6 +58,9 @@ class AuditType(StrEnum):
     ESCALATED = "approval.escalated"
     CANCELLED = "run.cancelled"
     RERUN = "gate.rerun"  #: a settled gate and its dependents were re-opened (forced re-run)
+    NOTIFIED = "notification.delivered"  #: a webhook accepted a notification
+    NOTIFY_RETRY = "notification.retrying"  #: a delivery attempt failed; another follows
+    NOTIFY_FAILED = "notification.failed"  #: a delivery was given up after its last attempt
 
 
 #: audit types that carry a decision (they feed "Decisions & Approvals" and the manifest)

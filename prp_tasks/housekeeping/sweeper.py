@@ -1,5 +1,6 @@
 """The sweeper: enforces approval deadlines, sends reminders and escalations, announces partial
-batches and re-drives pre-approvals. Durable: all its inputs are Redis indexes, so it survives any
+batches, delivers webhook notifications (:mod:`prp_tasks.approvals.webhooks`) and re-drives
+pre-approvals. Durable: all its inputs are Redis indexes, so it survives any
 restart; several sweepers may run (workers of the approval class, ``prp sweeper``), a Redis lease
 lets one sweep at a time.
 """
@@ -13,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from prp_tasks.approvals.service import Approvals, Settled
+from prp_tasks.approvals.webhooks import notify_pass
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
 from prp_tasks.core.evaluate import apply_decision, expired_record, utc_now
 from prp_tasks.core.models import GateStatus
@@ -129,6 +131,7 @@ def remind_due(approvals: Approvals, now_ms: float) -> int:
             details={"deadline": request.deadline, "requested_at": request.requested_at},
         )
         approvals.store.append_audit(run_id, event)
+        approvals.notifier.follow_up("approval.reminder", request, request.role, now_ms)
         approvals.astore.reschedule("reminders", value, now_ms + request.reminder_s * 1000)
         sent += 1
     return sent
@@ -155,6 +158,7 @@ def escalate_due(approvals: Approvals, now_ms: float) -> int:
             details={"deadline": request.deadline},
         )
         approvals.store.append_audit(run_id, event)
+        approvals.notifier.follow_up("approval.escalated", request, request.escalate_to, now_ms)
         sent += 1
     return sent
 
@@ -226,6 +230,7 @@ class Sweeper:
                 "escalated": escalate_due(self.approvals, now),
                 "batches": flush_batches(self.approvals, now),
                 "preapprovals": redrive_preapprovals(self.approvals),
+                **notify_pass(self.approvals.notifier, now),
                 **self._housekeeping(now),
             }
         finally:

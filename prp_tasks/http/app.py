@@ -1,4 +1,5 @@
-"""The HTTP API (FastAPI): ``/v1`` routes, ``/healthz``, MCP at ``/mcp``, served by ``prp api``.
+"""The HTTP API (FastAPI): ``/v1`` routes, ``/healthz``, MCP at ``/mcp``, the browser pages (the
+approvers' inbox at ``/``, run pages, live events), served by ``prp api``.
 
 The API process only reads and writes Redis and enqueues; gate work runs in workers, so requests
 are never queued behind checks.
@@ -21,6 +22,7 @@ from prp_tasks.http.models import Health
 from prp_tasks.http.pages import pages_router
 from prp_tasks.http.routes import router
 from prp_tasks.http.security import Authenticator, BodyLimit, RateLimiter, install_error_handlers, mcp_auth
+from prp_tasks.http.web import web_router
 from prp_tasks.service.control import Control
 from prp_tasks.service.identity import Principal, TokenBook
 from prp_tasks.settings import Settings
@@ -63,6 +65,7 @@ def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(pages_router)
+    app.include_router(web_router)
     app.add_api_route(
         "/healthz",
         _health,
@@ -91,7 +94,7 @@ def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(Methods, routers=[app.router, router, pages_router])
+    app.add_middleware(Methods, routers=[app.router, router, pages_router, web_router])
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -10,10 +10,10 @@ once, for every route.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.routing import Match, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -173,6 +173,18 @@ def known_query(request: Request) -> None:
             "Unprocessable Content",
             f"unknown query parameter {', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}",
         )
+
+
+def known_query_after(auth: Callable[..., Any]) -> Any:
+    """:func:`known_query` as a router dependency that runs after ``auth``: a request without a
+    valid token gets its 401 first (and learns no parameter names)."""
+
+    authenticated = Depends(auth)
+
+    def checked(request: Request, _: Any = authenticated) -> None:
+        known_query(request)
+
+    return Depends(checked)
 
 
 def _query_params(dependant: Any) -> list[Any]:

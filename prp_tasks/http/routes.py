@@ -13,7 +13,7 @@ from pydantic import AfterValidator
 
 from prp_tasks.core.models import Role
 from prp_tasks.core.run import RunStatus
-from prp_tasks.http.contract import FILE_PATH, OUTPUT_NAME_SCHEMA, known_query, rfc3339
+from prp_tasks.http.contract import FILE_PATH, OUTPUT_NAME_SCHEMA, known_query_after, rfc3339
 from prp_tasks.http.models import (
     AuditOut,
     BatchDecisionBody,
@@ -83,7 +83,7 @@ def submitter(caller: Annotated[Principal, Depends(principal)]) -> Principal:
 Ctl = Annotated[Control, Depends(control)]
 Caller = Annotated[Principal, Depends(principal)]
 Submitter = Annotated[Principal, Depends(submitter)]
-router = APIRouter(prefix="/v1", responses=ERRORS, dependencies=[Depends(known_query)])
+router = APIRouter(prefix="/v1", responses=ERRORS, dependencies=[known_query_after(principal)])
 
 
 @router.post(

@@ -2,19 +2,24 @@
 
 Nodes are the gates (with their depth in the graph, for drawing only); edges go from a
 dependency to its dependent and say whether that dependency is satisfied, blocked or still
-awaited.
+awaited. ``layout`` places them (a layered drawing, :mod:`prp_tasks.service.layout`); ``outputs``
+and ``files`` list what the run produced so far, for download links.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from prp_tasks.core.dag import levels
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.service.views import GateStateView, gate_view, live_status
+from prp_tasks.service.layout import GraphLayout, layered_layout
+from prp_tasks.service.views import ApprovalView, GateStateView, gate_view, live_status
+
+if TYPE_CHECKING:
+    from prp_tasks.service.control import Control
 
 EdgeState = Literal["satisfied", "blocked", "waiting"]
 
@@ -39,9 +44,16 @@ class GraphNode(_Graph):
     duration_ms: int | None
     checks_passed: int
     checks_total: int
+    #: of ``checks_total``: failed and skipped (the rest not run yet)
+    checks_failed: int = 0
+    checks_skipped: int = 0
     reason: str | None
     approval_role: str | None
     waiting_since: str | None
+    #: of ``duration_ms``, the wait for a decision
+    waited_ms: int | None = None
+    #: who decided the gate, how and when
+    approval: ApprovalView | None = None
 
 
 class GraphEdge(_Graph):
@@ -52,12 +64,29 @@ class GraphEdge(_Graph):
     state: EdgeState
 
 
+class ProducedFile(_Graph):
+    """A file a check produced (``GET /v1/runs/{id}/outputs/files/{gate}/{name}``)."""
+
+    gate: str
+    name: str
+    size: int
+
+
 class RunGraph(_Graph):
     run_id: str
     status: str
     workflow: str
     nodes: list[GraphNode]
     edges: list[GraphEdge]
+    repository: str = ""
+    commit_sha: str = ""
+    actor: str = ""
+    created_at: str = ""
+    finished_at: str | None = None
+    layout: GraphLayout | None = None
+    #: output and gate artifact names (``GET /v1/runs/{id}/outputs/{name}``)
+    outputs: list[str] = []
+    files: list[ProducedFile] = []
 
 
 def edge_state(status: GateStatus) -> EdgeState:
@@ -81,13 +110,23 @@ def _node(view: GateStateView, level: int) -> GraphNode:
         duration_ms=view.duration_ms,
         checks_passed=view.checks_passed,
         checks_total=view.checks_total,
+        checks_failed=sum(1 for c in view.checks if c.status == "fail"),
+        checks_skipped=sum(1 for c in view.checks if c.status == "skip"),
         reason=view.reason,
         approval_role=view.approval_role,
         waiting_since=view.waiting_since,
+        waited_ms=view.waited_ms,
+        approval=view.approval,
     )
 
 
-def run_graph(snapshot: RunSnapshot, *, now: str | None = None) -> RunGraph:
+def run_graph(
+    snapshot: RunSnapshot,
+    *,
+    now: str | None = None,
+    outputs: list[str] | None = None,
+    files: list[ProducedFile] | None = None,
+) -> RunGraph:
     """The run's gates (declaration order) and dependency edges, with their states now."""
     workflow = snapshot.spec.workflow
     depth = levels(workflow)
@@ -100,10 +139,29 @@ def run_graph(snapshot: RunSnapshot, *, now: str | None = None) -> RunGraph:
             GraphEdge(source=dep, target=gate.id, state=edge_state(snapshot.gate_status(dep)))
             for dep in gate.depends_on
         )
+    spec = snapshot.spec
     return RunGraph(
         run_id=snapshot.run_id,
         status=live_status(snapshot).value,
         workflow=workflow.name,
         nodes=nodes,
         edges=edges,
+        repository=spec.repo.full_name or "",
+        commit_sha=spec.repo.commit_sha or "",
+        actor=spec.actor,
+        created_at=spec.created_at,
+        finished_at=snapshot.finished_at,
+        layout=layered_layout([n.id for n in nodes], [(e.source, e.target) for e in edges]),
+        outputs=sorted(outputs or []),
+        files=files or [],
     )
+
+
+def graph_of(ctl: Control, run_id: str, *, now: str | None = None) -> RunGraph:
+    """The run's graph with the outputs and produced files stored so far."""
+    snapshot = ctl.snapshot(run_id)
+    files = [
+        ProducedFile(gate=meta.gate, name=meta.name, size=meta.size)
+        for _, meta in sorted(ctl.state.artifacts.index(run_id).items())
+    ]
+    return run_graph(snapshot, now=now, outputs=list(ctl.outputs(run_id)), files=files)

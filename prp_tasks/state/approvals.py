@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -82,7 +83,11 @@ class ApprovalStore:
         """
         k = self.runs.k(request.run_id)
         keys = {**self.keys.settle(request.run_id)._asdict(), "requests": k.requests, **self._index_keys()}
-        keys |= {"batch": self.keys.batch(request.role), "preapproved": self.keys.approvals("preapproved")}
+        keys |= {
+            "batch": self.keys.batch(request.role),
+            "preapproved": self.keys.approvals("preapproved"),
+            "announced": self.keys.notify("announced"),
+        }
         args = Args().one(
             member(request.run_id, request.gate_id),
             request.model_copy(update={"batch_id": BATCH_PLACEHOLDER}).model_dump_json(),
@@ -238,8 +243,9 @@ class ApprovalStore:
             "batch": self.keys.batch(role),
             "audit": self.runs.k(run_id).audit,
             "global_audit": self.keys.audit,
+            "announced": self.keys.notify("announced"),
         }
-        args = [batch_id, self.keys.batch_items_prefix + batch_id, event.to_json()]
+        args = [batch_id, self.keys.batch_items_prefix + batch_id, event.to_json(), int(time.time() * 1000)]
         with wrap_errors():
             return bool(self._flush(keys=keys, args=args))
 

@@ -41,6 +41,9 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:approvals:preapproved   set    "run/gate" with pre-approvals not yet applied
     P:approvals:batch:ROLE    hash   the open notification batch of a role (id, created)
     P:approvals:batch-items:B list   "run/gate" members of batch B
+    P:notify:announced        zset   published batch id -> when (ms): webhooks not notified yet
+    P:notify:due              zset   delivery id -> next attempt (ms)
+    P:notify:items            hash   delivery id -> delivery JSON (webhook, body, attempts)
     P:lock:sweeper            string the sweeper's lease (one sweeper at a time)
     P:worker:NODE             string a worker's health beat (JSON, TTL 30 s)
     P:admission:active        set    runs executing (with PRP_MAX_RUNS_IN_FLIGHT)
@@ -304,6 +307,10 @@ class Keys:
 
     def batch(self, role: str) -> str:
         return f"{self.prefix}:approvals:batch:{role}"
+
+    def notify(self, name: str) -> str:
+        """Webhook notifications: ``announced`` batches, ``due`` deliveries, delivery ``items``."""
+        return f"{self.prefix}:notify:{name}"
 
     @property
     def batch_items_prefix(self) -> str:

@@ -153,8 +153,15 @@ def test_the_builtin_workflow_graph_matches_its_documented_shape() -> None:
 
 def test_the_graph_is_json_ready_for_the_api() -> None:
     dumped = run_graph(diamond_midway(), now=NOW).model_dump(mode="json")
-    assert set(dumped) == {"run_id", "status", "workflow", "nodes", "edges"}
+    assert {"run_id", "status", "workflow", "nodes", "edges"} <= set(dumped)  # keys are only added
     assert set(dumped["edges"][0]) == {"source", "target", "state"}
+    layout = dumped["layout"]
+    assert [n["id"] for n in layout["nodes"]] == [n["id"] for n in dumped["nodes"]]
+    assert {(e["source"], e["target"]) for e in layout["edges"]} == {
+        (e["source"], e["target"]) for e in dumped["edges"]
+    }
+    unit = next(n for n in dumped["nodes"] if n["id"] == "unit")
+    assert {"checks_failed", "checks_skipped", "approval", "waited_ms"} <= set(unit)
 
 
 def test_dag_view_shows_every_gate_its_status_and_dependencies_by_level() -> None:

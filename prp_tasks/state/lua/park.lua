@@ -2,7 +2,7 @@
 -- listing, expiry, reminders and escalation, put it in its role's notification batch, and leave
 -- the pre-approvals waiting for it (if any) in the outbox, to be applied next.
 -- KEYS: SETTLE_KEYS, requests, pending, deadlines, reminders, escalations, batch (of the role),
---       preapproved
+--       preapproved, announced (published batches waiting for their notifications)
 -- ARGV: member, request JSON, requested event JSON, requested_ms, deadline_ms, reminder_ms (0: none),
 --       escalate_ms (0: none), batch size, new batch id, batch items key prefix, role, now,
 --       then plan, settle
@@ -10,7 +10,7 @@
 -- -> {'conflict', current} | {'ok', unsettled, batch id, published (0/1), outbox items (added)}
 local BATCH_PLACEHOLDER = '@@BATCH@@'  -- prp_tasks.approvals.store.BATCH_PLACEHOLDER
 local K = named(KEYS, SETTLE_KEYS, {'requests', 'pending', 'deadlines', 'reminders', 'escalations',
-  'batch', 'preapproved'})
+  'batch', 'preapproved', 'announced'})
 local c = cursor(ARGV)
 local member, request, requested = c.one(), c.one(), c.one()
 local requested_ms, deadline_ms, reminder_ms, escalate_ms = c.one(), c.one(), c.num(), c.num()
@@ -40,6 +40,7 @@ if redis.call('LLEN', items) >= batch_size then
   local batch = {type='approval.batch', run_id=F.run_id, at=now, batch_id=bid, role=role,
                  details={members=redis.call('LRANGE', items, 0, -1), reason='full'}}
   audit(K, 'approval.batch', cjson.encode(batch))
+  redis.call('ZADD', K.announced, requested_ms, bid)  -- the sweeper notifies the role's webhooks
   published = 1
 end
 if redis.call('SISMEMBER', K.preapproved, member) == 1 then outbox_add(K, F, 'preapproval:' .. S.gate) end
