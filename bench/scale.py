@@ -7,11 +7,12 @@ concurrency 8); the API as its own process (`prp api`, uvicorn, MCP mounted at /
 builtin check depending on its A: a run parks n gates.
 
 Phase ``small``: ``--small`` (10) runs are submitted and parked; then measured:
+  * control plane (first, while every gate of the phase is parked): ``--requests`` each of
+    GET /v1/runs/{id}, MCP get_prp_status and GET /v1/approvals (the oldest page of the pending
+    list, 100 gates by default), one after the other;
   * decisions: ``--decisions`` gates approved one at a time, each once the previous dependent
     started (plus ``--gap-ms``); the time from the decision call returning to the dependent's
-    check starting on the worker (as bench/approval_latency.py);
-  * control plane: ``--requests`` GET /v1/runs/{id}, MCP get_prp_status and GET /v1/approvals
-    (the pending list, capped at 1,000 entries by the server) each, one after the other.
+    check starting on the worker (as bench/approval_latency.py).
 Phase ``large``: more runs are submitted until ``--large`` (1,000) are in flight and parked
 (n × 1,000 parked gates less the ones decided), and the same is measured again.
 Redis memory per parked gate: used_memory growth over the large phase's parking (runs' state,
@@ -158,13 +159,14 @@ def measure_approvals(base: str, n: int) -> list[float]:
 
 
 def phase(load: Load, base: str, args: argparse.Namespace) -> dict[str, list[float]]:
+    """The control plane first (every gate of the phase still parked), then the decisions."""
     probe = load.runs[len(load.runs) // 2]
-    return {
-        "decision": load.decide(args.decisions, args.gap_ms / 1000),
+    measured = {
         "http": measure_http(base, probe, args.requests),
         "mcp": asyncio.run(measure_mcp(base, probe, args.requests)),
         "approvals": measure_approvals(base, args.requests),
     }
+    return {"decision": load.decide(args.decisions, args.gap_ms / 1000), **measured}
 
 
 Samples = dict[str, dict[str, list[float]]]

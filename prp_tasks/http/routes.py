@@ -205,9 +205,13 @@ def pending(
     ctl: Ctl,
     caller: Caller,
     role: Annotated[Role | None, Query(description="only gates this role may decide")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="most gates in the answer")] = 100,
+    offset: Annotated[int, Query(ge=0, description="gates of the list to skip (paging)")] = 0,
 ) -> list[PendingOut]:
-    """Parked gates across runs, oldest first, with age and deadline."""
-    return [PendingOut.of(p) for p in ctl.pending_approvals(role.value if role is not None else None)]
+    """Parked gates across runs, oldest first, with age and deadline: a page of ``limit`` after
+    ``offset`` (a page shorter than ``limit`` is the last)."""
+    rows = ctl.pending_approvals(role.value if role is not None else None, limit, offset)
+    return [PendingOut.of(p) for p in rows]
 
 
 @router.get("/runs/{run_id}/audit", response_model=AuditOut, tags=["runs"])

@@ -359,8 +359,11 @@ class Control:
             authorizer=authorizer,
         )
 
-    def pending_approvals(self, role: str | None = None) -> list[PendingApproval]:
-        return pending_approvals(self.approvals, role)
+    def pending_approvals(
+        self, role: str | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[PendingApproval]:
+        """Parked gates, oldest first (see :func:`prp_tasks.approvals.pending.pending_approvals`)."""
+        return pending_approvals(self.approvals, role, limit, offset)
 
     # the deployment -----------------------------------------------------------------------------
 

@@ -206,14 +206,17 @@ class ApprovalStore:
             return int(self.redis.hget(self.runs.k(run_id).votes, f"{gate_id}|#") or 0)
 
     def indexed(
-        self, index: str, until_ms: float | None = None, limit: int = 1000
+        self, index: str, until_ms: float | None = None, limit: int = 1000, start: int = 0
     ) -> list[tuple[str, float]]:
-        """Members of a global index (oldest first), optionally only those due by ``until_ms``."""
+        """Members of a global index (oldest first) from rank ``start``, optionally only those due
+        by ``until_ms``."""
         key = self.keys.approvals(index)
         with wrap_errors():
             if until_ms is None:
-                return list(self.redis.zrange(key, 0, limit - 1, withscores=True))
-            return list(self.redis.zrangebyscore(key, "-inf", until_ms, start=0, num=limit, withscores=True))
+                return list(self.redis.zrange(key, start, start + limit - 1, withscores=True))
+            return list(
+                self.redis.zrangebyscore(key, "-inf", until_ms, start=start, num=limit, withscores=True)
+            )
 
     def reschedule(self, index: str, value: str, at_ms: float | None) -> None:
         """Move a member's time in an index, or drop it (``at_ms=None``)."""

@@ -82,9 +82,14 @@ def test_a_parked_gate_is_a_request_in_redis_and_a_decision_resumes_the_graph(
     assert (pending.gate_id, pending.role, pending.quorum, pending.votes) == ("A", "code-reviewer", 1, 0)
     assert pending.evidence_summary[0].startswith("pass c: exit 0")
     assert pending.deadline > pending.requested_at and pending.batch_id
-    # nothing holds a worker slot or sits in a queue for the parked gate
-    active = celery_app.control.inspect(timeout=1.0).active() or {}
-    assert not [t for tasks in active.values() for t in tasks if run_id in json.dumps(t)]
+    # nothing holds a worker slot for the parked gate (once the check task that parked it returned)
+    def holding() -> list[Any]:
+        active = celery_app.control.inspect(timeout=1.0).active() or {}
+        return [t for tasks in active.values() for t in tasks if run_id in json.dumps(t)]
+
+    wait_until(lambda: not holding(), timeout=5.0, interval=0.1)
+    time.sleep(0.5)
+    assert not holding()
     result = control.decide(run_id, "A", actor="alice", approve=True, rationale="ok")
     assert (result.outcome, result.gate_status) == ("approved", "passed")
     snapshot = finish(run_id)
@@ -131,6 +136,30 @@ def test_the_pending_list_reads_votes_and_drops_entries_of_gates_no_longer_parke
     assert listed == [("A", 1, 2)]
     assert control.state.client.zscore(index, stale) is None
     assert control.state.client.zscore(index, f"{run_id}/A") is not None
+
+
+def test_the_pending_list_pages_oldest_first_past_stale_entries(control: Control, submit: Submit) -> None:
+    runs = [submit(gates_yaml(approval_gate("A"), plain_gate("B", deps="A"))) for _ in range(4)]
+    for run_id in runs:
+        wait_parked(control, run_id, "A")
+    index = control.state.keys.approvals("pending")
+    scores = [control.state.client.zscore(index, f"{r}/A") for r in runs]
+    for i, score in enumerate(scores[:3]):  # a stale entry right after each of the first three
+        control.state.client.zadd(index, {f"{runs[i]}/B": score + 0.5})
+    ours = set(runs)
+
+    def page(limit: int, offset: int) -> list[str]:
+        return [p.run_id for p in control.pending_approvals(limit=limit, offset=offset) if p.run_id in ours]
+
+    everything = [p.run_id for p in control.pending_approvals() if p.run_id in ours]
+    assert everything == runs
+    paged, offset = [], 0
+    while chunk := control.pending_approvals(limit=2, offset=offset):
+        paged += [p.run_id for p in chunk if p.run_id in ours]
+        offset += len(chunk)
+    assert paged == runs
+    assert page(1000, 0) == runs
+    assert not any(control.state.client.zscore(index, f"{r}/B") for r in runs)
 
 
 def test_one_rejection_rejects_whatever_the_quorum(control: Control, submit: Submit, finish: Finish) -> None:

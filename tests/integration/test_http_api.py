@@ -285,6 +285,24 @@ def test_cancel_rerun_batch_and_listing_pending_approvals(client: TestClient, re
     assert client.delete(f"/v1/runs/{run_id}", headers=auth("bob")).status_code == 403
 
 
+def test_the_pending_list_is_paged(client: TestClient, repo: Path) -> None:
+    runs = [submit(client, repo).json()["run_id"] for _ in range(3)]
+    for run_id in runs:
+        wait_status(client, run_id, "A", "awaiting_approval")
+    mine, offset = [], 0
+    while page := client.get(
+        "/v1/approvals", params={"limit": 2, "offset": offset}, headers=auth("bob")
+    ).json():
+        assert len(page) <= 2
+        mine += [(p["run_id"], p["gate_id"]) for p in page if p["run_id"] in runs]
+        offset += len(page)
+    assert mine == [(r, "A") for r in runs]
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}):
+        assert client.get("/v1/approvals", params=bad, headers=auth("bob")).status_code == 422, bad
+    for run_id in runs:
+        client.delete(f"/v1/runs/{run_id}", headers=auth("alice"))
+
+
 def test_requests_over_the_rate_limit_get_429(settings: Settings, control: Control, repo: Path) -> None:
     configured = api_settings(settings, rate_limit_per_min=3)
     with TestClient(create_app(Runtime(configured), mount_mcp=False)) as client:
