@@ -235,7 +235,8 @@ def _entry_line(
 
 
 def settle_line(gate: dict[str, Any], status: str, message: str | None = None) -> str:
-    """``G1 Architecture: failed in 0.3 s (checks 1/3): checks failed: lint`` and the like."""
+    """``G1 Architecture: failed in 0.3 s (checks 1/3): checks failed: lint``, ``G2 Test Plan: passed
+    in 36 ms (checks 1/3, 2 skipped)`` and the like (skipped checks are not failures)."""
     label = gate_label(gate)
     if status == "skipped":
         return f"{label}: skipped: {message or gate['reason'] or 'not run'}"
@@ -243,7 +244,9 @@ def settle_line(gate: dict[str, Any], status: str, message: str | None = None) -
         return f"{label}: {status}"
     line = f"{label}: {status} in {human_duration(work_ms(gate))}"
     if gate["checks_total"]:
-        line += f" (checks {gate['checks_passed']}/{gate['checks_total']})"
+        skipped = sum(1 for c in gate.get("checks") or () if c.get("status") == "skip")
+        more = f", {skipped} skipped" if skipped else ""
+        line += f" (checks {gate['checks_passed']}/{gate['checks_total']}{more})"
     waited = gate.get("waited_ms")
     after = f" after {human_duration(waited)}" if waited else ""
     approval = gate["approval"]

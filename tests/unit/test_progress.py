@@ -16,6 +16,7 @@ from prp_tasks.cli.progress import (
     gate_table,
     human_duration,
     plain_lines,
+    settle_line,
 )
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.models import ApprovalSpec, Role, Workflow
@@ -314,3 +315,12 @@ def test_follow_without_a_terminal_gives_up_at_the_timeout() -> None:
     assert finished is False
     assert "finished" not in stream.getvalue()
     assert "review: awaiting approval" in stream.getvalue()
+
+
+def test_a_passed_gate_counts_its_skipped_checks_apart() -> None:
+    checks = [{"status": "pass"}, {"status": "skip"}, {"status": "skip"}]
+    view = {"id": "G2", "name": "Test Plan", "status": "passed", "duration_ms": 36, "reason": None}
+    view |= {"checks_passed": 1, "checks_total": 3, "checks": checks, "approval": None}
+    assert settle_line(view, "passed") == "G2 Test Plan: passed in 36 ms (checks 1/3, 2 skipped)"
+    view["checks"] = [{"status": "pass"}] * 3
+    assert settle_line(view | {"checks_passed": 3}, "passed") == "G2 Test Plan: passed in 36 ms (checks 3/3)"
