@@ -103,21 +103,19 @@ def _expiry(
     return apply_decision(record, approval), event
 
 
-def _still_parked(approvals: Approvals, run_id: str, gate_id: str) -> bool:
-    try:
-        return approvals.store.gate_status(run_id, gate_id) == GateStatus.AWAITING_APPROVAL
-    except PrpError:
-        return False
+def _due(approvals: Approvals, index: str, now_ms: float) -> list[tuple[str, ApprovalRequest | None]]:
+    """The entries of ``index`` due by ``now_ms``, each with its request while its gate is still
+    parked (else None), read in one round trip."""
+    members = [value for value, _ in approvals.astore.indexed(index, until_ms=now_ms)]
+    requests = approvals.astore.parked_requests(members)
+    return [(value, request) for value, (request, _votes) in zip(members, requests, strict=True)]
 
 
 def remind_due(approvals: Approvals, now_ms: float) -> int:
     """Re-announce waiting requests whose reminder time came; schedule the next reminder."""
     sent = 0
-    for value, _ in approvals.astore.indexed("reminders", until_ms=now_ms):
+    for value, request in _due(approvals, "reminders", now_ms):
         run_id, gate_id = split_member(value)
-        request = (
-            approvals.astore.request(run_id, gate_id) if _still_parked(approvals, run_id, gate_id) else None
-        )
         if request is None or not request.reminder_s:
             approvals.astore.reschedule("reminders", value, None)
             continue
@@ -140,12 +138,9 @@ def remind_due(approvals: Approvals, now_ms: float) -> int:
 def escalate_due(approvals: Approvals, now_ms: float) -> int:
     """Announce that a waiting request may now also be decided by its escalation role."""
     sent = 0
-    for value, _ in approvals.astore.indexed("escalations", until_ms=now_ms):
+    for value, request in _due(approvals, "escalations", now_ms):
         run_id, gate_id = split_member(value)
         approvals.astore.reschedule("escalations", value, None)
-        request = (
-            approvals.astore.request(run_id, gate_id) if _still_parked(approvals, run_id, gate_id) else None
-        )
         if request is None or request.escalate_to is None:
             continue
         event = AuditEvent(
