@@ -94,7 +94,8 @@ def flows(runtime: Runtime, repo: Path) -> None:
     assert control.wait_final(main, 60)
     assert control.wait_final(failing, 60)  # admitted once the first run left
     gates = control.snapshot(failing).gates
-    assert gates["T"].status == GateStatus.FAILED and gates["X"].status == GateStatus.FAILED
+    seen = {g: v.status.value for g, v in gates.items()}
+    assert gates["T"].status == GateStatus.FAILED and gates["X"].status == GateStatus.FAILED, seen
     assert control.wait_final(wall, 60)
     assert {g.status for g in control.snapshot(wall).gates.values()} == {GateStatus.SKIPPED}
     time.sleep(0.5)  # one more sweep: the sweeper's lease, batches, repair
