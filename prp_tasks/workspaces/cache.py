@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import os
+import random
 import re
 import shutil
 import socket
@@ -42,6 +43,8 @@ from prp_tasks.workspaces.locks import FileLock, acquire, locked
 logger = logging.getLogger("prp_tasks.workspaces")
 
 _ATTEMPTS = 5
+#: how long a check waits before looking again when another one holds the run's lock to create
+_BUSY_S = 0.01
 #: per-run paths remembered (a plain cache, dropped whole when full)
 _PATHS_KEPT = 4096
 #: a workspace another deployment (another Redis) created is left alone unless unused this long
@@ -251,9 +254,14 @@ class Workspaces:
         self, run_id: str, sha: str, create: Callable[[], None]
     ) -> tuple[FileLock, bool, dict[str, Any]]:
         """A shared lock on the run's ready worktree (created if needed), whether we created it and
-        its metadata."""
-        created = False
-        for _ in range(_ATTEMPTS):
+        its metadata.
+
+        The exclusive lock that creation needs is only tried, never waited for: checks holding the
+        ready worktree (shared) for minutes would otherwise hold up every check that came in while
+        it was being created. Busy means another check is creating it (the shared lock then waits
+        for that) or is looking at it, as this one does: look again."""
+        created, exclusive = False, 0
+        while exclusive < _ATTEMPTS:
             lock = acquire(self._run_lock(run_id), shared=True)
             assert lock is not None
             try:
@@ -266,14 +274,27 @@ class Workspaces:
                 lock.release()
                 raise
             lock.release()
-            with locked(self._run_lock(run_id)):
-                if self._ready(run_id, sha) is None:
-                    self._ensure_layout()
-                    self._discard(run_id, wait_mirror=True)  # remains of a crash, if any
-                    create()
-                    created = True
+            made = self._create_if_missing(run_id, sha, create)
+            if made is None:
+                time.sleep(_BUSY_S * (1 + random.random()))  # jitter: checks arriving together part
+                continue
+            created, exclusive = created or made, exclusive + 1
             # flock cannot downgrade atomically: take the shared lock again and re-check
         raise WorkspaceError(f"the worktree of run {run_id} keeps being removed while checking it out")
+
+    def _create_if_missing(self, run_id: str, sha: str, create: Callable[[], None]) -> bool | None:
+        """Create the run's worktree under its exclusive lock unless it is ready by then: whether
+        this call created it, None when the lock is busy."""
+        lock = acquire(self._run_lock(run_id), wait=False)
+        if lock is None:
+            return None
+        with lock:
+            if self._ready(run_id, sha) is not None:
+                return False
+            self._ensure_layout()
+            self._discard(run_id, wait_mirror=True)  # remains of a crash, if any
+            create()
+            return True
 
     def _ready(self, run_id: str, sha: str) -> dict[str, Any] | None:
         """The metadata of the run's complete worktree, or None."""

@@ -3,9 +3,14 @@ changes, a snapshot of a plain directory, a subdirectory of a checkout, collecti
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from prp_tasks.workspaces.locks import FileLock
 from tests.integration.workspaces.remotes import CountingWorkspaces, sh_git
 
 
@@ -90,3 +95,33 @@ def test_only_the_owners_finished_runs_are_collected(
             pass
     assert ws.release_finished(lambda ids: [True] * len(ids), "A") == ["mine"]
     assert ws.run_ids() == ["theirs"]  # another deployment's run: unknown here, so left alone
+
+
+def test_a_check_that_arrived_during_creation_does_not_wait_for_a_long_check_to_end(
+    ws: CountingWorkspaces, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three checks of a run arrive at once: one creates the workspace and runs for minutes; one
+    that saw it missing before then gets it at once (it waited behind the long check's use)."""
+    source = tmp_path / "plain"
+    source.mkdir()
+    holding, second_in = threading.Event(), threading.Event()
+    release = FileLock.release
+
+    def late_release(lock: FileLock) -> None:
+        release(lock)
+        if threading.current_thread().name == "second" and not holding.is_set():
+            assert holding.wait(10)  # saw it missing; the first check now creates it and runs
+
+    monkeypatch.setattr(FileLock, "release", late_release)
+
+    def second() -> None:
+        with ws.local("r1", source, "unknown"):
+            second_in.set()
+
+    thread = threading.Thread(target=second, name="second")
+    thread.start()
+    time.sleep(0.2)  # the second check has looked (and is held before it tries to create)
+    with ws.local("r1", source, "unknown"):
+        holding.set()
+        assert second_in.wait(5), "the second check waited for the first one to end"
+    thread.join(10)
