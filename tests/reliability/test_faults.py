@@ -159,8 +159,10 @@ def _ms(iso: str) -> float:
 def test_a_check_longer_than_the_visibility_timeout_never_runs_twice_at_once(
     control: Control, workers: Workers, tmp_path: Path
 ) -> None:
+    # a lease of 3 s (renewed every second): the 1 s of the other tests lapsed once on a loaded CI
+    # machine (a renewal 0.7 s late), and a lapsed lease rightly lets the redelivery take over
     for _ in range(2):  # a second worker is ready to take the redelivered message
-        workers.start(FAST, ALL)
+        workers.start({**FAST, "PRP_CHECK_LEASE_S": "3"}, ALL)
     log = tmp_path / "long.log"  # by absolute path: the check runs in a workspace of tmp_path
     code = (
         f"import time; open('{log}','a').write('start\\\\n'); time.sleep(8); "
