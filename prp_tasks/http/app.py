@@ -63,6 +63,16 @@ def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
     app.state.authenticator = authenticator
     app.state.metrics = registry_for(reader)
     install_error_handlers(app)
+    _add_routes(app)
+    if mcp is not None:
+        _mount_mcp(app, mcp, authenticator)
+    app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
+    _add_middleware(app, settings)
+    return app
+
+
+def _add_routes(app: FastAPI) -> None:
+    """The API's routers, its pages and the health and metrics endpoints."""
     app.include_router(router)
     app.include_router(pages_router)
     app.include_router(web_router)
@@ -86,11 +96,6 @@ def create_app(runtime: Runtime, *, mount_mcp: bool = True) -> FastAPI:
     app.add_api_route(
         "/metrics", _metrics, methods=["HEAD"], response_class=Response, include_in_schema=False
     )
-    if mcp is not None:
-        _mount_mcp(app, mcp, authenticator)
-    app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
-    _add_middleware(app, settings)
-    return app
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:

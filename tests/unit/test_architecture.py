@@ -111,3 +111,38 @@ def test_lua_lives_in_lua_files() -> None:
         str(path.relative_to(ROOT)) for path in PACKAGE.rglob("*.py") if "redis.call(" in path.read_text()
     ]
     assert offenders == []
+
+
+#: the longest a function's code may be: its body, docstring left out (a CLI command's signature
+#: lists its options, one per line, and is not counted)
+MAX_FUNCTION_LINES = 40
+
+
+def long_functions(source: str, limit: int = MAX_FUNCTION_LINES) -> list[tuple[str, int]]:
+    """(name, lines) of every function in ``source`` whose code is longer than ``limit`` lines."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
+        if body:
+            lines = body[-1].end_lineno - body[0].lineno + 1  # type: ignore[operator]
+            if lines > limit:
+                found.append((node.name, lines))
+    return found
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    files = sorted([*PACKAGE.rglob("*.py"), *(ROOT / "workers").rglob("*.py")])
+    offenders = [
+        f"{path.relative_to(ROOT)}:{name} ({lines} lines)"
+        for path in files
+        for name, lines in long_functions(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_the_function_length_rule_counts_code_not_the_docstring() -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(41))
+    assert long_functions(f'def f():\n    """doc\n\n    more"""\n{body}\n') == [("f", 41)]
+    assert long_functions(f'def f():\n    """doc\n\n    more"""\n{body}\n', limit=41) == []
