@@ -82,6 +82,7 @@ def test_a_parked_gate_is_a_request_in_redis_and_a_decision_resumes_the_graph(
     assert (pending.gate_id, pending.role, pending.quorum, pending.votes) == ("A", "code-reviewer", 1, 0)
     assert pending.evidence_summary[0].startswith("pass c: exit 0")
     assert pending.deadline > pending.requested_at and pending.batch_id
+
     # nothing holds a worker slot for the parked gate (once the check task that parked it returned)
     def holding() -> list[Any]:
         active = celery_app.control.inspect(timeout=1.0).active() or {}
@@ -144,9 +145,11 @@ def test_the_pending_list_pages_oldest_first_past_stale_entries(control: Control
         wait_parked(control, run_id, "A")
     index = control.state.keys.approvals("pending")
     scores = [control.state.client.zscore(index, f"{r}/A") for r in runs]
-    for i, score in enumerate(scores[:3]):  # a stale entry right after each of the first three
+    for i, score in enumerate(scores[:3]):  # a stale entry right after three of them
         control.state.client.zadd(index, {f"{runs[i]}/B": score + 0.5})
     ours = set(runs)
+    # oldest first: in the order they parked (the worker runs them at once, in any order)
+    runs = [run_id for _, run_id in sorted(zip(scores, runs, strict=True), key=lambda p: (p[0], f"{p[1]}/A"))]
 
     def page(limit: int, offset: int) -> list[str]:
         return [p.run_id for p in control.pending_approvals(limit=limit, offset=offset) if p.run_id in ours]
