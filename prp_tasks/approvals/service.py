@@ -14,14 +14,24 @@ from typing import Any
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.notify import Notifier
 from prp_tasks.approvals.ports import Consequences
-from prp_tasks.approvals.requests import build_request, iso_after, new_batch_id, to_ms
+from prp_tasks.approvals.requests import (
+    approval_gate,
+    audit_event,
+    auto_rule,
+    build_request,
+    human_approval,
+    iso_after,
+    new_batch_id,
+    stopped_by,
+    to_ms,
+)
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType, DecisionResult
 from prp_tasks.core.evaluate import apply_decision, skipped_record, utc_now
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
-from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, RunNotFound
+from prp_tasks.errors import ConflictError, NotAuthorized, RunNotFound
 from prp_tasks.settings import Settings
 from prp_tasks.state.approvals import Vote, member
 from prp_tasks.state.manager import State
@@ -56,21 +66,11 @@ class Approvals:
 
     # parking ----------------------------------------------------------------------------------
 
-    def auto_rule(self, spec: RunSpec, gate: GateSpec) -> str | None:
-        """The auto-approval rule matching this gate, if any (strict mode needs an explicit rule)."""
-        if spec.auto_approve:
-            return "--auto-approve"
-        role = gate.approval.role.value if gate.approval else ""
-        for rule in spec.profile.profile.approval.auto_approve:
-            if rule.matches(gate.id, role, spec.strict):
-                return rule.describe()
-        return None
-
     def park_or_auto(
         self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
     ) -> Settled:
         """A gate whose checks passed: approve it by rule, or park it for humans."""
-        rule = self.auto_rule(spec, gate)
+        rule = auto_rule(spec, gate)
         if rule is None:
             return self.park(spec, gate, record, now, outputs)
         approval = HumanApproval(
@@ -83,7 +83,7 @@ class Approvals:
             role=gate.approval.role.value if gate.approval else None,
             channel="auto",
         )
-        event = self._event(AuditType.AUTO, spec, gate.id, now, approval=approval, reason=rule)
+        event = audit_event(AuditType.AUTO, spec, gate.id, now, approval=approval, reason=rule)
         decided = apply_decision(record, approval)
         metrics = observe.gate_settled(decided, gate.queue) + observe.approval_waited(
             gate.id, now, now, "auto"
@@ -108,7 +108,7 @@ class Approvals:
     ) -> SettleSpec:
         """A decided gate's settle: its dependents' messages prepared, a rejection's skips, and
         the decision's and settle's lifecycle events (written by the script if it settles)."""
-        skips = self.skips(spec, gate, decided)
+        skips = stopped_by(spec, gate, decided)
         dependents = dag.dependents(spec.workflow)[gate.id]
         with self.followups.events.capture() as rows:
             if decision is not None:
@@ -135,7 +135,7 @@ class Approvals:
         self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
     ) -> Settled:
         request = build_request(spec, gate, record, now)
-        event = self._event(
+        event = audit_event(
             AuditType.REQUESTED,
             spec,
             gate.id,
@@ -205,7 +205,7 @@ class Approvals:
         for gate in parked:
             now = utc_now()
             reason = f"closed without a decision: the run already failed ({culprit})"
-            event = self._event(AuditType.CLOSED, spec, gate.id, now, reason=reason, actor="system")
+            event = audit_event(AuditType.CLOSED, spec, gate.id, now, reason=reason, actor="system")
             record = skipped_record(gate, reason, now)
             closed = self.expire(spec, gate, record, event, observe.gate_settled(record, gate.queue))
             if closed is not None and closed[0].ok:
@@ -270,7 +270,7 @@ class Approvals:
             raise ConflictError(self._settled_message(run_id, gate_id), state=str(status))
         request = self.astore.request(run_id, gate_id)
         role = self._authorize(spec, gate, actor, approve, now, request, authz)
-        approval = self._approval(spec, gate, actor, approve, rationale, channel, role, now)
+        approval = human_approval(spec, gate, actor, approve, rationale, channel, role, now)
         return self._decide_parked(spec, gate_id, approval)
 
     def _decide_parked(
@@ -286,8 +286,8 @@ class Approvals:
         now = max(utc_now(), parked_at) if preapproved else approval.timestamp
         decided = apply_decision(record, approval, at=now)
         details = {"preapproved": True} if preapproved else {}
-        decided_event = self._event(AuditType.DECIDED, spec, gate_id, now, approval=approval, details=details)
-        vote_event = self._event(AuditType.VOTE, spec, gate_id, now, approval=approval, details=details)
+        decided_event = audit_event(AuditType.DECIDED, spec, gate_id, now, approval=approval, details=details)
+        vote_event = audit_event(AuditType.VOTE, spec, gate_id, now, approval=approval, details=details)
         outcome = "approved" if approval.decision == Decision.APPROVED else "rejected"
         quorum = gate.approval.quorum if gate.approval else 1
         metrics = observe.gate_settled(decided, gate.queue) + observe.approval_waited(
@@ -321,7 +321,7 @@ class Approvals:
         if vote.outcome == "conflict":
             raise ConflictError(self._settled_message(run_id, gate_id), state=vote.current)
         if vote.outcome == "duplicate":
-            event = self._event(
+            event = audit_event(
                 AuditType.DUPLICATE,
                 spec,
                 gate_id,
@@ -342,26 +342,6 @@ class Approvals:
             run_id, gate_id, outcome, status, quorum if outcome == "approved" else 0, quorum
         )
 
-    def skips(self, spec: RunSpec, gate: GateSpec, decided: GateRecord) -> dict[str, GateRecord]:
-        """Gates a rejection stops: its dependents, or in strict mode every unstarted gate."""
-        status = decided.result.status
-        if status not in (GateStatus.FAILED, GateStatus.SKIPPED):
-            return {}
-        now = decided.result.finished_at or utc_now()
-        if status == GateStatus.SKIPPED:  # closed without a decision
-            reason = f"dependency {gate.id} skipped"
-            return {
-                g: skipped_record(spec.workflow.gate(g), reason, now)
-                for g in dag.transitive_dependents(spec.workflow, gate.id)
-            }
-        if spec.strict:
-            reason = f"strict mode: run stopped after {gate.id} was rejected"
-            targets = [g for g in spec.workflow.gate_ids if g != gate.id]
-        else:
-            reason = f"dependency {gate.id} failed"
-            targets = list(dag.transitive_dependents(spec.workflow, gate.id))
-        return {g: skipped_record(spec.workflow.gate(g), reason, now) for g in targets}
-
     def _preapprove(
         self,
         spec: RunSpec,
@@ -374,8 +354,8 @@ class Approvals:
         authz: Authorizer,
     ) -> DecisionResult:
         role = self._authorize(spec, gate, actor, approve, now, None, authz)
-        approval = self._approval(spec, gate, actor, approve, rationale, channel, role, now)
-        event = self._event(AuditType.PREAPPROVED, spec, gate.id, now, approval=approval)
+        approval = human_approval(spec, gate, actor, approve, rationale, channel, role, now)
+        event = audit_event(AuditType.PREAPPROVED, spec, gate.id, now, approval=approval)
         stored = self.astore.preapprove(spec.run_id, gate.id, approval, event)
         if stored == "parked":  # it parked in the meantime: an ordinary decision
             return self._decide_parked(spec, gate.id, approval)
@@ -417,31 +397,9 @@ class Approvals:
 
     def _refuse(self, spec: RunSpec, gate: GateSpec, actor: str, now: str, reason: str) -> Any:
         self.store.append_audit(
-            spec.run_id, self._event(AuditType.REFUSED, spec, gate.id, now, actor=actor, reason=reason)
+            spec.run_id, audit_event(AuditType.REFUSED, spec, gate.id, now, actor=actor, reason=reason)
         )
         raise NotAuthorized(reason)
-
-    def _approval(
-        self,
-        spec: RunSpec,
-        gate: GateSpec,
-        actor: str,
-        approve: bool,
-        rationale: str,
-        channel: str,
-        role: str,
-        now: str,
-    ) -> HumanApproval:
-        return HumanApproval(
-            gate_id=gate.id,
-            actor=actor,
-            decision=Decision.APPROVED if approve else Decision.REJECTED,
-            timestamp=now,
-            commit_sha=spec.repo.commit_sha,
-            rationale=rationale,
-            role=role,
-            channel=channel,
-        )
 
     def _settled_message(self, run_id: str, gate_id: str) -> str:
         record = self.store.record(run_id, gate_id)
@@ -451,30 +409,6 @@ class Approvals:
         detail = reason or (f"{who.decision.value} by {who.actor}" if who else "")
         state = status.value if status else "unknown"
         return f"gate {gate_id} of {run_id} is already {state}" + (f" ({detail})" if detail else "")
-
-    def _event(self, kind: AuditType, spec: RunSpec, gate_id: str | None, at: str, **kw: Any) -> AuditEvent:
-        approval: HumanApproval | None = kw.get("approval")
-        if approval is not None:
-            kw.setdefault("actor", approval.actor)
-            kw.setdefault("role", approval.role)
-            kw.setdefault("channel", approval.channel)
-            kw.setdefault("decision", approval.decision.value)
-            kw.setdefault("rationale", approval.rationale or None)
-        return AuditEvent(type=kind, run_id=spec.run_id, gate_id=gate_id, at=at, **kw)
-
-    # many at once -----------------------------------------------------------------------------
-
-
-def approval_gate(spec: RunSpec, gate_id: str) -> GateSpec:
-    """The gate, which must exist and have an approval step."""
-    try:
-        gate = spec.workflow.gate(gate_id)
-    except KeyError:
-        known = ", ".join(spec.workflow.gate_ids)
-        raise GateNotFound(f"run {spec.run_id} has no gate {gate_id!r} (gates: {known})") from None
-    if gate.approval is None:
-        raise InputError(f"gate {gate_id} of {spec.run_id} has no approval step")
-    return gate
 
 
 __all__ = ["Approvals", "DecisionResult", "RunNotFound", "approval_gate", "member"]
