@@ -115,8 +115,8 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
             )
         ended = wait(proc, ctx.timeout_s, ctx.stop)
         duration_ms = int((time.monotonic() - started) * 1000)
-        stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets)
-        stderr = _redacted_tail(err, ctx.output_tail_bytes, secrets)
+        stdout = in_repo_terms(ctx, _redacted_tail(out, ctx.output_tail_bytes, secrets))
+        stderr = in_repo_terms(ctx, _redacted_tail(err, ctx.output_tail_bytes, secrets))
     details = {
         "argv": shown,
         "exit_code": proc.returncode,
@@ -128,8 +128,18 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
     return _judge(ctx, proc.returncode, ended, duration_ms, details)
 
 
+def in_repo_terms(ctx: CheckContext, text: str) -> str:
+    """Paths in the run's workspace (the copy of the user's checkout the check ran in, under the
+    cache directory) as the user knows them: relative to the directory the check ran in, e.g.
+    ``would reformat pkg/mod.py``, not ``would reformat ~/.cache/prp-tasks/worktrees/run-…/pkg/mod.py``."""
+    if ctx.workdir is None:  # ran in the user's own directory: its paths are theirs already
+        return text
+    return text.replace(f"{ctx.workdir}{os.sep}", "")
+
+
 def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: dict[str, object]) -> Outcome:
     last, kind = tool_summary(ctx.repo, ctx.check.run or (), details)  # facts, then stdout/stderr tails
+    last = in_repo_terms(ctx, last)
     if ended == "timeout":
         summary = f"timed out after {ctx.timeout_s:g}s (killed)"
         transient = ctx.check.retry_on.timeout

@@ -11,6 +11,7 @@ import re
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -330,3 +331,19 @@ def test_a_script_relative_to_the_repository_runs_and_a_non_executable_one_canno
     assert result.status == CheckStatus.PASS and stdout_lines(result) == ["from-the-repo x"]
     missing, _ = run(tmp_path, "./bin/absent.sh")
     assert missing.output == "cannot start './bin/absent.sh': No such file or directory"
+
+
+def test_paths_in_the_workspace_are_shown_relative_to_the_checkout(tmp_path: Path) -> None:
+    """A check runs in a copy of the user's checkout under the cache; its output names files as the
+    user knows them (a formatter's "would reformat pkg/mod.py"), not by their path in the cache."""
+    workspace = tmp_path / "cache" / "worktrees" / "run-unit"
+    (workspace / "pkg").mkdir(parents=True)
+    ctx = context(
+        tmp_path / "checkout", PY, "-c", "import os; print('would reformat', os.path.abspath('pkg/mod.py'))"
+    )
+    result, _ = execute(replace(ctx, workdir=workspace))
+    assert result.status == CheckStatus.PASS
+    assert "would reformat pkg/mod.py" in result.output
+    details = json.loads(result.evidence[0].content)
+    assert details["stdout_tail"].strip() == "would reformat pkg/mod.py"
+    assert str(workspace) not in result.model_dump_json()
