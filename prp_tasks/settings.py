@@ -159,7 +159,8 @@ class Webhook(BaseModel):
 
 
 class NotifySettings(BaseModel):
-    """Webhook notifications (``PRP_NOTIFY__WEBHOOKS`` …), delivered by the sweeper."""
+    """Webhook notifications (``PRP_NOTIFY__WEBHOOKS`` …), delivered by the sweeper's webhook
+    sender (a thread of its own, every ``PRP_SWEEP_INTERVAL_S``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -173,7 +174,7 @@ class NotifySettings(BaseModel):
     backoff_s: float = Field(default=2.0, gt=0, le=3600)
     #: the longest wait between two attempts
     backoff_max_s: float = Field(default=300.0, gt=0, le=86400)
-    #: deliveries attempted per sweep (the rest wait for the next one)
+    #: deliveries attempted per pass of the sender (the rest wait for the next one)
     per_sweep: int = Field(default=20, ge=1, le=1000)
     #: base URL of the web pages for links in messages (e.g. https://prp.example.com)
     public_url: str = Field(default="", max_length=400)

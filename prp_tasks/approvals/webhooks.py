@@ -158,9 +158,3 @@ def deliver_due(notifier: Notifier, now_ms: float | None = None) -> int:
             _settle(notifier, delivery, ok, outcome, status, time.time() * 1000)
             delivered += ok
     return delivered
-
-
-def notify_pass(notifier: Notifier, now_ms: float | None = None) -> dict[str, int]:
-    """The sweeper's notification work: queue published batches, send what is due."""
-    queued = notifier.announce(now_ms)
-    return {"notifications_queued": queued, "notifications_delivered": deliver_due(notifier, now_ms)}

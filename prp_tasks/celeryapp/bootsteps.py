@@ -26,7 +26,7 @@ log = logging.getLogger("prp_tasks.celeryapp.bootsteps")
 
 
 class Housekeeping(bootsteps.StartStopStep):  # type: ignore[misc]
-    """A worker bootstep: the sweeper's pass on the worker's timer."""
+    """A worker bootstep: the sweeper's pass on the worker's timer, its webhook sender in a thread."""
 
     requires = ("celery.worker.components:Timer",)
 
@@ -40,11 +40,14 @@ class Housekeeping(bootsteps.StartStopStep):  # type: ignore[misc]
         interval = services.settings.sweep_interval_s
         self.sweeper = services.sweeper
         self.tref = worker.timer.call_repeatedly(interval, self.tick)
+        self.sweeper.start_sender()  # webhooks are sent in a thread: never on the worker's timer
 
     def stop(self, worker: Any) -> None:
         if self.tref is not None:
             self.tref.cancel()
             self.tref = None
+        if self.sweeper is not None:
+            self.sweeper.stop()
 
     def tick(self) -> None:
         try:

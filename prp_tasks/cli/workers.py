@@ -85,7 +85,16 @@ def sweeper(
         current = runtime.settings
         sweep = runtime.sweeper
         if once:
-            print_json(sweep.sweep_once() or {"skipped": "another sweeper holds the lease"})
+            done = sweep.sweep_once()
+            delivered = sweep.deliver_once()
+            print_json(
+                (done or {"skipped": "another sweeper holds the lease"})
+                | {
+                    "notifications_delivered": delivered
+                    if delivered is not None
+                    else "another sender holds the lease"
+                }
+            )
             return
         out.print(f"sweeping every {current.sweep_interval_s}s (Ctrl-C to stop)")
         sweep.start()

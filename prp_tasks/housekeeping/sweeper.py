@@ -1,8 +1,12 @@
 """The sweeper: enforces approval deadlines, sends reminders and escalations, announces partial
-batches, delivers webhook notifications (:mod:`prp_tasks.approvals.webhooks`) and re-drives
-pre-approvals. Durable: all its inputs are Redis indexes, so it survives any
+batches, queues and delivers webhook notifications (:mod:`prp_tasks.approvals.webhooks`) and
+re-drives pre-approvals. Durable: all its inputs are Redis indexes, so it survives any
 restart; several sweepers may run (workers of the approval class, ``prp sweeper``), a Redis lease
 lets one sweep at a time.
+
+Deliveries are sent by a thread of their own under a lease of their own (``notifier``): a webhook
+that answers slowly (up to twice ``PRP_NOTIFY__TIMEOUT_S`` per pass) must not hold up deadlines,
+reminders or repairs.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prp_tasks.approvals.service import Approvals, Settled
-from prp_tasks.approvals.webhooks import notify_pass
+from prp_tasks.approvals.webhooks import deliver_due
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
 from prp_tasks.core.evaluate import apply_decision, expired_record, utc_now
 from prp_tasks.core.models import GateStatus
@@ -205,7 +210,7 @@ class Sweeper:
     reconciler: Reconciler | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     def sweep_once(self, now_ms: float | None = None) -> dict[str, int] | None:
         """One pass under the sweeper lease (None when another sweeper is mid-pass).
@@ -225,7 +230,7 @@ class Sweeper:
                 "escalated": escalate_due(self.approvals, now),
                 "batches": flush_batches(self.approvals, now),
                 "preapprovals": redrive_preapprovals(self.approvals),
-                **notify_pass(self.approvals.notifier, now),
+                "notifications_queued": self.approvals.notifier.announce(now),
                 **self._housekeeping(now),
             }
         finally:
@@ -243,19 +248,43 @@ class Sweeper:
             done |= self.reconciler.maybe_pass()
         return done
 
-    def _loop(self) -> None:
+    def deliver_once(self, now_ms: float | None = None) -> int | None:
+        """Send the webhook deliveries that are due, under the ``notifier`` lease (None when
+        another process is sending); returns how many were delivered."""
+        timeout_s = self.approvals.settings.notify.timeout_s
+        lease_ms = int(max(self.interval_s * 3, 30, 4 * timeout_s) * 1000)
+        if not self.leases.take("notifier", self.token, lease_ms):
+            return None
+        try:
+            return deliver_due(self.approvals.notifier, now_ms)
+        finally:
+            self.leases.release("notifier", self.token)
+
+    def _loop(self, work: Callable[[], object], what: str) -> None:
         while not self._stop.wait(self.interval_s):
             try:
-                self.sweep_once()
+                work()
             except Exception:
-                log.exception("sweep failed")
+                log.exception("%s failed", what)
 
     def start(self) -> Sweeper:
-        self._thread = threading.Thread(target=self._loop, name="prp-sweeper", daemon=True)
-        self._thread.start()
+        """The pass and the webhook sender, each in a daemon thread of its own."""
+        self._spawn(self.sweep_once, "sweep", "prp-sweeper")
+        return self.start_sender()
+
+    def start_sender(self) -> Sweeper:
+        """Only the webhook sender's thread (a worker runs the pass on its own timer)."""
+        self._spawn(self.deliver_once, "webhook delivery", "prp-notifier")
         return self
+
+    def _spawn(self, work: Callable[[], object], what: str, name: str) -> None:
+        if any(t.name == name and t.is_alive() for t in self._threads):
+            return  # one of each per sweeper (its token is its leases' owner: two would share them)
+        thread = threading.Thread(target=self._loop, args=(work, what), name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        for thread in self._threads:  # a delivery cut short is sent again from the outbox
+            thread.join(timeout=10 if thread.name == "prp-sweeper" else 1)

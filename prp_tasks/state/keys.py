@@ -45,6 +45,7 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:notify:due              zset   delivery id -> next attempt (ms)
     P:notify:items            hash   delivery id -> delivery JSON (webhook, body, attempts)
     P:lock:sweeper            string the sweeper's lease (one sweeper at a time)
+    P:lock:notifier           string the webhook sender's lease (one sender at a time)
     P:worker:NODE             string a worker's health beat (JSON, TTL 30 s)
     P:admission:active        set    runs executing (with PRP_MAX_RUNS_IN_FLIGHT)
     P:admission:queue         zset   queued runs -> created (ms), admitted oldest first

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,6 +16,8 @@ import pytest
 from prp_tasks.approvals.authz import Authorizer
 from prp_tasks.approvals.webhooks import verify
 from prp_tasks.core.approvals import AuditType
+from prp_tasks.core.models import GateStatus
+from prp_tasks.housekeeping.sweeper import Sweeper
 from prp_tasks.service.control import Control
 from prp_tasks.settings import NotifySettings, Settings, Webhook
 from tests.conftest import wait_until
@@ -33,8 +36,9 @@ gates:
 class Receiver:
     """Counts deliveries; answers 500 to the first ``fail_first`` attempts of each delivery."""
 
-    def __init__(self, fail_first: int) -> None:
+    def __init__(self, fail_first: int, delay_s: float = 0.0) -> None:
         self.fail_first = fail_first
+        self.delay_s = delay_s  #: how long each answer takes (a webhook that hangs)
         self.received: list[tuple[str, dict[str, str], bytes, int]] = []
         self.lock = threading.Lock()
         receiver = self
@@ -47,6 +51,7 @@ class Receiver:
                     seen = sum(1 for r in receiver.received if r[1].get("X-PRP-Delivery") == delivery)
                     status = 500 if seen < receiver.fail_first else 200
                     receiver.received.append((self.path, dict(self.headers.items()), body, status))
+                time.sleep(receiver.delay_s)
                 self.send_response(status)
                 self.end_headers()
 
@@ -98,12 +103,14 @@ def configured(
 
 @pytest.fixture
 def sweeping(runtime: Any) -> Iterator[None]:
-    """The sweeper's pass every 0.1 s (as a worker's housekeeping does every PRP_SWEEP_INTERVAL_S)."""
+    """The sweeper's pass and its webhook sender's every 0.1 s (as a worker's housekeeping does
+    every PRP_SWEEP_INTERVAL_S, in two threads)."""
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(0.1):
             runtime.sweeper.sweep_once()
+            runtime.sweeper.deliver_once()
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
@@ -210,3 +217,41 @@ def test_reminders_and_escalations_reach_the_webhooks_of_their_roles(
     assert escalated["text"].startswith("1 escalated approval request for release-manager")
     assert "X-PRP-Signature" not in receiver.at("/release")[0][1]  # no secret: unsigned
     control.cancel(run_id, "test")
+
+
+HANGING = """
+name: hanging-webhook
+gates:
+  - {id: A, checks: [{name: a, run: ["true"]}], approval: {role: maintainer, timeout_s: 1}}
+"""
+
+
+def test_a_webhook_that_hangs_holds_up_no_approval_deadline(
+    runtime: Any,
+    settings: Settings,
+    submit: Callable[..., str],
+    control: Control,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deliveries have a thread of their own: while one waits out its 5 s timeout, the sweeper's
+    pass still expires a gate whose deadline passed."""
+    slow = Receiver(fail_first=0, delay_s=8)
+    slow.thread.start()
+    notify = NotifySettings(webhooks=(Webhook(role="maintainer", url=f"{slow.url}/slow"),), timeout_s=5)  # type: ignore[arg-type]
+    changed = settings.model_copy(update={"notify": notify, "approval_batch_size": 1})
+    monkeypatch.setattr(runtime.approvals, "settings", changed)
+    monkeypatch.setattr(runtime.approvals.notifier, "settings", changed)
+    sweeper = Sweeper(runtime.approvals, control.state.leases, 0.1).start()
+    try:
+        run_id = submit(HANGING, actor="submitter")
+        wait_until(lambda: control.store.gate_status(run_id, "A") == GateStatus.AWAITING_APPROVAL, timeout=30)
+        wait_until(lambda: slow.at("/slow"), timeout=10)  # the sender now waits for an answer
+        parked = time.monotonic()
+        wait_until(lambda: control.store.gate_status(run_id, "A") == GateStatus.FAILED, timeout=30)
+        assert time.monotonic() - parked < 3.5, "the expiry waited for the webhook"
+        record = control.store.record(run_id, "A")
+        assert record is not None and "expired" in (record.result.reason or "")
+    finally:
+        sweeper.stop()
+        slow.server.shutdown()
+        slow.server.server_close()
