@@ -387,6 +387,10 @@ class Control:
         """Lifecycle events after ``cursor``, waiting up to ``block_ms`` for one."""
         return self.state.stream.after(cursor, block_ms)
 
+    def events_since(self, cursor: str, count: int) -> list[Entry]:
+        """Up to ``count`` lifecycle events after ``cursor`` (a stream entry id), without waiting."""
+        return self.state.stream.after(cursor, None, count)
+
 
 def _shown_status(stored: str, gate_statuses: list[str], cancelled: bool) -> str:
     return derived_status(stored, gate_statuses, cancelled=cancelled).value

@@ -217,8 +217,9 @@ class EventStream:
             entries = self.client.xrevrange(self.key, count=count)
         return list(reversed(entries))
 
-    def after(self, cursor: str, block_ms: int = 5000, count: int = 100) -> list[Entry]:
-        """Entries after ``cursor`` (``$``: from now on), waiting up to ``block_ms`` for one."""
+    def after(self, cursor: str, block_ms: int | None = 5000, count: int = 100) -> list[Entry]:
+        """Entries after ``cursor`` (``$``: from now on), waiting up to ``block_ms`` for one
+        (``None``: not waiting)."""
         with wrap_errors():
             batches = self.client.xread({self.key: cursor}, block=block_ms, count=count) or []
         return [entry for _, batch in batches for entry in batch]

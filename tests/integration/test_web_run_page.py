@@ -17,6 +17,7 @@ from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.http.app import create_app
 from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.service.control import Control
 from prp_tasks.service.layout import layered_layout
 from prp_tasks.settings import Settings
@@ -151,3 +152,42 @@ def test_the_builtin_workflow_run_page_fits_1280_by_800_without_overlap(
     assert "checks" not in texts or " s" in texts or "ms" in texts  # human durations, not raw numbers
     assert page.problems == []
     assert httpx.delete(f"{server}/v1/runs/{run_id}", headers=auth("alice")).status_code in (200, 409)
+
+
+def _frame_ids(lines: Iterator[str], wanted: int) -> list[str]:
+    ids = []
+    for line in lines:
+        if line.startswith("id: "):
+            ids.append(line[4:])
+            if len(ids) == wanted:
+                break
+    return ids
+
+
+def test_a_stream_reconnecting_with_last_event_id_gets_the_events_it_missed_once(
+    server: str, control: Control, make_repo: Callable[..., Path]
+) -> None:
+    """The page's EventSource (or any client) sends the last id it saw when it reconnects: the
+    events after it come first, in order, and none twice; a malformed id is refused, naming it."""
+    text = (
+        'name: events\ngates:\n  - {id: A, checks: [{name: a, run: ["true"]}]}\n'
+        '  - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}\n'
+        '  - {id: C, checks: [{name: c, run: [sleep, "30"]}]}\n'
+    )
+    spec = prepare_run(make_repo(), workflow=parse_workflow(text), actor="submitter")
+    first = control.recent_events(1)
+    control.submit(spec)
+    wait_until(lambda: len(control.events_since(first[-1][0] if first else "0-0", 100)) >= 6, timeout=30)
+    missed = control.events_since(first[-1][0] if first else "0-0", 100)
+    last, expected = missed[1][0], [entry_id for entry_id, _ in missed[2:]]
+    headers = auth("bob") | {"Last-Event-ID": last}
+    with httpx.stream("GET", f"{server}/v1/events/stream", headers=headers, timeout=10) as response:
+        assert response.status_code == 200
+        lines = response.iter_lines()
+        assert _frame_ids(lines, len(expected)) == expected
+        control.cancel(spec.run_id, "test")  # new events, after the missed ones
+        later = _frame_ids(lines, 2)
+    sent = [*expected, *later]
+    assert sorted(sent, key=lambda i: tuple(map(int, i.split("-")))) == sent and len(set(sent)) == len(sent)
+    bad = httpx.get(f"{server}/v1/events/stream", headers=auth("bob") | {"Last-Event-ID": "yesterday"})
+    assert bad.status_code == 400 and "Last-Event-ID" in bad.text

@@ -66,10 +66,11 @@ const PRP = (function () {
   /* Server-sent events read with fetch (so the token travels in a header, not the URL); after a
      reconnection the page refreshes its data (onState "live"), so nothing missed stays missing. */
   function live(onEvent, onState) {
-    let stopped = false, controller = null, delay = 500;
+    let stopped = false, controller = null, delay = 500, lastId = null;
     async function connect() {
       controller = new AbortController();
       const headers = {Accept: "text/event-stream"};
+      if (lastId) headers["Last-Event-ID"] = lastId;  // the server sends what was missed first
       const response = await api("/v1/events/stream", {headers, signal: controller.signal});
       onState("live");
       delay = 500;
@@ -86,6 +87,7 @@ const PRP = (function () {
           let data = null;
           for (const line of frame.split("\n")) {
             if (line.startsWith("data:")) data = (data || "") + line.slice(5).trim();
+            else if (line.startsWith("id:")) lastId = line.slice(3).trim();
           }
           if (data) { try { onEvent(JSON.parse(data)); } catch (e) { /* not ours */ } }
         }
