@@ -45,6 +45,8 @@ logger = logging.getLogger("prp_tasks.workspaces")
 _ATTEMPTS = 5
 #: how long a check waits before looking again when another one holds the run's lock to create
 _BUSY_S = 0.01
+#: after this long of finding it busy, a check waits for the lock (as it did before it looked)
+_BUSY_MAX_S = 2.0
 #: per-run paths remembered (a plain cache, dropped whole when full)
 _PATHS_KEPT = 4096
 #: a workspace another deployment (another Redis) created is left alone unless unused this long
@@ -260,7 +262,7 @@ class Workspaces:
         ready worktree (shared) for minutes would otherwise hold up every check that came in while
         it was being created. Busy means another check is creating it (the shared lock then waits
         for that) or is looking at it, as this one does: look again."""
-        created, exclusive = False, 0
+        created, exclusive, busy_until = False, 0, time.monotonic() + _BUSY_MAX_S
         while exclusive < _ATTEMPTS:
             lock = acquire(self._run_lock(run_id), shared=True)
             assert lock is not None
@@ -274,7 +276,7 @@ class Workspaces:
                 lock.release()
                 raise
             lock.release()
-            made = self._create_if_missing(run_id, sha, create)
+            made = self._create_if_missing(run_id, sha, create, wait=time.monotonic() > busy_until)
             if made is None:
                 time.sleep(_BUSY_S * (1 + random.random()))  # jitter: checks arriving together part
                 continue
@@ -282,10 +284,14 @@ class Workspaces:
             # flock cannot downgrade atomically: take the shared lock again and re-check
         raise WorkspaceError(f"the worktree of run {run_id} keeps being removed while checking it out")
 
-    def _create_if_missing(self, run_id: str, sha: str, create: Callable[[], None]) -> bool | None:
+    def _create_if_missing(
+        self, run_id: str, sha: str, create: Callable[[], None], *, wait: bool = False
+    ) -> bool | None:
         """Create the run's worktree under its exclusive lock unless it is ready by then: whether
-        this call created it, None when the lock is busy."""
-        lock = acquire(self._run_lock(run_id), wait=False)
+        this call created it, None when the lock is busy (``wait``: wait for it instead; after
+        ``_BUSY_MAX_S`` of busy looks, so a worktree that stays unready while a check holds it
+        costs a wait, not a busy loop)."""
+        lock = acquire(self._run_lock(run_id), wait=wait)
         if lock is None:
             return None
         with lock:

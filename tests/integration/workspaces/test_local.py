@@ -4,7 +4,6 @@ changes, a snapshot of a plain directory, a subdirectory of a checkout, collecti
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,12 +103,13 @@ def test_a_check_that_arrived_during_creation_does_not_wait_for_a_long_check_to_
     that saw it missing before then gets it at once (it waited behind the long check's use)."""
     source = tmp_path / "plain"
     source.mkdir()
-    holding, second_in = threading.Event(), threading.Event()
+    looked, holding, second_in = threading.Event(), threading.Event(), threading.Event()
     release = FileLock.release
 
     def late_release(lock: FileLock) -> None:
         release(lock)
         if threading.current_thread().name == "second" and not holding.is_set():
+            looked.set()
             assert holding.wait(10)  # saw it missing; the first check now creates it and runs
 
     monkeypatch.setattr(FileLock, "release", late_release)
@@ -120,8 +120,9 @@ def test_a_check_that_arrived_during_creation_does_not_wait_for_a_long_check_to_
 
     thread = threading.Thread(target=second, name="second")
     thread.start()
-    time.sleep(0.2)  # the second check has looked (and is held before it tries to create)
+    assert looked.wait(10)  # the second check saw it missing (and is held before it tries to create)
     with ws.local("r1", source, "unknown"):
         holding.set()
         assert second_in.wait(5), "the second check waited for the first one to end"
     thread.join(10)
+    assert not thread.is_alive()
