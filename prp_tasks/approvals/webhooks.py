@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -139,9 +140,12 @@ def _settle(
     _audit(notifier, delivery, AuditType.NOTIFY_RETRY, outcome, status=status, next_attempt_at=next_at)
 
 
-def deliver_due(notifier: Notifier, now_ms: float | None = None) -> int:
+def deliver_due(
+    notifier: Notifier, now_ms: float | None = None, still_ours: Callable[[], bool] | None = None
+) -> int:
     """Send the deliveries whose time came (at most ``per_sweep``, within about two attempt
-    timeouts); returns how many were delivered."""
+    timeouts); returns how many were delivered. ``still_ours`` (renewing the sender's lease) is
+    asked before each attempt: once it says no, another sender has taken over."""
     config = notifier.settings.notify
     now_ms = time.time() * 1000 if now_ms is None else now_ms
     due = notifier.outbox.due(now_ms, config.per_sweep)
@@ -151,8 +155,8 @@ def deliver_due(notifier: Notifier, now_ms: float | None = None) -> int:
     delivered = 0
     with httpx.Client(timeout=config.timeout_s, follow_redirects=False) as client:
         for delivery in due:
-            if time.monotonic() > budget:
-                break  # the rest wait for the next sweep
+            if time.monotonic() > budget or (still_ours is not None and not still_ours()):
+                break  # the rest wait for the next pass
             delivery["attempts"] = int(delivery.get("attempts", 0)) + 1
             ok, outcome, status = _attempt(notifier, client, delivery)
             _settle(notifier, delivery, ok, outcome, status, time.time() * 1000)

@@ -10,7 +10,10 @@ report when no pass has run recently.
 The pass runs on the worker's own timer (its event loop's, in the consumer's thread), not in a
 thread of its own: a prefork worker forks pool processes from that thread at any time
 (autoscaling), and a fork while another thread holds a lock leaves that lock held forever in the
-child.
+child. The webhook sender is the exception: an HTTP request may take seconds, and on the timer it
+would stop the worker's consumer for that long. Its thread shares nothing a pool process uses: its
+HTTP client is created per pass, its Redis connection is its own (redis-py starts a child's pools
+afresh), and logging re-creates its locks in a forked child.
 """
 
 from __future__ import annotations

@@ -255,8 +255,10 @@ class Sweeper:
         lease_ms = int(max(self.interval_s * 3, 30, 4 * timeout_s) * 1000)
         if not self.leases.take("notifier", self.token, lease_ms):
             return None
-        try:
-            return deliver_due(self.approvals.notifier, now_ms)
+        try:  # the lease is renewed before each attempt: a slow webhook does not let it lapse
+            return deliver_due(
+                self.approvals.notifier, now_ms, lambda: self.leases.take("notifier", self.token, lease_ms)
+            )
         finally:
             self.leases.release("notifier", self.token)
 
@@ -280,6 +282,8 @@ class Sweeper:
     def _spawn(self, work: Callable[[], object], what: str, name: str) -> None:
         if any(t.name == name and t.is_alive() for t in self._threads):
             return  # one of each per sweeper (its token is its leases' owner: two would share them)
+        if not any(t.is_alive() for t in self._threads):
+            self._threads, self._stop = [], threading.Event()  # started again after a stop
         thread = threading.Thread(target=self._loop, args=(work, what), name=name, daemon=True)
         self._threads.append(thread)
         thread.start()

@@ -347,6 +347,8 @@ class Keys:
         return f"{self.prefix}:worker:{node}"
 
     def lock(self, name: str) -> str:
+        """``P:lock:NAME`` string: a named lease one process holds at a time (``sweeper``: the
+        sweeper's pass; ``notifier``: the webhook sender), with the holder's token (PX)."""
         return f"{self.prefix}:lock:{name}"
 
     # parsed-profile cache (content addressed: sha256 of the file bytes + parser/schema version)

@@ -3,7 +3,8 @@
 Park and flush scripts add a published batch to ``announced`` in the same transaction that
 publishes it, so a notification is never lost to a crash; the sweeper turns each into one delivery
 per matching webhook (``items`` + ``due``) and delivers those whose time came, retrying with
-backoff. Only the sweeper holding the lease touches ``due`` and ``items``.
+backoff. Only the sender holding the ``notifier`` lease sends and settles deliveries; a retry is
+written only while its delivery is still pending.
 """
 
 from __future__ import annotations
@@ -59,11 +60,24 @@ class NotificationOutbox:
             out.append(json.loads(text))
         return out
 
-    def retry(self, delivery: dict[str, Any], at_ms: float) -> None:
+    def retry(self, delivery: dict[str, Any], at_ms: float) -> bool:
+        """Schedule the delivery's next attempt at ``at_ms`` unless it was settled meanwhile (a
+        sender whose lease lapsed during a slow attempt must not bring back what another sender
+        delivered or gave up); whether it was scheduled."""
         with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.items, delivery["id"], json.dumps(delivery))
-            pipe.zadd(self.due_key, {delivery["id"]: at_ms})
-            pipe.execute()
+            for _ in range(5):
+                try:
+                    pipe.watch(self.items)
+                    if not pipe.hexists(self.items, delivery["id"]):
+                        return False
+                    pipe.multi()
+                    pipe.hset(self.items, delivery["id"], json.dumps(delivery))
+                    pipe.zadd(self.due_key, {delivery["id"]: at_ms})
+                    pipe.execute()
+                    return True
+                except redis.WatchError:  # another delivery changed meanwhile: look again
+                    continue
+        return False
 
     def done(self, delivery_id: str) -> None:
         with wrap_errors(), self.redis.pipeline(transaction=True) as pipe:
