@@ -288,8 +288,12 @@ def standalone(settings: Settings, state_dir: Path | None, label: str) -> Iterat
 @contextlib.contextmanager
 def private_run(settings: Settings, home: Path, label: str) -> Iterator[tuple[EmbeddedRedis, Runtime]]:
     """``prp run`` without ``PRP_REDIS_URL``: a private server in ``home`` (gone with the block)
-    and in-process workers and sweeper."""
+    and in-process workers and sweeper. ``label`` is the run's id: its workspace (a worktree
+    registered in the user's checkout) is removed when the block ends, whatever happened."""
     with EmbeddedRedis(home, label=label, server=settings.embedded_server) as server:
         runtime = runtime_for(settings, server.url)
-        with embedded_services(runtime):
-            yield server, runtime
+        try:
+            with embedded_services(runtime):
+                yield server, runtime
+        finally:  # checks stopped by a cancel may have held it when the run ended; none is left now
+            runtime.executor.release_quietly(label)

@@ -118,6 +118,13 @@ def test_ctrl_c_during_long_checks_cancels_writes_outputs_and_exits_3(tmp_path: 
     (tmp_path / "wf.yaml").write_text(LONG % {"tag": tag})
     repo = tmp_path / "repo"
     repo.mkdir()
+    (repo / "README.md").write_text("a checkout: the run's workspace is a worktree registered in it\n")
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "i"],
+    ):
+        subprocess.run(["git", *args], cwd=repo, check=True)
     terminal = Terminal.start(["run", str(repo), "--workflow", str(tmp_path / "wf.yaml")], tmp_path)
     deadline = time.monotonic() + 60
     while not _pids(f"45.{tag}") or not _pids(f"46.{tag}"):  # both checks of B are running
@@ -133,6 +140,10 @@ def test_ctrl_c_during_long_checks_cancels_writes_outputs_and_exits_3(tmp_path: 
     [prp_md] = _outputs(repo)
     assert "cancelled" in prp_md.read_text().lower()
     _nothing_left(repo, tag)
+    listed = subprocess.run(
+        ["git", "worktree", "list", "--porcelain"], cwd=repo, capture_output=True, text=True
+    )
+    assert listed.stdout.count("worktree ") == 1, listed.stdout  # the run's workspace is gone
 
 
 @pytest.mark.slow
