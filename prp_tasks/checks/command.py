@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.evidence import tool_summary
@@ -98,10 +99,24 @@ def setup_failed(ctx: CheckContext, shown: list[str], message: str) -> Outcome:
     )
 
 
+#: directories a command finds in its working directory: the reports `prp init`'s commands write
+#: (``--output-file=.prp/reports/ruff.json``: older ruff versions do not create the directory)
+#: and the caches it points tools at
+PREPARED_DIRS = (".prp/reports", ".prp/cache")
+
+
+def _prepare_dirs(workdir: Path) -> None:
+    for name in PREPARED_DIRS:
+        with contextlib.suppress(OSError):  # a read-only or odd checkout: the command says so itself
+            (workdir / name).mkdir(parents=True, exist_ok=True)
+
+
 def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Outcome:
     argv = list(ctx.check.run or ())
     env = prepared.env
     shown = redact_argv(argv, secrets)
+    if ctx.workdir is not None:  # the run's workspace (never the user's own directory)
+        _prepare_dirs(ctx.workdir)
     with _scratch_files() as (out, err):
         started = time.monotonic()
         try:

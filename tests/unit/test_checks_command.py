@@ -347,3 +347,13 @@ def test_paths_in_the_workspace_are_shown_relative_to_the_checkout(tmp_path: Pat
     details = json.loads(result.evidence[0].content)
     assert details["stdout_tail"].strip() == "would reformat pkg/mod.py"
     assert str(workspace) not in result.model_dump_json()
+
+
+def test_a_command_finds_the_reports_directory_in_its_workspace(tmp_path: Path) -> None:
+    """`prp init` points tools at .prp/reports/; ruff before 0.4 does not create it."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    write = "open('.prp/reports/ruff.json', 'w').write('[]')"
+    result, _ = execute(replace(context(tmp_path / "checkout", PY, "-c", write), workdir=workspace))
+    assert result.status == CheckStatus.PASS, result.output
+    assert (workspace / ".prp" / "reports" / "ruff.json").read_text() == "[]"
