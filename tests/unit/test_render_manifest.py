@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from prp_tasks.core.models import GateStatus, Workflow
-from prp_tasks.core.render import run_manifest
+from prp_tasks.core.render import render_outputs, run_manifest
 from prp_tasks.core.render.manifest import validate_stage_dependencies
 from prp_tasks.core.render.stages import stage_status
 from prp_tasks.core.results import GateRecord
@@ -376,3 +376,18 @@ def test_telemetry_maps_gate_events_to_stages_and_spool_statuses() -> None:
     assert telemetry["spoolRunId"] == "run-test-1"
     cancelled = snapshot.model_copy(update={"events": events, "cancelled": True})
     assert run_manifest(cancelled)["telemetry"]["events"][3]["status"] == "cancelled"
+
+
+def test_a_cancelled_run_is_not_completed_in_any_document() -> None:
+    """Cancelled while the later gates waited: every stage it reached passed, the rest skipped.
+    The manifest's summary says failed (the run did not complete) as prp.md's status does, and
+    runStatus says why."""
+    snapshot = all_passed()
+    workflow = snapshot.spec.workflow
+    later = {g: skipped(workflow.gate(g), 4) for g in ("G4", "G5", "G6", "G7")}
+    snapshot = with_gates(snapshot, RunStatus.CANCELLED, **later).model_copy(update={"cancelled": True})
+    manifest = run_manifest(snapshot)
+    assert {s["status"] for s in manifest["stages"]} == {"passed", "skipped"}
+    assert (manifest["summary"]["status"], manifest["summary"]["runStatus"]) == ("failed", "cancelled")
+    markdown = render_outputs(snapshot)["prp.md"]
+    assert "- **Status:** failed" in markdown and "(summary status: failed)" in markdown

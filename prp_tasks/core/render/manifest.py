@@ -9,7 +9,7 @@ from prp_tasks.core.models import GateStatus
 from prp_tasks.core.render.chain_io import stage_defs
 from prp_tasks.core.render.common import duration_ms, plan_paths, view_of
 from prp_tasks.core.render.stages import stage_entry
-from prp_tasks.core.run import redact_url
+from prp_tasks.core.run import RunStatus, redact_url
 from prp_tasks.core.snapshot import GateEvent, GateEventType, RunSnapshot
 
 SCHEMA_VERSION = "1.0.0"
@@ -45,7 +45,7 @@ def run_manifest(snapshot: RunSnapshot) -> dict[str, Any]:
         },
         "enforcementProfile": spec.profile.profile.model_dump(mode="json"),
         "stages": stages,
-        "summary": summary(stages, str(snapshot.status), gate_outcomes(snapshot)),
+        "summary": summary(stages, str(snapshot.status), gate_outcomes(snapshot), stopped=_stopped(snapshot)),
         "telemetry": _telemetry(snapshot, stages, stage_of),
         "artifacts": {
             "prpMarkdownPath": PRP_MARKDOWN,
@@ -113,18 +113,27 @@ def _blocker(stage: Mapping[str, Any], severity: str, message: str) -> dict[str,
     return {"stageKey": stage["key"], "severity": severity, "message": message}
 
 
+def _stopped(snapshot: RunSnapshot) -> bool:
+    """The run failed or was cancelled (as prp.md's ``failed`` status says)."""
+    return snapshot.cancelled or snapshot.status in (RunStatus.FAILED, RunStatus.CANCELLED)
+
+
 def summary(
     stages: Sequence[Mapping[str, Any]],
     run_status: str,
     outcomes: Mapping[str, tuple[str, str]] | None = None,
+    *,
+    stopped: bool = False,
 ) -> dict[str, Any]:
-    """Stage keys by outcome and the overall status: failed, completed or in-progress."""
+    """Stage keys by outcome and the overall status: failed, completed or in-progress. A run that
+    failed or was cancelled (``stopped``) is ``failed`` even when every stage it reached passed or
+    was skipped: it did not complete (``runStatus`` says which)."""
 
     def keys(*statuses: str) -> list[str]:
         return [s["key"] for s in stages if s["status"] in statuses]
 
     failed, pending = keys("failed"), keys("pending", "in-progress", "blocked")
-    if failed:
+    if failed or stopped:
         status = "failed"
     elif not pending and all(s["status"] in ("passed", "skipped") for s in stages):
         status = "completed"
