@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from prp_tasks.core.models import TEST_EXTRAS, EnvironmentSpec
 from prp_tasks.errors import PrpError
 
@@ -142,10 +144,50 @@ def _from_project(project: dict[str, Any], spec: EnvironmentSpec, parts: _Parts)
     if "optional-dependencies" in dynamic:
         parts.install_project = True
         return
-    wanted = {normalize(e) for e in parts.extras}
-    for name, items in optional.items():
-        if normalize(name) in wanted:
-            parts.requirements.extend(_strings(items, f"project.optional-dependencies.{name}"))
+    table = {
+        normalize(name): _strings(items, f"project.optional-dependencies.{name}")
+        for name, items in optional.items()
+    }
+    own = str(project.get("name") or "")
+    for extra in parts.extras:
+        parts.requirements.extend(expand_own_extras(table[normalize(extra)], table, own))
+
+
+def expand_own_extras(items: list[str], table: dict[str, list[str]], own: str) -> list[str]:
+    """``items`` with every reference to the project's own extras (``attrs[tests-no-zope]`` in
+    attrs' ``tests`` extra) replaced by those extras' requirements, recursively; a reference's
+    marker applies to what it stands for. Installed as written, it would be another release of
+    the project, from the index, and without the extra if that release lacks it."""
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(found: list[str], marker: str | None) -> None:
+        for text in found:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                out.append(text)  # the installer says what is wrong with it
+                continue
+            if not own or normalize(req.name) != normalize(own):
+                out.append(_with_marker(text, req, marker))
+                continue
+            for extra in sorted(normalize(e) for e in req.extras if normalize(e) in table):
+                if extra not in seen:
+                    seen.add(extra)
+                    add(table[extra], _both(marker, str(req.marker) if req.marker else None))
+
+    add(items, None)
+    return out
+
+
+def _both(first: str | None, second: str | None) -> str | None:
+    return f"({first}) and ({second})" if first and second else first or second
+
+
+def _with_marker(text: str, req: Requirement, marker: str | None) -> str:
+    if marker is None:
+        return text
+    return f"{text.split(';', 1)[0].strip()}; {_both(str(req.marker) if req.marker else None, marker)}"
 
 
 def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts: _Parts) -> None:
@@ -153,8 +195,10 @@ def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts
     parts.sources.append("setup.cfg [options] install_requires")
     extras = dict(cfg.items("options.extras_require")) if cfg.has_section("options.extras_require") else {}
     parts.extras = select(list(extras), spec.extras, "extra")
+    table = {normalize(name): _lines(text) for name, text in extras.items()}
+    own = cfg.get("metadata", "name", fallback="")
     for name in parts.extras:
-        parts.requirements.extend(_lines(extras.get(name, extras.get(name.lower(), ""))))
+        parts.requirements.extend(expand_own_extras(table[normalize(name)], table, own))
     if parts.extras:
         parts.sources.append("setup.cfg extras: " + ", ".join(parts.extras))
 

@@ -173,7 +173,8 @@ def test_an_isolated_environment_is_built_once_for_concurrent_checks_and_reused(
         and "requirements-test.txt" in built["sources"]
     )
     words = found[0]["stdout_tail"].split()
-    assert words[:2] == ["tiny", "own"] and "/worktrees/" in words[2] and "/envs/" in words[3]
+    # the own module from the checkout (its path in the workspace, shown relative), the rest installed
+    assert words[:3] == ["tiny", "own", "src/proj/__init__.py"] and "/envs/" in words[3]
     second = run(control, finish, repo, text)  # another run: the same environment, not built again
     again = [evidence(second, "A", c)["environment"]["build"] for c in ("one", "two", "three")]
     assert {b["key"] for b in again} == {builds[0]["key"]} and not any(

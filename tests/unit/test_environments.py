@@ -125,6 +125,36 @@ testing = [{include-group = "lint"}, "hypothesis"]
     assert not built.install_project and not built.lock
 
 
+def test_an_extra_naming_the_project_itself_stands_for_that_extras_requirements(tmp_path: Path) -> None:
+    """attrs 23.2: ``tests = ["attrs[tests-no-zope]", "zope.interface"]``. Installed as written,
+    ``attrs[...]`` is another attrs from the index (without that extra); it stands for the
+    project's own extra, recursively, with its marker."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": """
+[project]
+name = "Attrs"
+dependencies = []
+[project.optional-dependencies]
+tests-mypy = ["mypy>=1.6"]
+tests-no-zope = ["hypothesis", "attrs[tests-mypy]; python_version >= '3.8'"]
+tests = ["attrs[tests-no-zope]", "zope.interface", "other[x]"]
+cov = ["attrs[tests]", "coverage"]
+"""
+        },
+    )
+    built = plan(tmp_path, EnvironmentSpec())
+    assert built.extras == ("tests",)
+    assert built.requirements == (
+        "hypothesis",
+        'mypy>=1.6; python_version >= "3.8"',
+        "zope.interface",
+        "other[x]",
+    )
+    assert plan(tmp_path, EnvironmentSpec(extras=("cov",))).requirements[-1] == "coverage"
+
+
 def test_dev_is_taken_only_when_no_test_extra_exists() -> None:
     assert select(["docs", "dev"], None, "extra") == ["dev"]
     assert select(["dev", "test", "testing"], None, "extra") == ["test", "testing"]
