@@ -105,6 +105,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
     ]
     declared += [str(p.relative_to(workspace)) for p in _requirement_dir_files(workspace)]
+    declared += [str(p.relative_to(workspace)) for p in _tests_dir_files(workspace)]
     return BuildPlan(
         workspace=workspace,
         requirements=tuple(parts.requirements),
@@ -270,6 +271,8 @@ def _requirement_files(workspace: Path, wanted: tuple[str, ...] | None) -> list[
         match = _REQ_NAME.match(path.name)
         stem = (match["a"] or match["b"]) if match else path.stem
         found.setdefault(normalize(stem), str(path.relative_to(workspace)))
+    for path in _tests_dir_files(workspace):  # tests/requirements.txt: the tests' own requirements
+        found.setdefault(normalize(path.parent.name), str(path.relative_to(workspace)))
     chosen = select(list(found), None, "requirement file")
     base = ["requirements.txt"] if (workspace / "requirements.txt").is_file() else []
     return base + [found[c] for c in chosen]
@@ -278,6 +281,18 @@ def _requirement_files(workspace: Path, wanted: tuple[str, ...] | None) -> list[
 def _requirement_dir_files(workspace: Path) -> list[Path]:
     folder = workspace / "requirements"
     return sorted(p for p in folder.glob("*.txt") if p.is_file()) if folder.is_dir() else []
+
+
+#: directories whose ``requirements.txt`` lists what the tests need (packaging 24: tests/)
+TESTS_DIRS = ("tests", "test", "testing")
+
+
+def _tests_dir_files(workspace: Path) -> list[Path]:
+    return [
+        workspace / d / "requirements.txt"
+        for d in TESTS_DIRS
+        if (workspace / d / "requirements.txt").is_file()
+    ]
 
 
 def _toml(path: Path) -> dict[str, Any]:

@@ -155,6 +155,13 @@ cov = ["attrs[tests]", "coverage"]
     assert plan(tmp_path, EnvironmentSpec(extras=("cov",))).requirements[-1] == "coverage"
 
 
+def test_the_tests_directorys_requirements_are_installed(tmp_path: Path) -> None:
+    """packaging 24 lists what its tests need in tests/requirements.txt (pytest, pretend)."""
+    write(tmp_path, {"pyproject.toml": "[project]\nname='p'\n", "tests/requirements.txt": "pretend\n"})
+    built = plan(tmp_path, EnvironmentSpec())
+    assert built.files == ("tests/requirements.txt",) and "tests/requirements.txt" in built.declared
+
+
 def test_dev_is_taken_only_when_no_test_extra_exists() -> None:
     assert select(["docs", "dev"], None, "extra") == ["dev"]
     assert select(["dev", "test", "testing"], None, "extra") == ["test", "testing"]

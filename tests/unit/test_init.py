@@ -198,3 +198,27 @@ def test_broken_configuration_files_are_ignored_not_fatal(tmp_path: Path) -> Non
     )
     _, result = parsed(tmp_path)
     assert result.profile.architecture.boundaries == ("pkg",)
+
+
+def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configuration(tmp_path: Path) -> None:
+    """packaging 24: no pytest configuration, pytest only in tests/requirements.txt, and test
+    modules importing it. unittest discovery cannot run such a suite."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'pkg'\n",
+            "src/pkg/__init__.py": "",
+            "tests/__init__.py": "",
+            "tests/test_a.py": "import pytest\n\n\ndef test_a():\n    assert True\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:3] == ("python", "-m", "pytest")
+    assert detect(tmp_path).tools["pytest"] == ["tests/test_a.py imports pytest"]
+    write(
+        tmp_path,
+        {"tests/requirements.txt": "pytest>=7\npretend\n", "tests/test_a.py": "def test_a(): pass\n"},
+    )
+    assert detect(tmp_path).tools["pytest"] == ["tests/requirements.txt"]
+    (tmp_path / "tests" / "requirements.txt").unlink()
+    assert detect(tmp_path).tools.get("pytest") is None  # plain unittest-style modules: unittest

@@ -22,7 +22,7 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     walk_files,
 )
-from prp_tasks.intake.init.tools import declared, ini_files, requirements, runners
+from prp_tasks.intake.init.tools import declared, ini_files, requirements, runners, test_imports
 
 LANGUAGES = {
     ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
@@ -43,6 +43,7 @@ def detect(repo: Path) -> Facts:
     requirements(facts)
     runners(facts)
     _layout(facts, files)
+    test_imports(facts)  # after the layout: it reads the tests directory
     _readme(facts)
     _license_file(facts)
     facts.codeowners = next((c for c in CODEOWNERS if (repo / c).is_file()), None)

@@ -82,12 +82,36 @@ def requirements(facts: Facts) -> None:
     repo = facts.repo
     candidates = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
     candidates += sorted(repo.glob("requirements/*.in"))
+    candidates += [p for d in ("tests", "test", "testing") if (p := repo / d / "requirements.txt").is_file()]
     for path in candidates:
         text, where = read_text(path), str(path.relative_to(repo))
         declared(facts, requirement_names(text), where)
         for name, pinned in requirement_pins(text).items():
             if name in TOOL_WORDS:
                 facts.pin(name, pinned, where)
+
+
+#: a test module that imports pytest is run by pytest, whatever else the project configures
+_IMPORTS_PYTEST = re.compile(r"^\s*(?:import pytest\b|from pytest\b|from _pytest\b)", re.M)
+#: test modules looked at (their first 8 KB), enough to find a suite's style
+_TEST_MODULES_READ = 50
+
+
+def test_imports(facts: Facts) -> None:
+    """pytest, when a test module imports it (packaging 24: no pytest configuration at all)."""
+    if facts.tests_dir is None or facts.uses("pytest"):
+        return
+    folder = facts.repo / facts.tests_dir
+    modules = sorted(folder.rglob("test_*.py")) + sorted(folder.rglob("*_test.py"))
+    for path in modules[:_TEST_MODULES_READ]:
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                head = handle.read(8192)
+        except OSError:
+            continue
+        if _IMPORTS_PYTEST.search(head):
+            facts.saw("pytest", f"{path.relative_to(facts.repo)} imports pytest")
+            return
 
 
 def runners(facts: Facts) -> None:
