@@ -78,7 +78,7 @@ class EventHub:
 
     def _run(self) -> None:
         cursor: str | None = None
-        while listeners := self._listeners():
+        while self._listeners():
             try:
                 cursor = cursor or self.latest()
                 entries = self.read(cursor, READ_BLOCK_MS)
@@ -88,6 +88,9 @@ class EventHub:
                 continue
             if entries:
                 cursor = entries[-1][0]
-            for subscriber in listeners:
+            # the subscribers as they are now: one that subscribed during the read gets its entries
+            with self._lock:
+                current = list(self._subscribers)
+            for subscriber in current:
                 if not subscriber.offer(entries):
                     self.unsubscribe(subscriber)

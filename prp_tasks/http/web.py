@@ -8,11 +8,6 @@ CLI, ``/v1`` and MCP, as channel ``web``.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import re
-import time
-from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,20 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from prp_tasks.errors import ConflictError, GateNotFound, InputError, NotAuthorized, PrpError, RunNotFound
 from prp_tasks.http.contract import known_query_after
-from prp_tasks.http.live import Entry, EventHub, Subscriber
+from prp_tasks.http.live import EventHub
 from prp_tasks.http.routes import ERRORS, Ctl, bearer
-from prp_tasks.service.control import Control
+from prp_tasks.http.sse import Stream, last_event_id
 from prp_tasks.service.identity import Principal, current_principal
 from prp_tasks.service.inbox import Inbox, inbox
-
-#: how long one read of the event stream waits before the stream sends a keep-alive comment
-STREAM_BLOCK_MS = 1000
-#: a stream ends after this long; the page reconnects (from the last event id it saw)
-STREAM_MAX_S = 300.0
-#: at most this many missed events are sent again to a client that reconnects
-REPLAY_MAX = 10_000
-#: a stream entry id (``Last-Event-ID``)
-EVENT_ID = re.compile(r"\d{1,20}-\d{1,20}")
 
 
 def web_principal(
@@ -154,38 +140,16 @@ def _decide_one(ctl: Ctl, caller: Principal, body: WebDecisionBody, item: Target
     )
 
 
-def _frame(entry_id: str, fields: dict[str, str]) -> str:
-    """One server-sent event: the lifecycle event's type, run, gate and time."""
-    try:
-        envelope = json.loads(fields.get("event", "{}"))
-    except ValueError:
-        envelope = {}
-    data = envelope.get("data") or {}
-    brief = {
-        "type": fields.get("type", ""),
-        "run_id": fields.get("subject", ""),
-        "gate_id": data.get("gateId"),
-        "time": envelope.get("time"),
-        "status": data.get("gateStatus") or data.get("runStatus") or data.get("outcome"),
-        "actor": data.get("actor"),
-        "channel": data.get("channel"),
-    }
-    return f"id: {entry_id}\nevent: lifecycle\ndata: {json.dumps(brief, separators=(',', ':'))}\n\n"
-
-
 @web_router.get("/events/stream", response_class=StreamingResponse, include_in_schema=False)
 async def event_stream(request: Request, ctl: Ctl, caller: WebCaller) -> StreamingResponse:
     """Lifecycle events from now on as server-sent events (``text/event-stream``); a comment
     line every second keeps the connection open. A client that reconnects with ``Last-Event-ID``
-    (a browser's EventSource does) first gets the events it missed, up to ``REPLAY_MAX``. Not in
-    the OpenAPI document (an endless stream is no request/response operation):
+    (a browser's EventSource does) first gets the events it missed (:mod:`prp_tasks.http.sse`).
+    Not in the OpenAPI document (an endless stream is no request/response operation):
     docs/how-to/services-and-agents.md."""
-    last = _last_event_id(request)
-    hub = _hub(request, ctl)
-    subscriber = hub.subscribe(asyncio.get_running_loop())  # first: nothing falls between the two
-    missed = await asyncio.to_thread(_missed, ctl, last) if last else []
+    stream = Stream(ctl, _hub(request, ctl), request, last_event_id(request.headers.get("last-event-id")))
     return StreamingResponse(
-        _events(request, hub, subscriber, missed, last or "0-0"),
+        stream.frames(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -201,54 +165,3 @@ def _hub(request: Request, ctl: Ctl) -> EventHub:
 
         hub = request.app.state.event_hub = EventHub(ctl.events_after, latest)
     return hub
-
-
-def _last_event_id(request: Request) -> str | None:
-    """The ``Last-Event-ID`` header of a reconnecting client (a stream entry id), if any."""
-    value = (request.headers.get("last-event-id") or "").strip()
-    if value and not EVENT_ID.fullmatch(value):
-        raise InputError(
-            f"header Last-Event-ID must be an event id such as 1764800000000-0, not {value[:40]!r}"
-        )
-    return value or None
-
-
-def _missed(ctl: Control, last: str) -> list[Entry]:
-    """The events after ``last``, oldest first (at most ``REPLAY_MAX``)."""
-    missed: list[Entry] = []
-    while len(missed) < REPLAY_MAX:
-        batch = ctl.events_since(missed[-1][0] if missed else last, 1000)
-        missed += batch
-        if len(batch) < 1000:
-            break
-    return missed[:REPLAY_MAX]
-
-
-def _order(entry_id: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in entry_id.split("-"))
-
-
-async def _events(
-    request: Request, hub: EventHub, subscriber: Subscriber, missed: list[Entry], last: str
-) -> AsyncIterator[str]:
-    ends = time.monotonic() + STREAM_MAX_S
-    seen = _order(missed[-1][0] if missed else last)
-    try:
-        yield "retry: 1000\n\n"
-        for entry_id, fields in missed:
-            yield _frame(entry_id, fields)
-        while time.monotonic() < ends and not await request.is_disconnected():
-            try:
-                entries = await asyncio.wait_for(subscriber.queue.get(), timeout=STREAM_BLOCK_MS / 1000 * 2)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if entries is None:
-                return
-            for entry_id, fields in entries:
-                if _order(entry_id) > seen:  # not sent already as a missed one
-                    yield _frame(entry_id, fields)
-            if not entries:
-                yield ": keep-alive\n\n"
-    finally:
-        hub.unsubscribe(subscriber)
