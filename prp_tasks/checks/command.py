@@ -11,10 +11,11 @@ import contextlib
 import dataclasses
 import functools
 import os
+import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from prp_tasks.checks.base import CheckContext, Outcome
@@ -130,8 +131,9 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
             )
         ended = wait(proc, ctx.timeout_s, ctx.stop)
         duration_ms = int((time.monotonic() - started) * 1000)
-        stdout = in_repo_terms(ctx, _redacted_tail(out, ctx.output_tail_bytes, secrets))
-        stderr = in_repo_terms(ctx, _redacted_tail(err, ctx.output_tail_bytes, secrets))
+        shorten = functools.partial(in_repo_terms, ctx)
+        stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets, shorten)
+        stderr = _redacted_tail(err, ctx.output_tail_bytes, secrets, shorten)
     details = {
         "argv": shown,
         "exit_code": proc.returncode,
@@ -147,9 +149,15 @@ def in_repo_terms(ctx: CheckContext, text: str) -> str:
     """Paths in the run's workspace (the copy of the user's checkout the check ran in, under the
     cache directory) as the user knows them: relative to the directory the check ran in, e.g.
     ``would reformat pkg/mod.py``, not ``would reformat ~/.cache/prp-tasks/worktrees/run-…/pkg/mod.py``."""
-    if ctx.workdir is None:  # ran in the user's own directory: its paths are theirs already
+    if ctx.workdir is None or str(ctx.workdir) not in text:  # (the user's own directory: theirs)
         return text
-    return text.replace(f"{ctx.workdir}{os.sep}", "")
+    return _workspace_path(str(ctx.workdir)).sub(lambda m: "" if m[0].endswith("/") else ".", text)
+
+
+@functools.lru_cache(maxsize=64)
+def _workspace_path(root: str) -> re.Pattern[str]:
+    """``root/`` (dropped) or ``root`` itself (``.``), not inside a longer path (``/mnt`` + root)."""
+    return re.compile(rf"(?<![\w./-]){re.escape(root)}(?:/|(?![\w.-]))")
 
 
 def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: dict[str, object]) -> Outcome:
@@ -192,18 +200,19 @@ def _scratch_fd() -> int:
         return fd
 
 
-def _redacted_tail(fd: int, limit: int, secrets: tuple[str, ...]) -> str:
+def _redacted_tail(fd: int, limit: int, secrets: tuple[str, ...], shorten: Callable[[str], str] = str) -> str:
     """The last ``limit`` characters, redacted *before* cutting so no secret is cut in half.
 
     A margin larger than any secret is read and redacted first, so a secret overlapping the kept
-    tail is already masked when the text is cut.
+    tail is already masked when the text is cut. ``shorten`` (workspace paths made relative) runs
+    before redaction, so it cannot join the halves of a secret printed around such a path.
     """
     size = os.fstat(fd).st_size
     if size == 0:
         return ""
     margin = 4096 + max((len(s) for s in secrets), default=0)
     start = max(0, size - limit - margin)
-    text = redact(os.pread(fd, size - start, start).decode("utf-8", errors="replace"), secrets)
+    text = redact(shorten(os.pread(fd, size - start, start).decode("utf-8", errors="replace")), secrets)
     if size <= limit and len(text) <= limit:
         return text
     return "…" + text[-limit:]

@@ -338,15 +338,20 @@ def test_paths_in_the_workspace_are_shown_relative_to_the_checkout(tmp_path: Pat
     user knows them (a formatter's "would reformat pkg/mod.py"), not by their path in the cache."""
     workspace = tmp_path / "cache" / "worktrees" / "run-unit"
     (workspace / "pkg").mkdir(parents=True)
-    ctx = context(
-        tmp_path / "checkout", PY, "-c", "import os; print('would reformat', os.path.abspath('pkg/mod.py'))"
+    code = (
+        "import os; print('would reformat', os.path.abspath('pkg/mod.py')); "
+        "print('rootdir:', os.getcwd()); print('elsewhere: /mnt' + os.getcwd() + '/x')"
     )
+    ctx = context(tmp_path / "checkout", PY, "-c", code)
     result, _ = execute(replace(ctx, workdir=workspace))
     assert result.status == CheckStatus.PASS
     assert "would reformat pkg/mod.py" in result.output
     details = json.loads(result.evidence[0].content)
-    assert details["stdout_tail"].strip() == "would reformat pkg/mod.py"
-    assert str(workspace) not in result.model_dump_json()
+    assert details["stdout_tail"].splitlines() == [
+        "would reformat pkg/mod.py",
+        "rootdir: .",
+        f"elsewhere: /mnt{workspace}/x",  # another path that merely ends like it: left alone
+    ]
 
 
 def test_a_command_finds_the_reports_directory_in_its_workspace(tmp_path: Path) -> None:
