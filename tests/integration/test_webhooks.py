@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from prp_tasks.service.control import Control
 from prp_tasks.settings import NotifySettings, Settings, Webhook
 from tests.conftest import wait_until
 from tests.integration.test_http_api import free_port
+from tests.integration.test_worker_loss import Workers, private, workers  # noqa: F401  (fixtures)
+from tests.integration.test_worker_loss import submit as submit_on
 
 SECRET = "s3cret-for-tests"
 THREE = """
@@ -255,3 +258,25 @@ def test_a_webhook_that_hangs_holds_up_no_approval_deadline(
         sweeper.stop()
         slow.server.shutdown()
         slow.server.server_close()
+
+
+def test_a_prefork_worker_sends_the_notifications_from_its_sender_thread(
+    private: Settings,  # noqa: F811  (the fixture imported above)
+    workers: Workers,  # noqa: F811
+    receiver: Receiver,
+    tmp_path: Path,
+) -> None:
+    """A real `prp worker` (prefork): the housekeeping bootstep's sweep queues the notification,
+    its sender thread delivers it."""
+    receiver.fail_first = 0
+    hooks = json.dumps([{"role": "maintainer", "url": f"{receiver.url}/worker"}])
+    env = {"PRP_NOTIFY__WEBHOOKS": hooks, "PRP_APPROVAL_BATCH_SIZE": "1", "PRP_SWEEP_INTERVAL_S": "0.2"}
+    workers.start(env)
+    text = (
+        'name: one\ngates:\n  - {id: A, checks: [{name: a, run: ["true"]}], approval: {role: maintainer}}\n'
+    )
+    control, run_id = submit_on(private, tmp_path, text)
+    wait_until(lambda: bool(receiver.at("/worker")), timeout=30)
+    body = json.loads(receiver.at("/worker")[0][2])
+    assert (body["type"], body["requests"][0]["run_id"]) == ("approval.requested", run_id)
+    control.cancel(run_id, "test")
