@@ -41,9 +41,10 @@ GIT_ENV = {
 
 PRODUCE = (
     "import os, pathlib; pathlib.Path('out').mkdir(exist_ok=True); "
-    "pathlib.Path('out/data.txt').write_text('made from ' + open('src.txt').read()); print(os.getcwd())"
+    "pathlib.Path('out/data.txt').write_text('made from ' + open('src.txt').read()); "
+    "print(os.getcwd().replace('/', '|'))"
 )
-CONSUME = "import os; print(os.getcwd()); print(open('out/data.txt').read())"
+CONSUME = "import os; print(os.getcwd().replace('/', '|')); print(open('out/data.txt').read())"
 
 HANDOFF = f"""
 name: handoff
@@ -105,6 +106,12 @@ def evidence(snapshot: RunSnapshot, gate: str, check: str) -> dict[str, Any]:
     return content
 
 
+def where(path: Path) -> str:
+    """A directory as the checks print it: with ``|`` for ``/``, as a plain word (a path in the
+    workspace would be shown relative to it, ``.`` here, which says nothing about the machine)."""
+    return str(path).replace("/", "|")
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -139,8 +146,8 @@ def test_a_file_made_on_one_worker_reaches_a_check_on_another(
     assert made["files"]["produced"][0]["sha256"] == used["files"]["needed"][0]["sha256"]
     assert made["files"]["produced"][0]["sha256"] == sha256("made from v1")
     assert used["files"]["needed"][0]["from"] == "A/produce"
-    assert str(first_cache / "worktrees" / run_id) in made["stdout_tail"]
-    assert str(second_cache / "worktrees" / run_id) in used["stdout_tail"]
+    assert where(first_cache / "worktrees" / run_id) in made["stdout_tail"]
+    assert where(second_cache / "worktrees" / run_id) in used["stdout_tail"]
     assert "made from v1" in used["stdout_tail"]
     # the finished run's worktree is removed from the worker still running
     wait_until(lambda: not (second_cache / "worktrees" / run_id).exists(), timeout=20)
@@ -167,7 +174,7 @@ def test_runs_pass_whichever_worker_takes_which_check(
         made, used = evidence(snapshot, "A", "produce"), evidence(snapshot, "B", "consume")
         assert made["files"]["produced"][0]["sha256"] == used["files"]["needed"][0]["sha256"]
         for content in (made, used):
-            places |= {str(c) for c in caches if str(c / "worktrees" / run_id) in content["stdout_tail"]}
+            places |= {str(c) for c in caches if where(c / "worktrees" / run_id) in content["stdout_tail"]}
     assert places  # every check ran in some worker's worktree (which one is up to the broker)
 
 
