@@ -123,6 +123,11 @@ def list_runs(
     if json_out:
         print_json(rows[:limit])
         return
+    if not rows:  # say where it looked, as `prp status` does for an unknown run
+        where = search_roots(repo)[0]
+        parents = "" if repo is not None else " (or a parent's)"
+        said = f"no runs: none live, none recorded in {where}/.prp/runs{parents}"
+        out.print(f"{said}; --repo DIR looks elsewhere", highlight=False)
     for row in rows[:limit]:
         line = f"{row['run_id']}  {row['status']:<18} {row['workflow']:<16} {row['repo']}"
         out.print(line, highlight=False)

@@ -70,6 +70,10 @@ def test_a_finished_run_is_found_from_elsewhere_and_an_unknown_one_says_where_it
     unknown = run_prp("status", "run-nope-0000", cwd=elsewhere)
     assert unknown.returncode == 2
     assert "no such run: run-nope-0000" in unknown.stderr and ".prp/runs" in unknown.stderr
+    none = run_prp("runs", cwd=elsewhere)  # says where it looked rather than printing nothing
+    assert none.returncode == 0 and none.stdout.startswith(
+        f"no runs: none live, none recorded in {elsewhere}"
+    )
 
 
 def test_outputs_written_elsewhere_with_out_are_found_through_the_record(tmp_path: Path) -> None:
