@@ -87,10 +87,16 @@ def gate_table(view: dict[str, Any]) -> Table:
             ",".join(gate["depends_on"]),
             human_duration(work_ms(gate)),
             human_duration(gate.get("waited_ms") or None),  # auto-approved (0): nothing to say
-            f"{gate['checks_passed']}/{gate['checks_total']}",
+            checks_cell(gate),
             note[:80],
         )
     return table
+
+
+def checks_cell(gate: dict[str, Any]) -> str:
+    """``1/3`` and, when some were skipped (not failures), ``1/3 (2 skipped)``."""
+    skipped = sum(1 for c in gate.get("checks") or () if c.get("status") == "skip")
+    return f"{gate['checks_passed']}/{gate['checks_total']}" + (f" ({skipped} skipped)" if skipped else "")
 
 
 def dag_levels(gates: list[dict[str, Any]]) -> dict[str, int]:

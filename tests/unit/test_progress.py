@@ -12,6 +12,7 @@ from rich.console import Console
 from prp_tasks.cli.progress import (
     PlainCursor,
     approval_hint,
+    checks_cell,
     follow,
     gate_table,
     human_duration,
@@ -322,5 +323,7 @@ def test_a_passed_gate_counts_its_skipped_checks_apart() -> None:
     view = {"id": "G2", "name": "Test Plan", "status": "passed", "duration_ms": 36, "reason": None}
     view |= {"checks_passed": 1, "checks_total": 3, "checks": checks, "approval": None}
     assert settle_line(view, "passed") == "G2 Test Plan: passed in 36 ms (checks 1/3, 2 skipped)"
+    assert checks_cell(view) == "1/3 (2 skipped)"  # the terminal's table says it too
     view["checks"] = [{"status": "pass"}] * 3
+    assert checks_cell(view | {"checks_passed": 3}) == "3/3"
     assert settle_line(view | {"checks_passed": 3}, "passed") == "G2 Test Plan: passed in 36 ms (checks 3/3)"
