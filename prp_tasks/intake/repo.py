@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import configparser
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -90,3 +92,46 @@ def _as_url(remote: str, repo: Path) -> str:
     if "://" in remote or re.match(r"^[A-Za-z0-9_.-]+@[^/]+:", remote):
         return remote
     return (repo / remote).resolve().as_uri()
+
+
+#: a version as the release notes show it (anything longer or stranger is not shown)
+_VERSION = re.compile(r"[\w.+!-]{1,64}")
+
+
+def project_version(path: Path) -> tuple[str, str] | None:
+    """The project's own version and where it came from, for the release notes: a static
+    ``[project] version`` of pyproject.toml, setup.cfg's ``[metadata] version``, an sdist's
+    PKG-INFO, else the checkout's latest git tag; None when none says (read only, never run)."""
+    for found in (_pyproject_version(path), _setup_cfg_version(path), _pkg_info_version(path)):
+        if found is not None:
+            return found
+    tag = _git(path, "describe", "--tags", "--abbrev=0")
+    return (tag, "the latest git tag") if tag and _VERSION.fullmatch(tag) else None
+
+
+def _pyproject_version(path: Path) -> tuple[str, str] | None:
+    try:
+        project = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8")).get("project")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    version = project.get("version") if isinstance(project, dict) else None
+    return (version, "pyproject.toml") if isinstance(version, str) and _VERSION.fullmatch(version) else None
+
+
+def _setup_cfg_version(path: Path) -> tuple[str, str] | None:
+    cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        cfg.read(path / "setup.cfg", encoding="utf-8")
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    version = cfg.get("metadata", "version", fallback="").strip()
+    return (version, "setup.cfg") if _VERSION.fullmatch(version) else None  # not "attr: pkg.VERSION"
+
+
+def _pkg_info_version(path: Path) -> tuple[str, str] | None:
+    try:
+        head = (path / "PKG-INFO").read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return None
+    match = re.search(r"^Version:\s*(\S+)\s*$", head, re.M)
+    return (match[1], "PKG-INFO") if match and _VERSION.fullmatch(match[1]) else None

@@ -23,6 +23,7 @@ from prp_tasks.core.validation import problems_from
 from prp_tasks.errors import BlueprintError, InputError, ProfileError
 from prp_tasks.intake.profiles import LOOKUP, resolve_profile
 from prp_tasks.intake.profiles.cache import ProfileCache
+from prp_tasks.intake.repo import project_version
 from prp_tasks.intake.sources import RunSource
 from prp_tasks.intake.workflow_files import load_workflow, workflow_from_data
 from prp_tasks.intake.yamlsrc import parse_yaml
@@ -104,12 +105,13 @@ def prepare_run(
     cache = profiles or ProfileCache(None, ProfileCacheSettings())
     with source.checkout(run_id, info) as path:
         resolved = resolve_profile(path, profile_path, cache=cache)
+        version = project_version(path)
     if require_profile and workflow is None and resolved.source is None:
         raise ProfileError(missing_profile_message(str(repo) if repo is not None else "."))
     return RunSpec(
         run_id=run_id,
         workflow=_workflow(workflow, resolved),
-        blueprint=_blueprint(blueprint, resolved, info.repo),
+        blueprint=with_version(_blueprint(blueprint, resolved, info.repo), version),
         repo=info,
         profile=resolved,
         created_at=utc_now(),
@@ -145,6 +147,16 @@ def _blueprint(blueprint: str | Path | Blueprint | None, resolved: ResolvedProfi
     if isinstance(blueprint, Blueprint):
         return blueprint
     return load_blueprint(blueprint)
+
+
+def with_version(blueprint: Blueprint, found: tuple[str, str] | None) -> Blueprint:
+    """The blueprint with the project's version for the release notes, unless it names one."""
+    if found is None or blueprint.metadata.get("version"):
+        return blueprint
+    version, source = found
+    return blueprint.model_copy(
+        update={"metadata": {**blueprint.metadata, "version": version, "versionSource": source}}
+    )
 
 
 class SubmitRequest(BaseModel):

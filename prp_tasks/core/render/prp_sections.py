@@ -191,7 +191,9 @@ def approval_line(snapshot: RunSnapshot, approval: HumanApproval) -> str:
 def _release_notes(metadata: Mapping[str, Any]) -> str:
     highlights = as_list(metadata.get("highlights")) or ["Initial implementation"]
     breaking = as_list(metadata.get("breakingChanges"))
-    parts = ["## 11. Release Notes", f"**Version:** {DOC_VERSION}", "**Highlights:**"]
+    version = metadata.get("version")
+    shown = inline(str(version)) if isinstance(version, str | int | float) and str(version) else DOC_VERSION
+    parts = ["## 11. Release Notes", f"**Version:** {shown}", "**Highlights:**"]
     parts.append(bullets(highlights))
     if not breaking:
         return "\n\n".join([*parts, "**Breaking Changes:** None", "**Migration:** N/A"])

@@ -1,0 +1,48 @@
+"""The release notes' version is the project's own (issue 19's trial: every prp.md said 0.1.0)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from prp_tasks.core.render import render_outputs
+from prp_tasks.intake.repo import project_version
+from prp_tasks.intake.submission import with_version
+from tests.unit.render_builders import all_passed
+
+
+def git(repo: Path, *args: str) -> None:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_the_version_comes_from_the_declarations_then_pkg_info_then_the_latest_tag(tmp_path: Path) -> None:
+    assert project_version(tmp_path) is None
+    git(tmp_path, "init", "-q")
+    (tmp_path / "a.txt").write_text("a")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "one")
+    git(tmp_path, "tag", "v1.5.0")
+    assert project_version(tmp_path) == ("v1.5.0", "the latest git tag")
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: pluggy\nVersion: 1.5.0\n")
+    assert project_version(tmp_path) == ("1.5.0", "PKG-INFO")
+    (tmp_path / "setup.cfg").write_text("[metadata]\nversion = attr: pkg.VERSION\n")
+    assert project_version(tmp_path) == ("1.5.0", "PKG-INFO")  # computed: not ours to evaluate
+    (tmp_path / "setup.cfg").write_text("[metadata]\nversion = 2.0\n")
+    assert project_version(tmp_path) == ("2.0", "setup.cfg")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "24.0"\n')
+    assert project_version(tmp_path) == ("24.0", "pyproject.toml")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\ndynamic = ["version"]\n')
+    assert project_version(tmp_path) == ("2.0", "setup.cfg")
+
+
+def test_the_release_notes_show_it_unless_the_blueprint_names_one() -> None:
+    snapshot = all_passed()
+    spec = snapshot.spec
+    found = ("24.0", "pyproject.toml")
+    versioned = spec.model_copy(update={"blueprint": with_version(spec.blueprint, found)})
+    notes = render_outputs(snapshot.model_copy(update={"spec": versioned}))["prp.md"].split("## 11.")[1]
+    assert "**Version:** 24.0" in notes
+    assert "**Version:** 0.1.0" in render_outputs(snapshot)["prp.md"].split("## 11.")[1]  # none found
+    named = spec.blueprint.model_copy(update={"metadata": {"version": "3.1"}})
+    assert with_version(named, found).metadata["version"] == "3.1"
