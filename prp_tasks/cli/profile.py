@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from prp_tasks.cli.common import app, errors, out, print_json, settings, shared_runtime
+from prp_tasks.cli.common import app, err, errors, out, print_json, settings, shared_runtime
 from prp_tasks.core.profile import ResolvedProfile
 
 profile_app = typer.Typer(
@@ -67,12 +67,23 @@ def profile_check(
         Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
     ] = None,
 ) -> None:
-    """Validate the profile; exit 2 with every problem (file:line: field: message) if invalid."""
+    """Validate the profile; exit 2 with every problem (file:line: field: message) if invalid.
+
+    A valid initial.md that sets no profile value (no yaml block with profile keys) gets a
+    warning: every value is then a default."""
     from prp_tasks.errors import ProfileError
+    from prp_tasks.intake.profiles.explain import explain
     from prp_tasks.intake.submission import missing_profile_message
 
     with errors():
         resolved = _resolve(repo, profile)
         if resolved.source is None:
             raise ProfileError(missing_profile_message(str(repo)))
-    out.print(f"ok: {resolved.source} {resolved.sha256[:12]}", highlight=False)
+    source = resolved.source
+    if not any(str(origin).startswith(f"{source}:") for _, _, origin in explain(resolved)):
+        err.print(  # valid, but probably not what its author meant
+            f"warning: {source} sets no profile value (no ```yaml block with profile keys found): "
+            "every value is a default (`prp profile show` lists them)",
+            highlight=False,
+        )
+    out.print(f"ok: {source} {resolved.sha256[:12]}", highlight=False)

@@ -76,6 +76,14 @@ def test_without_initial_md_run_and_profile_check_name_prp_init(tmp_path: Path) 
         assert "no initial.md in" in result.stderr and f"`prp init {repo}`" in result.stderr
 
 
+def test_profile_check_warns_about_an_initial_md_that_sets_nothing(tmp_path: Path) -> None:
+    repo = make_project(tmp_path)
+    (repo / "initial.md").write_text("# A title\n\nProse, and a list block:\n\n```yaml\n- a\n```\n")
+    checked = run_prp("profile", "check", str(repo))
+    assert checked.returncode == 0 and checked.stdout.startswith("ok: ")  # valid: defaults apply
+    assert "warning: initial.md sets no profile value" in checked.stderr
+
+
 def test_init_writes_once_prints_on_request_and_the_first_run_passes(tmp_path: Path) -> None:
     repo = make_project(tmp_path)
     shown = run_prp("init", str(repo), "--print")
