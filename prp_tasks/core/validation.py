@@ -32,6 +32,9 @@ def _message(err: Any, loc: Loc, model: type[BaseModel]) -> str:
         return f"unknown key {key!r}{hint}{allowed}"
     if kind == "missing":
         return "required key is missing"
+    if kind == "model_type":  # not "Input should be a valid dictionary or instance of CoverageBudget"
+        fields = _fields_at(model, loc)
+        return "should be a mapping" + (f" with the keys {', '.join(fields)}" if fields else "")
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):

@@ -250,6 +250,14 @@ def test_an_unknown_nested_key_suggests_the_closest_field() -> None:
     )
 
 
+def test_a_scalar_where_a_mapping_belongs_names_the_keys_not_a_class() -> None:
+    text = md("# T", yaml_block("budgets:", "  coverage: 80"))
+    assert profile_error(text) == (
+        f"initial.md:{line_of(text, 'coverage: 80')}: budgets.coverage: "
+        "should be a mapping with the keys lines, branches, functions, statements, total"
+    )
+
+
 def test_a_bad_value_names_file_line_and_field() -> None:
     block = yaml_block("budgets:", "  coverage:", "    branches: 80", "    lines: 101")
     text = md("# T", "", "Intro.", block)
