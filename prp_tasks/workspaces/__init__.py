@@ -7,6 +7,10 @@ Usage (on a worker, around a check)::
         ...  # run the check with cwd=path; the worktree cannot be removed meanwhile
     workspaces.release_finished(lambda ids: [store.is_finished(r) for r in ids])
 
+Modules: :mod:`.cache` (mirrors, worktrees, their locks and collection), :mod:`.budget` (the
+disk budget and eviction), :mod:`.local` (workspaces of a local directory), :mod:`.git`,
+:mod:`.locks`, :mod:`.files`.
+
 Everything raised on purpose is a :class:`WorkspaceError` with a credential-free message.
 
 May import: core, errors, settings.

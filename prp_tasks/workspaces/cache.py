@@ -37,6 +37,7 @@ from typing import Any
 from prp_tasks.errors import WorkspaceError
 from prp_tasks.settings import WorkspaceSettings
 from prp_tasks.workspaces import git, local
+from prp_tasks.workspaces.budget import MIRROR_NAME, DiskBudget
 from prp_tasks.workspaces.files import default_cache_dir, mkdir_private, touch, tree_size
 from prp_tasks.workspaces.locks import FileLock, acquire, locked
 
@@ -51,12 +52,9 @@ _BUSY_MAX_S = 2.0
 _PATHS_KEPT = 4096
 #: a workspace another deployment (another Redis) created is left alone unless unused this long
 FOREIGN_STALE_S = 86400.0
-#: the disk budget is enforced at most this often after creating small worktrees (see _budget_due)
-BUDGET_INTERVAL_S = 5.0
-_MIRROR = re.compile(r"(?P<key>[0-9a-f]{24})\.git(?P<tmp>\+[0-9a-f]+)?")  # tmp: a crashed creation
 
 
-class Workspaces:
+class Workspaces(DiskBudget):
     """Git mirrors and per-run worktrees of one worker machine, bounded by a disk budget."""
 
     def __init__(self, settings: WorkspaceSettings) -> None:
@@ -124,17 +122,6 @@ class Workspaces:
         finally:
             lock.release()
 
-    def _budget_due(self, meta: dict[str, Any]) -> bool:
-        """Whether to enforce the disk budget after creating a worktree: always after a large one
-        (1/64 of the budget or more), else at most every BUDGET_INTERVAL_S (measuring the cache
-        reads every worktree's metadata, too much to do for every small run)."""
-        size = meta.get("size")
-        large = not isinstance(size, int) or size * 64 >= self._settings.max_bytes
-        if large or time.monotonic() - self._budget_checked >= BUDGET_INTERVAL_S:
-            self._budget_checked = time.monotonic()
-            return True
-        return False
-
     def release(self, run_id: str) -> bool:
         """Remove the run's worktree now unless a check is using it (then ``False``). Idempotent."""
         return self._release(git.check_run_id(run_id), wait_mirror=True)
@@ -162,16 +149,6 @@ class Workspaces:
             return time.time() - self._meta_path(run_id).stat().st_mtime
         except FileNotFoundError:
             return 0.0
-
-    def usage_bytes(self) -> int:
-        """Bytes used by mirrors and worktrees (worktree sizes as measured at creation)."""
-        total = 0
-        for run_id in self.run_ids():
-            size = (self._read_meta(run_id) or {}).get("size")
-            total += size if isinstance(size, int) else tree_size(self._worktree(run_id))
-        if self._mirrors.is_dir():
-            total += sum(tree_size(entry) for entry in self._mirrors.iterdir())
-        return total
 
     def run_ids(self) -> list[str]:
         """Runs with a worktree (or the remains of one) here, sorted."""
@@ -245,7 +222,7 @@ class Workspaces:
     def _mirror_of_run(self, run_id: str) -> Path | None:
         """The run's mirror, trusting only paths inside ``mirrors/`` (a check may edit ``.git``)."""
         found = self._mirror_from_meta(run_id) or git.mirror_of(self._worktree(run_id))
-        match = _MIRROR.fullmatch(found.name) if found is not None else None
+        match = MIRROR_NAME.fullmatch(found.name) if found is not None else None
         if found is None or found.parent != self._mirrors or match is None or match["tmp"]:
             return None
         return found
@@ -401,73 +378,3 @@ class Workspaces:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._meta_path(run_id))
         return True
-
-    def _enforce_budget_safely(self, keep: str) -> None:
-        try:
-            self._enforce_budget(keep)
-        except (OSError, WorkspaceError) as exc:  # eviction is housekeeping: never fail a check for it
-            logger.warning("workspace cache eviction failed: %s", exc)
-
-    def _enforce_budget(self, keep: str) -> None:
-        """Evict least recently used idle worktrees, then unused mirrors, while over budget."""
-        budget = self._settings.max_bytes
-        usage = self.usage_bytes()
-        if usage <= budget:
-            return
-        for run_id in self._lru(exclude=keep):
-            if usage <= budget:
-                break
-            size = (self._read_meta(run_id) or {}).get("size")
-            if self._release(run_id, wait_mirror=False):
-                usage -= size if isinstance(size, int) else 0
-                logger.info("evicted worktree of run %s (workspace cache over budget)", run_id)
-        if usage > budget:
-            self._evict_mirrors(usage, budget)
-            usage = self.usage_bytes()
-        if usage > budget:
-            logger.warning(
-                "workspace cache %s uses %d bytes, over its budget of %d bytes: the rest is in use",
-                self._root,
-                usage,
-                budget,
-            )
-
-    def _lru(self, exclude: str) -> list[str]:
-        """Runs by last use, oldest first; remains without metadata come first."""
-        order: list[tuple[float, str]] = []
-        for run_id in self.run_ids():
-            if run_id == exclude:
-                continue
-            try:
-                order.append((self._meta_path(run_id).stat().st_mtime, run_id))
-            except FileNotFoundError:
-                order.append((0.0, run_id))
-        return [run_id for _, run_id in sorted(order)]
-
-    def _referenced_mirrors(self) -> set[Path]:
-        return {m for r in self.run_ids() if (m := self._mirror_of_run(r)) is not None}
-
-    def _evict_mirrors(self, usage: int, budget: int) -> int:
-        """Remove mirrors no worktree uses, least recently used first; returns the new usage."""
-        referenced = self._referenced_mirrors()
-        candidates = []
-        for entry in self._mirrors.iterdir():
-            match = _MIRROR.fullmatch(entry.name)
-            if match and entry not in referenced:
-                with contextlib.suppress(FileNotFoundError):
-                    candidates.append((entry.stat().st_mtime, entry, match["key"]))
-        for _, entry, key in sorted(candidates):
-            if usage <= budget:
-                break
-            lock = acquire(self._mirror_lock(key), wait=False)
-            if lock is None:
-                continue
-            with lock:
-                if entry in self._referenced_mirrors():
-                    continue  # a worktree was added meanwhile
-                size = tree_size(entry)
-                shutil.rmtree(entry, ignore_errors=True)
-                lock.unlink()
-            usage -= size
-            logger.info("evicted mirror %s (workspace cache over budget)", entry.name)
-        return usage
