@@ -264,14 +264,15 @@ class Approvals:
                 f"decision is for commit {commit_sha}, run is at {spec.repo.commit_sha}",
             )
         status = self.store.gate_status(run_id, gate_id)
-        if status in (GateStatus.PENDING, GateStatus.RUNNING):
-            return self._preapprove(spec, gate, actor, approve, rationale, channel, now, authz)
-        if status is None or status in TERMINAL:
+        early = status in (GateStatus.PENDING, GateStatus.RUNNING)  # not parked yet: a pre-decision
+        if not early and (status is None or status in TERMINAL):
             raise ConflictError(self._settled_message(run_id, gate_id), state=str(status))
-        request = self.astore.request(run_id, gate_id)
+        request = None if early else self.astore.request(run_id, gate_id)
         role = self._authorize(spec, gate, actor, approve, now, request, authz)
         approval = human_approval(spec, gate, actor, approve, rationale, channel, role, now)
-        return self._decide_parked(spec, gate_id, approval)
+        return (
+            self._preapprove(spec, gate, approval) if early else self._decide_parked(spec, gate_id, approval)
+        )
 
     def _decide_parked(
         self, spec: RunSpec, gate_id: str, approval: HumanApproval, *, preapproved: bool = False
@@ -342,20 +343,9 @@ class Approvals:
             run_id, gate_id, outcome, status, quorum if outcome == "approved" else 0, quorum
         )
 
-    def _preapprove(
-        self,
-        spec: RunSpec,
-        gate: GateSpec,
-        actor: str,
-        approve: bool,
-        rationale: str,
-        channel: str,
-        now: str,
-        authz: Authorizer,
-    ) -> DecisionResult:
-        role = self._authorize(spec, gate, actor, approve, now, None, authz)
-        approval = human_approval(spec, gate, actor, approve, rationale, channel, role, now)
-        event = audit_event(AuditType.PREAPPROVED, spec, gate.id, now, approval=approval)
+    def _preapprove(self, spec: RunSpec, gate: GateSpec, approval: HumanApproval) -> DecisionResult:
+        """Store an authorized decision on a gate that has not parked yet (applied when it does)."""
+        event = audit_event(AuditType.PREAPPROVED, spec, gate.id, approval.timestamp, approval=approval)
         stored = self.astore.preapprove(spec.run_id, gate.id, approval, event)
         if stored == "parked":  # it parked in the meantime: an ordinary decision
             return self._decide_parked(spec, gate.id, approval)
