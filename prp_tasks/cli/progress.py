@@ -93,9 +93,14 @@ def gate_table(view: dict[str, Any]) -> Table:
     return table
 
 
+def skipped_checks(gate: dict[str, Any]) -> int:
+    """How many of the gate's checks were skipped (not failures)."""
+    return sum(1 for c in gate.get("checks") or () if c.get("status") == "skip")
+
+
 def checks_cell(gate: dict[str, Any]) -> str:
     """``1/3`` and, when some were skipped (not failures), ``1/3 (2 skipped)``."""
-    skipped = sum(1 for c in gate.get("checks") or () if c.get("status") == "skip")
+    skipped = skipped_checks(gate)
     return f"{gate['checks_passed']}/{gate['checks_total']}" + (f" ({skipped} skipped)" if skipped else "")
 
 
@@ -250,7 +255,7 @@ def settle_line(gate: dict[str, Any], status: str, message: str | None = None) -
         return f"{label}: {status}"
     line = f"{label}: {status} in {human_duration(work_ms(gate))}"
     if gate["checks_total"]:
-        skipped = sum(1 for c in gate.get("checks") or () if c.get("status") == "skip")
+        skipped = skipped_checks(gate)
         more = f", {skipped} skipped" if skipped else ""
         line += f" (checks {gate['checks_passed']}/{gate['checks_total']}{more})"
     waited = gate.get("waited_ms")
