@@ -67,7 +67,7 @@ def time_workflow(control: Control, repo: Path, text: str) -> float:
     spec = prepare_run(repo, workflow=parse_workflow(text))
     started = time.monotonic()
     control.submit(spec)
-    control.wait_final(spec.run_id, 120, poll_s=0.005)
+    control.wait_final(spec.run_id, 120)
     elapsed = time.monotonic() - started
     assert control.snapshot(spec.run_id).status.value == "passed"
     return elapsed

@@ -118,6 +118,15 @@ def _timed(
     }
 
 
+def print_redis_stats(client: redis.Redis, gates: int) -> None:
+    """Redis's own CPU (``INFO commandstats``) per gate by command, the costliest first."""
+    stats = client.info("commandstats")
+    rows = sorted(((v["usec"], k.removeprefix("cmdstat_"), v["calls"]) for k, v in stats.items()), reverse=True)
+    print(f"Redis CPU per gate: {sum(r[0] for r in rows) / gates / 1000:.3f} ms", file=sys.stderr)
+    for usec, name, calls in rows[:12]:
+        print(f"  {name:<12} {usec / gates:8.1f} us/gate  {calls / gates:5.2f} calls/gate", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
@@ -126,6 +135,9 @@ def main() -> None:
     )
     parser.add_argument("--cprofile", metavar="FILE", help="profile the measured pass (CPU time) to FILE")
     parser.add_argument("--top", type=int, default=0, help="print the top N functions by own CPU time")
+    parser.add_argument(
+        "--redis-stats", action="store_true", help="print Redis's CPU per command (and script) per gate"
+    )
     args = parse_args(parser, SMOKE)
     with tempfile.TemporaryDirectory(prefix="prp-hotpath-") as tmp, EmbeddedRedis(Path(tmp) / "r") as server:
         settings = load_settings(redis_url=server.url, key_prefix="hotpath", task_events=False)
@@ -134,7 +146,10 @@ def main() -> None:
         with status(f"{args.runs} runs × {GATES_PER_RUN} gates through the engine"):
             measure(engine, client, max(4, args.runs // 10), None, args.check)  # warm-up: imports, caches
             profiler = cProfile.Profile(time.process_time) if (args.cprofile or args.top) else None
+            client.config_resetstat()
             result = measure(engine, client, args.runs, profiler, args.check)
+            if args.redis_stats:
+                print_redis_stats(client, args.runs * GATES_PER_RUN)
     if profiler is not None:
         if args.cprofile:
             profiler.dump_stats(args.cprofile)

@@ -85,8 +85,8 @@ class Engine:
             queued=not admitted,
         )
         self.lifecycle.started(spec)
-        if admitted:
-            self.followups.drain(spec.run_id)
+        if admitted:  # what create_run left in the outbox: the roots' starts
+            self.followups.drain(spec.run_id, {f"start:{gate_id}": "" for gate_id in roots}, spec)
         return spec.run_id
 
     def start_queued(self, run_id: str) -> bool:

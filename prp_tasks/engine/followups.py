@@ -165,14 +165,14 @@ class Followups:
 
     # the outbox -------------------------------------------------------------------------------
 
-    def drain(self, run_id: str, items: dict[str, str] | None = None) -> int:
+    def drain(self, run_id: str, items: dict[str, str] | None = None, spec: RunSpec | None = None) -> int:
         """Do the follow-up ``items`` (default: every item of the run's outbox), each at most
-        once; returns how many were looked at."""
+        once; returns how many were looked at. ``spec``: the run's, when the caller has it."""
         items = self.store.outbox(run_id) if items is None else items
         if not items:
             return 0
         try:
-            spec = self.store.spec(run_id)
+            spec = spec or self.store.spec(run_id)
         except RunNotFound:
             self.store.outbox_done(run_id, list(items))
             return 0
@@ -205,7 +205,11 @@ class Followups:
     def _start(self, spec: RunSpec, gate_id: str, item: str) -> None:
         """A gate that became running: screened against the run's budgets and slots, then its
         checks are sent (or, without checks, it is completed at once)."""
-        if self.store.gate_status(spec.run_id, gate_id) != GateStatus.RUNNING:
+        gate = next((g for g in spec.workflow.gates if g.id == gate_id), None)
+        if gate is not None and gate.checks and not self.limits.screens(spec):
+            self.dispatch(spec, gate, [c.name for c in gate.checks], item)  # it reads the status
+            return
+        if gate is None or self.store.gate_status(spec.run_id, gate_id) != GateStatus.RUNNING:
             self.store.outbox_done(spec.run_id, [item])
             return
         if self.limits.screens(spec):
@@ -216,7 +220,6 @@ class Followups:
             if gate_id in screen.waiting:  # a settle hands it a slot later (start:GATE again)
                 self.store.outbox_done(spec.run_id, [item])
                 return
-        gate = spec.workflow.gate(gate_id)
         if not gate.checks:
             with self.events.capture() as started:
                 self.lifecycle.gates_started(spec.run_id, [gate_id])

@@ -250,14 +250,12 @@ class Control:
     def is_final(self, run_id: str) -> bool:
         return self.store.meta(run_id).get("finalized") == "1"
 
-    def wait_final(self, run_id: str, timeout_s: float | None = None, poll_s: float = 0.05) -> bool:
-        """Block until the run's outputs are committed (True) or ``timeout_s`` passes (False)."""
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        while not self.is_final(run_id):
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(poll_s)
-        return True
+    def wait_final(self, run_id: str, timeout_s: float | None = None, poll_s: float = 1.0) -> bool:
+        """Block until the run's outputs are committed (True) or ``timeout_s`` passes (False).
+
+        Woken by the finalization itself (Redis Pub/Sub), so the wait ends within a round trip of
+        the commit; ``poll_s`` is only how often it looks again without a notice."""
+        return self.store.wait_final(run_id, timeout_s, poll_s)
 
     def audit(self, run_id: str) -> list[AuditEvent]:
         self.store.spec(run_id)  # RunNotFound for an unknown run

@@ -40,13 +40,20 @@ def load_spec(raw: str, profiles: ProfileResolver) -> RunSpec:
     data = json.loads(raw)
     ref = data.pop("profile_ref")
     if ref["source"] is None:
-        profile = ResolvedProfile()
+        profile = _no_profile()
     else:
         profile = profiles.resolve(ref["text"].encode("utf-8"), ref["source"])
         if profile.sha256 != ref["sha256"]:
             raise StoreError(f"stored profile text does not match its hash {ref['sha256']}")
     workflow = shared_workflow(json.dumps(data.pop("workflow")))
     return RunSpec.model_validate({**data, "workflow": workflow, "profile": profile})
+
+
+@lru_cache(maxsize=1)
+def _no_profile() -> ResolvedProfile:
+    """The profile of a run without ``initial.md``, one object (frozen) for all: building it
+    copies every default budget."""
+    return ResolvedProfile()
 
 
 @lru_cache(maxsize=512)

@@ -25,6 +25,7 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:tokens          hash   "#used" and gate -> tokens charged to the run's budget
     P:run:{R}:slots           set    gates holding one of the run's in-flight slots
     P:run:{R}:waiting         list   ready gates waiting for a slot, in order
+    P:run:{R}:final           channel (Pub/Sub) the run's status when its outputs are committed
     P:runs                    zset   run id -> created (ms), for listing
     P:runs:live               set    runs not finalized yet (reconciled periodically)
     P:outbox                  zset   run id -> when the repair loop looks at its outbox (ms)
@@ -192,6 +193,11 @@ class RunKeys:
     @property
     def outbox(self) -> str:
         return f"{self.base}:outbox"
+
+    @property
+    def final_channel(self) -> str:
+        """Pub/Sub channel: the finalization publishes the run's status (not a key: nothing kept)."""
+        return f"{self.base}:final"
 
     def blob(self, sha256: str) -> str:
         return f"{self.base}:blob:{sha256}"

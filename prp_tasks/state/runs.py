@@ -35,6 +35,7 @@ from prp_tasks.state.codec import (
 from prp_tasks.state.connection import Batch, Replicas, wrap_errors
 from prp_tasks.state.keys import Keys, RunKeys, check_field
 from prp_tasks.state.lua import Args, Lua
+from prp_tasks.state.notices import subscribed, wait_until
 from prp_tasks.state.plans import MessageRow, Plan, SettleSpec
 
 if TYPE_CHECKING:
@@ -131,6 +132,12 @@ class RunStore:
         if raw is None:
             raise RunNotFound(f"no such run: {run_id}")
         return load_spec(raw, self.profiles)
+
+    def wait_final(self, run_id: str, timeout_s: float | None, slice_s: float) -> bool:
+        """Until the run's outputs are committed (True) or ``timeout_s`` passes (False): woken by
+        the finalization's notice, looking again at least every ``slice_s``."""
+        with subscribed(self.redis, self.k(run_id).final_channel) as notices:
+            return wait_until(lambda: self.meta(run_id).get("finalized") == "1", notices, timeout_s, slice_s)
 
     def exists(self, run_id: str) -> bool:
         with wrap_errors():
@@ -309,7 +316,8 @@ class RunStore:
             "outbox_index": self.keys.outbox_index,
         }
         state = [key for key in k.all_state() if key not in first.values()]
-        args = Args().one(run_id, status.value, finished_at, retention_s).rows(outputs.items(), 2).many(state)
+        args = Args().one(run_id, status.value, finished_at, retention_s, k.final_channel)
+        args = args.rows(outputs.items(), 2).many(state)
         with wrap_errors():
             done = self._finalize(keys=first, args=args)
         return bool(done)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -124,3 +126,27 @@ def test_a_plain_celery_submitter_finds_its_run_by_key_and_a_misrouted_message_i
     assert finding["name"] == "default queue" and finding["ok"] is False
     assert "prp.submit_run" in finding["detail"] and "queue='prp.control'" in finding["detail"]
     control.state.client.delete("celery")
+
+
+def test_waiting_for_a_run_is_woken_by_its_finalization_not_by_polling(
+    client: Client, control: Control, make_repo: Callable[..., Path]
+) -> None:
+    """The finalization publishes a notice: a waiter that would look again only every 60 s
+    returns as soon as the run is final."""
+    run = client.submit(repo=make_repo(), workflow=WORKFLOW)
+    wait_until(lambda: run.status()["status"] == "awaiting_approval", timeout=30)
+    decided = threading.Timer(0.5, lambda: run.decide("A", actor="mia"))
+    decided.start()
+    started = time.monotonic()
+    try:
+        assert control.wait_final(run.run_id, timeout_s=50, poll_s=60)
+    finally:
+        decided.join()
+    assert time.monotonic() - started < 20  # the old polling loop slept its 60 s slice first
+    assert run.status()["status"] == "passed"
+    # a run that never finishes: the timeout still holds
+    other = client.submit(repo=make_repo(), workflow=WORKFLOW)
+    started = time.monotonic()
+    assert control.wait_final(other.run_id, timeout_s=0.5, poll_s=60) is False
+    assert time.monotonic() - started < 5
+    other.cancel()

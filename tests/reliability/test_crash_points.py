@@ -71,7 +71,10 @@ POINTS: list[tuple[str, Any, str, str, Any]] = [
     ("after the run was created (submit)", RunStore, "create_run", "after", None),
     ("after a gate parked", ApprovalStore, "park", "after", None),
     ("after a decision settled a parked gate", ApprovalStore, "decide", "after", None),
-    ("while reading an outbox to drain it", RunStore, "outbox", "after", None),
+    # a submission drains the starts it wrote without reading them back; the repair loop (and a
+    # stale delivery) read a run's outbox: here the submission died before sending the roots, and
+    # the repair loop then dies reading what the submission left
+    ("while the repair loop reads an outbox to drain it", RunStore, "outbox", "after", None),
 ]
 
 
@@ -131,6 +134,8 @@ def test_a_crash_at_each_step_ends_with_the_run_finished_and_nothing_recorded_tw
     injection = Injection(owner, method, when, only=only or (lambda *a, reply=None, **kw: True))
     injection.install(monkeypatch)
     harness.redeliver = redeliver
+    if method == "outbox":
+        Injection(RunStore, "dispatch", "before").install(monkeypatch)
     run_id = _submit(harness, tmp_path)
     harness.finish(run_id, approve=("C",))
     assert injection.fired, f"the crash point was never reached: {name}"

@@ -1,0 +1,76 @@
+"""Waiting for a run's finalization without polling: its Pub/Sub notice.
+
+The finalization script publishes the run's status on the run's channel
+(:attr:`prp_tasks.state.keys.RunKeys.final_channel`) in the same step that commits its outputs. A
+waiter subscribes first and then reads whether the run is final, so a notice sent between the two
+is not missed. A notice is only a wake-up: the waiter reads the run's state again, and still looks
+every ``slice_s`` (a lost connection, or a finalization by an older worker that does not publish,
+costs at most that much delay, never a hang).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import redis
+
+log = logging.getLogger("prp_tasks.state.notices")
+
+
+class Notices:
+    """One subscription; :meth:`wait` returns when a notice arrives or ``seconds`` pass."""
+
+    def __init__(self, pubsub: redis.client.PubSub | None) -> None:
+        self._pubsub = pubsub
+
+    def wait(self, seconds: float) -> bool:
+        """True when a notice arrived (False: the time passed, or the subscription is gone)."""
+        if self._pubsub is not None:
+            try:
+                return self._pubsub.get_message(ignore_subscribe_messages=True, timeout=seconds) is not None
+            except (redis.RedisError, OSError) as exc:
+                log.debug("final notices lost, looking every %.1fs: %s", seconds, exc)
+                self._close()
+        time.sleep(seconds)
+        return False
+
+    def _close(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(redis.RedisError, OSError):
+                pubsub.close()
+
+
+@contextlib.contextmanager
+def subscribed(client: redis.Redis, channel: str) -> Iterator[Notices]:
+    """Subscribed to ``channel`` for the block (polling only, when the subscription fails)."""
+    pubsub: redis.client.PubSub | None = client.pubsub(ignore_subscribe_messages=True)
+    try:
+        pubsub.subscribe(channel)  # type: ignore[union-attr]
+    except (redis.RedisError, OSError) as exc:
+        log.debug("cannot subscribe to %s, polling: %s", channel, exc)
+        with contextlib.suppress(redis.RedisError, OSError):
+            pubsub.close()  # type: ignore[union-attr]
+        pubsub = None
+    notices = Notices(pubsub)
+    try:
+        yield notices
+    finally:
+        notices._close()
+
+
+def wait_until(
+    done: Callable[[], bool], notices: Notices, timeout_s: float | None, slice_s: float
+) -> bool:
+    """Until ``done()`` (True) or ``timeout_s`` passes (False); ``done`` is asked again after every
+    notice and at least every ``slice_s``."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while not done():
+        left = slice_s if deadline is None else min(slice_s, deadline - time.monotonic())
+        if left <= 0:
+            return False
+        notices.wait(left)
+    return True
