@@ -22,7 +22,7 @@ from prp_tasks.checks import planning, verification
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.command import run_command
 from prp_tasks.core.evaluate import utc_now
-from prp_tasks.core.models import CheckStatus
+from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.redact import redact
 from prp_tasks.core.results import CheckResult, Evidence, evidence_id
 
@@ -48,7 +48,37 @@ BUILTINS: dict[str, Builtin] = {
     "release-artifacts-present": verification.release_artifacts_present,
 }
 
+#: built-in checks that read only the run's spec (blueprint, profile, workflow) and its records,
+#: never the repository: they run without a workspace (none is created for them, none is waited
+#: for). A built-in added here must not use ``ctx.repo`` or ``ctx.workdir`` (a test holds them to it).
+CHECKOUT_FREE = frozenset(
+    {
+        "blueprint-validation",
+        "duplication-check",
+        "policy-quick-check",
+        "architecture-policy-presence",
+        "governance-required-checks",
+        "coverage-targets",
+        "perf-a11y-budgets",
+        "test-categories-plan",
+        "lint-and-types-configured",
+        "no-red-findings",
+        "all-prior-gates-passed",
+        "release-artifacts-present",
+    }
+)
+
 HOSTNAME = socket.gethostname()
+
+
+def needs_checkout(check: CheckSpec) -> bool:
+    """Whether the check runs in the run's workspace: a command, a built-in that reads the
+    repository, or any check that needs or produces files."""
+    return (
+        check.run is not None
+        or check.builtin not in CHECKOUT_FREE
+        or bool(check.needs or check.needs_from or check.produces)
+    )
 
 
 def outcome_of(ctx: CheckContext) -> Outcome:

@@ -4,6 +4,8 @@ Every run gets a workspace on each worker that runs its checks, shared by the ru
 (:class:`prp_tasks.workspaces.Workspaces`): a git source a worktree of the run's commit; a local
 source a worktree of the user's checkout at the run's commit with its uncommitted changes (or a
 snapshot copy of a directory that is not a git checkout), so the user's files are never written.
+A built-in check that reads only the run's spec and records runs without one
+(:data:`prp_tasks.checks.CHECKOUT_FREE`).
 The workspace is removed when the run finishes. Needed files are fetched and verified before the
 check starts; produced files are stored when it ends. The lease is kept alive meanwhile
 (:mod:`prp_tasks.engine.leases`); a cancelled run or a lost lease stops the check.
@@ -140,21 +142,29 @@ class CheckExecutor:
         return None
 
     def _in_workspace(self, ctx: CheckContext) -> tuple[Outcome, list[ArtifactMeta]]:
-        """Needed files in, the check (or its reused result), produced files out."""
+        """Needed files in, the check (or its reused result), produced files out; a check that
+        reads nothing of the repository runs without the workspace (:func:`checks.needs_checkout`)."""
+        if not checks.needs_checkout(ctx.check):
+            return self._outcome(ctx, []), []
         with self._workdir(ctx.spec) as workdir:
             ctx = dataclasses.replace(ctx, workdir=workdir)
             wanted = needed(ctx.spec.workflow, ctx.gate.id, ctx.check, self._deps(ctx))
             placed = self.artifacts.materialize(ctx.spec.run_id, ctx.spec.workflow, wanted, workdir)
-            digest = inputs_digest(ctx, placed)
-            outcome = (self.reuse.lookup(digest) if digest else None) or checks.outcome_of(ctx)
-            if digest:
-                self.reuse.remember(digest, outcome, ctx.spec.run_id, utc_now())
+            outcome = self._outcome(ctx, placed)
             if outcome.status == CheckStatus.SKIP:
                 return outcome, []
             produced, problems = self.artifacts.collect(
                 ctx.spec.run_id, ctx.gate.id, ctx.check.name, ctx.check.produces, workdir
             )
             return with_files(outcome, placed, produced, problems), produced
+
+    def _outcome(self, ctx: CheckContext, placed: list[ArtifactMeta]) -> Outcome:
+        """The check's outcome: a reused passing result of the same inputs, or a fresh one."""
+        digest = inputs_digest(ctx, placed)
+        outcome = (self.reuse.lookup(digest) if digest else None) or checks.outcome_of(ctx)
+        if digest:
+            self.reuse.remember(digest, outcome, ctx.spec.run_id, utc_now())
+        return outcome
 
     def _deps(self, ctx: CheckContext) -> frozenset[str]:
         if not (ctx.check.needs or ctx.check.needs_from):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.intake.submission import prepare_run
+from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.service.control import Control
 from tests.conftest import wait_until
 from tests.integration.conftest import events
@@ -244,3 +248,23 @@ def test_the_run_index_forgets_runs_whose_state_expired(
     assert prune_index(control.store, older_than_s=3600) == 0  # too young to have expired
     assert prune_index(control.store, older_than_s=0) >= 1
     assert redis.zscore(keys.runs, expired) is None and redis.zscore(keys.runs, kept) is not None
+
+
+def test_a_check_reading_only_the_spec_runs_without_the_runs_workspace(
+    control: Control, make_repo: Callable[..., Path], finish: Callable[..., RunSnapshot]
+) -> None:
+    """A built-in that reads only the profile and blueprint needs no workspace: it passes even
+    when the submitted directory is gone before it runs, and none is created for it; a command
+    check of the same run fails saying the directory is gone."""
+    repo = make_repo()
+    text = (
+        "name: spec-only\ngates:\n"
+        "  - {id: P, checks: [{name: targets, builtin: coverage-targets}]}\n"
+        "  - {id: C, checks: [{name: cmd, run: [\"true\"]}]}\n"
+    )
+    spec = prepare_run(repo, workflow=parse_workflow(text))
+    shutil.rmtree(repo)
+    snapshot = finish(control.submit(spec))
+    assert snapshot.gates["P"].status == GateStatus.PASSED
+    assert snapshot.gates["C"].status == GateStatus.FAILED
+    assert "is gone" in snapshot.gates["C"].checks["cmd"].output

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from prp_tasks.checks import BUILTINS
+from prp_tasks.checks import BUILTINS, CHECKOUT_FREE, needs_checkout
+from prp_tasks.checks.base import CheckContext
 from prp_tasks.core import dag
 from prp_tasks.core.catalog import BUILTIN_CHECKS
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.profile import InitialDoc
 from prp_tasks.core.results import GateRecord
 from prp_tasks.core.run import Blueprint
-from tests.unit.builtin_checks import BLUEPRINT, FAIL, PASS, SKIP, WORKFLOW, record, run_check, write
+from tests.unit.builtin_checks import BLUEPRINT, FAIL, PASS, SKIP, WORKFLOW, gate_of, record, run_check, write
 
 # the registry ---------------------------------------------------------------------------------
 
@@ -270,3 +271,23 @@ def test_a_missing_release_artifact_is_named(tmp_path: Path) -> None:
     outcome = run_check(tmp_path, "release-artifacts-present", artifacts=present)
     assert (outcome.status, outcome.output) == (FAIL, "missing artifact test-plan.md")
     assert outcome.details["missing"] == ["test-plan.md"]
+
+
+def test_checkout_free_builtins_never_look_at_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They run without a workspace, so ``ctx.repo`` would be the user's own directory."""
+
+    def no_repository(_ctx: CheckContext) -> Path:
+        raise AssertionError("looked at the repository")
+
+    monkeypatch.setattr(CheckContext, "repo", property(no_repository))
+    profile = {"budgets": {"performance": {"lcp": 2500}, "accessibility": {"score": 90}}}
+    records = {"G0": record("G0", GateStatus.PASSED, a=PASS)}
+    for name in sorted(CHECKOUT_FREE):
+        outcome = run_check(tmp_path, name, profile, records=records)
+        assert "check crashed" not in outcome.output, (name, outcome.output)
+    # the guard works: a built-in that reads the checkout trips it
+    assert "looked at the repository" in run_check(tmp_path, "codeowners-present").output
+    assert not needs_checkout(WORKFLOW.gate(gate_of("blueprint-validation")).check("blueprint-validation"))
+    assert needs_checkout(WORKFLOW.gate(gate_of("codeowners-present")).check("codeowners-present"))
