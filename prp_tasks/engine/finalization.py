@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 
+from prp_tasks.checks import needs_checkout
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.render import render_outputs
@@ -72,14 +73,16 @@ class Finalizer:
         run_id = snapshot.spec.run_id
         self.store.forget_live(run_id)
         self.artifacts.expire(run_id, self.settings.retention_s)
-        self.executor.release_quietly(run_id)  # this machine's workspace, without waiting for the broadcast
-        self.enqueue.release_workspaces(run_id)  # every worker that ran a check has a workspace
+        if any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks):
+            self.executor.release_quietly(run_id)  # this machine's, without waiting for the broadcast
+            self.enqueue.release_workspaces(run_id)  # every worker that ran such a check has one
         admitted = self.limits.release_run(run_id)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})
         gates = {g: v.status.value for g, v in snapshot.gates.items()}
         review = json.loads(outputs["review.json"])
         self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
         self.lifecycle.traced(snapshot, status.value, finished_at)
+        self.store.announce_final(run_id, status)  # last: a waiter that wakes finds all of it done
         return admitted
 
 

@@ -7,6 +7,7 @@ either reads or performs one atomic transition; none of them decides what should
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -132,6 +133,11 @@ class RunStore:
         if raw is None:
             raise RunNotFound(f"no such run: {run_id}")
         return load_spec(raw, self.profiles)
+
+    def announce_final(self, run_id: str, status: RunStatus) -> None:
+        """Wake the run's waiters (:meth:`wait_final`); best effort, they look again anyway."""
+        with contextlib.suppress(redis.RedisError, OSError):
+            self.redis.publish(self.k(run_id).final_channel, status.value)
 
     def wait_final(self, run_id: str, timeout_s: float | None, slice_s: float) -> bool:
         """Until the run's outputs are committed (True) or ``timeout_s`` passes (False): woken by
@@ -316,8 +322,7 @@ class RunStore:
             "outbox_index": self.keys.outbox_index,
         }
         state = [key for key in k.all_state() if key not in first.values()]
-        args = Args().one(run_id, status.value, finished_at, retention_s, k.final_channel)
-        args = args.rows(outputs.items(), 2).many(state)
+        args = Args().one(run_id, status.value, finished_at, retention_s).rows(outputs.items(), 2).many(state)
         with wrap_errors():
             done = self._finalize(keys=first, args=args)
         return bool(done)

@@ -6,7 +6,9 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from prp_tasks.celeryapp.publish import CeleryEnqueuer
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
@@ -268,3 +270,18 @@ def test_a_check_reading_only_the_spec_runs_without_the_runs_workspace(
     assert snapshot.gates["P"].status == GateStatus.PASSED
     assert snapshot.gates["C"].status == GateStatus.FAILED
     assert "is gone" in snapshot.gates["C"].checks["cmd"].output
+
+
+def test_only_a_run_that_may_have_a_workspace_asks_the_workers_to_release_it(
+    control: Control, submit: Callable[..., str], finish: Callable[..., RunSnapshot], monkeypatch: Any
+) -> None:
+    """The release broadcast reaches every worker; a run whose checks all read only its spec
+    never had a workspace anywhere, so its finalization sends none."""
+    released: list[str] = []
+    monkeypatch.setattr(CeleryEnqueuer, "release_workspaces", lambda self, run_id: released.append(run_id))
+    spec_only = submit("name: s\ngates:\n  - {id: P, checks: [{name: t, builtin: coverage-targets}]}\n")
+    assert finish(spec_only).status == RunStatus.PASSED
+    with_command = submit('name: c\ngates:\n  - {id: C, checks: [{name: c, run: ["true"]}]}\n')
+    assert finish(with_command).status == RunStatus.PASSED
+    wait_until(lambda: released != [], timeout=10)  # after the commit the waiter saw
+    assert released == [with_command]

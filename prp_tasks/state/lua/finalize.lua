@@ -1,12 +1,11 @@
 -- Commit a run's final outputs once and start its retention clock; its outbox is done.
 -- KEYS: meta, outputs, metrics, outbox, outbox_index
--- ARGV: run id, status, finished_at, retention_s, the run's final channel (Pub/Sub: waiters are
---       told), rows(2) of (name, content), list of the run's other state keys (they get the
---       retention TTL; all in the run's hash slot)
+-- ARGV: run id, status, finished_at, retention_s, rows(2) of (name, content), list of the run's
+--       other state keys (they get the retention TTL; all in the run's hash slot)
 -- -> 0 when already finalized, 1 when this call committed
 local K = named(KEYS, {'meta', 'outputs', 'metrics', 'outbox', 'outbox_index'})
 local c = cursor(ARGV)
-local run_id, status, finished_at, retention_s, channel = c.one(), c.one(), c.one(), c.one(), c.one()
+local run_id, status, finished_at, retention_s = c.one(), c.one(), c.one(), c.one()
 local outputs = c.rows(2)
 local state = c.list()
 if redis.call('HGET', K.meta, 'finalized') == '1' then return 0 end
@@ -20,5 +19,4 @@ redis.call('ZREM', K.outbox_index, run_id)
 redis.call('EXPIRE', K.meta, retention_s)
 redis.call('EXPIRE', K.outputs, retention_s)
 for _, key in ipairs(state) do redis.call('EXPIRE', key, retention_s) end
-redis.call('PUBLISH', channel, status)
 return 1
