@@ -11,13 +11,14 @@ same way. CPU is ``time.process_time`` of this process (the check's own processe
 apart, from ``RUSAGE_CHILDREN``).
 
 Usage: ``.venv/bin/python bench/hotpath.py [--runs 200] [--check command|builtin] [--cprofile FILE]
-[--top 40] [--smoke]`` (``builtin``: the throughput benchmark's second pair, no subprocess;
+[--top 40] [--redis-stats] [--smoke]`` (``builtin``: the throughput benchmark's second pair, no subprocess;
 ``--smoke``: 4 runs, seconds, the same passes)
 The last line of output is one JSON object with the keys (``JSON_KEYS``):
   runs, check, gates                the measured pass: runs, --check, runs × 8 gates
   cpu_ms_per_gate                   this process's CPU (ms) per gate (engine, Redis client, kombu)
   wall_ms_per_gate                  wall time (ms) per gate of the measured pass
   check_processes_cpu_ms_per_gate   CPU (ms) per gate of the checks' own processes (RUSAGE_CHILDREN)
+  finalize_cpu_ms_per_run           of cpu_ms_per_gate, the finalizations' CPU (ms) per run
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ JSON_KEYS = (
     "cpu_ms_per_gate",
     "wall_ms_per_gate",
     "check_processes_cpu_ms_per_gate",
+    "finalize_cpu_ms_per_run",
 )
 SMOKE = {"runs": 4}
 
@@ -68,13 +70,14 @@ def take(client: redis.Redis, queue: str) -> tuple[str, dict[str, object]] | Non
     return str(message["headers"]["task"]), kwargs
 
 
-def drain(engine: Engine, client: redis.Redis) -> int:
-    """Execute queued checks and finalizations until both queues are empty; checks executed."""
-    done = 0
+def drain(engine: Engine, client: redis.Redis) -> tuple[int, float]:
+    """Execute queued checks and finalizations until both queues are empty: (checks executed,
+    CPU seconds spent finalizing)."""
+    done, finalizing = 0, 0.0
     while True:
         item = take(client, queue_name("automated")) or take(client, queue_name("control"))
         if item is None:
-            return done
+            return done, finalizing
         name, kwargs = item
         if name == "prp.run_check":
             outcome = engine.run_check(**kwargs)  # type: ignore[arg-type]
@@ -82,7 +85,9 @@ def drain(engine: Engine, client: redis.Redis) -> int:
                 raise RuntimeError(f"check not done: {outcome}")
             done += 1
         elif name == "prp.finalize_run":
+            started = time.process_time()
             engine.finalize(str(kwargs["run_id"]))
+            finalizing += time.process_time() - started
 
 
 def measure(
@@ -102,7 +107,7 @@ def _timed(
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    done = drain(engine, client)
+    done, finalizing = drain(engine, client)
     if profiler is not None:
         profiler.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -115,6 +120,7 @@ def _timed(
         "cpu_ms_per_gate": round(1000 * cpu / gates, 3),
         "wall_ms_per_gate": round(1000 * wall / gates, 3),
         "check_processes_cpu_ms_per_gate": round(1000 * child_cpu / gates, 3),
+        "finalize_cpu_ms_per_run": round(1000 * finalizing / runs, 3),
     }
 
 
