@@ -127,7 +127,9 @@ def _timed(
 def print_redis_stats(client: redis.Redis, gates: int) -> None:
     """Redis's own CPU (``INFO commandstats``) per gate by command, the costliest first."""
     stats = client.info("commandstats")
-    rows = sorted(((v["usec"], k.removeprefix("cmdstat_"), v["calls"]) for k, v in stats.items()), reverse=True)
+    rows = sorted(
+        ((v["usec"], k.removeprefix("cmdstat_"), v["calls"]) for k, v in stats.items()), reverse=True
+    )
     print(f"Redis CPU per gate: {sum(r[0] for r in rows) / gates / 1000:.3f} ms", file=sys.stderr)
     for usec, name, calls in rows[:12]:
         print(f"  {name:<12} {usec / gates:8.1f} us/gate  {calls / gates:5.2f} calls/gate", file=sys.stderr)

@@ -25,8 +25,9 @@ a warm-up so worker start-up and imports are not measured.
 Fairness. The headline pair spends the same work per unit: one gate = one ``true`` process spawned
 and waited for by a worker slot; one baseline task = ``subprocess.run(["true"])``. Everything
 else prp-tasks does per gate is what is being measured: the lease (Lua), the check's subprocess
-handling (scrubbed env, own session, listed with the watchdog that kills it with the worker, output tails in temp
-files, exit through a pidfd), the lease renewal registry, recording the result (Lua),
+handling (scrubbed env, own session, listed with the watchdog that kills it with its worker,
+output tails in temp files, exit through a pidfd), the lease renewal registry, recording the
+result (Lua),
 evaluating and settling the gate (Lua), dispatching dependents, lifecycle events, metrics, and
 per run one finalize (render prp.md, review.json, run-manifest.json) on the control worker. The
 baseline pays one INCR per task as its "done" signal and no time limit (prp sets one per check).

@@ -4,9 +4,10 @@ The finalization publishes the run's status on the run's channel
 (:attr:`prp_tasks.state.keys.RunKeys.final_channel`) once it has committed the outputs and done
 what follows (workspaces released, admission slots handed on, the finished event sent). A waiter
 subscribes first and then reads whether the run is final, so a notice sent between the two is not
-missed (it then returns at the commit already, before that notice). A notice is only a wake-up: the waiter reads the run's state again, and still looks
-every ``slice_s`` (a lost connection, or a finalization by an older worker that does not publish,
-costs at most that much delay, never a hang).
+missed (it then returns at the commit already, before that notice). A notice is only a wake-up:
+the waiter reads the run's state again, and still looks every ``slice_s`` (a lost connection, or a
+finalization by an older worker that does not publish, costs at most that much delay, never a
+hang).
 """
 
 from __future__ import annotations
@@ -63,9 +64,7 @@ def subscribed(client: redis.Redis, channel: str) -> Iterator[Notices]:
         notices._close()
 
 
-def wait_until(
-    done: Callable[[], bool], notices: Notices, timeout_s: float | None, slice_s: float
-) -> bool:
+def wait_until(done: Callable[[], bool], notices: Notices, timeout_s: float | None, slice_s: float) -> bool:
     """Until ``done()`` (True) or ``timeout_s`` passes (False); ``done`` is asked again after every
     notice and at least every ``slice_s``."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s

@@ -262,7 +262,7 @@ def test_a_check_reading_only_the_spec_runs_without_the_runs_workspace(
     text = (
         "name: spec-only\ngates:\n"
         "  - {id: P, checks: [{name: targets, builtin: coverage-targets}]}\n"
-        "  - {id: C, checks: [{name: cmd, run: [\"true\"]}]}\n"
+        '  - {id: C, checks: [{name: cmd, run: ["true"]}]}\n'
     )
     spec = prepare_run(repo, workflow=parse_workflow(text))
     shutil.rmtree(repo)
