@@ -25,7 +25,7 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:run:{R}:tokens          hash   "#used" and gate -> tokens charged to the run's budget
     P:run:{R}:slots           set    gates holding one of the run's in-flight slots
     P:run:{R}:waiting         list   ready gates waiting for a slot, in order
-    P:run:{R}:final           channel (Pub/Sub) the run's status when its outputs are committed
+    P:run:{R}:final           channel Pub/Sub: the run's status, once its finalization is done
     P:runs                    zset   run id -> created (ms), for listing
     P:runs:live               set    runs not finalized yet (reconciled periodically)
     P:outbox                  zset   run id -> when the repair loop looks at its outbox (ms)
