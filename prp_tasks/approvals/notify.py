@@ -17,7 +17,7 @@ from typing import Any
 from prp_tasks.core.approvals import ApprovalRequest
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.settings import Settings, Webhook
-from prp_tasks.state.approvals import ApprovalStore, split_member
+from prp_tasks.state.approvals import ApprovalStore
 from prp_tasks.state.manager import State
 from prp_tasks.state.notifications import NotificationOutbox
 
@@ -120,16 +120,18 @@ class Notifier:
         return out
 
     def announce(self, now_ms: float | None = None) -> int:
-        """Turn every published batch into deliveries (one per webhook of its role)."""
+        """Turn every published batch into deliveries (one per webhook of its role). Without any
+        webhook configured the batches are only marked handled (nothing is read per request)."""
         now_ms = time.time() * 1000 if now_ms is None else now_ms
+        batches = self.outbox.announced_batches()
+        if not self.settings.notify.webhooks:
+            self.outbox.handled(batches)
+            return 0
         queued = 0
-        for batch_id in self.outbox.announced_batches():
-            requests = []
-            for value in self.astore.batch_members(batch_id):
-                run_id, gate_id = split_member(value)
-                request = self.astore.request(run_id, gate_id)
-                if request is not None:  # still parked (a settled one needs nobody any more)
-                    requests.append(request)
+        for batch_id in batches:
+            members = self.astore.batch_members(batch_id)
+            # still parked (a settled one needs nobody any more), read in one round trip
+            requests = [r for r, _votes in self.astore.parked_requests(members) if r is not None]
             deliveries = []
             if requests:
                 role = requests[0].role

@@ -36,6 +36,12 @@ class NotificationOutbox:
         with wrap_errors():
             return [str(b) for b in self.redis.zrange(self.announced, 0, limit - 1)]
 
+    def handled(self, batch_ids: list[str]) -> None:
+        """Announced batches nobody is to be told about (no webhook is configured)."""
+        if batch_ids:
+            with wrap_errors():
+                self.redis.zrem(self.announced, *batch_ids)
+
     def add(self, deliveries: list[dict[str, Any]], at_ms: float, batch_id: str | None = None) -> None:
         """Queue deliveries (ids are stable: adding again keeps the first) and, with ``batch_id``,
         mark the batch as handled, in one transaction."""

@@ -280,3 +280,20 @@ def test_a_prefork_worker_sends_the_notifications_from_its_sender_thread(
     body = json.loads(receiver.at("/worker")[0][2])
     assert (body["type"], body["requests"][0]["run_id"]) == ("approval.requested", run_id)
     control.cancel(run_id, "test")
+
+
+def test_without_webhooks_announced_batches_are_handled_without_reading_a_request(
+    control: Control, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten thousand parked gates announce thousands of batches: with nobody to notify, the
+    sweeper marks them handled in one command instead of reading every request of each."""
+    notifier = control.approvals.notifier
+    assert control.settings.notify.webhooks == ()
+    notifier.outbox.announce("batch-nobody-hears", 0)
+
+    def read(*_: Any) -> list[str]:
+        raise AssertionError("a batch was read although no webhook is configured")
+
+    monkeypatch.setattr(type(notifier.astore), "batch_members", read)
+    assert notifier.announce() == 0
+    assert notifier.outbox.announced_batches() == []
