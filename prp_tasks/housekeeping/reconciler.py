@@ -14,10 +14,10 @@ indexed, so a pass costs in proportion to what needs looking at, not to the runs
   one that is neither is sent again. With a broker that cannot be inspected (RabbitMQ, which does
   not lose acknowledged-late messages this way) a message is only sent again once older than its
   check's time limit plus the grace.
-* :meth:`Reconciler.maybe_pass` (at most every ``PRP_RECONCILE_INTERVAL_S``): the safety net over
-  every live run (runs written by earlier versions, an index entry lost with Redis's last second):
-  completes gates whose checks all reported, sends checks never sent, finalizes runs whose gates
-  all settled.
+* :meth:`Reconciler.maybe_pass` (a round at most every ``PRP_RECONCILE_INTERVAL_S``, 100 runs per
+  sweep): the safety net over every live run (runs written by earlier versions, an index entry
+  lost with Redis's last second): completes gates whose checks all reported, sends checks never
+  sent, finalizes runs whose gates all settled.
 
 Re-sending is safe: results are claimed once, so a message that was not lost after all only causes
 a delivery that finds the result recorded.
@@ -46,6 +46,9 @@ log = logging.getLogger("prp_tasks.housekeeping.reconciler")
 
 #: a live message is looked at again after its age, at most this long (ms)
 MAX_BACKOFF_MS = 60_000
+#: live runs the safety net looks at per sweep (about a second): its round over a thousand runs
+#: takes ten sweeps, none of which holds the worker's consumer up for long
+ROUND_SLICE = 100
 
 
 @dataclass
@@ -153,29 +156,43 @@ class Reconciler:
     # the safety net ---------------------------------------------------------------------------
 
     def maybe_pass(self) -> dict[str, int]:
-        """A full pass unless any process made one in the last ``PRP_RECONCILE_INTERVAL_S``."""
-        interval_ms = int(self.settings.reconcile_interval_s * 1000)
-        if not self.repairs.take_interval("reconcile", interval_ms):
-            return {}
-        counts = self.pass_once().counts()
-        counts["index_pruned"] = prune_index(self.store, self.settings.retention_s)
+        """One slice of the safety net's round over every live run: a round starts at most every
+        ``PRP_RECONCILE_INTERVAL_S`` and looks at :data:`ROUND_SLICE` runs per sweep until it has
+        seen them all. The sweep runs on a worker's timer, in its consumer's thread: a pass over a
+        thousand runs at once held the worker's messages up for a second (``bench/scale.py``)."""
+        cursor = self.repairs.round_cursor()
+        if cursor is None:
+            interval_ms = int(self.settings.reconcile_interval_s * 1000)
+            if not self.repairs.take_interval("reconcile", interval_ms):
+                return {}
+            cursor = 0
+        cursor, runs = self.store.live_runs_page(cursor, ROUND_SLICE)
+        self.repairs.set_round_cursor(cursor, ttl_s=int(self.settings.reconcile_interval_s * 4) + 60)
+        done = Pass()
+        self._runs(runs, time.time() * 1000, done)
+        counts = done.counts()
+        if cursor == 0:  # the round is complete
+            counts["index_pruned"] = prune_index(self.store, self.settings.retention_s)
         return counts
 
     def pass_once(self, now_ms: float | None = None) -> Pass:
-        """Look at every live run (see the module doc), then make a fast pass."""
+        """Look at every live run at once (see the module doc), then make a fast pass."""
         now_ms = time.time() * 1000 if now_ms is None else now_ms
         done = Pass()
-        for run_id in self.store.live_runs():
+        self._runs(self.store.live_runs(), now_ms, done)
+        fast = self.repair(now_ms)
+        done.drained += fast.drained
+        done.resent += fast.resent
+        return done
+
+    def _runs(self, run_ids: list[str], now_ms: float, done: Pass) -> None:
+        for run_id in run_ids:
             try:
                 self._run(run_id, now_ms, done)
             except RunNotFound:
                 self.store.forget_live(run_id)
-        fast = self.repair(now_ms)
-        done.drained += fast.drained
-        done.resent += fast.resent
         if done.completed or done.finalized:
             log.warning("reconciled: %s", done.counts())
-        return done
 
     def _run(self, run_id: str, now_ms: float, done: Pass) -> None:
         meta = self.store.meta(run_id)

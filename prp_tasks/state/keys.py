@@ -32,6 +32,7 @@ Layout (``P`` = settings.key_prefix, ``{R}`` = run id in a hash tag so a run's k
     P:dispatch:index          zset   JSON [run, "gate/check"] -> when the repair loop looks whether
                                      its message is still alive (ms); gone once its result is in
     P:repair:last             string time (ms) of the last repair pass (prp doctor, worker-check)
+    P:repair:cursor           string where the safety net's round over the live runs stands (SSCAN)
     P:audit                   stream global audit trail (MAXLEN ~100000)
     P:events                  stream lifecycle events, CloudEvents envelopes (MAXLEN ~)
     P:metrics                 hash   metric field -> value (see prp_tasks.telemetry.schema)
@@ -257,6 +258,12 @@ class Keys:
     def dispatch_index(self) -> str:
         """``P:dispatch:index`` zset: JSON [run, "gate/check"] -> when to look at its message (ms)."""
         return f"{self.prefix}:dispatch:index"
+
+    @property
+    def repair_cursor(self) -> str:
+        """``P:repair:cursor`` string: the ``SSCAN`` cursor over ``P:runs:live`` of the safety
+        net's round in progress (none: no round in progress)."""
+        return f"{self.prefix}:repair:cursor"
 
     @property
     def repair_last(self) -> str:

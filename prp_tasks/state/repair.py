@@ -80,6 +80,20 @@ class RepairStore:
         with wrap_errors():
             return bool(self.redis.set(self.keys.lock(name), "1", nx=True, px=interval_ms))
 
+    def round_cursor(self) -> int | None:
+        """Where the safety net's round over the live runs stands (None: no round in progress)."""
+        with wrap_errors():
+            raw = self.redis.get(self.keys.repair_cursor)
+        return int(raw) if raw else None
+
+    def set_round_cursor(self, cursor: int | None, ttl_s: int) -> None:
+        """Remember the round's cursor (a round nobody continues for ``ttl_s`` is dropped)."""
+        with wrap_errors():
+            if cursor:
+                self.redis.set(self.keys.repair_cursor, cursor, ex=ttl_s)
+            else:
+                self.redis.delete(self.keys.repair_cursor)
+
     def mark_repaired(self, now_ms: float) -> None:
         with wrap_errors():
             self.redis.set(self.keys.repair_last, int(now_ms), ex=86400)

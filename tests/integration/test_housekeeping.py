@@ -11,6 +11,7 @@ import pytest
 
 from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.core.models import GateStatus
+from prp_tasks.housekeeping.reconciler import ROUND_SLICE
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import Settings
@@ -53,3 +54,25 @@ def test_prefork_workers_of_one_class_still_expire_approvals_and_repair(
     last = RepairStore(control.store.redis, control.store.keys).last_repair_ms()
     assert last is not None
     assert _doctor(private)["housekeeping"]["ok"] is True
+
+
+def test_the_safety_net_looks_at_a_slice_of_the_live_runs_per_sweep(
+    private: Settings,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The sweep runs in a worker's consumer thread: its round over every live run is spread over
+    sweeps (a thousand runs at once held the worker's messages up for up to a second), covers
+    every run, and the next round waits for ``PRP_RECONCILE_INTERVAL_S``."""
+    runtime = Runtime(private)
+    flow = parse_workflow("name: s\ngates:\n  - {id: A, checks: [{name: a, run: ['true']}]}\n")
+    runs = {runtime.control.submit(prepare_run(tmp_path, workflow=flow)) for _ in range(2 * ROUND_SLICE + 50)}
+    slices = []
+    for _ in range(20):
+        counts = runtime.reconciler.maybe_pass()
+        if not counts:
+            break
+        slices.append(counts["reconciled_runs"])
+    assert len(slices) >= 3 and all(n <= 2 * ROUND_SLICE for n in slices), slices
+    assert sum(slices) >= len(runs)  # every live run was looked at (SSCAN may repeat one)
+    assert runtime.reconciler.maybe_pass() == {}  # the next round waits for the interval
+    assert RepairStore(runtime.control.store.redis, runtime.control.store.keys).round_cursor() is None
