@@ -255,8 +255,8 @@ class Settings(BaseSettings):
     max_runs_in_flight: int = Field(default=0, ge=0)
     #: gates of one run dispatched at once unless the workflow's budget says (0: no limit)
     run_max_gates_in_flight: int = Field(default=0, ge=0)
-    #: how often (at most) the reconciler's full pass looks at every live run (a safety net; the
-    #: repair loop runs with every sweep)
+    #: how often (at most) the reconciler's round over every live run starts (a safety net, 100
+    #: runs per sweep until it has seen them all; the repair loop runs with every sweep)
     reconcile_interval_s: float = Field(default=30.0, gt=0)
     #: follow-up work a crash left in a run's outbox, and a check message found neither queued,
     #: reserved nor executing, are re-driven this long after they were left or sent

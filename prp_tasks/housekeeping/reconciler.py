@@ -37,6 +37,7 @@ from prp_tasks.errors import RunNotFound
 from prp_tasks.settings import Settings
 from prp_tasks.state.broker import BrokerLists
 from prp_tasks.state.keys import check_field
+from prp_tasks.state.live_runs import LiveState
 from prp_tasks.state.manager import State
 from prp_tasks.state.plans import index_member
 from prp_tasks.state.repair import DispatchState
@@ -92,6 +93,7 @@ class Reconciler:
         self.followups = followups
         self.limits = limits
         self.store = state.runs
+        self.live = state.live
         self.repairs = state.repairs
         self.grace_ms = int(settings.reconcile_grace_s * 1000)
         self.lease_ms = int(settings.check_lease_s * 1000)
@@ -166,7 +168,7 @@ class Reconciler:
             if not self.repairs.take_interval("reconcile", interval_ms):
                 return {}
             cursor = 0
-        cursor, runs = self.store.live_runs_page(cursor, ROUND_SLICE)
+        cursor, runs = self.live.page(cursor, ROUND_SLICE)
         self.repairs.set_round_cursor(cursor, ttl_s=int(self.settings.reconcile_interval_s * 4) + 60)
         done = Pass()
         self._runs(runs, time.time() * 1000, done)
@@ -186,32 +188,33 @@ class Reconciler:
         return done
 
     def _runs(self, run_ids: list[str], now_ms: float, done: Pass) -> None:
-        for run_id in run_ids:
-            try:
-                self._run(run_id, now_ms, done)
-            except RunNotFound:
-                self.store.forget_live(run_id)
+        for start in range(0, len(run_ids), ROUND_SLICE):
+            chunk = run_ids[start : start + ROUND_SLICE]
+            for run_id, state in zip(chunk, self.live.states(chunk), strict=True):
+                try:
+                    self._run(run_id, state, now_ms, done)
+                except RunNotFound:
+                    self.store.forget_live(run_id)
         if done.completed or done.finalized:
             log.warning("reconciled: %s", done.counts())
 
-    def _run(self, run_id: str, now_ms: float, done: Pass) -> None:
-        meta = self.store.meta(run_id)
-        if meta.get("finalized") == "1":
+    def _run(self, run_id: str, state: LiveState | None, now_ms: float, done: Pass) -> None:
+        if state is None or state.finalized:
             self.store.forget_live(run_id)
             return
-        if meta.get("status") == "queued":
+        if state.queued:
             return
         done.runs += 1
-        spec = self.store.spec(run_id)
-        statuses = self.store.gate_statuses(run_id)
-        if all(s in TERMINAL for s in statuses.values()):
+        if all(s in TERMINAL for s in state.gates.values()):
             self.store.outbox_add(run_id, "finalize", int(now_ms))
             self.followups.drain(run_id)
             done.finalized.append(run_id)
             return
-        waiting = set(self.limits.waiting(run_id))
-        for gate in spec.workflow.gates:
-            if statuses.get(gate.id) == GateStatus.RUNNING and gate.id not in waiting:
+        spec = self.store.spec(run_id)
+        running = [g for g in spec.workflow.gates if state.gates.get(g.id) == GateStatus.RUNNING]
+        waiting = set(self.limits.waiting(run_id)) if running else set()
+        for gate in running:
+            if gate.id not in waiting:
                 self._gate(run_id, gate, now_ms, done)
 
     def _gate(self, run_id: str, gate: GateSpec, now_ms: float, done: Pass) -> None:

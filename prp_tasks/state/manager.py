@@ -25,6 +25,7 @@ from prp_tasks.state.deadlines import DeadlineStore
 from prp_tasks.state.events import EventSink, EventStream
 from prp_tasks.state.idempotency import IdempotencyStore
 from prp_tasks.state.keys import Keys
+from prp_tasks.state.live_runs import LiveRuns
 from prp_tasks.state.metrics import MetricStore
 from prp_tasks.state.profile_store import ProfileStore
 from prp_tasks.state.repair import Leases, RepairStore
@@ -76,6 +77,10 @@ class State:
     @cached_property
     def runs(self) -> RunStore:
         return RunStore(self.client, self.keys, self.profiles, self.replicas)
+
+    @cached_property
+    def live(self) -> LiveRuns:
+        return LiveRuns(self.client, self.keys)
 
     @cached_property
     def checks(self) -> CheckStore:

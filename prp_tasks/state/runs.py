@@ -374,13 +374,6 @@ class RunStore:
         with wrap_errors():
             return sorted(self.redis.smembers(self.keys.live_runs))
 
-    def live_runs_page(self, cursor: int, count: int) -> tuple[int, list[str]]:
-        """One ``SSCAN`` step over the runs not finalized yet: (next cursor, 0 at the end; runs).
-        A run live for the whole scan is returned at least once."""
-        with wrap_errors():
-            next_cursor, runs = self.redis.sscan(self.keys.live_runs, cursor, count=count)
-        return int(next_cursor), sorted(runs)
-
     def forget_live(self, run_id: str) -> None:
         with wrap_errors():
             self.redis.srem(self.keys.live_runs, run_id)
