@@ -69,20 +69,22 @@ class Finalizer:
     def _finished(
         self, snapshot: RunSnapshot, status: RunStatus, finished_at: str, outputs: dict[str, str]
     ) -> list[str]:
-        """After the commit: leave the live set, release files, workspaces and admission slots."""
+        """After the commit: leave the live set, release files and admission slots, say the run
+        finished (event, then the waiters' notice), then release workspaces and emit its trace
+        (neither of which a waiter looks at)."""
         run_id = snapshot.spec.run_id
         self.store.forget_live(run_id)
         self.artifacts.expire(run_id, self.settings.retention_s)
-        if any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks):
-            self.executor.release_quietly(run_id)  # this machine's, without waiting for the broadcast
-            self.enqueue.release_workspaces(run_id)  # every worker that ran such a check has one
         admitted = self.limits.release_run(run_id)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})
         gates = {g: v.status.value for g, v in snapshot.gates.items()}
         review = json.loads(outputs["review.json"])
         self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
+        self.store.announce_final(run_id, status)
+        if any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks):
+            self.executor.release_quietly(run_id)  # this machine's, without waiting for the broadcast
+            self.enqueue.release_workspaces(run_id)  # every worker that ran such a check has one
         self.lifecycle.traced(snapshot, status.value, finished_at)
-        self.store.announce_final(run_id, status)  # last: a waiter that wakes finds all of it done
         return admitted
 
 

@@ -2,12 +2,12 @@
 
 The finalization publishes the run's status on the run's channel
 (:attr:`prp_tasks.state.keys.RunKeys.final_channel`) once it has committed the outputs and done
-what follows (workspaces released, admission slots handed on, the finished event sent). A waiter
-subscribes first and then reads whether the run is final, so a notice sent between the two is not
-missed (it then returns at the commit already, before that notice). A notice is only a wake-up:
-the waiter reads the run's state again, and still looks every ``slice_s`` (a lost connection, or a
-finalization by an older worker that does not publish, costs at most that much delay, never a
-hang).
+what a waiter may look at next (the run off the live set, its admission slot handed on, the
+finished event sent); workspaces are released after it. A waiter subscribes first and then reads
+whether the run is final, so a notice sent between the two is not missed (it then returns at the
+commit already, before that notice). A notice is only a wake-up: the waiter reads the run's state
+again, and still looks every ``slice_s`` (a lost connection, or a finalization by an older worker
+that does not publish, costs at most that much delay, never a hang).
 """
 
 from __future__ import annotations
