@@ -38,6 +38,8 @@ class Finalizer:
     ) -> None:
         self.settings = settings
         self.store = state.runs
+        self.live = state.live
+        self.notices = state.notices
         self.artifacts = state.artifacts
         self.enqueue = enqueue
         self.executor = executor
@@ -73,14 +75,14 @@ class Finalizer:
         finished (event, then the waiters' notice), then release workspaces and emit its trace
         (neither of which a waiter looks at)."""
         run_id = snapshot.spec.run_id
-        self.store.forget_live(run_id)
+        self.live.forget(run_id)
         self.artifacts.expire(run_id, self.settings.retention_s)
         admitted = self.limits.release_run(run_id)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})
         gates = {g: v.status.value for g, v in snapshot.gates.items()}
         review = json.loads(outputs["review.json"])
         self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
-        self.store.announce_final(run_id, status)
+        self.notices.announce(run_id, status)
         if any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks):
             self.executor.release_quietly(run_id)  # this machine's, without waiting for the broadcast
             self.enqueue.release_workspaces(run_id)  # every worker that ran such a check has one

@@ -181,7 +181,7 @@ class Reconciler:
         """Look at every live run at once (see the module doc), then make a fast pass."""
         now_ms = time.time() * 1000 if now_ms is None else now_ms
         done = Pass()
-        self._runs(self.store.live_runs(), now_ms, done)
+        self._runs(self.live.all(), now_ms, done)
         fast = self.repair(now_ms)
         done.drained += fast.drained
         done.resent += fast.resent
@@ -194,13 +194,13 @@ class Reconciler:
                 try:
                     self._run(run_id, state, now_ms, done)
                 except RunNotFound:
-                    self.store.forget_live(run_id)
+                    self.live.forget(run_id)
         if done.completed or done.finalized:
             log.warning("reconciled: %s", done.counts())
 
     def _run(self, run_id: str, state: LiveState | None, now_ms: float, done: Pass) -> None:
         if state is None or state.finalized:
-            self.store.forget_live(run_id)
+            self.live.forget(run_id)
             return
         if state.queued:
             return

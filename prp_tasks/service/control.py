@@ -255,7 +255,7 @@ class Control:
 
         Woken by the finalization itself (Redis Pub/Sub), so the wait ends within a round trip of
         the commit; ``poll_s`` is only how often it looks again without a notice."""
-        return self.store.wait_final(run_id, timeout_s, poll_s)
+        return self.state.notices.wait(run_id, lambda: self.is_final(run_id), timeout_s, poll_s)
 
     def audit(self, run_id: str) -> list[AuditEvent]:
         self.store.spec(run_id)  # RunNotFound for an unknown run

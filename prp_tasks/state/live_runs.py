@@ -1,4 +1,5 @@
-"""The runs not finalized yet (``P:runs:live``), read in slices for the safety net's round.
+"""The runs not finalized yet (``P:runs:live``): left by the finalization, read in slices by the
+safety net's round.
 
 The reconciler's round looks at every live run, a slice per sweep; what it needs of each run (is
 it finalized or queued, its gates' statuses) is read for the whole slice in one round trip, not
@@ -32,6 +33,16 @@ class LiveRuns:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.redis = client
         self.keys = keys
+
+    def all(self) -> list[str]:
+        """Every run not finalized yet."""
+        with wrap_errors():
+            return sorted(self.redis.smembers(self.keys.live_runs))
+
+    def forget(self, run_id: str) -> None:
+        """The run is finalized (or gone)."""
+        with wrap_errors():
+            self.redis.srem(self.keys.live_runs, run_id)
 
     def page(self, cursor: int, count: int) -> tuple[int, list[str]]:
         """One ``SSCAN`` step: (next cursor, 0 at the end; runs). A run live for the whole scan

@@ -27,6 +27,7 @@ from prp_tasks.state.idempotency import IdempotencyStore
 from prp_tasks.state.keys import Keys
 from prp_tasks.state.live_runs import LiveRuns
 from prp_tasks.state.metrics import MetricStore
+from prp_tasks.state.notices import FinalNotices
 from prp_tasks.state.profile_store import ProfileStore
 from prp_tasks.state.repair import Leases, RepairStore
 from prp_tasks.state.reuse import ReuseStore
@@ -81,6 +82,10 @@ class State:
     @cached_property
     def live(self) -> LiveRuns:
         return LiveRuns(self.client, self.keys)
+
+    @cached_property
+    def notices(self) -> FinalNotices:
+        return FinalNotices(self.client, self.keys)
 
     @cached_property
     def checks(self) -> CheckStore:

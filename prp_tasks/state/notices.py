@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterator
 
 import redis
 
+from prp_tasks.core.run import RunStatus
+from prp_tasks.state.keys import Keys
+
 log = logging.getLogger("prp_tasks.state.notices")
 
 
@@ -74,3 +77,22 @@ def wait_until(done: Callable[[], bool], notices: Notices, timeout_s: float | No
             return False
         notices.wait(left)
     return True
+
+
+class FinalNotices:
+    """The runs' final notices: sent by the finalization, awaited by :meth:`Control.wait_final
+    <prp_tasks.service.control.Control.wait_final>`."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
+
+    def announce(self, run_id: str, status: RunStatus) -> None:
+        """Wake the run's waiters; best effort (they look again anyway)."""
+        with contextlib.suppress(redis.RedisError, OSError):
+            self.redis.publish(self.keys.run(run_id).final_channel, status.value)
+
+    def wait(self, run_id: str, done: Callable[[], bool], timeout_s: float | None, slice_s: float) -> bool:
+        """Until ``done()`` (True) or ``timeout_s`` passes (False), woken by the run's notice."""
+        with subscribed(self.redis, self.keys.run(run_id).final_channel) as notices:
+            return wait_until(done, notices, timeout_s, slice_s)

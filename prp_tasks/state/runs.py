@@ -7,7 +7,6 @@ either reads or performs one atomic transition; none of them decides what should
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from prp_tasks.state.codec import (
 from prp_tasks.state.connection import Batch, Replicas, wrap_errors
 from prp_tasks.state.keys import Keys, RunKeys, check_field
 from prp_tasks.state.lua import Args, Lua
-from prp_tasks.state.notices import subscribed, wait_until
 from prp_tasks.state.plans import MessageRow, Plan, SettleSpec
 
 if TYPE_CHECKING:
@@ -133,17 +131,6 @@ class RunStore:
         if raw is None:
             raise RunNotFound(f"no such run: {run_id}")
         return load_spec(raw, self.profiles)
-
-    def announce_final(self, run_id: str, status: RunStatus) -> None:
-        """Wake the run's waiters (:meth:`wait_final`); best effort, they look again anyway."""
-        with contextlib.suppress(redis.RedisError, OSError):
-            self.redis.publish(self.k(run_id).final_channel, status.value)
-
-    def wait_final(self, run_id: str, timeout_s: float | None, slice_s: float) -> bool:
-        """Until the run's outputs are committed (True) or ``timeout_s`` passes (False): woken by
-        the finalization's notice, looking again at least every ``slice_s``."""
-        with subscribed(self.redis, self.k(run_id).final_channel) as notices:
-            return wait_until(lambda: self.meta(run_id).get("finalized") == "1", notices, timeout_s, slice_s)
 
     def exists(self, run_id: str) -> bool:
         with wrap_errors():
@@ -368,15 +355,6 @@ class RunStore:
             pipe.hsetnx(k.outbox, item, "")
             pipe.zadd(self.keys.outbox_index, {run_id: due_ms}, lt=True)
             pipe.execute()
-
-    def live_runs(self) -> list[str]:
-        """Runs not finalized yet."""
-        with wrap_errors():
-            return sorted(self.redis.smembers(self.keys.live_runs))
-
-    def forget_live(self, run_id: str) -> None:
-        with wrap_errors():
-            self.redis.srem(self.keys.live_runs, run_id)
 
     def check_dispatches(self, run_id: str, gate: GateSpec) -> tuple[dict[str, bool], dict[str, str]]:
         """Per check of a gate: whether its result is in, and its dispatched record (if any)."""
