@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from prp_tasks.core.profile import ParsedProfile
@@ -222,3 +224,30 @@ def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configurat
     assert detect(tmp_path).tools["pytest"] == ["tests/requirements.txt"]
     (tmp_path / "tests" / "requirements.txt").unlink()
     assert detect(tmp_path).tools.get("pytest") is None  # plain unittest-style modules: unittest
+
+
+def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path) -> None:
+    """idna 3.7: tests/ is a package whose modules import each other relatively; discovery from
+    tests/ alone imports them as top-level modules ("attempted relative import with no known
+    parent package"), so the command names the top-level directory."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'pkg'\n",
+            "pkg/__init__.py": "",
+            "tests/__init__.py": "",
+            "tests/test_a.py": "import unittest\n\nclass A(unittest.TestCase):\n    def test_a(self): pass\n",
+            "tests/test_b.py": "import unittest\n\nfrom . import test_a\n\n\nclass B(test_a.A):\n    pass\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "tests", "-t", ".")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "tests" / "__init__.py").unlink()  # plain modules: discovered from tests/ itself
+    (tmp_path / "tests" / "test_b.py").unlink()
+    command = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "tests")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

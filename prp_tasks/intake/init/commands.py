@@ -90,6 +90,8 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     if not facts.uses("pytest"):
         if facts.tests_dir and facts.languages.get("Python"):
             unittest: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
+            if facts.tests_package:  # imported as a package from the top (its relative imports work)
+                unittest += ("-t", ".")
             return (
                 Command("test", unittest, f"unittest: {facts.tests_dir}/ and no pytest configuration"),
                 False,

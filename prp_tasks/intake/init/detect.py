@@ -149,6 +149,9 @@ def _layout(facts: Facts, files: list[Path]) -> None:
         modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
         facts.packages = sorted(str(p) for p in modules if str(p.parent) in (".", "src"))[:3]
     facts.tests_dir = next((t for t in ("tests", "test", "testing") if (facts.repo / t).is_dir()), None)
+    facts.tests_package = (
+        facts.tests_dir is not None and (facts.repo / facts.tests_dir / "__init__.py").is_file()
+    )
 
 
 def _is_module(path: Path) -> bool:

@@ -22,6 +22,7 @@ class Facts:
     languages: Counter[str] = field(default_factory=Counter)
     packages: list[str] = field(default_factory=list)  # paths: src/pkg, pkg
     tests_dir: str | None = None
+    tests_package: bool = False  # the tests directory is a package (its __init__.py)
     tools: dict[str, list[str]] = field(default_factory=dict)
     codeowners: str | None = None
     ci: list[str] = field(default_factory=list)
