@@ -190,6 +190,8 @@ class Build:
 
     def _env(self) -> dict[str, str]:
         env = installer_env()
+        if self.plan.version:  # an unpacked sdist: its version, not one made up from git
+            env["SETUPTOOLS_SCM_PRETEND_VERSION"] = self.plan.version
         if self.installer.name == "uv":
             env["UV_PROJECT_ENVIRONMENT"] = str(self.target)
             env.setdefault("UV_NO_PROGRESS", "1")

@@ -58,6 +58,11 @@ class BuildPlan:
     sources: tuple[str, ...] = ()
     #: files whose bytes make the key (relative to the workspace)
     declared: tuple[str, ...] = field(default=(), repr=False)
+    #: the version of an unpacked sdist (its ``PKG-INFO``), given to the project's install: a
+    #: build backend reading git (setuptools_scm, hatch-vcs) would make the sdist put in an
+    #: untagged checkout ``0.1.dev1``, and test tools requiring the project (pytest needs
+    #: pluggy>=1.5) then resolve to releases from years ago
+    version: str | None = None
 
     def key(self, interpreter: str, installer: str) -> str:
         """sha256 of the declarations, the selection, the interpreter and the installer."""
@@ -73,6 +78,7 @@ class BuildPlan:
             "groups": self.groups,
             "lock": self.lock,
             "declared": {name: _digest(self.workspace / name) for name in sorted(self.declared)},
+            **({"version": self.version} if self.version else {}),
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -117,6 +123,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         lock=lock,
         sources=tuple(parts.sources),
         declared=tuple(sorted(set(declared) | set(files))),
+        version=sdist_version(workspace) if parts.install_project else None,
     )
 
 
@@ -325,6 +332,24 @@ def _strings(value: Any, where: str) -> list[str]:
 
 def _lines(text: str) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+_VERSION_LINE = re.compile(r"^Version:\s*([0-9][0-9A-Za-z.!+_-]{0,63})\s*$")
+
+
+def sdist_version(workspace: Path) -> str | None:
+    """The ``Version`` of the workspace's ``PKG-INFO`` (an unpacked sdist's), or None."""
+    try:
+        with open(workspace / "PKG-INFO", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if not line.strip():
+                    break  # the headers end at the first blank line
+                match = _VERSION_LINE.match(line)
+                if match:
+                    return match.group(1)
+    except OSError:
+        return None
+    return None
 
 
 def _digest(path: Path) -> str:

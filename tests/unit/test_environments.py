@@ -301,3 +301,28 @@ def context(
         env_allowlist=("PATH", "HOME"),
         output_tail_bytes=4000,
     )
+
+
+def test_an_unpacked_sdist_installs_as_the_version_its_pkg_info_names(tmp_path: Path) -> None:
+    """pluggy 1.5.0's sdist put in a git checkout without tags: setuptools_scm made it
+    0.1.dev1, and pytest (which needs pluggy>=1.5) resolved to pytest 3.2.5 of 2017."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "",
+            "setup.cfg": "[options]\ninstall_requires =\n    six\n",
+            "PKG-INFO": "Metadata-Version: 2.1\nName: pluggy\nVersion: 1.5.0\n\nVersion: 9.9 (body)\n",
+        },
+    )
+    built = plan(tmp_path, EnvironmentSpec())
+    assert built.install_project and built.version == "1.5.0"
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: pluggy\nVersion: 1.6.0\n")
+    assert plan(tmp_path, EnvironmentSpec()).key("py3.11", "uv") != built.key("py3.11", "uv")
+    (tmp_path / "PKG-INFO").unlink()  # a checkout: its own build backend decides
+    assert plan(tmp_path, EnvironmentSpec()).version is None
+    write(
+        tmp_path, {"PKG-INFO": "Version: 1.5.0\n", "setup.py": "", "pyproject.toml": "[project]\nname='p'\n"}
+    )
+    (tmp_path / "setup.py").unlink()
+    (tmp_path / "setup.cfg").unlink()
+    assert plan(tmp_path, EnvironmentSpec()).version is None  # static: the project is not installed
