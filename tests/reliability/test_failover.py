@@ -36,6 +36,10 @@ from tests.reliability.conftest import marked_run, side_effect_check
 from tests.sentinels import MASTER, Topology, topology
 
 T = TypeVar("T")
+#: above the sum of the tests' own deadlines (each failover up to 30 s, each resync up to 20 s, the
+#: runs' finish up to 120 s), so a slow failover on a loaded machine ends in the assertion that
+#: says which wait ran out, not in pytest-timeout's 120 s cut
+pytestmark = pytest.mark.timeout(360)
 FAST = {"PRP_SWEEP_INTERVAL_S": "0.5", "PRP_RECONCILE_GRACE_S": "2", "PRP_RECONCILE_INTERVAL_S": "2"}
 FLOW = """
 name: failover
