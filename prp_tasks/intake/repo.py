@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from prp_tasks.core.run import RepoInfo
 from prp_tasks.core.validation import problems_from
+from prp_tasks.environments.project import sdist_version
 from prp_tasks.errors import InputError
 
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$")
@@ -129,9 +130,5 @@ def _setup_cfg_version(path: Path) -> tuple[str, str] | None:
 
 
 def _pkg_info_version(path: Path) -> tuple[str, str] | None:
-    try:
-        head = (path / "PKG-INFO").read_text(encoding="utf-8", errors="replace")[:4096]
-    except OSError:
-        return None
-    match = re.search(r"^Version:\s*(\S+)\s*$", head, re.M)
-    return (match[1], "PKG-INFO") if match and _VERSION.fullmatch(match[1]) else None
+    version = sdist_version(path)
+    return (version, "PKG-INFO") if version else None
