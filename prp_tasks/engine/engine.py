@@ -76,7 +76,7 @@ class Engine:
         roots = dag.roots(spec.workflow)
         admitted = self.limits.admit(spec)
         plan = self.followups.plan(spec)
-        self.store.create_run(
+        outbox = self.store.create_run(
             spec,
             roots=roots,
             ttl_s=self.settings.run_ttl_s,
@@ -85,8 +85,8 @@ class Engine:
             queued=not admitted,
         )
         self.lifecycle.started(spec)
-        if admitted:  # what create_run left in the outbox: the roots' starts
-            self.followups.drain(spec.run_id, {f"start:{gate_id}": "" for gate_id in roots}, spec)
+        if outbox:  # the roots' starts, drained as written (neither they nor the spec read back)
+            self.followups.drain(spec.run_id, outbox, spec)
         return spec.run_id
 
     def start_queued(self, run_id: str) -> bool:

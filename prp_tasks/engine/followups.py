@@ -206,13 +206,14 @@ class Followups:
         """A gate that became running: screened against the run's budgets and slots, then its
         checks are sent (or, without checks, it is completed at once)."""
         gate = next((g for g in spec.workflow.gates if g.id == gate_id), None)
-        if gate is not None and gate.checks and not self.limits.screens(spec):
-            self.dispatch(spec, gate, [c.name for c in gate.checks], item)  # it reads the status
-            return
-        if gate is None or self.store.gate_status(spec.run_id, gate_id) != GateStatus.RUNNING:
+        screened = self.limits.screens(spec)
+        # the dispatch script reads the gate's status itself; the screening and a gate without
+        # checks need it first
+        looked = gate is not None and (screened or not gate.checks)
+        if gate is None or (looked and self.store.gate_status(spec.run_id, gate_id) != GateStatus.RUNNING):
             self.store.outbox_done(spec.run_id, [item])
             return
-        if self.limits.screens(spec):
+        if screened:
             screen = self.limits.screen(spec, [gate_id])
             if gate_id in screen.skip:
                 self.actions.skip_unstarted(spec, gate_id, screen.skip[gate_id])

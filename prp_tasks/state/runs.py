@@ -85,15 +85,16 @@ class RunStore:
 
     def create_run(
         self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str, due_ms: int, queued: bool = False
-    ) -> None:
+    ) -> dict[str, str]:
         """Write a new run with its roots running and their start in the outbox (one transaction),
-        indexed by its wall-clock deadline if it has one.
+        indexed by its wall-clock deadline if it has one; returns the outbox items written.
 
         A ``queued`` run (not admitted yet) is written with every gate pending and no roots.
         """
         k = self.k(spec.run_id)
         gates = spec.workflow.gates
         roots = () if queued else roots
+        outbox = {f"start:{g}": "" for g in roots}
         state = RunStatus.QUEUED if queued else RunStatus.RUNNING
         batch = Batch(self.redis, transaction=True, replicas=self.replicas)
         batch.add("HSET", k.meta, *_flat(_new_meta(spec, state, now)))
@@ -103,7 +104,7 @@ class RunStore:
         if roots:
             batch.add("HSET", k.started, *_flat(dict.fromkeys(roots, now)))
             batch.add("RPUSH", k.events, *(gate_event(g, "start", now) for g in roots))
-            batch.add("HSET", k.outbox, *_flat({f"start:{g}": "" for g in roots}))
+            batch.add("HSET", k.outbox, *_flat(outbox))
             batch.add("ZADD", self.keys.outbox_index, due_ms, spec.run_id)
         batch.add("ZADD", self.keys.runs, to_ms(spec.created_at), spec.run_id)
         batch.add("SADD", self.keys.live_runs, spec.run_id)
@@ -117,6 +118,7 @@ class RunStore:
             batch.add("EXPIRE", key, ttl_s)
         with wrap_errors():
             batch.execute()
+        return outbox
 
     # reads ------------------------------------------------------------------------------------
 
