@@ -248,7 +248,7 @@ class Control:
         return self.store.list_runs(offset, limit)
 
     def is_final(self, run_id: str) -> bool:
-        return self.store.meta(run_id).get("finalized") == "1"
+        return self.store.finalized(run_id)
 
     def wait_final(self, run_id: str, timeout_s: float | None = None, poll_s: float = 1.0) -> bool:
         """Block until the run's outputs are committed (True) or ``timeout_s`` passes (False).

@@ -145,6 +145,14 @@ class RunStore:
             raise RunNotFound(f"no such run: {run_id}")
         return meta
 
+    def finalized(self, run_id: str) -> bool:
+        """Whether the run's outputs are committed: two fields, not the meta hash with its spec."""
+        with wrap_errors():
+            finalized, status = self.redis.hmget(self.k(run_id).meta, "finalized", "status")
+        if status is None:
+            raise RunNotFound(f"no such run: {run_id}")
+        return bool(finalized == "1")
+
     def gate_statuses(self, run_id: str) -> dict[str, GateStatus]:
         with wrap_errors():
             raw = self.redis.hgetall(self.k(run_id).status)
