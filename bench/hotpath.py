@@ -6,9 +6,10 @@ noise (one thread, no pool, no other process competing). Runs of the throughput 
 (8 gates of one ``run: ["true"]`` check) are submitted to the real engine on a private
 redis-server; the check messages are really published (``CeleryEnqueuer``, kombu over Redis) and
 this script takes them off the queue itself (``LPOP`` + JSON decode, far less than a Celery
-worker's handling) and calls ``Engine.run_check`` with their arguments; finalizations are run the
-same way. CPU is ``time.process_time`` of this process (the check's own processes are reported
-apart, from ``RUSAGE_CHILDREN``).
+worker's handling) and calls ``Engine.run_check`` with their arguments (the check task that settles
+a run's last gate finalizes it; a ``prp.finalize_run`` message is run the same way). CPU is
+``time.process_time`` of this process (the check's own processes are reported apart, from
+``RUSAGE_CHILDREN``).
 
 Usage: ``.venv/bin/python bench/hotpath.py [--runs 200] [--check command|builtin] [--cprofile FILE]
 [--top 40] [--redis-stats] [--smoke]`` (``builtin``: the throughput benchmark's second pair, no subprocess;
@@ -58,6 +59,7 @@ JSON_KEYS = (
     "finalize_cpu_ms_per_run",
 )
 SMOKE = {"runs": 4}
+QUEUES = (queue_name("automated"), queue_name("control"))
 
 
 def take(client: redis.Redis, queue: str) -> tuple[str, dict[str, object]] | None:
@@ -72,22 +74,32 @@ def take(client: redis.Redis, queue: str) -> tuple[str, dict[str, object]] | Non
 
 def drain(engine: Engine, client: redis.Redis) -> tuple[int, float]:
     """Execute queued checks and finalizations until both queues are empty: (checks executed,
-    CPU seconds spent finalizing)."""
-    done, finalizing = 0, 0.0
-    while True:
-        item = take(client, queue_name("automated")) or take(client, queue_name("control"))
-        if item is None:
-            return done, finalizing
-        name, kwargs = item
-        if name == "prp.run_check":
-            outcome = engine.run_check(**kwargs)  # type: ignore[arg-type]
-            if outcome.state != "done":
-                raise RuntimeError(f"check not done: {outcome}")
-            done += 1
-        elif name == "prp.finalize_run":
-            started = time.process_time()
-            engine.finalize(str(kwargs["run_id"]))
-            finalizing += time.process_time() - started
+    CPU seconds spent finalizing, inside the check task that settled a run's last gate or from a
+    ``prp.finalize_run`` message)."""
+    done, spent = 0, [0.0]
+    finalize = engine.finalize
+
+    def timed(run_id: str) -> bool:
+        started = time.process_time()
+        try:
+            return finalize(run_id)
+        finally:
+            spent[0] += time.process_time() - started
+
+    engine.finalize = timed  # type: ignore[method-assign]
+    try:
+        while (item := take(client, QUEUES[0]) or take(client, QUEUES[1])) is not None:
+            name, kwargs = item
+            if name == "prp.run_check":
+                outcome = engine.run_check(**kwargs)  # type: ignore[arg-type]
+                if outcome.state != "done":
+                    raise RuntimeError(f"check not done: {outcome}")
+                done += 1
+            elif name == "prp.finalize_run":
+                engine.finalize(str(kwargs["run_id"]))
+    finally:
+        del engine.finalize
+    return done, spent[0]
 
 
 def measure(

@@ -31,7 +31,7 @@ from prp_tasks.ids import new_hex
 from prp_tasks.settings import Settings
 from prp_tasks.state.checks import Claim, GateInputs, Lease
 from prp_tasks.state.manager import State
-from prp_tasks.state.plans import Outgoing, Plan, SettleSpec
+from prp_tasks.state.plans import Launch, Outgoing, Plan, SettleSpec
 from prp_tasks.state.runs import Settle, settle_result
 from prp_tasks.telemetry import observe
 from prp_tasks.telemetry.lifecycle import Lifecycle
@@ -71,11 +71,16 @@ class Engine:
     # submission -------------------------------------------------------------------------------
 
     def submit(self, spec: RunSpec) -> str:
-        """Record a new run with its root gates running (or queue it when admission is full), then
-        dispatch the roots (their start is in the run's outbox until then)."""
+        """Record a new run with its root gates running (or queue it when admission is full). The
+        roots' checks are queued in the same transaction when the plan is direct; otherwise their
+        start is in the run's outbox, drained right after."""
         roots = dag.roots(spec.workflow)
         admitted = self.limits.admit(spec)
         plan = self.followups.plan(spec)
+        with self.events.capture() as started:
+            self.lifecycle.started(spec)
+        outgoing = self.followups.outgoing(plan, spec, roots) if admitted else {}
+        launch = Launch(plan.events_maxlen, (*plan.before, *self.events.render(started)), outgoing)
         outbox = self.store.create_run(
             spec,
             roots=roots,
@@ -83,9 +88,10 @@ class Engine:
             now=utc_now(),
             due_ms=plan.due_ms,
             queued=not admitted,
+            launch=launch,
         )
-        self.lifecycle.started(spec)
-        if outbox:  # the roots' starts, drained as written (neither they nor the spec read back)
+        self.followups.after(spec.run_id, list(outgoing), outgoing, [])  # monitors hear of them
+        if outbox:  # the other roots' starts, drained as written (neither they nor the spec read back)
             self.followups.drain(spec.run_id, outbox, spec)
         return spec.run_id
 
@@ -151,8 +157,20 @@ class Engine:
 
         ``worker`` names the executing process in the result (``node/pid``).
         """
-        with self.events.deferred():  # this task's events in one round trip
-            return self._run_check(run_id, gate_id, check, queue, enqueued_at, worker)
+        # this task's events in one round trip; a run it finishes is finalized after them
+        with self.followups.finalizing_here() as due, self.events.deferred():
+            outcome = self._run_check(run_id, gate_id, check, queue, enqueued_at, worker)
+        for finished in due:
+            self._finalize_claimed(finished)
+        return outcome
+
+    def _finalize_claimed(self, run_id: str) -> None:
+        """Finalize a run this task settled the last gate of (its claim recorded by the drain);
+        a failure leaves it to the repair loop, which queues ``prp.finalize_run`` after its grace."""
+        try:
+            self.finalize(run_id)
+        except Exception:
+            log.warning("finalizing run %s failed; the repair loop retries it", run_id, exc_info=True)
 
     def _run_check(
         self, run_id: str, gate_id: str, check: str, queue: str, enqueued_at: float | None, worker: str

@@ -38,7 +38,7 @@ class Finalizer:
     ) -> None:
         self.settings = settings
         self.store = state.runs
-        self.live = state.live
+        self.events = state.events
         self.notices = state.notices
         self.artifacts = state.artifacts
         self.enqueue = enqueue
@@ -49,44 +49,44 @@ class Finalizer:
     def finalize(self, run_id: str) -> list[str] | None:
         """Render prp.md, review.json and run-manifest.json once every gate settled; the queued
         runs admitted in its place (None: not finished yet, or finalized already)."""
-        meta = self.store.meta(run_id)
-        if meta.get("finalized") == "1" or int(meta.get("unsettled", "1")) > 0:
+        finished_at = self.store.finish_claim(run_id, utc_now())
+        if finished_at is None:
             return None
-        finished_at = self.store.claim_finished_at(run_id, utc_now())
         snapshot = self.store.snapshot(run_id)
         status = final_status(snapshot)
         snapshot = snapshot.model_copy(update={"status": status, "finished_at": finished_at})
         outputs = render_outputs(snapshot)
+        with self.events.capture() as finished:
+            gates = {g: v.status.value for g, v in snapshot.gates.items()}
+            review = json.loads(outputs["review.json"])
+            self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
         committed = self.store.finalize(
             run_id,
             status=status,
             finished_at=finished_at,
             outputs=outputs,
             retention_s=self.settings.retention_s,
+            events=self.events.render(finished),
+            events_maxlen=self.settings.events_maxlen,
         )
         if not committed:
             return None
-        return self._finished(snapshot, status, finished_at, outputs)
+        return self._finished(snapshot, status)
 
-    def _finished(
-        self, snapshot: RunSnapshot, status: RunStatus, finished_at: str, outputs: dict[str, str]
-    ) -> list[str]:
-        """After the commit: leave the live set, release files and admission slots, say the run
-        finished (event, then the waiters' notice), then release workspaces and emit its trace
-        (neither of which a waiter looks at)."""
+    def _finished(self, snapshot: RunSnapshot, status: RunStatus) -> list[str]:
+        """After the commit (which took the run out of the live runs and appended its finish
+        events): release files and admission slots, tell the waiters, then release workspaces
+        and emit its trace (neither of which a waiter looks at)."""
         run_id = snapshot.spec.run_id
-        self.live.forget(run_id)
-        self.artifacts.expire(run_id, self.settings.retention_s)
+        if any(c.produces for g in snapshot.spec.workflow.gates for c in g.checks):  # files stored
+            self.artifacts.expire(run_id, self.settings.retention_s)
         admitted = self.limits.release_run(run_id)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})
-        gates = {g: v.status.value for g, v in snapshot.gates.items()}
-        review = json.loads(outputs["review.json"])
-        self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
         self.notices.announce(run_id, status)
         if any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks):
             self.executor.release_quietly(run_id)  # this machine's, without waiting for the broadcast
             self.enqueue.release_workspaces(run_id)  # every worker that ran such a check has one
-        self.lifecycle.traced(snapshot, status.value, finished_at)
+        self.lifecycle.traced(snapshot, status.value, snapshot.finished_at or "")
         return admitted
 
 

@@ -26,10 +26,12 @@ record) without scanning every run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 from prp_tasks.core.models import GateSpec, GateStatus
@@ -79,6 +81,7 @@ class Followups:
         self.limits = limits
         self.grace_ms = int(settings.reconcile_grace_s * 1000)
         self._actions: FollowupActions | None = None
+        self._local = threading.local()
 
     def answer_to(self, actions: FollowupActions) -> None:
         """Who does what an outbox asks (completing gates, applying pre-approvals ...)."""
@@ -184,7 +187,11 @@ class Followups:
         actions = self.actions
         kind, _, gate_id = item.partition(":")
         if kind == "finalize":
-            self.send_finalize(spec.run_id, value)
+            due = getattr(self._local, "finalize_here", None)
+            if due is None:
+                self.send_finalize(spec.run_id, value)
+            elif self._claim_finalize(spec.run_id, value):
+                due.append(spec.run_id)
         elif kind == "start":
             self._start(spec, gate_id, item)
         elif kind == "complete":
@@ -240,13 +247,38 @@ class Followups:
             out.queued.announce()
         return sent
 
+    @contextlib.contextmanager
+    def finalizing_here(self) -> Iterator[list[str]]:
+        """Within the block, a finalization this thread's drains find due is claimed (recorded as
+        sent, so the repair loop waits its grace before queueing it again) and left to the caller,
+        in the yielded list, instead of being queued as ``prp.finalize_run``: the check task that
+        settles a run's last gate finalizes the run itself, without a message's round trip."""
+        due: list[str] = []
+        self._local.finalize_here = due
+        try:
+            yield due
+        finally:
+            self._local.finalize_here = None
+
     def send_finalize(self, run_id: str, sent: str = "") -> None:
         """Queue the run's finalization (again only when the last one is older than the grace)."""
         now_ms = int(time.time() * 1000)
-        if sent and now_ms - int(float(sent)) < self.grace_ms:
+        if self._within_grace(sent, now_ms):
             return
         message = self.enqueue.finalize_message(run_id)
         if message is None:  # another broker: sent first, then recorded
             self.enqueue.finalize(run_id)
             message = ("", "")
         self.store.send_finalize(run_id, now_ms, self.grace_ms, *message)
+
+    def _claim_finalize(self, run_id: str, sent: str) -> bool:
+        """Record the run's finalization as under way in this process (see :meth:`finalizing_here`);
+        False when another one is (within the grace) or it is done."""
+        now_ms = int(time.time() * 1000)
+        return not self._within_grace(sent, now_ms) and self.store.send_finalize(
+            run_id, now_ms, self.grace_ms, "", ""
+        )
+
+    def _within_grace(self, sent: str, now_ms: int) -> bool:
+        """Whether a finalization recorded as sent at ``sent`` (ms; '' never) may still be under way."""
+        return bool(sent) and now_ms - int(float(sent)) < self.grace_ms

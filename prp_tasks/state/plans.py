@@ -62,6 +62,18 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class Launch:
+    """What a submission writes in the run's creation besides its state: the lifecycle events
+    emitted before it (the run's start) and the roots' prepared messages (a direct plan), queued and
+    recorded as dispatched in the same transaction; a root not in ``outgoing`` gets its start in
+    the outbox."""
+
+    events_maxlen: int
+    events: tuple[Rendered, ...] = ()
+    outgoing: Mapping[str, Outgoing] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SettleSpec:
     """One settle (``read_settle``): the gate's move and everything that comes with it."""
 

@@ -35,7 +35,7 @@ from prp_tasks.state.codec import (
 from prp_tasks.state.connection import Batch, Replicas, wrap_errors
 from prp_tasks.state.keys import Keys, RunKeys, check_field
 from prp_tasks.state.lua import Args, Lua
-from prp_tasks.state.plans import MessageRow, Plan, SettleSpec
+from prp_tasks.state.plans import Launch, MessageRow, Plan, SettleSpec
 
 if TYPE_CHECKING:
     from prp_tasks.state.events import Rendered
@@ -75,6 +75,7 @@ class RunStore:
         self._rerun, self._start_queued = script("rerun"), script("start_queued")
         self._skip_pending, self._dispatch = script("skip_pending"), script("dispatch")
         self._send_finalize = script("send_finalize")
+        self._finish_claim = script("finish_claim")
         self._outbox_done = script("outbox_done")
         self._spec = lru_cache(maxsize=SPEC_CACHE_SIZE)(self._load_spec)
 
@@ -84,17 +85,27 @@ class RunStore:
     # creation ---------------------------------------------------------------------------------
 
     def create_run(
-        self, spec: RunSpec, *, roots: Sequence[str], ttl_s: int, now: str, due_ms: int, queued: bool = False
+        self,
+        spec: RunSpec,
+        *,
+        roots: Sequence[str],
+        ttl_s: int,
+        now: str,
+        due_ms: int,
+        queued: bool = False,
+        launch: Launch | None = None,
     ) -> dict[str, str]:
-        """Write a new run with its roots running and their start in the outbox (one transaction),
-        indexed by its wall-clock deadline if it has one; returns the outbox items written.
+        """Write a new run with its roots running (one transaction), indexed by its wall-clock
+        deadline if it has one; the roots ``launch`` brings messages for are queued with it, the
+        others get their start in the outbox. Returns the outbox items written.
 
         A ``queued`` run (not admitted yet) is written with every gate pending and no roots.
         """
         k = self.k(spec.run_id)
         gates = spec.workflow.gates
         roots = () if queued else roots
-        outbox = {f"start:{g}": "" for g in roots}
+        launch = launch or Launch(0)
+        outbox = {f"start:{g}": "" for g in roots if g not in launch.outgoing}
         state = RunStatus.QUEUED if queued else RunStatus.RUNNING
         batch = Batch(self.redis, transaction=True, replicas=self.replicas)
         batch.add("HSET", k.meta, *_flat(_new_meta(spec, state, now)))
@@ -104,8 +115,10 @@ class RunStore:
         if roots:
             batch.add("HSET", k.started, *_flat(dict.fromkeys(roots, now)))
             batch.add("RPUSH", k.events, *(gate_event(g, "start", now) for g in roots))
+        if outbox:
             batch.add("HSET", k.outbox, *_flat(outbox))
             batch.add("ZADD", self.keys.outbox_index, due_ms, spec.run_id)
+        self._launch(batch, spec.run_id, launch, due_ms)
         batch.add("ZADD", self.keys.runs, to_ms(spec.created_at), spec.run_id)
         batch.add("SADD", self.keys.live_runs, spec.run_id)
         wall_s = spec.workflow.budget.wall_s
@@ -114,11 +127,27 @@ class RunStore:
         batch.add("HINCRBY", self.keys.metrics, f"runs|state={state.value}", 1)
         batch.add("HINCRBY", self.keys.metrics, "gates|state=running", len(roots))
         batch.add("HINCRBY", self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
-        for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox):
+        for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox, k.dispatched):
             batch.add("EXPIRE", key, ttl_s)
         with wrap_errors():
             batch.execute()
         return outbox
+
+    def _launch(self, batch: Batch, run_id: str, launch: Launch, due_ms: int) -> None:
+        """The creation's events (``emit`` in prelude.lua) and its roots' messages (``push_checks``)."""
+        rows = [*launch.events, *(e for out in launch.outgoing.values() for e in out.events)]
+        for kind, text in rows:
+            fields = ("type", kind, "subject", run_id, "event", text)
+            batch.add("XADD", self.keys.events, "MAXLEN", "~", launch.events_maxlen, "*", *fields)
+        if rows:
+            batch.add("HINCRBY", self.keys.metrics, "events_emitted_total", len(rows))
+        dispatched = self.k(run_id).dispatched
+        for out in launch.outgoing.values():
+            for queue, payload, field_, entry, member in out.rows:
+                if queue:
+                    batch.add("LPUSH", queue, payload)
+                batch.add("HSET", dispatched, field_, entry)
+                batch.add("ZADD", self.keys.dispatch_index, due_ms, member)
 
     # reads ------------------------------------------------------------------------------------
 
@@ -308,8 +337,11 @@ class RunStore:
         finished_at: str,
         outputs: Mapping[str, str],
         retention_s: int,
+        events: Sequence[Rendered] = (),
+        events_maxlen: int = 0,
     ) -> bool:
-        """Commit final outputs once; True when this call committed them."""
+        """Commit final outputs once, the run leaving the live runs and its finish ``events``
+        appended in the same step; True when this call committed them."""
         k = self.k(run_id)
         first = {
             "meta": k.meta,
@@ -317,9 +349,12 @@ class RunStore:
             "metrics": self.keys.metrics,
             "outbox": k.outbox,
             "outbox_index": self.keys.outbox_index,
+            "live_runs": self.keys.live_runs,
+            "lifecycle": self.keys.events,
         }
         state = [key for key in k.all_state() if key not in first.values()]
-        args = Args().one(run_id, status.value, finished_at, retention_s).rows(outputs.items(), 2).many(state)
+        args = Args().one(run_id, status.value, finished_at, retention_s, events_maxlen)
+        args.rows(outputs.items(), 2).rows(events, 2).many(state)
         with wrap_errors():
             done = self._finalize(keys=first, args=args)
         return bool(done)
@@ -409,13 +444,13 @@ class RunStore:
             keys = {"meta": k.meta, "outbox": k.outbox, "outbox_index": self.keys.outbox_index}
             return bool(self._send_finalize(keys=keys, args=args))
 
-    def claim_finished_at(self, run_id: str, now: str) -> str:
-        """The run's finish time, fixed by the first finalizer so re-renders are identical."""
-        key = self.k(run_id).meta
+    def finish_claim(self, run_id: str, now: str) -> str | None:
+        """The run's finish time once every gate settled, fixed by the first finalizer so a
+        finalization done again renders the same outputs; None when the run is finalized already
+        or a gate is unsettled."""
         with wrap_errors():
-            self.redis.hsetnx(key, "finished_at_claim", now)
-            value: str = self.redis.hget(key, "finished_at_claim") or now
-        return value
+            claimed = self._finish_claim(keys={"meta": self.k(run_id).meta}, args=[now])
+        return str(claimed) or None
 
 
 def _new_meta(spec: RunSpec, state: RunStatus, now: str) -> dict[str, str | int]:

@@ -148,7 +148,9 @@ def test_failed_timed_out_and_cancelled_checks_are_failures_in_flower(
     def settled() -> bool:
         tasks = flower.tasks()
         mine = _of_run(tasks, run_id) + _of_run(tasks, long_run)
-        return len(mine) == 11 and all(_final(t) for t in mine)
+        # 3 + 6 checks, and the cancelled run's prp.finalize_run (the verdicts run was finalized by
+        # the check task that settled its gate)
+        return len(mine) == 10 and all(_final(t) for t in mine)
 
     wait_until(settled, timeout=60, interval=0.5)
     tasks = flower.tasks()
@@ -167,6 +169,9 @@ def test_failed_timed_out_and_cancelled_checks_are_failures_in_flower(
     assert any("stopped: run cancelled" in t["exception"] for t in sleepy)  # stopped while running
     assert any("cancelled before the check started" in t["exception"] for t in sleepy)  # still queued
     assert all(t["retries"] == 0 for t in by_check.values())
+    both = _of_run(tasks, run_id) + _of_run(tasks, long_run)
+    finalizations = [t for t in both if t["name"] == FINALIZE_RUN]
+    assert [t["kwargs"] for t in finalizations] == [f"{{run_id: {long_run}}}"]  # the cancel's
     # each check executed once: no redelivery after the failure, the result recorded once, and
     # every message acknowledged (none left in the Redis transport's unacked hash to come back)
     wait_until(lambda: control.store.redis.hlen("unacked") == 0, timeout=10)
@@ -184,7 +189,8 @@ def test_flower_shows_stable_names_and_the_arguments(
     control, flower, _ = stack
     run_id = _submit(control, SMALL, tmp_path)
     assert control.wait_final(run_id, 60)
-    wait_until(lambda: sum(_final(t) for t in _of_run(flower.tasks(), run_id)) == 2, timeout=30, interval=0.3)
+    # one task: the check that settled the run's only gate finalized the run itself
+    wait_until(lambda: sum(_final(t) for t in _of_run(flower.tasks(), run_id)) == 1, timeout=30, interval=0.3)
     tasks = flower.tasks()
     assert {t["name"] for t in tasks.values()} <= {RUN_CHECK, FINALIZE_RUN, SUBMIT_RUN}
     check = next(t for t in _of_run(tasks, run_id) if t["name"] == RUN_CHECK)
@@ -227,7 +233,7 @@ def test_flower_and_prp_metrics_series_stay_bounded_as_runs_pass(
         ids = [_submit(control, SMALL, tmp_path) for _ in range(n)]
         for rid in ids:
             assert control.wait_final(rid, 90)
-        wait_until(lambda: all(sum(_final(t) for t in _of_run(flower.tasks(), r)) == 2 for r in ids), 60, 0.5)
+        wait_until(lambda: all(sum(_final(t) for t in _of_run(flower.tasks(), r)) == 1 for r in ids), 60, 0.5)
         reader.refresh()
         return _series(flower.text("/metrics")), _series(render(registry)[0].decode())
 

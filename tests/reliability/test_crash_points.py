@@ -28,6 +28,7 @@ from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import load_settings
 from prp_tasks.state.approvals import ApprovalStore
 from prp_tasks.state.checks import CheckStore
+from prp_tasks.state.events import GATE_STARTED, PROCESSING_STARTED
 from prp_tasks.state.runs import RunStore
 from tests.conftest import EMBEDDED_SERVER
 from tests.reliability.crashes import Crash, Harness, Injection
@@ -42,6 +43,9 @@ gates:
   - {id: E, depends_on: [D]}
 """
 CHECKS = {"A/a", "B/b1", "B/b2", "C/c", "D/d"}
+#: the same run screened against a budget: every gate's start goes through the outbox and the
+#: dispatch script (unscreened, the submission and the settles queue the messages themselves)
+SCREENED = WORKFLOW.replace("name: crash-points\n", "name: crash-points\nbudget: {wall_s: 3600}\n")
 
 
 def _last(*_: Any, reply: Any = None, **__: Any) -> bool:
@@ -81,14 +85,16 @@ POINTS: list[tuple[str, Any, str, str, Any]] = [
 @pytest.fixture
 def harness(tmp_path: Path) -> Iterator[Harness]:
     with EmbeddedRedis(tmp_path / "redis", server=EMBEDDED_SERVER) as server:
-        settings = load_settings(redis_url=server.url, key_prefix="crash", task_events=False)
+        settings = load_settings(
+            redis_url=server.url, key_prefix="crash", task_events=False, reconcile_grace_s=0.05
+        )
         runtime = Runtime(settings)
         client = redis.Redis(unix_socket_path=str(server.socket), decode_responses=True)
         yield Harness(runtime.control, client, runtime.reconciler)
 
 
-def _submit(harness: Harness, tmp_path: Path, preapprove: bool = False) -> str:
-    spec = prepare_run(tmp_path, workflow=parse_workflow(WORKFLOW))
+def _submit(harness: Harness, tmp_path: Path, preapprove: bool = False, text: str = WORKFLOW) -> str:
+    spec = prepare_run(tmp_path, workflow=parse_workflow(text))
     try:
         harness.control.submit(spec)
     except Crash as crash:  # the submitting process died: nobody will retry it but the repair loop
@@ -136,7 +142,7 @@ def test_a_crash_at_each_step_ends_with_the_run_finished_and_nothing_recorded_tw
     harness.redeliver = redeliver
     if method == "outbox":
         Injection(RunStore, "dispatch", "before").install(monkeypatch)
-    run_id = _submit(harness, tmp_path)
+    run_id = _submit(harness, tmp_path, text=SCREENED if method in ("dispatch", "outbox") else WORKFLOW)
     harness.finish(run_id, approve=("C",))
     assert injection.fired, f"the crash point was never reached: {name}"
     _assert_once(harness, run_id)
@@ -170,13 +176,13 @@ def test_a_failing_redis_call_at_dispatch_is_retried_and_records_nothing_twice(
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(RunStore, "dispatch", flaky)
-    run_id = _submit_tolerating(harness, tmp_path)
+    run_id = _submit_tolerating(harness, tmp_path, SCREENED)
     harness.finish(run_id, approve=("C",))
     _assert_once(harness, run_id)
 
 
-def _submit_tolerating(harness: Harness, tmp_path: Path) -> str:
-    spec = prepare_run(tmp_path, workflow=parse_workflow(WORKFLOW))
+def _submit_tolerating(harness: Harness, tmp_path: Path, text: str = WORKFLOW) -> str:
+    spec = prepare_run(tmp_path, workflow=parse_workflow(text))
     try:
         harness.control.submit(spec)
     except StoreError:  # the caller sees the error; the run exists and the repair loop starts it
@@ -187,9 +193,10 @@ def _submit_tolerating(harness: Harness, tmp_path: Path) -> str:
 def test_a_check_message_lost_between_pop_and_record_is_sent_again_after_the_grace(
     harness: Harness, tmp_path: Path
 ) -> None:
+    submitted = harness_now()
     run_id = _submit(harness, tmp_path)
     assert harness.client.delete("prp.automated") == 1  # popped by a worker killed before unacked
-    early = harness.reconciler.repair()
+    early = harness.reconciler.repair(now_ms=submitted)
     assert early.resent == []  # within the grace period nothing is sent twice
     later = harness.reconciler.repair(now_ms=harness_now() + 60_000)
     assert later.resent == [f"{run_id}/A/a"]
@@ -199,3 +206,36 @@ def test_a_check_message_lost_between_pop_and_record_is_sent_again_after_the_gra
 
 def harness_now() -> float:
     return time.time() * 1000
+
+
+def test_an_unscreened_submission_queues_its_roots_with_the_run(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The roots' messages are written by the run's creation: no outbox item, no dispatch step."""
+
+    def no_dispatch(*_: Any, **__: Any) -> bool:
+        raise AssertionError("a root was dispatched after the run's creation")
+
+    monkeypatch.setattr(RunStore, "dispatch", no_dispatch)
+    spec = prepare_run(tmp_path, workflow=parse_workflow(WORKFLOW))
+    run_id = harness.control.submit(spec)
+    k = harness.control.store.k(run_id)
+    assert harness.client.hgetall(k.outbox) == {}
+    sent = json.loads(harness.client.hget(k.dispatched, "A/a") or "{}")
+    [(_queue, raw)] = harness.pending()
+    assert json.loads(raw)["headers"]["id"] == sent["task_id"]
+    entries = harness.client.xrange(harness.control.store.keys.events)
+    assert [e["type"] for _, e in entries] == [PROCESSING_STARTED, GATE_STARTED]  # in that order
+
+
+def test_the_check_settling_the_last_gate_finalizes_the_run_in_its_own_task(
+    harness: Harness, tmp_path: Path
+) -> None:
+    one = 'name: one\ngates:\n  - {id: A, checks: [{name: a, run: ["true"]}]}\n'
+    spec = prepare_run(tmp_path, workflow=parse_workflow(one))
+    harness.control.submit(spec)
+    harness.step(repair=False)
+    assert harness.control.is_final(spec.run_id)
+    assert harness.finalized == 1
+    assert all(harness.client.llen(q) == 0 for q in ("prp.control", "prp.automated"))  # no message
+    assert harness.client.hgetall(harness.control.store.k(spec.run_id).outbox) == {}

@@ -37,6 +37,7 @@ SCRIPTS = (
     "end_attempt",
     "expire",
     "finalize",
+    "finish_claim",
     "flush_batch",
     "heartbeat",
     "outbox_done",
