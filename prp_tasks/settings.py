@@ -64,7 +64,9 @@ class ApprovalQueue(QueueSettings):
 
 
 class ControlQueue(QueueSettings):
-    """DAG advance and finalize: short Redis work, threads."""
+    """Finalizations sent as messages (after a decision, a cancel or a crash; a check task that
+    settles its run's last gate finalizes the run itself) and raw-Celery submissions: short Redis
+    work, threads."""
 
     pool: Literal["prefork", "threads", "solo"] = "threads"
 
