@@ -54,11 +54,11 @@ SECTIONS = (
     ("prp_tasks.telemetry.lifecycle", "Lifecycle.gates_settled"),
     ("prp_tasks.telemetry.lifecycle", "Lifecycle.gates_started"),
     ("prp_tasks.state.runs", "RunStore.dispatch"),
-    ("prp_tasks.state.runs", "RunStore.send_finalize"),
+    ("prp_tasks.state.finish", "FinishStore.send_finalize"),
     ("prp_tasks.engine.limits", "RunLimits.screen"),
     ("prp_tasks.state.runs", "RunStore.snapshot"),
     ("prp_tasks.engine.finalization", "render_outputs"),
-    ("prp_tasks.state.runs", "RunStore.finalize"),
+    ("prp_tasks.state.finish", "FinishStore.finalize"),
 )
 SECTIONS_KEY = "bench:sections"
 

@@ -38,6 +38,7 @@ class Finalizer:
     ) -> None:
         self.settings = settings
         self.store = state.runs
+        self.finish = state.finish
         self.events = state.events
         self.notices = state.notices
         self.artifacts = state.artifacts
@@ -49,7 +50,7 @@ class Finalizer:
     def finalize(self, run_id: str) -> list[str] | None:
         """Render prp.md, review.json and run-manifest.json once every gate settled; the queued
         runs admitted in its place (None: not finished yet, or finalized already)."""
-        finished_at = self.store.finish_claim(run_id, utc_now())
+        finished_at = self.finish.finish_claim(run_id, utc_now())
         if finished_at is None:
             return None
         snapshot = self.store.snapshot(run_id)
@@ -60,7 +61,7 @@ class Finalizer:
             gates = {g: v.status.value for g, v in snapshot.gates.items()}
             review = json.loads(outputs["review.json"])
             self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
-        committed = self.store.finalize(
+        committed = self.finish.finalize(
             run_id,
             status=status,
             finished_at=finished_at,

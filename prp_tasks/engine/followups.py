@@ -75,6 +75,7 @@ class Followups:
     ) -> None:
         self.settings = settings
         self.store = state.runs
+        self.finish = state.finish
         self.enqueue = enqueue
         self.events = state.events
         self.lifecycle = lifecycle
@@ -269,13 +270,13 @@ class Followups:
         if message is None:  # another broker: sent first, then recorded
             self.enqueue.finalize(run_id)
             message = ("", "")
-        self.store.send_finalize(run_id, now_ms, self.grace_ms, *message)
+        self.finish.send_finalize(run_id, now_ms, self.grace_ms, *message)
 
     def _claim_finalize(self, run_id: str, sent: str) -> bool:
         """Record the run's finalization as under way in this process (see :meth:`finalizing_here`);
         False when another one is (within the grace) or it is done."""
         now_ms = int(time.time() * 1000)
-        return not self._within_grace(sent, now_ms) and self.store.send_finalize(
+        return not self._within_grace(sent, now_ms) and self.finish.send_finalize(
             run_id, now_ms, self.grace_ms, "", ""
         )
 

@@ -23,6 +23,7 @@ from prp_tasks.state.connection import Replicas, connect, target_of, wrap_errors
 from prp_tasks.state.counters import RateWindows
 from prp_tasks.state.deadlines import DeadlineStore
 from prp_tasks.state.events import EventSink, EventStream
+from prp_tasks.state.finish import FinishStore
 from prp_tasks.state.idempotency import IdempotencyStore
 from prp_tasks.state.keys import Keys
 from prp_tasks.state.live_runs import LiveRuns
@@ -78,6 +79,10 @@ class State:
     @cached_property
     def runs(self) -> RunStore:
         return RunStore(self.client, self.keys, self.profiles, self.replicas)
+
+    @cached_property
+    def finish(self) -> FinishStore:
+        return FinishStore(self.client, self.keys, self.runs.replicas)
 
     @cached_property
     def live(self) -> LiveRuns:

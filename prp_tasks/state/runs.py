@@ -1,4 +1,5 @@
-"""Run state in Redis: creation, atomic check/gate transitions (Lua), snapshots, outputs.
+"""Run state in Redis: creation, atomic check/gate transitions (Lua), snapshots, outputs (its
+finalization: :mod:`prp_tasks.state.finish`).
 
 The only module (with :mod:`prp_tasks.state.lua`) that knows how a run is laid out in Redis. Every method
 either reads or performs one atomic transition; none of them decides what should happen next
@@ -71,11 +72,9 @@ class RunStore:
         #: transitions wait for these replicas (``PRP_REDIS_WAIT_REPLICAS``); leases do not
         self.replicas = replicas if replicas is not None and replicas.count > 0 else None
         script = functools.partial(Lua, client, replicas=self.replicas)
-        self._settle, self._cancel, self._finalize = script("settle"), script("cancel"), script("finalize")
+        self._settle, self._cancel = script("settle"), script("cancel")
         self._rerun, self._start_queued = script("rerun"), script("start_queued")
         self._skip_pending, self._dispatch = script("skip_pending"), script("dispatch")
-        self._send_finalize = script("send_finalize")
-        self._finish_claim = script("finish_claim")
         self._outbox_done = script("outbox_done")
         self._spec = lru_cache(maxsize=SPEC_CACHE_SIZE)(self._load_spec)
 
@@ -329,36 +328,6 @@ class RunStore:
         with wrap_errors():
             batch.execute()
 
-    def finalize(
-        self,
-        run_id: str,
-        *,
-        status: RunStatus,
-        finished_at: str,
-        outputs: Mapping[str, str],
-        retention_s: int,
-        events: Sequence[Rendered] = (),
-        events_maxlen: int = 0,
-    ) -> bool:
-        """Commit final outputs once, the run leaving the live runs and its finish ``events``
-        appended in the same step; True when this call committed them."""
-        k = self.k(run_id)
-        first = {
-            "meta": k.meta,
-            "outputs": k.outputs,
-            "metrics": self.keys.metrics,
-            "outbox": k.outbox,
-            "outbox_index": self.keys.outbox_index,
-            "live_runs": self.keys.live_runs,
-            "lifecycle": self.keys.events,
-        }
-        state = [key for key in k.all_state() if key not in first.values()]
-        args = Args().one(run_id, status.value, finished_at, retention_s, events_maxlen)
-        args.rows(outputs.items(), 2).rows(events, 2).many(state)
-        with wrap_errors():
-            done = self._finalize(keys=first, args=args)
-        return bool(done)
-
     def start_queued(self, plan: Plan, roots: Sequence[str], now: str) -> bool:
         """An admitted queued run starts: its roots become running (their start in the outbox).
         False if it was not queued."""
@@ -435,22 +404,6 @@ class RunStore:
         args = plan.write(Args()).one(item, gate_id).rows(rows, 5).rows(events, 2)
         with wrap_errors():
             return bool(self._dispatch(keys=keys, args=args))
-
-    def send_finalize(self, run_id: str, now_ms: int, resend_ms: int, queue: str, payload: str) -> bool:
-        """Queue (direct) or record as sent the run's finalization left in its outbox."""
-        k = self.k(run_id)
-        args = [run_id, now_ms, resend_ms, queue, payload]
-        with wrap_errors():
-            keys = {"meta": k.meta, "outbox": k.outbox, "outbox_index": self.keys.outbox_index}
-            return bool(self._send_finalize(keys=keys, args=args))
-
-    def finish_claim(self, run_id: str, now: str) -> str | None:
-        """The run's finish time once every gate settled, fixed by the first finalizer so a
-        finalization done again renders the same outputs; None when the run is finalized already
-        or a gate is unsettled."""
-        with wrap_errors():
-            claimed = self._finish_claim(keys={"meta": self.k(run_id).meta}, args=[now])
-        return str(claimed) or None
 
 
 def _new_meta(spec: RunSpec, state: RunStatus, now: str) -> dict[str, str | int]:

@@ -29,6 +29,7 @@ from prp_tasks.settings import load_settings
 from prp_tasks.state.approvals import ApprovalStore
 from prp_tasks.state.checks import CheckStore
 from prp_tasks.state.events import GATE_STARTED, PROCESSING_STARTED
+from prp_tasks.state.finish import FinishStore
 from prp_tasks.state.runs import RunStore
 from tests.conftest import EMBEDDED_SERVER
 from tests.reliability.crashes import Crash, Harness, Injection
@@ -70,8 +71,8 @@ POINTS: list[tuple[str, Any, str, str, Any]] = [
     ("after a gate settled (two-check, fan-in)", RunStore, "settle", "after", None),
     ("before an outbox start was sent", RunStore, "dispatch", "before", None),
     ("after an outbox start was sent", RunStore, "dispatch", "after", None),
-    ("before the finalization was queued", RunStore, "send_finalize", "before", _finalize_item),
-    ("after the finalization was queued", RunStore, "send_finalize", "after", _finalize_item),
+    ("before the finalization was queued", FinishStore, "send_finalize", "before", _finalize_item),
+    ("after the finalization was queued", FinishStore, "send_finalize", "after", _finalize_item),
     ("after the run was created (submit)", RunStore, "create_run", "after", None),
     ("after a gate parked", ApprovalStore, "park", "after", None),
     ("after a decision settled a parked gate", ApprovalStore, "decide", "after", None),
