@@ -90,7 +90,7 @@ class Engine:
             queued=not admitted,
             launch=launch,
         )
-        self.followups.after(spec.run_id, list(outgoing), outgoing, [])  # monitors hear of them
+        self.followups.announce(outgoing)  # the roots' messages the creation queued
         if outbox:  # the other roots' starts, drained as written (neither they nor the spec read back)
             self.followups.drain(spec.run_id, outbox, spec)
         return spec.run_id

@@ -31,7 +31,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 from prp_tasks.core.models import GateSpec, GateStatus
@@ -160,12 +160,17 @@ class Followups:
         items: Sequence[str],
     ) -> None:
         """Announce the messages a script queued, then do the ``items`` it left in the outbox."""
-        for gate_id in ready:
+        self.announce(outgoing, ready)
+        if items:
+            self.drain(run_id, dict.fromkeys(items, ""))
+
+    def announce(self, outgoing: Mapping[str, Outgoing], ready: Iterable[str] | None = None) -> None:
+        """Tell monitors of the prepared messages a script queued: those of the ``ready`` gates
+        (a settle queues only the dependents it made ready), or all of them."""
+        for gate_id in outgoing if ready is None else ready:
             queued = outgoing[gate_id].queued if gate_id in outgoing else None
             if queued is not None:
                 queued.announce()
-        if items:
-            self.drain(run_id, dict.fromkeys(items, ""))
 
     # the outbox -------------------------------------------------------------------------------
 
