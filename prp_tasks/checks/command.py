@@ -107,9 +107,13 @@ PREPARED_DIRS = (".prp/reports", ".prp/cache")
 
 
 def _prepare_dirs(workdir: Path) -> None:
+    root = str(workdir)
     for name in PREPARED_DIRS:
+        path = os.path.join(root, name)
+        if os.path.isdir(path):  # the usual case after the run's first check: one stat
+            continue
         with contextlib.suppress(OSError):  # a read-only or odd checkout: the command says so itself
-            (workdir / name).mkdir(parents=True, exist_ok=True)
+            os.makedirs(path, exist_ok=True)
 
 
 def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Outcome:

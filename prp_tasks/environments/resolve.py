@@ -102,14 +102,17 @@ def effective(ctx: CheckContext) -> tuple[EnvironmentSpec, str]:
     ):
         if spec is not None:
             return spec, origin
-    return EnvironmentSpec(), "default"
+    return _AUTO, "default"
+
+
+_AUTO = EnvironmentSpec()
 
 
 def checkout(ctx: CheckContext) -> Path:
     """Where the repository's own environments live: the user's checkout for a local source (the
     workspace is a worktree or snapshot without them), else the workspace."""
     repo = ctx.spec.repo
-    if repo.url is None and repo.path and Path(repo.path).is_dir():
+    if repo.url is None and repo.path and os.path.isdir(repo.path):
         return Path(repo.path)
     return ctx.repo
 
@@ -121,8 +124,9 @@ def choose(spec: EnvironmentSpec, workspace: Path, source: Path) -> tuple[str, P
         return "venv", existing_venv(source / spec.venv, spec.venv), f"venv: {spec.venv}"
     if spec.use != "auto":
         return spec.use, None, spec.use
+    root = str(source)  # (string paths: every check asks, and pathlib costs more than the stat)
     for name in REPO_VENVS:
-        if (source / name / "bin" / "python").exists():
+        if os.path.exists(os.path.join(root, name, "bin", "python")):
             return "venv", source / name, f"auto: the repository's {name}"
     if _python_project(str(workspace)):
         return "isolated", None, "auto: a Python project without its own .venv"

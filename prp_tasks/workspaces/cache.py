@@ -101,9 +101,13 @@ class Workspaces(DiskBudget):
         """
         run_id = git.check_run_id(run_id)
         sha = sha if sha == "unknown" else git.check_sha(sha)
-        if not source.is_dir():
-            raise WorkspaceError(f"the run's directory {source} is gone")
-        with self._held(run_id, sha, lambda: self._create_local(run_id, source, sha, owner)) as (path, meta):
+
+        def create() -> None:  # (once the workspace exists, its source is no longer read)
+            if not source.is_dir():
+                raise WorkspaceError(f"the run's directory {source} is gone")
+            self._create_local(run_id, source, sha, owner)
+
+        with self._held(run_id, sha, create) as (path, meta):
             prefix = meta.get("prefix")
             yield path / prefix if isinstance(prefix, str) and prefix else path
 
