@@ -74,6 +74,9 @@ class NoQueue:
     def release_workspaces(self, run_id: str) -> None:
         pass  # no workers, no workspaces
 
+    def release_message(self, run_id: str) -> tuple[tuple[str, ...], str] | None:
+        return None
+
 
 def add_runs(engine: Engine, queue: NoQueue, repo: Path, n: int) -> None:
     with progress() as bar:

@@ -13,6 +13,10 @@ envelope (JSON, body base64, what ``Channel._put`` writes for priority 0 to an a
 route), so workers consume it as any other; ``tests/integration/test_publish.py`` compares it with
 a message published by ``send_task``. Task-sent events (``PRP_TASK_EVENTS``) are still sent.
 Any other broker (RabbitMQ, a different Redis, a kombu key prefix) goes through ``send_task``.
+
+A finished run's "release your workspace" broadcast goes out the same way: the remote-control
+message ``app.control.broadcast`` would publish (kombu's pidbox envelope on the mailbox's fanout
+topic) is published by the finalization's commit script.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import base64
 import json
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -40,6 +45,10 @@ log = logging.getLogger("prp_tasks.celeryapp.publish")
 
 #: a check task's hard time limit is its check's timeout plus this (the check is killed first)
 GRACE_S = 30
+#: the remote-control command that removes a finished run's worktree on every worker
+RELEASE_COMMAND = "prp_release_workspace"
+#: a broadcast not handled by then is dropped by the worker (``app.control.broadcast``'s default)
+BROADCAST_EXPIRES_S = 1.0
 
 
 def task_options(check: CheckMessage, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -89,6 +98,7 @@ class RedisQueueWriter:
         self.tracing = tracing
         self.sent_events = bool(app.conf.task_send_sent_event)
         self._origin = ("", 0)  # (nodename, pid): worker processes fork after import
+        self._topics: dict[str, tuple[str, ...]] = {}
 
     def commands(self, checks: Sequence[CheckMessage]) -> Queued:
         """The messages of ``checks``, ready to be added to a batch of commands."""
@@ -148,6 +158,43 @@ class RedisQueueWriter:
             sent.update(queue=queue, exchange="", routing_key=queue)
         return queue, json.dumps(message), sent
 
+    def broadcast(self, command: str, arguments: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+        """(Pub/Sub topics, message) of a remote-control command to every worker, as
+        ``app.control.broadcast(command, arguments)`` publishes it (no reply asked for)."""
+        mailbox = self.app.control.mailbox
+        body = {
+            "method": command,
+            "arguments": arguments,
+            "destination": None,
+            "pattern": None,
+            "matcher": None,
+        }
+        content_type, encoding, data = dumps(body, serializer=mailbox.serializer or "json")
+        raw = data.encode(encoding) if isinstance(data, str) else data
+        message = {
+            "body": base64.b64encode(raw).decode("ascii"),
+            "content-encoding": encoding,
+            "content-type": content_type,
+            "headers": {"clock": mailbox.clock.forward(), "expires": time.time() + BROADCAST_EXPIRES_S},
+            "properties": {
+                "delivery_mode": 2,
+                "delivery_info": {"exchange": mailbox.exchange.name, "routing_key": ""},
+                "priority": 0,
+                "body_encoding": "base64",
+                "delivery_tag": new_uuid(),
+            },
+        }
+        return self.fanout_topics(mailbox.exchange.name), json.dumps(message)
+
+    def fanout_topics(self, exchange: str) -> tuple[str, ...]:
+        """The topics kombu's Redis transport publishes ``exchange``'s messages on (asked once)."""
+        topics = self._topics.get(exchange)
+        if topics is None:
+            with self.app.connection_for_write() as conn:
+                topics = tuple(conn.default_channel._get_publish_topics(exchange, ""))
+            self._topics[exchange] = topics
+        return topics
+
     def origin(self) -> str:
         nodename, pid = self._origin
         if pid != os.getpid():
@@ -185,10 +232,6 @@ class Queued:
             log.warning("task-sent events not sent: %s", exc)
 
 
-#: the remote-control command that removes a finished run's worktree on every worker
-RELEASE_COMMAND = "prp_release_workspace"
-
-
 class CeleryEnqueuer:
     """:class:`prp_tasks.engine.ports.Enqueuer` over Celery messages."""
 
@@ -217,3 +260,6 @@ class CeleryEnqueuer:
     def release_workspaces(self, run_id: str) -> None:
         """Broadcast to every worker (remote control, no reply awaited); a missed one is GC'd later."""
         self.app.control.broadcast(RELEASE_COMMAND, arguments={"run_id": run_id})
+
+    def release_message(self, run_id: str) -> tuple[tuple[str, ...], str] | None:
+        return self.writer.broadcast(RELEASE_COMMAND, {"run_id": run_id}) if self.writer is not None else None

@@ -68,6 +68,10 @@ class Enqueuer(Protocol):
     def release_workspaces(self, run_id: str) -> None:
         """Tell every worker to remove its worktree of a finished run (best effort)."""
 
+    def release_message(self, run_id: str) -> tuple[tuple[str, ...], str] | None:
+        """(Pub/Sub topics, message) of :meth:`release_workspaces`'s broadcast for a state script
+        to publish, or None (then :meth:`release_workspaces` sends it)."""
+
 
 @dataclass(frozen=True)
 class CheckRun:

@@ -278,6 +278,13 @@ def test_only_a_run_that_may_have_a_workspace_asks_the_workers_to_release_it(
     """The release broadcast reaches every worker; a run whose checks all read only its spec
     never had a workspace anywhere, so its finalization sends none."""
     released: list[str] = []
+    message = CeleryEnqueuer.release_message
+
+    def recorded(self: CeleryEnqueuer, run_id: str) -> tuple[tuple[str, ...], str] | None:
+        released.append(run_id)  # published by the commit (the session's broker is the state Redis)
+        return message(self, run_id)
+
+    monkeypatch.setattr(CeleryEnqueuer, "release_message", recorded)
     monkeypatch.setattr(CeleryEnqueuer, "release_workspaces", lambda self, run_id: released.append(run_id))
     spec_only = submit("name: s\ngates:\n  - {id: P, checks: [{name: t, builtin: coverage-targets}]}\n")
     assert finish(spec_only).status == RunStatus.PASSED
@@ -285,3 +292,19 @@ def test_only_a_run_that_may_have_a_workspace_asks_the_workers_to_release_it(
     assert finish(with_command).status == RunStatus.PASSED
     wait_until(lambda: released != [], timeout=10)  # after the commit the waiter saw
     assert released == [with_command]
+
+
+def test_the_release_the_commit_publishes_removes_a_workers_workspace(
+    runtime: Any, celery_app: Any, make_repo: Callable[..., Path]
+) -> None:
+    """The broadcast a finalization's commit publishes (kombu's pidbox message, written by the
+    script) is a remote-control command the worker runs: its workspace of the run goes."""
+    executor, run_id = runtime.executor, f"release-{time.time_ns()}"
+    with executor.workspaces.local(run_id, make_repo({"a.txt": "x"}), "unknown", executor.owner) as path:
+        assert (path / "a.txt").exists()
+    release = runtime.enqueuer.release_message(run_id)
+    assert release is not None
+    topics, message = release
+    for topic in topics:
+        runtime.state.client.publish(topic, message)
+    wait_until(lambda: not path.exists() and run_id not in executor.workspaces.run_ids(), timeout=10)

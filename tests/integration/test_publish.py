@@ -15,14 +15,17 @@ import redis
 
 from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
-from prp_tasks.celeryapp.publish import CeleryEnqueuer, direct_publish_possible
+from prp_tasks.celeryapp.publish import RELEASE_COMMAND, CeleryEnqueuer, direct_publish_possible
 from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.celeryapp.transport import Channel, SentinelTransport, Transport
 from prp_tasks.core.evaluate import utc_now
+from prp_tasks.core.run import RunStatus
 from prp_tasks.engine.ports import CheckMessage
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import Settings, load_settings
+from prp_tasks.state.finish import FinishStore
+from prp_tasks.state.keys import Keys
 from tests.conftest import EMBEDDED_SERVER
 
 FLOW = "name: one\ngates:\n  - {id: G0, checks: [{name: lint, run: ['true']}]}\n"
@@ -83,6 +86,58 @@ def test_the_direct_finalize_message_is_the_one_send_task_writes(private: Embedd
     assert direct == sent
     assert direct["headers"]["task"] == "prp.finalize_run"
     assert direct["body"][1] == {"run_id": "run-1"}
+
+
+def test_the_release_broadcast_is_the_one_control_broadcast_publishes(private: EmbeddedRedis) -> None:
+    """The finalization's "release your workspace" message, published by its commit script, is
+    what ``app.control.broadcast`` publishes: same topic, same envelope, the same command."""
+    settings = _settings(private)
+    app = create_celery(settings)
+    client = redis.Redis.from_url(private.url)
+    pubsub = client.pubsub()
+    pubsub.psubscribe("*")
+    assert pubsub.get_message(timeout=5)["type"] == "psubscribe"  # type: ignore[index]
+    app.control.broadcast(RELEASE_COMMAND, arguments={"run_id": "run-1"})
+    sent = pubsub.get_message(timeout=5)
+    assert sent is not None and sent["type"] == "pmessage"
+    release = CeleryEnqueuer(app, settings).release_message("run-1")
+    assert release is not None
+    topics, payload = release
+    assert topics == (sent["channel"].decode(),)
+    ours, theirs = json.loads(payload), json.loads(sent["data"])
+    for message in (ours, theirs):
+        message["body"] = json.loads(base64.b64decode(message["body"]))
+        assert message["properties"].pop("delivery_tag")
+        assert message["headers"].pop("clock") > 0
+        assert 0 < message["headers"].pop("expires") - time.time() <= 1.0
+    assert ours == theirs
+    assert ours["body"]["method"] == RELEASE_COMMAND
+    assert ours["body"]["arguments"] == {"run_id": "run-1"}
+    pubsub.close()
+    assert CeleryEnqueuer(app).release_message("run-1") is None  # another broker: broadcast() then
+
+
+def test_a_redis_user_without_channels_still_commits_a_finalization(private: EmbeddedRedis) -> None:
+    """The release broadcast in the commit script is best effort: a Redis user that may not
+    publish (an ACL user without channels) still gets the outputs committed."""
+    admin = redis.Redis.from_url(private.url)
+    admin.acl_setuser(
+        "nochan", enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all"], reset_channels=True
+    )
+    client = redis.Redis.from_url(private.url, username="nochan", password="pw")
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        client.publish("topic", "message")
+    finish = FinishStore(client, Keys("acl"))
+    committed = finish.finalize(
+        "run-1",
+        status=RunStatus.PASSED,
+        finished_at=utc_now(),
+        outputs={"prp.md": "# done"},
+        retention_s=60,
+        broadcast=(("topic",), "message"),
+    )
+    assert committed
+    assert admin.hget(Keys("acl").run("run-1").meta, "finalized") == b"1"
 
 
 def test_with_tracing_both_paths_carry_the_gate_and_run_traceparent(
