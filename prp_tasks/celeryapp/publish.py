@@ -16,7 +16,7 @@ Any other broker (RabbitMQ, a different Redis, a kombu key prefix) goes through 
 
 A finished run's "release your workspace" broadcast goes out the same way: the remote-control
 message ``app.control.broadcast`` would publish (kombu's pidbox envelope on the mailbox's fanout
-topic) is published by the finalization's commit script.
+topic) is published on the state store's own connection, without a kombu producer per run.
 """
 
 from __future__ import annotations

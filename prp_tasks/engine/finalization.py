@@ -61,9 +61,6 @@ class Finalizer:
             gates = {g: v.status.value for g, v in snapshot.gates.items()}
             review = json.loads(outputs["review.json"])
             self.lifecycle.finished(snapshot.spec, status.value, finished_at, gates, review)
-        workspaces = any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks)
-        # every worker that ran such a check has a workspace: told by the commit (direct broker)
-        release = self.enqueue.release_message(run_id) if workspaces else None
         committed = self.finish.finalize(
             run_id,
             status=status,
@@ -72,37 +69,36 @@ class Finalizer:
             retention_s=self.settings.retention_s,
             events=self.events.render(finished),
             events_maxlen=self.settings.events_maxlen,
-            broadcast=release,
         )
         if not committed:
             return None
-        return self._finished(snapshot, status, workspaces, announced=release is not None)
+        return self._finished(snapshot, status)
 
-    def _finished(
-        self, snapshot: RunSnapshot, status: RunStatus, workspaces: bool, announced: bool
-    ) -> list[str]:
-        """After the commit (which took the run out of the live runs, appended its finish events
-        and, with a direct broker, ``announced`` the workspaces' release to the workers): release
-        files and admission slots, tell the waiters, then release the ``workspaces`` (this
-        machine's, and the broadcast through another broker) and emit its trace (none of which a
-        waiter looks at)."""
+    def _finished(self, snapshot: RunSnapshot, status: RunStatus) -> list[str]:
+        """After the commit (which took the run out of the live runs and appended its finish
+        events): release files and admission slots, tell the waiters, then release workspaces
+        and emit its trace (neither of which a waiter looks at)."""
         run_id = snapshot.spec.run_id
         if any(c.produces for g in snapshot.spec.workflow.gates for c in g.checks):  # files stored
             self.artifacts.expire(run_id, self.settings.retention_s)
         admitted = self.limits.release_run(run_id)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})
         self.notices.announce(run_id, status)
-        if workspaces:
+        if any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks):
             self.executor.release_quietly(run_id)  # this machine's, without waiting for the broadcast
-        if workspaces and not announced:
-            self._broadcast_release(run_id)
+            self._broadcast_release(run_id)  # every worker that ran such a check has one
         self.lifecycle.traced(snapshot, status.value, snapshot.finished_at or "")
         return admitted
 
     def _broadcast_release(self, run_id: str) -> None:
-        """Best effort: a worker that misses it removes the workspace in its sweep."""
+        """Best effort: a worker that misses it removes the workspace in its sweep. Published on
+        the state Redis's own connection when it is the broker (no kombu producer per run)."""
         try:
-            self.enqueue.release_workspaces(run_id)
+            message = self.enqueue.release_message(run_id)
+            if message is None:
+                self.enqueue.release_workspaces(run_id)
+            else:
+                self.notices.broadcast(*message)
         except Exception as exc:
             log.warning("workspace release of run %s not broadcast: %s", run_id, exc)
 

@@ -69,8 +69,8 @@ class Enqueuer(Protocol):
         """Tell every worker to remove its worktree of a finished run (best effort)."""
 
     def release_message(self, run_id: str) -> tuple[tuple[str, ...], str] | None:
-        """(Pub/Sub topics, message) of :meth:`release_workspaces`'s broadcast for a state script
-        to publish, or None (then :meth:`release_workspaces` sends it)."""
+        """(Pub/Sub topics, message) of :meth:`release_workspaces`'s broadcast for the state
+        store's connection to publish, or None (then :meth:`release_workspaces` sends it)."""
 
 
 @dataclass(frozen=True)

@@ -58,11 +58,9 @@ class FinishStore:
         retention_s: int,
         events: Sequence[Rendered] = (),
         events_maxlen: int = 0,
-        broadcast: tuple[Sequence[str], str] | None = None,
     ) -> bool:
-        """Commit final outputs once, the run leaving the live runs, its finish ``events``
-        appended and ``broadcast`` (Pub/Sub topics, message) published in the same step; True
-        when this call committed them."""
+        """Commit final outputs once, the run leaving the live runs and its finish ``events``
+        appended in the same step; True when this call committed them."""
         k = self.keys.run(run_id)
         first = {
             "meta": k.meta,
@@ -75,8 +73,7 @@ class FinishStore:
         }
         state = [key for key in k.all_state() if key not in first.values()]
         args = Args().one(run_id, status.value, finished_at, retention_s, events_maxlen)
-        topics, message = broadcast or ((), "")
-        args.rows(outputs.items(), 2).rows(events, 2).many(state).one(message).many(topics)
+        args.rows(outputs.items(), 2).rows(events, 2).many(state)
         with wrap_errors():
             done = self._finalize(keys=first, args=args)
         return bool(done)

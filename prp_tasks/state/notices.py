@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import redis
 
@@ -81,7 +81,8 @@ def wait_until(done: Callable[[], bool], notices: Notices, timeout_s: float | No
 
 class FinalNotices:
     """The runs' final notices: sent by the finalization, awaited by :meth:`Control.wait_final
-    <prp_tasks.service.control.Control.wait_final>`."""
+    <prp_tasks.service.control.Control.wait_final>`; and the finalization's broadcast to the
+    workers, published after the notice."""
 
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.redis = client
@@ -91,6 +92,13 @@ class FinalNotices:
         """Wake the run's waiters; best effort (they look again anyway)."""
         with contextlib.suppress(redis.RedisError, OSError):
             self.redis.publish(self.keys.run(run_id).final_channel, status.value)
+
+    def broadcast(self, topics: Sequence[str], message: str) -> None:
+        """Publish a message the broker's subscribers take (a remote-control broadcast, built by
+        the broker's side); best effort, as :meth:`announce` (a Redis user without channels)."""
+        with contextlib.suppress(redis.RedisError, OSError):
+            for topic in topics:
+                self.redis.publish(topic, message)
 
     def wait(self, run_id: str, done: Callable[[], bool], timeout_s: float | None, slice_s: float) -> bool:
         """Until ``done()`` (True) or ``timeout_s`` passes (False), woken by the run's notice."""

@@ -19,13 +19,12 @@ from prp_tasks.celeryapp.publish import RELEASE_COMMAND, CeleryEnqueuer, direct_
 from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.celeryapp.transport import Channel, SentinelTransport, Transport
 from prp_tasks.core.evaluate import utc_now
-from prp_tasks.core.run import RunStatus
 from prp_tasks.engine.ports import CheckMessage
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import Settings, load_settings
-from prp_tasks.state.finish import FinishStore
 from prp_tasks.state.keys import Keys
+from prp_tasks.state.notices import FinalNotices
 from tests.conftest import EMBEDDED_SERVER
 
 FLOW = "name: one\ngates:\n  - {id: G0, checks: [{name: lint, run: ['true']}]}\n"
@@ -117,9 +116,12 @@ def test_the_release_broadcast_is_the_one_control_broadcast_publishes(private: E
     assert CeleryEnqueuer(app).release_message("run-1") is None  # another broker: broadcast() then
 
 
-def test_a_redis_user_without_channels_still_commits_a_finalization(private: EmbeddedRedis) -> None:
-    """The release broadcast in the commit script is best effort: a Redis user that may not
-    publish (an ACL user without channels) still gets the outputs committed."""
+def test_the_release_broadcast_is_best_effort_for_a_redis_user_without_channels(
+    private: EmbeddedRedis,
+) -> None:
+    """Published on the state store's connection after the final notice: a Redis user that may
+    not publish (an ACL user without channels) gets neither, and the finalization goes on (each
+    worker's sweep removes the workspace)."""
     admin = redis.Redis.from_url(private.url)
     admin.acl_setuser(
         "nochan", enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all"], reset_channels=True
@@ -127,17 +129,7 @@ def test_a_redis_user_without_channels_still_commits_a_finalization(private: Emb
     client = redis.Redis.from_url(private.url, username="nochan", password="pw")
     with pytest.raises(redis.exceptions.NoPermissionError):
         client.publish("topic", "message")
-    finish = FinishStore(client, Keys("acl"))
-    committed = finish.finalize(
-        "run-1",
-        status=RunStatus.PASSED,
-        finished_at=utc_now(),
-        outputs={"prp.md": "# done"},
-        retention_s=60,
-        broadcast=(("topic",), "message"),
-    )
-    assert committed
-    assert admin.hget(Keys("acl").run("run-1").meta, "finalized") == b"1"
+    FinalNotices(client, Keys("acl")).broadcast(("topic",), "message")  # no error
 
 
 def test_with_tracing_both_paths_carry_the_gate_and_run_traceparent(

@@ -1,10 +1,8 @@
 -- Commit a run's final outputs once and start its retention clock; its outbox is done, it leaves
--- the live runs, its finish events (rendered by the caller) are appended and its broadcast (the
--- workers' "release your workspace", when the broker is this Redis) is published.
+-- the live runs, and its finish events (rendered by the caller) are appended.
 -- KEYS: meta, outputs, metrics, outbox, outbox_index, live_runs, lifecycle
 -- ARGV: run id, status, finished_at, retention_s, events_maxlen, rows(2) of (name, content),
---       events rows(2), list of the run's other state keys (they get the retention TTL),
---       broadcast message ('' for none), list of its Pub/Sub topics
+--       events rows(2), list of the run's other state keys (they get the retention TTL)
 -- -> 0 when already finalized, 1 when this call committed
 local K = named(KEYS, {'meta', 'outputs', 'metrics', 'outbox', 'outbox_index', 'live_runs', 'lifecycle'})
 local c = cursor(ARGV)
@@ -12,7 +10,6 @@ local run_id, status, finished_at, retention_s = c.one(), c.one(), c.one(), c.on
 local F = {run_id = run_id, events_maxlen = c.one()}
 local outputs, events = c.rows(2), c.rows(2)
 local state = c.list()
-local broadcast, topics = c.one(), c.list()
 if redis.call('HGET', K.meta, 'finalized') == '1' then return 0 end
 for _, o in ipairs(outputs) do redis.call('HSET', K.outputs, o[1], o[2]) end
 local was = redis.call('HGET', K.meta, 'status') == 'queued' and 'queued' or 'running'
@@ -26,7 +23,4 @@ emit(K, F, events)
 redis.call('EXPIRE', K.meta, retention_s)
 redis.call('EXPIRE', K.outputs, retention_s)
 for _, key in ipairs(state) do redis.call('EXPIRE', key, retention_s) end
-if broadcast ~= '' then  -- best effort (an ACL user without channels: the workers' sweep does it)
-  for _, topic in ipairs(topics) do redis.pcall('PUBLISH', topic, broadcast) end
-end
 return 1
