@@ -30,10 +30,7 @@ def _git(repo: Path, *args: str) -> str | None:
 
 def inspect_repo(path: str | Path) -> RepoInfo:
     """Describe a local directory; a directory that is not a git repository gets SHA ``unknown``."""
-    repo = Path(path).expanduser()
-    if not repo.is_dir():
-        raise InputError(f"repository path is not a directory: {path}")
-    repo = repo.resolve()
+    repo = _directory(path)
     top = _git(repo, "rev-parse", "--show-toplevel")
     if top is None:
         return RepoInfo(repo=repo.name or "repo", path=str(repo))
@@ -47,6 +44,24 @@ def inspect_repo(path: str | Path) -> RepoInfo:
         if match:
             owner, name = match.group(1), match.group(2)
     return RepoInfo(owner=owner, repo=name, branch=branch, commit_sha=sha, path=str(repo), dirty=bool(status))
+
+
+def _directory(path: str | Path) -> Path:
+    """The directory ``path`` names, resolved; InputError when it is not one or cannot be looked
+    at (a name too long for the file system, a NUL byte, an unknown ``~user``, a symlink loop)."""
+    try:
+        repo = Path(path).expanduser()
+        if repo.is_dir():
+            return repo.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"repository path cannot be read: {_shown(path)}: {why}") from None
+    raise InputError(f"repository path is not a directory: {_shown(path)}")
+
+
+def _shown(path: str | Path, limit: int = 200) -> str:
+    text = str(path)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def distributed_source(path: str | Path, remote: str = "origin") -> RepoInfo:

@@ -139,33 +139,48 @@ def copy_change(top: Path, target: Path, relative: str) -> None:
 
 
 def snapshot(source: Path, target: Path) -> None:
-    """Copy the directory ``source`` into the existing, empty ``target`` (see :data:`SKIPPED_NAMES`)."""
+    """Copy the directory ``source`` into the existing, empty ``target`` (see :data:`SKIPPED_NAMES`).
+
+    The directory may be in use while it is copied (an editor's swap files, a running program's
+    temporary files): an entry deleted between being listed and being copied is left out, as if
+    it had been deleted just before."""
     stack = [(source, target)]
     while stack:
         src_dir, dst_dir = stack.pop()
-        with os.scandir(src_dir) as entries:
-            for entry in entries:
-                if entry.name in SKIPPED_NAMES:
-                    continue
+        try:
+            entries = list(os.scandir(src_dir))
+        except FileNotFoundError:
+            if src_dir == source:
+                raise WorkspaceError(f"the run's directory {source} is gone") from None
+            continue  # removed since it was listed
+        for entry in entries:
+            if entry.name in SKIPPED_NAMES:
+                continue
+            try:
                 info = entry.stat(follow_symlinks=False)
-                dest = dst_dir / entry.name
-                if stat.S_ISDIR(info.st_mode):
-                    dest.mkdir()
-                    stack.append((Path(entry.path), dest))
-                else:
-                    _copy_entry(Path(entry.path), dest, info)
+            except FileNotFoundError:
+                continue
+            dest = dst_dir / entry.name
+            if stat.S_ISDIR(info.st_mode):
+                dest.mkdir()
+                stack.append((Path(entry.path), dest))
+            else:
+                _copy_entry(Path(entry.path), dest, info)
     link_dirs(source, target)
 
 
 def _copy_entry(source: Path, dest: Path, info: os.stat_result) -> None:
-    """A symbolic link as a link, a regular file as a copy; anything else (fifo, socket) is skipped."""
-    if stat.S_ISLNK(info.st_mode):
-        os.symlink(os.readlink(source), dest)
-    elif stat.S_ISREG(info.st_mode):
-        try:
+    """A symbolic link as a link, a regular file as a copy; anything else (fifo, socket) is skipped,
+    and so is an entry deleted from ``source``'s directory since it was listed."""
+    try:
+        if stat.S_ISLNK(info.st_mode):
+            os.symlink(os.readlink(source), dest)
+        elif stat.S_ISREG(info.st_mode):
             shutil.copy2(source, dest, follow_symlinks=False)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot copy {source} into the workspace: {exc.strerror or exc}") from None
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and not os.path.lexists(source):
+            return  # deleted meanwhile: not part of the copy
+        raise WorkspaceError(f"cannot copy {source} into the workspace: {exc.strerror or exc}") from None
 
 
 def link_dirs(source: Path, workspace: Path) -> None:

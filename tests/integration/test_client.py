@@ -64,6 +64,8 @@ def test_bad_input_is_refused_before_anything_is_written(
     before = control.store.redis.zcard(control.store.keys.runs)
     with pytest.raises(InputError, match="repository path is not a directory"):
         client.submit(repo="/does/not/exist", idempotency_key="svc-bad")
+    with pytest.raises(InputError, match=r"repository path cannot be read: a{200}…: File name too long"):
+        client.submit(repo="a" * 300)  # the file system refuses the name (not a traceback)
     with pytest.raises(InputError, match="gates"):
         client.submit(repo=make_repo(), workflow={"name": "x", "gates": []})
     assert control.store.redis.zcard(control.store.keys.runs) == before

@@ -3,12 +3,16 @@ changes, a snapshot of a plain directory, a subdirectory of a checkout, collecti
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from prp_tasks.errors import WorkspaceError
+from prp_tasks.workspaces import local
 from prp_tasks.workspaces.locks import FileLock
 from tests.integration.workspaces.remotes import CountingWorkspaces, sh_git
 
@@ -81,6 +85,47 @@ def test_a_plain_directory_gets_a_snapshot_without_environments_and_caches(
         assert files(path) == {"a.txt": "a.txt", "deep/b.txt": "deep/b.txt"}
         (path / "a.txt").write_text("changed")
     assert (source / "a.txt").read_text() == "a.txt"
+
+
+def test_files_deleted_while_a_snapshot_is_copied_are_left_out(
+    ws: CountingWorkspaces, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory in use (a program's temporary files come and go): a file, a link or a
+    directory removed between being listed and being copied is not part of the snapshot, and the
+    check runs; a file that cannot be read still fails the workspace, naming it."""
+    source = tmp_path / "busy"
+    for name in ("a.txt", "gone.tmp", "tmpdir/x", "deep/b.txt"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(name)
+    (source / "gone.link").symlink_to("a.txt")
+    copy, readlink, scandir = local.shutil.copy2, local.os.readlink, local.os.scandir
+
+    def copy_after_delete(src: Any, dst: Any, **kwargs: Any) -> Any:
+        if Path(src).name == "gone.tmp":
+            Path(src).unlink()
+        if Path(src).name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(src))
+        return copy(src, dst, **kwargs)
+
+    def readlink_after_delete(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, str | Path) and Path(path).name == "gone.link":
+            Path(path).unlink()
+        return readlink(path, *args, **kwargs)
+
+    def scandir_after_delete(path: Any = ".") -> Any:  # (os.scandir itself: shutil calls it too)
+        if isinstance(path, str | Path) and Path(path).name == "tmpdir":
+            shutil.rmtree(path)
+        return scandir(path)
+
+    monkeypatch.setattr(local.shutil, "copy2", copy_after_delete)
+    monkeypatch.setattr(local.os, "readlink", readlink_after_delete)
+    monkeypatch.setattr(local.os, "scandir", scandir_after_delete)
+    with ws.local("r-busy", source, "unknown") as path:
+        assert files(path) == {"a.txt": "a.txt", "deep/b.txt": "deep/b.txt"}
+    (source / "locked.txt").write_text("no")
+    refused = r"cannot copy \S+/locked.txt into the workspace: Permission denied"
+    with pytest.raises(WorkspaceError, match=refused), ws.local("r-locked", source, "unknown"):
+        pass
 
 
 def test_only_the_owners_finished_runs_are_collected(

@@ -22,8 +22,18 @@ def _install() -> None:
     from prp_tasks.state.checks import CheckStore
     from prp_tasks.state.runs import RunStore
 
-    rng = random.Random(f"{os.environ.get('PRPTEST_SEED', '0')}-{os.getpid()}")
+    seed = os.environ.get("PRPTEST_SEED", "0")
     chance = float(os.environ.get("PRPTEST_DIE_P", "0.3"))
+    # one sequence per process, made in that process: pool processes forked from one parent must
+    # not all draw the parent's sequence (a few settles each, they would all survive together)
+    rngs: dict[int, random.Random] = {}
+
+    def draw() -> float:
+        pid = os.getpid()
+        rng = rngs.get(pid)
+        if rng is None:
+            rng = rngs[pid] = random.Random(f"{seed}-{pid}")
+        return rng.random()
 
     def die() -> None:
         log = os.environ.get("PRPTEST_DIE_LOG")
@@ -39,7 +49,7 @@ def _install() -> None:
 
         def wrapped(*args: object, **kwargs: object) -> object:
             reply = original(*args, **kwargs)
-            if rng.random() < chance:
+            if draw() < chance:
                 die()
             return reply
 
