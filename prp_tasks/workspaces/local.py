@@ -152,7 +152,8 @@ def snapshot(source: Path, target: Path) -> None:
         except FileNotFoundError:
             if src_dir == source:
                 raise WorkspaceError(f"the run's directory {source} is gone") from None
-            continue  # removed since it was listed
+            dst_dir.rmdir()  # removed since it was listed (its copy is still empty)
+            continue
         for entry in entries:
             if entry.name in SKIPPED_NAMES:
                 continue

@@ -122,6 +122,7 @@ def test_files_deleted_while_a_snapshot_is_copied_are_left_out(
     monkeypatch.setattr(local.os, "scandir", scandir_after_delete)
     with ws.local("r-busy", source, "unknown") as path:
         assert files(path) == {"a.txt": "a.txt", "deep/b.txt": "deep/b.txt"}
+        assert sorted(p.name for p in path.iterdir() if p.is_dir()) == ["deep"]
     (source / "locked.txt").write_text("no")
     refused = r"cannot copy \S+/locked.txt into the workspace: Permission denied"
     with pytest.raises(WorkspaceError, match=refused), ws.local("r-locked", source, "unknown"):
