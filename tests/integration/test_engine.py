@@ -281,7 +281,7 @@ def test_only_a_run_that_may_have_a_workspace_asks_the_workers_to_release_it(
     message = CeleryEnqueuer.release_message
 
     def recorded(self: CeleryEnqueuer, run_id: str) -> tuple[tuple[str, ...], str] | None:
-        released.append(run_id)  # published by the commit (the session's broker is the state Redis)
+        released.append(run_id)  # published on the state store's connection (the session's broker)
         return message(self, run_id)
 
     monkeypatch.setattr(CeleryEnqueuer, "release_message", recorded)
@@ -297,8 +297,9 @@ def test_only_a_run_that_may_have_a_workspace_asks_the_workers_to_release_it(
 def test_the_release_the_commit_publishes_removes_a_workers_workspace(
     runtime: Any, celery_app: Any, make_repo: Callable[..., Path]
 ) -> None:
-    """The broadcast a finalization's commit publishes (kombu's pidbox message, written by the
-    script) is a remote-control command the worker runs: its workspace of the run goes."""
+    """The broadcast a finalization publishes on the state store's connection (kombu's pidbox
+    message, built by the enqueuer) is a remote-control command the worker runs: its workspace of
+    the run goes."""
     executor, run_id = runtime.executor, f"release-{time.time_ns()}"
     with executor.workspaces.local(run_id, make_repo({"a.txt": "x"}), "unknown", executor.owner) as path:
         assert (path / "a.txt").exists()

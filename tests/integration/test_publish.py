@@ -88,8 +88,9 @@ def test_the_direct_finalize_message_is_the_one_send_task_writes(private: Embedd
 
 
 def test_the_release_broadcast_is_the_one_control_broadcast_publishes(private: EmbeddedRedis) -> None:
-    """The finalization's "release your workspace" message, published by its commit script, is
-    what ``app.control.broadcast`` publishes: same topic, same envelope, the same command."""
+    """The finalization's "release your workspace" message, published on the state store's
+    connection, is what ``app.control.broadcast`` publishes: same topic, same envelope, the same
+    command."""
     settings = _settings(private)
     app = create_celery(settings)
     client = redis.Redis.from_url(private.url)
