@@ -89,6 +89,36 @@ def direct_publish_possible(settings: Settings) -> bool:
     return same_redis and "global_keyprefix" not in settings.broker_transport_options
 
 
+def kombu_message(
+    body: Any,
+    serializer: str,
+    headers: dict[str, Any],
+    properties: dict[str, Any],
+    *,
+    exchange: str,
+    routing_key: str,
+) -> str:
+    """A message as kombu's Redis transport stores and publishes it: JSON, the serialized body in
+    base64, the delivery properties ``Channel.basic_publish`` adds after ``properties``."""
+    content_type, encoding, data = dumps(body, serializer=serializer)
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    properties.update(
+        delivery_mode=2,
+        delivery_info={"exchange": exchange, "routing_key": routing_key},
+        priority=0,
+        body_encoding="base64",
+        delivery_tag=new_uuid(),
+    )
+    message = {
+        "body": base64.b64encode(raw).decode("ascii"),
+        "content-encoding": encoding,
+        "content-type": content_type,
+        "headers": headers,
+        "properties": properties,
+    }
+    return json.dumps(message)
+
+
 class RedisQueueWriter:
     """Builds check messages and adds their ``LPUSH`` to a batch of commands for the broker's Redis."""
 
@@ -136,27 +166,13 @@ class RedisQueueWriter:
             ignore_result=None,  # as send_task leaves it (the task options decide)
         )
         headers.update(options.get("headers") or {})  # as send_task merges them
-        content_type, encoding, data = dumps(body, serializer="json")
-        raw = data.encode(encoding) if isinstance(data, str) else data
         properties.update(
             argsrepr=options["argsrepr"],  # send_task repeats these in the properties; so do we
             kwargsrepr=options["kwargsrepr"],
-            delivery_mode=2,
-            delivery_info={"exchange": "", "routing_key": queue},
-            priority=0,
-            body_encoding="base64",
-            delivery_tag=new_uuid(),
         )
-        message = {
-            "body": base64.b64encode(raw).decode("ascii"),
-            "content-encoding": encoding,
-            "content-type": content_type,
-            "headers": headers,
-            "properties": properties,
-        }
         if sent is not None:
             sent.update(queue=queue, exchange="", routing_key=queue)
-        return queue, json.dumps(message), sent
+        return queue, kombu_message(body, "json", headers, properties, exchange="", routing_key=queue), sent
 
     def broadcast(self, command: str, arguments: dict[str, Any]) -> tuple[tuple[str, ...], str]:
         """(Pub/Sub topics, message) of a remote-control command to every worker, as
@@ -169,22 +185,12 @@ class RedisQueueWriter:
             "pattern": None,
             "matcher": None,
         }
-        content_type, encoding, data = dumps(body, serializer=mailbox.serializer or "json")
-        raw = data.encode(encoding) if isinstance(data, str) else data
-        message = {
-            "body": base64.b64encode(raw).decode("ascii"),
-            "content-encoding": encoding,
-            "content-type": content_type,
-            "headers": {"clock": mailbox.clock.forward(), "expires": time.time() + BROADCAST_EXPIRES_S},
-            "properties": {
-                "delivery_mode": 2,
-                "delivery_info": {"exchange": mailbox.exchange.name, "routing_key": ""},
-                "priority": 0,
-                "body_encoding": "base64",
-                "delivery_tag": new_uuid(),
-            },
-        }
-        return self.fanout_topics(mailbox.exchange.name), json.dumps(message)
+        headers = {"clock": mailbox.clock.forward(), "expires": time.time() + BROADCAST_EXPIRES_S}
+        exchange = mailbox.exchange.name
+        message = kombu_message(
+            body, mailbox.serializer or "json", headers, {}, exchange=exchange, routing_key=""
+        )
+        return self.fanout_topics(exchange), message
 
     def fanout_topics(self, exchange: str) -> tuple[str, ...]:
         """The topics kombu's Redis transport publishes ``exchange``'s messages on (asked once)."""

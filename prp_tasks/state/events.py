@@ -191,13 +191,21 @@ class EventSink:
         it reports (for the caller to count again if the batch fails)."""
         with self._lock:
             earlier_failures = self.failed.pop("events_failed_total", 0)
-        for (event_type, text), row in zip(self.render(events), events, strict=True):
-            fields = ("type", event_type, "subject", row[1], "event", text)
-            out.add("XADD", self.keys.events, "MAXLEN", "~", self.maxlen, "*", *fields)
-        out.add("HINCRBY", self.keys.metrics, "events_emitted_total", len(events))
+        rendered = zip((row[1] for row in events), self.render(events), strict=True)
+        append_events(out, self.keys, self.maxlen, list(rendered))
         if earlier_failures:  # counted here once Redis answers again
             out.add("HINCRBY", self.keys.metrics, "events_failed_total", earlier_failures)
         return int(earlier_failures)
+
+
+def append_events(out: Batch, keys: Keys, maxlen: int, events: Sequence[tuple[str, Rendered]]) -> None:
+    """XADD each (subject, rendered event) to the lifecycle stream in order and count them, to
+    ``out`` (what ``emit`` in prelude.lua does inside a script)."""
+    for subject, (event_type, text) in events:
+        fields = ("type", event_type, "subject", subject, "event", text)
+        out.add("XADD", keys.events, "MAXLEN", "~", maxlen, "*", *fields)
+    if events:
+        out.add("HINCRBY", keys.metrics, "events_emitted_total", len(events))
 
 
 #: a stream entry: its id and fields (``type``, ``subject``, ``event``)

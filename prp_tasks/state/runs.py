@@ -34,6 +34,7 @@ from prp_tasks.state.codec import (
     to_ms,
 )
 from prp_tasks.state.connection import Batch, Replicas, wrap_errors
+from prp_tasks.state.events import append_events
 from prp_tasks.state.keys import Keys, RunKeys, check_field
 from prp_tasks.state.lua import Args, Lua
 from prp_tasks.state.plans import Launch, MessageRow, Plan, SettleSpec
@@ -135,11 +136,7 @@ class RunStore:
     def _launch(self, batch: Batch, run_id: str, launch: Launch, due_ms: int) -> None:
         """The creation's events (``emit`` in prelude.lua) and its roots' messages (``push_checks``)."""
         rows = [*launch.events, *(e for out in launch.outgoing.values() for e in out.events)]
-        for kind, text in rows:
-            fields = ("type", kind, "subject", run_id, "event", text)
-            batch.add("XADD", self.keys.events, "MAXLEN", "~", launch.events_maxlen, "*", *fields)
-        if rows:
-            batch.add("HINCRBY", self.keys.metrics, "events_emitted_total", len(rows))
+        append_events(batch, self.keys, launch.events_maxlen, [(run_id, row) for row in rows])
         dispatched = self.k(run_id).dispatched
         for out in launch.outgoing.values():
             for queue, payload, field_, entry, member in out.rows:
