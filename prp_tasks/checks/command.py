@@ -12,10 +12,9 @@ import dataclasses
 import functools
 import os
 import re
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from prp_tasks.checks.base import CheckContext, Outcome
@@ -24,6 +23,7 @@ from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.environments import Environments, EnvironmentSetupError, Prepared
+from prp_tasks.processes.capture import HeadRelease, scratch_files
 from prp_tasks.processes.spawn import spawn, wait
 from prp_tasks.settings import WorkspaceSettings
 
@@ -122,7 +122,7 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
     shown = redact_argv(argv, secrets)
     if ctx.workdir is not None:  # the run's workspace (never the user's own directory)
         _prepare_dirs(ctx.workdir)
-    with _scratch_files() as (out, err):
+    with scratch_files() as (out, err):
         started = time.monotonic()
         try:
             proc = spawn(argv, str(ctx.repo), env, out, err)
@@ -133,7 +133,7 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
                 EvidenceType.COMMAND,
                 {"argv": shown, "error": str(exc)},
             )
-        ended = wait(proc, ctx.timeout_s, ctx.stop)
+        ended = wait(proc, ctx.timeout_s, ctx.stop, HeadRelease((out, err), _kept(ctx, secrets)))
         duration_ms = int((time.monotonic() - started) * 1000)
         shorten = functools.partial(in_repo_terms, ctx)
         stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets, shorten)
@@ -181,27 +181,14 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
     return Outcome(status, f"{summary}\n{last}".strip(), kind, details)
 
 
-@contextlib.contextmanager
-def _scratch_files() -> Iterator[tuple[int, int]]:
-    """Two anonymous files (stdout, stderr) as plain descriptors: nothing to clean up but closing
-    them, and cheaper than two ``tempfile.TemporaryFile`` objects per check."""
-    fds: list[int] = []
-    try:
-        fds.append(_scratch_fd())
-        fds.append(_scratch_fd())
-        yield fds[0], fds[1]
-    finally:
-        for fd in fds:
-            os.close(fd)
+def _kept(ctx: CheckContext, secrets: tuple[str, ...]) -> int:
+    """Bytes at the end of an output :func:`_redacted_tail` reads (the output's beginning is
+    released while the command runs: :mod:`prp_tasks.processes.capture`)."""
+    return ctx.output_tail_bytes + _margin(secrets)
 
 
-def _scratch_fd() -> int:
-    try:
-        return os.open(tempfile.gettempdir(), os.O_TMPFILE | os.O_RDWR, 0o600)
-    except (AttributeError, OSError):  # no O_TMPFILE (not Linux, or the file system lacks it)
-        fd, name = tempfile.mkstemp(prefix="prp-check-")
-        os.unlink(name)
-        return fd
+def _margin(secrets: tuple[str, ...]) -> int:
+    return 4096 + max((len(s) for s in secrets), default=0)
 
 
 def _redacted_tail(fd: int, limit: int, secrets: tuple[str, ...], shorten: Callable[[str], str] = str) -> str:
@@ -214,8 +201,7 @@ def _redacted_tail(fd: int, limit: int, secrets: tuple[str, ...], shorten: Calla
     size = os.fstat(fd).st_size
     if size == 0:
         return ""
-    margin = 4096 + max((len(s) for s in secrets), default=0)
-    start = max(0, size - limit - margin)
+    start = max(0, size - limit - _margin(secrets))
     text = redact(shorten(os.pread(fd, size - start, start).decode("utf-8", errors="replace")), secrets)
     if size <= limit and len(text) <= limit:
         return text

@@ -23,7 +23,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO
 
 from prp_tasks.processes.watchdog import WATCHDOG
@@ -96,9 +96,15 @@ def _devnull() -> int:
     return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 
 
-def wait(proc: subprocess.Popen[bytes], timeout_s: float, stop: threading.Event) -> str:
+def wait(
+    proc: subprocess.Popen[bytes],
+    timeout_s: float,
+    stop: threading.Event,
+    tick: Callable[[], None] | None = None,
+) -> str:
     """``exited``, or ``stopped``/``timeout`` after killing the whole process group; either way
-    the process is reaped and no longer listed with the watchdog."""
+    the process is reaped and no longer listed with the watchdog. ``tick`` is called every
+    ``POLL_S`` while the process runs (e.g. :class:`~prp_tasks.processes.capture.HeadRelease`)."""
     deadline = time.monotonic() + timeout_s
     fd = _pidfd(proc.pid)
     try:
@@ -111,6 +117,8 @@ def wait(proc: subprocess.Popen[bytes], timeout_s: float, stop: threading.Event)
             if time.monotonic() >= deadline:
                 kill_group(proc)
                 return "timeout"
+            if tick is not None:
+                tick()
     finally:
         WATCHDOG.release(proc.pid)
         if fd is not None:

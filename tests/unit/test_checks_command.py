@@ -224,6 +224,28 @@ def test_the_output_tail_is_bounded(tmp_path: Path) -> None:
     assert len(result.output) <= 4000
 
 
+LOUD = (  # 64 MiB to stdout over about a second, then what its stdout holds (on stderr)
+    "import os, sys, time\n"
+    "for i in range(64):\n"
+    "    os.write(1, b'x' * (1 << 20))\n"
+    "    if i % 4 == 3: time.sleep(0.06)\n"
+    "os.write(1, b'END\\n')\n"
+    "st = os.fstat(1)\n"
+    "print('size', st.st_size, 'allocated', st.st_blocks * 512, file=sys.stderr)\n"
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="holes are punched on Linux only")
+def test_a_loud_check_holds_only_the_end_of_its_output(tmp_path: Path) -> None:
+    result = python(tmp_path, LOUD, tail=200)
+    assert result.status == CheckStatus.PASS
+    assert content(result)["stdout_tail"].endswith("xxxEND\n")
+    words = content(result)["stderr_tail"].split()
+    size, allocated = int(words[1]), int(words[3])
+    assert size == (64 << 20) + 4  # the offsets are the output's own
+    assert allocated <= 16 << 20, f"{allocated >> 20} MiB of a {size >> 20} MiB output held"
+
+
 # time limit, stop, start failure --------------------------------------------------------------
 
 SPAWN_SLEEP = "import subprocess; p = subprocess.Popen(['sleep', '30']); print(p.pid, flush=True); p.wait()"
