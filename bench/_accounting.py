@@ -33,26 +33,42 @@ class Procs:
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start ``argv``; its temporary files go beside the logs (a killed prefork pool leaves its
+        ``pymp-*`` directory behind: removed with the bench's own temporary directory)."""
         log = (self.logdir / f"{name}.log").open("ab")
+        scratch = self.logdir / "tmp"
+        scratch.mkdir(exist_ok=True)
         proc = subprocess.Popen(
-            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            env={**env, "TMPDIR": str(scratch)},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.procs.append((name, proc))
         return proc
 
-    def stop(self) -> None:
-        """SIGTERM each leader (warm shutdown, nothing is in flight), then SIGKILL its whole group."""
-        for _, proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.monotonic() + 15
-        for _, proc in self.procs:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(max(0.1, deadline - time.monotonic()))
+    def stop(self, *, graceful: bool = False) -> None:
+        """SIGKILL each leader's whole group; ``graceful``: SIGTERM first (a warm shutdown, which the
+        instrumented passes need: their workers write what they measured on the way out).
+
+        A phase stops once it is measured, with nothing in flight; a Celery prefork pool's
+        shutdown, warm or cold, spends ~1.7 s joining its idle children, more than a smoke run's
+        phase itself (the shutdowns are tested elsewhere)."""
+        if graceful:
+            for _, proc in self.procs:
+                if proc.poll() is None:
+                    proc.terminate()
+            deadline = time.monotonic() + 15
+            for _, proc in self.procs:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(max(0.1, deadline - time.monotonic()))
         for _, proc in self.procs:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
+        for _, proc in self.procs:
             proc.wait()
         self.procs.clear()
 
@@ -63,11 +79,11 @@ class Procs:
                 raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
 
     @contextlib.contextmanager
-    def running(self) -> Iterator[Procs]:
+    def running(self, *, graceful: bool = False) -> Iterator[Procs]:
         try:
             yield self
         finally:
-            self.stop()
+            self.stop(graceful=graceful)
 
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

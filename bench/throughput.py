@@ -310,14 +310,14 @@ def profile_pass(bench: Bench, pool: str, conc: int, profile_dir: Path, cprofile
     client = control.store.redis
     os.environ["BENCH_MODE"] = "cprofile" if cprofile else "sections"
     tag = f"profile-{pool}{conc}"
-    with bench.procs.running():
+    with bench.procs.running(graceful=True):  # the workers write what they measured on the way out
         start_ours(bench.procs, bench.url, pool, conc, tag, bench.shared, profile_dir)
         run_ours(control, bench.specs("command", max(4, conc)), f"{tag} warm-up", bench.procs, 120)
         client.delete(SECTIONS_KEY)
         timed = run_ours(
             control, bench.specs("command", bench.runs), f"instrumented {pool}×{conc}", bench.procs, 900
         )
-    table = section_table(client)  # Procs.stop (SIGTERM, warm shutdown) made every process write it
+    table = section_table(client)  # the warm shutdown made every process write it
     console.print(
         f"instrumented {pool}×{conc}: {bench.gates / timed.seconds:.1f} gates/s ({timed.seconds:.2f} s)"
     )

@@ -28,36 +28,48 @@ profile, blueprint, settings, a server below the supported floor); 3 cancelled (
 `prp cancel`) or an approval expired; any other code: prp itself failed."""
 
 
+RepoArg = Annotated[Path | None, typer.Argument(help="repository to check (default: .)")]
+BlueprintOption = Annotated[Path | None, typer.Option(metavar="FILE", help="blueprint YAML/JSON file")]
+WorkflowOption = Annotated[
+    Path | None, typer.Option("--workflow", "-w", metavar="FILE", help="workflow YAML file")
+]
+ProfileOption = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
+]
+OutOption = Annotated[Path | None, typer.Option("--out", metavar="DIR", help="output directory")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="print the final run as JSON")]
+AutoApproveFlag = Annotated[bool, typer.Option("--auto-approve", help="approve parked gates automatically")]
+StrictFlag = Annotated[bool, typer.Option("--strict", help="strict mode (no implicit auto-approval)")]
+ActorOption = Annotated[
+    str, typer.Option("--as", metavar="NAME", help="who requests the run (default: the OS user)")
+]
+TimeoutOption = Annotated[
+    float | None, typer.Option(metavar="SECONDS", help="cancel the run after this many seconds")
+]
+DistributedFlag = Annotated[
+    bool, typer.Option("--distributed", help="workers fetch origin at HEAD (any machine; clean, pushed tree)")
+]
+GitOption = Annotated[
+    str | None, typer.Option("--git", metavar="URL", help="run on this git remote instead of a path")
+]
+CommitOption = Annotated[str | None, typer.Option(metavar="SHA", help="with --git: the full commit SHA")]
+
+
 @app.command(epilog=EXIT_CODES)
 def run(
-    repo: Annotated[Path | None, typer.Argument(help="repository to check (default: .)")] = None,
-    workflow: Annotated[
-        Path | None, typer.Option("--workflow", "-w", metavar="FILE", help="workflow YAML file")
-    ] = None,
-    blueprint: Annotated[Path | None, typer.Option(metavar="FILE", help="blueprint YAML/JSON file")] = None,
-    profile: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
-    ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="output directory")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="print the final run as JSON")] = False,
-    auto_approve: Annotated[
-        bool, typer.Option("--auto-approve", help="approve parked gates automatically")
-    ] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="strict mode (no implicit auto-approval)")] = False,
-    actor: Annotated[
-        str, typer.Option("--as", metavar="NAME", help="who requests the run (default: the OS user)")
-    ] = "",
-    timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help="cancel the run after this many seconds")
-    ] = None,
-    distributed: Annotated[
-        bool,
-        typer.Option("--distributed", help="workers fetch origin at HEAD (any machine; clean, pushed tree)"),
-    ] = False,
-    git: Annotated[
-        str | None, typer.Option("--git", metavar="URL", help="run on this git remote instead of a path")
-    ] = None,
-    commit: Annotated[str | None, typer.Option(metavar="SHA", help="with --git: the full commit SHA")] = None,
+    repo: RepoArg = None,
+    workflow: WorkflowOption = None,
+    blueprint: BlueprintOption = None,
+    profile: ProfileOption = None,
+    out_dir: OutOption = None,
+    json_out: JsonFlag = False,
+    auto_approve: AutoApproveFlag = False,
+    strict: StrictFlag = False,
+    actor: ActorOption = "",
+    timeout: TimeoutOption = None,
+    distributed: DistributedFlag = False,
+    git: GitOption = None,
+    commit: CommitOption = None,
 ) -> None:
     """Run a PRP workflow on REPO and write prp.md, review.json and run-manifest.json.
 
@@ -82,16 +94,23 @@ def run(
                     auto_approve=auto_approve,
                     require_profile=True,
                 )
-                target = out_dir or _home(spec) / "runs" / spec.run_id
-                following = Following(spec, target, json_out, timeout, interrupts)
-                if current.embedded:
-                    code = _run_embedded(current, following)
-                else:
-                    code = following.drive(shared_control(current), None)
+                code = _follow(
+                    current,
+                    Following(
+                        spec, out_dir or _home(spec) / "runs" / spec.run_id, json_out, timeout, interrupts
+                    ),
+                )
         except KeyboardInterrupt:  # before the run was submitted (or after it ended): nothing to cancel
             err.print("interrupted")
             code = EXIT_CANCELLED
     raise typer.Exit(code)
+
+
+def _follow(current: Settings, following: Following) -> int:
+    """Drive the run on this process's private server (embedded mode) or the configured one."""
+    if current.embedded:
+        return _run_embedded(current, following)
+    return following.drive(shared_control(current), None)
 
 
 def _home(spec: RunSpec) -> Path:

@@ -18,7 +18,7 @@ from prp_tasks.core.catalog import BUILTIN_CHECKS
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.models import Workflow
 from prp_tasks.core.profile import ResolvedProfile
-from prp_tasks.core.run import Blueprint, RunSpec, new_run_id
+from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec, new_run_id
 from prp_tasks.core.validation import problems_from
 from prp_tasks.errors import BlueprintError, InputError, ProfileError
 from prp_tasks.intake.profiles import LOOKUP, resolve_profile
@@ -102,10 +102,7 @@ def prepare_run(
     source = source or RunSource()
     run_id = run_id or new_run_id()
     info = source.repo_info(repo)
-    cache = profiles or ProfileCache(None, ProfileCacheSettings())
-    with source.checkout(run_id, info) as path:
-        resolved = resolve_profile(path, profile_path, cache=cache)
-        version = project_version(path)
+    resolved, version = _read_checkout(source, run_id, info, profile_path, profiles)
     if require_profile and workflow is None and resolved.source is None:
         raise ProfileError(missing_profile_message(str(repo) if repo is not None else "."))
     return RunSpec(
@@ -120,6 +117,19 @@ def prepare_run(
         auto_approve=auto_approve,
         idempotency_key=idempotency_key,
     )
+
+
+def _read_checkout(
+    source: RunSource,
+    run_id: str,
+    info: RepoInfo,
+    profile_path: str | Path | None,
+    profiles: ProfileCache | None,
+) -> tuple[ResolvedProfile, tuple[str, str] | None]:
+    """The run's profile (its checkout's initial.md, or ``profile_path``) and the project's version."""
+    cache = profiles or ProfileCache(None, ProfileCacheSettings())
+    with source.checkout(run_id, info) as path:
+        return resolve_profile(path, profile_path, cache=cache), project_version(path)
 
 
 def missing_profile_message(repo: str) -> str:

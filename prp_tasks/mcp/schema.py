@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from prp_tasks.intake.submission import IDEMPOTENCY_KEY
 from prp_tasks.service.views import RunView
 
 #: the run statuses every surface shows (HTTP, CLI, events): the ``status`` filter takes them
@@ -44,6 +45,24 @@ GitUrl = Annotated[
     str | None, Field(description="git remote to fetch commitSha from (not repository)", max_length=2048)
 ]
 Distributed = Annotated[bool, Field(description="run on the repository's origin at HEAD (clean tree)")]
+WorkflowArg = Annotated[
+    str | dict[str, Any] | None,
+    Field(
+        description="a workflow file path as the workers see it, or the workflow itself "
+        "({name, gates: [...]}, the schema of a workflow file); default: the built-in G0-G7"
+    ),
+]
+BlueprintArg = Annotated[
+    str | dict[str, Any] | None,
+    Field(description="a blueprint file path, or {title, description, requirements, metadata}"),
+]
+ProfilePath = Annotated[
+    str | None, Field(description="an initial.md to use instead of the repository's", max_length=4096)
+]
+StrictFlag = Annotated[bool, Field(strict=True)]
+IdempotencyKey = Annotated[
+    str | None, Field(pattern=IDEMPOTENCY_KEY, description="the same key returns the same run")
+]
 WorkflowId = Annotated[str, Field(description="the run id (create_prp_workflow answers it as workflowId)")]
 StepName = Annotated[str, Field(description="a gate id of the run's workflow, such as G0")]
 

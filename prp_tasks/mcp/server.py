@@ -25,17 +25,22 @@ from prp_tasks.errors import PrpError
 from prp_tasks.intake.submission import IDEMPOTENCY_KEY, SubmitRequest
 from prp_tasks.mcp.schema import (
     AuditList,
+    BlueprintArg,
     CommitSha,
     Distributed,
     GitUrl,
+    IdempotencyKey,
     OutputFile,
     OutputsOut,
     ProducedFile,
+    ProfilePath,
     Repository,
     RunStatusName,
     RunStatusOut,
     StepDecisionOut,
     StepName,
+    StrictFlag,
+    WorkflowArg,
     WorkflowId,
     WorkflowList,
     WorkflowRow,
@@ -102,29 +107,15 @@ class PrpTools:
     def create_prp_workflow(
         self,
         repository: Repository = None,
-        workflow: Annotated[
-            str | dict[str, Any] | None,
-            Field(
-                description="a workflow file path as the workers see it, or the workflow itself "
-                "({name, gates: [...]}, the schema of a workflow file); default: the built-in G0-G7"
-            ),
-        ] = None,
-        blueprint: Annotated[
-            str | dict[str, Any] | None,
-            Field(description="a blueprint file path, or {title, description, requirements, metadata}"),
-        ] = None,
-        profilePath: Annotated[
-            str | None, Field(description="an initial.md to use instead of the repository's", max_length=4096)
-        ] = None,
+        workflow: WorkflowArg = None,
+        blueprint: BlueprintArg = None,
+        profilePath: ProfilePath = None,
         commitSha: CommitSha = None,
         gitUrl: GitUrl = None,
         distributed: Distributed = False,
-        strict: Annotated[bool, Field(strict=True)] = False,
-        autoApprove: Annotated[bool, Field(strict=True)] = False,
-        idempotencyKey: Annotated[
-            str | None,
-            Field(pattern=IDEMPOTENCY_KEY, description="the same key returns the same run"),
-        ] = None,
+        strict: StrictFlag = False,
+        autoApprove: StrictFlag = False,
+        idempotencyKey: IdempotencyKey = None,
     ) -> RunStatusOut:
         """Start a PRP workflow run on a repository; returns its status (workflowId = run id)."""
         who = self._caller(submit="create runs")

@@ -81,13 +81,6 @@ class ApprovalStore:
 
         ``schedule`` = (requested_ms, deadline_ms, reminder_ms or 0, escalate_ms or 0).
         """
-        k = self.runs.k(request.run_id)
-        keys = {**self.keys.settle(request.run_id)._asdict(), "requests": k.requests, **self._index_keys()}
-        keys |= {
-            "batch": self.keys.batch(request.role),
-            "preapproved": self.keys.approvals("preapproved"),
-            "announced": self.keys.notify("announced"),
-        }
         args = Args().one(
             member(request.run_id, request.gate_id),
             request.model_copy(update={"batch_id": BATCH_PLACEHOLDER}).model_dump_json(),
@@ -100,7 +93,7 @@ class ApprovalStore:
             now,
         )
         with wrap_errors():
-            out = self._park(keys=keys, args=settle.write(plan.write(args)))
+            out = self._park(keys=self._park_keys(request), args=settle.write(plan.write(args)))
         if out[0] != "ok":
             return Park(settle_result(out))
         parked = Settle(ok=True, unsettled=int(out[1]), outbox=tuple(str(out[4]).split()))
@@ -181,6 +174,16 @@ class ApprovalStore:
         with wrap_errors():
             raw = self.redis.hget(self.runs.k(run_id).requests, gate_id)
         return ApprovalRequest.model_validate_json(raw) if raw else None
+
+    def _park_keys(self, request: ApprovalRequest) -> dict[str, str]:
+        """The park script's keys: the settle's, the run's requests, the indexes, the role's batch."""
+        requests = self.runs.k(request.run_id).requests
+        keys = {**self.keys.settle(request.run_id)._asdict(), "requests": requests, **self._index_keys()}
+        return keys | {
+            "batch": self.keys.batch(request.role),
+            "preapproved": self.keys.approvals("preapproved"),
+            "announced": self.keys.notify("announced"),
+        }
 
     def parked_requests(self, members: Sequence[str]) -> list[tuple[ApprovalRequest | None, int]]:
         """For index members (``run/gate``): the request of each gate still parked (else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 from prp_tasks.state.connection import wrap_errors
 from prp_tasks.state.runs import RunStore
@@ -32,16 +33,9 @@ def find_runs(
     rows: list[dict[str, str]] = []
     low = since_ms if since_ms is not None else "-inf"
     while len(rows) < limit:
-        with wrap_errors():
-            ids = store.redis.zrevrangebyscore(store.keys.runs, "+inf", low, start=cursor, num=chunk)
-            if not ids:
-                return rows, None
-            with store.redis.pipeline(transaction=False) as pipe:
-                for run_id in ids:
-                    pipe.hmget(store.k(run_id).meta, [*FIELDS, "cancelled"])
-                    pipe.hvals(store.k(run_id).status)
-                found = pipe.execute()
-        metas, gates = found[0::2], found[1::2]
+        ids, metas, gates = _chunk(store, low, cursor, chunk)
+        if not ids:
+            return rows, None
         for taken, (run_id, meta, statuses) in enumerate(zip(ids, metas, gates, strict=True), start=1):
             row = dict(zip(FIELDS, meta[:-1], strict=True))
             if row["status"] is None:  # expired between the index and the read
@@ -56,6 +50,24 @@ def find_runs(
                     return rows, cursor + taken
         cursor += len(ids)
     return rows, cursor
+
+
+Chunk = tuple[list[str], list[Any], list[Any]]  #: run ids, their meta fields, their gates' statuses
+
+
+def _chunk(store: RunStore, low: int | str, cursor: int, chunk: int) -> Chunk:
+    """The next ``chunk`` run ids of the index (newest first, from ``cursor``), with each run's
+    meta fields (and ``cancelled``) and its gates' statuses."""
+    with wrap_errors():
+        ids = store.redis.zrevrangebyscore(store.keys.runs, "+inf", low, start=cursor, num=chunk)
+        if not ids:
+            return [], [], []
+        with store.redis.pipeline(transaction=False) as pipe:
+            for run_id in ids:
+                pipe.hmget(store.k(run_id).meta, [*FIELDS, "cancelled"])
+                pipe.hvals(store.k(run_id).status)
+            found = pipe.execute()
+    return ids, found[0::2], found[1::2]
 
 
 def prune_index(store: RunStore, older_than_s: float, batch: int = 1000) -> int:

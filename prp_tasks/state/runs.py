@@ -119,19 +119,24 @@ class RunStore:
             batch.add("HSET", k.outbox, *_flat(outbox))
             batch.add("ZADD", self.keys.outbox_index, due_ms, spec.run_id)
         self._launch(batch, spec.run_id, launch, due_ms)
+        self._index(batch, spec, state, len(roots))
+        for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox, k.dispatched):
+            batch.add("EXPIRE", key, ttl_s)
+        with wrap_errors():
+            batch.execute()
+        return outbox
+
+    def _index(self, batch: Batch, spec: RunSpec, state: RunStatus, running: int) -> None:
+        """A new run in the deployment's indexes (all runs, live runs, wall-clock deadlines) and
+        counters (``running`` of its gates started)."""
         batch.add("ZADD", self.keys.runs, to_ms(spec.created_at), spec.run_id)
         batch.add("SADD", self.keys.live_runs, spec.run_id)
         wall_s = spec.workflow.budget.wall_s
         if wall_s is not None:  # the sweeper skips what is still pending at the deadline
             batch.add("ZADD", self.keys.budget_deadlines, to_ms(spec.created_at) + wall_s * 1000, spec.run_id)
         batch.add("HINCRBY", self.keys.metrics, f"runs|state={state.value}", 1)
-        batch.add("HINCRBY", self.keys.metrics, "gates|state=running", len(roots))
-        batch.add("HINCRBY", self.keys.metrics, "gates|state=pending", len(gates) - len(roots))
-        for key in (k.meta, k.status, k.deps, k.left, k.started, k.events, k.outbox, k.dispatched):
-            batch.add("EXPIRE", key, ttl_s)
-        with wrap_errors():
-            batch.execute()
-        return outbox
+        batch.add("HINCRBY", self.keys.metrics, "gates|state=running", running)
+        batch.add("HINCRBY", self.keys.metrics, "gates|state=pending", len(spec.workflow.gates) - running)
 
     def _launch(self, batch: Batch, run_id: str, launch: Launch, due_ms: int) -> None:
         """The creation's events (``emit`` in prelude.lua) and its roots' messages (``push_checks``)."""
