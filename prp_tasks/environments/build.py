@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from prp_tasks.environments.project import BuildPlan, EnvironmentSetupError
+from prp_tasks.environments.project import BuildPlan, EnvironmentSetupError, normalize, sdist_version
 from prp_tasks.processes.spawn import spawn, wait
 
 #: variables an installer may need from the worker (indexes, proxies, certificates, caches)
@@ -107,6 +107,8 @@ class Build:
     stop: threading.Event
     deadline: float
     offline: bool = False
+    #: the version the project's own copy is installed as (an unpacked sdist's), see _own_copy
+    own_version: str | None = None
 
     def run(self) -> None:
         """Create the environment and install the plan; EnvironmentSetupError with the installer's words."""
@@ -116,6 +118,26 @@ class Build:
         requirements = self._requirements_file()
         if requirements is not None:
             self._install(["-r", str(requirements)])
+            self._own_copy()
+
+    def _own_copy(self) -> None:
+        """A dependency that needs the project itself (jsonschema's ``referencing`` needs attrs)
+        brings a release of the project from the index; the checkout's own copy goes over it
+        (its dependencies are installed already), so its metadata, stubs and plugins are the
+        project's own: a type checker or ``importlib.metadata`` would otherwise see another
+        release (imports already come from the workspace, first on ``PYTHONPATH``)."""
+        name = self.plan.name
+        if self.plan.install_project or name is None or normalize(name) not in installed_names(self.target):
+            return
+        self._mark(f"a dependency installed {name} from the index: installing the project's own copy over it")
+        self.own_version = sdist_version(self.plan.workspace)
+        self._install(
+            [
+                "--no-deps",
+                "--reinstall" if self.installer.name == "uv" else "--force-reinstall",
+                str(self.plan.workspace),
+            ]
+        )
 
     def _create(self) -> None:
         if self.installer.name == "uv":
@@ -190,8 +212,9 @@ class Build:
 
     def _env(self) -> dict[str, str]:
         env = installer_env()
-        if self.plan.version:  # an unpacked sdist: its version, not one made up from git
-            env["SETUPTOOLS_SCM_PRETEND_VERSION"] = self.plan.version
+        version = self.plan.version or self.own_version
+        if version:  # an unpacked sdist: its version, not one made up from git
+            env["SETUPTOOLS_SCM_PRETEND_VERSION"] = version
         if self.installer.name == "uv":
             env["UV_PROJECT_ENVIRONMENT"] = str(self.target)
             env.setdefault("UV_NO_PROGRESS", "1")
@@ -262,6 +285,14 @@ def _version_of(path: str) -> str:
     if out.returncode != 0:
         raise EnvironmentSetupError(f"cannot run the interpreter {path}: {out.stderr.strip()[-300:]}")
     return f"{os.path.realpath(path)} {out.stdout.strip()}"
+
+
+def installed_names(target: Path) -> set[str]:
+    """The normalized names of the distributions installed in the environment ``target``."""
+    return {
+        normalize(path.name.partition("-")[0])
+        for path in target.glob("lib/python*/site-packages/*.dist-info")
+    }
 
 
 def freeze(installer: Installer, target: Path) -> list[str]:

@@ -26,7 +26,7 @@ from prp_tasks.core.models import TEST_EXTRAS, EnvironmentSpec
 from prp_tasks.errors import PrpError
 
 #: bump when what a plan installs changes for the same declarations
-PLAN_VERSION = "1"
+PLAN_VERSION = "2"  # 2: the project's own copy over a release of it that a dependency pulled in
 #: files whose presence makes a directory a Python project
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 LOCK_FILE = "uv.lock"
@@ -50,6 +50,8 @@ class BuildPlan:
     packages: tuple[str, ...] = ()
     #: the project itself (with ``extras``) is installed: its dependencies are not static
     install_project: bool = False
+    #: the project's distribution name (``[project] name``, setup.cfg's ``[metadata] name``)
+    name: str | None = None
     extras: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     #: ``uv.lock`` is installed with ``uv sync --frozen`` (when uv builds)
@@ -124,7 +126,17 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         sources=tuple(parts.sources),
         declared=tuple(sorted(set(declared) | set(files))),
         version=sdist_version(workspace) if parts.install_project else None,
+        name=_name(project, setup_cfg),
     )
+
+
+def _name(project: dict[str, Any] | None, setup_cfg: configparser.ConfigParser | None) -> str | None:
+    if project is not None:
+        name = project.get("name")
+        return name if isinstance(name, str) and name else None
+    if setup_cfg is not None:
+        return setup_cfg.get("metadata", "name", fallback="") or None
+    return None
 
 
 @dataclass

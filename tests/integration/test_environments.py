@@ -124,16 +124,24 @@ def test_a_directory_that_is_not_a_git_checkout_runs_in_a_snapshot(
 # isolated environments ---------------------------------------------------------------------------
 
 
-def tiny_wheel(folder: Path, name: str = "tinydep", where: str = "tiny") -> Path:
-    """A pure-Python wheel with one module and no dependencies, written by hand."""
+def tiny_wheel(
+    folder: Path, name: str = "tinydep", where: str = "tiny", version: str = "1.0", requires: str = ""
+) -> Path:
+    """A pure-Python wheel with one module, written by hand (``requires``: one Requires-Dist)."""
+    return write_wheel(folder, name, version, {f"{name}.py": f"WHERE = {where!r}\n"}, requires)
+
+
+def write_wheel(folder: Path, name: str, version: str, files: dict[str, str], requires: str = "") -> Path:
+    info = f"{name}-{version}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     files = {
-        f"{name}.py": f"WHERE = {where!r}\n",
-        f"{name}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
-        f"{name}-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        **files,
+        f"{info}/METADATA": metadata + (f"Requires-Dist: {requires}\n" if requires else ""),
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = [f"{n},sha256={_b64(hashlib.sha256(t.encode()).digest())},{len(t)}" for n, t in files.items()]
-    files[f"{name}-1.0.dist-info/RECORD"] = "\n".join([*record, f"{name}-1.0.dist-info/RECORD,,"]) + "\n"
-    path = folder / f"{name}-1.0-py3-none-any.whl"
+    files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
+    path = folder / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as wheel:
         for entry, text in files.items():
             wheel.writestr(entry, text)
@@ -181,6 +189,66 @@ def test_an_isolated_environment_is_built_once_for_concurrent_checks_and_reused(
         b["built_by_this_check"] for b in again
     )
     assert importlib.util.find_spec("tinydep") is None  # nothing went into prp-tasks' own environment
+
+
+#: a PEP 517 backend in the project's tree: no build requirement (so no package index); builds the
+#: ``selfdep`` 1.0 wheel of ``src/selfdep/__init__.py``
+IN_TREE_BACKEND = """
+import base64, hashlib, zipfile
+from pathlib import Path
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    info = "selfdep-1.0.dist-info"
+    files = {
+        "selfdep/__init__.py": Path("src/selfdep/__init__.py").read_text(),
+        info + "/METADATA": "Metadata-Version: 2.1\\nName: selfdep\\nVersion: 1.0\\n",
+        info + "/WHEEL": "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }
+    digest = lambda t: base64.urlsafe_b64encode(hashlib.sha256(t.encode()).digest()).rstrip(b"=").decode()
+    record = [f"{n},sha256={digest(t)},{len(t)}" for n, t in files.items()] + [info + "/RECORD,,"]
+    files[info + "/RECORD"] = "\\n".join(record) + "\\n"
+    name = "selfdep-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(Path(wheel_directory) / name, "w") as wheel:
+        for entry, text in files.items():
+            wheel.writestr(entry, text)
+    return name
+"""
+
+
+def test_a_release_of_the_project_that_a_dependency_brings_is_replaced_by_its_own_copy(
+    control: Control,
+    make_repo: Callable[..., Path],
+    finish: Finish,
+    tmp_path: Path,
+) -> None:
+    # attrs' case: its tests need jsonschema, whose dependency ``referencing`` needs attrs: the
+    # environment got attrs 26 from the index, and mypy's attrs plugin checked the tests against it
+    index = tmp_path / "index"
+    index.mkdir()
+    tiny_wheel(index, "needsself", requires="selfdep")
+    tiny_wheel(index, "selfdep", where="index", version="9.9")  # "the latest release"
+    repo = make_repo(
+        {
+            "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = 'backend'\n"
+            "backend-path = ['_build']\n\n[project]\nname = 'selfdep'\nversion = '1.0'\ndependencies = []\n",
+            "_build/backend.py": IN_TREE_BACKEND,
+            "requirements-test.txt": f"--no-index\n--find-links {index}\nneedsself\n",
+            "src/selfdep/__init__.py": "WHERE = 'own'\n",
+        }
+    )
+    code = "import importlib.metadata as m, selfdep, needsself; print(m.version('selfdep'), selfdep.WHERE)"
+    snapshot = run(control, finish, repo, workflow(py("c", code)))
+    found = evidence(snapshot, "A", "c")
+    assert snapshot.status == RunStatus.PASSED, found
+    assert found["stdout_tail"].split() == ["1.0", "own"]
+    build = found["environment"]["build"]
+    assert "selfdep==1.0" in " ".join(build["installed"]) or any(
+        p.startswith("selfdep @ ") for p in build["installed"]
+    ), build["installed"]
+    assert "installing the project's own copy over it" in build["log_tail"]
 
 
 def test_a_failed_build_fails_the_check_with_the_installers_error(
