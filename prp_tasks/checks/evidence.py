@@ -161,7 +161,9 @@ def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
     junit = option(args, "--junitxml", "--junit-xml", "--junit_xml")
     data = reader.get(junit) if junit else None
     if data is not None:
-        return {**parse.junit_facts(data), "report": junit}
+        workdir = reader.workdir
+        facts = parse.junit_facts(data, lambda path: (workdir / path).is_file())
+        return {**facts, "report": junit}
     return parse.pytest_text_facts(stdout)
 
 
@@ -261,6 +263,7 @@ def _pytest_line(f: Facts) -> str:
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
         f"{f['errors']} errors, {f['skipped']} skipped"
+        + (f", {f['xfailed']} xfailed" if f.get("xfailed") else "")
     )
     return line + (f"; failing: {', '.join(f['failing'])}" if f["failing"] else "")
 

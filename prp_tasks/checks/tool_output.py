@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -45,27 +46,53 @@ def _xml_root(data: bytes) -> Any:
         raise ValueError(f"not XML: {exc}") from None
 
 
-def junit_facts(data: bytes) -> dict[str, Any]:
-    """Totals and the first failing test ids of a JUnit XML report (pytest, mypy's ``--junit-xml``)."""
+def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """Totals and the first failing test ids of a JUnit XML report (pytest, mypy's ``--junit-xml``).
+
+    pytest reports an expected failure as skipped (``type="pytest.xfail"``): counted apart as
+    ``xfailed``, as pytest's own summary does. ``is_file`` (relative paths, in the directory the
+    tests ran in) turns a test's class name into the id pytest shows (:func:`case_id`).
+    """
     root = _xml_root(data)
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     if root.tag not in ("testsuite", "testsuites"):
         raise ValueError(f"root element is <{root.tag}>, not <testsuites>/<testsuite>")
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
-    failing: list[str] = []
+    failing: list[Any] = []
+    xfailed = 0
     for suite in suites:
         for key in totals:
             totals[key] += int(suite.get(key, "0") or 0)
         for case in suite.iter("testcase"):
             if case.find("failure") is not None or case.find("error") is not None:
-                failing.append(_case_id(case))
-    totals["passed"] = max(0, totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"])
-    return {**totals, "failing": failing[:FIRST]}
+                failing.append(case)
+            elif (skipped := case.find("skipped")) is not None and skipped.get("type") == "pytest.xfail":
+                xfailed += 1
+    xfailed = min(xfailed, totals["skipped"])
+    totals["skipped"] -= xfailed
+    ended = totals["failures"] + totals["errors"] + totals["skipped"] + xfailed
+    totals["passed"] = max(0, totals["tests"] - ended)
+    named = [case_id(c.get("classname", ""), c.get("name", ""), is_file) for c in failing[:FIRST]]
+    return {**totals, **({"xfailed": xfailed} if xfailed else {}), "failing": named}
 
 
-def _case_id(case: Any) -> str:
-    classname, name = case.get("classname", ""), case.get("name", "")
-    return f"{classname}::{name}" if classname else name
+def case_id(classname: str, name: str, is_file: Callable[[str], bool] | None = None) -> str:
+    """A JUnit test case as pytest names it: ``tests.test_funcs.TestAssoc`` + ``test_unknown`` is
+    ``tests/test_funcs.py::TestAssoc::test_unknown`` when ``is_file("tests/test_funcs.py")``, and a
+    test collected from another kind of file (``tests.test_mypy.yml``) ``tests/test_mypy.yml::…``;
+    ``classname::name`` when no such file is found."""
+    if not classname:
+        return name
+    if is_file is None:
+        return f"{classname}::{name}"
+    parts = classname.split(".")
+    for i in range(len(parts), 0, -1):
+        base = "/".join(parts[:i])
+        if is_file(f"{base}.py"):
+            return "::".join([f"{base}.py", *parts[i:], name])
+        if i < len(parts) and is_file(f"{base}.{parts[i]}"):
+            return "::".join([f"{base}.{parts[i]}", *parts[i + 1 :], name])
+    return f"{classname}::{name}"
 
 
 def junit_messages(data: bytes) -> str:

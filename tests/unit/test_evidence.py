@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from prp_tasks.checks import execute, tool_output
 from prp_tasks.checks.base import CheckContext
 from prp_tasks.checks.evidence import identify, tool_summary
+from prp_tasks.checks.tool_output import case_id
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.profile import ResolvedProfile
@@ -196,3 +198,38 @@ def test_tool_output_parsers_refuse_what_the_tool_does_not_write() -> None:
         tool_output.mypy_text_facts("hello")
     with pytest.raises(ValueError):
         tool_output.pytest_text_facts("no summary")
+
+
+def test_a_real_pytest_report_names_failing_tests_as_pytest_does_and_counts_xfails_apart(
+    tmp_path: Path,
+) -> None:
+    fresh(tmp_path, "tests/__init__.py", "")
+    fresh(
+        tmp_path,
+        "tests/test_funcs.py",
+        "import pytest\n\n"
+        "class TestAssoc:\n    def test_unknown(self):\n        assert 1 == 2\n\n"
+        "def test_ok():\n    pass\n\n"
+        "@pytest.mark.xfail(reason='known')\ndef test_known():\n    assert False\n\n"
+        "@pytest.mark.skip(reason='no')\ndef test_skipped():\n    pass\n",
+    )
+    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=.prp/reports/junit.xml"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert "1 failed, 1 passed, 1 skipped, 1 xfailed" in done.stdout, done.stdout
+    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
+    assert text.splitlines()[0] == (
+        "4 tests: 1 passed, 1 failed, 0 errors, 1 skipped, 1 xfailed; "
+        "failing: tests/test_funcs.py::TestAssoc::test_unknown"
+    )
+    assert facts["pytest"]["xfailed"] == 1
+
+
+def test_a_test_collected_from_another_kind_of_file_is_named_by_that_file() -> None:
+    files = {"tests/test_mypy.yml", "tests/unit/test_a.py"}
+    assert case_id("tests.test_mypy.yml", "testAttrsAnnotated", files.__contains__) == (
+        "tests/test_mypy.yml::testAttrsAnnotated"
+    )
+    assert case_id("tests.unit.test_a.TestX.TestY", "test_z", files.__contains__) == (
+        "tests/unit/test_a.py::TestX::TestY::test_z"
+    )
+    assert case_id("elsewhere.test_b", "test_c", files.__contains__) == "elsewhere.test_b::test_c"
