@@ -113,7 +113,9 @@ def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(t
             "setup.cfg": "[metadata]\nname = clicky\ndescription = CLI kit\nlicense = BSD-3-Clause\n"
             "[tool:pytest]\ntestpaths = tests\n[coverage:run]\nbranch = True\nsource = clicky\n"
             "[flake8]\nmax-line-length = 80\n",
-            "tox.ini": "[testenv:typing]\ncommands =\n    mypy src/clicky tests/typing\n",
+            "tox.ini": "[testenv:typing]\ncommands =\n    mypy src/clicky tests/typing\n"
+            "    mypy src/clicky/*.pyi tests/typing/more\n    mypy --strict examples/\n",
+            "src/clicky/__init__.pyi": "",
             "requirements/typing.txt": "mypy==1.4.1\n    # via -r typing.in\n",
             ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/pycqa/flake8\n    rev: 7.0.0\n"
             "    hooks:\n      - id: flake8\n        additional_dependencies: [flake8-bugbear]\n",
@@ -127,7 +129,8 @@ def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(t
     assert gov.commands["lint"] == (
         "python", "-m", "flake8", "--output-file=.prp/reports/flake8.txt", "--tee", "src/clicky", "tests",
     )  # fmt: skip
-    assert gov.commands["type-check"][-2:] == ("src/clicky", "tests/typing")  # as tox runs it
+    # as tox runs it: every command's targets, once (a stub inside src/clicky is covered by it)
+    assert gov.commands["type-check"][-3:] == ("src/clicky", "tests/typing", "examples")
     assert "--cov" not in " ".join(gov.commands["test"])
     assert result.profile.budgets.coverage is None and result.profile.reports.coverage == ()
     assert gov.owners == {} and "CODEOWNERS names the code owners" in text
@@ -185,6 +188,13 @@ def test_the_first_paragraph_skips_headings_badges_and_html() -> None:
     rst = "Click\n=====\n\n.. image:: x.png\n\nClick is a package.\nIt composes.\n"
     assert first_paragraph(rst) == "Click is a package. It composes."
     assert first_paragraph("# Only a title\n") == ""
+
+
+def test_a_paragraph_that_starts_with_emphasis_is_prose_and_a_list_is_not() -> None:
+    attrs = '<p align="center">logo</p>\n\n*attrs* is the Python package that will bring back the **joy**.\n'
+    assert first_paragraph(attrs) == "*attrs* is the Python package that will bring back the **joy**."
+    assert first_paragraph("**Bold** opening line.\n") == "**Bold** opening line."
+    assert first_paragraph("* a list item\n- another\n+ third\n\nThe prose.\n") == "The prose."
 
 
 def test_broken_configuration_files_are_ignored_not_fatal(tmp_path: Path) -> None:

@@ -186,8 +186,11 @@ def first_paragraph(text: str) -> str:
 
 
 def _not_prose(line: str) -> bool:
+    """Headings, badges, HTML, directives, tables, rules, list items, code, quotes; a line that
+    starts with emphasis (``*attrs* is the Python package …``, ``**bold**``) is prose."""
     return bool(
-        line.startswith(("#", "[!", "![", "<", "..", ":", "|", "=", "-", "*", "~", "`", ">", "+"))
+        line.startswith(("#", "[!", "![", "<", "..", ":", "|", "=", "~", "`", ">"))
+        or re.match(r"[-*+](?:\s|$)", line)
         or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line)
     )
 

@@ -149,8 +149,32 @@ def _command_line(facts: Facts, line: str, where: str) -> None:
         tool, words = (inner[0], inner) if inner else (tool, words)
     if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright"):
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
-    if tool == "mypy" and not facts.mypy_targets:
-        facts.mypy_targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
+    if tool == "mypy":
+        _mypy_targets(facts, [w for w in words[1:] if not w.startswith(("-", "{"))])
+
+
+def _mypy_targets(facts: Facts, words: list[str]) -> None:
+    """Every target of every mypy command the project runs (attrs' tox.ini runs one on its tests'
+    typing examples and one on its stubs), in order, each once: a target inside another is left
+    out (mypy refuses a file found twice); a glob the tool would get from a shell is expanded in
+    the checkout (dropped when it matches nothing)."""
+    for word in words:
+        found = (
+            sorted(str(p.relative_to(facts.repo)) for p in facts.repo.glob(word))
+            if _GLOB.search(word)
+            else [word.rstrip("/") or word]
+        )
+        for target in found:
+            if not any(_inside(target, known) for known in facts.mypy_targets):
+                facts.mypy_targets = [t for t in facts.mypy_targets if not _inside(t, target)]
+                facts.mypy_targets.append(target)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return folder in (path, ".") or path.startswith(folder + "/")
+
+
+_GLOB = re.compile(r"[*?\[]")
 
 
 def _nox(facts: Facts) -> None:
