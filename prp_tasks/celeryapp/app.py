@@ -12,7 +12,7 @@ from typing import Any
 
 from celery import Celery
 from celery.worker.control import control_command
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue
 
 import prp_tasks.celeryapp.transport  # noqa: F401  (our Redis and Sentinel transports, by URL scheme)
 from prp_tasks.celeryapp.publish import RELEASE_COMMAND
@@ -40,8 +40,10 @@ def _queue(queue_class: str, quorum: bool = False) -> Queue:
     arguments = {"x-queue-type": "quorum"} if quorum else None
     # RabbitMQ's native delayed delivery (retries with a countdown on quorum queues) needs a topic
     # exchange; with the queue name as routing key it routes exactly like a direct one
-    exchange = Exchange(name, type="topic" if quorum else "direct")
-    return Queue(name, exchange, routing_key=name, queue_arguments=arguments, durable=True)
+    exchange = Exchange(name, type="topic" if quorum else "direct")  # type: ignore[no-untyped-call]
+    return Queue(  # type: ignore[no-untyped-call]
+        name, exchange, routing_key=name, queue_arguments=arguments, durable=True
+    )
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

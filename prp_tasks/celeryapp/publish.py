@@ -100,7 +100,7 @@ def kombu_message(
 ) -> str:
     """A message as kombu's Redis transport stores and publishes it: JSON, the serialized body in
     base64, the delivery properties ``Channel.basic_publish`` adds after ``properties``."""
-    content_type, encoding, data = dumps(body, serializer=serializer)
+    content_type, encoding, data = dumps(body, serializer=serializer)  # type: ignore[no-untyped-call]
     raw = data.encode(encoding) if isinstance(data, str) else data
     properties.update(
         delivery_mode=2,

@@ -67,7 +67,7 @@ class Services(Protocol):
 
 
 def _services(task: Task) -> Services:
-    services: Services = task.services  # type: ignore[attr-defined]
+    services: Services = task.services
     return services
 
 

@@ -42,11 +42,11 @@ class _SharedClient:
         return client
 
 
-class Channel(_SharedClient, kombu_redis.Channel):  # type: ignore[misc]
+class Channel(_SharedClient, kombu_redis.Channel):
     pass
 
 
-class SentinelChannel(_SharedClient, kombu_redis.SentinelChannel):  # type: ignore[misc]
+class SentinelChannel(_SharedClient, kombu_redis.SentinelChannel):
     pass
 
 
@@ -66,11 +66,11 @@ class _KeepsClient:
             self._client = value
 
 
-class Transport(_KeepsClient, kombu_redis.Transport):  # type: ignore[misc]
+class Transport(_KeepsClient, kombu_redis.Transport):
     Channel = Channel
 
 
-class SentinelTransport(_KeepsClient, kombu_redis.SentinelTransport):  # type: ignore[misc]
+class SentinelTransport(_KeepsClient, kombu_redis.SentinelTransport):
     Channel = SentinelChannel
 
 

@@ -87,8 +87,9 @@ def sweeper(
         if once:
             done = sweep.sweep_once()
             delivered = sweep.deliver_once()
+            swept: dict[str, object] = dict(done) if done else {"skipped": "another sweeper holds the lease"}
             print_json(
-                (done or {"skipped": "another sweeper holds the lease"})
+                swept
                 | {
                     "notifications_delivered": delivered
                     if delivered is not None

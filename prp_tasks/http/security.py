@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -49,7 +49,7 @@ _STATUS: list[tuple[type[PrpError], int, str]] = [
 ]
 
 
-def install_error_handlers(app: Any) -> None:
+def install_error_handlers(app: FastAPI) -> None:
     """Every error becomes problem+json; project errors map to 4xx (503 if Redis is down)."""
 
     @app.exception_handler(PrpError)

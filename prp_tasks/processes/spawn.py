@@ -127,7 +127,7 @@ def wait(
 
 def _pidfd(pid: int) -> int | None:
     try:
-        return os.pidfd_open(pid)  # type: ignore[attr-defined,no-any-return]
+        return os.pidfd_open(pid)
     except (AttributeError, OSError):
         return None  # not Linux 5.3+: poll
 

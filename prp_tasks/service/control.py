@@ -30,10 +30,10 @@ from prp_tasks.intake.submission import SubmitRequest, blueprint_from_data, spec
 from prp_tasks.service.views import DocumentView, FileView, RunView, derived_status, run_view
 from prp_tasks.settings import Settings
 from prp_tasks.state.artifacts import ArtifactMeta, write_atomically
+from prp_tasks.state.codec import OUTPUT_FILES
 from prp_tasks.state.events import Entry
 from prp_tasks.state.manager import State
 from prp_tasks.state.run_index import find_runs
-from prp_tasks.state.runs import OUTPUT_FILES
 
 #: output and artifact names: plain file names, never paths
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")

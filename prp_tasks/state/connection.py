@@ -291,4 +291,5 @@ def _round_trip(conn: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -
             raise error
         return replies
 
-    return conn.retry.call_with_retry(call, lambda _error: conn.disconnect())
+    replies: list[Any] = conn.retry.call_with_retry(call, lambda _error: conn.disconnect())
+    return replies

@@ -91,8 +91,9 @@ class ConsoleFormatter(logging.Formatter):
         gate, check = getattr(record, "gate_id", None), getattr(record, "check", None)
         if gate:
             ctx.append(f"{gate}/{check}" if check else str(gate))
-        if getattr(record, "attempt", None):
-            ctx.append(f"#{record.attempt}")
+        attempt = getattr(record, "attempt", None)
+        if attempt:
+            ctx.append(f"#{attempt}")
         where = f" [{' '.join(c for c in ctx if c)}]" if any(ctx) else ""
         return f"{when} {record.levelname:<5} {record.name}{where} {_message(record)}"
 

@@ -51,8 +51,8 @@ def plan(facts: Facts) -> Plan:
         commands.append(typed)
     else:
         missing["type-check"] = "no type checker (mypy) configured"
-    made = Plan(tuple(commands), missing, measures, coverage_note)
-    return Plan(made.commands, missing, measures, coverage_note, tool_packages(facts, made))
+    plan = Plan(tuple(commands), missing, measures, coverage_note)
+    return Plan(plan.commands, missing, measures, coverage_note, tool_packages(facts, plan))
 
 
 #: command -> the packages its argv runs (``python -m X``)
