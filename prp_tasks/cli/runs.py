@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ import typer
 
 from prp_tasks.cli.common import app, err, errors, out, print_json, settings
 from prp_tasks.cli.interrupts import Interrupts
-from prp_tasks.core.run import RunSpec
+from prp_tasks.core.run import RunSpec, caller_trace
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.errors import ConflictError, RunNotFound
 from prp_tasks.intake.sources import RunSource
@@ -74,7 +75,8 @@ def run(
     """Run a PRP workflow on REPO and write prp.md, review.json and run-manifest.json.
 
     Ctrl-C cancels the run (running checks are stopped), writes the cancelled run's outputs and
-    exits 3; a second Ctrl-C stops waiting for that.
+    exits 3; a second Ctrl-C stops waiting for that. With TRACEPARENT set (W3C trace context, as
+    OpenTelemetry passes it to a child process), the run's trace links to that span.
     """
     with Interrupts() as interrupts:
         try:
@@ -93,7 +95,7 @@ def run(
                     strict=strict,
                     auto_approve=auto_approve,
                     require_profile=True,
-                )
+                ).model_copy(update={"caller_trace": caller_trace(os.environ.get("TRACEPARENT"))})
                 code = _follow(
                     current,
                     Following(

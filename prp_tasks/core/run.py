@@ -115,6 +115,8 @@ class RepoInfo(BaseModel):
 
 
 FULL_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+#: a W3C trace context ``traceparent`` (version 00; all-zero ids are invalid)
+TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
 _SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:[^\s]+$")
 
@@ -155,6 +157,22 @@ class RunSpec(BaseModel):
     auto_approve: bool = False
     #: the submission's idempotency key (``GET /v1/runs?idempotency_key=`` finds the run by it)
     idempotency_key: str | None = None
+    #: the W3C ``traceparent`` of the caller's span that submitted the run (its run span links to it)
+    caller_trace: str | None = None
+
+    @field_validator("caller_trace")
+    @classmethod
+    def _traceparent(cls, value: str | None) -> str | None:
+        if value is not None and not TRACEPARENT.fullmatch(value):
+            raise ValueError("not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)")
+        return value
+
+
+def caller_trace(value: str | None) -> str | None:
+    """A W3C ``traceparent`` header as a run keeps it, or None for a missing or malformed one
+    (the W3C recommendation: a bad header is ignored, never an error)."""
+    text = (value or "").strip().lower()
+    return text if TRACEPARENT.fullmatch(text) else None
 
 
 def new_run_id(now: float | None = None) -> str:

@@ -6,7 +6,7 @@ import base64
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
@@ -101,12 +101,24 @@ router = APIRouter(prefix="/v1", responses=ERRORS, dependencies=[known_query_aft
         },
     },
 )
-def create_run(body: SubmitRequest, ctl: Ctl, caller: Submitter, response: Response) -> RunCreated:
+def create_run(
+    body: SubmitRequest,
+    ctl: Ctl,
+    caller: Submitter,
+    response: Response,
+    traceparent: Annotated[
+        str | None,
+        Header(description="W3C trace context of the caller's span: the run's trace links to it"),
+    ] = None,
+) -> RunCreated:
     """Submit a run (idempotent with ``idempotency_key``); the actor is the token's identity.
 
     201 with ``Location`` when this request created the run; 200 (same body, ``created: false``)
-    when an earlier request with the same key did."""
-    submitted = ctl.submit_request(body.model_copy(update={"actor": caller.identity}), actor=caller.identity)
+    when an earlier request with the same key did. A W3C ``traceparent`` header: the run's trace
+    links to the caller's span."""
+    submitted = ctl.submit_request(
+        body.model_copy(update={"actor": caller.identity}), actor=caller.identity, traceparent=traceparent
+    )
     url = f"/v1/runs/{submitted.run_id}"
     response.headers["Location"] = url
     if not submitted.created:

@@ -21,7 +21,7 @@ from prp_tasks.approvals.service import Approvals
 from prp_tasks.core.approvals import AuditEvent, DecisionResult, PendingApproval
 from prp_tasks.core.artifacts import check_artifact_name
 from prp_tasks.core.evaluate import parse_ts, utc_now
-from prp_tasks.core.run import RunSpec, RunStatus, new_run_id
+from prp_tasks.core.run import RunSpec, RunStatus, caller_trace, new_run_id
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.engine.engine import Engine
 from prp_tasks.errors import ArtifactError, ConflictError, GateNotFound, InputError, RunNotFound
@@ -34,6 +34,7 @@ from prp_tasks.state.codec import OUTPUT_FILES
 from prp_tasks.state.events import Entry
 from prp_tasks.state.manager import State
 from prp_tasks.state.run_index import find_runs
+from prp_tasks.telemetry.tracing import current_traceparent
 
 #: output and artifact names: plain file names, never paths
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
@@ -71,11 +72,17 @@ class Control:
         """Record a validated spec and start its root gates."""
         return self.engine.submit(spec)
 
-    def submit_request(self, request: SubmitRequest, *, actor: str) -> Submitted:
-        """Validate and submit; with ``idempotency_key`` the same key returns the same run."""
+    def submit_request(
+        self, request: SubmitRequest, *, actor: str, traceparent: str | None = None
+    ) -> Submitted:
+        """Validate and submit; with ``idempotency_key`` the same key returns the same run.
+
+        The run's span links to the caller's: ``traceparent`` (an HTTP request's header), else
+        the span current in this process (a Python client's, a traced Celery task's)."""
+        trace = caller_trace(traceparent) or current_traceparent()
         key = request.idempotency_key
         if key is None:
-            spec = self._spec(request, actor, None)
+            spec = self._spec(request, actor, None, trace)
             return Submitted(self.submit(spec), True)
         if isinstance(request.blueprint, dict):
             blueprint_from_data(request.blueprint)  # refuse bad data before claiming the key
@@ -84,14 +91,14 @@ class Control:
         if existing is not None:
             return Submitted(existing, False)
         try:
-            spec = self._spec(request, actor, run_id)
+            spec = self._spec(request, actor, run_id, trace)
         except Exception:
             self.state.idempotency.release(key)  # a refused request claims nothing
             raise
         return Submitted(self.submit(spec), True)
 
-    def _spec(self, request: SubmitRequest, actor: str, run_id: str | None) -> RunSpec:
-        return spec_from_request(
+    def _spec(self, request: SubmitRequest, actor: str, run_id: str | None, trace: str | None) -> RunSpec:
+        spec = spec_from_request(
             request,
             actor=actor,
             profiles=self.profiles,
@@ -99,6 +106,7 @@ class Control:
             run_id=run_id,
             workspaces=self.settings.workspace,
         )
+        return spec.model_copy(update={"caller_trace": trace}) if trace else spec
 
     def _claim(self, request: SubmitRequest, actor: str, run_id: str) -> str | None:
         """Claim the key for ``run_id``; an earlier claim's run id if the key was used already."""

@@ -68,6 +68,19 @@ def traceparent(run_id: str, gate_id: str | None = None) -> str:
     return f"00-{trace_id_of(run_id):032x}-{span:016x}-01"
 
 
+def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the span current in this process (OpenTelemetry's API, which
+    redis-py imports anyway), or None when there is none: what a run submitted from here links to."""
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
+
+
 def ns(iso: str | None) -> int | None:
     return int(datetime.fromisoformat(iso).timestamp() * 1e9) if iso else None
 
@@ -214,6 +227,7 @@ class RunSpans:
                 context=Context(),
                 start_time=ns(spec.created_at),
                 attributes=attributes,
+                links=caller_links(spec.caller_trace),
             )
         finally:
             _NEXT_IDS.reset(token)
@@ -277,6 +291,18 @@ class RunSpans:
             "prp.gate.approval_wait", context=parent, start_time=ns(asked[0].at), attributes=attributes
         )
         span.end(end_time=ns(decided.at) if decided else None)
+
+
+def caller_links(traceparent: str | None) -> list[Any]:
+    """A link to the span that submitted the run (its own trace is the run's: a link, not a parent,
+    joins the two, as for any work started by a message)."""
+    if not traceparent:
+        return []
+    from opentelemetry import trace
+
+    _, trace_id, span_id, flags = traceparent.split("-")
+    caller = trace.SpanContext(int(trace_id, 16), int(span_id, 16), True, trace.TraceFlags(int(flags, 16)))
+    return [trace.Link(caller, {"prp.link": "submitted by"})]
 
 
 def _end(span: Any, outcome: str, end_ns: int | None) -> None:
@@ -362,6 +388,10 @@ def span_record(span: Any) -> dict[str, Any]:
         "status": span.status.status_code.name,
         "attributes": dict(span.attributes or {}),
         "events": [{"name": e.name, "attributes": dict(e.attributes or {})} for e in span.events],
+        "links": [
+            {"trace_id": f"{link.context.trace_id:032x}", "span_id": f"{link.context.span_id:016x}"}
+            for link in span.links
+        ],
         "service": span.resource.attributes.get("service.name"),
         "pid": os.getpid(),
     }

@@ -376,3 +376,26 @@ def test_the_document_declares_each_error_with_the_media_type_it_is_sent_with(ap
     others = {key: media for key, media in declared.items() if key[0] != "/healthz"}
     assert len(others) > 50 and set(others.values()) == {"application/problem+json"}
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+CALLER = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_a_callers_trace_context_is_kept_with_the_run_and_a_malformed_one_is_ignored(
+    client: TestClient, repo: Path, control: Control
+) -> None:
+    traced = client.post(
+        "/v1/runs",
+        json={"repo": str(repo), "workflow": WORKFLOW},
+        headers={**auth("alice"), "traceparent": CALLER.upper()},
+    )
+    assert traced.status_code == 201, traced.text
+    assert control.store.spec(traced.json()["run_id"]).caller_trace == CALLER
+    for header in ("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", "rubbish"):
+        plain = client.post(
+            "/v1/runs",
+            json={"repo": str(repo), "workflow": WORKFLOW},
+            headers={**auth("alice"), "traceparent": header},
+        )
+        assert plain.status_code == 201, plain.text  # W3C: a bad header is ignored, not refused
+        assert control.store.spec(plain.json()["run_id"]).caller_trace is None

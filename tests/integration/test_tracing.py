@@ -180,3 +180,52 @@ def test_spans_go_to_the_otlp_endpoint_with_the_service_name(settings: Settings)
     )
     assert exported.parent_span_id.hex() == f"{gate_span_id('run-otlp', 'G1'):016x}"
     assert attributes["prp.outcome"] == "passed" and attributes["prp.commit"] == "abc123"
+
+
+CALLER = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_a_run_span_links_to_the_span_that_submitted_it(
+    traced: tuple[Settings, Path], tmp_path: Path
+) -> None:
+    """The run keeps its own trace (any process derives it from the run id); the caller's span is
+    joined by a link: an HTTP request's ``traceparent``, or the span current where a Python client
+    or a traced Celery task submits."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from prp_tasks.intake.submission import SubmitRequest
+
+    settings, path = traced
+    control = Runtime(settings).control
+    flow = {"name": "linked", "gates": [{"id": "A", "checks": [{"name": "a", "run": ["true"]}]}]}
+    request = SubmitRequest(repo=str(tmp_path), workflow=flow)
+    from_header = control.submit_request(request, actor="svc", traceparent=CALLER).run_id
+    with TracerProvider().get_tracer("caller").start_as_current_span("caller work") as caller:
+        from_context = control.submit_request(request, actor="svc").run_id
+        current = caller.get_span_context()
+    plain = control.submit_request(request, actor="svc").run_id
+    for run_id in (from_header, from_context, plain):
+        assert control.wait_final(run_id, 60)
+    wait_until(lambda: sum(s["name"] == "prp.run linked" for s in _read(path)) == 3, timeout=30)
+    links = {s["attributes"]["prp.run_id"]: s["links"] for s in _read(path) if s["name"] == "prp.run linked"}
+    assert links[from_header] == [{"trace_id": CALLER[3:35], "span_id": CALLER[36:52]}]
+    assert links[from_context] == [
+        {"trace_id": f"{current.trace_id:032x}", "span_id": f"{current.span_id:016x}"}
+    ]
+    assert links[plain] == []
+
+
+def test_prp_run_links_its_run_to_the_span_in_traceparent(tmp_path: Path) -> None:
+    """A traced parent process hands its span to ``prp run`` in ``TRACEPARENT`` (OpenTelemetry's
+    environment carrier); the run, on the embedded server and in-process workers, links to it."""
+    from tests.conftest import run_prp
+
+    flow = tmp_path / "flow.yaml"
+    flow.write_text('name: cli-linked\ngates:\n  - {id: A, checks: [{name: a, run: ["true"]}]}\n')
+    (tmp_path / "repo").mkdir()
+    spans = tmp_path / "spans.jsonl"
+    env = {"TRACEPARENT": CALLER, "PRP_TRACE_FILE": str(spans)}
+    done = run_prp("run", str(tmp_path / "repo"), "--workflow", str(flow), env=env)
+    assert done.returncode == 0, done.stderr
+    [run] = [s for s in _read(spans) if s["name"] == "prp.run cli-linked"]
+    assert run["links"] == [{"trace_id": CALLER[3:35], "span_id": CALLER[36:52]}]
