@@ -80,9 +80,16 @@ def run_command(ctx: CheckContext) -> Outcome:
     except EnvironmentSetupError as exc:
         return setup_failed(ctx, shown, exc.message)
     if prepared.note:
-        first, _, rest = outcome.output.partition("\n")
-        outcome = dataclasses.replace(outcome, output="\n".join(p for p in (first, prepared.note, rest) if p))
+        outcome = dataclasses.replace(outcome, output=_noted(outcome, prepared.note))
     return dataclasses.replace(outcome, details={**outcome.details, "environment": prepared.details})
+
+
+def _noted(outcome: Outcome, note: str) -> str:
+    """The summary with the environment's note after its head: ``exit N in S s`` and, when the
+    tool's output was understood, the facts line (reports quote those two lines: the counts stay)."""
+    lines = outcome.output.split("\n")
+    head = 2 if outcome.details.get("facts") and len(lines) > 1 else 1
+    return "\n".join(p for p in (*lines[:head], note, *lines[head:]) if p)
 
 
 def setup_failed(ctx: CheckContext, shown: list[str], message: str) -> Outcome:

@@ -17,6 +17,7 @@ the bounded, redacted tails of stdout *and* stderr stay there as ``stdout_tail``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -163,8 +164,27 @@ def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
     if data is not None:
         workdir = reader.workdir
         facts = parse.junit_facts(data, lambda path: (workdir / path).is_file())
+        with contextlib.suppress(ValueError):  # pytest's own closing line, when the tail has it
+            facts = summary_counts(facts, parse.pytest_text_facts(stdout))
         return {**facts, "report": junit}
     return parse.pytest_text_facts(stdout)
+
+
+def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:
+    """The JUnit report's facts with the counts pytest's closing line states: the report cannot
+    tell an unexpected pass (``xpassed``) from a pass; the line says both (a zero is left out)."""
+    counts = {key: said.get(word, 0) for key, word in _SAID.items()}
+    return {**facts, **{k: v for k, v in counts.items() if v or k not in ("xfailed", "xpassed")}}
+
+
+_SAID = {
+    "passed": "passed",
+    "failures": "failed",
+    "errors": "errors",
+    "skipped": "skipped",
+    "xfailed": "xfailed",
+    "xpassed": "xpassed",
+}
 
 
 def ruff_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
@@ -263,7 +283,7 @@ def _pytest_line(f: Facts) -> str:
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
         f"{f['errors']} errors, {f['skipped']} skipped"
-        + (f", {f['xfailed']} xfailed" if f.get("xfailed") else "")
+        + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
     )
     return line + (f"; failing: {', '.join(f['failing'])}" if f["failing"] else "")
 

@@ -384,3 +384,23 @@ def test_a_command_finds_the_reports_directory_in_its_workspace(tmp_path: Path) 
     result, _ = execute(replace(context(tmp_path / "checkout", PY, "-c", write), workdir=workspace))
     assert result.status == CheckStatus.PASS, result.output
     assert (workspace / ".prp" / "reports" / "ruff.json").read_text() == "[]"
+
+
+def test_the_environment_note_follows_the_facts_line_so_reports_keep_the_counts() -> None:
+    from prp_tasks.checks.base import Outcome
+    from prp_tasks.checks.command import _noted
+
+    note = "environment: built in 0.8s with uv, 14 packages"
+    understood = Outcome(
+        CheckStatus.PASS,
+        "exit 0 in 1.00s\n3 tests: 3 passed, 0 failed\n== 3 passed ==",
+        details={"facts": {"pytest": {"tests": 3}}},
+    )
+    assert _noted(understood, note).splitlines() == [
+        "exit 0 in 1.00s",
+        "3 tests: 3 passed, 0 failed",
+        note,
+        "== 3 passed ==",
+    ]
+    plain = Outcome(CheckStatus.PASS, "exit 0 in 1.00s\nsome output")
+    assert _noted(plain, note).splitlines() == ["exit 0 in 1.00s", note, "some output"]

@@ -200,26 +200,54 @@ def test_tool_output_parsers_refuse_what_the_tool_does_not_write() -> None:
         tool_output.pytest_text_facts("no summary")
 
 
-def test_a_real_pytest_report_names_failing_tests_as_pytest_does_and_counts_xfails_apart(
-    tmp_path: Path,
+REAL_TESTS = """import pytest
+
+@pytest.fixture
+def broken_teardown():
+    yield
+    raise RuntimeError("teardown")
+
+class TestAssoc:
+    def test_unknown(self):
+        assert 1 == 2
+
+def test_ok():
+    pass
+
+def test_ok_but_teardown_fails(broken_teardown):
+    pass
+
+@pytest.mark.xfail(reason="known")
+def test_known():
+    assert False
+
+@pytest.mark.xfail(reason="fixed meanwhile")
+def test_fixed():
+    pass
+
+@pytest.mark.skip(reason="no")
+def test_skipped():
+    pass
+"""
+
+
+@pytest.mark.parametrize("tail", ["whole", "cut"], ids=["with-closing-line", "report-only"])
+def test_a_real_pytest_report_counts_as_pytest_does_and_names_tests_by_their_file(
+    tmp_path: Path, tail: str
 ) -> None:
     fresh(tmp_path, "tests/__init__.py", "")
-    fresh(
-        tmp_path,
-        "tests/test_funcs.py",
-        "import pytest\n\n"
-        "class TestAssoc:\n    def test_unknown(self):\n        assert 1 == 2\n\n"
-        "def test_ok():\n    pass\n\n"
-        "@pytest.mark.xfail(reason='known')\ndef test_known():\n    assert False\n\n"
-        "@pytest.mark.skip(reason='no')\ndef test_skipped():\n    pass\n",
-    )
+    fresh(tmp_path, "tests/test_funcs.py", REAL_TESTS)
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=.prp/reports/junit.xml"]
     done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
-    assert "1 failed, 1 passed, 1 skipped, 1 xfailed" in done.stdout, done.stdout
-    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
+    said = "1 failed, 2 passed, 1 skipped, 1 xfailed, 1 xpassed, 1 error"
+    assert said in done.stdout, done.stdout
+    stdout = done.stdout if tail == "whole" else ""  # a tail without the closing line: the report alone
+    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=stdout)
+    # the report alone cannot tell the unexpected pass from a pass; the closing line can
+    passed, xpassed = ("2 passed", ", 1 xpassed") if tail == "whole" else ("3 passed", "")
     assert text.splitlines()[0] == (
-        "4 tests: 1 passed, 1 failed, 0 errors, 1 skipped, 1 xfailed; "
-        "failing: tests/test_funcs.py::TestAssoc::test_unknown"
+        f"6 tests: {passed}, 1 failed, 1 errors, 1 skipped, 1 xfailed{xpassed}; failing: "
+        "tests/test_funcs.py::TestAssoc::test_unknown, tests/test_funcs.py::test_ok_but_teardown_fails"
     )
     assert facts["pytest"]["xfailed"] == 1
 
