@@ -261,3 +261,40 @@ def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path)
     assert command == ("python", "-m", "unittest", "discover", "-s", "tests")
     done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_test_modules_at_the_top_run_with_unittest_discovery(tmp_path: Path) -> None:
+    """jsonpointer: ``tests.py`` beside ``jsonpointer.py``, no tests directory, no pytest."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='jsonpointer')\n",
+            "jsonpointer.py": "X = 1\n",
+            "tests.py": "import unittest\n\nclass T(unittest.TestCase):\n    def test_x(self): pass\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert argv == ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
+    assert "unittest: tests.py and no pytest configuration" in text
+    done = subprocess.run(
+        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
+def test_a_tool_pinned_in_tox_deps_is_installed_at_that_version(tmp_path: Path) -> None:
+    """cachetools: ``black==22.12.0; implementation_name == "cpython"`` in tox.ini's deps."""
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\nname = cachy\n",
+            "tox.ini": "[testenv:check-format]\ndeps =\n"
+            '    black==22.12.0; implementation_name == "cpython"\ncommands =\n    black --check --diff .\n',
+            "src/cachy/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "black==22.12.0" in result.profile.environment.packages
+    assert "tox.ini [testenv:check-format] deps" in text

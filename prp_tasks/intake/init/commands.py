@@ -86,6 +86,9 @@ def import_names(facts: Facts) -> list[str]:
     return [Path(p).stem for p in facts.packages]
 
 
+_UNMEASURED = "not measured: the tests run with unittest and no coverage tool is configured"
+
+
 def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     if not facts.uses("pytest"):
         if facts.tests_dir and facts.languages.get("Python"):
@@ -95,8 +98,12 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
             return (
                 Command("test", unittest, f"unittest: {facts.tests_dir}/ and no pytest configuration"),
                 False,
-                ("not measured: the tests run with unittest and no coverage tool is configured"),
+                _UNMEASURED,
             )
+        if facts.tests_modules and facts.languages.get("Python"):
+            modules = ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
+            where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
+            return Command("test", modules, where), False, _UNMEASURED
         return None, False, "not measured: no test runner found"
     argv: list[str] = [
         "python",

@@ -152,6 +152,8 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     facts.tests_package = (
         facts.tests_dir is not None and (facts.repo / facts.tests_dir / "__init__.py").is_file()
     )
+    if facts.tests_dir is None:  # jsonpointer: tests.py beside jsonpointer.py
+        facts.tests_modules = sorted(p.name for p in facts.repo.glob("test*.py") if p.is_file())
 
 
 def _is_module(path: Path) -> bool:

@@ -23,6 +23,7 @@ class Facts:
     packages: list[str] = field(default_factory=list)  # paths: src/pkg, pkg
     tests_dir: str | None = None
     tests_package: bool = False  # the tests directory is a package (its __init__.py)
+    tests_modules: list[str] = field(default_factory=list)  # without one: tests.py, test_x.py at the top
     tools: dict[str, list[str]] = field(default_factory=dict)
     codeowners: str | None = None
     ci: list[str] = field(default_factory=list)

@@ -86,9 +86,14 @@ def requirements(facts: Facts) -> None:
     for path in candidates:
         text, where = read_text(path), str(path.relative_to(repo))
         declared(facts, requirement_names(text), where)
-        for name, pinned in requirement_pins(text).items():
-            if name in TOOL_WORDS:
-                facts.pin(name, pinned, where)
+        pins(facts, text, where)
+
+
+def pins(facts: Facts, text: str, where: str) -> None:
+    """The exact versions requirement lines pin the tools to (``black==22.12.0``)."""
+    for name, pinned in requirement_pins(text).items():
+        if name in TOOL_WORDS:
+            facts.pin(name, pinned, where)
 
 
 #: a test module that imports pytest is run by pytest, whatever else the project configures
@@ -99,10 +104,13 @@ _TEST_MODULES_READ = 50
 
 def test_imports(facts: Facts) -> None:
     """pytest, when a test module imports it (packaging 24: no pytest configuration at all)."""
-    if facts.tests_dir is None or facts.uses("pytest"):
+    if facts.uses("pytest"):
         return
-    folder = facts.repo / facts.tests_dir
-    modules = sorted(folder.rglob("test_*.py")) + sorted(folder.rglob("*_test.py"))
+    if facts.tests_dir is not None:
+        folder = facts.repo / facts.tests_dir
+        modules = sorted(folder.rglob("test_*.py")) + sorted(folder.rglob("*_test.py"))
+    else:
+        modules = [facts.repo / name for name in facts.tests_modules]
     for path in modules[:_TEST_MODULES_READ]:
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
@@ -126,7 +134,9 @@ def _tox(facts: Facts) -> None:
     for section in tox.sections():
         if not section.startswith("testenv"):
             continue
-        declared(facts, requirement_names(tox.get(section, "deps", fallback="")), f"tox.ini [{section}] deps")
+        deps = tox.get(section, "deps", fallback="")
+        declared(facts, requirement_names(deps), f"tox.ini [{section}] deps")
+        pins(facts, deps, f"tox.ini [{section}] deps")
         for line in tox.get(section, "commands", fallback="").splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
                           f"tox.ini [{section}]")  # fmt: skip
