@@ -12,6 +12,7 @@ installer: the same key, the same environment.
 from __future__ import annotations
 
 import configparser
+import functools
 import hashlib
 import json
 import re
@@ -106,6 +107,10 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     _from_groups(pyproject.get("dependency-groups"), spec, parts)
     files = _requirement_files(workspace, spec.requirements)
     parts.sources.extend(files)
+    packages = spec.packages
+    if declares_extensions(workspace):  # built in place before the checks (extensions.py)
+        packages += tuple(r for r in build_requires(workspace) if r not in packages)
+        parts.sources.append("the build requirements (the project's extensions are built in place)")
     if spec.packages:
         parts.sources.append("packages: " + ", ".join(spec.packages))
     lock = (workspace / LOCK_FILE).is_file() and project is not None and not parts.install_project
@@ -118,7 +123,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         workspace=workspace,
         requirements=tuple(parts.requirements),
         files=tuple(files),
-        packages=spec.packages,
+        packages=packages,
         install_project=parts.install_project,
         extras=tuple(parts.extras),
         groups=tuple(parts.groups),
@@ -369,3 +374,41 @@ def _digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "missing"
+
+
+_EXT_MODULES = re.compile(r"\bext_modules\b|\bExtension\(")
+#: the build requirements a project with extensions gets when its pyproject.toml names none
+DEFAULT_BUILD_REQUIRES = ("setuptools",)
+
+
+def declares_extensions(project: Path) -> bool:
+    """Whether the project builds extension modules with setuptools (``ext_modules`` in
+    ``setup.py``, or ``[tool.setuptools] ext-modules``); read once per workspace (a run's
+    workspace is its files at submission, and every check asks)."""
+    return _declares_extensions(str(project))
+
+
+@functools.lru_cache(maxsize=256)
+def _declares_extensions(folder: str) -> bool:
+    project = Path(folder)
+    setup_py = project / "setup.py"
+    try:
+        if setup_py.is_file() and _EXT_MODULES.search(setup_py.read_text(errors="replace")):
+            return True
+    except OSError:
+        return False
+    return bool(_get(_toml(project / "pyproject.toml"), "tool", "setuptools", "ext-modules"))
+
+
+def build_requires(project: Path) -> list[str]:
+    """``[build-system] requires`` of the project (what ``setup.py build_ext`` imports)."""
+    requires = _get(_toml(project / "pyproject.toml"), "build-system", "requires")
+    if isinstance(requires, list) and all(isinstance(r, str) for r in requires) and requires:
+        return list(requires)
+    return list(DEFAULT_BUILD_REQUIRES)
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data

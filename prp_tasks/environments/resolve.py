@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prp_tasks.core.models import EnvironmentSpec
+from prp_tasks.environments import extensions
 from prp_tasks.environments.build import system_path
 from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
 from prp_tasks.environments.store import EnvironmentStore
@@ -61,6 +62,7 @@ class Environments:
     """Chooses and prepares check environments; one per process, safe to share between threads."""
 
     def __init__(self, settings: WorkspaceSettings) -> None:
+        self.settings = settings
         self.store = EnvironmentStore(settings)
 
     @contextlib.contextmanager
@@ -74,14 +76,31 @@ class Environments:
             yield Prepared(self.system(base), details)
         elif use == "venv":
             assert venv is not None
-            yield Prepared(venv_env(base, venv, ctx.repo), {**details, **describe(venv, ctx.repo)})
+            yield self._with_extensions(
+                ctx, Prepared(venv_env(base, venv, ctx.repo), {**details, **describe(venv, ctx.repo)})
+            )
         else:
             build = plan(ctx.repo, spec)
             with self.store.hold(build, spec.python, ctx.stop) as held:
                 info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
-                yield Prepared(
-                    venv_env(base, held.path, ctx.repo), info, note(held.record) if held.built else ""
-                )
+                built = note(held.record) if held.built else ""
+                yield self._with_extensions(ctx, Prepared(venv_env(base, held.path, ctx.repo), info, built))
+
+    def _with_extensions(self, ctx: CheckContext, prepared: Prepared) -> Prepared:
+        """The project's extensions built in the run's workspace (never in a directory of the
+        user's: only when the check has a workspace), said in the details and the note."""
+        if ctx.workdir is None:
+            return prepared
+        try:
+            done = extensions.build_in_place(
+                ctx.repo, prepared.env, ctx.stop, self.settings.env_build_timeout_s
+            )
+        except OSError as exc:  # a workspace that cannot be written: the check runs without them
+            done = {"built": False, "error": f"cannot build in the workspace: {exc.strerror or exc}"}
+        if done is None:
+            return prepared
+        said = "\n".join(n for n in (prepared.note, extensions.note(done)) if n)
+        return Prepared(prepared.env, {**prepared.details, "extensions": done}, said)
 
     def system(self, base: Mapping[str, str]) -> dict[str, str]:
         env = without_python_vars(base)

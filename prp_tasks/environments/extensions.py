@@ -1,0 +1,81 @@
+"""A project's compiled extensions, built in place in the run's workspace before its checks run.
+
+Checks import the project's code from the workspace (``PYTHONPATH``: ``src/`` or the workspace
+itself), so an extension module of the project (setuptools ``ext_modules``: MarkupSafe's
+``_speedups``) has to be built there: a copy built into the environment is shadowed by the source
+package, and the extension's tests would be skipped, or fail, as if it could not be built. It is
+built once per workspace (a lock and a record under ``.prp/cache/``) with the check's own
+interpreter, ``python setup.py build_ext --inplace``; the workspace is the run's copy of the
+checkout, so nothing is written to the user's files. A build that fails (no compiler, no
+setuptools in the project's own environment) is said in the check's output and its evidence, and
+the check runs as it would have without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.environments.build import log_tail
+from prp_tasks.environments.project import declares_extensions
+from prp_tasks.processes.spawn import spawn, wait
+from prp_tasks.workspaces.locks import locked
+
+
+def build_in_place(
+    project: Path, env: dict[str, str], stop: threading.Event, timeout_s: float
+) -> dict[str, Any] | None:
+    """Build the project's extensions in ``project`` (the run's workspace) unless an earlier check
+    of the run did: what happened (``built``, ``duration_ms``, ``log_tail``), None when the
+    project declares none."""
+    if not declares_extensions(project):
+        return None
+    cache = project / ".prp" / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    record = cache / "extensions.json"
+    with locked(cache / "extensions.lock"):
+        if record.is_file():
+            return {**json.loads(record.read_text()), "built_by_this_check": False}
+        done = _build(project, env, stop, timeout_s, cache / "extensions.log")
+        if done.get("ended") == "stopped":
+            return done  # a cancelled run: tried again by nobody, recorded nowhere
+        record.write_text(json.dumps(done))
+    return {**done, "built_by_this_check": True}
+
+
+def _build(
+    project: Path, env: dict[str, str], stop: threading.Event, timeout_s: float, log: Path
+) -> dict[str, Any]:
+    argv = ["python", "setup.py", "build_ext", "--inplace"]
+    started = time.monotonic()
+    fd = os.open(log, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o600)
+    try:
+        proc = spawn(argv, str(project), env, fd, fd)
+    except OSError as exc:
+        return {"built": False, "argv": argv, "error": f"cannot start python: {exc.strerror or exc}"}
+    finally:
+        os.close(fd)
+    ended = wait(proc, timeout_s, stop)
+    return {
+        "built": ended == "exited" and proc.returncode == 0,
+        "argv": argv,
+        "ended": ended,
+        "exit_code": proc.returncode,
+        "duration_ms": int((time.monotonic() - started) * 1000),
+        "log_tail": log_tail(log, 3000),
+    }
+
+
+def note(done: dict[str, Any]) -> str:
+    """The check's output line about the build (only when this check built, or could not)."""
+    seconds = int(done.get("duration_ms", 0)) / 1000
+    if done.get("built"):
+        return f"extensions: built in place in {seconds:.1f}s" if done.get("built_by_this_check") else ""
+    why = done.get("error") or f"{done.get('ended')}, exit {done.get('exit_code')}"
+    return (
+        f"extensions: not built in place ({why}; see the evidence's log tail): their tests may skip or fail"
+    )
