@@ -5,10 +5,10 @@ itself), so an extension module of the project (setuptools ``ext_modules``: Mark
 ``_speedups``) has to be built there: a copy built into the environment is shadowed by the source
 package, and the extension's tests would be skipped, or fail, as if it could not be built. It is
 built once per workspace (a lock and a record under ``.prp/cache/``) with the check's own
-interpreter, ``python setup.py build_ext --inplace``; the workspace is the run's copy of the
-checkout, so nothing is written to the user's files. A build that fails (no compiler, no
-setuptools in the project's own environment) is said in the check's output and its evidence, and
-the check runs as it would have without it.
+interpreter: ``python setup.py build_ext --inplace`` (setuptools' ``setup()`` itself when there is
+no ``setup.py``). The workspace is the run's copy of the checkout, so nothing is written to the
+user's files. A build that fails (no compiler, no setuptools in the project's own environment) is
+said in the check's output and its evidence, and the check runs as it would have without it.
 """
 
 from __future__ import annotations
@@ -50,7 +50,11 @@ def build_in_place(
 def _build(
     project: Path, env: dict[str, str], stop: threading.Event, timeout_s: float, log: Path
 ) -> dict[str, Any]:
-    argv = ["python", "setup.py", "build_ext", "--inplace"]
+    # without a setup.py (``[tool.setuptools] ext-modules``), setuptools reads pyproject.toml itself
+    script = (
+        ["setup.py"] if (project / "setup.py").is_file() else ["-c", "from setuptools import setup; setup()"]
+    )
+    argv = ["python", *script, "build_ext", "--inplace"]
     started = time.monotonic()
     fd = os.open(log, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o600)
     try:

@@ -3,11 +3,11 @@
 Each check's output goes to anonymous files, never to pipes (a command printing more than a pipe
 holds would block while nobody reads) and never to named files (nothing to clean up after a crash):
 
-- on Linux, memory files (``memfd_create``): about 10 µs each, against 100–150 µs for an
-  ``O_TMPFILE`` on an ext4 ``/tmp``, which made a tenth of a short check's cost;
+- on Linux, memory files (``memfd_create``): about 10 µs each, against 25–30 µs for an
+  ``O_TMPFILE`` on an ext4 ``/tmp`` (and over 100 µs while its journal is busy);
 - elsewhere, an ``O_TMPFILE`` or an unlinked ``mkstemp`` file in the temporary directory.
 
-Only the last bytes of an output are ever read (the report's tail), so :func:`release_heads`, called
+Only the last bytes of an output are ever read (the report's tail), so :class:`HeadRelease`, called
 while the command runs, gives back the beginning of a file once it has grown ``SLACK_BYTES`` past
 what is kept (a hole punched over it: the file keeps its size and its offsets). A command printing
 gigabytes then holds a few MiB of memory, not gigabytes. Where holes cannot be punched (not Linux,
