@@ -183,6 +183,31 @@ def test_cancelling_mid_run_stops_the_check_and_skips_what_did_not_finish(
     assert control.cancel(run_id) is False  # cancelling again changes nothing
 
 
+LEASED = """
+name: leased
+gates:
+  - {id: A, checks: [{name: slow, run: ["python", "-c", "import time; time.sleep(2); print('done')"]}]}
+"""
+
+
+def test_a_lease_lost_while_its_check_runs_is_taken_back_and_the_check_completes(
+    control: Control, submit: Submit, finish: Finish
+) -> None:
+    """A lease that expired while Redis or the worker stalled, or that a failover lost, and that no
+    other delivery took: the check goes on and records its real result. (It was killed and
+    recorded as skipped, "stopped: run cancelled", and its gate passed without it.)"""
+    run_id = submit(LEASED)
+    lease = control.store.k(run_id).lease("A", "slow")
+    wait_until(lambda: control.store.redis.exists(lease) == 1, timeout=10)
+    time.sleep(0.3)  # the command has started
+    control.store.redis.delete(lease)
+    snapshot = finish(run_id)
+    result = snapshot.gates["A"].checks["slow"]
+    assert (result.status.value, result.output) == ("pass", result.output), result.output
+    assert result.output.endswith("done") and snapshot.status == RunStatus.PASSED
+    assert len(events(snapshot, "settle", "A")) == 1
+
+
 APPROVAL = """
 name: approval
 gates:
