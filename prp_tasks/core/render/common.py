@@ -111,6 +111,14 @@ def num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def document_version(metadata: Mapping[str, Any]) -> str:
+    """The version a PRP document shows (its header and its release notes): the blueprint's
+    ``metadata.version`` (the project's own version when submission found one), else
+    :data:`DOC_VERSION`."""
+    version = metadata.get("version")
+    return inline(str(version)) if isinstance(version, str | int | float) and str(version) else DOC_VERSION
+
+
 def inline(text: str, limit: int | None = None) -> str:
     """Text on one line (whitespace collapsed), cut to ``limit`` characters with an ellipsis."""
     flat = _SPACE.sub(" ", text).strip()

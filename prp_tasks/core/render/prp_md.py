@@ -10,11 +10,11 @@ from prp_tasks.core.models import GateStatus
 from prp_tasks.core.profile import CoverageBudget, ResolvedProfile
 from prp_tasks.core.render.budgets import accessibility_text, coverage_text, marked, performance_text
 from prp_tasks.core.render.common import (
-    DOC_VERSION,
     NOT_SPECIFIED,
     as_list,
     bullets,
     code,
+    document_version,
     inline,
     view_of,
 )
@@ -77,7 +77,7 @@ def header(snapshot: RunSnapshot) -> str:
         ("Owner", spec.repo.owner),
         ("Created", spec.created_at),
         ("Updated", snapshot.finished_at or "_not finished_"),
-        ("Version", DOC_VERSION),
+        ("Version", document_version(spec.blueprint.metadata)),
         ("Status", document_status(snapshot)),
     ]
     lines = [f"- **{name}:** {value}" for name, value in fields]

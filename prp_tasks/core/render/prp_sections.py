@@ -10,12 +10,12 @@ from typing import Any
 from prp_tasks.core.builtin_workflow import APPROVAL_DISPLAY_NAMES
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.render.common import (
-    DOC_VERSION,
     approvals_of,
     as_list,
     bullets,
     code,
     dedupe,
+    document_version,
     dump_json,
     executed_gates,
     fence,
@@ -191,9 +191,7 @@ def approval_line(snapshot: RunSnapshot, approval: HumanApproval) -> str:
 def _release_notes(metadata: Mapping[str, Any]) -> str:
     highlights = as_list(metadata.get("highlights")) or ["Initial implementation"]
     breaking = as_list(metadata.get("breakingChanges"))
-    version = metadata.get("version")
-    shown = inline(str(version)) if isinstance(version, str | int | float) and str(version) else DOC_VERSION
-    parts = ["## 11. Release Notes", f"**Version:** {shown}", "**Highlights:**"]
+    parts = ["## 11. Release Notes", f"**Version:** {document_version(metadata)}", "**Highlights:**"]
     parts.append(bullets(highlights))
     if not breaking:
         return "\n\n".join([*parts, "**Breaking Changes:** None", "**Migration:** N/A"])
