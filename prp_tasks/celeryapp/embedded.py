@@ -26,6 +26,7 @@ from celery.worker import state as worker_state
 
 from prp_tasks.celeryapp.bootsteps import install_housekeeping
 from prp_tasks.celeryapp.runtime import Runtime, runtime_for
+from prp_tasks.celeryapp.tracing import instrument
 from prp_tasks.errors import EmbeddedServerError
 from prp_tasks.processes.watchdog import WATCHDOG
 from prp_tasks.routing import QUEUE_CLASSES, queue_name
@@ -252,11 +253,17 @@ def embedded_worker(
 @contextlib.contextmanager
 def embedded_services(runtime: Runtime) -> Iterator[WorkController]:
     """The in-process worker for every queue class, with its housekeeping (the sweeper's pass:
-    approvals, budgets, the repair loop)."""
+    approvals, budgets, the repair loop). With tracing on, its tasks get the Celery
+    instrumentation's spans as a ``prp worker``'s do, and the spans are flushed when it stops."""
     app = runtime.app
     install_housekeeping(app)
-    with embedded_worker(app, runtime.settings) as worker:
-        yield worker
+    if runtime.tracing.enabled:
+        instrument(runtime.tracing)
+    try:
+        with embedded_worker(app, runtime.settings) as worker:
+            yield worker
+    finally:
+        runtime.tracing.shutdown()
 
 
 def default_state_dir() -> Path:

@@ -215,7 +215,7 @@ def test_a_run_span_links_to_the_span_that_submitted_it(
     assert links[plain] == []
 
 
-def test_prp_run_links_its_run_to_the_span_in_traceparent(tmp_path: Path) -> None:
+def test_prp_run_links_its_run_to_the_span_in_traceparent_and_traces_its_tasks(tmp_path: Path) -> None:
     """A traced parent process hands its span to ``prp run`` in ``TRACEPARENT`` (OpenTelemetry's
     environment carrier); the run, on the embedded server and in-process workers, links to it."""
     from tests.conftest import run_prp
@@ -227,5 +227,10 @@ def test_prp_run_links_its_run_to_the_span_in_traceparent(tmp_path: Path) -> Non
     env = {"TRACEPARENT": CALLER, "PRP_TRACE_FILE": str(spans)}
     done = run_prp("run", str(tmp_path / "repo"), "--workflow", str(flow), env=env)
     assert done.returncode == 0, done.stderr
-    [run] = [s for s in _read(spans) if s["name"] == "prp.run cli-linked"]
+    found = _read(spans)
+    [run] = [s for s in found if s["name"] == "prp.run cli-linked"]
     assert run["links"] == [{"trace_id": CALLER[3:35], "span_id": CALLER[36:52]}]
+    # the in-process worker is instrumented as a `prp worker` is: the check inside its task's span
+    [check] = [s for s in found if s["name"] == "prp.check A/a"]
+    consumer = next(s for s in found if s["span_id"] == check["parent_id"])
+    assert consumer["name"] == "run/prp.run_check" and consumer["kind"] == "CONSUMER"
