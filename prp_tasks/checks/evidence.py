@@ -215,7 +215,8 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
         try:
             return {**parse.mypy_text_facts(messages), "report": junit}
         except ValueError:  # only notes (an unused config section): no error line
-            if parse.junit_facts(data)["failures"] == 0:
+            totals = parse.junit_facts(data)
+            if totals["failures"] == 0 and totals["errors"] == 0:  # (an error: mypy did not run)
                 return {"errors": 0, "first": [], "report": junit}
     return parse.mypy_text_facts(stdout)
 

@@ -27,7 +27,10 @@ from defusedxml import ElementTree
 #: how many failing tests / violations / errors are named in the facts
 FIRST = 5
 
-_PYTEST_LINE = re.compile(r"^=+ (?P<body>.*\d+ (?:passed|failed|errors?|skipped|deselected).*) in [\d.]+s")
+#: pytest's closing line, framed in ``=`` or bare (``-q``): ``1 failed, 7 passed, 2 warnings in 0.2s``
+_PYTEST_LINE = re.compile(
+    r"^(?:=+ )?(?P<body>\d+ [a-z]+(?:, \d+ [a-z]+)*) in [\d.]+s(?: \([\d:]+\))?(?: =+)?$"
+)
 _PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 _LINT_LINE = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b")
 _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
@@ -90,18 +93,22 @@ def case_id(classname: str, name: str, is_file: Callable[[str], bool] | None = N
     ``tests/test_funcs.py::TestAssoc::test_unknown`` when ``is_file("tests/test_funcs.py")``, and a
     test collected from another kind of file (``tests.test_mypy.yml``) ``tests/test_mypy.yml::…``;
     ``classname::name`` when no such file is found."""
-    if not classname:
-        return name
     if is_file is None:
-        return f"{classname}::{name}"
-    parts = classname.split(".")
+        return f"{classname}::{name}" if classname else name
+    if not classname:  # a module that could not be collected: ``tests.test_x`` is its file
+        return _as_file(name.split("."), [], is_file) or name
+    return _as_file(classname.split("."), [name], is_file) or f"{classname}::{name}"
+
+
+def _as_file(parts: list[str], rest: list[str], is_file: Callable[[str], bool]) -> str | None:
+    """``a.b.C`` as ``a/b.py::C`` (or ``a/b.yml::C``) when that file exists, then ``rest``."""
     for i in range(len(parts), 0, -1):
         base = "/".join(parts[:i])
         if is_file(f"{base}.py"):
-            return "::".join([f"{base}.py", *parts[i:], name])
+            return "::".join([f"{base}.py", *parts[i:], *rest])
         if i < len(parts) and is_file(f"{base}.{parts[i]}"):
-            return "::".join([f"{base}.{parts[i]}", *parts[i + 1 :], name])
-    return f"{classname}::{name}"
+            return "::".join([f"{base}.{parts[i]}", *parts[i + 1 :], *rest])
+    return None
 
 
 def junit_messages(data: bytes) -> str:
@@ -112,10 +119,11 @@ def junit_messages(data: bytes) -> str:
 
 
 def pytest_text_facts(stdout: str) -> dict[str, Any]:
-    """Counts from pytest's closing line (``== 1 failed, 7 passed in 0.25s ==``)."""
+    """Counts from pytest's closing line (``== 1 failed, 7 passed in 0.25s ==``, or without the
+    ``=`` frame as ``-q`` prints it)."""
     for line in reversed(stdout.splitlines()):
         match = _PYTEST_LINE.match(line.strip())
-        if match:
+        if match and _PYTEST_COUNT.search(match.group("body")):
             counts: dict[str, int] = {}
             for number, word in _PYTEST_COUNT.findall(match.group("body")):
                 key = "errors" if word.startswith("error") else word

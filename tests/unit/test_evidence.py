@@ -231,23 +231,38 @@ def test_skipped():
 """
 
 
-@pytest.mark.parametrize("tail", ["whole", "cut"], ids=["with-closing-line", "report-only"])
+@pytest.mark.parametrize(
+    ("flags", "tail"),
+    [((), "whole"), (("-q",), "whole"), ((), "cut")],
+    ids=["framed-closing-line", "quiet-closing-line", "report-only"],
+)
 def test_a_real_pytest_report_counts_as_pytest_does_and_names_tests_by_their_file(
-    tmp_path: Path, tail: str
+    tmp_path: Path, flags: tuple[str, ...], tail: str
 ) -> None:
     fresh(tmp_path, "tests/__init__.py", "")
     fresh(tmp_path, "tests/test_funcs.py", REAL_TESTS)
-    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=.prp/reports/junit.xml"]
+    fresh(tmp_path, "tests/test_broken.py", "import no_such_module\n")  # a collection error
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--continue-on-collection-errors",
+        *flags,
+        "--junitxml=.prp/reports/junit.xml",
+    ]
     done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
-    said = "1 failed, 2 passed, 1 skipped, 1 xfailed, 1 xpassed, 1 error"
+    said = "1 failed, 2 passed, 1 skipped, 1 xfailed, 1 xpassed, 2 errors"
     assert said in done.stdout, done.stdout
     stdout = done.stdout if tail == "whole" else ""  # a tail without the closing line: the report alone
     text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=stdout)
     # the report alone cannot tell the unexpected pass from a pass; the closing line can
     passed, xpassed = ("2 passed", ", 1 xpassed") if tail == "whole" else ("3 passed", "")
     assert text.splitlines()[0] == (
-        f"6 tests: {passed}, 1 failed, 1 errors, 1 skipped, 1 xfailed{xpassed}; failing: "
-        "tests/test_funcs.py::TestAssoc::test_unknown, tests/test_funcs.py::test_ok_but_teardown_fails"
+        f"7 tests: {passed}, 1 failed, 2 errors, 1 skipped, 1 xfailed{xpassed}; failing: "
+        "tests/test_broken.py, tests/test_funcs.py::TestAssoc::test_unknown, "
+        "tests/test_funcs.py::test_ok_but_teardown_fails"
     )
     assert facts["pytest"]["xfailed"] == 1
 
@@ -261,3 +276,22 @@ def test_a_test_collected_from_another_kind_of_file_is_named_by_that_file() -> N
         "tests/unit/test_a.py::TestX::TestY::test_z"
     )
     assert case_id("elsewhere.test_b", "test_c", files.__contains__) == "elsewhere.test_b::test_c"
+
+
+def test_a_mypy_that_could_not_check_is_not_reported_as_finding_no_errors(tmp_path: Path) -> None:
+    """pyparsing: ``mypy mypy-ignore-cases`` from the wrong directory exits 2; its report says
+    ``errors="1" failures="0"``, which read as 'no mypy errors'."""
+    argv = [sys.executable, "-m", "mypy", "--junit-xml", "m.xml", "no-such-dir"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and 'errors="1"' in (tmp_path / "m.xml").read_text()
+    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
+    assert "no mypy errors" not in text and facts.get("mypy", {}).get("errors") != 0, text
+    error_only = '<testsuite errors="1" failures="0" name="mypy" tests="1"><testcase classname="mypy" '
+    fresh(
+        tmp_path,
+        "e.xml",
+        error_only
+        + 'name="m"><error message="crashed">mypy: can\'t read file</error></testcase></testsuite>',
+    )
+    text, facts, _ = summary(tmp_path, ["python", "-m", "mypy", "--junit-xml", "e.xml", "x"])
+    assert "no mypy errors" not in text, text
