@@ -8,6 +8,7 @@ interpreter, and the installers run without prp's ``VIRTUAL_ENV``/``PYTHONPATH``
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +114,10 @@ class Build:
 
     def run(self) -> None:
         """Create the environment and install the plan; EnvironmentSetupError with the installer's words."""
+        with no_build_leftovers(self.plan.workspace):
+            self._run()
+
+    def _run(self) -> None:
         self._create()
         if self.installer.name == "uv" and self.plan.lock:
             self._networked(self._uv_sync(), "uv sync")
@@ -285,6 +291,28 @@ def _version_of(path: str) -> str:
     if out.returncode != 0:
         raise EnvironmentSetupError(f"cannot run the interpreter {path}: {out.stderr.strip()[-300:]}")
     return f"{os.path.realpath(path)} {out.stdout.strip()}"
+
+
+#: what building a project in its own directory leaves there (setuptools: ``build/``, its
+#: ``*.egg-info``, ``.eggs/``)
+BUILD_LEFTOVERS = ("build", ".eggs", "*.egg-info", "src/*.egg-info")
+
+
+@contextlib.contextmanager
+def no_build_leftovers(workspace: Path) -> Iterator[None]:
+    """Remove what the block's builds left in ``workspace`` and was not there before: the checks
+    that run there next would see it as the project's (toolz: ruff linted ``build/lib/``, 435
+    violations against the checkout's 261)."""
+    before = _leftovers(workspace)
+    try:
+        yield
+    finally:
+        for path in sorted(_leftovers(workspace) - before):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _leftovers(workspace: Path) -> set[Path]:
+    return {path for pattern in BUILD_LEFTOVERS for path in workspace.glob(pattern) if path.is_dir()}
 
 
 def installed_names(target: Path) -> set[str]:

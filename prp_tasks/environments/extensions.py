@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.environments.build import log_tail
+from prp_tasks.environments.build import log_tail, no_build_leftovers
 from prp_tasks.environments.project import declares_extensions
 from prp_tasks.processes.spawn import spawn, wait
 from prp_tasks.workspaces.locks import locked
@@ -40,7 +40,8 @@ def build_in_place(
     with locked(cache / "extensions.lock"):
         if record.is_file():
             return {**json.loads(record.read_text()), "built_by_this_check": False}
-        done = _build(project, env, stop, timeout_s, cache / "extensions.log")
+        with no_build_leftovers(project):  # (the built modules stay: they are in the packages)
+            done = _build(project, env, stop, timeout_s, cache / "extensions.log")
         if done.get("ended") == "stopped":
             return done  # a cancelled run: tried again by nobody, recorded nowhere
         record.write_text(json.dumps(done))

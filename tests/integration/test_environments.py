@@ -203,6 +203,8 @@ def get_requires_for_build_wheel(config_settings=None):
     return []
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    Path("build/lib/selfdep").mkdir(parents=True, exist_ok=True)  # as setuptools leaves them
+    Path("src/selfdep.egg-info").mkdir(exist_ok=True)
     info = "selfdep-1.0.dist-info"
     files = {
         "selfdep/__init__.py": Path("src/selfdep/__init__.py").read_text(),
@@ -251,6 +253,32 @@ def test_a_release_of_the_project_that_a_dependency_brings_is_replaced_by_its_ow
         p.startswith("selfdep @ ") for p in build["installed"]
     ), build["installed"]
     assert "installing the project's own copy over it" in build["log_tail"]
+
+
+def test_building_the_project_leaves_nothing_in_its_directory_but_what_was_there(tmp_path: Path) -> None:
+    """toolz: installing the project from the workspace left setuptools' ``build/lib/`` there, and
+    the lint check then linted that copy too (435 violations against the checkout's 261)."""
+    index = tmp_path / "index"
+    index.mkdir()
+    tiny_wheel(index, "needsself", requires="selfdep")
+    tiny_wheel(index, "selfdep", where="index", version="9.9")
+    repo = tmp_path / "repo"
+    files = {
+        "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = 'backend'\n"
+        "backend-path = ['_build']\n\n[project]\nname = 'selfdep'\nversion = '1.0'\ndependencies = []\n",
+        "_build/backend.py": IN_TREE_BACKEND,
+        "requirements-test.txt": f"--no-index\n--find-links {index}\nneedsself\n",
+        "src/selfdep/__init__.py": "WHERE = 'own'\n",
+        "build/mine.txt": "the user's own build directory\n",
+    }
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache"))
+    with store.hold(plan(repo, EnvironmentSpec()), None, threading.Event()) as held:
+        assert "installing the project's own copy over it" in held.record["log_tail"]  # it built
+    assert not (repo / "src" / "selfdep.egg-info").exists()
+    assert sorted(p.name for p in (repo / "build").iterdir()) == ["lib", "mine.txt"]  # (was there)
 
 
 def test_a_failed_build_fails_the_check_with_the_installers_error(
