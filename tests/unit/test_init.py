@@ -298,3 +298,19 @@ def test_a_tool_pinned_in_tox_deps_is_installed_at_that_version(tmp_path: Path) 
     assert result.profile.environment is not None
     assert "black==22.12.0" in result.profile.environment.packages
     assert "tox.ini [testenv:check-format] deps" in text
+
+
+def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> None:
+    """pyparsing: ``changedir = tests`` and ``mypy mypy-ignore-cases/``: the target is tests/…"""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'parsy'\n",
+            "tox.ini": "[testenv:mypy-check]\nchangedir = {toxinidir}/tests\ncommands =\n"
+            "    mypy --show-error-codes mypy-ignore-cases/\n",
+            "parsy/__init__.py": "",
+            "tests/mypy-ignore-cases/case.py": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-1] == "tests/mypy-ignore-cases"

@@ -3,9 +3,11 @@ files and the places it runs them: tox, nox, pre-commit and CI workflows."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from configparser import RawConfigParser
+from pathlib import Path
 
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import read_ini, read_text, read_yaml, requirement_names, requirement_pins
@@ -137,13 +139,24 @@ def _tox(facts: Facts) -> None:
         deps = tox.get(section, "deps", fallback="")
         declared(facts, requirement_names(deps), f"tox.ini [{section}] deps")
         pins(facts, deps, f"tox.ini [{section}] deps")
+        cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
         for line in tox.get(section, "commands", fallback="").splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
-                          f"tox.ini [{section}]")  # fmt: skip
+                          f"tox.ini [{section}]", cwd)  # fmt: skip
 
 
-def _command_line(facts: Facts, line: str, where: str) -> None:
-    """A command the project runs: note its tool; mypy's own targets are kept."""
+def _tox_dir(changedir: str) -> str:
+    """A tox env's ``changedir`` relative to the repository (``{toxinidir}/tests`` -> ``tests``);
+    ``.`` when unset or outside it."""
+    folder = changedir.strip().replace("{toxinidir}", ".").replace("{tox_root}", ".")
+    if not folder or folder.startswith(("/", "{")) or ".." in Path(folder).parts:
+        return "."
+    return os.path.normpath(folder)
+
+
+def _command_line(facts: Facts, line: str, where: str, cwd: str = ".") -> None:
+    """A command the project runs (in ``cwd``, relative to the repository): note its tool; mypy's
+    own targets are kept."""
     try:
         words = shlex.split(line.strip())
     except ValueError:
@@ -160,7 +173,8 @@ def _command_line(facts: Facts, line: str, where: str) -> None:
     if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright"):
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "mypy":
-        _mypy_targets(facts, [w for w in words[1:] if not w.startswith(("-", "{"))])
+        targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
+        _mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
 
 
 def _mypy_targets(facts: Facts, words: list[str]) -> None:
