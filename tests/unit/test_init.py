@@ -233,7 +233,11 @@ def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configurat
     )
     assert detect(tmp_path).tools["pytest"] == ["tests/requirements.txt"]
     (tmp_path / "tests" / "requirements.txt").unlink()
-    assert detect(tmp_path).tools.get("pytest") is None  # plain unittest-style modules: unittest
+    # plain test functions: only pytest runs them (unittest would run none, and say OK)
+    assert detect(tmp_path).tools["pytest"] == ["tests/test_a.py: plain test functions, no unittest cases"]
+    case = "import unittest\n\nclass A(unittest.TestCase):\n    def test_a(self): pass\n"
+    write(tmp_path, {"tests/test_a.py": case})
+    assert detect(tmp_path).tools.get("pytest") is None  # unittest cases: unittest
 
 
 def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path) -> None:
@@ -314,3 +318,23 @@ def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> N
     )
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["type-check"][-1] == "tests/mypy-ignore-cases"
+
+
+def test_plain_test_functions_inside_the_package_run_with_pytest(tmp_path: Path) -> None:
+    """toolz: toolz/tests/test_*.py, plain functions, no pytest configuration or import: unittest
+    would run none of them (and call that OK on 3.11), so pytest runs them."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='toolz')\n",
+            "tox.ini": "[testenv:lint]\ncommands =\n    flake8 toolz\n",
+            "toolz/__init__.py": "",
+            "toolz/tests/__init__.py": "",
+            "toolz/tests/test_curry.py": "from toolz import curry\n\ndef test_curry():\n    assert True\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["test"][:3] == ("python", "-m", "pytest")
+    assert "toolz/tests/test_curry.py: plain test functions, no unittest cases" in text
+    assert commands["lint"][-1] == "toolz"  # its tests are linted with it, not twice

@@ -136,7 +136,8 @@ def _lint(facts: Facts) -> Command | None:
         argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json")
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}")
     if facts.uses("flake8"):
-        targets = [*facts.packages, *([facts.tests_dir] if facts.tests_dir else [])] or ["."]
+        tests = [t for t in [facts.tests_dir] if t and not any(t.startswith(f"{p}/") for p in facts.packages)]
+        targets = [*facts.packages, *tests] or ["."]  # (tests inside a package: linted with it)
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *targets)
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}")
     return None

@@ -100,12 +100,16 @@ def pins(facts: Facts, text: str, where: str) -> None:
 
 #: a test module that imports pytest is run by pytest, whatever else the project configures
 _IMPORTS_PYTEST = re.compile(r"^\s*(?:import pytest\b|from pytest\b|from _pytest\b)", re.M)
+_UNITTEST_CASE = re.compile(r"\bunittest\b|\bTestCase\b")
+_TEST_FUNCTION = re.compile(r"^def test\w*\(", re.M)
 #: test modules looked at (their first 8 KB), enough to find a suite's style
 _TEST_MODULES_READ = 50
 
 
 def test_imports(facts: Facts) -> None:
-    """pytest, when a test module imports it (packaging 24: no pytest configuration at all)."""
+    """pytest, when a test module imports it (packaging 24: no pytest configuration at all), or
+    when the tests are plain functions and none is a ``unittest`` case (toolz): unittest would run
+    none of them, and Python 3.11's unittest calls that OK."""
     if facts.uses("pytest"):
         return
     if facts.tests_dir is not None:
@@ -113,6 +117,7 @@ def test_imports(facts: Facts) -> None:
         modules = sorted(folder.rglob("test_*.py")) + sorted(folder.rglob("*_test.py"))
     else:
         modules = [facts.repo / name for name in facts.tests_modules]
+    functions, cases = [], False
     for path in modules[:_TEST_MODULES_READ]:
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
@@ -122,6 +127,13 @@ def test_imports(facts: Facts) -> None:
         if _IMPORTS_PYTEST.search(head):
             facts.saw("pytest", f"{path.relative_to(facts.repo)} imports pytest")
             return
+        cases = cases or bool(_UNITTEST_CASE.search(head))
+        if _TEST_FUNCTION.search(head):
+            functions.append(path)
+    if functions and not cases:
+        facts.saw(
+            "pytest", f"{functions[0].relative_to(facts.repo)}: plain test functions, no unittest cases"
+        )
 
 
 def runners(facts: Facts) -> None:
