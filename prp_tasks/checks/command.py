@@ -182,10 +182,20 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
         return Outcome(CheckStatus.SKIP, "stopped: run cancelled", EvidenceType.COMMAND, details)
     status = CheckStatus.PASS if code == 0 else CheckStatus.FAIL
     summary = f"exit {code} in {duration_ms / 1000:.2f}s"
+    if status == CheckStatus.PASS and _ran_no_tests(details):
+        status, summary = CheckStatus.FAIL, f"{summary}, but no test ran"
     if code in ctx.check.retry_on.exit_codes:
         summary += " (transient: retry_on.exit_codes)"
         return Outcome(status, f"{summary}\n{last}".strip(), kind, details, retryable=True)
     return Outcome(status, f"{summary}\n{last}".strip(), kind, details)
+
+
+def _ran_no_tests(details: dict[str, object]) -> bool:
+    """unittest found no test and said OK (exit 0 before Python 3.12, which exits 5 as pytest
+    does): a test suite that ran nothing has not passed."""
+    facts = details.get("facts")
+    unittest = facts.get("unittest") if isinstance(facts, dict) else None
+    return isinstance(unittest, dict) and unittest.get("tests") == 0
 
 
 def _kept(ctx: CheckContext, secrets: tuple[str, ...]) -> int:

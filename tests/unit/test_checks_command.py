@@ -404,3 +404,12 @@ def test_the_environment_note_follows_the_facts_line_so_reports_keep_the_counts(
     ]
     plain = Outcome(CheckStatus.PASS, "exit 0 in 1.00s\nsome output")
     assert _noted(plain, note).splitlines() == ["exit 0 in 1.00s", note, "some output"]
+
+
+def test_a_unittest_run_that_found_no_test_fails(tmp_path: Path) -> None:
+    """Python 3.11's unittest says OK (exit 0) when discovery finds nothing; 3.12 exits 5."""
+    (tmp_path / "tests").mkdir()
+    result, _ = run(tmp_path, PY, "-m", "unittest", "discover", "-s", "tests")
+    assert result.status == CheckStatus.FAIL, result.output
+    first = result.output.splitlines()[0]
+    assert first.endswith(", but no test ran") or first.startswith("exit 5"), first
