@@ -123,6 +123,9 @@ class EnvironmentSpec(_Spec):
     #: isolated: the interpreter (a path, a command on PATH, or a version uv can find such as ``3.12``);
     #: default: the interpreter prp-tasks' own virtualenv was made from
     python: str | None = Field(default=None, min_length=1, max_length=300)
+    #: build the project's compiled extensions in the run's workspace before its checks (false:
+    #: the checks see the sources only; for extensions that take long to compile)
+    extensions: bool = True
 
     @model_validator(mode="before")
     @classmethod

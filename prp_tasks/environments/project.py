@@ -108,7 +108,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     files = _requirement_files(workspace, spec.requirements)
     parts.sources.extend(files)
     packages = spec.packages
-    if declares_extensions(workspace):  # built in place before the checks (extensions.py)
+    if spec.extensions and declares_extensions(workspace):  # built in place before the checks
         packages += tuple(r for r in build_requires(workspace) if r not in packages)
         parts.sources.append("the build requirements (the project's extensions are built in place)")
     if spec.packages:

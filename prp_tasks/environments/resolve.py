@@ -77,19 +77,21 @@ class Environments:
         elif use == "venv":
             assert venv is not None
             yield self._with_extensions(
-                ctx, Prepared(venv_env(base, venv, ctx.repo), {**details, **describe(venv, ctx.repo)})
+                ctx, spec, Prepared(venv_env(base, venv, ctx.repo), {**details, **describe(venv, ctx.repo)})
             )
         else:
             build = plan(ctx.repo, spec)
             with self.store.hold(build, spec.python, ctx.stop) as held:
                 info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
                 built = note(held.record) if held.built else ""
-                yield self._with_extensions(ctx, Prepared(venv_env(base, held.path, ctx.repo), info, built))
+                yield self._with_extensions(
+                    ctx, spec, Prepared(venv_env(base, held.path, ctx.repo), info, built)
+                )
 
-    def _with_extensions(self, ctx: CheckContext, prepared: Prepared) -> Prepared:
+    def _with_extensions(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
         """The project's extensions built in the run's workspace (never in a directory of the
         user's: only when the check has a workspace), said in the details and the note."""
-        if ctx.workdir is None:
+        if ctx.workdir is None or not spec.extensions:
             return prepared
         try:
             done = extensions.build_in_place(

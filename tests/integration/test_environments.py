@@ -396,3 +396,14 @@ def test_an_extension_that_does_not_build_is_said_and_the_check_still_runs(
     assert "extensions: not built in place (exited, exit 1" in result.output
     built = evidence(snapshot, "A", "c")["environment"]["extensions"]
     assert built["built"] is False and "error" in built["log_tail"].lower()
+
+
+def test_extensions_false_leaves_the_extension_unbuilt(
+    control: Control, make_repo: Callable[..., Path], finish: Finish
+) -> None:
+    repo = extension_project(make_repo, SPEED_C)
+    code = "import fastpkg._speed"
+    snapshot = run(control, finish, repo, workflow(py("c", code, "environment: {extensions: false}")))
+    found = evidence(snapshot, "A", "c")
+    assert snapshot.gates["A"].checks["c"].status == CheckStatus.FAIL  # the sources only: no module
+    assert "extensions" not in found["environment"] and "No module named" in found["stderr_tail"]
