@@ -338,3 +338,18 @@ def test_plain_test_functions_inside_the_package_run_with_pytest(tmp_path: Path)
     assert commands["test"][:3] == ("python", "-m", "pytest")
     assert "toolz/tests/test_curry.py: plain test functions, no unittest cases" in text
     assert commands["lint"][-1] == "toolz"  # its tests are linted with it, not twice
+
+
+def test_setup_py_authors_become_the_derived_owners(tmp_path: Path) -> None:
+    """six: only a setup.py, with ``author_email``; the owners said "no authors"."""
+    write(
+        tmp_path,
+        {
+            "setup.py": 'from setuptools import setup\nsetup(\n    name="six",\n'
+            '    author="Benjamin Peterson",\n    author_email="benjamin@python.org",\n)\n',
+            "six.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.owners == {"*": ("benjamin@python.org",)}
+    assert "derived from setup.py maintainers/authors" in text

@@ -135,6 +135,9 @@ def _setup_files(facts: Facts) -> None:
         found = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", setup_py)
         facts.name = found.group(1) if found else ""
         facts.metadata_file = "setup.py" if found else facts.metadata_file
+        if found and not facts.authors:  # six: author_email="benjamin@python.org"
+            emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
+            facts.authors = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
 
 
 def _layout(facts: Facts, files: list[Path]) -> None:
