@@ -133,7 +133,11 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
 def _lint(facts: Facts) -> Command | None:
     if facts.uses("ruff"):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
-        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json")
+        argv += (
+            "--output-format=json",
+            f"--output-file={REPORTS}/ruff.json",
+            ".",
+        )  # (ruff < 0.5 needs a path)
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}")
     if facts.uses("flake8"):
         tests = [t for t in [facts.tests_dir] if t and not any(t.startswith(f"{p}/") for p in facts.packages)]
@@ -145,7 +149,7 @@ def _lint(facts: Facts) -> Command | None:
 
 def _format(facts: Facts) -> Command | None:
     if facts.uses("ruff-format"):
-        argv = ("python", "-m", "ruff", "format", "--check", "--no-cache")
+        argv = ("python", "-m", "ruff", "format", "--check", "--no-cache", ".")
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}")
     if facts.uses("black"):
         return Command(
