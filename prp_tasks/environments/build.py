@@ -124,26 +124,34 @@ class Build:
         requirements = self._requirements_file()
         if requirements is not None:
             self._install(["-r", str(requirements)])
-            self._own_copy()
+        self._own_copy()
 
     def _own_copy(self) -> None:
-        """A dependency that needs the project itself (jsonschema's ``referencing`` needs attrs)
-        brings a release of the project from the index; the checkout's own copy goes over it
-        (its dependencies are installed already), so its metadata, stubs and plugins are the
-        project's own: a type checker or ``importlib.metadata`` would otherwise see another
-        release (imports already come from the workspace, first on ``PYTHONPATH``)."""
+        """The project itself, without its dependencies (installed already), so its metadata,
+        entry points, stubs and plugins are its own: humanize's ``__init__`` asks
+        ``importlib.metadata`` for its own version (absent: every test module failed to import),
+        and a dependency that needs the project (attrs' tests need jsonschema, whose
+        ``referencing`` needs attrs) brings another release of it from the index, which mypy's
+        attrs plugin then checked the tests against. Its code is still imported from the
+        workspace, first on ``PYTHONPATH``. Best effort: a project that cannot be built this way
+        is said in the log, and the environment is used without it."""
         name = self.plan.name
-        if self.plan.install_project or name is None or normalize(name) not in installed_names(self.target):
+        if self.plan.install_project or name is None:
             return
-        self._mark(f"a dependency installed {name} from the index: installing the project's own copy over it")
+        pulled = normalize(name) in installed_names(self.target)
+        over = f" over the release of {name} a dependency installed" if pulled else ""
+        self._mark(f"installing the project's own copy{over} (--no-deps)")
         self.own_version = sdist_version(self.plan.workspace)
-        self._install(
-            [
-                "--no-deps",
-                "--reinstall" if self.installer.name == "uv" else "--force-reinstall",
-                str(self.plan.workspace),
-            ]
-        )
+        argv = ["--no-deps", "--reinstall" if self.installer.name == "uv" else "--force-reinstall"]
+        try:
+            self._install([*argv, str(self.plan.workspace)])
+        except EnvironmentSetupError as exc:
+            if exc.message.startswith("stopped:"):
+                raise
+            first = exc.message.splitlines()[0]
+            self._mark(
+                f"the project's own copy is not installed ({first}): its code comes from the workspace"
+            )
 
     def _create(self) -> None:
         if self.installer.name == "uv":

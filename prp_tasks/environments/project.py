@@ -27,7 +27,7 @@ from prp_tasks.core.models import TEST_EXTRAS, EnvironmentSpec
 from prp_tasks.errors import PrpError
 
 #: bump when what a plan installs changes for the same declarations
-PLAN_VERSION = "2"  # 2: the project's own copy over a release of it that a dependency pulled in
+PLAN_VERSION = "3"  # 3: the project's own copy installed (--no-deps) in every built environment
 #: files whose presence makes a directory a Python project
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 LOCK_FILE = "uv.lock"
