@@ -353,3 +353,24 @@ def test_setup_py_authors_become_the_derived_owners(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert result.profile.governance.owners == {"*": ("benjamin@python.org",)}
     assert "derived from setup.py maintainers/authors" in text
+
+
+def test_coverage_measures_what_the_projects_own_pytest_command_measures(tmp_path: Path) -> None:
+    """platformdirs: tox runs ``--cov {envsitepackagesdir}{/}platformdirs --cov {toxinidir}{/}tests``
+    over continued lines, and its fail_under (76) is for that total, not the package's alone."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'platformdirs'\n[project.optional-dependencies]\n"
+            "test = ['pytest', 'pytest-cov', 'covdefaults']\n[tool.coverage]\nreport.fail_under = 76\n",
+            "tox.ini": "[testenv]\ncommands =\n    pytest {tty:--color=yes} {posargs: \\\n"
+            "      --junitxml {toxworkdir}{/}junit.xml --cov {envsitepackagesdir}{/}platformdirs \\\n"
+            "      --cov {toxinidir}{/}tests \\\n"
+            "      --cov-report term-missing:skip-covered \\\n      tests}\n",
+            "src/platformdirs/__init__.py": "",
+            "tests/test_api.py": "def test_x():\n    pass\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert [a for a in argv if a.startswith("--cov=")] == ["--cov=platformdirs", "--cov=tests"]

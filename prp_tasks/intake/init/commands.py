@@ -116,7 +116,9 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     ]
     why = f"pytest: {_where(facts, 'pytest')}"
     if facts.uses("pytest-cov") and (facts.coverage_source or import_names(facts)):
-        targets = ["--cov"] if facts.coverage_source else [f"--cov={n}" for n in import_names(facts)]
+        targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
+        if not targets:
+            targets = ["--cov"] if facts.coverage_source else [f"--cov={n}" for n in import_names(facts)]
         argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
         note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
         return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note

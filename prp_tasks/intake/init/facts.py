@@ -31,6 +31,7 @@ class Facts:
     dependencies: set[str] = field(default_factory=set)
     mypy_files: bool = False  # mypy's config names what to check
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
+    cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
     coverage_source: bool = False  # coverage's config names what to measure
     coverage_branch: bool = False
     fail_under: tuple[float, str] | None = None

@@ -152,7 +152,8 @@ def _tox(facts: Facts) -> None:
         declared(facts, requirement_names(deps), f"tox.ini [{section}] deps")
         pins(facts, deps, f"tox.ini [{section}] deps")
         cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
-        for line in tox.get(section, "commands", fallback="").splitlines():
+        commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
+        for line in commands.splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
                           f"tox.ini [{section}]", cwd)  # fmt: skip
 
@@ -184,9 +185,28 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".") -> None:
         tool, words = (inner[0], inner) if inner else (tool, words)
     if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright"):
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
+    if tool == "pytest":
+        _cov_targets(facts, words)
     if tool == "mypy":
         targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
         _mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
+
+
+def _cov_targets(facts: Facts, words: list[str]) -> None:
+    """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
+    substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov
+    {toxinidir}{/}tests``, and its ``fail_under`` is for that total)."""
+    for index, word in enumerate(words):
+        value = word.partition("=")[2] if word.startswith("--cov=") else None
+        if word == "--cov" and index + 1 < len(words):
+            value = words[index + 1]
+        if not value or value.startswith("-"):
+            continue
+        value = value.replace("{/}", "/")
+        for prefix in ("{envsitepackagesdir}/", "{toxinidir}/", "{tox_root}/"):
+            value = value.removeprefix(prefix)
+        if "{" not in value and value not in facts.cov_targets:
+            facts.cov_targets.append(value.rstrip("/"))
 
 
 def _mypy_targets(facts: Facts, words: list[str]) -> None:
