@@ -104,7 +104,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     if (project is None and (workspace / "setup.py").is_file()) or "poetry" in pyproject.get("tool", {}):
         parts.install_project = True
         parts.sources.append("the project itself (its dependencies are not static)")
-    _from_groups(pyproject.get("dependency-groups"), spec, parts)
+    _from_groups(_groups(pyproject), spec, parts)
     files = _requirement_files(workspace, spec.requirements)
     parts.sources.extend(files)
     packages = spec.packages
@@ -226,6 +226,17 @@ def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts
         parts.requirements.extend(expand_own_extras(table[normalize(name)], table, own))
     if parts.extras:
         parts.sources.append("setup.cfg extras: " + ", ".join(parts.extras))
+
+
+def _groups(pyproject: dict[str, Any]) -> Any:
+    """``[dependency-groups]`` (PEP 735), else PDM's ``[tool.pdm.dev-dependencies]`` (cattrs:
+    its ``test`` group), the same shape; PDM's editable self-references (``-e file:///…``) left out."""
+    groups = pyproject.get("dependency-groups")
+    pdm = _get(pyproject, "tool", "pdm", "dev-dependencies")
+    if groups is not None or not isinstance(pdm, dict):
+        return groups
+    return {name: [r for r in items if not str(r).startswith("-")] if isinstance(items, list) else items
+            for name, items in pdm.items()}  # fmt: skip
 
 
 def _from_groups(groups: Any, spec: EnvironmentSpec, parts: _Parts) -> None:

@@ -326,3 +326,24 @@ def test_an_unpacked_sdist_installs_as_the_version_its_pkg_info_names(tmp_path: 
     (tmp_path / "setup.py").unlink()
     (tmp_path / "setup.cfg").unlink()
     assert plan(tmp_path, EnvironmentSpec()).version is None  # static: the project is not installed
+
+
+def test_pdm_dev_dependencies_are_dependency_groups(tmp_path: Path) -> None:
+    """cattrs: its test tools are in ``[tool.pdm.dev-dependencies] test``; without them the tests
+    failed with ``No module named 'hypothesis'``."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": """
+[project]
+name = "cattrs"
+dependencies = ["attrs>=23.1.0"]
+[tool.pdm.dev-dependencies]
+lint = ["black", "ruff"]
+test = ["hypothesis>=6.79.4", "pytest>=7.4.0", "-e file:///${PROJECT_ROOT}/bench"]
+""",
+        },
+    )
+    built = plan(tmp_path, EnvironmentSpec())
+    assert built.groups == ("test",)
+    assert built.requirements == ("attrs>=23.1.0", "hypothesis>=6.79.4", "pytest>=7.4.0")
