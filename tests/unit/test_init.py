@@ -374,3 +374,18 @@ def test_coverage_measures_what_the_projects_own_pytest_command_measures(tmp_pat
     _, result = parsed(tmp_path)
     argv = result.profile.governance.commands["test"]
     assert [a for a in argv if a.startswith("--cov=")] == ["--cov=platformdirs", "--cov=tests"]
+
+
+def test_tools_in_pdm_dev_groups_are_found(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'cattrs'\n[tool.pdm.dev-dependencies]\n"
+            "test = ['pytest>=7.4.0', 'hypothesis']\nlint = ['ruff>=0.0.277']\n",
+            "src/cattrs/__init__.py": "",
+            "tests/test_x.py": "def test_x():\n    pass\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:3] == ("python", "-m", "pytest")
+    assert "pyproject.toml PDM dev group 'test'" in text

@@ -66,9 +66,13 @@ def _pyproject(facts: Facts) -> None:
         facts.dependencies |= deps
         for extra, reqs in (project.get("optional-dependencies") or {}).items():
             declared(facts, requirement_names([str(r) for r in reqs]), f"pyproject.toml extra '{extra}'")
-    for group, reqs in (data.get("dependency-groups") or {}).items():
-        names = requirement_names([r for r in reqs if isinstance(r, str)])
-        declared(facts, names, f"pyproject.toml dependency group '{group}'")
+    pdm = nested(data, "tool", "pdm", "dev-dependencies")
+    for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm)):
+        for group, reqs in (groups if isinstance(groups, dict) else {}).items():
+            names = requirement_names(
+                [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
+            )
+            declared(facts, names, f"pyproject.toml {table} '{group}'")
     _tool_tables(facts, data.get("tool") or {})
 
 
