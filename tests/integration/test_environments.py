@@ -377,25 +377,30 @@ setup(
 """
 
 
-def extension_project(make_repo: Callable[..., Path], c_source: str) -> Path:
-    """A src-layout project with one C extension and its own .venv (setuptools, from ensurepip)."""
+@pytest.fixture(scope="module")
+def seeded_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One virtualenv with setuptools (from ensurepip) for the extension projects' own .venv."""
     if shutil.which("cc") is None:
         pytest.skip("no C compiler (cc) on PATH")
-    repo = make_repo({"setup.py": SETUP_PY, "src/fastpkg/__init__.py": "", "src/fastpkg/_speed.c": c_source})
-    subprocess.run([sys.executable, "-m", "venv", str(repo / ".venv")], check=True, capture_output=True)
-    has_setuptools = subprocess.run(
-        [repo / ".venv" / "bin" / "python", "-c", "import setuptools"], check=False
-    )
-    if has_setuptools.returncode != 0:
+    venv = tmp_path_factory.mktemp("seeded") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    if subprocess.run([venv / "bin" / "python", "-c", "import setuptools"], check=False).returncode != 0:
         pytest.skip("this Python's venv is not seeded with setuptools (3.12+)")
+    return venv
+
+
+def extension_project(make_repo: Callable[..., Path], c_source: str, venv: Path) -> Path:
+    """A src-layout project with one C extension and its own .venv (a link to ``venv``)."""
+    repo = make_repo({"setup.py": SETUP_PY, "src/fastpkg/__init__.py": "", "src/fastpkg/_speed.c": c_source})
+    (repo / ".venv").symlink_to(venv, target_is_directory=True)
     return repo
 
 
 def test_a_projects_c_extension_is_built_in_the_workspace_and_its_tests_use_it(
-    control: Control, make_repo: Callable[..., Path], finish: Finish
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
 ) -> None:
     # MarkupSafe: PYTHONPATH=src hid the built _speedups, and 17 of its 53 tests were skipped
-    repo = extension_project(make_repo, SPEED_C)
+    repo = extension_project(make_repo, SPEED_C, seeded_venv)
     code = "import fastpkg._speed as s; print(s.answer())"
     text = workflow(py("one", code), py("two", code))
     snapshot = run(control, finish, repo, text)
@@ -411,9 +416,9 @@ def test_a_projects_c_extension_is_built_in_the_workspace_and_its_tests_use_it(
 
 
 def test_an_extension_that_does_not_build_is_said_and_the_check_still_runs(
-    control: Control, make_repo: Callable[..., Path], finish: Finish
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
 ) -> None:
-    repo = extension_project(make_repo, "this is not C\n")
+    repo = extension_project(make_repo, "this is not C\n", seeded_venv)
     snapshot = run(control, finish, repo, workflow(py("c", "print('ran')")))
     result = snapshot.gates["A"].checks["c"]
     assert result.status == CheckStatus.PASS, result.output
@@ -423,9 +428,9 @@ def test_an_extension_that_does_not_build_is_said_and_the_check_still_runs(
 
 
 def test_extensions_false_leaves_the_extension_unbuilt(
-    control: Control, make_repo: Callable[..., Path], finish: Finish
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
 ) -> None:
-    repo = extension_project(make_repo, SPEED_C)
+    repo = extension_project(make_repo, SPEED_C, seeded_venv)
     code = "import fastpkg._speed"
     snapshot = run(control, finish, repo, workflow(py("c", code, "environment: {extensions: false}")))
     found = evidence(snapshot, "A", "c")
