@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from prp_tasks.core.approvals import AuditEvent
 from prp_tasks.core.evaluate import parse_ts
@@ -29,9 +29,25 @@ class ProfileResolver(Protocol):
 def dump_spec(spec: RunSpec) -> str:
     """The spec as stored: the profile by reference (source, hash, text), not parsed."""
     data = spec.model_dump(mode="json", exclude={"profile"})
+    _without_new_defaults(data)
     profile = spec.profile
     data["profile_ref"] = {"source": profile.source, "sha256": profile.sha256, "text": profile.text}
     return json.dumps(data)
+
+
+def _without_new_defaults(data: dict[str, Any]) -> None:
+    """Fields this version added, left out while they hold their defaults: a worker of the
+    version before (a rolling deploy, a rollback; its models forbid unknown fields) reads the
+    spec, and reads it the same."""
+    if data.get("caller_trace") is None:
+        data.pop("caller_trace", None)
+    workflow = data.get("workflow") or {}
+    holders = [workflow, *workflow.get("gates", [])]
+    holders += [c for g in workflow.get("gates", []) for c in g.get("checks", [])]
+    for holder in holders:
+        environment = holder.get("environment")
+        if isinstance(environment, dict) and environment.get("extensions") is True:
+            del environment["extensions"]
 
 
 def load_spec(raw: str, profiles: ProfileResolver) -> RunSpec:

@@ -59,9 +59,16 @@ def test_the_stored_layout_is_the_one_the_previous_version_reads(tmp_path: Path,
     spec = specs(tmp_path, 1)[0]
     data = json.loads(dump_spec(spec))
     ref = data.pop("profile_ref")
-    assert set(data) == set(RunSpec.model_fields) - {"profile"}
+    # caller_trace is new: left out when unset, so the previous version (extra="forbid") reads it
+    assert set(data) == set(RunSpec.model_fields) - {"profile", "caller_trace"}
     profile = cache.resolve(ref["text"].encode(), ref["source"])
     assert RunSpec.model_validate({**data, "profile": profile}) == spec
+    linked = spec.model_copy(update={"caller_trace": "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"})
+    assert load_spec(dump_spec(linked), cache) == linked
+    with_environment = specs(tmp_path, 1, "name: w\nenvironment: {use: isolated}\ngates:\n  - {id: A}\n")[0]
+    stored = json.loads(dump_spec(with_environment))["workflow"]["environment"]
+    assert "extensions" not in stored  # (new, at its default)
+    assert load_spec(dump_spec(with_environment), cache) == with_environment
 
 
 def test_an_infinite_value_survives_storage(tmp_path: Path, cache: ProfileCache) -> None:
