@@ -289,14 +289,17 @@ def test_the_pending_list_is_paged(client: TestClient, repo: Path) -> None:
     runs = [submit(client, repo).json()["run_id"] for _ in range(3)]
     for run_id in runs:
         wait_status(client, run_id, "A", "awaiting_approval")
-    mine, offset = [], 0
+    mine, offset, requested = [], 0, []
     while page := client.get(
         "/v1/approvals", params={"limit": 2, "offset": offset}, headers=auth("bob")
     ).json():
         assert len(page) <= 2
         mine += [(p["run_id"], p["gate_id"]) for p in page if p["run_id"] in runs]
+        requested += [p["requested_at"] for p in page]
         offset += len(page)
-    assert mine == [(r, "A") for r in runs]
+    # each once, oldest request first (the runs' checks finish, and their gates park, in any order)
+    assert sorted(mine) == sorted((r, "A") for r in runs) and len(mine) == len(runs)
+    assert requested == sorted(requested)
     for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}):
         assert client.get("/v1/approvals", params=bad, headers=auth("bob")).status_code == 422, bad
     for run_id in runs:
