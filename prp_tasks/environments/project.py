@@ -109,7 +109,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     parts.sources.extend(files)
     packages = spec.packages
     if spec.extensions and declares_extensions(workspace):  # built in place before the checks
-        packages += tuple(r for r in build_requires(workspace) if r not in packages)
+        packages += tuple(r for r in build_requires(pyproject) if r not in packages)
         parts.sources.append("the build requirements (the project's extensions are built in place)")
     if spec.packages:
         parts.sources.append("packages: " + ", ".join(spec.packages))
@@ -411,9 +411,10 @@ def _declares_extensions(folder: str) -> bool:
     return bool(_get(_toml(project / "pyproject.toml"), "tool", "setuptools", "ext-modules"))
 
 
-def build_requires(project: Path) -> list[str]:
-    """``[build-system] requires`` of the project (what ``setup.py build_ext`` imports)."""
-    requires = _get(_toml(project / "pyproject.toml"), "build-system", "requires")
+def build_requires(pyproject: dict[str, Any]) -> list[str]:
+    """``[build-system] requires`` of the parsed ``pyproject.toml`` (what ``setup.py build_ext``
+    imports); :data:`DEFAULT_BUILD_REQUIRES` when it names none."""
+    requires = _get(pyproject, "build-system", "requires")
     if isinstance(requires, list) and all(isinstance(r, str) for r in requires) and requires:
         return list(requires)
     return list(DEFAULT_BUILD_REQUIRES)

@@ -304,6 +304,45 @@ def test_a_tool_pinned_in_tox_deps_is_installed_at_that_version(tmp_path: Path) 
     assert "tox.ini [testenv:check-format] deps" in text
 
 
+def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: Path) -> None:
+    """pyparsing: ``[testenv] extras = diagrams``; its diagram tests import what that extra
+    installs, which the default choice (a ``test`` extra …) leaves out."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "parsy"\n[project.optional-dependencies]\n'
+            'diagrams = ["jinja2"]\ntest = ["pytest"]\nspeedups = ["cython"]\ndocs = ["sphinx"]\n',
+            "tox.ini": "[testenv]\nextras = diagrams\n    py312: speedups\ndeps =\n    pytest\n"
+            "    matplotlib; implementation_name != 'pypy'\n    -r requirements.txt\n    py38: mock\n"
+            "    parsy[test]\n    tox\ncommands = pytest\n"
+            "[testenv:docs]\nextras = docs\ncommands = sphinx-build docs out\n"
+            "[testenv:missing]\nextras = nosuch\ncommands = pytest\n",
+            "parsy/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    # named extras replace the default choice, so the default one comes first; a factor's extra,
+    # the docs env's and one the project does not declare are left out
+    assert result.profile.environment.extras == ("test", "diagrams")
+    assert "its tests install it (tox.ini [testenv] extras)" in text
+    # and what the tests' tox env installs, but not options, factor lines, the project or tox
+    assert result.profile.environment.packages == ("pytest", "matplotlib; implementation_name != 'pypy'")
+
+
+def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\nname = cachy\n[options.extras_require]\ntests = pytest\n",
+            "tox.ini": "[testenv]\nextras = tests\ncommands = pytest\n",
+            "cachy/__init__.py": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.environment is None or result.profile.environment.extras is None
+
+
 def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> None:
     """pyparsing: ``changedir = tests`` and ``mypy mypy-ignore-cases/``: the target is tests/…"""
     write(

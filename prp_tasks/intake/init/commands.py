@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import normalise
 
 #: where the commands write their machine output (inside the check's working directory)
 REPORTS = ".prp/reports"
@@ -36,6 +38,9 @@ class Plan:
     #: (requirement, why) of every tool the commands run: installed into an environment prp-tasks
     #: builds from the project's declarations (``environment.packages``)
     packages: tuple[tuple[str, str], ...] = ()
+    #: (extra, why) when the project's test runs install extras the default choice would miss
+    #: (``environment.extras``; unset, a built environment installs those of TEST_EXTRAS)
+    extras: tuple[tuple[str, str], ...] = ()
 
 
 def plan(facts: Facts) -> Plan:
@@ -52,7 +57,22 @@ def plan(facts: Facts) -> Plan:
     else:
         missing["type-check"] = "no type checker (mypy) configured"
     plan = Plan(tuple(commands), missing, measures, coverage_note)
-    return Plan(plan.commands, missing, measures, coverage_note, tool_packages(facts, plan))
+    packages = tool_packages(facts, plan)
+    return Plan(plan.commands, missing, measures, coverage_note, packages, test_extras(facts))
+
+
+def test_extras(facts: Facts) -> tuple[tuple[str, str], ...]:
+    """The extras to name when the project's tests install one the default choice misses (tox
+    ``extras = diagrams``: pyparsing's diagram tests import what that extra installs): the default
+    ones first, since naming any replaces them; () when the default is right."""
+    declared = {normalise(e): e for e in facts.extras}
+    wanted = {normalise(e): w for e, w in facts.test_extras.items() if normalise(e) in declared}
+    default = [n for n in TEST_EXTRAS[:-1] if n in declared] or [n for n in TEST_EXTRAS[-1:] if n in declared]
+    if not set(wanted) - set(default):
+        return ()
+    out = {n: (declared[n], "a test extra the project declares (installed by default)") for n in default}
+    out.update({n: (declared[n], f"its tests install it ({where})") for n, where in wanted.items()})
+    return tuple(out.values())
 
 
 #: command -> the packages its argv runs (``python -m X``)
@@ -73,6 +93,9 @@ def tool_packages(facts: Facts, made: Plan) -> tuple[tuple[str, str], ...]:
             out[tool] = pinned if pinned else (tool, "no version pinned by the project")
         for plugin in facts.plugins.get(tool, []):
             out.setdefault(plugin, (plugin, f"a {tool} plugin (pre-commit additional_dependencies)"))
+    for name, (line, where) in facts.test_deps.items():  # matplotlib: pyparsing's tests use it
+        if name not in out and name not in (normalise(facts.name), "tox"):
+            out[name] = (line, f"the project's tests install it ({where})")
     return tuple(out.values())
 
 

@@ -65,6 +65,7 @@ def _pyproject(facts: Facts) -> None:
         deps = requirement_names([str(d) for d in project.get("dependencies") or []])
         facts.dependencies |= deps
         for extra, reqs in (project.get("optional-dependencies") or {}).items():
+            facts.extras.append(extra)
             declared(facts, requirement_names([str(r) for r in reqs]), f"pyproject.toml extra '{extra}'")
     pdm = nested(data, "tool", "pdm", "dev-dependencies")
     for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm)):
@@ -132,6 +133,7 @@ def _setup_files(facts: Facts) -> None:
     for extra, reqs in (
         cfg["options.extras_require"].items() if cfg.has_section("options.extras_require") else []
     ):
+        facts.extras.append(extra)
         declared(facts, requirement_names(reqs), f"setup.cfg extra '{extra}'")
     facts.dependencies |= requirement_names(cfg.get("options", "install_requires", fallback=""))
     setup_py = read_text(facts.repo / "setup.py")

@@ -29,6 +29,12 @@ class Facts:
     ci: list[str] = field(default_factory=list)
     scripts: bool = False  # declares console scripts
     dependencies: set[str] = field(default_factory=set)
+    #: the extras the project's static metadata declares (pyproject.toml, setup.cfg), as written
+    extras: list[str] = field(default_factory=list)
+    #: extra -> where the project's test runs install it (tox ``extras``)
+    test_extras: dict[str, str] = field(default_factory=dict)
+    #: requirement name -> (line, where) of what the project's test runs install (tox ``deps``)
+    test_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     mypy_files: bool = False  # mypy's config names what to check
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov

@@ -175,10 +175,14 @@ def _reports(commands: Plan) -> list[str]:
 def _environment(commands: Plan) -> list[str]:
     """The tools the commands run, added to an environment built from the project's declarations
     (a repository ``.venv`` is used as it is)."""
-    if not commands.packages:
+    if not commands.packages and not commands.extras:
         return []
-    lines = [
-        _line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)"),
-        _line(1, "packages", ..., "the tools the commands run, installed after the project's own"),
-    ]
-    return lines + [f"    - {_value(req)}  # {why}" for req, why in commands.packages]
+    lines = [_line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)")]
+    if commands.extras:
+        lines.append(_line(1, "extras", ..., "the project's extras to install"))
+        lines += [f"    - {_value(extra)}  # {why}" for extra, why in commands.extras]
+    if commands.packages:
+        why = "the tools the commands run, installed after the project's own"
+        lines.append(_line(1, "packages", ..., why))
+        lines += [f"    - {_value(req)}  # {why}" for req, why in commands.packages]
+    return lines

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from packaging.requirements import InvalidRequirement, Requirement
 
 #: largest configuration file read (bytes)
 MAX_FILE_BYTES = 2_000_000
@@ -84,6 +85,21 @@ def requirement_pins(text: str) -> dict[str, str]:
         if match:
             pins[normalise(match.group(1))] = f"{normalise(match.group(1))}=={match.group(2)}"
     return pins
+
+
+def requirement_lines(text: str) -> dict[str, str]:
+    """Normalised name -> line of the lines that are requirements (``matplotlib; python_version <
+    '3.14'``); options, paths, substitutions and tox factor conditions (``py38: mock``) are not."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if not req.url:
+            found.setdefault(normalise(req.name), line)
+    return found
 
 
 def normalise(name: str) -> str:

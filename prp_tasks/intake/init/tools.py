@@ -10,7 +10,14 @@ from configparser import RawConfigParser
 from pathlib import Path
 
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.sources import read_ini, read_text, read_yaml, requirement_names, requirement_pins
+from prp_tasks.intake.init.sources import (
+    read_ini,
+    read_text,
+    read_yaml,
+    requirement_lines,
+    requirement_names,
+    requirement_pins,
+)
 
 TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
 #: (file, section) -> tool, for ini-style configuration
@@ -153,9 +160,30 @@ def _tox(facts: Facts) -> None:
         pins(facts, deps, f"tox.ini [{section}] deps")
         cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
         commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
+        if section == "testenv" or _TESTS_RUN.search(commands):
+            _tox_test_env(facts, tox, section)
         for line in commands.splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
                           f"tox.ini [{section}]", cwd)  # fmt: skip
+
+
+#: a tox env whose commands run the tests (its ``extras`` are what the tests need)
+_TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage)\b")
+
+
+def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str) -> None:
+    """What a tox env that runs the tests installs besides the project: its extras and deps."""
+    for extra in _tox_list(tox.get(section, "extras", fallback="")):
+        facts.test_extras.setdefault(extra, f"tox.ini [{section}] extras")
+    for name, line in requirement_lines(tox.get(section, "deps", fallback="")).items():
+        facts.test_deps.setdefault(name, (line, f"tox.ini [{section}] deps"))
+
+
+def _tox_list(value: str) -> list[str]:
+    """A tox list (``extras = diagrams``, one per line or comma separated); entries behind a
+    factor condition (``py312: speedups``) are left out, being for some environments only."""
+    items = [i.strip() for line in value.splitlines() for i in line.split(",")]
+    return [i for i in items if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", i)]
 
 
 def _tox_dir(changedir: str) -> str:
