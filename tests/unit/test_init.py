@@ -9,6 +9,7 @@ from pathlib import Path
 from prp_tasks.core.profile import ParsedProfile
 from prp_tasks.intake.init.detect import detect, first_paragraph, project_kind
 from prp_tasks.intake.init.render import initial_md
+from prp_tasks.intake.init.targets import ci_commands, hook_paths
 from prp_tasks.intake.profiles.parser import parse_initial_md
 
 PYPROJECT = """\
@@ -116,6 +117,8 @@ def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(t
             "tox.ini": "[testenv:typing]\ncommands =\n    mypy src/clicky tests/typing\n"
             "    mypy src/clicky/*.pyi tests/typing/more\n    mypy --strict examples/\n",
             "src/clicky/__init__.pyi": "",
+            "tests/typing/more/t.py": "",
+            "examples/e.py": "",
             "requirements/typing.txt": "mypy==1.4.1\n    # via -r typing.in\n",
             ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/pycqa/flake8\n    rev: 7.0.0\n"
             "    hooks:\n      - id: flake8\n        additional_dependencies: [flake8-bugbear]\n",
@@ -341,6 +344,98 @@ def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Pat
     )
     _, result = parsed(tmp_path)
     assert result.profile.environment is None or result.profile.environment.extras is None
+
+
+def test_a_hooks_pinned_dependency_the_project_declares_does_not_replace_its_version(tmp_path: Path) -> None:
+    """iniconfig: its mypy hook installs ``pytest==7.2.0`` (to type-check the tests) while its
+    ``dev`` group needs ``pytest>=8.4.2``; pinned, the tests ran under pytest 7.2.0."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "ini"\n[dependency-groups]\ndev = ["pytest>=8.4.2"]\n'
+            "[tool.mypy]\nstrict = true\n",
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/pre-commit/mirrors-mypy\n"
+            "    rev: v1.13.0\n    hooks:\n      - id: mypy\n"
+            '        additional_dependencies: ["pytest==7.2.0", "types-docutils==0.21", tomli]\n',
+            "src/ini/__init__.py": "",
+            "testing/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages == ("pytest", "mypy==1.13.0", "types-docutils==0.21", "tomli")
+    assert "pytest==7.2.0" not in text
+
+
+def test_lint_covers_what_the_projects_own_commands_lint(tmp_path: Path) -> None:
+    """sqlparse: CI runs ``uv run --group dev ruff check sqlparse/``; ``ruff check .`` also
+    linted its examples and failed G3 on code the project never lints."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "sqlp"\n[tool.ruff]\nline-length = 88\n',
+            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n"
+            "      - run: uv run --group dev ruff check sqlp/ && uv run pytest\n"
+            "      - run: |\n          python -m flake8 --max-line-length 100 x\n",
+            "sqlp/__init__.py": "",
+            "examples/e.py": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-1:] == ("sqlp",)
+    # a pre-commit ruff hook runs on every file, so then everything is linted
+    write(tmp_path, {".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+                     "    rev: v0.15.6\n    hooks:\n      - id: ruff\n"})  # fmt: skip
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-1:] == (".",)
+
+
+def test_mypy_targets_come_from_a_hooks_folders_and_toxs_default_arguments(tmp_path: Path) -> None:
+    """pluggy's mypy hook: ``files: ^(src/|testing/)``; semver's tox: ``mypy {posargs:src}``."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "plug"\n[tool.mypy]\nstrict = true\n',
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/pre-commit/mirrors-mypy\n"
+            "    rev: v1.13.0\n    hooks:\n      - id: mypy\n        files: ^(src/|testing/)\n",
+            "tox.ini": "[testenv:mypy]\ncommands = mypy {posargs:bench}\n",
+            "src/plug/__init__.py": "",
+            "testing/test_a.py": "",
+            "bench/b.py": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-3:] == ("bench", "src", "testing")
+
+
+def test_the_commands_inside_ci_run_lines_and_hook_filters_are_read() -> None:
+    assert ci_commands("- run: uv run --group dev --frozen ruff check a/ && mypy b; pytest") == [
+        "ruff check a/", "mypy b", "pytest",
+    ]  # fmt: skip
+    assert ci_commands("      run: poetry run flake8 x || true") == ["flake8 x", "true"]
+    assert hook_paths({"files": "^(src/|testing/)"}) == ["src", "testing"]
+    assert hook_paths({"files": r"^src/pkg\.d/"}) == ["src/pkg.d"]
+    assert hook_paths({"files": r"\.py$"}) is None and hook_paths({}) is None
+
+
+def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path: Path) -> None:
+    """semver: ``formatting = ["ruff<=0.16"]``, ``typing = ["mypy<=2.1.0"]`` and a uv.lock
+    holding ruff 0.15.20; unpinned, the checks ran ruff 0.17 and mypy 2.4."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "semv"\n[dependency-groups]\nformatting = ["ruff<=0.16"]\n'
+            'typing = ["mypy<=2.1.0"]\nlint = ["flake8==7.1.0"]\n[tool.ruff]\n[tool.mypy]\n',
+            "uv.lock": 'version = 1\n[[package]]\nname = "ruff"\nversion = "0.15.20"\n'
+            '[[package]]\nname = "Flake8"\nversion = "7.2.0"\n',
+            "semv/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages == ("ruff==0.15.20", "mypy<=2.1.0")
+    assert "# uv.lock: 0.15.20" in text and "# pyproject.toml dependency group 'typing'" in text
+    assert detect(tmp_path).pins["flake8"] == ("flake8==7.1.0", "pyproject.toml dependency group 'lint'")
 
 
 def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.sources import normalise
+from prp_tasks.intake.init.sources import normalise, requirement_lines
 
 #: where the commands write their machine output (inside the check's working directory)
 REPORTS = ".prp/reports"
@@ -92,11 +92,28 @@ def tool_packages(facts: Facts, made: Plan) -> tuple[tuple[str, str], ...]:
         else:
             out[tool] = pinned if pinned else (tool, "no version pinned by the project")
         for plugin in facts.plugins.get(tool, []):
-            out.setdefault(plugin, (plugin, f"a {tool} plugin (pre-commit additional_dependencies)"))
+            _hook_dependency(facts, out, tool, plugin)
     for name, (line, where) in facts.test_deps.items():  # matplotlib: pyparsing's tests use it
         if name not in out and name not in (normalise(facts.name), "tox"):
             out[name] = (line, f"the project's tests install it ({where})")
     return tuple(out.values())
+
+
+def _hook_dependency(facts: Facts, out: dict[str, tuple[str, str]], tool: str, text: str) -> None:
+    """What the project's pre-commit hook for ``tool`` installs with it (flake8's plugins, mypy's
+    stubs and imports). One the project declares elsewhere is listed by name only: a pin there
+    (iniconfig's mypy hook: ``pytest==7.2.0``) would replace the version its tests declare."""
+    found = requirement_lines(text)
+    if not found:
+        return
+    name, line = next(iter(found.items()))
+    if name in out or name == normalise(facts.name):
+        return
+    why = f"the project's {tool} hook installs it (pre-commit additional_dependencies)"
+    if name in facts.dependencies or name in facts.declared_names:
+        out[name] = (name, why + "; the version the project declares")
+    else:
+        out[name] = (line, why)
 
 
 def _where(facts: Facts, tool: str, limit: int = 3) -> str:
@@ -158,18 +175,20 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
 def _lint(facts: Facts) -> Command | None:
     if facts.uses("ruff"):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
-        argv += (
-            "--output-format=json",
-            f"--output-file={REPORTS}/ruff.json",
-            ".",
-        )  # (ruff < 0.5 needs a path)
-        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}")
+        ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
+        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *ruff)
+        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{_linted(ruff)}")
     if facts.uses("flake8"):
         tests = [t for t in [facts.tests_dir] if t and not any(t.startswith(f"{p}/") for p in facts.packages)]
         targets = [*facts.packages, *tests] or ["."]  # (tests inside a package: linted with it)
+        targets = facts.lint_targets.get("flake8") or targets
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *targets)
-        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}")
+        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{_linted(targets)}")
     return None
+
+
+def _linted(targets: list[str]) -> str:
+    return "" if targets == ["."] else f"; lints {', '.join(targets)}, as the project does"
 
 
 def _format(facts: Facts) -> Command | None:

@@ -22,7 +22,15 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     walk_files,
 )
-from prp_tasks.intake.init.tools import declared, ini_files, requirements, runners, test_imports
+from prp_tasks.intake.init.tools import (
+    declared,
+    ini_files,
+    locked_versions,
+    pins,
+    requirements,
+    runners,
+    test_imports,
+)
 
 LANGUAGES = {
     ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
@@ -42,6 +50,7 @@ def detect(repo: Path) -> Facts:
     ini_files(facts)
     requirements(facts)
     runners(facts)
+    locked_versions(facts)  # after every exact pin: those win
     _layout(facts, files)
     test_imports(facts)  # after the layout: it reads the tests directory
     _readme(facts)
@@ -67,13 +76,13 @@ def _pyproject(facts: Facts) -> None:
         for extra, reqs in (project.get("optional-dependencies") or {}).items():
             facts.extras.append(extra)
             declared(facts, requirement_names([str(r) for r in reqs]), f"pyproject.toml extra '{extra}'")
+            pins(facts, "\n".join(str(r) for r in reqs), f"pyproject.toml extra '{extra}'")
     pdm = nested(data, "tool", "pdm", "dev-dependencies")
     for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm)):
         for group, reqs in (groups if isinstance(groups, dict) else {}).items():
-            names = requirement_names(
-                [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
-            )
-            declared(facts, names, f"pyproject.toml {table} '{group}'")
+            lines = [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
+            declared(facts, requirement_names(lines), f"pyproject.toml {table} '{group}'")
+            pins(facts, "\n".join(lines), f"pyproject.toml {table} '{group}'")
     _tool_tables(facts, data.get("tool") or {})
 
 
@@ -135,6 +144,7 @@ def _setup_files(facts: Facts) -> None:
     ):
         facts.extras.append(extra)
         declared(facts, requirement_names(reqs), f"setup.cfg extra '{extra}'")
+        pins(facts, reqs, f"setup.cfg extra '{extra}'")
     facts.dependencies |= requirement_names(cfg.get("options", "install_requires", fallback=""))
     setup_py = read_text(facts.repo / "setup.py")
     if setup_py and not facts.name:

@@ -29,6 +29,8 @@ class Facts:
     ci: list[str] = field(default_factory=list)
     scripts: bool = False  # declares console scripts
     dependencies: set[str] = field(default_factory=set)
+    #: every name the project's extras, groups, requirement files and tox deps declare
+    declared_names: set[str] = field(default_factory=set)
     #: the extras the project's static metadata declares (pyproject.toml, setup.cfg), as written
     extras: list[str] = field(default_factory=list)
     #: extra -> where the project's test runs install it (tox ``extras``)
@@ -37,6 +39,8 @@ class Facts:
     test_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     mypy_files: bool = False  # mypy's config names what to check
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
+    #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)
+    lint_targets: dict[str, list[str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
     coverage_source: bool = False  # coverage's config names what to measure
     coverage_branch: bool = False
@@ -44,6 +48,8 @@ class Facts:
     config: dict[str, Any] = field(default_factory=dict)  # parsed pyproject.toml
     #: tool -> (requirement with the project's pin, where the pin is); pre-commit revs included
     pins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: tool -> (requirement with a bound that is no exact pin, where): ``ruff<=0.16``
+    bounds: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: tool -> plugins the project runs it with (pre-commit ``additional_dependencies``)
     plugins: dict[str, list[str]] = field(default_factory=dict)
 

@@ -9,15 +9,20 @@ import shlex
 from configparser import RawConfigParser
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
+    normalise,
     read_ini,
     read_text,
+    read_toml,
     read_yaml,
     requirement_lines,
     requirement_names,
     requirement_pins,
 )
+from prp_tasks.intake.init.targets import add_targets, ci_commands, hook_paths, lint_targets
 
 TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
 #: (file, section) -> tool, for ini-style configuration
@@ -80,6 +85,7 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
 
 def declared(facts: Facts, names: set[str], where: str) -> None:
     """Tools named among declared requirements (an extra, a dependency group, a requirements file)."""
+    facts.declared_names |= names
     for tool in TOOL_WORDS:
         if tool in names:
             facts.saw(tool, where)
@@ -99,10 +105,29 @@ def requirements(facts: Facts) -> None:
 
 
 def pins(facts: Facts, text: str, where: str) -> None:
-    """The exact versions requirement lines pin the tools to (``black==22.12.0``)."""
+    """The exact versions requirement lines pin the tools to (``black==22.12.0``), and the other
+    bounds they set (semver's ``ruff<=0.16``), used when nothing pins the tool."""
     for name, pinned in requirement_pins(text).items():
         if name in TOOL_WORDS:
             facts.pin(name, pinned, where)
+    for name, line in requirement_lines(text).items():
+        if name in TOOL_WORDS and Requirement(line).specifier:
+            facts.bounds.setdefault(name, (line, where))
+
+
+def locked_versions(facts: Facts) -> None:
+    """A tool no file pins exactly gets the version the project's lock file holds (``uv.lock``,
+    ``pdm.lock``: what its developers run), else the bound its declarations set."""
+    for lock in ("uv.lock", "pdm.lock"):
+        packages = read_toml(facts.repo / lock).get("package")
+        for package in packages if isinstance(packages, list) else []:
+            name, version = (
+                (package.get(k) for k in ("name", "version")) if isinstance(package, dict) else (None, None)
+            )
+            if isinstance(name, str) and normalise(name) in TOOL_WORDS and isinstance(version, str):
+                facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
+    for name, (line, where) in facts.bounds.items():
+        facts.pin(name, line, where)
 
 
 #: a test module that imports pytest is run by pytest, whatever else the project configures
@@ -198,6 +223,7 @@ def _tox_dir(changedir: str) -> str:
 def _command_line(facts: Facts, line: str, where: str, cwd: str = ".") -> None:
     """A command the project runs (in ``cwd``, relative to the repository): note its tool; mypy's
     own targets are kept."""
+    line = re.sub(r"\{posargs:([^{}]*)\}", r"\1", line)  # tox's default arguments (semver: src)
     try:
         words = shlex.split(line.strip())
     except ValueError:
@@ -218,6 +244,8 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".") -> None:
     if tool == "mypy":
         targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
         _mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
+    if tool in ("ruff", "flake8"):
+        lint_targets(facts, words, cwd)
 
 
 def _cov_targets(facts: Facts, words: list[str]) -> None:
@@ -248,14 +276,7 @@ def _mypy_targets(facts: Facts, words: list[str]) -> None:
             if _GLOB.search(word)
             else [word.rstrip("/") or word]
         )
-        for target in found:
-            if not any(_inside(target, known) for known in facts.mypy_targets):
-                facts.mypy_targets = [t for t in facts.mypy_targets if not _inside(t, target)]
-                facts.mypy_targets.append(target)
-
-
-def _inside(path: str, folder: str) -> bool:
-    return folder in (path, ".") or path.startswith(folder + "/")
+        add_targets(facts.mypy_targets, [t for t in found if (facts.repo / t).exists()])
 
 
 _GLOB = re.compile(r"[*?\[]")
@@ -281,6 +302,18 @@ def _pre_commit(facts: Facts) -> None:
             if tool:
                 facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
                 _hook_versions(facts, tool, repo, hook)
+                _hook_targets(facts, tool, hook_paths(hook))
+
+
+def _hook_targets(facts: Facts, tool: str, paths: list[str] | None) -> None:
+    """A hook runs its tool on the files its ``files`` filter names, else on every file: for
+    ruff that is everything; mypy and flake8 keep their targets unless the filter names folders."""
+    if tool == "ruff":
+        add_targets(facts.lint_targets.setdefault("ruff", []), paths or ["."])
+    elif tool == "flake8" and paths:
+        add_targets(facts.lint_targets.setdefault("flake8", []), paths)
+    elif tool == "mypy" and paths:
+        _mypy_targets(facts, paths)
 
 
 def _hook_versions(facts: Facts, tool: str, repo: dict[str, object], hook: dict[str, object]) -> None:
@@ -307,3 +340,5 @@ def _ci(facts: Facts) -> None:
             if re.match(r"^\s*(-\s*)?run:|^\s{6,}\S", line):
                 for word in _RUN_WORD.findall(line):
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
+                for command in ci_commands(line):
+                    _command_line(facts, command, name)

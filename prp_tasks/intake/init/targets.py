@@ -1,0 +1,84 @@
+"""What the project's own commands point its tools at: the paths of ``ruff check``/``flake8``
+commands and of pre-commit hooks' ``files`` filters, and the commands inside CI ``run`` lines."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+from prp_tasks.intake.init.facts import Facts
+
+#: ruff's subcommands that lint nothing (``ruff rule E501``, ``ruff format`` has its own command)
+_RUFF_OTHER = {"format", "rule", "config", "linter", "version", "clean", "server", "analyze", "help"}
+#: tools run through a project runner (``uv run --group dev ruff check sqlparse/``)
+_RUNNERS = {("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("hatch", "run"), ("pipenv", "run")}
+#: runner options that take a value
+_VALUED = {"--group", "--extra", "--with", "--python", "-p", "--package", "--only-group", "-e", "--env"}
+
+
+def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
+    """The paths a ``ruff check`` or ``flake8`` command lints, relative to the repository; a
+    command naming none lints everything (``.``). Words that are no path in the checkout (an
+    option's value: ``--max-line-length 100``) are not targets."""
+    tool = words[0]
+    rest = words[1:]
+    if tool == "ruff":
+        if rest[:1] == ["check"]:
+            rest = rest[1:]
+        elif rest and rest[0] in _RUFF_OTHER:
+            return
+    paths = [w for w in rest if not w.startswith(("-", "{"))]
+    found = [os.path.normpath(os.path.join(cwd, w)) for w in paths if (facts.repo / cwd / w).exists()]
+    add_targets(facts.lint_targets.setdefault(tool, []), found or [os.path.normpath(cwd)])
+
+
+def add_targets(known: list[str], new: list[str]) -> None:
+    """``new`` added to ``known`` in place, each once; one inside another is left out."""
+    for target in new:
+        if not any(inside(target, k) for k in known):
+            known[:] = [k for k in known if not inside(k, target)]
+            known.append(target)
+
+
+def inside(path: str, folder: str) -> bool:
+    return folder in (path, ".") or path.startswith(folder + "/")
+
+
+def hook_paths(hook: dict[str, object]) -> list[str] | None:
+    """The folders a pre-commit hook's ``files`` filter names when it is only folder prefixes
+    (pluggy's mypy hook: ``^(src/|testing/)`` -> ``src``, ``testing``); None without a filter or
+    with any other pattern (the hook may run on every file)."""
+    pattern = hook.get("files")
+    if not isinstance(pattern, str):
+        return None
+    body = pattern.strip().removeprefix("^")
+    if body.startswith("(") and body.endswith(")"):
+        body = body[1:-1].removeprefix("?:")
+    folders = [p.rstrip("/") for p in body.split("|")]
+    if not folders or not all(re.fullmatch(r"[\w.-]+(/[\w.-]+)*", f.replace(r"\.", ".")) for f in folders):
+        return None
+    return [f.replace(r"\.", ".") for f in folders]
+
+
+def ci_commands(line: str) -> list[str]:
+    """The commands of one CI ``run`` line (``- run: uv run ruff check src && mypy src``), each
+    without a project runner in front."""
+    line = re.sub(r"^\s*(-\s*)?run:\s*[|>]?-?", "", line)
+    out = []
+    for part in re.split(r"&&|\|\||;", line):
+        try:
+            words = shlex.split(part.strip())
+        except ValueError:
+            continue
+        out.append(shlex.join(_without_runner(words)))
+    return [c for c in out if c]
+
+
+def _without_runner(words: list[str]) -> list[str]:
+    if tuple(words[:2]) not in _RUNNERS:
+        return words
+    rest, index = words[2:], 0
+    while index < len(rest) and rest[index].startswith("-"):
+        index += 2 if rest[index] in _VALUED else 1
+    return rest[index:]
