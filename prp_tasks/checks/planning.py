@@ -6,6 +6,7 @@ import re
 
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core.models import CheckStatus
+from prp_tasks.core.profile import COVERAGE_METRICS
 from prp_tasks.workspaces.files import safe_repo_path
 
 REQUIRED_CHECKS = ("test", "lint", "type-check")
@@ -112,8 +113,7 @@ def coverage_targets(ctx: CheckContext) -> Outcome:
     if not enforced:
         return Outcome(CheckStatus.FAIL, "budgets.coverage sets no budget (every metric is null)")
     problems = [f"budgets.coverage.{m} must be > 0" for m, v in enforced.items() if v <= 0]
-    main: list[str] = [m for m in ("total", "lines", "branches") if m in enforced] or list(enforced)
-    shown = ", ".join(f"{m} {enforced[m]:g}%" for m in main)
+    shown = ", ".join(f"{m} {enforced[m]:g}%" for m in ("total", *COVERAGE_METRICS) if m in enforced)
     return Outcome.verdict(problems, f"coverage targets: {shown}")
 
 

@@ -51,10 +51,32 @@ def coverage_validation(ctx: CheckContext) -> Outcome:
             failures.append(f"{metric} coverage {actual:.1f}% < required {required:g}%")
         elif actual == required:
             warnings.append(f"{metric} coverage exactly at the {required:g}% budget")
-    unmeasured = [m for m in enforced if m not in report.values]
-    if unmeasured:
-        warnings.append("not measured by this report: " + ", ".join(unmeasured))
+    _unmeasured(ctx, [m for m in enforced if m not in report.values], failures, warnings)
     return _report_outcome(report, failures, warnings, EvidenceType.COVERAGE)
+
+
+_HINTS = {
+    "branches": " (measure branches: --cov-branch, or branch = true under [tool.coverage.run])",
+    "statements": " (coverage.py reports its statements as lines: set budgets.coverage.lines)",
+    "functions": " (coverage.py does not measure functions)",
+}
+
+
+def _unmeasured(ctx: CheckContext, metrics: list[str], failures: list[str], warnings: list[str]) -> None:
+    """A budget the report does not measure: one the profile sets is unverified, so it fails (a
+    branch budget with no branch data); a default one only warns (coverage.py measures no
+    functions)."""
+    resolved = ctx.spec.profile
+    chosen = [m for m in metrics if resolved.source and resolved.origin(f"budgets.coverage.{m}") != "default"]
+    for metric in chosen:
+        where = resolved.origin(f"budgets.coverage.{metric}")
+        failures.append(
+            f"{metric} coverage is not measured by this report, so its budget ({where}) is unverified"
+            + _HINTS.get(metric, "")
+        )
+    rest = [m for m in metrics if m not in chosen]
+    if rest:
+        warnings.append("not measured by this report: " + ", ".join(rest))
 
 
 def performance_validation(ctx: CheckContext) -> Outcome:

@@ -36,9 +36,11 @@ def run_check(
     doc: InitialDoc | None = None,
     records: Mapping[str, GateRecord] | None = None,
     artifacts: frozenset[str] = frozenset(),
+    resolved: ResolvedProfile | None = None,
 ) -> Outcome:
-    """Run built-in ``check`` of the built-in workflow against ``repo`` (crashes become FAILs)."""
-    resolved = ResolvedProfile(
+    """Run built-in ``check`` of the built-in workflow against ``repo`` (crashes become FAILs);
+    ``resolved``: a profile read from a file (its values' origins), instead of ``profile``."""
+    resolved = resolved or ResolvedProfile(
         profile=EnforcementProfile.model_validate(profile or {}), doc=doc or InitialDoc()
     )
     spec = RunSpec(

@@ -140,7 +140,9 @@ def test_a_layout_link_escaping_the_repository_is_refused(tmp_path: Path) -> Non
 
 
 def test_coverage_targets_must_be_positive(tmp_path: Path) -> None:
-    assert run_check(tmp_path, "coverage-targets").output == "coverage targets: lines 95%, branches 90%"
+    assert run_check(tmp_path, "coverage-targets").output == (
+        "coverage targets: lines 95%, branches 90%, functions 95%, statements 95%"
+    )
     outcome = run_check(tmp_path, "coverage-targets", {"budgets": {"coverage": {"lines": 0}}})
     assert (outcome.status, outcome.output) == (FAIL, "budgets.coverage.lines must be > 0")
 

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from prp_tasks.checks.base import Outcome
 from prp_tasks.core.models import CheckStatus
-from prp_tasks.core.profile import EnforcementProfile
+from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.results import EvidenceType
+from prp_tasks.intake.profiles.parser import parse_initial_md
 from tests.unit.builtin_checks import FAIL, PASS, SKIP, run_check, write
 
 # G4 coverage ----------------------------------------------------------------------------------
@@ -60,6 +61,22 @@ def test_cobertura_without_branches_does_not_measure_branches(tmp_path: Path) ->
     assert "not measured by this report: branches, functions, statements" in outcome.output
 
 
+def test_a_budget_initial_md_sets_that_the_report_does_not_measure_fails(tmp_path: Path) -> None:
+    """xmltodict with ``coverage: {lines: 80, branches: 80}`` and no branch measurement: the
+    branch budget was never verified, yet the gate passed; a default one only warns."""
+    write(tmp_path, "coverage.xml", cobertura("0.9", "0", "0"))
+    text = "# P\n\n```yaml\nbudgets:\n  coverage:\n    lines: 80\n    branches: 80\n```\n"
+    parsed = parse_initial_md(text)
+    resolved = ResolvedProfile(**parsed.model_dump(), source="initial.md")
+    outcome = run_check(tmp_path, "coverage-validation", resolved=resolved)
+    assert outcome.status == FAIL
+    assert outcome.details["failures"] == [
+        "branches coverage is not measured by this report, so its budget (initial.md:7) is unverified"
+        " (measure branches: --cov-branch, or branch = true under [tool.coverage.run])"
+    ]
+    assert outcome.details["warnings"] == ["not measured by this report: functions, statements"]
+
+
 def test_coverage_exactly_at_the_budget_passes_with_a_warning(tmp_path: Path) -> None:
     write(tmp_path, "coverage.xml", cobertura("0.9", "0.8", "10"))
     outcome = run_check(tmp_path, "coverage-validation", coverage_budget(lines=90, branches=80))
@@ -90,12 +107,13 @@ COVERAGE_PY = {
 
 def test_a_coverage_py_json_report_is_read(tmp_path: Path) -> None:
     write(tmp_path, "coverage.json", COVERAGE_PY)
-    budget = coverage_budget(lines=90, branches=50, statements=90)
+    budget = coverage_budget(lines=90, branches=50)
     outcome = run_check(tmp_path, "coverage-validation", budget)
     assert outcome.status == PASS
     assert outcome.details["format"] == "coverage.py-json"
-    assert outcome.details["actual"] == {"statements": 90.0, "lines": 90.0, "branches": 50.0}
-    assert outcome.output.startswith("coverage.json (coverage.py-json): branches 50, lines 90, statements 90")
+    # coverage.py's statements are its lines: one measurement, one metric (as in its XML report)
+    assert outcome.details["actual"] == {"lines": 90.0, "branches": 50.0}
+    assert outcome.output.startswith("coverage.json (coverage.py-json): branches 50, lines 90;")
 
 
 def test_a_coverage_py_report_without_statements_falls_back_to_percent_covered(tmp_path: Path) -> None:

@@ -145,6 +145,17 @@ def test_constraints_come_from_the_profile_budgets() -> None:
     assert "`core`, `api`" in text and "`/r/initial.md`" in text and "- No new deps" in text
 
 
+def test_the_coverage_constraint_shows_every_budget_g4_applies_and_where_each_came_from() -> None:
+    """xmltodict: initial.md set lines to 80; the default statements budget of 95 failed G4 while
+    §3 showed only lines and branches."""
+    profile = EnforcementProfile(budgets=Budgets(coverage=CoverageBudget(lines=80)))
+    lines = {"budgets": 20, "budgets.coverage": 21, "budgets.coverage.lines": 23}
+    resolved = ResolvedProfile(profile=profile, source="initial.md", lines=lines)
+    text = section(render_outputs(all_passed(resolved=resolved))["prp.md"], 3)
+    expected = "lines ≥ 80% (initial.md:23); branches ≥ 90%, functions ≥ 95%, statements ≥ 95% (default)"
+    assert f"**Coverage:** {expected}" in text
+
+
 def test_design_summary_shows_design_analysis_evidence_or_says_there_is_none() -> None:
     snapshot = all_passed()
     assert "_No design evidence recorded._" in section(render_outputs(snapshot)["prp.md"], 4)

@@ -84,7 +84,7 @@ def test_cobertura_entities_are_refused(tmp_path: Path) -> None:
     assert message.startswith("coverage.xml: not a readable coverage report (")
 
 
-def test_coverage_py_json_counts_statements_and_branches(tmp_path: Path) -> None:
+def test_coverage_py_json_counts_lines_and_branches(tmp_path: Path) -> None:
     write(
         tmp_path,
         "coverage.json",
@@ -100,12 +100,12 @@ def test_coverage_py_json_counts_statements_and_branches(tmp_path: Path) -> None
     )
     report = read_coverage(tmp_path, ("coverage.json",))
     assert report.format == "coverage.py-json"
-    assert report.values == {"statements": 75.0, "lines": 75.0, "branches": 25.0, "total": 58.3}
+    assert report.values == {"lines": 75.0, "branches": 25.0, "total": 58.3}
 
 
 def test_coverage_py_json_without_branches_measures_none(tmp_path: Path) -> None:
     write(tmp_path, "coverage.json", {"totals": {"num_statements": 4, "covered_lines": 4}})
-    assert read_coverage(tmp_path, ("coverage.json",)).values == {"statements": 100.0, "lines": 100.0}
+    assert read_coverage(tmp_path, ("coverage.json",)).values == {"lines": 100.0}
 
 
 def test_a_non_utf8_coverage_json_is_not_readable(tmp_path: Path) -> None:

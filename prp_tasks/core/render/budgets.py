@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prp_tasks.core.profile import (
+    COVERAGE_METRICS,
     AccessibilityBudget,
     CoverageBudget,
     PerformanceBudget,
@@ -15,13 +16,32 @@ def num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def coverage_text(cov: CoverageBudget | None, metrics: tuple[str, ...] = ("lines", "branches")) -> str:
-    """``total ≥ 85%`` / ``lines ≥ 90%, branches ≥ 80%`` / ``not enforced``."""
+#: the coverage budgets in the order they are shown
+SHOWN_METRICS = ("total", *COVERAGE_METRICS)
+
+
+def coverage_text(cov: CoverageBudget | None) -> str:
+    """``total ≥ 85%`` / ``lines ≥ 90%, branches ≥ 80%, …`` (every budget G4 applies) /
+    ``not enforced``."""
     if cov is None:
         return "not enforced"
     enforced = cov.enforced()
-    shown = [f"{m} ≥ {num(enforced[m])}%" for m in ("total", *metrics) if m in enforced]
+    shown = [f"{m} ≥ {num(enforced[m])}%" for m in SHOWN_METRICS if m in enforced]
     return ", ".join(shown) or "not enforced"
+
+
+def coverage_marked(resolved: ResolvedProfile) -> str:
+    """:func:`coverage_text` with where each budget came from, budgets of one origin together:
+    ``lines ≥ 80% (initial.md:23); branches ≥ 90%, functions ≥ 95%, statements ≥ 95% (default)``."""
+    cov = resolved.profile.budgets.coverage
+    enforced = cov.enforced() if cov is not None else {}
+    if not enforced or resolved.source is None:
+        return marked(resolved, coverage_text(cov), "budgets.coverage")
+    groups: dict[str, list[str]] = {}
+    for m in (m for m in SHOWN_METRICS if m in enforced):
+        origin = resolved.origin(f"budgets.coverage.{m}")
+        groups.setdefault(origin, []).append(f"{m} ≥ {num(enforced[m])}%")
+    return "; ".join(f"{', '.join(texts)} ({origin})" for origin, texts in groups.items())
 
 
 def performance_text(perf: PerformanceBudget | None, kind: str) -> str:

@@ -150,7 +150,7 @@ def _test_plan(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
     budgets, doc = spec.profile.profile.budgets, spec.profile.doc
     kind = spec.profile.profile.project.kind
     targets = [
-        "Coverage: " + coverage_text(budgets.coverage, ("lines", "branches", "functions", "statements")),
+        "Coverage: " + coverage_text(budgets.coverage),
         "Performance: " + performance_text(budgets.performance, kind),
         "Accessibility: " + accessibility_text(budgets.accessibility, kind),
     ]

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from prp_tasks.core.models import GateStatus
-from prp_tasks.core.profile import CoverageBudget, ResolvedProfile
-from prp_tasks.core.render.budgets import accessibility_text, coverage_text, marked, performance_text
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.render.budgets import accessibility_text, coverage_marked, marked, performance_text
 from prp_tasks.core.render.common import (
     NOT_SPECIFIED,
     as_list,
@@ -136,8 +136,7 @@ def _budget_items(resolved: ResolvedProfile) -> list[str]:
     security = f"at most {sec.max_critical} critical, {sec.max_high} high and {sec.max_medium} medium"
     sec_paths = [f"budgets.security.max_{level}" for level in ("critical", "high", "medium")]
     return [
-        "**Coverage:** "
-        + marked(resolved, coverage_text(budgets.coverage), *_coverage_paths(budgets.coverage)),
+        "**Coverage:** " + coverage_marked(resolved),
         "**Performance:** "
         + marked(resolved, performance_text(perf, kind), *_paths(perf, "budgets.performance", "lcp", "tbt")),
         "**Accessibility:** "
@@ -160,13 +159,6 @@ def _policy_items(resolved: ResolvedProfile) -> list[str]:
         "**Required checks:** " + marked(resolved, ", ".join(gov.checks) or "none", "governance.checks"),
         "**License policy:** " + marked(resolved, gov.license or "none", "governance.license"),
     ]
-
-
-def _coverage_paths(cov: CoverageBudget | None) -> list[str]:
-    if cov is None:
-        return ["budgets.coverage"]
-    shown = [m for m in ("total", "lines", "branches") if m in cov.enforced()]
-    return [f"budgets.coverage.{m}" for m in shown] or ["budgets.coverage"]
 
 
 def _paths(section: object, prefix: str, *fields: str) -> list[str]:
