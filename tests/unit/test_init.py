@@ -438,6 +438,26 @@ def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path
     assert detect(tmp_path).pins["flake8"] == ("flake8==7.1.0", "pyproject.toml dependency group 'lint'")
 
 
+def test_the_projects_pytest_paths_and_selection_options_are_kept(tmp_path: Path) -> None:
+    """tabulate's tox runs ``pytest -v --doctest-modules --ignore benchmark``: without those, 16
+    doctests never ran. Verbosity, output and reports are the product's own."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "tab"\n',
+            "tox.ini": "[testenv]\ndeps = pytest\ncommands = pytest -v --doctest-modules --ignore benchmark"
+            " -x --tb=short -m 'not slow' -n auto --cov tab --junitxml=j.xml {posargs:test}\n"
+            "[testenv:bench]\ncommands = pytest --benchmark-only benchmark\n",
+            "tab/__init__.py": "",
+            "test/test_a.py": "import pytest\n",
+            "benchmark/b.py": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert argv[7:] == ("--doctest-modules", "--ignore", "benchmark", "-m", "not slow", "test")
+
+
 def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> None:
     """pyparsing: ``changedir = tests`` and ``mypy mypy-ignore-cases/``: the target is tests/…"""
     write(

@@ -155,6 +155,9 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
         f"--junitxml={REPORTS}/junit.xml",
     ]
     why = f"pytest: {_where(facts, 'pytest')}"
+    if facts.pytest_args and facts.pytest_args[0]:
+        argv += facts.pytest_args[0]
+        why += f"; {' '.join(facts.pytest_args[0])} as {facts.pytest_args[1]} runs it"
     if facts.uses("pytest-cov") and (facts.coverage_source or import_names(facts)):
         targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
         if not targets:

@@ -42,6 +42,8 @@ class Facts:
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)
     lint_targets: dict[str, list[str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
+    #: (paths and options that change what runs, where) of the first pytest command the project runs
+    pytest_args: tuple[list[str], str] | None = None
     coverage_source: bool = False  # coverage's config names what to measure
     coverage_branch: bool = False
     fail_under: tuple[float, str] | None = None

@@ -33,6 +33,44 @@ def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
     add_targets(facts.lint_targets.setdefault(tool, []), found or [os.path.normpath(cwd)])
 
 
+#: pytest options that change what runs or what counts, kept from the project's own command (with
+#: their value); the rest (verbosity, output, reports, xdist, stop at first failure) are not
+_PYTEST_VALUED = {"--ignore", "--ignore-glob", "--deselect", "-m", "-k", "-p", "-W", "--doctest-glob",
+                  "--import-mode", "--confcutdir"}  # fmt: skip
+_PYTEST_FLAGS = {"--doctest-modules", "--doctest-continue-on-failure", "--strict-markers", "--runxfail"}
+#: options left out whose value is a separate word (``--cov src``: ``src`` is no test path)
+_PYTEST_OTHER_VALUED = {"--cov", "--cov-config", "--cov-report", "--cov-fail-under", "--junitxml",
+                        "--junit-xml", "--basetemp", "--tb", "-n", "--numprocesses", "--dist", "--maxfail",
+                        "-o", "--override-ini", "--log-level", "--durations", "--timeout", "--color", "-r",
+                        "--rootdir", "-c", "--html", "--reruns", "--report-log", "--log-file"}  # fmt: skip
+
+
+def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
+    """The first pytest command the project runs: its test paths (folders and ``.py`` files in the
+    checkout) and the options that change what runs (tabulate's ``--doctest-modules --ignore
+    benchmark``: without them, 16 doctests never ran)."""
+    if facts.pytest_args is not None:
+        return
+    kept: list[str] = []
+    rest = iter(words[1:])
+    for word in rest:
+        name, eq, _ = word.partition("=")
+        if word in _PYTEST_FLAGS or (eq and name in _PYTEST_VALUED):
+            kept.append(word)
+        elif word in _PYTEST_VALUED:
+            kept += [word, next(rest, "")]
+        elif word in _PYTEST_OTHER_VALUED:
+            next(rest, None)
+        elif not word.startswith(("-", "{")) and _test_path(facts, cwd, word):
+            kept.append(os.path.normpath(os.path.join(cwd, word)))
+    facts.pytest_args = ([k for k in kept if k], where)
+
+
+def _test_path(facts: Facts, cwd: str, word: str) -> bool:
+    path = facts.repo / cwd / word.split("::")[0]
+    return path.is_dir() or (path.suffix == ".py" and path.is_file())
+
+
 def add_targets(known: list[str], new: list[str]) -> None:
     """``new`` added to ``known`` in place, each once; one inside another is left out."""
     for target in new:

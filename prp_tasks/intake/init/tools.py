@@ -22,7 +22,7 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     requirement_pins,
 )
-from prp_tasks.intake.init.targets import add_targets, ci_commands, hook_paths, lint_targets
+from prp_tasks.intake.init.targets import add_targets, ci_commands, hook_paths, lint_targets, pytest_args
 
 TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
 #: (file, section) -> tool, for ini-style configuration
@@ -185,11 +185,13 @@ def _tox(facts: Facts) -> None:
         pins(facts, deps, f"tox.ini [{section}] deps")
         cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
         commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
-        if section == "testenv" or _TESTS_RUN.search(commands):
-            _tox_test_env(facts, tox, section)
         for line in commands.splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
                           f"tox.ini [{section}]", cwd)  # fmt: skip
+    runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(tox.get(s, "commands", fallback=""))]
+    main = "testenv" if tox.has_section("testenv") else next(iter(runs_tests), None)
+    if main is not None and (main == "testenv" or main in runs_tests):
+        _tox_test_env(facts, tox, main)
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
@@ -197,7 +199,9 @@ _TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage)\b")
 
 
 def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str) -> None:
-    """What a tox env that runs the tests installs besides the project: its extras and deps."""
+    """What the tox env that runs the tests (``[testenv]``, which the others inherit, else the first
+    one that runs them) installs besides the project: its extras and deps. Only that one: the
+    others are variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
     for extra in _tox_list(tox.get(section, "extras", fallback="")):
         facts.test_extras.setdefault(extra, f"tox.ini [{section}] extras")
     for name, line in requirement_lines(tox.get(section, "deps", fallback="")).items():
@@ -241,6 +245,7 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".") -> None:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
         _cov_targets(facts, words)
+        pytest_args(facts, words, cwd, where)
     if tool == "mypy":
         targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
         _mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
