@@ -37,6 +37,8 @@ _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
 _MYPY_ERROR = re.compile(
     r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: error: (?P<msg>.*?)(?:  \[(?P<code>[\w-]+)\])?$"
 )
+_MYPY_CODE_END = re.compile(r"  \[[\w-]+\]$")
+_MYPY_LOCATION = re.compile(r"^[^\s:][^:\n]*:\d+(?::\d+)?: |^Found \d+ error|^Success: ")
 _MYPY_FOUND = re.compile(r"^Found (\d+) errors? in (\d+) files?", re.M)
 _MYPY_OK = re.compile(r"^Success: no issues found", re.M)
 _COVERAGE_TOTAL = re.compile(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", re.M)
@@ -177,13 +179,27 @@ def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
 
 def mypy_text_facts(text: str) -> dict[str, Any]:
     """Error count and the first errors (``path:line: [code] message``) of mypy's output."""
-    errors = [m for m in (_MYPY_ERROR.match(line) for line in text.splitlines()) if m]
+    errors = [m for m in (_MYPY_ERROR.match(line) for line in _unwrapped(text.splitlines())) if m]
     found = _MYPY_FOUND.search(text)
     if not errors and not found and not _MYPY_OK.search(text):
         raise ValueError("no mypy output lines")
     first = [f"{m['path']}:{m['line']}: [{m['code'] or 'error'}] {m['msg'].strip()}" for m in errors[:FIRST]]
     count = int(found.group(1)) if found else len(errors)
     return {"errors": count, "first": first}
+
+
+def _unwrapped(lines: list[str]) -> list[str]:
+    """mypy's lines with ``pretty = true``'s wrapping undone: an error line without its
+    ``[code]`` continues on the following unindented lines until one ends with it."""
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1] if out else ""
+        wrapped = _MYPY_ERROR.match(prev) is not None and not _MYPY_CODE_END.search(prev)
+        if wrapped and line and not line[0].isspace() and not _MYPY_LOCATION.match(line):
+            out[-1] = f"{prev} {line.strip()}"
+        else:
+            out.append(line)
+    return out
 
 
 def cobertura_values(data: bytes) -> dict[str, float]:

@@ -98,6 +98,22 @@ def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path
     assert text.startswith("2 mypy errors; first src/pkg/__init__.py:3: [return-value] Incompatible return")
 
 
+def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: Path) -> None:
+    """semver sets ``pretty = true``: the message wraps and its code moves to the next line."""
+    out = (
+        "src/semver/version.py:34: error: Cannot find implementation or library stub for\n"
+        'module named "fast_backend"  [import-not-found]\n'
+        "        from fast_backend import x\n        ^\n"
+        "src/semver/version.py:34: note: See https://mypy.readthedocs.io\n"
+        "Found 1 error in 1 file (checked 7 source files)\n"
+    )
+    text = summary(tmp_path, ["mypy", "src"], out)[0].splitlines()[0]
+    assert text == (
+        "1 mypy error; first src/semver/version.py:34: [import-not-found] Cannot find implementation"
+        ' or library stub for module named "fast_backend"'
+    )
+
+
 def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -> None:
     pytest_out = "....F\n=========== 1 failed, 4 passed, 2 skipped in 0.31s ===========\n"
     assert summary(tmp_path, ["pytest", "-q"], pytest_out)[0].splitlines()[0] == (
