@@ -186,6 +186,9 @@ class EnvironmentStore:
         if not message.startswith("stopped:"):
             self._write_json(self.root / f"{key}.failed.json", {"at": time.time(), "message": message})
         elapsed = time.monotonic() - started
+        if message.startswith("stopped:"):  # the run was cancelled (Ctrl-C): said by the run itself
+            log.info("environment %s build %s after %.1fs", key[:12], message.splitlines()[0], elapsed)
+            return
         log.warning("environment %s failed after %.1fs: %s", key[:12], elapsed, message.splitlines()[0])
 
     # Layout and eviction ---------------------------------------------------------------------------

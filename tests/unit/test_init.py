@@ -193,6 +193,42 @@ def test_the_first_paragraph_skips_headings_badges_and_html() -> None:
     assert first_paragraph("# Only a title\n") == ""
 
 
+def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text() -> None:
+    xmltodict = "# xmltodict\n\n`xmltodict` is a Python module that makes XML feel like JSON.\n"
+    assert first_paragraph(xmltodict) == "`xmltodict` is a Python module that makes XML feel like JSON."
+    bidict = ".. (Sphinx comment: the docs\n   are often used to show this doc.)\n\nbidict: the mapping.\n"
+    assert first_paragraph(bidict) == "bidict: the mapping."
+    fenced = "```python\nimport x\n\nx.y()\n```\n\nX does y.\n"
+    assert first_paragraph(fenced) == "X does y."
+    tenacity = (
+        "**Please refer to the** `docs`_ **for a better experience.**\n\nTenacity retries. It forks `a fork\n"
+        "<https://github.com/x/y>`_ which is no longer `maintained <https://j.info/>`_. So.\n"
+    )
+    assert first_paragraph(tenacity) == "Tenacity retries. It forks a fork which is no longer maintained. So."
+    pluggy = (
+        "This is the framework used by the `pytest`_, `tox <https://tox.wiki>`_ and [devpi](https://d.io).\n"
+    )
+    assert first_paragraph(pluggy) == "This is the framework used by the pytest, tox and devpi."
+
+
+def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -> None:
+    """simplejson: ``license="MIT OR AFL-2.1"`` (its LICENSE.txt alone reads as MIT); jmespath:
+    ``description='JSON Matching Expressions'``; an sdist's PKG-INFO fills the rest."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "setup(name='simplejson', long_description=x, license=\"MIT OR AFL-2.1\")\n",
+            "LICENSE.txt": "MIT License\n\nPermission is hereby granted, free of charge\n",
+            "PKG-INFO": "Metadata-Version: 2.1\nName: simplejson\nSummary: Simple, fast JSON\n\nBody\n",
+        },
+    )
+    facts = detect(tmp_path)
+    assert facts.license == ("MIT OR AFL-2.1", "setup.py license")
+    assert facts.description == "Simple, fast JSON"
+    write(tmp_path, {"setup.py": "setup(name='jmespath', description='JSON Matching Expressions')\n"})
+    assert detect(tmp_path).description == "JSON Matching Expressions"
+
+
 def test_a_paragraph_that_starts_with_emphasis_is_prose_and_a_list_is_not() -> None:
     attrs = '<p align="center">logo</p>\n\n*attrs* is the Python package that will bring back the **joy**.\n'
     assert first_paragraph(attrs) == "*attrs* is the Python package that will bring back the **joy**."

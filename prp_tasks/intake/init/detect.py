@@ -154,6 +154,32 @@ def _setup_files(facts: Facts) -> None:
         if found and not facts.authors:  # six: author_email="benjamin@python.org"
             emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
             facts.authors = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
+    if setup_py and facts.metadata_file == "setup.py":
+        _setup_py_strings(facts, setup_py)
+    _pkg_info(facts)
+
+
+def _setup_py_strings(facts: Facts, setup_py: str) -> None:
+    """``description=`` and ``license=`` of a setup.py when they are literal strings (jmespath:
+    ``description='JSON Matching Expressions'``; simplejson: ``license="MIT OR AFL-2.1"``, which
+    its LICENSE.txt text alone would make MIT)."""
+    for key in ("description", "license"):
+        found = re.search(rf"""\b{key}\s*=\s*(["'])([^"'\n]+)\1""", setup_py)
+        if found and key == "description" and not facts.description:
+            facts.description = found.group(2).strip()
+        elif found and key == "license" and facts.license is None:
+            facts.license = (found.group(2).strip(), "setup.py license")
+
+
+def _pkg_info(facts: Facts) -> None:
+    """An sdist's ``PKG-INFO`` fills what the sources did not say (its ``Summary``, its licence)."""
+    text = read_text(facts.repo / "PKG-INFO").split("\n\n", 1)[0]
+    fields = dict(re.findall(r"^([\w-]+): *(.*)$", text, re.M))
+    if not facts.description and fields.get("Summary", "UNKNOWN") != "UNKNOWN":
+        facts.description = fields["Summary"].strip()
+    lic = fields.get("License-Expression") or fields.get("License", "")
+    if facts.license is None and lic != "UNKNOWN" and re.fullmatch(r"[\w.+\- ()]{2,60}", lic.strip()):
+        facts.license = (lic.strip(), "PKG-INFO")
 
 
 def _layout(facts: Facts, files: list[Path]) -> None:
@@ -193,15 +219,25 @@ def _readme(facts: Facts) -> None:
 
 
 def first_paragraph(text: str) -> str:
-    """The first paragraph of prose: not a heading, badge, image, HTML, directive or list."""
+    """The first paragraph of prose: not a heading, badge, image, HTML, directive (with its
+    indented body: an RST comment), code block, list or notice; links as their text."""
     block: list[str] = []
+    fenced = directive = False
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
-        if not stripped:
-            if block:
-                return " ".join(block)
+        if stripped.startswith(("```", "~~~")):
+            fenced, block = not fenced, []
             continue
-        if _not_prose(stripped):
+        directive = directive and (not stripped or line[:1].isspace())
+        if fenced or directive:
+            continue
+        if not stripped:
+            if block and not _notice(" ".join(block)):
+                return _plain(" ".join(block))
+            block = []
+            continue
+        directive = stripped.startswith("..")
+        if directive or _not_prose(stripped):
             block = []
             continue
         block.append(stripped)
@@ -209,13 +245,27 @@ def first_paragraph(text: str) -> str:
 
 
 def _not_prose(line: str) -> bool:
-    """Headings, badges, HTML, directives, tables, rules, list items, code, quotes; a line that
-    starts with emphasis (``*attrs* is the Python package …``, ``**bold**``) is prose."""
+    """Headings, badges, HTML, tables, rules, list items, quotes; a line that starts with emphasis
+    (``*attrs* is the Python package …``, ``**bold**``) or inline code (```xmltodict` is …``) is
+    prose."""
     return bool(
-        line.startswith(("#", "[!", "![", "<", "..", ":", "|", "=", "~", "`", ">"))
+        line.startswith(("#", "[!", "![", ":", "|", "=", "~", ">"))
+        or (line.startswith("<") and not re.match(r"<(?:https?|mailto):", line))  # not a link's URL
         or re.match(r"[-*+](?:\s|$)", line)
         or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line)
     )
+
+
+def _notice(paragraph: str) -> bool:
+    """A paragraph all in bold (tenacity: ``**Please refer to the** … **for a better experience.**``)."""
+    return paragraph.startswith("**") and paragraph.endswith("**")
+
+
+def _plain(paragraph: str) -> str:
+    """Links as their text: RST ```pytest`_``, ```text <url>`_``, Markdown ``[text](url)``."""
+    paragraph = re.sub(r"`([^`<]+?)\s*<[^>`]+>`__?", r"\1", paragraph)
+    paragraph = re.sub(r"(?<!`)`([^`]+)`__?(?!\w)", r"\1", paragraph)
+    return re.sub(r"(?<!!)\[([^\]]+)\]\([^)\s]+\)", r"\1", paragraph)
 
 
 def _license_file(facts: Facts) -> None:

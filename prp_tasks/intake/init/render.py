@@ -39,7 +39,7 @@ def _blueprint(facts: Facts, commands: Plan) -> list[str]:
         "(and where) or is a default."
     )
     description = facts.description.strip().rstrip(".") + "." if facts.description.strip() else ""
-    if facts.readme:
+    if facts.readme and _bare(facts.readme[1]) != _bare(description):  # bidict: the same, in italics
         description = f"{description}\n\n{facts.readme[1]}".strip()
     requirements = [f"{_requirement(c.name)} (`{_short(c.argv)}`)" for c in commands.commands]
     return [
@@ -85,6 +85,10 @@ def _value(value: Any) -> str:
 def _line(indent: int, key: str, value: Any, comment: str = "") -> str:
     text = f"{'  ' * indent}{key}:" + (f" {_value(value)}" if value is not ... else "")
     return f"{text}  # {comment}" if comment else text
+
+
+def _bare(text: str) -> str:
+    return text.strip().strip("*_").rstrip(".").strip().lower()
 
 
 def _profile_block(facts: Facts, commands: Plan) -> str:
