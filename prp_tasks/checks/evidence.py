@@ -283,7 +283,9 @@ def _pytest_line(f: Facts) -> str:
         return f"pytest: {counts}"
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
-        f"{f['errors']} errors, {f['skipped']} skipped"
+        f"{f['errors']} errors"
+        + (f" ({f['collection_errors']} collecting)" if f.get("collection_errors") else "")
+        + f", {f['skipped']} skipped"
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
     )
     return line + (f"; failing: {', '.join(f['failing'])}" if f["failing"] else "")

@@ -71,9 +71,19 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
         outcome = _tally([child for case in elements for child in case], totals)
         if outcome == "failing":
             failing.append(key)
-    totals["tests"] = len(cases)
+    uncollected = sum(1 for elements in cases.values() if _collection_error(elements))
+    totals["tests"] = len(cases) - uncollected  # pytest: "5 errors", no test collected
     named = [case_id(classname, name, is_file) for classname, name in failing[:FIRST]]
-    return {**{k: v for k, v in totals.items() if v or k != "xfailed"}, "failing": named}
+    facts = {**{k: v for k, v in totals.items() if v or k != "xfailed"}, "failing": named}
+    return facts | ({"collection_errors": uncollected} if uncollected else {})
+
+
+def _collection_error(elements: list[Any]) -> bool:
+    """A module pytest could not collect: one ``<error message="collection failure">``, no test."""
+    children = [child for case in elements for child in case]
+    return bool(children) and all(
+        c.tag == "error" and c.get("message") == "collection failure" for c in children
+    )
 
 
 def _tally(children: list[Any], totals: dict[str, int]) -> str:

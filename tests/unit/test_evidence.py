@@ -98,6 +98,24 @@ def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path
     assert text.startswith("2 mypy errors; first src/pkg/__init__.py:3: [return-value] Incompatible return")
 
 
+def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: Path) -> None:
+    """jmespath's sdist: pytest says ``5 errors``, no test collected; it was '5 tests: … 5 errors'."""
+    fresh(
+        tmp_path,
+        "j.xml",
+        '<testsuites><testsuite errors="1" failures="0" skipped="0" tests="1">'
+        '<testcase classname="" name="tests.test_a" time="0.0"><error message="collection failure">'
+        "ImportError</error></testcase></testsuite></testsuites>",
+    )
+    fresh(tmp_path, "tests/test_a.py", "import nosuchmod\n")
+    out = "!!! Interrupted: 1 error during collection !!!\n1 error in 0.07s\n"
+    text, facts, _ = summary(tmp_path, ["pytest", "--junitxml=j.xml", "tests"], out)
+    assert text.splitlines()[0] == (
+        "0 tests: 0 passed, 0 failed, 1 errors (1 collecting), 0 skipped; failing: tests/test_a.py"
+    )
+    assert (facts["pytest"]["tests"], facts["pytest"]["collection_errors"]) == (0, 1)
+
+
 def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: Path) -> None:
     """semver sets ``pretty = true``: the message wraps and its code moves to the next line."""
     out = (
@@ -273,10 +291,11 @@ def test_a_real_pytest_report_counts_as_pytest_does_and_names_tests_by_their_fil
     assert said in done.stdout, done.stdout
     stdout = done.stdout if tail == "whole" else ""  # a tail without the closing line: the report alone
     text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=stdout)
-    # the report alone cannot tell the unexpected pass from a pass; the closing line can
+    # the report alone cannot tell the unexpected pass from a pass; the closing line can; the module
+    # that could not be collected is an error, not a test (pytest: "collected 6 items / 1 error")
     passed, xpassed = ("2 passed", ", 1 xpassed") if tail == "whole" else ("3 passed", "")
     assert text.splitlines()[0] == (
-        f"7 tests: {passed}, 1 failed, 2 errors, 1 skipped, 1 xfailed{xpassed}; failing: "
+        f"6 tests: {passed}, 1 failed, 2 errors (1 collecting), 1 skipped, 1 xfailed{xpassed}; failing: "
         "tests/test_broken.py, tests/test_funcs.py::TestAssoc::test_unknown, "
         "tests/test_funcs.py::test_ok_but_teardown_fails"
     )

@@ -145,15 +145,7 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
             where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
             return Command("test", modules, where), False, _UNMEASURED
         return None, False, "not measured: no test runner found"
-    argv: list[str] = [
-        "python",
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={REPORTS}/junit.xml",
-    ]
+    argv = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={REPORTS}/junit.xml"]
     why = f"pytest: {_where(facts, 'pytest')}"
     if facts.pytest_args and facts.pytest_args[0]:
         argv += facts.pytest_args[0]
