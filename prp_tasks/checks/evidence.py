@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -49,7 +50,7 @@ def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) ->
 
     Adds ``details["facts"]`` (tool name -> facts) when a tool's output was understood.
     """
-    stdout, stderr = str(details.get("stdout_tail") or ""), str(details.get("stderr_tail") or "")
+    stdout, stderr = (_ANSI.sub("", str(details.get(k) or "")) for k in ("stdout_tail", "stderr_tail"))
     started = time.time() - float(details.get("duration_ms") or 0) / 1000 - STALE_SLACK_S
     reader = ReportReader(workdir, started)
     facts = read_facts(list(argv), stdout, reader, stderr)
@@ -62,6 +63,10 @@ def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) ->
     if kind == EvidenceType.COMMAND and "coverage" in facts:
         kind = EvidenceType.COVERAGE
     return clip_lines(lines, SUMMARY_LIMIT), kind
+
+
+#: terminal colour and cursor codes (slugify's ``addopts = "--color=yes"``): read and shown without
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:
@@ -174,9 +179,10 @@ def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:
     """The JUnit report's facts with the counts pytest's closing line states: the report cannot
     tell an unexpected pass (``xpassed``) from a pass; the line says both (a zero is left out)."""
     counts = {key: said.get(word, 0) for key, word in _SAID.items()}
-    return {**facts, **{k: v for k, v in counts.items() if v or k not in ("xfailed", "xpassed")}}
+    return {**facts, **{k: v for k, v in counts.items() if v or k in _ALWAYS}}
 
 
+_ALWAYS = ("passed", "failures", "errors", "skipped")
 _SAID = {
     "passed": "passed",
     "failures": "failed",
@@ -184,6 +190,7 @@ _SAID = {
     "skipped": "skipped",
     "xfailed": "xfailed",
     "xpassed": "xpassed",
+    **{f"subtests_{w}": f"subtests_{w}" for w in ("passed", "failed", "skipped", "xfailed", "xpassed")},
 }
 
 
@@ -279,7 +286,7 @@ def plural(count: int, noun: str) -> str:
 
 def _pytest_line(f: Facts) -> str:
     if "tests" not in f:
-        counts = ", ".join(f"{v} {k}" for k, v in f.items() if isinstance(v, int))
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in f.items() if isinstance(v, int))
         return f"pytest: {counts}"
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
@@ -287,8 +294,13 @@ def _pytest_line(f: Facts) -> str:
         + (f" ({f['collection_errors']} collecting)" if f.get("collection_errors") else "")
         + f", {f['skipped']} skipped"
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
+        + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
     )
     return line + (f"; failing: {', '.join(f['failing'])}" if f["failing"] else "")
+
+
+#: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'
+_SUBTESTS = tuple(k for k in _SAID if k.startswith("subtests_"))
 
 
 def _violations_line(tool: str) -> Callable[[Facts], str]:

@@ -29,9 +29,13 @@ FIRST = 5
 
 #: pytest's closing line, framed in ``=`` or bare (``-q``): ``1 failed, 7 passed, 2 warnings in 0.2s``
 _PYTEST_LINE = re.compile(
-    r"^(?:=+ )?(?P<body>\d+ [a-z]+(?:, \d+ [a-z]+)*) in [\d.]+s(?: \([\d:]+\))?(?: =+)?$"
+    r"^(?:=+ )?(?P<body>\d+ [a-z]+(?: [a-z]+)?(?:, \d+ [a-z]+(?: [a-z]+)?)*) in [\d.]+s"
+    r"(?: \([\d:]+\))?(?: =+)?$"
 )
-_PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
+_PYTEST_COUNT = re.compile(
+    r"(\d+) (subtests (?:passed|failed|skipped|xfailed|xpassed)|passed|failed|errors?|skipped|xfailed|xpassed"
+    r"|deselected)\b"
+)
 _LINT_LINE = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b")
 _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
 _MYPY_ERROR = re.compile(
@@ -138,7 +142,7 @@ def pytest_text_facts(stdout: str) -> dict[str, Any]:
         if match and _PYTEST_COUNT.search(match.group("body")):
             counts: dict[str, int] = {}
             for number, word in _PYTEST_COUNT.findall(match.group("body")):
-                key = "errors" if word.startswith("error") else word
+                key = "errors" if word.startswith("error") else word.replace(" ", "_")
                 counts[key] = counts.get(key, 0) + int(number)
             return counts
     raise ValueError("no pytest summary line")

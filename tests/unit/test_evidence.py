@@ -116,6 +116,35 @@ def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: P
     assert (facts["pytest"]["tests"], facts["pytest"]["collection_errors"]) == (0, 1)
 
 
+SUBTESTS = """\
+import unittest
+
+class T(unittest.TestCase):
+    def test_a(self):
+        for i in range(3):
+            with self.subTest(i=i):
+                if i == 1:
+                    self.skipTest("no")
+
+    def test_b(self):
+        pass
+"""
+
+
+def test_pytests_coloured_closing_line_with_subtests_is_read_as_pytest_says_it(tmp_path: Path) -> None:
+    """pathspec: ``197 passed, 276 skipped, 142 subtests passed`` was not read (it said 151 passed,
+    46 skipped); slugify's ``--color=yes`` hid the closing line behind colour codes."""
+    fresh(tmp_path, "test_s.py", SUBTESTS)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=yes", "--junitxml=j.xml"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    if "subtests passed" not in done.stdout:
+        pytest.skip("this pytest has no built-in subtests (pytest >= 9)")
+    assert "\x1b[" in done.stdout
+    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
+    assert text.splitlines()[0] == "2 tests: 2 passed, 0 failed, 0 errors, 1 skipped, 2 subtests passed"
+    assert "\x1b" not in text
+
+
 def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: Path) -> None:
     """semver sets ``pretty = true``: the message wraps and its code moves to the next line."""
     out = (
