@@ -142,7 +142,7 @@ def test_pytests_coloured_closing_line_with_subtests_is_read_as_pytest_says_it(t
     assert "\x1b[" in done.stdout
     text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
     assert text.splitlines()[0] == "2 tests: 2 passed, 0 failed, 0 errors, 1 skipped, 2 subtests passed"
-    assert "\x1b" not in text
+    assert "\x1b" not in text and facts["pytest"]["subtests_passed"] == 2
 
 
 def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: Path) -> None:
