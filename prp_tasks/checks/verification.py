@@ -48,11 +48,21 @@ def coverage_validation(ctx: CheckContext) -> Outcome:
         if required is None:
             continue
         if actual < required:
-            failures.append(f"{metric} coverage {actual:.1f}% < required {required:g}%")
+            failures.append(f"{metric} coverage {_percent(actual, required)}% < required {required:g}%")
         elif actual == required:
             warnings.append(f"{metric} coverage exactly at the {required:g}% budget")
     _unmeasured(ctx, [m for m in enforced if m not in report.values], failures, warnings)
     return _report_outcome(report, failures, warnings, EvidenceType.COVERAGE)
+
+
+def _percent(actual: float, required: float) -> str:
+    """``actual`` with the fewest decimals (1 to 4) that do not round it onto ``required``
+    (markdown-it-py: "lines coverage 96.5% < required 96.5%" for 96.47)."""
+    for digits in (1, 2, 3):
+        text = f"{actual:.{digits}f}"
+        if float(text) != required:
+            return text
+    return f"{actual:.4f}"
 
 
 _HINTS = {

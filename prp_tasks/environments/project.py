@@ -31,7 +31,8 @@ PLAN_VERSION = "3"  # 3: the project's own copy installed (--no-deps) in every b
 #: files whose presence makes a directory a Python project
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 LOCK_FILE = "uv.lock"
-_REQ_NAME = re.compile(r"^(?:requirements[-_](?P<a>[\w.-]+)|(?P<b>[\w.-]+)[-_]requirements)\.txt$")
+#: ``requirements-test.txt``, ``test-requirements.txt``, ``dev.requirements.txt`` (python-slugify)
+_REQ_NAME = re.compile(r"^(?:requirements[-_.](?P<a>[\w.-]+)|(?P<b>[\w.-]+?)[-_.]requirements)\.txt$")
 
 
 class EnvironmentSetupError(PrpError):

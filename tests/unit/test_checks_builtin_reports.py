@@ -61,6 +61,12 @@ def test_cobertura_without_branches_does_not_measure_branches(tmp_path: Path) ->
     assert "not measured by this report: branches, functions, statements" in outcome.output
 
 
+def test_a_value_just_below_its_budget_is_not_rounded_onto_it(tmp_path: Path) -> None:
+    write(tmp_path, "coverage.xml", cobertura("0.9647"))
+    outcome = run_check(tmp_path, "coverage-validation", coverage_budget(lines=96.5))
+    assert outcome.details["failures"] == ["lines coverage 96.47% < required 96.5%"]
+
+
 def test_a_budget_initial_md_sets_that_the_report_does_not_measure_fails(tmp_path: Path) -> None:
     """xmltodict with ``coverage: {lines: 80, branches: 80}`` and no branch measurement: the
     branch budget was never verified, yet the gate passed; a default one only warns."""

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from prp_tasks.checks import execute, tool_output
 from prp_tasks.checks.base import CheckContext
 from prp_tasks.checks.evidence import identify, tool_summary
-from prp_tasks.checks.tool_output import case_id
+from prp_tasks.checks.tool_output import case_id, junit_facts
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.profile import ResolvedProfile
@@ -96,6 +96,17 @@ def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path
     text, facts, _ = summary(tmp_path, ["python3", "-m", "mypy", "--junit-xml", "m.xml", "src"])
     assert facts["mypy"]["errors"] == 2
     assert text.startswith("2 mypy errors; first src/pkg/__init__.py:3: [return-value] Incompatible return")
+
+
+def test_two_items_of_one_name_are_two_tests_and_a_teardown_error_is_not_a_third() -> None:
+    """zipp: two plugin items both ``classname="." name="project"``; pytest counts two tests."""
+    report = (
+        '<testsuite><testcase classname="." name="project"/><testcase classname="." name="project"/>'
+        '<testcase classname="t" name="test_x"/><testcase classname="t" name="test_x">'
+        '<error message="failed on teardown with &quot;E&quot;">x</error></testcase></testsuite>'
+    )
+    facts = junit_facts(report.encode())
+    assert (facts["tests"], facts["passed"], facts["errors"]) == (3, 3, 1)
 
 
 def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: Path) -> None:

@@ -209,6 +209,8 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
         "This is the framework used by the `pytest`_, `tox <https://tox.wiki>`_ and [devpi](https://d.io).\n"
     )
     assert first_paragraph(pluggy) == "This is the framework used by the pytest, tox and devpi."
+    mdit = "> Markdown parser done right.\n\nFollows the [CommonMark spec][spec] and [markdown-it].\n"
+    assert first_paragraph(mdit) == "Follows the CommonMark spec and markdown-it."
 
 
 def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -> None:
@@ -369,6 +371,27 @@ def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: 
     assert result.profile.environment.packages == ("pytest", "matplotlib; implementation_name != 'pypy'")
 
 
+def test_the_tox_env_that_runs_the_tests_is_the_one_read_with_what_it_inherits(tmp_path: Path) -> None:
+    """markdown-it-py: ``[testenv]`` runs nothing; ``[testenv:py{310,311}]`` runs pytest with
+    ``extras = testing, linkify`` (32 tests skipped without linkify) and inherits the deps."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "mdi"\n[project.optional-dependencies]\n'
+            'testing = ["pytest"]\nlinkify = ["linkify-it-py"]\n',
+            "tox.ini": "[testenv]\ndeps = pytest-timeout\n[testenv:py{310,311}]\nextras = testing, linkify\n"
+            "commands = pytest {posargs:tests/}\n[testenv:py38-extra]\ndeps = numpy==1.24.4\n"
+            "commands = pytest\n",
+            "mdi/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.extras == ("testing", "linkify")
+    assert result.profile.environment.packages == ("pytest", "pytest-timeout")
+
+
 def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -426,6 +449,25 @@ def test_lint_covers_what_the_projects_own_commands_lint(tmp_path: Path) -> None
     assert result.profile.governance.commands["lint"][-1:] == (".",)
 
 
+def test_lint_keeps_the_options_of_the_projects_own_command(tmp_path: Path) -> None:
+    """python-slugify's tox: ``flake8 --ignore=E501,F403 --exclude=legacy.py slugify setup.py``;
+    without the options its lint failed on 268 violations the project has chosen to ignore."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "setup(name='slugify')\n",
+            "tox.ini": "[testenv:flake8]\ncommands = flake8 --ignore=E501,F403 --exclude=legacy.py"
+            " --max-line-length 100 --output-file out.txt --count slugify setup.py\n",
+            "slugify/__init__.py": "",
+            "out.txt": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][5:] == (
+        "--ignore=E501,F403", "--exclude=legacy.py", "--max-line-length", "100", "slugify", "setup.py",
+    )  # fmt: skip
+
+
 def test_mypy_targets_come_from_a_hooks_folders_and_toxs_default_arguments(tmp_path: Path) -> None:
     """pluggy's mypy hook: ``files: ^(src/|testing/)``; semver's tox: ``mypy {posargs:src}``."""
     write(
@@ -452,6 +494,24 @@ def test_the_commands_inside_ci_run_lines_and_hook_filters_are_read() -> None:
     assert hook_paths({"files": "^(src/|testing/)"}) == ["src", "testing"]
     assert hook_paths({"files": r"^src/pkg\.d/"}) == ["src/pkg.d"]
     assert hook_paths({"files": r"\.py$"}) is None and hook_paths({}) is None
+
+
+def test_a_tool_the_tests_run_through_a_pytest_plugin_is_not_pinned(tmp_path: Path) -> None:
+    """zipp: its pre-commit pins ruff 0.12.0, its tests run ruff (pytest-ruff) at the version
+    their dependencies install; pinned, its tests failed a format check they pass in its CI."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "zipp"\n[project.optional-dependencies]\n'
+            'test = ["pytest", "pytest-ruff>=0.2.1"]\n[tool.ruff]\n',
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+            "    rev: v0.12.0\n    hooks:\n      - id: ruff\n",
+            "zipp/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "ruff" in result.profile.environment.packages and "ruff==0.12.0" not in text
 
 
 def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path: Path) -> None:

@@ -79,6 +79,17 @@ def test_extras(facts: Facts) -> tuple[tuple[str, str], ...]:
 _RUNS = {"pytest": "pytest", "ruff": "ruff", "flake8": "flake8", "black": "black", "mypy": "mypy"}
 
 
+#: tool -> the pytest plugin that runs it inside the tests, which then use the version the test
+#: dependencies install; a pin for the lint check would replace it (zipp: pytest-ruff, and its
+#: pre-commit's ruff==0.12.0 failed its tests' format check)
+_RUN_BY_TESTS = {
+    "pytest-ruff": "ruff",
+    "pytest-black": "black",
+    "pytest-mypy": "mypy",
+    "pytest-flake8": "flake8",
+}
+
+
 def tool_packages(facts: Facts, made: Plan) -> tuple[tuple[str, str], ...]:
     """The tools the commands run, at the project's pinned versions when it pins them."""
     tools = [_RUNS[c.argv[2]] for c in made.commands if len(c.argv) > 2 and c.argv[2] in _RUNS]
@@ -87,8 +98,16 @@ def tool_packages(facts: Facts, made: Plan) -> tuple[tuple[str, str], ...]:
     out: dict[str, tuple[str, str]] = {}
     for tool in dict.fromkeys(tools):
         pinned = facts.pins.get(tool)
+        in_tests = next(
+            (p for p, t in _RUN_BY_TESTS.items() if t == tool and p in facts.declared_names), None
+        )
         if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
             out[tool] = (tool, "the version the project's test dependencies install, else the latest")
+        elif in_tests:
+            out[tool] = (
+                tool,
+                f"unpinned: the project's tests run it too ({in_tests}), at the version they install",
+            )
         else:
             out[tool] = pinned if pinned else (tool, "no version pinned by the project")
         for plugin in facts.plugins.get(tool, []):
@@ -158,9 +177,12 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
         note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
         return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
     if facts.uses("coverage"):
+        under = f" (its fail_under: {facts.fail_under[0]:g})" if facts.fail_under else ""
         note = (
             f"not measured: coverage is configured ({_where(facts, 'coverage')}) but pytest-cov is not, "
-            "and `coverage run` writes no report in the same command"
+            f"and `coverage run` writes no report in the same command; to enforce it{under}, add "
+            f"pytest-cov to environment.packages, `--cov --cov-report=xml:{COVERAGE_XML}` to the test "
+            f"command, {COVERAGE_XML} to reports.coverage and a total to budgets.coverage"
         )
     else:
         note = "not measured: no coverage tool is configured"
@@ -171,19 +193,23 @@ def _lint(facts: Facts) -> Command | None:
     if facts.uses("ruff"):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
-        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *ruff)
-        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{_linted(ruff)}")
+        options = facts.lint_options.get("ruff", [])
+        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *ruff)
+        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{_linted(ruff, options)}")
     if facts.uses("flake8"):
         tests = [t for t in [facts.tests_dir] if t and not any(t.startswith(f"{p}/") for p in facts.packages)]
         targets = [*facts.packages, *tests] or ["."]  # (tests inside a package: linted with it)
         targets = facts.lint_targets.get("flake8") or targets
-        argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *targets)
-        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{_linted(targets)}")
+        options = facts.lint_options.get("flake8", [])
+        argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
+        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{_linted(targets, options)}")
     return None
 
 
-def _linted(targets: list[str]) -> str:
-    return "" if targets == ["."] else f"; lints {', '.join(targets)}, as the project does"
+def _linted(targets: list[str], options: list[str]) -> str:
+    said = [] if targets == ["."] else [f"lints {', '.join(targets)}"]
+    said += [f"with {' '.join(options)}"] if options else []
+    return f"; {' '.join(said)}, as the project does" if said else ""
 
 
 def _format(facts: Facts) -> Command | None:

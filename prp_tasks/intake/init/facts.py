@@ -41,6 +41,8 @@ class Facts:
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)
     lint_targets: dict[str, list[str]] = field(default_factory=dict)
+    #: ruff/flake8 -> the options of the project's first command running it (``--ignore=E501``)
+    lint_options: dict[str, list[str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
     #: (paths and options that change what runs, where) of the first pytest command the project runs
     pytest_args: tuple[list[str], str] | None = None

@@ -38,7 +38,7 @@ def _blueprint(facts: Facts, commands: Plan) -> list[str]:
         "block runs the project's own checks; each value's comment says whether it was detected "
         "(and where) or is a default."
     )
-    description = facts.description.strip().rstrip(".") + "." if facts.description.strip() else ""
+    description = _sentence(facts.description)
     if facts.readme and _bare(facts.readme[1]) != _bare(description):  # bidict: the same, in italics
         description = f"{description}\n\n{facts.readme[1]}".strip()
     requirements = [f"{_requirement(c.name)} (`{_short(c.argv)}`)" for c in commands.commands]
@@ -85,6 +85,12 @@ def _value(value: Any) -> str:
 def _line(indent: int, key: str, value: Any, comment: str = "") -> str:
     text = f"{'  ' * indent}{key}:" + (f" {_value(value)}" if value is not ... else "")
     return f"{text}  # {comment}" if comment else text
+
+
+def _sentence(text: str) -> str:
+    """The text ending as a sentence does (markdown-it-py's "done right!" keeps its "!")."""
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _bare(text: str) -> str:

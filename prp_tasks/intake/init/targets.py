@@ -17,20 +17,42 @@ _RUNNERS = {("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("hatch", "run"), 
 _VALUED = {"--group", "--extra", "--with", "--python", "-p", "--package", "--only-group", "-e", "--env"}
 
 
+#: lint options that change what is reported, kept from the project's own command (slugify's tox:
+#: ``flake8 --ignore=E501,F403,… --exclude=legacy_reference.py``; without them, 268 violations)
+_LINT_KEPT = {
+    "flake8": {"--ignore", "--extend-ignore", "--select", "--extend-select", "--exclude", "--extend-exclude",
+               "--max-line-length", "--max-doc-length", "--max-complexity", "--per-file-ignores",
+               "--config", "--append-config", "--builtins", "--filename", "--indent-size"},
+    "ruff": {"--select", "--ignore", "--extend-select", "--extend-ignore", "--exclude", "--extend-exclude",
+             "--line-length", "--config", "--target-version", "--per-file-ignores",
+             "--extend-per-file-ignores"},
+}  # fmt: skip
+#: options left out whose value is a separate word (``--output-file out.txt`` is no target)
+_LINT_OTHER_VALUED = {"--output-file", "-o", "--format", "--output-format", "--tee-file", "--jobs", "-j",
+                      "--cache-dir", "--stdin-filename"}  # fmt: skip
+
+
 def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
-    """The paths a ``ruff check`` or ``flake8`` command lints, relative to the repository; a
-    command naming none lints everything (``.``). Words that are no path in the checkout (an
-    option's value: ``--max-line-length 100``) are not targets."""
-    tool = words[0]
-    rest = words[1:]
+    """The paths a ``ruff check`` or ``flake8`` command lints, relative to the repository (a
+    command naming none lints everything: ``.``), and the first such command's options that
+    change what is reported. Words that are no path in the checkout are not targets."""
+    tool, rest = words[0], words[1:]
     if tool == "ruff":
         if rest[:1] == ["check"]:
             rest = rest[1:]
         elif rest and rest[0] in _RUFF_OTHER:
             return
-    paths = [w for w in rest if not w.startswith(("-", "{"))]
-    found = [os.path.normpath(os.path.join(cwd, w)) for w in paths if (facts.repo / cwd / w).exists()]
-    add_targets(facts.lint_targets.setdefault(tool, []), found or [os.path.normpath(cwd)])
+    options, paths, words_left = [], [], iter(rest)
+    for word in words_left:
+        name, eq, _ = word.partition("=")
+        if name in _LINT_KEPT[tool]:
+            options += [word] if eq else [word, next(words_left, "")]
+        elif word in _LINT_OTHER_VALUED:
+            next(words_left, None)
+        elif not word.startswith(("-", "{")) and (facts.repo / cwd / word).exists():
+            paths.append(os.path.normpath(os.path.join(cwd, word)))
+    facts.lint_options.setdefault(tool, [o for o in options if o])
+    add_targets(facts.lint_targets.setdefault(tool, []), paths or [os.path.normpath(cwd)])
 
 
 #: pytest options that change what runs or what counts, kept from the project's own command (with

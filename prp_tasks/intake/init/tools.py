@@ -96,6 +96,7 @@ def declared(facts: Facts, names: set[str], where: str) -> None:
 def requirements(facts: Facts) -> None:
     repo = facts.repo
     candidates = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
+    candidates += sorted(p for p in repo.glob("*requirements.txt") if p.name != "requirements.txt")
     candidates += sorted(repo.glob("requirements/*.in"))
     candidates += [p for d in ("tests", "test", "testing") if (p := repo / d / "requirements.txt").is_file()]
     for path in candidates:
@@ -188,10 +189,9 @@ def _tox(facts: Facts) -> None:
         for line in commands.splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
                           f"tox.ini [{section}]", cwd)  # fmt: skip
-    runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(tox.get(s, "commands", fallback=""))]
-    main = "testenv" if tox.has_section("testenv") else next(iter(runs_tests), None)
-    if main is not None and (main == "testenv" or main in runs_tests):
-        _tox_test_env(facts, tox, main)
+    runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(_tox_value(tox, s, "commands"))]
+    if runs_tests:
+        _tox_test_env(facts, tox, "testenv" if "testenv" in runs_tests else runs_tests[0])
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
@@ -199,13 +199,23 @@ _TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage)\b")
 
 
 def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str) -> None:
-    """What the tox env that runs the tests (``[testenv]``, which the others inherit, else the first
-    one that runs them) installs besides the project: its extras and deps. Only that one: the
-    others are variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
-    for extra in _tox_list(tox.get(section, "extras", fallback="")):
-        facts.test_extras.setdefault(extra, f"tox.ini [{section}] extras")
-    for name, line in requirement_lines(tox.get(section, "deps", fallback="")).items():
-        facts.test_deps.setdefault(name, (line, f"tox.ini [{section}] deps"))
+    """What the tox env that runs the tests (``[testenv]`` when it does, else the first that does:
+    markdown-it-py's ``[testenv:py{310,…}]``) installs besides the project: its extras and deps,
+    each inherited from ``[testenv]`` unless the env sets it. Only that one: the others are
+    variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
+    for extra in _tox_list(_tox_value(tox, section, "extras")):
+        facts.test_extras.setdefault(extra, f"tox.ini [{_tox_owner(tox, section, 'extras')}] extras")
+    for name, line in requirement_lines(_tox_value(tox, section, "deps")).items():
+        facts.test_deps.setdefault(name, (line, f"tox.ini [{_tox_owner(tox, section, 'deps')}] deps"))
+
+
+def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
+    """A tox env's setting, inherited from ``[testenv]`` when the env does not set it."""
+    return tox.get(_tox_owner(tox, section, key), key, fallback="")
+
+
+def _tox_owner(tox: RawConfigParser, section: str, key: str) -> str:
+    return section if tox.has_option(section, key) or not tox.has_section("testenv") else "testenv"
 
 
 def _tox_list(value: str) -> list[str]:
