@@ -267,7 +267,7 @@ def _plain(paragraph: str) -> str:
     paragraph = re.sub(r"`([^`<]+?)\s*<[^>`]+>`__?", r"\1", paragraph)
     paragraph = re.sub(r"(?<!`)`([^`]+)`__?(?!\w)", r"\1", paragraph)
     paragraph = re.sub(r"(?<!!)\[([^\]]+)\]\([^)\s]+\)", r"\1", paragraph)
-    return re.sub(r"(?<![!\w\]])\[([^\]\[]+)\](?:\[[^\]]*\])?(?![(:])", r"\1", paragraph)  # [text][ref], [text]
+    return re.sub(r"(?<![!\w\]])\[([^\]\[]+)\](?:\[[^\]]*\])?(?![(:])", r"\1", paragraph)
 
 
 def _license_file(facts: Facts) -> None:
@@ -284,8 +284,10 @@ def _license_file(facts: Facts) -> None:
 _LICENSES = (
     (r"Apache License.{0,40}Version 2\.0", "Apache-2.0"),
     (r"MIT License|Permission is hereby granted, free of charge", "MIT"),
-    (r"Redistribution and use in source and binary forms.*(?:Neither the name|may not be used to endorse)",
-     "BSD-3-Clause"),  # boltons: "The names of the contributors may not be used to endorse …"
+    (
+        r"Redistribution and use in source and binary forms.*(?:Neither the name|may not be used to endorse)",
+        "BSD-3-Clause",
+    ),  # boltons: "The names of the contributors may not be used to endorse …"
     (r"Redistribution and use in source and binary forms", "BSD-2-Clause"),
     (r"Mozilla Public License.{0,20}2\.0", "MPL-2.0"),
     (r"GNU LESSER GENERAL PUBLIC LICENSE", "LGPL-3.0-or-later"),
