@@ -79,9 +79,13 @@ def run_command(ctx: CheckContext) -> Outcome:
             outcome = _run(ctx, prepared, secrets)
     except EnvironmentSetupError as exc:
         return setup_failed(ctx, shown, exc.message)
-    if prepared.note:
-        outcome = dataclasses.replace(outcome, output=_noted(outcome, prepared.note))
-    return dataclasses.replace(outcome, details={**outcome.details, "environment": prepared.details})
+    output = _noted(outcome, prepared.note) if prepared.note else outcome.output
+    if prepared.ran:  # the head line says which tool ran: "exit 0 in 2.1s (pytest 9.2.0, Python 3.11.7)"
+        head, newline, rest = output.partition("\n")
+        output = f"{head} ({prepared.ran}){newline}{rest}"
+    return dataclasses.replace(
+        outcome, output=output, details={**outcome.details, "environment": prepared.details}
+    )
 
 
 def _noted(outcome: Outcome, note: str) -> str:

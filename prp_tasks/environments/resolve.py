@@ -30,6 +30,7 @@ from prp_tasks.environments import extensions
 from prp_tasks.environments.build import system_path
 from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
 from prp_tasks.environments.store import EnvironmentStore
+from prp_tasks.environments.versions import ran_with
 from prp_tasks.processes.spawn import found_program
 from prp_tasks.settings import WorkspaceSettings
 
@@ -56,6 +57,8 @@ class Prepared:
     env: dict[str, str]
     details: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    #: the tool's version and the Python it ran on (``pytest 9.2.0, Python 3.11.7``), '' unknown
+    ran: str = ""
 
 
 class Environments:
@@ -76,16 +79,17 @@ class Environments:
             yield Prepared(self.system(base), details)
         elif use == "venv":
             assert venv is not None
-            yield self._with_extensions(
-                ctx, spec, Prepared(venv_env(base, venv, ctx.repo), {**details, **describe(venv, ctx.repo)})
-            )
+            ran = ran_with(venv, ctx.check.run or ())
+            info = {**details, **describe(venv, ctx.repo), "ran": ran}
+            yield self._with_extensions(ctx, spec, Prepared(venv_env(base, venv, ctx.repo), info, "", ran))
         else:
             build = plan(ctx.repo, spec)
             with self.store.hold(build, spec.python, ctx.stop) as held:
+                ran = ran_with(held.path, ctx.check.run or ())
                 info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
                 built = note(held.record) if held.built else ""
                 yield self._with_extensions(
-                    ctx, spec, Prepared(venv_env(base, held.path, ctx.repo), info, built)
+                    ctx, spec, Prepared(venv_env(base, held.path, ctx.repo), info | {"ran": ran}, built, ran)
                 )
 
     def _with_extensions(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
@@ -102,7 +106,7 @@ class Environments:
         if done is None:
             return prepared
         said = "\n".join(n for n in (prepared.note, extensions.note(done)) if n)
-        return Prepared(prepared.env, {**prepared.details, "extensions": done}, said)
+        return Prepared(prepared.env, {**prepared.details, "extensions": done}, said, prepared.ran)
 
     def system(self, base: Mapping[str, str]) -> dict[str, str]:
         env = without_python_vars(base)
