@@ -392,6 +392,31 @@ def test_the_tox_env_that_runs_the_tests_is_the_one_read_with_what_it_inherits(t
     assert result.profile.environment.packages == ("pytest", "pytest-timeout")
 
 
+def test_tox_toml_and_pyproject_tox_tables_are_read_as_tox_ini_is(tmp_path: Path) -> None:
+    """pathspec keeps its tox configuration in tox.toml (tox 4's own format)."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "spec"\n[project.optional-dependencies]\nre2 = ["google-re2"]\n'
+            "[tool.ruff]\n",
+            "tox.toml": '[env_run_base]\nextras = ["re2"]\ndeps = ["pytest", "hypothesis"]\ncommands = [["pytest",'
+            ' "--doctest-modules", {replace = "posargs", default = ["tests"]}]]\n'
+            '[env.lint]\ncommands = [["ruff", "check", "spec"]]\n',
+            "spec/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    env, commands = result.profile.environment, result.profile.governance.commands
+    assert env is not None and env.extras == ("re2",) and "hypothesis" in env.packages
+    assert commands["test"][7:] == ("--doctest-modules", "tests")
+    assert commands["lint"][-1] == "spec" and "tox.toml [testenv] extras" in text
+    legacy = '[project]\nname = "spec"\n[tool.tox]\nlegacy_tox_ini = """\n[testenv]\ncommands = pytest -x tests\n"""\n'
+    (tmp_path / "tox.toml").unlink()
+    write(tmp_path, {"pyproject.toml": legacy})
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][7:] == ("tests",)
+
+
 def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
     write(
         tmp_path,

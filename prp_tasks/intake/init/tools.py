@@ -23,6 +23,7 @@ from prp_tasks.intake.init.sources import (
     requirement_pins,
 )
 from prp_tasks.intake.init.targets import add_targets, ci_commands, hook_paths, lint_targets, pytest_args
+from prp_tasks.intake.init.toxconf import read_tox
 
 TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
 #: (file, section) -> tool, for ini-style configuration
@@ -177,36 +178,36 @@ def runners(facts: Facts) -> None:
 
 
 def _tox(facts: Facts) -> None:
-    tox = read_ini(facts.repo / "tox.ini")
+    tox, name = read_tox(facts.repo)
     for section in tox.sections():
         if not section.startswith("testenv"):
             continue
         deps = tox.get(section, "deps", fallback="")
-        declared(facts, requirement_names(deps), f"tox.ini [{section}] deps")
-        pins(facts, deps, f"tox.ini [{section}] deps")
+        declared(facts, requirement_names(deps), f"{name} [{section}] deps")
+        pins(facts, deps, f"{name} [{section}] deps")
         cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
         commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
         for line in commands.splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
-                          f"tox.ini [{section}]", cwd)  # fmt: skip
+                          f"{name} [{section}]", cwd)  # fmt: skip
     runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(_tox_value(tox, s, "commands"))]
     if runs_tests:
-        _tox_test_env(facts, tox, "testenv" if "testenv" in runs_tests else runs_tests[0])
+        _tox_test_env(facts, tox, "testenv" if "testenv" in runs_tests else runs_tests[0], name)
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
 _TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage)\b")
 
 
-def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str) -> None:
+def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -> None:
     """What the tox env that runs the tests (``[testenv]`` when it does, else the first that does:
     markdown-it-py's ``[testenv:py{310,…}]``) installs besides the project: its extras and deps,
     each inherited from ``[testenv]`` unless the env sets it. Only that one: the others are
     variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
     for extra in _tox_list(_tox_value(tox, section, "extras")):
-        facts.test_extras.setdefault(extra, f"tox.ini [{_tox_owner(tox, section, 'extras')}] extras")
-    for name, line in requirement_lines(_tox_value(tox, section, "deps")).items():
-        facts.test_deps.setdefault(name, (line, f"tox.ini [{_tox_owner(tox, section, 'deps')}] deps"))
+        facts.test_extras.setdefault(extra, f"{name} [{_tox_owner(tox, section, 'extras')}] extras")
+    for dep, line in requirement_lines(_tox_value(tox, section, "deps")).items():
+        facts.test_deps.setdefault(dep, (line, f"{name} [{_tox_owner(tox, section, 'deps')}] deps"))
 
 
 def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
