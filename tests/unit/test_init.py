@@ -397,10 +397,10 @@ def test_tox_toml_and_pyproject_tox_tables_are_read_as_tox_ini_is(tmp_path: Path
     write(
         tmp_path,
         {
-            "pyproject.toml": '[project]\nname = "spec"\n[project.optional-dependencies]\nre2 = ["google-re2"]\n'
-            "[tool.ruff]\n",
-            "tox.toml": '[env_run_base]\nextras = ["re2"]\ndeps = ["pytest", "hypothesis"]\ncommands = [["pytest",'
-            ' "--doctest-modules", {replace = "posargs", default = ["tests"]}]]\n'
+            "pyproject.toml": '[project]\nname = "spec"\n[project.optional-dependencies]\n'
+            're2 = ["google-re2"]\n[tool.ruff]\n',
+            "tox.toml": '[env_run_base]\nextras = ["re2"]\ndeps = ["pytest", "hypothesis"]\n'
+            'commands = [["pytest", "--doctest-modules", {replace = "posargs", default = ["tests"]}]]\n'
             '[env.lint]\ncommands = [["ruff", "check", "spec"]]\n',
             "spec/__init__.py": "",
             "tests/test_a.py": "import pytest\n",
@@ -411,7 +411,8 @@ def test_tox_toml_and_pyproject_tox_tables_are_read_as_tox_ini_is(tmp_path: Path
     assert env is not None and env.extras == ("re2",) and "hypothesis" in env.packages
     assert commands["test"][7:] == ("--doctest-modules", "tests")
     assert commands["lint"][-1] == "spec" and "tox.toml [testenv] extras" in text
-    legacy = '[project]\nname = "spec"\n[tool.tox]\nlegacy_tox_ini = """\n[testenv]\ncommands = pytest -x tests\n"""\n'
+    legacy = '[project]\nname = "spec"\n[tool.tox]\nlegacy_tox_ini = """\n[testenv]\n'
+    legacy += 'commands = pytest -x tests\n"""\n'
     (tmp_path / "tox.toml").unlink()
     write(tmp_path, {"pyproject.toml": legacy})
     assert parsed(tmp_path)[1].profile.governance.commands["test"][7:] == ("tests",)
