@@ -570,6 +570,7 @@ def test_the_projects_pytest_paths_and_selection_options_are_kept(tmp_path: Path
             "tox.ini": "[testenv]\ndeps = pytest\ncommands = pytest -v --doctest-modules --ignore benchmark"
             " -x --tb=short -m 'not slow' -n auto --cov tab --junitxml=j.xml {posargs:test}\n"
             "[testenv:bench]\ncommands = pytest --benchmark-only benchmark\n",
+            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest benchmark/b.py\n",
             "tab/__init__.py": "",
             "test/test_a.py": "import pytest\n",
             "benchmark/b.py": "",
@@ -578,6 +579,12 @@ def test_the_projects_pytest_paths_and_selection_options_are_kept(tmp_path: Path
     _, result = parsed(tmp_path)
     argv = result.profile.governance.commands["test"]
     assert argv[7:] == ("--doctest-modules", "--ignore", "benchmark", "-m", "not slow", "test")
+    # pluggy: its benchmark env comes first and runs a file; the main test env runs no path
+    write(
+        tmp_path,
+        {"tox.ini": "[testenv:benchmark]\ncommands = pytest benchmark/b.py\n[testenv]\ncommands = pytest\n"},
+    )
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][7:] == ()
 
 
 def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     """The first pytest command the project runs: its test paths (folders and ``.py`` files in the
     checkout) and the options that change what runs (tabulate's ``--doctest-modules --ignore
     benchmark``: without them, 16 doctests never ran)."""
-    if facts.pytest_args is not None:
+    if facts.pytest_args is not None or any(w.startswith("--benchmark") for w in words):
         return
     kept: list[str] = []
     rest = iter(words[1:])
@@ -84,6 +84,8 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
         elif word in _PYTEST_OTHER_VALUED:
             next(rest, None)
         elif not word.startswith(("-", "{")) and _test_path(facts, cwd, word):
+            if "bench" in word:  # a benchmark run (pluggy's testing/benchmark.py), not the tests
+                return
             kept.append(os.path.normpath(os.path.join(cwd, word)))
     facts.pytest_args = ([k for k in kept if k], where)
 

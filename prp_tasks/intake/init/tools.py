@@ -179,6 +179,8 @@ def runners(facts: Facts) -> None:
 
 def _tox(facts: Facts) -> None:
     tox, name = read_tox(facts.repo)
+    runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(_tox_value(tox, s, "commands"))]
+    main = ("testenv" if "testenv" in runs_tests else runs_tests[0]) if runs_tests else None
     for section in tox.sections():
         if not section.startswith("testenv"):
             continue
@@ -189,10 +191,9 @@ def _tox(facts: Facts) -> None:
         commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
         for line in commands.splitlines():
             _command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
-                          f"{name} [{section}]", cwd)  # fmt: skip
-    runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(_tox_value(tox, s, "commands"))]
-    if runs_tests:
-        _tox_test_env(facts, tox, "testenv" if "testenv" in runs_tests else runs_tests[0], name)
+                          f"{name} [{section}]", cwd, primary=section == main)  # fmt: skip
+    if main is not None:
+        _tox_test_env(facts, tox, main, name)
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
@@ -235,9 +236,10 @@ def _tox_dir(changedir: str) -> str:
     return os.path.normpath(folder)
 
 
-def _command_line(facts: Facts, line: str, where: str, cwd: str = ".") -> None:
+def _command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: bool = True) -> None:
     """A command the project runs (in ``cwd``, relative to the repository): note its tool; mypy's
-    own targets are kept."""
+    own targets are kept; a pytest command's arguments when it is the project's main test run
+    (``primary``: not tox's benchmark or docs env, which come before ``[testenv]`` in pluggy's)."""
     line = re.sub(r"\{posargs:([^{}]*)\}", r"\1", line)  # tox's default arguments (semver: src)
     try:
         words = shlex.split(line.strip())
@@ -256,7 +258,8 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".") -> None:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
         _cov_targets(facts, words)
-        pytest_args(facts, words, cwd, where)
+        if primary:
+            pytest_args(facts, words, cwd, where)
     if tool == "mypy":
         targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
         _mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
