@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -29,6 +30,14 @@ EMBEDDED_SERVER = os.environ.get("PRP_TEST_REDIS_SERVER", "bundled")
 for _key in [k for k in os.environ if k.startswith("PRP_")]:
     del os.environ[_key]  # tests must not pick up the developer's settings
 os.environ["PRP_EMBEDDED_SERVER"] = EMBEDDED_SERVER  # ... but `prp run` subprocesses use that server
+
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session's private cache (embedded servers' registry, the check environments it built,
+    uv's cache) goes with the session: running the suite leaves nothing behind in /tmp."""
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
 
 # Import task modules at conftest import time so every worker knows them.
 import prp_tasks.celeryapp.tasks  # noqa: E402,F401
