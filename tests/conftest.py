@@ -32,7 +32,6 @@ for _key in [k for k in os.environ if k.startswith("PRP_")]:
 os.environ["PRP_EMBEDDED_SERVER"] = EMBEDDED_SERVER  # ... but `prp run` subprocesses use that server
 
 
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The session's private cache (embedded servers' registry, the check environments it built,
     uv's cache) goes with the session: running the suite leaves nothing behind in /tmp."""

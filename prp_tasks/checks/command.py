@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from prp_tasks.checks.base import CheckContext, Outcome
-from prp_tasks.checks.evidence import tool_summary
+from prp_tasks.checks.evidence import identify, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -178,10 +178,11 @@ def _workspace_path(root: str) -> re.Pattern[str]:
 def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: dict[str, object]) -> Outcome:
     last, kind = tool_summary(ctx.repo, ctx.check.run or (), details)  # facts, then stdout/stderr tails
     last = in_repo_terms(ctx, last)
-    if ended == "timeout":
-        summary = f"timed out after {ctx.timeout_s:g}s (killed)"
-        transient = ctx.check.retry_on.timeout
-        return Outcome(CheckStatus.FAIL, summary, EvidenceType.COMMAND, details, retryable=transient)
+    if ended == "timeout":  # what it printed so far says how far it got (cachelib: services missing)
+        summary = f"timed out after {ctx.timeout_s:g}s (killed)\n{last}".strip()
+        if identify(list(ctx.check.run or ()))[0] in ("pytest", "unittest"):
+            kind = EvidenceType.TEST  # a test run that never finished is test evidence
+        return Outcome(CheckStatus.FAIL, summary, kind, details, retryable=ctx.check.retry_on.timeout)
     if ended == "stopped":
         return Outcome(CheckStatus.SKIP, "stopped: run cancelled", EvidenceType.COMMAND, details)
     status = CheckStatus.PASS if code == 0 else CheckStatus.FAIL

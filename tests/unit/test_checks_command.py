@@ -268,11 +268,24 @@ SPAWN_TERM_IGNORING = (
 def test_a_timeout_kills_the_whole_process_group(tmp_path: Path, code: str, timeout_s: float) -> None:
     result, retryable = run(tmp_path, PY, "-c", code, timeout_s=timeout_s)
     assert result.status == CheckStatus.FAIL
-    assert result.output == f"timed out after {timeout_s:g}s (killed)"
+    [grandchild] = stdout_lines(result)
+    # what it printed before it was killed follows: how far it got
+    assert result.output == f"timed out after {timeout_s:g}s (killed)\n{grandchild}"
     assert retryable is True
     assert content(result)["ended"] == "timeout"
-    [grandchild] = stdout_lines(result)
     assert wait_gone(int(grandchild)), "the grandchild survived the timeout"
+
+
+def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path: Path) -> None:
+    """cachelib's suite waited for services the machine lacks: the summary said only 'timed out'
+    and prp.md had no test evidence."""
+    (tmp_path / "test_slow.py").write_text(
+        "import time\n\ndef test_quick():\n    pass\n\ndef test_waits():\n    time.sleep(30)\n"
+    )
+    result, _ = run(tmp_path, PY, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_slow.py", timeout_s=5)
+    assert result.status == CheckStatus.FAIL and result.evidence[0].type == EvidenceType.TEST
+    assert result.output.startswith("timed out after 5s (killed)\n")
+    assert "test_slow.py::test_quick PASSED" in result.output
 
 
 def test_setting_stop_ends_a_long_check_as_skipped(tmp_path: Path) -> None:

@@ -72,8 +72,9 @@ def test_a_pyproject_project_gets_its_own_commands_budget_and_a_derived_blueprin
     text, result = parsed(tmp_path)
     gov, budgets = result.profile.governance, result.profile.budgets
     assert gov.commands["test"] == (
-        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=.prp/reports/junit.xml",
-        "--cov", "--cov-report=xml:.prp/reports/coverage.xml", "--cov-report=term",
+        "python", "-m", "pytest", "-q", "-o", "cache_dir=.prp/cache/pytest",
+        "--junitxml=.prp/reports/junit.xml", "--cov", "--cov-report=xml:.prp/reports/coverage.xml",
+        "--cov-report=term",
     )  # fmt: skip
     assert gov.commands["lint"][:4] == ("python", "-m", "ruff", "check")
     assert "--output-format=json" in gov.commands["lint"] and "--no-fix" in gov.commands["lint"]

@@ -14,6 +14,9 @@ from prp_tasks.intake.init.sources import normalise, requirement_lines
 #: where the commands write their machine output (inside the check's working directory)
 REPORTS = ".prp/reports"
 COVERAGE_XML = f"{REPORTS}/coverage.xml"
+#: pytest's cache under .prp/ (which ignores itself), not off: plugins use it (cachelib's
+#: pytest-xprocess fails every fixture without ``config.cache``)
+PYTEST_CACHE = "cache_dir=.prp/cache/pytest"
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
             where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
             return Command("test", modules, where), False, _UNMEASURED
         return None, False, "not measured: no test runner found"
-    argv = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={REPORTS}/junit.xml"]
+    argv = ["python", "-m", "pytest", "-q", "-o", PYTEST_CACHE, f"--junitxml={REPORTS}/junit.xml"]
     why = f"pytest: {_where(facts, 'pytest')}"
     if facts.pytest_args and facts.pytest_args[0]:
         argv += facts.pytest_args[0]

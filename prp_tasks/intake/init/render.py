@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.intake.init.commands import COVERAGE_XML, REPORTS, Plan, plan
+from prp_tasks.intake.init.commands import COVERAGE_XML, PYTEST_CACHE, REPORTS, Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
 
@@ -62,18 +62,16 @@ def _requirement(name: str) -> str:
     return _REQUIREMENTS.get(name, f"The {name} check passes")
 
 
-_MACHINE = ("--junit", "--output-", "--cov-report", "--cache-dir", "-p", "--tee", "--no-cache", "--no-fix")
+_MACHINE = ("--junit", "--output-", "--cov-report", "--cache-dir", "--tee", "--no-cache", "--no-fix")
 
 
 def _short(argv: tuple[str, ...]) -> str:
     """The command as a person would type it: without the machine-output and cache options."""
-    shown, skip = [], False
+    shown: list[str] = []
     for arg in argv:
-        if skip:
-            skip = False
-        elif arg.startswith(_MACHINE) or arg == "no:cacheprovider":
-            skip = arg in ("--junit-xml", "-p")
-        else:
+        if shown and (shown[-1], arg) in (("-o", PYTEST_CACHE), ("--junit-xml", arg)):
+            shown.pop()
+        elif not arg.startswith(_MACHINE) or arg == "--junit-xml":
             shown.append(arg)
     return " ".join(shown)
 
