@@ -223,7 +223,8 @@ def _unwrapped(lines: list[str]) -> list[str]:
         prev = out[-1] if out else ""
         wrapped = _MYPY_ERROR.match(prev) is not None and not _MYPY_CODE_END.search(prev)
         if wrapped and line and not line[0].isspace() and not _MYPY_LOCATION.match(line):
-            out[-1] = f"{prev} {line.strip()}"
+            gap = "  " if re.fullmatch(r"\[[\w-]+\]", line.strip()) else " "  # the code alone (cachelib)
+            out[-1] = f"{prev.rstrip()}{gap}{line.strip()}"
         else:
             out.append(line)
     return out

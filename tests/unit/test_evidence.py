@@ -170,6 +170,12 @@ def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: 
         "1 mypy error; first src/semver/version.py:34: [import-not-found] Cannot find implementation"
         ' or library stub for module named "fast_backend"'
     )
+    alone = 'src/c/d.py:76: error: Skipping analyzing "boto": missing marker \n[import-untyped]\n'
+    text = summary(tmp_path, ["mypy", "src"], alone)[0].splitlines()[0]
+    assert (
+        text
+        == '1 mypy error; first src/c/d.py:76: [import-untyped] Skipping analyzing "boto": missing marker'
+    )
 
 
 def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -> None:
