@@ -419,6 +419,27 @@ def test_tox_toml_and_pyproject_tox_tables_are_read_as_tox_ini_is(tmp_path: Path
     assert parsed(tmp_path)[1].profile.governance.commands["test"][7:] == ("tests",)
 
 
+def test_the_groups_the_type_check_and_the_tests_need_are_installed(tmp_path: Path) -> None:
+    """cachelib: mypy ran without its ``typing`` group (boto3-stubs): 4 errors where the project
+    has none; tox's ``dependency_groups`` of the tests' env are installed too."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "cachy"\n[dependency-groups]\ntests = ["pytest"]\n'
+            'typing = ["boto3-stubs"]\nservices = ["redis"]\ndocs = ["sphinx"]\n[tool.mypy]\nstrict = true\n',
+            "tox.ini": "[testenv]\ndependency_groups = tests\n    services\ncommands = pytest\n",
+            "cachy/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    env = result.profile.environment
+    assert env is not None and env.groups == ("tests", "typing", "services")
+    assert "mypy runs: what its type check needs" in text
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "cachy"\n[tool.pyright]\n'})
+    assert "type-checks with pyright" in parsed(tmp_path)[0]
+
+
 def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.sources import normalise, requirement_lines
+from prp_tasks.intake.init.packages import extras_to_install, groups_to_install, tool_packages
 
 #: where the commands write their machine output (inside the check's working directory)
 REPORTS = ".prp/reports"
@@ -44,6 +43,9 @@ class Plan:
     #: (extra, why) when the project's test runs install extras the default choice would miss
     #: (``environment.extras``; unset, a built environment installs those of TEST_EXTRAS)
     extras: tuple[tuple[str, str], ...] = ()
+    #: (group, why) likewise for dependency groups (``environment.groups``): the tests' tox env's
+    #: ``dependency_groups``, and the typing ones when mypy runs (cachelib's stubs)
+    groups: tuple[tuple[str, str], ...] = ()
 
 
 def plan(facts: Facts) -> Plan:
@@ -58,84 +60,29 @@ def plan(facts: Facts) -> Plan:
     if typed is not None:
         commands.append(typed)
     else:
-        missing["type-check"] = "no type checker (mypy) configured"
-    plan = Plan(tuple(commands), missing, measures, coverage_note)
-    packages = tool_packages(facts, plan)
-    return Plan(plan.commands, missing, measures, coverage_note, packages, test_extras(facts))
+        missing["type-check"] = _no_type_check(facts)
+    tools = [_RUNS[c.argv[2]] for c in commands if len(c.argv) > 2 and c.argv[2] in _RUNS]
+    tools += ["pytest-cov"] if measures else []
+    mypy_runs = "mypy" in tools
+    return Plan(
+        tuple(commands), missing, measures, coverage_note,
+        tool_packages(facts, tools), extras_to_install(facts, mypy_runs), groups_to_install(facts, mypy_runs),
+    )  # fmt: skip
 
 
-def test_extras(facts: Facts) -> tuple[tuple[str, str], ...]:
-    """The extras to name when the project's tests install one the default choice misses (tox
-    ``extras = diagrams``: pyparsing's diagram tests import what that extra installs): the default
-    ones first, since naming any replaces them; () when the default is right."""
-    declared = {normalise(e): e for e in facts.extras}
-    wanted = {normalise(e): w for e, w in facts.test_extras.items() if normalise(e) in declared}
-    default = [n for n in TEST_EXTRAS[:-1] if n in declared] or [n for n in TEST_EXTRAS[-1:] if n in declared]
-    if not set(wanted) - set(default):
-        return ()
-    out = {n: (declared[n], "a test extra the project declares (installed by default)") for n in default}
-    out.update({n: (declared[n], f"its tests install it ({where})") for n, where in wanted.items()})
-    return tuple(out.values())
+def _no_type_check(facts: Facts) -> str:
+    """Why there is no type-check command: none configured, or one prp init does not set up."""
+    other = [t for t in ("pyright", "ty") if facts.uses(t)]
+    if other:
+        return (
+            f"the project type-checks with {other[0]} ({_where(facts, other[0])}), which prp init does "
+            "not set up (mypy only): add its command as governance.commands.type-check"
+        )
+    return "no type checker (mypy) configured"
 
 
 #: command -> the packages its argv runs (``python -m X``)
 _RUNS = {"pytest": "pytest", "ruff": "ruff", "flake8": "flake8", "black": "black", "mypy": "mypy"}
-
-
-#: tool -> the pytest plugin that runs it inside the tests, which then use the version the test
-#: dependencies install; a pin for the lint check would replace it (zipp: pytest-ruff, and its
-#: pre-commit's ruff==0.12.0 failed its tests' format check)
-_RUN_BY_TESTS = {
-    "pytest-ruff": "ruff",
-    "pytest-black": "black",
-    "pytest-mypy": "mypy",
-    "pytest-flake8": "flake8",
-}
-
-
-def tool_packages(facts: Facts, made: Plan) -> tuple[tuple[str, str], ...]:
-    """The tools the commands run, at the project's pinned versions when it pins them."""
-    tools = [_RUNS[c.argv[2]] for c in made.commands if len(c.argv) > 2 and c.argv[2] in _RUNS]
-    if made.measures_coverage:
-        tools.append("pytest-cov")
-    out: dict[str, tuple[str, str]] = {}
-    for tool in dict.fromkeys(tools):
-        pinned = facts.pins.get(tool)
-        in_tests = next(
-            (p for p, t in _RUN_BY_TESTS.items() if t == tool and p in facts.declared_names), None
-        )
-        if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
-            out[tool] = (tool, "the version the project's test dependencies install, else the latest")
-        elif in_tests:
-            out[tool] = (
-                tool,
-                f"unpinned: the project's tests run it too ({in_tests}), at the version they install",
-            )
-        else:
-            out[tool] = pinned if pinned else (tool, "no version pinned by the project")
-        for plugin in facts.plugins.get(tool, []):
-            _hook_dependency(facts, out, tool, plugin)
-    for name, (line, where) in facts.test_deps.items():  # matplotlib: pyparsing's tests use it
-        if name not in out and name not in (normalise(facts.name), "tox"):
-            out[name] = (line, f"the project's tests install it ({where})")
-    return tuple(out.values())
-
-
-def _hook_dependency(facts: Facts, out: dict[str, tuple[str, str]], tool: str, text: str) -> None:
-    """What the project's pre-commit hook for ``tool`` installs with it (flake8's plugins, mypy's
-    stubs and imports). One the project declares elsewhere is listed by name only: a pin there
-    (iniconfig's mypy hook: ``pytest==7.2.0``) would replace the version its tests declare."""
-    found = requirement_lines(text)
-    if not found:
-        return
-    name, line = next(iter(found.items()))
-    if name in out or name == normalise(facts.name):
-        return
-    why = f"the project's {tool} hook installs it (pre-commit additional_dependencies)"
-    if name in facts.dependencies or name in facts.declared_names:
-        out[name] = (name, why + "; the version the project declares")
-    else:
-        out[name] = (line, why)
 
 
 def _where(facts: Facts, tool: str, limit: int = 3) -> str:

@@ -81,6 +81,7 @@ def _pyproject(facts: Facts) -> None:
     for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm)):
         for group, reqs in (groups if isinstance(groups, dict) else {}).items():
             lines = [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
+            facts.groups.append(group)
             declared(facts, requirement_names(lines), f"pyproject.toml {table} '{group}'")
             pins(facts, "\n".join(lines), f"pyproject.toml {table} '{group}'")
     _tool_tables(facts, data.get("tool") or {})
@@ -108,7 +109,7 @@ def _people(value: Any) -> list[str]:
 
 def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     for name, table in (("pytest", "pytest"), ("ruff", "ruff"), ("mypy", "mypy"), ("black", "black"),
-                        ("coverage", "coverage"), ("pyright", "pyright")):  # fmt: skip
+                        ("coverage", "coverage"), ("pyright", "pyright"), ("ty", "ty")):  # fmt: skip
         if table in tool:
             facts.saw(name, f"pyproject.toml [tool.{table}]")
     if nested(tool, "ruff", "format") is not None:

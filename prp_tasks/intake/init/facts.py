@@ -35,6 +35,12 @@ class Facts:
     extras: list[str] = field(default_factory=list)
     #: extra -> where the project's test runs install it (tox ``extras``)
     test_extras: dict[str, str] = field(default_factory=dict)
+    #: the dependency groups the project declares ([dependency-groups], PDM dev groups)
+    groups: list[str] = field(default_factory=list)
+    #: group -> where the project's test runs install it (tox ``dependency_groups``)
+    test_groups: dict[str, str] = field(default_factory=dict)
+    #: extra or group -> where the project's type check installs it (the tox env running mypy)
+    type_needs: dict[str, str] = field(default_factory=dict)
     #: requirement name -> (line, where) of what the project's test runs install (tox ``deps``)
     test_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     mypy_files: bool = False  # mypy's config names what to check

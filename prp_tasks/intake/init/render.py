@@ -183,12 +183,13 @@ def _reports(commands: Plan) -> list[str]:
 def _environment(commands: Plan) -> list[str]:
     """The tools the commands run, added to an environment built from the project's declarations
     (a repository ``.venv`` is used as it is)."""
-    if not commands.packages and not commands.extras:
+    if not commands.packages and not commands.extras and not commands.groups:
         return []
     lines = [_line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)")]
-    if commands.extras:
-        lines.append(_line(1, "extras", ..., "the project's extras to install"))
-        lines += [f"    - {_value(extra)}  # {why}" for extra, why in commands.extras]
+    for key, chosen in (("extras", commands.extras), ("groups", commands.groups)):
+        if chosen:
+            lines.append(_line(1, key, ..., f"the project's {key} to install"))
+            lines += [f"    - {_value(name)}  # {why}" for name, why in chosen]
     if commands.packages:
         why = "the tools the commands run, installed after the project's own"
         lines.append(_line(1, "packages", ..., why))

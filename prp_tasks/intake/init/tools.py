@@ -50,7 +50,7 @@ _CONFIG_FILES = (
 )
 #: pre-commit hook id -> tool
 _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff-format", "black": "black",
-          "flake8": "flake8", "mypy": "mypy", "pyright": "pyright"}  # fmt: skip
+          "flake8": "flake8", "mypy": "mypy", "pyright": "pyright", "ty": "ty", "ty-check": "ty"}  # fmt: skip
 _RUN_WORD = re.compile(r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|black|pyright|coverage)(?![\w-])")
 
 
@@ -194,6 +194,10 @@ def _tox(facts: Facts) -> None:
                           f"{name} [{section}]", cwd, primary=section == main)  # fmt: skip
     if main is not None:
         _tox_test_env(facts, tox, main, name)
+    for section in (s for s in tox.sections() if re.search(r"\bmypy\b", _tox_value(tox, s, "commands"))):
+        for key in ("extras", "dependency_groups"):  # cachelib's typing env: its stubs' group
+            for item in _tox_list(_tox_value(tox, section, key)):
+                facts.type_needs.setdefault(item, f"{name} [{_tox_owner(tox, section, key)}] {key}")
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
@@ -207,6 +211,9 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
     variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
     for extra in _tox_list(_tox_value(tox, section, "extras")):
         facts.test_extras.setdefault(extra, f"{name} [{_tox_owner(tox, section, 'extras')}] extras")
+    for group in _tox_list(_tox_value(tox, section, "dependency_groups")):
+        where = f"{name} [{_tox_owner(tox, section, 'dependency_groups')}] dependency_groups"
+        facts.test_groups.setdefault(group, where)
     for dep, line in requirement_lines(_tox_value(tox, section, "deps")).items():
         facts.test_deps.setdefault(dep, (line, f"{name} [{_tox_owner(tox, section, 'deps')}] deps"))
 
@@ -249,12 +256,8 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: 
         words = words[2:]
     if not words:
         return
-    tool = {"py.test": "pytest"}.get(words[0], words[0])
-    if tool == "coverage" and "run" in words:
-        facts.saw("coverage", where)
-        inner = words[words.index("-m") + 1 :] if "-m" in words else []
-        tool, words = (inner[0], inner) if inner else (tool, words)
-    if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright"):
+    tool, words = _inner_tool(facts, words, where)
+    if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright") or words[:2] == ["ty", "check"]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
         _cov_targets(facts, words)
@@ -265,6 +268,16 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: 
         _mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
     if tool in ("ruff", "flake8"):
         lint_targets(facts, words, cwd)
+
+
+def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[str]]:
+    """(the tool, its words): ``coverage run -m pytest …`` runs pytest (and coverage)."""
+    tool = {"py.test": "pytest"}.get(words[0], words[0])
+    if tool == "coverage" and "run" in words:
+        facts.saw("coverage", where)
+        inner = words[words.index("-m") + 1 :] if "-m" in words else []
+        return (inner[0], inner) if inner else (tool, words)
+    return tool, words
 
 
 def _cov_targets(facts: Facts, words: list[str]) -> None:

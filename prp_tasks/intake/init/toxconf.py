@@ -13,7 +13,8 @@ from typing import Any
 from prp_tasks.intake.init.sources import nested, read_ini, read_toml
 
 #: TOML keys read, and their tox.ini names
-_KEYS = {"commands": "commands", "deps": "deps", "extras": "extras", "change_dir": "changedir"}
+_KEYS = {"commands": "commands", "deps": "deps", "extras": "extras", "change_dir": "changedir",
+         "dependency_groups": "dependency_groups"}  # fmt: skip
 
 
 def read_tox(repo: Path) -> tuple[configparser.RawConfigParser, str]:

@@ -1,0 +1,98 @@
+"""What an environment built for the project's checks installs besides the project and its
+default test dependencies (``environment.packages``, ``extras`` and ``groups`` in initial.md):
+the tools the commands run at the project's versions, and what its tests and type check need."""
+
+from __future__ import annotations
+
+from prp_tasks.core.models import TEST_EXTRAS
+from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import normalise, requirement_lines
+
+#: extras and dependency groups that hold what a type check needs (cachelib's ``typing``: stubs)
+TYPING = ("typing", "types", "type", "mypy", "stubs", "typecheck", "type-check")
+
+
+def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
+    """The extras to name when the project's tests (or, when mypy runs, its type check) install
+    one the default choice misses (pyparsing's tox ``extras = diagrams``): the default ones first,
+    since naming any replaces them; () when the default is right."""
+    return _chosen(facts.extras, facts.test_extras, facts.type_needs if typed else None, "extra")
+
+
+def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
+    """Likewise for dependency groups (tox ``dependency_groups``; cachelib's ``typing`` group)."""
+    return _chosen(facts.groups, facts.test_groups, facts.type_needs if typed else None, "dependency group")
+
+
+def _chosen(
+    names: list[str], by_tests: dict[str, str], by_type_check: dict[str, str] | None, kind: str
+) -> tuple[tuple[str, str], ...]:
+    """``by_type_check`` is None when mypy does not run; else what its tox env installs, and the
+    declared ones named for typing (:data:`TYPING`)."""
+    declared = {normalise(n): n for n in names}
+    wanted = {normalise(n): f"its tests install it ({w})" for n, w in by_tests.items()}
+    if by_type_check is not None:
+        typing = {n: "mypy runs: what its type check needs" for n in declared if n in TYPING}
+        typing |= {normalise(n): f"its type check installs it ({w})" for n, w in by_type_check.items()}
+        wanted = typing | wanted
+    wanted = {n: w for n, w in wanted.items() if n in declared}
+    default = [n for n in TEST_EXTRAS[:-1] if n in declared] or [n for n in TEST_EXTRAS[-1:] if n in declared]
+    if not set(wanted) - set(default):
+        return ()
+    out = {n: (declared[n], f"a test {kind} the project declares (installed by default)") for n in default}
+    out.update({n: (declared[n], why) for n, why in wanted.items() if n not in out})
+    return tuple(out.values())
+
+
+#: tool -> the pytest plugin that runs it inside the tests, which then use the version the test
+#: dependencies install; a pin for the lint check would replace it (zipp: pytest-ruff, and its
+#: pre-commit's ruff==0.12.0 failed its tests' format check)
+_RUN_BY_TESTS = {
+    "pytest-ruff": "ruff",
+    "pytest-black": "black",
+    "pytest-mypy": "mypy",
+    "pytest-flake8": "flake8",
+}
+
+
+def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]:
+    """The ``tools`` the commands run (and what the tests' tox env installs), at the project's
+    pinned versions when it pins them."""
+    out: dict[str, tuple[str, str]] = {}
+    for tool in dict.fromkeys(tools):
+        pinned = facts.pins.get(tool)
+        in_tests = next(
+            (p for p, t in _RUN_BY_TESTS.items() if t == tool and p in facts.declared_names), None
+        )
+        if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
+            out[tool] = (tool, "the version the project's test dependencies install, else the latest")
+        elif in_tests:
+            out[tool] = (
+                tool,
+                f"unpinned: its test dependencies include {in_tests}, which runs it at the version they install",
+            )
+        else:
+            out[tool] = pinned if pinned else (tool, "no version pinned by the project")
+        for plugin in facts.plugins.get(tool, []):
+            _hook_dependency(facts, out, tool, plugin)
+    for name, (line, where) in facts.test_deps.items():  # matplotlib: pyparsing's tests use it
+        if name not in out and name not in (normalise(facts.name), "tox"):
+            out[name] = (line, f"the project's tests install it ({where})")
+    return tuple(out.values())
+
+
+def _hook_dependency(facts: Facts, out: dict[str, tuple[str, str]], tool: str, text: str) -> None:
+    """What the project's pre-commit hook for ``tool`` installs with it (flake8's plugins, mypy's
+    stubs and imports). One the project declares elsewhere is listed by name only: a pin there
+    (iniconfig's mypy hook: ``pytest==7.2.0``) would replace the version its tests declare."""
+    found = requirement_lines(text)
+    if not found:
+        return
+    name, line = next(iter(found.items()))
+    if name in out or name == normalise(facts.name):
+        return
+    why = f"the project's {tool} hook installs it (pre-commit additional_dependencies)"
+    if name in facts.dependencies or name in facts.declared_names:
+        out[name] = (name, why + "; the version the project declares")
+    else:
+        out[name] = (line, why)
