@@ -69,7 +69,7 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
         elif in_tests:
             out[tool] = (
                 tool,
-                f"unpinned: its test dependencies include {in_tests}, which runs it at the version they install",
+                f"unpinned: its test dependencies include {in_tests}, which runs it at their version",
             )
         else:
             out[tool] = pinned if pinned else (tool, "no version pinned by the project")
