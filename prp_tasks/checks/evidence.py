@@ -326,7 +326,7 @@ def _unittest_line(f: Facts) -> str:
 
 
 def _coverage_line(f: Facts) -> str:
-    shown = [f"{k} {v:g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
+    shown = [f"{k} {round(v, 2):g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
     return "coverage: " + ", ".join(shown)
 
 

@@ -183,12 +183,18 @@ def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     data = json.loads(text)
     if not isinstance(data, list):
         raise ValueError("ruff JSON output is not a list")
-    first = []
-    for item in data[:FIRST]:
+    found = []
+    for item in data:
         where = item.get("location") or {}
         path = _relative(str(item.get("filename", "?")), root)
-        first.append(f"{path}:{where.get('row', '?')}:{item.get('code') or 'syntax-error'}")
-    return {"violations": len(data), "first": first}
+        found.append(f"{path}:{where.get('row', '?')}:{item.get('code') or 'syntax-error'}")
+    return {"violations": len(data), "first": distinct(found)}
+
+
+def distinct(found: list[str]) -> list[str]:
+    """The first :data:`FIRST` different ``path:line:CODE`` (schema: five UP035 on its line 7
+    were one entry five times)."""
+    return list(dict.fromkeys(found))[:FIRST]
 
 
 def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
@@ -200,7 +206,7 @@ def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
     found = _RUFF_FOUND.search(text)
     if not hits and not found and not (empty_ok and not text.strip()):
         raise ValueError("no lint output lines")
-    first = [f"{m['path']}:{m['line']}:{m['code']}" for m in hits[:FIRST]]
+    first = distinct([f"{m['path']}:{m['line']}:{m['code']}" for m in hits])
     return {"violations": int(found.group(1)) if found else len(hits), "first": first}
 
 

@@ -91,6 +91,19 @@ def test_ruff_json_names_count_and_first_violations_relative_to_the_workdir(tmp_
     assert facts["ruff"]["violations"] == 3
 
 
+def test_the_first_violations_are_different_ones_and_coverage_has_two_decimals(tmp_path: Path) -> None:
+    """schema: five UP035 on its line 7 were listed as one entry five times; inflect's coverage
+    read 'lines 99.04%, total 99.0361%'."""
+    same = {"filename": str(tmp_path / "s.py"), "location": {"row": 7, "column": 1}, "code": "UP035"}
+    other = {**same, "code": "F401"}
+    fresh(tmp_path, "r.json", json.dumps([same, same, same, other]))
+    text = summary(tmp_path, ["ruff", "check", "--output-format=json", "--output-file=r.json", "."])[0]
+    assert text.splitlines()[0] == "4 ruff violations; first s.py:7:UP035, s.py:7:F401"
+    fresh(tmp_path, "c.xml", b'<coverage line-rate="0.990361" branch-rate="0" branches-valid="0"/>')
+    text = summary(tmp_path, ["pytest", "--cov-report=xml:c.xml"])[0]
+    assert "coverage: lines 99.04%" in text
+
+
 def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
     fresh(tmp_path, "m.xml", MYPY_JUNIT)
     text, facts, _ = summary(tmp_path, ["python3", "-m", "mypy", "--junit-xml", "m.xml", "src"])

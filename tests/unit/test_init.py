@@ -582,6 +582,22 @@ def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path
     assert detect(tmp_path).pins["flake8"] == ("flake8==7.1.0", "pyproject.toml dependency group 'lint'")
 
 
+def test_the_projects_branch_measurement_is_kept_with_its_coverage(tmp_path: Path) -> None:
+    """cachetools' tox: ``py.test --cov=cachetools --cov-branch``."""
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\nname = cachetools\n[options.extras_require]\n"
+            "test = pytest\n  pytest-cov\n",
+            "tox.ini": "[testenv]\ncommands = py.test --basetemp={envtmpdir} --cov=cachetools --cov-branch\n",
+            "src/cachetools/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    argv = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert argv[7:10] == ("--cov=cachetools", "--cov-branch", "--cov-report=xml:.prp/reports/coverage.xml")
+
+
 def test_the_projects_pytest_paths_and_selection_options_are_kept(tmp_path: Path) -> None:
     """tabulate's tox runs ``pytest -v --doctest-modules --ignore benchmark``: without those, 16
     doctests never ran. Verbosity, output and reports are the product's own."""

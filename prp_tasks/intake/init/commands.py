@@ -96,24 +96,16 @@ def import_names(facts: Facts) -> list[str]:
 
 
 _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is configured"
+#: unittest with coverage.py declared (more-itertools: ``coverage run -m unittest``, then a report)
+_UNITTEST_COVERAGE = (
+    "not measured: the tests run with unittest, and coverage.py needs two commands (`coverage run "
+    "-m unittest`, then `coverage xml`) where a check runs one"
+)
 
 
 def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     if not facts.uses("pytest"):
-        if facts.tests_dir and facts.languages.get("Python"):
-            unittest: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
-            if facts.tests_package:  # imported as a package from the top (its relative imports work)
-                unittest += ("-t", ".")
-            return (
-                Command("test", unittest, f"unittest: {facts.tests_dir}/ and no pytest configuration"),
-                False,
-                _UNMEASURED,
-            )
-        if facts.tests_modules and facts.languages.get("Python"):
-            modules = ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
-            where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
-            return Command("test", modules, where), False, _UNMEASURED
-        return None, False, "not measured: no test runner found"
+        return _unittest(facts)
     argv = ["python", "-m", "pytest", "-q", "-o", PYTEST_CACHE, f"--junitxml={REPORTS}/junit.xml"]
     why = f"pytest: {_where(facts, 'pytest')}"
     if facts.pytest_args and facts.pytest_args[0]:
@@ -123,20 +115,39 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
         targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
         if not targets:
             targets = ["--cov"] if facts.coverage_source else [f"--cov={n}" for n in import_names(facts)]
+        targets += ["--cov-branch"] if facts.cov_branch else []
         argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
         note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
         return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
-    if facts.uses("coverage"):
-        under = f" (its fail_under: {facts.fail_under[0]:g})" if facts.fail_under else ""
-        note = (
-            f"not measured: coverage is configured ({_where(facts, 'coverage')}) but pytest-cov is not, "
-            f"and `coverage run` writes no report in the same command; to enforce it{under}, add "
-            f"pytest-cov to environment.packages, `--cov --cov-report=xml:{COVERAGE_XML}` to the test "
-            f"command, {COVERAGE_XML} to reports.coverage and a total to budgets.coverage"
-        )
-    else:
-        note = "not measured: no coverage tool is configured"
-    return Command("test", tuple(argv), why), False, note
+    return Command("test", tuple(argv), why), False, _unmeasured(facts)
+
+
+def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
+    """unittest discovery of the tests directory (``-t .`` when it is a package, so its relative
+    imports work), else of the test modules at the top."""
+    note = _UNITTEST_COVERAGE if facts.uses("coverage") else _UNMEASURED
+    if facts.tests_dir and facts.languages.get("Python"):
+        argv: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
+        argv += ("-t", ".") if facts.tests_package else ()
+        return Command("test", argv, f"unittest: {facts.tests_dir}/ and no pytest configuration"), False, note
+    if facts.tests_modules and facts.languages.get("Python"):
+        argv = ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
+        where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
+        return Command("test", argv, where), False, note
+    return None, False, "not measured: no test runner found"
+
+
+def _unmeasured(facts: Facts) -> str:
+    """Why pytest runs without coverage, and how to measure it when coverage.py is configured."""
+    if not facts.uses("coverage"):
+        return "not measured: no coverage tool is configured"
+    under = f" (its fail_under: {facts.fail_under[0]:g})" if facts.fail_under else ""
+    return (
+        f"not measured: coverage is configured ({_where(facts, 'coverage')}) but pytest-cov is not, and "
+        f"coverage.py alone cannot run the tests and write a report in one command; to enforce it{under}, "
+        f"add pytest-cov to environment.packages, `--cov --cov-report=xml:{COVERAGE_XML}` to the test "
+        f"command, {COVERAGE_XML} to reports.coverage and a total to budgets.coverage"
+    )
 
 
 def _lint(facts: Facts) -> Command | None:

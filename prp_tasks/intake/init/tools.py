@@ -284,6 +284,7 @@ def _cov_targets(facts: Facts, words: list[str]) -> None:
     """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
     substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov
     {toxinidir}{/}tests``, and its ``fail_under`` is for that total)."""
+    facts.cov_branch = facts.cov_branch or "--cov-branch" in words  # cachetools' tox
     for index, word in enumerate(words):
         value = word.partition("=")[2] if word.startswith("--cov=") else None
         if word == "--cov" and index + 1 < len(words):
