@@ -230,6 +230,9 @@ def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -
     assert facts.description == "Simple, fast JSON"
     write(tmp_path, {"setup.py": "setup(name='jmespath', description='JSON Matching Expressions')\n"})
     assert detect(tmp_path).description == "JSON Matching Expressions"
+    # the layout names the file that holds the metadata (schema's pyproject.toml has only [tool.ruff])
+    write(tmp_path, {"pyproject.toml": "[tool.ruff]\n"})
+    assert parsed(tmp_path)[1].profile.architecture.layout == ("setup.py",)
 
 
 def test_a_paragraph_that_starts_with_emphasis_is_prose_and_a_list_is_not() -> None:

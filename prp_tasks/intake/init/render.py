@@ -135,7 +135,8 @@ def _architecture(facts: Facts) -> list[str]:
     names = [Path(p).stem for p in facts.packages]
     layout = [*facts.packages, *([facts.tests_dir] if facts.tests_dir else [])]
     found = [f for f in ("pyproject.toml", "setup.cfg", "setup.py") if (facts.repo / f).is_file()]
-    layout += found[:1]
+    metadata = (facts.metadata_file or "").split(" ")[0]  # the file that holds the metadata, if known
+    layout += [metadata] if metadata in found else found[:1]
     return [
         _line(0, "architecture", ...),
         _line(1, "boundaries", names, "detected: the top-level packages" if names else "none found"),
