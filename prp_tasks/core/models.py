@@ -14,6 +14,8 @@ from prp_tasks.core.artifacts import ArtifactName
 #: Gate ids, check names and queue classes: plain identifiers, safe in Redis keys and file names.
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 Ident = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+#: an environment variable's name
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 
 
 class GateStatus(StrEnum):
@@ -126,6 +128,11 @@ class EnvironmentSpec(_Spec):
     #: build the project's compiled extensions in the run's workspace before its checks (false:
     #: the checks see the sources only; for extensions that take long to compile)
     extensions: bool = True
+    #: variables set for the check's command (tox ``setenv``: zipp's ``PYTHONWARNDEFAULTENCODING``);
+    #: not PATH or VIRTUAL_ENV, which the environment itself sets
+    variables: dict[EnvName, Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict, max_length=50
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -143,6 +150,9 @@ class EnvironmentSpec(_Spec):
         building = (self.extras, self.groups, self.requirements, self.python)
         if self.use in ("system", "venv") and (any(v is not None for v in building) or self.packages):
             raise ValueError(f"use: {self.use} takes no extras, groups, requirements, packages or python")
+        reserved = sorted(set(self.variables) & {"PATH", "VIRTUAL_ENV"})
+        if reserved:
+            raise ValueError(f"variables: {', '.join(reserved)} is set by the environment itself")
         return self
 
 

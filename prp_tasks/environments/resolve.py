@@ -75,22 +75,24 @@ class Environments:
         spec, origin = effective(ctx)
         use, venv, why = choose(spec, ctx.repo, checkout(ctx))
         details: dict[str, Any] = {"kind": use, "from": origin, "chosen": why}
+        if spec.variables:
+            details["variables"] = sorted(spec.variables)
         if use == "system":
-            yield Prepared(self.system(base), details)
+            yield Prepared({**self.system(base), **spec.variables}, details)
         elif use == "venv":
             assert venv is not None
             ran = ran_with(venv, ctx.check.run or ())
             info = {**details, **describe(venv, ctx.repo), "ran": ran}
-            yield self._with_extensions(ctx, spec, Prepared(venv_env(base, venv, ctx.repo), info, "", ran))
+            env = {**venv_env(base, venv, ctx.repo), **spec.variables}
+            yield self._with_extensions(ctx, spec, Prepared(env, info, "", ran))
         else:
             build = plan(ctx.repo, spec)
             with self.store.hold(build, spec.python, ctx.stop) as held:
                 ran = ran_with(held.path, ctx.check.run or ())
                 info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
                 built = note(held.record) if held.built else ""
-                yield self._with_extensions(
-                    ctx, spec, Prepared(venv_env(base, held.path, ctx.repo), info | {"ran": ran}, built, ran)
-                )
+                env = {**venv_env(base, held.path, ctx.repo), **spec.variables}
+                yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
 
     def _with_extensions(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
         """The project's extensions built in the run's workspace (never in a directory of the

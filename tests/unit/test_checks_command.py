@@ -5,6 +5,7 @@ These start real (short) subprocesses; no shell, Redis or Celery is involved.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -16,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from prp_tasks.checks import execute
 from prp_tasks.checks.base import CheckContext
 from prp_tasks.core.builtin_workflow import builtin_workflow
-from prp_tasks.core.models import CheckSpec, CheckStatus
+from prp_tasks.core.models import CheckSpec, CheckStatus, EnvironmentSpec
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import CheckResult, EvidenceType, evidence_id
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
@@ -274,6 +276,17 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path, code: str, time
     assert retryable is True
     assert content(result)["ended"] == "timeout"
     assert wait_gone(int(grandchild)), "the grandchild survived the timeout"
+
+
+def test_the_environments_variables_reach_the_command(tmp_path: Path) -> None:
+    """zipp's tox sets PYTHONWARNDEFAULTENCODING=1: one of its tests skips without it."""
+    ctx = context(tmp_path, PY, "-c", "import os; print(os.environ['PYTHONWARNDEFAULTENCODING'])")
+    env = EnvironmentSpec(use="system", variables={"PYTHONWARNDEFAULTENCODING": "1"})
+    ctx = dataclasses.replace(ctx, check=ctx.check.model_copy(update={"environment": env}))
+    result, _ = execute(ctx)
+    assert result.status == CheckStatus.PASS and stdout_lines(result) == ["1"]
+    with pytest.raises(ValidationError, match="PATH is set by the environment itself"):
+        EnvironmentSpec(use="system", variables={"PATH": "/tmp"})
 
 
 def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path: Path) -> None:

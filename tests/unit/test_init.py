@@ -443,6 +443,24 @@ def test_the_groups_the_type_check_and_the_tests_need_are_installed(tmp_path: Pa
     assert "type-checks with pyright" in parsed(tmp_path)[0]
 
 
+def test_the_variables_the_tests_tox_env_sets_are_set_for_the_checks(tmp_path: Path) -> None:
+    """zipp: ``setenv = PYTHONWARNDEFAULTENCODING = 1``; one test skipped without it."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "zipp"\n',
+            "tox.ini": "[testenv]\nsetenv =\n\tPYTHONWARNDEFAULTENCODING = 1\n\tHOME = {envtmpdir}\n"
+            "\tpy38: OLD = 1\n\tPATH = /x\ncommands = pytest\n",
+            "zipp/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.variables == {"PYTHONWARNDEFAULTENCODING": "1"}
+    assert "its tests set it (tox.ini [testenv] setenv)" in text
+
+
 def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
     write(
         tmp_path,

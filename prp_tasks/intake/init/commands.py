@@ -46,6 +46,8 @@ class Plan:
     #: (group, why) likewise for dependency groups (``environment.groups``): the tests' tox env's
     #: ``dependency_groups``, and the typing ones when mypy runs (cachelib's stubs)
     groups: tuple[tuple[str, str], ...] = ()
+    #: (name, value, why) of the variables the tests' tox env sets (``environment.variables``)
+    variables: tuple[tuple[str, str, str], ...] = ()
 
 
 def plan(facts: Facts) -> Plan:
@@ -67,6 +69,7 @@ def plan(facts: Facts) -> Plan:
     return Plan(
         tuple(commands), missing, measures, coverage_note,
         tool_packages(facts, tools), extras_to_install(facts, mypy_runs), groups_to_install(facts, mypy_runs),
+        tuple((k, v, f"its tests set it ({where})") for k, (v, where) in facts.test_variables.items()),
     )  # fmt: skip
 
 

@@ -39,6 +39,8 @@ class Facts:
     groups: list[str] = field(default_factory=list)
     #: group -> where the project's test runs install it (tox ``dependency_groups``)
     test_groups: dict[str, str] = field(default_factory=dict)
+    #: variable -> (value, where) the project's test runs set (tox ``setenv`` of the tests' env)
+    test_variables: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: extra or group -> where the project's type check installs it (the tox env running mypy)
     type_needs: dict[str, str] = field(default_factory=dict)
     #: requirement name -> (line, where) of what the project's test runs install (tox ``deps``)

@@ -211,6 +211,8 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
     variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
     for extra in _tox_list(_tox_value(tox, section, "extras")):
         facts.test_extras.setdefault(extra, f"{name} [{_tox_owner(tox, section, 'extras')}] extras")
+    for key, value in _tox_setenv(_tox_value(tox, section, "setenv")).items():
+        facts.test_variables.setdefault(key, (value, f"{name} [{_tox_owner(tox, section, 'setenv')}] setenv"))
     for group in _tox_list(_tox_value(tox, section, "dependency_groups")):
         where = f"{name} [{_tox_owner(tox, section, 'dependency_groups')}] dependency_groups"
         facts.test_groups.setdefault(group, where)
@@ -225,6 +227,17 @@ def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
 
 def _tox_owner(tox: RawConfigParser, section: str, key: str) -> str:
     return section if tox.has_option(section, key) or not tox.has_section("testenv") else "testenv"
+
+
+def _tox_setenv(value: str) -> dict[str, str]:
+    """``KEY = VALUE`` lines of a tox ``setenv``; not those behind a factor (``py38: X = 1``), with
+    a substitution (``{toxinidir}``) or for what the environment sets itself (PATH, VIRTUAL_ENV)."""
+    found = {}
+    for line in value.splitlines():
+        match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", line)
+        if match and "{" not in match[2] and match[1] not in ("PATH", "VIRTUAL_ENV"):
+            found[match[1]] = match[2]
+    return found
 
 
 def _tox_list(value: str) -> list[str]:

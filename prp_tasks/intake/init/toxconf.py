@@ -14,7 +14,7 @@ from prp_tasks.intake.init.sources import nested, read_ini, read_toml
 
 #: TOML keys read, and their tox.ini names
 _KEYS = {"commands": "commands", "deps": "deps", "extras": "extras", "change_dir": "changedir",
-         "dependency_groups": "dependency_groups"}  # fmt: skip
+         "dependency_groups": "dependency_groups", "set_env": "setenv"}  # fmt: skip
 
 
 def read_tox(repo: Path) -> tuple[configparser.RawConfigParser, str]:
@@ -56,6 +56,8 @@ def _lines(key: str, value: Any) -> str | None:
     """A TOML value as tox.ini text: commands one shell-joined line each, lists one item a line."""
     if isinstance(value, str):
         return value
+    if isinstance(value, dict):  # set_env = {PYTHONWARNDEFAULTENCODING = "1"}
+        return "\n".join(f"{k} = {v}" for k, v in value.items() if isinstance(v, str | int))
     if not isinstance(value, list):
         return None
     if key == "commands":
