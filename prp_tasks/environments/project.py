@@ -24,6 +24,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from prp_tasks.core.models import TEST_EXTRAS, EnvironmentSpec
+from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.errors import PrpError
 
 #: bump when what a plan installs changes for the same declarations
@@ -231,11 +232,14 @@ def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts
 
 def _groups(pyproject: dict[str, Any]) -> Any:
     """``[dependency-groups]`` (PEP 735), else PDM's ``[tool.pdm.dev-dependencies]`` (cattrs:
-    its ``test`` group), the same shape; PDM's editable self-references (``-e file:///…``) left out."""
+    its ``test`` group), the same shape; PDM's editable self-references (``-e file:///…``) left out;
+    else Poetry's groups (:func:`~prp_tasks.environments.poetry.poetry_groups`)."""
     groups = pyproject.get("dependency-groups")
     pdm = _get(pyproject, "tool", "pdm", "dev-dependencies")
-    if groups is not None or not isinstance(pdm, dict):
+    if groups is not None:
         return groups
+    if not isinstance(pdm, dict):
+        return poetry_groups(pyproject)  # tomlkit: [tool.poetry.dev-dependencies], PyYAML among them
     return {name: [r for r in items if not str(r).startswith("-")] if isinstance(items, list) else items
             for name, items in pdm.items()}  # fmt: skip
 

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
     nested,
@@ -77,14 +78,36 @@ def _pyproject(facts: Facts) -> None:
             facts.extras.append(extra)
             declared(facts, requirement_names([str(r) for r in reqs]), f"pyproject.toml extra '{extra}'")
             pins(facts, "\n".join(str(r) for r in reqs), f"pyproject.toml extra '{extra}'")
+    elif isinstance(nested(data, "tool", "poetry"), dict):
+        _poetry(facts, data["tool"]["poetry"])
     pdm = nested(data, "tool", "pdm", "dev-dependencies")
-    for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm)):
+    poetry = poetry_groups(data) if not data.get("dependency-groups") and not pdm else None
+    for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm),
+                          ("Poetry group", poetry)):  # fmt: skip
         for group, reqs in (groups if isinstance(groups, dict) else {}).items():
             lines = [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
             facts.groups.append(group)
             declared(facts, requirement_names(lines), f"pyproject.toml {table} '{group}'")
             pins(facts, "\n".join(lines), f"pyproject.toml {table} '{group}'")
     _tool_tables(facts, data.get("tool") or {})
+
+
+def _poetry(facts: Facts, poetry: dict[str, Any]) -> None:
+    """``[tool.poetry]`` metadata (tomlkit): authors as ``Name <email>``, owners by their email."""
+    facts.metadata_file = "pyproject.toml [tool.poetry]"
+    facts.name = str(poetry.get("name") or "")
+    facts.description = str(poetry.get("description") or "")
+    lic = poetry.get("license")
+    facts.license = (lic, "pyproject.toml [tool.poetry] license") if isinstance(lic, str) and lic else None
+    people = [
+        str(p) for key in ("maintainers", "authors") for p in poetry.get(key) or [] if isinstance(p, str)
+    ]
+    facts.authors = list(dict.fromkeys(m[1] if (m := re.search(r"<([^>]+)>", p)) else p for p in people))
+    facts.scripts = bool(poetry.get("scripts"))
+    deps = poetry.get("dependencies")
+    facts.dependencies |= {
+        n.lower() for n in (deps if isinstance(deps, dict) else {}) if n.lower() != "python"
+    }
 
 
 def _license_value(value: Any, expression: Any) -> tuple[str, str] | None:
@@ -252,6 +275,7 @@ def _not_prose(line: str) -> bool:
     return bool(
         line.startswith(("#", "[!", "![", ":", "|", "=", "~", ">"))
         or (line.startswith("<") and not re.match(r"<(?:https?|mailto):", line))  # not a link's URL
+        or re.match(r"\[[^\]]+\]:\s*\S", line)  # a link's definition: [badge]: https://…
         or re.match(r"[-*+](?:\s|$)", line)
         or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line)
     )

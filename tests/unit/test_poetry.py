@@ -1,0 +1,85 @@
+"""Poetry's dependency groups read as requirements (``prp_tasks.environments.poetry``), and what
+a built environment and ``prp init`` make of a Poetry project."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from prp_tasks.core.models import EnvironmentSpec
+from prp_tasks.environments.poetry import poetry_groups, requirement
+from prp_tasks.environments.project import plan
+from prp_tasks.intake.init.detect import detect
+
+TOMLKIT = """\
+[tool.poetry]
+name = "tomlkit"
+description = "Style preserving TOML library"
+authors = ["Sébastien Eustace <sebastien@eustace.io>"]
+license = "MIT"
+
+[tool.poetry.dependencies]
+python = ">=3.8"
+
+[tool.poetry.dev-dependencies]
+pytest = "^7.2.0"
+PyYAML = "^6.0"
+mypy = "^0.990"
+
+[tool.poetry.group.docs.dependencies]
+Sphinx = "~4.3"
+furo = {version = ">=2022.9", extras = ["x"], markers = "python_version >= '3.9'"}
+local = {path = "../local"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "constraint", "expected"),
+    [
+        ("a", "^7.2.0", "a>=7.2.0,<8.0.0"),
+        ("a", "^0.2.3", "a>=0.2.3,<0.3.0"),
+        ("a", "^0.0.3", "a>=0.0.3,<0.0.4"),
+        ("a", "~1.4", "a>=1.4,<1.5"),
+        ("a", "~1", "a>=1,<2"),
+        ("a", "1.2.3", "a==1.2.3"),
+        ("a", "*", "a"),
+        ("a", ">=1.0,<2", "a>=1.0,<2"),
+        ("a", ">=1.0 <2", "a>=1.0,<2"),
+        ("a", "^1 || ^2", "a"),
+        ("a", [{"version": "^1", "python": "<3.9"}, {"version": "^2"}], "a"),
+        ("a", {"git": "https://x/a.git"}, None),
+        ("python", "^3.8", None),
+    ],
+)
+def test_poetry_constraints_become_pep_440_specifiers(
+    name: str, constraint: object, expected: str | None
+) -> None:
+    assert requirement(name, constraint) == expected
+
+
+def test_the_groups_of_a_poetry_project_are_its_dependency_groups(tmp_path: Path) -> None:
+    """tomlkit's tests need PyYAML, declared only in its dev-dependencies."""
+    (tmp_path / "pyproject.toml").write_text(TOMLKIT)
+    groups = poetry_groups({"tool": {"poetry": {"dev-dependencies": {"pytest": "^7"}}}})
+    assert groups == {"dev": ["pytest>=7,<8"]}
+    assert poetry_groups(tomllib.loads(TOMLKIT)) == {
+        "dev": ["pytest>=7.2.0,<8.0.0", "PyYAML>=6.0,<7.0", "mypy>=0.990,<0.991"],
+        "docs": ["Sphinx>=4.3,<4.4", "furo[x]>=2022.9; python_version >= '3.9'"],
+    }
+    built = plan(tmp_path, EnvironmentSpec(use="isolated"))
+    assert built.groups == ("dev",) and "PyYAML>=6.0,<7.0" in built.requirements
+    assert built.install_project  # Poetry's metadata is not static: the project itself is installed
+
+
+def test_prp_init_reads_poetry_metadata_and_groups(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(TOMLKIT)
+    facts = detect(tmp_path)
+    assert (facts.name, facts.description) == ("tomlkit", "Style preserving TOML library")
+    assert facts.license == ("MIT", "pyproject.toml [tool.poetry] license")
+    assert facts.authors == ["sebastien@eustace.io"] and facts.groups == ["dev", "docs"]
+    assert facts.uses("mypy") and facts.pins.get("mypy") == (
+        "mypy>=0.990,<0.991",
+        "pyproject.toml Poetry group 'dev'",
+    )
