@@ -24,6 +24,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from prp_tasks.core.models import TEST_EXTRAS, EnvironmentSpec
+from prp_tasks.environments.hatch import hatch_groups
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.errors import PrpError
 
@@ -116,6 +117,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     if spec.packages:
         parts.sources.append("packages: " + ", ".join(spec.packages))
     lock = (workspace / LOCK_FILE).is_file() and project is not None and not parts.install_project
+    lock = lock and (not parts.groups or "dependency-groups" in pyproject)  # uv knows no Hatch env
     declared = [
         n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
     ]
@@ -233,13 +235,14 @@ def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts
 def _groups(pyproject: dict[str, Any]) -> Any:
     """``[dependency-groups]`` (PEP 735), else PDM's ``[tool.pdm.dev-dependencies]`` (cattrs:
     its ``test`` group), the same shape; PDM's editable self-references (``-e file:///…``) left out;
-    else Poetry's groups (:func:`~prp_tasks.environments.poetry.poetry_groups`)."""
+    else Poetry's groups (:func:`~prp_tasks.environments.poetry.poetry_groups`), else Hatch's
+    environments (:func:`~prp_tasks.environments.hatch.hatch_groups`)."""
     groups = pyproject.get("dependency-groups")
     pdm = _get(pyproject, "tool", "pdm", "dev-dependencies")
     if groups is not None:
         return groups
-    if not isinstance(pdm, dict):
-        return poetry_groups(pyproject)  # tomlkit: [tool.poetry.dev-dependencies], PyYAML among them
+    if not isinstance(pdm, dict):  # tomlkit: [tool.poetry.dev-dependencies], PyYAML among them
+        return poetry_groups(pyproject) or hatch_groups(pyproject)
     return {name: [r for r in items if not str(r).startswith("-")] if isinstance(items, list) else items
             for name, items in pdm.items()}  # fmt: skip
 
@@ -253,15 +256,18 @@ def _from_groups(groups: Any, spec: EnvironmentSpec, parts: _Parts) -> None:
         return
     if not isinstance(groups, dict):
         raise EnvironmentSetupError("pyproject.toml: [dependency-groups] must be a table")
-    parts.groups = select(list(groups), spec.groups, "dependency group")
+    parts.groups = select(list(groups), spec.groups, "dependency group", ("default",))
     for name in parts.groups:
         parts.requirements.extend(flatten_group(groups, name))
     if parts.groups:
         parts.sources.append("pyproject.toml dependency groups: " + ", ".join(parts.groups))
 
 
-def select(available: list[str], wanted: tuple[str, ...] | None, what: str) -> list[str]:
-    """The names to install: ``wanted`` (each must exist), else the test ones of ``available``."""
+def select(
+    available: list[str], wanted: tuple[str, ...] | None, what: str, fallback: tuple[str, ...] = ()
+) -> list[str]:
+    """The names to install: ``wanted`` (each must exist), else the test ones of ``available``,
+    else those of ``fallback`` it has (Hatch's ``default`` environment)."""
     by_name = {normalize(n): n for n in available}
     if wanted is not None:
         missing = [w for w in wanted if normalize(w) not in by_name]
@@ -271,7 +277,8 @@ def select(available: list[str], wanted: tuple[str, ...] | None, what: str) -> l
             )
         return [by_name[normalize(w)] for w in wanted]
     found = [by_name[n] for n in TEST_EXTRAS[:-1] if n in by_name]
-    return found or [by_name[n] for n in TEST_EXTRAS[-1:] if n in by_name]
+    found = found or [by_name[n] for n in TEST_EXTRAS[-1:] if n in by_name]
+    return found or [by_name[n] for n in fallback if n in by_name]
 
 
 def flatten_group(groups: dict[str, Any], name: str, seen: tuple[str, ...] = ()) -> list[str]:

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.environments.hatch import hatch_groups
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
@@ -82,8 +83,9 @@ def _pyproject(facts: Facts) -> None:
         _poetry(facts, data["tool"]["poetry"])
     pdm = nested(data, "tool", "pdm", "dev-dependencies")
     poetry = poetry_groups(data) if not data.get("dependency-groups") and not pdm else None
+    hatch = hatch_groups(data) if not data.get("dependency-groups") and not pdm and not poetry else None
     for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm),
-                          ("Poetry group", poetry)):  # fmt: skip
+                          ("Poetry group", poetry), ("Hatch environment", hatch)):  # fmt: skip
         for group, reqs in (groups if isinstance(groups, dict) else {}).items():
             lines = [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
             facts.groups.append(group)

@@ -13,6 +13,7 @@ from packaging.requirements import Requirement
 
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
+    nested,
     normalise,
     read_ini,
     read_text,
@@ -172,6 +173,7 @@ def test_imports(facts: Facts) -> None:
 
 def runners(facts: Facts) -> None:
     _tox(facts)
+    _hatch_scripts(facts)
     _nox(facts)
     _pre_commit(facts)
     _ci(facts)
@@ -260,7 +262,7 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: 
     """A command the project runs (in ``cwd``, relative to the repository): note its tool; mypy's
     own targets are kept; a pytest command's arguments when it is the project's main test run
     (``primary``: not tox's benchmark or docs env, which come before ``[testenv]`` in pluggy's)."""
-    line = re.sub(r"\{posargs:([^{}]*)\}", r"\1", line)  # tox's default arguments (semver: src)
+    line = re.sub(r"\{(?:posargs|args):([^{}]*)\}", r"\1", line)  # tox's, Hatch's default arguments
     try:
         words = shlex.split(line.strip())
     except ValueError:
@@ -326,6 +328,17 @@ def _mypy_targets(facts: Facts, words: list[str]) -> None:
 
 
 _GLOB = re.compile(r"[*?\[]")
+
+
+def _hatch_scripts(facts: Facts) -> None:
+    """``[tool.hatch.envs.NAME.scripts]``: ``test = "pytest {args:tests}"`` or a list of commands."""
+    envs = nested(facts.config, "tool", "hatch", "envs")
+    for env, table in envs.items() if isinstance(envs, dict) else []:
+        scripts = table.get("scripts") if isinstance(table, dict) else None
+        for name, value in scripts.items() if isinstance(scripts, dict) else []:
+            for line in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                if isinstance(line, str):
+                    _command_line(facts, line, f"pyproject.toml [tool.hatch.envs.{env}.scripts] {name}")
 
 
 def _nox(facts: Facts) -> None:

@@ -1,5 +1,6 @@
-"""Poetry's dependency groups read as requirements (``prp_tasks.environments.poetry``), and what
-a built environment and ``prp init`` make of a Poetry project."""
+"""Poetry's dependency groups and Hatch's environments read as requirements
+(``prp_tasks.environments.poetry``, ``.hatch``), and what a built environment and ``prp init``
+make of such projects."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from prp_tasks.core.models import EnvironmentSpec
+from prp_tasks.environments.hatch import hatch_groups
 from prp_tasks.environments.poetry import poetry_groups, requirement
 from prp_tasks.environments.project import plan
 from prp_tasks.intake.init.detect import detect
@@ -83,3 +85,43 @@ def test_prp_init_reads_poetry_metadata_and_groups(tmp_path: Path) -> None:
         "mypy>=0.990,<0.991",
         "pyproject.toml Poetry group 'dev'",
     )
+
+
+def test_a_hatch_projects_default_environment_is_its_test_group(tmp_path: Path) -> None:
+    """``hatch run test`` runs in the ``default`` environment; a ``test`` one inherits from it."""
+    hatch = (
+        '[project]\nname = "h"\n[tool.hatch.envs.default]\ndependencies = ["pytest", "coverage[toml]"]\n'
+        '[tool.hatch.envs.lint]\ndetached = true\ntemplate = "lint"\ndependencies = ["ruff"]\n'
+    )
+    (tmp_path / "pyproject.toml").write_text(hatch)
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    built = plan(tmp_path, EnvironmentSpec(use="isolated"))
+    assert built.groups == ("default",) and built.requirements == ("pytest", "coverage[toml]")
+    assert not built.lock  # uv sync knows no Hatch environment: the requirements are installed
+    with_test = hatch + '[tool.hatch.envs.test]\nextra-dependencies = ["hypothesis"]\n'
+    (tmp_path / "pyproject.toml").write_text(with_test)
+    assert hatch_groups(tomllib.loads(with_test)) == {
+        "default": ["pytest", "coverage[toml]"],
+        "lint": ["ruff"],
+        "test": ["pytest", "coverage[toml]", "hypothesis"],
+    }
+    assert plan(tmp_path, EnvironmentSpec(use="isolated")).groups == ("test",)
+
+
+def test_prp_init_reads_hatch_environments_and_their_scripts(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "h"\n[tool.hatch.envs.default]\n'
+        'dependencies = ["pytest", "pytest-cov", "mypy==1.13.0"]\n'
+        '[tool.hatch.envs.default.scripts]\ntest = "pytest --doctest-modules {args:tests}"\n'
+        'types = ["mypy src/h {args}"]\n'
+    )
+    (tmp_path / "src" / "h").mkdir(parents=True)
+    (tmp_path / "src" / "h" / "__init__.py").write_text("")
+    (tmp_path / "tests").mkdir()
+    facts = detect(tmp_path)
+    assert facts.groups == ["default"] and facts.pins["mypy"][0] == "mypy==1.13.0"
+    assert facts.pytest_args == (
+        ["--doctest-modules", "tests"],
+        "pyproject.toml [tool.hatch.envs.default.scripts] test",
+    )
+    assert facts.mypy_targets == ["src/h"] and facts.uses("pytest-cov")
