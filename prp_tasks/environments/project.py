@@ -116,8 +116,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         parts.sources.append("the build requirements (the project's extensions are built in place)")
     if spec.packages:
         parts.sources.append("packages: " + ", ".join(spec.packages))
-    lock = (workspace / LOCK_FILE).is_file() and project is not None and not parts.install_project
-    lock = lock and (not parts.groups or "dependency-groups" in pyproject)  # uv knows no Hatch env
+    lock = _locked(workspace, project is not None, parts, pyproject)
     declared = [
         n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
     ]
@@ -137,6 +136,14 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         version=sdist_version(workspace) if parts.install_project else None,
         name=_name(project, setup_cfg),
     )
+
+
+def _locked(workspace: Path, static: bool, parts: _Parts, pyproject: dict[str, Any]) -> bool:
+    """Whether uv.lock is installed with ``uv sync``: static metadata, and groups uv knows (not
+    Poetry's or Hatch's, which are installed as requirements)."""
+    if not (workspace / LOCK_FILE).is_file() or not static or parts.install_project:
+        return False
+    return not parts.groups or "dependency-groups" in pyproject
 
 
 def _name(project: dict[str, Any] | None, setup_cfg: configparser.ConfigParser | None) -> str | None:
