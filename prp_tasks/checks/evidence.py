@@ -179,7 +179,8 @@ def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:
     """The JUnit report's facts with the counts pytest's closing line states: the report cannot
     tell an unexpected pass (``xpassed``) from a pass; the line says both (a zero is left out)."""
     counts = {key: said.get(word, 0) for key, word in _SAID.items()}
-    return {**facts, **{k: v for k, v in counts.items() if v or k in _ALWAYS}}
+    kept = {k: v for k, v in facts.items() if k not in counts}  # the line's zeros win too
+    return {**kept, **{k: v for k, v in counts.items() if v or k in _ALWAYS}}
 
 
 _ALWAYS = ("passed", "failures", "errors", "skipped")
@@ -290,7 +291,7 @@ def _pytest_line(f: Facts) -> str:
         return f"pytest: {counts}"
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
-        f"{f['errors']} errors"
+        f"{plural(f['errors'], 'error')}"
         + (f" ({f['collection_errors']} collecting)" if f.get("collection_errors") else "")
         + f", {f['skipped']} skipped"
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))

@@ -311,6 +311,11 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def default_requirement_files(workspace: Path) -> list[str]:
+    """The requirement files a built environment installs unless told which (``requirements``)."""
+    return _requirement_files(workspace, None)
+
+
 def _requirement_files(workspace: Path, wanted: tuple[str, ...] | None) -> list[str]:
     """``wanted`` (each must exist), else ``requirements.txt`` plus the test requirement files."""
     if wanted is not None:

@@ -71,7 +71,7 @@ def test_pytest_junit_and_coverage_xml_become_counts_failing_ids_and_totals(tmp_
     text, facts, kind = summary(tmp_path, argv, stdout="== 2 failed ==\n", stderr="DeprecationWarning: x\n")
     first = text.splitlines()[0]
     assert first == (
-        "6 tests: 2 passed, 2 failed, 1 errors, 1 skipped; failing: tests.test_a::test_bad, "
+        "6 tests: 2 passed, 2 failed, 1 error, 1 skipped; failing: tests.test_a::test_bad, "
         "tests.test_a::test_err, tests.test_b::test_setup; coverage: branches 80%, lines 93.1%"
     )
     assert text.splitlines()[1:] == ["== 2 failed ==", "DeprecationWarning: x"]  # both tails
@@ -135,7 +135,7 @@ def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: P
     out = "!!! Interrupted: 1 error during collection !!!\n1 error in 0.07s\n"
     text, facts, _ = summary(tmp_path, ["pytest", "--junitxml=j.xml", "tests"], out)
     assert text.splitlines()[0] == (
-        "0 tests: 0 passed, 0 failed, 1 errors (1 collecting), 0 skipped; failing: tests/test_a.py"
+        "0 tests: 0 passed, 0 failed, 1 error (1 collecting), 0 skipped; failing: tests/test_a.py"
     )
     assert (facts["pytest"]["tests"], facts["pytest"]["collection_errors"]) == (0, 1)
 
@@ -167,6 +167,20 @@ def test_pytests_coloured_closing_line_with_subtests_is_read_as_pytest_says_it(t
     text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
     assert text.splitlines()[0] == "2 tests: 2 passed, 0 failed, 0 errors, 1 skipped, 2 subtests passed"
     assert "\x1b" not in text and facts["pytest"]["subtests_passed"] == 2
+
+
+def test_the_closing_lines_counts_win_also_where_it_says_none(tmp_path: Path) -> None:
+    """referencing: its subtests' expected failures are <skipped type="pytest.xfail"> of passed tests
+    in the report; pytest says "503 passed, 132 subtests xfailed", no xfailed test."""
+    fresh(
+        tmp_path,
+        "j.xml",
+        '<testsuite><testcase classname="t" name="test_a"><skipped type="pytest.xfail" message="x"/>'
+        '<skipped type="pytest.xfail" message="y"/></testcase></testsuite>',
+    )
+    out = "1 passed, 2 subtests xfailed in 0.01s\n"
+    text = summary(tmp_path, ["pytest", "--junitxml=j.xml"], out)[0]
+    assert text.splitlines()[0] == "1 test: 1 passed, 0 failed, 0 errors, 0 skipped, 2 subtests xfailed"
 
 
 def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: Path) -> None:

@@ -461,6 +461,34 @@ def test_the_variables_the_tests_tox_env_sets_are_set_for_the_checks(tmp_path: P
     assert "its tests set it (tox.ini [testenv] setenv)" in text
 
 
+def test_the_projects_tool_options_and_tox_substitutions_are_read(tmp_path: Path) -> None:
+    """referencing's black hook ``--line-length 79``; wcwidth's ``mypy --strict`` and ``-r
+    requirements-tests39.txt``; humanize's ``{envpython} -m pytest``; dateutil's posargs default
+    holding ``{toxinidir}``; platformdirs' tox.toml ``{env_site_packages_dir}``."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "wc"\n[tool.black]\n',
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/psf/black\n    rev: 25.9.0\n"
+            '    hooks:\n      - id: black\n        args: ["--line-length", "79", "--quiet"]\n',
+            "tox.ini": "[testenv]\ndeps = -r {toxinidir}/requirements-tests39.txt\n"
+            '  pytest-cov\ncommands = {envpython} -m pytest {posargs: "{toxinidir}/tests" '
+            "--cov {env_site_packages_dir}{/}wc --cov {toxinidir}{/}tests --pythonwarnings=error}\n"
+            "[testenv:types]\ncommands = mypy --strict --python-version 3.9 wc\n",
+            "requirements-tests39.txt": "pytest==8.4.2\n",
+            "wc/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    commands, env = result.profile.governance.commands, result.profile.environment
+    assert commands["format"] == ("python", "-m", "black", "--check", "--line-length", "79", ".")
+    assert commands["type-check"][-4:] == ("--strict", "--python-version", "3.9", "wc")
+    assert commands["test"][7:11] == ("tests", "--pythonwarnings=error", "--cov=wc", "--cov=tests")
+    assert env is not None and env.requirements == ("requirements-tests39.txt",)
+    assert "its tests install it (tox.ini [testenv] deps)" in text
+
+
 def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
     write(
         tmp_path,

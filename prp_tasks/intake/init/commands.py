@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.packages import extras_to_install, groups_to_install, tool_packages
+from prp_tasks.intake.init.packages import (
+    extras_to_install,
+    groups_to_install,
+    requirement_files,
+    tool_packages,
+)
 
 #: where the commands write their machine output (inside the check's working directory)
 REPORTS = ".prp/reports"
@@ -48,6 +53,8 @@ class Plan:
     groups: tuple[tuple[str, str], ...] = ()
     #: (name, value, why) of the variables the tests' tox env sets (``environment.variables``)
     variables: tuple[tuple[str, str, str], ...] = ()
+    #: (requirement file, why) when the tests' tox env installs one not found by default
+    requirements: tuple[tuple[str, str], ...] = ()
 
 
 def plan(facts: Facts) -> Plan:
@@ -70,6 +77,7 @@ def plan(facts: Facts) -> Plan:
         tuple(commands), missing, measures, coverage_note,
         tool_packages(facts, tools), extras_to_install(facts, mypy_runs), groups_to_install(facts, mypy_runs),
         tuple((k, v, f"its tests set it ({where})") for k, (v, where) in facts.test_variables.items()),
+        requirement_files(facts),
     )  # fmt: skip
 
 
@@ -178,12 +186,12 @@ def _linted(targets: list[str], options: list[str]) -> str:
 
 def _format(facts: Facts) -> Command | None:
     if facts.uses("ruff-format"):
-        argv = ("python", "-m", "ruff", "format", "--check", "--no-cache", ".")
+        argv: tuple[str, ...] = ("python", "-m", "ruff", "format", "--check", "--no-cache", ".")
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}")
     if facts.uses("black"):
-        return Command(
-            "format", ("python", "-m", "black", "--check", "."), f"black: {_where(facts, 'black')}"
-        )
+        options = facts.lint_options.get("black", [])
+        argv = ("python", "-m", "black", "--check", *options, ".")
+        return Command("format", argv, f"black: {_where(facts, 'black')}{_linted(['.'], options)}")
     return None
 
 
@@ -191,7 +199,8 @@ def _type_check(facts: Facts) -> Command | None:
     if not facts.uses("mypy"):
         return None
     argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
-    why = f"mypy: {_where(facts, 'mypy')}"
+    argv += facts.lint_options.get("mypy", [])  # the project's own: wcwidth's --strict
+    why = f"mypy: {_where(facts, 'mypy')}" + _linted(["."], facts.lint_options.get("mypy", []))
     if not facts.mypy_files:
         targets = facts.mypy_targets or facts.packages
         argv += targets

@@ -5,6 +5,7 @@ the tools the commands run at the project's versions, and what its tests and typ
 from __future__ import annotations
 
 from prp_tasks.core.models import TEST_EXTRAS
+from prp_tasks.environments.project import default_requirement_files
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import normalise, requirement_lines
 
@@ -17,6 +18,18 @@ def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     one the default choice misses (pyparsing's tox ``extras = diagrams``): the default ones first,
     since naming any replaces them; () when the default is right."""
     return _chosen(facts.extras, facts.test_extras, facts.type_needs if typed else None, "extra")
+
+
+def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
+    """The requirement files to name when the tests' tox env installs one a built environment
+    would not find (wcwidth: ``-r requirements-tests39.txt``): those it finds first, since naming
+    any replaces them; () when it finds them all."""
+    default = default_requirement_files(facts.repo)
+    wanted = {f: w for f, w in facts.test_requirement_files.items() if f not in default}
+    if not wanted:
+        return ()
+    found = [(f, "a requirement file a built environment installs by default") for f in default]
+    return (*found, *((f, f"its tests install it ({w})") for f, w in wanted.items()))
 
 
 def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:

@@ -184,10 +184,16 @@ def _reports(commands: Plan) -> list[str]:
 def _environment(commands: Plan) -> list[str]:
     """The tools the commands run, added to an environment built from the project's declarations
     (a repository ``.venv`` is used as it is)."""
-    if not (commands.packages or commands.extras or commands.groups or commands.variables):
+    if not (
+        commands.packages or commands.extras or commands.groups or commands.variables or commands.requirements
+    ):
         return []
     lines = [_line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)")]
-    for key, chosen in (("extras", commands.extras), ("groups", commands.groups)):
+    for key, chosen in (
+        ("extras", commands.extras),
+        ("groups", commands.groups),
+        ("requirements", commands.requirements),
+    ):
         if chosen:
             lines.append(_line(1, key, ..., f"the project's {key} to install"))
             lines += [f"    - {_value(name)}  # {why}" for name, why in chosen]

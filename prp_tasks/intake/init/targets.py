@@ -17,19 +17,48 @@ _RUNNERS = {("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("hatch", "run"), 
 _VALUED = {"--group", "--extra", "--with", "--python", "-p", "--package", "--only-group", "-e", "--env"}
 
 
-#: lint options that change what is reported, kept from the project's own command (slugify's tox:
-#: ``flake8 --ignore=E501,F403,… --exclude=legacy_reference.py``; without them, 268 violations)
-_LINT_KEPT = {
-    "flake8": {"--ignore", "--extend-ignore", "--select", "--extend-select", "--exclude", "--extend-exclude",
-               "--max-line-length", "--max-doc-length", "--max-complexity", "--per-file-ignores",
-               "--config", "--append-config", "--builtins", "--filename", "--indent-size"},
-    "ruff": {"--select", "--ignore", "--extend-select", "--extend-ignore", "--exclude", "--extend-exclude",
-             "--line-length", "--config", "--target-version", "--per-file-ignores",
-             "--extend-per-file-ignores"},
+#: tool -> (options with a value, flags, flag prefixes) kept from the project's own command: what
+#: changes what is reported (slugify's tox: ``flake8 --ignore=E501,F403 --exclude=legacy.py``,
+#: else 268 violations; referencing's black hook: ``--line-length 79``, else 4 files to reformat)
+_KEPT: dict[str, tuple[set[str], set[str], tuple[str, ...]]] = {
+    "flake8": ({"--ignore", "--extend-ignore", "--select", "--extend-select", "--exclude", "--extend-exclude",
+                "--max-line-length", "--max-doc-length", "--max-complexity", "--per-file-ignores", "--config",
+                "--append-config", "--builtins", "--filename", "--indent-size"}, set(), ()),
+    "ruff": ({"--select", "--ignore", "--extend-select", "--extend-ignore", "--exclude", "--extend-exclude",
+              "--line-length", "--config", "--target-version", "--per-file-ignores",
+              "--extend-per-file-ignores"}, {"--preview"}, ()),
+    "black": ({"--line-length", "-l", "--target-version", "-t", "--config"},
+              {"-S", "--skip-string-normalization", "-C", "--skip-magic-trailing-comma", "--preview"}, ()),
+    "mypy": ({"--python-version", "--config-file", "--follow-imports", "--enable-error-code",
+              "--disable-error-code", "--platform", "--always-true", "--always-false"},
+             {"--strict", "--ignore-missing-imports", "--check-untyped-defs", "--explicit-package-bases",
+              "--namespace-packages", "--implicit-optional", "--pretty"},
+             ("--disallow-", "--warn-", "--no-", "--allow-", "--strict-")),
 }  # fmt: skip
 #: options left out whose value is a separate word (``--output-file out.txt`` is no target)
-_LINT_OTHER_VALUED = {"--output-file", "-o", "--format", "--output-format", "--tee-file", "--jobs", "-j",
-                      "--cache-dir", "--stdin-filename"}  # fmt: skip
+_OTHER_VALUED = {"--output-file", "-o", "--format", "--output-format", "--tee-file", "--jobs", "-j",
+                 "--cache-dir", "--stdin-filename", "--junit-xml", "--html-report", "--txt-report",
+                 "--xml-report", "--exclude", "--package", "-p", "--module", "-m"}  # fmt: skip
+
+
+def tool_options(tool: str, words: list[str]) -> tuple[list[str], list[str]]:
+    """(the options of ``tool`` kept from ``words``, the other words that are no option or an
+    option's value: its targets, perhaps)."""
+    valued, flags, prefixes = _KEPT[tool]
+    options: list[str] = []
+    rest: list[str] = []
+    words_left = iter(words)
+    for word in words_left:
+        name, eq, _ = word.partition("=")
+        if name in valued:
+            options += [word] if eq else [word, next(words_left, "")]
+        elif word in flags or word.startswith(prefixes):
+            options.append(word)
+        elif word in _OTHER_VALUED and word not in valued:
+            next(words_left, None)
+        elif not word.startswith("-"):
+            rest.append(word)
+    return [o for o in options if o], rest
 
 
 def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
@@ -42,23 +71,16 @@ def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
             rest = rest[1:]
         elif rest and rest[0] in _RUFF_OTHER:
             return
-    options, paths, words_left = [], [], iter(rest)
-    for word in words_left:
-        name, eq, _ = word.partition("=")
-        if name in _LINT_KEPT[tool]:
-            options += [word] if eq else [word, next(words_left, "")]
-        elif word in _LINT_OTHER_VALUED:
-            next(words_left, None)
-        elif not word.startswith(("-", "{")) and (facts.repo / cwd / word).exists():
-            paths.append(os.path.normpath(os.path.join(cwd, word)))
-    facts.lint_options.setdefault(tool, [o for o in options if o])
+    options, words_left = tool_options(tool, rest)
+    paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)]
+    facts.lint_options.setdefault(tool, options)
     add_targets(facts.lint_targets.setdefault(tool, []), paths or [os.path.normpath(cwd)])
 
 
 #: pytest options that change what runs or what counts, kept from the project's own command (with
 #: their value); the rest (verbosity, output, reports, xdist, stop at first failure) are not
-_PYTEST_VALUED = {"--ignore", "--ignore-glob", "--deselect", "-m", "-k", "-p", "-W", "--doctest-glob",
-                  "--import-mode", "--confcutdir"}  # fmt: skip
+_PYTEST_VALUED = {"--ignore", "--ignore-glob", "--deselect", "-m", "-k", "-p", "-W", "--pythonwarnings",
+                  "--doctest-glob", "--import-mode", "--confcutdir"}  # fmt: skip
 _PYTEST_FLAGS = {"--doctest-modules", "--doctest-continue-on-failure", "--strict-markers", "--runxfail"}
 #: options left out whose value is a separate word (``--cov src``: ``src`` is no test path)
 _PYTEST_OTHER_VALUED = {"--cov", "--cov-config", "--cov-report", "--cov-fail-under", "--junitxml",
@@ -88,6 +110,10 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
                 return
             kept.append(os.path.normpath(os.path.join(cwd, word)))
     facts.pytest_args = ([k for k in kept if k], where)
+
+
+def _exists(facts: Facts, cwd: str, word: str) -> bool:
+    return not word.startswith("{") and (facts.repo / cwd / word).exists()
 
 
 def _test_path(facts: Facts, cwd: str, word: str) -> bool:

@@ -23,7 +23,14 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     requirement_pins,
 )
-from prp_tasks.intake.init.targets import add_targets, ci_commands, hook_paths, lint_targets, pytest_args
+from prp_tasks.intake.init.targets import (
+    add_targets,
+    ci_commands,
+    hook_paths,
+    lint_targets,
+    pytest_args,
+    tool_options,
+)
 from prp_tasks.intake.init.toxconf import read_tox
 
 TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
@@ -218,8 +225,13 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
     for group in _tox_list(_tox_value(tox, section, "dependency_groups")):
         where = f"{name} [{_tox_owner(tox, section, 'dependency_groups')}] dependency_groups"
         facts.test_groups.setdefault(group, where)
-    for dep, line in requirement_lines(_tox_value(tox, section, "deps")).items():
-        facts.test_deps.setdefault(dep, (line, f"{name} [{_tox_owner(tox, section, 'deps')}] deps"))
+    deps, where = _tox_value(tox, section, "deps"), f"{name} [{_tox_owner(tox, section, 'deps')}] deps"
+    for dep, line in requirement_lines(deps).items():
+        facts.test_deps.setdefault(dep, (line, where))
+    for found in re.findall(r"^\s*(?:-r\s*|--requirement[\s=]+)(\S+)", deps, re.M):  # wcwidth: -r req….txt
+        path = re.sub(r"^\{(?:toxinidir|tox_root)\}(?:/|\{/\})", "", found)
+        if "{" not in path and (facts.repo / path).is_file():
+            facts.test_requirement_files.setdefault(os.path.normpath(path), where)
 
 
 def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
@@ -262,12 +274,12 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: 
     """A command the project runs (in ``cwd``, relative to the repository): note its tool; mypy's
     own targets are kept; a pytest command's arguments when it is the project's main test run
     (``primary``: not tox's benchmark or docs env, which come before ``[testenv]`` in pluggy's)."""
-    line = re.sub(r"\{(?:posargs|args):([^{}]*)\}", r"\1", line)  # tox's, Hatch's default arguments
+    line = with_defaults(line)
     try:
         words = shlex.split(line.strip())
     except ValueError:
         return
-    if words[:2] == ["python", "-m"] or words[:2] == ["python3", "-m"]:
+    if len(words) > 2 and words[1] == "-m" and _PYTHON.fullmatch(words[0]):
         words = words[2:]
     if not words:
         return
@@ -278,11 +290,37 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: 
         _cov_targets(facts, words)
         if primary:
             pytest_args(facts, words, cwd, where)
+    if tool in ("mypy", "black"):
+        options, rest = tool_options(tool, words[1:])
+        facts.lint_options.setdefault(tool, options)
     if tool == "mypy":
-        targets = [w for w in words[1:] if not w.startswith(("-", "{"))]
+        targets = [w for w in rest if not w.startswith("{")]
         _mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
     if tool in ("ruff", "flake8"):
         lint_targets(facts, words, cwd)
+
+
+#: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?|\{env_?python\}")
+
+
+def with_defaults(line: str) -> str:
+    """``{posargs:DEFAULT}`` (tox) and ``{args:DEFAULT}`` (Hatch) replaced by their default, which
+    may hold substitutions of its own (dateutil: ``{posargs: "{toxinidir}/tests" --cov=dateutil}``);
+    ``{toxinidir}/`` and ``{tox_root}/`` there are the repository."""
+    out, index = [], 0
+    for match in re.finditer(r"\{(?:posargs|args):", line):
+        if match.start() < index:
+            continue
+        depth, end = 1, match.end()
+        while end < len(line) and depth:
+            depth += {"{": 1, "}": -1}.get(line[end], 0)
+            end += 1
+        default = line[match.end() : end - 1] if not depth else ""
+        default = re.sub(r"\{(?:toxinidir|tox_root)\}(/|\{/\})?", lambda m: "" if m[1] else ".", default)
+        out += [line[index : match.start()], default]
+        index = end
+    return "".join(out) + line[index:]
 
 
 def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[str]]:
@@ -307,10 +345,11 @@ def _cov_targets(facts: Facts, words: list[str]) -> None:
         if not value or value.startswith("-"):
             continue
         value = value.replace("{/}", "/")
-        for prefix in ("{envsitepackagesdir}/", "{toxinidir}/", "{tox_root}/"):
+        for prefix in ("{envsitepackagesdir}/", "{env_site_packages_dir}/", "{toxinidir}/", "{tox_root}/"):
             value = value.removeprefix(prefix)
+        value = os.path.normpath(value) if value and "{" not in value else value
         if "{" not in value and value not in facts.cov_targets:
-            facts.cov_targets.append(value.rstrip("/"))
+            facts.cov_targets.append(value)
 
 
 def _mypy_targets(facts: Facts, words: list[str]) -> None:
@@ -362,6 +401,16 @@ def _pre_commit(facts: Facts) -> None:
                 facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
                 _hook_versions(facts, tool, repo, hook)
                 _hook_targets(facts, tool, hook_paths(hook))
+                _hook_options(facts, tool, hook.get("args"))
+
+
+def _hook_options(facts: Facts, tool: str, args: object) -> None:
+    """A hook's ``args`` that change what its tool reports (referencing's black hook:
+    ``["--line-length", "79"]``), unless a command of the project said first."""
+    words = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
+    options = tool_options(tool, words)[0] if tool in ("ruff", "flake8", "black", "mypy") else []
+    if options:
+        facts.lint_options.setdefault(tool, options)
 
 
 def _hook_targets(facts: Facts, tool: str, paths: list[str] | None) -> None:
