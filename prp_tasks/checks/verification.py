@@ -12,7 +12,7 @@ from prp_tasks.core.results import EvidenceType
 
 
 def _report_outcome(report: Report, failures: list[str], warnings: list[str], kind: EvidenceType) -> Outcome:
-    shown = ", ".join(f"{k} {v:g}" for k, v in sorted(report.values.items()))
+    shown = ", ".join(f"{k} {round(v, 2):g}" for k, v in sorted(report.values.items()))  # (two decimals)
     ok = f"{report.path} ({report.format}): {shown}"
     if warnings:
         ok += "; warnings: " + "; ".join(warnings)

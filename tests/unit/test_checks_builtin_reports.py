@@ -65,6 +65,9 @@ def test_a_value_just_below_its_budget_is_not_rounded_onto_it(tmp_path: Path) ->
     write(tmp_path, "coverage.xml", cobertura("0.9647"))
     outcome = run_check(tmp_path, "coverage-validation", coverage_budget(lines=96.5))
     assert outcome.details["failures"] == ["lines coverage 96.47% < required 96.5%"]
+    write(tmp_path, "coverage.xml", cobertura("0.987392"))
+    outcome = run_check(tmp_path, "coverage-validation", coverage_budget(lines=76))
+    assert outcome.output.startswith("coverage.xml (cobertura-xml): lines 98.74")  # (not 98.7392)
 
 
 def test_a_budget_initial_md_sets_that_the_report_does_not_measure_fails(tmp_path: Path) -> None:
