@@ -14,6 +14,10 @@ from prp_tasks.core.artifacts import ArtifactName
 #: Gate ids, check names and queue classes: plain identifiers, safe in Redis keys and file names.
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 Ident = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+#: a command of ``environment.prepare``: an argv
+PrepareCommand = Annotated[
+    tuple[Annotated[str, Field(max_length=1000)], ...], Field(min_length=1, max_length=100)
+]
 #: an environment variable's name
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 
@@ -133,6 +137,9 @@ class EnvironmentSpec(_Spec):
     variables: dict[EnvName, Annotated[str, Field(max_length=2000)]] = Field(
         default_factory=dict, max_length=50
     )
+    #: commands run once per run's workspace before its checks, in order (tox ``commands_pre``:
+    #: humanize compiles its translations); a failure is said and the check still runs
+    prepare: tuple[PrepareCommand, ...] = Field(default=(), max_length=10)
 
     @model_validator(mode="before")
     @classmethod

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from prp_tasks.core.models import EnvironmentSpec
 from prp_tasks.environments import extensions
 from prp_tasks.environments.build import system_path
+from prp_tasks.environments.prepare import note as prepare_note
+from prp_tasks.environments.prepare import prepare_workspace
 from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
 from prp_tasks.environments.store import EnvironmentStore
 from prp_tasks.environments.versions import ran_with
@@ -78,7 +80,7 @@ class Environments:
         if spec.variables:
             details["variables"] = sorted(spec.variables)
         if use == "system":
-            yield Prepared({**self.system(base), **spec.variables}, details)
+            yield self._with_prepare(ctx, spec, Prepared({**self.system(base), **spec.variables}, details))
         elif use == "venv":
             assert venv is not None
             ran = ran_with(venv, ctx.check.run or ())
@@ -94,11 +96,21 @@ class Environments:
                 env = {**venv_env(base, held.path, ctx.repo), **spec.variables}
                 yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
 
+    def _with_prepare(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
+        """``spec.prepare`` run once in the run's workspace (never in a directory of the user's)."""
+        if ctx.workdir is None or not spec.prepare:
+            return prepared
+        done = prepare_workspace(
+            ctx.repo, spec.prepare, prepared.env, ctx.stop, self.settings.env_build_timeout_s
+        )
+        said = "\n".join(n for n in (prepared.note, prepare_note(done)) if n)
+        return Prepared(prepared.env, {**prepared.details, "prepare": done}, said, prepared.ran)
+
     def _with_extensions(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
         """The project's extensions built in the run's workspace (never in a directory of the
         user's: only when the check has a workspace), said in the details and the note."""
         if ctx.workdir is None or not spec.extensions:
-            return prepared
+            return self._with_prepare(ctx, spec, prepared)
         try:
             done = extensions.build_in_place(
                 ctx.repo, prepared.env, ctx.stop, self.settings.env_build_timeout_s
@@ -106,9 +118,10 @@ class Environments:
         except OSError as exc:  # a workspace that cannot be written: the check runs without them
             done = {"built": False, "error": f"cannot build in the workspace: {exc.strerror or exc}"}
         if done is None:
-            return prepared
+            return self._with_prepare(ctx, spec, prepared)
         said = "\n".join(n for n in (prepared.note, extensions.note(done)) if n)
-        return Prepared(prepared.env, {**prepared.details, "extensions": done}, said, prepared.ran)
+        built = Prepared(prepared.env, {**prepared.details, "extensions": done}, said, prepared.ran)
+        return self._with_prepare(ctx, spec, built)
 
     def system(self, base: Mapping[str, str]) -> dict[str, str]:
         env = without_python_vars(base)

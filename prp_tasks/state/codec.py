@@ -48,8 +48,9 @@ def _without_new_defaults(data: dict[str, Any]) -> None:
         environment = holder.get("environment")
         if isinstance(environment, dict) and environment.get("extensions") is True:
             del environment["extensions"]
-        if isinstance(environment, dict) and environment.get("variables") == {}:
-            del environment["variables"]
+        for key, default in (("variables", {}), ("prepare", [])):
+            if isinstance(environment, dict) and environment.get(key) == default:
+                del environment[key]
 
 
 def load_spec(raw: str, profiles: ProfileResolver) -> RunSpec:

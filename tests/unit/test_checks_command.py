@@ -289,6 +289,24 @@ def test_the_environments_variables_reach_the_command(tmp_path: Path) -> None:
         EnvironmentSpec(use="system", variables={"PATH": "/tmp"})
 
 
+def test_prepare_commands_run_once_per_workspace_before_the_checks(tmp_path: Path) -> None:
+    """humanize's tox compiles its translations first (commands_pre): 144 tests skipped without."""
+    count = "open('runs', 'a').write('x')"  # one x per run of the commands
+    env = EnvironmentSpec(use="system", prepare=((PY, "-c", count), (PY, "-c", "open('compiled', 'w')")))
+    ctx = context(tmp_path, PY, "-c", "print(open('compiled').read() == '', open('runs').read())")
+    ctx = dataclasses.replace(ctx, workdir=tmp_path, check=ctx.check.model_copy(update={"environment": env}))
+    first, _ = execute(ctx)
+    assert first.status == CheckStatus.PASS and stdout_lines(first) == ["True x"]
+    assert "prepare: 2 command(s) ran in" in first.output
+    second, _ = execute(ctx)
+    assert stdout_lines(second) == ["True x"] and "prepare:" not in second.output  # once per workspace
+    failing = EnvironmentSpec(use="system", prepare=((PY, "-c", "raise SystemExit(3)"),))
+    ctx = dataclasses.replace(ctx, check=ctx.check.model_copy(update={"environment": failing}))
+    third, _ = execute(ctx)
+    assert third.status == CheckStatus.PASS  # the check still runs; what the step costs shows there
+    assert "failed (exited, exit 3; see the evidence's log tail): the check ran without it" in third.output
+
+
 def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path: Path) -> None:
     """cachelib's suite waited for services the machine lacks: the summary said only 'timed out'
     and prp.md had no test evidence."""

@@ -450,7 +450,8 @@ def test_the_variables_the_tests_tox_env_sets_are_set_for_the_checks(tmp_path: P
         {
             "pyproject.toml": '[project]\nname = "zipp"\n',
             "tox.ini": "[testenv]\nsetenv =\n\tPYTHONWARNDEFAULTENCODING = 1\n\tHOME = {envtmpdir}\n"
-            "\tpy38: OLD = 1\n\tPATH = /x\ncommands = pytest\n",
+            "\tpy38: OLD = 1\n\tPATH = /x\ncommands_pre =\n    pybabel --quiet compile -d src/zipp/locale\n"
+            "    {envpython} scripts/gen.py\n    py38: skipped\ncommands = pytest\n",
             "zipp/__init__.py": "",
             "tests/test_a.py": "import pytest\n",
         },
@@ -458,6 +459,9 @@ def test_the_variables_the_tests_tox_env_sets_are_set_for_the_checks(tmp_path: P
     text, result = parsed(tmp_path)
     assert result.profile.environment is not None
     assert result.profile.environment.variables == {"PYTHONWARNDEFAULTENCODING": "1"}
+    assert result.profile.environment.prepare == (
+        ("pybabel", "--quiet", "compile", "-d", "src/zipp/locale"), ("python", "scripts/gen.py"),
+    )  # fmt: skip
     assert "its tests set it (tox.ini [testenv] setenv)" in text
 
 

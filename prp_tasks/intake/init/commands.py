@@ -55,6 +55,8 @@ class Plan:
     variables: tuple[tuple[str, str, str], ...] = ()
     #: (requirement file, why) when the tests' tox env installs one not found by default
     requirements: tuple[tuple[str, str], ...] = ()
+    #: (argv, why) of what the tests' tox env runs before them (``environment.prepare``)
+    prepare: tuple[tuple[tuple[str, ...], str], ...] = ()
 
 
 def plan(facts: Facts) -> Plan:
@@ -78,6 +80,7 @@ def plan(facts: Facts) -> Plan:
         tool_packages(facts, tools), extras_to_install(facts, mypy_runs), groups_to_install(facts, mypy_runs),
         tuple((k, v, f"its tests set it ({where})") for k, (v, where) in facts.test_variables.items()),
         requirement_files(facts),
+        tuple((argv, f"its tests' env runs it first ({where})") for argv, where in facts.test_prepare),
     )  # fmt: skip
 
 

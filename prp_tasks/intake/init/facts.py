@@ -47,6 +47,8 @@ class Facts:
     test_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: requirement file -> where the project's test runs install it (tox ``deps = -r FILE``)
     test_requirement_files: dict[str, str] = field(default_factory=dict)
+    #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)
+    test_prepare: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     mypy_files: bool = False  # mypy's config names what to check
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)

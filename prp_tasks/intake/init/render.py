@@ -184,9 +184,8 @@ def _reports(commands: Plan) -> list[str]:
 def _environment(commands: Plan) -> list[str]:
     """The tools the commands run, added to an environment built from the project's declarations
     (a repository ``.venv`` is used as it is)."""
-    if not (
-        commands.packages or commands.extras or commands.groups or commands.variables or commands.requirements
-    ):
+    named = (commands.extras, commands.groups, commands.requirements)
+    if not (commands.packages or commands.variables or commands.prepare or any(named)):
         return []
     lines = [_line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)")]
     for key, chosen in (
@@ -197,6 +196,9 @@ def _environment(commands: Plan) -> list[str]:
         if chosen:
             lines.append(_line(1, key, ..., f"the project's {key} to install"))
             lines += [f"    - {_value(name)}  # {why}" for name, why in chosen]
+    if commands.prepare:
+        lines.append(_line(1, "prepare", ..., "run once in the run's workspace before the checks"))
+        lines += [f"    - {_value(list(argv))}  # {why}" for argv, why in commands.prepare]
     if commands.variables:
         lines.append(_line(1, "variables", ..., "set for the checks' commands"))
         lines += [f"    {name}: {_value(value)}  # {why}" for name, value, why in commands.variables]

@@ -222,6 +222,8 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
         facts.test_extras.setdefault(extra, f"{name} [{_tox_owner(tox, section, 'extras')}] extras")
     for key, value in _tox_setenv(_tox_value(tox, section, "setenv")).items():
         facts.test_variables.setdefault(key, (value, f"{name} [{_tox_owner(tox, section, 'setenv')}] setenv"))
+    where = f"{name} [{_tox_owner(tox, section, 'commands_pre')}] commands_pre"
+    facts.test_prepare += [(argv, where) for argv in _tox_commands(_tox_value(tox, section, "commands_pre"))]
     for group in _tox_list(_tox_value(tox, section, "dependency_groups")):
         where = f"{name} [{_tox_owner(tox, section, 'dependency_groups')}] dependency_groups"
         facts.test_groups.setdefault(group, where)
@@ -241,6 +243,21 @@ def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
 
 def _tox_owner(tox: RawConfigParser, section: str, key: str) -> str:
     return section if tox.has_option(section, key) or not tox.has_section("testenv") else "testenv"
+
+
+def _tox_commands(value: str) -> list[tuple[str, ...]]:
+    """A tox commands list as argvs (``{envpython}`` is ``python``); a line behind a factor, with a
+    substitution left or that does not parse is left out."""
+    out = []
+    for line in re.sub(r"\\\s*\n", " ", value).splitlines():
+        text = with_defaults(line).replace("{envpython}", "python").replace("{env_python}", "python")
+        if not text.strip() or "{" in text or re.match(r"^\s*[\w-]+:\s", text):
+            continue
+        try:
+            out.append(tuple(shlex.split(text)))
+        except ValueError:
+            continue
+    return out
 
 
 def _tox_setenv(value: str) -> dict[str, str]:

@@ -13,8 +13,15 @@ from typing import Any
 from prp_tasks.intake.init.sources import nested, read_ini, read_toml
 
 #: TOML keys read, and their tox.ini names
-_KEYS = {"commands": "commands", "deps": "deps", "extras": "extras", "change_dir": "changedir",
-         "dependency_groups": "dependency_groups", "set_env": "setenv"}  # fmt: skip
+_KEYS = {
+    "commands": "commands",
+    "commands_pre": "commands_pre",
+    "deps": "deps",
+    "extras": "extras",
+    "dependency_groups": "dependency_groups",
+    "change_dir": "changedir",
+    "set_env": "setenv",
+}
 
 
 def read_tox(repo: Path) -> tuple[configparser.RawConfigParser, str]:
@@ -60,7 +67,7 @@ def _lines(key: str, value: Any) -> str | None:
         return "\n".join(f"{k} = {v}" for k, v in value.items() if isinstance(v, str | int))
     if not isinstance(value, list):
         return None
-    if key == "commands":
+    if key in ("commands", "commands_pre"):
         return "\n".join(shlex.join(_words(c)) for c in value if isinstance(c, list))
     return "\n".join(v for v in value if isinstance(v, str))
 
