@@ -32,6 +32,7 @@ from prp_tasks.environments.prepare import note as prepare_note
 from prp_tasks.environments.prepare import prepare_workspace
 from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
 from prp_tasks.environments.store import EnvironmentStore
+from prp_tasks.environments.version_file import ensure_version_files
 from prp_tasks.environments.versions import ran_with
 from prp_tasks.processes.spawn import found_program
 from prp_tasks.settings import WorkspaceSettings
@@ -97,8 +98,14 @@ class Environments:
                 yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
 
     def _with_prepare(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
-        """``spec.prepare`` run once in the run's workspace (never in a directory of the user's)."""
-        if ctx.workdir is None or not spec.prepare:
+        """The version module the project's build writes (:mod:`.version_file`), then ``spec.prepare``
+        run once, in the run's workspace (never in a directory of the user's)."""
+        if ctx.workdir is None:
+            return prepared
+        put = ensure_version_files(ctx.repo, checkout(ctx))
+        if put:
+            prepared.details["version_files"] = put
+        if not spec.prepare:
             return prepared
         done = prepare_workspace(
             ctx.repo, spec.prepare, prepared.env, ctx.stop, self.settings.env_build_timeout_s

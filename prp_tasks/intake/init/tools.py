@@ -237,8 +237,16 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
 
 
 def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
-    """A tox env's setting, inherited from ``[testenv]`` when the env does not set it."""
-    return tox.get(_tox_owner(tox, section, key), key, fallback="")
+    """A tox env's setting, inherited from ``[testenv]`` when the env does not set it, with
+    references to other sections' settings resolved (humanize: ``commands_pre =
+    {[testenv:compile-translations]commands}``)."""
+    value = tox.get(_tox_owner(tox, section, key), key, fallback="")
+    for _ in range(3):  # (a reference may hold one)
+        value = _TOX_REF.sub(lambda m: tox.get(m[1], m[2], fallback=""), value)
+    return value
+
+
+_TOX_REF = re.compile(r"\{\[([^\]{}]+)\]([\w-]+)\}")
 
 
 def _tox_owner(tox: RawConfigParser, section: str, key: str) -> str:

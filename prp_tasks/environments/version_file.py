@@ -1,0 +1,63 @@
+"""The version module a project's build writes into its sources (hatch-vcs ``version-file``,
+setuptools-scm ``version_file``/``write_to``: humanize's ``src/humanize/_version.py``), put in
+the run's workspace when it is missing there. Such a file is ignored by git, so a workspace made
+from the checkout lacks it, and importing the package from the workspace fails
+(``No module named 'humanize._version'``) unless an environment build happened to write it. It
+is copied from the user's checkout when there, else written the way those tools write it, with
+the version an sdist's ``PKG-INFO`` states (``0.0.0`` without one)."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from prp_tasks.environments.project import sdist_version
+
+_TEMPLATE = """\
+# written by prp-tasks in the run's workspace: the project's build writes this file
+__version__ = version = {version!r}
+__version_tuple__ = version_tuple = {parts!r}
+__commit_id__ = commit_id = None
+"""
+
+
+def declared_version_files(pyproject: dict[str, Any]) -> list[str]:
+    """The version files the project's build hooks write (relative paths inside the project)."""
+    found = [
+        _get(pyproject, "tool", "hatch", "build", "hooks", "vcs", "version-file"),
+        _get(pyproject, "tool", "setuptools_scm", "version_file"),
+        _get(pyproject, "tool", "setuptools_scm", "write_to"),
+    ]
+    return [
+        f for f in found if isinstance(f, str) and f and ".." not in Path(f).parts and not f.startswith("/")
+    ]
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def ensure_version_files(workspace: Path, source: Path) -> list[str]:
+    """Put each declared version file missing from ``workspace`` there; the ones put."""
+    try:
+        pyproject = tomllib.loads((workspace / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    put = []
+    for name in declared_version_files(pyproject):
+        target = workspace / name
+        if target.exists() or not target.parent.is_dir():
+            continue
+        mine = source / name
+        if source != workspace and mine.is_file():
+            shutil.copyfile(mine, target)
+        else:
+            version = sdist_version(workspace) or "0.0.0"
+            parts = tuple(int(p) if p.isdigit() else p for p in version.split("."))
+            target.write_text(_TEMPLATE.format(version=version, parts=parts))
+        put.append(name)
+    return put
