@@ -292,7 +292,7 @@ def _pytest_line(f: Facts) -> str:
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
         f"{plural(f['errors'], 'error')}"
-        + (f" ({f['collection_errors']} collecting)" if f.get("collection_errors") else "")
+        + (f" ({f['collection_errors']} in collection)" if f.get("collection_errors") else "")
         + f", {f['skipped']} skipped"
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
         + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))

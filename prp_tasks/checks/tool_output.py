@@ -81,8 +81,10 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
         outcome = _tally([child for case in elements for child in case], totals)
         if outcome == "failing":
             failing.append(key)
-    uncollected = sum(1 for elements in cases.values() if _collection_error(elements))
-    totals["tests"] = len(cases) - uncollected  # pytest: "5 errors", no test collected
+    modules = [elements for elements in cases.values() if _collection_error(elements)]
+    totals["tests"] = len(cases) - len(modules)  # pytest: "5 errors", no test collected
+    # each error is one of pytest's "N errors during collection" (humanize: 7 modules, twice each)
+    uncollected = sum(len(list(case)) for elements in modules for case in elements)
     named = [case_id(classname, name, is_file) for classname, name, _ in failing[:FIRST]]
     facts = {**{k: v for k, v in totals.items() if v or k != "xfailed"}, "failing": named}
     return facts | ({"collection_errors": uncollected} if uncollected else {})

@@ -135,9 +135,13 @@ def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: P
     out = "!!! Interrupted: 1 error during collection !!!\n1 error in 0.07s\n"
     text, facts, _ = summary(tmp_path, ["pytest", "--junitxml=j.xml", "tests"], out)
     assert text.splitlines()[0] == (
-        "0 tests: 0 passed, 0 failed, 1 error (1 collecting), 0 skipped; failing: tests/test_a.py"
+        "0 tests: 0 passed, 0 failed, 1 error (1 in collection), 0 skipped; failing: tests/test_a.py"
     )
     assert (facts["pytest"]["tests"], facts["pytest"]["collection_errors"]) == (0, 1)
+    # a module collected twice (as tests and as doctests) fails twice: pytest says "2 errors"
+    twice = '<error message="collection failure">a</error><error message="collection failure">b</error>'
+    report = f'<testsuite><testcase classname="" name="tests.test_a">{twice}</testcase></testsuite>'
+    assert junit_facts(report.encode())["collection_errors"] == 2
 
 
 SUBTESTS = """\
@@ -368,7 +372,7 @@ def test_a_real_pytest_report_counts_as_pytest_does_and_names_tests_by_their_fil
     # that could not be collected is an error, not a test (pytest: "collected 6 items / 1 error")
     passed, xpassed = ("2 passed", ", 1 xpassed") if tail == "whole" else ("3 passed", "")
     assert text.splitlines()[0] == (
-        f"6 tests: {passed}, 1 failed, 2 errors (1 collecting), 1 skipped, 1 xfailed{xpassed}; failing: "
+        f"6 tests: {passed}, 1 failed, 2 errors (1 in collection), 1 skipped, 1 xfailed{xpassed}; failing: "
         "tests/test_broken.py, tests/test_funcs.py::TestAssoc::test_unknown, "
         "tests/test_funcs.py::test_ok_but_teardown_fails"
     )
