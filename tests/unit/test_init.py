@@ -439,7 +439,18 @@ def test_the_groups_the_type_check_and_the_tests_need_are_installed(tmp_path: Pa
     env = result.profile.environment
     assert env is not None and env.groups == ("tests", "typing", "services")
     assert "mypy runs: what its type check needs" in text
-    write(tmp_path, {"pyproject.toml": '[project]\nname = "cachy"\n[tool.pyright]\n'})
+    # attrs: its mypy group brings pytest-mypy-plugins, which would add 86 tests to the test check
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "cachy"\n[dependency-groups]\ntests = ["pytest"]\n'
+            'mypy = ["mypy", "pytest-mypy-plugins"]\ntypes = ["types-six"]\n[tool.mypy]\n',
+            "tox.ini": "[testenv:mypy]\ndependency_groups = mypy\ncommands = mypy src\n",
+        },
+    )
+    env = parsed(tmp_path)[1].profile.environment
+    assert env is not None and env.groups == ("tests", "types")
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "cachy"\n[tool.pyright]\n', "tox.ini": ""})
     assert "type-checks with pyright" in parsed(tmp_path)[0]
 
 

@@ -18,6 +18,7 @@ from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
     nested,
+    normalise,
     read_ini,
     read_text,
     read_toml,
@@ -77,6 +78,7 @@ def _pyproject(facts: Facts) -> None:
         facts.dependencies |= deps
         for extra, reqs in (project.get("optional-dependencies") or {}).items():
             facts.extras.append(extra)
+            _note_pytest(facts, extra, requirement_names([str(r) for r in reqs]))
             declared(facts, requirement_names([str(r) for r in reqs]), f"pyproject.toml extra '{extra}'")
             pins(facts, "\n".join(str(r) for r in reqs), f"pyproject.toml extra '{extra}'")
     elif isinstance(nested(data, "tool", "poetry"), dict):
@@ -89,9 +91,15 @@ def _pyproject(facts: Facts) -> None:
         for group, reqs in (groups if isinstance(groups, dict) else {}).items():
             lines = [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
             facts.groups.append(group)
+            _note_pytest(facts, group, requirement_names(lines))
             declared(facts, requirement_names(lines), f"pyproject.toml {table} '{group}'")
             pins(facts, "\n".join(lines), f"pyproject.toml {table} '{group}'")
     _tool_tables(facts, data.get("tool") or {})
+
+
+def _note_pytest(facts: Facts, name: str, requirements: set[str]) -> None:
+    if any(r == "pytest" or r.startswith("pytest-") for r in requirements):
+        facts.with_pytest.add(normalise(name))
 
 
 def _poetry(facts: Facts, poetry: dict[str, Any]) -> None:

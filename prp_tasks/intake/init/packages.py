@@ -17,7 +17,7 @@ def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     """The extras to name when the project's tests (or, when mypy runs, its type check) install
     one the default choice misses (pyparsing's tox ``extras = diagrams``): the default ones first,
     since naming any replaces them; () when the default is right."""
-    return _chosen(facts.extras, facts.test_extras, facts.type_needs if typed else None, "extra")
+    return _chosen(facts.extras, facts.test_extras, _type_needs(facts, typed), "extra")
 
 
 def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
@@ -34,7 +34,20 @@ def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
 
 def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     """Likewise for dependency groups (tox ``dependency_groups``; cachelib's ``typing`` group)."""
-    return _chosen(facts.groups, facts.test_groups, facts.type_needs if typed else None, "dependency group")
+    return _chosen(facts.groups, facts.test_groups, _type_needs(facts, typed), "dependency group")
+
+
+def _type_needs(facts: Facts, typed: bool) -> dict[str, str] | None:
+    """What the type check needs, None when mypy does not run. Not an extra or group that
+    installs pytest or a plugin of it: in the one environment the checks share, it would change
+    what the tests run (attrs' ``mypy`` group: pytest-mypy-plugins, 86 more tests)."""
+    if not typed:
+        return None
+    return {n: w for n, w in facts.type_needs.items() if normalise(n) not in facts.with_pytest} | {
+        n: "mypy runs: what its type check needs"
+        for n in (*facts.extras, *facts.groups)
+        if normalise(n) in TYPING and normalise(n) not in facts.with_pytest
+    }
 
 
 def _chosen(
@@ -45,8 +58,8 @@ def _chosen(
     declared = {normalise(n): n for n in names}
     wanted = {normalise(n): f"its tests install it ({w})" for n, w in by_tests.items()}
     if by_type_check is not None:
-        typing = {n: "mypy runs: what its type check needs" for n in declared if n in TYPING}
-        typing |= {normalise(n): f"its type check installs it ({w})" for n, w in by_type_check.items()}
+        typing = {normalise(n): w if w.startswith("mypy runs") else f"its type check installs it ({w})"
+                  for n, w in by_type_check.items()}  # fmt: skip
         wanted = typing | wanted
     wanted = {n: w for n, w in wanted.items() if n in declared}
     default = [n for n in TEST_EXTRAS[:-1] if n in declared] or [n for n in TEST_EXTRAS[-1:] if n in declared]
