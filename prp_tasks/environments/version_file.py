@@ -8,7 +8,8 @@ the version an sdist's ``PKG-INFO`` states (``0.0.0`` without one)."""
 
 from __future__ import annotations
 
-import shutil
+import os
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,13 @@ def ensure_version_files(workspace: Path, source: Path) -> list[str]:
             continue
         mine = source / name
         if source != workspace and mine.is_file():
-            shutil.copyfile(mine, target)
+            text = mine.read_text(encoding="utf-8", errors="replace")
         else:
             version = sdist_version(workspace) or "0.0.0"
             parts = tuple(int(p) if p.isdigit() else p for p in version.split("."))
-            target.write_text(_TEMPLATE.format(version=version, parts=parts))
+            text = _TEMPLATE.format(version=version, parts=parts)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)  # (checks of the run may do this at once: none reads half a file)
         put.append(name)
     return put
