@@ -192,12 +192,18 @@ class Build:
         index cannot be reached."""
         try:
             self._step(argv, what)
-        except EnvironmentSetupError:
+        except EnvironmentSetupError as first:
             if self.installer.name != "uv" or not offline_failure(self.log):
                 raise
             self._mark("the package index is unreachable: trying again from uv's cache (--offline)")
             self.offline = True
-            self._step([*argv, "--offline"], f"{what} from uv's cache")
+            try:
+                self._step([*argv, "--offline"], f"{what} from uv's cache")
+            except EnvironmentSetupError as again:  # the first failure says why (urllib3: a git host)
+                retry = again.message.splitlines()[-1] if again.message else ""
+                raise EnvironmentSetupError(
+                    f"{first.message}\n(from uv's cache it failed too: {retry})"
+                ) from None
 
     @property
     def _uv(self) -> str:
@@ -261,9 +267,17 @@ def failure_message(log: Path, what: str, code: int) -> str:
     start = next((i for i, ln in enumerate(lines) if re.match(r"\s*(error|ERROR)\b", ln)), None)
     shown = lines[start : start + 12] if start is not None else lines[-12:]
     reason = "\n".join(shown) or f"exit status {code}"
+    tail = "\n".join(lines)
+    if _GIT_FAILURE.search(tail):  # urllib3's hypercorn comes from github.com ([tool.uv.sources])
+        return (
+            f"{what}: a dependency from a git repository could not be fetched (host unreachable?):\n{reason}"
+        )
     if offline_failure(log):
         return f"{what}: the package index is unreachable (offline?), and no cached copy would do:\n{reason}"
     return f"{what} failed (exit {code}):\n{reason}"
+
+
+_GIT_FAILURE = re.compile(r"fatal: unable to access|Git operation failed|failed to clone|git fetch", re.I)
 
 
 def log_tail(log: Path, limit: int) -> str:

@@ -5,8 +5,11 @@ A dependency from git, a path or a URL is left out (the index has no such releas
 
 from __future__ import annotations
 
+import platform
 import re
 from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 _VERSION = re.compile(r"^\d+(?:\.\d+)*(?:\.\*)?$")
 _OPERATORS = re.compile(r"^(?:[<>=!~]=?|===)\s*\S")
@@ -36,8 +39,9 @@ def requirement(name: str, constraint: Any) -> str | None:
     not on an index (git, path, url)."""
     if name.lower() == "python":
         return None
-    if isinstance(constraint, list):  # one constraint per Python version: the name alone
-        return name
+    if isinstance(constraint, list):  # one constraint per Python version: this Python's
+        chosen = next((c for c in constraint if isinstance(c, dict) and _for_this_python(c)), None)
+        return requirement(name, chosen) if chosen is not None else name
     if isinstance(constraint, dict):
         if any(k in constraint for k in ("git", "path", "url", "file")):
             return None
@@ -47,6 +51,18 @@ def requirement(name: str, constraint: Any) -> str | None:
         markers = constraint.get("markers")
         return named + spec + (f"; {markers}" if isinstance(markers, str) and markers else "")
     return name + specifier(str(constraint))
+
+
+def _for_this_python(constraint: dict[str, Any]) -> bool:
+    """Whether a constraint's ``python`` (``>=3.8``, ``^3.9``) admits the running interpreter
+    (cleo: ``mypy = [{version = "^1.0", python = "<3.8"}, {version = "^1.5", python = ">=3.8"}]``)."""
+    python = constraint.get("python")
+    if not isinstance(python, str):
+        return True
+    try:
+        return SpecifierSet(specifier(python)).contains(platform.python_version(), prereleases=True)
+    except InvalidSpecifier:
+        return False
 
 
 def specifier(constraint: str) -> str:

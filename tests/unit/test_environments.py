@@ -219,6 +219,22 @@ def test_an_unreachable_index_is_named_in_the_failure(tmp_path: Path) -> None:
     assert "error: Request failed after 3 retries" in message
 
 
+def test_a_git_dependency_that_cannot_be_fetched_is_named_not_the_index(tmp_path: Path) -> None:
+    """urllib3: hypercorn comes from github.com; its DNS failure read as 'the index is unreachable'."""
+    log = write(
+        tmp_path,
+        {
+            "b.log": "[prp] $ uv sync --frozen\nerror: Git operation failed\n  Caused by: failed to fetch "
+            "into: /root/.cache/uv/git-v0/db/1\n  Caused by: process didn't exit successfully: `git fetch`\n"
+            "--- stderr\nfatal: unable to access 'https://github.com/urllib3/hypercorn/': Could not resolve "
+            "host: github.com\n"
+        },
+    )
+    message = failure_message(log / "b.log", "uv sync", 2)
+    assert message.startswith("uv sync: a dependency from a git repository could not be fetched")
+    assert "Could not resolve host: github.com" in message
+
+
 # which environment a check gets -------------------------------------------------------------------
 
 
