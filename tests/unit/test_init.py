@@ -646,6 +646,20 @@ def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path
     assert detect(tmp_path).pins["flake8"] == ("flake8==7.1.0", "pyproject.toml dependency group 'lint'")
 
 
+def test_a_coverage_threshold_set_on_a_command_is_the_projects(tmp_path: Path) -> None:
+    """structlog's CI: ``coverage report --fail-under=100``; its configuration sets none."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "sl"\n[tool.coverage.run]\nsource = ["sl"]\n',
+            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n"
+            "      - run: coverage report --fail-under=100\n",
+            "sl/__init__.py": "",
+        },
+    )
+    assert detect(tmp_path).fail_under == (100.0, ".github/workflows/ci.yml: --fail-under")
+
+
 def test_the_projects_branch_measurement_is_kept_with_its_coverage(tmp_path: Path) -> None:
     """cachetools' tox: ``py.test --cov=cachetools --cov-branch``."""
     write(

@@ -309,6 +309,7 @@ def _command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: 
     if not words:
         return
     tool, words = _inner_tool(facts, words, where)
+    _fail_under(facts, words, where)
     if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright") or words[:2] == ["ty", "check"]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
@@ -346,6 +347,17 @@ def with_defaults(line: str) -> str:
         out += [line[index : match.start()], default]
         index = end
     return "".join(out) + line[index:]
+
+
+def _fail_under(facts: Facts, words: list[str], where: str) -> None:
+    """A threshold the project's command sets (structlog's CI: ``coverage report --fail-under=100``,
+    or pytest-cov's ``--cov-fail-under``), when its configuration sets none."""
+    for index, word in enumerate(words):
+        name, eq, value = word.partition("=")
+        if name in ("--fail-under", "--cov-fail-under") and not facts.fail_under:
+            value = value if eq else (words[index + 1] if index + 1 < len(words) else "")
+            if re.fullmatch(r"\d+(\.\d+)?", value):
+                facts.fail_under = (float(value), f"{where}: {name}")
 
 
 def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[str]]:
