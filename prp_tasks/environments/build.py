@@ -139,9 +139,11 @@ class Build:
         if self.plan.install_project or name is None:
             return
         pulled = normalize(name) in installed_names(self.target)
+        self.own_version = sdist_version(self.plan.workspace)
+        if pulled and self.own_version:
+            self._resolve_with_own_version(name, self.own_version)
         over = f" over the release of {name} a dependency installed" if pulled else ""
         self._mark(f"installing the project's own copy{over} (--no-deps)")
-        self.own_version = sdist_version(self.plan.workspace)
         argv = ["--no-deps", "--reinstall" if self.installer.name == "uv" else "--force-reinstall"]
         try:
             self._install([*argv, str(self.plan.workspace)])
@@ -152,6 +154,24 @@ class Build:
             self._mark(
                 f"the project's own copy is not installed ({first}): its code comes from the workspace"
             )
+
+    def _resolve_with_own_version(self, name: str, version: str) -> None:
+        """The requirements resolved again with the project held at its own version, so what
+        depends on it fits that version (filelock 3.20.0: its tests' virtualenv needed
+        filelock>=3.24.2, and mypy then checked them against a virtualenv its copy does not
+        satisfy). Best effort: a version the index does not have leaves the first resolution."""
+        requirements = self._requirements_file()
+        if requirements is None:
+            return
+        pinned = self.target.with_name(self.target.name + ".constraints.txt")
+        pinned.write_text(f"{name}=={version}\n")
+        self._mark(f"resolving again with {name}=={version} (a dependency installed another release)")
+        try:
+            self._install(["-r", str(requirements), "--constraint", str(pinned)])
+        except EnvironmentSetupError as exc:
+            if exc.message.startswith("stopped:"):
+                raise
+            self._mark(f"not resolved with {name}=={version}: {exc.message.splitlines()[0]}")
 
     def _create(self) -> None:
         if self.installer.name == "uv":

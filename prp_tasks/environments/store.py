@@ -208,7 +208,7 @@ class EnvironmentStore:
         """Delete the environment and its files (exclusive lock held)."""
         self._meta(key).unlink(missing_ok=True)
         shutil.rmtree(self.root / key, ignore_errors=True)
-        for suffix in (".log", ".requirements.txt"):
+        for suffix in (".log", ".requirements.txt", ".constraints.txt"):
             (self.root / f"{key}{suffix}").unlink(missing_ok=True)
 
     @staticmethod

@@ -260,6 +260,38 @@ def test_a_release_of_the_project_that_a_dependency_brings_is_replaced_by_its_ow
     )
 
 
+def test_what_depends_on_the_project_is_resolved_to_fit_its_own_version(
+    control: Control,
+    make_repo: Callable[..., Path],
+    finish: Finish,
+    tmp_path: Path,
+) -> None:
+    """filelock 3.20.0: its tests' virtualenv (latest: needs filelock>=3.24.2) brought filelock
+    4.3.2; its own copy then replaced it, leaving a virtualenv it does not satisfy."""
+    index = tmp_path / "index"
+    index.mkdir()
+    tiny_wheel(index, "needsself", where="old", version="1.0", requires="selfdep")
+    tiny_wheel(index, "needsself", where="new", version="2.0", requires="selfdep>=9")
+    tiny_wheel(index, "selfdep", where="index", version="9.9")
+    tiny_wheel(index, "selfdep", where="index", version="1.0")
+    repo = make_repo(
+        {
+            "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = 'backend'\n"
+            "backend-path = ['_build']\n\n[project]\nname = 'selfdep'\nversion = '1.0'\ndependencies = []\n",
+            "PKG-INFO": "Metadata-Version: 2.1\nName: selfdep\nVersion: 1.0\n\n",
+            "_build/backend.py": IN_TREE_BACKEND,
+            "requirements-test.txt": f"--no-index\n--find-links {index}\nneedsself\n",
+            "src/selfdep/__init__.py": "WHERE = 'own'\n",
+        }
+    )
+    code = "import needsself, selfdep; print(needsself.WHERE, selfdep.WHERE)"
+    snapshot = run(control, finish, repo, workflow(py("c", code)))
+    found = evidence(snapshot, "A", "c")
+    assert snapshot.status == RunStatus.PASSED, found
+    assert found["stdout_tail"].split() == ["old", "own"]  # needsself 1.0, which selfdep 1.0 fits
+    assert "resolving again with selfdep==1.0" in found["environment"]["build"]["log_tail"]
+
+
 def test_the_project_finds_its_own_metadata_in_its_environment(
     control: Control, make_repo: Callable[..., Path], finish: Finish
 ) -> None:

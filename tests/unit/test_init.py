@@ -660,6 +660,35 @@ def test_a_coverage_threshold_set_on_a_command_is_the_projects(tmp_path: Path) -
     assert detect(tmp_path).fail_under == (100.0, ".github/workflows/ci.yml: --fail-under")
 
 
+def test_a_frozen_pre_commit_rev_gives_the_version_its_comment_names(tmp_path: Path) -> None:
+    """pyproject-api: ``rev: "38bfb07c…"  # frozen: v0.17.1``."""
+    sha = "38bfb07c" * 5
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "api"\n',
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+            f'    rev: "{sha}" # frozen: v0.17.1\n    hooks:\n      - id: ruff\n',
+            "api/__init__.py": "",
+        },
+    )
+    assert detect(tmp_path).pins["ruff"][0] == "ruff==0.17.1"
+
+
+def test_tox_toml_paths_with_separators_are_read(tmp_path: Path) -> None:
+    """filelock's tox.toml: ``mypy src{/}filelock`` and ``mypy tests``; the first was dropped."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "filelock"\n[tool.mypy]\n',
+            "tox.toml": '[env.type]\ncommands = [["mypy", "src{/}filelock"], ["mypy", "tests"]]\n',
+            "src/filelock/__init__.py": "",
+            "tests/test_a.py": "",
+        },
+    )
+    assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-2:] == ("src/filelock", "tests")
+
+
 def test_the_projects_branch_measurement_is_kept_with_its_coverage(tmp_path: Path) -> None:
     """cachetools' tox: ``py.test --cov=cachetools --cov-branch``."""
     write(
@@ -772,7 +801,10 @@ def test_coverage_measures_what_the_projects_own_pytest_command_measures(tmp_pat
     )
     _, result = parsed(tmp_path)
     argv = result.profile.governance.commands["test"]
-    assert [a for a in argv if a.startswith("--cov=")] == ["--cov=platformdirs", "--cov=tests"]
+    assert [a for a in argv if a.startswith("--cov=")] == [
+        "--cov=src/platformdirs",
+        "--cov=tests",
+    ]  # (by path: subprocesses too)
 
 
 def test_tools_in_pdm_dev_groups_are_found(tmp_path: Path) -> None:

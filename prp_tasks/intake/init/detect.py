@@ -15,6 +15,7 @@ from typing import Any
 
 from prp_tasks.environments.hatch import hatch_groups
 from prp_tasks.environments.poetry import poetry_groups
+from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
     nested,
@@ -25,15 +26,7 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     walk_files,
 )
-from prp_tasks.intake.init.tools import (
-    declared,
-    ini_files,
-    locked_versions,
-    pins,
-    requirements,
-    runners,
-    test_imports,
-)
+from prp_tasks.intake.init.tools import ini_files, runners, test_imports
 
 LANGUAGES = {
     ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",

@@ -1,16 +1,24 @@
-"""A project's tox configuration as ``tox.ini`` sections, whichever file holds it: ``tox.ini``,
-``tox.toml`` (tox 4's own format: pathspec), or ``pyproject.toml`` ``[tool.tox]`` (its native
-tables or a ``legacy_tox_ini`` string). TOML environments become ``[testenv]`` (``env_run_base``)
-and ``[testenv:NAME]`` (``env.NAME``), their command lists shell-joined lines."""
+"""A project's tox configuration, whichever file holds it: ``tox.ini``, ``tox.toml`` (tox 4's own
+format: pathspec), or ``pyproject.toml`` ``[tool.tox]`` (its native tables or a ``legacy_tox_ini``
+string), as ``tox.ini`` sections (TOML's ``env_run_base`` and ``env.NAME`` as ``[testenv]`` and
+``[testenv:NAME]``, command lists shell-joined); and what it says (:func:`tox`): the commands its
+envs run, and the extras, groups, deps, requirement files, ``setenv`` and ``commands_pre`` of the
+env that runs the tests and of the one that runs mypy."""
 
 from __future__ import annotations
 
 import configparser
+import os
+import re
 import shlex
+from configparser import RawConfigParser
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.intake.init.sources import nested, read_ini, read_toml
+from prp_tasks.intake.init.commandline import command_line, tox_path, with_defaults
+from prp_tasks.intake.init.declared import declared, pins
+from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import nested, read_ini, read_toml, requirement_lines, requirement_names
 
 #: TOML keys read, and their tox.ini names
 _KEYS = {
@@ -81,3 +89,118 @@ def _words(command: list[Any]) -> list[str]:
         elif isinstance(word, dict) and word.get("replace") == "posargs":
             words += [w for w in word.get("default") or [] if isinstance(w, str)]
     return words
+
+
+def tox(facts: Facts) -> None:
+    tox, name = read_tox(facts.repo)
+    runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(_tox_value(tox, s, "commands"))]
+    main = ("testenv" if "testenv" in runs_tests else runs_tests[0]) if runs_tests else None
+    for section in tox.sections():
+        if not section.startswith("testenv"):
+            continue
+        deps = tox.get(section, "deps", fallback="")
+        declared(facts, requirement_names(deps), f"{name} [{section}] deps")
+        pins(facts, deps, f"{name} [{section}] deps")
+        cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
+        commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
+        for line in commands.splitlines():
+            command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
+                          f"{name} [{section}]", cwd, primary=section == main)  # fmt: skip
+    if main is not None:
+        _tox_test_env(facts, tox, main, name)
+    for section in (s for s in tox.sections() if re.search(r"\bmypy\b", _tox_value(tox, s, "commands"))):
+        for key in ("extras", "dependency_groups"):  # cachelib's typing env: its stubs' group
+            for item in _tox_list(_tox_value(tox, section, key)):
+                facts.type_needs.setdefault(item, f"{name} [{_tox_owner(tox, section, key)}] {key}")
+        _requirement_files(facts, _tox_value(tox, section, "deps"), f"{name} [{section}] deps")
+
+
+#: a tox env whose commands run the tests (its ``extras`` are what the tests need)
+_TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage)\b")
+
+
+def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -> None:
+    """What the tox env that runs the tests (``[testenv]`` when it does, else the first that does:
+    markdown-it-py's ``[testenv:py{310,…}]``) installs besides the project: its extras and deps,
+    each inherited from ``[testenv]`` unless the env sets it. Only that one: the others are
+    variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
+    for extra in _tox_list(_tox_value(tox, section, "extras")):
+        facts.test_extras.setdefault(extra, f"{name} [{_tox_owner(tox, section, 'extras')}] extras")
+    for key, value in _tox_setenv(_tox_value(tox, section, "setenv")).items():
+        facts.test_variables.setdefault(key, (value, f"{name} [{_tox_owner(tox, section, 'setenv')}] setenv"))
+    where = f"{name} [{_tox_owner(tox, section, 'commands_pre')}] commands_pre"
+    facts.test_prepare += [(argv, where) for argv in _tox_commands(_tox_value(tox, section, "commands_pre"))]
+    for group in _tox_list(_tox_value(tox, section, "dependency_groups")):
+        where = f"{name} [{_tox_owner(tox, section, 'dependency_groups')}] dependency_groups"
+        facts.test_groups.setdefault(group, where)
+    deps, where = _tox_value(tox, section, "deps"), f"{name} [{_tox_owner(tox, section, 'deps')}] deps"
+    for dep, line in requirement_lines(deps).items():
+        facts.test_deps.setdefault(dep, (line, where))
+    _requirement_files(facts, deps, where)
+
+
+def _requirement_files(facts: Facts, deps: str, where: str) -> None:
+    """The ``-r FILE`` lines of a tox env's deps (wcwidth's tests, humanize's mypy stubs)."""
+    for found in re.findall(r"^\s*(?:-r\s*|--requirement[\s=]+)(\S+)", deps, re.M):
+        path = tox_path(found)
+        if "{" not in path and (facts.repo / path).is_file():
+            facts.test_requirement_files.setdefault(os.path.normpath(path), where)
+
+
+def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
+    """A tox env's setting, inherited from ``[testenv]`` when the env does not set it, with
+    references to other sections' settings resolved (humanize: ``commands_pre =
+    {[testenv:compile-translations]commands}``)."""
+    value = tox.get(_tox_owner(tox, section, key), key, fallback="")
+    for _ in range(3):  # (a reference may hold one)
+        value = _TOX_REF.sub(lambda m: tox.get(m[1], m[2], fallback=""), value)
+    return value
+
+
+_TOX_REF = re.compile(r"\{\[([^\]{}]+)\]([\w-]+)\}")
+
+
+def _tox_owner(tox: RawConfigParser, section: str, key: str) -> str:
+    return section if tox.has_option(section, key) or not tox.has_section("testenv") else "testenv"
+
+
+def _tox_commands(value: str) -> list[tuple[str, ...]]:
+    """A tox commands list as argvs (``{envpython}`` is ``python``); a line behind a factor, with a
+    substitution left or that does not parse is left out."""
+    out = []
+    for line in re.sub(r"\\\s*\n", " ", value).splitlines():
+        text = with_defaults(line).replace("{envpython}", "python").replace("{env_python}", "python")
+        if not text.strip() or "{" in text or re.match(r"^\s*[\w-]+:\s", text):
+            continue
+        try:
+            out.append(tuple(shlex.split(text)))
+        except ValueError:
+            continue
+    return out
+
+
+def _tox_setenv(value: str) -> dict[str, str]:
+    """``KEY = VALUE`` lines of a tox ``setenv``; not those behind a factor (``py38: X = 1``), with
+    a substitution (``{toxinidir}``) or for what the environment sets itself (PATH, VIRTUAL_ENV)."""
+    found = {}
+    for line in value.splitlines():
+        match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", line)
+        if match and "{" not in match[2] and match[1] not in ("PATH", "VIRTUAL_ENV"):
+            found[match[1]] = match[2]
+    return found
+
+
+def _tox_list(value: str) -> list[str]:
+    """A tox list (``extras = diagrams``, one per line or comma separated); entries behind a
+    factor condition (``py312: speedups``) are left out, being for some environments only."""
+    items = [i.strip() for line in value.splitlines() for i in line.split(",")]
+    return [i for i in items if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", i)]
+
+
+def _tox_dir(changedir: str) -> str:
+    """A tox env's ``changedir`` relative to the repository (``{toxinidir}/tests`` -> ``tests``);
+    ``.`` when unset or outside it."""
+    folder = changedir.strip().replace("{toxinidir}", ".").replace("{tox_root}", ".")
+    if not folder or folder.startswith(("/", "{")) or ".." in Path(folder).parts:
+        return "."
+    return os.path.normpath(folder)

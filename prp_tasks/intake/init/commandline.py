@@ -1,0 +1,135 @@
+"""One command the project runs (from tox, Hatch scripts, nox or CI): the tool it runs, and what
+it says about how the project runs it: test paths and options, coverage targets and threshold,
+lint and type-check targets and options."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.targets import add_targets, lint_targets, pytest_args, tool_options
+
+
+def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: bool = True) -> None:
+    """A command the project runs (in ``cwd``, relative to the repository): note its tool; mypy's
+    own targets are kept; a pytest command's arguments when it is the project's main test run
+    (``primary``: not tox's benchmark or docs env, which come before ``[testenv]`` in pluggy's)."""
+    line = with_defaults(line)
+    try:
+        words = shlex.split(line.strip())
+    except ValueError:
+        return
+    if len(words) > 2 and words[1] == "-m" and _PYTHON.fullmatch(words[0]):
+        words = words[2:]
+    if not words:
+        return
+    tool, words = _inner_tool(facts, words, where)
+    _fail_under(facts, words, where)
+    if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright") or words[:2] == ["ty", "check"]:
+        facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
+    if tool == "pytest":
+        _cov_targets(facts, words)
+        if primary:
+            pytest_args(facts, words, cwd, where)
+    if tool in ("mypy", "black"):
+        options, rest = tool_options(tool, words[1:])
+        facts.lint_options.setdefault(tool, options)
+    if tool == "mypy":
+        targets = [w for w in rest if not w.startswith("{")]
+        mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
+    if tool in ("ruff", "flake8"):
+        lint_targets(facts, words, cwd)
+
+
+#: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?|\{env_?python\}")
+
+
+def with_defaults(line: str) -> str:
+    """``{posargs:DEFAULT}`` (tox) and ``{args:DEFAULT}`` (Hatch) replaced by their default, which
+    may hold substitutions of its own (dateutil: ``{posargs: "{toxinidir}/tests" --cov=dateutil}``);
+    ``{toxinidir}/`` and ``{tox_root}/`` there are the repository."""
+    out, index = [], 0
+    for match in re.finditer(r"\{(?:posargs|args):", line):
+        if match.start() < index:
+            continue
+        depth, end = 1, match.end()
+        while end < len(line) and depth:
+            depth += {"{": 1, "}": -1}.get(line[end], 0)
+            end += 1
+        default = line[match.end() : end - 1] if not depth else ""
+        default = re.sub(r"\{(?:toxinidir|tox_root)\}(/|\{/\})?", lambda m: "" if m[1] else ".", default)
+        out += [line[index : match.start()], default]
+        index = end
+    return "".join(out) + line[index:]
+
+
+def _fail_under(facts: Facts, words: list[str], where: str) -> None:
+    """A threshold the project's command sets (structlog's CI: ``coverage report --fail-under=100``,
+    or pytest-cov's ``--cov-fail-under``), when its configuration sets none."""
+    if words[0] not in ("coverage", "pytest"):  # not diff-cover's threshold on changed lines (zipp)
+        return
+    for index, word in enumerate(words):
+        name, eq, value = word.partition("=")
+        if name in ("--fail-under", "--cov-fail-under") and not facts.fail_under:
+            value = value if eq else (words[index + 1] if index + 1 < len(words) else "")
+            if re.fullmatch(r"\d+(\.\d+)?", value):
+                facts.fail_under = (float(value), f"{where}: {name}")
+
+
+def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[str]]:
+    """(the tool, its words): ``coverage run -m pytest …`` runs pytest (and coverage)."""
+    tool = {"py.test": "pytest"}.get(words[0], words[0])
+    if tool == "coverage" and "run" in words:
+        facts.saw("coverage", where)
+        inner = words[words.index("-m") + 1 :] if "-m" in words else []
+        return (inner[0], inner) if inner else (tool, words)
+    return tool, words
+
+
+def tox_path(value: str) -> str:
+    """A path of a tox command relative to the repository: ``{/}`` is ``/`` and ``{toxinidir}/``,
+    ``{tox_root}/`` go (filelock's tox.toml: ``mypy src{/}filelock``)."""
+    value = value.replace("{/}", "/")
+    for prefix in ("{toxinidir}/", "{tox_root}/"):
+        value = value.removeprefix(prefix)
+    return value
+
+
+def _cov_targets(facts: Facts, words: list[str]) -> None:
+    """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
+    substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov
+    {toxinidir}{/}tests``, and its ``fail_under`` is for that total)."""
+    facts.cov_branch = facts.cov_branch or "--cov-branch" in words  # cachetools' tox
+    for index, word in enumerate(words):
+        value = word.partition("=")[2] if word.startswith("--cov=") else None
+        if word == "--cov" and index + 1 < len(words):
+            value = words[index + 1]
+        if not value or value.startswith("-"):
+            continue
+        value = tox_path(value)
+        site = re.match(r"\{env_?site_?packages_?dir\}/(.+)", value)
+        if site:  # the installed package: measured by its path in the sources (its subprocesses too)
+            value = f"src/{site[1]}" if (facts.repo / "src" / site[1]).is_dir() else site[1]
+        value = os.path.normpath(value) if value and "{" not in value else value
+        if "{" not in value and value not in facts.cov_targets:
+            facts.cov_targets.append(value)
+
+
+def mypy_targets(facts: Facts, words: list[str]) -> None:
+    """Every target of every mypy command the project runs (attrs' tox.ini runs one on its tests'
+    typing examples and one on its stubs), in order, each once: a target inside another is left
+    out (mypy refuses a file found twice); a glob the tool would get from a shell is expanded in
+    the checkout (dropped when it matches nothing)."""
+    for word in (tox_path(w) for w in words):
+        found = (
+            sorted(str(p.relative_to(facts.repo)) for p in facts.repo.glob(word))
+            if _GLOB.search(word)
+            else [word.rstrip("/") or word]
+        )
+        add_targets(facts.mypy_targets, [t for t in found if (facts.repo / t).exists()])
+
+
+_GLOB = re.compile(r"[*?\[]")

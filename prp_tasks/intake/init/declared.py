@@ -1,0 +1,66 @@
+"""What a repository declares: the tools named among its requirements, their pinned versions
+(exact pins, lock files, else bounds), and its requirement files."""
+
+from __future__ import annotations
+
+from packaging.requirements import Requirement
+
+from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import (
+    normalise,
+    read_text,
+    read_toml,
+    requirement_lines,
+    requirement_names,
+    requirement_pins,
+)
+
+TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
+
+
+def declared(facts: Facts, names: set[str], where: str) -> None:
+    """Tools named among declared requirements (an extra, a dependency group, a requirements file)."""
+    facts.declared_names |= names
+    for tool in TOOL_WORDS:
+        if tool in names:
+            facts.saw(tool, where)
+    if "pytest-cov" in names:
+        facts.saw("pytest", where)
+
+
+def requirements(facts: Facts) -> None:
+    repo = facts.repo
+    candidates = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
+    candidates += sorted(p for p in repo.glob("*requirements.txt") if p.name != "requirements.txt")
+    candidates += sorted(repo.glob("requirements/*.in"))
+    candidates += [p for d in ("tests", "test", "testing") if (p := repo / d / "requirements.txt").is_file()]
+    for path in candidates:
+        text, where = read_text(path), str(path.relative_to(repo))
+        declared(facts, requirement_names(text), where)
+        pins(facts, text, where)
+
+
+def pins(facts: Facts, text: str, where: str) -> None:
+    """The exact versions requirement lines pin the tools to (``black==22.12.0``), and the other
+    bounds they set (semver's ``ruff<=0.16``), used when nothing pins the tool."""
+    for name, pinned in requirement_pins(text).items():
+        if name in TOOL_WORDS:
+            facts.pin(name, pinned, where)
+    for name, line in requirement_lines(text).items():
+        if name in TOOL_WORDS and Requirement(line).specifier:
+            facts.bounds.setdefault(name, (line, where))
+
+
+def locked_versions(facts: Facts) -> None:
+    """A tool no file pins exactly gets the version the project's lock file holds (``uv.lock``,
+    ``pdm.lock``: what its developers run), else the bound its declarations set."""
+    for lock in ("uv.lock", "pdm.lock"):
+        packages = read_toml(facts.repo / lock).get("package")
+        for package in packages if isinstance(packages, list) else []:
+            name, version = (
+                (package.get(k) for k in ("name", "version")) if isinstance(package, dict) else (None, None)
+            )
+            if isinstance(name, str) and normalise(name) in TOOL_WORDS and isinstance(version, str):
+                facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
+    for name, (line, where) in facts.bounds.items():
+        facts.pin(name, line, where)
