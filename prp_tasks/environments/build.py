@@ -174,11 +174,18 @@ class Build:
             self._mark(f"not resolved with {name}=={version}: {exc.message.splitlines()[0]}")
 
     def _create(self) -> None:
-        if self.installer.name == "uv":
-            argv = [self._uv, "venv", "--quiet", "--no-project", "--python", self.python, str(self.target)]
-        else:
+        if self.installer.name != "uv":
             argv = [_interpreter(self.python), "-m", "venv", str(self.target)]
-        self._step(argv, "creating the environment")
+            self._step(argv, "creating the environment")
+            return
+        argv = [self._uv, "venv", "--quiet", "--no-project", "--python", self.python, str(self.target)]
+        try:  # with pip in it, as `python -m venv` and Hatch give (jupyter_core's tests run `pip list`)
+            self._networked([*argv, "--seed"], "creating the environment")
+        except EnvironmentSetupError as exc:
+            if exc.message.startswith("stopped:"):
+                raise
+            self._mark("pip could not be seeded (no index, nothing cached): the environment has none")
+            self._step([*argv, "--clear"], "creating the environment")
 
     def _uv_sync(self) -> list[str]:
         argv = [self._uv, "sync", "--frozen", "--no-install-project", "--no-default-groups", "--inexact"]

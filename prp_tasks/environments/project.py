@@ -29,7 +29,7 @@ from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.errors import PrpError
 
 #: bump when what a plan installs changes for the same declarations
-PLAN_VERSION = "3"  # 3: the project's own copy installed (--no-deps) in every built environment
+PLAN_VERSION = "4"  # 4: pip seeded into uv's environments; 3: the project's own copy installed
 #: files whose presence makes a directory a Python project
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 LOCK_FILE = "uv.lock"
@@ -242,12 +242,16 @@ def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts
 def _groups(pyproject: dict[str, Any]) -> Any:
     """``[dependency-groups]`` (PEP 735), else PDM's ``[tool.pdm.dev-dependencies]`` (cattrs:
     its ``test`` group), the same shape; PDM's editable self-references (``-e file:///…``) left out;
+    uv's ``[tool.uv] dev-dependencies`` as the group ``dev``;
     else Poetry's groups (:func:`~prp_tasks.environments.poetry.poetry_groups`), else Hatch's
     environments (:func:`~prp_tasks.environments.hatch.hatch_groups`)."""
     groups = pyproject.get("dependency-groups")
     pdm = _get(pyproject, "tool", "pdm", "dev-dependencies")
+    uv_dev = _get(pyproject, "tool", "uv", "dev-dependencies")  # uv's older form of the dev group
     if groups is not None:
         return groups
+    if isinstance(uv_dev, list):  # python-multipart: PyYAML, pytest-cov, ruff==0.8.0 are there
+        return {"dev": uv_dev}
     if not isinstance(pdm, dict):  # tomlkit: [tool.poetry.dev-dependencies], PyYAML among them
         return poetry_groups(pyproject) or hatch_groups(pyproject)
     return {name: [r for r in items if not str(r).startswith("-")] if isinstance(items, list) else items

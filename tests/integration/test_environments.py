@@ -305,10 +305,12 @@ def test_the_project_finds_its_own_metadata_in_its_environment(
             "src/selfdep/__init__.py": "import importlib.metadata as m\n__version__ = m.version('selfdep')\n",
         }
     )
-    snapshot = run(control, finish, repo, workflow(py("c", "import selfdep; print(selfdep.__version__)")))
+    code = "import selfdep, importlib.util as u; print(selfdep.__version__, u.find_spec('pip') is not None)"
+    snapshot = run(control, finish, repo, workflow(py("c", code)))
     found = evidence(snapshot, "A", "c")
     assert snapshot.status == RunStatus.PASSED, found
-    assert found["stdout_tail"] == "1.0\n"
+    # and pip is there, as in a `python -m venv` (jupyter_core's tests run `pip list`)
+    assert found["stdout_tail"] == "1.0 True\n"
 
 
 def test_building_the_project_leaves_nothing_in_its_directory_but_what_was_there(tmp_path: Path) -> None:

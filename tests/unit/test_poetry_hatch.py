@@ -126,3 +126,15 @@ def test_prp_init_reads_hatch_environments_and_their_scripts(tmp_path: Path) -> 
         "pyproject.toml [tool.hatch.envs.default.scripts] test",
     )
     assert facts.mypy_targets == ["src/h"] and facts.uses("pytest-cov")
+
+
+def test_uvs_older_dev_dependencies_are_the_dev_group(tmp_path: Path) -> None:
+    """python-multipart: ``[tool.uv] dev-dependencies`` held PyYAML, pytest-cov and its ruff pin."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "mp"\n[tool.uv]\n'
+        'dev-dependencies = ["pytest-cov==5.0.0", "PyYAML==6.0.1", "ruff==0.8.0"]\n'
+    )
+    built = plan(tmp_path, EnvironmentSpec(use="isolated"))
+    assert built.groups == ("dev",) and "PyYAML==6.0.1" in built.requirements
+    facts = detect(tmp_path)
+    assert facts.uses("pytest-cov") and facts.pins["ruff"][0] == "ruff==0.8.0"

@@ -79,8 +79,11 @@ def _pyproject(facts: Facts) -> None:
     pdm = nested(data, "tool", "pdm", "dev-dependencies")
     poetry = poetry_groups(data) if not data.get("dependency-groups") and not pdm else None
     hatch = hatch_groups(data) if not data.get("dependency-groups") and not pdm and not poetry else None
+    uv_dev = nested(data, "tool", "uv", "dev-dependencies")
+    uv = {"dev": uv_dev} if isinstance(uv_dev, list) and not data.get("dependency-groups") else None
     for table, groups in (("dependency group", data.get("dependency-groups")), ("PDM dev group", pdm),
-                          ("Poetry group", poetry), ("Hatch environment", hatch)):  # fmt: skip
+                          ("Poetry group", poetry), ("Hatch environment", hatch),
+                          ("[tool.uv] dev-dependencies", uv)):  # fmt: skip
         for group, reqs in (groups if isinstance(groups, dict) else {}).items():
             lines = [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
             facts.groups.append(group)
