@@ -689,6 +689,22 @@ def test_tox_toml_paths_with_separators_are_read(tmp_path: Path) -> None:
     assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-2:] == ("src/filelock", "tests")
 
 
+def test_a_threshold_set_for_what_runs_is_measured_on_what_runs(tmp_path: Path) -> None:
+    """python-multipart: ``fail_under = 100``, ``omit = ["tests/*"]`` and no source: the project
+    measures what runs (100%); ``--cov`` per package counted never-imported shims (97.15%)."""
+    files = {
+        "pyproject.toml": '[project]\nname = "mp"\n[dependency-groups]\ndev = ["pytest-cov"]\n'
+        '[tool.coverage.run]\nomit = ["tests/*"]\n[tool.coverage.report]\nfail_under = 100\n',
+        "mp/__init__.py": "",
+        "multipart/__init__.py": "",
+    }
+    write(tmp_path, files)
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][7] == "--cov"
+    files["pyproject.toml"] = files["pyproject.toml"].replace("fail_under = 100", "skip_covered = true")
+    write(tmp_path, files)  # no threshold: the packages
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][7:9] == ("--cov=mp", "--cov=multipart")
+
+
 def test_the_projects_branch_measurement_is_kept_with_its_coverage(tmp_path: Path) -> None:
     """cachetools' tox: ``py.test --cov=cachetools --cov-branch``."""
     write(

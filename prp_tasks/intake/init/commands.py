@@ -128,7 +128,11 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.uses("pytest-cov") and (facts.coverage_source or import_names(facts)):
         targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
         if not targets:
-            targets = ["--cov"] if facts.coverage_source else [f"--cov={n}" for n in import_names(facts)]
+            # the project's own measure when its threshold was set for it: coverage's configured
+            # source, or (no source, a fail_under) what runs (python-multipart: 100 with --cov,
+            # 97.15 with --cov=multipart --cov=python_multipart, whose unimported shims count)
+            bare = facts.coverage_source or facts.fail_under is not None
+            targets = ["--cov"] if bare else [f"--cov={n}" for n in import_names(facts)]
         targets += ["--cov-branch"] if facts.cov_branch else []
         argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
         note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
