@@ -504,6 +504,23 @@ def test_the_projects_tool_options_and_tox_substitutions_are_read(tmp_path: Path
     assert "its tests install it (tox.ini [testenv] deps)" in text
 
 
+def test_the_extra_that_declares_the_test_tools_is_installed_when_no_test_one_exists(tmp_path: Path) -> None:
+    """idna: pytest and hypothesis are in its ``all`` extra; only test/tests/testing/dev were
+    installed, and its property tests failed to collect."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "idna"\n[project.optional-dependencies]\n'
+            'all = ["pytest", "hypothesis"]\ndocs = ["sphinx"]\n',
+            "idna/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and result.profile.environment.extras == ("all",)
+    assert "it declares the test tools (pytest)" in text
+
+
 def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -39,6 +39,8 @@ class Facts:
     groups: list[str] = field(default_factory=list)
     #: the extras and groups (normalised) that install pytest or a pytest plugin
     with_pytest: set[str] = field(default_factory=set)
+    #: the extras and groups (normalised) that declare pytest itself: where the test tools are
+    declares_pytest: set[str] = field(default_factory=set)
     #: group -> where the project's test runs install it (tox ``dependency_groups``)
     test_groups: dict[str, str] = field(default_factory=dict)
     #: variable -> (value, where) the project's test runs set (tox ``setenv`` of the tests' env)

@@ -17,7 +17,12 @@ def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     """The extras to name when the project's tests (or, when mypy runs, its type check) install
     one the default choice misses (pyparsing's tox ``extras = diagrams``): the default ones first,
     since naming any replaces them; () when the default is right."""
-    return _chosen(facts.extras, facts.test_extras, _type_needs(facts, typed), "extra")
+    return _chosen(
+        facts.extras,
+        _with_test_tools(facts, facts.extras, facts.test_extras),
+        _type_needs(facts, typed),
+        "extra",
+    )
 
 
 def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
@@ -34,7 +39,22 @@ def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
 
 def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     """Likewise for dependency groups (tox ``dependency_groups``; cachelib's ``typing`` group)."""
-    return _chosen(facts.groups, facts.test_groups, _type_needs(facts, typed), "dependency group")
+    return _chosen(
+        facts.groups,
+        _with_test_tools(facts, facts.groups, facts.test_groups),
+        _type_needs(facts, typed),
+        "dependency group",
+    )
+
+
+def _with_test_tools(facts: Facts, names: list[str], by_tests: dict[str, str]) -> dict[str, str]:
+    """``by_tests``, and when none of ``names`` is a default test one (``test``, ``tests``,
+    ``testing``, ``dev``), those that declare pytest: idna's tests need ``hypothesis`` from its
+    ``all`` extra, where its pytest is too."""
+    if any(normalise(n) in TEST_EXTRAS for n in names):
+        return by_tests
+    found = {n: "it declares the test tools (pytest)" for n in names if normalise(n) in facts.declares_pytest}
+    return found | by_tests
 
 
 def _type_needs(facts: Facts, typed: bool) -> dict[str, str] | None:
@@ -56,7 +76,10 @@ def _chosen(
     """``by_type_check`` is None when mypy does not run; else what its tox env installs, and the
     declared ones named for typing (:data:`TYPING`)."""
     declared = {normalise(n): n for n in names}
-    wanted = {normalise(n): f"its tests install it ({w})" for n, w in by_tests.items()}
+    wanted = {
+        normalise(n): w if w.startswith("it declares") else f"its tests install it ({w})"
+        for n, w in by_tests.items()
+    }
     if by_type_check is not None:
         typing = {normalise(n): w if w.startswith("mypy runs") else f"its type check installs it ({w})"
                   for n, w in by_type_check.items()}  # fmt: skip
