@@ -246,8 +246,8 @@ def _groups(pyproject: dict[str, Any]) -> Any:
     else Poetry's groups (:func:`~prp_tasks.environments.poetry.poetry_groups`), else Hatch's
     environments (:func:`~prp_tasks.environments.hatch.hatch_groups`)."""
     groups = pyproject.get("dependency-groups")
-    pdm = _get(pyproject, "tool", "pdm", "dev-dependencies")
-    uv_dev = _get(pyproject, "tool", "uv", "dev-dependencies")  # uv's older form of the dev group
+    pdm = get_in(pyproject, "tool", "pdm", "dev-dependencies")
+    uv_dev = get_in(pyproject, "tool", "uv", "dev-dependencies")  # uv's older form of the dev group
     if groups is not None:
         return groups
     if isinstance(uv_dev, list):  # python-multipart: PyYAML, pytest-cov, ruff==0.8.0 are there
@@ -436,19 +436,20 @@ def _declares_extensions(folder: str) -> bool:
             return True
     except OSError:
         return False
-    return bool(_get(_toml(project / "pyproject.toml"), "tool", "setuptools", "ext-modules"))
+    return bool(get_in(_toml(project / "pyproject.toml"), "tool", "setuptools", "ext-modules"))
 
 
 def build_requires(pyproject: dict[str, Any]) -> list[str]:
     """``[build-system] requires`` of the parsed ``pyproject.toml`` (what ``setup.py build_ext``
     imports); :data:`DEFAULT_BUILD_REQUIRES` when it names none."""
-    requires = _get(pyproject, "build-system", "requires")
+    requires = get_in(pyproject, "build-system", "requires")
     if isinstance(requires, list) and all(isinstance(r, str) for r in requires) and requires:
         return list(requires)
     return list(DEFAULT_BUILD_REQUIRES)
 
 
-def _get(data: Any, *keys: str) -> Any:
+def get_in(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]…`` of nested tables, or None."""
     for key in keys:
         data = data.get(key) if isinstance(data, dict) else None
     return data

@@ -8,13 +8,14 @@ the version an sdist's ``PKG-INFO`` states (``0.0.0`` without one)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.environments.project import sdist_version
+from prp_tasks.environments.project import get_in, sdist_version
 
 _TEMPLATE = """\
 # written by prp-tasks in the run's workspace: the project's build writes this file
@@ -27,29 +28,34 @@ __commit_id__ = commit_id = None
 def declared_version_files(pyproject: dict[str, Any]) -> list[str]:
     """The version files the project's build hooks write (relative paths inside the project)."""
     found = [
-        _get(pyproject, "tool", "hatch", "build", "hooks", "vcs", "version-file"),
-        _get(pyproject, "tool", "setuptools_scm", "version_file"),
-        _get(pyproject, "tool", "setuptools_scm", "write_to"),
+        get_in(pyproject, "tool", "hatch", "build", "hooks", "vcs", "version-file"),
+        get_in(pyproject, "tool", "setuptools_scm", "version_file"),
+        get_in(pyproject, "tool", "setuptools_scm", "write_to"),
     ]
     return [
         f for f in found if isinstance(f, str) and f and ".." not in Path(f).parts and not f.startswith("/")
     ]
 
 
-def _get(data: Any, *keys: str) -> Any:
-    for key in keys:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+@functools.lru_cache(maxsize=256)
+def _declared(pyproject: str, mtime: int) -> tuple[str, ...]:
+    """:func:`declared_version_files` of a file, parsed once per state of it (every check of a
+    run asks, with the same workspace)."""
+    try:
+        return tuple(declared_version_files(tomllib.loads(Path(pyproject).read_text(encoding="utf-8"))))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ()
 
 
 def ensure_version_files(workspace: Path, source: Path) -> list[str]:
     """Put each declared version file missing from ``workspace`` there; the ones put."""
+    pyproject = workspace / "pyproject.toml"
     try:
-        pyproject = tomllib.loads((workspace / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
+        mtime = pyproject.stat().st_mtime_ns
+    except OSError:
+        return []  # (every check asks: one stat for a project without a pyproject.toml)
     put = []
-    for name in declared_version_files(pyproject):
+    for name in _declared(str(pyproject), mtime):
         target = workspace / name
         if target.exists() or not target.parent.is_dir():
             continue
