@@ -11,7 +11,7 @@ core, errors, settings.
 
 from __future__ import annotations
 
-from prp_tasks.environments.project import EnvironmentSetupError
+from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.environments.resolve import Environments, Prepared
 
 __all__ = ["EnvironmentSetupError", "Environments", "Prepared"]

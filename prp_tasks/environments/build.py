@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from prp_tasks.environments.project import BuildPlan, EnvironmentSetupError, normalize, sdist_version
+from prp_tasks.environments.project import BuildPlan
+from prp_tasks.environments.projectfiles import EnvironmentSetupError, normalize, sdist_version
 from prp_tasks.processes.spawn import spawn, wait
 
 #: variables an installer may need from the worker (indexes, proxies, certificates, caches)

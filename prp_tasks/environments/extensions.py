@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.environments.build import log_tail, no_build_leftovers
-from prp_tasks.environments.project import declares_extensions
+from prp_tasks.environments.projectfiles import declares_extensions
 from prp_tasks.processes.spawn import spawn, wait
 from prp_tasks.workspaces.locks import locked
 

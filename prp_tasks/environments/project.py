@@ -12,33 +12,40 @@ installer: the same key, the same environment.
 from __future__ import annotations
 
 import configparser
-import functools
 import hashlib
 import json
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from prp_tasks.core.models import TEST_EXTRAS, EnvironmentSpec
+from prp_tasks.core.models import EnvironmentSpec
 from prp_tasks.environments.hatch import hatch_groups
 from prp_tasks.environments.poetry import poetry_groups
-from prp_tasks.errors import PrpError
+from prp_tasks.environments.projectfiles import (
+    EnvironmentSetupError,
+    build_requires,
+    declares_extensions,
+    digest,
+    get_in,
+    lines,
+    normalize,
+    read_setup_cfg,
+    read_toml,
+    requirement_dir_files,
+    requirement_files,
+    sdist_version,
+    select,
+    strings,
+    tests_dir_files,
+)
 
 #: bump when what a plan installs changes for the same declarations
 PLAN_VERSION = "4"  # 4: pip seeded into uv's environments; 3: the project's own copy installed
 #: files whose presence makes a directory a Python project
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 LOCK_FILE = "uv.lock"
-#: ``requirements-test.txt``, ``test-requirements.txt``, ``dev.requirements.txt`` (python-slugify)
-_REQ_NAME = re.compile(r"^(?:requirements[-_.](?P<a>[\w.-]+)|(?P<b>[\w.-]+?)[-_.]requirements)\.txt$")
-
-
-class EnvironmentSetupError(PrpError):
-    """A check's environment could not be set up (the check fails with this message)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class BuildPlan:
             "extras": self.extras,
             "groups": self.groups,
             "lock": self.lock,
-            "declared": {name: _digest(self.workspace / name) for name in sorted(self.declared)},
+            "declared": {name: digest(self.workspace / name) for name in sorted(self.declared)},
             **({"version": self.version} if self.version else {}),
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
@@ -91,14 +98,14 @@ class BuildPlan:
 
 def is_python_project(workspace: Path) -> bool:
     """Whether the workspace declares Python dependencies (:data:`MARKERS`, requirement files)."""
-    return any((workspace / m).is_file() for m in MARKERS) or bool(_requirement_files(workspace, None))
+    return any((workspace / m).is_file() for m in MARKERS) or bool(requirement_files(workspace, None))
 
 
 def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     """The build plan of the project in ``workspace`` for ``spec`` (extras, groups … or detected)."""
-    pyproject = _toml(workspace / "pyproject.toml")
+    pyproject = read_toml(workspace / "pyproject.toml")
     project = pyproject.get("project") if isinstance(pyproject.get("project"), dict) else None
-    setup_cfg = _setup_cfg(workspace / "setup.cfg")
+    setup_cfg = read_setup_cfg(workspace / "setup.cfg")
     parts = _Parts()
     if project is not None:
         _from_project(project, spec, parts)
@@ -108,7 +115,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         parts.install_project = True
         parts.sources.append("the project itself (its dependencies are not static)")
     _from_groups(_groups(pyproject), spec, parts)
-    files = _requirement_files(workspace, spec.requirements)
+    files = requirement_files(workspace, spec.requirements)
     parts.sources.extend(files)
     packages = spec.packages
     if spec.extensions and declares_extensions(workspace):  # built in place before the checks
@@ -120,8 +127,8 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     declared = [
         n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
     ]
-    declared += [str(p.relative_to(workspace)) for p in _requirement_dir_files(workspace)]
-    declared += [str(p.relative_to(workspace)) for p in _tests_dir_files(workspace)]
+    declared += [str(p.relative_to(workspace)) for p in requirement_dir_files(workspace)]
+    declared += [str(p.relative_to(workspace)) for p in tests_dir_files(workspace)]
     return BuildPlan(
         workspace=workspace,
         requirements=tuple(parts.requirements),
@@ -169,7 +176,7 @@ def _from_project(project: dict[str, Any], spec: EnvironmentSpec, parts: _Parts)
     if "dependencies" in dynamic:
         parts.install_project = True
     else:
-        parts.requirements.extend(_strings(project.get("dependencies"), "project.dependencies"))
+        parts.requirements.extend(strings(project.get("dependencies"), "project.dependencies"))
         parts.sources.append("pyproject.toml [project] dependencies")
     optional = project.get("optional-dependencies") or {}
     if not isinstance(optional, dict):
@@ -181,7 +188,7 @@ def _from_project(project: dict[str, Any], spec: EnvironmentSpec, parts: _Parts)
         parts.install_project = True
         return
     table = {
-        normalize(name): _strings(items, f"project.optional-dependencies.{name}")
+        normalize(name): strings(items, f"project.optional-dependencies.{name}")
         for name, items in optional.items()
     }
     own = str(project.get("name") or "")
@@ -227,11 +234,11 @@ def _with_marker(text: str, req: Requirement, marker: str | None) -> str:
 
 
 def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts: _Parts) -> None:
-    parts.requirements.extend(_lines(cfg.get("options", "install_requires", fallback="")))
+    parts.requirements.extend(lines(cfg.get("options", "install_requires", fallback="")))
     parts.sources.append("setup.cfg [options] install_requires")
     extras = dict(cfg.items("options.extras_require")) if cfg.has_section("options.extras_require") else {}
     parts.extras = select(list(extras), spec.extras, "extra")
-    table = {normalize(name): _lines(text) for name, text in extras.items()}
+    table = {normalize(name): lines(text) for name, text in extras.items()}
     own = cfg.get("metadata", "name", fallback="")
     for name in parts.extras:
         parts.requirements.extend(expand_own_extras(table[normalize(name)], table, own))
@@ -274,24 +281,6 @@ def _from_groups(groups: Any, spec: EnvironmentSpec, parts: _Parts) -> None:
         parts.sources.append("pyproject.toml dependency groups: " + ", ".join(parts.groups))
 
 
-def select(
-    available: list[str], wanted: tuple[str, ...] | None, what: str, fallback: tuple[str, ...] = ()
-) -> list[str]:
-    """The names to install: ``wanted`` (each must exist), else the test ones of ``available``,
-    else those of ``fallback`` it has (Hatch's ``default`` environment)."""
-    by_name = {normalize(n): n for n in available}
-    if wanted is not None:
-        missing = [w for w in wanted if normalize(w) not in by_name]
-        if missing:
-            raise EnvironmentSetupError(
-                f"the project has no {what} {missing[0]!r} (it has: {', '.join(available) or 'none'})"
-            )
-        return [by_name[normalize(w)] for w in wanted]
-    found = [by_name[n] for n in TEST_EXTRAS[:-1] if n in by_name]
-    found = found or [by_name[n] for n in TEST_EXTRAS[-1:] if n in by_name]
-    return found or [by_name[n] for n in fallback if n in by_name]
-
-
 def flatten_group(groups: dict[str, Any], name: str, seen: tuple[str, ...] = ()) -> list[str]:
     """A dependency group's requirements with ``{include-group = …}`` entries expanded (PEP 735)."""
     if name in seen:
@@ -308,148 +297,3 @@ def flatten_group(groups: dict[str, Any], name: str, seen: tuple[str, ...] = ())
         else:
             raise EnvironmentSetupError(f"dependency group {name!r}: unsupported entry {item!r}")
     return out
-
-
-def normalize(name: str) -> str:
-    """PEP 503/685 name normalization (``Tests_Extra`` -> ``tests-extra``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def default_requirement_files(workspace: Path) -> list[str]:
-    """The requirement files a built environment installs unless told which (``requirements``)."""
-    return _requirement_files(workspace, None)
-
-
-def _requirement_files(workspace: Path, wanted: tuple[str, ...] | None) -> list[str]:
-    """``wanted`` (each must exist), else ``requirements.txt`` plus the test requirement files."""
-    if wanted is not None:
-        for name in wanted:
-            if not (workspace / name).is_file():
-                raise EnvironmentSetupError(f"requirement file {name} does not exist")
-        return list(wanted)
-    found: dict[str, str] = {}
-    candidates = [p for p in workspace.glob("*.txt") if _REQ_NAME.match(p.name)]
-    candidates += _requirement_dir_files(workspace)
-    for path in sorted(candidates):
-        match = _REQ_NAME.match(path.name)
-        stem = (match["a"] or match["b"]) if match else path.stem
-        found.setdefault(normalize(stem), str(path.relative_to(workspace)))
-    for path in _tests_dir_files(workspace):  # tests/requirements.txt: the tests' own requirements
-        found.setdefault(normalize(path.parent.name), str(path.relative_to(workspace)))
-    chosen = select(list(found), None, "requirement file")
-    base = ["requirements.txt"] if (workspace / "requirements.txt").is_file() else []
-    return base + [found[c] for c in chosen]
-
-
-def _requirement_dir_files(workspace: Path) -> list[Path]:
-    folder = workspace / "requirements"
-    return sorted(p for p in folder.glob("*.txt") if p.is_file()) if folder.is_dir() else []
-
-
-#: directories whose ``requirements.txt`` lists what the tests need (packaging 24: tests/)
-TESTS_DIRS = ("tests", "test", "testing")
-
-
-def _tests_dir_files(workspace: Path) -> list[Path]:
-    return [
-        workspace / d / "requirements.txt"
-        for d in TESTS_DIRS
-        if (workspace / d / "requirements.txt").is_file()
-    ]
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise EnvironmentSetupError(f"{path.name}: cannot read it: {exc}") from None
-
-
-def _setup_cfg(path: Path) -> configparser.ConfigParser | None:
-    if not path.is_file():
-        return None
-    cfg = configparser.ConfigParser(interpolation=None)
-    try:
-        cfg.read(path, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        raise EnvironmentSetupError(f"setup.cfg: cannot read it: {exc}") from None
-    return cfg if cfg.has_section("options") else None
-
-
-def _strings(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise EnvironmentSetupError(f"pyproject.toml: {where} must be a list of requirement strings")
-    return list(value)
-
-
-def _lines(text: str) -> list[str]:
-    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
-
-
-_VERSION_LINE = re.compile(r"^Version:\s*([0-9][0-9A-Za-z.!+_-]{0,63})\s*$")
-
-
-def sdist_version(workspace: Path) -> str | None:
-    """The ``Version`` of the workspace's ``PKG-INFO`` (an unpacked sdist's), or None."""
-    try:
-        with open(workspace / "PKG-INFO", encoding="utf-8", errors="replace") as info:
-            for line in info:
-                if not line.strip():
-                    break  # the headers end at the first blank line
-                match = _VERSION_LINE.match(line)
-                if match:
-                    return match.group(1)
-    except OSError:
-        return None
-    return None
-
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "missing"
-
-
-_EXT_MODULES = re.compile(r"\bext_modules\b|\bExtension\(")
-#: the build requirements a project with extensions gets when its pyproject.toml names none
-DEFAULT_BUILD_REQUIRES = ("setuptools",)
-
-
-def declares_extensions(project: Path) -> bool:
-    """Whether the project builds extension modules with setuptools (``ext_modules`` in
-    ``setup.py``, or ``[tool.setuptools] ext-modules``); read once per workspace (a run's
-    workspace is its files at submission, and every check asks)."""
-    return _declares_extensions(str(project))
-
-
-@functools.lru_cache(maxsize=256)
-def _declares_extensions(folder: str) -> bool:
-    project = Path(folder)
-    setup_py = project / "setup.py"
-    try:
-        if setup_py.is_file() and _EXT_MODULES.search(setup_py.read_text(errors="replace")):
-            return True
-    except OSError:
-        return False
-    return bool(get_in(_toml(project / "pyproject.toml"), "tool", "setuptools", "ext-modules"))
-
-
-def build_requires(pyproject: dict[str, Any]) -> list[str]:
-    """``[build-system] requires`` of the parsed ``pyproject.toml`` (what ``setup.py build_ext``
-    imports); :data:`DEFAULT_BUILD_REQUIRES` when it names none."""
-    requires = get_in(pyproject, "build-system", "requires")
-    if isinstance(requires, list) and all(isinstance(r, str) for r in requires) and requires:
-        return list(requires)
-    return list(DEFAULT_BUILD_REQUIRES)
-
-
-def get_in(data: Any, *keys: str) -> Any:
-    """``data[k1][k2]…`` of nested tables, or None."""
-    for key in keys:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data

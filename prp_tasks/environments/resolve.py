@@ -30,7 +30,8 @@ from prp_tasks.environments import extensions
 from prp_tasks.environments.build import system_path
 from prp_tasks.environments.prepare import note as prepare_note
 from prp_tasks.environments.prepare import prepare_workspace
-from prp_tasks.environments.project import EnvironmentSetupError, is_python_project, plan
+from prp_tasks.environments.project import is_python_project, plan
+from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.environments.store import EnvironmentStore
 from prp_tasks.environments.version_file import ensure_version_files
 from prp_tasks.environments.versions import ran_with

@@ -37,7 +37,8 @@ from prp_tasks.environments.build import (
     interpreter_id,
     log_tail,
 )
-from prp_tasks.environments.project import BuildPlan, EnvironmentSetupError
+from prp_tasks.environments.project import BuildPlan
+from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.settings import WorkspaceSettings
 from prp_tasks.workspaces.files import default_cache_dir, mkdir_private, touch, tree_size
 from prp_tasks.workspaces.locks import FileLock, acquire

@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.environments.project import get_in, sdist_version
+from prp_tasks.environments.projectfiles import get_in, sdist_version
 
 _TEMPLATE = """\
 # written by prp-tasks in the run's workspace: the project's build writes this file

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from prp_tasks.core.run import RepoInfo
 from prp_tasks.core.validation import problems_from
-from prp_tasks.environments.project import sdist_version
+from prp_tasks.environments.projectfiles import sdist_version
 from prp_tasks.errors import InputError
 
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$")

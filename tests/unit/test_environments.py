@@ -19,7 +19,8 @@ from prp_tasks.core.models import CheckSpec, CheckStatus, EnvironmentSpec, GateS
 from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
 from prp_tasks.environments.build import failure_message, system_path
-from prp_tasks.environments.project import EnvironmentSetupError, flatten_group, plan, select
+from prp_tasks.environments.project import flatten_group, plan
+from prp_tasks.environments.projectfiles import EnvironmentSetupError, select
 from prp_tasks.environments.resolve import choose, effective
 from prp_tasks.intake.workflow_files import parse_workflow
 

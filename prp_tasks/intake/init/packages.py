@@ -5,7 +5,7 @@ the tools the commands run at the project's versions, and what its tests and typ
 from __future__ import annotations
 
 from prp_tasks.core.models import TEST_EXTRAS
-from prp_tasks.environments.project import default_requirement_files
+from prp_tasks.environments.projectfiles import default_requirement_files
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import normalise, requirement_lines
 
