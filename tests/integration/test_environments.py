@@ -13,9 +13,7 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
-import sys
 import threading
 import time
 import zipfile
@@ -393,80 +391,3 @@ def test_the_cache_keeps_at_most_env_max_count_environments_sparing_those_in_use
         assert sorted(store.keys()) == sorted([first.record["key"], second.record["key"]])  # both in use
     with store.hold(plans[2], None, stop) as third:
         assert store.keys() == [third.record["key"]]  # the least recently used went first
-
-
-# compiled extensions ---------------------------------------------------------------------------
-
-SPEED_C = """#include <Python.h>
-static PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(42); }
-static PyMethodDef methods[] = {{"answer", answer, METH_NOARGS, ""}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speed", NULL, -1, methods};
-PyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&module); }
-"""
-SETUP_PY = """from setuptools import Extension, setup
-setup(
-    name="fastpkg", version="1.0", packages=["fastpkg"], package_dir={"": "src"},
-    ext_modules=[Extension("fastpkg._speed", ["src/fastpkg/_speed.c"])],
-)
-"""
-
-
-@pytest.fixture(scope="module")
-def seeded_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One virtualenv with setuptools (from ensurepip) for the extension projects' own .venv."""
-    if shutil.which("cc") is None:
-        pytest.skip("no C compiler (cc) on PATH")
-    venv = tmp_path_factory.mktemp("seeded") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-    if subprocess.run([venv / "bin" / "python", "-c", "import setuptools"], check=False).returncode != 0:
-        pytest.skip("this Python's venv is not seeded with setuptools (3.12+)")
-    return venv
-
-
-def extension_project(make_repo: Callable[..., Path], c_source: str, venv: Path) -> Path:
-    """A src-layout project with one C extension and its own .venv (a link to ``venv``)."""
-    repo = make_repo({"setup.py": SETUP_PY, "src/fastpkg/__init__.py": "", "src/fastpkg/_speed.c": c_source})
-    (repo / ".venv").symlink_to(venv, target_is_directory=True)
-    return repo
-
-
-def test_a_projects_c_extension_is_built_in_the_workspace_and_its_tests_use_it(
-    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
-) -> None:
-    # MarkupSafe: PYTHONPATH=src hid the built _speedups, and 17 of its 53 tests were skipped
-    repo = extension_project(make_repo, SPEED_C, seeded_venv)
-    code = "import fastpkg._speed as s; print(s.answer())"
-    text = workflow(py("one", code), py("two", code))
-    snapshot = run(control, finish, repo, text)
-    found = {c: evidence(snapshot, "A", c) for c in ("one", "two")}
-    assert snapshot.status == RunStatus.PASSED, found
-    assert [f["stdout_tail"] for f in found.values()] == ["42\n", "42\n"]
-    builds = [f["environment"]["extensions"] for f in found.values()]
-    assert [b["built_by_this_check"] for b in builds].count(True) == 1  # once per workspace
-    assert all(b["built"] for b in builds)
-    outputs = [snapshot.gates["A"].checks[c].output for c in ("one", "two")]
-    assert sum("extensions: built in place" in o for o in outputs) == 1
-    assert not list((repo / "src").rglob("*.so")) and not (repo / "build").exists()  # the user's files
-
-
-def test_an_extension_that_does_not_build_is_said_and_the_check_still_runs(
-    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
-) -> None:
-    repo = extension_project(make_repo, "this is not C\n", seeded_venv)
-    snapshot = run(control, finish, repo, workflow(py("c", "print('ran')")))
-    result = snapshot.gates["A"].checks["c"]
-    assert result.status == CheckStatus.PASS, result.output
-    assert "extensions: not built in place (exited, exit 1" in result.output
-    built = evidence(snapshot, "A", "c")["environment"]["extensions"]
-    assert built["built"] is False and "error" in built["log_tail"].lower()
-
-
-def test_extensions_false_leaves_the_extension_unbuilt(
-    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
-) -> None:
-    repo = extension_project(make_repo, SPEED_C, seeded_venv)
-    code = "import fastpkg._speed"
-    snapshot = run(control, finish, repo, workflow(py("c", code, "environment: {extensions: false}")))
-    found = evidence(snapshot, "A", "c")
-    assert snapshot.gates["A"].checks["c"].status == CheckStatus.FAIL  # the sources only: no module
-    assert "extensions" not in found["environment"] and "No module named" in found["stderr_tail"]
