@@ -7,7 +7,7 @@ from prp_tasks.checks.reports import Report, read_coverage, read_performance, re
 from prp_tasks.core import dag
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.models import CheckStatus, GateStatus
-from prp_tasks.core.render.review import is_red, required_checks
+from prp_tasks.core.render.review import CONFIGURED_CHECK, is_red, required_checks, unrun_checks
 from prp_tasks.core.results import EvidenceType
 
 
@@ -150,6 +150,8 @@ def no_red_findings(ctx: CheckContext) -> Outcome:
         for check in record.result.automated_checks:
             if check.status == CheckStatus.FAIL:
                 (red if is_red(check.name, required) else amber).append(f"{gate_id}/{check.name}")
+            elif check.name == CONFIGURED_CHECK and check.status == CheckStatus.PASS:  # nothing ran them
+                amber += [f"{gate_id}/run-{name} (no command)" for name in unrun_checks(ctx.profile)]
     if red:
         return Outcome(CheckStatus.FAIL, "red findings: " + ", ".join(red), EvidenceType.ANALYSIS)
     note = f"; amber: {', '.join(amber)}" if amber else ""

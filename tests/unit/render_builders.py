@@ -9,7 +9,7 @@ from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.evaluate import apply_decision, evaluate_gate, skipped_record
 from prp_tasks.core.models import CheckSpec, CheckStatus, GateSpec, GateStatus, Phase, Workflow
-from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.results import CheckResult, Decision, Evidence, GateRecord, HumanApproval
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec, RunStatus
 from prp_tasks.core.snapshot import GateView, RunSnapshot
@@ -181,6 +181,21 @@ def decided(spec: RunSpec, approval: HumanApproval) -> AuditEvent:
 
 def all_passed(**spec_kw: Any) -> RunSnapshot:
     spec = make_spec(**spec_kw)
+    return snap(spec, passed_views(spec.workflow))
+
+
+#: a profile with a command for every required check (G3 runs them as run-test, run-lint, …)
+COMMANDED = ResolvedProfile(
+    source="initial.md",
+    profile=EnforcementProfile.model_validate(
+        {"governance": {"commands": {"test": ["pytest"], "lint": ["ruff", "check"], "type-check": ["mypy"]}}}
+    ),
+)
+
+
+def all_commanded() -> RunSnapshot:
+    """Every gate passed, with every required check run by its command."""
+    spec = make_spec(builtin_workflow(COMMANDED.profile), resolved=COMMANDED)
     return snap(spec, passed_views(spec.workflow))
 
 

@@ -237,6 +237,15 @@ def test_other_failed_checks_are_amber(tmp_path: Path) -> None:
     assert outcome.details == {"amber": ["G3/run-docs"]}
 
 
+def test_required_checks_no_command_runs_are_amber(tmp_path: Path) -> None:
+    records = {"G3": record("G3", GateStatus.PASSED, **{"lint-and-types-configured": PASS, "run-test": PASS})}
+    profile = {"governance": {"commands": {"test": ["pytest"]}}}
+    outcome = run_check(tmp_path, "no-red-findings", profile, records=records)
+    unrun = ["G3/run-lint (no command)", "G3/run-type-check (no command)"]
+    assert (outcome.status, outcome.details) == (PASS, {"amber": unrun})
+    assert outcome.output == "no red findings across 1 gates; amber: " + ", ".join(unrun)
+
+
 def passed_records(*gate_ids: str) -> dict[str, GateRecord]:
     return {g: record(g, GateStatus.PASSED) for g in gate_ids}
 

@@ -23,6 +23,7 @@ from tests.unit.render_builders import (
     CREATED,
     FINISHED,
     SECTIONS,
+    all_commanded,
     all_passed,
     approval,
     at,
@@ -212,7 +213,7 @@ def test_verification_results_count_checks_and_give_the_failure_reason() -> None
 
 
 def test_reviewer_summary_embeds_the_review_without_finding_evidence() -> None:
-    snapshot = all_passed()
+    snapshot = all_commanded()
     g3 = run_gate(
         snapshot.spec.workflow.gate("G3"),
         3,

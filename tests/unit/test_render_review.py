@@ -13,6 +13,7 @@ from prp_tasks.core.snapshot import GateView
 from tests.unit.render_builders import (
     FINISHED,
     SHA,
+    all_commanded,
     all_passed,
     approval,
     at,
@@ -31,7 +32,7 @@ from tests.unit.render_builders import (
 
 
 def test_review_scores_every_executed_gate_by_its_category() -> None:
-    snapshot = all_passed()
+    snapshot = all_commanded()
     workflow = snapshot.spec.workflow
     snapshot = with_gates(
         snapshot,
@@ -84,7 +85,7 @@ def test_gates_sharing_a_category_get_the_worst_score() -> None:
 
 
 def test_finding_evidence_points_at_the_check_evidence_and_the_commit() -> None:
-    snapshot = all_passed()
+    snapshot = all_commanded()
     g4 = run_gate(
         snapshot.spec.workflow.gate("G4"),
         4,
@@ -131,7 +132,7 @@ def test_recommendation_is_the_trimmed_check_output_or_a_fix_hint() -> None:
 
 
 def test_a_rejected_approval_scores_amber_with_a_decision_finding() -> None:
-    snapshot = all_passed()
+    snapshot = all_commanded()
     reject = approval(
         "G1",
         1,
@@ -154,7 +155,7 @@ def test_a_rejected_approval_scores_amber_with_a_decision_finding() -> None:
 
 
 def test_a_gate_failed_without_checks_gets_a_decision_finding_with_its_reason() -> None:
-    snapshot = all_passed()
+    snapshot = all_commanded()
     gate = snapshot.spec.workflow.gate("G5")
     expired = failed_record(gate, "approval timed out after 86400 s", at(5), at(6))
     g5 = GateView(gate_id="G5", status=GateStatus.FAILED, record=expired)
@@ -188,3 +189,19 @@ def test_finding_evidence_keeps_a_known_line_range_and_evidence_commit() -> None
     g3 = g3.model_copy(update={"checks": checks})
     finding = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3))["findings"][0]
     assert finding["evidence"] == [{"path": "CODEOWNERS", "sha": "f" * 40, "lines": "1-4"}]
+
+
+def test_required_checks_no_command_runs_are_findings_not_green() -> None:
+    # tomli's sdist has no tests: G3 passed with a note and the review said "implementation: green"
+    review = review_json(all_passed())  # the default profile configures no command
+    assert review["scores"]["implementation"] == "amber"
+    assert [(f["id"], f["severity"]) for f in review["findings"]] == [
+        ("G3-run-test", "major"),
+        ("G3-run-lint", "major"),
+        ("G3-run-type-check", "major"),
+    ]
+    finding = review["findings"][2]
+    assert finding["evidence"] == [{"path": "gates/G3/checks/lint-and-types-configured", "sha": SHA}]
+    assert finding["recommendation"].startswith("No command runs the required check 'type-check'")
+    commanded = review_json(all_commanded())
+    assert commanded["scores"]["implementation"] == "green" and commanded["findings"] == []

@@ -15,12 +15,15 @@ SCHEMA = "com.cortex.review/v1"
 #: Longest recommendation text taken from a check's output.
 RECOMMENDATION_LIMIT = 500
 _RANK = {"green": 0, "amber": 1, "red": 2}
+#: G3's check of which required checks have a command; those without one ran nowhere
+CONFIGURED_CHECK = "lint-and-types-configured"
 
 
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     """Scores for every gate whose checks ran, and one finding per failed check or decision."""
     sha = known(snapshot.spec.repo.commit_sha)
     required = required_checks(snapshot.spec.profile.profile)
+    unrun = unrun_checks(snapshot.spec.profile.profile)
     scores: dict[str, str] = {}
     findings: list[dict[str, Any]] = []
     for gate in snapshot.spec.workflow.gates:
@@ -28,6 +31,9 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
         if view.status not in EXECUTED:
             continue
         score, gate_findings = _assess(gate, view, sha, required)
+        if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
+            score = max(score, "amber", key=_RANK.__getitem__)
+            gate_findings += [_unrun_finding(gate, name, sha) for name in unrun]
         category = gate.review_category
         previous = scores.get(category, "green")
         scores[category] = max(previous, score, key=_RANK.__getitem__)
@@ -44,6 +50,12 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
 def required_checks(profile: EnforcementProfile) -> frozenset[str]:
     """Names of the profile's required checks as checks run them: ``lint`` and G3's ``run-lint``."""
     return frozenset(n for name in profile.governance.checks for n in (name, f"run-{name}"))
+
+
+def unrun_checks(profile: EnforcementProfile) -> tuple[str, ...]:
+    """The required checks no command runs (``governance.checks`` without ``governance.commands``)."""
+    governance = profile.governance
+    return tuple(name for name in governance.checks if name not in governance.commands)
 
 
 def severity(check_name: str, required: Collection[str] = frozenset()) -> str:
@@ -72,6 +84,24 @@ def _assess(
     if view.status == GateStatus.FAILED:
         return "amber", [_decision_finding(gate, view, sha)]
     return "green", []
+
+
+def _passed(view: GateView, check_name: str) -> bool:
+    result = view.checks.get(check_name)
+    return result is not None and result.status == CheckStatus.PASS
+
+
+def _unrun_finding(gate: GateSpec, name: str, sha: str | None) -> dict[str, Any]:
+    """A required check that no command runs: nothing verified it (the id a failing run would have)."""
+    return {
+        "id": f"{gate.id}-run-{name}",
+        "severity": "major",
+        "evidence": [_ref(f"gates/{gate.id}/checks/{CONFIGURED_CHECK}", sha)],
+        "recommendation": (
+            f"No command runs the required check {name!r}, so nothing verified it: add one under "
+            f"governance.commands in initial.md, or remove {name!r} from governance.checks"
+        ),
+    }
 
 
 def _check_finding(
