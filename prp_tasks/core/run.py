@@ -6,7 +6,7 @@ import re
 import secrets
 import time
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -32,6 +32,8 @@ FINAL_RUN_STATUSES = frozenset({RunStatus.PASSED, RunStatus.FAILED, RunStatus.CA
 
 #: metadata is free-form JSON, but not so deep that recording the run could not serialize it
 MAX_METADATA_DEPTH = 32
+#: the uncommitted paths a run's repository info keeps (it counts them all)
+CHANGES_KEPT = 20
 
 
 def _depth(value: Any) -> int:
@@ -90,6 +92,9 @@ class RepoInfo(BaseModel):
     url: str | None = None
     #: the local checkout had uncommitted changes when the run was submitted
     dirty: bool = False
+    #: how many paths were uncommitted then (``git status``), and the first of them
+    changed: int = Field(default=0, ge=0)
+    changes: tuple[Annotated[str, Field(max_length=4096)], ...] = Field(default=(), max_length=CHANGES_KEPT)
 
     @field_validator("url")
     @classmethod

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from prp_tasks.core.run import RepoInfo
+from prp_tasks.core.run import CHANGES_KEPT, RepoInfo
 from prp_tasks.core.validation import problems_from
 from prp_tasks.environments.projectfiles import sdist_version
 from prp_tasks.errors import InputError
@@ -18,14 +18,29 @@ from prp_tasks.errors import InputError
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
 
-def _git(repo: Path, *args: str) -> str | None:
+def _git(repo: Path, *args: str, strip: bool = True) -> str | None:
     try:
         proc = subprocess.run(
             ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=20, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() if strip else proc.stdout
+
+
+def changed_paths(status: str) -> list[str]:
+    """The paths of ``git status --porcelain -z`` (a rename's new path; its old one is skipped)."""
+    paths: list[str] = []
+    entries = iter(status.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC":
+            next(entries, None)  # the path it was renamed or copied from
+    return paths
 
 
 def inspect_repo(path: str | Path) -> RepoInfo:
@@ -36,14 +51,24 @@ def inspect_repo(path: str | Path) -> RepoInfo:
         return RepoInfo(repo=repo.name or "repo", path=str(repo))
     sha = _git(repo, "rev-parse", "HEAD") or "unknown"
     branch = _git(repo, "rev-parse", "--abbrev-ref", "HEAD") or "unknown"
-    status = _git(repo, "status", "--porcelain", "--untracked-files=normal", "--", ".")
+    status = _git(repo, "status", "--porcelain", "-z", "--untracked-files=normal", "--", ".", strip=False)
+    changes = changed_paths(status or "")
     owner, name = "local", repo.name
     remote = _git(repo, "remote", "get-url", "origin")
     if remote:
         match = _REMOTE.search(remote)
         if match:
             owner, name = match.group(1), match.group(2)
-    return RepoInfo(owner=owner, repo=name, branch=branch, commit_sha=sha, path=str(repo), dirty=bool(status))
+    return RepoInfo(
+        owner=owner,
+        repo=name,
+        branch=branch,
+        commit_sha=sha,
+        path=str(repo),
+        dirty=bool(changes),
+        changed=len(changes),
+        changes=tuple(changes[:CHANGES_KEPT]),
+    )
 
 
 def _directory(path: str | Path) -> Path:

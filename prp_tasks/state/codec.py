@@ -41,6 +41,10 @@ def _without_new_defaults(data: dict[str, Any]) -> None:
     spec, and reads it the same."""
     if data.get("caller_trace") is None:
         data.pop("caller_trace", None)
+    repo = data.get("repo") or {}
+    if not repo.get("changed") and not repo.get("changes"):
+        repo.pop("changed", None)
+        repo.pop("changes", None)
     workflow = data.get("workflow") or {}
     holders = [workflow, *workflow.get("gates", [])]
     holders += [c for g in workflow.get("gates", []) for c in g.get("checks", [])]

@@ -222,10 +222,11 @@ def test_a_dirty_or_unpushed_tree_is_refused_for_distributed_runs_only(
         prepare_run(origin.work, source=RunSource(distributed=True))
     local = prepare_run(origin.work, workflow=parse_workflow(SHOW))
     assert local.repo.dirty and local.repo.url is None
+    assert (local.repo.changed, local.repo.changes) == (1, ("src.txt",))
     snapshot = finish(control.submit(local))
     assert "edited, not committed" in evidence(snapshot, "S", "show")["stdout_tail"]
     control.write_outputs(local.run_id, tmp_path / "out")
-    assert "+ uncommitted changes" in (tmp_path / "out" / "prp.md").read_text()
+    assert "+ uncommitted changes: `src.txt`" in (tmp_path / "out" / "prp.md").read_text()
     manifest = json.loads((tmp_path / "out" / "run-manifest.json").read_text())
     assert manifest["repo"]["dirty"] is True
     git(origin.work, "commit", "-q", "-am", "local only")

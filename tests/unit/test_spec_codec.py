@@ -73,6 +73,10 @@ def test_the_stored_layout_is_the_one_the_previous_version_reads(tmp_path: Path,
         tmp_path, 1, "name: w\nenvironment: {use: isolated, variables: {A: '1'}}\ngates:\n  - {id: A}\n"
     )[0]
     assert load_spec(dump_spec(variables), cache).workflow.environment == variables.workflow.environment
+    assert not {"changed", "changes"} & set(data["repo"])  # (new, a clean checkout's)
+    repo = spec.repo.model_copy(update={"dirty": True, "changed": 2, "changes": ("initial.md", "a b.py")})
+    dirty = spec.model_copy(update={"repo": repo})
+    assert load_spec(dump_spec(dirty), cache) == dirty
 
 
 def test_an_infinite_value_survives_storage(tmp_path: Path, cache: ProfileCache) -> None:
