@@ -390,6 +390,29 @@ def test_coverage_measures_what_the_projects_own_pytest_command_measures(tmp_pat
     ]  # (by path: subprocesses too)
 
 
+def test_what_pytests_addopts_measure_is_measured(tmp_path: Path) -> None:
+    """portalocker: pytest.ini's addopts say ``--cov portalocker`` and .coveragerc a stale
+    ``source = src``; the bare ``--cov`` prp added measured that source instead: 0.00% for 100%."""
+    files = {
+        "pytest.ini": "[pytest]\naddopts = --cov portalocker --cov-branch\n",
+        ".coveragerc": "[run]\nsource = src\n",
+        "setup.cfg": "[metadata]\nname = portalocker\n",
+        "portalocker/__init__.py": "",
+        "portalocker_tests/test_a.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    _, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert [a for a in argv if a.startswith("--cov") and "report" not in a] == [
+        "--cov=portalocker",
+        "--cov-branch",
+    ]
+    (tmp_path / "pytest.ini").unlink()
+    write(tmp_path, {"pyproject.toml": '[tool.pytest.ini_options]\naddopts = ["--cov=portalocker"]\n'})
+    _, result = parsed(tmp_path)
+    assert "--cov=portalocker" in result.profile.governance.commands["test"]
+
+
 def test_tools_in_pdm_dev_groups_are_found(tmp_path: Path) -> None:
     write(
         tmp_path,

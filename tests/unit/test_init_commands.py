@@ -257,6 +257,35 @@ def test_lint_covers_what_the_projects_own_commands_lint(tmp_path: Path) -> None
     assert result.profile.governance.commands["lint"][-1:] == (".",)
 
 
+def test_tox_paths_under_toxinidir_are_linted_and_formatted_as_the_project_does(tmp_path: Path) -> None:
+    """portalocker's tox: ``ruff check {toxinidir}/portalocker {toxinidir}/portalocker_tests`` and
+    ``black portalocker portalocker_tests``: prp linted ``.`` and black-checked ``.``, its docs too
+    (3 files to reformat where the project's own command finds 1)."""
+    tox = (
+        "[testenv:lint]\ncommands =\n    ruff check {toxinidir}/lock {toxinidir}/lock_tests\n"
+        "[testenv:fmt]\nchangedir = lock_tests\ncommands = black --check {toxinidir}/lock .\n"
+    )
+    files = {"lock/__init__.py": "", "lock_tests/t.py": "", "docs/conf.py": "", "tox.ini": tox}
+    write(tmp_path, {**files, "pyproject.toml": '[project]\nname = "lock"\n[tool.ruff]\n[tool.black]\n'})
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["lint"][-2:] == ("lock", "lock_tests")
+    assert commands["format"][-2:] == ("lock", "lock_tests")
+    assert "lints lock, lock_tests, as the project does" in text
+
+
+def test_the_lint_comment_says_when_the_paths_are_prps_choice(tmp_path: Path) -> None:
+    """tomli_w, backoff: flake8 on the package and tests (no command of the project names paths)
+    was commented "as the project does"."""
+    write(
+        tmp_path, {"setup.cfg": "[flake8]\nmax-line-length = 100\n", "pkg/__init__.py": "", "tests/t.py": ""}
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-2:] == ("pkg", "tests")
+    assert "lints pkg, tests (its packages and tests: no command of the project names paths)" in text
+    assert "as the project does" not in text
+
+
 def test_lint_keeps_the_options_of_the_projects_own_command(tmp_path: Path) -> None:
     """python-slugify's tox: ``flake8 --ignore=E501,F403 --exclude=legacy.py slugify setup.py``;
     without the options its lint failed on 268 violations the project has chosen to ignore."""

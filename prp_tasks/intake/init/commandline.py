@@ -16,7 +16,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     """A command the project runs (in ``cwd``, relative to the repository): note its tool; mypy's
     own targets are kept; a pytest command's arguments when it is the project's main test run
     (``primary``: not tox's benchmark or docs env, which come before ``[testenv]`` in pluggy's)."""
-    line = with_defaults(line)
+    line = at_root(with_defaults(line), cwd)
     try:
         words = shlex.split(line.strip())
     except ValueError:
@@ -33,14 +33,21 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         _cov_targets(facts, words)
         if primary:
             pytest_args(facts, words, cwd, where)
-    if tool in ("mypy", "black"):
+    if tool == "mypy":
         options, rest = tool_options(tool, words[1:])
         facts.lint_options.setdefault(tool, options)
-    if tool == "mypy":
         targets = [w for w in rest if not w.startswith("{")]
         mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
-    if tool in ("ruff", "flake8"):
+    if tool in ("ruff", "flake8", "black"):
         lint_targets(facts, words, cwd)
+
+
+def at_root(line: str, cwd: str) -> str:
+    """tox's ``{toxinidir}`` (``{tox_root}``) as the repository seen from ``cwd``, the command's
+    directory (portalocker: ``ruff check {toxinidir}/portalocker`` lints ``portalocker``)."""
+    up = os.path.relpath(".", cwd) if cwd not in ("", ".") else "."
+    prefix = "" if up == "." else up + "/"
+    return re.sub(r"\{(?:toxinidir|tox_root)\}(/|\{/\})?", lambda m: prefix if m[1] else up, line)
 
 
 #: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``
@@ -96,6 +103,17 @@ def tox_path(value: str) -> str:
     for prefix in ("{toxinidir}/", "{tox_root}/"):
         value = value.removeprefix(prefix)
     return value
+
+
+def addopts_cov_targets(facts: Facts, addopts: object) -> None:
+    """What pytest's ``addopts`` measure (portalocker's pytest.ini: ``--cov portalocker``): a bare
+    ``--cov`` added to them would measure the configured ``source`` instead (a stale ``src``: 0%)."""
+    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts)
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return
+    _cov_targets(facts, ["pytest", *words])
 
 
 def _cov_targets(facts: Facts, words: list[str]) -> None:

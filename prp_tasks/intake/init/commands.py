@@ -174,21 +174,29 @@ def _lint(facts: Facts) -> Command | None:
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
         options = facts.lint_options.get("ruff", [])
         argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *ruff)
-        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{_linted(ruff, options)}")
+        linted = _linted(ruff, options, own="ruff" in facts.lint_targets)
+        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
     if facts.uses("flake8"):
         tests = [t for t in [facts.tests_dir] if t and not any(t.startswith(f"{p}/") for p in facts.packages)]
         targets = [*facts.packages, *tests] or ["."]  # (tests inside a package: linted with it)
         targets = facts.lint_targets.get("flake8") or targets
         options = facts.lint_options.get("flake8", [])
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
-        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{_linted(targets, options)}")
+        linted = _linted(targets, options, own="flake8" in facts.lint_targets)
+        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}")
     return None
 
 
-def _linted(targets: list[str], options: list[str]) -> str:
-    said = [] if targets == ["."] else [f"lints {', '.join(targets)}"]
-    said += [f"with {' '.join(options)}"] if options else []
-    return f"; {' '.join(said)}, as the project does" if said else ""
+def _linted(targets: list[str], options: list[str], *, own: bool) -> str:
+    """What the comment says it lints: "as the project does" only for what the project's own
+    commands or hooks name (its packages and tests are prp's choice when they name no paths)."""
+    where = "" if targets == ["."] else f"lints {', '.join(targets)}"
+    with_options = f"with {' '.join(options)}" if options else ""
+    if own:
+        said = " ".join(s for s in (where, with_options) if s)
+        return f"; {said}, as the project does" if said else ""
+    said = f"; {where} (its packages and tests: no command of the project names paths)" if where else ""
+    return said + (f"; {with_options}, as the project does" if with_options else "")
 
 
 def _format(facts: Facts) -> Command | None:
@@ -197,8 +205,10 @@ def _format(facts: Facts) -> Command | None:
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}")
     if facts.uses("black"):
         options = facts.lint_options.get("black", [])
-        argv = ("python", "-m", "black", "--check", *options, ".")
-        return Command("format", argv, f"black: {_where(facts, 'black')}{_linted(['.'], options)}")
+        targets = facts.lint_targets.get("black") or ["."]
+        argv = ("python", "-m", "black", "--check", *options, *targets)
+        linted = _linted(targets, options, own="black" in facts.lint_targets)
+        return Command("format", argv, f"black: {_where(facts, 'black')}{linted}")
     return None
 
 
@@ -207,7 +217,7 @@ def _type_check(facts: Facts) -> Command | None:
         return None
     argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
     argv += facts.lint_options.get("mypy", [])  # the project's own: wcwidth's --strict
-    why = f"mypy: {_where(facts, 'mypy')}" + _linted(["."], facts.lint_options.get("mypy", []))
+    why = f"mypy: {_where(facts, 'mypy')}" + _linted(["."], facts.lint_options.get("mypy", []), own=True)
     if not facts.mypy_files:
         targets = facts.mypy_targets or facts.packages
         argv += targets

@@ -15,6 +15,7 @@ from typing import Any
 
 from prp_tasks.environments.hatch import hatch_groups
 from prp_tasks.environments.poetry import poetry_groups
+from prp_tasks.intake.init.commandline import addopts_cov_targets
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
@@ -157,6 +158,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     addopts = nested(tool, "pytest", "ini_options", "addopts")
     if addopts and "--cov" in str(addopts):
         facts.saw("pytest-cov", "pyproject.toml [tool.pytest.ini_options] addopts")
+        addopts_cov_targets(facts, addopts)
 
 
 def _setup_files(facts: Facts) -> None:

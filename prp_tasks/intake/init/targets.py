@@ -62,7 +62,7 @@ def tool_options(tool: str, words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
-    """The paths a ``ruff check`` or ``flake8`` command lints, relative to the repository (a
+    """The paths a ``ruff check``, ``flake8`` or ``black`` command reads, relative to the repository (a
     command naming none lints everything: ``.``), and the first such command's options that
     change what is reported. Words that are no path in the checkout are not targets."""
     tool, rest = words[0], words[1:]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from configparser import RawConfigParser
 
-from prp_tasks.intake.init.commandline import command_line, mypy_targets
+from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
     nested,
@@ -79,6 +79,7 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         facts.coverage_branch = facts.coverage_branch or branch
     if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
         facts.saw("pytest-cov", f"{name} [{section}] addopts")
+        addopts_cov_targets(facts, ini.get(section, "addopts"))
 
 
 #: a test module that imports pytest is run by pytest, whatever else the project configures
@@ -173,9 +174,10 @@ def _hook_options(facts: Facts, tool: str, args: object) -> None:
 
 def _hook_targets(facts: Facts, tool: str, paths: list[str] | None) -> None:
     """A hook runs its tool on the files its ``files`` filter names, else on every file: for
-    ruff that is everything; mypy and flake8 keep their targets unless the filter names folders."""
-    if tool == "ruff":
-        add_targets(facts.lint_targets.setdefault("ruff", []), paths or ["."])
+    ruff and black that is everything; mypy and flake8 keep their targets unless the filter names
+    folders."""
+    if tool in ("ruff", "black"):
+        add_targets(facts.lint_targets.setdefault(tool, []), paths or ["."])
     elif tool == "flake8" and paths:
         add_targets(facts.lint_targets.setdefault("flake8", []), paths)
     elif tool == "mypy" and paths:
