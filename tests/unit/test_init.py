@@ -311,6 +311,28 @@ def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path)
     assert done.returncode == 0, done.stderr
 
 
+def test_a_tests_package_under_src_is_found_and_imported_from_src(tmp_path: Path) -> None:
+    """decorator 5.1.1: its 24 unittest tests are in src/tests; none was found, and the run
+    passed ready-for-release with no test run at all."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='deco', package_dir={'': 'src'})\n",
+            "src/deco.py": "def answer():\n    return 42\n",
+            "src/tests/__init__.py": "",
+            "src/tests/helper.py": "EXPECTED = 42\n",
+            "src/tests/test.py": "import unittest\n\nfrom deco import answer\n\nfrom . import helper\n\n\n"
+            "class T(unittest.TestCase):\n    def test_answer(self):\n"
+            "        self.assertEqual(answer(), helper.EXPECTED)\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "src/tests", "-t", "src")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
 def test_test_modules_at_the_top_run_with_unittest_discovery(tmp_path: Path) -> None:
     """jsonpointer: ``tests.py`` beside ``jsonpointer.py``, no tests directory, no pytest."""
     write(

@@ -141,18 +141,27 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
 
 
 def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
-    """unittest discovery of the tests directory (``-t .`` when it is a package, so its relative
-    imports work), else of the test modules at the top."""
+    """unittest discovery of the tests directory (``-t`` the folder it is imported from when it is
+    a package, so its relative imports work), else of the test modules at the top."""
     note = _UNITTEST_COVERAGE if facts.uses("coverage") else _UNMEASURED
     if facts.tests_dir and facts.languages.get("Python"):
         argv: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
-        argv += ("-t", ".") if facts.tests_package else ()
+        argv += ("-t", _import_root(facts)) if facts.tests_package else ()
         return Command("test", argv, f"unittest: {facts.tests_dir}/ and no pytest configuration"), False, note
     if facts.tests_modules and facts.languages.get("Python"):
         argv = ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
         where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
         return Command("test", argv, where), False, note
     return None, False, "not measured: no test runner found"
+
+
+def _import_root(facts: Facts) -> str:
+    """The folder a tests package is imported from: its first parent that is no package itself
+    (``tests`` -> ``.``, decorator's ``src/tests`` -> ``src``, toolz's ``toolz/tests`` -> ``.``)."""
+    folder = Path(facts.tests_dir or ".").parent
+    while folder != Path(".") and (facts.repo / folder / "__init__.py").is_file():
+        folder = folder.parent
+    return str(folder)
 
 
 def _unmeasured(facts: Facts) -> str:

@@ -227,7 +227,7 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
         modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
         facts.packages = sorted(str(p) for p in modules if str(p.parent) in (".", "src"))[:3]
-    top = [t for t in ("tests", "test", "testing") if (facts.repo / t).is_dir()]
+    top = [t for t in ("tests", "test", "testing", "src/tests", "src/test") if (facts.repo / t).is_dir()]
     inside = [f"{p}/{t}" for p in facts.packages for t in ("tests", "test") if (facts.repo / p / t).is_dir()]
     facts.tests_dir = next(iter(top + inside), None)  # toolz: toolz/tests, inside the package
     facts.tests_package = (
