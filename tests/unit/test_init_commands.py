@@ -487,3 +487,19 @@ def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> N
     )
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["type-check"][-1] == "tests/mypy-ignore-cases"
+
+
+def test_a_formatter_only_declared_is_not_a_check(tmp_path: Path) -> None:
+    """python-dotenv lists black in requirements.txt but neither configures nor runs it (13 files
+    would be reformatted): a required format check failed the run on a rule the project does not
+    apply. Configured or run, it is checked."""
+    files = {"requirements.txt": "black>=22\npytest\n", "pkg/__init__.py": "", "tests/test_a.py": ""}
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert "format" not in result.profile.governance.commands
+    assert "format" not in result.profile.governance.checks
+    assert "format: black is only declared (requirements.txt): nothing of the project configures" in text
+    write(tmp_path, {"tox.ini": "[testenv:style]\ncommands = black --check pkg\n"})
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["format"][-1:] == ("pkg",)
+    assert "format" in result.profile.governance.checks

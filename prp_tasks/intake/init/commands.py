@@ -67,6 +67,11 @@ def plan(facts: Facts) -> Plan:
             commands.append(made)
         elif name != "format":
             missing[name] = f"no {name} tool found in the project's configuration"
+        elif facts.only_declared("black"):
+            missing[name] = (
+                f"black is only declared ({_where(facts, 'black')}): nothing of the project configures "
+                "or runs it, so the formatting is not checked; add a format command to enforce it"
+            )
     typed = _type_check(facts)
     if typed is not None:
         commands.append(typed)
@@ -212,7 +217,7 @@ def _format(facts: Facts) -> Command | None:
     if facts.uses("ruff-format"):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "format", "--check", "--no-cache", ".")
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}")
-    if facts.uses("black"):
+    if facts.uses("black") and not facts.only_declared("black"):  # python-dotenv lists it, unapplied
         options = facts.lint_options.get("black", [])
         targets = facts.lint_targets.get("black") or ["."]
         argv = ("python", "-m", "black", "--check", *options, *targets)

@@ -21,6 +21,7 @@ TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright"
 def declared(facts: Facts, names: set[str], where: str) -> None:
     """Tools named among declared requirements (an extra, a dependency group, a requirements file)."""
     facts.declared_names |= names
+    facts.declaration_places.add(where)
     for tool in TOOL_WORDS:
         if tool in names:
             facts.saw(tool, where)

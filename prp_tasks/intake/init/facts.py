@@ -31,6 +31,8 @@ class Facts:
     dependencies: set[str] = field(default_factory=set)
     #: every name the project's extras, groups, requirement files and tox deps declare
     declared_names: set[str] = field(default_factory=set)
+    #: where requirements are declared (a tool seen only there is installed, not necessarily run)
+    declaration_places: set[str] = field(default_factory=set)
     #: the extras the project's static metadata declares (pyproject.toml, setup.cfg), as written
     extras: list[str] = field(default_factory=list)
     #: extra -> where the project's test runs install it (tox ``extras``)
@@ -84,3 +86,7 @@ class Facts:
 
     def uses(self, tool: str) -> bool:
         return tool in self.tools
+
+    def only_declared(self, tool: str) -> bool:
+        """Whether the tool is only named among requirements: nothing configures or runs it."""
+        return self.uses(tool) and set(self.tools[tool]) <= self.declaration_places
