@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, Group
@@ -16,6 +16,7 @@ from rich.text import Text
 
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.evaluate import elapsed_ms, parse_ts, utc_now
+from prp_tasks.core.results import CheckResult
 from prp_tasks.core.snapshot import GateEvent, RunSnapshot
 from prp_tasks.service.control import Control
 from prp_tasks.service.views import run_view
@@ -40,6 +41,10 @@ ICONS = {
 
 #: seconds between polls of the plain follower: short after a change, growing to the upper bound
 PLAIN_POLL_S = (0.1, 1.0)
+#: a check that ran this long (ms) gets a line when it ends: a gate's long work shows as it goes
+CHECK_LINE_MS = 1000
+#: how much of a check's output summary its line repeats
+CHECK_SUMMARY_CHARS = 120
 
 
 def human_duration(ms: int | None) -> str:
@@ -176,6 +181,16 @@ class PlainCursor:
     audit: int = 0
     header: bool = False
     finished: bool = False
+    #: (gate, check, finished_at) of the check results looked at (a re-run's are new)
+    checks: set[tuple[str, str, str]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class CheckDone:
+    """A long check that ended (a line of its own, before its gate's)."""
+
+    gate_id: str
+    result: CheckResult
 
 
 def plain_lines(
@@ -209,24 +224,54 @@ def plain_lines(
     return lines
 
 
-def _new_entries(snapshot: RunSnapshot, cursor: PlainCursor) -> list[GateEvent | AuditEvent]:
-    """Gate events and the audit records that change a state, not printed yet, oldest first
-    (on equal times the audit record first: a gate parks, or a run is cancelled, before it settles)."""
-    keyed: list[tuple[Any, int, int, GateEvent | AuditEvent]] = [
-        (parse_ts(e.timestamp), 1, i, e) for i, e in enumerate(snapshot.events[cursor.events :])
+Entry = GateEvent | AuditEvent | CheckDone
+
+
+def _new_entries(snapshot: RunSnapshot, cursor: PlainCursor) -> list[Entry]:
+    """Gate events, the audit records that change a state and the long checks that ended, not
+    printed yet, oldest first (on equal times the audit record first: a gate parks, or a run is
+    cancelled, before it settles; then a check, before its gate settles)."""
+    keyed: list[tuple[Any, int, int, Entry]] = [
+        (parse_ts(e.timestamp), 2, i, e) for i, e in enumerate(snapshot.events[cursor.events :])
     ]
     keyed += [
         (parse_ts(a.at), 0, i, a)
         for i, a in enumerate(snapshot.audit[cursor.audit :])
         if a.type in (AuditType.REQUESTED, AuditType.CANCELLED)
     ]
+    ended = _ended_checks(snapshot, cursor)
+    keyed += [(parse_ts(c.result.finished_at or ""), 1, i, c) for i, c in enumerate(ended)]
     cursor.events, cursor.audit = len(snapshot.events), len(snapshot.audit)
     return [entry for *_, entry in sorted(keyed, key=lambda k: k[:3])]
 
 
-def _entry_line(
-    entry: GateEvent | AuditEvent, run_id: str, gates: dict[str, Any], redis_url: str | None
-) -> str | None:
+def _ended_checks(snapshot: RunSnapshot, cursor: PlainCursor) -> list[CheckDone]:
+    ended = []
+    for gate_id, view in snapshot.gates.items():
+        for result in view.checks.values():
+            seen = (gate_id, result.name, result.finished_at or "")
+            if result.finished_at and seen not in cursor.checks:
+                cursor.checks.add(seen)
+                if result.duration >= CHECK_LINE_MS:
+                    ended.append(CheckDone(gate_id, result))
+    return ended
+
+
+def check_line(gate: dict[str, Any], result: CheckResult) -> str:
+    """``G3 Code Review › run-test: passed in 5.9 s: exit 0 in 5.92s; 24 tests ran: OK`` (the first
+    two lines of its output, as prp.md's evidence summary)."""
+    status = {"pass": "passed", "fail": "failed", "skip": "skipped"}.get(result.status.value, result.status)
+    line = f"{gate_label(gate)} › {result.name}: {status} in {human_duration(result.duration)}"
+    summary = "; ".join([text.strip() for text in result.output.splitlines() if text.strip()][:2])
+    if len(summary) > CHECK_SUMMARY_CHARS:
+        summary = summary[: CHECK_SUMMARY_CHARS - 1] + "…"
+    return f"{line}: {summary}" if summary else line
+
+
+def _entry_line(entry: Entry, run_id: str, gates: dict[str, Any], redis_url: str | None) -> str | None:
+    if isinstance(entry, CheckDone):
+        done = gates.get(entry.gate_id)
+        return check_line(done, entry.result) if done is not None else None
     if isinstance(entry, AuditEvent):
         if entry.type == AuditType.CANCELLED:
             return f"run {run_id}: cancelled" + (f" by {entry.actor}" if entry.actor else "")

@@ -20,7 +20,7 @@ from prp_tasks.cli.progress import (
     settle_line,
 )
 from prp_tasks.core.approvals import AuditEvent, AuditType
-from prp_tasks.core.models import ApprovalSpec, Role, Workflow
+from prp_tasks.core.models import ApprovalSpec, GateStatus, Role, Workflow
 from prp_tasks.core.results import Decision
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import GateEvent, GateEventType, GateView, RunSnapshot
@@ -327,3 +327,26 @@ def test_a_passed_gate_counts_its_skipped_checks_apart() -> None:
     view["checks"] = [{"status": "pass"}] * 3
     assert checks_cell(view | {"checks_passed": 3}) == "3/3"
     assert settle_line(view | {"checks_passed": 3}, "passed") == "G2 Test Plan: passed in 36 ms (checks 3/3)"
+
+
+def test_a_long_check_gets_its_line_when_it_ends_before_its_gate_settles() -> None:
+    """portalocker, natsort: G3 said nothing for 14 s while its commands ran; a check that ran a
+    second or more now says how it went as soon as it ends (a quick one stays quiet)."""
+    spec = make_spec(pipeline())
+    others = {g: pending(spec.workflow.gate(g)) for g in ("lint", "review")}
+    ship = run_gate(spec.workflow.gate("ship"), 3)
+    build = ship.checks["build"].model_copy(
+        update={"duration": 9_100, "finished_at": at(3, 9), "output": "exit 0 in 9.10s\n12 tests"}
+    )
+    upload = ship.checks["upload"].model_copy(update={"duration": 40, "finished_at": at(3, 10)})
+    running = GateView(gate_id="ship", status=GateStatus.RUNNING, started_at=at(3), checks={"build": build})
+    events = (event("ship", "start", at(3)),)
+    cursor = PlainCursor()
+    lines = plain_lines(
+        snap(spec, {**others, "ship": running}, RunStatus.RUNNING, finished_at=None, events=events), cursor
+    )
+    assert lines[1:] == ["ship: started", "ship › build: passed in 9.1 s: exit 0 in 9.10s; 12 tests"]
+    done = started(ship.model_copy(update={"checks": {"build": build, "upload": upload}}), 3)
+    events += (event("ship", "settle", at(3, 20), "passed"),)
+    lines = plain_lines(snap(spec, {**others, "ship": done}, RunStatus.RUNNING, events=events), cursor)
+    assert lines == ["ship: passed in 20.0 s (checks 2/2)"]  # said once; the quick upload stays quiet
