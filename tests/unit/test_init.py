@@ -234,6 +234,21 @@ def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -
     assert parsed(tmp_path)[1].profile.architecture.layout == ("setup.py",)
 
 
+def test_a_licence_name_that_is_no_spdx_id_gives_way_to_the_recognised_text(tmp_path: Path) -> None:
+    """decorator's setup.py says ``new BSD License`` over a BSD-2-Clause LICENSE.txt;
+    python-json-logger's metadata ``BSD-2-Clause License``."""
+    bsd2 = "Copyright\n\nRedistribution and use in source and binary forms, with or without\n"
+    write(tmp_path, {"setup.py": "setup(name='decorator', license='new BSD License')\n", "LICENSE.txt": bsd2})
+    assert detect(tmp_path).license == (
+        "BSD-2-Clause",
+        "LICENSE.txt (recognised text; setup.py license says 'new BSD License')",
+    )
+    (tmp_path / "LICENSE.txt").unlink()
+    assert detect(tmp_path).license == ("new BSD License", "setup.py license")  # nothing better known
+    write(tmp_path, {"setup.py": "setup(name='pjl', license='BSD-2-Clause License')\n"})
+    assert detect(tmp_path).license == ("BSD-2-Clause", "setup.py license")
+
+
 def test_a_paragraph_that_starts_with_emphasis_is_prose_and_a_list_is_not() -> None:
     attrs = '<p align="center">logo</p>\n\n*attrs* is the Python package that will bring back the **joy**.\n'
     assert first_paragraph(attrs) == "*attrs* is the Python package that will bring back the **joy**."

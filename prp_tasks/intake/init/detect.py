@@ -306,14 +306,31 @@ def _plain(paragraph: str) -> str:
 
 
 def _license_file(facts: Facts) -> None:
-    if facts.license is not None:
+    """The licence text's SPDX id when the metadata names none, or a name that is no SPDX
+    expression (decorator's ``new BSD License`` over its BSD-2-Clause text); else such a name
+    without its ``License`` suffix (``BSD-2-Clause License`` -> ``BSD-2-Clause``)."""
+    said = facts.license
+    if said is not None and spdx_like(said[0]):
         return
     for path in sorted(facts.repo.glob("LICEN[CS]E*")) + sorted(facts.repo.glob("COPYING*")):
         text = read_text(path)[:3000]
         for pattern, spdx in _LICENSES:
             if re.search(pattern, text, re.I | re.S):
-                facts.license = (spdx, f"{path.name} (recognised text)")
+                note = f"; {said[1]} says {said[0]!r}" if said else ""
+                facts.license = (spdx, f"{path.name} (recognised text{note})")
                 return
+    bare = re.sub(r"\s+licen[cs]e$", "", said[0], flags=re.I) if said else ""
+    if said and bare != said[0] and spdx_like(bare):
+        facts.license = (bare, said[1])
+
+
+_SPDX_ID = re.compile(r"[()]*(?:MIT|ISC|Zlib|Unlicense|WTFPL|[A-Za-z0-9.+]+-[A-Za-z0-9.+-]+)[()]*")
+
+
+def spdx_like(name: str) -> bool:
+    """Whether ``name`` reads as an SPDX expression (``MIT OR AFL-2.1``), not a prose name."""
+    words = name.split()
+    return bool(words) and all(w in ("OR", "AND", "WITH") or _SPDX_ID.fullmatch(w) for w in words)
 
 
 _LICENSES = (
