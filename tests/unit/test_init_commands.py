@@ -503,3 +503,42 @@ def test_a_formatter_only_declared_is_not_a_check(tmp_path: Path) -> None:
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["format"][-1:] == ("pkg",)
     assert "format" in result.profile.governance.checks
+
+
+BACKOFF_MAKEFILE = """\
+PY_VERSION := $(wordlist 2,4,$(subst ., ,$(shell python --version 2>&1)))
+PACKAGE = backoff
+
+flake8:
+\t@flake8 --ignore=E741,W503,W504 $(PACKAGE) tests
+
+mypy:\t
+\t@mypy --show-error-codes ${PACKAGE} tests
+
+test: clean
+\t@PYTHONPATH=. py.test --cov-report term-missing --cov backoff tests
+
+check: flake8 mypy test
+\t@coverage report | grep ^TOTAL | grep 100% >/dev/null || \\
+\t{ echo 'Unit tests coverage is incomplete.'; exit 1; }
+\t@echo $(shell date)
+"""
+
+
+def test_a_makefiles_recipes_are_commands_the_project_runs(tmp_path: Path) -> None:
+    """backoff's CI runs ``make check``: its flake8 ignores E741 (3 violations otherwise, and G3
+    failed), its mypy checks the tests too."""
+    files = {
+        "pyproject.toml": '[tool.poetry]\nname = "backoff"\n[tool.poetry.dev-dependencies]\n'
+        'flake8 = "^4"\nmypy = "^0.942"\npytest = "^7"\npytest-cov = "^3"\n',
+        "Makefile": BACKOFF_MAKEFILE,
+        "backoff/__init__.py": "",
+        "tests/test_backoff.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["lint"][-3:] == ("--ignore=E741,W503,W504", "backoff", "tests")
+    assert commands["type-check"][-2:] == ("backoff", "tests")
+    assert "--cov=backoff" in commands["test"] and commands["test"][-1] != "clean"
+    assert "Makefile recipe" in text

@@ -21,6 +21,8 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         words = shlex.split(line.strip())
     except ValueError:
         return
+    while words and (_ASSIGNMENT.match(words[0]) or words[0] == "env"):  # PYTHONPATH=. py.test …
+        words = words[1:]
     if len(words) > 2 and words[1] == "-m" and _PYTHON.fullmatch(words[0]):
         words = words[2:]
     if not words:
@@ -50,6 +52,8 @@ def at_root(line: str, cwd: str) -> str:
     return re.sub(r"\{(?:toxinidir|tox_root)\}(/|\{/\})?", lambda m: prefix if m[1] else up, line)
 
 
+#: a variable set for the command in front of it (``PYTHONPATH=. py.test``: backoff's Makefile)
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 #: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``
 _PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?|\{env_?python\}")
 

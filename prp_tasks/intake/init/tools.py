@@ -126,6 +126,7 @@ def runners(facts: Facts) -> None:
     _nox(facts)
     _pre_commit(facts)
     _ci(facts)
+    _makefile(facts)
 
 
 def _hatch_scripts(facts: Facts) -> None:
@@ -215,3 +216,35 @@ def _ci(facts: Facts) -> None:
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
                 for command in ci_commands(line):
                     command_line(facts, command, name)
+
+
+#: ``NAME = value`` (also ``:=``, ``?=``, ``+=``) in a Makefile
+_MAKE_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?+]?=\s*(.*)$")
+
+
+def _makefile(facts: Facts) -> None:
+    """The commands of a Makefile's recipes (backoff's ``make check``: ``flake8 --ignore=E741,W503,W504
+    backoff tests``), its simple variables expanded; a line with anything else to expand
+    (``$(shell …)``) is left out."""
+    path = next(
+        (facts.repo / n for n in ("GNUmakefile", "makefile", "Makefile") if (facts.repo / n).is_file()), None
+    )
+    if path is None:
+        return
+    variables: dict[str, str] = {}
+    for line in read_text(path).replace("\\\n", " ").splitlines():
+        if not line.startswith("\t"):
+            defined = _MAKE_VARIABLE.match(line)
+            if defined:
+                variables[defined[1]] = defined[2].strip()
+            continue
+        command = _make_expanded(line.strip().lstrip("@-+ "), variables)
+        for part in ci_commands(command) if command else []:
+            command_line(facts, part, f"{path.name} recipe")
+
+
+def _make_expanded(line: str, variables: dict[str, str]) -> str | None:
+    for _ in range(4):
+        line = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda m: variables.get(m[1], m[0]), line)
+    line = line.replace("$$", "\0")
+    return None if "$" in line else line.replace("\0", "$")
