@@ -450,6 +450,26 @@ def test_what_pytests_addopts_measure_is_measured(tmp_path: Path) -> None:
     assert "--cov=portalocker" in result.profile.governance.commands["test"]
 
 
+def test_a_coverage_report_of_installed_copies_only_is_not_enforced_and_says_why(tmp_path: Path) -> None:
+    """python-dotenv reports ``include = */site-packages/dotenv/*``: the checks run its sources,
+    so pytest-cov wrote no report ("No data to report") and the evidence said nothing of why."""
+    cfg = "[coverage:run]\nsource = dotenv\n[coverage:report]\ninclude = */site-packages/dotenv/*\n"
+    files = {
+        "setup.cfg": cfg,
+        "requirements.txt": "pytest-cov\n",
+        "src/dotenv/__init__.py": "",
+        "tests/t.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert not any(a.startswith("--cov") for a in result.profile.governance.commands["test"])
+    assert result.profile.budgets.coverage is None
+    assert (
+        "counts only an installed copy (setup.cfg [coverage:report] include: */site-packages/dotenv/*)"
+        in text
+    )
+
+
 def test_tools_in_pdm_dev_groups_are_found(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -130,7 +130,8 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.pytest_args and facts.pytest_args[0]:
         argv += facts.pytest_args[0]
         why += f"; {' '.join(facts.pytest_args[0])} as {facts.pytest_args[1]} runs it"
-    if facts.uses("pytest-cov") and (facts.coverage_source or import_names(facts)):
+    measurable = facts.coverage_installed_only is None
+    if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
         targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
         if not targets:
             # the project's own measure when its threshold was set for it: coverage's configured
@@ -171,6 +172,13 @@ def _import_root(facts: Facts) -> str:
 
 def _unmeasured(facts: Facts) -> str:
     """Why pytest runs without coverage, and how to measure it when coverage.py is configured."""
+    if facts.coverage_installed_only is not None:
+        patterns, where = facts.coverage_installed_only
+        return (
+            f"not measured: the project's coverage report counts only an installed copy ({where}: "
+            f"{patterns}), and checks run the sources in the workspace, where it would report nothing; "
+            "to enforce coverage, report the sources (an include of their paths) and set budgets.coverage"
+        )
     if not facts.uses("coverage"):
         return "not measured: no coverage tool is configured"
     under = f" (its fail_under: {facts.fail_under[0]:g})" if facts.fail_under else ""

@@ -27,7 +27,7 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     walk_files,
 )
-from prp_tasks.intake.init.tools import ini_files, runners, test_imports
+from prp_tasks.intake.init.tools import ini_files, installed_only, runners, test_imports
 
 LANGUAGES = {
     ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
@@ -152,6 +152,9 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     run = nested(tool, "coverage", "run") or {}
     facts.coverage_source = facts.coverage_source or bool(run.get("source") or run.get("source_pkgs"))
     facts.coverage_branch = facts.coverage_branch or bool(run.get("branch"))
+    include = nested(tool, "coverage", "report", "include")
+    if isinstance(include, list):
+        installed_only(facts, [str(p) for p in include], "pyproject.toml [tool.coverage.report] include")
     under = nested(tool, "coverage", "report", "fail_under")
     if isinstance(under, int | float):
         facts.fail_under = (float(under), "pyproject.toml [tool.coverage.report] fail_under")

@@ -68,6 +68,8 @@ class Facts:
     coverage_source: bool = False  # coverage's config names what to measure
     coverage_branch: bool = False
     fail_under: tuple[float, str] | None = None
+    #: (patterns, where) of a coverage report ``include`` that counts only installed copies
+    coverage_installed_only: tuple[str, str] | None = None
     config: dict[str, Any] = field(default_factory=dict)  # parsed pyproject.toml
     #: tool -> (requirement with the project's pin, where the pin is); pre-commit revs included
     pins: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -62,12 +62,22 @@ def ini_files(facts: Facts) -> None:
         value = read_ini(repo / name).get(section, "fail_under", fallback="").strip()
         if value and not facts.fail_under and re.fullmatch(r"\d+(\.\d+)?", value):
             facts.fail_under = (float(value), f"{name} [{section}] fail_under")
+        include = read_ini(repo / name).get(section, "include", fallback="")
+        installed_only(facts, re.split(r"[\s,]+", include.strip()), f"{name} [{section}] include")
     for name, tool in _CONFIG_FILES:
         if (repo / name).is_file():
             facts.saw(tool, name)
 
 
 _FAIL_UNDER = (("setup.cfg", "coverage:report"), ("tox.ini", "coverage:report"), (".coveragerc", "report"))
+
+
+def installed_only(facts: Facts, patterns: list[str], where: str) -> None:
+    """A coverage report that counts only an installed copy (python-dotenv: ``include =
+    */site-packages/dotenv/*``): the checks run the sources, so it would report nothing."""
+    patterns = [p for p in patterns if p]
+    if patterns and all("site-packages" in p for p in patterns) and facts.coverage_installed_only is None:
+        facts.coverage_installed_only = (" ".join(patterns), where)
 
 
 def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, tool: str) -> None:
