@@ -115,9 +115,19 @@ def read_facts(argv: list[str], stdout: str, reader: ReportReader, stderr: str =
         if found is not None:
             out[str(tool)] = found
     coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader))
+    missed = _THRESHOLD_MISSED.search(stdout) if tool in ("pytest", "coverage") else None
+    if missed is not None:  # why a run whose tests all passed failed (portalocker: 0.00% for 100)
+        coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())}
     if coverage is not None:
         out["coverage"] = coverage
     return out
+
+
+#: pytest-cov's and coverage.py's words for a total below the project's ``fail_under``
+_THRESHOLD_MISSED = re.compile(
+    r"FAIL Required test coverage of [\d.]+% not reached\. Total coverage: [\d.]+%"
+    r"|Coverage failure: total of [\d.]+ is less than fail-under=[\d.]+"
+)
 
 
 def _safely(read: Callable[[], Facts | None]) -> Facts | None:
@@ -328,6 +338,7 @@ def _unittest_line(f: Facts) -> str:
 
 def _coverage_line(f: Facts) -> str:
     shown = [f"{k} {round(v, 2):g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
+    shown += [f["threshold"]] if f.get("threshold") else []
     return "coverage: " + ", ".join(shown)
 
 

@@ -104,6 +104,21 @@ def test_the_first_violations_are_different_ones_and_coverage_has_two_decimals(t
     assert "coverage: lines 99.04%" in text
 
 
+def test_a_missed_coverage_threshold_is_said_where_the_counts_are(tmp_path: Path) -> None:
+    """portalocker: 56 passed and the check failed; prp.md showed only the counts. pytest-cov's
+    (and coverage.py's) verdict on the project's fail_under is part of the facts line."""
+    fresh(tmp_path, "c.xml", b'<coverage line-rate="0" branch-rate="0" branches-valid="0"/>')
+    out = "56 passed in 2.1s\nFAIL Required test coverage of 100.0% not reached. Total coverage: 0.00%\n"
+    text = summary(tmp_path, ["pytest", "--cov-report=xml:c.xml"], stdout=out)[0]
+    assert (
+        "coverage: lines 0%, FAIL Required test coverage of 100.0% not reached. Total coverage: 0.00%" in text
+    )
+    said = "Coverage failure: total of 97 is less than fail-under=100\n"
+    assert summary(tmp_path, ["coverage", "report"], stdout=said)[0].startswith(
+        "coverage: Coverage failure: total of 97 is less than fail-under=100"
+    )
+
+
 def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
     fresh(tmp_path, "m.xml", MYPY_JUNIT)
     text, facts, _ = summary(tmp_path, ["python3", "-m", "mypy", "--junit-xml", "m.xml", "src"])
