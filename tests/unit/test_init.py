@@ -211,6 +211,8 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
     assert first_paragraph(pluggy) == "This is the framework used by the pytest, tox and devpi."
     mdit = "> Markdown parser done right.\n\nFollows the [CommonMark spec][spec] and [markdown-it].\n"
     assert first_paragraph(mdit) == "Follows the CommonMark spec and markdown-it."
+    termcolor = "## Demo\n\nTo see demo output, run:\n\n```bash\npython -m termcolor\n```\n\nColours text.\n"
+    assert first_paragraph(termcolor) == "Colours text."  # a lead-in to code is no description
 
 
 def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -> None:

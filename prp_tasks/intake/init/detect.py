@@ -257,7 +257,8 @@ def _readme(facts: Facts) -> None:
 
 def first_paragraph(text: str) -> str:
     """The first paragraph of prose: not a heading, badge, image, HTML, directive (with its
-    indented body: an RST comment), code block, list or notice; links as their text."""
+    indented body: an RST comment), code block, list, notice or lead-in (``To see it, run:``);
+    links as their text."""
     block: list[str] = []
     fenced = directive = False
     for line in [*text.splitlines(), ""]:
@@ -268,8 +269,8 @@ def first_paragraph(text: str) -> str:
         directive = directive and (not stripped or line[:1].isspace())
         if fenced or directive:
             continue
-        if not stripped:
-            if block and not _notice(" ".join(block)):
+        if not stripped:  # a paragraph ending in ":" introduces code or a list (termcolor's "run:")
+            if block and not _notice(" ".join(block)) and not block[-1].endswith(":"):
                 return _plain(" ".join(block))
             block = []
             continue
