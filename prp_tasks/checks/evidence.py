@@ -225,6 +225,21 @@ def flake8_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
     return parse.lint_text_facts(stdout)
 
 
+def pylint_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    """From the JSON file of ``--output-format=json:FILE,text`` (what ``prp init`` writes), else
+    from JSON printed on stdout."""
+    formats = (option(args, "--output-format", "-f") or "").split(",")
+    root = str(reader.workdir.resolve())
+    for fmt in formats:
+        kind, _, out_file = fmt.partition(":")
+        if kind == "json" and out_file:
+            data = reader.get(out_file)
+            return (
+                None if data is None else {**parse.pylint_json_facts(data.decode(), root), "report": out_file}
+            )
+    return parse.pylint_json_facts(stdout, root) if "json" in formats else None
+
+
 def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
     junit = option(args, "--junit-xml")
     data = reader.get(junit) if junit else None
@@ -279,6 +294,7 @@ _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
     "pytest": pytest_facts,
     "ruff": ruff_facts,
     "flake8": flake8_facts,
+    "pylint": pylint_facts,
     "mypy": mypy_facts,
     "unittest": unittest_facts,
 }
@@ -346,6 +362,7 @@ _DESCRIBE: dict[str, Callable[[Facts], str]] = {
     "pytest": _pytest_line,
     "ruff": _violations_line("ruff"),
     "flake8": _violations_line("flake8"),
+    "pylint": _violations_line("pylint"),
     "mypy": _mypy_line,
     "coverage": _coverage_line,
     "unittest": _unittest_line,

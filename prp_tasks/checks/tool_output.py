@@ -193,6 +193,19 @@ def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     return {"violations": len(data), "first": distinct(found)}
 
 
+def pylint_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
+    """Count and the first messages (``path:line:symbol``) of pylint's ``json`` output."""
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("pylint JSON output is not a list")
+    found = []
+    for message in data:
+        path = _relative(str(message.get("path", "?")), root)
+        symbol = message.get("symbol") or message.get("message-id")
+        found.append(f"{path}:{message.get('line', '?')}:{symbol}")
+    return {"violations": len(data), "first": distinct(found)}
+
+
 def distinct(found: list[str]) -> list[str]:
     """The first :data:`FIRST` different ``path:line:CODE`` (schema: five UP035 on its line 7
     were one entry five times)."""

@@ -119,6 +119,31 @@ def test_a_missed_coverage_threshold_is_said_where_the_counts_are(tmp_path: Path
     )
 
 
+def test_pylint_json_messages_become_a_count_and_the_first_ones(tmp_path: Path) -> None:
+    """python-json-logger lints with pylint: its messages (pylint 4's json reporter) are counted."""
+    messages = [
+        {
+            "type": "warning",
+            "path": "src/pjl/a.py",
+            "line": 3,
+            "symbol": "bad-indentation",
+            "message-id": "W0311",
+        },
+        {"type": "convention", "path": "src/pjl/a.py", "line": 1, "symbol": "missing-module-docstring"},
+        {"type": "error", "path": "src/pjl/b.py", "line": 9, "symbol": "no-member", "message-id": "E1101"},
+    ]
+    fresh(tmp_path, ".prp/reports/pylint.json", json.dumps(messages))
+    argv = ["python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text", "src/pjl"]
+    text, facts, _ = summary(tmp_path, argv, stdout="Your code has been rated at 5.00/10\n")
+    assert facts["pylint"]["violations"] == 3
+    assert text.splitlines()[0] == (
+        "3 pylint violations; first src/pjl/a.py:3:bad-indentation, src/pjl/a.py:1:missing-module-docstring, "
+        "src/pjl/b.py:9:no-member"
+    )
+    fresh(tmp_path, ".prp/reports/pylint.json", "[]")
+    assert summary(tmp_path, argv)[0].startswith("no pylint violations")
+
+
 def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
     fresh(tmp_path, "m.xml", MYPY_JUNIT)
     text, facts, _ = summary(tmp_path, ["python3", "-m", "mypy", "--junit-xml", "m.xml", "src"])

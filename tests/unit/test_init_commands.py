@@ -542,3 +542,22 @@ def test_a_makefiles_recipes_are_commands_the_project_runs(tmp_path: Path) -> No
     assert commands["type-check"][-2:] == ("backoff", "tests")
     assert "--cov=backoff" in commands["test"] and commands["test"][-1] != "clean"
     assert "Makefile recipe" in text
+
+
+def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -> None:
+    """python-json-logger declares and configures pylint (its tox runs ``pylint src``): the run
+    passed with "no lint tool found" and the required lint check ran nowhere."""
+    files = {
+        "pyproject.toml": '[project]\nname = "pjl"\n[project.optional-dependencies]\n'
+        'dev = ["pylint", "pytest"]\n[tool.pylint.main]\nload-plugins = []\n',
+        "src/pjl/__init__.py": "",
+        "tests/test_a.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    lint = result.profile.governance.commands["lint"]
+    assert lint[:4] == ("python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text")
+    assert lint[-1] == "src/pjl" and "(its packages: no command of the project names paths)" in text
+    write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pylint --disable=C0114 src\n"})
+    lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
+    assert lint[-2:] == ("--disable=C0114", "src")

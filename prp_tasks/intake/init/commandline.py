@@ -29,7 +29,10 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         return
     tool, words = _inner_tool(facts, words, where)
     _fail_under(facts, words, where)
-    if tool in ("pytest", "mypy", "ruff", "flake8", "black", "pyright") or words[:2] == ["ty", "check"]:
+    if tool in ("pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright") or words[:2] == [
+        "ty",
+        "check",
+    ]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
         _cov_targets(facts, words)
@@ -40,7 +43,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         facts.lint_options.setdefault(tool, options)
         targets = [w for w in rest if not w.startswith("{")]
         mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
-    if tool in ("ruff", "flake8", "black"):
+    if tool in ("ruff", "flake8", "pylint", "black"):
         lint_targets(facts, words, cwd)
 
 

@@ -101,7 +101,14 @@ def _no_type_check(facts: Facts) -> str:
 
 
 #: command -> the packages its argv runs (``python -m X``)
-_RUNS = {"pytest": "pytest", "ruff": "ruff", "flake8": "flake8", "black": "black", "mypy": "mypy"}
+_RUNS = {
+    "pytest": "pytest",
+    "ruff": "ruff",
+    "flake8": "flake8",
+    "pylint": "pylint",
+    "black": "black",
+    "mypy": "mypy",
+}
 
 
 def _where(facts: Facts, tool: str, limit: int = 3) -> str:
@@ -206,10 +213,25 @@ def _lint(facts: Facts) -> Command | None:
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
         linted = _linted(targets, options, own="flake8" in facts.lint_targets)
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}")
+    if facts.uses("pylint") and not facts.only_declared("pylint"):
+        return _pylint(facts)
     return None
 
 
-def _linted(targets: list[str], options: list[str], *, own: bool) -> str:
+def _pylint(facts: Facts) -> Command:
+    """pylint on what the project's own commands name, else its packages (python-json-logger's
+    tox: ``pylint src``); its messages as JSON for the evidence, as text for the output."""
+    targets = facts.lint_targets.get("pylint") or facts.packages or ["."]
+    options = facts.lint_options.get("pylint", [])
+    report = f"--output-format=json:{REPORTS}/pylint.json,text"
+    argv = ("python", "-m", "pylint", report, *options, *targets)
+    linted = _linted(targets, options, own="pylint" in facts.lint_targets, chosen="its packages")
+    return Command("lint", argv, f"pylint: {_where(facts, 'pylint')}{linted}")
+
+
+def _linted(
+    targets: list[str], options: list[str], *, own: bool, chosen: str = "its packages and tests"
+) -> str:
     """What the comment says it lints: "as the project does" only for what the project's own
     commands or hooks name (its packages and tests are prp's choice when they name no paths)."""
     where = "" if targets == ["."] else f"lints {', '.join(targets)}"
@@ -217,7 +239,7 @@ def _linted(targets: list[str], options: list[str], *, own: bool) -> str:
     if own:
         said = " ".join(s for s in (where, with_options) if s)
         return f"; {said}, as the project does" if said else ""
-    said = f"; {where} (its packages and tests: no command of the project names paths)" if where else ""
+    said = f"; {where} ({chosen}: no command of the project names paths)" if where else ""
     return said + (f"; {with_options}, as the project does" if with_options else "")
 
 

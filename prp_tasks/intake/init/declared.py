@@ -15,7 +15,7 @@ from prp_tasks.intake.init.sources import (
     requirement_pins,
 )
 
-TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "black", "coverage", "pyright", "pytest-cov")
+TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "pylint", "black", "coverage", "pyright", "pytest-cov")
 
 
 def declared(facts: Facts, names: set[str], where: str) -> None:

@@ -141,7 +141,8 @@ def _people(value: Any) -> list[str]:
 
 def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     for name, table in (("pytest", "pytest"), ("ruff", "ruff"), ("mypy", "mypy"), ("black", "black"),
-                        ("coverage", "coverage"), ("pyright", "pyright"), ("ty", "ty")):  # fmt: skip
+                        ("coverage", "coverage"), ("pyright", "pyright"), ("ty", "ty"),
+                        ("pylint", "pylint")):  # fmt: skip
         if table in tool:
             facts.saw(name, f"pyproject.toml [tool.{table}]")
     if nested(tool, "ruff", "format") is not None:

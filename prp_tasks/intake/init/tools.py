@@ -42,13 +42,18 @@ _CONFIG_FILES = (
     ("ruff.toml", "ruff"),
     (".ruff.toml", "ruff"),
     ("pyrightconfig.json", "pyright"),
+    (".pylintrc", "pylint"),
+    ("pylintrc", "pylint"),
     ("conftest.py", "pytest"),
     ("tests/conftest.py", "pytest"),
 )
 #: pre-commit hook id -> tool
 _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff-format", "black": "black",
-          "flake8": "flake8", "mypy": "mypy", "pyright": "pyright", "ty": "ty", "ty-check": "ty"}  # fmt: skip
-_RUN_WORD = re.compile(r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|black|pyright|coverage)(?![\w-])")
+          "flake8": "flake8", "mypy": "mypy", "pyright": "pyright", "ty": "ty", "ty-check": "ty",
+          "pylint": "pylint"}  # fmt: skip
+_RUN_WORD = re.compile(
+    r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|pylint|black|pyright|coverage)(?![\w-])"
+)
 
 
 def ini_files(facts: Facts) -> None:
