@@ -213,7 +213,7 @@ def _lint(facts: Facts) -> Command | None:
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
         linted = _linted(targets, options, own="flake8" in facts.lint_targets)
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}")
-    if facts.uses("pylint") and not facts.only_declared("pylint"):
+    if facts.uses("pylint"):
         return _pylint(facts)
     return None
 
