@@ -140,6 +140,7 @@ def command_checks(profile: EnforcementProfile) -> tuple[CheckSpec, ...]:
             run=argv,
             description=f"runs the required '{name}' check: {' '.join(argv)}",
             produces=_coverage_file(profile) if name == TEST_COMMAND else (),
+            environment=profile.environments.get(name),
         )
         for name, argv in sorted(profile.governance.commands.items())
     )

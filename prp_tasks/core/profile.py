@@ -193,6 +193,18 @@ class EnforcementProfile(_Section):
     approval: ApprovalPolicy = ApprovalPolicy()
     #: where ``run`` checks get their programs when the workflow does not say (None: ``auto``)
     environment: EnvironmentSpec | None = None
+    #: a governance command's own environment, instead of ``environment`` for its check (natsort's
+    #: type check needs fastnumbers, which would change what its tests run)
+    environments: dict[str, EnvironmentSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _environments_have_commands(self) -> EnforcementProfile:
+        unknown = sorted(set(self.environments) - set(self.governance.commands))
+        if unknown:
+            raise ValueError(
+                f"environments.{unknown[0]}: no governance.commands entry of that name to run in it"
+            )
+        return self
 
     @model_validator(mode="before")
     @classmethod

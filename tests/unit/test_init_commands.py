@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.intake.init.detect import detect
 from prp_tasks.intake.init.targets import ci_commands, hook_paths
 from tests.unit.test_init import parsed, write
@@ -561,3 +562,25 @@ def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -
     write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pylint --disable=C0114 src\n"})
     lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
     assert lint[-2:] == ("--disable=C0114", "src")
+
+
+def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path: Path) -> None:
+    """natsort: tox's mypy env installs fastnumbers, which its tests run without (installed for
+    them, natsort takes another code path); without it mypy reported 10 errors for the project's 6."""
+    tox = (
+        "[testenv]\ndeps =\n    pytest\n    hypothesis\ncommands = pytest\n"
+        "[testenv:mypy]\ndeps =\n    mypy\n    hypothesis\n    fastnumbers>=5.0.1\n"
+        "commands = mypy --strict natsort tests\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "setup.cfg": "[metadata]\nname = natsort\n", "natsort/__init__.py": ""})
+    (tmp_path / "tests").mkdir()
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    shared = profile.environment.packages if profile.environment else ()
+    assert "hypothesis" in shared and not any(p.startswith("fastnumbers") for p in shared)
+    own = profile.environments["type-check"].packages
+    assert own[: len(shared)] == shared and own[len(shared) :] == ("fastnumbers>=5.0.1",)
+    assert "its type check installs it (tox.ini [testenv:mypy] deps)" in text
+    check = builtin_workflow(profile).gate("G3").check("run-type-check")
+    assert check.environment is not None and "fastnumbers>=5.0.1" in check.environment.packages
+    assert builtin_workflow(profile).gate("G3").check("run-test").environment is None

@@ -250,6 +250,14 @@ def test_an_unknown_nested_key_suggests_the_closest_field() -> None:
     )
 
 
+def test_a_commands_own_environment_needs_that_command() -> None:
+    ok = md("# T", yaml_block("governance:", "  commands: {type-check: [mypy]}", "environments:",
+                             "  type-check: {packages: [fastnumbers]}"))  # fmt: skip
+    assert parse_initial_md(ok).profile.environments["type-check"].packages == ("fastnumbers",)
+    text = md("# T", yaml_block("environments:", "  lint: {packages: [x]}"))
+    assert "environments.lint: no governance.commands entry of that name" in profile_error(text)
+
+
 def test_a_scalar_where_a_mapping_belongs_names_the_keys_not_a_class() -> None:
     text = md("# T", yaml_block("budgets:", "  coverage: 80"))
     assert profile_error(text) == (

@@ -13,6 +13,7 @@ from prp_tasks.intake.init.packages import (
     groups_to_install,
     requirement_files,
     tool_packages,
+    type_packages,
 )
 
 #: where the commands write their machine output (inside the check's working directory)
@@ -57,6 +58,9 @@ class Plan:
     requirements: tuple[tuple[str, str], ...] = ()
     #: (argv, why) of what the tests' tox env runs before them (``environment.prepare``)
     prepare: tuple[tuple[tuple[str, ...], str], ...] = ()
+    #: (requirement, why) the type check needs that the tests do not: its own environment
+    #: (``environments.type-check``), so they do not change what the tests run
+    type_packages: tuple[tuple[str, str], ...] = ()
 
 
 def plan(facts: Facts) -> Plan:
@@ -80,12 +84,14 @@ def plan(facts: Facts) -> Plan:
     tools = [_RUNS[c.argv[2]] for c in commands if len(c.argv) > 2 and c.argv[2] in _RUNS]
     tools += ["pytest-cov"] if measures else []
     mypy_runs = "mypy" in tools
+    packages = tool_packages(facts, tools)
     return Plan(
         tuple(commands), missing, measures, coverage_note,
-        tool_packages(facts, tools), extras_to_install(facts, mypy_runs), groups_to_install(facts, mypy_runs),
+        packages, extras_to_install(facts, mypy_runs), groups_to_install(facts, mypy_runs),
         tuple((k, v, f"its tests set it ({where})") for k, (v, where) in facts.test_variables.items()),
         requirement_files(facts),
         tuple((argv, f"its tests' env runs it first ({where})") for argv, where in facts.test_prepare),
+        type_packages(facts, packages) if mypy_runs else (),
     )  # fmt: skip
 
 

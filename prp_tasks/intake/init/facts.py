@@ -51,6 +51,8 @@ class Facts:
     type_needs: dict[str, str] = field(default_factory=dict)
     #: requirement name -> (line, where) of what the project's test runs install (tox ``deps``)
     test_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: name -> (requirement line, where) of what the tox env that runs mypy installs (natsort: fastnumbers)
+    type_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: requirement file -> where the project's test runs install it (tox ``deps = -r FILE``)
     test_requirement_files: dict[str, str] = field(default_factory=dict)
     #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)

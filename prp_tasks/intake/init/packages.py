@@ -7,7 +7,7 @@ from __future__ import annotations
 from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.environments.projectfiles import default_requirement_files
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.sources import normalise, requirement_lines
+from prp_tasks.intake.init.sources import normalise, requirement_lines, requirement_names
 
 #: extras and dependency groups that hold what a type check needs (cachelib's ``typing``: stubs)
 TYPING = ("typing", "types", "type", "mypy", "stubs", "typecheck", "type-check")
@@ -128,6 +128,18 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
         if name not in out and name not in (normalise(facts.name), "tox"):
             out[name] = (line, f"the project's tests install it ({where})")
     return tuple(out.values())
+
+
+def type_packages(facts: Facts, shared: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """What the tox env that runs mypy installs and the checks' shared environment does not
+    (natsort's ``fastnumbers>=5.0.1``, which its tests run without: installed for them, it would
+    change what they run). Empty when there is nothing more."""
+    have = requirement_names([req for req, _ in shared]) | {"mypy", normalise(facts.name), "tox"}
+    return tuple(
+        (line, f"its type check installs it ({where})")
+        for name, (line, where) in facts.type_deps.items()
+        if name not in have and name not in facts.test_deps
+    )
 
 
 def _hook_dependency(facts: Facts, out: dict[str, tuple[str, str]], tool: str, text: str) -> None:

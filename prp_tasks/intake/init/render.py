@@ -183,27 +183,40 @@ def _reports(commands: Plan) -> list[str]:
 
 def _environment(commands: Plan) -> list[str]:
     """The tools the commands run, added to an environment built from the project's declarations
-    (a repository ``.venv`` is used as it is)."""
+    (a repository ``.venv`` is used as it is); the type check's own when it needs more."""
     named = (commands.extras, commands.groups, commands.requirements)
     if not (commands.packages or commands.variables or commands.prepare or any(named)):
         return []
-    lines = [_line(0, "environment", ..., "checks run in the project's environment (docs/environments.md)")]
+    about = "checks run in the project's environment (docs/environments.md)"
+    lines = [_line(0, "environment", ..., about), *_environment_body(commands, commands.packages, 1)]
+    if commands.type_packages:
+        why = "the same, with what the type check needs and the tests run without"
+        lines += [_line(0, "environments", ..., "a command's own environment, instead of environment")]
+        lines += [_line(1, "type-check", ..., why)]
+        lines += _environment_body(commands, commands.packages + commands.type_packages, 2)
+    return lines
+
+
+def _environment_body(commands: Plan, packages: tuple[tuple[str, str], ...], indent: int) -> list[str]:
+    items = "  " * (indent + 1)
+    lines = []
     for key, chosen in (
         ("extras", commands.extras),
         ("groups", commands.groups),
         ("requirements", commands.requirements),
     ):
         if chosen:
-            lines.append(_line(1, key, ..., f"the project's {key} to install"))
-            lines += [f"    - {_value(name)}  # {why}" for name, why in chosen]
+            lines.append(_line(indent, key, ..., f"the project's {key} to install"))
+            lines += [f"{items}- {_value(name)}  # {why}" for name, why in chosen]
     if commands.prepare:
-        lines.append(_line(1, "prepare", ..., "run once in the run's workspace before the checks"))
-        lines += [f"    - {_value(list(argv))}  # {why}" for argv, why in commands.prepare]
+        lines.append(_line(indent, "prepare", ..., "run once in the run's workspace before the checks"))
+        lines += [f"{items}- {_value(list(argv))}  # {why}" for argv, why in commands.prepare]
     if commands.variables:
-        lines.append(_line(1, "variables", ..., "set for the checks' commands"))
-        lines += [f"    {name}: {_value(value)}  # {why}" for name, value, why in commands.variables]
-    if commands.packages:
-        why = "the tools the commands run, installed after the project's own"
-        lines.append(_line(1, "packages", ..., why))
-        lines += [f"    - {_value(req)}  # {why}" for req, why in commands.packages]
+        lines.append(_line(indent, "variables", ..., "set for the checks' commands"))
+        lines += [f"{items}{name}: {_value(value)}  # {why}" for name, value, why in commands.variables]
+    if packages:
+        lines.append(
+            _line(indent, "packages", ..., "the tools the commands run, installed after the project's own")
+        )
+        lines += [f"{items}- {_value(req)}  # {why}" for req, why in packages]
     return lines

@@ -112,7 +112,10 @@ def tox(facts: Facts) -> None:
         for key in ("extras", "dependency_groups"):  # cachelib's typing env: its stubs' group
             for item in _tox_list(_tox_value(tox, section, key)):
                 facts.type_needs.setdefault(item, f"{name} [{_tox_owner(tox, section, key)}] {key}")
-        _requirement_files(facts, _tox_value(tox, section, "deps"), f"{name} [{section}] deps")
+        deps, where = _tox_value(tox, section, "deps"), f"{name} [{_tox_owner(tox, section, 'deps')}] deps"
+        for dep, line in requirement_lines(deps).items():
+            facts.type_deps.setdefault(dep, (line, where))
+        _requirement_files(facts, deps, f"{name} [{section}] deps")
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
