@@ -5,6 +5,9 @@ The implementations live in :mod:`prp_tasks.checks`; a unit test keeps both in s
 
 from __future__ import annotations
 
+#: the requirement ``prp init`` writes when it derives none: G0 fails on it until it is replaced
+REQUIREMENT_PLACEHOLDER = "Describe the outcome here"
+
 #: built-in check name -> one-line description
 BUILTIN_CHECKS: dict[str, str] = {
     # G0 Ideation & Scope

@@ -47,6 +47,18 @@ def test_an_incomplete_blueprint_fails_naming_every_gap(tmp_path: Path) -> None:
     )
 
 
+def test_the_placeholder_requirement_is_no_requirement(tmp_path: Path) -> None:
+    """decorator: prp init found no command, wrote its placeholder, and G0 passed it."""
+    blueprint = Blueprint(
+        title="decorator", description="Decorators.", requirements=("Describe the outcome here",)
+    )
+    outcome = run_check(tmp_path, "blueprint-validation", blueprint=blueprint)
+    assert (outcome.status, outcome.output) == (
+        FAIL,
+        "requirement 'Describe the outcome here' is a placeholder: state the outcome",
+    )
+
+
 def test_duplicates_inside_one_list_are_found_ignoring_case_and_punctuation(tmp_path: Path) -> None:
     blueprint = BLUEPRINT.model_copy(
         update={"requirements": ("Support card payments", "support CARD-payments!")}

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
 from prp_tasks.intake.init.commands import COVERAGE_XML, PYTEST_CACHE, REPORTS, Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
@@ -46,7 +47,7 @@ def _blueprint(facts: Facts, commands: Plan) -> list[str]:
         f"# {_title(facts)}",
         about,
         "## Description\n\n" + (description or f"The {facts.name or facts.repo.resolve().name} project."),
-        "## Requirements\n\n" + "\n".join(f"- {r}" for r in requirements or ["Describe the outcome here"]),
+        "## Requirements\n\n" + "\n".join(f"- {r}" for r in requirements or [REQUIREMENT_PLACEHOLDER]),
     ]
 
 
