@@ -29,10 +29,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         return
     tool, words = _inner_tool(facts, words, where)
     _fail_under(facts, words, where)
-    if tool in ("pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright") or words[:2] == [
-        "ty",
-        "check",
-    ]:
+    if tool in _TOOLS or words[:2] == ["ty", "check"]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
         _cov_targets(facts, words)
@@ -55,6 +52,8 @@ def at_root(line: str, cwd: str) -> str:
     return re.sub(r"\{(?:toxinidir|tox_root)\}(/|\{/\})?", lambda m: prefix if m[1] else up, line)
 
 
+#: the tools a command of the project may run that prp init knows
+_TOOLS = frozenset({"pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright"})
 #: a variable set for the command in front of it (``PYTHONPATH=. py.test``: backoff's Makefile)
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 #: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``
