@@ -403,6 +403,11 @@ def test_setup_py_authors_become_the_derived_owners(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert result.profile.governance.owners == {"*": ("benjamin@python.org",)}
     assert "derived from setup.py maintainers/authors" in text
+    # natsort: its authors in setup.cfg [metadata], its name only in setup.py
+    write(tmp_path, {"setup.cfg": "[metadata]\nauthor_email = seth@example.org\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.owners == {"*": ("seth@example.org",)}
+    assert "derived from setup.cfg [metadata] maintainers/authors" in text
 
 
 def test_coverage_measures_what_the_projects_own_pytest_command_measures(tmp_path: Path) -> None:

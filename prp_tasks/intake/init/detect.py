@@ -175,6 +175,7 @@ def _setup_files(facts: Facts) -> None:
         facts.license = (lic, "setup.cfg [metadata] license") if lic else facts.license
         people = [cfg.get("metadata", k, fallback="") for k in ("maintainer_email", "author_email")]
         facts.authors = [p.strip() for p in people if p.strip()]
+        facts.authors_file = "setup.cfg [metadata]" if facts.authors else ""
     if cfg.has_section("options.entry_points") and "console_scripts" in cfg["options.entry_points"]:
         facts.scripts = True
     for extra, reqs in (
@@ -192,6 +193,7 @@ def _setup_files(facts: Facts) -> None:
         if found and not facts.authors:  # six: author_email="benjamin@python.org"
             emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
             facts.authors = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
+            facts.authors_file = "setup.py"
     if setup_py and facts.metadata_file == "setup.py":
         _setup_py_strings(facts, setup_py)
     _pkg_info(facts)

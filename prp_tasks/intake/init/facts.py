@@ -31,6 +31,8 @@ class Facts:
     dependencies: set[str] = field(default_factory=set)
     #: every name the project's extras, groups, requirement files and tox deps declare
     declared_names: set[str] = field(default_factory=set)
+    #: where the authors were read, when not the metadata file (natsort: setup.cfg, its name in setup.py)
+    authors_file: str = ""
     #: where requirements are declared (a tool seen only there is installed, not necessarily run)
     declaration_places: set[str] = field(default_factory=set)
     #: the extras the project's static metadata declares (pyproject.toml, setup.cfg), as written

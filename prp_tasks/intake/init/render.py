@@ -171,7 +171,8 @@ def _owners(facts: Facts) -> list[str]:
     if facts.codeowners:
         return [f"  # owners: none here, {facts.codeowners} names the code owners (detected)"]
     if facts.authors:
-        note = f"derived from {facts.metadata_file} maintainers/authors: replace with real owners"
+        where = facts.authors_file or facts.metadata_file
+        note = f"derived from {where} maintainers/authors: replace with real owners"
         return [_line(1, "owners", {"*": facts.authors[:3]}, note)]
     return ["  # owners: none found (no CODEOWNERS, no authors): G3's codeowners-present fails until set"]
 
