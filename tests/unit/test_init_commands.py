@@ -584,3 +584,25 @@ def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path:
     check = builtin_workflow(profile).gate("G3").check("run-type-check")
     assert check.environment is not None and "fastnumbers>=5.0.1" in check.environment.packages
     assert builtin_workflow(profile).gate("G3").check("run-test").environment is None
+
+
+def test_a_shell_script_a_ci_step_runs_is_read(tmp_path: Path) -> None:
+    """sniffio's CI runs ``./ci.sh``, where its pytest, coverage and mypy commands are."""
+    script = (
+        "#!/bin/bash\nset -ex\n# the tests\n"
+        "python -m pytest -W error -r a --verbose tests --cov=sniffio \\\n    --cov-config=.coveragerc\n"
+        "mypy --strict sniffio\n"
+    )
+    workflow = "jobs:\n  t:\n    steps:\n      - run: ./ci.sh\n"
+    files = {
+        "ci.sh": script,
+        ".github/workflows/ci.yml": workflow,
+        "sniffio/__init__.py": "",
+        "tests/t.py": "",
+    }
+    write(tmp_path, {**files, "pyproject.toml": '[project]\nname = "sniffio"\n'})
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["type-check"][-2:] == ("--strict", "sniffio")
+    assert "-W" in commands["test"] and "tests" in commands["test"]
+    assert "ci.sh (run by .github/workflows/ci.yml)" in text

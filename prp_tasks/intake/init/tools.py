@@ -231,6 +231,24 @@ def _ci(facts: Facts) -> None:
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
                 for command in ci_commands(line):
                     command_line(facts, command, name)
+                    _ci_script(facts, command, name)
+
+
+def _ci_script(facts: Facts, command: str, ran_by: str) -> None:
+    """The commands of a shell script a CI step runs (sniffio's ``./ci.sh``), one level deep."""
+    words = command.split()
+    if words[:1] in (["bash"], ["sh"]) and len(words) > 1:
+        words = words[1:]
+    script = facts.repo / words[0] if words else None
+    if script is None or script.suffix != ".sh" or not script.is_file():
+        return
+    if not script.resolve().is_relative_to(facts.repo.resolve()):  # the checkout's own scripts only
+        return
+    where = f"{script.relative_to(facts.repo)} (run by {ran_by})"
+    for line in read_text(script).replace("\\\n", " ").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            for part in ci_commands(line):
+                command_line(facts, part, where)
 
 
 #: ``NAME = value`` (also ``:=``, ``?=``, ``+=``) in a Makefile
