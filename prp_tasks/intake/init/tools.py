@@ -9,6 +9,7 @@ from configparser import RawConfigParser
 
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.noxfile import nox_commands
 from prp_tasks.intake.init.sources import (
     nested,
     read_ini,
@@ -157,9 +158,8 @@ def _hatch_scripts(facts: Facts) -> None:
 
 def _nox(facts: Facts) -> None:
     text = read_text(facts.repo / "noxfile.py")
-    for match in re.finditer(r"session\.run\(\s*([^)]*)\)", text):
-        args = re.findall(r"""["']([^"']+)["']""", match.group(1))
-        command_line(facts, " ".join(args), "noxfile.py")
+    for command in nox_commands(text):
+        command_line(facts, command, "noxfile.py")
     for word in ("pytest", "mypy", "ruff", "flake8", "black", "coverage"):
         if re.search(rf"""["']{word}["']""", text):
             facts.saw(word, "noxfile.py")

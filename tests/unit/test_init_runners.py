@@ -1,0 +1,160 @@
+"""``prp init`` reads what the project runs beyond tox and hooks (Makefile recipes, the shell
+scripts CI runs, a noxfile's path constants), which tools it only declares, and what only its type
+check needs (an environment of its own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.core.builtin_workflow import builtin_workflow
+from tests.unit.test_init import parsed, write
+
+
+def test_a_formatter_only_declared_is_not_a_check(tmp_path: Path) -> None:
+    """python-dotenv lists black in requirements.txt but neither configures nor runs it (13 files
+    would be reformatted): a required format check failed the run on a rule the project does not
+    apply. Configured or run, it is checked."""
+    files = {"requirements.txt": "black>=22\npytest\n", "pkg/__init__.py": "", "tests/test_a.py": ""}
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert "format" not in result.profile.governance.commands
+    assert "format" not in result.profile.governance.checks
+    assert "format: black is only declared (requirements.txt): nothing of the project configures" in text
+    write(tmp_path, {"tox.ini": "[testenv:style]\ncommands = black --check pkg\n"})
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["format"][-1:] == ("pkg",)
+    assert "format" in result.profile.governance.checks
+
+
+BACKOFF_MAKEFILE = """\
+PY_VERSION := $(wordlist 2,4,$(subst ., ,$(shell python --version 2>&1)))
+PACKAGE = backoff
+
+flake8:
+\t@flake8 --ignore=E741,W503,W504 $(PACKAGE) tests
+
+mypy:\t
+\t@mypy --show-error-codes ${PACKAGE} tests
+
+test: clean
+\t@PYTHONPATH=. py.test --cov-report term-missing --cov backoff tests
+
+check: flake8 mypy test
+\t@coverage report | grep ^TOTAL | grep 100% >/dev/null || \\
+\t{ echo 'Unit tests coverage is incomplete.'; exit 1; }
+\t@echo $(shell date)
+"""
+
+
+def test_a_makefiles_recipes_are_commands_the_project_runs(tmp_path: Path) -> None:
+    """backoff's CI runs ``make check``: its flake8 ignores E741 (3 violations otherwise, and G3
+    failed), its mypy checks the tests too."""
+    files = {
+        "pyproject.toml": '[tool.poetry]\nname = "backoff"\n[tool.poetry.dev-dependencies]\n'
+        'flake8 = "^4"\nmypy = "^0.942"\npytest = "^7"\npytest-cov = "^3"\n',
+        "Makefile": BACKOFF_MAKEFILE,
+        "backoff/__init__.py": "",
+        "tests/test_backoff.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["lint"][-3:] == ("--ignore=E741,W503,W504", "backoff", "tests")
+    assert commands["type-check"][-2:] == ("backoff", "tests")
+    assert "--cov=backoff" in commands["test"] and commands["test"][-1] != "clean"
+    assert "Makefile recipe" in text
+
+
+def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -> None:
+    """python-json-logger declares and configures pylint (its tox runs ``pylint src``): the run
+    passed with "no lint tool found" and the required lint check ran nowhere."""
+    files = {
+        "pyproject.toml": '[project]\nname = "pjl"\n[project.optional-dependencies]\n'
+        'dev = ["pylint", "pytest"]\n[tool.pylint.main]\nload-plugins = []\n',
+        "src/pjl/__init__.py": "",
+        "tests/test_a.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    lint = result.profile.governance.commands["lint"]
+    assert lint[:4] == ("python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text")
+    assert lint[-1] == "src/pjl" and "(its packages: no command of the project names paths)" in text
+    write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pylint --disable=C0114 src\n"})
+    lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
+    assert lint[-2:] == ("--disable=C0114", "src")
+
+
+def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path: Path) -> None:
+    """natsort: tox's mypy env installs fastnumbers, which its tests run without (installed for
+    them, natsort takes another code path); without it mypy reported 10 errors for the project's 6."""
+    tox = (
+        "[testenv]\ndeps =\n    pytest\n    hypothesis\ncommands = pytest\n"
+        "[testenv:mypy]\ndeps =\n    mypy\n    hypothesis\n    fastnumbers>=5.0.1\n"
+        "commands = mypy --strict natsort tests\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "setup.cfg": "[metadata]\nname = natsort\n", "natsort/__init__.py": ""})
+    (tmp_path / "tests").mkdir()
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    shared = profile.environment.packages if profile.environment else ()
+    assert "hypothesis" in shared and not any(p.startswith("fastnumbers") for p in shared)
+    own = profile.environments["type-check"].packages
+    assert own[: len(shared)] == shared and own[len(shared) :] == ("fastnumbers>=5.0.1",)
+    assert "its type check installs it (tox.ini [testenv:mypy] deps)" in text
+    check = builtin_workflow(profile).gate("G3").check("run-type-check")
+    assert check.environment is not None and "fastnumbers>=5.0.1" in check.environment.packages
+    assert builtin_workflow(profile).gate("G3").check("run-test").environment is None
+
+
+def test_a_shell_script_a_ci_step_runs_is_read(tmp_path: Path) -> None:
+    """sniffio's CI runs ``./ci.sh``, where its pytest, coverage and mypy commands are."""
+    script = (
+        "#!/bin/bash\nset -ex\n# the tests\n"
+        "python -m pytest -W error -r a --verbose tests --cov=sniffio \\\n    --cov-config=.coveragerc\n"
+        "mypy --strict sniffio\n"
+    )
+    workflow = "jobs:\n  t:\n    steps:\n      - run: ./ci.sh\n"
+    files = {
+        "ci.sh": script,
+        ".github/workflows/ci.yml": workflow,
+        "sniffio/__init__.py": "",
+        "tests/t.py": "",
+    }
+    write(tmp_path, {**files, "pyproject.toml": '[project]\nname = "sniffio"\n'})
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["type-check"][-2:] == ("--strict", "sniffio")
+    assert "-W" in commands["test"] and "tests" in commands["test"]
+    assert "ci.sh (run by .github/workflows/ci.yml)" in text
+
+
+NOXFILE = """\
+from pathlib import Path
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGE = ROOT / "referencing"
+TESTS = PACKAGE / "tests"
+
+
+@nox.session
+def tests(session):
+    session.run("pytest", "--cov", PACKAGE, *session.posargs, TESTS)
+
+
+@nox.session
+def typing(session):
+    session.run("python", "-m", "mypy", "--strict", PACKAGE)
+"""
+
+
+def test_a_noxfiles_path_constants_are_its_commands_targets(tmp_path: Path) -> None:
+    """referencing's noxfile names its paths through ``ROOT = Path(__file__).parent`` constants:
+    its mypy and test targets were left out."""
+    files = {"noxfile.py": NOXFILE, "referencing/__init__.py": "", "referencing/tests/test_a.py": ""}
+    write(tmp_path, {**files, "pyproject.toml": '[project]\nname = "referencing"\n'})
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["type-check"][-2:] == ("--strict", "referencing")
+    assert "referencing/tests" in commands["test"]
+    assert "referencing/tests as noxfile.py runs it" in text
