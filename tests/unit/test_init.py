@@ -477,6 +477,17 @@ def test_a_coverage_report_of_installed_copies_only_is_not_enforced_and_says_why
     )
 
 
+def test_a_threshold_in_pytests_addopts_is_the_projects(tmp_path: Path) -> None:
+    """arrow's tox.ini: ``[pytest] addopts = --cov-fail-under=99``; initial.md said the project
+    sets no threshold and left coverage unenforced."""
+    tox = "[pytest]\naddopts = -v --cov-branch --cov=arrow --cov-fail-under=99\n"
+    files = {"tox.ini": tox, "requirements.txt": "pytest-cov\n", "arrow/__init__.py": "", "tests/t.py": ""}
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.budgets.coverage is not None and result.profile.budgets.coverage.total == 99
+    assert "tox.ini [pytest] addopts: --cov-fail-under" in text
+
+
 def test_tools_in_pdm_dev_groups_are_found(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -111,15 +111,17 @@ def tox_path(value: str) -> str:
     return value
 
 
-def addopts_cov_targets(facts: Facts, addopts: object) -> None:
-    """What pytest's ``addopts`` measure (portalocker's pytest.ini: ``--cov portalocker``): a bare
-    ``--cov`` added to them would measure the configured ``source`` instead (a stale ``src``: 0%)."""
+def addopts_cov_targets(facts: Facts, addopts: object, where: str) -> None:
+    """What pytest's ``addopts`` measure (portalocker's pytest.ini: ``--cov portalocker``: a bare
+    ``--cov`` added to them would measure the configured ``source`` instead, a stale ``src``: 0%)
+    and the threshold they set (arrow's tox.ini: ``--cov-fail-under=99``)."""
     text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts)
     try:
-        words = shlex.split(text)
+        words = ["pytest", *shlex.split(text)]
     except ValueError:
         return
-    _cov_targets(facts, ["pytest", *words])
+    _cov_targets(facts, words)
+    _fail_under(facts, words, f"{where} addopts")
 
 
 def _cov_targets(facts: Facts, words: list[str]) -> None:

@@ -143,8 +143,11 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     for name, table in (("pytest", "pytest"), ("ruff", "ruff"), ("mypy", "mypy"), ("black", "black"),
                         ("coverage", "coverage"), ("pyright", "pyright"), ("ty", "ty"),
                         ("pylint", "pylint")):  # fmt: skip
-        if table in tool:
-            facts.saw(name, f"pyproject.toml [tool.{table}]")
+        if table in tool:  # pytest's ini_options table, or pytest 9's own [tool.pytest]
+            legacy = (
+                table == "pytest" and isinstance(tool[table], dict) and set(tool[table]) == {"ini_options"}
+            )
+            facts.saw(name, f"pyproject.toml [tool.{table}{'.ini_options' if legacy else ''}]")
     if nested(tool, "ruff", "format") is not None:
         facts.saw("ruff-format", "pyproject.toml [tool.ruff.format]")
     facts.mypy_files = facts.mypy_files or bool(
@@ -162,7 +165,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     addopts = nested(tool, "pytest", "ini_options", "addopts")
     if addopts and "--cov" in str(addopts):
         facts.saw("pytest-cov", "pyproject.toml [tool.pytest.ini_options] addopts")
-        addopts_cov_targets(facts, addopts)
+        addopts_cov_targets(facts, addopts, "pyproject.toml [tool.pytest.ini_options]")
 
 
 def _setup_files(facts: Facts) -> None:

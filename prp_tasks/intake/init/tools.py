@@ -95,7 +95,7 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         facts.coverage_branch = facts.coverage_branch or branch
     if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
         facts.saw("pytest-cov", f"{name} [{section}] addopts")
-        addopts_cov_targets(facts, ini.get(section, "addopts"))
+        addopts_cov_targets(facts, ini.get(section, "addopts"), f"{name} [{section}]")
 
 
 #: a test module that imports pytest is run by pytest, whatever else the project configures
