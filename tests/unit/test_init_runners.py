@@ -158,3 +158,21 @@ def test_a_noxfiles_path_constants_are_its_commands_targets(tmp_path: Path) -> N
     assert commands["type-check"][-2:] == ("--strict", "referencing")
     assert "referencing/tests" in commands["test"]
     assert "referencing/tests as noxfile.py runs it" in text
+
+
+def test_a_mypy_hook_without_args_runs_with_the_hooks_own_defaults(tmp_path: Path) -> None:
+    """shortuuid's mirrors-mypy hook gives no ``args``, so it runs with the hook's defaults
+    (``--ignore-missing-imports``): prp's mypy reported 2 errors for django imports, the project's 0."""
+    hook = (
+        "repos:\n  - repo: https://github.com/pre-commit/mirrors-mypy\n    rev: v0.991\n"
+        "    hooks:\n      - id: mypy\n"
+    )
+    write(
+        tmp_path,
+        {".pre-commit-config.yaml": hook, "pyproject.toml": '[project]\nname = "s"\n', "s/__init__.py": ""},
+    )
+    command = parsed(tmp_path)[1].profile.governance.commands["type-check"]
+    assert "--ignore-missing-imports" in command
+    write(tmp_path, {".pre-commit-config.yaml": hook + "        args: [--strict]\n"})
+    command = parsed(tmp_path)[1].profile.governance.commands["type-check"]
+    assert "--strict" in command and "--ignore-missing-imports" not in command

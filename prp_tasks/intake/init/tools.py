@@ -176,7 +176,18 @@ def _pre_commit(facts: Facts) -> None:
                 facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
                 _hook_versions(facts, tool, repo, hook)
                 _hook_targets(facts, tool, hook_paths(hook))
-                _hook_options(facts, tool, hook.get("args"))
+                _hook_options(facts, tool, hook.get("args", _hook_default_args(repo, tool)))
+
+
+#: the ``args`` a hook runs with when the project gives none (its ``.pre-commit-hooks.yaml``)
+_HOOK_DEFAULT_ARGS = {("mirrors-mypy", "mypy"): ["--ignore-missing-imports", "--scripts-are-modules"]}
+
+
+def _hook_default_args(repo: dict[str, object], tool: str) -> list[str]:
+    """mirrors-mypy's hook runs mypy with ``--ignore-missing-imports`` (shortuuid: 2 errors for
+    django imports, where the project's hook reports none)."""
+    url = str(repo.get("repo", "")).rstrip("/")
+    return next((a for (name, t), a in _HOOK_DEFAULT_ARGS.items() if url.endswith(name) and t == tool), [])
 
 
 def _hook_options(facts: Facts, tool: str, args: object) -> None:
