@@ -52,6 +52,10 @@ def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: 
     assert "its tests install it (tox.ini [testenv] extras)" in text
     # and what the tests' tox env installs, but not options, factor lines, the project or tox
     assert result.profile.environment.packages == ("pytest", "matplotlib; implementation_name != 'pypy'")
+    # validators: ``.[crypto-eth-addresses]`` among the deps is the project with that extra (its 17
+    # eth address tests failed without it)
+    write(tmp_path, {"tox.ini": "[testenv]\ndeps =\n    pytest\n    .[speedups,docs]\ncommands = pytest\n"})
+    assert parsed(tmp_path)[1].profile.environment.extras == ("test", "speedups", "docs")
 
 
 def test_the_tox_env_that_runs_the_tests_is_the_one_read_with_what_it_inherits(tmp_path: Path) -> None:

@@ -140,6 +140,15 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
     for dep, line in requirement_lines(deps).items():
         facts.test_deps.setdefault(dep, (line, where))
     _requirement_files(facts, deps, where)
+    for extra in _own_extras(deps):  # validators: ``.[crypto-eth-addresses]`` among the deps
+        facts.test_extras.setdefault(extra, where)
+
+
+def _own_extras(deps: str) -> list[str]:
+    """The extras of the project itself among a tox env's deps (``.[a,b]``, ``-e .[a]``,
+    ``{toxinidir}[a]``)."""
+    found = re.findall(r"^\s*(?:-e\s+)?(?:\.|\{toxinidir\}|\{tox_root\})/?\[([^\]]+)\]\s*$", deps, re.M)
+    return [e.strip() for group in found for e in group.split(",") if e.strip()]
 
 
 def _requirement_files(facts: Facts, deps: str, where: str) -> None:
