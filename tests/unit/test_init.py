@@ -236,6 +236,22 @@ def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -
     assert parsed(tmp_path)[1].profile.architecture.layout == ("setup.py",)
 
 
+def test_a_setup_py_naming_the_package_attribute_still_gives_its_literals(tmp_path: Path) -> None:
+    """sortedcontainers: ``name=sortedcontainers.__title__``; its literal description and author
+    were ignored, the title was the directory's name and the owners "none found"."""
+    setup_py = (
+        "import sortedcontainers\nfrom setuptools import setup\n"
+        "setup(\n    name=sortedcontainers.__title__,\n"
+        "    description='Sorted Containers -- Sorted List',\n    author_email='contact@grantjenks.com',\n)\n"
+    )
+    write(
+        tmp_path, {"setup.py": setup_py, "sortedcontainers/__init__.py": "__title__ = 'sortedcontainers'\n"}
+    )
+    facts = detect(tmp_path)
+    assert (facts.name, facts.description) == ("sortedcontainers", "Sorted Containers -- Sorted List")
+    assert facts.authors == ["contact@grantjenks.com"] and facts.metadata_file == "setup.py"
+
+
 def test_a_licence_name_that_is_no_spdx_id_gives_way_to_the_recognised_text(tmp_path: Path) -> None:
     """decorator's setup.py says ``new BSD License`` over a BSD-2-Clause LICENSE.txt;
     python-json-logger's metadata ``BSD-2-Clause License``."""

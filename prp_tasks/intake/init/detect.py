@@ -190,8 +190,8 @@ def _setup_files(facts: Facts) -> None:
     facts.dependencies |= requirement_names(cfg.get("options", "install_requires", fallback=""))
     setup_py = read_text(facts.repo / "setup.py")
     if setup_py and not facts.name:
-        found = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", setup_py)
-        facts.name = found.group(1) if found else ""
+        facts.name = _setup_py_name(facts, setup_py)
+        found = re.search(r"\bsetup\s*\(", setup_py)
         facts.metadata_file = "setup.py" if found else facts.metadata_file
         if found and not facts.authors:  # six: author_email="benjamin@python.org"
             emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
@@ -200,6 +200,22 @@ def _setup_files(facts: Facts) -> None:
     if setup_py and facts.metadata_file == "setup.py":
         _setup_py_strings(facts, setup_py)
     _pkg_info(facts)
+
+
+def _setup_py_name(facts: Facts, setup_py: str) -> str:
+    """``name="six"``, or ``name=pkg.__title__`` read from the package (sortedcontainers)."""
+    literal = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", setup_py)
+    if literal:
+        return literal.group(1)
+    attribute = re.search(r"\bname\s*=\s*([A-Za-z_]\w*)\.(__\w+__)", setup_py)
+    if attribute is None:
+        return ""
+    package, name = attribute.groups()
+    for init in (facts.repo / package / "__init__.py", facts.repo / "src" / package / "__init__.py"):
+        found = re.search(rf"""^{name}\s*=\s*["']([^"']+)["']""", read_text(init), re.M)
+        if found:
+            return found.group(1)
+    return ""
 
 
 def _setup_py_strings(facts: Facts, setup_py: str) -> None:
