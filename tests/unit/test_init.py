@@ -366,6 +366,19 @@ def test_a_tests_package_under_src_is_found_and_imported_from_src(tmp_path: Path
     assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
 
 
+def test_test_modules_inside_the_package_run_with_unittest_discovery(tmp_path: Path) -> None:
+    """shortuuid: its 19 tests are in shortuuid/test_shortuuid.py; none was found."""
+    test = "import unittest\n\nfrom su import f\n\n\nclass T(unittest.TestCase):\n    def test_f(self):\n"
+    write(tmp_path, {"setup.py": "setup(name='su')\n", "su/__init__.py": "def f():\n    return 1\n",
+                     "su/test_su.py": test + "        self.assertEqual(f(), 1)\n"})  # fmt: skip
+    text, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
+    assert "unittest: su/test_su.py and no pytest configuration" in text
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
 def test_test_modules_at_the_top_run_with_unittest_discovery(tmp_path: Path) -> None:
     """jsonpointer: ``tests.py`` beside ``jsonpointer.py``, no tests directory, no pytest."""
     write(

@@ -260,6 +260,9 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     )
     if facts.tests_dir is None:  # jsonpointer: tests.py beside jsonpointer.py
         facts.tests_modules = sorted(p.name for p in facts.repo.glob("test*.py") if p.is_file())
+    if facts.tests_dir is None and not facts.tests_modules:  # shortuuid/test_shortuuid.py
+        inside = [p for pkg in facts.packages for p in sorted((facts.repo / pkg).glob("test*.py"))]
+        facts.tests_modules = [str(p.relative_to(facts.repo)) for p in inside if p.is_file()]
 
 
 def _is_module(path: Path) -> bool:
