@@ -201,12 +201,10 @@ def _hook_options(facts: Facts, tool: str, args: object) -> None:
 
 def _hook_targets(facts: Facts, tool: str, paths: list[str] | None) -> None:
     """A hook runs its tool on the files its ``files`` filter names, else on every file: for
-    ruff and black that is everything; mypy and flake8 keep their targets unless the filter names
-    folders."""
-    if tool in ("ruff", "black"):
+    ruff, black and flake8 that is everything; mypy keeps its targets unless the filter names
+    folders (a hook passes it each file, which it reads as the modules they are)."""
+    if tool in ("ruff", "black", "flake8"):  # PyJWT's flake8 hook lints every file, its docs too
         add_targets(facts.lint_targets.setdefault(tool, []), paths or ["."])
-    elif tool == "flake8" and paths:
-        add_targets(facts.lint_targets.setdefault("flake8", []), paths)
     elif tool == "mypy" and paths:
         mypy_targets(facts, paths)
 
