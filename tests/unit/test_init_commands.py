@@ -491,3 +491,30 @@ def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> N
     )
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["type-check"][-1] == "tests/mypy-ignore-cases"
+
+
+def test_requirement_files_the_tests_tox_env_does_not_install_are_left_out(tmp_path: Path) -> None:
+    """sortedcontainers: requirements.txt lists its developers' tools (blist, which does not build on
+    Python 3.11); its tox tests install pytest only. The built environment failed, and with it every
+    check, where the project's own tests pass (367)."""
+    files = {
+        "setup.py": "setup(name='sc')\n",
+        "requirements.txt": "blist==1.3.6\npytest\n",
+        "tox.ini": "[testenv]\ndeps = pytest\ncommands = python -m pytest\n",
+        "sc/__init__.py": "",
+        "tests/test_a.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and result.profile.environment.requirements == ()
+    assert (
+        "requirements: []  # the tests' tox env (tox.ini [testenv]) installs none of requirements.txt" in text
+    )
+    write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n"
+            "      - run: pip install -r requirements.txt\n"
+        },
+    )
+    assert parsed(tmp_path)[1].profile.environment.requirements is None  # a CI step installs it

@@ -11,6 +11,7 @@ from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.packages import (
     extras_to_install,
     groups_to_install,
+    no_requirement_files,
     requirement_files,
     tool_packages,
     type_packages,
@@ -61,6 +62,8 @@ class Plan:
     #: (requirement, why) the type check needs that the tests do not: its own environment
     #: (``environments.type-check``), so they do not change what the tests run
     type_packages: tuple[tuple[str, str], ...] = ()
+    #: why no requirement file is installed (``environment.requirements: []``), or ""
+    no_requirements: str = ""
 
 
 def plan(facts: Facts) -> Plan:
@@ -92,6 +95,7 @@ def plan(facts: Facts) -> Plan:
         requirement_files(facts),
         tuple((argv, f"its tests' env runs it first ({where})") for argv, where in facts.test_prepare),
         type_packages(facts, packages) if mypy_runs else (),
+        no_requirement_files(facts),
     )  # fmt: skip
 
 

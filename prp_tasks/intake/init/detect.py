@@ -261,8 +261,8 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     if facts.tests_dir is None:  # jsonpointer: tests.py beside jsonpointer.py
         facts.tests_modules = sorted(p.name for p in facts.repo.glob("test*.py") if p.is_file())
     if facts.tests_dir is None and not facts.tests_modules:  # shortuuid/test_shortuuid.py
-        inside = [p for pkg in facts.packages for p in sorted((facts.repo / pkg).glob("test*.py"))]
-        facts.tests_modules = [str(p.relative_to(facts.repo)) for p in inside if p.is_file()]
+        found = [m for pkg in facts.packages for m in sorted((facts.repo / pkg).glob("test*.py"))]
+        facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if m.is_file()]
 
 
 def _is_module(path: Path) -> bool:

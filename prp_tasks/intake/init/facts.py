@@ -57,6 +57,8 @@ class Facts:
     type_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: requirement file -> where the project's test runs install it (tox ``deps = -r FILE``)
     test_requirement_files: dict[str, str] = field(default_factory=dict)
+    #: the tox env that runs the tests (``tox.ini [testenv]``), when there is one
+    test_env: str = ""
     #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)
     test_prepare: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     mypy_files: bool = False  # mypy's config names what to check

@@ -4,10 +4,12 @@ the tools the commands run at the project's versions, and what its tests and typ
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.environments.projectfiles import default_requirement_files
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.sources import normalise, requirement_lines, requirement_names
+from prp_tasks.intake.init.sources import normalise, read_text, requirement_lines, requirement_names
 
 #: extras and dependency groups that hold what a type check needs (cachelib's ``typing``: stubs)
 TYPING = ("typing", "types", "type", "mypy", "stubs", "typecheck", "type-check")
@@ -35,6 +37,20 @@ def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
         return ()
     found = [(f, "a requirement file a built environment installs by default") for f in default]
     return (*found, *((f, f"its tests install it ({w})") for f, w in wanted.items()))
+
+
+def no_requirement_files(facts: Facts) -> str:
+    """Why a built environment installs no requirement file, when the tests' tox env installs none
+    of those it would (sortedcontainers' requirements.txt lists its developers' tools, blist among
+    them, which does not build on Python 3.11; its tox tests install pytest only) and no CI step
+    does; "" otherwise."""
+    default = default_requirement_files(facts.repo)
+    if not facts.test_env or not default or set(default) & set(facts.test_requirement_files):
+        return ""
+    ci = " ".join(read_text(facts.repo / name) for name in facts.ci)
+    if any(Path(f).name in ci for f in default):
+        return ""
+    return f"the tests' tox env ({facts.test_env}) installs none of {', '.join(default)}"
 
 
 def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:

@@ -186,7 +186,7 @@ def _reports(commands: Plan) -> list[str]:
 def _environment(commands: Plan) -> list[str]:
     """The tools the commands run, added to an environment built from the project's declarations
     (a repository ``.venv`` is used as it is); the type check's own when it needs more."""
-    named = (commands.extras, commands.groups, commands.requirements)
+    named = (commands.extras, commands.groups, commands.requirements, commands.no_requirements)
     if not (commands.packages or commands.variables or commands.prepare or any(named)):
         return []
     about = "checks run in the project's environment (docs/environments.md)"
@@ -210,6 +210,8 @@ def _environment_body(commands: Plan, packages: tuple[tuple[str, str], ...], ind
         if chosen:
             lines.append(_line(indent, key, ..., f"the project's {key} to install"))
             lines += [f"{items}- {_value(name)}  # {why}" for name, why in chosen]
+    if commands.no_requirements:
+        lines.append(_line(indent, "requirements", [], commands.no_requirements))
     if commands.prepare:
         lines.append(_line(indent, "prepare", ..., "run once in the run's workspace before the checks"))
         lines += [f"{items}- {_value(list(argv))}  # {why}" for argv, why in commands.prepare]

@@ -127,6 +127,7 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
     markdown-it-py's ``[testenv:py{310,…}]``) installs besides the project: its extras and deps,
     each inherited from ``[testenv]`` unless the env sets it. Only that one: the others are
     variants (``py38-extra: numpy==1.24.4``, for an older Python)."""
+    facts.test_env = f"{name} [{section}]"
     for extra in _tox_list(_tox_value(tox, section, "extras")):
         facts.test_extras.setdefault(extra, f"{name} [{_tox_owner(tox, section, 'extras')}] extras")
     for key, value in _tox_setenv(_tox_value(tox, section, "setenv")).items():
