@@ -40,3 +40,18 @@ def clip_lines(lines: list[str], limit: int) -> str:
         used += len(line) + (1 if kept else 0)
         kept.append(line)
     return "\n".join(kept)
+
+
+def first_lines(text: str, count: int) -> str:
+    """The first ``count`` non-empty lines joined with ``; ``; a line ending in ``:`` introduces the
+    next (``installing failed (exit 1): error: Failed to build …``) and does not count."""
+    parts: list[str] = []
+    lines = (line.strip() for line in text.splitlines() if line.strip())
+    for line in lines:
+        if parts and parts[-1].endswith(":"):
+            parts[-1] += " " + line
+        else:
+            parts.append(line)
+        if len(parts) >= count and not parts[-1].endswith(":"):
+            break
+    return "; ".join(parts[:count])

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.core.text import first_lines
 from prp_tasks.environments.build import (
     Build,
     base_python,
@@ -190,7 +191,7 @@ class EnvironmentStore:
         if message.startswith("stopped:"):  # the run was cancelled (Ctrl-C): said by the run itself
             log.info("environment %s build %s after %.1fs", key[:12], message.splitlines()[0], elapsed)
             return
-        log.warning("environment %s failed after %.1fs: %s", key[:12], elapsed, message.splitlines()[0])
+        log.warning("environment %s failed after %.1fs: %s", key[:12], elapsed, first_lines(message, 1))
 
     # Layout and eviction ---------------------------------------------------------------------------
 

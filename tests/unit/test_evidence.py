@@ -26,7 +26,7 @@ from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
-from prp_tasks.core.text import clip
+from prp_tasks.core.text import clip, first_lines
 
 JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
 errors="1" failures="2" skipped="1" tests="6" time="0.138"><testcase classname="tests.test_a" name="test_ok"/>
@@ -447,3 +447,12 @@ def test_a_mypy_that_could_not_check_is_not_reported_as_finding_no_errors(tmp_pa
     )
     text, facts, _ = summary(tmp_path, ["python", "-m", "mypy", "--junit-xml", "e.xml", "x"])
     assert "no mypy errors" not in text, text
+
+
+def test_a_line_that_introduces_the_next_is_joined_with_it() -> None:
+    """sortedcontainers: "environment … failed after 4.1s: installing failed (exit 1):" ended
+    there, the error on the next line; the check line read "(exit 1):; error: …"."""
+    failed = "installing failed (exit 1):\n  error: Failed to build `blist==1.3.6`\nmore\n"
+    assert first_lines(failed, 1) == "installing failed (exit 1): error: Failed to build `blist==1.3.6`"
+    assert first_lines("exit 0 in 1.2s\n\n24 tests ran: OK\nmore\n", 2) == "exit 0 in 1.2s; 24 tests ran: OK"
+    assert first_lines("", 2) == ""

@@ -31,7 +31,7 @@ from prp_tasks.core.render.common import (
 )
 from prp_tasks.core.results import EvidenceType, GateResult, HumanApproval
 from prp_tasks.core.snapshot import RunSnapshot
-from prp_tasks.core.text import one_line
+from prp_tasks.core.text import first_lines, one_line
 
 _TEST_EVIDENCE = frozenset({EvidenceType.TEST, EvidenceType.COVERAGE})
 #: longest test-evidence line in §7 (cut at a space)
@@ -93,8 +93,7 @@ def evidence_summary(content: str, limit: int = EVIDENCE_LIMIT) -> str:
     except ValueError:
         data = None
     if isinstance(data, Mapping) and isinstance(data.get("output"), str):
-        lines = [line.strip() for line in data["output"].splitlines() if line.strip()]
-        text = "; ".join(lines[:2])
+        text = first_lines(data["output"], 2)
         status = data.get("status")
         return one_line(f"{status} — {text}" if isinstance(status, str) else text, limit)
     return one_line(content, limit)
