@@ -142,8 +142,11 @@ _VERSION = re.compile(r"[\w.+!-]{1,64}")
 def project_version(path: Path) -> tuple[str, str] | None:
     """The project's own version and where it came from, for the release notes: a static
     ``[project] version`` of pyproject.toml, setup.cfg's ``[metadata] version``, an sdist's
-    PKG-INFO, else the checkout's latest git tag; None when none says (read only, never run)."""
-    for found in (_pyproject_version(path), _setup_cfg_version(path), _pkg_info_version(path)):
+    PKG-INFO, a literal ``__version__`` of the module its metadata names (``attr: pkg.__version__``,
+    ``version=pkg.__version__``), else the checkout's latest git tag; None when none says (read
+    only, never run)."""
+    for read in (_pyproject_version, _setup_cfg_version, _pkg_info_version, _attribute_version):
+        found = read(path)
         if found is not None:
             return found
     tag = _git(path, "describe", "--tags", "--abbrev=0")
@@ -152,11 +155,15 @@ def project_version(path: Path) -> tuple[str, str] | None:
 
 def _pyproject_version(path: Path) -> tuple[str, str] | None:
     try:
-        project = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8")).get("project")
+        data = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    version = project.get("version") if isinstance(project, dict) else None
-    return (version, "pyproject.toml") if isinstance(version, str) and _VERSION.fullmatch(version) else None
+    tool = data.get("tool")
+    for table in (data.get("project"), tool.get("poetry") if isinstance(tool, dict) else None):
+        version = table.get("version") if isinstance(table, dict) else None
+        if isinstance(version, str) and _VERSION.fullmatch(version):
+            return version, "pyproject.toml"
+    return None
 
 
 def _setup_cfg_version(path: Path) -> tuple[str, str] | None:
@@ -172,3 +179,41 @@ def _setup_cfg_version(path: Path) -> tuple[str, str] | None:
 def _pkg_info_version(path: Path) -> tuple[str, str] | None:
     version = sdist_version(path)
     return (version, "PKG-INFO") if version else None
+
+
+#: the module attribute a project's metadata takes its version from (setup.cfg's ``attr:``,
+#: setup.py's ``version=pkg.__version__``, setuptools' dynamic ``{attr = "pkg.__version__"}``)
+_VERSION_ATTR = re.compile(
+    r"""(?:version\s*=\s*attr:\s*|\bversion\s*=\s*|attr\s*=\s*["'])([A-Za-z_][\w.]*)\.(\w+)\b"""
+)
+
+
+def _attribute_version(path: Path) -> tuple[str, str] | None:
+    """asgiref's ``version = attr: asgiref.__version__``: the literal in ``asgiref/__init__.py``."""
+    for name in ("setup.cfg", "setup.py", "pyproject.toml"):
+        try:
+            text = (path / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        match = _VERSION_ATTR.search(text)
+        if match:
+            module, attribute = match.groups()
+            return _module_literal(path, module, attribute)
+    return None
+
+
+def _module_literal(path: Path, module: str, attribute: str) -> tuple[str, str] | None:
+    parts = module.split(".")
+    for root in (path, path / "src"):
+        for candidate in (
+            root.joinpath(*parts, "__init__.py"),
+            root.joinpath(*parts[:-1], parts[-1] + ".py"),
+        ):
+            try:
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            found = re.search(rf"""^{re.escape(attribute)}\s*=\s*["']([^"']+)["']""", text, re.M)
+            if found and _VERSION.fullmatch(found.group(1)):
+                return found.group(1), str(candidate.relative_to(path))
+    return None

@@ -48,3 +48,17 @@ def test_the_release_notes_show_it_unless_the_blueprint_names_one() -> None:
     assert "**Version:** 0.1.0" in render_outputs(snapshot)["prp.md"].split("## 11.")[1]  # none found
     named = spec.blueprint.model_copy(update={"metadata": {"version": "3.1"}})
     assert with_version(named, found).metadata["version"] == "3.1"
+
+
+def test_the_version_a_module_holds_and_poetrys_are_read(tmp_path: Path) -> None:
+    """asgiref (``version = attr: asgiref.__version__``) and sortedcontainers (``version=
+    sortedcontainers.__version__``) from git showed "Version: 0.1.0"; so did shortuuid's Poetry."""
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = asgiref\nversion = attr: asgiref.__version__\n")
+    (tmp_path / "asgiref").mkdir()
+    (tmp_path / "asgiref" / "__init__.py").write_text('__version__ = "3.8.1"\n')
+    assert project_version(tmp_path) == ("3.8.1", "asgiref/__init__.py")
+    (tmp_path / "setup.cfg").unlink()
+    (tmp_path / "setup.py").write_text("import asgiref\nsetup(name='a', version=asgiref.__version__)\n")
+    assert project_version(tmp_path) == ("3.8.1", "asgiref/__init__.py")
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "shortuuid"\nversion = "1.0.13"\n')
+    assert project_version(tmp_path) == ("1.0.13", "pyproject.toml")
