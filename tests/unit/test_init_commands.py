@@ -276,6 +276,15 @@ def test_tox_paths_under_toxinidir_are_linted_and_formatted_as_the_project_does(
     assert commands["lint"][-2:] == ("lock", "lock_tests")
     assert commands["format"][-2:] == ("lock", "lock_tests")
     assert "lints lock, lock_tests, as the project does" in text
+    # a coverage path of an env run elsewhere is the repository's; a package name stays one
+    write(
+        tmp_path,
+        {
+            "tox.ini": "[testenv]\nchangedir = lock_tests\n"
+            "commands = pytest --cov={toxinidir}/lock --cov=lock .\n"
+        },
+    )
+    assert detect(tmp_path).cov_targets == ["lock"]
 
 
 def test_the_lint_comment_says_when_the_paths_are_prps_choice(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     if tool in _TOOLS or words[:2] == ["ty", "check"]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
-        _cov_targets(facts, words)
+        _cov_targets(facts, words, cwd)
         if primary:
             pytest_args(facts, words, cwd, where)
     if tool == "mypy":
@@ -124,10 +124,11 @@ def addopts_cov_targets(facts: Facts, addopts: object, where: str) -> None:
     _fail_under(facts, words, f"{where} addopts")
 
 
-def _cov_targets(facts: Facts, words: list[str]) -> None:
+def _cov_targets(facts: Facts, words: list[str], cwd: str = ".") -> None:
     """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
     substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov
-    {toxinidir}{/}tests``, and its ``fail_under`` is for that total)."""
+    {toxinidir}{/}tests``, and its ``fail_under`` is for that total); a relative path of a command
+    run in another directory (``../src``) as the repository's (a package name stays as it is)."""
     facts.cov_branch = facts.cov_branch or "--cov-branch" in words  # cachetools' tox
     for index, word in enumerate(words):
         value = word.partition("=")[2] if word.startswith("--cov=") else None
@@ -139,6 +140,8 @@ def _cov_targets(facts: Facts, words: list[str]) -> None:
         site = re.match(r"\{env_?site_?packages_?dir\}/(.+)", value)
         if site:  # the installed package: measured by its path in the sources (its subprocesses too)
             value = f"src/{site[1]}" if (facts.repo / "src" / site[1]).is_dir() else site[1]
+        if value.startswith("."):
+            value = os.path.join(cwd, value)
         value = os.path.normpath(value) if value and "{" not in value else value
         if "{" not in value and value not in facts.cov_targets:
             facts.cov_targets.append(value)
