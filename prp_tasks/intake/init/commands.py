@@ -62,6 +62,9 @@ class Plan:
     #: (requirement, why) the type check needs that the tests do not: its own environment
     #: (``environments.type-check``), so they do not change what the tests run
     type_packages: tuple[tuple[str, str], ...] = ()
+    #: the extras and groups of the type check's environment, when they are not the tests'
+    type_extras: tuple[tuple[str, str], ...] = ()
+    type_groups: tuple[tuple[str, str], ...] = ()
     #: why no requirement file is installed (``environment.requirements: []``), or ""
     no_requirements: str = ""
 
@@ -90,12 +93,13 @@ def plan(facts: Facts) -> Plan:
     packages = tool_packages(facts, tools)
     return Plan(
         tuple(commands), missing, measures, coverage_note,
-        packages, extras_to_install(facts, mypy_runs), groups_to_install(facts, mypy_runs),
+        packages, extras_to_install(facts, False), groups_to_install(facts, False),
         tuple((k, v, f"its tests set it ({where})") for k, (v, where) in facts.test_variables.items()),
         requirement_files(facts),
         tuple((argv, f"its tests' env runs it first ({where})") for argv, where in facts.test_prepare),
-        type_packages(facts, packages) if mypy_runs else (),
-        no_requirement_files(facts),
+        type_packages=type_packages(facts, packages) if mypy_runs else (),
+        no_requirements=no_requirement_files(facts),
+        type_extras=extras_to_install(facts, mypy_runs), type_groups=groups_to_install(facts, mypy_runs),
     )  # fmt: skip
 
 

@@ -16,9 +16,10 @@ TYPING = ("typing", "types", "type", "mypy", "stubs", "typecheck", "type-check")
 
 
 def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
-    """The extras to name when the project's tests (or, when mypy runs, its type check) install
-    one the default choice misses (pyparsing's tox ``extras = diagrams``): the default ones first,
-    since naming any replaces them; () when the default is right."""
+    """The extras to name when the project's tests (or, with ``typed``, its type check in an
+    environment of its own) install one the default choice misses (pyparsing's tox ``extras =
+    diagrams``): the default ones first, since naming any replaces them; () when the default is
+    right."""
     return _chosen(
         facts.extras,
         _with_test_tools(facts, facts.extras, facts.test_extras),
@@ -54,7 +55,8 @@ def no_requirement_files(facts: Facts) -> str:
 
 
 def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
-    """Likewise for dependency groups (tox ``dependency_groups``; cachelib's ``typing`` group)."""
+    """Likewise for dependency groups (tox ``dependency_groups``; cachelib's ``typing`` group, for
+    its type check)."""
     return _chosen(
         facts.groups,
         _with_test_tools(facts, facts.groups, facts.test_groups),
@@ -74,15 +76,15 @@ def _with_test_tools(facts: Facts, names: list[str], by_tests: dict[str, str]) -
 
 
 def _type_needs(facts: Facts, typed: bool) -> dict[str, str] | None:
-    """What the type check needs, None when mypy does not run. Not an extra or group that
-    installs pytest or a plugin of it: in the one environment the checks share, it would change
-    what the tests run (attrs' ``mypy`` group: pytest-mypy-plugins, 86 more tests)."""
+    """What the type check needs (None: not asked). Installed in the type check's own
+    environment, so it does not change what the tests run (attrs' ``mypy`` group brings
+    pytest-mypy-plugins, 86 more tests; structlog's ``typing`` group, 44 tests no longer skipped)."""
     if not typed:
         return None
-    return {n: w for n, w in facts.type_needs.items() if normalise(n) not in facts.with_pytest} | {
+    return dict(facts.type_needs) | {
         n: "mypy runs: what its type check needs"
         for n in (*facts.extras, *facts.groups)
-        if normalise(n) in TYPING and normalise(n) not in facts.with_pytest
+        if normalise(n) in TYPING
     }
 
 

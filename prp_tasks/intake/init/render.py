@@ -187,24 +187,26 @@ def _environment(commands: Plan) -> list[str]:
     """The tools the commands run, added to an environment built from the project's declarations
     (a repository ``.venv`` is used as it is); the type check's own when it needs more."""
     named = (commands.extras, commands.groups, commands.requirements, commands.no_requirements)
-    if not (commands.packages or commands.variables or commands.prepare or any(named)):
-        return []
-    about = "checks run in the project's environment (docs/environments.md)"
-    lines = [_line(0, "environment", ..., about), *_environment_body(commands, commands.packages, 1)]
-    if commands.type_packages:
+    shared = commands.packages or commands.variables or commands.prepare or any(named)
+    own = commands.type_packages or (commands.type_extras, commands.type_groups) != named[:2]
+    lines = []
+    if shared:
+        about = "checks run in the project's environment (docs/environments.md)"
+        lines += [_line(0, "environment", ..., about), *_environment_body(commands, 1)]
+    if own:
         why = "the same, with what the type check needs and the tests run without"
         lines += [_line(0, "environments", ..., "a command's own environment, instead of environment")]
-        lines += [_line(1, "type-check", ..., why)]
-        lines += _environment_body(commands, commands.packages + commands.type_packages, 2)
+        lines += [_line(1, "type-check", ..., why), *_environment_body(commands, 2, typed=True)]
     return lines
 
 
-def _environment_body(commands: Plan, packages: tuple[tuple[str, str], ...], indent: int) -> list[str]:
+def _environment_body(commands: Plan, indent: int, typed: bool = False) -> list[str]:
     items = "  " * (indent + 1)
     lines = []
+    packages = commands.packages + (commands.type_packages if typed else ())
     for key, chosen in (
-        ("extras", commands.extras),
-        ("groups", commands.groups),
+        ("extras", commands.type_extras if typed else commands.extras),
+        ("groups", commands.type_groups if typed else commands.groups),
         ("requirements", commands.requirements),
     ):
         if chosen:
