@@ -380,6 +380,23 @@ def test_test_modules_inside_the_package_run_with_unittest_discovery(tmp_path: P
     assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
 
 
+def test_unittest_discovery_finds_test_modules_named_the_other_way(tmp_path: Path) -> None:
+    """colorama: its 52 tests are in ``colorama/tests/*_test.py``; discovery's default pattern
+    (``test*.py``) ran none of them."""
+    case = "import unittest\n\n\nclass A(unittest.TestCase):\n    def test_a(self):\n        pass\n"
+    files = {
+        "setup.py": "setup(name='c')\n",
+        "c/__init__.py": "",
+        "c/tests/__init__.py": "",
+        "c/tests/ansi_test.py": case,
+    }
+    write(tmp_path, files)
+    command = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "c/tests", "-t", ".", "-p", "*_test.py")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
 def test_test_modules_at_the_top_run_with_unittest_discovery(tmp_path: Path) -> None:
     """jsonpointer: ``tests.py`` beside ``jsonpointer.py``, no tests directory, no pytest."""
     write(

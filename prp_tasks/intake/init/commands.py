@@ -174,12 +174,21 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.tests_dir and facts.languages.get("Python"):
         argv: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
         argv += ("-t", _import_root(facts)) if facts.tests_package else ()
+        argv += _test_file_pattern(facts.repo / facts.tests_dir)
         return Command("test", argv, f"unittest: {facts.tests_dir}/ and no pytest configuration"), False, note
     if facts.tests_modules and facts.languages.get("Python"):
         argv = ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
         where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
         return Command("test", argv, where), False, note
     return None, False, "not measured: no test runner found"
+
+
+def _test_file_pattern(folder: Path) -> tuple[str, ...]:
+    """``-p *_test.py`` when the folder's test modules are named so (colorama's ``ansi_test.py``):
+    discovery's default, ``test*.py``, would find none of them."""
+    if any(folder.rglob("test*.py")) or not any(folder.rglob("*_test.py")):
+        return ()
+    return ("-p", "*_test.py")
 
 
 def _import_root(facts: Facts) -> str:
