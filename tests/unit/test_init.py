@@ -253,6 +253,17 @@ def test_a_setup_py_naming_the_package_attribute_still_gives_its_literals(tmp_pa
     assert facts.authors == ["contact@grantjenks.com"] and facts.metadata_file == "setup.py"
 
 
+def test_pkg_info_names_the_project_and_its_authors_a_setup_py_names_by_variable(tmp_path: Path) -> None:
+    """jsonpatch 1.33: ``name=PACKAGE, author_email=EMAIL``; the title was the directory's name, the
+    owners "none found" (G3 failed on it) and its ``ext_tests.py`` script a package boundary."""
+    pkg_info = "Metadata-Version: 2.1\nName: jsonpatch\nAuthor: Stefan\nAuthor-email: stefan@skoegl.net\n\n"
+    setup_py = "PACKAGE = 'jsonpatch'\nsetup(name=PACKAGE, author_email=EMAIL)\n"
+    write(tmp_path, {"setup.py": setup_py, "PKG-INFO": pkg_info, "jsonpatch.py": "", "ext_tests.py": ""})
+    facts = detect(tmp_path)
+    assert (facts.name, facts.authors, facts.authors_file) == ("jsonpatch", ["stefan@skoegl.net"], "PKG-INFO")
+    assert facts.packages == ["jsonpatch.py"]
+
+
 def test_a_licence_name_that_is_no_spdx_id_gives_way_to_the_recognised_text(tmp_path: Path) -> None:
     """decorator's setup.py says ``new BSD License`` over a BSD-2-Clause LICENSE.txt;
     python-json-logger's metadata ``BSD-2-Clause License``."""

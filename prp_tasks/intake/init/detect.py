@@ -231,11 +231,18 @@ def _setup_py_strings(facts: Facts, setup_py: str) -> None:
 
 
 def _pkg_info(facts: Facts) -> None:
-    """An sdist's ``PKG-INFO`` fills what the sources did not say (its ``Summary``, its licence)."""
+    """An sdist's ``PKG-INFO`` fills what the sources did not say (its ``Name``, ``Summary``,
+    licence and authors: jsonpatch's setup.py names them through variables)."""
     text = read_text(facts.repo / "PKG-INFO").split("\n\n", 1)[0]
     fields = dict(re.findall(r"^([\w-]+): *(.*)$", text, re.M))
+    if not facts.name and fields.get("Name", "").strip():
+        facts.name = fields["Name"].strip()
     if not facts.description and fields.get("Summary", "UNKNOWN") != "UNKNOWN":
         facts.description = fields["Summary"].strip()
+    emails = [fields.get(k, "") for k in ("Maintainer-email", "Author-email")]
+    people = [m[1] if (m := re.search(r"<([^>]+)>", e)) else e.strip() for e in emails if e.strip()]
+    if not facts.authors and people:
+        facts.authors, facts.authors_file = list(dict.fromkeys(people)), "PKG-INFO"
     lic = fields.get("License-Expression") or fields.get("License", "")
     if facts.license is None and lic != "UNKNOWN" and re.fullmatch(r"[\w.+\- ()]{2,60}", lic.strip()):
         facts.license = (lic.strip(), "PKG-INFO")
@@ -266,8 +273,12 @@ def _layout(facts: Facts, files: list[Path]) -> None:
 
 
 def _is_module(path: Path) -> bool:
-    name = path.stem
-    return not (name.startswith(("test", "_")) or name in ("setup", "conftest", "noxfile", "manage"))
+    name = path.stem  # not a test script (jsonpatch's ext_tests.py) or a project tool
+    return not (
+        name.startswith(("test", "_"))
+        or name.endswith(("_test", "_tests"))
+        or name in ("setup", "conftest", "noxfile", "manage")
+    )
 
 
 def _readme(facts: Facts) -> None:
