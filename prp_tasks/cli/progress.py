@@ -18,7 +18,7 @@ from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.evaluate import elapsed_ms, parse_ts, utc_now
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.snapshot import GateEvent, RunSnapshot
-from prp_tasks.core.text import first_lines
+from prp_tasks.core.text import clip, first_lines
 from prp_tasks.service.control import Control
 from prp_tasks.service.views import run_view
 
@@ -263,9 +263,7 @@ def check_line(gate: dict[str, Any], result: CheckResult) -> str:
     two lines of its output, as prp.md's evidence summary)."""
     status = {"pass": "passed", "fail": "failed", "skip": "skipped"}.get(result.status.value, result.status)
     line = f"{gate_label(gate)} › {result.name}: {status} in {human_duration(result.duration)}"
-    summary = first_lines(result.output, 2)
-    if len(summary) > CHECK_SUMMARY_CHARS:
-        summary = summary[: CHECK_SUMMARY_CHARS - 1] + "…"
+    summary = clip(first_lines(result.output, 2), CHECK_SUMMARY_CHARS)  # at a space, never in a path
     return f"{line}: {summary}" if summary else line
 
 

@@ -16,6 +16,7 @@ from prp_tasks.core.profile import (
     ResolvedProfile,
 )
 from prp_tasks.core.render import render_outputs
+from prp_tasks.core.render.common import inline
 from prp_tasks.core.results import Evidence
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import RunSnapshot
@@ -350,3 +351,11 @@ def test_design_evidence_that_is_not_json_is_shown_as_text() -> None:
     g1 = g1.model_copy(update={"record": record(g1).model_copy(update={"evidence": (design,)})})
     markdown = render_outputs(with_gates(snapshot, RunStatus.PASSED, G1=g1))["prp.md"]
     assert "`design-review`: Ports and adapters" in section(markdown, 4)
+
+
+def test_a_cut_summary_ends_at_a_space_and_leaves_no_code_span_open() -> None:
+    """tzlocal's key finding ended "…, test…" and "in the `…" (an open backtick)."""
+    text = "3 failed: tests/test_tz.py::test_symlink, tests/test_tz.py::test_conflicting"
+    assert inline(text, 50) == "3 failed: tests/test_tz.py::test_symlink, …"
+    code = "Fix it in the `tests/test_data/symlink_localtime` folder"
+    assert inline(code, 40) == "Fix it in the …"

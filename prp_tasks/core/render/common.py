@@ -14,6 +14,7 @@ from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import GateSpec, GateStatus, Workflow
 from prp_tasks.core.results import GateRecord, HumanApproval
 from prp_tasks.core.snapshot import GateView, RunSnapshot
+from prp_tasks.core.text import clip
 
 #: Gate ids of the built-in workflow; a workflow with exactly these ids gets the reference stages.
 BUILTIN_GATE_IDS = tuple(f"G{i}" for i in range(8))
@@ -120,11 +121,15 @@ def document_version(metadata: Mapping[str, Any]) -> str:
 
 
 def inline(text: str, limit: int | None = None) -> str:
-    """Text on one line (whitespace collapsed), cut to ``limit`` characters with an ellipsis."""
+    """Text on one line (whitespace collapsed), cut at a space to ``limit`` characters with an
+    ellipsis, never inside a path or a word, nor leaving an inline code span open."""
     flat = _SPACE.sub(" ", text).strip()
-    if limit is not None and len(flat) > limit:
-        return flat[: limit - 1] + "…"
-    return flat
+    if limit is None or len(flat) <= limit:
+        return flat
+    cut = clip(flat, limit)
+    if cut.count("`") % 2:  # the cut fell inside `code`: end before it
+        cut = (cut[: cut.rfind("`")].rstrip() + " …").strip()
+    return cut
 
 
 def trim(text: str, limit: int) -> str:
