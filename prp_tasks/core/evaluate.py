@@ -85,7 +85,9 @@ def evaluate_gate(
 def _next_steps(gate: GateSpec, failing: list[str]) -> tuple[str, ...]:
     steps = []
     if failing:
-        steps.append(f"Fix {len(failing)} failing checks: {', '.join(failing)}")
+        steps.append(
+            f"Fix {len(failing)} failing check{'s' if len(failing) != 1 else ''}: {', '.join(failing)}"
+        )
     elif gate.approval is not None:
         steps.append(f"Request {gate.approval.role} approval")
     if not steps:

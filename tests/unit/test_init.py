@@ -214,6 +214,7 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
     assert first_paragraph(mdit) == "Follows the CommonMark spec and markdown-it."
     termcolor = "## Demo\n\nTo see demo output, run:\n\n```bash\npython -m termcolor\n```\n\nColours text.\n"
     assert first_paragraph(termcolor) == "Colours text."  # a lead-in to code is no description
+    assert first_paragraph("# T\n\n    pip install x\n\nReal prose.\n") == "Real prose."  # prettytable
 
 
 def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -> None:

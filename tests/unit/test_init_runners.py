@@ -176,3 +176,20 @@ def test_a_mypy_hook_without_args_runs_with_the_hooks_own_defaults(tmp_path: Pat
     write(tmp_path, {".pre-commit-config.yaml": hook + "        args: [--strict]\n"})
     command = parsed(tmp_path)[1].profile.governance.commands["type-check"]
     assert "--strict" in command and "--ignore-missing-imports" not in command
+
+
+def test_flake8_plugins_the_project_declares_and_mypys_excludes_are_kept(tmp_path: Path) -> None:
+    """annotated-types keeps flake8's settings in ``[tool.flake8]``, read only through the
+    flake8-pyproject plugin it pins (67 violations without it, 0 with); prettytable's tox runs
+    ``mypy . --exclude tests`` (52 errors without the exclude, 0 with)."""
+    files = {
+        "pyproject.toml": '[project]\nname = "at"\n[tool.flake8]\nmax_line_length = 120\n[tool.mypy]\n',
+        "requirements/all.txt": "flake8==6.1.0\nflake8-pyproject==1.2.3\nmypy==1.5.1\n",
+        "tox.ini": "[testenv:mypy]\ncommands = mypy . --exclude tests\n",
+        "at/__init__.py": "",
+        "tests/test_a.py": "",
+    }
+    write(tmp_path, files)
+    profile = parsed(tmp_path)[1].profile
+    assert profile.environment is not None and "flake8-pyproject==1.2.3" in profile.environment.packages
+    assert profile.governance.commands["type-check"][-3:] == ("--exclude", "tests", ".")

@@ -286,7 +286,7 @@ def test_follow_ups_skip_proceed_steps_and_repeat_nothing() -> None:
     snapshot = with_gates(snapshot, RunStatus.FAILED, G1=g1, G2=g2)
     text = section(render_outputs(snapshot)["prp.md"], 13)
     assert text.splitlines()[2:] == [
-        "- Fix 1 failing checks: repo-layout-hints",
+        "- Fix 1 failing check: repo-layout-hints",
         "- Request qa-lead approval",
     ]
 
@@ -308,7 +308,7 @@ def test_custom_workflow_prp_md_names_gates_by_their_own_names_in_dependency_ord
     decisions = section(markdown, 10)
     assert "- **unit** — approved by alice (qa-lead, via http) @ 2026-03-01T10:00:30Z" in decisions
     assert "- **unit:** Green build" in decisions
-    assert section(markdown, 13).splitlines()[2:] == ["- Fix 1 failing checks: build"]
+    assert section(markdown, 13).splitlines()[2:] == ["- Fix 1 failing check: build"]
 
 
 def test_header_shows_blueprint_links_only_when_given() -> None:

@@ -45,7 +45,7 @@ def pins(facts: Facts, text: str, where: str) -> None:
     """The exact versions requirement lines pin the tools to (``black==22.12.0``), and the other
     bounds they set (semver's ``ruff<=0.16``), used when nothing pins the tool."""
     for name, pinned in requirement_pins(text).items():
-        if name in TOOL_WORDS:
+        if name in TOOL_WORDS or is_flake8_plugin(name):
             facts.pin(name, pinned, where)
     for name, line in requirement_lines(text).items():
         if name in TOOL_WORDS and Requirement(line).specifier:
@@ -65,3 +65,8 @@ def locked_versions(facts: Facts) -> None:
                 facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
     for name, (line, where) in facts.bounds.items():
         facts.pin(name, line, where)
+
+
+def is_flake8_plugin(name: str) -> bool:
+    """A flake8 plugin, installed with flake8 at the version the project pins."""
+    return name.startswith("flake8-") or name == "pep8-naming"

@@ -142,7 +142,7 @@ def _people(value: Any) -> list[str]:
 def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     for name, table in (("pytest", "pytest"), ("ruff", "ruff"), ("mypy", "mypy"), ("black", "black"),
                         ("coverage", "coverage"), ("pyright", "pyright"), ("ty", "ty"),
-                        ("pylint", "pylint")):  # fmt: skip
+                        ("pylint", "pylint"), ("flake8", "flake8")):  # fmt: skip
         if table in tool:  # pytest's ini_options table, or pytest 9's own [tool.pytest]
             legacy = (
                 table == "pytest" and isinstance(tool[table], dict) and set(tool[table]) == {"ini_options"}
@@ -311,7 +311,8 @@ def first_paragraph(text: str) -> str:
             block = []
             continue
         directive = stripped.startswith("..")
-        if directive or _not_prose(stripped):
+        indented = not block and line.startswith(("    ", "\t"))  # prettytable's `    pip install …`
+        if directive or indented or _not_prose(stripped):
             block = []
             continue
         block.append(stripped)

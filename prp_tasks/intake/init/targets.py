@@ -32,7 +32,7 @@ _KEPT: dict[str, tuple[set[str], set[str], tuple[str, ...]]] = {
                {"--errors-only", "-E", "--disable-all"}, ()),
     "black": ({"--line-length", "-l", "--target-version", "-t", "--config"},
               {"-S", "--skip-string-normalization", "-C", "--skip-magic-trailing-comma", "--preview"}, ()),
-    "mypy": ({"--python-version", "--config-file", "--follow-imports", "--enable-error-code",
+    "mypy": ({"--python-version", "--config-file", "--follow-imports", "--enable-error-code", "--exclude",
               "--disable-error-code", "--platform", "--always-true", "--always-false"},
              {"--strict", "--ignore-missing-imports", "--check-untyped-defs", "--explicit-package-bases",
               "--namespace-packages", "--implicit-optional", "--pretty"},
