@@ -47,7 +47,7 @@ def later_sections(
     return [
         _test_plan(snapshot),
         _verification(snapshot),
-        _reviewer_summary(review),
+        _reviewer_summary(review, snapshot),
         _decisions(snapshot),
         _release_notes(snapshot.spec.blueprint.metadata),
         _artifacts(snapshot, manifest),
@@ -126,7 +126,7 @@ def _verification(snapshot: RunSnapshot) -> str:
     return "\n\n".join(parts)
 
 
-def _reviewer_summary(review: Mapping[str, Any]) -> str:
+def _reviewer_summary(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
     shown = dict(review)
     findings = review.get("findings", [])
     shown["findings"] = [{k: v for k, v in f.items() if k != "evidence"} for f in findings]
@@ -136,10 +136,21 @@ def _reviewer_summary(review: Mapping[str, Any]) -> str:
         [
             "## 9. Reviewer Summary",
             fence(body, "json"),
+            _score_sources(review, snapshot),
             "**Key Findings:**",
             bullets(key, "_No findings._"),
         ]
     )
+
+
+def _score_sources(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
+    """Which gates each score is for (a failing test suite scores ``implementation``, G3's, where
+    it runs: ``tests`` is G2's test plan)."""
+    gates: dict[str, list[str]] = {}
+    for gate in snapshot.spec.workflow.gates:
+        gates.setdefault(gate.review_category, []).append(label(gate))
+    scored = [f"{code(c)}: {', '.join(gates.get(c, []))}" for c in review.get("scores", {})]
+    return "**Scores by category, each from its gates:** " + ("; ".join(scored) or "none") + "."
 
 
 def _decisions(snapshot: RunSnapshot) -> str:
