@@ -193,3 +193,22 @@ def test_flake8_plugins_the_project_declares_and_mypys_excludes_are_kept(tmp_pat
     profile = parsed(tmp_path)[1].profile
     assert profile.environment is not None and "flake8-pyproject==1.2.3" in profile.environment.packages
     assert profile.governance.commands["type-check"][-3:] == ("--exclude", "tests", ".")
+
+
+def test_what_a_pre_commit_config_excludes_is_left_out_of_what_its_hooks_lint(tmp_path: Path) -> None:
+    """pycodestyle: ``exclude: ^testing/data/`` (its deliberately bad fixtures) over a flake8 hook
+    without a files filter: prp linted everything, 598 violations where the project has none."""
+    config = (
+        "exclude: ^testing/data/\nrepos:\n  - repo: https://github.com/pycqa/flake8\n    rev: 7.1.0\n"
+        "    hooks:\n      - id: flake8\n  - repo: https://github.com/psf/black\n    rev: 24.8.0\n"
+        "    hooks:\n      - id: black\n        exclude: ^(docs|build)/\n"
+    )
+    files = {".pre-commit-config.yaml": config, "setup.cfg": "[metadata]\nname = pcs\n", "pcs.py": ""}
+    write(tmp_path, files)
+    commands = parsed(tmp_path)[1].profile.governance.commands
+    assert commands["lint"][-2:] == ("--extend-exclude=testing/data", ".")
+    assert commands["format"][-2:] == ("--extend-exclude=^/(testing/data|docs|build)/", ".")
+    # an exclusion of another kind cannot be said to the tool: the hook's reach is not followed
+    write(tmp_path, {".pre-commit-config.yaml": config.replace("^testing/data/", "\\.pyi$")})
+    commands = parsed(tmp_path)[1].profile.governance.commands
+    assert commands["lint"][-1] == "pcs.py"

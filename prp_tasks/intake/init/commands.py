@@ -4,6 +4,7 @@ under ``.prp/reports/`` in the check's working directory, and told to leave no c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,7 +225,7 @@ def _lint(facts: Facts) -> Command | None:
     if facts.uses("ruff"):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
-        options = facts.lint_options.get("ruff", [])
+        options = facts.lint_options.get("ruff", []) + _excludes(facts, "ruff", ruff)
         argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *ruff)
         linted = _linted(ruff, options, own="ruff" in facts.lint_targets)
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
@@ -232,13 +233,24 @@ def _lint(facts: Facts) -> Command | None:
         tests = [t for t in [facts.tests_dir] if t and not any(t.startswith(f"{p}/") for p in facts.packages)]
         targets = [*facts.packages, *tests] or ["."]  # (tests inside a package: linted with it)
         targets = facts.lint_targets.get("flake8") or targets
-        options = facts.lint_options.get("flake8", [])
+        options = facts.lint_options.get("flake8", []) + _excludes(facts, "flake8", targets)
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
         linted = _linted(targets, options, own="flake8" in facts.lint_targets)
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}")
     if facts.uses("pylint"):
         return _pylint(facts)
     return None
+
+
+def _excludes(facts: Facts, tool: str, targets: list[str]) -> list[str]:
+    """What the tool's pre-commit hook leaves out, when it lints everything (pycodestyle's
+    ``exclude: ^testing/data/``: its deliberately bad fixtures, 598 flake8 violations)."""
+    folders = facts.hook_excludes.get(tool, [])
+    if not folders or "." not in targets:
+        return []
+    if tool == "black":  # a regular expression of paths from the root, as black reads it
+        return [f"--extend-exclude=^/({'|'.join(re.escape(f) for f in folders)})/"]
+    return [f"--extend-exclude={','.join(folders)}"]
 
 
 def _pylint(facts: Facts) -> Command:
@@ -273,6 +285,7 @@ def _format(facts: Facts) -> Command | None:
     if facts.uses("black") and not facts.only_declared("black"):  # python-dotenv lists it, unapplied
         options = facts.lint_options.get("black", [])
         targets = facts.lint_targets.get("black") or ["."]
+        options = options + _excludes(facts, "black", targets)
         argv = ("python", "-m", "black", "--check", *options, *targets)
         linted = _linted(targets, options, own="black" in facts.lint_targets)
         return Command("format", argv, f"black: {_where(facts, 'black')}{linted}")

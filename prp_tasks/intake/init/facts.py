@@ -31,6 +31,8 @@ class Facts:
     dependencies: set[str] = field(default_factory=set)
     #: every name the project's extras, groups, requirement files and tox deps declare
     declared_names: set[str] = field(default_factory=set)
+    #: tool -> the folders its pre-commit hook leaves out (pycodestyle: ``exclude: ^testing/data/``)
+    hook_excludes: dict[str, list[str]] = field(default_factory=dict)
     #: where the authors were read, when not the metadata file (natsort: setup.cfg, its name in setup.py)
     authors_file: str = ""
     #: where requirements are declared (a tool seen only there is installed, not necessarily run)

@@ -140,10 +140,15 @@ def hook_paths(hook: dict[str, object]) -> list[str] | None:
     """The folders a pre-commit hook's ``files`` filter names when it is only folder prefixes
     (pluggy's mypy hook: ``^(src/|testing/)`` -> ``src``, ``testing``); None without a filter or
     with any other pattern (the hook may run on every file)."""
-    pattern = hook.get("files")
+    return prefix_folders(hook.get("files"))
+
+
+def prefix_folders(pattern: object) -> list[str] | None:
+    """The folders a pre-commit pattern of folder prefixes names (``^(docs|testing/data)/``), else
+    None (no pattern, or one of another kind)."""
     if not isinstance(pattern, str):
         return None
-    body = pattern.strip().removeprefix("^")
+    body = pattern.strip().removeprefix("^").removesuffix("/")  # ``^(docs|build)/``
     if body.startswith("(") and body.endswith(")"):
         body = body[1:-1].removeprefix("?:")
     folders = [p.rstrip("/") for p in body.split("|")]

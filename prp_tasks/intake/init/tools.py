@@ -20,6 +20,7 @@ from prp_tasks.intake.init.targets import (
     add_targets,
     ci_commands,
     hook_paths,
+    prefix_folders,
     tool_options,
 )
 from prp_tasks.intake.init.toxconf import tox
@@ -168,6 +169,7 @@ def _nox(facts: Facts) -> None:
 def _pre_commit(facts: Facts) -> None:
     data = read_yaml(facts.repo / ".pre-commit-config.yaml")
     repos = data.get("repos") if isinstance(data, dict) else None
+    top_exclude = data.get("exclude") if isinstance(data, dict) else None
     for repo in repos if isinstance(repos, list) else []:
         hooks = repo.get("hooks") if isinstance(repo, dict) else None
         for hook in hooks if isinstance(hooks, list) else []:
@@ -175,8 +177,22 @@ def _pre_commit(facts: Facts) -> None:
             if tool:
                 facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
                 _hook_versions(facts, tool, repo, hook)
-                _hook_targets(facts, tool, hook_paths(hook))
+                excluded = _excluded(top_exclude, hook.get("exclude"))
+                if excluded is not None:  # a hook whose exclusions cannot be said is not followed
+                    _hook_targets(facts, tool, hook_paths(hook), excluded)
                 _hook_options(facts, tool, hook.get("args", _hook_default_args(repo, tool)))
+
+
+def _excluded(*patterns: object) -> list[str] | None:
+    """The folders the config's and the hook's ``exclude`` leave out; None when one is a pattern
+    of another kind than folder prefixes."""
+    folders: list[str] = []
+    for pattern in (p for p in patterns if p is not None):
+        found = prefix_folders(pattern)
+        if found is None:
+            return None
+        folders += found
+    return folders
 
 
 #: the ``args`` a hook runs with when the project gives none (its ``.pre-commit-hooks.yaml``)
@@ -199,12 +215,14 @@ def _hook_options(facts: Facts, tool: str, args: object) -> None:
         facts.lint_options.setdefault(tool, options)
 
 
-def _hook_targets(facts: Facts, tool: str, paths: list[str] | None) -> None:
+def _hook_targets(facts: Facts, tool: str, paths: list[str] | None, excluded: list[str]) -> None:
     """A hook runs its tool on the files its ``files`` filter names, else on every file: for
     ruff, black and flake8 that is everything; mypy keeps its targets unless the filter names
     folders (a hook passes it each file, which it reads as the modules they are)."""
     if tool in ("ruff", "black", "flake8"):  # PyJWT's flake8 hook lints every file, its docs too
         add_targets(facts.lint_targets.setdefault(tool, []), paths or ["."])
+        if excluded and not paths:
+            facts.hook_excludes.setdefault(tool, excluded)
     elif tool == "mypy" and paths:
         mypy_targets(facts, paths)
 
