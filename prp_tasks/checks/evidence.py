@@ -59,7 +59,10 @@ def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) ->
         details["facts"] = facts
         lines.append(redact(facts_line(facts), secret_env_values(os.environ)))
     lines += tail_lines(stdout, stderr, 5 if facts else 15)
-    kind = EvidenceType.TEST if "pytest" in facts or "unittest" in facts else EvidenceType.COMMAND
+    runs_tests = identify(list(argv))[0] in ("pytest", "unittest")  # test evidence, facts or not
+    kind = (
+        EvidenceType.TEST if runs_tests or "pytest" in facts or "unittest" in facts else EvidenceType.COMMAND
+    )
     if kind == EvidenceType.COMMAND and "coverage" in facts:
         kind = EvidenceType.COVERAGE
     return clip_lines(lines, SUMMARY_LIMIT), kind

@@ -456,3 +456,12 @@ def test_a_line_that_introduces_the_next_is_joined_with_it() -> None:
     assert first_lines(failed, 1) == "installing failed (exit 1): error: Failed to build `blist==1.3.6`"
     assert first_lines("exit 0 in 1.2s\n\n24 tests ran: OK\nmore\n", 2) == "exit 0 in 1.2s; 24 tests ran: OK"
     assert first_lines("", 2) == ""
+
+
+def test_a_test_run_that_crashed_before_any_report_is_still_test_evidence(tmp_path: Path) -> None:
+    """rsa: pytest stopped at a plugin's import error; with no report read, the evidence was a
+    command's and prp.md §7 said "No test evidence recorded" for a failed test check."""
+    crash = "ImportError while loading conftest\nModuleNotFoundError: No module named '_pytest.scope'\n"
+    argv = ["python", "-m", "pytest", "-q", "--junitxml=.prp/reports/junit.xml"]
+    text, facts, kind = summary(tmp_path, argv, stderr=crash)
+    assert (facts, kind) == ({}, EvidenceType.TEST) and "_pytest.scope" in text

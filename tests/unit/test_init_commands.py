@@ -38,7 +38,7 @@ def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: 
             'diagrams = ["jinja2"]\ntest = ["pytest"]\nspeedups = ["cython"]\ndocs = ["sphinx"]\n',
             "tox.ini": "[testenv]\nextras = diagrams\n    py312: speedups\ndeps =\n    pytest\n"
             "    matplotlib; implementation_name != 'pypy'\n    -r requirements.txt\n    py38: mock\n"
-            "    parsy[test]\n    tox\ncommands = pytest\n"
+            "    parsy[test]\n    tox\n    poetry\ncommands = pytest\n"
             "[testenv:docs]\nextras = docs\ncommands = sphinx-build docs out\n"
             "[testenv:missing]\nextras = nosuch\ncommands = pytest\n",
             "parsy/__init__.py": "",
@@ -50,7 +50,8 @@ def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: 
     # the docs env's and one the project does not declare are left out
     assert result.profile.environment.extras == ("test", "diagrams")
     assert "its tests install it (tox.ini [testenv] extras)" in text
-    # and what the tests' tox env installs, but not options, factor lines, the project or tox
+    # and what the tests' tox env installs, but not options, factor lines, the project or what runs
+    # it (rsa's tox deps: poetry, whose dependencies brought a pytest plugin its pytest could not load)
     assert result.profile.environment.packages == ("pytest", "matplotlib; implementation_name != 'pypy'")
     # validators: ``.[crypto-eth-addresses]`` among the deps is the project with that extra (its 17
     # eth address tests failed without it)

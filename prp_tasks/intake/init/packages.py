@@ -12,6 +12,12 @@ from prp_tasks.intake.init.declared import is_flake8_plugin
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import normalise, read_text, requirement_lines, requirement_names
 
+#: what runs a project's commands rather than what its tests import (rsa's tox deps: poetry,
+#: whose dependencies brought an anyio pytest plugin its pytest 6 could not load)
+RUNNERS = frozenset(
+    {"tox", "nox", "poetry", "pdm", "hatch", "uv", "pip", "pipenv", "virtualenv", "pre-commit",
+     "setuptools", "wheel", "build", "twine", "flit", "check-manifest"}
+)  # fmt: skip
 #: extras and dependency groups that hold what a type check needs (cachelib's ``typing``: stubs)
 TYPING = ("typing", "types", "type", "mypy", "stubs", "typecheck", "type-check")
 
@@ -146,7 +152,7 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
     if "flake8" in tools:
         _flake8_plugins(facts, out)
     for name, (line, where) in facts.test_deps.items():  # matplotlib: pyparsing's tests use it
-        if name not in out and name not in (normalise(facts.name), "tox"):
+        if name not in out and name != normalise(facts.name) and name not in RUNNERS:
             out[name] = (line, f"the project's tests install it ({where})")
     return tuple(out.values())
 
