@@ -212,3 +212,16 @@ def test_what_a_pre_commit_config_excludes_is_left_out_of_what_its_hooks_lint(tm
     write(tmp_path, {".pre-commit-config.yaml": config.replace("^testing/data/", "\\.pyi$")})
     commands = parsed(tmp_path)[1].profile.governance.commands
     assert commands["lint"][-1] == "pcs.py"
+
+
+def test_a_flake8_plugin_only_an_unlisted_tox_env_installs_is_not_installed(tmp_path: Path) -> None:
+    """mccabe: its ``docstrings`` env (not in envlist) adds flake8-docstrings; installed for the
+    lint check, it reported 72 D-codes where the project's flake8 env reports none."""
+    tox = (
+        "[tox]\nenvlist = py311,flake8\n[testenv]\ndeps = pytest\ncommands = pytest\n"
+        "[testenv:flake8]\ndeps = flake8\n    flake8-bugbear\ncommands = flake8\n"
+        "[testenv:docstrings]\ndeps =\n    flake8\n    flake8-docstrings\ncommands = flake8\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "setup.py": "setup(name='mccabe')\n", "mccabe.py": ""})
+    packages = parsed(tmp_path)[1].profile.environment.packages
+    assert "flake8-bugbear" in packages and "flake8-docstrings" not in packages

@@ -22,6 +22,8 @@ def declared(facts: Facts, names: set[str], where: str) -> None:
     """Tools named among declared requirements (an extra, a dependency group, a requirements file)."""
     facts.declared_names |= names
     facts.declaration_places.add(where)
+    for name in names:
+        facts.declared_at.setdefault(name, []).append(where)
     for tool in TOOL_WORDS:
         if tool in names:
             facts.saw(tool, where)

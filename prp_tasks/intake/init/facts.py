@@ -37,6 +37,9 @@ class Facts:
     authors_file: str = ""
     #: where requirements are declared (a tool seen only there is installed, not necessarily run)
     declaration_places: set[str] = field(default_factory=set)
+    #: name -> where it is declared; and the tox envs' deps whose commands run flake8
+    declared_at: dict[str, list[str]] = field(default_factory=dict)
+    flake8_envs: set[str] = field(default_factory=set)
     #: the extras the project's static metadata declares (pyproject.toml, setup.cfg), as written
     extras: list[str] = field(default_factory=list)
     #: extra -> where the project's test runs install it (tox ``extras``)

@@ -171,9 +171,12 @@ def type_packages(facts: Facts, shared: tuple[tuple[str, str], ...]) -> tuple[tu
 
 def _flake8_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
     """The flake8 plugins the project declares (annotated-types' flake8-pyproject, without which
-    flake8 ignores its ``[tool.flake8]`` settings: 67 violations where the project has none)."""
+    flake8 ignores its ``[tool.flake8]`` settings: 67 violations where the project has none); not
+    one only a tox env that does not run flake8 installs (mccabe's docstrings env: 72 D-codes)."""
     for name in sorted(facts.declared_names):
-        if is_flake8_plugin(name) and name not in out:
+        places = facts.declared_at.get(name, [])
+        linting = any("[testenv" not in p or p in facts.flake8_envs for p in places)
+        if is_flake8_plugin(name) and name not in out and linting:
             out[name] = facts.pins.get(name) or (name, "a flake8 plugin the project declares")
 
 

@@ -99,6 +99,8 @@ def tox(facts: Facts) -> None:
         if not section.startswith("testenv"):
             continue
         deps = tox.get(section, "deps", fallback="")
+        if re.search(r"\bflake8\b", tox.get(section, "commands", fallback="")) and _listed(tox, section):
+            facts.flake8_envs.add(f"{name} [{section}] deps")
         declared(facts, requirement_names(deps), f"{name} [{section}] deps")
         pins(facts, deps, f"{name} [{section}] deps")
         cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
@@ -116,6 +118,13 @@ def tox(facts: Facts) -> None:
         for dep, line in requirement_lines(deps).items():
             facts.type_deps.setdefault(dep, (line, where))
         _requirement_files(facts, deps, f"{name} [{section}] deps")
+
+
+def _listed(tox: RawConfigParser, section: str) -> bool:
+    """Whether a plain ``tox`` runs the env: in ``envlist`` when there is one (mccabe's
+    ``docstrings`` env, with flake8-docstrings, is not)."""
+    envlist = {e.strip() for e in re.split(r"[,\s]+", tox.get("tox", "envlist", fallback="")) if e.strip()}
+    return not envlist or section.removeprefix("testenv:") in envlist or section == "testenv"
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
