@@ -56,7 +56,8 @@ def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: 
     # validators: ``.[crypto-eth-addresses]`` among the deps is the project with that extra (its 17
     # eth address tests failed without it)
     write(tmp_path, {"tox.ini": "[testenv]\ndeps =\n    pytest\n    .[speedups,docs]\ncommands = pytest\n"})
-    assert parsed(tmp_path)[1].profile.environment.extras == ("test", "speedups", "docs")
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and environment.extras == ("test", "speedups", "docs")
 
 
 def test_the_tox_env_that_runs_the_tests_is_the_one_read_with_what_it_inherits(tmp_path: Path) -> None:
@@ -531,4 +532,5 @@ def test_requirement_files_the_tests_tox_env_does_not_install_are_left_out(tmp_p
             "      - run: pip install -r requirements.txt\n"
         },
     )
-    assert parsed(tmp_path)[1].profile.environment.requirements is None  # a CI step installs it
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and environment.requirements is None  # a CI step installs it

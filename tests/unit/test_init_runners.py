@@ -223,5 +223,6 @@ def test_a_flake8_plugin_only_an_unlisted_tox_env_installs_is_not_installed(tmp_
         "[testenv:docstrings]\ndeps =\n    flake8\n    flake8-docstrings\ncommands = flake8\n"
     )
     write(tmp_path, {"tox.ini": tox, "setup.py": "setup(name='mccabe')\n", "mccabe.py": ""})
-    packages = parsed(tmp_path)[1].profile.environment.packages
-    assert "flake8-bugbear" in packages and "flake8-docstrings" not in packages
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None
+    assert "flake8-bugbear" in environment.packages and "flake8-docstrings" not in environment.packages
