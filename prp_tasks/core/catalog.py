@@ -23,7 +23,10 @@ BUILTIN_CHECKS: dict[str, str] = {
     "perf-a11y-budgets": "performance (LCP, TBT) and accessibility budgets are set",
     "test-categories-plan": "the blueprint's test categories cover every required category",
     # G3 Code Review
-    "lint-and-types-configured": "required checks include lint and type-check, with commands",
+    "lint-and-types-configured": (
+        "required checks include lint and type-check (one without a command is noted, and the review "
+        "counts it as a major finding)"
+    ),
     "codeowners-present": "code owners are declared (profile or CODEOWNERS file)",
     # G4 Verification
     "coverage-validation": "a real coverage report meets the coverage budgets",
