@@ -95,8 +95,6 @@ def _pyproject(facts: Facts) -> None:
 
 
 def _note_pytest(facts: Facts, name: str, requirements: set[str]) -> None:
-    if any(r == "pytest" or r.startswith("pytest-") for r in requirements):
-        facts.with_pytest.add(normalise(name))
     if "pytest" in requirements:
         facts.declares_pytest.add(normalise(name))
 

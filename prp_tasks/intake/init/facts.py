@@ -46,8 +46,6 @@ class Facts:
     test_extras: dict[str, str] = field(default_factory=dict)
     #: the dependency groups the project declares ([dependency-groups], PDM dev groups)
     groups: list[str] = field(default_factory=list)
-    #: the extras and groups (normalised) that install pytest or a pytest plugin
-    with_pytest: set[str] = field(default_factory=set)
     #: the extras and groups (normalised) that declare pytest itself: where the test tools are
     declares_pytest: set[str] = field(default_factory=set)
     #: group -> where the project's test runs install it (tox ``dependency_groups``)
