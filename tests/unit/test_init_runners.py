@@ -226,3 +226,19 @@ def test_a_flake8_plugin_only_an_unlisted_tox_env_installs_is_not_installed(tmp_
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is not None
     assert "flake8-bugbear" in environment.packages and "flake8-docstrings" not in environment.packages
+
+
+def test_the_env_vars_of_the_hatch_environment_that_runs_the_tests_are_set(tmp_path: Path) -> None:
+    """Hatch's ``env-vars`` are to its test scripts what tox's ``setenv`` is (zipp sets
+    PYTHONWARNDEFAULTENCODING there); context fields and PATH are left out."""
+    hatch = (
+        '[project]\nname = "h"\n[tool.hatch.envs.default.env-vars]\nCOVERAGE_CORE = "sysmon"\n'
+        '[tool.hatch.envs.test.scripts]\nrun = "pytest {args:tests}"\n'
+        '[tool.hatch.envs.test.env-vars]\nPYTHONWARNDEFAULTENCODING = "1"\n'
+        'DATA = "{root}/data"\nPATH = "/x"\n'
+        '[tool.hatch.envs.docs.env-vars]\nSPHINX = "1"\n'
+    )
+    write(tmp_path, {"pyproject.toml": hatch, "h/__init__.py": "", "tests/test_a.py": ""})
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None
+    assert environment.variables == {"PYTHONWARNDEFAULTENCODING": "1", "COVERAGE_CORE": "sysmon"}

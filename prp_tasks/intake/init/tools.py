@@ -155,6 +155,21 @@ def _hatch_scripts(facts: Facts) -> None:
             for line in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
                 if isinstance(line, str):
                     command_line(facts, line, f"pyproject.toml [tool.hatch.envs.{env}.scripts] {name}")
+                    if re.search(r"\b(?:pytest|py\.test)\b", line):
+                        _hatch_env_vars(facts, envs, env)
+
+
+def _hatch_env_vars(facts: Facts, envs: dict[str, object], env: str) -> None:
+    """The ``env-vars`` of the Hatch environment whose script runs the tests (and of ``default``,
+    which it inherits), as tox's ``setenv`` is read; a value with a context field is left out."""
+    for name in dict.fromkeys((env, "default")):
+        table = envs.get(name)
+        variables = table.get("env-vars") if isinstance(table, dict) else None
+        for key, value in variables.items() if isinstance(variables, dict) else []:
+            named = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) and key not in ("PATH", "VIRTUAL_ENV")
+            if isinstance(value, str) and "{" not in value and named:
+                where = f"pyproject.toml [tool.hatch.envs.{name}.env-vars]"
+                facts.test_variables.setdefault(key, (value, where))
 
 
 def _nox(facts: Facts) -> None:
