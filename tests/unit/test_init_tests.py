@@ -1,0 +1,159 @@
+"""``prp init`` finds the project's tests and the runner that runs them as the project does:
+pytest when the suite is written for it, else unittest discovery of a tests directory (a package
+imported from where it lives), of test modules at the top or inside the package, by their names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from prp_tasks.intake.init.detect import detect
+from tests.unit.test_init import parsed, write
+
+
+def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configuration(tmp_path: Path) -> None:
+    """packaging 24: no pytest configuration, pytest only in tests/requirements.txt, and test
+    modules importing it. unittest discovery cannot run such a suite."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'pkg'\n",
+            "src/pkg/__init__.py": "",
+            "tests/__init__.py": "",
+            "tests/test_a.py": "import pytest\n\n\ndef test_a():\n    assert True\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:3] == ("python", "-m", "pytest")
+    assert detect(tmp_path).tools["pytest"] == ["tests/test_a.py imports pytest"]
+    write(
+        tmp_path,
+        {"tests/requirements.txt": "pytest>=7\npretend\n", "tests/test_a.py": "def test_a(): pass\n"},
+    )
+    assert detect(tmp_path).tools["pytest"] == ["tests/requirements.txt"]
+    (tmp_path / "tests" / "requirements.txt").unlink()
+    # plain test functions: only pytest runs them (unittest would run none, and say OK)
+    assert detect(tmp_path).tools["pytest"] == ["tests/test_a.py: plain test functions, no unittest cases"]
+    case = "import unittest\n\nclass A(unittest.TestCase):\n    def test_a(self): pass\n"
+    write(tmp_path, {"tests/test_a.py": case})
+    assert detect(tmp_path).tools.get("pytest") is None  # unittest cases: unittest
+
+
+def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path) -> None:
+    """idna 3.7: tests/ is a package whose modules import each other relatively; discovery from
+    tests/ alone imports them as top-level modules ("attempted relative import with no known
+    parent package"), so the command names the top-level directory."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'pkg'\n",
+            "pkg/__init__.py": "",
+            "tests/__init__.py": "",
+            "tests/test_a.py": "import unittest\n\nclass A(unittest.TestCase):\n    def test_a(self): pass\n",
+            "tests/test_b.py": "import unittest\n\nfrom . import test_a\n\n\nclass B(test_a.A):\n    pass\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "tests", "-t", ".")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "tests" / "__init__.py").unlink()  # plain modules: discovered from tests/ itself
+    (tmp_path / "tests" / "test_b.py").unlink()
+    command = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "tests")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_tests_package_under_src_is_found_and_imported_from_src(tmp_path: Path) -> None:
+    """decorator 5.1.1: its 24 unittest tests are in src/tests; none was found, and the run
+    passed ready-for-release with no test run at all."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='deco', package_dir={'': 'src'})\n",
+            "src/deco.py": "def answer():\n    return 42\n",
+            "src/tests/__init__.py": "",
+            "src/tests/helper.py": "EXPECTED = 42\n",
+            "src/tests/test.py": "import unittest\n\nfrom deco import answer\n\nfrom . import helper\n\n\n"
+            "class T(unittest.TestCase):\n    def test_answer(self):\n"
+            "        self.assertEqual(answer(), helper.EXPECTED)\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "src/tests", "-t", "src")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
+def test_test_modules_inside_the_package_run_with_unittest_discovery(tmp_path: Path) -> None:
+    """shortuuid: its 19 tests are in shortuuid/test_shortuuid.py; none was found."""
+    test = "import unittest\n\nfrom su import f\n\n\nclass T(unittest.TestCase):\n    def test_f(self):\n"
+    write(tmp_path, {"setup.py": "setup(name='su')\n", "su/__init__.py": "def f():\n    return 1\n",
+                     "su/test_su.py": test + "        self.assertEqual(f(), 1)\n"})  # fmt: skip
+    text, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
+    assert "unittest: su/test_su.py and no pytest configuration" in text
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
+def test_unittest_discovery_finds_test_modules_named_the_other_way(tmp_path: Path) -> None:
+    """colorama: its 52 tests are in ``colorama/tests/*_test.py``; discovery's default pattern
+    (``test*.py``) ran none of them."""
+    case = "import unittest\n\n\nclass A(unittest.TestCase):\n    def test_a(self):\n        pass\n"
+    files = {
+        "setup.py": "setup(name='c')\n",
+        "c/__init__.py": "",
+        "c/tests/__init__.py": "",
+        "c/tests/ansi_test.py": case,
+    }
+    write(tmp_path, files)
+    command = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "c/tests", "-t", ".", "-p", "*_test.py")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
+def test_test_modules_at_the_top_run_with_unittest_discovery(tmp_path: Path) -> None:
+    """jsonpointer: ``tests.py`` beside ``jsonpointer.py``, no tests directory, no pytest."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='jsonpointer')\n",
+            "jsonpointer.py": "X = 1\n",
+            "tests.py": "import unittest\n\nclass T(unittest.TestCase):\n    def test_x(self): pass\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert argv == ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
+    assert "unittest: tests.py and no pytest configuration" in text
+    done = subprocess.run(
+        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+
+
+def test_plain_test_functions_inside_the_package_run_with_pytest(tmp_path: Path) -> None:
+    """toolz: toolz/tests/test_*.py, plain functions, no pytest configuration or import: unittest
+    would run none of them (and call that OK on 3.11), so pytest runs them."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='toolz')\n",
+            "tox.ini": "[testenv:lint]\ncommands =\n    flake8 toolz\n",
+            "toolz/__init__.py": "",
+            "toolz/tests/__init__.py": "",
+            "toolz/tests/test_curry.py": "from toolz import curry\n\ndef test_curry():\n    assert True\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["test"][:3] == ("python", "-m", "pytest")
+    assert "toolz/tests/test_curry.py: plain test functions, no unittest cases" in text
+    assert commands["lint"][-1] == "toolz"  # its tests are linted with it, not twice
