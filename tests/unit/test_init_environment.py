@@ -1,0 +1,270 @@
+"""``prp init`` installs what the project's own tox envs, pre-commit hooks, lock file and declared
+tools say its checks need: the tools' versions, the extras, groups, packages, requirement files,
+variables and preparing commands of the env that runs its tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.intake.init.detect import detect
+from tests.unit.test_init import parsed, write
+
+
+def test_a_tool_pinned_in_tox_deps_is_installed_at_that_version(tmp_path: Path) -> None:
+    """cachetools: ``black==22.12.0; implementation_name == "cpython"`` in tox.ini's deps."""
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\nname = cachy\n",
+            "tox.ini": "[testenv:check-format]\ndeps =\n"
+            '    black==22.12.0; implementation_name == "cpython"\ncommands =\n    black --check --diff .\n',
+            "src/cachy/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "black==22.12.0" in result.profile.environment.packages
+    assert "tox.ini [testenv:check-format] deps" in text
+
+
+def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: Path) -> None:
+    """pyparsing: ``[testenv] extras = diagrams``; its diagram tests import what that extra
+    installs, which the default choice (a ``test`` extra …) leaves out."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "parsy"\n[project.optional-dependencies]\n'
+            'diagrams = ["jinja2"]\ntest = ["pytest"]\nspeedups = ["cython"]\ndocs = ["sphinx"]\n',
+            "tox.ini": "[testenv]\nextras = diagrams\n    py312: speedups\ndeps =\n    pytest\n"
+            "    matplotlib; implementation_name != 'pypy'\n    -r requirements.txt\n    py38: mock\n"
+            "    parsy[test]\n    tox\n    poetry\ncommands = pytest\n"
+            "[testenv:docs]\nextras = docs\ncommands = sphinx-build docs out\n"
+            "[testenv:missing]\nextras = nosuch\ncommands = pytest\n",
+            "parsy/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    # named extras replace the default choice, so the default one comes first; a factor's extra,
+    # the docs env's and one the project does not declare are left out
+    assert result.profile.environment.extras == ("test", "diagrams")
+    assert "its tests install it (tox.ini [testenv] extras)" in text
+    # and what the tests' tox env installs, but not options, factor lines, the project or what runs
+    # it (rsa's tox deps: poetry, whose dependencies brought a pytest plugin its pytest could not load)
+    assert result.profile.environment.packages == ("pytest", "matplotlib; implementation_name != 'pypy'")
+    # validators: ``.[crypto-eth-addresses]`` among the deps is the project with that extra (its 17
+    # eth address tests failed without it)
+    write(tmp_path, {"tox.ini": "[testenv]\ndeps =\n    pytest\n    .[speedups,docs]\ncommands = pytest\n"})
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and environment.extras == ("test", "speedups", "docs")
+
+
+def test_the_tox_env_that_runs_the_tests_is_the_one_read_with_what_it_inherits(tmp_path: Path) -> None:
+    """markdown-it-py: ``[testenv]`` runs nothing; ``[testenv:py{310,311}]`` runs pytest with
+    ``extras = testing, linkify`` (32 tests skipped without linkify) and inherits the deps."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "mdi"\n[project.optional-dependencies]\n'
+            'testing = ["pytest"]\nlinkify = ["linkify-it-py"]\n',
+            "tox.ini": "[testenv]\ndeps = pytest-timeout\n[testenv:py{310,311}]\nextras = testing, linkify\n"
+            "commands = pytest {posargs:tests/}\n[testenv:py38-extra]\ndeps = numpy==1.24.4\n"
+            "commands = pytest\n",
+            "mdi/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.extras == ("testing", "linkify")
+    assert result.profile.environment.packages == ("pytest", "pytest-timeout")
+
+
+def test_the_groups_the_type_check_and_the_tests_need_are_installed(tmp_path: Path) -> None:
+    """cachelib: mypy ran without its ``typing`` group (boto3-stubs): 4 errors where the project
+    has none; tox's ``dependency_groups`` of the tests' env are installed too."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "cachy"\n[dependency-groups]\ntests = ["pytest"]\n'
+            'typing = ["boto3-stubs"]\nservices = ["redis"]\ndocs = ["sphinx"]\n[tool.mypy]\nstrict = true\n',
+            "tox.ini": "[testenv]\ndependency_groups = tests\n    services\ncommands = pytest\n",
+            "cachy/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    env = result.profile.environment
+    assert env is not None and env.groups == ("tests", "services")
+    # what the type check needs, in an environment of its own: the tests run as their tox env does
+    # (structlog's typing group un-skipped 44 of its tests)
+    assert result.profile.environments["type-check"].groups == ("tests", "typing", "services")
+    assert "mypy runs: what its type check needs" in text
+    # attrs: its mypy group brings pytest-mypy-plugins, which would add 86 tests to the test check
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "cachy"\n[dependency-groups]\ntests = ["pytest"]\n'
+            'mypy = ["mypy", "pytest-mypy-plugins"]\ntypes = ["types-six"]\n[tool.mypy]\n',
+            "tox.ini": "[testenv:mypy]\ndependency_groups = mypy\ncommands = mypy src\n",
+        },
+    )
+    profile = parsed(tmp_path)[1].profile
+    assert profile.environment is None or profile.environment.groups is None  # the tests' default
+    assert profile.environments["type-check"].groups == ("tests", "mypy", "types")
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "cachy"\n[tool.pyright]\n', "tox.ini": ""})
+    assert "type-checks with pyright" in parsed(tmp_path)[0]
+
+
+def test_the_variables_the_tests_tox_env_sets_are_set_for_the_checks(tmp_path: Path) -> None:
+    """zipp: ``setenv = PYTHONWARNDEFAULTENCODING = 1``; one test skipped without it."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "zipp"\n',
+            "tox.ini": "[testenv]\nsetenv =\n\tPYTHONWARNDEFAULTENCODING = 1\n\tHOME = {envtmpdir}\n"
+            "\tpy38: OLD = 1\n\tPATH = /x\ncommands_pre =\n    pybabel --quiet compile -d src/zipp/locale\n"
+            "    {envpython} scripts/gen.py\n    py38: skipped\ncommands = pytest\n",
+            "zipp/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.variables == {"PYTHONWARNDEFAULTENCODING": "1"}
+    assert result.profile.environment.prepare == (
+        ("pybabel", "--quiet", "compile", "-d", "src/zipp/locale"), ("python", "scripts/gen.py"),
+    )  # fmt: skip
+    assert "its tests set it (tox.ini [testenv] setenv)" in text
+
+
+def test_the_extra_that_declares_the_test_tools_is_installed_when_no_test_one_exists(tmp_path: Path) -> None:
+    """idna: pytest and hypothesis are in its ``all`` extra; only test/tests/testing/dev were
+    installed, and its property tests failed to collect."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "idna"\n[project.optional-dependencies]\n'
+            'all = ["pytest", "hypothesis"]\ndocs = ["sphinx"]\n',
+            "idna/__init__.py": "",
+            "tests/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and result.profile.environment.extras == ("all",)
+    assert "it declares the test tools (pytest)" in text
+
+
+def test_extras_are_left_to_the_default_when_tox_installs_no_other(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\nname = cachy\n[options.extras_require]\ntests = pytest\n",
+            "tox.ini": "[testenv]\nextras = tests\ncommands = pytest\n",
+            "cachy/__init__.py": "",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.environment is None or result.profile.environment.extras is None
+
+
+def test_a_hooks_pinned_dependency_the_project_declares_does_not_replace_its_version(tmp_path: Path) -> None:
+    """iniconfig: its mypy hook installs ``pytest==7.2.0`` (to type-check the tests) while its
+    ``dev`` group needs ``pytest>=8.4.2``; pinned, the tests ran under pytest 7.2.0."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "ini"\n[dependency-groups]\ndev = ["pytest>=8.4.2"]\n'
+            "[tool.mypy]\nstrict = true\n",
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/pre-commit/mirrors-mypy\n"
+            "    rev: v1.13.0\n    hooks:\n      - id: mypy\n"
+            '        additional_dependencies: ["pytest==7.2.0", "types-docutils==0.21", tomli]\n',
+            "src/ini/__init__.py": "",
+            "testing/test_a.py": "import pytest\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages == ("pytest", "mypy==1.13.0", "types-docutils==0.21", "tomli")
+    assert "pytest==7.2.0" not in text
+
+
+def test_a_tool_the_tests_run_through_a_pytest_plugin_is_not_pinned(tmp_path: Path) -> None:
+    """zipp: its pre-commit pins ruff 0.12.0, its tests run ruff (pytest-ruff) at the version
+    their dependencies install; pinned, its tests failed a format check they pass in its CI."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "zipp"\n[project.optional-dependencies]\n'
+            'test = ["pytest", "pytest-ruff>=0.2.1"]\n[tool.ruff]\n',
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+            "    rev: v0.12.0\n    hooks:\n      - id: ruff\n",
+            "zipp/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "ruff" in result.profile.environment.packages and "ruff==0.12.0" not in text
+
+
+def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path: Path) -> None:
+    """semver: ``formatting = ["ruff<=0.16"]``, ``typing = ["mypy<=2.1.0"]`` and a uv.lock
+    holding ruff 0.15.20; unpinned, the checks ran ruff 0.17 and mypy 2.4."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "semv"\n[dependency-groups]\nformatting = ["ruff<=0.16"]\n'
+            'typing = ["mypy<=2.1.0"]\nlint = ["flake8==7.1.0"]\n[tool.ruff]\n[tool.mypy]\n',
+            "uv.lock": 'version = 1\n[[package]]\nname = "ruff"\nversion = "0.15.20"\n'
+            '[[package]]\nname = "Flake8"\nversion = "7.2.0"\n',
+            "semv/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages == ("ruff==0.15.20", "mypy<=2.1.0")
+    assert "# uv.lock: 0.15.20" in text and "# pyproject.toml dependency group 'typing'" in text
+    assert detect(tmp_path).pins["flake8"] == ("flake8==7.1.0", "pyproject.toml dependency group 'lint'")
+
+
+def test_a_frozen_pre_commit_rev_gives_the_version_its_comment_names(tmp_path: Path) -> None:
+    """pyproject-api: ``rev: "38bfb07c…"  # frozen: v0.17.1``."""
+    sha = "38bfb07c" * 5
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "api"\n',
+            ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+            f'    rev: "{sha}" # frozen: v0.17.1\n    hooks:\n      - id: ruff\n',
+            "api/__init__.py": "",
+        },
+    )
+    assert detect(tmp_path).pins["ruff"][0] == "ruff==0.17.1"
+
+
+def test_requirement_files_the_tests_tox_env_does_not_install_are_left_out(tmp_path: Path) -> None:
+    """sortedcontainers: requirements.txt lists its developers' tools (blist, which does not build on
+    Python 3.11); its tox tests install pytest only. The built environment failed, and with it every
+    check, where the project's own tests pass (367)."""
+    files = {
+        "setup.py": "setup(name='sc')\n",
+        "requirements.txt": "blist==1.3.6\npytest\n",
+        "tox.ini": "[testenv]\ndeps = pytest\ncommands = python -m pytest\n",
+        "sc/__init__.py": "",
+        "tests/test_a.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and result.profile.environment.requirements == ()
+    assert (
+        "requirements: []  # the tests' tox env (tox.ini [testenv]) installs none of requirements.txt" in text
+    )
+    write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n"
+            "      - run: pip install -r requirements.txt\n"
+        },
+    )
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and environment.requirements is None  # a CI step installs it
