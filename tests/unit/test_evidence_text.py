@@ -1,0 +1,142 @@
+"""Evidence of ``run`` checks from what the tools print (``prp_tasks.checks.evidence``): pytest's,
+unittest's, mypy's, ruff's and coverage's closing lines and messages, which tool a command runs, and
+how the summary lines are clipped and joined."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from prp_tasks.checks.evidence import identify
+from prp_tasks.core.results import EvidenceType
+from prp_tasks.core.text import clip, first_lines
+from tests.unit.test_evidence import fresh, summary
+
+SUBTESTS = """\
+import unittest
+
+class T(unittest.TestCase):
+    def test_a(self):
+        for i in range(3):
+            with self.subTest(i=i):
+                if i == 1:
+                    self.skipTest("no")
+
+    def test_b(self):
+        pass
+"""
+
+
+def test_pytests_coloured_closing_line_with_subtests_is_read_as_pytest_says_it(tmp_path: Path) -> None:
+    """pathspec: ``197 passed, 276 skipped, 142 subtests passed`` was not read (it said 151 passed,
+    46 skipped); slugify's ``--color=yes`` hid the closing line behind colour codes."""
+    fresh(tmp_path, "test_s.py", SUBTESTS)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=yes", "--junitxml=j.xml"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    if "subtests passed" not in done.stdout:
+        pytest.skip("this pytest has no built-in subtests (pytest >= 9)")
+    assert "\x1b[" in done.stdout
+    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
+    assert text.splitlines()[0] == "2 tests: 2 passed, 0 failed, 0 errors, 1 skipped, 2 subtests passed"
+    assert "\x1b" not in text and facts["pytest"]["subtests_passed"] == 2
+
+
+def test_the_closing_lines_counts_win_also_where_it_says_none(tmp_path: Path) -> None:
+    """referencing: its subtests' expected failures are <skipped type="pytest.xfail"> of passed tests
+    in the report; pytest says "503 passed, 132 subtests xfailed", no xfailed test."""
+    fresh(
+        tmp_path,
+        "j.xml",
+        '<testsuite><testcase classname="t" name="test_a"><skipped type="pytest.xfail" message="x"/>'
+        '<skipped type="pytest.xfail" message="y"/></testcase></testsuite>',
+    )
+    out = "1 passed, 2 subtests xfailed in 0.01s\n"
+    text = summary(tmp_path, ["pytest", "--junitxml=j.xml"], out)[0]
+    assert text.splitlines()[0] == "1 test: 1 passed, 0 failed, 0 errors, 0 skipped, 2 subtests xfailed"
+
+
+def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: Path) -> None:
+    """semver sets ``pretty = true``: the message wraps and its code moves to the next line."""
+    out = (
+        "src/semver/version.py:34: error: Cannot find implementation or library stub for\n"
+        'module named "fast_backend"  [import-not-found]\n'
+        "        from fast_backend import x\n        ^\n"
+        "src/semver/version.py:34: note: See https://mypy.readthedocs.io\n"
+        "Found 1 error in 1 file (checked 7 source files)\n"
+    )
+    text = summary(tmp_path, ["mypy", "src"], out)[0].splitlines()[0]
+    assert text == (
+        "1 mypy error; first src/semver/version.py:34: [import-not-found] Cannot find implementation"
+        ' or library stub for module named "fast_backend"'
+    )
+    alone = 'src/c/d.py:76: error: Skipping analyzing "boto": missing marker \n[import-untyped]\n'
+    text = summary(tmp_path, ["mypy", "src"], alone)[0].splitlines()[0]
+    assert (
+        text
+        == '1 mypy error; first src/c/d.py:76: [import-untyped] Skipping analyzing "boto": missing marker'
+    )
+
+
+def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -> None:
+    pytest_out = "....F\n=========== 1 failed, 4 passed, 2 skipped in 0.31s ===========\n"
+    assert summary(tmp_path, ["pytest", "-q"], pytest_out)[0].splitlines()[0] == (
+        "pytest: 1 failed, 4 passed, 2 skipped"
+    )
+    ruff_out = "src/x.py:12:89: E501 Line too long (120 > 88)\nFound 45 errors.\n"
+    assert summary(tmp_path, ["ruff", "check", "."], ruff_out)[0].splitlines()[0] == (
+        "45 ruff violations; first src/x.py:12:E501"
+    )
+    mypy_out = "Success: no issues found in 3 source files\n"
+    assert summary(tmp_path, ["mypy", "src"], mypy_out)[0].splitlines()[0] == "no mypy errors"
+    unittest_out = "..F.s\n---\nRan 5 tests in 0.012s\n\nFAILED (failures=1, skipped=1)\n"
+    assert summary(tmp_path, ["python", "-m", "unittest", "discover"], "", unittest_out)[0].splitlines()[
+        0
+    ] == ("5 tests ran: 1 failures, 1 skipped")
+    cov_out = "Name  Stmts  Miss  Cover\nsrc/x.py  10  1  90%\nTOTAL  10  1  90%\n"
+    assert summary(tmp_path, ["coverage", "report"], cov_out)[1] == {"coverage": {"total": 90.0}}
+
+
+@pytest.mark.parametrize(
+    ("argv", "tool"),
+    [
+        (["/v/bin/python3.11", "-m", "pytest", "-q"], "pytest"),
+        (["coverage", "run", "--branch", "-m", "pytest", "-x"], "pytest"),
+        (["py.test"], "pytest"),
+        (["python", "-m", "ruff", "check", "src"], "ruff"),
+        (["python", "-m", "mypy"], "mypy"),
+    ],
+)
+def test_tools_are_recognised_behind_python_m_and_coverage_run(argv: list[str], tool: str) -> None:
+    assert identify(argv)[0] == tool
+
+
+@given(st.text(alphabet=st.sampled_from('ab1:./"{} \n'), max_size=200), st.integers(2, 120))
+def test_clip_never_cuts_inside_a_token(text: str, limit: int) -> None:
+    cut = clip(text, limit)
+    assert len(cut) <= limit
+    tokens = text.split()
+    kept = cut.removesuffix("…").split()
+    assert kept == tokens[: len(kept)]  # whole tokens, in order
+
+
+def test_a_line_that_introduces_the_next_is_joined_with_it() -> None:
+    """sortedcontainers: "environment … failed after 4.1s: installing failed (exit 1):" ended
+    there, the error on the next line; the check line read "(exit 1):; error: …"."""
+    failed = "installing failed (exit 1):\n  error: Failed to build `blist==1.3.6`\nmore\n"
+    assert first_lines(failed, 1) == "installing failed (exit 1): error: Failed to build `blist==1.3.6`"
+    assert first_lines("exit 0 in 1.2s\n\n24 tests ran: OK\nmore\n", 2) == "exit 0 in 1.2s; 24 tests ran: OK"
+    assert first_lines("", 2) == ""
+
+
+def test_a_test_run_that_crashed_before_any_report_is_still_test_evidence(tmp_path: Path) -> None:
+    """rsa: pytest stopped at a plugin's import error; with no report read, the evidence was a
+    command's and prp.md §7 said "No test evidence recorded" for a failed test check."""
+    crash = "ImportError while loading conftest\nModuleNotFoundError: No module named '_pytest.scope'\n"
+    argv = ["python", "-m", "pytest", "-q", "--junitxml=.prp/reports/junit.xml"]
+    text, facts, kind = summary(tmp_path, argv, stderr=crash)
+    assert (facts, kind) == ({}, EvidenceType.TEST) and "_pytest.scope" in text
