@@ -6,6 +6,7 @@ in-process competes for the messages.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,10 +49,12 @@ def private(tmp_path: Path) -> Iterator[Settings]:
 
 
 class Workers:
-    """``prp worker`` processes started for one test (all killed at the end)."""
+    """``prp worker`` processes started for one test (all killed at the end); with ``logs``, each
+    worker's output goes to a file there, which :meth:`report` shows when a test fails."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, logs: Path | None = None) -> None:
         self.settings = settings
+        self.logs = logs
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(
@@ -65,16 +68,33 @@ class Workers:
         args = args if args is not None else ["--pool", "prefork", "--concurrency", "2"]
         if "--hostname" not in args:
             args = [*args, "--hostname", f"w{len(self.procs)}@test"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prp_tasks.cli", "worker", "--loglevel", "WARNING", *args],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        with contextlib.ExitStack() as files:
+            log = None if self.logs is None else files.enter_context(self._log(len(self.procs)).open("wb"))
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "prp_tasks.cli", "worker", "--loglevel", "WARNING", *args],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL if log is None else log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.procs.append(proc)
         return proc
+
+    def _log(self, index: int) -> Path:
+        assert self.logs is not None
+        self.logs.mkdir(parents=True, exist_ok=True)
+        return self.logs / f"worker{index}.log"
+
+    def report(self, lines: int = 30) -> str:
+        """Each worker's state (running, or its exit code) and the end of its log."""
+        parts = []
+        for index, proc in enumerate(self.procs):
+            code = proc.poll()
+            parts.append(f"worker {index}: {'running' if code is None else f'exited {code}'}")
+            if self.logs is not None:
+                parts += self._log(index).read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(parts)
 
     def stop(self) -> None:
         for proc in self.procs:

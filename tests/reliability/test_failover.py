@@ -107,7 +107,7 @@ def test_killing_the_primary_twice_loses_no_acknowledged_submission_or_decision(
 ) -> None:
     settings = _settings(sentinels)
     control = Runtime(settings).control
-    workers = Workers(settings)
+    workers = Workers(settings, logs=tmp_path / "workers")
     env = {**sentinels.env(wait_replicas=1), **FAST, "PRP_VISIBILITY_TIMEOUT_S": "3"}
     try:
         for _ in range(2):
@@ -130,7 +130,7 @@ def test_killing_the_primary_twice_loses_no_acknowledged_submission_or_decision(
             sentinels.wait_failover(old)
             sentinels.restart(killed)  # back as a replica of the new primary
             sentinels.wait_synced()
-        _finish(control, runs, approved)
+        _finish(control, runs, approved, workers)
         report = classify(
             control, {r: dict.fromkeys("APB", "passed") for r in runs}, side_effects(tmp_path / "effects.log")
         )
@@ -155,7 +155,7 @@ def test_a_failover_while_a_worker_restores_unacked_messages_loses_nothing(
     with it) or on both: every run still finishes, every result once."""
     settings = _settings(sentinels)
     control = Runtime(settings).control
-    workers = Workers(settings)
+    workers = Workers(settings, logs=tmp_path / "workers")
     visibility = {"PRP_VISIBILITY_TIMEOUT_S": "3", "PRP_RESTORE_INTERVAL_S": "1"}
     env = {**sentinels.env(wait_replicas=1), **FAST, **visibility}
     try:
@@ -176,19 +176,32 @@ def test_a_failover_while_a_worker_restores_unacked_messages_loses_nothing(
         sentinels.restart(killed)
         sentinels.wait_synced()
         approved: set[str] = set()
-        _finish(control, runs, approved)
+        _finish(control, runs, approved, workers)
         report = classify(control, {r: dict.fromkeys("APB", "passed") for r in runs}, side_effects(effects))
         assert report.clean(), report.counts() | {"lost": report.lost, "dup": report.duplicated}
     finally:
         workers.stop()
 
 
-def _finish(control: Control, runs: list[str], approved: set[str], within: float = 120) -> None:
+def _finish(
+    control: Control, runs: list[str], approved: set[str], workers: Workers, within: float = 120
+) -> None:
     deadline = time.monotonic() + within
     while True:
         _approve_parked(control, runs, approved)
         with contextlib.suppress(StoreError):
             if all(control.is_final(r) for r in runs):
                 return
-        assert time.monotonic() < deadline, "runs did not finish after the failovers"
+        assert time.monotonic() < deadline, (
+            f"runs did not finish after the failovers: {_unfinished(control, runs)}\n{workers.report()}"
+        )
         time.sleep(0.2)
+
+
+def _unfinished(control: Control, runs: list[str]) -> dict[str, dict[str, str]]:
+    """The gates of the runs that have not finished, with their statuses: what the failure names."""
+    return {
+        r: {g: str(s) for g, s in control.store.gate_statuses(r).items()}
+        for r in runs
+        if not control.is_final(r)
+    }
