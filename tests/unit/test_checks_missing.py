@@ -1,0 +1,69 @@
+"""A failed command that could not import a module says which and what to do
+(``prp_tasks.checks.missing``): the names on the facts line, the advice for the environment kind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.checks.missing import advice, missing_modules, said
+from prp_tasks.core.models import CheckStatus
+from tests.unit.test_checks_command import content, python
+
+PYTEST_OUTPUT = """\
+==================================== ERRORS ====================================
+_____________________ ERROR collecting tests/test_a.py _________________________
+ImportError while importing test module '/w/tests/test_a.py'.
+E   ModuleNotFoundError: No module named 'hypothesis'
+E   ModuleNotFoundError: No module named 'mm._version'
+E   ModuleNotFoundError: No module named '_ctypes'
+E   ModuleNotFoundError: No module named 'tomllib'
+E   ModuleNotFoundError: No module named 'google.protobuf'
+ImportError: No module named yaml
+E   ModuleNotFoundError: No module named 'hypothesis'
+"""
+
+
+def test_the_missing_modules_leave_out_the_projects_own_and_the_standard_librarys(tmp_path: Path) -> None:
+    (tmp_path / "src" / "mm").mkdir(parents=True)
+    assert missing_modules(tmp_path, PYTEST_OUTPUT) == ["hypothesis", "google.protobuf", "yaml"]
+    (tmp_path / "hypothesis.py").write_text("")  # a module of the project's own
+    assert missing_modules(tmp_path, PYTEST_OUTPUT) == ["google.protobuf", "yaml"]
+    assert missing_modules(tmp_path, "1 passed in 0.01s") == []
+
+
+def test_the_advice_fits_the_environment_the_check_ran_in() -> None:
+    built = advice(["hypothesis"], {"kind": "isolated", "build": {}})
+    assert built == (
+        "the checks' environment has no module 'hypothesis': nothing the project declares installs it; "
+        "if the command needs it, add its package under environment.packages in initial.md"
+    )
+    assert "no modules 'a', 'b': nothing the project declares installs them" in advice(
+        ["a", "b"], {"build": {}}
+    )
+    assert (
+        advice(["a"], {"kind": "venv"}) == "the project's .venv has no module 'a': install its package there"
+    )
+    assert advice(list("abcd"), {"kind": "system"}).startswith(
+        "the Python the check ran with has no modules 'a', 'b', 'c', …"
+    )
+    assert said(["hypothesis"]) == "missing module: hypothesis"
+    assert said(list("abcd")) == "missing modules: a, b, c, …"
+
+
+def test_a_command_that_cannot_import_a_module_says_so_on_its_second_line(tmp_path: Path) -> None:
+    result = python(tmp_path, "import prp_no_such_module_xyz")
+    assert result.status == CheckStatus.FAIL
+    head, second, *_ = result.output.split("\n")
+    assert head.startswith("exit 1 in ")
+    assert second.endswith("has no module 'prp_no_such_module_xyz': install its package there")
+    assert content(result)["missing_modules"] == ["prp_no_such_module_xyz"]
+
+
+def test_a_passing_command_or_the_projects_own_module_gets_no_advice(tmp_path: Path) -> None:
+    passed = python(tmp_path, "print(\"No module named 'yaml'\")")
+    assert passed.status == CheckStatus.PASS and "install" not in passed.output
+    (tmp_path / "ownpkg").mkdir()  # not importable from where the command runs, but the project's own
+    own = python(tmp_path, "import sys; sys.path.clear(); import ownpkg")
+    assert own.status == CheckStatus.FAIL and "No module named 'ownpkg'" in own.output
+    assert "install" not in own.output and "missing_modules" not in content(own)
