@@ -1,9 +1,9 @@
 """Modules a failed command could not import, said where the user reads first.
 
-A project's tests can import what nothing it declares installs (mccabe's sdist: its tests import
-``hypothesis``, which neither its metadata nor its tox configuration in the sdist names). The
-check's environment is built from the declarations, so the tests fail at collection with
-``ModuleNotFoundError: No module named 'hypothesis'``, deep in the output. This module finds those
+A project's tests can import what nothing it declares installs (a test module's ``import
+hypothesis`` that only the project's CI installs). The check's environment is built from the
+declarations, so the tests fail at collection with ``ModuleNotFoundError: No module named
+'hypothesis'``, deep in the output. This module finds those
 names in the output's tails, leaves out the project's own modules and the standard library's
 (neither is a package to add), and says what to do: for an environment prp-tasks builds, add the
 package under ``environment.packages`` in initial.md; for the project's ``.venv`` or the system
