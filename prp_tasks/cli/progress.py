@@ -16,6 +16,7 @@ from rich.text import Text
 
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.evaluate import elapsed_ms, parse_ts, utc_now
+from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.snapshot import GateEvent, RunSnapshot
 from prp_tasks.core.text import clip, first_lines
@@ -43,6 +44,7 @@ ICONS = {
 #: seconds between polls of the plain follower: short after a change, growing to the upper bound
 PLAIN_POLL_S = (0.1, 1.0)
 #: a check that ran this long (ms) gets a line when it ends: a gate's long work shows as it goes
+#: (a failed check gets one whatever its time: the gate's line names it, and this says why)
 CHECK_LINE_MS = 1000
 #: how much of a check's output summary its line repeats
 CHECK_SUMMARY_CHARS = 120
@@ -253,7 +255,7 @@ def _ended_checks(snapshot: RunSnapshot, cursor: PlainCursor) -> list[CheckDone]
             seen = (gate_id, result.name, result.finished_at or "")
             if result.finished_at and seen not in cursor.checks:
                 cursor.checks.add(seen)
-                if result.duration >= CHECK_LINE_MS:
+                if result.duration >= CHECK_LINE_MS or result.status == CheckStatus.FAIL:
                     ended.append(CheckDone(gate_id, result))
     return ended
 

@@ -20,7 +20,7 @@ from prp_tasks.cli.progress import (
     settle_line,
 )
 from prp_tasks.core.approvals import AuditEvent, AuditType
-from prp_tasks.core.models import ApprovalSpec, GateStatus, Role, Workflow
+from prp_tasks.core.models import ApprovalSpec, CheckStatus, GateStatus, Role, Workflow
 from prp_tasks.core.results import Decision
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import GateEvent, GateEventType, GateView, RunSnapshot
@@ -350,3 +350,25 @@ def test_a_long_check_gets_its_line_when_it_ends_before_its_gate_settles() -> No
     events += (event("ship", "settle", at(3, 20), "passed"),)
     lines = plain_lines(snap(spec, {**others, "ship": done}, RunStatus.RUNNING, events=events), cursor)
     assert lines == ["ship: passed in 20.0 s (checks 2/2)"]  # said once; the quick upload stays quiet
+
+
+def test_a_quick_check_that_failed_gets_its_line() -> None:
+    """platformdirs piped: ``checks failed: run-lint`` with no line saying why (ruff took 0.27 s)."""
+    spec = make_spec(pipeline())
+    others = {g: pending(spec.workflow.gate(g)) for g in ("lint", "review")}
+    ship = run_gate(spec.workflow.gate("ship"), 3)
+    upload = ship.checks["upload"].model_copy(
+        update={
+            "status": CheckStatus.FAIL,
+            "duration": 270,
+            "finished_at": at(3, 1),
+            "output": "exit 1 in 0.27s\n3 violations",
+        }
+    )
+    running = GateView(gate_id="ship", status=GateStatus.RUNNING, started_at=at(3), checks={"upload": upload})
+    events = (event("ship", "start", at(3)),)
+    lines = plain_lines(
+        snap(spec, {**others, "ship": running}, RunStatus.RUNNING, finished_at=None, events=events),
+        PlainCursor(),
+    )
+    assert lines[1:] == ["ship: started", "ship › upload: failed in 270 ms: exit 1 in 0.27s; 3 violations"]
