@@ -317,7 +317,13 @@ def test_setup_py_authors_become_the_derived_owners(tmp_path: Path) -> None:
     write(tmp_path, {"setup.cfg": "[metadata]\nauthor_email = seth@example.org\n"})
     text, result = parsed(tmp_path)
     assert result.profile.governance.owners == {"*": ("seth@example.org",)}
-    assert "derived from setup.cfg [metadata] maintainers/authors" in text
+    assert "derived from setup.cfg [metadata] maintainers/authors:" in text
+    # platformdirs: four maintainers, three kept, and the comment says so
+    four = ", ".join(f"{{email = 'm{i}@example.org'}}" for i in range(4))
+    write(tmp_path, {"pyproject.toml": f"[project]\nname = 'pd'\nmaintainers = [{four}]\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.owners == {"*": tuple(f"m{i}@example.org" for i in range(3))}
+    assert "derived from pyproject.toml [project] maintainers/authors (the first 3 of 4)" in text
 
 
 def test_coverage_measures_what_the_projects_own_pytest_command_measures(tmp_path: Path) -> None:

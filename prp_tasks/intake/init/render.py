@@ -167,13 +167,19 @@ def _governance(facts: Facts, commands: Plan) -> list[str]:
     return lines
 
 
+#: derived owners written at most (an AUTHORS file can name dozens); the comment says how many
+OWNERS_KEPT = 3
+
+
 def _owners(facts: Facts) -> list[str]:
     if facts.codeowners:
         return [f"  # owners: none here, {facts.codeowners} names the code owners (detected)"]
     if facts.authors:
         where = facts.authors_file or facts.metadata_file
-        note = f"derived from {where} maintainers/authors: replace with real owners"
-        return [_line(1, "owners", {"*": facts.authors[:3]}, note)]
+        count = len(facts.authors)
+        some = f" (the first {OWNERS_KEPT} of {count})" if count > OWNERS_KEPT else ""
+        note = f"derived from {where} maintainers/authors{some}: replace with real owners"
+        return [_line(1, "owners", {"*": facts.authors[:OWNERS_KEPT]}, note)]
     return ["  # owners: none found (no CODEOWNERS, no authors): G3's codeowners-present fails until set"]
 
 
