@@ -143,14 +143,19 @@ def project_version(path: Path) -> tuple[str, str] | None:
     """The project's own version and where it came from, for the release notes: a static
     ``[project] version`` of pyproject.toml, setup.cfg's ``[metadata] version``, an sdist's
     PKG-INFO, a literal ``__version__`` of the module its metadata names (``attr: pkg.__version__``,
-    ``version=pkg.__version__``), else the checkout's latest git tag; None when none says (read
+    ``version=pkg.__version__``), else the checkout's latest git tag (without the ``v`` of
+    ``v1.5.0``); None when none says (read
     only, never run)."""
     for read in (_pyproject_version, _setup_cfg_version, _pkg_info_version, _attribute_version):
         found = read(path)
         if found is not None:
             return found
     tag = _git(path, "describe", "--tags", "--abbrev=0")
-    return (tag, "the latest git tag") if tag and _VERSION.fullmatch(tag) else None
+    if not tag or not _VERSION.fullmatch(tag):
+        return None
+    if re.fullmatch(r"v\d.*", tag):  # the tag ``v8.0.4`` names version 8.0.4
+        return tag[1:], f"the latest git tag, {tag}"
+    return tag, "the latest git tag"
 
 
 def _pyproject_version(path: Path) -> tuple[str, str] | None:

@@ -21,6 +21,7 @@ from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec, new_run_id
 from prp_tasks.core.validation import problems_from
 from prp_tasks.errors import BlueprintError, InputError, ProfileError
+from prp_tasks.intake.changelog import Entry, changelog_entry
 from prp_tasks.intake.profiles import LOOKUP, resolve_profile
 from prp_tasks.intake.profiles.cache import ProfileCache
 from prp_tasks.intake.repo import project_version
@@ -102,13 +103,13 @@ def prepare_run(
     source = source or RunSource()
     run_id = run_id or new_run_id()
     info = source.repo_info(repo)
-    resolved, version = _read_checkout(source, run_id, info, profile_path, profiles)
+    resolved, version, changes = _read_checkout(source, run_id, info, profile_path, profiles)
     if require_profile and workflow is None and resolved.source is None:
         raise ProfileError(missing_profile_message(str(repo) if repo is not None else "."))
     return RunSpec(
         run_id=run_id,
         workflow=_workflow(workflow, resolved),
-        blueprint=with_version(_blueprint(blueprint, resolved, info.repo), version),
+        blueprint=with_changes(with_version(_blueprint(blueprint, resolved, info.repo), version), changes),
         repo=info,
         profile=resolved,
         created_at=utc_now(),
@@ -125,11 +126,14 @@ def _read_checkout(
     info: RepoInfo,
     profile_path: str | Path | None,
     profiles: ProfileCache | None,
-) -> tuple[ResolvedProfile, tuple[str, str] | None]:
-    """The run's profile (its checkout's initial.md, or ``profile_path``) and the project's version."""
+) -> tuple[ResolvedProfile, tuple[str, str] | None, Entry | None]:
+    """The run's profile (its checkout's initial.md, or ``profile_path``), the project's version
+    and its changelog's entry for that version."""
     cache = profiles or ProfileCache(None, ProfileCacheSettings())
     with source.checkout(run_id, info) as path:
-        return resolve_profile(path, profile_path, cache=cache), project_version(path)
+        version = project_version(path)
+        changes = changelog_entry(path, version[0]) if version is not None else None
+        return resolve_profile(path, profile_path, cache=cache), version, changes
 
 
 def missing_profile_message(repo: str) -> str:
@@ -167,6 +171,17 @@ def with_version(blueprint: Blueprint, found: tuple[str, str] | None) -> Bluepri
     return blueprint.model_copy(
         update={"metadata": {**blueprint.metadata, "version": version, "versionSource": source}}
     )
+
+
+def with_changes(blueprint: Blueprint, entry: Entry | None) -> Blueprint:
+    """The blueprint with the changelog's entry for its version as the release notes' highlights
+    and breaking changes, unless it states either itself (or names another version)."""
+    meta = blueprint.metadata
+    if entry is None or "highlights" in meta or "breakingChanges" in meta or "versionSource" not in meta:
+        return blueprint
+    found = {"highlights": entry.highlights, "breakingChanges": entry.breaking}
+    where = {"changelog": f"{entry.source}, {entry.heading}"}
+    return blueprint.model_copy(update={"metadata": {**meta, **found, **where}})
 
 
 class SubmitRequest(BaseModel):

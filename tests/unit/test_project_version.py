@@ -23,7 +23,9 @@ def test_the_version_comes_from_the_declarations_then_pkg_info_then_the_latest_t
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-qm", "one")
     git(tmp_path, "tag", "v1.5.0")
-    assert project_version(tmp_path) == ("v1.5.0", "the latest git tag")
+    assert project_version(tmp_path) == ("1.5.0", "the latest git tag, v1.5.0")  # slugify: "v8.0.4"
+    git(tmp_path, "tag", "release-2")
+    assert project_version(tmp_path) == ("release-2", "the latest git tag")
     (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: pluggy\nVersion: 1.5.0\n")
     assert project_version(tmp_path) == ("1.5.0", "PKG-INFO")
     (tmp_path / "setup.cfg").write_text("[metadata]\nversion = attr: pkg.VERSION\n")

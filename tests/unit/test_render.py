@@ -257,10 +257,24 @@ def test_decisions_leave_out_an_unknown_sha() -> None:
     assert "@ 2026-03-01T10:00:30Z\n" in text + "\n" and "SHA: unkn" not in text
 
 
-def test_release_notes_use_blueprint_metadata_or_honest_defaults() -> None:
+def test_release_notes_use_blueprint_metadata_or_say_nothing_was_stated() -> None:
+    """pluggy, itsdangerous, cachetools: "Highlights: Initial implementation", "Breaking Changes:
+    None" (the reference's defaults) over changelogs that said otherwise: never made up now."""
     default = section(render_outputs(all_passed())["prp.md"], 11)
-    assert "- Initial implementation" in default
-    assert "**Breaking Changes:** None" in default and "**Migration:** N/A" in default
+    assert "Initial implementation" not in default
+    assert "**Highlights:**\n\n_Not stated: the blueprint sets no `metadata.highlights`._" in default
+    assert "**Breaking Changes:** _Not stated._" in default and "**Migration:** _Not stated._" in default
+    found = {"version": "2.2.0", "versionSource": "PKG-INFO"}
+    unknown = section(render_outputs(all_passed(metadata=found))["prp.md"], 11)
+    assert "_Not stated: no changelog entry for 2.2.0 was found (`CHANGES`, `CHANGELOG`" in unknown
+    read = {**found, "changelog": "CHANGES.rst, Version 2.2.0", "highlights": ["Drop 3.7. #372"]}
+    notes = section(render_outputs(all_passed(metadata=read | {"breakingChanges": []}))["prp.md"], 11)
+    assert "**Highlights** (from CHANGES.rst, Version 2.2.0):\n\n- Drop 3.7. #372" in notes
+    assert "**Breaking Changes:** _None listed in CHANGES.rst, Version 2.2.0._" in notes
+    assert "**Migration:** N/A" in notes
+    notes = section(render_outputs(all_passed(metadata=read | {"breakingChanges": ["No 3.8"]}))["prp.md"], 11)
+    assert "**Breaking Changes:**\n\n- No 3.8" in notes
+    assert "**Migration:** _See CHANGES.rst, Version 2.2.0._" in notes
     meta = {
         "highlights": ["Wallet pay"],
         "breakingChanges": ["Drops v1 API"],

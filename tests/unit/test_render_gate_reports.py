@@ -136,6 +136,12 @@ def test_test_plan_and_release_notes_use_the_blueprint() -> None:
     notes = render_gate_report("release-notes", g7, results_for(g7), SPEC)
     assert "## Version 0.1.0" in notes and "- Wallet pay" in notes
     assert "Faster payments." in notes and "## Breaking Changes\n\nNone" in notes
+    # pluggy 1.6.0: the notes said "Version 0.1.0" under prp.md's 1.6.0
+    found = {"version": "1.6.0", "versionSource": "PKG-INFO", "changelog": "CHANGELOG.rst, pluggy 1.6.0"}
+    spec = SPEC.model_copy(update={"blueprint": SPEC.blueprint.model_copy(update={"metadata": found})})
+    notes = render_gate_report("release-notes", g7, results_for(g7), spec)
+    assert "## Version 1.6.0" in notes and "_From CHANGELOG.rst, pluggy 1.6.0._" in notes
+    assert "## Breaking Changes\n\n_None listed in CHANGELOG.rst, pluggy 1.6.0._" in notes
 
 
 def test_check_output_with_backticks_cannot_break_out_of_its_block() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,6 +119,52 @@ def document_version(metadata: Mapping[str, Any]) -> str:
     :data:`DOC_VERSION`."""
     version = metadata.get("version")
     return inline(str(version)) if isinstance(version, str | int | float) and str(version) else DOC_VERSION
+
+
+#: longest release-notes item shown (a changelog's can run to paragraphs)
+NOTE_ITEM_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ReleaseChanges:
+    """What release notes say about the changes, in markdown: stated by the blueprint, read
+    from the project's changelog at submission, or said to be unknown (never made up)."""
+
+    highlights: str
+    breaking: str
+    migration: str
+    source: str = ""
+
+
+def release_changes(metadata: Mapping[str, Any]) -> ReleaseChanges:
+    """The blueprint's ``highlights``/``breakingChanges``/``migration``; with ``changelog``, where
+    they were read; with neither, notes that say nothing was stated."""
+    highlights = [inline(h, NOTE_ITEM_CHARS) for h in as_list(metadata.get("highlights"))]
+    breaking = [inline(b, NOTE_ITEM_CHARS) for b in as_list(metadata.get("breakingChanges"))]
+    migration = bullets(as_list(metadata.get("migration")), "_Not specified._")
+    source = inline(str(metadata.get("changelog") or ""))
+    if source:
+        none = f"_None listed in {source}._"
+        moved = migration if "migration" in metadata else f"_See {source}._"
+        return ReleaseChanges(
+            bullets(highlights, none), bullets(breaking, none), moved if breaking else "N/A", source
+        )
+    if "highlights" in metadata or "breakingChanges" in metadata:  # the blueprint states them
+        return ReleaseChanges(
+            bullets(highlights), bullets(breaking, "None"), migration if breaking else "N/A"
+        )
+    return ReleaseChanges(_unstated(metadata), "_Not stated._", "_Not stated._")
+
+
+def _unstated(metadata: Mapping[str, Any]) -> str:
+    """Why the highlights are unknown: no changelog entry for the project's version (looked for at
+    submission when the version was the project's own), and none in the blueprint."""
+    where = "`CHANGES`, `CHANGELOG`, `HISTORY` or `NEWS`, at the top or under `docs/`"
+    version = metadata.get("version")
+    looked = f"no changelog entry for {inline(str(version))} was found ({where}), and " if version else ""
+    if version and "versionSource" not in metadata:
+        looked = ""  # the blueprint's own version: no changelog was read for it
+    return f"_Not stated: {looked}the blueprint sets no `metadata.highlights`._"
 
 
 def inline(text: str, limit: int | None = None) -> str:

@@ -9,13 +9,14 @@ from prp_tasks.core.catalog import BUILTIN_CHECKS, GATE_REPORTS
 from prp_tasks.core.models import CheckStatus, GateSpec
 from prp_tasks.core.render.budgets import accessibility_text, coverage_text, performance_text
 from prp_tasks.core.render.common import (
-    DOC_VERSION,
     as_list,
     bullets,
     code,
+    document_version,
     fence,
     inline,
     known,
+    release_changes,
 )
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.run import RunSpec
@@ -209,17 +210,16 @@ def _release_checklist(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[st
 
 def _release_notes(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
     meta: Mapping[str, Any] = spec.blueprint.metadata
-    breaking = as_list(meta.get("breakingChanges"))
-    parts = [
-        f"## Version {DOC_VERSION}",
+    changes = release_changes(meta)
+    highlights = f"## Highlights\n\n_From {changes.source}._\n\n" if changes.source else "## Highlights\n\n"
+    return [
+        f"## Version {document_version(meta)}",
         "## Summary\n\n" + (spec.blueprint.description.strip() or "_Not specified._"),
-        _section("Highlights", as_list(meta.get("highlights")), "- Initial implementation"),
+        highlights + changes.highlights,
         _section("Requirements", list(spec.blueprint.requirements), "_None._"),
-        _section("Breaking Changes", breaking, "None"),
+        "## Breaking Changes\n\n" + changes.breaking,
+        "## Migration\n\n" + changes.migration,
     ]
-    if breaking:
-        parts.append(_section("Migration", as_list(meta.get("migration")), "_Not specified._"))
-    return parts
 
 
 _BODIES: dict[str, Body] = {

@@ -25,6 +25,7 @@ from prp_tasks.core.render.common import (
     known,
     label,
     record_of,
+    release_changes,
     ts_key,
     utc_seconds,
     view_of,
@@ -199,15 +200,21 @@ def approval_line(snapshot: RunSnapshot, approval: HumanApproval) -> str:
 
 
 def _release_notes(metadata: Mapping[str, Any]) -> str:
-    highlights = as_list(metadata.get("highlights")) or ["Initial implementation"]
-    breaking = as_list(metadata.get("breakingChanges"))
-    parts = ["## 11. Release Notes", f"**Version:** {document_version(metadata)}", "**Highlights:**"]
-    parts.append(bullets(highlights))
-    if not breaking:
-        return "\n\n".join([*parts, "**Breaking Changes:** None", "**Migration:** N/A"])
-    migration = as_list(metadata.get("migration"))
-    parts += ["**Breaking Changes:**", bullets(breaking), "**Migration:**", bullets(migration)]
+    changes = release_changes(metadata)
+    parts = ["## 11. Release Notes", f"**Version:** {document_version(metadata)}"]
+    parts += [
+        f"**Highlights** (from {changes.source}):" if changes.source else "**Highlights:**",
+        changes.highlights,
+    ]
+    parts += [*_labelled("Breaking Changes", changes.breaking), *_labelled("Migration", changes.migration)]
     return "\n\n".join(parts)
+
+
+def _labelled(name: str, text: str) -> list[str]:
+    """``**Name:** text`` for one line of text, else the label above its list."""
+    if text.startswith("- "):
+        return [f"**{name}:**", text]
+    return [f"**{name}:** {text}"]
 
 
 def _artifacts(snapshot: RunSnapshot, manifest: Mapping[str, Any]) -> str:

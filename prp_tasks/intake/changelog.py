@@ -1,0 +1,160 @@
+"""The project's changelog entry for its version: what the release notes say.
+
+A run's release notes (prp.md §11, G7's ``release-notes.md``) had said "Highlights: Initial
+implementation" and "Breaking Changes: None" for every project (the reference's defaults), over
+itsdangerous 2.2.0's "Drop support for Python 3.7" and pluggy 1.6.0's "Deprecations and Removals".
+At submission, with the project's version found, the entry for that version is read from the
+changelog at the top of the checkout (``CHANGES.rst``, ``CHANGELOG.md``, ``HISTORY.rst``, …, or
+under ``docs/``): the section whose heading names the version (Markdown ``#`` headings, reST
+underlined titles, towncrier's ``pkg 1.6.0 (2025-05-15)``), up to the next heading of its level.
+
+Its top-level list items are the highlights; those under a subheading about breaking changes or
+removals (``Breaking Changes``, ``Backwards incompatible``, towncrier's ``Deprecations and
+Removals``) are the breaking changes. reST roles and links become plain text (``:pr:`372``` is
+``#372``). Nothing is read when no entry names the version: the notes then say so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prp_tasks.core.text import clip
+
+#: where a changelog is looked for, in this order (the first that has an entry wins)
+NAMES = tuple(
+    f"{folder}{stem}{ext}"
+    for folder in ("", "docs/")
+    for stem in ("CHANGES", "CHANGELOG", "HISTORY", "NEWS", "changes", "changelog", "history", "news")
+    for ext in (".md", ".rst", ".txt", "")
+)
+#: items kept of each kind, each cut at a space to this many characters (the notes show less)
+MAX_ITEMS = 10
+ITEM_CHARS = 600
+#: a changelog read at most this far (bytes): the entry for the current version is near the top
+MAX_BYTES = 512 * 1024
+
+_BREAKING = re.compile(r"break|backward|incompatib|removal|removed", re.I)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_UNDERLINE = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}\s*$")
+_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
+_ISSUE_ROLES = {"pr", "issue", "issues", "pull", "gh", "ghissue", "ghpull", "bug"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A version's entry: where it was found and what it lists."""
+
+    source: str
+    heading: str
+    highlights: list[str] = field(default_factory=list)
+    breaking: list[str] = field(default_factory=list)
+
+
+def changelog_entry(repo: Path, version: str) -> Entry | None:
+    """The entry for ``version`` in the first changelog that has one, else None."""
+    for name in NAMES:
+        path = repo / name
+        if not path.is_file():
+            continue
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                text = handle.read(MAX_BYTES)
+        except OSError:
+            continue
+        entry = entry_in(text, version, name)
+        if entry is not None:
+            return entry
+    return None
+
+
+def entry_in(text: str, version: str, source: str) -> Entry | None:
+    """The entry for ``version`` in a changelog's text (None: no heading names it, or it lists nothing)."""
+    lines = text.splitlines()
+    headings = _headings(lines)
+    levels = list(dict.fromkeys(kind for _, kind, _ in headings))
+    token = re.compile(rf"(?<![\w.])v?{re.escape(version)}(?![\w]|\.\d)")
+    for index, (at, kind, title) in enumerate(headings):
+        if not token.search(title):
+            continue
+        level = levels.index(kind)
+        end = next((a for a, k, _ in headings[index + 1 :] if levels.index(k) <= level), len(lines))
+        inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
+        highlights, breaking = _items(lines, at + 1, end, inner)
+        if highlights or breaking:
+            return Entry(source, clip(title, ITEM_CHARS), highlights[:MAX_ITEMS], breaking[:MAX_ITEMS])
+        return None
+    return None
+
+
+def _headings(lines: list[str]) -> list[tuple[int, str, str]]:
+    """(line index, kind, title): Markdown ``#`` headings, reST and setext underlined titles (an
+    overlined one is a kind of its own); a title's underline ends its line's heading."""
+    found = []
+    for i, line in enumerate(lines):
+        md = _MD_HEADING.match(line)
+        if md:
+            found.append((i, md[1], md[2]))
+            continue
+        below = lines[i + 1] if i + 1 < len(lines) else ""
+        underline = _UNDERLINE.match(below)
+        if underline and line.strip() and not _UNDERLINE.match(line) and not _ITEM.match(line):
+            over = i > 0 and _UNDERLINE.match(lines[i - 1]) is not None
+            found.append((i, ("over" if over else "") + underline[1], line.strip()))
+    return found
+
+
+def _items(
+    lines: list[str], start: int, end: int, inner: list[tuple[int, str, str]]
+) -> tuple[list[str], list[str]]:
+    """The section's top-level list items, split by the subheading each falls under."""
+    subtitle = {a: t for a, _, t in inner}
+    skip = set(subtitle) | {a + 1 for a, k, _ in inner if not k.startswith("#")}
+    skip |= {a - 1 for a, k, _ in inner if k.startswith("over")}
+    bullets = [m for i in range(start, end) if i not in skip and (m := _ITEM.match(lines[i]))]
+    indent = min((len(m[1]) for m in bullets), default=0)
+    found: tuple[list[str], list[str]] = ([], [])
+    current: list[str] = []
+    title, nested = "", False
+    for i in range(start, end):
+        line = lines[i]
+        item = None if i in skip else _ITEM.match(line)
+        if i in subtitle or (item and len(item[1]) == indent) or _ends_item(line, indent, item):
+            _flush(current, title, found)
+            current, nested = ([item[2]] if item and len(item[1]) == indent else []), False
+            title = subtitle.get(i, title)
+        elif current and line.strip():  # indented: a nested item (left out) or a continuation
+            nested = nested or item is not None
+            if not nested:
+                current.append(line.strip())
+    _flush(current, title, found)
+    return found
+
+
+def _ends_item(line: str, indent: int, item: re.Match[str] | None) -> bool:
+    """A line of text at the items' own indentation (``Released 2024-04-16``) ends the item."""
+    return item is None and bool(line.strip()) and len(line) - len(line.lstrip()) <= indent
+
+
+def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -> None:
+    """The item read, cleaned, onto its list: the breaking ones when its subheading says so."""
+    text = plain(" ".join(current))
+    if text:
+        found[1 if _BREAKING.search(title) else 0].append(clip(text, ITEM_CHARS))
+
+
+def plain(text: str) -> str:
+    """reST and Markdown markup as plain text: links to their text, issue roles to ``#N``, other
+    roles and double backticks to code spans."""
+    text = re.sub(r"`([^`<]+?)\s*<[^>]+>`__?", r"\1", text)  # `#556 <https://…>`_
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
+    text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    return " ".join(text.split())
+
+
+def _role(match: re.Match[str]) -> str:
+    role, target = match[1], match[2]
+    target = re.sub(r"\s*<[^>]+>$", "", target).lstrip("~!")
+    return f"#{target}" if role in _ISSUE_ROLES else f"`{target}`"

@@ -1,0 +1,170 @@
+"""The changelog's entry for the project's version becomes the release notes' highlights and
+breaking changes (``prp_tasks.intake.changelog``); before, every run said "Initial implementation"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.core.run import Blueprint
+from prp_tasks.intake.changelog import Entry, changelog_entry, entry_in, plain
+from prp_tasks.intake.submission import with_changes
+
+ITSDANGEROUS = """\
+Version 2.2.1
+-------------
+
+Unreleased
+
+-   Nothing yet.
+
+
+Version 2.2.0
+-------------
+
+Released 2024-04-16
+
+-   Drop support for Python 3.7. :pr:`372`
+-   Use ``flit_core`` instead of ``setuptools`` as build backend.
+-   Remove previously deprecated code. :pr:`273`
+
+    -   JWS functionality: Use a dedicated library such as Authlib
+        instead.
+-   Deprecate the ``__version__`` attribute. Use feature detection, or
+    ``importlib.metadata.version("itsdangerous")``, instead. :issue:`371`
+
+
+Version 2.1.2
+-------------
+
+-   Handle date overflow in timed unsign on 32-bit systems. :pr:`299`
+"""
+
+PLUGGY = """\
+=========
+Changelog
+=========
+
+.. towncrier release notes start
+
+pluggy 1.6.0 (2025-05-15)
+=========================
+
+Deprecations and Removals
+-------------------------
+
+- `#556 <https://github.com/pytest-dev/pluggy/issues/556>`_: Python 3.8 is no longer supported.
+
+
+
+Bug Fixes
+---------
+
+- `#544 <https://github.com/pytest-dev/pluggy/issues/544>`_: Correctly pass :class:`StopIteration`
+  trough hook wrappers.
+
+  Raising a :class:`StopIteration` in a generator triggers a :class:`RuntimeError`.
+
+
+pluggy 1.5.0 (2024-04-19)
+=========================
+
+Features
+--------
+
+- `#178 <https://github.com/pytest-dev/pluggy/issues/178>`_: Add support for deprecating parameters.
+"""
+
+KEEP_A_CHANGELOG = """\
+# Changelog
+
+## [Unreleased]
+
+## [1.2.0] - 2024-01-01
+### Added
+- A [new option](https://example.org/docs) `--fast`.
+### Removed
+- The `--slow` flag.
+
+## [1.2.0.1] - 2023-12-01
+### Fixed
+- Not this one.
+
+## [11.2.0] - 2023-11-01
+- Nor this one.
+"""
+
+
+def test_a_rest_entry_gives_its_top_level_items_without_the_nested_ones() -> None:
+    entry = entry_in(ITSDANGEROUS, "2.2.0", "CHANGES.rst")
+    assert entry == Entry(
+        "CHANGES.rst",
+        "Version 2.2.0",
+        [
+            "Drop support for Python 3.7. #372",
+            "Use `flit_core` instead of `setuptools` as build backend.",
+            "Remove previously deprecated code. #273",
+            "Deprecate the `__version__` attribute. Use feature detection, or "
+            '`importlib.metadata.version("itsdangerous")`, instead. #371',
+        ],
+        [],
+    )
+
+
+def test_towncrier_sections_about_removals_are_the_breaking_changes() -> None:
+    entry = entry_in(PLUGGY, "1.6.0", "CHANGELOG.rst")
+    assert entry is not None and entry.heading == "pluggy 1.6.0 (2025-05-15)"
+    assert entry.breaking == ["#556: Python 3.8 is no longer supported."]
+    assert entry.highlights == [
+        "#544: Correctly pass `StopIteration` trough hook wrappers. Raising a `StopIteration` in a "
+        "generator triggers a `RuntimeError`."
+    ]
+    assert entry_in(PLUGGY, "1.5.0", "CHANGELOG.rst") == Entry(
+        "CHANGELOG.rst", "pluggy 1.5.0 (2024-04-19)", ["#178: Add support for deprecating parameters."], []
+    )
+
+
+def test_markdown_headings_name_the_version_exactly() -> None:
+    entry = entry_in(KEEP_A_CHANGELOG, "1.2.0", "CHANGELOG.md")
+    assert entry == Entry(
+        "CHANGELOG.md", "[1.2.0] - 2024-01-01", ["A new option `--fast`."], ["The `--slow` flag."]
+    )
+    assert entry_in(KEEP_A_CHANGELOG, "1.2", "CHANGELOG.md") is None  # not 1.2.0's heading
+    assert entry_in(KEEP_A_CHANGELOG, "11.2.0", "CHANGELOG.md") is not None
+    assert entry_in("# v3.0.0\n\n- Tagged with a v.\n", "3.0.0", "NEWS.md") == Entry(
+        "NEWS.md", "v3.0.0", ["Tagged with a v."], []
+    )
+    assert entry_in("## 4.0.0\n\nProse only, no list.\n", "4.0.0", "x") is None
+
+
+def test_the_first_changelog_with_an_entry_is_read(tmp_path: Path) -> None:
+    assert changelog_entry(tmp_path, "2.2.0") is None
+    (tmp_path / "CHANGES.md").write_text("# 1.0\n\n- Old.\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "changelog.rst").write_text(ITSDANGEROUS)
+    entry = changelog_entry(tmp_path, "2.2.0")
+    assert entry is not None and entry.source == "docs/changelog.rst"
+
+
+def test_roles_and_links_read_as_plain_text() -> None:
+    assert plain(":func:`result.get_result() <pluggy.Result.get_result>` :gh:`12` ``x``") == (
+        "`result.get_result()` #12 `x`"
+    )
+
+
+def test_the_blueprint_gets_the_entry_unless_it_states_its_own_or_names_its_version() -> None:
+    entry = Entry("CHANGES.rst", "Version 2.2.0", ["Drop 3.7."], ["No 3.6."])
+    found = Blueprint(title="t", metadata={"version": "2.2.0", "versionSource": "PKG-INFO"})
+    assert with_changes(found, entry).metadata == {
+        "version": "2.2.0",
+        "versionSource": "PKG-INFO",
+        "highlights": ["Drop 3.7."],
+        "breakingChanges": ["No 3.6."],
+        "changelog": "CHANGES.rst, Version 2.2.0",
+    }
+    own = Blueprint(
+        title="t", metadata={"version": "2.2.0", "versionSource": "PKG-INFO", "highlights": ["Mine"]}
+    )
+    assert with_changes(own, entry) == own
+    named = Blueprint(title="t", metadata={"version": "9.0"})  # the blueprint's version: not the entry's
+    assert with_changes(named, entry) == named
+    assert with_changes(found, None) == found
