@@ -19,7 +19,7 @@ BUILTIN_CHECKS: dict[str, str] = {
     "governance-required-checks": "required checks include test, lint and type-check",
     "repo-layout-hints": "the declared repository layout exists in the checkout",
     # G2 Test Plan
-    "coverage-targets": "coverage budgets for lines and branches are set",
+    "coverage-targets": "coverage budgets are set (total, lines, branches, …), each above 0",
     "perf-a11y-budgets": "performance (LCP, TBT) and accessibility budgets are set",
     "test-categories-plan": "the blueprint's test categories cover every required category",
     # G3 Code Review

@@ -119,8 +119,8 @@ def _check_block(gate: GateSpec, name: str, result: CheckResult | None) -> str:
     head = f"### {_MARKS[result.status]} {name} — {result.status} ({result.duration} ms)"
     parts = [head]
     description = _description(gate, name)
-    if description:
-        parts.append(description)
+    if description:  # what it checks, not what it found (a skipped check found nothing)
+        parts.append(f"_Checks that_ {description}")
     output = result.output.strip()
     if len(output) > OUTPUT_LIMIT:
         output = f"… ({len(output) - OUTPUT_LIMIT} characters omitted)\n" + output[-OUTPUT_LIMIT:]
