@@ -16,11 +16,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
+from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.evidence import identify, tool_summary
-from prp_tasks.checks.missing import advice, missing_modules, said
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -83,7 +82,7 @@ def run_command(ctx: CheckContext) -> Outcome:
         return setup_failed(ctx, shown, exc.message)
     output = _noted(outcome, prepared.note) if prepared.note else outcome.output
     if outcome.status == CheckStatus.FAIL:
-        output = _with_missing(ctx, outcome, output, prepared.details)
+        output = explained(ctx.repo, output, outcome.details, prepared.details)
     if prepared.ran:  # the head line says which tool ran: "exit 0 in 2.1s (pytest 9.2.0, Python 3.11.7)"
         head, newline, rest = output.partition("\n")
         output = f"{head} ({prepared.ran}){newline}{rest}"
@@ -98,23 +97,6 @@ def _noted(outcome: Outcome, note: str) -> str:
     lines = outcome.output.split("\n")
     head = 2 if outcome.details.get("facts") and len(lines) > 1 else 1
     return "\n".join(p for p in (*lines[:head], note, *lines[head:]) if p)
-
-
-def _with_missing(ctx: CheckContext, outcome: Outcome, output: str, environment: dict[str, Any]) -> str:
-    """A failed command that could not import something it needs says so where reports quote
-    it: the names on the facts line (else the line after the head), then what to do."""
-    tails = "\n".join(str(outcome.details.get(k) or "") for k in ("stdout_tail", "stderr_tail"))
-    names = missing_modules(ctx.repo, tails)
-    if not names:
-        return output
-    outcome.details["missing_modules"] = names
-    lines = output.split("\n")
-    if outcome.details.get("facts") and len(lines) > 1:
-        lines[1] = f"{lines[1]}; {said(names)}"
-        lines.insert(2, advice(names, environment))
-    else:
-        lines.insert(1, advice(names, environment))
-    return "\n".join(lines)
 
 
 def setup_failed(ctx: CheckContext, shown: list[str], message: str) -> Outcome:

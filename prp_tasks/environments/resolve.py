@@ -34,7 +34,7 @@ from prp_tasks.environments.project import is_python_project, plan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.environments.store import EnvironmentStore
 from prp_tasks.environments.version_file import ensure_version_files
-from prp_tasks.environments.versions import ran_with
+from prp_tasks.environments.versions import ran_with, unpinned
 from prp_tasks.processes.spawn import found_program
 from prp_tasks.settings import WorkspaceSettings
 
@@ -94,6 +94,8 @@ class Environments:
             with self.store.hold(build, spec.python, ctx.stop) as held:
                 ran = ran_with(held.path, ctx.check.run or ())
                 info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
+                if loose := unpinned(spec.packages, ctx.check.run or (), ran):
+                    info["unpinned"] = loose
                 built = note(held.record) if held.built else ""
                 env = {**venv_env(base, held.path, ctx.repo), **spec.variables}
                 yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))

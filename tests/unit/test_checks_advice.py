@@ -1,13 +1,14 @@
 """A failed command that could not import a module says which and what to do
-(``prp_tasks.checks.missing``): the names on the facts line, the advice for the environment kind.
+(``prp_tasks.checks.advice``): the names on the facts line, the advice for the environment kind.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from prp_tasks.checks.missing import advice, missing_modules, said
+from prp_tasks.checks.advice import advice, explained, missing_modules, said
 from prp_tasks.core.models import CheckStatus
+from prp_tasks.environments.versions import unpinned
 from tests.unit.test_checks_command import content, python
 
 PYTEST_OUTPUT = """\
@@ -67,3 +68,28 @@ def test_a_passing_command_or_the_projects_own_module_gets_no_advice(tmp_path: P
     own = python(tmp_path, "import sys; sys.path.clear(); import ownpkg")
     assert own.status == CheckStatus.FAIL and "No module named 'ownpkg'" in own.output
     assert "install" not in own.output and "missing_modules" not in content(own)
+
+
+def test_a_failed_lint_check_says_which_release_ran_unpinned() -> None:
+    """filelock 3.18.0's sdist: 69 ruff findings from ruff 0.17, none from the 0.9.10 its
+    pre-commit configuration (not in the sdist) pins; the report blamed the code alone."""
+    output = "exit 1 in 0.27s (ruff 0.17.6, Python 3.11.7)\n69 ruff violations; first src/a.py:1:RUF105\ntail"
+    details: dict[str, object] = {"facts": {"ruff": {"violations": 69}}, "stdout_tail": "tail"}
+    text = explained(Path("/nowhere"), output, details, {"kind": "isolated", "unpinned": "ruff 0.17.6"})
+    assert text.split("\n")[2] == (
+        "unpinned: environment.packages names ruff without a version, so ruff 0.17.6 ran; a release newer "
+        "than the project's code can report rules it never met: pin the project's (\"ruff==…\")"
+    )
+    assert explained(Path("/nowhere"), output, details, {"kind": "isolated"}) == output  # pinned
+    tests = {"facts": {"pytest": {"tests": 3}}}
+    assert explained(Path("/nowhere"), output, tests, {"unpinned": "pytest 9.2.0"}) == output  # not a checker
+
+
+def test_the_tool_a_command_runs_is_unpinned_only_without_a_version() -> None:
+    argv = ["python", "-m", "ruff", "check", "."]
+    assert unpinned(["pytest", "ruff"], argv, "ruff 0.17.6, Python 3.11.7") == "ruff 0.17.6"
+    assert unpinned(["Ruff[all]"], argv, "ruff 0.17.6, Python 3.11.7") == "ruff 0.17.6"
+    assert unpinned(["ruff==0.9.10"], argv, "ruff 0.9.10, Python 3.11.7") == ""
+    assert unpinned(["ruff>=0.9"], argv, "ruff 0.17.6, Python 3.11.7") == ""
+    assert unpinned(["ruff"], argv, "Python 3.11.7") == ""  # which release ran is unknown
+    assert unpinned(["flake8"], ["flake8", "."], "flake8 7.5.0, Python 3.11.7") == "flake8 7.5.0"

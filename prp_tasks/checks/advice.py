@@ -1,0 +1,101 @@
+"""What a failed command's user can do about it, said where they read first.
+
+**Modules it could not import.** A project's tests can import what nothing it declares installs
+(a test module's ``import hypothesis`` that only the project's CI installs). The check's
+environment is built from the declarations, so the tests fail at collection with
+``ModuleNotFoundError: No module named 'hypothesis'``, deep in the output. Those names are found
+in the output's tails, without the project's own modules and the standard library's (neither is
+a package to add), and the user is told what to do: for an environment prp-tasks builds, add the
+package under ``environment.packages`` in initial.md; for the project's ``.venv`` or the system
+Python, install it there.
+
+**A tool whose version nobody pinned.** ``environment.packages: ["ruff"]`` installs whatever
+release the index has today; with ``select = ["ALL"]`` a release newer than the project's code
+finds rules it never met (filelock 3.18.0: 69 findings from ruff 0.17, none from the 0.9.10 its
+pre-commit configuration pins, which its sdist leaves out). A failed lint or type check says which
+release ran unpinned, and how to pin the project's.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
+#: some tools that quote it
+_MISSING = re.compile(r"No module named '?([A-Za-z_][\w.]*)'?")
+#: names listed at most (a broken environment can miss dozens)
+SHOWN = 3
+
+
+def explained(repo: Path, output: str, details: dict[str, Any], environment: Mapping[str, Any]) -> str:
+    """A failed command's summary with what to do: the missing modules' names on the facts line
+    (else the line after the head) and the advice after it; the unpinned tool after the facts."""
+    lines = output.split("\n")
+    found = details.get("facts")
+    facts: dict[str, Any] = found if isinstance(found, dict) else {}
+    at = 2 if facts and len(lines) > 1 else 1
+    tails = "\n".join(str(details.get(k) or "") for k in ("stdout_tail", "stderr_tail"))
+    names = missing_modules(repo, tails)
+    if names:
+        details["missing_modules"] = names
+        if at == 2:
+            lines[1] = f"{lines[1]}; {said(names)}"
+        lines.insert(at, advice(names, environment))
+    loose = environment.get("unpinned")
+    if isinstance(loose, str) and loose and set(facts) & CHECKERS:
+        lines.insert(at, unpinned_advice(loose))
+    return "\n".join(lines)
+
+
+#: tools whose findings change with their release (new rules, stricter inference)
+CHECKERS = frozenset({"ruff", "flake8", "pylint", "mypy"})
+
+
+def unpinned_advice(tool: str) -> str:
+    """``ruff 0.17.6`` ran unpinned: what that means and how to pin the project's release."""
+    name = tool.split(" ")[0]
+    return (
+        f"unpinned: environment.packages names {name} without a version, so {tool} ran; a release "
+        f"newer than the project's code can report rules it never met: pin the project's (\"{name}==…\")"
+    )
+
+
+def missing_modules(repo: Path, output: str) -> list[str]:
+    """The modules ``output`` says could not be found, in order, without the project's own and
+    the standard library's."""
+    found: list[str] = []
+    for name in _MISSING.findall(output):
+        top = name.split(".")[0]
+        if name in found or top in sys.stdlib_module_names or top.startswith("_") or _own(repo, top):
+            continue
+        found.append(name)
+    return found
+
+
+def _own(repo: Path, top: str) -> bool:
+    """A module of the project itself (``pkg/``, ``pkg.py``, ``src/pkg``): not a package to add."""
+    return any((root / top).exists() or (root / f"{top}.py").exists() for root in (repo, repo / "src"))
+
+
+def advice(names: list[str], environment: Mapping[str, Any]) -> str:
+    """What the user does about them, for the kind of environment the check ran in."""
+    shown = ", ".join(repr(n) for n in names[:SHOWN]) + (", …" if len(names) > SHOWN else "")
+    one = len(names) == 1
+    noun, it, its = ("module", "it", "its package") if one else ("modules", "them", "their packages")
+    if "build" in environment:  # an environment prp-tasks built from the project's declarations
+        return (
+            f"the checks' environment has no {noun} {shown}: nothing the project declares installs "
+            f"{it}; if the command needs {it}, add {its} under environment.packages in initial.md"
+        )
+    where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
+    return f"{where} has no {noun} {shown}: install {its} there"
+
+
+def said(names: list[str]) -> str:
+    """The short form on the facts line: ``missing module: hypothesis``."""
+    noun = "module" if len(names) == 1 else "modules"
+    return f"missing {noun}: " + ", ".join(names[:SHOWN]) + (", …" if len(names) > SHOWN else "")
