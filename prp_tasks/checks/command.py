@@ -19,6 +19,7 @@ from pathlib import Path
 
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
+from prp_tasks.checks.coverage_run import missed_threshold, report_argv, write_report
 from prp_tasks.checks.evidence import identify, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -148,6 +149,8 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
                 {"argv": shown, "error": str(exc)},
             )
         ended = wait(proc, ctx.timeout_s, ctx.stop, HeadRelease((out, err), _kept(ctx, secrets)))
+        report = report_argv(argv) if ended == "exited" else None
+        written = write_report(report, str(ctx.repo), env, ctx.stop, out) if report else None
         duration_ms = int((time.monotonic() - started) * 1000)
         shorten = functools.partial(in_repo_terms, ctx)
         stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets, shorten)
@@ -160,6 +163,8 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
         "stdout_tail": stdout,
         "stderr_tail": stderr,
     }
+    if written is not None:
+        details["coverage_report"] = written
     return _judge(ctx, proc.returncode, ended, duration_ms, details)
 
 
@@ -192,6 +197,9 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
     summary = f"exit {code} in {duration_ms / 1000:.2f}s"
     if status == CheckStatus.PASS and _ran_no_tests(details):
         status, summary = CheckStatus.FAIL, f"{summary}, but no test ran"
+    report = details.get("coverage_report")
+    if status == CheckStatus.PASS and isinstance(report, dict) and missed_threshold(report):
+        status, summary = CheckStatus.FAIL, f"{summary}, but coverage is below the project's fail_under"
     if code in ctx.check.retry_on.exit_codes:
         summary += " (transient: retry_on.exit_codes)"
         return Outcome(status, f"{summary}\n{last}".strip(), kind, details, retryable=True)

@@ -53,7 +53,9 @@ def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) ->
     stdout, stderr = (_ANSI.sub("", str(details.get(k) or "")) for k in ("stdout_tail", "stderr_tail"))
     started = time.time() - float(details.get("duration_ms") or 0) / 1000 - STALE_SLACK_S
     reader = ReportReader(workdir, started)
-    facts = read_facts(list(argv), stdout, reader, stderr)
+    written = details.get("coverage_report")  # a `coverage run` command's report, written after it
+    extra = [("xml", str(written["report"]))] if isinstance(written, dict) and written.get("report") else []
+    facts = read_facts(list(argv), stdout, reader, stderr, extra)
     lines = []
     if facts:
         details["facts"] = facts
@@ -107,8 +109,15 @@ class ReportReader:
         return data
 
 
-def read_facts(argv: list[str], stdout: str, reader: ReportReader, stderr: str = "") -> dict[str, Facts]:
-    """Tool name -> facts, for every recognised tool of ``argv`` whose output could be read."""
+def read_facts(
+    argv: list[str],
+    stdout: str,
+    reader: ReportReader,
+    stderr: str = "",
+    extra: list[tuple[str, str]] | None = None,
+) -> dict[str, Facts]:
+    """Tool name -> facts, for every recognised tool of ``argv`` whose output could be read
+    (``extra``: coverage reports written for it, ``(kind, path)``)."""
     tool, args = identify(argv)
     out: dict[str, Facts] = {}
     parser = _TOOLS.get(tool or "")
@@ -117,8 +126,9 @@ def read_facts(argv: list[str], stdout: str, reader: ReportReader, stderr: str =
         found = _safely(lambda: parser(args, text, reader))
         if found is not None:
             out[str(tool)] = found
-    coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader))
-    missed = _THRESHOLD_MISSED.search(stdout) if tool in ("pytest", "coverage") else None
+    coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader, extra or []))
+    measured = tool in ("pytest", "coverage") or bool(extra)
+    missed = _THRESHOLD_MISSED.search(stdout) if measured else None
     if missed is not None:  # why a run whose tests all passed failed (portalocker: 0.00% for 100)
         coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())}
     if coverage is not None:
@@ -261,9 +271,16 @@ def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts 
     return parse.unittest_text_facts(stdout)
 
 
-def coverage_facts(tool: str | None, args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
-    """Totals from a coverage report the command wrote (pytest-cov or ``coverage xml/json``)."""
-    for kind, name in _coverage_reports(tool, args):
+def coverage_facts(
+    tool: str | None,
+    args: list[str],
+    stdout: str,
+    reader: ReportReader,
+    extra: list[tuple[str, str]] | None = None,
+) -> Facts | None:
+    """Totals from a coverage report the command wrote (pytest-cov or ``coverage xml/json``), or
+    one written for it (``extra``)."""
+    for kind, name in [*_coverage_reports(tool, args), *(extra or [])]:
         data = reader.get(name)
         if data is None:
             continue

@@ -105,7 +105,7 @@ def test_a_pyproject_project_gets_its_own_commands_budget_and_a_derived_blueprin
     assert "fail_under" in text and "# default: PEP 8 names" in text
 
 
-def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(tmp_path: Path) -> None:
+def test_setup_cfg_tox_and_flake8_without_pytest_cov_measure_with_coverage_run(tmp_path: Path) -> None:
     write(
         tmp_path,
         {
@@ -133,12 +133,17 @@ def test_setup_cfg_tox_and_flake8_without_pytest_cov_leave_coverage_unenforced(t
     )  # fmt: skip
     # as tox runs it: every command's targets, once (a stub inside src/clicky is covered by it)
     assert gov.commands["type-check"][-3:] == ("src/clicky", "tests/typing", "examples")
+    # coverage.py configured, pytest-cov not: `coverage run`, whose report the check writes after it
+    assert gov.commands["test"][:6] == ("python", "-m", "coverage", "run", "-m", "pytest")
     assert "--cov" not in " ".join(gov.commands["test"])
-    assert result.profile.budgets.coverage is None and result.profile.reports.coverage == ()
+    assert result.profile.budgets.coverage is None  # measured, but the project sets no threshold
+    assert result.profile.reports.coverage == (".prp/reports/coverage.xml",)
     assert gov.owners == {} and "CODEOWNERS names the code owners" in text
-    assert "but pytest-cov is not" in text
+    assert "measured with coverage.py (setup.cfg [coverage:run]); the check runs `coverage xml`" in text
     assert result.profile.environment is not None
-    assert result.profile.environment.packages == ("pytest", "flake8==7.0.0", "flake8-bugbear", "mypy==1.4.1")
+    assert result.profile.environment.packages == (
+        "coverage", "pytest", "flake8==7.0.0", "flake8-bugbear", "mypy==1.4.1",
+    )  # fmt: skip
 
 
 def test_pre_commit_hooks_and_ci_workflows_count_as_using_a_tool(tmp_path: Path) -> None:

@@ -97,9 +97,31 @@ def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[s
     tool = {"py.test": "pytest"}.get(words[0], words[0])
     if tool == "coverage" and "run" in words:
         facts.saw("coverage", where)
+        if facts.coverage_run is None:
+            facts.coverage_run = (coverage_run_options(words), where)
         inner = words[words.index("-m") + 1 :] if "-m" in words else []
         return (inner[0], inner) if inner else (tool, words)
     return tool, words
+
+
+#: the options of ``coverage run`` that say what is measured and how (not where data goes:
+#: ``--parallel-mode`` data would need a ``coverage combine`` first)
+_RUN_OPTIONS = ("--source", "--include", "--omit", "--rcfile", "--concurrency")
+
+
+def coverage_run_options(words: list[str]) -> tuple[str, ...]:
+    """What ``coverage run [options] -m pytest`` measures: ``--include=pkg/*.py``, ``--branch``…"""
+    end = words.index("-m") if "-m" in words else len(words)
+    options = words[words.index("run") + 1 : end]
+    kept: list[str] = []
+    for index, word in enumerate(options):
+        name, eq, value = word.partition("=")
+        if word == "--branch":
+            kept.append(word)
+        elif name in _RUN_OPTIONS:
+            value = value if eq else (options[index + 1] if index + 1 < len(options) else "")
+            kept += [f"{name}={value}"] if value and not value.startswith("-") else []
+    return tuple(kept)
 
 
 def tox_path(value: str) -> str:

@@ -88,8 +88,8 @@ def plan(facts: Facts) -> Plan:
         commands.append(typed)
     else:
         missing["type-check"] = _no_type_check(facts)
-    tools = [_RUNS[c.argv[2]] for c in commands if len(c.argv) > 2 and c.argv[2] in _RUNS]
-    tools += ["pytest-cov"] if measures else []
+    tools = [tool for c in commands for tool in _runs(c.argv)]
+    tools += ["pytest-cov"] if measures and test is not None and "coverage" not in test.argv[2:3] else []
     mypy_runs = "mypy" in tools
     packages = tool_packages(facts, tools)
     return Plan(
@@ -102,6 +102,14 @@ def plan(facts: Facts) -> Plan:
         no_requirements=no_requirement_files(facts),
         type_extras=extras_to_install(facts, mypy_runs), type_groups=groups_to_install(facts, mypy_runs),
     )  # fmt: skip
+
+
+def _runs(argv: tuple[str, ...]) -> list[str]:
+    """The packages ``python -m X …`` runs: X, and for ``coverage run -m Y`` Y too."""
+    names = list(argv[2:3])
+    if names == ["coverage"] and "-m" in argv[3:]:
+        names.append(argv[argv.index("-m", 3) + 1])
+    return [_RUNS[n] for n in names if n in _RUNS]
 
 
 def _no_type_check(facts: Facts) -> str:
@@ -117,6 +125,7 @@ def _no_type_check(facts: Facts) -> str:
 
 #: command -> the packages its argv runs (``python -m X``)
 _RUNS = {
+    "coverage": "coverage",
     "pytest": "pytest",
     "ruff": "ruff",
     "flake8": "flake8",
@@ -137,11 +146,6 @@ def import_names(facts: Facts) -> list[str]:
 
 
 _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is configured"
-#: unittest with coverage.py declared (more-itertools: ``coverage run -m unittest``, then a report)
-_UNITTEST_COVERAGE = (
-    "not measured: the tests run with unittest, and coverage.py needs two commands (`coverage run "
-    "-m unittest`, then `coverage xml`) where a check runs one"
-)
 
 
 def _test(facts: Facts) -> tuple[Command | None, bool, str]:
@@ -165,23 +169,39 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
         argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
         note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
         return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
+    if facts.uses("coverage") and measurable:
+        return _coverage_run(facts, Command("test", tuple(argv), why))
     return Command("test", tuple(argv), why), False, _unmeasured(facts)
+
+
+def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
+    """The test command under ``coverage run`` with the project's own options: the check writes
+    the XML report right after (:mod:`prp_tasks.checks.coverage_run`), as the project's second
+    command, ``coverage report``, reads the same data."""
+    options, where = facts.coverage_run or ((), _where(facts, "coverage"))
+    argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:])
+    note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
+    return Command("test", argv, f"{test.why}; coverage with coverage run"), True, note
 
 
 def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     """unittest discovery of the tests directory (``-t`` the folder it is imported from when it is
     a package, so its relative imports work), else of the test modules at the top."""
-    note = _UNITTEST_COVERAGE if facts.uses("coverage") else _UNMEASURED
     if facts.tests_dir and facts.languages.get("Python"):
         argv: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
         argv += ("-t", _import_root(facts)) if facts.tests_package else ()
         argv += _test_file_pattern(facts.repo / facts.tests_dir)
-        return Command("test", argv, f"unittest: {facts.tests_dir}/ and no pytest configuration"), False, note
-    if facts.tests_modules and facts.languages.get("Python"):
+        test = Command("test", argv, f"unittest: {facts.tests_dir}/ and no pytest configuration")
+    elif facts.tests_modules and facts.languages.get("Python"):
         argv = ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
-        where = f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
-        return Command("test", argv, where), False, note
-    return None, False, "not measured: no test runner found"
+        test = Command(
+            "test", argv, f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
+        )
+    else:
+        return None, False, "not measured: no test runner found"
+    if facts.uses("coverage") and facts.coverage_installed_only is None:
+        return _coverage_run(facts, test)
+    return test, False, _UNMEASURED
 
 
 def _test_file_pattern(folder: Path) -> tuple[str, ...]:
@@ -202,7 +222,7 @@ def _import_root(facts: Facts) -> str:
 
 
 def _unmeasured(facts: Facts) -> str:
-    """Why pytest runs without coverage, and how to measure it when coverage.py is configured."""
+    """Why pytest runs without coverage: no coverage tool, or one that reports installed copies."""
     if facts.coverage_installed_only is not None:
         patterns, where = facts.coverage_installed_only
         return (
@@ -210,15 +230,7 @@ def _unmeasured(facts: Facts) -> str:
             f"{patterns}), and checks run the sources in the workspace, where it would report nothing; "
             "to enforce coverage, report the sources (an include of their paths) and set budgets.coverage"
         )
-    if not facts.uses("coverage"):
-        return "not measured: no coverage tool is configured"
-    under = f" (its fail_under: {facts.fail_under[0]:g})" if facts.fail_under else ""
-    return (
-        f"not measured: coverage is configured ({_where(facts, 'coverage')}) but pytest-cov is not, and "
-        f"coverage.py alone cannot run the tests and write a report in one command; to enforce it{under}, "
-        f"add pytest-cov to environment.packages, `--cov --cov-report=xml:{COVERAGE_XML}` to the test "
-        f"command, {COVERAGE_XML} to reports.coverage and a total to budgets.coverage"
-    )
+    return "not measured: no coverage tool is configured"
 
 
 def _lint(facts: Facts) -> Command | None:

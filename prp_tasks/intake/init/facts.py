@@ -72,6 +72,8 @@ class Facts:
     lint_options: dict[str, list[str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
     cov_branch: bool = False  # the project's pytest command measures branches (``--cov-branch``)
+    #: the options of the project's own ``coverage run`` (``--include=pkg/*.py``) and where it is
+    coverage_run: tuple[tuple[str, ...], str] | None = None
     #: (paths and options that change what runs, where) of the first pytest command the project runs
     pytest_args: tuple[list[str], str] | None = None
     coverage_source: bool = False  # coverage's config names what to measure

@@ -185,7 +185,8 @@ def _owners(facts: Facts) -> list[str]:
 
 def _reports(commands: Plan) -> list[str]:
     if commands.measures_coverage:
-        return [_line(0, "reports", ...), _line(1, "coverage", [COVERAGE_XML], "written by the test command")]
+        note = f"written by the test command; {commands.coverage_note}"
+        return [_line(0, "reports", ...), _line(1, "coverage", [COVERAGE_XML], note)]
     return [_line(0, "reports", ...), _line(1, "coverage", [], "none: coverage is not enforced")]
 
 

@@ -1,0 +1,59 @@
+"""A ``coverage run`` check gets its report written right after (``prp_tasks.checks.coverage_run``):
+its facts give the totals, and a total below the project's ``fail_under`` fails the check, as the
+project's own ``coverage report --fail-under`` would (more-itertools, pluggy: not measured before).
+
+These run the real coverage.py on a small project in a temporary directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.checks.coverage_run import REPORT, report_argv
+from prp_tasks.core.models import CheckStatus
+from tests.unit.test_checks_command import PY, content, run
+
+CODE = "def used():\n    return 1\n\n\ndef unused():\n    return 2\n"
+TEST = (
+    "import unittest\nfrom mod import used\n\n\n"
+    "class T(unittest.TestCase):\n    def test(self):\n        self.assertEqual(used(), 1)\n"
+)
+
+
+def project(tmp_path: Path, rc: str = "") -> Path:
+    (tmp_path / "mod.py").write_text(CODE)
+    (tmp_path / "test_mod.py").write_text(TEST)
+    (tmp_path / ".coveragerc").write_text(f"[run]\nsource = mod\n{rc}")
+    return tmp_path
+
+
+def test_the_report_argv_carries_the_runs_config_and_data_file() -> None:
+    assert report_argv(["python", "-m", "coverage", "run", "--rcfile=x.ini", "-m", "pytest", "-q"]) == [
+        "python", "-m", "coverage", "xml", "-o", REPORT, "--rcfile=x.ini",
+    ]  # fmt: skip
+    assert report_argv(["coverage", "run", "--data-file=.cov", "--branch", "t.py"]) == [
+        "coverage", "xml", "-o", REPORT, "--data-file=.cov",
+    ]  # fmt: skip
+    assert report_argv(["python", "-m", "coverage", "report"]) is None
+    assert report_argv(["python", "-m", "pytest", "--cov"]) is None
+
+
+def test_a_coverage_run_check_states_the_total_from_the_report_written_after_it(tmp_path: Path) -> None:
+    result, _ = run(project(tmp_path), PY, "-m", "coverage", "run", "-m", "unittest", "discover", "-s", ".")
+    assert result.status == CheckStatus.PASS, result.output
+    details = content(result)
+    assert details["coverage_report"]["exit_code"] == 0
+    assert details["facts"]["coverage"]["total"] == 75.0 and details["facts"]["coverage"]["report"] == REPORT
+    assert result.output.split("\n")[1] == "1 test ran: OK; coverage: lines 75%, total 75%"
+    assert (tmp_path / REPORT).is_file()
+
+
+def test_a_total_below_the_projects_fail_under_fails_the_check(tmp_path: Path) -> None:
+    result, _ = run(
+        project(tmp_path, "[report]\nfail_under = 90\n"), PY, "-m", "coverage", "run", "-m", "unittest"
+    )
+    assert result.status == CheckStatus.FAIL
+    head, facts = result.output.split("\n")[:2]
+    assert head.endswith(", but coverage is below the project's fail_under")
+    assert facts.endswith("total 75%, Coverage failure: total of 75 is less than fail-under=90")
+    assert content(result)["exit_code"] == 0  # the tests passed: the report said no
