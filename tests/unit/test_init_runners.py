@@ -242,3 +242,40 @@ def test_the_env_vars_of_the_hatch_environment_that_runs_the_tests_are_set(tmp_p
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is not None
     assert environment.variables == {"PYTHONWARNDEFAULTENCODING": "1", "COVERAGE_CORE": "sysmon"}
+
+
+def test_coverage_run_and_its_report_threshold_become_the_measured_test_command(tmp_path: Path) -> None:
+    """more-itertools' Makefile: ``coverage run --include="more_itertools/*.py" -m unittest``, then
+    ``coverage report --fail-under=99``; prp init had said "not measured: coverage.py needs two
+    commands" and left its 99 unenforced."""
+    makefile = (
+        "coverage:\n"
+        '\tcoverage run --include="more_itertools/*.py" --parallel-mode -m unittest\n'
+        "\tcoverage report --show-missing --fail-under=99\n"
+    )
+    files = {
+        "setup.cfg": "[metadata]\nname = more-itertools\n",
+        "requirements/testing.txt": "coverage\n",
+        "Makefile": makefile,
+        "more_itertools/__init__.py": "",
+        "tests/test_more.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    assert profile.governance.commands["test"] == (
+        "python",
+        "-m",
+        "coverage",
+        "run",
+        "--include=more_itertools/*.py",
+        "-m",
+        "unittest",
+        "discover",
+        "-s",
+        "tests",
+    )  # fmt: skip  (not --parallel-mode: its data would need a combine before the report)
+    assert profile.reports.coverage == (".prp/reports/coverage.xml",)
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 99.0
+    assert "from Makefile recipe: --fail-under" in text
+    assert profile.environment is not None and "coverage" in profile.environment.packages
