@@ -57,3 +57,12 @@ def test_a_total_below_the_projects_fail_under_fails_the_check(tmp_path: Path) -
     assert head.endswith(", but coverage is below the project's fail_under")
     assert facts.endswith("total 75%, Coverage failure: total of 75 is less than fail-under=90")
     assert content(result)["exit_code"] == 0  # the tests passed: the report said no
+
+
+def test_parallel_data_is_reported_too(tmp_path: Path) -> None:
+    """``[run] parallel = true`` (or ``-p``) leaves ``.coverage.*`` files, which `coverage xml`
+    combines itself (coverage.py 7)."""
+    result, _ = run(project(tmp_path, "parallel = true\n"), PY, "-m", "coverage", "run", "-m", "unittest")
+    assert result.status == CheckStatus.PASS, result.output
+    assert content(result)["coverage_report"]["exit_code"] == 0
+    assert content(result)["facts"]["coverage"]["total"] == 75.0

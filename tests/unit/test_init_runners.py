@@ -274,7 +274,7 @@ def test_coverage_run_and_its_report_threshold_become_the_measured_test_command(
         "discover",
         "-s",
         "tests",
-    )  # not --parallel-mode: its data would need a `coverage combine` before the report
+    )  # not --parallel-mode: where the data goes is the check's own choice
     assert profile.reports.coverage == (".prp/reports/coverage.xml",)
     assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 99.0
     assert "from Makefile recipe: --fail-under" in text

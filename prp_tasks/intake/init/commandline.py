@@ -104,8 +104,8 @@ def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[s
     return tool, words
 
 
-#: the options of ``coverage run`` that say what is measured and how (not where data goes:
-#: ``--parallel-mode`` data would need a ``coverage combine`` first)
+#: the options of ``coverage run`` that say what is measured and how (not where its data goes,
+#: ``--parallel-mode``, ``--data-file``: the check's report reads the default data file)
 _RUN_OPTIONS = ("--source", "--include", "--omit", "--rcfile", "--concurrency")
 
 
