@@ -122,6 +122,7 @@ def read_facts(
     out: dict[str, Facts] = {}
     parser = _TOOLS.get(tool or "")
     text = stderr if tool == "unittest" else stdout  # unittest reports on stderr
+    text = f"{stdout}\n{stderr}" if tool in _FORMATTERS else text  # black's summary is on stderr
     if parser is not None:
         found = _safely(lambda: parser(args, text, reader))
         if found is not None:
@@ -165,8 +166,8 @@ def identify(argv: list[str]) -> tuple[str | None, list[str]]:
         inner = _after(args, "-m")
         if inner:
             return inner[0], inner[1:]
-    if program in ("ruff",) and args[:1] == ["check"]:
-        return "ruff", args[1:]
+    if program in ("ruff",) and args[:1] in (["check"], ["format"]):
+        return ("ruff" if args[0] == "check" else "ruff-format"), args[1:]
     return program, args
 
 
@@ -310,7 +311,19 @@ def _coverage_reports(tool: str | None, args: list[str]) -> list[tuple[str, str]
     return found
 
 
+def format_facts(args: list[str], text: str, reader: ReportReader) -> Facts | None:
+    """black's or ``ruff format``'s counts, when it checked (``--check``) rather than wrote."""
+    if "--check" not in args and "--diff" not in args:
+        return None
+    return parse.format_text_facts(text)
+
+
+#: formatters whose ``--check`` summary gives facts
+_FORMATTERS = ("black", "ruff-format")
+
 _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
+    "black": format_facts,
+    "ruff-format": format_facts,
     "pytest": pytest_facts,
     "ruff": ruff_facts,
     "flake8": flake8_facts,
@@ -378,7 +391,17 @@ def _coverage_line(f: Facts) -> str:
     return "coverage: " + ", ".join(shown)
 
 
+def _format_line(f: Facts) -> str:
+    if not f["reformat"] and not f["failed"]:
+        return f"{plural(f['unchanged'], 'file')} already formatted"
+    failed = f", {f['failed']} would fail to reformat" if f["failed"] else ""
+    first = f"; first {', '.join(f['first'])}" if f["first"] else ""
+    return f"{plural(f['reformat'], 'file')} would be reformatted ({f['unchanged']} unchanged{failed}){first}"
+
+
 _DESCRIBE: dict[str, Callable[[Facts], str]] = {
+    "black": _format_line,
+    "ruff-format": _format_line,
     "pytest": _pytest_line,
     "ruff": _violations_line("ruff"),
     "flake8": _violations_line("flake8"),

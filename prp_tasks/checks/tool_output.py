@@ -45,6 +45,11 @@ _MYPY_CODE_END = re.compile(r"  \[[\w-]+\]$")
 _MYPY_LOCATION = re.compile(r"^[^\s:][^:\n]*:\d+(?::\d+)?: |^Found \d+ error|^Success: ")
 _MYPY_FOUND = re.compile(r"^Found (\d+) errors? in (\d+) files?", re.M)
 _MYPY_OK = re.compile(r"^Success: no issues found", re.M)
+#: black's and ``ruff format --check``'s closing counts and the files they name
+_WOULD_REFORMAT = re.compile(r"(\d+) files? would be reformatted")
+_UNCHANGED = re.compile(r"(\d+) files? (?:would be left unchanged|already formatted|left unchanged)")
+_FAILED_TO_FORMAT = re.compile(r"(\d+) files? would fail to reformat")
+_REFORMAT_LINE = re.compile(r"^(?:would reformat|Would reformat:) (.+?)\s*$", re.M)
 _COVERAGE_TOTAL = re.compile(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", re.M)
 
 
@@ -223,6 +228,22 @@ def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
         raise ValueError("no lint output lines")
     first = distinct([f"{m['path']}:{m['line']}:{m['code']}" for m in hits])
     return {"violations": int(found.group(1)) if found else len(hits), "first": first}
+
+
+def format_text_facts(text: str) -> dict[str, Any]:
+    """black's or ``ruff format --check``'s closing counts (``75 files would be reformatted, 12
+    files would be left unchanged``) and the first files it would reformat."""
+    counts = {
+        key: int(m.group(1)) if (m := pattern.search(text)) else 0
+        for key, pattern in (
+            ("reformat", _WOULD_REFORMAT),
+            ("unchanged", _UNCHANGED),
+            ("failed", _FAILED_TO_FORMAT),
+        )
+    }
+    if not any(p.search(text) for p in (_WOULD_REFORMAT, _UNCHANGED, _FAILED_TO_FORMAT)):
+        raise ValueError("no formatter summary line")
+    return {**counts, "first": list(dict.fromkeys(_REFORMAT_LINE.findall(text)))[:FIRST]}
 
 
 def mypy_text_facts(text: str) -> dict[str, Any]:

@@ -134,7 +134,8 @@ def test_the_environment_note_follows_the_facts_line_so_reports_keep_the_counts(
         "== 3 passed ==",
     ]
     plain = Outcome(CheckStatus.PASS, "exit 0 in 1.00s\nsome output")
-    assert _noted(plain, note).splitlines() == ["exit 0 in 1.00s", note, "some output"]
+    # without facts, the tool's own last lines come first (cachetools' "25 files already formatted")
+    assert _noted(plain, note).splitlines() == ["exit 0 in 1.00s", "some output", note]
 
 
 def test_a_unittest_run_that_found_no_test_fails(tmp_path: Path) -> None:

@@ -108,6 +108,7 @@ def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -
         (["coverage", "run", "--branch", "-m", "pytest", "-x"], "pytest"),
         (["py.test"], "pytest"),
         (["python", "-m", "ruff", "check", "src"], "ruff"),
+        (["python", "-m", "ruff", "format", "--check", "."], "ruff-format"),
         (["python", "-m", "mypy"], "mypy"),
     ],
 )
@@ -140,3 +141,39 @@ def test_a_test_run_that_crashed_before_any_report_is_still_test_evidence(tmp_pa
     argv = ["python", "-m", "pytest", "-q", "--junitxml=.prp/reports/junit.xml"]
     text, facts, kind = summary(tmp_path, argv, stderr=crash)
     assert (facts, kind) == ({}, EvidenceType.TEST) and "_pytest.scope" in text
+
+
+BLACK_ERR = """\
+would reformat /w/examples/urlExtractorNew.py
+would reformat /w/pyparsing/core.py
+
+Oh no! 💥 💔 💥
+75 files would be reformatted, 12 files would be left unchanged, 1 file would fail to reformat.
+"""
+
+
+def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path) -> None:
+    """pyparsing: black's "75 files would be reformatted" was only at the end of the raw output;
+    the summary showed the first file it named, the review a list cut mid-path."""
+    text, facts, _ = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", BLACK_ERR)
+    assert facts == {
+        "black": {
+            "reformat": 75,
+            "unchanged": 12,
+            "failed": 1,
+            "first": ["/w/examples/urlExtractorNew.py", "/w/pyparsing/core.py"],
+        }
+    }
+    assert text.splitlines()[0] == (
+        "75 files would be reformatted (12 unchanged, 1 would fail to reformat); "
+        "first /w/examples/urlExtractorNew.py, /w/pyparsing/core.py"
+    )
+    ruff_out = "Would reformat: src/a.py\n1 file would be reformatted, 13 files already formatted\n"
+    argv = ["python", "-m", "ruff", "format", "--check", "--no-cache", "."]
+    assert summary(tmp_path, argv, ruff_out)[0].splitlines()[0] == (
+        "1 file would be reformatted (13 unchanged); first src/a.py"
+    )
+    clean = summary(tmp_path, argv, "14 files already formatted\n")[0]
+    assert clean.splitlines()[0] == "14 files already formatted"
+    written = summary(tmp_path, ["black", "."], "", "reformatted a.py\nAll done!\n1 file reformatted.\n")
+    assert written[1] == {}  # not a check: nothing to count
