@@ -47,7 +47,7 @@ def test_the_release_notes_show_it_unless_the_blueprint_names_one() -> None:
     assert "**Version:** 24.0" in notes
     header = render_outputs(snapshot.model_copy(update={"spec": versioned}))["prp.md"].split("\n## ")[0]
     assert "- **Version:** 24.0" in header  # the header too (upstream: metadata.version, default 0.1.0)
-    assert "**Version:** 0.1.0" in render_outputs(snapshot)["prp.md"].split("## 11.")[1]  # none found
+    assert "**Version:** unknown" in render_outputs(snapshot)["prp.md"].split("## 11.")[1]  # none found
     named = spec.blueprint.model_copy(update={"metadata": {"version": "3.1"}})
     assert with_version(named, found).metadata["version"] == "3.1"
 

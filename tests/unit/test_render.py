@@ -86,7 +86,7 @@ def test_prp_md_header_lists_the_run_fields() -> None:
         "- **Owner:** acme",
         f"- **Created:** {CREATED}",
         f"- **Updated:** {FINISHED}",
-        "- **Version:** 0.1.0",
+        "- **Version:** unknown",
         "- **Status:** ready-for-release",
     ):
         assert line in header

@@ -21,8 +21,9 @@ from prp_tasks.core.text import clip
 BUILTIN_GATE_IDS = tuple(f"G{i}" for i in range(8))
 #: Gate statuses that mean the gate's checks ran (the reference's "executed" gates).
 EXECUTED = frozenset({GateStatus.PASSED, GateStatus.FAILED, GateStatus.AWAITING_APPROVAL})
-#: Version written into prp.md and the release notes (the reference default).
-DOC_VERSION = "0.1.0"
+#: Version written into prp.md and the release notes when neither the blueprint nor the project
+#: names one (the reference's default, 0.1.0, read as the project's version: toolz from git)
+DOC_VERSION = "unknown"
 NOT_SPECIFIED = "_Not specified_"
 
 _SPACE = re.compile(r"\s+")
