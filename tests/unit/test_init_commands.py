@@ -291,3 +291,23 @@ def test_ruff_format_leaves_out_the_profile_it_writes(tmp_path: Path) -> None:
         [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert ran.returncode == 0 and "1 file already formatted" in ran.stdout + ran.stderr
+
+
+def test_flake8_lints_the_test_modules_beside_the_package(tmp_path: Path) -> None:
+    """inflection: ``flake8 .`` finds E275 in its test_inflection.py; prp linted ``inflection``
+    alone and said "its packages and tests"."""
+    files = {
+        "setup.cfg": "[flake8]\nexclude = docs/*\n",
+        "inflection/__init__.py": "",
+        "test_inflection.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-2:] == ("inflection", "test_inflection.py")
+    assert "lints inflection, test_inflection.py (its packages and tests" in text
+    write(tmp_path, {"shortuuid/__init__.py": "", "shortuuid/test_shortuuid.py": ""})
+    (tmp_path / "test_inflection.py").unlink()
+    (tmp_path / "inflection" / "__init__.py").unlink()
+    (tmp_path / "inflection").rmdir()
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-1:] == ("shortuuid",)  # its tests inside it

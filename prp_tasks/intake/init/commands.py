@@ -242,8 +242,11 @@ def _lint(facts: Facts) -> Command | None:
         linted = _linted(ruff, options, own="ruff" in facts.lint_targets)
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
     if facts.uses("flake8"):
-        tests = [t for t in [facts.tests_dir] if t and not any(t.startswith(f"{p}/") for p in facts.packages)]
-        targets = [*facts.packages, *tests] or ["."]  # (tests inside a package: linted with it)
+        # the tests folder, or test modules beside the package (inflection's test_inflection.py);
+        # tests inside a package are linted with it
+        tests = [facts.tests_dir] if facts.tests_dir else facts.tests_modules
+        tests = [t for t in tests if not any(t.startswith(f"{p}/") for p in facts.packages)]
+        targets = [*facts.packages, *tests] or ["."]
         targets = facts.lint_targets.get("flake8") or targets
         options = facts.lint_options.get("flake8", []) + _excludes(facts, "flake8", targets)
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
