@@ -218,6 +218,14 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
     termcolor = "## Demo\n\nTo see demo output, run:\n\n```bash\npython -m termcolor\n```\n\nColours text.\n"
     assert first_paragraph(termcolor) == "Colours text."  # a lead-in to code is no description
     assert first_paragraph("# T\n\n    pip install x\n\nReal prose.\n") == "Real prose."  # prettytable
+    iniconfig = (
+        "iniconfig: brain-dead simple parsing of ini files\n=====\n\niniconfig is a small and simple INI-file "
+        "parser module\nhaving a unique set of features:\n\n* maintains order\n\nBasic Example\n=====\n\n"
+        "The ``IniConfig()`` constructor preserves inline comments.\n"
+    )
+    assert first_paragraph(iniconfig) == (
+        "iniconfig is a small and simple INI-file parser module having a unique set of features."
+    )
 
 
 def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -> None:

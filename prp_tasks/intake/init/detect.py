@@ -292,9 +292,12 @@ def _readme(facts: Facts) -> None:
 def first_paragraph(text: str) -> str:
     """The first paragraph of prose: not a heading, badge, image, HTML, directive (with its
     indented body: an RST comment), code block, list, notice or lead-in (``To see it, run:``);
-    links as their text."""
+    links as their text. A sentence-long lead-in (iniconfig's "iniconfig is a small and simple
+    INI-file parser module having a unique set of features:") is the description when no prose
+    follows it before the next heading (iniconfig's was an API note deep in the README)."""
     block: list[str] = []
     fenced = directive = False
+    lead = ""
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
@@ -304,17 +307,30 @@ def first_paragraph(text: str) -> str:
         if fenced or directive:
             continue
         if not stripped:  # a paragraph ending in ":" introduces code or a list (termcolor's "run:")
-            if block and not _notice(" ".join(block)) and not block[-1].endswith(":"):
-                return _plain(" ".join(block))
+            paragraph = " ".join(block)
+            if block and not _notice(paragraph) and not paragraph.endswith(":"):
+                return _plain(paragraph)
+            lead = lead or (paragraph[:-1] + "." if len(paragraph.split()) >= LEAD_WORDS else "")
             block = []
             continue
+        if lead and _heading(stripped):
+            return _plain(lead)
         directive = stripped.startswith("..")
         indented = not block and line.startswith(("    ", "\t"))  # prettytable's `    pip install …`
         if directive or indented or _not_prose(stripped):
             block = []
             continue
         block.append(stripped)
-    return ""
+    return _plain(lead)
+
+
+#: words of a lead-in that can describe the project (``To see demo output, run:`` cannot)
+LEAD_WORDS = 8
+
+
+def _heading(line: str) -> bool:
+    """A Markdown heading or an RST title's underline."""
+    return line.startswith("#") or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line) is not None
 
 
 def _not_prose(line: str) -> bool:
