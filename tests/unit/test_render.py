@@ -295,7 +295,7 @@ def test_artifacts_section_lists_sorted_artifacts_and_run_facts() -> None:
 
 
 def test_follow_ups_skip_proceed_steps_and_repeat_nothing() -> None:
-    snapshot = all_passed()
+    snapshot = all_commanded()
     workflow = snapshot.spec.workflow
     g1 = run_gate(workflow.gate("G1"), 1, fail=["repo-layout-hints"])
     g2 = run_gate(workflow.gate("G2"), 2)
@@ -375,3 +375,12 @@ def test_a_cut_summary_ends_at_a_space_and_leaves_no_code_span_open() -> None:
     assert inline(text, 50) == "3 failed: tests/test_tz.py::test_symlink, …"
     code = "Fix it in the `tests/test_data/symlink_localtime` folder"
     assert inline(code, 40) == "Fix it in the …"
+
+
+def test_follow_ups_name_the_major_findings_of_gates_that_passed() -> None:
+    """cachetools: G3 passed, the review had a major finding (no command runs type-check), and
+    §13 said "Follow-ups: None"."""
+    lines = section(render_outputs(all_passed())["prp.md"], 13).splitlines()[2:]
+    assert lines[0].startswith("- `G3-run-test` (major): No command runs the required check 'test'")
+    assert [line.split("`")[1] for line in lines] == ["G3-run-test", "G3-run-lint", "G3-run-type-check"]
+    assert section(render_outputs(all_commanded())["prp.md"], 13).splitlines()[2:] == ["_None._"]

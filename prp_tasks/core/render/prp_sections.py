@@ -52,7 +52,7 @@ def later_sections(
         _decisions(snapshot),
         _release_notes(snapshot.spec.blueprint.metadata),
         _artifacts(snapshot, manifest),
-        _follow_ups(snapshot),
+        _follow_ups(snapshot, review),
     ]
 
 
@@ -237,10 +237,18 @@ def _artifacts(snapshot: RunSnapshot, manifest: Mapping[str, Any]) -> str:
     )
 
 
-def _follow_ups(snapshot: RunSnapshot) -> str:
+def _follow_ups(snapshot: RunSnapshot, review: Mapping[str, Any]) -> str:
+    """The gates' next steps, then the major and blocker findings of gates that passed anyway
+    (cachetools: "no command runs the required check 'type-check'" under "Follow-ups: None")."""
     steps = []
     for gate in gates_in_order(snapshot):
         record = record_of(snapshot, gate.id)
         if record is not None:
             steps += [s for s in record.result.next_steps if "proceed" not in s.lower()]
+    for finding in review.get("findings") or []:
+        gate_id = str(finding.get("id", "")).split("-", 1)[0]
+        passed = view_of(snapshot, gate_id).status == GateStatus.PASSED
+        if passed and finding.get("severity") in ("blocker", "major"):
+            said = inline(str(finding.get("recommendation", "")), 200)
+            steps.append(f"{code(str(finding['id']))} ({finding['severity']}): {said}")
     return "## 13. Follow-ups\n\n" + bullets(dedupe(steps), "_None._")
