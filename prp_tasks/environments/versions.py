@@ -20,10 +20,20 @@ def ran_with(venv: Path, argv: Sequence[str]) -> str:
     tool = tool_of(argv)
     site = _site_packages(str(venv))
     versions = _versions(site, _mtime(site)) if site else {}
-    parts = [f"{tool} {versions[_norm(tool)]}"] if tool and _norm(tool) in versions else []
+    tools = [*_under_coverage(tool, argv), tool]  # `coverage run -m pytest`: pytest, then coverage
+    parts = [f"{t} {versions[_norm(t)]}" for t in tools if t and _norm(t) in versions]
     cfg = str(venv / "pyvenv.cfg")
     python = _python_version(cfg, _mtime(cfg))
     return ", ".join(parts + ([f"Python {python}"] if python else []))
+
+
+def _under_coverage(tool: str, argv: Sequence[str]) -> list[str]:
+    """The module ``coverage run -m X`` runs (``pytest``), else nothing."""
+    start = 3 if len(argv) > 2 and argv[1] == "-m" else 1  # after `python -m coverage` or `coverage`
+    rest = list(argv[start:]) if tool == "coverage" else []
+    if rest[:1] != ["run"] or "-m" not in rest or rest.index("-m") + 1 >= len(rest):
+        return []
+    return [rest[rest.index("-m") + 1]]
 
 
 def tool_of(argv: Sequence[str]) -> str:

@@ -24,6 +24,16 @@ def test_the_tool_of_a_command_and_its_version_are_read_from_the_environment(tmp
     assert ran_with(env, ["python3.12", "-m", "pytest_cov"]) == "pytest_cov 6.1.0, Python 3.12.4"
     assert ran_with(env, ["make", "test"]) == "Python 3.12.4"  # not a package of the environment
     assert ran_with(tmp_path / "missing", ["pytest"]) == ""
+    # more-itertools under coverage run: the test runner first, then coverage (it had said coverage alone)
+    env = venv(tmp_path / "c", "3.12.4", "pytest-9.2.0", "coverage-7.18.0")
+    assert ran_with(env, ["python", "-m", "coverage", "run", "--branch", "-m", "pytest", "-q"]) == (
+        "pytest 9.2.0, coverage 7.18.0, Python 3.12.4"
+    )
+    assert (
+        ran_with(env, [str(env / "bin" / "coverage"), "run", "-m", "unittest"])
+        == "coverage 7.18.0, Python 3.12.4"
+    )
+    assert ran_with(env, ["coverage", "report"]) == "coverage 7.18.0, Python 3.12.4"
     assert tool_of([]) == "" and tool_of(["python", "-m"]) == "python"
 
 
