@@ -52,7 +52,7 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
 
 
 #: tools whose findings change with their release (new rules, stricter inference)
-CHECKERS = frozenset({"ruff", "flake8", "pylint", "mypy"})
+CHECKERS = frozenset({"ruff", "flake8", "pylint", "pycodestyle", "pep8", "mypy"})
 
 
 def unpinned_advice(tool: str) -> str:

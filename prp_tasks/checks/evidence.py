@@ -239,6 +239,12 @@ def flake8_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
     return parse.lint_text_facts(stdout)
 
 
+def pycodestyle_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    """pycodestyle's ``path:line:col: E501 …`` lines (it writes no report file); a run that printed
+    none exited 0 with no violations (the check's exit code tells)."""
+    return parse.lint_text_facts(stdout, empty_ok=True)
+
+
 def pylint_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
     """From the JSON file of ``--output-format=json:FILE,text`` (what ``prp init`` writes), else
     from JSON printed on stdout."""
@@ -328,6 +334,8 @@ _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
     "ruff": ruff_facts,
     "flake8": flake8_facts,
     "pylint": pylint_facts,
+    "pycodestyle": pycodestyle_facts,
+    "pep8": pycodestyle_facts,
     "mypy": mypy_facts,
     "unittest": unittest_facts,
 }
@@ -406,6 +414,8 @@ _DESCRIBE: dict[str, Callable[[Facts], str]] = {
     "ruff": _violations_line("ruff"),
     "flake8": _violations_line("flake8"),
     "pylint": _violations_line("pylint"),
+    "pycodestyle": _violations_line("pycodestyle"),
+    "pep8": _violations_line("pep8"),
     "mypy": _mypy_line,
     "coverage": _coverage_line,
     "unittest": _unittest_line,

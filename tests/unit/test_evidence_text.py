@@ -177,3 +177,13 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
     assert clean.splitlines()[0] == "14 files already formatted"
     written = summary(tmp_path, ["black", "."], "", "reformatted a.py\nAll done!\n1 file reformatted.\n")
     assert written[1] == {}  # not a check: nothing to count
+
+
+def test_pycodestyles_lines_are_its_violations(tmp_path: Path) -> None:
+    out = "./versioneer.py:564:29: W605 invalid escape sequence '\\s'\n./a.py:1:80: E501 line too long\n"
+    text, facts, _ = summary(tmp_path, ["python", "-m", "pycodestyle", "."], out)
+    assert facts == {"pycodestyle": {"violations": 2, "first": ["./versioneer.py:564:W605", "./a.py:1:E501"]}}
+    assert text.splitlines()[0] == "2 pycodestyle violations; first ./versioneer.py:564:W605, ./a.py:1:E501"
+    assert summary(tmp_path, ["python", "-m", "pep8", "-r", "."], "")[1] == {
+        "pep8": {"violations": 0, "first": []}
+    }

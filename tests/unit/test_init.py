@@ -219,8 +219,9 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
     assert first_paragraph(termcolor) == "Colours text."  # a lead-in to code is no description
     assert first_paragraph("# T\n\n    pip install x\n\nReal prose.\n") == "Real prose."  # prettytable
     iniconfig = (
-        "iniconfig: brain-dead simple parsing of ini files\n=====\n\niniconfig is a small and simple INI-file "
-        "parser module\nhaving a unique set of features:\n\n* maintains order\n\nBasic Example\n=====\n\n"
+        "iniconfig: brain-dead simple parsing of ini files\n=====\n\n"
+        "iniconfig is a small and simple INI-file parser module\nhaving a unique set of features:\n\n"
+        "* maintains order\n\nBasic Example\n=====\n\n"
         "The ``IniConfig()`` constructor preserves inline comments.\n"
     )
     assert first_paragraph(iniconfig) == (

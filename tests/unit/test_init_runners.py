@@ -279,3 +279,25 @@ def test_coverage_run_and_its_report_threshold_become_the_measured_test_command(
     assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 99.0
     assert "from Makefile recipe: --fail-under" in text
     assert profile.environment is not None and "coverage" in profile.environment.packages
+
+
+def test_pycodestyle_and_its_old_name_pep8_lint_as_the_project_runs_them(tmp_path: Path) -> None:
+    """toolz's CI runs ``pep8 --ignore=… --exclude=… -r .`` (prp init had said "no lint tool
+    found"); pep8 it stays: pycodestyle's newer checks found 8 W605 that pep8 never reported."""
+    ci = (
+        "jobs:\n  test:\n    steps:\n      - run: pip install pep8 pytest\n"
+        '      - run: pep8 --ignore="E731,W503,E402" --exclude=conf.py,tests,examples,bench -r .\n'
+    )
+    write(tmp_path, {".github/workflows/test.yml": ci, "toolz/__init__.py": "", "toolz/tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"] == (
+        "python", "-m", "pep8", "--ignore=E731,W503,E402", "--exclude=conf.py,tests,examples,bench",
+        "-r", ".",
+    )  # fmt: skip
+    assert result.profile.environment is not None and "pep8" in result.profile.environment.packages
+    assert "detected: pep8: .github/workflows/test.yml" in text
+    write(tmp_path, {"tox.ini": "[testenv:style]\ncommands = pycodestyle --max-line-length=100 toolz\n"})
+    _, result = parsed(tmp_path)  # the maintained name wins where the project runs both
+    assert result.profile.governance.commands["lint"] == (
+        "python", "-m", "pycodestyle", "--max-line-length=100", "toolz",
+    )  # fmt: skip

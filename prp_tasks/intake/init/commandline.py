@@ -40,7 +40,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         facts.lint_options.setdefault(tool, options)
         targets = [w for w in rest if not w.startswith("{")]
         mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
-    if tool in ("ruff", "flake8", "pylint", "black"):
+    if tool in ("ruff", "flake8", "pylint", "black", "pycodestyle", "pep8"):
         lint_targets(facts, words, cwd)
 
 
@@ -53,7 +53,7 @@ def at_root(line: str, cwd: str) -> str:
 
 
 #: the tools a command of the project may run that prp init knows
-_TOOLS = frozenset({"pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright"})
+_TOOLS = frozenset({"pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright", "pycodestyle", "pep8"})
 #: a variable set for the command in front of it (``PYTHONPATH=. py.test``: backoff's Makefile)
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 #: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``

@@ -130,6 +130,8 @@ _RUNS = {
     "ruff": "ruff",
     "flake8": "flake8",
     "pylint": "pylint",
+    "pycodestyle": "pycodestyle",
+    "pep8": "pep8",
     "black": "black",
     "mypy": "mypy",
 }
@@ -254,6 +256,9 @@ def _lint(facts: Facts) -> Command | None:
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}")
     if facts.uses("pylint"):
         return _pylint(facts)
+    for tool in ("pycodestyle", "pep8"):
+        if facts.uses(tool):
+            return _pycodestyle(facts, tool)
     return None
 
 
@@ -277,6 +282,17 @@ def _pylint(facts: Facts) -> Command:
     argv = ("python", "-m", "pylint", report, *options, *targets)
     linted = _linted(targets, options, own="pylint" in facts.lint_targets, chosen="its packages")
     return Command("lint", argv, f"pylint: {_where(facts, 'pylint')}{linted}")
+
+
+def _pycodestyle(facts: Facts, tool: str) -> Command:
+    """pycodestyle, or pep8 (its old name, which toolz's CI still runs: pycodestyle's newer checks
+    found 8 W605 that pep8 never reported), on what the project's commands name, with their
+    options (python-slugify: ``pycodestyle --ignore=E128,… slugify test.py setup.py``)."""
+    targets = facts.lint_targets.get(tool) or facts.packages or ["."]
+    options = facts.lint_options.get(tool, [])
+    argv = ("python", "-m", tool, *options, *targets)
+    linted = _linted(targets, options, own=tool in facts.lint_targets, chosen="its packages")
+    return Command("lint", argv, f"{tool}: {_where(facts, tool)}{linted}")
 
 
 def _linted(

@@ -15,7 +15,9 @@ from prp_tasks.intake.init.sources import (
     requirement_pins,
 )
 
-TOOL_WORDS = ("pytest", "ruff", "mypy", "flake8", "pylint", "black", "coverage", "pyright", "pytest-cov")
+TOOL_WORDS = (
+    "pytest", "ruff", "mypy", "flake8", "pylint", "black", "coverage", "pyright", "pytest-cov", "pycodestyle",
+)  # fmt: skip
 
 
 def declared(facts: Facts, names: set[str], where: str) -> None:

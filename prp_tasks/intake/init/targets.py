@@ -24,6 +24,9 @@ _KEPT: dict[str, tuple[set[str], set[str], tuple[str, ...]]] = {
     "flake8": ({"--ignore", "--extend-ignore", "--select", "--extend-select", "--exclude", "--extend-exclude",
                 "--max-line-length", "--max-doc-length", "--max-complexity", "--per-file-ignores", "--config",
                 "--append-config", "--builtins", "--filename", "--indent-size"}, set(), ()),
+    "pycodestyle": ({"--ignore", "--select", "--exclude", "--filename", "--max-line-length",
+                     "--max-doc-length", "--indent-size", "--config"},
+                    {"--hang-closing", "-r", "--repeat"}, ()),
     "ruff": ({"--select", "--ignore", "--extend-select", "--extend-ignore", "--exclude", "--extend-exclude",
               "--line-length", "--config", "--target-version", "--per-file-ignores",
               "--extend-per-file-ignores"}, {"--preview"}, ()),
@@ -47,7 +50,7 @@ _OTHER_VALUED = {"--output-file", "-o", "--format", "--output-format", "--tee-fi
 def tool_options(tool: str, words: list[str]) -> tuple[list[str], list[str]]:
     """(the options of ``tool`` kept from ``words``, the other words that are no option or an
     option's value: its targets, perhaps)."""
-    valued, flags, prefixes = _KEPT[tool]
+    valued, flags, prefixes = _KEPT["pycodestyle" if tool == "pep8" else tool]  # pep8: its old name
     options: list[str] = []
     rest: list[str] = []
     words_left = iter(words)

@@ -33,6 +33,10 @@ _INI_SECTIONS = (
     ("setup.cfg", "flake8", "flake8"),
     ("tox.ini", "flake8", "flake8"),
     (".flake8", "flake8", "flake8"),
+    ("setup.cfg", "pycodestyle", "pycodestyle"),
+    ("tox.ini", "pycodestyle", "pycodestyle"),
+    ("setup.cfg", "pep8", "pep8"),
+    ("tox.ini", "pep8", "pep8"),
     ("setup.cfg", "mypy", "mypy"),
     ("mypy.ini", "mypy", "mypy"),
     (".mypy.ini", "mypy", "mypy"),
@@ -52,7 +56,7 @@ _CONFIG_FILES = (
 #: pre-commit hook id -> tool
 _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff-format", "black": "black",
           "flake8": "flake8", "mypy": "mypy", "pyright": "pyright", "ty": "ty", "ty-check": "ty",
-          "pylint": "pylint"}  # fmt: skip
+          "pylint": "pylint", "pycodestyle": "pycodestyle"}  # fmt: skip
 _RUN_WORD = re.compile(
     r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|pylint|black|pyright|coverage)(?![\w-])"
 )
