@@ -142,11 +142,13 @@ _VERSION = re.compile(r"[\w.+!-]{1,64}")
 def project_version(path: Path) -> tuple[str, str] | None:
     """The project's own version and where it came from, for the release notes: a static
     ``[project] version`` of pyproject.toml, setup.cfg's ``[metadata] version``, an sdist's
-    PKG-INFO, a literal ``__version__`` of the module its metadata names (``attr: pkg.__version__``,
-    ``version=pkg.__version__``), else the checkout's latest git tag (without the ``v`` of
-    ``v1.5.0``); None when none says (read
-    only, never run)."""
-    for read in (_pyproject_version, _setup_cfg_version, _pkg_info_version, _attribute_version):
+    setup.py's literal ``version='1.0.1'`` (jmespath), PKG-INFO, a literal ``__version__`` of the
+    module its metadata names (``attr: pkg.__version__``, ``version=pkg.__version__``) or of the
+    module named as the project (flit's dynamic version: markdown-it-py's ``markdown_it``; schema's
+    ``schema.py``), else the checkout's latest git tag (without the ``v`` of ``v1.5.0``); None when
+    none says (read only, never run)."""
+    readers = (_pyproject_version, _setup_cfg_version, _setup_py_version, _pkg_info_version)
+    for read in (*readers, _attribute_version, _named_module_version):
         found = read(path)
         if found is not None:
             return found
@@ -179,6 +181,49 @@ def _setup_cfg_version(path: Path) -> tuple[str, str] | None:
         return None
     version = cfg.get("metadata", "version", fallback="").strip()
     return (version, "setup.cfg") if _VERSION.fullmatch(version) else None  # not "attr: pkg.VERSION"
+
+
+def _setup_py_version(path: Path) -> tuple[str, str] | None:
+    """setup.py's literal ``version='1.0.1'`` (jmespath), not ``version=pkg.__version__``."""
+    try:
+        text = (path / "setup.py").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", text)
+    return (found.group(1), "setup.py") if found and _VERSION.fullmatch(found.group(1)) else None
+
+
+def _named_module_version(path: Path) -> tuple[str, str] | None:
+    """The literal ``__version__`` of the module named as the project (flit's ``[tool.flit.module]
+    name``, else the project's name with ``_`` for ``-``): flit reads its dynamic version there."""
+    names = [n for n in (_flit_module(path), *_project_names(path)) if n]
+    for name in dict.fromkeys(n.replace("-", "_") for n in names):
+        found = _module_literal(path, name, "__version__")
+        if found is not None:
+            return found
+    return None
+
+
+def _flit_module(path: Path) -> str | None:
+    try:
+        data = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    module = data.get("tool", {}).get("flit", {}).get("module", {})
+    name = module.get("name") if isinstance(module, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _project_names(path: Path) -> list[str]:
+    """The project's name as pyproject.toml, setup.cfg or setup.py's literal ``name=`` gives it."""
+    texts = []
+    for name in ("pyproject.toml", "setup.cfg", "setup.py"):
+        try:
+            texts.append((path / name).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    pattern = re.compile(r"""(?:^|[\s(,])name\s*=\s*["']?([A-Za-z0-9][\w.-]*)["']?""", re.M)
+    return [m.group(1) for text in texts for m in [pattern.search(text)] if m]
 
 
 def _pkg_info_version(path: Path) -> tuple[str, str] | None:

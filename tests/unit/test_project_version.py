@@ -64,3 +64,22 @@ def test_the_version_a_module_holds_and_poetrys_are_read(tmp_path: Path) -> None
     assert project_version(tmp_path) == ("3.8.1", "asgiref/__init__.py")
     (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "shortuuid"\nversion = "1.0.13"\n')
     assert project_version(tmp_path) == ("1.0.13", "pyproject.toml")
+
+
+def test_setup_pys_literal_flits_module_and_the_module_named_as_the_project(tmp_path: Path) -> None:
+    """jmespath (``version='1.0.1'`` in setup.py), markdown-it-py (flit: ``dynamic = ["version"]``
+    read from ``markdown_it.__version__``) and schema (setup.py reads ``schema.py``'s lines) from
+    git said "Version: unknown"."""
+    (tmp_path / "setup.py").write_text("setup(\n    name='jmespath',\n    version='1.0.1',\n)\n")
+    assert project_version(tmp_path) == ("1.0.1", "setup.py")
+    (tmp_path / "setup.py").write_text("setup(name='schema', version=version)\n")
+    (tmp_path / "schema.py").write_text('__version__ = "0.7.7"\n')
+    assert project_version(tmp_path) == ("0.7.7", "schema.py")
+    (tmp_path / "setup.py").unlink()
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "markdown-it-py"\ndynamic = ["version"]\n'
+        '[tool.flit.module]\nname = "markdown_it"\n'
+    )
+    (tmp_path / "markdown_it").mkdir()
+    (tmp_path / "markdown_it" / "__init__.py").write_text('__version__ = "4.2.0"\n')
+    assert project_version(tmp_path) == ("4.2.0", "markdown_it/__init__.py")
