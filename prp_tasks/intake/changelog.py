@@ -75,6 +75,8 @@ def entry_in(text: str, version: str, source: str) -> Entry | None:
     headings = _headings(lines)
     levels = list(dict.fromkeys(kind for _, kind, _ in headings))
     token = re.compile(rf"(?<![\w.])v?{re.escape(version)}(?![\w]|\.\d)")
+    if not any(token.search(title) for _, _, title in headings):
+        return _definition(lines, token, source)
     for index, (at, kind, title) in enumerate(headings):
         if not token.search(title):
             continue
@@ -82,10 +84,50 @@ def entry_in(text: str, version: str, source: str) -> Entry | None:
         end = next((a for a, k, _ in headings[index + 1 :] if levels.index(k) <= level), len(lines))
         inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
         highlights, breaking = _items(lines, at + 1, end, inner)
+        if not highlights and not breaking:  # towncrier's "No significant changes." (zipp 4.1.2)
+            highlights = _prose(lines[at + 1 : end])
         if highlights or breaking:
             return Entry(source, clip(title, ITEM_CHARS), highlights[:MAX_ITEMS], breaking[:MAX_ITEMS])
         return None
     return None
+
+
+def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry | None:
+    """An entry as a reST definition list: the version as the term at the left margin, its items
+    indented under it (wcwidth's ``docs/history.rst``: ``0.9.4 *2026-10-24*`` then ``  * …``)."""
+    for at, line in enumerate(lines[:-1]):
+        if line[:1].isspace() or not token.match(line) or not lines[at + 1][:1].isspace():
+            continue
+        end = next(
+            (i for i in range(at + 1, len(lines)) if lines[i].strip() and not lines[i][:1].isspace()),
+            len(lines),
+        )
+        highlights, breaking = _items(lines, at + 1, end, [])
+        if highlights or breaking:
+            return Entry(source, clip(line.strip(), ITEM_CHARS), highlights[:MAX_ITEMS], breaking[:MAX_ITEMS])
+    return None
+
+
+#: a line of an entry that only dates it (``Released 2024-04-16``, ``:released: …``, ``2024-04-16``)
+_DATED = re.compile(r"^(?:released\b|:\w+:|\(?\d{4}-\d\d-\d\d)", re.I)
+
+
+def _prose(section: list[str]) -> list[str]:
+    """An entry without a list: its first paragraph that is no date, underline or directive."""
+    block: list[str] = []
+    for line in [*section, ""]:
+        text = line.strip()
+        if _UNDERLINE.match(text):  # the block was a title
+            block = []
+            continue
+        if text and not text.startswith(("..", "#")):
+            block.append(text)
+            continue
+        paragraph = plain(" ".join(block))
+        if paragraph and not _DATED.match(paragraph):
+            return [clip(paragraph, ITEM_CHARS)]
+        block = []
+    return []
 
 
 def _headings(lines: list[str]) -> list[tuple[int, str, str]]:
@@ -149,6 +191,7 @@ def plain(text: str) -> str:
     roles and double backticks to code spans."""
     text = re.sub(r"`([^`<]+?)\s*<[^>]+>`__?", r"\1", text)  # `#556 <https://…>`_
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
+    text = re.sub(r"(?<!`)`([^`<]+)`__?", r"\1", text)  # a reference: `PR #301`_
     text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)
     text = re.sub(r"``([^`]+)``", r"`\1`", text)
     return " ".join(text.split())

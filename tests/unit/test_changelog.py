@@ -133,7 +133,7 @@ def test_markdown_headings_name_the_version_exactly() -> None:
     assert entry_in("# v3.0.0\n\n- Tagged with a v.\n", "3.0.0", "NEWS.md") == Entry(
         "NEWS.md", "v3.0.0", ["Tagged with a v."], []
     )
-    assert entry_in("## 4.0.0\n\nProse only, no list.\n", "4.0.0", "x") is None
+    assert entry_in("## 4.0.0\n\n2024-01-02\n", "4.0.0", "x") is None  # a date alone says nothing
 
 
 def test_the_first_changelog_with_an_entry_is_read(tmp_path: Path) -> None:
@@ -168,3 +168,33 @@ def test_the_blueprint_gets_the_entry_unless_it_states_its_own_or_names_its_vers
     named = Blueprint(title="t", metadata={"version": "9.0"})  # the blueprint's version: not the entry's
     assert with_changes(named, entry) == named
     assert with_changes(found, None) == found
+
+
+def test_an_entry_without_a_list_gives_its_first_paragraph() -> None:
+    """zipp 4.1.2's NEWS.rst: "v4.1.2 / ====== / No significant changes." read as no entry."""
+    news = "v4.1.2\n======\n\nNo significant changes.\n\n\nv4.1.1\n======\n\nBugfixes\n--------\n\n- A fix.\n"
+    assert entry_in(news, "4.1.2", "NEWS.rst") == Entry("NEWS.rst", "v4.1.2", ["No significant changes."], [])
+    dated = "## 2.0 (2024-01-02)\n\nReleased 2024-01-02\n\nRewrote the parser.\n"
+    assert entry_in(dated, "2.0", "CHANGES.md") == Entry(
+        "CHANGES.md", "2.0 (2024-01-02)", ["Rewrote the parser."], []
+    )
+
+
+def test_a_definition_list_entry_is_read_too() -> None:
+    """wcwidth's docs/history.rst: the version as a term, its items indented under it; §11 said
+    "no changelog entry for 0.9.4 was found"."""
+    history = (
+        "=======\nHistory\n=======\n\n0.9.4 *2026-10-24*\n"
+        "  * **Bugfix** Flag emojis were split by grapheme breaks, like\n    newline or tab, `PR #301`_.\n"
+        "  * **Improved** performance by +64% `PR #303`_.\n\n0.9.3 *2026-10-20*\n  * Not this one.\n"
+    )
+    assert entry_in(history, "0.9.4", "docs/history.rst") == Entry(
+        "docs/history.rst",
+        "0.9.4 *2026-10-24*",
+        [
+            "**Bugfix** Flag emojis were split by grapheme breaks, like newline or tab, PR #301.",
+            "**Improved** performance by +64% PR #303.",
+        ],
+        [],
+    )
+    assert entry_in(history, "0.9", "docs/history.rst") is None
