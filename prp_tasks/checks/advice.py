@@ -88,8 +88,8 @@ def advice(names: list[str], environment: Mapping[str, Any]) -> str:
     noun, it, its = ("module", "it", "its package") if one else ("modules", "them", "their packages")
     if "build" in environment:  # an environment prp-tasks built from the project's declarations
         return (
-            f"the checks' environment has no {noun} {shown}: nothing the project declares installs "
-            f"{it}; if the command needs {it}, add {its} under environment.packages in initial.md"
+            f"the checks' environment has no {noun} {shown}: if the command needs {it}, add {its} "
+            "under environment.packages in initial.md"
         )
     where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
     return f"{where} has no {noun} {shown}: install {its} there"

@@ -36,10 +36,10 @@ def test_the_missing_modules_leave_out_the_projects_own_and_the_standard_library
 def test_the_advice_fits_the_environment_the_check_ran_in() -> None:
     built = advice(["hypothesis"], {"kind": "isolated", "build": {}})
     assert built == (
-        "the checks' environment has no module 'hypothesis': nothing the project declares installs it; "
-        "if the command needs it, add its package under environment.packages in initial.md"
+        "the checks' environment has no module 'hypothesis': if the command needs it, add its package "
+        "under environment.packages in initial.md"
     )
-    assert "no modules 'a', 'b': nothing the project declares installs them" in advice(
+    assert "no modules 'a', 'b': if the command needs them, add their packages" in advice(
         ["a", "b"], {"build": {}}
     )
     assert (

@@ -4,8 +4,6 @@ it measures, the lint, format and type-check targets and options."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from prp_tasks.intake.init.detect import detect
@@ -276,21 +274,6 @@ def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> N
     )
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["type-check"][-1] == "tests/mypy-ignore-cases"
-
-
-def test_ruff_format_leaves_out_the_profile_it_writes(tmp_path: Path) -> None:
-    """ruff 0.16+ formats Markdown: iniconfig's check counted initial.md ("6 files already
-    formatted" for its 5), and a Python block in it that ruff would reformat failed the project's
-    format check on prp's own file. The real ruff, on the command prp init writes."""
-    write(tmp_path, {"pyproject.toml": "[tool.ruff.format]\nquote-style = 'double'\n", "a.py": "x = 1\n"})
-    _, result = parsed(tmp_path)
-    argv = result.profile.governance.commands["format"]
-    assert argv[-2:] == ("--extend-exclude=initial.md", ".")
-    (tmp_path / "initial.md").write_text("# T\n\n```python\nx=1\n```\n")
-    ran = subprocess.run(
-        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert ran.returncode == 0 and "1 file already formatted" in ran.stdout + ran.stderr
 
 
 def test_flake8_lints_the_test_modules_beside_the_package(tmp_path: Path) -> None:

@@ -262,7 +262,10 @@ def test_release_notes_use_blueprint_metadata_or_say_nothing_was_stated() -> Non
     None" (the reference's defaults) over changelogs that said otherwise: never made up now."""
     default = section(render_outputs(all_passed())["prp.md"], 11)
     assert "Initial implementation" not in default
-    assert "**Highlights:**\n\n_Not stated: the blueprint sets no `metadata.highlights`._" in default
+    assert (
+        "**Highlights:**\n\n_Not stated: no version was found, so no changelog entry was looked for"
+        in default
+    )
     assert "**Breaking Changes:** _Not stated._" in default and "**Migration:** _Not stated._" in default
     found = {"version": "2.2.0", "versionSource": "PKG-INFO"}
     unknown = section(render_outputs(all_passed(metadata=found))["prp.md"], 11)

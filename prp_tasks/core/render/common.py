@@ -162,7 +162,11 @@ def _unstated(metadata: Mapping[str, Any]) -> str:
     submission when the version was the project's own), and none in the blueprint."""
     where = "`CHANGES`, `CHANGELOG`, `HISTORY` or `NEWS`, at the top or under `docs/`"
     version = metadata.get("version")
-    looked = f"no changelog entry for {inline(str(version))} was found ({where}), and " if version else ""
+    looked = (
+        f"no changelog entry for {inline(str(version))} was found ({where}), and "
+        if version
+        else "no version was found, so no changelog entry was looked for, and "
+    )
     if version and "versionSource" not in metadata:
         looked = ""  # the blueprint's own version: no changelog was read for it
     return f"_Not stated: {looked}the blueprint sets no `metadata.highlights`._"

@@ -311,10 +311,7 @@ def _linted(
 
 def _format(facts: Facts) -> Command | None:
     if facts.uses("ruff-format"):
-        # not the profile this writes: ruff 0.16+ formats Markdown too (iniconfig: "6 files already
-        # formatted" for its 5, and a reformat of initial.md would fail the project's check)
-        argv: tuple[str, ...] = ("python", "-m", "ruff", "format", "--check", "--no-cache")
-        argv += ("--extend-exclude=initial.md", ".")
+        argv: tuple[str, ...] = ("python", "-m", "ruff", "format", "--check", "--no-cache", ".")
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}")
     if facts.uses("black") and not facts.only_declared("black"):  # python-dotenv lists it, unapplied
         options = facts.lint_options.get("black", [])
