@@ -301,3 +301,21 @@ def test_pycodestyle_and_its_old_name_pep8_lint_as_the_project_runs_them(tmp_pat
     assert result.profile.governance.commands["lint"] == (
         "python", "-m", "pycodestyle", "--max-line-length=100", "toolz",
     )  # fmt: skip
+
+
+def test_a_ci_step_that_changes_directory_runs_its_tests_there(tmp_path: Path) -> None:
+    """jmespath's CI: ``cd tests/ && py.test --cov jmespath``; prp ran pytest from the root, which
+    collected ``extra/test_hypothesis.py`` (hypothesis not installed): 0 tests, 1 error."""
+    ci = "jobs:\n  test:\n    steps:\n      - run: cd tests/ && py.test --cov jmespath --cov-report term\n"
+    files = {
+        ".github/workflows/run-tests.yml": ci,
+        "requirements.txt": "pytest==6.2.5\npytest-cov==3.0.0\n",
+        "jmespath/__init__.py": "",
+        "tests/test_a.py": "",
+        "extra/test_hypothesis.py": "import hypothesis\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    test = result.profile.governance.commands["test"]
+    assert "tests" in test and "extra" not in " ".join(test) and "--cov=jmespath" in test
+    assert "tests as .github/workflows/run-tests.yml runs it" in text

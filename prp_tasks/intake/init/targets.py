@@ -115,6 +115,8 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
             if "bench" in word:  # a benchmark run (pluggy's testing/benchmark.py), not the tests
                 return
             kept.append(os.path.normpath(os.path.join(cwd, word)))
+    if cwd not in ("", ".") and not any(not k.startswith("-") and _test_path(facts, ".", k) for k in kept):
+        kept.append(os.path.normpath(cwd))  # run in a folder with no path: that folder's tests
     facts.pytest_args = ([k for k in kept if k], where)
 
 

@@ -4,6 +4,7 @@ workflows here); each command read by :mod:`.commandline`, what it declares by :
 
 from __future__ import annotations
 
+import os
 import re
 from configparser import RawConfigParser
 
@@ -275,9 +276,21 @@ def _ci(facts: Facts) -> None:
             if re.match(r"^\s*(-\s*)?run:|^\s{6,}\S", line):
                 for word in _RUN_WORD.findall(line):
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
-                for command in ci_commands(line):
-                    command_line(facts, command, name)
-                    _ci_script(facts, command, name)
+                _ci_line(facts, line, name)
+
+
+def _ci_line(facts: Facts, line: str, name: str) -> None:
+    """A CI ``run`` line's commands, each in the directory a ``cd`` before it chose (jmespath:
+    ``cd tests/ && py.test --cov jmespath``; from the root it collected ``extra/`` too)."""
+    cwd = "."
+    for command in ci_commands(line):
+        words = command.split()
+        if words[:1] == ["cd"] and len(words) == 2:
+            target = os.path.normpath(os.path.join(cwd, words[1]))
+            cwd = target if (facts.repo / target).is_dir() and not target.startswith("..") else cwd
+            continue
+        command_line(facts, command, name, cwd)
+        _ci_script(facts, command, name)
 
 
 def _ci_script(facts: Facts, command: str, ran_by: str) -> None:
