@@ -296,6 +296,8 @@ def test_pycodestyle_and_its_old_name_pep8_lint_as_the_project_runs_them(tmp_pat
     )  # fmt: skip
     assert result.profile.environment is not None and "pep8" in result.profile.environment.packages
     assert "detected: pep8: .github/workflows/test.yml" in text
+    write(tmp_path, {"setup.cfg": "[pycodestyle]\nmax-line-length = 100\n"})  # autopep8 reads it too
+    assert parsed(tmp_path)[1].profile.governance.commands["lint"][2] == "pep8"
     write(tmp_path, {"tox.ini": "[testenv:style]\ncommands = pycodestyle --max-line-length=100 toolz\n"})
     _, result = parsed(tmp_path)  # the maintained name wins where the project runs both
     assert result.profile.governance.commands["lint"] == (

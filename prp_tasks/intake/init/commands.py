@@ -256,8 +256,8 @@ def _lint(facts: Facts) -> Command | None:
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}")
     if facts.uses("pylint"):
         return _pylint(facts)
-    for tool in ("pycodestyle", "pep8"):
-        if facts.uses(tool):
+    for tool in ("pycodestyle", "pep8"):  # run by the project (autopep8 reads their config too)
+        if facts.uses(tool) and not facts.only_declared(tool):
             return _pycodestyle(facts, tool)
     return None
 
