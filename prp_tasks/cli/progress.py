@@ -3,6 +3,7 @@ state change anywhere else (a file, a pipe, CI logs), printed from the run's ord
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -46,8 +47,11 @@ PLAIN_POLL_S = (0.1, 1.0)
 #: a check that ran this long (ms) gets a line when it ends: a gate's long work shows as it goes
 #: (a failed check gets one whatever its time: the gate's line names it, and this says why)
 CHECK_LINE_MS = 1000
-#: how much of a check's output summary its line repeats
-CHECK_SUMMARY_CHARS = 120
+#: how much of a check's output summary its line repeats (the counts and the coverage totals fit)
+CHECK_SUMMARY_CHARS = 160
+#: the tool and Python a head line names (``exit 0 in 2.28s (pytest 9.2.0, Python 3.11.7)``): left
+#: to the reports, so the line has room for the facts
+_RAN = re.compile(r"^(exit -?\d+ in [\d.]+s) \([^()]*Python [\d.]+\)")
 
 
 def human_duration(ms: int | None) -> str:
@@ -265,7 +269,8 @@ def check_line(gate: dict[str, Any], result: CheckResult) -> str:
     two lines of its output, as prp.md's evidence summary)."""
     status = {"pass": "passed", "fail": "failed", "skip": "skipped"}.get(result.status.value, result.status)
     line = f"{gate_label(gate)} › {result.name}: {status} in {human_duration(result.duration)}"
-    summary = clip(first_lines(result.output, 2), CHECK_SUMMARY_CHARS)  # at a space, never in a path
+    said = _RAN.sub(r"\1", first_lines(result.output, 2))
+    summary = clip(said, CHECK_SUMMARY_CHARS)  # at a space, never in a path
     return f"{line}: {summary}" if summary else line
 
 

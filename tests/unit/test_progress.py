@@ -12,6 +12,7 @@ from rich.console import Console
 from prp_tasks.cli.progress import (
     PlainCursor,
     approval_hint,
+    check_line,
     checks_cell,
     follow,
     gate_table,
@@ -372,3 +373,20 @@ def test_a_quick_check_that_failed_gets_its_line() -> None:
         PlainCursor(),
     )
     assert lines[1:] == ["ship: started", "ship › upload: failed in 270 ms: exit 1 in 0.27s; 3 violations"]
+
+
+def test_a_check_line_keeps_the_counts_and_leaves_the_tool_version_to_the_reports() -> None:
+    """pluggy, humanize piped: the test line ended "coverage: …", the number cut off behind the
+    tool's version."""
+    spec = make_spec(pipeline())
+    ship = run_gate(spec.workflow.gate("ship"), 3)
+    output = (
+        "exit 0 in 2.28s (pytest 9.2.0, coverage 7.18.0, Python 3.11.7)\n124 tests: 124 passed, 0 failed, "
+        "0 errors, 0 skipped; coverage: branches 98.99%, lines 99.83%, total 99.77%\nmore"
+    )
+    build = ship.checks["build"].model_copy(update={"duration": 7_700, "output": output})
+    line = check_line({"id": "ship", "name": "ship"}, build)
+    assert line == (
+        "ship › build: passed in 7.7 s: exit 0 in 2.28s; 124 tests: 124 passed, 0 failed, 0 errors, "
+        "0 skipped; coverage: branches 98.99%, lines 99.83%, total 99.77%"
+    )
