@@ -321,3 +321,20 @@ def test_a_ci_step_that_changes_directory_runs_its_tests_there(tmp_path: Path) -
     test = result.profile.governance.commands["test"]
     assert "tests" in test and "extra" not in " ".join(test) and "--cov=jmespath" in test
     assert "tests as .github/workflows/run-tests.yml runs it" in text
+
+
+def test_black_run_by_darker_on_changed_lines_is_no_format_check(tmp_path: Path) -> None:
+    """python-dateutil: ``[tool.black]`` is darker's configuration (black on the lines a change
+    touches); prp init checked the whole tree: 35 files "would be reformatted", a major finding
+    the project's CI never raises."""
+    hooks = (
+        "repos:\n  - repo: https://github.com/akaihola/darker\n    rev: 1.7.1\n    hooks:\n    - id: darker\n"
+    )
+    files = {".pre-commit-config.yaml": hooks, "pyproject.toml": "[tool.black]\nline-length = 88\n"}
+    write(tmp_path, {**files, "dateutil/__init__.py": "", "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    assert "format" not in result.profile.governance.commands
+    assert "format: black runs through darker (.pre-commit-config.yaml hook 'darker')" in text
+    more = "  - repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks:\n    - id: black\n"
+    write(tmp_path, {".pre-commit-config.yaml": hooks + more})  # black's own hook: the whole tree
+    assert parsed(tmp_path)[1].profile.governance.commands["format"][2] == "black"

@@ -78,11 +78,8 @@ def plan(facts: Facts) -> Plan:
             commands.append(made)
         elif name != "format":
             missing[name] = f"no {name} tool found in the project's configuration"
-        elif facts.only_declared("black"):
-            missing[name] = (
-                f"black is only declared ({_where(facts, 'black')}): nothing of the project configures "
-                "or runs it, so the formatting is not checked; add a format command to enforce it"
-            )
+        elif _unformatted_why(facts):
+            missing[name] = _unformatted_why(facts)
     typed = _type_check(facts)
     if typed is not None:
         commands.append(typed)
@@ -110,6 +107,27 @@ def _runs(argv: tuple[str, ...]) -> list[str]:
     if names == ["coverage"] and "-m" in argv[3:]:
         names.append(argv[argv.index("-m", 3) + 1])
     return [_RUNS[n] for n in names if n in _RUNS]
+
+
+def _unformatted_why(facts: Facts) -> str:
+    """Why black, though named, is no format check: only declared (python-dotenv), or run by
+    darker on the lines a change touches (dateutil: 35 files black would reformat)."""
+    if facts.only_declared("black"):
+        return (
+            f"black is only declared ({_where(facts, 'black')}): nothing of the project configures "
+            "or runs it, so the formatting is not checked; add a format command to enforce it"
+        )
+    if _black_by_darker(facts):
+        return (
+            f"black runs through darker ({_where(facts, 'darker')}), on the lines a change touches: the "
+            "project does not keep the whole tree black-formatted, so the formatting is not checked"
+        )
+    return ""
+
+
+def _black_by_darker(facts: Facts) -> bool:
+    """darker's hook, and no command or hook of the project that runs black itself."""
+    return facts.uses("darker") and facts.uses("black") and "black" not in facts.lint_targets
 
 
 def _no_type_check(facts: Facts) -> str:
@@ -313,7 +331,7 @@ def _format(facts: Facts) -> Command | None:
     if facts.uses("ruff-format"):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "format", "--check", "--no-cache", ".")
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}")
-    if facts.uses("black") and not facts.only_declared("black"):  # python-dotenv lists it, unapplied
+    if facts.uses("black") and not facts.only_declared("black") and not _black_by_darker(facts):
         options = facts.lint_options.get("black", [])
         targets = facts.lint_targets.get("black") or ["."]
         options = options + _excludes(facts, "black", targets)

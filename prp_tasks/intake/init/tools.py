@@ -53,7 +53,7 @@ _CONFIG_FILES = (
 #: pre-commit hook id -> tool
 _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff-format", "black": "black",
           "flake8": "flake8", "mypy": "mypy", "pyright": "pyright", "ty": "ty", "ty-check": "ty",
-          "pylint": "pylint", "pycodestyle": "pycodestyle"}  # fmt: skip
+          "pylint": "pylint", "pycodestyle": "pycodestyle", "darker": "darker"}  # fmt: skip
 _RUN_WORD = re.compile(
     r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|pylint|black|pyright|coverage)(?![\w-])"
 )
