@@ -224,7 +224,7 @@ def _artifacts(snapshot: RunSnapshot, manifest: Mapping[str, Any]) -> str:
     facts = [
         (f"Run manifest: {code(paths['manifestPath'])} (summary status: {manifest['summary']['status']})"),
         f"Review: {code(paths['reviewJsonPath'])}",
-        f"Evidence items: {len(snapshot.evidence())}",
+        f"Evidence items: {len(snapshot.evidence())} (the profile's origin and the gates' checks)",
         f"Gates executed: {len(executed_gates(snapshot))} of {total}",
     ]
     return "\n\n".join(
