@@ -87,9 +87,16 @@ def entry_in(text: str, version: str, source: str) -> Entry | None:
         if not highlights and not breaking:  # towncrier's "No significant changes." (zipp 4.1.2)
             highlights = _prose(lines[at + 1 : end])
         if highlights or breaking:
-            return Entry(source, clip(title, ITEM_CHARS), highlights[:MAX_ITEMS], breaking[:MAX_ITEMS])
+            return Entry(source, clip(title, ITEM_CHARS), _kept(highlights, source), _kept(breaking, source))
         return None
     return None
+
+
+def _kept(items: list[str], source: str) -> list[str]:
+    """The first :data:`MAX_ITEMS`, and how many more the changelog lists (tomlkit 0.15.3: 25)."""
+    if len(items) <= MAX_ITEMS:
+        return items
+    return [*items[:MAX_ITEMS], f"… and {len(items) - MAX_ITEMS} more in {source}"]
 
 
 def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry | None:
@@ -104,7 +111,9 @@ def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry 
         )
         highlights, breaking = _items(lines, at + 1, end, [])
         if highlights or breaking:
-            return Entry(source, clip(line.strip(), ITEM_CHARS), highlights[:MAX_ITEMS], breaking[:MAX_ITEMS])
+            return Entry(
+                source, clip(line.strip(), ITEM_CHARS), _kept(highlights, source), _kept(breaking, source)
+            )
     return None
 
 

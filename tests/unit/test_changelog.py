@@ -198,3 +198,12 @@ def test_a_definition_list_entry_is_read_too() -> None:
         [],
     )
     assert entry_in(history, "0.9", "docs/history.rst") is None
+
+
+def test_an_entry_longer_than_the_notes_show_says_how_many_more_it_lists() -> None:
+    """tomlkit 0.15.3 lists 25 changes; the notes showed 10 and said nothing of the rest."""
+    entry = entry_in(
+        "## 0.15.3\n\n" + "".join(f"- Change {i}.\n" for i in range(25)), "0.15.3", "CHANGELOG.md"
+    )
+    assert entry is not None and len(entry.highlights) == 11
+    assert entry.highlights[-2:] == ["Change 9.", "… and 15 more in CHANGELOG.md"]
