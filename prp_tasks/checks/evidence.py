@@ -360,7 +360,7 @@ def _pytest_line(f: Facts) -> str:
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
         f"{plural(f['errors'], 'error')}"
         + (f" ({f['collection_errors']} in collection)" if f.get("collection_errors") else "")
-        + f", {f['skipped']} skipped"
+        + f", {f['skipped']} skipped{_subtests_among(f)}"
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
         + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
     )
@@ -369,6 +369,15 @@ def _pytest_line(f: Facts) -> str:
 
 #: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'
 _SUBTESTS = tuple(k for k in _SAID if k.startswith("subtests_"))
+
+
+def _subtests_among(f: Facts) -> str:
+    """`` (276 of them subtests)`` when the skipped count holds more than the tests can (pathspec:
+    "197 tests: 197 passed, 276 skipped": every skip a subtest's, pytest 9 counting them there)."""
+    over = f["passed"] + f["failures"] + f["skipped"] - f["tests"]
+    if over <= 0 or not f["skipped"] or not any(f.get(k) for k in _SUBTESTS):
+        return ""
+    return f" ({min(over, f['skipped'])} of them subtests)"
 
 
 def _violations_line(tool: str) -> Callable[[Facts], str]:
