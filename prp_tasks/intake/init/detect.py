@@ -368,12 +368,11 @@ def _license_file(facts: Facts) -> None:
     if said is not None and spdx_like(said[0]):
         return
     for path in sorted(facts.repo.glob("LICEN[CS]E*")) + sorted(facts.repo.glob("COPYING*")):
-        text = read_text(path)[:3000]
-        for pattern, spdx in _LICENSES:
-            if re.search(pattern, text, re.I | re.S):
-                note = f"; {said[1]} says {said[0]!r}" if said else ""
-                facts.license = (spdx, f"{path.name} (recognised text{note})")
-                return
+        spdx = recognised_licence(read_text(path)[:3000])
+        if spdx:
+            note = f"; {said[1]} says {said[0]!r}" if said else ""
+            facts.license = (spdx, f"{path.name} (recognised text{note})")
+            return
     bare = re.sub(r"\s+licen[cs]e$", "", said[0], flags=re.I) if said else ""
     if said and bare != said[0] and spdx_like(bare):
         facts.license = (bare, said[1])
@@ -397,11 +396,23 @@ _LICENSES = (
     ),  # boltons: "The names of the contributors may not be used to endorse …"
     (r"Redistribution and use in source and binary forms", "BSD-2-Clause"),
     (r"Mozilla Public License.{0,20}2\.0", "MPL-2.0"),
+    (r"GNU LESSER GENERAL PUBLIC LICENSE.{0,80}Version 2\.1", "LGPL-2.1-or-later"),
+    (r"GNU LIBRARY GENERAL PUBLIC LICENSE.{0,80}Version 2", "LGPL-2.0-or-later"),
     (r"GNU LESSER GENERAL PUBLIC LICENSE", "LGPL-3.0-or-later"),
     (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 3", "GPL-3.0-or-later"),
     (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 2", "GPL-2.0-or-later"),
     (r"ISC License", "ISC"),
 )
+
+
+def recognised_licence(text: str) -> str | None:
+    """The licence whose words come first in ``text``: its title, not a licence it mentions
+    (Unidecode's GPL-2.0 text names the "GNU Lesser General Public License" on line 18: it had
+    read as LGPL-3.0); at one place, the more specific (BSD-3-Clause before BSD-2-Clause)."""
+    found = [
+        (m.start(), index) for index, (p, _) in enumerate(_LICENSES) if (m := re.search(p, text, re.I | re.S))
+    ]
+    return _LICENSES[min(found)[1]][1] if found else None
 
 
 def project_kind(facts: Facts) -> tuple[str, str]:
