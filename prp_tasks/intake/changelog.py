@@ -26,7 +26,17 @@ from prp_tasks.core.text import clip
 NAMES = tuple(
     f"{folder}{stem}{ext}"
     for folder in ("", "docs/")
-    for stem in ("CHANGES", "CHANGELOG", "HISTORY", "NEWS", "changes", "changelog", "history", "news")
+    for stem in (
+        "CHANGES",
+        "CHANGELOG",
+        "ChangeLog",
+        "HISTORY",
+        "NEWS",
+        "changes",
+        "changelog",
+        "history",
+        "news",
+    )
     for ext in (".md", ".rst", ".txt", "")
 )
 #: items kept of each kind, each cut at a space to this many characters (the notes show less)
@@ -100,10 +110,11 @@ def _kept(items: list[str], source: str) -> list[str]:
 
 
 def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry | None:
-    """An entry as a reST definition list: the version as the term at the left margin, its items
-    indented under it (wcwidth's ``docs/history.rst``: ``0.9.4 *2026-10-24*`` then ``  * …``)."""
+    """An entry as a reST definition list: a line at the left margin that names the version, its
+    items indented under it (wcwidth's ``docs/history.rst``: ``0.9.4 *2026-10-24*`` then ``  * …``;
+    a GNU ChangeLog's ``2025-04-24<TAB>unidecode 1.4.0`` then ``<TAB>* …``: Unidecode)."""
     for at, line in enumerate(lines[:-1]):
-        if line[:1].isspace() or not token.match(line) or not lines[at + 1][:1].isspace():
+        if line[:1].isspace() or not token.search(line) or not lines[at + 1][:1].isspace():
             continue
         end = next(
             (i for i in range(at + 1, len(lines)) if lines[i].strip() and not lines[i][:1].isspace()),
@@ -112,7 +123,10 @@ def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry 
         highlights, breaking = _items(lines, at + 1, end, [])
         if highlights or breaking:
             return Entry(
-                source, clip(line.strip(), ITEM_CHARS), _kept(highlights, source), _kept(breaking, source)
+                source,
+                clip(" ".join(line.split()), ITEM_CHARS),
+                _kept(highlights, source),
+                _kept(breaking, source),
             )
     return None
 

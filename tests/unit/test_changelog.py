@@ -207,3 +207,19 @@ def test_an_entry_longer_than_the_notes_show_says_how_many_more_it_lists() -> No
     )
     assert entry is not None and len(entry.highlights) == 11
     assert entry.highlights[-2:] == ["Change 9.", "… and 15 more in CHANGELOG.md"]
+
+
+def test_a_gnu_changelog_entry_is_read(tmp_path: Path) -> None:
+    """Unidecode's ``ChangeLog`` (GNU style: date, tab, name and version, then tab-indented items);
+    §11 said no changelog entry for 1.4.0 was found."""
+    gnu = (
+        "2025-04-24\tunidecode 1.4.0\n\t* Drop support for Python <3.7.\n\t* Add replacements for card suits"
+        " (thanks to\n\t  Alan Davidson)\n\n2024-01-11\tunidecode 1.3.8\n\t* Not this one.\n"
+    )
+    (tmp_path / "ChangeLog").write_text(gnu)
+    assert changelog_entry(tmp_path, "1.4.0") == Entry(
+        "ChangeLog",
+        "2025-04-24 unidecode 1.4.0",
+        ["Drop support for Python <3.7.", "Add replacements for card suits (thanks to Alan Davidson)"],
+        [],
+    )
