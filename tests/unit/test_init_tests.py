@@ -157,3 +157,13 @@ def test_plain_test_functions_inside_the_package_run_with_pytest(tmp_path: Path)
     assert commands["test"][:3] == ("python", "-m", "pytest")
     assert "toolz/tests/test_curry.py: plain test functions, no unittest cases" in text
     assert commands["lint"][-1] == "toolz"  # its tests are linted with it, not twice
+
+
+def test_a_pytest_plugins_check_flag_is_kept(tmp_path: Path) -> None:
+    """Unidecode's tox runs ``pytest --mypy --cov=unidecode tests``: 70 items, 5 of them mypy's;
+    prp ran 65 and installed pytest-mypy for nothing."""
+    tox = "[testenv]\ndeps =\n    pytest\n    pytest-cov\n    pytest-mypy\n"
+    tox += "commands = pytest --mypy --cov=unidecode tests\n"
+    write(tmp_path, {"tox.ini": tox, "unidecode/__init__.py": "", "tests/test_a.py": ""})
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert "--mypy" in test and test[test.index("--mypy") + 1] == "tests"

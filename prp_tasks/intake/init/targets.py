@@ -87,7 +87,10 @@ def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
 #: their value); the rest (verbosity, output, reports, xdist, stop at first failure) are not
 _PYTEST_VALUED = {"--ignore", "--ignore-glob", "--deselect", "-m", "-k", "-p", "-W", "--pythonwarnings",
                   "--doctest-glob", "--import-mode", "--confcutdir"}  # fmt: skip
-_PYTEST_FLAGS = {"--doctest-modules", "--doctest-continue-on-failure", "--strict-markers", "--runxfail"}
+_PYTEST_FLAGS = {"--doctest-modules", "--doctest-continue-on-failure", "--strict-markers", "--runxfail",
+                 # checks that plugins run as test items (Unidecode's tox: ``pytest --mypy``)
+                 "--mypy", "--ruff", "--ruff-format", "--black", "--flake8", "--isort",
+                 "--pylint"}  # fmt: skip
 #: options left out whose value is a separate word (``--cov src``: ``src`` is no test path)
 _PYTEST_OTHER_VALUED = {"--cov", "--cov-config", "--cov-report", "--cov-fail-under", "--junitxml",
                         "--junit-xml", "--basetemp", "--tb", "-n", "--numprocesses", "--dist", "--maxfail",
