@@ -338,3 +338,15 @@ def test_black_run_by_darker_on_changed_lines_is_no_format_check(tmp_path: Path)
     more = "  - repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks:\n    - id: black\n"
     write(tmp_path, {".pre-commit-config.yaml": hooks + more})  # black's own hook: the whole tree
     assert parsed(tmp_path)[1].profile.governance.commands["format"][2] == "black"
+
+
+def test_a_command_behind_a_braced_tox_factor_is_read(tmp_path: Path) -> None:
+    """munch's tox: ``{py27,py35,py36,pypy}-full: coverage run --source=munch -m pytest`` was read
+    as a tool named ``{py27,…}-full:`` (coverage "not configured")."""
+    tox = "[testenv]\ncommands =\n    {py27,py35,pypy}-full: coverage run --source=munch -m pytest\n"
+    write(
+        tmp_path,
+        {"tox.ini": tox, "setup.cfg": "[tool:pytest]\n", "munch/__init__.py": "", "tests/test_a.py": ""},
+    )
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert test[:7] == ("python", "-m", "coverage", "run", "--source=munch", "-m", "pytest")

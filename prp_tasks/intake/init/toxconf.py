@@ -106,7 +106,7 @@ def tox(facts: Facts) -> None:
         cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
         commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
         for line in commands.splitlines():
-            command_line(facts, line.split(":", 1)[1] if re.match(r"^\s*[\w-]+:\s", line) else line,
+            command_line(facts, line.split(":", 1)[1] if _FACTOR.match(line) else line,
                           f"{name} [{section}]", cwd, primary=section == main)  # fmt: skip
     if main is not None:
         _tox_test_env(facts, tox, main, name)
@@ -186,13 +186,17 @@ def _tox_owner(tox: RawConfigParser, section: str, key: str) -> str:
     return section if tox.has_option(section, key) or not tox.has_section("testenv") else "testenv"
 
 
+#: a line behind a factor condition: ``py38: …``, ``!py27: …``, munch's ``{py27,py35,pypy}-full: …``
+_FACTOR = re.compile(r"^\s*[\w{},!.-]+:\s")
+
+
 def _tox_commands(value: str) -> list[tuple[str, ...]]:
     """A tox commands list as argvs (``{envpython}`` is ``python``); a line behind a factor, with a
     substitution left or that does not parse is left out."""
     out = []
     for line in re.sub(r"\\\s*\n", " ", value).splitlines():
         text = with_defaults(line).replace("{envpython}", "python").replace("{env_python}", "python")
-        if not text.strip() or "{" in text or re.match(r"^\s*[\w-]+:\s", text):
+        if not text.strip() or "{" in text or _FACTOR.match(text):
             continue
         try:
             out.append(tuple(shlex.split(text)))
