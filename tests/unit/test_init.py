@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prp_tasks.core.profile import ParsedProfile
-from prp_tasks.intake.init.detect import detect, first_paragraph, project_kind, recognised_licence
+from prp_tasks.intake.init.detect import detect, first_paragraph, project_kind
 from prp_tasks.intake.init.render import initial_md
 from prp_tasks.intake.profiles.parser import parse_initial_md
 
@@ -275,39 +275,6 @@ def test_pkg_info_names_the_project_and_its_authors_a_setup_py_names_by_variable
     facts = detect(tmp_path)
     assert (facts.name, facts.authors, facts.authors_file) == ("jsonpatch", ["stefan@skoegl.net"], "PKG-INFO")
     assert facts.packages == ["jsonpatch.py"]
-
-
-def test_a_licence_name_that_is_no_spdx_id_gives_way_to_the_recognised_text(tmp_path: Path) -> None:
-    """decorator's setup.py says ``new BSD License`` over a BSD-2-Clause LICENSE.txt;
-    python-json-logger's metadata ``BSD-2-Clause License``."""
-    bsd2 = "Copyright\n\nRedistribution and use in source and binary forms, with or without\n"
-    write(tmp_path, {"setup.py": "setup(name='decorator', license='new BSD License')\n", "LICENSE.txt": bsd2})
-    assert detect(tmp_path).license == (
-        "BSD-2-Clause",
-        "LICENSE.txt (recognised text; setup.py license says 'new BSD License')",
-    )
-    (tmp_path / "LICENSE.txt").unlink()
-    assert detect(tmp_path).license == ("new BSD License", "setup.py license")  # nothing better known
-    write(tmp_path, {"setup.py": "setup(name='pjl', license='BSD-2-Clause License')\n"})
-    assert detect(tmp_path).license == ("BSD-2-Clause", "setup.py license")
-
-
-def test_the_licence_is_the_one_whose_title_comes_first() -> None:
-    """Unidecode's GPL-2.0 text names the "GNU Lesser General Public License" on its line 18: it
-    had read as LGPL-3.0-or-later."""
-    gpl2 = (
-        "GNU GENERAL PUBLIC LICENSE\n Version 2, June 1991\n\n... (Some other Free Software Foundation "
-        "software is covered by the GNU Lesser General Public License instead.)\n"
-    )
-    assert recognised_licence(gpl2) == "GPL-2.0-or-later"
-    assert recognised_licence("GNU LESSER GENERAL PUBLIC LICENSE\n Version 2.1, February 1999\n") == (
-        "LGPL-2.1-or-later"
-    )
-    assert recognised_licence("GNU LESSER GENERAL PUBLIC LICENSE\n Version 3, 29 June 2007\n") == (
-        "LGPL-3.0-or-later"
-    )
-    bsd3 = "Redistribution and use in source and binary forms ... Neither the name of the copyright holder"
-    assert recognised_licence(bsd3) == "BSD-3-Clause" and recognised_licence("no licence") is None
 
 
 def test_a_paragraph_that_starts_with_emphasis_is_prose_and_a_list_is_not() -> None:

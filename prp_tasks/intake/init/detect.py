@@ -18,6 +18,7 @@ from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.intake.init.commandline import addopts_cov_targets
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.licences import licence_file
 from prp_tasks.intake.init.sources import (
     nested,
     normalise,
@@ -51,7 +52,7 @@ def detect(repo: Path) -> Facts:
     _layout(facts, files)
     test_imports(facts)  # after the layout: it reads the tests directory
     _readme(facts)
-    _license_file(facts)
+    licence_file(facts)
     facts.codeowners = next((c for c in CODEOWNERS if (repo / c).is_file()), None)
     return facts
 
@@ -358,61 +359,6 @@ def _plain(paragraph: str) -> str:
     paragraph = re.sub(r"(?<!`)`([^`]+)`__?(?!\w)", r"\1", paragraph)
     paragraph = re.sub(r"(?<!!)\[([^\]]+)\]\([^)\s]+\)", r"\1", paragraph)
     return re.sub(r"(?<![!\w\]])\[([^\]\[]+)\](?:\[[^\]]*\])?(?![(:])", r"\1", paragraph)
-
-
-def _license_file(facts: Facts) -> None:
-    """The licence text's SPDX id when the metadata names none, or a name that is no SPDX
-    expression (decorator's ``new BSD License`` over its BSD-2-Clause text); else such a name
-    without its ``License`` suffix (``BSD-2-Clause License`` -> ``BSD-2-Clause``)."""
-    said = facts.license
-    if said is not None and spdx_like(said[0]):
-        return
-    for path in sorted(facts.repo.glob("LICEN[CS]E*")) + sorted(facts.repo.glob("COPYING*")):
-        spdx = recognised_licence(read_text(path)[:3000])
-        if spdx:
-            note = f"; {said[1]} says {said[0]!r}" if said else ""
-            facts.license = (spdx, f"{path.name} (recognised text{note})")
-            return
-    bare = re.sub(r"\s+licen[cs]e$", "", said[0], flags=re.I) if said else ""
-    if said and bare != said[0] and spdx_like(bare):
-        facts.license = (bare, said[1])
-
-
-_SPDX_ID = re.compile(r"[()]*(?:MIT|ISC|Zlib|Unlicense|WTFPL|[A-Za-z0-9.+]+-[A-Za-z0-9.+-]+)[()]*")
-
-
-def spdx_like(name: str) -> bool:
-    """Whether ``name`` reads as an SPDX expression (``MIT OR AFL-2.1``), not a prose name."""
-    words = name.split()
-    return bool(words) and all(w in ("OR", "AND", "WITH") or _SPDX_ID.fullmatch(w) for w in words)
-
-
-_LICENSES = (
-    (r"Apache License.{0,40}Version 2\.0", "Apache-2.0"),
-    (r"MIT License|Permission is hereby granted, free of charge", "MIT"),
-    (
-        r"Redistribution and use in source and binary forms.*(?:Neither the name|may not be used to endorse)",
-        "BSD-3-Clause",
-    ),  # boltons: "The names of the contributors may not be used to endorse …"
-    (r"Redistribution and use in source and binary forms", "BSD-2-Clause"),
-    (r"Mozilla Public License.{0,20}2\.0", "MPL-2.0"),
-    (r"GNU LESSER GENERAL PUBLIC LICENSE.{0,80}Version 2\.1", "LGPL-2.1-or-later"),
-    (r"GNU LIBRARY GENERAL PUBLIC LICENSE.{0,80}Version 2", "LGPL-2.0-or-later"),
-    (r"GNU LESSER GENERAL PUBLIC LICENSE", "LGPL-3.0-or-later"),
-    (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 3", "GPL-3.0-or-later"),
-    (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 2", "GPL-2.0-or-later"),
-    (r"ISC License", "ISC"),
-)
-
-
-def recognised_licence(text: str) -> str | None:
-    """The licence whose words come first in ``text``: its title, not a licence it mentions
-    (Unidecode's GPL-2.0 text names the "GNU Lesser General Public License" on line 18: it had
-    read as LGPL-3.0); at one place, the more specific (BSD-3-Clause before BSD-2-Clause)."""
-    found = [
-        (m.start(), index) for index, (p, _) in enumerate(_LICENSES) if (m := re.search(p, text, re.I | re.S))
-    ]
-    return _LICENSES[min(found)[1]][1] if found else None
 
 
 def project_kind(facts: Facts) -> tuple[str, str]:

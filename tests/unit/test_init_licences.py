@@ -1,0 +1,43 @@
+"""The licence ``prp init`` writes (``prp_tasks.intake.init.licences``): the metadata's SPDX id,
+else what the licence text reads as."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.intake.init.detect import detect
+from prp_tasks.intake.init.licences import recognised_licence
+from tests.unit.test_init import write
+
+
+def test_a_licence_name_that_is_no_spdx_id_gives_way_to_the_recognised_text(tmp_path: Path) -> None:
+    """decorator's setup.py says ``new BSD License`` over a BSD-2-Clause LICENSE.txt;
+    python-json-logger's metadata ``BSD-2-Clause License``."""
+    bsd2 = "Copyright\n\nRedistribution and use in source and binary forms, with or without\n"
+    write(tmp_path, {"setup.py": "setup(name='decorator', license='new BSD License')\n", "LICENSE.txt": bsd2})
+    assert detect(tmp_path).license == (
+        "BSD-2-Clause",
+        "LICENSE.txt (recognised text; setup.py license says 'new BSD License')",
+    )
+    (tmp_path / "LICENSE.txt").unlink()
+    assert detect(tmp_path).license == ("new BSD License", "setup.py license")  # nothing better known
+    write(tmp_path, {"setup.py": "setup(name='pjl', license='BSD-2-Clause License')\n"})
+    assert detect(tmp_path).license == ("BSD-2-Clause", "setup.py license")
+
+
+def test_the_licence_is_the_one_whose_title_comes_first() -> None:
+    """Unidecode's GPL-2.0 text names the "GNU Lesser General Public License" on its line 18: it
+    had read as LGPL-3.0-or-later."""
+    gpl2 = (
+        "GNU GENERAL PUBLIC LICENSE\n Version 2, June 1991\n\n... (Some other Free Software Foundation "
+        "software is covered by the GNU Lesser General Public License instead.)\n"
+    )
+    assert recognised_licence(gpl2) == "GPL-2.0-or-later"
+    assert recognised_licence("GNU LESSER GENERAL PUBLIC LICENSE\n Version 2.1, February 1999\n") == (
+        "LGPL-2.1-or-later"
+    )
+    assert recognised_licence("GNU LESSER GENERAL PUBLIC LICENSE\n Version 3, 29 June 2007\n") == (
+        "LGPL-3.0-or-later"
+    )
+    bsd3 = "Redistribution and use in source and binary forms ... Neither the name of the copyright holder"
+    assert recognised_licence(bsd3) == "BSD-3-Clause" and recognised_licence("no licence") is None
