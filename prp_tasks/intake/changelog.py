@@ -8,10 +8,15 @@ changelog at the top of the checkout (``CHANGES.rst``, ``CHANGELOG.md``, ``HISTO
 under ``docs/``): the section whose heading names the version (Markdown ``#`` headings, reST
 underlined titles, towncrier's ``pkg 1.6.0 (2025-05-15)``), up to the next heading of its level.
 
-Its top-level list items are the highlights; those under a subheading about breaking changes or
-removals (``Breaking Changes``, ``Backwards incompatible``, towncrier's ``Deprecations and
-Removals``) are the breaking changes. reST roles and links become plain text (``:pr:`372``` is
-``#372``). Nothing is read when no entry names the version: the notes then say so.
+Without such a heading, a line at the left margin that names the version with its items indented
+below it is the entry (a reST definition list, wcwidth's; a GNU ``ChangeLog``, Unidecode's).
+
+Its top-level list items are the highlights (an entry without a list: its first paragraph, zipp's
+"No significant changes."); those under a subheading about breaking changes or removals
+(``Breaking Changes``, ``Backwards incompatible``, towncrier's ``Deprecations and Removals``) are
+the breaking changes; past ten of a kind, one more item says how many more the changelog lists.
+reST roles and links become plain text (``:pr:`372``` is ``#372``). Nothing is read when no entry
+names the version: the notes then say so.
 """
 
 from __future__ import annotations
