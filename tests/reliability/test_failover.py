@@ -198,10 +198,14 @@ def _finish(
         time.sleep(0.2)
 
 
-def _unfinished(control: Control, runs: list[str]) -> dict[str, dict[str, str]]:
-    """The gates of the runs that have not finished, with their statuses: what the failure names."""
-    return {
-        r: {g: str(s) for g, s in control.store.gate_statuses(r).items()}
-        for r in runs
-        if not control.is_final(r)
-    }
+def _unfinished(control: Control, runs: list[str]) -> dict[str, object]:
+    """The gates of the runs that have not finished, with their statuses: what the failure names
+    (what the store answered instead, when it does not)."""
+    try:
+        return {
+            r: {g: str(s) for g, s in control.store.gate_statuses(r).items()}
+            for r in runs
+            if not control.is_final(r)
+        }
+    except StoreError as exc:
+        return {"store": str(exc)}
