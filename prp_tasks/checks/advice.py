@@ -83,7 +83,7 @@ def _own(repo: Path, top: str) -> bool:
 
 def advice(names: list[str], environment: Mapping[str, Any]) -> str:
     """What the user does about them, for the kind of environment the check ran in."""
-    shown = ", ".join(repr(n) for n in names[:SHOWN]) + (", …" if len(names) > SHOWN else "")
+    shown = _listed([repr(n) for n in names])
     one = len(names) == 1
     noun, it, its = ("module", "it", "its package") if one else ("modules", "them", "their packages")
     if "build" in environment:  # an environment prp-tasks built from the project's declarations
@@ -98,4 +98,9 @@ def advice(names: list[str], environment: Mapping[str, Any]) -> str:
 def said(names: list[str]) -> str:
     """The short form on the facts line: ``missing module: hypothesis``."""
     noun = "module" if len(names) == 1 else "modules"
-    return f"missing {noun}: " + ", ".join(names[:SHOWN]) + (", …" if len(names) > SHOWN else "")
+    return f"missing {noun}: {_listed(names)}"
+
+
+def _listed(names: list[str]) -> str:
+    """The first :data:`SHOWN` names, and an ellipsis for the rest."""
+    return ", ".join(names[:SHOWN]) + (", …" if len(names) > SHOWN else "")

@@ -102,9 +102,15 @@ def entry_in(text: str, version: str, source: str) -> Entry | None:
         if not highlights and not breaking:  # towncrier's "No significant changes." (zipp 4.1.2)
             highlights = _prose(lines[at + 1 : end])
         if highlights or breaking:
-            return Entry(source, clip(title, ITEM_CHARS), _kept(highlights, source), _kept(breaking, source))
+            return _entry(source, title, highlights, breaking)
         return None
     return None
+
+
+def _entry(source: str, title: str, highlights: list[str], breaking: list[str]) -> Entry:
+    """The entry, its title on one line, each kind cut to :data:`MAX_ITEMS` (:func:`_kept`)."""
+    heading = clip(" ".join(title.split()), ITEM_CHARS)
+    return Entry(source, heading, _kept(highlights, source), _kept(breaking, source))
 
 
 def _kept(items: list[str], source: str) -> list[str]:
@@ -127,12 +133,7 @@ def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry 
         )
         highlights, breaking = _items(lines, at + 1, end, [])
         if highlights or breaking:
-            return Entry(
-                source,
-                clip(" ".join(line.split()), ITEM_CHARS),
-                _kept(highlights, source),
-                _kept(breaking, source),
-            )
+            return _entry(source, line, highlights, breaking)
     return None
 
 

@@ -78,8 +78,8 @@ def plan(facts: Facts) -> Plan:
             commands.append(made)
         elif name != "format":
             missing[name] = f"no {name} tool found in the project's configuration"
-        elif _unformatted_why(facts):
-            missing[name] = _unformatted_why(facts)
+        elif why := _unformatted_why(facts):
+            missing[name] = why
     typed = _type_check(facts)
     if typed is not None:
         commands.append(typed)
