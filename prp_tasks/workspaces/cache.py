@@ -44,8 +44,10 @@ from prp_tasks.workspaces.locks import FileLock, acquire, locked
 logger = logging.getLogger("prp_tasks.workspaces")
 
 _ATTEMPTS = 5
-#: how long a check waits before looking again when another one holds the run's lock to create
-_BUSY_S = 0.01
+#: how long a check waits at most, per time in a row, before looking again when it found the run's
+#: lock busy more than once (the first time it looks again at once: the shared lock it then takes
+#: waits for a check that is creating the worktree; busy again means another check only looked)
+_BUSY_S = 0.001
 #: after this long of finding it busy, a check waits for the lock (as it did before it looked)
 _BUSY_MAX_S = 2.0
 #: per-run paths remembered (a plain cache, dropped whole when full)
@@ -241,9 +243,10 @@ class Workspaces(DiskBudget):
 
         The exclusive lock that creation needs is only tried, never waited for: checks holding the
         ready worktree (shared) for minutes would otherwise hold up every check that came in while
-        it was being created. Busy means another check is creating it (the shared lock then waits
-        for that) or is looking at it, as this one does: look again."""
-        created, exclusive, busy_until = False, 0, time.monotonic() + _BUSY_MAX_S
+        it was being created. Busy means another check is creating it (look again at once: the
+        shared lock waits for that) or is looking at it, as this one does (busy again: look again
+        after a short random pause)."""
+        created, exclusive, busy_until, busy = False, 0, time.monotonic() + _BUSY_MAX_S, 0
         while exclusive < _ATTEMPTS:
             lock = acquire(self._run_lock(run_id), shared=True)
             assert lock is not None
@@ -259,8 +262,11 @@ class Workspaces(DiskBudget):
             lock.release()
             made = self._create_if_missing(run_id, sha, create, wait=time.monotonic() > busy_until)
             if made is None:
-                time.sleep(_BUSY_S * (1 + random.random()))  # jitter: checks arriving together part
+                busy += 1
+                if busy > 1:  # checks looking at once, each in the others' way: part them
+                    time.sleep(_BUSY_S * min(busy, 10) * random.random())
                 continue
+            busy = 0
             created, exclusive = created or made, exclusive + 1
             # flock cannot downgrade atomically: take the shared lock again and re-check
         raise WorkspaceError(f"the worktree of run {run_id} keeps being removed while checking it out")

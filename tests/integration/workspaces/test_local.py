@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from prp_tasks.errors import WorkspaceError
-from prp_tasks.workspaces import local
+from prp_tasks.workspaces import Workspaces, cache, local
 from prp_tasks.workspaces.locks import FileLock
 from tests.integration.workspaces.remotes import CountingWorkspaces, sh_git
 
@@ -172,3 +173,47 @@ def test_a_check_that_arrived_during_creation_does_not_wait_for_a_long_check_to_
         assert second_in.wait(5), "the second check waited for the first one to end"
     thread.join(10)
     assert not thread.is_alive()
+
+
+def test_a_check_that_finds_another_creating_the_workspace_goes_on_when_it_is_created(
+    ws: CountingWorkspaces, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checks of a run look at once; the first creates the workspace while the second finds its
+    lock busy: the second waits on the lock and goes on the moment the workspace is ready (a
+    look-again pause, made 5 s here, would show)."""
+    monkeypatch.setattr(cache, "_BUSY_S", 5.0)
+    source = tmp_path / "plain"
+    source.mkdir()
+    looked, creating, go, second_in = (threading.Event() for _ in range(4))
+    release, create_local = FileLock.release, Workspaces._create_local
+
+    def late_release(lock: FileLock) -> None:
+        release(lock)
+        if threading.current_thread().name == "second" and not looked.is_set():
+            looked.set()  # saw it missing; it tries to create once the first check creates it
+            assert creating.wait(10)
+
+    def slow_create(self: Workspaces, *args: Any) -> None:
+        creating.set()
+        assert go.wait(10)
+        create_local(self, *args)
+
+    monkeypatch.setattr(FileLock, "release", late_release)
+    monkeypatch.setattr(Workspaces, "_create_local", slow_create)
+
+    def check(done: threading.Event) -> None:
+        with ws.local("r1", source, "unknown"):
+            done.set()
+
+    second = threading.Thread(target=check, args=(second_in,), name="second")
+    second.start()
+    assert looked.wait(10)
+    first = threading.Thread(target=check, args=(threading.Event(),))
+    first.start()
+    assert creating.wait(10)
+    time.sleep(0.3)  # the second check has found the lock busy
+    assert not second_in.is_set()
+    go.set()
+    assert second_in.wait(2), "the second check paused before looking again"
+    first.join(10)
+    second.join(10)
