@@ -57,6 +57,8 @@ class Finalizer:
         status = final_status(snapshot)
         snapshot = snapshot.model_copy(update={"status": status, "finished_at": finished_at})
         outputs = render_outputs(snapshot)
+        # with no admission queue to hand the run's slot on first, the commit tells the waiters
+        announce = self.finish.announces and not self.settings.max_runs_in_flight
         with self.events.capture() as finished:
             gates = {g: v.status.value for g, v in snapshot.gates.items()}
             review = json.loads(outputs["review.json"])
@@ -69,21 +71,23 @@ class Finalizer:
             retention_s=self.settings.retention_s,
             events=self.events.render(finished),
             events_maxlen=self.settings.events_maxlen,
+            announce=announce,
         )
         if not committed:
             return None
-        return self._finished(snapshot, status)
+        return self._finished(snapshot, status, announced=announce)
 
-    def _finished(self, snapshot: RunSnapshot, status: RunStatus) -> list[str]:
+    def _finished(self, snapshot: RunSnapshot, status: RunStatus, *, announced: bool) -> list[str]:
         """After the commit (which took the run out of the live runs and appended its finish
-        events): release files and admission slots, tell the waiters, then release workspaces
-        and emit its trace (neither of which a waiter looks at)."""
+        events): release files and admission slots, tell the waiters (unless the commit did),
+        then release workspaces and emit its trace (neither of which a waiter looks at)."""
         run_id = snapshot.spec.run_id
         if any(c.produces for g in snapshot.spec.workflow.gates for c in g.checks):  # files stored
             self.artifacts.expire(run_id, self.settings.retention_s)
         admitted = self.limits.release_run(run_id)
         log.info("run finished: %s", status.value, extra={"run_id": run_id})
-        self.notices.announce(run_id, status)
+        if not announced:
+            self.notices.announce(run_id, status)
         if any(needs_checkout(c) for g in snapshot.spec.workflow.gates for c in g.checks):
             self.executor.release_quietly(run_id)  # this machine's, without waiting for the broadcast
             self._broadcast_release(run_id)  # every worker that ran such a check has one

@@ -28,6 +28,9 @@ class FinishStore:
     def __init__(self, client: redis.Redis, keys: Keys, replicas: Replicas | None = None) -> None:
         self.keys = keys
         script = functools.partial(Lua, client, replicas=replicas)
+        #: whether the commit may tell the run's waiters itself: not while it must first be
+        #: confirmed by replicas (a waiter must never see a commit a failover could still lose)
+        self.announces = replicas is None or replicas.count == 0
         self._send_finalize, self._finish_claim = script("send_finalize"), script("finish_claim")
         self._finalize = script("finalize")
 
@@ -58,9 +61,11 @@ class FinishStore:
         retention_s: int,
         events: Sequence[Rendered] = (),
         events_maxlen: int = 0,
+        announce: bool = False,
     ) -> bool:
         """Commit final outputs once, the run leaving the live runs and its finish ``events``
-        appended in the same step; True when this call committed them."""
+        appended in the same step, and with ``announce`` (only when :attr:`announces`) its waiters
+        told; True when this call committed them."""
         k = self.keys.run(run_id)
         first = {
             "meta": k.meta,
@@ -72,7 +77,8 @@ class FinishStore:
             "lifecycle": self.keys.events,
         }
         state = [key for key in k.all_state() if key not in first.values()]
-        args = Args().one(run_id, status.value, finished_at, retention_s, events_maxlen)
+        channel = k.final_channel if announce and self.announces else ""
+        args = Args().one(run_id, status.value, finished_at, retention_s, events_maxlen, channel)
         args.rows(outputs.items(), 2).rows(events, 2).many(state)
         with wrap_errors():
             done = self._finalize(keys=first, args=args)

@@ -3,11 +3,15 @@
 The finalization publishes the run's status on the run's channel
 (:attr:`prp_tasks.state.keys.RunKeys.final_channel`) once it has committed the outputs and done
 what a waiter may look at next (the run off the live set, its admission slot handed on, the
-finished event sent); workspaces are released after it. A waiter subscribes first and then reads
-whether the run is final, so a notice sent between the two is not missed (it then returns at the
-commit already, before that notice). A notice is only a wake-up: the waiter reads the run's state
-again, and still looks every ``slice_s`` (a lost connection, or a finalization by an older worker
-that does not publish, costs at most that much delay, never a hang).
+finished event sent); workspaces are released after it. Without an admission queue or a wait for
+replicas, the commit script itself publishes it (``finalize.lua``: nothing is left to do first).
+
+A waiter subscribes first and then reads whether the run is final, so a notice sent between the
+two is not missed (it then returns at the commit already, before that notice). A notice is only
+ever sent after the commit, so the waiter returns on it without reading the run's state again (a
+round trip less on every wait); it still looks every ``slice_s`` (a lost connection, or a
+finalization by an older worker that does not publish, costs at most that much delay, never a
+hang).
 """
 
 from __future__ import annotations
@@ -35,11 +39,21 @@ class Notices:
         """True when a notice arrived (False: the time passed, or the subscription is gone)."""
         if self._pubsub is not None:
             try:
-                return self._pubsub.get_message(ignore_subscribe_messages=True, timeout=seconds) is not None
+                return self._notice(self._pubsub, seconds)
             except (redis.RedisError, OSError) as exc:
                 log.debug("final notices lost, looking every %.1fs: %s", seconds, exc)
                 self._close()
         time.sleep(seconds)
+        return False
+
+    @staticmethod
+    def _notice(pubsub: redis.client.PubSub, seconds: float) -> bool:
+        """Whether a notice came within ``seconds`` (the subscription's own confirmation, read on
+        the way, does not end the wait)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if pubsub.get_message(ignore_subscribe_messages=True, timeout=left) is not None:
+                return True
         return False
 
     def _close(self) -> None:
@@ -68,14 +82,15 @@ def subscribed(client: redis.Redis, channel: str) -> Iterator[Notices]:
 
 
 def wait_until(done: Callable[[], bool], notices: Notices, timeout_s: float | None, slice_s: float) -> bool:
-    """Until ``done()`` (True) or ``timeout_s`` passes (False); ``done`` is asked again after every
-    notice and at least every ``slice_s``."""
+    """Until ``done()`` or a notice (True), or until ``timeout_s`` passes (False); ``done`` is asked
+    first and at least every ``slice_s``."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while not done():
         left = slice_s if deadline is None else min(slice_s, deadline - time.monotonic())
         if left <= 0:
             return False
-        notices.wait(left)
+        if notices.wait(left):
+            return True
     return True
 
 

@@ -131,20 +131,26 @@ def test_a_plain_celery_submitter_finds_its_run_by_key_and_a_misrouted_message_i
 
 
 def test_waiting_for_a_run_is_woken_by_its_finalization_not_by_polling(
-    client: Client, control: Control, make_repo: Callable[..., Path]
+    client: Client, control: Control, make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The finalization publishes a notice: a waiter that would look again only every 60 s
-    returns as soon as the run is final."""
+    returns as soon as the run is final, without reading the run again (the notice is only sent
+    after the commit)."""
     run = client.submit(repo=make_repo(), workflow=WORKFLOW)
     wait_until(lambda: run.status()["status"] == "awaiting_approval", timeout=30)
     decided = threading.Timer(0.5, lambda: run.decide("A", actor="mia"))
     decided.start()
+    reads: list[bool] = []
+    is_final = control.is_final
     started = time.monotonic()
     try:
+        monkeypatch.setattr(control, "is_final", lambda run_id: reads.append(is_final(run_id)) or reads[-1])
         assert control.wait_final(run.run_id, timeout_s=50, poll_s=60)
     finally:
         decided.join()
+        monkeypatch.undo()
     assert time.monotonic() - started < 20  # the old polling loop slept its 60 s slice first
+    assert reads == [False]  # looked once, before the notice
     assert run.status()["status"] == "passed"
     # a run that never finishes: the timeout still holds
     other = client.submit(repo=make_repo(), workflow=WORKFLOW)

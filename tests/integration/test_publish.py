@@ -19,10 +19,13 @@ from prp_tasks.celeryapp.publish import RELEASE_COMMAND, CeleryEnqueuer, direct_
 from prp_tasks.celeryapp.runtime import Runtime
 from prp_tasks.celeryapp.transport import Channel, SentinelTransport, Transport
 from prp_tasks.core.evaluate import utc_now
+from prp_tasks.core.run import RunStatus
 from prp_tasks.engine.ports import CheckMessage
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
 from prp_tasks.settings import Settings, load_settings
+from prp_tasks.state.connection import Replicas
+from prp_tasks.state.finish import FinishStore
 from prp_tasks.state.keys import Keys
 from prp_tasks.state.notices import FinalNotices
 from tests.conftest import EMBEDDED_SERVER
@@ -131,6 +134,45 @@ def test_the_release_broadcast_is_best_effort_for_a_redis_user_without_channels(
     with pytest.raises(redis.exceptions.NoPermissionError):
         client.publish("topic", "message")
     FinalNotices(client, Keys("acl")).broadcast(("topic",), "message")  # no error
+
+
+def test_the_commit_tells_the_runs_waiters_itself_when_asked_and_never_before_replicas(
+    private: EmbeddedRedis,
+) -> None:
+    """With ``announce``, the finalize script publishes the run's status on its channel once the
+    outputs are committed (no round trip of its own after it); best effort for a Redis user that
+    may not publish (the commit stands); and never while commits wait for replicas, where the
+    notice must follow the replicas' confirmation."""
+    admin = redis.Redis.from_url(private.url, decode_responses=True)
+    admin.acl_setuser(
+        "nochan", enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all"], reset_channels=True
+    )
+    keys = Keys("fin")
+    pubsub = admin.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(*(keys.run(r).final_channel for r in ("r1", "r2", "r3")))
+
+    def commit(client: redis.Redis, run_id: str, announce: bool) -> bool:
+        return FinishStore(client, keys).finalize(
+            run_id,
+            status=RunStatus.PASSED,
+            finished_at=utc_now(),
+            outputs={"prp.md": run_id},
+            retention_s=60,
+            announce=announce,
+        )
+
+    assert commit(admin, "r1", announce=False) and commit(admin, "r2", announce=True)
+    assert not commit(admin, "r2", announce=True)  # committed once, told once
+    nochan = redis.Redis.from_url(private.url, username="nochan", password="pw")
+    assert commit(nochan, "r3", announce=True)
+    assert admin.hget(keys.run("r3").meta, "finalized") == "1"
+    deadline, told = time.monotonic() + 0.5, []
+    while time.monotonic() < deadline:  # None is also the subscriptions' confirmations, skipped
+        if (message := pubsub.get_message(timeout=0.1)) is not None:
+            told.append(message)
+    assert [(m["channel"], m["data"]) for m in told] == [(keys.run("r2").final_channel, "passed")]
+    assert not FinishStore(admin, keys, Replicas(1, 100)).announces
+    pubsub.close()
 
 
 def test_with_tracing_both_paths_carry_the_gate_and_run_traceparent(
