@@ -50,10 +50,12 @@ class Finalizer:
     def finalize(self, run_id: str) -> list[str] | None:
         """Render prp.md, review.json and run-manifest.json once every gate settled; the queued
         runs admitted in its place (None: not finished yet, or finalized already)."""
-        finished_at = self.finish.finish_claim(run_id, utc_now())
+        resend_ms = int(self.settings.reconcile_grace_s * 1000)
+        reads = self.store.snapshot_reads(run_id)
+        finished_at, replies = self.finish.finish_claim(run_id, utc_now(), resend_ms, reads)
         if finished_at is None:
             return None
-        snapshot = self.store.snapshot(run_id)
+        snapshot = self.store.snapshot_from(run_id, replies)
         status = final_status(snapshot)
         snapshot = snapshot.model_copy(update={"status": status, "finished_at": finished_at})
         outputs = render_outputs(snapshot)

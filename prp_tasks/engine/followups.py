@@ -196,8 +196,8 @@ class Followups:
             due = getattr(self._local, "finalize_here", None)
             if due is None:
                 self.send_finalize(spec.run_id, value)
-            elif self._claim_finalize(spec.run_id, value):
-                due.append(spec.run_id)
+            elif not value or self._claim_finalize(spec.run_id, value):
+                due.append(spec.run_id)  # never sent: the finalization's claim records it
         elif kind == "start":
             self._start(spec, gate_id, item)
         elif kind == "complete":
@@ -258,7 +258,10 @@ class Followups:
         """Within the block, a finalization this thread's drains find due is claimed (recorded as
         sent, so the repair loop waits its grace before queueing it again) and left to the caller,
         in the yielded list, instead of being queued as ``prp.finalize_run``: the check task that
-        settles a run's last gate finalizes the run itself, without a message's round trip."""
+        settles a run's last gate finalizes the run itself, without a message's round trip. One
+        never sent is not recorded here: the finalization's claim records it in its own round trip
+        (the settle that left it made it due for the repair loop after the grace; should a repair
+        come first all the same, both finalize and one commits)."""
         due: list[str] = []
         self._local.finalize_here = due
         try:

@@ -100,6 +100,15 @@ def to_ms(iso: str) -> int:
     return int(parse_ts(iso).timestamp() * 1000)
 
 
+def pairs(reply: Any) -> dict[str, str]:
+    """A hash as Redis replied it: a dict (parsed by redis-py, or RESP3) or a flat field, value
+    list (RESP2, read raw)."""
+    if isinstance(reply, dict):
+        return reply
+    fields = iter(reply or ())
+    return dict(zip(fields, fields, strict=True))
+
+
 def build_snapshot(
     spec: RunSpec,
     meta: dict[str, str],

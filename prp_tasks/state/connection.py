@@ -162,8 +162,15 @@ class Script:
         self.replicas = replicas if replicas is not None and replicas.count > 0 else None
 
     def __call__(self, keys: Sequence[Any] = (), args: Sequence[Any] = ()) -> Any:
+        return self.then(keys, args)[0]
+
+    def then(
+        self, keys: Sequence[Any] = (), args: Sequence[Any] = (), reads: Sequence[tuple[Any, ...]] = ()
+    ) -> list[Any]:
+        """The script's reply, then the replies of ``reads`` (commands as Redis spells them),
+        sent after it in the same round trip: they see what the script wrote."""
         conn = self._lanes.connection()
-        commands: list[tuple[Any, ...]] = [("EVALSHA", self.sha, len(keys), *keys, *args)]
+        commands: list[tuple[Any, ...]] = [("EVALSHA", self.sha, len(keys), *keys, *args), *reads]
         if self.replicas is not None:
             commands.append(self.replicas.command())
         try:
@@ -175,8 +182,8 @@ class Script:
             _round_trip(conn, [("SCRIPT", "LOAD", self.text)])
             replies = _round_trip(conn, commands)
         if self.replicas is not None:
-            self.replicas.confirm(replies[-1])
-        return replies[0]
+            self.replicas.confirm(replies.pop())
+        return replies
 
 
 @dataclass(frozen=True)

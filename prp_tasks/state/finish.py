@@ -8,8 +8,9 @@ that settled the last gate, or ``prp.finalize_run``) is :mod:`prp_tasks.engine.f
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis
 
@@ -43,13 +44,20 @@ class FinishStore:
         with wrap_errors():
             return bool(self._send_finalize(keys=keys, args=args))
 
-    def finish_claim(self, run_id: str, now: str) -> str | None:
+    def finish_claim(
+        self, run_id: str, now: str, resend_ms: int, reads: Sequence[tuple[Any, ...]] = ()
+    ) -> tuple[str | None, list[Any]]:
         """The run's finish time once every gate settled, fixed by the first finalizer so a
-        finalization done again renders the same outputs; None when the run is finalized already
-        or a gate is unsettled."""
+        finalization done again renders the same outputs (None when the run is finalized already
+        or a gate is unsettled; else its finalization is recorded as under way, queued again
+        after ``resend_ms`` without a commit), and the replies of ``reads`` made right after it
+        in the same round trip (e.g. the run's snapshot, which the claim fixed)."""
+        k = self.keys.run(run_id)
+        keys = {"meta": k.meta, "outbox": k.outbox, "outbox_index": self.keys.outbox_index}
+        args = [now, run_id, int(time.time() * 1000), resend_ms]
         with wrap_errors():
-            claimed = self._finish_claim(keys={"meta": self.keys.run(run_id).meta}, args=[now])
-        return str(claimed) or None
+            claimed, *replies = self._finish_claim.then(keys, args, reads)
+        return str(claimed) or None, replies
 
     def finalize(
         self,

@@ -31,6 +31,7 @@ from prp_tasks.state.codec import (
     dump_spec,
     gate_event,
     load_spec,
+    pairs,
     to_ms,
 )
 from prp_tasks.state.connection import Batch, Replicas, wrap_errors
@@ -246,17 +247,28 @@ class RunStore:
 
     def snapshot(self, run_id: str) -> RunSnapshot:
         """Everything about a run, read in one round trip."""
-        k = self.k(run_id)
         with wrap_errors(), self.redis.pipeline(transaction=False) as pipe:
-            for key in (k.meta, k.status, k.started, k.records, k.checks, k.outputs):
-                pipe.hgetall(key)
-            pipe.lrange(k.events, 0, -1)
-            pipe.xrange(k.audit)
-            meta, status, started, records, checks, outputs, events, audit = pipe.execute()
+            for command in self.snapshot_reads(run_id):
+                pipe.execute_command(*command)
+            replies = pipe.execute()
+        return self.snapshot_from(run_id, replies)
+
+    def snapshot_reads(self, run_id: str) -> list[tuple[Any, ...]]:
+        """The commands that read a run's snapshot, for :meth:`snapshot_from` (sent by
+        :meth:`snapshot`, or after a script in the script's round trip)."""
+        k = self.k(run_id)
+        hashes = (k.meta, k.status, k.started, k.records, k.checks, k.outputs)
+        lists = [("LRANGE", k.events, 0, -1), ("XRANGE", k.audit, "-", "+")]
+        return [*(("HGETALL", key) for key in hashes), *lists]
+
+    def snapshot_from(self, run_id: str, replies: Sequence[Any]) -> RunSnapshot:
+        """The snapshot :meth:`snapshot_reads`' replies give, as redis-py parses them or raw."""
+        meta, status, started, records, checks, outputs = (pairs(r) for r in replies[:6])
         if not meta:
             raise RunNotFound(f"no such run: {run_id}")
+        audit = [(entry_id, pairs(fields)) for entry_id, fields in replies[7]]
         return build_snapshot(
-            self.spec(run_id), meta, status, started, records, checks, outputs, events, audit
+            self.spec(run_id), meta, status, started, records, checks, outputs, list(replies[6]), audit
         )
 
     def list_runs(self, offset: int = 0, limit: int = 50) -> list[str]:

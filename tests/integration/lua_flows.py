@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +59,16 @@ gates:
 def record_scripts() -> set[str]:
     """Every Lua script called from now on in this process (the worker's threads included)."""
     seen: set[str] = set()
-    original = lua.Lua.__call__
 
-    def recording(self: lua.Lua, *args: Any, **kwargs: Any) -> Any:
-        seen.add(self.name)
-        return original(self, *args, **kwargs)
+    def recorded(original: Callable[..., Any]) -> Callable[..., Any]:
+        def recording(self: lua.Lua, *args: Any, **kwargs: Any) -> Any:
+            seen.add(self.name)
+            return original(self, *args, **kwargs)
 
-    lua.Lua.__call__ = recording  # type: ignore[method-assign]
+        return recording
+
+    lua.Lua.__call__ = recorded(lua.Lua.__call__)  # type: ignore[method-assign]
+    lua.Lua.then = recorded(lua.Lua.then)  # type: ignore[method-assign]
     return seen
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ import redis
 
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.celeryapp.runtime import Runtime
+from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.run import RunStatus
+from prp_tasks.engine import finalization
 from prp_tasks.engine.engine import Engine
 from prp_tasks.intake.submission import prepare_run
 from prp_tasks.intake.workflow_files import parse_workflow
@@ -67,9 +70,9 @@ def test_each_single_check_gate_costs_two_scripts_dependents_included_and_a_fail
         per_check[f"{kwargs['gate_id']}/{kwargs['check']}"] = evalsha_calls(client) - before
     # lease; claim + settle + the dependents' messages (A made B and C ready)
     assert per_check["A/a"] == per_check["B/b"] == 2
-    # the run's last settle; then the task finalizes the run itself: the finalization recorded as
-    # under way, the finish time fixed, the outputs committed
-    assert per_check["D/d"] == 5
+    # the run's last settle; then the task finalizes the run itself: the finish time fixed (the
+    # finalization recorded as under way in the same script), the outputs committed
+    assert per_check["D/d"] == 4
     assert sorted(per_check) == ["A/a", "B/b", "C/c1", "C/c2", "D/d"]  # E is skipped, never queued
     assert max(per_check["C/c1"], per_check["C/c2"]) == 3  # two checks: claim, then settle
     snapshot = eng.store.snapshot(run_id)
@@ -97,3 +100,54 @@ def test_a_second_delivery_of_a_settled_single_check_changes_nothing(
     while (kwargs := take(client)) is not None:
         eng.run_check(**kwargs)
     assert eng.store.snapshot(run_id).status in (RunStatus.RUNNING, RunStatus.FAILED)
+
+
+def test_the_finalizations_snapshot_read_with_its_claim_is_the_runs_snapshot(
+    engine: tuple[Engine, redis.Redis], tmp_path: Path
+) -> None:
+    """The finalization reads the run in its claim's round trip (raw replies, parsed by the store)
+    and renders from that: it must be what ``snapshot`` reads, audit trail included."""
+    eng, client = engine
+    run_id = eng.submit(prepare_run(tmp_path, workflow=parse_workflow(WORKFLOW)))
+    event = AuditEvent(type=AuditType.REFUSED, run_id=run_id, at="2026-01-02T03:04:05Z", reason="ü")
+    client.xadd(eng.store.k(run_id).audit, {"event": event.to_json()})
+    while (kwargs := take(client)) is not None:
+        eng.run_check(**kwargs)
+    finish = eng.finalizer.finish
+    reads = eng.store.snapshot_reads(run_id)
+    claimed, replies = finish.finish_claim(run_id, "2030-01-01T00:00:00Z", 1000, reads)
+    assert claimed is None  # finalized already: the reads come back all the same
+    read = eng.store.snapshot_from(run_id, replies)
+    assert read == eng.store.snapshot(run_id)
+    assert read.status == RunStatus.FAILED and [a.reason for a in read.audit] == ["ü"]
+    assert read.events and read.finished_at and read.gates["E"].status.value == "skipped"
+
+
+def test_a_finalization_that_fails_after_its_claim_is_left_to_the_repair_loop_after_the_grace(
+    engine: tuple[Engine, redis.Redis], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The task that settles the last gate claims the finalization (recorded as under way, due
+    again for the repair loop after the grace) and fails rendering: a drain within the grace
+    queues nothing; the repair's ``prp.finalize_run`` then commits the outputs."""
+    eng, client = engine
+    run_id = eng.submit(prepare_run(tmp_path, workflow=parse_workflow(WORKFLOW)))
+
+    def broken(snapshot: Any) -> dict[str, str]:
+        raise RuntimeError("renderer broke")
+
+    monkeypatch.setattr(finalization, "render_outputs", broken)
+    before_ms = time.time() * 1000
+    while (kwargs := take(client)) is not None:
+        eng.run_check(**kwargs)
+    k = eng.store.k(run_id)
+    under_way = float(client.hget(k.outbox, "finalize") or 0)
+    assert under_way >= before_ms  # recorded by the claim, not left as never sent
+    due = client.zscore(eng.store.keys.outbox_index, run_id)
+    assert due == under_way + eng.settings.reconcile_grace_s * 1000
+    eng.followups.drain(run_id)  # the repair loop, early: the finalization may still be under way
+    assert client.llen("prp.control") == 0
+    assert not eng.store.finalized(run_id)
+    monkeypatch.undo()
+    eng.finalize(run_id)  # what the repair's message runs after the grace
+    assert eng.store.finalized(run_id)
+    assert client.hget(k.outbox, "finalize") is None

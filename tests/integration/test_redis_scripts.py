@@ -42,6 +42,15 @@ def test_a_script_redis_forgot_is_loaded_and_run_again(server: EmbeddedRedis) ->
     assert script(keys=["n"], args=["b"]) == [2, "b"]  # ran once more, not twice
 
 
+def test_reads_sent_after_a_script_in_its_round_trip_see_what_it_wrote(server: EmbeddedRedis) -> None:
+    client = connect(server.url)
+    script = Script(client, INCR_AND_ECHO)
+    reads = [("GET", "n"), ("LRANGE", "missing", 0, -1)]
+    assert script.then(["n"], ["a"], reads) == [[1, "a"], "1", []]
+    client.script_flush()
+    assert script.then(["n"], ["b"], reads) == [[2, "b"], "2", []]  # the script ran once more
+
+
 def test_errors_of_the_script_reach_the_caller(server: EmbeddedRedis) -> None:
     script = Script(connect(server.url), "return redis.error_reply('nope')")
     with pytest.raises(redis.ResponseError, match="nope"):

@@ -54,10 +54,6 @@ def _last(*_: Any, reply: Any = None, **__: Any) -> bool:
     return reply is not None and reply[1] == 0
 
 
-def _finalize_item(*_: Any, reply: Any = None, **__: Any) -> bool:
-    return True
-
-
 #: (name, store class, method, before/after, which call)
 POINTS: list[tuple[str, Any, str, str, Any]] = [
     (
@@ -71,8 +67,12 @@ POINTS: list[tuple[str, Any, str, str, Any]] = [
     ("after a gate settled (two-check, fan-in)", RunStore, "settle", "after", None),
     ("before an outbox start was sent", RunStore, "dispatch", "before", None),
     ("after an outbox start was sent", RunStore, "dispatch", "after", None),
-    ("before the finalization was queued", FinishStore, "send_finalize", "before", _finalize_item),
-    ("after the finalization was queued", FinishStore, "send_finalize", "after", _finalize_item),
+    # the task that settles the last gate finalizes the run: its claim records it as under way
+    ("before the finalization was claimed", FinishStore, "finish_claim", "before", None),
+    ("after the finalization was claimed", FinishStore, "finish_claim", "after", None),
+    # such a task died after its claim: the repair loop queues the finalization after the grace
+    ("before the repair loop queued the finalization", FinishStore, "send_finalize", "before", None),
+    ("after the repair loop queued the finalization", FinishStore, "send_finalize", "after", None),
     ("after the run was created (submit)", RunStore, "create_run", "after", None),
     ("after a gate parked", ApprovalStore, "park", "after", None),
     ("after a decision settled a parked gate", ApprovalStore, "decide", "after", None),
@@ -143,6 +143,8 @@ def test_a_crash_at_each_step_ends_with_the_run_finished_and_nothing_recorded_tw
     harness.redeliver = redeliver
     if method == "outbox":
         Injection(RunStore, "dispatch", "before").install(monkeypatch)
+    if method == "send_finalize":
+        Injection(FinishStore, "finish_claim", "after").install(monkeypatch)
     run_id = _submit(harness, tmp_path, text=SCREENED if method in ("dispatch", "outbox") else WORKFLOW)
     harness.finish(run_id, approve=("C",))
     assert injection.fired, f"the crash point was never reached: {name}"

@@ -113,13 +113,21 @@ class Lua:
         self._script = Script(client, source(name), replicas)
 
     def __call__(self, keys: Mapping[str, str], args: Sequence[Any] = ()) -> Any:
+        return self._script(keys=self._listed(keys), args=args)
+
+    def then(
+        self, keys: Mapping[str, str], args: Sequence[Any], reads: Sequence[tuple[Any, ...]]
+    ) -> list[Any]:
+        """The script's reply, then those of ``reads`` sent after it in the same round trip."""
+        return self._script.then(self._listed(keys), args, reads)
+
+    def _listed(self, keys: Mapping[str, str]) -> list[str]:
         if len(keys) != len(self.names):
             ordered(self.name, keys)  # raises, naming what is missing or unknown
         try:
-            listed = [keys[n] for n in self.names]
+            return [keys[n] for n in self.names]
         except KeyError:
-            listed = ordered(self.name, keys)
-        return self._script(keys=listed, args=args)
+            return ordered(self.name, keys)
 
 
 class Args(list[Any]):
