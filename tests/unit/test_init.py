@@ -227,6 +227,11 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
     assert first_paragraph(iniconfig) == (
         "iniconfig is a small and simple INI-file parser module having a unique set of features."
     )
+    tomli = (
+        "# Tomli\n\n> A lil' TOML parser\n\n**Table of Contents**  *generated with [mdformat-toc](https://x)*\n\n"
+        "- [Intro](#intro)\n\n## Intro\n\nTomli is a Python library for parsing TOML.\n"
+    )
+    assert first_paragraph(tomli) == "Tomli is a Python library for parsing TOML."  # the TOC notice is none
 
 
 def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -> None:

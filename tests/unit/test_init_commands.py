@@ -294,3 +294,30 @@ def test_flake8_lints_the_test_modules_beside_the_package(tmp_path: Path) -> Non
     (tmp_path / "inflection").rmdir()
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][-1:] == ("shortuuid",)  # its tests inside it
+
+
+def test_tests_tox_runs_with_unittest_are_not_taken_for_a_side_envs_pytest(tmp_path: Path) -> None:
+    """tomli 2.0.1: its tests' env (``[testenv:py{37,38,39,310}]``, the envlist) runs ``python -m
+    unittest``; a profiler env outside the envlist, listed first here, runs pytest. The tests are
+    run as the project runs them, and with no test module in the checkout (its sdist) the check
+    still runs the project's own command, which then says that no test ran."""
+    tox = (
+        "[tox]\nenvlist = py{37,38,39,310}\n"
+        "[testenv:profile]\ncommands = pytest profiler/test_for_profiler.py --profile-svg\n"
+        "[testenv:py{37,38,39,310}]\ncommands = python -m unittest {posargs}\n"
+    )
+    write(
+        tmp_path,
+        {"pyproject.toml": '[project]\nname = "tomlx"\n', "tox.ini": tox, "src/tomlx/__init__.py": ""},
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "-m", "unittest")
+    assert "unittest: as tox.ini [testenv:py{37,38,39,310}] runs it" in text
+    write(tmp_path, {"tests/__init__.py": "", "tests/test_a.py": "import unittest\n"})
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][:5] == (
+        "python",
+        "-m",
+        "unittest",
+        "discover",
+        "-s",
+    )

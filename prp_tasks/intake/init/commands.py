@@ -217,6 +217,8 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
         test = Command(
             "test", argv, f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
         )
+    elif facts.unittest_run and facts.languages.get("Python"):  # no tests found: the check says so
+        test = Command("test", ("python", "-m", "unittest"), f"unittest: as {facts.unittest_run} runs it")
     else:
         return None, False, "not measured: no test runner found"
     if facts.uses("coverage") and facts.coverage_installed_only is None:

@@ -348,8 +348,15 @@ def _not_prose(line: str) -> bool:
 
 
 def _notice(paragraph: str) -> bool:
-    """A paragraph all in bold (tenacity: ``**Please refer to the** … **for a better experience.**``)."""
-    return paragraph.startswith("**") and paragraph.endswith("**")
+    """A paragraph all in bold (tenacity: ``**Please refer to the** … **for a better experience.**``)
+    or all in emphasis (tomli's ``**Table of Contents**  *generated with [mdformat-toc](…)*``)."""
+    if paragraph.startswith("**") and paragraph.endswith("**"):
+        return True
+    return paragraph.startswith(("*", "_")) and not _EMPHASIS.sub("", paragraph).strip()
+
+
+#: a bold or emphasised span (``**…**``, ``*…*``, ``__…__``, ``_…_``)
+_EMPHASIS = re.compile(r"(\*\*|__)[^*_]+?\1|([*_])[^*_]+?\2")
 
 
 def _plain(paragraph: str) -> str:

@@ -62,6 +62,8 @@ class Facts:
     test_requirement_files: dict[str, str] = field(default_factory=dict)
     #: the tox env that runs the tests (``tox.ini [testenv]``), when there is one
     test_env: str = ""
+    #: where the project runs its tests with ``python -m unittest`` (tox: the tests' env), if it does
+    unittest_run: str = ""
     #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)
     test_prepare: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     mypy_files: bool = False  # mypy's config names what to check

@@ -8,6 +8,7 @@ env that runs the tests and of the one that runs mypy."""
 from __future__ import annotations
 
 import configparser
+import itertools
 import os
 import re
 import shlex
@@ -94,20 +95,13 @@ def _words(command: list[Any]) -> list[str]:
 def tox(facts: Facts) -> None:
     tox, name = read_tox(facts.repo)
     runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(_tox_value(tox, s, "commands"))]
-    main = ("testenv" if "testenv" in runs_tests else runs_tests[0]) if runs_tests else None
-    for section in tox.sections():
-        if not section.startswith("testenv"):
-            continue
-        deps = tox.get(section, "deps", fallback="")
-        if re.search(r"\bflake8\b", tox.get(section, "commands", fallback="")) and _listed(tox, section):
-            facts.flake8_envs.add(f"{name} [{section}] deps")
-        declared(facts, requirement_names(deps), f"{name} [{section}] deps")
-        pins(facts, deps, f"{name} [{section}] deps")
-        cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
-        commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
-        for line in commands.splitlines():
-            command_line(facts, line.split(":", 1)[1] if _FACTOR.match(line) else line,
-                          f"{name} [{section}]", cwd, primary=section == main)  # fmt: skip
+    listed = [s for s in runs_tests if _listed(tox, s)] or runs_tests  # a plain ``tox`` runs those
+    main = ("testenv" if "testenv" in runs_tests else listed[0]) if runs_tests else None
+    by_unittest = main is not None and _runs_unittest(_tox_value(tox, main, "commands"))
+    if by_unittest:
+        facts.unittest_run = f"{name} [{main}]"
+    for section in (s for s in tox.sections() if s.startswith("testenv")):
+        _tox_env(facts, tox, name, section, main, by_unittest)
     if main is not None:
         _tox_test_env(facts, tox, main, name)
     for section in (s for s in tox.sections() if re.search(r"\bmypy\b", _tox_value(tox, s, "commands"))):
@@ -120,15 +114,49 @@ def tox(facts: Facts) -> None:
         _requirement_files(facts, deps, f"{name} [{section}] deps")
 
 
+def _tox_env(
+    facts: Facts, tox: RawConfigParser, name: str, section: str, main: str | None, by_unittest: bool
+) -> None:
+    """What one tox env says: its deps (declared, pinned), flake8 env, and the commands it runs
+    (in its ``changedir``); ``main`` is the env that runs the tests."""
+    deps = tox.get(section, "deps", fallback="")
+    if re.search(r"\bflake8\b", tox.get(section, "commands", fallback="")) and _listed(tox, section):
+        facts.flake8_envs.add(f"{name} [{section}] deps")
+    declared(facts, requirement_names(deps), f"{name} [{section}] deps")
+    pins(facts, deps, f"{name} [{section}] deps")
+    cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
+    commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
+    for line in commands.splitlines():
+        line = line.split(":", 1)[1] if _FACTOR.match(line) else line
+        if by_unittest and section != main and _PYTEST_RUN.search(line):
+            continue  # tomli's profiler env runs pytest; the tests run with unittest
+        command_line(facts, line, f"{name} [{section}]", cwd, primary=section == main)
+
+
 def _listed(tox: RawConfigParser, section: str) -> bool:
     """Whether a plain ``tox`` runs the env: in ``envlist`` when there is one (mccabe's
     ``docstrings`` env, with flake8-docstrings, is not)."""
-    envlist = {e.strip() for e in re.split(r"[,\s]+", tox.get("tox", "envlist", fallback="")) if e.strip()}
+    items = re.split(r"[,\s]+(?![^{]*\})", tox.get("tox", "envlist", fallback=""))  # not inside {…}
+    envlist = {e.strip() for e in items if e.strip()}
+    envlist |= {name for item in envlist for name in _expanded(item)}
     return not envlist or section.removeprefix("testenv:") in envlist or section == "testenv"
+
+
+def _expanded(item: str) -> list[str]:
+    """The env names of an envlist item: ``py{38,39}-django{4,5}`` -> ``py38-django4`` …"""
+    parts = re.split(r"(\{[^{}]*\})", item)
+    choices = [p[1:-1].split(",") if p.startswith("{") else [p] for p in parts]
+    return ["".join(c.strip() for c in combination) for combination in itertools.product(*choices)]
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
 _TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage)\b")
+_PYTEST_RUN = re.compile(r"\b(?:pytest|py\.test)\b")
+
+
+def _runs_unittest(commands: str) -> bool:
+    """Whether the tests' env runs them with unittest (``python -m unittest``), not pytest."""
+    return bool(re.search(r"-m\s+unittest\b", commands)) and not _PYTEST_RUN.search(commands)
 
 
 def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -> None:
