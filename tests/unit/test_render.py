@@ -98,7 +98,7 @@ def test_prp_md_header_lists_the_run_fields() -> None:
     [
         (RunStatus.PASSED, False, None, "ready-for-release"),
         (RunStatus.FAILED, False, "fail", "failed"),
-        (RunStatus.CANCELLED, True, "skip", "failed"),
+        (RunStatus.CANCELLED, True, "skip", "failed (run cancelled)"),
         (RunStatus.AWAITING_APPROVAL, False, "park", "in-progress"),
         (RunStatus.FINALIZING, False, "fail", "failed"),
         (RunStatus.FINALIZING, False, None, "ready-for-release"),

@@ -381,7 +381,7 @@ def test_telemetry_maps_gate_events_to_stages_and_spool_statuses() -> None:
 def test_a_cancelled_run_is_not_completed_in_any_document() -> None:
     """Cancelled while the later gates waited: every stage it reached passed, the rest skipped.
     The manifest's summary says failed (the run did not complete) as prp.md's status does, and
-    runStatus says why."""
+    runStatus says why, as prp.md's status line does."""
     snapshot = all_passed()
     workflow = snapshot.spec.workflow
     later = {g: skipped(workflow.gate(g), 4) for g in ("G4", "G5", "G6", "G7")}
@@ -390,4 +390,4 @@ def test_a_cancelled_run_is_not_completed_in_any_document() -> None:
     assert {s["status"] for s in manifest["stages"]} == {"passed", "skipped"}
     assert (manifest["summary"]["status"], manifest["summary"]["runStatus"]) == ("failed", "cancelled")
     markdown = render_outputs(snapshot)["prp.md"]
-    assert "- **Status:** failed" in markdown and "(summary status: failed)" in markdown
+    assert "- **Status:** failed (run cancelled)" in markdown and "(summary status: failed)" in markdown

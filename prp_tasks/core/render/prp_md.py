@@ -59,6 +59,12 @@ def document_status(snapshot: RunSnapshot) -> str:
     return "failed" if snapshot.status == RunStatus.FINALIZING else "in-progress"
 
 
+def _cancelled(snapshot: RunSnapshot) -> bool:
+    """A cancelled run: its document status is ``failed`` (the document type has no other word
+    for it), which the header says is why."""
+    return snapshot.cancelled or snapshot.status == RunStatus.CANCELLED
+
+
 def _commit(repo: RepoInfo) -> str:
     sha = repo.commit_sha if repo.commit_sha != "unknown" else "unknown (not a git repository)"
     if repo.dirty:
@@ -89,7 +95,7 @@ def header(snapshot: RunSnapshot) -> str:
         ("Created", spec.created_at),
         ("Updated", snapshot.finished_at or "_not finished_"),
         ("Version", document_version(spec.blueprint.metadata)),
-        ("Status", document_status(snapshot)),
+        ("Status", document_status(snapshot) + (" (run cancelled)" if _cancelled(snapshot) else "")),
     ]
     lines = [f"- **{name}:** {value}" for name, value in fields]
     links = spec.blueprint.metadata.get("links")
