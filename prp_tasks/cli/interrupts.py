@@ -47,6 +47,10 @@ class Interrupts:
         if not self._calm:
             self._calm = True
             raise KeyboardInterrupt
-        if not self.abandoned.is_set():
-            self.abandoned.set()
+        if self.abandoned.is_set():
+            return
+        self.abandoned.set()
+        if self.count == 1:  # calm since the run ended: its outputs are being written
+            err.print("interrupted: the run has ended; writing its outputs, then stopping", highlight=False)
+        else:
             err.print("interrupted again: not waiting for the run any more; stopping", highlight=False)

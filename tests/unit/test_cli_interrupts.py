@@ -1,0 +1,31 @@
+"""What ``prp run`` says on Ctrl-C once it no longer cancels: after the run ended (its outputs are
+being written) a first Ctrl-C is no "again"; after a cancelling one, the next is."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from prp_tasks.cli.interrupts import Interrupts
+
+
+def test_a_first_ctrl_c_after_the_run_ended_is_not_called_a_second_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    interrupts = Interrupts()
+    interrupts.calm()  # the run ended
+    interrupts._handle(signal.SIGINT, None)
+    interrupts._handle(signal.SIGINT, None)  # said once
+    said = capsys.readouterr().err
+    assert "interrupted: the run has ended; writing its outputs" in said and "again" not in said
+    assert said.count("interrupted") == 1 and interrupts.abandoned.is_set()
+
+
+def test_a_ctrl_c_after_the_cancelling_one_stops_the_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    interrupts = Interrupts()
+    with pytest.raises(KeyboardInterrupt):  # the first: prp run cancels the run
+        interrupts._handle(signal.SIGINT, None)
+    interrupts._handle(signal.SIGINT, None)
+    assert "interrupted again: not waiting for the run any more" in capsys.readouterr().err
+    assert interrupts.abandoned.is_set()
