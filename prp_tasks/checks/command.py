@@ -198,6 +198,8 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
     summary = f"exit {code} in {duration_ms / 1000:.2f}s"
     if status == CheckStatus.PASS and _ran_no_tests(details):
         status, summary = CheckStatus.FAIL, f"{summary}, but no test ran"
+    elif code == NO_TESTS and identify(list(ctx.check.run or ()))[0] in ("pytest", "unittest"):
+        summary += ": no test was found to run"  # pytest's (and Python 3.12+ unittest's) exit 5
     report = details.get("coverage_report")
     if status == CheckStatus.PASS and isinstance(report, dict) and missed_threshold(report):
         status, summary = CheckStatus.FAIL, f"{summary}, but coverage is below the project's fail_under"
@@ -205,6 +207,10 @@ def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: 
         summary += " (transient: retry_on.exit_codes)"
         return Outcome(status, f"{summary}\n{last}".strip(), kind, details, retryable=True)
     return Outcome(status, f"{summary}\n{last}".strip(), kind, details)
+
+
+#: the exit code of pytest (and of unittest since Python 3.12) when no test was collected
+NO_TESTS = 5
 
 
 def _ran_no_tests(details: dict[str, object]) -> bool:

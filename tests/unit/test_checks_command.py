@@ -147,6 +147,14 @@ def test_a_unittest_run_that_found_no_test_fails(tmp_path: Path) -> None:
     assert first.endswith(", but no test ran") or first.startswith("exit 5"), first
 
 
+def test_a_pytest_run_that_collected_no_test_says_so(tmp_path: Path) -> None:
+    """iniconfig's sdist ships no tests: pytest exits 5, which the check's first line explains."""
+    (tmp_path / "tests").mkdir()
+    result, _ = run(tmp_path, PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests")
+    assert result.status == CheckStatus.FAIL, result.output
+    assert result.output.splitlines()[0].endswith("s: no test was found to run"), result.output
+
+
 # time limit, stop, start failure --------------------------------------------------------------
 
 SPAWN_SLEEP = "import subprocess; p = subprocess.Popen(['sleep', '30']); print(p.pid, flush=True); p.wait()"
