@@ -380,7 +380,21 @@ def _follow_live(
             display.update(render(), refresh=True)
             time.sleep(0.1)
         display.update(render(), refresh=True)
+    for line in failed_check_lines(control.snapshot(run_id)):  # the table says only their names
+        console.print(Text(line))
     return True
+
+
+def failed_check_lines(snapshot: RunSnapshot) -> list[str]:
+    """A :func:`check_line` per failed check, in workflow order: what a terminal shows below the
+    table once the run is final (the plain lines said each as it ended)."""
+    gates = {g["id"]: g for g in run_view(snapshot, now=utc_now()).model_dump(mode="json")["gates"]}
+    return [
+        check_line(gates[gate_id], result)
+        for gate_id, view in snapshot.gates.items()
+        for result in view.checks.values()
+        if result.status == CheckStatus.FAIL and gate_id in gates
+    ]
 
 
 def _follow_plain(

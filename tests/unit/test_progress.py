@@ -390,3 +390,21 @@ def test_a_check_line_keeps_the_counts_and_leaves_the_tool_version_to_the_report
         "ship › build: passed in 7.7 s: exit 0 in 2.28s; 124 tests: 124 passed, 0 failed, 0 errors, "
         "0 skipped; coverage: branches 98.99%, lines 99.83%, total 99.77%"
     )
+
+
+def test_on_a_terminal_the_failed_checks_are_said_below_the_final_table() -> None:
+    """tomli: the table only named ``run-test`` among the failed checks; its exit and counts were
+    in the plain lines alone."""
+    snapshot = decided_run()
+    spec = snapshot.spec
+    failed = run_gate(
+        spec.workflow.gate("lint"), 1, fail=["ruff"], outputs={"ruff": "exit 1 in 0.20s\n3 errors"}
+    )
+    snapshot = snapshot.model_copy(
+        update={"gates": {**snapshot.gates, "lint": failed}, "status": RunStatus.FAILED}
+    )
+    stream = io.StringIO()
+    console = Console(file=stream, width=100, force_terminal=True, no_color=True)
+    assert follow(FakeControl(snapshot), "run-test-1", console, live=True) is True  # type: ignore[arg-type]
+    tail = stream.getvalue().rstrip().splitlines()[-1]
+    assert "lint Lint › ruff: failed in " in tail and tail.endswith(": exit 1 in 0.20s; 3 errors"), tail
