@@ -102,6 +102,20 @@ def test_test_modules_inside_the_package_run_with_unittest_discovery(tmp_path: P
     assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
 
 
+def test_plain_test_functions_in_a_module_pytest_would_not_find_are_named_to_it(tmp_path: Path) -> None:
+    """webencodings: its 8 tests are plain functions in ``webencodings/tests.py``, which pytest's
+    default ``python_files`` (``test_*.py``, ``*_test.py``) never matches: exit 5, no test."""
+    write(tmp_path, {"setup.py": "setup(name='we')\n", "we/__init__.py": "",
+                     "we/tests.py": "def test_a():\n    assert 1\n"})  # fmt: skip
+    text, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command[:3] == ("python", "-m", "pytest") and command[-1] == "we/tests.py"
+    assert "we/tests.py named on the command line (not test_*.py)" in text
+    done = subprocess.run([sys.executable, *command[1:], "-p", "no:cacheprovider"], cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout
+
+
 def test_unittest_discovery_finds_test_modules_named_the_other_way(tmp_path: Path) -> None:
     """colorama: its 52 tests are in ``colorama/tests/*_test.py``; discovery's default pattern
     (``test*.py``) ran none of them."""

@@ -176,6 +176,9 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.pytest_args and facts.pytest_args[0]:
         argv += facts.pytest_args[0]
         why += f"; {' '.join(facts.pytest_args[0])} as {facts.pytest_args[1]} runs it"
+    elif _unfound_modules(facts):  # named so that pytest's discovery would pass them by
+        argv += facts.tests_modules
+        why += f"; {', '.join(facts.tests_modules[:3])} named on the command line (not test_*.py)"
     measurable = facts.coverage_installed_only is None
     if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
         targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
@@ -192,6 +195,14 @@ def _test(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.uses("coverage") and measurable:
         return _coverage_run(facts, Command("test", tuple(argv), why))
     return Command("test", tuple(argv), why), False, _unmeasured(facts)
+
+
+def _unfound_modules(facts: Facts) -> bool:
+    """Test modules without a tests directory that pytest's default ``python_files``
+    (``test_*.py``, ``*_test.py``) does not match: webencodings' ``webencodings/tests.py``, which
+    pytest collects when named and never finds by itself."""
+    names = [Path(m).name for m in facts.tests_modules]
+    return facts.tests_dir is None and any(not re.fullmatch(r"test_.*\.py|.*_test\.py", n) for n in names)
 
 
 def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
