@@ -296,6 +296,17 @@ def test_flake8_lints_the_test_modules_beside_the_package(tmp_path: Path) -> Non
     assert result.profile.governance.commands["lint"][-1:] == ("shortuuid",)  # its tests inside it
 
 
+def test_flake8_leaves_out_what_the_projects_pytest_lint_plugins_leave_out_whole(tmp_path: Path) -> None:
+    """six 1.16.0: its setup.cfg says ``flakes-ignore = test_six.py ALL`` (pytest-flakes) and the
+    project lints six.py alone; prp linted test_six.py too (63 of 70 violations)."""
+    cfg = "[flake8]\nmax-line-length = 100\n[tool:pytest]\nflakes-ignore =\n    documentation/*.py ALL\n"
+    cfg += "    test_six.py ALL\n    six.py UndefinedName\n"
+    write(tmp_path, {"setup.cfg": cfg, "setup.py": "setup(name='six')\n", "six.py": "", "test_six.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-1] == "six.py"
+    assert "test_six.py left out, as setup.cfg [tool:pytest] flakes-ignore does" in text
+
+
 def test_tests_tox_runs_with_unittest_are_not_taken_for_a_side_envs_pytest(tmp_path: Path) -> None:
     """tomli 2.0.1: its tests' env (``[testenv:py{37,38,39,310}]``, the envlist) runs ``python -m
     unittest``; a profiler env outside the envlist, listed first here, runs pytest. The tests are

@@ -4,6 +4,7 @@ under ``.prp/reports/`` in the check's working directory, and told to leave no c
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,18 +280,29 @@ def _lint(facts: Facts) -> Command | None:
         # tests inside a package are linted with it
         tests = [facts.tests_dir] if facts.tests_dir else facts.tests_modules
         tests = [t for t in tests if not any(t.startswith(f"{p}/") for p in facts.packages)]
-        targets = [*facts.packages, *tests] or ["."]
-        targets = facts.lint_targets.get("flake8") or targets
+        chosen, skipped = _not_skipped(facts, [*facts.packages, *tests])
+        targets = facts.lint_targets.get("flake8") or chosen or ["."]
         options = facts.lint_options.get("flake8", []) + _excludes(facts, "flake8", targets)
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
         linted = _linted(targets, options, own="flake8" in facts.lint_targets)
-        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}")
+        left_out = "" if "flake8" in facts.lint_targets or not skipped else f"; {skipped}"
+        return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}{left_out}")
     if facts.uses("pylint"):
         return _pylint(facts)
     for tool in ("pycodestyle", "pep8"):  # run by the project (autopep8 reads their config too)
         if facts.uses(tool) and not facts.only_declared(tool):
             return _pycodestyle(facts, tool)
     return None
+
+
+def _not_skipped(facts: Facts, targets: list[str]) -> tuple[list[str], str]:
+    """The targets the project's pytest lint plugins do not leave out whole, and what says so."""
+    kept = [t for t in targets if not any(fnmatch.fnmatch(t, p) for p in facts.lint_skipped)]
+    gone = [t for t in targets if t not in kept]
+    if not gone:
+        return kept, ""
+    where = facts.lint_skipped[next(p for p in facts.lint_skipped if fnmatch.fnmatch(gone[0], p))]
+    return kept, f"{', '.join(gone)} left out, as {where} does"
 
 
 def _excludes(facts: Facts, tool: str, targets: list[str]) -> list[str]:

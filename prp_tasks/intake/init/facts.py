@@ -70,6 +70,9 @@ class Facts:
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)
     lint_targets: dict[str, list[str]] = field(default_factory=dict)
+    #: file pattern -> where the project's pytest lint plugins leave it out whole (six's setup.cfg
+    #: ``flakes-ignore = test_six.py ALL``)
+    lint_skipped: dict[str, str] = field(default_factory=dict)
     #: ruff/flake8 -> the options of the project's first command running it (``--ignore=E501``)
     lint_options: dict[str, list[str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov

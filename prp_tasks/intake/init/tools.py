@@ -95,6 +95,8 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         facts.coverage_source = facts.coverage_source or ini.has_option(section, "source")
         branch = ini.get(section, "branch", fallback="").strip().lower() in ("true", "1", "yes")
         facts.coverage_branch = facts.coverage_branch or branch
+    if tool == "pytest":
+        _lint_plugin_skips(facts, ini, name, section)
     if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
         facts.saw("pytest-cov", f"{name} [{section}] addopts")
         addopts_cov_targets(facts, ini.get(section, "addopts"), f"{name} [{section}]")
@@ -336,3 +338,14 @@ def _make_expanded(line: str, variables: dict[str, str]) -> str | None:
         line = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda m: variables.get(m[1], m[0]), line)
     line = line.replace("$$", "\0")
     return None if "$" in line else line.replace("\0", "$")
+
+
+def _lint_plugin_skips(facts: Facts, ini: RawConfigParser, name: str, section: str) -> None:
+    """Files the project's pytest lint plugins leave out whole (``PATTERN ALL`` in pytest-flakes'
+    ``flakes-ignore``, pytest-pep8's ``pep8ignore``, pytest-flake8's ``flake8-ignore``): six lints
+    six.py, never test_six.py."""
+    for key in ("flakes-ignore", "pep8ignore", "flake8-ignore"):
+        for line in ini.get(section, key, fallback="").splitlines():
+            words = line.split()
+            if len(words) == 2 and words[1] == "ALL":
+                facts.lint_skipped.setdefault(words[0], f"{name} [{section}] {key}")
