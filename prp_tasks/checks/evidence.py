@@ -57,9 +57,13 @@ def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) ->
     extra = [("xml", str(written["report"]))] if isinstance(written, dict) and written.get("report") else []
     facts = read_facts(list(argv), stdout, reader, stderr, extra)
     lines = []
+    secrets = secret_env_values(os.environ)
+    for found in facts.values():  # a failing test's message, as the test printed it
+        if isinstance(found, dict) and isinstance(found.get("cause"), str):
+            found["cause"] = redact(found["cause"], secrets)
     if facts:
         details["facts"] = facts
-        lines.append(redact(facts_line(facts), secret_env_values(os.environ)))
+        lines.append(redact(facts_line(facts), secrets))
     lines += tail_lines(stdout, stderr, 5 if facts else 15)
     runs_tests = identify(list(argv))[0] in ("pytest", "unittest")  # test evidence, facts or not
     kind = (
@@ -364,7 +368,10 @@ def _pytest_line(f: Facts) -> str:
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
         + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
     )
-    return line + (f"; failing: {', '.join(f['failing'])}" if f["failing"] else "")
+    if not f["failing"]:
+        return line
+    first = f["failing"][0] + (f" ({f['cause']})" if f.get("cause") else "")
+    return line + f"; failing: {', '.join([first, *f['failing'][1:]])}"
 
 
 #: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'

@@ -24,6 +24,8 @@ from typing import Any
 
 from defusedxml import ElementTree
 
+from prp_tasks.core.text import clip
+
 #: how many failing tests / violations / errors are named in the facts
 FIRST = 5
 
@@ -92,7 +94,26 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     uncollected = sum(len(list(case)) for elements in modules for case in elements)
     named = [case_id(classname, name, is_file) for classname, name, _ in failing[:FIRST]]
     facts = {**{k: v for k, v in totals.items() if v or k != "xfailed"}, "failing": named}
+    cause = _cause(cases[failing[0]]) if failing else ""
+    facts |= {"cause": cause} if cause else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})
+
+
+#: the most of a failing test's message kept (its first line)
+CAUSE_LIMIT = 160
+
+
+def _cause(elements: list[Any]) -> str:
+    """The first line of the first failing test's failure or error message (six on a Python without
+    ``_dbm``: ``ModuleNotFoundError: No module named '_dbm'``)."""
+    for child in (c for case in elements for c in case if c.tag in ("failure", "error")):
+        message = str(child.get("message") or "").strip()
+        if message == "collection failure":  # pytest's own words: the error is the text's last E line
+            said = [line[1:].strip() for line in str(child.text or "").splitlines() if line.startswith("E ")]
+            message = said[-1] if said else ""
+        if message:
+            return clip(message.splitlines()[0].strip(), CAUSE_LIMIT)
+    return ""
 
 
 def _teardown_only(case: Any) -> bool:

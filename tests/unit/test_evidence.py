@@ -69,12 +69,27 @@ def test_pytest_junit_and_coverage_xml_become_counts_failing_ids_and_totals(tmp_
     text, facts, kind = summary(tmp_path, argv, stdout="== 2 failed ==\n", stderr="DeprecationWarning: x\n")
     first = text.splitlines()[0]
     assert first == (
-        "6 tests: 2 passed, 2 failed, 1 error, 1 skipped; failing: tests.test_a::test_bad, "
+        "6 tests: 2 passed, 2 failed, 1 error, 1 skipped; failing: tests.test_a::test_bad (AssertionError), "
         "tests.test_a::test_err, tests.test_b::test_setup; coverage: branches 80%, lines 93.1%"
     )
     assert text.splitlines()[1:] == ["== 2 failed ==", "DeprecationWarning: x"]  # both tails
     assert facts["pytest"]["report"] == ".prp/reports/junit.xml" and facts["coverage"]["lines"] == 93.1
     assert kind == EvidenceType.TEST
+
+
+def test_the_first_failing_test_says_why_in_its_first_line_with_secrets_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """six on a Python without ``_dbm``: the cause was only in the junit report."""
+    monkeypatch.setenv("PRP_TEST_API_TOKEN", "s3cret-token-value")
+    message = "ModuleNotFoundError: No module named &apos;_dbm&apos; (token s3cret-token-value)&#10;more"
+    fresh(tmp_path, "j.xml", f'<testsuite><testcase classname="test_six" name="test_move[dbm]">'
+                             f'<failure message="{message}">tb</failure></testcase></testsuite>')  # fmt: skip
+    text, facts, _ = summary(tmp_path, ["pytest", "--junitxml=j.xml"])
+    first = text.splitlines()[0]
+    assert first.startswith("1 test: 0 passed, 1 failed") and "No module named '_dbm' (token " in first
+    assert "s3cret-token-value" not in first and "s3cret-token-value" not in json.dumps(facts)
+    assert "more" not in facts["pytest"]["cause"]  # its first line
 
 
 def test_ruff_json_names_count_and_first_violations_relative_to_the_workdir(tmp_path: Path) -> None:
@@ -304,7 +319,8 @@ def test_a_real_pytest_report_counts_as_pytest_does_and_names_tests_by_their_fil
     passed, xpassed = ("2 passed", ", 1 xpassed") if tail == "whole" else ("3 passed", "")
     assert text.splitlines()[0] == (
         f"6 tests: {passed}, 1 failed, 2 errors (1 in collection), 1 skipped, 1 xfailed{xpassed}; failing: "
-        "tests/test_broken.py, tests/test_funcs.py::TestAssoc::test_unknown, "
+        "tests/test_broken.py (ModuleNotFoundError: No module named 'no_such_module'), "
+        "tests/test_funcs.py::TestAssoc::test_unknown, "
         "tests/test_funcs.py::test_ok_but_teardown_fails"
     )
     assert facts["pytest"]["xfailed"] == 1
