@@ -82,9 +82,11 @@ def gate_label(gate: dict[str, Any]) -> str:
 
 
 def gate_table(view: dict[str, Any]) -> Table:
-    """Gates with state, dependencies, own duration, time waited for a decision, checks, note."""
+    """Gates with state, dependencies, own duration, time waited for a decision (when a gate
+    waited: the column takes room an 80-column terminal lacks), checks, note."""
     table = Table(title=f"{view['run_id']}  [{view['status']}]", title_justify="left", expand=False)
-    for column in ("gate", "state", "after", "duration", "waited", "checks", "note"):
+    waits = any(g.get("waited_ms") for g in view["gates"])
+    for column in ("gate", "state", "after", "duration", *(("waited",) if waits else ()), "checks", "note"):
         table.add_column(column)
     for gate in view["gates"]:
         status = gate["status"]
@@ -98,7 +100,7 @@ def gate_table(view: dict[str, Any]) -> Table:
             Text(f"{ICONS.get(status, '?')} {status}", style=STYLES.get(status, "")),
             ",".join(gate["depends_on"]),
             human_duration(work_ms(gate)),
-            human_duration(gate.get("waited_ms") or None),  # auto-approved (0): nothing to say
+            *((human_duration(gate.get("waited_ms") or None),) if waits else ()),  # auto-approved: 0
             checks_cell(gate),
             note[:80],
         )

@@ -188,6 +188,8 @@ def test_the_table_shows_a_gates_own_duration_and_its_wait_in_human_units() -> N
     assert "20.0 s" in review and "10.0 s" in review and "approved by alice" in review
     lint = next(line for line in text.splitlines() if "lint Lint" in line)
     assert "20.0 s" in lint and "10.0 s" not in lint
+    never = run_view(parked_run()).model_dump(mode="json")  # no gate waited yet: no such column
+    assert "waited" not in table_text(never) and "duration" in table_text(never)
 
 
 # plain lines ------------------------------------------------------------------------------------
