@@ -181,8 +181,14 @@ class Following:
             err.print(f"interrupted: cancelling {run_id} (Ctrl-C again to stop waiting)", highlight=False)
         else:
             err.print(f"--timeout: cancelling {run_id}", highlight=False)
-        with contextlib.suppress(RunNotFound, ConflictError):  # not created yet / finished meanwhile
-            control.cancel(run_id, cause)
+        try:
+            changed = control.cancel(run_id, cause)
+        except RunNotFound:  # not created yet: nothing ran
+            changed = True
+        except ConflictError:  # finished meanwhile
+            changed = False
+        if not changed:  # its outcome was settled first (G3 failing as Ctrl-C came): said as it is
+            err.print(f"{run_id}: every gate had already settled; nothing left to cancel", highlight=False)
         deadline = time.monotonic() + 30
         while not self.interrupts.abandoned.is_set() and time.monotonic() < deadline:
             with contextlib.suppress(RunNotFound):
