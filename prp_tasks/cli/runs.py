@@ -188,7 +188,8 @@ class Following:
         except ConflictError:  # finished meanwhile
             changed = False
         if not changed:  # its outcome was settled first (G3 failing as Ctrl-C came): said as it is
-            err.print(f"{run_id}: every gate had already settled; nothing left to cancel", highlight=False)
+            said = f"{run_id} had already ended (or been cancelled): nothing left to cancel"
+            err.print(said, highlight=False)
         deadline = time.monotonic() + 30
         while not self.interrupts.abandoned.is_set() and time.monotonic() < deadline:
             with contextlib.suppress(RunNotFound):

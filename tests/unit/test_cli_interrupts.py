@@ -50,4 +50,4 @@ def test_a_cancel_that_came_after_every_gate_settled_says_so(capsys: pytest.Capt
     following._cancel(Settled(), "interrupt")  # type: ignore[arg-type]
     said = capsys.readouterr().err
     assert "interrupted: cancelling run-1" in said
-    assert "run-1: every gate had already settled; nothing left to cancel" in said
+    assert "run-1 had already ended (or been cancelled): nothing left to cancel" in said
