@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import configparser
 import re
 import subprocess
-import tomllib
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,6 +12,7 @@ from prp_tasks.core.run import CHANGES_KEPT, RepoInfo
 from prp_tasks.core.validation import problems_from
 from prp_tasks.environments.projectfiles import sdist_version
 from prp_tasks.errors import InputError
+from prp_tasks.intake.init.sources import nested, read_ini, read_text, read_toml
 
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
@@ -161,10 +160,7 @@ def project_version(path: Path) -> tuple[str, str] | None:
 
 
 def _pyproject_version(path: Path) -> tuple[str, str] | None:
-    try:
-        data = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+    data = read_toml(path / "pyproject.toml")
     tool = data.get("tool")
     for table in (data.get("project"), tool.get("poetry") if isinstance(tool, dict) else None):
         version = table.get("version") if isinstance(table, dict) else None
@@ -174,22 +170,13 @@ def _pyproject_version(path: Path) -> tuple[str, str] | None:
 
 
 def _setup_cfg_version(path: Path) -> tuple[str, str] | None:
-    cfg = configparser.ConfigParser(interpolation=None)
-    try:
-        cfg.read(path / "setup.cfg", encoding="utf-8")
-    except (OSError, UnicodeDecodeError, configparser.Error):
-        return None
-    version = cfg.get("metadata", "version", fallback="").strip()
+    version = read_ini(path / "setup.cfg").get("metadata", "version", fallback="").strip()
     return (version, "setup.cfg") if _VERSION.fullmatch(version) else None  # not "attr: pkg.VERSION"
 
 
 def _setup_py_version(path: Path) -> tuple[str, str] | None:
     """setup.py's literal ``version='1.0.1'`` (jmespath), not ``version=pkg.__version__``."""
-    try:
-        text = (path / "setup.py").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", text)
+    found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", read_text(path / "setup.py"))
     return (found.group(1), "setup.py") if found and _VERSION.fullmatch(found.group(1)) else None
 
 
@@ -205,23 +192,14 @@ def _named_module_version(path: Path) -> tuple[str, str] | None:
 
 
 def _flit_module(path: Path) -> str | None:
-    try:
-        data = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    module = data.get("tool", {}).get("flit", {}).get("module", {})
+    module = nested(read_toml(path / "pyproject.toml"), "tool", "flit", "module")
     name = module.get("name") if isinstance(module, dict) else None
     return name if isinstance(name, str) else None
 
 
 def _project_names(path: Path) -> list[str]:
     """The project's name as pyproject.toml, setup.cfg or setup.py's literal ``name=`` gives it."""
-    texts = []
-    for name in ("pyproject.toml", "setup.cfg", "setup.py"):
-        try:
-            texts.append((path / name).read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            continue
+    texts = [read_text(path / name) for name in ("pyproject.toml", "setup.cfg", "setup.py")]
     pattern = re.compile(r"""(?:^|[\s(,])name\s*=\s*["']?([A-Za-z0-9][\w.-]*)["']?""", re.M)
     return [m.group(1) for text in texts for m in [pattern.search(text)] if m]
 
@@ -241,11 +219,7 @@ _VERSION_ATTR = re.compile(
 def _attribute_version(path: Path) -> tuple[str, str] | None:
     """asgiref's ``version = attr: asgiref.__version__``: the literal in ``asgiref/__init__.py``."""
     for name in ("setup.cfg", "setup.py", "pyproject.toml"):
-        try:
-            text = (path / name).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        match = _VERSION_ATTR.search(text)
+        match = _VERSION_ATTR.search(read_text(path / name))
         if match:
             module, attribute = match.groups()
             return _module_literal(path, module, attribute)
@@ -259,10 +233,7 @@ def _module_literal(path: Path, module: str, attribute: str) -> tuple[str, str] 
             root.joinpath(*parts, "__init__.py"),
             root.joinpath(*parts[:-1], parts[-1] + ".py"),
         ):
-            try:
-                text = candidate.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
+            text = read_text(candidate)
             found = re.search(rf"""^{re.escape(attribute)}\s*=\s*["']([^"']+)["']""", text, re.M)
             if found and _VERSION.fullmatch(found.group(1)):
                 return found.group(1), str(candidate.relative_to(path))
