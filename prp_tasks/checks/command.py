@@ -166,7 +166,7 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
     }
     if written is not None:
         details["coverage_report"] = written
-    return _judge(ctx, proc.returncode, ended, duration_ms, details)
+    return _judge(ctx, proc.returncode, ended, duration_ms, details, secrets)
 
 
 def in_repo_terms(ctx: CheckContext, text: str) -> str:
@@ -184,8 +184,15 @@ def _workspace_path(root: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w./-]){re.escape(root)}(?:/|(?![\w.-]))")
 
 
-def _judge(ctx: CheckContext, code: int, ended: str, duration_ms: int, details: dict[str, object]) -> Outcome:
-    last, kind = tool_summary(ctx.repo, ctx.check.run or (), details)  # facts, then stdout/stderr tails
+def _judge(
+    ctx: CheckContext,
+    code: int,
+    ended: str,
+    duration_ms: int,
+    details: dict[str, object],
+    secrets: tuple[str, ...],
+) -> Outcome:
+    last, kind = tool_summary(ctx.repo, ctx.check.run or (), details, secrets)  # facts, then the tails
     last = in_repo_terms(ctx, last)
     if ended == "timeout":  # what it printed so far says how far it got (cachelib: services missing)
         summary = f"timed out after {ctx.timeout_s:g}s (killed)\n{last}".strip()

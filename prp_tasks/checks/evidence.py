@@ -45,10 +45,14 @@ STALE_SLACK_S = 2.0
 Facts = dict[str, Any]
 
 
-def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) -> tuple[str, EvidenceType]:
+def tool_summary(
+    workdir: Path, argv: Sequence[str], details: dict[str, Any], secrets: Sequence[str] | None = None
+) -> tuple[str, EvidenceType]:
     """The summary text after the ``exit N in Xs`` line and the evidence type of a run check.
 
-    Adds ``details["facts"]`` (tool name -> facts) when a tool's output was understood.
+    Adds ``details["facts"]`` (tool name -> facts) when a tool's output was understood. ``secrets``:
+    the values to mask (the caller's, derived once per change of the environment; by default this
+    process's secret-looking variables, scanned now).
     """
     stdout, stderr = (_ANSI.sub("", str(details.get(k) or "")) for k in ("stdout_tail", "stderr_tail"))
     started = time.time() - float(details.get("duration_ms") or 0) / 1000 - STALE_SLACK_S
@@ -57,7 +61,8 @@ def tool_summary(workdir: Path, argv: Sequence[str], details: dict[str, Any]) ->
     extra = [("xml", str(written["report"]))] if isinstance(written, dict) and written.get("report") else []
     facts = read_facts(list(argv), stdout, reader, stderr, extra)
     lines = []
-    secrets = secret_env_values(os.environ)
+    if secrets is None:
+        secrets = secret_env_values(os.environ)
     for found in facts.values():  # a failing test's message, as the test printed it
         if isinstance(found, dict) and isinstance(found.get("cause"), str):
             found["cause"] = redact(found["cause"], secrets)

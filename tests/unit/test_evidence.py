@@ -92,6 +92,17 @@ def test_the_first_failing_test_says_why_in_its_first_line_with_secrets_masked(
     assert "more" not in facts["pytest"]["cause"]  # its first line
 
 
+def test_the_secrets_the_command_check_derived_are_the_ones_masked(tmp_path: Path) -> None:
+    """The command check passes the secret values it derived once per change of the environment
+    (scanning it for every check cost a gate's engine time ~5%): those are masked."""
+    fresh(tmp_path, "j.xml", '<testsuite><testcase classname="t" name="x"><failure message="'
+                             'sent abc123-not-in-env to the server"/></testcase></testsuite>')  # fmt: skip
+    details: dict = {"stdout_tail": "", "stderr_tail": "", "duration_ms": 50}
+    text, _ = tool_summary(tmp_path, ["pytest", "--junitxml=j.xml"], details, ("abc123-not-in-env",))
+    assert "sent [REDACTED] to the server" in text.splitlines()[0]
+    assert "abc123" not in json.dumps(details)
+
+
 def test_ruff_json_names_count_and_first_violations_relative_to_the_workdir(tmp_path: Path) -> None:
     for item in RUFF_JSON:
         item["filename"] = str(tmp_path / str(item["filename"]).removeprefix("/w/"))
