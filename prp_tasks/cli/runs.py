@@ -85,27 +85,35 @@ def run(
                 source = RunSource(
                     distributed=distributed, git_url=git, commit=commit, workspaces=current.workspace
                 )
-                spec = prepare_run(
-                    repo if repo is not None or git else Path("."),
-                    source=source,
-                    workflow=workflow,
-                    blueprint=blueprint,
-                    profile_path=profile,
-                    actor=actor or getpass.getuser(),
-                    strict=strict,
-                    auto_approve=auto_approve,
-                    require_profile=True,
-                ).model_copy(update={"caller_trace": caller_trace(os.environ.get("TRACEPARENT"))})
-                code = _follow(
-                    current,
-                    Following(
-                        spec, out_dir or _home(spec) / "runs" / spec.run_id, json_out, timeout, interrupts
-                    ),
-                )
+                files = (workflow, blueprint, profile)
+                where = repo if repo is not None or git else Path(".")
+                spec = _spec(where, source, files, actor, (strict, auto_approve))
+                home = out_dir or _home(spec) / "runs" / spec.run_id
+                code = _follow(current, Following(spec, home, json_out, timeout, interrupts))
         except KeyboardInterrupt:  # before the run was submitted (or after it ended): nothing to cancel
             err.print("interrupted")
             code = EXIT_CANCELLED
     raise typer.Exit(code)
+
+
+def _spec(
+    repo: Path | None, source: RunSource, files: tuple[Path | None, ...], actor: str, flags: tuple[bool, bool]
+) -> RunSpec:
+    """The run's spec from its ``files`` (workflow, blueprint, profile: the profile is required)
+    and ``flags`` (strict, auto-approve); its trace links to ``TRACEPARENT``'s span, if set."""
+    (workflow, blueprint, profile), (strict, auto_approve) = files, flags
+    spec = prepare_run(
+        repo,
+        source=source,
+        workflow=workflow,
+        blueprint=blueprint,
+        profile_path=profile,
+        actor=actor or getpass.getuser(),
+        strict=strict,
+        auto_approve=auto_approve,
+        require_profile=True,
+    )
+    return spec.model_copy(update={"caller_trace": caller_trace(os.environ.get("TRACEPARENT"))})
 
 
 def _follow(current: Settings, following: Following) -> int:

@@ -124,11 +124,6 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     if spec.packages:
         parts.sources.append("packages: " + ", ".join(spec.packages))
     lock = _locked(workspace, project is not None, parts, pyproject)
-    declared = [
-        n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
-    ]
-    declared += [str(p.relative_to(workspace)) for p in requirement_dir_files(workspace)]
-    declared += [str(p.relative_to(workspace)) for p in tests_dir_files(workspace)]
     return BuildPlan(
         workspace=workspace,
         requirements=tuple(parts.requirements),
@@ -139,10 +134,21 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         groups=tuple(parts.groups),
         lock=lock,
         sources=tuple(parts.sources),
-        declared=tuple(sorted(set(declared) | set(files))),
+        declared=_declared(workspace, files),
         version=sdist_version(workspace) if parts.install_project else None,
         name=_name(project, setup_cfg),
     )
+
+
+def _declared(workspace: Path, files: list[str]) -> tuple[str, ...]:
+    """The files whose bytes make the plan's key: the declarations it was read from (a change to
+    one builds another environment)."""
+    declared = [
+        n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
+    ]
+    declared += [str(p.relative_to(workspace)) for p in requirement_dir_files(workspace)]
+    declared += [str(p.relative_to(workspace)) for p in tests_dir_files(workspace)]
+    return tuple(sorted(set(declared) | set(files)))
 
 
 def _locked(workspace: Path, static: bool, parts: _Parts, pyproject: dict[str, Any]) -> bool:

@@ -103,19 +103,13 @@ class RunStore:
         A ``queued`` run (not admitted yet) is written with every gate pending and no roots.
         """
         k = self.k(spec.run_id)
-        gates = spec.workflow.gates
         roots = () if queued else roots
         launch = launch or Launch(0)
         outbox = {f"start:{g}": "" for g in roots if g not in launch.outgoing}
         state = RunStatus.QUEUED if queued else RunStatus.RUNNING
         batch = Batch(self.redis, transaction=True, replicas=self.replicas)
         batch.add("HSET", k.meta, *_flat(_new_meta(spec, state, now)))
-        batch.add("HSET", k.status, *_flat({g.id: "running" if g.id in roots else "pending" for g in gates}))
-        batch.add("HSET", k.deps, *_flat({g.id: len(g.depends_on) for g in gates}))
-        batch.add("HSET", k.left, *_flat({g.id: len(g.checks) for g in gates}))
-        if roots:
-            batch.add("HSET", k.started, *_flat(dict.fromkeys(roots, now)))
-            batch.add("RPUSH", k.events, *(gate_event(g, "start", now) for g in roots))
+        _add_gates(batch, k, spec, roots, now)
         if outbox:
             batch.add("HSET", k.outbox, *_flat(outbox))
             batch.add("ZADD", self.keys.outbox_index, due_ms, spec.run_id)
@@ -418,6 +412,18 @@ class RunStore:
         args = plan.write(Args()).one(item, gate_id).rows(rows, 5).rows(events, 2)
         with wrap_errors():
             return bool(self._dispatch(keys=keys, args=args))
+
+
+def _add_gates(batch: Batch, k: RunKeys, spec: RunSpec, roots: Sequence[str], now: str) -> None:
+    """A new run's gate tables: statuses (the roots running), dependencies and checks left, and
+    the roots' start times and start events."""
+    gates = spec.workflow.gates
+    batch.add("HSET", k.status, *_flat({g.id: "running" if g.id in roots else "pending" for g in gates}))
+    batch.add("HSET", k.deps, *_flat({g.id: len(g.depends_on) for g in gates}))
+    batch.add("HSET", k.left, *_flat({g.id: len(g.checks) for g in gates}))
+    if roots:
+        batch.add("HSET", k.started, *_flat(dict.fromkeys(roots, now)))
+        batch.add("RPUSH", k.events, *(gate_event(g, "start", now) for g in roots))
 
 
 def _new_meta(spec: RunSpec, state: RunStatus, now: str) -> dict[str, str | int]:
