@@ -4,6 +4,7 @@ it measures, the lint, format and type-check targets and options."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from prp_tasks.intake.init.detect import detect
@@ -161,6 +162,40 @@ def test_mypy_targets_come_from_a_hooks_folders_and_toxs_default_arguments(tmp_p
     )
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["type-check"][-3:] == ("bench", "src", "testing")
+
+
+MYPY_EVERY_FILE = (  # termcolor's hook: no ``files`` filter, so pre-commit gives it every Python file
+    "exclude: ^docs/\nrepos:\n  - repo: https://github.com/pre-commit/mirrors-mypy\n    rev: v1.18.2\n"
+    "    hooks:\n      - id: mypy\n        args: [--strict]\n        exclude: ^tests/fixtures/\n"
+)
+
+
+def test_a_mypy_hook_without_a_files_filter_checks_every_python_file_the_project_has(tmp_path: Path) -> None:
+    """termcolor: its hook checks the tests too; prp checked only ``src/termcolor``, and a type
+    error in a test passed. Git's files (not what it ignores), less the hook's exclusions."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "termcolor"\n',
+            ".pre-commit-config.yaml": MYPY_EVERY_FILE,
+            ".gitignore": "scratch/\n",
+            "src/termcolor/__init__.py": "",
+            "tests/test_termcolor.py": "",
+            "tests/fixtures/bad.py": "",
+            "docs/conf.py": "",
+            "scratch/notes.py": "",
+            "setup.py": "",
+            "README.md": "",
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    command = parsed(tmp_path)[1].profile.governance.commands["type-check"]
+    assert command[-5:] == ("--strict", "--exclude=^(tests/fixtures)/", "setup.py", "src", "tests")
+    (tmp_path / "setup.py").unlink()  # outside git: the files found, build output and caches left out
+    write(tmp_path, {"build/lib/termcolor/__init__.py": ""})
+    subprocess.run(["rm", "-rf", str(tmp_path / ".git")], check=True)
+    command = parsed(tmp_path)[1].profile.governance.commands["type-check"]
+    assert command[-3:] == ("scratch", "src", "tests") and "build" not in command
 
 
 def test_the_commands_inside_ci_run_lines_and_hook_filters_are_read() -> None:

@@ -374,6 +374,8 @@ def _type_check(facts: Facts) -> Command | None:
     why = f"mypy: {_where(facts, 'mypy')}" + _linted(["."], facts.lint_options.get("mypy", []), own=True)
     if not facts.mypy_files:
         targets = facts.mypy_targets or facts.packages
+        if facts.mypy_targets and (left_out := facts.hook_excludes.get("mypy")):  # its hook's exclude
+            argv.append(f"--exclude=^({'|'.join(re.escape(f) for f in left_out)})/")
         argv += targets
         source = (
             "as the project runs it" if facts.mypy_targets else "the package (mypy's config names no files)"

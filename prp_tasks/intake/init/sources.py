@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,21 @@ def walk_files(repo: Path, limit: int = 20_000) -> list[Path]:
             elif entry.is_file():
                 out.append(entry.relative_to(repo))
     return out
+
+
+def python_files(repo: Path) -> list[str]:
+    """The repository's Python files (relative, ``/``-separated) as pre-commit gives them to a
+    hook: git's (tracked, and new ones it does not ignore); outside git, those
+    :func:`walk_files` finds."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+             "--", "*.py", "*.pyi"],
+            capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        proc = None
+    if proc is not None and proc.returncode == 0:
+        names = proc.stdout.decode("utf-8", "replace").split("\0")
+        return sorted({n for n in names if n and (repo / n).is_file()})
+    return sorted(p.as_posix() for p in walk_files(repo) if p.suffix in (".py", ".pyi"))

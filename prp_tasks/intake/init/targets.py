@@ -144,6 +144,19 @@ def inside(path: str, folder: str) -> bool:
     return folder in (path, ".") or path.startswith(folder + "/")
 
 
+def top_entries(files: list[str], excluded: list[str]) -> tuple[list[str], list[str]]:
+    """The top-level entries (folders, files) holding ``files`` outside the ``excluded`` folders,
+    and the excluded folders inside one of those entries (the tool must be told to leave them
+    out: pycodestyle's ``exclude: ^testing/data/``)."""
+    entries: list[str] = []
+    for name in files:
+        top = name.split("/", 1)[0]
+        if top not in entries and not any(inside(name, x) for x in excluded):
+            entries.append(top)
+    deeper = [x for x in excluded if "/" in x and x.split("/", 1)[0] in entries]
+    return entries, deeper
+
+
 def hook_paths(hook: dict[str, object]) -> list[str] | None:
     """The folders a pre-commit hook's ``files`` filter names when it is only folder prefixes
     (pluggy's mypy hook: ``^(src/|testing/)`` -> ``src``, ``testing``); None without a filter or

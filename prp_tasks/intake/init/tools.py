@@ -13,6 +13,7 @@ from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.noxfile import nox_commands
 from prp_tasks.intake.init.sources import (
     nested,
+    python_files,
     read_ini,
     read_text,
     read_yaml,
@@ -23,6 +24,7 @@ from prp_tasks.intake.init.targets import (
     hook_paths,
     prefix_folders,
     tool_options,
+    top_entries,
 )
 from prp_tasks.intake.init.toxconf import tox
 
@@ -197,7 +199,7 @@ def _pre_commit(facts: Facts) -> None:
                 _hook_versions(facts, tool, repo, hook)
                 excluded = _excluded(top_exclude, hook.get("exclude"))
                 if excluded is not None:  # a hook whose exclusions cannot be said is not followed
-                    _hook_targets(facts, tool, hook_paths(hook), excluded)
+                    _hook_targets(facts, tool, hook_paths(hook), excluded, every="files" not in hook)
                 _hook_options(facts, tool, hook.get("args", _hook_default_args(repo, tool)))
 
 
@@ -233,16 +235,22 @@ def _hook_options(facts: Facts, tool: str, args: object) -> None:
         facts.lint_options.setdefault(tool, options)
 
 
-def _hook_targets(facts: Facts, tool: str, paths: list[str] | None, excluded: list[str]) -> None:
-    """A hook runs its tool on the files its ``files`` filter names, else on every file: for
-    ruff, black and flake8 that is everything; mypy keeps its targets unless the filter names
-    folders (a hook passes it each file, which it reads as the modules they are)."""
+def _hook_targets(facts: Facts, tool: str, paths: list[str] | None, excluded: list[str], every: bool) -> None:
+    """A hook runs its tool on the files its ``files`` filter names, else (``every``) on every
+    file: for ruff, black and flake8 that is everything; mypy is given every Python file, which
+    it reads as the modules they are (termcolor's hook checks its tests too), so its targets are
+    the top-level folders and files holding them."""
     if tool in ("ruff", "black", "flake8"):  # PyJWT's flake8 hook lints every file, its docs too
         add_targets(facts.lint_targets.setdefault(tool, []), paths or ["."])
         if excluded and not paths:
             facts.hook_excludes.setdefault(tool, excluded)
     elif tool == "mypy" and paths:
         mypy_targets(facts, paths)
+    elif tool == "mypy" and every:
+        entries, deeper = top_entries(python_files(facts.repo), excluded)
+        mypy_targets(facts, entries)
+        if deeper:
+            facts.hook_excludes.setdefault(tool, deeper)
 
 
 def _hook_versions(facts: Facts, tool: str, repo: dict[str, object], hook: dict[str, object]) -> None:
