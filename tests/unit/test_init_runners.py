@@ -4,9 +4,11 @@ check needs (an environment of its own)."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from prp_tasks.core.builtin_workflow import builtin_workflow
+from prp_tasks.intake.init.tools import _poe_lines
 from tests.unit.test_init import parsed, write
 
 
@@ -350,3 +352,32 @@ def test_a_command_behind_a_braced_tox_factor_is_read(tmp_path: Path) -> None:
     )
     test = parsed(tmp_path)[1].profile.governance.commands["test"]
     assert test[:7] == ("python", "-m", "coverage", "run", "--source=munch", "-m", "pytest")
+
+
+POE_TASKS = """[project]
+name = "tenacity"
+[tool.poe.tasks]
+test = "pytest"
+docs = ["docs-html"]
+docs-html = "sphinx-build -b html doc/source doc/build"
+types = { cmd = ["mypy", "tenacity"] }
+[tool.poe.tasks.lint]
+sequence = [{ cmd = "ruff check ." }, { cmd = "ruff format --check ." }, "types"]
+[tool.poe.tasks.flake]
+shell = "# the old linter\\nflake8 --max-line-length=100 tenacity && echo done"
+"""
+
+
+def test_poe_tasks_are_commands_the_project_runs(tmp_path: Path) -> None:
+    """tenacity: its CI runs ``uv run poe lint``, whose task runs ``ruff format --check .``; prp
+    did not read poe tasks, and a file ruff would reformat passed the run."""
+    write(tmp_path, {"pyproject.toml": POE_TASKS, "tenacity/__init__.py": "", "tests/test_t.py": ""})
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["format"] == ("python", "-m", "ruff", "format", "--check", "--no-cache", ".")
+    assert "[tool.poe.tasks] lint" in text
+    assert commands["type-check"][-1] == "tenacity"  # a cmd given as its words
+    tasks = tomllib.loads(POE_TASKS)["tool"]["poe"]["tasks"]
+    assert _poe_lines(tasks["docs"]) == [] and _poe_lines(tasks["test"]) == ["pytest"]  # a reference: none
+    assert _poe_lines(tasks["lint"]) == ["ruff check .", "ruff format --check ."]
+    assert _poe_lines(tasks["flake"]) == ["flake8 --max-line-length=100 tenacity && echo done"]

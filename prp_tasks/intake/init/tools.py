@@ -1,5 +1,5 @@
 """Which test, lint, format and type tools a repository uses, from its ini files, its test modules
-and the places it runs them (tox: :mod:`.toxconf`; Hatch scripts, nox, pre-commit and CI
+and the places it runs them (tox: :mod:`.toxconf`; Hatch scripts, poe tasks, nox, pre-commit and CI
 workflows here); each command read by :mod:`.commandline`, what it declares by :mod:`.declared`."""
 
 from __future__ import annotations
@@ -145,6 +145,7 @@ def test_imports(facts: Facts) -> None:
 def runners(facts: Facts) -> None:
     tox(facts)
     _hatch_scripts(facts)
+    _poe_tasks(facts)
     _nox(facts)
     _pre_commit(facts)
     _ci(facts)
@@ -162,6 +163,36 @@ def _hatch_scripts(facts: Facts) -> None:
                     command_line(facts, line, f"pyproject.toml [tool.hatch.envs.{env}.scripts] {name}")
                     if re.search(r"\b(?:pytest|py\.test)\b", line):
                         _hatch_env_vars(facts, envs, env)
+
+
+def _poe_tasks(facts: Facts) -> None:
+    """``[tool.poe.tasks]`` (poethepoet; tenacity's CI runs ``uv run poe lint``, whose task runs
+    ``ruff check .`` and ``ruff format --check .``): the commands of every task."""
+    tasks = nested(facts.config, "tool", "poe", "tasks")
+    for name, task in tasks.items() if isinstance(tasks, dict) else []:
+        for line in _poe_lines(task):
+            for part in ci_commands(line):
+                command_line(facts, part, f"pyproject.toml [tool.poe.tasks] {name}")
+
+
+def _poe_lines(task: object, in_sequence: bool = False) -> list[str]:
+    """A poe task's command lines: a string (a ``cmd`` task, but a reference to another task
+    inside a sequence), a table's ``cmd`` (a string or its words) or ``shell`` script, or the
+    items of a ``sequence`` (an array); ``ref``, ``script`` and ``expr`` tasks name none of their own."""
+    if isinstance(task, str):
+        return [] if in_sequence else [task]
+    if isinstance(task, list):
+        return [line for item in task for line in _poe_lines(item, True)]
+    if not isinstance(task, dict):
+        return []
+    cmd, shell = task.get("cmd"), task.get("shell")
+    if isinstance(cmd, list) and all(isinstance(w, str) for w in cmd):
+        cmd = " ".join(cmd)
+    if isinstance(cmd, str):
+        return [cmd]
+    if isinstance(shell, str):
+        return [line for line in shell.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return _poe_lines(task.get("sequence"), True) if isinstance(task.get("sequence"), list) else []
 
 
 def _hatch_env_vars(facts: Facts, envs: dict[str, object], env: str) -> None:
