@@ -51,6 +51,14 @@ ITEM_CHARS = 600
 MAX_BYTES = 512 * 1024
 
 _BREAKING = re.compile(r"break|backward|incompatib|removal|removed", re.I)
+#: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
+#: for Python 3.8." and "Remove previously deprecated ``__version__``, …")
+_BREAKING_ITEM = re.compile(
+    r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
+    r"|(?:drop|dropped|drops)\s+(?:support\b|python\s+[23])"
+    r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
+    re.I,
+)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
@@ -209,10 +217,12 @@ def _ends_item(line: str, indent: int, item: re.Match[str] | None) -> bool:
 
 
 def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -> None:
-    """The item read, cleaned, onto its list: the breaking ones when its subheading says so."""
+    """The item read, cleaned, onto its list: the breaking ones when its subheading says so or
+    the item begins by saying so itself."""
     text = plain(" ".join(current))
     if text:
-        found[1 if _BREAKING.search(title) else 0].append(clip(text, ITEM_CHARS))
+        breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text)
+        found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
 
 
 def plain(text: str) -> str:

@@ -95,18 +95,18 @@ KEEP_A_CHANGELOG = """\
 
 
 def test_a_rest_entry_gives_its_top_level_items_without_the_nested_ones() -> None:
+    """The items that say themselves what they break are the breaking changes (blinker 1.9.0's
+    notes said "None listed" of a release that dropped Python 3.8 and removed deprecated APIs)."""
     entry = entry_in(ITSDANGEROUS, "2.2.0", "CHANGES.rst")
     assert entry == Entry(
         "CHANGES.rst",
         "Version 2.2.0",
         [
-            "Drop support for Python 3.7. #372",
             "Use `flit_core` instead of `setuptools` as build backend.",
-            "Remove previously deprecated code. #273",
             "Deprecate the `__version__` attribute. Use feature detection, or "
             '`importlib.metadata.version("itsdangerous")`, instead. #371',
         ],
-        [],
+        ["Drop support for Python 3.7. #372", "Remove previously deprecated code. #273"],
     )
 
 
@@ -220,6 +220,6 @@ def test_a_gnu_changelog_entry_is_read(tmp_path: Path) -> None:
     assert changelog_entry(tmp_path, "1.4.0") == Entry(
         "ChangeLog",
         "2025-04-24 unidecode 1.4.0",
-        ["Drop support for Python <3.7.", "Add replacements for card suits (thanks to Alan Davidson)"],
-        [],
+        ["Add replacements for card suits (thanks to Alan Davidson)"],
+        ["Drop support for Python <3.7."],
     )
