@@ -381,3 +381,19 @@ def test_poe_tasks_are_commands_the_project_runs(tmp_path: Path) -> None:
     assert _poe_lines(tasks["docs"]) == [] and _poe_lines(tasks["test"]) == ["pytest"]  # a reference: none
     assert _poe_lines(tasks["lint"]) == ["ruff check .", "ruff format --check ."]
     assert _poe_lines(tasks["flake"]) == ["flake8 --max-line-length=100 tenacity && echo done"]
+
+
+def test_a_requirement_file_only_the_type_checks_env_installs_says_so(tmp_path: Path) -> None:
+    """blinker: ``requirements/typing.txt`` was "its tests install it (tox.ini [testenv:typing] deps)"."""
+    files = {
+        "pyproject.toml": '[project]\nname = "blinker"\n[tool.mypy]\nfiles = ["src/blinker"]\n',
+        "tox.ini": "[testenv]\ndeps = -r requirements/tests.txt\ncommands = pytest -v\n"
+        "[testenv:typing]\ndeps = -r requirements/typing.txt\ncommands = mypy\n",
+        "requirements/tests.txt": "pytest\n",
+        "requirements/typing.txt": "mypy\n",
+        "src/blinker/__init__.py": "",
+        "tests/test_b.py": "import pytest\n",
+    }
+    write(tmp_path, files)
+    text, _ = parsed(tmp_path)
+    assert '"requirements/typing.txt"  # its type check installs it (tox.ini [testenv:typing] deps)' in text

@@ -58,8 +58,10 @@ class Facts:
     test_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: name -> (requirement line, where) of what the tox env that runs mypy installs (natsort: fastnumbers)
     type_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: requirement file -> where the project's test runs install it (tox ``deps = -r FILE``)
+    #: requirement file -> where the project's test runs (or type check) install it (tox ``deps = -r FILE``)
     test_requirement_files: dict[str, str] = field(default_factory=dict)
+    #: those of them only the type check installs (blinker's ``requirements/typing.txt``)
+    type_requirement_files: set[str] = field(default_factory=set)
     #: the tox env that runs the tests (``tox.ini [testenv]``), when there is one
     test_env: str = ""
     #: where the project runs its tests with ``python -m unittest`` (tox: the tests' env), if it does

@@ -36,15 +36,19 @@ def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
 
 
 def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
-    """The requirement files to name when the tests' tox env installs one a built environment
-    would not find (wcwidth: ``-r requirements-tests39.txt``): those it finds first, since naming
-    any replaces them; () when it finds them all."""
+    """The requirement files to name when the tests' (or the type check's) tox env installs one a
+    built environment would not find (wcwidth: ``-r requirements-tests39.txt``): those it finds
+    first, since naming any replaces them; () when it finds them all."""
     default = default_requirement_files(facts.repo)
     wanted = {f: w for f, w in facts.test_requirement_files.items() if f not in default}
     if not wanted:
         return ()
     found = [(f, "a requirement file a built environment installs by default") for f in default]
-    return (*found, *((f, f"its tests install it ({w})") for f, w in wanted.items()))
+    by = {
+        f: "its type check installs" if f in facts.type_requirement_files else "its tests install"
+        for f in wanted
+    }
+    return (*found, *((f, f"{by[f]} it ({w})") for f, w in wanted.items()))
 
 
 def no_requirement_files(facts: Facts) -> str:

@@ -111,7 +111,7 @@ def tox(facts: Facts) -> None:
         deps, where = _tox_value(tox, section, "deps"), f"{name} [{_tox_owner(tox, section, 'deps')}] deps"
         for dep, line in requirement_lines(deps).items():
             facts.type_deps.setdefault(dep, (line, where))
-        _requirement_files(facts, deps, f"{name} [{section}] deps")
+        _requirement_files(facts, deps, f"{name} [{section}] deps", typing=True)
 
 
 def _tox_env(
@@ -189,12 +189,16 @@ def _own_extras(deps: str) -> list[str]:
     return [e.strip() for group in found for e in group.split(",") if e.strip()]
 
 
-def _requirement_files(facts: Facts, deps: str, where: str) -> None:
-    """The ``-r FILE`` lines of a tox env's deps (wcwidth's tests, humanize's mypy stubs)."""
+def _requirement_files(facts: Facts, deps: str, where: str, *, typing: bool = False) -> None:
+    """The ``-r FILE`` lines of a tox env's deps (wcwidth's tests, humanize's mypy stubs; ``typing``:
+    the env runs mypy)."""
     for found in re.findall(r"^\s*(?:-r\s*|--requirement[\s=]+)(\S+)", deps, re.M):
         path = tox_path(found)
         if "{" not in path and (facts.repo / path).is_file():
-            facts.test_requirement_files.setdefault(os.path.normpath(path), where)
+            path = os.path.normpath(path)
+            if typing and path not in facts.test_requirement_files:
+                facts.type_requirement_files.add(path)
+            facts.test_requirement_files.setdefault(path, where)
 
 
 def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
