@@ -234,6 +234,22 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
     assert first_paragraph(tomli) == "Tomli is a Python library for parsing TOML."  # the TOC notice is none
 
 
+def test_the_description_comes_from_the_readmes_introduction_not_a_note_after_its_installation() -> None:
+    """termcolor 3.3.0: no prose before Installation; its first was a note under "Text
+    properties". munch 4.0.0: its description is the first paragraph under Usage."""
+    termcolor = (
+        "# termcolor\n\n[![PyPI](https://x)](https://y)\n\n## Installation\n\n```bash\npip install x\n```\n\n"
+        "## Example\n\n```python\nimport termcolor\n```\n\n## Text properties\n\n| a | b |\n\n"
+        "You can also use any arbitrary RGB color specified as a tuple.\n"
+    )
+    assert first_paragraph(termcolor) == ""
+    munch = "munch\n=====\n\nInstallation\n-----\n\n```\npip install munch\n```\n\n"
+    munch += "Usage\n-----\n\nmunch is a fork.\n"
+    assert first_paragraph(munch) == "munch is a fork."
+    assert first_paragraph("# X\n\n## Install\n\npip it.\n\n## Overview\n\nX does y.\n") == "X does y."
+    assert first_paragraph("# X\n\n### A fast thing\n\nX is fast.\n") == "X is fast."  # a tagline heading
+
+
 def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -> None:
     """simplejson: ``license="MIT OR AFL-2.1"`` (its LICENSE.txt alone reads as MIT); jmespath:
     ``description='JSON Matching Expressions'``; an sdist's PKG-INFO fills the rest."""

@@ -291,14 +291,17 @@ def _readme(facts: Facts) -> None:
 
 
 def first_paragraph(text: str) -> str:
-    """The first paragraph of prose: not a heading, badge, image, HTML, directive (with its
-    indented body: an RST comment), code block, list, notice or lead-in (``To see it, run:``);
-    links as their text. A sentence-long lead-in (iniconfig's "iniconfig is a small and simple
-    INI-file parser module having a unique set of features:") is the description when no prose
-    follows it before the next heading (iniconfig's was an API note deep in the README)."""
+    """The first paragraph of prose of the README's introduction: not a heading, badge, image,
+    HTML, directive (with its indented body: an RST comment), code block, list, notice or lead-in
+    (``To see it, run:``); links as their text. A sentence-long lead-in (iniconfig's "iniconfig is
+    a small and simple INI-file parser module having a unique set of features:") is the
+    description when no prose follows it before the next heading (iniconfig's was an API note deep
+    in the README). The introduction ends at a section such as Installation or Examples
+    (termcolor's only prose was a note under "Text properties", after them) and resumes under an
+    Overview or Usage (munch's "munch is a fork of … Bunch", after its Installation)."""
     block: list[str] = []
     fenced = directive = False
-    lead = ""
+    lead, intro = "", True
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
@@ -309,13 +312,16 @@ def first_paragraph(text: str) -> str:
             continue
         if not stripped:  # a paragraph ending in ":" introduces code or a list (termcolor's "run:")
             paragraph = " ".join(block)
-            if block and not _notice(paragraph) and not paragraph.endswith(":"):
+            if intro and block and not _notice(paragraph) and not paragraph.endswith(":"):
                 return _plain(paragraph)
-            lead = lead or (paragraph[:-1] + "." if len(paragraph.split()) >= LEAD_WORDS else "")
+            if intro and len(paragraph.split()) >= LEAD_WORDS:
+                lead = lead or paragraph[:-1] + "."
             block = []
             continue
         if lead and _heading(stripped):
             return _plain(lead)
+        if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
+            intro = _intro_after(stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:]), intro)
         directive = stripped.startswith("..")
         indented = not block and line.startswith(("    ", "\t"))  # prettytable's `    pip install …`
         if directive or indented or _not_prose(stripped):
@@ -323,6 +329,27 @@ def first_paragraph(text: str) -> str:
             continue
         block.append(stripped)
     return _plain(lead)
+
+
+#: a README section that is not its introduction, and one that is
+_OTHER_SECTION = re.compile(
+    r"^(?:install\w*|setup|examples?|quick ?start|getting started|tutorial"
+    r"|documentation|docs|api\b.*|reference|configuration|development|contributing|testing|tests"
+    r"|changelog|changes|history|release notes|license|licence|credits|authors|support|faq"
+    r"|table of contents|contents|requirements|dependencies)\b",
+    re.I,
+)
+_INTRO_SECTION = re.compile(
+    r"^(?:about|overview|introduction|intro|description|summary|what\b|why\b|features|motivation|usage)", re.I
+)
+
+
+def _intro_after(title: str, intro: bool) -> bool:
+    """Whether the README's introduction goes on under the heading ``title``."""
+    title = title.strip(" *_`:")
+    if _INTRO_SECTION.match(title):
+        return True
+    return intro and not _OTHER_SECTION.match(title)
 
 
 #: words of a lead-in that can describe the project (``To see demo output, run:`` cannot)
