@@ -71,10 +71,11 @@ def status(
     if json_out:
         print_json(view)
         return
-    from prp_tasks.cli.progress import approval_hint, dag_view, gate_table
+    from prp_tasks.cli.progress import approval_hint
+    from prp_tasks.cli.tables import dag_view, gate_table
 
     out.print(dag_view(view))
-    out.print(gate_table(view))
+    out.print(gate_table(view, out.width))
     hint = approval_hint(view, None)
     if hint:
         out.print(hint)

@@ -12,9 +12,15 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
+from prp_tasks.cli.tables import (
+    gate_label,
+    gate_table,
+    human_duration,
+    skipped_checks,
+    work_ms,
+)
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.evaluate import elapsed_ms, parse_ts, utc_now
 from prp_tasks.core.models import CheckStatus
@@ -23,24 +29,6 @@ from prp_tasks.core.snapshot import GateEvent, RunSnapshot
 from prp_tasks.core.text import clip, first_lines
 from prp_tasks.service.control import Control
 from prp_tasks.service.views import run_view
-
-STYLES = {
-    "pending": "dim",
-    "running": "cyan",
-    "awaiting_approval": "yellow bold",
-    "passed": "green",
-    "failed": "red bold",
-    "skipped": "magenta",
-}
-ICONS = {
-    "pending": "·",
-    "running": "▶",
-    "awaiting_approval": "⏸",
-    "passed": "✔",
-    "failed": "✘",
-    "skipped": "↷",
-}
-
 
 #: seconds between polls of the plain follower: short after a change, growing to the upper bound
 PLAIN_POLL_S = (0.1, 1.0)
@@ -52,115 +40,6 @@ CHECK_SUMMARY_CHARS = 160
 #: the tool and Python a head line names (``exit 0 in 2.28s (pytest 9.2.0, Python 3.11.7)``): left
 #: to the reports, so the line has room for the facts
 _RAN = re.compile(r"^(exit -?\d+ in [\d.]+s) \([^()]*Python [\d.]+\)")
-
-
-def human_duration(ms: int | None) -> str:
-    """``45 ms``, ``1.2 s``, ``3 min 04 s``, ``2 h 05 min``; empty for None."""
-    if ms is None:
-        return ""
-    ms = max(0, ms)
-    if ms < 1000:
-        return f"{ms} ms"
-    if ms < 59_950:
-        return f"{ms / 1000:.1f} s"
-    seconds = round(ms / 1000)
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-
-
-def work_ms(gate: dict[str, Any]) -> int | None:
-    """The gate's own time (its checks), without the time it waited for a decision."""
-    duration: int | None = gate["duration_ms"]
-    if duration is None:
-        return None
-    return max(0, duration - int(gate.get("waited_ms") or 0))
-
-
-def gate_label(gate: dict[str, Any]) -> str:
-    return f"{gate['id']} {gate['name']}" if gate["name"] != gate["id"] else str(gate["id"])
-
-
-def gate_table(view: dict[str, Any]) -> Table:
-    """Gates with state, dependencies, own duration, time waited for a decision (when a gate
-    waited: the column takes room an 80-column terminal lacks), checks, note."""
-    table = Table(title=f"{view['run_id']}  [{view['status']}]", title_justify="left", expand=False)
-    waits = any(g.get("waited_ms") for g in view["gates"])
-    for column in ("gate", "state", "after", "duration", *(("waited",) if waits else ()), "checks", "note"):
-        table.add_column(column)
-    for gate in view["gates"]:
-        status = gate["status"]
-        note = gate["reason"] or ""
-        if status == "awaiting_approval":
-            note = f"needs {gate['approval_role']} approval"
-        elif gate["approval"]:
-            note = f"{gate['approval']['decision']} by {gate['approval']['actor']}"
-        table.add_row(
-            gate_label(gate),
-            Text(f"{ICONS.get(status, '?')} {status}", style=STYLES.get(status, "")),
-            ",".join(gate["depends_on"]),
-            human_duration(work_ms(gate)),
-            *((human_duration(gate.get("waited_ms") or None),) if waits else ()),  # auto-approved: 0
-            checks_cell(gate),
-            note[:80],
-        )
-    return table
-
-
-def skipped_checks(gate: dict[str, Any]) -> int:
-    """How many of the gate's checks were skipped (not failures)."""
-    return sum(1 for c in gate.get("checks") or () if c.get("status") == "skip")
-
-
-def checks_cell(gate: dict[str, Any]) -> str:
-    """``1/3`` and, when some were skipped (not failures), ``1/3 (2 skipped)``."""
-    skipped = skipped_checks(gate)
-    return f"{gate['checks_passed']}/{gate['checks_total']}" + (f" ({skipped} skipped)" if skipped else "")
-
-
-def dag_levels(gates: list[dict[str, Any]]) -> dict[str, int]:
-    """Depth of every gate from its ``depends_on`` (roots 0); a cycle, never valid, goes last."""
-    deps = {g["id"]: [d for d in g["depends_on"] if d != g["id"]] for g in gates}
-    depth: dict[str, int] = {}
-    remaining = list(deps)
-    while remaining:
-        ready = [g for g in remaining if all(d in depth or d not in deps for d in deps[g])]
-        if not ready:
-            last = 1 + max(depth.values(), default=-1)
-            depth.update(dict.fromkeys(remaining, last))
-            break
-        for gate_id in ready:
-            depth[gate_id] = 1 + max((depth[d] for d in deps[gate_id] if d in depth), default=-1)
-        remaining = [g for g in remaining if g not in depth]
-    return depth
-
-
-def dag_view(view: dict[str, Any]) -> Text:
-    """The run's gate DAG as text: one block per level, each gate with icon, state and ``⇐ deps``.
-
-    Colors only add to the icons and words, so the text reads the same without a terminal.
-    """
-    gates = view["gates"]
-    depth = dag_levels(gates)
-    width = max((len(g["id"]) for g in gates), default=0)
-    names = {g["id"]: g["name"] if g["name"] != g["id"] else "" for g in gates}
-    name_width = max((len(n) + 2 for n in names.values() if n), default=0)
-    out = Text()
-    out.append(f"gate graph of {view['run_id']}  [{view['status']}]\n", style="bold")
-    for level in sorted(set(depth.values())):
-        for index, gate in enumerate(g for g in gates if depth[g["id"]] == level):
-            status = gate["status"]
-            out.append(f"L{level:<3}" if index == 0 else " " * 4, style="dim")
-            out.append(f"{ICONS.get(status, '?')} {gate['id']:<{width}}  ", style=STYLES.get(status, ""))
-            out.append(f"{names[gate['id']]:<{name_width}}")
-            out.append(status, style=STYLES.get(status, ""))
-            if status == "awaiting_approval" and gate.get("approval_role"):
-                out.append(f" ({gate['approval_role']})", style=STYLES[status])
-            if gate["depends_on"]:
-                out.append(f"  ⇐ {', '.join(gate['depends_on'])}", style="dim")
-            out.append("\n")
-    out.rstrip()
-    return out
 
 
 def approve_command(run_id: str, gate_id: str, redis_url: str | None) -> str:
@@ -369,7 +248,7 @@ def _follow_live(
     def render() -> Group:
         view = run_view(control.snapshot(run_id), now=utc_now()).model_dump(mode="json")
         hint = approval_hint(view, redis_url)
-        return Group(gate_table(view), *([hint] if hint else []))
+        return Group(gate_table(view, console.width), *([hint] if hint else []))
 
     with Live(
         render(), console=console, refresh_per_second=8, transient=False, auto_refresh=False

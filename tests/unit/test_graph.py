@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.console import Console
 
-from prp_tasks.cli.progress import dag_levels, dag_view
+from prp_tasks.cli.tables import dag_levels, dag_view
 from prp_tasks.core.models import ApprovalSpec, GateStatus, Role, Workflow
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import GateView, RunSnapshot

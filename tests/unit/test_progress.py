@@ -9,17 +9,8 @@ from typing import Any
 
 from rich.console import Console
 
-from prp_tasks.cli.progress import (
-    PlainCursor,
-    approval_hint,
-    check_line,
-    checks_cell,
-    follow,
-    gate_table,
-    human_duration,
-    plain_lines,
-    settle_line,
-)
+from prp_tasks.cli.progress import PlainCursor, approval_hint, check_line, follow, plain_lines, settle_line
+from prp_tasks.cli.tables import checks_cell, gate_table, human_duration
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.models import ApprovalSpec, CheckStatus, GateStatus, Role, Workflow
 from prp_tasks.core.results import Decision
@@ -410,3 +401,27 @@ def test_on_a_terminal_the_failed_checks_are_said_below_the_final_table() -> Non
     assert follow(FakeControl(snapshot), "run-test-1", console, live=True) is True  # type: ignore[arg-type]
     tail = stream.getvalue().rstrip().splitlines()[-1]
     assert "lint Lint › ruff: failed in " in tail and tail.endswith(": exit 1 in 0.20s; 3 errors"), tail
+
+
+def test_an_80_column_terminal_gets_whole_gate_names_and_every_column() -> None:
+    """At 80 columns the gates' names were cut ("G1 Architectu…") and a long ``after`` too
+    ("G0,G1,G2,G…"): the compact table wraps them between words and keeps its right edge (with
+    a waited column too the names stay whole)."""
+    view = run_view(decided_run()).model_dump(mode="json")
+    for gate in view["gates"]:
+        gate["name"] = "Architecture & Specification of everything"
+        gate["depends_on"] = ["G0", "G1", "G2", "G3", "G4", "G5"]
+    for waits in (True, False):  # False: auto-approved, the usual run on a laptop
+        if not waits:
+            for gate in view["gates"]:
+                gate["waited_ms"] = None
+        lines = narrow_table(view).splitlines()
+        assert "…" not in "\n".join(lines) and lines[-1].endswith("┘") and all(len(li) <= 80 for li in lines)
+        assert ("waited" in lines[2]) is waits and any("│ G0, G1, │" in line for line in lines)
+        assert "│ Specification │" in "\n".join(lines) or "Specification of" in "\n".join(lines)
+
+
+def narrow_table(view: dict[str, Any]) -> str:
+    console = Console(record=True, width=80, file=io.StringIO())
+    console.print(gate_table(view, console.width))
+    return console.export_text()
