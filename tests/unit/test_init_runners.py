@@ -397,3 +397,23 @@ def test_a_requirement_file_only_the_type_checks_env_installs_says_so(tmp_path: 
     write(tmp_path, files)
     text, _ = parsed(tmp_path)
     assert '"requirements/typing.txt"  # its type check installs it (tox.ini [testenv:typing] deps)' in text
+
+
+def test_a_tox_env_run_in_another_directory_gives_the_checkouts_paths(tmp_path: Path) -> None:
+    """glom's tox: ``changedir = .tox`` and ``coverage run --rcfile {toxinidir}/.tox-coveragerc
+    -m pytest --doctest-modules {envsitepackagesdir}/glom``; prp's check (at the top) was given
+    ``--rcfile=../.tox-coveragerc`` and the target ``.tox``: "Couldn't read '../.tox-coveragerc'"."""
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='glom')\n",
+        "tox.ini": "[testenv]\nchangedir = .tox\ndeps = -rrequirements.txt\ncommands = coverage run "
+        "--parallel --rcfile {toxinidir}/.tox-coveragerc -m pytest -vv --doctest-modules "
+        "{envsitepackagesdir}/glom {posargs}\n",
+        ".tox-coveragerc": "[run]\nsource = glom\n",
+        "requirements.txt": "coverage\npytest\n",
+        "glom/__init__.py": "",
+        "glom/test/test_basic.py": "",
+    }
+    write(tmp_path, files)
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert test[:6] == ("python", "-m", "coverage", "run", "--rcfile=.tox-coveragerc", "-m")
+    assert test[-2:] == ("--doctest-modules", "glom")

@@ -9,7 +9,7 @@ import re
 import shlex
 
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.targets import add_targets, lint_targets, pytest_args, tool_options
+from prp_tasks.intake.init.targets import add_targets, installed_path, lint_targets, pytest_args, tool_options
 
 
 def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: bool = True) -> None:
@@ -27,7 +27,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         words = words[2:]
     if not words:
         return
-    tool, words = _inner_tool(facts, words, where)
+    tool, words = _inner_tool(facts, words, where, cwd)
     _fail_under(facts, words, where)
     if tool in _TOOLS or words[:2] == ["ty", "check"]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
@@ -92,13 +92,13 @@ def _fail_under(facts: Facts, words: list[str], where: str) -> None:
                 facts.fail_under = (float(value), f"{where}: {name}")
 
 
-def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[str]]:
+def _inner_tool(facts: Facts, words: list[str], where: str, cwd: str = ".") -> tuple[str, list[str]]:
     """(the tool, its words): ``coverage run -m pytest …`` runs pytest (and coverage)."""
     tool = {"py.test": "pytest"}.get(words[0], words[0])
     if tool == "coverage" and "run" in words:
         facts.saw("coverage", where)
         if facts.coverage_run is None:
-            facts.coverage_run = (coverage_run_options(words), where)
+            facts.coverage_run = (coverage_run_options(words, cwd), where)
         inner = words[words.index("-m") + 1 :] if "-m" in words else []
         return (inner[0], inner) if inner else (tool, words)
     return tool, words
@@ -109,8 +109,10 @@ def _inner_tool(facts: Facts, words: list[str], where: str) -> tuple[str, list[s
 _RUN_OPTIONS = ("--source", "--include", "--omit", "--rcfile", "--concurrency")
 
 
-def coverage_run_options(words: list[str]) -> tuple[str, ...]:
-    """What ``coverage run [options] -m pytest`` measures: ``--include=pkg/*.py``, ``--branch``…"""
+def coverage_run_options(words: list[str], cwd: str = ".") -> tuple[str, ...]:
+    """What ``coverage run [options] -m pytest`` measures: ``--include=pkg/*.py``, ``--branch``…;
+    its ``--rcfile`` as the repository's path when the command runs in another directory (glom's
+    tox: ``changedir = .tox``, ``--rcfile {toxinidir}/.tox-coveragerc``; the check runs at the top)."""
     end = words.index("-m") if "-m" in words else len(words)
     options = words[words.index("run") + 1 : end]
     kept: list[str] = []
@@ -120,6 +122,8 @@ def coverage_run_options(words: list[str]) -> tuple[str, ...]:
             kept.append(word)
         elif name in _RUN_OPTIONS:
             value = value if eq else (options[index + 1] if index + 1 < len(options) else "")
+            if name == "--rcfile" and value and not os.path.isabs(value):
+                value = os.path.normpath(os.path.join(cwd, value))
             kept += [f"{name}={value}"] if value and not value.startswith("-") else []
     return tuple(kept)
 
@@ -158,10 +162,7 @@ def _cov_targets(facts: Facts, words: list[str], cwd: str = ".") -> None:
             value = words[index + 1]
         if not value or value.startswith("-"):
             continue
-        value = tox_path(value)
-        site = re.match(r"\{env_?site_?packages_?dir\}/(.+)", value)
-        if site:  # the installed package: measured by its path in the sources (its subprocesses too)
-            value = f"src/{site[1]}" if (facts.repo / "src" / site[1]).is_dir() else site[1]
+        value = installed_path(facts, value) or tox_path(value)  # the installed package: its sources
         if value.startswith("."):
             value = os.path.join(cwd, value)
         value = os.path.normpath(value) if value and "{" not in value else value

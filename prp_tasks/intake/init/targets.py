@@ -114,6 +114,12 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
             kept += [word, next(rest, "")]
         elif word in _PYTEST_OTHER_VALUED:
             next(rest, None)
+        elif (
+            word.startswith("{")
+            and (installed := installed_path(facts, word))
+            and _test_path(facts, ".", installed)
+        ):
+            kept.append(installed)  # glom's ``--doctest-modules {envsitepackagesdir}/glom``: its sources
         elif not word.startswith(("-", "{")) and _test_path(facts, cwd, word):
             if "bench" in word:  # a benchmark run (pluggy's testing/benchmark.py), not the tests
                 return
@@ -121,6 +127,17 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     if cwd not in ("", ".") and not any(not k.startswith("-") and _test_path(facts, ".", k) for k in kept):
         kept.append(os.path.normpath(cwd))  # run in a folder with no path: that folder's tests
     facts.pytest_args = ([k for k in kept if k], where)
+
+
+def installed_path(facts: Facts, word: str) -> str | None:
+    """The checkout's counterpart of a path in the installed package (tox's
+    ``{envsitepackagesdir}/pkg``, ``{env_site_packages_dir}{/}pkg``): ``pkg``, or ``src/pkg``;
+    the checks run the sources. None for any other word."""
+    site = re.match(r"\{env_?site_?packages_?dir\}(?:/|\{/\})(.+)", word)
+    if site is None:
+        return None
+    path = site[1].replace("{/}", "/")
+    return f"src/{path}" if (facts.repo / "src" / path).exists() else path
 
 
 def _exists(facts: Facts, cwd: str, word: str) -> bool:
