@@ -52,6 +52,9 @@ _WOULD_REFORMAT = re.compile(r"(\d+) files? would be reformatted")
 _UNCHANGED = re.compile(r"(\d+) files? (?:would be left unchanged|already formatted|left unchanged)")
 _FAILED_TO_FORMAT = re.compile(r"(\d+) files? would fail to reformat")
 _REFORMAT_LINE = re.compile(r"^(?:would reformat|Would reformat:) (.+?)\s*$", re.M)
+#: newer ruff's check (0.17.6) shows each file as a diagnostic: ``unformatted: File would be reformatted``,
+#: then `` --> src/pkg/mod.py:8:1`` (marshmallow's failed format check named no file)
+_UNFORMATTED = re.compile(r"^unformatted: .*\n\s*--> (.+?):\d+:\d+\s*$", re.M)
 _COVERAGE_TOTAL = re.compile(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", re.M)
 
 
@@ -264,7 +267,8 @@ def format_text_facts(text: str) -> dict[str, Any]:
     }
     if not any(p.search(text) for p in (_WOULD_REFORMAT, _UNCHANGED, _FAILED_TO_FORMAT)):
         raise ValueError("no formatter summary line")
-    return {**counts, "first": list(dict.fromkeys(_REFORMAT_LINE.findall(text)))[:FIRST]}
+    named = _REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text)
+    return {**counts, "first": list(dict.fromkeys(named))[:FIRST]}
 
 
 def mypy_text_facts(text: str) -> dict[str, Any]:

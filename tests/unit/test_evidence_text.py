@@ -176,6 +176,14 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
     assert summary(tmp_path, argv, ruff_out)[0].splitlines()[0] == (
         "1 file would be reformatted (13 unchanged); first src/a.py"
     )
+    diagnostics = (  # ruff 0.17: a diff per file (marshmallow: the file was named nowhere)
+        "unformatted: File would be reformatted\n  --> src/marshmallow/utils.py:8:1\n   |\n"
+        "7  | import typing\n   - X = {'a':1,\n8  +\n   |\n\n"
+        "1 file would be reformatted, 35 files already formatted\n"
+    )
+    assert summary(tmp_path, argv, diagnostics)[0].splitlines()[0] == (
+        "1 file would be reformatted (35 unchanged); first src/marshmallow/utils.py"
+    )
     clean = summary(tmp_path, argv, "14 files already formatted\n")[0]
     assert clean.splitlines()[0] == "14 files already formatted"
     written = summary(tmp_path, ["black", "."], "", "reformatted a.py\nAll done!\n1 file reformatted.\n")
