@@ -393,6 +393,24 @@ def test_what_pytests_addopts_measure_is_measured(tmp_path: Path) -> None:
     assert "--cov=portalocker" in result.profile.governance.commands["test"]
 
 
+def test_a_coverage_config_that_includes_what_it_measures_gets_a_bare_cov(tmp_path: Path) -> None:
+    """asttokens: its CI runs ``pytest --cov`` and .coveragerc says ``include = asttokens/*``; prp's
+    ``--cov=asttokens`` overrode the include and counted an unimported module: 89.04% for 89.15%."""
+    files = {
+        ".coveragerc": "[run]\nbranch = True\ninclude = asttokens/*\n",
+        "setup.cfg": "[metadata]\nname = asttokens\n[options.extras_require]\n"
+        "test =\n    pytest\n    pytest-cov\n",
+        "asttokens/__init__.py": "",
+        "tests/test_a.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    argv = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert [a for a in argv if a.startswith("--cov") and "report" not in a] == ["--cov"]
+    write(tmp_path, {".coveragerc": "[run]\nbranch = True\n"})  # nothing named: the package's own
+    argv = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert [a for a in argv if a.startswith("--cov") and "report" not in a] == ["--cov=asttokens"]
+
+
 def test_a_coverage_report_of_installed_copies_only_is_not_enforced_and_says_why(tmp_path: Path) -> None:
     """python-dotenv reports ``include = */site-packages/dotenv/*``: the checks run its sources,
     so pytest-cov wrote no report ("No data to report") and the evidence said nothing of why."""

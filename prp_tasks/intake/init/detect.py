@@ -153,7 +153,9 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
         nested(tool, "mypy", "files") or nested(tool, "mypy", "packages")
     )
     run = nested(tool, "coverage", "run") or {}
-    facts.coverage_source = facts.coverage_source or bool(run.get("source") or run.get("source_pkgs"))
+    facts.coverage_source = facts.coverage_source or any(
+        run.get(k) for k in ("source", "source_pkgs", "include")
+    )
     facts.coverage_branch = facts.coverage_branch or bool(run.get("branch"))
     include = nested(tool, "coverage", "report", "include")
     if isinstance(include, list):

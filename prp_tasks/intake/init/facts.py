@@ -83,7 +83,9 @@ class Facts:
     coverage_run: tuple[tuple[str, ...], str] | None = None
     #: (paths and options that change what runs, where) of the first pytest command the project runs
     pytest_args: tuple[list[str], str] | None = None
-    coverage_source: bool = False  # coverage's config names what to measure
+    #: coverage's config names what to measure (``[run]`` source, source_pkgs or include: asttokens'
+    #: ``include = asttokens/*``, which a ``--cov=PKG`` would override)
+    coverage_source: bool = False
     coverage_branch: bool = False
     fail_under: tuple[float, str] | None = None
     #: (patterns, where) of a coverage report ``include`` that counts only installed copies

@@ -94,7 +94,8 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
     if tool == "mypy" and (ini.has_option(section, "files") or ini.has_option(section, "packages")):
         facts.mypy_files = True
     if tool == "coverage":
-        facts.coverage_source = facts.coverage_source or ini.has_option(section, "source")
+        measured = any(ini.has_option(section, k) for k in ("source", "source_pkgs", "include"))
+        facts.coverage_source = facts.coverage_source or measured
         branch = ini.get(section, "branch", fallback="").strip().lower() in ("true", "1", "yes")
         facts.coverage_branch = facts.coverage_branch or branch
     if tool == "pytest":
