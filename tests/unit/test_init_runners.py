@@ -81,9 +81,22 @@ def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -
     lint = result.profile.governance.commands["lint"]
     assert lint[:4] == ("python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text")
     assert lint[-1] == "src/pjl" and "(its packages: no command of the project names paths)" in text
+    assert "only configured" not in text  # its dev extra names it
     write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pylint --disable=C0114 src\n"})
     lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
     assert lint[-2:] == ("--disable=C0114", "src")
+
+
+def test_a_pylint_only_configured_says_so(tmp_path: Path) -> None:
+    """asttokens: a pylint-1.x ``.pylintrc`` that nothing runs or installs; its lint check failed
+    with 66 messages, the first about the file's own obsolete options."""
+    write(
+        tmp_path,
+        {".pylintrc": "[MASTER]\nprofile=no\n", "setup.cfg": "[metadata]\nname = at\n", "at/a.py": ""},
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][2] == "pylint"
+    assert "only configured: no requirement names pylint and no command runs it (a leftover?)" in text
 
 
 def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
             legacy = (
                 table == "pytest" and isinstance(tool[table], dict) and set(tool[table]) == {"ini_options"}
             )
-            facts.saw(name, f"pyproject.toml [tool.{table}{'.ini_options' if legacy else ''}]")
+            facts.configured(name, f"pyproject.toml [tool.{table}{'.ini_options' if legacy else ''}]")
     if nested(tool, "ruff", "format") is not None:
         facts.saw("ruff-format", "pyproject.toml [tool.ruff.format]")
     facts.mypy_files = facts.mypy_files or bool(

@@ -37,6 +37,8 @@ class Facts:
     authors_file: str = ""
     #: where requirements are declared (a tool seen only there is installed, not necessarily run)
     declaration_places: set[str] = field(default_factory=set)
+    #: where tools are configured (a tool seen only there may be a leftover: asttokens' .pylintrc)
+    config_places: set[str] = field(default_factory=set)
     #: name -> where it is declared; and the tox envs' deps whose commands run flake8
     declared_at: dict[str, list[str]] = field(default_factory=dict)
     flake8_envs: set[str] = field(default_factory=set)
@@ -105,6 +107,15 @@ class Facts:
         places = self.tools.setdefault(tool, [])
         if where not in places:
             places.append(where)
+
+    def configured(self, tool: str, where: str) -> None:
+        """``where`` configures the tool (a configuration file or section)."""
+        self.config_places.add(where)
+        self.saw(tool, where)
+
+    def only_configured(self, tool: str) -> bool:
+        """Whether the tool is only configured: no requirement names it, nothing runs it."""
+        return self.uses(tool) and set(self.tools[tool]) <= self.config_places
 
     def uses(self, tool: str) -> bool:
         return tool in self.tools

@@ -66,7 +66,7 @@ def ini_files(facts: Facts) -> None:
     for name, section, tool in _INI_SECTIONS:
         ini = read_ini(repo / name)
         if ini.has_section(section):
-            facts.saw(tool, f"{name} [{section}]")
+            facts.configured(tool, f"{name} [{section}]")
             _ini_details(facts, ini, name, section, tool)
     for name, section in _FAIL_UNDER:
         value = read_ini(repo / name).get(section, "fail_under", fallback="").strip()
@@ -76,7 +76,7 @@ def ini_files(facts: Facts) -> None:
         installed_only(facts, re.split(r"[\s,]+", include.strip()), f"{name} [{section}] include")
     for name, tool in _CONFIG_FILES:
         if (repo / name).is_file():
-            facts.saw(tool, name)
+            facts.configured(tool, name)
 
 
 _FAIL_UNDER = (("setup.cfg", "coverage:report"), ("tox.ini", "coverage:report"), (".coveragerc", "report"))
