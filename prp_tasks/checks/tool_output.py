@@ -43,6 +43,9 @@ _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
 _MYPY_ERROR = re.compile(
     r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: error: (?P<msg>.*?)(?:  \[(?P<code>[\w-]+)\])?$"
 )
+#: an error of no line: a file mypy cannot read, a bad configuration (marshmallow's sdist leaves out
+#: the ``examples`` its ``files`` names: ``examples: error: Cannot read file: …``)
+_MYPY_SETUP_ERROR = re.compile(r"^(?P<path>[^\s:][^:\n]*): error: (?P<msg>.+)$")
 _MYPY_CODE_END = re.compile(r"  \[[\w-]+\]$")
 _MYPY_LOCATION = re.compile(r"^[^\s:][^:\n]*:\d+(?::\d+)?: |^Found \d+ error|^Success: ")
 _MYPY_FOUND = re.compile(r"^Found (\d+) errors? in (\d+) files?", re.M)
@@ -272,13 +275,16 @@ def format_text_facts(text: str) -> dict[str, Any]:
 
 
 def mypy_text_facts(text: str) -> dict[str, Any]:
-    """Error count and the first errors (``path:line: [code] message``) of mypy's output."""
+    """Error count and the first errors (``path:line: [code] message``) of mypy's output; with
+    none of a line, its errors of no line (``examples: Cannot read file: …``)."""
     errors = [m for m in (_MYPY_ERROR.match(line) for line in _unwrapped(text.splitlines())) if m]
+    setup = [] if errors else [m for m in (_MYPY_SETUP_ERROR.match(line) for line in text.splitlines()) if m]
     found = _MYPY_FOUND.search(text)
-    if not errors and not found and not _MYPY_OK.search(text):
+    if not errors and not setup and not found and not _MYPY_OK.search(text):
         raise ValueError("no mypy output lines")
     first = [f"{m['path']}:{m['line']}: [{m['code'] or 'error'}] {m['msg'].strip()}" for m in errors[:FIRST]]
-    count = int(found.group(1)) if found else len(errors)
+    first += [f"{m['path']}: {m['msg'].strip()}" for m in setup[:FIRST]]
+    count = int(found.group(1)) if found else len(errors) or len(setup)
     return {"errors": count, "first": first}
 
 

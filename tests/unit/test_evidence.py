@@ -365,3 +365,14 @@ def test_a_mypy_that_could_not_check_is_not_reported_as_finding_no_errors(tmp_pa
     )
     text, facts, _ = summary(tmp_path, ["python", "-m", "mypy", "--junit-xml", "e.xml", "x"])
     assert "no mypy errors" not in text, text
+
+
+def test_a_mypy_error_of_no_line_is_named_in_the_first_line(tmp_path: Path) -> None:
+    """marshmallow's sdist leaves out the ``examples`` its mypy ``files`` names: the console said
+    only "1 mypy error"; the cause was in review.json alone. Run for real, with the junit report."""
+    (tmp_path / "setup.cfg").write_text("[mypy]\nfiles = examples\n")
+    argv = [sys.executable, "-m", "mypy", "--junit-xml", "m.xml"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    text, _, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
+    assert text.splitlines()[0].startswith("1 mypy error; first examples: Cannot read file"), text
