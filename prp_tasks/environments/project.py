@@ -21,7 +21,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from prp_tasks.core.models import EnvironmentSpec
-from prp_tasks.environments.hatch import hatch_groups
+from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.environments.projectfiles import (
     EnvironmentSetupError,
@@ -103,7 +103,7 @@ def is_python_project(workspace: Path) -> bool:
 
 def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     """The build plan of the project in ``workspace`` for ``spec`` (extras, groups … or detected)."""
-    pyproject = read_toml(workspace / "pyproject.toml")
+    pyproject = with_hatch_toml(read_toml(workspace / "pyproject.toml"), read_toml(workspace / HATCH_TOML))
     project = pyproject.get("project") if isinstance(pyproject.get("project"), dict) else None
     setup_cfg = read_setup_cfg(workspace / "setup.cfg")
     parts = _Parts()
@@ -144,7 +144,9 @@ def _declared(workspace: Path, files: list[str]) -> tuple[str, ...]:
     """The files whose bytes make the plan's key: the declarations it was read from (a change to
     one builds another environment)."""
     declared = [
-        n for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE) if (workspace / n).is_file()
+        n
+        for n in ("pyproject.toml", "setup.cfg", "setup.py", LOCK_FILE, HATCH_TOML)
+        if (workspace / n).is_file()
     ]
     declared += [str(p.relative_to(workspace)) for p in requirement_dir_files(workspace)]
     declared += [str(p.relative_to(workspace)) for p in tests_dir_files(workspace)]

@@ -128,6 +128,40 @@ def test_prp_init_reads_hatch_environments_and_their_scripts(tmp_path: Path) -> 
     assert facts.mypy_targets == ["src/h"] and facts.uses("pytest-cov")
 
 
+HATCH_VCS = """\
+[envs.default]
+dependencies = ["coverage[toml]", "pytest"]
+[envs.default.scripts]
+test = "pytest {args:tests}"
+[envs.lint]
+detached = true
+dependencies = ["black>=22.10.0", "mypy>=0.991", "ruff>=0.0.166"]
+[envs.lint.scripts]
+typing = "mypy --install-types --non-interactive {args:hatch_vcs tests}"
+style = ["ruff check {args:.}", "black --check --diff {args:.}"]
+"""
+
+
+def test_hatch_toml_environments_and_scripts_are_read_as_pyprojects(tmp_path: Path) -> None:
+    """hatch-vcs keeps its environments in hatch.toml: prp init typed only the package (its
+    ``typing`` script checks the tests too), and the tools' versions were "not pinned". A
+    detached environment inherits nothing (its lint env has no pytest)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "hatch-vcs"\n[tool.mypy]\n')
+    (tmp_path / "hatch.toml").write_text(HATCH_VCS)
+    for folder in ("hatch_vcs", "tests"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "__init__.py").write_text("")
+    facts = detect(tmp_path)
+    assert facts.mypy_targets == ["hatch_vcs", "tests"] and facts.pins["black"][0] == "black>=22.10.0"
+    assert facts.pytest_args == (["tests"], "hatch.toml [envs.default.scripts] test")
+    assert "hatch.toml Hatch environment 'lint'" in facts.tools["ruff"]
+    assert hatch_groups(tomllib.loads("[tool.hatch]\n" + HATCH_VCS.replace("[envs", "[tool.hatch.envs")))[
+        "lint"
+    ] == ["black>=22.10.0", "mypy>=0.991", "ruff>=0.0.166"]
+    built = plan(tmp_path, EnvironmentSpec(use="isolated"))
+    assert built.groups == ("default",) and "hatch.toml" in built.declared
+
+
 def test_uvs_older_dev_dependencies_are_the_dev_group(tmp_path: Path) -> None:
     """python-multipart: ``[tool.uv] dev-dependencies`` held PyYAML, pytest-cov and its ruff pin."""
     (tmp_path / "pyproject.toml").write_text(

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.environments.hatch import hatch_groups
+from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.intake.init.commandline import addopts_cov_targets
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
@@ -58,8 +58,12 @@ def detect(repo: Path) -> Facts:
 
 
 def _pyproject(facts: Facts) -> None:
-    data = read_toml(facts.repo / "pyproject.toml")
+    hatch_toml = read_toml(facts.repo / HATCH_TOML)
+    data = with_hatch_toml(read_toml(facts.repo / "pyproject.toml"), hatch_toml)
     facts.config = data
+    facts.hatch_toml_envs = (
+        set(hatch_toml.get("envs") or ()) if isinstance(hatch_toml.get("envs"), dict) else set()
+    )
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
     if project:
         facts.metadata_file = "pyproject.toml [project]"
@@ -90,8 +94,9 @@ def _pyproject(facts: Facts) -> None:
             lines = [r for r in reqs if isinstance(r, str)] if isinstance(reqs, list) else []
             facts.groups.append(group)
             _note_pytest(facts, group, requirement_names(lines))
-            declared(facts, requirement_names(lines), f"pyproject.toml {table} '{group}'")
-            pins(facts, "\n".join(lines), f"pyproject.toml {table} '{group}'")
+            where = f"{_file_of(facts, table, group)} {table} '{group}'"
+            declared(facts, requirement_names(lines), where)
+            pins(facts, "\n".join(lines), where)
     _tool_tables(facts, data.get("tool") or {})
 
 
@@ -136,6 +141,11 @@ def _people(value: Any) -> list[str]:
             if email or name:
                 out.append(str(email or name))
     return out
+
+
+def _file_of(facts: Facts, table: str, group: str) -> str:
+    """Where a group is declared: pyproject.toml, or hatch.toml for its Hatch environments."""
+    return HATCH_TOML if table == "Hatch environment" and group in facts.hatch_toml_envs else "pyproject.toml"
 
 
 def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:

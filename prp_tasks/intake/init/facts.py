@@ -37,6 +37,8 @@ class Facts:
     authors_file: str = ""
     #: where requirements are declared (a tool seen only there is installed, not necessarily run)
     declaration_places: set[str] = field(default_factory=set)
+    #: the Hatch environments hatch.toml declares (the others are pyproject.toml's)
+    hatch_toml_envs: set[str] = field(default_factory=set)
     #: where tools are configured (a tool seen only there may be a leftover: asttokens' .pylintrc)
     config_places: set[str] = field(default_factory=set)
     #: name -> where it is declared; and the tox envs' deps whose commands run flake8

@@ -161,7 +161,7 @@ def _hatch_scripts(facts: Facts) -> None:
         for name, value in scripts.items() if isinstance(scripts, dict) else []:
             for line in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
                 if isinstance(line, str):
-                    command_line(facts, line, f"pyproject.toml [tool.hatch.envs.{env}.scripts] {name}")
+                    command_line(facts, line, f"{_hatch_table(facts, env)}.scripts] {name}")
                     if re.search(r"\b(?:pytest|py\.test)\b", line):
                         _hatch_env_vars(facts, envs, env)
 
@@ -196,6 +196,15 @@ def _poe_lines(task: object, in_sequence: bool = False) -> list[str]:
     return _poe_lines(task.get("sequence"), True) if isinstance(task.get("sequence"), list) else []
 
 
+def _hatch_table(facts: Facts, env: str) -> str:
+    """Where a Hatch environment's table is, without its closing bracket."""
+    return (
+        f"hatch.toml [envs.{env}"
+        if env in facts.hatch_toml_envs
+        else f"pyproject.toml [tool.hatch.envs.{env}"
+    )
+
+
 def _hatch_env_vars(facts: Facts, envs: dict[str, object], env: str) -> None:
     """The ``env-vars`` of the Hatch environment whose script runs the tests (and of ``default``,
     which it inherits), as tox's ``setenv`` is read; a value with a context field is left out."""
@@ -205,7 +214,7 @@ def _hatch_env_vars(facts: Facts, envs: dict[str, object], env: str) -> None:
         for key, value in variables.items() if isinstance(variables, dict) else []:
             named = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) and key not in ("PATH", "VIRTUAL_ENV")
             if isinstance(value, str) and "{" not in value and named:
-                where = f"pyproject.toml [tool.hatch.envs.{name}.env-vars]"
+                where = f"{_hatch_table(facts, name)}.env-vars]"
                 facts.test_variables.setdefault(key, (value, where))
 
 
