@@ -19,7 +19,7 @@ from pathlib import Path
 
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
-from prp_tasks.checks.coverage_run import missed_threshold, report_argv, write_report
+from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
 from prp_tasks.checks.evidence import identify, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -208,12 +208,24 @@ def _judge(
     elif code == NO_TESTS and identify(list(ctx.check.run or ()))[0] in ("pytest", "unittest"):
         summary += ": no test was found to run"  # pytest's (and Python 3.12+ unittest's) exit 5
     report = details.get("coverage_report")
-    if status == CheckStatus.PASS and isinstance(report, dict) and missed_threshold(report):
-        status, summary = CheckStatus.FAIL, f"{summary}, but coverage is below the project's fail_under"
+    if (
+        status == CheckStatus.PASS
+        and isinstance(report, dict)
+        and (missed := _coverage_missed(report, details))
+    ):
+        status, summary = CheckStatus.FAIL, f"{summary}, but {missed}"
     if code in ctx.check.retry_on.exit_codes:
         summary += " (transient: retry_on.exit_codes)"
         return Outcome(status, f"{summary}\n{last}".strip(), kind, details, retryable=True)
     return Outcome(status, f"{summary}\n{last}".strip(), kind, details)
+
+
+def _coverage_missed(report: dict[str, object], details: dict[str, object]) -> str | None:
+    """What the ``coverage run`` report says is wrong: the total below the project's
+    ``fail_under``, or no report at all (coverage measured nothing)."""
+    if missed_threshold(report):
+        return "coverage is below the project's fail_under"
+    return report_failure(report, f"{details.get('stdout_tail') or ''}\n{details.get('stderr_tail') or ''}")
 
 
 #: the exit code of pytest (and of unittest since Python 3.12) when no test was collected

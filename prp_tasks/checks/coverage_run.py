@@ -7,12 +7,14 @@ python-slugify). A check runs one command, so for a ``run`` check whose command 
 in the same environment and directory: ``coverage xml -o .prp/reports/coverage.xml``, with the
 ``--rcfile`` and ``--data-file`` the run was given. The check's facts then come from that report
 (its totals, and the project's ``fail_under`` when coverage.py says the total missed it, which
-fails the check as the project's own report command would); G4 reads the same file.
+fails the check as the project's own report command would); G4 reads the same file. A report
+coverage.py could not write (it measured nothing) fails the check too, saying why in its words.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -63,3 +65,20 @@ def write_report(
 def missed_threshold(report: Mapping[str, Any]) -> bool:
     """The report says the total is below the project's ``fail_under``."""
     return report.get("ended") == "exited" and report.get("exit_code") == FAIL_UNDER
+
+
+#: what coverage.py says when it has nothing to report (jsonschema-specifications: its ``source``
+#: names the distribution, not the module, so nothing it ran was measured)
+_NOTHING = re.compile(r"No data to report\.?|No data was collected\.?|Couldn't use data file[^\n]*")
+
+
+def report_failure(report: Mapping[str, Any], output: str) -> str | None:
+    """Why the report was not written (``coverage xml`` failed, not for the threshold), in
+    coverage.py's words when it said them; None when it was."""
+    if report.get("ended") != "exited" or report.get("exit_code") in (0, FAIL_UNDER, None):
+        return None
+    said = list(dict.fromkeys(m.group(0).rstrip(".") for m in _NOTHING.finditer(output)))
+    if not said:
+        return f"coverage wrote no report (`coverage xml` exited {report.get('exit_code')})"
+    hint = ": does the configured source name a module the tests import?" if "No data" in said[0] else ""
+    return f"coverage wrote no report ({'; '.join(said)}{hint})"

@@ -59,6 +59,20 @@ def test_a_total_below_the_projects_fail_under_fails_the_check(tmp_path: Path) -
     assert content(result)["exit_code"] == 0  # the tests passed: the report said no
 
 
+def test_a_coverage_that_measured_nothing_fails_the_check_saying_so(tmp_path: Path) -> None:
+    """jsonschema-specifications: its ``source`` names the distribution, not the module; the
+    check failed as "declared file .prp/reports/coverage.xml was not produced", the cause only in
+    the raw output."""
+    project(tmp_path)
+    (tmp_path / ".coveragerc").write_text("[run]\nsource = not-the-module\n")
+    result, _ = run(tmp_path, PY, "-m", "coverage", "run", "-m", "unittest", "discover", "-s", ".")
+    assert result.status == CheckStatus.FAIL
+    head = result.output.split("\n")[0]
+    assert head.startswith("exit 0 in ") and ", but coverage wrote no report (No data to report" in head, head
+    assert "does the configured source name a module the tests import?" in head
+    assert content(result)["coverage_report"]["exit_code"] == 1
+
+
 def test_parallel_data_is_reported_too(tmp_path: Path) -> None:
     """``[run] parallel = true`` (or ``-p``) leaves ``.coverage.*`` files, which `coverage xml`
     combines itself (coverage.py 7)."""
