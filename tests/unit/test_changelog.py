@@ -149,6 +149,9 @@ def test_roles_and_links_read_as_plain_text() -> None:
     assert plain(":func:`result.get_result() <pluggy.Result.get_result>` :gh:`12` ``x``") == (
         "`result.get_result()` #12 `x`"
     )
+    assert plain("Fix {pr}`3805`, {meth}`Context.invoke` and {py:class}`X`.") == (  # click's MyST
+        "Fix #3805, `Context.invoke` and `X`."
+    )
 
 
 def test_the_blueprint_gets_the_entry_unless_it_states_its_own_or_names_its_version() -> None:
