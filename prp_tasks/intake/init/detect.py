@@ -58,12 +58,7 @@ def detect(repo: Path) -> Facts:
 
 
 def _pyproject(facts: Facts) -> None:
-    hatch_toml = read_toml(facts.repo / HATCH_TOML)
-    data = with_hatch_toml(read_toml(facts.repo / "pyproject.toml"), hatch_toml)
-    facts.config = data
-    facts.hatch_toml_envs = (
-        set(hatch_toml.get("envs") or ()) if isinstance(hatch_toml.get("envs"), dict) else set()
-    )
+    data = facts.config = _read_pyproject(facts)
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
     if project:
         facts.metadata_file = "pyproject.toml [project]"
@@ -141,6 +136,15 @@ def _people(value: Any) -> list[str]:
             if email or name:
                 out.append(str(email or name))
     return out
+
+
+def _read_pyproject(facts: Facts) -> dict[str, Any]:
+    """pyproject.toml as Hatch sees it: hatch.toml's environments in ``[tool.hatch.envs]`` (those
+    are noted: what they declare is said to be hatch.toml's)."""
+    hatch_toml = read_toml(facts.repo / HATCH_TOML)
+    envs = hatch_toml.get("envs")
+    facts.hatch_toml_envs = set(envs) if isinstance(envs, dict) else set()
+    return with_hatch_toml(read_toml(facts.repo / "pyproject.toml"), hatch_toml)
 
 
 def _file_of(facts: Facts, table: str, group: str) -> str:
