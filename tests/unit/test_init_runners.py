@@ -175,6 +175,39 @@ def test_a_noxfiles_path_constants_are_its_commands_targets(tmp_path: Path) -> N
     assert "referencing/tests as noxfile.py runs it" in text
 
 
+NOX_ENV = """\
+import os
+import nox
+
+
+@nox.session
+def tests(session):
+    env = dict(os.environ, PYTHONWARNDEFAULTENCODING="1", PATH="/x")
+    session.run("pytest", "--pythonwarnings=error", env=env)
+
+
+@nox.session
+def docs(session):
+    session.run("sphinx-build", "docs", "build", env={"SPHINX_ONLY": "1"})
+    session.run("coverage", "run", "-m", "pytest", env={"COVERAGE_CORE": "sysmon", 1: "x"})
+"""
+
+
+def test_the_variables_a_noxfiles_test_run_sets_are_the_checks(tmp_path: Path) -> None:
+    """jsonschema-specifications runs its tests with ``env = dict(os.environ,
+    PYTHONWARNDEFAULTENCODING="1")``; tox's ``setenv`` was carried, nox's was not."""
+    write(
+        tmp_path, {"noxfile.py": NOX_ENV, "pyproject.toml": '[project]\nname = "js"\n', "js/__init__.py": ""}
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.variables == {
+        "PYTHONWARNDEFAULTENCODING": "1",
+        "COVERAGE_CORE": "sysmon",
+    }
+    assert 'PYTHONWARNDEFAULTENCODING: "1"  # its tests set it (noxfile.py session.run(env=…))' in text
+
+
 def test_a_mypy_hook_without_args_runs_with_the_hooks_own_defaults(tmp_path: Path) -> None:
     """shortuuid's mirrors-mypy hook gives no ``args``, so it runs with the hook's defaults
     (``--ignore-missing-imports``): prp's mypy reported 2 errors for django imports, the project's 0."""

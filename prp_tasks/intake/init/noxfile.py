@@ -1,13 +1,16 @@
 """The commands a ``noxfile.py`` runs, read without running it: each ``session.run(...)`` with its
 string arguments and the module's path constants resolved (referencing's ``PACKAGE = ROOT /
 "referencing"``, ``ROOT = Path(__file__).parent``: ``session.run("mypy", PACKAGE)`` checks
-``referencing``). An argument that is anything else is left out."""
+``referencing``). An argument that is anything else is left out. The variables a test run sets
+(``env={...}``, ``env=dict(os.environ, NAME="1")``, directly or through a name bound in the same
+function) are read too."""
 
 from __future__ import annotations
 
 import ast
 import re
 import shlex
+from typing import TypeGuard
 
 
 def nox_commands(text: str) -> list[str]:
@@ -26,6 +29,45 @@ def nox_commands(text: str) -> list[str]:
             words = [_value(arg, paths) for arg in node.args]
             commands.append(shlex.join(w for w in words if w is not None))
     return [c for c in commands if c]
+
+
+#: the programs whose ``session.run`` variables are the tests' (tox's ``setenv`` of their env)
+_TEST_PROGRAMS = ("pytest", "py.test", "coverage", "unittest")
+
+
+def nox_test_variables(text: str) -> dict[str, str]:
+    """The variables the noxfile's test runs set (jsonschema-specifications:
+    ``env = dict(os.environ, PYTHONWARNDEFAULTENCODING="1")``, then ``session.run("pytest", …, env=env)``)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[str, str] = {}
+    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        local = {t.id: n.value for n in ast.walk(function) if isinstance(n, ast.Assign) for t in n.targets
+                 if isinstance(t, ast.Name)}  # fmt: skip
+        for node in ast.walk(function):
+            if _is_run(node) and any(_value(a, {}) in _TEST_PROGRAMS for a in node.args[:3]):
+                env = next((k.value for k in node.keywords if k.arg == "env"), None)
+                env = local.get(env.id, env) if isinstance(env, ast.Name) else env
+                found.update(_variables(env))
+    return found
+
+
+def _is_run(node: ast.AST) -> TypeGuard[ast.Call]:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+
+
+def _variables(node: ast.expr | None) -> dict[str, str]:
+    """String variables of ``{"K": "v"}`` or ``dict(…, K="v")``."""
+    pairs: list[tuple[str | None, str | None]] = []
+    if isinstance(node, ast.Dict):
+        pairs = [
+            (_value(k, {}) if k else None, _value(v, {})) for k, v in zip(node.keys, node.values, strict=True)
+        ]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        pairs = [(k.arg, _value(k.value, {})) for k in node.keywords]
+    return {k: v for k, v in pairs if k and v is not None}
 
 
 def _constants(tree: ast.Module) -> dict[str, str]:

@@ -10,7 +10,7 @@ from configparser import RawConfigParser
 
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.noxfile import nox_commands
+from prp_tasks.intake.init.noxfile import nox_commands, nox_test_variables
 from prp_tasks.intake.init.sources import (
     nested,
     python_files,
@@ -222,6 +222,9 @@ def _nox(facts: Facts) -> None:
     text = read_text(facts.repo / "noxfile.py")
     for command in nox_commands(text):
         command_line(facts, command, "noxfile.py")
+    for key, value in nox_test_variables(text).items():  # as tox's setenv of the tests' env
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) and key not in ("PATH", "VIRTUAL_ENV"):
+            facts.test_variables.setdefault(key, (value, "noxfile.py session.run(env=…)"))
     for word in ("pytest", "mypy", "ruff", "flake8", "black", "coverage"):
         if re.search(rf"""["']{word}["']""", text):
             facts.saw(word, "noxfile.py")
