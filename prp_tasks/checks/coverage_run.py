@@ -7,8 +7,9 @@ python-slugify). A check runs one command, so for a ``run`` check whose command 
 in the same environment and directory: ``coverage xml -o .prp/reports/coverage.xml``, with the
 ``--rcfile`` and ``--data-file`` the run was given. The check's facts then come from that report
 (its totals, and the project's ``fail_under`` when coverage.py says the total missed it, which
-fails the check as the project's own report command would); G4 reads the same file. A report
-coverage.py could not write (it measured nothing) fails the check too, saying why in its words.
+fails the check as the project's own report command would); G4 reads the same file. Data the run
+wrote in parallel mode is combined first. A report coverage.py could not write (it measured
+nothing) fails the check too, saying why in its words.
 """
 
 from __future__ import annotations
@@ -53,13 +54,37 @@ def write_report(
     argv: list[str], cwd: str, env: Mapping[str, str], stop: threading.Event, out: int
 ) -> dict[str, Any]:
     """Run the report command with its output going to ``out`` (the check's own stdout file, so
-    what it says is read with the rest): its argv, exit code and how it ended."""
+    what it says is read with the rest): its argv, exit code and how it ended. Data written in
+    parallel mode (``parallel = true``: one file per process, cattrs' under pytest-xdist) is
+    combined first, as the project's own ``coverage combine`` does; ``combined`` says so."""
+    combined = None
+    if parallel_data(argv, cwd):
+        combine = [*argv[: argv.index("xml")], "combine", *argv[argv.index(REPORT) + 1 :]]
+        combined = _run(combine, cwd, env, stop, out)
+    done = _run(argv, cwd, env, stop, out)
+    return {**done, "report": REPORT} | ({"combined": combined} if combined else {})
+
+
+def _run(
+    argv: list[str], cwd: str, env: Mapping[str, str], stop: threading.Event, out: int
+) -> dict[str, Any]:
     try:
         proc = spawn(argv, cwd, env, out, out)
     except OSError as exc:
         return {"argv": argv, "error": str(exc.strerror or exc)}
     ended = wait(proc, TIMEOUT_S, stop)
-    return {"argv": argv, "exit_code": proc.returncode, "ended": ended, "report": REPORT}
+    return {"argv": argv, "exit_code": proc.returncode, "ended": ended}
+
+
+def parallel_data(argv: list[str], cwd: str) -> bool:
+    """Whether the run left parallel data files (``.coverage.HOST.PID.X`` beside its data file)."""
+    data = next((a.split("=", 1)[1] for a in argv if a.startswith("--data-file=")), ".coverage")
+    path = os.path.join(cwd, data)
+    folder, name = os.path.dirname(path) or ".", os.path.basename(path)
+    try:
+        return any(entry.startswith(name + ".") for entry in os.listdir(folder))
+    except OSError:
+        return False
 
 
 def missed_threshold(report: Mapping[str, Any]) -> bool:
