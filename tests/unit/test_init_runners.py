@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 from prp_tasks.core.builtin_workflow import builtin_workflow
+from prp_tasks.intake.init.justfile import just_commands
 from prp_tasks.intake.init.tools import _poe_lines
 from tests.unit.test_init import parsed, write
 
@@ -463,3 +464,50 @@ def test_a_tox_env_run_in_another_directory_gives_the_checkouts_paths(tmp_path: 
     test = parsed(tmp_path)[1].profile.governance.commands["test"]
     assert test[:6] == ("python", "-m", "coverage", "run", "--rcfile=.tox-coveragerc", "-m")
     assert test[-2:] == ("--doctest-modules", "glom")
+
+
+JUSTFILE = """\
+python := ""
+
+# Sync the environment
+sync version="":
+    uv sync {{ if python != '' { '-p ' + python } else { '' } }} --all-extras
+
+lint:
+\tuv run -p python3.14 --group lint ruff check src/ tests bench
+\tuv run -p python3.14 --group lint ruff format --check src tests docs/conf.py
+
+cov *args="-x --ff -n auto tests":
+    uv run {{ if python != '' { '-p ' + python } else { '' } }} --all-extras coverage run -m pytest {{args}}
+    {{ if covcleanup == "true" { "uv run coverage combine" } else { "" } }}
+    @rm .coverage*
+
+bench:
+\tuv run --group test pytest bench --benchmark-save base {{unknown}}
+"""
+
+
+def test_a_justfiles_recipes_are_commands_the_project_runs(tmp_path: Path) -> None:
+    """cattrs: its CI runs ``just cov`` and ``just lint``; prp collected ``bench/`` with the tests
+    and format-checked ``bench/test_enums.py``, which the project never format-checks."""
+    assert just_commands(JUSTFILE) == [
+        ("sync", "uv sync  --all-extras"),
+        ("lint", "uv run -p python3.14 --group lint ruff check src/ tests bench"),
+        ("lint", "uv run -p python3.14 --group lint ruff format --check src tests docs/conf.py"),
+        ("cov", "uv run  --all-extras coverage run -m pytest -x --ff -n auto tests"),
+        ("cov", "rm .coverage*"),
+    ]  # (a line with an expression it cannot say is left out)
+    files = {
+        "Justfile": JUSTFILE,
+        "pyproject.toml": '[project]\nname = "cattrs"\n[tool.ruff]\n[tool.ruff.format]\n',
+        "src/cattrs/__init__.py": "",
+        "tests/test_a.py": "",
+        "bench/test_b.py": "",
+        "docs/conf.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["test"][-1] == "tests" and "tests as Justfile recipe cov runs it" in text
+    assert commands["lint"][-3:] == ("src", "tests", "bench")
+    assert commands["format"][-3:] == ("src", "tests", "docs/conf.py")

@@ -68,16 +68,23 @@ def tool_options(tool: str, words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
-    """The paths a ``ruff check``, ``flake8`` or ``black`` command reads, relative to the repository (a
-    command naming none lints everything: ``.``), and the first such command's options that
-    change what is reported. Words that are no path in the checkout are not targets."""
+    """The paths a ``ruff check``, ``ruff format --check``, ``flake8`` or ``black`` command reads,
+    relative to the repository (a command naming none lints everything: ``.``), and the first such
+    command's options that change what is reported. Words that are no path in the checkout are
+    not targets."""
     tool, rest = words[0], words[1:]
     if tool == "ruff":
-        if rest[:1] == ["check"]:
+        if rest[:1] == ["format"] and ("--check" in rest or "--diff" in rest):  # a check, no rewrite
+            tool, rest = "ruff-format", rest[1:]
+        elif rest[:1] == ["check"]:
             rest = rest[1:]
         elif rest and rest[0] in _RUFF_OTHER:
             return
-    options, words_left = tool_options(tool, rest)
+    options: list[str] = []
+    if tool == "ruff-format":  # (its options are the configuration's business)
+        words_left = [w for w in rest if not w.startswith("-")]
+    else:
+        options, words_left = tool_options(tool, rest)
     paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)]
     facts.lint_options.setdefault(tool, options)
     add_targets(facts.lint_targets.setdefault(tool, []), paths or [os.path.normpath(cwd)])

@@ -1,6 +1,7 @@
 """Which test, lint, format and type tools a repository uses, from its ini files, its test modules
-and the places it runs them (tox: :mod:`.toxconf`; Hatch scripts, poe tasks, nox, pre-commit and CI
-workflows here); each command read by :mod:`.commandline`, what it declares by :mod:`.declared`."""
+and the places it runs them (tox: :mod:`.toxconf`; Hatch scripts, poe tasks, nox, pre-commit, CI
+workflows, Makefiles and justfiles here); each command read by :mod:`.commandline`, what it
+declares by :mod:`.declared`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from configparser import RawConfigParser
 
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.justfile import JUSTFILES, just_commands
 from prp_tasks.intake.init.noxfile import nox_commands, nox_test_variables
 from prp_tasks.intake.init.sources import (
     nested,
@@ -151,6 +153,7 @@ def runners(facts: Facts) -> None:
     _pre_commit(facts)
     _ci(facts)
     _makefile(facts)
+    _justfile(facts)
 
 
 def _hatch_scripts(facts: Facts) -> None:
@@ -284,7 +287,7 @@ def _hook_targets(facts: Facts, tool: str, paths: list[str] | None, excluded: li
     file: for ruff, black and flake8 that is everything; mypy is given every Python file, which
     it reads as the modules they are (termcolor's hook checks its tests too), so its targets are
     the top-level folders and files holding them."""
-    if tool in ("ruff", "black", "flake8"):  # PyJWT's flake8 hook lints every file, its docs too
+    if tool in ("ruff", "ruff-format", "black", "flake8"):  # PyJWT's flake8 hook lints every file
         add_targets(facts.lint_targets.setdefault(tool, []), paths or ["."])
         if excluded and not paths:
             facts.hook_excludes.setdefault(tool, excluded)
@@ -383,6 +386,14 @@ def _makefile(facts: Facts) -> None:
         command = _make_expanded(line.strip().lstrip("@-+ "), variables)
         for part in ci_commands(command) if command else []:
             command_line(facts, part, f"{path.name} recipe")
+
+
+def _justfile(facts: Facts) -> None:
+    """The commands of a justfile's recipes (cattrs' CI runs ``just cov`` and ``just lint``)."""
+    path = next((facts.repo / n for n in JUSTFILES if (facts.repo / n).is_file()), None)
+    for recipe, command in just_commands(read_text(path)) if path is not None else []:
+        for part in ci_commands(command):
+            command_line(facts, part, f"{path.name if path else ''} recipe {recipe}")
 
 
 def _make_expanded(line: str, variables: dict[str, str]) -> str | None:
