@@ -35,7 +35,8 @@ PLAIN_POLL_S = (0.1, 1.0)
 #: a check that ran this long (ms) gets a line when it ends: a gate's long work shows as it goes
 #: (a failed check gets one whatever its time: the gate's line names it, and this says why)
 CHECK_LINE_MS = 1000
-#: how much of a check's output summary its line repeats (the counts and the coverage totals fit)
+#: how much of a check's output summary its line repeats (the counts and the coverage totals fit);
+#: a failed check's twice as much: the failing test and why (soupsieve's was cut to "failing: …")
 CHECK_SUMMARY_CHARS = 160
 #: the tool and Python a head line names (``exit 0 in 2.28s (pytest 9.2.0, Python 3.11.7)``): left
 #: to the reports, so the line has room for the facts
@@ -151,7 +152,8 @@ def check_line(gate: dict[str, Any], result: CheckResult) -> str:
     status = {"pass": "passed", "fail": "failed", "skip": "skipped"}.get(result.status.value, result.status)
     line = f"{gate_label(gate)} › {result.name}: {status} in {human_duration(result.duration)}"
     said = _RAN.sub(r"\1", first_lines(result.output, 2))
-    summary = clip(said, CHECK_SUMMARY_CHARS)  # at a space, never in a path
+    limit = CHECK_SUMMARY_CHARS * (2 if result.status == CheckStatus.FAIL else 1)
+    summary = clip(said, limit)  # at a space, never in a path
     return f"{line}: {summary}" if summary else line
 
 

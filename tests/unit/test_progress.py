@@ -385,6 +385,20 @@ def test_a_check_line_keeps_the_counts_and_leaves_the_tool_version_to_the_report
     )
 
 
+def test_a_failed_checks_line_names_the_failing_test_and_why() -> None:
+    """soupsieve piped: "…, 12 subtests passed; failing: …": the test and its cause were cut."""
+    spec = make_spec(pipeline())
+    ship = run_gate(spec.workflow.gate("ship"), 3, fail=["build"])
+    failing = "tests/test_level4/test_attribute.py::TestAttribute::test_attribute_namespace_wildcard_several"
+    output = (
+        "exit 1 in 44.71s (pytest 9.2.0, Python 3.11.7)\n750 tests: 749 passed, 1 failed, 0 errors, "
+        f"0 skipped, 12 subtests passed; failing: {failing} (AssertionError: assert [] == ['a'])\nmore"
+    )
+    build = ship.checks["build"].model_copy(update={"duration": 46_200, "output": output})
+    line = check_line({"id": "ship", "name": "ship"}, build)
+    assert line.endswith(f"failing: {failing} (AssertionError: assert [] == ['a'])"), line
+
+
 def test_on_a_terminal_the_failed_checks_are_said_below_the_final_table() -> None:
     """tomli: the table only named ``run-test`` among the failed checks; its exit and counts were
     in the plain lines alone."""
