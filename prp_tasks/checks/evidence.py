@@ -396,7 +396,10 @@ def _violations_line(tool: str) -> Callable[[Facts], str]:
     def describe(f: Facts) -> str:
         if not f["violations"]:
             return f"no {tool} violations"
-        first = f"; first {', '.join(f['first'])}" if f["first"] else ""
+        said = f" ({f['message']})" if f.get("message") and f["first"] else ""  # the first one's
+        first = (
+            f"; first {f['first'][0]}{said}{''.join(', ' + x for x in f['first'][1:])}" if f["first"] else ""
+        )
         return f"{plural(f['violations'], tool + ' violation')}{first}"
 
     return describe

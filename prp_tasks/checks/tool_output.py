@@ -213,7 +213,8 @@ def unittest_text_facts(text: str) -> dict[str, Any]:
 
 
 def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
-    """Count and the first violations (``path:line:CODE``) of ``ruff check --output-format=json``."""
+    """Count, the first violations (``path:line:CODE``) and the first one's message of ``ruff check
+    --output-format=json``."""
     data = json.loads(text)
     if not isinstance(data, list):
         raise ValueError("ruff JSON output is not a list")
@@ -222,7 +223,8 @@ def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
         where = item.get("location") or {}
         path = _relative(str(item.get("filename", "?")), root)
         found.append(f"{path}:{where.get('row', '?')}:{item.get('code') or 'syntax-error'}")
-    return {"violations": len(data), "first": distinct(found)}
+    said = str(data[0].get("message") or "") if data and isinstance(data[0], dict) else ""
+    return {"violations": len(data), "first": distinct(found)} | ({"message": said[:200]} if said else {})
 
 
 def pylint_json_facts(text: str, root: str | None = None) -> dict[str, Any]:

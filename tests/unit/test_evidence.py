@@ -253,7 +253,9 @@ def test_the_real_ruff_through_a_run_check(tmp_path: Path) -> None:
     ctx = CheckContext(spec, workflow.gate("G3"), CheckSpec(name="run-lint", run=argv), 30, (), 4000)
     result, _ = execute(ctx)
     assert result.status == CheckStatus.FAIL
-    assert result.output.splitlines()[1] == "2 ruff violations; first x.py:1:F401, x.py:2:F401"
+    assert result.output.splitlines()[1] == (  # the first one's message too (soupsieve: the code alone)
+        "2 ruff violations; first x.py:1:F401 (`os` imported but unused), x.py:2:F401"
+    )
     content = json.loads(result.evidence[0].content)
     assert content["facts"]["ruff"]["violations"] == 2
     assert {"stdout_tail", "stderr_tail"} <= set(content)
