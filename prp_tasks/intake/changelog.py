@@ -41,6 +41,9 @@ NAMES = tuple(
         "changelog",
         "history",
         "news",
+        "versionhistory",  # typeguard's and the other agronholm projects' docs/versionhistory.rst
+        "release-notes",
+        "RELEASE_NOTES",
     )
     for ext in (".md", ".rst", ".txt", "")
 )
@@ -60,6 +63,8 @@ _BREAKING_ITEM = re.compile(
     re.I,
 )
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+#: a line all in bold at the margin, a date after it at most: ``**4.6.1** (2026-11-19)``
+_BOLD_LINE = re.compile(r"^\*\*[^*\n]+\*\*\s*(?:\([^()\n]*\))?\s*$")
 _UNDERLINE = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _ISSUE_ROLES = {"pr", "issue", "issues", "pull", "gh", "ghissue", "ghpull", "bug"}
@@ -169,12 +174,16 @@ def _prose(section: list[str]) -> list[str]:
 
 def _headings(lines: list[str]) -> list[tuple[int, str, str]]:
     """(line index, kind, title): Markdown ``#`` headings, reST and setext underlined titles (an
-    overlined one is a kind of its own); a title's underline ends its line's heading."""
+    overlined one is a kind of its own), lines all in bold; a title's underline ends its line's
+    heading."""
     found = []
     for i, line in enumerate(lines):
         md = _MD_HEADING.match(line)
         if md:
             found.append((i, md[1], md[2]))
+            continue
+        if _BOLD_LINE.match(line):  # typeguard's ``**4.6.1** (2026-11-19)``, a heading of its own kind
+            found.append((i, "**", line.strip().replace("**", "")))
             continue
         below = lines[i + 1] if i + 1 < len(lines) else ""
         underline = _UNDERLINE.match(below)

@@ -226,3 +226,21 @@ def test_a_gnu_changelog_entry_is_read(tmp_path: Path) -> None:
         ["Add replacements for card suits (thanks to Alan Davidson)"],
         ["Drop support for Python <3.7."],
     )
+
+
+def test_a_version_in_a_bold_line_heads_its_entry(tmp_path: Path) -> None:
+    """typeguard's ``docs/versionhistory.rst``: ``**4.6.1** (2026-11-19)`` then its items; the notes
+    said no changelog entry was found."""
+    history = (
+        "Version history\n===============\n\nThis library adheres to Semantic Versioning.\n\n"
+        "**4.6.1** (2026-11-19)\n\n- Fixed documentation builds\n  on older Pythons (#612)\n\n"
+        "- Fixed ``ReadOnly`` qualifiers\n\n**4.6.0** (2026-07-26)\n\n- Added sentinels\n"
+    )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "versionhistory.rst").write_text(history)
+    assert changelog_entry(tmp_path, "4.6.1") == Entry(
+        "docs/versionhistory.rst",
+        "4.6.1 (2026-11-19)",
+        ["Fixed documentation builds on older Pythons (#612)", "Fixed `ReadOnly` qualifiers"],
+        [],
+    )
