@@ -65,17 +65,20 @@ def status(
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     repo: RepoOption = None,
 ) -> None:
-    """Show a run's gates and their states (a live run, or a finished one's record)."""
+    """Show a run's gates and their states (a live run, or a finished one's record), and why each
+    failed check failed."""
     with errors():
         view = find_run(run_id, repo).view(run_id)
     if json_out:
         print_json(view)
         return
-    from prp_tasks.cli.progress import approval_hint
+    from prp_tasks.cli.progress import approval_hint, failed_view_lines
     from prp_tasks.cli.tables import dag_view, gate_table
 
     out.print(dag_view(view))
     out.print(gate_table(view, out.width))
+    for line in failed_view_lines(view):  # why each failed check failed (the table names them)
+        out.print(line, markup=False, highlight=False)
     hint = approval_hint(view, None)
     if hint:
         out.print(hint)

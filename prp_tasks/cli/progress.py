@@ -280,6 +280,23 @@ def failed_check_lines(snapshot: RunSnapshot) -> list[str]:
     ]
 
 
+def failed_view_lines(view: dict[str, Any]) -> list[str]:
+    """:func:`failed_check_lines` of a run's view (``prp status``: a live run or a finished one's
+    record, whose checks carry their name, status, time and output)."""
+    lines = []
+    for gate in view["gates"]:
+        for check in gate.get("checks") or ():
+            if check.get("status") == CheckStatus.FAIL.value:
+                result = CheckResult(
+                    name=check["name"],
+                    status=CheckStatus.FAIL,
+                    output=check.get("output") or "",
+                    duration=int(check.get("duration_ms") or 0),
+                )
+                lines.append(check_line(gate, result))
+    return lines
+
+
 def _follow_plain(
     control: Control,
     run_id: str,

@@ -5,11 +5,20 @@ terminal (one per state change, from the run's event log and audit trail)."""
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 from rich.console import Console
 
-from prp_tasks.cli.progress import PlainCursor, approval_hint, check_line, follow, plain_lines, settle_line
+from prp_tasks.cli.progress import (
+    PlainCursor,
+    approval_hint,
+    check_line,
+    failed_view_lines,
+    follow,
+    plain_lines,
+    settle_line,
+)
 from prp_tasks.cli.tables import checks_cell, gate_table, human_duration
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.models import ApprovalSpec, CheckStatus, GateStatus, Role, Workflow
@@ -415,6 +424,18 @@ def test_on_a_terminal_the_failed_checks_are_said_below_the_final_table() -> Non
     assert follow(FakeControl(snapshot), "run-test-1", console, live=True) is True  # type: ignore[arg-type]
     tail = stream.getvalue().rstrip().splitlines()[-1]
     assert "lint Lint › ruff: failed in " in tail and tail.endswith(": exit 1 in 0.20s; 3 errors"), tail
+
+
+def test_prp_status_says_why_each_failed_check_failed() -> None:
+    """typeguard: ``prp status`` of a failed run said "checks failed: run-type-check", no cause."""
+    snapshot = decided_run()
+    failed = run_gate(
+        snapshot.spec.workflow.gate("lint"), 1, fail=["ruff"], outputs={"ruff": "exit 1 in 0.20s\n3 errors"}
+    )
+    view = run_view(snapshot.model_copy(update={"gates": {**snapshot.gates, "lint": failed}}))
+    lines = failed_view_lines(json.loads(view.model_dump_json()))  # as a run record holds it
+    assert len(lines) == 1 and lines[0].startswith("lint Lint › ruff: failed in ")
+    assert lines[0].endswith(": exit 1 in 0.20s; 3 errors")
 
 
 def test_an_80_column_terminal_gets_whole_gate_names_and_every_column() -> None:
