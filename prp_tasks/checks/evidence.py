@@ -69,7 +69,8 @@ def tool_summary(
     if facts:
         details["facts"] = facts
         lines.append(redact(facts_line(facts), secrets))
-    lines += tail_lines(stdout, stderr, 5 if facts else 15)
+    # the tails but the facts line again (ruff format's "34 files already formatted")
+    lines += [t for t in tail_lines(stdout, stderr, 5 if facts else 15) if t not in lines]
     runs_tests = identify(list(argv))[0] in ("pytest", "unittest")  # test evidence, facts or not
     kind = (
         EvidenceType.TEST if runs_tests or "pytest" in facts or "unittest" in facts else EvidenceType.COMMAND
