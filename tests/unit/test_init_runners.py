@@ -511,3 +511,20 @@ def test_a_justfiles_recipes_are_commands_the_project_runs(tmp_path: Path) -> No
     assert commands["test"][-1] == "tests" and "tests as Justfile recipe cov runs it" in text
     assert commands["lint"][-3:] == ("src", "tests", "bench")
     assert commands["format"][-3:] == ("src", "tests", "docs/conf.py")
+
+
+def test_the_extras_and_groups_a_uv_run_of_the_tests_installs_are_installed(tmp_path: Path) -> None:
+    """cattrs' justfile: ``uv run --all-extras --group test --group lint pytest``; without its
+    extras four test modules could not import msgspec, yaml and bson."""
+    pyproject = (
+        '[project]\nname = "cattrs"\n[project.optional-dependencies]\n'
+        'msgspec = ["msgspec"]\nyaml = ["pyyaml"]\n'
+        '[dependency-groups]\ntest = ["pytest"]\nlint = ["ruff"]\ndocs = ["sphinx"]\n'
+    )
+    justfile = "test:\n    uv run --all-extras --group test --group lint pytest tests\n"
+    ci = "jobs:\n  d:\n    steps:\n      - run: uv run --extra yaml --group docs sphinx-build docs out\n"
+    files = {"pyproject.toml": pyproject, "Justfile": justfile, ".github/workflows/docs.yml": ci}
+    write(tmp_path, {**files, "src/cattrs/__init__.py": "", "tests/test_a.py": "import pytest\n"})
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None
+    assert environment.extras == ("msgspec", "yaml") and environment.groups == ("test", "lint")  # not docs

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from configparser import RawConfigParser
 
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
@@ -332,10 +333,35 @@ def _ci(facts: Facts) -> None:
                 _ci_line(facts, line, name)
 
 
+def _runner_needs(facts: Facts, line: str, where: str) -> None:
+    """The extras and dependency groups a ``uv run`` of the tests installs (cattrs' justfile:
+    ``uv run --all-extras --group test pytest …``; its tests import msgspec from an extra)."""
+    for part in re.split(r"&&|\|\||;", line):
+        try:
+            words = shlex.split(part.strip())
+        except ValueError:
+            continue
+        if words[:2] != ["uv", "run"]:
+            continue
+        extras, groups, index = [], [], 2
+        while index < len(words) and words[index].startswith("-"):
+            option, value = words[index], words[index + 1] if index + 1 < len(words) else ""
+            extras += facts.extras if option == "--all-extras" else [value] if option == "--extra" else []
+            groups += [value] if option == "--group" else []
+            index += 2 if option in ("--extra", "--group", "--with", "--python", "-p", "--package") else 1
+        inner = [w for w in words[index:] if w not in ("python", "-m")][:1]
+        if inner and inner[0] in ("pytest", "py.test", "coverage"):
+            for extra in (e for e in extras if e in facts.extras):
+                facts.test_extras.setdefault(extra, where)
+            for group in (g for g in groups if g in facts.groups):
+                facts.test_groups.setdefault(group, where)
+
+
 def _ci_line(facts: Facts, line: str, name: str) -> None:
     """A CI ``run`` line's commands, each in the directory a ``cd`` before it chose (jmespath:
     ``cd tests/ && py.test --cov jmespath``; from the root it collected ``extra/`` too)."""
     cwd = "."
+    _runner_needs(facts, re.sub(r"^\s*(-\s*)?run:\s*[|>]?-?", "", line), name)
     for command in ci_commands(line):
         words = command.split()
         if words[:1] == ["cd"] and len(words) == 2:
@@ -392,6 +418,7 @@ def _justfile(facts: Facts) -> None:
     """The commands of a justfile's recipes (cattrs' CI runs ``just cov`` and ``just lint``)."""
     path = next((facts.repo / n for n in JUSTFILES if (facts.repo / n).is_file()), None)
     for recipe, command in just_commands(read_text(path)) if path is not None else []:
+        _runner_needs(facts, command, f"{path.name if path else ''} recipe {recipe}")
         for part in ci_commands(command):
             command_line(facts, part, f"{path.name if path else ''} recipe {recipe}")
 
