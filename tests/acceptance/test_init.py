@@ -112,7 +112,8 @@ def test_init_writes_once_prints_on_request_and_the_first_run_passes(tmp_path: P
     assert code == 1
     failing = "3 tests: 2 passed, 1 failed, 0 errors, 0 skipped; failing: tests/test_case.py::test_case"
     assert any(line.startswith(failing) for line in lines(checks, "run-test"))
-    assert "1 ruff violation; first tests/test_case.py:1:F401" in lines(checks, "run-lint")
+    violation = "1 ruff violation; first tests/test_case.py:1:F401 (`os` imported but unused)"
+    assert violation in lines(checks, "run-lint")
     findings = {f["id"]: f["severity"] for f in review["findings"]}
     assert findings == {"G3-run-test": "major", "G3-run-lint": "major"}
     assert review["scores"]["implementation"] == "red"
