@@ -523,8 +523,12 @@ def test_the_extras_and_groups_a_uv_run_of_the_tests_installs_are_installed(tmp_
     )
     justfile = "test:\n    uv run --all-extras --group test --group lint pytest tests\n"
     ci = "jobs:\n  d:\n    steps:\n      - run: uv run --extra yaml --group docs sphinx-build docs out\n"
+    ci += "      - run: uv run --extra=msgspec --group=test python -m pytest tests\n"
     files = {"pyproject.toml": pyproject, "Justfile": justfile, ".github/workflows/docs.yml": ci}
     write(tmp_path, {**files, "src/cattrs/__init__.py": "", "tests/test_a.py": "import pytest\n"})
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is not None
     assert environment.extras == ("msgspec", "yaml") and environment.groups == ("test", "lint")  # not docs
+    (tmp_path / "Justfile").unlink()  # the CI step alone: ``--extra=msgspec`` (not yaml: docs')
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and environment.extras == ("msgspec",)

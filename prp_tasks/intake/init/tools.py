@@ -345,10 +345,12 @@ def _runner_needs(facts: Facts, line: str, where: str) -> None:
             continue
         extras, groups, index = [], [], 2
         while index < len(words) and words[index].startswith("-"):
-            option, value = words[index], words[index + 1] if index + 1 < len(words) else ""
+            option, eq, value = words[index].partition("=")  # --extra X, --extra=X
+            valued = not eq and option in ("--extra", "--group", "--with", "--python", "-p", "--package")
+            value = words[index + 1] if valued and index + 1 < len(words) else value
             extras += facts.extras if option == "--all-extras" else [value] if option == "--extra" else []
             groups += [value] if option == "--group" else []
-            index += 2 if option in ("--extra", "--group", "--with", "--python", "-p", "--package") else 1
+            index += 2 if valued else 1
         inner = [w for w in words[index:] if w not in ("python", "-m")][:1]
         if inner and inner[0] in ("pytest", "py.test", "coverage"):
             for extra in (e for e in extras if e in facts.extras):
