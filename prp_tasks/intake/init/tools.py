@@ -1,18 +1,16 @@
 """Which test, lint, format and type tools a repository uses, from its ini files, its test modules
-and the places it runs them (tox: :mod:`.toxconf`; Hatch scripts, poe tasks, nox, pre-commit, CI
-workflows, Makefiles and justfiles here); each command read by :mod:`.commandline`, what it
-declares by :mod:`.declared`."""
+and the places it runs them (tox: :mod:`.toxconf`; CI workflows, Makefiles and justfiles:
+:mod:`.automation`; Hatch scripts, poe tasks, nox and pre-commit here); each command read by
+:mod:`.commandline`, what it declares by :mod:`.declared`."""
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
 from configparser import RawConfigParser
 
+from prp_tasks.intake.init.automation import ci, justfile, makefile
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.justfile import JUSTFILES, just_commands
 from prp_tasks.intake.init.noxfile import nox_commands, nox_test_variables
 from prp_tasks.intake.init.sources import (
     nested,
@@ -59,9 +57,6 @@ _CONFIG_FILES = (
 _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff-format", "black": "black",
           "flake8": "flake8", "mypy": "mypy", "pyright": "pyright", "ty": "ty", "ty-check": "ty",
           "pylint": "pylint", "pycodestyle": "pycodestyle", "darker": "darker"}  # fmt: skip
-_RUN_WORD = re.compile(
-    r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|pylint|black|pyright|coverage)(?![\w-])"
-)
 
 
 def ini_files(facts: Facts) -> None:
@@ -152,9 +147,9 @@ def runners(facts: Facts) -> None:
     _poe_tasks(facts)
     _nox(facts)
     _pre_commit(facts)
-    _ci(facts)
-    _makefile(facts)
-    _justfile(facts)
+    ci(facts)
+    makefile(facts)
+    justfile(facts)
 
 
 def _hatch_scripts(facts: Facts) -> None:
@@ -316,120 +311,6 @@ def _hook_versions(facts: Facts, tool: str, repo: dict[str, object], hook: dict[
     for dep in extra if isinstance(extra, list) else []:
         if isinstance(dep, str) and dep not in facts.plugins.setdefault(package, []):
             facts.plugins[package].append(dep)
-
-
-def _ci(facts: Facts) -> None:
-    workflows = sorted((facts.repo / ".github" / "workflows").glob("*.y*ml"))
-    workflows += [
-        p for p in (facts.repo / ".gitlab-ci.yml", facts.repo / ".circleci" / "config.yml") if p.is_file()
-    ]
-    for path in workflows:
-        name = str(path.relative_to(facts.repo))
-        facts.ci.append(name)
-        for line in read_text(path).splitlines():
-            if re.match(r"^\s*(-\s*)?run:|^\s{6,}\S", line):
-                for word in _RUN_WORD.findall(line):
-                    facts.saw("ruff-format" if word == "ruff format" else word, name)
-                _ci_line(facts, line, name)
-
-
-def _runner_needs(facts: Facts, line: str, where: str) -> None:
-    """The extras and dependency groups a ``uv run`` of the tests installs (cattrs' justfile:
-    ``uv run --all-extras --group test pytest …``; its tests import msgspec from an extra)."""
-    for part in re.split(r"&&|\|\||;", line):
-        try:
-            words = shlex.split(part.strip())
-        except ValueError:
-            continue
-        if words[:2] != ["uv", "run"]:
-            continue
-        extras, groups, index = [], [], 2
-        while index < len(words) and words[index].startswith("-"):
-            option, eq, value = words[index].partition("=")  # --extra X, --extra=X
-            valued = not eq and option in ("--extra", "--group", "--with", "--python", "-p", "--package")
-            value = words[index + 1] if valued and index + 1 < len(words) else value
-            extras += facts.extras if option == "--all-extras" else [value] if option == "--extra" else []
-            groups += [value] if option == "--group" else []
-            index += 2 if valued else 1
-        inner = [w for w in words[index:] if w not in ("python", "-m")][:1]
-        if inner and inner[0] in ("pytest", "py.test", "coverage"):
-            for extra in (e for e in extras if e in facts.extras):
-                facts.test_extras.setdefault(extra, where)
-            for group in (g for g in groups if g in facts.groups):
-                facts.test_groups.setdefault(group, where)
-
-
-def _ci_line(facts: Facts, line: str, name: str) -> None:
-    """A CI ``run`` line's commands, each in the directory a ``cd`` before it chose (jmespath:
-    ``cd tests/ && py.test --cov jmespath``; from the root it collected ``extra/`` too)."""
-    cwd = "."
-    _runner_needs(facts, re.sub(r"^\s*(-\s*)?run:\s*[|>]?-?", "", line), name)
-    for command in ci_commands(line):
-        words = command.split()
-        if words[:1] == ["cd"] and len(words) == 2:
-            target = os.path.normpath(os.path.join(cwd, words[1]))
-            cwd = target if (facts.repo / target).is_dir() and not target.startswith("..") else cwd
-            continue
-        command_line(facts, command, name, cwd)
-        _ci_script(facts, command, name)
-
-
-def _ci_script(facts: Facts, command: str, ran_by: str) -> None:
-    """The commands of a shell script a CI step runs (sniffio's ``./ci.sh``), one level deep."""
-    words = command.split()
-    if words[:1] in (["bash"], ["sh"]) and len(words) > 1:
-        words = words[1:]
-    script = facts.repo / words[0] if words else None
-    if script is None or script.suffix != ".sh" or not script.is_file():
-        return
-    if not script.resolve().is_relative_to(facts.repo.resolve()):  # the checkout's own scripts only
-        return
-    where = f"{script.relative_to(facts.repo)} (run by {ran_by})"
-    for line in read_text(script).replace("\\\n", " ").splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            for part in ci_commands(line):
-                command_line(facts, part, where)
-
-
-#: ``NAME = value`` (also ``:=``, ``?=``, ``+=``) in a Makefile
-_MAKE_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?+]?=\s*(.*)$")
-
-
-def _makefile(facts: Facts) -> None:
-    """The commands of a Makefile's recipes (backoff's ``make check``: ``flake8 --ignore=E741,W503,W504
-    backoff tests``), its simple variables expanded; a line with anything else to expand
-    (``$(shell …)``) is left out."""
-    path = next(
-        (facts.repo / n for n in ("GNUmakefile", "makefile", "Makefile") if (facts.repo / n).is_file()), None
-    )
-    if path is None:
-        return
-    variables: dict[str, str] = {}
-    for line in read_text(path).replace("\\\n", " ").splitlines():
-        if not line.startswith("\t"):
-            defined = _MAKE_VARIABLE.match(line)
-            if defined:
-                variables[defined[1]] = defined[2].strip()
-            continue
-        command = _make_expanded(line.strip().lstrip("@-+ "), variables)
-        for part in ci_commands(command) if command else []:
-            command_line(facts, part, f"{path.name} recipe")
-
-
-def _justfile(facts: Facts) -> None:
-    """The commands of a justfile's recipes (cattrs' CI runs ``just cov`` and ``just lint``)."""
-    path = next((facts.repo / n for n in JUSTFILES if (facts.repo / n).is_file()), None)
-    for recipe, command in just_commands(read_text(path)) if path is not None else []:
-        _runner_needs(facts, command, f"{path.name if path else ''} recipe {recipe}")
-        for part in ci_commands(command):
-            command_line(facts, part, f"{path.name if path else ''} recipe {recipe}")
-
-
-def _make_expanded(line: str, variables: dict[str, str]) -> str | None:
-    for _ in range(4):
-        line = re.sub(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda m: variables.get(m[1], m[0]), line)
-    line = line.replace("$$", "\0")
-    return None if "$" in line else line.replace("\0", "$")
 
 
 def _lint_plugin_skips(facts: Facts, ini: RawConfigParser, name: str, section: str) -> None:
