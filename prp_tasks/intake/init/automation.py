@@ -12,7 +12,7 @@ from prp_tasks.intake.init.commandline import command_line
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.justfile import JUSTFILES, just_commands
 from prp_tasks.intake.init.sources import read_text
-from prp_tasks.intake.init.targets import ci_commands
+from prp_tasks.intake.init.targets import RUNNER_VALUED, ci_commands
 
 _RUN_WORD = re.compile(
     r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|pylint|black|pyright|coverage)(?![\w-])"
@@ -48,7 +48,7 @@ def _runner_needs(facts: Facts, line: str, where: str) -> None:
         extras, groups, index = [], [], 2
         while index < len(words) and words[index].startswith("-"):
             option, eq, value = words[index].partition("=")  # --extra X, --extra=X
-            valued = not eq and option in ("--extra", "--group", "--with", "--python", "-p", "--package")
+            valued = not eq and option in RUNNER_VALUED  # (the runner options ci_commands skips)
             value = words[index + 1] if valued and index + 1 < len(words) else value
             extras += facts.extras if option == "--all-extras" else [value] if option == "--extra" else []
             groups += [value] if option == "--group" else []

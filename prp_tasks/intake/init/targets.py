@@ -14,7 +14,7 @@ _RUFF_OTHER = {"format", "rule", "config", "linter", "version", "clean", "server
 #: tools run through a project runner (``uv run --group dev ruff check sqlparse/``)
 _RUNNERS = {("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("hatch", "run"), ("pipenv", "run")}
 #: runner options that take a value
-_VALUED = {"--group", "--extra", "--with", "--python", "-p", "--package", "--only-group", "-e", "--env"}
+RUNNER_VALUED = {"--group", "--extra", "--with", "--python", "-p", "--package", "--only-group", "-e", "--env"}
 
 
 #: tool -> (options with a value, flags, flag prefixes) kept from the project's own command: what
@@ -221,5 +221,5 @@ def _without_runner(words: list[str]) -> list[str]:
         return words
     rest, index = words[2:], 0
     while index < len(rest) and rest[index].startswith("-"):
-        index += 2 if rest[index] in _VALUED else 1
+        index += 2 if rest[index] in RUNNER_VALUED else 1
     return rest[index:]
