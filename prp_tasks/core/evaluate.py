@@ -133,6 +133,35 @@ def skipped_record(gate: GateSpec, reason: str, at: str) -> GateRecord:
     return GateRecord(result=result)
 
 
+def cut_short(
+    gate: GateSpec, record: GateRecord, started_at: str | None, checks: Mapping[str, CheckResult]
+) -> GateRecord:
+    """The record of a gate skipped after it had started (a cancel while its checks ran, a parked
+    gate closed without a decision) as it happened: from its start to the skip, with the checks
+    that finished and the others as ``skip`` ("did not finish: REASON"). Any other record as it is
+    (a gate skipped before it started has no start and no checks)."""
+    result = record.result
+    if result.status != GateStatus.SKIPPED or started_at is None or result.finished_at is None:
+        return record
+    if not checks and result.reason != "cancelled":
+        return record
+    finished = [checks[c.name] for c in gate.checks if c.name in checks]
+    summaries = tuple(
+        AutomatedCheck(name=c.name, status=r.status, output=r.output, duration=r.duration)
+        if (r := checks.get(c.name)) is not None
+        else AutomatedCheck(name=c.name, status=CheckStatus.SKIP, output=f"did not finish: {result.reason}")
+        for c in gate.checks
+    )
+    evidence = tuple(e for c in finished for e in c.evidence)
+    update = {
+        "timestamp": started_at,
+        "duration_ms": elapsed_ms(started_at, result.finished_at),
+        "automated_checks": summaries,
+        "evidence": tuple(e.id for e in evidence),
+    }
+    return GateRecord(result=result.model_copy(update=update), evidence=evidence)
+
+
 def failed_record(gate: GateSpec, reason: str, started_at: str, at: str) -> GateRecord:
     """Record of a gate that ended without a normal evaluation (e.g. approval expired)."""
     result = GateResult(

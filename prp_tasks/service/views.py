@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from prp_tasks.core.approvals import AuditType
 from prp_tasks.core.evaluate import elapsed_ms, parse_ts
-from prp_tasks.core.models import TERMINAL, GateStatus
+from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.run import RepoInfo, RunStatus, redact_url
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
@@ -27,7 +27,8 @@ class _View(BaseModel):
 class CheckView(_View):
     name: str
     status: str
-    duration_ms: int
+    #: None: the check did not finish (its gate was cut short by a cancel)
+    duration_ms: int | None
     output: str
 
 
@@ -173,11 +174,7 @@ def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) 
     gate = snapshot.spec.workflow.gate(view.gate_id)
     result = view.record.result if view.record else None
     parked = view.status == GateStatus.AWAITING_APPROVAL
-    checks = [
-        CheckView(name=c.name, status=r.status.value, duration_ms=r.duration, output=r.output)
-        for c in gate.checks
-        if (r := view.checks.get(c.name)) is not None
-    ]
+    checks = check_views(gate, view)
     approval = result.human_approval if result else None
     duration = result.duration_ms if result and not parked else None
     if duration is None and view.started_at and now:
@@ -209,6 +206,23 @@ def gate_view(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) 
         ),
         checks=checks,
     )
+
+
+def check_views(gate: GateSpec, view: GateView) -> list[CheckView]:
+    """The gate's checks that reported, in declaration order; a gate cut short by a cancel also
+    lists those that did not finish (as its record does: ``skip``, "did not finish: cancelled")."""
+    summaries = {}
+    if view.status == GateStatus.SKIPPED and view.record is not None:
+        summaries = {c.name: c for c in view.record.result.automated_checks}
+    out = []
+    for check in gate.checks:
+        if (r := view.checks.get(check.name)) is not None:
+            out.append(CheckView(name=r.name, status=r.status.value, duration_ms=r.duration, output=r.output))
+        elif (a := summaries.get(check.name)) is not None:
+            out.append(
+                CheckView(name=a.name, status=a.status.value, duration_ms=a.duration, output=a.output or "")
+            )
+    return out
 
 
 def waited_ms(snapshot: RunSnapshot, view: GateView, *, now: str | None = None) -> int | None:

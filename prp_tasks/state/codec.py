@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from prp_tasks.core.approvals import AuditEvent
-from prp_tasks.core.evaluate import parse_ts
+from prp_tasks.core.evaluate import cut_short, parse_ts
 from prp_tasks.core.models import GateStatus, Workflow
 from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import CheckResult, GateRecord
@@ -128,12 +128,13 @@ def build_snapshot(
             for f, v in checks.items()
             if f.startswith(prefix)
         }
-        raw = records.get(gate.id)
+        raw, started_at = records.get(gate.id), started.get(gate.id)
+        record = GateRecord.model_validate_json(raw) if raw else None
         views[gate.id] = GateView(
             gate_id=gate.id,
             status=GateStatus(status.get(gate.id, GateStatus.PENDING.value)),
-            started_at=started.get(gate.id),
-            record=GateRecord.model_validate_json(raw) if raw else None,
+            started_at=started_at,
+            record=cut_short(gate, record, started_at, gate_checks) if record else None,
             checks=gate_checks,
         )
     return RunSnapshot(

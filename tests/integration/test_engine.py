@@ -158,7 +158,7 @@ def test_a_gate_completed_twice_fires_its_dependents_once(
 CANCELLABLE = """
 name: cancellable
 gates:
-  - {id: A, checks: [{name: long, run: ["sleep", "30"]}]}
+  - {id: A, checks: [{name: quick, run: ["true"]}, {name: long, run: ["sleep", "30"]}]}
   - {id: B, depends_on: [A], checks: [{name: b, run: ["true"]}]}
 """
 
@@ -169,6 +169,8 @@ def test_cancelling_mid_run_stops_the_check_and_skips_what_did_not_finish(
     run_id = submit(CANCELLABLE)
     lease = control.store.k(run_id).lease("A", "long")
     wait_until(lambda: control.store.redis.exists(lease) == 1, timeout=10)
+    wait_until(lambda: "quick" in control.snapshot(run_id).gates["A"].checks, timeout=10)
+    time.sleep(0.2)
     started = time.monotonic()
     assert control.cancel(run_id) is True
     snapshot = finish(run_id)
@@ -177,6 +179,18 @@ def test_cancelling_mid_run_stops_the_check_and_skips_what_did_not_finish(
         record = snapshot.gates[gate].record
         assert record is not None and record.result.reason == "cancelled"
         assert snapshot.gates[gate].status == GateStatus.SKIPPED
+    # A had started: its record keeps its start, its time and the check that finished
+    a, b = snapshot.gates["A"], snapshot.gates["B"]
+    assert a.record is not None and a.record.result.timestamp == a.started_at
+    assert (a.record.result.duration_ms or 0) >= 200
+    summary = [(c.name, c.status.value, c.output) for c in a.record.result.automated_checks]
+    assert summary == [("quick", "pass", summary[0][2]), ("long", "skip", "did not finish: cancelled")]
+    assert a.record.result.evidence == tuple(e.id for e in a.checks["quick"].evidence)
+    view = control.get_run(run_id).gates[0]
+    assert [(c.name, c.status) for c in view.checks] == [("quick", "pass"), ("long", "skip")]
+    assert view.duration_ms == a.record.result.duration_ms and view.checks[1].duration_ms is None
+    # B never started: no start, no checks
+    assert b.started_at is None and b.record is not None and b.record.result.automated_checks == ()
     # the heartbeat noticed the cancel and killed the 30 s sleep
     wait_until(lambda: control.store.redis.exists(lease) == 0, timeout=10)
     assert time.monotonic() - started < 10

@@ -9,6 +9,7 @@ import pytest
 
 from prp_tasks.core.evaluate import (
     apply_decision,
+    cut_short,
     elapsed_ms,
     evaluate_gate,
     failed_record,
@@ -167,6 +168,41 @@ def test_a_skipped_record_explains_why_the_gate_never_ran() -> None:
     assert (res.timestamp, res.finished_at, res.duration_ms) == (START, START, 0)
     assert res.requires_human_approval is True
     assert res.automated_checks == ()
+
+
+def test_a_gate_cut_short_by_a_cancel_keeps_its_start_and_the_checks_that_finished() -> None:
+    g = gate("a", "b", "c")
+    done = {"a": result("a", PASS), "c": result("c", FAIL)}
+    res = cut_short(g, skipped_record(g, "cancelled", END), START, done).result
+    assert (res.status, res.reason, res.timestamp, res.duration_ms) == (
+        GateStatus.SKIPPED,
+        "cancelled",
+        START,
+        2500,
+    )
+    assert [(c.name, c.status, c.output) for c in res.automated_checks] == [
+        ("a", PASS, done["a"].output),
+        ("b", SKIP, "did not finish: cancelled"),
+        ("c", FAIL, done["c"].output),
+    ]
+    assert res.evidence == ("ev-a", "ev-c")
+
+
+def test_a_parked_gate_closed_without_a_decision_keeps_its_checks() -> None:
+    g = gate("a", role=Role.ARCHITECT)
+    closed = skipped_record(g, "closed without a decision: the run already failed (G2)", END)
+    res = cut_short(g, closed, START, {"a": result("a", PASS)}).result
+    assert [(c.name, c.status) for c in res.automated_checks] == [("a", PASS)]
+    assert (res.timestamp, res.duration_ms) == (START, 2500)
+
+
+def test_a_gate_skipped_before_it_ran_is_left_as_it_is() -> None:
+    g = gate("a")
+    for reason, started in (("cancelled", None), ("token budget exhausted", START)):
+        record = skipped_record(g, reason, END)
+        assert cut_short(g, record, started, {}) == record
+    passed = evaluate_gate(g, {"a": result("a", PASS)}, started_at=START, finished_at=END)
+    assert cut_short(g, passed, START, {"a": result("a", PASS)}) == passed
 
 
 def test_a_failed_record_measures_from_its_start() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from prp_tasks.core.evaluate import failed_record
-from prp_tasks.core.models import GateStatus, Phase, Workflow
+from prp_tasks.core.evaluate import cut_short, failed_record, skipped_record
+from prp_tasks.core.models import CheckStatus, GateStatus, Phase, Workflow
 from prp_tasks.core.render import review_json
 from prp_tasks.core.results import Decision, Evidence
 from prp_tasks.core.run import RunStatus
@@ -17,6 +17,7 @@ from tests.unit.render_builders import (
     all_passed,
     approval,
     at,
+    check,
     custom_gate,
     make_spec,
     passed_views,
@@ -205,3 +206,18 @@ def test_required_checks_no_command_runs_are_findings_not_green() -> None:
     assert finding["recommendation"].startswith("No command runs the required check 'type-check'")
     commanded = review_json(all_commanded())
     assert commanded["scores"]["implementation"] == "green" and commanded["findings"] == []
+
+
+def test_a_gate_cut_short_by_a_cancel_is_scored_only_for_a_check_that_had_failed() -> None:
+    """A cancel settles running gates as skipped: one whose finished checks all passed has no
+    score (it never finished), one with a failed check keeps that finding."""
+    gates = (custom_gate("lint", ["style", "slow"]), custom_gate("unit", ["pytest", "slow"]))
+    spec = make_spec(Workflow(name="custom", gates=gates))
+    views = {}
+    for gate, status in zip(gates, (CheckStatus.FAIL, CheckStatus.PASS), strict=True):
+        done = {gate.checks[0].name: check(gate.checks[0].name, status, "E501 line too long")}
+        cut = cut_short(gate, skipped_record(gate, "cancelled", at(1)), at(0), done)
+        views[gate.id] = GateView(gate_id=gate.id, status=GateStatus.SKIPPED, record=cut, checks=done)
+    review = review_json(snap(spec, views, RunStatus.CANCELLED))
+    assert review["scores"] == {"lint": "amber"}
+    assert [f["id"] for f in review["findings"]] == ["lint-style"]

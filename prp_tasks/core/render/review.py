@@ -20,7 +20,8 @@ CONFIGURED_CHECK = "lint-and-types-configured"
 
 
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
-    """Scores for every gate whose checks ran, and one finding per failed check or decision."""
+    """Scores for every gate whose checks ran, and one finding per failed check or decision (a
+    gate cut short by a cancel counts when a check of it had failed)."""
     sha = known(snapshot.spec.repo.commit_sha)
     required = required_checks(snapshot.spec.profile.profile)
     unrun = unrun_checks(snapshot.spec.profile.profile)
@@ -28,7 +29,7 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
     for gate in snapshot.spec.workflow.gates:
         view = view_of(snapshot, gate.id)
-        if view.status not in EXECUTED:
+        if view.status not in EXECUTED and not _failed_checks(view):
             continue
         score, gate_findings = _assess(gate, view, sha, required)
         if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
@@ -75,8 +76,7 @@ def is_red(check_name: str, required: Collection[str] = frozenset()) -> bool:
 def _assess(
     gate: GateSpec, view: GateView, sha: str | None, required: frozenset[str]
 ) -> tuple[str, list[dict[str, Any]]]:
-    checks = view.record.result.automated_checks if view.record is not None else ()
-    failed = [c for c in checks if c.status == CheckStatus.FAIL]
+    failed = _failed_checks(view)
     if failed:
         red = any(is_red(c.name, required) for c in failed)
         findings = [_check_finding(gate, view, c, sha, required) for c in failed]
@@ -84,6 +84,11 @@ def _assess(
     if view.status == GateStatus.FAILED:
         return "amber", [_decision_finding(gate, view, sha)]
     return "green", []
+
+
+def _failed_checks(view: GateView) -> list[AutomatedCheck]:
+    checks = view.record.result.automated_checks if view.record is not None else ()
+    return [c for c in checks if c.status == CheckStatus.FAIL]
 
 
 def _passed(view: GateView, check_name: str) -> bool:
