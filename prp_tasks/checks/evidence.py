@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.checks import tool_output as parse
+from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.core.redact import redact, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, clip_lines
@@ -41,8 +42,6 @@ SUMMARY_LIMIT = 3000
 LINE_LIMIT = 300
 #: a report written this long before the command's recorded start still counts (clock rounding)
 STALE_SLACK_S = 2.0
-
-Facts = dict[str, Any]
 
 
 def tool_summary(
@@ -212,21 +211,9 @@ def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
 def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:
     """The JUnit report's facts with the counts pytest's closing line states: the report cannot
     tell an unexpected pass (``xpassed``) from a pass; the line says both (a zero is left out)."""
-    counts = {key: said.get(word, 0) for key, word in _SAID.items()}
+    counts = {key: said.get(word, 0) for key, word in SAID.items()}
     kept = {k: v for k, v in facts.items() if k not in counts}  # the line's zeros win too
-    return {**kept, **{k: v for k, v in counts.items() if v or k in _ALWAYS}}
-
-
-_ALWAYS = ("passed", "failures", "errors", "skipped")
-_SAID = {
-    "passed": "passed",
-    "failures": "failed",
-    "errors": "errors",
-    "skipped": "skipped",
-    "xfailed": "xfailed",
-    "xpassed": "xpassed",
-    **{f"subtests_{w}": f"subtests_{w}" for w in ("passed", "failed", "skipped", "xfailed", "xpassed")},
-}
+    return {**kept, **{k: v for k, v in counts.items() if v or k in ALWAYS}}
 
 
 def ruff_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
@@ -348,100 +335,4 @@ _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
     "pep8": pycodestyle_facts,
     "mypy": mypy_facts,
     "unittest": unittest_facts,
-}
-
-
-def facts_line(facts: dict[str, Facts]) -> str:
-    """One line stating the facts: counts first, then the first items named."""
-    parts = [_DESCRIBE[tool](found) for tool, found in facts.items() if tool in _DESCRIBE]
-    return "; ".join(p for p in parts if p)
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 test``, ``2 tests``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _pytest_line(f: Facts) -> str:
-    if "tests" not in f:
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in f.items() if isinstance(v, int))
-        return f"pytest: {counts}"
-    line = (
-        f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
-        f"{plural(f['errors'], 'error')}"
-        + (f" ({f['collection_errors']} in collection)" if f.get("collection_errors") else "")
-        + f", {f['skipped']} skipped{_subtests_among(f)}"
-        + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
-        + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
-    )
-    if not f["failing"]:
-        return line
-    first = f["failing"][0] + (f" ({f['cause']})" if f.get("cause") else "")
-    return line + f"; failing: {', '.join([first, *f['failing'][1:]])}"
-
-
-#: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'
-_SUBTESTS = tuple(k for k in _SAID if k.startswith("subtests_"))
-
-
-def _subtests_among(f: Facts) -> str:
-    """`` (276 of them subtests)`` when the skipped count holds more than the tests can (pathspec:
-    "197 tests: 197 passed, 276 skipped": every skip a subtest's, pytest 9 counting them there)."""
-    over = f["passed"] + f["failures"] + f["skipped"] - f["tests"]
-    if over <= 0 or not f["skipped"] or not any(f.get(k) for k in _SUBTESTS):
-        return ""
-    return f" ({min(over, f['skipped'])} of them subtests)"
-
-
-def _violations_line(tool: str) -> Callable[[Facts], str]:
-    def describe(f: Facts) -> str:
-        if not f["violations"]:
-            return f"no {tool} violations"
-        said = f" ({f['message']})" if f.get("message") and f["first"] else ""  # the first one's
-        first = (
-            f"; first {f['first'][0]}{said}{''.join(', ' + x for x in f['first'][1:])}" if f["first"] else ""
-        )
-        return f"{plural(f['violations'], tool + ' violation')}{first}"
-
-    return describe
-
-
-def _mypy_line(f: Facts) -> str:
-    if not f["errors"]:
-        return "no mypy errors"
-    first = f"; first {' | '.join(f['first'])}" if f["first"] else ""
-    return f"{plural(f['errors'], 'mypy error')}{first}"
-
-
-def _unittest_line(f: Facts) -> str:
-    others = [f"{f[k]} {k}" for k in ("failures", "errors", "skipped") if f.get(k)]
-    return f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
-
-
-def _coverage_line(f: Facts) -> str:
-    shown = [f"{k} {round(v, 2):g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
-    shown += [f["threshold"]] if f.get("threshold") else []
-    return "coverage: " + ", ".join(shown)
-
-
-def _format_line(f: Facts) -> str:
-    if not f["reformat"] and not f["failed"]:
-        return f"{plural(f['unchanged'], 'file')} already formatted"
-    failed = f", {f['failed']} would fail to reformat" if f["failed"] else ""
-    first = f"; first {', '.join(f['first'])}" if f["first"] else ""
-    return f"{plural(f['reformat'], 'file')} would be reformatted ({f['unchanged']} unchanged{failed}){first}"
-
-
-_DESCRIBE: dict[str, Callable[[Facts], str]] = {
-    "black": _format_line,
-    "ruff-format": _format_line,
-    "pytest": _pytest_line,
-    "ruff": _violations_line("ruff"),
-    "flake8": _violations_line("flake8"),
-    "pylint": _violations_line("pylint"),
-    "pycodestyle": _violations_line("pycodestyle"),
-    "pep8": _violations_line("pep8"),
-    "mypy": _mypy_line,
-    "coverage": _coverage_line,
-    "unittest": _unittest_line,
 }

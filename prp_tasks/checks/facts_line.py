@@ -1,0 +1,123 @@
+"""The facts line of a ``run`` check's evidence: what the tools' machine output said, in one line
+(``8 tests: 7 passed, 1 failed, 0 errors, 0 skipped; failing: …; coverage: lines 93.1%``).
+
+:mod:`prp_tasks.checks.evidence` reads the facts (per tool, a dict of counts and first items);
+this module words them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+#: what a tool's reader found: counts and the first items named (per tool)
+Facts = dict[str, Any]
+
+#: pytest counts always stated (0 included); the others only when not 0
+ALWAYS = ("passed", "failures", "errors", "skipped")
+#: pytest fact -> the word its closing line says the count with (``3 passed, 1 xfailed``)
+SAID = {
+    "passed": "passed",
+    "failures": "failed",
+    "errors": "errors",
+    "skipped": "skipped",
+    "xfailed": "xfailed",
+    "xpassed": "xpassed",
+    **{f"subtests_{w}": f"subtests_{w}" for w in ("passed", "failed", "skipped", "xfailed", "xpassed")},
+}
+
+
+def facts_line(facts: dict[str, Facts]) -> str:
+    """One line stating the facts: counts first, then the first items named."""
+    parts = [_DESCRIBE[tool](found) for tool, found in facts.items() if tool in _DESCRIBE]
+    return "; ".join(p for p in parts if p)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _pytest_line(f: Facts) -> str:
+    if "tests" not in f:
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in f.items() if isinstance(v, int))
+        return f"pytest: {counts}"
+    line = (
+        f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
+        f"{plural(f['errors'], 'error')}"
+        + (f" ({f['collection_errors']} in collection)" if f.get("collection_errors") else "")
+        + f", {f['skipped']} skipped{_subtests_among(f)}"
+        + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
+        + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
+    )
+    if not f["failing"]:
+        return line
+    first = f["failing"][0] + (f" ({f['cause']})" if f.get("cause") else "")
+    return line + f"; failing: {', '.join([first, *f['failing'][1:]])}"
+
+
+#: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'
+_SUBTESTS = tuple(k for k in SAID if k.startswith("subtests_"))
+
+
+def _subtests_among(f: Facts) -> str:
+    """`` (276 of them subtests)`` when the skipped count holds more than the tests can (pathspec:
+    "197 tests: 197 passed, 276 skipped": every skip a subtest's, pytest 9 counting them there)."""
+    over = f["passed"] + f["failures"] + f["skipped"] - f["tests"]
+    if over <= 0 or not f["skipped"] or not any(f.get(k) for k in _SUBTESTS):
+        return ""
+    return f" ({min(over, f['skipped'])} of them subtests)"
+
+
+def _violations_line(tool: str) -> Callable[[Facts], str]:
+    def describe(f: Facts) -> str:
+        if not f["violations"]:
+            return f"no {tool} violations"
+        said = f" ({f['message']})" if f.get("message") and f["first"] else ""  # the first one's
+        first = (
+            f"; first {f['first'][0]}{said}{''.join(', ' + x for x in f['first'][1:])}" if f["first"] else ""
+        )
+        return f"{plural(f['violations'], tool + ' violation')}{first}"
+
+    return describe
+
+
+def _mypy_line(f: Facts) -> str:
+    if not f["errors"]:
+        return "no mypy errors"
+    first = f"; first {' | '.join(f['first'])}" if f["first"] else ""
+    return f"{plural(f['errors'], 'mypy error')}{first}"
+
+
+def _unittest_line(f: Facts) -> str:
+    others = [f"{f[k]} {k}" for k in ("failures", "errors", "skipped") if f.get(k)]
+    return f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
+
+
+def _coverage_line(f: Facts) -> str:
+    shown = [f"{k} {round(v, 2):g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
+    shown += [f["threshold"]] if f.get("threshold") else []
+    return "coverage: " + ", ".join(shown)
+
+
+def _format_line(f: Facts) -> str:
+    if not f["reformat"] and not f["failed"]:
+        return f"{plural(f['unchanged'], 'file')} already formatted"
+    failed = f", {f['failed']} would fail to reformat" if f["failed"] else ""
+    first = f"; first {', '.join(f['first'])}" if f["first"] else ""
+    return f"{plural(f['reformat'], 'file')} would be reformatted ({f['unchanged']} unchanged{failed}){first}"
+
+
+_DESCRIBE: dict[str, Callable[[Facts], str]] = {
+    "black": _format_line,
+    "ruff-format": _format_line,
+    "pytest": _pytest_line,
+    "ruff": _violations_line("ruff"),
+    "flake8": _violations_line("flake8"),
+    "pylint": _violations_line("pylint"),
+    "pycodestyle": _violations_line("pycodestyle"),
+    "pep8": _violations_line("pep8"),
+    "mypy": _mypy_line,
+    "coverage": _coverage_line,
+    "unittest": _unittest_line,
+}
