@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from prp_tasks.cli.common import all_controls, app, control_for, errors, out, print_json
+from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.errors import InputError, RunNotFound, UnsupportedServer
 from prp_tasks.service.control import Control
 from prp_tasks.service.records import Record, find, listed, not_found, search_roots
@@ -132,9 +133,29 @@ def list_runs(
         parents = "" if repo is not None else " (or a parent's)"
         said = f"no runs: none live, none recorded in {where}/.prp/runs{parents}"
         out.print(f"{said}; --repo DIR looks elsewhere", highlight=False)
-    for row in rows[:limit]:
-        line = f"{row['run_id']}  {row['status']:<18} {row['workflow']:<16} {row['repo']}"
+    for line in runs_lines(rows[:limit]):
         out.print(line, highlight=False)
+
+
+def runs_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """``prp runs``' lines: a header, then a row per run with when it was submitted (local time)."""
+    if not rows:
+        return []
+    table = [("RUN", "STATUS", "WORKFLOW", "SUBMITTED", "REPOSITORY")]
+    table += [
+        (r["run_id"], r["status"], r["workflow"], _local_minute(r["created_at"]), r["repo"] or "")
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    return ["  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[4]]) for row in table]
+
+
+def _local_minute(iso: str) -> str:
+    """``2026-12-06 01:13`` in the machine's time zone (the timestamp as it is when unreadable)."""
+    try:
+        return parse_ts(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
 
 
 @app.command()

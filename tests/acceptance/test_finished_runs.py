@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,10 @@ def test_status_audit_outputs_and_runs_of_a_run_finished_earlier(
     assert [(e["gate_id"], e["actor"], e["channel"]) for e in decided] == [("A", "auto", "auto")]
     listing = run_prp("runs", "--json", cwd=repo)
     assert [r["run_id"] for r in json.loads(listing.stdout)] == [run_id]
+    header, row = run_prp("runs", cwd=repo).stdout.splitlines()  # piped: plain, with a header
+    assert header.split() == ["RUN", "STATUS", "WORKFLOW", "SUBMITTED", "REPOSITORY"]
+    assert row.split()[:3] == [run_id, "passed", json.loads(listing.stdout)[0]["workflow"]]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", " ".join(row.split()[3:5]))
     target = tmp_path / "copy"
     copied = run_prp("outputs", run_id, "--to", str(target), cwd=repo)
     assert copied.returncode == 0, copied.stderr
