@@ -298,3 +298,24 @@ def test_the_extras_and_groups_a_uv_run_of_the_tests_installs_are_installed(tmp_
     (tmp_path / "Justfile").unlink()  # the CI step alone: ``--extra=msgspec`` (not yaml: docs')
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is not None and environment.extras == ("msgspec",)
+
+
+def test_the_versions_a_ci_steps_pip_install_asks_for_are_the_tools_versions(tmp_path: Path) -> None:
+    """A CI step's ``pip install "mypy>=1.10" ruff==0.5.0 -e .[test]``: the type check and the lint
+    get those versions (as a requirements file's pins and bounds), not the newest."""
+    workflow = (
+        "jobs:\n  t:\n    steps:\n"
+        '      - run: python -m pip install "mypy>=1.10" ruff==0.5.0 -r requirements/x.txt -e .[test]\n'
+        "      - run: |\n          ruff check src\n          mypy src\n          pytest tests\n"
+    )
+    files = {
+        ".github/workflows/ci.yml": workflow,
+        "pyproject.toml": '[project]\nname = "pkg"\n[project.optional-dependencies]\ntest = ["pytest"]\n',
+        "src/pkg/__init__.py": "",
+        "tests/test_pkg.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    packages = result.profile.environment.packages
+    assert "ruff==0.5.0" in packages and "mypy>=1.10" in packages, packages
+    assert ".github/workflows/ci.yml (pip install)" in text

@@ -9,6 +9,7 @@ import re
 import shlex
 
 from prp_tasks.intake.init.commandline import command_line
+from prp_tasks.intake.init.declared import pins
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.justfile import JUSTFILES, just_commands
 from prp_tasks.intake.init.sources import read_text
@@ -74,6 +75,34 @@ def _ci_line(facts: Facts, line: str, name: str) -> None:
             continue
         command_line(facts, command, name, cwd)
         _ci_script(facts, command, name)
+        _ci_installs(facts, command, name)
+
+
+#: ``pip install``, ``python -m pip install``, ``uv pip install`` at the start of a command
+_PIP_INSTALL = re.compile(r"(?:python[\d.]*\s+-m\s+)?(?:uv\s+)?pip3?\s+install\s+(.*)")
+#: pip options that take a value (the value is no requirement)
+_PIP_VALUED = frozenset(
+    ("-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+     "--extra-index-url", "-f", "--find-links", "-t", "--target", "--python", "--group")
+)  # fmt: skip
+
+
+def _ci_installs(facts: Facts, command: str, where: str) -> None:
+    """The versions a CI step's ``pip install`` asks for the tools (``pip install "mypy>=1.10"
+    ruff==0.5.0``): pins and bounds, as a requirements file's would be."""
+    match = _PIP_INSTALL.fullmatch(command.strip())
+    if match is None:
+        return
+    try:
+        words = shlex.split(match.group(1))
+    except ValueError:
+        return
+    wanted = [
+        w
+        for before, w in zip(["", *words], words, strict=False)
+        if before not in _PIP_VALUED and not w.startswith(("-", ".")) and "/" not in w
+    ]
+    pins(facts, "\n".join(wanted), f"{where} (pip install)")
 
 
 def _ci_script(facts: Facts, command: str, ran_by: str) -> None:
