@@ -241,3 +241,23 @@ def test_a_requirement_file_only_the_type_checks_env_installs_says_so(tmp_path: 
     write(tmp_path, files)
     text, _ = parsed(tmp_path)
     assert '"requirements/typing.txt"  # its type check installs it (tox.ini [testenv:typing] deps)' in text
+
+
+def test_a_type_check_nothing_of_the_project_runs_says_so(tmp_path: Path) -> None:
+    """cattrs configures mypy (strict) and declares it, but its CI and recipes run only ruff and
+    the tests: the type check is still required, and its comment says nothing runs it."""
+    files = {
+        ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: ruff check src\n"
+        "      - run: pytest tests\n",
+        "pyproject.toml": '[project]\nname = "pkg"\n[dependency-groups]\nlint = ["ruff", "mypy"]\n'
+        "[tool.mypy]\nstrict = true\n",
+        "src/pkg/__init__.py": "",
+        "tests/test_pkg.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert "type-check" in result.profile.governance.commands
+    said = "none of the project's CI steps, hooks, envs or tasks seen runs mypy"
+    assert said in text
+    write(tmp_path, {".github/workflows/types.yml": "jobs:\n  t:\n    steps:\n      - run: mypy src\n"})
+    assert said not in parsed(tmp_path)[0]

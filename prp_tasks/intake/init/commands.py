@@ -395,4 +395,6 @@ def _type_check(facts: Facts) -> Command | None:
             "as the project runs it" if facts.mypy_targets else "the package (mypy's config names no files)"
         )
         why += f"; checks {', '.join(targets)}: {source}"
+    if facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names:  # cattrs: run by nothing
+        why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
     return Command("type-check", tuple(argv), why)

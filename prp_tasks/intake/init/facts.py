@@ -119,6 +119,13 @@ class Facts:
         """Whether the tool is only configured: no requirement names it, nothing runs it."""
         return self.uses(tool) and set(self.tools[tool]) <= self.config_places
 
+    def never_run(self, tool: str) -> bool:
+        """Whether only configurations and requirements name the tool while the project's
+        automation (CI, hooks, tox/nox envs, tasks) is seen running others: nothing runs it."""
+        declared = self.config_places | self.declaration_places
+        ran = {p for places in self.tools.values() for p in places if p not in declared}
+        return self.uses(tool) and bool(ran) and set(self.tools[tool]) <= declared
+
     def uses(self, tool: str) -> bool:
         return tool in self.tools
 
