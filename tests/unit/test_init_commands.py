@@ -367,3 +367,26 @@ def test_tests_tox_runs_with_unittest_are_not_taken_for_a_side_envs_pytest(tmp_p
         "discover",
         "-s",
     )
+
+
+def test_benchmarks_and_examples_beside_the_code_are_not_its_packages(tmp_path: Path) -> None:
+    """cattrs' src layout has a top-level ``bench/`` package (its benchmarks): mypy checked it,
+    which the project never does; pyparsing's ``examples/`` was a boundary of its architecture."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\n[tool.mypy]\nstrict = true\n',
+            "src/pkg/__init__.py": "",
+            "bench/__init__.py": "",
+            "tests/test_pkg.py": "def test_a():\n    pass\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.architecture.boundaries == ("pkg",)
+    assert "bench" not in result.profile.governance.commands["type-check"]
+    flat = tmp_path / "flat"
+    write(flat, {"setup.py": "", "pkg/__init__.py": "", "examples/__init__.py": "", "docs/__init__.py": ""})
+    assert parsed(flat)[1].profile.architecture.boundaries == ("pkg",)
+    only = tmp_path / "only"  # a project whose code is its examples keeps them
+    write(only, {"setup.py": "", "examples/__init__.py": ""})
+    assert parsed(only)[1].profile.architecture.boundaries == ("examples",)

@@ -263,6 +263,10 @@ def _pkg_info(facts: Facts) -> None:
         facts.license = (lic.strip(), "PKG-INFO")
 
 
+#: top-level folders that hold a project's benchmarks, docs or examples, not its code
+_NOT_SHIPPED = frozenset({"bench", "benchmark", "benchmarks", "docs", "doc", "examples", "example"})
+
+
 def _layout(facts: Facts, files: list[Path]) -> None:
     """Top-level Python packages (``src/pkg`` or ``pkg``) and the tests directory."""
     inits = {p.parent for p in files if p.name == "__init__.py"}
@@ -270,7 +274,11 @@ def _layout(facts: Facts, files: list[Path]) -> None:
         str(p) for p in inits if (len(p.parts) == 2 and p.parts[0] == "src") or (len(p.parts) == 1)
     )
     tests = {"tests", "test", "testing"}
-    facts.packages = [p for p in packages if Path(p).name not in tests and not Path(p).name.startswith("_")]
+    packages = [p for p in packages if Path(p).name not in tests and not Path(p).name.startswith("_")]
+    if any(p.startswith("src/") for p in packages):  # src layout: cattrs' top-level bench/ is none
+        packages = [p for p in packages if p.startswith("src/")]
+    aside = [p for p in packages if p in _NOT_SHIPPED]  # benchmarks, docs, examples beside the code
+    facts.packages = [p for p in packages if p not in aside] or aside
     if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
         modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
         facts.packages = sorted(str(p) for p in modules if str(p.parent) in (".", "src"))[:3]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+#: places that name a tool without running it: a test module importing pytest, pytest's addopts
+_NAMES_ONLY = re.compile(r" imports pytest$|\baddopts$")
 
 
 @dataclass
@@ -123,7 +127,8 @@ class Facts:
         """Whether only configurations and requirements name the tool while the project's
         automation (CI, hooks, tox/nox envs, tasks) is seen running others: nothing runs it."""
         declared = self.config_places | self.declaration_places
-        ran = {p for places in self.tools.values() for p in places if p not in declared}
+        seen = {p for places in self.tools.values() for p in places}
+        ran = {p for p in seen - declared if not _NAMES_ONLY.search(p)}
         return self.uses(tool) and bool(ran) and set(self.tools[tool]) <= declared
 
     def uses(self, tool: str) -> bool:
