@@ -237,7 +237,7 @@ def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -
 def plain(text: str) -> str:
     """reST and Markdown markup as plain text: links to their text, issue roles (reST's and
     MyST's) to ``#N``, other roles and double backticks to code spans."""
-    text = re.sub(r"`([^`<]+?)\s*<[^>]+>`__?", r"\1", text)  # `#556 <https://…>`_
+    text = re.sub(r"(?<!`)`([^`<]+?)\s*<[^<>`\s]+>`__?", r"\1", text)  # `#556 <https://…>`_
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
     text = re.sub(r"(?<!`)`([^`<]+)`__?", r"\1", text)  # a reference: `PR #301`_
     text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)

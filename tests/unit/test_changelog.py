@@ -152,6 +152,9 @@ def test_roles_and_links_read_as_plain_text() -> None:
     assert plain("Fix {pr}`3805`, {meth}`Context.invoke` and {py:class}`X`.") == (  # click's MyST
         "Fix #3805, `Context.invoke` and `X`."
     )
+    # exceptiongroup 1.3.2: a link after a code span and a "<" kept what lay between them
+    note = "Fixed ``NO_PATCH=1`` on Python < 3.11 (`#171 <https://github.com/a/b/issues/171>`_)"
+    assert plain(note) == "Fixed `NO_PATCH=1` on Python < 3.11 (#171)"
 
 
 def test_the_blueprint_gets_the_entry_unless_it_states_its_own_or_names_its_version() -> None:
