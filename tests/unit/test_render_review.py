@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from prp_tasks.core.evaluate import cut_short, failed_record, skipped_record
+from prp_tasks.core.evaluate import cut_short, evaluate_gate, failed_record, skipped_record
 from prp_tasks.core.models import CheckStatus, GateStatus, Phase, Workflow
 from prp_tasks.core.render import review_json
 from prp_tasks.core.results import Decision, Evidence
@@ -221,3 +221,17 @@ def test_a_gate_cut_short_by_a_cancel_is_scored_only_for_a_check_that_had_failed
     review = review_json(snap(spec, views, RunStatus.CANCELLED))
     assert review["scores"] == {"lint": "amber"}
     assert [f["id"] for f in review["findings"]] == ["lint-style"]
+
+
+def test_a_gate_whose_checks_all_skipped_verified_nothing_and_gets_no_score() -> None:
+    """natsort's G2 (category tests) skipped its three checks: "tests: green" said more than it
+    checked, while G3's test run had 59 errors."""
+    gates = (custom_gate("plan", ["a", "b"], category="tests"), custom_gate("code", ["lint"]))
+    spec = make_spec(Workflow(name="custom", gates=gates))
+    skipped_checks = {c.name: check(c.name, CheckStatus.SKIP, "nothing to read") for c in gates[0].checks}
+    record = evaluate_gate(gates[0], skipped_checks, started_at=at(0), finished_at=at(1))
+    views = {
+        "plan": GateView(gate_id="plan", status=record.result.status, record=record, checks=skipped_checks),
+        "code": run_gate(gates[1], 2),
+    }
+    assert review_json(snap(spec, views, RunStatus.PASSED))["scores"] == {"code": "green"}

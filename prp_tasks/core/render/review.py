@@ -20,8 +20,9 @@ CONFIGURED_CHECK = "lint-and-types-configured"
 
 
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
-    """Scores for every gate whose checks ran, and one finding per failed check or decision (a
-    gate cut short by a cancel counts when a check of it had failed)."""
+    """Scores for every gate whose checks ran (not one whose checks all skipped), and one finding
+    per failed check or decision (a gate cut short by a cancel counts when a check of it had
+    failed)."""
     sha = known(snapshot.spec.repo.commit_sha)
     required = required_checks(snapshot.spec.profile.profile)
     unrun = unrun_checks(snapshot.spec.profile.profile)
@@ -29,7 +30,7 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
     for gate in snapshot.spec.workflow.gates:
         view = view_of(snapshot, gate.id)
-        if view.status not in EXECUTED and not _failed_checks(view):
+        if (view.status not in EXECUTED and not _failed_checks(view)) or nothing_checked(view):
             continue
         score, gate_findings = _assess(gate, view, sha, required)
         if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
@@ -84,6 +85,14 @@ def _assess(
     if view.status == GateStatus.FAILED:
         return "amber", [_decision_finding(gate, view, sha)]
     return "green", []
+
+
+def nothing_checked(view: GateView) -> bool:
+    """A gate that passed with every check skipped (natsort's G2: no test plan to read) verified
+    nothing: it gets no score, rather than a green one."""
+    checks = view.record.result.automated_checks if view.record is not None else ()
+    skipped = bool(checks) and all(c.status == CheckStatus.SKIP for c in checks)
+    return skipped and view.status != GateStatus.FAILED
 
 
 def _failed_checks(view: GateView) -> list[AutomatedCheck]:
