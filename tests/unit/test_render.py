@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from prp_tasks.core.models import ApprovalSpec, Phase, Role, Workflow
+from prp_tasks.core.evaluate import cut_short, skipped_record
+from prp_tasks.core.models import ApprovalSpec, GateStatus, Phase, Role, Workflow
 from prp_tasks.core.profile import (
     Architecture,
     Budgets,
@@ -19,7 +20,7 @@ from prp_tasks.core.render import render_outputs
 from prp_tasks.core.render.common import inline
 from prp_tasks.core.results import Evidence
 from prp_tasks.core.run import RunStatus
-from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.core.snapshot import GateView, RunSnapshot
 from tests.unit.render_builders import (
     CREATED,
     FINISHED,
@@ -211,6 +212,23 @@ def test_verification_results_count_checks_and_give_the_failure_reason() -> None
     assert "**G1 Architecture & Specification:** failed — Checks: 2/3 passed, 1 failed" in text
     assert "Reason: checks failed: repo-layout-hints" in text
     assert "Not verified: G5 (skipped)." in text
+
+
+def test_a_gate_cut_short_by_a_cancel_shows_the_checks_it_had() -> None:
+    """natsort's G3, cancelled after its type check failed: §8 said "Not verified: G3"."""
+    snapshot = all_passed()
+    gate = snapshot.spec.workflow.gate("G3")
+    ran = run_gate(gate, 3, fail=[gate.checks[0].name])
+    done = {gate.checks[0].name: ran.checks[gate.checks[0].name]}
+    record = cut_short(gate, skipped_record(gate, "cancelled", at(4)), at(3), done)
+    g3 = GateView(gate_id="G3", status=GateStatus.SKIPPED, started_at=at(3), record=record, checks=done)
+    outputs = render_outputs(with_gates(snapshot, RunStatus.CANCELLED, G3=g3))
+    total = len(gate.checks)
+    line = f"**G3 Code Review:** skipped — Checks: 0/{total} passed, 1 failed, {total - 1} skipped"
+    assert line in section(outputs["prp.md"], 8)
+    stages = json.loads(outputs["run-manifest.json"])["stages"]
+    stage = next(s for s in stages if "G3" in s["gate"]["sourceGateIds"])
+    assert stage["timings"]["startedAt"] == at(3)  # it ran: its start counts
 
 
 def test_reviewer_summary_embeds_the_review_without_finding_evidence() -> None:

@@ -248,3 +248,13 @@ def dump_json(obj: Any) -> str:
     standard library's (which falls back to pure Python whenever it indents). One difference: an
     exponent is written without padding (``1e-5``, not ``1e-05``)."""
     return to_json(obj, indent=2).decode() + "\n"
+
+
+def cut_short(view: GateView) -> bool:
+    """A skipped gate that had started (a cancel came while its checks ran): its record lists the
+    checks it had (:func:`prp_tasks.core.evaluate.cut_short`)."""
+    return (
+        view.status == GateStatus.SKIPPED
+        and view.record is not None
+        and bool(view.record.result.automated_checks)
+    )

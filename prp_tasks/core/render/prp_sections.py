@@ -14,6 +14,7 @@ from prp_tasks.core.render.common import (
     as_list,
     bullets,
     code,
+    cut_short,
     dedupe,
     document_version,
     dump_json,
@@ -112,7 +113,7 @@ def _verification(snapshot: RunSnapshot) -> str:
     lines, unverified = [], []
     for gate in gates_in_order(snapshot):
         view = view_of(snapshot, gate.id)
-        if view.status not in _VERIFIED or view.record is None:
+        if (view.status not in _VERIFIED and not cut_short(view)) or view.record is None:
             unverified.append(f"{gate.id} ({view.status})")
             continue
         result = view.record.result
