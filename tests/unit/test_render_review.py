@@ -110,6 +110,20 @@ def test_finding_evidence_omits_an_unknown_sha() -> None:
     assert finding["evidence"] == [{"path": "gates/G0/checks/policy-quick-check"}]
 
 
+def test_finding_evidence_names_no_commit_when_the_checks_ran_on_uncommitted_changes() -> None:
+    """semver with an uncommitted edit: 10 tests failed that pass at its HEAD commit, and the
+    finding's evidence named that commit."""
+    spec = make_spec()
+    spec = spec.model_copy(update={"repo": spec.repo.model_copy(update={"dirty": True})})
+    views = passed_views(spec.workflow)
+    views["G0"] = run_gate(
+        spec.workflow.gate("G0"), 0, fail=["policy-quick-check"], sources={"policy-quick-check": ["x.py"]}
+    )
+    findings = review_json(snap(spec, views, RunStatus.FAILED))["findings"]
+    assert findings and all("sha" not in ref for f in findings for ref in f["evidence"])
+    assert findings[0]["evidence"][0]["path"] == "x.py"
+
+
 def test_recommendation_is_the_trimmed_check_output_or_a_fix_hint() -> None:
     snapshot = all_passed()
     g2 = run_gate(

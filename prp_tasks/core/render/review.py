@@ -22,7 +22,7 @@ CONFIGURED_CHECK = "lint-and-types-configured"
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     """Scores for every gate whose checks ran (not one whose checks all skipped), and one finding
     per failed check or decision (a gate cut short by a cancel counts when a check of it had
-    failed)."""
+    failed). A run of a checkout with uncommitted changes names no commit in its evidence."""
     sha = known(snapshot.spec.repo.commit_sha)
     required = required_checks(snapshot.spec.profile.profile)
     unrun = unrun_checks(snapshot.spec.profile.profile)
@@ -40,6 +40,9 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
         previous = scores.get(category, "green")
         scores[category] = max(previous, score, key=_RANK.__getitem__)
         findings.extend(gate_findings)
+    if snapshot.spec.repo.dirty:  # the checks ran on uncommitted changes: no commit gave these results
+        for ref in (r for f in findings for r in f["evidence"]):
+            ref.pop("sha", None)
     return {
         "schema": SCHEMA,
         "runId": snapshot.run_id,
