@@ -18,6 +18,11 @@ import redis
 from prp_tasks.state.servers import embedded_binary
 
 MASTER = "prpmaster"
+#: how long a Sentinel waits for a primary's answer before calling it down. 1 s failed over a live,
+#: just-promoted primary on a loaded 2-core machine (a second failover, to a replica behind the one
+#: that had confirmed the writes: acknowledged transitions were rolled back); production uses 5 s
+#: (infra/redis/sentinel.conf)
+DOWN_AFTER_MS = 4000
 
 
 def free_port() -> int:
@@ -49,6 +54,7 @@ class Topology:
     replicas: int = 2
     servers: list[Node] = field(default_factory=list)
     sentinels: list[Node] = field(default_factory=list)
+    _made: int = 0  #: servers started so far: each new one gets a directory of its own
 
     @property
     def url(self) -> str:
@@ -89,8 +95,11 @@ class Topology:
                 return
         raise AssertionError("replicas did not sync")
 
-    def _server(self, binary: str, replica_of: int | None, port: int | None = None) -> Node:
-        node = Node(port or free_port(), self.root / f"server-{len(self.servers)}")
+    def _server(
+        self, binary: str, replica_of: int | None, port: int | None = None, directory: Path | None = None
+    ) -> Node:
+        node = Node(port or free_port(), directory or self.root / f"server-{self._made}")
+        self._made += 1
         node.directory.mkdir(parents=True, exist_ok=True)
         argv = [binary, "--port", str(node.port), "--bind", "127.0.0.1", "--dir", str(node.directory)]
         argv += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
@@ -110,7 +119,7 @@ class Topology:
         conf.write_text(
             f"port {node.port}\nbind 127.0.0.1\ndir {node.directory}\nlogfile {node.directory / 'log'}\n"
             f"sentinel monitor {MASTER} 127.0.0.1 {primary_port} 2\n"
-            f"sentinel down-after-milliseconds {MASTER} 1000\n"
+            f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}\n"
             f"sentinel failover-timeout {MASTER} 5000\nsentinel parallel-syncs {MASTER} 2\n"
         )
         node.proc = subprocess.Popen(
@@ -165,8 +174,17 @@ class Topology:
     def restart(self, node: Node) -> None:
         """A killed server comes back (its AOF) and the Sentinels make it a replica of the master."""
         binary = embedded_binary(self.server).path
-        self.servers.remove(node)
-        self._server(binary, self.master_port(), port=node.port)
+        self.servers.remove(node)  # in its own directory: its AOF, not another live server's
+        self._server(binary, self.master_port(), port=node.port, directory=node.directory)
+
+    def switches(self) -> list[str]:
+        """The Sentinels' ``+switch-master`` lines (a failover each), from their logs."""
+        lines = []
+        for sentinel in self.sentinels:
+            with contextlib.suppress(OSError):
+                text = (sentinel.directory / "log").read_text(errors="replace")
+                lines += [line.strip() for line in text.splitlines() if "+switch-master" in line]
+        return lines
 
     def stop(self) -> None:
         for node in [*self.sentinels, *self.servers]:
