@@ -319,3 +319,20 @@ def test_the_versions_a_ci_steps_pip_install_asks_for_are_the_tools_versions(tmp
     packages = result.profile.environment.packages
     assert "ruff==0.5.0" in packages and "mypy>=1.10" in packages, packages
     assert ".github/workflows/ci.yml (pip install)" in text
+
+
+def test_tox_4s_set_env_spelling_in_tox_ini_is_read(tmp_path: Path) -> None:
+    """prettytable's tox.ini: ``set_env = COVERAGE_CORE = sysmon`` (tox 4 reads both spellings;
+    only ``setenv`` was read)."""
+    tox = "[tox]\nenv_list = py3\n[testenv]\nextras = tests\nset_env =\n    COVERAGE_CORE = sysmon\n"
+    tox += "commands =\n    pytest --cov prettytable tests\n"
+    files = {
+        "tox.ini": tox,
+        "pyproject.toml": '[project]\nname = "pkg"\n'
+        '[project.optional-dependencies]\ntests = ["pytest", "pytest-cov"]\n',
+        "src/pkg/__init__.py": "",
+        "tests/test_pkg.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    _, result = parsed(tmp_path)
+    assert result.profile.environment.variables == {"COVERAGE_CORE": "sysmon"}

@@ -36,7 +36,7 @@ _KEYS = {
 def read_tox(repo: Path) -> tuple[configparser.RawConfigParser, str]:
     """(the configuration, the file it came from: ``tox.ini`` …); empty when there is none."""
     if (repo / "tox.ini").is_file():
-        return read_ini(repo / "tox.ini"), "tox.ini"
+        return _ini_names(read_ini(repo / "tox.ini")), "tox.ini"
     if (repo / "tox.toml").is_file():
         return _from_toml(read_toml(repo / "tox.toml")), "tox.toml"
     table = nested(read_toml(repo / "pyproject.toml"), "tool", "tox")
@@ -46,10 +46,20 @@ def read_tox(repo: Path) -> tuple[configparser.RawConfigParser, str]:
             parser.read_string(table["legacy_tox_ini"])
         except configparser.Error:
             return configparser.RawConfigParser(), "pyproject.toml [tool.tox]"
-        return parser, "pyproject.toml [tool.tox]"
+        return _ini_names(parser), "pyproject.toml [tool.tox]"
     if isinstance(table, dict):
         return _from_toml(table), "pyproject.toml [tool.tox]"
     return configparser.RawConfigParser(), "tox.ini"
+
+
+def _ini_names(parser: configparser.RawConfigParser) -> configparser.RawConfigParser:
+    """tox 4 also reads ``set_env`` and ``change_dir`` in an INI file (prettytable's
+    ``set_env = COVERAGE_CORE = sysmon``): under the names the readers use, unless both are set."""
+    for section in parser.sections():
+        for key, ini_key in _KEYS.items():
+            if key != ini_key and parser.has_option(section, key) and not parser.has_option(section, ini_key):
+                parser.set(section, ini_key, parser.get(section, key))
+    return parser
 
 
 def _from_toml(data: dict[str, Any]) -> configparser.RawConfigParser:
