@@ -239,8 +239,12 @@ def test_a_requirement_file_only_the_type_checks_env_installs_says_so(tmp_path: 
         "tests/test_b.py": "import pytest\n",
     }
     write(tmp_path, files)
-    text, _ = parsed(tmp_path)
+    text, result = parsed(tmp_path)
     assert '"requirements/typing.txt"  # its type check installs it (tox.ini [testenv:typing] deps)' in text
+    # in the type check's own environment only: the tests' does not install it (prettytable's mypy)
+    profile = result.profile
+    assert "requirements/typing.txt" not in (profile.environment.requirements or ())
+    assert "requirements/typing.txt" in profile.environments["type-check"].requirements
 
 
 def test_a_type_check_nothing_of_the_project_runs_says_so(tmp_path: Path) -> None:

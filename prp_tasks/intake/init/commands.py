@@ -67,6 +67,8 @@ class Plan:
     #: the extras and groups of the type check's environment, when they are not the tests'
     type_extras: tuple[tuple[str, str], ...] = ()
     type_groups: tuple[tuple[str, str], ...] = ()
+    #: the requirement files of the type check's environment (its tox env's too)
+    type_requirements: tuple[tuple[str, str], ...] = ()
     #: why no requirement file is installed (``environment.requirements: []``), or ""
     no_requirements: str = ""
 
@@ -99,6 +101,7 @@ def plan(facts: Facts) -> Plan:
         type_packages=type_packages(facts, packages) if mypy_runs else (),
         no_requirements=no_requirement_files(facts),
         type_extras=extras_to_install(facts, mypy_runs), type_groups=groups_to_install(facts, mypy_runs),
+        type_requirements=requirement_files(facts, typed=mypy_runs),
     )  # fmt: skip
 
 

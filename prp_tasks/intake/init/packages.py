@@ -35,12 +35,17 @@ def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     )
 
 
-def requirement_files(facts: Facts) -> tuple[tuple[str, str], ...]:
-    """The requirement files to name when the tests' (or the type check's) tox env installs one a
-    built environment would not find (wcwidth: ``-r requirements-tests39.txt``): those it finds
-    first, since naming any replaces them; () when it finds them all."""
+def requirement_files(facts: Facts, typed: bool = False) -> tuple[tuple[str, str], ...]:
+    """The requirement files to name when the tests' (``typed``: or the type check's) tox env
+    installs one a built environment would not find (wcwidth: ``-r requirements-tests39.txt``):
+    those it finds first, since naming any replaces them; () when it finds them all. The type
+    check's own files go to its own environment only (prettytable's requirements-mypy.txt)."""
     default = default_requirement_files(facts.repo)
-    wanted = {f: w for f, w in facts.test_requirement_files.items() if f not in default}
+    wanted = {
+        f: w
+        for f, w in facts.test_requirement_files.items()
+        if f not in default and (typed or f not in facts.type_requirement_files)
+    }
     if not wanted:
         return ()
     found = [(f, "a requirement file a built environment installs by default") for f in default]

@@ -195,7 +195,8 @@ def _environment(commands: Plan) -> list[str]:
     (a repository ``.venv`` is used as it is); the type check's own when it needs more."""
     named = (commands.extras, commands.groups, commands.requirements, commands.no_requirements)
     shared = commands.packages or commands.variables or commands.prepare or any(named)
-    own = commands.type_packages or (commands.type_extras, commands.type_groups) != named[:2]
+    typed = (commands.type_extras, commands.type_groups, commands.type_requirements)
+    own = commands.type_packages or typed != named[:3]
     lines = []
     if shared:
         about = "checks run in the project's environment (docs/environments.md)"
@@ -214,7 +215,7 @@ def _environment_body(commands: Plan, indent: int, typed: bool = False) -> list[
     for key, chosen in (
         ("extras", commands.type_extras if typed else commands.extras),
         ("groups", commands.type_groups if typed else commands.groups),
-        ("requirements", commands.requirements),
+        ("requirements", commands.type_requirements if typed else commands.requirements),
     ):
         if chosen:
             lines.append(_line(indent, key, ..., f"the project's {key} to install"))
