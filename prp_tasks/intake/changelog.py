@@ -204,18 +204,25 @@ def _items(
     indent = min((len(m[1]) for m in bullets), default=0)
     found: tuple[list[str], list[str]] = ([], [])
     current: list[str] = []
-    title, nested = "", False
+    title, nested, lead_in = "", None, False
     for i in range(start, end):
         line = lines[i]
         item = None if i in skip else _ITEM.match(line)
         if i in subtitle or (item and len(item[1]) == indent) or _ends_item(line, indent, item):
             _flush(current, title, found)
-            current, nested = ([item[2]] if item and len(item[1]) == indent else []), False
+            current, nested = ([item[2]] if item and len(item[1]) == indent else []), None
             title = subtitle.get(i, title)
-        elif current and line.strip():  # indented: a nested item (left out) or a continuation
-            nested = nested or item is not None
-            if not nested:
+        elif current and line.strip():  # indented: a nested item or a continuation
+            if item is not None and nested is None:
+                nested = len(item[1])
+                lead_in = " ".join(current).rstrip().endswith(":")
+            if nested is None:
                 current.append(line.strip())
+            elif lead_in and item is not None and len(item[1]) == nested:
+                # an item that only introduces its nested ones (semver 3.0.4's "Fix 3.0.3:")
+                # says nothing without them: they are its text
+                current[-1] += "" if current[-1].endswith((":", ";")) else ";"
+                current.append(item[2])
     _flush(current, title, found)
     return found
 

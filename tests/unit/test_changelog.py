@@ -247,3 +247,33 @@ def test_a_version_in_a_bold_line_heads_its_entry(tmp_path: Path) -> None:
         ["Fixed documentation builds on older Pythons (#612)", "Fixed `ReadOnly` qualifiers"],
         [],
     )
+
+
+SEMVER = """\
+Version 3.0.4
+=============
+
+:Released: 2025-01-24
+
+Bug Fixes
+---------
+
+* :gh:`459`: Fix 3.0.3:
+
+  * :gh:`457`: Re-enable Trove license identifier
+  * :gh:`456`: Fix source dist file
+
+* Other fix
+
+  * a detail left out
+"""
+
+
+def test_an_item_that_only_introduces_its_nested_items_gets_them() -> None:
+    """semver 3.0.4's notes said "#459: Fix 3.0.3:" and nothing of what was fixed."""
+    entry = entry_in(SEMVER, "3.0.4", "CHANGELOG.rst")
+    assert entry is not None
+    assert entry.highlights == [
+        "#459: Fix 3.0.3: #457: Re-enable Trove license identifier; #456: Fix source dist file",
+        "Other fix",
+    ]
