@@ -103,6 +103,21 @@ def test_a_cobertura_rate_equal_to_the_budget_is_not_a_failure(tmp_path: Path) -
     assert "lines coverage exactly at the 57% budget" in outcome.output
 
 
+def test_a_cobertura_rate_is_read_unrounded_from_its_counts(tmp_path: Path) -> None:
+    """python-json-logger: 295 of 320 lines is 92.1875%, which coverage.py writes as
+    line-rate="0.9219": a 92.19 budget passed "exactly at" it."""
+    xml = (
+        '<?xml version="1.0" ?>\n<coverage line-rate="0.9219" branch-rate="0" lines-valid="320" '
+        'lines-covered="295" branches-valid="0" branches-covered="0" version="7.4" timestamp="0">'
+        "<packages/></coverage>\n"
+    )
+    write(tmp_path, "coverage.xml", xml)
+    outcome = run_check(tmp_path, "coverage-validation", coverage_budget(lines=92.19))
+    assert outcome.status == FAIL, outcome.output
+    assert "lines coverage 92.188% < required 92.19%" in outcome.output
+    assert run_check(tmp_path, "coverage-validation", coverage_budget(lines=92.18)).status == PASS
+
+
 COVERAGE_PY = {
     "totals": {
         "num_statements": 10,
