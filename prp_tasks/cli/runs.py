@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -223,9 +225,26 @@ class Following:
             print_json({**view, "exit_code": code, "out_dir": str(self.target), "outputs": written})
         elif final:
             out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {self.target}")
+            if said := findings_line(written.get("review.json")):
+                out.print(said, highlight=False)
         else:
             err.print(f"run {run_id}: {snapshot.status.value}; not finished, so no outputs were written")
         return code
+
+
+def findings_line(review: str | None) -> str:
+    """``review.json: 2 findings (2 major): G3-run-lint, G3-run-type-check`` (a passed run can have
+    findings: a required check no command runs), or "" when it has none."""
+    try:
+        findings = json.loads(Path(review).read_text())["findings"] if review else []
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if not findings:
+        return ""
+    counts = Counter(str(f.get("severity")) for f in findings)
+    by = ", ".join(f"{counts[s]} {s}" for s in ("blocker", "major", "minor", "nit") if counts[s])
+    ids = ", ".join(str(f.get("id")) for f in findings[:5]) + (", …" if len(findings) > 5 else "")
+    return f"review.json: {len(findings)} finding{'s' if len(findings) != 1 else ''} ({by}): {ids}"
 
 
 def _passed_or_failed(snapshot: RunSnapshot) -> bool:
