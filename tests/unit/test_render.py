@@ -183,7 +183,7 @@ def test_handoffs_section_shows_each_stage_persona_and_deliverable_state() -> No
     assert "### Product Foundation (Product Manager → Systems Architect)" in text
     assert "✅ `feature.prp.md` — fulfilled (`docs/spec.md`)" in text
     assert "⚠️ `architecture-plan.md` — missing" in text
-    assert "⏳ `automation-runbook.md` — pending" in text
+    assert "⏳ `automation-runbook.md` — pending (no gate has produced it)" in text
 
 
 def test_test_plan_lists_test_evidence_and_the_acceptance_criteria() -> None:

@@ -226,6 +226,8 @@ def _deliverable_line(deliverable: Mapping[str, Any]) -> str:
         return f"{line} ({code(deliverable['reference'])})"
     if deliverable.get("planPathKey"):
         return f"{line} (plan path {code(deliverable['planPathKey'])})"
+    if status == "pending":  # a finished run's too: no gate artifact matched it
+        return f"{line} (no gate has produced it)"
     return line
 
 
