@@ -390,3 +390,23 @@ def test_benchmarks_and_examples_beside_the_code_are_not_its_packages(tmp_path: 
     only = tmp_path / "only"  # a project whose code is its examples keeps them
     write(only, {"setup.py": "", "examples/__init__.py": ""})
     assert parsed(only)[1].profile.architecture.boundaries == ("examples",)
+
+
+def test_metadata_from_setup_cfg_with_the_name_in_setup_py_names_both(tmp_path: Path) -> None:
+    """natsort: setup.cfg [metadata] has the description and licence, setup.py only the name; the
+    file said "Written by prp init from setup.py"."""
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\ndescription = Simple yet flexible natural sorting\nlicense = MIT\n",
+            "setup.py": 'from setuptools import setup\nsetup(name="natsort")\n',
+            "natsort/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert "Written by `prp init` from setup.py, setup.cfg [metadata]." in text
+    assert result.profile.architecture.layout[-1] == "setup.py"
+    only_name = tmp_path / "six"  # a [metadata] that states nothing of this: setup.py alone
+    files = {"setup.cfg": "[metadata]\nlicense_files = LICENSE\n", "setup.py": 'setup(name="six")\n'}
+    write(only_name, files)
+    assert "Written by `prp init` from setup.py." in parsed(only_name)[0]

@@ -184,7 +184,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
 
 
 def _setup_files(facts: Facts) -> None:
-    cfg = read_ini(facts.repo / "setup.cfg")
+    cfg, lic = read_ini(facts.repo / "setup.cfg"), ""
     if cfg.has_section("metadata") and not facts.name:
         facts.metadata_file = "setup.cfg [metadata]"
         facts.name = cfg.get("metadata", "name", fallback="")
@@ -207,12 +207,14 @@ def _setup_files(facts: Facts) -> None:
     if setup_py and not facts.name:
         facts.name = _setup_py_name(facts, setup_py)
         found = re.search(r"\bsetup\s*\(", setup_py)
-        facts.metadata_file = "setup.py" if found else facts.metadata_file
+        if found:  # natsort: its setup.cfg [metadata] says all but the name
+            cfg_said = facts.metadata_file == "setup.cfg [metadata]" and bool(facts.description or lic)
+            facts.metadata_file = "setup.py, setup.cfg [metadata]" if cfg_said else "setup.py"
         if found and not facts.authors:  # six: author_email="benjamin@python.org"
             emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
             facts.authors = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
             facts.authors_file = "setup.py"
-    if setup_py and facts.metadata_file == "setup.py":
+    if setup_py and (facts.metadata_file or "").startswith("setup.py"):
         _setup_py_strings(facts, setup_py)
     _pkg_info(facts)
 

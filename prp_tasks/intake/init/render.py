@@ -136,7 +136,7 @@ def _architecture(facts: Facts) -> list[str]:
     names = [Path(p).stem for p in facts.packages]
     layout = [*facts.packages, *([facts.tests_dir] if facts.tests_dir else [])]
     found = [f for f in ("pyproject.toml", "setup.cfg", "setup.py") if (facts.repo / f).is_file()]
-    metadata = (facts.metadata_file or "").split(" ")[0]  # the file that holds the metadata, if known
+    metadata = (facts.metadata_file or "").split(" ")[0].rstrip(",")  # the file holding the metadata
     layout += [metadata] if metadata in found else found[:1]
     return [
         _line(0, "architecture", ...),
