@@ -181,3 +181,13 @@ def test_a_pytest_plugins_check_flag_is_kept(tmp_path: Path) -> None:
     write(tmp_path, {"tox.ini": tox, "unidecode/__init__.py": "", "tests/test_a.py": ""})
     test = parsed(tmp_path)[1].profile.governance.commands["test"]
     assert "--mypy" in test and test[test.index("--mypy") + 1] == "tests"
+
+
+def test_the_hypothesis_profile_the_project_runs_its_tests_with_is_kept(tmp_path: Path) -> None:
+    """natsort's tox: ``pytest --hypothesis-profile=slow-tests``, whose profile turns off the
+    health check a slow machine trips."""
+    tox = "[testenv]\ndeps =\n    pytest\n    hypothesis\n"
+    tox += "commands = pytest --hypothesis-profile=slow-tests --tb=short tests\n"
+    write(tmp_path, {"tox.ini": tox, "natsort/__init__.py": "", "tests/test_a.py": ""})
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert "--hypothesis-profile=slow-tests" in test and "--tb=short" not in test

@@ -93,7 +93,9 @@ def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
 #: pytest options that change what runs or what counts, kept from the project's own command (with
 #: their value); the rest (verbosity, output, reports, xdist, stop at first failure) are not
 _PYTEST_VALUED = {"--ignore", "--ignore-glob", "--deselect", "-m", "-k", "-p", "-W", "--pythonwarnings",
-                  "--doctest-glob", "--import-mode", "--confcutdir"}  # fmt: skip
+                  "--doctest-glob", "--import-mode", "--confcutdir",
+                  # natsort's tox: ``--hypothesis-profile=slow-tests`` (its health checks, deadlines)
+                  "--hypothesis-profile"}  # fmt: skip
 _PYTEST_FLAGS = {"--doctest-modules", "--doctest-continue-on-failure", "--strict-markers", "--runxfail",
                  # checks that plugins run as test items (Unidecode's tox: ``pytest --mypy``)
                  "--mypy", "--ruff", "--ruff-format", "--black", "--flake8", "--isort",
