@@ -265,3 +265,13 @@ def test_a_type_check_nothing_of_the_project_runs_says_so(tmp_path: Path) -> Non
     assert said in text
     write(tmp_path, {".github/workflows/types.yml": "jobs:\n  t:\n    steps:\n      - run: mypy src\n"})
     assert said not in parsed(tmp_path)[0]
+
+
+def test_a_pyright_the_project_runs_besides_mypy_is_named(tmp_path: Path) -> None:
+    """exceptiongroup's typing env runs ``pyright --verifytypes`` and mypy: the comment said
+    nothing of pyright, which prp init does not set up."""
+    tox = "[testenv:typing]\ndeps =\n    mypy\n    pyright\ncommands =\n    mypy src\n"
+    tox += "    pyright --verifytypes pkg\n"
+    write(tmp_path, {"tox.ini": tox, "pyproject.toml": '[project]\nname = "pkg"\n', "src/pkg/__init__.py": ""})
+    text = parsed(tmp_path)[0]
+    assert "the project also runs pyright (tox.ini [testenv:typing]), which prp init does not set up" in text

@@ -400,4 +400,6 @@ def _type_check(facts: Facts) -> Command | None:
         why += f"; checks {', '.join(targets)}: {source}"
     if facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names:  # cattrs: run by nothing
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
+    if ran := facts.run_places("pyright"):  # exceptiongroup's typing env: pyright --verifytypes too
+        why += f"; the project also runs pyright ({', '.join(ran[:2])}), which prp init does not set up"
     return Command("type-check", tuple(argv), why)

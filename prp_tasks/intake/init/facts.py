@@ -131,6 +131,12 @@ class Facts:
         ran = {p for p in seen - declared if not _NAMES_ONLY.search(p)}
         return self.uses(tool) and bool(ran) and set(self.tools[tool]) <= declared
 
+    def run_places(self, tool: str) -> list[str]:
+        """Where the project runs the tool (its CI steps, hooks, envs, tasks), not where it only
+        configures or declares it."""
+        names = self.config_places | self.declaration_places
+        return [p for p in self.tools.get(tool, []) if p not in names and not _NAMES_ONLY.search(p)]
+
     def uses(self, tool: str) -> bool:
         return tool in self.tools
 
