@@ -262,7 +262,11 @@ class Build:
         env = installer_env()
         version = self.plan.version or self.own_version
         if version:  # an unpacked sdist: its version, not one made up from git
-            env["SETUPTOOLS_SCM_PRETEND_VERSION"] = version
+            # for the project only: the global variable also renames every sdist built from the
+            # index with setuptools_scm (black==20.8b1 was built as the project's 21.0.0)
+            name = self.plan.name or _pkg_info_name(self.plan.workspace)
+            pretend = "SETUPTOOLS_SCM_PRETEND_VERSION"
+            env[f"{pretend}_FOR_{re.sub(r'[-_.]+', '_', name).upper()}" if name else pretend] = version
         if self.installer.name == "uv":
             env["UV_PROJECT_ENVIRONMENT"] = str(self.target)
             env.setdefault("UV_NO_PROGRESS", "1")
@@ -271,6 +275,20 @@ class Build:
     def _mark(self, line: str) -> None:
         with open(self.log, "a", encoding="utf-8") as out:
             out.write(f"[prp] {line}\n")
+
+
+def _pkg_info_name(workspace: Path) -> str | None:
+    """The ``Name`` of the workspace's ``PKG-INFO`` (an unpacked sdist's), or None."""
+    try:
+        with open(workspace / "PKG-INFO", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if not line.strip():
+                    break
+                if line.startswith("Name:"):
+                    return line.split(":", 1)[1].strip() or None
+    except OSError:
+        return None
+    return None
 
 
 def _interpreter(python: str) -> str:

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ from prp_tasks.checks.base import CheckContext
 from prp_tasks.core.models import CheckSpec, CheckStatus, EnvironmentSpec, GateSpec, Workflow
 from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
-from prp_tasks.environments.build import failure_message, system_path
-from prp_tasks.environments.project import flatten_group, plan
+from prp_tasks.environments.build import Build, Installer, failure_message, system_path
+from prp_tasks.environments.project import BuildPlan, flatten_group, plan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, select
 from prp_tasks.environments.resolve import choose, effective
 from prp_tasks.intake.workflow_files import parse_workflow
@@ -364,3 +365,20 @@ test = ["hypothesis>=6.79.4", "pytest>=7.4.0", "-e file:///${PROJECT_ROOT}/bench
     built = plan(tmp_path, EnvironmentSpec())
     assert built.groups == ("test",)
     assert built.requirements == ("attrs>=23.1.0", "hypothesis>=6.79.4", "pytest>=7.4.0")
+
+
+def test_the_pretended_version_names_the_project_so_other_sdists_keep_theirs(tmp_path: Path) -> None:
+    """hyperlink 21.0.0 pins black==20.8b1, an sdist built with setuptools_scm: the global
+    SETUPTOOLS_SCM_PRETEND_VERSION built it as 21.0.0 ("inconsistent metadata"), and every check
+    of the run failed."""
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: hyperlink\nVersion: 21.0.0\n\nbody\n")
+    plan = BuildPlan(workspace=tmp_path, version="21.0.0")
+    build = Build(plan, Installer("pip"), "python3", tmp_path / "env", tmp_path / "log", threading.Event(), 0)
+    env = build._env()
+    assert env["SETUPTOOLS_SCM_PRETEND_VERSION_FOR_HYPERLINK"] == "21.0.0"
+    assert "SETUPTOOLS_SCM_PRETEND_VERSION" not in env
+    named = Build(
+        BuildPlan(workspace=tmp_path, version="1.2", name="zope.interface-x"),
+        Installer("pip"), "python3", tmp_path / "env", tmp_path / "log", threading.Event(), 0,
+    )  # fmt: skip
+    assert named._env()["SETUPTOOLS_SCM_PRETEND_VERSION_FOR_ZOPE_INTERFACE_X"] == "1.2"

@@ -336,3 +336,27 @@ def test_tox_4s_set_env_spelling_in_tox_ini_is_read(tmp_path: Path) -> None:
     write(tmp_path, files)
     _, result = parsed(tmp_path)
     assert result.profile.environment.variables == {"COVERAGE_CORE": "sysmon"}
+
+
+def test_a_tox_env_in_a_changedir_the_checkout_lacks_keeps_its_test_paths(tmp_path: Path) -> None:
+    """boltons' tox: ``changedir = .tox`` and ``pytest --doctest-modules
+    {envsitepackagesdir}/boltons {toxinidir}/tests``: ``.tox/../tests`` was no path (no ``.tox``
+    in the checkout), so 150 doctests ran and the 423 tests in tests/ did not."""
+    tox = "[testenv]\nchangedir = .tox\ndeps = pytest\ncommands =\n"
+    tox += "    pytest --doctest-modules {envsitepackagesdir}/boltons {toxinidir}/tests {posargs}\n"
+    write(tmp_path, {"tox.ini": tox, "boltons/__init__.py": "", "tests/test_a.py": "", "setup.py": ""})
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert test[-3:] == ("--doctest-modules", "boltons", "tests"), test
+
+
+def test_a_tox_envs_own_variables_are_put_into_its_commands(tmp_path: Path) -> None:
+    """hyperlink's tox: ``setenv = PY_MODULE=hyperlink`` and ``pytest --doctest-modules
+    {posargs:src/{env:PY_MODULE}}``: the path was dropped (pytest then collected docs/conf.py)."""
+    tox = "[testenv]\nsetenv =\n    PY_MODULE=hyperlink\ndeps =\n    pytest\n    flake8\ncommands =\n"
+    tox += "    pytest --doctest-modules {posargs:src/{env:PY_MODULE}}\n"
+    tox += "[testenv:flake8]\ncommands = flake8 {posargs:setup.py src/{env:PY_MODULE:hyperlink}}\n"
+    files = {"tox.ini": tox, "src/hyperlink/__init__.py": "", "setup.py": "", "docs/conf.py": ""}
+    write(tmp_path, files)
+    commands = parsed(tmp_path)[1].profile.governance.commands
+    assert commands["test"][-2:] == ("--doctest-modules", "src/hyperlink"), commands["test"]
+    assert commands["lint"][-2:] == ("setup.py", "src/hyperlink"), commands["lint"]

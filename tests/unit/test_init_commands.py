@@ -286,7 +286,8 @@ def test_the_projects_pytest_paths_and_selection_options_are_kept(tmp_path: Path
     )
     _, result = parsed(tmp_path)
     argv = result.profile.governance.commands["test"]
-    assert argv[7:] == ("--doctest-modules", "--ignore", "benchmark", "-m", "not slow", "test")
+    assert argv[7:13] == ("--doctest-modules", "--ignore", "benchmark", "-m", "not slow", "test")
+    assert argv[13:14] == ("--cov=tab",)  # its --cov: pytest-cov is used (hyperlink's: behind factors)
     # pluggy: its benchmark env comes first and runs a file; the main test env runs no path
     write(
         tmp_path,

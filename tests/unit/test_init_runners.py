@@ -272,6 +272,7 @@ def test_a_pyright_the_project_runs_besides_mypy_is_named(tmp_path: Path) -> Non
     nothing of pyright, which prp init does not set up."""
     tox = "[testenv:typing]\ndeps =\n    mypy\n    pyright\ncommands =\n    mypy src\n"
     tox += "    pyright --verifytypes pkg\n"
-    write(tmp_path, {"tox.ini": tox, "pyproject.toml": '[project]\nname = "pkg"\n', "src/pkg/__init__.py": ""})
+    files = {"tox.ini": tox, "pyproject.toml": '[project]\nname = "pkg"\n', "src/pkg/__init__.py": ""}
+    write(tmp_path, files)
     text = parsed(tmp_path)[0]
     assert "the project also runs pyright (tox.ini [testenv:typing]), which prp init does not set up" in text

@@ -32,7 +32,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     if tool in _TOOLS or words[:2] == ["ty", "check"]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
     if tool == "pytest":
-        _cov_targets(facts, words, cwd)
+        _cov_targets(facts, words, where, cwd)
         if primary:
             pytest_args(facts, words, cwd, where)
     if tool == "mypy":
@@ -146,16 +146,19 @@ def addopts_cov_targets(facts: Facts, addopts: object, where: str) -> None:
         words = ["pytest", *shlex.split(text)]
     except ValueError:
         return
-    _cov_targets(facts, words)
+    _cov_targets(facts, words, f"{where} addopts")
     _fail_under(facts, words, f"{where} addopts")
 
 
-def _cov_targets(facts: Facts, words: list[str], cwd: str = ".") -> None:
+def _cov_targets(facts: Facts, words: list[str], where: str, cwd: str = ".") -> None:
     """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
     substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov
     {toxinidir}{/}tests``, and its ``fail_under`` is for that total); a relative path of a command
-    run in another directory (``../src``) as the repository's (a package name stays as it is)."""
+    run in another directory (``../src``) as the repository's (a package name stays as it is). A
+    ``--cov`` means the project uses pytest-cov (hyperlink's tox declares it behind factors only)."""
     facts.cov_branch = facts.cov_branch or "--cov-branch" in words  # cachetools' tox
+    if any(w == "--cov" or w.startswith("--cov=") for w in words):
+        facts.saw("pytest-cov", where)
     for index, word in enumerate(words):
         value = word.partition("=")[2] if word.startswith("--cov=") else None
         if word == "--cov" and index + 1 < len(words):

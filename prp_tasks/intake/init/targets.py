@@ -150,11 +150,13 @@ def installed_path(facts: Facts, word: str) -> str | None:
 
 
 def _exists(facts: Facts, cwd: str, word: str) -> bool:
-    return not word.startswith("{") and (facts.repo / cwd / word).exists()
+    # normalised first: ``.tox/../tests`` (boltons' ``changedir = .tox``) names ``tests`` even when
+    # ``.tox`` is not in the checkout
+    return not word.startswith("{") and (facts.repo / os.path.normpath(os.path.join(cwd, word))).exists()
 
 
 def _test_path(facts: Facts, cwd: str, word: str) -> bool:
-    path = facts.repo / cwd / word.split("::")[0]
+    path = facts.repo / os.path.normpath(os.path.join(cwd, word.split("::")[0]))
     return path.is_dir() or (path.suffix == ".py" and path.is_file())
 
 

@@ -136,11 +136,25 @@ def _tox_env(
     pins(facts, deps, f"{name} [{section}] deps")
     cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
     commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
+    variables = _tox_setenv(_tox_value(tox, section, "setenv"))
     for line in commands.splitlines():
         line = line.split(":", 1)[1] if _FACTOR.match(line) else line
+        line = _with_env(line, variables)  # hyperlink's ``{posargs:src/{env:PY_MODULE}}``
         if by_unittest and section != main and _PYTEST_RUN.search(line):
             continue  # tomli's profiler env runs pytest; the tests run with unittest
         command_line(facts, line, f"{name} [{section}]", cwd, primary=section == main)
+
+
+def _with_env(line: str, variables: dict[str, str]) -> str:
+    """``{env:NAME}`` and ``{env:NAME:DEFAULT}`` replaced by the env's ``setenv`` value, else the
+    default; one with neither is left as it is."""
+
+    def value(match: re.Match[str]) -> str:
+        if match[1] in variables:
+            return variables[match[1]]
+        return match[2] if match[2] is not None else match[0]
+
+    return re.sub(r"\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}", value, line)
 
 
 def _listed(tox: RawConfigParser, section: str) -> bool:
