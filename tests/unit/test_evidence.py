@@ -378,3 +378,19 @@ def test_a_mypy_error_of_no_line_is_named_in_the_first_line(tmp_path: Path) -> N
     assert done.returncode == 2
     text, _, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
     assert text.splitlines()[0].startswith("1 mypy error; first examples: Cannot read file"), text
+
+
+def test_a_collection_errors_cause_is_the_exceptions_line_not_the_last_line() -> None:
+    """python-dateutil under pytest 9.2: the last E line was "See https://docs.pytest.org/…",
+    the cause was the PytestRemovedIn10Warning above it."""
+    text = (
+        "tests/test_isoparser.py:1: in &lt;module&gt;\n"
+        "E   pytest.PytestRemovedIn10Warning: Passing a non-Collection iterable to parametrize\n"
+        "E   See https://docs.pytest.org/en/stable/deprecations.html#parametrize-iterators\n"
+    )
+    report = (
+        '<testsuite><testcase classname="" name="tests.test_isoparser">'
+        f'<error message="collection failure">{text}</error></testcase></testsuite>'
+    )
+    facts = junit_facts(report.encode())
+    assert facts["cause"].startswith("pytest.PytestRemovedIn10Warning: Passing a non-Collection")

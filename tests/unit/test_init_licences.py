@@ -41,3 +41,15 @@ def test_the_licence_is_the_one_whose_title_comes_first() -> None:
     )
     bsd3 = "Redistribution and use in source and binary forms ... Neither the name of the copyright holder"
     assert recognised_licence(bsd3) == "BSD-3-Clause" and recognised_licence("no licence") is None
+
+
+def test_a_licence_file_holding_two_licences_gives_both(tmp_path: Path) -> None:
+    """python-dateutil's LICENSE: Apache-2.0, a rule, then BSD-3-Clause "applies to all code, even
+    that also covered by Apache 2.0"; it read as Apache-2.0 alone."""
+    apache = "Apache License\nVersion 2.0, January 2004\nhttp://www.apache.org/licenses/\n\nTERMS\n"
+    bsd3 = (
+        "The above license applies to all contributions after 2017-12-01.\n\nCopyright 2017\n"
+        "Redistribution and use in source and binary forms ... Neither the name of the copyright holder\n"
+    )
+    write(tmp_path, {"LICENSE": f"{apache}\n{'-' * 76}\n{bsd3}", "setup.py": ""})
+    assert detect(tmp_path).license == ("Apache-2.0 AND BSD-3-Clause", "LICENSE (recognised text)")

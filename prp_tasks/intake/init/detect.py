@@ -348,7 +348,9 @@ def first_paragraph(text: str) -> str:
             return _plain(lead)
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
             intro = _intro_after(stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:]), intro)
-        directive = stripped.startswith("..")
+        # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
+        # went on with "Its flexibility comes not at the price of performance.")
+        directive = stripped.startswith("..") or bool(_LIST_ITEM.match(stripped))
         indented = not block and line.startswith(("    ", "\t"))  # prettytable's `    pip install …`
         if directive or indented or _not_prose(stripped):
             block = []
@@ -356,6 +358,8 @@ def first_paragraph(text: str) -> str:
         block.append(stripped)
     return _plain(lead)
 
+
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])(?:\s|$)")
 
 #: a README section that is not its introduction, and one that is
 _OTHER_SECTION = re.compile(

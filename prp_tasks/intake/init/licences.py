@@ -21,7 +21,7 @@ def licence_file(facts: Facts) -> None:
     if said is not None and spdx_like(said[0]):
         return
     for path in sorted(facts.repo.glob("LICEN[CS]E*")) + sorted(facts.repo.glob("COPYING*")):
-        spdx = recognised_licence(read_text(path)[:3000])
+        spdx = recognised_licences(read_text(path)[:6000])
         if spdx:
             note = f"; {said[1]} says {said[0]!r}" if said else ""
             facts.license = (spdx, f"{path.name} (recognised text{note})")
@@ -66,3 +66,15 @@ def recognised_licence(text: str) -> str | None:
         (m.start(), index) for index, (p, _) in enumerate(_LICENSES) if (m := re.search(p, text, re.I | re.S))
     ]
     return _LICENSES[min(found)[1]][1] if found else None
+
+
+#: a line that separates the licences of a file holding several (dateutil: Apache-2.0, then BSD-3-Clause)
+_SEPARATOR = re.compile(r"^\s*[-=_*]{20,}\s*$", re.M)
+
+
+def recognised_licences(text: str) -> str | None:
+    """Each section's licence (sections split by a rule line), joined with ``AND``: a file that
+    holds two licence texts is under both (dateutil's BSD-3-Clause "applies to all code, even that
+    also covered by Apache 2.0")."""
+    found = [spdx for part in _SEPARATOR.split(text) if (spdx := recognised_licence(part))]
+    return " AND ".join(dict.fromkeys(found)) or None
