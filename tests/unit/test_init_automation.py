@@ -360,3 +360,44 @@ def test_a_tox_envs_own_variables_are_put_into_its_commands(tmp_path: Path) -> N
     commands = parsed(tmp_path)[1].profile.governance.commands
     assert commands["test"][-2:] == ("--doctest-modules", "src/hyperlink"), commands["test"]
     assert commands["lint"][-2:] == ("setup.py", "src/hyperlink"), commands["lint"]
+
+
+STRUCTLOG_CI = """\
+jobs:
+  tests:
+    strategy:
+      matrix:
+        python-version: ["3.9", "3.13"]
+    steps:
+      - run: uv run coverage run -m pytest
+      - uses: actions/upload-artifact@v4
+  coverage:
+    needs: tests
+    steps:
+      - uses: actions/download-artifact@v4
+      - run: |
+          coverage combine
+          coverage report --fail-under=100
+"""
+
+
+def test_a_threshold_on_coverage_combined_from_several_jobs_is_not_one_runs_budget(tmp_path: Path) -> None:
+    """structlog's CI: ``coverage report --fail-under=100`` on the data of every Python and extra
+    combined; one environment measures 94.4% and G4 failed "94.4% < required 100%"."""
+    files = {
+        ".github/workflows/ci.yml": STRUCTLOG_CI,
+        "pyproject.toml": '[project]\nname = "pkg"\n[tool.coverage.run]\nsource = ["pkg"]\n',
+        "pkg/__init__.py": "",
+        "tests/test_a.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.budgets.coverage is None
+    assert "applies in .github/workflows/ci.yml job 'coverage' to coverage combined" in text
+    one_job = (  # parallel data of one run combined where it ran: its threshold is that run's
+        "jobs:\n  tests:\n    steps:\n      - run: |\n          coverage run -p -m pytest\n"
+        "          coverage combine\n          coverage report --fail-under=100\n"
+    )
+    write(tmp_path, {".github/workflows/ci.yml": one_job})
+    budget = parsed(tmp_path)[1].profile.budgets.coverage
+    assert budget is not None and budget.total == 100.0

@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from pathlib import Path
 
 from prp_tasks.intake.init.commandline import command_line
 from prp_tasks.intake.init.declared import pins
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.justfile import JUSTFILES, just_commands
-from prp_tasks.intake.init.sources import read_text
+from prp_tasks.intake.init.sources import read_text, read_yaml
 from prp_tasks.intake.init.targets import RUNNER_VALUED, ci_commands
 
 _RUN_WORD = re.compile(
@@ -34,6 +35,23 @@ def ci(facts: Facts) -> None:
                 for word in _RUN_WORD.findall(line):
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
                 _ci_line(facts, line, name)
+        _combining_job(facts, path, name)
+
+
+#: a job's step that runs the tests (then its coverage data are its own)
+_TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|coverage run|tox|nox|unittest|hatch run|make test)\b")
+
+
+def _combining_job(facts: Facts, path: Path, name: str) -> None:
+    """A GitHub job that runs no tests but ``coverage combine`` and a ``--fail-under``: the
+    threshold is for the data every test job uploaded together (structlog's ``coverage`` job)."""
+    data = read_yaml(path)
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    for job, spec in jobs.items() if isinstance(jobs, dict) else ():
+        steps = spec.get("steps") if isinstance(spec, dict) else None
+        runs = " ".join(str(s.get("run", "")) for s in steps or () if isinstance(s, dict))
+        if "coverage combine" in runs and "fail-under" in runs and not _TESTS_RUN.search(runs):
+            facts.combined_fail_under = facts.combined_fail_under or f"{name} job '{job}'"
 
 
 def _runner_needs(facts: Facts, line: str, where: str) -> None:

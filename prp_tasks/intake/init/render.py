@@ -116,7 +116,15 @@ def _project(facts: Facts) -> list[str]:
 
 def _budgets(facts: Facts, commands: Plan) -> list[str]:
     lines = [_line(0, "budgets", ...)]
-    if commands.measures_coverage and facts.fail_under:
+    if commands.measures_coverage and facts.fail_under and facts.combined_fail_under:
+        value, where = facts.fail_under
+        note = (
+            f"not enforced: the project's {value:g} ({where}) applies in {facts.combined_fail_under} to "
+            "coverage combined from several test jobs (Pythons, extras); one environment measures less. "
+            "To enforce one here: coverage: {total: N}"
+        )
+        lines.append(_line(1, "coverage", None, note))
+    elif commands.measures_coverage and facts.fail_under:
         value, where = facts.fail_under
         note = f"from {where} (coverage.py's total of lines and branches)"
         lines += [_line(1, "coverage", ...), _line(2, "total", value, note)]
