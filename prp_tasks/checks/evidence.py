@@ -68,6 +68,8 @@ def tool_summary(
     if facts:
         details["facts"] = facts
         lines.append(redact(facts_line(facts), secrets))
+    elif crash := crashed(stderr) or crashed(stdout):  # black 20.8b1 under click 8.3: no report at all
+        lines.append(redact(f"the tool crashed: {crash}", secrets))
     # the tails but the facts line again (ruff format's "34 files already formatted")
     lines += [t for t in tail_lines(stdout, stderr, 5 if facts else 15) if t not in lines]
     runs_tests = identify(list(argv))[0] in ("pytest", "unittest")  # test evidence, facts or not
@@ -93,6 +95,21 @@ def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:
     else:
         picked = (out or err)[-count:]
     return [clip(line.rstrip(), LINE_LIMIT) for line in picked]
+
+
+#: the line a Python traceback ends with: ``ImportError: cannot import name '_unicodefun' …``
+_RAISED = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning)\b(?::.*)?")
+
+
+def crashed(text: str) -> str:
+    """The exception a Python traceback in the output's last lines ended with, or ""."""
+    lines = text.strip().splitlines()[-40:]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    if not starts:
+        return ""
+    after = [line.strip() for line in lines[starts[-1] + 1 :] if not line.startswith(" ")]
+    raised = [line for line in after if _RAISED.fullmatch(line)]
+    return clip(raised[-1], LINE_LIMIT) if raised else ""
 
 
 class ReportReader:

@@ -394,3 +394,21 @@ def test_a_collection_errors_cause_is_the_exceptions_line_not_the_last_line() ->
     )
     facts = junit_facts(report.encode())
     assert facts["cause"].startswith("pytest.PytestRemovedIn10Warning: Passing a non-Collection")
+
+
+def test_a_tool_that_crashed_says_with_what(tmp_path: Path) -> None:
+    """hyperlink's pinned black 20.8b1 under click 8.3 raised ImportError before looking at a
+    file: the check's line said "Traceback (most recent call last): File …"."""
+    err = (
+        'Traceback (most recent call last):\n  File "/env/bin/black", line 8, in <module>\n'
+        '    sys.exit(patched_main())\n  File "/env/black/__init__.py", line 6, in <module>\n'
+        "ImportError: cannot import name '_unicodefun' from 'click' (/env/click/__init__.py)\n"
+    )
+    text, facts, _ = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", err)
+    assert text.splitlines()[0] == (
+        "the tool crashed: ImportError: cannot import name '_unicodefun' from 'click' "
+        "(/env/click/__init__.py)"
+    )
+    assert facts == {}
+    plain = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", "error: cannot format x.py\n")
+    assert not plain[0].startswith("the tool")
