@@ -227,6 +227,20 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
     assert first_paragraph(iniconfig) == (
         "iniconfig is a small and simple INI-file parser module having a unique set of features."
     )
+    boltons = (  # a lead-in saying what the project is wins over the docs link after its list
+        "# Boltons\n\n**Boltons** is a set of over 230 BSD-licensed, pure-Python utilities\nin the same "
+        "spirit as the [standard library][stdlib], including:\n\n  * [Atomic file saving][atomic],\n"
+        "    bolted on\n\n**[Full and extensive docs are available on Read The Docs.][rtd]** "
+        "See\nwhat's new.\n"
+    )
+    assert first_paragraph(boltons) == (
+        "**Boltons** is a set of over 230 BSD-licensed, pure-Python utilities in the same spirit as the "
+        "standard library."
+    )
+    install = (
+        "# X\n\nYou can install the latest release from PyPI with pip:\n\n    pip install x\n\nX parses.\n"
+    )
+    assert first_paragraph(install) == "X parses."  # a lead-in telling what to do is none
     tomli = (
         "# Tomli\n\n> A lil' TOML parser\n\n**Table of Contents**  *generated with [mdformat-toc](https://x)*\n\n"
         "- [Intro](#intro)\n\n## Intro\n\nTomli is a Python library for parsing TOML.\n"

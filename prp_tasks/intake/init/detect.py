@@ -320,14 +320,15 @@ def first_paragraph(text: str) -> str:
     """The first paragraph of prose of the README's introduction: not a heading, badge, image,
     HTML, directive (with its indented body: an RST comment), code block, list, notice or lead-in
     (``To see it, run:``); links as their text. A sentence-long lead-in (iniconfig's "iniconfig is
-    a small and simple INI-file parser module having a unique set of features:") is the
-    description when no prose follows it before the next heading (iniconfig's was an API note deep
-    in the README). The introduction ends at a section such as Installation or Examples
+    a small and simple INI-file parser module having a unique set of features:", boltons' "…
+    is a set of over 230 BSD-licensed, pure-Python utilities …, including:") is the description,
+    its colon a full stop (what followed was an API note deep in iniconfig's README, a docs link
+    in boltons'). The introduction ends at a section such as Installation or Examples
     (termcolor's only prose was a note under "Text properties", after them) and resumes under an
     Overview or Usage (munch's "munch is a fork of … Bunch", after its Installation)."""
     block: list[str] = []
     fenced = directive = False
-    lead, intro = "", True
+    intro = True
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
@@ -340,12 +341,10 @@ def first_paragraph(text: str) -> str:
             paragraph = " ".join(block)
             if intro and block and not _notice(paragraph) and not paragraph.endswith(":"):
                 return _plain(paragraph)
-            if intro and len(paragraph.split()) >= LEAD_WORDS:
-                lead = lead or paragraph[:-1] + "."
+            if intro and paragraph.endswith(":") and _describes(paragraph):
+                return _plain(_LEAD_END.sub(".", paragraph))  # boltons' "… is a set of …, including:"
             block = []
             continue
-        if lead and _heading(stripped):
-            return _plain(lead)
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
             intro = _intro_after(stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:]), intro)
         # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
@@ -356,9 +355,11 @@ def first_paragraph(text: str) -> str:
             block = []
             continue
         block.append(stripped)
-    return _plain(lead)
+    return ""
 
 
+#: how a lead-in ends: its colon, and a word that only announces what follows
+_LEAD_END = re.compile(r"[,;]?\s*(?:including|such as|like|namely|for example|e\.g\.)?\s*:$", re.I)
 _LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])(?:\s|$)")
 
 #: a README section that is not its introduction, and one that is
@@ -384,6 +385,16 @@ def _intro_after(title: str, intro: bool) -> bool:
 
 #: words of a lead-in that can describe the project (``To see demo output, run:`` cannot)
 LEAD_WORDS = 8
+#: a lead-in that tells the reader what to do, not what the project is
+_INSTRUCTION = re.compile(
+    r"(?:to|you|run|install|use|try|first|then|for|here|see|simply|just|in order|with|if|when|below)\b", re.I
+)
+
+
+def _describes(lead_in: str) -> bool:
+    """A sentence-long lead-in that says what the project is (``X is a … including:``), not what
+    to do (``You can install it from PyPI with pip:``)."""
+    return len(lead_in.split()) >= LEAD_WORDS and not _INSTRUCTION.match(lead_in.lstrip("*_ "))
 
 
 def _heading(line: str) -> bool:
