@@ -246,6 +246,7 @@ def plain(text: str) -> str:
     MyST's) to ``#N``, other roles and double backticks to code spans."""
     text = re.sub(r"(?<!`)`([^`<]+?)\s*<[^<>`\s]+>`__?", r"\1", text)  # `#556 <https://…>`_
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
+    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # [text][ref] (boltons' changelog)
     text = re.sub(r"(?<!`)`([^`<]+)`__?", r"\1", text)  # a reference: `PR #301`_
     text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)
     text = re.sub(r"\{(?:[\w-]+:)?([\w-]+)\}`([^`]+)`", _role, text)  # MyST's: click's {pr}`3805`

@@ -155,6 +155,7 @@ def test_roles_and_links_read_as_plain_text() -> None:
     # exceptiongroup 1.3.2: a link after a code span and a "<" kept what lay between them
     note = "Fixed ``NO_PATCH=1`` on Python < 3.11 (`#171 <https://github.com/a/b/issues/171>`_)"
     assert plain(note) == "Fixed `NO_PATCH=1` on Python < 3.11 (#171)"
+    assert plain("Add [atomic_save][fileutils.atomic_save] and [x][]") == "Add atomic_save and x"  # boltons
 
 
 def test_the_blueprint_gets_the_entry_unless_it_states_its_own_or_names_its_version() -> None:
