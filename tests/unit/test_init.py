@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from prp_tasks.core.profile import ParsedProfile
-from prp_tasks.intake.init.detect import detect, first_paragraph, project_kind
+from prp_tasks.intake.init.detect import detect, project_kind
+from prp_tasks.intake.init.readme import first_paragraph
 from prp_tasks.intake.init.render import initial_md
 from prp_tasks.intake.profiles.parser import parse_initial_md
 

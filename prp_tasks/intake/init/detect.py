@@ -19,6 +19,7 @@ from prp_tasks.intake.init.commandline import addopts_cov_targets
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.licences import licence_file
+from prp_tasks.intake.init.readme import first_paragraph
 from prp_tasks.intake.init.sources import (
     nested,
     normalise,
@@ -314,126 +315,6 @@ def _readme(facts: Facts) -> None:
             if paragraph:
                 facts.readme = (name, paragraph)
             return
-
-
-def first_paragraph(text: str) -> str:
-    """The first paragraph of prose of the README's introduction: not a heading, badge, image,
-    HTML, directive (with its indented body: an RST comment), code block, list, notice or lead-in
-    (``To see it, run:``); links as their text. A sentence-long lead-in (iniconfig's "iniconfig is
-    a small and simple INI-file parser module having a unique set of features:", boltons' "…
-    is a set of over 230 BSD-licensed, pure-Python utilities …, including:") is the description,
-    its colon a full stop (what followed was an API note deep in iniconfig's README, a docs link
-    in boltons'). The introduction ends at a section such as Installation or Examples
-    (termcolor's only prose was a note under "Text properties", after them) and resumes under an
-    Overview or Usage (munch's "munch is a fork of … Bunch", after its Installation)."""
-    block: list[str] = []
-    fenced = directive = False
-    intro = True
-    for line in [*text.splitlines(), ""]:
-        stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            fenced, block = not fenced, []
-            continue
-        directive = directive and (not stripped or line[:1].isspace())
-        if fenced or directive:
-            continue
-        if not stripped:  # a paragraph ending in ":" introduces code or a list (termcolor's "run:")
-            paragraph = " ".join(block)
-            if intro and block and not _notice(paragraph) and not paragraph.endswith(":"):
-                return _plain(paragraph)
-            if intro and paragraph.endswith(":") and _describes(paragraph):
-                return _plain(_LEAD_END.sub(".", paragraph))  # boltons' "… is a set of …, including:"
-            block = []
-            continue
-        if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
-            intro = _intro_after(stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:]), intro)
-        # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
-        # went on with "Its flexibility comes not at the price of performance.")
-        directive = stripped.startswith("..") or bool(_LIST_ITEM.match(stripped))
-        indented = not block and line.startswith(("    ", "\t"))  # prettytable's `    pip install …`
-        if directive or indented or _not_prose(stripped):
-            block = []
-            continue
-        block.append(stripped)
-    return ""
-
-
-#: how a lead-in ends: its colon, and a word that only announces what follows
-_LEAD_END = re.compile(r"[,;]?\s*(?:including|such as|like|namely|for example|e\.g\.)?\s*:$", re.I)
-_LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])(?:\s|$)")
-
-#: a README section that is not its introduction, and one that is
-_OTHER_SECTION = re.compile(
-    r"^(?:install\w*|setup|examples?|quick ?start|getting started|tutorial"
-    r"|documentation|docs|api\b.*|reference|configuration|development|contributing|testing|tests"
-    r"|changelog|changes|history|release notes|license|licence|credits|authors|support|faq"
-    r"|table of contents|contents|requirements|dependencies)\b",
-    re.I,
-)
-_INTRO_SECTION = re.compile(
-    r"^(?:about|overview|introduction|intro|description|summary|what\b|why\b|features|motivation|usage)", re.I
-)
-
-
-def _intro_after(title: str, intro: bool) -> bool:
-    """Whether the README's introduction goes on under the heading ``title``."""
-    title = title.strip(" *_`:")
-    if _INTRO_SECTION.match(title):
-        return True
-    return intro and not _OTHER_SECTION.match(title)
-
-
-#: words of a lead-in that can describe the project (``To see demo output, run:`` cannot)
-LEAD_WORDS = 8
-#: a lead-in that tells the reader what to do, not what the project is
-_INSTRUCTION = re.compile(
-    r"(?:to|you|run|install|use|try|first|then|for|here|see|simply|just|in order|with|if|when|below)\b", re.I
-)
-
-
-def _describes(lead_in: str) -> bool:
-    """A sentence-long lead-in that says what the project is (``X is a … including:``), not what
-    to do (``You can install it from PyPI with pip:``)."""
-    return len(lead_in.split()) >= LEAD_WORDS and not _INSTRUCTION.match(lead_in.lstrip("*_ "))
-
-
-def _heading(line: str) -> bool:
-    """A Markdown heading or an RST title's underline."""
-    return line.startswith("#") or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line) is not None
-
-
-def _not_prose(line: str) -> bool:
-    """Headings, badges, HTML, tables, rules, list items, quotes; a line that starts with emphasis
-    (``*attrs* is the Python package …``, ``**bold**``) or inline code (```xmltodict` is …``) is
-    prose."""
-    return bool(
-        line.startswith(("#", "[!", "![", ":", "|", "=", "~", ">"))
-        or (line.startswith("<") and not re.match(r"<(?:https?|mailto):", line))  # not a link's URL
-        or re.match(r"\[[^\]]+\]:\s*\S", line)  # a link's definition: [badge]: https://…
-        or re.match(r"[-*+](?:\s|$)", line)
-        or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line)
-    )
-
-
-def _notice(paragraph: str) -> bool:
-    """A paragraph all in bold (tenacity: ``**Please refer to the** … **for a better experience.**``)
-    or all in emphasis (tomli's ``**Table of Contents**  *generated with [mdformat-toc](…)*``)."""
-    if paragraph.startswith("**") and paragraph.endswith("**"):
-        return True
-    return paragraph.startswith(("*", "_")) and not _EMPHASIS.sub("", paragraph).strip()
-
-
-#: a bold or emphasised span (``**…**``, ``*…*``, ``__…__``, ``_…_``)
-_EMPHASIS = re.compile(r"(\*\*|__)[^*_]+?\1|([*_])[^*_]+?\2")
-
-
-def _plain(paragraph: str) -> str:
-    """Links as their text: RST ```pytest`_``, ```text <url>`_``, Markdown ``[text](url)``,
-    ``[text][ref]`` and ``[text]`` (markdown-it-py: ``[markdown-it]``)."""
-    paragraph = re.sub(r"`([^`<]+?)\s*<[^>`]+>`__?", r"\1", paragraph)
-    paragraph = re.sub(r"(?<!`)`([^`]+)`__?(?!\w)", r"\1", paragraph)
-    paragraph = re.sub(r"(?<!!)\[([^\]]+)\]\([^)\s]+\)", r"\1", paragraph)
-    return re.sub(r"(?<![!\w\]])\[([^\]\[]+)\](?:\[[^\]]*\])?(?![(:])", r"\1", paragraph)
 
 
 def project_kind(facts: Facts) -> tuple[str, str]:
