@@ -40,8 +40,8 @@ _PYTEST_COUNT = re.compile(
 )
 _LINT_LINE = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b")
 _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
-_MYPY_ERROR = re.compile(
-    r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: error: (?P<msg>.*?)(?:  \[(?P<code>[\w-]+)\])?$"
+_MYPY_ERROR = re.compile(  # the message may start on the next line (a long path, ``pretty = true``)
+    r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: error:(?: (?P<msg>.*?))?(?:  \[(?P<code>[\w-]+)\])?$"
 )
 #: an error of no line: a file mypy cannot read, a bad configuration (marshmallow's sdist leaves out
 #: the ``examples`` its ``files`` names: ``examples: error: Cannot read file: …``)
@@ -289,7 +289,10 @@ def mypy_text_facts(text: str) -> dict[str, Any]:
     found = _MYPY_FOUND.search(text)
     if not errors and not setup and not found and not _MYPY_OK.search(text):
         raise ValueError("no mypy output lines")
-    first = [f"{m['path']}:{m['line']}: [{m['code'] or 'error'}] {m['msg'].strip()}" for m in errors[:FIRST]]
+    first = [
+        f"{m['path']}:{m['line']}: [{m['code'] or 'error'}] {(m['msg'] or '').strip()}"
+        for m in errors[:FIRST]
+    ]
     first += [f"{m['path']}: {m['msg'].strip()}" for m in setup[:FIRST]]
     count = int(found.group(1)) if found else len(errors) or len(setup)
     return {"errors": count, "first": first}

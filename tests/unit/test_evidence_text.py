@@ -83,6 +83,16 @@ def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: 
         text
         == '1 mypy error; first src/c/d.py:76: [import-untyped] Skipping analyzing "boto": missing marker'
     )
+    # prettytable: a long path, and the whole message on the next line ("1 mypy error", no first)
+    whole = (
+        "/env/lib/python3.11/site-packages/_pytest/logging.py:201: error:\n"
+        "Pattern matching is only supported in Python 3.10 and greater  [syntax]\n"
+        "            match x:\n            ^\nFound 1 error in 1 file (errors prevented further checking)\n"
+    )
+    text = summary(tmp_path, ["mypy", "src"], whole)[0].splitlines()[0]
+    assert text.endswith(
+        "logging.py:201: [syntax] Pattern matching is only supported in Python 3.10 and greater"
+    )
 
 
 def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -> None:
