@@ -312,6 +312,9 @@ def failure_message(log: Path, what: str, code: int) -> str:
     lines = lines[last_step + 1 :]
     start = next((i for i, ln in enumerate(lines) if re.match(r"\s*(error|ERROR)\b", ln)), None)
     shown = lines[start : start + 12] if start is not None else lines[-12:]
+    # what the first lines leave out: a compiler's fatal error, uv's hint naming who wanted the
+    # package (hyperlink: "typed-ast (v1.4.3) was included because mypy (v0.790) depends on …")
+    shown += [ln for ln in lines if _WHY.search(ln) and ln not in shown][-4:]
     reason = "\n".join(shown) or f"exit status {code}"
     tail = "\n".join(lines)
     if _GIT_FAILURE.search(tail):  # urllib3's hypercorn comes from github.com ([tool.uv.sources])
@@ -323,6 +326,7 @@ def failure_message(log: Path, what: str, code: int) -> str:
     return f"{what} failed (exit {code}):\n{reason}"
 
 
+_WHY = re.compile(r"^\s*hint:|fatal error:|\bwas included because\b")
 _GIT_FAILURE = re.compile(r"fatal: unable to access|Git operation failed|failed to clone|git fetch", re.I)
 
 

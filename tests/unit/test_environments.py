@@ -237,6 +237,19 @@ def test_a_git_dependency_that_cannot_be_fetched_is_named_not_the_index(tmp_path
     assert "Could not resolve host: github.com" in message
 
 
+def test_a_failed_build_keeps_the_compilers_error_and_uvs_hint(tmp_path: Path) -> None:
+    """hyperlink's mypy==0.790 on Python 3.11: the first 12 lines ended at ``copying typed_ast/…``;
+    the cause (``code.h: No such file``) and uv's hint (who wanted typed-ast) came after."""
+    build = ["error: Failed to build `typed-ast==1.4.3`", "  Caused by: The build backend returned an error"]
+    build += [f"copying typed_ast/{i}.py -> build" for i in range(14)]
+    build += ["ast27/Custom/typed_ast.c:1:10: fatal error: code.h: No such file or directory"]
+    build += ["hint: `typed-ast` (v1.4.3) was included because `mypy` (v0.790) depends on `typed-ast>=1.4.0`"]
+    log = write(tmp_path, {"b.log": "[prp] $ uv pip install\n" + "\n".join(build) + "\n"})
+    message = failure_message(log / "b.log", "installing", 1)
+    assert "fatal error: code.h: No such file or directory" in message
+    assert "was included because `mypy` (v0.790) depends on" in message
+
+
 # which environment a check gets -------------------------------------------------------------------
 
 
