@@ -97,10 +97,6 @@ def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:
     return [clip(line.rstrip(), LINE_LIMIT) for line in picked]
 
 
-#: the line a Python traceback ends with: ``ImportError: cannot import name '_unicodefun' …``
-_RAISED = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning)\b(?::.*)?")
-
-
 def crashed(text: str) -> str:
     """The exception a Python traceback in the output's last lines ended with, or ""."""
     lines = text.strip().splitlines()[-40:]
@@ -108,7 +104,7 @@ def crashed(text: str) -> str:
     if not starts:
         return ""
     after = [line.strip() for line in lines[starts[-1] + 1 :] if not line.startswith(" ")]
-    raised = [line for line in after if _RAISED.fullmatch(line)]
+    raised = [line for line in after if parse.RAISED.fullmatch(line)]
     return clip(raised[-1], LINE_LIMIT) if raised else ""
 
 

@@ -105,8 +105,9 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     return facts | ({"collection_errors": uncollected} if uncollected else {})
 
 
-#: an exception's line in pytest's report: ``ModuleNotFoundError: …``, ``pytest.PytestRemovedIn10Warning: …``
-_RAISED = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b(?::|$)")
+#: the line an exception is reported with (a traceback's last, pytest's report's E lines):
+#: ``ModuleNotFoundError: …``, ``pytest.PytestRemovedIn10Warning: …``
+RAISED = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b(?::.*)?")
 #: the most of a failing test's message kept (its first line)
 CAUSE_LIMIT = 160
 
@@ -120,7 +121,7 @@ def _cause(elements: list[Any]) -> str:
             said = [line[1:].strip() for line in str(child.text or "").splitlines() if line.startswith("E ")]
             # the exception's own line, not the last line of a message that goes on (dateutil's
             # PytestRemovedIn10Warning, whose last line is "See https://docs.pytest.org/…")
-            raised = [line for line in said if _RAISED.match(line)]
+            raised = [line for line in said if RAISED.fullmatch(line)]
             message = raised[-1] if raised else (said[-1] if said else "")
         if message:
             return clip(message.splitlines()[0].strip(), CAUSE_LIMIT)

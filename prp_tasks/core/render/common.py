@@ -250,7 +250,7 @@ def dump_json(obj: Any) -> str:
     return to_json(obj, indent=2).decode() + "\n"
 
 
-def cut_short(view: GateView) -> bool:
+def was_cut_short(view: GateView) -> bool:
     """A skipped gate that had started (a cancel came while its checks ran): its record lists the
     checks it had (:func:`prp_tasks.core.evaluate.cut_short`)."""
     return (

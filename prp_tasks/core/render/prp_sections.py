@@ -14,7 +14,6 @@ from prp_tasks.core.render.common import (
     as_list,
     bullets,
     code,
-    cut_short,
     dedupe,
     document_version,
     dump_json,
@@ -30,6 +29,7 @@ from prp_tasks.core.render.common import (
     ts_key,
     utc_seconds,
     view_of,
+    was_cut_short,
 )
 from prp_tasks.core.results import EvidenceType, GateResult, HumanApproval
 from prp_tasks.core.snapshot import RunSnapshot
@@ -113,7 +113,7 @@ def _verification(snapshot: RunSnapshot) -> str:
     lines, unverified = [], []
     for gate in gates_in_order(snapshot):
         view = view_of(snapshot, gate.id)
-        if (view.status not in _VERIFIED and not cut_short(view)) or view.record is None:
+        if (view.status not in _VERIFIED and not was_cut_short(view)) or view.record is None:
             unverified.append(f"{gate.id} ({view.status})")
             continue
         result = view.record.result

@@ -7,7 +7,7 @@ from typing import Any
 
 from prp_tasks.core.models import TERMINAL, GateSpec, GateStatus
 from prp_tasks.core.render.chain_io import Deliverable, StageDef
-from prp_tasks.core.render.common import approvals_of, cut_short, dedupe, duration_ms, ts_key, view_of
+from prp_tasks.core.render.common import approvals_of, dedupe, duration_ms, ts_key, view_of, was_cut_short
 from prp_tasks.core.results import HumanApproval
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
@@ -70,7 +70,7 @@ def stage_entry(
 def _timings(views: Sequence[GateView]) -> dict[str, Any]:
     """First start and last finish of the stage's gates that ran (a gate skipped before it started
     does not count; one cut short by a cancel does, its record listing the checks it had)."""
-    ran = [v for v in views if v.status != GateStatus.SKIPPED or cut_short(v)]
+    ran = [v for v in views if v.status != GateStatus.SKIPPED or was_cut_short(v)]
     starts = [v.record.result.timestamp if v.record else v.started_at for v in ran]
     started = min((s for s in starts if s), key=ts_key, default=None)
     finishes = [v.record.result.finished_at if v.record else None for v in ran]
