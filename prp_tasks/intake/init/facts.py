@@ -129,10 +129,8 @@ class Facts:
     def never_run(self, tool: str) -> bool:
         """Whether only configurations and requirements name the tool while the project's
         automation (CI, hooks, tox/nox envs, tasks) is seen running others: nothing runs it."""
-        declared = self.config_places | self.declaration_places
-        seen = {p for places in self.tools.values() for p in places}
-        ran = {p for p in seen - declared if not _NAMES_ONLY.search(p)}
-        return self.uses(tool) and bool(ran) and set(self.tools[tool]) <= declared
+        automated = any(self.run_places(other) for other in self.tools)
+        return self.uses(tool) and automated and not self.run_places(tool)
 
     def run_places(self, tool: str) -> list[str]:
         """Where the project runs the tool (its CI steps, hooks, envs, tasks), not where it only
