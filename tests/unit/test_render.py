@@ -372,6 +372,10 @@ def test_decision_times_without_a_zone_are_read_as_utc() -> None:
     text = section(render_outputs(snap(spec, views))["prp.md"], 10)
     assert "- **Product Approval** — approved by alice (product-owner, via http) @ " in text
     assert "@ 2026-03-01T10:00:30Z (SHA: 0123456)" in text
+    # a checkout with uncommitted changes: the approver saw those too, not the commit alone (semver)
+    dirty = spec.model_copy(update={"repo": spec.repo.model_copy(update={"dirty": True})})
+    text = section(render_outputs(snap(dirty, views))["prp.md"], 10)
+    assert "@ 2026-03-01T10:00:30Z (SHA: 0123456 + uncommitted changes)" in text
 
 
 def test_design_evidence_that_is_not_json_is_shown_as_text() -> None:

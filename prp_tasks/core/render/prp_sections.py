@@ -197,7 +197,9 @@ def approval_line(snapshot: RunSnapshot, approval: HumanApproval) -> str:
         f"({how}) @ {utc_seconds(approval.timestamp)}"
     )
     sha = known(approval.commit_sha)
-    return f"{line} (SHA: {sha[:7]})" if sha else line
+    repo = snapshot.spec.repo  # what was approved is the checkout, uncommitted changes included
+    dirty = " + uncommitted changes" if repo.dirty and sha and sha == known(repo.commit_sha) else ""
+    return f"{line} (SHA: {sha[:7]}{dirty})" if sha else line
 
 
 def _release_notes(metadata: Mapping[str, Any]) -> str:
