@@ -19,7 +19,7 @@ from prp_tasks.cli.progress import (
     plain_lines,
     settle_line,
 )
-from prp_tasks.cli.tables import checks_cell, gate_table, human_duration
+from prp_tasks.cli.tables import checks_cell
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.models import ApprovalSpec, CheckStatus, GateStatus, Role, Workflow
 from prp_tasks.core.results import Decision
@@ -30,25 +30,6 @@ from tests.unit.render_builders import approval, at, custom_gate, make_spec, pen
 
 NOW = "2026-03-01T10:30:00.000Z"
 URL = "unix:///r/.prp/redis.sock"
-
-
-def test_durations_read_in_human_units() -> None:
-    cases = {
-        None: "",
-        -5: "0 ms",
-        0: "0 ms",
-        45: "45 ms",
-        999: "999 ms",
-        1000: "1.0 s",
-        1234: "1.2 s",
-        59_949: "59.9 s",
-        59_950: "1 min 00 s",
-        184_000: "3 min 04 s",
-        3_599_499: "59 min 59 s",
-        3_600_000: "1 h 00 min",
-        7_500_000: "2 h 05 min",
-    }
-    assert {ms: human_duration(ms) for ms in cases} == cases
 
 
 # the run: lint -> review (parks for a code reviewer) -> ship ---------------------------------
@@ -165,31 +146,6 @@ def test_a_request_from_an_earlier_execution_of_the_gate_does_not_count() -> Non
 
 
 # the status table -------------------------------------------------------------------------------
-
-
-def table_text(view: dict[str, Any]) -> str:
-    console = Console(record=True, width=200, file=io.StringIO())
-    console.print(gate_table(view))
-    return console.export_text()
-
-
-def test_the_table_shows_a_gates_own_duration_and_its_wait_in_human_units() -> None:
-    text = table_text(run_view(decided_run()).model_dump(mode="json"))
-    header = next(line for line in text.splitlines() if "gate" in line and "state" in line)
-    assert [c.strip() for c in header.strip("┃ ").split("┃")][:6] == [
-        "gate",
-        "state",
-        "after",
-        "duration",
-        "waited",
-        "checks",
-    ]
-    review = next(line for line in text.splitlines() if "review" in line)
-    assert "20.0 s" in review and "10.0 s" in review and "approved by alice" in review
-    lint = next(line for line in text.splitlines() if "lint Lint" in line)
-    assert "20.0 s" in lint and "10.0 s" not in lint
-    never = run_view(parked_run()).model_dump(mode="json")  # no gate waited yet: no such column
-    assert "waited" not in table_text(never) and "duration" in table_text(never)
 
 
 # plain lines ------------------------------------------------------------------------------------
@@ -436,27 +392,3 @@ def test_prp_status_says_why_each_failed_check_failed() -> None:
     lines = failed_view_lines(json.loads(view.model_dump_json()))  # as a run record holds it
     assert len(lines) == 1 and lines[0].startswith("lint Lint › ruff: failed in ")
     assert lines[0].endswith(": exit 1 in 0.20s; 3 errors")
-
-
-def test_an_80_column_terminal_gets_whole_gate_names_and_every_column() -> None:
-    """At 80 columns the gates' names were cut ("G1 Architectu…") and a long ``after`` too
-    ("G0,G1,G2,G…"): the compact table wraps them between words and keeps its right edge (with
-    a waited column too the names stay whole)."""
-    view = run_view(decided_run()).model_dump(mode="json")
-    for gate in view["gates"]:
-        gate["name"] = "Architecture & Specification of everything"
-        gate["depends_on"] = ["G0", "G1", "G2", "G3", "G4", "G5"]
-    for waits in (True, False):  # False: auto-approved, the usual run on a laptop
-        if not waits:
-            for gate in view["gates"]:
-                gate["waited_ms"] = None
-        lines = narrow_table(view).splitlines()
-        assert "…" not in "\n".join(lines) and lines[-1].endswith("┘") and all(len(li) <= 80 for li in lines)
-        assert ("waited" in lines[2]) is waits and any("│ G0, G1, │" in line for line in lines)
-        assert "│ Specification │" in "\n".join(lines) or "Specification of" in "\n".join(lines)
-
-
-def narrow_table(view: dict[str, Any]) -> str:
-    console = Console(record=True, width=80, file=io.StringIO())
-    console.print(gate_table(view, console.width))
-    return console.export_text()

@@ -1,0 +1,89 @@
+"""``prp init``'s description from the README (``prp_tasks.intake.init.readme``): the first
+paragraph of prose of its introduction, not headings, badges, notices, lists, code or a lead-in
+telling what to do."""
+
+from __future__ import annotations
+
+from prp_tasks.intake.init.readme import first_paragraph
+from tests.unit.test_init import README
+
+
+def test_the_first_paragraph_skips_headings_badges_and_html() -> None:
+    assert first_paragraph(README) == "Slugs turns any title into a URL slug and back again."
+    rst = "Click\n=====\n\n.. image:: x.png\n\nClick is a package.\nIt composes.\n"
+    assert first_paragraph(rst) == "Click is a package. It composes."
+    assert first_paragraph("# Only a title\n") == ""
+
+
+def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text() -> None:
+    xmltodict = "# xmltodict\n\n`xmltodict` is a Python module that makes XML feel like JSON.\n"
+    assert first_paragraph(xmltodict) == "`xmltodict` is a Python module that makes XML feel like JSON."
+    bidict = ".. (Sphinx comment: the docs\n   are often used to show this doc.)\n\nbidict: the mapping.\n"
+    assert first_paragraph(bidict) == "bidict: the mapping."
+    fenced = "```python\nimport x\n\nx.y()\n```\n\nX does y.\n"
+    assert first_paragraph(fenced) == "X does y."
+    tenacity = (
+        "**Please refer to the** `docs`_ **for a better experience.**\n\nTenacity retries. It forks `a fork\n"
+        "<https://github.com/x/y>`_ which is no longer `maintained <https://j.info/>`_. So.\n"
+    )
+    assert first_paragraph(tenacity) == "Tenacity retries. It forks a fork which is no longer maintained. So."
+    pluggy = (
+        "This is the framework used by the `pytest`_, `tox <https://tox.wiki>`_ and [devpi](https://d.io).\n"
+    )
+    assert first_paragraph(pluggy) == "This is the framework used by the pytest, tox and devpi."
+    mdit = "> Markdown parser done right.\n\nFollows the [CommonMark spec][spec] and [markdown-it].\n"
+    assert first_paragraph(mdit) == "Follows the CommonMark spec and markdown-it."
+    termcolor = "## Demo\n\nTo see demo output, run:\n\n```bash\npython -m termcolor\n```\n\nColours text.\n"
+    assert first_paragraph(termcolor) == "Colours text."  # a lead-in to code is no description
+    assert first_paragraph("# T\n\n    pip install x\n\nReal prose.\n") == "Real prose."  # prettytable
+    iniconfig = (
+        "iniconfig: brain-dead simple parsing of ini files\n=====\n\n"
+        "iniconfig is a small and simple INI-file parser module\nhaving a unique set of features:\n\n"
+        "* maintains order\n\nBasic Example\n=====\n\n"
+        "The ``IniConfig()`` constructor preserves inline comments.\n"
+    )
+    assert first_paragraph(iniconfig) == (
+        "iniconfig is a small and simple INI-file parser module having a unique set of features."
+    )
+    boltons = (  # a lead-in saying what the project is wins over the docs link after its list
+        "# Boltons\n\n**Boltons** is a set of over 230 BSD-licensed, pure-Python utilities\nin the same "
+        "spirit as the [standard library][stdlib], including:\n\n  * [Atomic file saving][atomic],\n"
+        "    bolted on\n\n**[Full and extensive docs are available on Read The Docs.][rtd]** "
+        "See\nwhat's new.\n"
+    )
+    assert first_paragraph(boltons) == (
+        "**Boltons** is a set of over 230 BSD-licensed, pure-Python utilities in the same spirit as the "
+        "standard library."
+    )
+    install = (
+        "# X\n\nYou can install the latest release from PyPI with pip:\n\n    pip install x\n\nX parses.\n"
+    )
+    assert first_paragraph(install) == "X parses."  # a lead-in telling what to do is none
+    tomli = (
+        "# Tomli\n\n> A lil' TOML parser\n\n**Table of Contents**  *generated with [mdformat-toc](https://x)*\n\n"
+        "- [Intro](#intro)\n\n## Intro\n\nTomli is a Python library for parsing TOML.\n"
+    )
+    assert first_paragraph(tomli) == "Tomli is a Python library for parsing TOML."  # the TOC notice is none
+
+
+def test_the_description_comes_from_the_readmes_introduction_not_a_note_after_its_installation() -> None:
+    """termcolor 3.3.0: no prose before Installation; its first was a note under "Text
+    properties". munch 4.0.0: its description is the first paragraph under Usage."""
+    termcolor = (
+        "# termcolor\n\n[![PyPI](https://x)](https://y)\n\n## Installation\n\n```bash\npip install x\n```\n\n"
+        "## Example\n\n```python\nimport termcolor\n```\n\n## Text properties\n\n| a | b |\n\n"
+        "You can also use any arbitrary RGB color specified as a tuple.\n"
+    )
+    assert first_paragraph(termcolor) == ""
+    munch = "munch\n=====\n\nInstallation\n-----\n\n```\npip install munch\n```\n\n"
+    munch += "Usage\n-----\n\nmunch is a fork.\n"
+    assert first_paragraph(munch) == "munch is a fork."
+    assert first_paragraph("# X\n\n## Install\n\npip it.\n\n## Overview\n\nX does y.\n") == "X does y."
+    assert first_paragraph("# X\n\n### A fast thing\n\nX is fast.\n") == "X is fast."  # a tagline heading
+
+
+def test_a_paragraph_that_starts_with_emphasis_is_prose_and_a_list_is_not() -> None:
+    attrs = '<p align="center">logo</p>\n\n*attrs* is the Python package that will bring back the **joy**.\n'
+    assert first_paragraph(attrs) == "*attrs* is the Python package that will bring back the **joy**."
+    assert first_paragraph("**Bold** opening line.\n") == "**Bold** opening line."
+    assert first_paragraph("* a list item\n- another\n+ third\n\nThe prose.\n") == "The prose."
