@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prp_tasks.environments.project import BuildPlan
-from prp_tasks.environments.projectfiles import EnvironmentSetupError, normalize, sdist_version
+from prp_tasks.environments.projectfiles import EnvironmentSetupError, normalize, sdist_field, sdist_version
 from prp_tasks.processes.spawn import spawn, wait
 
 #: variables an installer may need from the worker (indexes, proxies, certificates, caches)
@@ -264,7 +264,7 @@ class Build:
         if version:  # an unpacked sdist: its version, not one made up from git
             # for the project only: the global variable also renames every sdist built from the
             # index with setuptools_scm (black==20.8b1 was built as the project's 21.0.0)
-            name = self.plan.name or _pkg_info_name(self.plan.workspace)
+            name = self.plan.name or sdist_field(self.plan.workspace, "Name")
             pretend = "SETUPTOOLS_SCM_PRETEND_VERSION"
             env[f"{pretend}_FOR_{re.sub(r'[-_.]+', '_', name).upper()}" if name else pretend] = version
         if self.installer.name == "uv":
@@ -275,20 +275,6 @@ class Build:
     def _mark(self, line: str) -> None:
         with open(self.log, "a", encoding="utf-8") as out:
             out.write(f"[prp] {line}\n")
-
-
-def _pkg_info_name(workspace: Path) -> str | None:
-    """The ``Name`` of the workspace's ``PKG-INFO`` (an unpacked sdist's), or None."""
-    try:
-        with open(workspace / "PKG-INFO", encoding="utf-8", errors="replace") as info:
-            for line in info:
-                if not line.strip():
-                    break
-                if line.startswith("Name:"):
-                    return line.split(":", 1)[1].strip() or None
-    except OSError:
-        return None
-    return None
 
 
 def _interpreter(python: str) -> str:

@@ -126,17 +126,27 @@ def lines(text: str) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
 
 
-_VERSION_LINE = re.compile(r"^Version:\s*([0-9][0-9A-Za-z.!+_-]{0,63})\s*$")
+#: the ``PKG-INFO`` headers read, with what their value must look like
+_SDIST_FIELDS = {
+    "Version": re.compile(r"^Version:\s*([0-9][0-9A-Za-z.!+_-]{0,63})\s*$"),
+    "Name": re.compile(r"^Name:\s*([A-Za-z0-9][A-Za-z0-9._-]{0,99})\s*$"),
+}
 
 
 def sdist_version(workspace: Path) -> str | None:
     """The ``Version`` of the workspace's ``PKG-INFO`` (an unpacked sdist's), or None."""
+    return sdist_field(workspace, "Version")
+
+
+def sdist_field(workspace: Path, name: str) -> str | None:
+    """A header (``Version``, ``Name``) of the workspace's ``PKG-INFO``, or None."""
+    pattern = _SDIST_FIELDS[name]
     try:
         with open(workspace / "PKG-INFO", encoding="utf-8", errors="replace") as info:
             for line in info:
                 if not line.strip():
                     break  # the headers end at the first blank line
-                match = _VERSION_LINE.match(line)
+                match = pattern.match(line)
                 if match:
                     return match.group(1)
     except OSError:
