@@ -276,3 +276,46 @@ def test_a_pyright_the_project_runs_besides_mypy_is_named(tmp_path: Path) -> Non
     write(tmp_path, files)
     text = parsed(tmp_path)[0]
     assert "the project also runs pyright (tox.ini [testenv:typing]), which prp init does not set up" in text
+
+
+def test_coverage_plugins_are_installed_and_covdefaults_brings_its_threshold(tmp_path: Path) -> None:
+    """pyflakes' setup.cfg: ``[coverage:run] plugins = covdefaults``. The profile prp init wrote
+    installed coverage alone, so the test check stopped with "no module 'covdefaults'", and said
+    coverage was not enforced where covdefaults makes the project's own report fail under 100."""
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='pyflakes')\n",
+        "setup.cfg": "[coverage:run]\nplugins = covdefaults\n",
+        "pyflakes/__init__.py": "",
+        "pyflakes/test/__init__.py": "",
+        "pyflakes/test/test_api.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    assert profile.environment is not None and "covdefaults" in profile.environment.packages
+    assert "coverage.py loads it (setup.cfg [coverage:run] plugins)" in text
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 100.0
+    assert "setup.cfg [coverage:run] plugins: covdefaults' default fail_under" in text
+
+
+def test_a_threshold_the_project_sets_wins_over_covdefaults_and_plugins_come_from_pyproject(
+    tmp_path: Path,
+) -> None:
+    """covdefaults sets ``fail_under = 100`` only when the project sets none; a plugin the
+    project's test dependencies pin is installed at that pin."""
+    pyproject = (
+        '[project]\nname = "demo"\nversion = "1"\n'
+        '[project.optional-dependencies]\ntests = ["pytest", "pytest-cov", "covdefaults==2.3.0"]\n'
+        '[tool.coverage.run]\nplugins = ["covdefaults", "Cython.Coverage"]\n'
+        "[tool.coverage.report]\nfail_under = 90\n"
+        '[tool.pytest.ini_options]\naddopts = "--cov=demo"\n'
+    )
+    files = {"pyproject.toml": pyproject, "demo/__init__.py": "", "tests/test_a.py": "def test_a(): pass\n"}
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 90.0
+    assert profile.environment is not None
+    assert "cython" in profile.environment.packages
+    assert "coverage.py loads it (pyproject.toml [tool.coverage.run] plugins)\n" in text  # cython
+    assert "plugins); the version the project declares" in text  # covdefaults, pinned in its extra

@@ -29,7 +29,14 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     walk_files,
 )
-from prp_tasks.intake.init.tools import ini_files, installed_only, runners, test_imports
+from prp_tasks.intake.init.tools import (
+    coverage_defaults,
+    coverage_plugins,
+    ini_files,
+    installed_only,
+    runners,
+    test_imports,
+)
 
 LANGUAGES = {
     ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
@@ -50,6 +57,7 @@ def detect(repo: Path) -> Facts:
     requirements(facts)
     runners(facts)
     locked_versions(facts)  # after every exact pin: those win
+    coverage_defaults(facts)  # after every threshold the project sets: those win
     _layout(facts, files)
     test_imports(facts)  # after the layout: it reads the tests directory
     _readme(facts)
@@ -172,6 +180,8 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
         run.get(k) for k in ("source", "source_pkgs", "include")
     )
     facts.coverage_branch = facts.coverage_branch or bool(run.get("branch"))
+    if isinstance(run.get("plugins"), list):
+        coverage_plugins(facts, [str(m) for m in run["plugins"]], "pyproject.toml [tool.coverage.run]")
     include = nested(tool, "coverage", "report", "include")
     if isinstance(include, list):
         installed_only(facts, [str(p) for p in include], "pyproject.toml [tool.coverage.report] include")

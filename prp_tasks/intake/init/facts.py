@@ -95,6 +95,8 @@ class Facts:
     #: ``include = asttokens/*``, which a ``--cov=PKG`` would override)
     coverage_source: bool = False
     coverage_branch: bool = False
+    #: coverage.py plugin module -> where its configuration names it (pyflakes' ``covdefaults``)
+    coverage_plugins: dict[str, str] = field(default_factory=dict)
     fail_under: tuple[float, str] | None = None
     #: the CI job that combines coverage data other jobs uploaded and applies the threshold to it
     #: (structlog's: 100 for every Python and extra together; one environment measures 94%)

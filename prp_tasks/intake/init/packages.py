@@ -160,6 +160,8 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
             _hook_dependency(facts, out, tool, plugin)
     if "flake8" in tools:
         _flake8_plugins(facts, out)
+    if {"coverage", "pytest-cov"} & set(tools):
+        _coverage_plugins(facts, out)
     for name, (line, where) in facts.test_deps.items():  # matplotlib: pyparsing's tests use it
         if name not in out and name != normalise(facts.name) and name not in RUNNERS:
             out[name] = (line, f"the project's tests install it ({where})")
@@ -187,6 +189,22 @@ def _flake8_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
         linting = any("[testenv" not in p or p in facts.flake8_envs for p in places)
         if is_flake8_plugin(name) and name not in out and linting:
             out[name] = facts.pins.get(name) or (name, "a flake8 plugin the project declares")
+
+
+def _coverage_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
+    """The packages of the plugins coverage.py's configuration loads (pyflakes' covdefaults;
+    ``Cython.Coverage`` is Cython's): by name at the version the project declares, if it does."""
+    for module, where in facts.coverage_plugins.items():
+        name = normalise(module.split(".")[0])
+        if name in out or name == normalise(facts.name):
+            continue
+        why = f"coverage.py loads it ({where})"
+        if name in facts.test_deps:
+            out[name] = (facts.test_deps[name][0], f"{why}; the project's tests install it at this version")
+        elif name in facts.dependencies or name in facts.declared_names:
+            out[name] = (name, f"{why}; the version the project declares")
+        else:
+            out[name] = facts.pins.get(name) or (name, why)
 
 
 def _hook_dependency(facts: Facts, out: dict[str, tuple[str, str]], tool: str, text: str) -> None:

@@ -96,11 +96,32 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         facts.coverage_source = facts.coverage_source or measured
         branch = ini.get(section, "branch", fallback="").strip().lower() in ("true", "1", "yes")
         facts.coverage_branch = facts.coverage_branch or branch
+        plugins = re.split(r"[\s,]+", ini.get(section, "plugins", fallback=""))
+        coverage_plugins(facts, plugins, f"{name} [{section}]")
     if tool == "pytest":
         _lint_plugin_skips(facts, ini, name, section)
     if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
         facts.saw("pytest-cov", f"{name} [{section}] addopts")
         addopts_cov_targets(facts, ini.get(section, "addopts"), f"{name} [{section}]")
+
+
+def coverage_plugins(facts: Facts, modules: list[str], where: str) -> None:
+    """The plugins coverage.py's configuration loads (``plugins = covdefaults``): the checks'
+    environment needs them, or coverage stops with ``No module named 'covdefaults'``."""
+    for module in modules:
+        if re.fullmatch(r"[A-Za-z_][\w.]*", module):
+            facts.coverage_plugins.setdefault(module, f"{where} plugins")
+
+
+def coverage_defaults(facts: Facts) -> None:
+    """What covdefaults configures when the project does not (after every other reader): a
+    ``fail_under`` of 100, branch coverage and the current directory as the source."""
+    where = facts.coverage_plugins.get("covdefaults")
+    if where is None:
+        return
+    if facts.fail_under is None:
+        facts.fail_under = (100.0, f"{where}: covdefaults' default fail_under")
+    facts.coverage_branch = facts.coverage_source = True
 
 
 #: a test module that imports pytest is run by pytest, whatever else the project configures
