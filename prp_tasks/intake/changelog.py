@@ -22,6 +22,7 @@ names the version: the notes then say so.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from prp_tasks.core.text import clip
 #: where a changelog is looked for, in this order (the first that has an entry wins)
 NAMES = tuple(
     f"{folder}{stem}{ext}"
-    for folder in ("", "docs/")
+    for folder in ("", "docs/", "docs/source/")
     for stem in (
         "CHANGES",
         "CHANGELOG",
@@ -81,8 +82,9 @@ class Entry:
 
 
 def changelog_entry(repo: Path, version: str) -> Entry | None:
-    """The entry for ``version`` in the first changelog that has one, else None."""
-    for name in NAMES:
+    """The entry for ``version`` in the first changelog that has one, else None: the file
+    towncrier writes first (:func:`towncrier_file`), then :data:`NAMES`."""
+    for name in dict.fromkeys([*towncrier_file(repo), *NAMES]):
         path = repo / name
         if not path.is_file():
             continue
@@ -95,6 +97,22 @@ def changelog_entry(repo: Path, version: str) -> Entry | None:
         if entry is not None:
             return entry
     return None
+
+
+def towncrier_file(repo: Path) -> list[str]:
+    """The changelog towncrier's configuration names (h11's ``filename =
+    "docs/source/changes.rst"`` in ``[tool.towncrier]``), a path inside the repository."""
+    for name in ("towncrier.toml", "pyproject.toml"):
+        try:
+            with (repo / name).open("rb") as handle:
+                config = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+        section = config.get("tool", {}).get("towncrier")
+        filename = section.get("filename") if isinstance(section, dict) else None
+        if isinstance(filename, str) and filename and ".." not in Path(filename).parts:
+            return [filename.lstrip("/")]
+    return []
 
 
 def entry_in(text: str, version: str, source: str) -> Entry | None:
@@ -134,16 +152,19 @@ def _kept(items: list[str], source: str) -> list[str]:
 
 
 def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry | None:
-    """An entry as a reST definition list: a line at the left margin that names the version, its
-    items indented under it (wcwidth's ``docs/history.rst``: ``0.9.4 *2026-10-24*`` then ``  * …``;
-    a GNU ChangeLog's ``2025-04-24<TAB>unidecode 1.4.0`` then ``<TAB>* …``: Unidecode)."""
+    """An entry without headings: a line at the left margin that names the version, its items
+    indented under it (a reST definition list, wcwidth's ``docs/history.rst``: ``0.9.4
+    *2026-10-24*`` then ``  * …``; a GNU ChangeLog's ``2025-04-24<TAB>unidecode 1.4.0`` then
+    ``<TAB>* …``: Unidecode) or at the margin below it (pyflakes' NEWS.rst: ``4.1.0 (2026-10-28)``,
+    a blank line, ``- Drop support for EOL python 3.10``), up to the next line of text at the margin."""
     for at, line in enumerate(lines[:-1]):
-        if line[:1].isspace() or not token.search(line) or not lines[at + 1][:1].isspace():
+        if line[:1].isspace() or _ITEM.match(line) or not token.search(line):
             continue
         end = next(
-            (i for i in range(at + 1, len(lines)) if lines[i].strip() and not lines[i][:1].isspace()),
+            (i for i in range(at + 1, len(lines)) if lines[i].strip() and not lines[i][:1].isspace()
+             and not _ITEM.match(lines[i])),
             len(lines),
-        )
+        )  # fmt: skip
         highlights, breaking = _items(lines, at + 1, end, [])
         if highlights or breaking:
             return _entry(source, line, highlights, breaking)
@@ -249,7 +270,8 @@ def plain(text: str) -> str:
     text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # [text][ref] (boltons' changelog)
     text = re.sub(r"(?<!`)`([^`<]+)`__?", r"\1", text)  # a reference: `PR #301`_
     text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)
-    text = re.sub(r"\{(?:[\w-]+:)?([\w-]+)\}`([^`]+)`", _role, text)  # MyST's: click's {pr}`3805`
+    # MyST's (click's {pr}`3805`), not braces in code spans (sqlparse's `${expr}` and `{$expr}`)
+    text = re.sub(r"(?<![^\s(\[])\{(?:[\w-]+:)?([\w-]+)\}`([^`\s][^`]*)`", _role, text)
     text = re.sub(r"``([^`]+)``", r"`\1`", text)
     return " ".join(text.split())
 

@@ -278,3 +278,43 @@ def test_an_item_that_only_introduces_its_nested_items_gets_them() -> None:
         "#459: Fix 3.0.3: #457: Re-enable Trove license identifier; #456: Fix source dist file",
         "Other fix",
     ]
+
+
+def test_items_at_the_margin_below_a_version_line_are_its_entry(tmp_path: Path) -> None:
+    """pyflakes 4.1.0's NEWS.rst: no headings, a version line, a blank line, items at the margin;
+    the notes said no entry for 4.1.0 was found."""
+    news = (
+        "4.1.0 (2026-10-28)\n\n"
+        "- Drop support for EOL python 3.10\n"
+        "- Significant performance improvements\n"
+        "  across the board\n\n"
+        "4.0.3 (2026-10-07)\n\n"
+        "- A few performance improvements\n"
+    )
+    (tmp_path / "NEWS.rst").write_text(news)
+    entry = changelog_entry(tmp_path, "4.1.0")
+    assert entry == Entry(
+        "NEWS.rst",
+        "4.1.0 (2026-10-28)",
+        ["Significant performance improvements across the board"],
+        ["Drop support for EOL python 3.10"],
+    )
+    assert entry_in("- bumped to 4.1.0\n- other\n", "4.1.0", "NEWS") is None  # an item names it
+
+
+def test_the_changelog_towncrier_writes_is_read(tmp_path: Path) -> None:
+    """h11: ``[tool.towncrier] filename = "docs/source/changes.rst"``; the notes said no entry."""
+    (tmp_path / "pyproject.toml").write_text('[tool.towncrier]\nfilename = "docs/source/changes.rst"\n')
+    (tmp_path / "docs/source").mkdir(parents=True)
+    changes = "H11 0.16.0 (2025-04-23)\n-----------------------\n\n- Reject malformed chunked bodies.\n"
+    (tmp_path / "docs/source/changes.rst").write_text(changes)
+    (tmp_path / "CHANGES.rst").write_text("0.16.0\n------\n\n- an older file's words\n")
+    entry = changelog_entry(tmp_path, "0.16.0")
+    assert entry is not None and entry.source == "docs/source/changes.rst"
+    assert entry.highlights == ["Reject malformed chunked bodies."]
+
+
+def test_braces_inside_code_spans_are_no_myst_role() -> None:
+    """sqlparse 0.6.1: "PHP interpolates `$var`, `${expr}` and `{$expr}`" lost `${expr}`."""
+    text = "PHP interpolates `$var`, `${expr}` and `{$expr}`; see {pr}`3805` ({issue}`12`)"
+    assert plain(text) == "PHP interpolates `$var`, `${expr}` and `{$expr}`; see #3805 (#12)"
