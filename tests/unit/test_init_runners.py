@@ -319,3 +319,27 @@ def test_a_threshold_the_project_sets_wins_over_covdefaults_and_plugins_come_fro
     assert "cython" in profile.environment.packages
     assert "coverage.py loads it (pyproject.toml [tool.coverage.run] plugins)\n" in text  # cython
     assert "plugins); the version the project declares" in text  # covdefaults, pinned in its extra
+
+
+def test_a_ruff_format_check_keeps_the_projects_excludes(tmp_path: Path) -> None:
+    """bleach's tox: ``ruff format --check --target-version=py310 --exclude=_vendor setup.py bleach/
+    tests/``; the check dropped every option and failed on the vendored html5lib (29 files)."""
+    tox = (
+        "[tox]\nenvlist = py310-lint\n[testenv:py310-lint]\ndeps = ruff\ncommands =\n"
+        "    ruff check --exclude=_vendor bleach/ tests/\n"
+        "    ruff format --check --target-version=py310 --exclude _vendor --diff setup.py bleach/ tests/\n"
+    )
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='bleach')\n",
+        "tox.ini": tox,
+        "bleach/__init__.py": "",
+        "bleach/_vendor/__init__.py": "",
+        "tests/test_a.py": "def test_a(): pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["format"] == (
+        "python", "-m", "ruff", "format", "--check", "--no-cache",
+        "--target-version=py310", "--exclude", "_vendor", "setup.py", "bleach", "tests",
+    )  # fmt: skip
+    assert "with --target-version=py310 --exclude _vendor, as the project does" in text

@@ -360,6 +360,7 @@ def _linted(
 def _format(facts: Facts) -> Command | None:
     if facts.uses("ruff-format"):  # what the project's own checks format (cattrs': src tests docs/conf.py)
         targets = facts.lint_targets.get("ruff-format") or ["."]
+        options = facts.lint_options.get("ruff-format", [])
         excluded = _excludes(facts, "ruff-format", targets)
         argv: tuple[str, ...] = (
             "python",
@@ -368,10 +369,11 @@ def _format(facts: Facts) -> Command | None:
             "format",
             "--check",
             "--no-cache",
+            *options,
             *excluded,
             *targets,
         )
-        linted = _linted(targets, [], own="ruff-format" in facts.lint_targets)
+        linted = _linted(targets, options, own="ruff-format" in facts.lint_targets)
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
     if facts.uses("black") and not facts.only_declared("black") and not _black_by_darker(facts):
         options = facts.lint_options.get("black", [])

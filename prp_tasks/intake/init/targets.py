@@ -30,6 +30,9 @@ _KEPT: dict[str, tuple[set[str], set[str], tuple[str, ...]]] = {
     "ruff": ({"--select", "--ignore", "--extend-select", "--extend-ignore", "--exclude", "--extend-exclude",
               "--line-length", "--config", "--target-version", "--per-file-ignores",
               "--extend-per-file-ignores"}, {"--preview"}, ()),
+    # bleach's tox: ``ruff format --check --exclude=_vendor …``, else 29 files "would be reformatted"
+    "ruff-format": ({"--exclude", "--extend-exclude", "--line-length", "--config", "--target-version",
+                     "--extension"}, {"--preview", "--force-exclude"}, ()),
     "pylint": ({"--disable", "-d", "--enable", "-e", "--rcfile", "--max-line-length", "--load-plugins",
                 "--ignore", "--ignore-patterns", "--ignore-paths", "--good-names", "--py-version"},
                {"--errors-only", "-E", "--disable-all"}, ()),
@@ -80,11 +83,7 @@ def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
             rest = rest[1:]
         elif rest and rest[0] in _RUFF_OTHER:
             return
-    options: list[str] = []
-    if tool == "ruff-format":  # (its options are the configuration's business)
-        words_left = [w for w in rest if not w.startswith("-")]
-    else:
-        options, words_left = tool_options(tool, rest)
+    options, words_left = tool_options(tool, rest)
     paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)]
     facts.lint_options.setdefault(tool, options)
     add_targets(facts.lint_targets.setdefault(tool, []), paths or [os.path.normpath(cwd)])
