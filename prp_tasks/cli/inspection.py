@@ -62,13 +62,17 @@ def find_run(run_id: str, repo: Path | None) -> Found:
 
 @app.command()
 def status(
-    run_id: Annotated[str, typer.Argument(help="run id")],
+    run_id: Annotated[
+        str | None, typer.Argument(help="run id (default: the newest run `prp runs` lists)")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     repo: RepoOption = None,
 ) -> None:
     """Show a run's gates and their states (a live run, or a finished one's record), and why each
     failed check failed."""
     with errors():
+        if run_id is None:
+            run_id = _newest(repo, quiet=json_out)
         view = find_run(run_id, repo).view(run_id)
     if json_out:
         print_json(view)
@@ -112,6 +116,34 @@ def _row(view: dict[str, Any]) -> dict[str, Any]:
     return row | {"repo": view["repo"]["path"] or view["repo"]["url"]}
 
 
+def _newest(repo: Path | None, *, quiet: bool) -> str:
+    """The newest run ``prp runs`` lists (said on a line of its own unless ``quiet``); InputError
+    saying where it looked when there is none."""
+    rows = _rows(1, repo)
+    if not rows:
+        raise InputError(f"{_no_runs(repo)}; give a RUN_ID, or --repo DIR to look elsewhere")
+    newest = rows[0]
+    if not quiet:
+        said = f"the newest run: {newest['run_id']}, submitted {_local_minute(newest['created_at'])}"
+        out.print(f"{said} (`prp runs` lists the others)", highlight=False)
+    return str(newest["run_id"])
+
+
+def _rows(limit: int, repo: Path | None) -> list[dict[str, Any]]:
+    """Live runs and those recorded under the repository, newest first."""
+    rows = _live_rows(limit)
+    seen = {r["run_id"] for r in rows}
+    rows += [_row(r.view) for r in listed(search_roots(repo)) if r.run_id not in seen]
+    rows.sort(key=lambda r: r["created_at"], reverse=True)
+    return rows[:limit]
+
+
+def _no_runs(repo: Path | None) -> str:
+    where = search_roots(repo)[0]
+    parents = "" if repo is not None else " (or a parent's)"
+    return f"no runs: none live, none recorded in {where}/.prp/runs{parents}"
+
+
 @app.command("runs")
 def list_runs(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="how many, newest first")] = 20,
@@ -121,19 +153,13 @@ def list_runs(
     """List recent runs: live ones (PRP_REDIS_URL, or every live embedded `prp run`) and the
     finished runs recorded in the repository's .prp/runs/."""
     with errors():
-        rows = _live_rows(limit)
-        seen = {r["run_id"] for r in rows}
-        rows += [_row(r.view) for r in listed(search_roots(repo)) if r.run_id not in seen]
-    rows.sort(key=lambda r: r["created_at"], reverse=True)
+        rows = _rows(limit, repo)
     if json_out:
-        print_json(rows[:limit])
+        print_json(rows)
         return
     if not rows:  # say where it looked, as `prp status` does for an unknown run
-        where = search_roots(repo)[0]
-        parents = "" if repo is not None else " (or a parent's)"
-        said = f"no runs: none live, none recorded in {where}/.prp/runs{parents}"
-        out.print(f"{said}; --repo DIR looks elsewhere", highlight=False)
-    for line in runs_lines(rows[:limit]):
+        out.print(f"{_no_runs(repo)}; --repo DIR looks elsewhere", highlight=False)
+    for line in runs_lines(rows):
         out.print(line, highlight=False)
 
 
