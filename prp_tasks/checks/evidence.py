@@ -86,7 +86,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:
-    """The last lines of stdout and of stderr (both when both have text), each cut at a space."""
+    """The last lines of stdout and of stderr (both when both have text), each cut at a space and
+    indented as the tool indented it (a traceback's frames under their ``File …`` lines)."""
     out = [line for line in stdout.strip().splitlines() if line.strip()]
     err = [line for line in stderr.strip().splitlines() if line.strip()]
     if out and err:
@@ -94,7 +95,11 @@ def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:
         picked = out[-(count - err_count) :] + err[-err_count:]
     else:
         picked = (out or err)[-count:]
-    return [clip(line.rstrip(), LINE_LIMIT) for line in picked]
+    return [_indent(line) + clip(line, LINE_LIMIT) for line in picked]
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())][:16]
 
 
 def crashed(text: str) -> str:

@@ -410,5 +410,10 @@ def test_a_tool_that_crashed_says_with_what(tmp_path: Path) -> None:
         "(/env/click/__init__.py)"
     )
     assert facts == {}
+    assert text.splitlines()[1:4] == [  # the traceback as the tool printed it (it lost its indentation)
+        "Traceback (most recent call last):",
+        '  File "/env/bin/black", line 8, in <module>',
+        "    sys.exit(patched_main())",
+    ]
     plain = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", "error: cannot format x.py\n")
     assert not plain[0].startswith("the tool")
