@@ -343,3 +343,35 @@ def test_a_ruff_format_check_keeps_the_projects_excludes(tmp_path: Path) -> None
         "--target-version=py310", "--exclude", "_vendor", "setup.py", "bleach", "tests",
     )  # fmt: skip
     assert "with --target-version=py310 --exclude _vendor, as the project does" in text
+
+
+def test_a_package_named_build_is_the_projects_and_pyrefly_is_named(tmp_path: Path) -> None:
+    """PyPA build (src/build/) was invisible: ``build`` folders were skipped as build output, so
+    boundaries were empty (G1 then failed) and the kind was "cli"; its tox ``type`` env runs
+    pyrefly, and the comment said no type checker was configured."""
+    tox = (
+        'env_list = ["py311", "type"]\n[env_run_base]\ncommands = [["pytest"]]\n'
+        '[env.type]\ncommands = [["pyrefly", "check"]]\n'
+    )
+    pyproject = (
+        '[project]\nname = "build"\nversion = "1"\n'
+        '[project.scripts]\npyproject-build = "build.__main__:entrypoint"\n'
+        "[tool.pyrefly]\nproject-includes = ['src']\n"
+    )
+    files = {
+        "pyproject.toml": pyproject,
+        "tox.toml": tox,
+        "src/build/__init__.py": "",
+        "src/build/__main__.py": "",
+        "build/lib/build/__init__.py": "",  # build output beside it is still not the project's
+        "tests/test_a.py": "def test_a(): pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.architecture.boundaries == ("build",)
+    assert result.profile.architecture.layout[0] == "src/build"
+    assert "languages: Python (3 files)" in text  # not build/lib/
+    assert (
+        "the project type-checks with pyrefly (pyproject.toml [tool.pyrefly], tox.toml [testenv:type])"
+        in text
+    )

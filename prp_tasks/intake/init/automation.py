@@ -17,7 +17,7 @@ from prp_tasks.intake.init.sources import read_text, read_yaml
 from prp_tasks.intake.init.targets import RUNNER_VALUED, ci_commands
 
 _RUN_WORD = re.compile(
-    r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|pylint|black|pyright|coverage)(?![\w-])"
+    r"(?<![\w-])(pytest|ruff(?: format)?|mypy|flake8|pylint|black|pyright|pyrefly|coverage)(?![\w-])"
 )
 
 

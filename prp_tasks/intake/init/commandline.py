@@ -53,7 +53,9 @@ def at_root(line: str, cwd: str) -> str:
 
 
 #: the tools a command of the project may run that prp init knows
-_TOOLS = frozenset({"pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright", "pycodestyle", "pep8"})
+_TOOLS = frozenset(
+    {"pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright", "pyrefly", "pycodestyle", "pep8"}
+)
 #: a variable set for the command in front of it (``PYTHONPATH=. py.test``: backoff's Makefile)
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 #: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``

@@ -136,7 +136,7 @@ def _black_by_darker(facts: Facts) -> bool:
 
 def _no_type_check(facts: Facts) -> str:
     """Why there is no type-check command: none configured, or one prp init does not set up."""
-    other = [t for t in ("pyright", "ty") if facts.uses(t)]
+    other = [t for t in ("pyright", "ty", "pyrefly") if facts.uses(t)]
     if other:
         return (
             f"the project type-checks with {other[0]} ({_where(facts, other[0])}), which prp init does "
@@ -402,6 +402,7 @@ def _type_check(facts: Facts) -> Command | None:
         why += f"; checks {', '.join(targets)}: {source}"
     if facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names:  # cattrs: run by nothing
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
-    if ran := facts.run_places("pyright"):  # exceptiongroup's typing env: pyright --verifytypes too
-        why += f"; the project also runs pyright ({', '.join(ran[:2])}), which prp init does not set up"
+    for other in ("pyright", "pyrefly"):  # exceptiongroup's typing env: pyright --verifytypes too
+        if ran := facts.run_places(other):
+            why += f"; the project also runs {other} ({', '.join(ran[:2])}), which prp init does not set up"
     return Command("type-check", tuple(argv), why)

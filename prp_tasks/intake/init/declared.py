@@ -17,6 +17,7 @@ from prp_tasks.intake.init.sources import (
 
 TOOL_WORDS = (
     "pytest", "ruff", "mypy", "flake8", "pylint", "black", "coverage", "pyright", "pytest-cov", "pycodestyle",
+    "pyrefly",
 )  # fmt: skip
 
 

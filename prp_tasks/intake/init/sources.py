@@ -23,6 +23,8 @@ SKIP_DIRS = frozenset(
     {".git", ".hg", ".venv", "venv", ".tox", ".nox", "node_modules", "build", "dist", ".prp", "__pycache__",
      ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages", ".eggs"}
 )  # fmt: skip
+#: skipped as build output unless a package of that name (PyPA build's ``src/build/__init__.py``)
+_OUTPUT_DIRS = frozenset({"build", "dist"})
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -130,11 +132,18 @@ def walk_files(repo: Path, limit: int = 20_000) -> list[Path]:
             if entry.is_symlink():
                 continue
             if entry.is_dir():
-                if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                if not _skipped(entry):
                     stack.append(entry)
             elif entry.is_file():
                 out.append(entry.relative_to(repo))
     return out
+
+
+def _skipped(folder: Path) -> bool:
+    """A virtualenv, cache or build output folder, not the project's."""
+    if folder.name in _OUTPUT_DIRS:
+        return not (folder / "__init__.py").is_file()
+    return folder.name in SKIP_DIRS or folder.name.endswith(".egg-info")
 
 
 def python_files(repo: Path) -> list[str]:

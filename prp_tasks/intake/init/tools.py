@@ -48,6 +48,7 @@ _CONFIG_FILES = (
     ("ruff.toml", "ruff"),
     (".ruff.toml", "ruff"),
     ("pyrightconfig.json", "pyright"),
+    ("pyrefly.toml", "pyrefly"),
     (".pylintrc", "pylint"),
     ("pylintrc", "pylint"),
     ("conftest.py", "pytest"),
@@ -56,6 +57,7 @@ _CONFIG_FILES = (
 #: pre-commit hook id -> tool
 _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff-format", "black": "black",
           "flake8": "flake8", "mypy": "mypy", "pyright": "pyright", "ty": "ty", "ty-check": "ty",
+          "pyrefly": "pyrefly", "pyrefly-check": "pyrefly",
           "pylint": "pylint", "pycodestyle": "pycodestyle", "darker": "darker"}  # fmt: skip
 
 
