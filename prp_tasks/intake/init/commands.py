@@ -402,7 +402,11 @@ def _type_check(facts: Facts) -> Command | None:
         why += f"; checks {', '.join(targets)}: {source}"
     if facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names:  # cattrs: run by nothing
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
-    for other in ("pyright", "pyrefly"):  # exceptiongroup's typing env: pyright --verifytypes too
-        if ran := facts.run_places(other):
-            why += f"; the project also runs {other} ({', '.join(ran[:2])}), which prp init does not set up"
+    others = [  # exceptiongroup's typing env: pyright --verifytypes too
+        f"{other} ({', '.join(ran[:2])})"
+        for other in ("pyright", "pyrefly")
+        if (ran := facts.run_places(other))
+    ]
+    if others:
+        why += f"; the project also runs {' and '.join(others)}, which prp init does not set up"
     return Command("type-check", tuple(argv), why)
