@@ -212,4 +212,12 @@ DEFAULT_ENV_ALLOWLIST = (
     "LOGNAME",
     "SHELL",
     "SYSTEMROOT",
+    # which certificate authorities TLS trusts (paths, no secrets; tox passes them too): without
+    # them a test that reaches an index through a TLS-inspecting proxy fails where the project's
+    # own run passes (PyPA build's uv tests: "invalid peer certificate: UnknownIssuer")
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "PIP_CERT",
 )

@@ -43,6 +43,19 @@ def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert {"PATH", "LANG"} <= set(names)
 
 
+def test_tls_trust_variables_are_passed_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyPA build's uv tests failed under prp alone ("invalid peer certificate: UnknownIssuer"):
+    the checks' environment dropped SSL_CERT_FILE, which the project's own tox passes."""
+    from prp_tasks.settings import DEFAULT_ENV_ALLOWLIST
+
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.setenv(name, "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv(SECRET_NAME, SECRET)
+    names = set(stdout_lines(python(tmp_path, PRINT_ENV_NAMES, allow=DEFAULT_ENV_ALLOWLIST)))
+    assert {"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"} <= names
+    assert SECRET_NAME not in names
+
+
 def test_allow_listed_variables_are_passed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SECRET_NAME, SECRET)
     monkeypatch.setenv("MY_VAR", "x")
