@@ -257,9 +257,13 @@ def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -
     """The item read, cleaned, onto its list: the breaking ones when its subheading says so or
     the item begins by saying so itself."""
     text = plain(" ".join(current))
-    if text:
+    if text and not _ONLY_REFERENCES.fullmatch(text):  # towncrier's misc: ":issue:`1168`, …" says nothing
         breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text)
         found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
+
+
+#: an item of issue numbers alone (``#1168, #1170, #1178``)
+_ONLY_REFERENCES = re.compile(r"[\s(]*#\d+[)]?(?:[\s,;]+\(?#\d+\)?)*[\s.]*")
 
 
 def plain(text: str) -> str:

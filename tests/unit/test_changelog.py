@@ -318,3 +318,14 @@ def test_braces_inside_code_spans_are_no_myst_role() -> None:
     """sqlparse 0.6.1: "PHP interpolates `$var`, `${expr}` and `{$expr}`" lost `${expr}`."""
     text = "PHP interpolates `$var`, `${expr}` and `{$expr}`; see {pr}`3805` ({issue}`12`)"
     assert plain(text) == "PHP interpolates `$var`, `${expr}` and `{$expr}`; see #3805 (#12)"
+
+
+def test_an_item_of_issue_numbers_alone_is_no_highlight() -> None:
+    """PyPA build 1.6.1's towncrier "Miscellaneous" section: ``- :issue:`1168`, :issue:`1170`,
+    :issue:`1178``` became a highlight reading "#1168, #1170, #1178"."""
+    text = (
+        "1.6.1 (2026-09-10)\n==================\n\nFeatures\n--------\n\n- Faster builds (:issue:`1160`)\n\n"
+        "Miscellaneous\n-------------\n\n- :issue:`1168`, :issue:`1170`, :issue:`1178`\n"
+    )
+    entry = entry_in(text, "1.6.1", "CHANGELOG.rst")
+    assert entry is not None and entry.highlights == ["Faster builds (#1160)"]
