@@ -10,7 +10,8 @@ The benchmark runs under a launcher (this file run as a script, ``--launch``) th
 child subreaper (``PR_SET_CHILD_SUBREAPER``): whatever the benchmark started and did not stop is
 re-parented to the launcher when its parent exits, however it was started (its own session, a
 scrubbed environment), so the launcher can name it, and kill it so nothing outlives the test.
-``TMPDIR`` points at a directory of the test's own that must be empty again afterwards.
+``TMPDIR`` points at a directory of the test's own that must be empty again afterwards. The
+benchmarks run two at a time (:data:`PARALLEL`); each test still reports one of them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
 TIMEOUT_S = 180  #: per benchmark at smoke size (about 30 s at most on a 2-core machine)
+PARALLEL = 2  #: benchmarks run at once
 GRACE_S = 2.0  #: how long a process may take to exit after the benchmark did
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -64,12 +70,19 @@ def test_every_bench_documents_its_json_keys_and_has_a_smoke_size() -> None:
         assert "--smoke" in script.read_text(), f"{script.name} has no --smoke"
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(TIMEOUT_S + 60)
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
-def test_bench_runs_at_smoke_size(script: Path, tmp_path: Path) -> None:
-    keys = json_keys(script)
-    report = tmp_path / "report.json"
+@dataclass(frozen=True)
+class Smoke:
+    """What one benchmark at smoke size did."""
+
+    outcome: dict[str, Any]  #: the launcher's report: exit code, timed out, survivors
+    stdout: str
+    stderr: str
+    elapsed: float
+    left: list[str]  #: what it left in its TMPDIR
+
+
+def smoke(script: Path, tmp: Path) -> Smoke:
+    report = tmp / "report.json"
     with tempfile.TemporaryDirectory(prefix="prp-bs-") as private_tmp:  # short: unix socket paths
         began = time.monotonic()
         done = subprocess.run(
@@ -82,12 +95,36 @@ def test_bench_runs_at_smoke_size(script: Path, tmp_path: Path) -> None:
         )
         elapsed = time.monotonic() - began
         left = sorted(p.name for p in Path(private_tmp).iterdir())
-    outcome = json.loads(report.read_text())
-    where = f"{script.name} --smoke ({elapsed:.1f} s)\nstderr tail:\n{done.stderr[-3000:]}"
+    return Smoke(json.loads(report.read_text()), done.stdout, done.stderr, elapsed, left)
+
+
+@pytest.fixture(scope="module")
+def smokes(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[Path, Future[Smoke]]]:
+    """The selected benchmarks, started :data:`PARALLEL` at a time when the first is asked for
+    (each is a few processes that mostly wait on one another; one at a time took ~110 s)."""
+    selected = [
+        item.callspec.params["script"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_bench_runs_at_smoke_size"
+    ]
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        yield {s: pool.submit(smoke, s, tmp_path_factory.mktemp(s.stem)) for s in selected}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(TIMEOUT_S * 2 + 120)
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_bench_runs_at_smoke_size(script: Path, smokes: dict[Path, Future[Smoke]]) -> None:
+    keys = json_keys(script)
+    done = smokes[script].result()
+    outcome = done.outcome
+    where = f"{script.name} --smoke ({done.elapsed:.1f} s)\nstderr tail:\n{done.stderr[-3000:]}"
     assert not outcome["timed_out"], f"{where}\ntimed out after {TIMEOUT_S} s"
     assert outcome["returncode"] == 0, f"{where}\nexit {outcome['returncode']}"
     assert not outcome["survivors"], f"{where}\nleft running: {outcome['survivors']}"
-    assert not left, f"{where}\nleft in TMPDIR: {left}"
+    assert not done.left, f"{where}\nleft in TMPDIR: {done.left}"
     lines = done.stdout.strip().splitlines()
     assert lines, where
     result = json.loads(lines[-1])
