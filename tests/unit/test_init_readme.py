@@ -87,3 +87,15 @@ def test_a_paragraph_that_starts_with_emphasis_is_prose_and_a_list_is_not() -> N
     assert first_paragraph(attrs) == "*attrs* is the Python package that will bring back the **joy**."
     assert first_paragraph("**Bold** opening line.\n") == "**Bold** opening line."
     assert first_paragraph("* a list item\n- another\n+ third\n\nThe prose.\n") == "The prose."
+
+
+def test_a_title_that_starts_like_a_section_name_is_the_projects_name() -> None:
+    """installer's README: "# installer" read as an Installation section, so its introduction
+    ("This is a low-level library for installing …") was never looked at."""
+    readme = (
+        "# installer\n\n[![badge](https://x/y.svg)](https://x)\n\n"
+        "This is a low-level library for installing a Python package from a wheel distribution.\n\n"
+        "## Usage\n\nSee the docs.\n"
+    )
+    assert first_paragraph(readme).startswith("This is a low-level library for installing")
+    assert first_paragraph("# Installation\n\nInstall it with pip, then run it.\n") == ""

@@ -18,7 +18,7 @@ def first_paragraph(text: str) -> str:
     (termcolor's only prose was a note under "Text properties", after them) and resumes under an
     Overview or Usage (munch's "munch is a fork of … Bunch", after its Installation)."""
     block: list[str] = []
-    fenced = directive = False
+    fenced = directive = titled = False
     intro = True
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
@@ -37,7 +37,8 @@ def first_paragraph(text: str) -> str:
             block = []
             continue
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
-            intro = _intro_after(stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:]), intro)
+            title = stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:])
+            intro, titled = _intro_after(title, intro, first=not titled), True
         # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
         # went on with "Its flexibility comes not at the price of performance.")
         directive = stripped.startswith("..") or bool(_LIST_ITEM.match(stripped))
@@ -55,7 +56,7 @@ _LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])(?:\s|$)")
 
 #: a README section that is not its introduction, and one that is
 _OTHER_SECTION = re.compile(
-    r"^(?:install\w*|setup|examples?|quick ?start|getting started|tutorial"
+    r"^(?:install(?:ation|ing)?|setup|examples?|quick ?start|getting started|tutorial"
     r"|documentation|docs|api\b.*|reference|configuration|development|contributing|testing|tests"
     r"|changelog|changes|history|release notes|license|licence|credits|authors|support|faq"
     r"|table of contents|contents|requirements|dependencies)\b",
@@ -66,12 +67,15 @@ _INTRO_SECTION = re.compile(
 )
 
 
-def _intro_after(title: str, intro: bool) -> bool:
-    """Whether the README's introduction goes on under the heading ``title``."""
+def _intro_after(title: str, intro: bool, *, first: bool = False) -> bool:
+    """Whether the README's introduction goes on under the heading ``title``; the ``first`` is
+    the project's name unless it is a section's whole title (installer's "# installer" is no
+    Installation section)."""
     title = title.strip(" *_`:")
     if _INTRO_SECTION.match(title):
         return True
-    return intro and not _OTHER_SECTION.match(title)
+    other = _OTHER_SECTION.fullmatch(title) if first else _OTHER_SECTION.match(title)
+    return intro and not other
 
 
 #: words of a lead-in that can describe the project (``To see demo output, run:`` cannot)
