@@ -53,3 +53,25 @@ def test_a_licence_file_holding_two_licences_gives_both(tmp_path: Path) -> None:
     )
     write(tmp_path, {"LICENSE": f"{apache}\n{'-' * 76}\n{bsd3}", "setup.py": ""})
     assert detect(tmp_path).license == ("Apache-2.0 AND BSD-3-Clause", "LICENSE (recognised text)")
+
+
+def test_the_licence_file_the_metadata_names_and_the_classifiers_are_read(tmp_path: Path) -> None:
+    """ordered-set 4.1.0: ``license = {file = "MIT-LICENSE"}`` and an MIT classifier; prp init
+    found no licence and wrote the default ``(Apache-2.0 OR Commercial)``."""
+    mit = "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\n"
+    pyproject = (
+        '[project]\nname = "ordered-set"\nlicense = {file = "MIT-LICENSE"}\n'
+        'classifiers = ["License :: OSI Approved :: MIT License"]\n'
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "MIT-LICENSE": mit})
+    assert detect(tmp_path).license == ("MIT", "MIT-LICENSE (recognised text)")
+    (tmp_path / "MIT-LICENSE").unlink()  # the classifier alone
+    assert detect(tmp_path).license == ("MIT", "pyproject.toml classifiers")
+    pkg_info = (
+        "Metadata-Version: 2.1\nName: x\nClassifier: License :: OSI Approved :: Apache Software License\n"
+    )
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n', "PKG-INFO": pkg_info})
+    assert detect(tmp_path).license == ("Apache-2.0", "PKG-INFO classifiers")
+    pkg_info += "Classifier: License :: OSI Approved :: MIT License\n"  # two: no choice made
+    write(tmp_path, {"PKG-INFO": pkg_info})
+    assert detect(tmp_path).license is None

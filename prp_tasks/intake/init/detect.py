@@ -74,6 +74,11 @@ def _pyproject(facts: Facts) -> None:
         facts.name = str(project.get("name") or "")
         facts.description = str(project.get("description") or "")
         facts.license = _license_value(project.get("license"), project.get("license-expression"))
+        named = project.get("license")
+        if isinstance(named, dict) and isinstance(named.get("file"), str):
+            facts.license_file = named["file"]
+        classifiers = [c for c in project.get("classifiers") or [] if isinstance(c, str)]
+        facts.license_classifiers = (classifiers, "pyproject.toml classifiers")
         people = _people(project.get("maintainers")) + _people(project.get("authors"))
         facts.authors = list(dict.fromkeys(people))
         facts.scripts = bool(project.get("scripts") or project.get("gui-scripts"))
@@ -271,6 +276,8 @@ def _pkg_info(facts: Facts) -> None:
     people = [m[1] if (m := re.search(r"<([^>]+)>", e)) else e.strip() for e in emails if e.strip()]
     if not facts.authors and people:
         facts.authors, facts.authors_file = list(dict.fromkeys(people)), "PKG-INFO"
+    if not facts.license_classifiers[0]:
+        facts.license_classifiers = (re.findall(r"^Classifier: *(.*)$", text, re.M), "PKG-INFO classifiers")
     lic = fields.get("License-Expression") or fields.get("License", "")
     if facts.license is None and lic != "UNKNOWN" and re.fullmatch(r"[\w.+\- ()]{2,60}", lic.strip()):
         facts.license = (lic.strip(), "PKG-INFO")

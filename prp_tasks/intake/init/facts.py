@@ -22,6 +22,9 @@ class Facts:
     readme: tuple[str, str] | None = None  # (file, first paragraph)
     metadata_file: str | None = None
     license: tuple[str, str] | None = None  # (expression, where)
+    license_file: str = ""  #: the file the metadata names (``license = {file = "MIT-LICENSE"}``)
+    #: the ``License ::`` classifiers' licences (``MIT License``), and where
+    license_classifiers: tuple[list[str], str] = ([], "")
     authors: list[str] = field(default_factory=list)
     languages: Counter[str] = field(default_factory=Counter)
     packages: list[str] = field(default_factory=list)  # paths: src/pkg, pkg

@@ -8,6 +8,7 @@ licence text; the text reads as the licence whose title comes first in it, not o
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import read_text
@@ -20,15 +21,45 @@ def licence_file(facts: Facts) -> None:
     said = facts.license
     if said is not None and spdx_like(said[0]):
         return
-    for path in sorted(facts.repo.glob("LICEN[CS]E*")) + sorted(facts.repo.glob("COPYING*")):
+    for path in _licence_files(facts):
         spdx = recognised_licences(read_text(path)[:6000])
         if spdx:
             note = f"; {said[1]} says {said[0]!r}" if said else ""
-            facts.license = (spdx, f"{path.name} (recognised text{note})")
+            facts.license = (spdx, f"{path.relative_to(facts.repo)} (recognised text{note})")
             return
     bare = re.sub(r"\s+licen[cs]e$", "", said[0], flags=re.I) if said else ""
     if said and bare != said[0] and spdx_like(bare):
         facts.license = (bare, said[1])
+    elif said is None and (named := _classified(facts.license_classifiers[0])):
+        facts.license = (named, facts.license_classifiers[1])
+
+
+def _licence_files(facts: Facts) -> list[Path]:
+    """The file the metadata names, then ``LICENSE*``, ``COPYING*`` and ``*-LICENSE*``
+    (ordered-set's ``MIT-LICENSE``) at the top of the repository."""
+    repo = facts.repo
+    named = [repo / facts.license_file] if facts.license_file and ".." not in facts.license_file else []
+    patterns = ("LICEN[CS]E*", "COPYING*", "*-LICEN[CS]E*")
+    found = [p for pattern in patterns for p in sorted(repo.glob(pattern))]
+    return list(dict.fromkeys(p for p in [*named, *found] if p.is_file()))
+
+
+#: ``License ::`` classifiers that name one licence
+_CLASSIFIERS = {
+    "MIT License": "MIT",
+    "Apache Software License": "Apache-2.0",
+    "ISC License (ISCL)": "ISC",
+    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "The Unlicense (Unlicense)": "Unlicense",
+    "Python Software Foundation License": "PSF-2.0",
+}
+
+
+def _classified(classifiers: list[str]) -> str | None:
+    """The licence the classifiers name, when they name exactly one this knows."""
+    named = [c.rsplit("::", 1)[-1].strip() for c in classifiers if c.startswith("License ::")]
+    found = {_CLASSIFIERS.get(name) for name in named}
+    return found.pop() if len(found) == 1 and None not in found else None
 
 
 _SPDX_ID = re.compile(r"[()]*(?:MIT|ISC|Zlib|Unlicense|WTFPL|[A-Za-z0-9.+]+-[A-Za-z0-9.+-]+)[()]*")
