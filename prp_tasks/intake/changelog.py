@@ -225,7 +225,7 @@ def _items(
     indent = min((len(m[1]) for m in bullets), default=0)
     found: tuple[list[str], list[str]] = ([], [])
     current: list[str] = []
-    title, nested, lead_in = "", None, False
+    title, nested, lead_in, kept = "", None, False, False
     for i in range(start, end):
         line = lines[i]
         item = None if i in skip else _ITEM.match(line)
@@ -239,11 +239,16 @@ def _items(
                 lead_in = " ".join(current).rstrip().endswith(":")
             if nested is None:
                 current.append(line.strip())
-            elif lead_in and item is not None and len(item[1]) == nested:
+            elif lead_in and item is not None:
                 # an item that only introduces its nested ones (semver 3.0.4's "Fix 3.0.3:")
-                # says nothing without them: they are its text
-                current[-1] += "" if current[-1].endswith((":", ";")) else ";"
-                current.append(item[2])
+                # says nothing without them: they are its text, each with its continuation
+                # lines (cssselect 1.6.0's), not the items nested deeper
+                kept = len(item[1]) == nested
+                if kept:
+                    current[-1] += "" if current[-1].endswith((":", ";", ".")) else ";"
+                    current.append(item[2])
+            elif lead_in and kept:
+                current.append(line.strip())
     _flush(current, title, found)
     return found
 

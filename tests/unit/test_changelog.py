@@ -329,3 +329,24 @@ def test_an_item_of_issue_numbers_alone_is_no_highlight() -> None:
     )
     entry = entry_in(text, "1.6.1", "CHANGELOG.rst")
     assert entry is not None and entry.highlights == ["Faster builds (#1160)"]
+
+
+def test_nested_items_keep_their_continuation_lines_but_not_deeper_items() -> None:
+    """cssselect 1.6.0: each nested item of "Aligned … with the HTML Living Standard:" was cut at
+    its first line ("… or with; Links … are no longer; …")."""
+    text = (
+        "1.6.0\n-----\n\n"
+        "*   Aligned the pseudo-classes with the HTML Living Standard:\n\n"
+        "    * ``input`` elements with no ``type`` attribute or with\n"
+        '      ``type="hidden"`` can now be ``:enabled``.\n\n'
+        "      * a deeper detail\n"
+        "        on two lines\n\n"
+        "    * Links are no longer\n"
+        "      ``:enabled``\n"
+    )
+    entry = entry_in(text, "1.6.0", "CHANGES")
+    assert entry is not None
+    assert entry.highlights == [
+        "Aligned the pseudo-classes with the HTML Living Standard: `input` elements with no `type` "
+        'attribute or with `type="hidden"` can now be `:enabled`. Links are no longer `:enabled`'
+    ]
