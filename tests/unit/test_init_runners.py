@@ -375,3 +375,26 @@ def test_a_package_named_build_is_the_projects_and_pyrefly_is_named(tmp_path: Pa
         "the project type-checks with pyrefly (pyproject.toml [tool.pyrefly], tox.toml [testenv:type])"
         in text
     )
+
+
+def test_the_flake8_plugins_a_nox_session_installs_are_installed(tmp_path: Path) -> None:
+    """webcolors' lint session: ``session.install("flake8", "flake8-bugbear", "flake8-pytest-style")``
+    then flake8; the check ran flake8 without them (its B and PT codes never reported)."""
+    noxfile = (
+        "import nox\n\n@nox.session\ndef lint_flake8(session):\n"
+        '    session.install("flake8", "flake8-bugbear==24.1.0", "flake8-pytest-style", "-e", ".")\n'
+        '    session.run("python", "-Im", "flake8", "src/", "tests/")\n'
+    )
+    files = {
+        "pyproject.toml": '[project]\nname = "webcolors"\nversion = "1"\n',
+        "noxfile.py": noxfile,
+        ".flake8": "[flake8]\nextend-select = B950\n",
+        "src/webcolors/__init__.py": "",
+        "tests/test_a.py": "def test_a(): pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    packages = result.profile.environment.packages
+    assert "flake8-bugbear==24.1.0" in packages and "flake8-pytest-style" in packages
+    assert "noxfile.py session.install" in text

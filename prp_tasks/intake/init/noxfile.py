@@ -31,6 +31,22 @@ def nox_commands(text: str) -> list[str]:
     return [c for c in commands if c]
 
 
+def nox_installs(text: str) -> list[str]:
+    """The requirements the ``session.install`` calls name (webcolors' lint session:
+    ``session.install("flake8", "flake8-bugbear", "flake8-pytest-style")``), not options or paths."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    words = [
+        _value(arg, {})
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "install"
+        for arg in node.args
+    ]
+    return [w for w in words if w and re.match(r"[A-Za-z0-9]", w) and "/" not in w]
+
+
 #: the programs whose ``session.run`` variables are the tests' (tox's ``setenv`` of their env)
 _TEST_PROGRAMS = ("pytest", "py.test", "coverage", "unittest")
 

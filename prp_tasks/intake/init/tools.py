@@ -10,14 +10,17 @@ from configparser import RawConfigParser
 
 from prp_tasks.intake.init.automation import ci, justfile, makefile
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
+from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.noxfile import nox_commands, nox_test_variables
+from prp_tasks.intake.init.noxfile import nox_commands, nox_installs, nox_test_variables
 from prp_tasks.intake.init.sources import (
     nested,
+    normalise,
     python_files,
     read_ini,
     read_text,
     read_yaml,
+    requirement_names,
 )
 from prp_tasks.intake.init.targets import (
     add_targets,
@@ -250,6 +253,11 @@ def _nox(facts: Facts) -> None:
     for word in ("pytest", "mypy", "ruff", "flake8", "black", "coverage"):
         if re.search(rf"""["']{word}["']""", text):
             facts.saw(word, "noxfile.py")
+    installs = nox_installs(text)
+    plugins = "\n".join(r for r in installs if is_flake8_plugin(normalise(re.split(r"[\s<>=!~;\[]", r)[0])))
+    if plugins:  # webcolors' lint session: flake8-bugbear, flake8-pytest-style
+        declared(facts, requirement_names(plugins), "noxfile.py session.install")
+        pins(facts, plugins, "noxfile.py session.install")
 
 
 def _pre_commit(facts: Facts) -> None:
