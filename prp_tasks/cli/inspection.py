@@ -63,7 +63,8 @@ def find_run(run_id: str, repo: Path | None) -> Found:
 @app.command()
 def status(
     run_id: Annotated[
-        str | None, typer.Argument(help="run id (default: the newest run `prp runs` lists)")
+        str | None,
+        typer.Argument(help="run id (default: the newest run of this repository, live or recorded)"),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     repo: RepoOption = None,
@@ -117,16 +118,23 @@ def _row(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _newest(repo: Path | None, *, quiet: bool) -> str:
-    """The newest run ``prp runs`` lists (said on a line of its own unless ``quiet``); InputError
-    saying where it looked when there is none."""
-    rows = _rows(1, repo)
+    """The newest run of this repository (``--repo``, else the current directory or a parent),
+    live or recorded, said on a line of its own unless ``quiet``; InputError saying where it
+    looked when there is none (another repository's live run is not this one's)."""
+    roots = set(search_roots(repo))
+    rows = [r for r in _rows(_NEWEST_LOOKED_AT, repo) if r["repo"] and Path(r["repo"]).resolve() in roots]
     if not rows:
-        raise InputError(f"{_no_runs(repo)}; give a RUN_ID, or --repo DIR to look elsewhere")
+        where = search_roots(repo)[0]
+        raise InputError(f"no run of {where} (live or recorded): give a RUN_ID, or --repo DIR")
     newest = rows[0]
     if not quiet:
-        said = f"the newest run: {newest['run_id']}, submitted {_local_minute(newest['created_at'])}"
-        out.print(f"{said} (`prp runs` lists the others)", highlight=False)
+        said = f"the newest run of {newest['repo']}: {newest['run_id']}"
+        out.print(f"{said}, submitted {_local_minute(newest['created_at'])}", highlight=False)
     return str(newest["run_id"])
+
+
+#: live runs looked at for the newest of a repository (per server, newest first)
+_NEWEST_LOOKED_AT = 200
 
 
 def _rows(limit: int, repo: Path | None) -> list[dict[str, Any]]:

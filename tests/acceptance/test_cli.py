@@ -132,6 +132,10 @@ def test_a_second_terminal_sees_and_approves_an_embedded_run(tmp_path: Path) -> 
     try:
         run_id = _wait_for_run(repo)
         wait_until(lambda: _status(run_id)["status"] == "awaiting_approval", timeout=30, interval=0.2)
+        newest = run_prp("status", cwd=repo)  # no RUN_ID: this repository's newest run, the live one
+        assert newest.stdout.startswith(f"the newest run of {repo.resolve()}: {run_id}"), newest.stderr
+        elsewhere = run_prp("status", cwd=tmp_path)  # another directory's: none, not this live run
+        assert elsewhere.returncode == 2 and f"no run of {tmp_path.resolve()}" in elsewhere.stderr
         decided = run_prp("approve", run_id, "A", "--as", "alice", "--rationale", "ok")
         assert decided.returncode == 0, decided.stderr
         stdout, stderr = first.communicate(timeout=60)

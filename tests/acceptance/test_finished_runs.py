@@ -47,7 +47,7 @@ def test_status_audit_outputs_and_runs_of_a_run_finished_earlier(
     assert table.returncode == 0 and "passed" in table.stdout
     newest = run_prp("status", cwd=repo)  # no RUN_ID: the newest run, named
     assert newest.returncode == 0, newest.stderr
-    assert newest.stdout.startswith(f"the newest run: {run_id}, submitted ")
+    assert newest.stdout.startswith(f"the newest run of {repo}: {run_id}, submitted ")
     assert newest.stdout.splitlines()[1:] == table.stdout.splitlines()
     assert json.loads(run_prp("status", "--json", cwd=repo).stdout) == view
     audit = run_prp("audit", run_id, "--json", cwd=repo)
@@ -86,8 +86,7 @@ def test_a_finished_run_is_found_from_elsewhere_and_an_unknown_one_says_where_it
     )
     no_newest = run_prp("status", cwd=elsewhere)
     assert no_newest.returncode == 2
-    assert f"no runs: none live, none recorded in {elsewhere}" in no_newest.stderr
-    assert "give a RUN_ID" in no_newest.stderr
+    assert f"no run of {elsewhere} (live or recorded): give a RUN_ID" in no_newest.stderr
 
 
 def test_outputs_written_elsewhere_with_out_are_found_through_the_record(tmp_path: Path) -> None:
