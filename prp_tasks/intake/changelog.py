@@ -84,7 +84,7 @@ class Entry:
 def changelog_entry(repo: Path, version: str) -> Entry | None:
     """The entry for ``version`` in the first changelog that has one, else None: the file
     towncrier writes first (:func:`towncrier_file`), then :data:`NAMES`."""
-    for name in dict.fromkeys([*towncrier_file(repo), *NAMES]):
+    for name in [*dict.fromkeys([*towncrier_file(repo), *NAMES]), *READMES]:
         path = repo / name
         if not path.is_file():
             continue
@@ -93,10 +93,15 @@ def changelog_entry(repo: Path, version: str) -> Entry | None:
                 text = handle.read(MAX_BYTES)
         except OSError:
             continue
-        entry = entry_in(text, version, name)
+        entry = entry_in(text, version, name, headed=name in READMES)
         if entry is not None:
             return entry
     return None
+
+
+#: READMEs, looked at last: a section headed by the version (mccabe's "Changes" then "0.7.0 -
+#: 2021-01-23"), never a line that only mentions it
+READMES = ("README.rst", "README.md", "README.txt", "README")
 
 
 def towncrier_file(repo: Path) -> list[str]:
@@ -115,14 +120,15 @@ def towncrier_file(repo: Path) -> list[str]:
     return []
 
 
-def entry_in(text: str, version: str, source: str) -> Entry | None:
-    """The entry for ``version`` in a changelog's text (None: no heading names it, or it lists nothing)."""
+def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> Entry | None:
+    """The entry for ``version`` in a changelog's text (None: no heading names it, or it lists
+    nothing); ``headed``: only under a heading (a README's), no definition-list entry."""
     lines = text.splitlines()
     headings = _headings(lines)
     levels = list(dict.fromkeys(kind for _, kind, _ in headings))
     token = re.compile(rf"(?<![\w.])v?{re.escape(version)}(?![\w]|\.\d)")
     if not any(token.search(title) for _, _, title in headings):
-        return _definition(lines, token, source)
+        return None if headed else _definition(lines, token, source)
     for index, (at, kind, title) in enumerate(headings):
         if not token.search(title):
             continue
