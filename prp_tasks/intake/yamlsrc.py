@@ -61,12 +61,28 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[YamlDoc | None, list
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem((), f"invalid YAML: {what}", line)]
+        return None, [Problem((), f"invalid YAML: {_explained(what)}", line)]
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:  # e.g. "!!int x"
         line = _unconstructable_line(node) + 1 + line_offset
         return None, [Problem((), f"invalid YAML: cannot construct a value ({exc})", line)]
     doc = YamlDoc(data, node, line_offset)
     return doc, _duplicate_keys(node, line_offset)
+
+
+#: the parser's words for the usual mistakes, and what they mean for the person who made them
+_HINTS = (
+    ("expected <block end>", "this line is indented differently from the line before it (one of the two "
+     "is indented too far or not far enough for the block it belongs to)"),
+    ("mapping values are not allowed here", "a ':' where no key can start (a key indented under a "
+     "value, or an unquoted ': ' inside a value: quote the value)"),
+    ("that cannot start any token", "YAML indents with spaces, not tabs"),
+)  # fmt: skip
+
+
+def _explained(problem: str) -> str:
+    """The parser's problem, with what it usually means (PyYAML's words stay, for searching)."""
+    hint = next((h for words, h in _HINTS if words in problem), "")
+    return f"{hint} ({problem})" if hint else problem
 
 
 def _unconstructable_line(root: yaml.Node | None) -> int:

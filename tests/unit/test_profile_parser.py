@@ -306,6 +306,17 @@ def test_invalid_yaml_is_an_error_with_its_line() -> None:
     assert line_of(text, "coverage:") <= line <= line_of(text, "architecture")
 
 
+def test_a_badly_indented_line_is_explained_not_only_in_the_parsers_words() -> None:
+    """A key indented one space too far read "invalid YAML: expected <block end>, but found
+    '<block mapping start>'" (a user trying prp on jsonpointer)."""
+    text = md("# T", yaml_block("governance:", '   license: "MIT"', '  checks: ["test"]'))
+    message = profile_error(text)
+    assert message.startswith(f"initial.md:{line_of(text, 'checks:')}: invalid YAML: this line is indented")
+    assert "(expected <block end>, but found '<block mapping start>')" in message
+    tabbed = profile_error(md("# T", yaml_block("budgets:", "\tcoverage: null")))
+    assert "YAML indents with spaces, not tabs" in tabbed
+
+
 def test_invalid_json_is_an_error_with_its_line() -> None:
     text = md("# T", f"{FENCE}json", '{"budgets": {"coverage":', '  {"lines": 101}}', FENCE)
     line = line_of(text, "lines")
