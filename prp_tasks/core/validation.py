@@ -35,6 +35,10 @@ def _message(err: Any, loc: Loc, model: type[BaseModel]) -> str:
     if kind == "model_type":  # not "Input should be a valid dictionary or instance of CoverageBudget"
         fields = _fields_at(model, loc)
         return "should be a mapping" + (f" with the keys {', '.join(fields)}" if fields else "")
+    if kind == "tuple_type":  # a YAML/JSON list, whatever the model holds it as
+        return "should be a list"
+    if kind == "dict_type":
+        return "should be a mapping"
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):

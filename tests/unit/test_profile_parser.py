@@ -317,6 +317,14 @@ def test_a_badly_indented_line_is_explained_not_only_in_the_parsers_words() -> N
     assert "YAML indents with spaces, not tabs" in tabbed
 
 
+def test_a_list_or_a_mapping_of_the_wrong_kind_is_named_as_written() -> None:
+    """``checks: test`` said "Input should be a valid tuple" (a YAML list is what is meant)."""
+    text = md("# T", yaml_block("governance:", "  checks: test"))
+    assert profile_error(text).endswith("governance.checks: should be a list")
+    text = md("# T", yaml_block("governance:", '  commands: ["python", "-m", "pytest"]'))
+    assert profile_error(text).endswith("governance.commands: should be a mapping")
+
+
 def test_invalid_json_is_an_error_with_its_line() -> None:
     text = md("# T", f"{FENCE}json", '{"budgets": {"coverage":', '  {"lines": 101}}', FENCE)
     line = line_of(text, "lines")
