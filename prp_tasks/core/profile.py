@@ -6,6 +6,7 @@ Field names follow the keys users write in the ``initial.md`` YAML/JSON blocks
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -110,6 +111,22 @@ class Governance(_Section):
     checks: tuple[str, ...] = ("test", "lint", "type-check")
     #: argv to run for each required check; G3 runs them (ours, upstream had none)
     commands: dict[str, Argv] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _no_misspelt_check(self) -> Governance:
+        """A required check named like another one but runnable by nothing (``tset``) is a typo:
+        the run would have reported it missing and never required ``test``."""
+        for name in self.checks:
+            if name in self.commands or name in STANDARD_CHECKS:
+                continue
+            close = difflib.get_close_matches(name, [*STANDARD_CHECKS, *self.commands], n=1, cutoff=0.75)
+            if close:
+                raise ValueError(f"checks: {name!r} is no command's name (did you mean {close[0]!r}?)")
+        return self
+
+
+#: the checks G1 and G3 know by name (G3 runs each that ``governance.commands`` gives an argv)
+STANDARD_CHECKS = ("test", "lint", "type-check", "format")
 
 
 class Reports(_Section):

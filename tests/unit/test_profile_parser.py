@@ -444,3 +444,16 @@ def test_markdown_ish_text_parses_or_raises_a_profile_error(parts: list[str]) ->
         parse_initial_md("\n".join(parts))
     except ProfileError as exc:
         assert exc.message
+
+
+def test_a_misspelt_required_check_is_an_error_naming_the_close_one() -> None:
+    """``checks: [tset, test, …]`` passed ``prp profile check``; the run then reported a missing
+    ``tset`` command as its only trace of the typo."""
+    text = md("# T", yaml_block("governance:", '  checks: ["tset", "lint"]'))
+    assert "governance: checks: 'tset' is no command's name (did you mean 'test'?)" in profile_error(text)
+    own = md(
+        "# T", yaml_block("governance:", '  checks: ["docs"]', '  commands: {"docs": ["mkdocs", "build"]}')
+    )
+    assert parse_initial_md(own).profile.governance.checks == ("docs",)
+    unknown = md("# T", yaml_block("governance:", '  checks: ["security-scan"]'))  # near nothing: allowed
+    assert parse_initial_md(unknown).profile.governance.checks == ("security-scan",)
