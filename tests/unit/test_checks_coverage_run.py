@@ -7,11 +7,13 @@ These run the real coverage.py on a small project in a temporary directory.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+from prp_tasks.checks import execute
 from prp_tasks.checks.coverage_run import REPORT, report_argv
 from prp_tasks.core.models import CheckStatus
-from tests.unit.test_checks_command import PY, content, run
+from tests.unit.test_checks_command import PY, content, context, run
 
 CODE = "def used():\n    return 1\n\n\ndef unused():\n    return 2\n"
 TEST = (
@@ -71,6 +73,23 @@ def test_a_coverage_that_measured_nothing_fails_the_check_saying_so(tmp_path: Pa
     assert head.startswith("exit 0 in ") and ", but coverage wrote no report (No data to report" in head, head
     assert "does the configured source name a module the tests import?" in head
     assert content(result)["coverage_report"]["exit_code"] == 1
+
+
+def test_a_coverage_measured_for_the_evidence_only_does_not_fail_passed_tests(tmp_path: Path) -> None:
+    """ordered-set: a stale ``.coveragerc`` (``source = ordered_set.py``), nothing runs coverage and
+    the profile enforces none (``budgets.coverage: null``); its 53 passing tests failed the check."""
+    project(tmp_path)
+    (tmp_path / ".coveragerc").write_text("[run]\nsource = not-the-module\n")
+    ctx = context(tmp_path, PY, "-m", "coverage", "run", "-m", "unittest", "discover", "-s", ".")
+    profile = ctx.spec.profile.profile
+    unenforced = profile.model_copy(update={"budgets": profile.budgets.model_copy(update={"coverage": None})})
+    resolved = ctx.spec.profile.model_copy(update={"profile": unenforced})
+    ctx = dataclasses.replace(ctx, spec=ctx.spec.model_copy(update={"profile": resolved}))
+    result, _ = execute(ctx)
+    assert result.status == CheckStatus.PASS, result.output
+    head = result.output.split("\n")[0]
+    assert head.startswith("exit 0 in ") and "; coverage wrote no report (No data to report" in head, head
+    assert head.endswith(": coverage is not enforced (budgets.coverage: null)"), head
 
 
 def test_parallel_data_is_combined_then_reported(tmp_path: Path) -> None:
