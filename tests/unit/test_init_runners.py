@@ -398,3 +398,19 @@ def test_the_flake8_plugins_a_nox_session_installs_are_installed(tmp_path: Path)
     packages = result.profile.environment.packages
     assert "flake8-bugbear==24.1.0" in packages and "flake8-pytest-style" in packages
     assert "noxfile.py session.install" in text
+
+
+def test_a_coverage_only_configured_is_measured_saying_nothing_of_the_project_runs_it(tmp_path: Path) -> None:
+    """ordered-set's and tinycss2's coverage configuration: no requirement names coverage.py and no
+    command runs it; the comment said "measured with coverage.py" as if the project did."""
+    files = {
+        "pyproject.toml": '[project]\nname = "ordered-set"\nversion = "1"\n',
+        ".coveragerc": "[run]\nsource = ordered_set.py\n",
+        "ordered_set.py": "",
+        "test/test_a.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
+    }
+    write(tmp_path, files)
+    text = parsed(tmp_path)[0]
+    assert "the project only configures coverage.py: no requirement names it and no command runs it" in text
+    write(tmp_path, {"requirements-dev.txt": "coverage\n"})
+    assert "the project only configures" not in parsed(tmp_path)[0]

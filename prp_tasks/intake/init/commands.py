@@ -216,6 +216,8 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     options, where = facts.coverage_run or ((), _where(facts, "coverage"))
     argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:])
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
+    if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
+        note += "; the project only configures coverage.py: no requirement names it and no command runs it"
     return Command("test", argv, f"{test.why}; coverage with coverage run"), True, note
 
 
