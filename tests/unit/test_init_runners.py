@@ -414,3 +414,18 @@ def test_a_coverage_only_configured_is_measured_saying_nothing_of_the_project_ru
     assert "the project only configures coverage.py: no requirement names it and no command runs it" in text
     write(tmp_path, {"requirements-dev.txt": "coverage\n"})
     assert "the project only configures" not in parsed(tmp_path)[0]
+
+
+def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
+    """tinydb declares pycodestyle in its dev group and nothing configures or runs it: the comment
+    said "no lint tool found in the project's configuration"."""
+    pyproject = (
+        '[project]\nname = "tinydb"\nversion = "1"\n'
+        '[dependency-groups]\ndev = ["pytest", "pycodestyle~=2.10"]\n'
+    )
+    write(
+        tmp_path,
+        {"pyproject.toml": pyproject, "tinydb/__init__.py": "", "tests/test_a.py": "def test_a(): pass\n"},
+    )
+    text = parsed(tmp_path)[0]
+    assert "no command for lint: pycodestyle is only declared (pyproject.toml dependency group 'dev')" in text

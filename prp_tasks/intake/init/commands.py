@@ -79,6 +79,8 @@ def plan(facts: Facts) -> Plan:
     for name, made in (("test", test), ("lint", _lint(facts)), ("format", _format(facts))):
         if made is not None:
             commands.append(made)
+        elif name == "lint" and (declared := _only_declared_lint(facts)):
+            missing[name] = declared
         elif name != "format":
             missing[name] = f"no {name} tool found in the project's configuration"
         elif why := _unformatted_why(facts):
@@ -111,6 +113,17 @@ def _runs(argv: tuple[str, ...]) -> list[str]:
     if names == ["coverage"] and "-m" in argv[3:]:
         names.append(argv[argv.index("-m", 3) + 1])
     return [_RUNS[n] for n in names if n in _RUNS]
+
+
+def _only_declared_lint(facts: Facts) -> str:
+    """Why a linter the project names is no lint check: only declared (tinydb's pycodestyle)."""
+    tool = next((t for t in ("pycodestyle", "pep8", "pylint", "flake8") if facts.only_declared(t)), None)
+    if tool is None:
+        return ""
+    return (
+        f"{tool} is only declared ({_where(facts, tool)}): nothing of the project configures or runs "
+        "it, so nothing is linted; add a lint command to enforce it"
+    )
 
 
 def _unformatted_why(facts: Facts) -> str:
