@@ -91,6 +91,18 @@ def test_governance_commands_become_run_checks_in_g3() -> None:
     assert all(c.run is None for c in others)
 
 
+def test_the_tests_produce_the_coverage_report_g4_reads_only_when_coverage_is_enforced() -> None:
+    """ordered-set (no budget, a stale ``.coveragerc``): the report its tests could not write was a
+    declared file "not produced", failing 53 passing tests although nothing would read it."""
+    commands = {"governance": {"commands": {"test": ["pytest"]}}}
+    enforced = workflow(commands)
+    assert enforced.gate("G3").check("run-test").produces == ("coverage.xml",)
+    assert enforced.gate("G4").check("coverage-validation").needs_from == {"G3": ("coverage.xml",)}
+    free = workflow({**commands, "budgets": {"coverage": None}})
+    assert free.gate("G3").check("run-test").produces == ()
+    assert not free.gate("G4").check("coverage-validation").needs_from
+
+
 def test_without_commands_no_run_checks_are_added() -> None:
     assert all(c.run is None for g in builtin_workflow().gates for c in g.checks)
 
