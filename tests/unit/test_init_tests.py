@@ -38,6 +38,13 @@ def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configurat
     case = "import unittest\n\nclass A(unittest.TestCase):\n    def test_a(self): pass\n"
     write(tmp_path, {"tests/test_a.py": case})
     assert detect(tmp_path).tools.get("pytest") is None  # unittest cases: unittest
+    # dpath: 12 modules of plain functions (one importing unittest's mock), one of a case class;
+    # unittest discovery ran 15 of its 79 tests
+    plain = "from unittest import mock\n\n\ndef test_get():\n    assert mock\n"
+    write(tmp_path, {"tests/test_b.py": plain, "tests/test_c.py": "def test_suite():\n    pass\n"})
+    assert detect(tmp_path).tools["pytest"] == ["tests/test_b.py: plain test functions, no unittest cases"]
+    (tmp_path / "tests" / "test_b.py").unlink()  # test_suite() hands unittest a suite: no test
+    assert detect(tmp_path).tools.get("pytest") is None
 
 
 def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path) -> None:
