@@ -180,7 +180,8 @@ class WorkspaceSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     #: worker-local cache: ``mirrors/`` (bare, one per remote) and ``worktrees/`` (one per run);
-    #: unset: ``$XDG_CACHE_HOME/prp-tasks`` (``~/.cache/prp-tasks``)
+    #: unset: ``$XDG_CACHE_HOME/prp-tasks`` (``~/.cache/prp-tasks``); below a hidden folder, the
+    #: worktrees go to ``/var/tmp/prp-tasks-UID-HASH/`` (tools may leave out paths below dot folders)
     cache_dir: Path | None = None
     #: disk budget of the cache; least recently used worktrees (then mirrors) not in use are evicted
     max_bytes: int = Field(default=5 * 1024**3, ge=1024 * 1024)

@@ -38,7 +38,7 @@ from prp_tasks.errors import WorkspaceError
 from prp_tasks.settings import WorkspaceSettings
 from prp_tasks.workspaces import git, local
 from prp_tasks.workspaces.budget import MIRROR_NAME, DiskBudget
-from prp_tasks.workspaces.files import default_cache_dir, mkdir_private, touch, tree_size
+from prp_tasks.workspaces.files import default_cache_dir, mkdir_private, touch, tree_size, worktrees_dir
 from prp_tasks.workspaces.locks import FileLock, acquire, locked
 
 logger = logging.getLogger("prp_tasks.workspaces")
@@ -64,7 +64,7 @@ class Workspaces(DiskBudget):
         self._root = (settings.cache_dir or default_cache_dir()).expanduser().resolve()
         self._budget_checked = 0.0  # monotonic time of the last budget enforcement by this object
         self._mirrors = self._root / "mirrors"
-        self._worktrees = self._root / "worktrees"
+        self._worktrees = worktrees_dir(self._root)  # outside a hidden folder (~/.cache)
         self._meta = self._root / "meta"
         self._locks = self._root / "locks"
         self._run_paths: dict[str, tuple[Path, Path, Path]] = {}

@@ -14,6 +14,7 @@ import pytest
 
 from prp_tasks.errors import WorkspaceError
 from prp_tasks.workspaces import Workspaces, cache, local
+from prp_tasks.workspaces import files as files_module
 from prp_tasks.workspaces.locks import FileLock
 from tests.integration.workspaces.remotes import CountingWorkspaces, sh_git
 
@@ -217,3 +218,26 @@ def test_a_check_that_finds_another_creating_the_workspace_goes_on_when_it_is_cr
     assert second_in.wait(2), "the second check paused before looking again"
     first.join(10)
     second.join(10)
+
+
+def test_a_hidden_cache_directory_keeps_the_worktrees_out_of_hidden_folders(tmp_path: Path) -> None:
+    """python-box's coverage ``omit = */.*/*`` left out every file of a worktree under
+    ``~/.cache/prp-tasks`` ("No data to report" for a 99% suite): the worktrees of a cache in a
+    hidden folder go to a private folder of the user's, without a dot in its path."""
+    from prp_tasks.settings import WorkspaceSettings
+
+    hidden = Workspaces(WorkspaceSettings(cache_dir=tmp_path / ".cache" / "prp-tasks"))
+    repo, sha = checkout_with_changes(tmp_path / "repo")
+    try:
+        with hidden.local("r1", repo, sha) as path:
+            assert not any(part.startswith(".") for part in path.parts), path
+            assert (path / "keep.txt").read_text() == "1"
+            assert (path.parent.parent.stat().st_mode & 0o777) == 0o700
+        assert hidden.release("r1") and not path.exists()
+    finally:
+        hidden.release("r1")
+        shutil.rmtree(files_module.worktrees_dir(hidden.root).parent)  # (a folder of /var/tmp)
+    visible = Workspaces(WorkspaceSettings(cache_dir=tmp_path / "cache"))
+    with visible.local("r2", repo, sha) as path:
+        assert path == tmp_path / "cache" / "worktrees" / "r2"
+    visible.release("r2")
