@@ -14,6 +14,7 @@ from __future__ import annotations
 import configparser
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,9 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     if (project is None and (workspace / "setup.py").is_file()) or "poetry" in pyproject.get("tool", {}):
         parts.install_project = True
         parts.sources.append("the project itself (its dependencies are not static)")
+        if project is None and not parts.extras:  # setup.py's extras_require (pathvalidate's test)
+            parts.extras = _setup_py_extras(workspace, spec)
+            parts.sources += ["setup.py extras: " + ", ".join(parts.extras)] if parts.extras else []
     _from_groups(_groups(pyproject), spec, parts)
     files = requirement_files(workspace, spec.requirements)
     parts.sources.extend(files)
@@ -138,6 +142,41 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         version=sdist_version(workspace) if parts.install_project else None,
         name=_name(project, setup_cfg),
     )
+
+
+def _setup_py_extras(workspace: Path, spec: EnvironmentSpec) -> list[str]:
+    """The extras of a project that only setup.py declares: the setting's, else its test ones,
+    of those an sdist's ``PKG-INFO`` lists (``Provides-Extra``), else the literal keys of
+    ``extras_require``; the setting's as given when neither says (setup.py computes them)."""
+    available = _pkg_info_extras(workspace) or _extras_require_keys(workspace / "setup.py")
+    if spec.extras is not None and not available:
+        return list(spec.extras)
+    return select(available, spec.extras, "extra")
+
+
+def _pkg_info_extras(workspace: Path) -> list[str]:
+    try:
+        head = (workspace / "PKG-INFO").read_text(encoding="utf-8", errors="replace").split("\n\n", 1)[0]
+    except OSError:
+        return []
+    return re.findall(r"^Provides-Extra:\s*([A-Za-z0-9][\w.-]*)\s*$", head, re.M)
+
+
+def _extras_require_keys(setup_py: Path) -> list[str]:
+    """The string keys of ``extras_require={…}`` in setup.py's text (nothing is run)."""
+    try:
+        text = setup_py.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = re.search(r"extras_require\s*=\s*\{", text)
+    if found is None:
+        return []
+    depth, end = 1, found.end()
+    while end < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        end += 1
+    body = text[found.end() : end]
+    return re.findall(r"""^\s*["']([A-Za-z0-9][\w.-]*)["']\s*:""", body, re.M)
 
 
 def _declared(workspace: Path, files: list[str]) -> tuple[str, ...]:

@@ -198,6 +198,29 @@ def test_setup_py_projects_are_installed_with_requirements_and_test_files(tmp_pa
     assert built.files == ("requirements.txt", "requirements/tests.txt")
 
 
+def test_a_project_only_setup_py_declares_gets_its_test_extra_and_the_extras_named(tmp_path: Path) -> None:
+    """pathvalidate: ``extras_require={"docs": …, "test": TESTS_REQUIRES}`` in setup.py, which is
+    all it declares; its tests' dependencies were never installed, and ``extras: [test]`` in
+    initial.md was silently ignored (the environment's key did not change)."""
+    setup = (
+        'setup(\n    extras_require={\n        "docs": docs_requires,\n        "test": TESTS,\n    },\n)\n'
+    )
+    write(tmp_path, {"setup.py": setup})
+    built = plan(tmp_path, EnvironmentSpec())
+    assert built.install_project and built.extras == ("test",)
+    assert "setup.py extras: test" in built.sources
+    assert plan(tmp_path, EnvironmentSpec(extras=("docs",))).extras == ("docs",)
+    with pytest.raises(EnvironmentSetupError, match="no extra 'tests'"):
+        plan(tmp_path, EnvironmentSpec(extras=("tests",)))
+    write(
+        tmp_path,
+        {"setup.py": "setup(extras_require=EXTRAS)\n", "PKG-INFO": "Name: p\nProvides-Extra: test\n"},
+    )
+    assert plan(tmp_path, EnvironmentSpec()).extras == ("test",)  # an sdist's PKG-INFO lists them
+    (tmp_path / "PKG-INFO").unlink()
+    assert plan(tmp_path, EnvironmentSpec(extras=("all",))).extras == ("all",)  # computed: as named
+
+
 def test_the_key_changes_with_the_declarations_and_the_interpreter_only(tmp_path: Path) -> None:
     write(tmp_path, {"pyproject.toml": "[project]\nname='p'\ndependencies=[]\n", "src/p.py": "x = 1\n"})
     key = plan(tmp_path, EnvironmentSpec()).key("py3.11", "uv")

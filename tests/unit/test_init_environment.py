@@ -257,7 +257,8 @@ def test_requirement_files_the_tests_tox_env_does_not_install_are_left_out(tmp_p
     text, result = parsed(tmp_path)
     assert result.profile.environment is not None and result.profile.environment.requirements == ()
     assert (
-        "requirements: []  # the tests' tox env (tox.ini [testenv]) installs none of requirements.txt" in text
+        "requirements: []  # the tests' tox env (tox.ini [testenv]) installs none of requirements.txt "
+        "itself" in text
     )
     write(
         tmp_path,

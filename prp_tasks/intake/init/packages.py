@@ -67,7 +67,9 @@ def no_requirement_files(facts: Facts) -> str:
     ci = " ".join(read_text(facts.repo / name) for name in facts.ci)
     if any(Path(f).name in ci for f in default):
         return ""
-    return f"the tests' tox env ({facts.test_env}) installs none of {', '.join(default)}"
+    named = ", ".join(facts.test_extras)
+    extras = f" (it installs the project's extras: {named})" if named else ""
+    return f"the tests' tox env ({facts.test_env}) installs none of {', '.join(default)} itself{extras}"
 
 
 def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
