@@ -145,7 +145,11 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
 
 
 def _entry(source: str, title: str, highlights: list[str], breaking: list[str]) -> Entry:
-    """The entry, its title on one line, each kind cut to :data:`MAX_ITEMS` (:func:`_kept`)."""
+    """The entry, its title on one line, each kind cut to :data:`MAX_ITEMS` (:func:`_kept`); an
+    item of issue numbers alone (towncrier's misc: ":issue:`1168`, …") only when nothing else is
+    listed (async-timeout 5.0.1's whole entry is "#423")."""
+    said = [h for h in highlights if not _ONLY_REFERENCES.fullmatch(h)]
+    highlights = said if said or breaking else highlights
     heading = clip(" ".join(title.split()), ITEM_CHARS)
     return Entry(source, heading, _kept(highlights, source), _kept(breaking, source))
 
@@ -189,7 +193,7 @@ def _prose(section: list[str]) -> list[str]:
         if _UNDERLINE.match(text):  # the block was a title
             block = []
             continue
-        if text and not text.startswith(("..", "#")):
+        if text and not text.startswith(("..", "#")) and not _ITEM.match(line):
             block.append(text)
             continue
         paragraph = plain(" ".join(block))
@@ -238,7 +242,8 @@ def _items(
         if i in subtitle or (item and len(item[1]) == indent) or _ends_item(line, indent, item):
             _flush(current, title, found)
             current, nested = ([item[2]] if item and len(item[1]) == indent else []), None
-            title = subtitle.get(i, title)
+            label = _LABEL.fullmatch(line.strip()) if item is None else None  # "Breaking changes"
+            title = subtitle.get(i, label[1] if label else title)
         elif current and line.strip():  # indented: a nested item or a continuation
             if item is not None and nested is None:
                 nested = len(item[1])
@@ -268,11 +273,14 @@ def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -
     """The item read, cleaned, onto its list: the breaking ones when its subheading says so or
     the item begins by saying so itself."""
     text = plain(" ".join(current))
-    if text and not _ONLY_REFERENCES.fullmatch(text):  # towncrier's misc: ":issue:`1168`, …" says nothing
+    if text:
         breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text)
         found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
 
 
+#: a line of text that labels the items below it, as a subheading would (python-box 8.0.0:
+#: "Breaking changes", a blank line, its items; "Changes", …)
+_LABEL = re.compile(r"\**([A-Z][A-Za-z /&-]{1,40}?)\**:?")
 #: an item of issue numbers alone (``#1168, #1170, #1178``)
 _ONLY_REFERENCES = re.compile(r"[\s(]*#\d+[)]?(?:[\s,;]+\(?#\d+\)?)*[\s.]*")
 

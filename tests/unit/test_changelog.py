@@ -370,3 +370,24 @@ def test_a_readme_section_headed_by_the_version_is_read_last(tmp_path: Path) -> 
     )
     (tmp_path / "README.rst").write_text("x\n=\n\nRelease 0.7.0 of x:\n  * is fast\n")
     assert changelog_entry(tmp_path, "0.7.0") is None  # a definition-list look-alike in a README
+
+
+def test_a_plain_label_over_items_files_them_as_a_subheading_would() -> None:
+    """python-box 8.0.0: "Breaking changes" (a line of text, no underline) over ten items; the
+    notes said "Breaking Changes: None listed" and listed them as highlights."""
+    text = (
+        "Version 8.0.0\n-------------\n\nBreaking changes\n\n* Removing support for Python 3.10\n"
+        "* merge_update now raises\n\nChanges\n\n* Adding a merge option\n"
+    )
+    entry = entry_in(text, "8.0.0", "CHANGES.rst")
+    assert entry is not None
+    assert entry.breaking == ["Removing support for Python 3.10", "merge_update now raises"]
+    assert entry.highlights == ["Adding a merge option"]
+
+
+def test_an_entry_of_issue_numbers_alone_keeps_them() -> None:
+    """async-timeout 5.0.1's entry is one towncrier misc item, ``- `#423 <…>`_``: the notes showed
+    "- - #423" (the bullet read as prose once the item was dropped)."""
+    text = "5.0.1 (2024-11-06)\n==================\n\nMisc\n----\n\n- `#423 <https://x/issues/423>`_\n"
+    entry = entry_in(text, "5.0.1", "CHANGES.rst")
+    assert entry is not None and entry.highlights == ["#423"]
