@@ -75,3 +75,14 @@ def test_the_licence_file_the_metadata_names_and_the_classifiers_are_read(tmp_pa
     pkg_info += "Classifier: License :: OSI Approved :: MIT License\n"  # two: no choice made
     write(tmp_path, {"PKG-INFO": pkg_info})
     assert detect(tmp_path).license is None
+
+
+def test_each_address_of_a_comma_separated_author_email_is_an_owner(tmp_path: Path) -> None:
+    """dpath's setup.py: ``author_email="calebcase@gmail.com, andrew@aklabs.net"`` became one owner
+    string, and codeowners-present passed on it."""
+    setup = "setup(name='dpath', author_email='calebcase@gmail.com, andrew@aklabs.net')\n"
+    write(tmp_path, {"setup.py": setup})
+    assert detect(tmp_path).authors == ["calebcase@gmail.com", "andrew@aklabs.net"]
+    pkg_info = "Name: x\nAuthor-email: A <a@x.org>, B <b@x.org>\n"
+    write(tmp_path, {"setup.py": "", "PKG-INFO": pkg_info})
+    assert detect(tmp_path).authors == ["a@x.org", "b@x.org"]

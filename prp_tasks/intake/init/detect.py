@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -207,8 +208,8 @@ def _setup_files(facts: Facts) -> None:
         facts.description = cfg.get("metadata", "description", fallback="")
         lic = cfg.get("metadata", "license", fallback="").strip()
         facts.license = (lic, "setup.cfg [metadata] license") if lic else facts.license
-        people = [cfg.get("metadata", k, fallback="") for k in ("maintainer_email", "author_email")]
-        facts.authors = [p.strip() for p in people if p.strip()]
+        emails = [cfg.get("metadata", k, fallback="") for k in ("maintainer_email", "author_email")]
+        facts.authors = _addresses(emails)
         facts.authors_file = "setup.cfg [metadata]" if facts.authors else ""
     if cfg.has_section("options.entry_points") and "console_scripts" in cfg["options.entry_points"]:
         facts.scripts = True
@@ -228,7 +229,7 @@ def _setup_files(facts: Facts) -> None:
             facts.metadata_file = "setup.py, setup.cfg [metadata]" if cfg_said else "setup.py"
         if found and not facts.authors:  # six: author_email="benjamin@python.org"
             emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
-            facts.authors = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
+            facts.authors = _addresses(emails)
             facts.authors_file = "setup.py"
     if setup_py and (facts.metadata_file or "").startswith("setup.py"):
         _setup_py_strings(facts, setup_py)
@@ -272,15 +273,21 @@ def _pkg_info(facts: Facts) -> None:
         facts.name = fields["Name"].strip()
     if not facts.description and fields.get("Summary", "UNKNOWN") != "UNKNOWN":
         facts.description = fields["Summary"].strip()
-    emails = [fields.get(k, "") for k in ("Maintainer-email", "Author-email")]
-    people = [m[1] if (m := re.search(r"<([^>]+)>", e)) else e.strip() for e in emails if e.strip()]
+    people = _addresses(fields.get(k, "") for k in ("Maintainer-email", "Author-email"))
     if not facts.authors and people:
-        facts.authors, facts.authors_file = list(dict.fromkeys(people)), "PKG-INFO"
+        facts.authors, facts.authors_file = people, "PKG-INFO"
     if not facts.license_classifiers[0]:
         facts.license_classifiers = (re.findall(r"^Classifier: *(.*)$", text, re.M), "PKG-INFO classifiers")
     lic = fields.get("License-Expression") or fields.get("License", "")
     if facts.license is None and lic != "UNKNOWN" and re.fullmatch(r"[\w.+\- ()]{2,60}", lic.strip()):
         facts.license = (lic.strip(), "PKG-INFO")
+
+
+def _addresses(values: Iterable[str]) -> list[str]:
+    """Each address of comma-separated ``author_email`` values (dpath's "caleb@…, andrew@…" was
+    one owner), the address of a ``Name <address>``; each once."""
+    parts = [part.strip() for value in values for part in value.split(",")]
+    return list(dict.fromkeys(m[1] if (m := re.search(r"<([^>]+)>", p)) else p for p in parts if p))
 
 
 #: top-level folders that hold a project's benchmarks, docs or examples, not its code
