@@ -117,12 +117,17 @@ def _cause(elements: list[Any]) -> str:
     ``_dbm``: ``ModuleNotFoundError: No module named '_dbm'``)."""
     for child in (c for case in elements for c in case if c.tag in ("failure", "error")):
         message = str(child.get("message") or "").strip()
-        if message == "collection failure":  # pytest's own words: the error is the text's last E line
-            said = [line[1:].strip() for line in str(child.text or "").splitlines() if line.startswith("E ")]
+        staged = message.startswith(("failed on setup with", "failed on teardown with"))
+        if message == "collection failure" or staged:  # pytest's own words: the error is an E line
+            text = f"{message}\n{child.text or ''}" if staged else str(child.text or "")
+            said = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
             # the exception's own line, not the last line of a message that goes on (dateutil's
-            # PytestRemovedIn10Warning, whose last line is "See https://docs.pytest.org/…")
+            # PytestRemovedIn10Warning, whose last line is "See https://docs.pytest.org/…"); a
+            # fixture's error, its first (shellingham's "fixture 'mocker' not found", where the
+            # message's first line was "failed on setup with "file tests/test_posix.py, line 77")
             raised = [line for line in said if RAISED.fullmatch(line)]
-            message = raised[-1] if raised else (said[-1] if said else "")
+            fallback = message.splitlines()[0] if staged else ""
+            message = raised[-1] if raised else (said[0 if staged else -1] if said else fallback)
         if message:
             return clip(message.splitlines()[0].strip(), CAUSE_LIMIT)
     return ""

@@ -396,6 +396,23 @@ def test_a_collection_errors_cause_is_the_exceptions_line_not_the_last_line() ->
     assert facts["cause"].startswith("pytest.PytestRemovedIn10Warning: Passing a non-Collection")
 
 
+def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
+    """shellingham without pytest-mock: the cause read ``failed on setup with "file
+    tests/test_posix.py, line 77`` (an unclosed quote, no word of the missing fixture)."""
+    message = (
+        "failed on setup with &quot;file /w/tests/test_posix.py, line 77&#10;"
+        "  def test_get_shell(mocker, cmd):&#10;E       fixture 'mocker' not found&#10;"
+        "&gt;       available fixtures: cache, capfd&#10;"
+        "&gt;       use 'pytest --fixtures [testpath]' for help on them.&#10;&#10;"
+        "/w/tests/test_posix.py:77&quot;"
+    )
+    report = (
+        '<testsuite><testcase classname="tests.test_posix" name="test_get_shell">'
+        f'<error message="{message}">the same</error></testcase></testsuite>'
+    )
+    assert junit_facts(report.encode())["cause"] == "fixture 'mocker' not found"
+
+
 def test_a_tool_that_crashed_says_with_what(tmp_path: Path) -> None:
     """hyperlink's pinned black 20.8b1 under click 8.3 raised ImportError before looking at a
     file: the check's line said "Traceback (most recent call last): File …"."""
