@@ -429,3 +429,17 @@ def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
     )
     text = parsed(tmp_path)[0]
     assert "no command for lint: pycodestyle is only declared (pyproject.toml dependency group 'dev')" in text
+
+
+def test_pytest_coverage_is_pytest_cov(tmp_path: Path) -> None:
+    """editables' tests/requirements.txt names ``pytest-coverage`` (a shim that installs
+    pytest-cov): a bare ``coverage run`` measured its tests and temporary files too."""
+    files = {
+        "pyproject.toml": '[project]\nname = "editables"\nversion = "1"\n',
+        "tests/requirements.txt": "pytest\npytest-coverage\n",
+        "src/editables/__init__.py": "",
+        "tests/test_a.py": "def test_a(): pass\n",
+    }
+    write(tmp_path, files)
+    result = parsed(tmp_path)[1]
+    assert "--cov=editables" in result.profile.governance.commands["test"]

@@ -30,7 +30,9 @@ def declared(facts: Facts, names: set[str], where: str) -> None:
     for tool in TOOL_WORDS:
         if tool in names:
             facts.saw(tool, where)
-    if "pytest-cov" in names:
+    if "pytest-coverage" in names:  # editables' tests/requirements.txt: a shim installing pytest-cov
+        facts.saw("pytest-cov", where)
+    if "pytest-cov" in names or "pytest-coverage" in names:
         facts.saw("pytest", where)
 
 
