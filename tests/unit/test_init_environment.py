@@ -35,7 +35,8 @@ def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: 
         {
             "pyproject.toml": '[project]\nname = "parsy"\n[project.optional-dependencies]\n'
             'diagrams = ["jinja2"]\ntest = ["pytest"]\nspeedups = ["cython"]\ndocs = ["sphinx"]\n',
-            "tox.ini": "[testenv]\nextras = diagrams\n    py312: speedups\ndeps =\n    pytest\n"
+            "tox.ini": "[testenv]\nextras = diagrams\n    py312: speedups\n    {py27,py35,py36}-full: docs\n"
+            "deps =\n    pytest\n"
             "    matplotlib; implementation_name != 'pypy'\n    -r requirements.txt\n    py38: mock\n"
             "    parsy[test]\n    tox\n    poetry\ncommands = pytest\n"
             "[testenv:docs]\nextras = docs\ncommands = sphinx-build docs out\n"
@@ -48,6 +49,7 @@ def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: 
     # named extras replace the default choice, so the default one comes first; a factor's extra,
     # the docs env's and one the project does not declare are left out
     assert result.profile.environment.extras == ("test", "diagrams")
+    assert list(detect(tmp_path).test_extras) == ["diagrams"]  # not munch's "py35" of a factor line
     assert "its tests install it (tox.ini [testenv] extras)" in text
     # and what the tests' tox env installs, but not options, factor lines, the project or what runs
     # it (rsa's tox deps: poetry, whose dependencies brought a pytest plugin its pytest could not load)

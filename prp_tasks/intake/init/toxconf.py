@@ -275,7 +275,8 @@ def _tox_setenv(value: str) -> dict[str, str]:
 def _tox_list(value: str) -> list[str]:
     """A tox list (``extras = diagrams``, one per line or comma separated); entries behind a
     factor condition (``py312: speedups``) are left out, being for some environments only."""
-    items = [i.strip() for line in value.splitlines() for i in line.split(",")]
+    lines = [line for line in value.splitlines() if not _FACTOR.match(line)]  # munch: "{py27,py35}-full: …"
+    items = [i.strip() for line in lines for i in line.split(",")]
     return [i for i in items if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", i)]
 
 
