@@ -443,3 +443,19 @@ def test_pytest_coverage_is_pytest_cov(tmp_path: Path) -> None:
     write(tmp_path, files)
     result = parsed(tmp_path)[1]
     assert "--cov=editables" in result.profile.governance.commands["test"]
+
+
+def test_a_project_that_type_checks_with_pyright_and_never_runs_mypy_gets_no_mypy(tmp_path: Path) -> None:
+    """pathvalidate: mypy is only among the deps of its lint env, which runs pyright (0 errors);
+    prp required mypy anyway and failed G3 on an error the project never checks for."""
+    tox = "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest\n"
+    tox += "[testenv:lint]\ndeps =\n    mypy\n    pyright\ncommands =\n    pyright pathvalidate\n"
+    files = {
+        "tox.ini": tox,
+        "pyproject.toml": '[project]\nname = "pathvalidate"\n',
+        "pathvalidate/__init__.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert "type-check" not in result.profile.governance.commands
+    assert "type-check: the project type-checks with pyright (" in text

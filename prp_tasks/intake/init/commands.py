@@ -147,6 +147,13 @@ def _black_by_darker(facts: Facts) -> bool:
     return facts.uses("darker") and facts.uses("black") and "black" not in facts.lint_targets
 
 
+def _checked_otherwise(facts: Facts) -> bool:
+    """The project type-checks with another tool and nothing runs mypy (pathvalidate: mypy only
+    among the deps of its lint env, which runs pyright; 0 errors there, 1 from mypy)."""
+    others = any(facts.run_places(tool) for tool in ("pyright", "pyrefly", "ty"))
+    return others and facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names
+
+
 def _no_type_check(facts: Facts) -> str:
     """Why there is no type-check command: none configured, or one prp init does not set up."""
     other = [t for t in ("pyright", "ty", "pyrefly") if facts.uses(t)]
@@ -401,7 +408,7 @@ def _format(facts: Facts) -> Command | None:
 
 
 def _type_check(facts: Facts) -> Command | None:
-    if not facts.uses("mypy"):
+    if not facts.uses("mypy") or _checked_otherwise(facts):
         return None
     argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
     argv += facts.lint_options.get("mypy", [])  # the project's own: wcwidth's --strict
