@@ -38,7 +38,9 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
     found = details.get("facts")
     facts: dict[str, Any] = found if isinstance(found, dict) else {}
     at = 2 if facts and len(lines) > 1 else 1
-    tails = "\n".join(str(details.get(k) or "") for k in ("stdout_tail", "stderr_tail"))
+    # the first failure's cause first: the tails may have lost it (pathvalidate's 'click')
+    causes = [str(f["cause"]) for f in facts.values() if isinstance(f, dict) and f.get("cause")]
+    tails = "\n".join([*causes, *(str(details.get(k) or "") for k in ("stdout_tail", "stderr_tail"))])
     names = missing_modules(repo, tails)
     if names:
         details["missing_modules"] = names

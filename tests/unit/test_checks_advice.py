@@ -93,3 +93,16 @@ def test_the_tool_a_command_runs_is_unpinned_only_without_a_version() -> None:
     assert unpinned(["ruff>=0.9"], argv, "ruff 0.17.6, Python 3.11.7") == ""
     assert unpinned(["ruff"], argv, "Python 3.11.7") == ""  # which release ran is unknown
     assert unpinned(["flake8"], ["flake8", "."], "flake8 7.5.0, Python 3.11.7") == "flake8 7.5.0"
+
+
+def test_the_first_failures_cause_counts_when_the_tails_lost_it(tmp_path: Path) -> None:
+    """pathvalidate: "failing: test/test_click.py (ModuleNotFoundError: No module named 'click') …
+    missing modules: tcolorpy, allpairspy": the tails had scrolled past click."""
+    details = {
+        "facts": {"pytest": {"failed": 0, "cause": "ModuleNotFoundError: No module named 'click'"}},
+        "stdout_tail": "E   ModuleNotFoundError: No module named 'tcolorpy'\n",
+        "stderr_tail": "",
+    }
+    output = explained(tmp_path, "exit 2 in 1.00s\n0 tests: 4 errors", details, {"build": {}})
+    assert output.split("\n")[1] == "0 tests: 4 errors; missing modules: click, tcolorpy"
+    assert details["missing_modules"] == ["click", "tcolorpy"]
