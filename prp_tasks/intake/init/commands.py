@@ -7,8 +7,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from prp_tasks.intake.init.commandbase import REPORTS, Command
+from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.packages import (
     extras_to_install,
@@ -18,22 +19,7 @@ from prp_tasks.intake.init.packages import (
     tool_packages,
     type_packages,
 )
-
-#: where the commands write their machine output (inside the check's working directory)
-REPORTS = ".prp/reports"
-COVERAGE_XML = f"{REPORTS}/coverage.xml"
-#: pytest's cache under .prp/ (which ignores itself), not off: plugins use it (cachelib's
-#: pytest-xprocess fails every fixture without ``config.cache``)
-PYTEST_CACHE = "cache_dir=.prp/cache/pytest"
-
-
-@dataclass(frozen=True)
-class Command:
-    """One governance command and why it is what it is."""
-
-    name: str
-    argv: tuple[str, ...]
-    why: str
+from prp_tasks.intake.init.testcommand import test_command
 
 
 @dataclass(frozen=True)
@@ -75,7 +61,7 @@ class Plan:
 
 def plan(facts: Facts) -> Plan:
     commands, missing = [], {}
-    test, measures, coverage_note = _test(facts)
+    test, measures, coverage_note = test_command(facts)
     for name, made in (("test", test), ("lint", _lint(facts)), ("format", _format(facts))):
         if made is not None:
             commands.append(made)
@@ -177,119 +163,6 @@ _RUNS = {
     "black": "black",
     "mypy": "mypy",
 }
-
-
-def _where(facts: Facts, tool: str, limit: int = 3) -> str:
-    places = facts.tools.get(tool, [])
-    more = f" and {len(places) - limit} more" if len(places) > limit else ""
-    return ", ".join(places[:limit]) + more
-
-
-def import_names(facts: Facts) -> list[str]:
-    return [Path(p).stem for p in facts.packages]
-
-
-_UNMEASURED = "not measured: the tests run with unittest and no coverage tool is configured"
-
-
-def _test(facts: Facts) -> tuple[Command | None, bool, str]:
-    if not facts.uses("pytest"):
-        return _unittest(facts)
-    argv = ["python", "-m", "pytest", "-q", "-o", PYTEST_CACHE, f"--junitxml={REPORTS}/junit.xml"]
-    why = f"pytest: {_where(facts, 'pytest')}"
-    if facts.pytest_args and facts.pytest_args[0]:
-        argv += facts.pytest_args[0]
-        why += f"; {' '.join(facts.pytest_args[0])} as {facts.pytest_args[1]} runs it"
-    elif _unfound_modules(facts):  # named so that pytest's discovery would pass them by
-        argv += facts.tests_modules
-        why += f"; {', '.join(facts.tests_modules[:3])} named on the command line (not test_*.py)"
-    measurable = facts.coverage_installed_only is None
-    if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
-        targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
-        if not targets:
-            # the project's own measure when its threshold was set for it: coverage's configured
-            # source, or (no source, a fail_under) what runs (python-multipart: 100 with --cov,
-            # 97.15 with --cov=multipart --cov=python_multipart, whose unimported shims count)
-            bare = facts.coverage_source or facts.fail_under is not None
-            targets = ["--cov"] if bare else [f"--cov={n}" for n in import_names(facts)]
-        targets += ["--cov-branch"] if facts.cov_branch else []
-        argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
-        note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
-        return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
-    if facts.uses("coverage") and measurable:
-        return _coverage_run(facts, Command("test", tuple(argv), why))
-    return Command("test", tuple(argv), why), False, _unmeasured(facts)
-
-
-def _unfound_modules(facts: Facts) -> bool:
-    """Test modules without a tests directory that pytest's default ``python_files``
-    (``test_*.py``, ``*_test.py``) does not match: webencodings' ``webencodings/tests.py``, which
-    pytest collects when named and never finds by itself."""
-    names = [Path(m).name for m in facts.tests_modules]
-    return facts.tests_dir is None and any(not re.fullmatch(r"test_.*\.py|.*_test\.py", n) for n in names)
-
-
-def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
-    """The test command under ``coverage run`` with the project's own options: the check writes
-    the XML report right after (:mod:`prp_tasks.checks.coverage_run`), as the project's second
-    command, ``coverage report``, reads the same data."""
-    options, where = facts.coverage_run or ((), _where(facts, "coverage"))
-    argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:])
-    note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
-    if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
-        note += "; the project only configures coverage.py: no requirement names it and no command runs it"
-    return Command("test", argv, f"{test.why}; coverage with coverage run"), True, note
-
-
-def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
-    """unittest discovery of the tests directory (``-t`` the folder it is imported from when it is
-    a package, so its relative imports work), else of the test modules at the top."""
-    if facts.tests_dir and facts.languages.get("Python"):
-        argv: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
-        argv += ("-t", _import_root(facts)) if facts.tests_package else ()
-        argv += _test_file_pattern(facts.repo / facts.tests_dir)
-        test = Command("test", argv, f"unittest: {facts.tests_dir}/ and no pytest configuration")
-    elif facts.tests_modules and facts.languages.get("Python"):
-        argv = ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
-        test = Command(
-            "test", argv, f"unittest: {', '.join(facts.tests_modules[:3])} and no pytest configuration"
-        )
-    elif facts.unittest_run and facts.languages.get("Python"):  # no tests found: the check says so
-        test = Command("test", ("python", "-m", "unittest"), f"unittest: as {facts.unittest_run} runs it")
-    else:
-        return None, False, "not measured: no test runner found"
-    if facts.uses("coverage") and facts.coverage_installed_only is None:
-        return _coverage_run(facts, test)
-    return test, False, _UNMEASURED
-
-
-def _test_file_pattern(folder: Path) -> tuple[str, ...]:
-    """``-p *_test.py`` when the folder's test modules are named so (colorama's ``ansi_test.py``):
-    discovery's default, ``test*.py``, would find none of them."""
-    if any(folder.rglob("test*.py")) or not any(folder.rglob("*_test.py")):
-        return ()
-    return ("-p", "*_test.py")
-
-
-def _import_root(facts: Facts) -> str:
-    """The folder a tests package is imported from: its first parent that is no package itself
-    (``tests`` -> ``.``, decorator's ``src/tests`` -> ``src``, toolz's ``toolz/tests`` -> ``.``)."""
-    folder = Path(facts.tests_dir or ".").parent
-    while folder != Path(".") and (facts.repo / folder / "__init__.py").is_file():
-        folder = folder.parent
-    return str(folder)
-
-
-def _unmeasured(facts: Facts) -> str:
-    """Why pytest runs without coverage: no coverage tool, or one that reports installed copies."""
-    if facts.coverage_installed_only is not None:
-        patterns, where = facts.coverage_installed_only
-        return (
-            f"not measured: the project's coverage report counts only an installed copy ({where}: "
-            f"{patterns}), and checks run the sources in the workspace, where it would report nothing; "
-            "to enforce coverage, report the sources (an include of their paths) and set budgets.coverage"
-        )
-    return "not measured: no coverage tool is configured"
 
 
 def _lint(facts: Facts) -> Command | None:

@@ -74,12 +74,7 @@ def _pyproject(facts: Facts) -> None:
         facts.metadata_file = "pyproject.toml [project]"
         facts.name = str(project.get("name") or "")
         facts.description = str(project.get("description") or "")
-        facts.license = _license_value(project.get("license"), project.get("license-expression"))
-        named = project.get("license")
-        if isinstance(named, dict) and isinstance(named.get("file"), str):
-            facts.license_file = named["file"]
-        classifiers = [c for c in project.get("classifiers") or [] if isinstance(c, str)]
-        facts.license_classifiers = (classifiers, "pyproject.toml classifiers")
+        _project_licence(facts, project)
         people = _people(project.get("maintainers")) + _people(project.get("authors"))
         facts.authors = list(dict.fromkeys(people))
         facts.scripts = bool(project.get("scripts") or project.get("gui-scripts"))
@@ -131,6 +126,17 @@ def _poetry(facts: Facts, poetry: dict[str, Any]) -> None:
     facts.dependencies |= {
         n.lower() for n in (deps if isinstance(deps, dict) else {}) if n.lower() != "python"
     }
+
+
+def _project_licence(facts: Facts, project: dict[str, Any]) -> None:
+    """``[project]``'s licence, the file it names (``license = {file = "MIT-LICENSE"}``) and its
+    classifiers."""
+    facts.license = _license_value(project.get("license"), project.get("license-expression"))
+    named = project.get("license")
+    if isinstance(named, dict) and isinstance(named.get("file"), str):
+        facts.license_file = named["file"]
+    classifiers = [c for c in project.get("classifiers") or [] if isinstance(c, str)]
+    facts.license_classifiers = (classifiers, "pyproject.toml classifiers")
 
 
 def _license_value(value: Any, expression: Any) -> tuple[str, str] | None:

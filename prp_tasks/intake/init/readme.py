@@ -28,12 +28,9 @@ def first_paragraph(text: str) -> str:
         directive = directive and (not stripped or line[:1].isspace())
         if fenced or directive:
             continue
-        if not stripped:  # a paragraph ending in ":" introduces code or a list (termcolor's "run:")
-            paragraph = " ".join(block)
-            if intro and block and not _notice(paragraph) and not paragraph.endswith(":"):
-                return _plain(paragraph)
-            if intro and paragraph.endswith(":") and _describes(paragraph):
-                return _plain(_LEAD_END.sub(".", paragraph))  # boltons' "… is a set of …, including:"
+        if not stripped:
+            if said := _described(block, intro):
+                return said
             block = []
             continue
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
@@ -47,6 +44,20 @@ def first_paragraph(text: str) -> str:
             block = []
             continue
         block.append(stripped)
+    return ""
+
+
+def _described(block: list[str], intro: bool) -> str:
+    """The description a paragraph of the introduction gives, or "": not a notice, nor a paragraph
+    ending in ":" (it introduces code or a list: termcolor's "run:") unless it says what the
+    project is (boltons' "… is a set of …, including:")."""
+    paragraph = " ".join(block)
+    if not intro or not paragraph:
+        return ""
+    if not _notice(paragraph) and not paragraph.endswith(":"):
+        return _plain(paragraph)
+    if paragraph.endswith(":") and _describes(paragraph):
+        return _plain(_LEAD_END.sub(".", paragraph))
     return ""
 
 

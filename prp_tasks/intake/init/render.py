@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
-from prp_tasks.intake.init.commands import COVERAGE_XML, PYTEST_CACHE, REPORTS, Plan, plan
+from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORTS
+from prp_tasks.intake.init.commands import Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
 
