@@ -126,11 +126,11 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
     lines = text.splitlines()
     headings = _headings(lines)
     levels = list(dict.fromkeys(kind for _, kind, _ in headings))
-    token = re.compile(rf"(?<![\w.])v?{re.escape(version)}(?![\w]|\.\d)")
-    if not any(token.search(title) for _, _, title in headings):
+    token = re.compile(rf"(?<![\w.])v?(?:{'|'.join(map(re.escape, _spellings(version)))})(?![\w]|\.\d)")
+    if not any(token.search(_shown(title)) for _, _, title in headings):
         return None if headed else _definition(lines, token, source)
     for index, (at, kind, title) in enumerate(headings):
-        if not token.search(title):
+        if not token.search(_shown(title)):
             continue
         level = levels.index(kind)
         end = next((a for a, k, _ in headings[index + 1 :] if levels.index(k) <= level), len(lines))
@@ -140,8 +140,23 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
             highlights = _prose(lines[at + 1 : end])
         if highlights or breaking:
             return _entry(source, title, highlights, breaking)
-        return None
     return None
+
+
+def _shown(title: str) -> str:
+    """A heading's text without its link targets: PyJWT's ``Unreleased <…/compare/2.15.1...HEAD>``
+    names no version (it read as 2.15.1's entry, empty: the notes had none)."""
+    return re.sub(r"<[^<>\s]*>|\]\([^()\s]*\)", "]", title)
+
+
+def _spellings(version: str) -> list[str]:
+    """The version as a heading may write it: ``0.18.0`` also as ``0.18`` (docstring-parser's
+    ``# 0.18 (2026-04-14)``: PEP 440 reads them as one); longest first."""
+    parts, found = version.split("."), [version]
+    while len(parts) > 2 and parts[-1] == "0":
+        parts = parts[:-1]
+        found.append(".".join(parts))
+    return found
 
 
 def _entry(source: str, title: str, highlights: list[str], breaking: list[str]) -> Entry:
@@ -150,7 +165,7 @@ def _entry(source: str, title: str, highlights: list[str], breaking: list[str]) 
     listed (async-timeout 5.0.1's whole entry is "#423")."""
     said = [h for h in highlights if not _ONLY_REFERENCES.fullmatch(h)]
     highlights = said if said or breaking else highlights
-    heading = clip(" ".join(title.split()), ITEM_CHARS)
+    heading = clip(plain(title), ITEM_CHARS)  # links as their text (PyJWT's `v2.15.1 <…>`__)
     return Entry(source, heading, _kept(highlights, source), _kept(breaking, source))
 
 
@@ -291,7 +306,7 @@ def plain(text: str) -> str:
     text = re.sub(r"(?<!`)`([^`<]+?)\s*<[^<>`\s]+>`__?", r"\1", text)  # `#556 <https://…>`_
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
     text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # [text][ref] (boltons' changelog)
-    text = re.sub(r"(?<!`)`([^`<]+)`__?", r"\1", text)  # a reference: `PR #301`_
+    text = re.sub(r"(?<!`)`([^`<\s][^`<]*)`__?(?!\w)", r"\1", text)  # a reference: `PR #301`_
     text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)
     # MyST's (click's {pr}`3805`), not braces in code spans (sqlparse's `${expr}` and `{$expr}`)
     text = re.sub(r"(?<![^\s(\[])\{(?:[\w-]+:)?([\w-]+)\}`([^`\s][^`]*)`", _role, text)

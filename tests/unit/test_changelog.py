@@ -391,3 +391,31 @@ def test_an_entry_of_issue_numbers_alone_keeps_them() -> None:
     text = "5.0.1 (2024-11-06)\n==================\n\nMisc\n----\n\n- `#423 <https://x/issues/423>`_\n"
     entry = entry_in(text, "5.0.1", "CHANGES.rst")
     assert entry is not None and entry.highlights == ["#423"]
+
+
+def test_a_version_written_without_its_trailing_zero_heads_its_entry() -> None:
+    """docstring-parser 0.18.0's CHANGELOG.md: ``# 0.18 (2026-04-14)``; the notes said no entry."""
+    text = "# 0.18 (2026-04-14)\n\n- General: Allow `parse()` to work with missing `__doc__`\n\n"
+    text += "# 0.17\n\n- old\n"
+    entry = entry_in(text, "0.18.0", "CHANGELOG.md")
+    assert entry is not None and entry.heading == "0.18 (2026-04-14)"
+    # and two code spans are no reST reference (it read "Allow `parse() to work with missing doc__`")
+    assert entry.highlights == ["General: Allow `parse()` to work with missing `__doc__`"]
+
+
+def test_a_version_in_another_headings_link_target_is_not_its_entry() -> None:
+    """PyJWT 2.15.1: ``Unreleased <…/compare/2.15.1...HEAD>`__`` (empty) came first: no entry was
+    found for 2.15.1, and 2.15.0's was 2.15.1's."""
+    text = (
+        "Changelog\n=========\n\n`Unreleased <https://x/compare/2.15.1...HEAD>`__\n"
+        "-----------------------------------------------\n\n"
+        "`v2.15.1 <https://x/compare/2.15.0...2.15.1>`__\n-----------------------------------------------\n\n"
+        "Fixed\n~~~~~\n\n- Accept trailing padding (`#1209 <https://x/pull/1209>`__)\n\n"
+        "`v2.15.0 <https://x/compare/2.14.0...2.15.0>`__\n-----------------------------------------------\n\n"
+        "- Older\n"
+    )
+    entry = entry_in(text, "2.15.1", "CHANGELOG.rst")
+    assert entry is not None and entry.heading == "v2.15.1"
+    assert entry.highlights == ["Accept trailing padding (#1209)"]
+    older = entry_in(text, "2.15.0", "CHANGELOG.rst")
+    assert older is not None and older.highlights == ["Older"]

@@ -99,3 +99,15 @@ def test_a_title_that_starts_like_a_section_name_is_the_projects_name() -> None:
     )
     assert first_paragraph(readme).startswith("This is a low-level library for installing")
     assert first_paragraph("# Installation\n\nInstall it with pip, then run it.\n") == ""
+
+
+def test_a_description_ending_in_a_parenthesised_sentence_gets_no_second_full_stop() -> None:
+    """pyperclip: "(Only handles plain text for now.)" became "(Only handles plain text for now.).";
+    markdown-it-py's "done right!" keeps its "!", and a bare phrase gets its full stop."""
+    from prp_tasks.intake.init.render import _sentence
+
+    assert _sentence("A clipboard module. (Only handles plain text for now.)") == (
+        "A clipboard module. (Only handles plain text for now.)"
+    )
+    assert _sentence("Markdown parser done right!") == "Markdown parser done right!"
+    assert _sentence("A tiny CSS parser") == "A tiny CSS parser."

@@ -88,9 +88,10 @@ def _line(indent: int, key: str, value: Any, comment: str = "") -> str:
 
 
 def _sentence(text: str) -> str:
-    """The text ending as a sentence does (markdown-it-py's "done right!" keeps its "!")."""
+    """The text ending as a sentence does (markdown-it-py's "done right!" keeps its "!"; pyperclip's
+    "(Only handles plain text for now.)" its closing parenthesis, without a second full stop)."""
     text = text.strip()
-    return text if not text or text.endswith((".", "!", "?")) else text + "."
+    return text if not text or text.rstrip(")\"'”’").endswith((".", "!", "?")) else text + "."
 
 
 def _bare(text: str) -> str:
