@@ -459,3 +459,21 @@ def test_a_project_that_type_checks_with_pyright_and_never_runs_mypy_gets_no_myp
     text, result = parsed(tmp_path)
     assert "type-check" not in result.profile.governance.commands
     assert "type-check: the project type-checks with pyright (" in text
+
+
+def test_a_flake8_configured_in_pyproject_reads_it_through_flake8_pyproject(tmp_path: Path) -> None:
+    """linkify-it-py: ``[tool.flake8] max-line-length = 88``, read by the pyproject-flake8 wrapper
+    it declares; plain flake8 ignores that table: 54 E501 where the project has none."""
+    pyproject = (
+        '[project]\nname = "linkify-it-py"\nversion = "1"\n'
+        '[project.optional-dependencies]\ndev = ["flake8", "pyproject-flake8"]\n'
+        "[tool.flake8]\nmax-line-length = 88\n"
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "linkify_it/__init__.py": "", "test/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "flake8-pyproject" in result.profile.environment.packages
+    assert "flake8 reads [tool.flake8] only through it (the project declares pyproject-flake8" in text
+    write(tmp_path, {".flake8": "[flake8]\nmax-line-length = 88\n"})  # flake8 reads that one itself
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is None or "flake8-pyproject" not in environment.packages

@@ -191,6 +191,13 @@ def _flake8_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
         linting = any("[testenv" not in p or p in facts.flake8_envs for p in places)
         if is_flake8_plugin(name) and name not in out and linting:
             out[name] = facts.pins.get(name) or (name, "a flake8 plugin the project declares")
+    configs = facts.tools.get("flake8", [])
+    if "pyproject.toml [tool.flake8]" in configs and not any(c.endswith("[flake8]") for c in configs):
+        # linkify-it-py's max-line-length = 88 there, run by pflake8: 54 E501 with flake8 alone
+        why = "flake8 reads [tool.flake8] only through it"
+        if "pyproject-flake8" in facts.declared_names:
+            why += " (the project declares pyproject-flake8, its wrapper)"
+        out.setdefault("flake8-pyproject", ("flake8-pyproject", why))
 
 
 def _coverage_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
