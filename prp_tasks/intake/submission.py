@@ -137,12 +137,30 @@ def _read_checkout(
 
 
 def missing_profile_message(repo: str) -> str:
-    """What to say when a repository has no ``initial.md``."""
+    """What to say when a repository has no ``initial.md``: from a folder of a checkout whose top
+    has one (``cd src && prp run .``), that one, rather than writing a second one there."""
+    above = _profile_above(Path(repo))
+    if above is not None:
+        top, profile = above
+        return f"no initial.md in {repo}: the checkout's top has one ({profile}); run `prp run {top}`"
     return (
         f"no initial.md in {repo} (looked for {', '.join(LOOKUP)}): the built-in workflow takes its "
         f"blueprint and profile from it; write one from the project with `prp init {repo}`, "
         "or pass --profile FILE"
     )
+
+
+def _profile_above(folder: Path) -> tuple[Path, Path] | None:
+    """(the top of the git checkout ``folder`` is below, its initial.md), if it has one."""
+    try:
+        here = folder.resolve()
+    except OSError:
+        return None
+    for parent in here.parents:
+        if (parent / ".git").exists():
+            found = next((parent / name for name in LOOKUP if (parent / name).is_file()), None)
+            return (parent, found) if found is not None else None
+    return None
 
 
 def _workflow(workflow: str | Path | Workflow | None, resolved: ResolvedProfile) -> Workflow:

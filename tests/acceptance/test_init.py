@@ -74,6 +74,13 @@ def test_without_initial_md_run_and_profile_check_name_prp_init(tmp_path: Path) 
         result = run_prp(*command)
         assert result.returncode == 2
         assert "no initial.md in" in result.stderr and f"`prp init {repo}`" in result.stderr
+    # from a folder of a checkout whose top has one (pathvalidate's src/): that one, not a second
+    (repo / ".git").mkdir()
+    (repo / "initial.md").write_text("# T\n")
+    (repo / "docs").mkdir()
+    inside = run_prp("run", ".", cwd=repo / "docs")
+    assert inside.returncode == 2
+    assert f"the checkout's top has one ({repo / 'initial.md'}); run `prp run {repo}`" in inside.stderr
 
 
 def test_profile_check_warns_about_an_initial_md_that_sets_nothing(tmp_path: Path) -> None:
