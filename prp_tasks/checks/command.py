@@ -208,25 +208,30 @@ def _judge(
     elif code == NO_TESTS and identify(list(ctx.check.run or ()))[0] in ("pytest", "unittest"):
         summary += ": no test was found to run"  # pytest's (and Python 3.12+ unittest's) exit 5
     if status == CheckStatus.PASS:
-        status, summary = _with_coverage(ctx, summary, details)
+        status, summary, note = _with_coverage(ctx, summary, details)
+        if note:  # after the facts line, which consoles and reports quote first
+            facts, newline, rest = last.partition("\n")
+            last = f"{facts}\n{note}{newline}{rest}"
     if code in ctx.check.retry_on.exit_codes:
         summary += " (transient: retry_on.exit_codes)"
         return Outcome(status, f"{summary}\n{last}".strip(), kind, details, retryable=True)
     return Outcome(status, f"{summary}\n{last}".strip(), kind, details)
 
 
-def _with_coverage(ctx: CheckContext, summary: str, details: dict[str, object]) -> tuple[CheckStatus, str]:
-    """A passed ``coverage run`` fails when its total is below the project's ``fail_under``, or
-    its report could not be written while the profile enforces coverage; otherwise (measured for
-    the evidence only: ordered-set's stale ``.coveragerc``) the tests passed and the summary says
-    why there is no report."""
+def _with_coverage(
+    ctx: CheckContext, summary: str, details: dict[str, object]
+) -> tuple[CheckStatus, str, str]:
+    """(status, head, note) of a passed ``coverage run``: it fails when its total is below the
+    project's ``fail_under``, or its report could not be written while the profile enforces
+    coverage; otherwise (measured for the evidence only: ordered-set's stale ``.coveragerc``) the
+    tests passed, and a note says why there is no report."""
     report = details.get("coverage_report")
     missed = _coverage_missed(report, details) if isinstance(report, dict) else None
     if missed is None:
-        return CheckStatus.PASS, summary
+        return CheckStatus.PASS, summary, ""
     if missed == BELOW_FAIL_UNDER or ctx.profile.budgets.coverage is not None:
-        return CheckStatus.FAIL, f"{summary}, but {missed}"
-    return CheckStatus.PASS, f"{summary}; {missed}: coverage is not enforced (budgets.coverage: null)"
+        return CheckStatus.FAIL, f"{summary}, but {missed}", ""
+    return CheckStatus.PASS, summary, f"{missed}: coverage is not enforced (budgets.coverage: null)"
 
 
 BELOW_FAIL_UNDER = "coverage is below the project's fail_under"
