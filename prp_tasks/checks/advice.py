@@ -47,10 +47,41 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         if at == 2:
             lines[1] = f"{lines[1]}; {said(names)}"
         lines.insert(at, advice(names, environment))
+    if plugins := fixture_plugins(tails):
+        lines.insert(at, plugin_advice(plugins, environment))
     loose = environment.get("unpinned")
     if isinstance(loose, str) and loose and set(facts) & CHECKERS:
         lines.insert(at, unpinned_advice(loose))
     return "\n".join(lines)
+
+
+#: pytest fixtures and the plugin that gives each (shellingham's tests use ``mocker`` and declare
+#: no pytest-mock: "fixture 'mocker' not found", and nothing said which package that is)
+FIXTURE_PLUGINS = {
+    "mocker": "pytest-mock", "module_mocker": "pytest-mock", "benchmark": "pytest-benchmark",
+    "httpserver": "pytest-httpserver", "httpx_mock": "pytest-httpx", "requests_mock": "requests-mock",
+    "aiohttp_client": "pytest-aiohttp", "freezer": "pytest-freezer", "time_machine": "time-machine",
+    "datadir": "pytest-datadir", "shared_datadir": "pytest-datadir", "snapshot": "syrupy",
+    "xprocess": "pytest-xprocess", "event_loop": "pytest-asyncio", "respx_mock": "respx",
+    "subtests": "pytest-subtests", "fs": "pyfakefs", "mock_env": "pytest-env", "anyio_backend": "anyio",
+}  # fmt: skip
+
+
+def fixture_plugins(output: str) -> dict[str, str]:
+    """The unknown fixtures ``output`` names that a known pytest plugin gives: fixture -> package."""
+    found = dict.fromkeys(re.findall(r"fixture '(\w+)' not found", output))
+    return {f: FIXTURE_PLUGINS[f] for f in found if f in FIXTURE_PLUGINS}
+
+
+def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any]) -> str:
+    """What to install for them, for the kind of environment the check ran in."""
+    fixtures = ", ".join(repr(f) for f in plugins)
+    packages = ", ".join(dict.fromkeys(plugins.values()))
+    said = f"no installed pytest plugin gives the fixture {fixtures}"
+    if "build" in environment:
+        return f"{said}: add {packages} under environment.packages in initial.md"
+    where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
+    return f"{said}: install {packages} in {where}"
 
 
 #: tools whose findings change with their release (new rules, stricter inference)

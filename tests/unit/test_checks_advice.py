@@ -106,3 +106,21 @@ def test_the_first_failures_cause_counts_when_the_tails_lost_it(tmp_path: Path) 
     output = explained(tmp_path, "exit 2 in 1.00s\n0 tests: 4 errors", details, {"build": {}})
     assert output.split("\n")[1] == "0 tests: 4 errors; missing modules: click, tcolorpy"
     assert details["missing_modules"] == ["click", "tcolorpy"]
+
+
+def test_a_fixture_of_a_known_plugin_that_is_missing_names_the_plugin(tmp_path: Path) -> None:
+    """shellingham's tests use ``mocker`` and declare no pytest-mock: "fixture 'mocker' not found"
+    and nothing said which package gives it."""
+    details = {
+        "facts": {"pytest": {"errors": 2, "cause": "fixture 'mocker' not found"}},
+        "stdout_tail": "E       fixture 'mocker' not found\nE       fixture 'nosuch' not found\n",
+        "stderr_tail": "",
+    }
+    output = explained(tmp_path, "exit 1 in 1.00s\n1 test: 1 error", details, {"build": {}})
+    assert output.split("\n")[2] == (
+        "no installed pytest plugin gives the fixture 'mocker': add pytest-mock under "
+        "environment.packages in initial.md"
+    )
+    venv = explained(tmp_path, "exit 1 in 1.00s\n1 test: 1 error", dict(details), {"kind": "venv"})
+    assert "install pytest-mock in the project's .venv" in venv
+    assert "nosuch" not in output  # a fixture no known plugin gives: nothing to say
