@@ -271,3 +271,23 @@ def test_requirement_files_the_tests_tox_env_does_not_install_are_left_out(tmp_p
     )
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is not None and environment.requirements is None  # a CI step installs it
+
+
+def test_an_extra_tox_installs_in_a_variant_of_the_tests_env_is_installed(tmp_path: Path) -> None:
+    """PyJWT: ``extras = crypto: crypto`` for its ``py3X-{crypto,nocrypto}`` envs; without it 189 of
+    its 475 tests skipped ("Requires cryptography"), coverage 57% for the project's 97%. An extra
+    behind a Python's factor (``py38: backport``) or a negated one stays out."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "pyjwt"\n[project.optional-dependencies]\n'
+            'crypto = ["cryptography"]\nbackport = ["x"]\nslow = ["y"]\ntests = ["pytest"]\n',
+            "tox.ini": "[tox]\nenvlist = py{39,311}-{crypto,nocrypto}\n[testenv]\nextras =\n"
+            "    crypto: crypto\n    py38: backport\n    !crypto: slow\ncommands = pytest\n",
+            "jwt/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.extras == ("tests", "crypto")
+    assert "its tests install it (tox.ini [testenv] extras, in its 'crypto' envs)" in text
