@@ -291,3 +291,26 @@ def test_an_extra_tox_installs_in_a_variant_of_the_tests_env_is_installed(tmp_pa
     assert result.profile.environment is not None
     assert result.profile.environment.extras == ("tests", "crypto")
     assert "its tests install it (tox.ini [testenv] extras, in its 'crypto' envs)" in text
+
+
+def test_a_dep_behind_factors_that_name_this_python_is_installed(tmp_path: Path) -> None:
+    """ecdsa: ``py{27,…,311,312,313,py,py3}: hypothesis``: left out, its tests could not import
+    hypothesis ("0 tests", 21% against 2018 passed, 96.65%). A dep only for other Pythons (hyperlink's
+    ``py{35,…,39}: pytest==5.2.4``) or for a variant stays out."""
+    import sys
+
+    here = f"py{sys.version_info.major}{sys.version_info.minor}"
+    deps = f"    pytest\n    py{{27,35,{here[2:]}}}: hypothesis\n"
+    deps += f"    py{{35,36}}: pytest==5.2.4\n    {here}-full: yaml\n"
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "ecdsa"\n',
+            "tox.ini": f"[testenv]\ndeps =\n{deps}commands = pytest\n",
+            "src/ecdsa/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages == ("pytest", "hypothesis")
+    assert f"the project's tests install it (tox.ini [testenv] deps, for {here})" in text

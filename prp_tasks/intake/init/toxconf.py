@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 import shlex
+import sys
 from configparser import RawConfigParser
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,8 @@ def _tox_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -
     deps, where = _tox_value(tox, section, "deps"), f"{name} [{_tox_owner(tox, section, 'deps')}] deps"
     for dep, line in requirement_lines(deps).items():
         facts.test_deps.setdefault(dep, (line, where))
+    for dep, line in requirement_lines(_for_this_python(deps)).items():  # ecdsa's hypothesis
+        facts.test_deps.setdefault(dep, (line, f"{where}, for {THIS_PYTHON}"))
     _requirement_files(facts, deps, where)
     for extra in _own_extras(deps):  # validators: ``.[crypto-eth-addresses]`` among the deps
         facts.test_extras.setdefault(extra, where)
@@ -281,6 +284,33 @@ def _tox_list(value: str) -> list[str]:
     lines = [line for line in value.splitlines() if not _FACTOR.match(line)]  # munch: "{py27,py35}-full: …"
     items = [i.strip() for line in lines for i in line.split(",")]
     return [i for i in items if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", i)]
+
+
+#: the factor of the Python the checks run on (the one prp-tasks runs on, which builds their
+#: environment): ``py311``
+THIS_PYTHON = f"py{sys.version_info.major}{sys.version_info.minor}"
+
+
+def _for_this_python(value: str) -> str:
+    """The lines a tox setting gives only behind Python factors that name this Python (ecdsa's
+    ``py{27,…,311,312,313,py,py3}: hypothesis``, python-dotenv's ``py{310,…,314t}: ipython``:
+    without them its tests could not import hypothesis, or skipped a module), not those for other
+    Pythons (hyperlink's ``py{35,…,39,py3}: pytest==5.2.4``, a pin for them) or for variants."""
+    kept = []
+    for line in value.splitlines():
+        if not _FACTOR.match(line):
+            continue
+        condition, rest = line.split(":", 1)
+        alternatives = [a for e in _expanded(condition.strip()) for a in e.split(",") if a]
+        if any(_names_this_python(a.split("-")) for a in alternatives):
+            kept.append(rest.strip())
+    return "\n".join(kept)
+
+
+def _names_this_python(factors: list[str]) -> bool:
+    """Factors only of Pythons, this one's among the positive ones (``!py27`` alone is no choice)."""
+    versions = all(re.fullmatch(r"!?(?:py\d+t?|pypy\d*)", f) for f in factors)
+    return versions and THIS_PYTHON in factors
 
 
 def _variant_extras(value: str) -> list[tuple[str, str]]:
