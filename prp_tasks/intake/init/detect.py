@@ -120,7 +120,7 @@ def _poetry(facts: Facts, poetry: dict[str, Any]) -> None:
     people = [
         str(p) for key in ("maintainers", "authors") for p in poetry.get(key) or [] if isinstance(p, str)
     ]
-    facts.authors = list(dict.fromkeys(m[1] if (m := re.search(r"<([^>]+)>", p)) else p for p in people))
+    facts.authors = _addresses(people)
     facts.scripts = bool(poetry.get("scripts"))
     deps = poetry.get("dependencies")
     facts.dependencies |= {

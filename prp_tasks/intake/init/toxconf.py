@@ -296,15 +296,20 @@ def _for_this_python(value: str) -> str:
     ``py{27,…,311,312,313,py,py3}: hypothesis``, python-dotenv's ``py{310,…,314t}: ipython``:
     without them its tests could not import hypothesis, or skipped a module), not those for other
     Pythons (hyperlink's ``py{35,…,39,py3}: pytest==5.2.4``, a pin for them) or for variants."""
-    kept = []
+    lines = _factor_lines(value)
+    return "\n".join(rest for _, alternatives, rest in lines if any(map(_names_this_python, alternatives)))
+
+
+def _factor_lines(value: str) -> list[tuple[str, list[list[str]], str]]:
+    """(condition, its alternatives as lists of factors, the rest) of each line of a tox setting
+    behind a factor condition: ``{py27,py35}-full: yaml`` -> [[py27, full], [py35, full]]."""
+    found = []
     for line in value.splitlines():
-        if not _FACTOR.match(line):
-            continue
-        condition, rest = line.split(":", 1)
-        alternatives = [a for e in _expanded(condition.strip()) for a in e.split(",") if a]
-        if any(_names_this_python(a.split("-")) for a in alternatives):
-            kept.append(rest.strip())
-    return "\n".join(kept)
+        if _FACTOR.match(line):
+            condition, rest = (part.strip() for part in line.split(":", 1))
+            alternatives = [a.split("-") for e in _expanded(condition) for a in e.split(",") if a]
+            found.append((condition, alternatives, rest))
+    return found
 
 
 def _names_this_python(factors: list[str]) -> bool:
@@ -318,11 +323,8 @@ def _variant_extras(value: str) -> list[tuple[str, str]]:
     of the env, not a Python (PyJWT's ``crypto: crypto`` of its ``py3X-{crypto,nocrypto}`` envs:
     without it 189 of its 475 tests skip): the variant that runs the most tests."""
     found = []
-    for line in value.splitlines():
-        if not _FACTOR.match(line):
-            continue
-        condition, rest = (part.strip() for part in line.split(":", 1))
-        factors = [f for e in _expanded(condition) for a in e.split(",") for f in a.split("-") if f]
+    for condition, alternatives, rest in _factor_lines(value):
+        factors = [f for alternative in alternatives for f in alternative if f]
         if factors and not any(f.startswith("!") or re.fullmatch(r"py\d*|pypy\d*", f) for f in factors):
             found += [(e.strip(), condition) for e in rest.split(",") if re.fullmatch(r"[\w.-]+", e.strip())]
     return found
