@@ -1,7 +1,7 @@
 """``prp init`` runs the project's linters, formatters and type checker as the project does: which
 tools it only declares or only configures, what its hooks and tox envs lint and exclude, their
-plugins, coverage's threshold, and what only its type check needs (an environment of its own).
-(What the project's automation runs: ``test_init_automation.py``.)"""
+plugins, and what only its type check needs (an environment of its own). (What the project's
+automation runs: ``test_init_automation.py``; how it measures coverage: ``test_init_coverage.py``.)"""
 
 from __future__ import annotations
 
@@ -149,43 +149,6 @@ def test_a_flake8_plugin_only_an_unlisted_tox_env_installs_is_not_installed(tmp_
     assert "flake8-bugbear" in environment.packages and "flake8-docstrings" not in environment.packages
 
 
-def test_coverage_run_and_its_report_threshold_become_the_measured_test_command(tmp_path: Path) -> None:
-    """more-itertools' Makefile: ``coverage run --include="more_itertools/*.py" -m unittest``, then
-    ``coverage report --fail-under=99``; prp init had said "not measured: coverage.py needs two
-    commands" and left its 99 unenforced."""
-    makefile = (
-        "coverage:\n"
-        '\tcoverage run --include="more_itertools/*.py" --parallel-mode -m unittest\n'
-        "\tcoverage report --show-missing --fail-under=99\n"
-    )
-    files = {
-        "setup.cfg": "[metadata]\nname = more-itertools\n",
-        "requirements/testing.txt": "coverage\n",
-        "Makefile": makefile,
-        "more_itertools/__init__.py": "",
-        "tests/test_more.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
-    }
-    write(tmp_path, files)
-    text, result = parsed(tmp_path)
-    profile = result.profile
-    assert profile.governance.commands["test"] == (
-        "python",
-        "-m",
-        "coverage",
-        "run",
-        "--include=more_itertools/*.py",
-        "-m",
-        "unittest",
-        "discover",
-        "-s",
-        "tests",
-    )  # not --parallel-mode: where the data goes is the check's own choice
-    assert profile.reports.coverage == (".prp/reports/coverage.xml",)
-    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 99.0
-    assert "from Makefile recipe: --fail-under" in text
-    assert profile.environment is not None and "coverage" in profile.environment.packages
-
-
 def test_pycodestyle_and_its_old_name_pep8_lint_as_the_project_runs_them(tmp_path: Path) -> None:
     """toolz's CI runs ``pep8 --ignore=… --exclude=… -r .`` (prp init had said "no lint tool
     found"); pep8 it stays: pycodestyle's newer checks found 8 W605 that pep8 never reported."""
@@ -278,49 +241,6 @@ def test_a_pyright_the_project_runs_besides_mypy_is_named(tmp_path: Path) -> Non
     assert "the project also runs pyright (tox.ini [testenv:typing]), which prp init does not set up" in text
 
 
-def test_coverage_plugins_are_installed_and_covdefaults_brings_its_threshold(tmp_path: Path) -> None:
-    """pyflakes' setup.cfg: ``[coverage:run] plugins = covdefaults``. The profile prp init wrote
-    installed coverage alone, so the test check stopped with "no module 'covdefaults'", and said
-    coverage was not enforced where covdefaults makes the project's own report fail under 100."""
-    files = {
-        "setup.py": "from setuptools import setup\nsetup(name='pyflakes')\n",
-        "setup.cfg": "[coverage:run]\nplugins = covdefaults\n",
-        "pyflakes/__init__.py": "",
-        "pyflakes/test/__init__.py": "",
-        "pyflakes/test/test_api.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
-    }
-    write(tmp_path, files)
-    text, result = parsed(tmp_path)
-    profile = result.profile
-    assert profile.environment is not None and "covdefaults" in profile.environment.packages
-    assert "coverage.py loads it (setup.cfg [coverage:run] plugins)" in text
-    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 100.0
-    assert "setup.cfg [coverage:run] plugins: covdefaults' default fail_under" in text
-
-
-def test_a_threshold_the_project_sets_wins_over_covdefaults_and_plugins_come_from_pyproject(
-    tmp_path: Path,
-) -> None:
-    """covdefaults sets ``fail_under = 100`` only when the project sets none; a plugin the
-    project's test dependencies pin is installed at that pin."""
-    pyproject = (
-        '[project]\nname = "demo"\nversion = "1"\n'
-        '[project.optional-dependencies]\ntests = ["pytest", "pytest-cov", "covdefaults==2.3.0"]\n'
-        '[tool.coverage.run]\nplugins = ["covdefaults", "Cython.Coverage"]\n'
-        "[tool.coverage.report]\nfail_under = 90\n"
-        '[tool.pytest.ini_options]\naddopts = "--cov=demo"\n'
-    )
-    files = {"pyproject.toml": pyproject, "demo/__init__.py": "", "tests/test_a.py": "def test_a(): pass\n"}
-    write(tmp_path, files)
-    text, result = parsed(tmp_path)
-    profile = result.profile
-    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 90.0
-    assert profile.environment is not None
-    assert "cython" in profile.environment.packages
-    assert "coverage.py loads it (pyproject.toml [tool.coverage.run] plugins)\n" in text  # cython
-    assert "plugins); the version the project declares" in text  # covdefaults, pinned in its extra
-
-
 def test_a_ruff_format_check_keeps_the_projects_excludes(tmp_path: Path) -> None:
     """bleach's tox: ``ruff format --check --target-version=py310 --exclude=_vendor setup.py bleach/
     tests/``; the check dropped every option and failed on the vendored html5lib (29 files)."""
@@ -400,22 +320,6 @@ def test_the_flake8_plugins_a_nox_session_installs_are_installed(tmp_path: Path)
     assert "noxfile.py session.install" in text
 
 
-def test_a_coverage_only_configured_is_measured_saying_nothing_of_the_project_runs_it(tmp_path: Path) -> None:
-    """ordered-set's and tinycss2's coverage configuration: no requirement names coverage.py and no
-    command runs it; the comment said "measured with coverage.py" as if the project did."""
-    files = {
-        "pyproject.toml": '[project]\nname = "ordered-set"\nversion = "1"\n',
-        ".coveragerc": "[run]\nsource = ordered_set.py\n",
-        "ordered_set.py": "",
-        "test/test_a.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
-    }
-    write(tmp_path, files)
-    text = parsed(tmp_path)[0]
-    assert "the project only configures coverage.py: no requirement names it and no command runs it" in text
-    write(tmp_path, {"requirements-dev.txt": "coverage\n"})
-    assert "the project only configures" not in parsed(tmp_path)[0]
-
-
 def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
     """tinydb declares pycodestyle in its dev group and nothing configures or runs it: the comment
     said "no lint tool found in the project's configuration"."""
@@ -429,20 +333,6 @@ def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
     )
     text = parsed(tmp_path)[0]
     assert "no command for lint: pycodestyle is only declared (pyproject.toml dependency group 'dev')" in text
-
-
-def test_pytest_coverage_is_pytest_cov(tmp_path: Path) -> None:
-    """editables' tests/requirements.txt names ``pytest-coverage`` (a shim that installs
-    pytest-cov): a bare ``coverage run`` measured its tests and temporary files too."""
-    files = {
-        "pyproject.toml": '[project]\nname = "editables"\nversion = "1"\n',
-        "tests/requirements.txt": "pytest\npytest-coverage\n",
-        "src/editables/__init__.py": "",
-        "tests/test_a.py": "def test_a(): pass\n",
-    }
-    write(tmp_path, files)
-    result = parsed(tmp_path)[1]
-    assert "--cov=editables" in result.profile.governance.commands["test"]
 
 
 def test_a_project_that_type_checks_with_pyright_and_never_runs_mypy_gets_no_mypy(tmp_path: Path) -> None:

@@ -1,0 +1,119 @@
+"""``prp init`` measures coverage as the project does: coverage.py's own ``coverage run`` and its
+report threshold, pytest-cov (and its ``pytest-coverage`` shim), the plugins coverage.py loads
+(covdefaults and its threshold), and a coverage the project only configures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.test_init import parsed, write
+
+
+def test_coverage_run_and_its_report_threshold_become_the_measured_test_command(tmp_path: Path) -> None:
+    """more-itertools' Makefile: ``coverage run --include="more_itertools/*.py" -m unittest``, then
+    ``coverage report --fail-under=99``; prp init had said "not measured: coverage.py needs two
+    commands" and left its 99 unenforced."""
+    makefile = (
+        "coverage:\n"
+        '\tcoverage run --include="more_itertools/*.py" --parallel-mode -m unittest\n'
+        "\tcoverage report --show-missing --fail-under=99\n"
+    )
+    files = {
+        "setup.cfg": "[metadata]\nname = more-itertools\n",
+        "requirements/testing.txt": "coverage\n",
+        "Makefile": makefile,
+        "more_itertools/__init__.py": "",
+        "tests/test_more.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    assert profile.governance.commands["test"] == (
+        "python",
+        "-m",
+        "coverage",
+        "run",
+        "--include=more_itertools/*.py",
+        "-m",
+        "unittest",
+        "discover",
+        "-s",
+        "tests",
+    )  # not --parallel-mode: where the data goes is the check's own choice
+    assert profile.reports.coverage == (".prp/reports/coverage.xml",)
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 99.0
+    assert "from Makefile recipe: --fail-under" in text
+    assert profile.environment is not None and "coverage" in profile.environment.packages
+
+
+def test_coverage_plugins_are_installed_and_covdefaults_brings_its_threshold(tmp_path: Path) -> None:
+    """pyflakes' setup.cfg: ``[coverage:run] plugins = covdefaults``. The profile prp init wrote
+    installed coverage alone, so the test check stopped with "no module 'covdefaults'", and said
+    coverage was not enforced where covdefaults makes the project's own report fail under 100."""
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='pyflakes')\n",
+        "setup.cfg": "[coverage:run]\nplugins = covdefaults\n",
+        "pyflakes/__init__.py": "",
+        "pyflakes/test/__init__.py": "",
+        "pyflakes/test/test_api.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    assert profile.environment is not None and "covdefaults" in profile.environment.packages
+    assert "coverage.py loads it (setup.cfg [coverage:run] plugins)" in text
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 100.0
+    assert "setup.cfg [coverage:run] plugins: covdefaults' default fail_under" in text
+
+
+def test_a_threshold_the_project_sets_wins_over_covdefaults_and_plugins_come_from_pyproject(
+    tmp_path: Path,
+) -> None:
+    """covdefaults sets ``fail_under = 100`` only when the project sets none; a plugin the
+    project's test dependencies pin is installed at that pin."""
+    pyproject = (
+        '[project]\nname = "demo"\nversion = "1"\n'
+        '[project.optional-dependencies]\ntests = ["pytest", "pytest-cov", "covdefaults==2.3.0"]\n'
+        '[tool.coverage.run]\nplugins = ["covdefaults", "Cython.Coverage"]\n'
+        "[tool.coverage.report]\nfail_under = 90\n"
+        '[tool.pytest.ini_options]\naddopts = "--cov=demo"\n'
+    )
+    files = {"pyproject.toml": pyproject, "demo/__init__.py": "", "tests/test_a.py": "def test_a(): pass\n"}
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    profile = result.profile
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 90.0
+    assert profile.environment is not None
+    assert "cython" in profile.environment.packages
+    assert "coverage.py loads it (pyproject.toml [tool.coverage.run] plugins)\n" in text  # cython
+    assert "plugins); the version the project declares" in text  # covdefaults, pinned in its extra
+
+
+def test_a_coverage_only_configured_is_measured_saying_nothing_of_the_project_runs_it(tmp_path: Path) -> None:
+    """ordered-set's and tinycss2's coverage configuration: no requirement names coverage.py and no
+    command runs it; the comment said "measured with coverage.py" as if the project did."""
+    files = {
+        "pyproject.toml": '[project]\nname = "ordered-set"\nversion = "1"\n',
+        ".coveragerc": "[run]\nsource = ordered_set.py\n",
+        "ordered_set.py": "",
+        "test/test_a.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
+    }
+    write(tmp_path, files)
+    text = parsed(tmp_path)[0]
+    assert "the project only configures coverage.py: no requirement names it and no command runs it" in text
+    write(tmp_path, {"requirements-dev.txt": "coverage\n"})
+    assert "the project only configures" not in parsed(tmp_path)[0]
+
+
+def test_pytest_coverage_is_pytest_cov(tmp_path: Path) -> None:
+    """editables' tests/requirements.txt names ``pytest-coverage`` (a shim that installs
+    pytest-cov): a bare ``coverage run`` measured its tests and temporary files too."""
+    files = {
+        "pyproject.toml": '[project]\nname = "editables"\nversion = "1"\n',
+        "tests/requirements.txt": "pytest\npytest-coverage\n",
+        "src/editables/__init__.py": "",
+        "tests/test_a.py": "def test_a(): pass\n",
+    }
+    write(tmp_path, files)
+    result = parsed(tmp_path)[1]
+    assert "--cov=editables" in result.profile.governance.commands["test"]
