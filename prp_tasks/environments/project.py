@@ -36,6 +36,7 @@ from prp_tasks.environments.projectfiles import (
     read_toml,
     requirement_dir_files,
     requirement_files,
+    sdist_fields,
     sdist_version,
     select,
     strings,
@@ -148,18 +149,10 @@ def _setup_py_extras(workspace: Path, spec: EnvironmentSpec) -> list[str]:
     """The extras of a project that only setup.py declares: the setting's, else its test ones,
     of those an sdist's ``PKG-INFO`` lists (``Provides-Extra``), else the literal keys of
     ``extras_require``; the setting's as given when neither says (setup.py computes them)."""
-    available = _pkg_info_extras(workspace) or _extras_require_keys(workspace / "setup.py")
+    available = sdist_fields(workspace, "Provides-Extra") or _extras_require_keys(workspace / "setup.py")
     if spec.extras is not None and not available:
         return list(spec.extras)
     return select(available, spec.extras, "extra")
-
-
-def _pkg_info_extras(workspace: Path) -> list[str]:
-    try:
-        head = (workspace / "PKG-INFO").read_text(encoding="utf-8", errors="replace").split("\n\n", 1)[0]
-    except OSError:
-        return []
-    return re.findall(r"^Provides-Extra:\s*([A-Za-z0-9][\w.-]*)\s*$", head, re.M)
 
 
 def _extras_require_keys(setup_py: Path) -> list[str]:

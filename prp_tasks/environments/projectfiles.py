@@ -130,6 +130,7 @@ def lines(text: str) -> list[str]:
 _SDIST_FIELDS = {
     "Version": re.compile(r"^Version:\s*([0-9][0-9A-Za-z.!+_-]{0,63})\s*$"),
     "Name": re.compile(r"^Name:\s*([A-Za-z0-9][A-Za-z0-9._-]{0,99})\s*$"),
+    "Provides-Extra": re.compile(r"^Provides-Extra:\s*([A-Za-z0-9][\w.-]*)\s*$"),
 }
 
 
@@ -140,18 +141,23 @@ def sdist_version(workspace: Path) -> str | None:
 
 def sdist_field(workspace: Path, name: str) -> str | None:
     """A header (``Version``, ``Name``) of the workspace's ``PKG-INFO``, or None."""
-    pattern = _SDIST_FIELDS[name]
+    found = sdist_fields(workspace, name)
+    return found[0] if found else None
+
+
+def sdist_fields(workspace: Path, name: str) -> list[str]:
+    """Every value of a header of the workspace's ``PKG-INFO`` (``Provides-Extra``), in order."""
+    pattern, found = _SDIST_FIELDS[name], []
     try:
         with open(workspace / "PKG-INFO", encoding="utf-8", errors="replace") as info:
             for line in info:
                 if not line.strip():
                     break  # the headers end at the first blank line
-                match = pattern.match(line)
-                if match:
-                    return match.group(1)
+                if match := pattern.match(line):
+                    found.append(match.group(1))
     except OSError:
-        return None
-    return None
+        return []
+    return found
 
 
 def digest(path: Path) -> str:
