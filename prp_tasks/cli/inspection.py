@@ -78,16 +78,24 @@ def status(
     if json_out:
         print_json(view)
         return
-    from prp_tasks.cli.progress import approval_hint, failed_view_lines
-    from prp_tasks.cli.tables import dag_view, gate_table
+    from prp_tasks.cli.progress import approval_hint
+    from prp_tasks.cli.tables import dag_view
 
     out.print(dag_view(view))
-    out.print(gate_table(view, out.width))
-    for line in failed_view_lines(view):  # why each failed check failed (the table names them)
-        out.print(line, markup=False, highlight=False)
+    print_gates(view)
     hint = approval_hint(view, None)
     if hint:
         out.print(hint)
+
+
+def print_gates(view: dict[str, Any]) -> None:
+    """A run's gates as a table, and why each failed check failed (the table names them)."""
+    from prp_tasks.cli.progress import failed_view_lines
+    from prp_tasks.cli.tables import gate_table
+
+    out.print(gate_table(view, out.width))
+    for line in failed_view_lines(view):
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -225,25 +225,15 @@ class Following:
             print_json({**view, "exit_code": code, "out_dir": str(self.target), "outputs": written})
         elif final:
             if cancelled and _passed_or_failed(snapshot):  # Ctrl-C as it ended: what following missed
-                _print_gates(view)
+                from prp_tasks.cli.inspection import print_gates
+
+                print_gates(view)  # (pyflakes: G3's failure and the skipped G4-G7 were never printed)
             out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {self.target}")
             if said := findings_line(written.get("review.json")):
                 out.print(said, highlight=False)
         else:
             err.print(f"run {run_id}: {snapshot.status.value}; not finished, so no outputs were written")
         return code
-
-
-def _print_gates(view: dict[str, Any]) -> None:
-    """The gates' table and why each failed check failed, as ``prp status`` prints them: a Ctrl-C
-    that came as the run ended stopped the progress lines before its last gates (pyflakes: G3's
-    failure and the skipped G4–G7 were never printed)."""
-    from prp_tasks.cli.progress import failed_view_lines
-    from prp_tasks.cli.tables import gate_table
-
-    out.print(gate_table(view, out.width))
-    for line in failed_view_lines(view):
-        out.print(line, markup=False, highlight=False)
 
 
 def findings_line(review: str | None) -> str:
