@@ -35,6 +35,7 @@ from celery import Celery
 from celery.utils.nodenames import anon_nodename
 from kombu.serialization import dumps
 
+from prp_tasks.celeryapp.envelopes import Envelopes, kombu_envelope
 from prp_tasks.engine.ports import CheckMessage
 from prp_tasks.ids import new_hex, new_uuid
 from prp_tasks.routing import CONTROL, FINALIZE_RUN, RUN_CHECK, queue_name
@@ -102,21 +103,18 @@ def kombu_message(
     base64, the delivery properties ``Channel.basic_publish`` adds after ``properties``."""
     content_type, encoding, data = dumps(body, serializer=serializer)  # type: ignore[no-untyped-call]
     raw = data.encode(encoding) if isinstance(data, str) else data
-    properties.update(
-        delivery_mode=2,
-        delivery_info={"exchange": exchange, "routing_key": routing_key},
-        priority=0,
-        body_encoding="base64",
-        delivery_tag=new_uuid(),
+    encoded = base64.b64encode(raw).decode("ascii")
+    return json.dumps(
+        kombu_envelope(
+            encoded,
+            (content_type, encoding),
+            headers,
+            properties,
+            exchange=exchange,
+            routing_key=routing_key,
+            delivery_tag=new_uuid(),
+        )
     )
-    message = {
-        "body": base64.b64encode(raw).decode("ascii"),
-        "content-encoding": encoding,
-        "content-type": content_type,
-        "headers": headers,
-        "properties": properties,
-    }
-    return json.dumps(message)
 
 
 class RedisQueueWriter:
@@ -129,6 +127,7 @@ class RedisQueueWriter:
         self.sent_events = bool(app.conf.task_send_sent_event)
         self._origin = ("", 0)  # (nodename, pid): worker processes fork after import
         self._topics: dict[str, tuple[str, ...]] = {}
+        self.envelopes = Envelopes(self._template_message)
 
     def commands(self, checks: Sequence[CheckMessage]) -> Queued:
         """The messages of ``checks``, ready to be added to a batch of commands."""
@@ -151,18 +150,32 @@ class RedisQueueWriter:
         self, name: str, task_id: str, options: dict[str, Any], queue_class: str
     ) -> tuple[str, str, dict[str, Any] | None]:
         """(queue, the message as kombu's Redis transport stores it, its task-sent event or None);
-        the current task (if any) is the message's parent, as with ``send_task``."""
+        the current task (if any) is the message's parent, as with ``send_task``. Without task
+        events the message is filled in from its template (:mod:`.envelopes`)."""
         queue = self.queue_of(queue_class)
         parent = self.app.current_worker_task
+        ids = {
+            "root_id": (parent.request.root_id or parent.request.id) if parent else None,
+            "parent_id": parent.request.id if parent else None,
+            "reply_to": self.app.thread_oid,
+            "origin": self.origin(),
+        }
+        if not self.sent_events:
+            return queue, self.envelopes.message(name, queue, task_id=task_id, options=options, **ids), None
+        headers, properties, body, sent = self._task_message(task_id, name, with_event=True, **options, **ids)
+        if sent is not None:
+            sent.update(queue=queue, exchange="", routing_key=queue)
+        return queue, kombu_message(body, "json", headers, properties, exchange="", routing_key=queue), sent
+
+    def _task_message(
+        self, task_id: str, name: str, *, with_event: bool = False, **options: Any
+    ) -> tuple[dict[str, Any], dict[str, Any], Any, dict[str, Any] | None]:
+        """Celery's own message for ``options`` (headers, properties, body, task-sent event)."""
         headers, properties, body, sent = self.app.amqp.as_task_v2(
             task_id,
             name,
             **options,
-            root_id=(parent.request.root_id or parent.request.id) if parent else None,
-            parent_id=parent.request.id if parent else None,
-            reply_to=self.app.thread_oid,
-            origin=self.origin(),
-            create_sent_event=self.sent_events,
+            create_sent_event=with_event,
             ignore_result=None,  # as send_task leaves it (the task options decide)
         )
         headers.update(options.get("headers") or {})  # as send_task merges them
@@ -170,9 +183,13 @@ class RedisQueueWriter:
             argsrepr=options["argsrepr"],  # send_task repeats these in the properties; so do we
             kwargsrepr=options["kwargsrepr"],
         )
-        if sent is not None:
-            sent.update(queue=queue, exchange="", routing_key=queue)
-        return queue, kombu_message(body, "json", headers, properties, exchange="", routing_key=queue), sent
+        return headers, properties, body, sent
+
+    def _template_message(
+        self, task_id: str, name: str, **options: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        headers, properties, _body, _sent = self._task_message(task_id, name, **options)
+        return headers, properties
 
     def broadcast(self, command: str, arguments: dict[str, Any]) -> tuple[tuple[str, ...], str]:
         """(Pub/Sub topics, message) of a remote-control command to every worker, as
