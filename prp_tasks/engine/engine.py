@@ -158,7 +158,7 @@ class Engine:
         ``worker`` names the executing process in the result (``node/pid``).
         """
         # this task's events in one round trip; a run it finishes is finalized after them
-        with self.followups.finalizing_here(queue) as due, self.events.deferred():
+        with self.followups.finalizing_here() as due, self.events.deferred():
             outcome = self._run_check(run_id, gate_id, check, queue, enqueued_at, worker)
         for finished in due:
             self._finalize_claimed(finished)

@@ -41,7 +41,6 @@ from prp_tasks.engine.limits import RunLimits
 from prp_tasks.engine.ports import CheckMessage, Enqueuer
 from prp_tasks.errors import RunNotFound
 from prp_tasks.ids import new_hex
-from prp_tasks.routing import queue_name
 from prp_tasks.settings import Settings
 from prp_tasks.state.events import Rendered
 from prp_tasks.state.keys import check_field
@@ -195,7 +194,7 @@ class Followups:
         kind, _, gate_id = item.partition(":")
         if kind == "finalize":
             due = getattr(self._local, "finalize_here", None)
-            if due is None or self._slots_wanted():
+            if due is None:
                 self.send_finalize(spec.run_id, value)
             elif not value or self._claim_finalize(spec.run_id, value):
                 due.append(spec.run_id)  # never sent: the finalization's claim records it
@@ -255,31 +254,20 @@ class Followups:
         return sent
 
     @contextlib.contextmanager
-    def finalizing_here(self, queue: str = "") -> Iterator[list[str]]:
+    def finalizing_here(self) -> Iterator[list[str]]:
         """Within the block, a finalization this thread's drains find due is claimed (recorded as
         sent, so the repair loop waits its grace before queueing it again) and left to the caller,
         in the yielded list, instead of being queued as ``prp.finalize_run``: the check task that
         settles a run's last gate finalizes the run itself, without a message's round trip. One
         never sent is not recorded here: the finalization's claim records it in its own round trip
         (the settle that left it made it due for the repair loop after the grace; should a repair
-        come first all the same, both finalize and one commits).
-
-        Not while checks wait in ``queue`` (the calling task's queue class): rendering a run's
-        outputs would keep them from this worker slot, so the finalization is queued for the
-        control class instead (:meth:`_slots_wanted`)."""
+        come first all the same, both finalize and one commits)."""
         due: list[str] = []
         self._local.finalize_here = due
-        self._local.slot_queue = queue
         try:
             yield due
         finally:
             self._local.finalize_here = None
-
-    def _slots_wanted(self) -> bool:
-        """Whether checks are waiting in the queue of the check task finalizing here (known only
-        when the broker is the state store's Redis; else the task finalizes)."""
-        queue = getattr(self._local, "slot_queue", "")
-        return bool(queue) and self.enqueue.direct and self.finish.waiting(queue_name(queue)) > 0
 
     def send_finalize(self, run_id: str, sent: str = "") -> None:
         """Queue the run's finalization (again only when the last one is older than the grace)."""

@@ -56,9 +56,8 @@ class ApprovalQueue(QueueSettings):
 
 
 class ControlQueue(QueueSettings):
-    """Finalizations sent as messages (after a decision, a cancel or a crash, and those of runs
-    whose last gate settled while other checks waited in its queue; otherwise the check task that
-    settles a run's last gate finalizes the run itself) and raw-Celery submissions: short Redis
+    """Finalizations sent as messages (after a decision, a cancel or a crash; a check task that
+    settles its run's last gate finalizes the run itself) and raw-Celery submissions: short Redis
     work, threads."""
 
     pool: Literal["prefork", "threads", "solo"] = "threads"

@@ -28,18 +28,12 @@ class FinishStore:
 
     def __init__(self, client: redis.Redis, keys: Keys, replicas: Replicas | None = None) -> None:
         self.keys = keys
-        self._redis = client
         script = functools.partial(Lua, client, replicas=replicas)
         #: whether the commit may tell the run's waiters itself: not while it must first be
         #: confirmed by replicas (a waiter must never see a commit a failover could still lose)
         self.announces = replicas is None or replicas.count == 0
         self._send_finalize, self._finish_claim = script("send_finalize"), script("finish_claim")
         self._finalize = script("finalize")
-
-    def waiting(self, queue: str) -> int:
-        """How many messages wait in a queue of the broker, when the broker is this Redis."""
-        with wrap_errors():
-            return int(self._redis.llen(queue))
 
     def send_finalize(self, run_id: str, now_ms: int, resend_ms: int, queue: str, payload: str) -> bool:
         """Queue (direct) or record as sent the run's finalization left in its outbox; with no

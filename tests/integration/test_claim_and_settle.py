@@ -151,30 +151,3 @@ def test_a_finalization_that_fails_after_its_claim_is_left_to_the_repair_loop_af
     eng.finalize(run_id)  # what the repair's message runs after the grace
     assert eng.store.finalized(run_id)
     assert client.hget(k.outbox, "finalize") is None
-
-
-def test_with_checks_waiting_the_last_check_leaves_its_runs_finalization_to_the_control_class(
-    engine: tuple[Engine, redis.Redis], tmp_path: Path
-) -> None:
-    """The check task settling a run's last gate finalizes the run itself only while no check
-    waits for a slot; with checks queued behind it, rendering the outputs would keep them from
-    the slot, so the run's ``prp.finalize_run`` goes to the control queue (and does the commit)."""
-    eng, client = engine
-    one = 'name: one\ngates:\n  - {id: A, checks: [{name: a, run: ["true"]}]}\n'
-    idle = eng.submit(prepare_run(tmp_path, workflow=parse_workflow(one)))
-    eng.run_check(**(take(client) or {}))
-    assert eng.store.finalized(idle) and client.llen("prp.control") == 0  # finalized in its task
-
-    busy = eng.submit(prepare_run(tmp_path, workflow=parse_workflow(one)))
-    waiting = eng.submit(prepare_run(tmp_path, workflow=parse_workflow(one)))
-    first = take(client) or {}  # the queue is a list: the other run's check stays queued
-    assert first["run_id"] == busy and client.llen(queue_name("automated")) == 1
-    eng.run_check(**first)
-    assert not eng.store.finalized(busy)
-    raw = client.rpop("prp.control")
-    assert raw is not None and client.llen("prp.control") == 0
-    headers = json.loads(raw)["headers"]
-    assert headers["task"] == "prp.finalize_run" and busy in headers["kwargsrepr"]
-    assert eng.finalize(busy) and eng.store.finalized(busy)
-    eng.run_check(**(take(client) or {}))  # the last check: nothing waits behind it
-    assert eng.store.finalized(waiting) and client.llen("prp.control") == 0
