@@ -36,7 +36,7 @@ SECTIONS = (
     ("prp_tasks.engine.engine", "Engine.complete_gate"),
     ("prp_tasks.state.runs", "RunStore.check_results"),
     ("prp_tasks.state.runs", "RunStore.gate_inputs"),
-    ("prp_tasks.engine.engine", "evaluate_gate"),
+    ("prp_tasks.engine.gates", "evaluate_gate"),
     ("prp_tasks.state.runs", "RunStore.settle"),
     ("prp_tasks.engine.followups", "Followups.drain"),
     ("prp_tasks.engine.followups", "Followups.dispatch"),

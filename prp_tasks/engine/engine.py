@@ -14,15 +14,14 @@ from collections.abc import Mapping
 from prp_tasks.approvals.service import Approvals
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
-from prp_tasks.core.catalog import GATE_REPORTS
-from prp_tasks.core.evaluate import evaluate_gate, skipped_record, utc_now
+from prp_tasks.core.evaluate import skipped_record, utc_now
 from prp_tasks.core.models import GateSpec, GateStatus
-from prp_tasks.core.render import render_gate_report
-from prp_tasks.core.results import CheckResult, GateRecord
+from prp_tasks.core.results import GateRecord
 from prp_tasks.core.run import RunSpec
 from prp_tasks.engine.execution import CheckExecutor, Executed, retry_delay
 from prp_tasks.engine.finalization import Finalizer
 from prp_tasks.engine.followups import Followups
+from prp_tasks.engine.gates import evaluated
 from prp_tasks.engine.limits import TIME_EXCEEDED, RunLimits
 from prp_tasks.engine.ports import CheckRun
 from prp_tasks.engine.rerun import check_rerun, rerun_outputs, rerun_plan
@@ -240,7 +239,7 @@ class Engine:
         one script (its dependents' checks queued by it too); False (nothing done) when the gate
         would wait for an approval."""
         now = utc_now()
-        record, outputs = self._evaluated(spec, gate, {done.result.name: done.result}, started_at, now)
+        record, outputs = evaluated(spec, gate, {done.result.name: done.result}, started_at, now)
         if record.result.status == GateStatus.AWAITING_APPROVAL:
             return False
         plan = self.followups.plan(spec)
@@ -283,7 +282,7 @@ class Engine:
         gate = spec.workflow.gate(gate_id)
         results, started_at = inputs or self.store.gate_inputs(run_id, gate_id)
         now = utc_now()
-        record, outputs = self._evaluated(spec, gate, results, started_at, now)
+        record, outputs = evaluated(spec, gate, results, started_at, now)
         if record.result.status == GateStatus.AWAITING_APPROVAL:
             settle, outgoing = self.approvals.park_or_auto(spec, gate, record, now, outputs)
         else:
@@ -311,23 +310,6 @@ class Engine:
                 extra={"run_id": run_id, "gate_id": gate_id},
             )
         self.followups.after(run_id, settle.ready, outgoing, settle.outbox)
-
-    def _evaluated(
-        self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], started_at: str | None, now: str
-    ) -> tuple[GateRecord, dict[str, str]]:
-        """The gate's record from its checks' results, and the reports it renders."""
-        record = evaluate_gate(gate, results, started_at=started_at or now, finished_at=now)
-        outputs = self._reports(spec, gate, results, record)
-        if outputs:
-            record = _with_artifacts(record, tuple(outputs))
-        return record, outputs
-
-    def _reports(
-        self, spec: RunSpec, gate: GateSpec, results: dict[str, CheckResult], record: GateRecord
-    ) -> dict[str, str]:
-        if gate.report is None or record.result.status == GateStatus.FAILED:
-            return {}
-        return {GATE_REPORTS[gate.report]: render_gate_report(gate.report, gate, results, spec)}
 
     def _settle(
         self, spec: RunSpec, gate: GateSpec, record: GateRecord, now: str, outputs: dict[str, str]
@@ -424,8 +406,3 @@ class Engine:
             raise ConflictError(f"cannot re-run {gate_id}: {reason}")
         self.followups.drain(run_id)
         return reset
-
-
-def _with_artifacts(record: GateRecord, names: tuple[str, ...]) -> GateRecord:
-    result = record.result.model_copy(update={"artifacts": record.result.artifacts + names})
-    return record.model_copy(update={"result": result})
