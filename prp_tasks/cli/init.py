@@ -24,7 +24,7 @@ def init(
     write REPO/initial.md: a blueprint derived from the project's metadata and a profile that
     runs the project's own checks, each value commented with where it came from."""
     from prp_tasks.errors import InputError
-    from prp_tasks.intake.init.render import initial_md
+    from prp_tasks.intake.init.render import initial_md, unrun_note
     from prp_tasks.intake.profiles import LOOKUP, find_initial_md
     from prp_tasks.intake.profiles.parser import parse_initial_md
 
@@ -36,7 +36,7 @@ def init(
             raise fail(
                 f"{existing} exists; prp init overwrites it only with --force (--print shows it)", EXIT_INPUT
             )
-        text, _facts, plan = initial_md(repo)
+        text, facts, plan = initial_md(repo)
         parse_initial_md(text, source="initial.md")  # what we write must be a valid profile
     if print_only:
         sys.stdout.write(text)
@@ -48,5 +48,7 @@ def init(
     out.print(f"  commands: {commands}", highlight=False, soft_wrap=True, markup=False)
     for name, why in plan.missing.items():
         err.print(f"  no {name} command: {why}", highlight=False, soft_wrap=True, markup=False)
+    if facts.unrun:
+        err.print(f"  {unrun_note(facts)}", highlight=False, soft_wrap=True, markup=False)
     out.print(f"  coverage: {plan.coverage_note}", highlight=False, soft_wrap=True, markup=False)
     out.print("  the title, description and requirements are derived: edit them", highlight=False)

@@ -8,7 +8,7 @@ import os
 import re
 import shlex
 
-from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.targets import add_targets, installed_path, lint_targets, pytest_args, tool_options
 
 
@@ -29,8 +29,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         return
     tool, words = _inner_tool(facts, words, where, cwd)
     _fail_under(facts, words, where)
-    if tool in _TOOLS or words[:2] == ["ty", "check"]:
-        facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
+    _note_tool(facts, tool, words, where)
     if tool == "pytest":
         _cov_targets(facts, words, where, cwd)
         if primary:
@@ -42,6 +41,14 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
     if tool in ("ruff", "flake8", "pylint", "black", "pycodestyle", "pep8"):
         lint_targets(facts, words, cwd)
+
+
+def _note_tool(facts: Facts, tool: str, words: list[str], where: str) -> None:
+    """A tool prp init knows (its checks may run it), or a checker no check runs (named)."""
+    if tool in _TOOLS or words[:2] == ["ty", "check"]:
+        facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
+    elif tool in UNRUN_TOOLS:
+        facts.ran_unchecked(tool, where)
 
 
 def at_root(line: str, cwd: str) -> str:

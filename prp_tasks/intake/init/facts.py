@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: checkers a project may run that prp init writes no command for: named, so a passing G3 is not
+#: read as "everything the project checks passed" (isort's import order, codespell's spelling …)
+UNRUN_TOOLS = frozenset(
+    {"isort", "pyupgrade", "codespell", "bandit", "pydocstyle", "autoflake", "docformatter", "vulture",
+     "interrogate", "check-manifest", "pip-audit", "safety", "deptry"}
+)  # fmt: skip
 #: places that name a tool without running it: a test module importing pytest, pytest's addopts
 _NAMES_ONLY = re.compile(r" imports pytest$|\baddopts$")
 
@@ -32,6 +38,8 @@ class Facts:
     tests_package: bool = False  # the tests directory is a package (its __init__.py)
     tests_modules: list[str] = field(default_factory=list)  # without one: tests.py, test_x.py at the top
     tools: dict[str, list[str]] = field(default_factory=dict)
+    #: checkers the project runs that no check of prp init's runs (isort, codespell …) -> where
+    unrun: dict[str, list[str]] = field(default_factory=dict)
     codeowners: str | None = None
     ci: list[str] = field(default_factory=list)
     scripts: bool = False  # declares console scripts
@@ -119,6 +127,12 @@ class Facts:
 
     def saw(self, tool: str, where: str) -> None:
         places = self.tools.setdefault(tool, [])
+        if where not in places:
+            places.append(where)
+
+    def ran_unchecked(self, tool: str, where: str) -> None:
+        """The project runs ``tool`` (one of :data:`UNRUN_TOOLS`) at ``where``."""
+        places = self.unrun.setdefault(tool, [])
         if where not in places:
             places.append(where)
 

@@ -171,10 +171,19 @@ def _governance(facts: Facts, commands: Plan) -> list[str]:
     lines.append(_line(1, "checks", checks, note))
     if not commands.commands:
         lines.append(_line(1, "commands", {}, "none: no test, lint or type tool found; add yours"))
-        return lines
+        return lines + ([f"  # {unrun_note(facts)}"] if facts.unrun else [])
     lines.append(_line(1, "commands", ..., f"G3 runs each; machine output goes to {REPORTS}/"))
     lines += [_line(2, c.name, list(c.argv), f"detected: {c.why}") for c in commands.commands]
-    return lines
+    return lines + ([f"  # {unrun_note(facts)}"] if facts.unrun else [])
+
+
+def unrun_note(facts: Facts) -> str:
+    """What the project also runs that no check runs here (isort, codespell …), and where."""
+    named = "; ".join(f"{tool} ({', '.join(where)})" for tool, where in sorted(facts.unrun.items()))
+    return (
+        f"not run here: {named}: the project also runs these and no check does; a passing G3 says "
+        "nothing of them (add a command under commands to enforce one)"
+    )
 
 
 #: derived owners written at most (an AUTHORS file can name dozens); the comment says how many

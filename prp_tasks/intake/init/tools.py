@@ -11,7 +11,7 @@ from configparser import RawConfigParser
 from prp_tasks.intake.init.automation import ci, justfile, makefile
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
 from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
-from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.noxfile import nox_commands, nox_installs, nox_test_variables
 from prp_tasks.intake.init.sources import (
     nested,
@@ -266,6 +266,8 @@ def _pre_commit(facts: Facts) -> None:
         hooks = repo.get("hooks") if isinstance(repo, dict) else None
         for hook in hooks if isinstance(hooks, list) else []:
             tool = _HOOKS.get(str(hook.get("id", ""))) if isinstance(hook, dict) else None
+            if isinstance(hook, dict) and (unrun := _unrun_hook(str(hook.get("id", "")))):
+                facts.ran_unchecked(unrun, f".pre-commit-config.yaml hook '{hook['id']}'")
             if tool:
                 facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
                 _hook_versions(facts, tool, repo, hook)
@@ -273,6 +275,12 @@ def _pre_commit(facts: Facts) -> None:
                 if excluded is not None:  # a hook whose exclusions cannot be said is not followed
                     _hook_targets(facts, tool, hook_paths(hook), excluded, every="files" not in hook)
                 _hook_options(facts, tool, hook.get("args", _hook_default_args(repo, tool)))
+
+
+def _unrun_hook(hook_id: str) -> str:
+    """The checker a hook runs that prp init has no check for ('' for none): ``isort``,
+    ``codespell``, ``bandit`` … (their hooks' ids are the tools' names)."""
+    return hook_id if hook_id in UNRUN_TOOLS else ""
 
 
 def _excluded(*patterns: object) -> list[str] | None:

@@ -1,0 +1,68 @@
+"""``prp init`` names the checkers a project runs that no check of its runs (isort, codespell,
+bandit …): a passing G3 must not read as "everything the project checks passed"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from prp_tasks.cli import app
+from prp_tasks.intake.init.detect import detect
+from tests.unit.test_init import parsed, write
+
+PRE_COMMIT = """repos:
+  - repo: https://github.com/pycqa/isort
+    rev: 5.13.2
+    hooks:
+      - id: isort
+  - repo: https://github.com/codespell-project/codespell
+    rev: v2.3.0
+    hooks:
+      - id: codespell
+        args: [--ignore-words-list=nd]
+  - repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: v0.6.0
+    hooks:
+      - id: ruff
+"""
+TOX = "[testenv]\ncommands = pytest tests\n[testenv:security]\ncommands = bandit -r spec\n"
+
+
+def project(repo: Path) -> Path:
+    return write(
+        repo,
+        {
+            "pyproject.toml": '[project]\nname = "spec"\n',
+            ".pre-commit-config.yaml": PRE_COMMIT,
+            "tox.ini": TOX,
+            "spec/__init__.py": "",
+            "tests/test_a.py": "def test_a():\n    pass\n",
+        },
+    )
+
+
+def test_checkers_the_project_runs_and_no_check_runs_are_named_with_where(tmp_path: Path) -> None:
+    facts = detect(project(tmp_path))
+    assert facts.unrun == {
+        "isort": [".pre-commit-config.yaml hook 'isort'"],
+        "codespell": [".pre-commit-config.yaml hook 'codespell'"],
+        "bandit": ["tox.ini [testenv:security]"],
+    }
+    text, result = parsed(tmp_path)
+    assert set(result.profile.governance.commands) == {"test", "lint"}  # none for them
+    [note] = [line for line in text.splitlines() if "not run here" in line]
+    assert note.startswith("  # not run here: bandit (tox.ini [testenv:security]); codespell (")
+    assert "isort (.pre-commit-config.yaml hook 'isort')" in note and "a passing G3 says nothing" in note
+
+
+def test_prp_init_says_what_it_does_not_run(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["init", str(project(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "not run here: bandit (tox.ini [testenv:security]); codespell" in result.output
+
+
+def test_a_project_running_only_what_prp_init_runs_gets_no_note(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "spec"\n', "tox.ini": TOX.split("[testenv:")[0]})
+    assert detect(tmp_path).unrun == {}
+    assert "not run here" not in parsed(tmp_path)[0]
