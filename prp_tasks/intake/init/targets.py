@@ -23,7 +23,8 @@ RUNNER_VALUED = {"--group", "--extra", "--with", "--python", "-p", "--package", 
 _KEPT: dict[str, tuple[set[str], set[str], tuple[str, ...]]] = {
     "flake8": ({"--ignore", "--extend-ignore", "--select", "--extend-select", "--exclude", "--extend-exclude",
                 "--max-line-length", "--max-doc-length", "--max-complexity", "--per-file-ignores", "--config",
-                "--append-config", "--builtins", "--filename", "--indent-size"}, set(), ()),
+                "--append-config", "--builtins", "--filename", "--indent-size"},
+               {"--doctests", "--hang-closing"}, ()),  # voluptuous' tox: flake8 --doctests
     "pycodestyle": ({"--ignore", "--select", "--exclude", "--filename", "--max-line-length",
                      "--max-doc-length", "--indent-size", "--config"},
                     {"--hang-closing", "-r", "--repeat"}, ()),
