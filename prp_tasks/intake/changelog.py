@@ -128,7 +128,8 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
     levels = list(dict.fromkeys(kind for _, kind, _ in headings))
     token = re.compile(rf"(?<![\w.])v?(?:{'|'.join(map(re.escape, _spellings(version)))})(?![\w]|\.\d)")
     if not any(token.search(_shown(title)) for _, _, title in headings):
-        return None if headed else _definition(lines, token, source)
+        found = _versioned_item(lines, token, source, headings)
+        return found or (None if headed else _definition(lines, token, source))
     for index, (at, kind, title) in enumerate(headings):
         if not token.search(_shown(title)):
             continue
@@ -194,6 +195,42 @@ def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry 
         if highlights or breaking:
             return _entry(source, line, highlights, breaking)
     return None
+
+
+#: a section that lists changes (a README's "Changelog", "Changes", "History", "Release notes")
+_CHANGES_TITLE = re.compile(r"change\s?log|changes|history|release notes|what'?s new|news", re.I)
+#: where an item's own breaking part starts (docopt's ``**Breaking changes**: …`` inside an item)
+_BREAKING_PART = re.compile(r"\**breaking changes?\**\s*:\**", re.I)
+
+
+def _versioned_item(
+    lines: list[str], token: re.Pattern[str], source: str, headings: list[tuple[int, str, str]]
+) -> Entry | None:
+    """An entry that is one list item beginning with the version, in a section that lists changes
+    (docopt's README "Changelog": ``- 0.6.2 `Wheel <…>`_ support.``), with its continuation lines;
+    an inline ``**Breaking changes**:`` starts the item's breaking part."""
+    for index, (at, _kind, title) in enumerate(headings):
+        if not _CHANGES_TITLE.search(_shown(title)):
+            continue
+        end = headings[index + 1][0] if index + 1 < len(headings) else len(lines)
+        for i in range(at + 1, end):
+            item = _ITEM.match(lines[i])
+            named = token.match(item[2]) if item else None
+            if item is None or named is None:
+                continue
+            text = [item[2][named.end() :].lstrip(" :-\u2013\u2014")]
+            for line in lines[i + 1 : end]:
+                if not line.strip() or not line[:1].isspace() or _ITEM.match(line):
+                    break
+                text.append(line.strip())
+            said, *broken = _BREAKING_PART.split(" ".join(text), maxsplit=1)
+            return _entry(source, f"{title}: {named[0]}", _said(said), _said(" ".join(broken)))
+    return None
+
+
+def _said(text: str) -> list[str]:
+    cleaned = plain(text).strip()
+    return [clip(cleaned, ITEM_CHARS)] if cleaned else []
 
 
 #: a line of an entry that only dates it (``Released 2024-04-16``, ``:released: …``, ``2024-04-16``)

@@ -352,26 +352,6 @@ def test_nested_items_keep_their_continuation_lines_but_not_deeper_items() -> No
     ]
 
 
-def test_a_readme_section_headed_by_the_version_is_read_last(tmp_path: Path) -> None:
-    """mccabe 0.7.0 keeps its changes in README.rst ("Changes", then "0.7.0 - 2021-01-23"); a
-    README line that only mentions the version is no entry."""
-    readme = (
-        "mccabe\n======\n\nInstall 0.7.0 with pip:\n\n    pip install mccabe\n\n"
-        "Changes\n-------\n\n0.7.0 - 2021-01-23\n``````````````````\n\n"
-        "* Drop support for all versions of Python lower than 3.6\n\n* Fix option declaration for Flake8\n"
-    )
-    (tmp_path / "README.rst").write_text(readme)
-    entry = changelog_entry(tmp_path, "0.7.0")
-    assert entry == Entry(
-        "README.rst",
-        "0.7.0 - 2021-01-23",
-        ["Fix option declaration for Flake8"],
-        ["Drop support for all versions of Python lower than 3.6"],
-    )
-    (tmp_path / "README.rst").write_text("x\n=\n\nRelease 0.7.0 of x:\n  * is fast\n")
-    assert changelog_entry(tmp_path, "0.7.0") is None  # a definition-list look-alike in a README
-
-
 def test_a_plain_label_over_items_files_them_as_a_subheading_would() -> None:
     """python-box 8.0.0: "Breaking changes" (a line of text, no underline) over ten items; the
     notes said "Breaking Changes: None listed" and listed them as highlights."""

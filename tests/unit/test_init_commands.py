@@ -146,7 +146,8 @@ def test_lint_keeps_the_options_of_the_projects_own_command(tmp_path: Path) -> N
     )  # fmt: skip
     # voluptuous' tox: ``flake8 --doctests setup.py voluptuous`` also lints the docstrings' examples
     write(tmp_path, {"tox.ini": "[testenv:flake8]\ncommands = flake8 --doctests slugify setup.py\n"})
-    assert parsed(tmp_path)[1].profile.governance.commands["lint"][5:] == ("--doctests", "slugify", "setup.py")
+    lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
+    assert lint[5:] == ("--doctests", "slugify", "setup.py")
 
 
 def test_mypy_targets_come_from_a_hooks_folders_and_toxs_default_arguments(tmp_path: Path) -> None:

@@ -160,7 +160,10 @@ def release_changes(metadata: Mapping[str, Any]) -> ReleaseChanges:
 def _unstated(metadata: Mapping[str, Any]) -> str:
     """Why the highlights are unknown: no changelog entry for the project's version (looked for at
     submission when the version was the project's own), and none in the blueprint."""
-    where = "`CHANGES`, `CHANGELOG`, `HISTORY` or `NEWS`, at the top or under `docs/`, or a README section"
+    where = (
+        "`CHANGES`, `CHANGELOG`, `ChangeLog`, `HISTORY`, `NEWS`, `versionhistory` or `release-notes`, at "
+        "the top or under `docs/`, the file towncrier writes, or a README's changelog section"
+    )
     version = metadata.get("version")
     looked = (
         f"no changelog entry for {inline(str(version))} was found ({where}), and "

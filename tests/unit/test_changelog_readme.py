@@ -1,0 +1,52 @@
+"""Release notes from a README, read after every changelog file: a section headed by the version
+(mccabe), or a changelog section listing one item per release, the version first (docopt)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.intake.changelog import Entry, changelog_entry
+
+
+def test_a_readme_section_headed_by_the_version_is_read_last(tmp_path: Path) -> None:
+    """mccabe 0.7.0 keeps its changes in README.rst ("Changes", then "0.7.0 - 2021-01-23"); a
+    README line that only mentions the version is no entry."""
+    readme = (
+        "mccabe\n======\n\nInstall 0.7.0 with pip:\n\n    pip install mccabe\n\n"
+        "Changes\n-------\n\n0.7.0 - 2021-01-23\n``````````````````\n\n"
+        "* Drop support for all versions of Python lower than 3.6\n\n* Fix option declaration for Flake8\n"
+    )
+    (tmp_path / "README.rst").write_text(readme)
+    entry = changelog_entry(tmp_path, "0.7.0")
+    assert entry == Entry(
+        "README.rst",
+        "0.7.0 - 2021-01-23",
+        ["Fix option declaration for Flake8"],
+        ["Drop support for all versions of Python lower than 3.6"],
+    )
+    (tmp_path / "README.rst").write_text("x\n=\n\nRelease 0.7.0 of x:\n  * is fast\n")
+    assert changelog_entry(tmp_path, "0.7.0") is None  # a definition-list look-alike in a README
+
+
+def test_an_item_beginning_with_the_version_in_a_changelog_section_is_its_entry(tmp_path: Path) -> None:
+    """docopt 0.6.2's README "Changelog": one item per release, the version first, an inline
+    ``**Breaking changes**:`` in some; an item elsewhere that begins with the version is none."""
+    readme = (
+        "docopt\n======\n\nUsage\n-----\n\n- 0.6.2 is the version to pin\n\n"
+        "Changelog\n=========\n\nFollows semantic versioning::\n\n    pip install docopt==0.6.2\n\n"
+        "- 0.6.2 `Wheel <http://pythonwheels.com/>`_ support.\n- 0.6.1 Bugfix release.\n"
+        "- 0.6.0 ``options_first`` parameter.\n  **Breaking changes**: Corrected ``[options]`` meaning.\n"
+        "  ``argv`` defaults to ``None``.\n- 0.5.0 Repeated options.\n"
+    )
+    (tmp_path / "README.rst").write_text(readme)
+    wheel = Entry("README.rst", "Changelog: 0.6.2", ["Wheel support."], [])
+    assert changelog_entry(tmp_path, "0.6.2") == wheel
+    assert changelog_entry(tmp_path, "0.6.0") == Entry(
+        "README.rst",
+        "Changelog: 0.6.0",
+        ["`options_first` parameter."],
+        ["Corrected `[options]` meaning. `argv` defaults to `None`."],
+    )
+    assert changelog_entry(tmp_path, "0.7.0") is None
+    (tmp_path / "README.rst").write_text(readme.replace("Changelog\n=========", "Credits\n======="))
+    assert changelog_entry(tmp_path, "0.6.2") is None  # not a section that lists changes
