@@ -111,3 +111,19 @@ def test_a_description_ending_in_a_parenthesised_sentence_gets_no_second_full_st
     )
     assert _sentence("Markdown parser done right!") == "Markdown parser done right!"
     assert _sentence("A tiny CSS parser") == "A tiny CSS parser."
+
+
+def test_a_notice_section_to_the_reader_is_skipped_and_the_introduction_goes_on_after_it() -> None:
+    """voluptuous 0.16.0's README opens with "# CONTRIBUTIONS ONLY" ("**What does this mean?** I do
+    not have time to fix issues myself …"); its description is under the next heading."""
+    readme = (
+        "\n# CONTRIBUTIONS ONLY\n\n**What does this mean?** I do not have time to fix issues myself. The only"
+        " way fixes will be added is by people submitting PRs.\n\n"
+        "# Voluptuous is a Python data validation library\n\n[![image](https://img.shields.io/x.svg)](https://x)\n\n"
+        "Voluptuous, *despite* the name, is a Python data validation library.\n\n## Contact\n\nMail me.\n"
+    )
+    assert first_paragraph(readme) == "Voluptuous, *despite* the name, is a Python data validation library."
+    notice = "slugs\n=====\n\nWarning\n-------\n\nThis project is no longer developed.\n\n"
+    assert first_paragraph(notice + "Usage\n-----\n\nslugs turns titles into slugs.\n") == (
+        "slugs turns titles into slugs."
+    )

@@ -16,9 +16,10 @@ def first_paragraph(text: str) -> str:
     its colon a full stop (what followed was an API note deep in iniconfig's README, a docs link
     in boltons'). The introduction ends at a section such as Installation or Examples
     (termcolor's only prose was a note under "Text properties", after them) and resumes under an
-    Overview or Usage (munch's "munch is a fork of … Bunch", after its Installation)."""
+    Overview or Usage (munch's "munch is a fork of … Bunch", after its Installation). A section
+    that is a notice to the reader (voluptuous' "CONTRIBUTIONS ONLY") is skipped."""
     block: list[str] = []
-    fenced = directive = titled = False
+    fenced = directive = titled = notice = False
     intro = True
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
@@ -29,13 +30,13 @@ def first_paragraph(text: str) -> str:
         if fenced or directive:
             continue
         if not stripped:
-            if said := _described(block, intro):
+            if not notice and (said := _described(block, intro)):
                 return said
             block = []
             continue
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
             title = stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:])
-            intro, titled = _intro_after(title, intro, first=not titled), True
+            notice, intro, titled = _entered(title, intro, titled)
         # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
         # went on with "Its flexibility comes not at the price of performance.")
         directive = stripped.startswith("..") or bool(_LIST_ITEM.match(stripped))
@@ -73,9 +74,25 @@ _OTHER_SECTION = re.compile(
     r"|table of contents|contents|requirements|dependencies)\b",
     re.I,
 )
+#: a section that is a notice to the reader, not about the project (voluptuous' first section,
+#: "# CONTRIBUTIONS ONLY": "I do not have time to fix issues myself …"): skipped
+_NOTICE_SECTION = re.compile(
+    r"(?:contributions? only|notice|note|warning|important|attention|caution|announcement|deprecat\w*"
+    r"|unmaintained|no longer maintained|maintainers? wanted|looking for (?:a |new )?maintainers?"
+    r"|help wanted|archived|project status|status of (?:the|this) project)\b",
+    re.I,
+)
 _INTRO_SECTION = re.compile(
     r"^(?:about|overview|introduction|intro|description|summary|what\b|why\b|features|motivation|usage)", re.I
 )
+
+
+def _entered(title: str, intro: bool, titled: bool) -> tuple[bool, bool, bool]:
+    """(a notice section, the introduction goes on, a title seen) below the heading ``title``: a
+    notice to the reader is skipped, the introduction going on after it as before it."""
+    if _NOTICE_SECTION.match(title.strip(" *_`:")):
+        return True, intro, titled
+    return False, _intro_after(title, intro, first=not titled), True
 
 
 def _intro_after(title: str, intro: bool, *, first: bool = False) -> bool:
