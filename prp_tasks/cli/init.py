@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from prp_tasks.cli.common import app, err, errors, fail, out
 from prp_tasks.service.views import EXIT_INPUT
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from prp_tasks.intake.init.commands import Plan
+    from prp_tasks.intake.init.facts import Facts
 
 
 @app.command("init")
@@ -24,7 +30,7 @@ def init(
     write REPO/initial.md: a blueprint derived from the project's metadata and a profile that
     runs the project's own checks, each value commented with where it came from."""
     from prp_tasks.errors import InputError
-    from prp_tasks.intake.init.render import initial_md, unrun_note
+    from prp_tasks.intake.init.render import initial_md
     from prp_tasks.intake.profiles import LOOKUP, find_initial_md
     from prp_tasks.intake.profiles.parser import parse_initial_md
 
@@ -43,12 +49,29 @@ def init(
         return
     target = existing if existing is not None else repo / LOOKUP[0]
     target.write_text(text, encoding="utf-8")
+    _summary(target, facts, plan)
+
+
+def _summary(target: Path, facts: Facts, plan: Plan) -> None:
+    """What ``prp init`` wrote, and what it could not derive (to stderr)."""
+    from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
+    from prp_tasks.intake.init.render import unrun_note
+
+    def said(stream: Console, text: str) -> None:
+        stream.print(text, highlight=False, soft_wrap=True, markup=False)
+
     commands = ", ".join(f"{c.name} ({c.why.split(':')[0]})" for c in plan.commands) or "none"
-    out.print(f"wrote {target}", highlight=False, markup=False)
-    out.print(f"  commands: {commands}", highlight=False, soft_wrap=True, markup=False)
+    said(out, f"wrote {target}")
+    said(out, f"  commands: {commands}")
     for name, why in plan.missing.items():
-        err.print(f"  no {name} command: {why}", highlight=False, soft_wrap=True, markup=False)
+        said(err, f"  no {name} command: {why}")
     if facts.unrun:
-        err.print(f"  {unrun_note(facts)}", highlight=False, soft_wrap=True, markup=False)
-    out.print(f"  coverage: {plan.coverage_note}", highlight=False, soft_wrap=True, markup=False)
-    out.print("  the title, description and requirements are derived: edit them", highlight=False)
+        said(err, f"  {unrun_note(facts)}")
+    said(out, f"  coverage: {plan.coverage_note}")
+    said(out, "  the title, description and requirements are derived: edit them")
+    if not plan.commands:  # nothing to derive a requirement from: G0 refuses the placeholder
+        said(
+            err,
+            f"  requirements: only the placeholder '{REQUIREMENT_PLACEHOLDER}' (no command to derive one "
+            "from): G0's blueprint validation fails until you state what the PRP must achieve",
+        )

@@ -66,3 +66,15 @@ def test_a_project_running_only_what_prp_init_runs_gets_no_note(tmp_path: Path) 
     write(tmp_path, {"pyproject.toml": '[project]\nname = "spec"\n', "tox.ini": TOX.split("[testenv:")[0]})
     assert detect(tmp_path).unrun == {}
     assert "not run here" not in parsed(tmp_path)[0]
+
+
+def test_prp_init_says_when_the_requirements_are_only_a_placeholder(tmp_path: Path) -> None:
+    """docopt's sdist: no test, lint or type command, so no requirement is derived and the
+    placeholder written fails G0 until it is replaced; prp init says so."""
+    write(tmp_path, {"setup.py": "setup(name='docopt')\n", "docopt.py": ""})
+    result = CliRunner().invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "requirements: only the placeholder 'Describe the outcome here'" in result.output
+    assert "G0's blueprint validation fails" in result.output
+    done = CliRunner().invoke(app, ["init", str(project(tmp_path / "other"))])
+    assert "placeholder" not in done.output
