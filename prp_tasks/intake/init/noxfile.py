@@ -23,12 +23,76 @@ def nox_commands(text: str) -> list[str]:
             for m in re.finditer(r"session\.run\(\s*([^)]*)\)", text)
         ]
     paths = _constants(tree)
+    defaults = {id(n): _posargs_defaults(f) for f in _functions(tree) for n in ast.walk(f)}
     commands = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run":
-            words = [_value(arg, paths) for arg in node.args]
+        if _is_run(node):
+            words = _words(node.args, paths, defaults.get(id(node), {}))
             commands.append(shlex.join(w for w in words if w is not None))
     return [c for c in commands if c]
+
+
+def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+
+
+def _words(args: list[ast.expr], paths: dict[str, str], defaults: dict[str, list[str]]) -> list[str | None]:
+    """A call's arguments as words; ``*posargs`` as the default the session gives it."""
+    words: list[str | None] = []
+    for arg in args:
+        if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
+            words += defaults.get(arg.value.id, [])
+        else:
+            words.append(_value(arg, paths))
+    return words
+
+
+def _posargs_defaults(function: ast.FunctionDef) -> dict[str, list[str]]:
+    """Names a session binds to its arguments or a default list of strings, the default taken
+    (deepdiff: ``posargs = session.posargs if session.posargs else ["deepdiff"]``, then
+    ``session.run("python", "-m", "flake8", *posargs)`` lints ``deepdiff``; also ``session.posargs
+    or [...]``)."""
+    found: dict[str, list[str]] = {}
+    for node in ast.walk(function):
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        if not isinstance(node, ast.Assign) or not isinstance(target, ast.Name):
+            continue
+        value = node.value
+        fallback = value.orelse if isinstance(value, ast.IfExp) else None
+        if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2:
+            fallback = value.values[1]
+        if isinstance(fallback, ast.List | ast.Tuple) and "posargs" in ast.unparse(value):
+            words = [_value(e, {}) for e in fallback.elts]
+            if all(w is not None for w in words):
+                found[target.id] = [w for w in words if w is not None]
+    return found
+
+
+#: a ``session.install`` of the project with extras: ``.[cli,dev,test]``, ``-e.[test]``
+_OWN_EXTRAS = re.compile(r"(?:-e\s*)?\.\[([^\]]+)\]")
+
+
+def nox_test_extras(text: str) -> list[str]:
+    """The extras of the project a test session installs (deepdiff's pytest session:
+    ``session.install(".[cli,dev,static,test]")``; its tests import click, pytz, numpy from them)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    extras: list[str] = []
+    for function in _functions(tree):
+        calls = [n for n in ast.walk(function) if isinstance(n, ast.Call)]
+        if not any(_is_run(n) and _runs_tests(n) for n in calls):
+            continue
+        for call in (n for n in calls if isinstance(n.func, ast.Attribute) and n.func.attr == "install"):
+            for word in (_value(a, {}) for a in call.args):
+                match = _OWN_EXTRAS.fullmatch(word or "")
+                extras += [e.strip() for e in match[1].split(",") if e.strip()] if match else []
+    return list(dict.fromkeys(extras))
+
+
+def _runs_tests(call: ast.Call) -> bool:
+    return any(_value(a, {}) in _TEST_PROGRAMS for a in call.args[:3])
 
 
 def nox_installs(text: str) -> list[str]:
@@ -63,7 +127,7 @@ def nox_test_variables(text: str) -> dict[str, str]:
         local = {t.id: n.value for n in ast.walk(function) if isinstance(n, ast.Assign) for t in n.targets
                  if isinstance(t, ast.Name)}  # fmt: skip
         for node in ast.walk(function):
-            if _is_run(node) and any(_value(a, {}) in _TEST_PROGRAMS for a in node.args[:3]):
+            if _is_run(node) and _runs_tests(node):
                 env = next((k.value for k in node.keywords if k.arg == "env"), None)
                 env = local.get(env.id, env) if isinstance(env, ast.Name) else env
                 found.update(_variables(env))

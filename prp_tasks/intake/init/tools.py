@@ -12,7 +12,7 @@ from prp_tasks.intake.init.automation import ci, justfile, makefile
 from prp_tasks.intake.init.commandline import addopts_cov_targets, command_line, mypy_targets
 from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
-from prp_tasks.intake.init.noxfile import nox_commands, nox_installs, nox_test_variables
+from prp_tasks.intake.init.noxfile import nox_commands, nox_installs, nox_test_extras, nox_test_variables
 from prp_tasks.intake.init.sources import (
     nested,
     normalise,
@@ -245,6 +245,8 @@ def _nox(facts: Facts) -> None:
     text = read_text(facts.repo / "noxfile.py")
     for command in nox_commands(text):
         command_line(facts, command, "noxfile.py")
+    for extra in nox_test_extras(text):  # as tox's extras of the tests' env (deepdiff's)
+        facts.test_extras.setdefault(extra, "noxfile.py session.install")
     for key, value in nox_test_variables(text).items():  # as tox's setenv of the tests' env
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) and key not in ("PATH", "VIRTUAL_ENV"):
             facts.test_variables.setdefault(key, (value, "noxfile.py session.run(env=…)"))
