@@ -8,7 +8,7 @@ from pathlib import Path
 from prp_tasks.intake.init.noxfile import nox_commands, nox_test_extras
 from tests.unit.test_init import parsed, write
 
-DEEPDIFF_NOX = '''import nox
+DEEPDIFF_NOX = """import nox
 
 
 @nox.session
@@ -23,7 +23,7 @@ def pytest(session) -> None:
     posargs = session.posargs or ["-vv", "tests"]
     session.install("-e", ".[cli,dev,static,test]")
     session.run("python", "-m", "pytest", "--cov=deepdiff", *posargs)
-'''
+"""
 PYPROJECT = (
     '[project]\nname = "deepdiff"\n[project.optional-dependencies]\ncli = ["click"]\ndev = ["numpy"]\n'
     'static = ["flake8"]\ntest = ["pytest", "pytest-cov"]\n[tool.flake8]\nmax-line-length = 120\n'
