@@ -56,7 +56,8 @@ class Facts:
     hatch_toml_envs: set[str] = field(default_factory=set)
     #: where tools are configured (a tool seen only there may be a leftover: asttokens' .pylintrc)
     config_places: set[str] = field(default_factory=set)
-    #: name -> where it is declared; and the tox envs' deps whose commands run flake8
+    #: name -> where it is declared; and the deps of the first listed tox env running flake8 (its
+    #: command is the lint check's; another env's plugins are not: requests-toolbelt's docstrings)
     declared_at: dict[str, list[str]] = field(default_factory=dict)
     flake8_envs: set[str] = field(default_factory=set)
     #: the extras the project's static metadata declares (pyproject.toml, setup.cfg), as written

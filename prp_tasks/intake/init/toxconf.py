@@ -131,7 +131,8 @@ def _tox_env(
     """What one tox env says: its deps (declared, pinned), flake8 env, and the commands it runs
     (in its ``changedir``); ``main`` is the env that runs the tests."""
     deps = tox.get(section, "deps", fallback="")
-    if re.search(r"\bflake8\b", tox.get(section, "commands", fallback="")) and _listed(tox, section):
+    runs_flake8 = re.search(r"\bflake8\b", tox.get(section, "commands", fallback=""))
+    if runs_flake8 and _listed(tox, section) and not facts.flake8_envs:  # the first: its command lints
         facts.flake8_envs.add(f"{name} [{section}] deps")
     declared(facts, requirement_names(deps), f"{name} [{section}] deps")
     pins(facts, deps, f"{name} [{section}] deps")
