@@ -56,10 +56,11 @@ MAX_BYTES = 512 * 1024
 
 _BREAKING = re.compile(r"break|backward|incompatib|removal|removed", re.I)
 #: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
-#: for Python 3.8." and "Remove previously deprecated ``__version__``, …")
+#: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; deepdiff 9.0.0's
+#: "Dropping support for Python 3.9" and "migration note: …")
 _BREAKING_ITEM = re.compile(
     r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
-    r"|(?:drop|dropped|drops)\s+(?:support\b|python\s+[23])"
+    r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
     r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
     re.I,
 )
@@ -127,12 +128,13 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
     headings = _headings(lines)
     levels = list(dict.fromkeys(kind for _, kind, _ in headings))
     token = re.compile(rf"(?<![\w.])v?(?:{'|'.join(map(re.escape, _spellings(version)))})(?![\w]|\.\d)")
-    if not any(token.search(_shown(title)) for _, _, title in headings):
+    named = [k for _, k, t in headings if token.search(_shown(t)) and not (headed and levels.index(k) == 0)]
+    if not named:
         found = _versioned_item(lines, token, source, headings)
         return found or (None if headed else _definition(lines, token, source))
     for index, (at, kind, title) in enumerate(headings):
-        if not token.search(_shown(title)):
-            continue
+        if not token.search(_shown(title)) or (headed and levels.index(kind) == 0):
+            continue  # a README's title (deepdiff's "# DeepDiff v 9.1.0") heads all of it, no entry
         level = levels.index(kind)
         end = next((a for a, k, _ in headings[index + 1 :] if levels.index(k) <= level), len(lines))
         inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
@@ -154,6 +156,8 @@ def _spellings(version: str) -> list[str]:
     """The version as a heading may write it: ``0.18.0`` also as ``0.18`` (docstring-parser's
     ``# 0.18 (2026-04-14)``: PEP 440 reads them as one); longest first."""
     parts, found = version.split("."), [version]
+    if len(parts) > 2:  # deepdiff's CHANGELOG.md: ``- v9-1-0``
+        found.append("-".join(parts))
     while len(parts) > 2 and parts[-1] == "0":
         parts = parts[:-1]
         found.append(".".join(parts))
@@ -219,6 +223,10 @@ def _versioned_item(
             if item is None or named is None:
                 continue
             text = [item[2][named.end() :].lstrip(" :-\u2013\u2014")]
+            if not text[0]:  # the version alone (deepdiff's ``- v9-1-0``): its nested items
+                below = next((j for j in range(i + 1, end) if _outdented(lines[j], len(item[1]))), end)
+                highlights, breaking = _items(lines, i + 1, below, [])
+                return _entry(source, f"{title}: {named[0]}", highlights, breaking)
             for line in lines[i + 1 : end]:
                 if not line.strip() or not line[:1].isspace() or _ITEM.match(line):
                     break
@@ -226,6 +234,11 @@ def _versioned_item(
             said, *broken = _BREAKING_PART.split(" ".join(text), maxsplit=1)
             return _entry(source, f"{title}: {named[0]}", _said(said), _said(" ".join(broken)))
     return None
+
+
+def _outdented(line: str, indent: int) -> bool:
+    """A line of text at ``indent`` or left of it: the end of the items nested at ``indent``."""
+    return bool(line.strip()) and len(line) - len(line.lstrip()) <= indent
 
 
 def _said(text: str) -> list[str]:
