@@ -84,8 +84,10 @@ class Entry:
 
 def changelog_entry(repo: Path, version: str) -> Entry | None:
     """The entry for ``version`` in the first changelog that has one, else None: the file
-    towncrier writes first (:func:`towncrier_file`), then :data:`NAMES`."""
-    for name in [*dict.fromkeys([*towncrier_file(repo), *NAMES]), *READMES]:
+    towncrier writes first (:func:`towncrier_file`), then :data:`NAMES`, then the version's own
+    file (:func:`version_files`), then the READMEs."""
+    files = [*dict.fromkeys([*towncrier_file(repo), *NAMES]), *version_files(repo, version), *READMES]
+    for name in files:
         path = repo / name
         if not path.is_file():
             continue
@@ -98,6 +100,24 @@ def changelog_entry(repo: Path, version: str) -> Entry | None:
         if entry is not None:
             return entry
     return None
+
+
+#: folders of one release-notes file per version (rfc3986's ``docs/source/release-notes/2.0.0.rst``)
+VERSION_FOLDERS = tuple(
+    f"{docs}{folder}"
+    for docs in ("", "docs/", "docs/source/")
+    for folder in ("release-notes", "release_notes", "releases", "changelog", "changes", "news")
+)
+
+
+def version_files(repo: Path, version: str) -> list[str]:
+    """The release-notes files named by the version in :data:`VERSION_FOLDERS` (``2.0.0.rst``,
+    ``v2.0.0.md``), read after the changelogs of every release."""
+    if not re.fullmatch(r"\w[\w.+!-]*", version):  # a file name, nothing else
+        return []
+    names = [f"{v}{version}{ext}" for v in ("", "v") for ext in (".rst", ".md", ".txt")]
+    found = [f"{folder}/{name}" for folder in VERSION_FOLDERS for name in names]
+    return [name for name in found if (repo / name).is_file()]
 
 
 #: READMEs, looked at last: a section headed by the version (mccabe's "Changes" then "0.7.0 -

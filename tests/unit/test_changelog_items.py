@@ -46,3 +46,21 @@ def test_a_readmes_title_naming_the_version_is_no_entry(tmp_path: Path) -> None:
     (tmp_path / "CHANGELOG.md").write_text(CHANGELOG)
     entry = changelog_entry(tmp_path, "9.1.0")
     assert entry is not None and entry.source == "CHANGELOG.md"
+
+
+def test_a_release_notes_file_of_the_version_is_its_entry(tmp_path: Path) -> None:
+    """rfc3986 keeps one file per release, ``docs/source/release-notes/2.0.0.rst``; read after the
+    changelogs of every release, before a README."""
+    notes = tmp_path / "docs" / "source" / "release-notes"
+    notes.mkdir(parents=True)
+    (notes / "2.0.0.rst").write_text(
+        "2.0.0 - 2022-01-10\n------------------\n\n- Drop support for Python 2.7, 3.3\n\n"
+        "- Fix bug in resolving URIs - `bug 81`_\n\n.. _bug 81:\n   https://example.org/81\n"
+    )
+    (notes / "1.0.0.rst").write_text("1.0.0\n-----\n\n- First\n")
+    entry = changelog_entry(tmp_path, "2.0.0")
+    assert entry is not None and entry.source == "docs/source/release-notes/2.0.0.rst"
+    assert entry.highlights == ["Fix bug in resolving URIs - bug 81"]
+    assert entry.breaking == ["Drop support for Python 2.7, 3.3"]
+    assert changelog_entry(tmp_path, "3.0.0") is None
+    assert changelog_entry(tmp_path, "../2.0.0") is None  # a version is a file name, nothing else
