@@ -127,3 +127,16 @@ def test_a_notice_section_to_the_reader_is_skipped_and_the_introduction_goes_on_
     assert first_paragraph(notice + "Usage\n-----\n\nslugs turns titles into slugs.\n") == (
         "slugs turns titles into slugs."
     )
+
+
+def test_a_lead_in_ending_a_longer_paragraph_is_left_out_with_its_list() -> None:
+    """oauthlib's "OAuth often seems complicated … There are several prominent libraries …, but they
+    all suffer from one or both of the following:" then a numbered list: the description ended on
+    "the following." (humanize's on "It is localized to.")."""
+    readme = (
+        "OAuthLib\n========\n\nOAuth often seems complicated and difficult-to-implement. There are several\n"
+        "prominent libraries, but they all suffer from one or\nboth of the following:\n\n1. a\n2. b\n"
+    )
+    assert first_paragraph(readme) == "OAuth often seems complicated and difficult-to-implement."
+    one = "x\n=\n\nx is a small and simple INI-file parser module having a unique set of features:\n\n- a\n"
+    assert first_paragraph(one).endswith("having a unique set of features.")  # iniconfig's: one sentence

@@ -57,9 +57,18 @@ def _described(block: list[str], intro: bool) -> str:
         return ""
     if not _notice(paragraph) and not paragraph.endswith(":"):
         return _plain(paragraph)
+    if paragraph.endswith(":") and (before := _before_lead_in(paragraph)):
+        return _plain(before)  # oauthlib's "… but they all suffer from one or both of the following:"
     if paragraph.endswith(":") and _describes(paragraph):
         return _plain(_LEAD_END.sub(".", paragraph))
     return ""
+
+
+def _before_lead_in(paragraph: str) -> str:
+    """The sentences before a paragraph's last one when that one introduces what follows (a list
+    the description leaves out), '' for a paragraph of one sentence."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z*_`])", paragraph)
+    return " ".join(sentences[:-1]) if len(sentences) > 1 else ""
 
 
 #: how a lead-in ends: its colon, and a word that only announces what follows
