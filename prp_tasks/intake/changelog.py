@@ -190,7 +190,8 @@ def _entry(source: str, title: str, highlights: list[str], breaking: list[str]) 
     listed (async-timeout 5.0.1's whole entry is "#423")."""
     said = [h for h in highlights if not _ONLY_REFERENCES.fullmatch(h)]
     highlights = said if said or breaking else highlights
-    heading = clip(plain(title), ITEM_CHARS)  # links as their text (PyJWT's `v2.15.1 <…>`__)
+    # links as their text (PyJWT's `v2.15.1 <…>`__); no colon after it (oauthlib's "4.0.1 (2026-11-04):")
+    heading = clip(plain(title).rstrip(":").rstrip(), ITEM_CHARS)
     return Entry(source, heading, _kept(highlights, source), _kept(breaking, source))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prp_tasks.intake.changelog import changelog_entry
+from prp_tasks.intake.changelog import changelog_entry, entry_in
 
 CHANGELOG = """# DeepDiff Change log
 
@@ -64,3 +64,10 @@ def test_a_release_notes_file_of_the_version_is_its_entry(tmp_path: Path) -> Non
     assert entry.breaking == ["Drop support for Python 2.7, 3.3"]
     assert changelog_entry(tmp_path, "3.0.0") is None
     assert changelog_entry(tmp_path, "../2.0.0") is None  # a version is a file name, nothing else
+
+
+def test_a_headings_trailing_colon_is_not_part_of_it() -> None:
+    """oauthlib's CHANGELOG.rst heads 4.0.1 with ``4.0.1 (2026-11-04):``; the notes quoted it as
+    "(from CHANGELOG.rst, 4.0.1 (2026-11-04):):"."""
+    entry = entry_in("4.0.1 (2026-11-04):\n------------------\n\n* Fix a bug\n", "4.0.1", "CHANGELOG.rst")
+    assert entry is not None and entry.heading == "4.0.1 (2026-11-04)"
