@@ -78,3 +78,23 @@ def test_prp_init_says_when_the_requirements_are_only_a_placeholder(tmp_path: Pa
     assert "G0's blueprint validation fails" in result.output
     done = CliRunner().invoke(app, ["init", str(project(tmp_path / "other"))])
     assert "placeholder" not in done.output
+
+
+def test_checkers_the_project_only_configures_are_named_too(tmp_path: Path) -> None:
+    """oauthlib configures isort in ``setup.cfg [isort]`` (15 files it would re-sort) and runs no
+    lint tool prp init knows: "no lint tool found" alone hid it."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "setup(name='oauthlib')\n",
+            "setup.cfg": "[isort]\nknown_first_party = oauthlib\n",
+            "pyproject.toml": "[tool.codespell]\nskip = '*.po'\n",
+            "oauthlib/__init__.py": "",
+        },
+    )
+    facts = detect(tmp_path)
+    assert facts.unrun == {"codespell": ["pyproject.toml [tool.codespell]"], "isort": ["setup.cfg [isort]"]}
+    assert (
+        "not run here: codespell (pyproject.toml [tool.codespell]); isort (setup.cfg [isort])"
+        in (parsed(tmp_path)[0])
+    )

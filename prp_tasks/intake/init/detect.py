@@ -18,7 +18,7 @@ from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_to
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.intake.init.commandline import addopts_cov_targets
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
-from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
 from prp_tasks.intake.init.readme import first_paragraph
 from prp_tasks.intake.init.sources import (
@@ -184,6 +184,8 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
             facts.configured(name, f"pyproject.toml [tool.{table}{'.ini_options' if legacy else ''}]")
     if nested(tool, "ruff", "format") is not None:
         facts.saw("ruff-format", "pyproject.toml [tool.ruff.format]")
+    for name in sorted(UNRUN_TOOLS & set(tool)):  # [tool.isort], [tool.codespell] …: no check runs them
+        facts.ran_unchecked(name, f"pyproject.toml [tool.{name}]")
     facts.mypy_files = facts.mypy_files or bool(
         nested(tool, "mypy", "files") or nested(tool, "mypy", "packages")
     )

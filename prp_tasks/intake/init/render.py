@@ -178,11 +178,12 @@ def _governance(facts: Facts, commands: Plan) -> list[str]:
 
 
 def unrun_note(facts: Facts) -> str:
-    """What the project also runs that no check runs here (isort, codespell …), and where."""
+    """What the project also runs or configures that no check runs here (isort, codespell …), and
+    where."""
     named = "; ".join(f"{tool} ({', '.join(where)})" for tool, where in sorted(facts.unrun.items()))
     return (
-        f"not run here: {named}: the project also runs these and no check does; a passing G3 says "
-        "nothing of them (add a command under commands to enforce one)"
+        f"not run here: {named}: the project runs or configures these and no check runs them; a passing "
+        "G3 says nothing of them (add a command under commands to enforce one)"
     )
 
 

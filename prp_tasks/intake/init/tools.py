@@ -80,6 +80,24 @@ def ini_files(facts: Facts) -> None:
     for name, tool in _CONFIG_FILES:
         if (repo / name).is_file():
             facts.configured(tool, name)
+    _unrun_configs(facts)
+
+
+#: where the checkers no check runs keep their settings (oauthlib's ``setup.cfg [isort]``)
+_UNRUN_CONFIGS = (
+    ("setup.cfg", "isort", "isort"), ("setup.cfg", "tool:isort", "isort"), ("tox.ini", "isort", "isort"),
+    (".isort.cfg", "settings", "isort"), ("setup.cfg", "codespell", "codespell"),
+    (".codespellrc", "codespell", "codespell"), ("setup.cfg", "pydocstyle", "pydocstyle"),
+    ("tox.ini", "pydocstyle", "pydocstyle"), (".pydocstyle", "pydocstyle", "pydocstyle"),
+    (".bandit", "bandit", "bandit"),
+)  # fmt: skip
+
+
+def _unrun_configs(facts: Facts) -> None:
+    """Checkers the project configures that no check runs, named with their section."""
+    for name, section, tool in _UNRUN_CONFIGS:
+        if read_ini(facts.repo / name).has_section(section):
+            facts.ran_unchecked(tool, f"{name} [{section}]")
 
 
 _FAIL_UNDER = (("setup.cfg", "coverage:report"), ("tox.ini", "coverage:report"), (".coveragerc", "report"))
