@@ -94,6 +94,7 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
         outcome = _tally([child for case in elements for child in case], totals)
         if outcome == "failing":
             failing.append(key)
+    failing.sort(key=lambda key: key[1] in LINT_ITEMS)  # the tests first, then the linters' items
     modules = [elements for elements in cases.values() if _collection_error(elements)]
     totals["tests"] = len(cases) - len(modules)  # pytest: "5 errors", no test collected
     # each error is one of pytest's "N errors during collection" (humanize: 7 modules, twice each)
@@ -105,6 +106,13 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     return facts | ({"collection_errors": uncollected} if uncollected else {})
 
 
+#: the items pytest plugins add for a linter (pytest-ruff's ``pkg/x.py::ruff``, pytest-mypy's,
+#: pytest-flake8's …): named after the failing tests (jsonpickle: 19 ruff items listed first hid
+#: its 8 failing tests)
+LINT_ITEMS = frozenset(
+    {"ruff", "ruff::format", "mypy", "mypy-status", "flake8", "flake8-check", "black", "isort",
+     "pylint", "pycodestyle", "codespell"}
+)  # fmt: skip
 #: the line an exception is reported with (a traceback's last, pytest's report's E lines):
 #: ``ModuleNotFoundError: …``, ``pytest.PytestRemovedIn10Warning: …``
 RAISED = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b(?::.*)?")

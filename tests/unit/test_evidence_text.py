@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prp_tasks.checks.evidence import identify
+from prp_tasks.checks.tool_output import junit_facts
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, first_lines
 from tests.unit.test_evidence import fresh, summary
@@ -208,3 +209,19 @@ def test_pycodestyles_lines_are_its_violations(tmp_path: Path) -> None:
     assert summary(tmp_path, ["python", "-m", "pep8", "-r", "."], "")[1] == {
         "pep8": {"violations": 0, "first": []}
     }
+
+
+def test_failing_tests_are_named_before_the_failing_items_of_linter_plugins() -> None:
+    """jsonpickle runs pytest-ruff: its 19 ``::ruff`` items, listed first, were the five failing ids
+    named, and the cause; its 8 failing tests were not named."""
+    ruff = "".join(
+        f'<testcase classname="jsonpickle.m{i}" name="ruff"><failure message="lint">x</failure></testcase>'
+        for i in range(6)
+    )
+    test = (
+        '<testcase classname="tests.test_x" name="test_warnings">'
+        '<failure message="AssertionError: no warning">x</failure></testcase>'
+    )
+    facts = junit_facts(f"<testsuite>{ruff}{test}</testsuite>".encode())
+    assert facts["failing"][0] == "tests.test_x::test_warnings" and facts["failures"] == 7
+    assert facts["cause"] == "AssertionError: no warning"
