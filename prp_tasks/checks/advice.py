@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.environments.extra_requirements import provided_by
+
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
 #: some tools that quote it
 _MISSING = re.compile(r"No module named '?([A-Za-z_][\w.]*)'?")
@@ -46,7 +48,7 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         details["missing_modules"] = names
         if at == 2:
             lines[1] = f"{lines[1]}; {said(names)}"
-        lines.insert(at, advice(names, environment))
+        lines.insert(at, advice(names, environment, repo))
     if plugins := fixture_plugins(tails):
         lines.insert(at, plugin_advice(plugins, environment))
     loose = environment.get("unpinned")
@@ -114,18 +116,52 @@ def _own(repo: Path, top: str) -> bool:
     return any((root / top).exists() or (root / f"{top}.py").exists() for root in (repo, repo / "src"))
 
 
-def advice(names: list[str], environment: Mapping[str, Any]) -> str:
-    """What the user does about them, for the kind of environment the check ran in."""
-    shown = _listed([repr(n) for n in names])
-    one = len(names) == 1
-    noun, it, its = ("module", "it", "its package") if one else ("modules", "them", "their packages")
-    if "build" in environment:  # an environment prp-tasks built from the project's declarations
-        return (
-            f"the checks' environment has no {noun} {shown}: if the command needs {it}, add {its} "
-            "under environment.packages in initial.md"
+def advice(names: list[str], environment: Mapping[str, Any], repo: Path | None = None) -> str:
+    """What the user does about them, for the kind of environment the check ran in: in one
+    prp-tasks built, the project's extra that declares a module's package first (oauthlib's
+    ``jwt``: its ``signedtoken`` extra declares pyjwt), else the package to add."""
+    if "build" not in environment:
+        where = (
+            "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
         )
-    where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
-    return f"{where} has no {noun} {shown}: install {its} there"
+        noun, its = ("module", "its package") if len(names) == 1 else ("modules", "their packages")
+        return f"{where} has no {noun} {_listed([repr(n) for n in names])}: install {its} there"
+    extras = _in_extras(names, environment, repo)
+    rest = [n for n in names if n not in extras]
+    said = [_extras_advice(extras)] if extras else []
+    if rest:
+        one = len(rest) == 1
+        noun, it, its = ("module", "it", "its package") if one else ("modules", "them", "their packages")
+        said.append(
+            f"the checks' environment has no {noun} {_listed([repr(n) for n in rest])}: if the command needs "
+            f"{it}, add {its} under environment.packages in initial.md"
+        )
+    return "; ".join(said)
+
+
+def _in_extras(
+    names: list[str], environment: Mapping[str, Any], repo: Path | None
+) -> dict[str, tuple[str, str]]:
+    """module -> (extra, distribution) for the modules an extra not installed declares."""
+    if repo is None:
+        return {}
+    build = environment.get("build")
+    sources = " ".join(str(s) for s in build.get("sources") or []) if isinstance(build, Mapping) else ""
+    installed = set(re.findall(r"[\w.-]+", sources.split("extras:", 1)[1])) if "extras:" in sources else set()
+    found = {n: provided_by(n, repo) for n in names}
+    return {n: f for n, f in found.items() if f is not None and f[0] not in installed}
+
+
+def _extras_advice(extras: dict[str, tuple[str, str]]) -> str:
+    by_extra: dict[str, list[str]] = {}
+    for module, (extra, dist) in extras.items():
+        by_extra.setdefault(extra, []).append(f"{dist} ({module!r})")
+    named = "; ".join(f"its extra {e!r} declares {', '.join(d)}" for e, d in by_extra.items())
+    wanted = ", ".join(repr(e) for e in by_extra)
+    return (
+        f"the checks' environment lacks what the project's extras declare: {named}: add "
+        f"{wanted} under environment.extras in initial.md"
+    )
 
 
 def said(names: list[str]) -> str:

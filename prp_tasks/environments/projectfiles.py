@@ -131,6 +131,7 @@ _SDIST_FIELDS = {
     "Version": re.compile(r"^Version:\s*([0-9][0-9A-Za-z.!+_-]{0,63})\s*$"),
     "Name": re.compile(r"^Name:\s*([A-Za-z0-9][A-Za-z0-9._-]{0,99})\s*$"),
     "Provides-Extra": re.compile(r"^Provides-Extra:\s*([A-Za-z0-9][\w.-]*)\s*$"),
+    "Requires-Dist": re.compile(r"^Requires-Dist:\s*(\S.{0,499}?)\s*$"),
 }
 
 

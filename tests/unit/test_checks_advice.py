@@ -124,3 +124,39 @@ def test_a_fixture_of_a_known_plugin_that_is_missing_names_the_plugin(tmp_path: 
     venv = explained(tmp_path, "exit 1 in 1.00s\n1 test: 1 error", dict(details), {"kind": "venv"})
     assert "install pytest-mock in the project's .venv" in venv
     assert "nosuch" not in output  # a fixture no known plugin gives: nothing to say
+
+
+OAUTHLIB_SETUP = """
+rsa_require = ['cryptography>=3.0.0']
+signedtoken_require = ['cryptography>=3.0.0', 'pyjwt>=2.0.0,<3']
+setup(
+    name='oauthlib',
+    extras_require={'rsa': rsa_require, 'signedtoken': signedtoken_require, 'signals': ['blinker>=1.4.0']},
+)
+"""
+
+
+def test_a_missing_module_an_extra_of_the_project_declares_names_that_extra(tmp_path: Path) -> None:
+    """oauthlib's tests import ``jwt``: "add its package under environment.packages" named neither
+    pyjwt nor the ``signedtoken`` extra that declares it (PyPI's ``jwt`` is another project)."""
+    (tmp_path / "setup.py").write_text(OAUTHLIB_SETUP)
+    environment = {"kind": "isolated", "build": {"sources": ["the project itself"]}}
+    said = advice(["jwt", "hypothesis"], environment, tmp_path)
+    assert said.startswith(
+        "the checks' environment lacks what the project's extras declare: its extra 'signedtoken' "
+        "declares pyjwt ('jwt'): add 'signedtoken' under environment.extras in initial.md; "
+    )
+    assert said.endswith(
+        "no module 'hypothesis': if the command needs it, add its package under environment.packages "
+        "in initial.md"
+    )
+    installed = {"kind": "isolated", "build": {"sources": ["setup.py extras: signedtoken"]}}
+    assert "environment.extras" not in advice(["jwt"], installed, tmp_path)  # installed already: not that
+    pyproject = (
+        '[project]\nname = "deepdiff"\n[project.optional-dependencies]\ncli = ["click>=8"]\ndev = ["pytz"]\n'
+    )
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    assert (
+        "its extra 'cli' declares click ('click'); its extra 'dev' declares pytz ('pytz'): add 'cli', 'dev'"
+        in (advice(["click", "pytz"], environment, tmp_path))
+    )

@@ -1,0 +1,114 @@
+"""What each extra of a project declares: the distributions ``pip install '.[extra]'`` adds, read
+without building anything, so a missing module can be traced to the extra that has it (oauthlib's
+tests import ``jwt``: its ``signedtoken`` extra declares ``pyjwt``)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from prp_tasks.environments.projectfiles import normalize, read_setup_cfg, read_toml, sdist_fields
+
+#: import names whose distribution is named otherwise (beyond ``py``/``python-`` prefixes)
+KNOWN = {
+    "yaml": "pyyaml", "pil": "pillow", "dateutil": "python-dateutil", "attr": "attrs",
+    "bs4": "beautifulsoup4", "sklearn": "scikit-learn", "cv2": "opencv-python", "crypto": "pycryptodome",
+    "openssl": "pyopenssl", "google": "protobuf", "jose": "python-jose", "git": "gitpython",
+    "serial": "pyserial", "zmq": "pyzmq", "multipart": "python-multipart", "docx": "python-docx",
+}  # fmt: skip
+
+
+def extra_requirements(workspace: Path) -> dict[str, list[str]]:
+    """extra -> the (normalised) names of the distributions it declares: pyproject.toml's
+    ``[project.optional-dependencies]``, setup.cfg's ``[options.extras_require]``, a PKG-INFO's
+    ``Requires-Dist: …; extra == "x"``, or setup.py's ``extras_require`` of literal lists."""
+    for table in (_pyproject(workspace), _setup_cfg(workspace), _pkg_info(workspace), _setup_py(workspace)):
+        if table:
+            return {extra: _names(items) for extra, items in table.items()}
+    return {}
+
+
+def provided_by(module: str, workspace: Path) -> tuple[str, str] | None:
+    """(extra, distribution) of the first extra that declares the distribution of ``module``."""
+    top = normalize(module.split(".")[0])
+    wanted = {top, f"py{top}", f"python-{top}", f"{top}-python", KNOWN.get(top, top)}
+    for extra, names in extra_requirements(workspace).items():
+        found = next((n for n in names if n in wanted), None)
+        if found:
+            return extra, found
+    return None
+
+
+def _names(items: list[str]) -> list[str]:
+    names = []
+    for item in items:
+        try:
+            names.append(normalize(Requirement(item).name))
+        except InvalidRequirement:
+            continue
+    return names
+
+
+def _pyproject(workspace: Path) -> dict[str, list[str]]:
+    project = read_toml(workspace / "pyproject.toml").get("project")
+    table = project.get("optional-dependencies") if isinstance(project, dict) else None
+    if not isinstance(table, dict):
+        return {}
+    return {str(k): [str(i) for i in v] for k, v in table.items() if isinstance(v, list)}
+
+
+def _setup_cfg(workspace: Path) -> dict[str, list[str]]:
+    cfg = read_setup_cfg(workspace / "setup.cfg")
+    if cfg is None or not cfg.has_section("options.extras_require"):
+        return {}
+    return {
+        k: [line.strip() for line in v.splitlines() if line.strip()]
+        for k, v in cfg.items("options.extras_require")
+    }
+
+
+_EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([\w.-]+)["']""")
+
+
+def _pkg_info(workspace: Path) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for line in sdist_fields(workspace, "Requires-Dist"):
+        requirement, _, marker = line.partition(";")
+        if match := _EXTRA_MARKER.search(marker):
+            table.setdefault(match[1], []).append(requirement.strip())
+    return table
+
+
+def _setup_py(workspace: Path) -> dict[str, list[str]]:
+    """``extras_require={"x": [...], "y": NAME}`` with ``NAME = [...]`` at module level (oauthlib's)."""
+    try:
+        tree = ast.parse((workspace / "setup.py").read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    lists = {
+        n.targets[0].id: n.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+    }
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.keyword)
+            and node.arg == "extras_require"
+            and isinstance(node.value, ast.Dict)
+        ):
+            return _literal_table(node.value, lists)
+    return {}
+
+
+def _literal_table(table: ast.Dict, lists: dict[str, ast.expr]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for key, value in zip(table.keys, table.values, strict=True):
+        value = lists.get(value.id, value) if isinstance(value, ast.Name) else value
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(value, ast.List):
+            found[key.value] = [
+                e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            ]
+    return found
