@@ -95,7 +95,8 @@ def unpinned_advice(tool: str) -> str:
     name = tool.split(" ")[0]
     return (
         f"unpinned: environment.packages names {name} without a version, so {tool} ran; a release "
-        f"newer than the project's code can report rules it never met: pin the project's (\"{name}==…\")"
+        "newer than the project's code can report rules it never met: pin a release the project's "
+        f'code was written for ("{name}==…")'
     )
 
 

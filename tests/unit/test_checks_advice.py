@@ -78,7 +78,8 @@ def test_a_failed_lint_check_says_which_release_ran_unpinned() -> None:
     text = explained(Path("/nowhere"), output, details, {"kind": "isolated", "unpinned": "ruff 0.17.6"})
     assert text.split("\n")[2] == (
         "unpinned: environment.packages names ruff without a version, so ruff 0.17.6 ran; a release newer "
-        "than the project's code can report rules it never met: pin the project's (\"ruff==…\")"
+        "than the project's code can report rules it never met: pin a release the project's code was "
+        'written for ("ruff==…")'
     )
     assert explained(Path("/nowhere"), output, details, {"kind": "isolated"}) == output  # pinned
     tests = {"facts": {"pytest": {"tests": 3}}}
