@@ -64,6 +64,9 @@ _BREAKING_ITEM = re.compile(
     r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
     re.I,
 )
+#: a bold label inside an item that says it breaks something (oauthlib 4.0.1's security fix goes on
+#: with "**Upgrade note for device flow integrators**: custom ``RequestValidator`` … must now …")
+_BOLD_BREAKING = re.compile(r"\*\*(?:breaking\b|upgrade note|migration note|backwards?[- ]incompatib)", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 #: a line all in bold at the margin, a date after it at most: ``**4.6.1** (2026-11-19)``
 _BOLD_LINE = re.compile(r"^\*\*[^*\n]+\*\*\s*(?:\([^()\n]*\))?\s*$")
@@ -358,9 +361,10 @@ def _ends_item(line: str, indent: int, item: re.Match[str] | None) -> bool:
 def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -> None:
     """The item read, cleaned, onto its list: the breaking ones when its subheading says so or
     the item begins by saying so itself."""
-    text = plain(" ".join(current))
+    raw = " ".join(current)
+    text = plain(raw)
     if text:
-        breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text)
+        breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text) or _BOLD_BREAKING.search(raw)
         found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
 
 

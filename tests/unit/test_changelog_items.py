@@ -71,3 +71,18 @@ def test_a_headings_trailing_colon_is_not_part_of_it() -> None:
     "(from CHANGELOG.rst, 4.0.1 (2026-11-04):):"."""
     entry = entry_in("4.0.1 (2026-11-04):\n------------------\n\n* Fix a bug\n", "4.0.1", "CHANGELOG.rst")
     assert entry is not None and entry.heading == "4.0.1 (2026-11-04)"
+
+
+def test_an_item_whose_text_goes_on_with_an_upgrade_note_is_breaking() -> None:
+    """oauthlib 4.0.1's only item, a security fix, goes on with "**Upgrade note for device flow
+    integrators**: custom ``RequestValidator`` implementations … must now implement …": the notes
+    said "Breaking Changes: None", "Migration: N/A"."""
+    text = (
+        "4.0.1 (2026-11-04):\n------------------\n* **Security**: the device code flow did not validate\n"
+        "  ``device_code``.\n\n  **Upgrade note for device flow integrators**: custom validators must\n"
+        "  now implement ``validate_device_code``.\n* Fix the docs\n"
+    )
+    entry = entry_in(text, "4.0.1", "CHANGELOG.rst")
+    assert entry is not None and entry.highlights == ["Fix the docs"]
+    assert entry.breaking[0].startswith("**Security**: the device code flow did not validate `device_code`.")
+    assert "Upgrade note for device flow integrators" in entry.breaking[0]
