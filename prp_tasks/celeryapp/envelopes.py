@@ -110,11 +110,12 @@ class Template:
 
 
 class Envelopes:
-    """Task messages from templates, one per (task name, queue, extra header names)."""
+    """Task messages from templates, one per (task name, queue, extra header names, whether the
+    message has a time limit)."""
 
     def __init__(self, task_message: TaskMessage) -> None:
         self._task_message = task_message
-        self._templates: dict[tuple[str, str, tuple[str, ...]], Template] = {}
+        self._templates: dict[tuple[str, str, tuple[str, ...], bool], Template] = {}
         self._lock = threading.Lock()
 
     def message(
@@ -152,7 +153,7 @@ class Envelopes:
     def _template(
         self, name: str, queue: str, options: Mapping[str, Any], extra: tuple[str, ...]
     ) -> Template:
-        key = (name, queue, extra)
+        key = (name, queue, extra, "time_limit" in options)
         template = self._templates.get(key)
         if template is None:
             with self._lock:
