@@ -71,6 +71,17 @@ class Pass:
             "finalized_runs": len(self.finalized),
         }
 
+    def report(self) -> tuple[int, str]:
+        """(level, words) of a round that completed gates or finalized runs: a gate completed here
+        means a step was lost (a warning); a finalization only means the one a check task claimed
+        took longer than the grace (both finalize and one commits: information, not a warning
+        printed raw on a user's terminal as ``reconciled: {...}``)."""
+        said = [f"{len(self.completed)} gate(s) completed"] if self.completed else []
+        said += [f"{len(self.finalized)} run(s) finalized"] if self.finalized else []
+        said += [f"{len(self.resent)} check message(s) sent again"] if self.resent else []
+        level = logging.WARNING if self.completed else logging.INFO
+        return level, f"the repair loop, over {self.runs} live run(s): " + ", ".join(said)
+
     def changed(self) -> bool:
         return bool(self.drained or self.resent or self.completed or self.finalized)
 
@@ -196,7 +207,8 @@ class Reconciler:
                 except RunNotFound:
                     self.live.forget(run_id)
         if done.completed or done.finalized:
-            log.warning("reconciled: %s", done.counts())
+            level, said = done.report()
+            log.log(level, "%s", said)
 
     def _run(self, run_id: str, state: LiveState | None, now_ms: float, done: Pass) -> None:
         if state is None or state.finalized:
