@@ -150,8 +150,10 @@ def test_a_flake8_plugin_only_an_unlisted_tox_env_installs_is_not_installed(tmp_
     # requests-toolbelt lists its docstrings env too, after the flake8 env whose command the lint
     # check runs: its plugin added 163 D-codes to a lint that is clean
     write(tmp_path, {"tox.ini": tox.replace("envlist = py311,flake8", "envlist = py311,flake8,docstrings")})
-    environment = parsed(tmp_path)[1].profile.environment
-    assert environment is not None and "flake8-docstrings" not in environment.packages
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "flake8-docstrings" not in result.profile.environment.packages
+    assert "# not run here: flake8-docstrings (tox.ini [testenv:docstrings])" in text  # but named
 
 
 def test_pycodestyle_and_its_old_name_pep8_lint_as_the_project_runs_them(tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ class Facts:
     tests_package: bool = False  # the tests directory is a package (its __init__.py)
     tests_modules: list[str] = field(default_factory=list)  # without one: tests.py, test_x.py at the top
     tools: dict[str, list[str]] = field(default_factory=dict)
-    #: checkers the project runs that no check of prp init's runs (isort, codespell …) -> where
+    #: checkers the project runs that no check of prp init's runs (isort, codespell …, the flake8
+    #: plugins of another tox env than the lint check's: requests-toolbelt's docstrings) -> where
     unrun: dict[str, list[str]] = field(default_factory=dict)
     codeowners: str | None = None
     ci: list[str] = field(default_factory=list)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.intake.init.commandline import command_line, tox_path, with_defaults
-from prp_tasks.intake.init.declared import declared, pins
+from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import nested, read_ini, read_toml, requirement_lines, requirement_names
 
@@ -134,6 +134,9 @@ def _tox_env(
     runs_flake8 = re.search(r"\bflake8\b", tox.get(section, "commands", fallback=""))
     if runs_flake8 and _listed(tox, section) and not facts.flake8_envs:  # the first: its command lints
         facts.flake8_envs.add(f"{name} [{section}] deps")
+    elif runs_flake8 and _listed(tox, section):  # another flake8 env's plugins: named, not run
+        for plugin in (p for p in requirement_names(deps) if is_flake8_plugin(p)):
+            facts.ran_unchecked(plugin, f"{name} [{section}]")
     declared(facts, requirement_names(deps), f"{name} [{section}] deps")
     pins(facts, deps, f"{name} [{section}] deps")
     cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
