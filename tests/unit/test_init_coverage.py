@@ -117,3 +117,22 @@ def test_pytest_coverage_is_pytest_cov(tmp_path: Path) -> None:
     write(tmp_path, files)
     result = parsed(tmp_path)[1]
     assert "--cov=editables" in result.profile.governance.commands["test"]
+
+
+def test_codecovs_project_target_is_named_where_no_threshold_is_set(tmp_path: Path) -> None:
+    """pytz-deprecation-shim sets no fail_under; its codecov.yml asks codecov for 100%: "the project
+    sets no coverage threshold" alone read as if it had no coverage gate at all."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "setup(name='shim')\n",
+            "tox.ini": "[testenv]\ndeps = pytest\n    pytest-cov\ncommands = pytest --cov=shim\n",
+            "codecov.yml": 'coverage:\n  status:\n    project:\n      default:\n        target: "100"\n',
+            "shim/__init__.py": "",
+            "tests/test_a.py": "def test_a():\n    pass\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.budgets.coverage is None  # not enforced: codecov's gate is CI's
+    assert "codecov.yml coverage.status.project target asks codecov for 100%" in text
+    assert "To enforce it here: coverage: {total: 100}" in text

@@ -198,3 +198,15 @@ def test_the_hypothesis_profile_the_project_runs_its_tests_with_is_kept(tmp_path
     write(tmp_path, {"tox.ini": tox, "natsort/__init__.py": "", "tests/test_a.py": ""})
     test = parsed(tmp_path)[1].profile.governance.commands["test"]
     assert "--hypothesis-profile=slow-tests" in test and "--tb=short" not in test
+
+
+def test_an_empty_tests_folder_is_not_in_the_layout(tmp_path: Path) -> None:
+    """cachecontrol's sdist has an empty ``tests/``; git keeps no empty folder, so the run's
+    workspace had none and G1 failed on "layout entry 'tests' does not exist"."""
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n', "pkg/__init__.py": ""})
+    (tmp_path / "tests").mkdir()
+    facts = detect(tmp_path)
+    assert facts.tests_dir is None
+    assert '"tests"' not in next(line for line in parsed(tmp_path)[0].splitlines() if "layout:" in line)
+    write(tmp_path, {"tests/test_a.py": "def test_a():\n    pass\n"})
+    assert detect(tmp_path).tests_dir == "tests"

@@ -8,6 +8,7 @@ written ``initial.md`` can say so.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ from prp_tasks.intake.init.sources import (
     walk_files,
 )
 from prp_tasks.intake.init.tools import (
+    codecov_target,
     coverage_defaults,
     coverage_plugins,
     ini_files,
@@ -59,6 +61,7 @@ def detect(repo: Path) -> Facts:
     runners(facts)
     locked_versions(facts)  # after every exact pin: those win
     coverage_defaults(facts)  # after every threshold the project sets: those win
+    codecov_target(facts)
     _layout(facts, files)
     test_imports(facts)  # after the layout: it reads the tests directory
     _readme(facts)
@@ -317,8 +320,12 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
         modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
         facts.packages = sorted(str(p) for p in modules if str(p.parent) in (".", "src"))[:3]
-    top = [t for t in ("tests", "test", "testing", "src/tests", "src/test") if (facts.repo / t).is_dir()]
-    inside = [f"{p}/{t}" for p in facts.packages for t in ("tests", "test") if (facts.repo / p / t).is_dir()]
+    # a folder that holds no file is none (cachecontrol's sdist has an empty tests/: git keeps no
+    # empty folder, so the run's workspace has none and G1 failed on "'tests' does not exist")
+    top = [t for t in ("tests", "test", "testing", "src/tests", "src/test") if _holds_files(facts.repo / t)]
+    inside = [
+        f"{p}/{t}" for p in facts.packages for t in ("tests", "test") if _holds_files(facts.repo / p / t)
+    ]
     facts.tests_dir = next(iter(top + inside), None)  # toolz: toolz/tests, inside the package
     facts.tests_package = (
         facts.tests_dir is not None and (facts.repo / facts.tests_dir / "__init__.py").is_file()
@@ -328,6 +335,11 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     if facts.tests_dir is None and not facts.tests_modules:  # shortuuid/test_shortuuid.py
         found = [m for pkg in facts.packages for m in sorted((facts.repo / pkg).glob("test*.py"))]
         facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if m.is_file()]
+
+
+def _holds_files(folder: Path) -> bool:
+    """A folder with a file somewhere below it."""
+    return folder.is_dir() and any(names for _, _, names in os.walk(folder))
 
 
 def _is_module(path: Path) -> bool:

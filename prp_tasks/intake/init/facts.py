@@ -114,6 +114,9 @@ class Facts:
     #: the CI job that combines coverage data other jobs uploaded and applies the threshold to it
     #: (structlog's: 100 for every Python and extra together; one environment measures 94%)
     combined_fail_under: str = ""
+    #: (target, where) of codecov's project status target (pytz-deprecation-shim's codecov.yml:
+    #: "100"): codecov's gate on the reports CI uploads, not a threshold a local run applies
+    codecov_target: tuple[str, str] | None = None
     #: (patterns, where) of a coverage report ``include`` that counts only installed copies
     coverage_installed_only: tuple[str, str] | None = None
     config: dict[str, Any] = field(default_factory=dict)  # parsed pyproject.toml

@@ -131,15 +131,26 @@ def _budgets(facts: Facts, commands: Plan) -> list[str]:
         note = f"from {where} (coverage.py's total of lines and branches)"
         lines += [_line(1, "coverage", ...), _line(2, "total", value, note)]
     elif commands.measures_coverage:
-        note = (
-            "not enforced: the project sets no coverage threshold (fail_under); the test evidence "
-            "shows the measured totals. To enforce one: coverage: {total: 90}"
-        )
-        lines.append(_line(1, "coverage", None, note))
+        lines.append(_line(1, "coverage", None, _no_threshold(facts)))
     else:
         lines.append(_line(1, "coverage", None, f"coverage {commands.coverage_note}"))
     lines.append("  # security: the defaults apply (checked only when reports.security names a report)")
     return lines
+
+
+def _no_threshold(facts: Facts) -> str:
+    """Why coverage is measured and not enforced: no threshold, or only codecov's target."""
+    if facts.codecov_target:
+        value, where = facts.codecov_target
+        return (
+            f"not enforced: the project sets no coverage threshold (fail_under); {where} asks codecov "
+            f"for {value}% of the reports CI uploads (every job together). To enforce it here: "
+            f"coverage: {{total: {value}}}"
+        )
+    return (
+        "not enforced: the project sets no coverage threshold (fail_under); the test evidence "
+        "shows the measured totals. To enforce one: coverage: {total: 90}"
+    )
 
 
 def _architecture(facts: Facts) -> list[str]:

@@ -136,6 +136,19 @@ def coverage_plugins(facts: Facts, modules: list[str], where: str) -> None:
             facts.coverage_plugins.setdefault(module, f"{where} plugins")
 
 
+_CODECOV_FILES = ("codecov.yml", ".codecov.yml", "codecov.yaml", ".codecov.yaml", ".github/codecov.yml")
+
+
+def codecov_target(facts: Facts) -> None:
+    """codecov's project status target (``coverage.status.project.default.target``), if numeric."""
+    for name in _CODECOV_FILES:
+        target = nested(read_yaml(facts.repo / name), "coverage", "status", "project", "default", "target")
+        value = str(target).strip().rstrip("%") if isinstance(target, str | int | float) else ""
+        if re.fullmatch(r"\d+(\.\d+)?", value):
+            facts.codecov_target = (value, f"{name} coverage.status.project target")
+            return
+
+
 def coverage_defaults(facts: Facts) -> None:
     """What covdefaults configures when the project does not (after every other reader): a
     ``fail_under`` of 100, branch coverage and the current directory as the source."""
