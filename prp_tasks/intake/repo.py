@@ -170,13 +170,31 @@ def _pyproject_version(path: Path) -> tuple[str, str] | None:
 
 
 def _setup_cfg_version(path: Path) -> tuple[str, str] | None:
+    """setup.cfg's ``version = 1.2``, or the file its ``version = file: VERSION`` names
+    (pytz-deprecation-shim's); not ``attr: pkg.VERSION`` (:func:`_attribute_version`)."""
     version = read_ini(path / "setup.cfg").get("metadata", "version", fallback="").strip()
-    return (version, "setup.cfg") if _VERSION.fullmatch(version) else None  # not "attr: pkg.VERSION"
+    if version.startswith("file:"):
+        return _version_file(path, version.removeprefix("file:").strip(), "setup.cfg")
+    return (version, "setup.cfg") if _VERSION.fullmatch(version) else None
+
+
+def _version_file(path: Path, name: str, said: str) -> tuple[str, str] | None:
+    """The version a file of the checkout holds alone on its first line."""
+    if not name or Path(name).is_absolute() or ".." in Path(name).parts:
+        return None
+    lines = read_text(path / name).strip().splitlines()
+    version = lines[0].strip() if lines else ""
+    return (version, f"{said} (file: {name})") if _VERSION.fullmatch(version) else None
 
 
 def _setup_py_version(path: Path) -> tuple[str, str] | None:
-    """setup.py's literal ``version='1.0.1'`` (jmespath), not ``version=pkg.__version__``."""
-    found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", read_text(path / "setup.py"))
+    """setup.py's literal ``version='1.0.1'`` (jmespath), or the literal of a name setup.py binds
+    itself (text-unidecode's ``__version__ = '1.3'`` then ``version=__version__``); not
+    ``version=pkg.__version__``."""
+    text = read_text(path / "setup.py")
+    found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", text)
+    if found is None and (named := re.search(r"\bversion\s*=\s*([A-Za-z_]\w*)\s*[,)\n]", text)):
+        found = re.search(rf"""^{re.escape(named.group(1))}\s*=\s*["']([^"']+)["']""", text, re.M)
     return (found.group(1), "setup.py") if found and _VERSION.fullmatch(found.group(1)) else None
 
 

@@ -83,3 +83,18 @@ def test_setup_pys_literal_flits_module_and_the_module_named_as_the_project(tmp_
     (tmp_path / "markdown_it").mkdir()
     (tmp_path / "markdown_it" / "__init__.py").write_text('__version__ = "4.2.0"\n')
     assert project_version(tmp_path) == ("4.2.0", "markdown_it/__init__.py")
+
+
+def test_a_version_file_setup_cfg_names_and_a_name_setup_py_binds_are_read(tmp_path: Path) -> None:
+    """pytz-deprecation-shim's ``version = file: VERSION``; text-unidecode's ``__version__ = '1.3'``
+    then ``version=__version__`` in setup.py: both read "unknown" without a PKG-INFO."""
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = shim\nversion = file: VERSION\n")
+    (tmp_path / "VERSION").write_text("0.1.0.post0\n")
+    assert project_version(tmp_path) == ("0.1.0.post0", "setup.cfg (file: VERSION)")
+    (tmp_path / "setup.cfg").write_text("[metadata]\nversion = file: ../VERSION\n")
+    assert project_version(tmp_path) is None  # a file of the checkout only
+    (tmp_path / "setup.cfg").unlink()
+    (tmp_path / "setup.py").write_text(
+        "__version__ = '1.3'\nsetup(\n    name='text-unidecode',\n    version=__version__,\n)\n"
+    )
+    assert project_version(tmp_path) == ("1.3", "setup.py")
