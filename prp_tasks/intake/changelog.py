@@ -379,6 +379,8 @@ def plain(text: str) -> str:
     """reST and Markdown markup as plain text: links to their text, issue roles (reST's and
     MyST's) to ``#N``, other roles and double backticks to code spans."""
     text = re.sub(r"(?<!`)`([^`<]+?)\s*<[^<>`\s]+>`__?", r"\1", text)  # `#556 <https://…>`_
+    # the default role with a target (marshmallow's `ValidationError <marshmallow.exceptions.…>`)
+    text = re.sub(r"(?<![`:\w])`([^`<]+?)\s*<[^<>`\s]+>`(?![_`])", r"`\1`", text)
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
     text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # [text][ref] (boltons' changelog)
     text = re.sub(r"(?<!`)`([^`<\s][^`<]*)`__?(?!\w)", r"\1", text)  # a reference: `PR #301`_

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prp_tasks.intake.changelog import changelog_entry, entry_in
+from prp_tasks.intake.changelog import changelog_entry, entry_in, plain
 
 CHANGELOG = """# DeepDiff Change log
 
@@ -86,3 +86,11 @@ def test_an_item_whose_text_goes_on_with_an_upgrade_note_is_breaking() -> None:
     assert entry is not None and entry.highlights == ["Fix the docs"]
     assert entry.breaking[0].startswith("**Security**: the device code flow did not validate `device_code`.")
     assert "Upgrade note for device flow integrators" in entry.breaking[0]
+
+
+def test_the_default_role_with_a_target_reads_as_its_text() -> None:
+    """marshmallow 4.4.0: ``Raise `ValidationError <marshmallow.exceptions.ValidationError>` (not
+    `ValueError`)``; the notes kept the target."""
+    said = plain("Raise `ValidationError <marshmallow.exceptions.ValidationError>` (not `ValueError`)")
+    assert said == "Raise `ValidationError` (not `ValueError`)"
+    assert plain(":class:`Schema <marshmallow.Schema>` and `#556 <https://x/556>`_") == "`Schema` and #556"
