@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.environments.extra_requirements import provided_by
+from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
 
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
 #: some tools that quote it
@@ -149,7 +149,8 @@ def _in_extras(
     build = environment.get("build")
     sources = " ".join(str(s) for s in build.get("sources") or []) if isinstance(build, Mapping) else ""
     installed = set(re.findall(r"[\w.-]+", sources.split("extras:", 1)[1])) if "extras:" in sources else set()
-    found = {n: provided_by(n, repo) for n in names}
+    extras = extra_requirements(repo)  # the project's files, read once for every module
+    found = {n: provided_by(n, extras) for n in names}
     return {n: f for n, f in found.items() if f is not None and f[0] not in installed}
 
 

@@ -31,11 +31,12 @@ def extra_requirements(workspace: Path) -> dict[str, list[str]]:
     return {}
 
 
-def provided_by(module: str, workspace: Path) -> tuple[str, str] | None:
-    """(extra, distribution) of the first extra that declares the distribution of ``module``."""
+def provided_by(module: str, extras: dict[str, list[str]]) -> tuple[str, str] | None:
+    """(extra, distribution) of the first of ``extras`` (:func:`extra_requirements`) that declares
+    the distribution of ``module``."""
     top = normalize(module.split(".")[0])
     wanted = {top, f"py{top}", f"python-{top}", f"{top}-python", KNOWN.get(top, top)}
-    for extra, names in extra_requirements(workspace).items():
+    for extra, names in extras.items():
         found = next((n for n in names if n in wanted), None)
         if found:
             return extra, found

@@ -8,6 +8,7 @@ function) are read too."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import shlex
 from typing import TypeGuard
@@ -15,9 +16,8 @@ from typing import TypeGuard
 
 def nox_commands(text: str) -> list[str]:
     """Each ``session.run`` call as a command line, in the order written."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):  # unparsable: its string arguments, as written
+    tree = _parsed(text)
+    if tree is None:  # unparsable: its string arguments, as written
         return [
             " ".join(re.findall(r"""["']([^"']+)["']""", m.group(1)))
             for m in re.finditer(r"session\.run\(\s*([^)]*)\)", text)
@@ -75,16 +75,15 @@ _OWN_EXTRAS = re.compile(r"(?:-e\s*)?\.\[([^\]]+)\]")
 def nox_test_extras(text: str) -> list[str]:
     """The extras of the project a test session installs (deepdiff's pytest session:
     ``session.install(".[cli,dev,static,test]")``; its tests import click, pytz, numpy from them)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = _parsed(text)
+    if tree is None:
         return []
     extras: list[str] = []
     for function in _functions(tree):
         calls = [n for n in ast.walk(function) if isinstance(n, ast.Call)]
         if not any(_is_run(n) and _runs_tests(n) for n in calls):
             continue
-        for call in (n for n in calls if isinstance(n.func, ast.Attribute) and n.func.attr == "install"):
+        for call in (n for n in calls if _is_install(n)):
             for word in (_value(a, {}) for a in call.args):
                 match = _OWN_EXTRAS.fullmatch(word or "")
                 extras += [e.strip() for e in match[1].split(",") if e.strip()] if match else []
@@ -98,16 +97,10 @@ def _runs_tests(call: ast.Call) -> bool:
 def nox_installs(text: str) -> list[str]:
     """The requirements the ``session.install`` calls name (webcolors' lint session:
     ``session.install("flake8", "flake8-bugbear", "flake8-pytest-style")``), not options or paths."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = _parsed(text)
+    if tree is None:
         return []
-    words = [
-        _value(arg, {})
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "install"
-        for arg in node.args
-    ]
+    words = [_value(arg, {}) for node in ast.walk(tree) if _is_install(node) for arg in node.args]
     return [w for w in words if w and re.match(r"[A-Za-z0-9]", w) and "/" not in w]
 
 
@@ -118,12 +111,11 @@ _TEST_PROGRAMS = ("pytest", "py.test", "coverage", "unittest")
 def nox_test_variables(text: str) -> dict[str, str]:
     """The variables the noxfile's test runs set (jsonschema-specifications:
     ``env = dict(os.environ, PYTHONWARNDEFAULTENCODING="1")``, then ``session.run("pytest", …, env=env)``)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = _parsed(text)
+    if tree is None:
         return {}
     found: dict[str, str] = {}
-    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+    for function in _functions(tree):
         local = {t.id: n.value for n in ast.walk(function) if isinstance(n, ast.Assign) for t in n.targets
                  if isinstance(t, ast.Name)}  # fmt: skip
         for node in ast.walk(function):
@@ -134,8 +126,22 @@ def nox_test_variables(text: str) -> dict[str, str]:
     return found
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> ast.Module | None:
+    """The noxfile's syntax tree (read once for its commands, installs, extras and variables);
+    None when it does not parse. Never changed by its readers."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
 def _is_run(node: ast.AST) -> TypeGuard[ast.Call]:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+
+
+def _is_install(node: ast.AST) -> TypeGuard[ast.Call]:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "install"
 
 
 def _variables(node: ast.expr | None) -> dict[str, str]:
