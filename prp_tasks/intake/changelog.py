@@ -151,13 +151,14 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
     headings = _headings(lines)
     levels = list(dict.fromkeys(kind for _, kind, _ in headings))
     token = re.compile(rf"(?<![\w.])v?(?:{'|'.join(map(re.escape, _spellings(version)))})(?![\w]|\.\d)")
-    named = [k for _, k, t in headings if token.search(_shown(t)) and not (headed and levels.index(k) == 0)]
+    # a README's title (deepdiff's "# DeepDiff v 9.1.0") heads all of it, no entry
+    top = 0 if headed else -1  # the level of the headings that cannot head an entry
+    named = [i for i, (_, k, t) in enumerate(headings) if token.search(_shown(t)) and levels.index(k) != top]
     if not named:
         found = _versioned_item(lines, token, source, headings)
         return found or (None if headed else _definition(lines, token, source))
-    for index, (at, kind, title) in enumerate(headings):
-        if not token.search(_shown(title)) or (headed and levels.index(kind) == 0):
-            continue  # a README's title (deepdiff's "# DeepDiff v 9.1.0") heads all of it, no entry
+    for index in named:
+        at, kind, title = headings[index]
         level = levels.index(kind)
         end = next((a for a, k, _ in headings[index + 1 :] if levels.index(k) <= level), len(lines))
         inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
