@@ -83,21 +83,27 @@ def ini_files(facts: Facts) -> None:
     _unrun_configs(facts)
 
 
-#: where the checkers no check runs keep their settings (oauthlib's ``setup.cfg [isort]``)
-_UNRUN_CONFIGS = (
-    ("setup.cfg", "isort", "isort"), ("setup.cfg", "tool:isort", "isort"), ("tox.ini", "isort", "isort"),
-    (".isort.cfg", "settings", "isort"), ("setup.cfg", "codespell", "codespell"),
-    (".codespellrc", "codespell", "codespell"), ("setup.cfg", "pydocstyle", "pydocstyle"),
-    ("tox.ini", "pydocstyle", "pydocstyle"), (".pydocstyle", "pydocstyle", "pydocstyle"),
-    (".bandit", "bandit", "bandit"),
-)  # fmt: skip
+#: where the checkers no check runs keep their settings (oauthlib's ``setup.cfg [isort]``):
+#: file -> (section, tool)
+_UNRUN_CONFIGS = {
+    "setup.cfg": (("isort", "isort"), ("tool:isort", "isort"), ("codespell", "codespell"),
+                  ("pydocstyle", "pydocstyle")),
+    "tox.ini": (("isort", "isort"), ("pydocstyle", "pydocstyle")),
+    ".isort.cfg": (("settings", "isort"),),
+    ".codespellrc": (("codespell", "codespell"),),
+    ".pydocstyle": (("pydocstyle", "pydocstyle"),),
+    ".bandit": (("bandit", "bandit"),),
+}  # fmt: skip
 
 
 def _unrun_configs(facts: Facts) -> None:
-    """Checkers the project configures that no check runs, named with their section."""
-    for name, section, tool in _UNRUN_CONFIGS:
-        if read_ini(facts.repo / name).has_section(section):
-            facts.ran_unchecked(tool, f"{name} [{section}]")
+    """Checkers the project configures that no check runs, named with their section (each file
+    read once)."""
+    for name, sections in _UNRUN_CONFIGS.items():
+        ini = read_ini(facts.repo / name)
+        for section, tool in sections:
+            if ini.has_section(section):
+                facts.ran_unchecked(tool, f"{name} [{section}]")
 
 
 _FAIL_UNDER = (("setup.cfg", "coverage:report"), ("tox.ini", "coverage:report"), (".coveragerc", "report"))
