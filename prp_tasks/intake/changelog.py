@@ -155,8 +155,8 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
     top = 0 if headed else -1  # the level of the headings that cannot head an entry
     named = [i for i, (_, k, t) in enumerate(headings) if token.search(_shown(t)) and levels.index(k) != top]
     if not named:
-        found = _versioned_item(lines, token, source, headings)
-        return found or (None if headed else _definition(lines, token, source))
+        found = _versioned_item(lines, token, source, headings, headed=headed)
+        return found or _definition(_changes_sections(lines, headings) if headed else lines, token, source)
     for index in named:
         at, kind, title = headings[index]
         level = levels.index(kind)
@@ -168,6 +168,17 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
         if highlights or breaking:
             return _entry(source, title, highlights, breaking)
     return None
+
+
+def _changes_sections(lines: list[str], headings: list[tuple[int, str, str]]) -> list[str]:
+    """A README's lines with all but its sections that list changes blanked (parsimonious'
+    "Version History": ``0.10.0`` then its indented items, a definition list)."""
+    kept = [""] * len(lines)
+    for index, (at, _kind, title) in enumerate(headings):
+        if _CHANGES_TITLE.search(_shown(title)):
+            end = headings[index + 1][0] if index + 1 < len(headings) else len(lines)
+            kept[at + 1 : end] = lines[at + 1 : end]
+    return kept
 
 
 def _shown(title: str) -> str:
@@ -233,32 +244,54 @@ _BREAKING_PART = re.compile(r"\**breaking changes?\**\s*:\**", re.I)
 
 
 def _versioned_item(
-    lines: list[str], token: re.Pattern[str], source: str, headings: list[tuple[int, str, str]]
+    lines: list[str], token: re.Pattern[str], source: str, headings: list[tuple[int, str, str]], *, headed: bool
 ) -> Entry | None:
     """An entry that is one list item beginning with the version, in a section that lists changes
-    (docopt's README "Changelog": ``- 0.6.2 `Wheel <…>`_ support.``), with its continuation lines;
-    an inline ``**Breaking changes**:`` starts the item's breaking part."""
+    (docopt's README "Changelog": ``- 0.6.2 `Wheel <…>`_ support.``; in a changelog file, any
+    section: pytz-deprecation-shim's "Post-releases:" ``- ``0.1.0.post0`` (2020-06-17): Fixes …``),
+    with its continuation lines; an inline ``**Breaking changes**:`` starts the item's breaking part."""
     for index, (at, _kind, title) in enumerate(headings):
-        if not _CHANGES_TITLE.search(_shown(title)):
+        if headed and not _CHANGES_TITLE.search(_shown(title)):
             continue
         end = headings[index + 1][0] if index + 1 < len(headings) else len(lines)
         for i in range(at + 1, end):
             item = _ITEM.match(lines[i])
-            named = token.match(item[2]) if item else None
-            if item is None or named is None:
-                continue
-            text = [item[2][named.end() :].lstrip(" :-\u2013\u2014")]
-            if not text[0]:  # the version alone (deepdiff's ``- v9-1-0``): its nested items
-                below = next((j for j in range(i + 1, end) if _outdented(lines[j], len(item[1]))), end)
-                highlights, breaking = _items(lines, i + 1, below, [])
-                return _entry(source, f"{title}: {named[0]}", highlights, breaking)
-            for line in lines[i + 1 : end]:
-                if not line.strip() or not line[:1].isspace() or _ITEM.match(line):
-                    break
-                text.append(line.strip())
-            said, *broken = _BREAKING_PART.split(" ".join(text), maxsplit=1)
-            return _entry(source, f"{title}: {named[0]}", _said(said), _said(" ".join(broken)))
+            named = token.match(item[2], _skipped(_MARKUP, item[2])) if item else None
+            if item is not None and named is not None:
+                heading = f"{title.rstrip().rstrip(':')}: {named[0]}"
+                return _item_entry(lines, (i, end), item, named, heading, source)
     return None
+
+
+#: what may wrap a version beginning an item (``0.1.0.post0``, **1.2**), or follow it: its date
+_MARKUP = re.compile(r"[`*]*")
+_AFTER_VERSION = re.compile(r"[`*]*\s*(?:\((?:released\s+)?\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\))?[\s:\-\u2013\u2014]*")
+
+
+def _skipped(pattern: re.Pattern[str], text: str) -> int:
+    """Where ``text`` goes on after what ``pattern`` (which may match nothing) matches at its start."""
+    found = pattern.match(text)
+    return found.end() if found else 0
+
+
+def _item_entry(
+    lines: list[str], span: tuple[int, int], item: re.Match[str], named: re.Match[str], heading: str, source: str
+) -> Entry:
+    """The entry of the item at ``span[0]`` that begins with the version (``named``): its text, or,
+    the version alone (deepdiff's ``- v9-1-0``), the items nested under it."""
+    i, end = span
+    rest = item[2][named.end() :]
+    text = [rest[_skipped(_AFTER_VERSION, rest) :]]
+    if not text[0]:
+        below = next((j for j in range(i + 1, end) if _outdented(lines[j], len(item[1]))), end)
+        highlights, breaking = _items(lines, i + 1, below, [])
+        return _entry(source, heading, highlights, breaking)
+    for line in lines[i + 1 : end]:
+        if not line.strip() or not line[:1].isspace() or _ITEM.match(line):
+            break
+        text.append(line.strip())
+    said, *broken = _BREAKING_PART.split(" ".join(text), maxsplit=1)
+    return _entry(source, heading, _said(said), _said(" ".join(broken)))
 
 
 def _outdented(line: str, indent: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prp_tasks.intake.changelog import changelog_entry, entry_in, plain
+from prp_tasks.intake.changelog import Entry, changelog_entry, entry_in, plain
 
 CHANGELOG = """# DeepDiff Change log
 
@@ -94,3 +94,18 @@ def test_the_default_role_with_a_target_reads_as_its_text() -> None:
     said = plain("Raise `ValidationError <marshmallow.exceptions.ValidationError>` (not `ValueError`)")
     assert said == "Raise `ValidationError` (not `ValueError`)"
     assert plain(":class:`Schema <marshmallow.Schema>` and `#556 <https://x/556>`_") == "`Schema` and #556"
+
+
+def test_a_post_release_item_under_its_base_version_is_its_entry(tmp_path: Path) -> None:
+    """pytz-deprecation-shim 0.1.0.post0: CHANGELOG.rst's "Version 0.1.0" lists its post-releases
+    as items beginning with the version in a code span and dated ("not stated" before); the
+    base version still gets its own section."""
+    (tmp_path / "CHANGELOG.rst").write_text(
+        "Version 0.1.0 (2020-06-16)\n==========================\n\nThe first release.\n\n"
+        "Post-releases:\n--------------\n\n- ``0.1.0.post0`` (2020-06-17): Fixes the ``project_urls``\n"
+        "  metadata.\n"
+    )
+    entry = changelog_entry(tmp_path, "0.1.0.post0")
+    assert entry == Entry("CHANGELOG.rst", "Post-releases: 0.1.0.post0", ["Fixes the `project_urls` metadata."])
+    base = changelog_entry(tmp_path, "0.1.0")
+    assert base is not None and base.heading == "Version 0.1.0 (2020-06-16)"
