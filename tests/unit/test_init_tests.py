@@ -210,3 +210,24 @@ def test_an_empty_tests_folder_is_not_in_the_layout(tmp_path: Path) -> None:
     assert '"tests"' not in next(line for line in parsed(tmp_path)[0].splitlines() if "layout:" in line)
     write(tmp_path, {"tests/test_a.py": "def test_a():\n    pass\n"})
     assert detect(tmp_path).tests_dir == "tests"
+
+
+def test_the_code_in_the_folder_package_dir_names_is_the_projects(tmp_path: Path) -> None:
+    """markdown2's setup.py ``package_dir={"": "lib"}`` and ``lib/markdown2.py``: no boundary was
+    found, G1 failed on "architecture.boundaries is empty" and every later gate was skipped."""
+    write(
+        tmp_path,
+        {
+            "setup.py": 'import setuptools\nsetuptools.setup(py_modules=["md"], package_dir={"": "lib"})\n',
+            "lib/md.py": "def main():\n    pass\n",
+            "tools/which.py": "",
+        },
+    )
+    assert detect(tmp_path).packages == ["lib/md.py"]
+    text = parsed(tmp_path)[0]
+    assert 'boundaries: ["md"]' in text and '"lib/md.py"' in text
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    write(tmp_path, {"setup.cfg": "[options]\npackage_dir =\n    =python\n", "python/pkg/__init__.py": ""})
+    assert detect(tmp_path).packages == ["python/pkg"]
+    write(tmp_path, {"setup.cfg": "", "pyproject.toml": '[tool.setuptools.package-dir]\n"" = "python"\n'})
+    assert detect(tmp_path).packages == ["python/pkg"]

@@ -307,19 +307,20 @@ _NOT_SHIPPED = frozenset({"bench", "benchmark", "benchmarks", "docs", "doc", "ex
 
 def _layout(facts: Facts, files: list[Path]) -> None:
     """Top-level Python packages (``src/pkg`` or ``pkg``) and the tests directory."""
+    roots = {"src", _package_dir(facts.repo)}
     inits = {p.parent for p in files if p.name == "__init__.py"}
     packages = sorted(
-        str(p) for p in inits if (len(p.parts) == 2 and p.parts[0] == "src") or (len(p.parts) == 1)
+        str(p) for p in inits if (len(p.parts) == 2 and p.parts[0] in roots) or (len(p.parts) == 1)
     )
     tests = {"tests", "test", "testing"}
     packages = [p for p in packages if Path(p).name not in tests and not Path(p).name.startswith("_")]
-    if any(p.startswith("src/") for p in packages):  # src layout: cattrs' top-level bench/ is none
-        packages = [p for p in packages if p.startswith("src/")]
+    if any(Path(p).parts[0] in roots for p in packages if "/" in p):  # cattrs' top-level bench/ is none
+        packages = [p for p in packages if "/" in p]
     aside = [p for p in packages if p in _NOT_SHIPPED]  # benchmarks, docs, examples beside the code
     facts.packages = [p for p in packages if p not in aside] or aside
     if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
         modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
-        facts.packages = sorted(str(p) for p in modules if str(p.parent) in (".", "src"))[:3]
+        facts.packages = sorted(str(p) for p in modules if str(p.parent) in {".", *roots})[:3]
     # a folder that holds no file is none (cachecontrol's sdist has an empty tests/: git keeps no
     # empty folder, so the run's workspace has none and G1 failed on "'tests' does not exist")
     top = [t for t in ("tests", "test", "testing", "src/tests", "src/test") if _holds_files(facts.repo / t)]
@@ -335,6 +336,21 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     if facts.tests_dir is None and not facts.tests_modules:  # shortuuid/test_shortuuid.py
         found = [m for pkg in facts.packages for m in sorted((facts.repo / pkg).glob("test*.py"))]
         facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if m.is_file()]
+
+
+def _package_dir(repo: Path) -> str:
+    """The folder the project's code is in when it is neither the top nor ``src``: setuptools'
+    ``package_dir`` for the root package (markdown2's setup.py ``package_dir={"": "lib"}``, its
+    ``lib/markdown2.py``; setup.cfg's ``package_dir = =lib``; ``[tool.setuptools.package-dir]``)."""
+    found = re.search(
+        r"""\bpackage_dir\s*=\s*\{\s*(["'])\1\s*:\s*["']([\w.-]+)["']""", read_text(repo / "setup.py")
+    )
+    options = read_ini(repo / "setup.cfg").get("options", "package_dir", fallback="")
+    cfg = re.search(r"^\s*=\s*([\w.-]+)\s*$", options, re.M)
+    table = read_toml(repo / "pyproject.toml").get("tool", {}).get("setuptools", {}).get("package-dir")
+    toml = table.get("") if isinstance(table, dict) else None
+    root = (found[2] if found else "") or (cfg[1] if cfg else "") or (toml if isinstance(toml, str) else "")
+    return root if root.strip("./") and "/" not in root.strip("./") else "src"
 
 
 def _holds_files(folder: Path) -> bool:
