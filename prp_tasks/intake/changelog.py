@@ -244,7 +244,12 @@ _BREAKING_PART = re.compile(r"\**breaking changes?\**\s*:\**", re.I)
 
 
 def _versioned_item(
-    lines: list[str], token: re.Pattern[str], source: str, headings: list[tuple[int, str, str]], *, headed: bool
+    lines: list[str],
+    token: re.Pattern[str],
+    source: str,
+    headings: list[tuple[int, str, str]],
+    *,
+    headed: bool,
 ) -> Entry | None:
     """An entry that is one list item beginning with the version, in a section that lists changes
     (docopt's README "Changelog": ``- 0.6.2 `Wheel <…>`_ support.``; in a changelog file, any
@@ -265,7 +270,9 @@ def _versioned_item(
 
 #: what may wrap a version beginning an item (``0.1.0.post0``, **1.2**), or follow it: its date
 _MARKUP = re.compile(r"[`*]*")
-_AFTER_VERSION = re.compile(r"[`*]*\s*(?:\((?:released\s+)?\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\))?[\s:\-\u2013\u2014]*")
+_AFTER_VERSION = re.compile(
+    r"[`*]*\s*(?:\((?:released\s+)?\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\))?[\s:\-\u2013\u2014]*"
+)
 
 
 def _skipped(pattern: re.Pattern[str], text: str) -> int:
@@ -275,7 +282,12 @@ def _skipped(pattern: re.Pattern[str], text: str) -> int:
 
 
 def _item_entry(
-    lines: list[str], span: tuple[int, int], item: re.Match[str], named: re.Match[str], heading: str, source: str
+    lines: list[str],
+    span: tuple[int, int],
+    item: re.Match[str],
+    named: re.Match[str],
+    heading: str,
+    source: str,
 ) -> Entry:
     """The entry of the item at ``span[0]`` that begins with the version (``named``): its text, or,
     the version alone (deepdiff's ``- v9-1-0``), the items nested under it."""

@@ -106,6 +106,8 @@ def test_a_post_release_item_under_its_base_version_is_its_entry(tmp_path: Path)
         "  metadata.\n"
     )
     entry = changelog_entry(tmp_path, "0.1.0.post0")
-    assert entry == Entry("CHANGELOG.rst", "Post-releases: 0.1.0.post0", ["Fixes the `project_urls` metadata."])
+    assert entry == Entry(
+        "CHANGELOG.rst", "Post-releases: 0.1.0.post0", ["Fixes the `project_urls` metadata."]
+    )
     base = changelog_entry(tmp_path, "0.1.0")
     assert base is not None and base.heading == "Version 0.1.0 (2020-06-16)"

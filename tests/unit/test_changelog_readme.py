@@ -56,9 +56,12 @@ def test_a_definition_list_in_a_readme_changes_section_is_the_entry(tmp_path: Pa
     """parsimonious 0.10.0's README "Version History": ``0.10.0`` at the margin, its items indented
     under it ("Not stated" before); the same list outside a section that lists changes is none."""
     history = "0.10.0\n  * Fix infinite recursion in __eq__\n  * Add range repetition\n\n0.9.0\n  * Older\n"
-    readme = f"parsimonious\n============\n\nVersion History\n===============\n(Next release)\n  * ...\n\n{history}"
+    title = "parsimonious\n============\n\n"
+    readme = f"{title}Version History\n===============\n(Next release)\n  * ...\n\n{history}"
     (tmp_path / "README.rst").write_text(readme)
     entry = changelog_entry(tmp_path, "0.10.0")
-    assert entry == Entry("README.rst", "0.10.0", ["Fix infinite recursion in __eq__", "Add range repetition"])
+    assert entry == Entry(
+        "README.rst", "0.10.0", ["Fix infinite recursion in __eq__", "Add range repetition"]
+    )
     (tmp_path / "README.rst").write_text(f"parsimonious\n============\n\nUsage\n=====\n\n{history}")
     assert changelog_entry(tmp_path, "0.10.0") is None
