@@ -86,7 +86,10 @@ def _mypy_line(f: Facts) -> str:
     if not f["errors"]:
         return "no mypy errors"
     first = f"; first {' | '.join(f['first'])}" if f["first"] else ""
-    return f"{plural(f['errors'], 'mypy error')}{first}"
+    installed = f.get("installed_errors", 0)
+    where = f" ({installed} in installed packages, not the project's code)" if installed else ""
+    stopped = "; mypy stopped there (errors prevented further checking)" if f.get("stopped") else ""
+    return f"{plural(f['errors'], 'mypy error')}{where}{first}{stopped}"
 
 
 def _unittest_line(f: Facts) -> str:

@@ -303,13 +303,25 @@ def mypy_text_facts(text: str) -> dict[str, Any]:
     found = _MYPY_FOUND.search(text)
     if not errors and not setup and not found and not _MYPY_OK.search(text):
         raise ValueError("no mypy output lines")
-    first = [
-        f"{m['path']}:{m['line']}: [{m['code'] or 'error'}] {(m['msg'] or '').strip()}"
-        for m in errors[:FIRST]
-    ]
+    first = [_mypy_error(m) for m in errors[:FIRST]]
     first += [f"{m['path']}: {m['msg'].strip()}" for m in setup[:FIRST]]
     count = int(found.group(1)) if found else len(errors) or len(setup)
-    return {"errors": count, "first": first}
+    facts: dict[str, Any] = {"errors": count, "first": first}
+    # an error in an installed package (an absolute path: backoff's requests-stubs .pyi with a
+    # newer types-requests) that stops mypy before the project's own code is checked
+    outside = sum(1 for m in errors if m["path"].startswith("/"))
+    if outside:
+        facts["installed_errors"] = outside
+    if "errors prevented further checking" in text:
+        facts["stopped"] = True
+    return facts
+
+
+def _mypy_error(found: re.Match[str]) -> str:
+    """``path:line: [code] message``; without ``--show-error-codes`` (mypy < 0.990) no code is
+    shown, and none is made up (backoff's ``[error]`` was none of mypy's)."""
+    code = f"[{found['code']}] " if found["code"] else ""
+    return f"{found['path']}:{found['line']}: {code}{(found['msg'] or '').strip()}"
 
 
 def _unwrapped(lines: list[str]) -> list[str]:

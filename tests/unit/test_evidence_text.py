@@ -91,9 +91,27 @@ def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: 
         "            match x:\n            ^\nFound 1 error in 1 file (errors prevented further checking)\n"
     )
     text = summary(tmp_path, ["mypy", "src"], whole)[0].splitlines()[0]
+    assert text.startswith("1 mypy error (1 in installed packages, not the project's code); first /env/")
     assert text.endswith(
-        "logging.py:201: [syntax] Pattern matching is only supported in Python 3.10 and greater"
+        "logging.py:201: [syntax] Pattern matching is only supported in Python 3.10 and greater;"
+        " mypy stopped there (errors prevented further checking)"
     )
+
+
+def test_a_mypy_error_without_a_code_gets_none_made_up(tmp_path: Path) -> None:
+    """backoff's mypy 0.942 shows no codes: its summary read ``[error]``, none of mypy's codes;
+    the error is a newer types-requests stub's, and mypy checked none of the project's code."""
+    out = (
+        "/root/.cache/prp-tasks/envs/ab/lib/python3.11/site-packages/requests-stubs/structures.pyi:21:"
+        " error: Positional-only parameters are only supported in Python 3.8 and greater\n"
+        "Found 1 error in 1 file (errors prevented further checking)\n"
+    )
+    text = summary(tmp_path, ["mypy", "backoff"], out)[0].splitlines()[0]
+    assert "[error]" not in text and "structures.pyi:21: Positional-only parameters" in text
+    assert "(1 in installed packages, not the project's code)" in text and "mypy stopped there" in text
+    own = "backoff/_sync.py:3: error: Name 'x' is not defined\nFound 1 error in 1 file (checked 9 files)\n"
+    text = summary(tmp_path, ["mypy", "backoff"], own)[0].splitlines()[0]
+    assert text == "1 mypy error; first backoff/_sync.py:3: Name 'x' is not defined"
 
 
 def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -> None:
