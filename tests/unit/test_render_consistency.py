@@ -279,3 +279,32 @@ def test_a_failing_test_suite_is_a_major_finding_and_scores_implementation_red()
     review = json.loads(render_outputs(snap(spec, views, RunStatus.FAILED))["review.json"])
     assert [(f["id"], f["severity"]) for f in review["findings"]] == [("G3-run-test", "major")]
     assert review["scores"]["implementation"] == "red"
+
+
+def test_a_report_fulfilled_by_a_gates_report_names_the_checks_skipped_there() -> None:
+    """G4's ``security-verification-report.md`` is fulfilled by ``verification-report.md`` (the
+    contract's artifactMatch) also when its security check was skipped: §5's tick read as checked
+    (texttable, parsimonious, validators: "no security report configured")."""
+    spec = make_spec()
+    views = {}
+    for i, gate in enumerate(spec.workflow.gates):
+        reason = "no security report configured"
+        checks = {
+            c.name: check(c.name, CheckStatus.SKIP, reason)
+            if c.name == "security-validation"
+            else check(c.name)
+            for c in gate.checks
+        }
+        artifacts = ("verification-report.md",) if gate.id == "G4" else ()
+        record = evaluate_gate(gate, checks, started_at=at(i), finished_at=at(i, 20), artifacts=artifacts)
+        if record.result.status == GateStatus.AWAITING_APPROVAL:
+            role = str(gate.approval.role) if gate.approval else None
+            record = apply_decision(record, approval(gate.id, i, role=role))
+        views[gate.id] = GateView(gate_id=gate.id, status=record.result.status, record=record, checks=checks)
+    text = section(render_outputs(snap(spec, views))["prp.md"], 5)
+    line = next(line for line in text.splitlines() if "security-verification-report.md" in line)
+    assert line == (
+        "- ✅ `security-verification-report.md` — fulfilled (`verification-report.md`; skipped there:"
+        " security-validation (no security report configured))"
+    )
+    assert "skipped there" not in next(line for line in text.splitlines() if "feature.prp.md" in line)

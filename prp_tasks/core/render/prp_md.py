@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from prp_tasks.core.models import GateStatus
@@ -212,18 +212,24 @@ def _handoffs(manifest: Mapping[str, Any]) -> str:
         blocks += [title, f"Status: {stage['status']} · Gates: {gates}"]
         if handoff["description"]:
             blocks.append(handoff["description"])
-        deliverables = [_deliverable_line(d) for d in handoff["requiredArtifacts"]]
+        skipped = [c for c in stage["gate"]["automatedChecks"] if c.get("status") == "skip"]
+        deliverables = [_deliverable_line(d, skipped) for d in handoff["requiredArtifacts"]]
         blocks += ["**Deliverables:**", bullets(deliverables, "_No deliverables declared._")]
         if handoff["batonCheckpoints"]:
             blocks.append("**Baton checkpoints:** " + ", ".join(map(code, handoff["batonCheckpoints"])))
     return "\n\n".join(blocks)
 
 
-def _deliverable_line(deliverable: Mapping[str, Any]) -> str:
+def _deliverable_line(deliverable: Mapping[str, Any], skipped: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The deliverable's status and what fulfils it; a report fulfilled by a gate's report names
+    the stage's checks that were skipped (G4's ``security-verification-report.md`` is fulfilled by
+    ``verification-report.md`` even when no security report was configured: it read as checked)."""
     status = deliverable["status"]
     line = f"{_MARKS.get(status, '')} {code(deliverable['name'])} — {status}".strip()
     if deliverable.get("reference"):
-        return f"{line} ({code(deliverable['reference'])})"
+        unrun = [f"{c['name']} ({inline(str(c.get('output', '')), 80)})" for c in skipped]
+        said = f"; skipped there: {', '.join(unrun)}" if unrun and deliverable.get("artifactMatch") else ""
+        return f"{line} ({code(deliverable['reference'])}{said})"
     if deliverable.get("planPathKey"):
         return f"{line} (plan path {code(deliverable['planPathKey'])})"
     if status == "pending":  # a finished run's too: no gate artifact matched it
