@@ -400,6 +400,9 @@ def test_a_cut_summary_ends_at_a_space_and_leaves_no_code_span_open() -> None:
     assert inline(text, 50) == "3 failed: tests/test_tz.py::test_symlink, …"
     code = "Fix it in the `tests/test_data/symlink_localtime` folder"
     assert inline(code, 40) == "Fix it in the …"
+    fenced = "19 | ``` a fence ruff quoted and more words"  # validators: an open "``" was left
+    assert inline(fenced, 30) == "19 | …"
+    assert inline("a ``b`c`` d and more words", 20) == "a ``b`c`` d and …"
 
 
 def test_follow_ups_name_the_major_findings_of_gates_that_passed() -> None:

@@ -182,9 +182,22 @@ def inline(text: str, limit: int | None = None) -> str:
     if limit is None or len(flat) <= limit:
         return flat
     cut = clip(flat, limit)
-    if cut.count("`") % 2:  # the cut fell inside `code`: end before it
-        cut = (cut[: cut.rfind("`")].rstrip() + " …").strip()
+    opened = _open_span(cut)
+    if opened is not None:  # the cut fell inside `code`: end before it
+        cut = (cut[:opened].rstrip() + " …").strip()
     return cut
+
+
+def _open_span(text: str) -> int | None:
+    """Where a code span left open in ``text`` begins: a run of backticks that no later run of the
+    same length closes (ruff's "```" in validators' finding was cut to an open "``")."""
+    opened: re.Match[str] | None = None
+    for run in _BACKTICKS.finditer(text):
+        if opened is None:
+            opened = run
+        elif len(run[0]) == len(opened[0]):
+            opened = None
+    return opened.start() if opened is not None else None
 
 
 def trim(text: str, limit: int) -> str:
