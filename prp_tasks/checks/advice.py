@@ -53,7 +53,7 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         lines.insert(at, plugin_advice(plugins, environment))
     loose = environment.get("unpinned")
     if isinstance(loose, str) and loose and set(facts) & CHECKERS:
-        lines.insert(at, unpinned_advice(loose))
+        lines.insert(at, unpinned_advice(loose, str(environment.get("unpinned_bounds") or "")))
     return "\n".join(lines)
 
 
@@ -87,14 +87,16 @@ def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any]) -> st
 
 
 #: tools whose findings change with their release (new rules, stricter inference)
-CHECKERS = frozenset({"ruff", "flake8", "pylint", "pycodestyle", "pep8", "mypy"})
+CHECKERS = frozenset({"ruff", "flake8", "pylint", "pycodestyle", "pep8", "mypy", "black", "ruff-format"})
 
 
-def unpinned_advice(tool: str) -> str:
-    """``ruff 0.17.6`` ran unpinned: what that means and how to pin the project's release."""
+def unpinned_advice(tool: str, bounds: str = "") -> str:
+    """``ruff 0.17.6`` ran unpinned (or with lower ``bounds`` only, ``>=0.6.3``): what that means
+    and how to pin the project's release."""
     name = tool.split(" ")[0]
+    named = f"{name}{bounds}, with no upper bound" if bounds else f"{name} without a version"
     return (
-        f"unpinned: environment.packages names {name} without a version, so {tool} ran; a release "
+        f"unpinned: environment.packages names {named}, so {tool} ran; a release "
         "newer than the project's code can report rules it never met: pin a release the project's "
         f'code was written for ("{name}==…")'
     )

@@ -94,8 +94,9 @@ class Environments:
             with self.store.hold(build, spec.python, ctx.stop) as held:
                 ran = ran_with(held.path, ctx.check.run or ())
                 info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
-                if loose := unpinned(spec.packages, ctx.check.run or (), ran):
-                    info["unpinned"] = loose
+                loose, bounds = unpinned(spec.packages, ctx.check.run or (), ran)
+                if loose:  # (bounds: lower bounds only, ``>=0.6.3``)
+                    info |= {"unpinned": loose, "unpinned_bounds": bounds} if bounds else {"unpinned": loose}
                 built = note(held.record) if held.built else ""
                 env = {**venv_env(base, held.path, ctx.repo), **spec.variables}
                 yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))

@@ -84,15 +84,23 @@ def _python_version(cfg: str, mtime: int) -> str | None:
     return found.group(1) if found else None
 
 
-def unpinned(packages: Sequence[str], argv: Sequence[str], ran: str) -> str:
-    """``ruff 0.17.6`` when the tool the command runs is among ``packages`` without a version
-    (``"ruff"``: whatever release the index has today), '' otherwise: a newer release than the
-    project's can check rules its code never met (filelock's ``select = ["ALL"]``: 69 findings
-    from ruff 0.17, none from the 0.9 its pre-commit pins)."""
+def unpinned(packages: Sequence[str], argv: Sequence[str], ran: str) -> tuple[str, str]:
+    """(``ruff 0.17.6``, its version specifier) when the tool the command runs is among
+    ``packages`` without a version (``"ruff"``: whatever release the index has today) or with
+    lower bounds only (validators' ``ruff>=0.6.3``: ruff 0.17.6 then formatted its Markdown too),
+    ('', '') otherwise: a newer release than the project's can check rules its code never met
+    (filelock's ``select = ["ALL"]``: 69 findings from ruff 0.17, none from the 0.9 its
+    pre-commit pins)."""
     tool = _norm(tool_of(argv))
     said = ran.split(",")[0]
     if not tool or not said.lower().startswith(f"{tool} "):
-        return ""
+        return "", ""
+    for item in packages:
+        name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*)", item)
+        spec = name[3].replace(" ", "") if name else ""
+        if name and _norm(name[1]) == tool and re.fullmatch(r"(?:>=?[\w.*+!-]+,?)*", spec):
+            return said, spec.rstrip(",")
+    return "", ""
     for item in packages:
         name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$", item)
         if name and _norm(name[1]) == tool and not name[3].strip():

@@ -84,16 +84,30 @@ def test_a_failed_lint_check_says_which_release_ran_unpinned() -> None:
     assert explained(Path("/nowhere"), output, details, {"kind": "isolated"}) == output  # pinned
     tests = {"facts": {"pytest": {"tests": 3}}}
     assert explained(Path("/nowhere"), output, tests, {"unpinned": "pytest 9.2.0"}) == output  # not a checker
+    # validators: ruff>=0.6.3 ran as 0.17.6, whose format check also reformats Markdown
+    formatted = "exit 1 (ruff 0.17.6, Python 3.11.7)\n1 file would be reformatted; first docs/a.md\ntail"
+    details = {"facts": {"ruff-format": {"files": 1}}, "stdout_tail": "tail"}
+    environment = {"kind": "isolated", "unpinned": "ruff 0.17.6", "unpinned_bounds": ">=0.6.3"}
+    assert (
+        explained(Path("/nowhere"), formatted, details, environment)
+        .split("\n")[2]
+        .startswith(
+            "unpinned: environment.packages names ruff>=0.6.3, with no upper bound, so ruff 0.17.6 ran;"
+        )
+    )
 
 
 def test_the_tool_a_command_runs_is_unpinned_only_without_a_version() -> None:
     argv = ["python", "-m", "ruff", "check", "."]
-    assert unpinned(["pytest", "ruff"], argv, "ruff 0.17.6, Python 3.11.7") == "ruff 0.17.6"
-    assert unpinned(["Ruff[all]"], argv, "ruff 0.17.6, Python 3.11.7") == "ruff 0.17.6"
-    assert unpinned(["ruff==0.9.10"], argv, "ruff 0.9.10, Python 3.11.7") == ""
-    assert unpinned(["ruff>=0.9"], argv, "ruff 0.17.6, Python 3.11.7") == ""
-    assert unpinned(["ruff"], argv, "Python 3.11.7") == ""  # which release ran is unknown
-    assert unpinned(["flake8"], ["flake8", "."], "flake8 7.5.0, Python 3.11.7") == "flake8 7.5.0"
+    assert unpinned(["pytest", "ruff"], argv, "ruff 0.17.6, Python 3.11.7") == ("ruff 0.17.6", "")
+    assert unpinned(["Ruff[all]"], argv, "ruff 0.17.6, Python 3.11.7") == ("ruff 0.17.6", "")
+    assert unpinned(["ruff==0.9.10"], argv, "ruff 0.9.10, Python 3.11.7") == ("", "")
+    # validators' ruff>=0.6.3: lower bounds only, whatever is newest today (0.17.6 formats Markdown)
+    assert unpinned(["ruff >= 0.6.3"], argv, "ruff 0.17.6, Python 3.11.7") == ("ruff 0.17.6", ">=0.6.3")
+    assert unpinned(["ruff>=0.9,<0.10"], argv, "ruff 0.9.10, Python 3.11.7") == ("", "")
+    assert unpinned(["ruff~=0.9.1"], argv, "ruff 0.9.10, Python 3.11.7") == ("", "")
+    assert unpinned(["ruff"], argv, "Python 3.11.7") == ("", "")  # which release ran is unknown
+    assert unpinned(["flake8"], ["flake8", "."], "flake8 7.5.0, Python 3.11.7") == ("flake8 7.5.0", "")
 
 
 def test_the_first_failures_cause_counts_when_the_tails_lost_it(tmp_path: Path) -> None:
