@@ -6,7 +6,7 @@ import json
 
 from prp_tasks.core.evaluate import cut_short, evaluate_gate, failed_record, skipped_record
 from prp_tasks.core.models import CheckStatus, GateStatus, Phase, Workflow
-from prp_tasks.core.render import review_json
+from prp_tasks.core.render import render_outputs, review_json
 from prp_tasks.core.results import Decision, Evidence
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import GateView
@@ -249,3 +249,17 @@ def test_a_gate_whose_checks_all_skipped_verified_nothing_and_gets_no_score() ->
         "code": run_gate(gates[1], 2),
     }
     assert review_json(snap(spec, views, RunStatus.PASSED))["scores"] == {"code": "green"}
+
+
+def test_a_ready_for_release_status_names_the_required_checks_nothing_ran() -> None:
+    """retrying's sdist: "ready-for-release" while no command ran its test, lint or type check
+    (three major findings only §9 and §13 named); the status stays the contract's word."""
+    status = next(
+        line for line in render_outputs(all_passed())["prp.md"].splitlines() if "**Status:**" in line
+    )
+    assert status == (
+        "- **Status:** ready-for-release"
+        " (not verified: test, lint, type-check; no command runs them, see §13)"
+    )
+    commanded = render_outputs(all_commanded())["prp.md"]
+    assert "- **Status:** ready-for-release\n" in commanded and "not verified" not in commanded

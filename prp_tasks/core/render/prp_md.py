@@ -19,6 +19,7 @@ from prp_tasks.core.render.common import (
     view_of,
 )
 from prp_tasks.core.render.prp_sections import artifact_names, later_sections
+from prp_tasks.core.render.review import unverified
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.run import Blueprint, RepoInfo, RunStatus, redact_url
 from prp_tasks.core.snapshot import RunSnapshot
@@ -59,6 +60,19 @@ def document_status(snapshot: RunSnapshot) -> str:
     return "failed" if snapshot.status == RunStatus.FINALIZING else "in-progress"
 
 
+def _status(snapshot: RunSnapshot) -> str:
+    """The document status, and why: a cancelled run; a run ready for release whose required
+    checks no command runs says so (retrying's sdist: "ready-for-release" with no test, lint or
+    type check run, each a major finding only §9 and §13 named)."""
+    status = document_status(snapshot)
+    if _cancelled(snapshot):
+        return f"{status} (run cancelled)"
+    unrun = unverified(snapshot) if status == "ready-for-release" else ()
+    if unrun:
+        return f"{status} (not verified: {', '.join(unrun)}; no command runs them, see §13)"
+    return status
+
+
 def _cancelled(snapshot: RunSnapshot) -> bool:
     """A cancelled run: its document status is ``failed`` (the document type has no other word
     for it), which the header says is why."""
@@ -95,7 +109,7 @@ def header(snapshot: RunSnapshot) -> str:
         ("Created", spec.created_at),
         ("Updated", snapshot.finished_at or "_not finished_"),
         ("Version", document_version(spec.blueprint.metadata)),
-        ("Status", document_status(snapshot) + (" (run cancelled)" if _cancelled(snapshot) else "")),
+        ("Status", _status(snapshot)),
     ]
     lines = [f"- **{name}:** {value}" for name, value in fields]
     links = spec.blueprint.metadata.get("links")

@@ -63,6 +63,14 @@ def unrun_checks(profile: EnforcementProfile) -> tuple[str, ...]:
     return tuple(name for name in governance.checks if name not in governance.commands)
 
 
+def unverified(snapshot: RunSnapshot) -> tuple[str, ...]:
+    """The required checks no command runs, in a run whose configuration check passed: the review
+    has a major finding for each (the checks' gate passes without them)."""
+    unrun = unrun_checks(snapshot.spec.profile.profile)
+    gates = snapshot.spec.workflow.gates
+    return unrun if unrun and any(_passed(view_of(snapshot, g.id), CONFIGURED_CHECK) for g in gates) else ()
+
+
 def severity(check_name: str, required: Collection[str] = frozenset()) -> str:
     """``blocker`` when the check's name says so; ``major`` when it says so or the check is a
     required check (a failing test suite, lint or type check); else ``minor``."""
