@@ -140,3 +140,15 @@ def test_a_lead_in_ending_a_longer_paragraph_is_left_out_with_its_list() -> None
     assert first_paragraph(readme) == "OAuth often seems complicated and difficult-to-implement."
     one = "x\n=\n\nx is a small and simple INI-file parser module having a unique set of features:\n\n- a\n"
     assert first_paragraph(one).endswith("having a unique set of features.")  # iniconfig's: one sentence
+
+
+def test_a_readme_paragraph_that_only_says_the_description_again_is_left_out() -> None:
+    """texttable 1.7.0: "module to create simple ASCII tables." then "Python module to create
+    simple ASCII tables"; a paragraph saying more is kept."""
+    from prp_tasks.intake.init.render import _repeats
+
+    assert _repeats("Python module to create simple ASCII tables", "module to create simple ASCII tables.")
+    assert _repeats("*bidict: the mapping*", "bidict: the mapping.")
+    longer = "Python module to create simple ASCII tables, with wrapping, alignment and CJK support."
+    assert not _repeats(longer, "module to create simple ASCII tables.")
+    assert not _repeats("Texttable renders tables.", "")

@@ -41,7 +41,7 @@ def _blueprint(facts: Facts, commands: Plan) -> list[str]:
         "(and where) or is a default."
     )
     description = _sentence(facts.description)
-    if facts.readme and _bare(facts.readme[1]) != _bare(description):  # bidict: the same, in italics
+    if facts.readme and not _repeats(facts.readme[1], description):
         description = f"{description}\n\n{facts.readme[1]}".strip()
     requirements = [f"{_requirement(c.name)} (`{_short(c.argv)}`)" for c in commands.commands]
     return [
@@ -96,6 +96,14 @@ def _sentence(text: str) -> str:
 
 def _bare(text: str) -> str:
     return text.strip().strip("*_").rstrip(".").strip().lower()
+
+
+def _repeats(paragraph: str, description: str) -> bool:
+    """The README's paragraph only says the description again: the same (bidict's, in italics) or
+    with a few words more (texttable's "Python module to create simple ASCII tables" after
+    "module to create simple ASCII tables.")."""
+    said, known = _bare(paragraph), _bare(description)
+    return said == known or (bool(known) and known in said and len(said) <= len(known) + 20)
 
 
 def _profile_block(facts: Facts, commands: Plan) -> str:
