@@ -154,6 +154,8 @@ def read_facts(
         found = _safely(lambda: parser(args, text, reader))
         if found is not None:
             out[str(tool)] = found
+    elif tool not in _NOT_TESTS:
+        out |= _runner_facts(stdout, stderr)
     coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader, extra or []))
     measured = tool in ("pytest", "coverage") or bool(extra)
     missed = _THRESHOLD_MISSED.search(stdout) if measured else None
@@ -162,6 +164,22 @@ def read_facts(
     if coverage is not None:
         out["coverage"] = coverage
     return out
+
+
+#: tools whose output has no test counts to look for
+_NOT_TESTS = frozenset({"coverage", "pyright", "pyrefly", "ty", "bandit", "isort", "codespell", "pre-commit"})
+
+
+def _runner_facts(stdout: str, stderr: str) -> dict[str, Facts]:
+    """The counts of a project's own test runner from the closing lines it leaves, unittest's
+    (markdown2's ``python test.py``: "Ran 190 tests … FAILED (failures=7)", the summary showed only
+    diff fragments) or pytest's (a ``runtests.py`` calling ``pytest.main``); none when neither is there."""
+    both = f"{stdout}\n{stderr}"
+    found = _safely(lambda: parse.unittest_text_facts(both))
+    if found is not None:
+        return {"unittest": found}
+    found = _safely(lambda: parse.pytest_text_facts(both))
+    return {"pytest": found} if found is not None else {}
 
 
 #: pytest-cov's and coverage.py's words for a total below the project's ``fail_under``

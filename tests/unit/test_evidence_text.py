@@ -133,6 +133,21 @@ def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -
     assert summary(tmp_path, ["coverage", "report"], cov_out)[1] == {"coverage": {"total": 90.0}}
 
 
+def test_a_projects_own_runner_is_read_by_the_closing_lines_it_leaves(tmp_path: Path) -> None:
+    """markdown2's ``cd test && python test.py``: unittest's "Ran 190 tests" and "FAILED
+    (failures=7)" were in the output, the summary showed only diff fragments; a runtests.py calling
+    pytest leaves pytest's line; a lint wrapper's output gives no counts."""
+    diff = "-<span>&gt;&gt;&gt;</span>\n+<span>x</span>\n"
+    ran = f"{diff}----------\nRan 190 tests in 3.1s\n\nFAILED (failures=7)\n"
+    text, facts, kind = summary(tmp_path, ["python", "test.py", "--", "-knownfailure"], "", ran)
+    assert text.splitlines()[0] == "190 tests ran: 7 failures" and facts["unittest"]["tests"] == 190
+    assert kind == EvidenceType.TEST
+    pytest_out = "....\n========== 4 passed in 0.20s ==========\n"
+    assert summary(tmp_path, ["python", "runtests.py"], pytest_out)[0].splitlines()[0] == "pytest: 4 passed"
+    assert summary(tmp_path, ["python", "lint.py"], "all clean\n")[1] == {}
+    assert "pytest" not in summary(tmp_path, ["pyright"], "0 errors, 4 passed in 0.2s\n")[1]
+
+
 @pytest.mark.parametrize(
     ("argv", "tool"),
     [
