@@ -35,7 +35,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         if primary:
             pytest_args(facts, words, cwd, where)
     if tool == "mypy":
-        options, rest = tool_options(tool, words[1:])
+        options, rest = tool_options(tool, words[1:], lambda word: (facts.repo / cwd / word).is_file())
         facts.lint_options.setdefault(tool, options)
         targets = [w for w in rest if not w.startswith("{")]
         mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])

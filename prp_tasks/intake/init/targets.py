@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Callable
 
 from prp_tasks.intake.init.facts import Facts
 
@@ -51,17 +52,27 @@ _OTHER_VALUED = {"--output-file", "-o", "--format", "--output-format", "--tee-fi
                  "--xml-report", "--exclude", "--package", "-p", "--module", "-m"}  # fmt: skip
 
 
-def tool_options(tool: str, words: list[str]) -> tuple[list[str], list[str]]:
+#: options naming a configuration file: left out when the file is not in the checkout (responses'
+#: sdist has no mypy.ini: ``--config-file=mypy.ini`` made mypy exit 2 on a usage error)
+_CONFIG_FILES = {"--config-file", "--config", "--append-config", "--rcfile"}
+
+
+def tool_options(
+    tool: str, words: list[str], present: Callable[[str], bool] = lambda _: True
+) -> tuple[list[str], list[str]]:
     """(the options of ``tool`` kept from ``words``, the other words that are no option or an
-    option's value: its targets, perhaps)."""
+    option's value: its targets, perhaps); an option naming a configuration file that is not
+    ``present`` is left out."""
     valued, flags, prefixes = _KEPT["pycodestyle" if tool == "pep8" else tool]  # pep8: its old name
     options: list[str] = []
     rest: list[str] = []
     words_left = iter(words)
     for word in words_left:
-        name, eq, _ = word.partition("=")
+        name, eq, value = word.partition("=")
         if name in valued:
-            options += [word] if eq else [word, next(words_left, "")]
+            value = value if eq else next(words_left, "")
+            if name not in _CONFIG_FILES or "=" in value or present(value):  # (ruff: inline TOML)
+                options += [word] if eq else [word, value]
         elif word in flags or word.startswith(prefixes):
             options.append(word)
         elif word in _OTHER_VALUED and word not in valued:
@@ -84,7 +95,7 @@ def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
             rest = rest[1:]
         elif rest and rest[0] in _RUFF_OTHER:
             return
-    options, words_left = tool_options(tool, rest)
+    options, words_left = tool_options(tool, rest, lambda word: _exists(facts, cwd, word))
     paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)]
     facts.lint_options.setdefault(tool, options)
     add_targets(facts.lint_targets.setdefault(tool, []), paths or [os.path.normpath(cwd)])

@@ -349,7 +349,9 @@ def _hook_options(facts: Facts, tool: str, args: object) -> None:
     """A hook's ``args`` that change what its tool reports (referencing's black hook:
     ``["--line-length", "79"]``), unless a command of the project said first."""
     words = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
-    options = tool_options(tool, words)[0] if tool in ("ruff", "flake8", "black", "mypy") else []
+    if tool not in ("ruff", "flake8", "black", "mypy"):
+        return
+    options = tool_options(tool, words, lambda word: (facts.repo / word).is_file())[0]
     if options:
         facts.lint_options.setdefault(tool, options)
 
