@@ -70,6 +70,8 @@ def tool_summary(
         lines.append(redact(facts_line(facts), secrets))
     elif crash := crashed(stderr) or crashed(stdout):  # black 20.8b1 under click 8.3: no report at all
         lines.append(redact(f"the tool crashed: {crash}", secrets))
+    elif refused := usage_error(stderr) or usage_error(stdout):  # it checked nothing
+        lines.append(redact(f"the tool refused its arguments, nothing was checked: {refused}", secrets))
     # the tails but the facts line again (ruff format's "34 files already formatted")
     lines += [t for t in tail_lines(stdout, stderr, 5 if facts else 15) if t not in lines]
     runs_tests = identify(list(argv))[0] in ("pytest", "unittest")  # test evidence, facts or not
@@ -111,6 +113,20 @@ def crashed(text: str) -> str:
     after = [line.strip() for line in lines[starts[-1] + 1 :] if not line.startswith(" ")]
     raised = [line for line in after if parse.RAISED.fullmatch(line)]
     return clip(raised[-1], LINE_LIMIT) if raised else ""
+
+
+#: argparse's last word on arguments it refuses (``mypy: error: Cannot find config file 'mypy.ini'``)
+_USAGE_ERROR = re.compile(r"^[\w.-]+: error: \S.*$")
+
+
+def usage_error(text: str) -> str:
+    """The error line of an argparse usage message (``usage: mypy …`` then ``mypy: error: …``) in
+    the output's last lines, or "": responses' type check showed only the usage line."""
+    lines = text.strip().splitlines()[-20:]
+    if not any(line.startswith("usage: ") for line in lines):
+        return ""
+    said = [line.strip() for line in lines if _USAGE_ERROR.match(line.strip())]
+    return clip(said[-1], LINE_LIMIT) if said else ""
 
 
 class ReportReader:

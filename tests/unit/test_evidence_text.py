@@ -148,6 +148,20 @@ def test_a_projects_own_runner_is_read_by_the_closing_lines_it_leaves(tmp_path: 
     assert "pytest" not in summary(tmp_path, ["pyright"], "0 errors, 4 passed in 0.2s\n")[1]
 
 
+def test_a_tool_refusing_its_arguments_says_nothing_was_checked(tmp_path: Path) -> None:
+    """responses: mypy stopped on ``--config-file=mypy.ini`` (not in the sdist); the summary showed
+    only argparse's usage line, read as failing code."""
+    err = (
+        "usage: mypy [-h] [-v] [-V] [more options; see below]\n"
+        "            [-m MODULE] [-p PACKAGE] [files ...]\nmypy: error: Cannot find config file 'mypy.ini'\n"
+    )
+    text = summary(tmp_path, ["python", "-m", "mypy", "--config-file=mypy.ini", "-p", "pkg"], "", err)[0]
+    assert text.splitlines()[0] == (
+        "the tool refused its arguments, nothing was checked: mypy: error: Cannot find config file 'mypy.ini'"
+    )
+    assert "refused" not in summary(tmp_path, ["tool"], "", "tool: error: no usage said\n")[0]
+
+
 @pytest.mark.parametrize(
     ("argv", "tool"),
     [
