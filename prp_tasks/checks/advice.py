@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.checks.evidence import LINE_LIMIT
+from prp_tasks.core.text import clip
 from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
 
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
@@ -46,8 +48,9 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
     names = missing_modules(repo, tails)
     if names:
         details["missing_modules"] = names
-        if at == 2:
-            lines[1] = f"{lines[1]}; {said(names)}"
+        if at == 2:  # the facts line and what is missing, within a line's limit
+            added = said(names)
+            lines[1] = f"{clip(lines[1], max(LINE_LIMIT - len(added) - 2, 80))}; {added}"
         lines.insert(at, advice(names, environment, repo))
     if plugins := fixture_plugins(tails):
         lines.insert(at, plugin_advice(plugins, environment))

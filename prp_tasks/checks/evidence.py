@@ -67,7 +67,7 @@ def tool_summary(
             found["cause"] = redact(found["cause"], secrets)
     if facts:
         details["facts"] = facts
-        lines.append(redact(facts_line(facts), secrets))
+        lines.append(clip(redact(facts_line(facts), secrets), LINE_LIMIT))
     elif crash := crashed(stderr) or crashed(stdout):  # black 20.8b1 under click 8.3: no report at all
         lines.append(redact(f"the tool crashed: {crash}", secrets))
     elif refused := usage_error(stderr) or usage_error(stdout):  # it checked nothing

@@ -175,3 +175,17 @@ def test_a_missing_module_an_extra_of_the_project_declares_names_that_extra(tmp_
         "its extra 'cli' declares click ('click'); its extra 'dev' declares pytz ('pytz'): add 'cli', 'dev'"
         in (advice(["click", "pytz"], environment, tmp_path))
     )
+
+
+def test_a_missing_module_is_named_on_a_long_facts_line_within_its_limit() -> None:
+    """responses: the test check's facts line with its missing module came to 318 characters."""
+    facts_line = "240 tests: 236 passed, 4 errors; failing: " + ", ".join(
+        f"tests/test_{i}.py" for i in range(20)
+    )
+    output = f"exit 1 in 2.0s (Python 3.11.7)\n{facts_line}\ntail"
+    details: dict[str, object] = {
+        "facts": {"pytest": {"tests": 240}},
+        "stdout_tail": "No module named 'tomli_w'",
+    }
+    line = explained(Path("/nowhere"), output, details, {"build": {}}).split("\n")[1]
+    assert line.endswith("; missing module: tomli_w") and len(line) <= 300

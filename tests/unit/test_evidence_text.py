@@ -272,3 +272,14 @@ def test_failing_tests_are_named_before_the_failing_items_of_linter_plugins() ->
     facts = junit_facts(f"<testsuite>{ruff}{test}</testsuite>".encode())
     assert facts["failing"][0] == "tests.test_x::test_warnings" and facts["failures"] == 7
     assert facts["cause"] == "AssertionError: no warning"
+
+
+def test_the_facts_line_stays_within_the_line_limit(tmp_path: Path) -> None:
+    """responses: a mypy facts line of 355 characters, where no line is longer than 300."""
+    errors = [
+        f"src/pkg/module_with_a_long_name_{i}.py:{i}: error: Something is wrong with line {i} of it  [misc]"
+        for i in range(6)
+    ]
+    out = "\n".join([*errors, "Found 6 errors in 6 files (checked 9 source files)"]) + "\n"
+    first = summary(tmp_path, ["mypy", "src"], out)[0].splitlines()[0]
+    assert first.startswith("6 mypy errors; first src/pkg/") and first.endswith("…") and len(first) <= 300
