@@ -231,3 +231,23 @@ def test_the_code_in_the_folder_package_dir_names_is_the_projects(tmp_path: Path
     assert detect(tmp_path).packages == ["python/pkg"]
     write(tmp_path, {"setup.cfg": "", "pyproject.toml": '[tool.setuptools.package-dir]\n"" = "python"\n'})
     assert detect(tmp_path).packages == ["python/pkg"]
+
+
+def test_an_extra_whose_distribution_the_tests_import_is_installed(tmp_path: Path) -> None:
+    """schedule 1.2.2: 41 of its 81 tests import pytz, which its ``timezone`` extra declares, and
+    skipped "pytz unavailable"; nothing said why. Not when the project's test runs name extras."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "sched"\n[project.optional-dependencies]\ntimezone = ["pytz"]\n',
+            "sched/__init__.py": "",
+            "test_sched.py": "import unittest\n\nclass T(unittest.TestCase):\n    def test_tz(self):\n"
+            "        try:\n            import pytz\n        except ImportError:\n            self.skipTest('no')\n",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and result.profile.environment.extras == ("timezone",)
+    assert '"timezone"  # its tests import pytz: test_sched.py' in text
+    # tabulate: its tox tests install no extra (its "-extra" envs do): the project's run is followed
+    write(tmp_path, {"tox.ini": "[tox]\nenvlist = py\n[testenv]\ncommands = python -m unittest\n"})
+    assert detect(tmp_path).test_extras == {}

@@ -31,6 +31,7 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     walk_files,
 )
+from prp_tasks.intake.init.testmodules import imported_extras, test_imports
 from prp_tasks.intake.init.tools import (
     codecov_target,
     coverage_defaults,
@@ -38,7 +39,6 @@ from prp_tasks.intake.init.tools import (
     ini_files,
     installed_only,
     runners,
-    test_imports,
 )
 
 LANGUAGES = {
@@ -64,6 +64,7 @@ def detect(repo: Path) -> Facts:
     codecov_target(facts)
     _layout(facts, files)
     test_imports(facts)  # after the layout: it reads the tests directory
+    imported_extras(facts)
     _readme(facts)
     licence_file(facts)
     facts.codeowners = next((c for c in CODEOWNERS if (repo / c).is_file()), None)

@@ -113,7 +113,9 @@ def _chosen(
     declared ones named for typing (:data:`TYPING`)."""
     declared = {normalise(n): n for n in names}
     wanted = {
-        normalise(n): w if w.startswith("it declares") else f"its tests install it ({w})"
+        normalise(n): w
+        if w.startswith(("it declares", "its tests import"))
+        else f"its tests install it ({w})"
         for n, w in by_tests.items()
     }
     if by_type_check is not None:

@@ -166,42 +166,6 @@ def coverage_defaults(facts: Facts) -> None:
     facts.coverage_branch = facts.coverage_source = True
 
 
-#: a test module that imports pytest is run by pytest, whatever else the project configures
-_IMPORTS_PYTEST = re.compile(r"^\s*(?:import pytest\b|from pytest\b|from _pytest\b)", re.M)
-#: a unittest case class (``from unittest import mock`` is none: dpath's)
-_UNITTEST_CASE = re.compile(r"\bTestCase\b|\bunittest\.main\(|\bload_tests\(")
-#: a module-level test function (not ``test_suite()``, an old way of handing unittest a suite)
-_TEST_FUNCTION = re.compile(r"^def test(?!_suite\()\w*\(", re.M)
-#: test modules looked at (their first 8 KB), enough to find a suite's style
-_TEST_MODULES_READ = 50
-
-
-def test_imports(facts: Facts) -> None:
-    """pytest, when a test module imports it (packaging 24: no pytest configuration at all), or
-    when a test module holds plain functions and no ``unittest`` case class (toolz; dpath: 12 of
-    its 13 modules, the 13th a ``TestCase``): unittest would run none of them (dpath: 15 tests
-    of 79), and Python 3.11's unittest calls that OK; pytest runs the cases too."""
-    if facts.uses("pytest"):
-        return
-    if facts.tests_dir is not None:
-        folder = facts.repo / facts.tests_dir
-        modules = sorted(folder.rglob("test_*.py")) + sorted(folder.rglob("*_test.py"))
-    else:
-        modules = [facts.repo / name for name in facts.tests_modules]
-    for path in modules[:_TEST_MODULES_READ]:
-        try:
-            with path.open(encoding="utf-8", errors="replace") as handle:
-                head = handle.read(8192)
-        except OSError:
-            continue
-        if _IMPORTS_PYTEST.search(head):
-            facts.saw("pytest", f"{path.relative_to(facts.repo)} imports pytest")
-            return
-        if _TEST_FUNCTION.search(head) and not _UNITTEST_CASE.search(head):
-            facts.saw("pytest", f"{path.relative_to(facts.repo)}: plain test functions, no unittest cases")
-            return
-
-
 def runners(facts: Facts) -> None:
     tox(facts)
     _hatch_scripts(facts)
