@@ -63,7 +63,8 @@ class Facts:
     flake8_envs: set[str] = field(default_factory=set)
     #: the extras the project's static metadata declares (pyproject.toml, setup.cfg), as written
     extras: list[str] = field(default_factory=list)
-    #: extra -> where the project's test runs install it (tox ``extras``)
+    #: extra -> where the project's test runs install it (tox ``extras``), or which module of it
+    #: the tests import when no tox env says
     test_extras: dict[str, str] = field(default_factory=dict)
     #: the dependency groups the project declares ([dependency-groups], PDM dev groups)
     groups: list[str] = field(default_factory=list)

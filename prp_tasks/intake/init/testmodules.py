@@ -60,8 +60,8 @@ _IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_]\w*)[\w.]*\s+import\b|import\s+([
 
 def imported_extras(facts: Facts) -> None:
     """An extra of the project whose distribution its test modules import, when no test run of
-    the project's (a tox env) says what to install: installed for the tests (schedule 1.2.2: its ``timezone`` extra
-    declares pytz, which 41 of its 81 tests import and skip without)."""
+    the project's (a tox env) says what to install: installed for the tests (schedule 1.2.2:
+    its ``timezone`` extra declares pytz, which 41 of its 81 tests import and skip without)."""
     if facts.test_env or facts.test_extras or not facts.extras:  # (tabulate's tox tests: no extra)
         return
     extras = extra_requirements(facts.repo)
