@@ -239,10 +239,12 @@ def test_an_extra_whose_distribution_the_tests_import_is_installed(tmp_path: Pat
     write(
         tmp_path,
         {
-            "pyproject.toml": '[project]\nname = "sched"\n[project.optional-dependencies]\ntimezone = ["pytz"]\n',
+            "pyproject.toml": '[project]\nname = "sched"\n'
+            '[project.optional-dependencies]\ntimezone = ["pytz"]\n',
             "sched/__init__.py": "",
             "test_sched.py": "import unittest\n\nclass T(unittest.TestCase):\n    def test_tz(self):\n"
-            "        try:\n            import pytz\n        except ImportError:\n            self.skipTest('no')\n",
+            "        try:\n            import pytz\n"
+            "        except ImportError:\n            self.skipTest('no')\n",
         },
     )
     text, result = parsed(tmp_path)
