@@ -54,8 +54,10 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         lines.insert(at, advice(names, environment, repo))
     if plugins := fixture_plugins(tails):
         lines.insert(at, plugin_advice(plugins, environment))
+    if stubs := stub_packages(tails, facts.get("mypy")):
+        lines.insert(at, stub_advice(stubs, environment))
     loose = environment.get("unpinned")
-    if isinstance(loose, str) and loose and set(facts) & CHECKERS:
+    if isinstance(loose, str) and loose and set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
         lines.insert(at, unpinned_advice(loose, str(environment.get("unpinned_bounds") or "")))
     return "\n".join(lines)
 
@@ -87,6 +89,38 @@ def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any]) -> st
         return f"{said}: add {packages} under environment.packages in initial.md"
     where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
     return f"{said}: install {packages} in {where}"
+
+
+#: mypy's words for a module installed without its types, and its hint of the package that has them
+_NO_STUBS = re.compile(r'Library stubs not installed for "([\w.]+)"')
+_STUB_HINT = re.compile(r"pip install (types-[\w.-]+)")
+
+
+def stub_packages(tails: str, mypy: Any) -> list[str]:
+    """The stub packages mypy asks for (schedule: 'Library stubs not installed for "pytz"', its
+    hint ``python3 -m pip install types-pytz``), else ``types-MODULE`` for each module it names."""
+    first = "\n".join(mypy.get("first", [])) if isinstance(mypy, dict) else ""
+    text = f"{first}\n{tails}"
+    hinted = _STUB_HINT.findall(text)
+    named = [f"types-{m.split('.')[0]}" for m in _NO_STUBS.findall(text)]
+    return list(dict.fromkeys(hinted or named))
+
+
+def _only_stubs(mypy: Any) -> bool:
+    """Every error mypy reported is a missing stub package (no newer release would change that)."""
+    first = mypy.get("first", []) if isinstance(mypy, dict) else []
+    return bool(first) and len(first) >= mypy.get("errors", 0) and all(_NO_STUBS.search(f) for f in first)
+
+
+def stub_advice(packages: list[str], environment: Mapping[str, Any]) -> str:
+    """Where to add the stub packages mypy asked for."""
+    named = ", ".join(packages)
+    if "build" in environment:
+        return (
+            f"mypy has no type stubs for what it names: add {named} under environment.packages in initial.md"
+        )
+    where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
+    return f"mypy has no type stubs for what it names: install {named} in {where}"
 
 
 #: tools whose findings change with their release (new rules, stricter inference)

@@ -189,3 +189,22 @@ def test_a_missing_module_is_named_on_a_long_facts_line_within_its_limit() -> No
     }
     line = explained(Path("/nowhere"), output, details, {"build": {}}).split("\n")[1]
     assert line.endswith("; missing module: tomli_w") and len(line) <= 300
+
+
+def test_a_missing_stub_package_is_named_and_no_release_is_blamed() -> None:
+    """schedule: 'Library stubs not installed for "pytz"' got "pin a release the project's code was
+    written for": mypy 1.10 reports the same; types-pytz is what makes it pass."""
+    first = 'schedule/__init__.py:499: [import-untyped] Library stubs not installed for "pytz"'
+    output = f"exit 1 in 1.2s (mypy 2.4.1, Python 3.11.7)\n1 mypy error; first {first}\ntail"
+    tail = 'Hint: "python3 -m pip install types-pytz"\nFound 1 error in 1 file (checked 1 source file)'
+    details: dict[str, object] = {"facts": {"mypy": {"errors": 1, "first": [first]}}, "stdout_tail": tail}
+    environment = {"build": {}, "unpinned": "mypy 2.4.1"}
+    text = explained(Path("/nowhere"), output, details, environment)
+    assert text.split("\n")[2] == (
+        "mypy has no type stubs for what it names: add types-pytz under environment.packages in initial.md"
+    )
+    assert "unpinned" not in text
+    other = {"facts": {"mypy": {"errors": 2, "first": [first, "a.py:1: [misc] x"]}}, "stdout_tail": tail}
+    assert "unpinned: environment.packages names mypy" in explained(
+        Path("/nowhere"), output, other, environment
+    )
