@@ -53,7 +53,7 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
             lines[1] = f"{clip(lines[1], max(LINE_LIMIT - len(added) - 2, 80))}; {added}"
         lines.insert(at, advice(names, environment, repo))
     if plugins := fixture_plugins(tails):
-        lines.insert(at, plugin_advice(plugins, environment))
+        lines.insert(at, plugin_advice(plugins, environment, repo))
     if stubs := stub_packages(tails, facts.get("mypy")):
         lines.insert(at, stub_advice(stubs, environment))
     loose = environment.get("unpinned")
@@ -74,21 +74,46 @@ FIXTURE_PLUGINS = {
 }  # fmt: skip
 
 
+#: pytest marks and the plugin that gives each (responses' tests mark ``asyncio``, from its tests
+#: extra's pytest-asyncio: "PytestUnknownMarkWarning: Unknown pytest.mark.asyncio", 3 of 4 errors)
+MARK_PLUGINS = {
+    "asyncio": "pytest-asyncio", "django_db": "pytest-django", "trio": "pytest-trio",
+    "timeout": "pytest-timeout", "benchmark": "pytest-benchmark", "flaky": "flaky",
+    "vcr": "pytest-recording", "default_cassette": "pytest-recording", "order": "pytest-order",
+    "dependency": "pytest-dependency", "repeat": "pytest-repeat", "freeze_time": "pytest-freezer",
+    "httpx_mock": "pytest-httpx", "respx": "respx", "anyio": "anyio", "xdist_group": "pytest-xdist",
+    "env": "pytest-env", "mypy_testing": "pytest-mypy-testing",
+}  # fmt: skip
+
+
 def fixture_plugins(output: str) -> dict[str, str]:
-    """The unknown fixtures ``output`` names that a known pytest plugin gives: fixture -> package."""
-    found = dict.fromkeys(re.findall(r"fixture '(\w+)' not found", output))
-    return {f: FIXTURE_PLUGINS[f] for f in found if f in FIXTURE_PLUGINS}
+    """The unknown fixtures and marks ``output`` names that a known pytest plugin gives:
+    ``fixture 'mocker'`` -> pytest-mock, ``mark 'asyncio'`` -> pytest-asyncio."""
+    fixtures = dict.fromkeys(re.findall(r"fixture '(\w+)' not found", output))
+    marks = dict.fromkeys(re.findall(r"Unknown pytest\.mark\.(\w+)", output))
+    found = {f"fixture {f!r}": FIXTURE_PLUGINS[f] for f in fixtures if f in FIXTURE_PLUGINS}
+    return found | {f"mark {m!r}": MARK_PLUGINS[m] for m in marks if m in MARK_PLUGINS}
 
 
-def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any]) -> str:
-    """What to install for them, for the kind of environment the check ran in."""
-    fixtures = ", ".join(repr(f) for f in plugins)
-    packages = ", ".join(dict.fromkeys(plugins.values()))
-    said = f"no installed pytest plugin gives the fixture {fixtures}"
+def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any], repo: Path | None = None) -> str:
+    """What to install for them, for the kind of environment the check ran in: the project's
+    extra that declares a plugin first (responses' ``tests`` extra declares pytest-asyncio)."""
+    packages = list(dict.fromkeys(plugins.values()))
+    extras = _in_extras(packages, environment, repo) if "build" in environment else {}
+    rest = [p for p in packages if p not in extras]
+    todo = [_extras_advice(extras)] if extras else []
+    todo += [_install(rest, environment)] if rest else []
+    return f"no installed pytest plugin gives the {', '.join(plugins)}: {'; '.join(todo)}"
+
+
+def _install(packages: list[str], environment: Mapping[str, Any]) -> str:
+    """How to get ``packages`` into the environment the check ran in: initial.md's
+    environment.packages for one prp-tasks built, else the project's .venv or the Python it used."""
+    named = ", ".join(packages)
     if "build" in environment:
-        return f"{said}: add {packages} under environment.packages in initial.md"
+        return f"add {named} under environment.packages in initial.md"
     where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
-    return f"{said}: install {packages} in {where}"
+    return f"install {named} in {where}"
 
 
 #: mypy's words for a module installed without its types, and its hint of the package that has them
@@ -114,13 +139,7 @@ def _only_stubs(mypy: Any) -> bool:
 
 def stub_advice(packages: list[str], environment: Mapping[str, Any]) -> str:
     """Where to add the stub packages mypy asked for."""
-    named = ", ".join(packages)
-    if "build" in environment:
-        return (
-            f"mypy has no type stubs for what it names: add {named} under environment.packages in initial.md"
-        )
-    where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
-    return f"mypy has no type stubs for what it names: install {named} in {where}"
+    return f"mypy has no type stubs for what it names: {_install(packages, environment)}"
 
 
 #: tools whose findings change with their release (new rules, stricter inference)

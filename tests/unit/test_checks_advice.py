@@ -208,3 +208,22 @@ def test_a_missing_stub_package_is_named_and_no_release_is_blamed() -> None:
     assert "unpinned: environment.packages names mypy" in explained(
         Path("/nowhere"), output, other, environment
     )
+
+
+def test_an_unknown_mark_of_a_known_plugin_names_the_extra_that_declares_it(tmp_path: Path) -> None:
+    """responses' tests mark ``asyncio``; its ``tests`` extra declares pytest-asyncio, and the
+    advice named only a missing module of the four errors' causes."""
+    pkg_info = 'Metadata-Version: 2.1\nName: responses\nRequires-Dist: pytest-asyncio; extra == "tests"\n'
+    (tmp_path / "PKG-INFO").write_text(pkg_info)
+    tail = "E   pytest.PytestUnknownMarkWarning: Unknown pytest.mark.asyncio - is this a typo?"
+    output = "exit 2 in 1.0s (Python 3.11.7)\n3 errors (3 in collection)\ntail"
+    details: dict[str, object] = {"facts": {"pytest": {"tests": 0, "errors": 3}}, "stdout_tail": tail}
+    text = explained(tmp_path, output, details, {"build": {"sources": ["pyproject.toml"]}})
+    assert text.split("\n")[2] == (
+        "no installed pytest plugin gives the mark 'asyncio': the checks' environment lacks what the "
+        "project's extras declare: its extra 'tests' declares pytest-asyncio ('pytest-asyncio'): add "
+        "'tests' under environment.extras in initial.md"
+    )
+    assert explained(Path("/nowhere"), output, details, {"kind": "venv"}).split("\n")[2] == (
+        "no installed pytest plugin gives the mark 'asyncio': install pytest-asyncio in the project's .venv"
+    )
