@@ -25,10 +25,17 @@ def extra_requirements(workspace: Path) -> dict[str, list[str]]:
     """extra -> the (normalised) names of the distributions it declares: pyproject.toml's
     ``[project.optional-dependencies]``, setup.cfg's ``[options.extras_require]``, a PKG-INFO's
     ``Requires-Dist: …; extra == "x"``, or setup.py's ``extras_require`` of literal lists."""
-    for table in (_pyproject(workspace), _setup_cfg(workspace), _pkg_info(workspace), _setup_py(workspace)):
+    return declared_extras(workspace)[1]
+
+
+def declared_extras(workspace: Path) -> tuple[str, dict[str, list[str]]]:
+    """(the file that declares them, :func:`extra_requirements`), ("", {}) when none does."""
+    readers = (("pyproject.toml", _pyproject), ("setup.cfg", _setup_cfg), ("PKG-INFO", _pkg_info))
+    for name, read in (*readers, ("setup.py", _setup_py)):
+        table = read(workspace)
         if table:
-            return {extra: _names(items) for extra, items in table.items()}
-    return {}
+            return name, {extra: _names(items) for extra, items in table.items()}
+    return "", {}
 
 
 def provided_by(module: str, extras: dict[str, list[str]]) -> tuple[str, str] | None:

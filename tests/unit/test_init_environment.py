@@ -314,3 +314,22 @@ def test_a_dep_behind_factors_that_name_this_python_is_installed(tmp_path: Path)
     assert result.profile.environment is not None
     assert result.profile.environment.packages == ("pytest", "hypothesis")
     assert f"the project's tests install it (tox.ini [testenv] deps, for {here})" in text
+
+
+def test_extras_only_setup_py_or_pkg_info_declares_are_read(tmp_path: Path) -> None:
+    """responses 0.26.3: flake8 is in the ``tests`` extra of its setup.py (and PKG-INFO), and
+    prp init said "no lint tool found in the project's configuration"."""
+    setup = (
+        'from setuptools import setup\nsetup(name="pkg", extras_require={"tests": ["flake8", "pytest"]})\n'
+    )
+    write(
+        tmp_path, {"setup.py": setup, "pkg/__init__.py": "", "tests/test_a.py": "def test_a():\n    pass\n"}
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][:3] == ("python", "-m", "flake8")
+    assert "detected: flake8: setup.py extra 'tests'" in text
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    write(
+        tmp_path, {"PKG-INFO": 'Metadata-Version: 2.1\nName: pkg\nRequires-Dist: flake8; extra == "tests"\n'}
+    )
+    assert "detected: flake8: PKG-INFO extra 'tests'" in parsed(tmp_path)[0]

@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.environments.extra_requirements import declared_extras
 from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
+from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.intake.init.commandline import addopts_cov_targets
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
@@ -246,6 +248,21 @@ def _setup_files(facts: Facts) -> None:
     if setup_py and (facts.metadata_file or "").startswith("setup.py"):
         _setup_py_strings(facts, setup_py)
     _pkg_info(facts)
+    _built_extras(facts)
+
+
+def _built_extras(facts: Facts) -> None:
+    """The extras only a PKG-INFO or setup.py declares (responses' ``tests`` extra, flake8 among
+    it: "no lint tool found", where the ones a static table declares were named)."""
+    if facts.extras:
+        return
+    try:
+        source, table = declared_extras(facts.repo)
+    except EnvironmentSetupError:  # a broken file is ignored here, as everywhere in prp init
+        return
+    for extra, names in table.items() if source in ("PKG-INFO", "setup.py") else ():
+        facts.extras.append(extra)
+        declared(facts, set(names), f"{source} extra '{extra}'")
 
 
 def _setup_py_name(facts: Facts, setup_py: str) -> str:
