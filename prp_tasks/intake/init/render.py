@@ -95,7 +95,9 @@ def _sentence(text: str) -> str:
 
 
 def _bare(text: str) -> str:
-    return text.strip().strip("*_").rstrip(".").strip().lower()
+    """Text without its emphasis, code marks and full stop (responses' reST ``requests`` read
+    as other than the description's `requests`)."""
+    return text.replace("`", "").strip().strip("*_").rstrip(".").strip().lower()
 
 
 def _repeats(paragraph: str, description: str) -> bool:
