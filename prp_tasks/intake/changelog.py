@@ -27,6 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prp_tasks.core.text import clip
+from prp_tasks.intake.changelog_items import (
+    ITEM,
+    ITEM_CHARS,
+    ONLY_REFERENCES,
+    UNDERLINE,
+    items,
+    plain,
+    prose,
+    said,
+)
 
 #: where a changelog is looked for, in this order (the first that has an entry wins)
 NAMES = tuple(
@@ -50,29 +60,12 @@ NAMES = tuple(
 )
 #: items kept of each kind, each cut at a space to this many characters (the notes show less)
 MAX_ITEMS = 10
-ITEM_CHARS = 600
 #: a changelog read at most this far (bytes): the entry for the current version is near the top
 MAX_BYTES = 512 * 1024
 
-_BREAKING = re.compile(r"break|backward|incompatib|removal|removed", re.I)
-#: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
-#: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; deepdiff 9.0.0's
-#: "Dropping support for Python 3.9" and "migration note: …")
-_BREAKING_ITEM = re.compile(
-    r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
-    r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
-    r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
-    re.I,
-)
-#: a bold label inside an item that says it breaks something (oauthlib 4.0.1's security fix goes on
-#: with "**Upgrade note for device flow integrators**: custom ``RequestValidator`` … must now …")
-_BOLD_BREAKING = re.compile(r"\*\*(?:breaking\b|upgrade note|migration note|backwards?[- ]incompatib)", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 #: a line all in bold at the margin, a date after it at most: ``**4.6.1** (2026-11-19)``
 _BOLD_LINE = re.compile(r"^\*\*[^*\n]+\*\*\s*(?:\([^()\n]*\))?\s*$")
-_UNDERLINE = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}\s*$")
-_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
-_ISSUE_ROLES = {"pr", "issue", "issues", "pull", "gh", "ghissue", "ghpull", "bug"}
 
 
 @dataclass(frozen=True)
@@ -162,9 +155,9 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
         level = levels.index(kind)
         end = next((a for a, k, _ in headings[index + 1 :] if levels.index(k) <= level), len(lines))
         inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
-        highlights, breaking = _items(lines, at + 1, end, inner)
+        highlights, breaking = items(lines, at + 1, end, inner)
         if not highlights and not breaking:  # towncrier's "No significant changes." (zipp 4.1.2)
-            highlights = _prose(lines[at + 1 : end])
+            highlights = prose(lines[at + 1 : end])
         if highlights or breaking:
             return _entry(source, title, highlights, breaking)
     return None
@@ -203,7 +196,7 @@ def _entry(source: str, title: str, highlights: list[str], breaking: list[str]) 
     """The entry, its title on one line, each kind cut to :data:`MAX_ITEMS` (:func:`_kept`); an
     item of issue numbers alone (towncrier's misc: ":issue:`1168`, …") only when nothing else is
     listed (async-timeout 5.0.1's whole entry is "#423")."""
-    said = [h for h in highlights if not _ONLY_REFERENCES.fullmatch(h)]
+    said = [h for h in highlights if not ONLY_REFERENCES.fullmatch(h)]
     highlights = said if said or breaking else highlights
     # links as their text (PyJWT's `v2.15.1 <…>`__); no colon after it (oauthlib's "4.0.1 (2026-11-04):")
     heading = clip(plain(title).rstrip(":").rstrip(), ITEM_CHARS)
@@ -224,14 +217,14 @@ def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry 
     ``<TAB>* …``: Unidecode) or at the margin below it (pyflakes' NEWS.rst: ``4.1.0 (2026-10-28)``,
     a blank line, ``- Drop support for EOL python 3.10``), up to the next line of text at the margin."""
     for at, line in enumerate(lines[:-1]):
-        if line[:1].isspace() or _ITEM.match(line) or not token.search(line):
+        if line[:1].isspace() or ITEM.match(line) or not token.search(line):
             continue
         end = next(
             (i for i in range(at + 1, len(lines)) if lines[i].strip() and not lines[i][:1].isspace()
-             and not _ITEM.match(lines[i])),
+             and not ITEM.match(lines[i])),
             len(lines),
         )  # fmt: skip
-        highlights, breaking = _items(lines, at + 1, end, [])
+        highlights, breaking = items(lines, at + 1, end, [])
         if highlights or breaking:
             return _entry(source, line, highlights, breaking)
     return None
@@ -260,7 +253,7 @@ def _versioned_item(
             continue
         end = headings[index + 1][0] if index + 1 < len(headings) else len(lines)
         for i in range(at + 1, end):
-            item = _ITEM.match(lines[i])
+            item = ITEM.match(lines[i])
             named = token.match(item[2], _skipped(_MARKUP, item[2])) if item else None
             if item is not None and named is not None:
                 heading = f"{title.rstrip().rstrip(':')}: {named[0]}"
@@ -296,46 +289,19 @@ def _item_entry(
     text = [rest[_skipped(_AFTER_VERSION, rest) :]]
     if not text[0]:
         below = next((j for j in range(i + 1, end) if _outdented(lines[j], len(item[1]))), end)
-        highlights, breaking = _items(lines, i + 1, below, [])
+        highlights, breaking = items(lines, i + 1, below, [])
         return _entry(source, heading, highlights, breaking)
     for line in lines[i + 1 : end]:
-        if not line.strip() or not line[:1].isspace() or _ITEM.match(line):
+        if not line.strip() or not line[:1].isspace() or ITEM.match(line):
             break
         text.append(line.strip())
-    said, *broken = _BREAKING_PART.split(" ".join(text), maxsplit=1)
-    return _entry(source, heading, _said(said), _said(" ".join(broken)))
+    told, *broken = _BREAKING_PART.split(" ".join(text), maxsplit=1)
+    return _entry(source, heading, said(told), said(" ".join(broken)))
 
 
 def _outdented(line: str, indent: int) -> bool:
     """A line of text at ``indent`` or left of it: the end of the items nested at ``indent``."""
     return bool(line.strip()) and len(line) - len(line.lstrip()) <= indent
-
-
-def _said(text: str) -> list[str]:
-    cleaned = plain(text).strip()
-    return [clip(cleaned, ITEM_CHARS)] if cleaned else []
-
-
-#: a line of an entry that only dates it (``Released 2024-04-16``, ``:released: …``, ``2024-04-16``)
-_DATED = re.compile(r"^(?:released\b|:\w+:|\(?\d{4}-\d\d-\d\d)", re.I)
-
-
-def _prose(section: list[str]) -> list[str]:
-    """An entry without a list: its first paragraph that is no date, underline or directive."""
-    block: list[str] = []
-    for line in [*section, ""]:
-        text = line.strip()
-        if _UNDERLINE.match(text):  # the block was a title
-            block = []
-            continue
-        if text and not text.startswith(("..", "#")) and not _ITEM.match(line):
-            block.append(text)
-            continue
-        paragraph = plain(" ".join(block))
-        if paragraph and not _DATED.match(paragraph):
-            return [clip(paragraph, ITEM_CHARS)]
-        block = []
-    return []
 
 
 def _headings(lines: list[str]) -> list[tuple[int, str, str]]:
@@ -352,92 +318,8 @@ def _headings(lines: list[str]) -> list[tuple[int, str, str]]:
             found.append((i, "**", line.strip().replace("**", "")))
             continue
         below = lines[i + 1] if i + 1 < len(lines) else ""
-        underline = _UNDERLINE.match(below)
-        if underline and line.strip() and not _UNDERLINE.match(line) and not _ITEM.match(line):
-            over = i > 0 and _UNDERLINE.match(lines[i - 1]) is not None
+        underline = UNDERLINE.match(below)
+        if underline and line.strip() and not UNDERLINE.match(line) and not ITEM.match(line):
+            over = i > 0 and UNDERLINE.match(lines[i - 1]) is not None
             found.append((i, ("over" if over else "") + underline[1], line.strip()))
     return found
-
-
-def _items(
-    lines: list[str], start: int, end: int, inner: list[tuple[int, str, str]]
-) -> tuple[list[str], list[str]]:
-    """The section's top-level list items, split by the subheading each falls under."""
-    subtitle = {a: t for a, _, t in inner}
-    skip = set(subtitle) | {a + 1 for a, k, _ in inner if not k.startswith("#")}
-    skip |= {a - 1 for a, k, _ in inner if k.startswith("over")}
-    bullets = [m for i in range(start, end) if i not in skip and (m := _ITEM.match(lines[i]))]
-    indent = min((len(m[1]) for m in bullets), default=0)
-    found: tuple[list[str], list[str]] = ([], [])
-    current: list[str] = []
-    title, nested, lead_in, kept = "", None, False, False
-    for i in range(start, end):
-        line = lines[i]
-        item = None if i in skip else _ITEM.match(line)
-        if i in subtitle or (item and len(item[1]) == indent) or _ends_item(line, indent, item):
-            _flush(current, title, found)
-            current, nested = ([item[2]] if item and len(item[1]) == indent else []), None
-            label = _LABEL.fullmatch(line.strip()) if item is None else None  # "Breaking changes"
-            title = subtitle.get(i, label[1] if label else title)
-        elif current and line.strip():  # indented: a nested item or a continuation
-            if item is not None and nested is None:
-                nested = len(item[1])
-                lead_in = " ".join(current).rstrip().endswith(":")
-            if nested is None:
-                current.append(line.strip())
-            elif lead_in and item is not None:
-                # an item that only introduces its nested ones (semver 3.0.4's "Fix 3.0.3:")
-                # says nothing without them: they are its text, each with its continuation
-                # lines (cssselect 1.6.0's), not the items nested deeper
-                kept = len(item[1]) == nested
-                if kept:
-                    current[-1] += "" if current[-1].endswith((":", ";", ".")) else ";"
-                    current.append(item[2])
-            elif lead_in and kept:
-                current.append(line.strip())
-    _flush(current, title, found)
-    return found
-
-
-def _ends_item(line: str, indent: int, item: re.Match[str] | None) -> bool:
-    """A line of text at the items' own indentation (``Released 2024-04-16``) ends the item."""
-    return item is None and bool(line.strip()) and len(line) - len(line.lstrip()) <= indent
-
-
-def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -> None:
-    """The item read, cleaned, onto its list: the breaking ones when its subheading says so or
-    the item begins by saying so itself."""
-    raw = " ".join(current)
-    text = plain(raw)
-    if text:
-        breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text) or _BOLD_BREAKING.search(raw)
-        found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
-
-
-#: a line of text that labels the items below it, as a subheading would (python-box 8.0.0:
-#: "Breaking changes", a blank line, its items; "Changes", …)
-_LABEL = re.compile(r"\**([A-Z][A-Za-z /&-]{1,40}?)\**:?")
-#: an item of issue numbers alone (``#1168, #1170, #1178``)
-_ONLY_REFERENCES = re.compile(r"[\s(]*#\d+[)]?(?:[\s,;]+\(?#\d+\)?)*[\s.]*")
-
-
-def plain(text: str) -> str:
-    """reST and Markdown markup as plain text: links to their text, issue roles (reST's and
-    MyST's) to ``#N``, other roles and double backticks to code spans."""
-    text = re.sub(r"(?<!`)`([^`<]+?)\s*<[^<>`\s]+>`__?", r"\1", text)  # `#556 <https://…>`_
-    # the default role with a target (marshmallow's `ValidationError <marshmallow.exceptions.…>`)
-    text = re.sub(r"(?<![`:\w])`([^`<]+?)\s*<[^<>`\s]+>`(?![_`])", r"`\1`", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
-    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # [text][ref] (boltons' changelog)
-    text = re.sub(r"(?<!`)`([^`<\s][^`<]*)`__?(?!\w)", r"\1", text)  # a reference: `PR #301`_
-    text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)
-    # MyST's (click's {pr}`3805`), not braces in code spans (sqlparse's `${expr}` and `{$expr}`)
-    text = re.sub(r"(?<![^\s(\[])\{(?:[\w-]+:)?([\w-]+)\}`([^`\s][^`]*)`", _role, text)
-    text = re.sub(r"``([^`]+)``", r"`\1`", text)
-    return " ".join(text.split())
-
-
-def _role(match: re.Match[str]) -> str:
-    role, target = match[1], match[2]
-    target = re.sub(r"\s*<[^>]+>$", "", target).lstrip("~!")
-    return f"#{target}" if role in _ISSUE_ROLES else f"`{target}`"

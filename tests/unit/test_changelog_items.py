@@ -111,3 +111,26 @@ def test_a_post_release_item_under_its_base_version_is_its_entry(tmp_path: Path)
     )
     base = changelog_entry(tmp_path, "0.1.0")
     assert base is not None and base.heading == "Version 0.1.0 (2020-06-16)"
+
+
+def test_an_item_that_only_labels_its_nested_items_is_their_subheading(tmp_path: Path) -> None:
+    """intervaltree 3.2.1's CHANGELOG.md: ``- Fixed:`` and ``- Maintainers:`` over their changes;
+    the five under "Maintainers" were one item, cut at 200 characters. semver's ``Fix 3.0.3:``,
+    no label, still gives its nested items as its text."""
+    (tmp_path / "CHANGELOG.md").write_text(
+        "# Change log\n\n## Version 3.2.1\n- Fixed:\n  - Wheel includes sortedcontainers again\n"
+        "- Removed:\n  - The old setup.py\n- Maintainers:\n  - Local testing in virtual environments,\n"
+        "    not the system Python.\n  - Updated Makefile\n\n## Version 3.2.0\n- Added:\n  - x\n"
+    )
+    entry = changelog_entry(tmp_path, "3.2.1")
+    local = "Local testing in virtual environments, not the system Python."
+    assert entry == Entry(
+        "CHANGELOG.md",
+        "Version 3.2.1",
+        ["Wheel includes sortedcontainers again", local, "Updated Makefile"],
+        ["The old setup.py"],
+    )
+    semver = "## 3.0.4\n\n* Fix 3.0.3:\n\n  * Fix the comparison\n"
+    assert entry_in(semver, "3.0.4", "CHANGELOG.md") == Entry(
+        "CHANGELOG.md", "3.0.4", ["Fix 3.0.3: Fix the comparison"]
+    )

@@ -1,0 +1,168 @@
+"""How a changelog entry's lines become its items: the top-level list items under each
+subheading (or a line or an item that labels them), the breaking ones told apart, reST and
+Markdown markup made plain text (:func:`plain`)."""
+
+from __future__ import annotations
+
+import re
+
+from prp_tasks.core.text import clip
+
+#: items are cut at a space to this many characters (the notes show less)
+ITEM_CHARS = 600
+
+_BREAKING = re.compile(r"break|backward|incompatib|removal|removed", re.I)
+#: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
+#: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; deepdiff 9.0.0's
+#: "Dropping support for Python 3.9" and "migration note: …")
+_BREAKING_ITEM = re.compile(
+    r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
+    r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
+    r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
+    re.I,
+)
+#: a bold label inside an item that says it breaks something (oauthlib 4.0.1's security fix goes on
+#: with "**Upgrade note for device flow integrators**: custom ``RequestValidator`` … must now …")
+_BOLD_BREAKING = re.compile(r"\*\*(?:breaking\b|upgrade note|migration note|backwards?[- ]incompatib)", re.I)
+UNDERLINE = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}\s*$")
+ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
+_ISSUE_ROLES = {"pr", "issue", "issues", "pull", "gh", "ghissue", "ghpull", "bug"}
+
+
+def said(text: str) -> list[str]:
+    cleaned = plain(text).strip()
+    return [clip(cleaned, ITEM_CHARS)] if cleaned else []
+
+
+#: a line of an entry that only dates it (``Released 2024-04-16``, ``:released: …``, ``2024-04-16``)
+_DATED = re.compile(r"^(?:released\b|:\w+:|\(?\d{4}-\d\d-\d\d)", re.I)
+
+
+def prose(section: list[str]) -> list[str]:
+    """An entry without a list: its first paragraph that is no date, underline or directive."""
+    block: list[str] = []
+    for line in [*section, ""]:
+        text = line.strip()
+        if UNDERLINE.match(text):  # the block was a title
+            block = []
+            continue
+        if text and not text.startswith(("..", "#")) and not ITEM.match(line):
+            block.append(text)
+            continue
+        paragraph = plain(" ".join(block))
+        if paragraph and not _DATED.match(paragraph):
+            return [clip(paragraph, ITEM_CHARS)]
+        block = []
+    return []
+
+
+def items(
+    lines: list[str], start: int, end: int, inner: list[tuple[int, str, str]]
+) -> tuple[list[str], list[str]]:
+    """The section's top-level list items, split by the subheading each falls under."""
+    lines = _labels_as_subtitles(lines, start, end)
+    subtitle = {a: t for a, _, t in inner}
+    skip = set(subtitle) | {a + 1 for a, k, _ in inner if not k.startswith("#")}
+    skip |= {a - 1 for a, k, _ in inner if k.startswith("over")}
+    bullets = [m for i in range(start, end) if i not in skip and (m := ITEM.match(lines[i]))]
+    indent = min((len(m[1]) for m in bullets), default=0)
+    found: tuple[list[str], list[str]] = ([], [])
+    current: list[str] = []
+    title, nested, lead_in, kept = "", None, False, False
+    for i in range(start, end):
+        line = lines[i]
+        item = None if i in skip else ITEM.match(line)
+        if i in subtitle or (item and len(item[1]) == indent) or _ends_item(line, indent, item):
+            _flush(current, title, found)
+            current, nested = ([item[2]] if item and len(item[1]) == indent else []), None
+            label = _LABEL.fullmatch(line.strip()) if item is None else None  # "Breaking changes"
+            title = subtitle.get(i, label[1] if label else title)
+        elif current and line.strip():  # indented: a nested item or a continuation
+            if item is not None and nested is None:
+                nested = len(item[1])
+                lead_in = " ".join(current).rstrip().endswith(":")
+            if nested is None:
+                current.append(line.strip())
+            elif lead_in and item is not None:
+                # an item that only introduces its nested ones (semver 3.0.4's "Fix 3.0.3:")
+                # says nothing without them: they are its text, each with its continuation
+                # lines (cssselect 1.6.0's), not the items nested deeper
+                kept = len(item[1]) == nested
+                if kept:
+                    current[-1] += "" if current[-1].endswith((":", ";", ".")) else ";"
+                    current.append(item[2])
+            elif lead_in and kept:
+                current.append(line.strip())
+    _flush(current, title, found)
+    return found
+
+
+def _labels_as_subtitles(lines: list[str], start: int, end: int) -> list[str]:
+    """``lines`` with each item that is only a label (``- Maintainers:``) over nested items made
+    a label line, its items moved out to its own level (intervaltree 3.2.1's "Fixed:" and
+    "Maintainers:": five changes were one item, cut at 200 characters); line numbers kept."""
+    out = list(lines)
+    i = start
+    while i < end:
+        item = ITEM.match(out[i])
+        below = next((j for j in range(i + 1, end) if out[j].strip()), end)
+        nested = ITEM.match(out[below]) if below < end else None
+        if (
+            item
+            and item[2].endswith(":")
+            and _LABEL.fullmatch(item[2])
+            and nested
+            and len(nested[1]) > len(item[1])
+        ):
+            shift = len(nested[1]) - len(item[1])
+            out[i] = f"{item[1]}{item[2]}"
+            for j in range(below, end):
+                if out[j].strip() and len(out[j]) - len(out[j].lstrip()) <= len(item[1]):
+                    break
+                out[j] = out[j][shift:] if out[j][:shift].isspace() else out[j]
+        i += 1
+    return out
+
+
+def _ends_item(line: str, indent: int, item: re.Match[str] | None) -> bool:
+    """A line of text at the items' own indentation (``Released 2024-04-16``) ends the item."""
+    return item is None and bool(line.strip()) and len(line) - len(line.lstrip()) <= indent
+
+
+def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -> None:
+    """The item read, cleaned, onto its list: the breaking ones when its subheading says so or
+    the item begins by saying so itself."""
+    raw = " ".join(current)
+    text = plain(raw)
+    if text:
+        breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text) or _BOLD_BREAKING.search(raw)
+        found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
+
+
+#: a line of text that labels the items below it, as a subheading would (python-box 8.0.0:
+#: "Breaking changes", a blank line, its items; "Changes", …)
+_LABEL = re.compile(r"\**([A-Z][A-Za-z /&-]{1,40}?)\**:?")
+#: an item of issue numbers alone (``#1168, #1170, #1178``)
+ONLY_REFERENCES = re.compile(r"[\s(]*#\d+[)]?(?:[\s,;]+\(?#\d+\)?)*[\s.]*")
+
+
+def plain(text: str) -> str:
+    """reST and Markdown markup as plain text: links to their text, issue roles (reST's and
+    MyST's) to ``#N``, other roles and double backticks to code spans."""
+    text = re.sub(r"(?<!`)`([^`<]+?)\s*<[^<>`\s]+>`__?", r"\1", text)  # `#556 <https://…>`_
+    # the default role with a target (marshmallow's `ValidationError <marshmallow.exceptions.…>`)
+    text = re.sub(r"(?<![`:\w])`([^`<]+?)\s*<[^<>`\s]+>`(?![_`])", r"`\1`", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)  # [text](url)
+    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)  # [text][ref] (boltons' changelog)
+    text = re.sub(r"(?<!`)`([^`<\s][^`<]*)`__?(?!\w)", r"\1", text)  # a reference: `PR #301`_
+    text = re.sub(r":(?:[\w-]+:)?([\w-]+):`([^`]+)`", _role, text)
+    # MyST's (click's {pr}`3805`), not braces in code spans (sqlparse's `${expr}` and `{$expr}`)
+    text = re.sub(r"(?<![^\s(\[])\{(?:[\w-]+:)?([\w-]+)\}`([^`\s][^`]*)`", _role, text)
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    return " ".join(text.split())
+
+
+def _role(match: re.Match[str]) -> str:
+    role, target = match[1], match[2]
+    target = re.sub(r"\s*<[^>]+>$", "", target).lstrip("~!")
+    return f"#{target}" if role in _ISSUE_ROLES else f"`{target}`"
