@@ -253,3 +253,18 @@ def test_an_extra_whose_distribution_the_tests_import_is_installed(tmp_path: Pat
     # tabulate: its tox tests install no extra (its "-extra" envs do): the project's run is followed
     write(tmp_path, {"tox.ini": "[tox]\nenvlist = py\n[testenv]\ncommands = python -m unittest\n"})
     assert detect(tmp_path).test_extras == {}
+
+
+def test_no_second_quiet_flag_when_addopts_make_pytest_quiet(tmp_path: Path) -> None:
+    """lark's ``addopts = "-ra -q"``: the command's own ``-q`` made it ``-qq``, which prints no
+    closing line, where pytest counts subtests (18 passed, left out)."""
+    pyproject = '[project]\nname = "pkg"\n[tool.pytest.ini_options]\naddopts = "-ra -q"\n'
+    write(
+        tmp_path, {"pyproject.toml": pyproject, "pkg/__init__.py": "", "tests/test_a.py": "import pytest\n"}
+    )
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert test[:4] == ("python", "-m", "pytest", "-o") and "-q" not in test
+    write(
+        tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n[tool.pytest.ini_options]\naddopts = "-ra"\n'}
+    )
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][3] == "-q"

@@ -159,6 +159,13 @@ def addopts_cov_targets(facts: Facts, addopts: object, where: str) -> None:
     _fail_under(facts, words, f"{where} addopts")
 
 
+def addopts_quiet(facts: Facts, addopts: object) -> None:
+    """Whether pytest's ``addopts`` make it quiet (lark's ``"-ra -q"``: one more ``-q`` and pytest
+    prints no closing line, the only place its subtests are counted)."""
+    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts or "")
+    facts.pytest_quiet = facts.pytest_quiet or any(re.fullmatch(r"-q+|--quiet", w) for w in text.split())
+
+
 def _cov_targets(facts: Facts, words: list[str], where: str, cwd: str = ".") -> None:
     """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
     substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov

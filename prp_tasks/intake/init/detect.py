@@ -19,7 +19,7 @@ from prp_tasks.environments.extra_requirements import declared_extras
 from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.environments.projectfiles import EnvironmentSetupError
-from prp_tasks.intake.init.commandline import addopts_cov_targets
+from prp_tasks.intake.init.commandline import addopts_cov_targets, addopts_quiet
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
@@ -209,6 +209,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     if isinstance(under, int | float):
         facts.fail_under = (float(under), "pyproject.toml [tool.coverage.report] fail_under")
     addopts = nested(tool, "pytest", "ini_options", "addopts")
+    addopts_quiet(facts, addopts)
     if addopts and "--cov" in str(addopts):
         facts.saw("pytest-cov", "pyproject.toml [tool.pytest.ini_options] addopts")
         addopts_cov_targets(facts, addopts, "pyproject.toml [tool.pytest.ini_options]")

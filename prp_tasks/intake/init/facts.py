@@ -105,6 +105,8 @@ class Facts:
     coverage_run: tuple[tuple[str, ...], str] | None = None
     #: (paths and options that change what runs, where) of the first pytest command the project runs
     pytest_args: tuple[list[str], str] | None = None
+    #: pytest's ``addopts`` make it quiet already (``-q``): the test command adds none
+    pytest_quiet: bool = False
     #: coverage's config names what to measure (``[run]`` source, source_pkgs or include: asttokens'
     #: ``include = asttokens/*``, which a ``--cov=PKG`` would override)
     coverage_source: bool = False

@@ -16,7 +16,8 @@ _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is
 def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if not facts.uses("pytest"):
         return _unittest(facts)
-    argv = ["python", "-m", "pytest", "-q", "-o", PYTEST_CACHE, f"--junitxml={REPORTS}/junit.xml"]
+    quiet = [] if facts.pytest_quiet else ["-q"]
+    argv = ["python", "-m", "pytest", *quiet, "-o", PYTEST_CACHE, f"--junitxml={REPORTS}/junit.xml"]
     why = f"pytest: {_where(facts, 'pytest')}"
     if facts.pytest_args and facts.pytest_args[0]:
         argv += facts.pytest_args[0]
