@@ -86,3 +86,14 @@ def test_each_address_of_a_comma_separated_author_email_is_an_owner(tmp_path: Pa
     pkg_info = "Name: x\nAuthor-email: A <a@x.org>, B <b@x.org>\n"
     write(tmp_path, {"setup.py": "", "PKG-INFO": pkg_info})
     assert detect(tmp_path).authors == ["a@x.org", "b@x.org"]
+
+
+def test_authors_named_without_an_address_are_the_derived_owners(tmp_path: Path) -> None:
+    """responses 0.26.3: setup.py's ``author="David Cramer"`` (PKG-INFO's ``Author: David Cramer``)
+    and no address; the owners said "none found" and G3's codeowners check failed."""
+    setup_py = 'from setuptools import setup\nsetup(name="responses", author="David Cramer")\n'
+    write(tmp_path, {"setup.py": setup_py, "responses/__init__.py": ""})
+    assert detect(tmp_path).authors == ["David Cramer"]
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup(name=NAME)\n")
+    write(tmp_path, {"PKG-INFO": "Metadata-Version: 2.1\nName: responses\nAuthor: David Cramer\n\n"})
+    assert (detect(tmp_path).authors, detect(tmp_path).authors_file) == (["David Cramer"], "PKG-INFO")

@@ -244,7 +244,9 @@ def _setup_files(facts: Facts) -> None:
             facts.metadata_file = "setup.py, setup.cfg [metadata]" if cfg_said else "setup.py"
         if found and not facts.authors:  # six: author_email="benjamin@python.org"
             emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
-            facts.authors = _addresses(emails)
+            # responses: ``author="David Cramer"`` and no address; a name is an owner too
+            names = re.findall(r"""\b(?:maintainer|author)\s*=\s*["']([^"']+)["']""", setup_py)
+            facts.authors = _addresses(emails) or _addresses(names)
             facts.authors_file = "setup.py"
     if setup_py and (facts.metadata_file or "").startswith("setup.py"):
         _setup_py_strings(facts, setup_py)
@@ -304,6 +306,9 @@ def _pkg_info(facts: Facts) -> None:
     if not facts.description and fields.get("Summary", "UNKNOWN") != "UNKNOWN":
         facts.description = fields["Summary"].strip()
     people = _addresses(fields.get(k, "") for k in ("Maintainer-email", "Author-email"))
+    people = people or _addresses(
+        v for k in ("Maintainer", "Author") if (v := fields.get(k, "UNKNOWN")) != "UNKNOWN"
+    )
     if not facts.authors and people:
         facts.authors, facts.authors_file = people, "PKG-INFO"
     if not facts.license_classifiers[0]:
