@@ -101,8 +101,3 @@ def unpinned(packages: Sequence[str], argv: Sequence[str], ran: str) -> tuple[st
         if name and _norm(name[1]) == tool and re.fullmatch(r"(?:>=?[\w.*+!-]+,?)*", spec):
             return said, spec.rstrip(",")
     return "", ""
-    for item in packages:
-        name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$", item)
-        if name and _norm(name[1]) == tool and not name[3].strip():
-            return said
-    return ""
