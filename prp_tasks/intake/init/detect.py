@@ -371,7 +371,7 @@ def _package_dir(repo: Path) -> str:
     )
     options = read_ini(repo / "setup.cfg").get("options", "package_dir", fallback="")
     cfg = re.search(r"^\s*=\s*([\w.-]+)\s*$", options, re.M)
-    table = read_toml(repo / "pyproject.toml").get("tool", {}).get("setuptools", {}).get("package-dir")
+    table = nested(read_toml(repo / "pyproject.toml"), "tool", "setuptools", "package-dir")
     toml = table.get("") if isinstance(table, dict) else None
     root = (found[2] if found else "") or (cfg[1] if cfg else "") or (toml if isinstance(toml, str) else "")
     return root if root.strip("./") and "/" not in root.strip("./") else "src"
