@@ -268,3 +268,11 @@ def test_no_second_quiet_flag_when_addopts_make_pytest_quiet(tmp_path: Path) -> 
         tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n[tool.pytest.ini_options]\naddopts = "-ra"\n'}
     )
     assert parsed(tmp_path)[1].profile.governance.commands["test"][3] == "-q"
+
+
+def test_a_broken_pyproject_does_not_stop_tracing_the_tests_imports(tmp_path: Path) -> None:
+    """The extras reader raises on a broken pyproject.toml; prp init ignores broken files."""
+    cfg = "[metadata]\nname = x\n[options]\n[options.extras_require]\ntz = pytz\n"
+    write(tmp_path, {"pyproject.toml": "[project\nname=", "setup.cfg": cfg, "pkg/__init__.py": ""})
+    write(tmp_path, {"test_a.py": "import pytz\n\n\ndef test_a():\n    pass\n"})
+    assert parsed(tmp_path)[1].profile.architecture.boundaries == ("pkg",)

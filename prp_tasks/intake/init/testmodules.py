@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
+from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.intake.init.facts import Facts
 
 #: a test module that imports pytest is run by pytest, whatever else the project configures
@@ -64,7 +65,10 @@ def imported_extras(facts: Facts) -> None:
     its ``timezone`` extra declares pytz, which 41 of its 81 tests import and skip without)."""
     if facts.test_env or facts.test_extras or not facts.extras:  # (tabulate's tox tests: no extra)
         return
-    extras = extra_requirements(facts.repo)
+    try:
+        extras = extra_requirements(facts.repo)
+    except EnvironmentSetupError:  # a broken file is ignored here, as everywhere in prp init
+        return
     own = {Path(p).stem for p in facts.packages}
     for path, text in _heads(facts, 65536):
         for match in _IMPORT.finditer(text):
