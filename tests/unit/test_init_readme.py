@@ -154,3 +154,19 @@ def test_a_readme_paragraph_that_only_says_the_description_again_is_left_out() -
     assert not _repeats("Texttable renders tables.", "")
     # responses: reST's double backticks where the metadata has single ones
     assert _repeats("A library for mocking ``requests``.", "A library for mocking `requests`.")
+
+
+def test_a_copyright_and_licence_preamble_is_no_description() -> None:
+    """ply 3.11's README opens with its copyright and BSD licence text: its description was
+    "Copyright (C) 2001-2018 David M. Beazley (Dabeaz LLC) All rights reserved."."""
+    readme = (
+        "# PLY (Python Lex-Yacc)\n\n"
+        "Copyright (C) 2001-2018\nDavid M. Beazley (Dabeaz LLC)\nAll rights reserved.\n\n"
+        "Redistribution and use in source and binary forms, with or without\nmodification, are permitted:\n\n"
+        "* Redistributions of source code must retain the above copyright notice.\n\n"
+        'THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS "AS IS".\n\n'
+        "Introduction\n============\n\n"
+        "PLY is a 100% Python implementation of lex and yacc. Here are a few highlights:\n\n"
+        " -  PLY is very closely modeled after traditional lex/yacc.\n"
+    )
+    assert first_paragraph(readme) == "PLY is a 100% Python implementation of lex and yacc."

@@ -53,9 +53,9 @@ def _described(block: list[str], intro: bool) -> str:
     ending in ":" (it introduces code or a list: termcolor's "run:") unless it says what the
     project is (boltons' "… is a set of …, including:")."""
     paragraph = " ".join(block)
-    if not intro or not paragraph:
+    if not intro or not paragraph or _notice(paragraph):
         return ""
-    if not _notice(paragraph) and not paragraph.endswith(":"):
+    if not paragraph.endswith(":"):
         return _plain(paragraph)
     if paragraph.endswith(":") and (before := _before_lead_in(paragraph)):
         return _plain(before)  # oauthlib's "… but they all suffer from one or both of the following:"
@@ -147,10 +147,20 @@ def _not_prose(line: str) -> bool:
     )
 
 
+#: a copyright or licence text (ply's README opens with its copyright and BSD licence, which was
+#: its description: "Copyright (C) 2001-2018 David M. Beazley (Dabeaz LLC) All rights reserved.")
+_LEGAL = re.compile(
+    r"\W*(?:copyright\b|\(c\)|©|all rights reserved|redistribution and use\b|permission is hereby granted"
+    r"|this software is provided\b)",
+    re.I,
+)
+
+
 def _notice(paragraph: str) -> bool:
     """A paragraph all in bold (tenacity: ``**Please refer to the** … **for a better experience.**``)
-    or all in emphasis (tomli's ``**Table of Contents**  *generated with [mdformat-toc](…)*``)."""
-    if paragraph.startswith("**") and paragraph.endswith("**"):
+    or all in emphasis (tomli's ``**Table of Contents**  *generated with [mdformat-toc](…)*``), or
+    a copyright or licence text (:data:`_LEGAL`)."""
+    if (paragraph.startswith("**") and paragraph.endswith("**")) or _LEGAL.match(paragraph):
         return True
     return paragraph.startswith(("*", "_")) and not _EMPHASIS.sub("", paragraph).strip()
 
