@@ -8,11 +8,9 @@ env that runs the tests and of the one that runs mypy."""
 from __future__ import annotations
 
 import configparser
-import itertools
 import os
 import re
 import shlex
-import sys
 from configparser import RawConfigParser
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,15 @@ from prp_tasks.intake.init.commandline import command_line, tox_path, with_defau
 from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import nested, read_ini, read_toml, requirement_lines, requirement_names
+from prp_tasks.intake.init.toxenvs import (
+    FACTOR,
+    THIS_PYTHON,
+    env_for,
+    expanded,
+    factor_lines,
+    for_env,
+    listed_envs,
+)
 
 #: TOML keys read, and their tox.ini names
 _KEYS = {
@@ -111,18 +118,74 @@ def tox(facts: Facts) -> None:
     by_unittest = main is not None and _runs_unittest(_tox_value(tox, main, "commands"))
     if by_unittest:
         facts.unittest_run = f"{name} [{main}]"
-    for section in (s for s in tox.sections() if s.startswith("testenv")):
+    envs = [s for s in tox.sections() if s.startswith("testenv")]
+    for section in sorted(envs, key=lambda s: _python_rank(tox, s)):  # this Python's pins first
         _tox_env(facts, tox, name, section, main, by_unittest)
     if main is not None:
         _tox_test_env(facts, tox, main, name)
-    for section in (s for s in tox.sections() if re.search(r"\bmypy\b", _tox_value(tox, s, "commands"))):
+        _factored_test_env(facts, tox, main, name)
+    mypy = [s for s in tox.sections() if re.search(r"\bmypy\b", _tox_value(tox, s, "commands"))]
+    for section in sorted(mypy, key=lambda s: _python_rank(tox, s)):  # executing: its py311 env's pin
+        env = _running(tox, section, re.compile(r"\bmypy\b"))  # Automat's py311-mypy: mypy: Twisted
         for key in ("extras", "dependency_groups"):  # cachelib's typing env: its stubs' group
-            for item in _tox_list(_tox_value(tox, section, key)):
+            for item in _tox_list(_setting(tox, section, key, env)):
                 facts.type_needs.setdefault(item, f"{name} [{_tox_owner(tox, section, key)}] {key}")
-        deps, where = _tox_value(tox, section, "deps"), f"{name} [{_tox_owner(tox, section, 'deps')}] deps"
+        deps, where = _setting(tox, section, "deps", env), f"{name} [{_tox_owner(tox, section, 'deps')}] deps"
         for dep, line in requirement_lines(deps).items():
             facts.type_deps.setdefault(dep, (line, where))
         _requirement_files(facts, deps, f"{name} [{section}] deps", typing=True)
+
+
+def _setting(tox: RawConfigParser, section: str, key: str, env: str | None) -> str:
+    """A setting of the section's env ``env`` (:func:`for_env`), or of the section itself."""
+    value = _tox_value(tox, section, key)
+    return for_env(value, env) if env else value
+
+
+def _running(tox: RawConfigParser, section: str, runs: re.Pattern[str]) -> str | None:
+    """The env of the envlist that ``section`` configures and whose commands run ``runs``
+    (:func:`env_for`); None when the envlist names none."""
+    names = [e for e in listed_envs(tox.get("tox", "envlist", fallback="")) if _section_of(tox, e) == section]
+    return env_for(names, lambda key, env: _setting(tox, section, key, env), runs)
+
+
+def _section_of(tox: RawConfigParser, env: str) -> str:
+    """The section that configures the env ``env``: its own (``[testenv:mypy-py{311,312}]`` for
+    ``mypy-py311`` too), else ``[testenv]``."""
+    own = (
+        s for s in tox.sections() if s.startswith("testenv:") and env in expanded(s.removeprefix("testenv:"))
+    )
+    return next(own, "testenv")
+
+
+def _python_rank(tox: RawConfigParser, section: str) -> int:
+    """0 for a section whose envs include this Python's, 1 for one naming no Python, 2 for one of
+    other Pythons only (executing's ``[testenv:mypy-py{38,39,310}]``, mypy 1.14.1, before its
+    ``mypy-py{311,…}``, mypy 2.1.0)."""
+    names = [set(n.split("-")) for n in expanded(section.removeprefix("testenv:"))]
+    if any(THIS_PYTHON in n for n in names):
+        return 0
+    return 2 if names and all(any(re.fullmatch(r"py\d+t?|pypy\d*", f) for f in n) for n in names) else 1
+
+
+def _factored_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -> None:
+    """What the env of the envlist that runs the tests through ``section`` gets behind its factors
+    (Automat's ``py311-extras``: ``extras: Twisted>=16.2.0``; incremental's ``tests``:
+    ``tests: -rrequirements_tests.txt``), besides what :func:`_tox_test_env` read."""
+    env = _running(tox, section, _TESTS_RUN)
+    if env is None:
+        return
+    for extra in _tox_list(_setting(tox, section, "extras", env)):
+        facts.test_extras.setdefault(
+            extra, f"{name} [{_tox_owner(tox, section, 'extras')}] extras, for {env}"
+        )
+    deps, where = (
+        _setting(tox, section, "deps", env),
+        f"{name} [{_tox_owner(tox, section, 'deps')}] deps, for {env}",
+    )
+    for dep, line in requirement_lines(deps).items():
+        facts.test_deps.setdefault(dep, (line, where))
+    _requirement_files(facts, deps, where)
 
 
 def _tox_env(
@@ -143,7 +206,7 @@ def _tox_env(
     commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
     variables = _tox_setenv(_tox_value(tox, section, "setenv"))
     for line in commands.splitlines():
-        line = line.split(":", 1)[1] if _FACTOR.match(line) else line
+        line = line.split(":", 1)[1] if FACTOR.match(line) else line
         line = _with_env(line, variables)  # hyperlink's ``{posargs:src/{env:PY_MODULE}}``
         if by_unittest and section != main and _PYTEST_RUN.search(line):
             continue  # tomli's profiler env runs pytest; the tests run with unittest
@@ -167,15 +230,8 @@ def _listed(tox: RawConfigParser, section: str) -> bool:
     ``docstrings`` env, with flake8-docstrings, is not)."""
     items = re.split(r"[,\s]+(?![^{]*\})", tox.get("tox", "envlist", fallback=""))  # not inside {…}
     envlist = {e.strip() for e in items if e.strip()}
-    envlist |= {name for item in envlist for name in _expanded(item)}
+    envlist |= {name for item in envlist for name in expanded(item)}
     return not envlist or section.removeprefix("testenv:") in envlist or section == "testenv"
-
-
-def _expanded(item: str) -> list[str]:
-    """The env names of an envlist item: ``py{38,39}-django{4,5}`` -> ``py38-django4`` …"""
-    parts = re.split(r"(\{[^{}]*\})", item)
-    choices = [p[1:-1].split(",") if p.startswith("{") else [p] for p in parts]
-    return ["".join(c.strip() for c in combination) for combination in itertools.product(*choices)]
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
@@ -252,17 +308,13 @@ def _tox_owner(tox: RawConfigParser, section: str, key: str) -> str:
     return section if tox.has_option(section, key) or not tox.has_section("testenv") else "testenv"
 
 
-#: a line behind a factor condition: ``py38: …``, ``!py27: …``, munch's ``{py27,py35,pypy}-full: …``
-_FACTOR = re.compile(r"^\s*[\w{},!.-]+:\s")
-
-
 def _tox_commands(value: str) -> list[tuple[str, ...]]:
     """A tox commands list as argvs (``{envpython}`` is ``python``); a line behind a factor, with a
     substitution left or that does not parse is left out."""
     out = []
     for line in re.sub(r"\\\s*\n", " ", value).splitlines():
         text = with_defaults(line).replace("{envpython}", "python").replace("{env_python}", "python")
-        if not text.strip() or "{" in text or _FACTOR.match(text):
+        if not text.strip() or "{" in text or FACTOR.match(text):
             continue
         try:
             out.append(tuple(shlex.split(text)))
@@ -285,14 +337,9 @@ def _tox_setenv(value: str) -> dict[str, str]:
 def _tox_list(value: str) -> list[str]:
     """A tox list (``extras = diagrams``, one per line or comma separated); entries behind a
     factor condition (``py312: speedups``) are left out, being for some environments only."""
-    lines = [line for line in value.splitlines() if not _FACTOR.match(line)]  # munch: "{py27,py35}-full: …"
+    lines = [line for line in value.splitlines() if not FACTOR.match(line)]  # munch: "{py27,py35}-full: …"
     items = [i.strip() for line in lines for i in line.split(",")]
     return [i for i in items if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", i)]
-
-
-#: the factor of the Python the checks run on (the one prp-tasks runs on, which builds their
-#: environment): ``py311``
-THIS_PYTHON = f"py{sys.version_info.major}{sys.version_info.minor}"
 
 
 def _for_this_python(value: str) -> str:
@@ -300,20 +347,8 @@ def _for_this_python(value: str) -> str:
     ``py{27,…,311,312,313,py,py3}: hypothesis``, python-dotenv's ``py{310,…,314t}: ipython``:
     without them its tests could not import hypothesis, or skipped a module), not those for other
     Pythons (hyperlink's ``py{35,…,39,py3}: pytest==5.2.4``, a pin for them) or for variants."""
-    lines = _factor_lines(value)
+    lines = factor_lines(value)
     return "\n".join(rest for _, alternatives, rest in lines if any(map(_names_this_python, alternatives)))
-
-
-def _factor_lines(value: str) -> list[tuple[str, list[list[str]], str]]:
-    """(condition, its alternatives as lists of factors, the rest) of each line of a tox setting
-    behind a factor condition: ``{py27,py35}-full: yaml`` -> [[py27, full], [py35, full]]."""
-    found = []
-    for line in value.splitlines():
-        if _FACTOR.match(line):
-            condition, rest = (part.strip() for part in line.split(":", 1))
-            alternatives = [a.split("-") for e in _expanded(condition) for a in e.split(",") if a]
-            found.append((condition, alternatives, rest))
-    return found
 
 
 def _names_this_python(factors: list[str]) -> bool:
@@ -327,7 +362,7 @@ def _variant_extras(value: str) -> list[tuple[str, str]]:
     of the env, not a Python (PyJWT's ``crypto: crypto`` of its ``py3X-{crypto,nocrypto}`` envs:
     without it 189 of its 475 tests skip): the variant that runs the most tests."""
     found = []
-    for condition, alternatives, rest in _factor_lines(value):
+    for condition, alternatives, rest in factor_lines(value):
         factors = [f for alternative in alternatives for f in alternative if f]
         if factors and not any(f.startswith("!") or re.fullmatch(r"py\d*|pypy\d*", f) for f in factors):
             found += [(e.strip(), condition) for e in rest.split(",") if re.fullmatch(r"[\w.-]+", e.strip())]

@@ -1,0 +1,85 @@
+"""``prp init`` and a ``[testenv]`` shared by several envs: what the env running the tests (or
+mypy) installs behind its factors, and the pins of this Python's env before other Pythons'."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from prp_tasks.intake.init.detect import detect
+from prp_tasks.intake.init.toxenvs import THIS_PYTHON, env_for, for_env, listed_envs
+from tests.unit.test_init import parsed, write
+
+AUTOMAT = """[tox]
+envlist = lint,{pypy3,py38,PY}-mypy,{pypy3,py38,PY}-{extras,noextras},docs
+
+[testenv]
+deps =
+    extras: graphviz>=0.4.9
+    extras: Twisted>=16.2.0
+
+    mypy: mypy
+    mypy: zope.interface
+
+    coverage
+    pytest
+
+commands =
+    {extras,noextras}: coverage run --parallel --source src -m pytest src/automat/_test
+    mypy: mypy {posargs:src/automat}
+""".replace("PY", THIS_PYTHON)
+
+
+def test_the_factors_of_an_env_give_it_their_lines() -> None:
+    assert listed_envs("lint, py{38,311}-mypy\n docs") == ["lint", "py38-mypy", "py311-mypy", "docs"]
+    deps = "extras: graphviz\n!extras: nothing\n{a,b}-c: x\ncoverage"
+    assert for_env(deps, "py311-extras").split("\n") == ["graphviz", "coverage"]
+    assert for_env(deps, "b-c").split("\n") == ["nothing", "x", "coverage"]
+
+
+def test_the_env_running_the_tests_is_this_pythons_that_installs_the_most() -> None:
+    """Automat's ``py3X-{extras,noextras}``: the extras variant (76 passed, 7 skipped) over noextras
+    (43 passed, 40 skipped: "Twisted is not installed")."""
+    names = ["py38-extras", f"{THIS_PYTHON}-noextras", f"{THIS_PYTHON}-extras", "docs"]
+    settings = {"commands": "{extras,noextras}: pytest", "deps": "extras: twisted\npytest"}
+    chosen = env_for(names, lambda key, env: for_env(settings[key], env), re.compile("pytest"))
+    assert chosen == f"{THIS_PYTHON}-extras"
+
+
+def test_a_shared_testenv_installs_what_its_test_and_mypy_envs_get_behind_their_factors(
+    tmp_path: Path,
+) -> None:
+    """Automat: its type check failed on zope.interface ("import-not-found", blamed on the mypy
+    release) and 40 of its 83 tests skipped without Twisted; incremental: ``tests:
+    -rrequirements_tests.txt`` was read as installing nothing."""
+    write(tmp_path, {"tox.ini": AUTOMAT, "setup.py": "import setuptools\nsetuptools.setup()\n"})
+    write(
+        tmp_path, {"src/automat/__init__.py": "", "src/automat/_test/test_a.py": "def test_a():\n    pass\n"}
+    )
+    facts = detect(tmp_path)
+    assert facts.test_deps["twisted"] == (
+        "Twisted>=16.2.0",
+        f"tox.ini [testenv] deps, for {THIS_PYTHON}-extras",
+    )
+    assert "zope-interface" in facts.type_deps and "mypy" in facts.type_deps
+    tox = "[tox]\nenvlist = lint, tests\n\n[testenv]\ndeps =\n    tests: -rrequirements_tests.txt\n"
+    tox += "commands =\n    tests: coverage run -m pytest\n"
+    write(tmp_path, {"tox.ini": tox, "requirements_tests.txt": "pytest\n"})
+    assert detect(tmp_path).test_requirement_files == {
+        "requirements_tests.txt": "tox.ini [testenv] deps, for tests"
+    }
+
+
+def test_this_pythons_env_gives_the_pins_and_options(tmp_path: Path) -> None:
+    """executing: ``[testenv:mypy-py{38,39,310}]`` pins mypy 1.14.1 and excludes a module, its
+    ``[testenv:mypy-py{311,…}]`` runs mypy 2.1.0 on all of it; the first was taken."""
+    tox = (
+        "[tox]\nenvlist = mypy-py{38,310}, mypy-PY\n\n"
+        "[testenv:mypy-py{38,39,310}]\ndeps =\n    mypy==1.14.1\n"
+        "commands =\n    python -m mypy pkg --exclude=pkg/x.py\n\n"
+        "[testenv:mypy-{PY,py399}]\ndeps =\n    mypy==2.1.0\ncommands =\n    python -m mypy pkg\n"
+    ).replace("PY", THIS_PYTHON)
+    write(tmp_path, {"tox.ini": tox, "pkg/__init__.py": "", "pkg/x.py": ""})
+    text, result = parsed(tmp_path)
+    assert '"mypy==2.1.0"' in text
+    assert "--exclude=pkg/x.py" not in result.profile.governance.commands["type-check"]
