@@ -60,7 +60,7 @@ def items(
     lines: list[str], start: int, end: int, inner: list[tuple[int, str, str]]
 ) -> tuple[list[str], list[str]]:
     """The section's top-level list items, split by the subheading each falls under."""
-    lines = _labels_as_subtitles(lines, start, end)
+    lines = _labels_as_subtitles(_admonitions_opened(lines, start, end), start, end)
     subtitle = {a: t for a, _, t in inner}
     skip = set(subtitle) | {a + 1 for a, k, _ in inner if not k.startswith("#")}
     skip |= {a - 1 for a, k, _ in inner if k.startswith("over")}
@@ -75,8 +75,7 @@ def items(
         if i in subtitle or (item and len(item[1]) == indent) or _ends_item(line, indent, item):
             _flush(current, title, found)
             current, nested = ([item[2]] if item and len(item[1]) == indent else []), None
-            label = _LABEL.fullmatch(line.strip()) if item is None else None  # "Breaking changes"
-            title = subtitle.get(i, label[1] if label else title)
+            title = subtitle.get(i, (_label(line) if item is None else None) or title)
         elif current and line.strip():  # indented: a nested item or a continuation
             if item is not None and nested is None:
                 nested = len(item[1])
@@ -95,6 +94,43 @@ def items(
                 current.append(line.strip())
     _flush(current, title, found)
     return found
+
+
+def _label(line: str) -> str | None:
+    """The label a line of text gives the items below it: a short title ("Breaking changes"), or a
+    sentence saying they break something (parsimonious 0.10.0: "This release makes
+    backward-incompatible changes:")."""
+    text = line.strip()
+    short = _LABEL.fullmatch(text)
+    if short:
+        return short[1]
+    return text if text.endswith(":") and _BREAKING.search(text) else None
+
+
+#: a reST admonition (``.. warning::``), whose body is read as the entry's own lines
+_ADMONITION = re.compile(
+    r"^(\s*)\.\.\s+(?:warning|note|important|attention|caution|danger|admonition)::.*$", re.I
+)
+
+
+def _admonitions_opened(lines: list[str], start: int, end: int) -> list[str]:
+    """``lines`` with each reST admonition's body moved out to the directive's own level and the
+    directive line blanked: parsimonious 0.10.0's ``.. warning::`` holds "This release makes
+    backward-incompatible changes:" and the change that breaks (its notes said "Breaking Changes:
+    None"); line numbers kept."""
+    out = list(lines)
+    for i in range(start, end):
+        directive = _ADMONITION.match(out[i])
+        if directive is None:
+            continue
+        body = next((j for j in range(i + 1, end) if out[j].strip()), end)
+        shift = len(out[body]) - len(out[body].lstrip()) - len(directive[1]) if body < end else 0
+        out[i] = ""
+        for j in range(body, end):
+            if out[j].strip() and len(out[j]) - len(out[j].lstrip()) <= len(directive[1]):
+                break
+            out[j] = out[j][shift:] if shift > 0 and out[j][:shift].isspace() else out[j]
+    return out
 
 
 def _labels_as_subtitles(lines: list[str], start: int, end: int) -> list[str]:

@@ -65,3 +65,22 @@ def test_a_definition_list_in_a_readme_changes_section_is_the_entry(tmp_path: Pa
     )
     (tmp_path / "README.rst").write_text(f"parsimonious\n============\n\nUsage\n=====\n\n{history}")
     assert changelog_entry(tmp_path, "0.10.0") is None
+
+
+def test_a_warning_that_the_release_breaks_something_gives_its_items_as_breaking(tmp_path: Path) -> None:
+    """parsimonious 0.10.0: a ``.. warning::`` in its entry says "This release makes
+    backward-incompatible changes:" over the change; the notes said "Breaking Changes: None"."""
+    readme = (
+        "x\n=\n\nVersion History\n===============\n\n0.10.0\n  * Fix recursion in __eq__\n\n"
+        "  .. warning::\n\n      This release makes backward-incompatible changes:\n\n"
+        "      * Fix precedence of string literal modifiers ``u/r/b``.\n        This will break grammars.\n\n"
+        "0.9.0\n  * Older\n"
+    )
+    (tmp_path / "README.rst").write_text(readme)
+    entry = changelog_entry(tmp_path, "0.10.0")
+    assert entry == Entry(
+        "README.rst",
+        "0.10.0",
+        ["Fix recursion in __eq__"],
+        ["Fix precedence of string literal modifiers `u/r/b`. This will break grammars."],
+    )
