@@ -38,8 +38,16 @@ def said(text: str) -> list[str]:
 _DATED = re.compile(r"^(?:released\b|:\w+:|\(?\d{4}-\d\d-\d\d)", re.I)
 
 
+#: a line at the margin beginning with a date, the author after it (ply's CHANGES: ``02/15/18
+#: beazley`` then the change indented below; ``01/31/17: beazley``)
+_DATE_LINE = re.compile(r"^(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d\d-\d\d)\b")
+
+
 def prose(section: list[str]) -> list[str]:
-    """An entry without a list: its first paragraph that is no date, underline or directive."""
+    """An entry without a list: each change under a dated line (:data:`_DATE_LINE`), else its
+    first paragraph that is no date, underline or directive."""
+    if dated := _dated_changes(section):
+        return dated
     block: list[str] = []
     for line in [*section, ""]:
         text = line.strip()
@@ -54,6 +62,18 @@ def prose(section: list[str]) -> list[str]:
             return [clip(paragraph, ITEM_CHARS)]
         block = []
     return []
+
+
+def _dated_changes(section: list[str]) -> list[str]:
+    """The text under each line beginning with a date, up to the next (ply 3.11's three changes:
+    only the first was in its notes, with its date and author)."""
+    changes: list[list[str]] = []
+    for line in section:
+        if _DATE_LINE.match(line):
+            changes.append([])
+        elif changes and line.strip():
+            changes[-1].append(line.strip())
+    return [clip(plain(" ".join(text)), ITEM_CHARS) for text in changes if text]
 
 
 def items(

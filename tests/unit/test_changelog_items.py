@@ -134,3 +134,24 @@ def test_an_item_that_only_labels_its_nested_items_is_their_subheading(tmp_path:
     assert entry_in(semver, "3.0.4", "CHANGELOG.md") == Entry(
         "CHANGELOG.md", "3.0.4", ["Fix 3.0.3: Fix the comparison"]
     )
+
+
+def test_each_dated_change_of_an_entry_without_a_list_is_an_item(tmp_path: Path) -> None:
+    """ply 3.11's CHANGES: three changes, each under ``MM/DD/YY  author``; its notes had the
+    first alone, its date and author in it."""
+    (tmp_path / "CHANGES").write_text(
+        "Version 3.11\n---------------------\n02/15/18  beazley\n          Fixed some minor bugs.\n"
+        "          Github pull requests #151.\n\n02/15/18  beazley\n          Added set_lexpos().\n\n\n"
+        "04/13/17  beazley\n          Mostly minor bug fixes.\n\nVersion 3.10\n---------------------\n"
+        "01/31/17: beazley\n          Changed grammar signature computation.\n"
+    )
+    entry = changelog_entry(tmp_path, "3.11")
+    assert entry == Entry(
+        "CHANGES",
+        "Version 3.11",
+        [
+            "Fixed some minor bugs. Github pull requests #151.",
+            "Added set_lexpos().",
+            "Mostly minor bug fixes.",
+        ],
+    )
