@@ -20,7 +20,7 @@ from pathlib import Path
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
-from prp_tasks.checks.evidence import identify, tool_summary
+from prp_tasks.checks.evidence import TEST_TOOLS, identify, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -196,7 +196,7 @@ def _judge(
     last = in_repo_terms(ctx, last)
     if ended == "timeout":  # what it printed so far says how far it got (cachelib: services missing)
         summary = f"timed out after {ctx.timeout_s:g}s (killed)\n{last}".strip()
-        if identify(list(ctx.check.run or ()))[0] in ("pytest", "unittest"):
+        if identify(list(ctx.check.run or ()))[0] in TEST_TOOLS:
             kind = EvidenceType.TEST  # a test run that never finished is test evidence
         return Outcome(CheckStatus.FAIL, summary, kind, details, retryable=ctx.check.retry_on.timeout)
     if ended == "stopped":
@@ -205,7 +205,7 @@ def _judge(
     summary = f"exit {code} in {duration_ms / 1000:.2f}s"
     if status == CheckStatus.PASS and _ran_no_tests(details):
         status, summary = CheckStatus.FAIL, f"{summary}, but no test ran"
-    elif code == NO_TESTS and identify(list(ctx.check.run or ()))[0] in ("pytest", "unittest"):
+    elif code == NO_TESTS and identify(list(ctx.check.run or ()))[0] in TEST_TOOLS:
         summary += ": no test was found to run"  # pytest's (and Python 3.12+ unittest's) exit 5
     if status == CheckStatus.PASS:
         status, summary, note = _with_coverage(ctx, summary, details)

@@ -40,6 +40,8 @@ MAX_REPORT_BYTES = 32 * 1024 * 1024
 SUMMARY_LIMIT = 3000
 #: longest line of output kept in the summary (cut at a space)
 LINE_LIMIT = 300
+#: the test runners a command may run (Twisted's trial reports as unittest does)
+TEST_TOOLS = ("pytest", "unittest", "trial")
 #: a report written this long before the command's recorded start still counts (clock rounding)
 STALE_SLACK_S = 2.0
 
@@ -74,7 +76,7 @@ def tool_summary(
         lines.append(redact(f"the tool refused its arguments, nothing was checked: {refused}", secrets))
     # the tails but the facts line again (ruff format's "34 files already formatted")
     lines += [t for t in tail_lines(stdout, stderr, 5 if facts else 15) if t not in lines]
-    runs_tests = identify(list(argv))[0] in ("pytest", "unittest")  # test evidence, facts or not
+    runs_tests = identify(list(argv))[0] in TEST_TOOLS  # test evidence, facts or not
     kind = (
         EvidenceType.TEST if runs_tests or "pytest" in facts or "unittest" in facts else EvidenceType.COMMAND
     )
@@ -168,8 +170,8 @@ def read_facts(
     text = f"{stdout}\n{stderr}" if tool in _FORMATTERS else text  # black's summary is on stderr
     if parser is not None:
         found = _safely(lambda: parser(args, text, reader))
-        if found is not None:
-            out[str(tool)] = found
+        if found is not None:  # (trial's counts are unittest's, read the same way)
+            out["unittest" if tool == "trial" else str(tool)] = found
     elif tool not in _NOT_TESTS:
         out |= _runner_facts(stdout, stderr)
     coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader, extra or []))
@@ -221,12 +223,11 @@ def identify(argv: list[str]) -> tuple[str | None, list[str]]:
     args = argv[1:]
     if program.startswith(("python", "pypy")) and len(args) >= 2 and args[0] == "-m":
         program, args = args[1], args[2:]
-    if program in ("py.test",):
-        program = "pytest"
+    program = {"py.test": "pytest", "twisted.trial": "trial"}.get(program, program)
     if program == "coverage" and args[:1] == ["run"]:
         inner = _after(args, "-m")
         if inner:
-            return inner[0], inner[1:]
+            return {"twisted.trial": "trial"}.get(inner[0], inner[0]), inner[1:]
     if program in ("ruff",) and args[:1] in (["check"], ["format"]):
         return ("ruff" if args[0] == "check" else "ruff-format"), args[1:]
     return program, args
@@ -387,4 +388,5 @@ _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
     "pep8": pycodestyle_facts,
     "mypy": mypy_facts,
     "unittest": unittest_facts,
+    "trial": unittest_facts,  # Twisted's: unittest's closing lines, ``PASSED`` for ``OK``
 }

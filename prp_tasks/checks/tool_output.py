@@ -215,7 +215,9 @@ def pytest_text_facts(stdout: str) -> dict[str, Any]:
 
 
 _UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.M)
-_UNITTEST_END = re.compile(r"^(OK|FAILED)(?: \(([^)]*)\))?\s*$", re.M)
+#: unittest's closing line, and Twisted trial's (``PASSED (successes=86)``, ``FAILED (skips=2, …)``)
+_UNITTEST_END = re.compile(r"^(OK|FAILED|PASSED)(?: \(([^)]*)\))?\s*$", re.M)
+_TRIAL_KEYS = {"skips": "skipped", "expectedFailures": "expected_failures"}
 
 
 def unittest_text_facts(text: str) -> dict[str, Any]:
@@ -223,11 +225,11 @@ def unittest_text_facts(text: str) -> dict[str, Any]:
     ran, end = _UNITTEST_RAN.findall(text), _UNITTEST_END.findall(text)
     if not ran or not end:
         raise ValueError("no unittest summary")
-    facts: dict[str, Any] = {"tests": int(ran[-1]), "ok": end[-1][0] == "OK"}
+    facts: dict[str, Any] = {"tests": int(ran[-1]), "ok": end[-1][0] in ("OK", "PASSED")}
     for part in end[-1][1].split(","):
         key, _, value = part.strip().partition("=")
         if value.isdigit():
-            facts[key] = int(value)
+            facts[_TRIAL_KEYS.get(key, key)] = int(value)
     return facts
 
 

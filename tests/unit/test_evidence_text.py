@@ -283,3 +283,14 @@ def test_the_facts_line_stays_within_the_line_limit(tmp_path: Path) -> None:
     out = "\n".join([*errors, "Found 6 errors in 6 files (checked 9 source files)"]) + "\n"
     first = summary(tmp_path, ["mypy", "src"], out)[0].splitlines()[0]
     assert first.startswith("6 mypy errors; first src/pkg/") and first.endswith("…") and len(first) <= 300
+
+
+def test_twisted_trials_closing_lines_are_read_as_unittests(tmp_path: Path) -> None:
+    argv = ["python", "-m", "coverage", "run", "-m", "twisted.trial", "incremental"]
+    passed = "incremental.tests.test_x ... [OK]\n----\nRan 86 tests in 1.184s\n\nPASSED (successes=86)\n"
+    text, _, kind = summary(tmp_path, argv, passed)
+    assert text.splitlines()[0] == "86 tests ran: OK" and kind == EvidenceType.TEST
+    failed = "Ran 96 tests in 1.184s\n\nFAILED (failures=1, errors=7, skips=2, successes=86)\n"
+    assert summary(tmp_path, ["trial", "pkg"], failed)[0].splitlines()[0] == (
+        "96 tests ran: 1 failures, 7 errors, 2 skipped"
+    )

@@ -83,3 +83,19 @@ def test_this_pythons_env_gives_the_pins_and_options(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert '"mypy==2.1.0"' in text
     assert "--exclude=pkg/x.py" not in result.profile.governance.commands["type-check"]
+
+
+def test_twisted_trial_runs_what_the_projects_first_trial_command_runs(tmp_path: Path) -> None:
+    """incremental 24.11.0's tox: ``tests: coverage run {envbindir}/trial incremental``; the check
+    ran unittest discovery of ``tests`` (1 test of 86, an error)."""
+    tox = (
+        "[tox]\nenvlist = lint, tests\n\n[testenv]\ndeps =\n    tests: -rrequirements_tests.txt\ncommands =\n"
+        "    tests: coverage run {envbindir}/trial pkg\n"
+        "    tests: coverage run {envbindir}/trial tests/test_x.py\n"
+    )
+    write(
+        tmp_path, {"tox.ini": tox, "requirements_tests.txt": "twisted\ncoverage\n", "src/pkg/__init__.py": ""}
+    )
+    write(tmp_path, {"tests/test_x.py": "from twisted.trial import unittest\n"})
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert test == ("python", "-m", "coverage", "run", "-m", "twisted.trial", "pkg")

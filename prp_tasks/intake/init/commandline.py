@@ -34,6 +34,8 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         _cov_targets(facts, words, where, cwd)
         if primary:
             pytest_args(facts, words, cwd, where)
+    if tool == "trial" and primary and not facts.trial_targets:  # incremental's: ``trial incremental``
+        facts.trial_targets = [w for w in words[1:] if not w.startswith("-")]
     if tool == "mypy":
         options, rest = tool_options(tool, words[1:], lambda word: (facts.repo / cwd / word).is_file())
         facts.lint_options.setdefault(tool, options)
@@ -61,7 +63,19 @@ def at_root(line: str, cwd: str) -> str:
 
 #: the tools a command of the project may run that prp init knows
 _TOOLS = frozenset(
-    {"pytest", "mypy", "ruff", "flake8", "pylint", "black", "pyright", "pyrefly", "pycodestyle", "pep8"}
+    {
+        "pytest",
+        "mypy",
+        "ruff",
+        "flake8",
+        "pylint",
+        "black",
+        "pyright",
+        "pyrefly",
+        "pycodestyle",
+        "pep8",
+        "trial",
+    }
 )
 #: a variable set for the command in front of it (``PYTHONPATH=. py.test``: backoff's Makefile)
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -103,14 +117,26 @@ def _fail_under(facts: Facts, words: list[str], where: str) -> None:
 
 def _inner_tool(facts: Facts, words: list[str], where: str, cwd: str = ".") -> tuple[str, list[str]]:
     """(the tool, its words): ``coverage run -m pytest …`` runs pytest (and coverage)."""
-    tool = {"py.test": "pytest"}.get(words[0], words[0])
+    tool = _RUNNERS.get(os.path.basename(words[0]), words[0])
     if tool == "coverage" and "run" in words:
         facts.saw("coverage", where)
         if facts.coverage_run is None:
             facts.coverage_run = (coverage_run_options(words, cwd), where)
-        inner = words[words.index("-m") + 1 :] if "-m" in words else []
-        return (inner[0], inner) if inner else (tool, words)
+        inner = words[words.index("-m") + 1 :] if "-m" in words else _run_program(words)
+        return (_RUNNERS.get(os.path.basename(inner[0]), inner[0]), inner) if inner else (tool, words)
     return tool, words
+
+
+#: programs by the tool they are: Twisted's trial also as ``{envbindir}/trial`` and ``-m twisted.trial``
+_RUNNERS = {"py.test": "pytest", "trial": "trial", "twisted.trial": "trial"}
+
+
+def _run_program(words: list[str]) -> list[str]:
+    """The program ``coverage run [options] PROGRAM …`` runs (incremental's tox: ``coverage run
+    {envbindir}/trial incremental``), with its words; [] when it names none."""
+    after = words[words.index("run") + 1 :]
+    at = next((i for i, w in enumerate(after) if not w.startswith("-")), None)
+    return after[at:] if at is not None else []
 
 
 #: the options of ``coverage run`` that say what is measured and how (not where its data goes,

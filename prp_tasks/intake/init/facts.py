@@ -105,6 +105,8 @@ class Facts:
     coverage_run: tuple[tuple[str, ...], str] | None = None
     #: (paths and options that change what runs, where) of the first pytest command the project runs
     pytest_args: tuple[list[str], str] | None = None
+    #: what the project's first Twisted trial command runs (modules or paths)
+    trial_targets: list[str] = field(default_factory=list)
     #: pytest's ``addopts`` make it quiet already (``-q``): the test command adds none
     pytest_quiet: bool = False
     #: coverage's config names what to measure (``[run]`` source, source_pkgs or include: asttokens'

@@ -14,6 +14,8 @@ _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is
 
 
 def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
+    if not facts.uses("pytest") and facts.uses("trial") and facts.trial_targets:
+        return _trial(facts)
     if not facts.uses("pytest"):
         return _unittest(facts)
     quiet = [] if facts.pytest_quiet else ["-q"]
@@ -61,6 +63,18 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
         note += "; the project only configures coverage.py: no requirement names it and no command runs it"
     return Command("test", argv, f"{test.why}; coverage with coverage run"), True, note
+
+
+def _trial(facts: Facts) -> tuple[Command | None, bool, str]:
+    """Twisted's trial on what the project's first trial command runs (incremental's tox:
+    ``coverage run {envbindir}/trial incremental``, 86 tests, where unittest discovery of its
+    ``tests`` ran 1; its second, ``tests/test_examples.py``, builds the wheel tox made)."""
+    argv = ("python", "-m", "twisted.trial", *facts.trial_targets)
+    why = f"trial: {_where(facts, 'trial')}; {' '.join(facts.trial_targets)} as the project runs it"
+    test = Command("test", argv, why)
+    if facts.uses("coverage") and facts.coverage_installed_only is None:
+        return _coverage_run(facts, test)
+    return test, False, "not measured: the tests run with trial and no coverage tool is configured"
 
 
 def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
