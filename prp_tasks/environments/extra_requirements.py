@@ -92,23 +92,33 @@ def _pkg_info(workspace: Path) -> dict[str, list[str]]:
 
 def _setup_py(workspace: Path) -> dict[str, list[str]]:
     """``extras_require={"x": [...], "y": NAME}`` with ``NAME = [...]`` at module level (oauthlib's)."""
+    value, lists = _setup_keyword(workspace, "extras_require")
+    return _literal_table(value, lists) if isinstance(value, ast.Dict) else {}
+
+
+def tests_require(workspace: Path) -> list[str]:
+    """setup.py's ``tests_require=[...]`` (or a name bound to a list): what ``setup.py test``
+    installed for the tests (pyrsistent's ``['pytest<7', 'hypothesis<7']``)."""
+    value, lists = _setup_keyword(workspace, "tests_require")
+    value = lists.get(value.id, value) if isinstance(value, ast.Name) else value
+    if not isinstance(value, ast.List):
+        return []
+    return [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+
+
+def _setup_keyword(workspace: Path, name: str) -> tuple[ast.expr | None, dict[str, ast.expr]]:
+    """The value of setup.py's keyword ``name`` and the module's ``NAME = value`` bindings."""
     try:
         tree = ast.parse((workspace / "setup.py").read_text(encoding="utf-8", errors="replace"))
     except (OSError, SyntaxError, ValueError):
-        return {}
+        return None, {}
     lists = {
         n.targets[0].id: n.value
         for n in tree.body
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
     }
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.keyword)
-            and node.arg == "extras_require"
-            and isinstance(node.value, ast.Dict)
-        ):
-            return _literal_table(node.value, lists)
-    return {}
+    found = (n.value for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == name)
+    return next(found, None), lists
 
 
 def _literal_table(table: ast.Dict, lists: dict[str, ast.expr]) -> dict[str, list[str]]:

@@ -333,3 +333,14 @@ def test_extras_only_setup_py_or_pkg_info_declares_are_read(tmp_path: Path) -> N
         tmp_path, {"PKG-INFO": 'Metadata-Version: 2.1\nName: pkg\nRequires-Dist: flake8; extra == "tests"\n'}
     )
     assert "detected: flake8: PKG-INFO extra 'tests'" in parsed(tmp_path)[0]
+
+
+def test_setup_pys_tests_require_is_what_the_tests_install(tmp_path: Path) -> None:
+    """pyrsistent 0.20.0: ``tests_require=['pytest<7', 'hypothesis<7']``; the check ran "0 tests …
+    No module named 'hypothesis'", where its tests give 637 passed."""
+    setup = "from setuptools import setup\nTESTS = ['pytest<7', 'hypothesis<7']\n"
+    setup += "setup(name='p', tests_require=TESTS)\n"
+    write(tmp_path, {"setup.py": setup, "p/__init__.py": "", "tests/test_a.py": "import pytest\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and "hypothesis<7" in result.profile.environment.packages
+    assert '"hypothesis<7"  # the project\'s tests install it (setup.py tests_require)' in text

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.environments.extra_requirements import declared_extras
+from prp_tasks.environments.extra_requirements import declared_extras, tests_require
 from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.environments.projectfiles import EnvironmentSetupError
@@ -30,6 +30,7 @@ from prp_tasks.intake.init.sources import (
     read_ini,
     read_text,
     read_toml,
+    requirement_lines,
     requirement_names,
     walk_files,
 )
@@ -61,6 +62,7 @@ def detect(repo: Path) -> Facts:
     ini_files(facts)
     requirements(facts)
     runners(facts)
+    _tests_require(facts)  # after tox's: the env that runs the tests says first
     locked_versions(facts)  # after every exact pin: those win
     coverage_defaults(facts)  # after every threshold the project sets: those win
     codecov_target(facts)
@@ -266,6 +268,15 @@ def _built_extras(facts: Facts) -> None:
     for extra, names in table.items() if source in ("PKG-INFO", "setup.py") else ():
         facts.extras.append(extra)
         declared(facts, set(names), f"{source} extra '{extra}'")
+
+
+def _tests_require(facts: Facts) -> None:
+    """setup.py's ``tests_require``: what its tests need (pyrsistent: hypothesis; its tests failed
+    to collect, "0 tests … No module named 'hypothesis'", where they give 637 passed)."""
+    found = "\n".join(tests_require(facts.repo))
+    declared(facts, requirement_names(found), "setup.py tests_require")
+    for dep, line in requirement_lines(found).items():
+        facts.test_deps.setdefault(dep, (line, "setup.py tests_require"))
 
 
 def _setup_py_name(facts: Facts, setup_py: str) -> str:
