@@ -185,13 +185,24 @@ def _ends_item(line: str, indent: int, item: re.Match[str] | None) -> bool:
     return item is None and bool(line.strip()) and len(line) - len(line.lstrip()) <= indent
 
 
+#: words that say an item breaks something wherever they stand in it (pyrsistent 0.20.0: "Fix
+#: #281, defaultdict can now be frozen. NB! This is a backwards incompatible fix …", "Officially
+#: drop support for Python 3.7."), not said of something else ("not a breaking change")
+_BREAKING_SAID = re.compile(
+    r"(?<!not )(?<!non-)\bbackwards?[- ]incompatib|(?<!not a )(?<!non-)\bbreaking change"
+    r"|\b(?:officially\s+)?drop(?:s|ped|ping)?\s+support\s+for\s+python\s+[23]",
+    re.I,
+)
+
+
 def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -> None:
     """The item read, cleaned, onto its list: the breaking ones when its subheading says so or
-    the item begins by saying so itself."""
+    the item says so itself (at its start, in bold, or in words no other change uses)."""
     raw = " ".join(current)
     text = plain(raw)
     if text:
         breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text) or _BOLD_BREAKING.search(raw)
+        breaking = breaking or _BREAKING_SAID.search(text)
         found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
 
 

@@ -155,3 +155,20 @@ def test_each_dated_change_of_an_entry_without_a_list_is_an_item(tmp_path: Path)
             "Mostly minor bug fixes.",
         ],
     )
+
+
+def test_an_item_saying_it_breaks_something_anywhere_in_it_is_breaking() -> None:
+    """pyrsistent 0.20.0: "… NB! This is a backwards incompatible fix …" and "Officially drop
+    support for Python 3.7." were highlights ("Breaking Changes: None listed"); "not a breaking
+    change" is none."""
+    text = (
+        "0.20.0, 2023-10-25\n * Officially support Python 3.12.\n * Officially drop support for Python 3.7.\n"
+        " * Fix #281, defaultdict can now be frozen. NB! This is a backwards incompatible fix.\n"
+        " * Fix #282, not a breaking change.\n\n0.19.3\n * Older\n"
+    )
+    entry = entry_in(text, "0.20.0", "CHANGES.txt")
+    assert entry is not None and entry.highlights == [
+        "Officially support Python 3.12.",
+        "Fix #282, not a breaking change.",
+    ]
+    assert entry.breaking[0] == "Officially drop support for Python 3.7."
