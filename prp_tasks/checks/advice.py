@@ -171,8 +171,21 @@ def missing_modules(repo: Path, output: str) -> list[str]:
 
 
 def _own(repo: Path, top: str) -> bool:
-    """A module of the project itself (``pkg/``, ``pkg.py``, ``src/pkg``): not a package to add."""
-    return any((root / top).exists() or (root / f"{top}.py").exists() for root in (repo, repo / "src"))
+    """A module of the project itself (``pkg/``, ``pkg.py``, ``src/pkg``, or one a folder of it
+    holds: invoke's ``sites/shared_conf.py`` and its vendored ``invoke/vendor/yaml``, named
+    "missing" with "add its package"): not a package to add."""
+    if any((root / top).exists() or (root / f"{top}.py").exists() for root in (repo, repo / "src")):
+        return True
+    patterns = (f"{depth}/{name}" for depth in ("*", "*/*") for name in (top, f"{top}.py"))
+    deeper = (p for pattern in patterns for p in repo.glob(pattern))
+    return any(
+        not any(part.startswith(".") or part in _NOT_OWN for part in p.relative_to(repo).parts)
+        for p in deeper
+    )
+
+
+#: folders whose modules are not the project's (environments, build output)
+_NOT_OWN = frozenset({"venv", "env", "node_modules", "build", "dist", "site-packages"})
 
 
 def advice(names: list[str], environment: Mapping[str, Any], repo: Path | None = None) -> str:

@@ -227,3 +227,21 @@ def test_an_unknown_mark_of_a_known_plugin_names_the_extra_that_declares_it(tmp_
     assert explained(Path("/nowhere"), output, details, {"kind": "venv"}).split("\n")[2] == (
         "no installed pytest plugin gives the mark 'asyncio': install pytest-asyncio in the project's .venv"
     )
+
+
+def test_a_module_a_folder_of_the_project_holds_is_its_own(tmp_path: Path) -> None:
+    """invoke 3.0.3: "missing module: yaml" (its vendored invoke/vendor/yaml) and then
+    "shared_conf" (its sites/shared_conf.py), each with "add its package"; a module under a
+    hidden folder or an environment is no module of the project's."""
+    for name in (
+        "invoke/vendor/yaml/__init__.py",
+        "sites/shared_conf.py",
+        ".venv/lib/attr.py",
+        "venv/six.py",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    output = "\n".join(
+        f"ModuleNotFoundError: No module named '{m}'" for m in ("yaml", "shared_conf", "attr", "six")
+    )
+    assert missing_modules(tmp_path, output) == ["attr", "six"]
