@@ -10,7 +10,13 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from prp_tasks.environments.projectfiles import normalize, read_setup_cfg, read_toml, sdist_fields
+from prp_tasks.environments.projectfiles import (
+    normalize,
+    read_setup_cfg,
+    read_toml,
+    sdist_fields,
+    setup_cfg_list,
+)
 
 #: import names whose distribution is named otherwise (beyond ``py``/``python-`` prefixes)
 KNOWN = {
@@ -72,10 +78,7 @@ def _setup_cfg(workspace: Path) -> dict[str, list[str]]:
     cfg = read_setup_cfg(workspace / "setup.cfg")
     if cfg is None or not cfg.has_section("options.extras_require"):
         return {}
-    return {
-        k: [line.strip() for line in v.splitlines() if line.strip()]
-        for k, v in cfg.items("options.extras_require")
-    }
+    return {k: setup_cfg_list(v) for k, v in cfg.items("options.extras_require")}
 
 
 _EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([\w.-]+)["']""")

@@ -30,7 +30,6 @@ from prp_tasks.environments.projectfiles import (
     declares_extensions,
     digest,
     get_in,
-    lines,
     normalize,
     read_setup_cfg,
     read_toml,
@@ -39,6 +38,7 @@ from prp_tasks.environments.projectfiles import (
     sdist_fields,
     sdist_version,
     select,
+    setup_cfg_list,
     strings,
     tests_dir_files,
 )
@@ -274,11 +274,11 @@ def _with_marker(text: str, req: Requirement, marker: str | None) -> str:
 
 
 def _from_setup_cfg(cfg: configparser.ConfigParser, spec: EnvironmentSpec, parts: _Parts) -> None:
-    parts.requirements.extend(lines(cfg.get("options", "install_requires", fallback="")))
+    parts.requirements.extend(setup_cfg_list(cfg.get("options", "install_requires", fallback="")))
     parts.sources.append("setup.cfg [options] install_requires")
     extras = dict(cfg.items("options.extras_require")) if cfg.has_section("options.extras_require") else {}
     parts.extras = select(list(extras), spec.extras, "extra")
-    table = {normalize(name): lines(text) for name, text in extras.items()}
+    table = {normalize(name): setup_cfg_list(text) for name, text in extras.items()}
     own = cfg.get("metadata", "name", fallback="")
     for name in parts.extras:
         parts.requirements.extend(expand_own_extras(table[normalize(name)], table, own))

@@ -126,6 +126,14 @@ def lines(text: str) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
 
 
+def setup_cfg_list(text: str) -> list[str]:
+    """A setup.cfg requirement list as setuptools reads it: one per line, or, written on one line,
+    separated by semicolons (stack_data's ``tests = pytest; typeguard; pygments; …``: read as one
+    requirement, the environment could not be built and no test ran)."""
+    stripped = text.strip()
+    return lines(stripped) if "\n" in stripped else [p.strip() for p in stripped.split(";") if p.strip()]
+
+
 #: the ``PKG-INFO`` headers read, with what their value must look like
 _SDIST_FIELDS = {
     "Version": re.compile(r"^Version:\s*([0-9][0-9A-Za-z.!+_-]{0,63})\s*$"),

@@ -11,26 +11,23 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.environments.extra_requirements import declared_extras, tests_require
 from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
-from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.intake.init.commandline import addopts_cov_targets, addopts_quiet
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
 from prp_tasks.intake.init.readme import first_paragraph
+from prp_tasks.intake.init.setupfiles import addresses, setup_files, tests_required
 from prp_tasks.intake.init.sources import (
     nested,
     normalise,
     read_ini,
     read_text,
     read_toml,
-    requirement_lines,
     requirement_names,
     walk_files,
 )
@@ -58,11 +55,11 @@ def detect(repo: Path) -> Facts:
     files = walk_files(repo)
     facts.languages = Counter(LANGUAGES[p.suffix] for p in files if p.suffix in LANGUAGES)
     _pyproject(facts)
-    _setup_files(facts)
+    setup_files(facts)
     ini_files(facts)
     requirements(facts)
     runners(facts)
-    _tests_require(facts)  # after tox's: the env that runs the tests says first
+    tests_required(facts)  # after tox's: the env that runs the tests says first
     locked_versions(facts)  # after every exact pin: those win
     coverage_defaults(facts)  # after every threshold the project sets: those win
     codecov_target(facts)
@@ -128,7 +125,7 @@ def _poetry(facts: Facts, poetry: dict[str, Any]) -> None:
     people = [
         str(p) for key in ("maintainers", "authors") for p in poetry.get(key) or [] if isinstance(p, str)
     ]
-    facts.authors = _addresses(people)
+    facts.authors = addresses(people)
     facts.scripts = bool(poetry.get("scripts"))
     deps = poetry.get("dependencies")
     facts.dependencies |= {
@@ -215,125 +212,6 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     if addopts and "--cov" in str(addopts):
         facts.saw("pytest-cov", "pyproject.toml [tool.pytest.ini_options] addopts")
         addopts_cov_targets(facts, addopts, "pyproject.toml [tool.pytest.ini_options]")
-
-
-def _setup_files(facts: Facts) -> None:
-    cfg, lic = read_ini(facts.repo / "setup.cfg"), ""
-    if cfg.has_section("metadata") and not facts.name:
-        facts.metadata_file = "setup.cfg [metadata]"
-        facts.name = cfg.get("metadata", "name", fallback="")
-        facts.description = cfg.get("metadata", "description", fallback="")
-        lic = cfg.get("metadata", "license", fallback="").strip()
-        facts.license = (lic, "setup.cfg [metadata] license") if lic else facts.license
-        emails = [cfg.get("metadata", k, fallback="") for k in ("maintainer_email", "author_email")]
-        facts.authors = _addresses(emails)
-        facts.authors_file = "setup.cfg [metadata]" if facts.authors else ""
-    if cfg.has_section("options.entry_points") and "console_scripts" in cfg["options.entry_points"]:
-        facts.scripts = True
-    for extra, reqs in (
-        cfg["options.extras_require"].items() if cfg.has_section("options.extras_require") else []
-    ):
-        facts.extras.append(extra)
-        declared(facts, requirement_names(reqs), f"setup.cfg extra '{extra}'")
-        pins(facts, reqs, f"setup.cfg extra '{extra}'")
-    facts.dependencies |= requirement_names(cfg.get("options", "install_requires", fallback=""))
-    setup_py = read_text(facts.repo / "setup.py")
-    if setup_py and not facts.name:
-        facts.name = _setup_py_name(facts, setup_py)
-        found = re.search(r"\bsetup\s*\(", setup_py)
-        if found:  # natsort: its setup.cfg [metadata] says all but the name
-            cfg_said = facts.metadata_file == "setup.cfg [metadata]" and bool(facts.description or lic)
-            facts.metadata_file = "setup.py, setup.cfg [metadata]" if cfg_said else "setup.py"
-        if found and not facts.authors:  # six: author_email="benjamin@python.org"
-            emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
-            # responses: ``author="David Cramer"`` and no address; a name is an owner too
-            names = re.findall(r"""\b(?:maintainer|author)\s*=\s*["']([^"']+)["']""", setup_py)
-            facts.authors = _addresses(emails) or _addresses(names)
-            facts.authors_file = "setup.py"
-    if setup_py and (facts.metadata_file or "").startswith("setup.py"):
-        _setup_py_strings(facts, setup_py)
-    _pkg_info(facts)
-    _built_extras(facts)
-
-
-def _built_extras(facts: Facts) -> None:
-    """The extras only a PKG-INFO or setup.py declares (responses' ``tests`` extra, flake8 among
-    it: "no lint tool found", where the ones a static table declares were named)."""
-    if facts.extras:
-        return
-    try:
-        source, table = declared_extras(facts.repo)
-    except EnvironmentSetupError:  # a broken file is ignored here, as everywhere in prp init
-        return
-    for extra, names in table.items() if source in ("PKG-INFO", "setup.py") else ():
-        facts.extras.append(extra)
-        declared(facts, set(names), f"{source} extra '{extra}'")
-
-
-def _tests_require(facts: Facts) -> None:
-    """setup.py's ``tests_require``: what its tests need (pyrsistent: hypothesis; its tests failed
-    to collect, "0 tests … No module named 'hypothesis'", where they give 637 passed)."""
-    found = "\n".join(tests_require(facts.repo))
-    declared(facts, requirement_names(found), "setup.py tests_require")
-    for dep, line in requirement_lines(found).items():
-        facts.test_deps.setdefault(dep, (line, "setup.py tests_require"))
-
-
-def _setup_py_name(facts: Facts, setup_py: str) -> str:
-    """``name="six"``, or ``name=pkg.__title__`` read from the package (sortedcontainers)."""
-    literal = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", setup_py)
-    if literal:
-        return literal.group(1)
-    attribute = re.search(r"\bname\s*=\s*([A-Za-z_]\w*)\.(__\w+__)", setup_py)
-    if attribute is None:
-        return ""
-    package, name = attribute.groups()
-    for init in (facts.repo / package / "__init__.py", facts.repo / "src" / package / "__init__.py"):
-        found = re.search(rf"""^{name}\s*=\s*["']([^"']+)["']""", read_text(init), re.M)
-        if found:
-            return found.group(1)
-    return ""
-
-
-def _setup_py_strings(facts: Facts, setup_py: str) -> None:
-    """``description=`` and ``license=`` of a setup.py when they are literal strings (jmespath:
-    ``description='JSON Matching Expressions'``; simplejson: ``license="MIT OR AFL-2.1"``, which
-    its LICENSE.txt text alone would make MIT)."""
-    for key in ("description", "license"):
-        found = re.search(rf"""\b{key}\s*=\s*(["'])([^"'\n]+)\1""", setup_py)
-        if found and key == "description" and not facts.description:
-            facts.description = found.group(2).strip()
-        elif found and key == "license" and facts.license is None:
-            facts.license = (found.group(2).strip(), "setup.py license")
-
-
-def _pkg_info(facts: Facts) -> None:
-    """An sdist's ``PKG-INFO`` fills what the sources did not say (its ``Name``, ``Summary``,
-    licence and authors: jsonpatch's setup.py names them through variables)."""
-    text = read_text(facts.repo / "PKG-INFO").split("\n\n", 1)[0]
-    fields = dict(re.findall(r"^([\w-]+): *(.*)$", text, re.M))
-    if not facts.name and fields.get("Name", "").strip():
-        facts.name = fields["Name"].strip()
-    if not facts.description and fields.get("Summary", "UNKNOWN") != "UNKNOWN":
-        facts.description = fields["Summary"].strip()
-    people = _addresses(fields.get(k, "") for k in ("Maintainer-email", "Author-email"))
-    people = people or _addresses(
-        v for k in ("Maintainer", "Author") if (v := fields.get(k, "UNKNOWN")) != "UNKNOWN"
-    )
-    if not facts.authors and people:
-        facts.authors, facts.authors_file = people, "PKG-INFO"
-    if not facts.license_classifiers[0]:
-        facts.license_classifiers = (re.findall(r"^Classifier: *(.*)$", text, re.M), "PKG-INFO classifiers")
-    lic = fields.get("License-Expression") or fields.get("License", "")
-    if facts.license is None and lic != "UNKNOWN" and re.fullmatch(r"[\w.+\- ()]{2,60}", lic.strip()):
-        facts.license = (lic.strip(), "PKG-INFO")
-
-
-def _addresses(values: Iterable[str]) -> list[str]:
-    """Each address of comma-separated ``author_email`` values (dpath's "caleb@…, andrew@…" was
-    one owner), the address of a ``Name <address>``; each once."""
-    parts = [part.strip() for value in values for part in value.split(",")]
-    return list(dict.fromkeys(m[1] if (m := re.search(r"<([^>]+)>", p)) else p for p in parts if p))
 
 
 #: top-level folders that hold a project's benchmarks, docs or examples, not its code
