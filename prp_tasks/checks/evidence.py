@@ -107,8 +107,9 @@ def _indent(line: str) -> str:
 
 
 def crashed(text: str) -> str:
-    """The exception a Python traceback in the output's last lines ended with, or ""."""
-    lines = text.strip().splitlines()[-40:]
+    """The exception a Python traceback in the output's last lines ended with, or "" (pytest's
+    own crash too, each line behind ``INTERNALERROR>``: plumbum's summary was a pluggy frame)."""
+    lines = [re.sub(r"^INTERNALERROR> ?", "", line) for line in text.strip().splitlines()[-40:]]
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
     if not starts:
         return ""
@@ -315,8 +316,10 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
     data = reader.get(junit) if junit else None
     if data is not None:
         messages = parse.junit_messages(data) or "Success: no issues found"
+        # the report's messages lack mypy's closing line (plumbum: "errors prevented further checking")
+        stopped = {"stopped": True} if "errors prevented further checking" in stdout else {}
         try:
-            return {**parse.mypy_text_facts(messages), "report": junit}
+            return {**parse.mypy_text_facts(messages), **stopped, "report": junit}
         except ValueError:  # only notes (an unused config section): no error line
             totals = parse.junit_facts(data)
             if totals["failures"] == 0 and totals["errors"] == 0:  # (an error: mypy did not run)

@@ -16,7 +16,7 @@ from prp_tasks.checks.evidence import identify
 from prp_tasks.checks.tool_output import junit_facts
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, first_lines
-from tests.unit.test_evidence import fresh, summary
+from tests.unit.test_evidence import MYPY_JUNIT, fresh, summary
 
 SUBTESTS = """\
 import unittest
@@ -293,4 +293,29 @@ def test_twisted_trials_closing_lines_are_read_as_unittests(tmp_path: Path) -> N
     failed = "Ran 96 tests in 1.184s\n\nFAILED (failures=1, errors=7, skips=2, successes=86)\n"
     assert summary(tmp_path, ["trial", "pkg"], failed)[0].splitlines()[0] == (
         "96 tests ran: 1 failures, 7 errors, 2 skipped"
+    )
+
+
+def test_pytests_own_crash_and_mypy_stopping_under_a_junit_report_are_said(tmp_path: Path) -> None:
+    """plumbum: pytest crashed (each line behind ``INTERNALERROR>``) and the summary was a pluggy
+    frame; its mypy, reporting to JUnit, stopped on an installed package's error and the summary
+    did not say the project's code went unchecked."""
+    crash = (
+        "INTERNALERROR> Traceback (most recent call last):\n"
+        'INTERNALERROR>   File "/e/pluggy/_manager.py", line 183, in _hookexec\n'
+        "INTERNALERROR>     return self._inner_hookexec(hook_name, methods, kwargs, firstresult)\n"
+        "INTERNALERROR> pytest.PytestRemovedIn10Warning: config.inicfg is deprecated\n"
+    )
+    text = summary(tmp_path, ["python", "-m", "pytest", "-q"], crash)[0]
+    assert (
+        text.splitlines()[0]
+        == "the tool crashed: pytest.PytestRemovedIn10Warning: config.inicfg is deprecated"
+    )
+    fresh(tmp_path, "m.xml", MYPY_JUNIT)
+    argv = ["python", "-m", "mypy", "--junit-xml", "m.xml", "src"]
+    stopped = "Found 2 errors in 2 files (errors prevented further checking)\n"
+    assert (
+        summary(tmp_path, argv, stopped)[0]
+        .splitlines()[0]
+        .endswith("; mypy stopped there (errors prevented further checking)")
     )
