@@ -41,7 +41,7 @@ from prp_tasks.intake.changelog_items import (
 #: where a changelog is looked for, in this order (the first that has an entry wins)
 NAMES = tuple(
     f"{folder}{stem}{ext}"
-    for folder in ("", "docs/", "docs/source/")
+    for folder in ("", "docs/", "docs/source/", "doc/")  # pexpect's doc/history.rst
     for stem in (
         "CHANGES",
         "CHANGELOG",
@@ -101,7 +101,7 @@ def changelog_entry(repo: Path, version: str) -> Entry | None:
 #: folders of one release-notes file per version (rfc3986's ``docs/source/release-notes/2.0.0.rst``)
 VERSION_FOLDERS = tuple(
     f"{docs}{folder}"
-    for docs in ("", "docs/", "docs/source/")
+    for docs in ("", "docs/", "docs/source/", "doc/")
     for folder in ("release-notes", "release_notes", "releases", "changelog", "changes", "news")
 )
 
