@@ -177,5 +177,6 @@ def test_an_item_saying_it_breaks_something_anywhere_in_it_is_breaking() -> None
 def test_a_changelog_under_doc_is_read(tmp_path: Path) -> None:
     """pexpect 4.9.0 keeps its history in ``doc/history.rst`` ("not stated" before)."""
     (tmp_path / "doc").mkdir()
-    (tmp_path / "doc" / "history.rst").write_text("History\n=======\n\nVersion 4.9\n```````````\n\n* Add x.\n")
+    history = "History\n=======\n\nVersion 4.9\n```````````\n\n* Add x.\n"
+    (tmp_path / "doc" / "history.rst").write_text(history)
     assert changelog_entry(tmp_path, "4.9.0") == Entry("doc/history.rst", "Version 4.9", ["Add x."])
