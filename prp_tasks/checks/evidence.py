@@ -28,6 +28,7 @@ from typing import Any
 
 from prp_tasks.checks import tool_output as parse
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
+from prp_tasks.checks.mypy_output import mypy_text_facts
 from prp_tasks.core.redact import redact, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, clip_lines
@@ -319,12 +320,12 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
         # the report's messages lack mypy's closing line (plumbum: "errors prevented further checking")
         stopped = {"stopped": True} if "errors prevented further checking" in stdout else {}
         try:
-            return {**parse.mypy_text_facts(messages), **stopped, "report": junit}
+            return {**mypy_text_facts(messages), **stopped, "report": junit}
         except ValueError:  # only notes (an unused config section): no error line
             totals = parse.junit_facts(data)
             if totals["failures"] == 0 and totals["errors"] == 0:  # (an error: mypy did not run)
                 return {"errors": 0, "first": [], "report": junit}
-    return parse.mypy_text_facts(stdout)
+    return mypy_text_facts(stdout)
 
 
 def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.checks import execute, tool_output
+from prp_tasks.checks import execute, mypy_output, tool_output
 from prp_tasks.checks.base import CheckContext
 from prp_tasks.checks.evidence import tool_summary
 from prp_tasks.checks.tool_output import case_id, junit_facts
@@ -265,7 +265,7 @@ def test_tool_output_parsers_refuse_what_the_tool_does_not_write() -> None:
     with pytest.raises(ValueError):
         tool_output.junit_facts(b"<coverage/>")
     with pytest.raises(ValueError):
-        tool_output.mypy_text_facts("hello")
+        mypy_output.mypy_text_facts("hello")
     with pytest.raises(ValueError):
         tool_output.pytest_text_facts("no summary")
 
