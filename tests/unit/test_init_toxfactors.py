@@ -99,3 +99,12 @@ def test_twisted_trial_runs_what_the_projects_first_trial_command_runs(tmp_path:
     write(tmp_path, {"tests/test_x.py": "from twisted.trial import unittest\n"})
     test = parsed(tmp_path)[1].profile.governance.commands["test"]
     assert test == ("python", "-m", "coverage", "run", "-m", "twisted.trial", "pkg")
+
+
+def test_a_tox_env_running_trial_alone_runs_the_tests(tmp_path: Path) -> None:
+    tox = "[tox]\nenvlist = py\n\n[testenv]\ndeps = twisted\ncommands = trial pkg\n"
+    write(
+        tmp_path,
+        {"tox.ini": tox, "pkg/__init__.py": "", "pkg/test/test_a.py": "from twisted.trial import unittest\n"},
+    )
+    assert parsed(tmp_path)[1].profile.governance.commands["test"] == ("python", "-m", "twisted.trial", "pkg")

@@ -229,13 +229,14 @@ def _listed(tox: RawConfigParser, section: str) -> bool:
     """Whether a plain ``tox`` runs the env: in ``envlist`` when there is one (mccabe's
     ``docstrings`` env, with flake8-docstrings, is not)."""
     items = re.split(r"[,\s]+(?![^{]*\})", tox.get("tox", "envlist", fallback=""))  # not inside {…}
-    envlist = {e.strip() for e in items if e.strip()}
-    envlist |= {name for item in envlist for name in expanded(item)}
+    envlist = {e.strip() for e in items if e.strip()} | set(
+        listed_envs(tox.get("tox", "envlist", fallback=""))
+    )
     return not envlist or section.removeprefix("testenv:") in envlist or section == "testenv"
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
-_TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage)\b")
+_TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage|trial)\b")
 _PYTEST_RUN = re.compile(r"\b(?:pytest|py\.test)\b")
 
 
