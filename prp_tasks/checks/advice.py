@@ -101,9 +101,9 @@ def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any], repo:
     packages = list(dict.fromkeys(plugins.values()))
     extras = _in_extras(packages, environment, repo) if "build" in environment else {}
     rest = [p for p in packages if p not in extras]
-    todo = [_extras_advice(extras)] if extras else []
-    todo += [_install(rest, environment)] if rest else []
-    return f"no installed pytest plugin gives the {', '.join(plugins)}: {'; '.join(todo)}"
+    steps = [_extras_advice(extras)] if extras else []
+    steps += [_install(rest, environment)] if rest else []
+    return f"no installed pytest plugin gives the {', '.join(plugins)}: {'; '.join(steps)}"
 
 
 def _install(packages: list[str], environment: Mapping[str, Any]) -> str:
