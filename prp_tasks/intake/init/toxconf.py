@@ -228,11 +228,9 @@ def _with_env(line: str, variables: dict[str, str]) -> str:
 def _listed(tox: RawConfigParser, section: str) -> bool:
     """Whether a plain ``tox`` runs the env: in ``envlist`` when there is one (mccabe's
     ``docstrings`` env, with flake8-docstrings, is not)."""
-    items = re.split(r"[,\s]+(?![^{]*\})", tox.get("tox", "envlist", fallback=""))  # not inside {…}
-    envlist = {e.strip() for e in items if e.strip()} | set(
-        listed_envs(tox.get("tox", "envlist", fallback=""))
-    )
-    return not envlist or section.removeprefix("testenv:") in envlist or section == "testenv"
+    envlist = set(listed_envs(tox.get("tox", "envlist", fallback="")))
+    names = expanded(section.removeprefix("testenv:"))  # ([testenv:py{38,39}] configures py38, py39)
+    return not envlist or section == "testenv" or any(name in envlist for name in names)
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
