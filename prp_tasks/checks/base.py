@@ -69,6 +69,11 @@ class CheckContext:
         return self.workdir or Path(self.spec.repo.path)
 
     @property
+    def cwd(self) -> Path:
+        """Where a ``run`` check's command runs: the repository's top, or its ``workdir`` folder."""
+        return self.repo / self.check.workdir if self.check.workdir else self.repo
+
+    @property
     def profile(self) -> EnforcementProfile:
         return self.spec.profile.profile
 

@@ -136,12 +136,16 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
     argv = list(ctx.check.run or ())
     env = prepared.env
     shown = redact_argv(argv, secrets)
+    missing = _missing_workdir(ctx)
+    if missing:
+        return Outcome(CheckStatus.FAIL, missing, EvidenceType.COMMAND, {"argv": shown})
+    cwd = ctx.cwd
     if ctx.workdir is not None:  # the run's workspace (never the user's own directory)
-        _prepare_dirs(ctx.workdir)
+        _prepare_dirs(cwd)
     with scratch_files() as (out, err):
         started = time.monotonic()
         try:
-            proc = spawn(argv, str(ctx.repo), env, out, err)
+            proc = spawn(argv, str(cwd), env, out, err)
         except OSError as exc:
             return Outcome(
                 CheckStatus.FAIL,
@@ -151,7 +155,7 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
             )
         ended = wait(proc, ctx.timeout_s, ctx.stop, HeadRelease((out, err), _kept(ctx, secrets)))
         report = report_argv(argv) if ended == "exited" else None
-        written = write_report(report, str(ctx.repo), env, ctx.stop, out) if report else None
+        written = write_report(report, str(cwd), env, ctx.stop, out) if report else None
         duration_ms = int((time.monotonic() - started) * 1000)
         shorten = functools.partial(in_repo_terms, ctx)
         stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets, shorten)
@@ -167,6 +171,16 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
     if written is not None:
         details["coverage_report"] = written
     return _judge(ctx, proc.returncode, ended, duration_ms, details, secrets)
+
+
+def _missing_workdir(ctx: CheckContext) -> str:
+    """Why the check's ``workdir`` cannot be run in (not a folder of the repository), or ''."""
+    if not ctx.check.workdir:
+        return ""
+    top = ctx.repo.resolve()
+    if ctx.cwd.resolve().is_relative_to(top) and ctx.cwd.is_dir():
+        return ""
+    return f"cannot run in {ctx.check.workdir}/: it is not a folder of the repository (the check's workdir)"
 
 
 def in_repo_terms(ctx: CheckContext, text: str) -> str:
@@ -192,7 +206,7 @@ def _judge(
     details: dict[str, object],
     secrets: tuple[str, ...],
 ) -> Outcome:
-    last, kind = tool_summary(ctx.repo, ctx.check.run or (), details, secrets)  # facts, then the tails
+    last, kind = tool_summary(ctx.cwd, ctx.check.run or (), details, secrets)  # facts, then the tails
     last = in_repo_terms(ctx, last)
     if ended == "timeout":  # what it printed so far says how far it got (cachelib: services missing)
         summary = f"timed out after {ctx.timeout_s:g}s (killed)\n{last}".strip()

@@ -138,12 +138,19 @@ def command_checks(profile: EnforcementProfile) -> tuple[CheckSpec, ...]:
         CheckSpec(
             name=f"run-{name}",
             run=argv,
-            description=f"runs the required '{name}' check: {' '.join(argv)}",
+            description=f"runs the required '{name}' check: {' '.join(argv)}{_in(profile, name)}",
             produces=_coverage_file(profile) if name == TEST_COMMAND else (),
             environment=profile.environments.get(name),
+            workdir=profile.governance.workdirs.get(name),
         )
         for name, argv in sorted(profile.governance.commands.items())
     )
+
+
+def _in(profile: EnforcementProfile, name: str) -> str:
+    """`` (in test/)`` for a command run in a folder of the repository (``governance.workdirs``)."""
+    workdir = profile.governance.workdirs.get(name)
+    return f" (in {workdir}/)" if workdir else ""
 
 
 def _coverage_file(profile: EnforcementProfile) -> tuple[str, ...]:

@@ -203,6 +203,9 @@ class CheckSpec(_Spec):
     needs_from: dict[Ident, tuple[ArtifactName, ...]] = Field(default_factory=dict, max_length=50)
     #: where the check's programs come from (None: the gate's, the workflow's, then ``auto``)
     environment: EnvironmentSpec | None = None
+    #: the folder of the repository a ``run`` check's command runs in (None: the top); its
+    #: ``.prp/reports/`` is there too, while ``produces`` and ``needs`` stay relative to the top
+    workdir: ArtifactName | None = None
 
     @field_validator("run", mode="before")
     @classmethod
@@ -223,8 +226,9 @@ class CheckSpec(_Spec):
             raise ValueError("produces lists a file twice")
         if self.cacheable and self.produces:
             raise ValueError("a cacheable check cannot declare produces (a reused result has no files)")
-        if self.builtin is not None and self.environment is not None:
-            raise ValueError("environment applies to 'run' checks only")
+        for field_name in ("environment", "workdir"):
+            if self.builtin is not None and getattr(self, field_name) is not None:
+                raise ValueError(f"{field_name} applies to 'run' checks only")
         return self
 
     @property

@@ -111,6 +111,9 @@ class Governance(_Section):
     checks: tuple[str, ...] = ("test", "lint", "type-check")
     #: argv to run for each required check; G3 runs them (ours, upstream had none)
     commands: dict[str, Argv] = Field(default_factory=dict)
+    #: the folder a command runs in, relative to the repository (default: its top): markdown2's
+    #: tests run as ``cd test && python test.py``
+    workdirs: dict[str, ArtifactName] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _no_misspelt_check(self) -> Governance:
@@ -122,6 +125,9 @@ class Governance(_Section):
             close = difflib.get_close_matches(name, [*STANDARD_CHECKS, *self.commands], n=1, cutoff=0.75)
             if close:
                 raise ValueError(f"checks: {name!r} is no command's name (did you mean {close[0]!r}?)")
+        unknown = sorted(set(self.workdirs) - set(self.commands))
+        if unknown:
+            raise ValueError(f"workdirs.{unknown[0]}: no commands entry of that name to run there")
         return self
 
 

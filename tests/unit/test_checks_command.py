@@ -275,3 +275,27 @@ def test_a_script_relative_to_the_repository_runs_and_a_non_executable_one_canno
     assert result.status == CheckStatus.PASS and stdout_lines(result) == ["from-the-repo x"]
     missing, _ = run(tmp_path, "./bin/absent.sh")
     assert missing.output == "cannot start './bin/absent.sh': No such file or directory"
+
+
+def test_a_check_with_a_workdir_runs_its_command_in_that_folder(tmp_path: Path) -> None:
+    """markdown2's tests run as ``cd test && python test.py``: the command starts in the folder,
+    its reports are read there; a folder the repository lacks (or one outside it) fails the check
+    before anything starts, saying so."""
+    import dataclasses
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "here.txt").write_text("x")
+    code = "import os; print(os.getcwd()); open('here.txt')"
+    ctx = context(tmp_path, PY, "-c", code)
+    placed = dataclasses.replace(ctx, check=CheckSpec(name="cmd", run=(PY, "-c", code), workdir="test"))
+    result, _ = execute(placed)
+    assert result.status == CheckStatus.PASS, result.output
+    assert stdout_lines(result)[0] == str(tmp_path / "test")
+    assert execute(ctx)[0].status == CheckStatus.FAIL  # at the top there is no here.txt
+    (tmp_path.parent / "elsewhere").mkdir(exist_ok=True)
+    (tmp_path / "link").symlink_to(tmp_path.parent / "elsewhere")  # a folder outside the checkout
+    for workdir in ("tests", "test/here.txt", "link"):
+        missing = dataclasses.replace(ctx, check=CheckSpec(name="cmd", run=(PY, "-c", code), workdir=workdir))
+        result, _ = execute(missing)
+        assert result.status == CheckStatus.FAIL
+        assert result.output.startswith(f"cannot run in {workdir}/: it is not a folder of the repository")

@@ -258,6 +258,16 @@ def test_a_commands_own_environment_needs_that_command() -> None:
     assert "environments.lint: no governance.commands entry of that name" in profile_error(text)
 
 
+def test_a_commands_workdir_is_a_folder_of_the_repository_for_a_command_it_has() -> None:
+    lines = ("governance:", "  commands: {test: [python, test.py]}", "  workdirs: {test: test}")
+    ok = md("# T", yaml_block(*lines))
+    assert parse_initial_md(ok).profile.governance.workdirs == {"test": "test"}
+    unknown = md("# T", yaml_block("governance:", "  workdirs: {lint: src}"))
+    assert "governance: workdirs.lint: no commands entry of that name to run there" in profile_error(unknown)
+    up = md("# T", yaml_block("governance:", "  commands: {test: [t]}", "  workdirs: {test: ../x}"))
+    assert "governance.workdirs.test: '../x' is not a plain relative path" in profile_error(up)
+
+
 def test_a_scalar_where_a_mapping_belongs_names_the_keys_not_a_class() -> None:
     text = md("# T", yaml_block("budgets:", "  coverage: 80"))
     assert profile_error(text) == (

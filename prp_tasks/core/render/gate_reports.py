@@ -7,6 +7,7 @@ from typing import Any
 
 from prp_tasks.core.catalog import BUILTIN_CHECKS, GATE_REPORTS
 from prp_tasks.core.models import CheckStatus, GateSpec
+from prp_tasks.core.profile import Governance
 from prp_tasks.core.render.budgets import accessibility_text, coverage_text, performance_text
 from prp_tasks.core.render.common import (
     as_list,
@@ -165,13 +166,17 @@ def _test_plan(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
     ]
 
 
+def _command_text(gov: Governance, name: str) -> str:
+    """The command a required check runs (with the folder it runs in), or that none is configured."""
+    if name not in gov.commands:
+        return "no command configured"
+    workdir = gov.workdirs.get(name)
+    return code(" ".join(gov.commands[name])) + (f" in {code(workdir + '/')}" if workdir else "")
+
+
 def _code_review_checklist(gate: GateSpec, checks: Checks, spec: RunSpec) -> list[str]:
     gov, arch = spec.profile.profile.governance, spec.profile.profile.architecture
-    required = [
-        f"{code(name)}: "
-        + (code(" ".join(gov.commands[name])) if name in gov.commands else "no command configured")
-        for name in gov.checks
-    ]
+    required = [f"{code(name)}: {_command_text(gov, name)}" for name in gov.checks]
     owners = [f"{code(p)}: {', '.join(o)}" for p, o in sorted(gov.owners.items())]
     naming = [f"{code(k)}: {v}" for k, v in sorted(arch.naming.items())]
     return [
