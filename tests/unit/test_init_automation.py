@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from prp_tasks.core.builtin_workflow import command_checks
 from prp_tasks.intake.init.justfile import just_commands
 from prp_tasks.intake.init.tools import _poe_lines
 from tests.unit.test_init import parsed, write
@@ -401,3 +402,87 @@ def test_a_threshold_on_coverage_combined_from_several_jobs_is_not_one_runs_budg
     write(tmp_path, {".github/workflows/ci.yml": one_job})
     budget = parsed(tmp_path)[1].profile.budgets.coverage
     assert budget is not None and budget.total == 100.0
+
+
+MARKDOWN2_MAKEFILE = """\
+SHELL=/bin/bash
+
+.PHONY: test
+test:
+\tcd test && python testall.py
+
+.PHONY: testone
+testone:
+\tcd test && python test.py -- -knownfailure
+
+testredos:
+\tpython test/test_redos.py
+"""
+
+
+def test_the_projects_own_test_runner_runs_where_its_tox_env_runs_it(tmp_path: Path) -> None:
+    """markdown2's tox runs ``make testone``, whose recipe is ``cd test && python test.py --
+    -knownfailure``: unittest discovery of ``test/`` ran 8 modules and none of its 260 tests."""
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='markdown2', package_dir={'': 'lib'})\n",
+        "lib/markdown2.py": "",
+        "tox.ini": "[tox]\nenvlist = py{310,311}\n\n[testenv]\nallowlist_externals = make\n"
+        "commands = make testone\n",
+        "Makefile": MARKDOWN2_MAKEFILE,
+        "test/test.py": "import sys\n",
+        "test/testall.py": "import sys\n",
+        "test/test_redos.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    governance = result.profile.governance
+    assert governance.commands["test"] == ("python", "test.py", "--", "-knownfailure")
+    assert governance.workdirs == {"test": "test"}
+    assert "as Makefile recipe testone runs it in test/ (tox.ini [testenv] runs make testone)" in text
+    check = next(c for c in command_checks(result.profile) if c.name == "run-test")
+    assert check.workdir == "test" and "(in test/)" in check.description
+
+
+def test_without_tox_the_makefiles_test_recipe_names_the_runner(tmp_path: Path) -> None:
+    """No tox env says which target: the ``test`` recipe's script; a ``cd`` out of the checkout
+    is not followed, and a script that is no test runner (``setup.py``) is not one."""
+    makefile = "test:\n\tcd tests && python runtests.py -v\nbuild:\n\tpython setup.py build\n"
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='x')\n",
+        "x/__init__.py": "",
+        "Makefile": makefile,
+        "tests/runtests.py": "",
+        "tests/test_x.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    _, result = parsed(tmp_path)
+    governance = result.profile.governance
+    assert governance.commands["test"] == ("python", "runtests.py", "-v")
+    assert governance.workdirs == {"test": "tests"}
+    (tmp_path / "Makefile").write_text("test:\n\tcd .. && python x/runtests.py\n")
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:4] == ("python", "-m", "unittest", "discover")
+    assert result.profile.governance.workdirs == {}
+
+
+def test_a_test_script_the_tox_env_runs_wins_over_pytest_guessed_from_modules(tmp_path: Path) -> None:
+    """dill's tox runs ``{envpython} dill/tests/__main__.py``, which runs each ``test_*.py`` as a
+    script (30 pass); its modules of plain ``def test_…`` made prp init guess pytest, whose
+    collection failed with 6 errors. A pytest the project configures still wins."""
+    tox = "[tox]\nenvlist = py311\n\n[testenv]\ncommands =\n    {envpython} -m pip install .\n"
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='dill')\n",
+        "dill/__init__.py": "",
+        "dill/tests/__init__.py": "",
+        "dill/tests/__main__.py": "import glob\n",
+        "dill/tests/test_abc.py": "def test_abc():\n    pass\n",
+        "tox.ini": tox + "    {envpython} dill/tests/__main__.py\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "dill/tests/__main__.py")
+    assert "the project's own test runner, as tox.ini [testenv] runs it" in text
+    assert result.profile.governance.workdirs == {}
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\naddopts = -ra\n")
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:3] == ("python", "-m", "pytest")

@@ -42,7 +42,7 @@ def test_coverage_run_and_its_report_threshold_become_the_measured_test_command(
     )  # not --parallel-mode: where the data goes is the check's own choice
     assert profile.reports.coverage == (".prp/reports/coverage.xml",)
     assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 99.0
-    assert "from Makefile recipe: --fail-under" in text
+    assert "from Makefile recipe coverage: --fail-under" in text
     assert profile.environment is not None and "coverage" in profile.environment.packages
 
 

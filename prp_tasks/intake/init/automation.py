@@ -83,17 +83,25 @@ def _runner_needs(facts: Facts, line: str, where: str) -> None:
 def _ci_line(facts: Facts, line: str, name: str) -> None:
     """A CI ``run`` line's commands, each in the directory a ``cd`` before it chose (jmespath:
     ``cd tests/ && py.test --cov jmespath``; from the root it collected ``extra/`` too)."""
-    cwd = "."
     _runner_needs(facts, re.sub(r"^\s*(-\s*)?run:\s*[|>]?-?", "", line), name)
-    for command in ci_commands(line):
-        words = command.split()
-        if words[:1] == ["cd"] and len(words) == 2:
-            target = os.path.normpath(os.path.join(cwd, words[1]))
-            cwd = target if (facts.repo / target).is_dir() and not target.startswith("..") else cwd
-            continue
+    for cwd, command in in_folders(facts.repo, ci_commands(line)):
         command_line(facts, command, name, cwd)
         _ci_script(facts, command, name)
         _ci_installs(facts, command, name)
+
+
+def in_folders(repo: Path, commands: list[str]) -> list[tuple[str, str]]:
+    """(folder, command) of one shell line's commands, each in the folder of the repository a
+    ``cd`` before it chose (a ``cd`` out of the repository, or to no folder of it, is ignored)."""
+    cwd, out = ".", []
+    for command in commands:
+        words = command.split()
+        if words[:1] == ["cd"] and len(words) == 2:
+            target = os.path.normpath(os.path.join(cwd, words[1]))
+            cwd = target if (repo / target).is_dir() and not target.startswith("..") else cwd
+            continue
+        out.append((cwd, command))
+    return out
 
 
 #: ``pip install``, ``python -m pip install``, ``uv pip install`` at the start of a command
@@ -142,6 +150,8 @@ def _ci_script(facts: Facts, command: str, ran_by: str) -> None:
 
 #: ``NAME = value`` (also ``:=``, ``?=``, ``+=``) in a Makefile
 _MAKE_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?+]?=\s*(.*)$")
+#: a rule's first target (``testone:``, ``test lint: deps``), not a ``:=`` assignment
+_MAKE_RULE = re.compile(r"^([A-Za-z0-9_./-]+)[^:=]*:(?!=)")
 
 
 def makefile(facts: Facts) -> None:
@@ -154,15 +164,18 @@ def makefile(facts: Facts) -> None:
     if path is None:
         return
     variables: dict[str, str] = {}
+    target = ""
     for line in read_text(path).replace("\\\n", " ").splitlines():
         if not line.startswith("\t"):
             defined = _MAKE_VARIABLE.match(line)
             if defined:
                 variables[defined[1]] = defined[2].strip()
+            rule = _MAKE_RULE.match(line)
+            target = rule[1] if rule else target
             continue
         command = _make_expanded(line.strip().lstrip("@-+ "), variables)
-        for part in ci_commands(command) if command else []:
-            command_line(facts, part, f"{path.name} recipe")
+        for cwd, part in in_folders(facts.repo, ci_commands(command)) if command else []:
+            command_line(facts, part, f"{path.name} recipe {target}".rstrip(), cwd)
 
 
 def justfile(facts: Facts) -> None:

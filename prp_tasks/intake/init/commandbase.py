@@ -23,6 +23,8 @@ class Command:
     name: str
     argv: tuple[str, ...]
     why: str
+    #: the folder of the repository it runs in ('': the top)
+    workdir: str = ""
 
 
 def where(facts: Facts, tool: str, limit: int = 3) -> str:

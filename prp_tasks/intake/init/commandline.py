@@ -27,6 +27,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         words = words[2:]
     if not words:
         return
+    _script_or_make(facts, words, where, cwd, primary)
     tool, words = _inner_tool(facts, words, where, cwd)
     _fail_under(facts, words, where)
     _note_tool(facts, tool, words, where)
@@ -43,6 +44,24 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
     if tool in ("ruff", "flake8", "pylint", "black", "pycodestyle", "pep8"):
         lint_targets(facts, words, cwd)
+
+
+def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primary: bool) -> None:
+    """A command running a Python file of the checkout (``python test.py``, noted with its folder)
+    or a make target the project's main test env or CI runs (``make testone``)."""
+    if words[0] == "make" and primary and not where.startswith(("Makefile", "makefile", "GNUmakefile")):
+        for target in (w for w in words[1:] if not w.startswith("-") and "=" not in w):
+            facts.make_runs.setdefault(target, where)
+        return
+    if not _PYTHON.fullmatch(words[0]):
+        return
+    index = 1
+    while index < len(words) and words[index].startswith("-"):  # -u, -Wd, -W error
+        index += 2 if words[index] in ("-W", "-X") else 1
+    script = words[index] if index < len(words) else ""
+    path = os.path.normpath(os.path.join(cwd, script))
+    if script.endswith(".py") and not path.startswith("..") and (facts.repo / path).is_file():
+        facts.python_files_run.append((cwd, ("python", *words[1:]), where))
 
 
 def _note_tool(facts: Facts, tool: str, words: list[str], where: str) -> None:

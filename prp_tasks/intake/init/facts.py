@@ -88,6 +88,11 @@ class Facts:
     test_env: str = ""
     #: where the project runs its tests with ``python -m unittest`` (tox: the tests' env), if it does
     unittest_run: str = ""
+    #: (folder, argv, where) of the commands running a Python file of the checkout, ``python
+    #: test.py -- -knownfailure`` in ``test`` (markdown2's Makefile): the project's own test runner
+    python_files_run: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+    #: make target -> where the project's main test env or CI runs it (markdown2's tox: ``make testone``)
+    make_runs: dict[str, str] = field(default_factory=dict)
     #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)
     test_prepare: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     mypy_files: bool = False  # mypy's config names what to check

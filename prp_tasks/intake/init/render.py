@@ -195,6 +195,10 @@ def _governance(facts: Facts, commands: Plan) -> list[str]:
         return lines + ([f"  # {unrun_note(facts)}"] if facts.unrun else [])
     lines.append(_line(1, "commands", ..., f"G3 runs each; machine output goes to {REPORTS}/"))
     lines += [_line(2, c.name, list(c.argv), f"detected: {c.why}") for c in commands.commands]
+    placed = [c for c in commands.commands if c.workdir]
+    if placed:
+        lines.append(_line(1, "workdirs", ..., "the folder a command runs in (default: the top)"))
+        lines += [_line(2, c.name, c.workdir, "detected: where the project runs it") for c in placed]
     return lines + ([f"  # {unrun_note(facts)}"] if facts.unrun else [])
 
 

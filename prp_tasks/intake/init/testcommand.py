@@ -3,6 +3,7 @@ discovery, measured with pytest-cov or under ``coverage run`` as the project mea
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is
 def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if not facts.uses("pytest") and facts.uses("trial") and facts.trial_targets:
         return _trial(facts)
-    if not facts.uses("pytest"):
+    if not facts.uses("pytest") or _runner_over_pytest(facts):
         return _unittest(facts)
     quiet = [] if facts.pytest_quiet else ["-q"]
     argv = ["python", "-m", "pytest", *quiet, "-o", PYTEST_CACHE, f"--junitxml={REPORTS}/junit.xml"]
@@ -78,8 +79,12 @@ def _trial(facts: Facts) -> tuple[Command | None, bool, str]:
 
 
 def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
-    """unittest discovery of the tests directory (``-t`` the folder it is imported from when it is
-    a package, so its relative imports work), else of the test modules at the top."""
+    """The project's own test script when it runs one (:func:`own_runner`), else unittest discovery
+    of the tests directory (``-t`` the folder it is imported from when it is a package, so its
+    relative imports work), else of the test modules at the top."""
+    own = own_runner(facts)
+    if own is not None:
+        return own, False, f"not measured: the tests run with the project's own runner ({own.argv[1]})"
     if facts.tests_dir and facts.languages.get("Python"):
         argv: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
         argv += ("-t", _import_root(facts)) if facts.tests_package else ()
@@ -97,6 +102,63 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.uses("coverage") and facts.coverage_installed_only is None:
         return _coverage_run(facts, test)
     return test, False, _UNMEASURED
+
+
+def own_runner(facts: Facts) -> Command | None:
+    """The project's own test script, run as the project runs it and where (markdown2's tox runs
+    ``make testone``, whose recipe is ``cd test && python test.py -- -knownfailure``: unittest
+    discovery of ``test/`` imported 8 modules and ran none of its 190 tests), or None.
+
+    A script counts when it is in the tests directory or named as a test runner (``runtests.py``,
+    ``test_all.py``); the first found of: a make target the tests' tox env or CI runs, the tests'
+    tox env's own command, a ``test``/``tests``/``check`` make target, any other place."""
+    found = _ranked_runner(facts)
+    if found is None:
+        return None
+    cwd, argv, where = found[1]
+    why = f"the project's own test runner, as {where} runs it" + (f" in {cwd}/" if cwd != "." else "")
+    target = where.rpartition(" recipe ")[2] if " recipe " in where else ""
+    if target in facts.make_runs:  # markdown2: tox.ini [testenv] runs make testone
+        why += f" ({facts.make_runs[target]} runs make {target})"
+    return Command("test", argv, why, "" if cwd == "." else cwd)
+
+
+def _ranked_runner(facts: Facts) -> tuple[int, tuple[str, tuple[str, ...], str]] | None:
+    """(rank, (folder, argv, where)) of the project's first test script (:func:`own_runner`)."""
+    if not facts.languages.get("Python"):
+        return None
+    found = [s for s in facts.python_files_run if _test_script(facts, s[0], s[1][1:])]
+    return min(((_runner_rank(facts, s[2]), s) for s in found), key=lambda r: r[0], default=None)
+
+
+def _runner_over_pytest(facts: Facts) -> bool:
+    """The tests' tox env (or the make target it runs) runs the project's own test script, and
+    pytest is only guessed from the test modules' style: dill's tox runs ``dill/tests/__main__.py``,
+    which runs each ``test_*.py`` as a script (30 pass), where pytest collected them with 6 errors."""
+    guessed = all(p.endswith((" imports pytest", ": plain test functions, no unittest cases"))
+                  for p in facts.tools.get("pytest", []))  # fmt: skip
+    found = _ranked_runner(facts)
+    return guessed and found is not None and found[0] < 2
+
+
+def _test_script(facts: Facts, cwd: str, args: tuple[str, ...]) -> bool:
+    script = next((a for a in args if a.endswith(".py")), "")
+    path = os.path.normpath(os.path.join(cwd, script))
+    inside = bool(facts.tests_dir) and path.startswith(f"{facts.tests_dir}/")
+    return inside or bool(_RUNNER_NAME.fullmatch(os.path.basename(path)))
+
+
+#: a script named as a test runner: ``runtests.py``, ``run_tests.py``, ``test_all.py``, ``tests.py``
+_RUNNER_NAME = re.compile(r"(run_?)?tests?(_?all)?\.py|test(_?all|_?suite)\.py")
+
+
+def _runner_rank(facts: Facts, where: str) -> int:
+    recipe = where.rpartition(" recipe ")[2] if " recipe " in where else None
+    if recipe is not None and recipe in facts.make_runs:
+        return 0
+    if where == facts.test_env:
+        return 1
+    return 2 if recipe in ("test", "tests", "check") else 3
 
 
 def _test_file_pattern(folder: Path) -> tuple[str, ...]:

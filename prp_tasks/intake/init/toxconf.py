@@ -234,7 +234,12 @@ def _listed(tox: RawConfigParser, section: str) -> bool:
 
 
 #: a tox env whose commands run the tests (its ``extras`` are what the tests need)
-_TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|unittest|coverage|trial)\b")
+#: a tox command running the tests: a test tool, a ``make test…`` target (markdown2's ``make
+#: testone``) or a script of the tests (dill's ``{envpython} dill/tests/__main__.py``)
+_TESTS_RUN = re.compile(
+    r"\b(?:pytest|py\.test|unittest|coverage|trial|make\s+(?:test|check)[\w-]*)\b"
+    r"|(?:\bpython[\d.]*|\{envpython\})(?:\s+-\S+)*\s+\S*\btests?/\S*\.py\b"
+)
 _PYTEST_RUN = re.compile(r"\b(?:pytest|py\.test)\b")
 
 
