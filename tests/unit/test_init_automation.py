@@ -486,3 +486,23 @@ def test_a_test_script_the_tox_env_runs_wins_over_pytest_guessed_from_modules(tm
     (tmp_path / "setup.cfg").write_text("[tool:pytest]\naddopts = -ra\n")
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["test"][:3] == ("python", "-m", "pytest")
+
+
+def test_a_tox_command_behind_uv_run_is_the_tools(tmp_path: Path) -> None:
+    """croniter's tox runs every tool as ``uv run --group=mypy --active mypy .``: its type check
+    was ``mypy src/croniter`` and its ``ruff format`` env unseen."""
+    tox = (
+        "[tox]\nenvlist = lint,test\n\n[testenv]\ncommands =\n    uv run --active py.test -v .\n\n"
+        "[testenv:mypy]\ncommands = uv run --group=mypy --active mypy .\n\n"
+        "[testenv:fmt]\ncommands = uv run --group=format --active ruff format\n"
+    )
+    files = {
+        "pyproject.toml": '[project]\nname = "cron"\n[tool.mypy]\n[tool.ruff]\n',
+        "src/cron/__init__.py": "",
+        "tox.ini": tox,
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["type-check"][-1] == "." and "checks .: as the project runs it" in text
+    assert commands["format"][:4] == ("python", "-m", "ruff", "format")

@@ -229,6 +229,25 @@ def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path
     assert detect(tmp_path).pins["flake8"] == ("flake8==7.1.0", "pyproject.toml dependency group 'lint'")
 
 
+def test_a_lock_files_entry_for_another_python_is_not_this_pythons_version(tmp_path: Path) -> None:
+    """croniter's uv.lock holds mypy 1.19.1 for Python below 3.10 and 2.1.0 above (its
+    ``resolution-markers``): the first was written and ran on 3.11, where its developers run 2.1.0."""
+    old, new = "python_full_version < '3.10'", "python_full_version >= '3.10'"
+    lock = "version = 1\n"
+    for version, marker in (("1.19.1", old), ("2.1.0", new)):
+        lock += f'[[package]]\nname = "mypy"\nversion = "{version}"\nresolution-markers = ["{marker}"]\n'
+    files = {
+        "pyproject.toml": '[project]\nname = "cron"\n[dependency-groups]\nmypy = ["mypy"]\n[tool.mypy]\n',
+        "uv.lock": lock,
+        "cron/__init__.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "mypy==2.1.0" in result.profile.environment.packages and "# uv.lock: 2.1.0" in text
+    assert "1.19.1" not in text
+
+
 def test_a_frozen_pre_commit_rev_gives_the_version_its_comment_names(tmp_path: Path) -> None:
     """pyproject-api: ``rev: "38bfb07c…"  # frozen: v0.17.1``."""
     sha = "38bfb07c" * 5

@@ -9,7 +9,14 @@ import re
 import shlex
 
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
-from prp_tasks.intake.init.targets import add_targets, installed_path, lint_targets, pytest_args, tool_options
+from prp_tasks.intake.init.targets import (
+    add_targets,
+    installed_path,
+    lint_targets,
+    pytest_args,
+    tool_options,
+    without_runner,
+)
 
 
 def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: bool = True) -> None:
@@ -23,6 +30,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         return
     while words and (_ASSIGNMENT.match(words[0]) or words[0] == "env"):  # PYTHONPATH=. py.test …
         words = words[1:]
+    words = without_runner(words)  # croniter's tox: ``uv run --group=mypy --active mypy .``
     if len(words) > 2 and words[1] == "-m" and _PYTHON.fullmatch(words[0]):
         words = words[2:]
     if not words:

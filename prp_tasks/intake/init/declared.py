@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import Requirement
 
 from prp_tasks.intake.init.facts import Facts
@@ -68,10 +69,28 @@ def locked_versions(facts: Facts) -> None:
             name, version = (
                 (package.get(k) for k in ("name", "version")) if isinstance(package, dict) else (None, None)
             )
+            if not _for_this_python(package):  # croniter: mypy 1.19.1 below 3.10, 2.1.0 above
+                continue
             if isinstance(name, str) and normalise(name) in TOOL_WORDS and isinstance(version, str):
                 facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
     for name, (line, where) in facts.bounds.items():
         facts.pin(name, line, where)
+
+
+def _for_this_python(package: object) -> bool:
+    """Whether a locked package is the one resolved for this Python (and platform): its
+    ``resolution-markers``, when it has any, match one of them (a marker that cannot be read
+    counts as a match)."""
+    markers = package.get("resolution-markers") if isinstance(package, dict) else None
+    if not isinstance(markers, list) or not markers:
+        return True
+    for text in markers:
+        try:
+            if Marker(str(text)).evaluate():
+                return True
+        except InvalidMarker:
+            return True
+    return False
 
 
 def is_flake8_plugin(name: str) -> bool:

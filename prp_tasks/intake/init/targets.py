@@ -227,11 +227,12 @@ def ci_commands(line: str) -> list[str]:
             words = shlex.split(part.strip())
         except ValueError:
             continue
-        out.append(shlex.join(_without_runner(words)))
+        out.append(shlex.join(without_runner(words)))
     return [c for c in out if c]
 
 
-def _without_runner(words: list[str]) -> list[str]:
+def without_runner(words: list[str]) -> list[str]:
+    """The command a project runner runs (``uv run --group=mypy --active mypy .`` -> ``mypy .``)."""
     if tuple(words[:2]) not in _RUNNERS:
         return words
     rest, index = words[2:], 0
