@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from tests.unit.test_init import parsed, write
 
@@ -57,6 +59,26 @@ def test_a_pylint_only_configured_says_so(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][2] == "pylint"
     assert "only configured: no requirement names pylint and no command runs it (a leftover?)" in text
+
+
+@pytest.mark.parametrize(
+    ("config", "tool"), [("setup.cfg", "flake8"), ("ruff.toml", "ruff")], ids=["flake8", "ruff"]
+)
+def test_a_linter_only_configured_says_so(tmp_path: Path, config: str, tool: str) -> None:
+    """configobj: ``[flake8] max-line-length=132`` in setup.cfg and nothing that installs or runs
+    flake8; its lint check failed on 558 violations, the comment reading as if a command ran it."""
+    text = (
+        "[metadata]\nname = co\n[flake8]\nmax-line-length=132\n" if tool == "flake8" else "line-length = 99\n"
+    )
+    write(
+        tmp_path,
+        {config: text, "co/a.py": ""} | ({"setup.cfg": "[metadata]\nname = co\n"} if tool == "ruff" else {}),
+    )
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][2] == tool
+    assert f"only configured: no requirement names {tool} and no command runs it (a leftover?)" in said
+    write(tmp_path, {".pre-commit-config.yaml": f"repos:\n- repo: x\n  rev: v1\n  hooks:\n  - id: {tool}\n"})
+    assert "only configured" not in parsed(tmp_path)[0]
 
 
 def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path: Path) -> None:

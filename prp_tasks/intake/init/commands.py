@@ -171,7 +171,7 @@ def _lint(facts: Facts) -> Command | None:
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
         options = facts.lint_options.get("ruff", []) + _excludes(facts, "ruff", ruff)
         argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *ruff)
-        linted = _linted(ruff, options, own="ruff" in facts.lint_targets)
+        linted = _linted(ruff, options, own="ruff" in facts.lint_targets) + _leftover(facts, "ruff")
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
     if facts.uses("flake8"):
         # the tests folder, or test modules beside the package (inflection's test_inflection.py);
@@ -184,6 +184,7 @@ def _lint(facts: Facts) -> Command | None:
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
         linted = _linted(targets, options, own="flake8" in facts.lint_targets)
         left_out = "" if "flake8" in facts.lint_targets or not skipped else f"; {skipped}"
+        left_out += _leftover(facts, "flake8")
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}{left_out}")
     if facts.uses("pylint"):
         return _pylint(facts)
@@ -222,9 +223,16 @@ def _pylint(facts: Facts) -> Command:
     report = f"--output-format=json:{REPORTS}/pylint.json,text"
     argv = ("python", "-m", "pylint", report, *options, *targets)
     linted = _linted(targets, options, own="pylint" in facts.lint_targets, chosen="its packages")
-    if facts.only_configured("pylint"):  # asttokens' pylint-1.x .pylintrc: 66 messages, run by nothing
-        linted += "; only configured: no requirement names pylint and no command runs it (a leftover?)"
+    linted += _leftover(facts, "pylint")  # asttokens' pylint-1.x .pylintrc: 66 messages, run by nothing
     return Command("lint", argv, f"pylint: {_where(facts, 'pylint')}{linted}")
+
+
+def _leftover(facts: Facts, tool: str) -> str:
+    """What the comment says of a linter the project only configures (configobj's ``[flake8]`` in
+    setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations)."""
+    if not facts.only_configured(tool):
+        return ""
+    return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
 
 
 def _pycodestyle(facts: Facts, tool: str) -> Command:
