@@ -145,7 +145,7 @@ def test_a_lead_in_ending_a_longer_paragraph_is_left_out_with_its_list() -> None
 def test_a_readme_paragraph_that_only_says_the_description_again_is_left_out() -> None:
     """texttable 1.7.0: "module to create simple ASCII tables." then "Python module to create
     simple ASCII tables"; a paragraph saying more is kept."""
-    from prp_tasks.intake.init.render import _repeats
+    from prp_tasks.intake.init.readme import repeats as _repeats
 
     assert _repeats("Python module to create simple ASCII tables", "module to create simple ASCII tables.")
     assert _repeats("*bidict: the mapping*", "bidict: the mapping.")
@@ -170,3 +170,40 @@ def test_a_copyright_and_licence_preamble_is_no_description() -> None:
         " -  PLY is very closely modeled after traditional lex/yacc.\n"
     )
     assert first_paragraph(readme) == "PLY is a 100% Python implementation of lex and yacc."
+
+
+def test_a_paragraph_repeating_the_description_gives_way_to_the_next_about_the_project() -> None:
+    """dill's README opens with its summary, "serialize all of Python", then an "About Dill"
+    section; croniter's repeats its summary with "the" and "a" more and goes on with usage and
+    "About DST", which do not describe the project; natsort's next paragraph is a NOTE."""
+    known = "serialize all of Python"
+    dill = "dill\n====\nserialize all of Python\n\nAbout Dill\n----------\n``dill`` extends pickle.\n"
+    assert first_paragraph(dill, known, "dill") == "``dill`` extends pickle."
+    assert first_paragraph(dill) == "serialize all of Python"
+    cron = (
+        "Introduction\n============\n\ncroniter provides iteration for the datetime object with a cron "
+        "like format.\n\nWebsite: https://github.com/pallets-eco/croniter\n\nAbout DST\n=========\n"
+        "Be sure to init your croniter instance with a TZ aware datetime.\n"
+    )
+    assert (
+        first_paragraph(cron, "croniter provides iteration for datetime object with cron like format.") == ""
+    )
+    natsort = (
+        "natsort\n=======\n\nSimple natural sorting.\n\n**NOTE**: Please see the Dropped APIs section.\n"
+    )
+    assert first_paragraph(natsort, "Simple natural sorting", "natsort") == ""
+    pydash = "The kitchen sink of `Lo-Dash <https://lodash.com>`_  Javascript library.\n"
+    assert first_paragraph(pydash, "The kitchen sink of Lo-Dash Javascript library.") == ""
+
+
+def test_a_sentence_a_list_completes_is_read_with_its_items() -> None:
+    """dotmap's "`DotMap` is a dot-access `dict` subclass that" and the list after it; the
+    description had ended on "that"."""
+    readme = (
+        "# Features\n\n`DotMap` is a dot-access `dict` subclass that\n\n-   has dynamic hierarchy creation\n"
+        "-   can be initialized with keys\n-   is ordered by insertion\n\nThe key feature is dot-access\n"
+    )
+    assert first_paragraph(readme) == (
+        "`DotMap` is a dot-access `dict` subclass that has dynamic hierarchy creation, can be "
+        "initialized with keys, is ordered by insertion."
+    )

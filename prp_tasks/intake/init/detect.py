@@ -284,7 +284,7 @@ def _readme(facts: Facts) -> None:
     for name in ("README.md", "README.rst", "README.txt", "README"):
         text = read_text(facts.repo / name)
         if text:
-            paragraph = first_paragraph(text)
+            paragraph = first_paragraph(text, facts.description, facts.name)
             if paragraph:
                 facts.readme = (name, paragraph)
             return

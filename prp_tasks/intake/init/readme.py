@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 
-def first_paragraph(text: str) -> str:
+def first_paragraph(text: str, known: str = "", name: str = "") -> str:
     """The first paragraph of prose of the README's introduction: not a heading, badge, image,
     HTML, directive (with its indented body: an RST comment), code block, list, notice or lead-in
     (``To see it, run:``); links as their text. A sentence-long lead-in (iniconfig's "iniconfig is
@@ -17,10 +17,14 @@ def first_paragraph(text: str) -> str:
     in boltons'). The introduction ends at a section such as Installation or Examples
     (termcolor's only prose was a note under "Text properties", after them) and resumes under an
     Overview or Usage (munch's "munch is a fork of … Bunch", after its Installation). A section
-    that is a notice to the reader (voluptuous' "CONTRIBUTIONS ONLY") is skipped."""
+    that is a notice to the reader (voluptuous' "CONTRIBUTIONS ONLY") is skipped, and so is one
+    that only repeats ``known``, the metadata's description (dill's "serialize all of Python": its
+    "About Dill" section's paragraph follows; past it, only a section about the project, ``name``,
+    is read: not croniter's "About DST"). A sentence a list completes (dotmap's "`DotMap` is a
+    dot-access `dict` subclass that" and five items) is read with its items."""
     block: list[str] = []
     fenced = directive = titled = notice = False
-    intro = True
+    intro, dangling, items, after_repeat = True, "", [], False
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
@@ -29,14 +33,24 @@ def first_paragraph(text: str) -> str:
         directive = directive and (not stripped or line[:1].isspace())
         if fenced or directive:
             continue
+        if dangling and (item := _LIST_ITEM.match(stripped)):
+            items.append(stripped[item.end() :].strip())
+            directive = True
+            continue
+        if dangling and items:
+            return _plain(f"{dangling} {', '.join(items)}.")
+        dangling = "" if stripped else dangling
         if not stripped:
-            if not notice and (said := _described(block, intro)):
+            said, dangling, repeated = _ended(block, intro and not notice, known, dangling)
+            if said:
                 return said
-            block = []
+            block, after_repeat = [], after_repeat or repeated
             continue
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
             title = stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:])
             notice, intro, titled = _entered(title, intro, titled)
+            # past a repeated description, only an About (Overview …) section still describes
+            intro = intro and not (after_repeat and not _about(title, name))
         # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
         # went on with "Its flexibility comes not at the price of performance.")
         directive = stripped.startswith("..") or bool(_LIST_ITEM.match(stripped))
@@ -48,12 +62,23 @@ def first_paragraph(text: str) -> str:
     return ""
 
 
+def _ended(block: list[str], intro: bool, known: str, dangling: str) -> tuple[str, str, bool]:
+    """(the description, a paragraph a list may complete, whether it repeated ``known``) at the
+    end of a paragraph: its prose unless it only repeats ``known`` or ends mid-sentence (then it
+    is the second)."""
+    said = _described(block, intro)
+    if said and _DANGLING.search(said):
+        return "", said, False
+    repeated = bool(said and known and repeats(said, known))
+    return ("", dangling, True) if repeated else (said, dangling, False)
+
+
 def _described(block: list[str], intro: bool) -> str:
     """The description a paragraph of the introduction gives, or "": not a notice, nor a paragraph
     ending in ":" (it introduces code or a list: termcolor's "run:") unless it says what the
     project is (boltons' "… is a set of …, including:")."""
     paragraph = " ".join(block)
-    if not intro or not paragraph or _notice(paragraph):
+    if not intro or not paragraph or _notice(paragraph) or _LABELLED_LINK.fullmatch(paragraph):
         return ""
     if not paragraph.endswith(":"):
         return _plain(paragraph)
@@ -62,6 +87,27 @@ def _described(block: list[str], intro: bool) -> str:
     if paragraph.endswith(":") and _describes(paragraph):
         return _plain(_LEAD_END.sub(".", paragraph))
     return ""
+
+
+#: a link with a label, no prose (croniter's "Website: https://github.com/pallets-eco/croniter")
+_LABELLED_LINK = re.compile(r"[\w .-]{1,40}:\s*<?(?:https?://|mailto:)\S+>?")
+#: a paragraph ending mid-sentence, on a word that needs what follows it (dotmap's "… subclass that")
+_DANGLING = re.compile(r"\b(?:that|which|who|to|and|or|of|with|for|the|a|an|is|are|can|will|by)$", re.I)
+
+
+def repeats(paragraph: str, description: str) -> bool:
+    """The README's paragraph only says the description again: the same (bidict's, in italics;
+    pydash's with two spaces after a link; croniter's with "the" and "a" more) or with a few words
+    more (texttable's "Python module to create simple ASCII tables" after "module to create simple
+    ASCII tables.")."""
+    said, known = _bare(paragraph), _bare(description)
+    return said == known or (bool(known) and known in said and len(said) <= len(known) + 20)
+
+
+def _bare(text: str) -> str:
+    """Text without emphasis, code marks, punctuation and articles, its spaces one each."""
+    words = re.sub(r"[^\w\s-]", " ", text.lower()).split()
+    return " ".join(w for w in words if w not in ("a", "an", "the"))
 
 
 def _before_lead_in(paragraph: str) -> str:
@@ -91,6 +137,17 @@ _NOTICE_SECTION = re.compile(
     r"|help wanted|archived|project status|status of (?:the|this) project)\b",
     re.I,
 )
+
+
+def _about(title: str, name: str) -> bool:
+    """A section about the project: Overview, Introduction …, or About (What is) the project."""
+    title = title.strip(" *_`:").lower()
+    if title in ("about", "overview", "introduction", "intro", "description", "summary"):
+        return True
+    subject = re.sub(r"^(?:about|what is)\s+", "", title).strip(" ?")
+    return bool(name) and subject != title and subject.replace("-", "_") == name.lower().replace("-", "_")
+
+
 _INTRO_SECTION = re.compile(
     r"^(?:about|overview|introduction|intro|description|summary|what\b|why\b|features|motivation|usage)", re.I
 )
@@ -162,9 +219,15 @@ def _notice(paragraph: str) -> bool:
     a copyright or licence text (:data:`_LEGAL`)."""
     if (paragraph.startswith("**") and paragraph.endswith("**")) or _LEGAL.match(paragraph):
         return True
+    if _LABELLED_NOTICE.match(paragraph):  # natsort's "**NOTE**: Please see the Dropped … section"
+        return True
     return paragraph.startswith(("*", "_")) and not _EMPHASIS.sub("", paragraph).strip()
 
 
+#: a paragraph labelled as a notice to the reader: ``**NOTE**:``, ``Warning:``
+_LABELLED_NOTICE = re.compile(
+    r"[*_]*(?:note|warning|important|attention|caution|deprecated|tip)[*_]*\s*:", re.I
+)
 #: a bold or emphasised span (``**…**``, ``*…*``, ``__…__``, ``_…_``)
 _EMPHASIS = re.compile(r"(\*\*|__)[^*_]+?\1|([*_])[^*_]+?\2")
 

@@ -12,6 +12,7 @@ from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORT
 from prp_tasks.intake.init.commands import Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.readme import repeats
 
 DEFAULT_LICENSE = "(Apache-2.0 OR Commercial)"
 NAMING = {"modules": "snake_case", "functions": "snake_case", "classes": "PascalCase"}
@@ -41,7 +42,7 @@ def _blueprint(facts: Facts, commands: Plan) -> list[str]:
         "(and where) or is a default."
     )
     description = _sentence(facts.description)
-    if facts.readme and not _repeats(facts.readme[1], description):
+    if facts.readme and not repeats(facts.readme[1], description):
         description = f"{description}\n\n{facts.readme[1]}".strip()
     requirements = [f"{_requirement(c.name)} (`{_short(c.argv)}`)" for c in commands.commands]
     return [
@@ -92,20 +93,6 @@ def _sentence(text: str) -> str:
     "(Only handles plain text for now.)" its closing parenthesis, without a second full stop)."""
     text = text.strip()
     return text if not text or text.rstrip(")\"'”’").endswith((".", "!", "?")) else text + "."
-
-
-def _bare(text: str) -> str:
-    """Text without its emphasis, code marks and full stop (responses' reST ``requests`` read
-    as other than the description's `requests`)."""
-    return text.replace("`", "").strip().strip("*_").rstrip(".").strip().lower()
-
-
-def _repeats(paragraph: str, description: str) -> bool:
-    """The README's paragraph only says the description again: the same (bidict's, in italics) or
-    with a few words more (texttable's "Python module to create simple ASCII tables" after
-    "module to create simple ASCII tables.")."""
-    said, known = _bare(paragraph), _bare(description)
-    return said == known or (bool(known) and known in said and len(said) <= len(known) + 20)
 
 
 def _profile_block(facts: Facts, commands: Plan) -> str:
