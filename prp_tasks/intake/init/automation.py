@@ -12,6 +12,7 @@ from pathlib import Path
 from prp_tasks.intake.init.commandline import command_line
 from prp_tasks.intake.init.declared import pins
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.invoke_tasks import TASK_FILES, task_commands
 from prp_tasks.intake.init.justfile import JUSTFILES, just_commands
 from prp_tasks.intake.init.sources import read_text, read_yaml
 from prp_tasks.intake.init.targets import RUNNER_VALUED, ci_commands
@@ -185,6 +186,15 @@ def justfile(facts: Facts) -> None:
         _runner_needs(facts, command, f"{path.name if path else ''} recipe {recipe}")
         for part in ci_commands(command):
             command_line(facts, part, f"{path.name if path else ''} recipe {recipe}")
+
+
+def invoke_tasks(facts: Facts) -> None:
+    """The commands of an invoke ``tasks.py`` (pydash's tox runs ``inv ci``, whose ``test`` task runs
+    ``pytest src/pydash tests --cov=pydash --ignore=tests/pytest_mypy_testing``)."""
+    path = next((facts.repo / n for n in TASK_FILES if (facts.repo / n).is_file()), None)
+    for task, command in task_commands(read_text(path)) if path is not None else []:
+        for cwd, part in in_folders(facts.repo, ci_commands(command)):
+            command_line(facts, part, f"{path.name if path else ''} task {task}", cwd)
 
 
 def _make_expanded(line: str, variables: dict[str, str]) -> str | None:

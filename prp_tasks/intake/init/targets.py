@@ -46,6 +46,9 @@ _KEPT: dict[str, tuple[set[str], set[str], tuple[str, ...]]] = {
               "--namespace-packages", "--implicit-optional", "--pretty"},
              ("--disallow-", "--warn-", "--no-", "--allow-", "--strict-")),
 }  # fmt: skip
+#: flags a kept prefix matches that only change how the output looks (pydash's mypy
+#: ``--no-error-summary``), not what is reported
+_OUTPUT_ONLY = {"--no-error-summary", "--no-color-output", "--no-pretty", "--no-show-source"}
 #: options left out whose value is a separate word (``--output-file out.txt`` is no target)
 _OTHER_VALUED = {"--output-file", "-o", "--format", "--output-format", "--tee-file", "--jobs", "-j",
                  "--cache-dir", "--stdin-filename", "--junit-xml", "--html-report", "--txt-report",
@@ -73,7 +76,7 @@ def tool_options(
             value = value if eq else next(words_left, "")
             if name not in _CONFIG_FILES or "=" in value or present(value):  # (ruff: inline TOML)
                 options += [word] if eq else [word, value]
-        elif word in flags or word.startswith(prefixes):
+        elif (word in flags or word.startswith(prefixes)) and word not in _OUTPUT_ONLY:
             options.append(word)
         elif word in _OTHER_VALUED and word not in valued:
             next(words_left, None)
@@ -111,6 +114,9 @@ _PYTEST_FLAGS = {"--doctest-modules", "--doctest-continue-on-failure", "--strict
                  # checks that plugins run as test items (Unidecode's tox: ``pytest --mypy``)
                  "--mypy", "--ruff", "--ruff-format", "--black", "--flake8", "--isort",
                  "--pylint"}  # fmt: skip
+#: flags a kept prefix matches that only change how the output looks (pydash's mypy
+#: ``--no-error-summary``), not what is reported
+_OUTPUT_ONLY = {"--no-error-summary", "--no-color-output", "--no-pretty", "--no-show-source"}
 #: options left out whose value is a separate word (``--cov src``: ``src`` is no test path)
 _PYTEST_OTHER_VALUED = {"--cov", "--cov-config", "--cov-report", "--cov-fail-under", "--junitxml",
                         "--junit-xml", "--basetemp", "--tb", "-n", "--numprocesses", "--dist", "--maxfail",

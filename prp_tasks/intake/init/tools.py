@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from configparser import RawConfigParser
 
-from prp_tasks.intake.init.automation import ci, justfile, makefile
+from prp_tasks.intake.init.automation import ci, invoke_tasks, justfile, makefile
 from prp_tasks.intake.init.commandline import addopts_cov_targets, addopts_quiet, command_line, mypy_targets
 from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
@@ -176,6 +176,7 @@ def runners(facts: Facts) -> None:
     ci(facts)
     makefile(facts)
     justfile(facts)
+    invoke_tasks(facts)
 
 
 def _hatch_scripts(facts: Facts) -> None:
