@@ -11,7 +11,8 @@ from prp_tasks.core.text import clip
 #: items are cut at a space to this many characters (the notes show less)
 ITEM_CHARS = 600
 
-_BREAKING = re.compile(r"break|backward|incompatib|removal|removed", re.I)
+#: a subheading (or label) over breaking changes: croniter 7.0.0's "Upgrading to 7.0"
+_BREAKING = re.compile(r"break|backward|incompatib|removal|removed|^upgrad(?:e|ing)\b|^migrat", re.I)
 #: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
 #: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; deepdiff 9.0.0's
 #: "Dropping support for Python 3.9" and "migration note: …")
@@ -81,6 +82,7 @@ def items(
 ) -> tuple[list[str], list[str]]:
     """The section's top-level list items, split by the subheading each falls under."""
     lines = _labels_as_subtitles(_admonitions_opened(lines, start, end), start, end)
+    headlines = _breaking_headlines(inner)
     subtitle = {a: t for a, _, t in inner}
     skip = set(subtitle) | {a + 1 for a, k, _ in inner if not k.startswith("#")}
     skip |= {a - 1 for a, k, _ in inner if k.startswith("over")}
@@ -93,9 +95,11 @@ def items(
         line = lines[i]
         item = None if i in skip else ITEM.match(line)
         if i in subtitle or (item and len(item[1]) == indent) or _ends_item(line, indent, item):
-            _flush(current, title, found)
+            _flush([] if title in headlines else current, title, found)
             current, nested = ([item[2]] if item and len(item[1]) == indent else []), None
             title = subtitle.get(i, (_label(line) if item is None else None) or title)
+            if i in subtitle and title in headlines:  # the change itself; its items tell how to adapt
+                found[1].append(clip(plain(title), ITEM_CHARS))
         elif current and line.strip():  # indented: a nested item or a continuation
             if item is not None and nested is None:
                 nested = len(item[1])
@@ -112,7 +116,20 @@ def items(
                     current.append(item[2])
             elif lead_in and kept:
                 current.append(line.strip())
-    _flush(current, title, found)
+    _flush([] if title in headlines else current, title, found)
+    return found
+
+
+def _breaking_headlines(inner: list[tuple[int, str, str]]) -> set[str]:
+    """The bold headlines (``**1. A step … now means one value, not the whole field (#246).**``)
+    under a subheading over breaking changes (croniter 7.0.0's "Upgrading to 7.0"): each is a
+    breaking change, the items below it who is affected and what to do."""
+    found, breaking = set(), False
+    for _, kind, title in inner:
+        if kind != "**":
+            breaking = bool(_BREAKING.search(title))
+        elif breaking:
+            found.add(title)
     return found
 
 

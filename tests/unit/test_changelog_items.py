@@ -180,3 +180,26 @@ def test_a_changelog_under_doc_is_read(tmp_path: Path) -> None:
     history = "History\n=======\n\nVersion 4.9\n```````````\n\n* Add x.\n"
     (tmp_path / "doc" / "history.rst").write_text(history)
     assert changelog_entry(tmp_path, "4.9.0") == Entry("doc/history.rst", "Version 4.9", ["Add x."])
+
+
+def test_the_headlines_of_an_upgrading_section_are_its_breaking_changes() -> None:
+    """croniter 7.0.0: "Upgrading to 7.0" holds four bold headlines, each with "*Who is affected:*"
+    and "*What to do:*" items; its notes said "Breaking Changes: None listed" and showed those
+    items, without their headlines, among the highlights."""
+    text = (
+        "7.0.0 (2026-11-08)\n------------------\n\nThis is a major release.\n\n"
+        "Upgrading to 7.0\n~~~~~~~~~~~~~~~~\n\nChanges 1 and 2 are silent.\n\n"
+        "**1. A step that starts at the field maximum now means one value (#246).**\n"
+        "Each field's maximum is ``59``.\n\n- *Who is affected:* any expression with ``59/15``.\n"
+        "- *What to do:* find these expressions.\n\n"
+        "**2. Some expressions that used to be accepted now raise an error.**\n\n"
+        "- *Who is affected:* non-ASCII digits.\n\n"
+        "Bugfixes\n~~~~~~~~\n\n- Fix day-of-week ``7`` being rejected. [#263]\n"
+    )
+    entry = entry_in(text, "7.0.0", "CHANGELOG.rst")
+    assert entry is not None
+    assert entry.breaking == [
+        "1. A step that starts at the field maximum now means one value (#246).",
+        "2. Some expressions that used to be accepted now raise an error.",
+    ]
+    assert entry.highlights == ["Fix day-of-week `7` being rejected. [#263]"]
