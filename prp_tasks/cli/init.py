@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -44,29 +45,36 @@ def init(
             )
         text, facts, plan = initial_md(repo)
         parse_initial_md(text, source="initial.md")  # what we write must be a valid profile
-    if print_only:
+    if print_only:  # the file to stdout, what it could not derive to stderr as without --print
         sys.stdout.write(text)
+        _notes(facts, plan)
         return
     target = existing if existing is not None else repo / LOOKUP[0]
     target.write_text(text, encoding="utf-8")
     _summary(target, facts, plan)
 
 
+def _notes(facts: Facts, plan: Plan) -> None:
+    """The checks without a command and the checkers no check runs, and why (to stderr)."""
+    from prp_tasks.intake.init.render import unrun_note
+
+    for name, why in plan.missing.items():
+        err.print(f"  no {name} command: {why}", highlight=False, soft_wrap=True, markup=False)
+    if facts.unrun:
+        err.print(f"  {unrun_note(facts)}", highlight=False, soft_wrap=True, markup=False)
+
+
 def _summary(target: Path, facts: Facts, plan: Plan) -> None:
     """What ``prp init`` wrote, and what it could not derive (to stderr)."""
     from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
-    from prp_tasks.intake.init.render import unrun_note
 
     def said(stream: Console, text: str) -> None:
         stream.print(text, highlight=False, soft_wrap=True, markup=False)
 
-    commands = ", ".join(f"{c.name} ({c.why.split(':')[0]})" for c in plan.commands) or "none"
+    commands = ", ".join(f"{c.name} ({re.split('[:,]', c.why)[0]})" for c in plan.commands) or "none"
     said(out, f"wrote {target}")
     said(out, f"  commands: {commands}")
-    for name, why in plan.missing.items():
-        said(err, f"  no {name} command: {why}")
-    if facts.unrun:
-        said(err, f"  {unrun_note(facts)}")
+    _notes(facts, plan)
     said(out, f"  coverage: {plan.coverage_note}")
     said(out, "  the title, description and requirements are derived: edit them")
     if not plan.commands:  # nothing to derive a requirement from: G0 refuses the placeholder

@@ -129,3 +129,17 @@ def test_init_writes_once_prints_on_request_and_the_first_run_passes(tmp_path: P
 def lines(checks: dict[str, Any], name: str) -> list[str]:
     output: str = checks[name]["output"]
     return output.splitlines()
+
+
+def test_init_print_says_on_stderr_what_it_could_not_derive(tmp_path: Path) -> None:
+    """isodate's user: ``prp init --print`` showed the file and said nothing of the checks without
+    a command or the checkers no check runs, which ``prp init`` prints (the docs say the same)."""
+    repo = tmp_path / "bare"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_a.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n    pass\n")
+    (repo / "setup.cfg").write_text("[metadata]\nname = bare\n[isort]\nprofile = black\n")
+    shown = run_prp("init", str(repo), "--print")
+    assert shown.returncode == 0 and shown.stdout.startswith("# bare")
+    assert "no lint command: no lint tool found" in shown.stderr
+    assert "not run here: isort (setup.cfg [isort])" in shown.stderr
+    assert "no lint command" not in shown.stdout.split("```yaml")[0]
