@@ -171,9 +171,10 @@ def _admonitions_opened(lines: list[str], start: int, end: int) -> list[str]:
 
 
 def _labels_as_subtitles(lines: list[str], start: int, end: int) -> list[str]:
-    """``lines`` with each item that is only a label (``- Maintainers:``) over nested items made
-    a label line, its items moved out to its own level (intervaltree 3.2.1's "Fixed:" and
-    "Maintainers:": five changes were one item, cut at 200 characters); line numbers kept."""
+    """``lines`` with each item that is only a label (``- Maintainers:``, tldextract's ``* Features``)
+    over nested items made a label line, its items moved out to its own level (intervaltree 3.2.1's
+    "Fixed:" and "Maintainers:": five changes were one item, cut at 200 characters; tldextract
+    5.4.0's notes were "Features", "Bugfixes", "Docs", "Misc."); line numbers kept."""
     out = list(lines)
     i = start
     while i < end:
@@ -182,8 +183,8 @@ def _labels_as_subtitles(lines: list[str], start: int, end: int) -> list[str]:
         nested = ITEM.match(out[below]) if below < end else None
         if (
             item
-            and item[2].endswith(":")
             and _LABEL.fullmatch(item[2])
+            and (item[2].endswith(":") or _CATEGORY.fullmatch(item[2].strip("*_ ")))
             and nested
             and len(nested[1]) > len(item[1])
         ):
@@ -225,7 +226,15 @@ def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -
 
 #: a line of text that labels the items below it, as a subheading would (python-box 8.0.0:
 #: "Breaking changes", a blank line, its items; "Changes", …)
-_LABEL = re.compile(r"\**([A-Z][A-Za-z /&-]{1,40}?)\**:?")
+_LABEL = re.compile(r"\**([A-Z][A-Za-z /&-]{1,40}?)\.?\**[:.]?")
+#: a category a label names without a colon (tldextract's "Features", "Bugfixes", "Misc."; keep a
+#: changelog's "Added", "Fixed"), not a change ("Other fix")
+_CATEGORY = re.compile(
+    r"(?:new\s+)?features?|bug\s*fix(?:es)?|fix(?:es|ed)?|docs?|documentation|misc\.?|miscellaneous"
+    r"|other(?:\s+changes)?|added|changed|deprecat\w*|removed|removals?|security|improvements?"
+    r"|enhancements?|breaking(?:\s+changes?)?|internals?|maintenance|dependencies|performance",
+    re.I,
+)
 #: an item of issue numbers alone (``#1168, #1170, #1178``)
 ONLY_REFERENCES = re.compile(r"[\s(]*#\d+[)]?(?:[\s,;]+\(?#\d+\)?)*[\s.]*")
 

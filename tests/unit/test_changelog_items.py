@@ -203,3 +203,20 @@ def test_the_headlines_of_an_upgrading_section_are_its_breaking_changes() -> Non
         "2. Some expressions that used to be accepted now raise an error.",
     ]
     assert entry.highlights == ["Fix day-of-week `7` being rejected. [#263]"]
+
+
+def test_a_top_level_item_that_only_labels_its_nested_items_is_their_subheading() -> None:
+    """tldextract 5.4.0 nests its changes under ``* Features``, ``* Bugfixes``, ``* Misc.`` (no
+    colon): its notes listed those four labels and none of the changes."""
+    text = (
+        "## 5.4.0 (2026-10-03)\n\n* Features\n  * Add `TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS` ([#374](https://x/374))\n"
+        "* Bugfixes\n  * Fix hostname extraction from parsed URLs\n"
+        "* Misc.\n  * Require CI gate before merging\n"
+    )
+    entry = entry_in(text, "5.4.0", "CHANGELOG.md")
+    assert entry is not None
+    assert entry.highlights == [
+        "Add `TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS` (#374)",
+        "Fix hostname extraction from parsed URLs",
+        "Require CI gate before merging",
+    ]
