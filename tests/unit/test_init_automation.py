@@ -568,3 +568,20 @@ def test_an_invoke_tasks_files_commands_are_the_projects(tmp_path: Path) -> None
     assert commands["test"][7:10] == ("src/pydash", "tests", "--ignore=tests/pytest_mypy_testing")
     assert "--cov=pydash" in commands["test"] and "as tasks.py task test runs it" in text
     assert commands["type-check"][-4:] == (".prp/reports/mypy.xml", "src/pydash", "tests", "tasks.py")
+
+
+def test_a_runner_script_in_a_tests_folder_without_test_modules_runs_the_tests(tmp_path: Path) -> None:
+    """feedparser's ``tests/runtests.py`` builds its 4335 cases from the data files beside it (its
+    sdist has no tox.ini): unittest discovery of ``tests/`` ran none and failed the suite."""
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='feedparser')\n",
+        "feedparser/__init__.py": "",
+        "tests/runtests.py": "import unittest\n",
+        "tests/wellformed/a.xml": "<feed/>",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "tests/runtests.py")
+    assert "the project's own test runner: tests/runtests.py, no test module beside it" in text
+    write(tmp_path, {"tests/test_a.py": "import unittest\n"})  # discovery finds modules: they run
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][2:4] == ("unittest", "discover")

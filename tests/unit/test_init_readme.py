@@ -152,6 +152,9 @@ def test_a_readme_paragraph_that_only_says_the_description_again_is_left_out() -
     longer = "Python module to create simple ASCII tables, with wrapping, alignment and CJK support."
     assert not _repeats(longer, "module to create simple ASCII tables.")
     assert not _repeats("Texttable renders tables.", "")
+    known = "Accurately separates a URL's subdomain, domain, and public suffix. By default, this includes …"
+    assert _repeats("`tldextract` accurately separates a URL's subdomain, domain, and public suffix.", known)
+    assert not _repeats("tldextract is fast.", "tldextract is fast. And small.")  # too short to tell
     # responses: reST's double backticks where the metadata has single ones
     assert _repeats("A library for mocking ``requests``.", "A library for mocking `requests`.")
 

@@ -97,11 +97,16 @@ _DANGLING = re.compile(r"\b(?:that|which|who|to|and|or|of|with|for|the|a|an|is|a
 
 def repeats(paragraph: str, description: str) -> bool:
     """The README's paragraph only says the description again: the same (bidict's, in italics;
-    pydash's with two spaces after a link; croniter's with "the" and "a" more) or with a few words
+    pydash's with two spaces after a link; croniter's with "the" and "a" more), with a few words
     more (texttable's "Python module to create simple ASCII tables" after "module to create simple
-    ASCII tables.")."""
+    ASCII tables."), or a part of it (tldextract's first sentence)."""
     said, known = _bare(paragraph), _bare(description)
-    return said == known or (bool(known) and known in said and len(said) <= len(known) + 20)
+    if said == known or (bool(known) and known in said and len(said) <= len(known) + 20):
+        return True
+    # part of the description again, its subject named (tldextract's "`tldextract` accurately
+    # separates …" of "Accurately separates … By default, …")
+    rest = said.split(" ", 1)[-1]
+    return len(rest.split()) >= 5 and (said in known or rest in known)
 
 
 def _bare(text: str) -> str:

@@ -82,7 +82,7 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     """The project's own test script when it runs one (:func:`own_runner`), else unittest discovery
     of the tests directory (``-t`` the folder it is imported from when it is a package, so its
     relative imports work), else of the test modules at the top."""
-    own = own_runner(facts)
+    own = own_runner(facts) or _lone_runner(facts)
     if own is not None:
         return own, False, f"not measured: the tests run with the project's own runner ({own.argv[1]})"
     if facts.tests_dir and facts.languages.get("Python"):
@@ -129,6 +129,21 @@ def _ranked_runner(facts: Facts) -> tuple[int, tuple[str, tuple[str, ...], str]]
         return None
     found = [s for s in facts.python_files_run if _test_script(facts, s[0], s[1][1:])]
     return min(((_runner_rank(facts, s[2]), s) for s in found), key=lambda r: r[0], default=None)
+
+
+def _lone_runner(facts: Facts) -> Command | None:
+    """A runner script in the tests directory when discovery would find no test module there
+    (feedparser's ``tests/runtests.py`` builds its 4335 cases from data files; discovery of
+    ``tests/`` ran none, and the check failed a suite that passes), run from the top."""
+    folder = facts.repo / facts.tests_dir if facts.tests_dir else None
+    if folder is None or not facts.languages.get("Python") or any(folder.rglob("test*.py")):
+        return None
+    scripts = sorted(p for p in folder.glob("*.py") if _RUNNER_NAME.fullmatch(p.name))
+    if not scripts:
+        return None
+    script = f"{facts.tests_dir}/{scripts[0].name}"
+    why = f"the project's own test runner: {script}, no test module beside it"
+    return Command("test", ("python", script), why)
 
 
 def _runner_over_pytest(facts: Facts) -> bool:
