@@ -14,11 +14,13 @@ ITEM_CHARS = 600
 #: a subheading (or label) over breaking changes: croniter 7.0.0's "Upgrading to 7.0"
 _BREAKING = re.compile(r"break|backward|incompatib|removal|removed|^upgrad(?:e|ing)\b|^migrat", re.I)
 #: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
-#: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; deepdiff 9.0.0's
+#: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; mistune 3.4.0's "Require
+#: Python 3.10 or later"; deepdiff 9.0.0's
 #: "Dropping support for Python 3.9" and "migration note: …")
 _BREAKING_ITEM = re.compile(
     r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
     r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
+    r"|requires?\s+python\s+(?:>=\s*)?3\.\d+"  # mistune 3.4.0's "Require Python 3.10 or later"
     r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
     re.I,
 )
@@ -183,8 +185,7 @@ def _labels_as_subtitles(lines: list[str], start: int, end: int) -> list[str]:
         nested = ITEM.match(out[below]) if below < end else None
         if (
             item
-            and _LABEL.fullmatch(item[2])
-            and (item[2].endswith(":") or _CATEGORY.fullmatch(item[2].strip("*_ ")))
+            and _labels(item[2])
             and nested
             and len(nested[1]) > len(item[1])
         ):
@@ -235,6 +236,14 @@ _CATEGORY = re.compile(
     r"|enhancements?|breaking(?:\s+changes?)?|internals?|maintenance|dependencies|performance",
     re.I,
 )
+def _labels(text: str) -> bool:
+    """An item's text that only labels the items nested under it: a short title with a colon,
+    a category (:data:`_CATEGORY`), or one word (distlib 0.4.4's modules: ``- markers``)."""
+    if _LABEL.fullmatch(text) and (text.endswith(":") or _CATEGORY.fullmatch(text.strip("*_ "))):
+        return True
+    return re.fullmatch(r"`{0,2}[\w.-]{1,30}`{0,2}:?", text) is not None
+
+
 #: an item of issue numbers alone (``#1168, #1170, #1178``)
 ONLY_REFERENCES = re.compile(r"[\s(]*#\d+[)]?(?:[\s,;]+\(?#\d+\)?)*[\s.]*")
 

@@ -220,3 +220,21 @@ def test_a_top_level_item_that_only_labels_its_nested_items_is_their_subheading(
         "Fix hostname extraction from parsed URLs",
         "Require CI gate before merging",
     ]
+
+
+def test_a_one_word_item_over_nested_items_labels_them_and_requiring_a_python_breaks() -> None:
+    """distlib 0.4.4 groups its changes under its modules (``- markers``): its notes listed the six
+    module names; mistune 3.4.0's "Require Python 3.10 or later." drops the older ones."""
+    text = (
+        "0.4.4\n~~~~~\n\nReleased: 2026-10-16\n\n- compat\n\n    - Fixed a missing import.\n\n"
+        "- markers\n\n    - Fixed #273: Enforce compatible-release bounds.\n      Thanks to L.\n\n"
+        "- Require Python 3.10 or later.\n- Other fix\n\n  - a detail left out\n"
+    )
+    entry = entry_in(text, "0.4.4", "CHANGES.rst")
+    assert entry is not None
+    assert entry.highlights == [
+        "Fixed a missing import.",
+        "Fixed #273: Enforce compatible-release bounds. Thanks to L.",
+        "Other fix",
+    ]
+    assert entry.breaking == ["Require Python 3.10 or later."]
