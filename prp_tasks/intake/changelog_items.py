@@ -183,12 +183,7 @@ def _labels_as_subtitles(lines: list[str], start: int, end: int) -> list[str]:
         item = ITEM.match(out[i])
         below = next((j for j in range(i + 1, end) if out[j].strip()), end)
         nested = ITEM.match(out[below]) if below < end else None
-        if (
-            item
-            and _labels(item[2])
-            and nested
-            and len(nested[1]) > len(item[1])
-        ):
+        if item and _labels(item[2]) and nested and len(nested[1]) > len(item[1]):
             shift = len(nested[1]) - len(item[1])
             out[i] = f"{item[1]}{item[2]}"
             for j in range(below, end):
@@ -236,6 +231,8 @@ _CATEGORY = re.compile(
     r"|enhancements?|breaking(?:\s+changes?)?|internals?|maintenance|dependencies|performance",
     re.I,
 )
+
+
 def _labels(text: str) -> bool:
     """An item's text that only labels the items nested under it: a short title with a colon,
     a category (:data:`_CATEGORY`), or one word (distlib 0.4.4's modules: ``- markers``)."""
