@@ -210,3 +210,18 @@ def test_a_sentence_a_list_completes_is_read_with_its_items() -> None:
         "`DotMap` is a dot-access `dict` subclass that has dynamic hierarchy creation, can be "
         "initialized with keys, is ordered by insertion."
     )
+
+
+def test_a_sentence_ending_on_at_is_completed_by_the_link_after_it_else_left_out() -> None:
+    """distlib's "… packaging tools. The documentation is available at" and its URL on a
+    line of its own: the description ended on "at"."""
+    readme = (
+        "What is it?\n-----------\n\nDistlib is a library. It is intended for packaging tools. The "
+        "documentation is available at\n\nhttps://distlib.readthedocs.io/\n"
+    )
+    assert first_paragraph(readme) == (
+        "Distlib is a library. It is intended for packaging tools. The documentation is available at "
+        "https://distlib.readthedocs.io/"
+    )
+    other = readme.replace("https://distlib.readthedocs.io/", "Read the docs.")
+    assert first_paragraph(other) == "Distlib is a library. It is intended for packaging tools."

@@ -24,22 +24,21 @@ def first_paragraph(text: str, known: str = "", name: str = "") -> str:
     dot-access `dict` subclass that" and five items) is read with its items."""
     block: list[str] = []
     fenced = directive = titled = notice = False
-    intro, dangling, items, after_repeat = True, "", [], False
+    intro, dangling, after_repeat = True, "", False
+    items: list[str] = []
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            fenced, block = not fenced, []
-            continue
+        fence = stripped.startswith(("```", "~~~"))
+        fenced, block = (not fenced, []) if fence else (fenced, block)
         directive = directive and (not stripped or line[:1].isspace())
-        if fenced or directive:
+        if fence or fenced or directive:
             continue
-        if dangling and (item := _LIST_ITEM.match(stripped)):
-            items.append(stripped[item.end() :].strip())
-            directive = True
-            continue
-        if dangling and items:
-            return _plain(f"{dangling} {', '.join(items)}.")
-        dangling = "" if stripped else dangling
+        if dangling:
+            said, dangling, directive = _dangling(dangling, items, stripped)
+            if said:
+                return said
+            if directive:  # one of the list's items (its indented lines are its own)
+                continue
         if not stripped:
             said, dangling, repeated = _ended(block, intro and not notice, known, dangling)
             if said:
@@ -48,9 +47,7 @@ def first_paragraph(text: str, known: str = "", name: str = "") -> str:
             continue
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
             title = stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:])
-            notice, intro, titled = _entered(title, intro, titled)
-            # past a repeated description, only an About (Overview …) section still describes
-            intro = intro and not (after_repeat and not _about(title, name))
+            notice, intro, titled = _entered(title, intro, titled, name if after_repeat else None)
         # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
         # went on with "Its flexibility comes not at the price of performance.")
         directive = stripped.startswith("..") or bool(_LIST_ITEM.match(stripped))
@@ -60,6 +57,29 @@ def first_paragraph(text: str, known: str = "", name: str = "") -> str:
             continue
         block.append(stripped)
     return ""
+
+
+def _dangling(dangling: str, items: list[str], line: str) -> tuple[str, str, bool]:
+    """(the description, the paragraph still waiting, whether ``line`` is an item of its list) at
+    a line after a paragraph that ended mid-sentence; ``items`` gets the list's items."""
+    item = _LIST_ITEM.match(line)
+    if item:
+        items.append(line[item.end() :].strip())
+        return "", dangling, True
+    if items or line:
+        return _completed(dangling, items, line), "", False
+    return "", dangling, False
+
+
+def _completed(dangling: str, items: list[str], line: str) -> str:
+    """A paragraph that ended mid-sentence, completed by the list items after it (dotmap), or by
+    the link alone on the line after it (distlib's "The documentation is available at" and its
+    URL), else its sentences before the unfinished one ('' when it has none)."""
+    if items:
+        return _plain(f"{dangling} {', '.join(items)}.")
+    if re.fullmatch(r"<?https?://\S+?>?", line):
+        return f"{dangling} {line.strip('<>')}"
+    return _before_lead_in(dangling)
 
 
 def _ended(block: list[str], intro: bool, known: str, dangling: str) -> tuple[str, str, bool]:
@@ -92,7 +112,9 @@ def _described(block: list[str], intro: bool) -> str:
 #: a link with a label, no prose (croniter's "Website: https://github.com/pallets-eco/croniter")
 _LABELLED_LINK = re.compile(r"[\w .-]{1,40}:\s*<?(?:https?://|mailto:)\S+>?")
 #: a paragraph ending mid-sentence, on a word that needs what follows it (dotmap's "… subclass that")
-_DANGLING = re.compile(r"\b(?:that|which|who|to|and|or|of|with|for|the|a|an|is|are|can|will|by)$", re.I)
+_DANGLING = re.compile(
+    r"\b(?:that|which|who|to|and|or|of|with|for|the|a|an|is|are|can|will|by|at|in|on|from|via)$", re.I
+)
 
 
 def repeats(paragraph: str, description: str) -> bool:
@@ -158,11 +180,14 @@ _INTRO_SECTION = re.compile(
 )
 
 
-def _entered(title: str, intro: bool, titled: bool) -> tuple[bool, bool, bool]:
+def _entered(title: str, intro: bool, titled: bool, repeated: str | None = None) -> tuple[bool, bool, bool]:
     """(a notice section, the introduction goes on, a title seen) below the heading ``title``: a
-    notice to the reader is skipped, the introduction going on after it as before it."""
+    notice to the reader is skipped, the introduction going on after it as before it; past a
+    repeated description (``repeated``: the project's name), only a section about the project."""
     if _NOTICE_SECTION.match(title.strip(" *_`:")):
         return True, intro, titled
+    if repeated is not None and not _about(title, repeated):
+        return False, False, True
     return False, _intro_after(title, intro, first=not titled), True
 
 
