@@ -307,11 +307,18 @@ def failure_message(log: Path, what: str, code: int) -> str:
         return (
             f"{what}: a dependency from a git repository could not be fetched (host unreachable?):\n{reason}"
         )
+    if _PYTHON_DOWNLOAD.search(tail):  # uv fetches a Python this machine lacks (html5lib's 3.8)
+        return (
+            f"{what}: the Python it asks for is not on this machine, and downloading one failed "
+            f"(host unreachable?); install it, or name an interpreter that is (environment.python):\n{reason}"
+        )
     if offline_failure(log):
         return f"{what}: the package index is unreachable (offline?), and no cached copy would do:\n{reason}"
     return f"{what} failed (exit {code}):\n{reason}"
 
 
+#: uv failing to download a Python build (python-build-standalone), not to reach the package index
+_PYTHON_DOWNLOAD = re.compile(r"Failed to download `?https://\S*python-build-standalone", re.I)
 _WHY = re.compile(r"^\s*hint:|fatal error:|\bwas included because\b")
 _GIT_FAILURE = re.compile(r"fatal: unable to access|Git operation failed|failed to clone|git fetch", re.I)
 

@@ -244,6 +244,23 @@ def test_an_unreachable_index_is_named_in_the_failure(tmp_path: Path) -> None:
     assert "error: Request failed after 3 retries" in message
 
 
+def test_a_python_uv_cannot_download_is_named_not_the_index(tmp_path: Path) -> None:
+    """html5lib with ``python: "3.8"``: uv could not download a CPython 3.8 build (DNS) and the
+    failure read "the package index is unreachable" while PyPI answered."""
+    url = "https://github.com/astral-sh/python-build-standalone/releases/download/20241002/cpython-3.8.20.tar.gz"
+    log = write(
+        tmp_path,
+        {
+            "b.log": f"[prp] $ uv venv --python 3.8\nerror: Request failed after 3 retries in 10.0s\n"
+            f"  cause: Failed to download `{url}`\n  cause: error sending request for url ({url})\n"
+            "  cause: client error (Connect)\n  cause: dns error\n"
+        },
+    )
+    message = failure_message(log / "b.log", "creating the environment", 2)
+    assert message.startswith("creating the environment: the Python it asks for is not on this machine")
+    assert "package index" not in message and "dns error" in message
+
+
 def test_a_git_dependency_that_cannot_be_fetched_is_named_not_the_index(tmp_path: Path) -> None:
     """urllib3: hypercorn comes from github.com; its DNS failure read as 'the index is unreachable'."""
     log = write(
