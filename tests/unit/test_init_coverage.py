@@ -105,6 +105,29 @@ def test_a_coverage_only_configured_is_measured_saying_nothing_of_the_project_ru
     assert "the project only configures" not in parsed(tmp_path)[0]
 
 
+def test_a_coverage_only_declared_measures_the_projects_packages_and_says_so(tmp_path: Path) -> None:
+    """html5lib declares ``coverage>=5.1,<6`` in requirements-test.txt and nothing runs it: the
+    check's bare ``coverage run`` measured pytest and pluggy in site-packages too (53% for 90%)."""
+    files = {
+        "setup.cfg": "[metadata]\nname = html5lib\n",
+        "requirements-test.txt": "coverage>=5.1,<6\npytest\n",
+        "html5lib/__init__.py": "",
+        "html5lib/tests/test_a.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:5] == (
+        "python",
+        "-m",
+        "coverage",
+        "run",
+        "--source=html5lib",
+    )
+    assert "the project only declares coverage.py: no command of its runs it, and no configuration" in text
+    write(tmp_path, {".coveragerc": "[run]\nsource = html5lib\n"})  # its own choice of what to measure
+    assert "--source=html5lib" not in parsed(tmp_path)[1].profile.governance.commands["test"]
+
+
 def test_pytest_coverage_is_pytest_cov(tmp_path: Path) -> None:
     """editables' tests/requirements.txt names ``pytest-coverage`` (a shim that installs
     pytest-cov): a bare ``coverage run`` measured its tests and temporary files too."""

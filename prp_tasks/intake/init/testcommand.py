@@ -59,10 +59,16 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     the XML report right after (:mod:`prp_tasks.checks.coverage_run`), as the project's second
     command, ``coverage report``, reads the same data."""
     options, where = facts.coverage_run or ((), _where(facts, "coverage"))
+    if not facts.coverage_run and not facts.coverage_source and import_names(facts):
+        # what to measure, as pytest-cov's --cov=PKG: without it, html5lib's coverage 5 measured
+        # pytest and pluggy in site-packages too (53% for the project's 90%)
+        options = (f"--source={','.join(import_names(facts))}",)
     argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:])
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
     if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
         note += "; the project only configures coverage.py: no requirement names it and no command runs it"
+    elif facts.only_declared("coverage"):  # html5lib, emoji: declared, run by nothing seen
+        note += "; the project only declares coverage.py: no command of its runs it, and no configuration"
     return Command("test", argv, f"{test.why}; coverage with coverage run"), True, note
 
 
