@@ -585,3 +585,29 @@ def test_a_runner_script_in_a_tests_folder_without_test_modules_runs_the_tests(t
     assert "the project's own test runner: tests/runtests.py, no test module beside it" in text
     write(tmp_path, {"tests/test_a.py": "import unittest\n"})  # discovery finds modules: they run
     assert parsed(tmp_path)[1].profile.governance.commands["test"][2:4] == ("unittest", "discover")
+
+
+def test_a_test_script_the_project_runs_under_coverage_is_run_so(tmp_path: Path) -> None:
+    """argcomplete's CI runs ``make test``: ``coverage run --source=argcomplete --omit=… ./test/test.py
+    -v`` (191 tests); unittest discovery of ``test/`` ran 232, a fixture package's module among them."""
+    makefile = (
+        "test:\n\tcoverage run --source=argcomplete --omit=argcomplete/packages/_shlex.py ./test/test.py -v\n"
+    )
+    files = {
+        "pyproject.toml": '[project]\nname = "argcomplete"\n[project.optional-dependencies]\n'
+        'test = ["coverage"]\n',
+        "argcomplete/__init__.py": "",
+        "test/__init__.py": "",
+        "test/test.py": "import unittest\n",
+        "test/test_contrib_shells.py": "import unittest\n",
+        "Makefile": makefile,
+        ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: make test\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == (
+        "python", "-m", "coverage", "run", "--source=argcomplete", "--omit=argcomplete/packages/_shlex.py",
+        "./test/test.py", "-v",
+    )  # fmt: skip
+    assert "as Makefile recipe test runs it (.github/workflows/ci.yml runs make test)" in text
+    assert result.profile.reports.coverage == (".prp/reports/coverage.xml",)

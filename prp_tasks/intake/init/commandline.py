@@ -61,6 +61,8 @@ def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primar
         for target in (w for w in words[1:] if not w.startswith("-") and "=" not in w):
             facts.make_runs.setdefault(target, where)
         return
+    if words[:2] == ["coverage", "run"] and "-m" not in words and _run_program(words):
+        words = ["python", *_run_program(words)]  # argcomplete's ``coverage run … ./test/test.py -v``
     if not _PYTHON.fullmatch(words[0]):
         return
     index = 1

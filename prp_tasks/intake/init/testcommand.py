@@ -90,7 +90,7 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     relative imports work), else of the test modules at the top."""
     own = own_runner(facts) or _lone_runner(facts)
     if own is not None:
-        return own, False, f"not measured: the tests run with the project's own runner ({own.argv[1]})"
+        return _runner_measured(facts, own)
     if facts.tests_dir and facts.languages.get("Python"):
         argv: tuple[str, ...] = ("python", "-m", "unittest", "discover", "-s", facts.tests_dir)
         argv += ("-t", _import_root(facts)) if facts.tests_package else ()
@@ -135,6 +135,19 @@ def _ranked_runner(facts: Facts) -> tuple[int, tuple[str, tuple[str, ...], str]]
         return None
     found = [s for s in facts.python_files_run if _test_script(facts, s[0], s[1][1:])]
     return min(((_runner_rank(facts, s[2]), s) for s in found), key=lambda r: r[0], default=None)
+
+
+def _runner_measured(facts: Facts, own: Command) -> tuple[Command, bool, str]:
+    """The project's own runner, under ``coverage run`` with its options when the project runs it
+    so (argcomplete's Makefile: ``coverage run --source=argcomplete --omit=… ./test/test.py -v``)
+    at the top of the checkout (the report is read from there)."""
+    measured = facts.coverage_run is not None and f"as {facts.coverage_run[1]} runs it" in own.why
+    if not measured or own.workdir or facts.coverage_installed_only is not None or facts.coverage_run is None:
+        return own, False, f"not measured: the tests run with the project's own runner ({own.argv[1]})"
+    options, where = facts.coverage_run
+    argv = ("python", "-m", "coverage", "run", *options, *own.argv[1:])
+    note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
+    return Command("test", argv, f"{own.why}; coverage with coverage run"), True, note
 
 
 def _lone_runner(facts: Facts) -> Command | None:
