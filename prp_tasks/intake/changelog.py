@@ -32,6 +32,7 @@ from prp_tasks.intake.changelog_items import (
     ITEM_CHARS,
     ONLY_REFERENCES,
     UNDERLINE,
+    breaks,
     items,
     plain,
     prose,
@@ -44,6 +45,7 @@ NAMES = tuple(
     for folder in ("", "docs/", "docs/source/", "doc/")  # pexpect's doc/history.rst
     for stem in (
         "CHANGES",
+        "Changes",  # argcomplete's Changes.rst
         "CHANGELOG",
         "ChangeLog",
         "HISTORY",
@@ -157,7 +159,9 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
         inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
         highlights, breaking = items(lines, at + 1, end, inner)
         if not highlights and not breaking:  # towncrier's "No significant changes." (zipp 4.1.2)
-            highlights = prose(lines[at + 1 : end])
+            said_first = prose(lines[at + 1 : end])  # argcomplete 3.7.2: "Require Python 3.10+ (#558)"
+            breaking = [t for t in said_first if breaks(t)]
+            highlights = [t for t in said_first if t not in breaking]
         if highlights or breaking:
             return _entry(source, title, highlights, breaking)
     return None

@@ -20,7 +20,7 @@ _BREAKING = re.compile(r"break|backward|incompatib|removal|removed|^upgrad(?:e|i
 _BREAKING_ITEM = re.compile(
     r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
     r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
-    r"|requires?\s+python\s+(?:>=\s*)?3\.\d+"  # mistune 3.4.0's "Require Python 3.10 or later"
+    r"|requires?\s+python\s+(?:>=\s*)?3\.\d+"  # mistune 3.4.0: "Require Python 3.10 or later"
     r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
     re.I,
 )
@@ -207,6 +207,12 @@ _BREAKING_SAID = re.compile(
     r"|\b(?:officially\s+)?drop(?:s|ped|ping)?\s+support\s+for\s+python\s+[23]",
     re.I,
 )
+
+
+def breaks(text: str) -> bool:
+    """Whether a change's plain text says that it breaks something (:data:`_BREAKING_ITEM` at its
+    start, :data:`_BREAKING_SAID` anywhere)."""
+    return bool(_BREAKING_ITEM.match(text) or _BREAKING_SAID.search(text))
 
 
 def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -> None:

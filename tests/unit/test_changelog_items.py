@@ -238,3 +238,15 @@ def test_a_one_word_item_over_nested_items_labels_them_and_requiring_a_python_br
         "Other fix",
     ]
     assert entry.breaking == ["Require Python 3.10 or later."]
+
+
+def test_an_entry_of_one_paragraph_saying_it_breaks_is_breaking(tmp_path: Path) -> None:
+    """argcomplete 3.7.2's ``Changes.rst``: "Changes for v3.7.2 (2026-08-05)" and one paragraph,
+    "Require Python 3.10+ (#558)"; its notes said no changelog entry was found."""
+    from prp_tasks.intake.changelog import changelog_entry
+
+    text = "Changes for v3.7.2 (2026-08-05)\n" + "=" * 31 + "\n\nRequire Python 3.10+ (#558)\n\n"
+    (tmp_path / "Changes.rst").write_text(text + "Changes for v3.7.1 (2026-08-04)\n====\n\n-  Fix a bug\n")
+    entry = changelog_entry(tmp_path, "3.7.2")
+    assert entry is not None and entry.source == "Changes.rst"
+    assert entry.highlights == [] and entry.breaking == ["Require Python 3.10+ (#558)"]
