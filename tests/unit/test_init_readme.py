@@ -225,3 +225,15 @@ def test_a_sentence_ending_on_at_is_completed_by_the_link_after_it_else_left_out
     )
     other = readme.replace("https://distlib.readthedocs.io/", "Read the docs.")
     assert first_paragraph(other) == "Distlib is a library. It is intended for packaging tools."
+
+
+def test_a_paragraph_opening_with_the_description_keeps_only_what_it_adds() -> None:
+    """emoji's README: "Emoji for Python.  This project was inspired by kyokomi." after the
+    description "Emoji for Python."; fastjsonschema's only prose, "See `documentation <…>`_.", is none."""
+    from prp_tasks.intake.init.readme import without_repeat
+
+    said = "Emoji for Python.  This project was inspired by kyokomi."
+    assert without_repeat(said, "Emoji for Python.") == "This project was inspired by kyokomi."
+    assert without_repeat("Emoji for Python", "Emoji for Python.") == ""
+    assert without_repeat("Emoji is fun. It has faces.", "Emoji for Python.") == "Emoji is fun. It has faces."
+    assert first_paragraph("fastjsonschema\n==============\n\nSee `documentation <https://x>`_.\n") == ""

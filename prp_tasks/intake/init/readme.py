@@ -100,6 +100,8 @@ def _described(block: list[str], intro: bool) -> str:
     paragraph = " ".join(block)
     if not intro or not paragraph or _notice(paragraph) or _LABELLED_LINK.fullmatch(paragraph):
         return ""
+    if len(paragraph.split()) < 6 and _INSTRUCTION.match(paragraph):  # fastjsonschema's "See documentation."
+        return ""
     if not paragraph.endswith(":"):
         return _plain(paragraph)
     if paragraph.endswith(":") and (before := _before_lead_in(paragraph)):
@@ -129,6 +131,19 @@ def repeats(paragraph: str, description: str) -> bool:
     # separates …" of "Accurately separates … By default, …")
     rest = said.split(" ", 1)[-1]
     return len(rest.split()) >= 5 and (said in known or rest in known)
+
+
+def without_repeat(paragraph: str, description: str) -> str:
+    """The README's paragraph less what repeats the description: '' when it only repeats it
+    (:func:`repeats`), else without its first sentences that the description already says
+    (emoji's "Emoji for Python.  This project was inspired by kyokomi." after "Emoji for Python.")."""
+    if repeats(paragraph, description):
+        return ""
+    sentences = re.split(r"(?<=[.!?])\s+", paragraph)
+    known, dropped = _bare(description), 0
+    while dropped < len(sentences) - 1 and known and _bare(sentences[dropped]) in known:
+        dropped += 1
+    return " ".join(sentences[dropped:]) if dropped else paragraph
 
 
 def _bare(text: str) -> str:

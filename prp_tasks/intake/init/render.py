@@ -12,7 +12,7 @@ from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORT
 from prp_tasks.intake.init.commands import Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.readme import repeats
+from prp_tasks.intake.init.readme import without_repeat
 
 DEFAULT_LICENSE = "(Apache-2.0 OR Commercial)"
 NAMING = {"modules": "snake_case", "functions": "snake_case", "classes": "PascalCase"}
@@ -42,8 +42,9 @@ def _blueprint(facts: Facts, commands: Plan) -> list[str]:
         "(and where) or is a default."
     )
     description = _sentence(facts.description)
-    if facts.readme and not repeats(facts.readme[1], description):
-        description = f"{description}\n\n{facts.readme[1]}".strip()
+    more = without_repeat(facts.readme[1], description) if facts.readme else ""
+    if more:
+        description = f"{description}\n\n{more}".strip()
     requirements = [f"{_requirement(c.name)} (`{_short(c.argv)}`)" for c in commands.commands]
     return [
         f"# {_title(facts)}",
