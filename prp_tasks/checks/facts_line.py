@@ -93,8 +93,13 @@ def _mypy_line(f: Facts) -> str:
 
 
 def _unittest_line(f: Facts) -> str:
-    others = [f"{f[k]} {k}" for k in ("failures", "errors", "skipped") if f.get(k)]
-    return f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
+    kinds = ("failures", "errors", "skipped", "expected_failures", "unexpected_successes")
+    others = [f"{f[k]} {k.replace('_', ' ')}" for k in kinds if f.get(k)]
+    line = f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
+    if not f.get("failing"):
+        return line
+    first = f["failing"][0] + (f" ({f['cause']})" if f.get("cause") else "")
+    return line + f"; failing: {', '.join([first, *f['failing'][1:]])}"
 
 
 def _coverage_line(f: Facts) -> str:

@@ -219,8 +219,30 @@ def unittest_text_facts(text: str) -> dict[str, Any]:
     for part in end[-1][1].split(","):
         key, _, value = part.strip().partition("=")
         if value.isdigit():
-            facts[_TRIAL_KEYS.get(key, key)] = int(value)
-    return facts
+            facts[_TRIAL_KEYS.get(key, key.replace(" ", "_"))] = int(value)  # "expected failures"
+    return facts | _unittest_failing(text)
+
+
+#: unittest's header of a failed test: ``ERROR: test_x (test.test_a.T.test_x)``
+_UNITTEST_FAILED = re.compile(r"^(?:ERROR|FAIL): (\S+)(?: \(([^)\s]+)\))?", re.M)
+#: an exception's closing line: ``pexpect.exceptions.ExceptionPexpect: The command was not found …``
+_EXCEPTION_LINE = re.compile(
+    r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Failure|Pexpect|Interrupt)\w*(?::.*)?$"
+)
+
+
+def _unittest_failing(text: str) -> dict[str, Any]:
+    """The first failed tests named by unittest's reports, and the exception that ended the first
+    (argcomplete's 68 errors: ``ExceptionPexpect: The command was not found or was not executable:
+    zsh``, which its CI installs; the evidence had said "69 errors" and nothing more)."""
+    headers = list(_UNITTEST_FAILED.finditer(text))
+    if not headers:
+        return {}
+    names = distinct([h[2] or h[1] for h in headers])
+    block = text[headers[0].end() : headers[1].start() if len(headers) > 1 else len(text)]
+    block = block.split("\n----------------------------------------------------------------------\nRan ")[0]
+    causes = [ln.strip() for ln in block.splitlines() if _EXCEPTION_LINE.match(ln.strip())]
+    return {"failing": names[:3]} | ({"cause": causes[-1][:200]} if causes else {})
 
 
 def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:

@@ -319,3 +319,26 @@ def test_pytests_own_crash_and_mypy_stopping_under_a_junit_report_are_said(tmp_p
         .splitlines()[0]
         .endswith("; mypy stopped there (errors prevented further checking)")
     )
+
+
+def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path: Path) -> None:
+    """argcomplete: "191 tests ran: 68 errors, 12 skipped" and nothing more, where each error
+    was ``ExceptionPexpect: … not executable: zsh`` (its CI installs zsh); its 5 expected failures
+    were left out."""
+    out = (
+        "....E\n" + "=" * 70 + "\nERROR: test_a (test.test.TestBash.test_a)\n" + "-" * 70 + "\n"
+        "Traceback (most recent call last):\n  File \"t.py\", line 3, in setUp\n    spawn('zsh')\n"
+        "pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.\n\n"
+        + "=" * 70
+        + "\nFAIL: test_b (test.test.TestZsh.test_b)\n"
+        + "-" * 70
+        + "\nAssertionError: 1 != 2\n\n"
+        + "-" * 70
+        + "\nRan 191 tests in 3.2s\n\nFAILED (errors=68, skipped=12, expected failures=5)\n"
+    )
+    first = summary(tmp_path, ["python", "-m", "unittest"], stderr=out)[0].splitlines()[0]
+    assert first == (
+        "191 tests ran: 68 errors, 12 skipped, 5 expected failures; failing: test.test.TestBash.test_a "
+        "(pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.), "
+        "test.test.TestZsh.test_b"
+    )
