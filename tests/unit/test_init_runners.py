@@ -77,8 +77,12 @@ def test_a_linter_only_configured_says_so(tmp_path: Path, config: str, tool: str
     said, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][2] == tool
     assert f"only configured: no requirement names {tool} and no command runs it (a leftover?)" in said
+    write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pre-commit run --all-files\n"})  # webargs' sdist
+    said = parsed(tmp_path)[0]
+    assert "only configured" not in said
+    assert "tox.ini [testenv:lint] runs pre-commit, whose .pre-commit-config.yaml this checkout lacks" in said
     write(tmp_path, {".pre-commit-config.yaml": f"repos:\n- repo: x\n  rev: v1\n  hooks:\n  - id: {tool}\n"})
-    assert "only configured" not in parsed(tmp_path)[0]
+    assert "only configured" not in parsed(tmp_path)[0] and "lacks" not in parsed(tmp_path)[0]
 
 
 def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path: Path) -> None:

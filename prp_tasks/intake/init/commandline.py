@@ -57,6 +57,8 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
 def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primary: bool) -> None:
     """A command running a Python file of the checkout (``python test.py``, noted with its folder)
     or a make target the project's main test env or CI runs (``make testone``)."""
+    if words[:2] == ["pre-commit", "run"]:  # webargs' tox lint env
+        facts.pre_commit_run = facts.pre_commit_run or where
     if words[0] == "make" and primary and not where.startswith(("Makefile", "makefile", "GNUmakefile")):
         for target in (w for w in words[1:] if not w.startswith("-") and "=" not in w):
             facts.make_runs.setdefault(target, where)

@@ -91,6 +91,8 @@ class Facts:
     #: (folder, argv, where) of the commands running a Python file of the checkout, ``python
     #: test.py -- -knownfailure`` in ``test`` (markdown2's Makefile): the project's own test runner
     python_files_run: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+    #: where the project runs ``pre-commit run`` (tox, CI, a recipe), if it does
+    pre_commit_run: str = ""
     #: make target -> where the project's main test env or CI runs it (markdown2's tox: ``make testone``)
     make_runs: dict[str, str] = field(default_factory=dict)
     #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)
