@@ -174,8 +174,8 @@ def read_facts(
         found = _safely(lambda: parser(args, text, reader))
         if found is not None:  # (trial's counts are unittest's, read the same way)
             out["unittest" if tool == "trial" else str(tool)] = found
-    elif tool not in _NOT_TESTS:
-        out |= _runner_facts(stdout, stderr)
+    elif tool not in _NOT_TESTS or (tool == "coverage" and args[:1] == ["run"]):
+        out |= _runner_facts(stdout, stderr)  # (argcomplete: ``coverage run … ./test/test.py -v``)
     coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader, extra or []))
     measured = tool in ("pytest", "coverage") or bool(extra)
     missed = _THRESHOLD_MISSED.search(stdout) if measured else None

@@ -342,3 +342,12 @@ def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path
         "(pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.), "
         "test.test.TestZsh.test_b"
     )
+
+
+def test_a_test_script_under_coverage_run_is_read_by_its_closing_lines(tmp_path: Path) -> None:
+    """argcomplete's ``coverage run --source=argcomplete … ./test/test.py -v``: its summary said only
+    "exit 1" and the coverage totals, the unittest counts of its 191 tests left out."""
+    argv = ["python", "-m", "coverage", "run", "--source=argcomplete", "./test/test.py", "-v"]
+    out = "-" * 70 + "\nRan 191 tests in 3.2s\n\nFAILED (errors=68, skipped=12)\n"
+    text, _, kind = summary(tmp_path, argv, stderr=out)
+    assert text.splitlines()[0] == "191 tests ran: 68 errors, 12 skipped" and kind == EvidenceType.TEST
