@@ -114,6 +114,17 @@ def test_the_groups_the_type_check_and_the_tests_need_are_installed(tmp_path: Pa
     profile = parsed(tmp_path)[1].profile
     assert profile.environment is None or profile.environment.groups is None  # the tests' default
     assert profile.environments["type-check"].groups == ("tests", "mypy", "types")
+    # environs: its mypy env installs the group django, not the extra of the same name
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "cachy"\n[project.optional-dependencies]\ndjango = ["dj"]\n'
+            '[dependency-groups]\ntests = ["pytest"]\ndjango = ["django-stubs"]\n[tool.mypy]\n',
+            "tox.ini": "[testenv:mypy]\ndependency_groups = django\ncommands = mypy src\n",
+        },
+    )
+    type_env = parsed(tmp_path)[1].profile.environments["type-check"]
+    assert type_env.groups == ("tests", "django") and type_env.extras is None
     write(tmp_path, {"pyproject.toml": '[project]\nname = "cachy"\n[tool.pyright]\n', "tox.ini": ""})
     assert "type-checks with pyright" in parsed(tmp_path)[0]
 

@@ -30,7 +30,7 @@ def extras_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     return _chosen(
         facts.extras,
         _with_test_tools(facts, facts.extras, facts.test_extras),
-        _type_needs(facts, typed),
+        _type_needs(facts, typed, "extras"),
         "extra",
     )
 
@@ -78,7 +78,7 @@ def groups_to_install(facts: Facts, typed: bool) -> tuple[tuple[str, str], ...]:
     return _chosen(
         facts.groups,
         _with_test_tools(facts, facts.groups, facts.test_groups),
-        _type_needs(facts, typed),
+        _type_needs(facts, typed, "dependency_groups"),
         "dependency group",
     )
 
@@ -93,13 +93,15 @@ def _with_test_tools(facts: Facts, names: list[str], by_tests: dict[str, str]) -
     return found | by_tests
 
 
-def _type_needs(facts: Facts, typed: bool) -> dict[str, str] | None:
-    """What the type check needs (None: not asked). Installed in the type check's own
-    environment, so it does not change what the tests run (attrs' ``mypy`` group brings
-    pytest-mypy-plugins, 86 more tests; structlog's ``typing`` group, 44 tests no longer skipped)."""
+def _type_needs(facts: Facts, typed: bool, key: str) -> dict[str, str] | None:
+    """What the type check needs (None: not asked) of the tox env's ``key`` (``extras`` or
+    ``dependency_groups``: environs' mypy env installs the group ``django``, not its extra of that
+    name). Installed in the type check's own environment, so it does not change what the tests run
+    (attrs' ``mypy`` group brings pytest-mypy-plugins, 86 more tests; structlog's ``typing``
+    group, 44 tests no longer skipped)."""
     if not typed:
         return None
-    return dict(facts.type_needs) | {
+    return {n: w for n, w in facts.type_needs.items() if w.endswith(f"] {key}")} | {
         n: "mypy runs: what its type check needs"
         for n in (*facts.extras, *facts.groups)
         if normalise(n) in TYPING
