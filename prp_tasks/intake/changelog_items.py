@@ -15,8 +15,7 @@ ITEM_CHARS = 600
 _BREAKING = re.compile(r"break|backward|incompatib|removal|removed|^upgrad(?:e|ing)\b|^migrat", re.I)
 #: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
 #: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; mistune 3.4.0's "Require
-#: Python 3.10 or later"; deepdiff 9.0.0's
-#: "Dropping support for Python 3.9" and "migration note: …")
+#: Python 3.10 or later"; deepdiff 9.0.0's "Dropping support for Python 3.9" and "migration note: …")
 _BREAKING_ITEM = re.compile(
     r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
     r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
