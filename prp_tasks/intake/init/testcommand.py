@@ -143,7 +143,8 @@ def _runner_measured(facts: Facts, own: Command) -> tuple[Command, bool, str]:
     at the top of the checkout (the report is read from there)."""
     measured = facts.coverage_run is not None and f"as {facts.coverage_run[1]} runs it" in own.why
     if not measured or own.workdir or facts.coverage_installed_only is not None or facts.coverage_run is None:
-        return own, False, f"not measured: the tests run with the project's own runner ({own.argv[1]})"
+        script = next((a for a in own.argv[1:] if a.endswith(".py")), own.argv[-1])  # not -Wd
+        return own, False, f"not measured: the tests run with the project's own runner ({script})"
     options, where = facts.coverage_run
     argv = ("python", "-m", "coverage", "run", *options, *own.argv[1:])
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
