@@ -42,7 +42,7 @@ from prp_tasks.intake.changelog_items import (
 #: where a changelog is looked for, in this order (the first that has an entry wins)
 NAMES = tuple(
     f"{folder}{stem}{ext}"
-    for folder in ("", "docs/", "docs/source/", "doc/")  # pexpect's doc/history.rst
+    for folder in ("", "docs/", "docs/source/", "doc/", "sites/www/")  # pexpect's doc/, invoke's sites/www/
     for stem in (
         "CHANGES",
         "Changes",  # argcomplete's Changes.rst
@@ -150,7 +150,9 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
     top = 0 if headed else -1  # the level of the headings that cannot head an entry
     named = [i for i, (_, k, t) in enumerate(headings) if token.search(_shown(t)) and levels.index(k) != top]
     if not named:
-        found = _versioned_item(lines, token, source, headings, headed=headed)
+        found = _release_role_entry(lines, token, source) or _versioned_item(
+            lines, token, source, headings, headed=headed
+        )
         return found or _definition(_changes_sections(lines, headings) if headed else lines, token, source)
     for index in named:
         at, kind, title = headings[index]
@@ -238,6 +240,29 @@ def _definition(lines: list[str], token: re.Pattern[str], source: str) -> Entry 
 _CHANGES_TITLE = re.compile(r"change\s?log|changes|history|release notes|what'?s new|news", re.I)
 #: where an item's own breaking part starts (docopt's ``**Breaking changes**: …`` inside an item)
 _BREAKING_PART = re.compile(r"\**breaking changes?\**\s*:\**", re.I)
+
+
+#: a Sphinx ``releases`` line: ``- :release:`3.0.3 <2026-04-07>```
+_RELEASE_ROLE = re.compile(r":release:`\s*([^<`]+?)\s*(?:<([^>`]*)>)?\s*`")
+#: the kind and issue a ``releases`` item opens with: ``:bug:`123```, ``:support:`- backported```
+_RELEASES_TAG = re.compile(r":(?:bug|feature|support):`[^`]*`\s*")
+
+
+def _release_role_entry(lines: list[str], token: re.Pattern[str], source: str) -> Entry | None:
+    """The items below a Sphinx ``releases`` line naming the version, up to the next release line
+    (invoke's ``sites/www/changelog.rst``: ``- :release:`3.0.3 <2026-04-07>``` then ``- :support:`-
+    backported` Reverted the …``; its notes had said no entry was found), their role tags left out."""
+    for i, line in enumerate(lines):
+        item = ITEM.match(line)
+        release = _RELEASE_ROLE.search(item[2]) if item else None
+        if release is None or not token.fullmatch(release[1]):
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if ":release:`" in lines[j]), len(lines))
+        untagged = [_RELEASES_TAG.sub("", text) for text in lines]
+        highlights, breaking = items(untagged, i + 1, end, [])
+        heading = f"{release[1]} ({release[2]})" if release[2] else release[1]
+        return _entry(source, heading, highlights, breaking) if highlights or breaking else None
+    return None
 
 
 def _versioned_item(

@@ -250,3 +250,23 @@ def test_an_entry_of_one_paragraph_saying_it_breaks_is_breaking(tmp_path: Path) 
     entry = changelog_entry(tmp_path, "3.7.2")
     assert entry is not None and entry.source == "Changes.rst"
     assert entry.highlights == [] and entry.breaking == ["Require Python 3.10+ (#558)"]
+
+
+def test_a_sphinx_releases_changelog_gives_the_items_below_the_versions_release_line(tmp_path: Path) -> None:
+    """invoke 3.0.3's ``sites/www/changelog.rst`` (Sphinx ``releases``): the items below
+    ``:release:`3.0.3 <2026-04-07>``` up to the next release line; its notes said no entry."""
+    from prp_tasks.intake.changelog import changelog_entry
+
+    text = (
+        "=========\nChangelog\n=========\n\n- :release:`3.0.3 <2026-04-07>`\n"
+        "- :support:`- backported` Reverted the `@task\n  <invoke.tasks.task>` type hint change.\n"
+        "- :bug:`123` Fix a crash.\n- :release:`3.0.2 <2026-04-06>`\n- :feature:`9` Older.\n"
+    )
+    (tmp_path / "sites" / "www").mkdir(parents=True)
+    (tmp_path / "sites" / "www" / "changelog.rst").write_text(text)
+    entry = changelog_entry(tmp_path, "3.0.3")
+    assert entry is not None and (entry.source, entry.heading) == (
+        "sites/www/changelog.rst",
+        "3.0.3 (2026-04-07)",
+    )
+    assert entry.highlights == ["Reverted the `@task` type hint change.", "Fix a crash."]
