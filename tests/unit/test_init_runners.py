@@ -400,3 +400,20 @@ def test_a_flake8_configured_in_pyproject_reads_it_through_flake8_pyproject(tmp_
     write(tmp_path, {".flake8": "[flake8]\nmax-line-length = 88\n"})  # flake8 reads that one itself
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is None or "flake8-pyproject" not in environment.packages
+
+
+def test_a_linter_the_project_runs_besides_the_checks_one_is_named_not_run_here(tmp_path: Path) -> None:
+    """plumbum's CI runs pylint through nox and its pre-commit runs ruff; the lint check runs ruff,
+    and nothing said that pylint, which the project runs, was not run here."""
+    hooks = "repos:\n- repo: x\n  rev: v1\n  hooks:\n  - id: ruff-check\n"
+    ci = "jobs:\n  t:\n    steps:\n      - run: pylint plumbum\n"
+    files = {
+        "pyproject.toml": '[project]\nname = "plumbum"\n[tool.ruff]\n[tool.pylint]\n',
+        "plumbum/__init__.py": "",
+        ".pre-commit-config.yaml": hooks,
+        ".github/workflows/ci.yml": ci,
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][2] == "ruff"
+    assert "not run here: pylint (.github/workflows/ci.yml)" in text

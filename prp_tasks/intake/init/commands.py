@@ -62,7 +62,9 @@ class Plan:
 def plan(facts: Facts) -> Plan:
     commands, missing = [], {}
     test, measures, coverage_note = test_command(facts)
-    for name, made in (("test", test), ("lint", _lint(facts)), ("format", _format(facts))):
+    lint = _lint(facts)
+    _other_linters_unrun(facts, lint)
+    for name, made in (("test", test), ("lint", lint), ("format", _format(facts))):
         if made is not None:
             commands.append(made)
         elif name == "lint" and (declared := _only_declared_lint(facts)):
@@ -192,6 +194,16 @@ def _lint(facts: Facts) -> Command | None:
         if facts.uses(tool) and not facts.only_declared(tool):
             return _pycodestyle(facts, tool)
     return None
+
+
+def _other_linters_unrun(facts: Facts, lint: Command | None) -> None:
+    """The linters the project runs besides the one the lint check runs are named "not run here"
+    (plumbum's CI runs pylint through nox, its pre-commit ruff; the check runs ruff only)."""
+    chosen = lint.argv[2] if lint is not None and len(lint.argv) > 2 else ""
+    for tool in ("ruff", "flake8", "pylint"):
+        if tool != chosen:
+            for where in facts.run_places(tool):
+                facts.ran_unchecked(tool, where)
 
 
 def _not_skipped(facts: Facts, targets: list[str]) -> tuple[list[str], str]:
