@@ -40,8 +40,10 @@ def build_in_place(
     with locked(cache / "extensions.lock"):
         if record.is_file():
             return {**json.loads(record.read_text()), "built_by_this_check": False}
+        before = extension_modules(project)
         with no_build_leftovers(project):  # (the built modules stay: they are in the packages)
             done = _build(project, env, stop, timeout_s, cache / "extensions.log")
+        done["modules"] = sorted(extension_modules(project) - before)[:5]
         if done.get("ended") == "stopped":
             return done  # a cancelled run: tried again by nobody, recorded nowhere
         record.write_text(json.dumps(done))
@@ -75,9 +77,32 @@ def _build(
     }
 
 
+#: folders never searched for built modules (environments, caches, other tools' trees)
+_NOT_SEARCHED = ("node_modules", "build", "dist", "venv", "env", "__pycache__")
+
+
+def extension_modules(project: Path) -> set[str]:
+    """The compiled extension modules (``.so``, ``.pyd``) in the project's tree, relative paths."""
+    found = set()
+    for folder, dirs, files in os.walk(project):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _NOT_SEARCHED]
+        found |= {
+            os.path.relpath(os.path.join(folder, f), project) for f in files if f.endswith((".so", ".pyd"))
+        }
+    return found
+
+
 def note(done: dict[str, Any]) -> str:
     """The check's output line about the build (only when this check built, or could not)."""
     seconds = int(done.get("duration_ms", 0)) / 1000
+    if done.get("built") and done.get("modules") == [] and done.get("built_by_this_check"):
+        # python-box: its setup.py compiles only when Cython is importable, and said so
+        said = next((ln.strip() for ln in str(done.get("log_tail", "")).splitlines() if "WARNING" in ln), "")
+        return (
+            f"extensions: the build ran in {seconds:.1f}s and made no module"
+            + (f" ({said[:160]})" if said else "")
+            + ": the checks run the pure-Python code"
+        )
     if done.get("built"):
         return f"extensions: built in place in {seconds:.1f}s" if done.get("built_by_this_check") else ""
     why = done.get("error") or f"{done.get('ended')}, exit {done.get('exit_code')}"

@@ -66,7 +66,36 @@ def test_a_projects_c_extension_is_built_in_the_workspace_and_its_tests_use_it(
     assert all(b["built"] for b in builds)
     outputs = [snapshot.gates["A"].checks[c].output for c in ("one", "two")]
     assert sum("extensions: built in place" in o for o in outputs) == 1
+    assert any(m.startswith("src/fastpkg/_speed") for b in builds for m in b["modules"])
     assert not list((repo / "src").rglob("*.so")) and not (repo / "build").exists()  # the user's files
+
+
+OPTIONAL_SETUP_PY = """from setuptools import setup
+try:
+    from Cython.Build import cythonize
+    ext_modules = cythonize(["src/fastpkg/speed.py"])
+except ImportError:
+    print("WARNING: Cython not installed, could not optimize fastpkg.")
+    ext_modules = []
+setup(name="fastpkg", version="1.0", packages=["fastpkg"], package_dir={"": "src"}, ext_modules=ext_modules)
+"""
+
+
+def test_a_build_that_makes_no_module_is_not_said_to_have_built(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
+) -> None:
+    """python-box compiles with Cython only when it can import it: the evidence said "extensions:
+    built in place" where nothing was built and the checks ran the pure-Python code."""
+    repo = make_repo(
+        {"setup.py": OPTIONAL_SETUP_PY, "src/fastpkg/__init__.py": "", "src/fastpkg/speed.py": ""}
+    )
+    (repo / ".venv").symlink_to(seeded_venv, target_is_directory=True)
+    snapshot = run(control, finish, repo, workflow(py("c", "print('ran')")))
+    result = snapshot.gates["A"].checks["c"]
+    assert result.status == CheckStatus.PASS, result.output
+    assert "built in place" not in result.output
+    assert "and made no module (WARNING: Cython not installed, could not optimize fastpkg.)" in result.output
+    assert evidence(snapshot, "A", "c")["environment"]["extensions"]["modules"] == []
 
 
 def test_an_extension_that_does_not_build_is_said_and_the_check_still_runs(
