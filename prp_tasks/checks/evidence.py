@@ -68,16 +68,19 @@ def tool_summary(
     for found in facts.values():  # a failing test's message, as the test printed it
         if isinstance(found, dict) and isinstance(found.get("cause"), str):
             found["cause"] = redact(found["cause"], secrets)
+    runs_tests = identify(list(argv))[0] in TEST_TOOLS  # test evidence, facts or not
+    counted = "pytest" in facts or "unittest" in facts
     if facts:
         details["facts"] = facts
         lines.append(clip(redact(facts_line(facts), secrets), LINE_LIMIT))
-    elif crash := crashed(stderr) or crashed(stdout):  # black 20.8b1 under click 8.3: no report at all
+    if (not facts or (runs_tests and not counted)) and (crash := crashed(stderr) or crashed(stdout)):
+        # black 20.8b1 under click 8.3: no report at all; html5lib's pytest 5.4 on Python 3.11
+        # crashed collecting, its summary was only coverage's "lines 0%"
         lines.append(redact(f"the tool crashed: {crash}", secrets))
-    elif refused := usage_error(stderr) or usage_error(stdout):  # it checked nothing
+    elif not facts and (refused := usage_error(stderr) or usage_error(stdout)):  # it checked nothing
         lines.append(redact(f"the tool refused its arguments, nothing was checked: {refused}", secrets))
     # the tails but the facts line again (ruff format's "34 files already formatted")
     lines += [t for t in tail_lines(stdout, stderr, 5 if facts else 15) if t not in lines]
-    runs_tests = identify(list(argv))[0] in TEST_TOOLS  # test evidence, facts or not
     kind = (
         EvidenceType.TEST if runs_tests or "pytest" in facts or "unittest" in facts else EvidenceType.COMMAND
     )
@@ -112,9 +115,10 @@ def crashed(text: str) -> str:
     own crash too, each line behind ``INTERNALERROR>``: plumbum's summary was a pluggy frame)."""
     lines = [re.sub(r"^INTERNALERROR> ?", "", line) for line in text.strip().splitlines()[-40:]]
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
-    if not starts:
+    frames = [i for i, line in enumerate(lines) if line.startswith('  File "')]  # a long one's end
+    if not starts and not frames:
         return ""
-    after = [line.strip() for line in lines[starts[-1] + 1 :] if not line.startswith(" ")]
+    after = [line.strip() for line in lines[(starts or frames)[-1] + 1 :] if not line.startswith(" ")]
     raised = [line for line in after if parse.RAISED.fullmatch(line)]
     return clip(raised[-1], LINE_LIMIT) if raised else ""
 

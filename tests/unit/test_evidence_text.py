@@ -351,3 +351,22 @@ def test_a_test_script_under_coverage_run_is_read_by_its_closing_lines(tmp_path:
     out = "-" * 70 + "\nRan 191 tests in 3.2s\n\nFAILED (errors=68, skipped=12)\n"
     text, _, kind = summary(tmp_path, argv, stderr=out)
     assert text.splitlines()[0] == "191 tests ran: 68 errors, 12 skipped" and kind == EvidenceType.TEST
+
+
+def test_a_test_run_that_crashed_says_so_beside_its_coverage(tmp_path: Path) -> None:
+    """html5lib's pytest 5.4 crashed collecting on Python 3.11; its summary was "coverage: lines 0%,
+    total 0%" (the report of a run that executed nothing), the cause only in the tail."""
+    argv = ["python", "-m", "coverage", "run", "--source=html5lib", "-m", "pytest", "-q"]
+    frames = "".join(f'  File "/e/_pytest/m{i}.py", line {i}, in f\n    call()\n' for i in range(30))
+    out = frames + 'TypeError: required field "lineno" missing from alias\n'
+    out += "Coverage.py warning: No data was collected. (no-data-collected)\n"
+    report = '<?xml version="1.0" ?><coverage line-rate="0" lines-covered="0" lines-valid="10"></coverage>'
+    (tmp_path / "c.xml").write_text(report)
+    details = {"stdout_tail": out, "duration_ms": 10, "coverage_report": {"report": "c.xml"}}
+    from prp_tasks.checks.evidence import tool_summary
+
+    text, _ = tool_summary(tmp_path, argv, details, secrets=())
+    assert text.splitlines()[:2] == [
+        "coverage: lines 0%, total 0%",
+        'the tool crashed: TypeError: required field "lineno" missing from alias',
+    ]
