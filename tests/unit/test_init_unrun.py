@@ -98,3 +98,18 @@ def test_checkers_the_project_only_configures_are_named_too(tmp_path: Path) -> N
         "not run here: codespell (pyproject.toml [tool.codespell]); isort (setup.cfg [isort])"
         in (parsed(tmp_path)[0])
     )
+
+
+def test_a_docs_build_that_checks_something_is_named_not_run_here(tmp_path: Path) -> None:
+    """cachetools' tox envlist runs ``sphinx-build -W -b html`` and ``-b doctest`` (58 doctests, and
+    a warning that fails the build today); nothing said no check ran them. A plain build checks
+    nothing and is not named."""
+    tox = (
+        "[tox]\nenvlist = py,docs,doctest\n\n[testenv]\ncommands = pytest\n\n[testenv:docs]\n"
+        "commands = sphinx-build -W -b html docs {envtmpdir}/html\n\n[testenv:doctest]\n"
+        "commands = sphinx-build -b doctest docs {envtmpdir}/doctest\n\n[testenv:plain]\n"
+        "commands = sphinx-build -b html docs out\n"
+    )
+    write(tmp_path, {"setup.cfg": "[metadata]\nname = ct\n", "ct/__init__.py": "", "tox.ini": tox})
+    text = parsed(tmp_path)[0]
+    assert "not run here: sphinx-build (tox.ini [testenv:docs], tox.ini [testenv:doctest])" in text

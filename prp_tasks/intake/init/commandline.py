@@ -80,8 +80,12 @@ def _note_tool(facts: Facts, tool: str, words: list[str], where: str) -> None:
     """A tool prp init knows (its checks may run it), or a checker no check runs (named)."""
     if tool in _TOOLS or words[:2] == ["ty", "check"]:
         facts.saw("ruff-format" if words[:2] == ["ruff", "format"] else tool, where)
-    elif tool in UNRUN_TOOLS:
-        facts.ran_unchecked(tool, where)
+    elif tool in UNRUN_TOOLS or (tool == "sphinx-build" and _SPHINX_CHECKS.intersection(words)):
+        facts.ran_unchecked(tool, where)  # cachetools' tox: sphinx-build -W, and its doctest builder
+
+
+#: a docs build that checks something: warnings as errors, the doctest or linkcheck builder
+_SPHINX_CHECKS = frozenset({"-W", "--fail-on-warning", "doctest", "linkcheck"})
 
 
 def at_root(line: str, cwd: str) -> str:
