@@ -17,6 +17,7 @@ build time limit still stops it). Eviction never waits: it skips environments in
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -50,6 +51,12 @@ log = logging.getLogger("prp_tasks.environments")
 FAILED_TTL_S = 60.0
 _POLL_S = 0.1
 _ATTEMPTS = 5
+
+
+def installer_settings() -> str:
+    """A digest of the installers' settings in this process's environment (``UV_*``, ``PIP_*``)."""
+    found = sorted((k, v) for k, v in os.environ.items() if k.startswith(("UV_", "PIP_")))
+    return hashlib.sha256(json.dumps(found).encode()).hexdigest()[:16] if found else ""
 
 
 @dataclass(frozen=True)
@@ -132,13 +139,16 @@ class EnvironmentStore:
         return record if ok else None
 
     def _recent_failure(self, key: str) -> None:
+        """A build of ``key`` that failed less than FAILED_TTL_S ago with the same installer settings
+        fails again at once; changed settings (html5lib's user set ``UV_BUILD_CONSTRAINT`` to build
+        it) build again."""
         path = self.root / f"{key}.failed.json"
         try:
             failed = json.loads(path.read_text())
         except (OSError, ValueError):
             return
         age = time.time() - float(failed.get("at", 0))
-        if age < FAILED_TTL_S:
+        if age < FAILED_TTL_S and failed.get("settings", "") == installer_settings():
             raise EnvironmentSetupError(
                 f"{failed.get('message', 'failed')}\n(the same build failed {age:.0f}s ago)"
             )
@@ -186,7 +196,8 @@ class EnvironmentStore:
         self._remove(key)
         message = exc.message if isinstance(exc, EnvironmentSetupError) else f"{type(exc).__name__}: {exc}"
         if not message.startswith("stopped:"):
-            self._write_json(self.root / f"{key}.failed.json", {"at": time.time(), "message": message})
+            said = {"at": time.time(), "message": message, "settings": installer_settings()}
+            self._write_json(self.root / f"{key}.failed.json", said)
         elapsed = time.monotonic() - started
         if message.startswith("stopped:"):  # the run was cancelled (Ctrl-C): said by the run itself
             log.info("environment %s build %s after %.1fs", key[:12], message.splitlines()[0], elapsed)

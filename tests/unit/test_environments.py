@@ -435,3 +435,25 @@ def test_the_pretended_version_names_the_project_so_other_sdists_keep_theirs(tmp
         Installer("pip"), "python3", tmp_path / "env", tmp_path / "log", threading.Event(), 0,
     )  # fmt: skip
     assert named._env()["SETUPTOOLS_SCM_PRETEND_VERSION_FOR_ZOPE_INTERFACE_X"] == "1.2"
+
+
+def test_a_failed_build_is_tried_again_at_once_when_the_installers_settings_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """html5lib's user set ``UV_BUILD_CONSTRAINT`` (setuptools<81) after its build failed: the next
+    run got "(the same build failed 21s ago)" for a minute, though the build would now work."""
+    import time
+
+    from prp_tasks.environments.store import EnvironmentStore, installer_settings
+    from prp_tasks.settings import WorkspaceSettings
+
+    for name in [k for k in os.environ if k.startswith(("UV_", "PIP_"))]:
+        monkeypatch.delenv(name)
+    store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path))
+    store.root.mkdir(parents=True)
+    failed = {"at": time.time(), "message": "building failed", "settings": installer_settings()}
+    (store.root / "k.failed.json").write_text(json.dumps(failed))
+    with pytest.raises(EnvironmentSetupError, match="the same build failed"):
+        store._recent_failure("k")
+    monkeypatch.setenv("UV_BUILD_CONSTRAINT", "constraints.txt")
+    store._recent_failure("k")  # other settings: built again
