@@ -611,3 +611,12 @@ def test_a_test_script_the_project_runs_under_coverage_is_run_so(tmp_path: Path)
     )  # fmt: skip
     assert "as Makefile recipe test runs it (.github/workflows/ci.yml runs make test)" in text
     assert result.profile.reports.coverage == (".prp/reports/coverage.xml",)
+
+
+def test_the_targets_a_makefiles_phony_lists_are_no_commands(tmp_path: Path) -> None:
+    """tqdm's ``.PHONY:`` lists its targets one per tab-indented line: ``flake8`` among them read as
+    a flake8 command "detected: … Makefile recipe .PHONY"."""
+    makefile = ".PHONY:\n\tflake8\n\tpytest\n\nflake8:\n\t@+pre-commit run -a flake8\n"
+    write(tmp_path, {"setup.cfg": "[metadata]\nname = t\n", "t/__init__.py": "", "Makefile": makefile})
+    text = parsed(tmp_path)[0]
+    assert ".PHONY" not in text and "no lint tool found" in text

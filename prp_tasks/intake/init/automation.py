@@ -174,6 +174,8 @@ def makefile(facts: Facts) -> None:
             rule = _MAKE_RULE.match(line)
             target = rule[1] if rule else target
             continue
+        if target.startswith("."):  # tqdm's ``.PHONY:`` lists its targets one per indented line
+            continue
         command = _make_expanded(line.strip().lstrip("@-+ "), variables)
         for cwd, part in in_folders(facts.repo, ci_commands(command)) if command else []:
             command_line(facts, part, f"{path.name} recipe {target}".rstrip(), cwd)
