@@ -417,3 +417,21 @@ def test_a_linter_the_project_runs_besides_the_checks_one_is_named_not_run_here(
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][2] == "ruff"
     assert "not run here: pylint (.github/workflows/ci.yml)" in text
+
+
+def test_preks_toml_hooks_are_read_as_pre_commits(tmp_path: Path) -> None:
+    """chardet pins ruff in prek's ``prek.toml`` (``rev = "v0.15.2"``) and runs ty there; unread,
+    ruff 0.17.6 ran (118 violations of rules newer than its pin) and ty went unnamed."""
+    prek = (
+        '[[repos]]\nrepo = "https://github.com/astral-sh/ruff-pre-commit"\nrev = "v0.15.2"\n'
+        'hooks = [{ id = "ruff-check", args = ["--fix"] }, { id = "ruff-format" }]\n\n'
+        '[[repos]]\nrepo = "local"\nhooks = [{ id = "ty", entry = "uvx ty check src/" }]\n'
+    )
+    files = {"pyproject.toml": '[project]\nname = "chardet"\n[tool.ruff]\n', "src/chardet/__init__.py": ""}
+    write(tmp_path, files | {"prek.toml": prek})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and "ruff==0.15.2" in result.profile.environment.packages
+    assert (
+        "# prek.toml rev v0.15.2" in text and "the project type-checks with ty (prek.toml hook 'ty')" in text
+    )
+    assert result.profile.governance.commands["format"][:4] == ("python", "-m", "ruff", "format")

@@ -19,6 +19,7 @@ from prp_tasks.intake.init.packages import (
     tool_packages,
     type_packages,
 )
+from prp_tasks.intake.init.sources import hooks_config
 from prp_tasks.intake.init.testcommand import test_command
 
 
@@ -244,7 +245,7 @@ def _leftover(facts: Facts, tool: str) -> str:
     setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations)."""
     if not facts.only_configured(tool):
         return ""
-    if facts.pre_commit_run and not (facts.repo / ".pre-commit-config.yaml").is_file():
+    if facts.pre_commit_run and not hooks_config(facts.repo)[0]:
         # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out
         return (
             f"; {facts.pre_commit_run} runs pre-commit, whose .pre-commit-config.yaml this checkout "

@@ -162,3 +162,16 @@ def python_files(repo: Path) -> list[str]:
         names = proc.stdout.decode("utf-8", "replace").split("\0")
         return sorted({n for n in names if n and (repo / n).is_file()})
     return sorted(p.as_posix() for p in walk_files(repo) if p.suffix in (".py", ".pyi"))
+
+
+#: the files a project's hooks are configured in: pre-commit's, then prek's TOML form
+HOOK_FILES = (".pre-commit-config.yaml", ".pre-commit-config.yml", "prek.toml")
+
+
+def hooks_config(repo: Path) -> tuple[str, dict[str, Any]]:
+    """(file name, parsed content) of the first hooks file the checkout has, else ('', {})."""
+    for name in HOOK_FILES:
+        if (repo / name).is_file():
+            data = read_toml(repo / name) if name.endswith(".toml") else read_yaml(repo / name)
+            return name, data if isinstance(data, dict) else {}
+    return "", {}

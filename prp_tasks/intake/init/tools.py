@@ -14,6 +14,7 @@ from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.noxfile import nox_commands, nox_installs, nox_test_extras, nox_test_variables
 from prp_tasks.intake.init.sources import (
+    hooks_config,
     nested,
     normalise,
     python_files,
@@ -264,18 +265,20 @@ def _nox(facts: Facts) -> None:
 
 
 def _pre_commit(facts: Facts) -> None:
-    data = read_yaml(facts.repo / ".pre-commit-config.yaml")
-    repos = data.get("repos") if isinstance(data, dict) else None
-    top_exclude = data.get("exclude") if isinstance(data, dict) else None
+    """The hooks of pre-commit's ``.pre-commit-config.yaml``, or prek's ``prek.toml`` (the same
+    repos and hooks in TOML: chardet pins its ruff there, and runs ty)."""
+    name, data = hooks_config(facts.repo)
+    repos = data.get("repos")
+    top_exclude = data.get("exclude")
     for repo in repos if isinstance(repos, list) else []:
         hooks = repo.get("hooks") if isinstance(repo, dict) else None
         for hook in hooks if isinstance(hooks, list) else []:
             tool = _HOOKS.get(str(hook.get("id", ""))) if isinstance(hook, dict) else None
             if isinstance(hook, dict) and (unrun := _unrun_hook(str(hook.get("id", "")))):
-                facts.ran_unchecked(unrun, f".pre-commit-config.yaml hook '{hook['id']}'")
+                facts.ran_unchecked(unrun, f"{name} hook '{hook['id']}'")
             if tool:
-                facts.saw(tool, f".pre-commit-config.yaml hook '{hook['id']}'")
-                _hook_versions(facts, tool, repo, hook)
+                facts.saw(tool, f"{name} hook '{hook['id']}'")
+                _hook_versions(facts, tool, repo, hook, name)
                 excluded = _excluded(top_exclude, hook.get("exclude"))
                 if excluded is not None:  # a hook whose exclusions cannot be said is not followed
                     _hook_targets(facts, tool, hook_paths(hook), excluded, every="files" not in hook)
@@ -340,17 +343,17 @@ def _hook_targets(facts: Facts, tool: str, paths: list[str] | None, excluded: li
             facts.hook_excludes.setdefault(tool, deeper)
 
 
-def _hook_versions(facts: Facts, tool: str, repo: dict[str, object], hook: dict[str, object]) -> None:
+def _hook_versions(
+    facts: Facts, tool: str, repo: dict[str, object], hook: dict[str, object], name: str
+) -> None:
     """The tool's version (the hook repository's ``rev``) and plugins (``additional_dependencies``)."""
     package = "ruff" if tool == "ruff-format" else tool
     rev = str(repo.get("rev") or "").removeprefix("v")
     if re.fullmatch(r"[0-9a-f]{40}", rev):  # a frozen rev: `rev: <sha>  # frozen: v0.17.1` (pyproject-api)
-        frozen = re.search(
-            rf"{rev}['\"]?\s*#\s*frozen:\s*v?([\d.]+)", read_text(facts.repo / ".pre-commit-config.yaml")
-        )
+        frozen = re.search(rf"{rev}['\"]?\s*#\s*frozen:\s*v?([\d.]+)", read_text(facts.repo / name))
         rev = frozen[1] if frozen else rev
     if re.fullmatch(r"\d+(\.\d+)*", rev) and package in str(repo.get("repo", "")).lower():
-        facts.pin(package, f"{package}=={rev}", f".pre-commit-config.yaml rev {repo.get('rev')}")
+        facts.pin(package, f"{package}=={rev}", f"{name} rev {repo.get('rev')}")
     extra = hook.get("additional_dependencies")
     for dep in extra if isinstance(extra, list) else []:
         if isinstance(dep, str) and dep not in facts.plugins.setdefault(package, []):
