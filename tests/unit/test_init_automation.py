@@ -620,3 +620,22 @@ def test_the_targets_a_makefiles_phony_lists_are_no_commands(tmp_path: Path) -> 
     write(tmp_path, {"setup.cfg": "[metadata]\nname = t\n", "t/__init__.py": "", "Makefile": makefile})
     text = parsed(tmp_path)[0]
     assert ".PHONY" not in text and "no lint tool found" in text
+
+
+def test_a_tests_package_that_runs_its_own_suite_is_the_test_runner(tmp_path: Path) -> None:
+    """simplejson's ``simplejson/tests/__init__.py`` runs its suite as a script (setup.py's test
+    command does): 570 tests, the C speedups off as well as on, and its doctests; discovery of the
+    package ran 283 and passed with half the suite unrun."""
+    main = "import unittest\n\ndef main():\n    pass\n\nif __name__ == '__main__':\n    main()\n"
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='simplejson')\n",
+        "simplejson/__init__.py": "",
+        "simplejson/tests/__init__.py": main,
+        "simplejson/tests/test_a.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "simplejson/tests/__init__.py")
+    assert "the project's own test runner: simplejson/tests/__init__.py runs its suite" in text
+    write(tmp_path, {"simplejson/tests/__init__.py": ""})  # a plain package: discovery
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][2:4] == ("unittest", "discover")

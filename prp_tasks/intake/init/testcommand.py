@@ -10,6 +10,7 @@ from pathlib import Path
 from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORTS, Command, import_names
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import read_text
 
 _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is configured"
 
@@ -88,7 +89,7 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     """The project's own test script when it runs one (:func:`own_runner`), else unittest discovery
     of the tests directory (``-t`` the folder it is imported from when it is a package, so its
     relative imports work), else of the test modules at the top."""
-    own = own_runner(facts) or _lone_runner(facts)
+    own = own_runner(facts) or _lone_runner(facts) or _package_runner(facts)
     if own is not None:
         return _runner_measured(facts, own)
     if facts.tests_dir and facts.languages.get("Python"):
@@ -164,6 +165,23 @@ def _lone_runner(facts: Facts) -> Command | None:
     script = f"{facts.tests_dir}/{scripts[0].name}"
     why = f"the project's own test runner: {script}, no test module beside it"
     return Command("test", ("python", script), why)
+
+
+def _package_runner(facts: Facts) -> Command | None:
+    """A tests package whose ``__init__.py`` runs its suite as a script (simplejson's, which
+    setup.py's test command runs: 570 tests, the C speedups off as well as on, and doctests;
+    discovery of the package ran 283), run from the top."""
+    init = facts.repo / facts.tests_dir / "__init__.py" if facts.tests_dir else None
+    if init is None or not init.is_file() or not facts.languages.get("Python"):
+        return None
+    if not _MAIN_GUARD.search(read_text(init)):
+        return None
+    script = f"{facts.tests_dir}/__init__.py"
+    return Command("test", ("python", script), f"the project's own test runner: {script} runs its suite")
+
+
+#: ``if __name__ == "__main__":`` at the margin
+_MAIN_GUARD = re.compile(r"^if __name__ == ['\"]__main__['\"]\s*:", re.M)
 
 
 def _runner_over_pytest(facts: Facts) -> bool:
