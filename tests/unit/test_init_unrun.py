@@ -113,3 +113,21 @@ def test_a_docs_build_that_checks_something_is_named_not_run_here(tmp_path: Path
     write(tmp_path, {"setup.cfg": "[metadata]\nname = ct\n", "ct/__init__.py": "", "tox.ini": tox})
     text = parsed(tmp_path)[0]
     assert "not run here: sphinx-build (tox.ini [testenv:docs], tox.ini [testenv:doctest])" in text
+
+
+def test_a_checker_a_flake8_plugin_of_the_lint_check_runs_is_not_named_not_run_here(tmp_path: Path) -> None:
+    """tqdm's flake8 hook brings flake8-isort: the lint check enforces its isort order, and
+    "not run here: isort" was false."""
+    hooks = (
+        "repos:\n- repo: https://github.com/PyCQA/flake8\n  rev: 7.3.0\n  hooks:\n  - id: flake8\n"
+        "    additional_dependencies: [flake8-isort]\n- repo: https://github.com/PyCQA/isort\n"
+        "  rev: 6.0.1\n  hooks:\n  - id: isort\n"
+    )
+    files = {
+        "setup.cfg": "[metadata]\nname = t\n[flake8]\n",
+        "t/__init__.py": "",
+        ".pre-commit-config.yaml": hooks,
+    }
+    write(tmp_path, files)
+    text = parsed(tmp_path)[0]
+    assert '"flake8-isort"' in text and "not run here: isort" not in text

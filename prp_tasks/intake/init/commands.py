@@ -19,7 +19,7 @@ from prp_tasks.intake.init.packages import (
     tool_packages,
     type_packages,
 )
-from prp_tasks.intake.init.sources import hooks_config
+from prp_tasks.intake.init.sources import hooks_config, normalise
 from prp_tasks.intake.init.testcommand import test_command
 
 
@@ -83,6 +83,7 @@ def plan(facts: Facts) -> Plan:
     tools += ["pytest-cov"] if measures and test is not None and "coverage" not in test.argv[2:3] else []
     mypy_runs = "mypy" in tools
     packages = tool_packages(facts, tools)
+    _run_by_plugins(facts, packages if "flake8" in tools else ())
     return Plan(
         tuple(commands), missing, measures, coverage_note,
         packages, extras_to_install(facts, False), groups_to_install(facts, False),
@@ -195,6 +196,19 @@ def _lint(facts: Facts) -> Command | None:
         if facts.uses(tool) and not facts.only_declared(tool):
             return _pycodestyle(facts, tool)
     return None
+
+
+#: flake8 plugins that run another checker inside the lint check, and that checker
+_WRAPPED = {"flake8-isort": "isort", "flake8-docstrings": "pydocstyle", "flake8-bandit": "bandit"}
+
+
+def _run_by_plugins(facts: Facts, packages: tuple[tuple[str, str], ...]) -> None:
+    """A checker a flake8 plugin the lint check installs runs is no longer "not run here" (tqdm's
+    pre-commit flake8 hook brings flake8-isort: the lint check enforces its isort order)."""
+    for requirement, _ in packages:
+        wrapped = _WRAPPED.get(normalise(re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0]))
+        if wrapped:
+            facts.unrun.pop(wrapped, None)
 
 
 def _other_linters_unrun(facts: Facts, lint: Command | None) -> None:
