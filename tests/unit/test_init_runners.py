@@ -435,3 +435,20 @@ def test_preks_toml_hooks_are_read_as_pre_commits(tmp_path: Path) -> None:
         "# prek.toml rev v0.15.2" in text and "the project type-checks with ty (prek.toml hook 'ty')" in text
     )
     assert result.profile.governance.commands["format"][:4] == ("python", "-m", "ruff", "format")
+
+
+@pytest.mark.parametrize(
+    ("config", "text"),
+    [("setup.cfg", "[metadata]\nname = colorlog\n[mypy]\nfiles = colorlog,doc\n"),
+     ("pyproject.toml", '[project]\nname = "colorlog"\n[tool.mypy]\nfiles = ["colorlog", "doc"]\n')],
+    ids=["setup.cfg", "pyproject"],
+)  # fmt: skip
+def test_mypys_config_files_the_checkout_lacks_are_left_out(tmp_path: Path, config: str, text: str) -> None:
+    """colorlog's sdist: ``[mypy] files = colorlog,doc`` and no ``doc/``: mypy stopped on "doc: Cannot
+    read file" and checked nothing, the failure blamed on an unpinned mypy."""
+    write(tmp_path, {config: text, "colorlog/__init__.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-1] == "colorlog"
+    assert "checks colorlog: its config's files less doc, which this checkout lacks" in said
+    write(tmp_path, {"doc/conf.py": ""})  # all there: the config says what to check
+    assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-1] == ".prp/reports/mypy.xml"

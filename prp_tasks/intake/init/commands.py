@@ -321,6 +321,12 @@ def _format(facts: Facts) -> Command | None:
     return None
 
 
+def _missing_listed(facts: Facts) -> list[str]:
+    """The paths mypy's config ``files`` lists that the checkout does not have (no globs)."""
+    plain = [f for f in facts.mypy_listed if not any(c in f for c in "*?[")]
+    return [f for f in plain if not (facts.repo / f).exists()]
+
+
 def _type_check(facts: Facts) -> Command | None:
     if not facts.uses("mypy") or _checked_otherwise(facts):
         return None
@@ -336,6 +342,13 @@ def _type_check(facts: Facts) -> Command | None:
             "as the project runs it" if facts.mypy_targets else "the package (mypy's config names no files)"
         )
         why += f"; checks {', '.join(targets)}: {source}"
+    elif gone := _missing_listed(facts):  # colorlog's sdist: ``files = colorlog,doc`` and no doc/
+        kept = [f for f in facts.mypy_listed if f not in gone] or facts.packages
+        argv += kept
+        why += (
+            f"; checks {', '.join(kept)}: its config's files less {', '.join(gone)}, which this checkout "
+            "lacks (mypy would stop there, checking nothing)"
+        )
     if facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names:  # cattrs: run by nothing
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
     others = [  # exceptiongroup's typing env: pyright --verifytypes too

@@ -194,6 +194,9 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     facts.mypy_files = facts.mypy_files or bool(
         nested(tool, "mypy", "files") or nested(tool, "mypy", "packages")
     )
+    listed = nested(tool, "mypy", "files")
+    listed = re.split(r"[,\s]+", listed) if isinstance(listed, str) else listed
+    facts.mypy_listed = facts.mypy_listed or [str(f) for f in listed or [] if f]
     run = nested(tool, "coverage", "run") or {}
     facts.coverage_source = facts.coverage_source or any(
         run.get(k) for k in ("source", "source_pkgs", "include")

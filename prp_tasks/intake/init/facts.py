@@ -98,6 +98,8 @@ class Facts:
     #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)
     test_prepare: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     mypy_files: bool = False  # mypy's config names what to check
+    #: the paths mypy's config ``files`` lists (globs kept as written)
+    mypy_listed: list[str] = field(default_factory=list)
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)
     lint_targets: dict[str, list[str]] = field(default_factory=dict)

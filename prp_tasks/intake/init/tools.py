@@ -121,6 +121,8 @@ def installed_only(facts: Facts, patterns: list[str], where: str) -> None:
 def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, tool: str) -> None:
     if tool == "mypy" and (ini.has_option(section, "files") or ini.has_option(section, "packages")):
         facts.mypy_files = True
+        listed = re.split(r"[,\s]+", ini.get(section, "files", fallback=""))
+        facts.mypy_listed = facts.mypy_listed or [f for f in listed if f]
     if tool == "coverage":
         measured = any(ini.has_option(section, k) for k in ("source", "source_pkgs", "include"))
         facts.coverage_source = facts.coverage_source or measured
