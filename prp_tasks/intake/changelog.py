@@ -84,7 +84,8 @@ def changelog_entry(repo: Path, version: str) -> Entry | None:
     """The entry for ``version`` in the first changelog that has one, else None: the file
     towncrier writes first (:func:`towncrier_file`), then :data:`NAMES`, then the version's own
     file (:func:`version_files`), then the READMEs."""
-    files = [*dict.fromkeys([*towncrier_file(repo), *NAMES]), *version_files(repo, version), *READMES]
+    files = [*dict.fromkeys([*towncrier_file(repo), *NAMES]), *version_files(repo, version)]
+    files += [*_deeper_in_docs(repo), *READMES]
     for name in files:
         path = repo / name
         if not path.is_file():
@@ -98,6 +99,19 @@ def changelog_entry(repo: Path, version: str) -> Entry | None:
         if entry is not None:
             return entry
     return None
+
+
+def _deeper_in_docs(repo: Path) -> list[str]:
+    """Changelogs deeper in ``docs/`` (wcmatch's ``docs/src/markdown/about/changelog.md``), at
+    most four folders down, by the names of :data:`NAMES`."""
+    stems = {"changes", "changelog", "history", "news", "release-notes", "release_notes"}
+    found = [
+        str(path.relative_to(repo))
+        for depth in ("*/*", "*/*/*", "*/*/*/*")
+        for path in sorted((repo / "docs").glob(f"{depth}.*"))
+        if path.stem.lower() in stems and path.suffix in (".md", ".rst", ".txt") and path.is_file()
+    ]
+    return found[:5]
 
 
 #: folders of one release-notes file per version (rfc3986's ``docs/source/release-notes/2.0.0.rst``)

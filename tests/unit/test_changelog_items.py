@@ -270,3 +270,16 @@ def test_a_sphinx_releases_changelog_gives_the_items_below_the_versions_release_
         "3.0.3 (2026-04-07)",
     )
     assert entry.highlights == ["Reverted the `@task` type hint change.", "Fix a crash."]
+
+
+def test_a_changelog_deeper_in_docs_is_found(tmp_path: Path) -> None:
+    """wcmatch keeps its changelog in ``docs/src/markdown/about/changelog.md``: its notes said no
+    entry for 12.0.4 was found."""
+    from prp_tasks.intake.changelog import changelog_entry
+
+    folder = tmp_path / "docs" / "src" / "markdown" / "about"
+    folder.mkdir(parents=True)
+    (folder / "changelog.md").write_text("# Changelog\n\n## 12.0.4\n\n- **FIX**: Include `bracex` 3.2.4.\n")
+    entry = changelog_entry(tmp_path, "12.0.4")
+    assert entry is not None and entry.source == "docs/src/markdown/about/changelog.md"
+    assert entry.highlights == ["**FIX**: Include `bracex` 3.2.4."]
