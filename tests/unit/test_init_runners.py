@@ -81,6 +81,13 @@ def test_a_linter_only_configured_says_so(tmp_path: Path, config: str, tool: str
     said = parsed(tmp_path)[0]
     assert "only configured" not in said
     assert "tox.ini [testenv:lint] runs pre-commit, whose .pre-commit-config.yaml this checkout lacks" in said
+    write(
+        tmp_path, {"tox.ini": "", "requirements-dev.txt": "pre-commit\n"}
+    )  # marshmallow-dataclass' lint extra
+    assert (
+        "the project declares pre-commit, whose .pre-commit-config.yaml this checkout lacks"
+        in parsed(tmp_path)[0]
+    )
     write(tmp_path, {".pre-commit-config.yaml": f"repos:\n- repo: x\n  rev: v1\n  hooks:\n  - id: {tool}\n"})
     assert "only configured" not in parsed(tmp_path)[0] and "lacks" not in parsed(tmp_path)[0]
 

@@ -259,10 +259,12 @@ def _leftover(facts: Facts, tool: str) -> str:
     setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations)."""
     if not facts.only_configured(tool):
         return ""
-    if facts.pre_commit_run and not hooks_config(facts.repo)[0]:
-        # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out
+    # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out;
+    # marshmallow-dataclass's lint extra declares pre-commit (its hooks run flake8 with bugbear)
+    uses = f"{facts.pre_commit_run} runs" if facts.pre_commit_run else "the project declares"
+    if (facts.pre_commit_run or "pre-commit" in facts.declared_names) and not hooks_config(facts.repo)[0]:
         return (
-            f"; {facts.pre_commit_run} runs pre-commit, whose .pre-commit-config.yaml this checkout "
+            f"; {uses} pre-commit, whose .pre-commit-config.yaml this checkout "
             f"lacks: whether its hooks run {tool} is not known here"
         )
     return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
