@@ -639,3 +639,21 @@ def test_a_tests_package_that_runs_its_own_suite_is_the_test_runner(tmp_path: Pa
     assert "the project's own test runner: simplejson/tests/__init__.py runs its suite" in text
     write(tmp_path, {"simplejson/tests/__init__.py": ""})  # a plain package: discovery
     assert parsed(tmp_path)[1].profile.governance.commands["test"][2:4] == ("unittest", "discover")
+
+
+def test_a_test_module_the_project_runs_with_python_m_is_its_runner(tmp_path: Path) -> None:
+    """toposort's Makefile: ``PYTHONPATH=src:test python3 -m test.test_toposort``; its module ends
+    in a bare ``unittest.main()``, which under discovery read discover's arguments and exited 2:
+    "1 test ran: 1 errors" for a suite of 11 that passes."""
+    makefile = "test:\tunittest doctest\n\nunittest:\n\tPYTHONPATH=src:test python3 -m test.test_toposort\n"
+    files = {
+        "setup.cfg": "[metadata]\nname = toposort\n",
+        "src/toposort.py": "",
+        "test/__init__.py": "",
+        "test/test_toposort.py": "import unittest\nunittest.main()\n",
+        "Makefile": makefile,
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "-m", "test.test_toposort")
+    assert "the project's own test runner, as Makefile recipe unittest runs it" in text

@@ -65,6 +65,11 @@ def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primar
         return
     if words[:2] == ["coverage", "run"] and "-m" not in words and _run_program(words):
         words = ["python", *_run_program(words)]  # argcomplete's ``coverage run … ./test/test.py -v``
+    module = os.path.join(cwd, words[0].replace(".", "/") + ".py")
+    if re.fullmatch(r"\w+(?:\.\w+)+", words[0]) and (facts.repo / module).is_file():
+        # toposort's Makefile: ``python3 -m test.test_toposort`` (the ``-m`` already taken off)
+        facts.python_files_run.append((cwd, ("python", "-m", *words), where))
+        return
     if not _PYTHON.fullmatch(words[0]):
         return
     index = 1

@@ -195,7 +195,8 @@ def _runner_over_pytest(facts: Facts) -> bool:
 
 
 def _test_script(facts: Facts, cwd: str, args: tuple[str, ...]) -> bool:
-    script = next((a for a in args if a.endswith(".py")), "")
+    module = args[1].replace(".", "/") + ".py" if args[:1] == ("-m",) and len(args) > 1 else ""
+    script = module or next((a for a in args if a.endswith(".py")), "")
     path = os.path.normpath(os.path.join(cwd, script))
     inside = bool(facts.tests_dir) and path.startswith(f"{facts.tests_dir}/")
     return inside or bool(_RUNNER_NAME.fullmatch(os.path.basename(path)))
