@@ -151,17 +151,13 @@ def unpinned_advice(tool: str, bounds: str = "") -> str:
     and how to pin the project's release."""
     name = tool.split(" ")[0]
     named = f"{name}{bounds}, with no upper bound" if bounds else f"{name} without a version"
-    said = (
-        f"unpinned: environment.packages names {named}, so {tool} ran; a release "
+    # marshmallow-dataclass: its mypy errors came from marshmallow 4 (unbounded), not from mypy 2.4
+    also = " (or of a dependency the project does not bound)" if name == "mypy" else ""
+    return (
+        f"unpinned: environment.packages names {named}, so {tool} ran; a release{also} "
         "newer than the project's code can report rules it never met: pin a release the project's "
         f'code was written for ("{name}==…")'
     )
-    if name == "mypy":  # marshmallow-dataclass: its errors came from marshmallow 4, not mypy 2.4
-        said += (
-            "; a newer release of a dependency the project does not bound can also change what "
-            "mypy reports (the environment's versions are in the evidence)"
-        )
-    return said
 
 
 def missing_modules(repo: Path, output: str) -> list[str]:

@@ -442,6 +442,8 @@ def test_preks_toml_hooks_are_read_as_pre_commits(tmp_path: Path) -> None:
         "# prek.toml rev v0.15.2" in text and "the project type-checks with ty (prek.toml hook 'ty')" in text
     )
     assert result.profile.governance.commands["format"][:4] == ("python", "-m", "ruff", "format")
+    write(tmp_path, {"prek.toml": prek + '[[repos]]\nrepo = "local"\nhooks = [{ id = "sphinx-lint" }]\n'})
+    assert "not run here: sphinx-lint (prek.toml hook 'sphinx-lint')" in parsed(tmp_path)[0]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from typing import Any
 #: read as "everything the project checks passed" (isort's import order, codespell's spelling …)
 UNRUN_TOOLS = frozenset(
     {"isort", "pyupgrade", "codespell", "bandit", "pydocstyle", "autoflake", "docformatter", "vulture",
-     "interrogate", "check-manifest", "pip-audit", "safety", "deptry"}
+     "interrogate", "check-manifest", "pip-audit", "safety", "deptry", "sphinx-lint", "validate-pyproject"}
 )  # fmt: skip
 #: places that name a tool without running it: a test module importing pytest, pytest's addopts
 _NAMES_ONLY = re.compile(r" imports pytest$|\baddopts$")
