@@ -142,8 +142,10 @@ def _runner_measured(facts: Facts, own: Command) -> tuple[Command, bool, str]:
     """The project's own runner, under ``coverage run`` with its options when the project runs it
     so (argcomplete's Makefile: ``coverage run --source=argcomplete --omit=… ./test/test.py -v``)
     at the top of the checkout (the report is read from there)."""
-    measured = facts.coverage_run is not None and f"as {facts.coverage_run[1]} runs it" in own.why
-    if not measured or own.workdir or facts.coverage_installed_only is not None or facts.coverage_run is None:
+    found = _ranked_runner(facts)
+    ran_by = found[1][2] if found is not None and found[1][1] == own.argv else None  # its command's place
+    measured = facts.coverage_run is not None and facts.coverage_run[1] == ran_by
+    if not measured or facts.coverage_run is None or own.workdir or facts.coverage_installed_only:
         script = next((a for a in own.argv[1:] if a.endswith(".py")), own.argv[-1])  # not -Wd
         return own, False, f"not measured: the tests run with the project's own runner ({script})"
     options, where = facts.coverage_run
