@@ -131,3 +131,40 @@ def test_a_checker_a_flake8_plugin_of_the_lint_check_runs_is_not_named_not_run_h
     write(tmp_path, files)
     text = parsed(tmp_path)[0]
     assert '"flake8-isort"' in text and "not run here: isort" not in text
+
+
+def test_a_linter_the_project_runs_besides_the_checks_one_is_named_not_run_here(tmp_path: Path) -> None:
+    """plumbum's CI runs pylint through nox and its pre-commit runs ruff; the lint check runs ruff,
+    and nothing said that pylint, which the project runs, was not run here."""
+    hooks = "repos:\n- repo: x\n  rev: v1\n  hooks:\n  - id: ruff-check\n"
+    ci = "jobs:\n  t:\n    steps:\n      - run: pylint plumbum\n"
+    files = {
+        "pyproject.toml": '[project]\nname = "plumbum"\n[tool.ruff]\n[tool.pylint]\n',
+        "plumbum/__init__.py": "",
+        ".pre-commit-config.yaml": hooks,
+        ".github/workflows/ci.yml": ci,
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][2] == "ruff"
+    assert "not run here: pylint (.github/workflows/ci.yml)" in text
+
+
+def test_preks_toml_hooks_are_read_as_pre_commits(tmp_path: Path) -> None:
+    """chardet pins ruff in prek's ``prek.toml`` (``rev = "v0.15.2"``) and runs ty there; unread,
+    ruff 0.17.6 ran (118 violations of rules newer than its pin) and ty went unnamed."""
+    prek = (
+        '[[repos]]\nrepo = "https://github.com/astral-sh/ruff-pre-commit"\nrev = "v0.15.2"\n'
+        'hooks = [{ id = "ruff-check", args = ["--fix"] }, { id = "ruff-format" }]\n\n'
+        '[[repos]]\nrepo = "local"\nhooks = [{ id = "ty", entry = "uvx ty check src/" }]\n'
+    )
+    files = {"pyproject.toml": '[project]\nname = "chardet"\n[tool.ruff]\n', "src/chardet/__init__.py": ""}
+    write(tmp_path, files | {"prek.toml": prek})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and "ruff==0.15.2" in result.profile.environment.packages
+    assert (
+        "# prek.toml rev v0.15.2" in text and "the project type-checks with ty (prek.toml hook 'ty')" in text
+    )
+    assert result.profile.governance.commands["format"][:4] == ("python", "-m", "ruff", "format")
+    write(tmp_path, {"prek.toml": prek + '[[repos]]\nrepo = "local"\nhooks = [{ id = "sphinx-lint" }]\n'})
+    assert "not run here: sphinx-lint (prek.toml hook 'sphinx-lint')" in parsed(tmp_path)[0]

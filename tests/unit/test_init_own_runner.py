@@ -1,0 +1,174 @@
+"""``prp init`` runs the project's own test runner where it has one: a test script its tox env,
+a make target, CI or setup runs, in the folder it runs it from, under ``coverage run`` as the
+project does; a runner in a tests folder discovery finds nothing in; a tests package that runs
+its suite; a test module run with ``python -m``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prp_tasks.core.builtin_workflow import command_checks
+from tests.unit.test_init import parsed, write
+
+MARKDOWN2_MAKEFILE = """\
+SHELL=/bin/bash
+
+.PHONY: test
+test:
+\tcd test && python testall.py
+
+.PHONY: testone
+testone:
+\tcd test && python test.py -- -knownfailure
+
+testredos:
+\tpython test/test_redos.py
+"""
+
+
+def test_the_projects_own_test_runner_runs_where_its_tox_env_runs_it(tmp_path: Path) -> None:
+    """markdown2's tox runs ``make testone``, whose recipe is ``cd test && python test.py --
+    -knownfailure``: unittest discovery of ``test/`` ran 8 modules and none of its 260 tests."""
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='markdown2', package_dir={'': 'lib'})\n",
+        "lib/markdown2.py": "",
+        "tox.ini": "[tox]\nenvlist = py{310,311}\n\n[testenv]\nallowlist_externals = make\n"
+        "commands = make testone\n",
+        "Makefile": MARKDOWN2_MAKEFILE,
+        "test/test.py": "import sys\n",
+        "test/testall.py": "import sys\n",
+        "test/test_redos.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    governance = result.profile.governance
+    assert governance.commands["test"] == ("python", "test.py", "--", "-knownfailure")
+    assert governance.workdirs == {"test": "test"}
+    assert "as Makefile recipe testone runs it in test/ (tox.ini [testenv] runs make testone)" in text
+    check = next(c for c in command_checks(result.profile) if c.name == "run-test")
+    assert check.workdir == "test" and "(in test/)" in check.description
+
+
+def test_without_tox_the_makefiles_test_recipe_names_the_runner(tmp_path: Path) -> None:
+    """No tox env says which target: the ``test`` recipe's script; a ``cd`` out of the checkout
+    is not followed, and a script that is no test runner (``setup.py``) is not one."""
+    makefile = "test:\n\tcd tests && python runtests.py -v\nbuild:\n\tpython setup.py build\n"
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='x')\n",
+        "x/__init__.py": "",
+        "Makefile": makefile,
+        "tests/runtests.py": "",
+        "tests/test_x.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    _, result = parsed(tmp_path)
+    governance = result.profile.governance
+    assert governance.commands["test"] == ("python", "runtests.py", "-v")
+    assert governance.workdirs == {"test": "tests"}
+    (tmp_path / "Makefile").write_text("test:\n\tcd .. && python x/runtests.py\n")
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:4] == ("python", "-m", "unittest", "discover")
+    assert result.profile.governance.workdirs == {}
+
+
+def test_a_test_script_the_tox_env_runs_wins_over_pytest_guessed_from_modules(tmp_path: Path) -> None:
+    """dill's tox runs ``{envpython} dill/tests/__main__.py``, which runs each ``test_*.py`` as a
+    script (30 pass); its modules of plain ``def test_…`` made prp init guess pytest, whose
+    collection failed with 6 errors. A pytest the project configures still wins."""
+    tox = "[tox]\nenvlist = py311\n\n[testenv]\ncommands =\n    {envpython} -m pip install .\n"
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='dill')\n",
+        "dill/__init__.py": "",
+        "dill/tests/__init__.py": "",
+        "dill/tests/__main__.py": "import glob\n",
+        "dill/tests/test_abc.py": "def test_abc():\n    pass\n",
+        "tox.ini": tox + "    {envpython} dill/tests/__main__.py\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "dill/tests/__main__.py")
+    assert "the project's own test runner, as tox.ini [testenv] runs it" in text
+    assert result.profile.governance.workdirs == {}
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\naddopts = -ra\n")
+    _, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:3] == ("python", "-m", "pytest")
+
+
+def test_a_runner_script_in_a_tests_folder_without_test_modules_runs_the_tests(tmp_path: Path) -> None:
+    """feedparser's ``tests/runtests.py`` builds its 4335 cases from the data files beside it (its
+    sdist has no tox.ini): unittest discovery of ``tests/`` ran none and failed the suite."""
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='feedparser')\n",
+        "feedparser/__init__.py": "",
+        "tests/runtests.py": "import unittest\n",
+        "tests/wellformed/a.xml": "<feed/>",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "tests/runtests.py")
+    assert "the project's own test runner: tests/runtests.py, no test module beside it" in text
+    write(tmp_path, {"tests/test_a.py": "import unittest\n"})  # discovery finds modules: they run
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][2:4] == ("unittest", "discover")
+
+
+def test_a_test_script_the_project_runs_under_coverage_is_run_so(tmp_path: Path) -> None:
+    """argcomplete's CI runs ``make test``: ``coverage run --source=argcomplete --omit=… ./test/test.py
+    -v`` (191 tests); unittest discovery of ``test/`` ran 232, a fixture package's module among them."""
+    makefile = (
+        "test:\n\tcoverage run --source=argcomplete --omit=argcomplete/packages/_shlex.py ./test/test.py -v\n"
+    )
+    files = {
+        "pyproject.toml": '[project]\nname = "argcomplete"\n[project.optional-dependencies]\n'
+        'test = ["coverage"]\n',
+        "argcomplete/__init__.py": "",
+        "test/__init__.py": "",
+        "test/test.py": "import unittest\n",
+        "test/test_contrib_shells.py": "import unittest\n",
+        "Makefile": makefile,
+        ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: make test\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == (
+        "python", "-m", "coverage", "run", "--source=argcomplete", "--omit=argcomplete/packages/_shlex.py",
+        "./test/test.py", "-v",
+    )  # fmt: skip
+    assert "as Makefile recipe test runs it (.github/workflows/ci.yml runs make test)" in text
+    assert result.profile.reports.coverage == (".prp/reports/coverage.xml",)
+
+
+def test_a_tests_package_that_runs_its_own_suite_is_the_test_runner(tmp_path: Path) -> None:
+    """simplejson's ``simplejson/tests/__init__.py`` runs its suite as a script (setup.py's test
+    command does): 570 tests, the C speedups off as well as on, and its doctests; discovery of the
+    package ran 283 and passed with half the suite unrun."""
+    main = "import unittest\n\ndef main():\n    pass\n\nif __name__ == '__main__':\n    main()\n"
+    files = {
+        "setup.py": "from setuptools import setup\nsetup(name='simplejson')\n",
+        "simplejson/__init__.py": "",
+        "simplejson/tests/__init__.py": main,
+        "simplejson/tests/test_a.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "simplejson/tests/__init__.py")
+    assert "the project's own test runner: simplejson/tests/__init__.py runs its suite" in text
+    write(tmp_path, {"simplejson/tests/__init__.py": ""})  # a plain package: discovery
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][2:4] == ("unittest", "discover")
+
+
+def test_a_test_module_the_project_runs_with_python_m_is_its_runner(tmp_path: Path) -> None:
+    """toposort's Makefile: ``PYTHONPATH=src:test python3 -m test.test_toposort``; its module ends
+    in a bare ``unittest.main()``, which under discovery read discover's arguments and exited 2:
+    "1 test ran: 1 errors" for a suite of 11 that passes."""
+    makefile = "test:\tunittest doctest\n\nunittest:\n\tPYTHONPATH=src:test python3 -m test.test_toposort\n"
+    files = {
+        "setup.cfg": "[metadata]\nname = toposort\n",
+        "src/toposort.py": "",
+        "test/__init__.py": "",
+        "test/test_toposort.py": "import unittest\nunittest.main()\n",
+        "Makefile": makefile,
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "-m", "test.test_toposort")
+    assert "the project's own test runner, as Makefile recipe unittest runs it" in text
