@@ -108,3 +108,42 @@ def test_a_tox_env_running_trial_alone_runs_the_tests(tmp_path: Path) -> None:
         {"tox.ini": tox, "pkg/__init__.py": "", "pkg/test/test_a.py": "from twisted.trial import unittest\n"},
     )
     assert parsed(tmp_path)[1].profile.governance.commands["test"] == ("python", "-m", "twisted.trial", "pkg")
+
+
+DOTTED = THIS_PYTHON.replace("py3", "3.", 1)  # py311 -> 3.11
+TQDM = """[tox]
+envlist=3.{8,9,10,11,12,13,14}{,-tf}{,-keras}, perf
+GH
+[testenv]
+deps=
+    pytest
+    tf: tensorflow!=2.5.0
+    keras: keras
+commands=
+    {envpython} -m pytest -k "not perf"
+"""
+
+
+def test_envs_named_by_dotted_pythons_are_other_pythons_envs(tmp_path: Path) -> None:
+    """tqdm's ``3.{8,…,14}{,-tf}{,-keras}``: its tests installed tensorflow and keras "for
+    3.8-tf-keras", the first env installing the most, as if ``3.8`` named no Python."""
+    names = ["3.8-tf-keras", DOTTED, f"{DOTTED}-keras"]
+    settings = {"commands": "pytest", "deps": "pytest\nkeras: keras"}
+    chosen = env_for(names, lambda key, env: for_env(settings[key], env), re.compile("pytest"))
+    assert chosen == f"{DOTTED}-keras"
+    write(tmp_path, {"tox.ini": TQDM.replace("GH", ""), "pkg/__init__.py": "", "tests/test_a.py": ""})
+    assert detect(tmp_path).test_deps["keras"] == ("keras", f"tox.ini [testenv] deps, for {DOTTED}-tf-keras")
+
+
+def test_the_env_ci_runs_on_this_python_is_the_tests_env(tmp_path: Path) -> None:
+    """tqdm's tox-gh mapping runs env ``3.11`` on 3.11 and the tf/keras variants on 3.13 only;
+    tox-gh-actions says the same with ``3.11: py311``."""
+    gh = f"[gh]\npython=\n    3.8 = 3.8\n    {DOTTED} = {DOTTED}\n    3.13 = 3.13-tf,3.13-tf-keras\n"
+    write(tmp_path, {"tox.ini": TQDM.replace("GH", gh), "pkg/__init__.py": "", "tests/test_a.py": ""})
+    facts = detect(tmp_path)
+    assert "pytest" in facts.test_deps
+    assert "tensorflow" not in facts.test_deps and "keras" not in facts.test_deps
+    actions = f"[gh-actions]\npython =\n    {DOTTED}: {DOTTED}-keras\n"
+    write(tmp_path, {"tox.ini": TQDM.replace("GH", actions)})
+    facts = detect(tmp_path)
+    assert "keras" in facts.test_deps and "tensorflow" not in facts.test_deps

@@ -22,11 +22,14 @@ from prp_tasks.intake.init.sources import nested, read_ini, read_toml, requireme
 from prp_tasks.intake.init.toxenvs import (
     FACTOR,
     THIS_PYTHON,
+    THIS_PYTHONS,
+    ci_envs,
     env_for,
     expanded,
     factor_lines,
     for_env,
     listed_envs,
+    names_python,
 )
 
 #: TOML keys read, and their tox.ini names
@@ -146,7 +149,14 @@ def _running(tox: RawConfigParser, section: str, runs: re.Pattern[str]) -> str |
     """The env of the envlist that ``section`` configures and whose commands run ``runs``
     (:func:`env_for`); None when the envlist names none."""
     names = [e for e in listed_envs(tox.get("tox", "envlist", fallback="")) if _section_of(tox, e) == section]
+    in_ci = [e for e in ci_envs(_gh_mapping(tox)) if _section_of(tox, e) == section]
+    names = in_ci or names  # tqdm's [gh] 3.11 = 3.11: not its 3.11-tf-keras (tensorflow)
     return env_for(names, lambda key, env: _setting(tox, section, key, env), runs)
+
+
+def _gh_mapping(tox: RawConfigParser) -> str:
+    """The Pythons-to-envs mapping of tox-gh (``[gh] python``) or tox-gh-actions (``[gh-actions]``)."""
+    return tox.get("gh", "python", fallback="") or tox.get("gh-actions", "python", fallback="")
 
 
 def _section_of(tox: RawConfigParser, env: str) -> str:
@@ -163,9 +173,9 @@ def _python_rank(tox: RawConfigParser, section: str) -> int:
     other Pythons only (executing's ``[testenv:mypy-py{38,39,310}]``, mypy 1.14.1, before its
     ``mypy-py{311,…}``, mypy 2.1.0)."""
     names = [set(n.split("-")) for n in expanded(section.removeprefix("testenv:"))]
-    if any(THIS_PYTHON in n for n in names):
+    if any(THIS_PYTHONS & n for n in names):
         return 0
-    return 2 if names and all(any(re.fullmatch(r"py\d+t?|pypy\d*", f) for f in n) for n in names) else 1
+    return 2 if names and all(any(map(_names_version, n)) for n in names) else 1
 
 
 def _factored_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -> None:
@@ -357,8 +367,13 @@ def _for_this_python(value: str) -> str:
 
 def _names_this_python(factors: list[str]) -> bool:
     """Factors only of Pythons, this one's among the positive ones (``!py27`` alone is no choice)."""
-    versions = all(re.fullmatch(r"!?(?:py\d+t?|pypy\d*)", f) for f in factors)
-    return versions and THIS_PYTHON in factors
+    versions = all(_names_version(f.removeprefix("!")) for f in factors)
+    return versions and bool(THIS_PYTHONS & set(factors))
+
+
+def _names_version(factor: str) -> bool:
+    """A Python factor naming a version (``py311``, ``3.8``, ``pypy3``; not the bare ``py``)."""
+    return names_python(factor) and factor != "py"
 
 
 def _variant_extras(value: str) -> list[tuple[str, str]]:

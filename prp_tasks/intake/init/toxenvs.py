@@ -15,10 +15,21 @@ from collections.abc import Callable
 
 #: a line behind a factor condition: ``py38: …``, ``!py27: …``, munch's ``{py27,py35,pypy}-full: …``
 FACTOR = re.compile(r"^\s*[\w{},!.-]+:\s")
+_MAJOR, _MINOR = sys.version_info[:2]
 #: the factor of the Python the checks run on (the one prp-tasks runs on, which builds their
 #: environment): ``py311``
-THIS_PYTHON = f"py{sys.version_info.major}{sys.version_info.minor}"
-_PYTHON = re.compile(r"py\d*t?|pypy\d*")
+THIS_PYTHON = f"py{_MAJOR}{_MINOR}"
+#: every spelling tox 4 gives that Python in an env name (tqdm's ``3.11``, ``py3.11``)
+THIS_PYTHONS = frozenset(
+    f"{prefix}{_MAJOR}{dot}{_MINOR}" for prefix in ("py", "cpython", "") for dot in ("", ".") if prefix or dot
+)
+#: a factor naming a Python: ``py311``, ``py3``, ``pypy310``, ``py3.11``, ``3.11``, ``3.14t``
+_PYTHON = re.compile(r"(?:py|pypy|cpython)\d*(?:\.\d+)?t?|\d\.\d+t?")
+
+
+def names_python(factor: str) -> bool:
+    """Whether an env name's factor names a Python (this one or another)."""
+    return bool(_PYTHON.fullmatch(factor))
 
 
 def expanded(item: str) -> list[str]:
@@ -72,8 +83,19 @@ def env_for(names: list[str], setting: Callable[[str, str], str], runs: re.Patte
     then the one installing the most (its ``extras`` variant: 76 tests passed and 7 skipped, where
     ``noextras`` skipped 40); ``setting(key, env)`` is a setting's lines for an env."""
     running = [e for e in names if runs.search(setting("commands", e))]
-    mine = [e for e in running if THIS_PYTHON in e.split("-")]
-    mine = mine or [e for e in running if not any(_PYTHON.fullmatch(f) for f in e.split("-"))]
+    mine = [e for e in running if THIS_PYTHONS & set(e.split("-"))]
+    mine = mine or [e for e in running if not any(map(names_python, e.split("-")))]
     if not mine:
         return None
     return max(mine, key=lambda e: len([line for line in setting("deps", e).splitlines() if line.strip()]))
+
+
+def ci_envs(mapping: str) -> list[str]:
+    """The envs a tox-gh ``[gh] python`` (``3.13 = 3.13-tf,3.13-tf-keras``) or tox-gh-actions
+    ``[gh-actions] python`` (``3.11: py311, mypy``) mapping runs on this Python in CI: tqdm's
+    ``3.11 = 3.11``, not its ``tf``/``keras`` variants (tensorflow), which CI runs on 3.13 only."""
+    for line in mapping.splitlines():
+        key, sep, envs = line.partition("=") if "=" in line else line.partition(":")
+        if sep and key.strip() == f"{_MAJOR}.{_MINOR}":
+            return listed_envs(envs)
+    return []
