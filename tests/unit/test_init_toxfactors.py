@@ -147,3 +147,20 @@ def test_the_env_ci_runs_on_this_python_is_the_tests_env(tmp_path: Path) -> None
     write(tmp_path, {"tox.ini": TQDM.replace("GH", actions)})
     facts = detect(tmp_path)
     assert "keras" in facts.test_deps and "tensorflow" not in facts.test_deps
+
+
+def test_a_variant_pinning_the_lowest_versions_is_not_the_tests_env(tmp_path: Path) -> None:
+    """environs' ``py{310,…}-marshmallow{lowest,dev}``: its tests and type check were given
+    ``marshmallow==4.0.0`` "for py311-marshmallowlowest", the first of two envs installing as much."""
+    tox = (
+        "[tox]\nenvlist = py{310,PY}-marshmallow{lowest,dev}\n\n[testenv]\ndeps =\n"
+        "    marshmallowlowest: marshmallow==4.0.0\n"
+        "    marshmallowdev: https://github.com/marshmallow-code/marshmallow/archive/dev.tar.gz\n"
+        "commands = pytest {posargs}\n"
+    ).replace("PY", THIS_PYTHON)
+    write(tmp_path, {"tox.ini": tox, "pkg/__init__.py": "", "tests/test_a.py": ""})
+    assert "marshmallow" not in detect(tmp_path).test_deps
+    names = [f"{THIS_PYTHON}-min", f"{THIS_PYTHON}-oldestdeps", f"{THIS_PYTHON}-latest"]
+    settings = {"commands": "pytest", "deps": "min: a==1\noldestdeps: b==1"}
+    chosen = env_for(names, lambda key, env: for_env(settings[key], env), re.compile("pytest"))
+    assert chosen == f"{THIS_PYTHON}-latest"

@@ -81,13 +81,23 @@ def env_for(names: list[str], setting: Callable[[str, str], str], runs: re.Patte
     """Of the env ``names`` (those of one section), the one whose commands run ``runs``: this
     Python's (``py311-mypy`` of Automat's ``{pypy3,py38,…,py312}-mypy``) or one naming no Python,
     then the one installing the most (its ``extras`` variant: 76 tests passed and 7 skipped, where
-    ``noextras`` skipped 40); ``setting(key, env)`` is a setting's lines for an env."""
+    ``noextras`` skipped 40) that does not pin the lowest versions (:func:`pins_lowest`);
+    ``setting(key, env)`` is a setting's lines for an env."""
     running = [e for e in names if runs.search(setting("commands", e))]
     mine = [e for e in running if THIS_PYTHONS & set(e.split("-"))]
     mine = mine or [e for e in running if not any(map(names_python, e.split("-")))]
     if not mine:
         return None
-    return max(mine, key=lambda e: len([line for line in setting("deps", e).splitlines() if line.strip()]))
+    return max(
+        mine,
+        key=lambda e: (not pins_lowest(e), len([x for x in setting("deps", e).splitlines() if x.strip()])),
+    )
+
+
+def pins_lowest(env: str) -> bool:
+    """Whether the env is a variant testing the lowest versions supported (environs'
+    ``py311-marshmallowlowest``: ``marshmallow==4.0.0``), not the versions a user installs."""
+    return any(f == "min" or re.search(r"lowest|oldest|minimum|minimal|mindeps", f) for f in env.split("-"))
 
 
 def ci_envs(mapping: str) -> list[str]:
