@@ -55,6 +55,19 @@ def test_a_licence_file_holding_two_licences_gives_both(tmp_path: Path) -> None:
     assert detect(tmp_path).license == ("Apache-2.0 AND BSD-3-Clause", "LICENSE (recognised text)")
 
 
+def test_a_rule_underlining_a_heading_does_not_split_the_licence(tmp_path: Path) -> None:
+    """pathspec's MPL-2.0 LICENSE: its title and sections are underlined with rules, and its
+    definition of a "Secondary License" names the GNU GPL: it read as MPL-2.0 AND GPL-2.0-or-later."""
+    mpl = (
+        f"Mozilla Public License Version 2.0\n{'=' * 34}\n\n1. Definitions\n{'-' * 14}\n\n"
+        '1.12. "Secondary License"\n    means either the GNU General Public License, Version 2.0, the GNU\n'
+        "    Lesser General Public License, Version 2.1, the GNU Affero General Public\n"
+        f"\nExhibit A - Source Code Form License Notice\n{'-' * 43}\n\n  This Source Code Form is ...\n"
+    )
+    write(tmp_path, {"LICENSE": mpl, "setup.py": ""})
+    assert detect(tmp_path).license == ("MPL-2.0", "LICENSE (recognised text)")
+
+
 def test_the_licence_file_the_metadata_names_and_the_classifiers_are_read(tmp_path: Path) -> None:
     """ordered-set 4.1.0: ``license = {file = "MIT-LICENSE"}`` and an MIT classifier; prp init
     found no licence and wrote the default ``(Apache-2.0 OR Commercial)``."""

@@ -100,12 +100,27 @@ def recognised_licence(text: str) -> str | None:
 
 
 #: a line that separates the licences of a file holding several (dateutil: Apache-2.0, then BSD-3-Clause)
-_SEPARATOR = re.compile(r"^\s*[-=_*]{20,}\s*$", re.M)
+_SEPARATOR = re.compile(r"\s*[-=_*]{20,}\s*")
 
 
 def recognised_licences(text: str) -> str | None:
     """Each section's licence (sections split by a rule line), joined with ``AND``: a file that
     holds two licence texts is under both (dateutil's BSD-3-Clause "applies to all code, even that
     also covered by Apache 2.0")."""
-    found = [spdx for part in _SEPARATOR.split(text) if (spdx := recognised_licence(part))]
+    found = [spdx for part in _sections(text) if (spdx := recognised_licence(part))]
     return " AND ".join(dict.fromkeys(found)) or None
+
+
+def _sections(text: str) -> list[str]:
+    """``text`` split at its rule lines; a rule under a line of text underlines that line as a
+    heading (MPL-2.0's ``Mozilla Public License Version 2.0`` over ``=====``: its second part,
+    defining a "Secondary License" as the GNU GPL, had read as GPL-2.0-or-later)."""
+    sections: list[list[str]] = [[]]
+    previous = ""
+    for line in text.splitlines():
+        if _SEPARATOR.fullmatch(line) and not previous.strip():
+            sections.append([])
+        else:
+            sections[-1].append(line)
+        previous = line
+    return ["\n".join(lines) for lines in sections]
