@@ -164,3 +164,19 @@ def test_a_variant_pinning_the_lowest_versions_is_not_the_tests_env(tmp_path: Pa
     settings = {"commands": "pytest", "deps": "min: a==1\noldestdeps: b==1"}
     chosen = env_for(names, lambda key, env: for_env(settings[key], env), re.compile("pytest"))
     assert chosen == f"{THIS_PYTHON}-latest"
+
+
+def test_the_section_ci_runs_on_this_python_gives_the_tests_env(tmp_path: Path) -> None:
+    """tabulate's ``[gh] python = 3.11: py311-extra``, its own section installing numpy, pandas and
+    wcwidth: with them 334 tests passed, where ``[testenv]``'s pytest alone skipped 39."""
+    tox = (
+        f"[tox]\nenvlist = lint, py{{38,{THIS_PYTHON[2:]}}}\n\n"
+        f"[gh]\npython =\n    {DOTTED}: {THIS_PYTHON}-extra\n\n"
+        "[testenv]\ncommands = pytest -v --doctest-modules\ndeps =\n    pytest\n\n"
+        f"[testenv:{THIS_PYTHON}-extra]\ncommands = pytest -v --doctest-modules\n"
+        "deps =\n    pytest\n    numpy\nsetenv =\n    PYTHONDEVMODE = 1\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "pkg/__init__.py": "", "tests/test_a.py": ""})
+    facts = detect(tmp_path)
+    assert facts.test_deps["numpy"] == ("numpy", f"tox.ini [testenv:{THIS_PYTHON}-extra] deps")
+    assert facts.test_variables["PYTHONDEVMODE"][0] == "1"

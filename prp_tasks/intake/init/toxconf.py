@@ -116,8 +116,7 @@ def _words(command: list[Any]) -> list[str]:
 def tox(facts: Facts) -> None:
     tox, name = read_tox(facts.repo)
     runs_tests = [s for s in tox.sections() if _TESTS_RUN.search(_tox_value(tox, s, "commands"))]
-    listed = [s for s in runs_tests if _listed(tox, s)] or runs_tests  # a plain ``tox`` runs those
-    main = ("testenv" if "testenv" in runs_tests else listed[0]) if runs_tests else None
+    main = _main_section(tox, runs_tests)
     by_unittest = main is not None and _runs_unittest(_tox_value(tox, main, "commands"))
     if by_unittest:
         facts.unittest_run = f"{name} [{main}]"
@@ -176,6 +175,17 @@ def _python_rank(tox: RawConfigParser, section: str) -> int:
     if any(THIS_PYTHONS & n for n in names):
         return 0
     return 2 if names and all(any(map(_names_version, n)) for n in names) else 1
+
+
+def _main_section(tox: RawConfigParser, runs_tests: list[str]) -> str | None:
+    """The section of the env that runs the tests: the one CI runs on this Python (tabulate's
+    ``[gh] python = 3.11: py311-extra``, with numpy and pandas: 334 passed, where ``[testenv]``
+    skipped 39), else ``[testenv]``, else the first a plain ``tox`` runs."""
+    in_ci = [s for s in (_section_of(tox, e) for e in ci_envs(_gh_mapping(tox))) if s in runs_tests]
+    listed = [s for s in runs_tests if _listed(tox, s)] or runs_tests  # a plain ``tox`` runs those
+    if in_ci or not runs_tests:
+        return in_ci[0] if in_ci else None
+    return "testenv" if "testenv" in runs_tests else listed[0]
 
 
 def _factored_test_env(facts: Facts, tox: RawConfigParser, section: str, name: str) -> None:
