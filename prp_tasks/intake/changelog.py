@@ -290,16 +290,21 @@ def _versioned_item(
     """An entry that is one list item beginning with the version, in a section that lists changes
     (docopt's README "Changelog": ``- 0.6.2 `Wheel <…>`_ support.``; in a changelog file, any
     section: pytz-deprecation-shim's "Post-releases:" ``- ``0.1.0.post0`` (2020-06-17): Fixes …``),
-    with its continuation lines; an inline ``**Breaking changes**:`` starts the item's breaking part."""
-    for index, (at, _kind, title) in enumerate(headings):
+    with its continuation lines; an inline ``**Breaking changes**:`` starts the item's breaking part.
+    A changelog file's items before any heading count too (tabulate's CHANGELOG, no heading at all:
+    ``- 0.10.0: Add support for Python 3.11, 3.12, 3.13.``)."""
+    first = headings[0][0] if headings else len(lines)
+    sections = [] if headed else [(-1, first, "")]
+    sections += [(at, headings[n + 1][0] if n + 1 < len(headings) else len(lines), title)
+                 for n, (at, _kind, title) in enumerate(headings)]  # fmt: skip
+    for at, end, title in sections:
         if headed and not _CHANGES_TITLE.search(_shown(title)):
             continue
-        end = headings[index + 1][0] if index + 1 < len(headings) else len(lines)
         for i in range(at + 1, end):
             item = ITEM.match(lines[i])
             named = token.match(item[2], _skipped(_MARKUP, item[2])) if item else None
             if item is not None and named is not None:
-                heading = f"{title.rstrip().rstrip(':')}: {named[0]}"
+                heading = f"{title.rstrip().rstrip(':')}: {named[0]}" if title.strip() else named[0]
                 return _item_entry(lines, (i, end), item, named, heading, source)
     return None
 
@@ -339,7 +344,27 @@ def _item_entry(
             break
         text.append(line.strip())
     told, *broken = _BREAKING_PART.split(" ".join(text), maxsplit=1)
-    return _entry(source, heading, said(told), said(" ".join(broken)))
+    if broken or len(text) < 2 or not _SENTENCE_END.search(text[0]):
+        return _entry(source, heading, said(told), said(" ".join(broken)))
+    changes = [c for part in _line_changes(text) for c in said(part)]
+    return _entry(source, heading, [c for c in changes if not breaks(c)], [c for c in changes if breaks(c)])
+
+
+#: a line ending a sentence (then the item's lines opening with a capital are changes of their own)
+_SENTENCE_END = re.compile(r"[.!?]$")
+
+
+def _line_changes(text: list[str]) -> list[str]:
+    """An item's lines as changes, a line opening with a capital starting one (tabulate's
+    ``- 0.10.0: Add support for Python 3.11, 3.12, 3.13.`` then ``Drop support for Python 3.7,
+    3.8.`` and five more on lines of their own: one change had read as all of them)."""
+    changes: list[str] = []
+    for line in text:
+        if changes and not line[:1].isupper():
+            changes[-1] += f" {line}"
+        else:
+            changes.append(line)
+    return changes
 
 
 def _outdented(line: str, indent: int) -> bool:

@@ -38,6 +38,12 @@ def said(text: str) -> list[str]:
 
 #: a line of an entry that only dates it (``Released 2024-04-16``, ``:released: …``, ``2024-04-16``)
 _DATED = re.compile(r"^(?:released\b|:\w+:|\(?\d{4}-\d\d-\d\d)", re.I)
+#: a paragraph that is a date in words alone (glom's ``_(December 28, 2025)_``, ``3 March 2024``)
+_WORDS_DATE = re.compile(
+    r"[_*]*\(?(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?)"
+    r"\s+\d{4}\)?\.?[_*]*",
+    re.I,
+)
 
 
 #: a line at the margin beginning with a date, the author after it (ply's CHANGES: ``02/15/18
@@ -60,7 +66,7 @@ def prose(section: list[str]) -> list[str]:
             block.append(text)
             continue
         paragraph = plain(" ".join(block))
-        if paragraph and not _DATED.match(paragraph):
+        if paragraph and not _DATED.match(paragraph) and not _WORDS_DATE.fullmatch(paragraph):
             return [clip(paragraph, ITEM_CHARS)]
         block = []
     return []

@@ -283,3 +283,42 @@ def test_a_changelog_deeper_in_docs_is_found(tmp_path: Path) -> None:
     entry = changelog_entry(tmp_path, "12.0.4")
     assert entry is not None and entry.source == "docs/src/markdown/about/changelog.md"
     assert entry.highlights == ["**FIX**: Include `bracex` 3.2.4."]
+
+
+def test_items_before_any_heading_and_one_change_a_line(tmp_path: Path) -> None:
+    """tabulate's CHANGELOG has no heading: ``- 0.10.0: Add support …`` and a change on each line
+    below; the notes said no entry was found, and read as one item its "Drop support" was hidden."""
+    text = (
+        "- 0.10.0: Add support for Python 3.11, 3.12, 3.13.\n  Drop support for Python 3.7, 3.8.\n"
+        "  New output format: ``colon_grid`` (Pandoc grid_tables with alignment)\n  Various bug fixes.\n"
+        "- 0.9.0: Drop support for Python 2.7, 3.5, 3.6.\n  Migrate to pyproject.toml project layout\n"
+        "  (PEP 621).\n- 0.8.10: Python 3.10 support, bug fixes, column alignment\n  performance.\n"
+    )
+    (tmp_path / "CHANGELOG").write_text(text)
+    assert changelog_entry(tmp_path, "0.10.0") == Entry(
+        "CHANGELOG",
+        "0.10.0",
+        [
+            "Add support for Python 3.11, 3.12, 3.13.",
+            "New output format: `colon_grid` (Pandoc grid_tables with alignment)",
+            "Various bug fixes.",
+        ],
+        ["Drop support for Python 3.7, 3.8."],
+    )
+    wrapped = Entry(
+        "CHANGELOG", "0.8.10", ["Python 3.10 support, bug fixes, column alignment performance."], []
+    )
+    assert changelog_entry(tmp_path, "0.8.10") == wrapped  # a line ending mid-sentence goes on below
+    nine = changelog_entry(tmp_path, "0.9.0")
+    assert nine is not None and nine.breaking == ["Drop support for Python 2.7, 3.5, 3.6."]
+    assert nine.highlights == ["Migrate to pyproject.toml project layout (PEP 621)."]
+
+
+def test_a_paragraph_dating_the_entry_in_words_is_not_its_change() -> None:
+    """glom 25.12.0's notes: "_(December 28, 2025)_", over its one paragraph of change."""
+    text = "## 25.12.0\n\n_(December 28, 2025)_\n\nMaintenance release, adding tests.\n\n## 24.11.0\n\n- x\n"
+    entry = entry_in(text, "25.12.0", "CHANGELOG.md")
+    assert entry is not None and entry.highlights == ["Maintenance release, adding tests."]
+    assert entry_in(text.replace("_(December 28, 2025)_", "3 March 2024."), "25.12.0", "C") == Entry(
+        "C", "25.12.0", ["Maintenance release, adding tests."], []
+    )
