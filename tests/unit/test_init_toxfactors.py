@@ -180,3 +180,27 @@ def test_the_section_ci_runs_on_this_python_gives_the_tests_env(tmp_path: Path) 
     facts = detect(tmp_path)
     assert facts.test_deps["numpy"] == ("numpy", f"tox.ini [testenv:{THIS_PYTHON}-extra] deps")
     assert facts.test_variables["PYTHONDEVMODE"][0] == "1"
+
+
+def test_tox_4s_env_list_is_the_envlist(tmp_path: Path) -> None:
+    """python-slugify's tox.ini ``env_list = py{3.10, 3.11, …}-{unidecode, …}``: unread, its tests
+    were not given Unidecode (5 skipped: "unidecode backend absent"); tox.toml's ``env_list`` and
+    ``[gh.python]`` likewise."""
+    tox = (
+        f"[tox]\nenv_list =\n    py{{3.10, {DOTTED}}}-{{unidecode, anyascii}}\n    mypy\n\n"
+        "[testenv]\ndeps =\n    pytest\n    unidecode: Unidecode>=1.1.1\n    anyascii: anyascii\n"
+        "commands = pytest\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "pkg/__init__.py": "", "tests/test_a.py": ""})
+    where = f"tox.ini [testenv] deps, for py{DOTTED}-unidecode"
+    assert detect(tmp_path).test_deps["unidecode"] == ("Unidecode>=1.1.1", where)
+    (tmp_path / "tox.ini").unlink()
+    toml = (
+        f'env_list = ["py310", "{THIS_PYTHON}", "{THIS_PYTHON}-re2"]\n\n'
+        '[env_run_base]\ncommands = [["pytest"]]\ndeps = ["pytest", "re2: google-re2"]\n\n'
+        f'[gh.python]\n"{DOTTED}" = ["{THIS_PYTHON}"]\n'
+    )
+    write(tmp_path, {"tox.toml": toml})
+    assert "google-re2" not in detect(tmp_path).test_deps  # CI runs the plain env on this Python
+    write(tmp_path, {"tox.toml": toml.replace(f'["{THIS_PYTHON}"]', f'["{THIS_PYTHON}-re2"]')})
+    assert detect(tmp_path).test_deps["google-re2"][1] == f"tox.toml [testenv] deps, for {THIS_PYTHON}-re2"

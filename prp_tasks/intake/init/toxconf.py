@@ -67,7 +67,7 @@ def _ini_names(parser: configparser.RawConfigParser) -> configparser.RawConfigPa
     """tox 4 also reads ``set_env`` and ``change_dir`` in an INI file (prettytable's
     ``set_env = COVERAGE_CORE = sysmon``): under the names the readers use, unless both are set."""
     for section in parser.sections():
-        for key, ini_key in _KEYS.items():
+        for key, ini_key in [*_KEYS.items(), ("env_list", "envlist")]:  # python-slugify's env_list
             if key != ini_key and parser.has_option(section, key) and not parser.has_option(section, ini_key):
                 parser.set(section, ini_key, parser.get(section, key))
     return parser
@@ -86,7 +86,22 @@ def _from_toml(data: dict[str, Any]) -> configparser.RawConfigParser:
             value = _lines(key, env.get(key))
             if value is not None:
                 parser.set(section, ini_key, value)
+    _toml_lists(parser, data)
     return parser
+
+
+def _toml_lists(parser: configparser.RawConfigParser, data: dict[str, Any]) -> None:
+    """A TOML configuration's ``env_list`` (pathspec's ``py311-hyperscan`` …) and tox-gh's
+    ``[gh.python]`` mapping, as tox.ini's ``[tox] envlist`` and ``[gh] python`` would give them."""
+    envs = data.get("env_list")
+    if isinstance(envs, list):
+        parser.add_section("tox")
+        parser.set("tox", "envlist", ",".join(e for e in envs if isinstance(e, str)))
+    mapping = nested(data, "gh", "python")
+    if isinstance(mapping, dict):
+        parser.add_section("gh")
+        lines = [f"{k} = {','.join(v) if isinstance(v, list) else v}" for k, v in mapping.items()]
+        parser.set("gh", "python", "\n".join(lines))
 
 
 def _lines(key: str, value: Any) -> str | None:
