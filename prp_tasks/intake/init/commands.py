@@ -300,6 +300,8 @@ def _format(facts: Facts) -> Command | None:
         targets = facts.lint_targets.get("ruff-format") or ["."]
         options = facts.lint_options.get("ruff-format", [])
         excluded = _excludes(facts, "ruff-format", targets)
+        # the profile prp init writes: ruff 0.17 formats Markdown, its fenced Python among it
+        excluded += ["--extend-exclude=initial.md"] if "." in targets else []
         argv: tuple[str, ...] = (
             "python",
             "-m",
