@@ -179,3 +179,33 @@ def test_a_second_ctrl_c_stops_waiting_but_still_stops_everything(tmp_path: Path
     assert terminal.exit_code(within=20) == 3, terminal.text()[-3000:]
     assert "Traceback" not in terminal.text()
     _nothing_left(repo, tag)
+
+
+INTERRUPT_ON_IMPORT = """
+import os, signal, sys
+
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "prp_tasks.cli.inspection":  # SIGINT while the commands' modules load
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+"""
+
+
+def test_ctrl_c_while_prp_loads_ends_it_with_one_line(tmp_path: Path) -> None:
+    """Ctrl-C a second after ``prp run`` was typed printed a KeyboardInterrupt traceback from the
+    imports of ``prp_tasks.cli.inspection`` and exited 130."""
+    (tmp_path / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
+    env = {**clean_env(), "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "prp_tasks", "--version"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (130, "")
+    assert done.stderr == "error: interrupted while starting\n"
+    plain = subprocess.run(
+        [sys.executable, "-m", "prp_tasks", "--version"], env=clean_env(), capture_output=True, text=True
+    )
+    assert (plain.returncode, plain.stdout.strip()) == (0, "0.1.0")
