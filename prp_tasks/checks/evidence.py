@@ -120,7 +120,13 @@ def crashed(text: str) -> str:
         return ""
     after = [line.strip() for line in lines[(starts or frames)[-1] + 1 :] if not line.startswith(" ")]
     raised = [line for line in after if parse.RAISED.fullmatch(line)]
+    raised = raised or [line for line in after if _NAMED_RAISE.fullmatch(line)]
     return clip(raised[-1], LINE_LIMIT) if raised else ""
+
+
+#: an exception whose name says nothing of it, with its message, after a traceback (bidict's
+#: ``hypothesis.errors.InvalidArgument: Profile 'less-examples' is not registered``)
+_NAMED_RAISE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*: \S.*")
 
 
 #: argparse's last word on arguments it refuses (``mypy: error: Cannot find config file 'mypy.ini'``)

@@ -321,6 +321,26 @@ def test_pytests_own_crash_and_mypy_stopping_under_a_junit_report_are_said(tmp_p
     )
 
 
+def test_a_crash_whose_exception_name_says_nothing_of_it_is_said(tmp_path: Path) -> None:
+    """bidict: pytest crashed configuring hypothesis, ``hypothesis.errors.InvalidArgument: Profile
+    'less-examples' is not registered``, and the summary was "exit 3" with coverage's 0%."""
+    crash = (
+        "INTERNALERROR> Traceback (most recent call last):\n"
+        'INTERNALERROR>   File "/e/hypothesis/_settings.py", line 1175, in get_profile\n'
+        'INTERNALERROR>     raise InvalidArgument(f"Profile {name!r} is not registered") from None\n'
+        "INTERNALERROR> hypothesis.errors.InvalidArgument: Profile 'less-examples' is not registered\n"
+        "/e/coverage/control.py:981: CoverageWarning: No data was collected. (no-data-collected)\n"
+        '  self._warn("No data was collected.", slug="no-data-collected")\n'
+    )
+    text = summary(tmp_path, ["python", "-m", "pytest", "-q"], crash)[0]
+    assert text.splitlines()[0] == (
+        "the tool crashed: hypothesis.errors.InvalidArgument: Profile 'less-examples' is not registered"
+    )
+    assert summary(tmp_path, ["python", "-m", "pytest"], "Traceback (most recent call last):\nKilled\n")[
+        0
+    ] != ("the tool crashed: Killed")
+
+
 def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path: Path) -> None:
     """argcomplete: "191 tests ran: 68 errors, 12 skipped" and nothing more, where each error
     was ``ExceptionPexpect: … not executable: zsh`` (its CI installs zsh); its 5 expected failures
