@@ -159,3 +159,23 @@ def test_codecovs_project_target_is_named_where_no_threshold_is_set(tmp_path: Pa
     assert result.profile.budgets.coverage is None  # not enforced: codecov's gate is CI's
     assert "codecov.yml coverage.status.project target asks codecov for 100%" in text
     assert "To enforce it here: coverage: {total: 100}" in text
+
+
+def test_coverage_run_runs_the_tests_xdist_would_spread_in_one_process(tmp_path: Path) -> None:
+    """bidict's pytest 9 ``[tool.pytest]`` addopts ``--numprocesses=auto``: under ``coverage
+    run`` its tests ran in xdist's workers, which it does not measure: 0%, "No data was
+    collected" (62% in one process)."""
+    pyproject = (
+        '[project]\nname = "bidict"\n\n[dependency-groups]\ntest = ["pytest", "pytest-xdist", "coverage"]\n\n'
+        '[tool.pytest]\naddopts = ["-vv", "--numprocesses=auto", "-p", "no:benchmark"]\n'
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "bidict/__init__.py": "", "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    test = result.profile.governance.commands["test"]
+    assert test[:4] == ("python", "-m", "coverage", "run") and test[-2:] == ("-n", "0")
+    assert "(pyproject.toml [tool.pytest] addopts --numprocesses auto)" in text
+    ini = "[pytest]\naddopts = -n 4 --dist loadscope\n"
+    write(tmp_path, {"pyproject.toml": pyproject.split("\n\n[tool.pytest]")[0] + "\n", "pytest.ini": ini})
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-2:] == ("-n", "0")
+    write(tmp_path, {"pytest.ini": "[pytest]\naddopts = -n 0\n"})  # no workers: nothing added
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-2:] != ("-n", "0")

@@ -232,6 +232,18 @@ def addopts_quiet(facts: Facts, addopts: object) -> None:
     facts.pytest_quiet = facts.pytest_quiet or any(re.fullmatch(r"-q+|--quiet", w) for w in text.split())
 
 
+def addopts_xdist(facts: Facts, addopts: object, where: str) -> None:
+    """Whether pytest's ``addopts`` run the tests in pytest-xdist's workers (bidict's
+    ``--numprocesses=auto``), which ``coverage run`` does not measure: 0%, "No data was collected"."""
+    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts or "")
+    words = text.split()
+    for word, after in zip(words, [*words[1:], ""], strict=False):
+        option = re.fullmatch(r"(-n|--numprocesses)(?:=?(\S+))?", word)
+        count = (option[2] or after) if option else ""
+        if option and count not in ("", "0") and not facts.pytest_xdist:
+            facts.pytest_xdist = f"{where} addopts {option[1]} {count}"
+
+
 def _cov_targets(facts: Facts, words: list[str], where: str, cwd: str = ".") -> None:
     """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
     substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov

@@ -16,7 +16,7 @@ from typing import Any
 
 from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
-from prp_tasks.intake.init.commandline import addopts_cov_targets, addopts_quiet
+from prp_tasks.intake.init.commandline import addopts_cov_targets, addopts_quiet, addopts_xdist
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
@@ -210,11 +210,14 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     under = nested(tool, "coverage", "report", "fail_under")
     if isinstance(under, int | float):
         facts.fail_under = (float(under), "pyproject.toml [tool.coverage.report] fail_under")
-    addopts = nested(tool, "pytest", "ini_options", "addopts")
+    table = "ini_options" if nested(tool, "pytest", "ini_options") else ""  # else pytest 9's own: bidict's
+    where = f"pyproject.toml [tool.pytest{f'.{table}' if table else ''}]"
+    addopts = nested(tool, "pytest", *([table] if table else []), "addopts")
     addopts_quiet(facts, addopts)
+    addopts_xdist(facts, addopts, where)
     if addopts and "--cov" in str(addopts):
-        facts.saw("pytest-cov", "pyproject.toml [tool.pytest.ini_options] addopts")
-        addopts_cov_targets(facts, addopts, "pyproject.toml [tool.pytest.ini_options]")
+        facts.saw("pytest-cov", f"{where} addopts")
+        addopts_cov_targets(facts, addopts, where)
 
 
 #: top-level folders that hold a project's benchmarks, docs or examples, not its code

@@ -118,6 +118,8 @@ class Facts:
     trial_targets: list[str] = field(default_factory=list)
     #: pytest's ``addopts`` make it quiet already (``-q``): the test command adds none
     pytest_quiet: bool = False
+    #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
+    pytest_xdist: str = ""
     #: coverage's config names what to measure (``[run]`` source, source_pkgs or include: asttokens'
     #: ``include = asttokens/*``, which a ``--cov=PKG`` would override)
     coverage_source: bool = False

@@ -64,8 +64,11 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
         # what to measure, as pytest-cov's --cov=PKG: without it, html5lib's coverage 5 measured
         # pytest and pluggy in site-packages too (53% for the project's 90%)
         options = (f"--source={','.join(import_names(facts))}",)
-    argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:])
+    serial = ("-n", "0") if facts.pytest_xdist and test.argv[2:3] == ("pytest",) else ()
+    argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:], *serial)
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
+    if serial:  # bidict: 0%, "No data was collected", its tests having run in xdist's workers
+        note += f"; -n 0: coverage run measures no pytest-xdist worker ({facts.pytest_xdist})"
     if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
         note += "; the project only configures coverage.py: no requirement names it and no command runs it"
     elif facts.only_declared("coverage"):  # html5lib, emoji: declared, run by nothing seen

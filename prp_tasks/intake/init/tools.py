@@ -9,7 +9,13 @@ import re
 from configparser import RawConfigParser
 
 from prp_tasks.intake.init.automation import ci, invoke_tasks, justfile, makefile
-from prp_tasks.intake.init.commandline import addopts_cov_targets, addopts_quiet, command_line, mypy_targets
+from prp_tasks.intake.init.commandline import (
+    addopts_cov_targets,
+    addopts_quiet,
+    addopts_xdist,
+    command_line,
+    mypy_targets,
+)
 from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.noxfile import nox_commands, nox_installs, nox_test_extras, nox_test_variables
@@ -133,6 +139,7 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
     if tool == "pytest":
         _lint_plugin_skips(facts, ini, name, section)
         addopts_quiet(facts, ini.get(section, "addopts", fallback=""))
+        addopts_xdist(facts, ini.get(section, "addopts", fallback=""), f"{name} [{section}]")
     if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
         facts.saw("pytest-cov", f"{name} [{section}] addopts")
         addopts_cov_targets(facts, ini.get(section, "addopts"), f"{name} [{section}]")
