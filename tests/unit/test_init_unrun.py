@@ -148,6 +148,15 @@ def test_a_linter_the_project_runs_besides_the_checks_one_is_named_not_run_here(
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][2] == "ruff"
     assert "not run here: pylint (.github/workflows/ci.yml)" in text
+    tox = (
+        "[tox]\nenvlist = py, flake8, pycodestyle\n\n"
+        "[testenv:flake8]\ncommands = flake8 --ignore=E241 slug\n\n"
+        "[testenv:pycodestyle]\ncommands = pycodestyle --ignore=E128 slug\n"
+    )  # python-slugify: an E241 flake8 ignores and its pycodestyle reports passed the run unsaid
+    write(tmp_path / "s", {"setup.py": "", "slug/__init__.py": "", "tox.ini": tox})
+    text, result = parsed(tmp_path / "s")
+    assert result.profile.governance.commands["lint"][2] == "flake8"
+    assert "not run here: pycodestyle (tox.ini [testenv:pycodestyle])" in text
 
 
 def test_preks_toml_hooks_are_read_as_pre_commits(tmp_path: Path) -> None:

@@ -213,9 +213,10 @@ def _run_by_plugins(facts: Facts, packages: tuple[tuple[str, str], ...]) -> None
 
 def _other_linters_unrun(facts: Facts, lint: Command | None) -> None:
     """The linters the project runs besides the one the lint check runs are named "not run here"
-    (plumbum's CI runs pylint through nox, its pre-commit ruff; the check runs ruff only)."""
+    (plumbum's CI runs pylint through nox, its pre-commit ruff; the check runs ruff only;
+    python-slugify's tox runs pycodestyle with ignores of its own besides flake8)."""
     chosen = lint.argv[2] if lint is not None and len(lint.argv) > 2 else ""
-    for tool in ("ruff", "flake8", "pylint"):
+    for tool in ("ruff", "flake8", "pylint", "pycodestyle", "pep8"):
         if tool != chosen:
             for where in facts.run_places(tool):
                 facts.ran_unchecked(tool, where)
