@@ -7,6 +7,8 @@ import json
 from prp_tasks.core.evaluate import cut_short, evaluate_gate, failed_record, skipped_record
 from prp_tasks.core.models import CheckStatus, GateStatus, Phase, Workflow
 from prp_tasks.core.render import render_outputs, review_json
+from prp_tasks.core.render.common import trim
+from prp_tasks.core.render.review import RECOMMENDATION_LIMIT
 from prp_tasks.core.results import Decision, Evidence
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import GateView
@@ -263,3 +265,16 @@ def test_a_ready_for_release_status_names_the_required_checks_nothing_ran() -> N
     )
     commanded = render_outputs(all_commanded())["prp.md"]
     assert "- **Status:** ready-for-release\n" in commanded and "not verified" not in commanded
+
+
+def test_a_long_recommendation_is_cut_at_a_line_or_a_space_never_in_a_word() -> None:
+    """schema's unpinned-ruff advice ended "…written f…" in review.json."""
+    advice = "128 ruff violations; first schema/__init__.py:7:UP035\n" + "rules that were written for " * 30
+    cut = trim(advice, RECOMMENDATION_LIMIT)
+    assert cut == "128 ruff violations; first schema/__init__.py:7:UP035\n…"
+    one_line = trim(advice.replace("\n", " "), 100)
+    assert (
+        len(one_line) <= 100
+        and one_line.endswith(" …")
+        and one_line[:-2].endswith(("for", "written", "were"))
+    )

@@ -15,7 +15,7 @@ from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import GateSpec, GateStatus, Workflow
 from prp_tasks.core.results import GateRecord, HumanApproval
 from prp_tasks.core.snapshot import GateView, RunSnapshot
-from prp_tasks.core.text import clip
+from prp_tasks.core.text import clip, clip_lines
 
 #: Gate ids of the built-in workflow; a workflow with exactly these ids gets the reference stages.
 BUILTIN_GATE_IDS = tuple(f"G{i}" for i in range(8))
@@ -201,9 +201,15 @@ def _open_span(text: str) -> int | None:
 
 
 def trim(text: str, limit: int) -> str:
-    """Stripped text cut to ``limit`` characters (the last one an ellipsis when cut)."""
+    """Stripped text in at most ``limit`` characters: whole lines and ``…`` when it is longer, its
+    first line cut at a space when that alone is, a word only when it is all (schema's
+    unpinned-ruff advice in review.json had ended "…written f…")."""
     text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    lines = clip_lines(text.splitlines(), limit - 2)
+    clipped = f"{lines}\n…" if lines else clip(text, limit)
+    return clipped if clipped != "…" else text[: limit - 1] + "…"  # one long word: cut in it
 
 
 def fence(text: str, lang: str = "") -> str:
