@@ -192,7 +192,10 @@ def test_lint_and_types_configured_notes_checks_without_commands(tmp_path: Path)
     commands = {"governance": {"commands": {"lint": ["ruff", "check"]}}}
     outcome = run_check(tmp_path, "lint-and-types-configured", commands)
     assert outcome.status == PASS
-    assert outcome.output == "lint and type-check are required; no command configured for: test, type-check"
+    assert outcome.output == (
+        "lint and type-check are required; not verified, no command runs them: test, type-check "
+        "(review.json: a major finding each)"
+    )
     missing = run_check(tmp_path, "lint-and-types-configured", {"governance": {"checks": ["test"]}})
     assert missing.status == FAIL
 
