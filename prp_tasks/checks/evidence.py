@@ -191,10 +191,16 @@ def read_facts(
     missed = _THRESHOLD_MISSED.search(stdout) if measured else None
     if missed is not None:  # why a run whose tests all passed failed (portalocker: 0.00% for 100)
         coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())}
+    if coverage is not None and _NO_DATA in f"{stdout}\n{stderr}":  # why 0%: bidict's xdist workers
+        coverage = {**coverage, "note": f"coverage.py: {_NO_DATA}"}
     if coverage is not None:
         out["coverage"] = coverage
     return out
 
+
+#: coverage.py's warning when the measured process ran none of the measured code (bidict's tests,
+#: run in pytest-xdist's workers under ``coverage run``: "coverage: lines 0%" and nothing more)
+_NO_DATA = "No data was collected"
 
 #: tools whose output has no test counts to look for
 _NOT_TESTS = frozenset({"coverage", "pyright", "pyrefly", "ty", "bandit", "isort", "codespell", "pre-commit"})

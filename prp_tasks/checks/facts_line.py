@@ -104,7 +104,7 @@ def _unittest_line(f: Facts) -> str:
 
 def _coverage_line(f: Facts) -> str:
     shown = [f"{k} {round(v, 2):g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
-    shown += [f["threshold"]] if f.get("threshold") else []
+    shown += [f[k] for k in ("threshold", "note") if f.get(k)]
     return "coverage: " + ", ".join(shown)
 
 

@@ -105,3 +105,21 @@ def test_parallel_data_is_combined_then_reported(tmp_path: Path) -> None:
     assert content(result)["facts"]["coverage"]["total"] == 75.0
     second, _ = run(project(tmp_path), PY, "-m", "coverage", "run", "-m", "unittest")  # not parallel
     assert "combined" not in content(second)["coverage_report"]
+
+
+def test_a_run_that_measured_nothing_says_coverage_py_collected_no_data(tmp_path: Path) -> None:
+    """bidict: its tests ran in pytest-xdist's workers, which ``coverage run`` does not measure;
+    the check passed saying "coverage: lines 0%, total 0%" and nothing of why."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text(CODE)
+    elsewhere = (
+        "import subprocess, sys, unittest\n\n\nclass T(unittest.TestCase):\n    def test(self):\n"
+        "        subprocess.run([sys.executable, '-c', 'import pkg'], check=True)\n"
+    )
+    (tmp_path / "test_pkg.py").write_text(elsewhere)
+    (tmp_path / ".coveragerc").write_text("[run]\nsource = pkg\n")
+    result, _ = run(tmp_path, PY, "-m", "coverage", "run", "-m", "unittest", "test_pkg")
+    assert result.status == CheckStatus.PASS, result.output
+    assert result.output.split("\n")[1] == (
+        "1 test ran: OK; coverage: lines 0%, total 0%, coverage.py: No data was collected"
+    )

@@ -387,6 +387,6 @@ def test_a_test_run_that_crashed_says_so_beside_its_coverage(tmp_path: Path) -> 
 
     text, _ = tool_summary(tmp_path, argv, details, secrets=())
     assert text.splitlines()[:2] == [
-        "coverage: lines 0%, total 0%",
+        "coverage: lines 0%, total 0%, coverage.py: No data was collected",
         'the tool crashed: TypeError: required field "lineno" missing from alias',
     ]
