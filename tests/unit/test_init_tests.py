@@ -45,6 +45,13 @@ def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configurat
     assert detect(tmp_path).tools["pytest"] == ["tests/test_b.py: plain test functions, no unittest cases"]
     (tmp_path / "tests" / "test_b.py").unlink()  # test_suite() hands unittest a suite: no test
     assert detect(tmp_path).tools.get("pytest") is None
+    # uritemplate: pytest-style classes (unittest ran 39 of its 58 tests and said OK)
+    fixtures = "class FixtureMixin:\n    pass\n\n\nclass TestSpecExamples(FixtureMixin):\n"
+    fixtures += "    def test_a(self): pass\n"
+    write(tmp_path, {"tests/test_d.py": fixtures})
+    assert detect(tmp_path).tools["pytest"] == ["tests/test_d.py: test classes that are no unittest cases"]
+    write(tmp_path, {"tests/test_d.py": "import unittest\n\n\nclass TestX(unittest.TestCase):\n    pass\n"})
+    assert detect(tmp_path).tools.get("pytest") is None
 
 
 def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path) -> None:
