@@ -40,3 +40,14 @@ def test_a_flake8_config_option_naming_no_file_is_left_out(tmp_path: Path) -> No
     )
     lint = next(line for line in parsed(tmp_path)[0].splitlines() if line.strip().startswith("lint:"))
     assert "lint.cfg" not in lint and '"--max-line-length", "99"' in lint
+
+
+def test_mypy_run_with_install_types_says_the_stubs_must_be_in_the_environment(tmp_path: Path) -> None:
+    """freezegun's tox runs ``mypy freezegun tests --install-types --non-interactive``: 6 of the
+    9 errors prp's type check reported were stubs mypy would have installed, unsaid."""
+    tox = "[testenv:mypy]\ndeps = mypy\ncommands = mypy freezegun tests --install-types --non-interactive\n"
+    write(tmp_path, {"tox.ini": tox, "freezegun/__init__.py": "", "tests/test_a.py": "def test_a(): pass\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-2:] == ("freezegun", "tests")
+    assert "--install-types" not in result.profile.governance.commands["type-check"]
+    assert "tox.ini [testenv:mypy] runs it with --install-types, which installs the stub packages" in text

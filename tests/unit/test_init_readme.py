@@ -237,3 +237,31 @@ def test_a_paragraph_opening_with_the_description_keeps_only_what_it_adds() -> N
     assert without_repeat("Emoji for Python", "Emoji for Python.") == ""
     assert without_repeat("Emoji is fun. It has faces.", "Emoji for Python.") == "Emoji is fun. It has faces."
     assert first_paragraph("fastjsonschema\n==============\n\nSee `documentation <https://x>`_.\n") == ""
+
+
+def test_an_api_change_notice_and_a_what_it_is_not_section_do_not_end_or_give_the_description() -> None:
+    """tzlocal: its "API CHANGE!" section ended the introduction (read as an API reference) and
+    its "What it's not for" section gave the description, not its "Info"."""
+    readme = (
+        "tzlocal\n=======\n\nAPI CHANGE!\n-----------\n\nWith version 3.0 of tzlocal, tzlocal no longer "
+        "returned `pytz` objects.\n\nInfo\n----\n\nThis Python module returns the IANA time zone name "
+        "for your local time zone.\n\nWhat it's not for\n-----------------\n\nIt's not for converting "
+        "the current time between UTC and your local time.\n"
+    )
+    assert (
+        first_paragraph(readme)
+        == "This Python module returns the IANA time zone name for your local time zone."
+    )
+    without_info = readme.split("Info\n")[0] + readme.split("for your local time zone.\n\n")[1]
+    assert first_paragraph(without_info) == ""  # what it is not for is no description
+
+
+def test_a_line_of_link_references_is_no_prose_and_a_lead_in_to_code_is_left_out() -> None:
+    """uritemplate: "Documentation_ -- GitHub_ -- Travis-CI_" was its description; the paragraph
+    after it ends "The API looks like" before a code block."""
+    readme = (
+        "uritemplate\n===========\n\nDocumentation_ -- GitHub_ -- Travis-CI_\n\n"
+        "Simple python library to deal with `URI Templates`_. The API looks like\n\n"
+        ".. code-block:: python\n\n    from uritemplate import URITemplate\n"
+    )
+    assert first_paragraph(readme) == "Simple python library to deal with URI Templates."

@@ -46,12 +46,19 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     if tool == "trial" and primary and not facts.trial_targets:  # incremental's: ``trial incremental``
         facts.trial_targets = [w for w in words[1:] if not w.startswith("-")]
     if tool == "mypy":
-        options, rest = tool_options(tool, words[1:], lambda word: (facts.repo / cwd / word).is_file())
-        facts.lint_options.setdefault(tool, options)
-        targets = [w for w in rest if not w.startswith("{")]
-        mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
+        _mypy_command(facts, words, where, cwd)
     if tool in ("ruff", "flake8", "pylint", "black", "pycodestyle", "pep8"):
         lint_targets(facts, words, cwd)
+
+
+def _mypy_command(facts: Facts, words: list[str], where: str, cwd: str) -> None:
+    """A mypy command's options and targets; whether it installs the stubs it misses."""
+    options, rest = tool_options("mypy", words[1:], lambda word: (facts.repo / cwd / word).is_file())
+    facts.lint_options.setdefault("mypy", options)
+    if "--install-types" in words and not facts.mypy_install_types:  # freezegun's tox mypy env
+        facts.mypy_install_types = where
+    targets = [w for w in rest if not w.startswith("{")]
+    mypy_targets(facts, [os.path.normpath(os.path.join(cwd, w)) for w in targets])
 
 
 def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primary: bool) -> None:

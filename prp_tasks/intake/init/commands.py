@@ -354,6 +354,11 @@ def _type_check(facts: Facts) -> Command | None:
             f"; checks {', '.join(kept)}: its config's files less {', '.join(gone)}, which this checkout "
             "lacks (mypy would stop there, checking nothing)"
         )
+    if facts.mypy_install_types:  # freezegun: 6 of its 9 errors were stubs mypy would have installed
+        why += (
+            f"; {facts.mypy_install_types} runs it with --install-types, which installs the stub packages "
+            "it finds missing: here they must be in the environment (the check's evidence names them)"
+        )
     if facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names:  # cattrs: run by nothing
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
     others = [  # exceptiongroup's typing env: pyright --verifytypes too

@@ -120,6 +120,8 @@ class Facts:
     pytest_quiet: bool = False
     #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
     pytest_xdist: str = ""
+    #: where the project runs mypy with ``--install-types`` (it installs the stubs it misses)
+    mypy_install_types: str = ""
     #: coverage's config names what to measure (``[run]`` source, source_pkgs or include: asttokens'
     #: ``include = asttokens/*``, which a ``--cov=PKG`` would override)
     coverage_source: bool = False

@@ -115,7 +115,7 @@ def _described(block: list[str], intro: bool) -> str:
 _LABELLED_LINK = re.compile(r"[\w .-]{1,40}:\s*<?(?:https?://|mailto:)\S+>?")
 #: a paragraph ending mid-sentence, on a word that needs what follows it (dotmap's "… subclass that")
 _DANGLING = re.compile(
-    r"\b(?:that|which|who|to|and|or|of|with|for|the|a|an|is|are|can|will|by|at|in|on|from|via)$", re.I
+    r"\b(?:that|which|who|to|and|or|of|with|for|the|a|an|is|are|can|will|by|at|in|on|from|via|like)$", re.I
 )
 
 
@@ -168,15 +168,17 @@ _OTHER_SECTION = re.compile(
     r"^(?:install(?:ation|ing)?|setup|examples?|quick ?start|getting started|tutorial"
     r"|documentation|docs|api\b.*|reference|configuration|development|contributing|testing|tests"
     r"|changelog|changes|history|release notes|license|licence|credits|authors|support|faq"
-    r"|table of contents|contents|requirements|dependencies)\b",
+    r"|table of contents|contents|requirements|dependencies|what\b.*\bnot\b|non-?goals|limitations|caveats"
+    r"|known issues)\b",
     re.I,
 )
 #: a section that is a notice to the reader, not about the project (voluptuous' first section,
-#: "# CONTRIBUTIONS ONLY": "I do not have time to fix issues myself …"): skipped
+#: "# CONTRIBUTIONS ONLY": "I do not have time to fix issues myself …"; tzlocal's "API CHANGE!",
+#: which had ended the introduction as an API reference would): skipped
 _NOTICE_SECTION = re.compile(
     r"(?:contributions? only|notice|note|warning|important|attention|caution|announcement|deprecat\w*"
     r"|unmaintained|no longer maintained|maintainers? wanted|looking for (?:a |new )?maintainers?"
-    r"|help wanted|archived|project status|status of (?:the|this) project)\b",
+    r"|help wanted|archived|project status|status of (?:the|this) project|api changes?|breaking changes?)\b",
     re.I,
 )
 
@@ -190,8 +192,11 @@ def _about(title: str, name: str) -> bool:
     return bool(name) and subject != title and subject.replace("-", "_") == name.lower().replace("-", "_")
 
 
+#: a section that goes on with the introduction (tzlocal's "Info"; not its "What it's not for")
 _INTRO_SECTION = re.compile(
-    r"^(?:about|overview|introduction|intro|description|summary|what\b|why\b|features|motivation|usage)", re.I
+    r"^(?:about|overview|introduction|intro|info|information|description|summary|what\b(?!.*\bnot\b)|why\b"
+    r"|features|motivation|usage)",
+    re.I,
 )
 
 
@@ -246,7 +251,13 @@ def _not_prose(line: str) -> bool:
         or re.match(r"\[[^\]]+\]:\s*\S", line)  # a link's definition: [badge]: https://…
         or re.match(r"[-*+](?:\s|$)", line)
         or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line)
+        or _REFERENCES_ONLY.fullmatch(line)
     )
+
+
+#: a line of reST link references alone (uritemplate's ``Documentation_ -- GitHub_ -- Travis-CI_``)
+_REF = r"(?:`[^`]+`_|[A-Za-z][\w.-]*_)_?"
+_REFERENCES_ONLY = re.compile(rf"{_REF}(?:\s*(?:--|—|–|\||·|-|,|/)?\s*{_REF})*")
 
 
 #: a copyright or licence text (ply's README opens with its copyright and BSD licence, which was
