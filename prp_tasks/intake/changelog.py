@@ -350,8 +350,9 @@ def _item_entry(
     return _entry(source, heading, [c for c in changes if not breaks(c)], [c for c in changes if breaks(c)])
 
 
-#: a line ending a sentence (then the item's lines opening with a capital are changes of their own)
-_SENTENCE_END = re.compile(r"[.!?]$")
+#: a line ending a sentence or a credit (then the item's lines opening with a capital are changes
+#: of their own: parse's ``- 1.22.4 Account for … (thanks @simpleqt)`` and four lines below it)
+_SENTENCE_END = re.compile(r"[.!?)]$")
 
 
 def _line_changes(text: list[str]) -> list[str]:

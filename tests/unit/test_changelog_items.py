@@ -309,6 +309,16 @@ def test_items_before_any_heading_and_one_change_a_line(tmp_path: Path) -> None:
         "CHANGELOG", "0.8.10", ["Python 3.10 support, bug fixes, column alignment performance."], []
     )
     assert changelog_entry(tmp_path, "0.8.10") == wrapped  # a line ending mid-sentence goes on below
+    parse = (
+        "- 1.22.4 Account for %z groups (thanks @simpleqt)\n  Reject out-of-range minutes (thanks @yuefdev)\n"
+    )
+    (tmp_path / "CHANGELOG").write_text(parse + text)  # parse's README: a credit ends each change
+    assert changelog_entry(tmp_path, "1.22.4") == Entry(
+        "CHANGELOG",
+        "1.22.4",
+        ["Account for %z groups (thanks @simpleqt)", "Reject out-of-range minutes (thanks @yuefdev)"],
+        [],
+    )
     nine = changelog_entry(tmp_path, "0.9.0")
     assert nine is not None and nine.breaking == ["Drop support for Python 2.7, 3.5, 3.6."]
     assert nine.highlights == ["Migrate to pyproject.toml project layout (PEP 621)."]
