@@ -32,3 +32,22 @@ def test_the_format_check_leaves_out_the_profile_prp_init_wrote(tmp_path: Path) 
         pytest.skip("this ruff does not format Markdown (ruff 0.17 does): nothing to leave out")
     done = _ruff(argv, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_ruff_pinned_before_0_16_gets_no_exclusion_it_would_refuse(tmp_path: Path) -> None:
+    """blinker pins ruff 0.11.12 in its pre-commit hooks, whose ``ruff format`` has no
+    ``--extend-exclude``: "error: unexpected argument", exit 2, and the run failed (it formats no
+    Markdown either: nothing to leave out)."""
+    hooks = (
+        "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.11.12\n"
+        "  hooks:\n  - id: ruff\n  - id: ruff-format\n"
+    )
+    pyproject = '[project]\nname = "pkg"\n\n[tool.ruff]\nline-length = 100\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "pkg/__init__.py": "", ".pre-commit-config.yaml": hooks})
+    text, result = parsed(tmp_path)
+    assert '"ruff==0.11.12"' in text
+    assert result.profile.governance.commands["format"] == (
+        "python", "-m", "ruff", "format", "--check", "--no-cache", ".",
+    )  # fmt: skip
+    write(tmp_path, {".pre-commit-config.yaml": hooks.replace("v0.11.12", "v0.16.0")})
+    assert "--extend-exclude=initial.md" in parsed(tmp_path)[1].profile.governance.commands["format"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from prp_tasks.intake.init.commandbase import REPORTS, Command
 from prp_tasks.intake.init.commandbase import where as _where
+from prp_tasks.intake.init.declared import installs_at_least
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.packages import (
     extras_to_install,
@@ -300,9 +301,11 @@ def _format(facts: Facts) -> Command | None:
     if facts.uses("ruff-format"):  # what the project's own checks format (cattrs': src tests docs/conf.py)
         targets = facts.lint_targets.get("ruff-format") or ["."]
         options = facts.lint_options.get("ruff-format", [])
-        excluded = _excludes(facts, "ruff-format", targets)
-        # the profile prp init writes: ruff 0.17 formats Markdown, its fenced Python among it
-        excluded += ["--extend-exclude=initial.md"] if "." in targets else []
+        # the profile prp init writes: ruff formats Markdown since 0.16 (its fenced Python among
+        # it), the release whose ``ruff format`` takes --extend-exclude (0.11.12 refused it: exit 2)
+        modern = installs_at_least(facts, "ruff", "0.16")
+        excluded = _excludes(facts, "ruff-format", targets) if modern else []
+        excluded += ["--extend-exclude=initial.md"] if "." in targets and modern else []
         argv: tuple[str, ...] = (
             "python",
             "-m",

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
@@ -75,6 +76,20 @@ def locked_versions(facts: Facts) -> None:
                 facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
     for name, (line, where) in facts.bounds.items():
         facts.pin(name, line, where)
+
+
+def installs_at_least(facts: Facts, tool: str, version: str) -> bool:
+    """Whether the checks' ``tool`` is ``version`` or later: the newest release its pin or bound
+    allows (the latest when nothing pins it); blinker's ``ruff==0.11.12`` is not 0.16."""
+    line = facts.pins.get(tool, (tool, ""))[0]
+    try:
+        spec = Requirement(line).specifier
+        exact = [Version(s.version) for s in spec if s.operator in ("==", "===") and "*" not in s.version]
+    except (InvalidRequirement, InvalidVersion):
+        return True
+    ladder = exact + [Version(f"0.{minor}.{patch}") for minor in range(100) for patch in (0, 99)]
+    allowed = [v for v in [*ladder, *(Version(f"{major}.0") for major in range(1, 100))] if v in spec]
+    return not spec or not allowed or max(allowed) >= Version(version)
 
 
 def _for_this_python(package: object) -> bool:
