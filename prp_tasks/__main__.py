@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 
-#: the exit code of a command interrupted by Ctrl-C (128 + SIGINT), as a shell reports it
+#: the exit code of a command interrupted by Ctrl-C (128 + SIGINT), as a shell reports it (the
+#: command line's own, which it cannot import while loading)
 EXIT_INTERRUPTED = 130
 
 
@@ -15,7 +16,12 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted while starting\n")
         sys.exit(EXIT_INTERRUPTED)
-    sys.exit(run())
+    try:
+        code = run()
+    except KeyboardInterrupt:  # before a command took Ctrl-C over (typer building the commands)
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

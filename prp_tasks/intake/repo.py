@@ -154,9 +154,13 @@ def project_version(path: Path) -> tuple[str, str] | None:
     tag = _git(path, "describe", "--tags", "--abbrev=0")
     if not tag or not _VERSION.fullmatch(tag):
         return None
-    if re.fullmatch(r"v\d.*", tag):  # the tag ``v8.0.4`` names version 8.0.4
-        return tag[1:], f"the latest git tag, {tag}"
-    return tag, "the latest git tag"
+    version = tag[1:] if re.fullmatch(r"v\d.*", tag) else tag  # the tag ``v8.0.4`` names 8.0.4
+    said = f"the latest git tag, {tag}" if version != tag else "the latest git tag"
+    past = re.fullmatch(rf"{re.escape(tag)}-(\d+)-g([0-9a-f]+)", _git(path, "describe", "--tags") or "")
+    if past is None:
+        return version, said
+    # commits after the tag are no release of it (h11 three commits on: "Bump version to 0.16.0+dev")
+    return f"{version}+{past[1]}.g{past[2]}", f"{said}, {past[1]} commit(s) before this one"
 
 
 def _pyproject_version(path: Path) -> tuple[str, str] | None:
@@ -189,13 +193,17 @@ def _version_file(path: Path, name: str, said: str) -> tuple[str, str] | None:
 
 def _setup_py_version(path: Path) -> tuple[str, str] | None:
     """setup.py's literal ``version='1.0.1'`` (jmespath), or the literal of a name setup.py binds
-    itself (text-unidecode's ``__version__ = '1.3'`` then ``version=__version__``); not
-    ``version=pkg.__version__``."""
-    text = read_text(path / "setup.py")
+    itself (text-unidecode's ``__version__ = '1.3'`` then ``version=__version__``) or in the file
+    it executes (h11's ``exec(open("h11/_version.py").read())``); not ``version=pkg.__version__``."""
+    text, source = read_text(path / "setup.py"), "setup.py"
     found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", text)
     if found is None and (named := re.search(r"\bversion\s*=\s*([A-Za-z_]\w*)\s*[,)\n]", text)):
-        found = re.search(rf"""^{re.escape(named.group(1))}\s*=\s*["']([^"']+)["']""", text, re.M)
-    return (found.group(1), "setup.py") if found and _VERSION.fullmatch(found.group(1)) else None
+        binding = rf"""^{re.escape(named.group(1))}\s*=\s*["']([^"']+)["']"""
+        found = re.search(binding, text, re.M)
+        executed = re.search(r"""\bexec\(\s*open\(\s*["']([\w./-]+\.py)["']""", text)
+        if found is None and executed and ".." not in executed[1]:  # h11's _version.py
+            found, source = re.search(binding, read_text(path / executed[1]), re.M), executed[1]
+    return (found.group(1), source) if found and _VERSION.fullmatch(found.group(1)) else None
 
 
 def _named_module_version(path: Path) -> tuple[str, str] | None:

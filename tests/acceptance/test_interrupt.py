@@ -193,18 +193,38 @@ class Interrupt:
 
 sys.meta_path.insert(0, Interrupt())
 """
+INTERRUPT_BUILDING_COMMANDS = """
+import os, signal, sys
+
+def interrupt(frame, event, arg):  # SIGINT while typer builds the commands, before any runs
+    if event == "call" and frame.f_code.co_name == "get_command" and "typer" in frame.f_code.co_filename:
+        sys.setprofile(None)
+        os.kill(os.getpid(), signal.SIGINT)
+
+sys.setprofile(interrupt)
+"""
+INTERRUPT_IN_A_COMMAND = INTERRUPT_BUILDING_COMMANDS.replace(
+    'co_name == "get_command" and "typer"', 'co_name == "doctor" and "prp_tasks"'
+)  # a command that does not take Ctrl-C over itself: typer ends it with 130, nothing printed
 
 
-def test_ctrl_c_while_prp_loads_ends_it_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("hook", "said"),
+    [
+        (INTERRUPT_ON_IMPORT, "error: interrupted while starting\n"),
+        (INTERRUPT_BUILDING_COMMANDS, "error: interrupted\n"),
+        (INTERRUPT_IN_A_COMMAND, ""),
+    ],
+    ids=["importing", "building-commands", "in-a-command"],
+)
+def test_ctrl_c_while_prp_loads_ends_it_with_one_line(tmp_path: Path, hook: str, said: str) -> None:
     """Ctrl-C a second after ``prp run`` was typed printed a KeyboardInterrupt traceback from the
-    imports of ``prp_tasks.cli.inspection`` and exited 130."""
-    (tmp_path / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT)
+    imports of ``prp_tasks.cli.inspection``, or from typer building the commands, and exited 130."""
+    (tmp_path / "sitecustomize.py").write_text(hook)
     env = {**clean_env(), "PYTHONPATH": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "prp_tasks", "--version"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert (done.returncode, done.stdout) == (130, "")
-    assert done.stderr == "error: interrupted while starting\n"
+    argv = [sys.executable, "-m", "prp_tasks", "doctor" if "doctor" in hook else "--version"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", said)
     plain = subprocess.run(
         [sys.executable, "-m", "prp_tasks", "--version"], env=clean_env(), capture_output=True, text=True
     )

@@ -98,3 +98,27 @@ def test_a_version_file_setup_cfg_names_and_a_name_setup_py_binds_are_read(tmp_p
         "__version__ = '1.3'\nsetup(\n    name='text-unidecode',\n    version=__version__,\n)\n"
     )
     assert project_version(tmp_path) == ("1.3", "setup.py")
+
+
+def test_commits_after_the_latest_tag_are_no_release_of_it_and_setup_pys_executed_file_is_read(
+    tmp_path: Path,
+) -> None:
+    """h11 three commits after v0.16.0 (one "Bump version to 0.16.0+dev", in the
+    ``h11/_version.py`` its setup.py executes) was released as 0.16.0, with 0.16.0's notes."""
+    git(tmp_path, "init", "-q")
+    (tmp_path / "a.txt").write_text("a")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "one")
+    git(tmp_path, "tag", "v0.16.0")
+    git(tmp_path, "commit", "-qm", "two", "--allow-empty")
+    version, said = project_version(tmp_path) or ("", "")
+    assert (
+        version.startswith("0.16.0+1.g")
+        and said == "the latest git tag, v0.16.0, 1 commit(s) before this one"
+    )
+    setup = '# defines __version__\nexec(open("h11/_version.py").read())\n'
+    setup += 'setup(name="h11", version=__version__)\n'
+    (tmp_path / "setup.py").write_text(setup)
+    (tmp_path / "h11").mkdir()
+    (tmp_path / "h11" / "_version.py").write_text('__version__ = "0.16.0+dev"\n')
+    assert project_version(tmp_path) == ("0.16.0+dev", "h11/_version.py")
