@@ -71,13 +71,18 @@ def _subtests_among(f: Facts) -> str:
 
 def _violations_line(tool: str) -> Callable[[Facts], str]:
     def describe(f: Facts) -> str:
+        config = f.get("configuration")  # pylint's messages about its own configuration file
+        about = ""
+        if isinstance(config, dict) and config.get("first"):
+            first = config["first"][0]
+            about = f"; {plural(config['messages'], 'message')} on its configuration, first {first}"
         if not f["violations"]:
-            return f"no {tool} violations"
+            return f"no {tool} violations{about}"
         said = f" ({f['message']})" if f.get("message") and f["first"] else ""  # the first one's
         first = (
             f"; first {f['first'][0]}{said}{''.join(', ' + x for x in f['first'][1:])}" if f["first"] else ""
         )
-        return f"{plural(f['violations'], tool + ' violation')}{first}"
+        return f"{plural(f['violations'], tool + ' violation')}{first}{about}"
 
     return describe
 

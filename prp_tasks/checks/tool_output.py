@@ -265,12 +265,21 @@ def pylint_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     data = json.loads(text)
     if not isinstance(data, list):
         raise ValueError("pylint JSON output is not a list")
-    found = []
+    found, about_config = [], []
     for message in data:
         path = _relative(str(message.get("path", "?")), root)
         symbol = message.get("symbol") or message.get("message-id")
-        found.append(f"{path}:{message.get('line', '?')}:{symbol}")
-    return {"violations": len(data), "first": distinct(found)}
+        where = about_config if _ABOUT_CONFIG.search(path) else found  # dacite's .pylintrc: 74
+        where.append(f"{path}:{message.get('line', '?')}:{symbol}")
+    facts: dict[str, Any] = {"violations": len(found), "first": distinct(found)}
+    if about_config:
+        facts["configuration"] = {"messages": len(about_config), "first": distinct(about_config)[:1]}
+    return facts
+
+
+#: a message about pylint's own configuration file, not the code (dacite's ``.pylintrc``: 74
+#: "useless-option-value" and the like, read as 74 violations of code rated 10.00/10)
+_ABOUT_CONFIG = re.compile(r"(?:^|/)(?:\.?pylintrc|[^/]*\.(?:cfg|toml|ini|rc))$")
 
 
 def distinct(found: list[str]) -> list[str]:

@@ -166,6 +166,16 @@ def test_pylint_json_messages_become_a_count_and_the_first_ones(tmp_path: Path) 
     )
     fresh(tmp_path, ".prp/reports/pylint.json", "[]")
     assert summary(tmp_path, argv)[0].startswith("no pylint violations")
+    # dacite: 74 messages on its .pylintrc (useless-option-value …), its code rated 10.00/10
+    config = [
+        {"path": ".pylintrc", "line": 1, "symbol": s} for s in ("unrecognized-option", "useless-option-value")
+    ]
+    fresh(tmp_path, ".prp/reports/pylint.json", json.dumps(config))
+    text, facts, _ = summary(tmp_path, argv, stdout="Your code has been rated at 10.00/10\n")
+    assert facts["pylint"]["violations"] == 0
+    assert text.splitlines()[0] == (
+        "no pylint violations; 2 messages on its configuration, first .pylintrc:1:unrecognized-option"
+    )
 
 
 def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
