@@ -41,7 +41,9 @@ def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -
     write(tmp_path, files)
     text, result = parsed(tmp_path)
     lint = result.profile.governance.commands["lint"]
-    assert lint[:4] == ("python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text")
+    assert lint[:5] == (  # --persistent=n: nothing saved in ~/.cache/pylint (dacite)
+        "python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text", "--persistent=n",
+    )  # fmt: skip
     assert lint[-1] == "src/pjl" and "(its packages: no command of the project names paths)" in text
     assert "only configured" not in text  # its dev extra names it
     write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pylint --disable=C0114 src\n"})

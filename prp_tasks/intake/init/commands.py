@@ -250,7 +250,9 @@ def _pylint(facts: Facts) -> Command:
     targets = facts.lint_targets.get("pylint") or facts.packages or ["."]
     options = facts.lint_options.get("pylint", [])
     report = f"--output-format=json:{REPORTS}/pylint.json,text"
-    argv = ("python", "-m", "pylint", report, *options, *targets)
+    # --persistent=n: no statistics saved in the user's home (~/.cache/pylint), whose "previous
+    # run" score a later check's output then quoted (dacite)
+    argv = ("python", "-m", "pylint", report, "--persistent=n", *options, *targets)
     linted = _linted(targets, options, own="pylint" in facts.lint_targets, chosen="its packages")
     linted += _leftover(facts, "pylint")  # asttokens' pylint-1.x .pylintrc: 66 messages, run by nothing
     return Command("lint", argv, f"pylint: {_where(facts, 'pylint')}{linted}")
