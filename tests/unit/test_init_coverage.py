@@ -179,3 +179,21 @@ def test_coverage_run_runs_the_tests_xdist_would_spread_in_one_process(tmp_path:
     assert parsed(tmp_path)[1].profile.governance.commands["test"][-2:] == ("-n", "0")
     write(tmp_path, {"pytest.ini": "[pytest]\naddopts = -n 0\n"})  # no workers: nothing added
     assert parsed(tmp_path)[1].profile.governance.commands["test"][-2:] != ("-n", "0")
+
+
+def test_a_threshold_on_coverage_appended_to_another_runs_is_not_enforced(tmp_path: Path) -> None:
+    """tqdm's ``make testcoverage`` measures its notebook tests, then its tests with
+    ``--cov-append --cov-fail-under=80``: the 80 is of both; its tests alone measured 78.7%, and
+    G4 would have failed on a threshold the project never set for them."""
+    makefile = (
+        "testcoverage:\n\tpytest tests_notebook.ipynb --cov=tqdm --cov-report= --nbval\n"
+        '\tpytest -k "not perf" --cov=tqdm --cov-report=xml --cov-append --cov-fail-under=80\n'
+    )
+    files = {"pyproject.toml": '[project]\nname = "tqdm"\n', "tqdm/__init__.py": "", "tests/test_a.py": ""}
+    write(tmp_path, files | {"Makefile": makefile})
+    text, result = parsed(tmp_path)
+    assert result.profile.budgets.coverage is None
+    assert "the project's 80 (Makefile recipe testcoverage: --cov-fail-under) applies with" in text
+    write(tmp_path, {"Makefile": makefile.replace(" --cov-append", "")})
+    coverage = parsed(tmp_path)[1].profile.budgets.coverage
+    assert coverage is not None and coverage.total == 80.0

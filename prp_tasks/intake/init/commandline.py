@@ -160,6 +160,8 @@ def _fail_under(facts: Facts, words: list[str], where: str) -> None:
             value = value if eq else (words[index + 1] if index + 1 < len(words) else "")
             if re.fullmatch(r"\d+(\.\d+)?", value):
                 facts.fail_under = (float(value), f"{where}: {name}")
+                # tqdm's testcoverage: its notebook tests' data, then the tests' appended to them
+                facts.appended_fail_under = where if "--cov-append" in words else ""
 
 
 def _inner_tool(facts: Facts, words: list[str], where: str, cwd: str = ".") -> tuple[str, list[str]]:

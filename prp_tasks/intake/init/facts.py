@@ -132,6 +132,9 @@ class Facts:
     #: the CI job that combines coverage data other jobs uploaded and applies the threshold to it
     #: (structlog's: 100 for every Python and extra together; one environment measures 94%)
     combined_fail_under: str = ""
+    #: where the coverage threshold is set on a run appending to an earlier one's data
+    #: (``--cov-append``: tqdm's Makefile measures its notebook tests first)
+    appended_fail_under: str = ""
     #: (target, where) of codecov's project status target (pytz-deprecation-shim's codecov.yml:
     #: "100"): codecov's gate on the reports CI uploads, not a threshold a local run applies
     codecov_target: tuple[str, str] | None = None
