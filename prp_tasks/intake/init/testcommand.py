@@ -67,13 +67,14 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     serial = ("-n", "0") if facts.pytest_xdist and test.argv[2:3] == ("pytest",) else ()
     argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:], *serial)
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
-    if serial:  # bidict: 0%, "No data was collected", its tests having run in xdist's workers
-        note += f"; -n 0: coverage run measures no pytest-xdist worker ({facts.pytest_xdist})"
+    serially = f"; -n 0: coverage run measures no pytest-xdist worker ({facts.pytest_xdist})"
+    serially = serially if serial else ""
+    note += serially  # bidict: 0%, "No data was collected", its tests having run in xdist's workers
     if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
         note += "; the project only configures coverage.py: no requirement names it and no command runs it"
     elif facts.only_declared("coverage"):  # html5lib, emoji: declared, run by nothing seen
         note += "; the project only declares coverage.py: no command of its runs it, and no configuration"
-    return Command("test", argv, f"{test.why}; coverage with coverage run"), True, note
+    return Command("test", argv, f"{test.why}; coverage with coverage run{serially}"), True, note
 
 
 def _trial(facts: Facts) -> tuple[Command | None, bool, str]:
