@@ -52,6 +52,12 @@ def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configurat
     assert detect(tmp_path).tools["pytest"] == ["tests/test_d.py: test classes that are no unittest cases"]
     write(tmp_path, {"tests/test_d.py": "import unittest\n\n\nclass TestX(unittest.TestCase):\n    pass\n"})
     assert detect(tmp_path).tools.get("pytest") is None
+    # distlib's test_util.py: a helper ``class TestContainer(object):`` beside cases of its own
+    # ``DistlibTestCase`` base (pytest had taken over from its own runner, tests/test_all.py)
+    helper = "class TestContainer(object):\n    def __init__(self):\n        pass\n\n\n"
+    helper += "class UtilTestCase(DistlibTestCase):\n    def test_a(self):\n        pass\n"
+    write(tmp_path, {"tests/test_d.py": helper})
+    assert detect(tmp_path).tools.get("pytest") is None
 
 
 def test_unittest_discovery_imports_a_tests_package_from_the_top(tmp_path: Path) -> None:

@@ -67,6 +67,8 @@ def _requirement(name: str) -> str:
 
 
 _MACHINE = ("--junit", "--output-", "--cov-report", "--cache-dir", "--tee", "--no-cache", "--no-fix")
+#: options prp adds for its own sake: its profile left out of the format check, no pylint state
+_PRP_ONLY = ("--extend-exclude=initial.md", "--persistent=n")
 
 
 def _short(argv: tuple[str, ...]) -> str:
@@ -75,7 +77,7 @@ def _short(argv: tuple[str, ...]) -> str:
     for arg in argv:
         if shown and (shown[-1], arg) in (("-o", PYTEST_CACHE), ("--junit-xml", arg)):
             shown.pop()
-        elif not arg.startswith(_MACHINE) or arg == "--junit-xml":
+        elif (not arg.startswith(_MACHINE) or arg == "--junit-xml") and arg not in _PRP_ONLY:
             shown.append(arg)
     return " ".join(shown)
 

@@ -11,6 +11,7 @@ from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORT
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import read_text
+from prp_tasks.intake.init.testmodules import NO_UNITTEST_CASES, PLAIN_FUNCTIONS
 
 _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is configured"
 
@@ -194,7 +195,7 @@ def _runner_over_pytest(facts: Facts) -> bool:
     """The tests' tox env (or the make target it runs) runs the project's own test script, and
     pytest is only guessed from the test modules' style: dill's tox runs ``dill/tests/__main__.py``,
     which runs each ``test_*.py`` as a script (30 pass), where pytest collected them with 6 errors."""
-    guessed = all(p.endswith((" imports pytest", ": plain test functions, no unittest cases"))
+    guessed = all(p.endswith((" imports pytest", f": {PLAIN_FUNCTIONS}", f": {NO_UNITTEST_CASES}"))
                   for p in facts.tools.get("pytest", []))  # fmt: skip
     found = _ranked_runner(facts)
     return guessed and found is not None and found[0] < 2

@@ -14,12 +14,17 @@ from prp_tasks.intake.init.facts import Facts
 #: a test module that imports pytest is run by pytest, whatever else the project configures
 _IMPORTS_PYTEST = re.compile(r"^\s*(?:import pytest\b|from pytest\b|from _pytest\b)", re.M)
 #: a unittest case class (``from unittest import mock`` is none: dpath's)
-_UNITTEST_CASE = re.compile(r"\bTestCase\b|\bunittest\.main\(|\bload_tests\(")
+_UNITTEST_CASE = re.compile(r"TestCase\b|\bunittest\.main\(|\bload_tests\(")  # distlib's DistlibTestCase too
 #: a module-level test function (not ``test_suite()``, an old way of handing unittest a suite)
 _TEST_FUNCTION = re.compile(r"^def test(?!_suite\()\w*\(", re.M)
 #: a test class pytest collects and unittest does not: no ``TestCase`` among its bases
 #: (uritemplate's ``class TestSpecExamples(FixtureMixin):``, 19 tests unittest skipped unsaid)
-_TEST_CLASS = re.compile(r"^class Test\w*(?:\((?![^)]*TestCase)[^)]*\))?:", re.M)
+_TEST_CLASS = re.compile(
+    r"^class Test\w*(?:\((?![^)]*TestCase)[^)]*\))?:(?:\n(?:[ \t].*)?)*?\n[ \t]+def test", re.M
+)  # with a test method: not distlib's helper ``class TestContainer(object):``
+#: why pytest, said of a test module
+PLAIN_FUNCTIONS = "plain test functions, no unittest cases"
+NO_UNITTEST_CASES = "test classes that are no unittest cases"
 #: test modules looked at (their first 8 KB), enough to find a suite's style
 _TEST_MODULES_READ = 50
 
@@ -37,10 +42,10 @@ def test_imports(facts: Facts) -> None:
             facts.saw("pytest", f"{path.relative_to(facts.repo)} imports pytest")
             return
         if _TEST_FUNCTION.search(head) and not _UNITTEST_CASE.search(head):
-            facts.saw("pytest", f"{path.relative_to(facts.repo)}: plain test functions, no unittest cases")
+            facts.saw("pytest", f"{path.relative_to(facts.repo)}: {PLAIN_FUNCTIONS}")
             return
         if _TEST_CLASS.search(head) and not _UNITTEST_CASE.search(head):
-            facts.saw("pytest", f"{path.relative_to(facts.repo)}: test classes that are no unittest cases")
+            facts.saw("pytest", f"{path.relative_to(facts.repo)}: {NO_UNITTEST_CASES}")
             return
 
 
