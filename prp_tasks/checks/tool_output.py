@@ -265,7 +265,8 @@ def pylint_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     data = json.loads(text)
     if not isinstance(data, list):
         raise ValueError("pylint JSON output is not a list")
-    found, about_config = [], []
+    found: list[str] = []
+    about_config: list[str] = []
     for message in data:
         path = _relative(str(message.get("path", "?")), root)
         symbol = message.get("symbol") or message.get("message-id")
