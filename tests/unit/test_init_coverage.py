@@ -197,3 +197,13 @@ def test_a_threshold_on_coverage_appended_to_another_runs_is_not_enforced(tmp_pa
     write(tmp_path, {"Makefile": makefile.replace(" --cov-append", "")})
     coverage = parsed(tmp_path)[1].profile.budgets.coverage
     assert coverage is not None and coverage.total == 80.0
+
+
+def test_the_packages_measured_for_a_project_naming_none_are_said(tmp_path: Path) -> None:
+    """freezegun's tox runs a bare ``pytest --cov`` (its tests measured too: 93%); prp measures its
+    package (90.55%), and the comment did not say so."""
+    tox = "[testenv]\ndeps = pytest-cov\ncommands = pytest --cov\n"
+    write(tmp_path, {"tox.ini": tox, "freezegun/__init__.py": "", "setup.py": "", "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    assert "--cov=freezegun" in result.profile.governance.commands["test"]
+    assert "--cov=freezegun: its packages, as the project names none" in text

@@ -39,9 +39,11 @@ def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
             # 97.15 with --cov=multipart --cov=python_multipart, whose unimported shims count)
             bare = facts.coverage_source or facts.fail_under is not None
             targets = ["--cov"] if bare else [f"--cov={n}" for n in import_names(facts)]
+        note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
+        if not facts.cov_targets and targets != ["--cov"]:  # freezegun's bare --cov: its tests too
+            note += f"; {' '.join(targets)}: its packages, as the project names none"
         targets += ["--cov-branch"] if facts.cov_branch else []
         argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
-        note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
         return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
     if facts.uses("coverage") and measurable:
         return _coverage_run(facts, Command("test", tuple(argv), why))
