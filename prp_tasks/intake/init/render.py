@@ -129,9 +129,9 @@ def _budgets(facts: Facts, commands: Plan) -> list[str]:
     elif commands.measures_coverage and facts.fail_under and facts.appended_fail_under:
         value, where = facts.fail_under
         note = (
-            f"not enforced: the project's {value:g} ({where}) applies with --cov-append to coverage "
-            "added to an earlier run's of other tests; the test command measures its own run alone. "
-            "To enforce one here: coverage: {total: N}"
+            f"not enforced: the project's {value:g} ({where}) applies with --cov-append to the data of "
+            "an earlier run of other tests and this one together; the test command measures its own "
+            "run alone. To enforce one here: coverage: {total: N}"
         )
         lines.append(_line(1, "coverage", None, note))
     elif commands.measures_coverage and facts.fail_under:
