@@ -104,6 +104,7 @@ def test_tox_paths_under_toxinidir_are_linted_and_formatted_as_the_project_does(
     assert commands["lint"][-2:] == ("lock", "lock_tests")
     assert commands["format"][-2:] == ("lock", "lock_tests")
     assert "lints lock, lock_tests, as the project does" in text
+    assert "formats lock, lock_tests, as the project does" in text  # a formatter (h11's said "lints")
     # a coverage path of an env run elsewhere is the repository's; a package name stays one
     write(
         tmp_path,

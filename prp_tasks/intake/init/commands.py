@@ -286,11 +286,17 @@ def _pycodestyle(facts: Facts, tool: str) -> Command:
 
 
 def _linted(
-    targets: list[str], options: list[str], *, own: bool, chosen: str = "its packages and tests"
+    targets: list[str],
+    options: list[str],
+    *,
+    own: bool,
+    chosen: str = "its packages and tests",
+    verb: str = "lints",
 ) -> str:
-    """What the comment says it lints: "as the project does" only for what the project's own
-    commands or hooks name (its packages and tests are prp's choice when they name no paths)."""
-    where = "" if targets == ["."] else f"lints {', '.join(targets)}"
+    """What the comment says it lints (``verb``: a formatter "formats"): "as the project does" only
+    for what the project's own commands or hooks name (its packages and tests are prp's choice when
+    they name no paths)."""
+    where = "" if targets == ["."] else f"{verb} {', '.join(targets)}"
     with_options = f"with {' '.join(options)}" if options else ""
     if own:
         said = " ".join(s for s in (where, with_options) if s)
@@ -319,14 +325,14 @@ def _format(facts: Facts) -> Command | None:
             *excluded,
             *targets,
         )
-        linted = _linted(targets, options, own="ruff-format" in facts.lint_targets)
+        linted = _linted(targets, options, own="ruff-format" in facts.lint_targets, verb="formats")
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
     if facts.uses("black") and not facts.only_declared("black") and not _black_by_darker(facts):
         options = facts.lint_options.get("black", [])
         targets = facts.lint_targets.get("black") or ["."]
         options = options + _excludes(facts, "black", targets)
         argv = ("python", "-m", "black", "--check", *options, *targets)
-        linted = _linted(targets, options, own="black" in facts.lint_targets)
+        linted = _linted(targets, options, own="black" in facts.lint_targets, verb="formats")
         return Command("format", argv, f"black: {_where(facts, 'black')}{linted}")
     return None
 
