@@ -118,20 +118,12 @@ def _project(facts: Facts) -> list[str]:
 
 def _budgets(facts: Facts, commands: Plan) -> list[str]:
     lines = [_line(0, "budgets", ...)]
-    if commands.measures_coverage and facts.fail_under and facts.combined_fail_under:
+    elsewhere = _threshold_elsewhere(facts) if commands.measures_coverage and facts.fail_under else ""
+    if elsewhere and facts.fail_under:
         value, where = facts.fail_under
         note = (
-            f"not enforced: the project's {value:g} ({where}) applies in {facts.combined_fail_under} to "
-            "coverage combined from several test jobs (Pythons, extras); one environment measures less. "
+            f"not enforced: the project's {value:g} ({where}) applies {elsewhere}. "
             "To enforce one here: coverage: {total: N}"
-        )
-        lines.append(_line(1, "coverage", None, note))
-    elif commands.measures_coverage and facts.fail_under and facts.appended_fail_under:
-        value, where = facts.fail_under
-        note = (
-            f"not enforced: the project's {value:g} ({where}) applies with --cov-append to the data of "
-            "an earlier run of other tests and this one together; the test command measures its own "
-            "run alone. To enforce one here: coverage: {total: N}"
         )
         lines.append(_line(1, "coverage", None, note))
     elif commands.measures_coverage and facts.fail_under:
@@ -144,6 +136,22 @@ def _budgets(facts: Facts, commands: Plan) -> list[str]:
         lines.append(_line(1, "coverage", None, f"coverage {commands.coverage_note}"))
     lines.append("  # security: the defaults apply (checked only when reports.security names a report)")
     return lines
+
+
+def _threshold_elsewhere(facts: Facts) -> str:
+    """Where the project's threshold applies when it is to more than one run measures ('' when
+    it is to that run): structlog's CI job combining every job's data; tqdm's ``--cov-append``."""
+    if facts.combined_fail_under:
+        return (
+            f"in {facts.combined_fail_under} to coverage combined from several test jobs (Pythons, "
+            "extras); one environment measures less"
+        )
+    if facts.appended_fail_under:
+        return (
+            "with --cov-append to the data of an earlier run of other tests and this one together; "
+            "the test command measures its own run alone"
+        )
+    return ""
 
 
 def _no_threshold(facts: Facts) -> str:
