@@ -265,3 +265,12 @@ def test_a_line_of_link_references_is_no_prose_and_a_lead_in_to_code_is_left_out
         ".. code-block:: python\n\n    from uritemplate import URITemplate\n"
     )
     assert first_paragraph(readme) == "Simple python library to deal with URI Templates."
+    # one reference alone on a line is part of its paragraph: text-unidecode's had become "Perl library."
+    unidecode = (
+        "text-unidecode is the most basic port of the\n`Text::Unidecode <http://search.cpan.org/~sburke/>`_\n"
+        "Perl library.\n"
+    )
+    assert (
+        first_paragraph(unidecode)
+        == "text-unidecode is the most basic port of the Text::Unidecode Perl library."
+    )

@@ -255,9 +255,10 @@ def _not_prose(line: str) -> bool:
     )
 
 
-#: a line of reST link references alone (uritemplate's ``Documentation_ -- GitHub_ -- Travis-CI_``)
+#: a line of reST link references alone (uritemplate's ``Documentation_ -- GitHub_ -- Travis-CI_``);
+#: one alone is a paragraph's line (text-unidecode's `` `Text::Unidecode <http://…>`_ `` mid-sentence)
 _REF = r"(?:`[^`]+`_|[A-Za-z][\w.-]*_)_?"
-_REFERENCES_ONLY = re.compile(rf"{_REF}(?:\s*(?:--|—|–|\||·|-|,|/)?\s*{_REF})*")
+_REFERENCES_ONLY = re.compile(rf"{_REF}(?:\s*(?:--|—|–|\||·|-|,|/)?\s*{_REF})+")
 
 
 #: a copyright or licence text (ply's README opens with its copyright and BSD licence, which was
