@@ -181,7 +181,7 @@ def test_a_paragraph_repeating_the_description_gives_way_to_the_next_about_the_p
     "About DST", which do not describe the project; natsort's next paragraph is a NOTE."""
     known = "serialize all of Python"
     dill = "dill\n====\nserialize all of Python\n\nAbout Dill\n----------\n``dill`` extends pickle.\n"
-    assert first_paragraph(dill, known, "dill") == "``dill`` extends pickle."
+    assert first_paragraph(dill, known, "dill") == "`dill` extends pickle."  # an RST literal as Markdown's
     assert first_paragraph(dill) == "serialize all of Python"
     cron = (
         "Introduction\n============\n\ncroniter provides iteration for the datetime object with a cron "

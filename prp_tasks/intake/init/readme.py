@@ -291,7 +291,9 @@ _EMPHASIS = re.compile(r"(\*\*|__)[^*_]+?\1|([*_])[^*_]+?\2")
 
 def _plain(paragraph: str) -> str:
     """Links as their text: RST ```pytest`_``, ```text <url>`_``, Markdown ``[text](url)``,
-    ``[text][ref]`` and ``[text]`` (markdown-it-py: ``[markdown-it]``)."""
+    ``[text][ref]`` and ``[text]`` (markdown-it-py: ``[markdown-it]``); an RST literal as
+    Markdown's (num2words' ````42```` as ```42```)."""
+    paragraph = re.sub(r"``([^`]+)``", r"`\1`", paragraph)
     paragraph = re.sub(r"`([^`<]+?)\s*<[^>`]+>`__?", r"\1", paragraph)
     paragraph = re.sub(r"(?<!`)`([^`]+)`__?(?!\w)", r"\1", paragraph)
     paragraph = re.sub(r"(?<!!)\[([^\]]+)\]\([^)\s]+\)", r"\1", paragraph)
