@@ -207,3 +207,23 @@ def test_the_packages_measured_for_a_project_naming_none_are_said(tmp_path: Path
     text, result = parsed(tmp_path)
     assert "--cov=freezegun" in result.profile.governance.commands["test"]
     assert "--cov=freezegun: its packages, as the project names none" in text
+
+
+def test_a_configured_source_naming_nothing_in_the_checkout_gives_way_to_its_packages(tmp_path: Path) -> None:
+    """ordered-set's ``.coveragerc`` ``source = ordered_set.py``, its module long a package: coverage
+    ran with it, "No data to report", and a threshold set as prp init suggested failed the tests."""
+    files = {
+        "setup.py": "",
+        "ordered_set/__init__.py": "",
+        "tests/test_a.py": "def test_a(): pass\n",
+        "tox.ini": "[testenv]\ncommands = coverage run -m pytest\n",
+        ".coveragerc": "[run]\nsource = ordered_set.py\nbranch = True\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:5] == (
+        "python", "-m", "coverage", "run", "--source=ordered_set",
+    )  # fmt: skip
+    assert "its configured source, ordered_set.py (.coveragerc [run]), is nothing in the checkout" in text
+    write(tmp_path, {".coveragerc": "[run]\nsource = ordered_set\n"})  # a source it has: as configured
+    assert "--source=ordered_set" not in parsed(tmp_path)[1].profile.governance.commands["test"]

@@ -198,9 +198,10 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     listed = re.split(r"[,\s]+", listed) if isinstance(listed, str) else listed
     facts.mypy_listed = facts.mypy_listed or [str(f) for f in listed or [] if f]
     run = nested(tool, "coverage", "run") or {}
-    facts.coverage_source = facts.coverage_source or any(
-        run.get(k) for k in ("source", "source_pkgs", "include")
-    )
+    for key in ("source", "source_pkgs", "include"):
+        entries = run.get(key)
+        entries = [entries] if isinstance(entries, str) else entries if isinstance(entries, list) else []
+        facts.coverage_measures([str(e) for e in entries], "pyproject.toml [tool.coverage.run]")
     facts.coverage_branch = facts.coverage_branch or bool(run.get("branch"))
     if isinstance(run.get("plugins"), list):
         coverage_plugins(facts, [str(m) for m in run["plugins"]], "pyproject.toml [tool.coverage.run]")

@@ -125,6 +125,9 @@ class Facts:
     #: coverage's config names what to measure (``[run]`` source, source_pkgs or include: asttokens'
     #: ``include = asttokens/*``, which a ``--cov=PKG`` would override)
     coverage_source: bool = False
+    #: (its entries, where) of a coverage ``source``/``include`` that names nothing the checkout has
+    #: (ordered-set's ``source = ordered_set.py``, its module long a package: "No data to report")
+    stale_coverage_source: tuple[str, str] | None = None
     coverage_branch: bool = False
     #: coverage.py plugin module -> where its configuration names it (pyflakes' ``covdefaults``)
     coverage_plugins: dict[str, str] = field(default_factory=dict)
@@ -150,6 +153,17 @@ class Facts:
 
     def pin(self, tool: str, requirement: str, where: str) -> None:
         self.pins.setdefault(tool, (requirement, where))
+
+    def coverage_measures(self, entries: list[str], where: str) -> None:
+        """coverage's configured ``source``/``source_pkgs``/``include`` (paths, modules, globs):
+        what it measures when one names something of the checkout, else stale."""
+        entries = [e for e in entries if e]
+        if not entries:
+            return
+        if any(_in_checkout(self.repo, e) for e in entries):
+            self.coverage_source = True
+        elif not self.coverage_source:
+            self.stale_coverage_source = (", ".join(entries), where)
 
     def saw(self, tool: str, where: str) -> None:
         places = self.tools.setdefault(tool, [])
@@ -189,3 +203,18 @@ class Facts:
     def only_declared(self, tool: str) -> bool:
         """Whether the tool is only named among requirements: nothing configures or runs it."""
         return self.uses(tool) and set(self.tools[tool]) <= self.declaration_places
+
+
+def _in_checkout(repo: Path, entry: str) -> bool:
+    """Whether a coverage source entry names a path, a glob's match, or a module of the checkout
+    (at the top or under ``src/``)."""
+    entry = entry.strip().removeprefix("./")
+    if any(c in entry for c in "*?["):
+        return any(repo.glob(entry.lstrip("/"))) or any((repo / "src").glob(entry.lstrip("/")))
+    parts = entry.split(".")
+    for root in (repo, repo / "src"):
+        if (root / entry).exists() or (root.joinpath(*parts)).is_dir():
+            return True
+        if root.joinpath(*parts[:-1], parts[-1] + ".py").is_file():
+            return True
+    return False

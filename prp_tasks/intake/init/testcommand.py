@@ -41,7 +41,7 @@ def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
             targets = ["--cov"] if bare else [f"--cov={n}" for n in import_names(facts)]
         note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
         if not facts.cov_targets and targets != ["--cov"]:  # freezegun's bare --cov: its tests too
-            note += f"; {' '.join(targets)}: its packages, as the project names none"
+            note += f"; {' '.join(targets)}: its packages, as the project names none" + _stale(facts)
         targets += ["--cov-branch"] if facts.cov_branch else []
         argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
         return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
@@ -63,10 +63,13 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     the XML report right after (:mod:`prp_tasks.checks.coverage_run`), as the project's second
     command, ``coverage report``, reads the same data."""
     options, where = facts.coverage_run or ((), _where(facts, "coverage"))
-    if not facts.coverage_run and not facts.coverage_source and import_names(facts):
+    chooses = any(o.startswith(("--source", "--include")) for o in options)
+    unsaid = not facts.coverage_run or facts.stale_coverage_source is not None  # its own run's, else
+    if unsaid and not chooses and not facts.coverage_source and import_names(facts):
         # what to measure, as pytest-cov's --cov=PKG: without it, html5lib's coverage 5 measured
         # pytest and pluggy in site-packages too (53% for the project's 90%)
-        options = (f"--source={','.join(import_names(facts))}",)
+        options = (f"--source={','.join(import_names(facts))}", *options)
+        where += _stale(facts)
     serial = ("-n", "0") if facts.pytest_xdist and test.argv[2:3] == ("pytest",) else ()
     argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:], *serial)
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
@@ -78,6 +81,14 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     elif facts.only_declared("coverage"):  # html5lib, emoji: declared, run by nothing seen
         note += "; the project only declares coverage.py: no command of its runs it, and no configuration"
     return Command("test", argv, f"{test.why}; coverage with coverage run{serially}"), True, note
+
+
+def _stale(facts: Facts) -> str:
+    """What the note says of a configured coverage source naming nothing of the checkout."""
+    if facts.stale_coverage_source is None:
+        return ""
+    entries, where = facts.stale_coverage_source
+    return f"; its configured source, {entries} ({where}), is nothing in the checkout: its packages instead"
 
 
 def _trial(facts: Facts) -> tuple[Command | None, bool, str]:

@@ -130,8 +130,9 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         listed = re.split(r"[,\s]+", ini.get(section, "files", fallback=""))
         facts.mypy_listed = facts.mypy_listed or [f for f in listed if f]
     if tool == "coverage":
-        measured = any(ini.has_option(section, k) for k in ("source", "source_pkgs", "include"))
-        facts.coverage_source = facts.coverage_source or measured
+        keys = ("source", "source_pkgs", "include")
+        entries = [e.strip(",") for k in keys for e in ini.get(section, k, fallback="").split()]
+        facts.coverage_measures(entries, f"{name} [{section}]")
         branch = ini.get(section, "branch", fallback="").strip().lower() in ("true", "1", "yes")
         facts.coverage_branch = facts.coverage_branch or branch
         plugins = re.split(r"[\s,]+", ini.get(section, "plugins", fallback=""))
