@@ -38,6 +38,7 @@ def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
             # source, or (no source, a fail_under) what runs (python-multipart: 100 with --cov,
             # 97.15 with --cov=multipart --cov=python_multipart, whose unimported shims count)
             bare = facts.coverage_source or facts.fail_under is not None
+            bare = bare and facts.stale_coverage_source is None  # (a bare --cov reads the stale source)
             targets = ["--cov"] if bare else [f"--cov={n}" for n in import_names(facts)]
         note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
         if not facts.cov_targets and targets != ["--cov"]:  # freezegun's bare --cov: its tests too
