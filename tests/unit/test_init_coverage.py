@@ -227,3 +227,8 @@ def test_a_configured_source_naming_nothing_in_the_checkout_gives_way_to_its_pac
     assert "its configured source, ordered_set.py (.coveragerc [run]), is nothing in the checkout" in text
     write(tmp_path, {".coveragerc": "[run]\nsource = ordered_set\n"})  # a source it has: as configured
     assert "--source=ordered_set" not in parsed(tmp_path)[1].profile.governance.commands["test"]
+    stale = "[run]\nsource = ordered_set.py\n[report]\nfail_under = 90\n"  # pytest-cov: no bare --cov
+    write(
+        tmp_path, {".coveragerc": stale, "tox.ini": "[testenv]\ndeps = pytest-cov\ncommands = pytest --cov\n"}
+    )
+    assert "--cov=ordered_set" in parsed(tmp_path)[1].profile.governance.commands["test"]
