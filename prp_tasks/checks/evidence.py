@@ -72,7 +72,7 @@ def tool_summary(
     counted = "pytest" in facts or "unittest" in facts
     if facts:
         details["facts"] = facts
-        lines.append(clip(redact(facts_line(facts), secrets), LINE_LIMIT))
+        lines.append(clip(redact(facts_line(facts, LINE_LIMIT), secrets), LINE_LIMIT))
     if (not facts or (runs_tests and not counted)) and (crash := crashed(stderr) or crashed(stdout)):
         # black 20.8b1 under click 8.3: no report at all; html5lib's pytest 5.4 on Python 3.11
         # crashed collecting, its summary was only coverage's "lines 0%"

@@ -390,3 +390,21 @@ def test_a_test_run_that_crashed_says_so_beside_its_coverage(tmp_path: Path) -> 
         "coverage: lines 0%, total 0%, coverage.py: No data was collected",
         'the tool crashed: TypeError: required field "lineno" missing from alias',
     ]
+
+
+def test_the_coverage_stays_on_a_facts_line_long_with_failing_tests_names() -> None:
+    """PyHamcrest: four failing tests' long names pushed "coverage: …" off the 300-character line."""
+    from prp_tasks.checks.evidence import LINE_LIMIT
+    from prp_tasks.checks.facts_line import facts_line
+
+    names = [
+        f"tests/type-hinting/library/collection/test_{n}.yml::{n}" for n in ("is", "assert", "empty", "has")
+    ]
+    pytest_facts = {"tests": 465, "passed": 441, "failures": 4, "errors": 0, "skipped": 20, "failing": names}
+    facts = {"pytest": pytest_facts, "coverage": {"lines": 96.64, "branches": 92.94, "total": 96.12}}
+    line = facts_line(facts, LINE_LIMIT)
+    assert len(line) <= LINE_LIMIT and line.endswith("coverage: branches 92.94%, lines 96.64%, total 96.12%")
+    assert line.startswith(
+        "465 tests: 441 passed, 4 failed, 0 errors, 20 skipped; failing: tests/type-hinting"
+    )
+    assert len(facts_line(facts)) > LINE_LIMIT  # no limit: every name
