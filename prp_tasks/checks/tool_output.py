@@ -116,7 +116,9 @@ def _cause(elements: list[Any]) -> str:
     for child in (c for case in elements for c in case if c.tag in ("failure", "error")):
         message = str(child.get("message") or "").strip()
         staged = message.startswith(("failed on setup with", "failed on teardown with"))
-        if message == "collection failure" or staged:  # pytest's own words: the error is an E line
+        # no message at all: a plugin's item (PyHamcrest's pytest-mypy-plugins cases,
+        # ``<failure message="">``, ``E pytest_mypy_plugins.utils.TypecheckAssertionError: …``)
+        if message in ("collection failure", "") or staged:  # the error is an E line
             text = f"{message}\n{child.text or ''}" if staged else str(child.text or "")
             said = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
             # the exception's own line, not the last line of a message that goes on (dateutil's

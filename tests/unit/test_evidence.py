@@ -196,6 +196,21 @@ def test_two_items_of_one_name_are_two_tests_and_a_teardown_error_is_not_a_third
     assert (facts["tests"], facts["passed"], facts["errors"]) == (3, 3, 1)
 
 
+def test_a_failure_without_a_message_is_said_by_its_exception_line() -> None:
+    """PyHamcrest: pytest-mypy-plugins' failures carry ``message=""``; the cause, its E line, was
+    left out ("failing: tests/…/test_empty.yml::empty" and nothing of why)."""
+    body = (
+        "E   pytest_mypy_plugins.utils.TypecheckAssertionError: Invalid output:\n"
+        'E   Actual:\nE     main:3: error: Cannot infer value of type parameter "T"\n'
+    )
+    report = (
+        '<testsuite><testcase classname="tests.type-hinting.test_empty.yml" name="empty">'
+        f'<failure message="">{body}</failure></testcase></testsuite>'
+    )
+    facts = junit_facts(report.encode())
+    assert facts["cause"] == "pytest_mypy_plugins.utils.TypecheckAssertionError: Invalid output:"
+
+
 def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: Path) -> None:
     """jmespath's sdist: pytest says ``5 errors``, no test collected; it was '5 tests: … 5 errors'."""
     fresh(
