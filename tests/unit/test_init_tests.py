@@ -289,3 +289,17 @@ def test_a_broken_pyproject_does_not_stop_tracing_the_tests_imports(tmp_path: Pa
     write(tmp_path, {"pyproject.toml": "[project\nname=", "setup.cfg": cfg, "pkg/__init__.py": ""})
     write(tmp_path, {"test_a.py": "import pytz\n\n\ndef test_a():\n    pass\n"})
     assert parsed(tmp_path)[1].profile.architecture.boundaries == ("pkg",)
+
+
+def test_unittest_discovers_from_the_package_when_its_tests_are_in_more_folders(tmp_path: Path) -> None:
+    """aniso8601: ``aniso8601/tests`` and ``aniso8601/builders/tests``; discovery of the first ran
+    97 of its 144 tests (coverage 67.51% for 99.91%), where its own ``unittest discover aniso8601``
+    runs them all."""
+    case = "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_a(self):\n        pass\n"
+    files = {"setup.py": "", "pkg/__init__.py": "", "pkg/tests/__init__.py": "", "pkg/tests/test_a.py": case}
+    files |= {"pkg/builders/__init__.py": "", "pkg/builders/tests/__init__.py": ""}
+    write(tmp_path, files | {"pkg/builders/tests/test_b.py": case})
+    command = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert command == ("python", "-m", "unittest", "discover", "-s", "pkg", "-t", ".")
+    done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert "Ran 2 tests" in done.stderr, done.stderr
