@@ -375,6 +375,12 @@ def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
     )
     text = parsed(tmp_path)[0]
     assert "no command for lint: pycodestyle is only declared (pyproject.toml dependency group 'dev')" in text
+    # aniso8601's dev extra names pylint (and black): the lint check failed on 492 messages of a
+    # linter nothing runs, where its black, only declared too, was rightly no check
+    write(tmp_path, {"pyproject.toml": pyproject.replace('"pycodestyle~=2.10"', '"pylint", "black"')})
+    text, result = parsed(tmp_path)
+    assert "lint" not in result.profile.governance.commands
+    assert "no command for lint: pylint is only declared (pyproject.toml dependency group 'dev')" in text
 
 
 def test_a_project_that_type_checks_with_pyright_and_never_runs_mypy_gets_no_mypy(tmp_path: Path) -> None:

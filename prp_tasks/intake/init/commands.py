@@ -191,7 +191,7 @@ def _lint(facts: Facts) -> Command | None:
         left_out = "" if "flake8" in facts.lint_targets or not skipped else f"; {skipped}"
         left_out += _leftover(facts, "flake8")
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}{left_out}")
-    if facts.uses("pylint"):
+    if facts.uses("pylint") and not facts.only_declared("pylint"):  # aniso8601's dev extra: 492 messages
         return _pylint(facts)
     for tool in ("pycodestyle", "pep8"):  # run by the project (autopep8 reads their config too)
         if facts.uses(tool) and not facts.only_declared(tool):
