@@ -374,3 +374,18 @@ def test_setup_pys_tests_require_is_what_the_tests_install(tmp_path: Path) -> No
     text, result = parsed(tmp_path)
     assert result.profile.environment is not None and "hypothesis<7" in result.profile.environment.packages
     assert '"hypothesis<7"  # the project\'s tests install it (setup.py tests_require)' in text
+
+
+def test_a_requirement_line_for_another_python_gives_way_to_the_one_for_this(tmp_path: Path) -> None:
+    """python-json-logger's dev group: ``mypy<2; implementation_name == 'pypy' and python_version <
+    '3.11'`` then ``mypy; implementation_name != 'pypy' or python_version >= '3.11'``: the first,
+    false here, pinned mypy below 2 where mypy 2.4.1 ran."""
+    from prp_tasks.intake.init.sources import requirement_lines
+
+    text = (
+        "mypy<2; implementation_name == 'pypy' and python_version < '3.11'\n"
+        "mypy; implementation_name != 'pypy' or python_version >= '3.11'\nblack\n"
+    )
+    here = "mypy; implementation_name != 'pypy' or python_version >= '3.11'"
+    assert requirement_lines(text)["mypy"] == here
+    assert requirement_lines("pkg; sys_platform == 'never'\n")["pkg"] == "pkg; sys_platform == 'never'"
