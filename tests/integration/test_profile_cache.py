@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import subprocess
@@ -109,7 +110,9 @@ def test_eight_processes_resolving_new_content_at_once_parse_it_once(
         "from prp_tasks.state.connection import connect\n"
         "from prp_tasks.state.profile_store import ProfileStore\n"
         f"store = ProfileStore(connect({settings.redis_url!r}), Keys({prefix!r}), ProfileCacheSettings())\n"
-        "cache = ProfileCache(store, ProfileCacheSettings())\n"
+        # waiting long enough for the one parse on a loaded 2-core CI machine, where the default 2 s
+        # had run out and a waiter parsed too (its give-up is tested on its own)
+        "cache = ProfileCache(store, ProfileCacheSettings(wait_s=30))\n"
         f"data = open({str(path)!r}, 'rb').read()\n"
         f"time.sleep(max(0, {start_at} - time.time()))\n"
         "cache.resolve(data, 'initial.md')\n"
@@ -124,6 +127,21 @@ def test_eight_processes_resolving_new_content_at_once_parse_it_once(
     assert sum(s.get("waits", 0) + s.get("hits_redis", 0) for s in stats) >= 7
     client = connect(settings.redis_url or "")
     assert int(client.hget(f"{prefix}:stats:profile-cache", "parses") or 0) == 1
+
+
+def test_a_waiter_whose_parser_is_gone_parses_itself_after_wait_s(
+    make_cache: Callable[..., ProfileCache],
+) -> None:
+    """The single-flight lock held by a parser that never stores (it died): the waiter polls for
+    ``wait_s``, then parses the content itself rather than hang."""
+    data = profile_text(marker=secrets.token_hex(4))
+    cache = make_cache(wait_s=0.3)
+    assert cache.store is not None
+    assert cache.store.lock(cache.version, hashlib.sha256(data).hexdigest(), "a-gone-parser")
+    started = time.monotonic()
+    entry = cache.resolve(data, "initial.md")
+    assert time.monotonic() - started >= 0.3 and entry.profile.budgets.coverage is not None
+    assert (cache.stats().get("waits"), cache.stats().get("parses")) == (1, 1)
 
 
 def test_entries_expire_after_their_ttl_and_hits_refresh_it(
