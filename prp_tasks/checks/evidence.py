@@ -191,7 +191,7 @@ def read_facts(
     missed = _THRESHOLD_MISSED.search(stdout) if measured else None
     if missed is not None:  # why a run whose tests all passed failed (portalocker: 0.00% for 100)
         coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())}
-    if coverage is not None and _NO_DATA in f"{stdout}\n{stderr}":  # why 0%: bidict's xdist workers
+    if coverage is not None and (_NO_DATA in stdout or _NO_DATA in stderr):  # why 0%: bidict's xdist
         coverage = {**coverage, "note": f"coverage.py: {_NO_DATA}"}
     if coverage is not None:
         out["coverage"] = coverage

@@ -1,5 +1,5 @@
-"""``python -m prp_tasks.cli``."""
+"""``python -m prp_tasks.cli``: the same entry point as ``prp`` (:mod:`prp_tasks.__main__`)."""
 
-from prp_tasks.cli import main
+from prp_tasks.__main__ import main
 
 main()

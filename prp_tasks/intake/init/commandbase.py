@@ -14,6 +14,10 @@ COVERAGE_XML = f"{REPORTS}/coverage.xml"
 #: pytest's cache under .prp/ (which ignores itself), not off: plugins use it (cachelib's
 #: pytest-xprocess fails every fixture without ``config.cache``)
 PYTEST_CACHE = "cache_dir=.prp/cache/pytest"
+#: the profile prp init writes, left out of a ruff format check (ruff 0.16+ formats Markdown)
+EXCLUDE_PROFILE = "--extend-exclude=initial.md"
+#: pylint saving no statistics in the user's home (``~/.cache/pylint``)
+NO_PYLINT_STATE = "--persistent=n"
 
 
 @dataclass(frozen=True)

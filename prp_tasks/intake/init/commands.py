@@ -8,7 +8,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
-from prp_tasks.intake.init.commandbase import REPORTS, Command
+from prp_tasks.intake.init.commandbase import EXCLUDE_PROFILE, NO_PYLINT_STATE, REPORTS, Command
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.declared import installs_at_least
 from prp_tasks.intake.init.facts import Facts
@@ -20,7 +20,7 @@ from prp_tasks.intake.init.packages import (
     tool_packages,
     type_packages,
 )
-from prp_tasks.intake.init.sources import hooks_config, normalise
+from prp_tasks.intake.init.sources import normalise
 from prp_tasks.intake.init.testcommand import test_command
 
 
@@ -252,7 +252,7 @@ def _pylint(facts: Facts) -> Command:
     report = f"--output-format=json:{REPORTS}/pylint.json,text"
     # --persistent=n: no statistics saved in the user's home (~/.cache/pylint), whose "previous
     # run" score a later check's output then quoted (dacite)
-    argv = ("python", "-m", "pylint", report, "--persistent=n", *options, *targets)
+    argv = ("python", "-m", "pylint", report, NO_PYLINT_STATE, *options, *targets)
     linted = _linted(targets, options, own="pylint" in facts.lint_targets, chosen="its packages")
     linted += _leftover(facts, "pylint")  # asttokens' pylint-1.x .pylintrc: 66 messages, run by nothing
     return Command("lint", argv, f"pylint: {_where(facts, 'pylint')}{linted}")
@@ -266,7 +266,7 @@ def _leftover(facts: Facts, tool: str) -> str:
     # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out;
     # marshmallow-dataclass's lint extra declares pre-commit (its hooks run flake8 with bugbear)
     uses = f"{facts.pre_commit_run} runs" if facts.pre_commit_run else "the project declares"
-    if (facts.pre_commit_run or "pre-commit" in facts.declared_names) and not hooks_config(facts.repo)[0]:
+    if (facts.pre_commit_run or "pre-commit" in facts.declared_names) and not facts.hooks_file:
         return (
             f"; {uses} pre-commit, whose .pre-commit-config.yaml this checkout "
             f"lacks: whether its hooks run {tool} is not known here"
@@ -313,7 +313,7 @@ def _format(facts: Facts) -> Command | None:
         # it), the release whose ``ruff format`` takes --extend-exclude (0.11.12 refused it: exit 2)
         modern = installs_at_least(facts, "ruff", "0.16")
         excluded = _excludes(facts, "ruff-format", targets) if modern else []
-        excluded += ["--extend-exclude=initial.md"] if "." in targets and modern else []
+        excluded += [EXCLUDE_PROFILE] if "." in targets and modern else []
         argv: tuple[str, ...] = (
             "python",
             "-m",

@@ -191,12 +191,14 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
         facts.saw("ruff-format", "pyproject.toml [tool.ruff.format]")
     for name in sorted(UNRUN_TOOLS & set(tool)):  # [tool.isort], [tool.codespell] …: no check runs them
         facts.ran_unchecked(name, f"pyproject.toml [tool.{name}]")
-    facts.mypy_files = facts.mypy_files or bool(
-        nested(tool, "mypy", "files") or nested(tool, "mypy", "packages")
-    )
-    listed = nested(tool, "mypy", "files")
-    listed = re.split(r"[,\s]+", listed) if isinstance(listed, str) else listed
-    facts.mypy_listed = facts.mypy_listed or [str(f) for f in listed or [] if f]
+    if nested(tool, "mypy", "files") or nested(tool, "mypy", "packages"):
+        facts.mypy_configured(nested(tool, "mypy", "files"))
+    _coverage_tables(facts, tool)
+    _pytest_addopts(facts, tool)
+
+
+def _coverage_tables(facts: Facts, tool: dict[str, Any]) -> None:
+    """``[tool.coverage.run]`` and ``[tool.coverage.report]``: what is measured, and its threshold."""
     run = nested(tool, "coverage", "run") or {}
     for key in ("source", "source_pkgs", "include"):
         entries = run.get(key)
@@ -211,6 +213,10 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     under = nested(tool, "coverage", "report", "fail_under")
     if isinstance(under, int | float):
         facts.fail_under = (float(under), "pyproject.toml [tool.coverage.report] fail_under")
+
+
+def _pytest_addopts(facts: Facts, tool: dict[str, Any]) -> None:
+    """pytest's ``addopts``: quiet, pytest-xdist's workers, what pytest-cov measures."""
     table = "ini_options" if nested(tool, "pytest", "ini_options") else ""  # else pytest 9's own: bidict's
     where = f"pyproject.toml [tool.pytest{f'.{table}' if table else ''}]"
     addopts = nested(tool, "pytest", *([table] if table else []), "addopts")

@@ -93,6 +93,8 @@ class Facts:
     python_files_run: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
     #: where the project runs ``pre-commit run`` (tox, CI, a recipe), if it does
     pre_commit_run: str = ""
+    #: the hooks file the checkout has (``.pre-commit-config.yaml``, ``prek.toml``; '' for none)
+    hooks_file: str = ""
     #: make target -> where the project's main test env or CI runs it (markdown2's tox: ``make testone``)
     make_runs: dict[str, str] = field(default_factory=dict)
     #: (argv, where) of what the tests' tox env runs before them (``commands_pre``)
@@ -153,6 +155,14 @@ class Facts:
 
     def pin(self, tool: str, requirement: str, where: str) -> None:
         self.pins.setdefault(tool, (requirement, where))
+
+    def mypy_configured(self, files: object) -> None:
+        """mypy's config names what to check (``files`` or ``packages``); the paths ``files`` lists
+        (a comma or space separated string in an INI file, a string or a list in pyproject.toml)."""
+        self.mypy_files = True
+        listed = re.split(r"[,\s]+", files) if isinstance(files, str) else files
+        if isinstance(listed, list) and not self.mypy_listed:
+            self.mypy_listed = [str(f) for f in listed if f]
 
     def coverage_measures(self, entries: list[str], where: str) -> None:
         """coverage's configured ``source``/``source_pkgs``/``include`` (paths, modules, globs):

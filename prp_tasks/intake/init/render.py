@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
-from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORTS
+from prp_tasks.intake.init.commandbase import (
+    COVERAGE_XML,
+    EXCLUDE_PROFILE,
+    NO_PYLINT_STATE,
+    PYTEST_CACHE,
+    REPORTS,
+)
 from prp_tasks.intake.init.commands import Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
@@ -68,7 +74,7 @@ def _requirement(name: str) -> str:
 
 _MACHINE = ("--junit", "--output-", "--cov-report", "--cache-dir", "--tee", "--no-cache", "--no-fix")
 #: options prp adds for its own sake: its profile left out of the format check, no pylint state
-_PRP_ONLY = ("--extend-exclude=initial.md", "--persistent=n")
+_PRP_ONLY = (EXCLUDE_PROFILE, NO_PYLINT_STATE)
 
 
 def _short(argv: tuple[str, ...]) -> str:

@@ -74,8 +74,8 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     serial = ("-n", "0") if facts.pytest_xdist and test.argv[2:3] == ("pytest",) else ()
     argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:], *serial)
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
-    serially = f"; -n 0: coverage run measures no pytest-xdist worker ({facts.pytest_xdist})"
-    serially = serially if serial else ""
+    workers = facts.pytest_xdist
+    serially = f"; -n 0: coverage run measures no pytest-xdist worker ({workers})" if serial else ""
     note += serially  # bidict: 0%, "No data was collected", its tests having run in xdist's workers
     if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
         note += "; the project only configures coverage.py: no requirement names it and no command runs it"

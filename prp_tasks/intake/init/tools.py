@@ -126,9 +126,7 @@ def installed_only(facts: Facts, patterns: list[str], where: str) -> None:
 
 def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, tool: str) -> None:
     if tool == "mypy" and (ini.has_option(section, "files") or ini.has_option(section, "packages")):
-        facts.mypy_files = True
-        listed = re.split(r"[,\s]+", ini.get(section, "files", fallback=""))
-        facts.mypy_listed = facts.mypy_listed or [f for f in listed if f]
+        facts.mypy_configured(ini.get(section, "files", fallback=""))
     if tool == "coverage":
         keys = ("source", "source_pkgs", "include")
         entries = [e.strip(",") for k in keys for e in ini.get(section, k, fallback="").split()]
@@ -278,6 +276,7 @@ def _pre_commit(facts: Facts) -> None:
     """The hooks of pre-commit's ``.pre-commit-config.yaml``, or prek's ``prek.toml`` (the same
     repos and hooks in TOML: chardet pins its ruff there, and runs ty)."""
     name, data = hooks_config(facts.repo)
+    facts.hooks_file = name
     repos = data.get("repos")
     top_exclude = data.get("exclude")
     for repo in repos if isinstance(repos, list) else []:
