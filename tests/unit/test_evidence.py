@@ -1,8 +1,8 @@
 """Evidence of ``run`` checks: facts from the report files the tools write (``prp_tasks.checks.evidence``).
 
-The parser tests use output the real tools wrote (pytest 8 JUnit XML, coverage XML, ruff and pylint
-JSON, mypy's JUnit XML, flake8's report); one test runs the real ruff through
-:func:`prp_tasks.checks.execute`. What the tools print is read in ``test_evidence_text.py``.
+The parser tests use output the real tools wrote (pytest 8 JUnit XML, coverage XML). The linters'
+and mypy's reports are read in ``test_evidence_lint.py``, what the tools print in
+``test_evidence_text.py``.
 """
 
 from __future__ import annotations
@@ -16,15 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.checks import execute, mypy_output, tool_output
-from prp_tasks.checks.base import CheckContext
+from prp_tasks.checks import mypy_output, tool_output
 from prp_tasks.checks.evidence import tool_summary
 from prp_tasks.checks.tool_output import case_id, junit_facts
-from prp_tasks.core.builtin_workflow import builtin_workflow
-from prp_tasks.core.models import CheckSpec, CheckStatus
-from prp_tasks.core.profile import ResolvedProfile
 from prp_tasks.core.results import EvidenceType
-from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
 
 JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
 errors="1" failures="2" skipped="1" tests="6" time="0.138"><testcase classname="tests.test_a" name="test_ok"/>
@@ -103,18 +98,6 @@ def test_the_secrets_the_command_check_derived_are_the_ones_masked(tmp_path: Pat
     assert "abc123" not in json.dumps(details)
 
 
-def test_ruff_json_names_count_and_first_violations_relative_to_the_workdir(tmp_path: Path) -> None:
-    for item in RUFF_JSON:
-        item["filename"] = str(tmp_path / str(item["filename"]).removeprefix("/w/"))
-    fresh(tmp_path, "r/ruff.json", json.dumps(RUFF_JSON))
-    argv = ["ruff", "check", "--output-format=json", "--output-file", "r/ruff.json", "src"]
-    text, facts, _ = summary(tmp_path, argv, stderr="warning: `ruff` is deprecated\n")
-    assert text.splitlines()[0] == (
-        "3 ruff violations; first src/x.py:12:E501, src/y.py:3:F401, src/z.py:1:syntax-error"
-    )
-    assert facts["ruff"]["violations"] == 3
-
-
 def test_the_first_violations_are_different_ones_and_coverage_has_two_decimals(tmp_path: Path) -> None:
     """schema: five UP035 on its line 7 were listed as one entry five times; inflect's coverage
     read 'lines 99.04%, total 99.0361%'."""
@@ -141,48 +124,6 @@ def test_a_missed_coverage_threshold_is_said_where_the_counts_are(tmp_path: Path
     assert summary(tmp_path, ["coverage", "report"], stdout=said)[0].startswith(
         "coverage: Coverage failure: total of 97 is less than fail-under=100"
     )
-
-
-def test_pylint_json_messages_become_a_count_and_the_first_ones(tmp_path: Path) -> None:
-    """python-json-logger lints with pylint: its messages (pylint 4's json reporter) are counted."""
-    messages = [
-        {
-            "type": "warning",
-            "path": "src/pjl/a.py",
-            "line": 3,
-            "symbol": "bad-indentation",
-            "message-id": "W0311",
-        },
-        {"type": "convention", "path": "src/pjl/a.py", "line": 1, "symbol": "missing-module-docstring"},
-        {"type": "error", "path": "src/pjl/b.py", "line": 9, "symbol": "no-member", "message-id": "E1101"},
-    ]
-    fresh(tmp_path, ".prp/reports/pylint.json", json.dumps(messages))
-    argv = ["python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text", "src/pjl"]
-    text, facts, _ = summary(tmp_path, argv, stdout="Your code has been rated at 5.00/10\n")
-    assert facts["pylint"]["violations"] == 3
-    assert text.splitlines()[0] == (
-        "3 pylint violations; first src/pjl/a.py:3:bad-indentation, src/pjl/a.py:1:missing-module-docstring, "
-        "src/pjl/b.py:9:no-member"
-    )
-    fresh(tmp_path, ".prp/reports/pylint.json", "[]")
-    assert summary(tmp_path, argv)[0].startswith("no pylint violations")
-    # dacite: 74 messages on its .pylintrc (useless-option-value …), its code rated 10.00/10
-    config = [
-        {"path": ".pylintrc", "line": 1, "symbol": s} for s in ("unrecognized-option", "useless-option-value")
-    ]
-    fresh(tmp_path, ".prp/reports/pylint.json", json.dumps(config))
-    text, facts, _ = summary(tmp_path, argv, stdout="Your code has been rated at 10.00/10\n")
-    assert facts["pylint"]["violations"] == 0
-    assert text.splitlines()[0] == (
-        "no pylint violations; 2 messages on its configuration, first .pylintrc:1:unrecognized-option"
-    )
-
-
-def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
-    fresh(tmp_path, "m.xml", MYPY_JUNIT)
-    text, facts, _ = summary(tmp_path, ["python3", "-m", "mypy", "--junit-xml", "m.xml", "src"])
-    assert facts["mypy"]["errors"] == 2
-    assert text.startswith("2 mypy errors; first src/pkg/__init__.py:3: [return-value] Incompatible return")
 
 
 def test_two_items_of_one_name_are_two_tests_and_a_teardown_error_is_not_a_third() -> None:
@@ -233,17 +174,6 @@ def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: P
     assert junit_facts(report.encode())["collection_errors"] == 2
 
 
-def test_an_empty_flake8_report_written_by_the_command_means_no_violations(tmp_path: Path) -> None:
-    fresh(tmp_path, "f.txt", "")
-    text, facts, _ = summary(tmp_path, ["python", "-m", "flake8", "--output-file=f.txt", "--tee", "src"])
-    assert (text, facts["flake8"]["violations"]) == ("no flake8 violations", 0)
-    fresh(tmp_path, "f.txt", "src/a.py:3:1: F401 'os' imported but unused\n")
-    assert (
-        summary(tmp_path, ["flake8", "--output-file", "f.txt"])[0]
-        == "1 flake8 violation; first src/a.py:3:F401"
-    )
-
-
 def test_a_report_older_than_the_command_or_outside_the_workdir_is_not_read(tmp_path: Path) -> None:
     fresh(tmp_path, "junit.xml", JUNIT)
     old = time.time() - 3600
@@ -260,30 +190,6 @@ def test_unreadable_or_hostile_machine_output_gives_no_facts_and_no_error(tmp_pa
     assert summary(tmp_path, ["pytest", "--junitxml=junit.xml"])[1] == {}
     argv = ["ruff", "check", "--output-format=json", "--output-file=ruff.json"]
     assert summary(tmp_path, argv, stdout="plain text\n") == ("plain text", {}, EvidenceType.COMMAND)
-
-
-def test_the_real_ruff_through_a_run_check(tmp_path: Path) -> None:
-    (tmp_path / "x.py").write_text("import os\nimport sys\n")
-    argv = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--output-format=json")
-    argv += ("--output-file=.prp/reports/ruff.json", "x.py")
-    workflow = builtin_workflow()
-    spec = RunSpec(
-        run_id="run-ev",
-        workflow=workflow,
-        blueprint=Blueprint(title="t"),
-        repo=RepoInfo(path=str(tmp_path), commit_sha="c0ffee"),
-        profile=ResolvedProfile(),
-        created_at="2026-03-01T10:00:00.000Z",
-    )
-    ctx = CheckContext(spec, workflow.gate("G3"), CheckSpec(name="run-lint", run=argv), 30, (), 4000)
-    result, _ = execute(ctx)
-    assert result.status == CheckStatus.FAIL
-    assert result.output.splitlines()[1] == (  # the first one's message too (soupsieve: the code alone)
-        "2 ruff violations; first x.py:1:F401 (`os` imported but unused), x.py:2:F401"
-    )
-    content = json.loads(result.evidence[0].content)
-    assert content["facts"]["ruff"]["violations"] == 2
-    assert {"stdout_tail", "stderr_tail"} <= set(content)
 
 
 def test_tool_output_parsers_refuse_what_the_tool_does_not_write() -> None:
@@ -373,36 +279,6 @@ def test_a_test_collected_from_another_kind_of_file_is_named_by_that_file() -> N
         "tests/unit/test_a.py::TestX::TestY::test_z"
     )
     assert case_id("elsewhere.test_b", "test_c", files.__contains__) == "elsewhere.test_b::test_c"
-
-
-def test_a_mypy_that_could_not_check_is_not_reported_as_finding_no_errors(tmp_path: Path) -> None:
-    """pyparsing: ``mypy mypy-ignore-cases`` from the wrong directory exits 2; its report says
-    ``errors="1" failures="0"``, which read as 'no mypy errors'."""
-    argv = [sys.executable, "-m", "mypy", "--junit-xml", "m.xml", "no-such-dir"]
-    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
-    assert done.returncode == 2 and 'errors="1"' in (tmp_path / "m.xml").read_text()
-    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
-    assert "no mypy errors" not in text and facts.get("mypy", {}).get("errors") != 0, text
-    error_only = '<testsuite errors="1" failures="0" name="mypy" tests="1"><testcase classname="mypy" '
-    fresh(
-        tmp_path,
-        "e.xml",
-        error_only
-        + 'name="m"><error message="crashed">mypy: can\'t read file</error></testcase></testsuite>',
-    )
-    text, facts, _ = summary(tmp_path, ["python", "-m", "mypy", "--junit-xml", "e.xml", "x"])
-    assert "no mypy errors" not in text, text
-
-
-def test_a_mypy_error_of_no_line_is_named_in_the_first_line(tmp_path: Path) -> None:
-    """marshmallow's sdist leaves out the ``examples`` its mypy ``files`` names: the console said
-    only "1 mypy error"; the cause was in review.json alone. Run for real, with the junit report."""
-    (tmp_path / "setup.cfg").write_text("[mypy]\nfiles = examples\n")
-    argv = [sys.executable, "-m", "mypy", "--junit-xml", "m.xml"]
-    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
-    assert done.returncode == 2
-    text, _, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
-    assert text.splitlines()[0].startswith("1 mypy error; first examples: Cannot read file"), text
 
 
 def test_a_collection_errors_cause_is_the_exceptions_line_not_the_last_line() -> None:

@@ -1,0 +1,137 @@
+"""Evidence of lint and type-check commands: ruff's and pylint's JSON, mypy's JUnit XML, flake8's
+report, and the real ruff through :func:`prp_tasks.checks.execute` (the report readers' shared
+fixtures and the test tools' evidence are in ``test_evidence.py``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from prp_tasks.checks import execute
+from prp_tasks.checks.base import CheckContext
+from prp_tasks.core.builtin_workflow import builtin_workflow
+from prp_tasks.core.models import CheckSpec, CheckStatus
+from prp_tasks.core.profile import ResolvedProfile
+from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
+from tests.unit.test_evidence import MYPY_JUNIT, RUFF_JSON, fresh, summary
+
+
+def test_ruff_json_names_count_and_first_violations_relative_to_the_workdir(tmp_path: Path) -> None:
+    for item in RUFF_JSON:
+        item["filename"] = str(tmp_path / str(item["filename"]).removeprefix("/w/"))
+    fresh(tmp_path, "r/ruff.json", json.dumps(RUFF_JSON))
+    argv = ["ruff", "check", "--output-format=json", "--output-file", "r/ruff.json", "src"]
+    text, facts, _ = summary(tmp_path, argv, stderr="warning: `ruff` is deprecated\n")
+    assert text.splitlines()[0] == (
+        "3 ruff violations; first src/x.py:12:E501, src/y.py:3:F401, src/z.py:1:syntax-error"
+    )
+    assert facts["ruff"]["violations"] == 3
+
+
+def test_pylint_json_messages_become_a_count_and_the_first_ones(tmp_path: Path) -> None:
+    """python-json-logger lints with pylint: its messages (pylint 4's json reporter) are counted."""
+    messages = [
+        {
+            "type": "warning",
+            "path": "src/pjl/a.py",
+            "line": 3,
+            "symbol": "bad-indentation",
+            "message-id": "W0311",
+        },
+        {"type": "convention", "path": "src/pjl/a.py", "line": 1, "symbol": "missing-module-docstring"},
+        {"type": "error", "path": "src/pjl/b.py", "line": 9, "symbol": "no-member", "message-id": "E1101"},
+    ]
+    fresh(tmp_path, ".prp/reports/pylint.json", json.dumps(messages))
+    argv = ["python", "-m", "pylint", "--output-format=json:.prp/reports/pylint.json,text", "src/pjl"]
+    text, facts, _ = summary(tmp_path, argv, stdout="Your code has been rated at 5.00/10\n")
+    assert facts["pylint"]["violations"] == 3
+    assert text.splitlines()[0] == (
+        "3 pylint violations; first src/pjl/a.py:3:bad-indentation, src/pjl/a.py:1:missing-module-docstring, "
+        "src/pjl/b.py:9:no-member"
+    )
+    fresh(tmp_path, ".prp/reports/pylint.json", "[]")
+    assert summary(tmp_path, argv)[0].startswith("no pylint violations")
+    # dacite: 74 messages on its .pylintrc (useless-option-value …), its code rated 10.00/10
+    config = [
+        {"path": ".pylintrc", "line": 1, "symbol": s} for s in ("unrecognized-option", "useless-option-value")
+    ]
+    fresh(tmp_path, ".prp/reports/pylint.json", json.dumps(config))
+    text, facts, _ = summary(tmp_path, argv, stdout="Your code has been rated at 10.00/10\n")
+    assert facts["pylint"]["violations"] == 0
+    assert text.splitlines()[0] == (
+        "no pylint violations; 2 messages on its configuration, first .pylintrc:1:unrecognized-option"
+    )
+
+
+def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
+    fresh(tmp_path, "m.xml", MYPY_JUNIT)
+    text, facts, _ = summary(tmp_path, ["python3", "-m", "mypy", "--junit-xml", "m.xml", "src"])
+    assert facts["mypy"]["errors"] == 2
+    assert text.startswith("2 mypy errors; first src/pkg/__init__.py:3: [return-value] Incompatible return")
+
+
+def test_an_empty_flake8_report_written_by_the_command_means_no_violations(tmp_path: Path) -> None:
+    fresh(tmp_path, "f.txt", "")
+    text, facts, _ = summary(tmp_path, ["python", "-m", "flake8", "--output-file=f.txt", "--tee", "src"])
+    assert (text, facts["flake8"]["violations"]) == ("no flake8 violations", 0)
+    fresh(tmp_path, "f.txt", "src/a.py:3:1: F401 'os' imported but unused\n")
+    assert (
+        summary(tmp_path, ["flake8", "--output-file", "f.txt"])[0]
+        == "1 flake8 violation; first src/a.py:3:F401"
+    )
+
+
+def test_the_real_ruff_through_a_run_check(tmp_path: Path) -> None:
+    (tmp_path / "x.py").write_text("import os\nimport sys\n")
+    argv = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--output-format=json")
+    argv += ("--output-file=.prp/reports/ruff.json", "x.py")
+    workflow = builtin_workflow()
+    spec = RunSpec(
+        run_id="run-ev",
+        workflow=workflow,
+        blueprint=Blueprint(title="t"),
+        repo=RepoInfo(path=str(tmp_path), commit_sha="c0ffee"),
+        profile=ResolvedProfile(),
+        created_at="2026-03-01T10:00:00.000Z",
+    )
+    ctx = CheckContext(spec, workflow.gate("G3"), CheckSpec(name="run-lint", run=argv), 30, (), 4000)
+    result, _ = execute(ctx)
+    assert result.status == CheckStatus.FAIL
+    assert result.output.splitlines()[1] == (  # the first one's message too (soupsieve: the code alone)
+        "2 ruff violations; first x.py:1:F401 (`os` imported but unused), x.py:2:F401"
+    )
+    content = json.loads(result.evidence[0].content)
+    assert content["facts"]["ruff"]["violations"] == 2
+    assert {"stdout_tail", "stderr_tail"} <= set(content)
+
+
+def test_a_mypy_that_could_not_check_is_not_reported_as_finding_no_errors(tmp_path: Path) -> None:
+    """pyparsing: ``mypy mypy-ignore-cases`` from the wrong directory exits 2; its report says
+    ``errors="1" failures="0"``, which read as 'no mypy errors'."""
+    argv = [sys.executable, "-m", "mypy", "--junit-xml", "m.xml", "no-such-dir"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and 'errors="1"' in (tmp_path / "m.xml").read_text()
+    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
+    assert "no mypy errors" not in text and facts.get("mypy", {}).get("errors") != 0, text
+    error_only = '<testsuite errors="1" failures="0" name="mypy" tests="1"><testcase classname="mypy" '
+    fresh(
+        tmp_path,
+        "e.xml",
+        error_only
+        + 'name="m"><error message="crashed">mypy: can\'t read file</error></testcase></testsuite>',
+    )
+    text, facts, _ = summary(tmp_path, ["python", "-m", "mypy", "--junit-xml", "e.xml", "x"])
+    assert "no mypy errors" not in text, text
+
+
+def test_a_mypy_error_of_no_line_is_named_in_the_first_line(tmp_path: Path) -> None:
+    """marshmallow's sdist leaves out the ``examples`` its mypy ``files`` names: the console said
+    only "1 mypy error"; the cause was in review.json alone. Run for real, with the junit report."""
+    (tmp_path / "setup.cfg").write_text("[mypy]\nfiles = examples\n")
+    argv = [sys.executable, "-m", "mypy", "--junit-xml", "m.xml"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    text, _, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
+    assert text.splitlines()[0].startswith("1 mypy error; first examples: Cannot read file"), text
