@@ -1,5 +1,5 @@
-"""``python -m prp_tasks.cli``: the same entry point as ``prp`` (:mod:`prp_tasks.__main__`)."""
+"""``python -m prp_tasks.cli``."""
 
-from prp_tasks.__main__ import main
+from prp_tasks.cli import main
 
 main()
