@@ -40,6 +40,11 @@ _PYTEST_COUNT = re.compile(
 )
 _LINT_LINE = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b")
 _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
+#: ruff's default (full) output since 0.9: the code and message, then `` --> path:line:col``
+_RUFF_FULL = re.compile(
+    r"^(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? (?P<message>[^\n]*)\n[ \t]*--> (?P<path>[^\s:][^:\n]*):(?P<line>\d+):",
+    re.M,
+)
 #: black's and ``ruff format --check``'s closing counts and the files they name
 _WOULD_REFORMAT = re.compile(r"(\d+) files? would be reformatted")
 _UNCHANGED = re.compile(r"(\d+) files? (?:would be left unchanged|already formatted|left unchanged)")
@@ -292,16 +297,20 @@ def distinct(found: list[str]) -> list[str]:
 
 
 def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
-    """Count and the first ``path:line:CODE`` of lint output lines (flake8, ruff's concise format).
+    """Count and the first ``path:line:CODE`` of lint output lines (flake8, ruff's concise format),
+    or of ruff's full format (each diagnostic's code and message, then ``--> path:line:col``; the
+    first one's message kept, as from its JSON).
 
     ruff's ``Found N errors.`` line, when present, is the count (the text may be a tail). With
     ``empty_ok`` (a report file the tool wrote), no violation line means no violations."""
     hits = [m for m in (_LINT_LINE.match(line) for line in text.splitlines()) if m]
+    full = [] if hits else list(_RUFF_FULL.finditer(text))
     found = _RUFF_FOUND.search(text)
-    if not hits and not found and not (empty_ok and not text.strip()):
+    if not hits and not full and not found and not (empty_ok and not text.strip()):
         raise ValueError("no lint output lines")
-    first = distinct([f"{m['path']}:{m['line']}:{m['code']}" for m in hits])
-    return {"violations": int(found.group(1)) if found else len(hits), "first": first}
+    first = distinct([f"{m['path']}:{m['line']}:{m['code']}" for m in hits or full])
+    said = {"message": full[0]["message"].strip()[:200]} if full and full[0]["message"].strip() else {}
+    return {"violations": int(found.group(1)) if found else len(hits or full), "first": first} | said
 
 
 def format_text_facts(text: str) -> dict[str, Any]:

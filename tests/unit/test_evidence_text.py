@@ -408,3 +408,18 @@ def test_the_coverage_stays_on_a_facts_line_long_with_failing_tests_names() -> N
         "465 tests: 441 passed, 4 failed, 0 errors, 20 skipped; failing: tests/type-hinting"
     )
     assert len(facts_line(facts)) > LINE_LIMIT  # no limit: every name
+
+
+def test_ruff_full_output_names_its_first_violations_and_the_first_message(tmp_path: Path) -> None:
+    """ruff 0.17's default output puts each location on a ``-->`` line under its code: the demo's
+    run said only "2 ruff violations", and review.json had no file to point at."""
+    out = (
+        "F401 [*] `os` imported but unused\n  --> src/demo_pkg/slugs.py:33:12\n   |\n33 |     import os\n"
+        "   |            ^^\n\nPLR0133 Two constants compared in a comparison\n  --> tests/test_slugs.py:42:12\n"
+        "   |\n\nFound 2 errors.\n[*] 1 fixable with `--fix`.\n"
+    )
+    line = summary(tmp_path, ["python", "-m", "ruff", "check", "src", "tests"], out)[0].splitlines()[0]
+    assert line == (
+        "2 ruff violations; first src/demo_pkg/slugs.py:33:F401 (`os` imported but unused),"
+        " tests/test_slugs.py:42:PLR0133"
+    )
