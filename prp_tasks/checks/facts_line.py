@@ -52,9 +52,13 @@ def plural(count: int, noun: str) -> str:
 
 
 def _pytest_line(f: Facts) -> str:
-    if "tests" not in f:
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in f.items() if isinstance(v, int))
-        return f"pytest: {counts}"
+    if "tests" not in f:  # the closing line's counts, in its words (``1 error``, ``2 errors``)
+        said = [
+            plural(v, "error") if k == "errors" else f"{v} {k.replace('_', ' ')}"
+            for k, v in f.items()
+            if isinstance(v, int)
+        ]
+        return f"pytest: {', '.join(said)}{_failing(f)}"
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
         f"{plural(f['errors'], 'error')}"
@@ -63,10 +67,15 @@ def _pytest_line(f: Facts) -> str:
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
         + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
     )
-    if not f["failing"]:
-        return line
+    return line + _failing(f)
+
+
+def _failing(f: Facts) -> str:
+    """``; failing: first (its cause), second, …`` of the failing tests named, or ''."""
+    if not f.get("failing"):
+        return ""
     first = f["failing"][0] + (f" ({f['cause']})" if f.get("cause") else "")
-    return line + f"; failing: {', '.join([first, *f['failing'][1:]])}"
+    return f"; failing: {', '.join([first, *f['failing'][1:]])}"
 
 
 #: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'
@@ -114,10 +123,7 @@ def _unittest_line(f: Facts) -> str:
     kinds = ("failures", "errors", "skipped", "expected_failures", "unexpected_successes")
     others = [f"{f[k]} {k.replace('_', ' ')}" for k in kinds if f.get(k)]
     line = f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
-    if not f.get("failing"):
-        return line
-    first = f["failing"][0] + (f" ({f['cause']})" if f.get("cause") else "")
-    return line + f"; failing: {', '.join([first, *f['failing'][1:]])}"
+    return line + _failing(f)
 
 
 def _coverage_line(f: Facts) -> str:

@@ -199,16 +199,30 @@ def junit_messages(data: bytes) -> str:
 
 def pytest_text_facts(stdout: str) -> dict[str, Any]:
     """Counts from pytest's closing line (``== 1 failed, 7 passed in 0.25s ==``, or without the
-    ``=`` frame as ``-q`` prints it)."""
+    ``=`` frame as ``-q`` prints it), and the failing tests its short summary names (``FAILED
+    tests/test_x.py::test_y - assert 1 == 2``) with the first one's message."""
     for line in reversed(stdout.splitlines()):
         match = _PYTEST_LINE.match(line.strip())
         if match and _PYTEST_COUNT.search(match.group("body")):
-            counts: dict[str, int] = {}
+            counts: dict[str, Any] = {}
             for number, word in _PYTEST_COUNT.findall(match.group("body")):
                 key = "errors" if word.startswith("error") else word.replace(" ", "_")
                 counts[key] = counts.get(key, 0) + int(number)
-            return counts
+            return counts | _short_summary(stdout)
     raise ValueError("no pytest summary line")
+
+
+#: a line of pytest's short test summary (``-rfE``, its default): a failed or erroring test
+_SHORT_SUMMARY = re.compile(r"^(?:FAILED|ERROR) (?P<id>\S+)(?: - (?P<message>.*))?$", re.M)
+
+
+def _short_summary(stdout: str) -> dict[str, Any]:
+    lines = list(_SHORT_SUMMARY.finditer(stdout))
+    if not lines:
+        return {}
+    failing = list(dict.fromkeys(m["id"] for m in lines))[:FIRST]
+    cause = (lines[0]["message"] or "").strip()[:200]
+    return {"failing": failing} | ({"cause": cause} if cause else {})
 
 
 _UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.M)

@@ -423,3 +423,19 @@ def test_ruff_full_output_names_its_first_violations_and_the_first_message(tmp_p
         "2 ruff violations; first src/demo_pkg/slugs.py:33:F401 (`os` imported but unused),"
         " tests/test_slugs.py:42:PLR0133"
     )
+
+
+def test_pytest_short_summary_names_the_failing_tests_without_a_report(tmp_path: Path) -> None:
+    """The demo with a failing test and no ``--junitxml``: "pytest: 1 failed, 8 passed" named no
+    test, though pytest's short summary did."""
+    out = (
+        "=========================== short test summary info ============================\n"
+        "FAILED tests/test_slugs.py::test_fails - assert 1 == 2\n"
+        "ERROR tests/test_io.py::test_read - FileNotFoundError: x\n"
+        "1 failed, 8 passed, 1 error in 0.06s\n"
+    )
+    line = summary(tmp_path, ["python", "-m", "pytest", "-q"], out)[0].splitlines()[0]
+    assert line == (
+        "pytest: 1 failed, 8 passed, 1 error; failing: tests/test_slugs.py::test_fails (assert 1 == 2),"
+        " tests/test_io.py::test_read"
+    )
