@@ -278,3 +278,53 @@ def test_a_long_recommendation_is_cut_at_a_line_or_a_space_never_in_a_word() -> 
         and one_line.endswith(" …")
         and one_line[:-2].endswith(("for", "written", "were"))
     )
+
+
+def _command_evidence(gate_id: str, name: str, facts: dict[str, object] | None) -> Evidence:
+    content = {"status": "fail", "output": "exit 1"} | ({"facts": facts} if facts is not None else {})
+    return Evidence(
+        id=f"ev-{name}",
+        type="test",
+        source=f"{gate_id.lower()}-{name}",  # a command check's evidence source (no file)
+        content=json.dumps(content),
+        timestamp=at(3),
+        phase=Phase.BUILD,
+        commit_sha=SHA,
+    )
+
+
+def test_finding_evidence_names_the_files_and_lines_the_tool_reported() -> None:
+    """The demo with a type error, a lint error and a failing test: every finding's evidence was
+    ``{"path": "g3-run-type-check"}``, a name of no file of the repository or of the run."""
+    snapshot = all_commanded()
+    g3 = run_gate(snapshot.spec.workflow.gate("G3"), 3, fail=["run-test", "run-lint", "run-type-check"])
+    facts = {
+        "run-test": {"pytest": {"failed": 1, "failing": ["tests/test_slugs.py::test_fails", "pkg.tests.T.test_x"]}},
+        "run-lint": {"ruff": {"violations": 2, "first": ["src/demo/slugs.py:33:F401", "/usr/lib/x.py:1:E1"]}},
+        "run-type-check": {"mypy": {"errors": 1, "first": ["src/demo/slugs.py:34: [return-value] Bad", "setup.py: x"]}},
+    }
+    checks = {
+        name: result.model_copy(update={"evidence": (_command_evidence("G3", name, facts.get(name)),)})
+        for name, result in g3.checks.items()
+    }
+    review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
+    evidence = {f["id"]: f["evidence"] for f in review["findings"]}
+    assert evidence == {
+        "G3-run-test": [{"path": "tests/test_slugs.py", "sha": SHA}],
+        "G3-run-lint": [{"path": "src/demo/slugs.py", "sha": SHA, "lines": "33"}],
+        "G3-run-type-check": [
+            {"path": "src/demo/slugs.py", "sha": SHA, "lines": "34"},
+            {"path": "setup.py", "sha": SHA},
+        ],
+    }
+
+
+def test_finding_evidence_of_output_naming_no_file_is_the_checks_evidence_in_the_manifest() -> None:
+    snapshot = all_commanded()
+    g3 = run_gate(snapshot.spec.workflow.gate("G3"), 3, fail=["run-test"])
+    checks = dict(g3.checks)
+    checks["run-test"] = checks["run-test"].model_copy(
+        update={"evidence": (_command_evidence("G3", "run-test", None),)}
+    )
+    review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
+    assert review["findings"][0]["evidence"] == [{"path": "run-manifest.json", "evidenceId": "ev-run-test"}]

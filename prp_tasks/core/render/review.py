@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Collection
 from typing import Any
 
 from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
 from prp_tasks.core.profile import EnforcementProfile
 from prp_tasks.core.render.common import EXECUTED, known, trim, view_of
-from prp_tasks.core.results import AutomatedCheck
+from prp_tasks.core.results import AutomatedCheck, Evidence
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
 SCHEMA = "com.cortex.review/v1"
 #: Longest recommendation text taken from a check's output.
 RECOMMENDATION_LIMIT = 500
 _RANK = {"green": 0, "amber": 1, "red": 2}
+#: most evidence pointers of one finding
+MAX_REFS = 5
+#: where a check's evidence is when its output named no file (its ``evidenceId`` there)
+MANIFEST = "run-manifest.json"
 #: G3's check of which required checks have a command; those without one ran nowhere
 CONFIGURED_CHECK = "lint-and-types-configured"
 
@@ -146,15 +152,54 @@ def _check_finding(
 
 
 def _check_evidence(gate_id: str, check_name: str, view: GateView, sha: str | None) -> list[dict[str, str]]:
+    """Where to look: the files (and lines) the check's tool named, or the file the check read;
+    for a command whose output named none, the check's evidence in the run manifest."""
     result = view.checks.get(check_name)
     refs: list[dict[str, str]] = []
     for evidence in result.evidence if result is not None else ():
-        ref = _ref(evidence.source, known(evidence.commit_sha) or sha)
-        if evidence.line_range:
-            ref["lines"] = evidence.line_range
-        if ref not in refs:
-            refs.append(ref)
-    return refs or [_ref(f"gates/{gate_id}/checks/{check_name}", sha)]
+        for ref in _evidence_refs(gate_id, check_name, evidence, known(evidence.commit_sha) or sha):
+            if ref not in refs:
+                refs.append(ref)
+    return refs[:MAX_REFS] or [_ref(f"gates/{gate_id}/checks/{check_name}", sha)]
+
+
+def _evidence_refs(gate_id: str, check_name: str, evidence: Evidence, sha: str | None) -> list[dict[str, str]]:
+    if evidence.source != f"{gate_id.lower()}-{check_name}":  # a file the check read (a report)
+        ref = _ref(evidence.source, sha)
+        return [ref | {"lines": evidence.line_range} if evidence.line_range else ref]
+    named = [_ref(path, sha) | ({"lines": line} if line else {}) for path, line in named_locations(evidence)]
+    return named or [{"path": MANIFEST, "evidenceId": evidence.id}]
+
+
+def named_locations(evidence: Evidence) -> list[tuple[str, str]]:
+    """(repository path, line or '') of what the tool's facts name first: failing tests
+    (``tests/test_x.py::test_y``), lint and type errors (``src/x.py:12:E501``), files to reformat."""
+    try:
+        facts = json.loads(evidence.content).get("facts")
+    except (ValueError, AttributeError):
+        return []
+    found: list[tuple[str, str]] = []
+    for tool in facts.values() if isinstance(facts, dict) else ():
+        items = [*tool.get("failing", ()), *tool.get("first", ())] if isinstance(tool, dict) else []
+        for item in items:
+            match = _LOCATION.match(item) if isinstance(item, str) else None
+            if match and _in_repository(match["path"]):
+                found.append((match["path"], match["line"] or ""))
+    return list(dict.fromkeys(found))
+
+
+#: a path, then ``:line`` or ``::test`` or nothing (a file mypy, a linter or pytest named)
+_LOCATION = re.compile(r"(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?(?::|$)")
+#: a file name with an extension (``setup.py``), not a dotted module or test name
+_FILE_NAME = re.compile(r"[^./\s][^/\s]*\.[A-Za-z0-9]{1,8}")
+
+
+def _in_repository(path: str) -> bool:
+    """A relative path inside the checkout naming a file (``pkg.tests.TestX.test_y`` does not)."""
+    parts = path.split("/")
+    if path.startswith("/") or ".." in parts or not _FILE_NAME.fullmatch(parts[-1]):
+        return False
+    return len(parts) > 1 or parts[-1].count(".") == 1
 
 
 def _decision_finding(gate: GateSpec, view: GateView, sha: str | None) -> dict[str, Any]:
