@@ -40,9 +40,10 @@ _PYTEST_COUNT = re.compile(
 )
 _LINT_LINE = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b")
 _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
-#: ruff's default (full) output since 0.9: the code and message, then `` --> path:line:col``
+#: ruff's default (full) output: a diagnostic's code and message, then `` --> path:line:col``
 _RUFF_FULL = re.compile(
-    r"^(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? (?P<message>[^\n]*)\n[ \t]*--> (?P<path>[^\s:][^:\n]*):(?P<line>\d+):",
+    r"^(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? (?P<message>[^\n]*)\n"
+    r"[ \t]*--> (?P<path>[^\s:][^:\n]*):(?P<line>\d+):",
     re.M,
 )
 #: black's and ``ruff format --check``'s closing counts and the files they name

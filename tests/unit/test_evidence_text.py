@@ -415,7 +415,8 @@ def test_ruff_full_output_names_its_first_violations_and_the_first_message(tmp_p
     run said only "2 ruff violations", and review.json had no file to point at."""
     out = (
         "F401 [*] `os` imported but unused\n  --> src/demo_pkg/slugs.py:33:12\n   |\n33 |     import os\n"
-        "   |            ^^\n\nPLR0133 Two constants compared in a comparison\n  --> tests/test_slugs.py:42:12\n"
+        "   |            ^^\n\nPLR0133 Two constants compared in a comparison\n"
+        "  --> tests/test_slugs.py:42:12\n"
         "   |\n\nFound 2 errors.\n[*] 1 fixable with `--fix`.\n"
     )
     line = summary(tmp_path, ["python", "-m", "ruff", "check", "src", "tests"], out)[0].splitlines()[0]
