@@ -7,8 +7,14 @@ from prp_tasks.checks.reports import Report, read_coverage, read_performance, re
 from prp_tasks.core import dag
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.models import CheckStatus, GateStatus
-from prp_tasks.core.render.review import CONFIGURED_CHECK, is_red, required_checks, unrun_checks
-from prp_tasks.core.results import EvidenceType
+from prp_tasks.core.render.review import (
+    CONFIGURED_CHECK,
+    category_unverified,
+    is_red,
+    required_checks,
+    unrun_checks,
+)
+from prp_tasks.core.results import AutomatedCheck, EvidenceType, GateRecord
 
 
 def _report_outcome(report: Report, failures: list[str], warnings: list[str], kind: EvidenceType) -> Outcome:
@@ -153,6 +159,7 @@ def no_red_findings(ctx: CheckContext) -> Outcome:
                 (red if is_red(check.name, required) else amber).append(f"{gate_id}/{check.name}")
             elif check.name == CONFIGURED_CHECK and check.status == CheckStatus.PASS:  # nothing ran them
                 amber += [f"{gate_id}/run-{name} (no command)" for name in unrun_checks(ctx.profile)]
+        amber += [f"{gate_id}/{c.name} (skipped)" for c in _unverified(ctx, gate_id, record)]
     if red:
         return Outcome(CheckStatus.FAIL, "red findings: " + ", ".join(red), EvidenceType.ANALYSIS)
     note = f"; amber: {', '.join(amber)}" if amber else ""
@@ -162,6 +169,15 @@ def no_red_findings(ctx: CheckContext) -> Outcome:
         EvidenceType.ANALYSIS,
         {"amber": amber},
     )
+
+
+def _unverified(ctx: CheckContext, gate_id: str, record: GateRecord) -> list[AutomatedCheck]:
+    """The review's rule: a skipped check named for its gate's category left it unverified."""
+    try:
+        gate = ctx.spec.workflow.gate(gate_id)
+    except KeyError:
+        return []
+    return category_unverified(gate, record.result.automated_checks)
 
 
 def _ancestors(ctx: CheckContext) -> list[str]:

@@ -261,6 +261,16 @@ def test_required_checks_no_command_runs_are_amber(tmp_path: Path) -> None:
     assert outcome.output == "no red findings across 1 gates; amber: " + ", ".join(unrun)
 
 
+def test_a_skipped_check_named_for_its_gates_category_is_amber(tmp_path: Path) -> None:
+    """As in review.json: G4 (security) passed on its coverage with no security report."""
+    records = {
+        "G4": record("G4", GateStatus.PASSED, **{"coverage-validation": PASS, "security-validation": SKIP}),
+        "G2": record("G2", GateStatus.PASSED, **{"test-categories-plan": SKIP, "coverage-targets": PASS}),
+    }
+    outcome = run_check(tmp_path, "no-red-findings", records=records)
+    assert (outcome.status, outcome.details) == (PASS, {"amber": ["G4/security-validation (skipped)"]})
+
+
 def passed_records(*gate_ids: str) -> dict[str, GateRecord]:
     return {g: record(g, GateStatus.PASSED) for g in gate_ids}
 

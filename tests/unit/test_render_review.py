@@ -299,9 +299,13 @@ def test_finding_evidence_names_the_files_and_lines_the_tool_reported() -> None:
     snapshot = all_commanded()
     g3 = run_gate(snapshot.spec.workflow.gate("G3"), 3, fail=["run-test", "run-lint", "run-type-check"])
     facts = {
-        "run-test": {"pytest": {"failed": 1, "failing": ["tests/test_slugs.py::test_fails", "pkg.tests.T.test_x"]}},
+        "run-test": {
+            "pytest": {"failed": 1, "failing": ["tests/test_slugs.py::test_fails", "pkg.tests.T.test_x"]}
+        },
         "run-lint": {"ruff": {"violations": 2, "first": ["src/demo/slugs.py:33:F401", "/usr/lib/x.py:1:E1"]}},
-        "run-type-check": {"mypy": {"errors": 1, "first": ["src/demo/slugs.py:34: [return-value] Bad", "setup.py: x"]}},
+        "run-type-check": {
+            "mypy": {"errors": 1, "first": ["src/demo/slugs.py:34: [return-value] Bad", "setup.py: x"]}
+        },
     }
     checks = {
         name: result.model_copy(update={"evidence": (_command_evidence("G3", name, facts.get(name)),)})
@@ -328,3 +332,26 @@ def test_finding_evidence_of_output_naming_no_file_is_the_checks_evidence_in_the
     )
     review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
     assert review["findings"][0]["evidence"] == [{"path": "run-manifest.json", "evidenceId": "ev-run-test"}]
+
+
+def test_a_skipped_check_named_for_the_category_leaves_it_amber_with_a_finding() -> None:
+    """G4 (category security) with no security report: its coverage check passed, its
+    security-validation skipped, and review.json said "security: green"."""
+    snapshot = all_commanded()
+    g4 = snapshot.spec.workflow.gate("G4")
+    results = {c.name: check(c.name) for c in g4.checks}
+    skipped_why = "no security report configured (reports.security)"
+    results["security-validation"] = check("security-validation", CheckStatus.SKIP, skipped_why)
+    done = evaluate_gate(g4, results, started_at=at(4), finished_at=at(4, 20))
+    view = GateView(gate_id="G4", status=done.result.status, record=done, checks=results)
+    review = review_json(with_gates(snapshot, RunStatus.PASSED, G4=view))
+    assert review["scores"]["security"] == "amber"
+    assert [(f["id"], f["severity"], f["recommendation"]) for f in review["findings"]] == [
+        (
+            "G4-security-validation",
+            "minor",
+            f"security-validation was skipped, so nothing verified security: {skipped_why}",
+        )
+    ]
+    others = {k: v for k, v in review["scores"].items() if k != "security"}
+    assert set(others.values()) == {"green"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
@@ -39,6 +39,9 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
         if (view.status not in EXECUTED and not _failed_checks(view)) or nothing_checked(view):
             continue
         score, gate_findings = _assess(gate, view, sha, required)
+        if unverified_category := category_unverified(gate, _checks(view)):  # G4 "security", no report
+            score = max(score, "amber", key=_RANK.__getitem__)
+            gate_findings += [_skipped_finding(gate, view, c, sha) for c in unverified_category]
         if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
             score = max(score, "amber", key=_RANK.__getitem__)
             gate_findings += [_unrun_finding(gate, name, sha) for name in unrun]
@@ -104,6 +107,35 @@ def _assess(
     return "green", []
 
 
+def category_unverified(gate: GateSpec, checks: Sequence[AutomatedCheck]) -> list[AutomatedCheck]:
+    """The skipped checks named for the gate's review category, when another check of it ran:
+    G4 (``security``) with no security report passed on its coverage, and scored "security: green"."""
+    if all(c.status == CheckStatus.SKIP for c in checks):
+        return []  # (nothing checked: no score at all)
+    word = gate.review_category.lower()
+    return [c for c in checks if c.status == CheckStatus.SKIP and word in re.split(r"[-_ .]", c.name.lower())]
+
+
+def _checks(view: GateView) -> tuple[AutomatedCheck, ...]:
+    return view.record.result.automated_checks if view.record is not None else ()
+
+
+def _skipped_finding(
+    gate: GateSpec, view: GateView, check: AutomatedCheck, sha: str | None
+) -> dict[str, Any]:
+    why = (check.output or "").strip()
+    return {
+        "id": f"{gate.id}-{check.name}",
+        "severity": "minor",
+        "evidence": _check_evidence(gate.id, check.name, view, sha),
+        "recommendation": trim(
+            f"{check.name} was skipped, so nothing verified {gate.review_category}"
+            + (f": {why}" if why else ""),
+            RECOMMENDATION_LIMIT,
+        ),
+    }
+
+
 def nothing_checked(view: GateView) -> bool:
     """A gate that passed with every check skipped (natsort's G2: no test plan to read) verified
     nothing: it gets no score, rather than a green one."""
@@ -163,7 +195,9 @@ def _check_evidence(gate_id: str, check_name: str, view: GateView, sha: str | No
     return refs[:MAX_REFS] or [_ref(f"gates/{gate_id}/checks/{check_name}", sha)]
 
 
-def _evidence_refs(gate_id: str, check_name: str, evidence: Evidence, sha: str | None) -> list[dict[str, str]]:
+def _evidence_refs(
+    gate_id: str, check_name: str, evidence: Evidence, sha: str | None
+) -> list[dict[str, str]]:
     if evidence.source != f"{gate_id.lower()}-{check_name}":  # a file the check read (a report)
         ref = _ref(evidence.source, sha)
         return [ref | {"lines": evidence.line_range} if evidence.line_range else ref]
