@@ -24,7 +24,7 @@ from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.render import render_outputs
 from prp_tasks.core.render.common import EXECUTED
 from prp_tasks.core.render.prp_sections import artifact_names
-from prp_tasks.core.render.review import is_red, required_checks
+from prp_tasks.core.render.review import category_unverified, is_red, required_checks
 from prp_tasks.core.results import Decision
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import GateView, RunSnapshot
@@ -181,6 +181,10 @@ def _checks_and_findings_agree(
                 red.add(workflow.gate(gate_id).review_category)
         if not failed and status[gate_id] == GateStatus.FAILED:
             expected_findings[f"{gate_id}-decision"] = "major"
+        for unverified in category_unverified(
+            workflow.gate(gate_id), record.result.automated_checks if record else ()
+        ):
+            expected_findings[f"{gate_id}-{unverified.name}"] = "minor"  # G4 with no security report
     assert {f["id"]: f["severity"] for f in review["findings"]} == expected_findings
     executed = [g for g in workflow.gates if status[g.id] in EXECUTED]
     skipped_only = {  # passed with every check skipped: verified nothing, no score
