@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from prp_tasks.core.text import plural
+
 #: what a tool's reader found: counts and the first items named (per tool)
 Facts = dict[str, Any]
 
@@ -44,11 +46,6 @@ def facts_line(facts: dict[str, Facts], limit: int | None = None) -> str:
 def _joined(facts: dict[str, Facts]) -> str:
     parts = [_DESCRIBE[tool](found) for tool, found in facts.items() if tool in _DESCRIBE]
     return "; ".join(p for p in parts if p)
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 test``, ``2 tests``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _pytest_line(f: Facts) -> str:

@@ -8,6 +8,7 @@ from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.profile import COVERAGE_METRICS
+from prp_tasks.core.text import plural, them
 from prp_tasks.workspaces.files import safe_repo_path
 
 REQUIRED_CHECKS = ("test", "lint", "type-check")
@@ -79,7 +80,8 @@ def architecture_policy_presence(ctx: CheckContext) -> Outcome:
         problems.append("architecture.naming is empty")
     return Outcome.verdict(
         problems,
-        f"{len(arch.boundaries)} boundaries, {len(arch.naming)} naming rules",
+        f"{len(arch.boundaries)} {'boundary' if len(arch.boundaries) == 1 else 'boundaries'}, "
+        f"{plural(len(arch.naming), 'naming rule')}",
         details={"boundaries": list(arch.boundaries), "naming": arch.naming},
     )
 
@@ -157,8 +159,8 @@ def lint_and_types_configured(ctx: CheckContext) -> Outcome:
     unrun = [c for c in gov.checks if c not in gov.commands]
     # passes (the profile requires them), and says what of it nothing verifies: a major finding
     # each in review.json (tabulate's "passed … no command configured for: type-check" read as a pass)
-    unverified = ", ".join(unrun)
-    note = f"; not verified, no command runs them: {unverified} (review.json: a major finding each)"
+    unverified, each = ", ".join(unrun), "a major finding each" if len(unrun) > 1 else "a major finding"
+    note = f"; not verified, no command runs {them(len(unrun))}: {unverified} (review.json: {each})"
     return Outcome.verdict(problems, "lint and type-check are required" + (note if unrun else ""))
 
 

@@ -55,3 +55,13 @@ def first_lines(text: str, count: int) -> str:
         if len(parts) >= count and not parts[-1].endswith(":"):
             break
     return "; ".join(parts[:count])
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def them(count: int) -> str:
+    """``runs it`` / ``runs them``: the object pronoun for ``count`` things."""
+    return "it" if count == 1 else "them"

@@ -100,7 +100,7 @@ def test_architecture_policy_needs_boundaries_and_naming(tmp_path: Path) -> None
     )
     declared = {"architecture": {"boundaries": ["core", "adapters"], "naming": {"modules": "snake_case"}}}
     outcome = run_check(tmp_path, "architecture-policy-presence", declared)
-    assert (outcome.status, outcome.output) == (PASS, "2 boundaries, 1 naming rules")
+    assert (outcome.status, outcome.output) == (PASS, "2 boundaries, 1 naming rule")
 
 
 def test_required_checks_must_include_test_lint_and_type_check(tmp_path: Path) -> None:
@@ -198,6 +198,11 @@ def test_lint_and_types_configured_notes_checks_without_commands(tmp_path: Path)
     )
     missing = run_check(tmp_path, "lint-and-types-configured", {"governance": {"checks": ["test"]}})
     assert missing.status == FAIL
+    one = {"governance": {"commands": {"lint": ["ruff", "check"], "test": ["pytest"]}}}  # sqlparse's
+    assert run_check(tmp_path, "lint-and-types-configured", one).output == (
+        "lint and type-check are required; not verified, no command runs it: type-check "
+        "(review.json: a major finding)"
+    )
 
 
 def test_code_owners_may_come_from_the_profile(tmp_path: Path) -> None:

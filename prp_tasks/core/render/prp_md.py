@@ -23,6 +23,7 @@ from prp_tasks.core.render.review import unverified
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.run import Blueprint, RepoInfo, RunStatus, redact_url
 from prp_tasks.core.snapshot import RunSnapshot
+from prp_tasks.core.text import them
 
 SEPARATOR = "\n\n---\n\n"
 _FAILED_RUN = frozenset({RunStatus.FAILED, RunStatus.CANCELLED})
@@ -69,7 +70,7 @@ def _status(snapshot: RunSnapshot) -> str:
         return f"{status} (run cancelled)"
     unrun = unverified(snapshot) if status == "ready-for-release" else ()
     if unrun:
-        return f"{status} (not verified: {', '.join(unrun)}; no command runs them, see §13)"
+        return f"{status} (not verified: {', '.join(unrun)}; no command runs {them(len(unrun))}, see §13)"
     return status
 
 
