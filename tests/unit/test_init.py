@@ -238,6 +238,39 @@ def test_pkg_info_names_the_project_and_its_authors_a_setup_py_names_by_variable
     assert facts.packages == ["jsonpatch.py"]
 
 
+def test_a_summary_cut_mid_sentence_is_completed_from_its_module_docstring(tmp_path: Path) -> None:
+    """ordered-set 4.1.0 (flit): ``dynamic = ["description"]``, PKG-INFO's Summary the docstring's
+    first line, "… remembers its order, so that every"; the description read "… so that every."."""
+    doc = '"""\nAn OrderedSet is a custom MutableSet that remembers its order, so that every\n'
+    doc += 'entry has an index. More.\n"""\n'
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "ordered-set"\ndynamic = ["version", "description"]\n',
+            "PKG-INFO": "Metadata-Version: 2.1\nName: ordered-set\n"
+            "Summary: An OrderedSet is a custom MutableSet that remembers its order, so that every\n\n",
+            "ordered_set/__init__.py": doc,
+        },
+    )
+    assert detect(tmp_path).description == (
+        "An OrderedSet is a custom MutableSet that remembers its order, so that every entry has an index."
+    )
+    write(tmp_path, {"ordered_set/__init__.py": '"""Another text."""\n'})  # not cut from it: kept
+    assert detect(tmp_path).description.endswith("so that every")
+
+
+def test_a_setup_py_of_keyword_arguments_in_a_dict_gives_its_description_and_licence(tmp_path: Path) -> None:
+    """flit's generated setup.py: ``setup_kwargs = {'description': '…', 'license': 'MIT'}``."""
+    setup_py = "setup_kwargs = {\n    'name': 'x',\n    'description': 'A set that remembers its order.',\n"
+    setup_py += "    'license': 'MIT',\n}\nsetup(**setup_kwargs)\n"
+    write(tmp_path, {"setup.py": setup_py, "x.py": ""})
+    facts = detect(tmp_path)
+    assert (facts.description, facts.license) == (
+        "A set that remembers its order.",
+        ("MIT", "setup.py license"),
+    )
+
+
 def test_broken_configuration_files_are_ignored_not_fatal(tmp_path: Path) -> None:
     write(
         tmp_path,

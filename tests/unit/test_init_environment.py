@@ -220,6 +220,28 @@ def test_a_tool_the_tests_run_through_a_pytest_plugin_is_not_pinned(tmp_path: Pa
     assert "ruff" in result.profile.environment.packages and "ruff==0.12.0" not in text
 
 
+def test_a_pytest_plugin_only_an_extra_the_tests_do_not_install_declares_leaves_the_pin(
+    tmp_path: Path,
+) -> None:
+    """PyHamcrest: pytest-mypy only in its ``dev`` extra (the tests install ``tests``, which has
+    ``mypy!=0.940``); the profile said "unpinned: its test dependencies include pytest-mypy"."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "pyhamcrest"\n[project.optional-dependencies]\n'
+            'tests = ["pytest", "mypy!=0.940"]\ndev = ["pyhamcrest[tests]", "pytest-mypy"]\n[tool.mypy]\n',
+            "hamcrest/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "mypy!=0.940" in result.profile.environment.packages and "pytest-mypy, which" not in text
+    pyproject = (tmp_path / "pyproject.toml").read_text()
+    write(tmp_path, {"pyproject.toml": pyproject.replace('"mypy!=0.940"', '"pytest-mypy"')})
+    text, result = parsed(tmp_path)  # in the extra the tests install: mypy at their version
+    assert "unpinned: its test dependencies include pytest-mypy, which runs it at their version" in text
+
+
 def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path: Path) -> None:
     """semver: ``formatting = ["ruff<=0.16"]``, ``typing = ["mypy<=2.1.0"]`` and a uv.lock
     holding ruff 0.15.20; unpinned, the checks ran ruff 0.17 and mypy 2.4."""

@@ -110,3 +110,32 @@ def test_authors_named_without_an_address_are_the_derived_owners(tmp_path: Path)
     (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup(name=NAME)\n")
     write(tmp_path, {"PKG-INFO": "Metadata-Version: 2.1\nName: responses\nAuthor: David Cramer\n\n"})
     assert (detect(tmp_path).authors, detect(tmp_path).authors_file) == (["David Cramer"], "PKG-INFO")
+
+
+def test_a_dual_licence_is_both_licences_joined_with_or(tmp_path: Path) -> None:
+    """uritemplate 4.2.0: setup.cfg says ``BSD 3-Clause OR Apache-2.0``, its LICENSE that either
+    licence file applies; prp init wrote Apache-2.0 alone (LICENSE.APACHE's text)."""
+    apache = "Apache License\nVersion 2.0, January 2004\nhttp://www.apache.org/licenses/\n"
+    bsd3 = "Redistribution and use in source and binary forms ... Neither the name of the author\n"
+    either = (
+        "This software is made available under the terms of *either* of the licenses\n"
+        "found in LICENSE.APACHE or LICENSE.BSD. Contributions are made under *both*.\n"
+    )
+    setup_cfg = "[metadata]\nname = uritemplate\nlicense = BSD 3-Clause OR Apache-2.0\n"
+    files = {"setup.cfg": setup_cfg, "LICENSE": either, "LICENSE.APACHE": apache, "LICENSE.BSD": bsd3}
+    write(tmp_path, files)
+    assert detect(tmp_path).license == (
+        "BSD-3-Clause OR Apache-2.0",
+        "setup.cfg [metadata] license 'BSD 3-Clause OR Apache-2.0'",
+    )
+    write(tmp_path, {"setup.cfg": "[metadata]\nname = uritemplate\n"})  # the files alone
+    assert detect(tmp_path).license == ("Apache-2.0 OR BSD-3-Clause", "LICENSE (recognised text)")
+    write(tmp_path, {"setup.cfg": "[metadata]\nname = x\nlicense = Apache 2.0\n"})  # no text says it
+    for name in ("LICENSE", "LICENSE.APACHE", "LICENSE.BSD"):
+        (tmp_path / name).unlink()
+    assert detect(tmp_path).license == ("Apache-2.0", "setup.cfg [metadata] license 'Apache 2.0'")
+    write(tmp_path, {"setup.cfg": "[metadata]\nname = x\nlicense = MIT License or Apache License 2.0\n"})
+    assert detect(tmp_path).license == (
+        "MIT OR Apache-2.0",
+        "setup.cfg [metadata] license 'MIT License or Apache License 2.0'",
+    )

@@ -21,7 +21,7 @@ from prp_tasks.intake.init.declared import declared, locked_versions, pins, requ
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
 from prp_tasks.intake.init.readme import first_paragraph
-from prp_tasks.intake.init.setupfiles import addresses, setup_files, tests_required
+from prp_tasks.intake.init.setupfiles import addresses, setup_files, tests_required, whole_summary
 from prp_tasks.intake.init.sources import (
     nested,
     normalise,
@@ -64,6 +64,7 @@ def detect(repo: Path) -> Facts:
     coverage_defaults(facts)  # after every threshold the project sets: those win
     codecov_target(facts)
     _layout(facts, files)
+    whole_summary(facts)  # after the layout: it reads the packages' docstrings
     test_imports(facts)  # after the layout: it reads the tests directory
     imported_extras(facts)
     _readme(facts)

@@ -21,8 +21,14 @@ def licence_file(facts: Facts) -> None:
     said = facts.license
     if said is not None and spdx_like(said[0]):
         return
-    for path in _licence_files(facts):
-        spdx = recognised_licences(read_text(path)[:6000])
+    spelled = spdx_spelling(said[0]) if said is not None else ""
+    if said is not None and spdx_like(spelled) and re.search(r" (OR|AND) ", spelled):
+        facts.license = (spelled, f"{said[1]} {said[0]!r}")  # uritemplate's 'BSD 3-Clause OR Apache-2.0'
+        return  # (several licences: no one text of them says it)
+    files = _licence_files(facts)
+    for path in files:
+        text = read_text(path)[:6000]
+        spdx = recognised_licences(text) or either_of(text, [f for f in files if f != path])
         if spdx:
             note = f"; {said[1]} says {said[0]!r}" if said else ""
             facts.license = (spdx, f"{path.relative_to(facts.repo)} (recognised text{note})")
@@ -30,8 +36,40 @@ def licence_file(facts: Facts) -> None:
     bare = re.sub(r"\s+licen[cs]e$", "", said[0], flags=re.I) if said else ""
     if said and bare != said[0] and spdx_like(bare):
         facts.license = (bare, said[1])
+    elif said and spdx_like(spelled):  # no text to read: the name's SPDX id (``Apache 2.0``)
+        facts.license = (spelled, f"{said[1]} {said[0]!r}")
     elif said is None and (named := _classified(facts.license_classifiers[0])):
         facts.license = (named, facts.license_classifiers[1])
+
+
+#: common spellings of SPDX ids in licence names (``BSD 3-Clause``, ``Apache 2.0``, ``MIT License``)
+_SPELLINGS = (
+    (re.compile(r"\bBSD[ -]?([23])[ -]Clause\b(?: License)?", re.I), r"BSD-\1-Clause"),
+    (re.compile(r"\bApache(?: Software)?(?: License)?,?(?: Version)? 2(?:\.0)?\b", re.I), "Apache-2.0"),
+    (re.compile(r"\bMIT License\b", re.I), "MIT"),
+    (re.compile(r"\s+(or|and)\s+", re.I), lambda m: f" {m[1].upper()} "),
+)
+
+
+def spdx_spelling(name: str) -> str:
+    """``name`` with common spellings of SPDX ids replaced (``BSD 3-Clause OR Apache 2.0`` ->
+    ``BSD-3-Clause OR Apache-2.0``); used only when the whole then reads as an SPDX expression."""
+    for pattern, replacement in _SPELLINGS:
+        name = pattern.sub(replacement, name)
+    return name.strip()
+
+
+def either_of(text: str, others: list[Path]) -> str | None:
+    """A licence file that leaves the choice to the licence files it names (uritemplate's and
+    cryptography's LICENSE: "*either* of the licenses found in LICENSE.APACHE or LICENSE.BSD"):
+    their licences joined with ``OR``."""
+    if not re.search(r"\beither\b", text, re.I):
+        return None
+    named = [path for path in others if re.search(rf"\b{re.escape(path.name)}\b", text)]
+    found = [recognised_licences(read_text(path)[:6000]) for path in named]
+    if len(named) < 2 or None in found:
+        return None
+    return " OR ".join(dict.fromkeys(f"({f})" if " " in f else f for f in found if f))
 
 
 def _licence_files(facts: Facts) -> list[Path]:

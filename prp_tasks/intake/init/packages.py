@@ -4,10 +4,11 @@ the tools the commands run at the project's versions, and what its tests and typ
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from prp_tasks.core.models import TEST_EXTRAS
-from prp_tasks.environments.projectfiles import default_requirement_files
+from prp_tasks.environments.projectfiles import default_requirement_files, select
 from prp_tasks.intake.init.declared import is_flake8_plugin
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import normalise, read_text, requirement_lines, requirement_names
@@ -144,15 +145,27 @@ _RUN_BY_TESTS = {
 }
 
 
+def _tests_install(facts: Facts, name: str) -> bool:
+    """Whether the tests' environment installs ``name``: not when only extras it does not install
+    declare it (PyHamcrest's pytest-mypy, in its ``dev`` extra only: the tests install ``tests``)."""
+    places = facts.declared_at.get(name, [])
+    extras = [m[1] for m in (_EXTRA_PLACE.search(p) for p in places) if m]
+    if not places or len(extras) < len(places):
+        return bool(places)  # (a tox env's deps, a requirements file, a group: as the tests use it)
+    chosen = [n for n, _ in extras_to_install(facts, False)] or select(facts.extras, None, "extra")
+    return bool({normalise(e) for e in extras} & {normalise(c) for c in chosen})
+
+
+_EXTRA_PLACE = re.compile(r" extra '([^']+)'$")
+
+
 def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]:
     """The ``tools`` the commands run (and what the tests' tox env installs), at the project's
     pinned versions when it pins them."""
     out: dict[str, tuple[str, str]] = {}
     for tool in dict.fromkeys(tools):
         pinned = facts.pins.get(tool)
-        in_tests = next(
-            (p for p, t in _RUN_BY_TESTS.items() if t == tool and p in facts.declared_names), None
-        )
+        in_tests = next((p for p, t in _RUN_BY_TESTS.items() if t == tool and _tests_install(facts, p)), None)
         if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
             out[tool] = (tool, "the version the project's test dependencies install, else the latest")
         elif in_tests:

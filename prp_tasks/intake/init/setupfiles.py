@@ -4,8 +4,10 @@ fields (an sdist's), and the extras only setup.py or PKG-INFO declare."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from prp_tasks.environments.extra_requirements import declared_extras, tests_require
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, setup_cfg_list
@@ -98,12 +100,14 @@ def _setup_py_strings(facts: Facts, setup_py: str) -> None:
     """``description=`` and ``license=`` of a setup.py when they are literal strings (jmespath:
     ``description='JSON Matching Expressions'``; simplejson: ``license="MIT OR AFL-2.1"``, which
     its LICENSE.txt text alone would make MIT)."""
-    for key in ("description", "license"):
-        found = re.search(rf"""\b{key}\s*=\s*(["'])([^"'\n]+)\1""", setup_py)
+    for key in ("description", "license"):  # ``key='…'``, or ``'key': '…'`` (flit's generated setup.py)
+        found = re.search(
+            rf"""(?:\b{key}\s*=|(["']){key}\1\s*:)\s*(?P<q>["'])(?P<v>[^"'\n]+)(?P=q)""", setup_py
+        )
         if found and key == "description" and not facts.description:
-            facts.description = found.group(2).strip()
+            facts.description = found["v"].strip()
         elif found and key == "license" and facts.license is None:
-            facts.license = (found.group(2).strip(), "setup.py license")
+            facts.license = (found["v"].strip(), "setup.py license")
 
 
 def _pkg_info(facts: Facts) -> None:
@@ -133,3 +137,28 @@ def addresses(values: Iterable[str]) -> list[str]:
     one owner), the address of a ``Name <address>``; each once."""
     parts = [part.strip() for value in values for part in value.split(",")]
     return list(dict.fromkeys(m[1] if (m := re.search(r"<([^>]+)>", p)) else p for p in parts if p))
+
+
+def whole_summary(facts: Facts) -> None:
+    """A summary cut mid-sentence, completed from the module docstring it was cut from: flit's
+    dynamic ``description`` is the docstring's first line (ordered-set's "… remembers its order,
+    so that every", PKG-INFO's Summary; the description read "… so that every.")."""
+    said = facts.description
+    if not said or said[-1] in ".!?)":
+        return
+    for package in facts.packages:
+        path = facts.repo / package
+        paragraph = " ".join(
+            _docstring(path / "__init__.py" if path.is_dir() else path).split("\n\n")[0].split()
+        )
+        if re.match(r" [a-z]", paragraph[len(said) : len(said) + 2]) and paragraph.startswith(said):
+            end = re.search(r"[.!?](?=\s|$)", paragraph[len(said) :])  # (the sentence goes on)
+            facts.description = paragraph[: len(said) + end.end()] if end else paragraph
+            return
+
+
+def _docstring(path: Path) -> str:
+    try:
+        return ast.get_docstring(ast.parse(read_text(path))) or ""
+    except (SyntaxError, ValueError):
+        return ""
