@@ -100,7 +100,7 @@ def test_finding_evidence_points_at_the_check_evidence_and_the_commit() -> None:
         {"path": "coverage.xml", "sha": SHA},
         {"path": "htmlcov/index.html", "sha": SHA},
     ]
-    assert findings[1]["evidence"] == [{"path": "gates/G4/checks/security-validation", "sha": SHA}]
+    assert findings[1]["evidence"] == [{"path": "run-manifest.json", "gateId": "G4"}]  # (no evidence)
     assert "lines" not in json.dumps(findings) and "unknown" not in json.dumps(findings)
 
 
@@ -109,7 +109,7 @@ def test_finding_evidence_omits_an_unknown_sha() -> None:
     views = passed_views(spec.workflow)
     views["G0"] = run_gate(spec.workflow.gate("G0"), 0, fail=["policy-quick-check"])
     finding = review_json(snap(spec, views, RunStatus.FAILED))["findings"][0]
-    assert finding["evidence"] == [{"path": "gates/G0/checks/policy-quick-check"}]
+    assert finding["evidence"] == [{"path": "run-manifest.json", "gateId": "G0"}]
 
 
 def test_finding_evidence_names_no_commit_when_the_checks_ran_on_uncommitted_changes() -> None:
@@ -165,7 +165,7 @@ def test_a_rejected_approval_scores_amber_with_a_decision_finding() -> None:
         {
             "id": "G1-decision",
             "severity": "major",
-            "evidence": [{"path": "gates/G1/approval", "sha": SHA}],
+            "evidence": [{"path": "run-manifest.json", "gateId": "G1"}],
             "recommendation": "rejected by dave (architect): Boundaries unclear",
         }
     ]
@@ -182,7 +182,7 @@ def test_a_gate_failed_without_checks_gets_a_decision_finding_with_its_reason() 
         {
             "id": "G5-decision",
             "severity": "major",
-            "evidence": [{"path": "gates/G5", "sha": SHA}],
+            "evidence": [{"path": "run-manifest.json", "gateId": "G5"}],
             "recommendation": "approval timed out after 86400 s",
         }
     ]
@@ -218,7 +218,7 @@ def test_required_checks_no_command_runs_are_findings_not_green() -> None:
         ("G3-run-type-check", "major"),
     ]
     finding = review["findings"][2]
-    assert finding["evidence"] == [{"path": "gates/G3/checks/lint-and-types-configured", "sha": SHA}]
+    assert finding["evidence"] == [{"path": "run-manifest.json", "gateId": "G3"}]
     assert finding["recommendation"].startswith("No command runs the required check 'type-check'")
     commanded = review_json(all_commanded())
     assert commanded["scores"]["implementation"] == "green" and commanded["findings"] == []
@@ -331,7 +331,9 @@ def test_finding_evidence_of_output_naming_no_file_is_the_checks_evidence_in_the
         update={"evidence": (_command_evidence("G3", "run-test", None),)}
     )
     review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
-    assert review["findings"][0]["evidence"] == [{"path": "run-manifest.json", "evidenceId": "ev-run-test"}]
+    assert review["findings"][0]["evidence"] == [
+        {"path": "run-manifest.json", "gateId": "G3", "evidenceId": "ev-run-test"}
+    ]
 
 
 def test_a_skipped_check_named_for_the_category_leaves_it_amber_with_a_finding() -> None:

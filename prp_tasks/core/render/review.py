@@ -44,7 +44,7 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
             gate_findings += [_skipped_finding(gate, view, c, sha) for c in unverified_category]
         if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
             score = max(score, "amber", key=_RANK.__getitem__)
-            gate_findings += [_unrun_finding(gate, name, sha) for name in unrun]
+            gate_findings += [_unrun_finding(gate, view, name, sha) for name in unrun]
         category = gate.review_category
         previous = scores.get(category, "green")
         scores[category] = max(previous, score, key=_RANK.__getitem__)
@@ -154,12 +154,13 @@ def _passed(view: GateView, check_name: str) -> bool:
     return result is not None and result.status == CheckStatus.PASS
 
 
-def _unrun_finding(gate: GateSpec, name: str, sha: str | None) -> dict[str, Any]:
-    """A required check that no command runs: nothing verified it (the id a failing run would have)."""
+def _unrun_finding(gate: GateSpec, view: GateView, name: str, sha: str | None) -> dict[str, Any]:
+    """A required check that no command runs: nothing verified it (the id a failing run would have);
+    the evidence is the configuration check's, which says so."""
     return {
         "id": f"{gate.id}-run-{name}",
         "severity": "major",
-        "evidence": [_ref(f"gates/{gate.id}/checks/{CONFIGURED_CHECK}", sha)],
+        "evidence": _check_evidence(gate.id, CONFIGURED_CHECK, view, sha),
         "recommendation": (
             f"No command runs the required check {name!r}, so nothing verified it: add one under "
             f"governance.commands in initial.md, or remove {name!r} from governance.checks"
@@ -192,7 +193,7 @@ def _check_evidence(gate_id: str, check_name: str, view: GateView, sha: str | No
         for ref in _evidence_refs(gate_id, check_name, evidence, known(evidence.commit_sha) or sha):
             if ref not in refs:
                 refs.append(ref)
-    return refs[:MAX_REFS] or [_ref(f"gates/{gate_id}/checks/{check_name}", sha)]
+    return refs[:MAX_REFS] or [_manifest_ref(gate_id)]
 
 
 def _evidence_refs(
@@ -202,7 +203,7 @@ def _evidence_refs(
         ref = _ref(evidence.source, sha)
         return [ref | {"lines": evidence.line_range} if evidence.line_range else ref]
     named = [_ref(path, sha) | ({"lines": line} if line else {}) for path, line in named_locations(evidence)]
-    return named or [{"path": MANIFEST, "evidenceId": evidence.id}]
+    return named or [_manifest_ref(gate_id, evidence.id)]
 
 
 def named_locations(evidence: Evidence) -> list[tuple[str, str]]:
@@ -242,16 +243,18 @@ def _decision_finding(gate: GateSpec, view: GateView, sha: str | None) -> dict[s
     reason = (result.reason if result is not None else None) or f"{gate.display_name} failed"
     if approval is not None and approval.rationale.strip():
         reason = f"{reason}: {approval.rationale.strip()}"
-    if approval is not None:
-        evidence = _ref(f"gates/{gate.id}/approval", known(approval.commit_sha) or sha)
-    else:
-        evidence = _ref(f"gates/{gate.id}", sha)
     return {
         "id": f"{gate.id}-decision",
         "severity": "major",
-        "evidence": [evidence],
+        "evidence": [_manifest_ref(gate.id)],  # its stage's approvals and blockers
         "recommendation": trim(reason, RECOMMENDATION_LIMIT),
     }
+
+
+def _manifest_ref(gate_id: str, evidence_id: str = "") -> dict[str, str]:
+    """Where the run manifest has it: the gate's stage (``sourceGateIds``), and the evidence's id
+    in its ``automatedChecks`` when there is one."""
+    return {"path": MANIFEST, "gateId": gate_id} | ({"evidenceId": evidence_id} if evidence_id else {})
 
 
 def _ref(path: str, sha: str | None) -> dict[str, str]:
