@@ -163,7 +163,7 @@ def _checks_and_findings_agree(
         for entry in stage["gate"]["automatedChecks"]:
             checks[entry["id"].split("-check-")[0]].append((entry["name"], entry["status"]))
     required = required_checks(snapshot.spec.profile.profile)
-    expected_findings, red = {}, set()
+    expected_findings, red, unverified_gates = {}, set(), set()
     for gate_id in workflow.gate_ids:
         record = snapshot.gates[gate_id].record
         recorded = [(c.name, str(c.status)) for c in record.result.automated_checks] if record else []
@@ -185,10 +185,13 @@ def _checks_and_findings_agree(
             workflow.gate(gate_id), record.result.automated_checks if record else ()
         ):
             expected_findings[f"{gate_id}-{unverified.name}"] = "minor"  # G4 with no security report
+            unverified_gates.add(gate_id)
     assert {f["id"]: f["severity"] for f in review["findings"]} == expected_findings
     executed = [g for g in workflow.gates if status[g.id] in EXECUTED]
-    skipped_only = {  # passed with every check skipped: verified nothing, no score
-        g for g, found in checks.items() if {st for _, st in found} == {"skip"} and status[g] != "failed"
+    skipped_only = {  # passed with every check skipped: verified nothing, no score (but G4's security)
+        g
+        for g, found in checks.items()
+        if {st for _, st in found} == {"skip"} and status[g] != "failed" and g not in unverified_gates
     }
     scored = [g for g in executed if g.id not in skipped_only]
     assert set(review["scores"]) == {g.review_category for g in scored}

@@ -357,3 +357,10 @@ def test_a_skipped_check_named_for_the_category_leaves_it_amber_with_a_finding()
     ]
     others = {k: v for k, v in review["scores"].items() if k != "security"}
     assert set(others.values()) == {"green"}
+    # pluggy's profile, no coverage budget either: every G4 check skipped, and no score or finding
+    results = {c.name: check(c.name, CheckStatus.SKIP, skipped_why) for c in g4.checks}
+    done = evaluate_gate(g4, results, started_at=at(4), finished_at=at(4, 20))
+    view = GateView(gate_id="G4", status=done.result.status, record=done, checks=results)
+    review = review_json(with_gates(snapshot, RunStatus.PASSED, G4=view))
+    assert review["scores"]["security"] == "amber"
+    assert [f["id"] for f in review["findings"]] == ["G4-security-validation"]

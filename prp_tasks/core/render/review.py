@@ -26,9 +26,10 @@ CONFIGURED_CHECK = "lint-and-types-configured"
 
 
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
-    """Scores for every gate whose checks ran (not one whose checks all skipped), and one finding
-    per failed check or decision (a gate cut short by a cancel counts when a check of it had
-    failed). A run of a checkout with uncommitted changes names no commit in its evidence."""
+    """Scores for every gate whose checks ran (not one whose checks all skipped, unless the check
+    its category is named for was one of them), and one finding per failed check or decision (a
+    gate cut short by a cancel counts when a check of it had failed). A run of a checkout with
+    uncommitted changes names no commit in its evidence."""
     sha = known(snapshot.spec.repo.commit_sha)
     required = required_checks(snapshot.spec.profile.profile)
     unrun = unrun_checks(snapshot.spec.profile.profile)
@@ -36,10 +37,13 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
     for gate in snapshot.spec.workflow.gates:
         view = view_of(snapshot, gate.id)
-        if (view.status not in EXECUTED and not _failed_checks(view)) or nothing_checked(view):
+        if view.status not in EXECUTED and not _failed_checks(view):
+            continue
+        unverified_category = category_unverified(gate, _checks(view))  # G4 "security", no report
+        if nothing_checked(view) and not unverified_category:
             continue
         score, gate_findings = _assess(gate, view, sha, required)
-        if unverified_category := category_unverified(gate, _checks(view)):  # G4 "security", no report
+        if unverified_category:
             score = max(score, "amber", key=_RANK.__getitem__)
             gate_findings += [_skipped_finding(gate, view, c, sha) for c in unverified_category]
         if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
@@ -108,10 +112,9 @@ def _assess(
 
 
 def category_unverified(gate: GateSpec, checks: Sequence[AutomatedCheck]) -> list[AutomatedCheck]:
-    """The skipped checks named for the gate's review category, when another check of it ran:
-    G4 (``security``) with no security report passed on its coverage, and scored "security: green"."""
-    if all(c.status == CheckStatus.SKIP for c in checks):
-        return []  # (nothing checked: no score at all)
+    """The skipped checks named for the gate's review category: G4 (``security``) with no security
+    report passed on its coverage and scored "security: green"; with its other checks skipped too,
+    it had no score and no finding, a cleaner review for less verified."""
     word = gate.review_category.lower()
     return [c for c in checks if c.status == CheckStatus.SKIP and word in re.split(r"[-_ .]", c.name.lower())]
 
