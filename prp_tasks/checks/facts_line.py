@@ -57,10 +57,11 @@ def _pytest_line(f: Facts) -> str:
         ]
         return f"pytest: {', '.join(said)}{_failing(f)}"
     line = (
-        f"{plural(f['tests'], 'test')}: {f['passed']} passed, {f['failures']} failed, "
+        f"{plural(f['tests'], 'test')}: {f['passed']} passed, "
+        f"{f['failures']} failed{_subtests_among(f, 'failures')}, "
         f"{plural(f['errors'], 'error')}"
         + (f" ({f['collection_errors']} in collection)" if f.get("collection_errors") else "")
-        + f", {f['skipped']} skipped{_subtests_among(f)}"
+        + f", {f['skipped']} skipped{_subtests_among(f, 'skipped')}"
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
         + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
     )
@@ -79,13 +80,16 @@ def _failing(f: Facts) -> str:
 _SUBTESTS = tuple(k for k in SAID if k.startswith("subtests_"))
 
 
-def _subtests_among(f: Facts) -> str:
-    """`` (276 of them subtests)`` when the skipped count holds more than the tests can (pathspec:
-    "197 tests: 197 passed, 276 skipped": every skip a subtest's, pytest 9 counting them there)."""
+def _subtests_among(f: Facts, key: str) -> str:
+    """`` (276 of them subtests)`` when the skipped (else the failed) count holds more than the
+    tests can (pathspec: "197 tests: 197 passed, 276 skipped": every skip a subtest's, pytest 9
+    counting them there; jsonpatch: "369 tests: 369 passed, 2 failed", two subtests of one test)."""
     over = f["passed"] + f["failures"] + f["skipped"] - f["tests"]
-    if over <= 0 or not f["skipped"] or not any(f.get(k) for k in _SUBTESTS):
+    if over <= 0 or not any(f.get(k) for k in _SUBTESTS):
         return ""
-    return f" ({min(over, f['skipped'])} of them subtests)"
+    skipped = min(over, f["skipped"])
+    count = skipped if key == "skipped" else min(over - skipped, f["failures"])
+    return f" ({count} of them subtests)" if count else ""
 
 
 def _violations_line(tool: str) -> Callable[[Facts], str]:

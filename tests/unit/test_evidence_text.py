@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prp_tasks.checks.evidence import identify
+from prp_tasks.checks.facts_line import facts_line
 from prp_tasks.checks.tool_output import junit_facts
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, first_lines
@@ -439,4 +440,13 @@ def test_pytest_short_summary_names_the_failing_tests_without_a_report(tmp_path:
     assert line == (
         "pytest: 1 failed, 8 passed, 1 error; failing: tests/test_slugs.py::test_fails (assert 1 == 2),"
         " tests/test_io.py::test_read"
+    )
+
+
+def test_failed_subtests_counted_with_the_failed_tests_are_said_to_be_subtests() -> None:
+    """jsonpatch with one test's two subtests broken: pytest says "2 failed, 369 passed, 526
+    subtests passed" of 369 tests; the line read "369 tests: 369 passed, 2 failed", more than 369."""
+    facts = {"tests": 369, "passed": 369, "failures": 2, "errors": 0, "skipped": 0, "subtests_passed": 526}
+    assert facts_line({"pytest": facts | {"failing": []}}) == (
+        "369 tests: 369 passed, 2 failed (2 of them subtests), 0 errors, 0 skipped, 526 subtests passed"
     )
