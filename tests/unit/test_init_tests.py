@@ -136,6 +136,22 @@ def test_plain_test_functions_in_a_module_pytest_would_not_find_are_named_to_it(
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout
 
 
+def test_test_modules_the_projects_python_files_names_are_left_to_pytest(tmp_path: Path) -> None:
+    """jsonpatch: pytest.ini's ``python_files = tests.py property_tests.py``; the command named
+    tests.py alone, and property_tests.py's 25 tests never ran."""
+    case = "import unittest\n\n\nclass A(unittest.TestCase):\n    def test_a(self):\n        pass\n"
+    ini = "[pytest]\npython_files = tests.py property_tests.py\n"
+    files = {"setup.py": "setup(name='jp')\n", "jp.py": "", "tests.py": case, "property_tests.py": case}
+    write(tmp_path, {**files, "pytest.ini": ini})
+    text, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command[:3] == ("python", "-m", "pytest") and "tests.py" not in command
+    assert "named on the command line" not in text
+    done = subprocess.run([sys.executable, *command[1:], "-p", "no:cacheprovider"], cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout
+
+
 def test_unittest_discovery_finds_test_modules_named_the_other_way(tmp_path: Path) -> None:
     """colorama: its 52 tests are in ``colorama/tests/*_test.py``; discovery's default pattern
     (``test*.py``) ran none of them."""

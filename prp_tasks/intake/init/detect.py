@@ -221,6 +221,8 @@ def _pytest_addopts(facts: Facts, tool: dict[str, Any]) -> None:
     table = "ini_options" if nested(tool, "pytest", "ini_options") else ""  # else pytest 9's own: bidict's
     where = f"pyproject.toml [tool.pytest{f'.{table}' if table else ''}]"
     addopts = nested(tool, "pytest", *([table] if table else []), "addopts")
+    if nested(tool, "pytest", *([table] if table else []), "python_files"):
+        facts.pytest_python_files = where
     addopts_quiet(facts, addopts)
     addopts_xdist(facts, addopts, where)
     if addopts and "--cov" in str(addopts):

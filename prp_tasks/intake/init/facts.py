@@ -120,6 +120,9 @@ class Facts:
     trial_targets: list[str] = field(default_factory=list)
     #: pytest's ``addopts`` make it quiet already (``-q``): the test command adds none
     pytest_quiet: bool = False
+    #: where the project sets pytest's ``python_files`` (jsonpatch's pytest.ini: ``tests.py
+    #: property_tests.py``): pytest then finds its test modules by itself
+    pytest_python_files: str | None = None
     #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
     pytest_xdist: str = ""
     #: where the project runs mypy with ``--install-types`` (it installs the stubs it misses)

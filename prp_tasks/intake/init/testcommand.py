@@ -54,8 +54,11 @@ def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
 def _unfound_modules(facts: Facts) -> bool:
     """Test modules without a tests directory that pytest's default ``python_files``
     (``test_*.py``, ``*_test.py``) does not match: webencodings' ``webencodings/tests.py``, which
-    pytest collects when named and never finds by itself."""
+    pytest collects when named and never finds by itself; none when the project sets
+    ``python_files`` (pytest finds them as configured)."""
     names = [Path(m).name for m in facts.tests_modules]
+    if facts.pytest_python_files is not None:  # (jsonpatch: naming tests.py left property_tests.py out)
+        return False
     return facts.tests_dir is None and any(not re.fullmatch(r"test_.*\.py|.*_test\.py", n) for n in names)
 
 

@@ -137,6 +137,8 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         coverage_plugins(facts, plugins, f"{name} [{section}]")
     if tool == "pytest":
         _lint_plugin_skips(facts, ini, name, section)
+        if ini.get(section, "python_files", fallback="").strip():
+            facts.pytest_python_files = facts.pytest_python_files or f"{name} [{section}]"
         addopts_quiet(facts, ini.get(section, "addopts", fallback=""))
         addopts_xdist(facts, ini.get(section, "addopts", fallback=""), f"{name} [{section}]")
     if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
