@@ -252,8 +252,8 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
 def test_pycodestyles_lines_are_its_violations(tmp_path: Path) -> None:
     out = "./versioneer.py:564:29: W605 invalid escape sequence '\\s'\n./a.py:1:80: E501 line too long\n"
     text, facts, _ = summary(tmp_path, ["python", "-m", "pycodestyle", "."], out)
-    assert facts == {"pycodestyle": {"violations": 2, "first": ["./versioneer.py:564:W605", "./a.py:1:E501"]}}
-    assert text.splitlines()[0] == "2 pycodestyle violations; first ./versioneer.py:564:W605, ./a.py:1:E501"
+    assert facts == {"pycodestyle": {"violations": 2, "first": ["versioneer.py:564:W605", "a.py:1:E501"]}}
+    assert text.splitlines()[0] == "2 pycodestyle violations; first versioneer.py:564:W605, a.py:1:E501"
     assert summary(tmp_path, ["python", "-m", "pep8", "-r", "."], "")[1] == {
         "pep8": {"violations": 0, "first": []}
     }
@@ -450,3 +450,11 @@ def test_failed_subtests_counted_with_the_failed_tests_are_said_to_be_subtests()
     assert facts_line({"pytest": facts | {"failing": []}}) == (
         "369 tests: 369 passed, 2 failed (2 of them subtests), 0 errors, 0 skipped, 526 subtests passed"
     )
+
+
+def test_lint_paths_run_on_the_current_directory_lose_their_dot(tmp_path: Path) -> None:
+    """arrow's ``flake8 .``: "first ./setup.py:7:E122", and review.json's evidence path
+    ``./setup.py`` beside black's and mypy's ``setup.py``."""
+    out = "./setup.py:7:5: E122 continuation line missing indentation or outdented\n"
+    line = summary(tmp_path, ["python", "-m", "flake8", "."], out)[0].splitlines()[0]
+    assert line == "1 flake8 violation; first setup.py:7:E122"

@@ -221,8 +221,9 @@ def named_locations(evidence: Evidence) -> list[tuple[str, str]]:
         items = [*tool.get("failing", ()), *tool.get("first", ())] if isinstance(tool, dict) else []
         for item in items:
             match = _LOCATION.match(item) if isinstance(item, str) else None
-            if match and _in_repository(match["path"]):
-                found.append((match["path"], match["line"] or ""))
+            path = match["path"].removeprefix("./") if match else ""
+            if match and _in_repository(path):
+                found.append((path, match["line"] or ""))
     return list(dict.fromkeys(found))
 
 
