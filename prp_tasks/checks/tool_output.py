@@ -97,6 +97,8 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     uncollected = sum(len(list(case)) for elements in modules for case in elements)
     named = [case_id(classname, name, is_file) for classname, name, _ in failing[:FIRST]]
     facts = {**{k: v for k, v in totals.items() if v or k != "xfailed"}, "failing": named}
+    where = [at for key in failing[:FIRST] if (at := _raised_at(cases[key]))]
+    facts |= {"failing_at": list(dict.fromkeys(where))} if where else {}
     cause = _cause(cases[failing[0]]) if failing else ""
     facts |= {"cause": cause} if cause else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})
@@ -136,6 +138,20 @@ def _cause(elements: list[Any]) -> str:
             message = raised[-1] if raised else (said[0 if staged else -1] if said else fallback)
         if message:
             return clip(message.splitlines()[0].strip(), CAUSE_LIMIT)
+    return ""
+
+
+#: pytest's line under a failure's traceback: where it was raised (``tests/test_x.py:32: AssertionError``;
+#: not a frame's ``tests/test_x.py:10: in test_y``)
+_RAISED_AT = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): [A-Za-z_][\w.]*[ \t]*$", re.M)
+
+
+def _raised_at(elements: list[Any]) -> str:
+    """``path:line`` where a failing test's failure or error was raised, from its traceback."""
+    for child in (c for case in elements for c in case if c.tag in ("failure", "error")):
+        found = list(_RAISED_AT.finditer(str(child.text or "")))
+        if found:
+            return f"{found[-1]['path']}:{found[-1]['line']}"
     return ""
 
 
@@ -223,7 +239,10 @@ def _short_summary(stdout: str) -> dict[str, Any]:
         return {}
     failing = list(dict.fromkeys(m["id"] for m in lines))[:FIRST]
     cause = (lines[0]["message"] or "").strip()[:200]
-    return {"failing": failing} | ({"cause": cause} if cause else {})
+    where = list(dict.fromkeys(f"{m['path']}:{m['line']}" for m in _RAISED_AT.finditer(stdout)))[:FIRST]
+    return (
+        {"failing": failing} | ({"cause": cause} if cause else {}) | ({"failing_at": where} if where else {})
+    )
 
 
 _UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.M)

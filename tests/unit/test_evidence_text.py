@@ -458,3 +458,24 @@ def test_lint_paths_run_on_the_current_directory_lose_their_dot(tmp_path: Path) 
     out = "./setup.py:7:5: E122 continuation line missing indentation or outdented\n"
     line = summary(tmp_path, ["python", "-m", "flake8", "."], out)[0].splitlines()[0]
     assert line == "1 flake8 violation; first setup.py:7:E122"
+
+
+def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) -> None:
+    """pluggy with a broken test: review.json pointed at ``testing/test_helpers.py`` with no line,
+    though pytest printed ``testing/test_helpers.py:32: AssertionError``."""
+    out = (
+        "___________________ test_varnames ___________________\n\n    def test_varnames():\n"
+        ">       helper()\n\ntesting/test_helpers.py:10: in test_varnames\n    helper()\n"
+        "E       assert 1 == 2\n\ntesting/test_helpers.py:32: AssertionError\n"
+        "=========================== short test summary info ============================\n"
+        "FAILED testing/test_helpers.py::test_varnames - assert 1 == 2\n1 failed, 218 passed in 0.50s\n"
+    )
+    facts = summary(tmp_path, ["python", "-m", "pytest"], out)[1]
+    assert facts["pytest"]["failing_at"] == ["testing/test_helpers.py:32"]
+    report = (
+        '<testsuites><testsuite tests="1"><testcase classname="testing.test_helpers" name="test_varnames">'
+        '<failure message="assert 1 == 2">testing/test_helpers.py:10: in test_varnames\n    helper()\n'
+        "E       assert 1 == 2\n\ntesting/test_helpers.py:32: AssertionError</failure></testcase>"
+        "</testsuite></testsuites>"
+    )
+    assert junit_facts(report.encode())["failing_at"] == ["testing/test_helpers.py:32"]

@@ -300,7 +300,11 @@ def test_finding_evidence_names_the_files_and_lines_the_tool_reported() -> None:
     g3 = run_gate(snapshot.spec.workflow.gate("G3"), 3, fail=["run-test", "run-lint", "run-type-check"])
     facts = {
         "run-test": {
-            "pytest": {"failed": 1, "failing": ["tests/test_slugs.py::test_fails", "pkg.tests.T.test_x"]}
+            "pytest": {
+                "failed": 1,
+                "failing": ["tests/test_slugs.py::test_fails", "pkg.tests.T.test_x"],
+                "failing_at": ["tests/test_slugs.py:42"],  # where it raised: the line, the file once
+            }
         },
         "run-lint": {"ruff": {"violations": 2, "first": ["src/demo/slugs.py:33:F401", "/usr/lib/x.py:1:E1"]}},
         "run-type-check": {
@@ -314,7 +318,7 @@ def test_finding_evidence_names_the_files_and_lines_the_tool_reported() -> None:
     review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
     evidence = {f["id"]: f["evidence"] for f in review["findings"]}
     assert evidence == {
-        "G3-run-test": [{"path": "tests/test_slugs.py", "sha": SHA}],
+        "G3-run-test": [{"path": "tests/test_slugs.py", "sha": SHA, "lines": "42"}],
         "G3-run-lint": [{"path": "src/demo/slugs.py", "sha": SHA, "lines": "33"}],
         "G3-run-type-check": [
             {"path": "src/demo/slugs.py", "sha": SHA, "lines": "34"},

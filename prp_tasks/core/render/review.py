@@ -218,13 +218,15 @@ def named_locations(evidence: Evidence) -> list[tuple[str, str]]:
         return []
     found: list[tuple[str, str]] = []
     for tool in facts.values() if isinstance(facts, dict) else ():
-        items = [*tool.get("failing", ()), *tool.get("first", ())] if isinstance(tool, dict) else []
+        keys = ("failing_at", "failing", "first")  # (where a failing test raised, then its file)
+        items = [i for k in keys for i in tool.get(k, ())] if isinstance(tool, dict) else []
         for item in items:
             match = _LOCATION.match(item) if isinstance(item, str) else None
             path = match["path"].removeprefix("./") if match else ""
             if match and _in_repository(path):
                 found.append((path, match["line"] or ""))
-    return list(dict.fromkeys(found))
+    lined = {path for path, line in found if line}
+    return list(dict.fromkeys((path, line) for path, line in found if line or path not in lined))
 
 
 #: a path, then ``:line`` or ``::test`` or nothing (a file mypy, a linter or pytest named)
