@@ -2,7 +2,8 @@
 
 :func:`execute` runs one check (in the environment :mod:`prp_tasks.environments` prepares) and
 stamps its result; :mod:`.command` runs a ``run`` check's program, :mod:`.evidence` and
-:mod:`.tool_output` read the reports it writes (JUnit, coverage, linters) and :mod:`.facts_line`
+:mod:`.test_output`, :mod:`.tool_output` and :mod:`.mypy_output` read the reports it writes
+(JUnit and the test runners' output, linters, coverage, mypy) and :mod:`.facts_line`
 words what they found, :mod:`.planning` and
 :mod:`.verification` are the built-in checks of the G0–G7 workflow.
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from prp_tasks.checks import test_output as runners
 from prp_tasks.checks import tool_output as parse
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.checks.mypy_output import mypy_text_facts
@@ -119,7 +120,7 @@ def crashed(text: str) -> str:
     if not starts and not frames:
         return ""
     after = [line.strip() for line in lines[(starts or frames)[-1] + 1 :] if not line.startswith(" ")]
-    raised = [line for line in after if parse.RAISED.fullmatch(line)]
+    raised = [line for line in after if runners.RAISED.fullmatch(line)]
     raised = raised or [line for line in after if _NAMED_RAISE.fullmatch(line)]
     return clip(raised[-1], LINE_LIMIT) if raised else ""
 
@@ -211,10 +212,10 @@ def _runner_facts(stdout: str, stderr: str) -> dict[str, Facts]:
     (markdown2's ``python test.py``: "Ran 190 tests … FAILED (failures=7)", the summary showed only
     diff fragments) or pytest's (a ``runtests.py`` calling ``pytest.main``); none when neither is there."""
     both = f"{stdout}\n{stderr}"
-    found = _safely(lambda: parse.unittest_text_facts(both))
+    found = _safely(lambda: runners.unittest_text_facts(both))
     if found is not None:
         return {"unittest": found}
-    found = _safely(lambda: parse.pytest_text_facts(both))
+    found = _safely(lambda: runners.pytest_text_facts(both))
     return {"pytest": found} if found is not None else {}
 
 
@@ -272,11 +273,11 @@ def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
     data = reader.get(junit) if junit else None
     if data is not None:
         workdir = reader.workdir
-        facts = parse.junit_facts(data, lambda path: (workdir / path).is_file())
+        facts = runners.junit_facts(data, lambda path: (workdir / path).is_file())
         with contextlib.suppress(ValueError):  # pytest's own closing line, when the tail has it
-            facts = summary_counts(facts, parse.pytest_text_facts(stdout))
+            facts = summary_counts(facts, runners.pytest_text_facts(stdout))
         return {**facts, "report": junit}
-    return parse.pytest_text_facts(stdout)
+    return runners.pytest_text_facts(stdout)
 
 
 def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:
@@ -332,20 +333,20 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
     junit = option(args, "--junit-xml")
     data = reader.get(junit) if junit else None
     if data is not None:
-        messages = parse.junit_messages(data) or "Success: no issues found"
+        messages = runners.junit_messages(data) or "Success: no issues found"
         # the report's messages lack mypy's closing line (plumbum: "errors prevented further checking")
         stopped = {"stopped": True} if "errors prevented further checking" in stdout else {}
         try:
             return {**mypy_text_facts(messages), **stopped, "report": junit}
         except ValueError:  # only notes (an unused config section): no error line
-            totals = parse.junit_facts(data)
+            totals = runners.junit_facts(data)
             if totals["failures"] == 0 and totals["errors"] == 0:  # (an error: mypy did not run)
                 return {"errors": 0, "first": [], "report": junit}
     return mypy_text_facts(stdout)
 
 
 def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
-    return parse.unittest_text_facts(stdout)
+    return runners.unittest_text_facts(stdout)
 
 
 def coverage_facts(

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.checks import mypy_output, tool_output
+from prp_tasks.checks import mypy_output, test_output
 from prp_tasks.checks.evidence import tool_summary
-from prp_tasks.checks.tool_output import case_id, junit_facts
+from prp_tasks.checks.test_output import case_id, junit_facts
 from prp_tasks.core.results import EvidenceType
 
 JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
@@ -194,11 +194,11 @@ def test_unreadable_or_hostile_machine_output_gives_no_facts_and_no_error(tmp_pa
 
 def test_tool_output_parsers_refuse_what_the_tool_does_not_write() -> None:
     with pytest.raises(ValueError):
-        tool_output.junit_facts(b"<coverage/>")
+        test_output.junit_facts(b"<coverage/>")
     with pytest.raises(ValueError):
         mypy_output.mypy_text_facts("hello")
     with pytest.raises(ValueError):
-        tool_output.pytest_text_facts("no summary")
+        test_output.pytest_text_facts("no summary")
 
 
 REAL_TESTS = """import pytest

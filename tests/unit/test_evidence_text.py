@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from prp_tasks.checks.evidence import identify
 from prp_tasks.checks.facts_line import facts_line
-from prp_tasks.checks.tool_output import junit_facts
+from prp_tasks.checks.test_output import junit_facts
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, first_lines
 from tests.unit.test_evidence import MYPY_JUNIT, fresh, summary
