@@ -6,7 +6,8 @@ Rules, applied in this order:
 3. ``Bearer …`` and ``Basic …`` credentials;
 4. credentials inside URLs (``scheme://user:password@host`` keeps user and host);
 5. ``key=value`` / ``key: value`` where a component of the key names a secret (``password``,
-   ``DB_PASSWORD``, ``apiKey``, ``access-token`` …, but not ``tokens`` or ``author``); quoted
+   ``DB_PASSWORD``, ``apiKey``, ``access-token`` …, but not ``tokens``, ``author`` or
+   ``_TOKENIZER_CACHE``); quoted
    values keep their quotes, so redacted JSON stays JSON.
 """
 
@@ -29,7 +30,8 @@ _SECRET_WORD = (
 _KEY = (
     r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]{1,64}[_.-]){0,8}(?:[A-Za-z0-9]{0,63}[a-z0-9](?=[A-Z]))?"
     + _SECRET_WORD
-    + r"(?![a-z])(?:[_.-]?[A-Z][A-Za-z0-9]{0,63}|[_.-][A-Za-z0-9]{1,64}){0,8}+"
+    # the word ends there: not ``tokens``, nor upper case going on (``_TOKENIZER_CACHE``, ``AUTHOR``)
+    + r"(?![a-z])(?!(?<=[A-Z])[A-Z])(?:[_.-]?[A-Z][A-Za-z0-9]{0,63}|[_.-][A-Za-z0-9]{1,64}){0,8}+"
 )
 _KEY_VALUE = re.compile(
     r"(?P<q>[\"']?)(?P<key>" + _KEY + r")(?P=q)(?P<sep>\s*[:=]\s*)"
