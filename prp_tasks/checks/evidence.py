@@ -276,8 +276,21 @@ def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
         facts = runners.junit_facts(data, lambda path: (workdir / path).is_file())
         with contextlib.suppress(ValueError):  # pytest's own closing line, when the tail has it
             facts = summary_counts(facts, runners.pytest_text_facts(stdout))
-        return {**facts, "report": junit}
-    return runners.pytest_text_facts(stdout)
+        return _in_workdir({**facts, "report": junit}, reader)
+    return _in_workdir(runners.pytest_text_facts(stdout), reader)
+
+
+def _in_workdir(facts: Facts, reader: ReportReader) -> Facts:
+    """Where failing tests raised, relative to the working directory: a test suite that changes
+    directory (python-dotenv's conftest) has pytest name its files by absolute paths."""
+    if not facts.get("failing_at"):
+        return facts
+    roots = {str(reader.workdir), str(reader.workdir.resolve())}
+    relative = [
+        next((parse.relative(at, r) for r in roots if at.startswith(r + "/")), at)
+        for at in facts["failing_at"]
+    ]
+    return {**facts, "failing_at": relative}
 
 
 def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:

@@ -61,7 +61,7 @@ def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     found = []
     for item in data:
         where = item.get("location") or {}
-        path = _relative(str(item.get("filename", "?")), root)
+        path = relative(str(item.get("filename", "?")), root)
         found.append(f"{path}:{where.get('row', '?')}:{item.get('code') or 'syntax-error'}")
     said = str(data[0].get("message") or "") if data and isinstance(data[0], dict) else ""
     return {"violations": len(data), "first": distinct(found)} | ({"message": said[:200]} if said else {})
@@ -75,7 +75,7 @@ def pylint_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     found: list[str] = []
     about_config: list[str] = []
     for message in data:
-        path = _relative(str(message.get("path", "?")), root)
+        path = relative(str(message.get("path", "?")), root)
         symbol = message.get("symbol") or message.get("message-id")
         where = about_config if _ABOUT_CONFIG.search(path) else found  # dacite's .pylintrc: 74
         where.append(f"{path}:{message.get('line', '?')}:{symbol}")
@@ -205,7 +205,8 @@ def percent(value: float) -> float:
     return round(value, 6)
 
 
-def _relative(path: str, root: str | None) -> str:
+def relative(path: str, root: str | None) -> str:
+    """``path`` relative to ``root`` when it is below it, else as it is."""
     if root is None:
         return path
     try:

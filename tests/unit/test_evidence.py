@@ -335,3 +335,16 @@ def test_a_tool_that_crashed_says_with_what(tmp_path: Path) -> None:
     ]
     plain = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", "error: cannot format x.py\n")
     assert not plain[0].startswith("the tool")
+
+
+def test_where_a_test_raised_is_relative_to_the_working_directory(tmp_path: Path) -> None:
+    """python-dotenv's conftest changes directory: pytest's report names the test file by its
+    absolute path, and review.json's evidence lost its line."""
+    report = (
+        '<testsuites><testsuite tests="1"><testcase classname="tests.test_utils" name="test_x">'
+        f'<failure message="assert 1 == 2">E   assert 1 == 2\n\n{tmp_path}/tests/test_utils.py:8: AssertionError'
+        "</failure></testcase></testsuite></testsuites>"
+    )
+    fresh(tmp_path, ".prp/reports/junit.xml", report.encode())
+    argv = ["python", "-m", "pytest", "--junitxml=.prp/reports/junit.xml"]
+    assert summary(tmp_path, argv)[1]["pytest"]["failing_at"] == ["tests/test_utils.py:8"]
