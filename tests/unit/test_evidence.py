@@ -342,7 +342,8 @@ def test_where_a_test_raised_is_relative_to_the_working_directory(tmp_path: Path
     absolute path, and review.json's evidence lost its line."""
     report = (
         '<testsuites><testsuite tests="1"><testcase classname="tests.test_utils" name="test_x">'
-        f'<failure message="assert 1 == 2">E   assert 1 == 2\n\n{tmp_path}/tests/test_utils.py:8: AssertionError'
+        '<failure message="assert 1 == 2">E   assert 1 == 2\n\n'
+        f"{tmp_path}/tests/test_utils.py:8: AssertionError"
         "</failure></testcase></testsuite></testsuites>"
     )
     fresh(tmp_path, ".prp/reports/junit.xml", report.encode())
