@@ -17,6 +17,14 @@ from prp_tasks.intake.init.sources import nested, read_ini, read_text, read_toml
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
 
+def _hosted(remote: str) -> bool:
+    """Whether a remote is on a host (``https://github.com/o/r``, ``git@github.com:o/r``), not a
+    local path (``/tmp/trial/project``, ``../project``, ``file:///…``)."""
+    if re.match(r"[a-z][a-z0-9+.-]*://", remote, re.I):
+        return not remote.lower().startswith("file:")
+    return bool(re.match(r"[^/\\.][^/:\\]+:", remote))  # scp-like ``host:path`` (not ``C:\\``)
+
+
 def _git(repo: Path, *args: str, strip: bool = True) -> str | None:
     try:
         proc = subprocess.run(
@@ -54,7 +62,7 @@ def inspect_repo(path: str | Path) -> RepoInfo:
     changes = changed_paths(status or "")
     owner, name = "local", repo.name
     remote = _git(repo, "remote", "get-url", "origin")
-    if remote:
+    if remote and _hosted(remote):  # (a clone of a local path names no owner: python-dotenv's)
         match = _REMOTE.search(remote)
         if match:
             owner, name = match.group(1), match.group(2)

@@ -62,3 +62,20 @@ def test_the_header_names_the_uncommitted_paths() -> None:
     many = commit_line(12, ("a.py", "b.py", "c.py", "d.py"))
     assert many.endswith(" + 12 uncommitted changes (`a.py`, `b.py`, `c.py`, …)")
     assert commit_line(0, ()).endswith(" + uncommitted changes")  # a spec of the previous version
+
+
+def test_a_clone_of_a_local_path_names_no_owner(tmp_path: Path) -> None:
+    """python-dotenv cloned from /tmp/trialD/python_dotenv-1.2.4: prp.md said "Repository:
+    trialD/python_dotenv-1.2.4, Owner: trialD", the folders of the path it was cloned from."""
+    repo = tmp_path / "dotenv-broken"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a.py").write_text("")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "one")
+    git(repo, "remote", "add", "origin", str(tmp_path / "trialD" / "python_dotenv-1.2.4"))
+    info = inspect_repo(repo)
+    assert (info.owner, info.repo) == ("local", "dotenv-broken")
+    git(repo, "remote", "set-url", "origin", "git@github.com:theskumar/python-dotenv.git")
+    info = inspect_repo(repo)
+    assert (info.owner, info.repo) == ("theskumar", "python-dotenv")
