@@ -359,7 +359,7 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
 
 
 def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
-    return runners.unittest_text_facts(stdout)
+    return _in_workdir(runners.unittest_text_facts(stdout), reader)
 
 
 def coverage_facts(

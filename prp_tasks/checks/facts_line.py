@@ -121,10 +121,21 @@ def _mypy_line(f: Facts) -> str:
 
 
 def _unittest_line(f: Facts) -> str:
-    kinds = ("failures", "errors", "skipped", "expected_failures", "unexpected_successes")
-    others = [f"{f[k]} {k.replace('_', ' ')}" for k in kinds if f.get(k)]
+    kinds = {
+        "failures": "failure",
+        "errors": "error",
+        "skipped": "skipped",
+        "expected_failures": "expected failure",
+        "unexpected_successes": "unexpected success",
+    }
+    others = [_counted(f[k], one, k.replace("_", " ")) for k, one in kinds.items() if f.get(k)]
     line = f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
     return line + _failing(f)
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    """``1 failure``, ``2 failures`` (more-itertools' "929 tests ran: 1 failures")."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def _coverage_line(f: Facts) -> str:

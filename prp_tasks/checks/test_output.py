@@ -245,7 +245,26 @@ def _unittest_failing(text: str) -> dict[str, Any]:
     if not headers:
         return {}
     names = distinct([h[2] or h[1] for h in headers])
-    block = text[headers[0].end() : headers[1].start() if len(headers) > 1 else len(text)]
-    block = block.split("\n----------------------------------------------------------------------\nRan ")[0]
-    causes = [ln.strip() for ln in block.splitlines() if _EXCEPTION_LINE.match(ln.strip())]
-    return {"failing": names[:3]} | ({"cause": causes[-1][:200]} if causes else {})
+    ends = [h.start() for h in headers[1:]] + [len(text)]
+    blocks = [text[h.end() : end].split(_RAN_RULE)[0] for h, end in zip(headers, ends, strict=True)]
+    causes = [ln.strip() for ln in blocks[0].splitlines() if _EXCEPTION_LINE.match(ln.strip())]
+    where = distinct([at for block in blocks[:FIRST] if (at := _frame_at(block))])
+    return (
+        {"failing": names[:3]}
+        | ({"cause": causes[-1][:200]} if causes else {})
+        | ({"failing_at": where} if where else {})
+    )
+
+
+_RAN_RULE = "\n----------------------------------------------------------------------\nRan "
+#: a traceback's frame: ``File "tests/test_recipes.py", line 36, in test_x``
+_FRAME = re.compile(r'^\s*File "(?P<path>[^"<>]+\.py)", line (?P<line>\d+)', re.M)
+
+
+def _frame_at(block: str) -> str:
+    """``path:line`` of the last frame of a failed test's traceback that is not Python's own or an
+    installed package's (more-itertools' broken test: ``tests/test_recipes.py, line 36``)."""
+    frames = [
+        m for m in _FRAME.finditer(block) if not re.search(r"/lib/python[\d.]*/|site-packages/", m["path"])
+    ]
+    return f"{frames[-1]['path']}:{frames[-1]['line']}" if frames else ""

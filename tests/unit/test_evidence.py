@@ -349,3 +349,23 @@ def test_where_a_test_raised_is_relative_to_the_working_directory(tmp_path: Path
     fresh(tmp_path, ".prp/reports/junit.xml", report.encode())
     argv = ["python", "-m", "pytest", "--junitxml=.prp/reports/junit.xml"]
     assert summary(tmp_path, argv)[1]["pytest"]["failing_at"] == ["tests/test_utils.py:8"]
+
+
+def test_a_failed_unittest_test_says_where_it_failed_and_counts_in_words(tmp_path: Path) -> None:
+    """more-itertools with a broken test: "929 tests ran: 1 failures", and review.json's evidence
+    had no file, though unittest's traceback named tests/test_recipes.py, line 36."""
+    err = (
+        "F\n======================================================================\n"
+        "FAIL: test_basic (tests.test_recipes.TakeTests.test_basic)\n"
+        "----------------------------------------------------------------------\n"
+        "Traceback (most recent call last):\n"
+        f'  File "{tmp_path}/tests/test_recipes.py", line 36, in test_basic\n'
+        "    self.assertEqual(t, [0, 1])\n"
+        '  File "/usr/lib/python3.11/unittest/case.py", line 873, in assertEqual\n'
+        "AssertionError: Lists differ\n\n"
+        "----------------------------------------------------------------------\n"
+        "Ran 929 tests in 1.2s\n\nFAILED (failures=1)\n"
+    )
+    text, facts, _ = summary(tmp_path, ["python", "-m", "unittest"], stderr=err)
+    assert text.splitlines()[0].startswith("929 tests ran: 1 failure; failing: tests.test_recipes")
+    assert facts["unittest"]["failing_at"] == ["tests/test_recipes.py:36"]

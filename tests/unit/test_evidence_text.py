@@ -129,7 +129,7 @@ def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -
     unittest_out = "..F.s\n---\nRan 5 tests in 0.012s\n\nFAILED (failures=1, skipped=1)\n"
     assert summary(tmp_path, ["python", "-m", "unittest", "discover"], "", unittest_out)[0].splitlines()[
         0
-    ] == ("5 tests ran: 1 failures, 1 skipped")
+    ] == ("5 tests ran: 1 failure, 1 skipped")
     cov_out = "Name  Stmts  Miss  Cover\nsrc/x.py  10  1  90%\nTOTAL  10  1  90%\n"
     assert summary(tmp_path, ["coverage", "report"], cov_out)[1] == {"coverage": {"total": 90.0}}
 
@@ -293,7 +293,7 @@ def test_twisted_trials_closing_lines_are_read_as_unittests(tmp_path: Path) -> N
     assert text.splitlines()[0] == "86 tests ran: OK" and kind == EvidenceType.TEST
     failed = "Ran 96 tests in 1.184s\n\nFAILED (failures=1, errors=7, skips=2, successes=86)\n"
     assert summary(tmp_path, ["trial", "pkg"], failed)[0].splitlines()[0] == (
-        "96 tests ran: 1 failures, 7 errors, 2 skipped"
+        "96 tests ran: 1 failure, 7 errors, 2 skipped"
     )
 
 
