@@ -55,6 +55,7 @@ NAMES = tuple(
         "history",
         "news",
         "versionhistory",  # typeguard's and the other agronholm projects' docs/versionhistory.rst
+        "versions",  # more-itertools' docs/versions.rst ("Version History")
         "release-notes",
         "RELEASE_NOTES",
     )

@@ -250,6 +250,21 @@ def test_a_version_in_a_bold_line_heads_its_entry(tmp_path: Path) -> None:
     )
 
 
+def test_docs_versions_is_a_changelog(tmp_path: Path) -> None:
+    """more-itertools' ``docs/versions.rst`` ("Version History"): the notes said no changelog entry
+    for 11.2.1 was found."""
+    history = (
+        "===============\nVersion History\n===============\n\n.. automodule:: more_itertools\n\n"
+        "11.2.1\n----------\n\n* Updates\n    * This release fixes an issue with the source distribution.\n\n"
+        "11.2.0\n----------\n\n* New functions:\n    * :func:`subfactorial` computes …\n"
+    )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "versions.rst").write_text(history)
+    assert changelog_entry(tmp_path, "11.2.1") == Entry(
+        "docs/versions.rst", "11.2.1", ["This release fixes an issue with the source distribution."], []
+    )
+
+
 SEMVER = """\
 Version 3.0.4
 =============

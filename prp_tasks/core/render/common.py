@@ -161,7 +161,8 @@ def _unstated(metadata: Mapping[str, Any]) -> str:
     """Why the highlights are unknown: no changelog entry for the project's version (looked for at
     submission when the version was the project's own), and none in the blueprint."""
     where = (
-        "`CHANGES`, `CHANGELOG`, `ChangeLog`, `HISTORY`, `NEWS`, `versionhistory` or `release-notes`, at "
+        "`CHANGES`, `CHANGELOG`, `ChangeLog`, `HISTORY`, `NEWS`, `versionhistory`, `versions` or "
+        "`release-notes`, at "
         "the top or under `docs/`, the file towncrier writes, or a README's changelog section"
     )
     version = metadata.get("version")
