@@ -145,6 +145,16 @@ def test_test_plan_and_release_notes_use_the_blueprint() -> None:
     assert "## Breaking Changes\n\n_None listed in CHANGELOG.rst, pluggy 1.6.0._" in notes
 
 
+def test_a_report_of_a_run_on_uncommitted_changes_says_so() -> None:
+    """more-itertools with initial.md not yet committed: release-notes.md said "@ master (commit
+    e91e230e0166)" where prp.md said "+ uncommitted changes: `initial.md`"."""
+    g7 = WORKFLOW.gate("G7")
+    repo = SPEC.repo.model_copy(update={"dirty": True, "changed": 1, "changes": ("initial.md",)})
+    notes = render_gate_report("release-notes", g7, results_for(g7), SPEC.model_copy(update={"repo": repo}))
+    assert f"acme/shop @ main (commit {SHA[:12]}) + uncommitted changes: `initial.md`" in notes
+    assert "uncommitted" not in render_gate_report("release-notes", g7, results_for(g7), SPEC)
+
+
 def test_check_output_with_backticks_cannot_break_out_of_its_block() -> None:
     gate = WORKFLOW.gate("G5")
     result = CheckResult(name="no-red-findings", status=CheckStatus.FAIL, output="a\n```\nb")

@@ -14,6 +14,7 @@ from prp_tasks.core import dag
 from prp_tasks.core.evaluate import parse_ts
 from prp_tasks.core.models import GateSpec, GateStatus, Workflow
 from prp_tasks.core.results import GateRecord, HumanApproval
+from prp_tasks.core.run import RepoInfo
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 from prp_tasks.core.text import clip, clip_lines
 
@@ -281,3 +282,14 @@ def was_cut_short(view: GateView) -> bool:
         and view.record is not None
         and bool(view.record.result.automated_checks)
     )
+
+
+def uncommitted(repo: RepoInfo, shown: int = 3) -> str:
+    """``uncommitted changes: initial.md`` (the paths, up to ``shown``), ``12 uncommitted changes
+    (a, b, c, …)`` beyond; a spec of an older version knows no paths."""
+    paths = [code(p) for p in repo.changes[:shown]]
+    if not paths:
+        return "uncommitted changes"
+    if repo.changed <= shown:
+        return "uncommitted changes: " + ", ".join(paths)
+    return f"{repo.changed} uncommitted changes ({', '.join(paths)}, …)"

@@ -18,6 +18,7 @@ from prp_tasks.core.render.common import (
     inline,
     known,
     release_changes,
+    uncommitted,
 )
 from prp_tasks.core.results import CheckResult
 from prp_tasks.core.run import RunSpec
@@ -52,6 +53,8 @@ def _context(gate: GateSpec, spec: RunSpec) -> str:
     sha = known(spec.repo.commit_sha)
     if sha:
         repo += f" (commit {sha[:12]})"
+    if spec.repo.dirty:  # the checks ran on the checkout as it was (prp.md's header says so too)
+        repo += " + " + uncommitted(spec.repo)
     lines = [
         f"- **Gate:** {gate.id} — {gate.display_name}",
         f"- **Run:** {spec.run_id}",

@@ -16,6 +16,7 @@ from prp_tasks.core.render.common import (
     code,
     document_version,
     inline,
+    uncommitted,
     view_of,
 )
 from prp_tasks.core.render.prp_sections import artifact_names, later_sections
@@ -83,19 +84,8 @@ def _cancelled(snapshot: RunSnapshot) -> bool:
 def _commit(repo: RepoInfo) -> str:
     sha = repo.commit_sha if repo.commit_sha != "unknown" else "unknown (not a git repository)"
     if repo.dirty:
-        sha += " + " + _changes(repo)
+        sha += " + " + uncommitted(repo)
     return f"{sha} from {redact_url(repo.url)}" if repo.url else sha
-
-
-def _changes(repo: RepoInfo, shown: int = 3) -> str:
-    """``uncommitted changes: initial.md`` (the paths, up to ``shown``), ``12 uncommitted changes
-    (a, b, c, …)`` beyond; a spec of an older version knows no paths."""
-    paths = [code(p) for p in repo.changes[:shown]]
-    if not paths:
-        return "uncommitted changes"
-    if repo.changed <= shown:
-        return "uncommitted changes: " + ", ".join(paths)
-    return f"{repo.changed} uncommitted changes ({', '.join(paths)}, …)"
 
 
 def header(snapshot: RunSnapshot) -> str:
