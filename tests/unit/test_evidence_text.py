@@ -409,6 +409,7 @@ def test_the_coverage_stays_on_a_facts_line_long_with_failing_tests_names() -> N
         "465 tests: 441 passed, 4 failed, 0 errors, 20 skipped; failing: tests/type-hinting"
     )
     assert len(facts_line(facts)) > LINE_LIMIT  # no limit: every name
+    assert ", …; coverage: " in line  # names were left out, and the line says so (marshmallow)
 
 
 def test_ruff_full_output_names_its_first_violations_and_the_first_message(tmp_path: Path) -> None:
