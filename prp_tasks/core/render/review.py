@@ -107,7 +107,7 @@ def _assess(
         findings = [_check_finding(gate, view, c, sha, required) for c in failed]
         return ("red" if red else "amber"), findings
     if view.status == GateStatus.FAILED:
-        return "amber", [_decision_finding(gate, view, sha)]
+        return "amber", [_decision_finding(gate, view)]
     return "green", []
 
 
@@ -243,7 +243,7 @@ def _in_repository(path: str) -> bool:
     return len(parts) > 1 or parts[-1].count(".") == 1
 
 
-def _decision_finding(gate: GateSpec, view: GateView, sha: str | None) -> dict[str, Any]:
+def _decision_finding(gate: GateSpec, view: GateView) -> dict[str, Any]:
     result = view.record.result if view.record is not None else None
     approval = result.human_approval if result is not None else None
     reason = (result.reason if result is not None else None) or f"{gate.display_name} failed"
