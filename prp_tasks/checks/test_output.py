@@ -101,8 +101,26 @@ def _cause(elements: list[Any]) -> str:
             raised = [line for line in said if RAISED.fullmatch(line)]
             fallback = message.splitlines()[0] if staged else ""
             message = raised[-1] if raised else (said[0 if staged else -1] if said else fallback)
+        if _DOCTEST_LISTING.match(message):  # a doctest's listing: what it expected and got instead
+            message = _doctest_cause(str(child.text or message)) or message
         if message:
             return clip(message.splitlines()[0].strip(), CAUSE_LIMIT)
+    return ""
+
+
+#: the numbered source lines pytest shows a failed doctest with (``051     >>> import cssutils``)
+_DOCTEST_LISTING = re.compile(r"\d{3}(?: |$)")
+
+
+def _doctest_cause(text: str) -> str:
+    """A failed doctest's cause: its unexpected exception, or what it expected and got (cssutils'
+    cause had been its listing's first line, ``051     >>> import cssutils, logging``)."""
+    raised = re.search(r"^UNEXPECTED EXCEPTION: (.+)$", text, re.M)
+    if raised:
+        return raised[1]
+    compared = re.search(r"^Expected:\n[ \t]+(.*)\n(?:[ \t]+.*\n)*Got(?::\n[ \t]+(.*)| nothing)", text, re.M)
+    if compared:
+        return f"expected {compared[1].strip()}, got {(compared[2] or 'nothing').strip()}"
     return ""
 
 

@@ -480,3 +480,20 @@ def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) ->
         "</testsuite></testsuites>"
     )
     assert junit_facts(report.encode())["failing_at"] == ["testing/test_helpers.py:32"]
+
+
+def test_a_failed_doctests_cause_is_what_it_raised_or_expected_not_its_listing() -> None:
+    """cssutils: "failing: examples/website.py::examples.website.logging (051     >>> import
+    cssutils, logging)", the listing's first line, where the doctest had raised URLError."""
+    case = '<testcase classname="examples.website" name="examples.website.logging">'
+    listing = "051     &gt;&gt;&gt; import cssutils, logging"
+    unexpected = "UNEXPECTED EXCEPTION: URLError(gaierror(-2, 'Name or service not known'))\n"
+
+    def report(body: str) -> bytes:
+        failure = f'<failure message="{listing}">{listing}\n{body}examples/website.py:51: X</failure>'
+        return (
+            f'<testsuites><testsuite tests="1">{case}{failure}</testcase></testsuite></testsuites>'.encode()
+        )
+
+    assert junit_facts(report(unexpected))["cause"] == "URLError(gaierror(-2, 'Name or service not known'))"
+    assert junit_facts(report("Expected:\n    3\nGot:\n    2\n\n"))["cause"] == "expected 3, got 2"
