@@ -121,7 +121,12 @@ def _doctest_cause(text: str) -> str:
     compared = re.search(r"^Expected:\n[ \t]+(.*)\n(?:[ \t]+.*\n)*Got(?::\n[ \t]+(.*)| nothing)", text, re.M)
     if compared:
         return f"expected {compared[1].strip()}, got {(compared[2] or 'nothing').strip()}"
-    return ""
+    diff = text.partition("\nDifferences (")[2].splitlines()[
+        1:
+    ]  # REPORT_UDIFF and the like: the first change
+    removed = next((ln.strip()[1:].strip() for ln in diff if re.match(r"\s*-(?!--)", ln)), "")
+    added = next((ln.strip()[1:].strip() for ln in diff if re.match(r"\s*\+(?!\+\+)", ln)), "")
+    return f"expected {removed or 'nothing'}, got {added or 'nothing'}" if removed or added else ""
 
 
 #: pytest's line under a failure's traceback: where it was raised (``tests/test_x.py:32: AssertionError``;

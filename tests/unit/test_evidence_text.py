@@ -497,3 +497,12 @@ def test_a_failed_doctests_cause_is_what_it_raised_or_expected_not_its_listing()
 
     assert junit_facts(report(unexpected))["cause"] == "URLError(gaierror(-2, 'Name or service not known'))"
     assert junit_facts(report("Expected:\n    3\nGot:\n    2\n\n"))["cause"] == "expected 3, got 2"
+    udiff = (  # cssutils' own: REPORT_UDIFF
+        "Differences (unified diff with -expected +actual):\n    @@ -1,5 +1,5 @@\n     WARNING Property\n"
+        "    -WARNING HTTPError opening url: 404 Not Found\n    +WARNING URLError, [Errno -2] Name or service"
+        " not known\n\n"
+    )
+    assert junit_facts(report(udiff))["cause"] == (
+        "expected WARNING HTTPError opening url: 404 Not Found, got WARNING URLError, [Errno -2] Name or"
+        " service not known"
+    )
