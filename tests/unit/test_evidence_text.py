@@ -506,3 +506,13 @@ def test_a_failed_doctests_cause_is_what_it_raised_or_expected_not_its_listing()
         "expected WARNING HTTPError opening url: 404 Not Found, got WARNING URLError, [Errno -2] Name or"
         " service not known"
     )
+
+
+def test_subtests_among_the_failed_count_the_expected_failures_as_tests() -> None:
+    """zipp with a broken subtest: pytest's "3 failed, 113 passed, 1 xfailed, 112 subtests passed"
+    of 115 tests (2 SUBFAILED, 1 failed pytest-ruff item) read "3 failed (1 of them subtests)"."""
+    facts = {"tests": 115, "passed": 113, "failures": 3, "errors": 0, "skipped": 0, "xfailed": 1}
+    line = facts_line({"pytest": facts | {"subtests_passed": 112, "failing": []}})
+    assert line.startswith(
+        "115 tests: 113 passed, 3 failed (2 of them subtests), 0 errors, 0 skipped, 1 xfailed"
+    )
