@@ -1,11 +1,10 @@
-"""Evidence of ``run`` checks from what the tools print (``prp_tasks.checks.evidence``): pytest's,
-unittest's, mypy's, ruff's and coverage's closing lines and messages, which tool a command runs, and
-how the summary lines are clipped and joined."""
+"""Evidence of ``run`` checks from what the tools print (``prp_tasks.checks.evidence``): mypy's,
+ruff's, the formatters' and coverage's closing lines and messages, crashes and refused arguments,
+which tool a command runs, and how the summary lines are clipped and joined (the test runners' are
+in test_evidence_runners.py)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,56 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prp_tasks.checks.evidence import identify
-from prp_tasks.checks.facts_line import facts_line
-from prp_tasks.checks.test_output import junit_facts
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, first_lines
 from tests.unit.test_evidence import MYPY_JUNIT, fresh, summary
-
-SUBTESTS = """\
-import unittest
-
-class T(unittest.TestCase):
-    def test_a(self):
-        for i in range(3):
-            with self.subTest(i=i):
-                if i == 1:
-                    self.skipTest("no")
-
-    def test_b(self):
-        pass
-"""
-
-
-def test_pytests_coloured_closing_line_with_subtests_is_read_as_pytest_says_it(tmp_path: Path) -> None:
-    """pathspec: ``197 passed, 276 skipped, 142 subtests passed`` was not read (it said 151 passed,
-    46 skipped); slugify's ``--color=yes`` hid the closing line behind colour codes."""
-    fresh(tmp_path, "test_s.py", SUBTESTS)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=yes", "--junitxml=j.xml"]
-    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
-    if "subtests passed" not in done.stdout:
-        pytest.skip("this pytest has no built-in subtests (pytest >= 9)")
-    assert "\x1b[" in done.stdout
-    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
-    # the skip is a subtest's: pytest 9 counts it with the skipped tests (pathspec: 197 tests, 276 skipped)
-    assert text.splitlines()[0] == (
-        "2 tests: 2 passed, 0 failed, 0 errors, 1 skipped (1 of them subtests), 2 subtests passed"
-    )
-    assert "\x1b" not in text and facts["pytest"]["subtests_passed"] == 2
-
-
-def test_the_closing_lines_counts_win_also_where_it_says_none(tmp_path: Path) -> None:
-    """referencing: its subtests' expected failures are <skipped type="pytest.xfail"> of passed tests
-    in the report; pytest says "503 passed, 132 subtests xfailed", no xfailed test."""
-    fresh(
-        tmp_path,
-        "j.xml",
-        '<testsuite><testcase classname="t" name="test_a"><skipped type="pytest.xfail" message="x"/>'
-        '<skipped type="pytest.xfail" message="y"/></testcase></testsuite>',
-    )
-    out = "1 passed, 2 subtests xfailed in 0.01s\n"
-    text = summary(tmp_path, ["pytest", "--junitxml=j.xml"], out)[0]
-    assert text.splitlines()[0] == "1 test: 1 passed, 0 failed, 0 errors, 0 skipped, 2 subtests xfailed"
 
 
 def test_mypys_pretty_wrapped_messages_keep_their_code_and_whole_text(tmp_path: Path) -> None:
@@ -132,21 +84,6 @@ def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -
     ] == ("5 tests ran: 1 failure, 1 skipped")
     cov_out = "Name  Stmts  Miss  Cover\nsrc/x.py  10  1  90%\nTOTAL  10  1  90%\n"
     assert summary(tmp_path, ["coverage", "report"], cov_out)[1] == {"coverage": {"total": 90.0}}
-
-
-def test_a_projects_own_runner_is_read_by_the_closing_lines_it_leaves(tmp_path: Path) -> None:
-    """markdown2's ``cd test && python test.py``: unittest's "Ran 190 tests" and "FAILED
-    (failures=7)" were in the output, the summary showed only diff fragments; a runtests.py calling
-    pytest leaves pytest's line; a lint wrapper's output gives no counts."""
-    diff = "-<span>&gt;&gt;&gt;</span>\n+<span>x</span>\n"
-    ran = f"{diff}----------\nRan 190 tests in 3.1s\n\nFAILED (failures=7)\n"
-    text, facts, kind = summary(tmp_path, ["python", "test.py", "--", "-knownfailure"], "", ran)
-    assert text.splitlines()[0] == "190 tests ran: 7 failures" and facts["unittest"]["tests"] == 190
-    assert kind == EvidenceType.TEST
-    pytest_out = "....\n========== 4 passed in 0.20s ==========\n"
-    assert summary(tmp_path, ["python", "runtests.py"], pytest_out)[0].splitlines()[0] == "pytest: 4 passed"
-    assert summary(tmp_path, ["python", "lint.py"], "all clean\n")[1] == {}
-    assert "pytest" not in summary(tmp_path, ["pyright"], "0 errors, 4 passed in 0.2s\n")[1]
 
 
 def test_a_tool_refusing_its_arguments_says_nothing_was_checked(tmp_path: Path) -> None:
@@ -259,22 +196,6 @@ def test_pycodestyles_lines_are_its_violations(tmp_path: Path) -> None:
     }
 
 
-def test_failing_tests_are_named_before_the_failing_items_of_linter_plugins() -> None:
-    """jsonpickle runs pytest-ruff: its 19 ``::ruff`` items, listed first, were the five failing ids
-    named, and the cause; its 8 failing tests were not named."""
-    ruff = "".join(
-        f'<testcase classname="jsonpickle.m{i}" name="ruff"><failure message="lint">x</failure></testcase>'
-        for i in range(6)
-    )
-    test = (
-        '<testcase classname="tests.test_x" name="test_warnings">'
-        '<failure message="AssertionError: no warning">x</failure></testcase>'
-    )
-    facts = junit_facts(f"<testsuite>{ruff}{test}</testsuite>".encode())
-    assert facts["failing"][0] == "tests.test_x::test_warnings" and facts["failures"] == 7
-    assert facts["cause"] == "AssertionError: no warning"
-
-
 def test_the_facts_line_stays_within_the_line_limit(tmp_path: Path) -> None:
     """responses: a mypy facts line of 355 characters, where no line is longer than 300."""
     errors = [
@@ -284,17 +205,6 @@ def test_the_facts_line_stays_within_the_line_limit(tmp_path: Path) -> None:
     out = "\n".join([*errors, "Found 6 errors in 6 files (checked 9 source files)"]) + "\n"
     first = summary(tmp_path, ["mypy", "src"], out)[0].splitlines()[0]
     assert first.startswith("6 mypy errors; first src/pkg/") and first.endswith("…") and len(first) <= 300
-
-
-def test_twisted_trials_closing_lines_are_read_as_unittests(tmp_path: Path) -> None:
-    argv = ["python", "-m", "coverage", "run", "-m", "twisted.trial", "incremental"]
-    passed = "incremental.tests.test_x ... [OK]\n----\nRan 86 tests in 1.184s\n\nPASSED (successes=86)\n"
-    text, _, kind = summary(tmp_path, argv, passed)
-    assert text.splitlines()[0] == "86 tests ran: OK" and kind == EvidenceType.TEST
-    failed = "Ran 96 tests in 1.184s\n\nFAILED (failures=1, errors=7, skips=2, successes=86)\n"
-    assert summary(tmp_path, ["trial", "pkg"], failed)[0].splitlines()[0] == (
-        "96 tests ran: 1 failure, 7 errors, 2 skipped"
-    )
 
 
 def test_pytests_own_crash_and_mypy_stopping_under_a_junit_report_are_said(tmp_path: Path) -> None:
@@ -342,38 +252,6 @@ def test_a_crash_whose_exception_name_says_nothing_of_it_is_said(tmp_path: Path)
     ] != ("the tool crashed: Killed")
 
 
-def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path: Path) -> None:
-    """argcomplete: "191 tests ran: 68 errors, 12 skipped" and nothing more, where each error
-    was ``ExceptionPexpect: … not executable: zsh`` (its CI installs zsh); its 5 expected failures
-    were left out."""
-    out = (
-        "....E\n" + "=" * 70 + "\nERROR: test_a (test.test.TestBash.test_a)\n" + "-" * 70 + "\n"
-        "Traceback (most recent call last):\n  File \"t.py\", line 3, in setUp\n    spawn('zsh')\n"
-        "pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.\n\n"
-        + "=" * 70
-        + "\nFAIL: test_b (test.test.TestZsh.test_b)\n"
-        + "-" * 70
-        + "\nAssertionError: 1 != 2\n\n"
-        + "-" * 70
-        + "\nRan 191 tests in 3.2s\n\nFAILED (errors=68, skipped=12, expected failures=5)\n"
-    )
-    first = summary(tmp_path, ["python", "-m", "unittest"], stderr=out)[0].splitlines()[0]
-    assert first == (
-        "191 tests ran: 68 errors, 12 skipped, 5 expected failures; failing: test.test.TestBash.test_a "
-        "(pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.), "
-        "test.test.TestZsh.test_b"
-    )
-
-
-def test_a_test_script_under_coverage_run_is_read_by_its_closing_lines(tmp_path: Path) -> None:
-    """argcomplete's ``coverage run --source=argcomplete … ./test/test.py -v``: its summary said only
-    "exit 1" and the coverage totals, the unittest counts of its 191 tests left out."""
-    argv = ["python", "-m", "coverage", "run", "--source=argcomplete", "./test/test.py", "-v"]
-    out = "-" * 70 + "\nRan 191 tests in 3.2s\n\nFAILED (errors=68, skipped=12)\n"
-    text, _, kind = summary(tmp_path, argv, stderr=out)
-    assert text.splitlines()[0] == "191 tests ran: 68 errors, 12 skipped" and kind == EvidenceType.TEST
-
-
 def test_a_test_run_that_crashed_says_so_beside_its_coverage(tmp_path: Path) -> None:
     """html5lib's pytest 5.4 crashed collecting on Python 3.11; its summary was "coverage: lines 0%,
     total 0%" (the report of a run that executed nothing), the cause only in the tail."""
@@ -393,25 +271,6 @@ def test_a_test_run_that_crashed_says_so_beside_its_coverage(tmp_path: Path) -> 
     ]
 
 
-def test_the_coverage_stays_on_a_facts_line_long_with_failing_tests_names() -> None:
-    """PyHamcrest: four failing tests' long names pushed "coverage: …" off the 300-character line."""
-    from prp_tasks.checks.evidence import LINE_LIMIT
-    from prp_tasks.checks.facts_line import facts_line
-
-    names = [
-        f"tests/type-hinting/library/collection/test_{n}.yml::{n}" for n in ("is", "assert", "empty", "has")
-    ]
-    pytest_facts = {"tests": 465, "passed": 441, "failures": 4, "errors": 0, "skipped": 20, "failing": names}
-    facts = {"pytest": pytest_facts, "coverage": {"lines": 96.64, "branches": 92.94, "total": 96.12}}
-    line = facts_line(facts, LINE_LIMIT)
-    assert len(line) <= LINE_LIMIT and line.endswith("coverage: branches 92.94%, lines 96.64%, total 96.12%")
-    assert line.startswith(
-        "465 tests: 441 passed, 4 failed, 0 errors, 20 skipped; failing: tests/type-hinting"
-    )
-    assert len(facts_line(facts)) > LINE_LIMIT  # no limit: every name
-    assert ", …; coverage: " in line  # names were left out, and the line says so (marshmallow)
-
-
 def test_ruff_full_output_names_its_first_violations_and_the_first_message(tmp_path: Path) -> None:
     """ruff 0.17's default output puts each location on a ``-->`` line under its code: the demo's
     run said only "2 ruff violations", and review.json had no file to point at."""
@@ -428,91 +287,9 @@ def test_ruff_full_output_names_its_first_violations_and_the_first_message(tmp_p
     )
 
 
-def test_pytest_short_summary_names_the_failing_tests_without_a_report(tmp_path: Path) -> None:
-    """The demo with a failing test and no ``--junitxml``: "pytest: 1 failed, 8 passed" named no
-    test, though pytest's short summary did."""
-    out = (
-        "=========================== short test summary info ============================\n"
-        "FAILED tests/test_slugs.py::test_fails - assert 1 == 2\n"
-        "ERROR tests/test_io.py::test_read - FileNotFoundError: x\n"
-        "1 failed, 8 passed, 1 error in 0.06s\n"
-    )
-    line = summary(tmp_path, ["python", "-m", "pytest", "-q"], out)[0].splitlines()[0]
-    assert line == (
-        "pytest: 1 failed, 8 passed, 1 error; failing: tests/test_slugs.py::test_fails (assert 1 == 2),"
-        " tests/test_io.py::test_read"
-    )
-
-
-def test_failed_subtests_counted_with_the_failed_tests_are_said_to_be_subtests() -> None:
-    """jsonpatch with one test's two subtests broken: pytest says "2 failed, 369 passed, 526
-    subtests passed" of 369 tests; the line read "369 tests: 369 passed, 2 failed", more than 369."""
-    facts = {"tests": 369, "passed": 369, "failures": 2, "errors": 0, "skipped": 0, "subtests_passed": 526}
-    assert facts_line({"pytest": facts | {"failing": []}}) == (
-        "369 tests: 369 passed, 2 failed (2 of them subtests), 0 errors, 0 skipped, 526 subtests passed"
-    )
-
-
 def test_lint_paths_run_on_the_current_directory_lose_their_dot(tmp_path: Path) -> None:
     """arrow's ``flake8 .``: "first ./setup.py:7:E122", and review.json's evidence path
     ``./setup.py`` beside black's and mypy's ``setup.py``."""
     out = "./setup.py:7:5: E122 continuation line missing indentation or outdented\n"
     line = summary(tmp_path, ["python", "-m", "flake8", "."], out)[0].splitlines()[0]
     assert line == "1 flake8 violation; first setup.py:7:E122"
-
-
-def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) -> None:
-    """pluggy with a broken test: review.json pointed at ``testing/test_helpers.py`` with no line,
-    though pytest printed ``testing/test_helpers.py:32: AssertionError``."""
-    out = (
-        "___________________ test_varnames ___________________\n\n    def test_varnames():\n"
-        ">       helper()\n\ntesting/test_helpers.py:10: in test_varnames\n    helper()\n"
-        "E       assert 1 == 2\n\ntesting/test_helpers.py:32: AssertionError\n"
-        "=========================== short test summary info ============================\n"
-        "FAILED testing/test_helpers.py::test_varnames - assert 1 == 2\n1 failed, 218 passed in 0.50s\n"
-    )
-    facts = summary(tmp_path, ["python", "-m", "pytest"], out)[1]
-    assert facts["pytest"]["failing_at"] == ["testing/test_helpers.py:32"]
-    report = (
-        '<testsuites><testsuite tests="1"><testcase classname="testing.test_helpers" name="test_varnames">'
-        '<failure message="assert 1 == 2">testing/test_helpers.py:10: in test_varnames\n    helper()\n'
-        "E       assert 1 == 2\n\ntesting/test_helpers.py:32: AssertionError</failure></testcase>"
-        "</testsuite></testsuites>"
-    )
-    assert junit_facts(report.encode())["failing_at"] == ["testing/test_helpers.py:32"]
-
-
-def test_a_failed_doctests_cause_is_what_it_raised_or_expected_not_its_listing() -> None:
-    """cssutils: "failing: examples/website.py::examples.website.logging (051     >>> import
-    cssutils, logging)", the listing's first line, where the doctest had raised URLError."""
-    case = '<testcase classname="examples.website" name="examples.website.logging">'
-    listing = "051     &gt;&gt;&gt; import cssutils, logging"
-    unexpected = "UNEXPECTED EXCEPTION: URLError(gaierror(-2, 'Name or service not known'))\n"
-
-    def report(body: str) -> bytes:
-        failure = f'<failure message="{listing}">{listing}\n{body}examples/website.py:51: X</failure>'
-        return (
-            f'<testsuites><testsuite tests="1">{case}{failure}</testcase></testsuite></testsuites>'.encode()
-        )
-
-    assert junit_facts(report(unexpected))["cause"] == "URLError(gaierror(-2, 'Name or service not known'))"
-    assert junit_facts(report("Expected:\n    3\nGot:\n    2\n\n"))["cause"] == "expected 3, got 2"
-    udiff = (  # cssutils' own: REPORT_UDIFF
-        "Differences (unified diff with -expected +actual):\n    @@ -1,5 +1,5 @@\n     WARNING Property\n"
-        "    -WARNING HTTPError opening url: 404 Not Found\n    +WARNING URLError, [Errno -2] Name or service"
-        " not known\n\n"
-    )
-    assert junit_facts(report(udiff))["cause"] == (
-        "expected WARNING HTTPError opening url: 404 Not Found, got WARNING URLError, [Errno -2] Name or"
-        " service not known"
-    )
-
-
-def test_subtests_among_the_failed_count_the_expected_failures_as_tests() -> None:
-    """zipp with a broken subtest: pytest's "3 failed, 113 passed, 1 xfailed, 112 subtests passed"
-    of 115 tests (2 SUBFAILED, 1 failed pytest-ruff item) read "3 failed (1 of them subtests)"."""
-    facts = {"tests": 115, "passed": 113, "failures": 3, "errors": 0, "skipped": 0, "xfailed": 1}
-    line = facts_line({"pytest": facts | {"subtests_passed": 112, "failing": []}})
-    assert line.startswith(
-        "115 tests: 113 passed, 3 failed (2 of them subtests), 0 errors, 0 skipped, 1 xfailed"
-    )
