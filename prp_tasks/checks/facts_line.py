@@ -131,14 +131,9 @@ def _unittest_line(f: Facts) -> str:
         "expected_failures": "expected failure",
         "unexpected_successes": "unexpected success",
     }
-    others = [_counted(f[k], one, k.replace("_", " ")) for k, one in kinds.items() if f.get(k)]
+    others = [plural(f[k], one, k.replace("_", " ")) for k, one in kinds.items() if f.get(k)]
     line = f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
     return line + _failing(f)
-
-
-def _counted(count: int, one: str, many: str) -> str:
-    """``1 failure``, ``2 failures`` (more-itertools' "929 tests ran: 1 failures")."""
-    return f"{count} {one if count == 1 else many}"
 
 
 def _coverage_line(f: Facts) -> str:

@@ -80,7 +80,7 @@ def architecture_policy_presence(ctx: CheckContext) -> Outcome:
         problems.append("architecture.naming is empty")
     return Outcome.verdict(
         problems,
-        f"{len(arch.boundaries)} {'boundary' if len(arch.boundaries) == 1 else 'boundaries'}, "
+        f"{plural(len(arch.boundaries), 'boundary', 'boundaries')}, "
         f"{plural(len(arch.naming), 'naming rule')}",
         details={"boundaries": list(arch.boundaries), "naming": arch.naming},
     )

@@ -108,14 +108,9 @@ def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
     found = _RUFF_FOUND.search(text)
     if not hits and not full and not found and not (empty_ok and not text.strip()):
         raise ValueError("no lint output lines")
-    first = distinct([f"{_no_dot(m['path'])}:{m['line']}:{m['code']}" for m in hits or full])
+    first = distinct([f"{m['path'].removeprefix('./')}:{m['line']}:{m['code']}" for m in hits or full])
     said = {"message": full[0]["message"].strip()[:200]} if full and full[0]["message"].strip() else {}
     return {"violations": int(found.group(1)) if found else len(hits or full), "first": first} | said
-
-
-def _no_dot(path: str) -> str:
-    """``./setup.py`` as ``setup.py`` (flake8 run on ``.`` names its files so)."""
-    return path[2:] if path.startswith("./") else path
 
 
 def format_text_facts(text: str) -> dict[str, Any]:

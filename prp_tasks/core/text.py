@@ -57,9 +57,9 @@ def first_lines(text: str, count: int) -> str:
     return "; ".join(parts[:count])
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 test``, ``2 tests``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def plural(count: int, noun: str, nouns: str = "") -> str:
+    """``1 test``, ``2 tests`` (``nouns``: the plural when it is not ``noun`` + s: ``boundaries``)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
 
 
 def them(count: int) -> str:

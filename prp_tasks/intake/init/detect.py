@@ -222,7 +222,7 @@ def _pytest_addopts(facts: Facts, tool: dict[str, Any]) -> None:
     where = f"pyproject.toml [tool.pytest{f'.{table}' if table else ''}]"
     addopts = nested(tool, "pytest", *([table] if table else []), "addopts")
     if nested(tool, "pytest", *([table] if table else []), "python_files"):
-        facts.pytest_python_files = where
+        facts.pytest_python_files = facts.pytest_python_files or where
     addopts_quiet(facts, addopts)
     addopts_xdist(facts, addopts, where)
     if addopts and "--cov" in str(addopts):
