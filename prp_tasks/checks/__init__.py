@@ -26,7 +26,7 @@ from prp_tasks.checks.command import run_command
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.redact import redact
-from prp_tasks.core.results import CheckResult, Evidence, evidence_id
+from prp_tasks.core.results import CheckResult, Evidence, check_source, evidence_id
 
 Builtin = Callable[[CheckContext], Outcome]
 
@@ -110,7 +110,7 @@ def stamp(
 ) -> CheckResult:
     """Turn an outcome into a CheckResult with one evidence item."""
     spec = ctx.spec
-    source = outcome.source or f"{ctx.gate.id.lower()}-{ctx.check.name}"
+    source = outcome.source or check_source(ctx.gate.id, ctx.check.name)
     content = {"status": outcome.status.value, "output": outcome.output, **outcome.details}
     evidence = Evidence(
         id=evidence_id(spec.run_id, ctx.gate.id, ctx.check.name),

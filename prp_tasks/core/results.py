@@ -54,6 +54,11 @@ class Evidence(_Record):
     metadata: dict[str, Any] | None = None
 
 
+def check_source(gate_id: str, check: str) -> str:
+    """A check's evidence source when it read no file of its own (the reference's ``g3-run-lint``)."""
+    return f"{gate_id.lower()}-{check}"
+
+
 def evidence_id(*parts: str) -> str:
     """Deterministic evidence id: the same check of the same run always yields the same id."""
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

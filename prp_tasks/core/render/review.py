@@ -10,7 +10,7 @@ from typing import Any
 from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
 from prp_tasks.core.profile import EnforcementProfile
 from prp_tasks.core.render.common import EXECUTED, known, trim, view_of
-from prp_tasks.core.results import AutomatedCheck, Evidence
+from prp_tasks.core.results import AutomatedCheck, Evidence, check_source
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
 SCHEMA = "com.cortex.review/v1"
@@ -202,7 +202,7 @@ def _check_evidence(gate_id: str, check_name: str, view: GateView, sha: str | No
 def _evidence_refs(
     gate_id: str, check_name: str, evidence: Evidence, sha: str | None
 ) -> list[dict[str, str]]:
-    if evidence.source != f"{gate_id.lower()}-{check_name}":  # a file the check read (a report)
+    if evidence.source != check_source(gate_id, check_name):  # a file the check read (a report)
         ref = _ref(evidence.source, sha)
         return [ref | {"lines": evidence.line_range} if evidence.line_range else ref]
     named = [_ref(path, sha) | ({"lines": line} if line else {}) for path, line in named_locations(evidence)]
