@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from prp_tasks.checks import execute
+from prp_tasks.checks.base import CheckContext
 from prp_tasks.checks.coverage_run import REPORT, report_argv
 from prp_tasks.core.models import CheckStatus
 from tests.unit.test_checks_command import PY, content, context, run
@@ -75,22 +76,40 @@ def test_a_coverage_that_measured_nothing_fails_the_check_saying_so(tmp_path: Pa
     assert content(result)["coverage_report"]["exit_code"] == 1
 
 
+def _unenforced(ctx: CheckContext) -> CheckContext:
+    """The context with a profile that enforces no coverage (``budgets.coverage: null``)."""
+    profile = ctx.spec.profile.profile
+    unenforced = profile.model_copy(update={"budgets": profile.budgets.model_copy(update={"coverage": None})})
+    resolved = ctx.spec.profile.model_copy(update={"profile": unenforced})
+    return dataclasses.replace(ctx, spec=ctx.spec.model_copy(update={"profile": resolved}))
+
+
 def test_a_coverage_measured_for_the_evidence_only_does_not_fail_passed_tests(tmp_path: Path) -> None:
     """ordered-set: a stale ``.coveragerc`` (``source = ordered_set.py``), nothing runs coverage and
     the profile enforces none (``budgets.coverage: null``); its 53 passing tests failed the check."""
     project(tmp_path)
     (tmp_path / ".coveragerc").write_text("[run]\nsource = not-the-module\n")
     ctx = context(tmp_path, PY, "-m", "coverage", "run", "-m", "unittest", "discover", "-s", ".")
-    profile = ctx.spec.profile.profile
-    unenforced = profile.model_copy(update={"budgets": profile.budgets.model_copy(update={"coverage": None})})
-    resolved = ctx.spec.profile.model_copy(update={"profile": unenforced})
-    ctx = dataclasses.replace(ctx, spec=ctx.spec.model_copy(update={"profile": resolved}))
-    result, _ = execute(ctx)
+    result, _ = execute(_unenforced(ctx))
     assert result.status == CheckStatus.PASS, result.output
     head, facts, note = result.output.split("\n")[:3]
     assert head.startswith("exit 0 in ") and facts.startswith("1 test ran: OK"), result.output
     assert note.startswith("coverage wrote no report (No data to report"), note  # after the counts
     assert note.endswith(": coverage is not enforced (budgets.coverage: null)"), note
+
+
+def test_a_fail_under_the_profile_does_not_enforce_leaves_passed_tests_passed(tmp_path: Path) -> None:
+    """jsonschema-specifications: ``fail_under = 100`` in pyproject, its nox sessions run pytest
+    without coverage, so ``prp init`` enforces no coverage; the report's exit 2 failed the check
+    (its tests all passed) on a threshold nothing of the project holds it to."""
+    project(tmp_path, "[report]\nfail_under = 90\n")
+    ctx = context(tmp_path, PY, "-m", "coverage", "run", "-m", "unittest")
+    result, _ = execute(_unenforced(ctx))
+    assert result.status == CheckStatus.PASS, result.output
+    head, facts, note = result.output.split("\n")[:3]
+    assert head.startswith("exit 0 in ") and facts.startswith("1 test ran: OK"), result.output
+    said = "coverage is below the project's fail_under: coverage is not enforced (budgets.coverage: null)"
+    assert note == said
 
 
 def test_parallel_data_is_combined_then_reported(tmp_path: Path) -> None:

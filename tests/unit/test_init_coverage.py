@@ -232,3 +232,31 @@ def test_a_configured_source_naming_nothing_in_the_checkout_gives_way_to_its_pac
         tmp_path, {".coveragerc": stale, "tox.ini": "[testenv]\ndeps = pytest-cov\ncommands = pytest --cov\n"}
     )
     assert "--cov=ordered_set" in parsed(tmp_path)[1].profile.governance.commands["test"]
+
+
+def test_a_threshold_in_a_coverage_configuration_nothing_runs_is_not_enforced(tmp_path: Path) -> None:
+    """jsonschema-specifications: ``fail_under = 100`` in pyproject's coverage configuration, its
+    CI and nox sessions run pytest alone; G4 enforced 100 on a total nothing of the project holds
+    to it (99%), failing a run whose CI passes. When its CI runs coverage, the threshold is its."""
+    files = {
+        "pyproject.toml": (
+            '[project]\nname = "pkg"\nversion = "1"\n[project.optional-dependencies]\ntests = ["pytest"]\n'
+            '[tool.coverage.run]\nsource = ["pkg"]\n[tool.coverage.report]\nfail_under = 100\n'
+        ),
+        ".github/workflows/ci.yml": "jobs:\n  tests:\n    steps:\n      - run: python -m pytest\n",
+        "pkg/__init__.py": "",
+        "tests/test_a.py": "def test_a(): pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.budgets.coverage is None
+    assert result.profile.governance.commands["test"][2:4] == ("coverage", "run")  # still measured
+    assert (
+        "coverage: null  # not enforced: the project's 100 "
+        "(pyproject.toml [tool.coverage.report] fail_under) applies to a coverage run the project "
+        "never starts" in text
+    ), text
+    ci = "jobs:\n  tests:\n    steps:\n      - run: python -m coverage run -m pytest\n"
+    write(tmp_path, {".github/workflows/ci.yml": ci})
+    enforced = parsed(tmp_path)[1].profile.budgets.coverage
+    assert enforced is not None and enforced.total == 100.0

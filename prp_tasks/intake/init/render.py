@@ -146,7 +146,12 @@ def _budgets(facts: Facts, commands: Plan) -> list[str]:
 
 def _threshold_elsewhere(facts: Facts) -> str:
     """Where the project's threshold applies when it is to more than one run measures ('' when
-    it is to that run): structlog's CI job combining every job's data; tqdm's ``--cov-append``."""
+    it is to that run): structlog's CI job combining every job's data; tqdm's ``--cov-append``;
+    nowhere, when coverage.py is only configured while the project's automation runs other tools
+    and no coverage (jsonschema-specifications: ``fail_under = 100`` in pyproject, its nox
+    sessions run pytest alone, and G4 failed its 99% that nothing of the project holds to 100)."""
+    if facts.never_run("coverage") and not facts.uses("pytest-cov"):
+        return "to a coverage run the project never starts (its automation runs no coverage tool)"
     if facts.combined_fail_under:
         return (
             f"in {facts.combined_fail_under} to coverage combined from several test jobs (Pythons, "
