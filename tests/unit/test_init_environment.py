@@ -242,6 +242,28 @@ def test_a_pytest_plugin_only_an_extra_the_tests_do_not_install_declares_leaves_
     assert "unpinned: its test dependencies include pytest-mypy, which runs it at their version" in text
 
 
+def test_a_pytest_plugin_pytest_enabler_turns_off_runs_nothing_in_the_tests(tmp_path: Path) -> None:
+    """cssutils (jaraco's skeleton): pytest-mypy in its ``test`` extra and
+    ``[tool.pytest-enabler.mypy]`` without ``addopts`` ("Disabled due to jaraco/skeleton#143"):
+    its tests run no mypy, and the profile said they did ("unpinned: its test dependencies include
+    pytest-mypy, which runs it at their version"). A table with ``addopts`` keeps it on."""
+    pyproject = (
+        '[project]\nname = "cssu"\n[project.optional-dependencies]\ntest = ["pytest", "pytest-mypy"]\n'
+        "[tool.mypy]\n[tool.pytest-enabler.mypy]\n# Disabled due to jaraco/skeleton#143\n"
+    )
+    ci = "jobs:\n  test:\n    steps:\n      - run: python -m pytest\n"
+    write(tmp_path, {"pyproject.toml": pyproject, "cssu/__init__.py": "", ".github/workflows/ci.yml": ci})
+    text, result = parsed(tmp_path)
+    assert "pytest-mypy, which runs it" not in text
+    assert "seen runs mypy: required here anyway (its pytest-mypy is turned off by pyproject.toml " in text
+    assert "[tool.pytest-enabler.mypy])" in text
+    assert result.profile.governance.commands["type-check"][:3] == ("python", "-m", "mypy")
+    write(tmp_path, {"pyproject.toml": pyproject + 'addopts = "--mypy"\n'})
+    text = parsed(tmp_path)[0]
+    assert "unpinned: its test dependencies include pytest-mypy, which runs it at their version" in text
+    assert "required here anyway" not in text
+
+
 def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path: Path) -> None:
     """semver: ``formatting = ["ruff<=0.16"]``, ``typing = ["mypy<=2.1.0"]`` and a uv.lock
     holding ruff 0.15.20; unpinned, the checks ran ruff 0.17 and mypy 2.4."""

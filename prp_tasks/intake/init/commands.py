@@ -142,7 +142,7 @@ def _checked_otherwise(facts: Facts) -> bool:
     """The project type-checks with another tool and nothing runs mypy (pathvalidate: mypy only
     among the deps of its lint env, which runs pyright; 0 errors there, 1 from mypy)."""
     others = any(facts.run_places(tool) for tool in ("pyright", "pyrefly", "ty"))
-    return others and facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names
+    return others and facts.never_run("mypy") and not facts.runs_in_tests("pytest-mypy")
 
 
 def _no_type_check(facts: Facts) -> str:
@@ -370,8 +370,10 @@ def _type_check(facts: Facts) -> Command | None:
             f"; {facts.mypy_install_types} runs it with --install-types, which installs the stub packages "
             "it finds missing: here they must be in the environment (the check's evidence names them)"
         )
-    if facts.never_run("mypy") and "pytest-mypy" not in facts.declared_names:  # cattrs: run by nothing
+    if facts.never_run("mypy") and not facts.runs_in_tests("pytest-mypy"):  # cattrs: run by nothing
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
+        off = facts.plugins_off.get("pytest-mypy") if "pytest-mypy" in facts.declared_names else None
+        why += f" (its pytest-mypy is turned off by {off})" if off else ""
     others = [  # exceptiongroup's typing env: pyright --verifytypes too
         f"{other} ({', '.join(ran[:2])})"
         for other in ("pyright", "pyrefly")

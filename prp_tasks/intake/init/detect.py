@@ -196,6 +196,22 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
         facts.mypy_configured(nested(tool, "mypy", "files"))
     _coverage_tables(facts, tool)
     _pytest_addopts(facts, tool)
+    _enabler(facts, tool)
+
+
+#: pytest-enabler's tables -> the plugin each turns on with its default ``addopts``
+_ENABLED = {"mypy": "pytest-mypy", "ruff": "pytest-ruff", "black": "pytest-black", "flake8": "pytest-flake8"}
+
+
+def _enabler(facts: Facts, tool: dict[str, Any]) -> None:
+    """pytest-enabler's tables: one without ``addopts`` replaces the plugin's default options
+    with none, turning it off (jaraco's skeleton: ``[tool.pytest-enabler.mypy]`` "Disabled due to
+    jaraco/skeleton#143", in cssutils, whose tests then run no mypy)."""
+    tables = nested(tool, "pytest-enabler")
+    for key, plugin in _ENABLED.items():
+        table = tables.get(key) if isinstance(tables, dict) else None
+        if isinstance(table, dict) and not table.get("addopts"):
+            facts.plugins_off[plugin] = f"pyproject.toml [tool.pytest-enabler.{key}]"
 
 
 def _coverage_tables(facts: Facts, tool: dict[str, Any]) -> None:

@@ -123,6 +123,9 @@ class Facts:
     #: where the project sets pytest's ``python_files`` (jsonpatch's pytest.ini: ``tests.py
     #: property_tests.py``): pytest then finds its test modules by itself
     pytest_python_files: str | None = None
+    #: pytest plugin -> where the project turns it off (pytest-enabler's ``[tool.pytest-enabler.mypy]``
+    #: table without ``addopts``: cssutils declares pytest-mypy, and its tests never run mypy)
+    plugins_off: dict[str, str] = field(default_factory=dict)
     #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
     pytest_xdist: str = ""
     #: where the project runs mypy with ``--install-types`` (it installs the stubs it misses)
@@ -212,6 +215,10 @@ class Facts:
 
     def uses(self, tool: str) -> bool:
         return tool in self.tools
+
+    def runs_in_tests(self, plugin: str) -> bool:
+        """Whether the tests run the pytest ``plugin`` (pytest-mypy): declared and not turned off."""
+        return plugin in self.declared_names and plugin not in self.plugins_off
 
     def only_declared(self, tool: str) -> bool:
         """Whether the tool is only named among requirements: nothing configures or runs it."""

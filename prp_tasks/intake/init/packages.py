@@ -150,6 +150,8 @@ def _tests_install(facts: Facts, name: str) -> bool:
     declare it (PyHamcrest's pytest-mypy, in its ``dev`` extra only: the tests install ``tests``)."""
     places = facts.declared_at.get(name, [])
     extras = [m[1] for m in (_EXTRA_PLACE.search(p) for p in places) if m]
+    if name in facts.plugins_off:  # (cssutils' pytest-mypy, turned off by pytest-enabler's table)
+        return False
     if not places or len(extras) < len(places):
         return bool(places)  # (a tox env's deps, a requirements file, a group: as the tests use it)
     chosen = [n for n, _ in extras_to_install(facts, False)] or select(facts.extras, None, "extra")
