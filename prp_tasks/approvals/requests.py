@@ -11,7 +11,7 @@ from typing import Any
 
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import ApprovalRequest, AuditEvent, AuditType
-from prp_tasks.core.evaluate import parse_ts, skipped_record, utc_now
+from prp_tasks.core.evaluate import dependency_reason, parse_ts, skipped_record, utc_now
 from prp_tasks.core.models import GateSpec, GateStatus
 from prp_tasks.core.results import Decision, GateRecord, HumanApproval
 from prp_tasks.core.run import RunSpec
@@ -93,7 +93,7 @@ def stopped_by(spec: RunSpec, gate: GateSpec, decided: GateRecord) -> dict[str, 
         return {}
     now = decided.result.finished_at or utc_now()
     if status == GateStatus.SKIPPED:  # closed without a decision
-        reason = f"dependency {gate.id} skipped"
+        reason = dependency_reason(gate.id, GateStatus.SKIPPED)
         return {
             g: skipped_record(spec.workflow.gate(g), reason, now)
             for g in dag.transitive_dependents(spec.workflow, gate.id)
@@ -102,7 +102,7 @@ def stopped_by(spec: RunSpec, gate: GateSpec, decided: GateRecord) -> dict[str, 
         reason = f"strict mode: run stopped after {gate.id} was rejected"
         targets = [g for g in spec.workflow.gate_ids if g != gate.id]
     else:
-        reason = f"dependency {gate.id} failed"
+        reason = dependency_reason(gate.id, GateStatus.FAILED)
         targets = list(dag.transitive_dependents(spec.workflow, gate.id))
     return {g: skipped_record(spec.workflow.gate(g), reason, now) for g in targets}
 

@@ -116,6 +116,24 @@ def apply_decision(record: GateRecord, approval: HumanApproval, at: str | None =
     return record.model_copy(update={"result": result})
 
 
+#: a gate skipped because one it depends on failed or was skipped: its reason starts with this
+DEPENDENCY = "dependency "
+
+
+def dependency_reason(gate_id: str, status: GateStatus) -> str:
+    """Why the dependents of ``gate_id``, which ended ``status``, are skipped."""
+    return f"{DEPENDENCY}{gate_id} {status.value}"
+
+
+def _next_step(reason: str) -> str:
+    """A skipped gate's next step: a dependency's skip waits on that gate (whose own next step says
+    what to fix: "Resolve: dependency G3 failed" had been one more follow-up to do), else resolve it."""
+    words = reason.removeprefix(DEPENDENCY).split(" ")
+    if reason.startswith(DEPENDENCY) and len(words) == 2:
+        return f"Runs once {words[0]} passes"
+    return f"Resolve: {reason}"
+
+
 def skipped_record(gate: GateSpec, reason: str, at: str) -> GateRecord:
     """Record of a gate that never ran."""
     result = GateResult(
@@ -127,7 +145,7 @@ def skipped_record(gate: GateSpec, reason: str, at: str) -> GateRecord:
         finished_at=at,
         duration_ms=0,
         reason=reason,
-        next_steps=(f"Resolve: {reason}",),
+        next_steps=(_next_step(reason),),
         queue=gate.queue,
     )
     return GateRecord(result=result)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from prp_tasks.approvals.service import Approvals
 from prp_tasks.core import dag
 from prp_tasks.core.approvals import AuditEvent, AuditType
-from prp_tasks.core.evaluate import skipped_record, utc_now
+from prp_tasks.core.evaluate import dependency_reason, skipped_record, utc_now
 from prp_tasks.core.models import GateSpec, GateStatus
 from prp_tasks.core.results import GateRecord
 from prp_tasks.core.run import RunSpec
@@ -327,7 +327,7 @@ class Engine:
         skips = {}
         status = record.result.status
         if status in (GateStatus.FAILED, GateStatus.SKIPPED):
-            reason = f"dependency {gate.id} {status.value}"
+            reason = dependency_reason(gate.id, status)
             for gid in dag.transitive_dependents(spec.workflow, gate.id):
                 skips[gid] = skipped_record(spec.workflow.gate(gid), reason, now)
         dependents = dag.dependents(spec.workflow)[gate.id]

@@ -164,7 +164,10 @@ def test_a_skipped_record_explains_why_the_gate_never_ran() -> None:
     res = skipped_record(gate("a", role=Role.ARCHITECT), "dependency G1 failed", START).result
     assert res.status == GateStatus.SKIPPED
     assert res.reason == "dependency G1 failed"
-    assert res.next_steps == ("Resolve: dependency G1 failed",)
+    assert res.next_steps == ("Runs once G1 passes",)  # G1's own next step says what to fix
+    assert skipped_record(gate("a"), "time budget exceeded", START).result.next_steps == (
+        "Resolve: time budget exceeded",
+    )
     assert (res.timestamp, res.finished_at, res.duration_ms) == (START, START, 0)
     assert res.requires_human_approval is True
     assert res.automated_checks == ()

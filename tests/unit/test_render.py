@@ -405,6 +405,20 @@ def test_a_cut_summary_ends_at_a_space_and_leaves_no_code_span_open() -> None:
     assert inline("a ``b`c`` d and more words", 20) == "a ``b`c`` d and …"
 
 
+def test_follow_ups_leave_out_the_gates_a_failure_skipped() -> None:
+    """jsonschema-specifications with a failing test: §13 said "Fix 1 failing check: run-test",
+    then "Resolve: dependency G3 failed" for the four gates G3's failure skipped."""
+    snapshot = all_commanded()
+    workflow = snapshot.spec.workflow
+    g3 = run_gate(workflow.gate("G3"), 3, fail=["run-test"])
+    later = {g: skipped(workflow.gate(g), 4, "dependency G3 failed") for g in ("G4", "G5", "G6", "G7")}
+    failed = with_gates(snapshot, RunStatus.FAILED, G3=g3, **later)
+    assert later["G4"].record is not None
+    assert later["G4"].record.result.next_steps == ("Runs once G3 passes",)
+    lines = section(render_outputs(failed)["prp.md"], 13).splitlines()[2:]
+    assert lines == ["- Fix 1 failing check: run-test"], lines
+
+
 def test_follow_ups_name_the_major_findings_of_gates_that_passed() -> None:
     """cachetools: G3 passed, the review had a major finding (no command runs type-check), and
     §13 said "Follow-ups: None"."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from prp_tasks.core.builtin_workflow import APPROVAL_DISPLAY_NAMES
+from prp_tasks.core.evaluate import DEPENDENCY
 from prp_tasks.core.models import GateStatus
 from prp_tasks.core.render.common import (
     approvals_of,
@@ -241,12 +242,13 @@ def _artifacts(snapshot: RunSnapshot, manifest: Mapping[str, Any]) -> str:
 
 
 def _follow_ups(snapshot: RunSnapshot, review: Mapping[str, Any]) -> str:
-    """The gates' next steps, then the major and blocker findings of gates that passed anyway
+    """The gates' next steps (not those of gates a dependency's failure skipped: that gate's own
+    says what to do), then the major and blocker findings of gates that passed anyway
     (cachetools: "no command runs the required check 'type-check'" under "Follow-ups: None")."""
     steps = []
     for gate in gates_in_order(snapshot):
         record = record_of(snapshot, gate.id)
-        if record is not None:
+        if record is not None and not (record.result.reason or "").startswith(DEPENDENCY):
             steps += [s for s in record.result.next_steps if "proceed" not in s.lower()]
     for finding in review.get("findings") or []:
         gate_id = str(finding.get("id", "")).split("-", 1)[0]
