@@ -125,6 +125,7 @@ def test_init_writes_once_prints_on_request_and_the_first_run_passes(tmp_path: P
     findings = {f["id"]: f["severity"] for f in review["findings"]}
     assert findings == {"G3-run-test": "major", "G3-run-lint": "major"}
     assert review["scores"]["implementation"] == "red"
+    assert review["scores"]["tests"] == "red"  # the failing test, not only G2's test plan
 
 
 def lines(checks: dict[str, Any], name: str) -> list[str]:

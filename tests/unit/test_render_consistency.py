@@ -24,7 +24,7 @@ from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.render import render_outputs
 from prp_tasks.core.render.common import EXECUTED
 from prp_tasks.core.render.prp_sections import artifact_names
-from prp_tasks.core.render.review import category_unverified, is_red, required_checks
+from prp_tasks.core.render.review import SUITE_CHECKS, category_unverified, is_red, required_checks
 from prp_tasks.core.results import Decision
 from prp_tasks.core.run import RunStatus
 from prp_tasks.core.snapshot import GateView, RunSnapshot
@@ -163,7 +163,7 @@ def _checks_and_findings_agree(
         for entry in stage["gate"]["automatedChecks"]:
             checks[entry["id"].split("-check-")[0]].append((entry["name"], entry["status"]))
     required = required_checks(snapshot.spec.profile.profile)
-    expected_findings, red, unverified_gates = {}, set(), set()
+    expected_findings, red, unverified_gates, suite_scored = {}, set(), set(), set()
     for gate_id in workflow.gate_ids:
         record = snapshot.gates[gate_id].record
         recorded = [(c.name, str(c.status)) for c in record.result.automated_checks] if record else []
@@ -177,8 +177,10 @@ def _checks_and_findings_agree(
         failed = [n for n, s in recorded if s == "fail"]
         for name in failed:
             expected_findings[f"{gate_id}-{name}"] = "major" if name in required else "minor"
+            suite = name in SUITE_CHECKS and any(g.review_category == "tests" for g in workflow.gates)
+            suite_scored |= {"tests"} if suite else set()  # a failing test suite scores "tests" too
             if is_red(name, required):
-                red.add(workflow.gate(gate_id).review_category)
+                red |= {workflow.gate(gate_id).review_category} | ({"tests"} if suite else set())
         if not failed and status[gate_id] == GateStatus.FAILED:
             expected_findings[f"{gate_id}-decision"] = "major"
         for unverified in category_unverified(
@@ -194,7 +196,7 @@ def _checks_and_findings_agree(
         if {st for _, st in found} == {"skip"} and status[g] != "failed" and g not in unverified_gates
     }
     scored = [g for g in executed if g.id not in skipped_only]
-    assert set(review["scores"]) == {g.review_category for g in scored}
+    assert set(review["scores"]) == {g.review_category for g in scored} | suite_scored
     assert {c for c, s in review["scores"].items() if s == "red"} == red
     summary_json = section(markdown, 9).split("```json\n")[1].split("\n```")[0]
     assert json.loads(summary_json)["findings"] == [
@@ -275,7 +277,7 @@ def test_test_evidence_lines_state_the_summary_and_never_cut_a_json_value() -> N
     assert re.fullmatch(r"src/m\d+\.py:\d+:E501", kept)  # the last item is whole
 
 
-def test_a_failing_test_suite_is_a_major_finding_and_scores_implementation_red() -> None:
+def test_a_failing_test_suite_is_a_major_finding_and_scores_implementation_and_tests_red() -> None:
     spec = make_spec(builtin_workflow(PROFILE.profile), resolved=PROFILE)
     views = {g: GateView(gate_id=g, status=GateStatus.PENDING) for g in spec.workflow.gate_ids}
     for minute, gate_id in enumerate(("G0", "G1", "G2")):
@@ -286,6 +288,7 @@ def test_a_failing_test_suite_is_a_major_finding_and_scores_implementation_red()
     review = json.loads(render_outputs(snap(spec, views, RunStatus.FAILED))["review.json"])
     assert [(f["id"], f["severity"]) for f in review["findings"]] == [("G3-run-test", "major")]
     assert review["scores"]["implementation"] == "red"
+    assert review["scores"]["tests"] == "red"  # G2's test plan passed; the tests did not (webcolors)
 
 
 def test_a_report_fulfilled_by_a_gates_report_names_the_checks_skipped_there() -> None:

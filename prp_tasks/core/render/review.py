@@ -23,6 +23,11 @@ MAX_REFS = 5
 MANIFEST = "run-manifest.json"
 #: G3's check of which required checks have a command; those without one ran nowhere
 CONFIGURED_CHECK = "lint-and-types-configured"
+#: the category a failing test suite scores too, besides its own gate's: G2's test plan had kept
+#: "tests" green beside "implementation" red (webcolors' 4 failing tests)
+TESTS_CATEGORY = "tests"
+#: the test suite's checks: the required check ``test`` and the ``run-test`` G3 runs for it
+SUITE_CHECKS = frozenset({"test", "run-test"})
 
 
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
@@ -49,9 +54,10 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
         if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
             score = max(score, "amber", key=_RANK.__getitem__)
             gate_findings += [_unrun_finding(gate, view, name, sha) for name in unrun]
-        category = gate.review_category
-        previous = scores.get(category, "green")
-        scores[category] = max(previous, score, key=_RANK.__getitem__)
+        _raise(scores, gate.review_category, score)
+        suite = _suite_score(view, required)
+        if suite and any(g.review_category == TESTS_CATEGORY for g in snapshot.spec.workflow.gates):
+            _raise(scores, TESTS_CATEGORY, suite)
         findings.extend(gate_findings)
     if snapshot.spec.repo.dirty:  # the checks ran on uncommitted changes: no commit gave these results
         for ref in (r for f in findings for r in f["evidence"]):
@@ -63,6 +69,19 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
         "scores": scores,
         "findings": findings,
     }
+
+
+def _raise(scores: dict[str, str], category: str, score: str) -> None:
+    """The category's score, raised to ``score`` when that is worse."""
+    scores[category] = max(scores.get(category, "green"), score, key=_RANK.__getitem__)
+
+
+def _suite_score(view: GateView, required: frozenset[str]) -> str | None:
+    """What the gate's failed test suite scores the tests category (None when none failed)."""
+    failed = [c for c in _failed_checks(view) if c.name in SUITE_CHECKS]
+    if not failed:
+        return None
+    return "red" if any(is_red(c.name, required) for c in failed) else "amber"
 
 
 def required_checks(profile: EnforcementProfile) -> frozenset[str]:
