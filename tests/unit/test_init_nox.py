@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prp_tasks.intake.init.commandline import module_run
 from prp_tasks.intake.init.noxfile import nox_commands, nox_test_extras
 from tests.unit.test_init import parsed, write
 
@@ -55,3 +56,40 @@ def test_a_sessions_default_posargs_are_its_commands_arguments(tmp_path: Path) -
     write(tmp_path, FILES)
     commands = parsed(tmp_path)[1].profile.governance.commands
     assert commands["lint"][-1] == "deepdiff"
+
+
+WEBCOLORS_NOX = """import nox
+
+
+@nox.session(python=["3.12"], tags=["checks"])
+def lint_pylint(session: nox.Session) -> None:
+    session.install(".", "pylint")
+    session.run(f"python{session.python}", "-Im", "pylint", "src/", "tests/")
+
+
+@nox.session(python=["3.12"], tags=["packaging"])
+def package_manifest(session: nox.Session) -> None:
+    session.run(f"python{session.python}", "-Im", "check_manifest", "--verbose")
+
+
+@nox.session(python=["3.12"], tags=["docs"])
+def docs_spellcheck(session: nox.Session) -> None:
+    session.run(f"{session.bin}/python{session.python}", "-Im", "sphinx", "-W", "--builder", "spelling")
+"""
+
+
+def test_a_session_running_a_module_through_its_python_names_the_tool(tmp_path: Path) -> None:
+    """webcolors' sessions run ``f"python{session.python}", "-Im", "pylint", …``: the f-string was
+    dropped (the command began with ``-Im``), so its pylint, check-manifest and spelling build
+    were not named among the checkers no check runs."""
+    assert nox_commands(WEBCOLORS_NOX) == [
+        "python -Im pylint src/ tests/",
+        "python -Im check_manifest --verbose",
+        "bin/python -Im sphinx -W --builder spelling",
+    ]
+    write(tmp_path, {**FILES, "noxfile.py": WEBCOLORS_NOX})
+    text = parsed(tmp_path)[0]
+    assert "pylint (noxfile.py)" in text and "check-manifest (noxfile.py)" in text, text
+    assert "sphinx-build (noxfile.py)" in text
+    assert module_run(["python3", "-W", "error", "-I", "-m", "pytest", "-q"]) == ["pytest", "-q"]
+    assert module_run(["python", "-c", "print()"]) == ["python", "-c", "print()"]

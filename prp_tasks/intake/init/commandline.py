@@ -30,9 +30,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         return
     while words and (_ASSIGNMENT.match(words[0]) or words[0] == "env"):  # PYTHONPATH=. py.test …
         words = words[1:]
-    words = without_runner(words)  # croniter's tox: ``uv run --group=mypy --active mypy .``
-    if len(words) > 2 and words[1] == "-m" and _PYTHON.fullmatch(words[0]):
-        words = words[2:]
+    words = module_run(without_runner(words))  # croniter's tox: ``uv run --group=mypy --active mypy .``
     if not words:
         return
     _script_or_make(facts, words, where, cwd, primary)
@@ -49,6 +47,26 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         _mypy_command(facts, words, where, cwd)
     if tool in ("ruff", "flake8", "pylint", "black", "pycodestyle", "pep8"):
         lint_targets(facts, words, cwd)
+
+
+#: interpreter options before ``-m`` (``-I``, ``-W error``) and the module option itself (``-Im``)
+_FLAGS, _MODULE_OPTION = re.compile(r"-[bBdEiIOqsSuvR]+|-[WX]\S+"), re.compile(r"-[bBdEiIOqsSuvR]*m")
+#: modules run with ``python -m`` by the name their command has (``python -m sphinx`` is sphinx-build)
+_MODULE_NAMES = {"sphinx": "sphinx-build", "check_manifest": "check-manifest", "pip_audit": "pip-audit"}
+
+
+def module_run(words: list[str]) -> list[str]:
+    """``python -m X …`` as ``X …``, also after interpreter options (webcolors' nox sessions:
+    ``python3.12 -Im pylint src/ tests/``, ``-Im check_manifest``, ``bin/python3.12 -Im sphinx -W``);
+    else as it is."""
+    if not words or not _PYTHON.fullmatch(os.path.basename(words[0])):
+        return words
+    index = 1
+    while index < len(words) and (_FLAGS.fullmatch(words[index]) or words[index] in ("-W", "-X")):
+        index += 2 if words[index] in ("-W", "-X") else 1
+    if index + 1 < len(words) and _MODULE_OPTION.fullmatch(words[index]):
+        return [_MODULE_NAMES.get(words[index + 1], words[index + 1]), *words[index + 2 :]]
+    return words
 
 
 def _mypy_command(facts: Facts, words: list[str], where: str, cwd: str) -> None:

@@ -181,7 +181,30 @@ def _value(node: ast.expr, names: dict[str, str]) -> str | None:
         return "."
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str" and node.args:
         return _value(node.args[0], names)
+    if isinstance(node, ast.JoinedStr):
+        return _formatted(node, names)
     return None
+
+
+#: the session's attributes an f-string may name: its Python version (none: ``python3.12`` is
+#: ``python``) and its environment's scripts folder
+_SESSION = {"python": "", "bin": "bin"}
+
+
+def _formatted(node: ast.JoinedStr, names: dict[str, str]) -> str | None:
+    """An f-string of known parts (webcolors' ``f"python{session.python}"``, the session's
+    ``python``, and ``f"{session.bin}/python{session.python}"``)."""
+    parts = []
+    for part in node.values:
+        inner = part.value if isinstance(part, ast.FormattedValue) else part
+        if isinstance(inner, ast.Attribute) and inner.attr in _SESSION:
+            parts.append(_SESSION[inner.attr])
+            continue
+        value = _value(inner, names)
+        if value is None:
+            return None
+        parts.append(value)
+    return "".join(parts)
 
 
 def _is_here(node: ast.expr) -> bool:
