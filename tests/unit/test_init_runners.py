@@ -63,6 +63,20 @@ def test_a_pylint_only_configured_says_so(tmp_path: Path) -> None:
     assert "only configured: no requirement names pylint and no command runs it (a leftover?)" in text
 
 
+def test_a_formatter_only_configured_says_so(tmp_path: Path) -> None:
+    """python-dateutil's sdist: ``[tool.black]`` in pyproject, its tox ``precommit`` env runs
+    pre-commit, whose hooks file the sdist leaves out; the format check failed on 30 files with
+    a comment reading as if the project kept them black-formatted."""
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "du"\n[tool.black]\n', "du/a.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["format"][2] == "black"
+    assert "only configured: no requirement names black and no command runs it (a leftover?)" in said
+    write(tmp_path, {"tox.ini": "[testenv:precommit]\ncommands = pre-commit run --all-files\n"})
+    said = parsed(tmp_path)[0]
+    assert "runs pre-commit, whose .pre-commit-config.yaml this checkout lacks: whether its hooks" in said
+    assert "hooks run black is not known here" in said
+
+
 @pytest.mark.parametrize(
     ("config", "tool"), [("setup.cfg", "flake8"), ("ruff.toml", "ruff")], ids=["flake8", "ruff"]
 )
