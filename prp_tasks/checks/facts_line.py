@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from prp_tasks.core.text import plural
+from prp_tasks.core.text import clip, plural
 
 #: what a tool's reader found: counts and the first items named (per tool)
 Facts = dict[str, Any]
@@ -31,8 +31,10 @@ SAID = {
 
 def facts_line(facts: dict[str, Facts], limit: int | None = None) -> str:
     """One line stating the facts: counts first, then the first items named; past ``limit``
-    characters the later failing tests' names are left out first, so that what follows them, the
-    coverage, stays (PyHamcrest's four failing tests' names had pushed its 96.64% off the line)."""
+    characters the later failing tests' names are left out first, then the first one's cause is
+    shortened, so that what follows them, the coverage, stays (PyHamcrest's four failing tests'
+    names had pushed its 96.64% off the line; python-dateutil's first cause, a long assertion,
+    its 91.81%)."""
     line = _joined(facts)
     if limit is None or len(line) <= limit:
         return line
@@ -42,7 +44,14 @@ def facts_line(facts: dict[str, Facts], limit: int | None = None) -> str:
         while len(named) > 1 and len(_joined(shorter)) > limit:
             named = named[:-1]
             found["failing"] = [*named, "…"]  # (marshmallow's 3 names of 4 failing tests said no more)
+        over = len(_joined(shorter)) - limit
+        if over > 0 and found.get("cause"):
+            found["cause"] = clip(str(found["cause"]), max(len(str(found["cause"])) - over, _CAUSE_KEPT))
     return _joined(shorter)
+
+
+#: the shortest a failing test's cause is cut to (its exception's name and the start of its message)
+_CAUSE_KEPT = 40
 
 
 def _joined(facts: dict[str, Facts]) -> str:

@@ -154,6 +154,25 @@ def test_the_coverage_stays_on_a_facts_line_long_with_failing_tests_names() -> N
     assert ", …; coverage: " in line  # names were left out, and the line says so (marshmallow)
 
 
+def test_the_coverage_stays_on_a_facts_line_long_with_the_first_failures_cause() -> None:
+    """python-dateutil: one failing test whose assertion message is long pushed its coverage off
+    the line (``(AssertionError: assert …``): the cause is shortened, at a space, before it goes."""
+    from prp_tasks.checks.facts_line import facts_line
+
+    cause = "AssertionError: assert " + " ".join(
+        f"datetime.datetime(2014, 11, {d}, 0, 0)" for d in range(1, 9)
+    )
+    pytest_facts = {
+        "tests": 5344, "passed": 5059, "failures": 4, "errors": 0, "skipped": 264,
+        "failing": ["tests/test_utils.py::test_today"], "cause": cause,
+    }  # fmt: skip
+    facts = {"pytest": pytest_facts, "coverage": {"lines": 91.81, "total": 91.81}}
+    line = facts_line(facts, LINE_LIMIT)
+    assert len(line) <= LINE_LIMIT and line.endswith("coverage: lines 91.81%, total 91.81%"), line
+    assert "failing: tests/test_utils.py::test_today (AssertionError: assert datetime" in line
+    assert " …); coverage: " in line
+
+
 def test_pytest_short_summary_names_the_failing_tests_without_a_report(tmp_path: Path) -> None:
     """The demo with a failing test and no ``--junitxml``: "pytest: 1 failed, 8 passed" named no
     test, though pytest's short summary did."""

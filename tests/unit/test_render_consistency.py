@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from prp_tasks.checks.evidence import LINE_LIMIT
 from prp_tasks.core import dag
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.catalog import GATE_REPORTS
@@ -23,7 +24,7 @@ from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
 from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.render import render_outputs
 from prp_tasks.core.render.common import EXECUTED
-from prp_tasks.core.render.prp_sections import artifact_names
+from prp_tasks.core.render.prp_sections import artifact_names, evidence_summary
 from prp_tasks.core.render.review import SUITE_CHECKS, category_unverified, is_red, required_checks
 from prp_tasks.core.results import Decision
 from prp_tasks.core.run import RunStatus
@@ -275,6 +276,17 @@ def test_test_evidence_lines_state_the_summary_and_never_cut_a_json_value() -> N
     assert line.endswith(" …") and '{"' not in line
     kept = line.removesuffix(" …").split()[-1].rstrip(",")
     assert re.fullmatch(r"src/m\d+\.py:\d+:E501", kept)  # the last item is whole
+
+
+def test_a_test_evidence_line_keeps_a_whole_facts_line_with_its_coverage() -> None:
+    """python-dateutil: §7 cut its test evidence at 240 characters, inside the failing test's
+    cause, so prp.md showed no coverage figure at all."""
+    first = "exit 1 in 95.20s (pytest 9.2.0, coverage 7.18.0, Python 3.11.7)"
+    facts = "5344 tests: 5059 passed, 4 failed, 0 errors, 264 skipped; failing: tests/test_utils.py::x ("
+    facts += "AssertionError: " + "x " * ((LINE_LIMIT - len(facts) - 60) // 2) + "…); coverage: lines 91.81%"
+    assert len(facts) <= LINE_LIMIT
+    summary = evidence_summary(json.dumps({"status": "fail", "output": f"{first}\n{facts}\nmore"}))
+    assert summary == f"fail — {first}; {facts}"
 
 
 def test_a_failing_test_suite_is_a_major_finding_and_scores_implementation_and_tests_red() -> None:
