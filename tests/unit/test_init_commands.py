@@ -337,6 +337,17 @@ def test_flake8_lints_the_test_modules_beside_the_package(tmp_path: Path) -> Non
     assert result.profile.governance.commands["lint"][-1:] == ("shortuuid",)  # its tests inside it
 
 
+def test_flake8_with_a_configured_filename_lints_what_it_names(tmp_path: Path) -> None:
+    """jsonpointer: ``filename = *.py,./bin/jsonpointer`` in setup.cfg's [flake8]; prp linted
+    jsonpointer.py and tests.py, and an unused import in its ``bin/jsonpointer`` script went
+    unreported, which the project's own ``flake8`` reports."""
+    cfg = "[flake8]\nfilename = *.py,./bin/jsonpointer\nexclude = .git,doc\n"
+    write(tmp_path, {"setup.cfg": cfg, "jsonpointer.py": "", "tests.py": "", "bin/jsonpointer": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-1:] == (".",)
+    assert "lints the files setup.cfg [flake8] filename names" in text
+
+
 def test_flake8_leaves_out_what_the_projects_pytest_lint_plugins_leave_out_whole(tmp_path: Path) -> None:
     """six 1.16.0: its setup.cfg says ``flakes-ignore = test_six.py ALL`` (pytest-flakes) and the
     project lints six.py alone; prp linted test_six.py too (63 of 70 violations)."""

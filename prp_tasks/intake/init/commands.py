@@ -184,12 +184,15 @@ def _lint(facts: Facts) -> Command | None:
         tests = [facts.tests_dir] if facts.tests_dir else facts.tests_modules
         tests = [t for t in tests if not any(t.startswith(f"{p}/") for p in facts.packages)]
         chosen, skipped = _not_skipped(facts, [*facts.packages, *tests])
+        chosen = [] if facts.flake8_filename else chosen  # its config chooses the files
         targets = facts.lint_targets.get("flake8") or chosen or ["."]
         options = facts.lint_options.get("flake8", []) + _excludes(facts, "flake8", targets)
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
         linted = _linted(targets, options, own="flake8" in facts.lint_targets)
         left_out = "" if "flake8" in facts.lint_targets or not skipped else f"; {skipped}"
         left_out += _leftover(facts, "flake8")
+        if facts.flake8_filename and "flake8" not in facts.lint_targets:
+            left_out += f"; lints the files {facts.flake8_filename} names"
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}{left_out}")
     if facts.uses("pylint") and not facts.only_declared("pylint"):  # aniso8601's dev extra: 492 messages
         return _pylint(facts)

@@ -126,6 +126,9 @@ class Facts:
     #: pytest plugin -> where the project turns it off (pytest-enabler's ``[tool.pytest-enabler.mypy]``
     #: table without ``addopts``: cssutils declares pytest-mypy, and its tests never run mypy)
     plugins_off: dict[str, str] = field(default_factory=dict)
+    #: where flake8's configuration sets ``filename``, the files ``flake8 .`` checks (jsonpointer's
+    #: ``*.py,./bin/jsonpointer``: its script is linted too, not only its module and tests)
+    flake8_filename: str = ""
     #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
     pytest_xdist: str = ""
     #: where the project runs mypy with ``--install-types`` (it installs the stubs it misses)

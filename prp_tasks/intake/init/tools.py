@@ -125,6 +125,8 @@ def installed_only(facts: Facts, patterns: list[str], where: str) -> None:
 
 
 def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, tool: str) -> None:
+    if tool == "flake8" and ini.get(section, "filename", fallback="").strip():
+        facts.flake8_filename = facts.flake8_filename or f"{name} [{section}] filename"
     if tool == "mypy" and (ini.has_option(section, "files") or ini.has_option(section, "packages")):
         facts.mypy_configured(ini.get(section, "files", fallback=""))
     if tool == "coverage":
