@@ -284,6 +284,22 @@ def test_tool_versions_come_from_the_lock_file_else_the_declared_bounds(tmp_path
     assert detect(tmp_path).pins["flake8"] == ("flake8==7.1.0", "pyproject.toml dependency group 'lint'")
 
 
+def test_pytest_comes_at_the_lock_files_version(tmp_path: Path) -> None:
+    """webcolors: pdm.lock holds pytest 8.4.2 for its ``tests`` group; coverage was taken at the
+    lock's 7.11.0 and pytest left to the latest (9.2.0 ran). Without a lock, the version the
+    test dependencies install."""
+    lock = 'version = 1\n[[package]]\nname = "pytest"\nversion = "8.4.2"\n'
+    pyproject = '[project]\nname = "wc"\n[dependency-groups]\ntests = ["pytest"]\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "pdm.lock": lock, "wc/__init__.py": "", "tests/t.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "pytest==8.4.2" in result.profile.environment.packages and "# pdm.lock: 8.4.2" in text
+    (tmp_path / "pdm.lock").unlink()
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and "pytest" in result.profile.environment.packages
+    assert '"pytest"  # the version the project\'s test dependencies install, else the latest' in text
+
+
 def test_a_lock_files_entry_for_another_python_is_not_this_pythons_version(tmp_path: Path) -> None:
     """croniter's uv.lock holds mypy 1.19.1 for Python below 3.10 and 2.1.0 above (its
     ``resolution-markers``): the first was written and ran on 3.11, where its developers run 2.1.0."""

@@ -61,10 +61,14 @@ def pins(facts: Facts, text: str, where: str) -> None:
             facts.bounds.setdefault(name, (line, where))
 
 
+#: the lock files whose versions are what the project's developers run
+LOCK_FILES = ("uv.lock", "pdm.lock")
+
+
 def locked_versions(facts: Facts) -> None:
     """A tool no file pins exactly gets the version the project's lock file holds (``uv.lock``,
     ``pdm.lock``: what its developers run), else the bound its declarations set."""
-    for lock in ("uv.lock", "pdm.lock"):
+    for lock in LOCK_FILES:
         packages = read_toml(facts.repo / lock).get("package")
         for package in packages if isinstance(packages, list) else []:
             name, version = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.environments.projectfiles import default_requirement_files, select
-from prp_tasks.intake.init.declared import is_flake8_plugin
+from prp_tasks.intake.init.declared import LOCK_FILES, is_flake8_plugin
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import normalise, read_text, requirement_lines, requirement_names
 
@@ -161,6 +161,9 @@ def _tests_install(facts: Facts, name: str) -> bool:
 _EXTRA_PLACE = re.compile(r" extra '([^']+)'$")
 
 
+_TESTS_INSTALL = "the version the project's test dependencies install, else the latest"
+
+
 def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]:
     """The ``tools`` the commands run (and what the tests' tox env installs), at the project's
     pinned versions when it pins them."""
@@ -169,7 +172,8 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
         pinned = facts.pins.get(tool)
         in_tests = next((p for p, t in _RUN_BY_TESTS.items() if t == tool and _tests_install(facts, p)), None)
         if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
-            out[tool] = (tool, "the version the project's test dependencies install, else the latest")
+            locked = pinned is not None and pinned[1].startswith(LOCK_FILES)  # (webcolors' pdm.lock)
+            out[tool] = pinned if pinned and locked else (tool, _TESTS_INSTALL)
         elif in_tests:
             out[tool] = (
                 tool,
