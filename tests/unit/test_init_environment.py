@@ -449,3 +449,26 @@ def test_a_requirement_line_for_another_python_gives_way_to_the_one_for_this(tmp
     here = "mypy; implementation_name != 'pypy' or python_version >= '3.11'"
     assert requirement_lines(text)["mypy"] == here
     assert requirement_lines("pkg; sys_platform == 'never'\n")["pkg"] == "pkg; sys_platform == 'never'"
+
+
+def test_what_another_python_installs_is_installed_for_a_type_check_of_that_python(tmp_path: Path) -> None:
+    """packaging: mypy's ``python_version = "3.10"`` follows its ``else: import tomli`` branch, and
+    its test group installs ``tomli; python_version<'3.11'``: on 3.11 the type check failed with 2
+    ``import-not-found`` on a clean release. Installed for the type check alone, without its marker;
+    nothing when mypy checks this Python."""
+    pyproject = (
+        '[project]\nname = "pk"\n[dependency-groups]\n'
+        'test = ["pytest", "tomli>=1; python_version<\'3.11\'", "old; python_version<\'3.8\'"]\n'
+        '[tool.mypy]\npython_version = "3.10"\nfiles = ["src"]\n'
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "src/pk/__init__.py": "", "tests/t.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and "tomli>=1" not in result.profile.environment.packages
+    type_check = result.profile.environments["type-check"]
+    assert "tomli>=1" in type_check.packages and not any(p.startswith("old") for p in type_check.packages)
+    said = "mypy checks Python 3.10 (pyproject.toml [tool.mypy] python_version), where pyproject.toml "
+    assert said + "dependency group 'test' installs it" in text
+    write(tmp_path, {"pyproject.toml": pyproject.replace('python_version = "3.10"\n', "")})
+    assert "type-check" not in parsed(tmp_path)[1].profile.environments
+    write(tmp_path, {"pyproject.toml": "[project]\nname='pk'\n", "mypy.ini": "[mypy]\npython_version=3.9\n"})
+    assert detect(tmp_path).mypy_python == ("3.9", "mypy.ini [mypy]")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
@@ -52,7 +52,12 @@ def requirements(facts: Facts) -> None:
 
 def pins(facts: Facts, text: str, where: str) -> None:
     """The exact versions requirement lines pin the tools to (``black==22.12.0``), and the other
-    bounds they set (semver's ``ruff<=0.16``), used when nothing pins the tool."""
+    bounds they set (semver's ``ruff<=0.16``), used when nothing pins the tool; the lines whose
+    marker leaves them out on this Python (for a type check of another Python's code)."""
+    for name, line in requirement_lines(text).items():
+        marker = Requirement(line).marker
+        if marker is not None and not _holds(marker):
+            facts.elsewhere_deps.setdefault(name, (line, where))
     for name, pinned in requirement_pins(text).items():
         if name in TOOL_WORDS or is_flake8_plugin(name):
             facts.pin(name, pinned, where)
@@ -94,6 +99,14 @@ def installs_at_least(facts: Facts, tool: str, version: str) -> bool:
     ladder = exact + [Version(f"0.{minor}.{patch}") for minor in range(100) for patch in (0, 99)]
     allowed = [v for v in [*ladder, *(Version(f"{major}.0") for major in range(1, 100))] if v in spec]
     return not spec or not allowed or max(allowed) >= Version(version)
+
+
+def _holds(marker: Marker) -> bool:
+    """Whether the marker holds here (one that cannot be evaluated counts as holding)."""
+    try:
+        return marker.evaluate()
+    except (UndefinedComparison, UndefinedEnvironmentName):
+        return True
 
 
 def _for_this_python(package: object) -> bool:

@@ -194,6 +194,8 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
         facts.ran_unchecked(name, f"pyproject.toml [tool.{name}]")
     if nested(tool, "mypy", "files") or nested(tool, "mypy", "packages"):
         facts.mypy_configured(nested(tool, "mypy", "files"))
+    if isinstance(nested(tool, "mypy", "python_version"), str | float):
+        facts.mypy_python = (str(tool["mypy"]["python_version"]), "pyproject.toml [tool.mypy]")
     _coverage_tables(facts, tool)
     _pytest_addopts(facts, tool)
     _enabler(facts, tool)

@@ -126,6 +126,12 @@ class Facts:
     #: pytest plugin -> where the project turns it off (pytest-enabler's ``[tool.pytest-enabler.mypy]``
     #: table without ``addopts``: cssutils declares pytest-mypy, and its tests never run mypy)
     plugins_off: dict[str, str] = field(default_factory=dict)
+    #: (version, where) of the Python mypy's configuration checks the code for (packaging's
+    #: ``python_version = "3.10"``: mypy follows its ``else: import tomli`` branch)
+    mypy_python: tuple[str, str] | None = None
+    #: name -> (line, where) of declared requirements whose marker leaves them out on this Python
+    #: (packaging's test group: ``tomli; python_version<'3.11'``)
+    elsewhere_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: where flake8's configuration sets ``filename``, the files ``flake8 .`` checks (jsonpointer's
     #: ``*.py,./bin/jsonpointer``: its script is linted too, not only its module and tests)
     flake8_filename: str = ""

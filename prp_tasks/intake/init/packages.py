@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
+from packaging.requirements import Requirement
+
 from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.environments.projectfiles import default_requirement_files, select
 from prp_tasks.intake.init.declared import LOCK_FILES, is_flake8_plugin
@@ -198,11 +201,37 @@ def type_packages(facts: Facts, shared: tuple[tuple[str, str], ...]) -> tuple[tu
     (natsort's ``fastnumbers>=5.0.1``, which its tests run without: installed for them, it would
     change what they run). Empty when there is nothing more."""
     have = requirement_names([req for req, _ in shared]) | {"mypy", normalise(facts.name), "tox"}
-    return tuple(
-        (line, f"its type check installs it ({where})")
+    found = {
+        name: (line, f"its type check installs it ({where})")
         for name, (line, where) in facts.type_deps.items()
         if name not in have and name not in facts.test_deps
-    )
+    }
+    for name, said in for_mypys_python(facts).items():
+        found.setdefault(name, said)
+    return tuple(said for name, said in found.items() if name not in have)
+
+
+def for_mypys_python(facts: Facts) -> dict[str, tuple[str, str]]:
+    """The declared requirements another Python installs that mypy's configured ``python_version``
+    makes it check the code for (packaging: ``python_version = "3.10"`` and its test group's
+    ``tomli; python_version<'3.11'``: on 3.11 mypy failed on 2 ``import tomli`` it could not
+    follow, a clean release's type check red), without their marker."""
+    if facts.mypy_python is None:
+        return {}
+    version, where = facts.mypy_python
+    environment = {"python_version": version, "python_full_version": f"{version}.0"}
+    found = {}
+    for name, (line, place) in facts.elsewhere_deps.items():
+        requirement = Requirement(line)
+        try:
+            holds = requirement.marker is not None and requirement.marker.evaluate(environment)
+        except (UndefinedComparison, UndefinedEnvironmentName):  # not for mypy's Python as far as told
+            holds = False
+        if holds:
+            requirement.marker = None
+            why = f"mypy checks Python {version} ({where} python_version), where {place} installs it"
+            found[name] = (str(requirement), why)
+    return found
 
 
 def _flake8_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:

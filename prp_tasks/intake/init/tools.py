@@ -129,6 +129,8 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         facts.flake8_filename = facts.flake8_filename or f"{name} [{section}] filename"
     if tool == "mypy" and (ini.has_option(section, "files") or ini.has_option(section, "packages")):
         facts.mypy_configured(ini.get(section, "files", fallback=""))
+    if tool == "mypy" and ini.get(section, "python_version", fallback="").strip() and not facts.mypy_python:
+        facts.mypy_python = (ini.get(section, "python_version").strip(), f"{name} [{section}]")
     if tool == "coverage":
         keys = ("source", "source_pkgs", "include")
         entries = [e.strip(",") for k in keys for e in ini.get(section, k, fallback="").split()]
