@@ -165,9 +165,17 @@ def lint_and_types_configured(ctx: CheckContext) -> Outcome:
 
 
 def codeowners_present(ctx: CheckContext) -> Outcome:
+    """Code owners from the profile (named, so that owners ``prp init`` derived from the authors
+    read as what they are: packaging's maintainer's address had passed as "maps 1 path
+    pattern(s)"), else from a CODEOWNERS file."""
     owners = ctx.profile.governance.owners
     if owners:
-        return Outcome(CheckStatus.PASS, f"governance.owners maps {len(owners)} path pattern(s)")
+        named = "; ".join(f"{path} → {', '.join(who)}" for path, who in list(owners.items())[:3])
+        more = f"; {len(owners) - 3} more" if len(owners) > 3 else ""
+        said = f"governance.owners maps {plural(len(owners), 'path pattern')}: {named}{more}"
+        if not any((ctx.repo / name).is_file() for name in CODEOWNERS_FILES):
+            said += "; the repository has no CODEOWNERS file"
+        return Outcome(CheckStatus.PASS, said)
     for name in CODEOWNERS_FILES:
         if (ctx.repo / name).is_file():
             return Outcome(CheckStatus.PASS, f"{name} present", source=name)

@@ -206,8 +206,16 @@ def test_lint_and_types_configured_notes_checks_without_commands(tmp_path: Path)
 
 
 def test_code_owners_may_come_from_the_profile(tmp_path: Path) -> None:
+    """Named, with whether a CODEOWNERS file backs them (packaging: ``prp init``'s owners derived
+    from its maintainer had passed as "governance.owners maps 1 path pattern(s)")."""
     outcome = run_check(tmp_path, "codeowners-present", {"governance": {"owners": {"src/": ["@team"]}}})
-    assert (outcome.status, outcome.output) == (PASS, "governance.owners maps 1 path pattern(s)")
+    said = "governance.owners maps 1 path pattern: src/ → @team"
+    assert (outcome.status, outcome.output) == (PASS, f"{said}; the repository has no CODEOWNERS file")
+    write(tmp_path, "CODEOWNERS", "* @team\n")
+    two = {"governance": {"owners": {"src/": ["@team"], "*": ["a@b.c", "d@e.f"]}}}
+    assert run_check(tmp_path, "codeowners-present", two).output == (
+        "governance.owners maps 2 path patterns: src/ → @team; * → a@b.c, d@e.f"
+    )
 
 
 def test_code_owners_may_come_from_a_codeowners_file(tmp_path: Path) -> None:
