@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import (
+    applies,
     normalise,
     read_text,
     read_toml,
@@ -55,8 +56,7 @@ def pins(facts: Facts, text: str, where: str) -> None:
     bounds they set (semver's ``ruff<=0.16``), used when nothing pins the tool; the lines whose
     marker leaves them out on this Python (for a type check of another Python's code)."""
     for name, line in requirement_lines(text).items():
-        marker = Requirement(line).marker
-        if marker is not None and not _holds(marker):
+        if not applies(Requirement(line)):
             facts.elsewhere_deps.setdefault(name, (line, where))
     for name, pinned in requirement_pins(text).items():
         if name in TOOL_WORDS or is_flake8_plugin(name):
@@ -99,14 +99,6 @@ def installs_at_least(facts: Facts, tool: str, version: str) -> bool:
     ladder = exact + [Version(f"0.{minor}.{patch}") for minor in range(100) for patch in (0, 99)]
     allowed = [v for v in [*ladder, *(Version(f"{major}.0") for major in range(1, 100))] if v in spec]
     return not spec or not allowed or max(allowed) >= Version(version)
-
-
-def _holds(marker: Marker) -> bool:
-    """Whether the marker holds here (one that cannot be evaluated counts as holding)."""
-    try:
-        return marker.evaluate()
-    except (UndefinedComparison, UndefinedEnvironmentName):
-        return True
 
 
 def _for_this_python(package: object) -> bool:

@@ -94,7 +94,7 @@ def requirement_lines(text: str) -> dict[str, str]:
     """Normalised name -> line of the lines that are requirements (``matplotlib; python_version <
     '3.14'``); options, paths, substitutions and tox factor conditions (``py38: mock``) are not."""
     found: dict[str, str] = {}
-    applies: dict[str, bool] = {}
+    held: dict[str, bool] = {}
     for line in text.splitlines():
         line = line.split(" #", 1)[0].strip()
         try:
@@ -102,13 +102,13 @@ def requirement_lines(text: str) -> dict[str, str]:
         except InvalidRequirement:
             continue
         name = normalise(req.name)
-        here = _applies(req)  # python-json-logger: "mypy<2; implementation_name == 'pypy' …" first
-        if not req.url and (name not in found or (here and not applies[name])):
-            found[name], applies[name] = line, here
+        here = applies(req)  # python-json-logger: "mypy<2; implementation_name == 'pypy' …" first
+        if not req.url and (name not in found or (here and not held[name])):
+            found[name], held[name] = line, here
     return found
 
 
-def _applies(req: Requirement) -> bool:
+def applies(req: Requirement) -> bool:
     """Whether a requirement's marker holds on this Python (one that cannot be read: yes)."""
     try:
         return req.marker is None or req.marker.evaluate({"extra": ""})
