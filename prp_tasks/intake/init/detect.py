@@ -194,7 +194,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
         facts.ran_unchecked(name, f"pyproject.toml [tool.{name}]")
     if nested(tool, "mypy", "files") or nested(tool, "mypy", "packages"):
         facts.mypy_configured(nested(tool, "mypy", "files"))
-    if isinstance(nested(tool, "mypy", "python_version"), str | float):
+    if isinstance(nested(tool, "mypy", "python_version"), str):  # (a TOML float 3.10 would be 3.1)
         facts.mypy_python = (str(tool["mypy"]["python_version"]), "pyproject.toml [tool.mypy]")
     _coverage_tables(facts, tool)
     _pytest_addopts(facts, tool)
