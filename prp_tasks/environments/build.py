@@ -180,13 +180,17 @@ class Build:
             self._step(argv, "creating the environment")
             return
         argv = [self._uv, "venv", "--quiet", "--no-project", "--python", self.python, str(self.target)]
-        try:  # with pip in it, as `python -m venv` and Hatch give (jupyter_core's tests run `pip list`)
-            self._networked([*argv, "--seed"], "creating the environment")
+        self._networked(argv, "creating the environment")
+        # with what `python -m venv` gives, pip (jupyter_core's tests run `pip list`) and below 3.12
+        # setuptools; not uv's --seed, whose wheel brings packaging, which Markdown's test_meta
+        # then found installed (5 skipped where its own tox env skips 6)
+        seeds = ["pip", *(["setuptools"] if (3,) <= venv_version(self.target) < (3, 12) else [])]
+        try:
+            self._install(seeds)
         except EnvironmentSetupError as exc:
             if exc.message.startswith("stopped:"):
                 raise
-            self._mark("pip could not be seeded (no index, nothing cached): the environment has none")
-            self._step([*argv, "--clear"], "creating the environment")
+            self._mark("pip could not be installed (no index, nothing cached): the environment has none")
 
     def _uv_sync(self) -> list[str]:
         argv = [self._uv, "sync", "--frozen", "--no-install-project", "--no-default-groups", "--inexact"]
@@ -332,6 +336,17 @@ def log_tail(log: Path, limit: int) -> str:
             return src.read().decode("utf-8", errors="replace")
     except OSError:
         return ""
+
+
+def venv_version(target: Path) -> tuple[int, ...]:
+    """The Python version of an environment, from its ``pyvenv.cfg`` (``version_info``; uv and
+    ``python -m venv`` write it); ``(0,)`` when it says none."""
+    try:
+        text = (target / "pyvenv.cfg").read_text()
+    except OSError:
+        return (0,)
+    found = re.search(r"^version(?:_info)?\s*=\s*(\d+)\.(\d+)", text, re.MULTILINE)
+    return (int(found[1]), int(found[2])) if found else (0,)
 
 
 def interpreter_id(python: str, installer: Installer) -> str:

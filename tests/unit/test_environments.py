@@ -19,7 +19,7 @@ from prp_tasks.checks.base import CheckContext
 from prp_tasks.core.models import CheckSpec, CheckStatus, EnvironmentSpec, GateSpec, Workflow
 from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.run import Blueprint, RepoInfo, RunSpec
-from prp_tasks.environments.build import Build, Installer, system_path
+from prp_tasks.environments.build import Build, Installer, system_path, venv_version
 from prp_tasks.environments.project import BuildPlan, flatten_group, plan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, select
 from prp_tasks.environments.resolve import choose, effective
@@ -376,3 +376,12 @@ def test_the_pretended_version_names_the_project_so_other_sdists_keep_theirs(tmp
         Installer("pip"), "python3", tmp_path / "env", tmp_path / "log", threading.Event(), 0,
     )  # fmt: skip
     assert named._env()["SETUPTOOLS_SCM_PRETEND_VERSION_FOR_ZOPE_INTERFACE_X"] == "1.2"
+
+
+def test_an_environments_python_version_is_read_from_its_pyvenv_cfg(tmp_path: Path) -> None:
+    """What decides setuptools among the seeds, as ``python -m venv`` gives it below 3.12."""
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr/bin\nversion_info = 3.11.7\n")
+    assert venv_version(tmp_path) == (3, 11)
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.13.1\n")  # python -m venv's
+    assert venv_version(tmp_path) == (3, 13)
+    assert venv_version(tmp_path / "none") == (0,)
