@@ -301,6 +301,8 @@ def test_a_failing_test_suite_is_a_major_finding_and_scores_implementation_and_t
     assert [(f["id"], f["severity"]) for f in review["findings"]] == [("G3-run-test", "major")]
     assert review["scores"]["implementation"] == "red"
     assert review["scores"]["tests"] == "red"  # G2's test plan passed; the tests did not (webcolors)
+    markdown = render_outputs(snap(spec, views, RunStatus.FAILED))["prp.md"]
+    assert "`tests`: G2 Test Plan, G3's failing `run-test`; " in section(markdown, 9)  # (Markdown)
 
 
 def test_a_report_fulfilled_by_a_gates_report_names_the_checks_skipped_there() -> None:

@@ -32,6 +32,7 @@ from prp_tasks.core.render.common import (
     view_of,
     was_cut_short,
 )
+from prp_tasks.core.render.review import SUITE_CHECKS, TESTS_CATEGORY
 from prp_tasks.core.results import EvidenceType, GateResult, HumanApproval
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.core.text import first_lines, one_line
@@ -150,10 +151,14 @@ def _reviewer_summary(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
 
 def _score_sources(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
     """Which gates each score is for (a failing test suite scores ``implementation``, G3's, where
-    it runs: ``tests`` is G2's test plan)."""
+    it runs, and ``tests`` too, besides G2's test plan: its finding is named there)."""
     gates: dict[str, list[str]] = {}
     for gate in snapshot.spec.workflow.gates:
         gates.setdefault(gate.review_category, []).append(label(gate))
+    for finding in review.get("findings") or []:
+        gate_id, _, check = str(finding.get("id", "")).partition("-")
+        if check in SUITE_CHECKS and TESTS_CATEGORY in gates:
+            gates[TESTS_CATEGORY].append(f"{gate_id}'s failing {code(check)}")
     scored = [f"{code(c)}: {', '.join(gates.get(c, []))}" for c in review.get("scores", {})]
     return "**Scores by category, each from its gates:** " + ("; ".join(scored) or "none") + "."
 
