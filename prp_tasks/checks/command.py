@@ -244,6 +244,7 @@ def _with_coverage(
     missed = _coverage_missed(report, details) if isinstance(report, dict) else None
     if missed is None:
         return CheckStatus.PASS, summary, ""
+    missed = in_repo_terms(ctx, missed)  # (a file it could not parse, as the user knows it)
     if ctx.profile.budgets.coverage is not None:
         return CheckStatus.FAIL, f"{summary}, but {missed}", ""
     return CheckStatus.PASS, summary, f"{missed}: coverage is not enforced (budgets.coverage: null)"

@@ -93,8 +93,12 @@ def missed_threshold(report: Mapping[str, Any]) -> bool:
 
 
 #: what coverage.py says when it has nothing to report (jsonschema-specifications: its ``source``
-#: names the distribution, not the module, so nothing it ran was measured)
-_NOTHING = re.compile(r"No data to report\.?|No data was collected\.?|Couldn't use data file[^\n]*")
+#: names the distribution, not the module, so nothing it ran was measured), or cannot report a
+#: file it measured (Jinja2: its ``source`` includes ``tests``, whose templates it traced)
+_NOTHING = re.compile(
+    r"No data to report\.?|No data was collected\.?|Couldn't use data file[^\n]*"
+    r"|Couldn't parse '[^'\n]*' as Python source[^\n]*"
+)
 
 
 def report_failure(report: Mapping[str, Any], output: str) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prp_tasks.checks import execute
 from prp_tasks.checks.base import CheckContext
-from prp_tasks.checks.coverage_run import REPORT, report_argv
+from prp_tasks.checks.coverage_run import REPORT, report_argv, report_failure
 from prp_tasks.core.models import CheckStatus
 from tests.unit.test_checks_command import PY, content, context, run
 
@@ -110,6 +110,15 @@ def test_a_fail_under_the_profile_does_not_enforce_leaves_passed_tests_passed(tm
     assert head.startswith("exit 0 in ") and facts.startswith("1 test ran: OK"), result.output
     said = "coverage is below the project's fail_under: coverage is not enforced (budgets.coverage: null)"
     assert note == said
+
+
+def test_a_file_coverage_could_not_parse_is_named_in_its_words() -> None:
+    """Jinja2: its coverage ``source`` includes ``tests``, whose templates the tests compile and
+    run; ``coverage xml`` failed on one and the check said only "`coverage xml` exited 1"."""
+    said = "Couldn't parse '/w/tests/res/templates2/foo' as Python source: 'invalid syntax' at line 1"
+    report = {"ended": "exited", "exit_code": 1}
+    assert report_failure(report, f"Wrote nothing\n{said}\n") == f"coverage wrote no report ({said})"
+    assert report_failure(report, "") == "coverage wrote no report (`coverage xml` exited 1)"
 
 
 def test_parallel_data_is_combined_then_reported(tmp_path: Path) -> None:
