@@ -386,6 +386,33 @@ def test_tests_tox_runs_with_unittest_are_not_taken_for_a_side_envs_pytest(tmp_p
     )
 
 
+def test_only_the_packages_setuptools_is_told_to_ship_are_the_projects(tmp_path: Path) -> None:
+    """Markdown: ``packages = ['markdown', 'markdown.extensions']`` in ``[tool.setuptools]``; its
+    ``tools/`` (an ``__init__.py`` and a formatter its mkdocs site uses) was a boundary and part of
+    the layout G1 checks. setup.cfg's list too; ``find:`` finds them itself."""
+    files = {
+        "pyproject.toml": "[project]\nname = 'markdown'\n[tool.setuptools]\n"
+        "packages = ['markdown', 'markdown.extensions']\n",
+        "markdown/__init__.py": "",
+        "markdown/extensions/__init__.py": "",
+        "tools/__init__.py": "",
+    }
+    write(tmp_path, files)
+    assert parsed(tmp_path)[1].profile.architecture.boundaries == ("markdown",)
+    cfg = tmp_path / "cfg"
+    write(
+        cfg,
+        {
+            "setup.cfg": "[options]\npackages =\n    a\n    a.b\n",
+            "a/__init__.py": "",
+            "tools/__init__.py": "",
+        },
+    )
+    assert parsed(cfg)[1].profile.architecture.boundaries == ("a",)
+    write(cfg, {"setup.cfg": "[options]\npackages = find:\n"})
+    assert parsed(cfg)[1].profile.architecture.boundaries == ("a", "tools")
+
+
 def test_benchmarks_and_examples_beside_the_code_are_not_its_packages(tmp_path: Path) -> None:
     """cattrs' src layout has a top-level ``bench/`` package (its benchmarks): mypy checked it,
     which the project never does; pyparsing's ``examples/`` was a boundary of its architecture."""

@@ -263,6 +263,8 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     packages = [p for p in packages if Path(p).name not in tests and not Path(p).name.startswith("_")]
     if any(Path(p).parts[0] in roots for p in packages if "/" in p):  # cattrs' top-level bench/ is none
         packages = [p for p in packages if "/" in p]
+    declared = _declared_packages(facts.repo)  # Markdown's list leaves its mkdocs helpers' tools/ out
+    packages = [p for p in packages if Path(p).name in declared] or packages if declared else packages
     aside = [p for p in packages if p in _NOT_SHIPPED]  # benchmarks, docs, examples beside the code
     facts.packages = [p for p in packages if p not in aside] or aside
     if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
@@ -283,6 +285,17 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     if facts.tests_dir is None and not facts.tests_modules:  # shortuuid/test_shortuuid.py
         found = [m for pkg in facts.packages for m in sorted((facts.repo / pkg).glob("test*.py"))]
         facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if m.is_file()]
+
+
+def _declared_packages(repo: Path) -> set[str]:
+    """The top-level packages setuptools is told to ship by a list (pyproject's
+    ``[tool.setuptools] packages = ['markdown', 'markdown.extensions']``, setup.cfg's
+    ``[options] packages = a, a.b``); none when it finds them itself (``find:``, a table)."""
+    listed = nested(read_toml(repo / "pyproject.toml"), "tool", "setuptools", "packages")
+    if not isinstance(listed, list):
+        text = read_ini(repo / "setup.cfg").get("options", "packages", fallback="").strip()
+        listed = [] if text.startswith(("find", "attr:")) else re.split(r"[\s,]+", text)
+    return {str(name).split(".")[0] for name in listed if str(name).strip()}
 
 
 def _package_dir(repo: Path) -> str:
