@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import os
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import typer
 from rich.console import Console
@@ -27,11 +29,47 @@ PLAIN_WIDTH = 10_000
 
 
 def console(*, stderr: bool = False) -> Console:
-    """Rich's console on a terminal; on anything else one that never wraps lines."""
+    """Rich's console on a terminal; on anything else one that never wraps lines (and on stdout,
+    one whose reader may go: :class:`ReaderMayGo`)."""
     detected = Console(stderr=stderr)
     if detected.is_terminal:
         return detected
-    return Console(stderr=stderr, soft_wrap=True, width=PLAIN_WIDTH)
+    if stderr:
+        return Console(stderr=True, soft_wrap=True, width=PLAIN_WIDTH)
+    return Console(file=cast(IO[str], ReaderMayGo()), soft_wrap=True, width=PLAIN_WIDTH)
+
+
+class ReaderMayGo(io.TextIOBase):
+    """``sys.stdout`` (looked up at each write) that, once the reader of its pipe is gone
+    (``prp run … | head -3``), takes what is written into nothing: the run goes on to its end and
+    its outputs are written, where a BrokenPipeError had ended prp with a traceback and lost the
+    run. The descriptor then points at /dev/null, so the interpreter's last flush is quiet too."""
+
+    gone = False
+
+    def write(self, text: str) -> int:
+        if not ReaderMayGo.gone:
+            try:
+                return sys.stdout.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not ReaderMayGo.gone:
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def isatty(self) -> bool:
+        return False
+
+    @staticmethod
+    def _reader_gone() -> None:
+        ReaderMayGo.gone = True
+        with contextlib.suppress(OSError, ValueError):  # (a stdout without a descriptor: nothing to do)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 app = typer.Typer(

@@ -148,6 +148,41 @@ def test_a_second_terminal_sees_and_approves_an_embedded_run(tmp_path: Path) -> 
     assert view["gates"][0]["approval"]["actor"] == "alice"
 
 
+SLOWER = """name: slower
+gates:
+  - {id: A, checks: [{name: a, run: ["true"]}]}
+  - {id: B, depends_on: [A], checks: [{name: b, run: ["sleep", "1"]}]}
+  - {id: C, depends_on: [B], checks: [{name: c, run: ["true"]}]}
+"""
+
+
+def test_a_run_whose_reader_goes_away_finishes_and_writes_its_outputs(tmp_path: Path) -> None:
+    """``prp run … | head -2``: the next line written met a closed pipe, and prp ended with a
+    BrokenPipeError traceback (or silently, exit 1) before writing the run's outputs."""
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(SLOWER)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "prp_tasks.cli", "run", str(repo), "--workflow", str(workflow)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert run.stdout is not None and run.stdout.readline().startswith("run run-")
+        run.stdout.close()  # as head does after its lines
+        stderr = run.communicate(timeout=60)[1]
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    [out_dir] = (repo / ".prp" / "runs").iterdir()
+    assert (out_dir / "prp.md").is_file() and (out_dir / "review.json").is_file()
+
+
 def _wait_for_run(repo: Path) -> str:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
