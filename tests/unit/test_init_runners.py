@@ -295,6 +295,10 @@ def test_a_pyright_the_project_runs_besides_mypy_is_named(tmp_path: Path) -> Non
     write(tmp_path, files)
     text = parsed(tmp_path)[0]
     assert "the project also runs pyright (tox.ini [testenv:typing]), which prp init does not set up" in text
+    tox += "[testenv:typing-ty]\ndeps = ty\ncommands = ty check pkg\n"  # attrs': ty had gone unnamed
+    write(tmp_path, {"tox.ini": tox})
+    said = "the project also runs pyright (tox.ini [testenv:typing]) and ty (tox.ini [testenv:typing-ty])"
+    assert said in parsed(tmp_path)[0]
 
 
 def test_a_ruff_format_check_keeps_the_projects_excludes(tmp_path: Path) -> None:

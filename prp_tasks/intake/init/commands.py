@@ -378,11 +378,12 @@ def _type_check(facts: Facts) -> Command | None:
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
         off = facts.plugins_off.get("pytest-mypy") if "pytest-mypy" in facts.declared_names else None
         why += f" (its pytest-mypy is turned off by {off})" if off else ""
-    others = [  # exceptiongroup's typing env: pyright --verifytypes too
+    others = [  # exceptiongroup's typing env: pyright --verifytypes too; attrs' typing-ty env
         f"{other} ({', '.join(ran[:2])})"
-        for other in ("pyright", "pyrefly")
+        for other in ("pyright", "pyrefly", "ty")
         if (ran := facts.run_places(other))
     ]
     if others:
-        why += f"; the project also runs {' and '.join(others)}, which prp init does not set up"
+        named = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else others[0]
+        why += f"; the project also runs {named}, which prp init does not set up"
     return Command("type-check", tuple(argv), why)
