@@ -134,10 +134,17 @@ def _doctest_cause(text: str) -> str:
 _RAISED_AT = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): [A-Za-z_][\w.]*[ \t]*$", re.M)
 
 
+#: a frame of pytest's short traceback (``--tb=short``), which has no raised-at line: its last
+#: frame in the checkout is where the test failed (exceptiongroup's ``tests/test_suppress.py:15: in
+#: test_suppress_exception``; its finding had named the file without a line)
+_FRAME_AT = re.compile(r"^(?P<path>[^\s:/][^:\n]*\.py):(?P<line>\d+): in [\w<>.]+[ \t]*$", re.M)
+
+
 def _raised_at(elements: list[Any]) -> str:
     """``path:line`` where a failing test's failure or error was raised, from its traceback."""
     for child in (c for case in elements for c in case if c.tag in ("failure", "error")):
-        found = list(_RAISED_AT.finditer(str(child.text or "")))
+        text = str(child.text or "")
+        found = list(_RAISED_AT.finditer(text)) or list(_FRAME_AT.finditer(text))
         if found:
             return f"{found[-1]['path']}:{found[-1]['line']}"
     return ""
