@@ -219,7 +219,7 @@ def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) ->
     assert junit_facts(report.encode())["failing_at"] == ["testing/test_helpers.py:32"]
     short = (  # exceptiongroup's addopts --tb=short: frames only, no raised-at line
         '<testsuites><testsuite tests="1"><testcase classname="tests.test_suppress" name="test_s">'
-        "<failure message=\"assert False\">tests/test_suppress.py:9: in test_s\n    check()\n"
+        '<failure message="assert False">tests/test_suppress.py:9: in test_s\n    check()\n'
         "tests/test_suppress.py:15: in check\n    assert False\nE   assert False\n"
         "/usr/lib/python3/x.py:3: in helper\n</failure></testcase></testsuite></testsuites>"
     )
