@@ -95,6 +95,9 @@ def _subtests_among(f: Facts, key: str) -> str:
     """`` (276 of them subtests)`` when the skipped (else the failed) count holds more than the
     tests can (pathspec: "197 tests: 197 passed, 276 skipped": every skip a subtest's, pytest 9
     counting them there; jsonpatch: "369 tests: 369 passed, 2 failed", two subtests of one test)."""
+    if f.get("subtests_failed") or f.get("subtests_skipped"):  # pytest said how many: idna's 9 of 13
+        count = min(f.get("subtests_failed" if key == "failures" else "subtests_skipped", 0), f[key])
+        return f" ({count} of them subtests)" if count else ""
     # (an expected failure is one of the tests too: zipp's 1 xfailed had hidden one failed subtest)
     over = f["passed"] + f["failures"] + f["skipped"] + f.get("xfailed", 0) + f.get("xpassed", 0) - f["tests"]
     if over <= 0 or not any(f.get(k) for k in _SUBTESTS):

@@ -196,6 +196,10 @@ def test_failed_subtests_counted_with_the_failed_tests_are_said_to_be_subtests()
     assert facts_line({"pytest": facts | {"failing": []}}) == (
         "369 tests: 369 passed, 2 failed (2 of them subtests), 0 errors, 0 skipped, 526 subtests passed"
     )
+    idna = {"tests": 6448, "passed": 6434, "failures": 13, "errors": 0, "skipped": 1, "subtests_failed": 9}
+    assert facts_line({"pytest": idna | {"subtests_passed": 47}}).startswith(  # said by pytest: 9 of 13
+        "6448 tests: 6434 passed, 13 failed (9 of them subtests), 0 errors, 1 skipped, 47 subtests passed"
+    )
 
 
 def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) -> None:
