@@ -454,3 +454,14 @@ def test_metadata_from_setup_cfg_with_the_name_in_setup_py_names_both(tmp_path: 
     files = {"setup.cfg": "[metadata]\nlicense_files = LICENSE\n", "setup.py": 'setup(name="six")\n'}
     write(only_name, files)
     assert "Written by `prp init` from setup.py." in parsed(only_name)[0]
+
+
+def test_mypys_targets_say_whether_a_config_names_none_or_there_is_none(tmp_path: Path) -> None:
+    """idna: mypy only in its ``all`` extra, no config: the comment said "mypy's config names no
+    files" of a config it does not have."""
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "idna"\n[project.optional-dependencies]\n'
+                     'all = ["mypy"]\n', "idna/__init__.py": ""})  # fmt: skip
+    text = parsed(tmp_path)[0]
+    assert "checks idna: the package (no mypy config or command of the project names files)" in text
+    write(tmp_path, {"mypy.ini": "[mypy]\nstrict = true\n"})
+    assert "checks idna: the package (mypy's config names no files)" in parsed(tmp_path)[0]

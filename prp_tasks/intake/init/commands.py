@@ -347,6 +347,17 @@ def _missing_listed(facts: Facts) -> list[str]:
     return [f for f in plain if not (facts.repo / f).exists()]
 
 
+def _mypy_targets_source(facts: Facts) -> str:
+    """Where mypy's targets come from when its config lists no files: the project's own mypy
+    commands, else its packages, because its config names none, or because it has no config
+    (idna: a mypy only declared; "mypy's config names no files" spoke of a config it lacks)."""
+    if facts.mypy_targets:
+        return "as the project runs it"
+    if any(place in facts.config_places for place in facts.tools.get("mypy", [])):
+        return "the package (mypy's config names no files)"
+    return "the package (no mypy config or command of the project names files)"
+
+
 def _type_check(facts: Facts) -> Command | None:
     if not facts.uses("mypy") or _checked_otherwise(facts):
         return None
@@ -358,10 +369,7 @@ def _type_check(facts: Facts) -> Command | None:
         if facts.mypy_targets and (left_out := facts.hook_excludes.get("mypy")):  # its hook's exclude
             argv.append(f"--exclude=^({'|'.join(re.escape(f) for f in left_out)})/")
         argv += targets
-        source = (
-            "as the project runs it" if facts.mypy_targets else "the package (mypy's config names no files)"
-        )
-        why += f"; checks {', '.join(targets)}: {source}"
+        why += f"; checks {', '.join(targets)}: {_mypy_targets_source(facts)}"
     elif gone := _missing_listed(facts):  # colorlog's sdist: ``files = colorlog,doc`` and no doc/
         kept = [f for f in facts.mypy_listed if f not in gone] or facts.packages
         argv += kept
