@@ -63,6 +63,28 @@ def test_a_pylint_only_configured_says_so(tmp_path: Path) -> None:
     assert "only configured: no requirement names pylint and no command runs it (a leftover?)" in text
 
 
+def test_a_linter_configured_in_an_sdist_that_leaves_its_hooks_out_says_so(tmp_path: Path) -> None:
+    """exceptiongroup's sdist: ``[tool.ruff]`` and flit's ``exclude`` leaving out its
+    .pre-commit-config.yaml, whose ruff hook excludes a test module; the comment said "only
+    configured … (a leftover?)", which the checkout's own pyproject contradicts."""
+    pyproject = (
+        '[project]\nname = "eg"\n[tool.ruff]\nline-length = 88\n[tool.flit.sdist]\n'
+        'exclude = [".github/*", ".pre-commit-config.yaml"]\n'
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "eg/__init__.py": ""})
+    said = parsed(tmp_path)[0]
+    assert "(a leftover?)" not in said
+    assert "pyproject.toml [tool.flit.sdist] exclude leaves the project's .pre-commit-config.yaml out" in said
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": pyproject.split("[tool.flit")[0],
+            "MANIFEST.in": "exclude .pre-commit-config.yaml\n",
+        },
+    )
+    assert "MANIFEST.in leaves the project's .pre-commit-config.yaml out" in parsed(tmp_path)[0]
+
+
 def test_a_formatter_only_configured_says_so(tmp_path: Path) -> None:
     """python-dateutil's sdist: ``[tool.black]`` in pyproject, its tox ``precommit`` env runs
     pre-commit, whose hooks file the sdist leaves out; the format check failed on 30 files with

@@ -274,6 +274,11 @@ def _leftover(facts: Facts, tool: str) -> str:
             f"; {uses} pre-commit, whose .pre-commit-config.yaml this checkout "
             f"lacks: whether its hooks run {tool} is not known here"
         )
+    if facts.hooks_left_out and not facts.hooks_file:  # exceptiongroup's sdist: its ruff hook excluded files
+        return (
+            f"; {facts.hooks_left_out} leaves the project's .pre-commit-config.yaml out of its source "
+            f"distribution, which this checkout lacks: whether its hooks run {tool} is not known here"
+        )
     return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
 
 

@@ -199,6 +199,23 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     _coverage_tables(facts, tool)
     _pytest_addopts(facts, tool)
     _enabler(facts, tool)
+    _sdist_excludes(facts, tool)
+
+
+#: where a build backend lists what its source distribution leaves out
+_SDIST_EXCLUDES = (("flit", "sdist", "exclude"), ("hatch", "build", "targets", "sdist", "exclude"))
+
+
+def _sdist_excludes(facts: Facts, tool: dict[str, Any]) -> None:
+    """Whether the source distribution leaves the pre-commit hooks file out (exceptiongroup's flit
+    ``exclude = [".github/*", ".gitignore", ".pre-commit-config.yaml"]``; setuptools' MANIFEST.in)."""
+    for keys in _SDIST_EXCLUDES:
+        listed = nested(tool, *keys)
+        if isinstance(listed, list) and any(".pre-commit-config.yaml" in str(e) for e in listed):
+            facts.hooks_left_out = f"pyproject.toml [tool.{'.'.join(keys[:-1])}] exclude"
+    manifest = read_text(facts.repo / "MANIFEST.in")
+    if re.search(r"^\s*(?:global-)?exclude\b.*\.pre-commit-config\.yaml", manifest, re.M):
+        facts.hooks_left_out = facts.hooks_left_out or "MANIFEST.in"
 
 
 #: pytest-enabler's tables -> the plugin each turns on with its default ``addopts``

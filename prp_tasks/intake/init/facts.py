@@ -132,6 +132,9 @@ class Facts:
     #: name -> (line, where) of declared requirements whose marker leaves them out on this Python
     #: (packaging's test group: ``tomli; python_version<'3.11'``)
     elsewhere_deps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: what leaves the project's .pre-commit-config.yaml out of its source distribution
+    #: (exceptiongroup's ``[tool.flit.sdist] exclude``): a checkout of one lacks its hooks
+    hooks_left_out: str = ""
     #: where flake8's configuration sets ``filename``, the files ``flake8 .`` checks (jsonpointer's
     #: ``*.py,./bin/jsonpointer``: its script is linted too, not only its module and tests)
     flake8_filename: str = ""
