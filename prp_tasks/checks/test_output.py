@@ -277,13 +277,26 @@ def _unittest_failing(text: str) -> dict[str, Any]:
     names = distinct([h[2] or h[1] for h in headers])
     ends = [h.start() for h in headers[1:]] + [len(text)]
     blocks = [text[h.end() : end].split(_RAN_RULE)[0] for h, end in zip(headers, ends, strict=True)]
-    causes = [ln.strip() for ln in blocks[0].splitlines() if _EXCEPTION_LINE.match(ln.strip())]
+    cause = _raised(blocks[0])
     where = distinct([at for block in blocks[:FIRST] if (at := _frame_at(block))])
     return (
         {"failing": names[:3]}
-        | ({"cause": causes[-1][:200]} if causes else {})
+        | ({"cause": cause[:200]} if cause else {})
         | ({"failing_at": where} if where else {})
     )
+
+
+def _raised(block: str) -> str:
+    """The exception that ended a failed test's traceback: the first exception line after its last
+    frame (pycparser: ``AssertionError: 1 != 0 : example … failed with stdout = …``, not a
+    ``TypeError`` its message quotes from a child process's output), else its last one."""
+    frames = list(_FRAME.finditer(block))
+    after = block[frames[-1].end() :] if frames else block
+    lines = [ln.strip() for ln in after.splitlines() if _EXCEPTION_LINE.match(ln.strip())]
+    if frames and lines:
+        return lines[0]
+    causes = [ln.strip() for ln in block.splitlines() if _EXCEPTION_LINE.match(ln.strip())]
+    return causes[-1] if causes else ""
 
 
 _RAN_RULE = "\n----------------------------------------------------------------------\nRan "

@@ -127,6 +127,24 @@ def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path
     )
 
 
+def test_a_unittest_failures_exception_is_the_one_its_traceback_ends_with(tmp_path: Path) -> None:
+    """pycparser: ``AssertionError: 1 != 0 : example … failed with stdout = …`` quoting a child
+    process's ``TypeError``; the evidence named the quoted TypeError as the cause."""
+    out = (
+        "F\n" + "=" * 70 + "\nFAIL: test_all (tests.test_examples.T.test_all)\n" + "-" * 70 + "\n"
+        'Traceback (most recent call last):\n  File "tests/test_examples.py", line 40, in test_all\n'
+        "    self.assertEqual(rc, 0, msg)\nAssertionError: 1 != 0 : example failed with stdout =\n"
+        "Traceback (most recent call last):\nTypeError: unsupported operand type(s) for +\n\n"
+        + "-" * 70
+        + "\nRan 1 test in 0.2s\n\nFAILED (failures=1)\n"
+    )
+    first = summary(tmp_path, ["python", "-m", "unittest"], stderr=out)[0].splitlines()[0]
+    assert first == (
+        "1 test ran: 1 failure; failing: tests.test_examples.T.test_all "
+        "(AssertionError: 1 != 0 : example failed with stdout =)"
+    )
+
+
 def test_a_test_script_under_coverage_run_is_read_by_its_closing_lines(tmp_path: Path) -> None:
     """argcomplete's ``coverage run --source=argcomplete … ./test/test.py -v``: its summary said only
     "exit 1" and the coverage totals, the unittest counts of its 191 tests left out."""
