@@ -127,6 +127,11 @@ def test_a_notice_section_to_the_reader_is_skipped_and_the_introduction_goes_on_
     assert first_paragraph(notice + "Usage\n-----\n\nslugs turns titles into slugs.\n") == (
         "slugs turns titles into slugs."
     )
+    archived = (  # python-rsa 4.9.1: its maintainer's farewell had become its description
+        "# Python-RSA has been archived\n\nHi folks,\n\nI'm Sybren, one of the original authors.\n\n"
+        "---------\n\n# Pure Python RSA implementation\n\nPython-RSA is a pure-Python RSA implementation.\n"
+    )
+    assert first_paragraph(archived) == "Python-RSA is a pure-Python RSA implementation."
 
 
 def test_a_lead_in_ending_a_longer_paragraph_is_left_out_with_its_list() -> None:

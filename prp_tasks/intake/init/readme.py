@@ -200,11 +200,20 @@ _INTRO_SECTION = re.compile(
 )
 
 
+#: a heading that says the project's state wherever in it (python-rsa's first heading, "Python-RSA
+#: has been archived", over its maintainer's farewell, which had become its description)
+_STATE_NOTICE = re.compile(
+    r"\b(?:(?:has been|is now|is) archived|deprecated|unmaintained|no longer (?:maintained|developed)"
+    r"|end of life)\b",
+    re.I,
+)
+
+
 def _entered(title: str, intro: bool, titled: bool, repeated: str | None = None) -> tuple[bool, bool, bool]:
     """(a notice section, the introduction goes on, a title seen) below the heading ``title``: a
     notice to the reader is skipped, the introduction going on after it as before it; past a
     repeated description (``repeated``: the project's name), only a section about the project."""
-    if _NOTICE_SECTION.match(title.strip(" *_`:")):
+    if _NOTICE_SECTION.match(title.strip(" *_`:")) or _STATE_NOTICE.search(title):
         return True, intro, titled
     if repeated is not None and not _about(title, repeated):
         return False, False, True
