@@ -83,6 +83,13 @@ def test_a_linter_configured_in_an_sdist_that_leaves_its_hooks_out_says_so(tmp_p
         },
     )
     assert "MANIFEST.in leaves the project's .pre-commit-config.yaml out" in parsed(tmp_path)[0]
+    (tmp_path / "MANIFEST.in").unlink()  # pycparser's sdist: its Makefile and CI (make check: ruff) left out
+    write(tmp_path, {"PKG-INFO": "Metadata-Version: 2.1\nName: eg\n"})
+    said = parsed(tmp_path)[0]
+    assert "this checkout is a source distribution (PKG-INFO) without the project's CI files: " in said
+    assert "whether its automation runs ruff is not known here" in said and "(a leftover?)" not in said
+    write(tmp_path, {".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n"})
+    assert "(a leftover?)" in parsed(tmp_path)[0]
 
 
 def test_a_formatter_only_configured_says_so(tmp_path: Path) -> None:

@@ -279,7 +279,19 @@ def _leftover(facts: Facts, tool: str) -> str:
             f"; {facts.hooks_left_out} leaves the project's .pre-commit-config.yaml out of its source "
             f"distribution, which this checkout lacks: whether its hooks run {tool} is not known here"
         )
+    if _sdist_without_ci(facts):  # pycparser's sdist: its Makefile and CI (make check: ruff) left out
+        return (
+            f"; this checkout is a source distribution (PKG-INFO) without the project's CI files: "
+            f"whether its automation runs {tool} is not known here"
+        )
     return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
+
+
+def _sdist_without_ci(facts: Facts) -> bool:
+    """A checkout that is a source distribution (its PKG-INFO at the top) with none of the CI
+    files a repository keeps: what runs its tools there is not in it."""
+    ci = (".github/workflows", ".gitlab-ci.yml", ".circleci", "azure-pipelines.yml", ".travis.yml")
+    return (facts.repo / "PKG-INFO").is_file() and not any((facts.repo / c).exists() for c in ci)
 
 
 def _pycodestyle(facts: Facts, tool: str) -> Command:
