@@ -319,3 +319,19 @@ def test_unittest_discovers_from_the_package_when_its_tests_are_in_more_folders(
     assert command == ("python", "-m", "unittest", "discover", "-s", "pkg", "-t", ".")
     done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
     assert "Ran 2 tests" in done.stderr, done.stderr
+
+
+def test_a_checkout_without_any_test_module_is_said_to_have_none(tmp_path: Path) -> None:
+    """python-rsa's sdist leaves its tests out: prp init wrote a pytest command without a word, and
+    the run found nothing (exit 5). Not said with a tests folder, whose modules a plugin may
+    collect whatever their names (invoke's pytest-relaxed), nor with doctests configured."""
+    files = {"pyproject.toml": '[project]\nname = "rsa"\n[project.optional-dependencies]\nt = ["pytest"]\n'}
+    write(tmp_path, files | {"rsa/__init__.py": ""})
+    said = "no test module (test*.py, *_test.py) in this checkout: the run will find no test"
+    assert said in parsed(tmp_path)[0]
+    write(tmp_path, {"tests/cli.py": "def test_a(): pass\n"})
+    assert said not in parsed(tmp_path)[0]
+    (tmp_path / "tests" / "cli.py").unlink()
+    (tmp_path / "tests").rmdir()
+    write(tmp_path, {"pytest.ini": "[pytest]\naddopts = --doctest-modules\n"})
+    assert said not in parsed(tmp_path)[0]

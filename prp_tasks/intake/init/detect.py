@@ -265,12 +265,15 @@ def _pytest_addopts(facts: Facts, tool: dict[str, Any]) -> None:
         addopts_cov_targets(facts, addopts, where)
 
 
+#: a test module's name (unittest's ``test*.py``, pytest's ``test_*.py`` and ``*_test.py``)
+_TEST_MODULE = re.compile(r"test.*|.*_test")
 #: top-level folders that hold a project's benchmarks, docs or examples, not its code
 _NOT_SHIPPED = frozenset({"bench", "benchmark", "benchmarks", "docs", "doc", "examples", "example"})
 
 
 def _layout(facts: Facts, files: list[Path]) -> None:
     """Top-level Python packages (``src/pkg`` or ``pkg``) and the tests directory."""
+    facts.test_files = sum(1 for p in files if p.suffix == ".py" and _TEST_MODULE.fullmatch(p.stem))
     roots = {"src", _package_dir(facts.repo)}
     inits = {p.parent for p in files if p.name == "__init__.py"}
     packages = sorted(

@@ -135,6 +135,8 @@ class Facts:
     #: what leaves the project's .pre-commit-config.yaml out of its source distribution
     #: (exceptiongroup's ``[tool.flit.sdist] exclude``): a checkout of one lacks its hooks
     hooks_left_out: str = ""
+    #: how many test modules the checkout holds (``test*.py``, ``*_test.py``, anywhere)
+    test_files: int = 0
     #: where flake8's configuration sets ``filename``, the files ``flake8 .`` checks (jsonpointer's
     #: ``*.py,./bin/jsonpointer``: its script is linted too, not only its module and tests)
     flake8_filename: str = ""

@@ -3,6 +3,7 @@ discovery, measured with pytest-cov or under ``coverage run`` as the project mea
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -17,6 +18,31 @@ _UNMEASURED = "not measured: the tests run with unittest and no coverage tool is
 
 
 def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
+    """The test command, its comment saying when the checkout holds no test module at all
+    (python-rsa's sdist leaves its tests out: pytest found nothing, exit 5, unforetold)."""
+    test, measured, note = _test_command(facts)
+    if test is not None and _finds_nothing(facts, test):
+        why = f"{test.why}; no test module (test*.py, *_test.py) in this checkout: the run will find no test"
+        test = dataclasses.replace(test, why=why)
+    return test, measured, note
+
+
+def _finds_nothing(facts: Facts, test: Command) -> bool:
+    """pytest's or unittest's discovery with no test module to find: none in the checkout and no
+    tests folder, no ``python_files`` of the project's own, no doctests (``--doctest-modules`` in
+    its config)."""
+    argv = test.argv
+    covered = argv[2:4] == ("coverage", "run") and "-m" in argv[3:]
+    runner = argv[argv.index("-m", 3) + 1] if covered else argv[2]
+    if facts.test_files or facts.tests_dir or runner not in ("pytest", "unittest"):
+        return False  # (a tests folder may hold modules a plugin collects: invoke's pytest-relaxed)
+    if facts.pytest_python_files is not None:
+        return False
+    configs = ("pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", "noxfile.py", "Makefile")
+    return not any("doctest" in read_text(facts.repo / name) for name in configs)
+
+
+def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if not facts.uses("pytest") and facts.uses("trial") and facts.trial_targets:
         return _trial(facts)
     if not facts.uses("pytest") or _runner_over_pytest(facts):
