@@ -66,6 +66,24 @@ def test_coverage_plugins_are_installed_and_covdefaults_brings_its_threshold(tmp
     assert "setup.cfg [coverage:run] plugins: covdefaults' default fail_under" in text
 
 
+def test_a_coverage_plugin_of_the_checkouts_own_is_no_package_to_install(tmp_path: Path) -> None:
+    """filelock: ``plugins = ["covdefaults", "coverage_pragmas"]``, the second its own
+    ``tasks/coverage_pragmas.py``; listed as a package, the environment could not be built (no such
+    package on the index) and every command check failed before running."""
+    pyproject = (
+        '[project]\nname = "filelock"\n[project.optional-dependencies]\ntest = ["pytest", "pytest-cov"]\n'
+        '[tool.coverage.run]\nplugins = ["covdefaults", "coverage_pragmas"]\n'
+        '[tool.pytest.ini_options]\npythonpath = [".", "tasks"]\naddopts = "--cov=filelock"\n'
+    )
+    write(
+        tmp_path,
+        {"pyproject.toml": pyproject, "src/filelock/__init__.py": "", "tasks/coverage_pragmas.py": ""},
+    )
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and "covdefaults" in environment.packages
+    assert not any("pragmas" in p for p in environment.packages)
+
+
 def test_a_threshold_the_project_sets_wins_over_covdefaults_and_plugins_come_from_pyproject(
     tmp_path: Path,
 ) -> None:

@@ -257,7 +257,7 @@ def _coverage_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
     ``Cython.Coverage`` is Cython's): by name at the version the project declares, if it does."""
     for module, where in facts.coverage_plugins.items():
         name = normalise(module.split(".")[0])
-        if name in out or name == normalise(facts.name):
+        if name in out or name == normalise(facts.name) or _in_checkout(facts.repo, module.split(".")[0]):
             continue
         why = f"coverage.py loads it ({where})"
         if name in facts.test_deps:
@@ -266,6 +266,14 @@ def _coverage_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
             out[name] = (name, f"{why}; the version the project declares")
         else:
             out[name] = facts.pins.get(name) or (name, why)
+
+
+def _in_checkout(repo: Path, module: str) -> bool:
+    """A module of the checkout, at its top or one folder down (filelock's coverage plugin
+    ``coverage_pragmas`` is its ``tasks/coverage_pragmas.py``, on its tests' ``pythonpath``; listed
+    as a package to install, the environment failed: no such package on the index)."""
+    places = [repo, *(p for p in repo.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    return any((p / f"{module}.py").is_file() or (p / module / "__init__.py").is_file() for p in places)
 
 
 def _hook_dependency(facts: Facts, out: dict[str, tuple[str, str]], tool: str, text: str) -> None:
