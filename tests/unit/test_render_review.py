@@ -143,7 +143,7 @@ def test_recommendation_is_the_trimmed_check_output_or_a_fix_hint() -> None:
     g2_record = record(g2).model_copy(update={"result": result})
     g2 = g2.model_copy(update={"record": g2_record, "checks": {}})
     findings = review_json(with_gates(snapshot, RunStatus.FAILED, G2=g2))["findings"]
-    assert len(findings[0]["recommendation"]) == 500
+    assert len(findings[0]["recommendation"]) == RECOMMENDATION_LIMIT
     assert findings[0]["recommendation"].startswith("xxx")
     assert findings[1]["recommendation"] == "Fix perf-a11y-budgets in Test Plan"
 
@@ -278,6 +278,17 @@ def test_a_long_recommendation_is_cut_at_a_line_or_a_space_never_in_a_word() -> 
         and one_line.endswith(" …")
         and one_line[:-2].endswith(("for", "written", "were"))
     )
+
+
+def test_a_recommendation_keeps_the_note_after_a_whole_facts_line() -> None:
+    """filelock: "47 ruff violations; first …" filled 300 characters and the "unpinned: … ruff
+    0.17.6 ran; … pin a release" advice after it, the cause of the violations, was cut."""
+    facts = "47 ruff violations; first " + ", ".join(
+        f"tests/test_a.py:{n}:ASYNC401" for n in range(1000, 1010)
+    )
+    note = "unpinned: environment.packages names ruff without a version, so ruff 0.17.6 ran; " + "x " * 100
+    output = f"exit 1 in 0.19s (ruff 0.17.6, Python 3.11.7)\n{facts[:300]}\n{note.strip()}"
+    assert trim(output, RECOMMENDATION_LIMIT) == output
 
 
 def _command_evidence(gate_id: str, name: str, facts: dict[str, object] | None) -> Evidence:

@@ -14,8 +14,10 @@ from prp_tasks.core.results import AutomatedCheck, Evidence, check_source
 from prp_tasks.core.snapshot import GateView, RunSnapshot
 
 SCHEMA = "com.cortex.review/v1"
-#: Longest recommendation text taken from a check's output.
-RECOMMENDATION_LIMIT = 500
+#: Longest recommendation text taken from a check's output: its head, a whole facts line (up to
+#: 300 characters) and a note after it (filelock's "unpinned: … ruff 0.17.6 ran; … pin a release"
+#: advice, the cause of its 47 violations, had been cut at 500)
+RECOMMENDATION_LIMIT = 800
 _RANK = {"green": 0, "amber": 1, "red": 2}
 #: most evidence pointers of one finding
 MAX_REFS = 5
