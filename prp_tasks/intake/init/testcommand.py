@@ -33,7 +33,7 @@ def _finds_nothing(facts: Facts, test: Command) -> bool:
     its config)."""
     argv = test.argv
     covered = argv[2:4] == ("coverage", "run") and "-m" in argv[3:]
-    runner = argv[argv.index("-m", 3) + 1] if covered else argv[2]
+    runner = argv[argv.index("-m", 3) + 1] if covered else argv[2] if argv[1:2] == ("-m",) else ""
     if facts.test_files or facts.tests_dir or runner not in ("pytest", "unittest"):
         return False  # (a tests folder may hold modules a plugin collects: invoke's pytest-relaxed)
     if facts.pytest_python_files is not None:
