@@ -69,7 +69,11 @@ class ReaderMayGo(io.TextIOBase):
     def _reader_gone() -> None:
         ReaderMayGo.gone = True
         with contextlib.suppress(OSError, ValueError):  # (a stdout without a descriptor: nothing to do)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            finally:
+                os.close(devnull)
 
 
 app = typer.Typer(
