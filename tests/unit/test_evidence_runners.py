@@ -104,20 +104,27 @@ def test_twisted_trials_closing_lines_are_read_as_unittests(tmp_path: Path) -> N
     )
 
 
+def _unittest_output(dots: str, reports: list[tuple[str, str]], ran: str, closing: str) -> str:
+    """unittest's output: its progress, a ``FAIL:``/``ERROR:`` report per (header, body), then its
+    ``Ran …`` and closing lines."""
+    blocks = "".join("=" * 70 + f"\n{header}\n" + "-" * 70 + f"\n{body}\n" for header, body in reports)
+    return f"{dots}\n{blocks}" + "-" * 70 + f"\n{ran}\n\n{closing}\n"
+
+
 def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path: Path) -> None:
     """argcomplete: "191 tests ran: 68 errors, 12 skipped" and nothing more, where each error
     was ``ExceptionPexpect: … not executable: zsh`` (its CI installs zsh); its 5 expected failures
     were left out."""
-    out = (
-        "....E\n" + "=" * 70 + "\nERROR: test_a (test.test.TestBash.test_a)\n" + "-" * 70 + "\n"
+    error = (
         "Traceback (most recent call last):\n  File \"t.py\", line 3, in setUp\n    spawn('zsh')\n"
-        "pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.\n\n"
-        + "=" * 70
-        + "\nFAIL: test_b (test.test.TestZsh.test_b)\n"
-        + "-" * 70
-        + "\nAssertionError: 1 != 2\n\n"
-        + "-" * 70
-        + "\nRan 191 tests in 3.2s\n\nFAILED (errors=68, skipped=12, expected failures=5)\n"
+        "pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.\n"
+    )
+    reports = [
+        ("ERROR: test_a (test.test.TestBash.test_a)", error),
+        ("FAIL: test_b (test.test.TestZsh.test_b)", "AssertionError: 1 != 2\n"),
+    ]
+    out = _unittest_output(
+        "....E", reports, "Ran 191 tests in 3.2s", "FAILED (errors=68, skipped=12, expected failures=5)"
     )
     first = summary(tmp_path, ["python", "-m", "unittest"], stderr=out)[0].splitlines()[0]
     assert first == (
@@ -130,14 +137,13 @@ def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path
 def test_a_unittest_failures_exception_is_the_one_its_traceback_ends_with(tmp_path: Path) -> None:
     """pycparser: ``AssertionError: 1 != 0 : example … failed with stdout = …`` quoting a child
     process's ``TypeError``; the evidence named the quoted TypeError as the cause."""
-    out = (
-        "F\n" + "=" * 70 + "\nFAIL: test_all (tests.test_examples.T.test_all)\n" + "-" * 70 + "\n"
+    failure = (
         'Traceback (most recent call last):\n  File "tests/test_examples.py", line 40, in test_all\n'
         "    self.assertEqual(rc, 0, msg)\nAssertionError: 1 != 0 : example failed with stdout =\n"
-        "Traceback (most recent call last):\nTypeError: unsupported operand type(s) for +\n\n"
-        + "-" * 70
-        + "\nRan 1 test in 0.2s\n\nFAILED (failures=1)\n"
+        "Traceback (most recent call last):\nTypeError: unsupported operand type(s) for +\n"
     )
+    reports = [("FAIL: test_all (tests.test_examples.T.test_all)", failure)]
+    out = _unittest_output("F", reports, "Ran 1 test in 0.2s", "FAILED (failures=1)")
     first = summary(tmp_path, ["python", "-m", "unittest"], stderr=out)[0].splitlines()[0]
     assert first == (
         "1 test ran: 1 failure; failing: tests.test_examples.T.test_all "
