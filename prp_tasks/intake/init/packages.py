@@ -204,10 +204,9 @@ def type_packages(facts: Facts, shared: tuple[tuple[str, str], ...]) -> tuple[tu
     found = {
         name: (line, f"its type check installs it ({where})")
         for name, (line, where) in facts.type_deps.items()
-        if name not in have and name not in facts.test_deps
+        if name not in facts.test_deps
     }
-    for name, said in for_mypys_python(facts).items():
-        found.setdefault(name, said)
+    found |= {name: said for name, said in for_mypys_python(facts).items() if name not in found}
     return tuple(said for name, said in found.items() if name not in have)
 
 
@@ -257,7 +256,7 @@ def _coverage_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
     ``Cython.Coverage`` is Cython's): by name at the version the project declares, if it does."""
     for module, where in facts.coverage_plugins.items():
         name = normalise(module.split(".")[0])
-        if name in out or name == normalise(facts.name) or _in_checkout(facts.repo, module.split(".")[0]):
+        if name in out or name == normalise(facts.name) or _checkout_module(facts.repo, module.split(".")[0]):
             continue
         why = f"coverage.py loads it ({where})"
         if name in facts.test_deps:
@@ -268,7 +267,7 @@ def _coverage_plugins(facts: Facts, out: dict[str, tuple[str, str]]) -> None:
             out[name] = facts.pins.get(name) or (name, why)
 
 
-def _in_checkout(repo: Path, module: str) -> bool:
+def _checkout_module(repo: Path, module: str) -> bool:
     """A module of the checkout, at its top or one folder down (filelock's coverage plugin
     ``coverage_pragmas`` is its ``tasks/coverage_pragmas.py``, on its tests' ``pythonpath``; listed
     as a package to install, the environment failed: no such package on the index)."""
