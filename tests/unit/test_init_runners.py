@@ -1,7 +1,8 @@
-"""``prp init`` runs the project's linters, formatters and type checker as the project does: which
-tools it only declares or only configures, what its hooks and tox envs lint and exclude, their
-plugins, and what only its type check needs (an environment of its own). (What the project's
-automation runs: ``test_init_automation.py``; how it measures coverage: ``test_init_coverage.py``.)"""
+"""``prp init`` runs the project's linters, formatters and type checker as the project does: what
+its hooks and tox envs lint and exclude, their plugins, and what only its type check needs (an
+environment of its own). (Tools only declared or only configured: ``test_init_leftovers.py``; what
+the project's automation runs: ``test_init_automation.py``; how it measures coverage:
+``test_init_coverage.py``.)"""
 
 from __future__ import annotations
 
@@ -11,22 +12,6 @@ import pytest
 
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from tests.unit.test_init import parsed, write
-
-
-def test_a_formatter_only_declared_is_not_a_check(tmp_path: Path) -> None:
-    """python-dotenv lists black in requirements.txt but neither configures nor runs it (13 files
-    would be reformatted): a required format check failed the run on a rule the project does not
-    apply. Configured or run, it is checked."""
-    files = {"requirements.txt": "black>=22\npytest\n", "pkg/__init__.py": "", "tests/test_a.py": ""}
-    write(tmp_path, files)
-    text, result = parsed(tmp_path)
-    assert "format" not in result.profile.governance.commands
-    assert "format" not in result.profile.governance.checks
-    assert "format: black is only declared (requirements.txt): nothing of the project configures" in text
-    write(tmp_path, {"tox.ini": "[testenv:style]\ncommands = black --check pkg\n"})
-    _, result = parsed(tmp_path)
-    assert result.profile.governance.commands["format"][-1:] == ("pkg",)
-    assert "format" in result.profile.governance.checks
 
 
 def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -> None:
@@ -49,92 +34,6 @@ def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -
     write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pylint --disable=C0114 src\n"})
     lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
     assert lint[-2:] == ("--disable=C0114", "src")
-
-
-def test_a_pylint_only_configured_says_so(tmp_path: Path) -> None:
-    """asttokens: a pylint-1.x ``.pylintrc`` that nothing runs or installs; its lint check failed
-    with 66 messages, the first about the file's own obsolete options."""
-    write(
-        tmp_path,
-        {".pylintrc": "[MASTER]\nprofile=no\n", "setup.cfg": "[metadata]\nname = at\n", "at/a.py": ""},
-    )
-    text, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][2] == "pylint"
-    assert "only configured: no requirement names pylint and no command runs it (a leftover?)" in text
-
-
-def test_a_linter_configured_in_an_sdist_that_leaves_its_hooks_out_says_so(tmp_path: Path) -> None:
-    """exceptiongroup's sdist: ``[tool.ruff]`` and flit's ``exclude`` leaving out its
-    .pre-commit-config.yaml, whose ruff hook excludes a test module; the comment said "only
-    configured … (a leftover?)", which the checkout's own pyproject contradicts."""
-    pyproject = (
-        '[project]\nname = "eg"\n[tool.ruff]\nline-length = 88\n[tool.flit.sdist]\n'
-        'exclude = [".github/*", ".pre-commit-config.yaml"]\n'
-    )
-    write(tmp_path, {"pyproject.toml": pyproject, "eg/__init__.py": ""})
-    said = parsed(tmp_path)[0]
-    assert "(a leftover?)" not in said
-    assert "pyproject.toml [tool.flit.sdist] exclude leaves the project's .pre-commit-config.yaml out" in said
-    write(
-        tmp_path,
-        {
-            "pyproject.toml": pyproject.split("[tool.flit")[0],
-            "MANIFEST.in": "exclude .pre-commit-config.yaml\n",
-        },
-    )
-    assert "MANIFEST.in leaves the project's .pre-commit-config.yaml out" in parsed(tmp_path)[0]
-    (tmp_path / "MANIFEST.in").unlink()  # pycparser's sdist: its Makefile and CI (make check: ruff) left out
-    write(tmp_path, {"PKG-INFO": "Metadata-Version: 2.1\nName: eg\n"})
-    said = parsed(tmp_path)[0]
-    assert "this checkout is a source distribution (PKG-INFO) without the project's CI files: " in said
-    assert "whether its automation runs ruff is not known here" in said and "(a leftover?)" not in said
-    write(tmp_path, {".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pytest\n"})
-    assert "(a leftover?)" in parsed(tmp_path)[0]
-
-
-def test_a_formatter_only_configured_says_so(tmp_path: Path) -> None:
-    """python-dateutil's sdist: ``[tool.black]`` in pyproject, its tox ``precommit`` env runs
-    pre-commit, whose hooks file the sdist leaves out; the format check failed on 30 files with
-    a comment reading as if the project kept them black-formatted."""
-    write(tmp_path, {"pyproject.toml": '[project]\nname = "du"\n[tool.black]\n', "du/a.py": ""})
-    said, result = parsed(tmp_path)
-    assert result.profile.governance.commands["format"][2] == "black"
-    assert "only configured: no requirement names black and no command runs it (a leftover?)" in said
-    write(tmp_path, {"tox.ini": "[testenv:precommit]\ncommands = pre-commit run --all-files\n"})
-    said = parsed(tmp_path)[0]
-    assert "runs pre-commit, whose .pre-commit-config.yaml this checkout lacks: whether its hooks" in said
-    assert "hooks run black is not known here" in said
-
-
-@pytest.mark.parametrize(
-    ("config", "tool"), [("setup.cfg", "flake8"), ("ruff.toml", "ruff")], ids=["flake8", "ruff"]
-)
-def test_a_linter_only_configured_says_so(tmp_path: Path, config: str, tool: str) -> None:
-    """configobj: ``[flake8] max-line-length=132`` in setup.cfg and nothing that installs or runs
-    flake8; its lint check failed on 558 violations, the comment reading as if a command ran it."""
-    text = (
-        "[metadata]\nname = co\n[flake8]\nmax-line-length=132\n" if tool == "flake8" else "line-length = 99\n"
-    )
-    write(
-        tmp_path,
-        {config: text, "co/a.py": ""} | ({"setup.cfg": "[metadata]\nname = co\n"} if tool == "ruff" else {}),
-    )
-    said, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][2] == tool
-    assert f"only configured: no requirement names {tool} and no command runs it (a leftover?)" in said
-    write(tmp_path, {"tox.ini": "[testenv:lint]\ncommands = pre-commit run --all-files\n"})  # webargs' sdist
-    said = parsed(tmp_path)[0]
-    assert "only configured" not in said
-    assert "tox.ini [testenv:lint] runs pre-commit, whose .pre-commit-config.yaml this checkout lacks" in said
-    write(
-        tmp_path, {"tox.ini": "", "requirements-dev.txt": "pre-commit\n"}
-    )  # marshmallow-dataclass' lint extra
-    assert (
-        "the project declares pre-commit, whose .pre-commit-config.yaml this checkout lacks"
-        in parsed(tmp_path)[0]
-    )
-    write(tmp_path, {".pre-commit-config.yaml": f"repos:\n- repo: x\n  rev: v1\n  hooks:\n  - id: {tool}\n"})
-    assert "only configured" not in parsed(tmp_path)[0] and "lacks" not in parsed(tmp_path)[0]
 
 
 def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path: Path) -> None:
@@ -407,27 +306,6 @@ def test_the_flake8_plugins_a_nox_session_installs_are_installed(tmp_path: Path)
     packages = result.profile.environment.packages
     assert "flake8-bugbear==24.1.0" in packages and "flake8-pytest-style" in packages
     assert "noxfile.py session.install" in text
-
-
-def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
-    """tinydb declares pycodestyle in its dev group and nothing configures or runs it: the comment
-    said "no lint tool found in the project's configuration"."""
-    pyproject = (
-        '[project]\nname = "tinydb"\nversion = "1"\n'
-        '[dependency-groups]\ndev = ["pytest", "pycodestyle~=2.10"]\n'
-    )
-    write(
-        tmp_path,
-        {"pyproject.toml": pyproject, "tinydb/__init__.py": "", "tests/test_a.py": "def test_a(): pass\n"},
-    )
-    text = parsed(tmp_path)[0]
-    assert "no command for lint: pycodestyle is only declared (pyproject.toml dependency group 'dev')" in text
-    # aniso8601's dev extra names pylint (and black): the lint check failed on 492 messages of a
-    # linter nothing runs, where its black, only declared too, was rightly no check
-    write(tmp_path, {"pyproject.toml": pyproject.replace('"pycodestyle~=2.10"', '"pylint", "black"')})
-    text, result = parsed(tmp_path)
-    assert "lint" not in result.profile.governance.commands
-    assert "no command for lint: pylint is only declared (pyproject.toml dependency group 'dev')" in text
 
 
 def test_a_project_that_type_checks_with_pyright_and_never_runs_mypy_gets_no_mypy(tmp_path: Path) -> None:

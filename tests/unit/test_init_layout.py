@@ -1,0 +1,78 @@
+"""``prp init``'s packages and layout: the top-level packages setuptools is told to ship, not the
+benchmarks, docs or examples beside them; and the metadata's names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.test_init import parsed, write
+
+
+def test_only_the_packages_setuptools_is_told_to_ship_are_the_projects(tmp_path: Path) -> None:
+    """Markdown: ``packages = ['markdown', 'markdown.extensions']`` in ``[tool.setuptools]``; its
+    ``tools/`` (an ``__init__.py`` and a formatter its mkdocs site uses) was a boundary and part of
+    the layout G1 checks. setup.cfg's list too; ``find:`` finds them itself."""
+    files = {
+        "pyproject.toml": "[project]\nname = 'markdown'\n[tool.setuptools]\n"
+        "packages = ['markdown', 'markdown.extensions']\n",
+        "markdown/__init__.py": "",
+        "markdown/extensions/__init__.py": "",
+        "tools/__init__.py": "",
+    }
+    write(tmp_path, files)
+    assert parsed(tmp_path)[1].profile.architecture.boundaries == ("markdown",)
+    cfg = tmp_path / "cfg"
+    write(
+        cfg,
+        {
+            "setup.cfg": "[options]\npackages =\n    a\n    a.b\n",
+            "a/__init__.py": "",
+            "tools/__init__.py": "",
+        },
+    )
+    assert parsed(cfg)[1].profile.architecture.boundaries == ("a",)
+    write(cfg, {"setup.cfg": "[options]\npackages = find:\n"})
+    assert parsed(cfg)[1].profile.architecture.boundaries == ("a", "tools")
+
+
+def test_benchmarks_and_examples_beside_the_code_are_not_its_packages(tmp_path: Path) -> None:
+    """cattrs' src layout has a top-level ``bench/`` package (its benchmarks): mypy checked it,
+    which the project never does; pyparsing's ``examples/`` was a boundary of its architecture."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\n[tool.mypy]\nstrict = true\n',
+            "src/pkg/__init__.py": "",
+            "bench/__init__.py": "",
+            "tests/test_pkg.py": "def test_a():\n    pass\n",
+        },
+    )
+    _, result = parsed(tmp_path)
+    assert result.profile.architecture.boundaries == ("pkg",)
+    assert "bench" not in result.profile.governance.commands["type-check"]
+    flat = tmp_path / "flat"
+    write(flat, {"setup.py": "", "pkg/__init__.py": "", "examples/__init__.py": "", "docs/__init__.py": ""})
+    assert parsed(flat)[1].profile.architecture.boundaries == ("pkg",)
+    only = tmp_path / "only"  # a project whose code is its examples keeps them
+    write(only, {"setup.py": "", "examples/__init__.py": ""})
+    assert parsed(only)[1].profile.architecture.boundaries == ("examples",)
+
+
+def test_metadata_from_setup_cfg_with_the_name_in_setup_py_names_both(tmp_path: Path) -> None:
+    """natsort: setup.cfg [metadata] has the description and licence, setup.py only the name; the
+    file said "Written by prp init from setup.py"."""
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\ndescription = Simple yet flexible natural sorting\nlicense = MIT\n",
+            "setup.py": 'from setuptools import setup\nsetup(name="natsort")\n',
+            "natsort/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert "Written by `prp init` from setup.py, setup.cfg [metadata]." in text
+    assert result.profile.architecture.layout[-1] == "setup.py"
+    only_name = tmp_path / "six"  # a [metadata] that states nothing of this: setup.py alone
+    files = {"setup.cfg": "[metadata]\nlicense_files = LICENSE\n", "setup.py": 'setup(name="six")\n'}
+    write(only_name, files)
+    assert "Written by `prp init` from setup.py." in parsed(only_name)[0]
