@@ -28,7 +28,7 @@ SECTIONS = (
     ("prp_tasks.checks", "run_command"),
     ("subprocess", "Popen.__init__"),
     ("prp_tasks.checks.command", "wait"),
-    ("prp_tasks.checks.command", "_redacted_tail"),
+    ("prp_tasks.checks.command", "_redacted_ends"),
     ("prp_tasks.checks", "stamp"),
     ("prp_tasks.state.checks", "CheckStore.record_check"),
     ("prp_tasks.engine.engine", "Engine._claim_and_settle"),

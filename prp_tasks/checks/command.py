@@ -158,8 +158,9 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
         written = write_report(report, str(cwd), env, ctx.stop, out) if report else None
         duration_ms = int((time.monotonic() - started) * 1000)
         shorten = functools.partial(in_repo_terms, ctx)
-        stdout = _redacted_tail(out, ctx.output_tail_bytes, secrets, shorten)
-        stderr = _redacted_tail(err, ctx.output_tail_bytes, secrets, shorten)
+        window = _facts_window(ctx, proc.returncode, ended)
+        stdout, out_end = _redacted_ends(out, ctx.output_tail_bytes, window, secrets, shorten)
+        stderr, err_end = _redacted_ends(err, ctx.output_tail_bytes, window, secrets, shorten)
     details = {
         "argv": shown,
         "exit_code": proc.returncode,
@@ -170,7 +171,23 @@ def _run(ctx: CheckContext, prepared: Prepared, secrets: tuple[str, ...]) -> Out
     }
     if written is not None:
         details["coverage_report"] = written
-    return _judge(ctx, proc.returncode, ended, duration_ms, details, secrets)
+    return _judge(ctx, proc.returncode, ended, duration_ms, details, secrets, (out_end, err_end))
+
+
+#: how much of a failed command's output its tool's report is read from (bytes from the end): the
+#: stored tail (``output_tail_bytes``) holds the closing lines, but unittest prints each failed
+#: test's block before its summary (a broken pycparser: 8 KB of ``ERROR:`` blocks, and the one
+#: ``FAIL:`` among them, 5 KB before the end, was counted but not named)
+FACTS_WINDOW_BYTES = 256 * 1024
+
+
+def _facts_window(ctx: CheckContext, code: int | None, ended: str) -> int:
+    """Bytes of the output's end the facts are read from: more than the stored tail only for a
+    command that failed (a passing one's counts are in its closing lines; redacting a large
+    output costs about 0.3 ms per KB)."""
+    if ended == "exited" and code == 0:
+        return ctx.output_tail_bytes
+    return max(ctx.output_tail_bytes, FACTS_WINDOW_BYTES)
 
 
 def _missing_workdir(ctx: CheckContext) -> str:
@@ -205,8 +222,10 @@ def _judge(
     duration_ms: int,
     details: dict[str, object],
     secrets: tuple[str, ...],
+    ends: tuple[str, str] | None = None,
 ) -> Outcome:
-    last, kind = tool_summary(ctx.cwd, ctx.check.run or (), details, secrets)  # facts, then the tails
+    # facts (from the outputs' ``ends``), then the tails
+    last, kind = tool_summary(ctx.cwd, ctx.check.run or (), details, secrets, ends)
     last = in_repo_terms(ctx, last)
     if ended == "timeout":  # what it printed so far says how far it got (cachelib: services missing)
         summary = f"timed out after {ctx.timeout_s:g}s (killed)\n{last}".strip()
@@ -274,27 +293,34 @@ def _ran_no_tests(details: dict[str, object]) -> bool:
 
 
 def _kept(ctx: CheckContext, secrets: tuple[str, ...]) -> int:
-    """Bytes at the end of an output :func:`_redacted_tail` reads (the output's beginning is
+    """Bytes at the end of an output :func:`_redacted_ends` may read (the output's beginning is
     released while the command runs: :mod:`prp_tasks.processes.capture`)."""
-    return ctx.output_tail_bytes + _margin(secrets)
+    return max(ctx.output_tail_bytes, FACTS_WINDOW_BYTES) + _margin(secrets)
 
 
 def _margin(secrets: tuple[str, ...]) -> int:
     return 4096 + max((len(s) for s in secrets), default=0)
 
 
-def _redacted_tail(fd: int, limit: int, secrets: tuple[str, ...], shorten: Callable[[str], str] = str) -> str:
-    """The last ``limit`` characters, redacted *before* cutting so no secret is cut in half.
+def _redacted_ends(
+    fd: int, limit: int, window: int, secrets: tuple[str, ...], shorten: Callable[[str], str] = str
+) -> tuple[str, str]:
+    """The last ``limit`` characters (the stored tail) and the last ``window`` (``window`` ≥
+    ``limit``: what the facts are read from), redacted *before* cutting so no secret is cut in half.
 
     A margin larger than any secret is read and redacted first, so a secret overlapping the kept
-    tail is already masked when the text is cut. ``shorten`` (workspace paths made relative) runs
+    end is already masked when the text is cut. ``shorten`` (workspace paths made relative) runs
     before redaction, so it cannot join the halves of a secret printed around such a path.
     """
     size = os.fstat(fd).st_size
     if size == 0:
-        return ""
-    start = max(0, size - limit - _margin(secrets))
+        return "", ""
+    start = max(0, size - max(limit, window) - _margin(secrets))
     text = redact(shorten(os.pread(fd, size - start, start).decode("utf-8", errors="replace")), secrets)
+    return _end(text, size, limit), _end(text, size, window)
+
+
+def _end(text: str, size: int, limit: int) -> str:
     if size <= limit and len(text) <= limit:
         return text
     return "…" + text[-limit:]

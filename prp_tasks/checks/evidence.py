@@ -49,15 +49,22 @@ STALE_SLACK_S = 2.0
 
 
 def tool_summary(
-    workdir: Path, argv: Sequence[str], details: dict[str, Any], secrets: Sequence[str] | None = None
+    workdir: Path,
+    argv: Sequence[str],
+    details: dict[str, Any],
+    secrets: Sequence[str] | None = None,
+    ends: tuple[str, str] | None = None,
 ) -> tuple[str, EvidenceType]:
     """The summary text after the ``exit N in Xs`` line and the evidence type of a run check.
 
     Adds ``details["facts"]`` (tool name -> facts) when a tool's output was understood. ``secrets``:
     the values to mask (the caller's, derived once per change of the environment; by default this
-    process's secret-looking variables, scanned now).
+    process's secret-looking variables, scanned now). ``ends``: (stdout, stderr) ends longer than
+    the details' tails, redacted, to read the facts from (a failed command's: unittest's failed
+    tests' blocks come before its summary); by default the tails.
     """
-    stdout, stderr = (_ANSI.sub("", str(details.get(k) or "")) for k in ("stdout_tail", "stderr_tail"))
+    texts = ends or (str(details.get(k) or "") for k in ("stdout_tail", "stderr_tail"))
+    stdout, stderr = (_ANSI.sub("", text) for text in texts)
     started = time.time() - float(details.get("duration_ms") or 0) / 1000 - STALE_SLACK_S
     reader = ReportReader(workdir, started)
     written = details.get("coverage_report")  # a `coverage run` command's report, written after it

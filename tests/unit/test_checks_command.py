@@ -147,6 +147,31 @@ def test_a_unittest_run_that_found_no_test_fails(tmp_path: Path) -> None:
     assert first.endswith(", but no test ran") or first.startswith("exit 5"), first
 
 
+def test_a_failed_unittest_run_names_a_failure_whose_report_is_longer_than_the_tail(tmp_path: Path) -> None:
+    """unittest prints each failed test's block (its header, traceback and message: here a long
+    list diff) before its summary; with only the stored tail read, a block longer than the tail
+    lost its ``FAIL:`` header, and the evidence counted the failure but named no test and no
+    cause. The facts of a failed command are read from a longer end of its output; the stored
+    tail stays as long as configured."""
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "__init__.py").write_text("")
+    (tests / "test_a.py").write_text(
+        "import unittest\n\nclass A(unittest.TestCase):\n    maxDiff = None\n\n"
+        "    def test_lists(self):\n"
+        "        self.assertEqual([f'item {i}' for i in range(300)], [f'item {i}!' for i in range(300)])\n"
+    )
+    result, _ = run(tmp_path, PY, "-m", "unittest", "discover", "-s", "tests", "-t", ".", tail=1000)
+    details = content(result)
+    facts = details["facts"]["unittest"]
+    assert (facts["tests"], facts["failures"]) == (1, 1), facts
+    assert facts["failing"] == ["tests.test_a.A.test_lists"], facts
+    assert facts["cause"].startswith("AssertionError: Lists differ"), facts
+    assert facts["failing_at"] == ["tests/test_a.py:7"], facts
+    assert "failing: tests.test_a.A.test_lists" in result.output
+    assert len(details["stderr_tail"]) <= 1001  # the stored tail: as configured
+
+
 def test_a_pytest_run_that_collected_no_test_says_so(tmp_path: Path) -> None:
     """iniconfig's sdist ships no tests: pytest exits 5, which the check's first line explains."""
     (tmp_path / "tests").mkdir()
