@@ -159,7 +159,7 @@ def test_a_failed_unittest_run_names_a_failure_whose_report_is_longer_than_the_t
     (tests / "test_a.py").write_text(
         "import unittest\n\nclass A(unittest.TestCase):\n    maxDiff = None\n\n"
         "    def test_lists(self):\n"
-        "        self.assertEqual([f'item {i}' for i in range(300)], [f'item {i}!' for i in range(300)])\n"
+        "        self.assertEqual([f'item {i}' for i in range(100)], [f'item {i}!' for i in range(100)])\n"
     )
     result, _ = run(tmp_path, PY, "-m", "unittest", "discover", "-s", "tests", "-t", ".", tail=1000)
     details = content(result)
