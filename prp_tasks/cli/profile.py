@@ -18,10 +18,21 @@ profile_app = typer.Typer(
 app.add_typer(profile_app, name="profile")
 
 
+#: the REPO argument of ``profile show|check``
+REPO_HELP = "repository (or its initial.md: that file is read)"
+
+
 def _resolve(repo: Path, profile: Path | None) -> ResolvedProfile:
+    """The profile of ``repo``; ``repo`` a file and no ``--profile``: that file, for its folder
+    (``prp profile check initial.md`` had said "no initial.md in initial.md")."""
+    from prp_tasks.errors import ProfileError
     from prp_tasks.intake.profiles import resolve_profile
     from prp_tasks.intake.profiles.cache import ProfileCache
 
+    if not repo.exists():
+        raise ProfileError(f"{repo}: no such folder or file")
+    if profile is None and repo.is_file():
+        repo, profile = repo.parent, repo
     current = settings()
     if current.redis_url is None:  # this process's cache only
         return resolve_profile(repo, profile, cache=ProfileCache(None, current.profile_cache))
@@ -30,7 +41,7 @@ def _resolve(repo: Path, profile: Path | None) -> ResolvedProfile:
 
 @profile_app.command("show")
 def profile_show(
-    repo: Annotated[Path, typer.Argument(metavar="REPO", help="repository")] = Path("."),
+    repo: Annotated[Path, typer.Argument(metavar="REPO", help=REPO_HELP)] = Path("."),
     profile: Annotated[
         Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
     ] = None,
@@ -62,7 +73,7 @@ def profile_show(
 
 @profile_app.command("check")
 def profile_check(
-    repo: Annotated[Path, typer.Argument(metavar="REPO", help="repository")] = Path("."),
+    repo: Annotated[Path, typer.Argument(metavar="REPO", help=REPO_HELP)] = Path("."),
     profile: Annotated[
         Path | None, typer.Option(metavar="FILE", help="initial.md to use instead of the lookup")
     ] = None,

@@ -89,6 +89,15 @@ def test_profile_check_warns_about_an_initial_md_that_sets_nothing(tmp_path: Pat
     checked = run_prp("profile", "check", str(repo))
     assert checked.returncode == 0 and checked.stdout.startswith("ok: ")  # valid: defaults apply
     assert "warning: initial.md sets no profile value" in checked.stderr
+    # the file itself, as a user names it (it had said "no initial.md in initial.md")
+    for named in (
+        run_prp("profile", "check", "initial.md", cwd=repo),
+        run_prp("profile", "show", "initial.md", cwd=repo),
+    ):
+        assert named.returncode == 0, named.stderr
+        assert "initial.md" in named.stdout.splitlines()[0], named.stdout
+    missing = run_prp("profile", "check", "nothere.md", cwd=repo)
+    assert missing.returncode == 2 and "nothere.md: no such folder or file" in missing.stderr
 
 
 def test_init_writes_once_prints_on_request_and_the_first_run_passes(tmp_path: Path) -> None:
