@@ -165,10 +165,16 @@ def list_runs(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="how many, newest first")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     repo: RepoOption = None,
+    folder: Annotated[
+        Path | None, typer.Argument(metavar="[REPO]", help="the repository, as --repo", show_default=False)
+    ] = None,
 ) -> None:
     """List recent runs: live ones (PRP_REDIS_URL, or every live embedded `prp run`) and the
-    finished runs recorded in the repository's .prp/runs/."""
+    finished runs recorded in the repository's .prp/runs/ (`prp runs DIR` or `--repo DIR`)."""
     with errors():
+        if folder is not None and repo is not None and folder != repo:
+            raise InputError(f"two repositories given: {folder} and --repo {repo}")
+        repo = repo or folder
         rows = _rows(limit, repo)
     if json_out:
         print_json(rows)

@@ -84,6 +84,8 @@ def test_a_finished_run_is_found_from_elsewhere_and_an_unknown_one_says_where_it
     assert none.returncode == 0 and none.stdout.startswith(
         f"no runs: none live, none recorded in {elsewhere}"
     )
+    named = run_prp("runs", str(repo), "--json", cwd=elsewhere)  # the folder as an argument too
+    assert [r["run_id"] for r in json.loads(named.stdout)] == [ran["run_id"]], named.stderr
     no_newest = run_prp("status", cwd=elsewhere)
     assert no_newest.returncode == 2
     assert f"no run of {elsewhere} (live or recorded): give a RUN_ID" in no_newest.stderr
