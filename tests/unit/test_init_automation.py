@@ -153,6 +153,53 @@ def test_the_env_vars_of_the_hatch_environment_that_runs_the_tests_are_set(tmp_p
     assert environment.variables == {"PYTHONWARNDEFAULTENCODING": "1", "COVERAGE_CORE": "sysmon"}
 
 
+WEBSOCKETS_WORKFLOW = """\
+name: Run tests
+on: [push]
+env:
+  WEBSOCKETS_TESTS_TIMEOUT_FACTOR: 20
+  FORCE_COLOR: 1
+  TOKEN: ${{ secrets.TOKEN }}
+jobs:
+  docs:
+    runs-on: ubuntu-latest
+    env:
+      SPHINX_STRICT: 1
+    steps:
+    - run: sphinx-build docs build
+  tests:
+    runs-on: ubuntu-latest
+    env:
+      HYPOTHESIS_PROFILE: ci
+      PYTHONDEVMODE: true
+      PIP_NO_CACHE_DIR: 1
+      HOME_DIR: $HOME/x
+    steps:
+    - run: pip install tox
+    - run: tox -e py
+"""
+
+
+def test_the_variables_a_ci_workflow_sets_for_its_test_runs_are_the_checks(tmp_path: Path) -> None:
+    """websockets' workflow sets ``WEBSOCKETS_TESTS_TIMEOUT_FACTOR: 20`` for its test jobs; without
+    it a test of its reconnection never ended and the check timed out after 10 minutes. The
+    workflow's and its test jobs' ``env:`` are carried, as tox's ``setenv``; expressions, the CI's
+    tooling and output variables and a job that runs no tests are not."""
+    files = {"pyproject.toml": '[project]\nname = "w"\n', "w/__init__.py": "", "tests/test_a.py": ""}
+    write(tmp_path, {**files, ".github/workflows/tests.yml": WEBSOCKETS_WORKFLOW})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.variables == {
+        "WEBSOCKETS_TESTS_TIMEOUT_FACTOR": "20",
+        "HYPOTHESIS_PROFILE": "ci",
+        "PYTHONDEVMODE": "true",
+    }
+    assert "its tests set it (.github/workflows/tests.yml env)" in text
+    # the tests' tox env's own value wins
+    write(tmp_path, {"tox.ini": "[testenv]\ncommands = pytest\nsetenv =\n    HYPOTHESIS_PROFILE = dev\n"})
+    assert parsed(tmp_path)[1].profile.environment.variables["HYPOTHESIS_PROFILE"] == "dev"
+
+
 def test_a_ci_step_that_changes_directory_runs_its_tests_there(tmp_path: Path) -> None:
     """jmespath's CI: ``cd tests/ && py.test --cov jmespath``; prp ran pytest from the root, which
     collected ``extra/test_hypothesis.py`` (hypothesis not installed): 0 tests, 1 error."""

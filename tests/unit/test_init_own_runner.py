@@ -172,3 +172,57 @@ def test_a_test_module_the_project_runs_with_python_m_is_its_runner(tmp_path: Pa
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["test"] == ("python", "-m", "test.test_toposort")
     assert "the project's own test runner, as Makefile recipe unittest runs it" in text
+
+
+WEBSOCKETS_TOX = """\
+[tox]
+env_list = py311, maxi_cov
+
+[testenv]
+commands = python -W error::DeprecationWarning -m unittest {posargs}
+set_env = WEBSOCKETS_TESTS_TIMEOUT_FACTOR = 10
+
+[testenv:maxi_cov]
+commands =
+    python tests/maxi_cov.py {envsitepackagesdir}
+    python -m coverage report --show-missing --fail-under=100
+deps = coverage
+"""
+
+
+def test_a_script_only_a_side_env_runs_is_not_the_test_command_of_a_unittest_project(tmp_path: Path) -> None:
+    """websockets' tox: its tests env runs ``python -m unittest``; its maxi_cov env runs
+    ``tests/maxi_cov.py {envsitepackagesdir}``, a per-module coverage script, which prp init took
+    for the project's own runner, its tox substitution passed on as text (the check failed:
+    "failed to locate Coverage.py")."""
+    files = {
+        "pyproject.toml": "[project]\nname = 'websockets'\n",
+        "src/websockets/__init__.py": "",
+        "tests/__init__.py": "",
+        "tests/maxi_cov.py": "import sys\n",
+        "tests/test_client.py": "import unittest\n\nclass T(unittest.TestCase):\n    pass\n",
+        "tox.ini": WEBSOCKETS_TOX,
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    test = result.profile.governance.commands["test"]
+    assert "tests/maxi_cov.py" not in test and test[-7:-3] == ("-m", "unittest", "discover", "-s"), test
+    assert "unittest: tests/ and no pytest configuration" in text
+    # the script the tests env runs is the runner, with its arguments; one with a substitution
+    # tox alone can fill is not run
+    files["tox.ini"] = WEBSOCKETS_TOX.replace("-m unittest {posargs}", "tests/maxi_cov.py {posargs}")
+    write(tmp_path, files)
+    runner = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert runner == ("python", "-W", "error::DeprecationWarning", "tests/maxi_cov.py"), runner
+    substituted = "tests/maxi_cov.py {envsitepackagesdir}"
+    files["tox.ini"] = WEBSOCKETS_TOX.replace("-m unittest {posargs}", substituted)
+    write(tmp_path, files)
+    assert "{envsitepackagesdir}" not in parsed(tmp_path)[1].profile.governance.commands["test"]
+    # its coverage env measures the installed package, named where tox alone knows it is
+    files["tox.ini"] = WEBSOCKETS_TOX + (
+        "\n[testenv:coverage]\ncommands =\n"
+        "    python -m coverage run --source {envsitepackagesdir}/websockets,tests -m unittest {posargs}\n"
+    )
+    write(tmp_path, files)
+    measured = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert measured[:5] == ("python", "-m", "coverage", "run", "--source=websockets,tests"), measured

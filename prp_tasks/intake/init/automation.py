@@ -37,6 +37,7 @@ def ci(facts: Facts) -> None:
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
                 _ci_line(facts, line, name)
         _combining_job(facts, path, name)
+        _ci_test_variables(facts, path, name)
 
 
 #: a job's step that runs the tests (then its coverage data are its own)
@@ -49,10 +50,51 @@ def _combining_job(facts: Facts, path: Path, name: str) -> None:
     data = read_yaml(path)
     jobs = data.get("jobs") if isinstance(data, dict) else None
     for job, spec in jobs.items() if isinstance(jobs, dict) else ():
-        steps = spec.get("steps") if isinstance(spec, dict) else None
-        runs = " ".join(str(s.get("run", "")) for s in steps or () if isinstance(s, dict))
+        runs = _job_runs(spec) if isinstance(spec, dict) else ""
         if "coverage combine" in runs and "fail-under" in runs and not _TESTS_RUN.search(runs):
             facts.combined_fail_under = facts.combined_fail_under or f"{name} job '{job}'"
+
+
+def _ci_test_variables(facts: Facts, path: Path, name: str) -> None:
+    """The variables a GitHub workflow sets (``env:`` at its top and on its jobs that run the
+    tests) for its test runs, as tox's ``setenv`` is read: websockets' ``WEBSOCKETS_TESTS_TIMEOUT_FACTOR:
+    20``, without which a test of its reconnection never ended and the check timed out at 10
+    minutes. Left out: expressions (``${{ … }}``, ``$VAR``) and the variables of the CI's own
+    tooling and output (``FORCE_COLOR``, ``PIP_…``, ``TOX_…``: :data:`_CI_TOOLING`)."""
+    data = read_yaml(path)
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    if not isinstance(jobs, dict):
+        return
+    testing = [spec for spec in jobs.values() if isinstance(spec, dict) and _runs_tests(spec)]
+    scopes = [(data, f"{name} env")] if testing else []
+    scopes += [(spec, f"{name} job env") for spec in testing]
+    for scope, where in scopes:
+        env = scope.get("env")
+        for key, value in env.items() if isinstance(env, dict) else ():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            named = isinstance(key, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key)
+            plain = isinstance(value, str | int | float | bool) and "$" not in text
+            if named and plain and not _CI_TOOLING.match(key):
+                facts.test_variables.setdefault(key, (text, where))
+
+
+#: variables of a CI's tooling and its output, not of the tests
+_CI_TOOLING = re.compile(
+    r"(?:FORCE_COLOR|PY_COLORS|NO_COLOR|CLICOLOR(?:_FORCE)?|TERM|COLUMNS|PYTHONPATH|PYTHONHOME"
+    r"|PIP_\w*|UV_\w*|TOX_\w*|NOX_\w*|HATCH_\w*|PDM_\w*|POETRY_\w*|GITHUB_\w*|RUNNER_\w*"
+    r"|CODECOV_\w*|COVERALLS_\w*|TWINE_\w*|SETUPTOOLS_SCM_\w*|ACTIONS_\w*)$"
+)
+
+
+def _runs_tests(job: dict[str, object]) -> bool:
+    return bool(_TESTS_RUN.search(_job_runs(job)))
+
+
+def _job_runs(job: dict[str, object]) -> str:
+    """A GitHub job's ``run`` steps, joined."""
+    steps = job.get("steps")
+    steps = steps if isinstance(steps, list) else []
+    return " ".join(str(s.get("run", "")) for s in steps if isinstance(s, dict))
 
 
 def _runner_needs(facts: Facts, line: str, where: str) -> None:

@@ -102,8 +102,15 @@ def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primar
         index += 2 if words[index] in ("-W", "-X") else 1
     script = words[index] if index < len(words) else ""
     path = os.path.normpath(os.path.join(cwd, script))
+    args = [w for w in words[1:] if w != "{posargs}"]
+    if any(_SUBSTITUTION.search(w) for w in args):  # websockets' ``{envsitepackagesdir}``: tox's alone
+        return
     if script.endswith(".py") and not path.startswith("..") and (facts.repo / path).is_file():
-        facts.python_files_run.append((cwd, ("python", *words[1:]), where))
+        facts.python_files_run.append((cwd, ("python", *args), where))
+
+
+#: a tox substitution left in a command (``{envsitepackagesdir}``: only tox knows its value)
+_SUBSTITUTION = re.compile(r"\{[^{}\s]*\}")
 
 
 def _note_tool(facts: Facts, tool: str, words: list[str], where: str) -> None:
@@ -226,8 +233,17 @@ def coverage_run_options(words: list[str], cwd: str = ".") -> tuple[str, ...]:
             value = value if eq else (options[index + 1] if index + 1 < len(options) else "")
             if name == "--rcfile" and value and not os.path.isabs(value):
                 value = os.path.normpath(os.path.join(cwd, value))
+            value = _installed_packages(value)
             kept += [f"{name}={value}"] if value and not value.startswith("-") else []
     return tuple(kept)
+
+
+def _installed_packages(value: str) -> str:
+    """A ``--source`` list's installed packages by their import names (websockets' tox:
+    ``--source {envsitepackagesdir}/websockets,tests``: coverage.py finds ``websockets`` where it
+    is installed); a value with another substitution only tox can fill is dropped ("")."""
+    value = re.sub(r"\{envsitepackagesdir\}/", "", value)
+    return "" if _SUBSTITUTION.search(value) else value
 
 
 def tox_path(value: str) -> str:

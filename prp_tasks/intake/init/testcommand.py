@@ -167,10 +167,11 @@ def own_runner(facts: Facts) -> Command | None:
 
     A script counts when it is in the tests directory or named as a test runner (``runtests.py``,
     ``test_all.py``); the first found of: a make target the tests' tox env or CI runs, the tests'
-    tox env's own command, a ``test``/``tests``/``check`` make target, any other place."""
+    tox env's own command, a ``test``/``tests``/``check`` make target, any other place (not when
+    the tests' tox env runs unittest itself: a script only another env runs is not its suite)."""
     found = _ranked_runner(facts)
-    if found is None:
-        return None
+    if found is None or (found[0] == _ELSEWHERE and facts.unittest_run):
+        return None  # websockets' maxi_cov env script, where its tests env runs `python -m unittest`
     cwd, argv, where = found[1]
     why = f"the project's own test runner, as {where} runs it" + (f" in {cwd}/" if cwd != "." else "")
     target = where.rpartition(" recipe ")[2] if " recipe " in where else ""
@@ -263,7 +264,11 @@ def _runner_rank(facts: Facts, where: str) -> int:
         return 0
     if where == facts.test_env:
         return 1
-    return 2 if recipe in ("test", "tests", "check") else 3
+    return 2 if recipe in ("test", "tests", "check") else _ELSEWHERE
+
+
+#: the rank of a test script run elsewhere than the tests' own env, make target or CI
+_ELSEWHERE = 3
 
 
 def _test_file_pattern(folder: Path) -> tuple[str, ...]:
