@@ -81,7 +81,7 @@ def tool_summary(
     if facts:
         details["facts"] = facts
         lines.append(clip(redact(facts_line(facts, LINE_LIMIT), secrets), LINE_LIMIT))
-    if (not facts or (runs_tests and not counted)) and (crash := crashed(stderr) or crashed(stdout)):
+    if (not facts or (runs_tests and not counted)) and (crash := _crash(stdout, stderr, details)):
         # black 20.8b1 under click 8.3: no report at all; html5lib's pytest 5.4 on Python 3.11
         # crashed collecting, its summary was only coverage's "lines 0%"
         lines.append(redact(f"the tool crashed: {crash}", secrets))
@@ -130,6 +130,28 @@ def crashed(text: str) -> str:
     raised = [line for line in after if runners.RAISED.fullmatch(line)]
     raised = raised or [line for line in after if _NAMED_RAISE.fullmatch(line)]
     return clip(raised[-1], LINE_LIMIT) if raised else ""
+
+
+def _crash(stdout: str, stderr: str, details: dict[str, Any]) -> str:
+    """The exception a crashed tool's traceback ended with, and where in the repository (``at
+    simplejson/encoder.py:4``: a misplaced ``from __future__``, whose traceback's other frames
+    were unittest's loader), also as ``details["crashed_at"]`` (review.json points there); or ""."""
+    text = stderr if crashed(stderr) else stdout
+    crash = crashed(text)
+    site = crash_site(text) if crash else ""
+    if site:
+        details["crashed_at"] = [site]
+    return f"{crash} (at {site})" if site else crash
+
+
+def crash_site(text: str) -> str:
+    """``path:line`` of the last frame of the output's last traceback that is the repository's
+    (a relative path, not Python's own or an installed package's; a SyntaxError's own location
+    line is its last), or ""."""
+    lines = [re.sub(r"^INTERNALERROR> ?", "", line) for line in text.strip().splitlines()[-40:]]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    at = runners.frame_at("\n".join(lines[starts[-1] if starts else 0 :]))
+    return at if at and not os.path.isabs(at) else ""
 
 
 #: an exception whose name says nothing of it, with its message, after a traceback (bidict's

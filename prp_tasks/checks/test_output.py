@@ -278,7 +278,7 @@ def _unittest_failing(text: str) -> dict[str, Any]:
     ends = [h.start() for h in headers[1:]] + [len(text)]
     blocks = [text[h.end() : end].split(_RAN_RULE)[0] for h, end in zip(headers, ends, strict=True)]
     cause = _raised(blocks[0])
-    where = distinct([at for block in blocks[:FIRST] if (at := _frame_at(block))])
+    where = distinct([at for block in blocks[:FIRST] if (at := frame_at(block))])
     return (
         {"failing": names[:3]}
         | ({"cause": cause[:200]} if cause else {})
@@ -304,7 +304,7 @@ _RAN_RULE = "\n-----------------------------------------------------------------
 _FRAME = re.compile(r'^\s*File "(?P<path>[^"<>]+\.py)", line (?P<line>\d+)', re.M)
 
 
-def _frame_at(block: str) -> str:
+def frame_at(block: str) -> str:
     """``path:line`` of the last frame of a failed test's traceback that is not Python's own or an
     installed package's (more-itertools' broken test: ``tests/test_recipes.py, line 36``)."""
     frames = [

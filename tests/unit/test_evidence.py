@@ -314,6 +314,32 @@ def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
     assert junit_facts(report.encode())["cause"] == "fixture 'mocker' not found"
 
 
+def test_a_crash_in_the_repositorys_code_says_where(tmp_path: Path) -> None:
+    """simplejson with an import above its ``from __future__``: its own test runner crashed with
+    a SyntaxError whose other frames were unittest's loader; the evidence said the exception and
+    review.json pointed at the run manifest, not at ``simplejson/encoder.py`` line 4."""
+    err = (
+        "Traceback (most recent call last):\n"
+        '  File "simplejson/tests/__init__.py", line 80, in <module>\n    main()\n'
+        '  File "/usr/lib/python3.11/unittest/loader.py", line 154, in loadTestsFromName\n'
+        "    module = __import__(module_name)\n"
+        '  File "simplejson/encoder.py", line 4\n'
+        "    from __future__ import absolute_import\n    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "SyntaxError: from __future__ imports must occur at the beginning of the file\n"
+    )
+    text, _, _ = summary(tmp_path, ["python", "simplejson/tests/__init__.py"], "", err)
+    assert text.splitlines()[0] == (
+        "the tool crashed: SyntaxError: from __future__ imports must occur at the beginning of the file"
+        " (at simplejson/encoder.py:4)"
+    )
+    details: dict = {"stderr_tail": err, "duration_ms": 5}
+    tool_summary(tmp_path, ["python", "simplejson/tests/__init__.py"], details)
+    assert details["crashed_at"] == ["simplejson/encoder.py:4"]
+    # a crash inside installed code only (absolute paths): no place in the repository to name
+    installed = err.replace('"simplejson/', '"/env/lib/simplejson/')
+    assert "(at " not in summary(tmp_path, ["python", "x.py"], "", installed)[0].splitlines()[0]
+
+
 def test_a_tool_that_crashed_says_with_what(tmp_path: Path) -> None:
     """hyperlink's pinned black 20.8b1 under click 8.3 raised ImportError before looking at a
     file: the check's line said "Traceback (most recent call last): File …"."""

@@ -338,6 +338,20 @@ def test_finding_evidence_names_the_files_and_lines_the_tool_reported() -> None:
     }
 
 
+def test_finding_evidence_of_a_crashed_tool_is_where_it_left_the_repositorys_code() -> None:
+    """simplejson's misplaced ``from __future__``: its test runner crashed with a SyntaxError and
+    the finding pointed at the run manifest; the evidence names ``simplejson/encoder.py`` line 4."""
+    snapshot = all_commanded()
+    g3 = run_gate(snapshot.spec.workflow.gate("G3"), 3, fail=["run-test"])
+    evidence = _command_evidence("G3", "run-test", None)
+    content = json.loads(evidence.content) | {"crashed_at": ["simplejson/encoder.py:4"]}
+    evidence = evidence.model_copy(update={"content": json.dumps(content)})
+    checks = dict(g3.checks)
+    checks["run-test"] = checks["run-test"].model_copy(update={"evidence": (evidence,)})
+    review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
+    assert review["findings"][0]["evidence"] == [{"path": "simplejson/encoder.py", "sha": SHA, "lines": "4"}]
+
+
 def test_finding_evidence_of_output_naming_no_file_is_the_checks_evidence_in_the_manifest() -> None:
     snapshot = all_commanded()
     g3 = run_gate(snapshot.spec.workflow.gate("G3"), 3, fail=["run-test"])
