@@ -31,6 +31,10 @@ def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text
         "This is the framework used by the `pytest`_, `tox <https://tox.wiki>`_ and [devpi](https://d.io).\n"
     )
     assert first_paragraph(pluggy) == "This is the framework used by the pytest, tox and devpi."
+    websockets = ".. _WebSocket: https://x.org\n\nwebsockets is for building WebSocket_ servers.\n"
+    assert first_paragraph(websockets) == "websockets is for building WebSocket servers."
+    names = "Uses `__init__` and my_var_x, with class_ and ``type_`` kept.\n"
+    assert first_paragraph(names) == "Uses `__init__` and my_var_x, with class_ and `type_` kept."
     mdit = "> Markdown parser done right.\n\nFollows the [CommonMark spec][spec] and [markdown-it].\n"
     assert first_paragraph(mdit) == "Follows the CommonMark spec and markdown-it."
     termcolor = "## Demo\n\nTo see demo output, run:\n\n```bash\npython -m termcolor\n```\n\nColours text.\n"

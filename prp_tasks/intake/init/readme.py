@@ -8,6 +8,19 @@ import re
 
 
 def first_paragraph(text: str, known: str = "", name: str = "") -> str:
+    """:func:`_first_paragraph`, an RST reference by a bare word the README defines as their text
+    (websockets' "building WebSocket_ servers", ``.. _WebSocket: https://…``; not ``class_``)."""
+    paragraph = _first_paragraph(text, known, name)
+    for target in set(_TARGET.findall(text)):
+        paragraph = re.sub(rf"(?<![\w`]){re.escape(target)}__?(?![\w`])", target, paragraph)
+    return paragraph
+
+
+#: an RST hyperlink target of one word (``.. _WebSocket: https://…``)
+_TARGET = re.compile(r"^\.\. _([A-Za-z][\w.-]*):", re.M)
+
+
+def _first_paragraph(text: str, known: str = "", name: str = "") -> str:
     """The first paragraph of prose of the README's introduction: not a heading, badge, image,
     HTML, directive (with its indented body: an RST comment), code block, list, notice or lead-in
     (``To see it, run:``); links as their text. A sentence-long lead-in (iniconfig's "iniconfig is
