@@ -233,7 +233,7 @@ def coverage_run_options(words: list[str], cwd: str = ".") -> tuple[str, ...]:
             value = value if eq else (options[index + 1] if index + 1 < len(options) else "")
             if name == "--rcfile" and value and not os.path.isabs(value):
                 value = os.path.normpath(os.path.join(cwd, value))
-            value = _installed_packages(value)
+            value = _installed_packages(value) if name == "--source" else _filled(value)
             kept += [f"{name}={value}"] if value and not value.startswith("-") else []
     return tuple(kept)
 
@@ -242,7 +242,11 @@ def _installed_packages(value: str) -> str:
     """A ``--source`` list's installed packages by their import names (websockets' tox:
     ``--source {envsitepackagesdir}/websockets,tests``: coverage.py finds ``websockets`` where it
     is installed); a value with another substitution only tox can fill is dropped ("")."""
-    value = re.sub(r"\{envsitepackagesdir\}/", "", value)
+    return _filled(re.sub(r"\{envsitepackagesdir\}/", "", value))
+
+
+def _filled(value: str) -> str:
+    """``value``, or "" when it holds a substitution only tox can fill."""
     return "" if _SUBSTITUTION.search(value) else value
 
 
