@@ -157,9 +157,14 @@ def _coverage_line(f: Facts) -> str:
 def _format_line(f: Facts) -> str:
     if not f["reformat"] and not f["failed"]:
         return f"{plural(f['unchanged'], 'file')} already formatted"
+    said = f" ({f['parse_error']})" if f.get("parse_error") else ""
+    unparsed = f"; cannot parse {f['unparsed'][0]}{said}" if f.get("unparsed") else ""
+    if not f["reformat"]:  # structlog's syntax error: "45 files already formatted" was all it said
+        return f"{plural(f['failed'], 'file')} would fail to reformat ({f['unchanged']} unchanged){unparsed}"
     failed = f", {f['failed']} would fail to reformat" if f["failed"] else ""
     first = f"; first {', '.join(f['first'])}" if f["first"] else ""
-    return f"{plural(f['reformat'], 'file')} would be reformatted ({f['unchanged']} unchanged{failed}){first}"
+    reformat = plural(f["reformat"], "file")
+    return f"{reformat} would be reformatted ({f['unchanged']} unchanged{failed}){first}{unparsed}"
 
 
 _DESCRIBE: dict[str, Callable[[Facts], str]] = {

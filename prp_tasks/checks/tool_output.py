@@ -127,7 +127,24 @@ def format_text_facts(text: str) -> dict[str, Any]:
     if not any(p.search(text) for p in (_WOULD_REFORMAT, _UNCHANGED, _FAILED_TO_FORMAT)):
         raise ValueError("no formatter summary line")
     named = _REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text)
-    return {**counts, "first": list(dict.fromkeys(named))[:FIRST]}
+    facts = {**counts, "first": list(dict.fromkeys(named))[:FIRST]}
+    unparsed = list(_PARSE_FAILED.finditer(text)) + list(_INVALID_SYNTAX.finditer(text))
+    if not unparsed:
+        return facts
+    where = distinct([f"{m['path']}:{m['line']}" for m in unparsed])
+    facts["failed"] = max(facts["failed"], len(where))  # (ruff counts them nowhere)
+    return facts | {"unparsed": where[:FIRST], "parse_error": unparsed[0]["message"].strip()[:200]}
+
+
+#: a file ``ruff format`` could not parse: ``error: Failed to parse src/x.py:18:29: Expected ':', …``
+#: (structlog: "45 files already formatted" was all its failed check said), or newer ruff's
+#: ``invalid-syntax: Expected `:`, found newline`` then `` --> src/x.py:18:29``
+_PARSE_FAILED = re.compile(
+    r"^error: Failed to parse (?P<path>[^\s:][^:\n]*):(?P<line>\d+):\d+: (?P<message>.*)$", re.M
+)
+_INVALID_SYNTAX = re.compile(
+    r"^invalid-syntax: (?P<message>[^\n]*)\n\s*--> (?P<path>[^\s:][^:\n]*):(?P<line>\d+):\d+\s*$", re.M
+)
 
 
 def cobertura_values(data: bytes) -> dict[str, float]:

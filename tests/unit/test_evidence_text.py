@@ -180,6 +180,18 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
     assert summary(tmp_path, argv, diagnostics)[0].splitlines()[0] == (
         "1 file would be reformatted (35 unchanged); first src/marshmallow/utils.py"
     )
+    # a file it cannot parse (structlog's syntax error): its failed check had said "45 files
+    # already formatted"; older ruff says it on one line, newer as a diagnostic
+    done = "45 files already formatted\n"
+    older = "error: Failed to parse src/s/_utils.py:18:29: Expected ':', found newline\n" + done
+    newer = "invalid-syntax: Expected ':', found newline\n --> src/s/_utils.py:18:29\n  |\n\n" + done
+    for out in (older, newer):
+        text, facts, _ = summary(tmp_path, argv, out)
+        assert text.splitlines()[0] == (
+            "1 file would fail to reformat (45 unchanged); "
+            "cannot parse src/s/_utils.py:18 (Expected ':', found newline)"
+        )
+        assert facts["ruff-format"]["unparsed"] == ["src/s/_utils.py:18"]
     clean = summary(tmp_path, argv, "14 files already formatted\n")[0]
     assert clean.splitlines() == ["14 files already formatted"]  # (not its tail again: typeguard)
     written = summary(tmp_path, ["black", "."], "", "reformatted a.py\nAll done!\n1 file reformatted.\n")

@@ -243,7 +243,7 @@ def named_locations(evidence: Evidence) -> list[tuple[str, str]]:
     # where a crashed tool's traceback left the repository's code (its SyntaxError's line)
     named = [{"failing_at": content.get("crashed_at") or []}]
     for tool in [*(facts.values() if isinstance(facts, dict) else ()), *named]:
-        keys = ("failing_at", "failing", "first")  # (where a failing test raised, then its file)
+        keys = ("failing_at", "failing", "first", "unparsed")  # (where a failing test raised, then its file)
         items = [i for k in keys for i in tool.get(k, ())] if isinstance(tool, dict) else []
         for item in items:
             match = _LOCATION.match(item) if isinstance(item, str) else None
