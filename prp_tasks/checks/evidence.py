@@ -121,7 +121,7 @@ def _indent(line: str) -> str:
 def crashed(text: str) -> str:
     """The exception a Python traceback in the output's last lines ended with, or "" (pytest's
     own crash too, each line behind ``INTERNALERROR>``: plumbum's summary was a pluggy frame)."""
-    lines = [re.sub(r"^INTERNALERROR> ?", "", line) for line in text.strip().splitlines()[-40:]]
+    lines = _traceback_lines(text)
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
     frames = [i for i, line in enumerate(lines) if line.startswith('  File "')]  # a long one's end
     if not starts and not frames:
@@ -130,6 +130,13 @@ def crashed(text: str) -> str:
     raised = [line for line in after if runners.RAISED.fullmatch(line)]
     raised = raised or [line for line in after if _NAMED_RAISE.fullmatch(line)]
     return clip(raised[-1], LINE_LIMIT) if raised else ""
+
+
+def _traceback_lines(text: str) -> list[str]:
+    """The output's last lines, pytest's prefixes taken off: ``INTERNALERROR>`` of its own crash,
+    ``E   `` of a conftest it could not import (structlog's ``E     File "src/structlog/_utils.py",
+    line 18`` then ``E   SyntaxError: expected ':'``: the summary had only its coverage, 12.3%)."""
+    return [re.sub(r"^(?:INTERNALERROR> ?|E {3})", "", line) for line in text.strip().splitlines()[-40:]]
 
 
 def _crash(stdout: str, stderr: str, details: dict[str, Any]) -> str:
@@ -148,7 +155,7 @@ def crash_site(text: str) -> str:
     """``path:line`` of the last frame of the output's last traceback that is the repository's
     (a relative path, not Python's own or an installed package's; a SyntaxError's own location
     line is its last), or ""."""
-    lines = [re.sub(r"^INTERNALERROR> ?", "", line) for line in text.strip().splitlines()[-40:]]
+    lines = _traceback_lines(text)
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
     at = runners.frame_at("\n".join(lines[starts[-1] if starts else 0 :]))
     return at if at and not os.path.isabs(at) else ""

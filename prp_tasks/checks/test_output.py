@@ -140,11 +140,18 @@ _RAISED_AT = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): [A-Za-z_][
 _FRAME_AT = re.compile(r"^(?P<path>[^\s:/][^:\n]*\.py):(?P<line>\d+): in [\w<>.]+[ \t]*$", re.M)
 
 
+#: a SyntaxError's own location in pytest's report (toolz: ``E     File "toolz/dicttoolz.py", line
+#: 19`` under the ``toolz/__init__.py:5: in <module>`` frame that imported it, where it had pointed)
+_SYNTAX_AT = re.compile(r'^E\s+File "(?P<path>[^"]+\.py)", line (?P<line>\d+)\s*$', re.M)
+_SYNTAX_ERROR = re.compile(r"^E\s+(?:SyntaxError|IndentationError|TabError)\b", re.M)
+
+
 def _raised_at(elements: list[Any]) -> str:
     """``path:line`` where a failing test's failure or error was raised, from its traceback."""
     for child in (c for case in elements for c in case if c.tag in ("failure", "error")):
         text = str(child.text or "")
-        found = list(_RAISED_AT.finditer(text)) or list(_FRAME_AT.finditer(text))
+        found = list(_SYNTAX_AT.finditer(text)) if _SYNTAX_ERROR.search(text) else []
+        found = found or list(_RAISED_AT.finditer(text)) or list(_FRAME_AT.finditer(text))
         if found:
             return f"{found[-1]['path']}:{found[-1]['line']}"
     return ""

@@ -335,6 +335,15 @@ def test_a_crash_in_the_repositorys_code_says_where(tmp_path: Path) -> None:
     details: dict = {"stderr_tail": err, "duration_ms": 5}
     tool_summary(tmp_path, ["python", "simplejson/tests/__init__.py"], details)
     assert details["crashed_at"] == ["simplejson/encoder.py:4"]
+    # pytest that could not import a conftest (structlog's syntax error, exit 4): its lines behind
+    # "E   "; the summary had only the coverage of the run that ran nothing
+    conftest = (
+        "ImportError while loading conftest 'tests/conftest.py'.\n"
+        'E     File "src/structlog/_utils.py", line 18\nE       def f(x)\nE              ^\n'
+        "E   SyntaxError: expected ':'\n"
+    )
+    first = summary(tmp_path, ["python", "-m", "pytest", "-q"], "", conftest)[0].splitlines()[0]
+    assert first == "the tool crashed: SyntaxError: expected ':' (at src/structlog/_utils.py:18)"
     # a crash inside installed code only (absolute paths): no place in the repository to name
     installed = err.replace('"simplejson/', '"/env/lib/simplejson/')
     assert "(at " not in summary(tmp_path, ["python", "x.py"], "", installed)[0].splitlines()[0]

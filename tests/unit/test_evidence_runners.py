@@ -252,6 +252,14 @@ def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) ->
         "/usr/lib/python3/x.py:3: in helper\n</failure></testcase></testsuite></testsuites>"
     )
     assert junit_facts(short.encode())["failing_at"] == ["tests/test_suppress.py:15"]
+    syntax = (  # toolz: a module its package imports does not parse; it had pointed at the import
+        '<testsuites><testsuite tests="1"><testcase classname="toolz.tests.test_dicttoolz" name="">'
+        '<error message="collection failure">toolz/__init__.py:5: in &lt;module&gt;\n'
+        "    from .dicttoolz import *\n"
+        'E     File "toolz/dicttoolz.py", line 19\nE       def merge(*dicts)\nE                        ^\n'
+        "E   SyntaxError: expected ':'</error></testcase></testsuite></testsuites>"
+    )
+    assert junit_facts(syntax.encode())["failing_at"] == ["toolz/dicttoolz.py:19"]
 
 
 def test_a_failed_doctests_cause_is_what_it_raised_or_expected_not_its_listing() -> None:
