@@ -228,7 +228,15 @@ def _flush(current: list[str], title: str, found: tuple[list[str], list[str]]) -
     if text:
         breaking = _BREAKING.search(title) or _BREAKING_ITEM.match(text) or _BOLD_BREAKING.search(raw)
         breaking = breaking or _BREAKING_SAID.search(text)
+        if _REMOVED_TITLE.fullmatch(title.strip()) and not _SAYS_REMOVED.match(text):
+            text = f"Removed: {text}"  # structlog's "### Removed": "Python 3.8 and 3.9 support."
         found[1 if breaking else 0].append(clip(text, ITEM_CHARS))
+
+
+#: a subheading whose items name only what went (Keep a Changelog's "Removed"), and an item that
+#: says so itself
+_REMOVED_TITLE = re.compile(r"(?:removed|removals?)\W*", re.I)
+_SAYS_REMOVED = re.compile(r"\W*(?:remov|drop|delet)", re.I)
 
 
 #: a line of text that labels the items below it, as a subheading would (python-box 8.0.0:

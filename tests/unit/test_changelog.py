@@ -126,8 +126,10 @@ def test_towncrier_sections_about_removals_are_the_breaking_changes() -> None:
 def test_markdown_headings_name_the_version_exactly() -> None:
     entry = entry_in(KEEP_A_CHANGELOG, "1.2.0", "CHANGELOG.md")
     assert entry == Entry(
-        "CHANGELOG.md", "[1.2.0] - 2024-01-01", ["A new option `--fast`."], ["The `--slow` flag."]
-    )
+        "CHANGELOG.md", "[1.2.0] - 2024-01-01", ["A new option `--fast`."], ["Removed: The `--slow` flag."]
+    )  # (structlog's "### Removed" item "Python 3.8 and 3.9 support." had read as if it were added)
+    dropped = KEEP_A_CHANGELOG.replace("- The `--slow` flag.", "- Dropped the `--slow` flag.")
+    assert entry_in(dropped, "1.2.0", "CHANGELOG.md").breaking == ["Dropped the `--slow` flag."]  # type: ignore[union-attr]
     assert entry_in(KEEP_A_CHANGELOG, "1.2", "CHANGELOG.md") is None  # not 1.2.0's heading
     assert entry_in(KEEP_A_CHANGELOG, "11.2.0", "CHANGELOG.md") is not None
     assert entry_in("# v3.0.0\n\n- Tagged with a v.\n", "3.0.0", "NEWS.md") == Entry(

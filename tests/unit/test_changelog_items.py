@@ -128,7 +128,7 @@ def test_an_item_that_only_labels_its_nested_items_is_their_subheading(tmp_path:
         "CHANGELOG.md",
         "Version 3.2.1",
         ["Wheel includes sortedcontainers again", local, "Updated Makefile"],
-        ["The old setup.py"],
+        ["Removed: The old setup.py"],  # (what its label says went)
     )
     semver = "## 3.0.4\n\n* Fix 3.0.3:\n\n  * Fix the comparison\n"
     assert entry_in(semver, "3.0.4", "CHANGELOG.md") == Entry(
