@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.checks.evidence import LINE_LIMIT
+from prp_tasks.checks.crashes import LINE_LIMIT
 from prp_tasks.core.text import clip
 from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
 

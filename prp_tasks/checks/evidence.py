@@ -28,6 +28,7 @@ from typing import Any
 
 from prp_tasks.checks import test_output as runners
 from prp_tasks.checks import tool_output as parse
+from prp_tasks.checks.crashes import LINE_LIMIT, crash_said, usage_error
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.checks.mypy_output import mypy_text_facts
 from prp_tasks.core.redact import redact, secret_env_values
@@ -40,8 +41,6 @@ MAX_REPORT_BYTES = 32 * 1024 * 1024
 #: the summary (facts line and tail lines) stays below this, so the result's 4000-character
 #: output limit never cuts it
 SUMMARY_LIMIT = 3000
-#: longest line of output kept in the summary (cut at a space)
-LINE_LIMIT = 300
 #: the test runners a command may run (Twisted's trial reports as unittest does)
 TEST_TOOLS = ("pytest", "unittest", "trial")
 #: a report written this long before the command's recorded start still counts (clock rounding)
@@ -81,7 +80,7 @@ def tool_summary(
     if facts:
         details["facts"] = facts
         lines.append(clip(redact(facts_line(facts, LINE_LIMIT), secrets), LINE_LIMIT))
-    if (not facts or (runs_tests and not counted)) and (crash := _crash(stdout, stderr, details)):
+    if (not facts or (runs_tests and not counted)) and (crash := crash_said(stdout, stderr, details)):
         # black 20.8b1 under click 8.3: no report at all; html5lib's pytest 5.4 on Python 3.11
         # crashed collecting, its summary was only coverage's "lines 0%"
         lines.append(redact(f"the tool crashed: {crash}", secrets))
@@ -116,68 +115,6 @@ def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:
 
 def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())][:16]
-
-
-def crashed(text: str) -> str:
-    """The exception a Python traceback in the output's last lines ended with, or "" (pytest's
-    own crash too, each line behind ``INTERNALERROR>``: plumbum's summary was a pluggy frame)."""
-    lines = _traceback_lines(text)
-    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
-    frames = [i for i, line in enumerate(lines) if line.startswith('  File "')]  # a long one's end
-    if not starts and not frames:
-        return ""
-    after = [line.strip() for line in lines[(starts or frames)[-1] + 1 :] if not line.startswith(" ")]
-    raised = [line for line in after if runners.RAISED.fullmatch(line)]
-    raised = raised or [line for line in after if _NAMED_RAISE.fullmatch(line)]
-    return clip(raised[-1], LINE_LIMIT) if raised else ""
-
-
-def _traceback_lines(text: str) -> list[str]:
-    """The output's last lines, pytest's prefixes taken off: ``INTERNALERROR>`` of its own crash,
-    ``E   `` of a conftest it could not import (structlog's ``E     File "src/structlog/_utils.py",
-    line 18`` then ``E   SyntaxError: expected ':'``: the summary had only its coverage, 12.3%)."""
-    return [re.sub(r"^(?:INTERNALERROR> ?|E {3})", "", line) for line in text.strip().splitlines()[-40:]]
-
-
-def _crash(stdout: str, stderr: str, details: dict[str, Any]) -> str:
-    """The exception a crashed tool's traceback ended with, and where in the repository (``at
-    simplejson/encoder.py:4``: a misplaced ``from __future__``, whose traceback's other frames
-    were unittest's loader), also as ``details["crashed_at"]`` (review.json points there); or ""."""
-    text = stderr if crashed(stderr) else stdout
-    crash = crashed(text)
-    site = crash_site(text) if crash else ""
-    if site:
-        details["crashed_at"] = [site]
-    return f"{crash} (at {site})" if site else crash
-
-
-def crash_site(text: str) -> str:
-    """``path:line`` of the last frame of the output's last traceback that is the repository's
-    (a relative path, not Python's own or an installed package's; a SyntaxError's own location
-    line is its last), or ""."""
-    lines = _traceback_lines(text)
-    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
-    at = runners.frame_at("\n".join(lines[starts[-1] if starts else 0 :]))
-    return at if at and not os.path.isabs(at) else ""
-
-
-#: an exception whose name says nothing of it, with its message, after a traceback (bidict's
-#: ``hypothesis.errors.InvalidArgument: Profile 'less-examples' is not registered``)
-_NAMED_RAISE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*: \S.*")
-
-
-#: argparse's last word on arguments it refuses (``mypy: error: Cannot find config file 'mypy.ini'``)
-_USAGE_ERROR = re.compile(r"^[\w.-]+: error: \S.*$")
-
-
-def usage_error(text: str) -> str:
-    """The error line of an argparse usage message (``usage: mypy …`` then ``mypy: error: …``) in
-    the output's last lines, or "": responses' type check showed only the usage line."""
-    lines = text.strip().splitlines()[-20:]
-    if not any(line.startswith("usage: ") for line in lines):
-        return ""
-    said = [line.strip() for line in lines if _USAGE_ERROR.match(line.strip())]
-    return clip(said[-1], LINE_LIMIT) if said else ""
 
 
 class ReportReader:

@@ -127,7 +127,7 @@ def format_text_facts(text: str) -> dict[str, Any]:
     if not any(p.search(text) for p in (_WOULD_REFORMAT, _UNCHANGED, _FAILED_TO_FORMAT)):
         raise ValueError("no formatter summary line")
     named = _REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text)
-    facts = {**counts, "first": list(dict.fromkeys(named))[:FIRST]}
+    facts: dict[str, Any] = {**counts, "first": list(dict.fromkeys(named))[:FIRST]}
     unparsed = list(_PARSE_FAILED.finditer(text)) + list(_INVALID_SYNTAX.finditer(text))
     if not unparsed:
         return facts

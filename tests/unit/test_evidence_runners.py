@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from prp_tasks.checks.evidence import LINE_LIMIT
+from prp_tasks.checks.crashes import LINE_LIMIT
 from prp_tasks.checks.facts_line import facts_line
 from prp_tasks.checks.test_output import junit_facts
 from prp_tasks.core.results import EvidenceType

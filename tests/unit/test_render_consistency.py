@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prp_tasks.checks.evidence import LINE_LIMIT
+from prp_tasks.checks.crashes import LINE_LIMIT
 from prp_tasks.core import dag
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.catalog import GATE_REPORTS

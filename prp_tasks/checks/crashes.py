@@ -1,0 +1,77 @@
+"""What a tool that crashed or refused its arguments said, for a ``run`` check's summary: the
+exception its traceback ended with and where it left the repository's code, or argparse's error
+line (:func:`prp_tasks.checks.evidence.tool_summary` says these when no facts explain a failure)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from prp_tasks.checks import test_output as runners
+from prp_tasks.core.text import clip
+
+#: longest line of output kept in a check's summary (cut at a space)
+LINE_LIMIT = 300
+
+
+def crashed(text: str) -> str:
+    """The exception a Python traceback in the output's last lines ended with, or "" (pytest's
+    own crash too, each line behind ``INTERNALERROR>``: plumbum's summary was a pluggy frame)."""
+    lines = _traceback_lines(text)
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    frames = [i for i, line in enumerate(lines) if line.startswith('  File "')]  # a long one's end
+    if not starts and not frames:
+        return ""
+    after = [line.strip() for line in lines[(starts or frames)[-1] + 1 :] if not line.startswith(" ")]
+    raised = [line for line in after if runners.RAISED.fullmatch(line)]
+    raised = raised or [line for line in after if _NAMED_RAISE.fullmatch(line)]
+    return clip(raised[-1], LINE_LIMIT) if raised else ""
+
+
+def _traceback_lines(text: str) -> list[str]:
+    """The output's last lines, pytest's prefixes taken off: ``INTERNALERROR>`` of its own crash,
+    ``E   `` of a conftest it could not import (structlog's ``E     File "src/structlog/_utils.py",
+    line 18`` then ``E   SyntaxError: expected ':'``: the summary had only its coverage, 12.3%)."""
+    return [re.sub(r"^(?:INTERNALERROR> ?|E {3})", "", line) for line in text.strip().splitlines()[-40:]]
+
+
+def crash_said(stdout: str, stderr: str, details: dict[str, Any]) -> str:
+    """The exception a crashed tool's traceback ended with, and where in the repository (``at
+    simplejson/encoder.py:4``: a misplaced ``from __future__``, whose traceback's other frames
+    were unittest's loader), also as ``details["crashed_at"]`` (review.json points there); or ""."""
+    text = stderr if crashed(stderr) else stdout
+    crash = crashed(text)
+    site = crash_site(text) if crash else ""
+    if site:
+        details["crashed_at"] = [site]
+    return f"{crash} (at {site})" if site else crash
+
+
+def crash_site(text: str) -> str:
+    """``path:line`` of the last frame of the output's last traceback that is the repository's
+    (a relative path, not Python's own or an installed package's; a SyntaxError's own location
+    line is its last), or ""."""
+    lines = _traceback_lines(text)
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    at = runners.frame_at("\n".join(lines[starts[-1] if starts else 0 :]))
+    return at if at and not os.path.isabs(at) else ""
+
+
+#: an exception whose name says nothing of it, with its message, after a traceback (bidict's
+#: ``hypothesis.errors.InvalidArgument: Profile 'less-examples' is not registered``)
+_NAMED_RAISE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*: \S.*")
+
+
+#: argparse's last word on arguments it refuses (``mypy: error: Cannot find config file 'mypy.ini'``)
+_USAGE_ERROR = re.compile(r"^[\w.-]+: error: \S.*$")
+
+
+def usage_error(text: str) -> str:
+    """The error line of an argparse usage message (``usage: mypy …`` then ``mypy: error: …``) in
+    the output's last lines, or "": responses' type check showed only the usage line."""
+    lines = text.strip().splitlines()[-20:]
+    if not any(line.startswith("usage: ") for line in lines):
+        return ""
+    said = [line.strip() for line in lines if _USAGE_ERROR.match(line.strip())]
+    return clip(said[-1], LINE_LIMIT) if said else ""
