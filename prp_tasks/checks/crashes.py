@@ -40,8 +40,9 @@ def crash_said(stdout: str, stderr: str, details: dict[str, Any]) -> str:
     """The exception a crashed tool's traceback ended with, and where in the repository (``at
     simplejson/encoder.py:4``: a misplaced ``from __future__``, whose traceback's other frames
     were unittest's loader), also as ``details["crashed_at"]`` (review.json points there); or ""."""
-    text = stderr if crashed(stderr) else stdout
-    crash = crashed(text)
+    text, crash = stderr, crashed(stderr)
+    if not crash:
+        text, crash = stdout, crashed(stdout)
     site = crash_site(text) if crash else ""
     if site:
         details["crashed_at"] = [site]

@@ -36,18 +36,18 @@ def ci(facts: Facts) -> None:
                 for word in _RUN_WORD.findall(line):
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
                 _ci_line(facts, line, name)
-        _combining_job(facts, path, name)
-        _ci_test_variables(facts, path, name)
+        data = read_yaml(path)  # (read once: the combining job and the test jobs' variables)
+        _combining_job(facts, data, name)
+        _ci_test_variables(facts, data, name)
 
 
 #: a job's step that runs the tests (then its coverage data are its own)
 _TESTS_RUN = re.compile(r"\b(?:pytest|py\.test|coverage run|tox|nox|unittest|hatch run|make test)\b")
 
 
-def _combining_job(facts: Facts, path: Path, name: str) -> None:
+def _combining_job(facts: Facts, data: object, name: str) -> None:
     """A GitHub job that runs no tests but ``coverage combine`` and a ``--fail-under``: the
     threshold is for the data every test job uploaded together (structlog's ``coverage`` job)."""
-    data = read_yaml(path)
     jobs = data.get("jobs") if isinstance(data, dict) else None
     for job, spec in jobs.items() if isinstance(jobs, dict) else ():
         runs = _job_runs(spec) if isinstance(spec, dict) else ""
@@ -55,15 +55,14 @@ def _combining_job(facts: Facts, path: Path, name: str) -> None:
             facts.combined_fail_under = facts.combined_fail_under or f"{name} job '{job}'"
 
 
-def _ci_test_variables(facts: Facts, path: Path, name: str) -> None:
+def _ci_test_variables(facts: Facts, data: object, name: str) -> None:
     """The variables a GitHub workflow sets (``env:`` at its top and on its jobs that run the
     tests) for its test runs, as tox's ``setenv`` is read: websockets' ``WEBSOCKETS_TESTS_TIMEOUT_FACTOR:
     20``, without which a test of its reconnection never ended and the check timed out at 10
     minutes. Left out: expressions (``${{ … }}``, ``$VAR``) and the variables of the CI's own
     tooling and output (``FORCE_COLOR``, ``PIP_…``, ``TOX_…``: :data:`_CI_TOOLING`)."""
-    data = read_yaml(path)
     jobs = data.get("jobs") if isinstance(data, dict) else None
-    if not isinstance(jobs, dict):
+    if not isinstance(data, dict) or not isinstance(jobs, dict):
         return
     testing = [spec for spec in jobs.values() if isinstance(spec, dict) and _runs_tests(spec)]
     scopes = [(data, f"{name} env")] if testing else []
