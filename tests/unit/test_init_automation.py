@@ -1,6 +1,7 @@
 """``prp init`` reads what the project runs: Makefile and justfile recipes, poe tasks, the shell
-scripts and directories of CI steps, a noxfile's path constants and variables, Hatch environments'
-variables, tox factors and changedir, and the extras a ``uv run`` of the tests installs."""
+scripts and directories of CI steps, a noxfile's path constants, tox factors and changedir, and
+the extras a ``uv run`` of the tests installs (the variables its test runs set:
+``test_init_variables.py``)."""
 
 from __future__ import annotations
 
@@ -102,102 +103,6 @@ def test_a_noxfiles_path_constants_are_its_commands_targets(tmp_path: Path) -> N
     assert commands["type-check"][-2:] == ("--strict", "referencing")
     assert "referencing/tests" in commands["test"]
     assert "referencing/tests as noxfile.py runs it" in text
-
-
-NOX_ENV = """\
-import os
-import nox
-
-
-@nox.session
-def tests(session):
-    env = dict(os.environ, PYTHONWARNDEFAULTENCODING="1", PATH="/x")
-    session.run("pytest", "--pythonwarnings=error", env=env)
-
-
-@nox.session
-def docs(session):
-    session.run("sphinx-build", "docs", "build", env={"SPHINX_ONLY": "1"})
-    session.run("coverage", "run", "-m", "pytest", env={"COVERAGE_CORE": "sysmon", 1: "x"})
-"""
-
-
-def test_the_variables_a_noxfiles_test_run_sets_are_the_checks(tmp_path: Path) -> None:
-    """jsonschema-specifications runs its tests with ``env = dict(os.environ,
-    PYTHONWARNDEFAULTENCODING="1")``; tox's ``setenv`` was carried, nox's was not."""
-    write(
-        tmp_path, {"noxfile.py": NOX_ENV, "pyproject.toml": '[project]\nname = "js"\n', "js/__init__.py": ""}
-    )
-    text, result = parsed(tmp_path)
-    assert result.profile.environment is not None
-    assert result.profile.environment.variables == {
-        "PYTHONWARNDEFAULTENCODING": "1",
-        "COVERAGE_CORE": "sysmon",
-    }
-    assert 'PYTHONWARNDEFAULTENCODING: "1"  # its tests set it (noxfile.py session.run(env=…))' in text
-
-
-def test_the_env_vars_of_the_hatch_environment_that_runs_the_tests_are_set(tmp_path: Path) -> None:
-    """Hatch's ``env-vars`` are to its test scripts what tox's ``setenv`` is (zipp sets
-    PYTHONWARNDEFAULTENCODING there); context fields and PATH are left out."""
-    hatch = (
-        '[project]\nname = "h"\n[tool.hatch.envs.default.env-vars]\nCOVERAGE_CORE = "sysmon"\n'
-        '[tool.hatch.envs.test.scripts]\nrun = "pytest {args:tests}"\n'
-        '[tool.hatch.envs.test.env-vars]\nPYTHONWARNDEFAULTENCODING = "1"\n'
-        'DATA = "{root}/data"\nPATH = "/x"\n'
-        '[tool.hatch.envs.docs.env-vars]\nSPHINX = "1"\n'
-    )
-    write(tmp_path, {"pyproject.toml": hatch, "h/__init__.py": "", "tests/test_a.py": ""})
-    environment = parsed(tmp_path)[1].profile.environment
-    assert environment is not None
-    assert environment.variables == {"PYTHONWARNDEFAULTENCODING": "1", "COVERAGE_CORE": "sysmon"}
-
-
-WEBSOCKETS_WORKFLOW = """\
-name: Run tests
-on: [push]
-env:
-  WEBSOCKETS_TESTS_TIMEOUT_FACTOR: 20
-  FORCE_COLOR: 1
-  TOKEN: ${{ secrets.TOKEN }}
-jobs:
-  docs:
-    runs-on: ubuntu-latest
-    env:
-      SPHINX_STRICT: 1
-    steps:
-    - run: sphinx-build docs build
-  tests:
-    runs-on: ubuntu-latest
-    env:
-      HYPOTHESIS_PROFILE: ci
-      PYTHONDEVMODE: true
-      PIP_NO_CACHE_DIR: 1
-      HOME_DIR: $HOME/x
-    steps:
-    - run: pip install tox
-    - run: tox -e py
-"""
-
-
-def test_the_variables_a_ci_workflow_sets_for_its_test_runs_are_the_checks(tmp_path: Path) -> None:
-    """websockets' workflow sets ``WEBSOCKETS_TESTS_TIMEOUT_FACTOR: 20`` for its test jobs; without
-    it a test of its reconnection never ended and the check timed out after 10 minutes. The
-    workflow's and its test jobs' ``env:`` are carried, as tox's ``setenv``; expressions, the CI's
-    tooling and output variables and a job that runs no tests are not."""
-    files = {"pyproject.toml": '[project]\nname = "w"\n', "w/__init__.py": "", "tests/test_a.py": ""}
-    write(tmp_path, {**files, ".github/workflows/tests.yml": WEBSOCKETS_WORKFLOW})
-    text, result = parsed(tmp_path)
-    assert result.profile.environment is not None
-    assert result.profile.environment.variables == {
-        "WEBSOCKETS_TESTS_TIMEOUT_FACTOR": "20",
-        "HYPOTHESIS_PROFILE": "ci",
-        "PYTHONDEVMODE": "true",
-    }
-    assert "its tests set it (.github/workflows/tests.yml env)" in text
-    # the tests' tox env's own value wins
-    write(tmp_path, {"tox.ini": "[testenv]\ncommands = pytest\nsetenv =\n    HYPOTHESIS_PROFILE = dev\n"})
-    assert parsed(tmp_path)[1].profile.environment.variables["HYPOTHESIS_PROFILE"] == "dev"
 
 
 def test_a_ci_step_that_changes_directory_runs_its_tests_there(tmp_path: Path) -> None:
@@ -368,23 +273,6 @@ def test_the_versions_a_ci_steps_pip_install_asks_for_are_the_tools_versions(tmp
     packages = result.profile.environment.packages
     assert "ruff==0.5.0" in packages and "mypy>=1.10" in packages, packages
     assert ".github/workflows/ci.yml (pip install)" in text
-
-
-def test_tox_4s_set_env_spelling_in_tox_ini_is_read(tmp_path: Path) -> None:
-    """prettytable's tox.ini: ``set_env = COVERAGE_CORE = sysmon`` (tox 4 reads both spellings;
-    only ``setenv`` was read)."""
-    tox = "[tox]\nenv_list = py3\n[testenv]\nextras = tests\nset_env =\n    COVERAGE_CORE = sysmon\n"
-    tox += "commands =\n    pytest --cov prettytable tests\n"
-    files = {
-        "tox.ini": tox,
-        "pyproject.toml": '[project]\nname = "pkg"\n'
-        '[project.optional-dependencies]\ntests = ["pytest", "pytest-cov"]\n',
-        "src/pkg/__init__.py": "",
-        "tests/test_pkg.py": "def test_a():\n    pass\n",
-    }
-    write(tmp_path, files)
-    _, result = parsed(tmp_path)
-    assert result.profile.environment.variables == {"COVERAGE_CORE": "sysmon"}
 
 
 def test_a_tox_env_in_a_changedir_the_checkout_lacks_keeps_its_test_paths(tmp_path: Path) -> None:
