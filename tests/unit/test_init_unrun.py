@@ -177,3 +177,48 @@ def test_preks_toml_hooks_are_read_as_pre_commits(tmp_path: Path) -> None:
     assert result.profile.governance.commands["format"][:4] == ("python", "-m", "ruff", "format")
     write(tmp_path, {"prek.toml": prek + '[[repos]]\nrepo = "local"\nhooks = [{ id = "sphinx-lint" }]\n'})
     assert "not run here: sphinx-lint (prek.toml hook 'sphinx-lint')" in parsed(tmp_path)[0]
+
+
+HOOKS_OF_OTHER_CHECKERS = """repos:
+  - repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: v0.17.4
+    hooks:
+      - id: ruff-check
+  - repo: https://github.com/pre-commit/pre-commit-hooks
+    rev: v6.0.0
+    hooks:
+      - id: check-yaml
+      - id: end-of-file-fixer
+  - repo: https://github.com/rbubley/mirrors-prettier
+    rev: v3.10.1
+    hooks:
+      - id: prettier
+  - repo: https://github.com/pycqa/isort
+    rev: 5.13.2
+    hooks:
+      - id: isort
+  - repo: local
+    hooks:
+      - id: unit-tests
+        entry: pytest
+        language: system
+  - repo: meta
+    hooks:
+      - id: check-hooks-apply
+"""
+
+
+def test_every_hook_no_check_runs_is_named_by_its_repository_when_it_has_several(tmp_path: Path) -> None:
+    """humanize's hooks file runs pre-commit-hooks' checks, prettier, actionlint, zizmor and
+    pyproject-fmt besides ruff and black: its G3 passed and no comment said that it had not run
+    them. A local hook (any command: a test run among them) and pre-commit's own meta hooks are
+    not named; a known checker keeps its own name."""
+    hooks = {".pre-commit-config.yaml": HOOKS_OF_OTHER_CHECKERS}
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "spec"\n', **hooks})
+    assert detect(tmp_path).unrun == {
+        "pre-commit-hooks": [".pre-commit-config.yaml hooks check-yaml, end-of-file-fixer"],
+        "prettier": [".pre-commit-config.yaml hook 'prettier'"],
+        "isort": [".pre-commit-config.yaml hook 'isort'"],
+    }
+    text = parsed(tmp_path)[0]
+    assert "# not run here: isort (.pre-commit-config.yaml hook 'isort'); pre-commit-hooks (" in text

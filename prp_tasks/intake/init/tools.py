@@ -287,10 +287,11 @@ def _pre_commit(facts: Facts) -> None:
     top_exclude = data.get("exclude")
     for repo in repos if isinstance(repos, list) else []:
         hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        if isinstance(hooks, list):
+            ids = [hook.get("id") for hook in hooks if isinstance(hook, dict)]
+            _unrun_hooks(facts, name, str(repo.get("repo", "")), ids)
         for hook in hooks if isinstance(hooks, list) else []:
             tool = _HOOKS.get(str(hook.get("id", ""))) if isinstance(hook, dict) else None
-            if isinstance(hook, dict) and (unrun := _unrun_hook(str(hook.get("id", "")))):
-                facts.ran_unchecked(unrun, f"{name} hook '{hook['id']}'")
             if tool:
                 facts.saw(tool, f"{name} hook '{hook['id']}'")
                 _hook_versions(facts, tool, repo, hook, name)
@@ -300,10 +301,29 @@ def _pre_commit(facts: Facts) -> None:
                 _hook_options(facts, tool, hook.get("args", _hook_default_args(repo, tool)))
 
 
-def _unrun_hook(hook_id: str) -> str:
-    """The checker a hook runs that prp init has no check for ('' for none): ``isort``,
-    ``codespell``, ``bandit`` … (their hooks' ids are the tools' names)."""
-    return hook_id if hook_id in UNRUN_TOOLS else ""
+#: hook repositories whose hooks are not the project's checkers by name: pre-commit's own
+#: (``meta``: whether each hook applies) and the project's (``local``: any command, a test run
+#: among them)
+_HOOK_REPOS_UNNAMED = ("meta", "local")
+
+
+def _unrun_hooks(facts: Facts, name: str, url: str, ids: list[object]) -> None:
+    """The hooks of one repository no check runs: a checker prp init knows by its name (``isort``,
+    ``codespell`` …: their hooks' ids are the tools' names), every other hook of a published
+    repository by the repository's name when it has several (humanize: pre-commit-hooks'
+    check-yaml, end-of-file-fixer …; prettier, actionlint, zizmor, pyproject-fmt: its G3 passed
+    and said nothing of them)."""
+    others = []
+    for hook_id in (str(i) for i in ids if isinstance(i, str) and i):
+        if hook_id in UNRUN_TOOLS:
+            facts.ran_unchecked(hook_id, f"{name} hook '{hook_id}'")
+        elif hook_id not in _HOOKS and url not in _HOOK_REPOS_UNNAMED:
+            others.append(hook_id)
+    if len(others) == 1:
+        facts.ran_unchecked(others[0], f"{name} hook '{others[0]}'")
+    elif others:
+        repo = url.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1] or url
+        facts.ran_unchecked(repo, f"{name} hooks {', '.join(others)}")
 
 
 def _excluded(*patterns: object) -> list[str] | None:
