@@ -335,3 +335,19 @@ def test_a_checkout_without_any_test_module_is_said_to_have_none(tmp_path: Path)
     (tmp_path / "tests").rmdir()
     write(tmp_path, {"pytest.ini": "[pytest]\naddopts = --doctest-modules\n"})
     assert said not in parsed(tmp_path)[0]
+
+
+def test_the_tests_tox_env_running_unittest_wins_over_a_pytest_only_declared(tmp_path: Path) -> None:
+    """pathspec: its tox.toml's tests run ``python -m unittest discover -t . -s tests/``; pytest
+    (with pytest-benchmark) is only in its dev group, for its benchmarks. prp init ran pytest and
+    its comment did not say that the project's tests run with unittest. When pytest is configured
+    or run somewhere, pytest stays."""
+    tox = '[env_run_base]\ncommands = [["python", "-m", "unittest", "discover", "-t", ".", "-s", "tests/"]]\n'
+    pyproject = '[project]\nname = "spec"\n[dependency-groups]\ndev = ["pytest >=8", "pytest-benchmark"]\n'
+    files = {"pyproject.toml": pyproject, "tox.toml": tox, "spec/__init__.py": ""}
+    write(tmp_path, {**files, "tests/__init__.py": "", "tests/test_a.py": "import unittest\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:4] == ("python", "-m", "unittest", "discover")
+    assert "tox.toml [testenv] runs unittest, pytest is only declared (pyproject.toml dependency" in text
+    write(tmp_path, {"pyproject.toml": pyproject + "[tool.pytest.ini_options]\ntestpaths = ['tests']\n"})
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][2] == "pytest"

@@ -47,6 +47,10 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
         return _trial(facts)
     if not facts.uses("pytest") or _runner_over_pytest(facts):
         return _unittest(facts)
+    if _unittest_over_declared(facts):
+        test, measured, note = _unittest(facts)
+        said = f"; {facts.unittest_run} runs unittest, pytest is only declared ({_where(facts, 'pytest')})"
+        return (dataclasses.replace(test, why=test.why + said) if test else None), measured, note
     quiet = [] if facts.pytest_quiet else ["-q"]
     argv = ["python", "-m", "pytest", *quiet, "-o", PYTEST_CACHE, f"--junitxml={REPORTS}/junit.xml"]
     why = f"pytest: {_where(facts, 'pytest')}"
@@ -244,6 +248,13 @@ def _runner_over_pytest(facts: Facts) -> bool:
                   for p in facts.tools.get("pytest", []))  # fmt: skip
     found = _ranked_runner(facts)
     return guessed and found is not None and found[0] < 2
+
+
+def _unittest_over_declared(facts: Facts) -> bool:
+    """The tests' tox env runs unittest and pytest is only among the requirements (nothing
+    configures or runs it): pathspec's tox runs ``python -m unittest discover``; its dev group's
+    pytest and pytest-benchmark are for its benchmarks."""
+    return bool(facts.unittest_run) and facts.only_declared("pytest")
 
 
 def _test_script(facts: Facts, cwd: str, args: tuple[str, ...]) -> bool:
