@@ -231,6 +231,26 @@ def test_requirement_files_the_tests_tox_env_does_not_install_are_left_out(tmp_p
     assert environment is not None and environment.requirements is None  # a CI step installs it
 
 
+def test_a_file_the_tests_tox_env_installs_replaces_those_it_does_not(tmp_path: Path) -> None:
+    """aiosignal: its tox tests install ``-r requirements/ci-wheel.txt``, not its developers'
+    requirements/dev.txt, which a built environment finds by itself. prp init wrote both
+    ``requirements:`` keys (the file to install, and ``[]`` saying the env installs none of
+    dev.txt), refused its own profile ("duplicate key 'requirements'") and wrote nothing."""
+    files = {
+        "setup.py": "setup(name='sig')\n",
+        "requirements/dev.txt": "cherry_picker==2.5.0\n",
+        "requirements/ci-wheel.txt": "pytest\n",
+        "tox.ini": "[testenv]\ndeps = -rrequirements{/}ci-wheel.txt\ncommands = python -m pytest\n",
+        "sig/__init__.py": "",
+        "tests/test_a.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.requirements == ("requirements/ci-wheel.txt",)
+    assert text.count("requirements:") == 1 and "dev.txt" not in text
+
+
 def test_an_extra_tox_installs_in_a_variant_of_the_tests_env_is_installed(tmp_path: Path) -> None:
     """PyJWT: ``extras = crypto: crypto`` for its ``py3X-{crypto,nocrypto}`` envs; without it 189 of
     its 475 tests skipped ("Requires cryptography"), coverage 57% for the project's 97%. An extra

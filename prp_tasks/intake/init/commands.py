@@ -83,16 +83,17 @@ def plan(facts: Facts) -> Plan:
     tools = [tool for c in commands for tool in _runs(c.argv)]
     tools += ["pytest-cov"] if measures and test is not None and "coverage" not in test.argv[2:3] else []
     mypy_runs = "mypy" in tools
+    requirements = requirement_files(facts)
     packages = tool_packages(facts, tools)
     _run_by_plugins(facts, packages if "flake8" in tools else ())
     return Plan(
         tuple(commands), missing, measures, coverage_note,
         packages, extras_to_install(facts, False), groups_to_install(facts, False),
         tuple((k, v, f"its tests set it ({where})") for k, (v, where) in facts.test_variables.items()),
-        requirement_files(facts),
+        requirements,
         tuple((argv, f"its tests' env runs it first ({where})") for argv, where in facts.test_prepare),
         type_packages=type_packages(facts, packages) if mypy_runs else (),
-        no_requirements=no_requirement_files(facts),
+        no_requirements="" if requirements else no_requirement_files(facts),
         type_extras=extras_to_install(facts, mypy_runs), type_groups=groups_to_install(facts, mypy_runs),
         type_requirements=requirement_files(facts, typed=mypy_runs),
     )  # fmt: skip

@@ -43,8 +43,10 @@ def requirement_files(facts: Facts, typed: bool = False) -> tuple[tuple[str, str
     """The requirement files to name when the tests' (``typed``: or the type check's) tox env
     installs one a built environment would not find (wcwidth: ``-r requirements-tests39.txt``):
     those it finds first, since naming any replaces them; () when it finds them all. The type
-    check's own files go to its own environment only (prettytable's requirements-mypy.txt)."""
-    default = default_requirement_files(facts.repo)
+    check's own files go to its own environment only (prettytable's requirements-mypy.txt). Not
+    those it finds when the tests' tox env installs none of them (aiosignal's tox installs
+    requirements/ci-wheel.txt, not its developers' requirements/dev.txt)."""
+    default = [] if no_requirement_files(facts) else default_requirement_files(facts.repo)
     wanted = {
         f: w
         for f, w in facts.test_requirement_files.items()
