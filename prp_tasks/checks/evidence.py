@@ -82,8 +82,10 @@ def tool_summary(
         lines.append(clip(redact(facts_line(facts, LINE_LIMIT), secrets), LINE_LIMIT))
     if (not facts or (runs_tests and not counted)) and (crash := crash_said(stdout, stderr, details)):
         # black 20.8b1 under click 8.3: no report at all; html5lib's pytest 5.4 on Python 3.11
-        # crashed collecting, its summary was only coverage's "lines 0%"
-        lines.append(redact(f"the tool crashed: {crash}", secrets))
+        # crashed collecting, its summary was only coverage's "lines 0%". First: the coverage of
+        # a run that ran nothing is not the news (flask's syntax error: "coverage: lines 1.9%" was
+        # all the progress line said)
+        lines.insert(0, redact(f"the tool crashed: {crash}", secrets))
     elif not facts and (refused := usage_error(stderr) or usage_error(stdout)):  # it checked nothing
         lines.append(redact(f"the tool refused its arguments, nothing was checked: {refused}", secrets))
     # the tails but the facts line again (ruff format's "34 files already formatted")

@@ -264,9 +264,11 @@ def test_a_crash_whose_exception_name_says_nothing_of_it_is_said(tmp_path: Path)
     ] != ("the tool crashed: Killed")
 
 
-def test_a_test_run_that_crashed_says_so_beside_its_coverage(tmp_path: Path) -> None:
+def test_a_test_run_that_crashed_says_so_before_its_coverage(tmp_path: Path) -> None:
     """html5lib's pytest 5.4 crashed collecting on Python 3.11; its summary was "coverage: lines 0%,
-    total 0%" (the report of a run that executed nothing), the cause only in the tail."""
+    total 0%" (the report of a run that executed nothing), the cause only in the tail. The crash
+    comes first: the progress line shows the summary's first line (flask's syntax error: its
+    "coverage: … lines 1.9%" alone)."""
     argv = ["python", "-m", "coverage", "run", "--source=html5lib", "-m", "pytest", "-q"]
     frames = "".join(f'  File "/e/_pytest/m{i}.py", line {i}, in f\n    call()\n' for i in range(30))
     out = frames + 'TypeError: required field "lineno" missing from alias\n'
@@ -278,8 +280,8 @@ def test_a_test_run_that_crashed_says_so_beside_its_coverage(tmp_path: Path) -> 
 
     text, _ = tool_summary(tmp_path, argv, details, secrets=())
     assert text.splitlines()[:2] == [
-        "coverage: lines 0%, total 0%, coverage.py: No data was collected",
         'the tool crashed: TypeError: required field "lineno" missing from alias',
+        "coverage: lines 0%, total 0%, coverage.py: No data was collected",
     ]
 
 
