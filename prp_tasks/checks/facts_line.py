@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from prp_tasks.core.text import clip, plural
+from prp_tasks.core.text import ELLIPSIS, clip, plural
 
 #: what a tool's reader found: counts and the first items named (per tool)
 Facts = dict[str, Any]
@@ -83,8 +83,23 @@ def _failing(f: Facts) -> str:
     """``; failing: first (its cause), second, …`` of the failing tests named, or ''."""
     if not f.get("failing"):
         return ""
-    first = f["failing"][0] + (f" ({f['cause']})" if f.get("cause") else "")
-    return f"; failing: {', '.join([first, *f['failing'][1:]])}"
+    names = [_short_name(str(n)) for n in f["failing"]]
+    first = names[0] + (f" ({f['cause']})" if f.get("cause") else "")
+    return f"; failing: {', '.join([first, *names[1:]])}"
+
+
+#: the longest a failing test's name is shown: a parametrized test's id holds its values
+#: (charset-normalizer's ``test_isbinary[raw0-…]``, 800 characters of ``b"\x00\x5f…"*50``)
+NAME_LIMIT = 100
+
+
+def _short_name(name: str) -> str:
+    """The name, its end cut to :data:`NAME_LIMIT` with ``…`` (and a parametrized id's ``]``):
+    cut later at a space, the line had left out every name, the short ones after it too."""
+    if len(name) <= NAME_LIMIT:
+        return name
+    close = "]" if "[" in name and name.endswith("]") else ""
+    return name[: NAME_LIMIT - 1 - len(close)] + ELLIPSIS + close
 
 
 #: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'

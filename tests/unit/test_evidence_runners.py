@@ -178,6 +178,20 @@ def test_the_coverage_stays_on_a_facts_line_long_with_failing_tests_names() -> N
     assert ", …; coverage: " in line  # names were left out, and the line says so (marshmallow)
 
 
+def test_a_failing_tests_long_parametrized_id_is_shortened_not_every_name_left_out() -> None:
+    """charset-normalizer: the first failing test's id held its parameter, ``b"\x00\x5f\x2f\xff"*50``
+    (800 characters); cut at a space, the line said "failing: …", naming none of the five,
+    ``test_isbinary[raw2-True]`` among them."""
+    from prp_tasks.core.text import clip
+
+    long_id = "tests/test_isbinary.py::test_isbinary[" + "\\x00\\x5f\\x2f\\xff" * 50 + "-False]"
+    names = [long_id, "tests/test_isbinary.py::test_isbinary[raw2-True]"]
+    pytest_facts = {"tests": 153, "passed": 151, "failures": 2, "errors": 0, "skipped": 0, "failing": names}
+    line = clip(facts_line({"pytest": pytest_facts}, LINE_LIMIT), LINE_LIMIT)
+    assert "failing: tests/test_isbinary.py::test_isbinary[\\x00\\x5f" in line, line
+    assert "…], tests/test_isbinary.py::test_isbinary[raw2-True]" in line
+
+
 def test_the_coverage_stays_on_a_facts_line_long_with_the_first_failures_cause() -> None:
     """python-dateutil: one failing test whose assertion message is long pushed its coverage off
     the line (``(AssertionError: assert …``): the cause is shortened, at a space, before it goes."""
