@@ -26,7 +26,10 @@ from defusedxml import ElementTree
 #: how many failing tests / violations / errors are named in the facts
 FIRST = 5
 
-_LINT_LINE = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b")
+_LINT_LINE = re.compile(
+    r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<code>[A-Z]+[0-9]+)\b"
+    r"(?:[ \t]+(?:\[\*\][ \t]+)?(?P<message>[^\n]*))?"
+)
 _RUFF_FOUND = re.compile(r"^Found (\d+) errors?\b", re.M)
 #: ruff's default (full) output: a diagnostic's code and message, then `` --> path:line:col``
 _RUFF_FULL = re.compile(
@@ -98,8 +101,8 @@ def distinct(found: list[str]) -> list[str]:
 
 def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
     """Count and the first ``path:line:CODE`` of lint output lines (flake8, ruff's concise format),
-    or of ruff's full format (each diagnostic's code and message, then ``--> path:line:col``; the
-    first one's message kept, as from its JSON).
+    or of ruff's full format (each diagnostic's code and message, then ``--> path:line:col``); the
+    first one's message kept, as from ruff's JSON (aiosignal's flake8 said only ``…:2:F401``).
 
     ruff's ``Found N errors.`` line, when present, is the count (the text may be a tail). With
     ``empty_ok`` (a report file the tool wrote), no violation line means no violations."""
@@ -109,7 +112,8 @@ def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
     if not hits and not full and not found and not (empty_ok and not text.strip()):
         raise ValueError("no lint output lines")
     first = distinct([f"{m['path'].removeprefix('./')}:{m['line']}:{m['code']}" for m in hits or full])
-    said = {"message": full[0]["message"].strip()[:200]} if full and full[0]["message"].strip() else {}
+    message = ((hits or full)[0]["message"] or "").strip() if hits or full else ""
+    said = {"message": message[:200]} if message else {}  # flake8's ``F401 'os' imported but unused``
     return {"violations": int(found.group(1)) if found else len(hits or full), "first": first} | said
 
 

@@ -79,7 +79,11 @@ def test_an_empty_flake8_report_written_by_the_command_means_no_violations(tmp_p
     fresh(tmp_path, "f.txt", "src/a.py:3:1: F401 'os' imported but unused\n")
     assert (
         summary(tmp_path, ["flake8", "--output-file", "f.txt"])[0]
-        == "1 flake8 violation; first src/a.py:3:F401"
+        == "1 flake8 violation; first src/a.py:3:F401 ('os' imported but unused)"
+    )  # its message, as ruff's (aiosignal's run had said only "first aiosignal/__init__.py:2:F401")
+    concise = "src/a.py:3:8: F401 [*] `os` imported but unused\nFound 1 error.\n"
+    assert summary(tmp_path, ["ruff", "check", "--output-format=concise"], concise)[0].startswith(
+        "1 ruff violation; first src/a.py:3:F401 (`os` imported but unused)"
     )
 
 

@@ -74,7 +74,7 @@ def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -
     )
     ruff_out = "src/x.py:12:89: E501 Line too long (120 > 88)\nFound 45 errors.\n"
     assert summary(tmp_path, ["ruff", "check", "."], ruff_out)[0].splitlines()[0] == (
-        "45 ruff violations; first src/x.py:12:E501"
+        "45 ruff violations; first src/x.py:12:E501 (Line too long (120 > 88))"
     )
     mypy_out = "Success: no issues found in 3 source files\n"
     assert summary(tmp_path, ["mypy", "src"], mypy_out)[0].splitlines()[0] == "no mypy errors"
@@ -201,8 +201,12 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
 def test_pycodestyles_lines_are_its_violations(tmp_path: Path) -> None:
     out = "./versioneer.py:564:29: W605 invalid escape sequence '\\s'\n./a.py:1:80: E501 line too long\n"
     text, facts, _ = summary(tmp_path, ["python", "-m", "pycodestyle", "."], out)
-    assert facts == {"pycodestyle": {"violations": 2, "first": ["versioneer.py:564:W605", "a.py:1:E501"]}}
-    assert text.splitlines()[0] == "2 pycodestyle violations; first versioneer.py:564:W605, a.py:1:E501"
+    first = ["versioneer.py:564:W605", "a.py:1:E501"]
+    message = "invalid escape sequence '\\s'"
+    assert facts == {"pycodestyle": {"violations": 2, "first": first, "message": message}}
+    assert text.splitlines()[0] == (
+        "2 pycodestyle violations; first versioneer.py:564:W605 (invalid escape sequence '\\s'), a.py:1:E501"
+    )
     assert summary(tmp_path, ["python", "-m", "pep8", "-r", "."], "")[1] == {
         "pep8": {"violations": 0, "first": []}
     }
@@ -306,4 +310,7 @@ def test_lint_paths_run_on_the_current_directory_lose_their_dot(tmp_path: Path) 
     ``./setup.py`` beside black's and mypy's ``setup.py``."""
     out = "./setup.py:7:5: E122 continuation line missing indentation or outdented\n"
     line = summary(tmp_path, ["python", "-m", "flake8", "."], out)[0].splitlines()[0]
-    assert line == "1 flake8 violation; first setup.py:7:E122"
+    assert (
+        line
+        == "1 flake8 violation; first setup.py:7:E122 (continuation line missing indentation or outdented)"
+    )
