@@ -421,3 +421,16 @@ def test_tools_in_pdm_dev_groups_are_found(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["test"][:3] == ("python", "-m", "pytest")
     assert "pyproject.toml PDM dev group 'test'" in text
+
+
+def test_the_title_does_not_name_the_project_twice_and_one_file_is_one(tmp_path: Path) -> None:
+    """aiosignal's description opens with its name: the title read "aiosignal: aiosignal: a list of
+    registered asynchronous callbacks"; its one JavaScript file was "(1 files)"."""
+    summary = "aiosignal: a list of registered asynchronous callbacks"
+    pyproject = f'[project]\nname = "aiosignal"\ndescription = "{summary}"\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "aiosignal/__init__.py": "", "docs/x.js": "var a;\n"})
+    text = parsed(tmp_path)[0]
+    assert text.splitlines()[0] == f"# {summary}"
+    assert "JavaScript (1 file)" in text
+    write(tmp_path, {"pyproject.toml": pyproject.replace(summary, "Signals for asyncio")})
+    assert parsed(tmp_path)[0].splitlines()[0] == "# aiosignal: Signals for asyncio"

@@ -4,10 +4,12 @@ a profile that runs the project's own checks, every value commented with where i
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
+from prp_tasks.core.text import plural
 from prp_tasks.intake.init.commandbase import (
     COVERAGE_XML,
     EXCLUDE_PROFILE,
@@ -33,8 +35,14 @@ def initial_md(repo: Path) -> tuple[str, Facts, Plan]:
 
 
 def _title(facts: Facts) -> str:
+    """``name: description``, or the description alone when it opens with the name (aiosignal's
+    "aiosignal: a list of registered asynchronous callbacks" had read "aiosignal: aiosignal: …")."""
     name = facts.name or facts.repo.resolve().name
-    return f"{name}: {facts.description}" if facts.description else name
+    if not facts.description:
+        return name
+    if re.match(rf"{re.escape(name)}\b", facts.description, re.I):
+        return facts.description
+    return f"{name}: {facts.description}"
 
 
 def _blueprint(facts: Facts, commands: Plan) -> list[str]:
@@ -114,7 +122,9 @@ def _profile_block(facts: Facts, commands: Plan) -> str:
 
 def _project(facts: Facts) -> list[str]:
     kind, why = project_kind(facts)
-    languages = ", ".join(f"{n} ({c} files)" for n, c in facts.languages.most_common(3)) or "none found"
+    languages = (
+        ", ".join(f"{n} ({plural(c, 'file')})" for n, c in facts.languages.most_common(3)) or "none found"
+    )
     browser = "browser budgets (LCP, TBT, accessibility) apply" if kind == "web-app" else "no browser budgets"
     return [
         _line(0, "project", ..., f"languages: {languages}"),
