@@ -20,6 +20,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from prp_tasks.core.argv import python_options
 from prp_tasks.processes.spawn import spawn, wait
 
 #: where the report goes, relative to the command's working directory (``prp init`` names it in
@@ -36,6 +37,7 @@ def report_argv(argv: list[str]) -> list[str] | None:
     """``[python, -m, coverage, xml, -o, REPORT, …]`` for a ``coverage run`` argv, else None."""
     if not argv:
         return None
+    argv = python_options(argv)[1]
     name = os.path.basename(argv[0]).lower()
     if name.startswith(("python", "pypy")) and argv[1:3] == ["-m", "coverage"]:
         program, rest = argv[:3], argv[3:]

@@ -31,6 +31,7 @@ from prp_tasks.checks import tool_output as parse
 from prp_tasks.checks.crashes import LINE_LIMIT, crash_said, usage_error
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.checks.mypy_output import mypy_text_facts
+from prp_tasks.core.argv import python_options
 from prp_tasks.core.redact import redact, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.core.text import clip, clip_lines
@@ -213,6 +214,7 @@ def identify(argv: list[str]) -> tuple[str | None, list[str]]:
     """(tool, its arguments): ``pytest``, ``python -m pytest``, ``coverage run -m pytest`` …"""
     if not argv:
         return None, []
+    argv = python_options(argv)[1]  # (aiosignal's ``python -bb -Werror -m pytest``)
     program = os.path.basename(argv[0]).lower()
     args = argv[1:]
     if program.startswith(("python", "pypy")) and len(args) >= 2 and args[0] == "-m":

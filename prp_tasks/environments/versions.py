@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from prp_tasks.core.argv import python_options
+
 _DIST_INFO = re.compile(r"^(?P<name>.+?)-(?P<version>[^-]+)\.dist-info$")
 _PYVENV_VERSION = re.compile(r"^\s*version(?:_info)?\s*=\s*(\d+\.\d+\.\d+)", re.M)
 
@@ -17,6 +19,7 @@ _PYVENV_VERSION = re.compile(r"^\s*version(?:_info)?\s*=\s*(\d+\.\d+\.\d+)", re.
 def ran_with(venv: Path, argv: Sequence[str]) -> str:
     """``pytest 9.2.0, Python 3.11.7`` for ``python -m pytest …`` run in ``venv``; the parts that
     cannot be told are left out ('' when neither can)."""
+    argv = python_options(argv)[1]
     tool = tool_of(argv)
     site = _site_packages(str(venv))
     versions = _versions(site, _mtime(site)) if site else {}
@@ -38,6 +41,7 @@ def _under_coverage(tool: str, argv: Sequence[str]) -> list[str]:
 
 def tool_of(argv: Sequence[str]) -> str:
     """The program a command runs: ``pytest`` for ``python -m pytest`` or ``.venv/bin/pytest``."""
+    argv = python_options(argv)[1]  # (``python -bb -Werror -m pytest``: pytest)
     if len(argv) > 2 and re.fullmatch(r"python[\d.]*", os.path.basename(argv[0])) and argv[1] == "-m":
         return argv[2]
     return os.path.basename(argv[0]) if argv else ""

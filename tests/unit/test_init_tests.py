@@ -351,3 +351,21 @@ def test_the_tests_tox_env_running_unittest_wins_over_a_pytest_only_declared(tmp
     assert "tox.toml [testenv] runs unittest, pytest is only declared (pyproject.toml dependency" in text
     write(tmp_path, {"pyproject.toml": pyproject + "[tool.pytest.ini_options]\ntestpaths = ['tests']\n"})
     assert parsed(tmp_path)[1].profile.governance.commands["test"][2] == "pytest"
+
+
+def test_the_interpreter_options_the_projects_test_run_gives_are_kept(tmp_path: Path) -> None:
+    """aiosignal's tox runs ``{envpython} {[python-cli-options]byte-errors} … -Werror -m pytest``
+    (the options from another section): a test comparing bytes with str fails there and passed in
+    prp's run. The options that change what the run reports are kept (not its isolation ones),
+    also where a Makefile's bare ``pytest -q`` is read first."""
+    tox = (
+        "[python-cli-options]\nbyte-errors = -bb\nmax-isolation = -E -s -I\n"
+        "[testenv]\ndeps = pytest\ncommands =\n  {envpython} \\\n    {[python-cli-options]byte-errors} \\\n"
+        "    {[python-cli-options]max-isolation} -Werror -W 'ignore:Coverage failure::x' \\\n    -m pytest\n"
+    )
+    files = {"setup.py": "setup(name='sig')\n", "tox.ini": tox, "Makefile": "test:\n\t@pytest -q\n"}
+    write(tmp_path, {**files, "sig/__init__.py": "", "tests/test_a.py": "import pytest\n"})
+    text, result = parsed(tmp_path)
+    test = result.profile.governance.commands["test"]
+    assert test[:7] == ("python", "-bb", "-Werror", "-W", "ignore:Coverage failure::x", "-m", "pytest")
+    assert "; -bb -Werror -W 'ignore:Coverage failure::x' as tox.ini [testenv] runs it" in text

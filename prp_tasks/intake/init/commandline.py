@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 
+from prp_tasks.core.argv import python_options, telling_options
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.targets import (
     add_targets,
@@ -30,7 +31,9 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         return
     while words and (_ASSIGNMENT.match(words[0]) or words[0] == "env"):  # PYTHONPATH=. py.test …
         words = words[1:]
-    words = module_run(without_runner(words))  # croniter's tox: ``uv run --group=mypy --active mypy .``
+    words = without_runner(words)  # croniter's tox: ``uv run --group=mypy --active mypy .``
+    options = _python_options(words)
+    words = module_run(words)
     if not words:
         return
     _script_or_make(facts, words, where, cwd, primary)
@@ -39,6 +42,8 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     _note_tool(facts, tool, words, where)
     if tool == "pytest":
         _cov_targets(facts, words, where, cwd)
+        if primary and options and facts.pytest_python_options is None:  # (aiosignal's Makefile
+            facts.pytest_python_options = (options, where)  # runs a bare pytest, its tox -bb -Werror)
         if primary:
             pytest_args(facts, words, cwd, where)
     if tool == "trial" and primary and not facts.trial_targets:  # incremental's: ``trial incremental``
@@ -53,6 +58,14 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
 _FLAGS, _MODULE_OPTION = re.compile(r"-[bBdEiIOqsSuvR]+|-[WX]\S+"), re.compile(r"-[bBdEiIOqsSuvR]*m")
 #: modules run with ``python -m`` by the name their command has (``python -m sphinx`` is sphinx-build)
 _MODULE_NAMES = {"sphinx": "sphinx-build", "check_manifest": "check-manifest", "pip_audit": "pip-audit"}
+
+
+def _python_options(words: list[str]) -> list[str]:
+    """The interpreter options of ``python OPTIONS -m X …`` that change what X reports (tox's
+    ``{envpython}`` a python too)."""
+    if not words or not _PYTHON.fullmatch(os.path.basename(words[0])):
+        return []
+    return telling_options(python_options(["python", *words[1:]])[0])
 
 
 def module_run(words: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
+from prp_tasks.core.argv import python_options
 from prp_tasks.intake.init.commandbase import EXCLUDE_PROFILE, NO_PYLINT_STATE, REPORTS, Command
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.declared import installs_at_least
@@ -81,7 +82,8 @@ def plan(facts: Facts) -> Plan:
     else:
         missing["type-check"] = _no_type_check(facts)
     tools = [tool for c in commands for tool in _runs(c.argv)]
-    tools += ["pytest-cov"] if measures and test is not None and "coverage" not in test.argv[2:3] else []
+    ran = python_options(test.argv)[1] if test is not None else []
+    tools += ["pytest-cov"] if measures and ran and "coverage" not in ran[2:3] else []
     mypy_runs = "mypy" in tools
     requirements = requirement_files(facts)
     packages = tool_packages(facts, tools)
@@ -101,6 +103,7 @@ def plan(facts: Facts) -> Plan:
 
 def _runs(argv: tuple[str, ...]) -> list[str]:
     """The packages ``python -m X …`` runs: X, and for ``coverage run -m Y`` Y too."""
+    argv = tuple(python_options(argv)[1])  # (aiosignal's ``python -bb -Werror -m pytest``)
     names = list(argv[2:3])
     if names == ["coverage"] and "-m" in argv[3:]:
         names.append(argv[argv.index("-m", 3) + 1])

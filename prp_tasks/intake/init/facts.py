@@ -116,6 +116,9 @@ class Facts:
     coverage_run: tuple[tuple[str, ...], str] | None = None
     #: (paths and options that change what runs, where) of the first pytest command the project runs
     pytest_args: tuple[list[str], str] | None = None
+    #: the interpreter options that change what it reports of that command, and where (aiosignal's
+    #: tox: ``python -bb -E -s -I -Werror -m pytest`` -> ``-bb -Werror``)
+    pytest_python_options: tuple[list[str], str] | None = None
     #: what the project's first Twisted trial command runs (modules or paths)
     trial_targets: list[str] = field(default_factory=list)
     #: pytest's ``addopts`` make it quiet already (``-q``): the test command adds none

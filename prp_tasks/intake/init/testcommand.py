@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shlex
 from pathlib import Path
 
 from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORTS, Command, import_names
@@ -24,7 +25,18 @@ def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if test is not None and _finds_nothing(facts, test):
         why = f"{test.why}; no test module (test*.py, *_test.py) in this checkout: the run will find no test"
         test = dataclasses.replace(test, why=why)
-    return test, measured, note
+    return _with_python_options(facts, test), measured, note
+
+
+def _with_python_options(facts: Facts, test: Command | None) -> Command | None:
+    """The pytest run under the interpreter options the project's own command gives that change
+    what it reports (aiosignal's tox: ``python -bb … -Werror -m pytest``; without them a
+    ``b"x" != "x"`` in a test passed where the project's run fails)."""
+    if test is None or facts.pytest_python_options is None or "pytest" not in test.argv[2:]:
+        return test
+    options, where = facts.pytest_python_options
+    why = f"{test.why}; {shlex.join(options)} as {where} runs it"
+    return dataclasses.replace(test, argv=(test.argv[0], *options, *test.argv[1:]), why=why)
 
 
 def _finds_nothing(facts: Facts, test: Command) -> bool:

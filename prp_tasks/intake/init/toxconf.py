@@ -238,7 +238,7 @@ def _tox_env(
     declared(facts, requirement_names(deps), f"{name} [{section}] deps")
     pins(facts, deps, f"{name} [{section}] deps")
     cwd = _tox_dir(tox.get(section, "changedir", fallback=""))
-    commands = re.sub(r"\\\s*\n", " ", tox.get(section, "commands", fallback=""))  # continued lines
+    commands = re.sub(r"\\\s*\n", " ", _resolved(tox, tox.get(section, "commands", fallback="")))  # continued
     variables = _tox_setenv(_tox_value(tox, section, "setenv"))
     for line in commands.splitlines():
         line = line.split(":", 1)[1] if FACTOR.match(line) else line
@@ -334,7 +334,12 @@ def _tox_value(tox: RawConfigParser, section: str, key: str) -> str:
     """A tox env's setting, inherited from ``[testenv]`` when the env does not set it, with
     references to other sections' settings resolved (humanize: ``commands_pre =
     {[testenv:compile-translations]commands}``)."""
-    value = tox.get(_tox_owner(tox, section, key), key, fallback="")
+    return _resolved(tox, tox.get(_tox_owner(tox, section, key), key, fallback=""))
+
+
+def _resolved(tox: RawConfigParser, value: str) -> str:
+    """``value`` with its references to other sections' settings replaced by their values
+    (aiosignal's ``{envpython} {[python-cli-options]byte-errors} … -m pytest``)."""
     for _ in range(3):  # (a reference may hold one)
         value = _TOX_REF.sub(lambda m: tox.get(m[1], m[2], fallback=""), value)
     return value
