@@ -26,6 +26,7 @@ from tests.unit.render_builders import (
     pending,
     record,
     run_gate,
+    section,
     skipped,
     snap,
     with_gates,
@@ -326,8 +327,14 @@ def test_finding_evidence_names_the_files_and_lines_the_tool_reported() -> None:
         name: result.model_copy(update={"evidence": (_command_evidence("G3", name, facts.get(name)),)})
         for name, result in g3.checks.items()
     }
-    review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
+    failed = with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks}))
+    review = review_json(failed)
     evidence = {f["id"]: f["evidence"] for f in review["findings"]}
+    # prp.md's key findings say where too (§9's JSON leaves the evidence out: werkzeug's failing
+    # test and syntax error were named there, their file and line only in review.json)
+    key = section(render_outputs(failed)["prp.md"], 9).split("**Key Findings:**")[1]
+    assert "`G3-run-test`: run-test: ok (at `tests/test_slugs.py:42`)" in key
+    assert "`G3-run-type-check`: run-type-check: ok (at `src/demo/slugs.py:34`)" in key  # setup.py: no line
     assert evidence == {
         "G3-run-test": [{"path": "tests/test_slugs.py", "sha": SHA, "lines": "42"}],
         "G3-run-lint": [{"path": "src/demo/slugs.py", "sha": SHA, "lines": "33"}],

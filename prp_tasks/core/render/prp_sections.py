@@ -137,7 +137,9 @@ def _reviewer_summary(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
     findings = review.get("findings", [])
     shown["findings"] = [{k: v for k, v in f.items() if k != "evidence"} for f in findings]
     body = dump_json(shown).rstrip("\n")
-    key = [f"**{f['severity']}** {code(f['id'])}: {inline(f['recommendation'], 200)}" for f in findings]
+    key = [
+        f"**{f['severity']}** {code(f['id'])}: {inline(f['recommendation'], 200)}{_at(f)}" for f in findings
+    ]
     return "\n\n".join(
         [
             "## 9. Reviewer Summary",
@@ -147,6 +149,26 @@ def _reviewer_summary(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
             bullets(key, "_No findings._"),
         ]
     )
+
+
+#: the places a key finding names at most (its evidence in review.json has them all)
+PLACES_SHOWN = 3
+
+
+def _at(finding: Mapping[str, Any]) -> str:
+    """`` (at tests/test_utils.py:45, …)``: the lines of the repository the finding points at, as
+    review.json's evidence does (§9's JSON leaves the evidence out: werkzeug's failing test and
+    syntax error were named in prp.md, their file and line only in review.json)."""
+    evidence = finding.get("evidence")
+    places = [
+        f"{e['path']}:{e['lines']}"
+        for e in (evidence if isinstance(evidence, list) else [])
+        if isinstance(e, Mapping) and e.get("path") and e.get("lines")
+    ]
+    if not places:
+        return ""
+    more = f", and {len(places) - PLACES_SHOWN} more" if len(places) > PLACES_SHOWN else ""
+    return f" (at {', '.join(code(p) for p in places[:PLACES_SHOWN])}{more})"
 
 
 def _score_sources(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
