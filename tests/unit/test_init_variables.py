@@ -23,12 +23,31 @@ def tests(session):
 def docs(session):
     session.run("sphinx-build", "docs", "build", env={"SPHINX_ONLY": "1"})
     session.run("coverage", "run", "-m", "pytest", env={"COVERAGE_CORE": "sysmon", 1: "x"})
+
+
+def git_clone(session, url):
+    session.run("git", "clone", "--depth", "1", url, external=True)
+
+
+@nox.session
+def downstream_niquests(session):
+    git_clone(session, "https://github.com/jawah/niquests")
+    session.chdir("niquests")
+    session.run("pytest", "tests", env={"NIQUESTS_STRICT_OCSP": "1"})
+
+
+@nox.session
+def coverage(session):
+    git_clone(session, "https://github.com/ousret/char-dataset")
+    session.run("coverage", "run", "-m", "pytest", env={"DATASET": "char-dataset"})
 """
 
 
 def test_the_variables_a_noxfiles_test_run_sets_are_the_checks(tmp_path: Path) -> None:
     """jsonschema-specifications runs its tests with ``env = dict(os.environ,
-    PYTHONWARNDEFAULTENCODING="1")``; tox's ``setenv`` was carried, nox's was not."""
+    PYTHONWARNDEFAULTENCODING="1")``; tox's ``setenv`` was carried, nox's was not. Not those of a
+    session that clones another project and runs its tests there (charset-normalizer's
+    ``downstream_niquests``: ``NIQUESTS_STRICT_OCSP``); a session beside a clone is the project's."""
     write(
         tmp_path, {"noxfile.py": NOX_ENV, "pyproject.toml": '[project]\nname = "js"\n', "js/__init__.py": ""}
     )
@@ -37,6 +56,7 @@ def test_the_variables_a_noxfiles_test_run_sets_are_the_checks(tmp_path: Path) -
     assert result.profile.environment.variables == {
         "PYTHONWARNDEFAULTENCODING": "1",
         "COVERAGE_CORE": "sysmon",
+        "DATASET": "char-dataset",
     }
     assert 'PYTHONWARNDEFAULTENCODING: "1"  # its tests set it (noxfile.py session.run(env=…))' in text
 

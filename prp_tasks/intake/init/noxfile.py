@@ -24,9 +24,10 @@ def nox_commands(text: str) -> list[str]:
         ]
     paths = _constants(tree)
     defaults = {id(n): _posargs_defaults(f) for f in _functions(tree) for n in ast.walk(f)}
+    elsewhere = {id(n) for f in _other_projects(tree) for n in ast.walk(f)}
     commands = []
     for node in ast.walk(tree):
-        if _is_run(node):
+        if _is_run(node) and id(node) not in elsewhere:
             words = _words(node.args, paths, defaults.get(id(node), {}))
             commands.append(shlex.join(w for w in words if w is not None))
     return [c for c in commands if c]
@@ -34,6 +35,34 @@ def nox_commands(text: str) -> list[str]:
 
 def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
     return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+
+
+def _other_projects(tree: ast.Module) -> list[ast.FunctionDef]:
+    """The sessions that clone another repository and change into it: what they run is that
+    project's (charset-normalizer's ``downstream_niquests`` runs niquests' tests with
+    ``NIQUESTS_STRICT_OCSP=1``); a clone the session stays beside (its ``coverage`` session's
+    dataset) is not."""
+    functions = _functions(tree)
+    cloning = {f.name for f in functions if any(_clones(n) for n in ast.walk(f))}
+    return [
+        f
+        for f in functions
+        if any(_calls(n, "chdir") for n in ast.walk(f))
+        and any(_clones(n) or (isinstance(n, ast.Call) and _name(n.func) in cloning) for n in ast.walk(f))
+    ]
+
+
+def _clones(node: ast.AST) -> bool:
+    """A ``session.run("git", "clone", …)``."""
+    return _is_run(node) and [_value(a, {}) for a in node.args[:2]] == ["git", "clone"]
+
+
+def _calls(node: ast.AST, method: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method
+
+
+def _name(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _words(args: list[ast.expr], paths: dict[str, str], defaults: dict[str, list[str]]) -> list[str | None]:
@@ -115,7 +144,8 @@ def nox_test_variables(text: str) -> dict[str, str]:
     if tree is None:
         return {}
     found: dict[str, str] = {}
-    for function in _functions(tree):
+    elsewhere = _other_projects(tree)
+    for function in (f for f in _functions(tree) if f not in elsewhere):
         local = {t.id: n.value for n in ast.walk(function) if isinstance(n, ast.Assign) for t in n.targets
                  if isinstance(t, ast.Name)}  # fmt: skip
         for node in ast.walk(function):
