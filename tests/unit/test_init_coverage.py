@@ -278,3 +278,25 @@ def test_a_threshold_in_a_coverage_configuration_nothing_runs_is_not_enforced(tm
     write(tmp_path, {".github/workflows/ci.yml": ci})
     enforced = parsed(tmp_path)[1].profile.budgets.coverage
     assert enforced is not None and enforced.total == 100.0
+
+
+def test_a_coverage_run_of_the_projects_own_naming_nothing_and_bound_by_nothing_measures_its_packages(
+    tmp_path: Path,
+) -> None:
+    """charset-normalizer's nox: ``coverage run --parallel-mode -m pytest tests/``, no coverage
+    configuration, no threshold. Its installed package leaves its own run measuring the tests
+    alone (99%); in the checkout, tests and package were measured together (90.61%, the package
+    88.64%). With a threshold set on the project's own measure, its run stays as it is."""
+    nox = (
+        "import nox\n\n@nox.session\ndef test(session):\n"
+        '    session.run("python", "-m", "coverage", "run", "--parallel-mode", "-m", "pytest", "tests/")\n'
+    )
+    files = {"pyproject.toml": '[project]\nname = "charset-normalizer"\n', "noxfile.py": nox}
+    write(tmp_path, {**files, "src/charset_normalizer/__init__.py": "", "tests/test_a.py": "import pytest\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:5] == (
+        "python", "-m", "coverage", "run", "--source=charset_normalizer",
+    )  # fmt: skip
+    assert "--source=charset_normalizer: its packages, as its own run names none" in text
+    write(tmp_path, {".coveragerc": "[report]\nfail_under = 99\n"})
+    assert "--source=charset_normalizer" not in parsed(tmp_path)[1].profile.governance.commands["test"]
