@@ -109,7 +109,8 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     the XML report right after (:mod:`prp_tasks.checks.coverage_run`), as the project's second
     command, ``coverage report``, reads the same data."""
     options, where = facts.coverage_run or ((), _where(facts, "coverage"))
-    chooses = any(o.startswith(("--source", "--include")) for o in options)
+    # (a configuration file of its own may choose: glom's --rcfile .tox-coveragerc, source = glom)
+    chooses = any(o.startswith(("--source", "--include", "--rcfile")) for o in options)
     unsaid = not facts.coverage_run or facts.stale_coverage_source is not None  # its own run's, else
     unbound = facts.coverage_run is not None and facts.fail_under is None  # no threshold set on it
     if (unsaid or unbound) and not chooses and not facts.coverage_source and import_names(facts):
