@@ -127,6 +127,23 @@ def test_a_lock_files_entry_for_another_python_is_not_this_pythons_version(tmp_p
     assert "1.19.1" not in text
 
 
+def test_a_pin_whose_marker_leaves_it_to_another_python_is_not_this_pythons(tmp_path: Path) -> None:
+    """charset-normalizer's dev group: ``coverage==7.10.7; python_version == '3.9'``, then
+    ``coverage>=7.13.5; python_version >= '3.10'``. The 3.9 pin was written; with the group's own
+    bound the environment could not be solved and every command check failed."""
+    dev = (
+        "[dependency-groups]\ndev = [\"coverage==7.10.7; python_version == '3.9'\", "
+        '"coverage>=7.13.5; python_version >= \'3.10\'", "pytest"]\n'
+    )
+    tox = "[testenv]\ncommands = coverage run -m pytest\n"
+    files = {"pyproject.toml": f'[project]\nname = "cn"\n{dev}', "tox.ini": tox, "cn/__init__.py": ""}
+    write(tmp_path, {**files, "tests/test_a.py": "import pytest\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages[0] == "coverage>=7.13.5; python_version >= '3.10'"
+    assert "7.10.7" not in text
+
+
 def test_a_frozen_pre_commit_rev_gives_the_version_its_comment_names(tmp_path: Path) -> None:
     """pyproject-api: ``rev: "38bfb07c…"  # frozen: v0.17.1``."""
     sha = "38bfb07c" * 5

@@ -81,11 +81,13 @@ _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([A-Za-z0-9.+!-]+)\s
 
 
 def requirement_pins(text: str) -> dict[str, str]:
-    """Normalised name -> ``name==version`` of the exactly pinned requirement lines."""
+    """Normalised name -> ``name==version`` of the exactly pinned requirement lines whose marker
+    holds on this Python (charset-normalizer's dev group pins ``coverage==7.10.7; python_version
+    == '3.9'`` and asks ``coverage>=7.13.5`` above: the pin of 3.9 made its environment unsolvable)."""
     pins = {}
     for line in text.splitlines():
         match = _PIN.match(line)
-        if match:
+        if match and _holds(line):
             pins[normalise(match.group(1))] = f"{normalise(match.group(1))}=={match.group(2)}"
     return pins
 
@@ -106,6 +108,14 @@ def requirement_lines(text: str) -> dict[str, str]:
         if not req.url and (name not in found or (here and not held[name])):
             found[name], held[name] = line, here
     return found
+
+
+def _holds(line: str) -> bool:
+    """Whether a requirement line's marker holds on this Python (a line that does not parse: yes)."""
+    try:
+        return applies(Requirement(line.split(" #", 1)[0].strip()))
+    except InvalidRequirement:
+        return True
 
 
 def applies(req: Requirement) -> bool:
