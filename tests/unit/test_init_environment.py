@@ -360,3 +360,22 @@ def test_what_another_python_installs_is_installed_for_a_type_check_of_that_pyth
     assert "type-check" not in parsed(tmp_path)[1].profile.environments
     write(tmp_path, {"pyproject.toml": "[project]\nname='pk'\n", "mypy.ini": "[mypy]\npython_version=3.9\n"})
     assert detect(tmp_path).mypy_python == ("3.9", "mypy.ini [mypy]")
+
+
+def test_what_another_python_installs_for_the_type_check_comes_at_the_lock_files_version(
+    tmp_path: Path,
+) -> None:
+    """flask: mypy checks Python 3.9, where its tests group installs ``greenlet``; its uv.lock holds
+    3.2.4, and the latest (3.5.6) was installed for the type check."""
+    pyproject = (
+        '[project]\nname = "fl"\n[dependency-groups]\n'
+        'tests = ["pytest", "greenlet ; python_version < \'3.11\'"]\n'
+        '[tool.mypy]\npython_version = "3.9"\nfiles = ["src"]\n'
+    )
+    lock = 'version = 1\n[[package]]\nname = "greenlet"\nversion = "3.2.4"\n'
+    write(
+        tmp_path, {"pyproject.toml": pyproject, "uv.lock": lock, "src/fl/__init__.py": "", "tests/t.py": ""}
+    )
+    text, result = parsed(tmp_path)
+    assert "greenlet==3.2.4" in result.profile.environments["type-check"].packages
+    assert "installs it; uv.lock: 3.2.4" in text

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
@@ -85,6 +87,18 @@ def locked_versions(facts: Facts) -> None:
                 facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
     for name, (line, where) in facts.bounds.items():
         facts.pin(name, line, where)
+
+
+def lock_version(repo: Path, name: str) -> tuple[str, str] | None:
+    """(version, lock file) of ``name`` in the project's lock file, the first entry: what its
+    developers install (flask's uv.lock: greenlet 3.2.4, for Python below 3.11)."""
+    for lock in LOCK_FILES:
+        packages = read_toml(repo / lock).get("package")
+        for package in packages if isinstance(packages, list) else []:
+            version = package.get("version") if isinstance(package, dict) else None
+            if normalise(str(package.get("name", ""))) == name and isinstance(version, str):
+                return version, lock
+    return None
 
 
 def installs_at_least(facts: Facts, tool: str, version: str) -> bool:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.environments.projectfiles import default_requirement_files, select
-from prp_tasks.intake.init.declared import LOCK_FILES, is_flake8_plugin
+from prp_tasks.intake.init.declared import LOCK_FILES, is_flake8_plugin, lock_version
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.sources import normalise, read_text, requirement_lines, requirement_names
 
@@ -231,6 +232,10 @@ def for_mypys_python(facts: Facts) -> dict[str, tuple[str, str]]:
         if holds:
             requirement.marker = None
             why = f"mypy checks Python {version} ({where} python_version), where {place} installs it"
+            locked = None if requirement.specifier else lock_version(facts.repo, name)
+            if locked:  # flask's greenlet: its uv.lock's 3.2.4, not the latest
+                requirement.specifier = SpecifierSet(f"=={locked[0]}")
+                why += f"; {locked[1]}: {locked[0]}"
             found[name] = (str(requirement), why)
     return found
 
