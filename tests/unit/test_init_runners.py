@@ -227,6 +227,16 @@ def test_a_pyright_the_project_runs_besides_mypy_is_named(tmp_path: Path) -> Non
     write(tmp_path, {"tox.ini": tox})
     said = "the project also runs pyright (tox.ini [testenv:typing]) and ty (tox.ini [testenv:typing-ty])"
     assert said in parsed(tmp_path)[0]
+    # werkzeug's sdist: its [tool.pyright], and nothing it ships runs pyright
+    pyproject = '[project]\nname = "pkg"\n[tool.mypy]\n[tool.pyright]\npythonVersion = "3.9"\n'
+    write(
+        tmp_path,
+        {"tox.ini": "[testenv:typing]\ndeps = mypy\ncommands = mypy src\n", "pyproject.toml": pyproject},
+    )
+    said = (
+        "the project also configures pyright (pyproject.toml [tool.pyright]), which prp init does not set up"
+    )
+    assert said in parsed(tmp_path)[0]
 
 
 def test_a_ruff_format_check_keeps_the_projects_excludes(tmp_path: Path) -> None:

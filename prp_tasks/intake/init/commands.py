@@ -407,12 +407,17 @@ def _type_check(facts: Facts) -> Command | None:
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
         off = facts.plugins_off.get("pytest-mypy") if "pytest-mypy" in facts.declared_names else None
         why += f" (its pytest-mypy is turned off by {off})" if off else ""
-    others = [  # exceptiongroup's typing env: pyright --verifytypes too; attrs' typing-ty env
-        f"{other} ({', '.join(ran[:2])})"
-        for other in ("pyright", "pyrefly", "ty")
-        if (ran := facts.run_places(other))
-    ]
-    if others:
-        named = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else others[0]
-        why += f"; the project also runs {named}, which prp init does not set up"
-    return Command("type-check", tuple(argv), why)
+    return Command("type-check", tuple(argv), why + _other_type_checkers(facts))
+
+
+def _other_type_checkers(facts: Facts) -> str:
+    """The other type checkers the project runs (exceptiongroup's typing env: pyright
+    --verifytypes too; attrs' typing-ty env), or only configures (werkzeug's sdist: its
+    ``[tool.pyright]``, run by nothing it ships), that no check runs."""
+    said = ""
+    for verb, places in (("runs", facts.run_places), ("configures", facts.config_places_of)):
+        others = [f"{o} ({', '.join(p[:2])})" for o in ("pyright", "pyrefly", "ty") if (p := places(o))]
+        if others:
+            named = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else others[0]
+            said += f"; the project also {verb} {named}, which prp init does not set up"
+    return said

@@ -230,6 +230,12 @@ class Facts:
         names = self.config_places | self.declaration_places
         return [p for p in self.tools.get(tool, []) if p not in names and not _NAMES_ONLY.search(p)]
 
+    def config_places_of(self, tool: str) -> list[str]:
+        """Where the tool is configured, when nothing seen runs it (else: [])."""
+        if self.run_places(tool):
+            return []
+        return [p for p in self.tools.get(tool, []) if p in self.config_places]
+
     def uses(self, tool: str) -> bool:
         return tool in self.tools
 
