@@ -206,6 +206,10 @@ def test_setup_py_and_pkg_info_say_the_description_and_licence(tmp_path: Path) -
     assert facts.description == "Simple, fast JSON"
     write(tmp_path, {"setup.py": "setup(name='jmespath', description='JSON Matching Expressions')\n"})
     assert detect(tmp_path).description == "JSON Matching Expressions"
+    # appdirs: a concatenation of literals, whose first half alone was the description
+    appdirs = "setup(name='appdirs', description='A small module for ' + \\\n    'platform-specific dirs.')\n"
+    write(tmp_path, {"setup.py": appdirs})
+    assert detect(tmp_path).description == "A small module for platform-specific dirs."
     # the layout names the file that holds the metadata (schema's pyproject.toml has only [tool.ruff])
     write(tmp_path, {"pyproject.toml": "[tool.ruff]\n"})
     assert parsed(tmp_path)[1].profile.architecture.layout == ("setup.py",)

@@ -100,14 +100,49 @@ def _setup_py_strings(facts: Facts, setup_py: str) -> None:
     """``description=`` and ``license=`` of a setup.py when they are literal strings (jmespath:
     ``description='JSON Matching Expressions'``; simplejson: ``license="MIT OR AFL-2.1"``, which
     its LICENSE.txt text alone would make MIT)."""
+    parsed = _literal_arguments(setup_py)
     for key in ("description", "license"):  # ``key='…'``, or ``'key': '…'`` (flit's generated setup.py)
         found = re.search(
             rf"""(?:\b{key}\s*=|(["']){key}\1\s*:)\s*(?P<q>["'])(?P<v>[^"'\n]+)(?P=q)""", setup_py
         )
-        if found and key == "description" and not facts.description:
-            facts.description = found["v"].strip()
-        elif found and key == "license" and facts.license is None:
-            facts.license = (found["v"].strip(), "setup.py license")
+        value = parsed[key] if parsed is not None and key in parsed else found["v"] if found else ""
+        if value.strip() and key == "description" and not facts.description:
+            facts.description = " ".join(value.split())
+        elif value.strip() and key == "license" and facts.license is None:
+            facts.license = (value.strip(), "setup.py license")
+
+
+def _literal_arguments(setup_py: str) -> dict[str, str] | None:
+    """The string values of setup.py's keyword arguments and dict entries, a concatenation of
+    literals joined (appdirs: ``'A small Python module for determining appropriate ' +
+    'platform-specific dirs, …'``, whose first half alone was its description); None when it does
+    not parse (the first literal is read from the text then)."""
+    try:
+        tree = ast.parse(setup_py)
+    except (SyntaxError, ValueError):
+        return None
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        pairs: list[tuple[object, ast.expr]] = []
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "setup":
+            pairs = [(k.arg, k.value) for k in node.keywords]
+        elif isinstance(node, ast.Dict):  # (``**{…}``: a ``None`` key, no constant)
+            pairs = [(getattr(k, "value", None), v) for k, v in zip(node.keys, node.values, strict=True)]
+        for key, value in pairs:
+            text = _joined_literal(value)
+            if isinstance(key, str) and text is not None:
+                found.setdefault(key, text)
+    return found
+
+
+def _joined_literal(node: ast.expr) -> str | None:
+    """A string literal, or ``+`` of string literals, as its text; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _joined_literal(node.left), _joined_literal(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
 
 
 def _pkg_info(facts: Facts) -> None:
