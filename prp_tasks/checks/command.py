@@ -20,6 +20,7 @@ from pathlib import Path
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
+from prp_tasks.checks.crashes import interrupted_at
 from prp_tasks.checks.evidence import TEST_TOOLS, identify, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -215,6 +216,24 @@ def _workspace_path(root: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w./-]){re.escape(root)}(?:/|(?![\w.-]))")
 
 
+def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
+    """``timed out after 600s (interrupted at tests/test_x.py:12, then stopped; the limit:
+    PRP_CHECK_TIMEOUT_S)`` and what it said: the test an interrupt found running (a suite waiting
+    for services the machine lacks said only "…FFFFFFFF") and which setting to raise."""
+    tails = [in_repo_terms(ctx, str(details.get(k) or "")) for k in ("stdout_tail", "stderr_tail")]
+    where = interrupted_at(*tails)
+    if os.path.isabs(where) and Path(where).is_relative_to(ctx.cwd):  # (pytest's own absolute path)
+        where = os.path.relpath(where, ctx.cwd)
+    limit = "PRP_CHECK_TIMEOUT_S"
+    limit = "the gate's timeout_s" if ctx.gate.timeout_s else limit
+    limit = "the check's timeout_s" if ctx.check.timeout_s else limit
+    if where:
+        details["interrupted_at"] = [where]  # (where review.json's finding points)
+    how = f"interrupted at {where}, then stopped" if where else "killed"
+    said = [line for line in last.splitlines() if not line.startswith("the tool crashed: KeyboardInterrupt")]
+    return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
+
+
 def _judge(
     ctx: CheckContext,
     code: int,
@@ -228,7 +247,7 @@ def _judge(
     last, kind = tool_summary(ctx.cwd, ctx.check.run or (), details, secrets, ends)
     last = in_repo_terms(ctx, last)
     if ended == "timeout":  # what it printed so far says how far it got (cachelib: services missing)
-        summary = f"timed out after {ctx.timeout_s:g}s (killed)\n{last}".strip()
+        summary = _timed_out(ctx, details, last)
         if identify(list(ctx.check.run or ()))[0] in TEST_TOOLS:
             kind = EvidenceType.TEST  # a test run that never finished is test evidence
         return Outcome(CheckStatus.FAIL, summary, kind, details, retryable=ctx.check.retry_on.timeout)

@@ -59,6 +59,24 @@ def crash_site(text: str) -> str:
     return at if at and not os.path.isabs(at) else ""
 
 
+#: pytest's line for where an interrupt found it (``tests/test_x.py:12: KeyboardInterrupt``)
+_INTERRUPTED = re.compile(r"^(\S[^\n]*?:\d+): KeyboardInterrupt$", re.M)
+
+
+def interrupted_at(stdout: str, stderr: str) -> str:
+    """Where a run that was interrupted (SIGINT, its time up) was: pytest's ``path:line:
+    KeyboardInterrupt`` line, else the repository's last frame of a traceback ending in
+    KeyboardInterrupt; or ""."""
+    for text in (stdout, stderr):
+        found = _INTERRUPTED.findall(text)
+        if found:
+            return str(found[-1])
+    for text in (stderr, stdout):
+        if crashed(text).startswith("KeyboardInterrupt"):
+            return crash_site(text)
+    return ""
+
+
 #: an exception whose name says nothing of it, with its message, after a traceback (bidict's
 #: ``hypothesis.errors.InvalidArgument: Profile 'less-examples' is not registered``)
 _NAMED_RAISE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*: \S.*")

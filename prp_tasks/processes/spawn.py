@@ -115,7 +115,7 @@ def wait(
                 kill_group(proc)
                 return "stopped"
             if time.monotonic() >= deadline:
-                kill_group(proc)
+                kill_group(proc, INTERRUPT_S)
                 return "timeout"
             if tick is not None:
                 tick()
@@ -147,8 +147,21 @@ def _exited(proc: subprocess.Popen[bytes], fd: int | None, seconds: float) -> bo
         return False
 
 
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the check's process group, then SIGKILL whatever is left of it."""
+#: how long a check that ran out of time has, once interrupted (SIGINT), to say how far it got:
+#: pytest then prints where each process was and its summary, and writes its report (cachelib's
+#: suite, waiting for services the machine lacks, had shown only "…FFFFFFFF")
+INTERRUPT_S = 3.0
+
+
+def kill_group(proc: subprocess.Popen[bytes], interrupt_s: float = 0.0) -> None:
+    """SIGTERM the check's process group, then SIGKILL whatever is left of it; with
+    ``interrupt_s``, SIGINT it first and give it that long to end by itself."""
+    if interrupt_s > 0:
+        _signal_group(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=interrupt_s)
+        except subprocess.TimeoutExpired:
+            pass
     _signal_group(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=2)

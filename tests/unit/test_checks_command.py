@@ -203,8 +203,9 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path, code: str, time
     result, retryable = run(tmp_path, PY, "-c", code, timeout_s=timeout_s)
     assert result.status == CheckStatus.FAIL
     [grandchild] = stdout_lines(result)
-    # what it printed before it was killed follows: how far it got
-    assert result.output == f"timed out after {timeout_s:g}s (killed)\n{grandchild}"
+    # what it printed before it was killed follows: how far it got; and which limit it ran into
+    limit = f"timed out after {timeout_s:g}s (killed; the limit: PRP_CHECK_TIMEOUT_S)"
+    assert result.output.splitlines()[:2] == [limit, grandchild]
     assert retryable is True
     assert content(result)["ended"] == "timeout"
     assert wait_gone(int(grandchild)), "the grandchild survived the timeout"
@@ -212,14 +213,19 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path, code: str, time
 
 def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path: Path) -> None:
     """cachelib's suite waited for services the machine lacks: the summary said only 'timed out'
-    and prp.md had no test evidence."""
+    and prp.md had no test evidence; then, with ``-q``, only "…FFFFFFFF". Interrupted before it is
+    killed, pytest says where it was, counts what ran and writes its report."""
     (tmp_path / "test_slow.py").write_text(
         "import time\n\ndef test_quick():\n    pass\n\ndef test_waits():\n    time.sleep(30)\n"
     )
     result, _ = run(tmp_path, PY, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_slow.py", timeout_s=5)
     assert result.status == CheckStatus.FAIL and result.evidence[0].type == EvidenceType.TEST
-    assert result.output.startswith("timed out after 5s (killed)\n")
-    assert "test_slow.py::test_quick PASSED" in result.output
+    assert result.output.startswith(
+        "timed out after 5s (interrupted at test_slow.py:7, then stopped; the limit: PRP_CHECK_TIMEOUT_S)\n"
+        "pytest: 1 passed\n"
+    )
+    assert "test_slow.py::test_waits" in result.output
+    assert content(result)["interrupted_at"] == ["test_slow.py:7"]  # where review.json points
 
 
 def test_setting_stop_ends_a_long_check_as_skipped(tmp_path: Path) -> None:

@@ -357,6 +357,12 @@ def test_finding_evidence_of_a_crashed_tool_is_where_it_left_the_repositorys_cod
     checks["run-test"] = checks["run-test"].model_copy(update={"evidence": (evidence,)})
     review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
     assert review["findings"][0]["evidence"] == [{"path": "simplejson/encoder.py", "sha": SHA, "lines": "4"}]
+    # a run out of time: where the interrupt found it (a test waiting for a service)
+    content = json.loads(evidence.content) | {"crashed_at": [], "interrupted_at": ["tests/test_db.py:45"]}
+    evidence = evidence.model_copy(update={"content": json.dumps(content)})
+    checks["run-test"] = checks["run-test"].model_copy(update={"evidence": (evidence,)})
+    review = review_json(with_gates(snapshot, RunStatus.FAILED, G3=g3.model_copy(update={"checks": checks})))
+    assert review["findings"][0]["evidence"] == [{"path": "tests/test_db.py", "sha": SHA, "lines": "45"}]
 
 
 def test_finding_evidence_of_output_naming_no_file_is_the_checks_evidence_in_the_manifest() -> None:

@@ -233,7 +233,8 @@ def _evidence_refs(
 def named_locations(evidence: Evidence) -> list[tuple[str, str]]:
     """(repository path, line or '') of what the tool's facts name first: failing tests
     (``tests/test_x.py::test_y``), lint and type errors (``src/x.py:12:E501``), files to reformat;
-    where a crashed tool's traceback left the repository's code (``crashed_at``)."""
+    where a crashed tool's traceback left the repository's code (``crashed_at``) or where a run
+    that ran out of time was interrupted (``interrupted_at``)."""
     try:
         content = json.loads(evidence.content)
         facts = content.get("facts")
@@ -241,7 +242,7 @@ def named_locations(evidence: Evidence) -> list[tuple[str, str]]:
         return []
     found: list[tuple[str, str]] = []
     # where a crashed tool's traceback left the repository's code (its SyntaxError's line)
-    named = [{"failing_at": content.get("crashed_at") or []}]
+    named = [{"failing_at": (content.get("crashed_at") or []) + (content.get("interrupted_at") or [])}]
     for tool in [*(facts.values() if isinstance(facts, dict) else ()), *named]:
         keys = ("failing_at", "failing", "first", "unparsed")  # (where a failing test raised, then its file)
         items = [i for k in keys for i in tool.get(k, ())] if isinstance(tool, dict) else []
