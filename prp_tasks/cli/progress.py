@@ -146,11 +146,17 @@ def _ended_checks(snapshot: RunSnapshot, cursor: PlainCursor) -> list[CheckDone]
     return ended
 
 
+#: the environment note a check that built its environment carries (:mod:`prp_tasks.environments.resolve`)
+_BUILT = re.compile(r"^environment: built in (\d+(?:\.\d+)?)s\b", re.M)
+
+
 def check_line(gate: dict[str, Any], result: CheckResult) -> str:
     """``G3 Code Review › run-test: passed in 5.9 s: exit 0 in 5.92s; 24 tests ran: OK`` (the first
     two lines of its output, as prp.md's evidence summary)."""
     status = {"pass": "passed", "fail": "failed", "skip": "skipped"}.get(result.status.value, result.status)
     line = f"{gate_label(gate)} › {result.name}: {status} in {human_duration(result.duration)}"
+    built = _BUILT.search(result.output)  # what the rest of the time went to (cachelib's lint: 1 min
+    line += f" (its environment built in {built[1]} s)" if built else ""  # 53 s, its command 0.10s)
     said = _RAN.sub(r"\1", first_lines(result.output, 2))
     limit = CHECK_SUMMARY_CHARS * (2 if result.status == CheckStatus.FAIL else 1)
     summary = clip(said, limit)  # at a space, never in a path

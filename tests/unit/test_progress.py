@@ -348,6 +348,17 @@ def test_a_check_line_keeps_the_counts_and_leaves_the_tool_version_to_the_report
         "ship › build: passed in 7.7 s: exit 0 in 2.28s; 124 tests: 124 passed, 0 failed, 0 errors, "
         "0 skipped; coverage: branches 98.99%, lines 99.83%, total 99.77%"
     )
+    # cachelib's lint: "passed in 1 min 53 s: exit 0 in 0.10s", its environment's build unsaid
+    lint = ship.checks["build"].model_copy(
+        update={
+            "duration": 113_000,
+            "output": "exit 0 in 0.10s\nno ruff violations\nenvironment: built in 111.7s with uv, 3 packages",
+        }
+    )
+    assert check_line({"id": "ship", "name": "ship"}, lint) == (
+        "ship › build: passed in 1 min 53 s (its environment built in 111.7 s): exit 0 in 0.10s; "
+        "no ruff violations"
+    )
 
 
 def test_a_failed_checks_line_names_the_failing_test_and_why() -> None:
