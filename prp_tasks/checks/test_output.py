@@ -65,6 +65,9 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     where = [at for key in failing[:FIRST] if (at := _raised_at(cases[key]))]
     facts |= {"failing_at": list(dict.fromkeys(where))} if where else {}
     cause = _cause(cases[failing[0]]) if failing else ""
+    first_at = _raised_at(cases[failing[0]]) if failing else ""
+    if cause and first_at and _collection_error(cases[failing[0]]) and not first_at.startswith(named[0]):
+        cause += f", at {first_at}"  # cachelib: "tests/test_base_cache.py (SyntaxError: …" of simple.py:47
     facts |= {"cause": cause} if cause else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})
 

@@ -273,7 +273,11 @@ def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) ->
         'E     File "toolz/dicttoolz.py", line 19\nE       def merge(*dicts)\nE                        ^\n'
         "E   SyntaxError: expected ':'</error></testcase></testsuite></testsuites>"
     )
-    assert junit_facts(syntax.encode())["failing_at"] == ["toolz/dicttoolz.py:19"]
+    facts = junit_facts(syntax.encode())
+    assert facts["failing_at"] == ["toolz/dicttoolz.py:19"]
+    # and the cause says where, as the progress line shows only the facts line (cachelib's
+    # "failing: tests/test_base_cache.py (SyntaxError: invalid syntax)" of src/cachelib/simple.py:47)
+    assert facts["cause"] == "SyntaxError: expected ':', at toolz/dicttoolz.py:19"
 
 
 def test_a_failed_doctests_cause_is_what_it_raised_or_expected_not_its_listing() -> None:
