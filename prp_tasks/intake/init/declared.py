@@ -95,9 +95,9 @@ def lock_version(repo: Path, name: str) -> tuple[str, str] | None:
     for lock in LOCK_FILES:
         packages = read_toml(repo / lock).get("package")
         for package in packages if isinstance(packages, list) else []:
-            version = package.get("version") if isinstance(package, dict) else None
-            if normalise(str(package.get("name", ""))) == name and isinstance(version, str):
-                return version, lock
+            said = package if isinstance(package, dict) else {}
+            if normalise(str(said.get("name", ""))) == name and isinstance(said.get("version"), str):
+                return said["version"], lock
     return None
 
 
