@@ -12,7 +12,12 @@ from prp_tasks.core.text import clip
 ITEM_CHARS = 600
 
 #: a subheading (or label) over breaking changes: croniter 7.0.0's "Upgrading to 7.0"
-_BREAKING = re.compile(r"break|backward|incompatib|removal|removed|^upgrad(?:e|ing)\b|^migrat", re.I)
+#: (not "API Changes (Backward Compatible)", hpack's and hyperframe's, nor "Non-breaking changes")
+_BREAKING = re.compile(
+    r"(?<!non-)(?<!non )(?<!\bno )break|backward(?!s?[- ]?compatible)|incompatib|removal|removed"
+    r"|^upgrad(?:e|ing)\b|^migrat",
+    re.I,
+)
 #: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
 #: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; mistune 3.4.0's "Require
 #: Python 3.10 or later"; deepdiff 9.0.0's "Dropping support for Python 3.9" and "migration note: …")

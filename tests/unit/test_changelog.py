@@ -123,6 +123,33 @@ def test_towncrier_sections_about_removals_are_the_breaking_changes() -> None:
     )
 
 
+HPACK = """\
+Release History
+===============
+
+4.1.0 (2025-01-22)
+------------------
+
+**API Changes (Backward Incompatible)**
+
+- Support for Python 3.8 has been removed.
+
+**API Changes (Backward Compatible)**
+
+- Support for Python 3.14 has been added.
+- Improved type hints.
+"""
+
+
+def test_a_section_of_backward_compatible_changes_is_not_the_breaking_ones() -> None:
+    """hpack and hyperframe: everything under "API Changes (Backward Compatible)" was listed as
+    breaking ("Support for Python 3.14 has been added."), the word "Backward" read as a break."""
+    entry = entry_in(HPACK, "4.1.0", "CHANGELOG.rst")
+    assert entry is not None
+    assert entry.breaking == ["Support for Python 3.8 has been removed."]
+    assert entry.highlights == ["Support for Python 3.14 has been added.", "Improved type hints."]
+
+
 def test_markdown_headings_name_the_version_exactly() -> None:
     entry = entry_in(KEEP_A_CHANGELOG, "1.2.0", "CHANGELOG.md")
     assert entry == Entry(
