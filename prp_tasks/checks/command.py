@@ -227,11 +227,29 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     limit = "PRP_CHECK_TIMEOUT_S"
     limit = "the gate's timeout_s" if ctx.gate.timeout_s else limit
     limit = "the check's timeout_s" if ctx.check.timeout_s else limit
-    if where:
-        details["interrupted_at"] = [where]  # (where review.json's finding points)
     how = f"interrupted at {where}, then stopped" if where else "killed"
+    if os.path.isabs(where):  # in an installed package (hpack's hypothesis): what ran, not where
+        how = f"interrupted{_outside(where)}, then stopped"
+    elif where:
+        details["interrupted_at"] = [where]  # (where review.json's finding points)
     said = [line for line in last.splitlines() if not line.startswith("the tool crashed: KeyboardInterrupt")]
     return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
+
+
+#: where an interrupted run was, outside the checkout: the part of the path that says what ran
+_OUTSIDE = (
+    ("/site-packages/", "an installed package"),
+    (r"/lib/python3[.\d]*/", "Python's standard library"),
+)
+
+
+def _outside(where: str) -> str:
+    """`` in hypothesis/…/data.py:385 (an installed package)``, or '' for a place of no known kind."""
+    for marker, kind in _OUTSIDE:
+        parts = re.split(marker, where, maxsplit=1)
+        if len(parts) == 2:
+            return f" in {parts[1]} ({kind})"
+    return ""
 
 
 def _judge(

@@ -226,6 +226,18 @@ def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path
     )
     assert "test_slow.py::test_waits" in result.output
     assert content(result)["interrupted_at"] == ["test_slow.py:7"]  # where review.json points
+    # hpack's hanging test was in hypothesis: what ran is said, no repository place made up
+    (tmp_path / "test_slow.py").write_text(
+        "import threading\n\ndef test_waits():\n    threading.Event().wait(30)\n"
+    )
+    result, _ = run(tmp_path, PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_slow.py", timeout_s=3)
+    first = result.output.splitlines()[0]
+    assert re.fullmatch(
+        r"timed out after 3s \(interrupted in threading\.py:\d+ \(Python's standard library\), then stopped;"
+        r" the limit: PRP_CHECK_TIMEOUT_S\)",
+        first,
+    ), first
+    assert "interrupted_at" not in content(result)
 
 
 def test_setting_stop_ends_a_long_check_as_skipped(tmp_path: Path) -> None:
