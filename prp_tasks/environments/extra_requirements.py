@@ -36,11 +36,18 @@ def extra_requirements(workspace: Path) -> dict[str, list[str]]:
 
 def declared_extras(workspace: Path) -> tuple[str, dict[str, list[str]]]:
     """(the file that declares them, :func:`extra_requirements`), ("", {}) when none does."""
+    name, table = declared_extra_lines(workspace)
+    return name, {extra: _names(items) for extra, items in table.items()}
+
+
+def declared_extra_lines(workspace: Path) -> tuple[str, dict[str, list[str]]]:
+    """(the file that declares them, extra -> its requirement lines as written: ``flake8==5.0.4``),
+    ("", {}) when none does."""
     readers = (("pyproject.toml", _pyproject), ("setup.cfg", _setup_cfg), ("PKG-INFO", _pkg_info))
     for name, read in (*readers, ("setup.py", _setup_py)):
         table = read(workspace)
         if table:
-            return name, {extra: _names(items) for extra, items in table.items()}
+            return name, table
     return "", {}
 
 

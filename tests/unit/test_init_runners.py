@@ -295,6 +295,18 @@ def test_a_package_named_build_is_the_projects_and_pyrefly_is_named(tmp_path: Pa
     )
 
 
+def test_zuban_and_the_pins_of_setup_pys_extras_are_read(tmp_path: Path) -> None:
+    """parso 0.8.7: ``[tool.zuban]`` and setup.py's ``extras_require={'qa': ['flake8==5.0.4',
+    'zuban==0.5.1']}``; prp init said "no type checker (mypy) configured" and installed the latest
+    flake8 (7.5.0), unpinned."""
+    setup = "setup(name='parso', extras_require={'qa': ['flake8==5.0.4', 'zuban==0.5.1']})\n"
+    files = {"setup.py": setup, "pyproject.toml": "[tool.zuban]\nstrict = true\n", "setup.cfg": "[flake8]\n"}
+    write(tmp_path, {**files, "parso/__init__.py": "", "test/test_a.py": "def test_a(): pass\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None and "flake8==5.0.4" in result.profile.environment.packages
+    assert "the project type-checks with zuban (pyproject.toml [tool.zuban], setup.py extra 'qa')" in text
+
+
 def test_the_flake8_plugins_a_nox_session_installs_are_installed(tmp_path: Path) -> None:
     """webcolors' lint session: ``session.install("flake8", "flake8-bugbear", "flake8-pytest-style")``
     then flake8; the check ran flake8 without them (its B and PT codes never reported)."""

@@ -157,6 +157,7 @@ _TOOLS = frozenset(
         "black",
         "pyright",
         "pyrefly",
+        "zuban",
         "pycodestyle",
         "pep8",
         "trial",

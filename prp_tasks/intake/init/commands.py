@@ -12,7 +12,7 @@ from prp_tasks.core.argv import python_options
 from prp_tasks.intake.init.commandbase import EXCLUDE_PROFILE, NO_PYLINT_STATE, REPORTS, Command
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.declared import installs_at_least
-from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.facts import OTHER_TYPE_CHECKERS, Facts
 from prp_tasks.intake.init.packages import (
     extras_to_install,
     groups_to_install,
@@ -145,13 +145,13 @@ def _black_by_darker(facts: Facts) -> bool:
 def _checked_otherwise(facts: Facts) -> bool:
     """The project type-checks with another tool and nothing runs mypy (pathvalidate: mypy only
     among the deps of its lint env, which runs pyright; 0 errors there, 1 from mypy)."""
-    others = any(facts.run_places(tool) for tool in ("pyright", "pyrefly", "ty"))
+    others = any(facts.run_places(tool) for tool in OTHER_TYPE_CHECKERS)
     return others and facts.never_run("mypy") and not facts.runs_in_tests("pytest-mypy")
 
 
 def _no_type_check(facts: Facts) -> str:
     """Why there is no type-check command: none configured, or one prp init does not set up."""
-    other = [t for t in ("pyright", "ty", "pyrefly") if facts.uses(t)]
+    other = [t for t in OTHER_TYPE_CHECKERS if facts.uses(t)]
     if other:
         return (
             f"the project type-checks with {other[0]} ({_where(facts, other[0])}), which prp init does "
@@ -416,7 +416,7 @@ def _other_type_checkers(facts: Facts) -> str:
     ``[tool.pyright]``, run by nothing it ships), that no check runs."""
     said = ""
     for verb, places in (("runs", facts.run_places), ("configures", facts.config_places_of)):
-        others = [f"{o} ({', '.join(p[:2])})" for o in ("pyright", "pyrefly", "ty") if (p := places(o))]
+        others = [f"{o} ({', '.join(p[:2])})" for o in OTHER_TYPE_CHECKERS if (p := places(o))]
         if others:
             named = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else others[0]
             said += f"; the project also {verb} {named}, which prp init does not set up"

@@ -182,7 +182,8 @@ def _file_of(facts: Facts, table: str, group: str) -> str:
 def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     for name, table in (("pytest", "pytest"), ("ruff", "ruff"), ("mypy", "mypy"), ("black", "black"),
                         ("coverage", "coverage"), ("pyright", "pyright"), ("ty", "ty"),
-                        ("pyrefly", "pyrefly"), ("pylint", "pylint"), ("flake8", "flake8")):  # fmt: skip
+                        ("pyrefly", "pyrefly"), ("zuban", "zuban"), ("pylint", "pylint"),
+                        ("flake8", "flake8")):  # fmt: skip
         if table in tool:  # pytest's ini_options table, or pytest 9's own [tool.pytest]
             legacy = (
                 table == "pytest" and isinstance(tool[table], dict) and set(tool[table]) == {"ini_options"}

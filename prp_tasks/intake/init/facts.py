@@ -14,6 +14,9 @@ UNRUN_TOOLS = frozenset(
     {"isort", "pyupgrade", "codespell", "bandit", "pydocstyle", "autoflake", "docformatter", "vulture",
      "interrogate", "check-manifest", "pip-audit", "safety", "deptry", "sphinx-lint", "validate-pyproject"}
 )  # fmt: skip
+#: the type checkers besides mypy a project may use, which prp init does not set up (parso's
+#: zuban: "Switch the type checker to Zuban", its ``[tool.zuban]``, had read "no type checker")
+OTHER_TYPE_CHECKERS = ("pyright", "pyrefly", "ty", "zuban")
 #: places that name a tool without running it: a test module importing pytest, pytest's addopts
 _NAMES_ONLY = re.compile(r" imports pytest$|\baddopts$")
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from prp_tasks.environments.extra_requirements import declared_extras, tests_require
+from prp_tasks.environments.extra_requirements import declared_extra_lines, tests_require
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, setup_cfg_list
 from prp_tasks.intake.init.declared import declared, pins
 from prp_tasks.intake.init.facts import Facts
@@ -63,12 +63,13 @@ def _built_extras(facts: Facts) -> None:
     if facts.extras:
         return
     try:
-        source, table = declared_extras(facts.repo)
+        source, table = declared_extra_lines(facts.repo)
     except EnvironmentSetupError:  # a broken file is ignored here, as everywhere in prp init
         return
-    for extra, names in table.items() if source in ("PKG-INFO", "setup.py") else ():
+    for extra, lines in table.items() if source in ("PKG-INFO", "setup.py") else ():
         facts.extras.append(extra)
-        declared(facts, set(names), f"{source} extra '{extra}'")
+        declared(facts, requirement_names("\n".join(lines)), f"{source} extra '{extra}'")
+        pins(facts, "\n".join(lines), f"{source} extra '{extra}'")  # parso's qa: flake8==5.0.4
 
 
 def tests_required(facts: Facts) -> None:
