@@ -132,3 +132,19 @@ def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert "lint" not in result.profile.governance.commands
     assert "no command for lint: pylint is only declared (pyproject.toml dependency group 'dev')" in text
+
+
+def test_a_ruff_format_only_configured_says_so(tmp_path: Path) -> None:
+    """hpack: ``[tool.ruff.format]``, and its tox lint env runs ``ruff check src/`` only; the
+    format check failed its G3 (15 files would be reformatted) with no word that nothing of the
+    project runs ruff format."""
+    pyproject = (
+        '[project]\nname = "hp"\n[tool.ruff]\nline-length = 140\n[tool.ruff.format]\nquote-style = "single"\n'
+    )
+    tox = "[testenv:lint]\ndeps = ruff\ncommands = ruff check src/\n"
+    write(tmp_path, {"pyproject.toml": pyproject, "tox.ini": tox, "src/hp/__init__.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["format"][2:5] == ("ruff", "format", "--check")
+    assert "only configured: no command or hook of the project runs ruff format (a leftover?)" in text
+    write(tmp_path, {"tox.ini": tox + "    ruff format --check src/\n"})
+    assert "a leftover?" not in parsed(tmp_path)[0]

@@ -270,24 +270,27 @@ def _leftover(facts: Facts, tool: str) -> str:
     setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations)."""
     if not facts.only_configured(tool):
         return ""
+    name = "ruff format" if tool == "ruff-format" else tool
     # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out;
     # marshmallow-dataclass's lint extra declares pre-commit (its hooks run flake8 with bugbear)
     uses = f"{facts.pre_commit_run} runs" if facts.pre_commit_run else "the project declares"
     if (facts.pre_commit_run or "pre-commit" in facts.declared_names) and not facts.hooks_file:
         return (
             f"; {uses} pre-commit, whose .pre-commit-config.yaml this checkout "
-            f"lacks: whether its hooks run {tool} is not known here"
+            f"lacks: whether its hooks run {name} is not known here"
         )
     if facts.hooks_left_out and not facts.hooks_file:  # exceptiongroup's sdist: its ruff hook excluded files
         return (
             f"; {facts.hooks_left_out} leaves the project's .pre-commit-config.yaml out of its source "
-            f"distribution, which this checkout lacks: whether its hooks run {tool} is not known here"
+            f"distribution, which this checkout lacks: whether its hooks run {name} is not known here"
         )
     if _sdist_without_ci(facts):  # pycparser's sdist: its Makefile and CI (make check: ruff) left out
         return (
             f"; this checkout is a source distribution (PKG-INFO) without the project's CI files: "
-            f"whether its automation runs {tool} is not known here"
+            f"whether its automation runs {name} is not known here"
         )
+    if tool == "ruff-format":  # (ruff itself is named: its lint check runs it)
+        return f"; only configured: no command or hook of the project runs {name} (a leftover?)"
     return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
 
 
@@ -350,6 +353,7 @@ def _format(facts: Facts) -> Command | None:
             *targets,
         )
         linted = _linted(targets, options, own="ruff-format" in facts.lint_targets, verb="formats")
+        linted += _leftover(facts, "ruff-format")  # hpack's [tool.ruff.format]: its tox runs ruff check only
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
     if facts.uses("black") and not facts.only_declared("black") and not _black_by_darker(facts):
         options = facts.lint_options.get("black", [])

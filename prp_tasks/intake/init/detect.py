@@ -190,7 +190,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
             )
             facts.configured(name, f"pyproject.toml [tool.{table}{'.ini_options' if legacy else ''}]")
     if nested(tool, "ruff", "format") is not None:
-        facts.saw("ruff-format", "pyproject.toml [tool.ruff.format]")
+        facts.configured("ruff-format", "pyproject.toml [tool.ruff.format]")
     for name in sorted(UNRUN_TOOLS & set(tool)):  # [tool.isort], [tool.codespell] …: no check runs them
         facts.ran_unchecked(name, f"pyproject.toml [tool.{name}]")
     if nested(tool, "mypy", "files") or nested(tool, "mypy", "packages"):
