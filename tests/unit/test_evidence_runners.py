@@ -280,6 +280,17 @@ def test_where_a_failing_test_raised_is_kept_for_its_evidence(tmp_path: Path) ->
     assert facts["cause"] == "SyntaxError: expected ':', at toolz/dicttoolz.py:19"
 
 
+def test_the_test_an_interrupt_stopped_is_not_counted_as_one_that_ran() -> None:
+    """hpack's hanging test, its time up: pytest's report then holds a ``<testcase>`` with no name
+    for it, and the facts said "72 tests: 71 passed, 0 failed, 0 errors, 0 skipped"."""
+    report = (
+        '<testsuites><testsuite tests="1"><testcase classname="test_slow" name="test_quick" time="0.000" />'
+        '<testcase time="0.000" /></testsuite></testsuites>'
+    )
+    facts = junit_facts(report.encode())
+    assert (facts["tests"], facts["passed"]) == (1, 1)
+
+
 def test_a_failed_doctests_cause_is_what_it_raised_or_expected_not_its_listing() -> None:
     """cssutils: "failing: examples/website.py::examples.website.logging (051     >>> import
     cssutils, logging)", the listing's first line, where the doctest had raised URLError."""
