@@ -246,8 +246,8 @@ def test_reviewer_summary_embeds_the_review_without_finding_evidence() -> None:
         {"id": "G3-codeowners-present", "severity": "minor", "recommendation": "no CODEOWNERS file"}
     ]
     assert "**minor** `G3-codeowners-present`: no CODEOWNERS file" in text
-    # which gates each score is for: a failing test suite is G3's (implementation), not G2's (tests)
-    assert "`tests`: G2 Test Plan; `implementation`: G3 Code Review;" in text
+    # which gates each score is for: a test suite is G3's (implementation), its result G2's (tests) too
+    assert "`tests`: G2 Test Plan, G3's passing `run-test`; `implementation`: G3 Code Review;" in text
 
 
 def test_decisions_are_sorted_by_time_with_role_channel_and_short_sha() -> None:

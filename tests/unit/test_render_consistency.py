@@ -20,7 +20,7 @@ from prp_tasks.core import dag
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.catalog import GATE_REPORTS
 from prp_tasks.core.evaluate import apply_decision, evaluate_gate, skipped_record
-from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus
+from prp_tasks.core.models import CheckStatus, GateSpec, GateStatus, Workflow
 from prp_tasks.core.profile import EnforcementProfile, ResolvedProfile
 from prp_tasks.core.render import render_outputs
 from prp_tasks.core.render.common import EXECUTED
@@ -149,6 +149,12 @@ def test_the_three_outputs_agree_on_every_gate_check_count_and_artifact(snapshot
     _counts_and_artifacts_agree(snapshot, markdown, manifest)
 
 
+def _passing_suite(workflow: Workflow, recorded: list[tuple[str, str]]) -> set[str]:
+    """``{"tests"}`` when a test suite passed among ``recorded`` and the workflow has that category."""
+    passed = any(n in SUITE_CHECKS and s == "pass" for n, s in recorded)
+    return {"tests"} if passed and any(g.review_category == "tests" for g in workflow.gates) else set()
+
+
 def _checks_and_findings_agree(
     snapshot: RunSnapshot,
     markdown: str,
@@ -176,6 +182,7 @@ def _checks_and_findings_agree(
         if status[gate_id] not in EXECUTED:
             continue
         failed = [n for n, s in recorded if s == "fail"]
+        suite_scored |= _passing_suite(workflow, recorded)  # scores it green when no gate did
         for name in failed:
             expected_findings[f"{gate_id}-{name}"] = "major" if name in required else "minor"
             suite = name in SUITE_CHECKS and any(g.review_category == "tests" for g in workflow.gates)
@@ -303,6 +310,21 @@ def test_a_failing_test_suite_is_a_major_finding_and_scores_implementation_and_t
     assert review["scores"]["tests"] == "red"  # G2's test plan passed; the tests did not (webcolors)
     markdown = render_outputs(snap(spec, views, RunStatus.FAILED))["prp.md"]
     assert "`tests`: G2 Test Plan, G3's failing `run-test`; " in section(markdown, 9)  # (Markdown)
+
+
+def test_a_passing_test_suite_scores_tests_green_when_no_gate_did() -> None:
+    """charset-normalizer: no coverage budget, so G2's test plan checked nothing; review.json had
+    no ``tests`` score beside its 701 passing tests."""
+    spec = make_spec(builtin_workflow(PROFILE.profile), resolved=PROFILE)
+    views = {g: GateView(gate_id=g, status=GateStatus.PENDING) for g in spec.workflow.gate_ids}
+    for minute, gate_id in enumerate(("G0", "G1")):
+        views[gate_id] = gate_view(spec.workflow.gate(gate_id), minute, "pass", [CheckStatus.PASS] * 3)
+    g2, g3 = spec.workflow.gate("G2"), spec.workflow.gate("G3")
+    views["G2"] = gate_view(g2, 2, "pass", [CheckStatus.SKIP] * len(g2.checks))
+    views["G3"] = gate_view(g3, 3, "pass", [CheckStatus.PASS] * len(g3.checks))
+    outputs = render_outputs(snap(spec, views, RunStatus.RUNNING, finished_at=None))
+    assert json.loads(outputs["review.json"])["scores"]["tests"] == "green"
+    assert "`tests`: G2 Test Plan, G3's passing `run-test`" in section(outputs["prp.md"], 9)
 
 
 def test_a_report_fulfilled_by_a_gates_report_names_the_checks_skipped_there() -> None:

@@ -32,7 +32,7 @@ from prp_tasks.core.render.common import (
     view_of,
     was_cut_short,
 )
-from prp_tasks.core.render.review import SUITE_CHECKS, TESTS_CATEGORY
+from prp_tasks.core.render.review import SUITE_CHECKS, TESTS_CATEGORY, passed_suites
 from prp_tasks.core.results import EvidenceType, GateResult, HumanApproval
 from prp_tasks.core.snapshot import RunSnapshot
 from prp_tasks.core.text import first_lines, one_line
@@ -181,6 +181,9 @@ def _score_sources(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
         gate_id, _, check = str(finding.get("id", "")).partition("-")
         if check in SUITE_CHECKS and TESTS_CATEGORY in gates:
             gates[TESTS_CATEGORY].append(f"{gate_id}'s failing {code(check)}")
+    gates.setdefault(TESTS_CATEGORY, []).extend(
+        f"{g}'s passing {code(c)}" for g, c in passed_suites(snapshot)
+    )
     scored = [f"{code(c)}: {', '.join(gates.get(c, []))}" for c in review.get("scores", {})]
     return "**Scores by category, each from its gates:** " + ("; ".join(scored) or "none") + "."
 
