@@ -39,6 +39,7 @@ def spawn(
     """Start ``argv`` (no shell) in its own session, dying with this process; OSError if it cannot
     (the program is missing or not executable, or the watchdog cannot list it: then it is killed)."""
     WATCHDOG.ready()
+    _interruptible()
     path = env.get("PATH", os.defpath)
     program = found_program(argv[0], path) if os.sep not in argv[0] else None
     try:
@@ -54,6 +55,23 @@ def spawn(
         kill_group(proc)
         raise
     return proc
+
+
+def _interruptible() -> None:
+    """Let the SIGINT that stops a check out of time (:func:`kill_group`) reach it: an ignored
+    SIGINT is inherited through exec (billiard's pool processes ignore it after their fork, as a
+    shell's background job does), a handled one is reset there. This process goes on ignoring it,
+    through a handler that does nothing. Only the main thread may set handlers: a pool's threads
+    run in a worker process that handles SIGINT already."""
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    ):
+        signal.signal(signal.SIGINT, _not_interrupted)
+
+
+def _not_interrupted(signum: int, frame: object) -> None:
+    """SIGINT in a process that ignored it before :func:`_interruptible`: still nothing."""
 
 
 def found_program(name: str, path: str) -> str | None:

@@ -174,3 +174,24 @@ def test_spawn_lists_a_check_while_it_runs_and_wait_unlists_it(tmp_path: Path) -
             proc.kill()
             proc.wait()
     assert proc.pid not in WATCHDOG.running()
+
+
+def test_a_check_out_of_time_is_interrupted_even_where_its_worker_ignores_sigint(tmp_path: Path) -> None:
+    """billiard's pool processes ignore SIGINT after their fork (so does a shell's background
+    job), and an ignored signal is inherited through exec: the interrupt before a timed-out check
+    is killed did nothing (readme_renderer's hanging test: "killed", not where it hung)."""
+    worker = (
+        "import signal, sys, threading, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from prp_tasks.processes.spawn import spawn, wait\n"
+        "log = open('check.log', 'wb')\n"
+        "code = 'import time\\ntry:\\n    time.sleep(30)\\n'\n"
+        "code += 'except KeyboardInterrupt:\\n    print(\"interrupted\")\\n'\n"
+        "proc = spawn([sys.executable, '-c', code], '.', {'PATH': '/usr/bin:/bin'}, log, log)\n"
+        "started = time.monotonic()\n"
+        "print(wait(proc, 0.5, threading.Event()), time.monotonic() - started < 2.5)\n"
+        "print(signal.getsignal(signal.SIGINT) is not signal.SIG_DFL)  # the worker itself: not stopped\n"
+    )
+    done = subprocess.run([PY, "-c", worker], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["timeout", "True", "True"], done.stderr
+    assert (tmp_path / "check.log").read_text().strip() == "interrupted"
