@@ -104,7 +104,14 @@ def secret_env_values(environ: Mapping[str, str], min_length: int = 6) -> tuple[
     return tuple(sorted(values, key=len, reverse=True))
 
 
+#: an exception's name before its message, not a key (flake8's ``E902 TokenError: EOF in
+#: multi-line statement`` read "TokenError: [REDACTED] in …"; a credentials error's message too)
+_EXCEPTION = re.compile(r"[A-Z][A-Za-z0-9]*(?:Error|Exception|Warning)")
+
+
 def _mask_value(match: re.Match[str]) -> str:
+    if _EXCEPTION.fullmatch(match.group("key")) and match.group("sep").strip() == ":":
+        return match.group(0)
     value = match.group("value")
     masked = f"{value[0]}{MASK}{value[0]}" if value[0] in "\"'" else MASK
     quote = match.group("q")
