@@ -25,7 +25,9 @@ _BREAKING_ITEM = re.compile(
     r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
     r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
     r"|requires?\s+python\s+(?:>=\s*)?3\.\d+"  # mistune 3.4.0: "Require Python 3.10 or later"
-    r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b))",
+    r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b)"
+    # priority 2.0.0's "Support for Python 2.7 has been removed." (hpack's, hyperframe's too)
+    r"|support\s+for\s+[^\n;]{1,60}?\s+(?:has\s+been|have\s+been|was|is)\s+(?:removed|dropped)\b)",
     re.I,
 )
 #: a bold label inside an item that says it breaks something (oauthlib 4.0.1's security fix goes on

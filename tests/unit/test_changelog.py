@@ -148,6 +148,10 @@ def test_a_section_of_backward_compatible_changes_is_not_the_breaking_ones() -> 
     assert entry is not None
     assert entry.breaking == ["Support for Python 3.8 has been removed."]
     assert entry.highlights == ["Support for Python 3.14 has been added.", "Improved type hints."]
+    # priority 2.0.0: under a plain "**API Changes**", an item that says it removes support
+    priority = HPACK.replace("**API Changes (Backward Incompatible)**", "**API Changes**")
+    entry = entry_in(priority, "4.1.0", "CHANGELOG.rst")
+    assert entry is not None and entry.breaking == ["Support for Python 3.8 has been removed."]
 
 
 def test_markdown_headings_name_the_version_exactly() -> None:
