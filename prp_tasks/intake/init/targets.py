@@ -124,6 +124,12 @@ _PYTEST_OTHER_VALUED = {"--cov", "--cov-config", "--cov-report", "--cov-fail-und
                         "--rootdir", "-c", "--html", "--reruns", "--report-log", "--log-file"}  # fmt: skip
 
 
+def _joined_warning(word: str) -> bool:
+    """pytest's ``-W`` with its filter in the same word (readme_renderer's tox: ``pytest -Wall``;
+    ``-Werror`` turns a warning into a failure)."""
+    return word.startswith("-W") and len(word) > 2 and not word.startswith("-W=")
+
+
 def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     """The first pytest command the project runs: its test paths (folders and ``.py`` files in the
     checkout) and the options that change what runs (tabulate's ``--doctest-modules --ignore
@@ -134,7 +140,7 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     rest = iter(words[1:])
     for word in rest:
         name, eq, _ = word.partition("=")
-        if word in _PYTEST_FLAGS or (eq and name in _PYTEST_VALUED):
+        if word in _PYTEST_FLAGS or (eq and name in _PYTEST_VALUED) or _joined_warning(word):
             kept.append(word)
         elif word in _PYTEST_VALUED:
             kept += [word, next(rest, "")]
