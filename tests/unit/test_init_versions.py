@@ -157,3 +157,29 @@ def test_a_frozen_pre_commit_rev_gives_the_version_its_comment_names(tmp_path: P
         },
     )
     assert detect(tmp_path).pins["ruff"][0] == "ruff==0.17.1"
+
+
+def test_a_hooks_rev_gives_way_to_the_lock_when_a_task_runs_the_tool_in_the_locked_env(
+    tmp_path: Path,
+) -> None:
+    """python-ulid: its pre-commit hook pins ruff v0.15.4; its poe task ``uv run ruff format
+    --check`` runs uv.lock's 0.17.3, which reformats a file 0.15.4 leaves: the check ran 0.15.4 and
+    passed. Where the project runs its hooks (attrs' tox lint env runs pre-commit), the rev stays."""
+    hooks = "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.15.4\n"
+    hooks += "    hooks:\n      - id: ruff-format\n"
+    pyproject = '[project]\nname = "ulid"\n[dependency-groups]\ndev = ["ruff==0.17.*"]\n'
+    pyproject += '[tool.poe.tasks]\ncheck-fmt = "uv run ruff format --check"\n'
+    lock = 'version = 1\n[[package]]\nname = "ruff"\nversion = "0.17.3"\n'
+    files = {
+        "pyproject.toml": pyproject,
+        ".pre-commit-config.yaml": hooks,
+        "uv.lock": lock,
+        "ulid/__init__.py": "",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert "ruff==0.17.3" in result.profile.environment.packages and "# uv.lock: 0.17.3" in text
+    write(tmp_path, {"tox.ini": "[testenv:lint]\ndeps = pre-commit\ncommands = pre-commit run --all-files\n"})
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and "ruff==0.15.4" in environment.packages

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from packaging.markers import InvalidMarker, Marker
@@ -84,9 +85,27 @@ def locked_versions(facts: Facts) -> None:
             if not _for_this_python(package):  # croniter: mypy 1.19.1 below 3.10, 2.1.0 above
                 continue
             if isinstance(name, str) and normalise(name) in TOOL_WORDS and isinstance(version, str):
+                _hook_pin_gives_way(facts, normalise(name))
                 facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
     for name, (line, where) in facts.bounds.items():
         facts.pin(name, line, where)
+
+
+def _hook_pin_gives_way(facts: Facts, tool: str) -> None:
+    """A pre-commit hook's rev gives way to the lock file's version when the project also runs the
+    tool otherwise and nothing of it runs pre-commit: those commands run in its locked environment
+    (python-ulid: its poe task ``uv run ruff format --check`` runs uv.lock's ruff 0.17.3, which
+    reformats a file its hook's 0.15.4 leaves; the check ran 0.15.4 and passed)."""
+    pinned = facts.pins.get(tool)
+    if pinned is None or not _HOOK_REV.search(pinned[1]) or facts.pre_commit_run:
+        return  # (attrs' tox lint env runs pre-commit: its hook's ruff is the one that runs)
+    places = facts.run_places(tool) + (facts.run_places("ruff-format") if tool == "ruff" else [])
+    if any(" hook '" not in place for place in places):
+        del facts.pins[tool]
+
+
+#: where a hook's rev pinned a tool (``.pre-commit-config.yaml rev v0.15.4``)
+_HOOK_REV = re.compile(r"^(?:\.pre-commit-config\.ya?ml|prek\.toml) rev ")
 
 
 def lock_version(repo: Path, name: str) -> tuple[str, str] | None:
