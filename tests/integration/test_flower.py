@@ -150,7 +150,10 @@ def test_failed_timed_out_and_cancelled_checks_are_failures_in_flower(
         mine = _of_run(tasks, run_id) + _of_run(tasks, long_run)
         # 3 + 6 checks, and the cancelled run's prp.finalize_run (the verdicts run was finalized by
         # the check task that settled its gate)
-        return len(mine) == 10 and all(_final(t) for t in mine)
+        # (and each check task's arguments in: on a loaded machine Flower had the final state of
+        # one before the event that carries its kwargs)
+        named = all(re.search(r"check: (\w+)", t.get("kwargs") or "") for t in mine if t["name"] == RUN_CHECK)
+        return len(mine) == 10 and all(_final(t) for t in mine) and named
 
     wait_until(settled, timeout=60, interval=0.5)
     tasks = flower.tasks()
