@@ -32,8 +32,8 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     while words and (_ASSIGNMENT.match(words[0]) or words[0] == "env"):  # PYTHONPATH=. py.test …
         words = words[1:]
     words = without_runner(words)  # croniter's tox: ``uv run --group=mypy --active mypy .``
-    options = _python_options(words)
-    words = module_run(words)
+    options, run = _split(words)  # (aiosignal's tox ``{envpython} -bb … -Werror -m pytest``)
+    options, words = telling_options(options), run if run is not None else words
     if not words:
         return
     _script_or_make(facts, words, where, cwd, primary)
@@ -54,32 +54,26 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
         lint_targets(facts, words, cwd)
 
 
-#: interpreter options before ``-m`` (``-I``, ``-W error``) and the module option itself (``-Im``)
-_FLAGS, _MODULE_OPTION = re.compile(r"-[bBdEiIOqsSuvR]+|-[WX]\S+"), re.compile(r"-[bBdEiIOqsSuvR]*m")
 #: modules run with ``python -m`` by the name their command has (``python -m sphinx`` is sphinx-build)
 _MODULE_NAMES = {"sphinx": "sphinx-build", "check_manifest": "check-manifest", "pip_audit": "pip-audit"}
-
-
-def _python_options(words: list[str]) -> list[str]:
-    """The interpreter options of ``python OPTIONS -m X …`` that change what X reports (tox's
-    ``{envpython}`` a python too)."""
-    if not words or not _PYTHON.fullmatch(os.path.basename(words[0])):
-        return []
-    return telling_options(python_options(["python", *words[1:]])[0])
 
 
 def module_run(words: list[str]) -> list[str]:
     """``python -m X …`` as ``X …``, also after interpreter options (webcolors' nox sessions:
     ``python3.12 -Im pylint src/ tests/``, ``-Im check_manifest``, ``bin/python3.12 -Im sphinx -W``);
     else as it is."""
+    run = _split(words)[1]
+    return run if run is not None else words
+
+
+def _split(words: list[str]) -> tuple[list[str], list[str] | None]:
+    """(the interpreter's options, ``X …``) of ``python OPTIONS -m X …``; ([], None) otherwise."""
     if not words or not _PYTHON.fullmatch(os.path.basename(words[0])):
-        return words
-    index = 1
-    while index < len(words) and (_FLAGS.fullmatch(words[index]) or words[index] in ("-W", "-X")):
-        index += 2 if words[index] in ("-W", "-X") else 1
-    if index + 1 < len(words) and _MODULE_OPTION.fullmatch(words[index]):
-        return [_MODULE_NAMES.get(words[index + 1], words[index + 1]), *words[index + 2 :]]
-    return words
+        return [], None
+    options, rest = python_options(["python", *words[1:]])  # (tox's ``{envpython}`` a python too)
+    if rest[1:2] != ["-m"]:
+        return [], None
+    return options, [_MODULE_NAMES.get(rest[2], rest[2]), *rest[3:]]
 
 
 def _mypy_command(facts: Facts, words: list[str], where: str, cwd: str) -> None:

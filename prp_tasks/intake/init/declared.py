@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -76,17 +78,10 @@ LOCK_FILES = ("uv.lock", "pdm.lock")
 def locked_versions(facts: Facts) -> None:
     """A tool no file pins exactly gets the version the project's lock file holds (``uv.lock``,
     ``pdm.lock``: what its developers run), else the bound its declarations set."""
-    for lock in LOCK_FILES:
-        packages = read_toml(facts.repo / lock).get("package")
-        for package in packages if isinstance(packages, list) else []:
-            name, version = (
-                (package.get(k) for k in ("name", "version")) if isinstance(package, dict) else (None, None)
-            )
-            if not _for_this_python(package):  # croniter: mypy 1.19.1 below 3.10, 2.1.0 above
-                continue
-            if isinstance(name, str) and normalise(name) in TOOL_WORDS and isinstance(version, str):
-                _hook_pin_gives_way(facts, normalise(name))
-                facts.pin(normalise(name), f"{normalise(name)}=={version}", f"{lock}: {version}")
+    for name, version, lock, package in _locked(facts.repo):
+        if name in TOOL_WORDS and _for_this_python(package):  # croniter: mypy 1.19.1 below 3.10
+            _hook_pin_gives_way(facts, name)
+            facts.pin(name, f"{name}=={version}", f"{lock}: {version}")
     for name, (line, where) in facts.bounds.items():
         facts.pin(name, line, where)
 
@@ -111,13 +106,18 @@ _HOOK_REV = re.compile(r"^(?:\.pre-commit-config\.ya?ml|prek\.toml) rev ")
 def lock_version(repo: Path, name: str) -> tuple[str, str] | None:
     """(version, lock file) of ``name`` in the project's lock file, the first entry: what its
     developers install (flask's uv.lock: greenlet 3.2.4, for Python below 3.11)."""
+    return next(((version, lock) for found, version, lock, _ in _locked(repo) if found == name), None)
+
+
+def _locked(repo: Path) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(normalised name, version, lock file, its entry) of each package the lock files hold."""
     for lock in LOCK_FILES:
         packages = read_toml(repo / lock).get("package")
         for package in packages if isinstance(packages, list) else []:
             said = package if isinstance(package, dict) else {}
-            if normalise(str(said.get("name", ""))) == name and isinstance(said.get("version"), str):
-                return said["version"], lock
-    return None
+            name, version = said.get("name"), said.get("version")
+            if isinstance(name, str) and isinstance(version, str):
+                yield normalise(name), version, lock, said
 
 
 def installs_at_least(facts: Facts, tool: str, version: str) -> bool:
