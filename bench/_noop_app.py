@@ -12,11 +12,15 @@ add a write per task that prp-tasks does not have; one INCR is the cheapest hone
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
+import time
+import uuid
 
 import redis
-from celery import Celery
+from celery import Celery, Task
 from kombu import Exchange, Queue
 
 URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -76,3 +80,96 @@ def noop_command() -> None:
 def noop() -> None:
     """No work at all: the price of one Celery task round trip plus the completion count."""
     _redis().incr(COUNTER)
+
+
+# The floor (bench/floor.py) ---------------------------------------------------------------------
+#
+# What any redelivery-safe gate engine must add to a task, at the least, with no engine at all:
+# one script that takes the gate's lease (a redelivery of a settled gate does nothing), the same
+# `true`, then one script that records the result, settles the gate once, appends an event, counts
+# the dependents' remaining dependencies and pushes the message of each that became ready onto the
+# queue. No workspace, environment, evidence, budgets, metrics, spans or finalization.
+
+#: gate -> its dependencies: bench/throughput.py's SHAPE (floor.py checks they are the same)
+SHAPE = {
+    "G0": [],
+    "G1": ["G0"],
+    "G2": ["G0"],
+    "G3": ["G1"],
+    "G4": ["G2", "G3"],
+    "G5": ["G4"],
+    "G6": ["G5"],
+    "G7": ["G6"],
+}
+DEPENDENTS = {gate: [d for d, deps in SHAPE.items() if gate in deps] for gate in SHAPE}
+FLOOR_TASK = "bench.floor_gate"
+
+ACQUIRE = """
+if redis.call('HGET', KEYS[2], ARGV[3]) == 'done' then return 0 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
+return 1
+"""
+SETTLE = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], 'done') == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', 10000, '*', 'type', 'gate.settled', 'gate', ARGV[1])
+for i = 0, tonumber(ARGV[3]) - 1 do
+  if redis.call('HINCRBY', KEYS[3], ARGV[4 + 2 * i], -1) == 0 then
+    redis.call('LPUSH', KEYS[5], ARGV[5 + 2 * i])
+  end
+end
+redis.call('DEL', KEYS[6])
+redis.call('INCR', KEYS[7])
+return 1
+"""
+_scripts: dict[int, tuple[object, object]] = {}
+
+
+def floor_keys(run: str) -> dict[str, str]:
+    return {name: f"floor:{run}:{name}" for name in ("gates", "records", "pending", "events")}
+
+
+def floor_pending() -> dict[str, int]:
+    """What a run's gates wait for when it is submitted (the producer writes it)."""
+    return {gate: len(deps) for gate, deps in SHAPE.items() if deps}
+
+
+def _floor_scripts() -> tuple[object, object]:
+    pid = os.getpid()
+    if pid not in _scripts:
+        _scripts[pid] = (_redis().register_script(ACQUIRE), _redis().register_script(SETTLE))
+    return _scripts[pid]
+
+
+def floor_message(run: str, gate: str) -> str:
+    """The dependent's task message as kombu's Redis transport stores it (Celery builds it)."""
+    task_id = str(uuid.uuid4())
+    headers, properties, body, _ = app.amqp.as_task_v2(task_id, FLOOR_TASK, args=(run, gate))
+    properties.update(
+        delivery_mode=2,
+        delivery_info={"exchange": QUEUE, "routing_key": QUEUE},
+        priority=0,
+        body_encoding="base64",
+        delivery_tag=str(uuid.uuid4()),
+    )
+    encoded = base64.b64encode(json.dumps(body).encode()).decode()
+    message = {"body": encoded, "content-encoding": "utf-8", "content-type": "application/json"}
+    return json.dumps(message | {"headers": headers, "properties": properties})
+
+
+@app.task(name=FLOOR_TASK, bind=True, ignore_result=True, acks_late=True)
+def floor_gate(self: Task, run: str, gate: str) -> str:
+    """One gate at the floor: lease, `true`, then record + settle + event + dependents' messages."""
+    acquire, settle = _floor_scripts()
+    keys = floor_keys(run)
+    lease = f"floor:{run}:lease:{gate}"
+    if acquire(keys=[lease, keys["gates"]], args=[self.request.id, 600_000, gate]) != 1:  # type: ignore[operator]
+        return "stale"
+    started = time.time()
+    code = subprocess.run(["true"]).returncode
+    record = {"gate": gate, "check": "c", "status": "pass" if code == 0 else "fail", "exit_code": code}
+    record |= {"started": started, "finished": time.time(), "worker": self.request.hostname}
+    ready = [part for dep in DEPENDENTS[gate] for part in (dep, floor_message(run, dep))]
+    keys_out = [keys["gates"], keys["records"], keys["pending"], keys["events"], QUEUE]
+    settle(keys=[*keys_out, lease, COUNTER], args=[gate, json.dumps(record), len(ready) // 2, *ready])  # type: ignore[operator]
+    return "done"
