@@ -90,13 +90,23 @@ def run_check(
         outcome = _run_check(self, services, run_id, gate_id, check, queue, enqueued_at, worker)
         span.update(_span_attributes(outcome))
     if outcome.state in ("busy", "retry"):
-        raise self.retry(countdown=outcome.delay_s, max_retries=None)
+        raise retry(self, outcome.delay_s)
     failed = check_failure(gate_id, check, outcome)
     if failed is None and outcome.state == "stale" and _cancelled(services, run_id):
         failed = CheckFailed(f"{gate_id}/{check} cancelled: the run was cancelled before the check started")
     if failed is not None:
         raise failed
     return outcome.state
+
+
+def retry(task: Task, countdown: float) -> BaseException:
+    """Celery's ``retry`` (no limit) of the task, its message keeping the argument reprs the first
+    one carried: Celery republishes without them, and monitors (Flower) would then show the
+    kwargs' repr instead of ``{run_id: …, gate: …, check: …}``."""
+    request = task.request
+    reprs = {name: value for name in ("argsrepr", "kwargsrepr") if (value := getattr(request, name, None))}
+    retried: BaseException = task.retry(countdown=countdown, max_retries=None, **reprs)
+    return retried
 
 
 def _cancelled(services: Services, run_id: str) -> bool:
@@ -126,7 +136,7 @@ def _run_check(
         return CheckRun("unknown-run")
     except StoreError as exc:  # Redis unreachable: try again later (the lease fences duplicates)
         log.warning("state store unavailable, retrying: %s", exc, extra={"run_id": run_id})
-        raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
+        raise retry(self, min(30.0, 2.0 ** min(self.request.retries, 5))) from exc
 
 
 #: a check's status as a span's (and a metric's) outcome
@@ -171,7 +181,7 @@ def submit_run(self: Task, **payload: Any) -> str:
         submitted = _services(self).control.submit_request(request, actor=request.actor or "celery")
     except StoreError as exc:
         log.warning("state store unavailable, retrying prp.submit_run: %s", exc)
-        raise self.retry(countdown=min(30.0, 2.0 ** min(self.request.retries, 5)), max_retries=None) from exc
+        raise retry(self, min(30.0, 2.0 ** min(self.request.retries, 5))) from exc
     except (PrpError, ValidationError) as exc:
         log.error("prp.submit_run refused: %s", exc, extra={"payload_keys": sorted(payload)})
         raise SubmissionRefused(f"prp.submit_run refused: {exc}") from None

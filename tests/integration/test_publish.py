@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 import redis
+from celery.exceptions import Retry
 
 from prp_tasks.celeryapp.app import create_celery
 from prp_tasks.celeryapp.embedded import EmbeddedRedis
 from prp_tasks.celeryapp.publish import RELEASE_COMMAND, CeleryEnqueuer, direct_publish_possible
 from prp_tasks.celeryapp.runtime import Runtime
+from prp_tasks.celeryapp.tasks import retry
 from prp_tasks.celeryapp.transport import Channel, SentinelTransport, Transport
 from prp_tasks.core.evaluate import utc_now
 from prp_tasks.core.run import RunStatus
@@ -293,3 +295,25 @@ def test_the_transport_takes_the_restore_lock_expiry(private: EmbeddedRedis) -> 
     with app.connection_for_write() as conn:
         channel = conn.default_channel
         assert channel.visibility_timeout == 3 and channel.unacked_mutex_expire == 5
+
+
+def test_a_retried_check_keeps_the_argument_reprs_monitors_show(private: EmbeddedRedis) -> None:
+    """Celery's ``retry`` republishes a task without its ``argsrepr``/``kwargsrepr``: a check
+    retried (a busy lease, Redis away) then showed its kwargs' repr in Flower."""
+    runtime = Runtime(_settings(private))
+    task = runtime.app.tasks["prp.run_check"]
+    client = redis.Redis.from_url(private.url)
+    kwargs = MESSAGE.kwargs()
+    reprs = {"argsrepr": "()", "kwargsrepr": "{run_id: run-1, gate: G0, check: lint}"}
+    delivery = {"exchange": "", "routing_key": "prp.automated"}
+    task.push_request(id="task-1", kwargs=kwargs, called_directly=False, delivery_info=delivery, **reprs)
+    try:
+        with pytest.raises(Retry):
+            raise retry(task, 0.5)
+    finally:
+        task.pop_request()
+    message = _pop(client)
+    assert message["headers"]["task"] == "prp.run_check"
+    assert message["body"][1] == kwargs
+    assert message["headers"]["retries"] == 1
+    assert {k: message["headers"][k] for k in reprs} == reprs
