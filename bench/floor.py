@@ -40,6 +40,7 @@ import argparse
 import importlib
 import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -176,6 +177,11 @@ def command_line() -> argparse.Namespace:
 
 def main() -> None:
     args = command_line()
+
+    def interrupted(signum: int, frame: object) -> None:  # a SIGTERM stops the workers too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
     with (
         tempfile.TemporaryDirectory(prefix="prp-floor-") as tmp,
         EmbeddedRedis(Path(tmp) / "redis") as server,
