@@ -20,7 +20,7 @@ from pathlib import Path
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
-from prp_tasks.checks.crashes import interrupted_at
+from prp_tasks.checks.crashes import interrupted_at, interrupted_traceback
 from prp_tasks.checks.evidence import TEST_TOOLS, identify, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -227,12 +227,18 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     limit = "PRP_CHECK_TIMEOUT_S"
     limit = "the gate's timeout_s" if ctx.gate.timeout_s else limit
     limit = "the check's timeout_s" if ctx.check.timeout_s else limit
+    function, traceback = interrupted_traceback(*tails)
     how = f"interrupted at {where}, then stopped" if where else "killed"
     if os.path.isabs(where):  # in an installed package (hpack's hypothesis): what ran, not where
         how = f"interrupted{_outside(where)}, then stopped"
     elif where:
         details["interrupted_at"] = [where]  # (where review.json's finding points)
-    said = [line for line in last.splitlines() if not line.startswith("the tool crashed: KeyboardInterrupt")]
+        how = f"interrupted at {where} in {function}, then stopped" if function else how
+    said = [
+        line
+        for line in last.splitlines()
+        if not line.startswith("the tool crashed: KeyboardInterrupt") and line.strip() not in traceback
+    ]
     return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
 
 

@@ -63,6 +63,26 @@ def crash_site(text: str) -> str:
 _INTERRUPTED = re.compile(r"^(\S[^\n]*?:\d+): KeyboardInterrupt$", re.M)
 
 
+#: a traceback's frame and its function: ``File "tests/test_misc.py", line 31, in test_hang``
+_FRAME_IN = re.compile(r'^\s*File "(?P<path>[^"<>]+)", line (?P<line>\d+), in (?P<name>[\w.<>]+)', re.M)
+
+
+def interrupted_traceback(stdout: str, stderr: str) -> tuple[str, frozenset[str]]:
+    """What the traceback of a run interrupted outside pytest (unittest, a script) says beyond its
+    place: the function of the repository's last frame (``test_hang``), and the traceback's lines
+    (stripped), which a summary need not repeat: unittest's hanging test was summed up as
+    ``return self.run(*args, **kwds)``. ("", nothing) without such a traceback."""
+    for text in (stderr, stdout):
+        if not crashed(text).startswith("KeyboardInterrupt"):
+            continue
+        lines = _traceback_lines(text)
+        starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+        block = lines[starts[-1] if starts else 0 :]
+        frames = [m for m in _FRAME_IN.finditer("\n".join(block)) if not os.path.isabs(m["path"])]
+        return (frames[-1]["name"] if frames else ""), frozenset(ln.strip() for ln in block if ln.strip())
+    return "", frozenset()
+
+
 def interrupted_at(stdout: str, stderr: str) -> str:
     """Where a run that was interrupted (SIGINT, its time up) was: pytest's ``path:line:
     KeyboardInterrupt`` line, else the repository's last frame of a traceback ending in

@@ -7,6 +7,7 @@ and the redaction of what it prints are in ``test_checks_command_environment.py`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -342,3 +343,25 @@ def test_a_check_with_a_workdir_runs_its_command_in_that_folder(tmp_path: Path) 
         result, _ = execute(missing)
         assert result.status == CheckStatus.FAIL
         assert result.output.startswith(f"cannot run in {workdir}/: it is not a folder of the repository")
+
+
+def test_a_unittest_run_out_of_time_says_which_test_not_its_traceback(tmp_path: Path) -> None:
+    """tomli's hanging test under unittest: the summary's line after the limit was a frame of the
+    KeyboardInterrupt traceback, ``return self.run(*args, **kwds)``; the test's name was only in
+    review.json's text."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "__init__.py").write_text("")
+    (tmp_path / "tests" / "test_misc.py").write_text(
+        "import time\nimport unittest\n\n\nclass T(unittest.TestCase):\n"
+        "    def test_quick(self):\n        pass\n\n    def test_hang(self):\n        time.sleep(30)\n"
+    )
+    ctx = context(tmp_path, PY, "-m", "unittest", "discover", "-s", "tests", "-t", ".", timeout_s=3)
+    result, _ = execute(dataclasses.replace(ctx, workdir=tmp_path))  # (its frames' paths: absolute)
+    assert result.status == CheckStatus.FAIL and result.evidence[0].type == EvidenceType.TEST
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "timed out after 3s (interrupted at tests/test_misc.py:10 in test_hang, then stopped;"
+        " the limit: PRP_CHECK_TIMEOUT_S)"
+    )
+    assert not [line for line in lines if "File " in line or "self.run" in line or "^^^" in line], lines
+    assert content(result)["interrupted_at"] == ["tests/test_misc.py:10"]
