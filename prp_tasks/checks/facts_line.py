@@ -159,6 +159,9 @@ def _unittest_line(f: Facts) -> str:
         "unexpected_successes": "unexpected success",
     }
     others = [plural(f[k], one, k.replace("_", " ")) for k, one in kinds.items() if f.get(k)]
+    if f.get("errors") and f.get("not_imported"):  # each a module unittest counts as one test
+        modules = plural(f["not_imported"], "module")
+        others[others.index(plural(f["errors"], "error"))] += f" ({modules} could not be imported)"
     line = f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
     return line + _failing(f)
 

@@ -286,16 +286,26 @@ def _unittest_failing(text: str) -> dict[str, Any]:
     headers = list(_UNITTEST_FAILED.finditer(text))
     if not headers:
         return {}
-    names = distinct([h[2] or h[1] for h in headers])
+    unimported = [h[1] for h in headers if (h[2] or "").startswith(_NOT_IMPORTED)]
+    names = distinct([h[1] if h[1] in unimported else h[2] or h[1] for h in headers])
     ends = [h.start() for h in headers[1:]] + [len(text)]
     blocks = [text[h.end() : end].split(_RAN_RULE)[0] for h, end in zip(headers, ends, strict=True)]
     cause = _raised(blocks[0])
     where = distinct([at for block in blocks[:FIRST] if (at := frame_at(block))])
+    if cause and names[0] in unimported and (at := frame_at(blocks[0])):
+        cause = f"{cause}, at {at}"  # (tomli's syntax error: the module the loader could not import)
     return (
         {"failing": names[:3]}
         | ({"cause": cause[:200]} if cause else {})
         | ({"failing_at": where} if where else {})
+        | ({"not_imported": len(unimported)} if unimported else {})
     )
+
+
+#: the class of unittest's stand-in for a test module it could not import (its "test" is the
+#: module's name: ``ERROR: tests (unittest.loader._FailedTest.tests)``; Python before 3.5 said
+#: ``ModuleImportFailure``)
+_NOT_IMPORTED = ("unittest.loader._FailedTest.", "unittest.loader.ModuleImportFailure.")
 
 
 def _raised(block: str) -> str:

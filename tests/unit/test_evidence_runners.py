@@ -134,6 +134,26 @@ def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path
     )
 
 
+def test_a_module_unittest_could_not_import_is_named_as_a_module_with_where_it_broke(tmp_path: Path) -> None:
+    """tomli with a syntax error: "1 test ran: 1 error; failing: unittest.loader._FailedTest.tests
+    (SyntaxError: invalid syntax)": the loader's stand-in class named, not the module it could not
+    import, nor where the error is."""
+    error = (
+        "ImportError: Failed to import test module: tests\nTraceback (most recent call last):\n"
+        '  File "/usr/lib/python3.11/unittest/loader.py", line 407, in _find_test_path\n'
+        "    module = self._get_module_from_name(name)\n"
+        '  File "src/tomli/_re.py", line 11\n    ($\n     ^\nSyntaxError: invalid syntax\n'
+    )
+    reports = [("ERROR: tests (unittest.loader._FailedTest.tests)", error)]
+    out = _unittest_output("E", reports, "Ran 1 test in 0.000s", "FAILED (errors=1)")
+    text, facts, _ = summary(tmp_path, ["python", "-m", "unittest", "discover", "-s", "tests"], stderr=out)
+    assert text.splitlines()[0] == (
+        "1 test ran: 1 error (1 module could not be imported); failing: tests "
+        "(SyntaxError: invalid syntax, at src/tomli/_re.py:11)"
+    )
+    assert facts["unittest"]["failing_at"] == ["src/tomli/_re.py:11"]
+
+
 def test_a_unittest_failures_exception_is_the_one_its_traceback_ends_with(tmp_path: Path) -> None:
     """pycparser: ``AssertionError: 1 != 0 : example … failed with stdout = …`` quoting a child
     process's ``TypeError``; the evidence named the quoted TypeError as the cause."""
