@@ -134,17 +134,36 @@ def test_a_linter_only_declared_is_named_as_such(tmp_path: Path) -> None:
     assert "no command for lint: pylint is only declared (pyproject.toml dependency group 'dev')" in text
 
 
-def test_a_ruff_format_only_configured_says_so(tmp_path: Path) -> None:
-    """hpack: ``[tool.ruff.format]``, and its tox lint env runs ``ruff check src/`` only; the
-    format check failed its G3 (15 files would be reformatted) with no word that nothing of the
-    project runs ruff format."""
+def test_a_formatter_only_configured_where_the_automation_runs_the_linter_is_no_check(tmp_path: Path) -> None:
+    """hpack and h2: ``[tool.ruff.format]``, and their tox lint env runs ``ruff check src/`` only;
+    the format check failed their G3 (h2's release: 54 files would be reformatted), failing the run
+    of a project that does not enforce its formatting. Run by the project, it is a check; with no
+    automation seen at all, it still is one, said to be only configured."""
     pyproject = (
         '[project]\nname = "hp"\n[tool.ruff]\nline-length = 140\n[tool.ruff.format]\nquote-style = "single"\n'
     )
     tox = "[testenv:lint]\ndeps = ruff\ncommands = ruff check src/\n"
     write(tmp_path, {"pyproject.toml": pyproject, "tox.ini": tox, "src/hp/__init__.py": ""})
     text, result = parsed(tmp_path)
+    assert "format" not in result.profile.governance.commands
+    assert (
+        "format: ruff format is only configured (pyproject.toml [tool.ruff.format]) while tox.ini "
+        "[testenv:lint] runs ruff, and nothing of the project runs ruff format: the formatting is not checked"
+        in text
+    )
+    write(tmp_path, {"tox.ini": tox + "    ruff format --check src/\n"})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["format"][2:5] == ("ruff", "format", "--check")
+    assert "a leftover?" not in text
+    (tmp_path / "tox.ini").unlink()
+    text, result = parsed(tmp_path)
     assert result.profile.governance.commands["format"][2:5] == ("ruff", "format", "--check")
     assert "only configured: no command or hook of the project runs ruff format (a leftover?)" in text
-    write(tmp_path, {"tox.ini": tox + "    ruff format --check src/\n"})
-    assert "a leftover?" not in parsed(tmp_path)[0]
+    # black likewise, beside a flake8 the tox env runs
+    black = '[project]\nname = "hp"\n[tool.black]\nline-length = 100\n'
+    flake8 = "[testenv:lint]\ndeps = flake8\ncommands = flake8 src\n"
+    write(tmp_path, {"pyproject.toml": black, "tox.ini": flake8})
+    text, result = parsed(tmp_path)
+    assert "format" not in result.profile.governance.commands
+    said = "format: black is only configured (pyproject.toml [tool.black]) while tox.ini [testenv:lint] runs"
+    assert said in text

@@ -134,6 +134,30 @@ def _unformatted_why(facts: Facts) -> str:
             f"black runs through darker ({_where(facts, 'darker')}), on the lines a change touches: the "
             "project does not keep the whole tree black-formatted, so the formatting is not checked"
         )
+    for tool in ("ruff-format", "black"):
+        if linted := _formatter_unrun(facts, tool):
+            name = "ruff format" if tool == "ruff-format" else tool
+            return (
+                f"{name} is only configured ({_where(facts, tool)}) while {linted}, and nothing of the "
+                f"project runs {name}: the formatting is not checked; add a format command to enforce it"
+            )
+    return ""
+
+
+def _formatter_unrun(facts: Facts, tool: str) -> str:
+    """What of the project's automation runs its linter, when it only configures the formatter
+    ``tool`` and no hook file it may run is missing; else "". h2's tox lint env runs ``ruff check``
+    and nothing runs the ``ruff format`` its ``[tool.ruff.format]`` configures: 54 files of its
+    release would be reformatted, and the format check failed the run."""
+    if not facts.only_configured(tool) or not facts.uses(tool):
+        return ""
+    if (facts.pre_commit_run or "pre-commit" in facts.declared_names or facts.hooks_left_out) and (
+        not facts.hooks_file
+    ):
+        return ""  # its hooks may run it (webargs' sdist: its lint env runs pre-commit)
+    for linter in ("ruff", "flake8", "pylint", "pycodestyle"):
+        if places := facts.run_places(linter):
+            return f"{places[0]} runs {linter}"
     return ""
 
 
@@ -333,6 +357,8 @@ def _linted(
 
 
 def _format(facts: Facts) -> Command | None:
+    if any(_formatter_unrun(facts, tool) for tool in ("ruff-format", "black")):
+        return None  # (said by _unformatted_why)
     if facts.uses("ruff-format"):  # what the project's own checks format (cattrs': src tests docs/conf.py)
         targets = facts.lint_targets.get("ruff-format") or ["."]
         options = facts.lint_options.get("ruff-format", [])
