@@ -130,8 +130,10 @@ def format_text_facts(text: str) -> dict[str, Any]:
     }
     if not any(p.search(text) for p in (_WOULD_REFORMAT, _UNCHANGED, _FAILED_TO_FORMAT)):
         raise ValueError("no formatter summary line")
-    named = _REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text)
-    facts: dict[str, Any] = {**counts, "first": list(dict.fromkeys(named))[:FIRST]}
+    # sorted: both tools format files in parallel and name them as they finish (h2's runs named
+    # other "first" files each time)
+    named = sorted(set(_REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text)))
+    facts: dict[str, Any] = {**counts, "first": named[:FIRST]}
     unparsed = list(_PARSE_FAILED.finditer(text)) + list(_INVALID_SYNTAX.finditer(text))
     if not unparsed:
         return facts

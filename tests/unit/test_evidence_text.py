@@ -172,6 +172,10 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
     assert summary(tmp_path, argv, ruff_out)[0].splitlines()[0] == (
         "1 file would be reformatted (13 unchanged); first src/a.py"
     )
+    # in order, whatever order the tool finished them in (h2: other files "first" on each run)
+    files = [f"Would reformat: src/{name}.py\n" for name in ("d", "b", "e", "a", "c", "f")]
+    shuffled = "".join(files) + "6 files would be reformatted, 13 files already formatted\n"
+    assert summary(tmp_path, argv, shuffled)[1]["ruff-format"]["first"] == [f"src/{n}.py" for n in "abcde"]
     diagnostics = (  # ruff 0.17: a diff per file (marshmallow: the file was named nowhere)
         "unformatted: File would be reformatted\n  --> src/marshmallow/utils.py:8:1\n   |\n"
         "7  | import typing\n   - X = {'a':1,\n8  +\n   |\n\n"
