@@ -51,3 +51,27 @@ def test_a_ruff_pinned_before_0_16_gets_no_exclusion_it_would_refuse(tmp_path: P
     )  # fmt: skip
     write(tmp_path, {".pre-commit-config.yaml": hooks.replace("v0.11.12", "v0.16.0")})
     assert "--extend-exclude=initial.md" in parsed(tmp_path)[1].profile.governance.commands["format"]
+
+
+def test_a_ruff_before_0_16_leaves_out_what_the_projects_format_hook_does(tmp_path: Path) -> None:
+    """exceptiongroup's hooks (ruff v0.14.10) leave out ``tests/test_catch_py311.py`` (``except*``,
+    which older Pythons cannot parse); that ruff's ``format`` has no ``--extend-exclude``, so the
+    format check formatted the file the project leaves alone. A configuration override adds it to
+    the project's excludes, as the lint check's ``--extend-exclude`` does."""
+    hooks = (
+        "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.14.10\n  hooks:\n"
+        '  - id: ruff-check\n    exclude: "tests/test_catch_py311.py"\n'
+        '  - id: ruff-format\n    exclude: "tests/test_catch_py311.py"\n'
+    )
+    pyproject = '[project]\nname = "pkg"\n\n[tool.ruff]\nline-length = 100\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "pkg/__init__.py": "", ".pre-commit-config.yaml": hooks})
+    write(tmp_path, {"tests/test_catch_py311.py": "x = (  1,\n2)\n", "tests/test_a.py": "X = 1\n"})
+    text, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["format"]
+    assert argv == (
+        "python", "-m", "ruff", "format", "--check", "--no-cache",
+        '--config=extend-exclude = ["tests/test_catch_py311.py"]', ".",
+    )  # fmt: skip
+    assert "leaves out tests/test_catch_py311.py, as the project's hook does" in text
+    done = _ruff(argv, tmp_path)  # (this environment's ruff: the override is read by any since 0.2)
+    assert done.returncode == 0, done.stdout + done.stderr

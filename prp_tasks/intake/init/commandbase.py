@@ -1,8 +1,10 @@
 """What every command ``prp init`` writes shares: where its machine output goes, the command
-record (argv and why), and how the places a tool was seen are named."""
+record (argv and why), how the places a tool was seen are named, and the words its comment uses
+for what a linter or formatter covers (its targets, a hook's excludes, a tool only configured)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,3 +41,70 @@ def where(facts: Facts, tool: str, limit: int = 3) -> str:
 
 def import_names(facts: Facts) -> list[str]:
     return [Path(p).stem for p in facts.packages]
+
+
+def excludes(facts: Facts, tool: str, targets: list[str]) -> list[str]:
+    """What the tool's pre-commit hook leaves out, when it lints everything (pycodestyle's
+    ``exclude: ^testing/data/``: its deliberately bad fixtures, 598 flake8 violations)."""
+    folders = facts.hook_excludes.get(tool, [])
+    if not folders or "." not in targets:
+        return []
+    if tool == "black":  # a regular expression of paths from the root, as black reads it
+        return [f"--extend-exclude=^/({'|'.join(re.escape(f) for f in folders)})/"]
+    return [f"--extend-exclude={','.join(folders)}"]
+
+
+def scope_said(
+    targets: list[str],
+    options: list[str],
+    *,
+    own: bool,
+    chosen: str = "its packages and tests",
+    verb: str = "lints",
+) -> str:
+    """What the comment says it lints (``verb``: a formatter "formats"): "as the project does" only
+    for what the project's own commands or hooks name (its packages and tests are prp's choice when
+    they name no paths)."""
+    where = "" if targets == ["."] else f"{verb} {', '.join(targets)}"
+    with_options = f"with {' '.join(options)}" if options else ""
+    if own:
+        said = " ".join(s for s in (where, with_options) if s)
+        return f"; {said}, as the project does" if said else ""
+    said = f"; {where} ({chosen}: no command of the project names paths)" if where else ""
+    return said + (f"; {with_options}, as the project does" if with_options else "")
+
+
+def leftover(facts: Facts, tool: str) -> str:
+    """What the comment says of a linter the project only configures (configobj's ``[flake8]`` in
+    setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations)."""
+    if not facts.only_configured(tool):
+        return ""
+    name = "ruff format" if tool == "ruff-format" else tool
+    # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out;
+    # marshmallow-dataclass's lint extra declares pre-commit (its hooks run flake8 with bugbear)
+    uses = f"{facts.pre_commit_run} runs" if facts.pre_commit_run else "the project declares"
+    if (facts.pre_commit_run or "pre-commit" in facts.declared_names) and not facts.hooks_file:
+        return (
+            f"; {uses} pre-commit, whose .pre-commit-config.yaml this checkout "
+            f"lacks: whether its hooks run {name} is not known here"
+        )
+    if facts.hooks_left_out and not facts.hooks_file:  # exceptiongroup's sdist: its ruff hook excluded files
+        return (
+            f"; {facts.hooks_left_out} leaves the project's .pre-commit-config.yaml out of its source "
+            f"distribution, which this checkout lacks: whether its hooks run {name} is not known here"
+        )
+    if sdist_without_ci(facts):  # pycparser's sdist: its Makefile and CI (make check: ruff) left out
+        return (
+            f"; this checkout is a source distribution (PKG-INFO) without the project's CI files: "
+            f"whether its automation runs {name} is not known here"
+        )
+    if tool == "ruff-format":  # (ruff itself is named: its lint check runs it)
+        return f"; only configured: no command or hook of the project runs {name} (a leftover?)"
+    return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
+
+
+def sdist_without_ci(facts: Facts) -> bool:
+    """A checkout that is a source distribution (its PKG-INFO at the top) with none of the CI
+    files a repository keeps: what runs its tools there is not in it."""
+    ci = (".github/workflows", ".gitlab-ci.yml", ".circleci", "azure-pipelines.yml", ".travis.yml")
+    return (facts.repo / "PKG-INFO").is_file() and not any((facts.repo / c).exists() for c in ci)

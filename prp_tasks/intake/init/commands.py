@@ -9,10 +9,17 @@ import re
 from dataclasses import dataclass
 
 from prp_tasks.core.argv import python_options
-from prp_tasks.intake.init.commandbase import EXCLUDE_PROFILE, NO_PYLINT_STATE, REPORTS, Command
+from prp_tasks.intake.init.commandbase import (
+    NO_PYLINT_STATE,
+    REPORTS,
+    Command,
+    excludes,
+    leftover,
+    scope_said,
+)
 from prp_tasks.intake.init.commandbase import where as _where
-from prp_tasks.intake.init.declared import installs_at_least
 from prp_tasks.intake.init.facts import OTHER_TYPE_CHECKERS, Facts
+from prp_tasks.intake.init.formatting import format_check, unformatted_why
 from prp_tasks.intake.init.packages import (
     extras_to_install,
     groups_to_install,
@@ -67,14 +74,14 @@ def plan(facts: Facts) -> Plan:
     test, measures, coverage_note = test_command(facts)
     lint = _lint(facts)
     _other_linters_unrun(facts, lint)
-    for name, made in (("test", test), ("lint", lint), ("format", _format(facts))):
+    for name, made in (("test", test), ("lint", lint), ("format", format_check(facts))):
         if made is not None:
             commands.append(made)
         elif name == "lint" and (declared := _only_declared_lint(facts)):
             missing[name] = declared
         elif name != "format":
             missing[name] = f"no {name} tool found in the project's configuration"
-        elif why := _unformatted_why(facts):
+        elif why := unformatted_why(facts):
             missing[name] = why
     typed = _type_check(facts)
     if typed is not None:
@@ -121,51 +128,6 @@ def _only_declared_lint(facts: Facts) -> str:
     )
 
 
-def _unformatted_why(facts: Facts) -> str:
-    """Why black, though named, is no format check: only declared (python-dotenv), or run by
-    darker on the lines a change touches (dateutil: 35 files black would reformat)."""
-    if facts.only_declared("black"):
-        return (
-            f"black is only declared ({_where(facts, 'black')}): nothing of the project configures "
-            "or runs it, so the formatting is not checked; add a format command to enforce it"
-        )
-    if _black_by_darker(facts):
-        return (
-            f"black runs through darker ({_where(facts, 'darker')}), on the lines a change touches: the "
-            "project does not keep the whole tree black-formatted, so the formatting is not checked"
-        )
-    for tool in ("ruff-format", "black"):
-        if linted := _formatter_unrun(facts, tool):
-            name = "ruff format" if tool == "ruff-format" else tool
-            return (
-                f"{name} is only configured ({_where(facts, tool)}) while {linted}, and nothing of the "
-                f"project runs {name}: the formatting is not checked; add a format command to enforce it"
-            )
-    return ""
-
-
-def _formatter_unrun(facts: Facts, tool: str) -> str:
-    """What of the project's automation runs its linter, when it only configures the formatter
-    ``tool`` and no hook file it may run is missing; else "". h2's tox lint env runs ``ruff check``
-    and nothing runs the ``ruff format`` its ``[tool.ruff.format]`` configures: 54 files of its
-    release would be reformatted, and the format check failed the run."""
-    if not facts.only_configured(tool) or not facts.uses(tool):
-        return ""
-    if (facts.pre_commit_run or "pre-commit" in facts.declared_names or facts.hooks_left_out) and (
-        not facts.hooks_file
-    ):
-        return ""  # its hooks may run it (webargs' sdist: its lint env runs pre-commit)
-    for linter in ("ruff", "flake8", "pylint", "pycodestyle"):
-        if places := facts.run_places(linter):
-            return f"{places[0]} runs {linter}"
-    return ""
-
-
-def _black_by_darker(facts: Facts) -> bool:
-    """darker's hook, and no command or hook of the project that runs black itself."""
-    return facts.uses("darker") and facts.uses("black") and "black" not in facts.lint_targets
-
-
 def _checked_otherwise(facts: Facts) -> bool:
     """The project type-checks with another tool and nothing runs mypy (pathvalidate: mypy only
     among the deps of its lint env, which runs pyright; 0 errors there, 1 from mypy)."""
@@ -202,9 +164,9 @@ def _lint(facts: Facts) -> Command | None:
     if facts.uses("ruff"):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
-        options = facts.lint_options.get("ruff", []) + _excludes(facts, "ruff", ruff)
+        options = facts.lint_options.get("ruff", []) + excludes(facts, "ruff", ruff)
         argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *ruff)
-        linted = _linted(ruff, options, own="ruff" in facts.lint_targets) + _leftover(facts, "ruff")
+        linted = scope_said(ruff, options, own="ruff" in facts.lint_targets) + leftover(facts, "ruff")
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
     if facts.uses("flake8"):
         # the tests folder, or test modules beside the package (inflection's test_inflection.py);
@@ -214,11 +176,11 @@ def _lint(facts: Facts) -> Command | None:
         chosen, skipped = _not_skipped(facts, [*facts.packages, *tests])
         chosen = [] if facts.flake8_filename else chosen  # its config chooses the files
         targets = facts.lint_targets.get("flake8") or chosen or ["."]
-        options = facts.lint_options.get("flake8", []) + _excludes(facts, "flake8", targets)
+        options = facts.lint_options.get("flake8", []) + excludes(facts, "flake8", targets)
         argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
-        linted = _linted(targets, options, own="flake8" in facts.lint_targets)
+        linted = scope_said(targets, options, own="flake8" in facts.lint_targets)
         left_out = "" if "flake8" in facts.lint_targets or not skipped else f"; {skipped}"
-        left_out += _leftover(facts, "flake8")
+        left_out += leftover(facts, "flake8")
         if facts.flake8_filename and "flake8" not in facts.lint_targets:
             left_out += f"; lints the files {facts.flake8_filename} names"
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}{left_out}")
@@ -264,17 +226,6 @@ def _not_skipped(facts: Facts, targets: list[str]) -> tuple[list[str], str]:
     return kept, f"{', '.join(gone)} left out, as {where} does"
 
 
-def _excludes(facts: Facts, tool: str, targets: list[str]) -> list[str]:
-    """What the tool's pre-commit hook leaves out, when it lints everything (pycodestyle's
-    ``exclude: ^testing/data/``: its deliberately bad fixtures, 598 flake8 violations)."""
-    folders = facts.hook_excludes.get(tool, [])
-    if not folders or "." not in targets:
-        return []
-    if tool == "black":  # a regular expression of paths from the root, as black reads it
-        return [f"--extend-exclude=^/({'|'.join(re.escape(f) for f in folders)})/"]
-    return [f"--extend-exclude={','.join(folders)}"]
-
-
 def _pylint(facts: Facts) -> Command:
     """pylint on what the project's own commands name, else its packages (python-json-logger's
     tox: ``pylint src``); its messages as JSON for the evidence, as text for the output."""
@@ -284,45 +235,9 @@ def _pylint(facts: Facts) -> Command:
     # --persistent=n: no statistics saved in the user's home (~/.cache/pylint), whose "previous
     # run" score a later check's output then quoted (dacite)
     argv = ("python", "-m", "pylint", report, NO_PYLINT_STATE, *options, *targets)
-    linted = _linted(targets, options, own="pylint" in facts.lint_targets, chosen="its packages")
-    linted += _leftover(facts, "pylint")  # asttokens' pylint-1.x .pylintrc: 66 messages, run by nothing
+    linted = scope_said(targets, options, own="pylint" in facts.lint_targets, chosen="its packages")
+    linted += leftover(facts, "pylint")  # asttokens' pylint-1.x .pylintrc: 66 messages, run by nothing
     return Command("lint", argv, f"pylint: {_where(facts, 'pylint')}{linted}")
-
-
-def _leftover(facts: Facts, tool: str) -> str:
-    """What the comment says of a linter the project only configures (configobj's ``[flake8]`` in
-    setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations)."""
-    if not facts.only_configured(tool):
-        return ""
-    name = "ruff format" if tool == "ruff-format" else tool
-    # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out;
-    # marshmallow-dataclass's lint extra declares pre-commit (its hooks run flake8 with bugbear)
-    uses = f"{facts.pre_commit_run} runs" if facts.pre_commit_run else "the project declares"
-    if (facts.pre_commit_run or "pre-commit" in facts.declared_names) and not facts.hooks_file:
-        return (
-            f"; {uses} pre-commit, whose .pre-commit-config.yaml this checkout "
-            f"lacks: whether its hooks run {name} is not known here"
-        )
-    if facts.hooks_left_out and not facts.hooks_file:  # exceptiongroup's sdist: its ruff hook excluded files
-        return (
-            f"; {facts.hooks_left_out} leaves the project's .pre-commit-config.yaml out of its source "
-            f"distribution, which this checkout lacks: whether its hooks run {name} is not known here"
-        )
-    if _sdist_without_ci(facts):  # pycparser's sdist: its Makefile and CI (make check: ruff) left out
-        return (
-            f"; this checkout is a source distribution (PKG-INFO) without the project's CI files: "
-            f"whether its automation runs {name} is not known here"
-        )
-    if tool == "ruff-format":  # (ruff itself is named: its lint check runs it)
-        return f"; only configured: no command or hook of the project runs {name} (a leftover?)"
-    return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
-
-
-def _sdist_without_ci(facts: Facts) -> bool:
-    """A checkout that is a source distribution (its PKG-INFO at the top) with none of the CI
-    files a repository keeps: what runs its tools there is not in it."""
-    ci = (".github/workflows", ".gitlab-ci.yml", ".circleci", "azure-pipelines.yml", ".travis.yml")
-    return (facts.repo / "PKG-INFO").is_file() and not any((facts.repo / c).exists() for c in ci)
 
 
 def _pycodestyle(facts: Facts, tool: str) -> Command:
@@ -332,64 +247,8 @@ def _pycodestyle(facts: Facts, tool: str) -> Command:
     targets = facts.lint_targets.get(tool) or facts.packages or ["."]
     options = facts.lint_options.get(tool, [])
     argv = ("python", "-m", tool, *options, *targets)
-    linted = _linted(targets, options, own=tool in facts.lint_targets, chosen="its packages")
+    linted = scope_said(targets, options, own=tool in facts.lint_targets, chosen="its packages")
     return Command("lint", argv, f"{tool}: {_where(facts, tool)}{linted}")
-
-
-def _linted(
-    targets: list[str],
-    options: list[str],
-    *,
-    own: bool,
-    chosen: str = "its packages and tests",
-    verb: str = "lints",
-) -> str:
-    """What the comment says it lints (``verb``: a formatter "formats"): "as the project does" only
-    for what the project's own commands or hooks name (its packages and tests are prp's choice when
-    they name no paths)."""
-    where = "" if targets == ["."] else f"{verb} {', '.join(targets)}"
-    with_options = f"with {' '.join(options)}" if options else ""
-    if own:
-        said = " ".join(s for s in (where, with_options) if s)
-        return f"; {said}, as the project does" if said else ""
-    said = f"; {where} ({chosen}: no command of the project names paths)" if where else ""
-    return said + (f"; {with_options}, as the project does" if with_options else "")
-
-
-def _format(facts: Facts) -> Command | None:
-    if any(_formatter_unrun(facts, tool) for tool in ("ruff-format", "black")):
-        return None  # (said by _unformatted_why)
-    if facts.uses("ruff-format"):  # what the project's own checks format (cattrs': src tests docs/conf.py)
-        targets = facts.lint_targets.get("ruff-format") or ["."]
-        options = facts.lint_options.get("ruff-format", [])
-        # the profile prp init writes: ruff formats Markdown since 0.16 (its fenced Python among
-        # it), the release whose ``ruff format`` takes --extend-exclude (0.11.12 refused it: exit 2)
-        modern = installs_at_least(facts, "ruff", "0.16")
-        excluded = _excludes(facts, "ruff-format", targets) if modern else []
-        excluded += [EXCLUDE_PROFILE] if "." in targets and modern else []
-        argv: tuple[str, ...] = (
-            "python",
-            "-m",
-            "ruff",
-            "format",
-            "--check",
-            "--no-cache",
-            *options,
-            *excluded,
-            *targets,
-        )
-        linted = _linted(targets, options, own="ruff-format" in facts.lint_targets, verb="formats")
-        linted += _leftover(facts, "ruff-format")  # hpack's [tool.ruff.format]: its tox runs ruff check only
-        return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
-    if facts.uses("black") and not facts.only_declared("black") and not _black_by_darker(facts):
-        options = facts.lint_options.get("black", [])
-        targets = facts.lint_targets.get("black") or ["."]
-        options = options + _excludes(facts, "black", targets)
-        argv = ("python", "-m", "black", "--check", *options, *targets)
-        linted = _linted(targets, options, own="black" in facts.lint_targets, verb="formats")
-        linted += _leftover(facts, "black")  # dateutil's [tool.black]: 30 files it would reformat
-        return Command("format", argv, f"black: {_where(facts, 'black')}{linted}")
-    return None
 
 
 def _missing_listed(facts: Facts) -> list[str]:
@@ -414,7 +273,7 @@ def _type_check(facts: Facts) -> Command | None:
         return None
     argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
     argv += facts.lint_options.get("mypy", [])  # the project's own: wcwidth's --strict
-    why = f"mypy: {_where(facts, 'mypy')}" + _linted(["."], facts.lint_options.get("mypy", []), own=True)
+    why = f"mypy: {_where(facts, 'mypy')}" + scope_said(["."], facts.lint_options.get("mypy", []), own=True)
     if not facts.mypy_files:
         targets = facts.mypy_targets or facts.packages
         if facts.mypy_targets and (left_out := facts.hook_excludes.get("mypy")):  # its hook's exclude

@@ -1,0 +1,105 @@
+"""The format check ``prp init`` writes: ``ruff format --check`` or ``black --check`` on what the
+project's own commands or hooks format, or why there is none (a formatter only declared, run by
+darker on changed lines, or only configured while the project's automation runs its linter and
+nothing runs the formatter)."""
+
+from __future__ import annotations
+
+import json
+
+from prp_tasks.intake.init.commandbase import EXCLUDE_PROFILE, Command, excludes, leftover, scope_said
+from prp_tasks.intake.init.commandbase import where as _where
+from prp_tasks.intake.init.declared import installs_at_least
+from prp_tasks.intake.init.facts import Facts
+
+
+def format_check(facts: Facts) -> Command | None:
+    if any(formatter_unrun(facts, tool) for tool in ("ruff-format", "black")):
+        return None  # (said by unformatted_why)
+    if facts.uses("ruff-format"):  # what the project's own checks format (cattrs': src tests docs/conf.py)
+        targets = facts.lint_targets.get("ruff-format") or ["."]
+        options = facts.lint_options.get("ruff-format", [])
+        # the profile prp init writes: ruff formats Markdown since 0.16 (its fenced Python among
+        # it), the release whose ``ruff format`` takes --extend-exclude (0.11.12 refused it: exit 2)
+        modern = installs_at_least(facts, "ruff", "0.16")
+        excluded = excludes(facts, "ruff-format", targets)
+        if excluded and not modern:  # (exceptiongroup's hooks, ruff 0.14.10: tests/test_catch_py311.py)
+            excluded = [config_exclude(facts.hook_excludes["ruff-format"])]
+        excluded += [EXCLUDE_PROFILE] if "." in targets and modern else []
+        argv: tuple[str, ...] = (
+            "python",
+            "-m",
+            "ruff",
+            "format",
+            "--check",
+            "--no-cache",
+            *options,
+            *excluded,
+            *targets,
+        )
+        linted = scope_said(targets, options, own="ruff-format" in facts.lint_targets, verb="formats")
+        if hooked := excludes(facts, "ruff-format", targets) and facts.hook_excludes["ruff-format"]:
+            linted += f"; leaves out {', '.join(hooked)}, as the project's hook does"
+        linted += leftover(facts, "ruff-format")  # hpack's [tool.ruff.format]: its tox runs ruff check only
+        return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
+    if facts.uses("black") and not facts.only_declared("black") and not black_by_darker(facts):
+        options = facts.lint_options.get("black", [])
+        targets = facts.lint_targets.get("black") or ["."]
+        options = options + excludes(facts, "black", targets)
+        argv = ("python", "-m", "black", "--check", *options, *targets)
+        linted = scope_said(targets, options, own="black" in facts.lint_targets, verb="formats")
+        linted += leftover(facts, "black")  # dateutil's [tool.black]: 30 files it would reformat
+        return Command("format", argv, f"black: {_where(facts, 'black')}{linted}")
+    return None
+
+
+def unformatted_why(facts: Facts) -> str:
+    """Why black, though named, is no format check: only declared (python-dotenv), or run by
+    darker on the lines a change touches (dateutil: 35 files black would reformat)."""
+    if facts.only_declared("black"):
+        return (
+            f"black is only declared ({_where(facts, 'black')}): nothing of the project configures "
+            "or runs it, so the formatting is not checked; add a format command to enforce it"
+        )
+    if black_by_darker(facts):
+        return (
+            f"black runs through darker ({_where(facts, 'darker')}), on the lines a change touches: the "
+            "project does not keep the whole tree black-formatted, so the formatting is not checked"
+        )
+    for tool in ("ruff-format", "black"):
+        if linted := formatter_unrun(facts, tool):
+            name = "ruff format" if tool == "ruff-format" else tool
+            return (
+                f"{name} is only configured ({_where(facts, tool)}) while {linted}, and nothing of the "
+                f"project runs {name}: the formatting is not checked; add a format command to enforce it"
+            )
+    return ""
+
+
+def formatter_unrun(facts: Facts, tool: str) -> str:
+    """What of the project's automation runs its linter, when it only configures the formatter
+    ``tool`` and no hook file it may run is missing; else "". h2's tox lint env runs ``ruff check``
+    and nothing runs the ``ruff format`` its ``[tool.ruff.format]`` configures: 54 files of its
+    release would be reformatted, and the format check failed the run."""
+    if not facts.only_configured(tool) or not facts.uses(tool):
+        return ""
+    if (facts.pre_commit_run or "pre-commit" in facts.declared_names or facts.hooks_left_out) and (
+        not facts.hooks_file
+    ):
+        return ""  # its hooks may run it (webargs' sdist: its lint env runs pre-commit)
+    for linter in ("ruff", "flake8", "pylint", "pycodestyle"):
+        if places := facts.run_places(linter):
+            return f"{places[0]} runs {linter}"
+    return ""
+
+
+def black_by_darker(facts: Facts) -> bool:
+    """darker's hook, and no command or hook of the project that runs black itself."""
+    return facts.uses("darker") and facts.uses("black") and "black" not in facts.lint_targets
+
+
+def config_exclude(paths: list[str]) -> str:
+    """A hook's excludes as ``ruff format`` before 0.16 takes them: a configuration override
+    (``--config``, ruff 0.2+) adding to the project's own, it having no ``--extend-exclude``
+    (blinker's pin, ruff 0.11.12, refused it: exit 2)."""
+    return f"--config=extend-exclude = [{', '.join(json.dumps(p) for p in paths)}]"
