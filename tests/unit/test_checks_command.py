@@ -146,6 +146,8 @@ def test_a_unittest_run_that_found_no_test_fails(tmp_path: Path) -> None:
     assert result.status == CheckStatus.FAIL, result.output
     first = result.output.splitlines()[0]
     assert first.endswith(", but no test ran") or first.startswith("exit 5"), first
+    # no "OK" beside the failure (tomli's sdist, which ships no tests: "0 tests ran: OK")
+    assert "OK" not in result.output.splitlines()[1], result.output
 
 
 def test_a_failed_unittest_run_names_a_failure_whose_report_is_longer_than_the_tail(tmp_path: Path) -> None:
