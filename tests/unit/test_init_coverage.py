@@ -179,6 +179,26 @@ def test_codecovs_project_target_is_named_where_no_threshold_is_set(tmp_path: Pa
     assert "To enforce it here: coverage: {total: 100}" in text
 
 
+def test_no_threshold_in_a_source_distribution_without_its_ci_files_says_what_was_not_seen(
+    tmp_path: Path,
+) -> None:
+    """tomli's sdist: "the project sets no coverage threshold", while its CI (not in the sdist)
+    runs ``coverage report --fail-under=100``."""
+    files = {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: pkg\n",
+        "pyproject.toml": '[project]\nname = "pkg"\n[tool.coverage.run]\nbranch = true\n',
+        "tox.ini": "[testenv]\ndeps = coverage\ncommands = coverage run -m pytest\n",
+        "pkg/__init__.py": "",
+        "tests/test_a.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    text = parsed(tmp_path)[0]
+    said = "sets no coverage threshold (fail_under) in its configuration here, and its CI files are not in"
+    assert said in text
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)  # a repository: what it says is all there is
+    assert "sets no coverage threshold (fail_under); the test evidence" in parsed(tmp_path)[0]
+
+
 def test_coverage_run_runs_the_tests_xdist_would_spread_in_one_process(tmp_path: Path) -> None:
     """bidict's pytest 9 ``[tool.pytest]`` addopts ``--numprocesses=auto``: under ``coverage
     run`` its tests ran in xdist's workers, which it does not measure: 0%, "No data was

@@ -16,6 +16,7 @@ from prp_tasks.intake.init.commandbase import (
     NO_PYLINT_STATE,
     PYTEST_CACHE,
     REPORTS,
+    sdist_without_ci,
 )
 from prp_tasks.intake.init.commands import Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
@@ -184,8 +185,13 @@ def _no_threshold(facts: Facts) -> str:
             f"for {value}% of the reports CI uploads (every job together). To enforce it here: "
             f"coverage: {{total: {value}}}"
         )
+    unseen = (  # tomli's sdist: its CI runs ``coverage report --fail-under=100``
+        " in its configuration here, and its CI files are not in this checkout (a source distribution)"
+        if sdist_without_ci(facts)
+        else ""
+    )
     return (
-        "not enforced: the project sets no coverage threshold (fail_under); the test evidence "
+        f"not enforced: the project sets no coverage threshold (fail_under){unseen}; the test evidence "
         "shows the measured totals. To enforce one: coverage: {total: 90}"
     )
 
