@@ -115,6 +115,18 @@ def test_a_docs_build_that_checks_something_is_named_not_run_here(tmp_path: Path
     assert "not run here: sphinx-build (tox.ini [testenv:docs], tox.ini [testenv:doctest])" in text
 
 
+def test_stubtest_is_named_not_run_here(tmp_path: Path) -> None:
+    """more-itertools' Makefile checks its stubs with ``stubtest``, which fails on a module that
+    does not import; the type check (mypy on the stubs) passed such a copy, and nothing said that
+    stubtest was not run (pkginfo's tox runs it as ``python -m mypy.stubtest``)."""
+    makefile = "check:\n\tstubtest mi.more mi.recipes\n\tmypy mi\n"
+    write(tmp_path, {"setup.cfg": "[metadata]\nname = mi\n", "mi/__init__.py": "", "Makefile": makefile})
+    assert "not run here: stubtest (Makefile recipe check)" in parsed(tmp_path)[0]
+    tox = "[testenv:mypy]\ncommands = mypy mi\n    python -m mypy.stubtest mi\n"
+    write(tmp_path, {"Makefile": "all:\n\ttrue\n", "tox.ini": tox})
+    assert "not run here: stubtest (tox.ini [testenv:mypy])" in parsed(tmp_path)[0]
+
+
 def test_a_checker_a_flake8_plugin_of_the_lint_check_runs_is_not_named_not_run_here(tmp_path: Path) -> None:
     """tqdm's flake8 hook brings flake8-isort: the lint check enforces its isort order, and
     "not run here: isort" was false."""

@@ -55,7 +55,12 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
 
 
 #: modules run with ``python -m`` by the name their command has (``python -m sphinx`` is sphinx-build)
-_MODULE_NAMES = {"sphinx": "sphinx-build", "check_manifest": "check-manifest", "pip_audit": "pip-audit"}
+_MODULE_NAMES = {
+    "sphinx": "sphinx-build",
+    "check_manifest": "check-manifest",
+    "pip_audit": "pip-audit",
+    "mypy.stubtest": "stubtest",  # more-itertools' Makefile: its stubs against the modules they type
+}
 
 
 def module_run(words: list[str]) -> list[str]:

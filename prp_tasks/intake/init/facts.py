@@ -12,7 +12,8 @@ from typing import Any
 #: read as "everything the project checks passed" (isort's import order, codespell's spelling …)
 UNRUN_TOOLS = frozenset(
     {"isort", "pyupgrade", "codespell", "bandit", "pydocstyle", "autoflake", "docformatter", "vulture",
-     "interrogate", "check-manifest", "pip-audit", "safety", "deptry", "sphinx-lint", "validate-pyproject"}
+     "interrogate", "check-manifest", "pip-audit", "safety", "deptry", "sphinx-lint", "validate-pyproject",
+     "stubtest"}
 )  # fmt: skip
 #: the type checkers besides mypy a project may use, which prp init does not set up (parso's
 #: zuban: "Switch the type checker to Zuban", its ``[tool.zuban]``, had read "no type checker")
