@@ -134,7 +134,11 @@ def format_text_facts(text: str) -> dict[str, Any]:
     # other "first" files each time)
     named = sorted(set(_REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text)))
     facts: dict[str, Any] = {**counts, "first": named[:FIRST]}
-    unparsed = list(_PARSE_FAILED.finditer(text)) + list(_INVALID_SYNTAX.finditer(text))
+    unparsed = [
+        *_PARSE_FAILED.finditer(text),
+        *_INVALID_SYNTAX.finditer(text),
+        *_BLACK_UNPARSED.finditer(text),
+    ]
     if not unparsed:
         return facts
     where = distinct([f"{m['path']}:{m['line']}" for m in unparsed])
@@ -147,6 +151,14 @@ def format_text_facts(text: str) -> dict[str, Any]:
 #: ``invalid-syntax: Expected `:`, found newline`` then `` --> src/x.py:18:29``
 _PARSE_FAILED = re.compile(
     r"^error: Failed to parse (?P<path>[^\s:][^:\n]*):(?P<line>\d+):\d+: (?P<message>.*)$", re.M
+)
+#: a file black could not parse (cattrs' syntax error: "1 file would fail to reformat" named no
+#: file): ``error: cannot format src/cattrs/v.py: Cannot parse for target version Python 3.13:
+#: 3:34: <the line>`` (black 22: ``Cannot parse: 136:11: …``); its message: what it said and the line
+_BLACK_UNPARSED = re.compile(
+    r"^error: cannot format (?P<path>[^\s:][^:\n]*): "
+    r"(?P<message>Cannot parse[^:\n]*: (?P<line>\d+):\d+: .*)$",
+    re.M,
 )
 _INVALID_SYNTAX = re.compile(
     r"^invalid-syntax: (?P<message>[^\n]*)\n\s*--> (?P<path>[^\s:][^:\n]*):(?P<line>\d+):\d+\s*$", re.M

@@ -196,6 +196,18 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
             "cannot parse src/s/_utils.py:18 (Expected ':', found newline)"
         )
         assert facts["ruff-format"]["unparsed"] == ["src/s/_utils.py:18"]
+    # black's (cattrs' syntax error: "1 file would fail to reformat (107 unchanged)", no file named)
+    black = (
+        "error: cannot format src/cattrs/v.py: Cannot parse for target version Python 3.13: 3:34: "
+        "from typing import Union(\nOh no! 💥 💔 💥\n"
+        "107 files would be left unchanged, 1 file would fail to reformat.\n"
+    )
+    text, facts, _ = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", black)
+    assert text.splitlines()[0] == (
+        "1 file would fail to reformat (107 unchanged); cannot parse src/cattrs/v.py:3 "
+        "(Cannot parse for target version Python 3.13: 3:34: from typing import Union()"
+    )
+    assert facts["black"]["unparsed"] == ["src/cattrs/v.py:3"]  # (where review.json points)
     clean = summary(tmp_path, argv, "14 files already formatted\n")[0]
     assert clean.splitlines() == ["14 files already formatted"]  # (not its tail again: typeguard)
     written = summary(tmp_path, ["black", "."], "", "reformatted a.py\nAll done!\n1 file reformatted.\n")
