@@ -20,9 +20,10 @@ _BREAKING = re.compile(
 )
 #: an item that says itself what it breaks, under any subheading (blinker 1.9.0's "Drop support
 #: for Python 3.8." and "Remove previously deprecated ``__version__``, …"; mistune 3.4.0's "Require
-#: Python 3.10 or later"; deepdiff 9.0.0's "Dropping support for Python 3.9" and "migration note: …")
+#: Python 3.10 or later"; deepdiff 9.0.0's "Dropping support for Python 3.9" and "migration note: …";
+#: cattrs 25.3.0's "**Potentially breaking**: Sequences are now structured into tuples.")
 _BREAKING_ITEM = re.compile(
-    r"(?:\*\*)?(?:breaking\b|backwards?[- ]incompatib|incompatible change"
+    r"(?:\*\*)?(?:(?:potentially\s+|possibly\s+)?breaking\b|backwards?[- ]incompatib|incompatible change"
     r"|(?:drop|dropped|drops|dropping)\s+(?:support\b|python\s+[23])|(?:migration|upgrade) notes?\b"
     r"|requires?\s+python\s+(?:>=\s*)?3\.\d+"  # mistune 3.4.0: "Require Python 3.10 or later"
     r"|(?:remove|removed|removes)\s+(?:the\s+)?(?:previously\s+|long\s+)?(?:deprecated\b|support\b)"
@@ -32,7 +33,10 @@ _BREAKING_ITEM = re.compile(
 )
 #: a bold label inside an item that says it breaks something (oauthlib 4.0.1's security fix goes on
 #: with "**Upgrade note for device flow integrators**: custom ``RequestValidator`` … must now …")
-_BOLD_BREAKING = re.compile(r"\*\*(?:breaking\b|upgrade note|migration note|backwards?[- ]incompatib)", re.I)
+_BOLD_BREAKING = re.compile(
+    r"\*\*(?:(?:potentially\s+|possibly\s+)?breaking\b|upgrade note|migration note|backwards?[- ]incompatib)",
+    re.I,
+)
 UNDERLINE = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}\s*$")
 ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _ISSUE_ROLES = {"pr", "issue", "issues", "pull", "gh", "ghissue", "ghpull", "bug"}

@@ -88,6 +88,18 @@ def test_an_item_whose_text_goes_on_with_an_upgrade_note_is_breaking() -> None:
     assert "Upgrade note for device flow integrators" in entry.breaking[0]
 
 
+def test_an_item_labelled_potentially_breaking_is_breaking() -> None:
+    """cattrs 25.3.0: "**Potentially breaking**: Sequences are now structured into tuples." was a
+    highlight, and the notes said "Breaking Changes: None listed"."""
+    text = (
+        "## 25.3.0 (2025-10-07)\n\n- **Potentially breaking**: Sequences are now structured into tuples.\n"
+        "- Python 3.14 is now supported.\n"
+    )
+    entry = entry_in(text, "25.3.0", "HISTORY.md")
+    assert entry is not None and entry.highlights == ["Python 3.14 is now supported."]
+    assert entry.breaking == ["**Potentially breaking**: Sequences are now structured into tuples."]
+
+
 def test_the_default_role_with_a_target_reads_as_its_text() -> None:
     """marshmallow 4.4.0: ``Raise `ValidationError <marshmallow.exceptions.ValidationError>` (not
     `ValueError`)``; the notes kept the target."""
