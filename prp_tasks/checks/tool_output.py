@@ -138,6 +138,7 @@ def format_text_facts(text: str) -> dict[str, Any]:
         *_PARSE_FAILED.finditer(text),
         *_INVALID_SYNTAX.finditer(text),
         *_BLACK_UNPARSED.finditer(text),
+        *_BLACK_26_UNPARSED.finditer(text),
     ]
     if not unparsed:
         return facts
@@ -158,6 +159,13 @@ _PARSE_FAILED = re.compile(
 _BLACK_UNPARSED = re.compile(
     r"^error: cannot format (?P<path>[^\s:][^:\n]*): "
     r"(?P<message>Cannot parse[^:\n]*: (?P<line>\d+):\d+: .*)$",
+    re.M,
+)
+#: black 26's: ``error: cannot parse for target version Python 3.15: src/x.py:202:24``, the line and
+#: a caret under it, then ``ParseError: bad input`` (prettytable's syntax error)
+_BLACK_26_UNPARSED = re.compile(
+    r"^error: cannot parse[^:\n]*: (?P<path>[^\s:][^:\n]*):(?P<line>\d+):\d+[ \t]*$"
+    r"(?:\n(?!\w+Error: )[^\n]*){0,3}\n(?P<message>\w+Error: [^\n]*)",
     re.M,
 )
 _INVALID_SYNTAX = re.compile(

@@ -208,6 +208,17 @@ def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path
         "(Cannot parse for target version Python 3.13: 3:34: from typing import Union()"
     )
     assert facts["black"]["unparsed"] == ["src/cattrs/v.py:3"]  # (where review.json points)
+    black26 = (  # black 26 (prettytable's syntax error)
+        "error: cannot parse for target version Python 3.15: src/prettytable/prettytable.py:202:24\n"
+        "    def _get_size(text: str -> tuple[int, int]:\n                           ^\n"
+        "ParseError: bad input\n\n"
+        "Oh no! 💥 💔 💥\n14 files would be left unchanged, 1 file would fail to reformat.\n"
+    )
+    text = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", black26)[0]
+    assert text.splitlines()[0] == (
+        "1 file would fail to reformat (14 unchanged); cannot parse src/prettytable/prettytable.py:202 "
+        "(ParseError: bad input)"
+    )
     clean = summary(tmp_path, argv, "14 files already formatted\n")[0]
     assert clean.splitlines() == ["14 files already formatted"]  # (not its tail again: typeguard)
     written = summary(tmp_path, ["black", "."], "", "reformatted a.py\nAll done!\n1 file reformatted.\n")
