@@ -124,6 +124,23 @@ def test_the_variables_a_ci_workflow_sets_for_its_test_runs_are_the_checks(tmp_p
     assert parsed(tmp_path)[1].profile.environment.variables["HYPOTHESIS_PROFILE"] == "dev"
 
 
+def test_a_workflow_whose_tox_runs_only_checker_envs_sets_no_test_variables(tmp_path: Path) -> None:
+    """prettytable's lint workflow: ``env: RUFF_OUTPUT_FORMAT: github`` and a job running
+    ``tox -e mypy``, read as a test run: the variable was written as "its tests set it"."""
+    lint = (
+        "name: Lint\non: [push]\nenv:\n  RUFF_OUTPUT_FORMAT: github\njobs:\n  mypy:\n    runs-on: x\n"
+        "    steps:\n    - run: uvx --with tox-uv tox -e mypy\n  docs:\n    runs-on: x\n"
+        "    steps:\n    - run: nox -s docs lint\n"
+    )
+    files = {"pyproject.toml": '[project]\nname = "w"\n', "w/__init__.py": "", "tests/test_a.py": ""}
+    write(tmp_path, {**files, ".github/workflows/lint.yml": lint})
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is None or "RUFF_OUTPUT_FORMAT" not in environment.variables
+    write(tmp_path, {".github/workflows/lint.yml": lint.replace("tox -e mypy", "tox -e mypy,py312")})
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and environment.variables["RUFF_OUTPUT_FORMAT"] == "github"
+
+
 def test_tox_4s_set_env_spelling_in_tox_ini_is_read(tmp_path: Path) -> None:
     """prettytable's tox.ini: ``set_env = COVERAGE_CORE = sysmon`` (tox 4 reads both spellings;
     only ``setenv`` was read)."""

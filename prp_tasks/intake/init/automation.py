@@ -86,7 +86,19 @@ _CI_TOOLING = re.compile(
 
 
 def _runs_tests(job: dict[str, object]) -> bool:
-    return bool(_TESTS_RUN.search(_job_runs(job)))
+    """Whether a job runs the tests: not a tox or nox run of only checker or docs envs
+    (prettytable's lint workflow, ``tox -e mypy``: its ``RUFF_OUTPUT_FORMAT`` was read as the
+    tests' variable)."""
+    runs = _OTHER_ENVS.sub("", _job_runs(job))
+    return bool(_TESTS_RUN.search(runs))
+
+
+#: a tox or nox run of envs or sessions that are not the tests (``tox -e mypy``, ``nox -s lint docs``)
+_OTHER_ENVS = re.compile(
+    r"\b(?:tox|nox)\b[^\n;&|]*?\s(?:-e|-s|--sessions?)[ =]"
+    r"(?:(?:lint|mypy|typing|types?|type-check|typecheck|docs?|format|style|pre-commit|flake8|ruff|pylint"
+    r"|pyright|check|checks|build|pkg|packaging|manifest|release|spell|codespell)\b,?)+(?=\s|$|[;&|])"
+)
 
 
 def _job_runs(job: dict[str, object]) -> str:
