@@ -166,6 +166,31 @@ def test_poe_tasks_are_commands_the_project_runs(tmp_path: Path) -> None:
     assert _poe_lines(tasks["flake"]) == ["flake8 --max-line-length=100 tenacity && echo done"]
 
 
+PIXI_TASKS = """[project]
+name = "sqlparse"
+[tool.pixi.tasks]
+test-py311 = "pixi run -e py311 pytest tests/"
+lint = "pixi run -e py311 flake8 sqlparse/"
+[tool.pixi.feature.typing.tasks]
+types = { cmd = ["mypy", "sqlparse"] }
+"""
+
+
+def test_pixi_tasks_are_commands_the_project_runs(tmp_path: Path) -> None:
+    """sqlparse: its CI runs ``pixi run lint``, whose task is ``pixi run -e py311 flake8 sqlparse/``;
+    its flake8 read "only configured: … (a leftover?)", linting ``sqlparse, tests``, where its
+    ``.flake8`` excludes the tests."""
+    files = {"pyproject.toml": PIXI_TASKS, ".flake8": "[flake8]\nexclude = tests\n"}
+    write(tmp_path, {**files, "sqlparse/__init__.py": "", "tests/test_t.py": ""})
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["lint"][-1] == "sqlparse" and "tests" not in commands["lint"]
+    assert "pyproject.toml [tool.pixi.tasks] lint; lints sqlparse, as the project does" in text
+    assert "a leftover?" not in text
+    assert commands["type-check"][-1] == "sqlparse"  # a feature's task, its cmd given as words
+    assert "[tool.pixi.feature.typing.tasks] types" in text
+
+
 def test_a_tox_env_run_in_another_directory_gives_the_checkouts_paths(tmp_path: Path) -> None:
     """glom's tox: ``changedir = .tox`` and ``coverage run --rcfile {toxinidir}/.tox-coveragerc
     -m pytest --doctest-modules {envsitepackagesdir}/glom``; prp's check (at the top) was given

@@ -13,7 +13,9 @@ from prp_tasks.intake.init.facts import Facts
 #: ruff's subcommands that lint nothing (``ruff rule E501``, ``ruff format`` has its own command)
 _RUFF_OTHER = {"format", "rule", "config", "linter", "version", "clean", "server", "analyze", "help"}
 #: tools run through a project runner (``uv run --group dev ruff check sqlparse/``)
-_RUNNERS = {("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("hatch", "run"), ("pipenv", "run")}
+_RUNNERS = {
+    ("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("hatch", "run"), ("pipenv", "run"), ("pixi", "run")
+}  # fmt: skip
 #: runner options that take a value
 RUNNER_VALUED = {"--group", "--extra", "--with", "--python", "-p", "--package", "--only-group", "-e", "--env"}
 

@@ -6,6 +6,7 @@ and the places it runs them (tox: :mod:`.toxconf`; CI workflows, Makefiles and j
 from __future__ import annotations
 
 import re
+import shlex
 from configparser import RawConfigParser
 
 from prp_tasks.intake.init.automation import ci, invoke_tasks, justfile, makefile
@@ -186,6 +187,7 @@ def runners(facts: Facts) -> None:
     tox(facts)
     _hatch_scripts(facts)
     _poe_tasks(facts)
+    _pixi_tasks(facts)
     _nox(facts)
     _pre_commit(facts)
     ci(facts)
@@ -215,6 +217,23 @@ def _poe_tasks(facts: Facts) -> None:
         for line in _poe_lines(task):
             for part in ci_commands(line):
                 command_line(facts, part, f"pyproject.toml [tool.poe.tasks] {name}")
+
+
+def _pixi_tasks(facts: Facts) -> None:
+    """``[tool.pixi.tasks]`` and each feature's (sqlparse's CI runs ``pixi run lint``, whose task
+    is ``pixi run -e py311 flake8 sqlparse/``: its flake8 had read "only configured", linting
+    ``tests`` too, which its ``.flake8`` excludes): a task's ``cmd``, a string or its words."""
+    pixi = nested(facts.config, "tool", "pixi")
+    features = pixi.get("feature") if isinstance(pixi, dict) else None
+    tables = [("", pixi)] + [(f"feature.{k}.", v) for k, v in (features or {}).items() if isinstance(v, dict)]
+    for prefix, table in tables:
+        tasks = table.get("tasks") if isinstance(table, dict) else None
+        for name, task in tasks.items() if isinstance(tasks, dict) else []:
+            cmd = task.get("cmd") if isinstance(task, dict) else task
+            if isinstance(cmd, list) and all(isinstance(w, str) for w in cmd):
+                cmd = shlex.join(cmd)
+            for part in ci_commands(cmd) if isinstance(cmd, str) else []:
+                command_line(facts, part, f"pyproject.toml [tool.pixi.{prefix}tasks] {name}")
 
 
 def _poe_lines(task: object, in_sequence: bool = False) -> list[str]:
