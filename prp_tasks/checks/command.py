@@ -20,7 +20,7 @@ from pathlib import Path
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
-from prp_tasks.checks.crashes import interrupted_at, interrupted_traceback
+from prp_tasks.checks.crashes import enclosing_function, interrupted_at, interrupted_traceback
 from prp_tasks.checks.evidence import TEST_TOOLS, identify, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -233,6 +233,7 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
         how = f"interrupted{_outside(where)}, then stopped"
     elif where:
         details["interrupted_at"] = [where]  # (where review.json's finding points)
+        function = function or enclosing_function(ctx.cwd, where)  # (pytest says only path:line)
         how = f"interrupted at {where} in {function}, then stopped" if function else how
     said = [
         line

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 from prp_tasks.checks import test_output as runners
@@ -81,6 +82,34 @@ def interrupted_traceback(stdout: str, stderr: str) -> tuple[str, frozenset[str]
         frames = [m for m in _FRAME_IN.finditer("\n".join(block)) if not os.path.isabs(m["path"])]
         return (frames[-1]["name"] if frames else ""), frozenset(ln.strip() for ln in block if ln.strip())
     return "", frozenset()
+
+
+#: a function's header: its indentation and name
+_DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
+
+
+def enclosing_function(root: Path, where: str) -> str:
+    """The function whose body holds ``path:line`` (relative to ``root``), read from the file: the
+    nearest ``def`` above it indented less than that line; "" when not found. pytest's interrupt
+    says only ``tests/test_x.py:12``; unittest's traceback names the function too."""
+    path, _, line = where.rpartition(":")
+    file = (root / path).resolve()
+    if not file.is_relative_to(root.resolve()):
+        return ""
+    try:
+        with file.open(encoding="utf-8", errors="replace") as source:
+            lines = [text for _, text in zip(range(int(line)), source, strict=False)]
+    except (OSError, ValueError):
+        return ""
+    if len(lines) < int(line):
+        return ""
+    target = lines[-1].expandtabs()
+    depth = len(target) - len(target.lstrip())
+    for text in reversed(lines[:-1]):
+        header = _DEF.match(text)
+        if header and len(header["indent"].expandtabs()) < depth:
+            return header["name"]
+    return ""
 
 
 def interrupted_at(stdout: str, stderr: str) -> str:

@@ -21,6 +21,7 @@ import pytest
 
 from prp_tasks.checks import execute
 from prp_tasks.checks.base import CheckContext
+from prp_tasks.checks.crashes import enclosing_function
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.profile import ResolvedProfile
@@ -224,7 +225,8 @@ def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path
     result, _ = run(tmp_path, PY, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_slow.py", timeout_s=5)
     assert result.status == CheckStatus.FAIL and result.evidence[0].type == EvidenceType.TEST
     assert result.output.startswith(
-        "timed out after 5s (interrupted at test_slow.py:7, then stopped; the limit: PRP_CHECK_TIMEOUT_S)\n"
+        "timed out after 5s (interrupted at test_slow.py:7 in test_waits, then stopped; the limit: "
+        "PRP_CHECK_TIMEOUT_S)\n"
         "pytest: 1 passed\n"
     )
     assert "test_slow.py::test_waits" in result.output
@@ -367,3 +369,19 @@ def test_a_unittest_run_out_of_time_says_which_test_not_its_traceback(tmp_path: 
     )
     assert not [line for line in lines if "File " in line or "self.run" in line or "^^^" in line], lines
     assert content(result)["interrupted_at"] == ["tests/test_misc.py:10"]
+
+
+def test_the_function_an_interrupt_found_is_read_from_the_file(tmp_path: Path) -> None:
+    """pytest's interrupt says only ``tests/test_x.py:12``; the summary names the function too."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text(
+        "import time\n\n\nclass TestX:\n    def test_wait(self):\n        x = 1\n"
+        "        time.sleep(x)\n\n\nasync def test_async():\n\tawait thing()\n"
+    )
+    assert enclosing_function(tmp_path, "tests/test_x.py:7") == "test_wait"
+    assert enclosing_function(tmp_path, "tests/test_x.py:11") == "test_async"  # (a tab)
+    assert enclosing_function(tmp_path, "tests/test_x.py:1") == ""  # at the module's top
+    assert enclosing_function(tmp_path, "tests/test_x.py:99") == ""  # past its end
+    assert enclosing_function(tmp_path, "tests/missing.py:3") == ""
+    (tmp_path.parent / "outside.py").write_text("def f():\n    pass\n")
+    assert enclosing_function(tmp_path, "../outside.py:2") == ""  # only the checkout's files are read
