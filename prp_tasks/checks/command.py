@@ -240,6 +240,8 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
         for line in last.splitlines()
         if not line.startswith("the tool crashed: KeyboardInterrupt") and line.strip() not in traceback
     ]
+    if said and details.get("facts"):  # the counts of what finished, not the suite's (semver: "547
+        said[0] = f"until then: {said[0]}"  # tests: 546 passed" read as its 597)
     return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
 
 

@@ -227,7 +227,7 @@ def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path
     assert result.output.startswith(
         "timed out after 5s (interrupted at test_slow.py:7 in test_waits, then stopped; the limit: "
         "PRP_CHECK_TIMEOUT_S)\n"
-        "pytest: 1 passed\n"
+        "until then: pytest: 1 passed\n"
     )
     assert "test_slow.py::test_waits" in result.output
     assert content(result)["interrupted_at"] == ["test_slow.py:7"]  # where review.json points
