@@ -125,6 +125,11 @@ def test_stubtest_is_named_not_run_here(tmp_path: Path) -> None:
     tox = "[testenv:mypy]\ncommands = mypy mi\n    python -m mypy.stubtest mi\n"
     write(tmp_path, {"Makefile": "all:\n\ttrue\n", "tox.ini": tox})
     assert "not run here: stubtest (tox.ini [testenv:mypy])" in parsed(tmp_path)[0]
+    # the docs' linters likewise (arrow's doc8, Python-Markdown's pyspelling)
+    tox = "[testenv:docs]\ncommands = doc8 index.rst\n    {envpython} -m pyspelling -j 4\n"
+    write(tmp_path, {"tox.ini": tox})
+    said = "not run here: doc8 (tox.ini [testenv:docs]); pyspelling (tox.ini [testenv:docs])"
+    assert said in parsed(tmp_path)[0]
 
 
 def test_a_checker_a_flake8_plugin_of_the_lint_check_runs_is_not_named_not_run_here(tmp_path: Path) -> None:
