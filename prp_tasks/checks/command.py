@@ -238,12 +238,15 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     said = [
         line
         for line in last.splitlines()
-        if not line.startswith("the tool crashed: KeyboardInterrupt") and line.strip() not in traceback
+        if not (line.startswith(_CRASHED) and ": KeyboardInterrupt" in line) and line.strip() not in traceback
     ]
     if said and details.get("facts"):  # the counts of what finished, not the suite's (semver: "547
         said[0] = f"until then: {said[0]}"  # tests: 546 passed" read as its 597)
     return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
 
+
+#: how a crash line begins (:func:`prp_tasks.checks.evidence.tool_summary`)
+_CRASHED = ("the tool crashed", "the tests could not be loaded")
 
 #: where an interrupted run was, outside the checkout: the part of the path that says what ran
 _OUTSIDE = (

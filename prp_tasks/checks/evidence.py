@@ -86,7 +86,7 @@ def tool_summary(
         # crashed collecting, its summary was only coverage's "lines 0%". First: the coverage of
         # a run that ran nothing is not the news (flask's syntax error: "coverage: lines 1.9%" was
         # all the progress line said)
-        lines.insert(0, redact(f"the tool crashed: {crash}", secrets))
+        lines.insert(0, redact(f"{_crashed_how(stdout, stderr)}: {crash}", secrets))
     elif not facts and (refused := usage_error(stderr) or usage_error(stdout)):  # it checked nothing
         lines.append(redact(f"the tool refused its arguments, nothing was checked: {refused}", secrets))
     # the tails but the facts line again (ruff format's "34 files already formatted")
@@ -98,6 +98,16 @@ def tool_summary(
         kind = EvidenceType.COVERAGE
     return clip_lines(lines, SUMMARY_LIMIT), kind
 
+
+def _crashed_how(stdout: str, stderr: str) -> str:
+    """What a crash was: pytest could not import a conftest (structlog's and arrow's syntax errors:
+    "the tool crashed" read as pytest's fault), else the tool's own."""
+    if _CONFTEST_FAILED.search(stderr) or _CONFTEST_FAILED.search(stdout):
+        return "the tests could not be loaded (a conftest failed to import)"
+    return "the tool crashed"
+
+
+_CONFTEST_FAILED = re.compile(r"^ImportError while loading conftest ", re.M)
 
 #: terminal colour and cursor codes (slugify's ``addopts = "--color=yes"``): read and shown without
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
