@@ -167,3 +167,7 @@ def test_a_formatter_only_configured_where_the_automation_runs_the_linter_is_no_
     assert "format" not in result.profile.governance.commands
     said = "format: black is only configured (pyproject.toml [tool.black]) while tox.ini [testenv:lint] runs"
     assert said in text
+    # a black left over beside a ruff format the project runs: the format check is ruff's
+    hooks = "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.17.0\n  hooks:\n"
+    write(tmp_path, {".pre-commit-config.yaml": hooks + "  - id: ruff-format\n"})
+    assert parsed(tmp_path)[1].profile.governance.commands["format"][2:5] == ("ruff", "format", "--check")

@@ -14,9 +14,9 @@ from prp_tasks.intake.init.facts import Facts
 
 
 def format_check(facts: Facts) -> Command | None:
-    if any(formatter_unrun(facts, tool) for tool in ("ruff-format", "black")):
-        return None  # (said by unformatted_why)
-    if facts.uses("ruff-format"):  # what the project's own checks format (cattrs': src tests docs/conf.py)
+    """The format check, or None (:func:`unformatted_why` says why, when something is to say)."""
+    if facts.uses("ruff-format") and not formatter_unrun(facts, "ruff-format"):
+        # what the project's own checks format (cattrs': src tests docs/conf.py)
         targets = facts.lint_targets.get("ruff-format") or ["."]
         options = facts.lint_options.get("ruff-format", [])
         # the profile prp init writes: ruff formats Markdown since 0.16 (its fenced Python among
@@ -42,7 +42,12 @@ def format_check(facts: Facts) -> Command | None:
             linted += f"; leaves out {', '.join(hooked)}, as the project's hook does"
         linted += leftover(facts, "ruff-format")  # hpack's [tool.ruff.format]: its tox runs ruff check only
         return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
-    if facts.uses("black") and not facts.only_declared("black") and not black_by_darker(facts):
+    if (
+        facts.uses("black")
+        and not facts.only_declared("black")
+        and not black_by_darker(facts)
+        and not formatter_unrun(facts, "black")
+    ):
         options = facts.lint_options.get("black", [])
         targets = facts.lint_targets.get("black") or ["."]
         options = options + excludes(facts, "black", targets)
