@@ -189,6 +189,9 @@ def test_pixi_tasks_are_commands_the_project_runs(tmp_path: Path) -> None:
     assert "a leftover?" not in text
     assert commands["type-check"][-1] == "sqlparse"  # a feature's task, its cmd given as words
     assert "[tool.pixi.feature.typing.tasks] types" in text
+    odd = '[project]\nname = "x"\n[tool.pixi]\nfeature = ["a"]\n[tool.pixi.tasks]\nb = {cmd = 5}\n'
+    write(tmp_path / "odd", {"pyproject.toml": odd + 'c = ["x", 3]\n'})
+    assert "lint" not in parsed(tmp_path / "odd")[1].profile.governance.commands  # read, nothing made of it
 
 
 def test_a_tox_env_run_in_another_directory_gives_the_checkouts_paths(tmp_path: Path) -> None:

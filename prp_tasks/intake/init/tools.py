@@ -225,7 +225,8 @@ def _pixi_tasks(facts: Facts) -> None:
     ``tests`` too, which its ``.flake8`` excludes): a task's ``cmd``, a string or its words."""
     pixi = nested(facts.config, "tool", "pixi")
     features = pixi.get("feature") if isinstance(pixi, dict) else None
-    tables = [("", pixi)] + [(f"feature.{k}.", v) for k, v in (features or {}).items() if isinstance(v, dict)]
+    features = features if isinstance(features, dict) else {}
+    tables = [("", pixi)] + [(f"feature.{k}.", v) for k, v in features.items() if isinstance(v, dict)]
     for prefix, table in tables:
         tasks = table.get("tasks") if isinstance(table, dict) else None
         for name, task in tasks.items() if isinstance(tasks, dict) else []:
