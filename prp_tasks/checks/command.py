@@ -21,7 +21,7 @@ from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
 from prp_tasks.checks.crashes import enclosing_function, interrupted_at, interrupted_traceback
-from prp_tasks.checks.evidence import TEST_TOOLS, identify, tool_summary
+from prp_tasks.checks.evidence import TEST_TOOLS, identify, plain_text, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -220,7 +220,9 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     """``timed out after 600s (interrupted at tests/test_x.py:12, then stopped; the limit:
     PRP_CHECK_TIMEOUT_S)`` and what it said: the test an interrupt found running (a suite waiting
     for services the machine lacks said only "…FFFFFFFF") and which setting to raise."""
-    tails = [in_repo_terms(ctx, str(details.get(k) or "")) for k in ("stdout_tail", "stderr_tail")]
+    tails = [
+        in_repo_terms(ctx, plain_text(str(details.get(k) or ""))) for k in ("stdout_tail", "stderr_tail")
+    ]
     where = interrupted_at(*tails)
     if os.path.isabs(where) and Path(where).is_relative_to(ctx.cwd):  # (pytest's own absolute path)
         where = os.path.relpath(where, ctx.cwd)

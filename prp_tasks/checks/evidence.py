@@ -64,7 +64,7 @@ def tool_summary(
     tests' blocks come before its summary); by default the tails.
     """
     texts = ends or (str(details.get(k) or "") for k in ("stdout_tail", "stderr_tail"))
-    stdout, stderr = (_ANSI.sub("", text) for text in texts)
+    stdout, stderr = (plain_text(text) for text in texts)
     started = time.time() - float(details.get("duration_ms") or 0) / 1000 - STALE_SLACK_S
     reader = ReportReader(workdir, started)
     written = details.get("coverage_report")  # a `coverage run` command's report, written after it
@@ -111,6 +111,12 @@ _CONFTEST_FAILED = re.compile(r"^ImportError while loading conftest ", re.M)
 
 #: terminal colour and cursor codes (slugify's ``addopts = "--color=yes"``): read and shown without
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without terminal colour and cursor codes (wcwidth's ``--color=yes``: its interrupt's
+    place was read as an escape-coded absolute path of prp's workspace)."""
+    return _ANSI.sub("", text)
 
 
 def tail_lines(stdout: str, stderr: str, count: int) -> list[str]:

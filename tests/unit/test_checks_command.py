@@ -385,3 +385,16 @@ def test_the_function_an_interrupt_found_is_read_from_the_file(tmp_path: Path) -
     assert enclosing_function(tmp_path, "tests/missing.py:3") == ""
     (tmp_path.parent / "outside.py").write_text("def f():\n    pass\n")
     assert enclosing_function(tmp_path, "../outside.py:2") == ""  # only the checkout's files are read
+
+
+def test_a_coloured_test_run_out_of_time_says_where_in_plain_words(tmp_path: Path) -> None:
+    """wcwidth's tox addopts ``--color=yes``: "interrupted at \\x1b[1m\\x1b[31m/var/tmp/prp-…/
+    worktrees/run-…/tests/test_core.py\\x1b[0m:33": escape codes, and prp's workspace, not the repository."""
+    (tmp_path / "test_slow.py").write_text("import time\n\ndef test_waits():\n    time.sleep(30)\n")
+    argv = (PY, "-m", "pytest", "-q", "--color=yes", "-p", "no:cacheprovider", str(tmp_path / "test_slow.py"))
+    ctx = context(tmp_path, *argv, timeout_s=4)
+    result, _ = execute(dataclasses.replace(ctx, workdir=tmp_path))
+    first = result.output.splitlines()[0]
+    said = "timed out after 4s (interrupted at test_slow.py:4 in test_waits, then stopped"
+    assert first.startswith(said), first
+    assert "\x1b" not in first
