@@ -121,7 +121,7 @@ def items(
         elif current and line.strip():  # indented: a nested item or a continuation
             if item is not None and nested is None:
                 nested = len(item[1])
-                lead_in = " ".join(current).rstrip().endswith(":")
+                lead_in = _LEAD_IN.search(" ".join(current).rstrip()) is not None
             if nested is None:
                 current.append(line.strip())
             elif lead_in and item is not None:
@@ -136,6 +136,12 @@ def items(
                 current.append(line.strip())
     _flush([] if title in headlines else current, title, found)
     return found
+
+
+#: an item's text that introduces its nested items: a colon at its end, or "the following"
+#: (validators 0.36.0's "Stricter validation: the following inputs … are now rejected." over the
+#: ten functions it changed, which the notes left out)
+_LEAD_IN = re.compile(r":$|\bthe following\b", re.I)
 
 
 def _breaking_headlines(inner: list[tuple[int, str, str]]) -> set[str]:
@@ -251,8 +257,8 @@ _SAYS_REMOVED = re.compile(r"\W*(?:remov|drop|delet)", re.I)
 
 
 #: a line of text that labels the items below it, as a subheading would (python-box 8.0.0:
-#: "Breaking changes", a blank line, its items; "Changes", …)
-_LABEL = re.compile(r"\**([A-Z][A-Za-z /&-]{1,40}?)\.?\**[:.]?")
+#: "Breaking changes", a blank line, its items; "Changes", …; validators 0.36.0's ``_**Breaking**_ ⚠️``)
+_LABEL = re.compile(r"[_*]*([A-Z][A-Za-z /&-]{1,40}?)\.?[_*]*[:.]?(?:\s+[^\w\s]{1,4})?")
 #: a category a label names without a colon (tldextract's "Features", "Bugfixes", "Misc."; keep a
 #: changelog's "Added", "Fixed"), not a change ("Other fix")
 _CATEGORY = re.compile(

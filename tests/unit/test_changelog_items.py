@@ -100,6 +100,25 @@ def test_an_item_labelled_potentially_breaking_is_breaking() -> None:
     assert entry.breaking == ["**Potentially breaking**: Sequences are now structured into tuples."]
 
 
+def test_an_emphasised_label_with_a_sign_heads_breaking_items_and_a_lead_in_keeps_its_items() -> None:
+    """validators 0.36.0: ``_**Breaking**_ ⚠️`` over "Stricter validation: the following inputs …
+    are now rejected." and the ten functions it changed: the notes listed the sentence as a
+    highlight, without them."""
+    text = (
+        "## 0.36.0 (2026-10-10)\n\n_**Breaking**_ ⚠️\n\n* Drops support for Python `v3.9`.\n"
+        "* Stricter validation: the following inputs are now rejected.\n"
+        "    * `isin()` verifies the check digit.\n    * `cusip()` requires a numeric check digit.\n\n"
+        "_**Features**_\n\n* Accept lowercase IBANs\n"
+    )
+    entry = entry_in(text, "0.36.0", "CHANGES.md")
+    assert entry is not None and entry.highlights == ["Accept lowercase IBANs"]
+    assert entry.breaking == [
+        "Drops support for Python `v3.9`.",
+        "Stricter validation: the following inputs are now rejected. `isin()` verifies the check "
+        "digit. `cusip()` requires a numeric check digit.",
+    ]
+
+
 def test_the_default_role_with_a_target_reads_as_its_text() -> None:
     """marshmallow 4.4.0: ``Raise `ValidationError <marshmallow.exceptions.ValidationError>` (not
     `ValueError`)``; the notes kept the target."""
