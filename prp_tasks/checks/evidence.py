@@ -31,6 +31,7 @@ from prp_tasks.checks import tool_output as parse
 from prp_tasks.checks.crashes import LINE_LIMIT, crash_said, usage_error
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.checks.mypy_output import mypy_text_facts
+from prp_tasks.checks.pyright_output import pyright_text_facts
 from prp_tasks.core.argv import python_options
 from prp_tasks.core.redact import redact, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -351,6 +352,10 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
     return mypy_text_facts(stdout)
 
 
+def pyright_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    return pyright_text_facts(stdout, str(reader.workdir.resolve()))
+
+
 def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
     return _in_workdir(runners.unittest_text_facts(stdout), reader)
 
@@ -414,6 +419,7 @@ _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
     "pycodestyle": pycodestyle_facts,
     "pep8": pycodestyle_facts,
     "mypy": mypy_facts,
+    "pyright": pyright_facts,
     "unittest": unittest_facts,
     "trial": unittest_facts,  # Twisted's: unittest's closing lines, ``PASSED`` for ``OK``
 }

@@ -150,6 +150,13 @@ def _mypy_line(f: Facts) -> str:
     return f"{plural(f['errors'], 'mypy error')}{where}{first}{stopped}"
 
 
+def _pyright_line(f: Facts) -> str:
+    if not f["errors"]:
+        return "no pyright errors"
+    first = f"; first {' | '.join(f['first'])}" if f["first"] else ""
+    return f"{plural(f['errors'], 'pyright error')}{first}"
+
+
 def _unittest_line(f: Facts) -> str:
     kinds = {
         "failures": "failure",
@@ -197,6 +204,7 @@ _DESCRIBE: dict[str, Callable[[Facts], str]] = {
     "pycodestyle": _violations_line("pycodestyle"),
     "pep8": _violations_line("pep8"),
     "mypy": _mypy_line,
+    "pyright": _pyright_line,
     "coverage": _coverage_line,
     "unittest": _unittest_line,
 }

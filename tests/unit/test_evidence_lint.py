@@ -144,3 +144,26 @@ def test_a_mypy_error_of_no_line_is_named_in_the_first_line(tmp_path: Path) -> N
     assert done.returncode == 2
     text, _, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout, stderr=done.stderr)
     assert text.splitlines()[0].startswith("1 mypy error; first examples: Cannot read file"), text
+
+
+def test_pyrights_errors_become_a_count_and_the_first_ones(tmp_path: Path) -> None:
+    """validators' type check with pyright: "exit 1 in 4.93s; src/validators/hashes.py" (a file's
+    header line of its report), and review.json pointed at the run manifest, not the line."""
+    src = tmp_path / "src" / "validators" / "hashes.py"
+    out = (
+        f'{src}\n  {src}:146:5 - error: Function "_bad" is not accessed (reportUnusedFunction)\n'
+        f'  {src}:148:12 - error: Type "Literal[\'x\']" is not assignable to return type "int"\n'
+        '  \u00a0\u00a0"Literal[\'x\']" is not assignable to "int" (reportReturnType)\n'
+        "2 errors, 0 warnings, 0 informations \n"
+    )
+    text, facts, _ = summary(tmp_path, ["python", "-m", "pyright", "."], out)
+    assert facts["pyright"] == {
+        "errors": 2,
+        "first": [
+            'src/validators/hashes.py:146: Function "_bad" is not accessed (reportUnusedFunction)',
+            'src/validators/hashes.py:148: Type "Literal[\'x\']" is not assignable to return type "int"',
+        ],
+    }
+    assert text.splitlines()[0].startswith("2 pyright errors; first src/validators/hashes.py:146: ")
+    clean = summary(tmp_path, ["pyright"], "0 errors, 0 warnings, 0 informations \n")[0]
+    assert clean.splitlines()[0] == "no pyright errors"
