@@ -135,7 +135,9 @@ def _violations_line(tool: str) -> Callable[[Facts], str]:
         first = (
             f"; first {f['first'][0]}{said}{''.join(', ' + x for x in f['first'][1:])}" if f["first"] else ""
         )
-        return f"{plural(f['violations'], tool + ' violation')}{first}{about}"
+        # its configuration's messages before the violations' names, which a long line loses first
+        # (sortedcontainers' stale .pylintrc: "48 pylint violations; first …; 67 …")
+        return f"{plural(f['violations'], tool + ' violation')}{about}{first}"
 
     return describe
 

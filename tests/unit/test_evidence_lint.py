@@ -68,6 +68,16 @@ def test_pylint_json_messages_become_a_count_and_the_first_ones(tmp_path: Path) 
     assert text.splitlines()[0] == (
         "no pylint violations; 2 messages on its configuration, first .pylintrc:1:unrecognized-option"
     )
+    # with violations, said before their names, which a long line loses first (sortedcontainers'
+    # stale .pylintrc: "48 pylint violations; first …; 67 …")
+    code = [
+        {"path": f"src/pjl/module_with_a_long_name_{i}.py", "line": i, "symbol": "x" * 40} for i in range(9)
+    ]
+    fresh(tmp_path, ".prp/reports/pylint.json", json.dumps(code + config))
+    first = summary(tmp_path, argv)[0].splitlines()[0]
+    assert first.startswith(
+        "9 pylint violations; 2 messages on its configuration, first .pylintrc:1:unrecognized-option; first "
+    ), first
 
 
 def test_mypy_junit_messages_become_an_error_count_and_the_first_errors(tmp_path: Path) -> None:
