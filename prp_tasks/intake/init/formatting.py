@@ -16,32 +16,7 @@ from prp_tasks.intake.init.facts import Facts
 def format_check(facts: Facts) -> Command | None:
     """The format check, or None (:func:`unformatted_why` says why, when something is to say)."""
     if facts.uses("ruff-format") and not formatter_unrun(facts, "ruff-format"):
-        # what the project's own checks format (cattrs': src tests docs/conf.py)
-        targets = facts.lint_targets.get("ruff-format") or ["."]
-        options = facts.lint_options.get("ruff-format", [])
-        # the profile prp init writes: ruff formats Markdown since 0.16 (its fenced Python among
-        # it), the release whose ``ruff format`` takes --extend-exclude (0.11.12 refused it: exit 2)
-        modern = installs_at_least(facts, "ruff", "0.16")
-        excluded = excludes(facts, "ruff-format", targets)
-        if excluded and not modern:  # (exceptiongroup's hooks, ruff 0.14.10: tests/test_catch_py311.py)
-            excluded = [config_exclude(facts.hook_excludes["ruff-format"])]
-        excluded += [EXCLUDE_PROFILE] if "." in targets and modern else []
-        argv: tuple[str, ...] = (
-            "python",
-            "-m",
-            "ruff",
-            "format",
-            "--check",
-            "--no-cache",
-            *options,
-            *excluded,
-            *targets,
-        )
-        linted = scope_said(targets, options, own="ruff-format" in facts.lint_targets, verb="formats")
-        if hooked := excludes(facts, "ruff-format", targets) and facts.hook_excludes["ruff-format"]:
-            linted += f"; leaves out {', '.join(hooked)}, as the project's hook does"
-        linted += leftover(facts, "ruff-format")  # hpack's [tool.ruff.format]: its tox runs ruff check only
-        return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
+        return _ruff_format(facts)
     if (
         facts.uses("black")
         and not facts.only_declared("black")
@@ -56,6 +31,26 @@ def format_check(facts: Facts) -> Command | None:
         linted += leftover(facts, "black")  # dateutil's [tool.black]: 30 files it would reformat
         return Command("format", argv, f"black: {_where(facts, 'black')}{linted}")
     return None
+
+
+def _ruff_format(facts: Facts) -> Command:
+    """``ruff format --check`` on what the project's own checks format (cattrs': src tests
+    docs/conf.py), leaving out what its hook does and the profile prp init writes: ruff formats
+    Markdown since 0.16 (its fenced Python among it), the release whose ``ruff format`` takes
+    --extend-exclude (0.11.12 refused it: exit 2)."""
+    targets = facts.lint_targets.get("ruff-format") or ["."]
+    options = facts.lint_options.get("ruff-format", [])
+    modern = installs_at_least(facts, "ruff", "0.16")
+    excluded = excludes(facts, "ruff-format", targets)
+    if excluded and not modern:  # (exceptiongroup's hooks, ruff 0.14.10: tests/test_catch_py311.py)
+        excluded = [config_exclude(facts.hook_excludes["ruff-format"])]
+    excluded += [EXCLUDE_PROFILE] if "." in targets and modern else []
+    argv = ("python", "-m", "ruff", "format", "--check", "--no-cache", *options, *excluded, *targets)
+    linted = scope_said(targets, options, own="ruff-format" in facts.lint_targets, verb="formats")
+    if hooked := excludes(facts, "ruff-format", targets) and facts.hook_excludes["ruff-format"]:
+        linted += f"; leaves out {', '.join(hooked)}, as the project's hook does"
+    linted += leftover(facts, "ruff-format")  # hpack's [tool.ruff.format]: its tox runs ruff check only
+    return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
 
 
 def unformatted_why(facts: Facts) -> str:
