@@ -20,6 +20,7 @@ import time
 import uuid
 
 import redis
+from _shape import SHAPE
 from celery import Celery, Task
 from kombu import Exchange, Queue
 
@@ -90,17 +91,6 @@ def noop() -> None:
 # the dependents' remaining dependencies and pushes the message of each that became ready onto the
 # queue. No workspace, environment, evidence, budgets, metrics, spans or finalization.
 
-#: gate -> its dependencies: bench/throughput.py's SHAPE (floor.py checks they are the same)
-SHAPE = {
-    "G0": [],
-    "G1": ["G0"],
-    "G2": ["G0"],
-    "G3": ["G1"],
-    "G4": ["G2", "G3"],
-    "G5": ["G4"],
-    "G6": ["G5"],
-    "G7": ["G6"],
-}
 DEPENDENTS = {gate: [d for d, deps in SHAPE.items() if gate in deps] for gate in SHAPE}
 FLOOR_TASK = "bench.floor_gate"
 

@@ -103,19 +103,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ helpers (the 
 from _accounting import Procs, cpu_per_gate, cpu_sample, diagnostics, median_diag, metric_sums, paired_ratio
 from _instrument import SECTIONS_KEY, as_worker, section_table
 from _phases import PREFIX, Phase, run_baseline, run_ours, start_baseline, start_ours
+from _shape import SHAPE
 from _ui import console, parse_args
 
 GATES_PER_RUN = 8
-SHAPE = {  # gate -> depends_on (the built-in G0-G7 shape without G6's extra edges)
-    "G0": [],
-    "G1": ["G0"],
-    "G2": ["G0"],
-    "G3": ["G1"],
-    "G4": ["G2", "G3"],
-    "G5": ["G4"],
-    "G6": ["G5"],
-    "G7": ["G6"],
-}
 CHECKS = {"command": '{name: c, run: ["true"]}', "builtin": "{name: c, builtin: coverage-targets}"}
 BASELINE_TASK = {"command": "bench.noop_command", "builtin": "bench.noop"}
 CONFIGS = (("prefork", 2), ("threads", 8))
