@@ -85,7 +85,8 @@ def test_a_pyproject_project_gets_its_own_commands_budget_and_a_derived_blueprin
     )  # fmt: skip  (mypy's config names the files)
     assert gov.checks == ("test", "lint", "type-check") and gov.license == "MIT"
     assert gov.owners == {"*": ("ada@example.org",)}
-    assert budgets.coverage is not None and budgets.coverage.enforced() == {"total": 90.0}
+    # (coverage.py checks its fail_under of 90 on the total rounded to a whole percent: 89.5 passes)
+    assert budgets.coverage is not None and budgets.coverage.enforced() == {"total": 89.5}
     assert result.profile.reports.coverage == (".prp/reports/coverage.xml",)
     assert (result.profile.project.kind, budgets.performance, budgets.accessibility) == (
         "library",
@@ -408,7 +409,7 @@ def test_a_threshold_in_pytests_addopts_is_the_projects(tmp_path: Path) -> None:
     files = {"tox.ini": tox, "requirements.txt": "pytest-cov\n", "arrow/__init__.py": "", "tests/t.py": ""}
     write(tmp_path, files)
     text, result = parsed(tmp_path)
-    assert result.profile.budgets.coverage is not None and result.profile.budgets.coverage.total == 99
+    assert result.profile.budgets.coverage is not None and result.profile.budgets.coverage.total == 98.5
     assert "tox.ini [pytest] addopts: --cov-fail-under" in text
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from coverage.results import should_fail_under
+
+from prp_tasks.intake.init.render import passing_total
 from tests.unit.test_init import parsed, write
 
 
@@ -41,7 +44,8 @@ def test_coverage_run_and_its_report_threshold_become_the_measured_test_command(
         "tests",
     )  # not --parallel-mode: where the data goes is the check's own choice
     assert profile.reports.coverage == (".prp/reports/coverage.xml",)
-    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 99.0
+    # 99 on the total rounded to a whole percent, as coverage.py checks it: 98.5 passes
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 98.5
     assert "from Makefile recipe coverage: --fail-under" in text
     assert profile.environment is not None and "coverage" in profile.environment.packages
 
@@ -100,7 +104,7 @@ def test_a_threshold_the_project_sets_wins_over_covdefaults_and_plugins_come_fro
     write(tmp_path, files)
     text, result = parsed(tmp_path)
     profile = result.profile
-    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 90.0
+    assert profile.budgets.coverage is not None and profile.budgets.coverage.total == 89.5
     assert profile.environment is not None
     assert "cython" in profile.environment.packages
     assert "coverage.py loads it (pyproject.toml [tool.coverage.run] plugins)\n" in text  # cython
@@ -234,7 +238,7 @@ def test_a_threshold_on_coverage_appended_to_another_runs_is_not_enforced(tmp_pa
     assert "the project's 80 (Makefile recipe testcoverage: --cov-fail-under) applies with" in text
     write(tmp_path, {"Makefile": makefile.replace(" --cov-append", "")})
     coverage = parsed(tmp_path)[1].profile.budgets.coverage
-    assert coverage is not None and coverage.total == 80.0
+    assert coverage is not None and coverage.total == 79.5  # (80 on its rounded total)
 
 
 def test_the_packages_measured_for_a_project_naming_none_are_said(tmp_path: Path) -> None:
@@ -320,3 +324,25 @@ def test_a_coverage_run_of_the_projects_own_naming_nothing_and_bound_by_nothing_
     assert "--source=charset_normalizer: its packages, as its own run names none" in text
     write(tmp_path, {".coveragerc": "[report]\nfail_under = 99\n"})
     assert "--source=charset_normalizer" not in parsed(tmp_path)[1].profile.governance.commands["test"]
+
+
+def test_a_fail_under_is_enforced_as_coverage_py_checks_it_on_its_rounded_total(tmp_path: Path) -> None:
+    """parse with ``fail_under = 96``: its total of 95.625 passes coverage.py's check, which rounds
+    the total to its report precision (0 decimals), and pytest-cov's exit status; G4 failed the
+    run on "total coverage 95.6% < required 96%"."""
+    files = {
+        "pyproject.toml": '[project]\nname = "p"\n[tool.coverage.report]\nfail_under = 96\n',
+        "tox.ini": "[testenv]\ndeps = coverage\ncommands = coverage run -m pytest\n",
+        "p/__init__.py": "",
+        "tests/test_a.py": "def test_a():\n    pass\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.budgets.coverage is not None and result.profile.budgets.coverage.total == 95.5
+    assert "fail_under: 96, which coverage.py checks on its total rounded to a whole percent" in text
+    for fail_under, precision in ((96.0, 0), (96.0, 2), (96.25, 0), (90.0, 1), (100.0, 0)):
+        passing, digits = passing_total(fail_under, precision)
+        above = min(passing + 1e-9, 100.0)
+        assert not should_fail_under(above, fail_under, precision), (fail_under, precision)
+        below = passing - 10 ** -(digits + 2)
+        assert should_fail_under(below, fail_under, precision), (fail_under, precision)

@@ -250,6 +250,8 @@ def _coverage_tables(facts: Facts, tool: dict[str, Any]) -> None:
     under = nested(tool, "coverage", "report", "fail_under")
     if isinstance(under, int | float):
         facts.fail_under = (float(under), "pyproject.toml [tool.coverage.report] fail_under")
+        precision = nested(tool, "coverage", "report", "precision")
+        facts.coverage_precision = precision if isinstance(precision, int) and precision >= 0 else 0
 
 
 def _pytest_addopts(facts: Facts, tool: dict[str, Any]) -> None:

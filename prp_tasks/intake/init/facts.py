@@ -161,6 +161,8 @@ class Facts:
     #: coverage.py plugin module -> where its configuration names it (pyflakes' ``covdefaults``)
     coverage_plugins: dict[str, str] = field(default_factory=dict)
     fail_under: tuple[float, str] | None = None
+    #: coverage.py's report ``precision`` (decimals of the total its ``fail_under`` check rounds to)
+    coverage_precision: int = 0
     #: the CI job that combines coverage data other jobs uploaded and applies the threshold to it
     #: (structlog's: 100 for every Python and extra together; one environment measures 94%)
     combined_fail_under: str = ""

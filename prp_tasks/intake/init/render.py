@@ -146,13 +146,30 @@ def _budgets(facts: Facts, commands: Plan) -> list[str]:
     elif commands.measures_coverage and facts.fail_under:
         value, where = facts.fail_under
         note = f"from {where} (coverage.py's total of lines and branches)"
-        lines += [_line(1, "coverage", ...), _line(2, "total", value, note)]
+        passing, digits = passing_total(value, facts.coverage_precision)
+        if passing != value:  # parse's 95.625 against 96: coverage.py and pytest-cov exit 0, G4 failed
+            rounded = plural(digits, "decimal") if digits else "a whole percent"
+            note = (
+                f"from {where}: {value:g}, which coverage.py checks on its total rounded to {rounded} "
+                f"(its report precision): {passing:g} and above pass, as in the project's own run"
+            )
+        lines += [_line(1, "coverage", ...), _line(2, "total", passing, note)]
     elif commands.measures_coverage:
         lines.append(_line(1, "coverage", None, _no_threshold(facts)))
     else:
         lines.append(_line(1, "coverage", None, f"coverage {commands.coverage_note}"))
     lines.append("  # security: the defaults apply (checked only when reports.security names a report)")
     return lines
+
+
+def passing_total(fail_under: float, precision: int) -> tuple[float, int]:
+    """The lowest total coverage.py's ``fail_under`` check passes, and the decimals it rounds the
+    total to: its report ``precision``, or more when the threshold has more (``96.25``); 100 must
+    really be 100 (coverage.results.should_fail_under, which pytest-cov's exit status uses too)."""
+    if fail_under >= 100:
+        return 100.0, precision
+    digits = max(precision, len(f"{fail_under:g}".partition(".")[2]))
+    return round(fail_under - 0.5 * 10**-digits, digits + 1), digits
 
 
 def _threshold_elsewhere(facts: Facts) -> str:

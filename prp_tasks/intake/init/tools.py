@@ -83,6 +83,8 @@ def ini_files(facts: Facts) -> None:
         value = read_ini(repo / name).get(section, "fail_under", fallback="").strip()
         if value and not facts.fail_under and re.fullmatch(r"\d+(\.\d+)?", value):
             facts.fail_under = (float(value), f"{name} [{section}] fail_under")
+            precision = read_ini(repo / name).get(section, "precision", fallback="").strip()
+            facts.coverage_precision = int(precision) if precision.isdigit() else 0
         include = read_ini(repo / name).get(section, "include", fallback="")
         installed_only(facts, re.split(r"[\s,]+", include.strip()), f"{name} [{section}] include")
     for name, tool in _CONFIG_FILES:
