@@ -395,3 +395,18 @@ def test_the_targets_a_makefiles_phony_lists_are_no_commands(tmp_path: Path) -> 
     write(tmp_path, {"setup.cfg": "[metadata]\nname = t\n", "t/__init__.py": "", "Makefile": makefile})
     text = parsed(tmp_path)[0]
     assert ".PHONY" not in text and "no lint tool found" in text
+
+
+def test_a_docs_recipes_pytest_run_is_not_the_suite(tmp_path: Path) -> None:
+    """icalendar's sdist: its ``make test`` runs tox (whose tox.ini the sdist leaves out) and its
+    ``doctest`` recipe ``pytest src/icalendar/tests/test_with_doctest.py``, which became the test
+    command: 376 of its 18,000 tests, a failing test elsewhere unseen, coverage 48.71% for 98%."""
+    makefile = (
+        "test: .venv\n\tuv run tox\n\ndoctest: .venv  ## docs snippets\n"
+        "\t@pytest src/ical/tests/test_with_doctest.py\n"
+    )
+    pyproject = '[project]\nname = "ical"\n[tool.pytest.ini_options]\ntestpaths = ["src/ical/tests"]\n'
+    files = {"Makefile": makefile, "pyproject.toml": pyproject, "src/ical/__init__.py": ""}
+    write(tmp_path, {**files, "src/ical/tests/test_with_doctest.py": "", "src/ical/tests/test_x.py": ""})
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert "src/ical/tests/test_with_doctest.py" not in test and test[2] == "pytest"
