@@ -71,6 +71,13 @@ def test_a_shell_script_a_ci_step_runs_is_read(tmp_path: Path) -> None:
     assert commands["type-check"][-2:] == ("--strict", "sniffio")
     assert "-W" in commands["test"] and "tests" in commands["test"]
     assert "ci.sh (run by .github/workflows/ci.yml)" in text
+    # the real script runs mypy as an if's condition: it was read as run by nothing
+    checked = 'if [ "$CHECK" = "1" ]; then\n    if ! mypy --pretty sniffio; then\n        exit 1\n    fi\n'
+    checked += "fi\n"
+    write(tmp_path, {"ci.sh": script.replace("mypy --strict sniffio\n", checked)})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-2:] == ("--pretty", "sniffio")
+    assert "none of the project's CI steps" not in text
 
 
 NOXFILE = """\

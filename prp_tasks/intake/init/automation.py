@@ -199,7 +199,12 @@ def _ci_script(facts: Facts, command: str, ran_by: str) -> None:
     for line in read_text(script).replace("\\\n", " ").splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             for part in ci_commands(line):
-                command_line(facts, part, where)
+                command_line(facts, _SHELL_KEYWORDS.sub("", part), where)
+
+
+#: the shell words before a command a script tests or loops on (sniffio's ``if ! mypy --pretty
+#: sniffio; then``: prp init said none of its CI steps ran mypy)
+_SHELL_KEYWORDS = re.compile(r"^\s*(?:(?:if|elif|while|until|then|do|else)\s+)*(?:(?:!|'!')\s+)?")
 
 
 #: ``NAME = value`` (also ``:=``, ``?=``, ``+=``) in a Makefile
