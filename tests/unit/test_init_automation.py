@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 from prp_tasks.intake.init.justfile import just_commands
-from prp_tasks.intake.init.tools import _poe_lines
+from prp_tasks.intake.init.tools import _task_lines
 from tests.unit.test_init import parsed, write
 
 BACKOFF_MAKEFILE = """\
@@ -168,9 +168,9 @@ def test_poe_tasks_are_commands_the_project_runs(tmp_path: Path) -> None:
     assert "[tool.poe.tasks] lint" in text
     assert commands["type-check"][-1] == "tenacity"  # a cmd given as its words
     tasks = tomllib.loads(POE_TASKS)["tool"]["poe"]["tasks"]
-    assert _poe_lines(tasks["docs"]) == [] and _poe_lines(tasks["test"]) == ["pytest"]  # a reference: none
-    assert _poe_lines(tasks["lint"]) == ["ruff check .", "ruff format --check ."]
-    assert _poe_lines(tasks["flake"]) == ["flake8 --max-line-length=100 tenacity && echo done"]
+    assert _task_lines(tasks["docs"]) == [] and _task_lines(tasks["test"]) == ["pytest"]  # a reference: none
+    assert _task_lines(tasks["lint"]) == ["ruff check .", "ruff format --check ."]
+    assert _task_lines(tasks["flake"]) == ["flake8 --max-line-length=100 tenacity && echo done"]
 
 
 PIXI_TASKS = """[project]

@@ -103,6 +103,13 @@ def leftover(facts: Facts, tool: str) -> str:
     return f"; only configured: no requirement names {tool} and no command runs it (a leftover?)"
 
 
+def hooks_unknown(facts: Facts) -> bool:
+    """Whether the project runs or declares pre-commit, or ships without its hooks file, while
+    this checkout lacks ``.pre-commit-config.yaml``: what its hooks run is not known here."""
+    uses_hooks = facts.pre_commit_run or "pre-commit" in facts.declared_names or facts.hooks_left_out
+    return bool(uses_hooks) and not facts.hooks_file
+
+
 def sdist_without_ci(facts: Facts) -> bool:
     """A checkout that is a source distribution (its PKG-INFO at the top) with none of the CI
     files a repository keeps: what runs its tools there is not in it."""

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import json
 
-from prp_tasks.intake.init.commandbase import EXCLUDE_PROFILE, Command, excludes, leftover, scope_said
+from prp_tasks.intake.init.commandbase import (
+    EXCLUDE_PROFILE,
+    Command,
+    excludes,
+    hooks_unknown,
+    leftover,
+    scope_said,
+)
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.declared import installs_at_least
 from prp_tasks.intake.init.facts import Facts
@@ -41,13 +48,14 @@ def _ruff_format(facts: Facts) -> Command:
     targets = facts.lint_targets.get("ruff-format") or ["."]
     options = facts.lint_options.get("ruff-format", [])
     modern = installs_at_least(facts, "ruff", "0.16")
-    excluded = excludes(facts, "ruff-format", targets)
-    if excluded and not modern:  # (exceptiongroup's hooks, ruff 0.14.10: tests/test_catch_py311.py)
-        excluded = [config_exclude(facts.hook_excludes["ruff-format"])]
+    hooked = facts.hook_excludes.get("ruff-format", []) if "." in targets else []  # (what excludes() reads)
+    excluded: list[str] = []
+    if hooked:  # before 0.16 a configuration override (exceptiongroup's hooks, ruff 0.14.10)
+        excluded = excludes(facts, "ruff-format", targets) if modern else [config_exclude(hooked)]
     excluded += [EXCLUDE_PROFILE] if "." in targets and modern else []
     argv = ("python", "-m", "ruff", "format", "--check", "--no-cache", *options, *excluded, *targets)
     linted = scope_said(targets, options, own="ruff-format" in facts.lint_targets, verb="formats")
-    if hooked := excludes(facts, "ruff-format", targets) and facts.hook_excludes["ruff-format"]:
+    if hooked:
         linted += f"; leaves out {', '.join(hooked)}, as the project's hook does"
     linted += leftover(facts, "ruff-format")  # hpack's [tool.ruff.format]: its tox runs ruff check only
     return Command("format", argv, f"ruff format: {_where(facts, 'ruff-format')}{linted}")
@@ -81,12 +89,8 @@ def formatter_unrun(facts: Facts, tool: str) -> str:
     ``tool`` and no hook file it may run is missing; else "". h2's tox lint env runs ``ruff check``
     and nothing runs the ``ruff format`` its ``[tool.ruff.format]`` configures: 54 files of its
     release would be reformatted, and the format check failed the run."""
-    if not facts.only_configured(tool) or not facts.uses(tool):
-        return ""
-    if (facts.pre_commit_run or "pre-commit" in facts.declared_names or facts.hooks_left_out) and (
-        not facts.hooks_file
-    ):
-        return ""  # its hooks may run it (webargs' sdist: its lint env runs pre-commit)
+    if not facts.only_configured(tool) or hooks_unknown(facts):
+        return ""  # (its hooks may run it: webargs' sdist, whose lint env runs pre-commit)
     for linter in ("ruff", "flake8", "pylint", "pycodestyle"):
         if places := facts.run_places(linter):
             return f"{places[0]} runs {linter}"

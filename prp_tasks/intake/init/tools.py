@@ -6,7 +6,6 @@ and the places it runs them (tox: :mod:`.toxconf`; CI workflows, Makefiles and j
 from __future__ import annotations
 
 import re
-import shlex
 from configparser import RawConfigParser
 
 from prp_tasks.intake.init.automation import ci, invoke_tasks, justfile, makefile
@@ -80,12 +79,13 @@ def ini_files(facts: Facts) -> None:
             facts.configured(tool, f"{name} [{section}]")
             _ini_details(facts, ini, name, section, tool)
     for name, section in _FAIL_UNDER:
-        value = read_ini(repo / name).get(section, "fail_under", fallback="").strip()
+        report = read_ini(repo / name)
+        value = report.get(section, "fail_under", fallback="").strip()
         if value and not facts.fail_under and re.fullmatch(r"\d+(\.\d+)?", value):
             facts.fail_under = (float(value), f"{name} [{section}] fail_under")
-            precision = read_ini(repo / name).get(section, "precision", fallback="").strip()
+            precision = report.get(section, "precision", fallback="").strip()
             facts.coverage_precision = int(precision) if precision.isdigit() else 0
-        include = read_ini(repo / name).get(section, "include", fallback="")
+        include = report.get(section, "include", fallback="")
         installed_only(facts, re.split(r"[\s,]+", include.strip()), f"{name} [{section}] include")
     for name, tool in _CONFIG_FILES:
         if (repo / name).is_file():
@@ -216,7 +216,7 @@ def _poe_tasks(facts: Facts) -> None:
     ``ruff check .`` and ``ruff format --check .``): the commands of every task."""
     tasks = nested(facts.config, "tool", "poe", "tasks")
     for name, task in tasks.items() if isinstance(tasks, dict) else []:
-        for line in _poe_lines(task):
+        for line in _task_lines(task):
             for part in ci_commands(line):
                 command_line(facts, part, f"pyproject.toml [tool.poe.tasks] {name}")
 
@@ -232,21 +232,19 @@ def _pixi_tasks(facts: Facts) -> None:
     for prefix, table in tables:
         tasks = table.get("tasks") if isinstance(table, dict) else None
         for name, task in tasks.items() if isinstance(tasks, dict) else []:
-            cmd = task.get("cmd") if isinstance(task, dict) else task
-            if isinstance(cmd, list) and all(isinstance(w, str) for w in cmd):
-                cmd = shlex.join(cmd)
-            for part in ci_commands(cmd) if isinstance(cmd, str) else []:
+            for part in (p for line in _task_lines(task) for p in ci_commands(line)):
                 command_line(facts, part, f"pyproject.toml [tool.pixi.{prefix}tasks] {name}")
 
 
-def _poe_lines(task: object, in_sequence: bool = False) -> list[str]:
+def _task_lines(task: object, in_sequence: bool = False) -> list[str]:
     """A poe task's command lines: a string (a ``cmd`` task, but a reference to another task
     inside a sequence), a table's ``cmd`` (a string or its words) or ``shell`` script, or the
-    items of a ``sequence`` (an array); ``ref``, ``script`` and ``expr`` tasks name none of their own."""
+    items of a ``sequence`` (an array); ``ref``, ``script`` and ``expr`` tasks name none of their own.
+    A pixi task has the same shapes: a string, or a table's ``cmd`` (a string or its words)."""
     if isinstance(task, str):
         return [] if in_sequence else [task]
     if isinstance(task, list):
-        return [line for item in task for line in _poe_lines(item, True)]
+        return [line for item in task for line in _task_lines(item, True)]
     if not isinstance(task, dict):
         return []
     cmd, shell = task.get("cmd"), task.get("shell")
@@ -256,7 +254,7 @@ def _poe_lines(task: object, in_sequence: bool = False) -> list[str]:
         return [cmd]
     if isinstance(shell, str):
         return [line for line in shell.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return _poe_lines(task.get("sequence"), True) if isinstance(task.get("sequence"), list) else []
+    return _task_lines(task.get("sequence"), True) if isinstance(task.get("sequence"), list) else []
 
 
 def _hatch_table(facts: Facts, env: str) -> str:
