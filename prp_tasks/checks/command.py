@@ -20,8 +20,8 @@ from pathlib import Path
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
-from prp_tasks.checks.crashes import enclosing_function, interrupted_at, interrupted_traceback
-from prp_tasks.checks.evidence import TEST_TOOLS, identify, plain_text, tool_summary
+from prp_tasks.checks.crashes import enclosing_function, interruption
+from prp_tasks.checks.evidence import CRASHED, TEST_TOOLS, UNLOADED, identify, plain_text, tool_summary
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -223,13 +223,14 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     tails = [
         in_repo_terms(ctx, plain_text(str(details.get(k) or ""))) for k in ("stdout_tail", "stderr_tail")
     ]
-    where = interrupted_at(*tails)
+    found = interruption(*tails)
+    where = found.where
     if os.path.isabs(where) and Path(where).is_relative_to(ctx.cwd):  # (pytest's own absolute path)
         where = os.path.relpath(where, ctx.cwd)
     limit = "PRP_CHECK_TIMEOUT_S"
     limit = "the gate's timeout_s" if ctx.gate.timeout_s else limit
     limit = "the check's timeout_s" if ctx.check.timeout_s else limit
-    function, traceback = interrupted_traceback(*tails)
+    function = found.function
     how = f"interrupted at {where}, then stopped" if where else "killed"
     if os.path.isabs(where):  # in an installed package (hpack's hypothesis): what ran, not where
         how = f"interrupted{_outside(where)}, then stopped"
@@ -240,15 +241,13 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     said = [
         line
         for line in last.splitlines()
-        if not (line.startswith(_CRASHED) and ": KeyboardInterrupt" in line) and line.strip() not in traceback
+        if not line.startswith((f"{CRASHED}: KeyboardInterrupt", f"{UNLOADED}: KeyboardInterrupt"))
+        and line.strip() not in found.traceback
     ]
     if said and details.get("facts"):  # the counts of what finished, not the suite's (semver: "547
         said[0] = f"until then: {said[0]}"  # tests: 546 passed" read as its 597)
     return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
 
-
-#: how a crash line begins (:func:`prp_tasks.checks.evidence.tool_summary`)
-_CRASHED = ("the tool crashed", "the tests could not be loaded")
 
 #: where an interrupted run was, outside the checkout: the part of the path that says what ran
 _OUTSIDE = (

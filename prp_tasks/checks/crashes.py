@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,22 +69,6 @@ _INTERRUPTED = re.compile(r"^(\S[^\n]*?:\d+): KeyboardInterrupt$", re.M)
 _FRAME_IN = re.compile(r'^\s*File "(?P<path>[^"<>]+)", line (?P<line>\d+), in (?P<name>[\w.<>]+)', re.M)
 
 
-def interrupted_traceback(stdout: str, stderr: str) -> tuple[str, frozenset[str]]:
-    """What the traceback of a run interrupted outside pytest (unittest, a script) says beyond its
-    place: the function of the repository's last frame (``test_hang``), and the traceback's lines
-    (stripped), which a summary need not repeat: unittest's hanging test was summed up as
-    ``return self.run(*args, **kwds)``. ("", nothing) without such a traceback."""
-    for text in (stderr, stdout):
-        if not crashed(text).startswith("KeyboardInterrupt"):
-            continue
-        lines = _traceback_lines(text)
-        starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
-        block = lines[starts[-1] if starts else 0 :]
-        frames = [m for m in _FRAME_IN.finditer("\n".join(block)) if not os.path.isabs(m["path"])]
-        return (frames[-1]["name"] if frames else ""), frozenset(ln.strip() for ln in block if ln.strip())
-    return "", frozenset()
-
-
 #: a function's header: its indentation and name
 _DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
 
@@ -112,18 +97,34 @@ def enclosing_function(root: Path, where: str) -> str:
     return ""
 
 
-def interrupted_at(stdout: str, stderr: str) -> str:
-    """Where a run that was interrupted (SIGINT, its time up) was: pytest's ``path:line:
-    KeyboardInterrupt`` line, else the repository's last frame of a traceback ending in
-    KeyboardInterrupt; or ""."""
-    for text in (stdout, stderr):
-        found = _INTERRUPTED.findall(text)
-        if found:
-            return str(found[-1])
+@dataclass(frozen=True)
+class Interruption:
+    """What a run interrupted (SIGINT, its time up) said of where it was."""
+
+    #: pytest's ``path:line: KeyboardInterrupt`` place, else the repository's last frame of a
+    #: traceback ending in KeyboardInterrupt; "" when neither
+    where: str = ""
+    #: that traceback's function of the repository's last frame (``test_hang``), when there is one
+    function: str = ""
+    #: that traceback's lines (stripped), which a summary need not repeat: unittest's hanging test
+    #: was summed up as ``return self.run(*args, **kwds)``
+    traceback: frozenset[str] = frozenset()
+
+
+def interruption(stdout: str, stderr: str) -> Interruption:
+    """Where an interrupted run was and what its KeyboardInterrupt traceback (unittest's, a
+    script's) says beyond that place, read in one pass."""
+    where = next((str(found[-1]) for text in (stdout, stderr) if (found := _INTERRUPTED.findall(text))), "")
     for text in (stderr, stdout):
-        if crashed(text).startswith("KeyboardInterrupt"):
-            return crash_site(text)
-    return ""
+        if not crashed(text).startswith("KeyboardInterrupt"):
+            continue
+        lines = _traceback_lines(text)
+        starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+        block = lines[starts[-1] if starts else 0 :]
+        frames = [m for m in _FRAME_IN.finditer("\n".join(block)) if not os.path.isabs(m["path"])]
+        said = frozenset(ln.strip() for ln in block if ln.strip())
+        return Interruption(where or crash_site(text), frames[-1]["name"] if frames else "", said)
+    return Interruption(where)
 
 
 #: an exception whose name says nothing of it, with its message, after a traceback (bidict's

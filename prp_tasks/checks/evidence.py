@@ -100,12 +100,14 @@ def tool_summary(
     return clip_lines(lines, SUMMARY_LIMIT), kind
 
 
+#: how a summary's crash line begins: the tool's own crash, or pytest that could not import a
+#: conftest (structlog's and arrow's syntax errors: "the tool crashed" read as pytest's fault)
+CRASHED, UNLOADED = "the tool crashed", "the tests could not be loaded (a conftest failed to import)"
+
+
 def _crashed_how(stdout: str, stderr: str) -> str:
-    """What a crash was: pytest could not import a conftest (structlog's and arrow's syntax errors:
-    "the tool crashed" read as pytest's fault), else the tool's own."""
-    if _CONFTEST_FAILED.search(stderr) or _CONFTEST_FAILED.search(stdout):
-        return "the tests could not be loaded (a conftest failed to import)"
-    return "the tool crashed"
+    """What a crash was: :data:`UNLOADED` when pytest could not import a conftest, else :data:`CRASHED`."""
+    return UNLOADED if _CONFTEST_FAILED.search(stderr) or _CONFTEST_FAILED.search(stdout) else CRASHED
 
 
 _CONFTEST_FAILED = re.compile(r"^ImportError while loading conftest ", re.M)

@@ -167,10 +167,15 @@ def _unittest_line(f: Facts) -> str:
         "expected_failures": "expected failure",
         "unexpected_successes": "unexpected success",
     }
-    others = [plural(f[k], one, k.replace("_", " ")) for k, one in kinds.items() if f.get(k)]
-    if f.get("errors") and f.get("not_imported"):  # each a module unittest counts as one test
-        modules = plural(f["not_imported"], "module")
-        others[others.index(plural(f["errors"], "error"))] += f" ({modules} could not be imported)"
+    # each module unittest could not import it counts as a test in error
+    unimported = (
+        f" ({plural(f['not_imported'], 'module')} could not be imported)" if f.get("not_imported") else ""
+    )
+    others = [
+        plural(f[k], one, k.replace("_", " ")) + (unimported if k == "errors" else "")
+        for k, one in kinds.items()
+        if f.get(k)
+    ]
     if not f["tests"] and not others:  # (its "OK" beside a check failed for running nothing: tomli's sdist)
         return "0 tests ran"
     line = f"{plural(f['tests'], 'test')} ran: " + (", ".join(others) if others else "OK")
