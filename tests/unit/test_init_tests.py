@@ -118,6 +118,7 @@ def test_test_modules_inside_the_package_run_with_unittest_discovery(tmp_path: P
     command = result.profile.governance.commands["test"]
     assert command == ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
     assert "unittest: su/test_su.py and no pytest configuration" in text
+    assert "the run will find no test" not in text  # (its test module counted)
     done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
 
@@ -134,6 +135,28 @@ def test_plain_test_functions_in_a_module_pytest_would_not_find_are_named_to_it(
     done = subprocess.run([sys.executable, *command[1:], "-p", "no:cacheprovider"], cwd=tmp_path,
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout
+
+
+def test_a_helper_module_named_like_a_test_is_not_named_to_pytest(tmp_path: Path) -> None:
+    """fire: ``fire/testutils.py`` beside ``fire/test_components.py`` had the command name six
+    modules, and pytest ran 5 of the 261 tests its ``*_test.py`` files hold; dictdiffer: its
+    ``testing.py`` named, its doctests elsewhere in the package not run, one of them made to fail."""
+    conf = "[tool.pytest.ini_options]\naddopts = '-ra'\n"
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'fi'\n" + conf, "fi/__init__.py": "",
+                     "fi/testutils.py": "import unittest\n", "fi/test_components.py": "X = 1\n",
+                     "fi/core_test.py": "def test_a():\n    assert 1\n"})  # fmt: skip
+    text, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert command[:3] == ("python", "-m", "pytest") and not any(a.startswith("fi/") for a in command)
+    assert "named on the command line" not in text
+    done = subprocess.run([sys.executable, *command[1:], "-p", "no:cacheprovider"], cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout
+    (tmp_path / "fi" / "core_test.py").unlink()
+    write(tmp_path, {"fi/tests.py": "def test_a():\n    assert 1\n"})
+    text, result = parsed(tmp_path)  # only the module pytest would not find is said to be
+    assert "fi/tests.py named on the command line (not test_*.py)" in text
+    assert result.profile.governance.commands["test"][-2:] == ("fi/test_components.py", "fi/tests.py")
 
 
 def test_test_modules_the_projects_python_files_names_are_left_to_pytest(tmp_path: Path) -> None:

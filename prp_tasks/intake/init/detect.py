@@ -304,10 +304,20 @@ def _layout(facts: Facts, files: list[Path]) -> None:
         facts.tests_dir is not None and (facts.repo / facts.tests_dir / "__init__.py").is_file()
     )
     if facts.tests_dir is None:  # jsonpointer: tests.py beside jsonpointer.py
-        facts.tests_modules = sorted(p.name for p in facts.repo.glob("test*.py") if p.is_file())
+        facts.tests_modules = sorted(p.name for p in facts.repo.glob("test*.py") if _test_module(p))
     if facts.tests_dir is None and not facts.tests_modules:  # shortuuid/test_shortuuid.py
         found = [m for pkg in facts.packages for m in sorted((facts.repo / pkg).glob("test*.py"))]
-        facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if m.is_file()]
+        facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if _test_module(m)]
+
+
+#: a test module's name (``test_x.py``, ``x_test.py``, ``tests.py``); not a helper's: dictdiffer's
+#: ``testing.py`` and fire's ``testutils.py``, named to pytest, left out what the project runs
+#: (fire: its 256 tests in ``*_test.py`` files; dictdiffer: its doctests, one rewritten to fail)
+_TEST_MODULE_NAME = re.compile(r"test_.*\.py|.*_test\.py|tests?\.py")
+
+
+def _test_module(path: Path) -> bool:
+    return _TEST_MODULE_NAME.fullmatch(path.name) is not None and path.is_file()
 
 
 def _declared_packages(repo: Path) -> set[str]:

@@ -69,9 +69,9 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.pytest_args and facts.pytest_args[0]:
         argv += facts.pytest_args[0]
         why += f"; {' '.join(facts.pytest_args[0])} as {facts.pytest_args[1]} runs it"
-    elif _unfound_modules(facts):  # named so that pytest's discovery would pass them by
+    elif unfound := _unfound_modules(facts):  # named so that pytest's discovery would pass them by
         argv += facts.tests_modules
-        why += f"; {', '.join(facts.tests_modules[:3])} named on the command line (not test_*.py)"
+        why += f"; {', '.join(unfound[:3])} named on the command line (not test_*.py)"
     measurable = facts.coverage_installed_only is None
     if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
         targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
@@ -93,15 +93,14 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     return Command("test", tuple(argv), why), False, _unmeasured(facts)
 
 
-def _unfound_modules(facts: Facts) -> bool:
+def _unfound_modules(facts: Facts) -> list[str]:
     """Test modules without a tests directory that pytest's default ``python_files``
     (``test_*.py``, ``*_test.py``) does not match: webencodings' ``webencodings/tests.py``, which
     pytest collects when named and never finds by itself; none when the project sets
     ``python_files`` (pytest finds them as configured)."""
-    names = [Path(m).name for m in facts.tests_modules]
-    if facts.pytest_python_files is not None:  # (jsonpatch: naming tests.py left property_tests.py out)
-        return False
-    return facts.tests_dir is None and any(not re.fullmatch(r"test_.*\.py|.*_test\.py", n) for n in names)
+    if facts.pytest_python_files is not None or facts.tests_dir is not None:
+        return []  # (jsonpatch: naming tests.py left property_tests.py out)
+    return [m for m in facts.tests_modules if not re.fullmatch(r"test_.*\.py|.*_test\.py", Path(m).name)]
 
 
 def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
