@@ -291,10 +291,21 @@ def _in_workdir(facts: Facts, reader: ReportReader) -> Facts:
 
 def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:
     """The JUnit report's facts with the counts pytest's closing line states: the report cannot
-    tell an unexpected pass (``xpassed``) from a pass; the line says both (a zero is left out)."""
+    tell an unexpected pass (``xpassed``) from a pass; the line says both (a zero is left out).
+    The total follows the line's outcomes where the report merged two of one test (parsel: a
+    module skipped at import under ``--doctest-modules`` is two skips in one test case)."""
     counts = {key: said.get(word, 0) for key, word in SAID.items()}
     kept = {k: v for k, v in facts.items() if k not in counts}  # the line's zeros win too
+    merged = sum(counts[k] for k in _OUTCOMES) - sum(facts.get(k, 0) for k in _OUTCOMES)
+    subtests = any(counts[k] for k in counts if k.startswith("subtests_"))  # (counted among them)
+    if "tests" in kept and merged > 0 and not subtests:
+        kept["tests"] += merged
     return {**kept, **{k: v for k, v in counts.items() if v or k in ALWAYS}}
+
+
+#: one per test, in pytest's closing line and the JUnit report alike (an unexpected pass is a pass
+#: there; errors are not: a teardown's error is a second count of a test that passed)
+_OUTCOMES = ("passed", "xpassed", "failures", "skipped", "xfailed")
 
 
 def ruff_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:

@@ -82,8 +82,11 @@ LINT_ITEMS = frozenset(
      "pylint", "pycodestyle", "codespell"}
 )  # fmt: skip
 #: the line an exception is reported with (a traceback's last, pytest's report's E lines):
-#: ``ModuleNotFoundError: …``, ``pytest.PytestRemovedIn10Warning: …``
-RAISED = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b(?::.*)?")
+#: ``ModuleNotFoundError: …``, ``pytest.PytestRemovedIn10Warning: …``, pytest's own ``Failed: DID
+#: NOT WARN. …`` (w3lib's cause had been the line under it, "Emitted warnings: [].")
+RAISED = re.compile(
+    r"(?:[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)|(?:[\w.]+\.)?Failed)\b(?::.*)?"
+)
 #: the most of a failing test's message kept (its first line)
 CAUSE_LIMIT = 160
 

@@ -270,6 +270,22 @@ def test_a_real_pytest_report_counts_as_pytest_does_and_names_tests_by_their_fil
     assert facts["pytest"]["xfailed"] == 1
 
 
+def test_the_total_agrees_with_pytests_counts_when_its_report_merges_two_skips(tmp_path: Path) -> None:
+    """parsel: a module skipped at import under ``--doctest-modules`` is skipped twice (its doctests
+    and its tests), one JUnit test case; "534 tests: 528 passed, 3 failed, 0 errors, 4 skipped"
+    added up to 535, pytest's own count."""
+    fresh(tmp_path, "tests/test_a.py", "def test_a():\n    pass\n")
+    skipped = 'import pytest\npytest.importorskip("no_such_module")\n\ndef test_b():\n    pass\n'
+    fresh(tmp_path, "tests/benchmarks/test_b.py", skipped)
+    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--doctest-modules", "tests"]
+    argv.append("--junitxml=.prp/reports/junit.xml")
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert "1 passed, 2 skipped" in done.stdout, done.stdout
+    text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
+    assert text.splitlines()[0].startswith("3 tests: 1 passed, 0 failed, 0 errors, 2 skipped"), text
+    assert facts["pytest"]["tests"] == 3
+
+
 def test_a_test_collected_from_another_kind_of_file_is_named_by_that_file() -> None:
     files = {"tests/test_mypy.yml", "tests/unit/test_a.py"}
     assert case_id("tests.test_mypy.yml", "testAttrsAnnotated", files.__contains__) == (
@@ -295,6 +311,22 @@ def test_a_collection_errors_cause_is_the_exceptions_line_not_the_last_line() ->
     )
     facts = junit_facts(report.encode())
     assert facts["cause"].startswith("pytest.PytestRemovedIn10Warning: Passing a non-Collection")
+
+
+def test_a_collection_error_of_pytests_own_failure_is_said_by_its_failed_line() -> None:
+    """w3lib: a module-level ``pytest.warns`` that saw no warning; the cause read "Emitted
+    warnings: []." (the last E line) and not pytest's "Failed: DID NOT WARN." above it."""
+    text = (
+        "tests/test_util.py:5: in &lt;module&gt;\n"
+        '    with pytest.warns(DeprecationWarning, match="deprecated"):\n'
+        "E   Failed: DID NOT WARN. No warnings of type (&lt;class 'DeprecationWarning'&gt;,) were emitted.\n"
+        "E    Emitted warnings: [].\n"
+    )
+    report = (
+        '<testsuite><testcase classname="" name="tests.test_util">'
+        f'<error message="collection failure">{text}</error></testcase></testsuite>'
+    )
+    assert junit_facts(report.encode())["cause"].startswith("Failed: DID NOT WARN. No warnings of type")
 
 
 def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
