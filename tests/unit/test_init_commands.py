@@ -292,7 +292,8 @@ def test_the_projects_pytest_paths_and_selection_options_are_kept(tmp_path: Path
     _, result = parsed(tmp_path)
     argv = result.profile.governance.commands["test"]
     assert argv[7:13] == ("--doctest-modules", "--ignore", "benchmark", "-m", "not slow", "test")
-    assert argv[13:14] == ("--cov=tab",)  # its --cov: pytest-cov is used (hyperlink's: behind factors)
+    assert argv[13] == "--continue-on-collection-errors"  # its -n auto: xdist's workers go on
+    assert argv[14:15] == ("--cov=tab",)  # its --cov: pytest-cov is used (hyperlink's: behind factors)
     # readme_renderer's tox: ``pytest -Wall --strict-markers``; the joined -W filter had been left out
     write(tmp_path, {"tox.ini": "[testenv]\ndeps = pytest\ncommands = pytest -Werror --strict-markers\n"})
     assert parsed(tmp_path)[1].profile.governance.commands["test"][7:9] == ("-Werror", "--strict-markers")

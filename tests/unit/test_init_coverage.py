@@ -214,13 +214,14 @@ def test_coverage_run_runs_the_tests_xdist_would_spread_in_one_process(tmp_path:
     write(tmp_path, {"pyproject.toml": pyproject, "bidict/__init__.py": "", "tests/test_a.py": ""})
     text, result = parsed(tmp_path)
     test = result.profile.governance.commands["test"]
-    assert test[:4] == ("python", "-m", "coverage", "run") and test[-2:] == ("-n", "0")
+    assert test[:4] == ("python", "-m", "coverage", "run") and test[-3:-1] == ("-n", "0")
+    assert test[-1] == "--continue-on-collection-errors"  # as xdist's workers go on
     assert "(pyproject.toml [tool.pytest] addopts --numprocesses auto)" in text
     ini = "[pytest]\naddopts = -n 4 --dist loadscope\n"
     write(tmp_path, {"pyproject.toml": pyproject.split("\n\n[tool.pytest]")[0] + "\n", "pytest.ini": ini})
-    assert parsed(tmp_path)[1].profile.governance.commands["test"][-2:] == ("-n", "0")
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-3:-1] == ("-n", "0")
     write(tmp_path, {"pytest.ini": "[pytest]\naddopts = -n 0\n"})  # no workers: nothing added
-    assert parsed(tmp_path)[1].profile.governance.commands["test"][-2:] != ("-n", "0")
+    assert "-n" not in parsed(tmp_path)[1].profile.governance.commands["test"]
 
 
 def test_a_threshold_on_coverage_appended_to_another_runs_is_not_enforced(tmp_path: Path) -> None:

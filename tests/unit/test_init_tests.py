@@ -159,6 +159,25 @@ def test_a_helper_module_named_like_a_test_is_not_named_to_pytest(tmp_path: Path
     assert result.profile.governance.commands["test"][-2:] == ("fi/test_components.py", "fi/tests.py")
 
 
+def test_a_suite_the_project_runs_in_xdist_workers_goes_on_past_a_module_it_cannot_collect(
+    tmp_path: Path,
+) -> None:
+    """w3lib's tox: ``pytest --doctest-modules -n auto {posargs:w3lib tests}``, 650 passed, 2
+    failed, 4 errors; its check, in one process: "Interrupted: 2 errors during collection", no test
+    run and its 2 failing tests unseen."""
+    tox = "[testenv]\ndeps =\n    pytest\n    pytest-xdist\ncommands =\n    pytest -n auto {posargs:tests}\n"
+    write(tmp_path, {"tox.ini": tox, "setup.py": "setup(name='w3')\n", "w3/__init__.py": "",
+                     "tests/test_a.py": "def test_a():\n    assert 1\n",
+                     "tests/test_b.py": "import no_such_module\n"})  # fmt: skip
+    text, result = parsed(tmp_path)
+    command = result.profile.governance.commands["test"]
+    assert "--continue-on-collection-errors" in command and "-n" not in command
+    assert "pytest-xdist's workers (tox.ini [testenv] -n auto)" in text
+    done = subprocess.run([sys.executable, *command[1:], "-p", "no:cacheprovider"], cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    assert "1 passed" in done.stdout and "1 error in" in done.stdout, done.stdout
+
+
 def test_test_modules_the_projects_python_files_names_are_left_to_pytest(tmp_path: Path) -> None:
     """jsonpatch: pytest.ini's ``python_files = tests.py property_tests.py``; the command named
     tests.py alone, and property_tests.py's 25 tests never ran."""

@@ -149,6 +149,9 @@ class Facts:
     flake8_filename: str = ""
     #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
     pytest_xdist: str = ""
+    #: where the project's pytest command runs its tests in pytest-xdist workers (``tox.ini
+    #: [testenv] -n auto``), which the check's command does not: one process, as prp runs tests
+    xdist_dropped: str = ""
     #: where the project runs mypy with ``--install-types`` (it installs the stubs it misses)
     mypy_install_types: str = ""
     #: coverage's config names what to measure (``[run]`` source, source_pkgs or include: asttokens'

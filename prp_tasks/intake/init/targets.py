@@ -147,7 +147,7 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
         elif word in _PYTEST_VALUED:
             kept += [word, next(rest, "")]
         elif word in _PYTEST_OTHER_VALUED:
-            next(rest, None)
+            _left_out(facts, word, next(rest, ""), where)
         elif (
             word.startswith("{")
             and (installed := installed_path(facts, word))
@@ -161,6 +161,13 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     if cwd not in ("", ".") and not any(not k.startswith("-") and _test_path(facts, ".", k) for k in kept):
         kept.append(os.path.normpath(cwd))  # run in a folder with no path: that folder's tests
     facts.pytest_args = ([k for k in kept if k], where)
+
+
+def _left_out(facts: Facts, option: str, value: str, where: str) -> None:
+    """An option of the project's pytest command the check leaves out, with its value: pytest-xdist's
+    workers are remembered (:attr:`Facts.xdist_dropped`)."""
+    if option in ("-n", "--numprocesses") and value not in ("0", ""):
+        facts.xdist_dropped = facts.xdist_dropped or f"{where} {option} {value}"
 
 
 def installed_path(facts: Facts, word: str) -> str | None:

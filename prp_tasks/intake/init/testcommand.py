@@ -72,6 +72,7 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     elif unfound := _unfound_modules(facts):  # named so that pytest's discovery would pass them by
         argv += facts.tests_modules
         why += f"; {', '.join(unfound[:3])} named on the command line (not test_*.py)"
+    argv, why = _as_xdist_goes_on(facts, argv, why)
     measurable = facts.coverage_installed_only is None
     if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
         targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
@@ -91,6 +92,23 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.uses("coverage") and measurable:
         return _coverage_run(facts, Command("test", tuple(argv), why))
     return Command("test", tuple(argv), why), False, _unmeasured(facts)
+
+
+#: pytest-xdist's workers run the tests of the modules they could collect, where pytest alone stops
+#: at the first module it cannot (w3lib's tox runs ``-n auto``: 650 passed, 2 failed, 4 errors; its
+#: check, in one process, "Interrupted: 2 errors during collection", no test run, the 2 failures
+#: unseen)
+ON_COLLECTION_ERRORS = "--continue-on-collection-errors"
+_XDIST_GOES_ON = "the project's run goes on past a module it cannot collect, in pytest-xdist's workers"
+
+
+def _as_xdist_goes_on(facts: Facts, argv: list[str], why: str) -> tuple[list[str], str]:
+    """The command going on past a module it cannot collect when the project's runs in
+    pytest-xdist's workers, which it does not (:data:`ON_COLLECTION_ERRORS`)."""
+    if not facts.xdist_dropped:
+        return argv, why
+    said = f"; {ON_COLLECTION_ERRORS}: {_XDIST_GOES_ON} ({facts.xdist_dropped})"
+    return [*argv, ON_COLLECTION_ERRORS], why + said
 
 
 def _unfound_modules(facts: Facts) -> list[str]:
@@ -119,11 +137,13 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
         # its tests and its package were (90.61% for the package's 88.64%)
         options = (f"--source={','.join(import_names(facts))}", *options)
         where += _stale(facts) if unsaid else f"; {options[0]}: its packages, as its own run names none"
-    serial = ("-n", "0") if facts.pytest_xdist and test.argv[2:3] == ("pytest",) else ()
+    serial: tuple[str, ...] = ("-n", "0") if facts.pytest_xdist and test.argv[2:3] == ("pytest",) else ()
+    serial += (ON_COLLECTION_ERRORS,) if serial and ON_COLLECTION_ERRORS not in test.argv else ()
     argv = ("python", "-m", "coverage", "run", *options, "-m", *test.argv[2:], *serial)
     note = f"measured with coverage.py ({where}); the check runs `coverage xml` after `coverage run`"
     workers = facts.pytest_xdist
     serially = f"; -n 0: coverage run measures no pytest-xdist worker ({workers})" if serial else ""
+    serially += f"; {ON_COLLECTION_ERRORS}: {_XDIST_GOES_ON}" if ON_COLLECTION_ERRORS in serial else ""
     note += serially  # bidict: 0%, "No data was collected", its tests having run in xdist's workers
     if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
         note += "; the project only configures coverage.py: no requirement names it and no command runs it"
