@@ -329,6 +329,21 @@ def test_a_collection_error_of_pytests_own_failure_is_said_by_its_failed_line() 
     assert junit_facts(report.encode())["cause"].startswith("Failed: DID NOT WARN. No warnings of type")
 
 
+def test_a_failing_test_of_a_test_module_is_named_before_other_items() -> None:
+    """importlib_metadata: seven pytest-perf items of ``exercises.py`` (failing in any checkout
+    without a git remote) and a doctest were named, the user's failing test in tests/ was not."""
+
+    def case(classname: str, name: str) -> str:
+        return f'<testcase classname="{classname}" name="{name}"><failure message="m">x</failure></testcase>'
+
+    items = [case("exercises.py", f"exercises.py:perf {n}") for n in range(7)]
+    items += [case("importlib_metadata._text", "importlib_metadata._text.FoldedCase")]
+    items += [case("", "ruff"), case("tests.test_api.APITests", "test_prp_broken")]
+    facts = junit_facts(f"<testsuite>{''.join(items)}</testsuite>".encode())
+    assert facts["failing"][0] == "tests.test_api.APITests::test_prp_broken"
+    assert facts["failing"][1:] == [f"exercises.py::exercises.py:perf {n}" for n in range(4)]
+
+
 def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
     """shellingham without pytest-mock: the cause read ``failed on setup with "file
     tests/test_posix.py, line 77`` (an unclosed quote, no word of the missing fixture)."""
