@@ -68,6 +68,24 @@ def test_a_project_running_only_what_prp_init_runs_gets_no_note(tmp_path: Path) 
     assert "not run here" not in parsed(tmp_path)[0]
 
 
+def test_checkers_pytest_runs_as_test_items_are_run_by_the_test_check(tmp_path: Path) -> None:
+    """dictdiffer: ``addopts = '--isort --pydocstyle …'`` beside ``[tool.isort]`` and
+    ``[tool.pydocstyle]``: "not run here: isort; pydocstyle", while 16 of its 30 tests were theirs."""
+    conf = "[tool.isort]\nprofile = 'black'\n[tool.pydocstyle]\nadd_ignore = ['D401']\n"
+    pytest = "[tool.pytest.ini_options]\naddopts = '--isort --pydocstyle --doctest-modules'\n"
+    pyproject = "[project]\nname = 'dd'\n[project.optional-dependencies]\ntests = ['pytest-isort']\n"
+    write(
+        tmp_path, {"pyproject.toml": pyproject + conf + pytest, "dd/__init__.py": "", "tests/test_a.py": ""}
+    )
+    text, _ = parsed(tmp_path)
+    assert "not run here" not in text
+    write(tmp_path, {"pyproject.toml": pyproject + conf})  # not run by the tests: named
+    assert "not run here: isort (pyproject.toml [tool.isort]); pydocstyle" in parsed(tmp_path)[0]
+    ini = "[pytest]\naddopts = --isort\n"  # pytest.ini's addopts alike; pydocstyle left
+    write(tmp_path, {"pytest.ini": ini})
+    assert "not run here: pydocstyle (pyproject.toml [tool.pydocstyle])" in parsed(tmp_path)[0]
+
+
 def test_prp_init_says_when_the_requirements_are_only_a_placeholder(tmp_path: Path) -> None:
     """docopt's sdist: no test, lint or type command, so no requirement is derived and the
     placeholder written fails G0 until it is replaced; prp init says so."""

@@ -292,6 +292,24 @@ def addopts_quiet(facts: Facts, addopts: object) -> None:
     facts.pytest_quiet = facts.pytest_quiet or any(re.fullmatch(r"-q+|--quiet", w) for w in text.split())
 
 
+#: pytest plugins' options that run a checker as test items, and the checker
+_PLUGIN_CHECKERS = {
+    "--isort": "isort", "--pydocstyle": "pydocstyle", "--codestyle": "pycodestyle",
+    "--pycodestyle": "pycodestyle", "--flake8": "flake8", "--pylint": "pylint", "--mypy": "mypy",
+    "--black": "black", "--ruff": "ruff", "--bandit": "bandit", "--codespell": "codespell",
+}  # fmt: skip
+
+
+def addopts_checkers(facts: Facts, addopts: object, where: str) -> None:
+    """The checkers pytest's ``addopts`` run as test items (dictdiffer's ``--isort --pydocstyle``):
+    the test check runs them, they are not "not run here"."""
+    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts or "")
+    for word in text.split():
+        checker = _PLUGIN_CHECKERS.get(word)
+        if checker is not None:
+            facts.tests_run.setdefault(checker, f"{where} addopts {word}")
+
+
 def addopts_xdist(facts: Facts, addopts: object, where: str) -> None:
     """Whether pytest's ``addopts`` run the tests in pytest-xdist's workers (bidict's
     ``--numprocesses=auto``), which ``coverage run`` does not measure: 0%, "No data was collected"."""

@@ -16,7 +16,12 @@ from typing import Any
 
 from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
 from prp_tasks.environments.poetry import poetry_groups
-from prp_tasks.intake.init.commandline import addopts_cov_targets, addopts_quiet, addopts_xdist
+from prp_tasks.intake.init.commandline import (
+    addopts_checkers,
+    addopts_cov_targets,
+    addopts_quiet,
+    addopts_xdist,
+)
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
@@ -263,6 +268,7 @@ def _pytest_addopts(facts: Facts, tool: dict[str, Any]) -> None:
         facts.pytest_python_files = facts.pytest_python_files or where
     addopts_quiet(facts, addopts)
     addopts_xdist(facts, addopts, where)
+    addopts_checkers(facts, addopts, where)
     if addopts and "--cov" in str(addopts):
         facts.saw("pytest-cov", f"{where} addopts")
         addopts_cov_targets(facts, addopts, where)

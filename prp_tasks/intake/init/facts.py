@@ -149,6 +149,8 @@ class Facts:
     flake8_filename: str = ""
     #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
     pytest_xdist: str = ""
+    #: checker -> where pytest's ``addopts`` run it as test items (``--isort``: pytest-isort)
+    tests_run: dict[str, str] = field(default_factory=dict)
     #: where the project's pytest command runs its tests in pytest-xdist workers (``tox.ini
     #: [testenv] -n auto``), which the check's command does not: one process, as prp runs tests
     xdist_dropped: str = ""

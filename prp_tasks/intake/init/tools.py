@@ -10,6 +10,7 @@ from configparser import RawConfigParser
 
 from prp_tasks.intake.init.automation import ci, invoke_tasks, justfile, makefile
 from prp_tasks.intake.init.commandline import (
+    addopts_checkers,
     addopts_cov_targets,
     addopts_quiet,
     addopts_xdist,
@@ -148,6 +149,7 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
             facts.pytest_python_files = facts.pytest_python_files or f"{name} [{section}]"
         addopts_quiet(facts, ini.get(section, "addopts", fallback=""))
         addopts_xdist(facts, ini.get(section, "addopts", fallback=""), f"{name} [{section}]")
+        addopts_checkers(facts, ini.get(section, "addopts", fallback=""), f"{name} [{section}]")
     if tool == "pytest" and "--cov" in ini.get(section, "addopts", fallback=""):
         facts.saw("pytest-cov", f"{name} [{section}] addopts")
         addopts_cov_targets(facts, ini.get(section, "addopts"), f"{name} [{section}]")
