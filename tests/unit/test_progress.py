@@ -311,6 +311,37 @@ def test_a_long_check_gets_its_line_when_it_ends_before_its_gate_settles() -> No
     assert lines == ["ship: passed in 20.0 s (checks 2/2)"]  # said once; the quick upload stays quiet
 
 
+def test_a_quick_check_that_ran_tests_gets_its_line_with_its_counts() -> None:
+    """fire: run-test took 0.6 s and ran 5 of the project's 261 tests; no line said a count, the
+    terminal only "G3 Code Review: passed". A quick check of another kind stays quiet."""
+    spec = make_spec(pipeline())
+    others = {g: pending(spec.workflow.gate(g)) for g in ("lint", "review")}
+    ship = run_gate(spec.workflow.gate("ship"), 3, sources={"build": ["junit.xml"]})  # test evidence
+    build = ship.checks["build"].model_copy(
+        update={"duration": 600, "finished_at": at(3, 1), "output": "exit 0 in 0.55s\n5 tests: 5 passed"}
+    )
+    upload = ship.checks["upload"].model_copy(update={"duration": 40, "finished_at": at(3, 2)})
+    running = GateView(
+        gate_id="ship", status=GateStatus.RUNNING, started_at=at(3), checks={"build": build, "upload": upload}
+    )
+    events = (event("ship", "start", at(3)),)
+    lines = plain_lines(
+        snap(spec, {**others, "ship": running}, RunStatus.RUNNING, finished_at=None, events=events),
+        PlainCursor(),
+    )
+    assert lines[1:] == [
+        "ship: started",
+        "ship › build: passed in 600 ms: exit 0 in 0.55s; 5 tests: 5 passed",
+    ]
+    done = decided_run().model_copy(update={"gates": {**decided_run().gates, "ship": started(ship.model_copy(
+        update={"checks": {"build": build, "upload": upload}}), 3)}})  # fmt: skip
+    stream = io.StringIO()
+    console = Console(file=stream, width=100, force_terminal=True, no_color=True)
+    assert follow(FakeControl(done), "run-test-1", console, live=True) is True  # type: ignore[arg-type]
+    tail = stream.getvalue().rstrip().splitlines()[-1]  # a terminal says it below the final table
+    assert tail.endswith("ship › build: passed in 600 ms: exit 0 in 0.55s; 5 tests: 5 passed"), tail
+
+
 def test_a_quick_check_that_failed_gets_its_line() -> None:
     """platformdirs piped: ``checks failed: run-lint`` with no line saying why (ruff took 0.27 s)."""
     spec = make_spec(pipeline())
