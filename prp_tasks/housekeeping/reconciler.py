@@ -16,8 +16,9 @@ indexed, so a pass costs in proportion to what needs looking at, not to the runs
   check's time limit plus the grace.
 * :meth:`Reconciler.maybe_pass` (a round at most every ``PRP_RECONCILE_INTERVAL_S``, 100 runs per
   sweep): the safety net over every live run (runs written by earlier versions, an index entry
-  lost with Redis's last second): completes gates whose checks all reported, sends checks never
-  sent, finalizes runs whose gates all settled.
+  lost with Redis's last second): completes gates whose checks all reported and whose completion
+  is not in the outbox (there the task that claimed the last result does it, else the fast pass),
+  sends checks never sent, finalizes runs whose gates all settled.
 
 Re-sending is safe: results are claimed once, so a message that was not lost after all only causes
 a delivery that finds the result recorded.
@@ -232,8 +233,12 @@ class Reconciler:
     def _gate(self, run_id: str, gate: GateSpec, now_ms: float, done: Pass) -> None:
         results, sent = self.store.check_dispatches(run_id, gate)
         if all(results.values()):
-            self.engine.complete_gate(run_id, gate.id)
-            done.completed.append(f"{run_id}/{gate.id}")
+            # the claim completing the join left the completion in the outbox: done by the task that
+            # claimed it, else by the fast pass once due (coloredlogs: completed here meanwhile, the
+            # round warned of a lost step); without it the step was lost (an older version's run)
+            if f"complete:{gate.id}" not in self.store.outbox(run_id):
+                self.engine.complete_gate(run_id, gate.id)
+                done.completed.append(f"{run_id}/{gate.id}")
             return
         never_sent = [name for name, result in results.items() if not result and name not in sent]
         if never_sent:  # recorded running, never sent (a crash between the two, an older version)

@@ -81,6 +81,32 @@ def test_a_dispatched_message_that_vanished_is_sent_again(
     assert_clean(control, [run_id], tmp_path, {"A": "passed", "B": "passed", "C": "passed"})
 
 
+def test_a_gate_whose_last_check_was_just_claimed_is_left_to_the_task_claiming_it(
+    private_runtime: Runtime, control: Control, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """coloredlogs, five runs at once on 2 cores: the repair loop's round found a gate whose last
+    check result was claimed and not yet completed by the task that claimed it, completed it itself
+    and warned "1 gate(s) completed" (a lost step) on the user's terminal. The claim left the
+    completion in the run's outbox, due after the grace: that is how a task that died is repaired."""
+    run_id = marked_run(control, tmp_path, chain("0"))
+    engine = private_runtime.engine
+    monkeypatch.setattr(engine, "complete_gate", lambda *a, **k: None)  # between claim and completion
+    for check in ("a1", "a2"):
+        engine.run_check(run_id, "A", check)
+    monkeypatch.undo()
+    assert private_runtime.reconciler.pass_once().completed == []
+    assert control.store.gate_status(run_id, "A") == GateStatus.RUNNING
+    later = private_runtime.reconciler.pass_once(now_ms=time.time() * 1000 + 3000)  # the task died
+    assert later.completed == [] and control.store.gate_status(run_id, "A") == GateStatus.PASSED
+    lost = marked_run(control, tmp_path, chain("0"))  # no outbox item (an older version's run): repaired
+    monkeypatch.setattr(engine, "complete_gate", lambda *a, **k: None)
+    for check in ("a1", "a2"):
+        engine.run_check(lost, "A", check)
+    monkeypatch.undo()
+    control.store.outbox_done(lost, ["complete:A"])
+    assert private_runtime.reconciler.pass_once().completed == [f"{lost}/A"]
+
+
 APPROVAL = """
 name: approved
 gates:
