@@ -399,3 +399,18 @@ def test_mypys_targets_say_whether_a_config_names_none_or_there_is_none(tmp_path
     assert "checks idna: the package (no mypy config or command of the project names files)" in text
     write(tmp_path, {"mypy.ini": "[mypy]\nstrict = true\n"})
     assert "checks idna: the package (mypy's config names no files)" in parsed(tmp_path)[0]
+
+
+def test_a_folded_ci_step_is_read_as_the_one_command_yaml_makes_of_it(tmp_path: Path) -> None:
+    """ftfy's publish workflow: ``run: >-`` over the lines ``python3 -m`` / ``pip install`` /
+    ``build``; prp init read ``python3 -m`` as a command and ended in a traceback (IndexError)."""
+    step = "      - run: >-\n          python3 -m\n          pytest --doctest-modules\n          tests\n"
+    step += "      - run: echo done\n"
+    workflow = "jobs:\n  b:\n    steps:\n" + step
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "ft"\n', "ft/__init__.py": "",
+                     "tests/test_a.py": "def test_a():\n    pass\n",
+                     ".github/workflows/ci.yml": workflow})  # fmt: skip
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][7:] == ("--doctest-modules", "tests"), text
+    write(tmp_path, {".github/workflows/ci.yml": "jobs:\n  b:\n    steps:\n      - run: python3 -m\n"})
+    parsed(tmp_path)  # a lone ``python -m`` is no command, and no crash

@@ -31,7 +31,7 @@ def ci(facts: Facts) -> None:
     for path in workflows:
         name = str(path.relative_to(facts.repo))
         facts.ci.append(name)
-        for line in read_text(path).splitlines():
+        for line in unfolded(read_text(path)).splitlines():
             if re.match(r"^\s*(-\s*)?run:|^\s{6,}\S", line):
                 for word in _RUN_WORD.findall(line):
                     facts.saw("ruff-format" if word == "ruff format" else word, name)
@@ -39,6 +39,32 @@ def ci(facts: Facts) -> None:
         data = read_yaml(path)  # (read once: the combining job and the test jobs' variables)
         _combining_job(facts, data, name)
         _ci_test_variables(facts, data, name)
+
+
+#: a ``run:`` (or ``script:``, ``command:``) whose value is a folded block scalar (``>``, ``>-``, ``>+``)
+_FOLDED = re.compile(r"^(?P<key>\s*(?:-\s*)?(?:run|script|command):)\s*>[-+]?\s*$")
+
+
+def unfolded(text: str) -> str:
+    """The workflow's text with each folded block on one line, as YAML reads it (ftfy's ``run:
+    >-`` over ``python3 -m`` / ``pip install`` / ``build``: one command, not three)."""
+    lines, out, index = text.splitlines(), [], 0
+    while index < len(lines):
+        line, index = lines[index], index + 1
+        folded = _FOLDED.match(line)
+        if folded is None:
+            out.append(line)
+            continue
+        indent, words = _indent(line), []
+        while index < len(lines) and (not lines[index].strip() or _indent(lines[index]) > indent):
+            words.append(lines[index].strip())
+            index += 1
+        out.append(f"{folded['key']} {' '.join(w for w in words if w)}")
+    return "\n".join(out)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 #: a job's step that runs the tests (then its coverage data are its own)

@@ -76,7 +76,7 @@ def _split(words: list[str]) -> tuple[list[str], list[str] | None]:
     if not words or not _PYTHON.fullmatch(os.path.basename(words[0])):
         return [], None
     options, rest = python_options(["python", *words[1:]])  # (tox's ``{envpython}`` a python too)
-    if rest[1:2] != ["-m"]:
+    if rest[1:2] != ["-m"] or len(rest) < 3:  # (a lone ``python -m``: no module, no command)
         return [], None
     return options, [_MODULE_NAMES.get(rest[2], rest[2]), *rest[3:]]
 
