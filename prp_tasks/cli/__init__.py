@@ -14,6 +14,7 @@ approvals or housekeeping directly.
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -77,7 +78,27 @@ def run(args: Sequence[str] | None = None) -> int:
     except typer.Abort:
         err.print(error_line("aborted"), highlight=False)
         return 1
+    except Exception as exc:  # a bug of prp's own: one line saying what and where, not a traceback
+        err.print(error_line(internal_error(exc)), highlight=False, soft_wrap=True)
+        return EXIT_INTERNAL
     return result if isinstance(result, int) else 0
+
+
+#: a failure of prp itself (sysexits' EX_SOFTWARE)
+EXIT_INTERNAL = 70
+
+
+def internal_error(exc: BaseException) -> str:
+    """What a bug of prp's own says: the exception and the place in prp that raised it (ftfy's
+    folded CI step had ended ``prp init`` in a traceback: IndexError in ``_split``)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if "/prp_tasks/" in f.filename.replace("\\", "/")] or frames
+    where = ""
+    if own:
+        path = own[-1].filename.replace("\\", "/")
+        where = f" at {path[path.rfind('prp_tasks/') :]}:{own[-1].lineno} in {own[-1].name}"
+    said = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return f"internal error ({said}{where}): a bug of prp-tasks, please report it with this line"
 
 
 def usage_error(exc: UsageError) -> None:

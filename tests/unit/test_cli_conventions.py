@@ -93,3 +93,23 @@ def test_prp_actor_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRP_ACTOR", "")
     with pytest.raises(ConfigError, match="PRP_ACTOR"):
         load_settings()
+
+
+def test_a_bug_of_prps_own_is_one_error_line_saying_where_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ftfy: a folded CI step made ``prp init`` end in a traceback (IndexError in ``_split``)."""
+    from prp_tasks.cli import run
+    from prp_tasks.intake.init import render
+
+    def broken(*_: object) -> None:
+        return [][0]  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(render, "initial_md", broken)
+    assert run(["init", "--print", str(tmp_path)]) == 70
+    said = capsys.readouterr().err.strip()
+    assert "Traceback" not in said and len(said.splitlines()) == 1, said
+    assert said.startswith("error: internal error (IndexError: list index out of range at ")
+    assert " at prp_tasks/cli/init.py:" in said and said.endswith(
+        "please report it with this line"
+    )  # prp's place
