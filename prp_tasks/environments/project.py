@@ -187,11 +187,13 @@ def _declared(workspace: Path, files: list[str]) -> tuple[str, ...]:
 
 
 def _locked(workspace: Path, static: bool, parts: _Parts, pyproject: dict[str, Any]) -> bool:
-    """Whether uv.lock is installed with ``uv sync``: static metadata, and groups uv knows (not
-    Poetry's or Hatch's, which are installed as requirements)."""
+    """Whether uv.lock is installed with ``uv sync``: static metadata, and groups uv knows (PEP 735's,
+    and its own older ``[tool.uv] dev-dependencies``, its group ``dev``: ftfy's; not Poetry's or
+    Hatch's, which are installed as requirements)."""
     if not (workspace / LOCK_FILE).is_file() or not static or parts.install_project:
         return False
-    return not parts.groups or "dependency-groups" in pyproject
+    uv_dev = get_in(pyproject, "tool", "uv", "dev-dependencies") is not None and parts.groups == ["dev"]
+    return not parts.groups or "dependency-groups" in pyproject or uv_dev
 
 
 def _name(project: dict[str, Any] | None, setup_cfg: configparser.ConfigParser | None) -> str | None:

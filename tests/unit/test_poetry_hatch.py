@@ -109,6 +109,18 @@ def test_a_hatch_projects_default_environment_is_its_test_group(tmp_path: Path) 
     assert plan(tmp_path, EnvironmentSpec(use="isolated")).groups == ("test",)
 
 
+def test_uvs_older_dev_dependencies_are_installed_from_its_lock_file(tmp_path: Path) -> None:
+    """ftfy: ``[tool.uv] dev-dependencies`` and a uv.lock holding wcwidth 0.2.13; the environment
+    was resolved afresh (wcwidth 0.9.5) and a doctest failed that passes with the locked version."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "f"\nversion = "1"\ndependencies = ["wcwidth"]\n'
+        '[tool.uv]\ndev-dependencies = ["pytest"]\n'
+    )
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    built = plan(tmp_path, EnvironmentSpec(use="isolated"))
+    assert built.groups == ("dev",) and built.lock  # uv sync --group dev: the locked versions
+
+
 def test_prp_init_reads_hatch_environments_and_their_scripts(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "h"\n[tool.hatch.envs.default]\n'
