@@ -26,7 +26,15 @@ __commit_id__ = commit_id = None
 
 
 def declared_version_files(pyproject: dict[str, Any]) -> list[str]:
-    """The version files the project's build hooks write (relative paths inside the project)."""
+    """The version files the project's build hooks write (relative paths inside the project); none
+    when the project states its version itself: then no hook provides it, nor writes a file
+    (parse_type's ``version = "0.6.6"`` beside ``[tool.setuptools_scm] version_file``: the file
+    written in the workspace was counted by its coverage and its formatter, 34 files to reformat)."""
+    project = pyproject.get("project")
+    if isinstance(project, dict) and isinstance(project.get("version"), str):
+        dynamic = project.get("dynamic")
+        if not (isinstance(dynamic, list) and "version" in dynamic):
+            return []
     found = [
         get_in(pyproject, "tool", "hatch", "build", "hooks", "vcs", "version-file"),
         get_in(pyproject, "tool", "setuptools_scm", "version_file"),

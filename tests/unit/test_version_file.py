@@ -50,3 +50,16 @@ def test_only_paths_inside_the_project_are_declared() -> None:
     assert declared_version_files({"tool": {"setuptools_scm": {"write_to": "../x.py"}}}) == []
     assert declared_version_files({"tool": {"setuptools_scm": {"write_to": "/etc/x.py"}}}) == []
     assert declared_version_files({"tool": {"setuptools_scm": {"write_to": "pkg/_v.py"}}}) == ["pkg/_v.py"]
+
+
+def test_a_project_stating_its_version_gets_no_version_file() -> None:
+    """parse_type: ``version = "0.6.6"`` (``dynamic`` commented out) beside ``[tool.setuptools_scm]
+    version_file``; the file put in the workspace counted in its coverage (96.94% for 97.25%) and
+    among the files black would reformat (34 for 33)."""
+    scm = {"tool": {"setuptools_scm": {"version_file": "pt/_version.py"}}}
+    assert declared_version_files({"project": {"name": "pt", "version": "0.6.6"}, **scm}) == []
+    dynamic = {"name": "pt", "version": "0.6.6", "dynamic": ["version"]}  # (invalid, but says dynamic)
+    assert declared_version_files({"project": dynamic, **scm}) == ["pt/_version.py"]
+    assert declared_version_files({"project": {"name": "pt", "dynamic": ["version"]}, **scm}) == [
+        "pt/_version.py"
+    ]
