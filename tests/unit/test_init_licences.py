@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prp_tasks.intake.init.detect import detect
 from prp_tasks.intake.init.licences import recognised_licence
-from tests.unit.test_init import write
+from tests.unit.test_init import parsed, write
 
 
 def test_a_licence_name_that_is_no_spdx_id_gives_way_to_the_recognised_text(tmp_path: Path) -> None:
@@ -139,3 +139,20 @@ def test_a_dual_licence_is_both_licences_joined_with_or(tmp_path: Path) -> None:
         "MIT OR Apache-2.0",
         "setup.cfg [metadata] license 'MIT License or Apache License 2.0'",
     )
+
+
+def test_a_public_domain_dedication_naming_some_files_licences_is_no_one_licence(tmp_path: Path) -> None:
+    """docutils' COPYING.rst: public domain, but for listed files, one "released under the `GNU
+    General Public License`_ version 3 or later"; it read GPL-3.0-or-later. Its classifiers name
+    three licences: the profile says so beside the default."""
+    copying = (
+        "Most of the files included in this project have been placed in the\npublic domain.\n\n"
+        "* docutils/x.py: released under the `GNU General Public License`_ version 3 or later\n"
+    )
+    assert recognised_licence(copying) is None
+    classifiers = '"License :: Public Domain", "License :: OSI Approved :: BSD License"'
+    pyproject = f'[project]\nname = "docutils"\nclassifiers = [{classifiers}]\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "COPYING.rst": copying})
+    assert detect(tmp_path).license is None
+    text, _ = parsed(tmp_path)
+    assert "# default: pyproject.toml classifiers name several licences (Public Domain, BSD License)" in text

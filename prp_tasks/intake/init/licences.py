@@ -124,6 +124,10 @@ _LICENSES = (
     (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 3", "GPL-3.0-or-later"),
     (r"GNU GENERAL PUBLIC LICENSE.{0,80}Version 2", "GPL-2.0-or-later"),
     (r"ISC License", "ISC"),
+    # no licence: a dedication to the public domain, which may then name the licences of some files
+    # (docutils' COPYING.rst: "released under the GNU General Public License version 3" had read
+    # as the project's GPL-3.0-or-later)
+    (r"(?:placed|released|dedicated?)\s+(?:in|into|to)\s+the\s+public\s+domain", ""),
 )
 
 
@@ -134,7 +138,7 @@ def recognised_licence(text: str) -> str | None:
     found = [
         (m.start(), index) for index, (p, _) in enumerate(_LICENSES) if (m := re.search(p, text, re.I | re.S))
     ]
-    return _LICENSES[min(found)[1]][1] if found else None
+    return (_LICENSES[min(found)[1]][1] or None) if found else None
 
 
 #: a line that separates the licences of a file holding several (dateutil: Apache-2.0, then BSD-3-Clause)

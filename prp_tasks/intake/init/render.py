@@ -227,6 +227,16 @@ def _architecture(facts: Facts) -> list[str]:
     ]
 
 
+def _no_licence(facts: Facts) -> str:
+    """Why no licence was derived: none found, or the classifiers name several (docutils: Public
+    Domain, BSD License, GNU General Public License (GPL); its COPYING.rst lists which files)."""
+    classifiers, where = facts.license_classifiers
+    named = [c.rsplit("::", 1)[-1].strip() for c in classifiers if c.startswith("License ::")]
+    if len(named) > 1:
+        return f"{where} name several licences ({', '.join(named)}), no one expression"
+    return "no license found"
+
+
 def _governance(facts: Facts, commands: Plan) -> list[str]:
     formats = any(c.name == "format" for c in commands.commands)
     checks = ["test", "lint", "type-check", *(["format"] if formats else [])]
@@ -234,7 +244,7 @@ def _governance(facts: Facts, commands: Plan) -> list[str]:
     if facts.license:
         lines.append(_line(1, "license", facts.license[0], f"detected: {facts.license[1]}"))
     else:
-        lines.append(_line(1, "license", DEFAULT_LICENSE, "default: no license found; set yours"))
+        lines.append(_line(1, "license", DEFAULT_LICENSE, f"default: {_no_licence(facts)}; set yours"))
     lines += _owners(facts)
     missing = "; ".join(f"{k}: {v}" for k, v in commands.missing.items())
     note = "required checks (G1/G3 need test, lint and type-check)"
