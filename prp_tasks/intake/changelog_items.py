@@ -121,7 +121,7 @@ def items(
         elif current and line.strip():  # indented: a nested item or a continuation
             if item is not None and nested is None:
                 nested = len(item[1])
-                lead_in = _LEAD_IN.search(" ".join(current).rstrip()) is not None
+                lead_in = _introduces(current)
             if nested is None:
                 current.append(line.strip())
             elif lead_in and item is not None:
@@ -142,6 +142,22 @@ def items(
 #: (validators 0.36.0's "Stricter validation: the following inputs … are now rejected." over the
 #: ten functions it changed, which the notes left out)
 _LEAD_IN = re.compile(r":$|\bthe following\b", re.I)
+
+
+def _introduces(current: list[str]) -> bool:
+    """Whether an item's text introduces its nested items (:data:`_LEAD_IN`), or names the file
+    or module they change (:data:`_PLACE`: a colon is added after it, in ``current``)."""
+    text = " ".join(current).strip()
+    if _PLACE.fullmatch(text):
+        current[-1] += ":"
+        return True
+    return _LEAD_IN.search(text) is not None
+
+
+#: an item that names only a file or module, its changes nested below (docutils' HISTORY.rst:
+#: ``* docutils/writers/_html_base.py`` over "Don't embed images …  Fixes vulnerability …": the
+#: notes listed four file names and none of the security fixes)
+_PLACE = re.compile(r"`{0,2}[\w-]+(?:[/.][\w-]+)+/?`{0,2}")
 
 
 def _breaking_headlines(inner: list[tuple[int, str, str]]) -> set[str]:

@@ -363,3 +363,23 @@ def test_a_paragraph_dating_the_entry_in_words_is_not_its_change() -> None:
     assert entry_in(text.replace("_(December 28, 2025)_", "3 March 2024."), "25.12.0", "C") == Entry(
         "C", "25.12.0", ["Maintenance release, adding tests."], []
     )
+
+
+def test_an_item_naming_a_file_keeps_the_changes_nested_under_it() -> None:
+    """docutils 0.23.1's HISTORY.rst: each item a file, its changes nested below; the notes listed
+    the four file names and none of the security fixes."""
+    text = (
+        "Release 0.23.1 (2026-11-26)\n===========================\n\n"
+        "* docutils/writers/_html_base.py\n\n"
+        '  - Encode "alt" text if an image is inserted as <video>.\n'
+        '  - Don\'t embed images if "file_insertion_enabled" is False.\n'
+        "    Fixes vulnerability reported by Z.\n\n"
+        "* docutils/nodes.py\n\n  - Fix a crash\n\n"
+        "Release 0.23 (2026-05-27)\n=========================\n\n* Other\n"
+    )
+    entry = entry_in(text, "0.23.1", "HISTORY.rst")
+    assert entry is not None and entry.highlights == [
+        'docutils/writers/_html_base.py: Encode "alt" text if an image is inserted as <video>. Don\'t '
+        'embed images if "file_insertion_enabled" is False. Fixes vulnerability reported by Z.',
+        "docutils/nodes.py: Fix a crash",
+    ]
