@@ -414,3 +414,27 @@ def test_a_folded_ci_step_is_read_as_the_one_command_yaml_makes_of_it(tmp_path: 
     assert result.profile.governance.commands["test"][7:] == ("--doctest-modules", "tests"), text
     write(tmp_path, {".github/workflows/ci.yml": "jobs:\n  b:\n    steps:\n      - run: python3 -m\n"})
     parsed(tmp_path)  # a lone ``python -m`` is no command, and no crash
+
+
+def test_ruff_only_formatting_the_project_is_no_linter(tmp_path: Path) -> None:
+    """netaddr: its Makefile's lint recipe is ``ruff format --check``, its ``[tool.ruff]`` a line
+    length and a format table; a ``ruff check`` of the default rules failed the pristine release
+    on 26 violations the project never checks."""
+    pyproject = (
+        '[project]\nname = "na"\n[tool.ruff]\nline-length = 100\n[tool.ruff.format]\nquote-style = "single"\n'
+    )
+    makefile = "lint:\n\truff format --check\n"
+    write(tmp_path, {"pyproject.toml": pyproject, "Makefile": makefile, "na/__init__.py": "",
+                     "requirements-dev.txt": "ruff==0.1.11\npytest\n", "tests/test_a.py": ""})  # fmt: skip
+    text, result = parsed(tmp_path)
+    assert "lint" not in result.profile.governance.commands
+    assert result.profile.governance.commands["format"][:5] == ("python", "-m", "ruff", "format", "--check")
+    assert (
+        "no command for lint: ruff is the project's formatter (Makefile recipe lint runs ruff format)" in text
+    )
+    write(
+        tmp_path, {"pyproject.toml": pyproject + "[tool.ruff.lint]\nselect = ['F']\n"}
+    )  # lint rules: linted
+    assert parsed(tmp_path)[1].profile.governance.commands["lint"][3] == "check"
+    write(tmp_path, {"pyproject.toml": pyproject, "Makefile": makefile + "\truff check .\n"})  # run: linted
+    assert parsed(tmp_path)[1].profile.governance.commands["lint"][3] == "check"

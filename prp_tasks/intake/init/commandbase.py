@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.sources import nested, read_toml
 
 #: where the commands write their machine output (inside the check's working directory)
 REPORTS = ".prp/reports"
@@ -115,3 +116,27 @@ def sdist_without_ci(facts: Facts) -> bool:
     files a repository keeps: what runs its tools there is not in it."""
     ci = (".github/workflows", ".gitlab-ci.yml", ".circleci", "azure-pipelines.yml", ".travis.yml")
     return (facts.repo / "PKG-INFO").is_file() and not any((facts.repo / c).exists() for c in ci)
+
+
+#: ruff settings shared by its linter and formatter, or the formatter's own: a configuration of
+#: only these configures no linting
+_RUFF_SHARED = frozenset(
+    {"line-length", "indent-width", "target-version", "exclude", "extend-exclude", "include",
+     "extend-include", "src", "respect-gitignore", "force-exclude", "cache-dir", "output-format",
+     "preview", "required-version", "namespace-packages", "extend", "format"}
+)  # fmt: skip
+
+
+def ruff_formats_only(facts: Facts) -> str:
+    """Where the project runs ``ruff format`` when ruff is its formatter only: nothing it runs runs
+    ``ruff check`` and its ruff configuration sets no lint rules (netaddr: its Makefile's lint
+    recipe is ``ruff format --check``, its ``[tool.ruff]`` a line length; a ``ruff check`` of the
+    default rules failed the pristine release on 26 violations); else ''."""
+    formats = facts.run_places("ruff-format")
+    if not formats or facts.run_places("ruff") or hooks_unknown(facts):
+        return ""
+    tables = [nested(facts.config, "tool", "ruff")]
+    tables += [read_toml(facts.repo / name) for name in ("ruff.toml", ".ruff.toml")]
+    if any(isinstance(t, dict) and set(t) - _RUFF_SHARED for t in tables):
+        return ""
+    return formats[0]

@@ -15,6 +15,7 @@ from prp_tasks.intake.init.commandbase import (
     Command,
     excludes,
     leftover,
+    ruff_formats_only,
     scope_said,
 )
 from prp_tasks.intake.init.commandbase import where as _where
@@ -119,8 +120,15 @@ def _runs(argv: tuple[str, ...]) -> list[str]:
 
 
 def _only_declared_lint(facts: Facts) -> str:
-    """Why a linter the project names is no lint check: only declared (tinydb's pycodestyle)."""
+    """Why a linter the project names is no lint check: only declared (tinydb's pycodestyle), or
+    ruff only its formatter (:func:`ruff_formats_only`)."""
     tool = next((t for t in ("pycodestyle", "pep8", "pylint", "flake8") if facts.only_declared(t)), None)
+    if tool is None and (formats := ruff_formats_only(facts)):
+        return (
+            f"ruff is the project's formatter ({formats} runs ruff format): nothing of the project runs "
+            "ruff check and its ruff configuration sets no lint rules, so nothing is linted; add a "
+            "lint command to enforce it"
+        )
     if tool is None:
         return ""
     return (
@@ -162,7 +170,7 @@ _RUNS = {
 
 
 def _lint(facts: Facts) -> Command | None:
-    if facts.uses("ruff"):
+    if facts.uses("ruff") and not ruff_formats_only(facts):
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
         options = facts.lint_options.get("ruff", []) + excludes(facts, "ruff", ruff)
