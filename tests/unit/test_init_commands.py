@@ -438,3 +438,18 @@ def test_ruff_only_formatting_the_project_is_no_linter(tmp_path: Path) -> None:
     assert parsed(tmp_path)[1].profile.governance.commands["lint"][3] == "check"
     write(tmp_path, {"pyproject.toml": pyproject, "Makefile": makefile + "\truff check .\n"})  # run: linted
     assert parsed(tmp_path)[1].profile.governance.commands["lint"][3] == "check"
+
+
+def test_a_second_lint_command_with_options_of_its_own_is_not_merged_into_the_first(tmp_path: Path) -> None:
+    """blessed's tox: ``flake8 --exclude=tests,… docs/ blessed/ bin/`` and, in another env,
+    ``flake8 --ignore=W504,F401 tests/``; merged, the check ran ``--exclude=tests … tests``: its
+    tests linted by nothing while the comment said they were."""
+    tox = (
+        "[testenv:flake8]\ncommands = flake8 --exclude=tests bl/\n"
+        "[testenv:flake8_tests]\ncommands = flake8 --ignore=W504,F401 tests/\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "setup.py": "setup(name='bl')\n", "bl/__init__.py": "",
+                     "tests/test_a.py": ""})  # fmt: skip
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-2:] == ("--exclude=tests", "bl")
+    assert "not run here: tox.ini [testenv:flake8_tests] lints tests with options of its own" in text

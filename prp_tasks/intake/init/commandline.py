@@ -51,7 +51,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     if tool == "mypy":
         _mypy_command(facts, words, where, cwd)
     if tool in ("ruff", "flake8", "pylint", "black", "pycodestyle", "pep8"):
-        lint_targets(facts, words, cwd)
+        lint_targets(facts, words, cwd, where)
 
 
 #: modules run with ``python -m`` by the name their command has (``python -m sphinx`` is sphinx-build)

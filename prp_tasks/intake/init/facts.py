@@ -114,6 +114,9 @@ class Facts:
     lint_skipped: dict[str, str] = field(default_factory=dict)
     #: ruff/flake8 -> the options of the project's first command running it (``--ignore=E501``)
     lint_options: dict[str, list[str]] = field(default_factory=dict)
+    #: ruff/flake8 -> (paths, options, where) of a later command linting them with other options:
+    #: not merged into the first's (blessed's ``--exclude=tests`` would have left its tests out)
+    lint_apart: dict[str, tuple[list[str], list[str], str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
     cov_branch: bool = False  # the project's pytest command measures branches (``--cov-branch``)
     #: the options of the project's own ``coverage run`` (``--include=pkg/*.py``) and where it is

@@ -87,11 +87,12 @@ def tool_options(
     return [o for o in options if o], rest
 
 
-def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
+def lint_targets(facts: Facts, words: list[str], cwd: str, where: str = "") -> None:
     """The paths a ``ruff check``, ``ruff format --check``, ``flake8`` or ``black`` command reads,
     relative to the repository (a command naming none lints everything: ``.``), and the first such
-    command's options that change what is reported. Words that are no path in the checkout are
-    not targets."""
+    command's options that change what is reported; a later command's paths only when its options
+    are the same (else :attr:`Facts.lint_apart`). Words that are no path in the checkout are not
+    targets."""
     tool, rest = words[0], words[1:]
     if tool == "ruff":
         if rest[:1] == ["format"] and ("--check" in rest or "--diff" in rest):  # a check, no rewrite
@@ -102,7 +103,10 @@ def lint_targets(facts: Facts, words: list[str], cwd: str) -> None:
             return
     options, words_left = tool_options(tool, rest, lambda word: _exists(facts, cwd, word))
     paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)]
-    facts.lint_options.setdefault(tool, options)
+    first = facts.lint_options.setdefault(tool, options)
+    if first != options and tool in facts.lint_targets:  # its own options: linted apart
+        facts.lint_apart.setdefault(tool, (paths or [os.path.normpath(cwd)], options, where))
+        return
     add_targets(facts.lint_targets.setdefault(tool, []), paths or [os.path.normpath(cwd)])
 
 
