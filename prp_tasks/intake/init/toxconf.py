@@ -369,12 +369,15 @@ def _tox_commands(value: str) -> list[tuple[str, ...]]:
 
 def _tox_setenv(value: str) -> dict[str, str]:
     """``KEY = VALUE`` lines of a tox ``setenv``; not those behind a factor (``py38: X = 1``), with
-    a substitution (``{toxinidir}``) or for what the environment sets itself (PATH, VIRTUAL_ENV)."""
+    a substitution (``{toxinidir}``) or for what the environment sets itself (PATH, VIRTUAL_ENV).
+    ``{env:NAME:DEFAULT}`` is its default, as tox gives it where NAME is unset (blessed's
+    ``TEST_QUICK = {env:TEST_QUICK:1}``: left out, its full suite ran, 1859 tests for tox's 1824)."""
     found = {}
     for line in value.splitlines():
         match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", line)
-        if match and "{" not in match[2] and match[1] not in ("PATH", "VIRTUAL_ENV"):
-            found[match[1]] = match[2]
+        said = re.sub(r"\{env:[A-Za-z_][A-Za-z0-9_]*:([^{}]*)\}", r"\1", match[2]) if match else ""
+        if match and "{" not in said and match[1] not in ("PATH", "VIRTUAL_ENV"):
+            found[match[1]] = said
     return found
 
 
