@@ -406,3 +406,12 @@ def test_a_skipped_check_named_for_the_category_leaves_it_amber_with_a_finding()
     review = review_json(with_gates(snapshot, RunStatus.PASSED, G4=view))
     assert review["scores"]["security"] == "amber"
     assert [f["id"] for f in review["findings"]] == ["G4-security-validation"]
+
+
+def test_a_key_finding_says_its_other_places_are_in_review_json() -> None:
+    """netaddr: "(at `docs/source/conf.py:14`, …, and 1 more)" beside 27 violations read as four
+    places in all."""
+    from prp_tasks.core.render.prp_sections import _at
+
+    evidence = [{"path": f"a{n}.py", "lines": "1"} for n in range(5)]
+    assert _at({"evidence": evidence}) == " (at `a0.py:1`, `a1.py:1`, `a2.py:1`, and 2 more in review.json)"
