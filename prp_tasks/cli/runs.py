@@ -29,7 +29,8 @@ from prp_tasks.settings import Settings
 EXIT_CODES = """Exit codes: 0 every gate passed; 1 a gate failed or was rejected; 2 bad input (workflow,
 profile, blueprint, settings, a server below the supported floor); 3 cancelled (Ctrl-C, --timeout,
 `prp cancel`) or an approval expired; 130 a Ctrl-C while prp was still starting, before any run was
-submitted (one line: "error: interrupted while starting"); any other code: prp itself failed."""
+submitted (one line: "error: interrupted while starting"); 70 a bug of prp's own (one line: "error:
+internal error (…)", saying where); any other code: prp itself failed."""
 
 
 RepoArg = Annotated[Path | None, typer.Argument(help="repository to check (default: .)")]
