@@ -50,7 +50,7 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         details["missing_modules"] = names
         if at == 2:  # the facts line and what is missing, within a line's limit
             added = said(names)
-            lines[1] = f"{clip(lines[1], max(LINE_LIMIT - len(added) - 2, 80))}; {added}"
+            lines[1] = f"{_clipped_before_coverage(lines[1], max(LINE_LIMIT - len(added) - 2, 80))}; {added}"
         lines.insert(at, advice(names, environment, repo))
     if plugins := fixture_plugins(tails):
         lines.insert(at, plugin_advice(plugins, environment, repo))
@@ -60,6 +60,19 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
     if isinstance(loose, str) and loose and set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
         lines.insert(at, unpinned_advice(loose, str(environment.get("unpinned_bounds") or "")))
     return "\n".join(lines)
+
+
+#: where a facts line says its coverage, the part kept whole when the line is cut
+_COVERAGE_PART = "; coverage: "
+
+
+def _clipped_before_coverage(line: str, limit: int) -> str:
+    """``line`` cut to ``limit``, what comes before its coverage cut first (passlib: "coverage:
+    lines …; missing module: pkg_resources", the figure cut to make room for the module's name)."""
+    head, mark, coverage = line.rpartition(_COVERAGE_PART)
+    if not mark or len(line) <= limit or len(mark + coverage) > limit // 2:
+        return clip(line, limit)
+    return clip(head, limit - len(mark + coverage)) + mark + coverage
 
 
 #: pytest fixtures and the plugin that gives each (shellingham's tests use ``mocker`` and declare

@@ -253,3 +253,16 @@ def test_a_module_a_folder_of_the_project_holds_is_its_own(tmp_path: Path) -> No
         f"ModuleNotFoundError: No module named '{m}'" for m in ("yaml", "shared_conf", "attr", "six")
     )
     assert missing_modules(tmp_path, output) == ["attr", "six"]
+
+
+def test_the_missing_module_on_a_long_facts_line_leaves_its_coverage_whole() -> None:
+    """passlib: "…; coverage: lines …; missing module: pkg_resources": the line was cut at its end
+    to make room, and the coverage figure went."""
+    names = ", ".join(f"passlib.tests.test_module_{n}.SomeTestCase.test_something_long_{n}" for n in range(3))
+    line = f"5640 tests ran: 1 failure, 1 error, 3627 skipped; failing: {names}; coverage: lines 80.12%"
+    output = f"exit 1 in 151.12s (coverage 7.18.0, Python 3.11.7)\n{line}\ntail"
+    tail = "E   ModuleNotFoundError: No module named 'pkg_resources'\n"
+    details = {"facts": {"unittest": {"tests": 5640}}, "stdout_tail": tail}
+    said_line = explained(Path("/nowhere"), output, details, {"kind": "isolated"}).split("\n")[1]
+    assert said_line.endswith("…; coverage: lines 80.12%; missing module: pkg_resources"), said_line
+    assert len(said_line) <= 300
