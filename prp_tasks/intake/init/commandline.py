@@ -272,11 +272,16 @@ def tox_path(value: str) -> str:
     return value
 
 
+def addopts_text(addopts: object) -> str:
+    """pytest's ``addopts`` as one string (a TOML list's items joined, an ini value as it is)."""
+    return " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts or "")
+
+
 def addopts_cov_targets(facts: Facts, addopts: object, where: str) -> None:
     """What pytest's ``addopts`` measure (portalocker's pytest.ini: ``--cov portalocker``: a bare
     ``--cov`` added to them would measure the configured ``source`` instead, a stale ``src``: 0%)
     and the threshold they set (arrow's tox.ini: ``--cov-fail-under=99``)."""
-    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts)
+    text = addopts_text(addopts)
     try:
         words = ["pytest", *shlex.split(text)]
     except ValueError:
@@ -288,7 +293,7 @@ def addopts_cov_targets(facts: Facts, addopts: object, where: str) -> None:
 def addopts_quiet(facts: Facts, addopts: object) -> None:
     """Whether pytest's ``addopts`` make it quiet (lark's ``"-ra -q"``: one more ``-q`` and pytest
     prints no closing line, the only place its subtests are counted)."""
-    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts or "")
+    text = addopts_text(addopts)
     facts.pytest_quiet = facts.pytest_quiet or any(re.fullmatch(r"-q+|--quiet", w) for w in text.split())
 
 
@@ -303,7 +308,7 @@ _PLUGIN_CHECKERS = {
 def addopts_checkers(facts: Facts, addopts: object, where: str) -> None:
     """The checkers pytest's ``addopts`` run as test items (dictdiffer's ``--isort --pydocstyle``):
     the test check runs them, they are not "not run here"."""
-    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts or "")
+    text = addopts_text(addopts)
     for word in text.split():
         checker = _PLUGIN_CHECKERS.get(word)
         if checker is not None:
@@ -313,7 +318,7 @@ def addopts_checkers(facts: Facts, addopts: object, where: str) -> None:
 def addopts_xdist(facts: Facts, addopts: object, where: str) -> None:
     """Whether pytest's ``addopts`` run the tests in pytest-xdist's workers (bidict's
     ``--numprocesses=auto``), which ``coverage run`` does not measure: 0%, "No data was collected"."""
-    text = " ".join(map(str, addopts)) if isinstance(addopts, list) else str(addopts or "")
+    text = addopts_text(addopts)
     words = text.split()
     for word, after in zip(words, [*words[1:], ""], strict=False):
         option = re.fullmatch(r"(-n|--numprocesses)(?:=?(\S+))?", word)

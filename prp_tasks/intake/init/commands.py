@@ -73,12 +73,13 @@ class Plan:
 def plan(facts: Facts) -> Plan:
     commands, missing = [], {}
     test, measures, coverage_note = test_command(facts)
-    lint = _lint(facts)
+    formats_only = ruff_formats_only(facts)  # (its configuration files read once)
+    lint = _lint(facts, formats_only)
     _other_linters_unrun(facts, lint)
     for name, made in (("test", test), ("lint", lint), ("format", format_check(facts))):
         if made is not None:
             commands.append(made)
-        elif name == "lint" and (declared := _only_declared_lint(facts)):
+        elif name == "lint" and (declared := _only_declared_lint(facts, formats_only)):
             missing[name] = declared
         elif name != "format":
             missing[name] = f"no {name} tool found in the project's configuration"
@@ -119,11 +120,11 @@ def _runs(argv: tuple[str, ...]) -> list[str]:
     return [_RUNS[n] for n in names if n in _RUNS]
 
 
-def _only_declared_lint(facts: Facts) -> str:
+def _only_declared_lint(facts: Facts, formats: str) -> str:
     """Why a linter the project names is no lint check: only declared (tinydb's pycodestyle), or
-    ruff only its formatter (:func:`ruff_formats_only`)."""
+    ruff only its formatter (``formats``: where ruff format runs, :func:`ruff_formats_only`)."""
     tool = next((t for t in ("pycodestyle", "pep8", "pylint", "flake8") if facts.only_declared(t)), None)
-    if tool is None and (formats := ruff_formats_only(facts)):
+    if tool is None and formats:
         return (
             f"ruff is the project's formatter ({formats} runs ruff format): nothing of the project runs "
             "ruff check and its ruff configuration sets no lint rules, so nothing is linted; add a "
@@ -169,8 +170,10 @@ _RUNS = {
 }
 
 
-def _lint(facts: Facts) -> Command | None:
-    if facts.uses("ruff") and not ruff_formats_only(facts):
+def _lint(facts: Facts, formats_only: str) -> Command | None:
+    """The lint check; none of ruff when it only formats the project (``formats_only``: where ruff
+    format runs, :func:`ruff_formats_only`)."""
+    if facts.uses("ruff") and not formats_only:
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
         options = facts.lint_options.get("ruff", []) + excludes(facts, "ruff", ruff)

@@ -23,7 +23,7 @@ from prp_tasks.intake.init.commandline import (
     addopts_xdist,
 )
 from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
-from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
+from prp_tasks.intake.init.facts import PYTEST_FILES, UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
 from prp_tasks.intake.init.readme import first_paragraph
 from prp_tasks.intake.init.setupfiles import addresses, setup_files, tests_required, whole_summary
@@ -316,14 +316,12 @@ def _layout(facts: Facts, files: list[Path]) -> None:
         facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if _test_module(m)]
 
 
-#: a test module's name (``test_x.py``, ``x_test.py``, ``tests.py``); not a helper's: dictdiffer's
-#: ``testing.py`` and fire's ``testutils.py``, named to pytest, left out what the project runs
-#: (fire: its 256 tests in ``*_test.py`` files; dictdiffer: its doctests, one rewritten to fail)
-_TEST_MODULE_NAME = re.compile(r"test_.*\.py|.*_test\.py|tests?\.py")
-
-
 def _test_module(path: Path) -> bool:
-    return _TEST_MODULE_NAME.fullmatch(path.name) is not None and path.is_file()
+    """A test module by its name (``test_x.py``, ``x_test.py``, ``tests.py``); not a helper's:
+    dictdiffer's ``testing.py`` and fire's ``testutils.py``, named to pytest, left out what the
+    project runs (fire: its 256 tests in ``*_test.py`` files; dictdiffer: its doctests)."""
+    named = PYTEST_FILES.fullmatch(path.name) is not None or path.name in ("tests.py", "test.py")
+    return named and path.is_file()
 
 
 def _declared_packages(repo: Path) -> set[str]:

@@ -18,6 +18,8 @@ UNRUN_TOOLS = frozenset(
 #: the type checkers besides mypy a project may use, which prp init does not set up (parso's
 #: zuban: "Switch the type checker to Zuban", its ``[tool.zuban]``, had read "no type checker")
 OTHER_TYPE_CHECKERS = ("pyright", "pyrefly", "ty", "zuban")
+#: the test modules pytest finds by itself (its default ``python_files``)
+PYTEST_FILES = re.compile(r"test_.*\.py|.*_test\.py")
 #: places that name a tool without running it: a test module importing pytest, pytest's addopts
 _NAMES_ONLY = re.compile(r" imports pytest$|\baddopts$")
 

@@ -93,10 +93,14 @@ _CLASSIFIERS = {
 }
 
 
+def classified_licences(classifiers: list[str]) -> list[str]:
+    """The licences the ``License ::`` classifiers name (``Public Domain``, ``BSD License``)."""
+    return [c.rsplit("::", 1)[-1].strip() for c in classifiers if c.startswith("License ::")]
+
+
 def _classified(classifiers: list[str]) -> str | None:
     """The licence the classifiers name, when they name exactly one this knows."""
-    named = [c.rsplit("::", 1)[-1].strip() for c in classifiers if c.startswith("License ::")]
-    found = {_CLASSIFIERS.get(name) for name in named}
+    found = {_CLASSIFIERS.get(name) for name in classified_licences(classifiers)}
     return found.pop() if len(found) == 1 and None not in found else None
 
 

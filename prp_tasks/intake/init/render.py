@@ -21,6 +21,7 @@ from prp_tasks.intake.init.commandbase import (
 from prp_tasks.intake.init.commands import Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.licences import classified_licences
 from prp_tasks.intake.init.readme import without_repeat
 
 DEFAULT_LICENSE = "(Apache-2.0 OR Commercial)"
@@ -231,7 +232,7 @@ def _no_licence(facts: Facts) -> str:
     """Why no licence was derived: none found, or the classifiers name several (docutils: Public
     Domain, BSD License, GNU General Public License (GPL); its COPYING.rst lists which files)."""
     classifiers, where = facts.license_classifiers
-    named = [c.rsplit("::", 1)[-1].strip() for c in classifiers if c.startswith("License ::")]
+    named = classified_licences(classifiers)
     if len(named) > 1:
         return f"{where} name several licences ({', '.join(named)}), no one expression"
     return "no license found"

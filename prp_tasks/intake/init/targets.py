@@ -87,7 +87,7 @@ def tool_options(
     return [o for o in options if o], rest
 
 
-def lint_targets(facts: Facts, words: list[str], cwd: str, where: str = "") -> None:
+def lint_targets(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     """The paths a ``ruff check``, ``ruff format --check``, ``flake8`` or ``black`` command reads,
     relative to the repository (a command naming none lints everything: ``.``), and the first such
     command's options that change what is reported; a later command's paths only when its options

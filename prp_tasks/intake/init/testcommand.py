@@ -11,7 +11,7 @@ from pathlib import Path
 
 from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORTS, Command, import_names
 from prp_tasks.intake.init.commandbase import where as _where
-from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.facts import PYTEST_FILES, Facts
 from prp_tasks.intake.init.sources import read_text
 from prp_tasks.intake.init.testmodules import NO_UNITTEST_CASES, PLAIN_FUNCTIONS
 
@@ -118,7 +118,7 @@ def _unfound_modules(facts: Facts) -> list[str]:
     ``python_files`` (pytest finds them as configured)."""
     if facts.pytest_python_files is not None or facts.tests_dir is not None:
         return []  # (jsonpatch: naming tests.py left property_tests.py out)
-    return [m for m in facts.tests_modules if not re.fullmatch(r"test_.*\.py|.*_test\.py", Path(m).name)]
+    return [m for m in facts.tests_modules if not PYTEST_FILES.fullmatch(Path(m).name)]
 
 
 def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
