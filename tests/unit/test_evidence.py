@@ -2,7 +2,7 @@
 
 The parser tests use output the real tools wrote (pytest 8 JUnit XML, coverage XML). The linters'
 and mypy's reports are read in ``test_evidence_lint.py``, what the tools print in
-``test_evidence_text.py``.
+``test_evidence_text.py``, a JUnit report's counts, names and causes in ``test_evidence_junit.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from prp_tasks.checks import mypy_output, test_output
 from prp_tasks.checks.evidence import tool_summary
-from prp_tasks.checks.test_output import case_id, junit_facts
+from prp_tasks.checks.test_output import junit_facts
 from prp_tasks.core.results import EvidenceType
 
 JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
@@ -124,32 +124,6 @@ def test_a_missed_coverage_threshold_is_said_where_the_counts_are(tmp_path: Path
     assert summary(tmp_path, ["coverage", "report"], stdout=said)[0].startswith(
         "coverage: Coverage failure: total of 97 is less than fail-under=100"
     )
-
-
-def test_two_items_of_one_name_are_two_tests_and_a_teardown_error_is_not_a_third() -> None:
-    """zipp: two plugin items both ``classname="." name="project"``; pytest counts two tests."""
-    report = (
-        '<testsuite><testcase classname="." name="project"/><testcase classname="." name="project"/>'
-        '<testcase classname="t" name="test_x"/><testcase classname="t" name="test_x">'
-        '<error message="failed on teardown with &quot;E&quot;">x</error></testcase></testsuite>'
-    )
-    facts = junit_facts(report.encode())
-    assert (facts["tests"], facts["passed"], facts["errors"]) == (3, 3, 1)
-
-
-def test_a_failure_without_a_message_is_said_by_its_exception_line() -> None:
-    """PyHamcrest: pytest-mypy-plugins' failures carry ``message=""``; the cause, its E line, was
-    left out ("failing: tests/…/test_empty.yml::empty" and nothing of why)."""
-    body = (
-        "E   pytest_mypy_plugins.utils.TypecheckAssertionError: Invalid output:\n"
-        'E   Actual:\nE     main:3: error: Cannot infer value of type parameter "T"\n'
-    )
-    report = (
-        '<testsuite><testcase classname="tests.type-hinting.test_empty.yml" name="empty">'
-        f'<failure message="">{body}</failure></testcase></testsuite>'
-    )
-    facts = junit_facts(report.encode())
-    assert facts["cause"] == "pytest_mypy_plugins.utils.TypecheckAssertionError: Invalid output:"
 
 
 def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: Path) -> None:
@@ -284,81 +258,6 @@ def test_the_total_agrees_with_pytests_counts_when_its_report_merges_two_skips(t
     text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
     assert text.splitlines()[0].startswith("3 tests: 1 passed, 0 failed, 0 errors, 2 skipped"), text
     assert facts["pytest"]["tests"] == 3
-
-
-def test_a_test_collected_from_another_kind_of_file_is_named_by_that_file() -> None:
-    files = {"tests/test_mypy.yml", "tests/unit/test_a.py"}
-    assert case_id("tests.test_mypy.yml", "testAttrsAnnotated", files.__contains__) == (
-        "tests/test_mypy.yml::testAttrsAnnotated"
-    )
-    assert case_id("tests.unit.test_a.TestX.TestY", "test_z", files.__contains__) == (
-        "tests/unit/test_a.py::TestX::TestY::test_z"
-    )
-    assert case_id("elsewhere.test_b", "test_c", files.__contains__) == "elsewhere.test_b::test_c"
-
-
-def test_a_collection_errors_cause_is_the_exceptions_line_not_the_last_line() -> None:
-    """python-dateutil under pytest 9.2: the last E line was "See https://docs.pytest.org/…",
-    the cause was the PytestRemovedIn10Warning above it."""
-    text = (
-        "tests/test_isoparser.py:1: in &lt;module&gt;\n"
-        "E   pytest.PytestRemovedIn10Warning: Passing a non-Collection iterable to parametrize\n"
-        "E   See https://docs.pytest.org/en/stable/deprecations.html#parametrize-iterators\n"
-    )
-    report = (
-        '<testsuite><testcase classname="" name="tests.test_isoparser">'
-        f'<error message="collection failure">{text}</error></testcase></testsuite>'
-    )
-    facts = junit_facts(report.encode())
-    assert facts["cause"].startswith("pytest.PytestRemovedIn10Warning: Passing a non-Collection")
-
-
-def test_a_collection_error_of_pytests_own_failure_is_said_by_its_failed_line() -> None:
-    """w3lib: a module-level ``pytest.warns`` that saw no warning; the cause read "Emitted
-    warnings: []." (the last E line) and not pytest's "Failed: DID NOT WARN." above it."""
-    text = (
-        "tests/test_util.py:5: in &lt;module&gt;\n"
-        '    with pytest.warns(DeprecationWarning, match="deprecated"):\n'
-        "E   Failed: DID NOT WARN. No warnings of type (&lt;class 'DeprecationWarning'&gt;,) were emitted.\n"
-        "E    Emitted warnings: [].\n"
-    )
-    report = (
-        '<testsuite><testcase classname="" name="tests.test_util">'
-        f'<error message="collection failure">{text}</error></testcase></testsuite>'
-    )
-    assert junit_facts(report.encode())["cause"].startswith("Failed: DID NOT WARN. No warnings of type")
-
-
-def test_a_failing_test_of_a_test_module_is_named_before_other_items() -> None:
-    """importlib_metadata: seven pytest-perf items of ``exercises.py`` (failing in any checkout
-    without a git remote) and a doctest were named, the user's failing test in tests/ was not."""
-
-    def case(classname: str, name: str) -> str:
-        return f'<testcase classname="{classname}" name="{name}"><failure message="m">x</failure></testcase>'
-
-    items = [case("exercises.py", f"exercises.py:perf {n}") for n in range(7)]
-    items += [case("importlib_metadata._text", "importlib_metadata._text.FoldedCase")]
-    items += [case("", "ruff"), case("tests.test_api.APITests", "test_prp_broken")]
-    facts = junit_facts(f"<testsuite>{''.join(items)}</testsuite>".encode())
-    assert facts["failing"][0] == "tests.test_api.APITests::test_prp_broken"
-    assert facts["failing"][1:] == [f"exercises.py::exercises.py:perf {n}" for n in range(4)]
-
-
-def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
-    """shellingham without pytest-mock: the cause read ``failed on setup with "file
-    tests/test_posix.py, line 77`` (an unclosed quote, no word of the missing fixture)."""
-    message = (
-        "failed on setup with &quot;file /w/tests/test_posix.py, line 77&#10;"
-        "  def test_get_shell(mocker, cmd):&#10;E       fixture 'mocker' not found&#10;"
-        "&gt;       available fixtures: cache, capfd&#10;"
-        "&gt;       use 'pytest --fixtures [testpath]' for help on them.&#10;&#10;"
-        "/w/tests/test_posix.py:77&quot;"
-    )
-    report = (
-        '<testsuite><testcase classname="tests.test_posix" name="test_get_shell">'
-        f'<error message="{message}">the same</error></testcase></testsuite>'
-    )
-    assert junit_facts(report.encode())["cause"] == "fixture 'mocker' not found"
 
 
 def test_a_crash_in_the_repositorys_code_says_where(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """``prp init`` writes the commands the project itself runs: its tox envs (``tox.ini``, ``tox.toml``,
 ``[tool.tox]``), pre-commit hooks and CI ``run`` lines give the test paths and options, the coverage
-it measures, the lint, format and type-check targets and options."""
+it measures, the format and type-check targets and options (the lint check's in
+``test_init_lint.py``)."""
 
 from __future__ import annotations
 
@@ -64,91 +65,6 @@ def test_the_projects_tool_options_and_tox_substitutions_are_read(tmp_path: Path
     assert commands["test"][7:11] == ("tests", "--pythonwarnings=error", "--cov=wc", "--cov=tests")
     assert env is not None and env.requirements == ("requirements-tests39.txt",)
     assert "its tests install it (tox.ini [testenv] deps)" in text
-
-
-def test_lint_covers_what_the_projects_own_commands_lint(tmp_path: Path) -> None:
-    """sqlparse: CI runs ``uv run --group dev ruff check sqlparse/``; ``ruff check .`` also
-    linted its examples and failed G3 on code the project never lints."""
-    write(
-        tmp_path,
-        {
-            "pyproject.toml": '[project]\nname = "sqlp"\n[tool.ruff]\nline-length = 88\n',
-            ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n"
-            "      - run: uv run --group dev ruff check sqlp/ && uv run pytest\n"
-            "      - run: |\n          python -m flake8 --max-line-length 100 x\n",
-            "sqlp/__init__.py": "",
-            "examples/e.py": "",
-        },
-    )
-    _, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-1:] == ("sqlp",)
-    # a pre-commit ruff hook runs on every file, so then everything is linted
-    write(tmp_path, {".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
-                     "    rev: v0.15.6\n    hooks:\n      - id: ruff\n"})  # fmt: skip
-    _, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-1:] == (".",)
-
-
-def test_tox_paths_under_toxinidir_are_linted_and_formatted_as_the_project_does(tmp_path: Path) -> None:
-    """portalocker's tox: ``ruff check {toxinidir}/portalocker {toxinidir}/portalocker_tests`` and
-    ``black portalocker portalocker_tests``: prp linted ``.`` and black-checked ``.``, its docs too
-    (3 files to reformat where the project's own command finds 1)."""
-    tox = (
-        "[testenv:lint]\ncommands =\n    ruff check {toxinidir}/lock {toxinidir}/lock_tests\n"
-        "[testenv:fmt]\nchangedir = lock_tests\ncommands = black --check {toxinidir}/lock .\n"
-    )
-    files = {"lock/__init__.py": "", "lock_tests/t.py": "", "docs/conf.py": "", "tox.ini": tox}
-    write(tmp_path, {**files, "pyproject.toml": '[project]\nname = "lock"\n[tool.ruff]\n[tool.black]\n'})
-    text, result = parsed(tmp_path)
-    commands = result.profile.governance.commands
-    assert commands["lint"][-2:] == ("lock", "lock_tests")
-    assert commands["format"][-2:] == ("lock", "lock_tests")
-    assert "lints lock, lock_tests, as the project does" in text
-    assert "formats lock, lock_tests, as the project does" in text  # a formatter (h11's said "lints")
-    # a coverage path of an env run elsewhere is the repository's; a package name stays one
-    write(
-        tmp_path,
-        {
-            "tox.ini": "[testenv]\nchangedir = lock_tests\n"
-            "commands = pytest --cov={toxinidir}/lock --cov=lock .\n"
-        },
-    )
-    assert detect(tmp_path).cov_targets == ["lock"]
-
-
-def test_the_lint_comment_says_when_the_paths_are_prps_choice(tmp_path: Path) -> None:
-    """tomli_w, backoff: flake8 on the package and tests (no command of the project names paths)
-    was commented "as the project does"."""
-    write(
-        tmp_path, {"setup.cfg": "[flake8]\nmax-line-length = 100\n", "pkg/__init__.py": "", "tests/t.py": ""}
-    )
-    text, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-2:] == ("pkg", "tests")
-    assert "lints pkg, tests (its packages and tests: no command of the project names paths)" in text
-    assert "as the project does" not in text
-
-
-def test_lint_keeps_the_options_of_the_projects_own_command(tmp_path: Path) -> None:
-    """python-slugify's tox: ``flake8 --ignore=E501,F403 --exclude=legacy.py slugify setup.py``;
-    without the options its lint failed on 268 violations the project has chosen to ignore."""
-    write(
-        tmp_path,
-        {
-            "setup.py": "setup(name='slugify')\n",
-            "tox.ini": "[testenv:flake8]\ncommands = flake8 --ignore=E501,F403 --exclude=legacy.py"
-            " --max-line-length 100 --output-file out.txt --count slugify setup.py\n",
-            "slugify/__init__.py": "",
-            "out.txt": "",
-        },
-    )
-    _, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][5:] == (
-        "--ignore=E501,F403", "--exclude=legacy.py", "--max-line-length", "100", "slugify", "setup.py",
-    )  # fmt: skip
-    # voluptuous' tox: ``flake8 --doctests setup.py voluptuous`` also lints the docstrings' examples
-    write(tmp_path, {"tox.ini": "[testenv:flake8]\ncommands = flake8 --doctests slugify setup.py\n"})
-    lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
-    assert lint[5:] == ("--doctests", "slugify", "setup.py")
 
 
 def test_mypy_targets_come_from_a_hooks_folders_and_toxs_default_arguments(tmp_path: Path) -> None:
@@ -321,48 +237,6 @@ def test_a_tox_envs_changedir_is_where_its_mypy_targets_are(tmp_path: Path) -> N
     assert result.profile.governance.commands["type-check"][-1] == "tests/mypy-ignore-cases"
 
 
-def test_flake8_lints_the_test_modules_beside_the_package(tmp_path: Path) -> None:
-    """inflection: ``flake8 .`` finds E275 in its test_inflection.py; prp linted ``inflection``
-    alone and said "its packages and tests"."""
-    files = {
-        "setup.cfg": "[flake8]\nexclude = docs/*\n",
-        "inflection/__init__.py": "",
-        "test_inflection.py": "",
-    }
-    write(tmp_path, files)
-    text, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-2:] == ("inflection", "test_inflection.py")
-    assert "lints inflection, test_inflection.py (its packages and tests" in text
-    write(tmp_path, {"shortuuid/__init__.py": "", "shortuuid/test_shortuuid.py": ""})
-    (tmp_path / "test_inflection.py").unlink()
-    (tmp_path / "inflection" / "__init__.py").unlink()
-    (tmp_path / "inflection").rmdir()
-    _, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-1:] == ("shortuuid",)  # its tests inside it
-
-
-def test_flake8_with_a_configured_filename_lints_what_it_names(tmp_path: Path) -> None:
-    """jsonpointer: ``filename = *.py,./bin/jsonpointer`` in setup.cfg's [flake8]; prp linted
-    jsonpointer.py and tests.py, and an unused import in its ``bin/jsonpointer`` script went
-    unreported, which the project's own ``flake8`` reports."""
-    cfg = "[flake8]\nfilename = *.py,./bin/jsonpointer\nexclude = .git,doc\n"
-    write(tmp_path, {"setup.cfg": cfg, "jsonpointer.py": "", "tests.py": "", "bin/jsonpointer": ""})
-    text, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-1:] == (".",)
-    assert "lints the files setup.cfg [flake8] filename names" in text
-
-
-def test_flake8_leaves_out_what_the_projects_pytest_lint_plugins_leave_out_whole(tmp_path: Path) -> None:
-    """six 1.16.0: its setup.cfg says ``flakes-ignore = test_six.py ALL`` (pytest-flakes) and the
-    project lints six.py alone; prp linted test_six.py too (63 of 70 violations)."""
-    cfg = "[flake8]\nmax-line-length = 100\n[tool:pytest]\nflakes-ignore =\n    documentation/*.py ALL\n"
-    cfg += "    test_six.py ALL\n    six.py UndefinedName\n"
-    write(tmp_path, {"setup.cfg": cfg, "setup.py": "setup(name='six')\n", "six.py": "", "test_six.py": ""})
-    text, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-1] == "six.py"
-    assert "test_six.py left out, as setup.cfg [tool:pytest] flakes-ignore does" in text
-
-
 def test_tests_tox_runs_with_unittest_are_not_taken_for_a_side_envs_pytest(tmp_path: Path) -> None:
     """tomli 2.0.1: its tests' env (``[testenv:py{37,38,39,310}]``, the envlist) runs ``python -m
     unittest``; a profiler env outside the envlist, listed first here, runs pytest. The tests are
@@ -414,42 +288,3 @@ def test_a_folded_ci_step_is_read_as_the_one_command_yaml_makes_of_it(tmp_path: 
     assert result.profile.governance.commands["test"][7:] == ("--doctest-modules", "tests"), text
     write(tmp_path, {".github/workflows/ci.yml": "jobs:\n  b:\n    steps:\n      - run: python3 -m\n"})
     parsed(tmp_path)  # a lone ``python -m`` is no command, and no crash
-
-
-def test_ruff_only_formatting_the_project_is_no_linter(tmp_path: Path) -> None:
-    """netaddr: its Makefile's lint recipe is ``ruff format --check``, its ``[tool.ruff]`` a line
-    length and a format table; a ``ruff check`` of the default rules failed the pristine release
-    on 26 violations the project never checks."""
-    pyproject = (
-        '[project]\nname = "na"\n[tool.ruff]\nline-length = 100\n[tool.ruff.format]\nquote-style = "single"\n'
-    )
-    makefile = "lint:\n\truff format --check\n"
-    write(tmp_path, {"pyproject.toml": pyproject, "Makefile": makefile, "na/__init__.py": "",
-                     "requirements-dev.txt": "ruff==0.1.11\npytest\n", "tests/test_a.py": ""})  # fmt: skip
-    text, result = parsed(tmp_path)
-    assert "lint" not in result.profile.governance.commands
-    assert result.profile.governance.commands["format"][:5] == ("python", "-m", "ruff", "format", "--check")
-    assert (
-        "no command for lint: ruff is the project's formatter (Makefile recipe lint runs ruff format)" in text
-    )
-    write(
-        tmp_path, {"pyproject.toml": pyproject + "[tool.ruff.lint]\nselect = ['F']\n"}
-    )  # lint rules: linted
-    assert parsed(tmp_path)[1].profile.governance.commands["lint"][3] == "check"
-    write(tmp_path, {"pyproject.toml": pyproject, "Makefile": makefile + "\truff check .\n"})  # run: linted
-    assert parsed(tmp_path)[1].profile.governance.commands["lint"][3] == "check"
-
-
-def test_a_second_lint_command_with_options_of_its_own_is_not_merged_into_the_first(tmp_path: Path) -> None:
-    """blessed's tox: ``flake8 --exclude=tests,… docs/ blessed/ bin/`` and, in another env,
-    ``flake8 --ignore=W504,F401 tests/``; merged, the check ran ``--exclude=tests … tests``: its
-    tests linted by nothing while the comment said they were."""
-    tox = (
-        "[testenv:flake8]\ncommands = flake8 --exclude=tests bl/\n"
-        "[testenv:flake8_tests]\ncommands = flake8 --ignore=W504,F401 tests/\n"
-    )
-    write(tmp_path, {"tox.ini": tox, "setup.py": "setup(name='bl')\n", "bl/__init__.py": "",
-                     "tests/test_a.py": ""})  # fmt: skip
-    text, result = parsed(tmp_path)
-    assert result.profile.governance.commands["lint"][-2:] == ("--exclude=tests", "bl")
-    assert "not run here: tox.ini [testenv:flake8_tests] lints tests with options of its own" in text

@@ -1,0 +1,109 @@
+"""How a JUnit XML report is read (``prp_tasks.checks.test_output.junit_facts``): tests counted as
+pytest counts them, failing tests named as pytest names them and in the order a reader needs, and
+the first one's cause from the line that says it. Reports from real runs are read in
+``test_evidence.py``."""
+
+from __future__ import annotations
+
+from prp_tasks.checks.test_output import case_id, junit_facts
+
+
+def test_two_items_of_one_name_are_two_tests_and_a_teardown_error_is_not_a_third() -> None:
+    """zipp: two plugin items both ``classname="." name="project"``; pytest counts two tests."""
+    report = (
+        '<testsuite><testcase classname="." name="project"/><testcase classname="." name="project"/>'
+        '<testcase classname="t" name="test_x"/><testcase classname="t" name="test_x">'
+        '<error message="failed on teardown with &quot;E&quot;">x</error></testcase></testsuite>'
+    )
+    facts = junit_facts(report.encode())
+    assert (facts["tests"], facts["passed"], facts["errors"]) == (3, 3, 1)
+
+
+def test_a_failure_without_a_message_is_said_by_its_exception_line() -> None:
+    """PyHamcrest: pytest-mypy-plugins' failures carry ``message=""``; the cause, its E line, was
+    left out ("failing: tests/…/test_empty.yml::empty" and nothing of why)."""
+    body = (
+        "E   pytest_mypy_plugins.utils.TypecheckAssertionError: Invalid output:\n"
+        'E   Actual:\nE     main:3: error: Cannot infer value of type parameter "T"\n'
+    )
+    report = (
+        '<testsuite><testcase classname="tests.type-hinting.test_empty.yml" name="empty">'
+        f'<failure message="">{body}</failure></testcase></testsuite>'
+    )
+    facts = junit_facts(report.encode())
+    assert facts["cause"] == "pytest_mypy_plugins.utils.TypecheckAssertionError: Invalid output:"
+
+
+def test_a_test_collected_from_another_kind_of_file_is_named_by_that_file() -> None:
+    files = {"tests/test_mypy.yml", "tests/unit/test_a.py"}
+    assert case_id("tests.test_mypy.yml", "testAttrsAnnotated", files.__contains__) == (
+        "tests/test_mypy.yml::testAttrsAnnotated"
+    )
+    assert case_id("tests.unit.test_a.TestX.TestY", "test_z", files.__contains__) == (
+        "tests/unit/test_a.py::TestX::TestY::test_z"
+    )
+    assert case_id("elsewhere.test_b", "test_c", files.__contains__) == "elsewhere.test_b::test_c"
+
+
+def test_a_collection_errors_cause_is_the_exceptions_line_not_the_last_line() -> None:
+    """python-dateutil under pytest 9.2: the last E line was "See https://docs.pytest.org/…",
+    the cause was the PytestRemovedIn10Warning above it."""
+    text = (
+        "tests/test_isoparser.py:1: in &lt;module&gt;\n"
+        "E   pytest.PytestRemovedIn10Warning: Passing a non-Collection iterable to parametrize\n"
+        "E   See https://docs.pytest.org/en/stable/deprecations.html#parametrize-iterators\n"
+    )
+    report = (
+        '<testsuite><testcase classname="" name="tests.test_isoparser">'
+        f'<error message="collection failure">{text}</error></testcase></testsuite>'
+    )
+    facts = junit_facts(report.encode())
+    assert facts["cause"].startswith("pytest.PytestRemovedIn10Warning: Passing a non-Collection")
+
+
+def test_a_collection_error_of_pytests_own_failure_is_said_by_its_failed_line() -> None:
+    """w3lib: a module-level ``pytest.warns`` that saw no warning; the cause read "Emitted
+    warnings: []." (the last E line) and not pytest's "Failed: DID NOT WARN." above it."""
+    text = (
+        "tests/test_util.py:5: in &lt;module&gt;\n"
+        '    with pytest.warns(DeprecationWarning, match="deprecated"):\n'
+        "E   Failed: DID NOT WARN. No warnings of type (&lt;class 'DeprecationWarning'&gt;,) were emitted.\n"
+        "E    Emitted warnings: [].\n"
+    )
+    report = (
+        '<testsuite><testcase classname="" name="tests.test_util">'
+        f'<error message="collection failure">{text}</error></testcase></testsuite>'
+    )
+    assert junit_facts(report.encode())["cause"].startswith("Failed: DID NOT WARN. No warnings of type")
+
+
+def test_a_failing_test_of_a_test_module_is_named_before_other_items() -> None:
+    """importlib_metadata: seven pytest-perf items of ``exercises.py`` (failing in any checkout
+    without a git remote) and a doctest were named, the user's failing test in tests/ was not."""
+
+    def case(classname: str, name: str) -> str:
+        return f'<testcase classname="{classname}" name="{name}"><failure message="m">x</failure></testcase>'
+
+    items = [case("exercises.py", f"exercises.py:perf {n}") for n in range(7)]
+    items += [case("importlib_metadata._text", "importlib_metadata._text.FoldedCase")]
+    items += [case("", "ruff"), case("tests.test_api.APITests", "test_prp_broken")]
+    facts = junit_facts(f"<testsuite>{''.join(items)}</testsuite>".encode())
+    assert facts["failing"][0] == "tests.test_api.APITests::test_prp_broken"
+    assert facts["failing"][1:] == [f"exercises.py::exercises.py:perf {n}" for n in range(4)]
+
+
+def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
+    """shellingham without pytest-mock: the cause read ``failed on setup with "file
+    tests/test_posix.py, line 77`` (an unclosed quote, no word of the missing fixture)."""
+    message = (
+        "failed on setup with &quot;file /w/tests/test_posix.py, line 77&#10;"
+        "  def test_get_shell(mocker, cmd):&#10;E       fixture 'mocker' not found&#10;"
+        "&gt;       available fixtures: cache, capfd&#10;"
+        "&gt;       use 'pytest --fixtures [testpath]' for help on them.&#10;&#10;"
+        "/w/tests/test_posix.py:77&quot;"
+    )
+    report = (
+        '<testsuite><testcase classname="tests.test_posix" name="test_get_shell">'
+        f'<error message="{message}">the same</error></testcase></testsuite>'
+    )
+    assert junit_facts(report.encode())["cause"] == "fixture 'mocker' not found"
