@@ -9,7 +9,8 @@ PATH and the worker's ``PYTHONPATH``, ``PYTHONHOME`` and ``VIRTUAL_ENV`` do not 
   made from);
 * ``venv``: that environment's ``bin`` first on PATH, ``VIRTUAL_ENV`` set, and the workspace's
   import root (``src/`` of a src layout, else the workspace) on ``PYTHONPATH``, so the project's
-  own code is imported from the workspace rather than from an installed copy;
+  own code is imported from the workspace rather than from an installed copy (not for a mypy
+  that finds them from its working directory or its targets: :func:`pythonpath`);
 * ``isolated``: the same with an environment built for the project's declarations (cached);
 * ``auto``: the repository's ``.venv``/``venv`` (looked up in the user's checkout, not the
   workspace), else ``isolated`` for a Python project, else ``system``.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from prp_tasks.environments.project import is_python_project, plan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError
 from prp_tasks.environments.store import EnvironmentStore
 from prp_tasks.environments.version_file import ensure_version_files
-from prp_tasks.environments.versions import ran_with, unpinned
+from prp_tasks.environments.versions import ran_with, tool_of, unpinned
 from prp_tasks.processes.spawn import found_program
 from prp_tasks.settings import WorkspaceSettings
 
@@ -86,19 +87,19 @@ class Environments:
         elif use == "venv":
             assert venv is not None
             ran = ran_with(venv, ctx.check.run or ())
-            info = {**details, **describe(venv, ctx.repo), "ran": ran}
-            env = {**venv_env(base, venv, ctx.repo), **spec.variables}
+            info = {**details, **describe(venv, ctx), "ran": ran}
+            env = {**venv_env(base, venv, ctx), **spec.variables}
             yield self._with_extensions(ctx, spec, Prepared(env, info, "", ran))
         else:
             build = plan(ctx.repo, spec)
             with self.store.hold(build, spec.python, ctx.stop) as held:
                 ran = ran_with(held.path, ctx.check.run or ())
-                info = {**details, **describe(held.path, ctx.repo), "build": brief(held.record, held.built)}
+                info = {**details, **describe(held.path, ctx), "build": brief(held.record, held.built)}
                 loose, bounds = unpinned(spec.packages, ctx.check.run or (), ran)
                 if loose:  # (bounds: lower bounds only, ``>=0.6.3``)
                     info |= {"unpinned": loose, "unpinned_bounds": bounds} if bounds else {"unpinned": loose}
                 built = note(held.record) if held.built else ""
-                env = {**venv_env(base, held.path, ctx.repo), **spec.variables}
+                env = {**venv_env(base, held.path, ctx), **spec.variables}
                 yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
 
     def _with_prepare(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
@@ -208,20 +209,45 @@ def import_root(workspace: Path) -> Path:
     return src if src.is_dir() else workspace
 
 
-def venv_env(base: Mapping[str, str], venv: Path, workspace: Path) -> dict[str, str]:
+def venv_env(base: Mapping[str, str], venv: Path, ctx: CheckContext) -> dict[str, str]:
     env = without_python_vars(base)
     env["PATH"] = os.pathsep.join([str(venv / "bin"), system_path(base.get("PATH", os.defpath))])
     env["VIRTUAL_ENV"] = str(venv)
-    env["PYTHONPATH"] = str(import_root(workspace))
+    path = pythonpath(ctx)
+    if path:
+        env["PYTHONPATH"] = path
     return env
 
 
-def describe(venv: Path, workspace: Path) -> dict[str, Any]:
-    return {
-        "path": str(venv),
-        "python": str(venv / "bin" / "python"),
-        "pythonpath": str(import_root(workspace)),
-    }
+def describe(venv: Path, ctx: CheckContext) -> dict[str, Any]:
+    return {"path": str(venv), "python": str(venv / "bin" / "python"), "pythonpath": pythonpath(ctx)}
+
+
+def pythonpath(ctx: CheckContext) -> str:
+    """The import root, so the project's code is imported from the workspace, except for a mypy
+    that finds the project's modules there by itself: mypy takes every directory of PYTHONPATH for
+    installed packages and silences the errors of the modules it follows there (furl's
+    ``mypy furl/compat.py``: 3 errors in prp-tasks, 7 in the project's own run, whose mypy found
+    ``furl/furl.py`` from its working directory)."""
+    root = import_root(ctx.repo)
+    return "" if _mypy_finds(ctx.check.run or (), root, ctx.cwd) else str(root)
+
+
+def _mypy_finds(argv: Sequence[str], root: Path, cwd: Path) -> bool:
+    """A mypy command that searches ``root`` itself: its working directory, or the top of a
+    package or file it is given (``mypy src`` or ``mypy src/pkg/a.py``: mypy adds ``src`` to its
+    search path); ``mypy tests`` of a src layout keeps it (the tests import the package)."""
+    if tool_of(argv) not in ("mypy", "dmypy"):
+        return False
+    if root == cwd:
+        return True
+    for arg in argv[1:]:
+        if arg.startswith("-"):
+            continue
+        path = cwd / arg
+        if path.is_relative_to(root) and path.exists():
+            return True
+    return False
 
 
 def brief(record: Mapping[str, Any], built: bool) -> dict[str, Any]:

@@ -284,6 +284,37 @@ def test_a_check_uses_the_repositorys_venv_from_the_checkout_and_imports_the_wor
     )
 
 
+@pytest.mark.parametrize(
+    ("layout", "argv", "pythonpath"),
+    [
+        ("", ["mypy", "pkg/a.py"], ""),  # furl's `mypy furl/compat.py`
+        ("src/", ["mypy", "src/pkg/a.py"], ""),
+        ("src/", ["mypy", "-m", "pkg.a"], "src"),  # found only through PYTHONPATH: kept
+    ],
+)
+def test_mypy_reports_the_errors_of_the_modules_it_follows_as_the_projects_own_run_does(
+    tmp_path: Path, layout: str, argv: list[str], pythonpath: str
+) -> None:
+    """mypy silences the errors of modules it finds under a PYTHONPATH directory (installed
+    packages, to it): furl's `mypy furl/compat.py` gave 3 errors in prp-tasks, 7 in its own run."""
+    files = {
+        f"{layout}pkg/__init__.py": "",
+        f"{layout}pkg/a.py": "from pkg import b\nx: int = 'a'\n",
+        f"{layout}pkg/b.py": "y: int = 'b'\n",
+    }
+    write(tmp_path, {"pyproject.toml": "[project]\nname='p'\n", **files})
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # prp-tasks' own environment: it has mypy
+    workflow = parse_workflow(
+        f"name: w\ngates: [{{id: A, checks: [{{name: c, run: {json.dumps(argv)}}}]}}]\n"
+    )
+    ctx = dataclasses.replace(context(tmp_path, workflow, "A", "c"), workdir=tmp_path)
+    result, _ = execute(ctx)
+    evidence = json.loads(result.evidence[0].content)
+    found = "b.py:1: error" in evidence["stdout_tail"]
+    assert found == (pythonpath == ""), evidence["stdout_tail"]
+    assert evidence["environment"]["pythonpath"] == (str(tmp_path / pythonpath) if pythonpath else "")
+
+
 def test_a_missing_venv_fails_the_check_before_it_runs(tmp_path: Path) -> None:
     workflow = parse_workflow(
         "name: w\ngates: [{id: A, checks: [{name: c, run: [python, -V], environment: {venv: env}}]}]\n"
