@@ -7,7 +7,7 @@ Rules, applied in this order:
 4. credentials inside URLs (``scheme://user:password@host`` keeps user and host);
 5. ``key=value`` / ``key: value`` where a component of the key names a secret (``password``,
    ``DB_PASSWORD``, ``apiKey``, ``access-token`` …, but not ``tokens``, ``author`` or
-   ``_TOKENIZER_CACHE``); quoted
+   ``_TOKENIZER_CACHE``, nor a file's name before its line number, ``test_auth.py:273``); quoted
    values keep their quotes, so redacted JSON stays JSON.
 """
 
@@ -109,10 +109,16 @@ def secret_env_values(environ: Mapping[str, str], min_length: int = 6) -> tuple[
 _EXCEPTION = re.compile(r"[A-Z][A-Za-z0-9]*(?:Error|Exception|Warning)")
 
 
+#: a file's name before a line number, not a key (httpx's ``SKIPPED [1] tests/client/test_auth.py:273:
+#: netrc files without a password`` read ``test_auth.py:[REDACTED]``): a secret word before its
+#: extension, a line number right after the colon (``db.token:123456`` stays a key)
+_FILE_LINE = re.compile(r".*\.(?!" + _SECRET_WORD + r":)[A-Za-z][A-Za-z0-9]{0,5}:\d+(?::\d*)*")
+
+
 def _mask_value(match: re.Match[str]) -> str:
-    if _EXCEPTION.fullmatch(match.group("key")) and match.group("sep").strip() == ":":
+    key, sep, value = match.group("key", "sep", "value")
+    if (sep.strip() == ":" and _EXCEPTION.fullmatch(key)) or _FILE_LINE.fullmatch(f"{key}{sep}{value}"):
         return match.group(0)
-    value = match.group("value")
     masked = f"{value[0]}{MASK}{value[0]}" if value[0] in "\"'" else MASK
     quote = match.group("q")
     return f"{quote}{match.group('key')}{quote}{match.group('sep')}{masked}"
