@@ -121,6 +121,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
             parts.extras = _setup_py_extras(workspace, spec)
             parts.sources += ["setup.py extras: " + ", ".join(parts.extras)] if parts.extras else []
     _from_groups(_groups(pyproject), spec, parts)
+    _without_uv_sources(pyproject, parts)
     files = requirement_files(workspace, spec.requirements)
     parts.sources.extend(files)
     packages = spec.packages
@@ -194,6 +195,34 @@ def _locked(workspace: Path, static: bool, parts: _Parts, pyproject: dict[str, A
         return False
     uv_dev = get_in(pyproject, "tool", "uv", "dev-dependencies") is not None and parts.groups == ["dev"]
     return not parts.groups or "dependency-groups" in pyproject or uv_dev
+
+
+def _without_uv_sources(pyproject: dict[str, Any], parts: _Parts) -> None:
+    """Requirements uv takes from a path, git, a URL or its workspace (``[tool.uv.sources]``) left
+    out, as Poetry's are: the installer would look for them on the package index (dynaconf's test
+    group names its release utility, a path in ``.github/``, which its sdist leaves out: no check
+    of the run could start). The sources say which."""
+    table = get_in(pyproject, "tool", "uv", "sources")
+    if not isinstance(table, dict) or not parts.requirements:
+        return
+    elsewhere = {normalize(name) for name, source in table.items() if _not_an_index(source)}
+    left = [r for r in parts.requirements if _requirement_name(r) in elsewhere]
+    if left:
+        parts.requirements = [r for r in parts.requirements if r not in left]
+        parts.sources.append("left out, from [tool.uv.sources] (not a package index): " + ", ".join(left))
+
+
+def _not_an_index(source: Any) -> bool:
+    """A uv source (a table, or a list of them by marker) naming a path, git, a URL or the workspace."""
+    entries = source if isinstance(source, list) else [source]
+    return any(isinstance(e, dict) and {"path", "git", "url", "workspace"} & set(e) for e in entries)
+
+
+def _requirement_name(text: str) -> str:
+    try:
+        return normalize(Requirement(text).name)
+    except InvalidRequirement:
+        return ""
 
 
 def _name(project: dict[str, Any] | None, setup_cfg: configparser.ConfigParser | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Poetry's dependency groups and Hatch's environments read as requirements
+"""Poetry's dependency groups, Hatch's environments and uv's tables read as requirements
 (``prp_tasks.environments.poetry``, ``.hatch``), and what a built environment and ``prp init``
 make of such projects."""
 
@@ -184,3 +184,21 @@ def test_uvs_older_dev_dependencies_are_the_dev_group(tmp_path: Path) -> None:
     assert built.groups == ("dev",) and "PyYAML==6.0.1" in built.requirements
     facts = detect(tmp_path)
     assert facts.uses("pytest-cov") and facts.pins["ruff"][0] == "ruff==0.8.0"
+
+
+def test_requirements_uv_takes_from_a_path_git_or_url_are_left_out(tmp_path: Path) -> None:
+    """dynaconf's test group names its release utility, a path source in ``.github/`` its sdist
+    leaves out: the installer looked for it on the package index and no check of the run started."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "d"\ndependencies = ["attrs", "helper-lib>=1"]\n'
+        '[dependency-groups]\ntest = ["dynaconf-release-utility", "pytest>=9", "torch"]\n'
+        "[tool.uv.sources]\n"
+        'dynaconf_release_utility = { path = ".github/scripts/", editable = true }\n'
+        'helper-lib = [{ git = "https://example.org/h.git", marker = "sys_platform == \'linux\'" }]\n'
+        'torch = { index = "pytorch" }\n'
+    )
+    built = plan(tmp_path, EnvironmentSpec(use="isolated"))
+    assert built.requirements == ("attrs", "pytest>=9", "torch")  # a named index is still an index
+    assert built.sources[-1] == (
+        "left out, from [tool.uv.sources] (not a package index): helper-lib>=1, dynaconf-release-utility"
+    )
