@@ -24,6 +24,7 @@ from prp_tasks.cli.tables import (
 from prp_tasks.core.approvals import AuditEvent, AuditType
 from prp_tasks.core.evaluate import elapsed_ms, parse_ts, utc_now
 from prp_tasks.core.models import CheckStatus
+from prp_tasks.core.render.review import required_checks
 from prp_tasks.core.results import CheckResult, EvidenceType
 from prp_tasks.core.snapshot import GateEvent, RunSnapshot
 from prp_tasks.core.text import clip, first_lines
@@ -136,21 +137,31 @@ def _new_entries(snapshot: RunSnapshot, cursor: PlainCursor) -> list[Entry]:
 
 def _ended_checks(snapshot: RunSnapshot, cursor: PlainCursor) -> list[CheckDone]:
     ended = []
+    required = _profile_checks(snapshot)
     for gate_id, view in snapshot.gates.items():
         for result in view.checks.values():
             seen = (gate_id, result.name, result.finished_at or "")
             if result.finished_at and seen not in cursor.checks:
                 cursor.checks.add(seen)
-                if result.duration >= CHECK_LINE_MS or _said_anyway(result):
+                if result.duration >= CHECK_LINE_MS or _said_anyway(result, required):
                     ended.append(CheckDone(gate_id, result))
     return ended
 
 
-def _said_anyway(result: CheckResult) -> bool:
-    """A quick check gets its line too when it failed, or ran tests: their counts are the run's
-    main fact (fire: a run-test of 0.6 s that ran 5 of the project's 261 tests said no count on the
-    terminal, only "G3 Code Review: passed")."""
-    return result.status == CheckStatus.FAIL or any(e.type == EvidenceType.TEST for e in result.evidence)
+def _profile_checks(snapshot: RunSnapshot) -> frozenset[str]:
+    """The profile's required checks and the ``run-*`` checks of its commands (lint, format …)."""
+    profile = snapshot.spec.profile.profile
+    return required_checks(profile) | {f"run-{name}" for name in profile.governance.commands}
+
+
+def _said_anyway(result: CheckResult, required: frozenset[str]) -> bool:
+    """A quick check gets its line too when it failed, ran tests, or is one of the profile's
+    checks (:func:`_profile_checks`): their counts are the run's main facts (fire: a run-test of
+    0.6 s that ran 5 of the project's 261 tests said no count on the terminal, only "G3 Code
+    Review: passed"; yaspin's run-lint of 0.4 s had no line when one of 2.3 s had)."""
+    if result.status == CheckStatus.FAIL or result.name in required:
+        return True
+    return any(e.type == EvidenceType.TEST for e in result.evidence)
 
 
 #: the environment note a check that built its environment carries (:mod:`prp_tasks.environments.resolve`)
@@ -282,14 +293,16 @@ def _follow_live(
 
 
 def final_check_lines(snapshot: RunSnapshot) -> list[str]:
-    """A :func:`check_line` per failed check and per check that ran tests, in workflow order: what
-    a terminal shows below the table once the run is final (the plain lines said each as it ended)."""
+    """A :func:`check_line` per failed check, per check that ran tests and per check of the profile, in
+    workflow order: what a terminal shows below the table once the run is final (the plain lines
+    said each as it ended)."""
     gates = {g["id"]: g for g in run_view(snapshot, now=utc_now()).model_dump(mode="json")["gates"]}
+    required = _profile_checks(snapshot)
     return [
         check_line(gates[gate_id], result)
         for gate_id, view in snapshot.gates.items()
         for result in view.checks.values()
-        if _said_anyway(result) and gate_id in gates
+        if _said_anyway(result, required) and gate_id in gates
     ]
 
 

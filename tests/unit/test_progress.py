@@ -15,6 +15,7 @@ from prp_tasks.cli.progress import (
     approval_hint,
     check_line,
     failed_view_lines,
+    final_check_lines,
     follow,
     plain_lines,
     settle_line,
@@ -26,7 +27,17 @@ from prp_tasks.core.results import Decision
 from prp_tasks.core.run import RunSpec, RunStatus
 from prp_tasks.core.snapshot import GateEvent, GateEventType, GateView, RunSnapshot
 from prp_tasks.service.views import run_view
-from tests.unit.render_builders import approval, at, custom_gate, make_spec, pending, run_gate, skipped, snap
+from tests.unit.render_builders import (
+    all_commanded,
+    approval,
+    at,
+    custom_gate,
+    make_spec,
+    pending,
+    run_gate,
+    skipped,
+    snap,
+)
 
 NOW = "2026-03-01T10:30:00.000Z"
 URL = "unix:///r/.prp/redis.sock"
@@ -340,6 +351,19 @@ def test_a_quick_check_that_ran_tests_gets_its_line_with_its_counts() -> None:
     assert follow(FakeControl(done), "run-test-1", console, live=True) is True  # type: ignore[arg-type]
     tail = stream.getvalue().rstrip().splitlines()[-1]  # a terminal says it below the final table
     assert tail.endswith("ship › build: passed in 600 ms: exit 0 in 0.55s; 5 tests: 5 passed"), tail
+
+
+def test_a_quick_check_of_the_profile_gets_its_line_and_a_quick_built_in_one_stays_quiet() -> None:
+    """yaspin piped: run-lint (0.4 s) had no line while the run where it took 2.3 s had one, and
+    "checks 5/6" named neither; G3's built-in checks stay quiet."""
+    done = all_commanded()
+    g3 = done.gates["G3"]
+    ended = {n: c.model_copy(update={"duration": 300, "finished_at": at(3, 1)}) for n, c in g3.checks.items()}
+    running = done.model_copy(update={"gates": {**done.gates, "G3": g3.model_copy(update={"checks": ended})}})
+    said = [line.partition(":")[0] for line in plain_lines(running, PlainCursor()) if " › " in line]
+    expected = ["G3 Code Review › run-lint", "G3 Code Review › run-test", "G3 Code Review › run-type-check"]
+    assert said == expected
+    assert [line.partition(":")[0] for line in final_check_lines(done)] == expected
 
 
 def test_a_quick_check_that_failed_gets_its_line() -> None:
