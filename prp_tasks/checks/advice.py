@@ -29,8 +29,10 @@ from prp_tasks.core.text import clip
 from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
 
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
-#: some tools that quote it
-_MISSING = re.compile(r"No module named '?([A-Za-z_][\w.]*)'?")
+#: some tools that quote it; pytest's for a warning filter's module (httpx's ``filterwarnings``
+#: names ``trio.TrioDeprecationWarning``: "the tool crashed: pytest.PytestConfigWarning: Failed to
+#: import filter module 'trio'", and no word of a missing module)
+_MISSING = re.compile(r"(?:No module named|Failed to import filter module) '?([A-Za-z_][\w.]*)'?")
 #: names listed at most (a broken environment can miss dozens)
 SHOWN = 3
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from prp_tasks.checks.advice import advice, explained, missing_modules, said
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.environments.versions import unpinned
-from tests.unit.test_checks_command import content, python
+from tests.unit.test_checks_command import PY, content, python, run
 
 PYTEST_OUTPUT = """\
 ==================================== ERRORS ====================================
@@ -59,6 +59,22 @@ def test_a_command_that_cannot_import_a_module_says_so_on_its_second_line(tmp_pa
     assert head.startswith("exit 1 in ")
     assert second.endswith("has no module 'prp_no_such_module_xyz': install its package there")
     assert content(result)["missing_modules"] == ["prp_no_such_module_xyz"]
+
+
+def test_a_warning_filter_whose_module_pytest_cannot_import_names_the_module(tmp_path: Path) -> None:
+    """httpx: ``filterwarnings`` names ``trio.TrioDeprecationWarning`` and trio was not installed:
+    "the tool crashed: pytest.PytestConfigWarning: Failed to import filter module 'trio'", no word
+    of what was missing."""
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nfilterwarnings =\n    error\n    ignore::prp_nomod_xyz.W\n"
+    )
+    (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
+    result, _ = run(tmp_path, PY, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert result.status == CheckStatus.FAIL
+    assert content(result)["missing_modules"] == ["prp_nomod_xyz"]
+    assert result.output.split("\n")[1] == (
+        "the Python the check ran with has no module 'prp_nomod_xyz': install its package there"
+    )
 
 
 def test_a_passing_command_or_the_projects_own_module_gets_no_advice(tmp_path: Path) -> None:
