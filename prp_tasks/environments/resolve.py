@@ -8,7 +8,8 @@ PATH and the worker's ``PYTHONPATH``, ``PYTHONHOME`` and ``VIRTUAL_ENV`` do not 
   ``python``, a directory linking ``python``/``python3`` to the interpreter prp's virtualenv was
   made from);
 * ``venv``: that environment's ``bin`` first on PATH, ``VIRTUAL_ENV`` set, and the workspace's
-  import root (``src/`` of a src layout, else the workspace) on ``PYTHONPATH``, so the project's
+  import root (:func:`~prp_tasks.environments.layout.import_root`: the folder setuptools is told
+  the code is in, ``src/`` of a src layout, else the workspace) on ``PYTHONPATH``, so the project's
   own code is imported from the workspace rather than from an installed copy (not for a mypy
   that finds them from its working directory or its targets: :func:`pythonpath`);
 * ``isolated``: the same with an environment built for the project's declarations (cached);
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from prp_tasks.core.models import EnvironmentSpec
 from prp_tasks.environments import extensions
 from prp_tasks.environments.build import system_path
+from prp_tasks.environments.layout import import_root
 from prp_tasks.environments.prepare import note as prepare_note
 from prp_tasks.environments.prepare import prepare_workspace
 from prp_tasks.environments.project import is_python_project, plan
@@ -201,12 +203,6 @@ def existing_venv(path: Path, shown: str) -> Path:
 
 def without_python_vars(base: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in base.items() if k not in PYTHON_VARS}
-
-
-def import_root(workspace: Path) -> Path:
-    """``src/`` of a src layout, else the workspace itself."""
-    src = workspace / "src"
-    return src if src.is_dir() else workspace
 
 
 def venv_env(base: Mapping[str, str], venv: Path, ctx: CheckContext) -> dict[str, str]:

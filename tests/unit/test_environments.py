@@ -315,6 +315,21 @@ def test_mypy_reports_the_errors_of_the_modules_it_follows_as_the_projects_own_r
     assert evidence["environment"]["pythonpath"] == (str(tmp_path / pythonpath) if pythonpath else "")
 
 
+def test_the_code_is_imported_from_the_folder_setuptools_is_told_of(tmp_path: Path) -> None:
+    """cbor2: ``[tool.setuptools.packages.find] where = ["python"]``; the check's PYTHONPATH was the
+    workspace, and its tests could not import cbor2."""
+    pyproject = '[project]\nname = "p"\n[tool.setuptools.packages.find]\nwhere = ["python"]\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "python/mypkg/__init__.py": "WHERE = 'python'\n"})
+    (tmp_path / ".venv").symlink_to(sys.prefix)
+    code = "import mypkg; print(mypkg.WHERE)"
+    workflow = parse_workflow(
+        f"name: w\ngates: [{{id: A, checks: [{{name: c, run: [python, -c, {code!r}]}}]}}]\n"
+    )
+    result, _ = execute(dataclasses.replace(context(tmp_path, workflow, "A", "c"), workdir=tmp_path))
+    assert result.status == CheckStatus.PASS, result.output
+    assert json.loads(result.evidence[0].content)["environment"]["pythonpath"] == str(tmp_path / "python")
+
+
 def test_a_missing_venv_fails_the_check_before_it_runs(tmp_path: Path) -> None:
     workflow = parse_workflow(
         "name: w\ngates: [{id: A, checks: [{name: c, run: [python, -V], environment: {venv: env}}]}]\n"

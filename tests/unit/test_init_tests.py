@@ -302,6 +302,12 @@ def test_the_code_in_the_folder_package_dir_names_is_the_projects(tmp_path: Path
     assert detect(tmp_path).packages == ["python/pkg"]
     write(tmp_path, {"setup.cfg": "", "pyproject.toml": '[tool.setuptools.package-dir]\n"" = "python"\n'})
     assert detect(tmp_path).packages == ["python/pkg"]
+    # cbor2: its package finder looks in python/ (its profile had no boundary and G1 failed)
+    write(tmp_path, {"pyproject.toml": '[tool.setuptools.packages.find]\nwhere = ["python"]\n'})
+    assert detect(tmp_path).packages == ["python/pkg"]
+    cfg = "[options]\n[options.packages.find]\nwhere = python\n"
+    write(tmp_path, {"pyproject.toml": "", "setup.cfg": cfg})
+    assert detect(tmp_path).packages == ["python/pkg"]
 
 
 def test_an_extra_whose_distribution_the_tests_import_is_installed(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.environments.hatch import HATCH_TOML, hatch_groups, with_hatch_toml
+from prp_tasks.environments.layout import package_dir
 from prp_tasks.environments.poetry import poetry_groups
 from prp_tasks.intake.init.commandline import (
     addopts_checkers,
@@ -283,7 +284,7 @@ _NOT_SHIPPED = frozenset({"bench", "benchmark", "benchmarks", "docs", "doc", "ex
 def _layout(facts: Facts, files: list[Path]) -> None:
     """Top-level Python packages (``src/pkg`` or ``pkg``) and the tests directory."""
     facts.test_files = sum(1 for p in files if p.suffix == ".py" and _TEST_MODULE.fullmatch(p.stem))
-    roots = {"src", _package_dir(facts.repo)}
+    roots = {"src", package_dir(facts.repo) or "src"}
     inits = {p.parent for p in files if p.name == "__init__.py"}
     packages = sorted(
         str(p) for p in inits if (len(p.parts) == 2 and p.parts[0] in roots) or (len(p.parts) == 1)
@@ -333,21 +334,6 @@ def _declared_packages(repo: Path) -> set[str]:
         text = read_ini(repo / "setup.cfg").get("options", "packages", fallback="").strip()
         listed = [] if text.startswith(("find", "attr:")) else re.split(r"[\s,]+", text)
     return {str(name).split(".")[0] for name in listed if str(name).strip()}
-
-
-def _package_dir(repo: Path) -> str:
-    """The folder the project's code is in when it is neither the top nor ``src``: setuptools'
-    ``package_dir`` for the root package (markdown2's setup.py ``package_dir={"": "lib"}``, its
-    ``lib/markdown2.py``; setup.cfg's ``package_dir = =lib``; ``[tool.setuptools.package-dir]``)."""
-    found = re.search(
-        r"""\bpackage_dir\s*=\s*\{\s*(["'])\1\s*:\s*["']([\w.-]+)["']""", read_text(repo / "setup.py")
-    )
-    options = read_ini(repo / "setup.cfg").get("options", "package_dir", fallback="")
-    cfg = re.search(r"^\s*=\s*([\w.-]+)\s*$", options, re.M)
-    table = nested(read_toml(repo / "pyproject.toml"), "tool", "setuptools", "package-dir")
-    toml = table.get("") if isinstance(table, dict) else None
-    root = (found[2] if found else "") or (cfg[1] if cfg else "") or (toml if isinstance(toml, str) else "")
-    return root if root.strip("./") and "/" not in root.strip("./") else "src"
 
 
 def _holds_files(folder: Path) -> bool:
