@@ -198,24 +198,25 @@ def _locked(workspace: Path, static: bool, parts: _Parts, pyproject: dict[str, A
 
 
 def _without_uv_sources(pyproject: dict[str, Any], parts: _Parts) -> None:
-    """Requirements uv takes from a path, git, a URL or its workspace (``[tool.uv.sources]``) left
-    out, as Poetry's are: the installer would look for them on the package index (dynaconf's test
-    group names its release utility, a path in ``.github/``, which its sdist leaves out: no check
-    of the run could start). The sources say which."""
+    """Requirements uv takes from a folder (``[tool.uv.sources]``: a ``path`` or a ``workspace``
+    member) left out: the installer would look for them on the package index (dynaconf's test
+    group names its release utility, a path in ``.github/`` its sdist leaves out: no check of the
+    run could start). A git or URL source keeps its name: the index's release may do. The sources
+    say which were left out."""
     table = get_in(pyproject, "tool", "uv", "sources")
     if not isinstance(table, dict) or not parts.requirements:
         return
-    elsewhere = {normalize(name) for name, source in table.items() if _not_an_index(source)}
-    left = [r for r in parts.requirements if _requirement_name(r) in elsewhere]
+    local = {normalize(name) for name, source in table.items() if _from_a_folder(source)}
+    left = [r for r in parts.requirements if _requirement_name(r) in local]
     if left:
         parts.requirements = [r for r in parts.requirements if r not in left]
-        parts.sources.append("left out, from [tool.uv.sources] (not a package index): " + ", ".join(left))
+        parts.sources.append("left out, from a folder ([tool.uv.sources]): " + ", ".join(left))
 
 
-def _not_an_index(source: Any) -> bool:
-    """A uv source (a table, or a list of them by marker) naming a path, git, a URL or the workspace."""
+def _from_a_folder(source: Any) -> bool:
+    """A uv source (a table, or a list of them by marker) naming a path or a workspace member."""
     entries = source if isinstance(source, list) else [source]
-    return any(isinstance(e, dict) and {"path", "git", "url", "workspace"} & set(e) for e in entries)
+    return any(isinstance(e, dict) and {"path", "workspace"} & set(e) for e in entries)
 
 
 def _requirement_name(text: str) -> str:

@@ -186,19 +186,19 @@ def test_uvs_older_dev_dependencies_are_the_dev_group(tmp_path: Path) -> None:
     assert facts.uses("pytest-cov") and facts.pins["ruff"][0] == "ruff==0.8.0"
 
 
-def test_requirements_uv_takes_from_a_path_git_or_url_are_left_out(tmp_path: Path) -> None:
+def test_requirements_uv_takes_from_a_folder_are_left_out(tmp_path: Path) -> None:
     """dynaconf's test group names its release utility, a path source in ``.github/`` its sdist
     leaves out: the installer looked for it on the package index and no check of the run started."""
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "d"\ndependencies = ["attrs", "helper-lib>=1"]\n'
+        '[project]\nname = "d"\ndependencies = ["attrs", "helper-lib>=1", "member"]\n'
         '[dependency-groups]\ntest = ["dynaconf-release-utility", "pytest>=9", "torch"]\n'
         "[tool.uv.sources]\n"
         'dynaconf_release_utility = { path = ".github/scripts/", editable = true }\n'
         'helper-lib = [{ git = "https://example.org/h.git", marker = "sys_platform == \'linux\'" }]\n'
-        'torch = { index = "pytorch" }\n'
+        'member = { workspace = true }\ntorch = { index = "pytorch" }\n'
     )
     built = plan(tmp_path, EnvironmentSpec(use="isolated"))
-    assert built.requirements == ("attrs", "pytest>=9", "torch")  # a named index is still an index
-    assert built.sources[-1] == (
-        "left out, from [tool.uv.sources] (not a package index): helper-lib>=1, dynaconf-release-utility"
+    assert built.requirements == ("attrs", "helper-lib>=1", "pytest>=9", "torch")  # the index's may do
+    assert (
+        built.sources[-1] == "left out, from a folder ([tool.uv.sources]): member, dynaconf-release-utility"
     )
