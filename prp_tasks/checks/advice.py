@@ -48,6 +48,8 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
     causes = [str(f["cause"]) for f in facts.values() if isinstance(f, dict) and f.get("cause")]
     tails = "\n".join([*causes, *(str(details.get(k) or "") for k in ("stdout_tail", "stderr_tail"))])
     names = missing_modules(repo, tails)
+    if unbuilt := own_copy_advice(repo, tails, environment):
+        lines.insert(at, unbuilt)
     if names:
         details["missing_modules"] = names
         if at == 2:  # the facts line and what is missing, within a line's limit
@@ -185,6 +187,23 @@ def missing_modules(repo: Path, output: str) -> list[str]:
             continue
         found.append(name)
     return found
+
+
+def own_copy_advice(repo: Path, output: str, environment: Mapping[str, Any]) -> str:
+    """Why a module of the project's own could not be imported, when the environment could not
+    build the project (cbor2: its Rust extension, whose crates the build could not fetch; the
+    tests failed on ``No module named 'cbor2._cbor2'`` and nothing said the build had failed)."""
+    build = environment.get("build")
+    error = build.get("own_copy_error") if isinstance(build, Mapping) else None
+    own = [n for n in dict.fromkeys(_MISSING.findall(output)) if _own(repo, n.split(".")[0])]
+    if not error or not own:
+        return ""
+    return (
+        f"the project's own module{'s' if len(own) > 1 else ''} {_listed([repr(n) for n in own])} could not "
+        "be imported, and its own copy "
+        f"could not be built in the checks' environment ({error}): a compiled part needs its build "
+        "tools, or prepare steps that build it (environment.prepare)"
+    )
 
 
 def _own(repo: Path, top: str) -> bool:

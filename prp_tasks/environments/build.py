@@ -112,6 +112,8 @@ class Build:
     offline: bool = False
     #: the version the project's own copy is installed as (an unpacked sdist's), see _own_copy
     own_version: str | None = None
+    #: why the project's own copy could not be installed (its build's first error line), see _own_copy
+    own_copy_error: str | None = None
 
     def run(self) -> None:
         """Create the environment and install the plan; EnvironmentSetupError with the installer's words."""
@@ -152,6 +154,7 @@ class Build:
             if exc.message.startswith("stopped:"):
                 raise
             first = exc.message.splitlines()[0]
+            self.own_copy_error = last_error(self.log)
             self._mark(
                 f"the project's own copy is not installed ({first}): its code comes from the workspace"
             )
@@ -289,6 +292,22 @@ def _interpreter(python: str) -> str:
     if not found:
         raise EnvironmentSetupError(f"no interpreter {python!r} on PATH (uv can find versions: install uv)")
     return found
+
+
+def last_error(log: Path) -> str:
+    """What stopped the last step, in one line: the last error its output names (a build backend's
+    own, under uv's ``Failed to build `cbor2 @ file://…``` and its causes: ``RuntimeError: can't
+    find Rust compiler``, cargo's ``Could not resolve host: index.crates.io``)."""
+    lines = [ln.strip() for ln in log_tail(log, 16000).splitlines() if ln.strip()]
+    step = max((i for i, ln in enumerate(lines) if ln.startswith("[prp] $")), default=-1)
+    lines = lines[step + 1 :]
+    said = [ln for ln in lines if _ERROR_LINE.search(ln) and not _WRAPPER_LINE.match(ln)]
+    return (said or lines or [""])[-1][:300]
+
+
+#: a line saying what went wrong; uv's own wrappers around the backend's words are not
+_ERROR_LINE = re.compile(r"\berror\b|Error:|could not|cannot|can't|not found", re.I)
+_WRAPPER_LINE = re.compile(r"(?:error: Failed to build|cause: |hint: |\[prp\] )", re.I)
 
 
 def offline_failure(log: Path) -> bool:

@@ -255,6 +255,8 @@ def brief(record: Mapping[str, Any], built: bool) -> dict[str, Any]:
     }
     out["built_by_this_check"] = built
     out["built_at"] = record.get("created")
+    if record.get("own_copy_error"):  # the project's own copy could not be built (cbor2's Rust)
+        out["own_copy_error"] = record["own_copy_error"]
     if built:
         out["log_tail"] = record.get("log_tail", "")
     return out

@@ -188,6 +188,8 @@ class EnvironmentStore:
             "log_tail": log_tail(build.log, 4000),
             "size": tree_size(build.target),
         }
+        if build.own_copy_error:
+            record["own_copy_error"] = build.own_copy_error
         self._write_json(self._meta(key), record)
         log.info("environment %s ready in %.1fs (%d packages)", key[:12], duration_ms / 1000, len(installed))
 

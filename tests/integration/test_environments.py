@@ -395,3 +395,30 @@ def test_the_cache_keeps_at_most_env_max_count_environments_sparing_those_in_use
         assert sorted(store.keys()) == sorted([first.record["key"], second.record["key"]])  # both in use
     with store.hold(plans[2], None, stop) as third:
         assert store.keys() == [third.record["key"]]  # the least recently used went first
+
+
+def test_a_module_of_the_project_missing_after_its_own_build_failed_says_why(
+    control: Control, make_repo: Callable[..., Path], finish: Finish
+) -> None:
+    """cbor2: its Rust extension could not be built (no network for its crates); the tests failed
+    on ``No module named 'cbor2._cbor2'`` and only the environment's log said the build had failed."""
+    backend = (
+        "def build_wheel(*args, **kwargs):\n    raise RuntimeError('error: can not find Rust compiler')\n"
+    )
+    repo = make_repo(
+        {
+            "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = 'backend'\n"
+            "backend-path = ['_build']\n\n[project]\nname = 'rusty'\nversion = '1.0'\ndependencies = []\n",
+            "_build/backend.py": backend,
+            "src/rusty/__init__.py": "",
+        }
+    )
+    snapshot = run(control, finish, repo, workflow(py("c", "import rusty._native")))
+    found = evidence(snapshot, "A", "c")
+    assert snapshot.status == RunStatus.FAILED
+    assert "can not find Rust compiler" in found["environment"]["build"]["own_copy_error"]
+    second = snapshot.gates["A"].checks["c"].output.split("\n")[1]
+    assert second.startswith(
+        "the project's own module 'rusty._native' could not be imported, and its own copy could not be "
+        "built in the checks' environment ("
+    ), second
