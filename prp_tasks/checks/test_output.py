@@ -127,8 +127,19 @@ def _cause(elements: list[Any]) -> str:
         if _DOCTEST_LISTING.match(message):  # a doctest's listing: what it expected and got instead
             message = _doctest_cause(str(child.text or message)) or message
         if message:
-            return clip(message.splitlines()[0].strip(), CAUSE_LIMIT)
+            return clip(_first_line(message), CAUSE_LIMIT)
     return ""
+
+
+def _first_line(message: str) -> str:
+    """A message's first line; an exception's name with nothing after it takes the two lines under
+    it (pytest 9's ``raises(match=…)`` of a literal: ``AssertionError:`` over ``- 'foo'`` and
+    ``+ 'bar'``; anyio's cause had read "AssertionError:")."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    if first.endswith(":") and RAISED.fullmatch(first) and len(lines) > 1:
+        return f"{first} {' '.join(lines[1:3])}"
+    return first
 
 
 #: the numbered source lines pytest shows a failed doctest with (``051     >>> import cssutils``)

@@ -77,6 +77,17 @@ def test_a_collection_error_of_pytests_own_failure_is_said_by_its_failed_line() 
     assert junit_facts(report.encode())["cause"].startswith("Failed: DID NOT WARN. No warnings of type")
 
 
+def test_an_empty_failure_message_is_said_by_the_lines_under_it() -> None:
+    """anyio: pytest 9's ``raises(match="^'bar'$")`` failing on ``'foo'`` says ``AssertionError:``
+    with its diff under it; the cause read "AssertionError:" and lost both values."""
+    report = (
+        '<testsuite><testcase classname="tests.test_t" name="test_m">'
+        "<failure message=\"AssertionError: &#10;- 'foo'&#10;+ 'bar'\">E   AssertionError: </failure>"
+        "</testcase></testsuite>"
+    )
+    assert junit_facts(report.encode())["cause"] == "AssertionError: - 'foo' + 'bar'"
+
+
 def test_a_failing_test_of_a_test_module_is_named_before_other_items() -> None:
     """importlib_metadata: seven pytest-perf items of ``exercises.py`` (failing in any checkout
     without a git remote) and a doctest were named, the user's failing test in tests/ was not."""
