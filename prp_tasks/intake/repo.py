@@ -143,7 +143,11 @@ def _as_url(remote: str, repo: Path) -> str:
 
 
 #: a version as the release notes show it (anything longer or stranger is not shown)
-_VERSION = re.compile(r"[\w.+!-]{1,64}")
+#: a version: a digit somewhere (alive-progress' ``__version__ = '.'.join(map(str, VERSION))`` had
+#: read as the version ``.``)
+_VERSION = re.compile(r"(?=\D*\d)[\w.+!-]{1,64}")
+#: a name bound to a string literal and nothing else on its line (``'.'.join(…)`` is no literal)
+_BOUND = r"""^{name}(?:\s*:\s*[\w.]+)?\s*=\s*["']([^"']+)["']\s*(?:#.*)?$"""
 
 
 def project_version(path: Path) -> tuple[str, str] | None:
@@ -206,7 +210,7 @@ def _setup_py_version(path: Path) -> tuple[str, str] | None:
     text, source = read_text(path / "setup.py"), "setup.py"
     found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", text)
     if found is None and (named := re.search(r"\bversion\s*=\s*([A-Za-z_]\w*)\s*[,)\n]", text)):
-        binding = rf"""^{re.escape(named.group(1))}\s*=\s*["']([^"']+)["']"""
+        binding = _BOUND.format(name=re.escape(named.group(1)))
         found = re.search(binding, text, re.M)
         executed = re.search(r"""\bexec\(\s*open\(\s*["']([\w./-]+\.py)["']""", text)
         if found is None and executed and ".." not in executed[1]:  # h11's _version.py
@@ -268,7 +272,7 @@ def _module_literal(path: Path, module: str, attribute: str) -> tuple[str, str] 
             root.joinpath(*parts[:-1], parts[-1] + ".py"),
         ):
             text = read_text(candidate)
-            found = re.search(rf"""^{re.escape(attribute)}\s*=\s*["']([^"']+)["']""", text, re.M)
+            found = re.search(_BOUND.format(name=re.escape(attribute)), text, re.M)
             if found and _VERSION.fullmatch(found.group(1)):
                 return found.group(1), str(candidate.relative_to(path))
     return None

@@ -122,3 +122,15 @@ def test_commits_after_the_latest_tag_are_no_release_of_it_and_setup_pys_execute
     (tmp_path / "h11").mkdir()
     (tmp_path / "h11" / "_version.py").write_text('__version__ = "0.16.0+dev"\n')
     assert project_version(tmp_path) == ("0.16.0+dev", "h11/_version.py")
+
+
+def test_a_version_made_by_an_expression_is_none(tmp_path: Path) -> None:
+    """alive-progress' ``__version__ = '.'.join(map(str, VERSION))`` read as the version ``.``
+    (prp.md's ``**Version:** .``, release notes of a README section); an annotated literal is one."""
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup(name='alive_progress')\n")
+    package = tmp_path / "alive_progress"
+    package.mkdir()
+    (package / "__init__.py").write_text("VERSION = (3, 3, 0)\n__version__ = '.'.join(map(str, VERSION))\n")
+    assert project_version(tmp_path) is None
+    (package / "__init__.py").write_text('__version__: str = "3.3.0"  # the release\n')
+    assert project_version(tmp_path) == ("3.3.0", "alive_progress/__init__.py")
