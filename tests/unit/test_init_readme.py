@@ -13,6 +13,9 @@ def test_the_first_paragraph_skips_headings_badges_and_html() -> None:
     rst = "Click\n=====\n\n.. image:: x.png\n\nClick is a package.\nIt composes.\n"
     assert first_paragraph(rst) == "Click is a package. It composes."
     assert first_paragraph("# Only a title\n") == ""
+    # alive-progress: its donate buttons, HTML images in links, had been its description
+    buttons = '[<img align="right" src="https://x/b.png">](https://x/d)\n\n# A\n\nA shows progress.\n'
+    assert first_paragraph(buttons) == "A shows progress."
 
 
 def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text() -> None:

@@ -264,11 +264,12 @@ def _heading(line: str) -> bool:
 
 
 def _not_prose(line: str) -> bool:
-    """Headings, badges, HTML, tables, rules, list items, quotes; a line that starts with emphasis
-    (``*attrs* is the Python package …``, ``**bold**``) or inline code (```xmltodict` is …``) is
-    prose."""
+    """Headings, badges (an image's link, also of an HTML image: alive-progress' donate buttons,
+    ``[<img align="right" …>](https://…)``, were its description), HTML, tables, rules, list items,
+    quotes; a line that starts with emphasis (``*attrs* is the Python package …``, ``**bold**``)
+    or inline code (```xmltodict` is …``) is prose."""
     return bool(
-        line.startswith(("#", "[!", "![", ":", "|", "=", "~", ">"))
+        line.startswith(("#", "[!", "[<", "![", ":", "|", "=", "~", ">"))
         or (line.startswith("<") and not re.match(r"<(?:https?|mailto):", line))  # not a link's URL
         or re.match(r"\[[^\]]+\]:\s*\S", line)  # a link's definition: [badge]: https://…
         or re.match(r"[-*+](?:\s|$)", line)
