@@ -173,6 +173,8 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
         at, kind, title = headings[index]
         level = levels.index(kind)
         end = next((a for a, k, _ in headings[index + 1 :] if levels.index(k) <= level), len(lines))
+        # (alive-progress' "What's new in 3.3 series" holds "Previous releases": 3.2's, 3.1's, 2.0's)
+        end = next((a for a, _, t in headings[index + 1 :] if a < end and _EARLIER.search(t)), end)
         inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
         highlights, breaking = items(lines, at + 1, end, inner)
         if not highlights and not breaking:  # towncrier's "No significant changes." (zipp 4.1.2)
@@ -182,6 +184,10 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
         if highlights or breaking:
             return _entry(source, title, highlights, breaking)
     return None
+
+
+#: a heading inside a release's section that goes on to earlier releases
+_EARLIER = re.compile(r"\b(?:previous|older|earlier|past|prior)\s+(?:releases?|versions?)\b", re.I)
 
 
 def _changes_sections(lines: list[str], headings: list[tuple[int, str, str]]) -> list[str]:

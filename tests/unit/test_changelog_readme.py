@@ -84,3 +84,19 @@ def test_a_warning_that_the_release_breaks_something_gives_its_items_as_breaking
         ["Fix recursion in __eq__"],
         ["Fix precedence of string literal modifiers `u/r/b`. This will break grammars."],
     )
+
+
+def test_a_releases_section_ends_where_its_previous_releases_begin(tmp_path: Path) -> None:
+    """alive-progress 3.3.0's README: "What's new in 3.3 series" holds "Previous releases" (3.2's,
+    3.1's and 2.0's notes), which the release notes had listed as 3.3.0's, "requires Python 3.6+"
+    among its breaking changes."""
+    readme = (
+        "# alive-progress\n\n## What's new in 3.3 series\n\n- new `check()` tool\n- faster spinners\n\n"
+        "### Previous releases\n\n- drop python 3.7 and 3.8 (3.2)\n- requires Python 3.6+ (2.0)\n\n"
+        "## Using it\n\nRun it.\n"
+    )
+    (tmp_path / "README.md").write_text(readme)
+    entry = changelog_entry(tmp_path, "3.3.0")
+    assert entry == Entry(
+        "README.md", "What's new in 3.3 series", ["new `check()` tool", "faster spinners"], []
+    )
