@@ -111,9 +111,14 @@ def skipped_checks(gate: dict[str, Any]) -> int:
 
 
 def checks_cell(gate: dict[str, Any]) -> str:
-    """``1/3`` and, when some were skipped (not failures), ``1/3 (2 skipped)``."""
+    """``1/3`` and, when some were skipped (not failures), ``1/3 (2 skipped)``; a gate that did not
+    fail with checks that did (a cancel cut it short) says so: ``1/4 (2 failed, 1 skipped)`` (the
+    table names a failed gate's failed checks; alive-progress' cancelled G3 read "1/4 (1 skipped)")."""
     skipped = skipped_checks(gate)
-    return f"{gate['checks_passed']}/{gate['checks_total']}" + (f" ({skipped} skipped)" if skipped else "")
+    failed = sum(1 for c in gate.get("checks") or () if c.get("status") == "fail")
+    said = [f"{failed} failed"] if failed and gate.get("status") != "failed" else []
+    said += [f"{skipped} skipped"] if skipped else []
+    return f"{gate['checks_passed']}/{gate['checks_total']}" + (f" ({', '.join(said)})" if said else "")
 
 
 def dag_levels(gates: list[dict[str, Any]]) -> dict[str, int]:

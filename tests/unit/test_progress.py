@@ -294,6 +294,11 @@ def test_a_passed_gate_counts_its_skipped_checks_apart() -> None:
     view |= {"checks_passed": 1, "checks_total": 3, "checks": checks, "approval": None}
     assert settle_line(view, "passed") == "G2 Test Plan: passed in 36 ms (checks 1/3, 2 skipped)"
     assert checks_cell(view) == "1/3 (2 skipped)"  # the terminal's table says it too
+    cut_short = view | {
+        "status": "skipped",
+        "checks": [{"status": "pass"}, {"status": "fail"}, {"status": "skip"}],
+    }
+    assert checks_cell(cut_short) == "1/3 (1 failed, 1 skipped)"  # a cancel cut it short
     view["checks"] = [{"status": "pass"}] * 3
     assert checks_cell(view | {"checks_passed": 3}) == "3/3"
     assert settle_line(view | {"checks_passed": 3}, "passed") == "G2 Test Plan: passed in 36 ms (checks 3/3)"
