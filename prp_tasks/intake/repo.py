@@ -12,7 +12,14 @@ from prp_tasks.core.run import CHANGES_KEPT, RepoInfo
 from prp_tasks.core.validation import problems_from
 from prp_tasks.environments.projectfiles import sdist_version
 from prp_tasks.errors import InputError
-from prp_tasks.intake.init.sources import nested, read_ini, read_text, read_toml
+from prp_tasks.intake.init.sources import (
+    BOUND_LITERAL,
+    module_literal,
+    nested,
+    read_ini,
+    read_text,
+    read_toml,
+)
 
 _REMOTE = re.compile(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
@@ -146,8 +153,6 @@ def _as_url(remote: str, repo: Path) -> str:
 #: a version: a digit somewhere (alive-progress' ``__version__ = '.'.join(map(str, VERSION))`` had
 #: read as the version ``.``)
 _VERSION = re.compile(r"(?=\D*\d)[\w.+!-]{1,64}")
-#: a name bound to a string literal and nothing else on its line (``'.'.join(…)`` is no literal)
-_BOUND = r"""^{name}(?:\s*:\s*[\w.]+)?\s*=\s*["']([^"']+)["']\s*(?:#.*)?$"""
 
 
 def project_version(path: Path) -> tuple[str, str] | None:
@@ -210,7 +215,7 @@ def _setup_py_version(path: Path) -> tuple[str, str] | None:
     text, source = read_text(path / "setup.py"), "setup.py"
     found = re.search(r"""\bversion\s*=\s*["']([^"']+)["']""", text)
     if found is None and (named := re.search(r"\bversion\s*=\s*([A-Za-z_]\w*)\s*[,)\n]", text)):
-        binding = _BOUND.format(name=re.escape(named.group(1)))
+        binding = BOUND_LITERAL.format(name=re.escape(named.group(1)))
         found = re.search(binding, text, re.M)
         executed = re.search(r"""\bexec\(\s*open\(\s*["']([\w./-]+\.py)["']""", text)
         if found is None and executed and ".." not in executed[1]:  # h11's _version.py
@@ -265,14 +270,5 @@ def _attribute_version(path: Path) -> tuple[str, str] | None:
 
 
 def _module_literal(path: Path, module: str, attribute: str) -> tuple[str, str] | None:
-    parts = module.split(".")
-    for root in (path, path / "src"):
-        for candidate in (
-            root.joinpath(*parts, "__init__.py"),
-            root.joinpath(*parts[:-1], parts[-1] + ".py"),
-        ):
-            text = read_text(candidate)
-            found = re.search(_BOUND.format(name=re.escape(attribute)), text, re.M)
-            if found and _VERSION.fullmatch(found.group(1)):
-                return found.group(1), str(candidate.relative_to(path))
-    return None
+    found = module_literal(path, module, attribute)
+    return found if found is not None and _VERSION.fullmatch(found[0]) else None

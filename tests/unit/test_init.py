@@ -304,6 +304,15 @@ def test_setup_py_authors_become_the_derived_owners(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert result.profile.governance.owners == {"*": ("benjamin@python.org",)}
     assert "derived from setup.py maintainers/authors" in text
+    # alive-progress: ``author_email=alive_progress.__email__``, a literal of the package ("no authors")
+    write(
+        tmp_path,
+        {
+            "setup.py": "import six, setuptools\nsetuptools.setup(name='six', author_email=six.__email__)\n",
+            "six.py": "__email__ = 'rs@example.org'\n",
+        },
+    )
+    assert parsed(tmp_path)[1].profile.governance.owners == {"*": ("rs@example.org",)}
     # natsort: its authors in setup.cfg [metadata], its name only in setup.py
     write(tmp_path, {"setup.cfg": "[metadata]\nauthor_email = seth@example.org\n"})
     text, result = parsed(tmp_path)

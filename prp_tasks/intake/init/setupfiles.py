@@ -13,7 +13,13 @@ from prp_tasks.environments.extra_requirements import declared_extra_lines, test
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, setup_cfg_list
 from prp_tasks.intake.init.declared import declared, pins
 from prp_tasks.intake.init.facts import Facts
-from prp_tasks.intake.init.sources import read_ini, read_text, requirement_lines, requirement_names
+from prp_tasks.intake.init.sources import (
+    module_literal,
+    read_ini,
+    read_text,
+    requirement_lines,
+    requirement_names,
+)
 
 
 def setup_files(facts: Facts) -> None:
@@ -46,15 +52,26 @@ def setup_files(facts: Facts) -> None:
             cfg_said = facts.metadata_file == "setup.cfg [metadata]" and bool(facts.description or lic)
             facts.metadata_file = "setup.py, setup.cfg [metadata]" if cfg_said else "setup.py"
         if found and not facts.authors:  # six: author_email="benjamin@python.org"
-            emails = re.findall(r"""\b(?:maintainer|author)_email\s*=\s*["']([^"']+)["']""", setup_py)
+            emails = _setup_py_values(facts.repo, setup_py, "_email")
             # responses: ``author="David Cramer"`` and no address; a name is an owner too
-            names = re.findall(r"""\b(?:maintainer|author)\s*=\s*["']([^"']+)["']""", setup_py)
+            names = _setup_py_values(facts.repo, setup_py, "")
             facts.authors = addresses(emails) or addresses(names)
             facts.authors_file = "setup.py"
     if setup_py and (facts.metadata_file or "").startswith("setup.py"):
         _setup_py_strings(facts, setup_py)
     _pkg_info(facts)
     _built_extras(facts)
+
+
+def _setup_py_values(repo: Path, setup_py: str, suffix: str) -> list[str]:
+    """setup.py's ``author{suffix}``/``maintainer{suffix}`` literals, or the literal a module's
+    attribute holds (alive-progress' ``author_email=alive_progress.__email__``: "no authors")."""
+    keys = rf"\b(?:maintainer|author){suffix}\s*=\s*"
+    found = re.findall(keys + r"""["']([^"']+)["']""", setup_py)
+    for module, attribute in re.findall(keys + r"([A-Za-z_][\w.]*)\.(\w+)\s*[,)\n]", setup_py):
+        literal = module_literal(repo, module, attribute)
+        found += [literal[0]] if literal else []
+    return found
 
 
 def _built_extras(facts: Facts) -> None:

@@ -38,6 +38,25 @@ def read_text(path: Path) -> str:
         return ""
 
 
+#: a name bound to a string literal and nothing else on its line (``'.'.join(…)`` is no literal)
+BOUND_LITERAL = r"""^{name}(?:\s*:\s*[\w.]+)?\s*=\s*["']([^"']+)["']\s*(?:#.*)?$"""
+
+
+def module_literal(repo: Path, module: str, attribute: str) -> tuple[str, str] | None:
+    """(the string literal ``module.attribute`` is bound to, the module's file relative to
+    ``repo``), looked for at the top and under ``src/``; None when it is not a literal."""
+    parts = module.split(".")
+    for root in (repo, repo / "src"):
+        for candidate in (
+            root.joinpath(*parts, "__init__.py"),
+            root.joinpath(*parts[:-1], parts[-1] + ".py"),
+        ):
+            found = re.search(BOUND_LITERAL.format(name=re.escape(attribute)), read_text(candidate), re.M)
+            if found:
+                return found.group(1), str(candidate.relative_to(repo))
+    return None
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(read_text(path))
