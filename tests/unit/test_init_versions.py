@@ -108,6 +108,17 @@ def test_pytest_comes_at_the_lock_files_version(tmp_path: Path) -> None:
     assert '"pytest"  # the version the project\'s test dependencies install, else the latest' in text
 
 
+def test_pytest_comes_as_the_tests_own_dependencies_bound_it(tmp_path: Path) -> None:
+    """pygments: tox's test env installs ``pytest ~= 8.2``; pytest 9 ran, whose
+    PytestRemovedIn10Warning fails the project's own ``-W error``."""
+    tox = "[testenv]\ndeps =\n    pytest ~= 8.2\n    pytest-cov\ncommands = pytest --cov {posargs}\n"
+    write(tmp_path, {"tox.ini": tox, "setup.py": "", "pg/__init__.py": "", "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert result.profile.environment.packages[:2] == ("pytest ~= 8.2", "pytest-cov")
+    assert '"pytest ~= 8.2"  # as the project\'s tests install it (tox.ini [testenv] deps)' in text
+
+
 def test_a_lock_files_entry_for_another_python_is_not_this_pythons_version(tmp_path: Path) -> None:
     """croniter's uv.lock holds mypy 1.19.1 for Python below 3.10 and 2.1.0 above (its
     ``resolution-markers``): the first was written and ran on 3.11, where its developers run 2.1.0."""

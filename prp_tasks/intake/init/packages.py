@@ -178,8 +178,7 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
         pinned = facts.pins.get(tool)
         in_tests = next((p for p, t in _RUN_BY_TESTS.items() if t == tool and _tests_install(facts, p)), None)
         if tool in ("pytest", "pytest-cov"):  # whatever the project's test dependencies install
-            locked = pinned is not None and pinned[1].startswith(LOCK_FILES)  # (webcolors' pdm.lock)
-            out[tool] = pinned if pinned and locked else (tool, _TESTS_INSTALL)
+            out[tool] = _test_runner(facts, tool, pinned)
         elif in_tests:
             out[tool] = (
                 tool,
@@ -197,6 +196,19 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
         if name not in out and name != normalise(facts.name) and name not in RUNNERS:
             out[name] = (line, f"the project's tests install it ({where})")
     return tuple(out.values())
+
+
+def _test_runner(facts: Facts, tool: str, pinned: tuple[str, str] | None) -> tuple[str, str]:
+    """pytest (or pytest-cov) as a lock file pins it (webcolors' pdm.lock), else as the tests'
+    own dependencies bound it (pygments' tox deps ``pytest ~= 8.2``: pytest 9 had run, and its
+    PytestRemovedIn10Warning fails the project's ``-W error``), else whatever the project's test
+    dependencies install."""
+    if pinned is not None and pinned[1].startswith(LOCK_FILES):
+        return pinned
+    tested = facts.test_deps.get(tool)
+    if tested is not None and requirement_names(tested[0]) == {tool} and tested[0].strip() != tool:
+        return tested[0], f"as the project's tests install it ({tested[1]})"
+    return tool, _TESTS_INSTALL
 
 
 def type_packages(facts: Facts, shared: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
