@@ -16,6 +16,14 @@ def test_the_first_paragraph_skips_headings_badges_and_html() -> None:
     # alive-progress: its donate buttons, HTML images in links, had been its description
     buttons = '[<img align="right" src="https://x/b.png">](https://x/d)\n\n# A\n\nA shows progress.\n'
     assert first_paragraph(buttons) == "A shows progress."
+    # halo: a lead-in telling the reader what to do, under its Usage, had been its description
+    halo = "# halo\n\n> Spinners\n\n## Usage\n\nAlternatively, you can use halo with Python's `with` code:\n"
+    assert first_paragraph(halo) == ""
+    xmltodict = "`x` makes working with XML feel like you are working with JSON, as in this spec:\n"
+    assert (
+        first_paragraph(xmltodict)
+        == "`x` makes working with XML feel like you are working with JSON, as in this spec."
+    )
 
 
 def test_the_first_paragraph_skips_code_comments_and_notices_and_keeps_link_text() -> None:

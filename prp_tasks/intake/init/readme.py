@@ -254,8 +254,17 @@ _INSTRUCTION = re.compile(
 
 def _describes(lead_in: str) -> bool:
     """A sentence-long lead-in that says what the project is (``X is a … including:``), not what
-    to do (``You can install it from PyPI with pip:``)."""
-    return len(lead_in.split()) >= LEAD_WORDS and not _INSTRUCTION.match(lead_in.lstrip("*_ "))
+    to do (``You can install it from PyPI with pip:``; halo's "Alternatively, you can use halo with
+    Python's `with` statement:", under its Usage, had been its description)."""
+    words = lead_in.lstrip("*_ ")
+    return (
+        len(lead_in.split()) >= LEAD_WORDS and not _INSTRUCTION.match(words) and not _TO_READER.search(words)
+    )
+
+
+#: a sentence telling the reader what they can do (not xmltodict's "makes working with XML feel
+#: like you are working with JSON")
+_TO_READER = re.compile(r"\byou\s+(?:can|could|may|might|should|need|must|will|have to|want)\b", re.I)
 
 
 def _heading(line: str) -> bool:
