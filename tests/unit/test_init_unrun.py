@@ -148,6 +148,9 @@ def test_stubtest_is_named_not_run_here(tmp_path: Path) -> None:
     write(tmp_path, {"tox.ini": tox})
     said = "not run here: doc8 (tox.ini [testenv:docs]); pyspelling (tox.ini [testenv:docs])"
     assert said in parsed(tmp_path)[0]
+    # pygments' regexlint env, run by its CI's lint job
+    write(tmp_path, {"tox.ini": "[testenv:regexlint]\ncommands = regexlint pygments.lexers\n"})
+    assert "not run here: regexlint (tox.ini [testenv:regexlint])" in parsed(tmp_path)[0]
 
 
 def test_a_checker_a_flake8_plugin_of_the_lint_check_runs_is_not_named_not_run_here(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 UNRUN_TOOLS = frozenset(
     {"isort", "pyupgrade", "codespell", "bandit", "pydocstyle", "autoflake", "docformatter", "vulture",
      "interrogate", "check-manifest", "pip-audit", "safety", "deptry", "sphinx-lint", "validate-pyproject",
-     "stubtest", "doc8", "pyspelling"}
+     "stubtest", "doc8", "pyspelling", "regexlint"}
 )  # fmt: skip
 #: the type checkers besides mypy a project may use, which prp init does not set up (parso's
 #: zuban: "Switch the type checker to Zuban", its ``[tool.zuban]``, had read "no type checker")
