@@ -43,7 +43,9 @@ def build_in_place(
         before = extension_modules(project)
         with no_build_leftovers(project):  # (the built modules stay: they are in the packages)
             done = _build(project, env, stop, timeout_s, cache / "extensions.log")
-        done["modules"] = sorted(extension_modules(project) - before)[:5]
+        after = extension_modules(project)
+        done["modules"] = sorted(after - before)[:5]
+        done["present"] = sorted(after & before)[:5]  # made before: the environment's install of it
         if done.get("ended") == "stopped":
             return done  # a cancelled run: tried again by nobody, recorded nowhere
         record.write_text(json.dumps(done))
@@ -95,7 +97,11 @@ def extension_modules(project: Path) -> set[str]:
 def note(done: dict[str, Any]) -> str:
     """The check's output line about the build (only when this check built, or could not)."""
     seconds = int(done.get("duration_ms", 0)) / 1000
-    if done.get("built") and done.get("modules") == [] and done.get("built_by_this_check"):
+    # (modules the build found made already, and made again, are built: multidict's requirements
+    # install the workspace, -e ., whose build made them; "made no module: the checks run the
+    # pure-Python code" had been said while its C tests ran)
+    made = done.get("modules") or done.get("present")
+    if done.get("built") and not made and done.get("built_by_this_check"):
         # python-box: its setup.py compiles only when Cython is importable, and said so
         said = next((ln.strip() for ln in str(done.get("log_tail", "")).splitlines() if "WARNING" in ln), "")
         return (

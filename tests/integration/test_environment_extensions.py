@@ -119,3 +119,20 @@ def test_extensions_false_leaves_the_extension_unbuilt(
     found = evidence(snapshot, "A", "c")
     assert snapshot.gates["A"].checks["c"].status == CheckStatus.FAIL  # the sources only: no module
     assert "extensions" not in found["environment"] and "No module named" in found["stderr_tail"]
+
+
+def test_modules_an_earlier_build_made_in_the_workspace_are_said_built(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
+) -> None:
+    """multidict: its requirements install the workspace (``-e .``), whose build made its C
+    modules there; the build in place then made none new and said "made no module: the checks
+    run the pure-Python code" while its C tests ran."""
+    repo = extension_project(make_repo, SPEED_C, seeded_venv)
+    build = [str(repo / ".venv/bin/python"), "setup.py", "build_ext", "--inplace"]
+    subprocess.run(build, cwd=repo, check=True, capture_output=True)
+    assert list((repo / "src").rglob("*.so"))  # (the workspace is a snapshot of these files)
+    snapshot = run(control, finish, repo, workflow(py("c", "import fastpkg._speed as s; print(s.answer())")))
+    result = snapshot.gates["A"].checks["c"]
+    assert result.status == CheckStatus.PASS, result.output
+    assert "made no module" not in result.output and "extensions: built in place" in result.output
+    assert evidence(snapshot, "A", "c")["environment"]["extensions"]["present"]
