@@ -181,12 +181,24 @@ def missing_modules(repo: Path, output: str) -> list[str]:
     """The modules ``output`` says could not be found, in order, without the project's own and
     the standard library's."""
     found: list[str] = []
-    for name in _MISSING.findall(output):
+    for name in _not_found(output):
         top = name.split(".")[0]
         if name in found or top in sys.stdlib_module_names or top.startswith("_") or _own(repo, top):
             continue
         found.append(name)
     return found
+
+
+def _not_found(output: str) -> list[str]:
+    """The modules ``output`` says could not be imported, but those of a skip's reason: a test the
+    project skips without them (``pytest.importorskip``: "could not import 'hypothesis'", multidict's
+    tests that run apart) is no failure of a missing package."""
+    lines = (line for line in output.splitlines() if not _SKIP_REASON.search(line))
+    return [name for line in lines for name in _MISSING.findall(line)]
+
+
+#: pytest's skip summary line, or importorskip's reason
+_SKIP_REASON = re.compile(r"^SKIPPED \[|could not import '")
 
 
 def own_copy_advice(repo: Path, output: str, environment: Mapping[str, Any]) -> str:
@@ -195,7 +207,7 @@ def own_copy_advice(repo: Path, output: str, environment: Mapping[str, Any]) -> 
     tests failed on ``No module named 'cbor2._cbor2'`` and nothing said the build had failed)."""
     build = environment.get("build")
     error = build.get("own_copy_error") if isinstance(build, Mapping) else None
-    own = [n for n in dict.fromkeys(_MISSING.findall(output)) if _own(repo, n.split(".")[0])]
+    own = [n for n in dict.fromkeys(_not_found(output)) if _own(repo, n.split(".")[0])]
     if not error or not own:
         return ""
     return (
