@@ -73,6 +73,8 @@ def requirement_files(workspace: Path, wanted: tuple[str, ...] | None) -> list[s
     for path in tests_dir_files(workspace):  # tests/requirements.txt: the tests' own requirements
         found.setdefault(normalize(path.parent.name), str(path.relative_to(workspace)))
     chosen = select(list(found), None, "requirement file")
+    if "pytest" in found and not set(TEST_EXTRAS[:-1]) & set(found):  # the tests' own, not dev's
+        chosen = ["pytest"]  # (multidict's requirements/pytest.txt: dev.txt brought sphinx, pre-commit …)
     base = ["requirements.txt"] if (workspace / "requirements.txt").is_file() else []
     return base + [found[c] for c in chosen]
 

@@ -164,6 +164,16 @@ def test_the_tests_directorys_requirements_are_installed(tmp_path: Path) -> None
     assert built.files == ("tests/requirements.txt",) and "tests/requirements.txt" in built.declared
 
 
+def test_a_requirement_file_named_for_pytest_is_the_tests_own(tmp_path: Path) -> None:
+    """multidict's requirements/pytest.txt: dev.txt was installed (sphinx, pre-commit, towncrier:
+    57 packages) where its CI installs ci.txt, pytest.txt and the project."""
+    files = {"requirements/dev.txt": "-r pytest.txt\nsphinx\n", "requirements/pytest.txt": "pytest\n"}
+    write(tmp_path, {"pyproject.toml": "[project]\nname='p'\n", **files})
+    assert plan(tmp_path, EnvironmentSpec()).files == ("requirements/pytest.txt",)
+    write(tmp_path, {"requirements/test.txt": "pytest\nhypothesis\n"})  # a test file still wins
+    assert plan(tmp_path, EnvironmentSpec()).files == ("requirements/test.txt",)
+
+
 def test_dev_is_taken_only_when_no_test_extra_exists() -> None:
     assert select(["docs", "dev"], None, "extra") == ["dev"]
     assert select(["dev", "test", "testing"], None, "extra") == ["test", "testing"]
