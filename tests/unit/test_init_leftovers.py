@@ -21,6 +21,10 @@ def test_a_formatter_only_declared_is_not_a_check(tmp_path: Path) -> None:
     assert "format" not in result.profile.governance.commands
     assert "format" not in result.profile.governance.checks
     assert "format: black is only declared (requirements.txt): nothing of the project configures" in text
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: pkg\nVersion: 1\n")
+    text = parsed(tmp_path)[0]  # rich's sdist: what its CI runs is not in it
+    assert "black is only declared (requirements.txt): nothing in this checkout configures or runs it" in text
+    (tmp_path / "PKG-INFO").unlink()
     write(tmp_path, {"tox.ini": "[testenv:style]\ncommands = black --check pkg\n"})
     _, result = parsed(tmp_path)
     assert result.profile.governance.commands["format"][-1:] == ("pkg",)

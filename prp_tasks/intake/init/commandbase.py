@@ -111,6 +111,19 @@ def hooks_unknown(facts: Facts) -> bool:
     return bool(uses_hooks) and not facts.hooks_file
 
 
+def only_declared(facts: Facts, tool: str) -> str:
+    """``black is only declared (…): nothing of the project configures or runs it``; of a source
+    distribution without the project's CI files, only what this checkout holds is known (rich's
+    sdist had read as if nothing of rich ran black)."""
+    said = f"{tool} is only declared ({where(facts, tool)}): nothing "
+    if sdist_without_ci(facts):
+        return said + (
+            "in this checkout configures or runs it (a source distribution without the project's CI "
+            "files: whether its automation runs it is not known here)"
+        )
+    return said + "of the project configures or runs it"
+
+
 def sdist_without_ci(facts: Facts) -> bool:
     """A checkout that is a source distribution (its PKG-INFO at the top) with none of the CI
     files a repository keeps: what runs its tools there is not in it."""

@@ -15,6 +15,7 @@ from prp_tasks.intake.init.commandbase import (
     Command,
     excludes,
     leftover,
+    only_declared,
     ruff_formats_only,
     scope_said,
 )
@@ -132,10 +133,7 @@ def _only_declared_lint(facts: Facts, formats: str) -> str:
         )
     if tool is None:
         return ""
-    return (
-        f"{tool} is only declared ({_where(facts, tool)}): nothing of the project configures or runs "
-        "it, so nothing is linted; add a lint command to enforce it"
-    )
+    return f"{only_declared(facts, tool)}, so nothing is linted; add a lint command to enforce it"
 
 
 def _checked_otherwise(facts: Facts) -> bool:

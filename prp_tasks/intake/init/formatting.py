@@ -13,6 +13,7 @@ from prp_tasks.intake.init.commandbase import (
     excludes,
     hooks_unknown,
     leftover,
+    only_declared,
     scope_said,
 )
 from prp_tasks.intake.init.commandbase import where as _where
@@ -65,10 +66,8 @@ def unformatted_why(facts: Facts) -> str:
     """Why black, though named, is no format check: only declared (python-dotenv), or run by
     darker on the lines a change touches (dateutil: 35 files black would reformat)."""
     if facts.only_declared("black"):
-        return (
-            f"black is only declared ({_where(facts, 'black')}): nothing of the project configures "
-            "or runs it, so the formatting is not checked; add a format command to enforce it"
-        )
+        said = only_declared(facts, "black")
+        return f"{said}, so the formatting is not checked; add a format command to enforce it"
     if black_by_darker(facts):
         return (
             f"black runs through darker ({_where(facts, 'darker')}), on the lines a change touches: the "
