@@ -174,3 +174,16 @@ def test_a_second_lint_command_with_options_of_its_own_is_not_merged_into_the_fi
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][-2:] == ("--exclude=tests", "bl")
     assert "not run here: tox.ini [testenv:flake8_tests] lints tests with options of its own" in text
+
+
+def test_flake8_pyprojects_flake8p_is_flake8(tmp_path: Path) -> None:
+    """mako's tox lints with ``flake8p ./mako/ ./test/ ./examples/ setup.py`` (flake8-pyproject):
+    the profile linted ``mako test``, "no command of the project names paths", and missed setup.py."""
+    tox = "[testenv:pep8]\ndeps = flake8-pyproject\ncommands = flake8p ./mk/ ./test/ setup.py {posargs}\n"
+    files = {"mk/__init__.py": "", "test/test_a.py": "", "setup.py": "", "tox.ini": tox}
+    write(
+        tmp_path, {**files, "pyproject.toml": '[project]\nname = "mk"\n[tool.flake8]\nmax-line-length = 99\n'}
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-3:] == ("mk", "test", "setup.py")
+    assert "lints mk, test, setup.py, as the project does" in text

@@ -51,7 +51,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     if tool == "mypy":
         _mypy_command(facts, words, where, cwd)
     if tool in ("ruff", "flake8", "pylint", "black", "pycodestyle", "pep8"):
-        lint_targets(facts, words, cwd, where)
+        lint_targets(facts, [tool, *words[1:]], cwd, where)  # (``flake8p …`` as ``flake8 …``)
 
 
 #: modules run with ``python -m`` by the name their command has (``python -m sphinx`` is sphinx-build)
@@ -214,8 +214,10 @@ def _inner_tool(facts: Facts, words: list[str], where: str, cwd: str = ".") -> t
     return tool, words
 
 
-#: programs by the tool they are: Twisted's trial also as ``{envbindir}/trial`` and ``-m twisted.trial``
-_RUNNERS = {"py.test": "pytest", "trial": "trial", "twisted.trial": "trial"}
+#: programs by the tool they are: Twisted's trial also as ``{envbindir}/trial`` and ``-m twisted.trial``;
+#: flake8-pyproject's ``flake8p``, flake8 reading ``[tool.flake8]`` (mako's tox and nox lint
+#: ``./mako/ ./test/ ./examples/ setup.py`` with it: "no command of the project names paths")
+_RUNNERS = {"py.test": "pytest", "trial": "trial", "twisted.trial": "trial", "flake8p": "flake8"}
 
 
 def _run_program(words: list[str]) -> list[str]:
