@@ -38,6 +38,7 @@ from prp_tasks.intake.changelog_items import (
     prose,
     said,
 )
+from prp_tasks.intake.changelog_sphinx import changelog_directive
 
 #: where a changelog is looked for, in this order (the first that has an entry wins)
 NAMES = tuple(
@@ -103,13 +104,14 @@ def changelog_entry(repo: Path, version: str) -> Entry | None:
 
 
 def _deeper_in_docs(repo: Path) -> list[str]:
-    """Changelogs deeper in ``docs/`` (wcmatch's ``docs/src/markdown/about/changelog.md``), at
-    most four folders down, by the names of :data:`NAMES`."""
+    """Changelogs deeper in ``docs/`` or ``doc/`` (wcmatch's ``docs/src/markdown/about/changelog.md``,
+    Mako's ``doc/build/changelog.rst``), at most four folders down, by the names of :data:`NAMES`."""
     stems = {"changes", "changelog", "history", "news", "release-notes", "release_notes"}
     found = [
         str(path.relative_to(repo))
+        for docs in ("docs", "doc")
         for depth in ("*/*", "*/*/*", "*/*/*/*")
-        for path in sorted((repo / "docs").glob(f"{depth}.*"))
+        for path in sorted((repo / docs).glob(f"{depth}.*"))
         if path.stem.lower() in stems and path.suffix in (".md", ".rst", ".txt") and path.is_file()
     ]
     return found[:5]
@@ -165,6 +167,9 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
     top = 0 if headed else -1  # the level of the headings that cannot head an entry
     named = [i for i, (_, k, t) in enumerate(headings) if token.search(_shown(t)) and levels.index(k) != top]
     if not named:
+        directive = changelog_directive(lines, token)
+        if directive is not None:  # Mako's doc/build/changelog.rst: ``.. changelog::``, ``:version:``
+            return _entry(source, *directive)
         found = _release_role_entry(lines, token, source) or _versioned_item(
             lines, token, source, headings, headed=headed
         )
