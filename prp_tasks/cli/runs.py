@@ -26,6 +26,9 @@ from prp_tasks.service.records import write_record
 from prp_tasks.service.views import EXIT_CANCELLED, exit_code, run_view
 from prp_tasks.settings import Settings
 
+#: a Ctrl-C before the run was submitted (128 + SIGINT, as ``prp_tasks.__main__`` exits while loading)
+EXIT_INTERRUPTED = 130
+
 EXIT_CODES = """Exit codes: 0 every gate passed; 1 a gate failed or was rejected; 2 bad input (workflow,
 profile, blueprint, settings, a server below the supported floor); 3 cancelled (Ctrl-C, --timeout,
 `prp cancel`) or an approval expired; 130 a Ctrl-C while prp was still starting, before any run was
@@ -94,9 +97,11 @@ def run(
                 spec = _spec(where, source, files, actor, (strict, auto_approve))
                 home = out_dir or _home(spec) / "runs" / spec.run_id
                 code = _follow(current, Following(spec, home, json_out, timeout, interrupts))
-        except KeyboardInterrupt:  # before the run was submitted (or after it ended): nothing to cancel
-            err.print("interrupted")
-            code = EXIT_CANCELLED
+        except KeyboardInterrupt:  # before the run was submitted (after it, the run is cancelled and
+            # a Ctrl-C only stops the waiting): nothing to cancel, no run, as the exit codes say (a
+            # Ctrl-C while the embedded server started had said "interrupted" and exit 3, "cancelled")
+            err.print("error: interrupted while starting", highlight=False)
+            code = EXIT_INTERRUPTED
     raise typer.Exit(code)
 
 

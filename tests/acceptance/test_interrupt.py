@@ -229,3 +229,19 @@ def test_ctrl_c_while_prp_loads_ends_it_with_one_line(tmp_path: Path, hook: str,
         [sys.executable, "-m", "prp_tasks", "--version"], env=clean_env(), capture_output=True, text=True
     )
     assert (plain.returncode, plain.stdout.strip()) == (0, "0.1.0")
+
+
+def test_ctrl_c_before_the_run_is_submitted_exits_130_with_no_run(tmp_path: Path) -> None:
+    """A Ctrl-C a second after ``prp run`` started (bracex: while the run's spec was prepared)
+    said "interrupted" and exited 3, "cancelled", with no run; the exit codes say 130."""
+    hook = INTERRUPT_BUILDING_COMMANDS.replace(
+        'co_name == "get_command" and "typer"', 'co_name == "prepare_run" and "prp_tasks"'
+    )
+    (tmp_path / "sitecustomize.py").write_text(hook)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {**clean_env(), "PYTHONPATH": str(tmp_path)}
+    argv = [sys.executable, "-m", "prp_tasks", "run", str(repo)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "error: interrupted while starting\n")
+    assert not (repo / ".prp" / "runs").exists()
