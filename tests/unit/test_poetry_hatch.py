@@ -126,7 +126,7 @@ def test_prp_init_reads_hatch_environments_and_their_scripts(tmp_path: Path) -> 
         '[project]\nname = "h"\n[tool.hatch.envs.default]\n'
         'dependencies = ["pytest", "pytest-cov", "mypy==1.13.0"]\n'
         '[tool.hatch.envs.default.scripts]\ntest = "pytest --doctest-modules {args:tests}"\n'
-        'types = ["mypy src/h {args}"]\n'
+        'types = ["mypy src/h {args}"]\nspellcheck = ["mkdocs build --strict; pyspelling"]\n'
     )
     (tmp_path / "src" / "h").mkdir(parents=True)
     (tmp_path / "src" / "h" / "__init__.py").write_text("")
@@ -138,6 +138,8 @@ def test_prp_init_reads_hatch_environments_and_their_scripts(tmp_path: Path) -> 
         "pyproject.toml [tool.hatch.envs.default.scripts] test",
     )
     assert facts.mypy_targets == ["src/h"] and facts.uses("pytest-cov")
+    # bracex: the commands of one line of a script ("…; pyspelling": its spell check went unnamed)
+    assert facts.unrun == {"pyspelling": ["pyproject.toml [tool.hatch.envs.default.scripts] spellcheck"]}
 
 
 HATCH_VCS = """\

@@ -201,15 +201,17 @@ def runners(facts: Facts) -> None:
 
 
 def _hatch_scripts(facts: Facts) -> None:
-    """``[tool.hatch.envs.NAME.scripts]``: ``test = "pytest {args:tests}"`` or a list of commands."""
+    """``[tool.hatch.envs.NAME.scripts]``: ``test = "pytest {args:tests}"`` or a list of commands,
+    each line's commands (bracex's ``"python -m zensical build --strict; pyspelling"``: its
+    pyspelling had gone unnamed)."""
     envs = nested(facts.config, "tool", "hatch", "envs")
     for env, table in envs.items() if isinstance(envs, dict) else []:
         scripts = table.get("scripts") if isinstance(table, dict) else None
         for name, value in scripts.items() if isinstance(scripts, dict) else []:
             for line in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
-                if isinstance(line, str):
-                    command_line(facts, line, f"{_hatch_table(facts, env)}.scripts] {name}")
-                    if re.search(r"\b(?:pytest|py\.test)\b", line):
+                for part in ci_commands(line) if isinstance(line, str) else []:
+                    command_line(facts, part, f"{_hatch_table(facts, env)}.scripts] {name}")
+                    if re.search(r"\b(?:pytest|py\.test)\b", part):
                         _hatch_env_vars(facts, envs, env)
 
 
