@@ -238,6 +238,15 @@ def test_a_gate_cut_short_by_a_cancel_is_scored_only_for_a_check_that_had_failed
     review = review_json(snap(spec, views, RunStatus.CANCELLED))
     assert review["scores"] == {"lint": "amber"}
     assert [f["id"] for f in review["findings"]] == ["lint-style"]
+    # mako: G3's configuration check said "review.json: a major finding" of the required check no
+    # command runs, and the cancelled run's review.json had none
+    done = all_passed()
+    g3 = done.spec.workflow.gate("G3")
+    finished = {n: c for n, c in done.gates["G3"].checks.items() if n == "lint-and-types-configured"}
+    cut = cut_short(g3, skipped_record(g3, "cancelled", at(3)), at(3), finished)
+    view = GateView(gate_id="G3", status=GateStatus.SKIPPED, record=cut, checks=finished)
+    cancelled = review_json(with_gates(done, RunStatus.CANCELLED, G3=view))
+    assert [f["id"] for f in cancelled["findings"]] == ["G3-run-test", "G3-run-lint", "G3-run-type-check"]
 
 
 def test_a_gate_whose_checks_all_skipped_verified_nothing_and_gets_no_score() -> None:

@@ -35,7 +35,9 @@ SUITE_CHECKS = frozenset({"test", "run-test"})
 def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     """Scores for every gate whose checks ran (not one whose checks all skipped, unless the check
     its category is named for was one of them), and one finding per failed check or decision (a
-    gate cut short by a cancel counts when a check of it had failed). A run of a checkout with
+    gate cut short by a cancel counts when a check of it had failed, or its configuration check
+    had said which required checks no command runs: mako's cancelled run said "review.json: a
+    major finding" there while review.json had none). A run of a checkout with
     uncommitted changes names no commit in its evidence."""
     sha = known(snapshot.spec.repo.commit_sha)
     required = required_checks(snapshot.spec.profile.profile)
@@ -44,7 +46,8 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
     for gate in snapshot.spec.workflow.gates:
         view = view_of(snapshot, gate.id)
-        if view.status not in EXECUTED and not _failed_checks(view):
+        said_unrun = bool(unrun) and _passed(view, CONFIGURED_CHECK)  # (its output names the findings)
+        if view.status not in EXECUTED and not _failed_checks(view) and not said_unrun:
             continue
         unverified_category = category_unverified(gate, _checks(view))  # G4 "security", no report
         if nothing_checked(view) and not unverified_category:
@@ -53,7 +56,7 @@ def review_json(snapshot: RunSnapshot) -> dict[str, Any]:
         if unverified_category:
             score = max(score, "amber", key=_RANK.__getitem__)
             gate_findings += [_skipped_finding(gate, view, c, sha) for c in unverified_category]
-        if unrun and _passed(view, CONFIGURED_CHECK):  # nothing verified them: not green
+        if said_unrun:  # nothing verified them: not green
             score = max(score, "amber", key=_RANK.__getitem__)
             gate_findings += [_unrun_finding(gate, view, name, sha) for name in unrun]
         _raise(scores, gate.review_category, score)
