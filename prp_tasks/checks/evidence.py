@@ -187,16 +187,30 @@ def read_facts(
     missed = _THRESHOLD_MISSED.search(stdout) if measured else None
     if missed is not None:  # why a run whose tests all passed failed (portalocker: 0.00% for 100)
         coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())}
-    if coverage is not None and (_NO_DATA in stdout or _NO_DATA in stderr):  # why 0%: bidict's xdist
-        coverage = {**coverage, "note": f"coverage.py: {_NO_DATA}"}
     if coverage is not None:
-        out["coverage"] = coverage
+        out["coverage"] = _noted(coverage, f"{stderr}\n{stdout}")
     return out
+
+
+def _noted(coverage: Facts, output: str) -> Facts:
+    """The coverage facts with what coverage.py warned of that explains its figure: no data (why
+    0%: bidict's tests ran in pytest-xdist's workers), files it could not parse (left out of the
+    total: mako's syntax error raised it, 87.51% to 88.16%, and a stray line of the warning was all)."""
+    notes = [f"coverage.py: {_NO_DATA}"] if _NO_DATA in output else []
+    unparsed = list(dict.fromkeys(_COULDNT_PARSE.findall(output)))
+    if unparsed:
+        more = f" and {len(unparsed) - 1} more" if len(unparsed) > 1 else ""
+        notes.append(f"coverage.py could not parse {unparsed[0]}{more}: left out of the total")
+        coverage = {**coverage, "unparsed": unparsed[:5]}
+    return {**coverage, "note": "; ".join(notes)} if notes else coverage
 
 
 #: coverage.py's warning when the measured process ran none of the measured code (bidict's tests,
 #: run in pytest-xdist's workers under ``coverage run``: "coverage: lines 0%" and nothing more)
 _NO_DATA = "No data was collected"
+
+#: coverage.py's warning for a file it could not parse, which its total then leaves out
+_COULDNT_PARSE = re.compile(r"Couldn't parse Python file '([^'\n]+)'")
 
 #: tools whose output has no test counts to look for
 _NOT_TESTS = frozenset({"coverage", "pyright", "pyrefly", "ty", "bandit", "isort", "codespell", "pre-commit"})

@@ -316,6 +316,30 @@ def test_a_test_run_that_crashed_says_so_before_its_coverage(tmp_path: Path) -> 
     ]
 
 
+def test_a_file_coverage_could_not_parse_is_said_left_out_of_the_total(tmp_path: Path) -> None:
+    """mako with a syntax error in a module its tests do not import: coverage.py left the file out
+    and the total rose (87.51% to 88.16%); a stray line of its warning was all that said so."""
+    argv = ["python", "-m", "coverage", "run", "--source=mako", "-m", "pytest", "-q"]
+    err = (
+        "/e/coverage/report_core.py:116: CoverageWarning: Couldn't parse Python file "
+        "'mako/ext/autohandler.py' (couldnt-parse); see https://coverage.readthedocs.io/…\n"
+        '  coverage._warn(msg, slug="couldnt-parse")\n'
+    )
+    report = (
+        '<?xml version="1.0" ?><coverage line-rate="0.8816" lines-covered="88" lines-valid="100"></coverage>'
+    )
+    (tmp_path / "c.xml").write_text(report)
+    details = {
+        "stdout_tail": "1 passed in 0.1s\n",
+        "stderr_tail": err,
+        "coverage_report": {"report": "c.xml"},
+    }
+    from prp_tasks.checks.evidence import tool_summary
+
+    text, _ = tool_summary(tmp_path, argv, details, secrets=())
+    assert "88%, coverage.py could not parse mako/ext/autohandler.py: left out of the total" in text
+
+
 def test_ruff_full_output_names_its_first_violations_and_the_first_message(tmp_path: Path) -> None:
     """ruff 0.17's default output puts each location on a ``-->`` line under its code: the demo's
     run said only "2 ruff violations", and review.json had no file to point at."""
