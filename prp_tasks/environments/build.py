@@ -112,7 +112,7 @@ class Build:
     offline: bool = False
     #: the version the project's own copy is installed as (an unpacked sdist's), see _own_copy
     own_version: str | None = None
-    #: why the project's own copy could not be installed (its build's first error line), see _own_copy
+    #: why the project's own copy could not be installed (the last error its build said), see _own_copy
     own_copy_error: str | None = None
 
     def run(self) -> None:

@@ -12,7 +12,7 @@ import re
 
 from prp_tasks.intake.changelog_items import breaks, plain
 
-_CHANGELOG = re.compile(r"^(\s*)\.\. changelog::\s*$")
+_CHANGELOG = re.compile(r"^\s*\.\. changelog::\s*$")
 _CHANGE = re.compile(r"^\s*\.\. change::\s*$")
 _FIELD = re.compile(r"^\s*:(\w+):\s*(.*?)\s*$")
 
@@ -21,8 +21,7 @@ def changelog_directive(lines: list[str], token: re.Pattern[str]) -> tuple[str, 
     """(heading, highlights, breaking) of the ``.. changelog::`` whose ``:version:`` the ``token``
     matches, or None; a change tagged ``removed`` or saying it breaks something is breaking."""
     for i, line in enumerate(lines):
-        opened = _CHANGELOG.match(line)
-        if opened is None:
+        if _CHANGELOG.match(line) is None:
             continue
         fields = _fields(lines, i + 1)
         if not token.fullmatch(fields.get("version", "")):

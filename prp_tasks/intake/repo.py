@@ -149,9 +149,8 @@ def _as_url(remote: str, repo: Path) -> str:
     return (repo / remote).resolve().as_uri()
 
 
-#: a version as the release notes show it (anything longer or stranger is not shown)
-#: a version: a digit somewhere (alive-progress' ``__version__ = '.'.join(map(str, VERSION))`` had
-#: read as the version ``.``)
+#: a version as the release notes show it (anything longer or stranger is not shown), a digit in
+#: it (alive-progress' ``__version__ = '.'.join(map(str, VERSION))`` had read as the version ``.``)
 _VERSION = re.compile(r"(?=\D*\d)[\w.+!-]{1,64}")
 
 
