@@ -323,7 +323,8 @@ def test_finding_evidence_names_the_files_and_lines_the_tool_reported() -> None:
         "run-test": {
             "pytest": {
                 "failed": 1,
-                "failing": ["tests/test_slugs.py::test_fails", "pkg.tests.T.test_x"],
+                # (pytimeparse: ``pytimeparse.tests``, a module unittest could not import, is no file)
+                "failing": ["tests/test_slugs.py::test_fails", "pkg.tests.T.test_x", "pytimeparse.tests"],
                 "failing_at": ["tests/test_slugs.py:42"],  # where it raised: the line, the file once
             }
         },

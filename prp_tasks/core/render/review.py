@@ -280,11 +280,20 @@ _FILE_NAME = re.compile(r"[^./\s][^/\s]*\.[A-Za-z0-9]{1,8}")
 
 
 def _in_repository(path: str) -> bool:
-    """A relative path inside the checkout naming a file (``pkg.tests.TestX.test_y`` does not)."""
+    """A relative path inside the checkout naming a file (``pkg.tests.TestX.test_y`` does not, nor
+    a module unittest could not import, pytimeparse's ``pytimeparse.tests``: a file at the top has
+    an extension files have)."""
     parts = path.split("/")
     if path.startswith("/") or ".." in parts or not _FILE_NAME.fullmatch(parts[-1]):
         return False
-    return len(parts) > 1 or parts[-1].count(".") == 1
+    return len(parts) > 1 or parts[-1].rpartition(".")[2].lower() in _EXTENSIONS
+
+
+#: what a file at the checkout's top that a tool names ends in (``setup.py``, ``README.rst``)
+_EXTENSIONS = frozenset(
+    {"py", "pyi", "pyx", "pxd", "rst", "md", "txt", "toml", "cfg", "ini", "yml", "yaml", "json", "c", "h",
+     "cpp", "js", "ts", "html", "css", "in", "sh", "ipynb", "xml", "lock"}
+)  # fmt: skip
 
 
 def _decision_finding(gate: GateSpec, view: GateView) -> dict[str, Any]:
