@@ -98,6 +98,11 @@ def test_profile_check_warns_about_an_initial_md_that_sets_nothing(tmp_path: Pat
         assert "initial.md" in named.stdout.splitlines()[0], named.stdout
     missing = run_prp("profile", "check", "nothere.md", cwd=repo)
     assert missing.returncode == 2 and "nothere.md: no such folder or file" in missing.stderr
+    # sortedcollections: "ok" for prp init's placeholder requirement, then a run failing at G0
+    (repo / "initial.md").write_text("# A title\n\n## Requirements\n\n- Describe the outcome here\n")
+    placeholder = run_prp("profile", "check", str(repo))
+    assert placeholder.returncode == 0
+    assert "requirement 'Describe the outcome here' is a placeholder: G0's" in placeholder.stderr
 
 
 def test_init_writes_once_prints_on_request_and_the_first_run_passes(tmp_path: Path) -> None:
