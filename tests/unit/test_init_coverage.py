@@ -258,6 +258,16 @@ def test_the_packages_measured_for_a_project_naming_none_are_said(tmp_path: Path
     assert "--cov=freezegun: its packages, as the project names none" in text
 
 
+def test_a_bare_cov_in_pytests_addopts_measures_what_the_tests_run(tmp_path: Path) -> None:
+    """rich-click's addopts hold a bare ``--cov``: the profile said "--cov=rich_click: its
+    packages", which narrowed nothing (its total counted 11 test modules: 74.19% for 69%)."""
+    pyproject = '[project]\nname = "rc"\n[tool.pytest.ini_options]\naddopts = "--cov -ra"\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "rc/__init__.py": "", "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    assert not [w for w in result.profile.governance.commands["test"] if w.startswith("--cov=")]
+    assert "addopts hold a bare --cov: everything the tests run (the tests too) is measured" in text
+
+
 def test_a_configured_source_naming_nothing_in_the_checkout_gives_way_to_its_packages(tmp_path: Path) -> None:
     """ordered-set's ``.coveragerc`` ``source = ordered_set.py``, its module long a package: coverage
     ran with it, "No data to report", and a threshold set as prp init suggested failed the tests."""

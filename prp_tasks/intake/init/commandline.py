@@ -290,6 +290,18 @@ def addopts_cov_targets(facts: Facts, addopts: object, where: str) -> None:
         return
     _cov_targets(facts, words, f"{where} addopts")
     _fail_under(facts, words, f"{where} addopts")
+    if _bare_cov(words):  # rich-click's: everything the tests run is measured, its tests too
+        facts.addopts_bare_cov = facts.addopts_bare_cov or f"{where} addopts"
+
+
+def _bare_cov(words: list[str]) -> bool:
+    """A ``--cov`` naming no source (the last word, or an option after it): pytest-cov then
+    measures everything the tests run, whatever other ``--cov=X`` a command adds."""
+    for index, word in enumerate(words):
+        after = words[index + 1] if index + 1 < len(words) else ""
+        if word == "--cov=" or (word == "--cov" and (not after or after.startswith("-"))):
+            return True
+    return False
 
 
 def addopts_quiet(facts: Facts, addopts: object) -> None:

@@ -120,6 +120,9 @@ class Facts:
     #: not merged into the first's (blessed's ``--exclude=tests`` would have left its tests out)
     lint_apart: dict[str, tuple[list[str], list[str], str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
+    #: where pytest's addopts hold a bare ``--cov``: everything the tests run is measured, whatever
+    #: else a command names (rich-click's: its tests counted in the total)
+    addopts_bare_cov: str = ""
     cov_branch: bool = False  # the project's pytest command measures branches (``--cov-branch``)
     #: the options of the project's own ``coverage run`` (``--include=pkg/*.py``) and where it is
     coverage_run: tuple[tuple[str, ...], str] | None = None

@@ -75,23 +75,33 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     argv, why = _as_xdist_goes_on(facts, argv, why)
     measurable = facts.coverage_installed_only is None
     if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
-        targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
-        if not targets:
-            # the project's own measure when its threshold was set for it: coverage's configured
-            # source, or (no source, a fail_under) what runs (python-multipart: 100 with --cov,
-            # 97.15 with --cov=multipart --cov=python_multipart, whose unimported shims count)
-            bare = facts.coverage_source or facts.fail_under is not None
-            bare = bare and facts.stale_coverage_source is None  # (a bare --cov reads the stale source)
-            targets = ["--cov"] if bare else [f"--cov={n}" for n in import_names(facts)]
-        note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
-        if not facts.cov_targets and targets != ["--cov"]:  # freezegun's bare --cov: its tests too
-            note += f"; {' '.join(targets)}: its packages, as the project names none" + _stale(facts)
-        targets += ["--cov-branch"] if facts.cov_branch else []
+        targets, note = _pytest_cov(facts)
         argv += [*targets, f"--cov-report=xml:{COVERAGE_XML}", "--cov-report=term"]
         return Command("test", tuple(argv), why + "; coverage with pytest-cov"), True, note
     if facts.uses("coverage") and measurable:
         return _coverage_run(facts, Command("test", tuple(argv), why))
     return Command("test", tuple(argv), why), False, _unmeasured(facts)
+
+
+def _pytest_cov(facts: Facts) -> tuple[list[str], str]:
+    """pytest-cov's options for the test command, and the note saying what they measure."""
+    targets = [f"--cov={t}" for t in facts.cov_targets]  # what the project itself measures
+    if not targets:
+        # the project's own measure when its threshold was set for it: coverage's configured
+        # source, or (no source, a fail_under) what runs (python-multipart: 100 with --cov,
+        # 97.15 with --cov=multipart --cov=python_multipart, whose unimported shims count)
+        bare = facts.coverage_source or facts.fail_under is not None
+        bare = bare and facts.stale_coverage_source is None  # (a bare --cov reads the stale source)
+        targets = ["--cov"] if bare else [f"--cov={n}" for n in import_names(facts)]
+    note = f"measured with pytest-cov ({_where(facts, 'pytest-cov')})"
+    if facts.addopts_bare_cov:  # rich-click: a --cov=PKG beside it narrowed nothing, as it said
+        targets = []
+        what = "coverage.py's configured source" if facts.coverage_source else "everything the tests run"
+        what += "" if facts.coverage_source else " (the tests too)"
+        note += f"; {facts.addopts_bare_cov} hold a bare --cov: {what} is measured, as in the project's run"
+    elif not facts.cov_targets and targets != ["--cov"]:  # freezegun's bare --cov: its tests too
+        note += f"; {' '.join(targets)}: its packages, as the project names none" + _stale(facts)
+    return targets + (["--cov-branch"] if facts.cov_branch else []), note
 
 
 #: pytest-xdist's workers run the tests of the modules they could collect, where pytest alone stops
