@@ -13,19 +13,29 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
+from collections.abc import Callable
 from types import FrameType, TracebackType
 
 from prp_tasks.cli.common import err
+
+#: SIGINTs closer together than this are one interrupt: ``timeout -s INT`` signals prp and then
+#: its process group, two at once (rich-click's run then read "interrupted again: not waiting"
+#: before "interrupted: cancelling", and no outputs were written); a person's second Ctrl-C
+#: comes later
+SAME_INTERRUPT_S = 0.1
 
 
 class Interrupts:
     """SIGINT handling for the block (the previous handler comes back at its end)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.count = 0
         self.abandoned = threading.Event()
         self._calm = False
         self._previous: object = None
+        self._clock = clock
+        self._last = float("-inf")
 
     def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():
@@ -43,6 +53,10 @@ class Interrupts:
         self._calm = True
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        now = self._clock()
+        if now - self._last < SAME_INTERRUPT_S:  # one interrupt delivered twice, not a second Ctrl-C
+            return
+        self._last = now
         self.count += 1
         if not self._calm:
             self._calm = True

@@ -17,9 +17,11 @@ from prp_tasks.cli.runs import Following
 def test_a_first_ctrl_c_after_the_run_ended_is_not_called_a_second_one(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    interrupts = Interrupts()
+    now = [100.0]
+    interrupts = Interrupts(clock=lambda: now[0])
     interrupts.calm()  # the run ended
     interrupts._handle(signal.SIGINT, None)
+    now[0] += 1.0
     interrupts._handle(signal.SIGINT, None)  # said once
     said = capsys.readouterr().err
     assert "interrupted: the run has ended; writing its outputs" in said and "again" not in said
@@ -27,9 +29,14 @@ def test_a_first_ctrl_c_after_the_run_ended_is_not_called_a_second_one(
 
 
 def test_a_ctrl_c_after_the_cancelling_one_stops_the_wait(capsys: pytest.CaptureFixture[str]) -> None:
-    interrupts = Interrupts()
+    now = [100.0]
+    interrupts = Interrupts(clock=lambda: now[0])
     with pytest.raises(KeyboardInterrupt):  # the first: prp run cancels the run
         interrupts._handle(signal.SIGINT, None)
+    # rich-click under ``timeout -s INT``: prp and its process group signalled at once, one interrupt
+    interrupts._handle(signal.SIGINT, None)
+    assert capsys.readouterr().err == "" and not interrupts.abandoned.is_set()
+    now[0] += 1.0  # a person's second Ctrl-C
     interrupts._handle(signal.SIGINT, None)
     assert "interrupted again: not waiting for the run any more" in capsys.readouterr().err
     assert interrupts.abandoned.is_set()
