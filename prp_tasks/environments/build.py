@@ -23,6 +23,7 @@ from pathlib import Path
 
 from prp_tasks.environments.project import BuildPlan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, normalize, sdist_field, sdist_version
+from prp_tasks.environments.seeds import seeds
 from prp_tasks.processes.spawn import spawn, wait
 
 #: variables an installer may need from the worker (indexes, proxies, certificates, caches)
@@ -185,11 +186,11 @@ class Build:
         argv = [self._uv, "venv", "--quiet", "--no-project", "--python", self.python, str(self.target)]
         self._networked(argv, "creating the environment")
         # with what `python -m venv` gives, pip (jupyter_core's tests run `pip list`) and below 3.12
-        # setuptools; not uv's --seed, whose wheel brings packaging, which Markdown's test_meta
-        # then found installed (5 skipped where its own tox env skips 6)
-        seeds = ["pip", *(["setuptools"] if (3,) <= venv_version(self.target) < (3, 12) else [])]
+        # setuptools, at the interpreter's bundled versions (:mod:`.seeds`); not uv's --seed, whose
+        # wheel brings packaging, which Markdown's test_meta then found installed (5 skipped where
+        # its own tox env skips 6)
         try:
-            self._install(seeds)
+            self._install(seeds(self.interpreter, venv_version(self.target), installer_env()))
         except EnvironmentSetupError as exc:
             if exc.message.startswith("stopped:"):
                 raise

@@ -44,8 +44,9 @@ from prp_tasks.environments.projectfiles import (
 )
 
 #: bump when what a plan installs changes for the same declarations
-PLAN_VERSION = "5"  # 5: pip (and setuptools below 3.12) as `python -m venv` gives, no wheel or packaging;
-# 4: pip seeded into uv's environments; 3: the project's own copy installed
+PLAN_VERSION = "6"  # 6: those at the interpreter's bundled versions (the index's latest setuptools
+# lacks pkg_resources); 5: pip (and setuptools below 3.12) as `python -m venv` gives, no wheel or
+# packaging; 4: pip seeded into uv's environments; 3: the project's own copy installed
 #: files whose presence makes a directory a Python project
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
 LOCK_FILE = "uv.lock"

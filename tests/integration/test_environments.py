@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import subprocess
+import sysconfig
 import threading
 import time
 import zipfile
@@ -176,6 +177,13 @@ def test_an_isolated_environment_is_built_once_for_concurrent_checks_and_reused(
     assert len({b["key"] for b in builds}) == 1 and any(
         p.startswith("tinydep") for p in builds[0]["installed"]
     )
+    # pip (and setuptools below 3.12) as `python -m venv` gives them: the interpreter's bundled
+    # wheels (Deprecated's tests import pkg_resources, which the index's latest setuptools lacks)
+    bundled = Path(sysconfig.get_path("stdlib")) / "ensurepip" / "_bundled"
+    for wheel in sorted(bundled.glob("*.whl")) if bundled.is_dir() else []:
+        name, version = wheel.name.split("-")[:2]
+        said = (f"{name}=={version}", f"{name} @ {wheel.as_uri()}")
+        assert any(p in said for p in builds[0]["installed"]), builds[0]["installed"]
     built = next(b for b in builds if b["built_by_this_check"])
     assert (
         "[prp] $" in built["log_tail"]
