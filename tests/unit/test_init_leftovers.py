@@ -175,3 +175,21 @@ def test_a_formatter_only_configured_where_the_automation_runs_the_linter_is_no_
     hooks = "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.17.0\n  hooks:\n"
     write(tmp_path, {".pre-commit-config.yaml": hooks + "  - id: ruff-format\n"})
     assert parsed(tmp_path)[1].profile.governance.commands["format"][2:5] == ("ruff", "format", "--check")
+
+
+def test_a_formatter_only_configured_where_the_automation_runs_only_the_tests_is_no_check(
+    tmp_path: Path,
+) -> None:
+    """Deprecated: ``[tool.black]``, no linter, and its tox runs the tests only: the required format
+    check failed its pristine release on 17 files. Of an sdist without its CI files nothing is known
+    (wrapt's CI may run black): it stays a check."""
+    black = '[project]\nname = "dep"\n[tool.black]\nline-length = 120\n'
+    tox = "[testenv]\ndeps = pytest\ncommands = pytest tests\n"
+    write(tmp_path, {"pyproject.toml": black, "tox.ini": tox, "dep/__init__.py": "", "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    assert "format" not in result.profile.governance.commands
+    assert (
+        "black is only configured (pyproject.toml [tool.black]) while tox.ini [testenv] runs pytest" in text
+    )
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: dep\nVersion: 1\n")
+    assert "format" in parsed(tmp_path)[1].profile.governance.commands

@@ -15,6 +15,7 @@ from prp_tasks.intake.init.commandbase import (
     leftover,
     only_declared,
     scope_said,
+    sdist_without_ci,
 )
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.declared import installs_at_least
@@ -84,16 +85,22 @@ def unformatted_why(facts: Facts) -> str:
 
 
 def formatter_unrun(facts: Facts, tool: str) -> str:
-    """What of the project's automation runs its linter, when it only configures the formatter
-    ``tool`` and no hook file it may run is missing; else "". h2's tox lint env runs ``ruff check``
-    and nothing runs the ``ruff format`` its ``[tool.ruff.format]`` configures: 54 files of its
-    release would be reformatted, and the format check failed the run."""
+    """What of the project's automation runs its linter (else another tool), when it only
+    configures the formatter ``tool`` and no hook file it may run is missing; else "". h2's tox
+    lint env runs ``ruff check`` and nothing runs the ``ruff format`` its ``[tool.ruff.format]``
+    configures: 54 files of its release would be reformatted, and the format check failed the run."""
     if not facts.only_configured(tool) or hooks_unknown(facts):
         return ""  # (its hooks may run it: webargs' sdist, whose lint env runs pre-commit)
     for linter in ("ruff", "flake8", "pylint", "pycodestyle"):
         if places := facts.run_places(linter):
             return f"{places[0]} runs {linter}"
-    return ""
+    # no linter: what else its automation runs (Deprecated's tox and CI run its tests, nothing runs
+    # the black its [tool.black] configures, and its pristine release failed on 17 files); not
+    # known of a source distribution without its CI files (wrapt's: its CI may run black)
+    if sdist_without_ci(facts):
+        return ""
+    others = ((other, facts.run_places(other)) for other in facts.tools if other != tool)
+    return next((f"{places[0]} runs {other}" for other, places in others if places), "")
 
 
 def black_by_darker(facts: Facts) -> bool:
