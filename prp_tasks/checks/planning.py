@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from prp_tasks.checks.base import CheckContext, Outcome
-from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
+from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER, has_placeholder
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.profile import COVERAGE_METRICS
 from prp_tasks.core.text import plural, them
@@ -25,7 +25,7 @@ def blueprint_validation(ctx: CheckContext) -> Outcome:
         problems.append("blueprint description is empty")
     if not [r for r in bp.requirements if r.strip()]:
         problems.append("blueprint has no requirement")
-    elif any(r.strip().rstrip(".") == REQUIREMENT_PLACEHOLDER for r in bp.requirements):
+    elif has_placeholder(bp.requirements):
         problems.append(f"requirement {REQUIREMENT_PLACEHOLDER!r} is a placeholder: state the outcome")
     if problems and ctx.spec.profile.source is None and bp.metadata.get("source") == "defaults":
         problems.append("no initial.md found: `prp init` writes one from the project's metadata")

@@ -83,7 +83,7 @@ def profile_check(
     A valid initial.md that sets no profile value (no yaml block with profile keys) gets a
     warning: every value is then a default; so does one whose requirement is still `prp init`'s
     placeholder (G0 fails on it)."""
-    from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER
+    from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER, has_placeholder
     from prp_tasks.errors import ProfileError
     from prp_tasks.intake.profiles.explain import explain
     from prp_tasks.intake.submission import missing_profile_message
@@ -99,7 +99,7 @@ def profile_check(
             "every value is a default (`prp profile show` lists them)",
             highlight=False,
         )
-    if any(r.strip().rstrip(".") == REQUIREMENT_PLACEHOLDER for r in resolved.doc.requirements):
+    if has_placeholder(resolved.doc.requirements):
         err.print(  # valid, but G0 fails on it (sortedcollections: "ok", then a run failing at G0)
             f"warning: {source}'s requirement {REQUIREMENT_PLACEHOLDER!r} is a placeholder: G0's "
             "blueprint-validation fails until the requirements state the outcome",

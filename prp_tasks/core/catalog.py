@@ -8,6 +8,12 @@ from __future__ import annotations
 #: the requirement ``prp init`` writes when it derives none: G0 fails on it until it is replaced
 REQUIREMENT_PLACEHOLDER = "Describe the outcome here"
 
+
+def has_placeholder(requirements: tuple[str, ...] | list[str]) -> bool:
+    """Whether a requirement is still :data:`REQUIREMENT_PLACEHOLDER` (G0 fails on it)."""
+    return any(r.strip().rstrip(".") == REQUIREMENT_PLACEHOLDER for r in requirements)
+
+
 #: built-in check name -> one-line description
 BUILTIN_CHECKS: dict[str, str] = {
     # G0 Ideation & Scope
