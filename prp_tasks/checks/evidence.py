@@ -18,7 +18,6 @@ the bounded, redacted tails of stdout *and* stderr stay there as ``stdout_tail``
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import time
@@ -28,6 +27,7 @@ from typing import Any
 
 from prp_tasks.checks import test_output as runners
 from prp_tasks.checks import tool_output as parse
+from prp_tasks.checks.coverage_facts import measured_coverage, option
 from prp_tasks.checks.crashes import LINE_LIMIT, crash_said, usage_error
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.checks.mypy_output import mypy_text_facts
@@ -182,35 +182,11 @@ def read_facts(
             out["unittest" if tool == "trial" else str(tool)] = found
     elif tool not in _NOT_TESTS or (tool == "coverage" and args[:1] == ["run"]):
         out |= _runner_facts(stdout, stderr)  # (argcomplete: ``coverage run … ./test/test.py -v``)
-    coverage = _safely(lambda: coverage_facts(tool, args, stdout, reader, extra or []))
-    measured = tool in ("pytest", "coverage") or bool(extra)
-    missed = _THRESHOLD_MISSED.search(stdout) if measured else None
-    if missed is not None:  # why a run whose tests all passed failed (portalocker: 0.00% for 100)
-        coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())}
+    coverage = measured_coverage(tool, args, (stdout, stderr), reader, extra or [])
     if coverage is not None:
-        out["coverage"] = _noted(coverage, f"{stderr}\n{stdout}")
+        out["coverage"] = coverage
     return out
 
-
-def _noted(coverage: Facts, output: str) -> Facts:
-    """The coverage facts with what coverage.py warned of that explains its figure: no data (why
-    0%: bidict's tests ran in pytest-xdist's workers), files it could not parse (left out of the
-    total: mako's syntax error raised it, 87.51% to 88.16%, and a stray line of the warning was all)."""
-    notes = [f"coverage.py: {_NO_DATA}"] if _NO_DATA in output else []
-    unparsed = list(dict.fromkeys(_COULDNT_PARSE.findall(output)))
-    if unparsed:
-        more = f" and {len(unparsed) - 1} more" if len(unparsed) > 1 else ""
-        notes.append(f"coverage.py could not parse {unparsed[0]}{more}: left out of the total")
-        coverage = {**coverage, "unparsed": unparsed[:5]}
-    return {**coverage, "note": "; ".join(notes)} if notes else coverage
-
-
-#: coverage.py's warning when the measured process ran none of the measured code (bidict's tests,
-#: run in pytest-xdist's workers under ``coverage run``: "coverage: lines 0%" and nothing more)
-_NO_DATA = "No data was collected"
-
-#: coverage.py's warning for a file it could not parse, which its total then leaves out
-_COULDNT_PARSE = re.compile(r"Couldn't parse Python file '([^'\n]+)'")
 
 #: tools whose output has no test counts to look for
 _NOT_TESTS = frozenset({"coverage", "pyright", "pyrefly", "ty", "bandit", "isort", "codespell", "pre-commit"})
@@ -226,13 +202,6 @@ def _runner_facts(stdout: str, stderr: str) -> dict[str, Facts]:
         return {"unittest": found}
     found = _safely(lambda: runners.pytest_text_facts(both))
     return {"pytest": found} if found is not None else {}
-
-
-#: pytest-cov's and coverage.py's words for a total below the project's ``fail_under``
-_THRESHOLD_MISSED = re.compile(
-    r"FAIL Required test coverage of [\d.]+% not reached\. Total coverage: [\d.]+%"
-    r"|Coverage failure: total of [\d.]+ is less than fail-under=[\d.]+"
-)
 
 
 def _safely(read: Callable[[], Facts | None]) -> Facts | None:
@@ -264,18 +233,6 @@ def identify(argv: list[str]) -> tuple[str | None, list[str]]:
 
 def _after(args: list[str], flag: str) -> list[str]:
     return args[args.index(flag) + 1 :] if flag in args else []
-
-
-def option(args: Sequence[str], *names: str) -> str | None:
-    """The value of ``--name=value`` or ``--name value`` (the last one given)."""
-    value = None
-    for index, arg in enumerate(args):
-        for name in names:
-            if arg.startswith(name + "="):
-                value = arg[len(name) + 1 :]
-            elif arg == name and index + 1 < len(args):
-                value = args[index + 1]
-    return value
 
 
 def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
@@ -385,45 +342,6 @@ def pyright_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts |
 
 def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
     return _in_workdir(runners.unittest_text_facts(stdout), reader)
-
-
-def coverage_facts(
-    tool: str | None,
-    args: list[str],
-    stdout: str,
-    reader: ReportReader,
-    extra: list[tuple[str, str]] | None = None,
-) -> Facts | None:
-    """Totals from a coverage report the command wrote (pytest-cov or ``coverage xml/json``), or
-    one written for it (``extra``)."""
-    for kind, name in [*_coverage_reports(tool, args), *(extra or [])]:
-        data = reader.get(name)
-        if data is None:
-            continue
-        if kind == "xml":
-            values = parse.cobertura_values(data)
-        else:
-            values = parse.coverage_json_values(json.loads(data))
-        return {**values, "report": name}
-    if tool in ("pytest", "coverage"):
-        total = _safely(lambda: {"total": parse.coverage_text_total(stdout)})
-        return total
-    return None
-
-
-def _coverage_reports(tool: str | None, args: list[str]) -> list[tuple[str, str]]:
-    found = []
-    if tool == "pytest":
-        for index, arg in enumerate(args):
-            value = arg.split("=", 1)[1] if arg.startswith("--cov-report=") else None
-            if arg == "--cov-report" and index + 1 < len(args):
-                value = args[index + 1]
-            kind, _, name = (value or "").partition(":")
-            if kind in ("xml", "json"):
-                found.append((kind, name or f"coverage.{kind}"))
-    if tool == "coverage" and args[:1] in (["xml"], ["json"]):
-        found.append((args[0], option(args, "-o") or f"coverage.{args[0]}"))
-    return found
 
 
 def format_facts(args: list[str], text: str, reader: ReportReader) -> Facts | None:
