@@ -56,6 +56,8 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
             added = said(names)
             lines[1] = f"{_clipped_before_coverage(lines[1], max(LINE_LIMIT - len(added) - 2, 80))}; {added}"
         lines.insert(at, advice(names, environment, repo))
+    if _NO_TESTPATHS in tails:
+        lines.insert(at, NO_TESTPATHS_ADVICE)
     if plugins := fixture_plugins(tails):
         lines.insert(at, plugin_advice(plugins, environment, repo))
     if stubs := stub_packages(tails, facts.get("mypy")):
@@ -77,6 +79,17 @@ def _clipped_before_coverage(line: str, limit: int) -> str:
     if not mark or len(line) <= limit or len(mark + coverage) > limit // 2:
         return clip(line, limit)
     return clip(head, limit - len(mark + coverage)) + mark + coverage
+
+
+#: pytest's warning when no folder of its ``testpaths`` exists, raised where warnings are errors
+#: (loguru's sdist: no tests/, ``filterwarnings = error``: "the tool crashed: …", read as pytest's
+#: fault where its tests are not in the checkout)
+_NO_TESTPATHS = "PytestConfigWarning: No files were found in testpaths"
+NO_TESTPATHS_ADVICE = (
+    "no test found: none of the folders pytest's testpaths names is in this checkout (a source "
+    "distribution without its tests?); the project's warnings-as-errors setting made pytest's "
+    "warning about it this error"
+)
 
 
 #: pytest fixtures and the plugin that gives each (shellingham's tests use ``mocker`` and declare

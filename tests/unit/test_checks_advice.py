@@ -80,6 +80,21 @@ def test_a_warning_filter_whose_module_pytest_cannot_import_names_the_module(tmp
     )
 
 
+def test_testpaths_that_are_not_in_the_checkout_say_no_test_was_found(tmp_path: Path) -> None:
+    """loguru 0.8.0's sdist has no tests/ while its ``testpaths = ["tests"]`` and its
+    ``filterwarnings = error`` turn pytest's warning into a crash: "the tool crashed:
+    pytest.PytestConfigWarning: No files were found in testpaths", read as pytest's fault."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests it\nfilterwarnings =\n    error\n")
+    (tmp_path / "pkg.py").write_text("")
+    result, _ = run(tmp_path, PY, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert result.status == CheckStatus.FAIL
+    assert result.output.split("\n")[1] == (
+        "no test found: none of the folders pytest's testpaths names is in this checkout (a source "
+        "distribution without its tests?); the project's warnings-as-errors setting made pytest's "
+        "warning about it this error"
+    )
+
+
 def test_a_passing_command_or_the_projects_own_module_gets_no_advice(tmp_path: Path) -> None:
     passed = python(tmp_path, "print(\"No module named 'yaml'\")")
     assert passed.status == CheckStatus.PASS and "install" not in passed.output
