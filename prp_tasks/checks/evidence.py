@@ -242,7 +242,9 @@ def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | 
         workdir = reader.workdir
         facts = runners.junit_facts(data, lambda path: (workdir / path).is_file())
         with contextlib.suppress(ValueError):  # pytest's own closing line, when the tail has it
-            facts = summary_counts(facts, runners.pytest_text_facts(stdout))
+            said = runners.pytest_text_facts(stdout)
+            facts = summary_counts(facts, said)
+            facts["failing"] = runners.as_pytest_names(facts.get("failing", []), said.get("failing", []))
         return _in_workdir({**facts, "report": junit}, reader)
     return _in_workdir(runners.pytest_text_facts(stdout), reader)
 

@@ -188,6 +188,8 @@ def _raised_at(elements: list[Any]) -> str:
         found = found or list(_RAISED_AT.finditer(text)) or list(_FRAME_AT.finditer(text))
         if found:
             return f"{found[-1]['path']}:{found[-1]['line']}"
+        if at := frame_at(text):  # ``--tb=native`` (immutables): Python's own traceback
+            return at
     return ""
 
 
@@ -241,6 +243,18 @@ def _as_file(parts: list[str], rest: list[str], is_file: Callable[[str], bool]) 
         if i < len(parts) and is_file(f"{base}.{parts[i]}"):
             return "::".join([f"{base}.{parts[i]}", *parts[i + 1 :], *rest])
     return None
+
+
+def as_pytest_names(failing: list[str], said: list[str]) -> list[str]:
+    """The failing tests a JUnit report names, each as pytest's short summary names it when that
+    lists it: a report's ``classname`` joins the nodes with dots, so a node whose own name has one
+    (pytest-mypy-plugins' ``check-immu.test`` of immutables) is not told from two."""
+    own = {_dotted(name): name for name in said}
+    return [own.get(_dotted(name), name) for name in failing]
+
+
+def _dotted(test_id: str) -> str:
+    return re.sub(r"::|/", ".", re.sub(r"\.py(?=::|$)", "", test_id))
 
 
 def junit_messages(data: bytes) -> str:

@@ -353,3 +353,42 @@ def test_a_failed_unittest_test_says_where_it_failed_and_counts_in_words(tmp_pat
     text, facts, _ = summary(tmp_path, ["python", "-m", "unittest"], stderr=err)
     assert text.splitlines()[0].startswith("929 tests ran: 1 failure; failing: tests.test_recipes")
     assert facts["unittest"]["failing_at"] == ["tests/test_recipes.py:36"]
+
+
+def test_a_failing_items_dotted_name_is_pytests_own_and_a_native_traceback_gives_its_line(
+    tmp_path: Path,
+) -> None:
+    """immutables 0.21: pytest-mypy-plugins' item ``…::ImmuMypyTest::check-immu.test::testMypyImmu``
+    was named ``…::check-immu::test::testMypyImmu`` from the report's dotted classname (pytest:
+    "no name … in any of [<Module test_mypy.py>]" when pasted); and its ``--tb=native`` tracebacks
+    gave a failing test's file without its line."""
+    native = (
+        "Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3.11/unittest/case.py", line 57, in testPartExecutor\n    yield\n'
+        f'  File "{tmp_path}/tests/test_map.py", line 41, in test_map_basics_2\n'
+        "    self.assertEqual(1, 2)\n"
+        '  File "/usr/lib/python3.11/unittest/case.py", line 866, in _baseAssertEqual\n'
+        "AssertionError: 1 != 2"
+    )
+    fresh(
+        tmp_path,
+        "j.xml",
+        '<testsuites><testsuite errors="0" failures="2" skipped="0" tests="2">'
+        '<testcase classname="tests.test_map.PyMapTest" name="test_map_basics_2">'
+        f'<failure message="AssertionError: 1 != 2">{native}</failure></testcase>'
+        '<testcase classname="tests.test_mypy.ImmuMypyTest.check-immu.test" name="testMypyImmu">'
+        '<failure message="">E   Expected: x</failure></testcase></testsuite></testsuites>',
+    )
+    fresh(tmp_path, "tests/test_map.py", "")
+    fresh(tmp_path, "tests/test_mypy.py", "")
+    out = (
+        "FAILED tests/test_map.py::PyMapTest::test_map_basics_2 - AssertionError: 1 != 2\n"
+        "FAILED tests/test_mypy.py::ImmuMypyTest::check-immu.test::testMypyImmu\n"
+        "2 failed in 0.2s\n"
+    )
+    _, facts, _ = summary(tmp_path, ["pytest", "--junitxml=j.xml"], out)
+    assert facts["pytest"]["failing"] == [
+        "tests/test_map.py::PyMapTest::test_map_basics_2",
+        "tests/test_mypy.py::ImmuMypyTest::check-immu.test::testMypyImmu",
+    ]
+    assert facts["pytest"]["failing_at"] == ["tests/test_map.py:41"]
