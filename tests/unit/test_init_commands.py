@@ -119,6 +119,29 @@ def test_a_mypy_hook_without_a_files_filter_checks_every_python_file_the_project
     assert command[-3:] == ("scratch", "src", "tests") and "build" not in command
 
 
+def test_a_hook_given_no_file_names_checks_what_its_command_names(tmp_path: Path) -> None:
+    """pydantic-settings: a local hook ``id: mypy``, ``entry: make mypy``, ``pass_filenames: false``,
+    whose recipe runs ``mypy pydantic_settings``; read as mypy given every Python file, the check
+    ran on its tests too: 1596 errors where the project's own run has none."""
+    hook = (
+        "repos:\n  - repo: local\n    hooks:\n      - id: mypy\n        name: Mypy\n"
+        "        entry: make mypy\n        types: [python]\n        language: system\n"
+        "        pass_filenames: false\n"
+    )
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\n[tool.mypy]\nstrict = true\n',
+            ".pre-commit-config.yaml": hook,
+            "Makefile": ".PHONY: mypy\nmypy:\n\tuv run mypy pkg\n",
+            "pkg/__init__.py": "",
+            "tests/test_a.py": "",
+        },
+    )
+    command = parsed(tmp_path)[1].profile.governance.commands["type-check"]
+    assert command[-1] == "pkg" and "tests" not in command
+
+
 def test_the_commands_inside_ci_run_lines_and_hook_filters_are_read() -> None:
     assert ci_commands("- run: uv run --group dev --frozen ruff check a/ && mypy b; pytest") == [
         "ruff check a/", "mypy b", "pytest",

@@ -320,7 +320,9 @@ def _pre_commit(facts: Facts) -> None:
                 facts.saw(tool, f"{name} hook '{hook['id']}'")
                 _hook_versions(facts, tool, repo, hook, name)
                 excluded = _excluded(top_exclude, hook.get("exclude"))
-                if excluded is not None:  # a hook whose exclusions cannot be said is not followed
+                # (a hook given no file names runs what its command names: pydantic-settings'
+                # ``entry: make mypy`` with ``pass_filenames: false``, its recipe's targets)
+                if excluded is not None and hook.get("pass_filenames") is not False:
                     _hook_targets(facts, tool, hook_paths(hook), excluded, every="files" not in hook)
                 _hook_options(facts, tool, hook.get("args", _hook_default_args(repo, tool)))
 
