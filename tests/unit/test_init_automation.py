@@ -290,6 +290,32 @@ def test_the_extras_and_groups_a_uv_run_of_the_tests_installs_are_installed(tmp_
     assert environment is not None and environment.extras == ("msgspec",)
 
 
+def test_the_extras_a_uv_sync_installs_in_a_job_that_runs_the_tests_are_installed(tmp_path: Path) -> None:
+    """pydantic-settings' CI job ``test``: ``uv sync --group testing --all-extras``, then ``make
+    test``; prp installed the two extras whose packages its tests import outside a ``try``, and its
+    run stopped at 64 of 1392 tests on the Azure source's tests (no ``azure``)."""
+    pyproject = (
+        '[project]\nname = "pkg"\n[project.optional-dependencies]\nazure = ["azure-core"]\n'
+        'gcp = ["google-cloud"]\n[dependency-groups]\ntesting = ["pytest"]\nlinting = ["ruff"]\n'
+    )
+    ci = (
+        "jobs:\n  lint:\n    steps:\n      - run: uv sync --group linting --extra gcp\n"
+        "      - run: uv run ruff check\n"
+        "  test:\n    steps:\n      - run: |\n          uv sync --group testing --all-extras\n"
+        "      - run: make test\n"
+    )
+    files = {"pyproject.toml": pyproject, ".github/workflows/ci.yml": ci, "Makefile": "test:\n\tpytest\n"}
+    write(tmp_path, {**files, "pkg/__init__.py": "", "tests/test_a.py": "import pytest\n"})
+    text, result = parsed(tmp_path)
+    environment = result.profile.environment
+    assert environment is not None and environment.extras == ("azure", "gcp")
+    assert "its tests install it (.github/workflows/ci.yml job 'test' uv sync)" in text
+    ci = ci.replace("--all-extras", "--extra azure")  # the lint job's extra is not the tests'
+    write(tmp_path, {".github/workflows/ci.yml": ci})
+    environment = parsed(tmp_path)[1].profile.environment
+    assert environment is not None and environment.extras == ("azure",)
+
+
 def test_the_versions_a_ci_steps_pip_install_asks_for_are_the_tools_versions(tmp_path: Path) -> None:
     """A CI step's ``pip install "mypy>=1.10" ruff==0.5.0 -e .[test]``: the type check and the lint
     get those versions (as a requirements file's pins and bounds), not the newest."""

@@ -39,6 +39,7 @@ def ci(facts: Facts) -> None:
         data = read_yaml(path)  # (read once: the combining job and the test jobs' variables)
         _combining_job(facts, data, name)
         _ci_test_variables(facts, data, name)
+        _synced_for_tests(facts, data, name)
 
 
 #: a ``run:`` (or ``script:``, ``command:``) whose value is a folded block scalar (``>``, ``>-``, ``>+``)
@@ -137,27 +138,61 @@ def _job_runs(job: dict[str, object]) -> str:
 def _runner_needs(facts: Facts, line: str, where: str) -> None:
     """The extras and dependency groups a ``uv run`` of the tests installs (cattrs' justfile:
     ``uv run --all-extras --group test pytest …``; its tests import msgspec from an extra)."""
-    for part in re.split(r"&&|\|\||;", line):
+    for words in _uv_commands(line, "run"):
+        extras, groups, index = _uv_options(facts, words)
+        inner = [w for w in words[index:] if w not in ("python", "-m")][:1]
+        if inner and inner[0] in ("pytest", "py.test", "coverage"):
+            _test_needs(facts, extras, groups, where)
+
+
+def _uv_commands(line: str, verb: str) -> list[list[str]]:
+    """The words of each ``uv VERB …`` command of a shell line."""
+    found = []
+    for part in re.split(r"&&|\|\||;|\n", line):
         try:
             words = shlex.split(part.strip())
         except ValueError:
             continue
-        if words[:2] != ["uv", "run"]:
+        if words[:2] == ["uv", verb]:
+            found.append(words)
+    return found
+
+
+def _uv_options(facts: Facts, words: list[str]) -> tuple[list[str], list[str], int]:
+    """(extras, groups, the index of the first word after the options) of ``uv run``/``uv sync``."""
+    extras: list[str] = []
+    groups: list[str] = []
+    index = 2
+    while index < len(words) and words[index].startswith("-"):
+        option, eq, value = words[index].partition("=")  # --extra X, --extra=X
+        valued = not eq and option in RUNNER_VALUED  # (the runner options ci_commands skips)
+        value = words[index + 1] if valued and index + 1 < len(words) else value
+        extras += facts.extras if option == "--all-extras" else [value] if option == "--extra" else []
+        groups += [value] if option == "--group" else []
+        index += 2 if valued else 1
+    return extras, groups, index
+
+
+def _test_needs(facts: Facts, extras: list[str], groups: list[str], where: str) -> None:
+    for extra in (e for e in extras if e in facts.extras):
+        facts.test_extras.setdefault(extra, where)
+    for group in (g for g in groups if g in facts.groups):
+        facts.test_groups.setdefault(group, where)
+
+
+def _synced_for_tests(facts: Facts, data: object, name: str) -> None:
+    """The extras and groups a ``uv sync`` step installs in a GitHub job that runs the tests in a
+    later step (pydantic-settings: ``uv sync --group testing --all-extras``, then ``make test``;
+    its tests of the Azure and Google sources skipped without their extras)."""
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    for job, spec in jobs.items() if isinstance(jobs, dict) else ():
+        if not isinstance(spec, dict) or not _runs_tests(spec):
             continue
-        extras, groups, index = [], [], 2
-        while index < len(words) and words[index].startswith("-"):
-            option, eq, value = words[index].partition("=")  # --extra X, --extra=X
-            valued = not eq and option in RUNNER_VALUED  # (the runner options ci_commands skips)
-            value = words[index + 1] if valued and index + 1 < len(words) else value
-            extras += facts.extras if option == "--all-extras" else [value] if option == "--extra" else []
-            groups += [value] if option == "--group" else []
-            index += 2 if valued else 1
-        inner = [w for w in words[index:] if w not in ("python", "-m")][:1]
-        if inner and inner[0] in ("pytest", "py.test", "coverage"):
-            for extra in (e for e in extras if e in facts.extras):
-                facts.test_extras.setdefault(extra, where)
-            for group in (g for g in groups if g in facts.groups):
-                facts.test_groups.setdefault(group, where)
+        steps = spec.get("steps")
+        for step in steps if isinstance(steps, list) else ():
+            for words in _uv_commands(str(step.get("run", "")) if isinstance(step, dict) else "", "sync"):
+                extras, groups, _ = _uv_options(facts, words)
+                _test_needs(facts, extras, groups, f"{name} job '{job}' uv sync")
 
 
 def _ci_line(facts: Facts, line: str, name: str) -> None:
