@@ -36,6 +36,23 @@ def test_pylint_lints_what_the_project_names_else_its_packages(tmp_path: Path) -
     assert lint[-2:] == ("--disable=C0114", "src")
 
 
+def test_the_stub_packages_declared_beside_mypy_are_the_type_checks(tmp_path: Path) -> None:
+    """pydantic-settings: its ``linting`` group declares mypy, types-pyyaml and types-boto3; its
+    type check ran without them: 'Library stubs not installed for "yaml"' where the project's own
+    run is clean."""
+    pyproject = (
+        '[project]\nname = "pkg"\ndependencies = ["pyyaml"]\n[dependency-groups]\n'
+        'linting = ["mypy", "ruff", "types-pyyaml", "types-boto3[secretsmanager]", "django-stubs>=5"]\n'
+        'testing = ["pytest"]\n[tool.mypy]\nstrict = true\n'
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "pkg/__init__.py": "", "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    own = result.profile.environments["type-check"].packages
+    assert {"types-pyyaml", "types-boto3[secretsmanager]", "django-stubs>=5"} <= set(own)
+    assert "ruff" not in own[-3:]
+    assert "its type check installs it (pyproject.toml dependency group 'linting', beside mypy)" in text
+
+
 def test_what_only_the_type_check_needs_gets_an_environment_of_its_own(tmp_path: Path) -> None:
     """natsort: tox's mypy env installs fastnumbers, which its tests run without (installed for
     them, natsort takes another code path); without it mypy reported 10 errors for the project's 6."""

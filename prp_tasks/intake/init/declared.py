@@ -10,6 +10,7 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from prp_tasks.intake.init.facts import Facts
@@ -44,6 +45,23 @@ def declared(facts: Facts, names: set[str], where: str) -> None:
         facts.saw("pytest", where)
 
 
+def beside_mypy(facts: Facts, lines: list[str], where: str) -> None:
+    """The stub packages a declaration installs with mypy (``types-pyyaml``, ``django-stubs``): the
+    type check's, as a tox mypy env's deps are (pydantic-settings' ``linting`` group: 'Library
+    stubs not installed for "yaml"' where the project's own run is clean)."""
+    found = requirement_lines("\n".join(lines))
+    if "mypy" not in found:
+        return
+    for name, line in found.items():
+        if not (name.startswith("types-") or name.endswith("-stubs")):
+            continue
+        requirement, why = Requirement(line), f"{where}, beside mypy"
+        locked = None if requirement.specifier else lock_version(facts.repo, name)
+        if locked:  # the version the project's developers install
+            requirement.specifier, why = SpecifierSet(f"=={locked[0]}"), f"{why}; {locked[1]}: {locked[0]}"
+        facts.type_deps.setdefault(name, (str(requirement), why))
+
+
 def requirements(facts: Facts) -> None:
     repo = facts.repo
     candidates = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
@@ -54,6 +72,7 @@ def requirements(facts: Facts) -> None:
         text, where = read_text(path), str(path.relative_to(repo))
         declared(facts, requirement_names(text), where)
         pins(facts, text, where)
+        beside_mypy(facts, text.splitlines(), where)
 
 
 def pins(facts: Facts, text: str, where: str) -> None:

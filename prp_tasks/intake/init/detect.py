@@ -23,7 +23,7 @@ from prp_tasks.intake.init.commandline import (
     addopts_quiet,
     addopts_xdist,
 )
-from prp_tasks.intake.init.declared import declared, locked_versions, pins, requirements
+from prp_tasks.intake.init.declared import beside_mypy, declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import PYTEST_FILES, UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
 from prp_tasks.intake.init.readme import first_paragraph
@@ -97,6 +97,7 @@ def _pyproject(facts: Facts) -> None:
             _note_pytest(facts, extra, requirement_names([str(r) for r in reqs]))
             declared(facts, requirement_names([str(r) for r in reqs]), f"pyproject.toml extra '{extra}'")
             pins(facts, "\n".join(str(r) for r in reqs), f"pyproject.toml extra '{extra}'")
+            beside_mypy(facts, [str(r) for r in reqs], f"pyproject.toml extra '{extra}'")
     elif isinstance(nested(data, "tool", "poetry"), dict):
         _poetry(facts, data["tool"]["poetry"])
     pdm = nested(data, "tool", "pdm", "dev-dependencies")
@@ -114,6 +115,7 @@ def _pyproject(facts: Facts) -> None:
             where = f"{_file_of(facts, table, group)} {table} '{group}'"
             declared(facts, requirement_names(lines), where)
             pins(facts, "\n".join(lines), where)
+            beside_mypy(facts, lines, where)
     _tool_tables(facts, data.get("tool") or {})
 
 
