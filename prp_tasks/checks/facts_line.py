@@ -76,6 +76,8 @@ def _pytest_line(f: Facts) -> str:
         + "".join(f", {f[k]} {k}" for k in ("xfailed", "xpassed") if f.get(k))
         + "".join(f", {f[k]} {k.replace('_', ' ')}" for k in _SUBTESTS if f.get(k))
     )
+    if f.get("internal_error"):  # the counts are those of the tests run before pytest stopped
+        line = f"pytest stopped on an internal error ({f['internal_error']}) after {line}"
     return line + _failing(f)
 
 

@@ -42,10 +42,14 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
         raise ValueError(f"root element is <{root.tag}>, not <testsuites>/<testsuite>")
     cases: dict[tuple[str, str, int], list[Any]] = {}
     latest: dict[tuple[str, str], tuple[str, str, int]] = {}
+    internal = ""
     for case in root.iter("testcase"):
         name = (case.get("classname", ""), case.get("name", ""))
         if name == ("", ""):  # the test an interrupt stopped (its time up): pytest names nothing
             continue  # (hpack: "72 tests: 71 passed, 0 failed, 0 errors, 0 skipped")
+        if name == _INTERNAL:  # pytest's own crash, no test
+            internal = _internal_error(case)
+            continue
         if name in latest and _teardown_only(case):  # the same test's teardown error
             cases[latest[name]].append(case)
             continue
@@ -71,7 +75,26 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     if cause and first_at and _collection_error(cases[failing[0]]) and not first_at.startswith(named[0]):
         cause += f", at {first_at}"  # cachelib: "tests/test_base_cache.py (SyntaxError: …" of simple.py:47
     facts |= {"cause": cause} if cause else {}
+    facts |= {"internal_error": internal} if internal else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})
+
+
+#: the test case pytest's JUnit report gives its own internal error (``INTERNALERROR>``, exit 3)
+_INTERNAL = ("pytest", "internal")
+
+
+def _internal_error(case: Any) -> str:
+    """The exception line of pytest's internal error (pydantic-settings' ``RuntimeError: generator
+    raised StopIteration``, 63 of its 1392 tests run), else its message."""
+    for child in case:
+        lines = [
+            re.sub(r"^(?:INTERNALERROR> ?|E\s+)", "", line).strip()
+            for line in (child.text or "").splitlines()
+        ]
+        raised = [line for line in lines if RAISED.fullmatch(line)]
+        if raised or child.get("message"):
+            return clip(raised[-1] if raised else str(child.get("message")), CAUSE_LIMIT)
+    return "internal error"
 
 
 #: the items pytest plugins add for a linter (pytest-ruff's ``pkg/x.py::ruff``, pytest-mypy's,

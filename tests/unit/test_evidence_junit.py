@@ -5,6 +5,7 @@ the first one's cause from the line that says it. Reports from real runs are rea
 
 from __future__ import annotations
 
+from prp_tasks.checks.facts_line import facts_line
 from prp_tasks.checks.test_output import case_id, junit_facts
 
 
@@ -118,3 +119,25 @@ def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
         f'<error message="{message}">the same</error></testcase></testsuite>'
     )
     assert junit_facts(report.encode())["cause"] == "fixture 'mocker' not found"
+
+
+def test_pytests_internal_error_is_no_test_and_says_the_run_stopped() -> None:
+    """pydantic-settings: pytest stopped at 63 of 1392 tests on an INTERNALERROR (``RuntimeError:
+    generator raised StopIteration``, formatting a traceback); the summary read "64 tests: 62
+    passed, 1 failed, 1 error …; failing: …, pytest::internal", as if that were the suite."""
+    report = (
+        '<testsuite><testcase classname="tests.test_a" name="test_ok"/>'
+        '<testcase classname="tests.test_a" name="test_bad"><failure message="AssertionError">x'
+        '</failure></testcase><testcase classname="pytest" name="internal">'
+        '<error message="internal error">Traceback (most recent call last):\n'
+        '  File "/v/site-packages/_pytest/main.py", line 285, in wrap_session\n'
+        "RuntimeError: generator raised StopIteration</error></testcase></testsuite>"
+    )
+    facts = junit_facts(report.encode())
+    assert (facts["tests"], facts["passed"], facts["failures"], facts["errors"]) == (2, 1, 1, 0)
+    assert facts["failing"] == ["tests.test_a::test_bad"]
+    assert facts["internal_error"] == "RuntimeError: generator raised StopIteration"
+    assert facts_line({"pytest": facts}) == (
+        "pytest stopped on an internal error (RuntimeError: generator raised StopIteration) after "
+        "2 tests: 1 passed, 1 failed, 0 errors, 0 skipped; failing: tests.test_a::test_bad (AssertionError)"
+    )
