@@ -417,3 +417,29 @@ def test_the_interpreter_options_the_projects_test_run_gives_are_kept(tmp_path: 
     test = result.profile.governance.commands["test"]
     assert test[:7] == ("python", "-bb", "-Werror", "-W", "ignore:Coverage failure::x", "-m", "pytest")
     assert "; -bb -Werror -W 'ignore:Coverage failure::x' as tox.ini [testenv] runs it" in text
+
+
+def test_a_source_distribution_without_pytest_configuration_runs_its_tests_folder(tmp_path: Path) -> None:
+    """fabric 3.2.3's sdist leaves out its ``pytest.ini`` (``testpaths = tests``); run from the top,
+    its pytest-relaxed collected setup.py, sites/www/conf.py and integration/: "0 tests … 5 errors
+    (5 in collection)" where ``pytest tests`` passes 394. Not in a checkout of the repository (its
+    own run is from the top) or with a configuration saying where the tests are."""
+    files = {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: fab\nVersion: 1.0\n",
+        "setup.py": "from setuptools import setup\nsetup(name='fab')\n",
+        "dev-requirements.txt": "pytest\npytest-relaxed\n",
+        "fab/__init__.py": "",
+        "tests/conftest.py": "import pytest\n",
+        "tests/connection.py": "def test_a():\n    pass\n",
+        "integration/connection.py": "",
+    }
+    write(tmp_path, files)
+    test = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert test[-1] == "tests" and "integration" not in test
+    assert (
+        "tests: its tests folder (no pytest configuration in this source distribution" in parsed(tmp_path)[0]
+    )
+    (tmp_path / "PKG-INFO").unlink()  # the repository: its own run is pytest from the top
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] != "tests"
+    write(tmp_path, {"PKG-INFO": files["PKG-INFO"], "pytest.ini": "[pytest]\npython_files = *.py\n"})
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] != "tests"

@@ -72,6 +72,12 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     elif unfound := _unfound_modules(facts):  # named so that pytest's discovery would pass them by
         argv += facts.tests_modules
         why += f"; {', '.join(unfound[:3])} named on the command line (not test_*.py)"
+    elif folder := _unconfigured_tests_folder(facts):
+        argv.append(folder)
+        why += (
+            f"; {folder}: its tests folder (no pytest configuration in this source distribution says "
+            "where its tests are, and pytest from the top collects every folder)"
+        )
     argv, why = _as_xdist_goes_on(facts, argv, why)
     measurable = facts.coverage_installed_only is None
     if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
@@ -81,6 +87,17 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.uses("coverage") and measurable:
         return _coverage_run(facts, Command("test", tuple(argv), why))
     return Command("test", tuple(argv), why), False, _unmeasured(facts)
+
+
+def _unconfigured_tests_folder(facts: Facts) -> str:
+    """The top-level tests folder of a source distribution that has no pytest configuration (fabric's
+    sdist leaves out its ``pytest.ini``, ``testpaths = tests``: from the top its pytest-relaxed
+    collected setup.py, its docs' conf.py and integration/, 5 errors where 394 tests pass), or ''."""
+    folder = facts.tests_dir or ""
+    configured = [p for p in facts.config_places_of("pytest") if not p.endswith("conftest.py")]
+    if "/" in folder or not (facts.repo / "PKG-INFO").is_file() or configured:
+        return ""
+    return folder
 
 
 def _pytest_cov(facts: Facts) -> tuple[list[str], str]:
