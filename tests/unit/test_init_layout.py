@@ -35,6 +35,31 @@ def test_only_the_packages_setuptools_is_told_to_ship_are_the_projects(tmp_path:
     assert parsed(cfg)[1].profile.architecture.boundaries == ("a", "tools")
 
 
+def test_the_modules_setuptools_is_told_to_ship_are_the_projects_too(tmp_path: Path) -> None:
+    """peewee: ``py-modules = ["peewee", "pwiz"]`` beside its package ``playhouse``; the ORM itself,
+    peewee.py, was neither a boundary nor part of the layout G1 checks. setup.cfg's and setup.py's
+    lists too; a listed module the checkout lacks is left out."""
+    files = {
+        "pyproject.toml": "[project]\nname = 'peewee'\n[tool.setuptools]\n"
+        "py-modules = ['peewee', 'pwiz', 'gone']\n",
+        "peewee.py": "",
+        "pwiz.py": "",
+        "playhouse/__init__.py": "",
+        "runtests.py": "",
+    }
+    write(tmp_path, files)
+    architecture = parsed(tmp_path)[1].profile.architecture
+    assert architecture.boundaries == ("peewee", "playhouse", "pwiz")
+    assert {"peewee.py", "pwiz.py", "playhouse"} <= set(architecture.layout)
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'peewee'\n"})
+    setup_py = "from setuptools import setup\nsetup(\n    py_modules=['peewee', 'pwiz'],\n)\n"
+    write(tmp_path, {"setup.py": setup_py})
+    assert parsed(tmp_path)[1].profile.architecture.boundaries == ("peewee", "playhouse", "pwiz")
+    (tmp_path / "setup.py").unlink()
+    write(tmp_path, {"setup.cfg": "[options]\npy_modules =\n    peewee\n"})
+    assert parsed(tmp_path)[1].profile.architecture.boundaries == ("peewee", "playhouse")
+
+
 def test_benchmarks_and_examples_beside_the_code_are_not_its_packages(tmp_path: Path) -> None:
     """cattrs' src layout has a top-level ``bench/`` package (its benchmarks): mypy checked it,
     which the project never does; pyparsing's ``examples/`` was a boundary of its architecture."""

@@ -299,6 +299,8 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     packages = [p for p in packages if Path(p).name in declared] or packages if declared else packages
     aside = [p for p in packages if p in _NOT_SHIPPED]  # benchmarks, docs, examples beside the code
     facts.packages = [p for p in packages if p not in aside] or aside
+    if shipped := _declared_modules(facts.repo, roots):  # peewee's peewee.py beside playhouse/
+        facts.packages = sorted({*facts.packages, *shipped})
     if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
         modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
         facts.packages = sorted(str(p) for p in modules if str(p.parent) in {".", *roots})[:3]
@@ -336,6 +338,19 @@ def _declared_packages(repo: Path) -> set[str]:
         text = read_ini(repo / "setup.cfg").get("options", "packages", fallback="").strip()
         listed = [] if text.startswith(("find", "attr:")) else re.split(r"[\s,]+", text)
     return {str(name).split(".")[0] for name in listed if str(name).strip()}
+
+
+def _declared_modules(repo: Path, roots: set[str]) -> list[str]:
+    """The single modules setuptools is told to ship (pyproject's ``[tool.setuptools] py-modules``,
+    setup.cfg's ``[options] py_modules``, a literal ``py_modules=[…]`` in setup.py), as the files
+    the checkout has: ``peewee.py`` (or ``src/mod.py``)."""
+    listed = nested(read_toml(repo / "pyproject.toml"), "tool", "setuptools", "py-modules")
+    names = [str(n) for n in listed] if isinstance(listed, list) else []
+    names += re.split(r"[\s,]+", read_ini(repo / "setup.cfg").get("options", "py_modules", fallback=""))
+    found = re.search(r"\bpy_modules\s*=\s*\[([^\]]*)\]", read_text(repo / "setup.py"))
+    names += re.findall(r"""["']([\w.]+)["']""", found[1]) if found else []
+    files = [f"{root}/{n}.py" for n in names if n for root in sorted(roots)] + [f"{n}.py" for n in names if n]
+    return sorted({f for f in files if (repo / f).is_file()})
 
 
 def _holds_files(folder: Path) -> bool:
