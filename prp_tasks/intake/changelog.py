@@ -32,6 +32,7 @@ from prp_tasks.intake.changelog_items import (
     ITEM_CHARS,
     ONLY_REFERENCES,
     UNDERLINE,
+    breaking_paragraphs,
     breaks,
     items,
     plain,
@@ -182,6 +183,8 @@ def entry_in(text: str, version: str, source: str, *, headed: bool = False) -> E
         end = next((a for a, _, t in headings[index + 1 :] if a < end and _EARLIER.search(t)), end)
         inner = [(a, k, t) for a, k, t in headings[index + 1 :] if a < end]
         highlights, breaking = items(lines, at + 1, end, inner)
+        if highlights or breaking:  # a paragraph beside the lists that says what it breaks
+            breaking += [p for p in breaking_paragraphs(lines[at + 1 : end]) if p not in breaking]
         if not highlights and not breaking:  # towncrier's "No significant changes." (zipp 4.1.2)
             said_first = prose(lines[at + 1 : end])  # argcomplete 3.7.2: "Require Python 3.10+ (#558)"
             breaking = [t for t in said_first if breaks(t)]

@@ -83,6 +83,28 @@ def prose(section: list[str]) -> list[str]:
     return []
 
 
+def breaking_paragraphs(section: list[str]) -> list[str]:
+    """The paragraphs of a section outside its lists (unindented, after a blank line, not a label
+    over a list) that say what they break (prompt_toolkit 3.0.53's closing "… set minimum Python
+    version to 3.10.", after its "Fixes:" and "New features:" lists)."""
+    found: list[str] = []
+    block: list[str] = []
+    after_blank = True
+    for line in [*section, ""]:
+        text, item = line.strip(), ITEM.match(line)
+        if block and (not text or item):  # a blank line ends a paragraph; an item, a label
+            raw = " ".join(block)
+            paragraph = plain(raw)
+            titled = _label(paragraph) or raw.endswith(":") or re.fullmatch(r"([*_]{2}).+\1", raw)
+            if not item and not titled and breaks(paragraph):  # (hpack's "**API Changes (…)**")
+                found.append(clip(paragraph, ITEM_CHARS))
+            block = []
+        elif text and (block or (after_blank and line == line.lstrip() and not item)):
+            block.append(text)
+        after_blank = not line.strip()
+    return found
+
+
 def _dated_changes(section: list[str]) -> list[str]:
     """The text under each line beginning with a date, up to the next (ply 3.11's three changes:
     only the first was in its notes, with its date and author)."""
@@ -242,7 +264,9 @@ def _ends_item(line: str, indent: int, item: re.Match[str] | None) -> bool:
 #: drop support for Python 3.7."), not said of something else ("not a breaking change")
 _BREAKING_SAID = re.compile(
     r"(?<!not )(?<!non-)\bbackwards?[- ]incompatib|(?<!not a )(?<!non-)\bbreaking change"
-    r"|\b(?:officially\s+)?drop(?:s|ped|ping)?\s+support\s+for\s+python\s+[23]",
+    r"|\b(?:officially\s+)?drop(?:s|ped|ping)?\s+support\s+for\s+python\s+[23]"
+    # prompt_toolkit 3.0.53: "… and set minimum Python version to 3.10" (3.0.52 required 3.8)
+    r"|\bminimum\s+(?:supported\s+|required\s+)?python(?:\s+version)?\s+(?:is\s+now\s+|to\s+|of\s+)?[23]\.\d",
     re.I,
 )
 

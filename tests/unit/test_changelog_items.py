@@ -383,3 +383,38 @@ def test_an_item_naming_a_file_keeps_the_changes_nested_under_it() -> None:
         'embed images if "file_insertion_enabled" is False. Fixes vulnerability reported by Z.',
         "docutils/nodes.py: Fix a crash",
     ]
+
+
+PROMPT_TOOLKIT = """CHANGELOG
+=========
+
+3.0.53: 2026-07-26
+------------------
+
+Fixes:
+- Fix get_word_before_cursor behavior.
+- Set missing minimal requirement on wcwidth.
+
+New features:
+- Lazy load `__version__`.
+
+Added support for Python 3.14, 3.15, and set minimum Python version to 3.10.
+
+3.0.52: 2025-08-27
+------------------
+
+Fixes:
+- Fix handling of zero sized dimensions.
+"""
+
+
+def test_a_paragraph_after_the_items_that_says_what_it_breaks_is_a_breaking_change() -> None:
+    """prompt_toolkit 3.0.53: its closing paragraph sets the minimum Python to 3.10 (3.0.52
+    required 3.8); the notes said "Breaking Changes: None listed"."""
+    entry = entry_in(PROMPT_TOOLKIT, "3.0.53", "CHANGELOG")
+    assert entry is not None
+    assert entry.breaking == ["Added support for Python 3.14, 3.15, and set minimum Python version to 3.10."]
+    assert "Fix get_word_before_cursor behavior." in entry.highlights
+    assert entry_in(PROMPT_TOOLKIT, "3.0.52", "CHANGELOG") == Entry(
+        "CHANGELOG", "3.0.52: 2025-08-27", ["Fix handling of zero sized dimensions."], []
+    )
