@@ -441,5 +441,8 @@ def test_a_source_distribution_without_pytest_configuration_runs_its_tests_folde
     )
     (tmp_path / "PKG-INFO").unlink()  # the repository: its own run is pytest from the top
     assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] != "tests"
-    write(tmp_path, {"PKG-INFO": files["PKG-INFO"], "pytest.ini": "[pytest]\npython_files = *.py\n"})
+    write(tmp_path, {"PKG-INFO": files["PKG-INFO"], "tox.ini": "[testenv]\ncommands = pytest {posargs}\n"})
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] != "tests"  # its tox: the top
+    (tmp_path / "tox.ini").unlink()
+    write(tmp_path, {"pytest.ini": "[pytest]\npython_files = *.py\n"})
     assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] != "tests"

@@ -90,14 +90,16 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
 
 
 def _unconfigured_tests_folder(facts: Facts) -> str:
-    """The top-level tests folder of a source distribution that has no pytest configuration (fabric's
-    sdist leaves out its ``pytest.ini``, ``testpaths = tests``: from the top its pytest-relaxed
-    collected setup.py, its docs' conf.py and integration/, 5 errors where 394 tests pass), or ''."""
+    """The top-level tests folder of a source distribution that has no pytest configuration and no
+    command of the project's running pytest (fabric's sdist leaves out its ``pytest.ini``,
+    ``testpaths = tests``: from the top its pytest-relaxed collected setup.py, its docs' conf.py and
+    integration/, 5 errors where 394 tests pass), or ''."""
     folder = facts.tests_dir or ""
-    configured = [p for p in facts.config_places_of("pytest") if not p.endswith("conftest.py")]
+    places = facts.tools.get("pytest", [])
+    configured = [p for p in places if p in facts.config_places and not p.endswith("conftest.py")]
     if "/" in folder or not (facts.repo / "PKG-INFO").is_file() or configured:
         return ""
-    return folder
+    return "" if facts.run_places("pytest") else folder  # (its tox, nox or CI runs it from the top)
 
 
 def _pytest_cov(facts: Facts) -> tuple[list[str], str]:
