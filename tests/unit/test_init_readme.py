@@ -294,3 +294,29 @@ def test_a_line_of_link_references_is_no_prose_and_a_lead_in_to_code_is_left_out
         first_paragraph(unidecode)
         == "text-unidecode is the most basic port of the Text::Unidecode Perl library."
     )
+
+
+def test_a_readme_paragraph_that_says_the_description_and_more_is_the_description_alone() -> None:
+    """email-validator: "A robust email address syntax and deliverability validation library." then
+    the README's "… library for Python 3.10+ by Joshua Tauberer."; python-benedict's metadata and
+    README say the same sentence, the README's with emphasis and two formats more: both were
+    written, one under the other."""
+    from prp_tasks.intake.init.readme import described
+
+    summary = "A robust email address syntax and deliverability validation library."
+    readme = f"{summary[:-1]} for Python 3.10+ by Joshua Tauberer."
+    assert described(summary, readme) == readme
+    summary = (
+        "python-benedict is a dict subclass with keylist/keypath/keyattr support, normalized I/O "
+        "operations (base64, csv, ini, json, pickle, plist, query-string, toml, xls, xml, yaml) and "
+        "many utilities... for humans, obviously."
+    )
+    readme = (
+        "python-benedict is a dict subclass with **keylist/keypath/keyattr** support, **I/O** shortcuts "
+        "(`base64`, `cli`, `csv`, `html`, `ini`, `json`, `pickle`, `plist`, `query-string`, `toml`, "
+        "`xls`, `xml`, `yaml`) and many **utilities**... for humans, obviously."
+    )
+    assert described(summary, readme) == readme
+    other = "It parses addresses as RFC 5322 says, and checks that the domain takes mail."
+    assert described(summary, other) == f"{summary}\n\n{other}"  # the README adds: both
+    assert described(summary, "") == summary

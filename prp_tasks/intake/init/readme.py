@@ -146,6 +146,25 @@ def repeats(paragraph: str, description: str) -> bool:
     return len(rest.split()) >= 5 and (said in known or rest in known)
 
 
+def described(description: str, paragraph: str) -> str:
+    """The Description: the metadata's description, then what the README's paragraph adds; the
+    paragraph alone when it says the description and more (email-validator's "… validation
+    library for Python 3.10+ by Joshua Tauberer." under "… validation library.")."""
+    more = without_repeat(paragraph, description) if paragraph else ""
+    if more and _restates(more, description):
+        return more
+    return f"{description}\n\n{more}".strip() if more else description
+
+
+def _restates(paragraph: str, description: str) -> bool:
+    """The paragraph holds nearly every word of the description (four in five of its words that
+    are not articles), and is no more than a few times its length."""
+    words = set(_bare(description).split())
+    said = set(_bare(paragraph).split())
+    short = len(paragraph) <= 3 * len(description) + 200
+    return len(words) >= 4 and short and len(words & said) >= 0.8 * len(words)
+
+
 def without_repeat(paragraph: str, description: str) -> str:
     """The README's paragraph less what repeats the description: '' when it only repeats it
     (:func:`repeats`), else without its first sentences that the description already says

@@ -22,7 +22,7 @@ from prp_tasks.intake.init.commands import Plan, plan
 from prp_tasks.intake.init.detect import detect, project_kind
 from prp_tasks.intake.init.facts import Facts
 from prp_tasks.intake.init.licences import classified_licences
-from prp_tasks.intake.init.readme import without_repeat
+from prp_tasks.intake.init.readme import described
 
 DEFAULT_LICENSE = "(Apache-2.0 OR Commercial)"
 NAMING = {"modules": "snake_case", "functions": "snake_case", "classes": "PascalCase"}
@@ -57,10 +57,7 @@ def _blueprint(facts: Facts, commands: Plan) -> list[str]:
         "block runs the project's own checks; each value's comment says whether it was detected "
         "(and where) or is a default."
     )
-    description = _sentence(facts.description)
-    more = without_repeat(facts.readme[1], description) if facts.readme else ""
-    if more:
-        description = f"{description}\n\n{more}".strip()
+    description = described(_sentence(facts.description), facts.readme[1] if facts.readme else "")
     requirements = [f"{_requirement(c.name)} (`{_short(c.argv)}`)" for c in commands.commands]
     return [
         f"# {_title(facts)}",
