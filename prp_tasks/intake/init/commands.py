@@ -71,6 +71,15 @@ class Plan:
     no_requirements: str = ""
 
 
+def _no_tests_here(facts: Facts, name: str) -> str:
+    """Why a test command is missing besides: no test module in the checkout (python-benedict's
+    sdist: its tests are in its repository, not in the source distribution)."""
+    if name != "test" or facts.test_files or facts.tests_dir:
+        return ""
+    sdist = " (a source distribution without its tests?)" if (facts.repo / "PKG-INFO").is_file() else ""
+    return f", and no test module (test*.py, *_test.py) in this checkout{sdist}"
+
+
 def plan(facts: Facts) -> Plan:
     commands, missing = [], {}
     test, measures, coverage_note = test_command(facts)
@@ -83,7 +92,8 @@ def plan(facts: Facts) -> Plan:
         elif name == "lint" and (declared := _only_declared_lint(facts, formats_only)):
             missing[name] = declared
         elif name != "format":
-            missing[name] = f"no {name} tool found in the project's configuration"
+            also = _no_tests_here(facts, name)
+            missing[name] = f"no {name} tool found in the project's configuration{also}"
         elif why := unformatted_why(facts):
             missing[name] = why
     typed = _type_check(facts)
