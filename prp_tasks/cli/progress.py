@@ -215,6 +215,8 @@ def settle_line(gate: dict[str, Any], status: str, message: str | None = None) -
     if gate["checks_total"]:
         skipped = skipped_checks(gate)
         more = f", {skipped} skipped" if skipped else ""
+        if skipped == gate["checks_total"] and status == "passed":  # (a library's G2: no targets)
+            more = f", all {skipped} skipped: nothing verified"
         line += f" (checks {gate['checks_passed']}/{gate['checks_total']}{more})"
     waited = gate.get("waited_ms")
     after = f" after {human_duration(waited)}" if waited else ""

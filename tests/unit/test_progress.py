@@ -299,6 +299,12 @@ def test_a_passed_gate_counts_its_skipped_checks_apart() -> None:
     view["checks"] = [{"status": "pass"}] * 3
     assert checks_cell(view | {"checks_passed": 3}) == "3/3"
     assert settle_line(view | {"checks_passed": 3}, "passed") == "G2 Test Plan: passed in 36 ms (checks 3/3)"
+    # every check skipped (a library: no coverage target, no browser budgets, no test categories):
+    # "passed (checks 0/3, 3 skipped)" read as a test plan verified (python-benedict, fabric)
+    view["checks"] = [{"status": "skip"}] * 3
+    assert settle_line(view | {"checks_passed": 0}, "passed") == (
+        "G2 Test Plan: passed in 36 ms (checks 0/3, all 3 skipped: nothing verified)"
+    )
 
 
 def test_on_a_terminal_the_failed_checks_are_said_below_the_final_table() -> None:
