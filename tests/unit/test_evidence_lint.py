@@ -177,3 +177,27 @@ def test_pyrights_errors_become_a_count_and_the_first_ones(tmp_path: Path) -> No
     assert text.splitlines()[0].startswith("2 pyright errors; first src/validators/hashes.py:146: ")
     clean = summary(tmp_path, ["pyright"], "0 errors, 0 warnings, 0 informations \n")[0]
     assert clean.splitlines()[0] == "no pyright errors"
+
+
+def test_the_violations_named_show_each_file_and_code_before_a_second_of_one(tmp_path: Path) -> None:
+    """yamllint: an unused import added to ``yamllint/cli.py`` after seven older ISC004 in
+    ``tests/test_cli.py``; the five named, in the summary and review.json, were all of those."""
+    items = [
+        {"code": "ISC004", "filename": str(tmp_path / "tests/test_cli.py"), "location": {"row": 384 + i}}
+        for i in range(7)
+    ]
+    items += [
+        {"code": "F401", "filename": str(tmp_path / "yamllint/cli.py"), "location": {"row": 3}},
+        {"code": "I001", "filename": str(tmp_path / "yamllint/cli.py"), "location": {"row": 1}},
+    ]
+    fresh(tmp_path, "r/ruff.json", json.dumps(items))
+    argv = ["ruff", "check", "--output-format=json", "--output-file", "r/ruff.json", "."]
+    _, facts, _ = summary(tmp_path, argv)
+    assert facts["ruff"]["first"] == [
+        "tests/test_cli.py:384:ISC004",
+        "tests/test_cli.py:385:ISC004",
+        "tests/test_cli.py:386:ISC004",
+        "yamllint/cli.py:3:F401",
+        "yamllint/cli.py:1:I001",
+    ]
+    assert facts["ruff"]["violations"] == 9
