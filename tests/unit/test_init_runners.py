@@ -324,6 +324,28 @@ def test_zuban_and_the_pins_of_setup_pys_extras_are_read(tmp_path: Path) -> None
     assert "the project type-checks with zuban (pyproject.toml [tool.zuban], setup.py extra 'qa')" in text
 
 
+def test_ty_among_the_tests_deps_is_named_as_the_projects_type_checker(tmp_path: Path) -> None:
+    """vulture 2.16: its tox ``[testenv]`` installs ty, which its tests run on type annotations
+    ("Use ty instead of pytype"); prp init said "no type checker (mypy) configured"."""
+    tox = "[testenv]\ndeps =\n  pytest\n  ty\ncommands =\n  pytest {posargs}\n"
+    write(tmp_path, {"tox.ini": tox, "setup.py": "setup(name='vulture')\n", "vulture/__init__.py": ""})
+    write(tmp_path, {"tests/test_a.py": "def test_a(): pass\n"})
+    assert "the project type-checks with ty (tox.ini [testenv] deps)" in parsed(tmp_path)[0]
+
+
+def test_a_linter_the_code_depends_on_is_no_linter_only_declared(tmp_path: Path) -> None:
+    """autopep8 depends on pycodestyle, its library, which its tox deps name too; the profile said
+    "pycodestyle is only declared …: nothing … runs it, so nothing is linted", as if a linter had
+    been left unused."""
+    pyproject = '[project]\nname = "autopep8"\ndependencies = ["pycodestyle>=2.12"]\n'
+    tox = "[testenv]\ndeps =\n  pycodestyle\ncommands =\n  python test/test_autopep8.py\n"
+    write(tmp_path, {"pyproject.toml": pyproject, "tox.ini": tox, "autopep8.py": ""})
+    write(tmp_path, {"test/test_autopep8.py": "import unittest\n"})
+    text = parsed(tmp_path)[0]
+    assert "pycodestyle is only declared" not in text
+    assert "no lint tool found in the project's configuration" in text
+
+
 def test_the_flake8_plugins_a_nox_session_installs_are_installed(tmp_path: Path) -> None:
     """webcolors' lint session: ``session.install("flake8", "flake8-bugbear", "flake8-pytest-style")``
     then flake8; the check ran flake8 without them (its B and PT codes never reported)."""

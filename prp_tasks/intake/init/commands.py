@@ -134,7 +134,8 @@ def _runs(argv: tuple[str, ...]) -> list[str]:
 def _only_declared_lint(facts: Facts, formats: str) -> str:
     """Why a linter the project names is no lint check: only declared (tinydb's pycodestyle), or
     ruff only its formatter (``formats``: where ruff format runs, :func:`ruff_formats_only`)."""
-    tool = next((t for t in ("pycodestyle", "pep8", "pylint", "flake8") if facts.only_declared(t)), None)
+    linters = ("pycodestyle", "pep8", "pylint", "flake8")  # not one the code runs on (autopep8's)
+    tool = next((t for t in linters if facts.only_declared(t) and t not in facts.dependencies), None)
     if tool is None and formats:
         return (
             f"ruff is the project's formatter ({formats} runs ruff format): nothing of the project runs "

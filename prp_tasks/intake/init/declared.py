@@ -26,7 +26,7 @@ from prp_tasks.intake.init.sources import (
 
 TOOL_WORDS = (
     "pytest", "ruff", "mypy", "flake8", "pylint", "black", "coverage", "pyright", "pytest-cov", "pycodestyle",
-    "pyrefly", "zuban",
+    "pyrefly", "zuban", "ty",
 )  # fmt: skip
 
 
