@@ -226,3 +226,21 @@ def test_a_script_only_a_side_env_runs_is_not_the_test_command_of_a_unittest_pro
     write(tmp_path, files)
     measured = parsed(tmp_path)[1].profile.governance.commands["test"]
     assert measured[:5] == ("python", "-m", "coverage", "run", "--source=websockets,tests"), measured
+
+
+def test_the_other_test_scripts_the_runners_place_runs_are_named(tmp_path: Path) -> None:
+    """autopep8's tox runs ``test/test_autopep8.py``, then ``test/acid.py`` twice; the check runs
+    the first, and nothing said the other two were left out."""
+    tox = (
+        "[testenv]\ncommands=\n    python test/test_autopep8.py\n"
+        "    python test/acid.py --aggressive test/example.py\n"
+        "    python test/acid.py --compare-bytecode test/example.py\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "setup.py": "setup(name='autopep8')\n", "autopep8.py": ""})
+    write(tmp_path, {"test/test_autopep8.py": "import unittest\n", "test/acid.py": "", "test/example.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "test/test_autopep8.py")
+    assert (
+        "not run by this check: `python test/acid.py --aggressive test/example.py`, `python test/acid.py "
+        "--compare-bytecode test/example.py`, which tox.ini [testenv] runs too" in text
+    )

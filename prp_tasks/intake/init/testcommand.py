@@ -247,7 +247,22 @@ def own_runner(facts: Facts) -> Command | None:
     target = where.rpartition(" recipe ")[2] if " recipe " in where else ""
     if target in facts.make_runs:  # markdown2: tox.ini [testenv] runs make testone
         why += f" ({facts.make_runs[target]} runs make {target})"
-    return Command("test", argv, why, "" if cwd == "." else cwd)
+    return Command("test", argv, why + _also_run(facts, argv, where), "" if cwd == "." else cwd)
+
+
+def _also_run(facts: Facts, argv: tuple[str, ...], where: str) -> str:
+    """The project's other test scripts the same place runs, which this check does not (autopep8's
+    tox runs ``test/acid.py`` twice after its unit tests: nothing had said so)."""
+    others = [
+        shlex.join(s[1])
+        for s in facts.python_files_run
+        if s[2] == where and s[1] != argv and _test_script(facts, s[0], s[1][1:])
+    ]
+    if not others:
+        return ""
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    said = ", ".join(f"`{o}`" for o in others[:3]) + more
+    return f"; not run by this check: {said}, which {where} runs too (add a command to run them)"
 
 
 def _ranked_runner(facts: Facts) -> tuple[int, tuple[str, tuple[str, ...], str]] | None:
