@@ -363,3 +363,15 @@ def test_a_fail_under_is_enforced_as_coverage_py_checks_it_on_its_rounded_total(
         assert not should_fail_under(above, fail_under, precision), (fail_under, precision)
         below = passing - 10 ** -(digits + 2)
         assert should_fail_under(below, fail_under, precision), (fail_under, precision)
+
+
+def test_tests_inside_the_package_measured_with_it_are_said_so(tmp_path: Path) -> None:
+    """radon: its tests are in ``radon/tests`` and ``--source=radon`` (chosen by prp init, the
+    project naming nothing) measured them too: 88.17%, its library code alone 83%; nothing said."""
+    pyproject = '[project]\nname = "radon"\n[project.optional-dependencies]\ndev = ["pytest", "coverage"]\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "radon/__init__.py": "", "radon/tests/test_a.py": ""})
+    text = parsed(tmp_path)[0]
+    assert "its tests, in radon/tests, are measured with it" in text
+    (tmp_path / "radon" / "tests" / "test_a.py").rename(tmp_path / "radon" / "a.py")
+    write(tmp_path, {"tests/test_a.py": ""})
+    assert "are measured with it" not in parsed(tmp_path)[0]
