@@ -64,7 +64,8 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         lines.insert(at, stub_advice(stubs, environment))
     loose = environment.get("unpinned")
     if isinstance(loose, str) and loose and set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
-        lines.insert(at, unpinned_advice(loose, str(environment.get("unpinned_bounds") or "")))
+        others = _not_python(facts.get("ruff-format"))
+        lines.insert(at, unpinned_advice(loose, str(environment.get("unpinned_bounds") or ""), others))
     return "\n".join(lines)
 
 
@@ -176,18 +177,28 @@ def stub_advice(packages: list[str], environment: Mapping[str, Any]) -> str:
 CHECKERS = frozenset({"ruff", "flake8", "pylint", "pycodestyle", "pep8", "mypy", "black", "ruff-format"})
 
 
-def unpinned_advice(tool: str, bounds: str = "") -> str:
+def unpinned_advice(tool: str, bounds: str = "", formatted: list[str] | None = None) -> str:
     """``ruff 0.17.6`` ran unpinned (or with lower ``bounds`` only, ``>=0.6.3``): what that means
-    and how to pin the project's release."""
+    and how to pin the project's release; ``formatted``: the files not Python its format check
+    named (vulture's README.md, which ruff formats since 0.16)."""
     name = tool.split(" ")[0]
     named = f"{name}{bounds}, with no upper bound" if bounds else f"{name} without a version"
     # marshmallow-dataclass: its mypy errors came from marshmallow 4 (unbounded), not from mypy 2.4
     also = " (or of a dependency the project does not bound)" if name == "mypy" else ""
+    what = "report rules it never met"
+    if formatted:
+        what = f"format files it never did (ruff formats Markdown since 0.16: {', '.join(formatted)})"
     return (
         f"unpinned: environment.packages names {named}, so {tool} ran; a release{also} "
-        "newer than the project's code can report rules it never met: pin a release the project's "
+        f"newer than the project's code can {what}: pin a release the project's "
         f'code was written for ("{name}==…")'
     )
+
+
+def _not_python(found: Any) -> list[str]:
+    """The Markdown files a format check named (none: not a format check's facts)."""
+    first = found.get("first") if isinstance(found, dict) else None
+    return [f for f in first if str(f).endswith((".md", ".markdown"))] if isinstance(first, list) else []
 
 
 def missing_modules(repo: Path, output: str) -> list[str]:

@@ -137,6 +137,13 @@ def test_a_failed_lint_check_says_which_release_ran_unpinned() -> None:
             "unpinned: environment.packages names ruff>=0.6.3, with no upper bound, so ruff 0.17.6 ran;"
         )
     )
+    # vulture 2.16: its pristine release failed on README.md alone, and the advice spoke of rules
+    details["facts"] = {"ruff-format": {"reformat": 1, "first": ["README.md"]}}
+    said = explained(Path("/nowhere"), formatted, details, environment).split("\n")[2]
+    assert said.endswith(
+        "newer than the project's code can format files it never did (ruff formats Markdown since "
+        '0.16: README.md): pin a release the project\'s code was written for ("ruff==…")'
+    ), said
 
 
 def test_the_tool_a_command_runs_is_unpinned_only_without_a_version() -> None:
