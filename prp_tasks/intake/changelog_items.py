@@ -92,6 +92,9 @@ def breaking_paragraphs(section: list[str]) -> list[str]:
     after_blank = True
     for line in [*section, ""]:
         text, item = line.strip(), ITEM.match(line)
+        if text.startswith(("#", "..")) or UNDERLINE.match(text):  # a heading, a directive: no prose
+            block, after_blank = [], False
+            continue
         if block and (not text or item):  # a blank line ends a paragraph; an item, a label
             raw = " ".join(block)
             paragraph = plain(raw)

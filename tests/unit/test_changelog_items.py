@@ -418,3 +418,16 @@ def test_a_paragraph_after_the_items_that_says_what_it_breaks_is_a_breaking_chan
     assert entry_in(PROMPT_TOOLKIT, "3.0.52", "CHANGELOG") == Entry(
         "CHANGELOG", "3.0.52: 2025-08-27", ["Fix handling of zero sized dimensions."], []
     )
+
+
+def test_a_heading_among_a_releases_lists_is_no_breaking_paragraph() -> None:
+    """attrs 26.1.0: its "### Backwards-incompatible Changes" subheading was listed as a breaking
+    change of its own, beside the change under it."""
+    changelog = (
+        "## 26.1.0 - 2026-03-19\n\n### Backwards-incompatible Changes\n\n- Field aliases are resolved "
+        "first. #1509\n\n### Changes\n\n- Fix type annotations. #1496\n\nBreaking\n--------\n\n"
+        "- Dropped support for Python 3.8.\n\n## 25.4.0\n\n- Other.\n"
+    )
+    entry = entry_in(changelog, "26.1.0", "CHANGELOG.md")
+    assert entry is not None
+    assert entry.breaking == ["Field aliases are resolved first. #1509", "Dropped support for Python 3.8."]
