@@ -404,6 +404,17 @@ def _headings(lines: list[str]) -> list[tuple[int, str, str]]:
         below = lines[i + 1] if i + 1 < len(lines) else ""
         underline = UNDERLINE.match(below)
         if underline and line.strip() and not UNDERLINE.match(line) and not ITEM.match(line):
-            over = i > 0 and UNDERLINE.match(lines[i - 1]) is not None
-            found.append((i, ("over" if over else "") + underline[1], line.strip()))
+            found.append(
+                (i, ("over" if _overlined(lines, i, underline[1]) else "") + underline[1], line.strip())
+            )
     return found
+
+
+def _overlined(lines: list[str], i: int, char: str) -> bool:
+    """The title at ``i`` has an overline of its underline's character, not another title's
+    underline right above it (Send2Trash's ``Changes`` / ``=======`` over its first version's
+    heading: read as that heading's overline, the entry ran to the end of the file)."""
+    above = UNDERLINE.match(lines[i - 1]) if i > 0 else None
+    if above is None or above[1] != char:
+        return False
+    return i < 2 or not lines[i - 2].strip() or UNDERLINE.match(lines[i - 2]) is not None

@@ -447,3 +447,31 @@ def test_a_version_in_another_headings_link_target_is_not_its_entry() -> None:
     assert entry.highlights == ["Accept trailing padding (#1209)"]
     older = entry_in(text, "2.15.0", "CHANGELOG.rst")
     assert older is not None and older.highlights == ["Older"]
+
+
+SEND2TRASH = """Changes
+=======
+Version 2.2.0 -- 2026/11/11
+---------------------------
+* Resolve path validation flaw in 522bafe
+* Improve legacy Windows error diagnostics
+
+Version 2.1.0 -- 2026/01/14
+---------------------------
+* Migrate to pyproject.toml from setup.cfg
+"""
+
+
+def test_a_title_underline_right_above_a_heading_is_not_its_overline() -> None:
+    """Send2Trash 2.2.0: its title's ``=======`` has its first version's heading on the next line;
+    read as that heading's overline, the heading was a kind of its own, above every other, and its
+    notes listed all 50 items of the file ("… and 40 more"), every release's."""
+    assert entry_in(SEND2TRASH, "2.2.0", "CHANGES.rst") == Entry(
+        "CHANGES.rst",
+        "Version 2.2.0 -- 2026/11/11",
+        ["Resolve path validation flaw in 522bafe", "Improve legacy Windows error diagnostics"],
+        [],
+    )
+    overlined = "=============\nVersion 2.2.0\n=============\n* a\n\n"
+    overlined += "=============\nVersion 2.1.0\n=============\n* b\n"
+    assert entry_in(overlined, "2.2.0", "CHANGES.rst") == Entry("CHANGES.rst", "Version 2.2.0", ["a"], [])
