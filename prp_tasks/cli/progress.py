@@ -308,6 +308,14 @@ def final_check_lines(snapshot: RunSnapshot) -> list[str]:
     ]
 
 
+def final_lines(view: dict[str, Any]) -> list[str]:
+    """A final run's state as the plain lines say it (each gate's settle line, the failed checks'
+    lines, the finish line): what a Ctrl-C as the run ended kept following from printing, for an
+    output that is not a terminal (Send2Trash's piped run had printed a box table there)."""
+    lines = [settle_line(g, g["status"]) for g in view["gates"]]
+    return [*lines, *failed_view_lines(view), finish_line(view)]
+
+
 def failed_view_lines(view: dict[str, Any]) -> list[str]:
     """The failed checks' :func:`check_line` of a run's view (``prp status``: a live run or a finished one's
     record, whose checks carry their name, status, time and output)."""

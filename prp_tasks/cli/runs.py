@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -232,15 +232,25 @@ class Following:
             print_json({**view, "exit_code": code, "out_dir": str(self.target), "outputs": written})
         elif final:
             if cancelled and _passed_or_failed(snapshot):  # Ctrl-C as it ended: what following missed
-                from prp_tasks.cli.inspection import print_gates
-
-                print_gates(view)  # (pyflakes: G3's failure and the skipped G4-G7 were never printed)
+                _print_final(view)  # (pyflakes: G3's failure and the skipped G4-G7 were never printed)
             out.print(f"\nrun {run_id}: [bold]{snapshot.status.value}[/bold]; outputs in {self.target}")
             if said := findings_line(written.get("review.json")):
                 out.print(said, highlight=False)
         else:
             err.print(f"run {run_id}: {snapshot.status.value}; not finished, so no outputs were written")
         return code
+
+
+def _print_final(view: dict[str, Any]) -> None:
+    """The final run's gates: a table on a terminal, the plain lines otherwise."""
+    from prp_tasks.cli.inspection import print_gates
+    from prp_tasks.cli.progress import final_lines
+
+    if out.is_terminal:
+        print_gates(view)
+        return
+    for line in final_lines(view):
+        out.print(line, markup=False, highlight=False)
 
 
 def findings_line(review: str | None) -> str:

@@ -14,6 +14,7 @@ from prp_tasks.cli.progress import (
     PlainCursor,
     approval_hint,
     failed_view_lines,
+    final_lines,
     follow,
     plain_lines,
     settle_line,
@@ -335,3 +336,14 @@ def test_prp_status_says_why_each_failed_check_failed() -> None:
     lines = failed_view_lines(json.loads(view.model_dump_json()))  # as a run record holds it
     assert len(lines) == 1 and lines[0].startswith("lint Lint › ruff: failed in ")
     assert lines[0].endswith(": exit 1 in 0.20s; 3 errors")
+
+
+def test_a_final_runs_plain_lines_say_every_gate_the_failed_checks_and_the_end() -> None:
+    """Send2Trash: a Ctrl-C as its run ended had the piped output end in a box table, without the
+    lines "G3 Code Review: failed …", the skipped gates' and "run … finished"."""
+    snapshot = decided_run(Decision.REJECTED)
+    lines = final_lines(json.loads(run_view(snapshot).model_dump_json()))
+    assert lines[0] == "lint Lint: passed in 20.0 s (checks 1/1)" and "┃" not in "".join(lines)
+    assert "review: failed in 20.0 s (checks 1/1): rejected by alice (code-reviewer) after 10.0 s" in lines
+    assert "ship: skipped: dependency review failed" in lines
+    assert lines[-1] == "run run-test-1 finished: failed in 1 h 03 min (1 passed, 1 failed, 1 skipped)"
