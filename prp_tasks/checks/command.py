@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
@@ -26,6 +27,7 @@ from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.environments import Environments, EnvironmentSetupError, Prepared
+from prp_tasks.environments.extensions import compile_error
 from prp_tasks.processes.capture import HeadRelease, scratch_files
 from prp_tasks.processes.spawn import spawn, wait
 from prp_tasks.settings import WorkspaceSettings
@@ -82,6 +84,7 @@ def run_command(ctx: CheckContext) -> Outcome:
             outcome = _run(ctx, prepared, secrets)
     except EnvironmentSetupError as exc:
         return setup_failed(ctx, shown, exc.message)
+    outcome = _uncompiled(outcome, prepared.details)
     output = _noted(outcome, prepared.note) if prepared.note else outcome.output
     if outcome.status == CheckStatus.FAIL:
         output = explained(ctx.repo, output, outcome.details, prepared.details)
@@ -91,6 +94,25 @@ def run_command(ctx: CheckContext) -> Outcome:
     return dataclasses.replace(
         outcome, output=output, details={**outcome.details, "environment": prepared.details}
     )
+
+
+def _uncompiled(outcome: Outcome, environment: dict[str, Any]) -> Outcome:
+    """A test run that passed while the project's extensions did not compile in the workspace
+    fails, the compiler's error said (ujson: a C syntax error, and its 476 tests passed on the
+    copy the environment had installed from an earlier run's checkout: "ready-for-release")."""
+    built = environment.get("extensions")
+    if outcome.status != CheckStatus.PASS or outcome.evidence_type != EvidenceType.TEST:
+        return outcome
+    if not isinstance(built, dict) or built.get("built"):
+        return outcome
+    error = compile_error(str(built.get("log_tail") or ""))
+    if not error:
+        return outcome
+    said = (
+        f"the project's extensions do not compile in this checkout ({error}): the tests' pass is not "
+        "of its compiled code"
+    )
+    return dataclasses.replace(outcome, status=CheckStatus.FAIL, output=f"{said}\n{outcome.output}")
 
 
 def _noted(outcome: Outcome, note: str) -> str:

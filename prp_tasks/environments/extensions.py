@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -112,6 +113,23 @@ def note(done: dict[str, Any]) -> str:
     if done.get("built"):
         return f"extensions: built in place in {seconds:.1f}s" if done.get("built_by_this_check") else ""
     why = done.get("error") or f"{done.get('ended')}, exit {done.get('exit_code')}"
+    if error := compile_error(str(done.get("log_tail") or "")):  # (bitarray's: a missing module said)
+        why += f": {error}"
     return (
         f"extensions: not built in place ({why}; see the evidence's log tail): their tests may skip or fail"
     )
+
+
+#: a compiler's error line (gcc, clang: ``./src/ujson/encode.c:70:21: error: expected …``); not a
+#: missing header's ``fatal error: Python.h: No such file or directory``, the machine's, not the code's
+_COMPILE_ERROR = re.compile(
+    r"^(?:\./)?(?P<path>[^\s:]+\.(?:c|cc|cpp|cxx|h|hpp|pyx|pxd)):(?P<line>\d+)(?::\d+)?"
+    r": error: (?P<said>.+)$",
+    re.M,
+)
+
+
+def compile_error(log: str) -> str:
+    """``path:line: message`` of the first compiler error in a build's log, or ''."""
+    found = _COMPILE_ERROR.search(log)
+    return f"{found['path']}:{found['line']}: {found['said'].strip()[:160]}" if found else ""

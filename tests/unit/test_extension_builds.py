@@ -1,0 +1,48 @@
+"""What a failed in-place build of a project's extensions says, and what it does to a test run
+that passed without them (:mod:`prp_tasks.environments.extensions`, ``checks.command``)."""
+
+from __future__ import annotations
+
+from prp_tasks.checks.base import Outcome
+from prp_tasks.checks.command import _uncompiled
+from prp_tasks.core.models import CheckStatus
+from prp_tasks.core.results import EvidenceType
+from prp_tasks.environments.extensions import compile_error, note
+
+LOG = (
+    "gcc -Wsign-compare -DNDEBUG -c ./src/ujson/encode.c -o build/temp/encode.o\n"
+    "./src/ujson/encode.c:70:21: error: expected expression before ‘;’ token\n"
+    "   70 | static int broken = ;\n"
+    "error: Command '['gcc', …]' returned non-zero exit status 1.\n"
+)
+
+
+def test_a_failed_build_names_the_compilers_first_error() -> None:
+    """bitarray: a C syntax error read only as "No module named 'bitarray._bitarray'"; the note
+    said "exited, exit 1" and nothing of the compiler's error, which the build's log held."""
+    assert compile_error(LOG) == "src/ujson/encode.c:70: expected expression before ‘;’ token"
+    done = {"built": False, "ended": "exited", "exit_code": 1, "log_tail": LOG}
+    assert note(done) == (
+        "extensions: not built in place (exited, exit 1: src/ujson/encode.c:70: expected expression "
+        "before ‘;’ token; see the evidence's log tail): their tests may skip or fail"
+    )
+    # a header the machine lacks is no error of the code's
+    assert compile_error("x.c:1:10: fatal error: Python.h: No such file or directory\n") == ""
+
+
+def test_a_passing_test_run_whose_extensions_did_not_compile_fails() -> None:
+    """ujson 6.1.0 with ``static int broken = ;`` in encode.c: its 476 tests passed on the copy the
+    environment had installed from an earlier run's checkout, and the run was "ready-for-release"."""
+    environment = {"extensions": {"built": False, "log_tail": LOG}}
+    passed = Outcome(CheckStatus.PASS, "exit 0 in 4.1s\n476 tests: 476 passed", EvidenceType.TEST)
+    failed = _uncompiled(passed, environment)
+    assert failed.status == CheckStatus.FAIL
+    assert failed.output.split("\n")[0] == (
+        "the project's extensions do not compile in this checkout (src/ujson/encode.c:70: expected "
+        "expression before ‘;’ token): the tests' pass is not of its compiled code"
+    )
+    linted = Outcome(CheckStatus.PASS, "exit 0\nno ruff violations", EvidenceType.COMMAND)
+    assert _uncompiled(linted, environment) is linted  # (not a test run)
+    no_compiler = {"extensions": {"built": False, "error": "cannot start python", "log_tail": ""}}
+    assert _uncompiled(passed, no_compiler) is passed
+    assert _uncompiled(passed, {"extensions": {"built": True, "log_tail": LOG}}) is passed
