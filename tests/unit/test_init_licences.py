@@ -156,3 +156,14 @@ def test_a_public_domain_dedication_naming_some_files_licences_is_no_one_licence
     assert detect(tmp_path).license is None
     text, _ = parsed(tmp_path)
     assert "# default: pyproject.toml classifiers name several licences (Public Domain, BSD License)" in text
+
+
+def test_an_spdx_expression_of_ids_without_a_hyphen_is_the_licence(tmp_path: Path) -> None:
+    """ujson 6.1.0: ``license = "BSD-3-Clause AND TCL"``, an SPDX expression, read as no SPDX id
+    (``TCL`` has no hyphen) and replaced by what its LICENSE.txt reads as, BSD-3-Clause alone."""
+    bsd = "Redistribution and use in source and binary forms … Neither the name of …\n"
+    pyproject = '[project]\nname = "ujson"\nlicense = "BSD-3-Clause AND TCL"\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "LICENSE.txt": bsd, "ujson/__init__.py": ""})
+    assert detect(tmp_path).license == ("BSD-3-Clause AND TCL", "pyproject.toml license")
+    write(tmp_path, {"pyproject.toml": pyproject.replace("BSD-3-Clause AND TCL", "PostgreSQL OR NCSA")})
+    assert detect(tmp_path).license == ("PostgreSQL OR NCSA", "pyproject.toml license")

@@ -104,7 +104,11 @@ def _classified(classifiers: list[str]) -> str | None:
     return found.pop() if len(found) == 1 and None not in found else None
 
 
-_SPDX_ID = re.compile(r"[()]*(?:MIT|ISC|Zlib|Unlicense|WTFPL|[A-Za-z0-9.+]+-[A-Za-z0-9.+-]+)[()]*")
+#: (the ids without a hyphen spelled out: ujson's "BSD-3-Clause AND TCL" had read as a prose name)
+_SPDX_ID = re.compile(
+    r"[()]*(?:MIT|ISC|Zlib|Unlicense|WTFPL|TCL|NCSA|PostgreSQL|HPND|0BSD|X11|JSON|Vim|curl|NTP"
+    r"|Beerware|libpng|libtiff|[A-Za-z0-9.+]+-[A-Za-z0-9.+-]+)[()]*"
+)
 
 
 def spdx_like(name: str) -> bool:
