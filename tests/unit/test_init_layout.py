@@ -101,3 +101,18 @@ def test_metadata_from_setup_cfg_with_the_name_in_setup_py_names_both(tmp_path: 
     files = {"setup.cfg": "[metadata]\nlicense_files = LICENSE\n", "setup.py": 'setup(name="six")\n'}
     write(only_name, files)
     assert "Written by `prp init` from setup.py." in parsed(only_name)[0]
+
+
+def test_a_project_of_compiled_code_only_has_its_folder_as_boundary_and_no_targetless_mypy(
+    tmp_path: Path,
+) -> None:
+    """ujson 6.1.0: ``src/ujson`` holds C sources, no Python package; prp init wrote
+    ``boundaries: []`` (its pristine release failed G1) and ``mypy`` with no target ("checks : the
+    package"), which stops on "Missing target module"."""
+    pyproject = '[project]\nname = "ujson"\n[project.optional-dependencies]\ndev = ["mypy", "pytest"]\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "src/ujson/ujson.c": "", "tests/test_ujson.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.architecture.boundaries == ("ujson",)
+    assert "src/ujson" in result.profile.architecture.layout
+    assert "type-check" not in result.profile.governance.commands
+    assert "mypy (pyproject.toml extra 'dev') has no Python package or module of the project to check" in text

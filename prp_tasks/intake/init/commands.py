@@ -154,8 +154,21 @@ def _checked_otherwise(facts: Facts) -> bool:
     return others and facts.never_run("mypy") and not facts.runs_in_tests("pytest-mypy")
 
 
+def _nothing_to_type_check(facts: Facts) -> bool:
+    """mypy with no target: no files its config lists, no command of the project's naming them,
+    no Python package (ujson's C sources: ``mypy`` alone stopped on "Missing target module")."""
+    return not (facts.mypy_files or facts.mypy_targets or facts.packages)
+
+
 def _no_type_check(facts: Facts) -> str:
-    """Why there is no type-check command: none configured, or one prp init does not set up."""
+    """Why there is no type-check command: none configured, one prp init does not set up, or no
+    Python code for the mypy the project names to check."""
+    if facts.uses("mypy") and _nothing_to_type_check(facts):
+        return (
+            f"mypy ({_where(facts, 'mypy')}) has no Python package or module of the project to check "
+            "(no mypy config or command of the project names files): add its command as "
+            "governance.commands.type-check"
+        )
     other = [t for t in OTHER_TYPE_CHECKERS if facts.uses(t)]
     if other:
         return (
@@ -309,7 +322,7 @@ def _mypy_targets_source(facts: Facts) -> str:
 
 
 def _type_check(facts: Facts) -> Command | None:
-    if not facts.uses("mypy") or _checked_otherwise(facts):
+    if not facts.uses("mypy") or _checked_otherwise(facts) or _nothing_to_type_check(facts):
         return None
     argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
     argv += facts.lint_options.get("mypy", [])  # the project's own: wcwidth's --strict

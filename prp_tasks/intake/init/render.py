@@ -212,17 +212,34 @@ def _no_threshold(facts: Facts) -> str:
 
 
 def _architecture(facts: Facts) -> list[str]:
-    names = [Path(p).stem for p in facts.packages]
-    layout = [*facts.packages, *([facts.tests_dir] if facts.tests_dir else [])]
+    code = facts.packages or _compiled_code(facts)
+    names = [Path(p).stem for p in code]
+    layout = [*code, *([facts.tests_dir] if facts.tests_dir else [])]
     found = [f for f in ("pyproject.toml", "setup.cfg", "setup.py") if (facts.repo / f).is_file()]
     metadata = (facts.metadata_file or "").split(" ")[0].rstrip(",")  # the file holding the metadata
     layout += [metadata] if metadata in found else found[:1]
+    said = "detected: " + ("the top-level packages" if facts.packages else "the folder of its compiled code")
     return [
         _line(0, "architecture", ...),
-        _line(1, "boundaries", names, "detected: the top-level packages" if names else "none found"),
+        _line(1, "boundaries", names, said if names else "none found"),
         _line(1, "naming", NAMING, "default: PEP 8 names"),
         _line(1, "layout", layout, "detected: G1 checks these paths exist"),
     ]
+
+
+def _compiled_code(facts: Facts) -> list[str]:
+    """The folder of a project without Python packages whose code is compiled, named as the project
+    (ujson's ``src/ujson``, C sources only: "boundaries: []" had failed G1 on its pristine release)."""
+    name = re.sub(r"[-.]+", "_", facts.name.lower())
+    for folder in (f"src/{name}", name) if name else ():
+        path = facts.repo / folder
+        if path.is_dir() and any(p.suffix in _COMPILED for p in path.iterdir()):
+            return [folder]
+    return []
+
+
+#: the sources of compiled extensions
+_COMPILED = frozenset({".c", ".cc", ".cpp", ".cxx", ".h", ".pyx", ".rs"})
 
 
 def _no_licence(facts: Facts) -> str:
