@@ -351,7 +351,9 @@ def test_a_failed_unittest_test_says_where_it_failed_and_counts_in_words(tmp_pat
         "Ran 929 tests in 1.2s\n\nFAILED (failures=1)\n"
     )
     text, facts, _ = summary(tmp_path, ["python", "-m", "unittest"], stderr=err)
-    assert text.splitlines()[0].startswith("929 tests ran: 1 failure; failing: tests.test_recipes")
+    assert text.splitlines()[0].startswith(
+        "929 tests ran: 928 passed, 1 failure; failing: tests.test_recipes"
+    )
     assert facts["unittest"]["failing_at"] == ["tests/test_recipes.py:36"]
 
 

@@ -69,7 +69,9 @@ def test_a_projects_own_runner_is_read_by_the_closing_lines_it_leaves(tmp_path: 
     diff = "-<span>&gt;&gt;&gt;</span>\n+<span>x</span>\n"
     ran = f"{diff}----------\nRan 190 tests in 3.1s\n\nFAILED (failures=7)\n"
     text, facts, kind = summary(tmp_path, ["python", "test.py", "--", "-knownfailure"], "", ran)
-    assert text.splitlines()[0] == "190 tests ran: 7 failures" and facts["unittest"]["tests"] == 190
+    assert (
+        text.splitlines()[0] == "190 tests ran: 183 passed, 7 failures" and facts["unittest"]["tests"] == 190
+    )
     assert kind == EvidenceType.TEST
     pytest_out = "....\n========== 4 passed in 0.20s ==========\n"
     assert summary(tmp_path, ["python", "runtests.py"], pytest_out)[0].splitlines()[0] == "pytest: 4 passed"
@@ -100,7 +102,7 @@ def test_twisted_trials_closing_lines_are_read_as_unittests(tmp_path: Path) -> N
     assert text.splitlines()[0] == "86 tests ran: OK" and kind == EvidenceType.TEST
     failed = "Ran 96 tests in 1.184s\n\nFAILED (failures=1, errors=7, skips=2, successes=86)\n"
     assert summary(tmp_path, ["trial", "pkg"], failed)[0].splitlines()[0] == (
-        "96 tests ran: 1 failure, 7 errors, 2 skipped"
+        "96 tests ran: 86 passed, 1 failure, 7 errors, 2 skipped"
     )
 
 
@@ -128,7 +130,8 @@ def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path
     )
     first = summary(tmp_path, ["python", "-m", "unittest"], stderr=out)[0].splitlines()[0]
     assert first == (
-        "191 tests ran: 68 errors, 12 skipped, 5 expected failures; failing: test.test.TestBash.test_a "
+        "191 tests ran: 106 passed, 68 errors, 12 skipped, 5 expected failures; failing: "
+        "test.test.TestBash.test_a "
         "(pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.), "
         "test.test.TestZsh.test_b"
     )
@@ -177,7 +180,10 @@ def test_a_test_script_under_coverage_run_is_read_by_its_closing_lines(tmp_path:
     argv = ["python", "-m", "coverage", "run", "--source=argcomplete", "./test/test.py", "-v"]
     out = "-" * 70 + "\nRan 191 tests in 3.2s\n\nFAILED (errors=68, skipped=12)\n"
     text, _, kind = summary(tmp_path, argv, stderr=out)
-    assert text.splitlines()[0] == "191 tests ran: 68 errors, 12 skipped" and kind == EvidenceType.TEST
+    assert (
+        text.splitlines()[0] == "191 tests ran: 111 passed, 68 errors, 12 skipped"
+        and kind == EvidenceType.TEST
+    )
 
 
 def test_the_coverage_stays_on_a_facts_line_long_with_failing_tests_names() -> None:

@@ -81,7 +81,7 @@ def test_without_report_files_the_tools_closing_lines_are_read(tmp_path: Path) -
     unittest_out = "..F.s\n---\nRan 5 tests in 0.012s\n\nFAILED (failures=1, skipped=1)\n"
     assert summary(tmp_path, ["python", "-m", "unittest", "discover"], "", unittest_out)[0].splitlines()[
         0
-    ] == ("5 tests ran: 1 failure, 1 skipped")
+    ] == ("5 tests ran: 3 passed, 1 failure, 1 skipped")
     cov_out = "Name  Stmts  Miss  Cover\nsrc/x.py  10  1  90%\nTOTAL  10  1  90%\n"
     assert summary(tmp_path, ["coverage", "report"], cov_out)[1] == {"coverage": {"total": 90.0}}
 
