@@ -320,3 +320,16 @@ def test_a_readme_paragraph_that_says_the_description_and_more_is_the_descriptio
     other = "It parses addresses as RFC 5322 says, and checks that the domain takes mail."
     assert described(summary, other) == f"{summary}\n\n{other}"  # the README adds: both
     assert described(summary, "") == summary
+
+
+def test_a_demo_section_ends_the_introduction() -> None:
+    """dateparser: its introduction is a bold tagline and a list of features; its "Online demo"
+    section's call to action, "Do you want to try it out without installing any dependency? …",
+    was its description."""
+    readme = (
+        "Key Features\n============\n\n- Support for almost every date format.\n\n"
+        "Online demo\n===========\n\n"
+        "Do you want to try it out without installing any dependency? Now you can test it quickly by "
+        "visiting this online demo!\n"
+    )
+    assert first_paragraph(readme, "Date parsing library", "dateparser") == ""

@@ -195,13 +195,14 @@ def _before_lead_in(paragraph: str) -> str:
 _LEAD_END = re.compile(r"[,;]?\s*(?:including|such as|like|namely|for example|e\.g\.)?\s*:$", re.I)
 _LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])(?:\s|$)")
 
-#: a README section that is not its introduction, and one that is
+#: a README section that is not its introduction (dateparser's "Online demo": "Do you want to try
+#: it out without installing any dependency? …" had become its description), and one that is
 _OTHER_SECTION = re.compile(
     r"^(?:install(?:ation|ing)?|setup|examples?|quick ?start|getting started|tutorial"
     r"|documentation|docs|api\b.*|reference|configuration|development|contributing|testing|tests"
     r"|changelog|changes|history|release notes|license|licence|credits|authors|support|faq"
     r"|table of contents|contents|requirements|dependencies|what\b.*\bnot\b|non-?goals|limitations|caveats"
-    r"|known issues)\b",
+    r"|known issues|(?:online|live) demo|try it(?: out| online)?|playground)\b",
     re.I,
 )
 #: a section that is a notice to the reader, not about the project (voluptuous' first section,
