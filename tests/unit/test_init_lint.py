@@ -187,3 +187,28 @@ def test_flake8_pyprojects_flake8p_is_flake8(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][-3:] == ("mk", "test", "setup.py")
     assert "lints mk, test, setup.py, as the project does" in text
+
+
+def test_code_the_project_sets_apart_from_coverage_and_mypy_is_not_linted(tmp_path: Path) -> None:
+    """jsonpath-ng 1.17.0: its vendored PLY (``_ply``, ``_ply_tables``) is omitted from coverage
+    and mypy ignores its errors; its pre-commit hook, which the sdist lacks, excludes it from flake8.
+    The lint check failed on 4242 violations, every one in that code."""
+    pyproject = (
+        '[project]\nname = "jsonpath-ng"\n[tool.flake8]\nmax-line-length = 80\n'
+        '[tool.coverage.run]\nomit = ["*/jsonpath_ng/_ply/*", "*/tests/*"]\n'
+        '[[tool.mypy.overrides]]\nmodule = ["jsonpath_ng._ply.*", "tests.*"]\nignore_errors = true\n'
+    )
+    files = {
+        "pyproject.toml": pyproject,
+        "src/jsonpath_ng/__init__.py": "",
+        "src/jsonpath_ng/_ply/lex.py": "",
+    }
+    write(tmp_path, {**files, "tests/test_a.py": ""})
+    text, result = parsed(tmp_path)
+    lint = result.profile.governance.commands["lint"]
+    assert "--extend-exclude=src/jsonpath_ng/_ply" in lint and "tests" in lint  # (the tests stay)
+    assert "leaves out src/jsonpath_ng/_ply: the project's coverage omits them" in text
+    write(tmp_path, {"setup.cfg": "[flake8]\nextend-exclude = build\n"})  # its own would be replaced
+    assert not any(
+        a.startswith("--extend-exclude") for a in parsed(tmp_path)[1].profile.governance.commands["lint"]
+    )

@@ -32,6 +32,7 @@ from prp_tasks.intake.init.packages import (
 )
 from prp_tasks.intake.init.sources import normalise
 from prp_tasks.intake.init.testcommand import test_command
+from prp_tasks.intake.init.vendored import not_own_code, sets_extend_exclude
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,10 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
         options = facts.lint_options.get("ruff", []) + excludes(facts, "ruff", ruff)
-        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *ruff)
+        vendored = [] if "--extend-exclude" in " ".join(options) else _vendored(facts, "ruff")
+        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *vendored, *ruff)
         linted = scope_said(ruff, options, own="ruff" in facts.lint_targets) + leftover(facts, "ruff")
+        linted += _vendored_said(vendored)
         linted += _linted_apart(facts, "ruff")
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
     if facts.uses("flake8"):
@@ -212,8 +215,10 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         chosen = [] if facts.flake8_filename else chosen  # its config chooses the files
         targets = facts.lint_targets.get("flake8") or chosen or ["."]
         options = facts.lint_options.get("flake8", []) + excludes(facts, "flake8", targets)
-        argv = ("python", "-m", "flake8", f"--output-file={REPORTS}/flake8.txt", "--tee", *options, *targets)
-        linted = scope_said(targets, options, own="flake8" in facts.lint_targets)
+        vendored = [] if "--extend-exclude" in " ".join(options) else _vendored(facts, "flake8")
+        report = f"--output-file={REPORTS}/flake8.txt"
+        argv = ("python", "-m", "flake8", report, "--tee", *options, *vendored, *targets)
+        linted = scope_said(targets, options, own="flake8" in facts.lint_targets) + _vendored_said(vendored)
         left_out = "" if "flake8" in facts.lint_targets or not skipped else f"; {skipped}"
         left_out += leftover(facts, "flake8") + _linted_apart(facts, "flake8")
         if facts.flake8_filename and "flake8" not in facts.lint_targets:
@@ -225,6 +230,25 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         if facts.uses(tool) and not facts.only_declared(tool):
             return _pycodestyle(facts, tool)
     return None
+
+
+def _vendored(facts: Facts, tool: str) -> list[str]:
+    """``--extend-exclude`` of the code that is not the project's own (:mod:`.vendored`), unless
+    the tool's configuration sets its own (a command line's would replace it)."""
+    folders = not_own_code(facts.repo, facts.tests_dir)
+    if not folders or sets_extend_exclude(facts.repo, tool):
+        return []
+    return [f"--extend-exclude={','.join(folders)}"]
+
+
+def _vendored_said(option: list[str]) -> str:
+    if not option:
+        return ""
+    folders = option[0].partition("=")[2].replace(",", ", ")
+    return (
+        f"; leaves out {folders}: the project's coverage omits them and its mypy ignores their "
+        "errors (code not its own)"
+    )
 
 
 def _linted_apart(facts: Facts, tool: str) -> str:
