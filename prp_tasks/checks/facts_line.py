@@ -96,12 +96,18 @@ NAME_LIMIT = 100
 
 
 def _short_name(name: str) -> str:
-    """The name, its end cut to :data:`NAME_LIMIT` with ``…`` (and a parametrized id's ``]``):
+    """The name cut to :data:`NAME_LIMIT` with ``…`` (a parametrized id's middle, its end kept):
     cut later at a space, the line had left out every name, the short ones after it too."""
     if len(name) <= NAME_LIMIT:
         return name
-    close = "]" if "[" in name and name.endswith("]") else ""
-    return name[: NAME_LIMIT - 1 - len(close)] + ELLIPSIS + close
+    if "[" in name and name.endswith("]"):  # the parameters' end too, which tells the cases apart
+        tail = name[-_PARAMETERS_END:]  # (jsonpath-ng: three cases alike but for their ends)
+        return name[: NAME_LIMIT - 1 - len(tail)] + ELLIPSIS + tail
+    return name[: NAME_LIMIT - 1] + ELLIPSIS
+
+
+#: of a parametrized id cut short, the characters of its end kept
+_PARAMETERS_END = 30
 
 
 #: pytest 9's subtest counts (``142 subtests passed``); its failed/skipped counts include subtests'

@@ -215,7 +215,11 @@ def test_a_failing_tests_long_parametrized_id_is_shortened_not_every_name_left_o
     pytest_facts = {"tests": 153, "passed": 151, "failures": 2, "errors": 0, "skipped": 0, "failing": names}
     line = clip(facts_line({"pytest": pytest_facts}, LINE_LIMIT), LINE_LIMIT)
     assert "failing: tests/test_isbinary.py::test_isbinary[\\x00\\x5f" in line, line
-    assert "…], tests/test_isbinary.py::test_isbinary[raw2-True]" in line
+    assert "\\x5f\\x2f\\xff-False], tests/test_isbinary.py::test_isbinary[raw2-True]" in line  # its end kept
+    # jsonpath-ng: three failing cases alike but for their parameters' ends, which are kept
+    cases = [f"tests/test_scaling.py::test_time_scaling[{'a' * 90}-case{i}]" for i in range(3)]
+    said = facts_line({"pytest": {**pytest_facts, "failing": cases}}, 1000)
+    assert all(f"…{'a' * 23}-case{i}]" in said for i in range(3)), said
 
 
 def test_the_coverage_stays_on_a_facts_line_long_with_the_first_failures_cause() -> None:
