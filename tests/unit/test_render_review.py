@@ -425,3 +425,20 @@ def test_a_key_finding_says_its_other_places_are_in_review_json() -> None:
 
     evidence = [{"path": f"a{n}.py", "lines": "1"} for n in range(5)]
     assert _at({"evidence": evidence}) == " (at `a0.py:1`, `a1.py:1`, `a2.py:1`, and 2 more in review.json)"
+
+
+def test_a_key_finding_says_the_facts_line_and_closes_what_its_cut_left_open() -> None:
+    """jedi: §9 said "4037 tests: 3961 passed, 2 failed, …; failing: … (at …)", its failing tests'
+    names cut away behind the command's exit line; frozendict's "(SyntaxError: …, at … (at …)"
+    left a parenthesis open."""
+    from prp_tasks.core.render.prp_sections import _key_text
+
+    names = ", ".join(f"test/test_api/test_completion.py::test_complete_{i}" for i in range(2))
+    facts = f"4037 tests: 3961 passed, 2 failed, 0 errors, 69 skipped, 5 xfailed; failing: {names}"
+    text = _key_text(f"exit 1 in 302.11s (pytest 9.2.0, coverage 7.18.0, Python 3.11.7)\n{facts}\ntail")
+    assert text.startswith(facts)
+    cut = _key_text(
+        "0 tests: 4 errors; failing: test/test_freeze.py (SyntaxError: invalid syntax, " + "x " * 200
+    )
+    assert cut.endswith("…)") and cut.count("(") == cut.count(")")
+    assert _key_text("run-test: ok") == "run-test: ok"

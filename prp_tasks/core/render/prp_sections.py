@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -138,7 +139,8 @@ def _reviewer_summary(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
     shown["findings"] = [{k: v for k, v in f.items() if k != "evidence"} for f in findings]
     body = dump_json(shown).rstrip("\n")
     key = [
-        f"**{f['severity']}** {code(f['id'])}: {inline(f['recommendation'], 200)}{_at(f)}" for f in findings
+        f"**{f['severity']}** {code(f['id'])}: {_key_text(str(f['recommendation']))}{_at(f)}"
+        for f in findings
     ]
     return "\n\n".join(
         [
@@ -149,6 +151,23 @@ def _reviewer_summary(review: Mapping[str, Any], snapshot: RunSnapshot) -> str:
             bullets(key, "_No findings._"),
         ]
     )
+
+
+#: a command's head line (``exit 1 in 302.11s (pytest 9.2.0, Python 3.11.7)``)
+_EXIT_LINE = re.compile(r"exit -?\d+ in [\d.]+s\b.*")
+#: the most of a finding a key finding says
+KEY_LIMIT = 300
+
+
+def _key_text(recommendation: str) -> str:
+    """A finding as a key finding: its facts line rather than the command's head line when it has
+    one (jedi: "4037 tests: 3961 passed, 2 failed, …; failing: …", the names cut away behind its
+    exit line), its parentheses closed when it is cut (frozendict: "(SyntaxError: …, at …")."""
+    lines = recommendation.split("\n")
+    if len(lines) > 1 and _EXIT_LINE.fullmatch(lines[0].strip()) and lines[1].strip():
+        recommendation = "\n".join(lines[1:])
+    text = inline(recommendation, KEY_LIMIT)
+    return text + ")" * max(0, text.count("(") - text.count(")")) if text.endswith("…") else text
 
 
 #: the places a key finding names at most (its evidence in review.json has them all)
