@@ -333,3 +333,18 @@ def test_a_demo_section_ends_the_introduction() -> None:
         "visiting this online demo!\n"
     )
     assert first_paragraph(readme, "Date parsing library", "dateparser") == ""
+
+
+def test_a_banner_opening_in_bold_is_no_description() -> None:
+    """jedi 0.20.1: its README opens with an announcement, "**I released the successor to Jedi: A
+    Mypy-Compatible Python Language Server Built in Rust** - Zuban", which became its description
+    over "Jedi is a static analysis tool for Python …"."""
+    readme = (
+        "####\nJedi\n####\n\n**I released the successor to Jedi: A\nMypy-Compatible Python Language Server "
+        "Built in Rust** - `Zuban <https://github.com/zubanls/zuban>`_\n\n.. image:: http://x/y.svg\n\n"
+        "Jedi is a static analysis tool for Python that is typically used in\nIDEs/editors plugins.\n"
+    )
+    assert (
+        first_paragraph(readme)
+        == "Jedi is a static analysis tool for Python that is typically used in IDEs/editors plugins."
+    )

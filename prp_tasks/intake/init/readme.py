@@ -324,9 +324,13 @@ _LEGAL = re.compile(
 
 def _notice(paragraph: str) -> bool:
     """A paragraph all in bold (tenacity: ``**Please refer to the** … **for a better experience.**``)
+    or nearly (a banner opening in bold: jedi's "**I released the successor to Jedi: …** - Zuban")
     or all in emphasis (tomli's ``**Table of Contents**  *generated with [mdformat-toc](…)*``), or
     a copyright or licence text (:data:`_LEGAL`)."""
     if (paragraph.startswith("**") and paragraph.endswith("**")) or _LEGAL.match(paragraph):
+        return True
+    banner = re.match(r"\*\*([^*]+)\*\*", paragraph)  # jedi's "**I released the successor …** - Zuban"
+    if banner and len(banner[1]) >= 0.6 * len(_plain(paragraph)):
         return True
     if _LABELLED_NOTICE.match(paragraph):  # natsort's "**NOTE**: Please see the Dropped … section"
         return True
