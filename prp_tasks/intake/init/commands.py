@@ -200,7 +200,7 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
         ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
         options = facts.lint_options.get("ruff", []) + excludes(facts, "ruff", ruff)
-        vendored = [] if "--extend-exclude" in " ".join(options) else _vendored(facts, "ruff")
+        vendored = _vendored(facts, "ruff", options)
         argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *vendored, *ruff)
         linted = scope_said(ruff, options, own="ruff" in facts.lint_targets) + leftover(facts, "ruff")
         linted += _vendored_said(vendored)
@@ -215,7 +215,7 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         chosen = [] if facts.flake8_filename else chosen  # its config chooses the files
         targets = facts.lint_targets.get("flake8") or chosen or ["."]
         options = facts.lint_options.get("flake8", []) + excludes(facts, "flake8", targets)
-        vendored = [] if "--extend-exclude" in " ".join(options) else _vendored(facts, "flake8")
+        vendored = _vendored(facts, "flake8", options)
         report = f"--output-file={REPORTS}/flake8.txt"
         argv = ("python", "-m", "flake8", report, "--tee", *options, *vendored, *targets)
         linted = scope_said(targets, options, own="flake8" in facts.lint_targets) + _vendored_said(vendored)
@@ -232,9 +232,11 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
     return None
 
 
-def _vendored(facts: Facts, tool: str) -> list[str]:
+def _vendored(facts: Facts, tool: str, options: list[str]) -> list[str]:
     """``--extend-exclude`` of the code that is not the project's own (:mod:`.vendored`), unless
-    the tool's configuration sets its own (a command line's would replace it)."""
+    the command's ``options`` or the tool's configuration set one (a second would replace it)."""
+    if any(o.startswith("--extend-exclude") for o in options):
+        return []
     folders = not_own_code(facts.repo, facts.tests_dir)
     if not folders or sets_extend_exclude(facts.repo, tool):
         return []
@@ -242,6 +244,7 @@ def _vendored(facts: Facts, tool: str) -> list[str]:
 
 
 def _vendored_said(option: list[str]) -> str:
+    """What the comment says of the folders :func:`_vendored` leaves out."""
     if not option:
         return ""
     folders = option[0].partition("=")[2].replace(",", ", ")

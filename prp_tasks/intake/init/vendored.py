@@ -53,8 +53,8 @@ def _folder(repo: Path, pattern: str, separator: str) -> str:
 def sets_extend_exclude(repo: Path, tool: str) -> bool:
     """Whether the tool's configuration sets ``extend-exclude`` itself (a command line's would
     replace it, bringing back what it leaves out)."""
-    data = read_toml(repo / "pyproject.toml")
-    if isinstance(nested(data, "tool", tool), dict) and "extend-exclude" in nested(data, "tool", tool):
+    table = nested(read_toml(repo / "pyproject.toml"), "tool", tool)
+    if isinstance(table, dict) and "extend-exclude" in table:
         return True
     files = ("ruff.toml", ".ruff.toml") if tool == "ruff" else (".flake8", "setup.cfg", "tox.ini")
     texts = [(repo / f).read_text(errors="replace") for f in files if (repo / f).is_file()]
