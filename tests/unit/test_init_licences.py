@@ -167,3 +167,18 @@ def test_an_spdx_expression_of_ids_without_a_hyphen_is_the_licence(tmp_path: Pat
     assert detect(tmp_path).license == ("BSD-3-Clause AND TCL", "pyproject.toml license")
     write(tmp_path, {"pyproject.toml": pyproject.replace("BSD-3-Clause AND TCL", "PostgreSQL OR NCSA")})
     assert detect(tmp_path).license == ("PostgreSQL OR NCSA", "pyproject.toml license")
+
+
+def test_a_bsd_text_whose_third_clause_forbids_endorsement_in_other_words_is_bsd_3_clause() -> None:
+    """xlrd's LICENSE: "3. None of the names of Stephen John Machin, Lingfo Pty Ltd and any
+    contributors may be used to endorse or promote products derived …" had read as BSD-2-Clause,
+    the governance policy of every run."""
+    xlrd = (
+        "Redistribution and use in source and binary forms, with or without\nmodification, are "
+        "permitted provided that the following conditions are met:\n\n3. None of the names of "
+        "Stephen John Machin, Lingfo Pty Ltd and any\ncontributors may be used to endorse or "
+        "promote products derived from this\nsoftware without specific prior written permission.\n"
+    )
+    assert recognised_licence(xlrd) == "BSD-3-Clause"
+    two = "Redistribution and use in source and binary forms, with or without modification ...\n"
+    assert recognised_licence(two) == "BSD-2-Clause"

@@ -121,9 +121,10 @@ _LICENSES = (
     (r"Apache License.{0,40}Version 2\.0", "Apache-2.0"),
     (r"MIT License|Permission is hereby granted, free of charge", "MIT"),
     (
-        r"Redistribution and use in source and binary forms.*(?:Neither the name|may not be used to endorse)",
+        r"Redistribution and use in source and binary forms.*(?:Neither the name|be used to endorse)",
         "BSD-3-Clause",
-    ),  # boltons: "The names of the contributors may not be used to endorse …"
+    ),  # boltons: "The names of the contributors may not be used to endorse …"; xlrd: "None of the
+    # names of … may be used to endorse or promote products derived … without … permission"
     (r"Redistribution and use in source and binary forms", "BSD-2-Clause"),
     (r"Mozilla Public License.{0,20}2\.0", "MPL-2.0"),
     (r"GNU LESSER GENERAL PUBLIC LICENSE.{0,80}Version 2\.1", "LGPL-2.1-or-later"),
