@@ -174,7 +174,8 @@ def test_a_repository_with_nothing_configured_gets_a_valid_profile_saying_so(tmp
     write(tmp_path, {"notes.txt": "hello\n"})
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands == {}
-    assert "no test tool found" in text and "no type checker (mypy) configured" in text
+    assert "no test module (test*.py, *_test.py) in this checkout" in text
+    assert "no type checker (mypy) configured" in text
     assert "(Apache-2.0 OR Commercial)" in text and "default: no license found" in text
     assert "owners: none found" in text
     assert result.doc.title == tmp_path.name

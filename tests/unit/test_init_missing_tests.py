@@ -27,12 +27,14 @@ def test_a_checkout_without_any_test_module_is_said_to_have_none(tmp_path: Path)
 
 def test_no_test_command_in_a_checkout_without_test_modules_says_so(tmp_path: Path) -> None:
     """python-benedict's sdist: "no test tool found in the project's configuration", as if the
-    configuration were at fault; its tests are not in the source distribution."""
+    configuration were at fault; its tests are not in the source distribution. xlrd's too, whose
+    setup.py declares pytest (its ``test`` extra): the missing test modules alone are said."""
     write(tmp_path, {"pyproject.toml": '[project]\nname = "benedict"\n', "benedict/__init__.py": ""})
     said = "no test module (test*.py, *_test.py) in this checkout"
     assert said in parsed(tmp_path)[0] and "source distribution" not in parsed(tmp_path)[0]
     write(tmp_path, {"PKG-INFO": "Metadata-Version: 2.1\nName: benedict\n"})
     assert f"{said} (a source distribution without its tests?)" in parsed(tmp_path)[0]
+    assert "no test tool found" not in parsed(tmp_path)[0]  # xlrd's setup.py declares pytest
     write(tmp_path, {"tests/test_a.py": "import unittest\n"})
     assert said not in parsed(tmp_path)[0]
 

@@ -72,13 +72,15 @@ class Plan:
     no_requirements: str = ""
 
 
-def _no_tests_here(facts: Facts, name: str) -> str:
-    """Why a test command is missing besides: no test module in the checkout (python-benedict's
-    sdist: its tests are in its repository, not in the source distribution)."""
-    if name != "test" or facts.test_files or facts.tests_dir:
+def _no_tests_here(facts: Facts) -> str:
+    """Why no test command, when the checkout has no test module: that first, not the
+    configuration (python-benedict's sdist: its tests are in its repository, not in the source
+    distribution; xlrd's setup.py declares pytest in its ``test`` extra, which "no test tool found
+    in the project's configuration" seemed to deny)."""
+    if facts.test_files or facts.tests_dir:
         return ""
     sdist = " (a source distribution without its tests?)" if (facts.repo / "PKG-INFO").is_file() else ""
-    return f", and no test module (test*.py, *_test.py) in this checkout{sdist}"
+    return f"no test module (test*.py, *_test.py) in this checkout{sdist}: nothing to run"
 
 
 def plan(facts: Facts) -> Plan:
@@ -93,8 +95,8 @@ def plan(facts: Facts) -> Plan:
         elif name == "lint" and (declared := _only_declared_lint(facts, formats_only)):
             missing[name] = declared
         elif name != "format":
-            also = _no_tests_here(facts, name)
-            missing[name] = f"no {name} tool found in the project's configuration{also}"
+            none_here = _no_tests_here(facts) if name == "test" else ""
+            missing[name] = none_here or f"no {name} tool found in the project's configuration"
         elif why := unformatted_why(facts):
             missing[name] = why
     typed = _type_check(facts)
