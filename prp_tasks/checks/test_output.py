@@ -56,12 +56,7 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
         latest[name] = (*name, len(cases))  # two items of one name are two tests (zipp: two "project")
         cases[latest[name]] = [case]
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped", "passed", "xfailed"), 0)
-    failing: list[tuple[str, str, int]] = []
-    for key, elements in cases.items():
-        outcome = _tally([child for case in elements for child in case], totals)
-        if outcome == "failing":
-            failing.append(key)
-    failing.sort(key=_rank)  # the test modules' tests first, then other items, then the linters'
+    failing = _failing(cases, totals)
     modules = [elements for elements in cases.values() if _collection_error(elements)]
     totals["tests"] = len(cases) - len(modules)  # pytest: "5 errors", no test collected
     # each error is one of pytest's "N errors during collection" (humanize: 7 modules, twice each)
@@ -77,6 +72,20 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     facts |= {"cause": cause} if cause else {}
     facts |= {"internal_error": internal} if internal else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})
+
+
+def _failing(
+    cases: dict[tuple[str, str, int], list[Any]], totals: dict[str, int]
+) -> list[tuple[str, str, int]]:
+    """The failing tests, counted into ``totals``, in the order they are named: the test modules'
+    tests first, then other items, then the linters'; of each, as pytest's short summary lists
+    them, the failed tests before the errors."""
+    failing = [
+        key
+        for key, elements in cases.items()
+        if _tally([child for case in elements for child in case], totals) == "failing"
+    ]
+    return sorted(failing, key=lambda key: (_rank(key), _kind(cases[key])))
 
 
 #: the test case pytest's JUnit report gives its own internal error (``INTERNALERROR>``, exit 3)
@@ -117,6 +126,15 @@ def _rank(key: tuple[str, str, int]) -> int:
     if name in LINT_ITEMS:
         return 2
     return 0 if any(_TEST_PART.fullmatch(p) for p in (classname or name).split(".")) else 1
+
+
+def _kind(elements: list[Any]) -> int:
+    """A module that could not be collected first (nothing of it ran), then a failed test, then
+    a test's error (xxhash: 34 tests whose fixture ``benchmark`` no installed plugin gives were
+    named, its 3 failing tests were in no report)."""
+    if _collection_error(elements):
+        return 0
+    return 1 if any(child.tag == "failure" for case in elements for child in case) else 2
 
 
 #: the line an exception is reported with (a traceback's last, pytest's report's E lines):

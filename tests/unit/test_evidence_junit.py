@@ -104,6 +104,24 @@ def test_a_failing_test_of_a_test_module_is_named_before_other_items() -> None:
     assert facts["failing"][1:] == [f"exercises.py::exercises.py:perf {n}" for n in range(4)]
 
 
+def test_failed_tests_are_named_before_tests_in_error_as_pytests_summary_lists_them() -> None:
+    """xxhash without pytest-codspeed: 34 benchmark tests in error (fixture 'benchmark' not found)
+    came first in the report and were all the failing tests named; its 3 failed tests (pyright
+    missing) were named nowhere. A module that could not be collected still comes first."""
+    error = '<testcase classname="tests.test_bench" name="test_b{n}"><error message="e">x</error></testcase>'
+    failed = (
+        '<testcase classname="tests.test_stubs" name="test_s{n}"><failure message="f">y</failure></testcase>'
+    )
+    items = [error.format(n=n) for n in range(5)] + [failed.format(n=n) for n in range(2)]
+    facts = junit_facts(f"<testsuite>{''.join(items)}</testsuite>".encode())
+    named = ["tests.test_stubs::test_s0", "tests.test_stubs::test_s1", "tests.test_bench::test_b0"]
+    assert facts["failing"][:3] == named
+    assert facts["cause"] == "f" and (facts["failures"], facts["errors"]) == (2, 5)
+    broken = '<testcase classname="" name="tests.test_x"><error message="collection failure"/></testcase>'
+    facts = junit_facts(f"<testsuite>{''.join(items)}{broken}</testsuite>".encode())
+    assert facts["failing"][0] == "tests.test_x"
+
+
 def test_a_setup_errors_cause_is_the_fixtures_error_not_where_it_is() -> None:
     """shellingham without pytest-mock: the cause read ``failed on setup with "file
     tests/test_posix.py, line 77`` (an unclosed quote, no word of the missing fixture)."""
