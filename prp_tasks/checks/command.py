@@ -84,35 +84,40 @@ def run_command(ctx: CheckContext) -> Outcome:
             outcome = _run(ctx, prepared, secrets)
     except EnvironmentSetupError as exc:
         return setup_failed(ctx, shown, exc.message)
-    outcome = _uncompiled(outcome, prepared.details)
+    uncompiled = _uncompiled(outcome, prepared.details)
+    if uncompiled:
+        outcome = dataclasses.replace(outcome, status=CheckStatus.FAIL)
     output = _noted(outcome, prepared.note) if prepared.note else outcome.output
     if outcome.status == CheckStatus.FAIL:
         output = explained(ctx.repo, output, outcome.details, prepared.details)
     if prepared.ran:  # the head line says which tool ran: "exit 0 in 2.1s (pytest 9.2.0, Python 3.11.7)"
         head, newline, rest = output.partition("\n")
         output = f"{head} ({prepared.ran}){newline}{rest}"
+    output = f"{uncompiled}\n{output}" if uncompiled else output
     return dataclasses.replace(
         outcome, output=output, details={**outcome.details, "environment": prepared.details}
     )
 
 
-def _uncompiled(outcome: Outcome, environment: dict[str, Any]) -> Outcome:
-    """A test run that passed while the project's extensions did not compile in the workspace
-    fails, the compiler's error said (ujson: a C syntax error, and its 476 tests passed on the
-    copy the environment had installed from an earlier run's checkout: "ready-for-release")."""
+def _uncompiled(outcome: Outcome, environment: dict[str, Any]) -> str:
+    """What a test run's first line says when the project's extensions did not compile in the
+    workspace (the run then fails), else ''. One that passed ran the copy the environment had
+    installed from an earlier run's checkout (ujson: a C syntax error, its 476 tests passed:
+    "ready-for-release"); of one that failed the terminal and ``prp status`` had said only "No
+    module named 'xxhash._xxhash'" (xxhash), the compiler's error on the reports' third line."""
     built = environment.get("extensions")
-    if outcome.status != CheckStatus.PASS or outcome.evidence_type != EvidenceType.TEST:
-        return outcome
+    if outcome.status == CheckStatus.SKIP or outcome.evidence_type != EvidenceType.TEST:
+        return ""
     if not isinstance(built, dict) or built.get("built"):
-        return outcome
+        return ""
     error = compile_error(str(built.get("log_tail") or ""))
     if not error:
-        return outcome
-    said = (
-        f"the project's extensions do not compile in this checkout ({error}): the tests' pass is not "
-        "of its compiled code"
+        return ""
+    return f"the project's extensions do not compile in this checkout ({error}): " + (
+        "the tests' pass is not of its compiled code"
+        if outcome.status == CheckStatus.PASS
+        else "its tests ran without its compiled code"
     )
-    return dataclasses.replace(outcome, status=CheckStatus.FAIL, output=f"{said}\n{outcome.output}")
 
 
 def _noted(outcome: Outcome, note: str) -> str:

@@ -136,3 +136,27 @@ def test_modules_an_earlier_build_made_in_the_workspace_are_said_built(
     assert result.status == CheckStatus.PASS, result.output
     assert "made no module" not in result.output and "extensions: built in place" in result.output
     assert evidence(snapshot, "A", "c")["environment"]["extensions"]["present"]
+
+
+def test_a_test_run_whose_extensions_do_not_compile_fails_naming_the_compilers_error_first(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
+) -> None:
+    """ujson: tests that passed on an earlier build's copy made the run "ready-for-release";
+    xxhash: tests that failed said only "No module named 'xxhash._xxhash'" on the terminal."""
+    repo = extension_project(make_repo, "static int broken = ;\n", seeded_venv)
+    (repo / "tests").mkdir()
+    (repo / "tests/test_pure.py").write_text(
+        "import unittest\nclass T(unittest.TestCase):\n    def test_a(self): pass\n"
+    )
+    (repo / "tests/test_ext.py").write_text("import unittest\nimport fastpkg._speed\n")
+    checks = [f"{{name: {name}, run: [python, -m, unittest, tests.test_{name}]}}" for name in ("pure", "ext")]
+    snapshot = run(control, finish, repo, workflow(*checks))
+    for name in ("pure", "ext"):
+        result = snapshot.gates["A"].checks[name]
+        first = result.output.split("\n")[0]
+        assert result.status == CheckStatus.FAIL, result.output
+        assert first.startswith(
+            "the project's extensions do not compile in this checkout (src/fastpkg/_speed.c:1"
+        )
+        assert first.endswith("compiled code") and "exit " in result.output.split("\n")[1]
+    assert snapshot.status == RunStatus.FAILED

@@ -30,19 +30,32 @@ def test_a_failed_build_names_the_compilers_first_error() -> None:
     assert compile_error("x.c:1:10: fatal error: Python.h: No such file or directory\n") == ""
 
 
-def test_a_passing_test_run_whose_extensions_did_not_compile_fails() -> None:
+def test_a_passing_test_run_whose_extensions_did_not_compile_says_so() -> None:
     """ujson 6.1.0 with ``static int broken = ;`` in encode.c: its 476 tests passed on the copy the
     environment had installed from an earlier run's checkout, and the run was "ready-for-release"."""
     environment = {"extensions": {"built": False, "log_tail": LOG}}
     passed = Outcome(CheckStatus.PASS, "exit 0 in 4.1s\n476 tests: 476 passed", EvidenceType.TEST)
-    failed = _uncompiled(passed, environment)
-    assert failed.status == CheckStatus.FAIL
-    assert failed.output.split("\n")[0] == (
+    assert _uncompiled(passed, environment) == (
         "the project's extensions do not compile in this checkout (src/ujson/encode.c:70: expected "
         "expression before ‘;’ token): the tests' pass is not of its compiled code"
     )
     linted = Outcome(CheckStatus.PASS, "exit 0\nno ruff violations", EvidenceType.COMMAND)
-    assert _uncompiled(linted, environment) is linted  # (not a test run)
+    assert _uncompiled(linted, environment) == ""  # (not a test run)
     no_compiler = {"extensions": {"built": False, "error": "cannot start python", "log_tail": ""}}
-    assert _uncompiled(passed, no_compiler) is passed
-    assert _uncompiled(passed, {"extensions": {"built": True, "log_tail": LOG}}) is passed
+    assert _uncompiled(passed, no_compiler) == ""
+    assert _uncompiled(passed, {"extensions": {"built": True, "log_tail": LOG}}) == ""
+
+
+def test_a_failing_test_run_whose_extensions_did_not_compile_names_the_compilers_error_first() -> None:
+    """xxhash with a C syntax error: "0 tests … 12 errors; failing: … (ModuleNotFoundError: No
+    module named 'xxhash._xxhash' …)" on the terminal and in ``prp status``; the compiler's error
+    only on the reports' third line, the environment's note."""
+    environment = {"extensions": {"built": False, "log_tail": LOG}}
+    output = "exit 2 in 0.6s\n0 tests: 0 passed, 0 failed, 12 errors (12 in collection), 0 skipped"
+    failed = Outcome(CheckStatus.FAIL, output, EvidenceType.TEST)
+    assert _uncompiled(failed, environment) == (
+        "the project's extensions do not compile in this checkout (src/ujson/encode.c:70: expected "
+        "expression before ‘;’ token): its tests ran without its compiled code"
+    )
+    stopped = Outcome(CheckStatus.SKIP, "stopped: run cancelled", EvidenceType.TEST)
+    assert _uncompiled(stopped, environment) == ""
