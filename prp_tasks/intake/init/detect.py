@@ -26,6 +26,7 @@ from prp_tasks.intake.init.commandline import (
 from prp_tasks.intake.init.declared import beside_mypy, declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import PYTEST_FILES, UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
+from prp_tasks.intake.init.pytest_plugins import option_plugins
 from prp_tasks.intake.init.readme import first_paragraph
 from prp_tasks.intake.init.setupfiles import addresses, setup_files, tests_required, whole_summary
 from prp_tasks.intake.init.sources import (
@@ -267,6 +268,8 @@ def _pytest_addopts(facts: Facts, tool: dict[str, Any]) -> None:
     table = "ini_options" if nested(tool, "pytest", "ini_options") else ""  # else pytest 9's own: bidict's
     where = f"pyproject.toml [tool.pytest{f'.{table}' if table else ''}]"
     addopts = nested(tool, "pytest", *([table] if table else []), "addopts")
+    options = nested(tool, "pytest", *([table] if table else []))
+    option_plugins(facts, list(options) if isinstance(options, dict) else [], where)
     if nested(tool, "pytest", *([table] if table else []), "python_files"):
         facts.pytest_python_files = facts.pytest_python_files or where
     addopts_quiet(facts, addopts)

@@ -155,6 +155,9 @@ class Facts:
     #: where flake8's configuration sets ``filename``, the files ``flake8 .`` checks (jsonpointer's
     #: ``*.py,./bin/jsonpointer``: its script is linted too, not only its module and tests)
     flake8_filename: str = ""
+    #: pytest plugin -> the configuration and option of it the project's pytest configuration
+    #: sets (janus' ``asyncio_mode``: pytest-asyncio)
+    option_plugins: dict[str, str] = field(default_factory=dict)
     #: where pytest's ``addopts`` run the tests in pytest-xdist workers ('' when they do not)
     pytest_xdist: str = ""
     #: checker -> where pytest's ``addopts`` run it as test items (``--isort``: pytest-isort)

@@ -15,6 +15,7 @@ from prp_tasks.core.models import TEST_EXTRAS
 from prp_tasks.environments.projectfiles import default_requirement_files, select
 from prp_tasks.intake.init.declared import LOCK_FILES, is_flake8_plugin, lock_version
 from prp_tasks.intake.init.facts import Facts
+from prp_tasks.intake.init.pytest_plugins import undeclared_plugins
 from prp_tasks.intake.init.sources import normalise, read_text, requirement_lines, requirement_names
 
 #: what runs a project's commands rather than what its tests import (rsa's tox deps: poetry,
@@ -195,6 +196,8 @@ def tool_packages(facts: Facts, tools: list[str]) -> tuple[tuple[str, str], ...]
     for name, (line, where) in facts.test_deps.items():  # matplotlib: pyparsing's tests use it
         if name not in out and name != normalise(facts.name) and name not in RUNNERS:
             out[name] = (line, f"the project's tests install it ({where})")
+    if "pytest" in tools or "pytest-cov" in tools:
+        out |= undeclared_plugins(facts, set(out))
     return tuple(out.values())
 
 

@@ -20,6 +20,7 @@ from prp_tasks.intake.init.commandline import (
 from prp_tasks.intake.init.declared import declared, is_flake8_plugin, pins
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.noxfile import nox_commands, nox_installs, nox_test_extras, nox_test_variables
+from prp_tasks.intake.init.pytest_plugins import option_plugins
 from prp_tasks.intake.init.sources import (
     hooks_config,
     nested,
@@ -145,6 +146,7 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
         coverage_plugins(facts, plugins, f"{name} [{section}]")
     if tool == "pytest":
         _lint_plugin_skips(facts, ini, name, section)
+        option_plugins(facts, ini.options(section), f"{name} [{section}]")
         if ini.get(section, "python_files", fallback="").strip():
             facts.pytest_python_files = facts.pytest_python_files or f"{name} [{section}]"
         addopts_quiet(facts, ini.get(section, "addopts", fallback=""))
