@@ -63,6 +63,8 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
     if stubs := stub_packages(tails, facts.get("mypy")):
         lines.insert(at, stub_advice(stubs, environment))
     loose = environment.get("unpinned")
+    if isinstance(loose, str) and loose.startswith("pytest ") and "PluginValidationError" in tails:
+        lines.insert(min(2, len(lines)), newer_pytest_advice(loose))  # after what crashed
     if isinstance(loose, str) and loose and set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
         others = _not_python(facts.get("ruff-format"))
         lines.insert(at, unpinned_advice(loose, str(environment.get("unpinned_bounds") or ""), others))
@@ -192,6 +194,18 @@ def unpinned_advice(tool: str, bounds: str = "", formatted: list[str] | None = N
         f"unpinned: environment.packages names {named}, so {tool} ran; a release{also} "
         f"newer than the project's code can {what}: pin a release the project's "
         f'code was written for ("{name}==…")'
+    )
+
+
+def newer_pytest_advice(ran: str) -> str:
+    """An unpinned pytest (``pytest 9.2.0``) that refused a hook of the project's conftest: a
+    release newer than its code (docopt-ng's ``pytest_collect_file(file_path, path, parent)``; pytest 9
+    no longer passes ``path``: "the tool crashed" where its 614 tests pass on pytest 8)."""
+    major = re.match(r"pytest (\d+)\.", ran)
+    pin = f'"pytest<{major[1]}"' if major else '"pytest==…"'
+    return (
+        f"unpinned: {ran} ran (environment.packages names pytest without a version) and refused a hook "
+        f"of the project's: a release newer than its code; pin the one it was written for ({pin})"
     )
 
 

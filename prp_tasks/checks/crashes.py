@@ -28,7 +28,20 @@ def crashed(text: str) -> str:
     after = [line.strip() for line in lines[(starts or frames)[-1] + 1 :] if not line.startswith(" ")]
     raised = [line for line in after if runners.RAISED.fullmatch(line)]
     raised = raised or [line for line in after if _NAMED_RAISE.fullmatch(line)]
-    return clip(raised[-1], LINE_LIMIT) if raised else ""
+    if not raised:
+        return ""
+    why = (
+        [line for line in after if _HOOK_ARGUMENTS.match(line)]
+        if "PluginValidationError" in raised[-1]
+        else []
+    )
+    return clip(f"{raised[-1]}: {why[-1]}" if why else raised[-1], LINE_LIMIT)
+
+
+#: the line of pluggy's PluginValidationError that says what is wrong (its first names only the
+#: hook: docopt-ng's conftest under pytest 9, "Plugin 'tests/conftest.py' for hook
+#: 'pytest_collect_file'", the argument pytest 9 no longer passes on a line of its own)
+_HOOK_ARGUMENTS = re.compile(r"Argument\(s\) .* are declared in the hookimpl")
 
 
 def _traceback_lines(text: str) -> list[str]:

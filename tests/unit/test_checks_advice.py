@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prp_tasks.checks.advice import advice, explained, missing_modules, said
+from prp_tasks.checks.crashes import crashed
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.environments.versions import unpinned
 from tests.unit.test_checks_command import PY, content, python, run
@@ -307,3 +308,33 @@ def test_the_missing_module_on_a_long_facts_line_leaves_its_coverage_whole() -> 
     said_line = explained(Path("/nowhere"), output, details, {"kind": "isolated"}).split("\n")[1]
     assert said_line.endswith("…; coverage: lines 80.12%; missing module: pkg_resources"), said_line
     assert len(said_line) <= 300
+
+
+DOCOPT_CRASH = """\
+Traceback (most recent call last):
+  File "/env/lib/python3.11/site-packages/pluggy/_manager.py", line 448, in _verify_hook
+    raise PluginValidationError(
+pluggy._manager.PluginValidationError: Plugin 'tests/conftest.py' for hook 'pytest_collect_file'
+hookimpl definition: pytest_collect_file(file_path: pathlib.Path, path, parent)
+Argument(s) {'path'} are declared in the hookimpl but can not be found in the hookspec
+"""
+
+
+def test_a_conftest_hook_an_unpinned_newer_pytest_refuses_is_said_with_the_pin_to_make() -> None:
+    """docopt-ng 0.9.0: its conftest's ``pytest_collect_file(file_path, path, parent)`` under the
+    unpinned pytest 9.2.0 ("the tool crashed: … for hook 'pytest_collect_file'", the argument pytest
+    9 no longer passes said only in the evidence's tail); on pytest 8 its 614 tests pass."""
+    assert crashed(DOCOPT_CRASH) == (
+        "pluggy._manager.PluginValidationError: Plugin 'tests/conftest.py' for hook 'pytest_collect_file': "
+        "Argument(s) {'path'} are declared in the hookimpl but can not be found in the hookspec"
+    )
+    output = "exit 1 in 1.67s (pytest 9.2.0, Python 3.11.7)\nthe tool crashed: …\ntail"
+    details: dict[str, object] = {"stderr_tail": DOCOPT_CRASH}
+    text = explained(Path("/nowhere"), output, details, {"kind": "isolated", "unpinned": "pytest 9.2.0"})
+    assert text.split("\n")[1] == "the tool crashed: …"
+    assert text.split("\n")[2] == (
+        "unpinned: pytest 9.2.0 ran (environment.packages names pytest without a version) and refused a "
+        "hook of the project's: a release newer than its code; pin the one it was written for "
+        '("pytest<9")'
+    )
+    assert explained(Path("/nowhere"), output, details, {"kind": "isolated"}) == output  # pinned
