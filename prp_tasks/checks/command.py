@@ -23,6 +23,7 @@ from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
 from prp_tasks.checks.crashes import enclosing_function, interruption
 from prp_tasks.checks.evidence import CRASHED, TEST_TOOLS, UNLOADED, identify, plain_text, tool_summary
+from prp_tasks.core.builtin_workflow import TEST_COMMAND
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -72,6 +73,11 @@ ENVIRONMENT = EnvironmentView()
 def _default_environments() -> Environments:
     """For contexts built without the executor's (tests, tools): the default cache directory."""
     return Environments(WorkspaceSettings())
+
+
+#: the check of the built-in workflow that runs the project's test command (its evidence is of
+#: tests whatever runs them)
+TEST_CHECK = f"run-{TEST_COMMAND}"
 
 
 def run_command(ctx: CheckContext) -> Outcome:
@@ -304,6 +310,8 @@ def _judge(
     # facts (from the outputs' ``ends``), then the tails
     last, kind = tool_summary(ctx.cwd, ctx.check.run or (), details, secrets, ends)
     last = in_repo_terms(ctx, last)
+    if kind == EvidenceType.COMMAND and ctx.check.name == TEST_CHECK:  # a runner of the project's own
+        kind = EvidenceType.TEST  # (commonmark's spec runner: prp.md's §7 had no test evidence)
     if ended == "timeout":  # what it printed so far says how far it got (cachelib: services missing)
         summary = _timed_out(ctx, details, last)
         if identify(list(ctx.check.run or ()))[0] in TEST_TOOLS:

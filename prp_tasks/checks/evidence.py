@@ -90,6 +90,8 @@ def tool_summary(
         lines.insert(0, redact(f"{_crashed_how(stdout, stderr)}: {crash}", secrets))
     elif not facts and (refused := usage_error(stderr) or usage_error(stdout)):  # it checked nothing
         lines.append(redact(f"the tool refused its arguments, nothing was checked: {refused}", secrets))
+    elif not facts and (counts := counts_said(stdout) or counts_said(stderr)):
+        lines.append(redact(counts, secrets))  # a runner of the project's own: what it counted
     # the tails but the facts line again (ruff format's "34 files already formatted")
     lines += [t for t in tail_lines(stdout, stderr, 5 if facts else 15) if t not in lines]
     kind = (
@@ -98,6 +100,22 @@ def tool_summary(
     if kind == EvidenceType.COMMAND and "coverage" in facts:
         kind = EvidenceType.COVERAGE
     return clip_lines(lines, SUMMARY_LIMIT), kind
+
+
+#: a test runner's own count line (commonmark's spec runner: ``567 tests passed, 82 failed``)
+_COUNTS = re.compile(
+    r"\b\d+ (?:tests?|examples?|specs?|cases?) (?:passed|failed|succeeded|ran|run)\b"
+    r"|\b\d+ passed\b.*\b\d+ failed\b|\b\d+ failed\b.*\b\d+ passed\b",
+    re.I,
+)
+
+
+def counts_said(text: str) -> str:
+    """The last line of ``text`` that counts tests, as a runner the facts do not know wrote it
+    (commonmark's ``run_spec_tests.py``: its summary had been "Test #636 ✗", the first of its
+    last lines, its ``567 tests passed, 82 failed`` among the rest); '' when none does."""
+    said = [line.strip() for line in text.splitlines()[-40:] if _COUNTS.search(line)]
+    return clip(said[-1], LINE_LIMIT) if said else ""
 
 
 #: how a summary's crash line begins: the tool's own crash, or pytest that could not import a
