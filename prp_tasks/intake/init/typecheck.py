@@ -1,0 +1,102 @@
+"""The type-check command ``prp init`` writes (mypy, asked for its JUnit XML under
+``.prp/reports/``), what it checks, and why there is none when there is none."""
+
+from __future__ import annotations
+
+import re
+
+from prp_tasks.intake.init.commandbase import REPORTS, Command, scope_said
+from prp_tasks.intake.init.commandbase import where as _where
+from prp_tasks.intake.init.facts import OTHER_TYPE_CHECKERS, Facts
+
+
+def _checked_otherwise(facts: Facts) -> bool:
+    """The project type-checks with another tool and nothing runs mypy (pathvalidate: mypy only
+    among the deps of its lint env, which runs pyright; 0 errors there, 1 from mypy)."""
+    others = any(facts.run_places(tool) for tool in OTHER_TYPE_CHECKERS)
+    return others and facts.never_run("mypy") and not facts.runs_in_tests("pytest-mypy")
+
+
+def _nothing_to_type_check(facts: Facts) -> bool:
+    """mypy with no target: no files its config lists, no command of the project's naming them,
+    no Python package (ujson's C sources: ``mypy`` alone stopped on "Missing target module")."""
+    return not (facts.mypy_files or facts.mypy_targets or facts.packages)
+
+
+def no_type_check(facts: Facts) -> str:
+    """Why there is no type-check command: none configured, one prp init does not set up, or no
+    Python code for the mypy the project names to check."""
+    if facts.uses("mypy") and _nothing_to_type_check(facts):
+        return (
+            f"mypy ({_where(facts, 'mypy')}) has no Python package or module of the project to check "
+            "(no mypy config or command of the project names files): add its command as "
+            "governance.commands.type-check"
+        )
+    other = [t for t in OTHER_TYPE_CHECKERS if facts.uses(t)]
+    if other:
+        return (
+            f"the project type-checks with {other[0]} ({_where(facts, other[0])}), which prp init does "
+            "not set up (mypy only): add its command as governance.commands.type-check"
+        )
+    return "no type checker (mypy) configured"
+
+
+def _missing_listed(facts: Facts) -> list[str]:
+    """The paths mypy's config ``files`` lists that the checkout does not have (no globs)."""
+    plain = [f for f in facts.mypy_listed if not any(c in f for c in "*?[")]
+    return [f for f in plain if not (facts.repo / f).exists()]
+
+
+def _mypy_targets_source(facts: Facts) -> str:
+    """Where mypy's targets come from when its config lists no files: the project's own mypy
+    commands, else its packages, because its config names none, or because it has no config
+    (idna: a mypy only declared; "mypy's config names no files" spoke of a config it lacks)."""
+    if facts.mypy_targets:
+        return "as the project runs it"
+    if any(place in facts.config_places for place in facts.tools.get("mypy", [])):
+        return "the package (mypy's config names no files)"
+    return "the package (no mypy config or command of the project names files)"
+
+
+def type_check(facts: Facts) -> Command | None:
+    if not facts.uses("mypy") or _checked_otherwise(facts) or _nothing_to_type_check(facts):
+        return None
+    argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
+    argv += facts.lint_options.get("mypy", [])  # the project's own: wcwidth's --strict
+    why = f"mypy: {_where(facts, 'mypy')}" + scope_said(["."], facts.lint_options.get("mypy", []), own=True)
+    if not facts.mypy_files:
+        targets = facts.mypy_targets or facts.packages
+        if facts.mypy_targets and (left_out := facts.hook_excludes.get("mypy")):  # its hook's exclude
+            argv.append(f"--exclude=^({'|'.join(re.escape(f) for f in left_out)})/")
+        argv += targets
+        why += f"; checks {', '.join(targets)}: {_mypy_targets_source(facts)}"
+    elif gone := _missing_listed(facts):  # colorlog's sdist: ``files = colorlog,doc`` and no doc/
+        kept = [f for f in facts.mypy_listed if f not in gone] or facts.packages
+        argv += kept
+        why += (
+            f"; checks {', '.join(kept)}: its config's files less {', '.join(gone)}, which this checkout "
+            "lacks (mypy would stop there, checking nothing)"
+        )
+    if facts.mypy_install_types:  # freezegun: 6 of its 9 errors were stubs mypy would have installed
+        why += (
+            f"; {facts.mypy_install_types} runs it with --install-types, which installs the stub packages "
+            "it finds missing: here they must be in the environment (the check's evidence names them)"
+        )
+    if facts.never_run("mypy") and not facts.runs_in_tests("pytest-mypy"):  # cattrs: run by nothing
+        why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
+        off = facts.plugins_off.get("pytest-mypy") if "pytest-mypy" in facts.declared_names else None
+        why += f" (its pytest-mypy is turned off by {off})" if off else ""
+    return Command("type-check", tuple(argv), why + _other_type_checkers(facts))
+
+
+def _other_type_checkers(facts: Facts) -> str:
+    """The other type checkers the project runs (exceptiongroup's typing env: pyright
+    --verifytypes too; attrs' typing-ty env), or only configures (werkzeug's sdist: its
+    ``[tool.pyright]``, run by nothing it ships), that no check runs."""
+    said = ""
+    for verb, places in (("runs", facts.run_places), ("configures", facts.config_places_of)):
+        others = [f"{o} ({', '.join(p[:2])})" for o in OTHER_TYPE_CHECKERS if (p := places(o))]
+        if others:
+            named = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else others[0]
+            said += f"; the project also {verb} {named}, which prp init does not set up"
+    return said
