@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from tests.unit.test_init import parsed, write
 
@@ -401,20 +399,3 @@ def test_a_flake8_configured_in_pyproject_reads_it_through_flake8_pyproject(tmp_
     write(tmp_path, {".flake8": "[flake8]\nmax-line-length = 88\n"})  # flake8 reads that one itself
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is None or "flake8-pyproject" not in environment.packages
-
-
-@pytest.mark.parametrize(
-    ("config", "text"),
-    [("setup.cfg", "[metadata]\nname = colorlog\n[mypy]\nfiles = colorlog,doc\n"),
-     ("pyproject.toml", '[project]\nname = "colorlog"\n[tool.mypy]\nfiles = ["colorlog", "doc"]\n')],
-    ids=["setup.cfg", "pyproject"],
-)  # fmt: skip
-def test_mypys_config_files_the_checkout_lacks_are_left_out(tmp_path: Path, config: str, text: str) -> None:
-    """colorlog's sdist: ``[mypy] files = colorlog,doc`` and no ``doc/``: mypy stopped on "doc: Cannot
-    read file" and checked nothing, the failure blamed on an unpinned mypy."""
-    write(tmp_path, {config: text, "colorlog/__init__.py": ""})
-    said, result = parsed(tmp_path)
-    assert result.profile.governance.commands["type-check"][-1] == "colorlog"
-    assert "checks colorlog: its config's files less doc, which this checkout lacks" in said
-    write(tmp_path, {"doc/conf.py": ""})  # all there: the config says what to check
-    assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-1] == ".prp/reports/mypy.xml"

@@ -41,10 +41,39 @@ def no_type_check(facts: Facts) -> str:
     return "no type checker (mypy) configured"
 
 
-def _missing_listed(facts: Facts) -> list[str]:
-    """The paths mypy's config ``files`` lists that the checkout does not have (no globs)."""
-    plain = [f for f in facts.mypy_listed if not any(c in f for c in "*?[")]
-    return [f for f in plain if not (facts.repo / f).exists()]
+def _listed(facts: Facts) -> tuple[list[str], list[str], list[str]]:
+    """(what to name on mypy's command line, what that checks in the config's words, the entries
+    this checkout lacks) of the files mypy's config lists: a glob is expanded here (mypy expands
+    its config's, not its arguments: pybtex's ``pybtex/**/*.py`` had been given as a file, "Cannot
+    read file"), to its folder when it names every Python file below one; a glob that matches
+    nothing is lacking, but one in a folder named as a package is that package's folder
+    (pybtex's code moved to ``src/pybtex``)."""
+    argv: list[str] = []
+    shown: list[str] = []
+    gone: list[str] = []
+    for entry in facts.mypy_listed:
+        found = _expanded(facts, entry)
+        moved = [pkg for pkg in facts.packages if pkg.split("/")[-1] == entry.split("/")[0]]
+        if found:
+            argv += found
+            shown.append(entry)
+        elif moved and moved[0] != entry.split("/")[0]:
+            argv.append(moved[0])
+            shown.append(f"{entry} as {moved[0]} (the package's folder here)")
+        else:
+            gone.append(entry)
+    return list(dict.fromkeys(argv)), shown, gone
+
+
+def _expanded(facts: Facts, entry: str) -> list[str]:
+    """``entry`` of mypy's config files as arguments naming what it names in the checkout: a path
+    as it is, a glob as its folder (``pkg/**/*.py``) or its files; [] when nothing is there."""
+    if not any(c in entry for c in "*?["):
+        return [entry] if (facts.repo / entry).exists() else []
+    folder = entry.removesuffix("/**/*.py")
+    if folder != entry and not any(c in folder for c in "*?[") and (facts.repo / folder).is_dir():
+        return [folder]
+    return sorted(str(p.relative_to(facts.repo)) for p in facts.repo.glob(entry) if p.is_file())
 
 
 def _mypy_targets_source(facts: Facts) -> str:
@@ -70,12 +99,11 @@ def type_check(facts: Facts) -> Command | None:
             argv.append(f"--exclude=^({'|'.join(re.escape(f) for f in left_out)})/")
         argv += targets
         why += f"; checks {', '.join(targets)}: {_mypy_targets_source(facts)}"
-    elif gone := _missing_listed(facts):  # colorlog's sdist: ``files = colorlog,doc`` and no doc/
-        kept = [f for f in facts.mypy_listed if f not in gone] or facts.packages
-        argv += kept
+    elif (listed := _listed(facts))[2] or listed[1] != facts.mypy_listed:  # colorlog: no doc/
+        argv += listed[0] or facts.packages
         why += (
-            f"; checks {', '.join(kept)}: its config's files less {', '.join(gone)}, which this checkout "
-            "lacks (mypy would stop there, checking nothing)"
+            f"; checks {', '.join(listed[1] or facts.packages)}: its config's files less "
+            f"{', '.join(listed[2])}, which this checkout lacks (mypy would stop there, checking nothing)"
         )
     if facts.mypy_install_types:  # freezegun: 6 of its 9 errors were stubs mypy would have installed
         why += (

@@ -1,0 +1,46 @@
+"""What ``prp init``'s type check names for mypy when the files its config lists are not all in
+the checkout (``prp_tasks.intake.init.typecheck``): those lacking left out, globs expanded, a
+package that moved found where it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_init import parsed, write
+
+
+@pytest.mark.parametrize(
+    ("config", "text"),
+    [("setup.cfg", "[metadata]\nname = colorlog\n[mypy]\nfiles = colorlog,doc\n"),
+     ("pyproject.toml", '[project]\nname = "colorlog"\n[tool.mypy]\nfiles = ["colorlog", "doc"]\n')],
+    ids=["setup.cfg", "pyproject"],
+)  # fmt: skip
+def test_mypys_config_files_the_checkout_lacks_are_left_out(tmp_path: Path, config: str, text: str) -> None:
+    """colorlog's sdist: ``[mypy] files = colorlog,doc`` and no ``doc/``: mypy stopped on "doc: Cannot
+    read file" and checked nothing, the failure blamed on an unpinned mypy."""
+    write(tmp_path, {config: text, "colorlog/__init__.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-1] == "colorlog"
+    assert "checks colorlog: its config's files less doc, which this checkout lacks" in said
+    write(tmp_path, {"doc/conf.py": ""})  # all there: the config says what to check
+    assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-1] == ".prp/reports/mypy.xml"
+
+
+def test_mypys_config_globs_are_expanded_and_a_package_that_moved_is_found(tmp_path: Path) -> None:
+    """pybtex 0.26.1: ``files = pybtex/**/*.py,tests/*.py,setup.py``, its code moved to
+    ``src/pybtex`` and no setup.py: the globs went to mypy's command line as they were ("Cannot
+    read file": mypy expands its config's globs, not its arguments) and its code was never checked."""
+    ini = "[mypy]\nfiles = pybtex/**/*.py,tests/*.py,setup.py\n"
+    files = {"mypy.ini": ini, "pyproject.toml": '[project]\nname = "pybtex"\n', "src/pybtex/__init__.py": ""}
+    write(tmp_path, files | {"tests/a_test.py": "", "tests/b_test.py": ""})
+    said, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["type-check"]
+    assert argv[-3:] == ("src/pybtex", "tests/a_test.py", "tests/b_test.py")
+    assert (
+        "checks pybtex/**/*.py as src/pybtex (the package's folder here), tests/*.py: its config's " in said
+    )
+    assert "files less setup.py, which this checkout lacks" in said
+    write(tmp_path, {"mypy.ini": "[mypy]\nfiles = src/**/*.py,doc\n"})  # a whole folder's files: the folder
+    assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-1] == "src"
