@@ -129,7 +129,18 @@ _COMPILE_ERROR = re.compile(
 )
 
 
+#: Cython's error after its ``Error compiling Cython file:`` block (cytoolz: ``cytoolz/dicttoolz.pyx:
+#: 184:22: Only single-character string literals …``, no ``error:`` word: the build's failure had
+#: read as "No module named 'cytoolz.itertoolz'", the first module its package imports)
+_CYTHON_ERROR = re.compile(
+    r"^(?P<path>[^\s:]+\.(?:pyx|pxd|pxi|py)):(?P<line>\d+):\d+: (?P<said>.+)$",
+    re.M,
+)
+
+
 def compile_error(log: str) -> str:
     """``path:line: message`` of the first compiler error in a build's log, or ''."""
     found = _COMPILE_ERROR.search(log)
+    if found is None and "Error compiling Cython file" in log:
+        found = _CYTHON_ERROR.search(log, log.index("Error compiling Cython file"))
     return f"{found['path']}:{found['line']}: {found['said'].strip()[:160]}" if found else ""

@@ -59,3 +59,29 @@ def test_a_failing_test_run_whose_extensions_did_not_compile_names_the_compilers
     )
     stopped = Outcome(CheckStatus.SKIP, "stopped: run cancelled", EvidenceType.TEST)
     assert _uncompiled(stopped, environment) == ""
+
+
+CYTHON_LOG = """Compiling cytoolz/dicttoolz.pyx because it changed.
+
+Error compiling Cython file:
+------------------------------------------------------------
+...
+    cdef int broken = "not an int"
+                      ^
+------------------------------------------------------------
+
+cytoolz/dicttoolz.pyx:184:22: Only single-character string literals can be coerced into ints.
+Traceback (most recent call last):
+  File "/w/setup.py", line 97, in <module>
+Cython.Compiler.Errors.CompileError: cytoolz/dicttoolz.pyx
+"""
+
+
+def test_a_cython_error_is_the_compilers_first_error() -> None:
+    """cytoolz with a type error in dicttoolz.pyx: its tests failed on "No module named
+    'cytoolz.itertoolz'" (its package's first import), and nothing named the .pyx file."""
+    assert compile_error(CYTHON_LOG) == (
+        "cytoolz/dicttoolz.pyx:184: Only single-character string literals can be coerced into ints."
+    )
+    warned = "warning: cytoolz/utils.pyx:10:4: Unused entry 'x'\nbuilt\n"
+    assert compile_error(warned) == ""  # (a warning, no block: nothing failed)
