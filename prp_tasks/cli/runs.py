@@ -227,7 +227,8 @@ class Following:
         if final:  # the finished run's view lists what it produced, as `prp status` does
             view |= control.get_run(run_id).model_dump(mode="json", include={"files", "documents"})
             audit = [e.model_dump(mode="json", exclude_none=True) for e in control.audit(run_id)]
-            write_record(_home(self.spec) / "runs" / run_id, view, audit, self.target)
+            evidence = [e.model_dump(mode="json", exclude_none=True) for e in snapshot.evidence()]
+            write_record(_home(self.spec) / "runs" / run_id, view, audit, self.target, evidence)
         if self.json_out:
             print_json({**view, "exit_code": code, "out_dir": str(self.target), "outputs": written})
         elif final:

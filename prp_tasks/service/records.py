@@ -2,10 +2,12 @@
 
 ``prp run`` ends by writing the run's record into ``REPO/.prp/runs/RUN/`` (the default output
 directory, ignored by git): ``run.json`` (the run as ``prp status RUN --json`` shows it, plus
-``out_dir``, where its outputs were written) and ``audit.json`` (its audit trail, as ``prp audit
-RUN --json``); the outputs themselves (``prp.md``, ``review.json``, ``run-manifest.json``,
-``artifacts/``, ``files/``) are in ``out_dir``. An embedded run's Redis lives only as long as its
-``prp run``; ``prp runs``, ``status``, ``audit`` and ``outputs`` then read these records.
+``out_dir``, where its outputs were written), ``audit.json`` (its audit trail, as ``prp audit
+RUN --json``) and ``evidence.json`` (every check's evidence, its content decoded: the tails, facts
+and environment details the reports sum up); the outputs themselves (``prp.md``, ``review.json``,
+``run-manifest.json``, ``artifacts/``, ``files/``) are in ``out_dir``. An embedded run's Redis
+lives only as long as its ``prp run``; ``prp runs``, ``status``, ``audit`` and ``outputs`` then
+read these records.
 
 Records are looked up under ``--repo DIR`` (default: the current directory and its parents), then
 through an index in the user's cache directory (``prp-tasks/runs.jsonl``, the newest
@@ -27,6 +29,7 @@ from prp_tasks.errors import RunNotFound
 
 RUN_FILE = "run.json"
 AUDIT_FILE = "audit.json"
+EVIDENCE_FILE = "evidence.json"
 #: runs the cross-directory index remembers
 INDEX_KEEP = 2000
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")
@@ -73,7 +76,7 @@ class Record:
         written = {}
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
             name = path.relative_to(source).as_posix()
-            if name in (RUN_FILE, AUDIT_FILE):
+            if name in (RUN_FILE, AUDIT_FILE, EVIDENCE_FILE):
                 continue
             destination = target / name
             if destination.resolve() != path.resolve():
@@ -83,13 +86,31 @@ class Record:
         return written
 
 
-def write_record(directory: Path, view: dict[str, Any], audit: list[dict[str, Any]], out_dir: Path) -> Record:
-    """Write a run's record (``run.json``, ``audit.json``) and remember it in the index."""
+def write_record(
+    directory: Path,
+    view: dict[str, Any],
+    audit: list[dict[str, Any]],
+    out_dir: Path,
+    evidence: list[dict[str, Any]] | None = None,
+) -> Record:
+    """Write a run's record (``run.json``, ``audit.json``, ``evidence.json``) and remember it in
+    the index. The evidence is where a check's note points ("see the evidence's log tail": cytoolz's
+    failed Cython build, whose log nothing else kept once the embedded server was gone)."""
     directory.mkdir(parents=True, exist_ok=True)
     _write_json(directory / AUDIT_FILE, audit)
+    if evidence is not None:
+        _write_json(directory / EVIDENCE_FILE, [_decoded(item) for item in evidence])
     _write_json(directory / RUN_FILE, {**view, "out_dir": str(out_dir.resolve())})
     _remember(view["run_id"], directory.resolve())
     return Record(directory)
+
+
+def _decoded(item: dict[str, Any]) -> dict[str, Any]:
+    """An evidence item with its ``content`` (JSON text, as the reference has it) decoded."""
+    try:
+        return {**item, "content": json.loads(item["content"])}
+    except (KeyError, TypeError, ValueError):
+        return item
 
 
 def _write_json(path: Path, data: object) -> None:

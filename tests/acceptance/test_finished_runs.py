@@ -65,6 +65,13 @@ def test_status_audit_outputs_and_runs_of_a_run_finished_earlier(
     assert copied.returncode == 0, copied.stderr
     assert (target / "prp.md").read_text().count(run_id) >= 1
     assert json.loads((target / "review.json").read_text())["schema"] == "com.cortex.review/v1"
+    assert not (target / "evidence.json").exists()  # the record's, not an output
+    # every check's evidence, its content decoded: where "see the evidence's log tail" points
+    # (cytoolz's failed Cython build: nothing kept its log once the embedded server was gone)
+    evidence = json.loads((repo / ".prp" / "runs" / run_id / "evidence.json").read_text())
+    by_source = {e["source"]: e["content"] for e in evidence if isinstance(e["content"], dict)}
+    assert by_source["b-b"]["argv"] == ["sh", "-c", "echo made > out.txt"]
+    assert by_source["b-b"]["exit_code"] == 0 and "stdout_tail" in by_source["b-b"]
 
 
 def test_a_finished_run_is_found_from_elsewhere_and_an_unknown_one_says_where_it_looked(
