@@ -44,3 +44,19 @@ def test_mypys_config_globs_are_expanded_and_a_package_that_moved_is_found(tmp_p
     assert "files less setup.py, which this checkout lacks" in said
     write(tmp_path, {"mypy.ini": "[mypy]\nfiles = src/**/*.py,doc\n"})  # a whole folder's files: the folder
     assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-1] == "src"
+
+
+def test_a_package_that_moved_alone_is_said_and_odd_entries_do_not_break_the_listing(tmp_path: Path) -> None:
+    """Nothing lacking but a folder that moved: the checks are said without an empty "less"; an
+    absolute or parent path among the files is looked at, not globbed (which would raise)."""
+    ini = "[mypy]\nfiles = pkg/**/*.py, /abs/*.py, ../up/*.py\n"
+    write(tmp_path, {"mypy.ini": ini, "setup.py": "", "src/pkg/__init__.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-1] == "src/pkg"
+    assert "its config's files less /abs/*.py, ../up/*.py, which this checkout lacks" in said
+    write(tmp_path, {"mypy.ini": "[mypy]\nfiles = pkg/**/*.py\n"})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-1] == "src/pkg"
+    assert "checks pkg/**/*.py as src/pkg (the package's folder here): its config's files, its globs" in said
+    write(tmp_path, {"mypy.ini": "[mypy]\nfiles = **/*.py, setup.py, gone.py\n"})
+    assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-2:] == (".", "setup.py")

@@ -68,9 +68,9 @@ def _listed(facts: Facts) -> tuple[list[str], list[str], list[str]]:
 def _expanded(facts: Facts, entry: str) -> list[str]:
     """``entry`` of mypy's config files as arguments naming what it names in the checkout: a path
     as it is, a glob as its folder (``pkg/**/*.py``) or its files; [] when nothing is there."""
-    if not any(c in entry for c in "*?["):
+    if not any(c in entry for c in "*?[") or entry.startswith("/") or ".." in entry.split("/"):
         return [entry] if (facts.repo / entry).exists() else []
-    folder = entry.removesuffix("/**/*.py")
+    folder = entry.removesuffix("**/*.py").rstrip("/") or "."  # (``**/*.py``: all of it)
     if folder != entry and not any(c in folder for c in "*?[") and (facts.repo / folder).is_dir():
         return [folder]
     return sorted(str(p.relative_to(facts.repo)) for p in facts.repo.glob(entry) if p.is_file())
@@ -101,9 +101,11 @@ def type_check(facts: Facts) -> Command | None:
         why += f"; checks {', '.join(targets)}: {_mypy_targets_source(facts)}"
     elif (listed := _listed(facts))[2] or listed[1] != facts.mypy_listed:  # colorlog: no doc/
         argv += listed[0] or facts.packages
-        why += (
-            f"; checks {', '.join(listed[1] or facts.packages)}: its config's files less "
-            f"{', '.join(listed[2])}, which this checkout lacks (mypy would stop there, checking nothing)"
+        why += f"; checks {', '.join(listed[1] or facts.packages)}: its config's files" + (
+            f" less {', '.join(listed[2])}, which this checkout lacks (mypy would stop there, checking "
+            "nothing)"
+            if listed[2]
+            else ", its globs expanded (mypy expands them in its config, not as its arguments)"
         )
     if facts.mypy_install_types:  # freezegun: 6 of its 9 errors were stubs mypy would have installed
         why += (
