@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # A process the session starts that imports this module again shares the session's directory
 # (named by the session's pid, inherited), so only the session has one to remove.
 _OWNER = os.environ.setdefault("PRPTESTS_CACHE_OWNER", str(os.getpid()))
-_CACHE = Path(os.environ.get("PRP_TEST_CACHE", "/tmp")) / f"prp-tests-{_OWNER}"
+_ROOT = Path(os.environ.get("PRP_TEST_CACHE", "/tmp")) / f"prp-tests-{_OWNER}"
+#: one per pytest-xdist worker (each its own embedded servers' registry), under the session's
+_CACHE = _ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
 os.environ["XDG_CACHE_HOME"] = str(_CACHE)
 #: the server every private Redis of the suite runs: by default the bundled one a fresh machine
 #: gets (``PRP_EMBEDDED_SERVER=bundled``); ``PRP_TEST_REDIS_SERVER=/usr/bin/redis-server`` runs
@@ -39,7 +41,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """The session's private cache (embedded servers' registry, the check environments it built,
     uv's cache) goes with the session: running the suite leaves nothing behind in /tmp."""
     if str(os.getpid()) == _OWNER:
-        shutil.rmtree(_CACHE, ignore_errors=True)
+        shutil.rmtree(_ROOT, ignore_errors=True)
 
 
 # Import task modules at conftest import time so every worker knows them.
