@@ -59,7 +59,7 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
     if _NO_TESTPATHS in tails:
         lines.insert(at, NO_TESTPATHS_ADVICE)
     if plugins := fixture_plugins(tails):
-        lines.insert(at, plugin_advice(plugins, environment, repo))
+        lines.insert(at, plugin_advice(codspeed_instead(plugins, repo), environment, repo))
     if stubs := stub_packages(tails, facts.get("mypy")):
         lines.insert(at, stub_advice(stubs, environment))
     loose = environment.get("unpinned")
@@ -126,6 +126,28 @@ def fixture_plugins(output: str) -> dict[str, str]:
     marks = dict.fromkeys(re.findall(r"Unknown pytest\.mark\.(\w+)", output))
     found = {f"fixture {f!r}": FIXTURE_PLUGINS[f] for f in fixtures if f in FIXTURE_PLUGINS}
     return found | {f"mark {m!r}": MARK_PLUGINS[m] for m in marks if m in MARK_PLUGINS}
+
+
+def codspeed_instead(plugins: dict[str, str], repo: Path) -> dict[str, str]:
+    """pytest-codspeed for the ``benchmark`` fixture or mark when the project's tests, CI or
+    README name CodSpeed (xxhash: its benchmark tests "are meant to be run in CodSpeed walltime
+    mode"; pytest-benchmark, also a ``benchmark`` fixture, runs each test as a timed benchmark
+    where pytest-codspeed outside CodSpeed runs it once)."""
+    if "pytest-benchmark" not in plugins.values() or not _names_codspeed(repo):
+        return plugins
+    return {k: "pytest-codspeed" if v == "pytest-benchmark" else v for k, v in plugins.items()}
+
+
+def _names_codspeed(repo: Path) -> bool:
+    places = [repo / "README.md", repo / "README.rst", repo / "pyproject.toml"]
+    places += sorted(repo.glob(".github/workflows/*.y*ml")) + sorted(repo.glob("test*/**/*.py"))[:200]
+    for path in places:
+        try:
+            if "codspeed" in path.read_text(encoding="utf-8", errors="replace").lower():
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any], repo: Path | None = None) -> str:

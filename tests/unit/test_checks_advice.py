@@ -191,6 +191,18 @@ def test_a_fixture_of_a_known_plugin_that_is_missing_names_the_plugin(tmp_path: 
     assert "nosuch" not in output  # a fixture no known plugin gives: nothing to say
 
 
+def test_the_benchmark_fixture_of_a_project_that_names_codspeed_is_pytest_codspeeds(tmp_path: Path) -> None:
+    """xxhash's benchmark tests "are meant to be run in CodSpeed walltime mode": the advice named
+    pytest-benchmark, which times every test as a benchmark (janus' test check: 20 s against 5)."""
+    details = {"stdout_tail": "E       fixture 'benchmark' not found\n", "stderr_tail": ""}
+    output = "exit 1 in 1.00s\n1 test: 1 error"
+    assert "add pytest-benchmark under" in explained(tmp_path, output, dict(details), {"build": {}})
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_bench.py").write_text('"""Run in CodSpeed walltime mode."""\n')
+    said = explained(tmp_path, output, dict(details), {"build": {}})
+    assert "no installed pytest plugin gives the fixture 'benchmark': add pytest-codspeed under" in said
+
+
 OAUTHLIB_SETUP = """
 rsa_require = ['cryptography>=3.0.0']
 signedtoken_require = ['cryptography>=3.0.0', 'pyjwt>=2.0.0,<3']
