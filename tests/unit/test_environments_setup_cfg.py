@@ -26,6 +26,10 @@ def test_a_list_on_one_line_is_separated_by_semicolons() -> None:
         "pytest; python_version < '3.8'",
         "mock",
     ]
+    # async-lru: one requirement on the line under the key, with its marker
+    assert setup_cfg_list('\ntyping_extensions>=4.0.0; python_version<"3.11"') == [
+        'typing_extensions>=4.0.0; python_version<"3.11"'
+    ]
 
 
 def test_a_semicolon_separated_extra_installs_each_requirement(tmp_path: Path) -> None:
