@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.checks.crashes import LINE_LIMIT
-from prp_tasks.core.text import clip
+from prp_tasks.core.text import clip, first_lines
 from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
 
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
@@ -62,6 +62,8 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         lines.insert(at, plugin_advice(codspeed_instead(plugins, repo), environment, repo))
     if stubs := stub_packages(tails, facts.get("mypy")):
         lines.insert(at, stub_advice(stubs, environment))
+    if "DeprecationWarning: " in first_lines(output, 3) and (newer := unpinned_pytest(environment)):
+        lines.insert(min(2, len(lines)), deprecation_advice(newer))
     loose = environment.get("unpinned")
     if isinstance(loose, str) and loose.startswith("pytest ") and "PluginValidationError" in tails:
         lines.insert(min(2, len(lines)), newer_pytest_advice(loose))  # after what crashed
@@ -216,6 +218,29 @@ def unpinned_advice(tool: str, bounds: str = "", formatted: list[str] | None = N
         f"unpinned: environment.packages names {named}, so {tool} ran; a release{also} "
         f"newer than the project's code can {what}: pin a release the project's "
         f'code was written for ("{name}==…")'
+    )
+
+
+def unpinned_pytest(environment: Mapping[str, Any]) -> list[str]:
+    """``pytest-asyncio 1.5.0``, … : pytest and its plugins the environment installed for names
+    environment.packages gives without a version (its build's ``sources`` and ``installed``)."""
+    build = environment.get("build")
+    if not isinstance(build, Mapping):
+        return []
+    sources = [str(s) for s in build.get("sources") or [] if str(s).startswith("packages: ")]
+    named = {n.strip() for s in sources for n in s.removeprefix("packages: ").split(",")}
+    versions = dict(str(i).split("==", 1) for i in build.get("installed") or [] if "==" in str(i))
+    return [f"{n} {versions[n]}" for n in sorted(named) if n.startswith("pytest") and n in versions]
+
+
+def deprecation_advice(newer: list[str]) -> str:
+    """A deprecation warning that stopped pytest, the project's ``filterwarnings`` making it an
+    error, while plugins ran at versions nothing pinned (async-lru: pytest-asyncio 1.5.0, added for
+    the ``asyncio_mode`` its configuration sets, warns of an option 1.2 did not ask for)."""
+    return (
+        f"a deprecation warning stopped pytest (the project makes warnings errors); unpinned here: "
+        f"{', '.join(newer)}: a release newer than the project's code? pin the one it was written for "
+        "under environment.packages"
     )
 
 

@@ -350,3 +350,25 @@ def test_a_conftest_hook_an_unpinned_newer_pytest_refuses_is_said_with_the_pin_t
         '("pytest<9")'
     )
     assert explained(Path("/nowhere"), output, details, {"kind": "isolated"}) == output  # pinned
+
+
+def test_a_deprecation_warning_that_stopped_pytest_names_the_unpinned_plugins() -> None:
+    """async-lru: pytest-asyncio, added for the ``asyncio_mode`` its configuration sets and declared
+    nowhere in its sdist, ran at 1.5.0, whose deprecation warning its ``filterwarnings = error``
+    made a crash ("the tool crashed: … is unset."); its own venv's 1.2.0 passes."""
+    output = (
+        "exit 3 in 0.88s (pytest 9.2.0, Python 3.11.7)\nthe tool crashed: pytest.PytestDeprecationWarning: "
+        'The configuration option "asyncio_default_fixture_loop_scope" is unset.\ntail'
+    )
+    build = {
+        "sources": ["setup.cfg [options] install_requires", "packages: pytest, flake8, pytest-asyncio"],
+        "installed": ["flake8==7.5.0", "pytest==9.2.0", "pytest-asyncio==1.5.0", "pytest-cov==7.1.0"],
+    }
+    said = explained(Path("/nowhere"), output, {"stdout_tail": "tail"}, {"build": build}).split("\n")
+    assert said[2] == (
+        "a deprecation warning stopped pytest (the project makes warnings errors); unpinned here: "
+        "pytest 9.2.0, pytest-asyncio 1.5.0: a release newer than the project's code? pin the one it "
+        "was written for under environment.packages"
+    )
+    pinned = {**build, "sources": ["packages: pytest==8.3.3, pytest-asyncio==1.2.0"]}
+    assert explained(Path("/nowhere"), output, {}, {"build": pinned}) == output
