@@ -212,3 +212,15 @@ def test_code_the_project_sets_apart_from_coverage_and_mypy_is_not_linted(tmp_pa
     assert not any(
         a.startswith("--extend-exclude") for a in parsed(tmp_path)[1].profile.governance.commands["lint"]
     )
+
+
+def test_a_recipes_redirected_output_is_no_lint_target(tmp_path: Path) -> None:
+    """parsedatetime's Makefile ``lint: pipenv run flake8 parsedatetime > violations.flake8.txt``:
+    the file its output goes to was linted as a target ("lints parsedatetime, violations.flake8.txt,
+    as the project does")."""
+    makefile = "lint:\n\tpipenv run flake8 parsedatetime > violations.flake8.txt\n"
+    files = {"setup.cfg": "[flake8]\nmax-line-length = 100\n", "Makefile": makefile, "setup.py": ""}
+    write(tmp_path, files | {"parsedatetime/__init__.py": "", "violations.flake8.txt": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][-1] == "parsedatetime"
+    assert "lints parsedatetime, as the project does" in said

@@ -26,7 +26,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     (``primary``: not tox's benchmark or docs env, which come before ``[testenv]`` in pluggy's)."""
     line = at_root(with_defaults(line), cwd)
     try:
-        words = shlex.split(line.strip())
+        words = _before_redirect(shlex.split(line.strip()))
     except ValueError:
         return
     while words and (_ASSIGNMENT.match(words[0]) or words[0] == "env"):  # PYTHONPATH=. py.test …
@@ -164,6 +164,19 @@ _TOOLS = frozenset(
 )
 #: a variable set for the command in front of it (``PYTHONPATH=. py.test``: backoff's Makefile)
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+#: a shell word that ends a command's own arguments: a redirection, a pipe, a list operator
+_SHELL_END = re.compile(r"^(?:\d*>>?|&>|<|\|\|?|&&?|;)")
+
+
+def _before_redirect(words: list[str]) -> list[str]:
+    """The command's words before its output is redirected or piped (parsedatetime's Makefile
+    ``flake8 parsedatetime > violations.flake8.txt``: the file was linted as a target)."""
+    for index, word in enumerate(words):
+        if _SHELL_END.match(word):
+            return words[:index]
+    return words
+
+
 #: the interpreter a command runs with ``-m``: ``python3.12``, tox's ``{envpython}``
 _PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?|\{env_?python\}")
 
