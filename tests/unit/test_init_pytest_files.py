@@ -1,0 +1,30 @@
+"""Test modules pytest does not collect by its default names (``prp_tasks.intake.init.pytest_files``):
+the test command names theirs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.test_init import parsed, write
+
+
+def test_test_modules_named_Test_star_are_collected_by_their_names(tmp_path: Path) -> None:
+    """parsedatetime 2.6: ``tests/TestUnits.py`` and 30 more, run by its ``setup.py test``:
+    ``pytest tests`` found none ("no test was found to run"), and a failing test read the same."""
+    files = {
+        "setup.py": "setup(name='parsedatetime', tests_require=['pytest'], test_suite='tests')\n",
+        "parsedatetime/__init__.py": "",
+        "tests/__init__.py": "",
+        "tests/TestUnits.py": "import unittest\n",
+        "requirements.testing.txt": "pytest\n",
+    }
+    write(tmp_path, files)
+    said, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert argv[:5] == ("python", "-m", "pytest", "-o", "python_files=Test*.py")
+    assert "its test modules are named Test*.py (tests/), which pytest does not collect by default" in said
+    write(tmp_path, {"tests/test_more.py": ""})  # one pytest collects: its names are the project's
+    assert "python_files" not in " ".join(parsed(tmp_path)[1].profile.governance.commands["test"])
+    write(tmp_path, {"setup.cfg": "[tool:pytest]\npython_files = Test*.py\n"})
+    (tmp_path / "tests/test_more.py").unlink()
+    assert "python_files=Test*.py" not in parsed(tmp_path)[1].profile.governance.commands["test"]  # its own
