@@ -105,6 +105,19 @@ def is_python_project(workspace: Path) -> bool:
     return any((workspace / m).is_file() for m in MARKERS) or bool(requirement_files(workspace, None))
 
 
+def _not_static(workspace: Path, project: dict[str, Any] | None, pyproject: dict[str, Any]) -> bool:
+    """Whether the project's dependencies are known only by building it: a setup.py without
+    ``[project]``, Poetry's own metadata (``[tool.poetry.dependencies]``, or ``[project]`` naming
+    its dependencies dynamic). Not a ``[project]`` with static dependencies beside a Poetry table
+    of groups (pendulum: its Rust extension cannot be built offline, and every check, ruff's and
+    mypy's too, failed "environment setup failed … Failed to build pendulum")."""
+    poetry = "poetry" in pyproject.get("tool", {})
+    if project is None:
+        return poetry or (workspace / "setup.py").is_file()
+    dynamic = project.get("dynamic")
+    return poetry and isinstance(dynamic, list) and "dependencies" in dynamic
+
+
 def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
     """The build plan of the project in ``workspace`` for ``spec`` (extras, groups … or detected)."""
     pyproject = with_hatch_toml(read_toml(workspace / "pyproject.toml"), read_toml(workspace / HATCH_TOML))
@@ -115,7 +128,7 @@ def plan(workspace: Path, spec: EnvironmentSpec) -> BuildPlan:
         _from_project(project, spec, parts)
     elif setup_cfg is not None:
         _from_setup_cfg(setup_cfg, spec, parts)
-    if (project is None and (workspace / "setup.py").is_file()) or "poetry" in pyproject.get("tool", {}):
+    if _not_static(workspace, project, pyproject):
         parts.install_project = True
         parts.sources.append("the project itself (its dependencies are not static)")
         if project is None and not parts.extras:  # setup.py's extras_require (pathvalidate's test)

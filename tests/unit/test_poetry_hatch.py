@@ -204,3 +204,28 @@ def test_requirements_uv_takes_from_a_folder_are_left_out(tmp_path: Path) -> Non
     assert (
         built.sources[-1] == "left out, from a folder ([tool.uv.sources]): member, dynaconf-release-utility"
     )
+
+
+PENDULUM = """[project]
+name = "pendulum"
+version = "3.3.0"
+dependencies = ["python-dateutil>=2.6", "tzdata>=2020.1"]
+
+[tool.poetry.group.test.dependencies]
+pytest = "^7.1.2"
+"""
+
+
+def test_a_poetry_table_of_groups_beside_static_project_metadata_installs_no_build(tmp_path: Path) -> None:
+    """pendulum 3.3.0: ``[project]`` with its dependencies, Poetry's table for groups only, and a
+    Rust extension that cannot be built offline: the project was installed to learn dependencies it
+    states, the build failed, and every check (ruff's and mypy's, which need nothing built) failed
+    with "environment setup failed"."""
+    (tmp_path / "pyproject.toml").write_text(PENDULUM)
+    built = plan(tmp_path, EnvironmentSpec(use="isolated"))
+    assert not built.install_project and "python-dateutil>=2.6" in built.requirements
+    dynamic = PENDULUM.replace(
+        'dependencies = ["python-dateutil>=2.6", "tzdata>=2020.1"]', 'dynamic = ["dependencies"]'
+    )
+    (tmp_path / "pyproject.toml").write_text(dynamic)
+    assert plan(tmp_path, EnvironmentSpec(use="isolated")).install_project  # Poetry fills them
