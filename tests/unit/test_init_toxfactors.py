@@ -138,16 +138,17 @@ def test_envs_named_by_dotted_pythons_are_other_pythons_envs(tmp_path: Path) -> 
 
 def test_the_env_ci_runs_on_this_python_is_the_tests_env(tmp_path: Path) -> None:
     """tqdm's tox-gh mapping runs env ``3.11`` on 3.11 and the tf/keras variants on 3.13 only;
-    tox-gh-actions says the same with ``3.11: py311``."""
+    tox-gh-actions' names are factors of the envlist's envs."""
     gh = f"[gh]\npython=\n    3.8 = 3.8\n    {DOTTED} = {DOTTED}\n    3.13 = 3.13-tf,3.13-tf-keras\n"
     write(tmp_path, {"tox.ini": TQDM.replace("GH", gh), "pkg/__init__.py": "", "tests/test_a.py": ""})
     facts = detect(tmp_path)
     assert "pytest" in facts.test_deps
     assert "tensorflow" not in facts.test_deps and "keras" not in facts.test_deps
+    # tox-gh-actions runs the envlist's envs having the factors it names: 3.11-keras, 3.11-tf-keras
     actions = f"[gh-actions]\npython =\n    {DOTTED}: {DOTTED}-keras\n"
     write(tmp_path, {"tox.ini": TQDM.replace("GH", actions)})
     facts = detect(tmp_path)
-    assert "keras" in facts.test_deps and "tensorflow" not in facts.test_deps
+    assert "keras" in facts.test_deps and facts.test_deps["tensorflow"][1].endswith(f"for {DOTTED}-tf-keras")
 
 
 def test_a_variant_pinning_the_lowest_versions_is_not_the_tests_env(tmp_path: Path) -> None:
@@ -218,3 +219,39 @@ def test_a_setenv_value_from_the_environment_is_its_default(tmp_path: Path) -> N
     variables = detect(tmp_path).test_variables
     assert variables["TEST_QUICK"] == ("1", "tox.ini [testenv] setenv") and variables["TERM"][0] == ""
     assert "TOKEN" not in variables
+
+
+DJANGO_ENVIRON = """[tox]
+envlist =
+    lint
+    PY-django{22,42,52}
+    py314-django{60}
+
+[gh-actions]
+python =
+    VERSION: PY
+
+[testenv]
+deps =
+    django22: Django>=2.2,<3.0
+    django42: Django>=4.2,<5.0
+    django52: Django>=5.2,<6.0
+    django60: Django>=6.0,<6.1
+commands =
+    coverage run -m pytest {posargs}
+"""
+
+
+def test_a_gh_actions_factor_runs_the_envlists_envs_that_have_it_the_newest_of_alike_ones(
+    tmp_path: Path,
+) -> None:
+    """django-environ: ``[gh-actions] python = 3.11: py311`` runs ``py311-django22`` … ``py311-django52``
+    (tox-gh-actions matches factors): read as an env ``py311`` of its own, the tests ran without
+    Django; of the alike envs the last listed is the newest version (deprecated's wrapt 2.0)."""
+    version = f"{THIS_PYTHON[2]}.{THIS_PYTHON[3:]}"
+    tox = DJANGO_ENVIRON.replace("PY", THIS_PYTHON).replace("VERSION", version)
+    write(tmp_path, {"tox.ini": tox, "setup.py": "", "environ/__init__.py": "", "tests/test_a.py": ""})
+    said, result = parsed(tmp_path)
+    env = result.profile.environment
+    assert env is not None and "Django>=5.2,<6.0" in env.packages
+    assert f"tox.ini [testenv] deps, for {THIS_PYTHON}-django52" in said

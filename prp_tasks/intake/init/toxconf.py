@@ -24,6 +24,7 @@ from prp_tasks.intake.init.toxenvs import (
     THIS_PYTHON,
     THIS_PYTHONS,
     ci_envs,
+    ci_factor_envs,
     env_for,
     expanded,
     factor_lines,
@@ -163,14 +164,18 @@ def _running(tox: RawConfigParser, section: str, runs: re.Pattern[str]) -> str |
     """The env of the envlist that ``section`` configures and whose commands run ``runs``
     (:func:`env_for`); None when the envlist names none."""
     names = [e for e in listed_envs(tox.get("tox", "envlist", fallback="")) if _section_of(tox, e) == section]
-    in_ci = [e for e in ci_envs(_gh_mapping(tox)) if _section_of(tox, e) == section]
+    in_ci = [e for e in _in_ci(tox) if _section_of(tox, e) == section]
     names = in_ci or names  # tqdm's [gh] 3.11 = 3.11: not its 3.11-tf-keras (tensorflow)
     return env_for(names, lambda key, env: _setting(tox, section, key, env), runs)
 
 
-def _gh_mapping(tox: RawConfigParser) -> str:
-    """The Pythons-to-envs mapping of tox-gh (``[gh] python``) or tox-gh-actions (``[gh-actions]``)."""
-    return tox.get("gh", "python", fallback="") or tox.get("gh-actions", "python", fallback="")
+def _in_ci(tox: RawConfigParser) -> list[str]:
+    """The envs CI runs on this Python: tox-gh's ``[gh] python`` names them, tox-gh-actions'
+    ``[gh-actions] python`` names factors of the envlist's (:func:`ci_factor_envs`)."""
+    if mapping := tox.get("gh", "python", fallback=""):
+        return ci_envs(mapping)
+    envlist = listed_envs(tox.get("tox", "envlist", fallback=""))
+    return ci_factor_envs(ci_envs(tox.get("gh-actions", "python", fallback="")), envlist)
 
 
 def _section_of(tox: RawConfigParser, env: str) -> str:
@@ -196,7 +201,7 @@ def _main_section(tox: RawConfigParser, runs_tests: list[str]) -> str | None:
     """The section of the env that runs the tests: the one CI runs on this Python (tabulate's
     ``[gh] python = 3.11: py311-extra``, with numpy and pandas: 334 passed, where ``[testenv]``
     skipped 39), else ``[testenv]``, else the first a plain ``tox`` runs."""
-    in_ci = [s for s in (_section_of(tox, e) for e in ci_envs(_gh_mapping(tox))) if s in runs_tests]
+    in_ci = [s for s in (_section_of(tox, e) for e in _in_ci(tox)) if s in runs_tests]
     listed = [s for s in runs_tests if _listed(tox, s)] or runs_tests  # a plain ``tox`` runs those
     if in_ci or not runs_tests:
         return in_ci[0] if in_ci else None

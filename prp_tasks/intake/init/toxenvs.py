@@ -88,10 +88,15 @@ def env_for(names: list[str], setting: Callable[[str, str], str], runs: re.Patte
     mine = mine or [e for e in running if not any(map(names_python, e.split("-")))]
     if not mine:
         return None
-    return max(
-        mine,
-        key=lambda e: (not pins_lowest(e), len([x for x in setting("deps", e).splitlines() if x.strip()])),
-    )
+    deps = {e: len([x for x in setting("deps", e).splitlines() if x.strip()]) for e in mine}
+    return max(mine, key=lambda e: (not pins_lowest(e), deps[e], _versions(e)))
+
+
+def _versions(env: str) -> tuple[int, ...]:
+    """The numbers of an env's factors that name no Python: of alike envs the newest of a
+    dependency's versions (django-environ's ``py311-django52``, not ``py311-django22``, which
+    Python 3.11 is too new for; deprecated's ``py311-wrapt2.0``)."""
+    return tuple(int(n) for f in env.split("-") if not names_python(f) for n in re.findall(r"\d+", f))
 
 
 def pins_lowest(env: str) -> bool:
@@ -109,3 +114,14 @@ def ci_envs(mapping: str) -> list[str]:
         if sep and key.strip() == f"{_MAJOR}.{_MINOR}":
             return listed_envs(envs)
     return []
+
+
+def ci_factor_envs(factors: list[str], envlist: list[str]) -> list[str]:
+    """The envlist's envs that tox-gh-actions runs for the mapping's entries: those having every
+    factor of one (django-environ's ``3.11: py311`` runs ``py311-django22`` … ``py311-django52``:
+    read as an env ``py311`` of its own, its tests ran without Django), else the entry itself."""
+    found: list[str] = []
+    for entry in factors:
+        wanted = set(entry.split("-"))
+        found += [e for e in envlist if wanted <= set(e.split("-"))] or [entry]
+    return list(dict.fromkeys(found))
