@@ -116,3 +116,13 @@ def test_a_project_of_compiled_code_only_has_its_folder_as_boundary_and_no_targe
     assert "src/ujson" in result.profile.architecture.layout
     assert "type-check" not in result.profile.governance.commands
     assert "mypy (pyproject.toml extra 'dev') has no Python package or module of the project to check" in text
+
+
+def test_a_folder_of_a_compiled_packages_stubs_is_its_boundary(tmp_path: Path) -> None:
+    """ciso8601 2.4.1: C sources at the top, ``ciso8601/`` holding only ``__init__.pyi`` and
+    ``py.typed``: "boundaries: []" failed G1, and its tests and lint never ran (one minor finding)."""
+    files = {"setup.py": 'setup(name="ciso8601", packages=["ciso8601"])\n', "module.c": ""}
+    write(tmp_path, files | {"ciso8601/__init__.pyi": "", "ciso8601/py.typed": "", "tests/tests.py": ""})
+    text, result = parsed(tmp_path)
+    assert result.profile.architecture.boundaries == ("ciso8601",)
+    assert 'boundaries: ["ciso8601"]  # detected: the folder of its compiled package' in text

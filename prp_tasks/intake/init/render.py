@@ -218,7 +218,7 @@ def _architecture(facts: Facts) -> list[str]:
     found = [f for f in ("pyproject.toml", "setup.cfg", "setup.py") if (facts.repo / f).is_file()]
     metadata = (facts.metadata_file or "").split(" ")[0].rstrip(",")  # the file holding the metadata
     layout += [metadata] if metadata in found else found[:1]
-    said = "detected: " + ("the top-level packages" if facts.packages else "the folder of its compiled code")
+    said = "detected: " + ("the top-level packages" if facts.packages else _COMPILED_SAID)
     return [
         _line(0, "architecture", ...),
         _line(1, "boundaries", names, said if names else "none found"),
@@ -229,15 +229,17 @@ def _architecture(facts: Facts) -> list[str]:
 
 def _compiled_code(facts: Facts) -> list[str]:
     """The folder of a project without Python packages whose code is compiled, named as the project
-    (ujson's ``src/ujson``, C sources only: "boundaries: []" had failed G1 on its pristine release)."""
+    (ujson's ``src/ujson``, C sources only: "boundaries: []" had failed G1 on its pristine release;
+    ciso8601's ``ciso8601/``, its package's stubs beside C sources at the top)."""
     name = re.sub(r"[-.]+", "_", facts.name.lower())
     for folder in (f"src/{name}", name) if name else ():
         path = facts.repo / folder
-        if path.is_dir() and any(p.suffix in _COMPILED for p in path.iterdir()):
+        if path.is_dir() and any(p.suffix in _COMPILED or p.name == "__init__.pyi" for p in path.iterdir()):
             return [folder]
     return []
 
 
+_COMPILED_SAID = "the folder of its compiled package"
 #: the sources of compiled extensions
 _COMPILED = frozenset({".c", ".cc", ".cpp", ".cxx", ".h", ".pyx", ".rs"})
 
