@@ -122,7 +122,7 @@ def _uncompiled(outcome: Outcome, environment: dict[str, Any]) -> str:
     return f"the project's extensions do not compile in this checkout ({error}): " + (
         "the tests' pass is not of its compiled code"
         if outcome.status == CheckStatus.PASS
-        else "its tests ran without its compiled code"
+        else "its tests did not run this checkout's compiled code"
     )
 
 

@@ -55,7 +55,7 @@ def test_a_failing_test_run_whose_extensions_did_not_compile_names_the_compilers
     failed = Outcome(CheckStatus.FAIL, output, EvidenceType.TEST)
     assert _uncompiled(failed, environment) == (
         "the project's extensions do not compile in this checkout (src/ujson/encode.c:70: expected "
-        "expression before ‘;’ token): its tests ran without its compiled code"
+        "expression before ‘;’ token): its tests did not run this checkout's compiled code"
     )
     stopped = Outcome(CheckStatus.SKIP, "stopped: run cancelled", EvidenceType.TEST)
     assert _uncompiled(stopped, environment) == ""
