@@ -159,3 +159,15 @@ def test_pytests_internal_error_is_no_test_and_says_the_run_stopped() -> None:
         "pytest stopped on an internal error (RuntimeError: generator raised StopIteration) after "
         "2 tests: 1 passed, 1 failed, 0 errors, 0 skipped; failing: tests.test_a::test_bad (AssertionError)"
     )
+
+
+def test_the_coverage_of_a_test_run_that_ran_no_test_says_so() -> None:
+    """mashumaro without ciso8601: "0 tests: … 1 error (1 in collection) …; coverage: lines 73.04%",
+    read as its tests' coverage (a budget of 70 would have held): what importing the code ran."""
+    pytest = {"tests": 0, "passed": 0, "failures": 0, "errors": 1, "skipped": 0, "collection_errors": 1}
+    line = facts_line({"pytest": pytest, "coverage": {"lines": 73.04, "total": 73.04}})
+    assert line.endswith(
+        "coverage: lines 73.04%, total 73.04% (no test ran: only what importing the code ran)"
+    )
+    pytest |= {"tests": 3, "passed": 3}
+    assert facts_line({"pytest": pytest, "coverage": {"lines": 73.04}}).endswith("coverage: lines 73.04%")
