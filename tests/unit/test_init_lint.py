@@ -224,3 +224,14 @@ def test_a_recipes_redirected_output_is_no_lint_target(tmp_path: Path) -> None:
     said, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][-1] == "parsedatetime"
     assert "lints parsedatetime, as the project does" in said
+
+
+def test_a_linter_only_configured_beside_the_one_the_check_runs_is_named(tmp_path: Path) -> None:
+    """propcache 0.5.4: ruff (isort's rules) runs, its ``[flake8]`` in setup.cfg is for "general
+    style": an unused import passed as "lint-clean", and nothing said flake8 was not run."""
+    pyproject = '[project]\nname = "propcache"\n[tool.ruff.lint]\nselect = ["I"]\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "setup.cfg": "[flake8]\nmax-line-length = 88\n"})
+    write(tmp_path, {"src/propcache/__init__.py": "", "tests/test_a.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"][2] == "ruff"
+    assert "the project also configures flake8 (setup.cfg [flake8]), which this check does not run" in said

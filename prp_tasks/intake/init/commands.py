@@ -4,6 +4,7 @@ under ``.prp/reports/`` in the check's working directory, and told to leave no c
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 from dataclasses import dataclass
@@ -88,8 +89,7 @@ def plan(facts: Facts) -> Plan:
     commands, missing = [], {}
     test, measures, coverage_note = test_command(facts)
     formats_only = ruff_formats_only(facts)  # (its configuration files read once)
-    lint = _lint(facts, formats_only)
-    _other_linters_unrun(facts, lint)
+    lint = _other_linters_unrun(facts, _lint(facts, formats_only))
     for name, made in (("test", test), ("lint", lint), ("format", format_check(facts))):
         if made is not None:
             commands.append(made)
@@ -257,15 +257,22 @@ def _run_by_tests(facts: Facts, test: Command | None) -> None:
             facts.unrun.pop(checker, None)
 
 
-def _other_linters_unrun(facts: Facts, lint: Command | None) -> None:
+def _other_linters_unrun(facts: Facts, lint: Command | None) -> Command | None:
     """The linters the project runs besides the one the lint check runs are named "not run here"
     (plumbum's CI runs pylint through nox, its pre-commit ruff; the check runs ruff only;
-    python-slugify's tox runs pycodestyle with ignores of its own besides flake8)."""
+    python-slugify's tox runs pycodestyle with ignores of its own besides flake8); those it only
+    configures, in the lint check's comment (propcache's ``[flake8]`` beside the ruff it runs for
+    imports: "lint-clean" passed on an unused import flake8 reports)."""
     chosen = lint.argv[2] if lint is not None and len(lint.argv) > 2 else ""
-    for tool in ("ruff", "flake8", "pylint", "pycodestyle", "pep8"):
-        if tool != chosen:
-            for where in facts.run_places(tool):
-                facts.ran_unchecked(tool, where)
+    others = [tool for tool in ("ruff", "flake8", "pylint", "pycodestyle", "pep8") if tool != chosen]
+    for tool in others:
+        for where in facts.run_places(tool):
+            facts.ran_unchecked(tool, where)
+    configured = [f"{t} ({', '.join(places[:2])})" for t in others if (places := facts.config_places_of(t))]
+    if lint is None or not configured:
+        return lint
+    also = f"; the project also configures {', '.join(configured)}, which this check does not run"
+    return dataclasses.replace(lint, why=lint.why + also)
 
 
 def _not_skipped(facts: Facts, targets: list[str]) -> tuple[list[str], str]:
