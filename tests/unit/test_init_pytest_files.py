@@ -28,3 +28,21 @@ def test_test_modules_named_Test_star_are_collected_by_their_names(tmp_path: Pat
     write(tmp_path, {"setup.cfg": "[tool:pytest]\npython_files = Test*.py\n"})
     (tmp_path / "tests/test_more.py").unlink()
     assert "python_files=Test*.py" not in parsed(tmp_path)[1].profile.governance.commands["test"]  # its own
+
+
+def test_unittest_discovery_is_told_the_names_of_modules_it_would_not_find(tmp_path: Path) -> None:
+    """commonmark 0.9.2: ``commonmark/tests/unit_tests.py`` and ``rst_tests.py``; ``unittest
+    discover -s commonmark/tests`` found none of them ("but no test ran": its 15 tests never ran)."""
+    files = {
+        "setup.py": "setup(name='commonmark')\n",
+        "commonmark/__init__.py": "",
+        "commonmark/tests/__init__.py": "",
+        "commonmark/tests/unit_tests.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    said, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert argv[:4] == ("python", "-m", "unittest", "discover") and argv[-2:] == ("-p", "*_tests.py")
+    assert "its test modules are named *_tests.py (commonmark/tests/), which unittest's discovery" in said
+    write(tmp_path, {"commonmark/tests/test_more.py": ""})  # one it finds: its names are the project's
+    assert "-p" not in parsed(tmp_path)[1].profile.governance.commands["test"]

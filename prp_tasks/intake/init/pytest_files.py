@@ -1,9 +1,11 @@
-"""Test modules pytest would not collect by its default names (``test_*.py``, ``*_test.py``).
+"""Test modules the runner would not collect by its default names (pytest's ``test_*.py`` and
+``*_test.py``, unittest discovery's ``test*.py``).
 
 parsedatetime's tests are ``tests/TestUnits.py`` and 30 more ``Test*.py`` unittest modules (its
 ``setup.py test`` ran them): ``pytest tests`` found none, exit 5, "no test was found to run", and a
 failing test read word for word as a healthy suite. The project sets no ``python_files``; the
-command then names the names its modules have.
+command then names the names its modules have. commonmark's ``commonmark/tests/unit_tests.py``:
+``unittest discover`` found nothing ("but no test ran"); the command then gets ``-p '*_tests.py'``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from prp_tasks.intake.init.facts import Facts
 DEFAULT = ("test_*.py", "*_test.py")
 #: other names test modules have (unittest's ``test*.py``, capitalised ``Test*.py``)
 _OTHER = ("Test*.py", "test*.py")
+#: unittest discovery's default ``-p``, and the other names test modules have
+UNITTEST_DEFAULT = "test*.py"
+_UNITTEST_OTHER = ("*_test.py", "*_tests.py", "Test*.py")
 
 
 def with_python_files(facts: Facts, test: Command | None) -> Command | None:
@@ -31,13 +36,38 @@ def with_python_files(facts: Facts, test: Command | None) -> Command | None:
     names = [p.name for p in folder.rglob("*.py") if "site-packages" not in p.parts][:2000]
     if any(fnmatch.fnmatchcase(n, pattern) for n in names for pattern in DEFAULT):
         return test
-    found = [pattern for pattern in _OTHER if any(fnmatch.fnmatchcase(n, pattern) for n in names)][:1]
+    found = _first_named(names, _OTHER)
     if not found:
         return test
     at = test.argv.index("pytest") + 1
-    argv = (*test.argv[:at], "-o", f"python_files={found[0]}", *test.argv[at:])
+    argv = (*test.argv[:at], "-o", f"python_files={found}", *test.argv[at:])
     why = (
-        f"{test.why}; its test modules are named {found[0]} ({facts.tests_dir}/), which pytest does "
+        f"{test.why}; its test modules are named {found} ({facts.tests_dir}/), which pytest does "
         f"not collect by default ({' '.join(DEFAULT)}), and its configuration sets no python_files"
     )
     return dataclasses.replace(test, argv=argv, why=why)
+
+
+def with_unittest_pattern(facts: Facts, test: Command | None) -> Command | None:
+    """``test`` (``unittest discover`` without ``-p``) told the names of the tests folder's modules
+    when none is named ``test*.py``."""
+    if test is None or not facts.tests_dir or "discover" not in test.argv or "unittest" not in test.argv:
+        return test
+    if any(a in ("-p", "--pattern") or a.startswith("--pattern=") for a in test.argv):
+        return test
+    names = [p.name for p in (facts.repo / facts.tests_dir).rglob("*.py")][:2000]
+    if any(fnmatch.fnmatchcase(n, UNITTEST_DEFAULT) for n in names):
+        return test
+    found = _first_named(names, _UNITTEST_OTHER)
+    if not found:
+        return test
+    why = (
+        f"{test.why}; its test modules are named {found} ({facts.tests_dir}/), which unittest's "
+        f"discovery does not find by default ({UNITTEST_DEFAULT})"
+    )
+    return dataclasses.replace(test, argv=(*test.argv, "-p", found), why=why)
+
+
+def _first_named(names: list[str], patterns: tuple[str, ...]) -> str:
+    """The first of ``patterns`` some of ``names`` match, or ''."""
+    return next((p for p in patterns if any(fnmatch.fnmatchcase(n, p) for n in names)), "")

@@ -12,7 +12,7 @@ from pathlib import Path
 from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORTS, Command, import_names
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.facts import PYTEST_FILES, Facts
-from prp_tasks.intake.init.pytest_files import with_python_files
+from prp_tasks.intake.init.pytest_files import with_python_files, with_unittest_pattern
 from prp_tasks.intake.init.sources import read_text
 from prp_tasks.intake.init.testmodules import NO_UNITTEST_CASES, PLAIN_FUNCTIONS
 
@@ -26,7 +26,8 @@ def test_command(facts: Facts) -> tuple[Command | None, bool, str]:
     if test is not None and _finds_nothing(facts, test):
         why = f"{test.why}; no test module (test*.py, *_test.py) in this checkout: the run will find no test"
         test = dataclasses.replace(test, why=why)
-    return with_python_files(facts, _with_python_options(facts, test)), measured, note
+    test = with_unittest_pattern(facts, with_python_files(facts, _with_python_options(facts, test)))
+    return test, measured, note
 
 
 def _with_python_options(facts: Facts, test: Command | None) -> Command | None:
