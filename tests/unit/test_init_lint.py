@@ -235,3 +235,19 @@ def test_a_linter_only_configured_beside_the_one_the_check_runs_is_named(tmp_pat
     said, result = parsed(tmp_path)
     assert result.profile.governance.commands["lint"][2] == "ruff"
     assert "the project also configures flake8 (setup.cfg [flake8]), which this check does not run" in said
+
+
+def test_a_pre_commit_exclude_of_a_file_ending_in_slash_or_end_is_left_out_of_the_lint(
+    tmp_path: Path,
+) -> None:
+    """tblib 3.2.2: ``exclude: '^(\\.tox|ci/templates|tests/badsyntax.py)(/|$)'`` leaves out its deliberately
+    broken fixture; read as no folder pattern, its pristine release failed lint and format on it."""
+    config = (
+        "exclude: '^(\\.tox|ci/templates|tests/badsyntax.py)(/|$)'\nrepos:\n"
+        "  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.14.3\n    hooks:\n"
+        "      - id: ruff\n"
+    )
+    files = {".pre-commit-config.yaml": config, "pyproject.toml": '[project]\nname = "tblib"\n[tool.ruff]\n'}
+    write(tmp_path, files | {"src/tblib/__init__.py": "", "tests/badsyntax.py": "def (:\n"})
+    lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
+    assert "--extend-exclude=.tox,ci/templates,tests/badsyntax.py" in lint

@@ -120,7 +120,7 @@ def test_what_a_pre_commit_config_excludes_is_left_out_of_what_its_hooks_lint(tm
     write(tmp_path, files)
     commands = parsed(tmp_path)[1].profile.governance.commands
     assert commands["lint"][-2:] == ("--extend-exclude=testing/data", ".")
-    assert commands["format"][-2:] == ("--extend-exclude=^/(testing/data|docs|build)/", ".")
+    assert commands["format"][-2:] == ("--extend-exclude=^/(testing/data|docs|build)(/|$)", ".")
     # an exclusion of another kind cannot be said to the tool: the hook's reach is not followed
     write(tmp_path, {".pre-commit-config.yaml": config.replace("^testing/data/", "\\.pyi$")})
     commands = parsed(tmp_path)[1].profile.governance.commands

@@ -51,7 +51,7 @@ def excludes(facts: Facts, tool: str, targets: list[str]) -> list[str]:
     if not folders or "." not in targets:
         return []
     if tool == "black":  # a regular expression of paths from the root, as black reads it
-        return [f"--extend-exclude=^/({'|'.join(re.escape(f) for f in folders)})/"]
+        return [f"--extend-exclude=^/({'|'.join(re.escape(f) for f in folders)})(/|$)"]
     return [f"--extend-exclude={','.join(folders)}"]
 
 

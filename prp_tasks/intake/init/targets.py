@@ -229,11 +229,14 @@ def hook_paths(hook: dict[str, object]) -> list[str] | None:
 
 
 def prefix_folders(pattern: object) -> list[str] | None:
-    """The folders a pre-commit pattern of folder prefixes names (``^(docs|testing/data)/``), else
-    None (no pattern, or one of another kind)."""
+    r"""The folders (or files) a pre-commit pattern of path prefixes names (``^(docs|testing/data)/``;
+    tblib's ``^(\.tox|ci/templates|tests/badsyntax.py)(/|$)``, its deliberately broken fixture: its
+    release had failed lint and format on it), else None (no pattern, or one of another kind)."""
     if not isinstance(pattern, str):
         return None
-    body = pattern.strip().removeprefix("^").removesuffix("/")  # ``^(docs|build)/``
+    body = pattern.strip().removeprefix("^")
+    for end in ("(/|$)", "(?:/|$)", "/"):  # ``^(docs|build)/``
+        body = body.removesuffix(end)
     if body.startswith("(") and body.endswith(")"):
         body = body[1:-1].removeprefix("?:")
     folders = [p.rstrip("/") for p in body.split("|")]
