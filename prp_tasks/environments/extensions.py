@@ -47,6 +47,8 @@ def build_in_place(
         after = extension_modules(project)
         done["modules"] = sorted(after - before)[:5]
         done["present"] = sorted(after & before)[:5]  # made before: the environment's install of it
+        if done.get("built") and not after and compile_error(str(done.get("log_tail") or "")):
+            done["built"] = False  # lazy-object-proxy's OptionalBuildExt: exit 0 over a C error
         if done.get("ended") == "stopped":
             return done  # a cancelled run: tried again by nobody, recorded nowhere
         record.write_text(json.dumps(done))

@@ -160,3 +160,37 @@ def test_a_test_run_whose_extensions_do_not_compile_fails_naming_the_compilers_e
         )
         assert first.endswith("compiled code") and "exit " in result.output.split("\n")[1]
     assert snapshot.status == RunStatus.FAILED
+
+
+OPTIONAL_BUILD_PY = """from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+class Optional(build_ext):
+    def run(self):
+        try:
+            build_ext.run(self)
+        except Exception as exc:
+            print("WARNING: the C extension could not be compiled:", exc)
+setup(
+    name="fastpkg", version="1.0", packages=["fastpkg"], package_dir={"": "src"},
+    ext_modules=[Extension("fastpkg._speed", ["src/fastpkg/_speed.c"])], cmdclass={"build_ext": Optional},
+)
+"""
+
+
+def test_a_build_that_swallows_its_compile_error_is_not_said_to_have_built(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
+) -> None:
+    """lazy-object-proxy's ``OptionalBuildExt``: its build exits 0 over a C error; the evidence
+    said ``built: true`` (no module made) and its failing tests named only the missing module."""
+    repo = make_repo(
+        {
+            "setup.py": OPTIONAL_BUILD_PY,
+            "src/fastpkg/__init__.py": "",
+            "src/fastpkg/_speed.c": "static int broken = ;\n",
+        }
+    )
+    (repo / ".venv").symlink_to(seeded_venv, target_is_directory=True)
+    snapshot = run(control, finish, repo, workflow(py("c", "print('ran')")))
+    result = snapshot.gates["A"].checks["c"]
+    assert "extensions: not built in place (exited, exit 0: src/fastpkg/_speed.c:1:" in result.output
+    assert evidence(snapshot, "A", "c")["environment"]["extensions"]["built"] is False
