@@ -46,3 +46,19 @@ def test_unittest_discovery_is_told_the_names_of_modules_it_would_not_find(tmp_p
     assert "its test modules are named *_tests.py (commonmark/tests/), which unittest's discovery" in said
     write(tmp_path, {"commonmark/tests/test_more.py": ""})  # one it finds: its names are the project's
     assert "-p" not in parsed(tmp_path)[1].profile.governance.commands["test"]
+
+
+def test_a_doctest_text_file_the_projects_pytest_command_names_beside_its_tests_is_run(
+    tmp_path: Path,
+) -> None:
+    """tblib's tox: ``pytest … tests README.rst`` (its ``--doctest-glob=*.rst``): the README's doctest
+    was left out, 63 tests where the project runs 64; natsort's first command names only its docs
+    (``pytest README.rst docs/examples.rst``), its tests run by a later one: no path kept there."""
+    tox = "[tox]\nenvlist = py\n[testenv]\ncommands = pytest --cov --cov-report=xml -vv tests README.rst\n"
+    files = {"tox.ini": tox, "setup.py": "", "tblib/__init__.py": "", "tests/test_a.py": "", "README.rst": ""}
+    write(tmp_path, files | {"pytest.ini": "[pytest]\naddopts = --doctest-glob=*.rst\n"})
+    argv = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert argv[argv.index("tests") + 1] == "README.rst"
+    docs_only = "[tox]\nenvlist = py\n[testenv]\ncommands =\n    pytest README.rst\n    pytest\n"
+    write(tmp_path, {"tox.ini": docs_only})
+    assert "README.rst" not in parsed(tmp_path)[1].profile.governance.commands["test"]

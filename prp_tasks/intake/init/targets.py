@@ -164,7 +164,15 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
             kept.append(os.path.normpath(os.path.join(cwd, word)))
     if cwd not in ("", ".") and not any(not k.startswith("-") and _test_path(facts, ".", k) for k in kept):
         kept.append(os.path.normpath(cwd))  # run in a folder with no path: that folder's tests
-    facts.pytest_args = ([k for k in kept if k], where)
+    facts.pytest_args = (_with_tests(kept), where)
+
+
+def _with_tests(kept: list[str]) -> list[str]:
+    """The arguments kept, less doctest text files named without tests beside them (natsort's
+    first pytest command, ``pytest README.rst docs/examples.rst``, runs its docs, not its tests)."""
+    texts = [k for k in kept if k.endswith(_TEXTS)]
+    tests = [k for k in kept if not k.startswith("-") and k not in texts]
+    return [k for k in kept if k and (tests or k not in texts)]
 
 
 def _left_out(facts: Facts, option: str, value: str, where: str) -> None:
@@ -192,8 +200,14 @@ def _exists(facts: Facts, cwd: str, word: str) -> bool:
 
 
 def _test_path(facts: Facts, cwd: str, word: str) -> bool:
+    """A folder, module or doctest text file of the checkout (tblib's tox runs ``pytest … tests
+    README.rst``, its ``--doctest-glob=*.rst`` collecting the README: its doctest had been left out)."""
     path = facts.repo / os.path.normpath(os.path.join(cwd, word.split("::")[0]))
-    return path.is_dir() or (path.suffix == ".py" and path.is_file())
+    return path.is_dir() or (path.suffix in (".py", *_TEXTS) and path.is_file())
+
+
+#: doctest text files a pytest command may name (its ``--doctest-glob`` collecting them)
+_TEXTS = (".rst", ".txt", ".md")
 
 
 def add_targets(known: list[str], new: list[str]) -> None:
