@@ -23,6 +23,7 @@ from prp_tasks.intake.init.commandline import (
     addopts_quiet,
     addopts_xdist,
 )
+from prp_tasks.intake.init.config_folder import config_folder
 from prp_tasks.intake.init.declared import beside_mypy, declared, locked_versions, pins, requirements
 from prp_tasks.intake.init.facts import PYTEST_FILES, UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.licences import licence_file
@@ -66,6 +67,7 @@ def detect(repo: Path) -> Facts:
     ini_files(facts)
     requirements(facts)
     runners(facts)
+    config_folder(facts)  # after the project's own commands: their options say first
     tests_required(facts)  # after tox's: the env that runs the tests says first
     locked_versions(facts)  # after every exact pin: those win
     coverage_defaults(facts)  # after every threshold the project sets: those win
