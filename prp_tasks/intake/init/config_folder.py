@@ -36,13 +36,10 @@ def config_folder(facts: Facts) -> None:
         facts.configured("pytest", PYTEST_FILE)
 
 
-#: where a tool's configuration at the checkout's top is (a conftest.py configures no pytest run)
-_TOP = {
-    "ruff": ("ruff.toml", ".ruff.toml", "pyproject.toml [tool.ruff"),
-    "mypy": ("mypy.ini", ".mypy.ini", "setup.cfg [mypy]", "pyproject.toml [tool.mypy"),
-    "pytest": ("pytest.ini", "setup.cfg [tool:pytest]", "tox.ini [pytest]", "pyproject.toml [tool.pytest"),
-}
-
-
 def _configured_at_top(facts: Facts, tool: str) -> bool:
-    return any(place.startswith(_TOP[tool]) for place in facts.config_places)
+    """Whether a file at the checkout's top configures the tool (its ``config_places``; a
+    conftest.py configures no pytest run, and the ``config/`` folder is not the top)."""
+    return any(
+        place in facts.config_places and not place.endswith("conftest.py") and not place.startswith("config/")
+        for place in facts.tools.get(tool, [])
+    )
