@@ -35,7 +35,7 @@ from prp_tasks.environments.prepare import note as prepare_note
 from prp_tasks.environments.prepare import prepare_workspace
 from prp_tasks.environments.project import is_python_project, plan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError
-from prp_tasks.environments.store import EnvironmentStore
+from prp_tasks.environments.store import EnvironmentStore, Held
 from prp_tasks.environments.version_file import ensure_version_files
 from prp_tasks.environments.versions import ran_with, tool_of, unpinned
 from prp_tasks.processes.spawn import found_program
@@ -96,11 +96,11 @@ class Environments:
             build = plan(ctx.repo, spec)
             with self.store.hold(build, spec.python, ctx.stop) as held:
                 ran = ran_with(held.path, ctx.check.run or ())
-                info = {**details, **describe(held.path, ctx), "build": brief(held.record, held.built)}
+                info = {**details, **describe(held.path, ctx), "build": brief(held)}
                 loose, bounds = unpinned(spec.packages, ctx.check.run or (), ran)
                 if loose:  # (bounds: lower bounds only, ``>=0.6.3``)
                     info |= {"unpinned": loose, "unpinned_bounds": bounds} if bounds else {"unpinned": loose}
-                built = note(held.record) if held.built else ""
+                built = note(held)
                 env = {**venv_env(base, held.path, ctx), **spec.variables}
                 yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
 
@@ -246,9 +246,10 @@ def _mypy_finds(argv: Sequence[str], root: Path, cwd: Path) -> bool:
     return False
 
 
-def brief(record: Mapping[str, Any], built: bool) -> dict[str, Any]:
+def brief(held: Held) -> dict[str, Any]:
     """The build's evidence: how long it took, what was installed from where (and its log tail
-    when this check built it)."""
+    when this check built it, how long it waited when another check was building it)."""
+    record, built = held.record, held.built
     out = {
         k: record.get(k)
         for k in ("key", "installer", "python", "sources", "duration_ms", "installed", "offline")
@@ -259,10 +260,23 @@ def brief(record: Mapping[str, Any], built: bool) -> dict[str, Any]:
         out["own_copy_error"] = record["own_copy_error"]
     if built:
         out["log_tail"] = record.get("log_tail", "")
+    elif held.waited_s >= WAIT_SAID_S:
+        out["waited_ms"] = round(held.waited_s * 1000)
     return out
 
 
-def note(record: Mapping[str, Any]) -> str:
+#: a wait for another check's build of the environment that the check's output says (seconds)
+WAIT_SAID_S = 1.0
+
+
+def note(held: Held) -> str:
+    """The line a check's output gets about its environment: the build it made, the wait for
+    another check's build (a check's time is mostly that wait: cachelib's tests "passed in
+    1 min 01 s" for 1.39 s of tests while its lint built the environment), or '' when it was ready."""
+    if not held.built:
+        waited = held.waited_s
+        return f"environment: waited {waited:.1f}s for another check's build" if waited >= WAIT_SAID_S else ""
+    record = held.record
     seconds = int(record.get("duration_ms", 0)) / 1000
     count = len(record.get("installed") or ())
     where = " from uv's cache (the package index was unreachable)" if record.get("offline") else ""

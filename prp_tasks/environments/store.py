@@ -61,11 +61,13 @@ def installer_settings() -> str:
 
 @dataclass(frozen=True)
 class Held:
-    """An environment in use: its directory, its build record and whether this call built it."""
+    """An environment in use: its directory, its build record, whether this call built it and how
+    long it waited for another check's build of it (seconds, 0 when it did not wait)."""
 
     path: Path
     record: dict[str, Any]
     built: bool
+    waited_s: float = 0.0
 
 
 class EnvironmentStore:
@@ -86,11 +88,13 @@ class EnvironmentStore:
         self._ensure_layout()
         deadline = time.monotonic() + self._settings.env_build_timeout_s
         build = Build(plan, installer, python, self.root / key, self.root / f"{key}.log", stop, deadline)
+        began = time.monotonic()
         lock, record, built = self._hold(key, lambda: self._build(key, build), stop, deadline)
+        waited = 0.0 if built else time.monotonic() - began
         try:
             if built:
                 self._evict_safely(keep=key)
-            yield Held(self.root / key, record, built)
+            yield Held(self.root / key, record, built, waited)
         finally:
             lock.release()
 

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sysconfig
 import threading
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -371,38 +370,6 @@ def test_an_unreachable_package_index_is_named(
     output = snapshot.gates["A"].checks["c"].output
     assert output.startswith("environment setup failed: installing"), output
     assert "the package index is unreachable (offline?)" in output
-
-
-def test_without_uv_an_environment_is_built_with_venv_and_pip(tmp_path: Path) -> None:
-    wheel = tiny_wheel(tmp_path, where="pip")
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "requirements.txt").write_text(f"{wheel}\n")
-    store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache", env_installer="pip"))
-    started = time.monotonic()
-    with store.hold(plan(tmp_path / "p", EnvironmentSpec()), None, threading.Event()) as held:
-        assert held.built and held.record["installer"] == "pip"
-        out = subprocess.run(
-            [held.path / "bin" / "python", "-c", "import tinydep; print(tinydep.WHERE)"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert out.stdout == "pip\n"
-    assert time.monotonic() - started < 60
-
-
-def test_the_cache_keeps_at_most_env_max_count_environments_sparing_those_in_use(tmp_path: Path) -> None:
-    store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache", env_max_count=1))
-    plans = []
-    for name in ("one", "two", "three"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "requirements.txt").write_text(f"{tiny_wheel(tmp_path / name, name)}\n")
-        plans.append(plan(tmp_path / name, EnvironmentSpec()))
-    stop = threading.Event()
-    with store.hold(plans[0], None, stop) as first, store.hold(plans[1], None, stop) as second:
-        assert sorted(store.keys()) == sorted([first.record["key"], second.record["key"]])  # both in use
-    with store.hold(plans[2], None, stop) as third:
-        assert store.keys() == [third.record["key"]]  # the least recently used went first
 
 
 def test_a_module_of_the_project_missing_after_its_own_build_failed_says_why(

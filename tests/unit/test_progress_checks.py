@@ -131,6 +131,18 @@ def test_a_check_line_keeps_the_counts_and_leaves_the_tool_version_to_the_report
         "ship › build: passed in 1 min 53 s (its environment built in 111.7 s): exit 0 in 0.10s; "
         "no ruff violations"
     )
+    # its tests: "passed in 1 min 01 s" for 1.39 s of tests, the minute spent waiting for that build
+    tests = lint.model_copy(
+        update={
+            "duration": 61_000,
+            "output": "exit 0 in 1.39s\n12 tests: 12 passed\n"
+            "environment: waited 59.4s for another check's build",
+        }
+    )
+    assert check_line({"id": "ship", "name": "ship"}, tests) == (
+        "ship › build: passed in 1 min 01 s (59.4 s of it waiting for its environment's build): "
+        "exit 0 in 1.39s; 12 tests: 12 passed"
+    )
 
 
 def test_a_failed_checks_line_names_the_failing_test_and_why() -> None:
