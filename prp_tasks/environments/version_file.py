@@ -1,5 +1,6 @@
 """The version module a project's build writes into its sources (hatch-vcs ``version-file``,
-setuptools-scm ``version_file``/``write_to``: humanize's ``src/humanize/_version.py``), put in
+setuptools-scm ``version_file``/``write_to``: humanize's ``src/humanize/_version.py``, and its
+``use_scm_version={'write_to': …}`` in setup.py: cloup's ``cloup/_version.py``), put in
 the run's workspace when it is missing there. Such a file is ignored by git, so a workspace made
 from the checkout lacks it, and importing the package from the workspace fails
 (``No module named 'humanize._version'``) unless an environment build happened to write it. It
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import tomllib
 from pathlib import Path
@@ -45,25 +47,59 @@ def declared_version_files(pyproject: dict[str, Any]) -> list[str]:
     ]
 
 
+#: setup.py's ``use_scm_version={'write_to': 'cloup/_version.py'}`` (or ``dict(write_to=…)``)
+_SCM_ARGUMENT = re.compile(r"use_scm_version\s*=\s*(?:\{|dict\()([^})]*)")
+_SCM_FILE = re.compile(r"""['"]?\b(?:write_to|version_file)\b['"]?\s*[:=]\s*['"]([^'"]+)['"]""")
+
+
+def setup_py_version_files(text: str) -> list[str]:
+    """The version files setup.py's ``use_scm_version`` has setuptools-scm write."""
+    found = [m[1] for a in _SCM_ARGUMENT.finditer(text) for m in _SCM_FILE.finditer(a[1])]
+    return [f for f in found if f and ".." not in Path(f).parts and not f.startswith("/")]
+
+
 @functools.lru_cache(maxsize=256)
-def _declared(pyproject: str, mtime: int) -> tuple[str, ...]:
-    """:func:`declared_version_files` of a file, parsed once per state of it (every check of a
-    run asks, with the same workspace)."""
+def _declared(workspace: str, state: tuple[int, int]) -> tuple[str, ...]:
+    """:func:`declared_version_files` of the project's pyproject.toml, else its setup.py's, parsed
+    once per state of them (every check of a run asks, with the same workspace)."""
     try:
-        return tuple(declared_version_files(tomllib.loads(Path(pyproject).read_text(encoding="utf-8"))))
+        if state[0] >= 0:
+            text = (Path(workspace) / "pyproject.toml").read_text(encoding="utf-8")
+            found = declared_version_files(tomllib.loads(text))
+            if found or not _dynamic(tomllib.loads(text)):
+                return tuple(found)
+        if state[1] >= 0:
+            text = (Path(workspace) / "setup.py").read_text(encoding="utf-8", errors="replace")
+            return tuple(setup_py_version_files(text))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return ()
+        pass
+    return ()
+
+
+def _dynamic(pyproject: dict[str, Any]) -> bool:
+    """Whether the version is left to the build (no ``[project]``, or ``version`` dynamic)."""
+    project = pyproject.get("project")
+    return not isinstance(project, dict) or not isinstance(project.get("version"), str)
+
+
+def _state(workspace: Path) -> tuple[int, int]:
+    """The modification times of pyproject.toml and setup.py (-1: none)."""
+    times = []
+    for name in ("pyproject.toml", "setup.py"):
+        try:
+            times.append((workspace / name).stat().st_mtime_ns)
+        except OSError:
+            times.append(-1)
+    return times[0], times[1]
 
 
 def ensure_version_files(workspace: Path, source: Path) -> list[str]:
     """Put each declared version file missing from ``workspace`` there; the ones put."""
-    pyproject = workspace / "pyproject.toml"
-    try:
-        mtime = pyproject.stat().st_mtime_ns
-    except OSError:
-        return []  # (every check asks: one stat for a project without a pyproject.toml)
+    state = _state(workspace)
+    if state == (-1, -1):
+        return []
     put = []
-    for name in _declared(str(pyproject), mtime):
+    for name in _declared(str(workspace), state):
         target = workspace / name
         if target.exists() or not target.parent.is_dir():
             continue

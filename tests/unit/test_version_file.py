@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from prp_tasks.environments.version_file import declared_version_files, ensure_version_files
+from prp_tasks.environments.version_file import (
+    declared_version_files,
+    ensure_version_files,
+    setup_py_version_files,
+)
 
 HATCH = (
     '[project]\nname = "hum"\ndynamic = ["version"]\n'
@@ -63,3 +67,42 @@ def test_a_project_stating_its_version_gets_no_version_file() -> None:
     assert declared_version_files({"project": {"name": "pt", "dynamic": ["version"]}, **scm}) == [
         "pt/_version.py"
     ]
+
+
+CLOUP_SETUP = """
+from setuptools import setup
+setup(
+    name='cloup',
+    setup_requires=['setuptools_scm'],
+    use_scm_version={
+        'write_to': 'cloup/_version.py'
+    },
+)
+"""
+
+
+def test_setup_pys_use_scm_version_write_to_is_put_in_the_workspace(tmp_path: Path) -> None:
+    """cloup 3.0.7: ``use_scm_version={'write_to': 'cloup/_version.py'}`` in setup.py, the file
+    git-ignored: its first run passed (the environment's build wrote the file into the workspace),
+    every later one on the same commit failed "cannot import name '_version'" (the environment
+    cached, nothing wrote it)."""
+    source, workspace = tmp_path / "mine", tmp_path / "ws"
+    for root in (source, workspace):
+        (root / "cloup").mkdir(parents=True)
+        (root / "setup.py").write_text(CLOUP_SETUP)
+        (root / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools", "setuptools_scm"]\n')
+    (source / "cloup" / "_version.py").write_text("version = '3.0.7'\n")
+    assert ensure_version_files(workspace, source) == ["cloup/_version.py"]
+    assert (workspace / "cloup" / "_version.py").read_text() == "version = '3.0.7'\n"
+    (workspace / "pyproject.toml").unlink()  # a setup.py alone: the same
+    (workspace / "cloup" / "_version.py").unlink()
+    assert ensure_version_files(workspace, source) == ["cloup/_version.py"]
+
+
+def test_a_setup_py_states_its_version_file_in_either_spelling() -> None:
+    assert setup_py_version_files("setup(use_scm_version=dict(write_to='a/_v.py'))") == ["a/_v.py"]
+    assert setup_py_version_files('use_scm_version={"version_file": "a/_v.py", "local_scheme": "x"}') == [
+        "a/_v.py"
+    ]
+    assert setup_py_version_files("setup(use_scm_version=True)") == []
+    assert setup_py_version_files("use_scm_version={'write_to': '../x.py'}") == []
