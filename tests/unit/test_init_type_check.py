@@ -60,3 +60,29 @@ def test_a_package_that_moved_alone_is_said_and_odd_entries_do_not_break_the_lis
     assert "checks pkg/**/*.py as src/pkg (the package's folder here): its config's files, its globs" in said
     write(tmp_path, {"mypy.ini": "[mypy]\nfiles = **/*.py, setup.py, gone.py\n"})
     assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-2:] == (".", "setup.py")
+
+
+def test_a_stub_the_type_checks_requirement_file_pins_is_not_added_at_another_files_version(
+    tmp_path: Path,
+) -> None:
+    """cachelib 0.13.0: its tox typing env installs requirements/typing.txt (types-pyopenssl
+    23.0.0.2); its dev.txt pins 24.0.0 beside mypy, which was added too: "you require
+    types-pyopenssl==23.0.0.2 and types-pyopenssl==24.0.0.20240130", the type check never ran."""
+    typing = "mypy==1.9.0\ntypes-pyopenssl==23.0.0.2\ntypes-redis==4.6.0.20240311\n"
+    files = {
+        "setup.cfg": "[metadata]\nname = cachelib\n[mypy]\nfiles = src/cachelib\n",
+        "src/cachelib/__init__.py": "",
+        "tests/test_a.py": "",
+        "tox.ini": "[testenv]\ndeps = -r requirements/tests.txt\ncommands = pytest\n"
+        "[testenv:typing]\ndeps = -r requirements/typing.txt\ncommands = mypy\n",
+        "requirements/tests.txt": "pytest==8.0.0\n",
+        "requirements/typing.txt": typing,
+        "requirements/dev.txt": f"pytest==8.0.0\n{typing.replace('23.0.0.2', '24.0.0.20240130')}",
+    }
+    write(tmp_path, files)
+    environment = parsed(tmp_path)[1].profile.environments["type-check"]
+    assert "requirements/typing.txt" in environment.requirements
+    assert not [p for p in environment.packages if p.startswith(("types-pyopenssl", "types-redis"))]
+    write(tmp_path, {"requirements/typing.txt": "mypy==1.9.0\n"})  # a stub only dev.txt names: added
+    environment = parsed(tmp_path)[1].profile.environments["type-check"]
+    assert "types-pyopenssl==24.0.0.20240130" in environment.packages

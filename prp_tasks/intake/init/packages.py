@@ -219,6 +219,7 @@ def type_packages(facts: Facts, shared: tuple[tuple[str, str], ...]) -> tuple[tu
     (natsort's ``fastnumbers>=5.0.1``, which its tests run without: installed for them, it would
     change what they run). Empty when there is nothing more."""
     have = requirement_names([req for req, _ in shared]) | {"mypy", normalise(facts.name), "tox"}
+    have |= _type_files_install(facts)
     found = {
         name: (line, f"its type check installs it ({where})")
         for name, (line, where) in facts.type_deps.items()
@@ -226,6 +227,17 @@ def type_packages(facts: Facts, shared: tuple[tuple[str, str], ...]) -> tuple[tu
     }
     found |= {name: said for name, said in for_mypys_python(facts).items() if name not in found}
     return tuple(said for name, said in found.items() if name not in have)
+
+
+def _type_files_install(facts: Facts) -> set[str]:
+    """The names the requirement files the type check's environment installs name themselves: a
+    stub another file pins beside mypy is not added again at that file's version (cachelib's
+    requirements/typing.txt pins types-pyopenssl 23.0.0.2, its dev.txt 24.0.0: the two pins made
+    its type check's environment unsatisfiable, the check never ran)."""
+    files = [f for f, _ in requirement_files(facts, typed=True)]
+    if not files and not no_requirement_files(facts):
+        files = default_requirement_files(facts.repo)
+    return {name for f in files for name in requirement_names(read_text(facts.repo / f))}
 
 
 def for_mypys_python(facts: Facts) -> dict[str, tuple[str, str]]:
