@@ -86,3 +86,28 @@ def test_a_stub_the_type_checks_requirement_file_pins_is_not_added_at_another_fi
     write(tmp_path, {"requirements/typing.txt": "mypy==1.9.0\n"})  # a stub only dev.txt names: added
     environment = parsed(tmp_path)[1].profile.environments["type-check"]
     assert "types-pyopenssl==24.0.0.20240130" in environment.packages
+
+
+def test_a_later_mypy_command_with_other_options_is_not_merged_into_the_first(tmp_path: Path) -> None:
+    """cloup 3.0.7's tox: ``mypy --strict cloup`` then ``mypy tests examples``; the check ran
+    ``mypy --strict cloup tests examples`` (343 errors where the project's two commands report
+    none) and its comment said "as the project runs it"."""
+    tox = "[testenv:mypy]\ndeps = mypy\ncommands =\n  mypy --strict cloup\n  mypy tests examples\n"
+    files = {"setup.cfg": "[metadata]\nname = cloup\n[mypy]\n", "tox.ini": tox, "cloup/__init__.py": ""}
+    write(tmp_path, files | {"tests/test_a.py": "", "examples/a.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-2:] == ("--strict", "cloup")
+    assert "not run here: tox.ini [testenv:mypy] type-checks tests, examples without the options" in said
+    write(tmp_path, {"tox.ini": tox.replace("mypy tests", "mypy --strict tests")})  # the same options: one
+    argv = parsed(tmp_path)[1].profile.governance.commands["type-check"]
+    assert argv[-4:] == ("--strict", "cloup", "tests", "examples")
+    write(
+        tmp_path,
+        {
+            "tox.ini": tox.replace("mypy --strict cloup", "mypy cloup").replace(
+                "mypy tests", "mypy --strict tests"
+            )
+        },
+    )
+    argv = parsed(tmp_path)[1].profile.governance.commands["type-check"]  # more options of its own: one
+    assert argv[-3:] == ("cloup", "tests", "examples")

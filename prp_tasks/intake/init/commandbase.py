@@ -153,3 +153,19 @@ def ruff_formats_only(facts: Facts) -> str:
     if any(isinstance(t, dict) and set(t) - _RUFF_SHARED for t in tables):
         return ""
     return formats[0]
+
+
+def linted_apart(facts: Facts, tool: str) -> str:
+    """What the comment says of the project's other command of the tool, with options of its own
+    (blessed's tox: ``flake8 --ignore=W504,F401 tests/`` beside ``flake8 --exclude=tests …``;
+    cloup's ``mypy tests examples`` beside ``mypy --strict cloup``)."""
+    if tool not in facts.lint_apart:
+        return ""
+    paths, options, where = facts.lint_apart[tool]
+    said = (
+        f"with options of its own ({' '.join(options)})"
+        if options
+        else "without the options this check passes"
+    )
+    verb = "type-checks" if tool == "mypy" else "lints"
+    return f"; not run here: {where} {verb} {', '.join(paths)} {said}"

@@ -16,6 +16,7 @@ from prp_tasks.intake.init.commandbase import (
     Command,
     excludes,
     leftover,
+    linted_apart,
     only_declared,
     ruff_formats_only,
     scope_said,
@@ -176,7 +177,7 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *vendored, *ruff)
         linted = scope_said(ruff, options, own="ruff" in facts.lint_targets) + leftover(facts, "ruff")
         linted += _vendored_said(vendored)
-        linted += _linted_apart(facts, "ruff")
+        linted += linted_apart(facts, "ruff")
         return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
     if facts.uses("flake8"):
         # the tests folder, or test modules beside the package (inflection's test_inflection.py);
@@ -192,7 +193,7 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         argv = ("python", "-m", "flake8", report, "--tee", *options, *vendored, *targets)
         linted = scope_said(targets, options, own="flake8" in facts.lint_targets) + _vendored_said(vendored)
         left_out = "" if "flake8" in facts.lint_targets or not skipped else f"; {skipped}"
-        left_out += leftover(facts, "flake8") + _linted_apart(facts, "flake8")
+        left_out += leftover(facts, "flake8") + linted_apart(facts, "flake8")
         if facts.flake8_filename and "flake8" not in facts.lint_targets:
             left_out += f"; lints the files {facts.flake8_filename} names"
         return Command("lint", argv, f"flake8: {_where(facts, 'flake8')}{linted}{left_out}")
@@ -224,16 +225,6 @@ def _vendored_said(option: list[str]) -> str:
         f"; leaves out {folders}: the project's coverage omits them and its mypy ignores their "
         "errors (code not its own)"
     )
-
-
-def _linted_apart(facts: Facts, tool: str) -> str:
-    """What the comment says of the project's other command of the linter, with options of its own
-    (blessed's tox: ``flake8 --ignore=W504,F401 tests/`` beside ``flake8 --exclude=tests …``)."""
-    if tool not in facts.lint_apart:
-        return ""
-    paths, options, where = facts.lint_apart[tool]
-    said = f" ({' '.join(options)})" if options else ""
-    return f"; not run here: {where} lints {', '.join(paths)} with options of its own{said}"
 
 
 #: flake8 plugins that run another checker inside the lint check, and that checker

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from prp_tasks.intake.init.commandbase import REPORTS, Command, scope_said
+from prp_tasks.intake.init.commandbase import REPORTS, Command, linted_apart, scope_said
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.facts import OTHER_TYPE_CHECKERS, Facts
 
@@ -116,7 +116,7 @@ def type_check(facts: Facts) -> Command | None:
         why += "; none of the project's CI steps, hooks, envs or tasks seen runs mypy: required here anyway"
         off = facts.plugins_off.get("pytest-mypy") if "pytest-mypy" in facts.declared_names else None
         why += f" (its pytest-mypy is turned off by {off})" if off else ""
-    return Command("type-check", tuple(argv), why + _other_type_checkers(facts))
+    return Command("type-check", tuple(argv), why + linted_apart(facts, "mypy") + _other_type_checkers(facts))
 
 
 def _other_type_checkers(facts: Facts) -> str:
