@@ -59,7 +59,9 @@ NAMES = tuple(
         "versionhistory",  # typeguard's and the other agronholm projects' docs/versionhistory.rst
         "versions",  # more-itertools' docs/versions.rst ("Version History")
         "release-notes",
+        "release_notes",  # bitstring's release_notes.md
         "RELEASE_NOTES",
+        "RELEASE-NOTES",
     )
     for ext in (".md", ".rst", ".txt", "")
 )

@@ -81,3 +81,13 @@ def test_a_title_underline_right_above_a_heading_is_not_its_overline() -> None:
     overlined = "=============\nVersion 2.2.0\n=============\n* a\n\n"
     overlined += "=============\nVersion 2.1.0\n=============\n* b\n"
     assert entry_in(overlined, "2.2.0", "CHANGES.rst") == Entry("CHANGES.rst", "Version 2.2.0", ["a"], [])
+
+
+def test_release_notes_with_an_underscore_are_a_changelog(tmp_path: Path) -> None:
+    """bitstring 4.3.1: ``release_notes.md``, ``### March 2025: version 4.3.1``; prp.md §11 said
+    "no changelog entry for 4.3.1 was found"."""
+    text = "\n# Release Notes\n\n### March 2025: version 4.3.1\n\n* Updated bitarray dependency.\n\n"
+    (tmp_path / "release_notes.md").write_text(text + "### version 4.3.0\n\n* Older.\n")
+    assert changelog_entry(tmp_path, "4.3.1") == Entry(
+        "release_notes.md", "March 2025: version 4.3.1", ["Updated bitarray dependency."], []
+    )
