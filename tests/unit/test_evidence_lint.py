@@ -201,3 +201,27 @@ def test_the_violations_named_show_each_file_and_code_before_a_second_of_one(tmp
         "yamllint/cli.py:1:I001",
     ]
     assert facts["ruff"]["violations"] == 9
+
+
+def test_the_violations_named_are_chosen_rarest_code_first(tmp_path: Path) -> None:
+    """pyotp 2.9.0 under ruff 0.17.6: 39 violations of 14 codes in the release, an unused import
+    added to ``hotp.py``; the five named were older ones of the first two files (SIM115, UP035,
+    RUF100, UP006, UP032), the new F401 in none of the summary, review.json or prp.md."""
+
+    def violations(name: str, code: str, many: int) -> list[dict[str, object]]:
+        path = str(tmp_path / name)
+        return [
+            {"code": code, "filename": path, "location": {"row": 10 + i}, "message": code}
+            for i in range(many)
+        ]
+
+    items = violations("setup.py", "SIM115", 1)
+    for code, many in {"UP035": 4, "RUF100": 3, "UP006": 12, "UP032": 6}.items():
+        items += violations("src/pyotp/__init__.py", code, many)
+    items += violations("src/pyotp/hotp.py", "F401", 1) + violations("src/pyotp/totp.py", "UP006", 5)
+    fresh(tmp_path, "r/ruff.json", json.dumps(items))
+    argv = ["ruff", "check", "--output-format=json", "--output-file", "r/ruff.json", "."]
+    text, facts, _ = summary(tmp_path, argv)
+    first = facts["ruff"]["first"]
+    assert "src/pyotp/hotp.py:10:F401" in first and first[0] == "setup.py:10:SIM115"  # the output's order
+    assert text.splitlines()[0].startswith("32 ruff violations; first setup.py:10:SIM115 (SIM115), ")
