@@ -21,6 +21,8 @@ def clip(text: str, limit: int) -> str:
     head = text[: room + 1]
     cut = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
     kept = head[:cut].rstrip() if cut > 0 else ""
+    if kept.endswith(ELLIPSIS):  # cut right after an earlier cut: one ellipsis (time-machine's "[misc] … …")
+        return kept
     return f"{kept} {ELLIPSIS}" if kept else ELLIPSIS
 
 

@@ -124,6 +124,13 @@ def test_clip_never_cuts_inside_a_token(text: str, limit: int) -> None:
     assert kept == tokens[: len(kept)]  # whole tokens, in order
 
 
+def test_a_cut_right_after_an_earlier_cut_keeps_one_ellipsis() -> None:
+    """time-machine's prp.md: "…:35: [misc] … … (at …)": the facts line, already cut, cut again."""
+    said = "4 mypy errors; first a.py:26: [import] x | a.py:35: [misc] … and the rest of it"
+    assert clip(said, 64) == "4 mypy errors; first a.py:26: [import] x | a.py:35: [misc] …"
+    assert clip("a b c d e f g", 8) == "a b c …"
+
+
 def test_a_line_that_introduces_the_next_is_joined_with_it() -> None:
     """sortedcontainers: "environment … failed after 4.1s: installing failed (exit 1):" ended
     there, the error on the next line; the check line read "(exit 1):; error: …"."""
