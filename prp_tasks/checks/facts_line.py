@@ -65,10 +65,14 @@ def _joined(facts: dict[str, Facts]) -> str:
 
 def _no_test_ran(tool: str, facts: dict[str, Facts]) -> str:
     """What the coverage of a test run that ran no test is of (mashumaro's collection error: "0
-    tests … coverage: lines 73.04%", read as its tests' coverage; a budget of 70 would have held)."""
+    tests … coverage: lines 73.04%", read as its tests' coverage; a budget of 70 would have held);
+    nothing but that no test ran when it measured nothing (respx's sdist without tests: "No data
+    was collected" had been said to be "only what importing the code ran")."""
     pytest = facts.get("pytest")
-    ran_none = isinstance(pytest, dict) and pytest.get("tests") == 0
-    return " (no test ran: only what importing the code ran)" if tool == "coverage" and ran_none else ""
+    if tool != "coverage" or not (isinstance(pytest, dict) and pytest.get("tests") == 0):
+        return ""
+    measured = any(isinstance(v, float) and v > 0 for v in facts["coverage"].values())
+    return " (no test ran: only what importing the code ran)" if measured else " (no test ran)"
 
 
 def _pytest_line(f: Facts) -> str:

@@ -171,3 +171,12 @@ def test_the_coverage_of_a_test_run_that_ran_no_test_says_so() -> None:
     )
     pytest |= {"tests": 3, "passed": 3}
     assert facts_line({"pytest": pytest, "coverage": {"lines": 73.04}}).endswith("coverage: lines 73.04%")
+
+
+def test_a_test_run_that_ran_no_test_and_measured_nothing_says_only_that() -> None:
+    """respx 0.22.0's sdist has no tests: "coverage.py: No data was collected (no test ran: only
+    what importing the code ran)", when not even an import was measured."""
+    pytest = {"tests": 0, "passed": 0, "failures": 0, "errors": 0, "skipped": 0}
+    coverage = {"lines": 0.0, "total": 0.0, "note": "coverage.py: No data was collected"}
+    line = facts_line({"pytest": pytest, "coverage": coverage})
+    assert line.endswith("coverage: lines 0%, total 0%, coverage.py: No data was collected (no test ran)")
