@@ -22,7 +22,15 @@ from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
 from prp_tasks.checks.crashes import enclosing_function, interruption
-from prp_tasks.checks.evidence import CRASHED, TEST_TOOLS, UNLOADED, identify, plain_text, tool_summary
+from prp_tasks.checks.evidence import (
+    CRASHED,
+    PLUGIN_UNLOADED,
+    TEST_TOOLS,
+    UNLOADED,
+    identify,
+    plain_text,
+    tool_summary,
+)
 from prp_tasks.core.builtin_workflow import TEST_COMMAND
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -274,7 +282,9 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     said = [
         line
         for line in last.splitlines()
-        if not line.startswith((f"{CRASHED}: KeyboardInterrupt", f"{UNLOADED}: KeyboardInterrupt"))
+        if not line.startswith(
+            tuple(f"{how}: KeyboardInterrupt" for how in (CRASHED, UNLOADED, PLUGIN_UNLOADED))
+        )
         and line.strip() not in found.traceback
     ]
     if said and details.get("facts"):  # the counts of what finished, not the suite's (semver: "547

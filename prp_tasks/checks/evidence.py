@@ -119,16 +119,23 @@ def counts_said(text: str) -> str:
 
 
 #: how a summary's crash line begins: the tool's own crash, or pytest that could not import a
-#: conftest (structlog's and arrow's syntax errors: "the tool crashed" read as pytest's fault)
+#: conftest (structlog's and arrow's syntax errors: "the tool crashed" read as pytest's fault), or
+#: a plugin (time-machine's own, its ``pytest11`` entry point: a syntax error in its package)
 CRASHED, UNLOADED = "the tool crashed", "the tests could not be loaded (a conftest failed to import)"
+PLUGIN_UNLOADED = "the tests could not be run (a pytest plugin failed to import)"
 
 
 def _crashed_how(stdout: str, stderr: str) -> str:
-    """What a crash was: :data:`UNLOADED` when pytest could not import a conftest, else :data:`CRASHED`."""
-    return UNLOADED if _CONFTEST_FAILED.search(stderr) or _CONFTEST_FAILED.search(stdout) else CRASHED
+    """What a crash was: :data:`UNLOADED` when pytest could not import a conftest,
+    :data:`PLUGIN_UNLOADED` a plugin, else :data:`CRASHED`."""
+    for pattern, said in ((_CONFTEST_FAILED, UNLOADED), (_PLUGIN_FAILED, PLUGIN_UNLOADED)):
+        if pattern.search(stderr) or pattern.search(stdout):
+            return said
+    return CRASHED
 
 
 _CONFTEST_FAILED = re.compile(r"^ImportError while loading conftest ", re.M)
+_PLUGIN_FAILED = re.compile(r'^Error while loading plugin "', re.M)
 
 #: terminal colour and cursor codes (slugify's ``addopts = "--color=yes"``): read and shown without
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

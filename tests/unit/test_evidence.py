@@ -293,6 +293,13 @@ def test_a_crash_in_the_repositorys_code_says_where(tmp_path: Path) -> None:
         "the tests could not be loaded (a conftest failed to import): SyntaxError: expected ':' "
         "(at src/structlog/_utils.py:18)"
     )
+    # time-machine's own pytest plugin (its pytest11 entry point) with the syntax error: not pytest's crash
+    plugin = 'Error while loading plugin "pytest11".\n' + conftest.split("\n", 1)[1]
+    first = summary(tmp_path, ["python", "-m", "pytest", "-q"], "", plugin)[0].splitlines()[0]
+    assert first == (
+        "the tests could not be run (a pytest plugin failed to import): SyntaxError: expected ':' "
+        "(at src/structlog/_utils.py:18)"
+    )
     # a crash inside installed code only (absolute paths): no place in the repository to name
     installed = err.replace('"simplejson/', '"/env/lib/simplejson/')
     assert "(at " not in summary(tmp_path, ["python", "x.py"], "", installed)[0].splitlines()[0]
