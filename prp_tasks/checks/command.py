@@ -273,7 +273,7 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     limit = "the check's timeout_s" if ctx.check.timeout_s else limit
     function = found.function
     how = f"interrupted at {where}, then stopped" if where else "killed"
-    if os.path.isabs(where):  # in an installed package (hpack's hypothesis): what ran, not where
+    if os.path.isabs(where) or where.startswith("<"):  # in an installed package (hpack's hypothesis)
         how = f"interrupted{_outside(where)}, then stopped"
     elif where:
         details["interrupted_at"] = [where]  # (where review.json's finding points)
@@ -300,7 +300,11 @@ _OUTSIDE = (
 
 
 def _outside(where: str) -> str:
-    """`` in hypothesis/…/data.py:385 (an installed package)``, or '' for a place of no known kind."""
+    """`` in hypothesis/…/data.py:385 (an installed package)``, or '' for a place of no known kind;
+    a frozen module of Python's is its import machinery (cachelib's hung test: "interrupted at
+    <frozen importlib._bootstrap_external>:1131", a place no one can open)."""
+    if where.startswith("<frozen "):
+        return f" in Python's {where.removeprefix('<frozen ').partition('>')[0]} (importing a module)"
     for marker, kind in _OUTSIDE:
         parts = re.split(marker, where, maxsplit=1)
         if len(parts) == 2:
