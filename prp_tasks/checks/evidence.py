@@ -280,11 +280,12 @@ def _in_workdir(facts: Facts, reader: ReportReader) -> Facts:
     if not facts.get("failing_at"):
         return facts
     roots = {str(reader.workdir), str(reader.workdir.resolve())}
-    relative = [
-        next((parse.relative(at, r) for r in roots if at.startswith(r + "/")), at)
-        for at in facts["failing_at"]
-    ]
-    return {**facts, "failing_at": relative}
+
+    def relative(at: str) -> str:
+        return next((parse.relative(at, r) for r in roots if at.startswith(r + "/")), at)
+
+    moved = {"failing_at": [relative(at) for at in facts["failing_at"]]}
+    return {**facts, **moved} | ({"cause_at": relative(facts["cause_at"])} if facts.get("cause_at") else {})
 
 
 def summary_counts(facts: Facts, said: dict[str, int]) -> Facts:

@@ -98,11 +98,15 @@ def _pytest_line(f: Facts) -> str:
 
 
 def _failing(f: Facts) -> str:
-    """``; failing: first (its cause), second, …`` of the failing tests named, or ''."""
+    """``; failing: first (its cause, at path:line), second, …`` of the failing tests named, or ''
+    (where it was raised, when known: textwrap3's terminal line named the test and its assertion,
+    review.json alone the line)."""
     if not f.get("failing"):
         return ""
     names = [_short_name(str(n)) for n in f["failing"]]
-    first = names[0] + (f" ({f['cause']})" if f.get("cause") else "")
+    at = f.get("cause_at") or ""
+    at = f", at {at}" if at and not at.startswith("/") else ""  # (not in an installed package)
+    first = names[0] + (f" ({f['cause']}{at})" if f.get("cause") else "")
     return f"; failing: {', '.join([first, *names[1:]])}"
 
 

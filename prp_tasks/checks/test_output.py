@@ -67,8 +67,13 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     facts |= {"failing_at": list(dict.fromkeys(where))} if where else {}
     cause = _cause(cases[failing[0]]) if failing else ""
     first_at = _raised_at(cases[failing[0]]) if failing else ""
-    if cause and first_at and _collection_error(cases[failing[0]]) and not first_at.startswith(named[0]):
-        cause += f", at {first_at}"  # cachelib: "tests/test_base_cache.py (SyntaxError: …" of simple.py:47
+    if cause and first_at and _collection_error(cases[failing[0]]):
+        if not first_at.startswith(
+            named[0]
+        ):  # cachelib: "tests/test_base_cache.py (SyntaxError: …" of simple.py:47
+            cause += f", at {first_at}"
+    elif cause and first_at:
+        facts["cause_at"] = first_at
     facts |= {"cause": cause} if cause else {}
     facts |= {"internal_error": internal} if internal else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})
@@ -376,11 +381,13 @@ def _unittest_failing(text: str) -> dict[str, Any]:
     blocks = [text[h.end() : end].split(_RAN_RULE)[0] for h, end in zip(headers, ends, strict=True)]
     cause = _raised(blocks[0])
     where = distinct([at for block in blocks[:FIRST] if (at := frame_at(block))])
-    if cause and names[0] in unimported and (at := frame_at(blocks[0])):
-        cause = f"{cause}, at {at}"  # (tomli's syntax error: the module the loader could not import)
+    at = frame_at(blocks[0]) if cause else ""
+    if at and names[0] in unimported:
+        cause, at = f"{cause}, at {at}", ""  # (tomli's syntax error: the module the loader could not import)
     return (
         {"failing": names[:3]}
         | ({"cause": cause[:200]} if cause else {})
+        | ({"cause_at": at} if at else {})
         | ({"failing_at": where} if where else {})
         | ({"not_imported": len(unimported)} if unimported else {})
     )

@@ -180,3 +180,21 @@ def test_a_test_run_that_ran_no_test_and_measured_nothing_says_only_that() -> No
     coverage = {"lines": 0.0, "total": 0.0, "note": "coverage.py: No data was collected"}
     line = facts_line({"pytest": pytest, "coverage": coverage})
     assert line.endswith("coverage: lines 0%, total 0%, coverage.py: No data was collected (no test ran)")
+
+
+def test_the_first_failing_tests_line_says_where_it_failed() -> None:
+    """textwrap3: the terminal's line named the failing test and its assertion, review.json alone
+    the line it failed at; a place in an installed package is left out."""
+    body = "def test_wrap():\n&gt;       assert wrap('a b', 1) == ['a']\nE       AssertionError\n\n"
+    body += "tests/test_wrap.py:12: AssertionError"
+    report = (
+        '<testsuite><testcase classname="tests.test_wrap" name="test_wrap">'
+        f'<failure message="AssertionError">{body}</failure></testcase></testsuite>'
+    )
+    facts = junit_facts(report.encode())
+    assert facts["cause_at"] == "tests/test_wrap.py:12"
+    assert facts_line({"pytest": facts}).endswith(
+        "failing: tests.test_wrap::test_wrap (AssertionError, at tests/test_wrap.py:12)"
+    )
+    facts["cause_at"] = "/env/lib/python3.11/site-packages/x.py:3"
+    assert facts_line({"pytest": facts}).endswith("failing: tests.test_wrap::test_wrap (AssertionError)")

@@ -132,7 +132,8 @@ def test_unittests_failed_tests_are_named_with_the_first_ones_exception(tmp_path
     assert first == (
         "191 tests ran: 106 passed, 68 errors, 12 skipped, 5 expected failures; failing: "
         "test.test.TestBash.test_a "
-        "(pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh.), "
+        "(pexpect.exceptions.ExceptionPexpect: The command was not found or was not executable: zsh., "
+        "at t.py:3), "
         "test.test.TestZsh.test_b"
     )
 
@@ -170,7 +171,7 @@ def test_a_unittest_failures_exception_is_the_one_its_traceback_ends_with(tmp_pa
     first = summary(tmp_path, ["python", "-m", "unittest"], stderr=out)[0].splitlines()[0]
     assert first == (
         "1 test ran: 1 failure; failing: tests.test_examples.T.test_all "
-        "(AssertionError: 1 != 0 : example failed with stdout =)"
+        "(AssertionError: 1 != 0 : example failed with stdout =, at tests/test_examples.py:40)"
     )
 
 
