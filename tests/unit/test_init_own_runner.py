@@ -244,3 +244,23 @@ def test_the_other_test_scripts_the_runners_place_runs_are_named(tmp_path: Path)
         "not run by this check: `python test/acid.py --aggressive test/example.py`, `python test/acid.py "
         "--compare-bytecode test/example.py`, which tox.ini [testenv] runs too" in text
     )
+
+
+def test_the_tests_env_running_the_projects_own_script_beats_a_pytest_configuration_nothing_runs(
+    tmp_path: Path,
+) -> None:
+    """defusedxml 0.7.1's tox runs ``coverage run --parallel-mode tests.py`` (a unittest suite its
+    ``test_main()`` builds: 81 tests, none failing) beside a ``[pytest]`` section nothing runs:
+    pytest collected its abstract base tests, "91 tests: 77 passed, 11 failed"."""
+    tox = (
+        "[tox]\nenvlist = py310\n[testenv]\ncommands =\n    coverage run --parallel-mode tests.py\n"
+        "    coverage report -m\ndeps =\n    coverage\n[pytest]\npython_files = tests.py\n"
+    )
+    files = {"tox.ini": tox, "setup.py": "from setuptools import setup\nsetup(name='defusedxml')\n"}
+    write(tmp_path, files | {"defusedxml/__init__.py": "", "tests.py": "import unittest\n"})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][:5] == ("python", "-m", "coverage", "run", "tests.py")
+    assert "the project's own test runner, as tox.ini [testenv] runs it" in said
+    tox += "[testenv:pytest]\ncommands = pytest\n"  # something runs pytest: pytest, as configured
+    write(tmp_path, {"tox.ini": tox})
+    assert "pytest" in parsed(tmp_path)[1].profile.governance.commands["test"]

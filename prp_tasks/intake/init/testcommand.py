@@ -336,11 +336,14 @@ _MAIN_GUARD = re.compile(r"^if __name__ == ['\"]__main__['\"]\s*:", re.M)
 def _runner_over_pytest(facts: Facts) -> bool:
     """The tests' tox env (or the make target it runs) runs the project's own test script, and
     pytest is only guessed from the test modules' style: dill's tox runs ``dill/tests/__main__.py``,
-    which runs each ``test_*.py`` as a script (30 pass), where pytest collected them with 6 errors."""
+    which runs each ``test_*.py`` as a script (30 pass), where pytest collected them with 6 errors;
+    or pytest is configured and nothing of the project runs it (defusedxml's tox runs ``coverage run
+    tests.py``, a unittest suite its ``test_main()`` builds, 81 tests, none failing, beside a
+    ``[pytest]`` section: pytest collected its abstract base tests, "91 tests: 11 failed")."""
     guessed = all(p.endswith((" imports pytest", f": {PLAIN_FUNCTIONS}", f": {NO_UNITTEST_CASES}"))
                   for p in facts.tools.get("pytest", []))  # fmt: skip
     found = _ranked_runner(facts)
-    return guessed and found is not None and found[0] < 2
+    return (guessed or facts.never_run("pytest")) and found is not None and found[0] < 2
 
 
 def _unittest_over_declared(facts: Facts) -> bool:
