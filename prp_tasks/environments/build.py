@@ -23,6 +23,7 @@ from pathlib import Path
 
 from prp_tasks.environments.project import BuildPlan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, normalize, sdist_field, sdist_version
+from prp_tasks.environments.reqfiles import requirement_lines
 from prp_tasks.environments.seeds import seeds
 from prp_tasks.processes.spawn import spawn, wait
 
@@ -205,7 +206,11 @@ class Build:
     def _requirements_file(self) -> Path | None:
         """Everything else to install, as one requirements file next to the environment."""
         lines = [] if self.installer.name == "uv" and self.plan.lock else list(self.plan.requirements)
-        lines += [f"-r {self.plan.workspace / f}" for f in self.plan.files]
+        lines += [
+            x
+            for f in self.plan.files
+            for x in requirement_lines(self.plan.workspace / f, self.installer.name)
+        ]
         if self.plan.install_project:
             extras = f"[{','.join(self.plan.extras)}]" if self.plan.extras else ""
             lines.append(f"{self.plan.workspace}{extras}")

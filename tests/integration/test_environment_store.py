@@ -71,3 +71,24 @@ def test_the_cache_keeps_at_most_env_max_count_environments_sparing_those_in_use
         assert sorted(store.keys()) == sorted([first.record["key"], second.record["key"]])  # both in use
     with store.hold(plans[2], None, stop) as third:
         assert store.keys() == [third.record["key"]]  # the least recently used went first
+
+
+def test_a_requirement_file_gluing_an_option_to_its_value_is_installed_with_uv(tmp_path: Path) -> None:
+    """progressbar2 4.5.0's tests/requirements.txt is ``-e.[tests]``: pip reads it, uv refused it
+    ("Expected '=' or whitespace, found Some('.')"), and every check failed before it ran."""
+    wheel = tiny_wheel(tmp_path)
+    project = tmp_path / "p"
+    (project / "tests").mkdir(parents=True)
+    (project / "pb").mkdir()
+    (project / "pb" / "__init__.py").write_text("")
+    (project / "pyproject.toml").write_text(
+        "[build-system]\nrequires = ['setuptools']\nbuild-backend = 'setuptools.build_meta'\n"
+        "[project]\nname = 'pb'\nversion = '1.0'\n"
+        f"[project.optional-dependencies]\ntests = ['tinydep @ {wheel.as_uri()}']\n"
+    )
+    (project / "tests" / "more.txt").write_text("")
+    (project / "tests" / "requirements.txt").write_text("-e.[tests]\n-rmore.txt\n")
+    store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache"))
+    with store.hold(plan(project, EnvironmentSpec()), None, threading.Event()) as held:
+        assert held.built and held.record["installer"] == "uv"
+        assert any(p.startswith("tinydep") for p in held.record["installed"]), held.record["installed"]
