@@ -176,6 +176,29 @@ def test_a_second_lint_command_with_options_of_its_own_is_not_merged_into_the_fi
     assert "not run here: tox.ini [testenv:flake8_tests] lints tests with options of its own" in text
 
 
+def test_a_lint_command_selecting_some_rules_gives_way_to_one_running_them_all(tmp_path: Path) -> None:
+    """uuid6's CI: ``flake8 . --select=E9,F63,F7,F82`` then ``flake8 . --max-complexity=10
+    --max-line-length=127``, which fails its build on an unused import; the check ran the first
+    alone and passed it. A command with ``--exit-zero`` fails nothing: it is no lint gate."""
+    lint = "flake8 . --count --select=E9,F63,F7,F82 --show-source --statistics"
+    every = "flake8 . --count --max-complexity=10 --max-line-length=127 --statistics"
+    for first, second in ((lint, every), (every, lint)):
+        steps = f"jobs:\n  t:\n    steps:\n      - run: |\n          {first}\n          {second}\n"
+        write(
+            tmp_path,
+            {".github/workflows/main.yml": steps, "setup.py": "setup(name='u')\n", "u/__init__.py": ""},
+        )
+        text, result = parsed(tmp_path)
+        assert result.profile.governance.commands["lint"][-3:] == (
+            "--max-complexity=10", "--max-line-length=127", ".",
+        ), first  # fmt: skip
+        assert "not run here" not in text.split("lint:", 1)[1].splitlines()[0]
+    template = every.replace("--count", "--count --exit-zero")  # GitHub's template: reports only
+    steps = f"jobs:\n  t:\n    steps:\n      - run: |\n          {lint}\n          {template}\n"
+    write(tmp_path, {".github/workflows/main.yml": steps})
+    assert parsed(tmp_path)[1].profile.governance.commands["lint"][-2:] == ("--select=E9,F63,F7,F82", ".")
+
+
 def test_flake8_pyprojects_flake8p_is_flake8(tmp_path: Path) -> None:
     """mako's tox lints with ``flake8p ./mako/ ./test/ ./examples/ setup.py`` (flake8-pyproject):
     the profile linted ``mako test``, "no command of the project names paths", and missed setup.py."""

@@ -101,13 +101,29 @@ def lint_targets(facts: Facts, words: list[str], cwd: str, where: str) -> None:
             rest = rest[1:]
         elif rest and rest[0] in _RUFF_OTHER:
             return
+    if "--exit-zero" in rest:  # reports, never fails: it gates nothing (GitHub's flake8 template)
+        return
     options, words_left = tool_options(tool, rest, lambda word: _exists(facts, cwd, word))
-    paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)]
+    paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)] or [
+        os.path.normpath(cwd)
+    ]
     first = facts.lint_options.setdefault(tool, options)
     if first != options and tool in facts.lint_targets:  # its own options: linted apart
-        facts.lint_apart.setdefault(tool, (paths or [os.path.normpath(cwd)], options, where))
+        if _narrower(first, facts.lint_targets[tool], options, paths):  # uuid6's CI: --select=E9,… first
+            facts.lint_options[tool], facts.lint_targets[tool] = options, list(paths)
+        elif not _narrower(options, paths, first, facts.lint_targets[tool]):
+            facts.lint_apart.setdefault(tool, (paths, options, where))
         return
-    add_targets(facts.lint_targets.setdefault(tool, []), paths or [os.path.normpath(cwd)])
+    add_targets(facts.lint_targets.setdefault(tool, []), paths)
+
+
+def _narrower(options: list[str], paths: list[str], other: list[str], other_paths: list[str]) -> bool:
+    """Whether a command's ``--select`` of some rules is covered by another's run of all the rules
+    the configuration sets, on the same paths or everything (uuid6's CI: ``flake8 . --select=E9,
+    F63,F7,F82`` then ``flake8 . --max-complexity=10 --max-line-length=127``, which fails its
+    build on an unused import; the check ran the first alone and passed it)."""
+    selects = any(o.startswith("--select") for o in options)
+    return selects and not any(o.startswith("--select") for o in other) and other_paths in (paths, ["."])
 
 
 #: pytest options that change what runs or what counts, kept from the project's own command (with
