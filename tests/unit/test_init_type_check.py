@@ -111,3 +111,15 @@ def test_a_later_mypy_command_with_other_options_is_not_merged_into_the_first(tm
     )
     argv = parsed(tmp_path)[1].profile.governance.commands["type-check"]  # more options of its own: one
     assert argv[-3:] == ("cloup", "tests", "examples")
+
+
+def test_the_projects_own_mypy_command_wins_over_the_packages_its_config_lists(tmp_path: Path) -> None:
+    """progressbar2 4.5.0: ``[tool.mypy] packages = ['progressbar', 'tests']`` and its tox mypy env's
+    ``mypy {toxinidir}/progressbar``; the check ran mypy on the config's packages, 85 errors where
+    the project's command reports 6 (a command naming targets makes mypy leave the config's aside)."""
+    pyproject = '[project]\nname = "progressbar2"\n[tool.mypy]\npackages = ["progressbar", "tests"]\n'
+    tox = "[testenv:mypy]\ndeps = mypy\ncommands = mypy {toxinidir}/progressbar\n"
+    files = {"pyproject.toml": pyproject, "progressbar/__init__.py": "", "tests/test_a.py": ""}
+    write(tmp_path, files | {"tox.ini": tox})
+    argv = parsed(tmp_path)[1].profile.governance.commands["type-check"]
+    assert argv[-1] == "progressbar" and "tests" not in argv

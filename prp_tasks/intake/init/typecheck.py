@@ -93,7 +93,7 @@ def type_check(facts: Facts) -> Command | None:
     argv = ["python", "-m", "mypy", "--cache-dir=.prp/cache/mypy", "--junit-xml", f"{REPORTS}/mypy.xml"]
     argv += facts.lint_options.get("mypy", [])  # the project's own: wcwidth's --strict
     why = f"mypy: {_where(facts, 'mypy')}" + scope_said(["."], facts.lint_options.get("mypy", []), own=True)
-    if not facts.mypy_files:
+    if not facts.mypy_files or facts.mypy_targets:  # the project's own command over its config's files
         targets = facts.mypy_targets or facts.packages
         if facts.mypy_targets and (left_out := facts.hook_excludes.get("mypy")):  # its hook's exclude
             argv.append(f"--exclude=^({'|'.join(re.escape(f) for f in left_out)})/")
