@@ -63,7 +63,8 @@ def ruff_json_facts(text: str, root: str | None = None) -> dict[str, Any]:
     if not isinstance(data, list):
         raise ValueError("ruff JSON output is not a list")
     data.sort(key=lambda item: not (isinstance(item, dict) and item.get("code") in _SYNTAX_CODES))
-    found, messages = [], {}
+    found: list[str] = []
+    messages: dict[str, str] = {}
     for item in data:
         where = item.get("location") or {}
         path = relative(str(item.get("filename", "?")), root)
