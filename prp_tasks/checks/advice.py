@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from prp_tasks.checks.crashes import LINE_LIMIT
+from prp_tasks.checks.crashes import LINE_LIMIT, REFUSED
 from prp_tasks.core.text import clip, first_lines
 from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
 
@@ -64,13 +64,24 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         lines.insert(at, stub_advice(stubs, environment))
     if "DeprecationWarning: " in first_lines(output, 3) and (newer := unpinned_pytest(environment)):
         lines.insert(min(2, len(lines)), deprecation_advice(newer))
-    loose = environment.get("unpinned")
-    if isinstance(loose, str) and loose.startswith("pytest ") and "PluginValidationError" in tails:
-        lines.insert(min(2, len(lines)), newer_pytest_advice(loose))  # after what crashed
-    if isinstance(loose, str) and loose and set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
-        others = _not_python(facts.get("ruff-format"))
-        lines.insert(at, unpinned_advice(loose, str(environment.get("unpinned_bounds") or ""), others))
+    _unpinned(lines, at, facts, environment, tails)
     return "\n".join(lines)
+
+
+def _unpinned(
+    lines: list[str], at: int, facts: dict[str, Any], environment: Mapping[str, Any], tails: str
+) -> None:
+    """What a tool that ran unpinned has to do with the failure, inserted into ``lines``."""
+    loose = environment.get("unpinned")
+    if not isinstance(loose, str) or not loose:
+        return
+    bounds = str(environment.get("unpinned_bounds") or "")
+    if loose.startswith("pytest ") and "PluginValidationError" in tails:
+        lines.insert(min(2, len(lines)), newer_pytest_advice(loose))  # after what crashed
+    if not facts and any(line.startswith(REFUSED) for line in lines[:3]):  # defusedxml's py27, black 26
+        lines.insert(min(2, len(lines)), unpinned_advice(loose, bounds))
+    if set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
+        lines.insert(at, unpinned_advice(loose, bounds, _not_python(facts.get("ruff-format"))))
 
 
 #: where a facts line says its coverage, the part kept whole when the line is cut
@@ -155,12 +166,37 @@ def _names_codspeed(repo: Path) -> bool:
 def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any], repo: Path | None = None) -> str:
     """What to install for them, for the kind of environment the check ran in: the project's
     extra that declares a plugin first (responses' ``tests`` extra declares pytest-asyncio)."""
+    installed = _installed_versions(environment)
+    there = {what: plugin for what, plugin in plugins.items() if plugin in installed}
+    if there:  # aiostream: pytest-asyncio 1.5.0 was installed; its 1.0 removed ``event_loop``
+        said = [
+            f"{plugin} {installed[plugin]} is installed and gives no {what}" for what, plugin in there.items()
+        ]
+        pins = [f'"{plugin}<{_major_of(installed[plugin])}"' for plugin in dict.fromkeys(there.values())]
+        return (
+            f"{'; '.join(said)}: a release newer than the project's tests, which dropped it; pin an "
+            f"earlier one under environment.packages in initial.md ({', '.join(pins)})"
+        )
     packages = list(dict.fromkeys(plugins.values()))
     extras = _in_extras(packages, environment, repo) if "build" in environment else {}
     rest = [p for p in packages if p not in extras]
     steps = [_extras_advice(extras)] if extras else []
     steps += [_install(rest, environment)] if rest else []
     return f"no installed pytest plugin gives the {', '.join(plugins)}: {'; '.join(steps)}"
+
+
+def _installed_versions(environment: Mapping[str, Any]) -> dict[str, str]:
+    """name -> version of what the check's built environment installed (``name==version``)."""
+    build = environment.get("build")
+    listed = build.get("installed") if isinstance(build, Mapping) else None
+    pairs = (str(entry).partition("==") for entry in listed or ())
+    return {name.strip().lower(): version.strip() for name, sep, version in pairs if sep}
+
+
+def _major_of(version: str) -> str:
+    """The release before which to pin: ``1`` for 1.5.0, ``0.24`` for 0.24.0 (0.x: its minor)."""
+    parts = version.split(".")
+    return parts[0] if parts[0] != "0" or len(parts) < 2 else f"0.{parts[1]}"
 
 
 def _install(packages: list[str], environment: Mapping[str, Any]) -> str:

@@ -149,11 +149,17 @@ _NAMED_RAISE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*: \S.*")
 _USAGE_ERROR = re.compile(r"^[\w.-]+: error: \S.*$")
 
 
+#: how a summary's line begins when the tool refused to run (argparse's or click's usage error)
+REFUSED = "the tool refused its arguments or configuration"
+
+
 def usage_error(text: str) -> str:
-    """The error line of an argparse usage message (``usage: mypy …`` then ``mypy: error: …``) in
-    the output's last lines, or "": responses' type check showed only the usage line."""
+    """The error line of an argparse usage message (``usage: mypy …`` then ``mypy: error: …``) or
+    a click one (``Usage: python -m black …``, then ``Error: Invalid value for '-t' …``: defusedxml's
+    ``target-version = ['py27']`` under black 26, its format check said only the usage line) in
+    the output's last lines, or ""; responses' type check showed only the usage line."""
     lines = text.strip().splitlines()[-20:]
-    if not any(line.startswith("usage: ") for line in lines):
+    if not any(line.startswith(("usage: ", "Usage: ")) for line in lines):
         return ""
-    said = [line.strip() for line in lines if _USAGE_ERROR.match(line.strip())]
+    said = [line.strip() for line in lines if _USAGE_ERROR.match(line.strip()) or line.startswith("Error: ")]
     return clip(said[-1], LINE_LIMIT) if said else ""

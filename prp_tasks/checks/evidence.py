@@ -28,7 +28,7 @@ from typing import Any
 from prp_tasks.checks import test_output as runners
 from prp_tasks.checks import tool_output as parse
 from prp_tasks.checks.coverage_facts import measured_coverage, option
-from prp_tasks.checks.crashes import LINE_LIMIT, crash_said, usage_error
+from prp_tasks.checks.crashes import LINE_LIMIT, REFUSED, crash_said, usage_error
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.checks.mypy_output import mypy_text_facts
 from prp_tasks.checks.pyright_output import pyright_text_facts
@@ -89,7 +89,7 @@ def tool_summary(
         # all the progress line said)
         lines.insert(0, redact(f"{_crashed_how(stdout, stderr)}: {crash}", secrets))
     elif not facts and (refused := usage_error(stderr) or usage_error(stdout)):  # it checked nothing
-        lines.append(redact(f"the tool refused its arguments, nothing was checked: {refused}", secrets))
+        lines.append(redact(f"{REFUSED}, nothing was checked: {refused}", secrets))
     elif not facts and (counts := counts_said(stdout) or counts_said(stderr)):
         lines.append(redact(counts, secrets))  # a runner of the project's own: what it counted
     # the tails but the facts line again (ruff format's "34 files already formatted")

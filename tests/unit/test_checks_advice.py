@@ -191,6 +191,21 @@ def test_a_fixture_of_a_known_plugin_that_is_missing_names_the_plugin(tmp_path: 
     assert "nosuch" not in output  # a fixture no known plugin gives: nothing to say
 
 
+def test_a_fixture_the_installed_release_of_its_plugin_dropped_says_to_pin_an_earlier_one(
+    tmp_path: Path,
+) -> None:
+    """aiostream 0.6.4: "fixture 'event_loop' not found" under pytest-asyncio 1.5.0 (1.0 removed it);
+    the advice said to add pytest-asyncio, installed already: followed, the same 62 errors."""
+    details = {"stdout_tail": "E       fixture 'event_loop' not found\n", "stderr_tail": ""}
+    environment = {"build": {"installed": ["pytest==9.2.0", "pytest-asyncio==1.5.0"]}}
+    output = explained(tmp_path, "exit 1 in 1.00s\n104 tests: 42 passed, 62 errors", details, environment)
+    assert output.split("\n")[1] == (
+        "pytest-asyncio 1.5.0 is installed and gives no fixture 'event_loop': a release newer than the "
+        "project's tests, which dropped it; pin an earlier one under environment.packages in initial.md "
+        '("pytest-asyncio<1")'
+    )
+
+
 def test_the_benchmark_fixture_of_a_project_that_names_codspeed_is_pytest_codspeeds(tmp_path: Path) -> None:
     """xxhash's benchmark tests "are meant to be run in CodSpeed walltime mode": the advice named
     pytest-benchmark, which times every test as a benchmark (janus' test check: 20 s against 5)."""
@@ -372,3 +387,14 @@ def test_a_deprecation_warning_that_stopped_pytest_names_the_unpinned_plugins() 
     )
     pinned = {**build, "sources": ["packages: pytest==8.3.3, pytest-asyncio==1.2.0"]}
     assert explained(Path("/nowhere"), output, {}, {"build": pinned}) == output
+
+
+def test_a_tool_that_ran_unpinned_and_refused_the_projects_configuration_says_it_ran_unpinned(
+    tmp_path: Path,
+) -> None:
+    """defusedxml 0.7.1: black 26.10.1 (unpinned) refused its ``target-version = ['py27']``; the
+    summary said so with no word of black having run unpinned (black 21.12b0 passes it)."""
+    refused = "the tool refused its arguments or configuration, nothing was checked: Error: Invalid value"
+    environment = {"unpinned": "black 26.10.1", "build": {}}
+    output = explained(tmp_path, f"exit 2 in 0.73s\n{refused}", {}, environment)
+    assert output.split("\n")[2].startswith("unpinned: environment.packages names black without a version")

@@ -95,9 +95,18 @@ def test_a_tool_refusing_its_arguments_says_nothing_was_checked(tmp_path: Path) 
     )
     text = summary(tmp_path, ["python", "-m", "mypy", "--config-file=mypy.ini", "-p", "pkg"], "", err)[0]
     assert text.splitlines()[0] == (
-        "the tool refused its arguments, nothing was checked: mypy: error: Cannot find config file 'mypy.ini'"
+        "the tool refused its arguments or configuration, nothing was checked: mypy: error: Cannot find "
+        "config file 'mypy.ini'"
     )
     assert "refused" not in summary(tmp_path, ["tool"], "", "tool: error: no usage said\n")[0]
+    # click's (black 26 reading defusedxml's ``target-version = ['py27']``): its Error line, not Usage
+    click = "Usage: python -m black [OPTIONS] SRC ...\nTry 'python -m black --help' for help.\n\n"
+    click += "Error: Invalid value for '-t' / '--target-version': 'py27' is not one of 'py33', 'py34'.\n"
+    text = summary(tmp_path, ["python", "-m", "black", "--check", "."], "", click)[0]
+    assert text.splitlines()[0] == (
+        "the tool refused its arguments or configuration, nothing was checked: Error: Invalid value for "
+        "'-t' / '--target-version': 'py27' is not one of 'py33', 'py34'."
+    )
 
 
 @pytest.mark.parametrize(
