@@ -123,3 +123,22 @@ def test_the_projects_own_mypy_command_wins_over_the_packages_its_config_lists(t
     write(tmp_path, files | {"tox.ini": tox})
     argv = parsed(tmp_path)[1].profile.governance.commands["type-check"]
     assert argv[-1] == "progressbar" and "tests" not in argv
+
+
+@pytest.mark.parametrize(
+    ("config", "text"),
+    [("pyproject.toml", '[project]\nname = "aiostream"\n[tool.mypy]\npackages = ["aiostream", "examples"]\n'),
+     ("mypy.ini", "[mypy]\npackages = aiostream, examples\n")],
+    ids=["pyproject", "mypy.ini"],
+)  # fmt: skip
+def test_mypys_config_packages_the_checkout_lacks_are_left_out(
+    tmp_path: Path, config: str, text: str
+) -> None:
+    """aiostream 0.6.4's sdist: ``packages = ["aiostream", "examples"]`` and no ``examples/``: mypy
+    stopped on "Can't find package 'examples'", and nothing said why."""
+    write(tmp_path, {config: text, "aiostream/__init__.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["type-check"][-2:] == ("-p", "aiostream")
+    assert "checks aiostream: its config's packages less examples, which this checkout lacks" in said
+    write(tmp_path, {"examples/__init__.py": ""})  # all there: the config says what to check
+    assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-1] == ".prp/reports/mypy.xml"

@@ -205,7 +205,7 @@ def _tool_tables(facts: Facts, tool: dict[str, Any]) -> None:
     for name in sorted(UNRUN_TOOLS & set(tool)):  # [tool.isort], [tool.codespell] …: no check runs them
         facts.ran_unchecked(name, f"pyproject.toml [tool.{name}]")
     if nested(tool, "mypy", "files") or nested(tool, "mypy", "packages"):
-        facts.mypy_configured(nested(tool, "mypy", "files"))
+        facts.mypy_configured(nested(tool, "mypy", "files"), nested(tool, "mypy", "packages"))
     if isinstance(nested(tool, "mypy", "python_version"), str):  # (a TOML float 3.10 would be 3.1)
         facts.mypy_python = (str(tool["mypy"]["python_version"]), "pyproject.toml [tool.mypy]")
     _coverage_tables(facts, tool)

@@ -108,6 +108,8 @@ class Facts:
     mypy_files: bool = False  # mypy's config names what to check
     #: the paths mypy's config ``files`` lists (globs kept as written)
     mypy_listed: list[str] = field(default_factory=list)
+    #: the packages mypy's config ``packages`` lists
+    mypy_packages: list[str] = field(default_factory=list)
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)
     lint_targets: dict[str, list[str]] = field(default_factory=dict)
@@ -201,13 +203,15 @@ class Facts:
     def pin(self, tool: str, requirement: str, where: str) -> None:
         self.pins.setdefault(tool, (requirement, where))
 
-    def mypy_configured(self, files: object) -> None:
+    def mypy_configured(self, files: object, packages: object = None) -> None:
         """mypy's config names what to check (``files`` or ``packages``); the paths ``files`` lists
-        (a comma or space separated string in an INI file, a string or a list in pyproject.toml)."""
+        and the packages ``packages`` does (a comma or space separated string in an INI file, a
+        string or a list in pyproject.toml)."""
         self.mypy_files = True
-        listed = re.split(r"[,\s]+", files) if isinstance(files, str) else files
-        if isinstance(listed, list) and not self.mypy_listed:
-            self.mypy_listed = [str(f) for f in listed if f]
+        for value, kept in ((files, self.mypy_listed), (packages, self.mypy_packages)):
+            listed = re.split(r"[,\s]+", value) if isinstance(value, str) else value
+            if isinstance(listed, list) and not kept:
+                kept += [str(f) for f in listed if f]
 
     def coverage_measures(self, entries: list[str], where: str) -> None:
         """coverage's configured ``source``/``source_pkgs``/``include`` (paths, modules, globs):

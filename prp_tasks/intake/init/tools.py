@@ -133,7 +133,9 @@ def _ini_details(facts: Facts, ini: RawConfigParser, name: str, section: str, to
     if tool == "flake8" and ini.get(section, "filename", fallback="").strip():
         facts.flake8_filename = facts.flake8_filename or f"{name} [{section}] filename"
     if tool == "mypy" and (ini.has_option(section, "files") or ini.has_option(section, "packages")):
-        facts.mypy_configured(ini.get(section, "files", fallback=""))
+        facts.mypy_configured(
+            ini.get(section, "files", fallback=""), ini.get(section, "packages", fallback="")
+        )
     if tool == "mypy" and ini.get(section, "python_version", fallback="").strip() and not facts.mypy_python:
         facts.mypy_python = (ini.get(section, "python_version").strip(), f"{name} [{section}]")
     if tool == "coverage":

@@ -65,6 +65,19 @@ def _listed(facts: Facts) -> tuple[list[str], list[str], list[str]]:
     return list(dict.fromkeys(argv)), shown, gone
 
 
+def _packages_gone(facts: Facts) -> list[str]:
+    """The packages mypy's config lists that are in neither the checkout's top nor its ``src/``
+    (aiostream's sdist: ``packages = ["aiostream", "examples"]``, no ``examples/``: mypy stopped on
+    "Can't find package 'examples'", its type check failing on nothing of its code)."""
+    gone = []
+    for name in facts.mypy_packages:
+        path = name.replace(".", "/")
+        places = [facts.repo / top / f"{path}{ext}" for top in ("", "src") for ext in ("", ".py")]
+        if not any(place.exists() for place in places):
+            gone.append(name)
+    return gone
+
+
 def _expanded(facts: Facts, entry: str) -> list[str]:
     """``entry`` of mypy's config files as arguments naming what it names in the checkout: a path
     as it is, a glob as its folder (``pkg/**/*.py``) or its files; [] when nothing is there."""
@@ -99,6 +112,11 @@ def type_check(facts: Facts) -> Command | None:
             argv.append(f"--exclude=^({'|'.join(re.escape(f) for f in left_out)})/")
         argv += targets
         why += f"; checks {', '.join(targets)}: {_mypy_targets_source(facts)}"
+    elif gone := _packages_gone(facts):  # aiostream's sdist: no examples/
+        here = [p for p in facts.mypy_packages if p not in gone]
+        argv += [x for p in here for x in ("-p", p)] if here else facts.packages
+        why += f"; checks {', '.join(here or facts.packages)}: its config's packages less {', '.join(gone)}, "
+        why += "which this checkout lacks (mypy would stop there, checking nothing)"
     elif (listed := _listed(facts))[2] or listed[1] != facts.mypy_listed:  # colorlog: no doc/
         argv += listed[0] or facts.packages
         why += f"; checks {', '.join(listed[1] or facts.packages)}: its config's files" + (
