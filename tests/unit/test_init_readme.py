@@ -348,3 +348,22 @@ def test_a_banner_opening_in_bold_is_no_description() -> None:
         first_paragraph(readme)
         == "Jedi is a static analysis tool for Python that is typically used in IDEs/editors plugins."
     )
+
+
+def test_badges_with_wrapped_alt_text_and_an_authors_address_are_no_description() -> None:
+    """defusedxml 0.7.1's README.md (pandoc's): ``[![Code style:`` then ``black](https://img…)](…)``
+    on the next line, then ``Christian Heimes \\<<christian@python.org>\\>``: the badge's end had
+    been its description."""
+    readme = (
+        "# defusedxml -- defusing XML bombs\n[![Latest\nVersion](https://img.shields.io/pypi/v/d.svg)]"
+        "(https://pypi.org/project/d/)\n[![Code style:\nblack](https://img.shields.io/badge/b.svg)]"
+        "(https://github.com/psf/black)\n\nChristian Heimes \\<<christian@python.org>\\>\n\n"
+        "The results of an attack on a vulnerable XML library can be fairly dramatic.\n"
+    )
+    assert (
+        first_paragraph(readme)
+        == "The results of an attack on a vulnerable XML library can be fairly dramatic."
+    )
+    assert first_paragraph("# x\n\nSend mail to jo@x.org to report a problem with x.\n") == (
+        "Send mail to jo@x.org to report a problem with x."
+    )

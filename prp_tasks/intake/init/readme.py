@@ -301,6 +301,7 @@ def _not_prose(line: str) -> bool:
         line.startswith(("#", "[!", "[<", "![", ":", "|", "=", "~", ">"))
         or (line.startswith("<") and not re.match(r"<(?:https?|mailto):", line))  # not a link's URL
         or re.match(r"\[[^\]]+\]:\s*\S", line)  # a link's definition: [badge]: https://…
+        or re.match(r"[^\[\]()]*\]\([^)\s]*\)\]\(", line)  # a badge's end, its alt text wrapped: defusedxml's
         or re.match(r"[-*+](?:\s|$)", line)
         or re.fullmatch(r"[=\-~^*#`'\"]{3,}", line)
         or _REFERENCES_ONLY.fullmatch(line)
@@ -326,8 +327,11 @@ def _notice(paragraph: str) -> bool:
     """A paragraph all in bold (tenacity: ``**Please refer to the** … **for a better experience.**``)
     or nearly (a banner opening in bold: jedi's "**I released the successor to Jedi: …** - Zuban")
     or all in emphasis (tomli's ``**Table of Contents**  *generated with [mdformat-toc](…)*``), or
-    a copyright or licence text (:data:`_LEGAL`)."""
+    a copyright or licence text (:data:`_LEGAL`), or an author's name and address alone
+    (defusedxml's "Christian Heimes <christian@python.org>" under its badges)."""
     if (paragraph.startswith("**") and paragraph.endswith("**")) or _LEGAL.match(paragraph):
+        return True
+    if _CREDIT.fullmatch(paragraph.strip()):
         return True
     banner = re.match(r"\*\*([^*]+)\*\*", paragraph)  # jedi's "**I released the successor …** - Zuban"
     if banner and len(banner[1]) >= 0.6 * len(_plain(paragraph)):
@@ -336,6 +340,9 @@ def _notice(paragraph: str) -> bool:
         return True
     return paragraph.startswith(("*", "_")) and not _EMPHASIS.sub("", paragraph).strip()
 
+
+#: a name and an e-mail address, nothing else (``Christian Heimes \<<christian@python.org>\>``)
+_CREDIT = re.compile(r"(?:[^\s<>@]+ ){1,4}[\\<(\[]*(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[\\>)\]]*")
 
 #: a paragraph labelled as a notice to the reader: ``**NOTE**:``, ``Warning:``
 _LABELLED_NOTICE = re.compile(
