@@ -77,7 +77,7 @@ def _unpinned(
         return
     bounds = str(environment.get("unpinned_bounds") or "")
     if loose.startswith("pytest ") and "PluginValidationError" in tails:
-        lines.insert(min(2, len(lines)), newer_pytest_advice(loose))  # after what crashed
+        lines.insert(min(2, len(lines)), newer_pytest_advice(loose, tails))  # after what crashed
     if not facts and any(line.startswith(REFUSED) for line in lines[:3]):  # defusedxml's py27, black 26
         lines.insert(min(2, len(lines)), unpinned_advice(loose, bounds))
     if set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
@@ -280,16 +280,26 @@ def deprecation_advice(newer: list[str]) -> str:
     )
 
 
-def newer_pytest_advice(ran: str) -> str:
+def newer_pytest_advice(ran: str, tails: str = "") -> str:
     """An unpinned pytest (``pytest 9.2.0``) that refused a hook of the project's conftest: a
     release newer than its code (docopt-ng's ``pytest_collect_file(file_path, path, parent)``; pytest 9
-    no longer passes ``path``: "the tool crashed" where its 614 tests pass on pytest 8)."""
+    no longer passes ``path``: "the tool crashed" where its 614 tests pass on pytest 8); or of an
+    installed plugin (base58's ``tests`` extra brings pytest-flake8 1.3.0, ``Plugin 'flake8'``: the
+    advice had sent its user to look for a hook of their own)."""
     major = re.match(r"pytest (\d+)\.", ran)
     pin = f'"pytest<{major[1]}"' if major else '"pytest==…"'
+    plugin = _REFUSED_PLUGIN.search(tails)
+    whose = "of the project's: a release newer than its code"
+    if plugin and not plugin[1].endswith(("conftest.py", ".py")):
+        whose = f"of the installed pytest plugin '{plugin[1]}': a release newer than that plugin's"
     return (
         f"unpinned: {ran} ran (environment.packages names pytest without a version) and refused a hook "
-        f"of the project's: a release newer than its code; pin the one it was written for ({pin})"
+        f"{whose}; pin the one it was written for ({pin})"
     )
+
+
+#: the plugin whose hook pluggy refused (a conftest's path, or an installed plugin's name)
+_REFUSED_PLUGIN = re.compile(r"PluginValidationError: Plugin '([^']+)' for hook")
 
 
 def _not_python(found: Any) -> list[str]:

@@ -365,6 +365,13 @@ def test_a_conftest_hook_an_unpinned_newer_pytest_refuses_is_said_with_the_pin_t
         '("pytest<9")'
     )
     assert explained(Path("/nowhere"), output, details, {"kind": "isolated"}) == output  # pinned
+    # base58: pytest-flake8 1.3.0, which its tests extra installs, not a hook of its own
+    details = {"stderr_tail": DOCOPT_CRASH.replace("'tests/conftest.py'", "'flake8'")}
+    text = explained(Path("/nowhere"), output, details, {"kind": "isolated", "unpinned": "pytest 9.2.0"})
+    assert (
+        "refused a hook of the installed pytest plugin 'flake8': a release newer than that plugin's; pin"
+        in text
+    )
 
 
 def test_a_deprecation_warning_that_stopped_pytest_names_the_unpinned_plugins() -> None:
