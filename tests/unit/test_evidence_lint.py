@@ -11,6 +11,7 @@ from pathlib import Path
 
 from prp_tasks.checks import execute
 from prp_tasks.checks.base import CheckContext
+from prp_tasks.checks.mypy_output import mypy_text_facts
 from prp_tasks.core.builtin_workflow import builtin_workflow
 from prp_tasks.core.models import CheckSpec, CheckStatus
 from prp_tasks.core.profile import ResolvedProfile
@@ -225,3 +226,20 @@ def test_the_violations_named_are_chosen_rarest_code_first(tmp_path: Path) -> No
     first = facts["ruff"]["first"]
     assert "src/pyotp/hotp.py:10:F401" in first and first[0] == "setup.py:10:SIM115"  # the output's order
     assert text.splitlines()[0].startswith("32 ruff violations; first setup.py:10:SIM115 (SIM115), ")
+
+
+def test_the_mypy_errors_named_are_chosen_rarest_code_first() -> None:
+    """progressbar2 4.5.0: a type error added at ``algorithms.py:55`` beside 85 older ones; the
+    five named, on the terminal and in review.json, were the first five of the output."""
+    lines = [f"progressbar/algorithms.py:{30 + i}: error: Incompatible types  [assignment]" for i in range(6)]
+    lines += [f"progressbar/bar.py:{10 + i}: error: Missing type  [no-untyped-def]" for i in range(40)]
+    lines.insert(
+        20, 'progressbar/algorithms.py:55: error: Incompatible return value type (got "str")  [return-value]'
+    )
+    facts = mypy_text_facts("\n".join([*lines, "Found 47 errors in 2 files (checked 3 source files)"]))
+    assert facts["errors"] == 47
+    assert facts["first"][0].startswith("progressbar/algorithms.py:30: [assignment]")  # the output's order
+    assert (
+        'progressbar/algorithms.py:55: [return-value] Incompatible return value type (got "str")'
+        in facts["first"]
+    )
