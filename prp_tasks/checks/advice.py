@@ -26,7 +26,7 @@ from typing import Any
 
 from prp_tasks.checks.crashes import LINE_LIMIT, REFUSED
 from prp_tasks.core.text import clip, first_lines
-from prp_tasks.environments.extra_requirements import extra_requirements, provided_by
+from prp_tasks.environments.extra_requirements import extra_requirements, group_requirements, provided_by
 
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
 #: some tools that quote it; pytest's for a warning filter's module (httpx's ``filterwarnings``
@@ -378,8 +378,10 @@ def advice(names: list[str], environment: Mapping[str, Any], repo: Path | None =
         noun, its = ("module", "its package") if len(names) == 1 else ("modules", "their packages")
         return f"{where} has no {noun} {_listed([repr(n) for n in names])}: install {its} there"
     extras = _in_extras(names, environment, repo)
-    rest = [n for n in names if n not in extras]
+    groups = _in_groups([n for n in names if n not in extras], environment, repo)
+    rest = [n for n in names if n not in extras and n not in groups]
     said = [_extras_advice(extras)] if extras else []
+    said += [_extras_advice(groups, "dependency groups", "groups")] if groups else []
     if rest:
         one = len(rest) == 1
         noun, it, its = ("module", "it", "its package") if one else ("modules", "them", "their packages")
@@ -404,15 +406,33 @@ def _in_extras(
     return {n: f for n, f in found.items() if f is not None and f[0] not in installed}
 
 
-def _extras_advice(extras: dict[str, tuple[str, str]]) -> str:
+def _in_groups(
+    names: list[str], environment: Mapping[str, Any], repo: Path | None
+) -> dict[str, tuple[str, str]]:
+    """module -> (group, distribution) for the modules a dependency group not installed declares."""
+    build = environment.get("build")
+    if repo is None or not names or not isinstance(build, Mapping):
+        return {}
+    sources = " ".join(str(s) for s in build.get("sources") or [])
+    installed = (
+        set(re.findall(r"[\w.-]+", sources.split("dependency groups:", 1)[1]))
+        if "dependency groups:" in sources
+        else set()
+    )
+    groups = group_requirements(repo)
+    found = {n: provided_by(n, groups) for n in names}
+    return {n: f for n, f in found.items() if f is not None and f[0] not in installed}
+
+
+def _extras_advice(extras: dict[str, tuple[str, str]], kind: str = "extras", key: str = "extras") -> str:
     by_extra: dict[str, list[str]] = {}
     for module, (extra, dist) in extras.items():
         by_extra.setdefault(extra, []).append(f"{dist} ({module!r})")
-    named = "; ".join(f"its extra {e!r} declares {', '.join(d)}" for e, d in by_extra.items())
+    named = "; ".join(f"its {kind[:-1]} {e!r} declares {', '.join(d)}" for e, d in by_extra.items())
     wanted = ", ".join(repr(e) for e in by_extra)
     return (
-        f"the checks' environment lacks what the project's extras declare: {named}: add "
-        f"{wanted} under environment.extras in initial.md"
+        f"the checks' environment lacks what the project's {kind} declare: {named}: add "
+        f"{wanted} under environment.{key} in initial.md"
     )
 
 

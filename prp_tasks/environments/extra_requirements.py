@@ -10,7 +10,9 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from prp_tasks.environments.project import flatten_group
 from prp_tasks.environments.projectfiles import (
+    EnvironmentSetupError,
     normalize,
     read_setup_cfg,
     read_toml,
@@ -139,4 +141,20 @@ def _literal_table(table: ast.Dict, lists: dict[str, ast.expr]) -> dict[str, lis
             found[key.value] = [
                 e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
             ]
+    return found
+
+
+def group_requirements(workspace: Path) -> dict[str, list[str]]:
+    """group -> the (normalised) names of the distributions a PEP 735 dependency group declares,
+    its ``include-group`` entries expanded (griffe's tests import mkdocstrings, which only its
+    ``docs`` group declares)."""
+    groups = read_toml(workspace / "pyproject.toml").get("dependency-groups")
+    if not isinstance(groups, dict):
+        return {}
+    found = {}
+    for name in groups:
+        try:
+            found[str(name)] = _names(flatten_group(groups, str(name)))
+        except EnvironmentSetupError:  # (a group the build would refuse: said by the build)
+            continue
     return found

@@ -405,3 +405,24 @@ def test_a_tool_that_ran_unpinned_and_refused_the_projects_configuration_says_it
     environment = {"unpinned": "black 26.10.1", "build": {}}
     output = explained(tmp_path, f"exit 2 in 0.73s\n{refused}", {}, environment)
     assert output.split("\n")[2].startswith("unpinned: environment.packages names black without a version")
+
+
+def test_a_missing_module_a_dependency_group_declares_names_the_group(tmp_path: Path) -> None:
+    """griffe 1.15.0: its tests import mkdocstrings, which only its ``docs`` group declares; the
+    advice said to add the package, where installing the group brings its pinned range."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "griffe"\n[dependency-groups]\ntests = ["pytest"]\n'
+        'docs = ["mkdocstrings[python]<2", {include-group = "tests"}]\n'
+    )
+    details = {"stdout_tail": "E   ModuleNotFoundError: No module named 'mkdocstrings'\n", "stderr_tail": ""}
+    environment = {"build": {"sources": ["pyproject.toml dependency groups: tests"]}}
+    output = explained(tmp_path, "exit 1 in 1.00s\n0 tests: 1 error", details, environment)
+    assert output.split("\n")[1] == (
+        "the checks' environment lacks what the project's dependency groups declare: its dependency "
+        "group 'docs' declares mkdocstrings ('mkdocstrings'): add 'docs' under environment.groups in "
+        "initial.md"
+    )
+    environment = {"build": {"sources": ["pyproject.toml dependency groups: tests, docs"]}}  # installed
+    assert "add its package under environment.packages" in explained(
+        tmp_path, "exit 1\nx", details, environment
+    )
