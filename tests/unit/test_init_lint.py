@@ -274,3 +274,20 @@ def test_a_pre_commit_exclude_of_a_file_ending_in_slash_or_end_is_left_out_of_th
     write(tmp_path, files | {"src/tblib/__init__.py": "", "tests/badsyntax.py": "def (:\n"})
     lint = parsed(tmp_path)[1].profile.governance.commands["lint"]
     assert "--extend-exclude=.tox,ci/templates,tests/badsyntax.py" in lint
+
+
+def test_a_flake8_with_no_configuration_in_the_checkout_says_it_lints_with_its_defaults(
+    tmp_path: Path,
+) -> None:
+    """inquirer 3.4.0's sdist lacks its ``.flake8`` (``max-line-length = 119``, its ``select``):
+    flake8's defaults gave 167 violations where the project has none, the advice blaming an
+    unpinned flake8, and nothing said flake8 had run unconfigured."""
+    pyproject = '[tool.poetry]\nname = "inquirer"\n[tool.poetry.group.dev.dependencies]\nflake8 = "*"\n'
+    write(tmp_path, {"pyproject.toml": pyproject, "src/inquirer/__init__.py": ""})
+    text = parsed(tmp_path)[0]
+    assert (
+        "no flake8 configuration in this checkout (.flake8, setup.cfg, tox.ini): it lints with flake8's "
+        "defaults" in text
+    )
+    write(tmp_path, {".flake8": "[flake8]\nmax-line-length = 119\n"})
+    assert "no flake8 configuration" not in parsed(tmp_path)[0]
