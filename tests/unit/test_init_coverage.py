@@ -293,6 +293,26 @@ def test_a_configured_source_naming_nothing_in_the_checkout_gives_way_to_its_pac
     assert "--cov=ordered_set" in parsed(tmp_path)[1].profile.governance.commands["test"]
 
 
+def test_a_configured_source_of_modules_comma_separated_and_under_lib_is_the_checkouts(
+    tmp_path: Path,
+) -> None:
+    """defopt 6.4.0: ``source = defopt,test_defopt`` (``lib/defopt.py``, ``test_defopt.py``) was read
+    as one name, "nothing in the checkout", and replaced by ``--source=defopt``: 54.21% where its
+    own run measures 95.01%, against its fail_under of 95."""
+    cfg = "[coverage:run]\nbranch = True\nsource = defopt,test_defopt\n[coverage:report]\nfail_under = 95\n"
+    files = {
+        "setup.py": "setup(name='defopt', package_dir={'': 'lib'}, py_modules=['defopt'])\n",
+        "lib/defopt.py": "",
+        "test_defopt.py": "def test_a(): pass\n",
+        "setup.cfg": cfg,
+        "tox.ini": "[testenv]\ncommands = coverage run -m pytest\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert not any(a.startswith("--source") for a in result.profile.governance.commands["test"])
+    assert "is nothing in the checkout" not in text
+
+
 def test_a_threshold_in_a_coverage_configuration_nothing_runs_is_not_enforced(tmp_path: Path) -> None:
     """jsonschema-specifications: ``fail_under = 100`` in pyproject's coverage configuration, its
     CI and nox sessions run pytest alone; G4 enforced 100 on a total nothing of the project holds

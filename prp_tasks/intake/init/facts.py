@@ -216,7 +216,9 @@ class Facts:
     def coverage_measures(self, entries: list[str], where: str) -> None:
         """coverage's configured ``source``/``source_pkgs``/``include`` (paths, modules, globs):
         what it measures when one names something of the checkout, else stale."""
-        entries = [e for e in entries if e]
+        entries = [
+            part for e in entries for part in e.split(",") if part.strip()
+        ]  # defopt's "defopt,test_defopt"
         if not entries:
             return
         if any(_in_checkout(self.repo, e) for e in entries):
@@ -276,12 +278,12 @@ class Facts:
 
 def _in_checkout(repo: Path, entry: str) -> bool:
     """Whether a coverage source entry names a path, a glob's match, or a module of the checkout
-    (at the top or under ``src/``)."""
+    (at the top or under ``src/`` or ``lib/``: defopt's ``lib/defopt.py``)."""
     entry = entry.strip().removeprefix("./")
     if any(c in entry for c in "*?["):
         return any(repo.glob(entry.lstrip("/"))) or any((repo / "src").glob(entry.lstrip("/")))
     parts = entry.split(".")
-    for root in (repo, repo / "src"):
+    for root in (repo, repo / "src", repo / "lib"):
         if (root / entry).exists() or (root.joinpath(*parts)).is_dir():
             return True
         if root.joinpath(*parts[:-1], parts[-1] + ".py").is_file():
