@@ -264,3 +264,28 @@ def test_the_tests_env_running_the_projects_own_script_beats_a_pytest_configurat
     tox += "[testenv:pytest]\ncommands = pytest\n"  # something runs pytest: pytest, as configured
     write(tmp_path, {"tox.ini": tox})
     assert "pytest" in parsed(tmp_path)[1].profile.governance.commands["test"]
+
+
+def test_pytest_of_a_tests_folder_beside_a_unittest_discovery_of_the_rest_runs_them_all(
+    tmp_path: Path,
+) -> None:
+    """requests-mock 1.12.1's tox runs ``pytest tests/pytest`` (5 tests) and ``python -m testtools.run
+    {posargs:discover}`` (140): the check ran the 5 and passed a broken test of the 140."""
+    tox = (
+        "[testenv]\ncommands =\n    pytest tests/pytest\n    python -m testtools.run {posargs:discover}\n"
+        "deps = -r{toxinidir}/test-requirements.txt\n"
+    )
+    files = {
+        "tox.ini": tox,
+        "test-requirements.txt": "pytest\ntesttools\n",
+        "setup.py": "",
+        "rm/__init__.py": "",
+    }
+    write(tmp_path, files | {"tests/__init__.py": "", "tests/test_a.py": "", "tests/pytest/test_b.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][-1] == "tests"
+    assert (
+        "tests as tox.ini [testenv] (its pytest of tests/pytest and its unittest discovery) runs it" in said
+    )
+    write(tmp_path, {"tox.ini": tox.replace("    python -m testtools.run {posargs:discover}\n", "")})
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] == "tests/pytest"  # pytest alone

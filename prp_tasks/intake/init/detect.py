@@ -48,6 +48,7 @@ from prp_tasks.intake.init.tools import (
     installed_only,
     runners,
 )
+from prp_tasks.intake.init.toxconf import widened_to_tests
 
 LANGUAGES = {
     ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",
@@ -73,6 +74,7 @@ def detect(repo: Path) -> Facts:
     coverage_defaults(facts)  # after every threshold the project sets: those win
     codecov_target(facts)
     _layout(facts, files)
+    widened_to_tests(facts)  # after the layout: the tests folder
     whole_summary(facts)  # after the layout: it reads the packages' docstrings
     test_imports(facts)  # after the layout: it reads the tests directory
     imported_extras(facts)

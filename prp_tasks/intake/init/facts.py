@@ -111,6 +111,8 @@ class Facts:
     #: the packages mypy's config ``packages`` lists
     mypy_packages: list[str] = field(default_factory=list)
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
+    #: the tests' tox env when it runs a unittest-style discovery of the tests (``testtools.run discover``)
+    discovered_by: str = ""
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)
     lint_targets: dict[str, list[str]] = field(default_factory=dict)
     #: file pattern -> where the project's pytest lint plugins leave it out whole (six's setup.cfg
