@@ -36,8 +36,19 @@ def measured_coverage(
     measured = tool in ("pytest", "coverage") or bool(extra)
     missed = _THRESHOLD_MISSED.search(stdout) if measured else None
     if missed is not None:  # why a run whose tests all passed failed (portalocker: 0.00% for 100)
-        coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())}
+        coverage = {**(coverage or {}), "threshold": " ".join(missed[0].split())} | _least(coverage, reader)
     return _noted(coverage, f"{stderr}\n{stdout}") if coverage is not None else None
+
+
+def _least(coverage: Facts | None, reader: ReportReader) -> Facts:
+    """The files measured least, from the XML report the facts were read from ({} without one)."""
+    report = str((coverage or {}).get("report") or "")
+    data = reader.get(report) if report.endswith(".xml") else None
+    try:
+        least = parse.cobertura_least(data) if data is not None else []
+    except _NOT_READ:
+        least = []
+    return {"least": least} if least else {}
 
 
 def coverage_facts(

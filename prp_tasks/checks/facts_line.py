@@ -216,7 +216,10 @@ def _unittest_line(f: Facts) -> str:
 def _coverage_line(f: Facts) -> str:
     shown = [f"{k} {round(v, 2):g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
     shown += [f[k] for k in ("threshold", "note") if f.get(k)]
-    return "coverage: " + ", ".join(shown)
+    least = (
+        f"; least covered: {', '.join(f['least'])}" if f.get("least") else ""
+    )  # where the total falls short
+    return "coverage: " + ", ".join(shown) + least
 
 
 def _format_line(f: Facts) -> str:

@@ -126,6 +126,26 @@ def test_a_missed_coverage_threshold_is_said_where_the_counts_are(tmp_path: Path
     )
 
 
+def test_a_missed_coverage_threshold_names_the_files_measured_least(tmp_path: Path) -> None:
+    """enlighten 1.14.1: "Coverage failure: total of 94 is less than fail-under=100" and nothing of
+    where: all of it ``_notebook_manager.py`` at 0% (its one test skipped for missing packages)."""
+    classes = "".join(
+        f'<class filename="enlighten/{name}" line-rate="{rate}"/>'
+        for name, rate in (("_manager.py", "1"), ("_notebook_manager.py", "0"), ("_util.py", "0.9876"))
+    )
+    report = '<coverage line-rate="0.9446" branch-rate="0" branches-valid="0"><packages><package><classes>'
+    fresh(tmp_path, "c.xml", f"{report}{classes}</classes></package></packages></coverage>")
+    out = "137 passed in 2.1s\nCoverage failure: total of 94 is less than fail-under=100\n"
+    text = summary(tmp_path, ["pytest", "--cov-report=xml:c.xml"], stdout=out)[0]
+    assert text.splitlines()[0].endswith(
+        "less than fail-under=100; least covered: enlighten/_notebook_manager.py 0%, "
+        "enlighten/_util.py 98.76%"
+    )
+    assert (
+        "least covered" not in summary(tmp_path, ["pytest", "--cov-report=xml:c.xml"], stdout="1 passed\n")[0]
+    )
+
+
 def test_a_module_that_could_not_be_collected_is_an_error_not_a_test(tmp_path: Path) -> None:
     """jmespath's sdist: pytest says ``5 errors``, no test collected; it was '5 tests: … 5 errors'."""
     fresh(
