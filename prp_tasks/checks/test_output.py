@@ -172,9 +172,16 @@ def _cause(elements: list[Any]) -> str:
             message = raised[-1] if raised else (said[0 if staged else -1] if said else fallback)
         if _DOCTEST_LISTING.match(message):  # a doctest's listing: what it expected and got instead
             message = _doctest_cause(str(child.text or message)) or message
+        if message.startswith(_NATIVE):  # testtools' exceptions: their own traceback's last line
+            raised = [ln.strip() for ln in str(child.text or "").splitlines() if RAISED.fullmatch(ln.strip())]
+            message = raised[-1] if raised else message
         if message:
             return clip(_first_line(message), CAUSE_LIMIT)
     return ""
+
+
+#: pytest's words for an exception it cannot show its way (requests-mock's testtools MismatchError)
+_NATIVE = "Failed: NOTE: Incompatible Exception Representation"
 
 
 def _first_line(message: str) -> str:

@@ -198,3 +198,22 @@ def test_the_first_failing_tests_line_says_where_it_failed() -> None:
     )
     facts["cause_at"] = "/env/lib/python3.11/site-packages/x.py:3"
     assert facts_line({"pytest": facts}).endswith("failing: tests.test_wrap::test_wrap (AssertionError)")
+
+
+def test_an_exception_pytest_displays_natively_is_said_by_its_own_last_line() -> None:
+    """requests-mock's testtools tests: "failing: … (Failed: NOTE: Incompatible Exception
+    Representation, displaying natively: …)", where the cause is testtools' MismatchError."""
+    body = (
+        "Failed: NOTE: Incompatible Exception Representation, displaying natively:\n\n"
+        "testtools.testresult.real._StringException: Traceback (most recent call last):\n"
+        '  File "tests/test_t.py", line 4, in test_a\n    self.assertEqual("x", "y")\n'
+        '  File "/env/site-packages/testtools/testcase.py", line 704, in assertThat\n'
+        "    raise mismatch_error\ntesttools.matchers._impl.MismatchError: 'x' != 'y'"
+    )
+    message = "Failed: NOTE: Incompatible Exception Representation, displaying natively:&#10;&#10;more"
+    report = (
+        '<testsuite><testcase classname="tests.test_t.T" name="test_a">'
+        f'<failure message="{message}">{body}</failure></testcase></testsuite>'
+    )
+    facts = junit_facts(report.replace("'", "&apos;").encode())
+    assert facts["cause"] == "testtools.matchers._impl.MismatchError: 'x' != 'y'"
