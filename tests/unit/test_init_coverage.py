@@ -123,8 +123,8 @@ def test_a_coverage_only_configured_is_measured_saying_nothing_of_the_project_ru
     write(tmp_path, files)
     text = parsed(tmp_path)[0]
     assert (
-        "the project only configures coverage.py (no requirement names it, no command of its runs it): "
-        "run here for the test evidence"
+        "the project only configures coverage.py (no requirement names it, no command of its seen here "
+        "runs it): run here for the test evidence"
     ) in text
     write(tmp_path, {"requirements-dev.txt": "coverage\n"})
     assert "the project only configures" not in parsed(tmp_path)[0]
@@ -149,7 +149,7 @@ def test_a_coverage_only_declared_measures_the_projects_packages_and_says_so(tmp
         "--source=html5lib",
     )
     assert (
-        "the project only declares coverage.py (no command of its runs it, no configuration): "
+        "the project only declares coverage.py (no command of its seen here runs it, no configuration): "
         "run here for the test evidence"
     ) in text
     write(tmp_path, {".coveragerc": "[run]\nsource = html5lib\n"})  # its own choice of what to measure

@@ -180,9 +180,13 @@ def _coverage_run(facts: Facts, test: Command) -> tuple[Command, bool, str]:
     note += serially  # bidict: 0%, "No data was collected", its tests having run in xdist's workers
     if facts.only_configured("coverage"):  # tinycss2, ordered-set: measured for the evidence only
         note += "; the project only configures coverage.py (no requirement names it, no command of its"
-        note += " runs it): run here for the test evidence"  # (httpx: "no command runs it" beside it)
+        note += (
+            " seen here runs it): run here for the test evidence"  # (httpx: "no command runs it" beside it)
+        )
     elif facts.only_declared("coverage"):  # html5lib, emoji: declared, run by nothing seen
-        note += "; the project only declares coverage.py (no command of its runs it, no configuration):"
+        note += (
+            "; the project only declares coverage.py (no command of its seen here runs it, no configuration):"
+        )
         note += " run here for the test evidence"
     return Command("test", argv, f"{test.why}; coverage with coverage run{serially}"), True, note
 
