@@ -289,3 +289,19 @@ def test_pytest_of_a_tests_folder_beside_a_unittest_discovery_of_the_rest_runs_t
     )
     write(tmp_path, {"tox.ini": tox.replace("    python -m testtools.run {posargs:discover}\n", "")})
     assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] == "tests/pytest"  # pytest alone
+
+
+def test_a_doctest_run_of_another_env_the_test_command_does_not_make_is_named(tmp_path: Path) -> None:
+    """everett 3.4.0's tox: ``pytest tests/`` and, in its doctest env, ``pytest --doctest-modules
+    src/``: 9 doctests the check never ran, and nothing said so."""
+    tox = "[testenv]\ncommands = pytest {posargs} tests/\n"
+    tox += "[testenv:py39-doctest]\ncommands = pytest --doctest-modules src/\n"
+    write(tmp_path, {"tox.ini": tox, "setup.py": "", "src/ev/__init__.py": "", "tests/test_a.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][-1] == "tests"
+    assert (
+        "not run by this check: `pytest --doctest-modules src`, which tox.ini [testenv:py39-doctest] runs"
+        in said
+    )
+    write(tmp_path, {"tox.ini": "[testenv]\ncommands = pytest --doctest-modules src tests\n"})
+    assert "not run by this check" not in parsed(tmp_path)[0]  # the test command runs them

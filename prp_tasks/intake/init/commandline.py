@@ -12,6 +12,7 @@ from prp_tasks.core.argv import python_options, telling_options
 from prp_tasks.intake.init.facts import UNRUN_TOOLS, Facts
 from prp_tasks.intake.init.targets import (
     add_targets,
+    doctests_apart,
     installed_path,
     lint_targets,
     pytest_args,
@@ -46,6 +47,7 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
             facts.pytest_python_options = (options, where)  # runs a bare pytest, its tox -bb -Werror)
         if primary:
             pytest_args(facts, words, cwd, where)
+        doctests_apart(facts, words, cwd, where)
     if tool == "trial" and primary and not facts.trial_targets:  # incremental's: ``trial incremental``
         facts.trial_targets = [w for w in words[1:] if not w.startswith("-")]
     if tool == "mypy":

@@ -111,6 +111,8 @@ class Facts:
     #: the packages mypy's config ``packages`` lists
     mypy_packages: list[str] = field(default_factory=list)
     mypy_targets: list[str] = field(default_factory=list)  # from how the project runs mypy
+    #: (command, where) of a later pytest command running doctests the test command does not
+    doctests_apart: tuple[str, str] | None = None
     #: the tests' tox env when it runs a unittest-style discovery of the tests (``testtools.run discover``)
     discovered_by: str = ""
     #: ruff/flake8 -> the paths the project's own commands and hooks lint (``.``: everything)

@@ -183,6 +183,21 @@ def pytest_args(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     facts.pytest_args = (_with_tests(kept), where)
 
 
+def doctests_apart(facts: Facts, words: list[str], cwd: str, where: str) -> None:
+    """The first pytest command running doctests (``--doctest-modules``), whichever env runs it:
+    the test command's comment names it when that command runs none (everett's tox: ``pytest
+    tests/``, then ``pytest --doctest-modules src/`` in its doctest env: 9 doctests, unsaid)."""
+    if "--doctest-modules" not in words or facts.doctests_apart:
+        return
+    named = []
+    for word in (w for w in words[1:] if not w.startswith("-")):
+        path = (
+            installed_path(facts, word) if word.startswith("{") else os.path.normpath(os.path.join(cwd, word))
+        )
+        named += [path] if path and _exists(facts, ".", path) else []  # (natsort's installed package's)
+    facts.doctests_apart = (" ".join(["pytest --doctest-modules", *named]), where)
+
+
 def _with_tests(kept: list[str]) -> list[str]:
     """The arguments kept, less doctest text files named without tests beside them (natsort's
     first pytest command, ``pytest README.rst docs/examples.rst``, runs its docs, not its tests)."""

@@ -80,6 +80,7 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
             f"; {folder}: its tests folder (no pytest configuration in this source distribution says "
             "where its tests are, and pytest from the top collects every folder)"
         )
+    why += _doctests_unrun(facts, argv)
     argv, why = _as_xdist_goes_on(facts, argv, why)
     measurable = facts.coverage_installed_only is None
     if facts.uses("pytest-cov") and measurable and (facts.coverage_source or import_names(facts)):
@@ -244,6 +245,14 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     if facts.uses("coverage") and facts.coverage_installed_only is None:
         return _coverage_run(facts, test)
     return test, False, _UNMEASURED
+
+
+def _doctests_unrun(facts: Facts, argv: list[str]) -> str:
+    """The project's doctest run that the test command does not make (everett's doctest env)."""
+    if facts.doctests_apart is None or "--doctest-modules" in argv:
+        return ""
+    command, where = facts.doctests_apart
+    return f"; not run by this check: `{command}`, which {where} runs (add a command to run them)"
 
 
 def own_runner(facts: Facts) -> Command | None:
