@@ -216,9 +216,7 @@ def _unittest_line(f: Facts) -> str:
 def _coverage_line(f: Facts) -> str:
     shown = [f"{k} {round(v, 2):g}%" for k, v in sorted(f.items()) if isinstance(v, float)]
     shown += [f[k] for k in ("threshold", "note") if f.get(k)]
-    least = (
-        f"; least covered: {', '.join(f['least'])}" if f.get("least") else ""
-    )  # where the total falls short
+    least = f"; least covered: {', '.join(f['least'])}" if f.get("least") else ""  # where it falls short
     return "coverage: " + ", ".join(shown) + least
 
 

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from prp_tasks.checks.tool_output import FIRST
+from prp_tasks.checks.tool_output import FIRST, spread_indexes
 
 _MYPY_ERROR = re.compile(  # the message may start on the next line (a long path, ``pretty = true``)
     r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: error:(?: (?P<msg>.*?))?(?:  \[(?P<code>[\w-]+)\])?$"
@@ -29,7 +29,11 @@ def mypy_text_facts(text: str) -> dict[str, Any]:
     found = _MYPY_FOUND.search(text)
     if not errors and not setup and not found and not _MYPY_OK.search(text):
         raise ValueError("no mypy output lines")
-    first = [_mypy_error(errors[i]) for i in _rarest_first(errors)]
+    counts: Counter[str | None] = Counter(
+        m["code"] for m in errors
+    )  # chosen as lint violations are: progressbar2's added
+    chosen = spread_indexes([(m["path"], m["code"]) for m in errors], counts)  # error beside 85 older
+    first = [_mypy_error(errors[i]) for i in chosen]
     first += [f"{m['path']}: {m['msg'].strip()}" for m in setup[:FIRST]]
     count = int(found.group(1)) if found else len(errors) or len(setup)
     facts: dict[str, Any] = {"errors": count, "first": first}
@@ -41,25 +45,6 @@ def mypy_text_facts(text: str) -> dict[str, Any]:
     if "errors prevented further checking" in text:
         facts["stopped"] = True
     return facts
-
-
-def _rarest_first(errors: list[re.Match[str]]) -> list[int]:
-    """The indexes of :data:`FIRST` errors, in the output's order, chosen rarest code first and each
-    file and code before a second of one, as lint violations are (progressbar2: a type error added
-    at ``algorithms.py:55`` beside 85 older ones was in none of the five named)."""
-    counts = Counter(m["code"] for m in errors)
-    order = sorted(range(len(errors)), key=lambda i: (counts[errors[i]["code"]], i))
-    chosen: list[int] = []
-    files: set[str] = set()
-    codes: set[str | None] = set()
-    for index in order:
-        found = errors[index]
-        if (found["path"] not in files or found["code"] not in codes) and len(chosen) < FIRST:
-            chosen.append(index)
-            files.add(found["path"])
-            codes.add(found["code"])
-    chosen += [i for i in order if i not in chosen][: FIRST - len(chosen)]
-    return sorted(chosen)
 
 
 def _mypy_error(found: re.Match[str]) -> str:

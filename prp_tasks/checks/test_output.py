@@ -67,13 +67,11 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
     facts |= {"failing_at": list(dict.fromkeys(where))} if where else {}
     cause = _cause(cases[failing[0]]) if failing else ""
     first_at = _raised_at(cases[failing[0]]) if failing else ""
-    if cause and first_at and _collection_error(cases[failing[0]]):
-        if not first_at.startswith(
-            named[0]
-        ):  # cachelib: "tests/test_base_cache.py (SyntaxError: …" of simple.py:47
-            cause += f", at {first_at}"
-    elif cause and first_at:
-        facts["cause_at"] = first_at
+    uncollected_module = bool(failing) and _collection_error(cases[failing[0]])
+    if cause and first_at and uncollected_module and not first_at.startswith(named[0]):
+        cause += f", at {first_at}"  # cachelib: "tests/test_base_cache.py (SyntaxError: …" of simple.py:47
+    elif cause and first_at and not uncollected_module:
+        facts["cause_at"] = first_at  # where the first failing test failed (said after its cause)
     facts |= {"cause": cause} if cause else {}
     facts |= {"internal_error": internal} if internal else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -104,28 +105,36 @@ _ABOUT_CONFIG = re.compile(r"(?:^|/)(?:\.?pylintrc|[^/]*\.(?:cfg|toml|ini|rc))$"
 
 
 def spread(found: list[str]) -> list[str]:
-    """:data:`FIRST` different ``path:line:CODE``, shown in the output's order, each file and each
-    code among them before a second of the same (yamllint: a new F401 in ``yamllint/cli.py`` after
-    seven older ISC004 of ``tests/``: the five named were all ISC004 of one file, the new one
-    nowhere), chosen rarest code first, a syntax error before all: one violation among many of
+    """:data:`FIRST` different ``path:line:CODE``, shown in the output's order (:func:`spread_indexes`)."""
+    unique = list(dict.fromkeys(found))
+    counts: Counter[str | None] = Counter(entry.rpartition(":")[2] for entry in found)
+    places: list[tuple[str, str | None]] = [
+        (entry.rpartition(":")[0].rpartition(":")[0], entry.rpartition(":")[2]) for entry in unique
+    ]
+    return [unique[i] for i in spread_indexes(places, counts)]
+
+
+def spread_indexes(places: Sequence[tuple[str, str | None]], counts: Mapping[str | None, int]) -> list[int]:
+    """The indexes of :data:`FIRST` of ``places`` (path, code), in order, each file and each code
+    among them before a second of the same (yamllint: a new F401 in ``yamllint/cli.py`` after seven
+    older ISC004 of ``tests/``: the five named were all ISC004 of one file, the new one nowhere),
+    chosen rarest code first (``counts``), a syntax error before all: one violation among many of
     other codes is most likely the one a change brought (pyotp: an unused import added to
     ``hotp.py`` beside 39 violations of 14 codes in the release was in none of the five named)."""
-    unique = list(dict.fromkeys(found))
-    code_of = [entry.rpartition(":")[2] for entry in unique]
-    counts = Counter(entry.rpartition(":")[2] for entry in found)
-    order = sorted(range(len(unique)), key=lambda i: (code_of[i] not in _SYNTAX_CODES, counts[code_of[i]], i))
+    order = sorted(
+        range(len(places)), key=lambda i: (places[i][1] not in _SYNTAX_CODES, counts[places[i][1]], i)
+    )
     files: set[str] = set()
-    codes: set[str] = set()
+    codes: set[str | None] = set()
     chosen: list[int] = []
     for index in order:
-        path, _, code = unique[index].rpartition(":")
-        path = path.rpartition(":")[0] or path
+        path, code = places[index]
         if (path not in files or code not in codes) and len(chosen) < FIRST:
             chosen.append(index)
             files.add(path)
             codes.add(code)
-    rest = [i for i in order if i not in chosen][: FIRST - len(chosen)]
-    return [unique[i] for i in sorted([*chosen, *rest])]
+    chosen += [i for i in order if i not in chosen][: FIRST - len(chosen)]
+    return sorted(chosen)
 
 
 def distinct(found: list[str]) -> list[str]:

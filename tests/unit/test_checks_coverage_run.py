@@ -58,7 +58,9 @@ def test_a_total_below_the_projects_fail_under_fails_the_check(tmp_path: Path) -
     assert result.status == CheckStatus.FAIL
     head, facts = result.output.split("\n")[:2]
     assert head.endswith(", but coverage is below the project's fail_under")
-    assert facts.endswith("total 75%, Coverage failure: total of 75 is less than fail-under=90")
+    assert facts.endswith(
+        "total 75%, Coverage failure: total of 75 is less than fail-under=90; least covered: mod.py 75%"
+    )
     assert content(result)["exit_code"] == 0  # the tests passed: the report said no
 
 
