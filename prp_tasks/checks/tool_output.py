@@ -105,7 +105,7 @@ _ABOUT_CONFIG = re.compile(r"(?:^|/)(?:\.?pylintrc|[^/]*\.(?:cfg|toml|ini|rc))$"
 
 
 def spread(found: list[str]) -> list[str]:
-    """:data:`FIRST` different ``path:line:CODE``, shown in the output's order (:func:`spread_indexes`)."""
+    """:data:`FIRST` different ``path:line:CODE``, the rarest code first (:func:`spread_indexes`)."""
     unique = list(dict.fromkeys(found))
     counts: Counter[str | None] = Counter(entry.rpartition(":")[2] for entry in found)
     places: list[tuple[str, str | None]] = [
@@ -115,12 +115,14 @@ def spread(found: list[str]) -> list[str]:
 
 
 def spread_indexes(places: Sequence[tuple[str, str | None]], counts: Mapping[str | None, int]) -> list[int]:
-    """The indexes of :data:`FIRST` of ``places`` (path, code), in order, each file and each code
+    """The indexes of :data:`FIRST` of ``places`` (path, code), as chosen, each file and each code
     among them before a second of the same (yamllint: a new F401 in ``yamllint/cli.py`` after seven
     older ISC004 of ``tests/``: the five named were all ISC004 of one file, the new one nowhere),
     chosen rarest code first (``counts``), a syntax error before all: one violation among many of
     other codes is most likely the one a change brought (pyotp: an unused import added to
-    ``hotp.py`` beside 39 violations of 14 codes in the release was in none of the five named)."""
+    ``hotp.py`` beside 39 violations of 14 codes in the release was in none of the five named), and
+    kept in that order: put back in the output's, a line cut after three dropped wsproto's one new
+    type error."""
     order = sorted(
         range(len(places)), key=lambda i: (places[i][1] not in _SYNTAX_CODES, counts[places[i][1]], i)
     )
@@ -134,7 +136,7 @@ def spread_indexes(places: Sequence[tuple[str, str | None]], counts: Mapping[str
             files.add(path)
             codes.add(code)
     chosen += [i for i in order if i not in chosen][: FIRST - len(chosen)]
-    return sorted(chosen)
+    return chosen
 
 
 def distinct(found: list[str]) -> list[str]:
