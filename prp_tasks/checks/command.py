@@ -36,7 +36,7 @@ from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
 from prp_tasks.core.results import EvidenceType
 from prp_tasks.environments import Environments, EnvironmentSetupError, Prepared
-from prp_tasks.environments.extensions import compile_error
+from prp_tasks.environments.extensions import build_error
 from prp_tasks.processes.capture import HeadRelease, scratch_files
 from prp_tasks.processes.spawn import spawn, wait
 from prp_tasks.settings import WorkspaceSettings
@@ -124,7 +124,7 @@ def _uncompiled(outcome: Outcome, environment: dict[str, Any]) -> str:
         return ""
     if not isinstance(built, dict) or built.get("built"):
         return ""
-    error = compile_error(str(built.get("log_tail") or ""))
+    error = build_error(built)
     if not error:
         return ""
     return f"the project's extensions do not compile in this checkout ({error}): " + (

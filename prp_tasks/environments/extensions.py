@@ -47,7 +47,7 @@ def build_in_place(
         after = extension_modules(project)
         done["modules"] = sorted(after - before)[:5]
         done["present"] = sorted(after & before)[:5]  # made before: the environment's install of it
-        if done.get("built") and not after and compile_error(str(done.get("log_tail") or "")):
+        if done.get("built") and not after and build_error(done):
             done["built"] = False  # lazy-object-proxy's OptionalBuildExt: exit 0 over a C error
         if done.get("ended") == "stopped":
             return done  # a cancelled run: tried again by nobody, recorded nowhere
@@ -79,7 +79,14 @@ def _build(
         "exit_code": proc.returncode,
         "duration_ms": int((time.monotonic() - started) * 1000),
         "log_tail": log_tail(log, 3000),
+        # the first error, which the tail may have lost (mmh3: three undeclared names, its last one's
+        # line said, 744 where gcc's first is 167)
+        "first_error": compile_error(log_tail(log, _WHOLE_LOG)),
     }
+
+
+#: how much of a build's log is searched for its first error (bytes; a log is rarely longer)
+_WHOLE_LOG = 4 * 1024 * 1024
 
 
 #: folders never searched for built modules (environments, caches, other tools' trees)
@@ -115,7 +122,7 @@ def note(done: dict[str, Any]) -> str:
     if done.get("built"):
         return f"extensions: built in place in {seconds:.1f}s" if done.get("built_by_this_check") else ""
     why = done.get("error") or f"{done.get('ended')}, exit {done.get('exit_code')}"
-    if error := compile_error(str(done.get("log_tail") or "")):  # (bitarray's: a missing module said)
+    if error := build_error(done):  # (bitarray's: a missing module said)
         why += f": {error}"
     return (
         f"extensions: not built in place ({why}; see the evidence's log tail): their tests may skip or fail"
@@ -138,6 +145,12 @@ _CYTHON_ERROR = re.compile(
     r"^(?P<path>[^\s:]+\.(?:pyx|pxd|pxi|py)):(?P<line>\d+):\d+: (?P<said>.+)$",
     re.M,
 )
+
+
+def build_error(done: dict[str, Any]) -> str:
+    """The first compiler error of an extensions' build (:func:`_build`'s record; an older record
+    has only its log's tail)."""
+    return str(done.get("first_error") or "") or compile_error(str(done.get("log_tail") or ""))
 
 
 def compile_error(log: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.run import RunStatus
+from prp_tasks.environments.extensions import _build, build_error
 from prp_tasks.service.control import Control
 from tests.integration.test_environments import Finish, evidence, py, run, workflow
 
@@ -194,3 +196,25 @@ def test_a_build_that_swallows_its_compile_error_is_not_said_to_have_built(
     result = snapshot.gates["A"].checks["c"]
     assert "extensions: not built in place (exited, exit 0: src/fastpkg/_speed.c:1:" in result.output
     assert evidence(snapshot, "A", "c")["environment"]["extensions"]["built"] is False
+
+
+def test_a_failed_build_names_its_first_compiler_error_not_the_last_its_log_tail_keeps(
+    tmp_path: Path, seeded_venv: Path
+) -> None:
+    """mmh3 5.1.0 with three undeclared names: the note named mmh3module.c:744, the last, where gcc's
+    first error is at 167 (the log's tail kept only the end of a long log)."""
+    filler = "".join(f"static int pad{n} = {n}; /* {'x' * 60} */\n" for n in range(200))
+    broken = SPEED_C.replace("return PyLong_FromLong(42);", "return PyLong_FromLong(first_undeclared);")
+    source = broken + filler + "".join(f"int use{n}(void) {{ return undeclared_{n}; }}\n" for n in range(40))
+    project = tmp_path / "p"
+    (project / "src" / "fastpkg").mkdir(parents=True)
+    (project / "setup.py").write_text(SETUP_PY)
+    (project / "src" / "fastpkg" / "__init__.py").write_text("")
+    (project / "src" / "fastpkg" / "_speed.c").write_text(source)
+    env = {"PATH": f"{seeded_venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = _build(project, env, threading.Event(), 120, tmp_path / "extensions.log")
+    assert done["built"] is False
+    assert "first_undeclared" not in done["log_tail"]  # the tail lost it
+    assert build_error(done).startswith("src/fastpkg/_speed.c:2: ") and "first_undeclared" in build_error(
+        done
+    )
