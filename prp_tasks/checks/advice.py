@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.checks.crashes import LINE_LIMIT, REFUSED
+from prp_tasks.checks.declared import extras_advice, in_extras, in_groups, lost_test_helpers
 from prp_tasks.core.text import clip, first_lines
-from prp_tasks.environments.extra_requirements import extra_requirements, group_requirements, provided_by
 
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
 #: some tools that quote it; pytest's for a warning filter's module (httpx's ``filterwarnings``
@@ -178,9 +178,9 @@ def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any], repo:
             f"earlier one under environment.packages in initial.md ({', '.join(pins)})"
         )
     packages = list(dict.fromkeys(plugins.values()))
-    extras = _in_extras(packages, environment, repo) if "build" in environment else {}
+    extras = in_extras(packages, environment, repo) if "build" in environment else {}
     rest = [p for p in packages if p not in extras]
-    steps = [_extras_advice(extras)] if extras else []
+    steps = [extras_advice(extras)] if extras else []
     steps += [_install(rest, environment)] if rest else []
     return f"no installed pytest plugin gives the {', '.join(plugins)}: {'; '.join(steps)}"
 
@@ -377,11 +377,18 @@ def advice(names: list[str], environment: Mapping[str, Any], repo: Path | None =
         )
         noun, its = ("module", "its package") if len(names) == 1 else ("modules", "their packages")
         return f"{where} has no {noun} {_listed([repr(n) for n in names])}: install {its} there"
-    extras = _in_extras(names, environment, repo)
-    groups = _in_groups([n for n in names if n not in extras], environment, repo)
+    extras = in_extras(names, environment, repo)
+    groups = in_groups([n for n in names if n not in extras], environment, repo)
     rest = [n for n in names if n not in extras and n not in groups]
-    said = [_extras_advice(extras)] if extras else []
-    said += [_extras_advice(groups, "dependency groups", "groups")] if groups else []
+    said = [extras_advice(extras)] if extras else []
+    said += [extras_advice(groups, "dependency groups", "groups")] if groups else []
+    if lost := lost_test_helpers(rest, repo):  # mmh3's sdist: its tests' own helper.py left out
+        rest = [n for n in rest if n not in lost]
+        said.append(
+            f"the tests import {_listed([repr(n) for n in lost])} as a module of their own "
+            f"({', '.join(dict.fromkeys(lost.values()))}), which this source distribution leaves out: "
+            "run the tests from the project's repository, or add the module"
+        )
     if rest:
         one = len(rest) == 1
         noun, it, its = ("module", "it", "its package") if one else ("modules", "them", "their packages")
@@ -390,50 +397,6 @@ def advice(names: list[str], environment: Mapping[str, Any], repo: Path | None =
             f"{it}, add {its} under environment.packages in initial.md"
         )
     return "; ".join(said)
-
-
-def _in_extras(
-    names: list[str], environment: Mapping[str, Any], repo: Path | None
-) -> dict[str, tuple[str, str]]:
-    """module -> (extra, distribution) for the modules an extra not installed declares."""
-    if repo is None:
-        return {}
-    build = environment.get("build")
-    sources = " ".join(str(s) for s in build.get("sources") or []) if isinstance(build, Mapping) else ""
-    installed = set(re.findall(r"[\w.-]+", sources.split("extras:", 1)[1])) if "extras:" in sources else set()
-    extras = extra_requirements(repo)  # the project's files, read once for every module
-    found = {n: provided_by(n, extras) for n in names}
-    return {n: f for n, f in found.items() if f is not None and f[0] not in installed}
-
-
-def _in_groups(
-    names: list[str], environment: Mapping[str, Any], repo: Path | None
-) -> dict[str, tuple[str, str]]:
-    """module -> (group, distribution) for the modules a dependency group not installed declares."""
-    build = environment.get("build")
-    if repo is None or not names or not isinstance(build, Mapping):
-        return {}
-    sources = " ".join(str(s) for s in build.get("sources") or [])
-    installed = (
-        set(re.findall(r"[\w.-]+", sources.split("dependency groups:", 1)[1]))
-        if "dependency groups:" in sources
-        else set()
-    )
-    groups = group_requirements(repo)
-    found = {n: provided_by(n, groups) for n in names}
-    return {n: f for n, f in found.items() if f is not None and f[0] not in installed}
-
-
-def _extras_advice(extras: dict[str, tuple[str, str]], kind: str = "extras", key: str = "extras") -> str:
-    by_extra: dict[str, list[str]] = {}
-    for module, (extra, dist) in extras.items():
-        by_extra.setdefault(extra, []).append(f"{dist} ({module!r})")
-    named = "; ".join(f"its {kind[:-1]} {e!r} declares {', '.join(d)}" for e, d in by_extra.items())
-    wanted = ", ".join(repr(e) for e in by_extra)
-    return (
-        f"the checks' environment lacks what the project's {kind} declare: {named}: add "
-        f"{wanted} under environment.{key} in initial.md"
-    )
 
 
 def said(names: list[str]) -> str:

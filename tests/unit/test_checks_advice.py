@@ -426,3 +426,21 @@ def test_a_missing_module_a_dependency_group_declares_names_the_group(tmp_path: 
     assert "add its package under environment.packages" in explained(
         tmp_path, "exit 1\nx", details, environment
     )
+
+
+def test_a_test_helper_a_source_distribution_leaves_out_is_said_as_the_tests_own(tmp_path: Path) -> None:
+    """mmh3 5.1.0's sdist: its tests run ``from helper import u32_to_s32`` and ship no
+    ``tests/helper.py``; the advice said to add a package named 'helper' under environment.packages."""
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: mmh3\nVersion: 5.1.0\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_mmh3.py").write_text("import mmh3\nfrom helper import u32_to_s32\n")
+    details = {"stdout_tail": "E   ModuleNotFoundError: No module named 'helper'\n", "stderr_tail": ""}
+    output = explained(tmp_path, "exit 2 in 1.00s\n0 tests: 2 errors", details, {"build": {}})
+    assert output.split("\n")[1] == (
+        "the tests import 'helper' as a module of their own (tests/test_mmh3.py), which this source "
+        "distribution leaves out: run the tests from the project's repository, or add the module"
+    )
+    (tmp_path / "PKG-INFO").unlink()  # a checkout of the repository: a package to add, perhaps
+    assert "add its package under environment.packages" in explained(
+        tmp_path, "exit 2\nx", details, {"build": {}}
+    )
