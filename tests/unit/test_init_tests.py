@@ -327,6 +327,11 @@ def test_an_extra_whose_distribution_the_tests_import_is_installed(tmp_path: Pat
     text, result = parsed(tmp_path)
     assert result.profile.environment is not None and result.profile.environment.extras == ("timezone",)
     assert '"timezone"  # its tests import pytz: test_sched.py' in text
+    # mmh3 (compiled, no Python package): its tests import mmh3, the project itself, not its
+    # benchmark extra's pymmh3
+    mmh3 = '[project]\nname = "mmh3"\n[project.optional-dependencies]\nbenchmark = ["pymmh3"]\n'
+    write(tmp_path, {"pyproject.toml": mmh3, "test_sched.py": "import mmh3\n"})
+    assert detect(tmp_path).test_extras == {}
     # tabulate: its tox tests install no extra (its "-extra" envs do): the project's run is followed
     write(tmp_path, {"tox.ini": "[tox]\nenvlist = py\n[testenv]\ncommands = python -m unittest\n"})
     assert detect(tmp_path).test_extras == {}

@@ -81,7 +81,8 @@ def imported_extras(facts: Facts) -> None:
         extras = extra_requirements(facts.repo)
     except EnvironmentSetupError:  # a broken file is ignored here, as everywhere in prp init
         return
-    own = {Path(p).stem for p in facts.packages}
+    own = {Path(p).stem for p in facts.packages}  # and the project's own name: a compiled project
+    own.add(facts.name.lower().replace("-", "_"))  # has no package (mmh3: its benchmark extra, pymmh3)
     for path, text in _heads(facts, 65536):
         for match in _IMPORT.finditer(text):
             module = match[1] or match[2]
