@@ -291,3 +291,27 @@ def test_a_flake8_with_no_configuration_in_the_checkout_says_it_lints_with_its_d
     )
     write(tmp_path, {".flake8": "[flake8]\nmax-line-length = 119\n"})
     assert "no flake8 configuration" not in parsed(tmp_path)[0]
+
+
+def test_a_pinned_ruff_older_than_its_output_format_option_gets_its_format_option(tmp_path: Path) -> None:
+    """starlette-context 0.3.6 pins ``ruff>=0.0.241,<0.0.242``, which has no ``--output-format``
+    (nor ``--output-file``, ``--no-fix``): the lint check failed on prp's own command, "unexpected
+    argument '--output-format'", never on a violation."""
+    pyproject = (
+        '[tool.poetry]\nname = "sc"\n[tool.poetry.group.code-quality.dependencies]\nruff = "^0.0.241"\n'
+        "[tool.ruff]\nline-length = 79\n"
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "sc/__init__.py": ""})
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"] == (
+        "python",
+        "-m",
+        "ruff",
+        "check",
+        "--no-cache",
+        "--format=json",
+        ".",
+    )
+    assert "--format=json: the project pins ruff (ruff>=0.0.241,<0.0.242) older than 0.0.291" in said
+    write(tmp_path, {"pyproject.toml": pyproject.replace("^0.0.241", "^0.5.0")})  # a newer one: as before
+    assert "--output-format=json" in parsed(tmp_path)[1].profile.governance.commands["lint"]

@@ -9,6 +9,9 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
 from prp_tasks.core.argv import python_options
 from prp_tasks.intake.init.commandbase import (
     NO_PYLINT_STATE,
@@ -170,15 +173,7 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
     """The lint check; none of ruff when it only formats the project (``formats_only``: where ruff
     format runs, :func:`ruff_formats_only`)."""
     if facts.uses("ruff") and not formats_only:
-        argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache", "--no-fix")
-        ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
-        options = facts.lint_options.get("ruff", []) + excludes(facts, "ruff", ruff)
-        vendored = _vendored(facts, "ruff", options)
-        argv += ("--output-format=json", f"--output-file={REPORTS}/ruff.json", *options, *vendored, *ruff)
-        linted = scope_said(ruff, options, own="ruff" in facts.lint_targets) + leftover(facts, "ruff")
-        linted += _vendored_said(vendored)
-        linted += linted_apart(facts, "ruff")
-        return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
+        return _ruff_lint(facts)
     if facts.uses("flake8"):
         # the tests folder, or test modules beside the package (inflection's test_inflection.py);
         # tests inside a package are linted with it
@@ -205,6 +200,51 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         if facts.uses(tool) and not facts.only_declared(tool):
             return _pycodestyle(facts, tool)
     return None
+
+
+def _ruff_lint(facts: Facts) -> Command:
+    """The ruff lint check: its JSON report, the project's paths and options."""
+    argv: tuple[str, ...] = ("python", "-m", "ruff", "check", "--no-cache")
+    ruff = facts.lint_targets.get("ruff") or ["."]  # (ruff < 0.5 needs a path)
+    options = facts.lint_options.get("ruff", []) + excludes(facts, "ruff", ruff)
+    vendored = _vendored(facts, "ruff", options)
+    old = old_ruff(facts)  # its JSON on stdout, read as well as a report file
+    argv += (
+        ("--format=json",)
+        if old
+        else ("--no-fix", "--output-format=json", f"--output-file={REPORTS}/ruff.json")
+    )
+    argv += (*options, *vendored, *ruff)
+    linted = scope_said(ruff, options, own="ruff" in facts.lint_targets) + leftover(facts, "ruff")
+    linted += f"; {old}" if old else ""
+    linted += _vendored_said(vendored)
+    linted += linted_apart(facts, "ruff")
+    return Command("lint", argv, f"ruff: {_where(facts, 'ruff')}{linted}")
+
+
+#: the first ruff with ``--output-format``, ``--output-file`` and ``--no-fix`` (0.0.291); before it
+#: ``--format``, JSON on stdout
+_RUFF_OUTPUT_FORMAT = Version("0.0.291")
+
+
+def old_ruff(facts: Facts) -> str:
+    """Why the lint command asks ruff for ``--format=json`` (on stdout): the project pins a ruff
+    older than 0.0.291, which has no ``--output-format`` (starlette-context's ``ruff>=0.0.241,
+    <0.0.242``: "unexpected argument '--output-format'", the lint check failing on prp's own
+    command, never on a violation); '' for a newer one."""
+    pinned = facts.pins.get("ruff")
+    if pinned is None:
+        return ""
+    try:
+        specifier = Requirement(pinned[0]).specifier
+        bounds = [Version(s.version) for s in specifier if s.operator in ("==", "<", "<=", "~=")]
+    except (InvalidRequirement, InvalidVersion):  # (``==0.0.*``: no bound read)
+        return ""
+    if not bounds or min(bounds) >= _RUFF_OUTPUT_FORMAT:
+        return ""
+    return (
+        f"--format=json: the project pins ruff ({pinned[0]}) older than 0.0.291, which has no --output-format"
+    )
 
 
 def _unconfigured(facts: Facts) -> str:
