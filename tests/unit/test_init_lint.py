@@ -315,3 +315,19 @@ def test_a_pinned_ruff_older_than_its_output_format_option_gets_its_format_optio
     assert "--format=json: the project pins ruff (ruff>=0.0.241,<0.0.242) older than 0.0.291" in said
     write(tmp_path, {"pyproject.toml": pyproject.replace("^0.0.241", "^0.5.0")})  # a newer one: as before
     assert "--output-format=json" in parsed(tmp_path)[1].profile.governance.commands["lint"]
+
+
+def test_a_makefiles_commands_run_from_a_virtualenvs_bin_folder_are_read(tmp_path: Path) -> None:
+    """asgi-lifespan 2.1.0's Makefile ``check`` recipe runs ``${bin}black --check --diff ${pysources}``,
+    ``${bin}flake8 …`` and ``${bin}mypy …`` (``bin = ${venv}/bin/``, ``pysources = src/ tests/``):
+    read as ``venv/bin/mypy``, none was, its tests never type-checked and black "only declared"."""
+    makefile = (
+        "venv = venv\nbin = ${venv}/bin/\npysources = src/ tests/\n\ncheck:\n"
+        "\t${bin}black --check --diff ${pysources}\n\t${bin}flake8 ${pysources}\n\t${bin}mypy ${pysources}\n"
+    )
+    files = {"Makefile": makefile, "requirements.txt": "black\nflake8\nmypy\n", "setup.cfg": "[mypy]\n"}
+    write(tmp_path, files | {"src/al/__init__.py": "", "tests/test_a.py": ""})
+    commands = parsed(tmp_path)[1].profile.governance.commands
+    assert commands["type-check"][-2:] == ("src", "tests")
+    assert commands["format"][-3:] == ("--check", "src", "tests")
+    assert commands["lint"][-2:] == ("src", "tests")

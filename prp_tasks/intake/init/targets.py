@@ -305,7 +305,10 @@ def ci_commands(line: str) -> list[str]:
 
 
 def without_runner(words: list[str]) -> list[str]:
-    """The command a project runner runs (``uv run --group=mypy --active mypy .`` -> ``mypy .``)."""
+    """The command a project runner runs (``uv run --group=mypy --active mypy .`` -> ``mypy .``), or
+    a virtualenv's program by its name (asgi-lifespan's Makefile ``${bin}mypy``, ``venv/bin/mypy``)."""
+    if words and os.path.basename(os.path.dirname(words[0])) in ("bin", "Scripts"):
+        words = [os.path.basename(words[0]), *words[1:]]
     if tuple(words[:2]) not in _RUNNERS:
         return words
     rest, index = words[2:], 0
