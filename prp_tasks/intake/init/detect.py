@@ -39,6 +39,7 @@ from prp_tasks.intake.init.sources import (
     requirement_names,
     walk_files,
 )
+from prp_tasks.intake.init.targets import widened_to_tests
 from prp_tasks.intake.init.testmodules import imported_extras, test_imports
 from prp_tasks.intake.init.tools import (
     codecov_target,
@@ -48,7 +49,6 @@ from prp_tasks.intake.init.tools import (
     installed_only,
     runners,
 )
-from prp_tasks.intake.init.toxconf import widened_to_tests
 
 LANGUAGES = {
     ".py": "Python", ".js": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rs": "Rust",

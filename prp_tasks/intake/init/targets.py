@@ -315,3 +315,18 @@ def without_runner(words: list[str]) -> list[str]:
     while index < len(rest) and rest[index].startswith("-"):
         index += 2 if rest[index] in RUNNER_VALUED else 1
     return rest[index:]
+
+
+def widened_to_tests(facts: Facts) -> None:
+    """pytest over the whole tests folder when the tests' env runs pytest on a folder of it and a
+    unittest discovery of the rest (requests-mock: ``pytest tests/pytest``, 5 tests, then its
+    testtools discovery, 140: the check ran the 5 alone and passed a broken test of the 140;
+    pytest runs unittest's test cases too, 145). After the layout: it needs the tests folder."""
+    where = facts.discovered_by
+    if not where or facts.pytest_args is None or not facts.tests_dir or facts.pytest_args[1] != where:
+        return
+    args = facts.pytest_args[0]
+    paths = [a for a in args if not a.startswith("-")]
+    if paths and all(p.startswith(f"{facts.tests_dir}/") for p in paths):
+        kept = [a for a in args if a not in paths] + [facts.tests_dir]
+        facts.pytest_args = (kept, f"{where} (its pytest of {', '.join(paths)} and its unittest discovery)")

@@ -290,21 +290,6 @@ _PYTEST_RUN = re.compile(r"\b(?:pytest|py\.test)\b")
 _DISCOVERY = re.compile(r"-m\s+(?:unittest|testtools\.run|subunit\.run)\b[^\n]*\bdiscover\b|\bstestr\s+run\b")
 
 
-def widened_to_tests(facts: Facts) -> None:
-    """pytest over the whole tests folder when the tests' env runs pytest on a folder of it and a
-    unittest discovery of the rest (requests-mock: ``pytest tests/pytest``, 5 tests, then its
-    testtools discovery, 140: the check ran the 5 alone and passed a broken test of the 140;
-    pytest runs unittest's test cases too, 145). After the layout: it needs the tests folder."""
-    where = facts.discovered_by
-    if not where or facts.pytest_args is None or not facts.tests_dir or facts.pytest_args[1] != where:
-        return
-    args = facts.pytest_args[0]
-    paths = [a for a in args if not a.startswith("-")]
-    if paths and all(p.startswith(f"{facts.tests_dir}/") for p in paths):
-        kept = [a for a in args if a not in paths] + [facts.tests_dir]
-        facts.pytest_args = (kept, f"{where} (its pytest of {', '.join(paths)} and its unittest discovery)")
-
-
 def _runs_unittest(commands: str) -> bool:
     """Whether the tests' env runs them with unittest (``python -m unittest``), not pytest."""
     return bool(re.search(r"-m\s+unittest\b", commands)) and not _PYTEST_RUN.search(commands)
