@@ -246,7 +246,7 @@ def identify(argv: list[str]) -> tuple[str | None, list[str]]:
     args = argv[1:]
     if program.startswith(("python", "pypy")) and len(args) >= 2 and args[0] == "-m":
         program, args = args[1], args[2:]
-    program = {"py.test": "pytest", "twisted.trial": "trial"}.get(program, program)
+    program = {"py.test": "pytest", "twisted.trial": "trial", "nose2": "unittest"}.get(program, program)
     if program == "coverage" and args[:1] == ["run"]:
         inner = _after(args, "-m")
         if inner:

@@ -356,3 +356,10 @@ def test_subtests_among_the_failed_count_the_expected_failures_as_tests() -> Non
     assert line.startswith(
         "115 tests: 113 passed, 3 failed (2 of them subtests), 0 errors, 0 skipped, 1 xfailed"
     )
+
+
+def test_nose2s_report_is_read_as_unittests(tmp_path: Path) -> None:
+    """semantic-version's ``python -m nose2``: unittest's report on stderr (``Ran 68 tests``, ``OK``)."""
+    out = _unittest_output("." * 68, [], "Ran 68 tests in 0.094s", "OK")
+    text, _, kind = summary(tmp_path, ["python", "-m", "nose2"], stderr=out)
+    assert text.splitlines()[0] == "68 tests ran: OK" and kind == EvidenceType.TEST  # a test run's

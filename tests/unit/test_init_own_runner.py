@@ -305,3 +305,21 @@ def test_a_doctest_run_of_another_env_the_test_command_does_not_make_is_named(tm
     )
     write(tmp_path, {"tox.ini": "[testenv]\ncommands = pytest --doctest-modules src tests\n"})
     assert "not run by this check" not in parsed(tmp_path)[0]  # the test command runs them
+
+
+def test_nose2_as_the_project_runs_it_is_its_test_runner(tmp_path: Path) -> None:
+    """semantic-version 2.10.0's Makefile ``test`` recipe (which its tox runs): ``python -Wdefault -m
+    nose2``, 68 tests OK; prp init knew no nose2 and chose ``unittest discover -s tests -t .``, which
+    crashed on its Django-dependent modules ("the tool crashed: … ImproperlyConfigured")."""
+    files = {
+        "Makefile": "test:\n\tpython -Wdefault -m nose2\n",
+        "tox.ini": "[testenv]\ncommands = make test\n",
+        "setup.cfg": "[metadata]\nname = semantic_version\n[options.extras_require]\ndev = nose2\n",
+        "semantic_version/__init__.py": "",
+        "tests/__init__.py": "",
+        "tests/test_base.py": "import unittest\n",
+    }
+    write(tmp_path, files)
+    said, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "-m", "nose2")
+    assert "the project's own test runner, as Makefile recipe test runs it" in said

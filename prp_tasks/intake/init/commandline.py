@@ -100,6 +100,19 @@ def _mypy_command(facts: Facts, words: list[str], where: str, cwd: str) -> None:
     mypy_targets(facts, targets)
 
 
+def _module_run(facts: Facts, words: list[str], cwd: str, where: str) -> bool:
+    """``python -m`` of a test module of the checkout (toposort's Makefile: ``python3 -m
+    test.test_toposort``, the ``-m`` already taken off), or of nose2, a runner of unittest's cases
+    (semantic-version's Makefile ``python -Wdefault -m nose2``: unittest's discovery crashed on
+    its Django-dependent modules, a healthy suite read as crashing): noted as the project's runner."""
+    module = os.path.join(cwd, words[0].replace(".", "/") + ".py")
+    dotted = re.fullmatch(r"\w+(?:\.\w+)+", words[0]) and (facts.repo / module).is_file()
+    if words[0] != "nose2" and not dotted:
+        return False
+    facts.python_files_run.append((cwd, ("python", "-m", *words), where))
+    return True
+
+
 def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primary: bool) -> None:
     """A command running a Python file of the checkout (``python test.py``, noted with its folder)
     or a make target the project's main test env or CI runs (``make testone``)."""
@@ -111,10 +124,7 @@ def _script_or_make(facts: Facts, words: list[str], where: str, cwd: str, primar
         return
     if words[:2] == ["coverage", "run"] and "-m" not in words and _run_program(words):
         words = ["python", *_run_program(words)]  # argcomplete's ``coverage run … ./test/test.py -v``
-    module = os.path.join(cwd, words[0].replace(".", "/") + ".py")
-    if re.fullmatch(r"\w+(?:\.\w+)+", words[0]) and (facts.repo / module).is_file():
-        # toposort's Makefile: ``python3 -m test.test_toposort`` (the ``-m`` already taken off)
-        facts.python_files_run.append((cwd, ("python", "-m", *words), where))
+    if _module_run(facts, words, cwd, where):
         return
     if not _PYTHON.fullmatch(words[0]):
         return

@@ -367,6 +367,8 @@ def _unittest_over_declared(facts: Facts) -> bool:
 
 
 def _test_script(facts: Facts, cwd: str, args: tuple[str, ...]) -> bool:
+    if args[:2] == ("-m", "nose2"):  # a runner of unittest's cases (semantic-version's Makefile)
+        return True
     module = args[1].replace(".", "/") + ".py" if args[:1] == ("-m",) and len(args) > 1 else ""
     script = module or next((a for a in args if a.endswith(".py")), "")
     path = os.path.normpath(os.path.join(cwd, script))
