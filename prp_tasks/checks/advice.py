@@ -265,7 +265,7 @@ def unpinned_pytest(environment: Mapping[str, Any]) -> list[str]:
         return []
     sources = [str(s) for s in build.get("sources") or [] if str(s).startswith("packages: ")]
     named = {n.strip() for s in sources for n in s.removeprefix("packages: ").split(",")}
-    versions = dict(str(i).split("==", 1) for i in build.get("installed") or [] if "==" in str(i))
+    versions = _installed_versions(environment)
     return [f"{n} {versions[n]}" for n in sorted(named) if n.startswith("pytest") and n in versions]
 
 

@@ -64,9 +64,9 @@ def _declared(workspace: str, state: tuple[int, int]) -> tuple[str, ...]:
     once per state of them (every check of a run asks, with the same workspace)."""
     try:
         if state[0] >= 0:
-            text = (Path(workspace) / "pyproject.toml").read_text(encoding="utf-8")
-            found = declared_version_files(tomllib.loads(text))
-            if found or not _dynamic(tomllib.loads(text)):
+            pyproject = tomllib.loads((Path(workspace) / "pyproject.toml").read_text(encoding="utf-8"))
+            found = declared_version_files(pyproject)
+            if found or not _dynamic(pyproject):
                 return tuple(found)
         if state[1] >= 0:
             text = (Path(workspace) / "setup.py").read_text(encoding="utf-8", errors="replace")
