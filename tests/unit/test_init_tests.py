@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from prp_tasks.environments.layout import import_root, package_dir
 from prp_tasks.intake.init.detect import detect
 from tests.unit.test_init import parsed, write
 
@@ -308,6 +309,39 @@ def test_the_code_in_the_folder_package_dir_names_is_the_projects(tmp_path: Path
     cfg = "[options]\n[options.packages.find]\nwhere = python\n"
     write(tmp_path, {"pyproject.toml": "", "setup.cfg": cfg})
     assert detect(tmp_path).packages == ["python/pkg"]
+
+
+def test_the_folder_setup_py_maps_a_named_package_into_is_the_projects(tmp_path: Path) -> None:
+    """crcmod 1.7's setup.py maps its package to ``os.path.join(base_dir, 'crcmod')`` (python2/ or
+    python3/, computed): its boundaries were empty (G1 failed) and its checks imported the copy of
+    crcmod its environment had installed from an earlier run's files: a broken test passed."""
+    setup = (
+        "import sys, os\nbase_dir = 'python3' if sys.version_info[0] == 3 else 'python2'\n"
+        "setup(name='crcmod', packages=['crcmod'], "
+        "package_dir={'crcmod': os.path.join(base_dir, 'crcmod')})\n"
+    )
+    write(
+        tmp_path,
+        {
+            "setup.py": setup,
+            "python2/crcmod/__init__.py": "print 'python 2'\n",
+            "python3/crcmod/__init__.py": "print('python 3')\n",
+            "test/test_crcmod.py": "import crcmod\n",
+        },
+    )
+    assert package_dir(tmp_path) == "python3"
+    assert import_root(tmp_path) == tmp_path / "python3"
+    assert detect(tmp_path).packages == ["python3/crcmod"]
+    # one copy: its folder, whatever the Python; a literal mapping says the folder itself
+    write(tmp_path, {"python2/crcmod/__init__.py": "print('two')\n"})
+    assert package_dir(tmp_path) == ""  # two copies the running Python compiles: no telling which
+    (tmp_path / "setup.py").write_text(
+        "setup(packages=['crcmod'], package_dir={'crcmod': 'python2/crcmod'})\n"
+    )
+    assert package_dir(tmp_path) == "python2"
+    (tmp_path / "setup.py").write_text("setup(packages=['crcmod'])\n")
+    write(tmp_path, {"crcmod/__init__.py": ""})
+    assert package_dir(tmp_path) == ""  # at the top, as setuptools finds it
 
 
 def test_an_extra_whose_distribution_the_tests_import_is_installed(tmp_path: Path) -> None:
