@@ -98,7 +98,7 @@ def run_command(ctx: CheckContext) -> Outcome:
             outcome = _run(ctx, prepared, secrets)
     except EnvironmentSetupError as exc:
         return setup_failed(ctx, shown, exc.message)
-    uncompiled = _uncompiled(outcome, prepared.details)
+    uncompiled = _uncompiled(outcome, prepared.details) or _other_runs_copy(outcome, prepared.details)
     if uncompiled:
         outcome = dataclasses.replace(outcome, status=CheckStatus.FAIL)
     output = _noted(outcome, prepared.note) if prepared.note else outcome.output
@@ -131,6 +131,22 @@ def _uncompiled(outcome: Outcome, environment: dict[str, Any]) -> str:
         "the tests' pass is not of its compiled code"
         if outcome.status == CheckStatus.PASS
         else "its tests did not run this checkout's compiled code"
+    )
+
+
+def _other_runs_copy(outcome: Outcome, environment: dict[str, Any]) -> str:
+    """What a test run's first line says when it imported the project's modules from the copy
+    its environment installed from another run's files (:mod:`prp_tasks.environments.owncopy`;
+    the run then fails), else ''."""
+    stale = environment.get("own_copy_imported")
+    if not stale or outcome.status == CheckStatus.SKIP or outcome.evidence_type != EvidenceType.TEST:
+        return ""
+    names = ", ".join(stale)
+    return (
+        f"the tests imported {names} from the copy of the project their environment installed from "
+        f"an earlier run's files, not from this checkout (no {names} on PYTHONPATH, in the working "
+        "directory or at the top): set PYTHONPATH in the check's environment variables"
+        + ("; the tests' pass is not of this checkout's code" if outcome.status == CheckStatus.PASS else "")
     )
 
 

@@ -31,6 +31,7 @@ from prp_tasks.core.models import EnvironmentSpec
 from prp_tasks.environments import extensions
 from prp_tasks.environments.build import system_path
 from prp_tasks.environments.layout import import_root
+from prp_tasks.environments.owncopy import stale_modules
 from prp_tasks.environments.prepare import note as prepare_note
 from prp_tasks.environments.prepare import prepare_workspace
 from prp_tasks.environments.project import is_python_project, plan
@@ -102,6 +103,8 @@ class Environments:
                     info |= {"unpinned": loose, "unpinned_bounds": bounds} if bounds else {"unpinned": loose}
                 built = note(held)
                 env = {**venv_env(base, held.path, ctx), **spec.variables}
+                if stale := stale_copy(ctx, build.name, held, env):  # (its copy is another run's)
+                    info["own_copy_imported"] = stale
                 yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
 
     def _with_prepare(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
@@ -213,6 +216,16 @@ def venv_env(base: Mapping[str, str], venv: Path, ctx: CheckContext) -> dict[str
     if path:
         env["PYTHONPATH"] = path
     return env
+
+
+def stale_copy(ctx: CheckContext, name: str | None, held: Held, env: Mapping[str, str]) -> list[str]:
+    """The project's modules a check imports from the environment's copy of it, installed from
+    another run's files (:mod:`.owncopy`): in neither ``PYTHONPATH``, its working directory nor
+    the workspace's top."""
+    if ctx.workdir is None or not name:
+        return []
+    places = [ctx.cwd / p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return stale_modules(held.record, held.path, name, ctx.spec.run_id, [*places, ctx.cwd, ctx.repo])
 
 
 def describe(venv: Path, ctx: CheckContext) -> dict[str, Any]:
