@@ -323,3 +323,23 @@ def test_nose2_as_the_project_runs_it_is_its_test_runner(tmp_path: Path) -> None
     said, result = parsed(tmp_path)
     assert result.profile.governance.commands["test"] == ("python", "-m", "nose2")
     assert "the project's own test runner, as Makefile recipe test runs it" in said
+
+
+def test_a_lone_test_module_that_runs_unittest_when_imported_is_run_as_a_script(tmp_path: Path) -> None:
+    """crcmod 1.7's ``test/test_crcmod.py`` calls ``unittest.main(module=crcmod.test)`` as it is
+    imported: discovery's ``-s test`` were its arguments, it exited 2, "1 test ran: 1 error"
+    where the script runs 12 tests, all passing."""
+    files = {
+        "setup.py": "from distutils.core import setup\nsetup(name='crcmod', packages=['crcmod'])\n",
+        "crcmod/__init__.py": "",
+        "crcmod/test.py": "import unittest\n",
+        "test/examples.py": "import crcmod\n",
+        "test/test_crcmod.py": "import unittest\n\nimport crcmod.test\n\nunittest.main(module=crcmod.test)\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"] == ("python", "test/test_crcmod.py")
+    assert "the project's own test runner: test/test_crcmod.py runs unittest" in text
+    guarded = "import unittest\n\nif __name__ == '__main__':\n    unittest.main()\n"
+    write(tmp_path, {"test/test_crcmod.py": guarded})  # a guarded call: discovery imports it well
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][2:4] == ("unittest", "discover")

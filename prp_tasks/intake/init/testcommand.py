@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import shlex
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from prp_tasks.intake.init.commandbase import COVERAGE_XML, PYTEST_CACHE, REPORT
 from prp_tasks.intake.init.commandbase import where as _where
 from prp_tasks.intake.init.facts import PYTEST_FILES, Facts
 from prp_tasks.intake.init.pytest_files import with_python_files, with_unittest_pattern
+from prp_tasks.intake.init.runnerscripts import RUNNER_NAME, script_runner
 from prp_tasks.intake.init.sources import read_text
 from prp_tasks.intake.init.testmodules import NO_UNITTEST_CASES, PLAIN_FUNCTIONS
 
@@ -224,7 +224,7 @@ def _unittest(facts: Facts) -> tuple[Command | None, bool, str]:
     """The project's own test script when it runs one (:func:`own_runner`), else unittest discovery
     of the tests directory (``-t`` the folder it is imported from when it is a package, so its
     relative imports work), else of the test modules at the top."""
-    own = own_runner(facts) or _lone_runner(facts) or _package_runner(facts)
+    own = own_runner(facts) or script_runner(facts)
     if own is not None:
         return _runner_measured(facts, own)
     if facts.tests_dir and facts.languages.get("Python"):
@@ -314,38 +314,6 @@ def _runner_measured(facts: Facts, own: Command) -> tuple[Command, bool, str]:
     return Command("test", argv, f"{own.why}; coverage with coverage run"), True, note
 
 
-def _lone_runner(facts: Facts) -> Command | None:
-    """A runner script in the tests directory when discovery would find no test module there
-    (feedparser's ``tests/runtests.py`` builds its 4335 cases from data files; discovery of
-    ``tests/`` ran none, and the check failed a suite that passes), run from the top."""
-    folder = facts.repo / facts.tests_dir if facts.tests_dir else None
-    if folder is None or not facts.languages.get("Python") or any(folder.rglob("test*.py")):
-        return None
-    scripts = sorted(p for p in folder.glob("*.py") if _RUNNER_NAME.fullmatch(p.name))
-    if not scripts:
-        return None
-    script = f"{facts.tests_dir}/{scripts[0].name}"
-    why = f"the project's own test runner: {script}, no test module beside it"
-    return Command("test", ("python", script), why)
-
-
-def _package_runner(facts: Facts) -> Command | None:
-    """A tests package whose ``__init__.py`` runs its suite as a script (simplejson's, which
-    setup.py's test command runs: 570 tests, the C speedups off as well as on, and doctests;
-    discovery of the package ran 283), run from the top."""
-    init = facts.repo / facts.tests_dir / "__init__.py" if facts.tests_dir else None
-    if init is None or not init.is_file() or not facts.languages.get("Python"):
-        return None
-    if not _MAIN_GUARD.search(read_text(init)):
-        return None
-    script = f"{facts.tests_dir}/__init__.py"
-    return Command("test", ("python", script), f"the project's own test runner: {script} runs its suite")
-
-
-#: ``if __name__ == "__main__":`` at the margin
-_MAIN_GUARD = re.compile(r"^if __name__ == ['\"]__main__['\"]\s*:", re.M)
-
-
 def _runner_over_pytest(facts: Facts) -> bool:
     """The tests' tox env (or the make target it runs) runs the project's own test script, and
     pytest is only guessed from the test modules' style: dill's tox runs ``dill/tests/__main__.py``,
@@ -373,11 +341,7 @@ def _test_script(facts: Facts, cwd: str, args: tuple[str, ...]) -> bool:
     script = module or next((a for a in args if a.endswith(".py")), "")
     path = os.path.normpath(os.path.join(cwd, script))
     inside = bool(facts.tests_dir) and path.startswith(f"{facts.tests_dir}/")
-    return inside or bool(_RUNNER_NAME.fullmatch(os.path.basename(path)))
-
-
-#: a script named as a test runner: ``runtests.py``, ``run_tests.py``, ``test_all.py``, ``tests.py``
-_RUNNER_NAME = re.compile(r"(run_?)?tests?(_?all)?\.py|test(_?all|_?suite)\.py")
+    return inside or bool(RUNNER_NAME.fullmatch(os.path.basename(path)))
 
 
 def _runner_rank(facts: Facts, where: str) -> int:
