@@ -158,8 +158,13 @@ def lint_text_facts(text: str, empty_ok: bool = False) -> dict[str, Any]:
     found = _RUFF_FOUND.search(text)
     if not hits and not full and not found and not (empty_ok and not text.strip()):
         raise ValueError("no lint output lines")
-    first = spread([f"{m['path'].removeprefix('./')}:{m['line']}:{m['code']}" for m in hits or full])
-    message = ((hits or full)[0]["message"] or "").strip() if hits or full else ""
+    found_at = [f"{m['path'].removeprefix('./')}:{m['line']}:{m['code']}" for m in hits or full]
+    messages: dict[str, str] = {}
+    for place, hit in zip(found_at, hits or full, strict=True):
+        messages.setdefault(place, (hit["message"] or "").strip())
+    first = spread(found_at)
+    # the first one named's (desert: an F401 named first had been given an older E501's message)
+    message = messages[first[0]] if first else ""
     said = {"message": message[:200]} if message else {}  # flake8's ``F401 'os' imported but unused``
     return {"violations": int(found.group(1)) if found else len(hits or full), "first": first} | said
 

@@ -103,6 +103,22 @@ def test_an_empty_flake8_report_written_by_the_command_means_no_violations(tmp_p
     )
 
 
+def test_the_message_said_is_the_first_named_violations_own(tmp_path: Path) -> None:
+    """desert: an unused import added beside older violations of other codes was named first
+    (rarest code first), with the message of the output's first line, an older E501's:
+    "first tests/test_make.py:102:E501 ('os' imported but unused), src/desert/_make.py:57:F401"."""
+    report = (
+        "tests/test_make.py:102:141: E501 line too long (146 > 140 characters)\n"
+        "tests/test_make.py:103:141: E501 line too long (150 > 140 characters)\n"
+        "src/desert/_make.py:57:1: F401 'os' imported but unused\n"
+    )
+    fresh(tmp_path, "f.txt", report)
+    text = summary(tmp_path, ["flake8", "--output-file", "f.txt"])[0]
+    first = "3 flake8 violations; first src/desert/_make.py:57:F401 ('os' imported but unused)"
+    assert text.startswith(first)
+    assert "line too long" not in text
+
+
 def test_the_real_ruff_through_a_run_check(tmp_path: Path) -> None:
     (tmp_path / "x.py").write_text("import os\nimport sys\n")
     argv = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--output-format=json")
