@@ -25,7 +25,7 @@ from prp_tasks.environments.project import BuildPlan
 from prp_tasks.environments.projectfiles import EnvironmentSetupError, normalize, sdist_field, sdist_version
 from prp_tasks.environments.reqfiles import requirement_lines
 from prp_tasks.environments.seeds import seeds
-from prp_tasks.processes.spawn import spawn, wait
+from prp_tasks.processes.spawn import run_apart, spawn, wait
 
 #: variables an installer may need from the worker (indexes, proxies, certificates, caches)
 INSTALLER_ENV = re.compile(
@@ -384,13 +384,7 @@ def interpreter_id(python: str, installer: Installer) -> str:
 @functools.cache
 def _version_of(path: str) -> str:
     try:
-        out = subprocess.run(
-            [path, "-c", "import sys; print(sys.version)"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        out = run_apart([path, "-c", "import sys; print(sys.version)"], timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EnvironmentSetupError(f"cannot run the interpreter {path}: {exc}") from None
     if out.returncode != 0:
@@ -436,9 +430,7 @@ def freeze(installer: Installer, target: Path) -> list[str]:
     else:
         argv = [interpreter, "-m", "pip", "freeze", "--all"]
     try:
-        out = subprocess.run(
-            argv, capture_output=True, text=True, timeout=60, env=installer_env(), check=False
-        )
+        out = run_apart(argv, timeout=60, env=installer_env())
     except (OSError, subprocess.TimeoutExpired):
         return []
     return [ln for ln in out.stdout.splitlines() if ln.strip()] if out.returncode == 0 else []

@@ -12,6 +12,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from prp_tasks.processes.spawn import run_apart
+
 #: prints the folder of the interpreter's bundled wheels
 _BUNDLED = "import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'))"
 
@@ -26,9 +28,7 @@ def seeds(interpreter: Path, version: tuple[int, ...], env: dict[str, str]) -> l
 
 def _bundled_wheels(interpreter: Path, env: dict[str, str]) -> list[Path]:
     try:
-        done = subprocess.run(
-            [str(interpreter), "-I", "-c", _BUNDLED], capture_output=True, text=True, timeout=30, env=env
-        )
+        done = run_apart([str(interpreter), "-I", "-c", _BUNDLED], timeout=30, env=env)
     except (OSError, subprocess.SubprocessError):
         return []
     folder = done.stdout.strip()

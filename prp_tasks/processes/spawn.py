@@ -197,3 +197,16 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def run_apart(
+    argv: list[str], *, timeout: float, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A short helper program run to its end with its output captured (text), in a session of its
+    own, as a check's: the Ctrl-C of a terminal that ``prp run``'s own worker shares stops the run,
+    not the program (desert: the interpreter's probe got it, and four checks of a cancelled run
+    were recorded failing "cannot run the interpreter …: KeyboardInterrupt"). Raises what
+    ``subprocess.run`` raises (OSError, TimeoutExpired)."""
+    return subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, env=env, check=False, start_new_session=True
+    )
