@@ -27,6 +27,32 @@ def test_a_tool_pinned_in_tox_deps_is_installed_at_that_version(tmp_path: Path) 
     assert "tox.ini [testenv:check-format] deps" in text
 
 
+def test_a_tool_pinned_in_a_requirement_file_with_hashes_is_installed_at_that_version(
+    tmp_path: Path,
+) -> None:
+    """desert: pip-compile's ``--generate-hashes`` writes ``black==22.8.0 \\`` then ``--hash``
+    lines; its tox check env installs that file and runs ``black --check``: the pin was not
+    read, black was "no version pinned by the project" and the format check ran 22.12.0."""
+    pinned = (
+        "black==22.8.0 \\\n    --hash=sha256:0123 \\\n    --hash=sha256:4567\n    # via -r dev.in\n"
+        "mypy==0.971 \\\n    --hash=sha256:89ab\n"
+    )
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[metadata]\nname = des\n",
+            "dev-requirements.txt": pinned,
+            "tox.ini": "[testenv:check]\ndeps =\n    -r {toxinidir}/dev-requirements.txt\n"
+            "commands =\n    black --check {toxinidir}\n    mypy src/des/\n",
+            "src/des/__init__.py": "",
+        },
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.environment is not None
+    assert {"black==22.8.0", "mypy==0.971"} <= set(result.profile.environment.packages)
+    assert "no version pinned" not in text
+
+
 def test_the_extras_and_deps_tox_installs_for_the_tests_are_installed(tmp_path: Path) -> None:
     """pyparsing: ``[testenv] extras = diagrams``; its diagram tests import what that extra
     installs, which the default choice (a ``test`` extra …) leaves out."""

@@ -104,7 +104,7 @@ def requirement_pins(text: str) -> dict[str, str]:
     holds on this Python (charset-normalizer's dev group pins ``coverage==7.10.7; python_version
     == '3.9'`` and asks ``coverage>=7.13.5`` above: the pin of 3.9 made its environment unsolvable)."""
     pins = {}
-    for line in text.splitlines():
+    for line in logical_lines(text):
         match = _PIN.match(line)
         if match and _holds(line):
             pins[normalise(match.group(1))] = f"{normalise(match.group(1))}=={match.group(2)}"
@@ -116,7 +116,7 @@ def requirement_lines(text: str) -> dict[str, str]:
     '3.14'``); options, paths, substitutions and tox factor conditions (``py38: mock``) are not."""
     found: dict[str, str] = {}
     held: dict[str, bool] = {}
-    for line in text.splitlines():
+    for line in logical_lines(text):
         line = line.split(" #", 1)[0].strip()
         try:
             req = Requirement(line)
@@ -127,6 +127,19 @@ def requirement_lines(text: str) -> dict[str, str]:
         if not req.url and (name not in found or (here and not held[name])):
             found[name], held[name] = line, here
     return found
+
+
+def logical_lines(text: str) -> list[str]:
+    """A requirement file's lines as pip reads them: a line ending in a backslash continued by the
+    next, a requirement's ``--hash`` options left out (pip-compile's ``--generate-hashes``: desert's
+    ``black==22.8.0 \\`` then ``--hash=sha256:…`` lines were no pin, and its format check ran an
+    unpinned black said to be "no version pinned by the project")."""
+    joined = _CONTINUED.sub(" ", text)
+    return [_HASH_OPTION.sub("", line) for line in joined.splitlines()]
+
+
+_CONTINUED = re.compile(r"\\\r?\n")
+_HASH_OPTION = re.compile(r"\s+--hash[=\s]\S+")
 
 
 def _holds(line: str) -> bool:
