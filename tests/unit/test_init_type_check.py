@@ -142,3 +142,19 @@ def test_mypys_config_packages_the_checkout_lacks_are_left_out(
     assert "checks aiostream: its config's packages less examples, which this checkout lacks" in said
     write(tmp_path, {"examples/__init__.py": ""})  # all there: the config says what to check
     assert parsed(tmp_path)[1].profile.governance.commands["type-check"][-1] == ".prp/reports/mypy.xml"
+
+
+def test_what_a_dependency_group_for_the_type_check_alone_names_is_installed_for_it(tmp_path: Path) -> None:
+    """cmd2 4.3.1's 'validate' group: ipython, mypy, ty and types-setuptools; ``mypy .`` follows
+    cmd2.py's IPython imports: without ipython, 6 errors "Cannot find implementation or library
+    stub for module named 'traitlets.config.loader'" where the project's run is clean. A group
+    that names a test runner too is the tests' as well: only its stubs are the type check's."""
+    pyproject = (
+        '[project]\nname = "cmdx"\n[dependency-groups]\n'
+        'validate = ["ipython>=8.23", "mypy>=2.3.1", "ty>=0.0.75", "types-setuptools>=80.8.0"]\n'
+        'dev = ["mypy>=2.3.1", "pytest>=8", "pyte>=0.8.2", "types-pyyaml"]\n[tool.mypy]\nstrict = true\n'
+    )
+    write(tmp_path, {"pyproject.toml": pyproject, "cmdx/__init__.py": "", "tests/test_a.py": ""})
+    packages = parsed(tmp_path)[1].profile.environments["type-check"].packages
+    assert {"ipython>=8.23", "types-setuptools>=80.8.0", "types-pyyaml"} <= set(packages)
+    assert not [p for p in packages if p.startswith(("ty>", "pyte>"))]

@@ -48,12 +48,17 @@ def declared(facts: Facts, names: set[str], where: str) -> None:
 def beside_mypy(facts: Facts, lines: list[str], where: str) -> None:
     """The stub packages a declaration installs with mypy (``types-pyyaml``, ``django-stubs``): the
     type check's, as a tox mypy env's deps are (pydantic-settings' ``linting`` group: 'Library
-    stubs not installed for "yaml"' where the project's own run is clean)."""
+    stubs not installed for "yaml"' where the project's own run is clean); of a declaration that
+    names no test runner (the type check's alone), all it names but the tools and the project."""
     found = requirement_lines("\n".join(lines))
     if "mypy" not in found:
         return
+    typing_only = not {"pytest", "coverage", "tox", "nox", "sphinx", "mkdocs"} & set(found)
     for name, line in found.items():
-        if not (name.startswith("types-") or name.endswith("-stubs")):
+        stubs = name.startswith("types-") or name.endswith("-stubs")
+        # a declaration for the type check alone: what it names is for mypy to follow (cmd2's
+        # 'validate' group: ipython beside mypy, whose imports in cmd2.py were 6 errors without it)
+        if not (stubs or (typing_only and name not in TOOL_WORDS and name != normalise(facts.name))):
             continue
         requirement, why = Requirement(line), f"{where}, beside mypy"
         locked = None if requirement.specifier else lock_version(facts.repo, name)
