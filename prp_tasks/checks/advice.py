@@ -62,6 +62,8 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         lines.insert(at, plugin_advice(codspeed_instead(plugins, repo), environment, repo))
     if stubs := stub_packages(tails, facts.get("mypy")):
         lines.insert(at, stub_advice(stubs, environment))
+    if unfound := unfound_modules(repo, tails, facts.get("mypy")):
+        lines.insert(at, unfound_advice(unfound, environment))
     if "DeprecationWarning: " in first_lines(output, 3) and (newer := unpinned_pytest(environment)):
         lines.insert(min(2, len(lines)), deprecation_advice(newer))
     _unpinned(lines, at, facts, environment, tails)
@@ -80,7 +82,7 @@ def _unpinned(
         lines.insert(min(2, len(lines)), newer_pytest_advice(loose, tails))  # after what crashed
     if not facts and any(line.startswith(REFUSED) for line in lines[:3]):  # defusedxml's py27, black 26
         lines.insert(min(2, len(lines)), unpinned_advice(loose, bounds))
-    if set(facts) & CHECKERS and not _only_stubs(facts.get("mypy")):
+    if set(facts) & CHECKERS and not _only_missing(facts.get("mypy"), tails):
         lines.insert(at, unpinned_advice(loose, bounds, _not_python(facts.get("ruff-format"))))
 
 
@@ -224,10 +226,41 @@ def stub_packages(tails: str, mypy: Any) -> list[str]:
     return list(dict.fromkeys(hinted or named))
 
 
-def _only_stubs(mypy: Any) -> bool:
-    """Every error mypy reported is a missing stub package (no newer release would change that)."""
+def _only_missing(mypy: Any, tails: str) -> bool:
+    """Every error mypy reported is a missing stub package or module (no newer release would
+    change that): those it named, and every error line of the output's tails when it named fewer."""
     first = mypy.get("first", []) if isinstance(mypy, dict) else []
-    return bool(first) and len(first) >= mypy.get("errors", 0) and all(_NO_STUBS.search(f) for f in first)
+    if not first or not all(_MYPY_MISSING.search(f) for f in first):
+        return False
+    errors = [line for line in tails.splitlines() if ": error: " in line]
+    return len(first) >= mypy.get("errors", 0) or (
+        bool(errors) and all(_MYPY_MISSING.search(e) for e in errors)
+    )
+
+
+#: mypy's words for a module it finds neither installed nor in the checkout
+_NOT_FOUND = re.compile(r'Cannot find implementation or library stub for module named "([\w.]+)"')
+_MYPY_MISSING = re.compile(f"{_NO_STUBS.pattern}|{_NOT_FOUND.pattern}")
+
+
+def unfound_modules(repo: Path, tails: str, mypy: Any) -> list[str]:
+    """The top-level modules mypy found nowhere (cmd2's IPython imports: ``traitlets``), but the
+    project's own (a package or module of the checkout is no package to install)."""
+    first = "\n".join(mypy.get("first", [])) if isinstance(mypy, dict) else ""
+    found = dict.fromkeys(m.split(".")[0] for m in _NOT_FOUND.findall(f"{first}\n{tails}"))
+    return [m for m in found if not any(_in(repo / d, m) for d in (".", "src"))]
+
+
+def _in(folder: Path, module: str) -> bool:
+    return (folder / module).is_dir() or (folder / f"{module}.py").is_file()
+
+
+def unfound_advice(modules: list[str], environment: Mapping[str, Any]) -> str:
+    """Where to add what provides the modules mypy found nowhere (not a newer mypy's doing)."""
+    named = ", ".join(modules)
+    return f"mypy finds no installed {named}, which the code it checks imports: " + _install(
+        [f"what provides {named}"], environment
+    )
 
 
 def stub_advice(packages: list[str], environment: Mapping[str, Any]) -> str:

@@ -287,6 +287,41 @@ def test_a_missing_stub_package_is_named_and_no_release_is_blamed() -> None:
     )
 
 
+NOT_FOUND = "Cannot find implementation or library stub for module named"
+
+
+def test_a_module_mypy_finds_nowhere_is_named_and_no_release_is_blamed(tmp_path: Path) -> None:
+    """cmd2 4.3.1: 6 errors 'Cannot find implementation or library stub for module named
+    "traitlets.config.loader"' (its IPython imports, ipython not installed) got "pin a release
+    the project's code was written for ("mypy==…")"; no mypy release finds an absent package.
+    A module of the checkout's own is no package to install."""
+    (tmp_path / "cmd2").mkdir()
+    lines = [
+        f'cmd2/cmd2.py:5357: [import-not-found] {NOT_FOUND} "{m}"'
+        for m in (
+            "traitlets.config.loader",
+            "traitlets.config",
+            "traitlets",
+            "IPython",
+            "IPython.x",
+            "cmd2.y",
+        )
+    ]
+    output = f"exit 1 in 9.7s (mypy 2.4.1, Python 3.11.7)\n6 mypy errors; first {lines[0]}\ntail"
+    tail = "\n".join(line.replace(": [import-not-found] ", ":1: error: ") for line in lines)
+    details: dict[str, object] = {"facts": {"mypy": {"errors": 6, "first": lines[:5]}}, "stdout_tail": tail}
+    environment = {"build": {}, "unpinned": "mypy 2.4.1", "unpinned_bounds": ">=2.3.1"}
+    text = explained(tmp_path, output, details, environment)
+    assert text.split("\n")[2] == (
+        "mypy finds no installed traitlets, IPython, which the code it checks imports: "
+        "add what provides traitlets, IPython under environment.packages in initial.md"
+    )
+    assert "unpinned" not in text
+    other = tail + "\ncmd2/a.py:3: error: Incompatible return value type  [return-value]"
+    details = {"facts": {"mypy": {"errors": 7, "first": lines[:5]}}, "stdout_tail": other}
+    assert "unpinned: environment.packages names mypy" in explained(tmp_path, output, details, environment)
+
+
 def test_an_unknown_mark_of_a_known_plugin_names_the_extra_that_declares_it(tmp_path: Path) -> None:
     """responses' tests mark ``asyncio``; its ``tests`` extra declares pytest-asyncio, and the
     advice named only a missing module of the four errors' causes."""
