@@ -103,9 +103,11 @@ class Environments:
                     info |= {"unpinned": loose, "unpinned_bounds": bounds} if bounds else {"unpinned": loose}
                 built = note(held)
                 env = {**venv_env(base, held.path, ctx), **spec.variables}
-                if stale := stale_copy(ctx, build.name, held, env):  # (its copy is another run's)
-                    info["own_copy_imported"] = stale
-                yield self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
+                prepared = self._with_extensions(ctx, spec, Prepared(env, info | {"ran": ran}, built, ran))
+                # (after the extensions' build: a compiled module built in place is the checkout's)
+                if stale := stale_copy(ctx, build.name, held, env):
+                    prepared.details["own_copy_imported"] = stale
+                yield prepared
 
     def _with_prepare(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
         """The version module the project's build writes (:mod:`.version_file`), then ``spec.prepare``
