@@ -31,7 +31,7 @@ from prp_tasks.checks.coverage_facts import measured_coverage, option
 from prp_tasks.checks.crashes import LINE_LIMIT, REFUSED, crash_said, usage_error
 from prp_tasks.checks.facts_line import ALWAYS, SAID, Facts, facts_line
 from prp_tasks.checks.mypy_output import mypy_text_facts
-from prp_tasks.checks.pyright_output import pyright_text_facts
+from prp_tasks.checks.pyright_output import pyright_text_facts, ty_text_facts
 from prp_tasks.core.argv import python_options
 from prp_tasks.core.redact import redact, secret_env_values
 from prp_tasks.core.results import EvidenceType
@@ -368,6 +368,10 @@ def pyright_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts |
     return pyright_text_facts(stdout, str(reader.workdir.resolve()))
 
 
+def ty_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    return ty_text_facts(stdout, str(reader.workdir.resolve()))
+
+
 def unittest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
     return _in_workdir(runners.unittest_text_facts(stdout), reader)
 
@@ -393,6 +397,7 @@ _TOOLS: dict[str, Callable[[list[str], str, ReportReader], Facts | None]] = {
     "pep8": pycodestyle_facts,
     "mypy": mypy_facts,
     "pyright": pyright_facts,
+    "ty": ty_facts,
     "unittest": unittest_facts,
     "trial": unittest_facts,  # Twisted's: unittest's closing lines, ``PASSED`` for ``OK``
 }

@@ -180,11 +180,14 @@ def _mypy_line(f: Facts) -> str:
     return f"{plural(f['errors'], 'mypy error')}{where}{first}{stopped}"
 
 
-def _pyright_line(f: Facts) -> str:
-    if not f["errors"]:
-        return "no pyright errors"
-    first = f"; first {' | '.join(f['first'])}" if f["first"] else ""
-    return f"{plural(f['errors'], 'pyright error')}{first}"
+def _checker_line(tool: str) -> Callable[[Facts], str]:
+    def describe(f: Facts) -> str:
+        if not f["errors"]:
+            return f"no {tool} errors"
+        first = f"; first {' | '.join(f['first'])}" if f["first"] else ""
+        return f"{plural(f['errors'], f'{tool} error')}{first}"
+
+    return describe
 
 
 def _unittest_line(f: Facts) -> str:
@@ -243,7 +246,8 @@ _DESCRIBE: dict[str, Callable[[Facts], str]] = {
     "pycodestyle": _violations_line("pycodestyle"),
     "pep8": _violations_line("pep8"),
     "mypy": _mypy_line,
-    "pyright": _pyright_line,
+    "pyright": _checker_line("pyright"),
+    "ty": _checker_line("ty"),
     "coverage": _coverage_line,
     "unittest": _unittest_line,
 }

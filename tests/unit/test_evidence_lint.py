@@ -196,6 +196,38 @@ def test_pyrights_errors_become_a_count_and_the_first_ones(tmp_path: Path) -> No
     assert clean.splitlines()[0] == "no pyright errors"
 
 
+RETURN = "Return type does not match returned value"
+
+
+def test_tys_errors_become_a_count_and_the_first_ones(tmp_path: Path) -> None:
+    """untangle's ``ty check``: the failed check said only ty's first line, "error[invalid-explicit-
+    return]: Return type does not match returned value", no place (review.json: the manifest)."""
+    out = (
+        f"error[invalid-explicit-return]: {RETURN}\n"
+        "   --> src/untangle/__init__.py:217:12\n    |\n216 | def _bad_type() -> int:\n"
+        "warning[unused-ignore-comment]: Unused blanket `type: ignore` directive\n"
+        "  --> src/untangle/__init__.py:3:9\n"
+        "error[unresolved-import]: Cannot resolve imported module `defusedxml`\n"
+        " --> tests/test_a.py:1:8\nFound 3 diagnostics\n"
+    )
+    text, facts, _ = summary(tmp_path, ["ty", "check"], out)
+    assert facts["ty"] == {
+        "errors": 2,
+        "first": [
+            f"src/untangle/__init__.py:217: [invalid-explicit-return] {RETURN}",
+            "tests/test_a.py:1: [unresolved-import] Cannot resolve imported module `defusedxml`",
+        ],
+    }
+    assert text.splitlines()[0].startswith("2 ty errors; first src/untangle/__init__.py:217: [invalid-")
+    concise = (
+        "src/a.py:4:1: error[invalid-assignment] Object of type `str` is not assignable\nFound 1 diagnostic\n"
+    )
+    assert summary(tmp_path, ["ty", "check", "--output-format", "concise"], concise)[1]["ty"]["first"] == [
+        "src/a.py:4: [invalid-assignment] Object of type `str` is not assignable"
+    ]
+    assert summary(tmp_path, ["ty", "check"], "All checks passed!\n")[0].splitlines()[0] == "no ty errors"
+
+
 def test_the_violations_named_show_each_file_and_code_before_a_second_of_one(tmp_path: Path) -> None:
     """yamllint: an unused import added to ``yamllint/cli.py`` after seven older ISC004 in
     ``tests/test_cli.py``; the five named, in the summary and review.json, were all of those."""
