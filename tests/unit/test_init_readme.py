@@ -367,3 +367,26 @@ def test_badges_with_wrapped_alt_text_and_an_authors_address_are_no_description(
     assert first_paragraph("# x\n\nSend mail to jo@x.org to report a problem with x.\n") == (
         "Send mail to jo@x.org to report a problem with x."
     )
+
+
+def test_links_asides_and_what_a_code_example_shows_are_no_description() -> None:
+    """untangle 1.3.0: its introduction is badges, a ``[Documentation](…)`` line and a list; its
+    description had been "Documentation", then its Usage's "(See and run examples.py …)", "Running
+    the above code and passing this XML:" and the rest of that sentence after the XML."""
+    readme = (
+        "# untangle\n\n[![Build](https://x/b.svg)](https://x)\n\n[Documentation](http://docs/x)\n\n"
+        "* Converts XML to a Python object.\n* Siblings are grouped.\n\n## Usage\n\n"
+        "(See and run [examples.py](https://x/e.py) or this blog post for more info)\n\n"
+        "```python\nimport untangle\n```\n\nRunning the above code and passing this XML:\n\n"
+        "```xml\n<root/>\n```\n\nallows it to be navigated from the `untangle`d object like this.\n"
+    )
+    assert first_paragraph(readme) == ""
+    assert first_paragraph("# X\n\n[Docs](https://d) | [Code](https://c)\n\nX parses things.\n") == (
+        "X parses things."
+    )
+    rich = "# rich\n\n[English readme](https://e)\n • [简体中文 readme](https://c)\n\nRich is a library.\n"
+    assert first_paragraph(rich) == "Rich is a library."
+    in_prose = "# jp\n\nLibrary to resolve JSON Pointers according to\n[RFC 6901](https://r)\n"
+    assert first_paragraph(in_prose) == "Library to resolve JSON Pointers according to RFC 6901"
+    after_code = "# X\n\n```\nx = 1\n```\n\nstarts lowercase after code.\n\nX parses things.\n"
+    assert first_paragraph(after_code) == "X parses things."

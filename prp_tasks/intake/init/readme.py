@@ -36,13 +36,14 @@ def _first_paragraph(text: str, known: str = "", name: str = "") -> str:
     is read: not croniter's "About DST"). A sentence a list completes (dotmap's "`DotMap` is a
     dot-access `dict` subclass that" and five items) is read with its items."""
     block: list[str] = []
-    fenced = directive = titled = notice = False
+    fenced = directive = titled = notice = after_code = False
     intro, dangling, after_repeat = True, "", False
     items: list[str] = []
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
         fence = stripped.startswith(("```", "~~~"))
         fenced, block = (not fenced, []) if fence else (fenced, block)
+        after_code = after_code or fence
         directive = directive and (not stripped or line[:1].isspace())
         if fence or fenced or directive:
             continue
@@ -53,7 +54,10 @@ def _first_paragraph(text: str, known: str = "", name: str = "") -> str:
             if directive:  # one of the list's items (its indented lines are its own)
                 continue
         if not stripped:
-            said, dangling, repeated = _ended(block, intro and not notice, known, dangling)
+            said, dangling, repeated = _ended(
+                _not_cut(block, after_code), intro and not notice, known, dangling
+            )
+            after_code = after_code and not block
             if said:
                 return said
             block, after_repeat = [], after_repeat or repeated
@@ -61,11 +65,12 @@ def _first_paragraph(text: str, known: str = "", name: str = "") -> str:
         if _heading(stripped):  # a Markdown heading, or an RST title's underline below its text
             title = stripped.lstrip("#") if stripped[0] == "#" else " ".join(block[-1:])
             notice, intro, titled = _entered(title, intro, titled, name if after_repeat else None)
+            after_code = False  # (a section's first paragraph continues no sentence: munch's)
         # a directive's or a list item's indented lines are its own (structlog's "- **Fast**: …"
         # went on with "Its flexibility comes not at the price of performance.")
         directive = stripped.startswith("..") or bool(_LIST_ITEM.match(stripped))
         indented = not block and line.startswith(("    ", "\t"))  # prettytable's `    pip install …`
-        if directive or indented or _not_prose(stripped):
+        if directive or indented or _not_prose(stripped) or (not block and _LINKS_ONLY.fullmatch(stripped)):
             block = []
             continue
         block.append(stripped)
@@ -93,6 +98,12 @@ def _completed(dangling: str, items: list[str], line: str) -> str:
     if re.fullmatch(r"<?https?://\S+?>?", line):
         return f"{dangling} {line.strip('<>')}"
     return _before_lead_in(dangling)
+
+
+def _not_cut(block: list[str], after_code: bool) -> list[str]:
+    """The paragraph, unless it is the rest of a sentence a code block cut (untangle's "allows it
+    to be navigated from the `untangle`d object like this.", after the XML its Usage shows)."""
+    return [] if after_code and block[:1] and block[0][:1].islower() else block
 
 
 def _ended(block: list[str], intro: bool, known: str, dangling: str) -> tuple[str, str, bool]:
@@ -278,13 +289,19 @@ def _describes(lead_in: str) -> bool:
     Python's `with` statement:", under its Usage, had been its description)."""
     words = lead_in.lstrip("*_ ")
     return (
-        len(lead_in.split()) >= LEAD_WORDS and not _INSTRUCTION.match(words) and not _TO_READER.search(words)
+        len(lead_in.split()) >= LEAD_WORDS
+        and not _INSTRUCTION.match(words)
+        and not _TO_READER.search(words)
+        and not _ABOUT_EXAMPLE.search(words)
     )
 
 
 #: a sentence telling the reader what they can do (not xmltodict's "makes working with XML feel
 #: like you are working with JSON")
 _TO_READER = re.compile(r"\byou\s+(?:can|could|may|might|should|need|must|will|have to|want)\b", re.I)
+#: a sentence about the example beside it (untangle's "Running the above code and passing this
+#: XML:", under its Usage, had been its description)
+_ABOUT_EXAMPLE = re.compile(r"\b(?:the above|above code|as above|below)\b", re.I)
 
 
 def _heading(line: str) -> bool:
@@ -314,6 +331,14 @@ _REF = r"(?:`[^`]+`_|[A-Za-z][\w.-]*_)_?"
 _REFERENCES_ONLY = re.compile(rf"{_REF}(?:\s*(?:--|—|–|\||·|-|,|/)?\s*{_REF})+")
 
 
+#: a line of Markdown links alone opening a paragraph (inside one they are its words: jsonpointer's
+#: "… according to\n[RFC 6901](…)"): where to read more (untangle's ``[Documentation](http://…)``
+#: line under its badges was its description, "Documentation"; rich's links to its translations,
+#: a line each, " • [简体中文 readme](…)")
+_LINK = r"\[[^\]]+\]\([^)\s]+\)"
+_LINKS_ONLY = re.compile(rf"(?:[|·•,/-]\s*)?{_LINK}(?:\s*(?:\||·|•|-|–|—|,|/)?\s*{_LINK})*")
+
+
 #: a copyright or licence text (ply's README opens with its copyright and BSD licence, which was
 #: its description: "Copyright (C) 2001-2018 David M. Beazley (Dabeaz LLC) All rights reserved.")
 _LEGAL = re.compile(
@@ -328,8 +353,11 @@ def _notice(paragraph: str) -> bool:
     or nearly (a banner opening in bold: jedi's "**I released the successor to Jedi: …** - Zuban")
     or all in emphasis (tomli's ``**Table of Contents**  *generated with [mdformat-toc](…)*``), or
     a copyright or licence text (:data:`_LEGAL`), or an author's name and address alone
-    (defusedxml's "Christian Heimes <christian@python.org>" under its badges)."""
+    (defusedxml's "Christian Heimes <christian@python.org>" under its badges), or an aside in
+    parentheses (untangle's "(See and run examples.py or this blog post … for more info)")."""
     if (paragraph.startswith("**") and paragraph.endswith("**")) or _LEGAL.match(paragraph):
+        return True
+    if paragraph.startswith("(") and paragraph.endswith(")"):  # an aside: untangle's "(See and run …)"
         return True
     if _CREDIT.fullmatch(paragraph.strip()):
         return True
