@@ -390,3 +390,13 @@ def test_links_asides_and_what_a_code_example_shows_are_no_description() -> None
     assert first_paragraph(in_prose) == "Library to resolve JSON Pointers according to RFC 6901"
     after_code = "# X\n\n```\nx = 1\n```\n\nstarts lowercase after code.\n\nX parses things.\n"
     assert first_paragraph(after_code) == "X parses things."
+
+
+def test_an_html_comment_is_not_read() -> None:
+    """beartype 0.23.1: its README.md opens with an HTML comment holding a licence banner, which
+    a rendered README does not show; it had been the description."""
+    readme = (
+        '<!--\n----( LICENSE )----\nCopyright (c) 2014-2026 Beartype authors.\nSee "LICENSE".\n-->\n'
+        "# beartype\n\n**Beartype** is a type checker. <!-- an aside -->\n"
+    )
+    assert first_paragraph(readme) == "**Beartype** is a type checker."

@@ -10,12 +10,15 @@ import re
 def first_paragraph(text: str, known: str = "", name: str = "") -> str:
     """:func:`_first_paragraph`, an RST reference by a bare word the README defines as their text
     (websockets' "building WebSocket_ servers", ``.. _WebSocket: https://…``; not ``class_``)."""
-    paragraph = _first_paragraph(text, known, name)
+    paragraph = _first_paragraph(_HTML_COMMENT.sub("", text), known, name)
     for target in set(_TARGET.findall(text)):
         paragraph = re.sub(rf"(?<![\w`]){re.escape(target)}__?(?![\w`])", target, paragraph)
     return paragraph
 
 
+#: an HTML comment, which a rendered README does not show (beartype's README.md opens with one
+#: holding its licence banner, which had been its description)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 #: an RST hyperlink target of one word (``.. _WebSocket: https://…``)
 _TARGET = re.compile(r"^\.\. _([A-Za-z][\w.-]*):", re.M)
 
