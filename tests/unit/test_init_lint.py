@@ -331,3 +331,16 @@ def test_a_makefiles_commands_run_from_a_virtualenvs_bin_folder_are_read(tmp_pat
     assert commands["type-check"][-2:] == ("src", "tests")
     assert commands["format"][-3:] == ("--check", "src", "tests")
     assert commands["lint"][-2:] == ("src", "tests")
+
+
+def test_a_pycodestyle_section_is_the_projects_linter_unless_autopep8_reads_it(tmp_path: Path) -> None:
+    """kaitaistruct 0.11: setup.cfg's ``[pycodestyle] max-line-length = 140``, nothing else: "no
+    lint tool found in the project's configuration", and its 3 E501 (and any new) never seen."""
+    write(
+        tmp_path, {"setup.cfg": "[metadata]\nname = ks\n[pycodestyle]\nmax-line-length = 140\n", "ks.py": ""}
+    )
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["lint"] == ("python", "-m", "pycodestyle", "ks.py")
+    assert "pycodestyle: setup.cfg [pycodestyle]" in text
+    write(tmp_path, {"requirements-dev.txt": "autopep8\n"})  # autopep8 reads that section too
+    assert "lint" not in parsed(tmp_path)[1].profile.governance.commands

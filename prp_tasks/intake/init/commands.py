@@ -35,7 +35,7 @@ from prp_tasks.intake.init.packages import (
     tool_packages,
     type_packages,
 )
-from prp_tasks.intake.init.sources import normalise
+from prp_tasks.intake.init.sources import normalise, read_text
 from prp_tasks.intake.init.testcommand import test_command
 from prp_tasks.intake.init.typecheck import no_type_check, type_check
 from prp_tasks.intake.init.vendored import not_own_code, sets_extend_exclude
@@ -196,10 +196,20 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         )
     if facts.uses("pylint") and not facts.only_declared("pylint"):  # aniso8601's dev extra: 492 messages
         return _pylint(facts)
-    for tool in ("pycodestyle", "pep8"):  # run by the project (autopep8 reads their config too)
-        if facts.uses(tool) and not facts.only_declared(tool):
+    for tool in ("pycodestyle", "pep8"):  # run or configured by the project
+        if facts.uses(tool) and not facts.only_declared(tool) and not _autopep8s(facts, tool):
             return _pycodestyle(facts, tool)
     return None
+
+
+def _autopep8s(facts: Facts, tool: str) -> bool:
+    """pycodestyle's configuration section is autopep8's, which reads it (the project names
+    autopep8 and nothing runs pycodestyle); else it is the project's linter (kaitaistruct's
+    ``[pycodestyle] max-line-length = 140``: "no lint tool found", its 3 E501 never seen)."""
+    if not facts.only_configured(tool):
+        return False
+    hooks = read_text(facts.repo / ".pre-commit-config.yaml")
+    return "autopep8" in facts.declared_names or "autopep8" in hooks or normalise(facts.name) == "autopep8"
 
 
 def _ruff_lint(facts: Facts) -> Command:

@@ -52,6 +52,10 @@ _INI_SECTIONS = (
     ("setup.cfg", "mypy", "mypy"),
     ("mypy.ini", "mypy", "mypy"),
     (".mypy.ini", "mypy", "mypy"),
+    ("setup.cfg", "pycodestyle", "pycodestyle"),  # (read by autopep8 too: commands.lint_command)
+    ("tox.ini", "pycodestyle", "pycodestyle"),
+    ("setup.cfg", "pep8", "pep8"),
+    ("tox.ini", "pep8", "pep8"),
     ("setup.cfg", "coverage:run", "coverage"),
     ("tox.ini", "coverage:run", "coverage"),
     (".coveragerc", "run", "coverage"),
