@@ -196,7 +196,8 @@ def _lint(facts: Facts, formats_only: str) -> Command | None:
         )
     if facts.uses("pylint") and not facts.only_declared("pylint"):  # aniso8601's dev extra: 492 messages
         return _pylint(facts)
-    for tool in ("pycodestyle", "pep8"):  # run or configured by the project
+    # run by the project, else configured (toolz's CI runs pep8 beside a [pycodestyle] section)
+    for tool in sorted(("pycodestyle", "pep8"), key=facts.only_configured):
         if facts.uses(tool) and not facts.only_declared(tool) and not _autopep8s(facts, tool):
             return _pycodestyle(facts, tool)
     return None
