@@ -21,7 +21,7 @@ from typing import Any
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
-from prp_tasks.checks.crashes import enclosing_function, interruption
+from prp_tasks.checks.crashes import enclosing_function, interruption, progress_reached
 from prp_tasks.checks.evidence import (
     CRASHED,
     PLUGIN_UNLOADED,
@@ -305,6 +305,8 @@ def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
     ]
     if said and details.get("facts"):  # the counts of what finished, not the suite's (semver: "547
         said[0] = f"until then: {said[0]}"  # tests: 546 passed" read as its 597)
+    elif progress := progress_reached(tails[0]):  # (tyro's first row, "…… [  1%]", where 14% had run)
+        said = [progress, *said]
     return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
 
 

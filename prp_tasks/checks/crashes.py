@@ -163,3 +163,19 @@ def usage_error(text: str) -> str:
         return ""
     said = [line.strip() for line in lines if _USAGE_ERROR.match(line.strip()) or line.startswith("Error: ")]
     return clip(said[-1], LINE_LIMIT) if said else ""
+
+
+def progress_reached(tail: str) -> str:
+    """How far a pytest run killed before its summary got, from its last progress row
+    (``….F.. [ 14%]``), and the failures its rows in ``tail`` mark, else ''."""
+    rows = _PROGRESS_ROW.findall(tail)
+    if not rows:
+        return ""
+    marked = sum(row.count("F") + row.count("E") for row, _ in rows)
+    failing = f", {marked} marked failing (F or E) in its last {len(rows)} rows" if marked else ""
+    return f"until then: pytest's progress reached {rows[-1][1]}%{failing}"
+
+
+#: a row of pytest's progress: a mark per test (after the module's path on its first), then the
+#: share of the tests done
+_PROGRESS_ROW = re.compile(r"^(?:\S+\.py )?([.sFExX]+)\s+\[\s*(\d+)%\]\s*$", re.M)

@@ -247,6 +247,21 @@ def test_a_test_run_that_times_out_is_test_evidence_with_how_far_it_got(tmp_path
     assert "interrupted_at" not in content(result)
 
 
+def test_a_test_run_killed_before_its_summary_says_how_far_its_progress_got(tmp_path: Path) -> None:
+    """tyro's suite, killed at its limit (no interruption of pytest said where it was): "timed out
+    after 600s (killed …); …… [  1%]", its first progress row, where 14% had run."""
+    (tmp_path / "conftest.py").write_text("import signal\nsignal.signal(signal.SIGINT, lambda *_: None)\n")
+    (tmp_path / "test_many.py").write_text(
+        "import time, pytest\n\n@pytest.mark.parametrize('n', range(150))\ndef test_quick(n):\n"
+        "    assert n != 7\n\ndef test_waits():\n    time.sleep(60)\n"
+    )
+    result, _ = run(tmp_path, PY, "-m", "pytest", "-p", "no:cacheprovider", "test_many.py", timeout_s=6)
+    lines = result.output.splitlines()
+    assert result.status == CheckStatus.FAIL and lines[0].startswith("timed out after 6s (killed;"), lines
+    said = r"until then: pytest's progress reached \d+%, 1 marked failing \(F or E\) in its last \d rows"
+    assert re.fullmatch(said, lines[1]), result.output
+
+
 def test_setting_stop_ends_a_long_check_as_skipped(tmp_path: Path) -> None:
     ctx = context(tmp_path, PY, "-c", "import time; time.sleep(30)")
     timer = threading.Timer(0.2, ctx.stop.set)
