@@ -52,7 +52,7 @@ _INI_SECTIONS = (
     ("setup.cfg", "mypy", "mypy"),
     ("mypy.ini", "mypy", "mypy"),
     (".mypy.ini", "mypy", "mypy"),
-    ("setup.cfg", "pycodestyle", "pycodestyle"),  # (read by autopep8 too: commands.lint_command)
+    ("setup.cfg", "pycodestyle", "pycodestyle"),  # (read by autopep8 too: commands._autopep8s)
     ("tox.ini", "pycodestyle", "pycodestyle"),
     ("setup.cfg", "pep8", "pep8"),
     ("tox.ini", "pep8", "pep8"),
