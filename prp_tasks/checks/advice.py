@@ -27,6 +27,7 @@ from typing import Any
 from prp_tasks.checks.crashes import LINE_LIMIT, REFUSED
 from prp_tasks.checks.declared import extras_advice, in_extras, in_groups, lost_test_helpers
 from prp_tasks.core.text import clip, first_lines
+from prp_tasks.environments.owncopy import has_module
 
 #: Python 3's message, and Python 2's (``ImportError: No module named foo``) still printed by
 #: some tools that quote it; pytest's for a warning filter's module (httpx's ``filterwarnings``
@@ -248,11 +249,7 @@ def unfound_modules(repo: Path, tails: str, mypy: Any) -> list[str]:
     project's own (a package or module of the checkout is no package to install)."""
     first = "\n".join(mypy.get("first", [])) if isinstance(mypy, dict) else ""
     found = dict.fromkeys(m.split(".")[0] for m in _NOT_FOUND.findall(f"{first}\n{tails}"))
-    return [m for m in found if not any(_in(repo / d, m) for d in (".", "src"))]
-
-
-def _in(folder: Path, module: str) -> bool:
-    return (folder / module).is_dir() or (folder / f"{module}.py").is_file()
+    return [m for m in found if not any(has_module(repo / d, m) for d in (".", "src"))]
 
 
 def unfound_advice(modules: list[str], environment: Mapping[str, Any]) -> str:

@@ -39,26 +39,22 @@ def stale_modules(
     if not copies or f"/{run_id}" in copies[0]:
         return []
     places = tuple(places)
-    return [m for m in own_modules(venv, wanted) if not any(_has(place, m) for place in places)]
-
-
-def own_modules(venv: Path, name: str) -> tuple[str, ...]:
-    """The top-level modules the copy of the distribution ``name`` (normalized) installed."""
-    for info in venv.glob("lib/python*/site-packages/*.dist-info"):
-        if normalize(info.name.partition("-")[0]) == name:
-            record = info / "RECORD"
-            try:
-                return _recorded(record, record.stat().st_mtime_ns)
-            except OSError:
-                return ()
-    return ()
+    built = str(record.get("created", ""))
+    return [m for m in own_modules(venv, wanted, built) if not any(has_module(p, m) for p in places)]
 
 
 @functools.lru_cache(maxsize=64)
-def _recorded(record: Path, _mtime_ns: int) -> tuple[str, ...]:
-    """The top-level modules a RECORD lists (once per file and modification)."""
-    lines = record.read_text(encoding="utf-8", errors="replace").splitlines()
-    return tuple(sorted({m for m in map(_module_of, lines) if m}))
+def own_modules(venv: Path, name: str, _built: str = "") -> tuple[str, ...]:
+    """The top-level modules the copy of the distribution ``name`` (normalized) installed, from
+    its RECORD (once per environment build, ``_built`` its time: every check of a run asks)."""
+    for info in venv.glob("lib/python*/site-packages/*.dist-info"):
+        if normalize(info.name.partition("-")[0]) == name:
+            try:
+                lines = (info / "RECORD").read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return ()
+            return tuple(sorted({m for m in map(_module_of, lines) if m}))
+    return ()
 
 
 def _module_of(line: str) -> str:
@@ -73,7 +69,9 @@ def _module_of(line: str) -> str:
     return stem if top.endswith((".py", ".so", ".pyd")) and stem.isidentifier() else ""
 
 
-def _has(place: Path, module: str) -> bool:
+def has_module(place: Path, module: str) -> bool:
+    """Whether ``place`` holds the top-level module: a package folder, a ``.py`` module or a
+    compiled one (``module.cpython-311-x86_64-linux-gnu.so``, as a build in place leaves it)."""
     if (place / module).is_dir() or (place / f"{module}.py").is_file():
         return True
     return any(place.glob(f"{module}.*.so")) or (place / f"{module}.so").is_file()
