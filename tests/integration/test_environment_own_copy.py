@@ -28,8 +28,11 @@ def test_tests_importing_another_runs_copy_of_the_project_do_not_pass(
     earlier run had installed in the environment, not the checkout's code)."""
     repo = make_repo(
         {
+            # (its own description: an environment another test of this process built for
+            # test_environments' selfdep, of the same declarations, would be another run's copy)
             "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = 'backend'\n"
-            "backend-path = ['_build']\n\n[project]\nname = 'selfdep'\nversion = '1.0'\ndependencies = []\n",
+            "backend-path = ['_build']\n\n[project]\nname = 'selfdep'\nversion = '1.0'\ndependencies = []\n"
+            "description = 'its code in code/'\n",
             "_build/backend.py": ELSEWHERE_BACKEND,
             "code/selfdep/__init__.py": "WHERE = 'own'\n",
             "tests/__init__.py": "",
