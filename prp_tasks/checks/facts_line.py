@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from prp_tasks.checks.skips import SKIPS_NAMED, SKIPS_SAID, skips_said
 from prp_tasks.core.text import ELLIPSIS, clip, plural
 
 #: what a tool's reader found: counts and the first items named (per tool)
@@ -40,6 +41,10 @@ def facts_line(facts: dict[str, Facts], limit: int | None = None) -> str:
         return line
     shorter = {tool: dict(found) for tool, found in facts.items()}
     for found in (shorter[t] for t in ("pytest", "unittest") if t in shorter):
+        for fewer in range(SKIPS_SAID - 1, -1, -1):  # the skips' reasons give way first (dnspython's
+            if len(_joined(shorter)) <= limit:  # 102 "Internet not reachable" had cut its coverage)
+                break
+            found[SKIPS_NAMED] = fewer
         named = [n for n in found.get("failing") or [] if n != "…"]
         while len(named) > 1 and len(_joined(shorter)) > limit:
             named = named[:-1]
@@ -94,7 +99,7 @@ def _pytest_line(f: Facts) -> str:
     )
     if f.get("internal_error"):  # the counts are those of the tests run before pytest stopped
         line = f"pytest stopped on an internal error ({f['internal_error']}) after {line}"
-    return line + _failing(f)
+    return line + _failing(f) + skips_said(f.get("skip_reasons"), f.get(SKIPS_NAMED, SKIPS_SAID))
 
 
 def _failing(f: Facts) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from prp_tasks.checks.skips import skip_reasons
 from prp_tasks.checks.tool_output import FIRST, distinct, xml_root
 from prp_tasks.core.text import clip
 
@@ -74,6 +75,7 @@ def junit_facts(data: bytes, is_file: Callable[[str], bool] | None = None) -> di
         facts["cause_at"] = first_at  # where the first failing test failed (said after its cause)
     facts |= {"cause": cause} if cause else {}
     facts |= {"internal_error": internal} if internal else {}
+    facts |= {"skip_reasons": reasons} if (reasons := skip_reasons(root)) else {}
     return facts | ({"collection_errors": uncollected} if uncollected else {})
 
 

@@ -65,7 +65,8 @@ def test_pytest_junit_and_coverage_xml_become_counts_failing_ids_and_totals(tmp_
     first = text.splitlines()[0]
     assert first == (
         "6 tests: 2 passed, 2 failed, 1 error, 1 skipped; failing: tests.test_a::test_bad (AssertionError), "
-        "tests.test_a::test_err, tests.test_b::test_setup; coverage: branches 80%, lines 93.1%"
+        'tests.test_a::test_err, tests.test_b::test_setup; skipped: 1 for "no"; '
+        "coverage: branches 80%, lines 93.1%"
     )
     assert text.splitlines()[1:] == ["== 2 failed ==", "DeprecationWarning: x"]  # both tails
     assert facts["pytest"]["report"] == ".prp/reports/junit.xml" and facts["coverage"]["lines"] == 93.1
@@ -259,7 +260,7 @@ def test_a_real_pytest_report_counts_as_pytest_does_and_names_tests_by_their_fil
         f"6 tests: {passed}, 1 failed, 2 errors (1 in collection), 1 skipped, 1 xfailed{xpassed}; failing: "
         "tests/test_broken.py (ModuleNotFoundError: No module named 'no_such_module'), "
         "tests/test_funcs.py::TestAssoc::test_unknown, "
-        "tests/test_funcs.py::test_ok_but_teardown_fails"
+        'tests/test_funcs.py::test_ok_but_teardown_fails; skipped: 1 for "no"'
     )
     assert facts["pytest"]["xfailed"] == 1
 

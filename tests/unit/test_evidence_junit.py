@@ -217,3 +217,69 @@ def test_an_exception_pytest_displays_natively_is_said_by_its_own_last_line() ->
     )
     facts = junit_facts(report.replace("'", "&apos;").encode())
     assert facts["cause"] == "testtools.matchers._impl.MismatchError: 'x' != 'y'"
+
+
+#: pytest 9.2's report of a module skipped at import, two importorskip's, a skip mark, a skipif and an
+#: expected failure (written by a real run)
+_SKIPS = (
+    '<testsuites><testsuite name="pytest" errors="0" failures="0" skipped="6" tests="7">'
+    '<testcase classname="" name="tests.test_mod"><skipped message="collection skipped">'
+    "('/tmp/x/tests/test_mod.py', 2, \"Skipped: could not import 'trio': No module named 'trio'\")"
+    '</skipped></testcase><testcase classname="tests.test_a" name="test_b" />'
+    '<testcase classname="tests.test_s" name="test_c"><skipped type="pytest.skip" message="could not '
+    "import 'aioquic': No module named 'aioquic'\">/tmp/x/tests/test_s.py:3: could not import "
+    "'aioquic': No module named 'aioquic'</skipped></testcase>"
+    '<testcase classname="tests.test_s" name="test_d"><skipped type="pytest.skip" message="needs '
+    'network">/tmp/x/tests/test_s.py:4: needs network</skipped></testcase>'
+    '<testcase classname="tests.test_s" name="test_e"><skipped type="pytest.skip" message="on windows '
+    'only">/tmp/x/tests/test_s.py:6: on windows only</skipped></testcase>'
+    '<testcase classname="tests.test_s" name="test_f"><skipped type="pytest.skip" message="could not '
+    "import 'aioquic': No module named 'aioquic'\">/tmp/x/tests/test_s.py:9: could not import "
+    "'aioquic': No module named 'aioquic'</skipped></testcase>"
+    '<testcase classname="tests.test_s" name="test_g"><skipped type="pytest.xfail" message="bug 12" />'
+    "</testcase></testsuite></testsuites>"
+)
+
+
+def test_why_tests_were_skipped_is_kept_most_common_first_and_said_in_the_line() -> None:
+    """dnspython: 8 more tests skipped than in its CI (its ``doq`` extra's aioquic not installed),
+    and the line said only "N skipped": a run that passes has not tested that code."""
+    facts = junit_facts(_SKIPS.encode())
+    assert facts["skip_reasons"] == [
+        {"reason": "could not import 'aioquic': No module named 'aioquic'", "tests": 2},
+        {"reason": "could not import 'trio': No module named 'trio'", "tests": 1},
+        {"reason": "needs network", "tests": 1},
+        {"reason": "on windows only", "tests": 1},
+    ]  # (the expected failure is no skip)
+    assert facts_line({"pytest": facts}).endswith(
+        "5 skipped, 1 xfailed; skipped: 2 for \"could not import 'aioquic': No module named 'aioquic'\", "
+        "1 for \"could not import 'trio': No module named 'trio'\", and 2 other reasons"
+    )
+
+
+def test_a_run_without_skips_says_no_reasons() -> None:
+    facts = junit_facts(b'<testsuite><testcase classname="t" name="test_x"/></testsuite>')
+    assert "skip_reasons" not in facts and "skipped:" not in facts_line({"pytest": facts})
+
+
+def test_the_skips_reasons_give_way_first_when_the_line_is_too_long() -> None:
+    """dnspython: 102 skipped "Internet not reachable" and its failing tests' causes had cut the
+    line's coverage to "coverage: lines …"."""
+    pytest = {
+        "tests": 1360, "passed": 1237, "failures": 2, "errors": 0, "skipped": 121,
+        "failing": ["tests/test_name.py::NameTestCase::testFromUnicodeIDNA2008", "tests/test_name.py::T::t5"],
+        "cause": "AssertionError: 'xn--knigsgchen-b4a3dun.xn--2-tga' != 'xn--knigsgsschen-lcb0w.xn--2-tga'",
+        "skip_reasons": [
+            {"reason": "Internet not reachable", "tests": 102}, {"reason": "needs NanoAuth", "tests": 7}
+        ],
+    }  # fmt: skip
+    whole = facts_line({"pytest": pytest, "coverage": {"lines": 85.5}})
+    assert (
+        '; skipped: 102 for "Internet not reachable", 7 for "needs NanoAuth"; coverage: lines 85.5%' in whole
+    )
+    one = facts_line({"pytest": pytest, "coverage": {"lines": 85.5}}, len(whole) - 2)
+    assert one.endswith(
+        'T::t5; skipped: 102 for "Internet not reachable", and 1 other reason; coverage: lines 85.5%'
+    )
+    none = facts_line({"pytest": pytest, "coverage": {"lines": 85.5}}, len(whole) - 60)
+    assert none.endswith("tests/test_name.py::T::t5; coverage: lines 85.5%")  # the failing names kept

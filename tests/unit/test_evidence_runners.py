@@ -43,7 +43,8 @@ def test_pytests_coloured_closing_line_with_subtests_is_read_as_pytest_says_it(t
     text, facts, _ = summary(tmp_path, ["python", *argv[1:]], stdout=done.stdout)
     # the skip is a subtest's: pytest 9 counts it with the skipped tests (pathspec: 197 tests, 276 skipped)
     assert text.splitlines()[0] == (
-        "2 tests: 2 passed, 0 failed, 0 errors, 1 skipped (1 of them subtests), 2 subtests passed"
+        "2 tests: 2 passed, 0 failed, 0 errors, 1 skipped (1 of them subtests), 2 subtests passed; "
+        'skipped: 1 for "no"'
     )
     assert "\x1b" not in text and facts["pytest"]["subtests_passed"] == 2
 
