@@ -51,8 +51,18 @@ def facts_line(facts: dict[str, Facts], limit: int | None = None) -> str:
             found["failing"] = [*named, "…"]  # (marshmallow's 3 names of 4 failing tests said no more)
         over = len(_joined(shorter)) - limit
         if over > 0 and found.get("cause"):
-            found["cause"] = clip(str(found["cause"]), max(len(str(found["cause"])) - over, _CAUSE_KEPT))
+            found["cause"] = _shorter_cause(str(found["cause"]), over)
     return _joined(shorter)
+
+
+def _shorter_cause(cause: str, over: int) -> str:
+    """The cause ``over`` characters shorter (not under :data:`_CAUSE_KEPT`), where a module that
+    could not be collected raised kept whole (desert: "…, at src/desert/_make.py:12" had been cut
+    while the coverage after it stayed)."""
+    head, mark, at = cause.rpartition(", at ")
+    if not mark or not at or " " in at:
+        head, mark, at = cause, "", ""
+    return clip(head, max(len(head) - over, _CAUSE_KEPT)) + mark + at
 
 
 #: the shortest a failing test's cause is cut to (its exception's name and the start of its message)

@@ -243,6 +243,27 @@ def test_the_coverage_stays_on_a_facts_line_long_with_the_first_failures_cause()
     assert " …); coverage: " in line
 
 
+def test_where_an_uncollected_module_raised_stays_when_its_cause_is_shortened() -> None:
+    """desert: a test module that could not be collected, its cause "…, at src/desert/_make.py:12"
+    (the module that raised): the line's end kept the coverage and cut that place."""
+    from prp_tasks.checks.facts_line import facts_line
+
+    cause = (
+        "NameError: name 'undefined' is not defined " + "and more words " * 12 + ", at src/desert/_make.py:12"
+    )
+    pytest_facts = {
+        "tests": 0, "passed": 0, "failures": 0, "errors": 1, "skipped": 0, "collection_errors": 1,
+        "failing": ["tests/test_make.py"], "cause": cause,
+    }  # fmt: skip
+    facts = {"pytest": pytest_facts, "coverage": {"lines": 40.5}}
+    line = facts_line(facts, 240)
+    assert line.endswith("coverage: lines 40.5% (no test ran: only what importing the code ran)"), line
+    assert (
+        len(line) <= 240 and "failing: tests/test_make.py (NameError: name 'undefined' is not defined" in line
+    )
+    assert "…, at src/desert/_make.py:12); coverage: " in line
+
+
 def test_pytest_short_summary_names_the_failing_tests_without_a_report(tmp_path: Path) -> None:
     """The demo with a failing test and no ``--junitxml``: "pytest: 1 failed, 8 passed" named no
     test, though pytest's short summary did."""
