@@ -21,16 +21,8 @@ from typing import Any
 from prp_tasks.checks.advice import explained
 from prp_tasks.checks.base import CheckContext, Outcome
 from prp_tasks.checks.coverage_run import missed_threshold, report_argv, report_failure, write_report
-from prp_tasks.checks.crashes import enclosing_function, interruption, progress_reached
-from prp_tasks.checks.evidence import (
-    CRASHED,
-    PLUGIN_UNLOADED,
-    TEST_TOOLS,
-    UNLOADED,
-    identify,
-    plain_text,
-    tool_summary,
-)
+from prp_tasks.checks.evidence import TEST_TOOLS, identify, plain_text, tool_summary
+from prp_tasks.checks.timeouts import timed_out
 from prp_tasks.core.builtin_workflow import TEST_COMMAND
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.redact import redact, redact_argv, secret_env_values
@@ -274,60 +266,11 @@ def _workspace_path(root: str) -> re.Pattern[str]:
 
 
 def _timed_out(ctx: CheckContext, details: dict[str, object], last: str) -> str:
-    """``timed out after 600s (interrupted at tests/test_x.py:12, then stopped; the limit:
-    PRP_CHECK_TIMEOUT_S)`` and what it said: the test an interrupt found running (a suite waiting
-    for services the machine lacks said only "…FFFFFFFF") and which setting to raise."""
+    """:func:`.timeouts.timed_out` of the output's tails, in the repository's terms."""
     tails = [
         in_repo_terms(ctx, plain_text(str(details.get(k) or ""))) for k in ("stdout_tail", "stderr_tail")
     ]
-    found = interruption(*tails)
-    where = found.where
-    if os.path.isabs(where) and Path(where).is_relative_to(ctx.cwd):  # (pytest's own absolute path)
-        where = os.path.relpath(where, ctx.cwd)
-    limit = "PRP_CHECK_TIMEOUT_S"
-    limit = "the gate's timeout_s" if ctx.gate.timeout_s else limit
-    limit = "the check's timeout_s" if ctx.check.timeout_s else limit
-    function = found.function
-    how = f"interrupted at {where}, then stopped" if where else "killed"
-    if os.path.isabs(where) or where.startswith("<"):  # in an installed package (hpack's hypothesis)
-        how = f"interrupted{_outside(where)}, then stopped"
-    elif where:
-        details["interrupted_at"] = [where]  # (where review.json's finding points)
-        function = function or enclosing_function(ctx.cwd, where)  # (pytest says only path:line)
-        how = f"interrupted at {where} in {function}, then stopped" if function else how
-    said = [
-        line
-        for line in last.splitlines()
-        if not line.startswith(
-            tuple(f"{how}: KeyboardInterrupt" for how in (CRASHED, UNLOADED, PLUGIN_UNLOADED))
-        )
-        and line.strip() not in found.traceback
-    ]
-    if said and details.get("facts"):  # the counts of what finished, not the suite's (semver: "547
-        said[0] = f"until then: {said[0]}"  # tests: 546 passed" read as its 597)
-    elif progress := progress_reached(tails[0]):  # (tyro's first row, "…… [  1%]", where 14% had run)
-        said = [progress, *said]
-    return "\n".join([f"timed out after {ctx.timeout_s:g}s ({how}; the limit: {limit})", *said])
-
-
-#: where an interrupted run was, outside the checkout: the part of the path that says what ran
-_OUTSIDE = (
-    ("/site-packages/", "an installed package"),
-    (r"/lib/python3[.\d]*/", "Python's standard library"),
-)
-
-
-def _outside(where: str) -> str:
-    """`` in hypothesis/…/data.py:385 (an installed package)``, or '' for a place of no known kind;
-    a frozen module of Python's is its import machinery (cachelib's hung test: "interrupted at
-    <frozen importlib._bootstrap_external>:1131", a place no one can open)."""
-    if where.startswith("<frozen "):
-        return f" in Python's {where.removeprefix('<frozen ').partition('>')[0]} (importing a module)"
-    for marker, kind in _OUTSIDE:
-        parts = re.split(marker, where, maxsplit=1)
-        if len(parts) == 2:
-            return f" in {parts[1]} ({kind})"
-    return ""
+    return timed_out(ctx, details, last, (tails[0], tails[1]))
 
 
 def _judge(
