@@ -47,6 +47,8 @@ _REFORMAT_LINE = re.compile(r"^(?:would reformat|Would reformat:) (.+?)\s*$", re
 #: newer ruff's check (0.17.6) shows each file as a diagnostic: ``unformatted: File would be reformatted``,
 #: then `` --> src/pkg/mod.py:8:1`` (marshmallow's failed format check named no file)
 _UNFORMATTED = re.compile(r"^unformatted: .*\n\s*--> (.+?):\d+:\d+\s*$", re.M)
+#: its concise output (``--output-format=concise``): ``pony/orm/core.py:1:11: unformatted: File …``
+_UNFORMATTED_CONCISE = re.compile(r"^([^\s:][^:\n]*):\d+:\d+: unformatted: ", re.M)
 _COVERAGE_TOTAL = re.compile(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", re.M)
 
 
@@ -184,11 +186,14 @@ def format_text_facts(text: str) -> dict[str, Any]:
         raise ValueError("no formatter summary line")
     # sorted: both tools format files in parallel and name them as they finish (h2's runs named
     # other "first" files each time)
-    named = sorted(set(_REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text)))
+    named = sorted(
+        set(_REFORMAT_LINE.findall(text) + _UNFORMATTED.findall(text) + _UNFORMATTED_CONCISE.findall(text))
+    )
     facts: dict[str, Any] = {**counts, "first": named[:FIRST]}
     unparsed = [
         *_PARSE_FAILED.finditer(text),
         *_INVALID_SYNTAX.finditer(text),
+        *_INVALID_SYNTAX_CONCISE.finditer(text),
         *_BLACK_UNPARSED.finditer(text),
         *_BLACK_26_UNPARSED.finditer(text),
     ]
@@ -222,6 +227,9 @@ _BLACK_26_UNPARSED = re.compile(
 )
 _INVALID_SYNTAX = re.compile(
     r"^invalid-syntax: (?P<message>[^\n]*)\n\s*--> (?P<path>[^\s:][^:\n]*):(?P<line>\d+):\d+\s*$", re.M
+)
+_INVALID_SYNTAX_CONCISE = re.compile(
+    r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):\d+: invalid-syntax: (?P<message>[^\n]*)$", re.M
 )
 
 

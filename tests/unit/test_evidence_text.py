@@ -167,6 +167,26 @@ Oh no! 💥 💔 💥
 """
 
 
+def test_ruffs_concise_format_check_names_every_file_and_the_one_it_cannot_parse(tmp_path: Path) -> None:
+    """pony with a syntax error, ruff 0.17.6's diffs (971 KB): only the output's end was read, and
+    the check said "4 files would be reformatted (127 unchanged); first" three of them, nothing of
+    the file it could not parse; ``prp init`` now asks for the concise output, read here."""
+    out = (
+        "pony/converting.py:24:13: invalid-syntax: Expected `else`, found `:`\n"
+        "pony/orm/core.py:1:11: unformatted: File would be reformatted\n"
+        "pony/orm/dbapiprovider.py:1:12: unformatted: File would be reformatted\n"
+        "setup.py:19:23: unformatted: File would be reformatted\n"
+        "3 files would be reformatted, 127 files already formatted\n"
+    )
+    argv = ["python", "-m", "ruff", "format", "--check", "--no-cache", "--output-format=concise", "."]
+    text, facts, _ = summary(tmp_path, argv, out)
+    assert text.splitlines()[0] == (
+        "3 files would be reformatted (127 unchanged, 1 would fail to reformat); first pony/orm/core.py, "
+        "pony/orm/dbapiprovider.py, setup.py; cannot parse pony/converting.py:24 (Expected `else`, found `:`)"
+    )
+    assert facts["ruff-format"]["unparsed"] == ["pony/converting.py:24"]
+
+
 def test_a_formatters_check_says_how_many_files_it_would_reformat(tmp_path: Path) -> None:
     """pyparsing: black's "75 files would be reformatted" was only at the end of the raw output;
     the summary showed the first file it named, the review a list cut mid-path."""

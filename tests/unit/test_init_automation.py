@@ -163,7 +163,8 @@ def test_poe_tasks_are_commands_the_project_runs(tmp_path: Path) -> None:
     text, result = parsed(tmp_path)
     commands = result.profile.governance.commands
     assert commands["format"] == (
-        "python", "-m", "ruff", "format", "--check", "--no-cache", "--extend-exclude=initial.md", ".",
+        "python", "-m", "ruff", "format", "--check", "--no-cache", "--output-format=concise",
+        "--extend-exclude=initial.md", ".",
     )  # fmt: skip
     assert "[tool.poe.tasks] lint" in text
     assert commands["type-check"][-1] == "tenacity"  # a cmd given as its words

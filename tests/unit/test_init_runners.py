@@ -272,7 +272,7 @@ def test_a_ruff_format_check_keeps_the_projects_excludes(tmp_path: Path) -> None
     write(tmp_path, files)
     text, result = parsed(tmp_path)
     assert result.profile.governance.commands["format"] == (
-        "python", "-m", "ruff", "format", "--check", "--no-cache",
+        "python", "-m", "ruff", "format", "--check", "--no-cache", "--output-format=concise",
         "--target-version=py310", "--exclude", "_vendor", "setup.py", "bleach", "tests",
     )  # fmt: skip
     assert "with --target-version=py310 --exclude _vendor, as the project does" in text
