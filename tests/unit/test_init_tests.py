@@ -252,6 +252,32 @@ def test_plain_test_functions_inside_the_package_run_with_pytest(tmp_path: Path)
     assert commands["lint"][-1] == "toolz"  # its tests are linted with it, not twice
 
 
+def test_a_unittest_suite_deeper_in_the_package_is_found_and_runs(tmp_path: Path) -> None:
+    """pony: 90 unittest modules in pony/orm/tests (no pytest configuration, no tox, no CI files in
+    its sdist): "no test runner found", and its 3,931 tests never ran."""
+    case = "import unittest\nfrom pony.orm import x\n\nclass T(unittest.TestCase):\n    def test_x(self):\n"
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='pony')\n",
+            "pony/__init__.py": "",
+            "pony/orm/__init__.py": "x = 1\n",
+            "pony/orm/tests/__init__.py": "",
+            "pony/orm/tests/test_a.py": case + "        self.assertEqual(x, 1)\n",
+            "pony/orm/tests/test_b.py": case + "        self.assertTrue(x)\n",
+            "pony/utils/test/test_u.py": case + "        pass\n",  # (fewer test modules)
+        },
+    )
+    text, result = parsed(tmp_path)
+    argv = result.profile.governance.commands["test"]
+    assert argv == ("python", "-m", "unittest", "discover", "-s", "pony/orm/tests", "-t", ".")
+    assert "unittest: pony/orm/tests/ and no pytest configuration" in text
+    done = subprocess.run(
+        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "Ran 2 tests" in done.stderr, done.stderr
+
+
 def test_a_pytest_plugins_check_flag_is_kept(tmp_path: Path) -> None:
     """Unidecode's tox runs ``pytest --mypy --cov=unidecode tests``: 70 items, 5 of them mypy's;
     prp ran 65 and installed pytest-mypy for nothing."""

@@ -311,6 +311,11 @@ def _layout(facts: Facts, files: list[Path]) -> None:
     if not facts.packages:  # single-module projects: src/mod.py or mod.py next to pyproject.toml
         modules = [p for p in files if p.suffix == ".py" and len(p.parts) <= 2 and _is_module(p)]
         facts.packages = sorted(str(p) for p in modules if str(p.parent) in {".", *roots})[:3]
+    _tests_place(facts, files)
+
+
+def _tests_place(facts: Facts, files: list[Path]) -> None:
+    """The tests directory, else the test modules at the top or in a package."""
     # a folder that holds no file is none (cachecontrol's sdist has an empty tests/: git keeps no
     # empty folder, so the run's workspace has none and G1 failed on "'tests' does not exist")
     top = [t for t in ("tests", "test", "testing", "src/tests", "src/test") if _holds_files(facts.repo / t)]
@@ -318,14 +323,29 @@ def _layout(facts: Facts, files: list[Path]) -> None:
         f"{p}/{t}" for p in facts.packages for t in ("tests", "test") if _holds_files(facts.repo / p / t)
     ]
     facts.tests_dir = next(iter(top + inside), None)  # toolz: toolz/tests, inside the package
-    facts.tests_package = (
-        facts.tests_dir is not None and (facts.repo / facts.tests_dir / "__init__.py").is_file()
-    )
     if facts.tests_dir is None:  # jsonpointer: tests.py beside jsonpointer.py
         facts.tests_modules = sorted(p.name for p in facts.repo.glob("test*.py") if _test_module(p))
     if facts.tests_dir is None and not facts.tests_modules:  # shortuuid/test_shortuuid.py
         found = [m for pkg in facts.packages for m in sorted((facts.repo / pkg).glob("test*.py"))]
         facts.tests_modules = [str(m.relative_to(facts.repo)) for m in found if _test_module(m)]
+    if facts.tests_dir is None and not facts.tests_modules:  # pony: pony/orm/tests, deeper
+        facts.tests_dir = _deeper_tests_dir(facts, files)
+    facts.tests_package = (
+        facts.tests_dir is not None and (facts.repo / facts.tests_dir / "__init__.py").is_file()
+    )
+
+
+def _deeper_tests_dir(facts: Facts, files: list[Path]) -> str | None:
+    """The ``tests``/``test`` folder deeper in a package holding the most test modules (pony's 90
+    in ``pony/orm/tests``: "no test runner found", and its 3,931 tests never ran), or None."""
+    counts: dict[str, int] = {}
+    for path in files:
+        parent = path.parent
+        if parent.name not in ("tests", "test") or len(parent.parts) < 3:
+            continue
+        if _test_module(facts.repo / path) and any(parent.is_relative_to(p) for p in facts.packages):
+            counts[str(parent)] = counts.get(str(parent), 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else None
 
 
 def _test_module(path: Path) -> bool:
