@@ -395,3 +395,40 @@ def test_tests_inside_the_package_measured_with_it_are_said_so(tmp_path: Path) -
     (tmp_path / "radon" / "tests" / "test_a.py").rename(tmp_path / "radon" / "a.py")
     write(tmp_path, {"tests/test_a.py": ""})
     assert "are measured with it" not in parsed(tmp_path)[0]
+
+
+LZ4_TOX = """\
+[tox]
+envlist = py, flake8
+[testenv:bench]
+commands = pytest --cov=lz4/bench tests/bench --benchmark-only
+[testenv]
+extras = tests
+commands =
+    pytest --cov=lz4/block --cov=lz4/frame --tb=long {posargs} tests/block tests/frame
+[pytest]
+addopts = -x --cov=lz4/common
+[testenv:experimental]
+commands =
+    pytest --cov=lz4/stream --tb=long {posargs} tests/stream
+"""
+
+
+def test_the_test_run_measures_what_the_projects_main_run_measures_not_other_envs_too(tmp_path: Path) -> None:
+    """lz4: its tox ``[testenv]`` runs ``--cov=lz4/block --cov=lz4/frame tests/block tests/frame``,
+    its experimental env ``--cov=lz4/stream tests/stream``; the check ran the first's tests with
+    the three measured: a total with lz4/stream's code, which those tests do not run, unlike the
+    project's. pytest's addopts measure in every run: kept."""
+    files = {"tox.ini": LZ4_TOX, "setup.py": "from setuptools import setup\nsetup(name='lz4')\n"}
+    for folder in ("block", "frame", "stream", "bench", "common"):
+        files[f"lz4/{folder}/__init__.py"] = ""
+        files[f"tests/{folder}/test_{folder}.py"] = "def test_x():\n    pass\n"
+    files["lz4/__init__.py"] = ""
+    write(tmp_path, files)
+    argv = parsed(tmp_path)[1].profile.governance.commands["test"]
+    assert [a for a in argv if a.startswith("--cov=")] == [
+        "--cov=lz4/common",
+        "--cov=lz4/block",
+        "--cov=lz4/frame",
+    ]
+    assert argv[argv.index("tests/block") :][:2] == ("tests/block", "tests/frame")

@@ -42,11 +42,12 @@ def command_line(facts: Facts, line: str, where: str, cwd: str = ".", primary: b
     _fail_under(facts, words, where)
     _note_tool(facts, tool, words, where)
     if tool == "pytest":
-        _cov_targets(facts, words, where, cwd)
         if primary and options and facts.pytest_python_options is None:  # (aiosignal's Makefile
             facts.pytest_python_options = (options, where)  # runs a bare pytest, its tox -bb -Werror)
+        main = primary and facts.pytest_args is None
         if primary:
             pytest_args(facts, words, cwd, where)
+        _cov_targets(facts, words, where, cwd, main=main and facts.pytest_args is not None)
         doctests_apart(facts, words, cwd, where)
     if tool == "trial" and primary and not facts.trial_targets:  # incremental's: ``trial incremental``
         facts.trial_targets = [w for w in words[1:] if not w.startswith("-")]
@@ -373,15 +374,33 @@ def addopts_xdist(facts: Facts, addopts: object, where: str) -> None:
             facts.pytest_xdist = f"{where} addopts {option[1]} {count}"
 
 
-def _cov_targets(facts: Facts, words: list[str], where: str, cwd: str = ".") -> None:
-    """What the project's own pytest command measures (``--cov X``, ``--cov=X``), tox's
-    substitutions taken out (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov
-    {toxinidir}{/}tests``, and its ``fail_under`` is for that total); a relative path of a command
-    run in another directory (``../src``) as the repository's (a package name stays as it is). A
-    ``--cov`` means the project uses pytest-cov (hyperlink's tox declares it behind factors only)."""
+def _cov_targets(facts: Facts, words: list[str], where: str, cwd: str = ".", main: bool = False) -> None:
+    """What the project's own pytest command measures (``--cov X``, ``--cov=X``), added to what its
+    other commands measure; the main test run's (``main``: the one whose paths the check runs) in
+    their stead, the addopts' kept: lz4's tox ``[testenv]`` runs ``--cov=lz4/block --cov=lz4/frame
+    tests/block tests/frame``, its experimental env ``--cov=lz4/stream tests/stream``, and the check
+    ran the first's tests measuring the three, lz4/stream's unrun code in its total. A ``--cov``
+    means the project uses pytest-cov (hyperlink's tox declares it behind factors only)."""
     facts.cov_branch = facts.cov_branch or "--cov-branch" in words  # cachetools' tox
     if any(w == "--cov" or w.startswith("--cov=") for w in words):
         facts.saw("pytest-cov", where)
+    own = _measured(facts, words, cwd)
+    if where.endswith(" addopts"):  # (every run of pytest measures them)
+        facts.cov_addopts += [t for t in own if t not in facts.cov_addopts]
+    elif main and own:
+        facts.cov_targets = [t for t in facts.cov_targets if t in facts.cov_addopts]
+        facts.cov_main = where
+    elif facts.cov_main:
+        return
+    facts.cov_targets += [t for t in own if t not in facts.cov_targets]
+
+
+def _measured(facts: Facts, words: list[str], cwd: str) -> list[str]:
+    """The sources a pytest command's ``--cov`` options name, tox's substitutions taken out
+    (platformdirs: ``--cov {envsitepackagesdir}{/}platformdirs --cov {toxinidir}{/}tests``, and its
+    ``fail_under`` is for that total); a relative path of a command run in another directory
+    (``../src``) as the repository's (a package name stays as it is)."""
+    found: list[str] = []
     for index, word in enumerate(words):
         value = word.partition("=")[2] if word.startswith("--cov=") else None
         if word == "--cov" and index + 1 < len(words):
@@ -392,8 +411,9 @@ def _cov_targets(facts: Facts, words: list[str], where: str, cwd: str = ".") -> 
         if value.startswith("."):
             value = os.path.join(cwd, value)
         value = os.path.normpath(value) if value and "{" not in value else value
-        if "{" not in value and value not in facts.cov_targets:
-            facts.cov_targets.append(value)
+        if "{" not in value and value not in found:
+            found.append(value)
+    return found
 
 
 def mypy_targets(facts: Facts, words: list[str]) -> None:

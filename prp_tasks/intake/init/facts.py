@@ -126,6 +126,8 @@ class Facts:
     #: not merged into the first's (blessed's ``--exclude=tests`` would have left its tests out)
     lint_apart: dict[str, tuple[list[str], list[str], str]] = field(default_factory=dict)
     cov_targets: list[str] = field(default_factory=list)  # from how the project runs pytest-cov
+    cov_addopts: list[str] = field(default_factory=list)  # of them, what pytest's addopts measure
+    cov_main: str = ""  # where the main test run is whose targets they are ('' none seen measures)
     #: where pytest's addopts hold a bare ``--cov``: everything the tests run is measured, whatever
     #: else a command names (rich-click's: its tests counted in the total)
     addopts_bare_cov: str = ""
