@@ -57,9 +57,16 @@ def extras_advice(extras: dict[str, tuple[str, str]], kind: str = "extras", key:
     )
 
 
+#: a name a test suite gives a module of its own (mmh3's ``helper``, ``testutils``, ``fixtures``,
+#: ``common``); not a package's: flasgger's sdist tests ``from flex.core import validate``, flex
+#: the PyPI package its requirements-dev.txt (left out) names, had been said to be such a module
+_HELPER_NAME = re.compile(r"^(?!pytest)\w*(?:help|util|common|support|fixture|conftest|fake|shared)", re.I)
+
+
 def lost_test_helpers(names: list[str], repo: Path | None) -> dict[str, str]:
     """module -> the test module importing it, for the modules a source distribution's tests import
     as one of their own (``from helper import …`` beside them) that the checkout does not have."""
+    names = [n for n in names if _HELPER_NAME.search(n)]
     if repo is None or not names or not (repo / "PKG-INFO").is_file():
         return {}
     found: dict[str, str] = {}

@@ -283,3 +283,18 @@ def test_a_test_helper_a_source_distribution_leaves_out_is_said_as_the_tests_own
     assert "add its package under environment.packages" in explained(
         tmp_path, "exit 2\nx", details, {"build": {}}
     )
+
+
+def test_a_package_the_tests_import_is_not_said_to_be_a_module_of_their_own(tmp_path: Path) -> None:
+    """flasgger 0.9.7.1's sdist: its tests import flex, the PyPI package its requirements-dev.txt
+    (left out) names; the advice said "the tests import 'flex' as a module of their own"."""
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: flasgger\nVersion: 0.9.7.1\n")
+    (tmp_path / "tests").mkdir()
+    text = "from flex.core import validate\nfrom flex import load as validate_fully\n"
+    (tmp_path / "tests" / "test_examples.py").write_text(text)
+    details = {"stdout_tail": "E   ModuleNotFoundError: No module named 'flex'\n", "stderr_tail": ""}
+    output = explained(tmp_path, "exit 2 in 1.00s\n0 tests: 1 error", details, {"build": {}})
+    assert output.split("\n")[1] == (
+        "the checks' environment has no module 'flex': if the command needs it, add its package under "
+        "environment.packages in initial.md"
+    )
