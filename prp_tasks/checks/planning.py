@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 from prp_tasks.checks.base import CheckContext, Outcome
-from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER, has_placeholder
+from prp_tasks.core.catalog import REQUIRED_CHECKS, REQUIREMENT_PLACEHOLDER, has_placeholder
 from prp_tasks.core.models import CheckStatus
 from prp_tasks.core.profile import COVERAGE_METRICS
 from prp_tasks.core.text import plural, them
 from prp_tasks.workspaces.files import safe_repo_path
 
-REQUIRED_CHECKS = ("test", "lint", "type-check")
 REQUIRED_TEST_CATEGORIES = ("unit", "integration", "e2e", "a11y", "security")
 CODEOWNERS_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 

@@ -82,8 +82,9 @@ def profile_check(
 
     A valid initial.md that sets no profile value (no yaml block with profile keys) gets a
     warning: every value is then a default; so does one whose requirement is still `prp init`'s
-    placeholder (G0 fails on it)."""
-    from prp_tasks.core.catalog import REQUIREMENT_PLACEHOLDER, has_placeholder
+    placeholder (G0 fails on it), and one whose required checks lack test, lint or type-check
+    (the built-in workflow's G1 fails on it)."""
+    from prp_tasks.core.catalog import REQUIRED_CHECKS, REQUIREMENT_PLACEHOLDER, has_placeholder
     from prp_tasks.errors import ProfileError
     from prp_tasks.intake.profiles.explain import explain
     from prp_tasks.intake.submission import missing_profile_message
@@ -97,6 +98,12 @@ def profile_check(
         err.print(  # valid, but probably not what its author meant
             f"warning: {source} sets no profile value (no ```yaml block with profile keys found): "
             "every value is a default (`prp profile show` lists them)",
+            highlight=False,
+        )
+    if missing := [c for c in REQUIRED_CHECKS if c not in resolved.profile.governance.checks]:
+        err.print(  # valid, but the built-in workflow's G1 fails on it (flasgger: "ok", then G1 failed)
+            f"warning: {source}'s governance.checks lacks {', '.join(map(repr, missing))}: the built-in "
+            "workflow's G1 (governance-required-checks) fails until it lists test, lint and type-check",
             highlight=False,
         )
     if has_placeholder(resolved.doc.requirements):

@@ -14,6 +14,11 @@ def has_placeholder(requirements: tuple[str, ...] | list[str]) -> bool:
     return any(r.strip().rstrip(".") == REQUIREMENT_PLACEHOLDER for r in requirements)
 
 
+#: the checks the built-in workflow's G1 requires the profile's ``governance.checks`` to list
+#: (``governance-required-checks``)
+REQUIRED_CHECKS = ("test", "lint", "type-check")
+
+
 #: built-in check name -> one-line description
 BUILTIN_CHECKS: dict[str, str] = {
     # G0 Ideation & Scope

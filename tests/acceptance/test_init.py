@@ -103,6 +103,14 @@ def test_profile_check_warns_about_an_initial_md_that_sets_nothing(tmp_path: Pat
     placeholder = run_prp("profile", "check", str(repo))
     assert placeholder.returncode == 0
     assert "requirement 'Describe the outcome here' is a placeholder: G0's" in placeholder.stderr
+    # flasgger: "ok" for required checks without type-check, then a run failing at G1
+    text = "# A title\n\n## Requirements\n\n- It works\n\n```yaml\ngovernance:\n  checks: [test, lint]\n```\n"
+    (repo / "initial.md").write_text(text)
+    lacking = run_prp("profile", "check", str(repo))
+    assert lacking.returncode == 0 and lacking.stdout.startswith("ok: ")
+    assert "warning: initial.md's governance.checks lacks 'type-check': the built-in workflow's G1" in (
+        lacking.stderr
+    )
 
 
 def test_init_writes_once_prints_on_request_and_the_first_run_passes(tmp_path: Path) -> None:
