@@ -183,13 +183,23 @@ def check_line(gate: dict[str, Any], result: CheckResult) -> str:
 
 def _environment_time(output: str) -> str:
     """What the rest of a check's time went to (cachelib's lint: 1 min 53 s, its command 0.10s;
-    its tests, 1 min 01 s for 1.39 s of tests: they waited for the lint's build)."""
-    built = _BUILT.search(output)
-    if built is None:
-        return ""
-    if built[1] == "waited":
-        return f" ({built[2]} s of it waiting for its environment's build)"
-    return f" (its environment built in {built[2]} s)"
+    its tests, 1 min 01 s for 1.39 s of tests: they waited for the lint's build; lz4's tests, their
+    C extensions' build in the workspace)."""
+    said = []
+    if built := _BUILT.search(output):
+        waited = built[1] == "waited"
+        said.append(f"{built[2]} s of it waiting for its environment's build" if waited else "")
+        said[-1] = said[-1] or f"its environment built in {built[2]} s"
+    if made := _EXTENSIONS.search(output):
+        waited = made[1] == "waited"
+        said.append(f"{made[2]} s waiting for its extensions' build" if waited else "")
+        said[-1] = said[-1] or f"its extensions built in {made[2]} s"
+    return f" ({'; '.join(said)})" if said else ""
+
+
+#: the extensions note of a check that built the project's extensions, or waited for another
+#: check's build of them (:func:`prp_tasks.environments.extensions.note`)
+_EXTENSIONS = re.compile(r"^extensions: (built in place in|waited) (\d+(?:\.\d+)?)s\b", re.M)
 
 
 def _entry_line(entry: Entry, run_id: str, gates: dict[str, Any], redis_url: str | None) -> str | None:

@@ -26,6 +26,14 @@ from prp_tasks.environments.projectfiles import declares_extensions
 from prp_tasks.processes.spawn import spawn, wait
 from prp_tasks.workspaces.locks import locked
 
+#: the tools that only read the source, never import it: their checks need no compiled modules and
+#: do not wait for a build of them (lz4's flake8, 1.6 s, waited 47 s for its C extensions' build)
+UNNEEDED_BY = frozenset(
+    {"ruff", "flake8", "pyflakes", "pycodestyle", "pep8", "black", "isort", "codespell", "pydocstyle"}
+)
+#: a wait for another check's build said from this long on (seconds)
+WAIT_SAID_S = 1.0
+
 
 def build_in_place(
     project: Path, env: dict[str, str], stop: threading.Event, timeout_s: float
@@ -38,9 +46,12 @@ def build_in_place(
     cache = project / ".prp" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     record = cache / "extensions.json"
+    began = time.monotonic()
     with locked(cache / "extensions.lock"):
         if record.is_file():
-            return {**json.loads(record.read_text()), "built_by_this_check": False}
+            waited = time.monotonic() - began
+            said = {"waited_ms": round(waited * 1000)} if waited >= WAIT_SAID_S else {}
+            return {**json.loads(record.read_text()), "built_by_this_check": False, **said}
         before = extension_modules(project)
         with no_build_leftovers(project):  # (the built modules stay: they are in the packages)
             done = _build(project, env, stop, timeout_s, cache / "extensions.log")
@@ -119,8 +130,11 @@ def note(done: dict[str, Any]) -> str:
             + (f" ({said[:160]})" if said else "")
             + ": the checks run the pure-Python code"
         )
-    if done.get("built"):
-        return f"extensions: built in place in {seconds:.1f}s" if done.get("built_by_this_check") else ""
+    if done.get("built") and done.get("built_by_this_check"):
+        return f"extensions: built in place in {seconds:.1f}s"
+    if done.get("built"):  # (another check's build, waited for: where the check's time went)
+        waited = int(done.get("waited_ms", 0)) / 1000
+        return f"extensions: waited {waited:.1f}s for another check's build of them" if waited else ""
     why = done.get("error") or f"{done.get('ended')}, exit {done.get('exit_code')}"
     if error := build_error(done):  # (bitarray's: a missing module said)
         why += f": {error}"

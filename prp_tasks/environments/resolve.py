@@ -127,8 +127,10 @@ class Environments:
 
     def _with_extensions(self, ctx: CheckContext, spec: EnvironmentSpec, prepared: Prepared) -> Prepared:
         """The project's extensions built in the run's workspace (never in a directory of the
-        user's: only when the check has a workspace), said in the details and the note."""
-        if ctx.workdir is None or not spec.extensions:
+        user's: only when the check has a workspace, and runs a tool that imports the code), said
+        in the details and the note."""
+        unneeded = tool_of(ctx.check.run or ()) in extensions.UNNEEDED_BY
+        if ctx.workdir is None or not spec.extensions or unneeded:
             return self._with_prepare(ctx, spec, prepared)
         try:
             done = extensions.build_in_place(

@@ -72,6 +72,20 @@ def test_a_projects_c_extension_is_built_in_the_workspace_and_its_tests_use_it(
     assert not list((repo / "src").rglob("*.so")) and not (repo / "build").exists()  # the user's files
 
 
+def test_a_check_whose_tool_only_reads_the_source_does_not_build_or_wait_for_the_extensions(
+    control: Control, make_repo: Callable[..., Path], finish: Finish, seeded_venv: Path
+) -> None:
+    """lz4: its flake8 check, 1.6 s, waited 47 s for another check's build of its C extensions,
+    which flake8 never imports (and "passed in 1 min 17 s" said nothing of that wait)."""
+    repo = extension_project(make_repo, SPEED_C, seeded_venv)
+    (repo / "flake8").write_text("#!/bin/sh\necho linted\n")
+    (repo / "flake8").chmod(0o755)
+    snapshot = run(control, finish, repo, workflow('{name: lint, run: ["./flake8", "src"]}'))
+    assert snapshot.status == RunStatus.PASSED
+    found = evidence(snapshot, "A", "lint")
+    assert found["stdout_tail"] == "linted\n" and "extensions" not in found["environment"], found
+
+
 OPTIONAL_SETUP_PY = """from setuptools import setup
 try:
     from Cython.Build import cythonize

@@ -157,3 +157,23 @@ def test_a_failed_checks_line_names_the_failing_test_and_why() -> None:
     build = ship.checks["build"].model_copy(update={"duration": 46_200, "output": output})
     line = check_line({"id": "ship", "name": "ship"}, build)
     assert line.endswith(f"failing: {failing} (AssertionError: assert [] == ['a'])"), line
+
+
+def test_a_wait_for_another_checks_extension_build_is_said_where_the_time_went() -> None:
+    """lz4's tests: "passed in 1 min 17 s (its environment built in 29.1 s)" for 1.6 s of tests,
+    the rest spent waiting for another check's build of its C extensions."""
+    from prp_tasks.environments.extensions import note
+
+    waited = note({"built": True, "built_by_this_check": False, "duration_ms": 46_591, "waited_ms": 46_600})
+    assert waited == "extensions: waited 46.6s for another check's build of them"
+    assert note({"built": True, "built_by_this_check": False, "duration_ms": 46_591}) == ""  # no wait
+    spec = make_spec(pipeline())
+    ship = run_gate(spec.workflow.gate("ship"), 3)
+    output = (
+        f"exit 0 in 1.57s\n12 tests: 12 passed\nenvironment: built in 29.1s with uv, 19 packages\n{waited}"
+    )
+    tests = ship.checks["build"].model_copy(update={"duration": 77_000, "output": output})
+    assert check_line({"id": "ship", "name": "ship"}, tests) == (
+        "ship › build: passed in 1 min 17 s (its environment built in 29.1 s; 46.6 s waiting for its "
+        "extensions' build): exit 0 in 1.57s; 12 tests: 12 passed"
+    )
