@@ -356,12 +356,18 @@ def mypy_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | No
         # the report's messages lack mypy's closing line (plumbum: "errors prevented further checking")
         stopped = {"stopped": True} if "errors prevented further checking" in stdout else {}
         try:
-            return {**mypy_text_facts(messages), **stopped, "report": junit}
+            return {**mypy_text_facts(messages, _named_files(args)), **stopped, "report": junit}
         except ValueError:  # only notes (an unused config section): no error line
             totals = runners.junit_facts(data)
             if totals["failures"] == 0 and totals["errors"] == 0:  # (an error: mypy did not run)
                 return {"errors": 0, "first": [], "report": junit}
-    return mypy_text_facts(stdout)
+    return mypy_text_facts(stdout, _named_files(args))
+
+
+def _named_files(args: list[str]) -> frozenset[str]:
+    """The Python files a command names (``mypy flasgger/constants.py``), as paths normalized."""
+    files = (a for a in args if a.endswith((".py", ".pyi")) and not a.startswith("-"))
+    return frozenset(os.path.normpath(a) for a in files)
 
 
 def pyright_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:

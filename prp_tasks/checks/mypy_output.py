@@ -3,6 +3,7 @@ its errors in installed packages, and whether it stopped before the project's co
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from typing import Any
@@ -21,9 +22,10 @@ _MYPY_FOUND = re.compile(r"^Found (\d+) errors? in (\d+) files?", re.M)
 _MYPY_OK = re.compile(r"^Success: no issues found", re.M)
 
 
-def mypy_text_facts(text: str) -> dict[str, Any]:
-    """Error count and the first errors (``path:line: [code] message``) of mypy's output; with
-    none of a line, its errors of no line (``examples: Cannot read file: …``)."""
+def mypy_text_facts(text: str, named: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Error count and the first errors (``path:line: [code] message``) of mypy's output, those in
+    the files the command ``named`` first; with none of a line, its errors of no line (``examples:
+    Cannot read file: …``)."""
     errors = [m for m in (_MYPY_ERROR.match(line) for line in _unwrapped(text.splitlines())) if m]
     setup = [] if errors else [m for m in (_MYPY_SETUP_ERROR.match(line) for line in text.splitlines()) if m]
     found = _MYPY_FOUND.search(text)
@@ -32,7 +34,8 @@ def mypy_text_facts(text: str) -> dict[str, Any]:
     counts: Counter[str | None] = Counter(
         m["code"] for m in errors
     )  # chosen as lint violations are: progressbar2's added
-    chosen = spread_indexes([(m["path"], m["code"]) for m in errors], counts)  # error beside 85 older
+    places = [(os.path.normpath(m["path"]), m["code"]) for m in errors]
+    chosen = spread_indexes(places, counts, named)  # error beside 85 older
     first = [_mypy_error(errors[i]) for i in chosen]
     first += [f"{m['path']}: {m['msg'].strip()}" for m in setup[:FIRST]]
     count = int(found.group(1)) if found else len(errors) or len(setup)

@@ -276,6 +276,23 @@ def test_the_violations_named_are_chosen_rarest_code_first(tmp_path: Path) -> No
     assert text.splitlines()[0].startswith("32 ruff violations; first setup.py:10:SIM115 (SIM115), ")
 
 
+def test_the_mypy_errors_of_the_file_the_command_names_come_first(tmp_path: Path) -> None:
+    """flasgger: ``mypy flasgger/constants.py`` with an error added at constants.py:16 reported 29
+    errors, most in the modules it imports; the five named were theirs, the added one nowhere."""
+    lines = [f"flasgger/m{i}.py:{i}: error: Module has no attribute  [attr-defined]" for i in range(6)]
+    lines += [f"flasgger/x{i}.py:{i}: error: Incompatible default  [assignment]" for i in range(6)]
+    lines.append(
+        'flasgger/constants.py:16: error: Incompatible types (expression has type "str")  [assignment]'
+    )
+    out = "\n".join([*lines, "Found 13 errors in 13 files (checked 1 source file)"]) + "\n"
+    text, facts, _ = summary(tmp_path, ["python", "-m", "mypy", "./flasgger/constants.py"], out)
+    assert facts["mypy"]["first"][0] == (
+        'flasgger/constants.py:16: [assignment] Incompatible types (expression has type "str")'
+    )
+    assert text.startswith("13 mypy errors; first flasgger/constants.py:16: [assignment]"), text
+    assert not mypy_text_facts(out)["first"][0].startswith("flasgger/constants.py")  # (named nothing)
+
+
 def test_the_mypy_errors_named_are_chosen_rarest_code_first() -> None:
     """progressbar2 4.5.0: a type error added at ``algorithms.py:55`` beside 85 older ones; the
     five named, on the terminal and in review.json, were the first five of the output."""
