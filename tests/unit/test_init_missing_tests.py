@@ -66,3 +66,28 @@ def test_a_source_distribution_without_pytest_configuration_runs_its_tests_folde
     (tmp_path / "tox.ini").unlink()
     write(tmp_path, {"pytest.ini": "[pytest]\npython_files = *.py\n"})
     assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] != "tests"
+
+
+def test_a_source_distributions_test_suite_inside_the_package_is_the_folder_run(tmp_path: Path) -> None:
+    """Cerberus 1.3.4: setup.py's ``test_suite="cerberus.tests"``, no pytest configuration; run
+    from the top, pytest stopped at its benchmarks (their schemas not in the sdist): "0 tests … 1
+    error (1 in collection)", where ``pytest cerberus/tests`` passes 241, and a test broken in
+    cerberus/tests was never seen. A folder inside the package no test_suite names: from the top."""
+    files = {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: Cerberus\nVersion: 1.3.4\n",
+        "setup.py": "from setuptools import setup\nsetup(name='Cerberus', tests_require=['pytest'], "
+        "test_suite='cerberus.tests')\n",
+        "cerberus/__init__.py": "",
+        "cerberus/tests/__init__.py": "",
+        "cerberus/tests/test_utils.py": "def test_a():\n    pass\n",
+        "cerberus/benchmarks/test_overall_performance_2.py": "from cerberus.benchmarks.schemas import x\n",
+    }
+    write(tmp_path, files)
+    text, result = parsed(tmp_path)
+    assert result.profile.governance.commands["test"][-1] == "cerberus/tests"
+    assert "cerberus/tests: its tests folder (no pytest configuration in this source distribution" in text
+    write(
+        tmp_path,
+        {"setup.py": "from setuptools import setup\nsetup(name='Cerberus', tests_require=['pytest'])\n"},
+    )
+    assert parsed(tmp_path)[1].profile.governance.commands["test"][-1] != "cerberus/tests"

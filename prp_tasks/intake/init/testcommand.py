@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -93,16 +94,31 @@ def _test_command(facts: Facts) -> tuple[Command | None, bool, str]:
 
 
 def _unconfigured_tests_folder(facts: Facts) -> str:
-    """The top-level tests folder of a source distribution that has no pytest configuration and no
-    command of the project's running pytest (fabric's sdist leaves out its ``pytest.ini``,
-    ``testpaths = tests``: from the top its pytest-relaxed collected setup.py, its docs' conf.py and
-    integration/, 5 errors where 394 tests pass), or ''."""
+    """The tests folder of a source distribution that has no pytest configuration and no command
+    of the project's running pytest (fabric's sdist leaves out its ``pytest.ini``, ``testpaths =
+    tests``: from the top its pytest-relaxed collected setup.py, its docs' conf.py and
+    integration/, 5 errors where 394 tests pass), or '': a top-level one, or one inside the package
+    that setup.py's ``test_suite`` names (Cerberus: ``cerberus.tests``; from the top pytest stopped
+    at its benchmarks, whose schemas the sdist leaves out: 0 tests, and a failing test unseen)."""
     folder = facts.tests_dir or ""
     places = facts.tools.get("pytest", [])
     configured = [p for p in places if p in facts.config_places and not p.endswith("conftest.py")]
-    if "/" in folder or not (facts.repo / "PKG-INFO").is_file() or configured:
+    if not (facts.repo / "PKG-INFO").is_file() or configured:
+        return ""
+    if "/" in folder and folder != _test_suite_folder(facts):
         return ""
     return "" if facts.run_places("pytest") else folder  # (its tox, nox or CI runs it from the top)
+
+
+#: setup.py's ``test_suite="cerberus.tests"`` (setuptools' old ``python setup.py test``)
+_TEST_SUITE = re.compile(r"""\btest_suite\s*=\s*["']([\w.]+)["']""")
+
+
+def _test_suite_folder(facts: Facts) -> str:
+    """The folder setup.py's ``test_suite`` names (``cerberus/tests``), when the checkout has it."""
+    found = _TEST_SUITE.search(read_text(facts.repo / "setup.py"))
+    folder = found[1].replace(".", "/") if found else ""
+    return folder if folder and (facts.repo / folder).is_dir() else ""
 
 
 def _pytest_cov(facts: Facts) -> tuple[list[str], str]:
