@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from prp_tasks.checks.crashes import LINE_LIMIT, REFUSED
-from prp_tasks.checks.declared import extras_advice, in_extras, in_groups, lost_test_helpers
+from prp_tasks.checks.declared import (
+    extras_advice,
+    in_extras,
+    in_groups,
+    install_step,
+    installed_versions,
+    lost_test_helpers,
+)
+from prp_tasks.checks.plugin_advice import codspeed_instead, fixture_plugins, plugin_advice
 from prp_tasks.core.text import clip, first_lines
 from prp_tasks.environments.owncopy import has_module
 
@@ -111,107 +119,6 @@ NO_TESTPATHS_ADVICE = (
 )
 
 
-#: pytest fixtures and the plugin that gives each (shellingham's tests use ``mocker`` and declare
-#: no pytest-mock: "fixture 'mocker' not found", and nothing said which package that is)
-FIXTURE_PLUGINS = {
-    "mocker": "pytest-mock", "module_mocker": "pytest-mock", "benchmark": "pytest-benchmark",
-    "httpserver": "pytest-httpserver", "httpx_mock": "pytest-httpx", "requests_mock": "requests-mock",
-    "aiohttp_client": "pytest-aiohttp", "freezer": "pytest-freezer", "time_machine": "time-machine",
-    "datadir": "pytest-datadir", "shared_datadir": "pytest-datadir", "snapshot": "syrupy",
-    "xprocess": "pytest-xprocess", "event_loop": "pytest-asyncio", "respx_mock": "respx",
-    "subtests": "pytest-subtests", "fs": "pyfakefs", "mock_env": "pytest-env", "anyio_backend": "anyio",
-}  # fmt: skip
-
-
-#: pytest marks and the plugin that gives each (responses' tests mark ``asyncio``, from its tests
-#: extra's pytest-asyncio: "PytestUnknownMarkWarning: Unknown pytest.mark.asyncio", 3 of 4 errors)
-MARK_PLUGINS = {
-    "asyncio": "pytest-asyncio", "django_db": "pytest-django", "trio": "pytest-trio",
-    "timeout": "pytest-timeout", "benchmark": "pytest-benchmark", "flaky": "flaky",
-    "vcr": "pytest-recording", "default_cassette": "pytest-recording", "order": "pytest-order",
-    "dependency": "pytest-dependency", "repeat": "pytest-repeat", "freeze_time": "pytest-freezer",
-    "httpx_mock": "pytest-httpx", "respx": "respx", "anyio": "anyio", "xdist_group": "pytest-xdist",
-    "env": "pytest-env", "mypy_testing": "pytest-mypy-testing",
-}  # fmt: skip
-
-
-def fixture_plugins(output: str) -> dict[str, str]:
-    """The unknown fixtures and marks ``output`` names that a known pytest plugin gives:
-    ``fixture 'mocker'`` -> pytest-mock, ``mark 'asyncio'`` -> pytest-asyncio."""
-    fixtures = dict.fromkeys(re.findall(r"fixture '(\w+)' not found", output))
-    marks = dict.fromkeys(re.findall(r"Unknown pytest\.mark\.(\w+)", output))
-    found = {f"fixture {f!r}": FIXTURE_PLUGINS[f] for f in fixtures if f in FIXTURE_PLUGINS}
-    return found | {f"mark {m!r}": MARK_PLUGINS[m] for m in marks if m in MARK_PLUGINS}
-
-
-def codspeed_instead(plugins: dict[str, str], repo: Path) -> dict[str, str]:
-    """pytest-codspeed for the ``benchmark`` fixture or mark when the project's tests, CI or
-    README name CodSpeed (xxhash: its benchmark tests "are meant to be run in CodSpeed walltime
-    mode"; pytest-benchmark, also a ``benchmark`` fixture, runs each test as a timed benchmark
-    where pytest-codspeed outside CodSpeed runs it once)."""
-    if "pytest-benchmark" not in plugins.values() or not _names_codspeed(repo):
-        return plugins
-    return {k: "pytest-codspeed" if v == "pytest-benchmark" else v for k, v in plugins.items()}
-
-
-def _names_codspeed(repo: Path) -> bool:
-    places = [repo / "README.md", repo / "README.rst", repo / "pyproject.toml"]
-    places += sorted(repo.glob(".github/workflows/*.y*ml")) + sorted(repo.glob("test*/**/*.py"))[:200]
-    for path in places:
-        try:
-            if "codspeed" in path.read_text(encoding="utf-8", errors="replace").lower():
-                return True
-        except OSError:
-            continue
-    return False
-
-
-def plugin_advice(plugins: dict[str, str], environment: Mapping[str, Any], repo: Path | None = None) -> str:
-    """What to install for them, for the kind of environment the check ran in: the project's
-    extra that declares a plugin first (responses' ``tests`` extra declares pytest-asyncio)."""
-    installed = _installed_versions(environment)
-    there = {what: plugin for what, plugin in plugins.items() if plugin in installed}
-    if there:  # aiostream: pytest-asyncio 1.5.0 was installed; its 1.0 removed ``event_loop``
-        said = [
-            f"{plugin} {installed[plugin]} is installed and gives no {what}" for what, plugin in there.items()
-        ]
-        pins = [f'"{plugin}<{_major_of(installed[plugin])}"' for plugin in dict.fromkeys(there.values())]
-        return (
-            f"{'; '.join(said)}: a release newer than the project's tests, which dropped it; pin an "
-            f"earlier one under environment.packages in initial.md ({', '.join(pins)})"
-        )
-    packages = list(dict.fromkeys(plugins.values()))
-    extras = in_extras(packages, environment, repo) if "build" in environment else {}
-    rest = [p for p in packages if p not in extras]
-    steps = [extras_advice(extras)] if extras else []
-    steps += [_install(rest, environment)] if rest else []
-    return f"no installed pytest plugin gives the {', '.join(plugins)}: {'; '.join(steps)}"
-
-
-def _installed_versions(environment: Mapping[str, Any]) -> dict[str, str]:
-    """name -> version of what the check's built environment installed (``name==version``)."""
-    build = environment.get("build")
-    listed = build.get("installed") if isinstance(build, Mapping) else None
-    pairs = (str(entry).partition("==") for entry in listed or ())
-    return {name.strip().lower(): version.strip() for name, sep, version in pairs if sep}
-
-
-def _major_of(version: str) -> str:
-    """The release before which to pin: ``1`` for 1.5.0, ``0.24`` for 0.24.0 (0.x: its minor)."""
-    parts = version.split(".")
-    return parts[0] if parts[0] != "0" or len(parts) < 2 else f"0.{parts[1]}"
-
-
-def _install(packages: list[str], environment: Mapping[str, Any]) -> str:
-    """How to get ``packages`` into the environment the check ran in: initial.md's
-    environment.packages for one prp-tasks built, else the project's .venv or the Python it used."""
-    named = ", ".join(packages)
-    if "build" in environment:
-        return f"add {named} under environment.packages in initial.md"
-    where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
-    return f"install {named} in {where}"
-
-
 #: mypy's words for a module installed without its types, and its hint of the package that has them
 _NO_STUBS = re.compile(r'Library stubs not installed for "([\w.]+)"')
 _STUB_HINT = re.compile(r"pip install (types-[\w.-]+)")
@@ -255,14 +162,14 @@ def unfound_modules(repo: Path, tails: str, mypy: Any) -> list[str]:
 def unfound_advice(modules: list[str], environment: Mapping[str, Any]) -> str:
     """Where to add what provides the modules mypy found nowhere (not a newer mypy's doing)."""
     named = ", ".join(modules)
-    return f"mypy finds no installed {named}, which the code it checks imports: " + _install(
+    return f"mypy finds no installed {named}, which the code it checks imports: " + install_step(
         [f"what provides {named}"], environment
     )
 
 
 def stub_advice(packages: list[str], environment: Mapping[str, Any]) -> str:
     """Where to add the stub packages mypy asked for."""
-    return f"mypy has no type stubs for what it names: {_install(packages, environment)}"
+    return f"mypy has no type stubs for what it names: {install_step(packages, environment)}"
 
 
 #: tools whose findings change with their release (new rules, stricter inference)
@@ -295,7 +202,7 @@ def unpinned_pytest(environment: Mapping[str, Any]) -> list[str]:
         return []
     sources = [str(s) for s in build.get("sources") or [] if str(s).startswith("packages: ")]
     named = {n.strip() for s in sources for n in s.removeprefix("packages: ").split(",")}
-    versions = _installed_versions(environment)
+    versions = installed_versions(environment)
     return [f"{n} {versions[n]}" for n in sorted(named) if n.startswith("pytest") and n in versions]
 
 

@@ -85,3 +85,27 @@ def lost_test_helpers(names: list[str], repo: Path | None) -> dict[str, str]:
             ):
                 found[name] = str(path.relative_to(repo))
     return found
+
+
+def installed_versions(environment: Mapping[str, Any]) -> dict[str, str]:
+    """name -> version of what the check's built environment installed (``name==version``)."""
+    build = environment.get("build")
+    listed = build.get("installed") if isinstance(build, Mapping) else None
+    pairs = (str(entry).partition("==") for entry in listed or ())
+    return {name.strip().lower(): version.strip() for name, sep, version in pairs if sep}
+
+
+def major_of(version: str) -> str:
+    """The release before which to pin: ``1`` for 1.5.0, ``0.24`` for 0.24.0 (0.x: its minor)."""
+    parts = version.split(".")
+    return parts[0] if parts[0] != "0" or len(parts) < 2 else f"0.{parts[1]}"
+
+
+def install_step(packages: list[str], environment: Mapping[str, Any]) -> str:
+    """How to get ``packages`` into the environment the check ran in: initial.md's
+    environment.packages for one prp-tasks built, else the project's .venv or the Python it used."""
+    named = ", ".join(packages)
+    if "build" in environment:
+        return f"add {named} under environment.packages in initial.md"
+    where = "the project's .venv" if environment.get("kind") == "venv" else "the Python the check ran with"
+    return f"install {named} in {where}"

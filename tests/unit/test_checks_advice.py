@@ -196,6 +196,27 @@ def test_a_missing_module_is_named_on_a_long_facts_line_within_its_limit() -> No
     assert line.endswith("; missing module: tomli_w") and len(line) <= 300
 
 
+def test_an_unknown_mark_that_only_warned_is_no_cause_given_advice(tmp_path: Path) -> None:
+    """Cerberus' sdist: a module of its own missing failed the collection, and the advice said
+    "no installed pytest plugin gives the mark 'benchmark': add pytest-benchmark", from a warning
+    that failed nothing (adding it changed nothing). An async test without its plugin did fail."""
+    warned = (
+        "cerberus/benchmarks/test_overall_performance_1.py:50\n  /w/cerberus/benchmarks/test_overall_"
+        "performance_1.py:50: PytestUnknownMarkWarning: Unknown pytest.mark.benchmark - is this a typo?\n"
+        "E   ModuleNotFoundError: No module named 'cerberus.benchmarks.schemas'\n"
+    )
+    output = "exit 2 in 1.3s (Python 3.11.7)\n0 tests: 1 error (1 in collection)\ntail"
+    details: dict[str, object] = {"facts": {"pytest": {"tests": 0, "errors": 1}}, "stdout_tail": warned}
+    assert "pytest plugin" not in explained(tmp_path, output, details, {"build": {}})
+    async_run = (
+        "  /w/test_pickledb.py:100: PytestUnknownMarkWarning: Unknown pytest.mark.asyncio - is this a typo?\n"
+        "FAILED test_pickledb.py::test_async_set - Failed: async def functions are not natively supported.\n"
+    )
+    details = {"facts": {"pytest": {"tests": 9, "failures": 1}}, "stdout_tail": async_run}
+    text = explained(tmp_path, output, details, {"build": {}})
+    assert "no installed pytest plugin gives the mark 'asyncio': " in text, text
+
+
 def test_an_unknown_mark_of_a_known_plugin_names_the_extra_that_declares_it(tmp_path: Path) -> None:
     """responses' tests mark ``asyncio``; its ``tests`` extra declares pytest-asyncio, and the
     advice named only a missing module of the four errors' causes."""
