@@ -129,8 +129,7 @@ class Environments:
         """The project's extensions built in the run's workspace (never in a directory of the
         user's: only when the check has a workspace, and runs a tool that imports the code), said
         in the details and the note."""
-        unneeded = tool_of(ctx.check.run or ()) in extensions.UNNEEDED_BY
-        if ctx.workdir is None or not spec.extensions or unneeded:
+        if ctx.workdir is None or not spec.extensions or _reads_only(ctx):
             return self._with_prepare(ctx, spec, prepared)
         try:
             done = extensions.build_in_place(
@@ -150,6 +149,11 @@ class Environments:
         if found_program("python", env["PATH"]) is None:
             env["PATH"] += os.pathsep + str(self.store.system_bin())
         return env
+
+
+def _reads_only(ctx: CheckContext) -> bool:
+    """Whether the check's tool only reads the source (:data:`.extensions.UNNEEDED_BY`)."""
+    return tool_of(ctx.check.run or ()) in extensions.UNNEEDED_BY
 
 
 def effective(ctx: CheckContext) -> tuple[EnvironmentSpec, str]:
