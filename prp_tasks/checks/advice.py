@@ -34,6 +34,7 @@ from prp_tasks.checks.declared import (
     lost_test_helpers,
 )
 from prp_tasks.checks.plugin_advice import codspeed_instead, fixture_plugins, plugin_advice
+from prp_tasks.checks.services import services_advice, unreachable
 from prp_tasks.core.text import clip, first_lines
 from prp_tasks.environments.owncopy import has_module
 
@@ -67,6 +68,8 @@ def explained(repo: Path, output: str, details: dict[str, Any], environment: Map
         lines.insert(at, advice(names, environment, repo))
     if _NO_TESTPATHS in tails:
         lines.insert(at, NO_TESTPATHS_ADVICE)
+    if refused := unreachable(tails):  # (mongoengine: killed at its limit, each test waiting on it)
+        lines.insert(at, services_advice(refused))
     if plugins := fixture_plugins(tails):
         lines.insert(at, plugin_advice(codspeed_instead(plugins, repo), environment, repo))
     if stubs := stub_packages(tails, facts.get("mypy")):

@@ -319,3 +319,28 @@ def test_a_package_the_tests_import_is_not_said_to_be_a_module_of_their_own(tmp_
         "the checks' environment has no module 'flex': if the command needs it, add its package under "
         "environment.packages in initial.md"
     )
+
+
+def test_a_service_the_tests_could_not_reach_is_said_after_the_facts(tmp_path: Path) -> None:
+    """mongoengine's suite, killed at its limit: "timed out after 600s (killed …); until then: 116
+    tests: 91 passed, 19 failed", each failing test having waited 30 s on a MongoDB the machine
+    lacks, which only one exception deep in the output said."""
+    tail = (
+        "FAILED tests/document/test_class_methods.py::TestClassMethods::test_definition - "
+        "pymongo.errors.ServerSelectionTimeoutError: localhost:27017: [Errno 111] Connection refused "
+        "(configured timeouts: socketTimeoutMS: 20000.0ms, connectTimeoutMS: 20000.0ms)\n"
+        "E   redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.\n"
+    )
+    output = "timed out after 600s (killed; the limit: PRP_CHECK_TIMEOUT_S)\nuntil then: 116 tests\ntail"
+    details: dict[str, object] = {"facts": {"pytest": {"tests": 116, "failures": 19}}, "stdout_tail": tail}
+    text = explained(tmp_path, output, details, {"build": {}}).split("\n")
+    assert text[2] == (
+        "the tests could not connect to localhost:27017 (MongoDB), localhost:6379 (Redis): connection "
+        "refused, no such service answers where the checks run; the suite needs it running there "
+        "(started before the run, as the project's CI does)"
+    )
+    quiet = {
+        "facts": {"pytest": {"tests": 1}},
+        "stdout_tail": "ConnectionRefusedError: [Errno 111] Connection refused\n",
+    }
+    assert "could not connect" not in explained(tmp_path, output, quiet, {"build": {}})  # (no address)
