@@ -25,10 +25,10 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from prp_tasks.core.text import first_lines
 from prp_tasks.environments.build import (
@@ -127,7 +127,14 @@ class EnvironmentStore:
                     touch(self._meta(key))
                 return lock, record, built
             lock.release()
-            with _wait_lock(self._lock(key), False, stop, deadline):
+            # (while another check that built it runs with it shared, the exclusive lock never
+            # comes: sh's format check waited 76 s for a test run, "waiting for its build")
+            exclusive = _wait_lock(
+                self._lock(key), False, stop, deadline, lambda: self._ready(key) is not None
+            )
+            if exclusive is None:
+                continue  # built meanwhile: taken shared
+            with exclusive:
                 if self._ready(key) is None:
                     self._recent_failure(key)
                     build()
@@ -272,12 +279,23 @@ class EnvironmentStore:
             log.info("evicted environment %s (environment cache over budget)", key[:12])
 
 
-def _wait_lock(path: Path, shared: bool, stop: threading.Event, deadline: float) -> FileLock:
-    """The lock, polled so that a cancelled run or the time limit ends the wait."""
+@overload
+def _wait_lock(path: Path, shared: bool, stop: threading.Event, deadline: float) -> FileLock: ...
+@overload
+def _wait_lock(
+    path: Path, shared: bool, stop: threading.Event, deadline: float, done: Callable[[], bool]
+) -> FileLock | None: ...
+def _wait_lock(
+    path: Path, shared: bool, stop: threading.Event, deadline: float, done: Callable[[], bool] | None = None
+) -> FileLock | None:
+    """The lock, polled so that a cancelled run or the time limit ends the wait; None once
+    ``done()`` says it is no longer needed."""
     while True:
         lock = acquire(path, shared=shared, wait=False)
         if lock is not None:
             return lock
+        if done is not None and done():
+            return None
         if stop.is_set():
             raise EnvironmentSetupError("stopped: run cancelled while waiting for the environment")
         if time.monotonic() > deadline:

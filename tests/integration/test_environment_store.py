@@ -59,6 +59,33 @@ def test_a_check_that_waited_for_another_checks_build_says_how_long(tmp_path: Pa
         assert brief(waited)["waited_ms"] >= 1400
 
 
+def test_a_check_waiting_to_build_takes_the_environment_once_another_check_built_it(tmp_path: Path) -> None:
+    """sh: its format check "passed in 1 min 17 s (75.9 s of it waiting for its environment's
+    build)", the build 1.7 s: it waited for the lock to build while the check that had built the
+    environment ran its tests with it (75.9 s)."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "requirements.txt").write_text(f"{tiny_wheel(tmp_path / 'p')}\n")
+    store, build = (
+        EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache")),
+        plan(tmp_path / "p", EnvironmentSpec()),
+    )
+    with store.hold(build, None, threading.Event()) as first:
+        key = first.record["key"]
+    meta = store.root / f"{key}.json"
+    meta.rename(meta.with_suffix(".aside"))  # not built yet, as the other check found it
+    user = acquire(store.root.parent / "locks" / f"env-{key}.lock", shared=True)  # the builder, running
+    assert user is not None
+    threading.Timer(1.0, meta.with_suffix(".aside").rename, [meta]).start()  # its build done
+    done = threading.Timer(10.0, user.release)  # its tests done (the wait's end, had it not ended)
+    done.start()
+    started = time.monotonic()
+    with store.hold(build, None, threading.Event()) as waited:  # (before the tests are done)
+        assert not waited.built and time.monotonic() - started < 4, time.monotonic() - started
+        assert 0.9 <= waited.waited_s < 4
+    done.cancel()
+    user.release()
+
+
 def test_the_cache_keeps_at_most_env_max_count_environments_sparing_those_in_use(tmp_path: Path) -> None:
     store = EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache", env_max_count=1))
     plans = []
