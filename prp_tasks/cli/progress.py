@@ -14,6 +14,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
+from prp_tasks.cli.quiet import QUIET_S, still_running
 from prp_tasks.cli.tables import (
     gate_label,
     gate_table,
@@ -73,6 +74,8 @@ class PlainCursor:
     finished: bool = False
     #: (gate, check, finished_at) of the check results looked at (a re-run's are new)
     checks: set[tuple[str, str, str]] = field(default_factory=set)
+    #: when the last line was printed ('' none yet)
+    said_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,10 @@ def plain_lines(
     if final and not cursor.finished:
         cursor.finished = True
         lines.append(finish_line(view))
+    now = now or utc_now()
+    if not lines and cursor.said_at and elapsed_ms(cursor.said_at, now) >= QUIET_S * 1000:
+        lines = still_running(view, snapshot, now)  # (a long check's run is no stuck one)
+    cursor.said_at = now if lines else cursor.said_at
     return lines
 
 

@@ -222,6 +222,33 @@ def test_a_cancelled_run_says_who_cancelled_and_why_gates_were_skipped() -> None
     ]
 
 
+def test_a_plain_follower_quiet_for_a_minute_says_what_is_still_running() -> None:
+    """mongoengine piped: after "run-lint: passed in 2.3 s" nothing for ten minutes, until its test
+    check's time limit: a reader could not tell a working run from a stuck one."""
+    spec = make_spec(pipeline())
+    wf = spec.workflow
+    lint = started(run_gate(wf.gate("lint"), 1), 1)
+    build = run_gate(wf.gate("ship"), 2).checks["build"]  # one of ship's two checks finished
+    ship = GateView(gate_id="ship", status="running", started_at=at(2), checks={"build": build})
+    views = {"lint": lint, "review": started(run_gate(wf.gate("review"), 1), 1), "ship": ship}
+    events = (
+        event("lint", "start", at(1)),
+        event("lint", "settle", at(1, 20), "passed"),
+        event("ship", "start", at(2)),
+    )
+    running = snap(spec, views, RunStatus.RUNNING, finished_at=None, events=events)
+    cursor = PlainCursor()
+    assert plain_lines(running, cursor, now=at(2, 5))[-1] == "ship: started"
+    assert plain_lines(running, cursor, now=at(2, 50)) == []  # quiet for less than a minute
+    assert plain_lines(running, cursor, now=at(3, 10)) == [
+        "ship: still running after 1 min 10 s (upload not finished)"
+    ]
+    assert plain_lines(running, cursor, now=at(3, 40)) == []  # once a minute
+    assert plain_lines(running, cursor, now=at(4, 10)) == [
+        "ship: still running after 2 min 10 s (upload not finished)"
+    ]
+
+
 def test_the_terminal_hint_and_the_plain_line_give_the_same_command() -> None:
     view = run_view(parked_run(), now=NOW).model_dump(mode="json")
     hint = approval_hint(view, URL)
