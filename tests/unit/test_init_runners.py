@@ -399,3 +399,18 @@ def test_a_flake8_configured_in_pyproject_reads_it_through_flake8_pyproject(tmp_
     write(tmp_path, {".flake8": "[flake8]\nmax-line-length = 88\n"})  # flake8 reads that one itself
     environment = parsed(tmp_path)[1].profile.environment
     assert environment is None or "flake8-pyproject" not in environment.packages
+
+
+def test_a_file_the_projects_lint_command_names_that_the_checkout_lacks_is_said(tmp_path: Path) -> None:
+    """sh 2.2.2: its tox lint env runs ``flake8 sh.py sh_test.py`` and ``black --check --diff sh.py
+    sh_test.py``; its sdist has the test module in tests/, and the comments said "lints sh.py, as
+    the project does" of a lint that leaves it out."""
+    tox = (
+        "[testenv:lint]\ncommands =\n    flake8 sh.py sh_test.py\n    black --check --diff sh.py sh_test.py\n"
+    )
+    write(tmp_path, {"tox.ini": tox, "sh.py": "", "tests/sh_test.py": "", "setup.py": "", "PKG-INFO": ""})
+    text, result = parsed(tmp_path)
+    commands = result.profile.governance.commands
+    assert commands["lint"][-1] == "sh.py" and commands["format"][-1] == "sh.py"
+    said = "as the project does; the project's command also names sh_test.py, not in this checkout"
+    assert text.count(said) == 2, text

@@ -77,9 +77,15 @@ def scope_said(
 
 def leftover(facts: Facts, tool: str) -> str:
     """What the comment says of a linter the project only configures (configobj's ``[flake8]`` in
-    setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations)."""
+    setup.cfg: nothing it runs runs flake8, whose check then failed on 558 violations), and of the
+    files its command names that this checkout lacks (sh's tox lints ``sh.py sh_test.py``, the
+    test module in tests/ of its sdist: "lints sh.py, as the project does" said nothing of it)."""
+    gone = facts.lint_unfound.get(tool, [])
+    unfound = (
+        f"; the project's command also names {', '.join(gone[:3])}, not in this checkout" if gone else ""
+    )
     if not facts.only_configured(tool):
-        return ""
+        return unfound
     name = "ruff format" if tool == "ruff-format" else tool
     # webargs' sdist: its tox lint env runs pre-commit, whose hooks file the sdist leaves out;
     # marshmallow-dataclass's lint extra declares pre-commit (its hooks run flake8 with bugbear)

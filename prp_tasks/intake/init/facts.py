@@ -122,6 +122,8 @@ class Facts:
     lint_skipped: dict[str, str] = field(default_factory=dict)
     #: ruff/flake8 -> the options of the project's first command running it (``--ignore=E501``)
     lint_options: dict[str, list[str]] = field(default_factory=dict)
+    #: ruff/flake8/black -> the files its commands name that the checkout lacks (``sh_test.py``)
+    lint_unfound: dict[str, list[str]] = field(default_factory=dict)
     #: ruff/flake8 -> (paths, options, where) of a later command linting them with other options:
     #: not merged into the first's (blessed's ``--exclude=tests`` would have left its tests out)
     lint_apart: dict[str, tuple[list[str], list[str], str]] = field(default_factory=dict)

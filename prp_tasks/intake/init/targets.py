@@ -104,6 +104,12 @@ def lint_targets(facts: Facts, words: list[str], cwd: str, where: str) -> None:
     if "--exit-zero" in rest:  # reports, never fails: it gates nothing (GitHub's flake8 template)
         return
     options, words_left = tool_options(tool, rest, lambda word: _exists(facts, cwd, word))
+    unfound = facts.lint_unfound.setdefault(tool, [])
+    unfound += [
+        w
+        for w in words_left
+        if w.endswith((".py", ".pyi")) and not _exists(facts, cwd, w) and w not in unfound
+    ]
     paths = [os.path.normpath(os.path.join(cwd, w)) for w in words_left if _exists(facts, cwd, w)] or [
         os.path.normpath(cwd)
     ]
