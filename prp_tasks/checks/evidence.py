@@ -261,6 +261,17 @@ def _after(args: list[str], flag: str) -> list[str]:
 
 
 def pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
+    facts = _pytest_facts(args, stdout, reader)
+    if facts is not None and (stopped := _STOPPED_AFTER.search(stdout)):
+        facts["stopped_after"] = int(stopped[1])  # (the counts are not the suite's: lz4's -x)
+    return facts
+
+
+#: pytest's line when ``-x`` or ``--maxfail`` ended the run (lz4's addopts: "19016 tests" of 19,804)
+_STOPPED_AFTER = re.compile(r"^!+ stopping after (\d+) failures? !+$", re.M)
+
+
+def _pytest_facts(args: list[str], stdout: str, reader: ReportReader) -> Facts | None:
     junit = option(args, "--junitxml", "--junit-xml", "--junit_xml")
     data = reader.get(junit) if junit else None
     if data is not None:

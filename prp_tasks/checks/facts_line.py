@@ -95,9 +95,11 @@ def _pytest_line(f: Facts) -> str:
         said = [
             plural(v, "error") if k == "errors" else f"{v} {k.replace('_', ' ')}"
             for k, v in f.items()
-            if isinstance(v, int)
+            if isinstance(v, int) and k != "stopped_after"
         ]
-        return f"pytest: {', '.join(said)}{_failing(f)}"
+        after = f.get("stopped_after")
+        stopped = f" (stopped after {plural(after, 'failure')})" if after else ""
+        return f"pytest: {', '.join(said)}{stopped}{_failing(f)}"
     line = (
         f"{plural(f['tests'], 'test')}: {f['passed']} passed, "
         f"{f['failures']} failed{_subtests_among(f, 'failures')}, "
@@ -109,6 +111,8 @@ def _pytest_line(f: Facts) -> str:
     )
     if f.get("internal_error"):  # the counts are those of the tests run before pytest stopped
         line = f"pytest stopped on an internal error ({f['internal_error']}) after {line}"
+    elif f.get("stopped_after"):  # (lz4's -x: "19016 tests" read as its suite of 19,804)
+        line = f"pytest stopped after {plural(f['stopped_after'], 'failure')} (-x or --maxfail), after {line}"
     return line + _failing(f) + skips_said(f.get("skip_reasons"), f.get(SKIPS_NAMED, SKIPS_SAID))
 
 

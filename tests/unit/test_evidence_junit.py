@@ -5,6 +5,8 @@ the first one's cause from the line that says it. Reports from real runs are rea
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prp_tasks.checks.facts_line import facts_line
 from prp_tasks.checks.test_output import case_id, junit_facts
 
@@ -283,3 +285,24 @@ def test_the_skips_reasons_give_way_first_when_the_line_is_too_long() -> None:
     )
     none = facts_line({"pytest": pytest, "coverage": {"lines": 85.5}}, len(whole) - 60)
     assert none.endswith("tests/test_name.py::T::t5; coverage: lines 85.5%")  # the failing names kept
+
+
+def test_a_run_that_stopped_at_its_first_failure_says_so(tmp_path: Path) -> None:
+    """lz4's addopts ``-x``: "19016 tests: 19015 passed, 1 failed" read as its suite of 19,804."""
+    from prp_tasks.checks.evidence import ReportReader, pytest_facts
+
+    report = (
+        '<testsuite><testcase classname="t" name="test_a"/><testcase classname="t" name="test_b">'
+        '<failure message="x">x</failure></testcase></testsuite>'
+    )
+    (tmp_path / "junit.xml").write_text(report)
+    out = "!!!!!!!!!!!!!!!!!!!! stopping after 1 failures !!!!!!!!!!!!!!!!!!!!\n1 failed, 1 passed in 0.2s\n"
+    facts = pytest_facts(["--junitxml=junit.xml"], out, ReportReader(tmp_path, 0))
+    assert facts is not None and facts["stopped_after"] == 1
+    assert facts_line({"pytest": facts}).startswith(
+        "pytest stopped after 1 failure (-x or --maxfail), after 2 tests: 1 passed, 1 failed"
+    )
+    text = pytest_facts([], out, ReportReader(tmp_path, 0))
+    assert text is not None and facts_line({"pytest": text}).startswith(
+        "pytest: 1 failed, 1 passed (stopped after 1 failure)"
+    )
