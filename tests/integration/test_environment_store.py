@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from prp_tasks.core.models import EnvironmentSpec
-from prp_tasks.environments.project import plan
+from prp_tasks.environments.project import BuildPlan, plan
 from prp_tasks.environments.resolve import brief, note
 from prp_tasks.environments.store import EnvironmentStore
 from prp_tasks.settings import WorkspaceSettings
@@ -36,15 +36,19 @@ def test_without_uv_an_environment_is_built_with_venv_and_pip(tmp_path: Path) ->
     assert time.monotonic() - started < 60
 
 
+def tiny_store(tmp_path: Path) -> tuple[EnvironmentStore, BuildPlan]:
+    """A store in ``tmp_path`` and the plan of a project needing one tiny local wheel."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "requirements.txt").write_text(f"{tiny_wheel(tmp_path / 'p')}\n")
+    return EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache")), plan(
+        tmp_path / "p", EnvironmentSpec()
+    )
+
+
 def test_a_check_that_waited_for_another_checks_build_says_how_long(tmp_path: Path) -> None:
     """cachelib: its tests "passed in 1 min 01 s" for 1.39 s of tests, the minute spent waiting for
     the lint's build of the same environment, said nowhere (the build was the lint's)."""
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "requirements.txt").write_text(f"{tiny_wheel(tmp_path / 'p')}\n")
-    store, build = (
-        EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache")),
-        plan(tmp_path / "p", EnvironmentSpec()),
-    )
+    store, build = tiny_store(tmp_path)
     with store.hold(build, None, threading.Event()) as first:
         assert first.built and note(first).startswith("environment: built in ")
         key = first.record["key"]
@@ -63,12 +67,7 @@ def test_a_check_waiting_to_build_takes_the_environment_once_another_check_built
     """sh: its format check "passed in 1 min 17 s (75.9 s of it waiting for its environment's
     build)", the build 1.7 s: it waited for the lock to build while the check that had built the
     environment ran its tests with it (75.9 s)."""
-    (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "requirements.txt").write_text(f"{tiny_wheel(tmp_path / 'p')}\n")
-    store, build = (
-        EnvironmentStore(WorkspaceSettings(cache_dir=tmp_path / "cache")),
-        plan(tmp_path / "p", EnvironmentSpec()),
-    )
+    store, build = tiny_store(tmp_path)
     with store.hold(build, None, threading.Event()) as first:
         key = first.record["key"]
     meta = store.root / f"{key}.json"

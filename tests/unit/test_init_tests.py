@@ -13,6 +13,13 @@ from prp_tasks.intake.init.detect import detect
 from tests.unit.test_init import parsed, write
 
 
+def passing_run(repo: Path, argv: tuple[str, ...]) -> str:
+    """The test command run in ``repo`` with this Python: its stderr, once it exited 0."""
+    done = subprocess.run([sys.executable, *argv[1:]], cwd=repo, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
 def test_a_suite_written_for_pytest_is_run_with_pytest_without_pytest_configuration(tmp_path: Path) -> None:
     """packaging 24: no pytest configuration, pytest only in tests/requirements.txt, and test
     modules importing it. unittest discovery cannot run such a suite."""
@@ -226,10 +233,7 @@ def test_test_modules_at_the_top_run_with_unittest_discovery(tmp_path: Path) -> 
     argv = result.profile.governance.commands["test"]
     assert argv == ("python", "-m", "unittest", "discover", "-s", ".", "-p", "test*.py")
     assert "unittest: tests.py and no pytest configuration" in text
-    done = subprocess.run(
-        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0 and "Ran 1 test" in done.stderr, done.stderr
+    assert "Ran 1 test" in passing_run(tmp_path, argv)
 
 
 def test_plain_test_functions_inside_the_package_run_with_pytest(tmp_path: Path) -> None:
@@ -272,10 +276,7 @@ def test_a_unittest_suite_deeper_in_the_package_is_found_and_runs(tmp_path: Path
     argv = result.profile.governance.commands["test"]
     assert argv == ("python", "-m", "unittest", "discover", "-s", "pony/orm/tests", "-t", ".")
     assert "unittest: pony/orm/tests/ and no pytest configuration" in text
-    done = subprocess.run(
-        [sys.executable, *argv[1:]], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0 and "Ran 2 tests" in done.stderr, done.stderr
+    assert "Ran 2 tests" in passing_run(tmp_path, argv)
 
 
 def test_a_pytest_plugins_check_flag_is_kept(tmp_path: Path) -> None:
