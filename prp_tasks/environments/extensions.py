@@ -123,8 +123,11 @@ def note(done: dict[str, Any]) -> str:
     # pure-Python code" had been said while its C tests ran)
     made = done.get("modules") or done.get("present")
     if done.get("built") and not made and done.get("built_by_this_check"):
-        # python-box: its setup.py compiles only when Cython is importable, and said so
-        said = next((ln.strip() for ln in str(done.get("log_tail", "")).splitlines() if "WARNING" in ln), "")
+        # python-box: its setup.py compiles only when Cython is importable, and said so; frozendict
+        # on 3.11: its sdist has C sources up to 3.10, "cc1: fatal error: …: No such file or directory"
+        said = next(
+            (ln.strip() for ln in str(done.get("log_tail", "")).splitlines() if _WHY_NONE.search(ln)), ""
+        )
         return (
             f"extensions: the build ran in {seconds:.1f}s and made no module"
             + (f" ({said[:160]})" if said else "")
@@ -141,6 +144,11 @@ def note(done: dict[str, Any]) -> str:
     return (
         f"extensions: not built in place ({why}; see the evidence's log tail): their tests may skip or fail"
     )
+
+
+#: a build log's line saying why it made no module: a warning of the project's setup.py, or the
+#: compiler's fatal error (a source file or header missing)
+_WHY_NONE = re.compile(r"WARNING|fatal error: ")
 
 
 #: a compiler's error line (gcc, clang: ``./src/ujson/encode.c:70:21: error: expected …``); not a

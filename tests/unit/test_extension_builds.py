@@ -85,3 +85,23 @@ def test_a_cython_error_is_the_compilers_first_error() -> None:
     )
     warned = "warning: cytoolz/utils.pyx:10:4: Unused entry 'x'\nbuilt\n"
     assert compile_error(warned) == ""  # (a warning, no block: nothing failed)
+
+
+def test_a_build_that_made_no_module_says_the_compilers_fatal_error() -> None:
+    """frozendict 2.4.6 on Python 3.11: its sdist has C sources up to 3.10; the build exits 0 over
+    "cc1: fatal error: …: No such file or directory", and the note said only "the build ran in
+    1.0s and made no module", nothing of why its C implementation was never tested."""
+
+    log = (
+        "building 'frozendict._frozendict' extension\n"
+        "gcc -c src/frozendict/c_src/3_11/frozendictobject.c -o build/temp/frozendictobject.o\n"
+        "cc1: fatal error: src/frozendict/c_src/3_11/frozendictobject.c: No such file or directory\n"
+        "compilation terminated.\n"
+        'WARNING: building extension "frozendict._frozendict" failed\n'
+    )
+    done = {"built": True, "built_by_this_check": True, "duration_ms": 1000, "modules": [], "log_tail": log}
+    assert note(done) == (
+        "extensions: the build ran in 1.0s and made no module (cc1: fatal error: "
+        "src/frozendict/c_src/3_11/frozendictobject.c: No such file or directory): the checks run the "
+        "pure-Python code"
+    )
