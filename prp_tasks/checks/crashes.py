@@ -160,9 +160,23 @@ def usage_error(text: str) -> str:
     the output's last lines, or ""; responses' type check showed only the usage line."""
     lines = text.strip().splitlines()[-20:]
     if not any(line.startswith(("usage: ", "Usage: ")) for line in lines):
-        return ""
+        return _ruff_refused(lines)
     said = [line.strip() for line in lines if _USAGE_ERROR.match(line.strip()) or line.startswith("Error: ")]
     return clip(said[-1], LINE_LIMIT) if said else ""
+
+
+def _ruff_refused(lines: list[str]) -> str:
+    """``ruff failed: Failed to parse pyproject.toml: TOML parse error at line 38, column 1: unknown
+    field `show-source``` of ruff refusing the project's configuration (marshmallow-oneofschema's
+    ``show-source``, which ruff 0.17 no longer knows: the check said only "ruff failed"), or ''."""
+    if "ruff failed" not in (line.strip() for line in lines):
+        return ""
+    causes = [line.strip().removeprefix("Cause: ") for line in lines if line.strip().startswith("Cause: ")]
+    if not any(word in cause.lower() for cause in causes for word in ("parse", "config", "settings")):
+        return ""
+    said = [line.strip() for line in lines if line.strip() and not line.startswith((" ", "ruff failed"))]
+    last = [line for line in said if not re.match(r"\d+ \|", line)][-1:]
+    return clip(": ".join(["ruff failed", *causes, *last]), LINE_LIMIT)
 
 
 def progress_reached(tail: str) -> str:

@@ -204,3 +204,33 @@ def test_a_tool_that_ran_unpinned_and_refused_the_projects_configuration_says_it
     environment = {"unpinned": "black 26.10.1", "build": {}}
     output = explained(tmp_path, f"exit 2 in 0.73s\n{refused}", {}, environment)
     assert output.split("\n")[2].startswith("unpinned: environment.packages names black without a version")
+
+
+def test_ruff_refusing_the_projects_configuration_is_said_with_the_unpinned_release(tmp_path: Path) -> None:
+    """marshmallow-oneofschema 3.1.1: ruff 0.17.6 (unpinned) no longer knows its ``show-source``;
+    the check said "ruff failed", its terminal line nothing of why, and nothing said that ruff
+    ran unpinned (ruff 0.4.10, of the project's time, runs and finds 7 violations)."""
+    from tests.unit.test_evidence import summary
+
+    err = (
+        "ruff failed\n  Cause: Failed to parse pyproject.toml\n"
+        "  Cause: TOML parse error at line 38, column 1\n   |\n38 | [tool.ruff]\n   | ^^^^^^^^^^^\n"
+        "unknown field `show-source`\n\n"
+    )
+    argv = [
+        "python",
+        "-m",
+        "ruff",
+        "check",
+        "--no-cache",
+        "--output-format=json",
+        "--output-file=r.json",
+        ".",
+    ]
+    text = summary(tmp_path, argv, "", err)[0]
+    assert text.splitlines()[0] == (
+        "the tool refused its arguments or configuration, nothing was checked: ruff failed: Failed to parse "
+        "pyproject.toml: TOML parse error at line 38, column 1: unknown field `show-source`"
+    )
+    output = explained(tmp_path, f"exit 2 in 0.03s\n{text}", {}, {"unpinned": "ruff 0.17.6", "build": {}})
+    assert output.split("\n")[2].startswith("unpinned: environment.packages names ruff without a version")
