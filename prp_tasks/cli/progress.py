@@ -195,12 +195,18 @@ def _environment_time(output: str) -> str:
     said = []
     if built := _BUILT.search(output):
         waited = built[1] == "waited"
-        said.append(f"{built[2]} s of it waiting for its environment's build" if waited else "")
-        said[-1] = said[-1] or f"its environment built in {built[2]} s"
+        said.append(
+            f"{built[2]} s of it waiting for its environment's build"
+            if waited
+            else f"its environment built in {built[2]} s"
+        )
     if made := _EXTENSIONS.search(output):
         waited = made[1] == "waited"
-        said.append(f"{made[2]} s waiting for its extensions' build" if waited else "")
-        said[-1] = said[-1] or f"its extensions built in {made[2]} s"
+        said.append(
+            f"{made[2]} s waiting for its extensions' build"
+            if waited
+            else f"its extensions built in {made[2]} s"
+        )
     return f" ({'; '.join(said)})" if said else ""
 
 

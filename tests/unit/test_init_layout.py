@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prp_tasks.environments.layout import import_root, package_dir
+from prp_tasks.intake.init.detect import detect
 from tests.unit.test_init import parsed, write
 
 
@@ -126,3 +128,75 @@ def test_a_folder_of_a_compiled_packages_stubs_is_its_boundary(tmp_path: Path) -
     text, result = parsed(tmp_path)
     assert result.profile.architecture.boundaries == ("ciso8601",)
     assert 'boundaries: ["ciso8601"]  # detected: the folder of its compiled package' in text
+
+
+def test_an_empty_tests_folder_is_not_in_the_layout(tmp_path: Path) -> None:
+    """cachecontrol's sdist has an empty ``tests/``; git keeps no empty folder, so the run's
+    workspace had none and G1 failed on "layout entry 'tests' does not exist"."""
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n', "pkg/__init__.py": ""})
+    (tmp_path / "tests").mkdir()
+    facts = detect(tmp_path)
+    assert facts.tests_dir is None
+    assert '"tests"' not in next(line for line in parsed(tmp_path)[0].splitlines() if "layout:" in line)
+    write(tmp_path, {"tests/test_a.py": "def test_a():\n    pass\n"})
+    assert detect(tmp_path).tests_dir == "tests"
+
+
+def test_the_code_in_the_folder_package_dir_names_is_the_projects(tmp_path: Path) -> None:
+    """markdown2's setup.py ``package_dir={"": "lib"}`` and ``lib/markdown2.py``: no boundary was
+    found, G1 failed on "architecture.boundaries is empty" and every later gate was skipped."""
+    write(
+        tmp_path,
+        {
+            "setup.py": 'import setuptools\nsetuptools.setup(py_modules=["md"], package_dir={"": "lib"})\n',
+            "lib/md.py": "def main():\n    pass\n",
+            "tools/which.py": "",
+        },
+    )
+    assert detect(tmp_path).packages == ["lib/md.py"]
+    text = parsed(tmp_path)[0]
+    assert 'boundaries: ["md"]' in text and '"lib/md.py"' in text
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    write(tmp_path, {"setup.cfg": "[options]\npackage_dir =\n    =python\n", "python/pkg/__init__.py": ""})
+    assert detect(tmp_path).packages == ["python/pkg"]
+    write(tmp_path, {"setup.cfg": "", "pyproject.toml": '[tool.setuptools.package-dir]\n"" = "python"\n'})
+    assert detect(tmp_path).packages == ["python/pkg"]
+    # cbor2: its package finder looks in python/ (its profile had no boundary and G1 failed)
+    write(tmp_path, {"pyproject.toml": '[tool.setuptools.packages.find]\nwhere = ["python"]\n'})
+    assert detect(tmp_path).packages == ["python/pkg"]
+    cfg = "[options]\n[options.packages.find]\nwhere = python\n"
+    write(tmp_path, {"pyproject.toml": "", "setup.cfg": cfg})
+    assert detect(tmp_path).packages == ["python/pkg"]
+
+
+def test_the_folder_setup_py_maps_a_named_package_into_is_the_projects(tmp_path: Path) -> None:
+    """crcmod 1.7's setup.py maps its package to ``os.path.join(base_dir, 'crcmod')`` (python2/ or
+    python3/, computed): its boundaries were empty (G1 failed) and its checks imported the copy of
+    crcmod its environment had installed from an earlier run's files: a broken test passed."""
+    setup = (
+        "import sys, os\nbase_dir = 'python3' if sys.version_info[0] == 3 else 'python2'\n"
+        "setup(name='crcmod', packages=['crcmod'], "
+        "package_dir={'crcmod': os.path.join(base_dir, 'crcmod')})\n"
+    )
+    write(
+        tmp_path,
+        {
+            "setup.py": setup,
+            "python2/crcmod/__init__.py": "print 'python 2'\n",
+            "python3/crcmod/__init__.py": "print('python 3')\n",
+            "test/test_crcmod.py": "import crcmod\n",
+        },
+    )
+    assert package_dir(tmp_path) == "python3"
+    assert import_root(tmp_path) == tmp_path / "python3"
+    assert detect(tmp_path).packages == ["python3/crcmod"]
+    # one copy: its folder, whatever the Python; a literal mapping says the folder itself
+    write(tmp_path, {"python2/crcmod/__init__.py": "print('two')\n"})
+    assert package_dir(tmp_path) == ""  # two copies the running Python compiles: no telling which
+    (tmp_path / "setup.py").write_text(
+        "setup(packages=['crcmod'], package_dir={'crcmod': 'python2/crcmod'})\n"
+    )
+    assert package_dir(tmp_path) == "python2"
+    (tmp_path / "setup.py").write_text("setup(packages=['crcmod'])\n")
+    write(tmp_path, {"crcmod/__init__.py": ""})
+    assert package_dir(tmp_path) == ""  # at the top, as setuptools finds it
